@@ -1,0 +1,38 @@
+import type { FileTree } from '../content/tree.ts';
+import type { Progress } from '../progress.ts';
+import type { FilesystemSpec } from '../spec-types.ts';
+
+export interface FsContext {
+  /** A private temporary directory for this build (removed afterwards). */
+  tmpDir: string;
+  progress: Progress;
+  /** Timestamp (seconds since the epoch) given to every file and to the filesystem itself. */
+  epoch: number;
+}
+
+/** Where a filesystem goes: `size` bytes at byte `offset` of the (already sized) image file. */
+export interface FsTarget {
+  imagePath: string;
+  offset: number;
+  size: number;
+}
+
+/** What a writer reports for the manifest. */
+export interface FsReport {
+  type: string;
+  label?: string;
+  uuid?: string;
+  /** Anything useful: counts of files/dirs/inodes, blocks used, FAT type, ... */
+  stats: Record<string, number | string>;
+}
+
+export interface FilesystemDriver<S extends FilesystemSpec = FilesystemSpec> {
+  readonly type: S['type'];
+  /** Checks the spec and the tree before anything is written (labels, UUIDs, unsupported entries). */
+  validate(spec: S, tree: FileTree, where: string): void;
+  /** The smallest partition size in bytes that holds `tree` (used for size "auto" and to
+   *  reject a fixed size that is too small before any writing). */
+  minimumSize(spec: S, tree: FileTree, ctx: FsContext): Promise<number>;
+  /** Writes the filesystem into the image at target.offset, covering target.size bytes. */
+  write(spec: S, tree: FileTree, target: FsTarget, ctx: FsContext): Promise<FsReport>;
+}

@@ -1,0 +1,144 @@
+/**
+ * The image spec, after validation and normalisation (see spec.ts for the
+ * JSON format and the validator). Sizes are bytes; ids are numbers.
+ */
+
+export type SizeSpec = number | 'auto' | 'fill';
+
+export interface DosTableSpec {
+  type: 'dos';
+  /** 32-bit disk signature ("label-id" in sfdisk), e.g. 0x2178694e. */
+  labelId: number;
+}
+
+export interface GptTableSpec {
+  type: 'gpt';
+  /** Explicit disk GUID; otherwise derived from `seed`. */
+  diskGuid?: string;
+  /** Seed for deterministic disk/partition GUIDs (like systemd-repart --seed). */
+  seed: string;
+  /** Names of up to 3 partitions to mirror into a hybrid MBR (Raspberry Pi 3). */
+  hybridMbr?: string[];
+}
+
+export type TableSpec = DosTableSpec | GptTableSpec;
+
+export interface VfatSpec {
+  type: 'vfat';
+  label?: string;
+  /** 32-bit volume serial number. */
+  volumeId: number;
+  fatType: 'auto' | 16 | 32;
+}
+
+export interface Ext4Spec {
+  type: 'ext4';
+  label?: string;
+  uuid?: string;
+  /** mke2fs -O feature list, e.g. ["^has_journal"]; appended to the defaults. */
+  features?: string[];
+  /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
+  extraSpace?: number;
+}
+
+export interface BtrfsSpec {
+  type: 'btrfs';
+  label?: string;
+  uuid?: string;
+  extraSpace?: number;
+}
+
+export interface SwapSpec {
+  type: 'swap';
+  label?: string;
+  uuid?: string;
+}
+
+export interface RawSpec {
+  type: 'raw';
+  /** A blob written at the start of the partition; null leaves the partition empty (zeros). */
+  source: ContentSource | null;
+}
+
+export type FilesystemSpec = VfatSpec | Ext4Spec | BtrfsSpec | SwapSpec | RawSpec;
+export type FilesystemType = FilesystemSpec['type'];
+
+/** Where a content path is resolved from. */
+export type SourceRoot = 'firmware' | 'spec' | 'toplevel';
+
+export interface ContentSource {
+  from: SourceRoot;
+  /** Relative to the root named by `from`. The last component may be a glob (* ?). */
+  path: string;
+}
+
+/** Copy a file, a directory (recursively) or every match of a glob. */
+export interface CopyItem extends ContentSource {
+  kind: 'copy';
+  /** Absolute path in the filesystem. For a glob or a directory: the directory to put
+   *  the matches/contents into. For a file: the file's path, or a directory ending in "/". */
+  target: string;
+  optional: boolean;
+}
+
+/** A generated file or tree. */
+export interface GenerateItem {
+  kind: 'generate';
+  generator: 'rpi-config.txt' | 'extlinux' | 'closure';
+  /** Absolute target path: the file for rpi-config.txt (default /config.txt), the boot
+   *  directory for extlinux (default /boot). Unused for closure. */
+  target: string;
+  /** Generator options, e.g. { "extraConfig": "..." } or { "timeout": 50 }. */
+  options: Record<string, unknown>;
+}
+
+/** A literal text file. */
+export interface TextItem {
+  kind: 'text';
+  text: string;
+  target: string;
+  mode: number;
+}
+
+export type ContentItem = CopyItem | GenerateItem | TextItem;
+
+export interface PartitionSpec {
+  /** Unique name; the GPT partition name (at most 36 UTF-16 units). */
+  name: string;
+  /** Type: DOS id ("0x0b", "83", alias "fat32", "linux", "swap", "efi") or GPT alias/code/GUID. */
+  type: string;
+  /** Byte offset of the partition start; otherwise the next aligned offset. */
+  start?: number;
+  size: SizeSpec;
+  /** DOS: boot indicator 0x80. GPT: legacy-BIOS-bootable attribute (bit 2). */
+  bootable: boolean;
+  /** GPT attribute flags: "required", "no-block-io", "legacy-bios-bootable", or bit numbers 48-63. */
+  attributes: (string | number)[];
+  /** GPT unique partition GUID; otherwise derived from the table seed and `name`. */
+  guid?: string;
+  filesystem: FilesystemSpec;
+  contents: ContentItem[];
+}
+
+export interface OutputSpec {
+  /** File name template without extension; {name}, {label} and {system} are replaced. */
+  name: string;
+  compress: 'zstd' | 'none';
+  zstdLevel: number;
+  bmap: boolean;
+}
+
+export interface ImageSpec {
+  name: string;
+  /** Nix system of the image, e.g. aarch64-linux (for the file name and nix-support/system). */
+  system: string;
+  table: TableSpec;
+  /** Partition alignment in bytes (default 1 MiB). */
+  alignment: number;
+  /** Target disk size in bytes; required when a partition has size "fill". */
+  diskSize?: number;
+  partitions: PartitionSpec[];
+  output: OutputSpec;
+  /** Absolute directory of the spec file (for from: "spec" contents). */
+  specDir: string;
+}
