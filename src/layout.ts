@@ -1,0 +1,117 @@
+/**
+ * The layout planner: pure functions from the spec and the measured content
+ * sizes to byte offsets. No I/O; unit-tested in test/layout.test.ts.
+ */
+import { buildError, usageError } from './errors.ts';
+import type { DiskPlan, PlannedPartition } from './plan-types.ts';
+import type { ImageSpec } from './spec-types.ts';
+import { alignDown, alignUp, formatSize, SECTOR } from './units.ts';
+
+/** Bytes the partition table needs before the first and after the last partition. */
+export function tableReserve(type: 'dos' | 'gpt'): { head: number; tail: number } {
+  // GPT: protective MBR + header + 128 entries of 128 bytes (LBA 0-33); backup: 32 + 1 sectors.
+  return type === 'gpt' ? { head: 34 * SECTOR, tail: 33 * SECTOR } : { head: SECTOR, tail: 0 };
+}
+
+export interface PlanInput {
+  spec: Pick<ImageSpec, 'table' | 'alignment' | 'diskSize' | 'partitions'>;
+  /** The smallest size in bytes each partition's content needs, in spec order. */
+  minSizes: number[];
+}
+
+const where = (i: number, name: string) => `partition ${i + 1} ("${name}")`;
+const range = (s: number, e: number) => `${formatSize(s)}..${formatSize(e)}`;
+
+/**
+ * Places every partition. Rules:
+ *  - a partition starts at its explicit `start` (which must be aligned) or at the
+ *    next aligned offset after the previous partition;
+ *  - size "auto" is the content's minimum size, rounded up to a whole sector;
+ *    a fixed size must hold the content (else a build error with both sizes);
+ *  - "fill" (last partition only) runs to the end of the target disk size,
+ *    minus what the table needs there, rounded down to 4 KiB;
+ *  - the disk is the target size, or ends right after the last partition
+ *    (plus the GPT backup area).
+ */
+export function planLayout({ spec, minSizes }: PlanInput): DiskPlan {
+  const { head, tail } = tableReserve(spec.table.type);
+  const align = spec.alignment;
+  const out: PlannedPartition[] = [];
+  let cursor = head;
+  spec.partitions.forEach((p, i) => {
+    const w = where(i, p.name);
+    const min = minSizes[i] ?? 0;
+    let start: number;
+    if (p.start !== undefined) {
+      if (p.start % align !== 0) {
+        throw usageError(`${w}: start ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
+      }
+      if (p.start < head) {
+        throw usageError(`${w}: start ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
+      }
+      start = p.start;
+    } else {
+      start = alignUp(cursor, align);
+    }
+    let size: number;
+    if (p.size === 'auto') {
+      size = alignUp(Math.max(min, SECTOR), SECTOR);
+    } else if (p.size === 'fill') {
+      if (spec.diskSize === undefined) throw usageError(`${w}: size "fill" needs a target disk size (spec.size)`);
+      const end = alignDown(spec.diskSize - tail, 4096);
+      size = end - start;
+      if (size <= 0) {
+        throw buildError(
+          `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(spec.diskSize)})`,
+        );
+      }
+      if (size < min) {
+        throw buildError(
+          `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(spec.diskSize)} leaves only ${formatSize(size)}`,
+        );
+      }
+    } else {
+      if (p.size % SECTOR !== 0) throw usageError(`${w}: size ${p.size} is not a multiple of ${SECTOR} bytes`);
+      size = p.size;
+      if (size < min) {
+        throw buildError(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
+      }
+    }
+    out.push({
+      index: i + 1,
+      name: p.name,
+      start,
+      size,
+      type: p.type,
+      bootable: p.bootable,
+      attributes: p.attributes,
+      ...(p.guid !== undefined ? { guid: p.guid } : {}),
+    });
+    cursor = Math.max(cursor, start + size);
+  });
+
+  // Overlaps, in disk order.
+  const byStart = [...out].sort((a, b) => a.start - b.start);
+  for (let k = 1; k < byStart.length; k++) {
+    const a = byStart[k - 1]!;
+    const b = byStart[k]!;
+    if (b.start < a.start + a.size) {
+      throw usageError(
+        `partitions "${a.name}" (${range(a.start, a.start + a.size)}) and "${b.name}" (${range(b.start, b.start + b.size)}) overlap`,
+      );
+    }
+  }
+  const last = byStart[byStart.length - 1]!;
+  const needed = alignUp(last.start + last.size + tail, SECTOR);
+  let diskSize = needed;
+  if (spec.diskSize !== undefined) {
+    if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
+    if (spec.diskSize < needed) {
+      throw buildError(
+        `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`,
+      );
+    }
+    diskSize = spec.diskSize;
+  }
+  return { diskSize, table: spec.table, partitions: out };
+}

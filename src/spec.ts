@@ -1,0 +1,386 @@
+/**
+ * The JSON image spec: loading and validation. Every error names the JSON path
+ * (e.g. `partitions[1].filesystem.label`) and what was expected, and is a usage
+ * error (exit code 2). The result is the normalised ImageSpec of spec-types.ts.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { usageError } from './errors.ts';
+import { parseSize, MiB } from './units.ts';
+import type {
+  ContentItem,
+  FilesystemSpec,
+  ImageSpec,
+  OutputSpec,
+  PartitionSpec,
+  SizeSpec,
+  SourceRoot,
+  TableSpec,
+} from './spec-types.ts';
+
+type Json = unknown;
+type Obj = Record<string, Json>;
+
+/** Edit distance, for "did you mean" hints on unknown keys and values. */
+function distance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+function hint(word: string, choices: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of choices) {
+    const dd = distance(word.toLowerCase(), c.toLowerCase());
+    if (dd < bestD) {
+      bestD = dd;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function describe(v: Json): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function obj(v: Json, where: string, allowed: readonly string[], required: readonly string[] = []): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw usageError(`${where}: expected an object, got ${describe(v)}`);
+  }
+  const o = v as Obj;
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw usageError(`${where}: unknown key "${k}"${hint(k, allowed)}; expected one of: ${allowed.join(', ')}`);
+    }
+  }
+  for (const k of required) {
+    if (o[k] === undefined) throw usageError(`${where}: missing required key "${k}"`);
+  }
+  return o;
+}
+
+function str(v: Json, where: string, opts: { pattern?: RegExp; what?: string; nonEmpty?: boolean } = {}): string {
+  if (typeof v !== 'string') throw usageError(`${where}: expected a string, got ${describe(v)}`);
+  if ((opts.nonEmpty ?? true) && v.length === 0) throw usageError(`${where}: must not be empty`);
+  if (opts.pattern && !opts.pattern.test(v)) {
+    throw usageError(`${where}: "${v}" is not ${opts.what ?? `a match for ${opts.pattern}`}`);
+  }
+  return v;
+}
+
+function bool(v: Json, where: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw usageError(`${where}: expected true or false, got ${describe(v)}`);
+  return v;
+}
+
+function oneOf<T extends string | number>(v: Json, where: string, choices: readonly T[]): T {
+  if (!choices.includes(v as T)) {
+    const h = typeof v === 'string' ? hint(v, choices.map(String)) : '';
+    throw usageError(`${where}: expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${describe(v)}${h}`);
+  }
+  return v as T;
+}
+
+function arr(v: Json, where: string): Json[] {
+  if (!Array.isArray(v)) throw usageError(`${where}: expected an array, got ${describe(v)}`);
+  return v;
+}
+
+/** A 32-bit id given as a number or a hex string ("0x2178694e"). */
+function u32(v: Json, where: string): number {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^0x[0-9a-fA-F]{1,8}$/.test(v)) n = parseInt(v.slice(2), 16);
+  else if (typeof v === 'string' && /^[0-9a-fA-F]{8}$/.test(v)) n = parseInt(v, 16);
+  else throw usageError(`${where}: expected a 32-bit id such as "0x2178694e", got ${describe(v)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw usageError(`${where}: ${v} does not fit in 32 bits`);
+  }
+  return n;
+}
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function uuid(v: Json, where: string): string | undefined {
+  if (v === undefined) return undefined;
+  return str(v, where, { pattern: UUID_RE, what: 'a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)' }).toLowerCase();
+}
+
+function sizeSpec(v: Json, where: string): SizeSpec {
+  if (v === 'auto' || v === 'fill') return v;
+  const n = parseSize(v, where);
+  if (n === 0) throw usageError(`${where}: a partition size must be greater than 0`);
+  return n;
+}
+
+function label(v: Json, where: string): string | undefined {
+  return v === undefined ? undefined : str(v, where);
+}
+
+const FS_TYPES = ['vfat', 'ext4', 'btrfs', 'swap', 'raw'] as const;
+
+function filesystem(v: Json, where: string): FilesystemSpec {
+  const base = obj(v, where, ['type', 'label', 'uuid', 'volumeId', 'fatType', 'features', 'extraSpace', 'source'], ['type']);
+  const type = oneOf(base.type, `${where}.type`, FS_TYPES);
+  switch (type) {
+    case 'vfat': {
+      const o = obj(v, where, ['type', 'label', 'volumeId', 'fatType']);
+      const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
+      return {
+        type,
+        label: label(o.label, `${where}.label`),
+        volumeId: o.volumeId === undefined ? 0x12345678 : u32(o.volumeId, `${where}.volumeId`),
+        fatType,
+      };
+    }
+    case 'ext4': {
+      const o = obj(v, where, ['type', 'label', 'uuid', 'features', 'extraSpace']);
+      const features =
+        o.features === undefined
+          ? undefined
+          : arr(o.features, `${where}.features`).map((f, i) =>
+              str(f, `${where}.features[${i}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' }),
+            );
+      return {
+        type,
+        label: label(o.label, `${where}.label`),
+        uuid: uuid(o.uuid, `${where}.uuid`),
+        ...(features ? { features } : {}),
+        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
+      };
+    }
+    case 'btrfs': {
+      const o = obj(v, where, ['type', 'label', 'uuid', 'extraSpace']);
+      return {
+        type,
+        label: label(o.label, `${where}.label`),
+        uuid: uuid(o.uuid, `${where}.uuid`),
+        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
+      };
+    }
+    case 'swap': {
+      const o = obj(v, where, ['type', 'label', 'uuid']);
+      return { type, label: label(o.label, `${where}.label`), uuid: uuid(o.uuid, `${where}.uuid`) };
+    }
+    case 'raw': {
+      const o = obj(v, where, ['type', 'source']);
+      if (o.source === undefined || o.source === null) return { type, source: null };
+      const s = obj(o.source, `${where}.source`, ['from', 'path'], ['from', 'path']);
+      return {
+        type,
+        source: { from: sourceRoot(s.from, `${where}.source.from`), path: relPath(s.path, `${where}.source.path`) },
+      };
+    }
+  }
+}
+
+const SOURCE_ROOTS = ['firmware', 'spec', 'toplevel'] as const;
+
+function sourceRoot(v: Json, where: string): SourceRoot {
+  return oneOf(v, where, SOURCE_ROOTS);
+}
+
+function relPath(v: Json, where: string): string {
+  const p = str(v, where);
+  if (p.startsWith('/') || p.split('/').includes('..')) {
+    throw usageError(`${where}: "${p}" must be a relative path inside its source (no leading "/" or "..")`);
+  }
+  return p;
+}
+
+function absTarget(v: Json, where: string, dflt: string): string {
+  if (v === undefined) return dflt;
+  const p = str(v, where);
+  if (!p.startsWith('/') || p.split('/').includes('..')) {
+    throw usageError(`${where}: "${p}" must be an absolute path in the filesystem, e.g. "/boot"`);
+  }
+  return p;
+}
+
+const GENERATORS = ['rpi-config.txt', 'extlinux', 'closure'] as const;
+
+function contentItem(v: Json, where: string): ContentItem {
+  const o = obj(v, where, ['from', 'path', 'target', 'optional', 'generate', 'options', 'text', 'mode']);
+  if (o.from !== undefined) {
+    obj(v, where, ['from', 'path', 'target', 'optional'], ['path']);
+    return {
+      kind: 'copy',
+      from: sourceRoot(o.from, `${where}.from`),
+      path: relPath(o.path, `${where}.path`),
+      target: absTarget(o.target, `${where}.target`, '/'),
+      optional: bool(o.optional, `${where}.optional`, false),
+    };
+  }
+  if (o.generate !== undefined) {
+    obj(v, where, ['generate', 'target', 'options']);
+    const generator = oneOf(o.generate, `${where}.generate`, GENERATORS);
+    const dflt = generator === 'rpi-config.txt' ? '/config.txt' : generator === 'extlinux' ? '/boot' : '/';
+    const options = o.options === undefined ? {} : obj(o.options, `${where}.options`, generatorOptions[generator]);
+    return { kind: 'generate', generator, target: absTarget(o.target, `${where}.target`, dflt), options };
+  }
+  if (o.text !== undefined) {
+    obj(v, where, ['text', 'target', 'mode'], ['target']);
+    let mode = 0o644;
+    if (o.mode !== undefined) {
+      const m = str(o.mode, `${where}.mode`, { pattern: /^0?[0-7]{3,4}$/, what: 'an octal mode such as "0644"' });
+      mode = parseInt(m, 8);
+    }
+    return { kind: 'text', text: str(o.text, `${where}.text`, { nonEmpty: false }), target: absTarget(o.target, `${where}.target`, '/'), mode };
+  }
+  throw usageError(`${where}: a content item needs one of "from" (copy files), "generate" or "text"`);
+}
+
+const generatorOptions: Record<(typeof GENERATORS)[number], string[]> = {
+  'rpi-config.txt': ['extraConfig'],
+  extlinux: ['timeout'],
+  closure: [],
+};
+
+function partition(v: Json, where: string, tableType: TableSpec['type']): PartitionSpec {
+  const o = obj(
+    v,
+    where,
+    ['name', 'type', 'start', 'size', 'bootable', 'attributes', 'guid', 'filesystem', 'contents'],
+    ['name', 'type', 'size', 'filesystem'],
+  );
+  const name = str(o.name, `${where}.name`);
+  const type = typeof o.type === 'number' ? `0x${o.type.toString(16)}` : str(o.type, `${where}.type`);
+  const attributes = o.attributes === undefined ? [] : arr(o.attributes, `${where}.attributes`).map((a, i) => {
+    const w = `${where}.attributes[${i}]`;
+    if (typeof a === 'number') {
+      if (!Number.isInteger(a) || a < 48 || a > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a}`);
+      return a;
+    }
+    return oneOf(a, w, ['required', 'no-block-io', 'legacy-bios-bootable'] as const);
+  });
+  if (tableType === 'dos' && attributes.length > 0) throw usageError(`${where}.attributes: only GPT partitions have attributes`);
+  if (tableType === 'dos' && o.guid !== undefined) throw usageError(`${where}.guid: only GPT partitions have GUIDs`);
+  return {
+    name,
+    type,
+    ...(o.start !== undefined ? { start: parseSize(o.start, `${where}.start`) } : {}),
+    size: sizeSpec(o.size, `${where}.size`),
+    bootable: bool(o.bootable, `${where}.bootable`, false),
+    attributes,
+    ...(o.guid !== undefined ? { guid: uuid(o.guid, `${where}.guid`)! } : {}),
+    filesystem: filesystem(o.filesystem, `${where}.filesystem`),
+    contents: o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`)),
+  };
+}
+
+function table(v: Json, where: string, name: string): TableSpec {
+  const base = obj(v, where, ['type', 'labelId', 'diskGuid', 'seed', 'hybridMbr'], ['type']);
+  const type = oneOf(base.type, `${where}.type`, ['dos', 'gpt'] as const);
+  if (type === 'dos') {
+    const o = obj(v, where, ['type', 'labelId']);
+    return { type, labelId: o.labelId === undefined ? 0 : u32(o.labelId, `${where}.labelId`) };
+  }
+  const o = obj(v, where, ['type', 'diskGuid', 'seed', 'hybridMbr']);
+  return {
+    type,
+    ...(o.diskGuid !== undefined ? { diskGuid: uuid(o.diskGuid, `${where}.diskGuid`)! } : {}),
+    seed: o.seed === undefined ? name : str(o.seed, `${where}.seed`),
+    ...(o.hybridMbr !== undefined
+      ? { hybridMbr: arr(o.hybridMbr, `${where}.hybridMbr`).map((h, i) => str(h, `${where}.hybridMbr[${i}]`)) }
+      : {}),
+  };
+}
+
+function output(v: Json, where: string, name: string): OutputSpec {
+  const o = v === undefined ? {} : obj(v, where, ['name', 'compress', 'zstdLevel', 'bmap']);
+  let level = 3;
+  if (o.zstdLevel !== undefined) {
+    if (typeof o.zstdLevel !== 'number' || !Number.isInteger(o.zstdLevel) || o.zstdLevel < 1 || o.zstdLevel > 19) {
+      throw usageError(`${where}.zstdLevel: expected a whole number from 1 to 19, got ${describe(o.zstdLevel)}`);
+    }
+    level = o.zstdLevel;
+  }
+  const fileName = o.name === undefined ? name : str(o.name, `${where}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
+  return {
+    name: fileName,
+    compress: o.compress === undefined ? 'zstd' : oneOf(o.compress, `${where}.compress`, ['zstd', 'none'] as const),
+    zstdLevel: level,
+    bmap: bool(o.bmap, `${where}.bmap`, true),
+  };
+}
+
+/** Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. */
+export function validateSpec(json: Json, specDir: string): ImageSpec {
+  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'output'], [
+    'name',
+    'table',
+    'partitions',
+  ]);
+  const name = str(o.name, 'spec.name', { pattern: /^[A-Za-z0-9._+-]+$/, what: 'a name made of letters, digits and . _ + -' });
+  const tbl = table(o.table, 'spec.table', name);
+  const alignment = o.alignment === undefined ? MiB : parseSize(o.alignment, 'spec.alignment');
+  if (alignment < 512 || alignment % 512 !== 0) {
+    throw usageError(`spec.alignment: must be a positive multiple of 512 bytes, got ${alignment}`);
+  }
+  const parts = arr(o.partitions, 'spec.partitions');
+  if (parts.length === 0) throw usageError('spec.partitions: at least one partition is needed');
+  const partitions = parts.map((p, i) => partition(p, `spec.partitions[${i}]`, tbl.type));
+  const seen = new Map<string, number>();
+  partitions.forEach((p, i) => {
+    const prev = seen.get(p.name);
+    if (prev !== undefined) {
+      throw usageError(`spec.partitions[${i}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
+    }
+    seen.set(p.name, i);
+  });
+  const fillIdx = partitions.findIndex((p) => p.size === 'fill');
+  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
+    throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
+  }
+  const diskSize = o.size === undefined ? undefined : parseSize(o.size, 'spec.size');
+  if (fillIdx >= 0 && diskSize === undefined) {
+    throw usageError(`spec.partitions[${fillIdx}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
+  }
+  return {
+    name,
+    system: o.system === undefined ? 'aarch64-linux' : str(o.system, 'spec.system', { pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, what: 'a Nix system such as "aarch64-linux"' }),
+    table: tbl,
+    alignment,
+    ...(diskSize !== undefined ? { diskSize } : {}),
+    partitions,
+    output: output(o.output, 'spec.output', name),
+    specDir,
+  };
+}
+
+/** Reads and validates a spec file. Problems are usage errors naming the file. */
+export async function loadSpec(file: string): Promise<ImageSpec> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw usageError(`cannot read spec ${file}: ${code === 'ENOENT' ? 'no such file' : String(err)}`);
+  }
+  let json: Json;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw usageError(`spec ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return validateSpec(json, path.dirname(path.resolve(file)));
+  } catch (err) {
+    if (err instanceof Error) err.message = `${file}: ${err.message}`;
+    throw err;
+  }
+}

@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planLayout } from '../src/layout.ts';
+import { validateSpec } from '../src/spec.ts';
+import { ImgsmithError } from '../src/errors.ts';
+import { MiB, GiB } from '../src/units.ts';
+
+function spec(json: Record<string, unknown>) {
+  return validateSpec({ name: 't', ...json }, '/tmp');
+}
+const vfat = { type: 'vfat' };
+const ext4 = { type: 'ext4' };
+
+function fails(fn: () => unknown, kind: 'usage' | 'build', re: RegExp) {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ImgsmithError, `not an ImgsmithError: ${e}`);
+    assert.equal(e.kind, kind, e.message);
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+test('the NixOS SD layout: 30 MiB FAT at 8 MiB, root right after, sized to content', () => {
+  const s = spec({
+    table: { type: 'dos', labelId: '0x2178694e' },
+    partitions: [
+      { name: 'firmware', type: '0x0b', start: '8MiB', size: '30MiB', filesystem: vfat },
+      { name: 'root', type: '83', size: 'auto', bootable: true, filesystem: ext4 },
+    ],
+  });
+  const plan = planLayout({ spec: s, minSizes: [MiB, 100 * MiB + 4096] });
+  assert.equal(plan.partitions[0]!.start, 8 * MiB);
+  assert.equal(plan.partitions[0]!.size, 30 * MiB);
+  assert.equal(plan.partitions[1]!.start, 38 * MiB);
+  assert.equal(plan.partitions[1]!.size, 100 * MiB + 4096);
+  assert.equal(plan.partitions[1]!.bootable, true);
+  assert.equal(plan.diskSize, 138 * MiB + 4096);
+});
+
+test('GPT reserves the backup area and fill grows to the target size, 4 KiB aligned', () => {
+  const s = spec({
+    table: { type: 'gpt' },
+    size: '32GiB',
+    partitions: [
+      { name: 'esp', type: 'esp', size: '500MiB', filesystem: vfat },
+      { name: 'swap', type: 'swap', size: '1GiB', filesystem: { type: 'swap' } },
+      { name: 'root', type: 'linux', size: 'fill', filesystem: { type: 'btrfs' } },
+    ],
+  });
+  const plan = planLayout({ spec: s, minSizes: [MiB, 4096, 200 * MiB] });
+  assert.deepEqual(plan.partitions.map((p) => p.start), [MiB, 501 * MiB, 1525 * MiB]);
+  const root = plan.partitions[2]!;
+  assert.equal(plan.diskSize, 32 * GiB);
+  assert.ok(root.start + root.size <= 32 * GiB - 33 * 512);
+  assert.equal((root.start + root.size) % 4096, 0);
+  assert.ok(32 * GiB - 33 * 512 - (root.start + root.size) < 4096);
+});
+
+test('alignment applies to implicit starts; explicit starts must be aligned', () => {
+  const s = spec({
+    table: { type: 'dos' },
+    alignment: '4MiB',
+    partitions: [
+      { name: 'a', type: 'b', size: 1000 * 512, filesystem: vfat },
+      { name: 'b', type: '83', size: '1MiB', filesystem: ext4 },
+    ],
+  });
+  const plan = planLayout({ spec: s, minSizes: [0, 0] });
+  assert.deepEqual(plan.partitions.map((p) => p.start), [4 * MiB, 8 * MiB]);
+  const bad = spec({
+    table: { type: 'dos' },
+    partitions: [{ name: 'a', type: 'b', start: 1536 * 1024, size: '1MiB', filesystem: vfat }],
+  });
+  fails(() => planLayout({ spec: bad, minSizes: [0] }), 'usage', /partition 1 \("a"\): start .* not aligned to 1 MiB/);
+});
+
+test('overlapping explicit partitions are rejected naming both', () => {
+  const s = spec({
+    table: { type: 'dos' },
+    partitions: [
+      { name: 'one', type: 'b', start: '8MiB', size: '30MiB', filesystem: vfat },
+      { name: 'two', type: '83', start: '20MiB', size: '10MiB', filesystem: ext4 },
+    ],
+  });
+  fails(() => planLayout({ spec: s, minSizes: [0, 0] }), 'usage', /"one" .* and "two" .* overlap/);
+});
+
+test('content larger than a fixed size fails with both sizes', () => {
+  const s = spec({
+    table: { type: 'dos' },
+    partitions: [{ name: 'root', type: '83', size: '64MiB', filesystem: ext4 }],
+  });
+  fails(() => planLayout({ spec: s, minSizes: [65 * MiB] }), 'build', /needs 65 MiB .* partition is 64 MiB/);
+});
+
+test('a plan that does not fit the target size fails with the numbers', () => {
+  const s = spec({
+    table: { type: 'gpt' },
+    size: '1GiB',
+    partitions: [
+      { name: 'boot', type: 'linux', size: '1GiB', filesystem: ext4 },
+      { name: 'root', type: 'linux', size: 'fill', filesystem: ext4 },
+    ],
+  });
+  fails(() => planLayout({ spec: s, minSizes: [0, 0] }), 'build', /nothing left to fill.*target size 1 GiB/);
+  const s2 = spec({
+    table: { type: 'dos' },
+    size: '100MiB',
+    partitions: [{ name: 'root', type: '83', size: 'auto', filesystem: ext4 }],
+  });
+  fails(() => planLayout({ spec: s2, minSizes: [200 * MiB] }), 'build', /need a disk of .*target size is 100 MiB/);
+});
+
+test('spec errors name the JSON path', () => {
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: '1MiB', filesystem: { type: 'vfat', lable: 'X' } }] }),
+    'usage', /spec\.partitions\[0\]\.filesystem: unknown key "lable" \(did you mean "label"\?\)/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: '1MiB', filesystem: { type: 'xfs' } }] }),
+    'usage', /spec\.partitions\[0\]\.filesystem\.type: expected one of .*"ext4".*got string "xfs"/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: '30 furlongs', filesystem: vfat }] }),
+    'usage', /spec\.partitions\[0\]\.size: "30 furlongs" is not a size/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [
+    { name: 'a', type: 'b', size: 'fill', filesystem: vfat }, { name: 'b', type: 'b', size: '1MiB', filesystem: vfat }] }),
+    'usage', /spec\.partitions\[0\]\.size: only the last partition can be "fill"/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: 'fill', filesystem: vfat }] }),
+    'usage', /"fill" needs a target disk size/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [
+    { name: 'a', type: 'b', size: '1MiB', filesystem: vfat }, { name: 'a', type: 'b', size: '1MiB', filesystem: vfat }] }),
+    'usage', /spec\.partitions\[1\]\.name: "a" is already the name of spec\.partitions\[0\]/);
+});
