@@ -1,0 +1,142 @@
+/**
+ * The command line: `imgsmith build` and `imgsmith boot-test`.
+ * Exit codes: 0 ok, 1 build failed, 2 usage or spec error.
+ */
+import yargs from 'yargs';
+import { ImgsmithError } from './errors.ts';
+import { buildImage, cleanupTempDirsSync } from './build.ts';
+import { silentProgress, type Progress } from './progress.ts';
+import { jsonProgress, ttyProgress } from './progress-impl.ts';
+
+class UsageFailure extends Error {}
+
+function reportError(err: unknown, json: boolean): number {
+  const exitCode = err instanceof ImgsmithError ? err.exitCode : err instanceof UsageFailure ? 2 : 1;
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode, message }) + '\n');
+  process.stderr.write(`imgsmith: error: ${message}\n`);
+  if (!(err instanceof ImgsmithError) && !(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
+    process.stderr.write(`${err.stack}\n`);
+  }
+  return exitCode;
+}
+
+function onSignals(): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    cleanupTempDirsSync();
+    process.stderr.write(`imgsmith: interrupted by ${sig}; nothing was published\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const json = argv.includes('--json');
+  const parser = yargs(argv)
+    .scriptName('imgsmith')
+    .usage('$0 <command> [options]\n\nBuilds reproducible, flashable disk images from a JSON image spec and a Nix closure.')
+    .command(
+      'build <spec>',
+      'Build a disk image from an image spec (e.g. images/rpi-aarch64.json).',
+      (y) =>
+        y
+          .positional('spec', { type: 'string', demandOption: true, describe: 'Path to the JSON image spec.' })
+          .option('closure', {
+            type: 'string',
+            describe: 'closureInfo directory (nixpkgs closureInfo: store-paths and registration) for specs that include a Nix closure.',
+          })
+          .option('toplevel', {
+            type: 'string',
+            describe: 'The NixOS system (toplevel) store path: kernel, initrd, dtbs, init, kernel-params; used for extlinux.conf and the {label} of the file name.',
+          })
+          .option('firmware', { type: 'string', describe: 'Directory with boot firmware files (Raspberry Pi bootcode.bin, start*.elf, u-boot-rpi*.bin, ...).' })
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output directory (created if missing).' })
+          .option('compress', {
+            type: 'boolean',
+            describe: 'Compress the image with zstd (default: the spec\'s output.compress). --no-compress writes a raw .img.',
+          })
+          .option('keep-raw', { type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' })
+          .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON events (one per line) on stdout instead of progress.' }),
+      async (args) => {
+        const progress: Progress = args.json ? jsonProgress(process.stdout) : process.stderr.isTTY ? ttyProgress(process.stderr) : silentProgress;
+        const off = onSignals();
+        try {
+          const r = await buildImage({
+            specPath: args.spec,
+            ...(args.closure !== undefined ? { closure: args.closure } : {}),
+            ...(args.toplevel !== undefined ? { toplevel: args.toplevel } : {}),
+            ...(args.firmware !== undefined ? { firmware: args.firmware } : {}),
+            outDir: args.out,
+            ...(args.compress !== undefined ? { compress: args.compress } : {}),
+            keepRaw: args['keep-raw'],
+            ...(args.label !== undefined ? { label: args.label } : {}),
+            progress,
+          });
+          const files = [r.compressedPath, r.imagePath, r.bmapPath, r.manifestPath].filter((f): f is string => !!f);
+          if (args.json) {
+            process.stdout.write(JSON.stringify({ event: 'result', ok: true, files, image: r.manifest.image }) + '\n');
+          } else {
+            for (const f of files) process.stdout.write(`${f}\n`);
+          }
+        } catch (err) {
+          exitCode = reportError(err, args.json);
+        } finally {
+          off();
+        }
+      },
+    )
+    .command(
+      'boot-test <image>',
+      'Boot an image under QEMU and check that it reaches the IMGSMITH-BOOT-OK marker on the serial console.',
+      (y) =>
+        y
+          .positional('image', { type: 'string', demandOption: true, describe: 'The raw .img to boot (never modified).' })
+          .option('machine', {
+            choices: ['raspi3b', 'virt', 'x86_64-efi'] as const,
+            demandOption: true,
+            describe: 'raspi3b: U-Boot from config.txt\'s [pi3] kernel= on QEMU raspi3b; virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
+          })
+          .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image, else any IMGSMITH-BOOT-OK line).' })
+          .option('timeout', { type: 'number', default: 300, describe: 'Seconds before QEMU is killed and the test fails.' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
+      async (args) => {
+        try {
+          const { bootTest } = await import('./boottest.ts');
+          const r = await bootTest(args.image, {
+            machine: args.machine,
+            ...(args.marker !== undefined ? { marker: args.marker } : {}),
+            timeoutSec: args.timeout,
+            log: args.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`),
+          });
+          if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');
+          else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${r.marker} (${r.seconds.toFixed(1)} s)\n`);
+          else process.stderr.write(`boot test failed; last serial lines:\n${r.serialTail.join('\n')}\n`);
+          exitCode = r.ok ? 0 : 1;
+        } catch (err) {
+          exitCode = reportError(err, args.json);
+        }
+      },
+    )
+    .demandCommand(1, 'Name a command: build or boot-test.')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageFailure(msg);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    return reportError(err, json);
+  }
+  return exitCode;
+}
