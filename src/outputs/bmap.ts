@@ -1,0 +1,214 @@
+/**
+ * Block maps for bmaptool (bmap-tools), format version 2.0 with SHA-256.
+ *
+ * The file is byte-for-byte what `bmaptool create` (bmap-tools 3.x) writes for
+ * the same mapped ranges: the same comments, padding and human-readable sizes,
+ * so the two can be compared directly. Format details (from BmapCreate.py):
+ *  - BlockSize 4096; BlocksCount = ceil(ImageSize / 4096); the last block may be
+ *    partial and its range checksum then covers only the bytes up to EOF.
+ *  - Each <Range chksum="sha256 of the bytes"> is "first-last" (block numbers,
+ *    inclusive) or "first" for one block.
+ *  - BmapFileChecksum is the SHA-256 of the whole file with the checksum's own
+ *    value written as 64 ASCII "0"s; bmaptool verifies it the same way.
+ * The ranges are the data ranges of the (sparse) image, rounded out to blocks.
+ */
+import { createHash } from 'node:crypto';
+import { open, writeFile } from 'node:fs/promises';
+import { buildError } from '../errors.ts';
+import { dataRanges, type Range } from '../sparse.ts';
+import { hashRange } from './checksum.ts';
+
+export const BMAP_BLOCK_SIZE = 4096;
+const BMAP_VERSION = '2.0';
+const CHECKSUM_TYPE = 'sha256';
+const CHECKSUM_LEN = 64;
+
+/** An inclusive range of block numbers, with the SHA-256 of its bytes. */
+export interface BmapRange {
+  first: number;
+  last: number;
+  sha256: string;
+}
+
+export interface BmapInfo {
+  imageSize: number;
+  blockSize: number;
+  blocksCount: number;
+  mappedBlocksCount: number;
+  /** The BmapFileChecksum value. */
+  bmapFileChecksum: string;
+}
+
+export interface WriteBmapOptions {
+  /** The image's data ranges (bytes); by default computed with sparse.ts dataRanges(). */
+  ranges?: Range[];
+  /** Progress over the mapped bytes being hashed. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Python's "%.1f" (round-half-even on the exact binary value) for the sizes bmaptool prints. */
+function pyFixed1(x: number): string {
+  // An exact tie at the second decimal (x*10 = n + 0.5) is possible only when
+  // x*4 is an odd integer; JavaScript's toFixed rounds ties up, Python to even.
+  const x10 = x * 10;
+  if (Number.isInteger(x * 4) && !Number.isInteger(x * 2) && Number.isInteger(x10 - 0.5)) {
+    const lo = x10 - 0.5;
+    const n = lo % 2 === 0 ? lo : lo + 1;
+    return (n / 10).toFixed(1);
+  }
+  return x.toFixed(1);
+}
+
+/** bmaptools.BmapHelpers.human_size. */
+export function humanSize(size: number): string {
+  if (size === 1) return '1 byte';
+  if (size < 512) return `${Math.trunc(size)} bytes`;
+  let s = size;
+  for (const unit of ['KiB', 'MiB', 'GiB', 'TiB']) {
+    s /= 1024;
+    if (s < 1024) return `${pyFixed1(s)} ${unit}`;
+  }
+  return `${pyFixed1(s)} EiB`;
+}
+
+/** Byte ranges -> sorted, merged inclusive block ranges covering them. */
+export function toBlockRanges(ranges: readonly Range[], imageSize: number, blockSize = BMAP_BLOCK_SIZE): { first: number; last: number }[] {
+  const sorted = ranges
+    .map((r) => ({ start: Math.max(0, r.start), end: Math.min(imageSize, r.end) }))
+    .filter((r) => r.end > r.start)
+    .sort((a, b) => a.start - b.start);
+  const out: { first: number; last: number }[] = [];
+  for (const r of sorted) {
+    const first = Math.floor(r.start / blockSize);
+    const last = Math.floor((r.end - 1) / blockSize);
+    const prev = out[out.length - 1];
+    if (prev && first <= prev.last + 1) prev.last = Math.max(prev.last, last);
+    else out.push({ first, last });
+  }
+  return out;
+}
+
+/** Overwrites text at `pos` (like a seek + write in bmaptool), keeping the length. */
+function overwrite(text: string, pos: number, value: string): string {
+  return text.slice(0, pos) + value + text.slice(pos + value.length);
+}
+
+/**
+ * The bmap XML for an image of `imageSize` bytes with the given mapped block
+ * ranges (checksums already computed). Pure; deterministic.
+ */
+export function renderBmap(imageSize: number, ranges: readonly BmapRange[], blockSize = BMAP_BLOCK_SIZE): { xml: string; info: BmapInfo } {
+  if (imageSize <= 0) throw buildError('cannot create a bmap for an empty image');
+  const blocksCount = Math.ceil(imageSize / blockSize);
+  const imageHuman = humanSize(imageSize);
+  let mapped = 0;
+  for (const r of ranges) mapped += r.last - r.first + 1;
+
+  let xml =
+    '<?xml version="1.0" ?>\n' +
+    '<!-- This file contains the block map for an image file, which is basically\n' +
+    '     a list of useful (mapped) block numbers in the image file. In other words,\n' +
+    '     it lists only those blocks which contain data (boot sector, partition\n' +
+    '     table, file-system metadata, files, directories, extents, etc). These\n' +
+    '     blocks have to be copied to the target device. The other blocks do not\n' +
+    '     contain any useful data and do not have to be copied to the target\n' +
+    '     device.\n' +
+    '\n' +
+    '     The block map an optimization which allows to copy or flash the image to\n' +
+    '     the image quicker than copying of flashing the entire image. This is\n' +
+    '     because with bmap less data is copied: <MappedBlocksCount> blocks instead\n' +
+    '     of <BlocksCount> blocks.\n' +
+    '\n' +
+    '     Besides the machine-readable data, this file contains useful commentaries\n' +
+    '     which contain human-readable information like image size, percentage of\n' +
+    '     mapped data, etc.\n' +
+    '\n' +
+    "     The 'version' attribute is the block map file format version in the\n" +
+    "     'major.minor' format. The version major number is increased whenever an\n" +
+    '     incompatible block map format change is made. The minor number changes\n' +
+    '     in case of minor backward-compatible changes. -->\n' +
+    '\n' +
+    `<bmap version="${BMAP_VERSION}">\n` +
+    `    <!-- Image size in bytes: ${imageHuman} -->\n` +
+    `    <ImageSize> ${imageSize} </ImageSize>\n` +
+    '\n' +
+    '    <!-- Size of a block in bytes -->\n' +
+    `    <BlockSize> ${blockSize} </BlockSize>\n` +
+    '\n' +
+    '    <!-- Count of blocks in the image file -->\n' +
+    `    <BlocksCount> ${blocksCount} </BlocksCount>\n` +
+    '\n' +
+    '    <!-- Count of mapped blocks: ';
+  const countPos1 = xml.length;
+  xml += `${' '.repeat(imageHuman.length)} or ${' '.repeat('100.0%'.length)}   -->\n`;
+  xml += '    <MappedBlocksCount> ';
+  const countPos2 = xml.length;
+  xml += `${' '.repeat(String(blocksCount).length)} </MappedBlocksCount>\n\n`;
+  xml += '    <!-- Type of checksum used in this file -->\n';
+  xml += `    <ChecksumType> ${CHECKSUM_TYPE} </ChecksumType>\n\n`;
+  xml += '    <!-- The checksum of this bmap file. When it is calculated, the value of\n';
+  xml += '         the checksum has be zero (all ASCII "0" symbols).  -->\n';
+  xml += '    <BmapFileChecksum> ';
+  const checksumPos = xml.length;
+  xml += '0'.repeat(CHECKSUM_LEN) + ' </BmapFileChecksum>\n\n';
+  xml += '    <!-- The block map which consists of elements which may either be a\n';
+  xml += "         range of blocks or a single block. The 'chksum' attribute\n";
+  xml += '         (if present) is the checksum of this blocks range. -->\n';
+  xml += '    <BlockMap>\n';
+  for (const r of ranges) {
+    const span = r.first === r.last ? `${r.first}` : `${r.first}-${r.last}`;
+    xml += `        <Range chksum="${r.sha256}"> ${span} </Range>\n`;
+  }
+  xml += '    </BlockMap>\n';
+  xml += '</bmap>\n';
+
+  const mappedHuman = humanSize(mapped * blockSize);
+  const percent = pyFixed1((mapped * 100.0) / blocksCount);
+  xml = overwrite(xml, countPos1, `${mappedHuman} or ${percent}%`);
+  xml = overwrite(xml, countPos2, String(mapped));
+  const bmapFileChecksum = createHash('sha256').update(xml, 'utf8').digest('hex');
+  xml = overwrite(xml, checksumPos, bmapFileChecksum);
+  return { xml, info: { imageSize, blockSize, blocksCount, mappedBlocksCount: mapped, bmapFileChecksum } };
+}
+
+/**
+ * Writes the bmap of `imagePath` to `bmapPath`: its data ranges rounded out to
+ * 4 KiB blocks, each with the SHA-256 of its bytes.
+ */
+export async function writeBmap(imagePath: string, bmapPath: string, opts: WriteBmapOptions = {}): Promise<BmapInfo> {
+  let fh;
+  try {
+    fh = await open(imagePath, 'r');
+  } catch (err) {
+    throw buildError(`cannot read ${imagePath} to create its bmap: ${(err as Error).message}`, err);
+  }
+  let rendered;
+  try {
+    const imageSize = (await fh.stat()).size;
+    const byteRanges = opts.ranges ?? (await dataRanges(fh));
+    const blocks = toBlockRanges(byteRanges, imageSize);
+    let total = 0;
+    for (const b of blocks) total += Math.min(imageSize, (b.last + 1) * BMAP_BLOCK_SIZE) - b.first * BMAP_BLOCK_SIZE;
+    let done = 0;
+    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+    const ranges: BmapRange[] = [];
+    for (const b of blocks) {
+      const start = b.first * BMAP_BLOCK_SIZE;
+      const end = Math.min(imageSize, (b.last + 1) * BMAP_BLOCK_SIZE);
+      const sha256 = await hashRange(fh, start, end, buffer, (n) => {
+        done += n;
+        opts.onProgress?.(done, total);
+      });
+      ranges.push({ ...b, sha256 });
+    }
+    rendered = renderBmap(imageSize, ranges);
+  } finally {
+    await fh.close();
+  }
+  try {
+    await writeFile(bmapPath, rendered.xml);
+  } catch (err) {
+    throw buildError(`cannot write ${bmapPath}: ${(err as Error).message}`, err);
+  }
+  return rendered.info;
+}
