@@ -1,0 +1,63 @@
+/**
+ * Hydra build products, as nixpkgs' nixos/modules/installer/sd-card/sd-image.nix
+ * writes them:
+ *
+ *   echo "${system}" > $out/nix-support/system
+ *   echo "file sd-image $img.zst" >> $out/nix-support/hydra-build-products
+ *
+ * i.e. nix-support/system is (over)written with the system and a newline, and
+ * one product line is appended to hydra-build-products. Appending keeps product
+ * lines written by others; a line that is already there is not added again, so
+ * running twice into the same directory gives the same file.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildError } from '../errors.ts';
+
+export interface HydraProductsOptions {
+  /** The image (or compressed image) to publish; made absolute. */
+  imagePath: string;
+  /** Nix system, e.g. "aarch64-linux". */
+  system: string;
+  /** Product subtype (default "sd-image", as in sd-image.nix). */
+  subtype?: string;
+}
+
+/**
+ * A product line "file <subtype> <path>". Hydra's parser takes a path without
+ * whitespace or quotes, or a double-quoted path (which cannot contain quotes).
+ */
+export function hydraProductLine(subtype: string, path: string): string {
+  if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
+  if (/["\n\r]/.test(path)) throw buildError(`cannot publish ${JSON.stringify(path)} as a Hydra product: the path contains a quote or a newline`);
+  const p = /\s/.test(path) ? `"${path}"` : path;
+  return `file ${subtype} ${p}\n`;
+}
+
+/** Writes OUTDIR/nix-support/system and appends to OUTDIR/nix-support/hydra-build-products. */
+export async function writeHydraProducts(outDir: string, opts: HydraProductsOptions): Promise<{ productsPath: string; systemPath: string }> {
+  if (!/^\S+$/.test(opts.system)) throw buildError(`invalid Nix system "${opts.system}"`);
+  const dir = join(outDir, 'nix-support');
+  const productsPath = join(dir, 'hydra-build-products');
+  const systemPath = join(dir, 'system');
+  const line = hydraProductLine(opts.subtype ?? 'sd-image', resolve(opts.imagePath));
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(systemPath, `${opts.system}\n`);
+    let existing = '';
+    try {
+      existing = await readFile(productsPath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const lines = existing.split('\n');
+    if (!lines.includes(line.slice(0, -1))) {
+      const sep = existing === '' || existing.endsWith('\n') ? '' : '\n';
+      await writeFile(productsPath, existing + sep + line);
+    }
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
+    throw buildError(`cannot write the Hydra build products in ${dir}: ${(err as Error).message}`, err);
+  }
+  return { productsPath, systemPath };
+}

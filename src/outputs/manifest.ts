@@ -1,0 +1,207 @@
+/**
+ * The build manifest (NAME.manifest.json): what was built from what, with which
+ * tools. It is deterministic: no timestamps or durations (those go only to the
+ * --json progress events), a canonical key order, 2-space indentation and a
+ * trailing newline. Paths in it should be stable too (file names relative to
+ * the output directory, store paths, the spec path as given).
+ */
+import { writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { buildError } from '../errors.ts';
+
+export interface ManifestFile {
+  /** File name, relative to the output directory. */
+  file: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ManifestCompressed extends ManifestFile {
+  compressor: string;
+  level: number;
+}
+
+export interface ManifestBmap {
+  file: string;
+  sha256: string;
+  blockSize: number;
+  blocksCount: number;
+  mappedBlocksCount: number;
+}
+
+export interface ManifestTable {
+  type: 'dos' | 'gpt';
+  /** Further details from the partition-table writer (label id, disk GUID, ...). */
+  [key: string]: unknown;
+}
+
+export interface ManifestFilesystem {
+  type: string;
+  label?: string;
+  uuid?: string;
+  /** Driver-specific numbers (block counts, free space, files ...). */
+  stats?: Record<string, number | string | boolean>;
+}
+
+export interface ManifestPartition {
+  index: number;
+  name: string;
+  /** Byte offset and size. */
+  start: number;
+  size: number;
+  type: string;
+  bootable: boolean;
+  guid?: string;
+  filesystem: ManifestFilesystem;
+}
+
+export interface Manifest {
+  imgsmith: { version: string };
+  spec: { name: string; path: string; sha256: string };
+  image: ManifestFile & {
+    compressed?: ManifestCompressed;
+    bmap?: ManifestBmap;
+  };
+  table: ManifestTable;
+  partitions: ManifestPartition[];
+  inputs: {
+    closure?: { dir: string; storePaths: number; registrationSha256: string };
+    toplevel?: string;
+    firmware?: { dir: string; files: { path: string; sha256: string }[] };
+  };
+  /** Tool name -> version, e.g. { "mke2fs": "1.47.0", "zstd": "1.5.4" }. */
+  tools: Record<string, string>;
+}
+
+/**
+ * Keys listed here come first, in this order; other keys follow in code-point
+ * order. Gives a readable, insertion-order-independent layout.
+ */
+const KEY_ORDER = [
+  'imgsmith', 'spec', 'image', 'table', 'partitions', 'inputs', 'tools',
+  'index', 'name', 'version', 'type', 'file', 'path', 'dir', 'start', 'size', 'sha256',
+  'compressor', 'level', 'compressed', 'bmap', 'blockSize', 'blocksCount', 'mappedBlocksCount',
+  'bootable', 'guid', 'label', 'uuid', 'filesystem', 'stats',
+];
+const KEY_RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
+
+function compareKeys(a: string, b: string): number {
+  const ra = KEY_RANK.get(a);
+  const rb = KEY_RANK.get(b);
+  if (ra !== undefined && rb !== undefined) return ra - rb;
+  if (ra !== undefined) return -1;
+  if (rb !== undefined) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function canonical(value: unknown, where: string): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw buildError(`manifest value ${where} is not a finite number`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => canonical(v, `${where}[${i}]`));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort(compareKeys)) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === undefined) continue;
+      out[key] = canonical(v, `${where}.${key}`);
+    }
+    return out;
+  }
+  throw buildError(`manifest value ${where} has unsupported type ${typeof value}`);
+}
+
+/** Deterministic JSON text: canonical key order, 2-space indent, trailing newline. */
+export function stableJson(value: unknown): string {
+  return `${JSON.stringify(canonical(value, '$'), null, 2)}\n`;
+}
+
+/** The manifest's JSON text (firmware files sorted by path). */
+export function manifestJson(manifest: Manifest): string {
+  const m: Manifest = manifest.inputs.firmware
+    ? {
+        ...manifest,
+        inputs: {
+          ...manifest.inputs,
+          firmware: {
+            ...manifest.inputs.firmware,
+            files: [...manifest.inputs.firmware.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+          },
+        },
+      }
+    : manifest;
+  return stableJson(m);
+}
+
+export async function writeManifest(path: string, manifest: Manifest): Promise<void> {
+  const text = manifestJson(manifest);
+  try {
+    await writeFile(path, text);
+  } catch (err) {
+    throw buildError(`cannot write the manifest ${path}: ${(err as Error).message}`, err);
+  }
+}
+
+/** How to ask a tool for its version. `pattern` captures the version. */
+interface VersionProbe {
+  args: string[];
+  pattern: RegExp;
+  /** Exit codes other than 0 that still print the version. */
+  okCodes?: number[];
+}
+
+const GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
+
+const PROBES: Record<string, VersionProbe> = {
+  mke2fs: { args: ['-V'], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
+  'mkfs.ext4': { args: ['-V'], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
+  e2fsck: { args: ['-V'], pattern: /e2fsck (\d+\.\d+(?:\.\d+)*)/ },
+  debugfs: { args: ['-V'], pattern: /debugfs (\d+\.\d+(?:\.\d+)*)/ },
+  tune2fs: { args: [], pattern: /tune2fs (\d+\.\d+(?:\.\d+)*)/, okCodes: [1] },
+  zstd: { args: ['--version'], pattern: /v(\d+\.\d+\.\d+)/ },
+  'mkfs.btrfs': { args: ['--version'], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
+  btrfs: { args: ['--version'], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
+  sfdisk: { args: ['--version'], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
+  sgdisk: { args: ['--version'], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
+  mkswap: { args: ['--version'], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
+  blkid: { args: ['--version'], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
+  'mkfs.fat': { args: ['--help'], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
+  'mkfs.vfat': { args: ['--help'], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
+  mcopy: { args: ['-V'], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
+  mmd: { args: ['-V'], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
+  fakeroot: { args: ['-v'], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
+  bmaptool: { args: ['--version'], pattern: /bmaptool (\d+\.\d+(?:\.\d+)*)/ },
+};
+
+/** The version of one tool (e.g. "1.47.0"); a build error when it cannot be run or parsed. */
+export async function toolVersion(name: string): Promise<string> {
+  const probe = PROBES[name] ?? { args: ['--version'], pattern: GENERIC };
+  let output: string;
+  try {
+    const r = await execa(name, probe.args, { all: true, reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
+    if (r.failed && (r.exitCode === undefined || !(probe.okCodes ?? []).includes(r.exitCode))) {
+      if ((r as { code?: unknown }).code === 'ENOENT') throw buildError(`${name} was not found: it is needed to build this image`);
+      throw buildError(`cannot get the version of ${name}: ${r.shortMessage ?? 'it failed'}`);
+    }
+    output = r.all ?? '';
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
+    throw buildError(`cannot get the version of ${name}: ${(err as Error).message}`, err);
+  }
+  const m = probe.pattern.exec(output);
+  if (!m?.[1]) throw buildError(`cannot parse the version of ${name} from: ${output.split('\n')[0]?.trim() ?? ''}`);
+  return m[1];
+}
+
+/** Versions of several tools, keyed by name (run in parallel). */
+export async function toolVersions(names: readonly string[]): Promise<Record<string, string>> {
+  const unique = [...new Set(names)].sort();
+  const versions = await Promise.all(unique.map((n) => toolVersion(n)));
+  const out: Record<string, string> = {};
+  unique.forEach((n, i) => {
+    out[n] = versions[i]!;
+  });
+  return out;
+}
