@@ -1,0 +1,181 @@
+/**
+ * Implementations of the Progress interface (src/progress.ts):
+ *  - ttyProgress: a bar redrawn in place on a terminal, one line per phase;
+ *  - jsonProgress: newline-delimited JSON events for --json;
+ *  - silentProgress is in progress.ts.
+ */
+import type { PhaseHandle, Progress } from './progress.ts';
+
+/** A writable stream (process.stderr, a file stream ...). */
+export interface TextSink {
+  write(chunk: string): unknown;
+  /** Terminal width, when the sink is a TTY. */
+  columns?: number;
+}
+
+export interface ProgressOptions {
+  /** Milliseconds from an arbitrary origin (default performance.now); injectable for tests. */
+  now?: () => number;
+}
+
+const MiB = 1024 * 1024;
+
+/** "512 B", "3.0 KiB", "12.3 MiB", "1.50 GiB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < MiB) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * MiB) return `${(n / MiB).toFixed(1)} MiB`;
+  return `${(n / (1024 * MiB)).toFixed(2)} GiB`;
+}
+
+/** "0.4 s", "12.3 s", "2m05s". */
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.floor(s - m * 60)).padStart(2, '0')}s`;
+}
+
+const BAR_WIDTH = 24;
+const TTY_REDRAW_MS = 100;
+
+/**
+ * Progress on a terminal: the current phase's line is redrawn in place (at most
+ * 10 times a second) with a bar, percent, done/total and rate; when the phase
+ * ends the line is replaced by its summary with the duration.
+ */
+export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progress {
+  const now = opts.now ?? (() => performance.now());
+  /** Whether a partial (not newline-terminated) line is on screen. */
+  let lineOpen = false;
+  let active: object | undefined;
+
+  const fit = (line: string): string => {
+    const cols = stream.columns;
+    return cols !== undefined && cols > 1 && line.length > cols - 1 ? line.slice(0, cols - 1) : line;
+  };
+  const draw = (line: string, final: boolean): void => {
+    stream.write(`\r${fit(line)}\x1b[K${final ? '\n' : ''}`);
+    lineOpen = !final;
+  };
+
+  return {
+    phase(name, total, unit = 'bytes') {
+      const start = now();
+      const self = {};
+      active = self;
+      let done = 0;
+      let tot = total;
+      let lastDraw = -Infinity;
+      let ended = false;
+      const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
+      const rate = (elapsedMs: number): string => {
+        if (unit !== 'bytes' || elapsedMs <= 0) return '';
+        return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
+      };
+      const render = (): string => {
+        const elapsed = now() - start;
+        const parts = [name];
+        if (tot !== undefined && tot > 0) {
+          const frac = Math.min(1, Math.max(0, done / tot));
+          const filled = Math.round(frac * BAR_WIDTH);
+          parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
+          parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
+          parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
+        } else if (done > 0) {
+          parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
+        }
+        const r = rate(elapsed);
+        if (r !== '' && done > 0) parts.push(r);
+        return parts.join('  ');
+      };
+      if (lineOpen) stream.write('\n');
+      draw(render(), false);
+      lastDraw = now();
+      const handle: PhaseHandle = {
+        update(d, t) {
+          if (ended) return;
+          done = d;
+          if (t !== undefined) tot = t;
+          const n = now();
+          if (n - lastDraw < TTY_REDRAW_MS || active !== self) return;
+          lastDraw = n;
+          draw(render(), false);
+        },
+        end() {
+          if (ended) return;
+          ended = true;
+          const elapsed = now() - start;
+          const parts = [`${name}: done in ${formatDuration(elapsed)}`];
+          if (unit === 'bytes' && done > 0) parts.push(`(${formatBytes(done)}, ${rate(elapsed) || '-'})`);
+          else if (unit === 'items' && done > 0) parts.push(`(${done} items)`);
+          if (active !== self && lineOpen) stream.write('\n');
+          draw(parts.join(' '), true);
+          if (active === self) active = undefined;
+        },
+      };
+      return handle;
+    },
+    event(type, data) {
+      // Informational events are shown only when they carry a message.
+      const message = data.message;
+      if (typeof message !== 'string') return;
+      if (lineOpen) stream.write('\n');
+      lineOpen = false;
+      stream.write(`${fit(message)}\n`);
+    },
+  };
+}
+
+const JSON_PROGRESS_MS = 500;
+
+/**
+ * Newline-delimited JSON events, one object per line:
+ *   {"event":"phase-start","phase":NAME,"t":MS,"total":N,"unit":"bytes"}
+ *   {"event":"progress","phase":NAME,"t":MS,"done":N,"total":N}     (at most every 500 ms per phase)
+ *   {"event":"phase-end","phase":NAME,"t":MS,"durationMs":MS,"done":N,...info}
+ *   {"event":TYPE,"t":MS,...data}                                   (event())
+ * `t` is milliseconds since the reporter was created (integer). The reserved
+ * keys (event, phase, t, durationMs) win over same-named info/data keys.
+ */
+export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Progress {
+  const now = opts.now ?? (() => performance.now());
+  const origin = now();
+  const t = (): number => Math.round(now() - origin);
+  const emit = (obj: Record<string, unknown>, extra?: Record<string, unknown>): void => {
+    const out: Record<string, unknown> = { ...obj };
+    for (const [k, v] of Object.entries(extra ?? {})) if (!(k in obj)) out[k] = v;
+    stream.write(`${JSON.stringify(out)}\n`);
+  };
+  return {
+    phase(name, total, unit = 'bytes') {
+      const start = now();
+      let lastEmit = start;
+      let done = 0;
+      let tot = total;
+      let ended = false;
+      emit({ event: 'phase-start', phase: name, t: t(), ...(tot !== undefined ? { total: tot } : {}), unit });
+      return {
+        update(d, newTotal) {
+          if (ended) return;
+          done = d;
+          if (newTotal !== undefined) tot = newTotal;
+          const n = now();
+          if (n - lastEmit < JSON_PROGRESS_MS) return;
+          lastEmit = n;
+          emit({ event: 'progress', phase: name, t: t(), done, ...(tot !== undefined ? { total: tot } : {}) });
+        },
+        end(info) {
+          if (ended) return;
+          ended = true;
+          const durationMs = Math.round(now() - start);
+          const extra: Record<string, unknown> = done > 0 ? { done } : {};
+          emit({ event: 'phase-end', phase: name, t: t(), durationMs }, { ...extra, ...(info ?? {}) });
+        },
+      };
+    },
+    event(type, data) {
+      emit({ event: type, t: t() }, data);
+    },
+  };
+}
