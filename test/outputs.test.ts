@@ -1,0 +1,343 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { DEFAULT_ZSTD_LEVEL, zstdCli } from '../src/outputs/compress.ts';
+import { humanSize, renderBmap, toBlockRanges, writeBmap } from '../src/outputs/bmap.ts';
+import { sha256File, writeSha256File } from '../src/outputs/checksum.ts';
+import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest } from '../src/outputs/manifest.ts';
+import { writeHydraProducts } from '../src/outputs/hydra.ts';
+import { jsonProgress, ttyProgress } from '../src/progress-impl.ts';
+import { ImgsmithError } from '../src/errors.ts';
+
+const MiB = 1024 * 1024;
+
+/** Deterministic pseudo-random but somewhat compressible bytes. */
+function pseudoData(seed: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  let block = createHash('sha256').update(seed).digest();
+  for (let off = 0; off < size; off += 64) {
+    block = createHash('sha256').update(block).digest();
+    // 32 random bytes then 32 bytes of text: compressible, never an all-zero 4 KiB block.
+    block.copy(out, off, 0, Math.min(32, size - off));
+    if (off + 32 < size) out.write('imgsmith test data, line ' + String(off).padStart(6, '0'), off + 32, Math.min(32, size - off - 32), 'latin1');
+  }
+  return out;
+}
+
+/** A sparse file of `size` bytes with data written at the given offsets. */
+async function makeSparse(path: string, size: number, regions: [number, number][]): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    await fh.truncate(size);
+    for (const [off, len] of regions) await fh.write(pseudoData(`${off}`, len), 0, len, off);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sha256sumTool(path: string): Promise<string> {
+  return (await execa('sha256sum', [path])).stdout.split(' ')[0]!;
+}
+
+let dir: string;
+let img: string;
+const IMG_SIZE = 64 * MiB;
+const REGIONS: [number, number][] = [
+  [0, 4096 + 512], // "partition table" spilling into block 1
+  [1 * MiB, 700 * 1024],
+  [20 * MiB + 123, 10000], // unaligned
+  [40 * MiB, 3 * MiB],
+  [IMG_SIZE - 100, 100], // the last bytes
+];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'imgsmith-outputs-'));
+  img = join(dir, 'test.img');
+  await makeSparse(img, IMG_SIZE, REGIONS);
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('zstd compression', () => {
+  test('defaults to level 3 like sd-image.nix', () => {
+    assert.equal(DEFAULT_ZSTD_LEVEL, 3);
+  });
+
+  test('round-trips through zstd -d, deterministically, identical to plain `zstd -T1`', async () => {
+    const out1 = join(dir, 'a.img.zst');
+    const out2 = join(dir, 'b.img.zst');
+    const calls: [number, number][] = [];
+    await zstdCli.compress(img, out1, { level: 3, onProgress: (d, t) => calls.push([d, t]) });
+    await zstdCli.compress(img, out2, { level: 3 });
+    assert.deepEqual(calls.at(-1), [IMG_SIZE, IMG_SIZE]);
+    for (const [d, t] of calls) assert.ok(d <= t && t === IMG_SIZE);
+    // Independent decompression.
+    const dec = join(dir, 'dec.img');
+    await execa('zstd', ['-d', '-q', '-f', out1, '-o', dec]);
+    const want = await sha256sumTool(img);
+    assert.equal(await sha256sumTool(dec), want);
+    assert.equal(await sha256File(img), want);
+    // Same input -> identical bytes.
+    assert.ok((await readFile(out1)).equals(await readFile(out2)));
+    // Same bytes as zstd with one thread (and as sd-image.nix's `zstd -T$NIX_BUILD_CORES`).
+    const ref = join(dir, 'ref.img.zst');
+    await execa('zstd', ['-q', '-T1', '-f', img, '-o', ref]);
+    assert.ok((await readFile(out1)).equals(await readFile(ref)));
+    // A different level gives different bytes (the level is really passed).
+    const out9 = join(dir, 'c.img.zst');
+    await zstdCli.compress(img, out9, { level: 9 });
+    assert.ok(!(await readFile(out1)).equals(await readFile(out9)));
+    assert.match(await zstdCli.version(), /^\d+\.\d+\.\d+$/);
+  });
+
+  test('rejects invalid levels and reports missing inputs', async () => {
+    await assert.rejects(zstdCli.compress(img, join(dir, 'x.zst'), { level: 0 }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage');
+    await assert.rejects(zstdCli.compress(img, join(dir, 'x.zst'), { level: 23 }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage');
+    await assert.rejects(zstdCli.compress(join(dir, 'missing.img'), join(dir, 'x.zst'), { level: 3 }), /missing\.img/);
+    await assert.rejects(zstdCli.compress(img, join(dir, 'no-such-dir', 'x.zst'), { level: 3 }), /zstd failed/);
+  });
+});
+
+describe('bmap', () => {
+  test('human sizes match bmaptool (Python rounding)', () => {
+    assert.equal(humanSize(1), '1 byte');
+    assert.equal(humanSize(511), '511 bytes');
+    assert.equal(humanSize(1280), '1.2 KiB'); // tie: Python rounds half to even
+    assert.equal(humanSize(1792), '1.8 KiB');
+    assert.equal(humanSize(64 * MiB), '64.0 MiB');
+  });
+
+  test('block ranges are merged and rounded out', () => {
+    assert.deepEqual(
+      toBlockRanges([{ start: 0, end: 10 }, { start: 4000, end: 4100 }, { start: 9000, end: 9001 }, { start: 12288, end: 12300 }], 20000),
+      [{ first: 0, last: 3 }],
+    );
+    assert.deepEqual(toBlockRanges([{ start: 8192, end: 8193 }, { start: 0, end: 1 }], 9000), [{ first: 0, last: 0 }, { first: 2, last: 2 }]);
+  });
+
+  test('is byte-identical to `bmaptool create` and bmaptool copy verifies it', async () => {
+    const bmap = join(dir, 'test.img.bmap');
+    const info = await writeBmap(img, bmap);
+    assert.equal(info.blocksCount, IMG_SIZE / 4096);
+    // Data regions cover 2 + 175 + 3 + 768 + 1 blocks.
+    assert.equal(info.mappedBlocksCount, 2 + 175 + 3 + 768 + 1);
+    const ref = join(dir, 'ref.bmap');
+    await execa('bmaptool', ['create', '-o', ref, img]);
+    assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
+
+    const want = await sha256sumTool(img);
+    const zst = join(dir, 'test.img.zst');
+    await zstdCli.compress(img, zst, { level: 3 });
+    const dest = join(dir, 'dest.img');
+    await execa('bmaptool', ['copy', '--bmap', bmap, zst, dest]);
+    assert.equal(await sha256sumTool(dest), want);
+    const dest2 = join(dir, 'dest2.img');
+    await execa('bmaptool', ['copy', '--bmap', bmap, img, dest2]);
+    assert.equal(await sha256sumTool(dest2), want);
+  });
+
+  test('bmaptool rejects a corrupted bmap or a wrong range checksum', async () => {
+    const bmap = join(dir, 'c.bmap');
+    await writeBmap(img, bmap);
+    const text = await readFile(bmap, 'utf8');
+    // 1. Corrupt the file checksum.
+    const m = /<BmapFileChecksum> ([0-9a-f]{64}) /.exec(text)!;
+    const flipped = (m[1]![0] === '0' ? '1' : '0') + m[1]!.slice(1);
+    const bad1 = join(dir, 'bad1.bmap');
+    await writeFile(bad1, text.replace(m[1]!, flipped));
+    await assert.rejects(execa('bmaptool', ['copy', '--bmap', bad1, img, join(dir, 'bad1.img')]), /checksum mismatch for bmap file/);
+    // 2. A wrong range checksum with a valid file checksum (rendered by renderBmap).
+    const ranges = [...text.matchAll(/<Range chksum="([0-9a-f]{64})"> (\d+)(?:-(\d+))? <\/Range>/g)].map((r) => ({
+      sha256: r[1]!,
+      first: Number(r[2]),
+      last: Number(r[3] ?? r[2]),
+    }));
+    assert.equal(renderBmap(IMG_SIZE, ranges).xml, text);
+    ranges[1]!.sha256 = 'f'.repeat(64);
+    const bad2 = join(dir, 'bad2.bmap');
+    await writeFile(bad2, renderBmap(IMG_SIZE, ranges).xml);
+    await assert.rejects(execa('bmaptool', ['copy', '--bmap', bad2, img, join(dir, 'bad2.img')]), /checksum mismatch for blocks range/);
+  });
+
+  test('handles a size that is not a multiple of the block size', async () => {
+    const odd = join(dir, 'odd.img');
+    const size = 3 * MiB + 1000;
+    await makeSparse(odd, size, [[5000, 5], [size - 10, 10]]);
+    const bmap = join(dir, 'odd.bmap');
+    const info = await writeBmap(odd, bmap);
+    assert.equal(info.blocksCount, Math.ceil(size / 4096));
+    const ref = join(dir, 'odd-ref.bmap');
+    await execa('bmaptool', ['create', '-o', ref, odd]);
+    assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
+    const dest = join(dir, 'odd-dest.img');
+    await execa('bmaptool', ['copy', '--bmap', bmap, odd, dest]);
+    assert.equal(await sha256sumTool(dest), await sha256sumTool(odd));
+  });
+});
+
+describe('checksums', () => {
+  test('writes a file that `sha256sum -c` accepts, and that fails after a change', async () => {
+    const file = join(dir, 'my image.img');
+    await copyFile(img, file);
+    const { path, sha256 } = await writeSha256File(file);
+    assert.equal(path, `${file}.sha256`);
+    assert.equal(await readFile(path, 'utf8'), `${sha256}  my image.img\n`);
+    await execa('sha256sum', ['-c', '--strict', 'my image.img.sha256'], { cwd: dir });
+    const fh = await open(file, 'r+');
+    await fh.write(Buffer.from([1]), 0, 1, 30 * MiB);
+    await fh.close();
+    await assert.rejects(execa('sha256sum', ['-c', 'my image.img.sha256'], { cwd: dir }));
+  });
+
+  test('progress covers the whole file', async () => {
+    let last = [0, 0];
+    const h = await sha256File(img, (d, t) => (last = [d, t]));
+    assert.deepEqual(last, [IMG_SIZE, IMG_SIZE]);
+    assert.equal(h, await sha256sumTool(img));
+  });
+});
+
+function sampleManifest(): Manifest {
+  return {
+    imgsmith: { version: '0.1.0' },
+    spec: { name: 'rpi', path: 'examples/rpi.json', sha256: 'a'.repeat(64) },
+    image: {
+      file: 'rpi.img',
+      size: IMG_SIZE,
+      sha256: 'b'.repeat(64),
+      compressed: { file: 'rpi.img.zst', size: 1234, sha256: 'c'.repeat(64), compressor: 'zstd', level: 3 },
+      bmap: { file: 'rpi.img.bmap', sha256: 'd'.repeat(64), blockSize: 4096, blocksCount: 16384, mappedBlocksCount: 950 },
+    },
+    table: { type: 'dos', labelId: '0x2178694e' },
+    partitions: [
+      { index: 1, name: 'firmware', start: MiB, size: 30 * MiB, type: '0x0b', bootable: true, filesystem: { type: 'vfat', label: 'FIRMWARE', uuid: '2178-694E' } },
+      { index: 2, name: 'root', start: 31 * MiB, size: 33 * MiB, type: '83', bootable: false, filesystem: { type: 'ext4', label: 'NIXOS_SD', stats: { blocks: 8448 } } },
+    ],
+    inputs: { firmware: { dir: 'fw', files: [{ path: 'start4.elf', sha256: 'e'.repeat(64) }, { path: 'bootcode.bin', sha256: 'f'.repeat(64) }] } },
+    tools: { zstd: '1.5.4', mke2fs: '1.47.0' },
+  };
+}
+
+/** The same object with keys inserted in reverse order, recursively. */
+function reverseKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reverseKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  return v;
+}
+
+describe('manifest', () => {
+  test('JSON is stable: key order independent of insertion order, 2-space indent, newline', async () => {
+    const m = sampleManifest();
+    const text = manifestJson(m);
+    assert.equal(manifestJson(reverseKeys(m) as Manifest), text);
+    assert.ok(text.endsWith('}\n'));
+    assert.ok(text.startsWith('{\n  "imgsmith": {\n    "version": "0.1.0"\n  },\n  "spec": {'));
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(parsed), ['imgsmith', 'spec', 'image', 'table', 'partitions', 'inputs', 'tools']);
+    // Firmware files sorted by path; tools sorted by name.
+    assert.deepEqual((parsed as unknown as Manifest).inputs.firmware!.files.map((f) => f.path), ['bootcode.bin', 'start4.elf']);
+    assert.deepEqual(Object.keys((parsed as unknown as Manifest).tools), ['mke2fs', 'zstd']);
+    assert.doesNotMatch(text, /timing|duration/i);
+    const path = join(dir, 'rpi.manifest.json');
+    await writeManifest(path, m);
+    assert.equal(await readFile(path, 'utf8'), text);
+  });
+
+  test('rejects values JSON cannot represent faithfully', () => {
+    assert.throws(() => stableJson({ a: Number.NaN }), /\$\.a is not a finite number/);
+    assert.throws(() => stableJson({ a: 1n }), /unsupported type bigint/);
+  });
+
+  test('tool versions agree with the installed Debian packages', async () => {
+    const v = await toolVersions(['zstd', 'mke2fs', 'sfdisk']);
+    assert.deepEqual(Object.keys(v), ['mke2fs', 'sfdisk', 'zstd']);
+    const pkg = async (name: string) => (await execa('dpkg-query', ['-W', '-f', '${Version}', name])).stdout.replace(/^\d+:/, '');
+    assert.ok((await pkg('e2fsprogs')).startsWith(`${v.mke2fs}-`), `mke2fs ${v.mke2fs}`);
+    assert.ok((await pkg('fdisk')).startsWith(`${v.sfdisk}-`), `sfdisk ${v.sfdisk}`);
+    assert.ok((await pkg('zstd')).startsWith(`${v.zstd}+`) || (await pkg('zstd')).startsWith(`${v.zstd}-`), `zstd ${v.zstd}`);
+    await assert.rejects(toolVersions(['imgsmith-no-such-tool']), /imgsmith-no-such-tool was not found/);
+  });
+});
+
+describe('hydra products', () => {
+  test('writes the same files as sd-image.nix, once', async () => {
+    const out = join(dir, 'out');
+    const image = join(out, 'sd-image', 'nixos.img.zst');
+    await writeHydraProducts(out, { imagePath: image, system: 'aarch64-linux' });
+    await writeHydraProducts(out, { imagePath: image, system: 'aarch64-linux' });
+    assert.equal(await readFile(join(out, 'nix-support', 'system'), 'utf8'), 'aarch64-linux\n');
+    assert.equal(await readFile(join(out, 'nix-support', 'hydra-build-products'), 'utf8'), `file sd-image ${image}\n`);
+    // A second product is appended; a relative path is made absolute.
+    const rel = join('relative dir', 'x.img');
+    await writeHydraProducts(out, { imagePath: rel, system: 'aarch64-linux', subtype: 'raw' });
+    assert.equal(
+      await readFile(join(out, 'nix-support', 'hydra-build-products'), 'utf8'),
+      `file sd-image ${image}\nfile raw "${join(process.cwd(), rel)}"\n`,
+    );
+  });
+});
+
+describe('progress', () => {
+  function clock() {
+    let now = 1000;
+    return { now: () => now, advance: (ms: number) => (now += ms) };
+  }
+  function sink() {
+    const chunks: string[] = [];
+    return { chunks, write: (s: string) => chunks.push(s), text: () => chunks.join('') };
+  }
+
+  test('jsonProgress emits parseable, throttled events', () => {
+    const c = clock();
+    const s = sink();
+    const p = jsonProgress(s, { now: c.now });
+    c.advance(5);
+    const ph = p.phase('compress', 1000, 'bytes');
+    for (let i = 1; i <= 20; i++) {
+      c.advance(100);
+      ph.update(i * 50);
+    }
+    ph.end({ output: 'x.zst', t: 'ignored' });
+    ph.end();
+    p.event('warning', { message: 'hello', event: 'ignored' });
+    const text = s.text();
+    assert.ok(text.endsWith('\n'));
+    const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(events[0], { event: 'phase-start', phase: 'compress', t: 5, total: 1000, unit: 'bytes' });
+    const progress = events.filter((e) => e.event === 'progress');
+    assert.deepEqual(progress.map((e) => e.done), [250, 500, 750, 1000]);
+    assert.deepEqual(progress.map((e) => e.t), [505, 1005, 1505, 2005]);
+    const end = events.find((e) => e.event === 'phase-end');
+    assert.deepEqual(end, { event: 'phase-end', phase: 'compress', t: 2005, durationMs: 2000, done: 1000, output: 'x.zst' });
+    assert.equal(events.filter((e) => e.event === 'phase-end').length, 1);
+    assert.deepEqual(events.at(-1), { event: 'warning', t: 2005, message: 'hello' });
+  });
+
+  test('ttyProgress redraws at most 10 times a second and ends with the duration', () => {
+    const c = clock();
+    const s = sink();
+    const p = ttyProgress(Object.assign(s, { columns: 100 }), { now: c.now });
+    const ph = p.phase('hash', 100 * MiB);
+    for (let i = 1; i <= 100; i++) {
+      c.advance(10);
+      ph.update(i * MiB);
+    }
+    ph.end();
+    const redraws = s.chunks.filter((x) => x.startsWith('\r') && !x.endsWith('\n'));
+    assert.ok(redraws.length <= 1 + 10, `${redraws.length} redraws`);
+    assert.match(redraws.at(-1)!, /hash {2}\[#+\.*\] +\d+% {2}\d+\.\d MiB \/ 100\.0 MiB {2}\d+\.\d MiB\/s/);
+    assert.equal(s.chunks.at(-1), '\rhash: done in 1.0 s (100.0 MiB, 100.0 MiB/s)\x1b[K\n');
+    for (const x of s.chunks) assert.ok(x.replace(/^\r|\x1b\[K|\n$/g, '').length <= 99);
+  });
+});
+
+test('test image is sparse (sanity of the fixture)', async () => {
+  const st = await stat(img);
+  assert.equal(st.size, IMG_SIZE);
+  assert.ok(st.blocks * 512 < 8 * MiB);
+});
