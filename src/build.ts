@@ -41,6 +41,8 @@ export interface BuildOptions {
   keepRaw?: boolean;
   /** Value of {label} in the output name (default: toplevel's nixos-version, else the spec name). */
   label?: string;
+  /** Overrides spec.size, the target disk size in bytes. */
+  diskSize?: number;
   progress?: Progress;
 }
 
@@ -134,6 +136,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const progress = opts.progress ?? silentProgress;
   const epoch = buildEpoch();
   const spec = await loadSpec(opts.specPath);
+  if (opts.diskSize !== undefined) spec.diskSize = opts.diskSize;
 
   // Inputs: every option the spec needs must be given and exist.
   const firmware = await checkInputDir('--firmware', opts.firmware);

@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { ImgsmithError } from './errors.ts';
+import { parseSize } from './units.ts';
 import { buildImage, cleanupTempDirsSync } from './build.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress } from './progress-impl.ts';
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
             describe: 'Compress the image with zstd (default: the spec\'s output.compress). --no-compress writes a raw .img.',
           })
           .option('keep-raw', { type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' })
+          .option('size', { type: 'string', describe: 'Target disk size, e.g. 16GiB (overrides the spec\'s "size"; a "fill" partition grows to it).' })
           .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON events (one per line) on stdout instead of progress.' }),
       async (args) => {
@@ -77,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(args.compress !== undefined ? { compress: args.compress } : {}),
             keepRaw: args['keep-raw'],
             ...(args.label !== undefined ? { label: args.label } : {}),
+            ...(args.size !== undefined ? { diskSize: parseSize(args.size, '--size') } : {}),
             progress,
           });
           const files = [r.compressedPath, r.imagePath, r.bmapPath, r.manifestPath].filter((f): f is string => !!f);
