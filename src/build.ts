@@ -24,7 +24,7 @@ import { compressorFor } from './outputs/compress.ts';
 import { sha256File, writeSha256File } from './outputs/checksum.ts';
 import { writeBmap } from './outputs/bmap.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
-import { toolVersions, writeManifest, type Manifest } from './outputs/manifest.ts';
+import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
 
 export interface BuildOptions {
   specPath: string;
@@ -235,10 +235,18 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   const imgSha = await sha256File(img);
   hs.end();
   let bmapPath: string | undefined;
+  let bmap: ManifestBmap | undefined;
   if (spec.output.bmap) {
     const bp = progress.phase('bmap');
     bmapPath = path.join(tmp, `${base}.bmap`);
-    await writeBmap(img, bmapPath);
+    const info = await writeBmap(img, bmapPath);
+    bmap = {
+      file: `${base}.bmap`,
+      sha256: await hashFile(bmapPath),
+      blockSize: info.blockSize,
+      blocksCount: info.blocksCount,
+      mappedBlocksCount: info.mappedBlocksCount,
+    };
     finals.push([bmapPath, `${base}.bmap`]);
     bp.end();
   }
@@ -273,9 +281,9 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       size: plan.diskSize,
       sha256: imgSha,
       ...(compressed ? { compressed: { ...compressed, compressor: 'zstd', level: spec.output.zstdLevel } } : {}),
-      ...(bmapPath ? { bmap: `${base}.bmap` } : {}),
+      ...(bmap ? { bmap } : {}),
     },
-    table: table.info,
+    table: { ...table.info },
     partitions: plan.partitions.map((pp, i) => ({
       index: pp.index,
       name: pp.name,
