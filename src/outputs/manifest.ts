@@ -29,10 +29,17 @@ export interface ManifestBmap {
   mappedBlocksCount: number;
 }
 
+/** The partition table, as described by the table writer (structurally its TableInfo). */
 export interface ManifestTable {
   type: 'dos' | 'gpt';
-  /** Further details from the partition-table writer (label id, disk GUID, ...). */
-  [key: string]: unknown;
+  /** DOS disk signature, e.g. "0x2178694e". */
+  labelId?: string;
+  /** GPT disk GUID. */
+  diskGuid?: string;
+  /** GPT: partitions mirrored into a hybrid MBR. */
+  hybridMbr?: string[];
+  /** Per-partition details from the table writer. */
+  partitions?: readonly object[];
 }
 
 export interface ManifestFilesystem {
@@ -60,7 +67,8 @@ export interface Manifest {
   spec: { name: string; path: string; sha256: string };
   image: ManifestFile & {
     compressed?: ManifestCompressed;
-    bmap?: ManifestBmap;
+    /** The bmap: its file name, or the file name with its details (see writeBmap's BmapInfo). */
+    bmap?: ManifestBmap | string;
   };
   table: ManifestTable;
   partitions: ManifestPartition[];
