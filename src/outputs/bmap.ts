@@ -185,7 +185,7 @@ export async function writeBmap(imagePath: string, bmapPath: string, opts: Write
   let rendered;
   try {
     const imageSize = (await fh.stat()).size;
-    const byteRanges = opts.ranges ?? (await dataRanges(fh));
+    const byteRanges = opts.ranges ?? (await dataRanges(imagePath));
     const blocks = toBlockRanges(byteRanges, imageSize);
     let total = 0;
     for (const b of blocks) total += Math.min(imageSize, (b.last + 1) * BMAP_BLOCK_SIZE) - b.first * BMAP_BLOCK_SIZE;
