@@ -1,0 +1,797 @@
+/**
+ * Generates a realistic Nix closure for the benchmark, from real Debian arm64
+ * packages (bookworm), without installing them:
+ *
+ *   <cache>/apt/                  apt lists + downloaded .debs (cached)
+ *   <cache>/closure-<size>/
+ *     root/nix/store/<hash>-<name>  one store path per package, plus NixOS-shaped
+ *                                   kernel / initrd / system-path / etc / toplevel paths
+ *     closure-info/                 store-paths, registration, total-nar-size
+ *                                   (as nixpkgs' closureInfo writes them)
+ *     firmware/                     Raspberry Pi firmware files (as sd-image-aarch64.nix
+ *                                   copies them to the FAT partition, without config.txt)
+ *     PLACEHOLDERS.txt              firmware files that are placeholders, and why
+ *     meta.json                     paths and statistics (see BenchClosure)
+ *
+ * <cache> is $IMGSMITH_BENCH_CACHE or <repo>/.cache/bench (git-ignored).
+ *
+ * Store paths are laid out exactly like a Nix store: contents at
+ * root/nix/store/<hash>-<name>, symlinks between store paths are absolute
+ * ("/nix/store/..."), files are 0444 (0555 when executable), directories 0555,
+ * every mtime (and the tree's symlinks' mtimes) is 1, no hard links, no special files.
+ *
+ * Hashes: store path hashes are derived (sha256 folded to 160 bits, printed in
+ * Nix base32, like Nix does) from the path name and the input .deb's sha256, so they
+ * are plausible and deterministic but are not what Nix would compute for a
+ * derivation. NAR hashes and NAR sizes in `registration` are the real ones
+ * (computed by serialising each path as a NAR). References are the Debian
+ * dependencies that are part of the closure (not a scan of the contents).
+ * The deriver line is empty, as nixpkgs' closureInfo writes it.
+ *
+ * The same .debs give a byte-identical tree (the generation is a pure function of
+ * them and of GENERATOR_VERSION); the result is cached and reused when the inputs
+ * have not changed.
+ *
+ * CLI: node --import tsx bench/closure.ts --size small|large [--refresh] [--force]
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { execa } from 'execa';
+
+export type BenchSize = 'small' | 'large';
+
+export interface BenchClosure {
+  size: BenchSize;
+  /** The closure directory (<cache>/closure-<size>). */
+  dir: string;
+  /** Host directory that holds nix/store (store paths live at <storeRoot>/nix/store/...). */
+  storeRoot: string;
+  /** The closureInfo directory (store-paths, registration, total-nar-size), with
+   *  /nix/store paths exactly as nixpkgs' closureInfo writes them. */
+  closureInfo: string;
+  /** The same closureInfo with every /nix/store path replaced by its host path under
+   *  <storeRoot> (a chroot-store closure, as imgsmith --closure reads one outside /nix/store). */
+  closureInfoHost: string;
+  /** The toplevel's store path, e.g. /nix/store/<hash>-nixos-system-nixos-24.11... */
+  toplevelStorePath: string;
+  /** The toplevel's host path (<storeRoot> + toplevelStorePath). */
+  toplevel: string;
+  /** Firmware directory for the FAT partition. */
+  firmware: string;
+  /** Number of store paths. */
+  paths: number;
+  /** Regular files, directories, symlinks in the store (all paths). */
+  files: number;
+  dirs: number;
+  symlinks: number;
+  /** Bytes of regular file contents. */
+  bytes: number;
+  /** Sum of the NAR sizes. */
+  narSize: number;
+  /** Cache key of the inputs. */
+  key: string;
+}
+
+const GENERATOR_VERSION = 3;
+const NIXOS_VERSION = '24.11.20250101.0000000';
+const SYSTEM = 'aarch64-linux';
+const KERNEL_PARAMS = 'console=ttyS0,115200n8 console=ttyAMA0,115200n8 console=tty0 loglevel=7';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..');
+
+export function cacheRoot(): string {
+  return process.env.IMGSMITH_BENCH_CACHE ? path.resolve(process.env.IMGSMITH_BENCH_CACHE) : path.join(repoRoot, '.cache', 'bench');
+}
+
+// ---------------------------------------------------------------------------
+// Package sets. "@kernel" is the kernel image package linux-image-arm64 depends on,
+// "@headers-common"/"@headers" the matching headers. Packages only used for the
+// firmware directory are in FIRMWARE_PKGS and are not part of the closure.
+
+const COMMON_PKGS = [
+  'libc6', 'libc-bin', 'libgcc-s1', 'libstdc++6', 'zlib1g', 'libzstd1', 'liblzma5', 'libbz2-1.0',
+  'libssl3', 'openssl', 'libcrypt1', 'libselinux1', 'libpcre2-8-0', 'libcap2', 'libacl1', 'libattr1',
+  'bash', 'coreutils', 'busybox', 'util-linux', 'libblkid1', 'libmount1', 'libuuid1', 'libsmartcols1',
+  'systemd', 'libsystemd-shared', 'libsystemd0', 'udev', 'libudev1', 'libkmod2', 'kmod', 'dbus',
+  'e2fsprogs', 'libext2fs2', 'libcom-err2', 'libss2', 'openssh-server', 'openssh-client', 'openssh-sftp-server',
+  'iproute2', 'iputils-ping', 'procps', 'libproc2-0', 'ncurses-base', 'libtinfo6', 'libncursesw6',
+  'libexpat1', 'libffi8', 'libsqlite3-0', 'libreadline8', 'readline-common', 'tzdata', 'zstd', 'xz-utils',
+];
+
+const LARGE_EXTRA = [
+  '@headers-common', '@headers',
+  'firmware-misc-nonfree', 'firmware-linux-free', 'firmware-brcm80211', 'firmware-realtek', 'firmware-atheros',
+  'firmware-iwlwifi', 'firmware-amd-graphics',
+  'libllvm15', 'llvm-15', 'clang-15', 'libclang-cpp15', 'libclang1-15', 'libclang-common-15-dev',
+  'gcc-12', 'cpp-12', 'g++-12', 'libgcc-12-dev', 'libstdc++-12-dev', 'binutils-aarch64-linux-gnu', 'libbinutils',
+  'libc6-dev', 'linux-libc-dev', 'libisl23', 'libmpc3', 'libmpfr6', 'libgmp10',
+  'python3.11-minimal', 'libpython3.11-minimal', 'libpython3.11-stdlib',
+  'python3.11', 'libpython3.11', 'python3-numpy', 'python3-scipy',
+  'perl-base', 'perl', 'perl-modules-5.36', 'libperl5.36',
+  'libqt5core5a', 'libqt5gui5', 'libqt5widgets5', 'libqt5network5', 'libqt5dbus5',
+  'libgtk-3-0', 'libgtk-3-common', 'libgtk-4-1', 'libgtk-4-common', 'libglib2.0-0', 'libicu72',
+  'libcairo2', 'libpango-1.0-0', 'libharfbuzz0b', 'libfreetype6', 'fonts-dejavu-core',
+  'git', 'git-man', 'vim', 'vim-runtime', 'nodejs', 'libnode108', 'curl', 'libcurl4',
+  'libboost1.81-dev', 'golang-1.19-src', 'locales',
+];
+
+const PKG_SETS: Record<BenchSize, string[]> = {
+  small: ['@kernel', ...COMMON_PKGS],
+  large: ['@kernel', ...COMMON_PKGS, ...LARGE_EXTRA],
+};
+
+/** The small closure's kernel keeps only these modules (path prefixes under
+ *  lib/modules/<abi>/kernel/) and these device trees (under dtbs/). */
+const SMALL_MODULE_DIRS = ['fs/ext4/', 'fs/jbd2/', 'fs/fat/', 'fs/vfat/', 'fs/nls/', 'fs/fuse/', 'fs/overlayfs/', 'fs/squashfs/', 'drivers/mmc/', 'crypto/'];
+const SMALL_DTB_DIRS = ['broadcom'];
+
+const FIRMWARE_PKGS = ['raspi-firmware', 'u-boot-rpi'];
+
+// ---------------------------------------------------------------------------
+// Nix base32 and hashes
+
+const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
+
+export function nixBase32(bytes: Uint8Array): string {
+  const len = Math.ceil((bytes.length * 8) / 5);
+  let s = '';
+  for (let n = len - 1; n >= 0; n--) {
+    const b = n * 5;
+    const i = Math.floor(b / 8);
+    const j = b % 8;
+    const c = ((bytes[i] ?? 0) >> j) | (i + 1 < bytes.length ? (bytes[i + 1] ?? 0) << (8 - j) : 0);
+    s += NIX32[c & 0x1f];
+  }
+  return s;
+}
+
+/** Nix's compressHash: XOR-fold a digest to `size` bytes. */
+function compressHash(h: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < h.length; i++) out[i % size]! ^= h[i]!;
+  return out;
+}
+
+function storeHash(fingerprint: string): string {
+  const h = createHash('sha256').update(fingerprint).digest();
+  return nixBase32(compressHash(h, 20));
+}
+
+/** Characters Nix allows in store path names. */
+function nixName(s: string): string {
+  return s.replace(/^[0-9]+:/, '').replace(/[^A-Za-z0-9+\-._?=]/g, '_');
+}
+
+// ---------------------------------------------------------------------------
+// NAR serialisation (hash + size) and tree statistics
+
+interface NarResult {
+  hash: string; // sha256:<nix32>
+  size: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
+
+function byteSort(names: string[]): string[] {
+  return names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+async function narHash(p: string): Promise<NarResult> {
+  const h = createHash('sha256');
+  let size = 0;
+  const res = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  const u64 = (n: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    h.update(b);
+    size += 8;
+  };
+  const pad = (n: number) => {
+    const r = n % 8;
+    if (r) {
+      h.update(Buffer.alloc(8 - r));
+      size += 8 - r;
+    }
+  };
+  const str = (s: string | Buffer) => {
+    const b = typeof s === 'string' ? Buffer.from(s) : s;
+    u64(b.length);
+    h.update(b);
+    size += b.length;
+    pad(b.length);
+  };
+  const node = async (q: string): Promise<void> => {
+    const st = await fsp.lstat(q);
+    str('(');
+    str('type');
+    if (st.isSymbolicLink()) {
+      res.symlinks++;
+      str('symlink');
+      str('target');
+      str(await fsp.readlink(q));
+    } else if (st.isFile()) {
+      res.files++;
+      res.bytes += st.size;
+      str('regular');
+      if (st.mode & 0o100) {
+        str('executable');
+        str('');
+      }
+      str('contents');
+      u64(st.size);
+      for await (const chunk of createReadStream(q, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+      size += st.size;
+      pad(st.size);
+    } else if (st.isDirectory()) {
+      res.dirs++;
+      str('directory');
+      for (const name of byteSort(await fsp.readdir(q))) {
+        str('entry');
+        str('(');
+        str('name');
+        str(name);
+        str('node');
+        await node(path.join(q, name));
+        str(')');
+      }
+    } else {
+      throw new Error(`${q}: unsupported file type in a store path`);
+    }
+    str(')');
+  };
+  str('nix-archive-1');
+  await node(p);
+  return { hash: `sha256:${nixBase32(h.digest())}`, size, ...res };
+}
+
+/**
+ * Makes an extracted tree look like a Nix store path: no hard links, no special
+ * files, modes 0444/0555 (dirs 0555), mtimes 1 (post-order so directory mtimes stick).
+ */
+async function normalizeTree(p: string): Promise<void> {
+  const st = await fsp.lstat(p);
+  if (st.isSymbolicLink()) {
+    await fsp.lutimes(p, 1, 1);
+  } else if (st.isFile()) {
+    if (st.nlink > 1) {
+      // Break the hard link: rewrite the file as an independent copy.
+      const tmp = `${p}.bench-unlink`;
+      await fsp.copyFile(p, tmp);
+      await fsp.rename(tmp, p);
+    }
+    await fsp.chmod(p, st.mode & 0o111 ? 0o555 : 0o444);
+    await fsp.utimes(p, 1, 1);
+  } else if (st.isDirectory()) {
+    await fsp.chmod(p, 0o755);
+    for (const name of byteSort(await fsp.readdir(p))) await normalizeTree(path.join(p, name));
+    await fsp.chmod(p, 0o555);
+    await fsp.utimes(p, 1, 1);
+  } else {
+    await fsp.rm(p);
+  }
+}
+
+async function makeWritable(p: string): Promise<void> {
+  let st;
+  try {
+    st = await fsp.lstat(p);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) return;
+  await fsp.chmod(p, 0o755);
+  for (const e of await fsp.readdir(p, { withFileTypes: true })) if (e.isDirectory()) await makeWritable(path.join(p, e.name));
+}
+
+export async function removeTree(p: string): Promise<void> {
+  await makeWritable(p);
+  await fsp.rm(p, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------
+// apt (download only)
+
+interface Apt {
+  dir: string;
+  args: string[];
+}
+
+function aptFor(cache: string): Apt {
+  const dir = path.join(cache, 'apt');
+  return {
+    dir,
+    args: [
+      '-oAPT::Architecture=arm64',
+      '-oAPT::Architectures=arm64',
+      `-oDir::State::Lists=${dir}/lists`,
+      `-oDir::Cache=${dir}/cache`,
+      `-oDir::Etc::SourceList=${dir}/sources.list`,
+      '-oDir::Etc::SourceParts=/nonexistent',
+      '-oDir::State::Status=/dev/null',
+      '-oDebug::NoLocking=1',
+      '-q',
+    ],
+  };
+}
+
+async function aptUpdate(apt: Apt, refresh: boolean): Promise<void> {
+  await fsp.mkdir(path.join(apt.dir, 'lists', 'partial'), { recursive: true });
+  await fsp.mkdir(path.join(apt.dir, 'cache', 'archives', 'partial'), { recursive: true });
+  await fsp.mkdir(path.join(apt.dir, 'debs'), { recursive: true });
+  await fsp.writeFile(
+    path.join(apt.dir, 'sources.list'),
+    'deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main non-free-firmware\n',
+  );
+  const have = (await fsp.readdir(path.join(apt.dir, 'lists'))).some((f) => f.includes('_Packages'));
+  if (have && !refresh) return;
+  log('apt-get update (arm64, bookworm main + non-free-firmware)');
+  await execa('apt-get', [...apt.args, 'update'], { stdout: 'ignore' });
+}
+
+interface DebInfo {
+  name: string;
+  version: string;
+  sha256: string;
+  depends: string[];
+  file: string;
+}
+
+function parseControl(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let key = '';
+  for (const line of text.split('\n')) {
+    if (/^\s/.test(line) && key) m.set(key, `${m.get(key)}\n${line.trim()}`);
+    else {
+      const i = line.indexOf(':');
+      if (i > 0) {
+        key = line.slice(0, i);
+        m.set(key, line.slice(i + 1).trim());
+      }
+    }
+  }
+  return m;
+}
+
+/** Package names from a Depends-style field (alternatives flattened, versions and arch qualifiers dropped). */
+function depNames(field: string | undefined): string[] {
+  if (!field) return [];
+  return field
+    .split(/[,|]/)
+    .map((s) => s.trim().split(/[\s(:]/)[0]!)
+    .filter(Boolean);
+}
+
+/** Control stanzas of the candidate versions of `pkgs` (one apt-cache call). */
+async function aptShow(apt: Apt, pkgs: string[]): Promise<Map<string, Map<string, string>>> {
+  const r = await execa('apt-cache', [...apt.args, 'show', '--no-all-versions', ...pkgs], { reject: false });
+  const out = new Map<string, Map<string, string>>();
+  for (const stanza of r.stdout.split(/\n\n+/)) {
+    const c = parseControl(stanza);
+    const name = c.get('Package');
+    if (name && !out.has(name)) out.set(name, c);
+  }
+  const missing = pkgs.filter((p) => !out.has(p));
+  if (missing.length) throw new Error(`not available for arm64 in bookworm: ${missing.join(', ')} ${r.stderr.trim()}`);
+  return out;
+}
+
+async function resolveNames(apt: Apt, names: string[]): Promise<string[]> {
+  const kernelMeta = (await aptShow(apt, ['linux-image-arm64'])).get('linux-image-arm64')!;
+  const kernel = depNames(kernelMeta.get('Depends')).find((d) => d.startsWith('linux-image-6'));
+  if (!kernel) throw new Error('cannot find the kernel package linux-image-arm64 depends on');
+  const abi = kernel.replace(/^linux-image-/, '').replace(/-arm64$/, '');
+  return names.map((n) =>
+    n === '@kernel' ? kernel : n === '@headers' ? `linux-headers-${abi}-arm64` : n === '@headers-common' ? `linux-headers-${abi}-common` : n,
+  );
+}
+
+async function fetchDebs(apt: Apt, names: string[]): Promise<DebInfo[]> {
+  const debDir = path.join(apt.dir, 'debs');
+  const infos: DebInfo[] = [];
+  const missing: { name: string; info: DebInfo }[] = [];
+  const shown = await aptShow(apt, names);
+  for (const name of names) {
+    const c = shown.get(name)!;
+    const version = c.get('Version')!;
+    const sha256 = c.get('SHA256')!;
+    const file = path.join(debDir, `${name}_${version.replace(/:/g, '%3a')}_${c.get('Architecture')}.deb`);
+    const info: DebInfo = { name, version, sha256, depends: [...depNames(c.get('Pre-Depends')), ...depNames(c.get('Depends'))], file };
+    infos.push(info);
+    if (!(existsSync(file) && (await sha256File(file)) === sha256)) missing.push({ name, info });
+  }
+  if (missing.length) {
+    log(`downloading ${missing.length} .deb files into ${debDir}`);
+    await execa('apt-get', [...apt.args, 'download', ...missing.map((m) => `${m.name}=${m.info.version}`)], { cwd: debDir, stdout: 'ignore' });
+    for (const m of missing) {
+      if (!existsSync(m.info.file)) throw new Error(`apt-get download did not produce ${m.info.file}`);
+      if ((await sha256File(m.info.file)) !== m.info.sha256) throw new Error(`${m.info.file}: sha256 mismatch`);
+    }
+  }
+  return infos;
+}
+
+async function sha256File(f: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+// ---------------------------------------------------------------------------
+// newc cpio (initrd)
+
+function cpioNewc(entries: { name: string; mode: number; data?: Buffer; target?: string }[]): Buffer {
+  const parts: Buffer[] = [];
+  let ino = 1;
+  const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
+  const hdr = (name: string, mode: number, size: number, nlink: number) => {
+    const f = [ino++, mode, 0, 0, nlink, 1, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
+    const h = Buffer.from('070701' + f.map((v) => v.toString(16).padStart(8, '0')).join(''));
+    parts.push(h, Buffer.from(name + '\0'));
+    parts.push(pad4(h.length + Buffer.byteLength(name) + 1));
+  };
+  for (const e of entries) {
+    const body = e.data ?? (e.target !== undefined ? Buffer.from(e.target) : Buffer.alloc(0));
+    hdr(e.name, e.mode, body.length, (e.mode & 0o170000) === 0o040000 ? 2 : 1);
+    parts.push(body, pad4(body.length));
+  }
+  hdr('TRAILER!!!', 0, 0, 1);
+  const out = Buffer.concat(parts);
+  return Buffer.concat([out, Buffer.alloc((512 - (out.length % 512)) % 512)]);
+}
+
+// ---------------------------------------------------------------------------
+// Generation
+
+function log(msg: string): void {
+  process.stderr.write(`[closure] ${msg}\n`);
+}
+
+async function walkFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  const ents = await fsp.readdir(path.join(root, rel), { withFileTypes: true });
+  for (const e of ents.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)))) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await walkFiles(root, r)));
+    else out.push(r);
+  }
+  return out;
+}
+
+async function dpkgExtract(deb: string, dest: string): Promise<void> {
+  await fsp.mkdir(dest, { recursive: true });
+  await execa('dpkg-deb', ['-x', deb, dest]);
+}
+
+interface StorePathRec {
+  name: string;
+  storePath: string; // /nix/store/<hash>-<name>
+  refs: Set<string>; // store paths
+}
+
+export interface EnsureOptions {
+  refresh?: boolean;
+  force?: boolean;
+}
+
+export async function ensureClosure(size: BenchSize, opts: EnsureOptions = {}): Promise<BenchClosure> {
+  const cache = cacheRoot();
+  const apt = aptFor(cache);
+  await aptUpdate(apt, !!opts.refresh);
+  const names = await resolveNames(apt, PKG_SETS[size]);
+  const debs = await fetchDebs(apt, [...names, ...FIRMWARE_PKGS]);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: GENERATOR_VERSION, size, debs: debs.map((d) => [d.name, d.version, d.sha256]) }))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = path.join(cache, `closure-${size}`);
+  const metaFile = path.join(dir, 'meta.json');
+  if (!opts.force && existsSync(metaFile)) {
+    const meta = JSON.parse(await fsp.readFile(metaFile, 'utf8')) as BenchClosure;
+    if (meta.key === key) return withHostClosureInfo(meta);
+    log(`inputs changed (${meta.key} -> ${key}); regenerating`);
+  }
+  const tmp = `${dir}.tmp`;
+  await removeTree(tmp);
+  await generate(size, debs.filter((d) => !FIRMWARE_PKGS.includes(d.name)), debs.filter((d) => FIRMWARE_PKGS.includes(d.name)), tmp, key);
+  await removeTree(dir);
+  await fsp.rename(tmp, dir);
+  // Paths inside meta.json point into the final dir.
+  const meta = JSON.parse((await fsp.readFile(metaFile, 'utf8')).replaceAll(tmp, dir)) as BenchClosure;
+  await fsp.writeFile(metaFile, JSON.stringify(meta, null, 2) + '\n');
+  return withHostClosureInfo(meta);
+}
+
+/** Writes <dir>/closure-info-host (store paths as host paths) if missing. */
+async function withHostClosureInfo(meta: BenchClosure): Promise<BenchClosure> {
+  const out = path.join(meta.dir, 'closure-info-host');
+  if (!existsSync(path.join(out, 'registration'))) {
+    const tmp = `${out}.tmp`;
+    await fsp.rm(tmp, { recursive: true, force: true });
+    await fsp.mkdir(tmp, { recursive: true });
+    const hostDir = path.join(meta.storeRoot, 'nix', 'store');
+    const rewrite = (text: string) => text.replace(/^\/nix\/store\//gm, `${hostDir}/`);
+    for (const f of ['store-paths', 'registration', 'total-nar-size']) {
+      const text = await fsp.readFile(path.join(meta.closureInfo, f), 'utf8');
+      await fsp.writeFile(path.join(tmp, f), f === 'total-nar-size' ? text : rewrite(text));
+    }
+    await fsp.rm(out, { recursive: true, force: true });
+    await fsp.rename(tmp, out);
+  }
+  return { ...meta, closureInfoHost: out };
+}
+
+async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir: string, key: string): Promise<void> {
+  const storeRoot = path.join(dir, 'root');
+  const storeDir = path.join(storeRoot, 'nix', 'store');
+  await fsp.mkdir(storeDir, { recursive: true });
+  const host = (sp: string) => path.join(storeRoot, sp);
+  const recs: StorePathRec[] = [];
+  const byPkg = new Map<string, StorePathRec>();
+  const extractDir = path.join(dir, 'extract');
+
+  // 1. One store path per package (the kernel package becomes a NixOS-style kernel path).
+  const kernelDeb = pkgs.find((d) => d.name.startsWith('linux-image-'))!;
+  const abi = kernelDeb.name.replace(/^linux-image-/, '');
+  const kver = kernelDeb.version.replace(/-.*$/, '');
+  let kernelRec: StorePathRec | undefined;
+  for (const d of pkgs) {
+    const isKernel = d === kernelDeb;
+    const name = isKernel ? `linux-${kver}` : `${nixName(d.name)}-${nixName(d.version)}`;
+    const storePath = `/nix/store/${storeHash(`bench:${name}:${d.sha256}`)}-${name}`;
+    const rec: StorePathRec = { name, storePath, refs: new Set() };
+    recs.push(rec);
+    byPkg.set(d.name, rec);
+    log(`${d.name} ${d.version} -> ${storePath}`);
+    if (!isKernel) {
+      await dpkgExtract(d.file, host(storePath));
+      continue;
+    }
+    kernelRec = rec;
+    const x = path.join(extractDir, 'kernel');
+    await dpkgExtract(d.file, x);
+    const out = host(storePath);
+    await fsp.mkdir(out, { recursive: true });
+    // NixOS' aarch64 kernel path holds an uncompressed Image, System.map, config, dtbs/ and lib/modules.
+    const vmlinuz = await fsp.readFile(path.join(x, 'boot', `vmlinuz-${abi}`));
+    const image = vmlinuz[0] === 0x1f && vmlinuz[1] === 0x8b ? zlib.gunzipSync(vmlinuz) : vmlinuz;
+    await fsp.writeFile(path.join(out, 'Image'), image);
+    await fsp.copyFile(path.join(x, 'boot', `System.map-${abi}`), path.join(out, 'System.map'));
+    await fsp.copyFile(path.join(x, 'boot', `config-${abi}`), path.join(out, 'config'));
+    await fsp.rename(path.join(x, 'usr', 'lib', `linux-image-${abi}`), path.join(out, 'dtbs'));
+    if (size === 'small') {
+      for (const vendor of await fsp.readdir(path.join(out, 'dtbs'))) {
+        if (!SMALL_DTB_DIRS.includes(vendor)) await fsp.rm(path.join(out, 'dtbs', vendor), { recursive: true });
+      }
+    }
+    await fsp.mkdir(path.join(out, 'lib', 'modules'), { recursive: true });
+    const modSrc = path.join(x, 'lib', 'modules', abi);
+    const modDst = path.join(out, 'lib', 'modules', abi);
+    if (size === 'large') {
+      await fsp.rename(modSrc, modDst);
+    } else {
+      for (const rel of await walkFiles(modSrc)) {
+        const keep = !rel.startsWith('kernel/') || SMALL_MODULE_DIRS.some((p) => rel.startsWith(`kernel/${p}`));
+        if (!keep) continue;
+        await fsp.mkdir(path.dirname(path.join(modDst, rel)), { recursive: true });
+        await fsp.rename(path.join(modSrc, rel), path.join(modDst, rel));
+      }
+    }
+  }
+  if (!kernelRec) throw new Error('no kernel package in the set');
+
+  // References: Debian dependencies that are in the closure.
+  for (const d of pkgs) {
+    const rec = byPkg.get(d.name)!;
+    for (const dep of d.depends) {
+      const r = byPkg.get(dep);
+      if (r && r !== rec) rec.refs.add(r.storePath);
+    }
+  }
+
+  // 2. initrd: a gzip'd newc cpio with busybox and the kernel's fs/mmc modules.
+  const busyboxRec = byPkg.get('busybox')!;
+  const cpioEntries: { name: string; mode: number; data?: Buffer; target?: string }[] = [
+    { name: '.', mode: 0o040755 },
+    { name: 'bin', mode: 0o040755 },
+    { name: 'bin/busybox', mode: 0o100755, data: await fsp.readFile(path.join(host(busyboxRec.storePath), 'bin', 'busybox')) },
+    { name: 'bin/sh', mode: 0o120777, target: 'busybox' },
+    { name: 'init', mode: 0o100755, data: Buffer.from('#!/bin/sh\n# stage-1 init (benchmark stand-in)\nexec /bin/sh\n') },
+    { name: 'lib', mode: 0o040755 },
+    { name: 'lib/modules', mode: 0o040755 },
+  ];
+  const kmods = path.join(host(kernelRec.storePath), 'lib', 'modules', abi);
+  const modDirsSeen = new Set<string>();
+  for (const rel of await walkFiles(kmods)) {
+    if (!/^kernel\/(fs\/(ext4|jbd2|fat|vfat|nls)|drivers\/mmc)\//.test(rel) && !rel.startsWith('modules.')) continue;
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const d = `lib/modules/${parts.slice(0, i).join('/')}`;
+      if (!modDirsSeen.has(d)) {
+        modDirsSeen.add(d);
+        cpioEntries.push({ name: d, mode: 0o040755 });
+      }
+    }
+    cpioEntries.push({ name: `lib/modules/${rel}`, mode: 0o100644, data: await fsp.readFile(path.join(kmods, rel)) });
+  }
+  const initrdName = `initrd-linux-${kver}`;
+  const initrdPath = `/nix/store/${storeHash(`bench:${initrdName}:${key}`)}-${initrdName}`;
+  await fsp.mkdir(host(initrdPath));
+  await fsp.writeFile(path.join(host(initrdPath), 'initrd'), zlib.gzipSync(cpioNewc(cpioEntries), { level: 9 }));
+  recs.push({ name: initrdName, storePath: initrdPath, refs: new Set() });
+
+  // 3. system-path: a buildEnv of symlinks to every package's executables.
+  const swPath = `/nix/store/${storeHash(`bench:system-path:${key}`)}-system-path`;
+  const swRec: StorePathRec = { name: 'system-path', storePath: swPath, refs: new Set() };
+  for (const sub of ['bin', 'sbin']) await fsp.mkdir(path.join(host(swPath), sub), { recursive: true });
+  for (const rec of [...byPkg.values()].sort((a, b) => (a.storePath < b.storePath ? -1 : 1))) {
+    if (rec === kernelRec) continue;
+    swRec.refs.add(rec.storePath);
+    for (const sub of ['bin', 'sbin', 'usr/bin', 'usr/sbin']) {
+      const src = path.join(host(rec.storePath), sub);
+      let ents: string[];
+      try {
+        ents = byteSort(await fsp.readdir(src));
+      } catch {
+        continue;
+      }
+      const dst = path.join(host(swPath), sub.endsWith('sbin') ? 'sbin' : 'bin');
+      for (const e of ents) {
+        try {
+          await fsp.symlink(`${rec.storePath}/${sub}/${e}`, path.join(dst, e));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+    }
+  }
+  recs.push(swRec);
+
+  // 4. etc: a few generated files.
+  const etcPath = `/nix/store/${storeHash(`bench:etc:${key}`)}-etc`;
+  await fsp.mkdir(path.join(host(etcPath), 'etc'), { recursive: true });
+  const etcFiles: Record<string, string> = {
+    hostname: 'nixos\n',
+    'os-release': `NAME=NixOS\nID=nixos\nVERSION_ID="24.11"\nBUILD_ID="${NIXOS_VERSION}"\nPRETTY_NAME="NixOS 24.11 (Vicuna)"\n`,
+    fstab: '/dev/disk/by-label/NIXOS_SD / ext4 defaults 0 1\n/dev/disk/by-label/FIRMWARE /boot/firmware vfat nofail,noauto 0 2\n',
+    hosts: '127.0.0.1 localhost\n::1 localhost\n',
+  };
+  for (const [f, text] of Object.entries(etcFiles)) await fsp.writeFile(path.join(host(etcPath), 'etc', f), text);
+  recs.push({ name: 'etc', storePath: etcPath, refs: new Set([swPath]) });
+
+  // 5. toplevel, shaped like config.system.build.toplevel.
+  const topName = `nixos-system-nixos-${NIXOS_VERSION}`;
+  const topPath = `/nix/store/${storeHash(`bench:${topName}:${key}`)}-${topName}`;
+  const top = host(topPath);
+  await fsp.mkdir(path.join(top, 'bin'), { recursive: true });
+  const systemdRec = byPkg.get('systemd')!;
+  const bashRec = byPkg.get('bash')!;
+  await fsp.writeFile(path.join(top, 'init'), `#!${bashRec.storePath}/bin/bash\n# stage-2 init (benchmark stand-in)\nexec ${systemdRec.storePath}/lib/systemd/systemd "$@"\n`, { mode: 0o755 });
+  await fsp.writeFile(path.join(top, 'activate'), `#!${bashRec.storePath}/bin/bash\n# activation script (benchmark stand-in)\n`, { mode: 0o755 });
+  await fsp.writeFile(path.join(top, 'bin', 'switch-to-configuration'), `#!${bashRec.storePath}/bin/bash\nexit 0\n`, { mode: 0o755 });
+  await fsp.writeFile(path.join(top, 'kernel-params'), KERNEL_PARAMS);
+  await fsp.writeFile(path.join(top, 'nixos-version'), NIXOS_VERSION);
+  await fsp.writeFile(path.join(top, 'system'), SYSTEM);
+  await fsp.writeFile(path.join(top, 'init-interface-version'), 'systemd');
+  await fsp.symlink(`${kernelRec.storePath}/Image`, path.join(top, 'kernel'));
+  await fsp.symlink(`${kernelRec.storePath}/lib/modules`, path.join(top, 'kernel-modules'));
+  await fsp.symlink(`${kernelRec.storePath}/dtbs`, path.join(top, 'dtbs'));
+  await fsp.symlink(`${initrdPath}/initrd`, path.join(top, 'initrd'));
+  await fsp.symlink(`${etcPath}/etc`, path.join(top, 'etc'));
+  await fsp.symlink(swPath, path.join(top, 'sw'));
+  await fsp.symlink(systemdRec.storePath, path.join(top, 'systemd'));
+  recs.push({ name: topName, storePath: topPath, refs: new Set([kernelRec.storePath, initrdPath, etcPath, swPath, systemdRec.storePath, bashRec.storePath]) });
+
+  // 6. Normalise every store path, then hash.
+  log('normalising the store (modes, mtimes, hard links)');
+  for (const r of recs) await normalizeTree(host(r.storePath));
+  await fsp.chmod(storeDir, 0o775);
+  log('computing NAR hashes');
+  const sorted = [...recs].sort((a, b) => (a.storePath < b.storePath ? -1 : a.storePath > b.storePath ? 1 : 0));
+  let reg = '';
+  let narTotal = 0;
+  const stats = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  for (const r of sorted) {
+    const nar = await narHash(host(r.storePath));
+    narTotal += nar.size;
+    stats.files += nar.files;
+    stats.dirs += nar.dirs;
+    stats.symlinks += nar.symlinks;
+    stats.bytes += nar.bytes;
+    const refs = [...r.refs].sort();
+    reg += [r.storePath, nar.hash, String(nar.size), '', String(refs.length), ...refs].map((l) => `${l}\n`).join('');
+  }
+  const ci = path.join(dir, 'closure-info');
+  await fsp.mkdir(ci);
+  await fsp.writeFile(path.join(ci, 'store-paths'), sorted.map((r) => `${r.storePath}\n`).join(''));
+  await fsp.writeFile(path.join(ci, 'registration'), reg);
+  await fsp.writeFile(path.join(ci, 'total-nar-size'), `${narTotal}\n`);
+
+  // 7. Firmware directory, as sd-image-aarch64.nix's populateFirmwareCommands fills it
+  // (config.txt excluded: both pipelines generate it).
+  const fw = path.join(dir, 'firmware');
+  await fsp.mkdir(fw);
+  const placeholders: string[] = [];
+  const rfDeb = fwPkgs.find((d) => d.name === 'raspi-firmware')!;
+  const rfx = path.join(extractDir, 'raspi-firmware');
+  await dpkgExtract(rfDeb.file, rfx);
+  const rfDir = path.join(rfx, 'usr', 'lib', 'raspi-firmware');
+  for (const f of byteSort(await fsp.readdir(rfDir))) {
+    if (f === 'bootcode.bin' || /^fixup.*\.dat$/.test(f) || /^start.*\.elf$/.test(f)) await fsp.copyFile(path.join(rfDir, f), path.join(fw, f));
+  }
+  const ubDeb = fwPkgs.find((d) => d.name === 'u-boot-rpi')!;
+  const ubx = path.join(extractDir, 'u-boot-rpi');
+  await dpkgExtract(ubDeb.file, ubx);
+  await fsp.copyFile(path.join(ubx, 'usr', 'lib', 'u-boot', 'rpi_3', 'u-boot.bin'), path.join(fw, 'u-boot-rpi3.bin'));
+  await fsp.copyFile(path.join(ubx, 'usr', 'lib', 'u-boot', 'rpi_4', 'u-boot.bin'), path.join(fw, 'u-boot-rpi4.bin'));
+  // raspberrypi-armstubs is not packaged by Debian: a deterministic stand-in of about the real size.
+  const stub = Buffer.alloc(6144);
+  for (let i = 0, h = createHash('sha256').update('armstub8-gic.bin placeholder').digest(); i < stub.length; i += 32) {
+    h.copy(stub, i);
+    h = createHash('sha256').update(h).digest();
+  }
+  await fsp.writeFile(path.join(fw, 'armstub8-gic.bin'), stub);
+  placeholders.push('armstub8-gic.bin: 6144 pseudo-random bytes (raspberrypi-armstubs is not in Debian)');
+  // Device trees: nixpkgs copies them from raspberrypifw (downstream names); Debian's
+  // mainline kernel has bcm2711-rpi-4-b, -400 and -cm4-io.
+  const brcm = path.join(host(kernelRec.storePath), 'dtbs', 'broadcom');
+  const dtbMap: [string, string][] = [
+    ['bcm2711-rpi-4-b.dtb', 'bcm2711-rpi-4-b.dtb'],
+    ['bcm2711-rpi-400.dtb', 'bcm2711-rpi-400.dtb'],
+    ['bcm2711-rpi-cm4.dtb', 'bcm2711-rpi-cm4-io.dtb'],
+    ['bcm2711-rpi-cm4s.dtb', 'bcm2711-rpi-cm4-io.dtb'],
+  ];
+  for (const [dst, src] of dtbMap) {
+    await fsp.copyFile(path.join(brcm, src), path.join(fw, dst));
+    if (dst !== src) placeholders.push(`${dst}: a copy of mainline ${src} (the downstream file is not in Debian)`);
+  }
+  for (const f of await fsp.readdir(fw)) {
+    await fsp.chmod(path.join(fw, f), 0o444);
+    await fsp.utimes(path.join(fw, f), 1, 1);
+  }
+  await fsp.writeFile(path.join(dir, 'PLACEHOLDERS.txt'), placeholders.map((l) => `${l}\n`).join(''));
+  await removeTree(extractDir);
+
+  const meta: BenchClosure = {
+    size,
+    dir,
+    storeRoot,
+    closureInfo: ci,
+    closureInfoHost: path.join(dir, 'closure-info-host'),
+    toplevelStorePath: topPath,
+    toplevel: host(topPath),
+    firmware: fw,
+    paths: recs.length,
+    ...stats,
+    narSize: narTotal,
+    key,
+  };
+  await fsp.writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+  log(`generated ${recs.length} store paths, ${stats.files} files, ${stats.dirs} dirs, ${stats.symlinks} symlinks, ${(stats.bytes / 2 ** 20).toFixed(0)} MiB`);
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--size');
+  const size = (i >= 0 ? args[i + 1] : 'small') as BenchSize;
+  if (size !== 'small' && size !== 'large') {
+    process.stderr.write('usage: closure.ts --size small|large [--refresh] [--force]\n');
+    process.exit(2);
+  }
+  const meta = await ensureClosure(size, { refresh: args.includes('--refresh'), force: args.includes('--force') });
+  process.stdout.write(JSON.stringify(meta, null, 2) + '\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`closure: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
