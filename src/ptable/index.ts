@@ -1,0 +1,141 @@
+/**
+ * Partition tables written by imgsmith itself (no sfdisk/sgdisk at build time):
+ *  - DOS (MBR): byte-identical to what sfdisk 2.38 writes on a zeroed image for
+ *    the same script (label-id, start, size, type, bootable).
+ *  - GPT: protective MBR, primary header + 128 entries at LBA 1-33, backup entries
+ *    + header in the last 33 sectors; byte-identical to sgdisk 1.0.9 on a zeroed
+ *    image for the same table.
+ *  - Hybrid MBR (GPT + up to 3 partitions mirrored into the MBR): the layout of
+ *    `sgdisk -h a:b:c` (0xEE entry first, covering LBA 1 up to the first mirrored
+ *    partition), with the DOS types from parttypes.ts and the boot flag set for
+ *    `bootable` partitions.
+ */
+import { open } from 'node:fs/promises';
+import { buildError, ImgsmithError } from '../errors.ts';
+import type { DiskPlan } from '../plan-types.ts';
+import { buildGptWrites } from './gpt.ts';
+import { buildMbrSector, type MbrEntry } from './mbr.ts';
+import { formatDosType } from './parttypes.ts';
+import type { PartitionInfo, TableImage, TableInfo } from './types.ts';
+import { prepareTable } from './validate.ts';
+
+export type { PartitionInfo, TableImage, TableInfo, TableWrite } from './types.ts';
+export { resolveDosType, resolveGptType } from './parttypes.ts';
+export { deriveGuid } from './guid.ts';
+
+/** Throws usageError (naming the partition and the problem) if the table cannot be built. */
+export function validateTable(plan: DiskPlan): void {
+  prepareTable(plan);
+}
+
+const MAX_U32 = 0xffffffff;
+
+/** `sfdisk -d` style attribute list: "RequiredPartition NoBlockIOProtocol LegacyBIOSBootable GUID:48,60". */
+function formatAttributes(bits: bigint): string | undefined {
+  const words: string[] = [];
+  if (bits & 1n) words.push('RequiredPartition');
+  if (bits & 2n) words.push('NoBlockIOProtocol');
+  if (bits & 4n) words.push('LegacyBIOSBootable');
+  const high: number[] = [];
+  for (let b = 48; b < 64; b++) if (bits & (1n << BigInt(b))) high.push(b);
+  if (high.length) words.push(`GUID:${high.join(',')}`);
+  return words.length ? words.join(' ') : undefined;
+}
+
+/** Builds the table sectors for the plan (pure). Throws usageError for invalid plans. */
+export function buildPartitionTable(plan: DiskPlan): TableImage {
+  const t = prepareTable(plan);
+
+  if (t.type === 'dos') {
+    const slots: (MbrEntry | undefined)[] = [];
+    for (const p of t.partitions) {
+      slots[p.index - 1] = { bootable: p.bootable, type: p.type, startLba: p.startLba, sizeLba: p.sizeLba };
+    }
+    const info: TableInfo = {
+      type: 'dos',
+      labelId: `0x${t.labelId.toString(16).padStart(8, '0')}`,
+      partitions: t.partitions.map((p) => ({
+        index: p.index, name: p.name, typeCode: formatDosType(p.type), bootable: p.bootable,
+      })),
+    };
+    return { writes: [{ offset: 0, data: buildMbrSector(t.labelId, slots) }], info };
+  }
+
+  let mbrSlots: MbrEntry[];
+  if (t.hybrid.length === 0) {
+    // Protective MBR: one 0xEE partition from LBA 1 over the whole disk (capped at 2^32-1 sectors).
+    mbrSlots = [{ bootable: false, type: 0xee, startLba: 1, sizeLba: Math.min(t.totalLba - 1, MAX_U32), protective: true }];
+  } else {
+    // Hybrid MBR as `sgdisk -h`: 0xEE first, covering LBA 1 up to the lowest mirrored partition.
+    const firstStart = Math.min(...t.hybrid.map((p) => p.startLba));
+    mbrSlots = [
+      { bootable: false, type: 0xee, startLba: 1, sizeLba: firstStart - 1 },
+      ...t.hybrid.map((p) => ({ bootable: p.bootable, type: p.hybridType!, startLba: p.startLba, sizeLba: p.sizeLba })),
+    ];
+  }
+  const mbr = buildMbrSector(0, mbrSlots);
+  const writes = buildGptWrites(t.totalLba, t.diskGuid, t.partitions.map((p) => ({
+    index: p.index,
+    typeGuid: p.typeGuid,
+    uniqueGuid: p.uniqueGuid,
+    firstLba: p.startLba,
+    lastLba: p.startLba + p.sizeLba - 1,
+    attributes: p.attributes,
+    name: p.name,
+  })), mbr);
+  const info: TableInfo = {
+    type: 'gpt',
+    diskGuid: t.diskGuid,
+    ...(t.hybrid.length ? { hybridMbr: t.hybrid.map((p) => p.name) } : {}),
+    partitions: t.partitions.map((p): PartitionInfo => {
+      const attributes = formatAttributes(p.attributes);
+      return {
+        index: p.index,
+        name: p.name,
+        typeCode: p.typeGuid,
+        guid: p.uniqueGuid,
+        bootable: (p.attributes & 4n) !== 0n,
+        ...(attributes ? { attributes } : {}),
+        ...(p.hybridType !== undefined ? { hybridMbrType: formatDosType(p.hybridType) } : {}),
+      };
+    }),
+  };
+  return { writes, info };
+}
+
+/**
+ * Writes the table's byte ranges into an existing image file (already at full size).
+ * Fails with a build error if the file is smaller than the ranges need.
+ */
+export async function writePartitionTable(imagePath: string, table: TableImage): Promise<void> {
+  let fh;
+  try {
+    fh = await open(imagePath, 'r+');
+  } catch (e) {
+    throw buildError(`cannot open image ${imagePath} to write the partition table: ${(e as Error).message}`, e);
+  }
+  try {
+    const { size } = await fh.stat();
+    const end = Math.max(0, ...table.writes.map((w) => w.offset + w.data.length));
+    if (size < end) {
+      throw buildError(`image ${imagePath} is ${size} bytes, too small for its partition table (needs ${end} bytes)`);
+    }
+    if (table.info.type === 'gpt' && size !== end) {
+      // The backup GPT header must be in the image's last sector.
+      throw buildError(`image ${imagePath} is ${size} bytes but its GPT was built for a ${end}-byte disk`);
+    }
+    for (const w of table.writes) {
+      let done = 0;
+      while (done < w.data.length) {
+        const { bytesWritten } = await fh.write(w.data, done, w.data.length - done, w.offset + done);
+        if (bytesWritten <= 0) throw buildError(`short write to ${imagePath} at byte ${w.offset + done}`);
+        done += bytesWritten;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ImgsmithError) throw e;
+    throw buildError(`cannot write the partition table to ${imagePath}: ${(e as Error).message}`, e);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,226 @@
+/** Partition type names: DOS type bytes and GPT type GUIDs. */
+import { usageError } from '../errors.ts';
+import { isGuid } from './guid.ts';
+
+export const DOS_ALIASES: Readonly<Record<string, number>> = {
+  'fat32': 0x0b,
+  'fat32-lba': 0x0c,
+  'fat16': 0x06,
+  'linux': 0x83,
+  'swap': 0x82,
+  'efi': 0xef,
+  'lvm': 0x8e,
+};
+
+/** Extended-partition ids: logical partitions are not supported. */
+const DOS_EXTENDED = new Set([0x05, 0x0f, 0x85]);
+
+function hex2(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`;
+}
+
+/** Returns the DOS type byte, or an error message. */
+export function parseDosType(type: string): number | string {
+  const t = type.trim().toLowerCase();
+  const alias = DOS_ALIASES[t];
+  let id: number;
+  if (alias !== undefined) {
+    id = alias;
+  } else {
+    const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
+    if (!m) {
+      if (t === 'extended') return 'extended partitions (and logical partitions in them) are not supported; a DOS table holds at most 4 primary partitions';
+      return `unknown DOS partition type "${type}" (use a hex id such as 0x0b, b or 83, or one of: ${Object.keys(DOS_ALIASES).join(', ')})`;
+    }
+    id = parseInt(m[1]!, 16);
+  }
+  if (id === 0) return `DOS partition type "${type}" (0x00) marks an unused entry`;
+  if (DOS_EXTENDED.has(id)) {
+    return `DOS partition type "${type}" (${hex2(id)}) is an extended partition; extended/logical partitions are not supported`;
+  }
+  if (id === 0xee) return `DOS partition type "${type}" (0xee) is the GPT protective type; use a "gpt" table instead`;
+  return id;
+}
+
+/** Resolves a DOS partition type ("0x0b", "b", "0b", "83", "fat32", "linux", ...) to its byte. */
+export function resolveDosType(type: string): number {
+  const r = parseDosType(type);
+  if (typeof r === 'string') throw usageError(r);
+  return r;
+}
+
+/** Formats a DOS type byte as sfdisk's label-id style hex: "0x0b". */
+export function formatDosType(id: number): string {
+  return hex2(id);
+}
+
+// GPT type GUIDs (checked against `sgdisk -t N:CODE` + `sfdisk -d` with gdisk 1.0.9).
+const G = {
+  esp: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
+  basicData: 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7',
+  msReserved: 'E3C9E316-0B5C-4DB8-817D-F92DF00215AE',
+  linux: '0FC63DAF-8483-4772-8E79-3D69D8477DE4',
+  linuxReserved: '8DA63339-0007-60C0-C436-083AC8230908',
+  swap: '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F',
+  home: '933AC7E1-2EB4-4F13-B844-0E14E2AEF915',
+  rootX86: '44479540-F297-41B2-9AF7-D131D5F0458A',
+  rootX8664: '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
+  rootArm64: 'B921B045-1DF0-41C3-AF44-4C6F280D3FAE',
+  srv: '3B8F8425-20E0-4F3B-907F-1A25A76F98E8',
+  rootArm: '69DAD710-2CE4-4E3C-B16C-21A1D49ABED3',
+  dmCrypt: '7FFEC5C9-2D00-49B7-8941-3EA10A5586B7',
+  luks: 'CA7D7CCB-63ED-4C53-861C-1742536059CC',
+  var: '4D21B016-B534-45C2-A9FB-5C16E091FD2D',
+  tmp: '7EC6F557-3BC5-4ACA-B293-16EF5DF639D1',
+  userHome: '773F91EF-66D4-49B5-BD83-D683BF40AD16',
+  usrX86: '75250D76-8CC6-458E-BD66-BD47CC81A812',
+  usrX8664: '8484680C-9521-48C6-9C11-B0720656F69E',
+  usrArm: '7D0359A3-02B3-4F0A-865C-654403E70625',
+  usrArm64: 'B0E01050-EE5F-4390-949A-9101B17104E9',
+  lvm: 'E6D6D379-F507-44C2-A23C-238F2A3DF928',
+  raid: 'A19D880F-05FC-4D3B-A006-743F0F84911E',
+  xbootldr: 'BC13C2FF-59E6-4262-A352-B275FD6F7172',
+  mbrScheme: '024DEE41-33E7-11D3-9D69-0008C781F39F',
+  bios: '21686148-6449-6E6F-744E-656564454649',
+  uboot: '3DE21764-95BD-54BD-A5C3-4ABE786F38A8',
+} as const;
+
+/** Aliases (case-insensitive). */
+export const GPT_ALIASES: Readonly<Record<string, string>> = {
+  'esp': G.esp,
+  'linux': G.linux,
+  'linux-generic': G.linux,
+  'swap': G.swap,
+  'xbootldr': G.xbootldr,
+  'root-arm64': G.rootArm64,
+  'root-arm': G.rootArm,
+  'root-x86-64': G.rootX8664,
+  'root-x86': G.rootX86,
+  'usr-arm64': G.usrArm64,
+  'usr-arm': G.usrArm,
+  'usr-x86-64': G.usrX8664,
+  'usr-x86': G.usrX86,
+  'home': G.home,
+  'srv': G.srv,
+  'var': G.var,
+  'tmp': G.tmp,
+  'bios': G.bios,
+  'msdata': G.basicData,
+  'basic-data': G.basicData,
+  'lvm': G.lvm,
+  'raid': G.raid,
+  'luks': G.luks,
+};
+
+/** gdisk/sgdisk 4-hex-digit type codes (`sgdisk -L`), the subset we know (case-insensitive). */
+export const GDISK_CODES: Readonly<Record<string, string>> = {
+  '0700': G.basicData,
+  '0c01': G.msReserved,
+  '8200': G.swap,
+  '8300': G.linux,
+  '8301': G.linuxReserved,
+  '8302': G.home,
+  '8303': G.rootX86,
+  '8304': G.rootX8664,
+  '8305': G.rootArm64,
+  '8306': G.srv,
+  '8307': G.rootArm,
+  '8308': G.dmCrypt,
+  '8309': G.luks,
+  '8310': G.var,
+  '8311': G.tmp,
+  '8312': G.userHome,
+  '8313': G.usrX86,
+  '8314': G.usrX8664,
+  '8315': G.usrArm,
+  '8316': G.usrArm64,
+  '8e00': G.lvm,
+  'b000': G.uboot,
+  'ea00': G.xbootldr,
+  'ef00': G.esp,
+  'ef01': G.mbrScheme,
+  'ef02': G.bios,
+  'fd00': G.raid,
+};
+
+/**
+ * Default DOS type of a GPT partition mirrored into a hybrid MBR. FAT-ish types
+ * get 0x0c (W95 FAT32 LBA): the Raspberry Pi 3 boot ROM does not recognise 0xef
+ * (raspberrypi/firmware#1711), which is what gdisk would pick for an ESP. The
+ * rest follows gdisk's convention (high byte of the gdisk code). Other types
+ * need an explicit override ("TYPE:0xNN").
+ */
+const HYBRID_DOS: Readonly<Record<string, number>> = {
+  [G.esp]: 0x0c,
+  [G.basicData]: 0x0c,
+  [G.swap]: 0x82,
+  [G.lvm]: 0x8e,
+  [G.raid]: 0xfd,
+  [G.xbootldr]: 0xea,
+  [G.linux]: 0x83, [G.home]: 0x83, [G.rootX86]: 0x83, [G.rootX8664]: 0x83, [G.rootArm64]: 0x83,
+  [G.rootArm]: 0x83, [G.srv]: 0x83, [G.var]: 0x83, [G.tmp]: 0x83, [G.userHome]: 0x83,
+  [G.usrX86]: 0x83, [G.usrX8664]: 0x83, [G.usrArm]: 0x83, [G.usrArm64]: 0x83,
+  [G.luks]: 0x83, [G.dmCrypt]: 0x83,
+};
+
+interface ParsedGptType {
+  guid: string;
+  /** DOS type for a hybrid MBR entry given as "TYPE:0xNN". */
+  dosOverride?: number;
+}
+
+/** Parses a GPT type (alias, gdisk code or GUID, optionally ":DOSTYPE"); error message on failure. */
+export function parseGptType(type: string): ParsedGptType | string {
+  const colon = type.indexOf(':');
+  const base = (colon >= 0 ? type.slice(0, colon) : type).trim();
+  let dosOverride: number | undefined;
+  if (colon >= 0) {
+    const d = parseDosType(type.slice(colon + 1));
+    if (typeof d === 'string') return `GPT partition type "${type}": the hybrid-MBR type after ":" is invalid: ${d}`;
+    dosOverride = d;
+  }
+  const lower = base.toLowerCase();
+  let guid: string | undefined = GPT_ALIASES[lower] ?? GDISK_CODES[lower];
+  if (guid === undefined && isGuid(base)) {
+    guid = base.toUpperCase();
+    if (/^[0-]+$/.test(guid)) return `GPT partition type "${type}": the all-zero GUID marks an unused entry`;
+  }
+  if (guid === undefined) {
+    if (/^[0-9a-f]{4}$/i.test(base)) {
+      return `unknown gdisk type code "${base}" (known codes: ${Object.keys(GDISK_CODES).join(', ')}; or give the type GUID)`;
+    }
+    if (/^[0-9a-f-]{30,}$/i.test(base) || /^\{.*\}$/.test(base)) {
+      return `GPT partition type "${base}" is not a well-formed GUID (expected 8-4-4-4-12 hex digits, e.g. 0FC63DAF-8483-4772-8E79-3D69D8477DE4)`;
+    }
+    return `unknown GPT partition type "${base}" (use an alias: ${Object.keys(GPT_ALIASES).join(', ')}; a gdisk code such as ef00 or 8300; or a type GUID)`;
+  }
+  return dosOverride === undefined ? { guid } : { guid, dosOverride };
+}
+
+/**
+ * Resolves a GPT partition type (alias such as "esp", gdisk code such as "ef00",
+ * or a GUID in any case) to its upper-case type GUID. A hybrid-MBR DOS type may
+ * follow after a colon ("esp:0x0b"); it is checked and ignored here.
+ */
+export function resolveGptType(type: string): string {
+  const r = parseGptType(type);
+  if (typeof r === 'string') throw usageError(r);
+  return r.guid;
+}
+
+/** The DOS type byte for a GPT partition mirrored into a hybrid MBR, or an error message. */
+export function hybridDosType(type: string): number | string {
+  const r = parseGptType(type);
+  if (typeof r === 'string') return r;
+  if (r.dosOverride !== undefined) return r.dosOverride;
+  const d = HYBRID_DOS[r.guid];
+  if (d === undefined) {
+    return `no default hybrid-MBR type for GPT type ${r.guid}; give one after a colon, e.g. "${type}:0x83"`;
+  }
+  return d;
+}
+
+/** True when the GPT type string carries a ":DOSTYPE" hybrid-MBR override. */
+export function hasDosOverride(type: string): boolean {
+  return type.includes(':');
+}

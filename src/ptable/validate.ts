@@ -1,0 +1,224 @@
+/**
+ * Checks a DiskPlan's table and partitions and turns them into sector-level
+ * data for the writers (mbr.ts, gpt.ts). Every problem is a usageError naming
+ * the partition and the problem.
+ */
+import { usageError } from '../errors.ts';
+import type { DiskPlan, PlannedPartition } from '../plan-types.ts';
+import { formatSize } from '../units.ts';
+import { canonicalGuid, deriveGuid, isGuid } from './guid.ts';
+import { GPT_ENTRIES, GPT_FIRST_USABLE, GPT_NAME_UNITS, gptLastUsable } from './gpt.ts';
+import { SECTOR } from './mbr.ts';
+import { hasDosOverride, hybridDosType, parseDosType, parseGptType } from './parttypes.ts';
+
+export const DOS_MAX_PARTITIONS = 4;
+export const HYBRID_MAX = 3;
+/** MBR fields are 32-bit sector numbers: partitions must end within 2 TiB. */
+export const MBR_LIMIT_LBA = 2 ** 32;
+
+export interface PreparedPartition {
+  index: number;
+  name: string;
+  startLba: number;
+  sizeLba: number;
+  bootable: boolean;
+}
+
+export interface PreparedDosPartition extends PreparedPartition {
+  type: number;
+}
+
+export interface PreparedGptPartition extends PreparedPartition {
+  typeGuid: string;
+  uniqueGuid: string;
+  attributes: bigint;
+  /** DOS type when mirrored into the hybrid MBR. */
+  hybridType?: number;
+}
+
+export type PreparedTable =
+  | { type: 'dos'; totalLba: number; labelId: number; partitions: PreparedDosPartition[] }
+  | {
+    type: 'gpt'; totalLba: number; diskGuid: string; partitions: PreparedGptPartition[];
+    /** Hybrid MBR members in MBR order (empty: protective MBR). */
+    hybrid: PreparedGptPartition[];
+  };
+
+const ATTRIBUTE_BITS: Readonly<Record<string, number>> = {
+  'required': 0,
+  'no-block-io': 1,
+  'legacy-bios-bootable': 2,
+};
+
+function who(p: PlannedPartition): string {
+  return `partition "${p.name}" (#${p.index})`;
+}
+
+function parseAttributes(p: PlannedPartition): bigint {
+  let bits = 0n;
+  for (const a of p.attributes) {
+    let bit: number | undefined;
+    if (typeof a === 'number') {
+      bit = a;
+    } else if (typeof a === 'string') {
+      bit = ATTRIBUTE_BITS[a.trim().toLowerCase()];
+      if (bit === undefined && /^\d+$/.test(a.trim())) bit = Number(a.trim());
+      if (bit === undefined) {
+        throw usageError(`${who(p)}: unknown GPT attribute "${a}" (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
+      }
+    }
+    if (bit === undefined || !Number.isInteger(bit) || (bit > 2 && bit < 48) || bit < 0 || bit > 63) {
+      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a)} is not allowed (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
+    }
+    bits |= 1n << BigInt(bit);
+  }
+  if (p.bootable) bits |= 1n << 2n;
+  return bits;
+}
+
+function checkPlacement(plan: DiskPlan): { totalLba: number } {
+  const { diskSize } = plan;
+  if (!Number.isSafeInteger(diskSize) || diskSize <= 0) {
+    throw usageError(`disk size ${diskSize} is not a positive whole number of bytes`);
+  }
+  if (diskSize % SECTOR !== 0) {
+    throw usageError(`disk size ${formatSize(diskSize)} is not a multiple of ${SECTOR} bytes (the sector size)`);
+  }
+  const totalLba = diskSize / SECTOR;
+  const gpt = plan.table.type === 'gpt';
+  const max = gpt ? GPT_ENTRIES : DOS_MAX_PARTITIONS;
+  if (plan.partitions.length > max) {
+    throw usageError(gpt
+      ? `${plan.partitions.length} partitions do not fit in a GPT (at most ${GPT_ENTRIES})`
+      : `${plan.partitions.length} partitions do not fit in a DOS (MBR) table (at most ${DOS_MAX_PARTITIONS} primary partitions; use a "gpt" table)`);
+  }
+  if (gpt && totalLba < GPT_FIRST_USABLE + 34) {
+    throw usageError(`disk size ${formatSize(diskSize)} is too small for a GPT (at least ${(GPT_FIRST_USABLE + 34) * SECTOR} bytes)`);
+  }
+  const firstUsable = gpt ? GPT_FIRST_USABLE : 1;
+  const lastUsable = gpt ? gptLastUsable(totalLba) : totalLba - 1;
+  const seen = new Map<number, PlannedPartition>();
+  for (const p of plan.partitions) {
+    if (!Number.isInteger(p.index) || p.index < 1 || p.index > max) {
+      throw usageError(`${who(p)}: partition number ${p.index} is out of range (1-${max})`);
+    }
+    const other = seen.get(p.index);
+    if (other) throw usageError(`${who(p)}: partition number ${p.index} is also used by partition "${other.name}"`);
+    seen.set(p.index, p);
+    for (const [what, v] of [['start', p.start], ['size', p.size]] as const) {
+      if (!Number.isSafeInteger(v) || v < 0) throw usageError(`${who(p)}: ${what} ${v} is not a whole number of bytes`);
+      if (v % SECTOR !== 0) throw usageError(`${who(p)}: ${what} ${formatSize(v)} is not a multiple of ${SECTOR} bytes`);
+    }
+    if (p.size === 0) throw usageError(`${who(p)}: size is 0`);
+    const startLba = p.start / SECTOR;
+    const endLba = startLba + p.size / SECTOR - 1;
+    if (startLba < firstUsable || endLba > lastUsable) {
+      throw usageError(
+        `${who(p)}: sectors ${startLba}-${endLba} are outside the usable area of the disk ` +
+        `(sectors ${firstUsable}-${lastUsable} of a ${formatSize(diskSize)} disk with a ${gpt ? 'GPT' : 'DOS table'})`,
+      );
+    }
+    if (!gpt && endLba + 1 > MBR_LIMIT_LBA) {
+      throw usageError(`${who(p)}: ends at ${formatSize(p.start + p.size)}, beyond the 2 TiB limit of a DOS (MBR) table; use a "gpt" table`);
+    }
+  }
+  const sorted = [...plan.partitions].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (b.start < a.start + a.size) {
+      throw usageError(`${who(b)} (starting at byte ${b.start}) overlaps ${who(a)} (bytes ${a.start}-${a.start + a.size - 1})`);
+    }
+  }
+  return { totalLba };
+}
+
+/** Validates the plan and computes the table contents. Throws usageError on any problem. */
+export function prepareTable(plan: DiskPlan): PreparedTable {
+  const { totalLba } = checkPlacement(plan);
+  const byIndex = [...plan.partitions].sort((a, b) => a.index - b.index);
+  const table = plan.table;
+
+  if (table.type === 'dos') {
+    if (!Number.isInteger(table.labelId) || table.labelId < 0 || table.labelId > 0xffffffff) {
+      throw usageError(`DOS label-id ${table.labelId} is not a 32-bit number`);
+    }
+    const partitions = byIndex.map((p): PreparedDosPartition => {
+      const t = parseDosType(p.type);
+      if (typeof t === 'string') throw usageError(`${who(p)}: ${t}`);
+      if (p.attributes.length > 0) {
+        throw usageError(`${who(p)}: attributes (${p.attributes.join(', ')}) exist only in a GPT, not in a DOS table`);
+      }
+      if (p.guid !== undefined) throw usageError(`${who(p)}: a partition GUID exists only in a GPT, not in a DOS table`);
+      return { index: p.index, name: p.name, startLba: p.start / SECTOR, sizeLba: p.size / SECTOR, bootable: p.bootable, type: t };
+    });
+    return { type: 'dos', totalLba, labelId: table.labelId, partitions };
+  }
+
+  if (typeof table.seed !== 'string') throw usageError('GPT table: seed must be a string');
+  let diskGuid: string;
+  if (table.diskGuid !== undefined) {
+    if (!isGuid(table.diskGuid)) {
+      throw usageError(`GPT disk GUID "${table.diskGuid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+    }
+    diskGuid = canonicalGuid(table.diskGuid);
+  } else {
+    diskGuid = deriveGuid('disk-guid', [table.seed]);
+  }
+
+  const names = new Map<string, PlannedPartition>();
+  const guids = new Map<string, string>([[diskGuid, 'the disk GUID']]);
+  const partitions = byIndex.map((p): PreparedGptPartition => {
+    if (p.name.includes('\0')) throw usageError(`${who(p)}: the GPT name contains a NUL character`);
+    if (p.name.length > GPT_NAME_UNITS) {
+      throw usageError(`${who(p)}: the GPT partition name is ${p.name.length} UTF-16 code units long (at most ${GPT_NAME_UNITS})`);
+    }
+    const dup = names.get(p.name);
+    if (dup) throw usageError(`${who(p)}: the name "${p.name}" is also used by partition #${dup.index}`);
+    names.set(p.name, p);
+    const t = parseGptType(p.type);
+    if (typeof t === 'string') throw usageError(`${who(p)}: ${t}`);
+    let uniqueGuid: string;
+    if (p.guid !== undefined) {
+      if (!isGuid(p.guid)) throw usageError(`${who(p)}: partition GUID "${p.guid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+      uniqueGuid = canonicalGuid(p.guid);
+      if (/^[0-]+$/.test(uniqueGuid)) throw usageError(`${who(p)}: the partition GUID must not be all zeros`);
+    } else {
+      uniqueGuid = deriveGuid('partition-guid', [table.seed, p.name]);
+    }
+    const clash = guids.get(uniqueGuid);
+    if (clash) throw usageError(`${who(p)}: partition GUID ${uniqueGuid} is the same as ${clash}`);
+    guids.set(uniqueGuid, who(p));
+    return {
+      index: p.index, name: p.name, startLba: p.start / SECTOR, sizeLba: p.size / SECTOR,
+      bootable: p.bootable, typeGuid: t.guid, uniqueGuid, attributes: parseAttributes(p),
+    };
+  });
+
+  const hybridNames = table.hybridMbr ?? [];
+  if (hybridNames.length > HYBRID_MAX) {
+    throw usageError(`hybrid MBR lists ${hybridNames.length} partitions (${hybridNames.join(', ')}); at most ${HYBRID_MAX} fit next to the 0xEE entry`);
+  }
+  const hybrid: PreparedGptPartition[] = [];
+  for (const n of hybridNames) {
+    const pp = partitions.find((q) => q.name === n);
+    if (!pp) {
+      throw usageError(`hybrid MBR names partition "${n}", which does not exist (partitions: ${partitions.map((q) => q.name).join(', ') || 'none'})`);
+    }
+    if (hybrid.includes(pp)) throw usageError(`hybrid MBR names partition "${n}" twice`);
+    const p = names.get(n)!;
+    if (pp.startLba + pp.sizeLba > MBR_LIMIT_LBA) {
+      throw usageError(`${who(p)}: cannot be mirrored into the hybrid MBR: it ends beyond 2 TiB, the limit of an MBR entry`);
+    }
+    const d = hybridDosType(p.type);
+    if (typeof d === 'string') throw usageError(`${who(p)}: ${d}`);
+    pp.hybridType = d;
+    hybrid.push(pp);
+  }
+  for (const p of byIndex) {
+    if (hasDosOverride(p.type) && !hybridNames.includes(p.name)) {
+      throw usageError(`${who(p)}: type "${p.type}" gives a hybrid-MBR type after ":", but the partition is not listed in table.hybridMbr`);
+    }
+  }
+  return { type: 'gpt', totalLba, diskGuid, partitions, hybrid };
+}
