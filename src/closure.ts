@@ -1,0 +1,435 @@
+/**
+ * Nix closures: reading a closureInfo directory (nixpkgs `closureInfo`, as used by
+ * sd-image.nix / make-ext4-fs.nix) or a plain list of store paths, and adding the
+ * closure to a FileTree as /nix/store/<basename>/... plus /nix-path-registration.
+ *
+ * A closureInfo directory holds:
+ *  - `store-paths`: one absolute store path per line;
+ *  - `registration`: the input of `nix-store --load-db` (what NixOS's stage 2 runs on
+ *    /nix-path-registration at first boot). For every path, one line each:
+ *      <store path>
+ *      <NAR hash>          sha256:<52 nix-base32 chars> (closureInfo's form; Nix also
+ *                          accepts base16/base64 digests and SRI "sha256-<base64>")
+ *      <NAR size>          decimal bytes
+ *      <deriver>           a store path, or empty
+ *      <n>                 number of references
+ *      <reference> x n     store paths
+ *    and the file ends with a newline (Nix fails with "missing input" otherwise).
+ *
+ * Store paths may live outside /nix/store (test closures, chroot stores): the store
+ * directory is the parent of the listed paths, and in the image every path goes to
+ * /nix/store/<basename>, with the registration rewritten to match.
+ *
+ * A plain list of store paths has no registration, so one is computed here the way
+ * Nix does it: the NAR serialisation of each path is hashed (sha256) and scanned for
+ * the hash parts of the other listed paths to find its references. The list must be
+ * a complete closure (a reference to an unlisted path cannot be detected).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import { buildError } from './errors.ts';
+import type { FileTree } from './content/tree.ts';
+
+/** The store directory inside images. */
+export const IMAGE_STORE_DIR = '/nix/store';
+
+export interface RegistrationEntry {
+  /** The store path as listed (on the host, under `storeDir`). */
+  path: string;
+  /** As given, e.g. "sha256:1b8m..." (52 nix-base32 characters). */
+  narHash: string;
+  narSize: number;
+  /** A store path or "" (closureInfo always writes ""). */
+  deriver: string;
+  references: string[];
+}
+
+export interface ClosureInfo {
+  /** Host store directory: the parent of every store path (e.g. /nix/store). */
+  storeDir: string;
+  /** Absolute host paths, in the order listed. */
+  storePaths: string[];
+  /** The registration for the image (`nix-store --load-db` format), with every path
+   *  under /nix/store. Byte-identical to closureInfo's file for a closure in /nix/store. */
+  registration: Buffer;
+  /** Parsed registration, host paths. */
+  registrationEntries: RegistrationEntry[];
+}
+
+// ---------------------------------------------------------------------------
+// Nix base32 and store path syntax
+
+/** Nix's base32 alphabet (no e, o, u, t). */
+export const NIX_BASE32_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
+
+/** Encodes bytes in Nix's base32 (as in `nix-hash --to-base32`, store path hashes). */
+export function nixBase32(bytes: Uint8Array): string {
+  const len = Math.ceil((bytes.length * 8) / 5);
+  let s = '';
+  for (let n = len - 1; n >= 0; n--) {
+    const b = n * 5;
+    const i = b >> 3;
+    const j = b & 7;
+    const c = (bytes[i]! >> j) | (i + 1 < bytes.length ? bytes[i + 1]! << (8 - j) : 0);
+    s += NIX_BASE32_ALPHABET[c & 0x1f];
+  }
+  return s;
+}
+
+const B32 = `[${NIX_BASE32_ALPHABET}]`;
+const STORE_BASENAME_RE = new RegExp(`^${B32}{32}-[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]*$`);
+const NAR_HASH_RES: RegExp[] = [
+  new RegExp(`^sha256:${B32}{52}$`),
+  /^sha256:[0-9a-f]{64}$/,
+  /^sha256:[A-Za-z0-9+/]{43}=$/,
+  /^sha256-[A-Za-z0-9+/]{43}=$/,
+];
+
+/** True for "<32 nix-base32 chars>-<name>" with a valid Nix store path name. */
+export function isStoreBasename(name: string): boolean {
+  return name.length <= 32 + 1 + 211 && STORE_BASENAME_RE.test(name);
+}
+
+export function isNarHash(s: string): boolean {
+  return NAR_HASH_RES.some((re) => re.test(s));
+}
+
+// ---------------------------------------------------------------------------
+// NAR serialisation (nix-store --dump) and hashing
+
+const enc = (s: string | Buffer) => (typeof s === 'string' ? Buffer.from(s) : s);
+
+function narStr(s: string | Buffer): Buffer {
+  const b = enc(s);
+  const pad = (8 - (b.length % 8)) % 8;
+  const out = Buffer.alloc(8 + b.length + pad);
+  out.writeBigUInt64LE(BigInt(b.length), 0);
+  b.copy(out, 8);
+  return out;
+}
+
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Streams the NAR serialisation of `p` (a file, directory or symlink) to `sink`,
+ * exactly as `nix-store --dump` writes it: directory entries in byte order,
+ * "executable" for files with the owner's x bit. Other file types are an error.
+ */
+export async function dumpNar(p: string, sink: (chunk: Buffer) => void): Promise<void> {
+  sink(narStr('nix-archive-1'));
+  await dumpNode(p, sink);
+}
+
+async function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): Promise<void> {
+  st ??= await fsp.lstat(p);
+  sink(narStr('('));
+  if (st.isSymbolicLink()) {
+    sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(await fsp.readlink(p, { encoding: 'buffer' }))]));
+  } else if (st.isFile()) {
+    const parts = [narStr('type'), narStr('regular')];
+    if (st.mode & 0o100) parts.push(narStr('executable'), narStr(''));
+    parts.push(narStr('contents'));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(st.size), 0);
+    parts.push(len);
+    sink(Buffer.concat(parts));
+    let n = 0;
+    for await (const chunk of createReadStream(p)) {
+      n += (chunk as Buffer).length;
+      sink(chunk as Buffer);
+    }
+    if (n !== st.size) throw buildError(`${p} changed size while it was being read`);
+    const pad = (8 - (n % 8)) % 8;
+    if (pad) sink(Buffer.alloc(pad));
+  } else if (st.isDirectory()) {
+    sink(Buffer.concat([narStr('type'), narStr('directory')]));
+    const names = (await fsp.readdir(p)).sort(byBytes);
+    for (const name of names) {
+      sink(Buffer.concat([narStr('entry'), narStr('('), narStr('name'), narStr(name), narStr('node')]));
+      await dumpNode(path.join(p, name), sink);
+      sink(narStr(')'));
+    }
+  } else {
+    throw buildError(`${p} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+  }
+  sink(narStr(')'));
+}
+
+/**
+ * Finds which of `hashParts` (32-char nix-base32 store path hashes) occur in a byte
+ * stream, like Nix's reference scanner. Feed chunks with `update`.
+ */
+export class RefScanner {
+  readonly found = new Set<string>();
+  private tail = Buffer.alloc(0);
+  private static readonly isB32 = (() => {
+    const t = new Uint8Array(256);
+    for (const c of NIX_BASE32_ALPHABET) t[c.charCodeAt(0)] = 1;
+    return t;
+  })();
+  constructor(private readonly hashParts: Set<string>) {}
+
+  update(chunk: Buffer): void {
+    if (this.hashParts.size === 0) return;
+    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    const isB32 = RefScanner.isB32;
+    const L = 32;
+    let i = 0;
+    while (i + L <= buf.length) {
+      let j = L - 1;
+      while (j >= 0 && isB32[buf[i + j]!]) j--;
+      if (j < 0) {
+        const s = buf.toString('latin1', i, i + L);
+        if (this.hashParts.has(s)) this.found.add(s);
+        i++;
+      } else {
+        i += j + 1;
+      }
+    }
+    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (L - 1))));
+  }
+}
+
+export interface NarInfo {
+  /** "sha256:<52 nix-base32 chars>" */
+  narHash: string;
+  narSize: number;
+  /** Store path hash parts (from `scanFor`) that occur in the NAR. */
+  references: Set<string>;
+}
+
+/** The NAR hash and size of a path (as `nix-store --dump p | sha256`), optionally
+ *  scanning for references to the given store path hash parts. */
+export async function narInfo(p: string, scanFor: Set<string> = new Set()): Promise<NarInfo> {
+  const h = createHash('sha256');
+  const scanner = new RefScanner(scanFor);
+  let size = 0;
+  await dumpNar(p, (chunk) => {
+    h.update(chunk);
+    scanner.update(chunk);
+    size += chunk.length;
+  });
+  return { narHash: `sha256:${nixBase32(h.digest())}`, narSize: size, references: scanner.found };
+}
+
+// ---------------------------------------------------------------------------
+// Registration
+
+/** Serialises registration entries in `nix-store --load-db` format (closureInfo's
+ *  output), mapping every store path from `fromDir` to `toDir`. */
+export function formatRegistration(entries: RegistrationEntry[], fromDir: string, toDir = IMAGE_STORE_DIR): Buffer {
+  const map = (p: string) => (p === '' ? '' : toDir + p.slice(fromDir.length));
+  const lines: string[] = [];
+  for (const e of entries) {
+    lines.push(map(e.path), e.narHash, String(e.narSize), map(e.deriver), String(e.references.length), ...e.references.map(map));
+  }
+  return Buffer.from(lines.length ? lines.join('\n') + '\n' : '');
+}
+
+const show = (s: string) => `'${s.length > 120 ? s.slice(0, 120) + '...' : s}'`;
+
+/**
+ * Parses a registration strictly. `file` names it in errors; `storeDir` is the
+ * directory every path must be in.
+ */
+export function parseRegistration(text: string, file: string, storeDir: string): RegistrationEntry[] {
+  if (text === '') return [];
+  if (!text.endsWith('\n')) {
+    throw buildError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
+  }
+  const lines = text.slice(0, -1).split('\n');
+  const entries: RegistrationEntry[] = [];
+  let i = 0;
+  const next = (what: string): string => {
+    if (i >= lines.length) {
+      throw buildError(`${file} line ${i + 1}: unexpected end of file: expected ${what}`);
+    }
+    return lines[i++]!;
+  };
+  const fail = (what: string, got: string): never => {
+    throw buildError(`${file} line ${i}: expected ${what}, got ${show(got)}`);
+  };
+  const isStorePath = (s: string) => path.posix.dirname(s) === storeDir && isStoreBasename(path.posix.basename(s));
+  const inStore = `a store path in ${storeDir}`;
+  while (i < lines.length) {
+    const p = next(inStore);
+    if (!isStorePath(p)) fail(inStore, p);
+    const hash = next('a NAR hash (sha256:<52 nix-base32 characters>)');
+    if (!isNarHash(hash)) fail('a NAR hash (sha256:<52 nix-base32 characters>)', hash);
+    const sizeLine = next('a NAR size (a number)');
+    if (!/^(0|[1-9][0-9]*)$/.test(sizeLine) || !Number.isSafeInteger(Number(sizeLine))) fail('a NAR size (a number)', sizeLine);
+    const deriver = next('a deriver (a store path, or an empty line)');
+    if (deriver !== '' && !isStorePath(deriver)) fail(`a deriver (${inStore}, or an empty line)`, deriver);
+    const countLine = next('the number of references');
+    if (!/^(0|[1-9][0-9]*)$/.test(countLine) || Number(countLine) > 1e6) fail('the number of references (a number)', countLine);
+    const references: string[] = [];
+    for (let k = Number(countLine); k > 0; k--) {
+      const r = next(`a reference (${inStore})`);
+      if (!isStorePath(r)) fail(`a reference (${inStore})`, r);
+      references.push(r);
+    }
+    entries.push({ path: p, narHash: hash, narSize: Number(sizeLine), deriver, references });
+  }
+  return entries;
+}
+
+// ---------------------------------------------------------------------------
+// Reading closures
+
+async function statOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw buildError(`cannot read ${p}: ${(err as Error).message}`);
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw buildError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
+    throw buildError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Parses a list of store paths (one per line; a final newline is optional) and checks
+ *  that they are absolute, well-formed, unique and in one store directory. */
+function parseStorePathList(text: string, file: string): { storeDir: string; paths: string[] } {
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  if (text === '') return { storeDir: IMAGE_STORE_DIR, paths: [] };
+  let storeDir: string | undefined;
+  const seen = new Set<string>();
+  const paths: string[] = [];
+  lines.forEach((line, k) => {
+    const where = `${file} line ${k + 1}`;
+    if (!line.startsWith('/')) throw buildError(`${where}: expected an absolute store path, got ${show(line)}`);
+    const p = path.posix.normalize(line);
+    const base = path.posix.basename(p);
+    if (p !== line || !isStoreBasename(base)) {
+      throw buildError(`${where}: ${show(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
+    }
+    const dir = path.posix.dirname(p);
+    storeDir ??= dir;
+    if (dir !== storeDir) {
+      throw buildError(`${where}: ${line} is not in the same store directory as the first path (${storeDir})`);
+    }
+    if (seen.has(p)) throw buildError(`${where}: ${line} is listed twice`);
+    seen.add(p);
+    paths.push(p);
+  });
+  return { storeDir: storeDir ?? IMAGE_STORE_DIR, paths };
+}
+
+async function checkPathsExist(paths: string[], listFile: string): Promise<void> {
+  const missing: string[] = [];
+  for (const p of paths) if (!(await statOrUndefined(p))) missing.push(p);
+  if (missing.length) {
+    throw buildError(
+      `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? 'does' : 'do'} not exist, the first is ${missing[0]}`,
+    );
+  }
+}
+
+/**
+ * Reads a closure: a closureInfo directory (store-paths + registration), or a file
+ * listing store paths (the registration is then computed, see closureFromStorePaths).
+ */
+export async function readClosureInfo(dir: string): Promise<ClosureInfo> {
+  const st = await statOrUndefined(dir);
+  if (!st) throw buildError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
+  const real = await fsp.stat(dir).catch(() => undefined);
+  if (real?.isFile()) {
+    const { paths } = parseStorePathList(await readText(dir), dir);
+    await checkPathsExist(paths, dir);
+    return closureFromStorePaths(paths);
+  }
+  if (!real?.isDirectory()) throw buildError(`the closure ${dir} is neither a directory nor a file`);
+  const spFile = path.join(dir, 'store-paths');
+  const regFile = path.join(dir, 'registration');
+  const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
+  const entries = parseRegistration(await readText(regFile), regFile, storeDir);
+
+  // The registration must describe exactly the listed paths, and be closed.
+  const listed = new Set(paths);
+  const registered = new Set<string>();
+  for (const e of entries) {
+    if (registered.has(e.path)) throw buildError(`${regFile}: ${e.path} is registered twice`);
+    registered.add(e.path);
+    if (!listed.has(e.path)) throw buildError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
+  }
+  for (const p of paths) {
+    if (!registered.has(p)) throw buildError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
+  }
+  for (const e of entries) {
+    for (const r of e.references) {
+      if (!listed.has(r)) throw buildError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
+    }
+  }
+  await checkPathsExist(paths, spFile);
+  return { storeDir, storePaths: paths, registration: formatRegistration(entries, storeDir), registrationEntries: entries };
+}
+
+/**
+ * A closure from a complete list of store paths (e.g. `nix-store -qR`): computes the
+ * registration like Nix (NAR hash and size; references = the listed paths whose hash
+ * part occurs in the NAR; empty deriver, as closureInfo writes). Entries are in
+ * store path order.
+ */
+export async function closureFromStorePaths(paths: string[]): Promise<ClosureInfo> {
+  const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join('\n') + '\n' : '', 'the store path list');
+  await checkPathsExist(checked, 'the store path list');
+  const byHash = new Map<string, string>();
+  for (const p of checked) byHash.set(path.posix.basename(p).slice(0, 32), p);
+  const hashes = new Set(byHash.keys());
+  const entries: RegistrationEntry[] = [];
+  for (const p of [...checked].sort(byBytes)) {
+    const info = await narInfo(p, hashes);
+    const references = [...info.references].map((h) => byHash.get(h)!).sort(byBytes);
+    entries.push({ path: p, narHash: info.narHash, narSize: info.narSize, deriver: '', references });
+  }
+  return { storeDir, storePaths: checked, registration: formatRegistration(entries, storeDir), registrationEntries: entries };
+}
+
+// ---------------------------------------------------------------------------
+// Into the image
+
+/**
+ * Adds every store path under /nix/store/<basename> (files, directories and symlinks
+ * with their modes; files as host-backed entries so staging hard-links them) and
+ * /nix-path-registration (mode 0644).
+ */
+export async function addClosureToTree(tree: FileTree, info: ClosureInfo): Promise<{ paths: number; files: number; bytes: number }> {
+  const stats = { paths: 0, files: 0, bytes: 0 };
+  tree.ensureDir('/nix');
+  tree.ensureDir(IMAGE_STORE_DIR);
+  const walk = async (host: string, target: string): Promise<void> => {
+    const st = await statOrUndefined(host);
+    if (!st) throw buildError(`${host} disappeared while the closure was being read`);
+    if (st.isDirectory()) {
+      tree.add(target, { kind: 'dir', mode: st.mode & 0o7777 });
+      // tree.add keeps an existing directory's mode; make ours win.
+      const e = tree.get(target);
+      if (e && e.kind === 'dir') e.mode = st.mode & 0o7777;
+      const names = (await fsp.readdir(host)).sort(byBytes);
+      for (const name of names) await walk(path.join(host, name), `${target}/${name}`);
+    } else if (st.isFile()) {
+      tree.add(target, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host });
+      stats.files++;
+      stats.bytes += st.size;
+    } else if (st.isSymbolicLink()) {
+      tree.add(target, { kind: 'symlink', target: await fsp.readlink(host) });
+    } else {
+      throw buildError(`${host} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    }
+  };
+  for (const p of info.storePaths) {
+    await walk(p, `${IMAGE_STORE_DIR}/${path.basename(p)}`);
+    stats.paths++;
+  }
+  tree.add('/nix-path-registration', { kind: 'data', mode: 0o644, data: info.registration });
+  return stats;
+}

@@ -1,0 +1,686 @@
+/**
+ * ext4 writer: `mke2fs -d` straight into the image at the partition's offset, then a
+ * debugfs pass that gives every inode owner 0:0 and the build epoch as its times.
+ * No root, no fakeroot, no loop device, no resize2fs.
+ *
+ * Determinism: the result depends only on the tree (names, contents, modes, symlink
+ * targets, which files share a host inode), the spec and the epoch, never on host
+ * owners, times, xattrs, creation order, locale, time zone, cwd, /etc/mke2fs.conf,
+ * /sys (lazy_itable_init) or the CPU's char signedness:
+ *  - MKE2FS_CONFIG points at a fixed copy of Debian's mke2fs.conf, `-T default` keeps
+ *    the usage type (mke2fs would pick "small", with 1 KiB blocks, below 512 MiB),
+ *    and every layout parameter is explicit (-b -I -N -m);
+ *  - E2FSPROGS_FAKE_TIME fixes the filesystem's own times (mkfs, write, check, the
+ *    root and lost+found directories, crtime);
+ *  - mke2fs -d copies uid/gid/atime/mtime/ctime from the staged host files: the
+ *    debugfs pass rewrites them for every used inode (2, 11 and 12+, read from the
+ *    inode bitmaps); no_copy_xattrs drops host xattrs (e.g. SELinux labels);
+ *  - mke2fs -d sorts directory entries (LC_ALL=C) and allocates in that order;
+ *  - the partition is punched to zeros first, and assume_storage_prezeroed=1 stops
+ *    mke2fs from writing (or, on other hosts, not writing) zeroed inode tables and
+ *    journal, so the image stays sparse and equal everywhere;
+ *  - s_flags' signed/unsigned directory hash bit (which follows the build CPU's
+ *    `char`) is set to "signed", as on x86 (no directory is hash-indexed yet).
+ *
+ * Sizing (`minimumSize`) is computed from the tree, mirroring ext2fs_initialize and
+ * mke2fs -d: inode tables, bitmaps, group descriptors, reserved GDT blocks and
+ * superblock backups per group, the journal (ext2fs_default_journal_size), file data
+ * blocks, extent tree blocks, directory blocks (entries packed as ext2fs_link does)
+ * and slow symlinks; see ext4Usage().
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { buildError, usageError } from '../errors.ts';
+import type { FileTree } from '../content/tree.ts';
+import type { Ext4Spec } from '../spec-types.ts';
+import { formatSize, MiB } from '../units.ts';
+import { removeStaged, stageTree } from './stage.ts';
+import type { FilesystemDriver, FsContext, FsReport, FsTarget } from './types.ts';
+
+export const EXT4_BLOCK_SIZE = 4096;
+const INODE_SIZE = 256;
+const BLOCKS_PER_GROUP = EXT4_BLOCK_SIZE * 8;
+/** mke2fs.conf's default inode_ratio: one inode per 16 KiB. */
+export const EXT4_INODE_RATIO = 16384;
+/** Percentage of blocks reserved for root (mke2fs's default). */
+const RESERVED_PERCENT = 5;
+/** Labels are at most 16 bytes (s_volume_name). */
+const MAX_LABEL_BYTES = 16;
+
+/** Debian 12's /etc/mke2fs.conf (e2fsprogs 1.47.0), used instead of the host's. */
+export const MKE2FS_CONF = `[defaults]
+	base_features = sparse_super,large_file,filetype,resize_inode,dir_index,ext_attr
+	default_mntopts = acl,user_xattr
+	enable_periodic_fsck = 0
+	blocksize = 4096
+	inode_size = 256
+	inode_ratio = 16384
+
+[fs_types]
+	ext3 = {
+		features = has_journal
+	}
+	ext4 = {
+		features = has_journal,extent,huge_file,flex_bg,metadata_csum,64bit,dir_nlink,extra_isize
+	}
+	small = {
+		blocksize = 1024
+		inode_ratio = 4096
+	}
+	floppy = {
+		blocksize = 1024
+		inode_ratio = 8192
+	}
+	big = {
+		inode_ratio = 32768
+	}
+	huge = {
+		inode_ratio = 65536
+	}
+	news = {
+		inode_ratio = 4096
+	}
+	largefile = {
+		inode_ratio = 1048576
+		blocksize = -1
+	}
+	largefile4 = {
+		inode_ratio = 4194304
+		blocksize = -1
+	}
+	hurd = {
+	     blocksize = 4096
+	     inode_size = 128
+	     warn_y2038_dates = 0
+	}
+`;
+
+/** The features mke2fs -t ext4 enables with the configuration above. */
+export const DEFAULT_EXT4_FEATURES = [
+  'sparse_super', 'large_file', 'filetype', 'resize_inode', 'dir_index', 'ext_attr',
+  'has_journal', 'extent', 'huge_file', 'flex_bg', 'metadata_csum', '64bit', 'dir_nlink', 'extra_isize',
+];
+
+/** Features that may be added or removed with `features` (others are refused). */
+const SUPPORTED_FEATURES = new Set([
+  ...DEFAULT_EXT4_FEATURES, 'extents', 'uninit_bg', 'metadata_csum_seed', 'quota', 'project',
+  'encrypt', 'casefold', 'large_dir', 'inline_data', 'stable_inodes', 'verity', 'mmp', 'fast_commit', 'orphan_file',
+]);
+/** Features the sizing cannot model (they change the allocation unit or layout). */
+const REFUSED_FEATURES: Record<string, string> = {
+  bigalloc: 'it allocates in clusters',
+  meta_bg: 'it changes where group descriptors go',
+  sparse_super2: 'it changes where superblock backups go',
+  journal_dev: 'it makes an external journal device, not a filesystem',
+  ea_inode: 'it stores xattrs in inodes',
+};
+
+// ---------------------------------------------------------------------------
+// Validation
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The final feature set: Debian's ext4 defaults, then the spec's additions/removals. */
+export function ext4Features(spec: Pick<Ext4Spec, 'features'>, where = 'ext4'): Set<string> {
+  const set = new Set(DEFAULT_EXT4_FEATURES);
+  for (const [i, f] of (spec.features ?? []).entries()) {
+    const off = f.startsWith('^');
+    let name = off ? f.slice(1) : f;
+    if (name === 'extents') name = 'extent';
+    if (REFUSED_FEATURES[name]) throw usageError(`${where}: features[${i}]: "${name}" is not supported (${REFUSED_FEATURES[name]})`);
+    if (!SUPPORTED_FEATURES.has(name)) {
+      throw usageError(`${where}: features[${i}]: "${f}" is not an ext4 feature imgsmith knows (e.g. "^has_journal", "^metadata_csum", "quota")`);
+    }
+    if (off) set.delete(name);
+    else set.add(name);
+  }
+  if (set.has('metadata_csum')) set.delete('uninit_bg');
+  if (set.has('64bit') && !set.has('extent')) throw usageError(`${where}: features: "^extent" needs "^64bit" too (mke2fs refuses a 64-bit filesystem without extents)`);
+  if (set.has('resize_inode') && !set.has('sparse_super')) throw usageError(`${where}: features: "^sparse_super" needs "^resize_inode" too (mke2fs refuses reserved GDT blocks without sparse_super)`);
+  return set;
+}
+
+function validateSpec(spec: Ext4Spec, where: string): void {
+  if (spec.label !== undefined) {
+    const n = Buffer.byteLength(spec.label);
+    if (n > MAX_LABEL_BYTES) throw usageError(`${where}: the ext4 label "${spec.label}" is ${n} bytes long; at most ${MAX_LABEL_BYTES} are allowed`);
+    if (/[\0-\x1f]/.test(spec.label)) throw usageError(`${where}: the ext4 label "${spec.label}" contains a control character`);
+  }
+  if (spec.uuid !== undefined && !UUID_RE.test(spec.uuid)) {
+    throw usageError(`${where}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  }
+  if (spec.extraSpace !== undefined && (!Number.isSafeInteger(spec.extraSpace) || spec.extraSpace < 0)) {
+    throw usageError(`${where}: extraSpace must be a whole number of bytes >= 0`);
+  }
+  ext4Features(spec, where);
+}
+
+function validateTree(tree: FileTree, where: string): void {
+  for (const [p, e] of tree.entries()) {
+    for (const c of p.split('/')) {
+      if (Buffer.byteLength(c) > 255) throw buildError(`${where}: the name "${c.slice(0, 40)}..." in ${p} is longer than 255 bytes (ext4's limit)`);
+    }
+    if (e.kind === 'symlink') {
+      const n = Buffer.byteLength(e.target);
+      if (n === 0) throw buildError(`${where}: the symlink ${p} has an empty target`);
+      if (n >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${p} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+    }
+  }
+}
+
+/** The UUID used when the spec has none: derived from the partition offset and label. */
+export function defaultExt4Uuid(offset: number, label = ''): string {
+  const h = createHash('sha256').update(`imgsmith ext4 ${offset} ${label}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x40;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Sizing
+
+/** What the content needs, independent of the filesystem size. */
+export interface Ext4Content {
+  /** Inodes the content uses, including the 11 reserved ones (1-10, lost+found). */
+  inodesUsed: number;
+  /** Blocks for file data, slow symlinks, directories and their extent trees. */
+  blocks: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  /** Regular files that are further names of an already counted inode. */
+  hardlinks: number;
+}
+
+/** The geometry mke2fs gives a filesystem of `blocks` blocks with `inodes` inodes
+ *  (mirrors ext2fs_initialize, ext2fs_reserve_super_and_bgd and mke2fs). */
+export interface Ext4Geometry {
+  /** Block count after mke2fs drops a too-small last group. */
+  blocks: number;
+  groups: number;
+  inodesPerGroup: number;
+  inodes: number;
+  inodeTableBlocks: number;
+  descBlocks: number;
+  reservedGdtBlocks: number;
+  journalBlocks: number;
+  /** Blocks used right after mkfs, before any content (metadata, journal, root dir, lost+found). */
+  overhead: number;
+  /** overhead / blocks free for content. */
+  free: number;
+}
+
+const divCeil = (a: number, b: number) => Math.ceil(a / b);
+
+function isPowerOf(n: number, b: number): boolean {
+  if (n < 1) return false;
+  while (n % b === 0) n /= b;
+  return n === 1;
+}
+
+function groupHasSuper(g: number, sparse: boolean): boolean {
+  if (g === 0 || !sparse) return true;
+  if (g % 2 === 0) return false;
+  return g === 1 || isPowerOf(g, 3) || isPowerOf(g, 5) || isPowerOf(g, 7);
+}
+
+/** ext2fs_default_journal_size(), in blocks (-1: too small for a journal). */
+export function defaultJournalBlocks(blocks: number): number {
+  if (blocks < 2048) return -1;
+  if (blocks < 32768) return 1024;
+  if (blocks < 256 * 1024) return 4096;
+  if (blocks < 512 * 1024) return 8192;
+  if (blocks < 4096 * 1024) return 16384;
+  if (blocks < 8192 * 1024) return 32768;
+  if (blocks < 16384 * 1024) return 65536;
+  if (blocks < 32768 * 1024) return 131072;
+  return 262144;
+}
+
+/** The inode count imgsmith asks for: the content's plus a margin, and at least
+ *  mke2fs's default ratio (one per 16 KiB), so a grown root keeps a normal density. */
+export function ext4InodeCount(content: Pick<Ext4Content, 'inodesUsed'>, blocks: number): number {
+  const needed = content.inodesUsed + 64 + Math.ceil((content.inodesUsed - 11) * 0.01);
+  return Math.max(needed, Math.floor((blocks * EXT4_BLOCK_SIZE) / EXT4_INODE_RATIO));
+}
+
+export function ext4Geometry(requestedBlocks: number, requestedInodes: number, features: Set<string>): Ext4Geometry {
+  const descSize = features.has('64bit') ? 64 : 32;
+  const descPerBlock = EXT4_BLOCK_SIZE / descSize;
+  const sparse = features.has('sparse_super');
+  let blocks = requestedBlocks;
+  for (;;) {
+    const groups = divCeil(blocks, BLOCKS_PER_GROUP);
+    const descBlocks = divCeil(groups, descPerBlock);
+    let ipg = divCeil(Math.max(requestedInodes, 12), groups);
+    if (ipg > BLOCKS_PER_GROUP) ipg = BLOCKS_PER_GROUP; // mke2fs would shrink the groups instead; see minimumSize
+    const inodeTableBlocks = divCeil(ipg * INODE_SIZE, EXT4_BLOCK_SIZE);
+    ipg = ((inodeTableBlocks * EXT4_BLOCK_SIZE) / INODE_SIZE) & ~7;
+    let reservedGdtBlocks = 0;
+    if (features.has('resize_inode')) {
+      const maxBlocks = Math.min(blocks * 1024, 0xffffffff);
+      const rsvGroups = divCeil(maxBlocks, BLOCKS_PER_GROUP);
+      reservedGdtBlocks = Math.min(divCeil(rsvGroups, descPerBlock) - descBlocks, EXT4_BLOCK_SIZE / 4);
+    }
+    // A last group too small for its metadata (+50 blocks) is dropped.
+    let lastOverhead = 2 + inodeTableBlocks;
+    if (groupHasSuper(groups - 1, sparse)) lastOverhead += 1 + descBlocks + reservedGdtBlocks;
+    const rem = blocks % BLOCKS_PER_GROUP;
+    if (groups > 1 && rem && rem < lastOverhead + 50) {
+      blocks -= rem;
+      continue;
+    }
+    let overhead = 0;
+    for (let g = 0; g < groups; g++) {
+      overhead += 2 + inodeTableBlocks;
+      if (groupHasSuper(g, sparse)) overhead += 1 + descBlocks + reservedGdtBlocks;
+    }
+    const journal = features.has('has_journal') ? Math.max(0, defaultJournalBlocks(blocks)) : 0;
+    const fastCommit = features.has('fast_commit') ? Math.floor(journal / 64) : 0;
+    overhead += journal + fastCommit;
+    if (!features.has('extent')) overhead += extentTreeBlocks(journal + fastCommit, false); // indirect blocks
+    overhead += 1; // root directory
+    overhead += 4; // lost+found: 16 KiB
+    if (features.has('resize_inode')) overhead += 1; // its double-indirect block
+    if (features.has('quota')) overhead += 2 * 2 + (features.has('project') ? 2 : 0); // quota files
+    if (features.has('mmp')) overhead += 1;
+    if (features.has('orphan_file')) overhead += Math.min(512, Math.max(1, divCeil(blocks, 4096)));
+    return {
+      blocks,
+      groups,
+      inodesPerGroup: ipg,
+      inodes: ipg * groups,
+      inodeTableBlocks,
+      descBlocks,
+      reservedGdtBlocks,
+      journalBlocks: journal,
+      overhead,
+      free: blocks - overhead,
+    };
+  }
+}
+
+/** Blocks of one directory holding entries with these name lengths (in bytes), packed
+ *  in order like ext2fs_link/ext2fs_expand_dir do (an upper bound of their first fit). */
+export function dirBlocks(nameLengths: number[], csum: boolean): number {
+  const cap = EXT4_BLOCK_SIZE - (csum ? 12 : 0);
+  let blocks = 1;
+  let used = 24; // "." and ".."
+  for (const n of nameLengths) {
+    const rec = (8 + n + 3) & ~3;
+    if (used + rec > cap) {
+      blocks++;
+      used = 0;
+    }
+    used += rec;
+  }
+  return blocks;
+}
+
+/** Extent tree blocks for an inode with `blocks` data blocks (upper bound: a break at
+ *  every 32768-block extent limit and at every group boundary it may cross). */
+function extentTreeBlocks(blocks: number, extents: boolean): number {
+  if (!extents) {
+    // ext2/3 indirect blocks.
+    const per = EXT4_BLOCK_SIZE / 4;
+    let b = blocks - 12;
+    if (b <= 0) return 0;
+    let n = 1; // single indirect
+    b -= per;
+    if (b <= 0) return n;
+    n += 1 + divCeil(Math.min(b, per * per), per);
+    b -= per * per;
+    if (b <= 0) return n;
+    return n + 1 + divCeil(b, per * per) + divCeil(b, per);
+  }
+  const exts = divCeil(blocks, 32768) + divCeil(blocks, BLOCKS_PER_GROUP) + 1;
+  if (exts <= 4) return 0;
+  const leaves = divCeil(exts, 340);
+  return leaves + (leaves > 4 ? divCeil(leaves, 340) : 0);
+}
+
+/** Counts what the tree needs (stats the host files to find shared inodes). */
+export async function ext4Content(tree: FileTree, features: Set<string>): Promise<Ext4Content> {
+  const csum = features.has('metadata_csum');
+  const extents = features.has('extent');
+  const children = new Map<string, number[]>();
+  const seen = new Set<string>();
+  const c: Ext4Content = { inodesUsed: 11, blocks: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0 };
+  const fileBlocks = (size: number) => {
+    const b = divCeil(size, EXT4_BLOCK_SIZE);
+    return b + extentTreeBlocks(b, extents);
+  };
+  const entries = tree.entries();
+  for (const [p, e] of entries) {
+    if (p !== '/') {
+      const parent = p.slice(0, p.lastIndexOf('/')) || '/';
+      const name = p.slice(p.lastIndexOf('/') + 1);
+      if (parent === '/' && name === 'lost+found' && e.kind === 'dir') continue; // mke2fs reuses its own
+      let list = children.get(parent);
+      if (!list) children.set(parent, (list = []));
+      list.push(Buffer.byteLength(name));
+    }
+    switch (e.kind) {
+      case 'dir':
+        if (p !== '/') {
+          c.dirs++;
+          c.inodesUsed++;
+        }
+        break;
+      case 'file': {
+        const st = await fsp.stat(e.source).catch((err: Error) => {
+          throw buildError(`cannot read ${e.source} (for ${p}): ${err.message}`);
+        });
+        // Entries with the same host inode become one inode with several links.
+        const key = `${st.dev}:${st.ino}`;
+        if (seen.has(key)) {
+          c.hardlinks++;
+          break;
+        }
+        seen.add(key);
+        c.files++;
+        c.inodesUsed++;
+        c.blocks += fileBlocks(Math.max(st.size, e.size));
+        break;
+      }
+      case 'data':
+        c.files++;
+        c.inodesUsed++;
+        c.blocks += fileBlocks(e.data.length);
+        break;
+      case 'symlink':
+        c.symlinks++;
+        c.inodesUsed++;
+        if (Buffer.byteLength(e.target) >= 60) c.blocks += 1;
+        break;
+    }
+  }
+  // Directories (the root's own block and lost+found are in the geometry's overhead).
+  const rootNames = children.get('/') ?? [];
+  rootNames.unshift(10); // lost+found
+  for (const [p, e] of entries) {
+    if (e.kind !== 'dir') continue;
+    const names = p === '/' ? rootNames : children.get(p) ?? [];
+    const b = dirBlocks(names, csum);
+    // A directory grows a block at a time between file data: assume one extent per block.
+    const idx = extents ? (b > 4 ? divCeil(b, 340) : 0) : extentTreeBlocks(b, false);
+    c.blocks += (p === '/' ? b - 1 : b) + idx;
+  }
+  return c;
+}
+
+export interface Ext4Fit {
+  /** Blocks needed by the content, plus the safety margin. */
+  contentBlocks: number;
+  geometry: Ext4Geometry;
+  inodesRequested: number;
+  fits: boolean;
+}
+
+/** A small safety margin on top of the computed need (blocks). */
+function marginBlocks(content: Ext4Content, groups: number): number {
+  return 16 + 2 * groups + Math.ceil(content.blocks * 0.002);
+}
+
+/** Whether the content (plus `freeBlocks` to spare) fits in `blocks` blocks. */
+export function ext4Fit(content: Ext4Content, blocks: number, features: Set<string>, freeBlocks = 0): Ext4Fit {
+  const inodesRequested = ext4InodeCount(content, blocks);
+  const geometry = ext4Geometry(blocks, inodesRequested, features);
+  const contentBlocks = content.blocks + marginBlocks(content, geometry.groups);
+  const fits =
+    geometry.inodes >= content.inodesUsed &&
+    geometry.inodesPerGroup <= BLOCKS_PER_GROUP &&
+    divCeil(inodesRequested, geometry.groups) <= BLOCKS_PER_GROUP &&
+    (!features.has('has_journal') || defaultJournalBlocks(geometry.blocks) > 0) &&
+    geometry.free >= contentBlocks + freeBlocks;
+  return { contentBlocks, geometry, inodesRequested, fits };
+}
+
+/** The smallest size in bytes (a multiple of 1 MiB) that holds the content plus `extraBytes` free. */
+export function ext4MinimumBytes(content: Ext4Content, features: Set<string>, extraBytes = 0): number {
+  const extra = divCeil(extraBytes, EXT4_BLOCK_SIZE);
+  const step = MiB / EXT4_BLOCK_SIZE;
+  // Start from a lower bound and walk up in 1 MiB steps; jump ahead while far off.
+  let blocks = Math.max(step, Math.ceil((content.blocks + extra) / step) * step);
+  for (let guard = 0; guard < 1_000_000; guard++) {
+    const f = ext4Fit(content, blocks, features, extra);
+    if (f.fits) return blocks * EXT4_BLOCK_SIZE;
+    const short = f.contentBlocks + extra - f.geometry.free;
+    const jump = short > 4 * step ? Math.floor(short / step) * step : step;
+    blocks += Math.max(step, jump);
+  }
+  throw buildError('ext4: could not compute a size for the content');
+}
+
+async function measure(spec: Ext4Spec, tree: FileTree): Promise<{ content: Ext4Content; features: Set<string> }> {
+  const features = ext4Features(spec);
+  return { content: await ext4Content(tree, features), features };
+}
+
+/**
+ * Throws a build error when `tree` does not fit in `size` bytes of ext4 (both sizes
+ * and the counts in the message). `where` names the partition.
+ */
+export async function assertFits(spec: Ext4Spec, tree: FileTree, size: number, where: string): Promise<void> {
+  const { content, features } = await measure(spec, tree);
+  const blocks = Math.floor(size / EXT4_BLOCK_SIZE);
+  const f = ext4Fit(content, blocks, features);
+  if (!f.fits) {
+    const min = ext4MinimumBytes(content, features);
+    throw buildError(
+      `${where}: the content does not fit in ${formatSize(size)} of ext4: it needs at least ${formatSize(min)} ` +
+        `(${content.files} files, ${content.dirs} directories, ${content.symlinks} symlinks, ${content.inodesUsed} inodes, ` +
+        `${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ` +
+        `${f.geometry.overhead} blocks of filesystem metadata and journal at this size)`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tools
+
+function toolEnv(epoch: number, confPath: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    if (/^(MKE2FS_|E2FSPROGS_|E2FSCK_|DEBUGFS_|LC_|LANG$|LANGUAGE$|TZ$|EXT2FS_|BLKID_)/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: String(epoch), MKE2FS_CONFIG: confPath };
+}
+
+async function run(cmd: string, args: string[], env: Record<string, string>, what: string): Promise<{ stdout: string; stderr: string }> {
+  try {
+    const r = await execa(cmd, args, { env, extendEnv: false, stdin: 'ignore', maxBuffer: 512 * MiB });
+    return { stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; stdout?: string; shortMessage?: string };
+    if (e.code === 'ENOENT') throw buildError(`${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
+    const detail = (e.stderr || e.stdout || e.shortMessage || String(err)).trim().split('\n').slice(-8).join('\n');
+    throw buildError(`${what}: ${cmd} failed: ${detail}`, err);
+  }
+}
+
+/** Zeros [offset, offset+size) of the image: punches a hole, or writes zeros where needed. */
+async function zeroRange(image: string, offset: number, size: number): Promise<void> {
+  try {
+    await execa('fallocate', ['--punch-hole', '--keep-size', '--offset', String(offset), '--length', String(size), image], { stdin: 'ignore' });
+    return;
+  } catch {
+    // No fallocate or no hole punching here: zero whatever is not zero yet.
+  }
+  const fh = await fsp.open(image, 'r+');
+  try {
+    const chunk = 4 * MiB;
+    const buf = Buffer.alloc(chunk);
+    const zero = Buffer.alloc(chunk);
+    for (let pos = 0; pos < size; pos += chunk) {
+      const n = Math.min(chunk, size - pos);
+      const { bytesRead } = await fh.read(buf, 0, n, offset + pos);
+      if (buf.subarray(0, bytesRead).some((b) => b !== 0)) await fh.write(zero, 0, n, offset + pos);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+interface DumpInfo {
+  header: Map<string, string>;
+  /** Inode numbers in use (from the group bitmaps). */
+  used: number[];
+}
+
+/** Parses `dumpe2fs` output: the header fields and the used inodes of every group. */
+function parseDumpe2fs(out: string): DumpInfo {
+  const header = new Map<string, string>();
+  const lines = out.split('\n');
+  let i = 0;
+  for (; i < lines.length && !/^Group \d+:/.test(lines[i]!); i++) {
+    const m = /^([^:]+):\s*(.*)$/.exec(lines[i]!);
+    if (m) header.set(m[1]!.trim(), m[2]!.trim());
+  }
+  const ipg = Number(header.get('Inodes per group'));
+  const used: number[] = [];
+  let group = -1;
+  for (; i < lines.length; i++) {
+    const l = lines[i]!;
+    const g = /^Group (\d+):/.exec(l);
+    if (g) {
+      group = Number(g[1]);
+      continue;
+    }
+    const f = /^\s+Free inodes:\s*(.*)$/.exec(l);
+    if (f && group >= 0) {
+      const first = group * ipg + 1;
+      const last = (group + 1) * ipg;
+      const free: [number, number][] = f[1]!.trim() === '' ? [] : f[1]!.split(',').map((r) => {
+        const [a, b] = r.trim().split('-');
+        return [Number(a), Number(b ?? a)];
+      });
+      let ino = first;
+      for (const [a, b] of free) {
+        for (; ino < a; ino++) used.push(ino);
+        ino = b + 1;
+      }
+      for (; ino <= last; ino++) used.push(ino);
+      group = -1;
+    }
+  }
+  if (!Number.isInteger(ipg) || ipg <= 0) throw buildError('ext4: could not read the inode layout from dumpe2fs');
+  return { header, used };
+}
+
+const num = (h: Map<string, string>, k: string): number => {
+  const v = Number(h.get(k));
+  if (!Number.isFinite(v)) throw buildError(`ext4: dumpe2fs did not report "${k}"`);
+  return v;
+};
+
+// ---------------------------------------------------------------------------
+// The driver
+
+export const ext4Driver: FilesystemDriver<Ext4Spec> = {
+  type: 'ext4',
+
+  validate(spec, tree, where) {
+    validateSpec(spec, where);
+    validateTree(tree, where);
+  },
+
+  async minimumSize(spec, tree) {
+    const { content, features } = await measure(spec, tree);
+    return ext4MinimumBytes(content, features, spec.extraSpace ?? 0);
+  },
+
+  async write(spec, tree, target, ctx) {
+    validateSpec(spec, `ext4 at ${target.offset}`);
+    const where = `the ext4 filesystem at offset ${target.offset}`;
+    const { content, features } = await measure(spec, tree);
+    const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
+    const fit = ext4Fit(content, blocks, features);
+    if (!fit.fits) await assertFits(spec, tree, target.size, where);
+    const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
+    const dev = `${target.imagePath}?offset=${target.offset}`;
+
+    const work = path.join(ctx.tmpDir, `ext4-${target.offset}`);
+    await fsp.mkdir(work, { recursive: true });
+    const conf = path.join(work, 'mke2fs.conf');
+    await fsp.writeFile(conf, MKE2FS_CONF);
+    const env = toolEnv(ctx.epoch, conf);
+    const stage = path.join(work, 'root');
+    const progress = ctx.progress.phase('ext4', 4, 'items');
+    try {
+      await stageTree(tree, stage);
+      progress.update(1, 4);
+      await zeroRange(target.imagePath, target.offset, target.size);
+      const ext = [
+        `offset=${target.offset}`,
+        `hash_seed=${uuid}`,
+        'nodiscard',
+        'root_owner=0:0',
+        'assume_storage_prezeroed=1',
+        'no_copy_xattrs',
+      ];
+      const args = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
+      args.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', ext.join(','));
+      if (spec.label !== undefined) args.push('-L', spec.label);
+      if (spec.features?.length) args.push('-O', spec.features.join(','));
+      args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
+      await run('mke2fs', args, env, where);
+      progress.update(2, 4);
+
+      // Owners and times: every used inode (2, 11, 12+) gets 0:0 and the epoch.
+      const before = parseDumpe2fs((await run('dumpe2fs', [dev], env, where)).stdout);
+      const e = String(ctx.epoch);
+      const cmds: string[] = [];
+      const signedHash = before.header.get('Filesystem flags')?.includes('unsigned_directory_hash');
+      if (signedHash) cmds.push('ssv flags 1');
+      for (const ino of before.used) {
+        if (ino !== 2 && ino < 11) continue;
+        cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
+      }
+      const cmdFile = path.join(work, 'normalise.debugfs');
+      await fsp.writeFile(cmdFile, cmds.join('\n') + '\n');
+      const r = await run('debugfs', ['-w', '-f', cmdFile, dev], env, where);
+      const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
+      if (problems.length) throw buildError(`${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
+      progress.update(3, 4);
+
+      const h = (await run('dumpe2fs', ['-h', dev], env, where)).stdout;
+      const hdr = new Map<string, string>();
+      for (const l of h.split('\n')) {
+        const m = /^([^:]+):\s*(.*)$/.exec(l);
+        if (m) hdr.set(m[1]!.trim(), m[2]!.trim());
+      }
+      const inodes = num(hdr, 'Inode count');
+      const freeInodes = num(hdr, 'Free inodes');
+      const report: FsReport = {
+        type: 'ext4',
+        ...(spec.label !== undefined ? { label: spec.label } : {}),
+        uuid,
+        stats: {
+          inodes,
+          inodesUsed: inodes - freeInodes,
+          blocks: num(hdr, 'Block count'),
+          freeBlocks: num(hdr, 'Free blocks'),
+          blockSize: num(hdr, 'Block size'),
+          files: content.files,
+          hardlinks: content.hardlinks,
+          dirs: content.dirs,
+          symlinks: content.symlinks,
+          journalBlocks: hdr.has('Total journal blocks') ? num(hdr, 'Total journal blocks') : 0,
+          features: hdr.get('Filesystem features') ?? '',
+        },
+      };
+      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks });
+      return report;
+    } finally {
+      await removeStaged(stage).catch(() => undefined);
+    }
+  },
+};
+
+export type { FsContext, FsTarget };
