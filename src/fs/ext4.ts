@@ -193,6 +193,9 @@ export interface Ext4Content {
   symlinks: number;
   /** Regular files that are further names of an already counted inode. */
   hardlinks: number;
+  /** Host-backed files whose host mode differs from the tree's (staging hard-links them,
+   *  so mke2fs sees the host mode): [path, mode] to set afterwards. */
+  modeFixups: [string, number][];
 }
 
 /** The geometry mke2fs gives a filesystem of `blocks` blocks with `inodes` inodes
@@ -348,7 +351,7 @@ export async function ext4Content(tree: FileTree, features: Set<string>): Promis
   const extents = features.has('extent');
   const children = new Map<string, number[]>();
   const seen = new Set<string>();
-  const c: Ext4Content = { inodesUsed: 11, blocks: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0 };
+  const c: Ext4Content = { inodesUsed: 11, blocks: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, modeFixups: [] };
   const fileBlocks = (size: number) => {
     const b = divCeil(size, EXT4_BLOCK_SIZE);
     return b + extentTreeBlocks(b, extents);
@@ -374,6 +377,7 @@ export async function ext4Content(tree: FileTree, features: Set<string>): Promis
         const st = await fsp.stat(e.source).catch((err: Error) => {
           throw buildError(`cannot read ${e.source} (for ${p}): ${err.message}`);
         });
+        if ((st.mode & 0o7777) !== e.mode) c.modeFixups.push([p, e.mode]);
         // Entries with the same host inode become one inode with several links.
         const key = `${st.dev}:${st.ino}`;
         if (seen.has(key)) {
@@ -638,6 +642,10 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
       const cmds: string[] = [];
       const signedHash = before.header.get('Filesystem flags')?.includes('unsigned_directory_hash');
       if (signedHash) cmds.push('ssv flags 1');
+      for (const [p, mode] of content.modeFixups) {
+        if (/["\n\\]/.test(p)) throw buildError(`${where}: cannot set the mode of ${JSON.stringify(p)} (a name with a quote, backslash or newline) to ${mode.toString(8)}`);
+        cmds.push(`sif "${p}" mode 0${(0o100000 | mode).toString(8)}`);
+      }
       for (const ino of before.used) {
         if (ino !== 2 && ino < 11) continue;
         cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);

@@ -1,0 +1,406 @@
+/**
+ * The ext4 writer, checked with e2fsprogs' own tools (e2fsck -fn, debugfs, dumpe2fs)
+ * and blkid on images where the filesystem sits at an offset between other bytes.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { addClosureToTree, readClosureInfo } from '../src/closure.ts';
+import { addExtlinuxToTree } from '../src/content/extlinux.ts';
+import { FileTree } from '../src/content/tree.ts';
+import { ImgsmithError } from '../src/errors.ts';
+import { assertFits, ext4Driver } from '../src/fs/ext4.ts';
+import type { FsContext } from '../src/fs/types.ts';
+import { silentProgress } from '../src/progress.ts';
+import type { Ext4Spec } from '../src/spec-types.ts';
+import { MiB } from '../src/units.ts';
+import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
+
+const EPOCH = 1700000000; // 2023-11-14 22:13:20 UTC
+const HEX_EPOCH = `0x${EPOCH.toString(16)}`;
+const OFFSET = 8 * MiB;
+const TAIL = 1 * MiB;
+const spec: Ext4Spec = { type: 'ext4', label: 'NIXOS_SD', uuid: '44444444-4444-4444-8888-888888888888' };
+const toolEnv = { LC_ALL: 'C', TZ: 'UTC' };
+
+let tmp: string;
+let fx: ClosureFixture;
+let tree: FileTree;
+let size: number;
+let img: string;
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const ctxFor = async (name: string, epoch = EPOCH): Promise<FsContext> => {
+  const dir = path.join(tmp, `ctx-${name}`);
+  await fsp.mkdir(dir, { recursive: true });
+  return { tmpDir: dir, progress: silentProgress, epoch };
+};
+const dev = (image: string, offset = OFFSET) => `${image}?offset=${offset}`;
+
+async function debugfs(image: string, cmd: string, offset = OFFSET): Promise<string> {
+  return (await execa('debugfs', ['-R', cmd, dev(image, offset)], { env: toolEnv })).stdout;
+}
+async function debugfsBuffer(image: string, cmd: string, offset = OFFSET): Promise<Buffer> {
+  return Buffer.from((await execa('debugfs', ['-R', cmd, dev(image, offset)], { env: toolEnv, encoding: 'buffer', stripFinalNewline: false })).stdout);
+}
+async function dumpe2fsHeader(image: string, offset = OFFSET): Promise<Map<string, string>> {
+  const out = (await execa('dumpe2fs', ['-h', dev(image, offset)], { env: toolEnv })).stdout;
+  const m = new Map<string, string>();
+  for (const l of out.split('\n')) {
+    const x = /^([^:]+):\s*(.*)$/.exec(l);
+    if (x) m.set(x[1]!.trim(), x[2]!.trim());
+  }
+  return m;
+}
+async function fsck(image: string, offset = OFFSET): Promise<void> {
+  const r = await execa('e2fsck', ['-fn', dev(image, offset)], { env: toolEnv, reject: false });
+  assert.equal(r.exitCode, 0, `e2fsck -fn failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** An image of `head` bytes of 0xAA, `part` bytes of garbage (0x5A) and TAIL bytes of 0x55. */
+async function patternImage(file: string, part: number, head = OFFSET): Promise<void> {
+  const fh = await fsp.open(file, 'w');
+  await fh.write(Buffer.alloc(head, 0xaa), 0, head, 0);
+  const chunk = Buffer.alloc(MiB, 0x5a);
+  for (let pos = 0; pos < part; pos += MiB) await fh.write(chunk, 0, Math.min(MiB, part - pos), head + pos);
+  await fh.write(Buffer.alloc(TAIL, 0x55), 0, TAIL, head + part);
+  await fh.close();
+}
+async function assertOutsideUntouched(file: string, part: number, head = OFFSET): Promise<void> {
+  const b = await fsp.readFile(file);
+  assert.equal(b.length, head + part + TAIL, 'the image file changed size');
+  assert.ok(b.subarray(0, head).every((x) => x === 0xaa), 'bytes before the partition changed');
+  assert.ok(b.subarray(head + part).every((x) => x === 0x55), 'bytes after the partition changed');
+}
+
+interface Stat {
+  ino: number;
+  mode: string;
+  uid: number;
+  gid: number;
+  links: number;
+  times: string[];
+  text: string;
+}
+async function stat(image: string, p: string, offset = OFFSET): Promise<Stat> {
+  const text = await debugfs(image, `stat "${p}"`, offset);
+  const ino = /Inode: (\d+)/.exec(text);
+  assert.ok(ino, `debugfs stat ${p}: ${text}`);
+  return {
+    ino: Number(ino[1]),
+    mode: /Mode:\s+(\d+)/.exec(text)![1]!,
+    uid: Number(/User:\s+(\d+)/.exec(text)![1]),
+    gid: Number(/Group:\s+(\d+)/.exec(text)![1]),
+    links: Number(/Links: (\d+)/.exec(text)![1]),
+    times: [...text.matchAll(/^\s*(?:a|m|c|cr)time: (0x[0-9a-f]+)/gm)].map((m) => m[1]!),
+    text,
+  };
+}
+
+/** The tree of a root partition: the closure, /boot (extlinux) and a file with odd owner and times. */
+async function rootTree(f: ClosureFixture, oddFile?: string): Promise<FileTree> {
+  const t = new FileTree();
+  t.ensureDir('/');
+  await addClosureToTree(t, await readClosureInfo(f.closureInfoDir));
+  await addExtlinuxToTree(t, f.toplevel, { target: '/boot' });
+  if (oddFile) {
+    const st = await fsp.stat(oddFile);
+    t.add('/etc/odd', { kind: 'file', mode: 0o640, size: st.size, source: oddFile });
+  }
+  t.add('/etc/hostname', { kind: 'data', mode: 0o644, data: Buffer.from('nixos\n') });
+  return t;
+}
+
+before(async () => {
+  tmp = await makeTmpDir();
+  fx = await makeClosure(path.join(tmp, 'a'), { order: 'forward' });
+  const odd = path.join(tmp, 'a', 'odd');
+  await fsp.writeFile(odd, 'odd owner and times\n');
+  if (process.getuid?.() === 0) await fsp.chown(odd, 4242, 70000); // 70000: needs the high 16 bits
+  await fsp.utimes(odd, new Date('2001-02-03T04:05:06Z'), new Date('2039-01-01T00:00:00Z'));
+  tree = await rootTree(fx, odd);
+  size = await ext4Driver.minimumSize(spec, tree, await ctxFor('min'));
+  img = path.join(tmp, 'root.img');
+  await patternImage(img, size);
+  const report = await ext4Driver.write(spec, tree, { imagePath: img, offset: OFFSET, size }, await ctxFor('write'));
+  assert.equal(report.type, 'ext4');
+  assert.equal(report.uuid, spec.uuid);
+  assert.equal(report.label, 'NIXOS_SD');
+});
+after(async () => {
+  await removeTree(tmp);
+});
+
+describe('ext4 at an offset', () => {
+  test('e2fsck is clean and the bytes around the partition are untouched', async () => {
+    await fsck(img);
+    await assertOutsideUntouched(img, size);
+  });
+
+  test('superblock: label, UUID, size, features, fixed times; blkid agrees', async () => {
+    const h = await dumpe2fsHeader(img);
+    assert.equal(h.get('Filesystem volume name'), 'NIXOS_SD');
+    assert.equal(h.get('Filesystem UUID'), spec.uuid);
+    assert.equal(h.get('Directory Hash Seed'), spec.uuid);
+    assert.equal(Number(h.get('Block count')) * 4096, size);
+    assert.equal(h.get('Block size'), '4096');
+    assert.equal(h.get('Inode size'), '256');
+    assert.equal(
+      h.get('Filesystem features'),
+      'has_journal ext_attr resize_inode dir_index filetype extent 64bit flex_bg sparse_super large_file huge_file dir_nlink extra_isize metadata_csum',
+    );
+    assert.equal(h.get('Filesystem flags'), 'signed_directory_hash');
+    for (const k of ['Filesystem created', 'Last write time', 'Last checked']) assert.equal(h.get(k), 'Tue Nov 14 22:13:20 2023', k);
+    const b = await execa('blkid', ['-p', '-O', String(OFFSET), '-o', 'export', img], { env: toolEnv });
+    assert.match(b.stdout, /^TYPE=ext4$/m);
+    assert.match(b.stdout, /^LABEL=NIXOS_SD$/m);
+    assert.match(b.stdout, new RegExp(`^UUID=${spec.uuid}$`, 'm'));
+  });
+
+  test('every store path is in /nix/store, with the registration and /boot', async () => {
+    const ls = await debugfs(img, 'ls -p /nix/store');
+    const names = ls.split('\n').map((l) => l.split('/')[5]).filter((n): n is string => !!n && n !== '.' && n !== '..');
+    assert.deepEqual(names.sort(), fx.storePaths.map((p) => path.basename(p)).sort());
+    const root = (await debugfs(img, 'ls -p /')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
+    assert.deepEqual(root, ['.', '..', 'lost+found', 'boot', 'etc', 'nix', 'nix-path-registration']);
+  });
+
+  test('owners are 0:0 and every time is the epoch, whatever the host files had', async () => {
+    const linux = path.basename(fx.byName.linux!);
+    const samples = [
+      '/', '/lost+found', '/nix', '/nix/store', `/nix/store/${linux}`, `/nix/store/${linux}/Image`,
+      `/boot/nixos/${linux}-Image`, '/nix-path-registration', '/boot/extlinux/extlinux.conf', '/etc/odd', '/etc/hostname',
+      `/nix/store/${path.basename(fx.toplevel)}/kernel`, `/nix/store/${path.basename(fx.byName['pkg-1']!)}/share/long-link`,
+      `/nix/store/${path.basename(fx.byName['pkg-0']!)}/share/emptydir`,
+    ];
+    for (const p of samples) {
+      const s = await stat(img, p);
+      assert.equal(s.uid, 0, `${p} uid`);
+      assert.equal(s.gid, 0, `${p} gid`);
+      assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
+    }
+    assert.equal((await stat(img, '/etc/odd')).mode, '0640');
+    assert.equal((await stat(img, `/nix/store/${linux}`)).mode, '0555');
+    assert.equal((await stat(img, `/nix/store/${linux}/Image`)).mode, '0444');
+    assert.equal((await stat(img, `/nix/store/${path.basename(fx.toplevel)}/init`)).mode, '0555');
+  });
+
+  test('hard links: the /boot kernel, store-internal and cross-store-path links share inodes', async () => {
+    const linux = path.basename(fx.byName.linux!);
+    const a = await stat(img, `/nix/store/${linux}/Image`);
+    const b = await stat(img, `/boot/nixos/${linux}-Image`);
+    assert.equal(a.ino, b.ino);
+    assert.equal(a.links, 2);
+    const lic = await Promise.all(['pkg-0', 'pkg-1', 'pkg-2'].map((k) => stat(img, `/nix/store/${path.basename(fx.byName[k]!)}/share/doc/LICENSE`)));
+    assert.ok(lic.every((s) => s.ino === lic[0]!.ino && s.links === 3));
+    const p1 = path.basename(fx.byName['pkg-1']!);
+    const l1 = await stat(img, `/nix/store/${p1}/lib/libpkg.so.1`);
+    const l2 = await stat(img, `/nix/store/${p1}/lib/libpkg-compat.so.1`);
+    assert.equal(l1.ino, l2.ino);
+    assert.equal(l1.links, 2);
+    const other = await stat(img, `/nix/store/${path.basename(fx.byName['pkg-2']!)}/lib/libpkg.so.1`);
+    assert.notEqual(other.ino, l1.ino);
+  });
+
+  test('file contents and symlink targets equal the sources', async () => {
+    const files: [string, string][] = [
+      [`/nix/store/${path.basename(fx.byName.linux!)}/Image`, path.join(fx.byName.linux!, 'Image')],
+      [`/boot/nixos/${path.basename(fx.byName.initrd!)}-initrd`, path.join(fx.byName.initrd!, 'initrd')],
+      [`/boot/nixos/${path.basename(fx.byName.linux!)}-dtbs/broadcom/bcm2837-rpi-3-b.dtb`, path.join(fx.byName.linux!, 'dtbs/broadcom/bcm2837-rpi-3-b.dtb')],
+      [`/nix/store/${path.basename(fx.byName.bash!)}/bin/sh`, path.join(fx.byName.bash!, 'bin/sh')],
+      [`/nix/store/${path.basename(fx.byName['pkg-2']!)}/data/deep/er/file-3.txt`, path.join(fx.byName['pkg-2']!, 'data/deep/er/file-3.txt')],
+    ];
+    for (const [inImage, host] of files) {
+      assert.equal(sha(await debugfsBuffer(img, `cat "${inImage}"`)), sha(await fsp.readFile(host)), inImage);
+    }
+    const reg = await debugfsBuffer(img, 'cat /nix-path-registration');
+    const expected = (await fsp.readFile(path.join(fx.closureInfoDir, 'registration'), 'utf8')).replaceAll(`${fx.storeDir}/`, '/nix/store/');
+    assert.equal(reg.toString(), expected);
+    const conf = (await debugfsBuffer(img, 'cat /boot/extlinux/extlinux.conf')).toString();
+    assert.match(conf, /^# Generated file, all changes will be lost on nixos-rebuild!\n/);
+    assert.ok(conf.includes(`  LINUX ../nixos/${path.basename(fx.byName.linux!)}-Image\n`));
+    assert.ok(conf.includes(`  APPEND init=/nix/store/${path.basename(fx.toplevel)}/init console=ttyS0,115200n8`));
+    const kernelLink = await debugfsBuffer(img, `cat "/nix/store/${path.basename(fx.toplevel)}/kernel"`);
+    assert.equal(kernelLink.toString(), `/nix/store/${path.basename(fx.byName.linux!)}/Image`);
+    const fast = await stat(img, `/nix/store/${path.basename(fx.byName['pkg-0']!)}/lib/libpkg.so`);
+    assert.match(fast.text, /Fast link dest: "libpkg.so.1"/);
+    const longTarget = await fsp.readlink(path.join(fx.byName['pkg-1']!, 'share/long-link'));
+    assert.ok(longTarget.length > 60);
+    assert.equal((await debugfsBuffer(img, `cat "/nix/store/${path.basename(fx.byName['pkg-1']!)}/share/long-link"`)).toString(), longTarget);
+  });
+});
+
+describe('ext4 determinism', () => {
+  test('same bytes from another fixture directory, creation order, cwd, TZ and time', async () => {
+    const fb = await makeClosure(path.join(tmp, 'b-elsewhere', 'deeper'), { order: 'reverse' });
+    const odd = path.join(tmp, 'b-elsewhere', 'odd');
+    await fsp.writeFile(odd, 'odd owner and times\n');
+    await fsp.utimes(odd, new Date('1999-01-01T00:00:00Z'), new Date('2011-01-01T00:00:00Z'));
+    const tb = await rootTree(fb, odd);
+    assert.equal(await ext4Driver.minimumSize(spec, tb, await ctxFor('min-b')), size);
+    const imgB = path.join(tmp, 'root-b.img');
+    await patternImage(imgB, size);
+    const cwd = process.cwd();
+    const tz = process.env.TZ;
+    process.chdir(path.join(tmp, 'b-elsewhere'));
+    process.env.TZ = 'Pacific/Kiritimati';
+    try {
+      await ext4Driver.write(spec, tb, { imagePath: imgB, offset: OFFSET, size }, await ctxFor('write-b'));
+    } finally {
+      process.chdir(cwd);
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    const [a, b] = await Promise.all([fsp.readFile(img), fsp.readFile(imgB)]);
+    assert.equal(sha(b), sha(a));
+
+    // The epoch does matter (so the comparison above can fail).
+    const imgC = path.join(tmp, 'root-c.img');
+    await patternImage(imgC, size);
+    await ext4Driver.write(spec, tb, { imagePath: imgC, offset: OFFSET, size }, await ctxFor('write-c', EPOCH + 1));
+    assert.notEqual(sha(await fsp.readFile(imgC)), sha(a));
+    await fsck(imgC);
+  });
+});
+
+describe('ext4 sizing', () => {
+  const host = async (name: string, bytes: number, fill: number) => {
+    const p = path.join(tmp, 'sizing-src', name);
+    await fsp.mkdir(path.dirname(p), { recursive: true });
+    await fsp.writeFile(p, Buffer.alloc(bytes, fill));
+    return p;
+  };
+  const trees: Record<string, () => Promise<FileTree>> = {
+    empty: async () => new FileTree(),
+    'many tiny files': async () => {
+      const t = new FileTree();
+      for (let i = 0; i < 2000; i++) t.add(`/d${i % 20}/f-${i}`, { kind: 'data', mode: 0o644, data: Buffer.alloc(i % 300, 1) });
+      return t;
+    },
+    'a few large files': async () => {
+      const t = new FileTree();
+      for (const [i, n] of [12e6, 5e6 + 1, 20e6].entries()) {
+        const p = await host(`large-${i}`, n, 0x11 + i);
+        t.add(`/large/${i}`, { kind: 'file', mode: 0o644, size: n, source: p });
+      }
+      const shared = await host('shared', 3e6, 0x33);
+      for (let i = 0; i < 4; i++) t.add(`/shared/${i}`, { kind: 'file', mode: 0o644, size: 3e6, source: shared }); // one inode
+      return t;
+    },
+    'deep directories': async () => {
+      const t = new FileTree();
+      let d = '';
+      for (let i = 0; i < 120; i++) {
+        d += `/level-${i}`;
+        t.add(`${d}/file`, { kind: 'data', mode: 0o644, data: Buffer.alloc(5000, 2) });
+        t.add(`${d}/link`, { kind: 'symlink', target: 't'.repeat((i % 100) + 1) });
+      }
+      return t;
+    },
+    'one directory with 5000 entries': async () => {
+      const t = new FileTree();
+      for (let i = 0; i < 5000; i++) t.add(`/wide/entry-with-a-longer-name-${i}`, { kind: 'data', mode: 0o644, data: Buffer.alloc(i % 5 ? 0 : 10, 3) });
+      return t;
+    },
+  };
+
+  for (const [name, make] of Object.entries(trees)) {
+    test(`minimumSize fits exactly and leaves little free: ${name}`, async (t) => {
+      const tr = await make();
+      const s: Ext4Spec = { type: 'ext4' };
+      const min = await ext4Driver.minimumSize(s, tr, await ctxFor(`min-${name}`));
+      assert.equal(min % MiB, 0);
+      const file = path.join(tmp, `sizing-${name.replaceAll(' ', '-')}.img`);
+      const off = 1 * MiB;
+      await patternImage(file, min, off);
+      const r = await ext4Driver.write(s, tr, { imagePath: file, offset: off, size: min }, await ctxFor(`w-${name}`));
+      await fsck(file, off);
+      await assertOutsideUntouched(file, min, off);
+      const blocks = Number(r.stats.blocks);
+      const free = Number(r.stats.freeBlocks);
+      const allowed = Math.floor(blocks * 0.02) + (4 * MiB) / 4096;
+      t.diagnostic(`${name}: ${min / MiB} MiB, ${blocks} blocks, ${free} free (${((100 * free) / blocks).toFixed(2)}%, allowed ${allowed}), inodes ${r.stats.inodesUsed}/${r.stats.inodes}`);
+      assert.ok(free <= allowed, `${free} free blocks of ${blocks} is too much slack`);
+      assert.ok(free >= 0);
+      // One MiB less must be refused up front (unless that is below the journal's minimum).
+      if (min > 8 * MiB) await assert.rejects(assertFits(s, tr, min - MiB, 'p'), /does not fit/);
+    });
+  }
+
+  test('extraSpace is left free', async () => {
+    const t = new FileTree();
+    for (let i = 0; i < 50; i++) t.add(`/f${i}`, { kind: 'data', mode: 0o644, data: Buffer.alloc(10000, 1) });
+    const s: Ext4Spec = { type: 'ext4', extraSpace: 16 * MiB };
+    const min = await ext4Driver.minimumSize(s, t, await ctxFor('extra'));
+    const base = await ext4Driver.minimumSize({ type: 'ext4' }, t, await ctxFor('extra0'));
+    assert.ok(min > base, `${min} vs ${base}`);
+    const file = path.join(tmp, 'extra.img');
+    await patternImage(file, min, MiB);
+    const r = await ext4Driver.write(s, t, { imagePath: file, offset: MiB, size: min }, await ctxFor('extra-w'));
+    assert.ok(Number(r.stats.freeBlocks) * 4096 >= 16 * MiB);
+  });
+
+  test('a fixed size that is too small fails before anything is written', async () => {
+    const small = 6 * MiB;
+    const msg = /the content does not fit in 6 MiB \(6291456 bytes\) of ext4: it needs at least \d+(\.\d+)? MiB .*\d+ files, \d+ directories, \d+ symlinks, \d+ inodes/;
+    await assert.rejects(assertFits(spec, tree, small, 'partition 2 ("root")'), (err: unknown) => {
+      assert.ok(err instanceof ImgsmithError && err.kind === 'build');
+      assert.match(err.message, /^partition 2 \("root"\): /);
+      assert.match(err.message, msg);
+      return true;
+    });
+    const file = path.join(tmp, 'small.img');
+    await patternImage(file, small);
+    await assert.rejects(ext4Driver.write(spec, tree, { imagePath: file, offset: OFFSET, size: small }, await ctxFor('small')), msg);
+    const b = await fsp.readFile(file);
+    assert.ok(b.subarray(OFFSET, OFFSET + small).every((x) => x === 0x5a), 'the partition was touched');
+    await assertFits(spec, tree, size, 'root'); // the computed minimum is fine
+  });
+});
+
+describe('ext4 spec checks', () => {
+  const where = 'partition 2 ("root")';
+  const usage = (fn: () => void, re: RegExp) =>
+    assert.throws(fn, (err: unknown) => err instanceof ImgsmithError && err.kind === 'usage' && re.test(err.message));
+
+  test('labels of at most 16 bytes, RFC 4122 UUIDs, known features', () => {
+    const t = new FileTree();
+    ext4Driver.validate({ type: 'ext4', label: 'x'.repeat(16), uuid: '44444444-4444-4444-8888-88888888888A' }, t, where);
+    usage(() => ext4Driver.validate({ type: 'ext4', label: 'x'.repeat(17) }, t, where), /^partition 2 \("root"\): the ext4 label "x{17}" is 17 bytes long; at most 16/);
+    usage(() => ext4Driver.validate({ type: 'ext4', label: 'é'.repeat(9) }, t, where), /is 18 bytes long/);
+    usage(() => ext4Driver.validate({ type: 'ext4', uuid: '1234' }, t, where), /"1234" is not a UUID/);
+    usage(() => ext4Driver.validate({ type: 'ext4', uuid: '44444444-4444-4444-8888-88888888888g' }, t, where), /is not a UUID/);
+    usage(() => ext4Driver.validate({ type: 'ext4', features: ['bigalloc'] }, t, where), /"bigalloc" is not supported/);
+    usage(() => ext4Driver.validate({ type: 'ext4', features: ['frobnicate'] }, t, where), /"frobnicate" is not an ext4 feature/);
+    usage(() => ext4Driver.validate({ type: 'ext4', features: ['^extent'] }, t, where), /needs "\^64bit"/);
+  });
+
+  test('names longer than 255 bytes are refused', () => {
+    const t = new FileTree();
+    t.add(`/${'n'.repeat(256)}`, { kind: 'data', mode: 0o644, data: Buffer.alloc(0) });
+    assert.throws(() => ext4Driver.validate({ type: 'ext4' }, t, where), /longer than 255 bytes/);
+  });
+
+  test('features are applied (^metadata_csum, ^has_journal) and the default UUID is stable', async () => {
+    const s: Ext4Spec = { type: 'ext4', features: ['^metadata_csum', '^has_journal'] };
+    const t = new FileTree();
+    for (let i = 0; i < 300; i++) t.add(`/d/f${i}`, { kind: 'data', mode: 0o600, data: Buffer.alloc(i * 10, 1) });
+    const min = await ext4Driver.minimumSize(s, t, await ctxFor('feat'));
+    const file = path.join(tmp, 'feat.img');
+    await patternImage(file, min, MiB);
+    const r = await ext4Driver.write(s, t, { imagePath: file, offset: MiB, size: min }, await ctxFor('feat-w'));
+    await fsck(file, MiB);
+    const h = await dumpe2fsHeader(file, MiB);
+    const feats = h.get('Filesystem features')!.split(' ');
+    assert.ok(!feats.includes('metadata_csum') && !feats.includes('has_journal') && feats.includes('extent'), feats.join(' '));
+    assert.equal(r.stats.journalBlocks, 0);
+    assert.match(String(r.uuid), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(h.get('Filesystem UUID'), r.uuid);
+    assert.equal(h.get('Filesystem volume name'), '<none>');
+    const again = await ext4Driver.write(s, t, { imagePath: file, offset: MiB, size: min }, await ctxFor('feat-w2'));
+    assert.equal(again.uuid, r.uuid);
+  });
+});
