@@ -1,0 +1,111 @@
+/**
+ * Linux swap space (version 1, "SWAPSPACE2"), written in-process: only the first page
+ * is written, the rest of the partition stays a hole. The header is byte-identical to
+ * the first page `mkswap -p 4096 -U <uuid> -L <label>` (util-linux 2.38) writes for the
+ * same size:
+ *
+ *   0x000  bootbits     1024 zero bytes (mkswap wipes them too)
+ *   0x400  version      u32 LE = 1
+ *   0x404  last_page    u32 LE = size / 4096 - 1
+ *   0x408  nr_badpages  u32 LE = 0
+ *   0x40c  sws_uuid     16 bytes
+ *   0x41c  sws_volume   label, 16 bytes, NUL-terminated and NUL-padded
+ *   0xff6  magic        "SWAPSPACE2"
+ *
+ * The page size is fixed at 4096 (what aarch64/x86_64 kernels with 4 KiB pages expect;
+ * a 16K/64K-page kernel needs a header at a different offset and would reject it).
+ * Without spec.uuid the UUID is derived from the partition offset and label (like ext4's
+ * default), so builds stay reproducible.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { buildError, usageError } from '../errors.ts';
+import { formatSize } from '../units.ts';
+import type { SwapSpec } from '../spec-types.ts';
+import type { FilesystemDriver } from './types.ts';
+
+export const SWAP_PAGE = 4096;
+/** mkswap refuses fewer than 10 pages. */
+export const SWAP_MIN_PAGES = 10;
+/** The label field has 16 bytes, but mkswap and swaplabel (util-linux 2.38) keep at most 15
+ *  and NUL-terminate; we refuse longer labels instead of truncating them. */
+export const SWAP_LABEL_MAX = 15;
+const MAGIC = 'SWAPSPACE2';
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The UUID used when the spec gives none: a v4-shaped hash of the offset and label. */
+export function defaultSwapUuid(offset: number, label = ''): string {
+  const h = createHash('sha256').update(`imgsmith swap ${offset} ${label}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x40;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/** The first page of a swap area of `size` bytes. */
+export function swapHeader(size: number, uuid: string, label?: string): Buffer {
+  const pages = Math.floor(size / SWAP_PAGE);
+  if (pages < SWAP_MIN_PAGES) {
+    throw buildError(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${SWAP_PAGE} bytes are needed`);
+  }
+  if (pages - 1 > 0xffffffff) throw buildError(`swap space of ${formatSize(size)} is too large for a swap header`);
+  if (!UUID_RE.test(uuid)) throw usageError(`swap UUID "${uuid}" is not a UUID`);
+  const page = Buffer.alloc(SWAP_PAGE);
+  page.writeUInt32LE(1, 0x400);
+  page.writeUInt32LE(pages - 1, 0x404);
+  page.writeUInt32LE(0, 0x408);
+  Buffer.from(uuid.replaceAll('-', ''), 'hex').copy(page, 0x40c);
+  if (label !== undefined) {
+    const l = Buffer.from(label, 'utf8');
+    if (l.length > SWAP_LABEL_MAX) throw usageError(`swap label "${label}" is longer than ${SWAP_LABEL_MAX} bytes`);
+    l.copy(page, 0x41c);
+  }
+  page.write(MAGIC, SWAP_PAGE - MAGIC.length, 'latin1');
+  return page;
+}
+
+export const swapDriver: FilesystemDriver<SwapSpec> = {
+  type: 'swap',
+
+  validate(spec, tree, where) {
+    if (spec.label !== undefined) {
+      const n = Buffer.byteLength(spec.label, 'utf8');
+      if (n > SWAP_LABEL_MAX) {
+        throw usageError(`${where}: swap label "${spec.label}" is ${n} bytes long; at most ${SWAP_LABEL_MAX} are allowed`);
+      }
+      if (spec.label.includes('\0')) throw usageError(`${where}: swap label must not contain NUL characters`);
+    }
+    if (spec.uuid !== undefined && !UUID_RE.test(spec.uuid)) {
+      throw usageError(`${where}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+    }
+    const extra = tree.entries().filter(([p]) => p !== '/');
+    if (extra.length > 0) {
+      throw usageError(`${where}: a swap partition has no contents (found ${extra[0]![0]})`);
+    }
+  },
+
+  /** mkswap's minimum: 10 pages (40 KiB). Size "auto" gets this, rounded up by the planner. */
+  async minimumSize() {
+    return SWAP_MIN_PAGES * SWAP_PAGE;
+  },
+
+  async write(spec, _tree, target) {
+    const uuid = (spec.uuid ?? defaultSwapUuid(target.offset, spec.label)).toLowerCase();
+    const page = swapHeader(target.size, uuid, spec.label);
+    const fh = await fsp.open(target.imagePath, 'r+');
+    try {
+      // The whole first page, zeros included (bootbits must be zero); nothing else.
+      await fh.write(page, 0, page.length, target.offset);
+    } finally {
+      await fh.close();
+    }
+    const pages = Math.floor(target.size / SWAP_PAGE);
+    return {
+      type: 'swap',
+      ...(spec.label !== undefined ? { label: spec.label } : {}),
+      uuid,
+      stats: { pageSize: SWAP_PAGE, pages, usableBytes: (pages - 1) * SWAP_PAGE },
+    };
+  },
+};
