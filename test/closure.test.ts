@@ -86,13 +86,13 @@ describe('NAR hashing', () => {
 
   test('the fixture store paths hash as Nix hashes them', () => {
     const expected: Record<string, [string, number]> = {
-      'qf97ra4zdxc2q2q3pia5xa7ch05azwi3-bash-5.2-p15': ['0lbwa4x6n6h3p9vwwxnr12hqa4q4ah53vnqjc2wz429lj5444n6w', 8232],
-      '3203khb0zj21gqnl3hifah6dwy24hz5r-linux-6.1.21': ['0dyd7badqk9a2rksk5a2ql7i0pa3wl74pshv1v7c9l48lm5xm280', 59232],
-      'nmx8pyq9c6djbn8grk79zyq8fwgjixgx-initrd-linux-6.1.21': ['1kq41ymvj5w2qfyx48m5js41qydv2xba2dcmshwkybvsdksjxs0z', 20280],
+      'qf97ra4zdxc2q2q3pia5xa7ch05azwi3-bash-5.2-p15': ['0dwqswdb7cy5c56qy910g6xkhqs6mwzlylp76zjxjfyr09spflwl', 8232],
+      '3203khb0zj21gqnl3hifah6dwy24hz5r-linux-6.1.21': ['02bp64vx28ggjlwxgpnbz82yzn4n5w7xf0c1c69sarsair1blfq7', 59232],
+      'nmx8pyq9c6djbn8grk79zyq8fwgjixgx-initrd-linux-6.1.21': ['0yb4c82hfq366lyfy9kj8afsyilymsiqa5d3y7ryqg1cdayq8j69', 20280],
       'i1ia2jl0c9mfwcj5spxn5b5f5qpy0fcx-nixos-system-nixos-23.11.20240101.abcdef': ['0m5lq89raa03dki70afn5mv5d01ir7w2j4pc22zci8jx3kxnmbv8', 2120],
-      'wbq4vv2xxaxni73xl5mkb9w59il9p132-pkg-0-1.0': ['1smv27cbgxkv8g6aaf14clkvwv91yc2avcs9q3is6l9mp2vqb8b6', 21680],
-      '0i5ls0jhfrcssmh9dvwfjxlgcfknszg0-pkg-1-1.0': ['1lq2c0l92cmp3p8p02nfl42z2x95zdjl5fbzsrfjg0sa5b9visjq', 25080],
-      'k2s0wvabyvhjdwnh0anz0vfggyls5xy1-pkg-2-1.0': ['09x4h1x0wdms7cxqq3hvfa5g4py5s78i246b899f6vjv2i24lp43', 28328],
+      'wbq4vv2xxaxni73xl5mkb9w59il9p132-pkg-0-1.0': ['1p3a6yddssf7xa9m4qawry52zhy27x4zhm3201x0g0sb5bvf5ypv', 21680],
+      '0i5ls0jhfrcssmh9dvwfjxlgcfknszg0-pkg-1-1.0': ['062h4a619nbsy53xbw82fpxdh1ym01zfq2ajb5x5zannr05ybxr7', 25080],
+      'k2s0wvabyvhjdwnh0anz0vfggyls5xy1-pkg-2-1.0': ['0jdwvwac3250c8ib0akqzk4987s68krvz729rcml1hp7fa0bsbyx', 28328],
     };
     assert.equal(fx.registration.length, 7);
     for (const e of fx.registration) {

@@ -65,23 +65,31 @@ export interface ClosureFixture {
 
 const LOGICAL_STORE = '/nix/store';
 
-/** A deterministic byte stream from a seed (sha256 in counter mode). */
+/** A deterministic byte stream from a seed (xorshift128 seeded by sha256; fast). */
 function bytes(seed: string, n: number): Buffer {
-  const out = Buffer.alloc(n);
-  let off = 0;
-  for (let k = 0; off < n; k++) {
-    const h = createHash('sha256').update(`${seed}#${k}`).digest();
-    off += h.copy(out, off);
+  const h = createHash('sha256').update(seed).digest();
+  let a = h.readUInt32LE(0) | 1;
+  let b = h.readUInt32LE(4);
+  let c = h.readUInt32LE(8);
+  let d = h.readUInt32LE(12);
+  const out = Buffer.alloc(n + 3);
+  for (let off = 0; off < n; off += 4) {
+    const t = a ^ (a << 11);
+    a = b;
+    b = c;
+    c = d;
+    d = (d ^ (d >>> 19) ^ t ^ (t >>> 8)) >>> 0;
+    out.writeUInt32LE(d, off);
   }
-  return out;
+  return out.subarray(0, n);
 }
 
 /** Printable deterministic text (no long base32 runs that could look like a store hash). */
 function text(seed: string, n: number): string {
   const b = bytes(seed, n);
-  let s = '';
-  for (let i = 0; i < n; i++) s += (i % 16 === 15) ? '\n' : 'ETOU etou.,:;-_'[b[i]! % 15];
-  return s;
+  const alphabet = Buffer.from('ETOU etou.,:;-_');
+  for (let i = 0; i < n; i++) b[i] = i % 16 === 15 ? 0x0a : alphabet[b[i]! % 15]!;
+  return b.toString('latin1');
 }
 
 function storeHash(seed: string, name: string): string {
@@ -244,18 +252,22 @@ export async function makeClosure(dir: string, opts: ClosureOptions = {}): Promi
     const nodes = reverse ? [...s.nodes].reverse() : s.nodes;
     for (const [rel, n] of nodes) if (n.kind !== 'dir') pending.push([s.key, rel, n]);
   }
-  // Links need their target: create files first.
-  for (const [k, rel, n] of pending) {
+  // Links need their target: create files first. Batches keep the order within a
+  // directory mostly as listed while not waiting for each file system call.
+  const inBatches = async (items: [string, string, Node][], fn: (k: string, rel: string, n: Node) => Promise<void>) => {
+    for (let i = 0; i < items.length; i += 32) await Promise.all(items.slice(i, i + 32).map(([k, rel, n]) => fn(k, rel, n)));
+  };
+  await inBatches(pending, async (k, rel, n) => {
     if (n.kind === 'file') {
       await fsp.writeFile(hostOf(k, rel), n.data);
       await fsp.chmod(hostOf(k, rel), n.exec ? 0o555 : 0o444);
     } else if (n.kind === 'symlink') {
       await fsp.symlink(n.target, hostOf(k, rel));
     }
-  }
-  for (const [k, rel, n] of pending) {
+  });
+  await inBatches(pending, async (k, rel, n) => {
     if (n.kind === 'link') await fsp.link(hostOf(n.to[0], n.to[1]), hostOf(k, rel));
-  }
+  });
   for (const d of roDirs.reverse()) await fsp.chmod(d, 0o555);
 
   // closureInfo.
@@ -264,10 +276,11 @@ export async function makeClosure(dir: string, opts: ClosureOptions = {}): Promi
   const storePaths = Object.values(byName).sort();
   const registration: ClosureFixture['registration'] = [];
   const sortedSpecs = [...specs].sort((a, b) => (byName[a.key]! < byName[b.key]! ? -1 : 1));
-  for (const s of sortedSpecs) {
-    const info = await narInfo(byName[s.key]!);
+  const infos = await Promise.all(sortedSpecs.map((s) => narInfo(byName[s.key]!)));
+  sortedSpecs.forEach((s, i) => {
+    const info = infos[i]!;
     registration.push({ path: byName[s.key]!, narHash: info.narHash, narSize: info.narSize, references: s.refs.map((r) => byName[r]!).sort() });
-  }
+  });
   const closureInfoDir = path.join(dir, 'closure-info');
   await fsp.mkdir(closureInfoDir, { recursive: true });
   const reg = registration.flatMap((e) => [e.path, e.narHash, String(e.narSize), '', String(e.references.length), ...e.references]);
