@@ -1,0 +1,866 @@
+/**
+ * A bootable, NixOS-shaped closure built from real Debian bookworm parts, for the
+ * QEMU boot tests (test/boot.test.ts) and `npm run boot-image`.
+ *
+ * Downloads (cached under $IMGSMITH_CACHE or <repo>/.cache, in boot-fixture/):
+ *   aarch64: linux-image-6.1.0-*-arm64, busybox-static, u-boot-rpi, raspi-firmware
+ *   x86_64:  linux-image-6.1.0-*-amd64, busybox-static, systemd-boot-efi
+ * fetched with apt-get from deb.debian.org (override: $IMGSMITH_DEBIAN_MIRROR) using a
+ * private apt state directory (never the host's). apt verifies each .deb against the
+ * signed Release/Packages index; we check the SHA256 from the index again and record it,
+ * and a cached .deb is re-hashed before every use.
+ *
+ * The closure is written under `workDir/nix/store` (host paths), and looks like NixOS:
+ *   <h>-busybox-<v>            bin/busybox (static) + applet symlinks
+ *   <h>-linux-<v>              Image (aarch64, uncompressed) or bzImage (x86_64),
+ *                              dtbs/broadcom/*.dtb (aarch64), lib/modules/<kver>/ (the
+ *                              modules the initrd loads)
+ *   <h>-initrd-linux-<v>       initrd: gzip'd newc cpio with a static busybox and /init
+ *   <h>-nixos-system-bootfixture
+ *                              init (stage 2, `#!/nix/store/<h>-busybox-<v>/bin/sh`), kernel,
+ *                              initrd, dtbs, sw (absolute /nix/store symlinks, as in NixOS),
+ *                              kernel-params, nixos-version, system, imgsmith-boot-marker
+ * plus a closureInfo directory (store-paths, registration with real NAR hashes and
+ * sizes, total-nar-size) like nixpkgs' closureInfo, listing the host paths
+ * (<workDir>/nix/store/...; imgsmith maps that store directory to /nix/store).
+ * Store path hashes are derived from the name and NAR hash (not Nix's derivation
+ * hashing); kernel, initrd and busybox paths are therefore the same in every fixture,
+ * the toplevel differs with the marker.
+ *
+ * Firmware directory (--firmware):
+ *   aarch64: bootcode.bin, start*.elf, fixup*.dat (raspi-firmware), u-boot-rpi3.bin and
+ *            u-boot-rpi4.bin (u-boot-rpi rpi_3 / rpi_4), bcm2711-*.dtb (Debian kernel),
+ *            and text PLACEHOLDERS for what Debian lacks (PI_PLACEHOLDERS).
+ *   x86_64:  a complete ESP tree: EFI/BOOT/BOOTX64.EFI (systemd-boot), loader/loader.conf,
+ *            loader/entries/nixos-bootfixture.conf, EFI/nixos/<kernel,initrd>.efi and
+ *            imgsmith-boot-marker. A recipe copies it whole: {"from":"firmware","path":"*"}.
+ *
+ * Boot flow: stage 1 (initrd /init) loads the modules, finds the root partition
+ * (root=LABEL=... / root=/dev/... from the command line if given, else the partition
+ * holding the init= path), mounts it read-write (like NixOS; QEMU runs on an overlay),
+ * creates /dev /proc /sys on it if missing, moves its mounts there and switch_roots into
+ * init=<toplevel>/init. Stage 2 checks it can read the root filesystem (/nix/store holds
+ * the toplevel, /nix-path-registration names it) and every other partition it can mount
+ * (the FAT firmware partition / ESP, an ext4 /boot; swap is skipped), lists them, then
+ * prints `IMGSMITH-BOOT-OK <marker>` (to /dev/console and /dev/kmsg, i.e. every console)
+ * and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
+ * off. The marker is never on the kernel command line (the kernel echoes that).
+ */
+import { execa } from 'execa';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { narInfo, nixBase32 } from '../../src/closure.ts';
+
+export type FixtureArch = 'aarch64' | 'x86_64';
+
+export interface BootFixtureOptions {
+  arch: FixtureArch;
+  /** Download cache; default $IMGSMITH_CACHE or <repo>/.cache. */
+  cacheDir?: string;
+  /** Where the store and closureInfo are written (must be empty or missing). */
+  workDir: string;
+  /** The token the booted system prints; default a fresh random one. [A-Za-z0-9_-]+ */
+  marker?: string;
+  /** Adds root=LABEL=<label> to kernel-params (otherwise stage 1 searches for the
+   *  partition that holds init=). */
+  rootLabel?: string;
+  /** More kernel parameters. */
+  extraKernelParams?: string[];
+  /** Progress messages (downloads). */
+  log?: (msg: string) => void;
+}
+
+export interface DebInfo {
+  package: string;
+  version: string;
+  architecture: string;
+  /** SHA256 from the apt Packages index (checked). */
+  sha256: string;
+  size: number;
+  /** The cached .deb. */
+  file: string;
+}
+
+export interface BootFixture {
+  arch: FixtureArch;
+  marker: string;
+  workDir: string;
+  /** Host directory standing for /nix/store: <workDir>/nix/store. */
+  storeDir: string;
+  /** closureInfo directory: store-paths, registration, total-nar-size. */
+  closureInfoDir: string;
+  /** Host path of the toplevel (<storeDir>/<hash>-nixos-system-bootfixture). */
+  toplevel: string;
+  /** The toplevel as a /nix/store path. */
+  toplevelStorePath: string;
+  /** All store paths of the closure (/nix/store/...), sorted. */
+  storePaths: string[];
+  /** Firmware directory for --firmware. aarch64: Raspberry Pi boot files; x86_64: an ESP tree. */
+  firmwareDir: string;
+  /** e.g. 6.1.0-50-arm64 */
+  kernelVersion: string;
+  /** The content of toplevel/kernel-params. */
+  kernelParams: string;
+  /** Modules loaded by stage 1, in load order. */
+  modules: string[];
+  packages: DebInfo[];
+}
+
+export const BOOT_OK = 'IMGSMITH-BOOT-OK';
+export const BOOT_FAIL = 'IMGSMITH-BOOT-FAIL';
+/** File name of the marker in the toplevel (and on the x86_64 ESP). */
+export const MARKER_FILE = 'imgsmith-boot-marker';
+
+/** Files the aarch64 recipe copies that Debian does not have: written as marked text placeholders. */
+export const PI_PLACEHOLDERS = ['armstub8-gic.bin', 'bcm2711-rpi-cm4.dtb', 'bcm2711-rpi-cm4s.dtb'];
+
+const DEB_ARCH: Record<FixtureArch, string> = { aarch64: 'arm64', x86_64: 'amd64' };
+const SUITE = 'bookworm';
+
+export function repoRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+export function defaultCacheDir(): string {
+  return process.env.IMGSMITH_CACHE || path.join(repoRoot(), '.cache');
+}
+
+// ---------------------------------------------------------------------------------------
+// Store path names
+
+/** Nix's compressHash: XOR-folds a hash to `size` bytes (store path hashes are 20 bytes). */
+function compressHash(hash: Buffer, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < hash.length; i++) out[i % size]! ^= hash[i]!;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// cpio (newc) writer for the initrd
+
+type CpioEntry =
+  | { kind: 'dir'; path: string; mode: number }
+  | { kind: 'file'; path: string; mode: number; data: Buffer }
+  | { kind: 'symlink'; path: string; target: string }
+  | { kind: 'chardev'; path: string; mode: number; major: number; minor: number };
+
+/** A deterministic newc archive (mtime 0, uid/gid 0, sequential inode numbers). */
+export function cpioNewc(entries: CpioEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  let off = 0;
+  const push = (b: Buffer) => {
+    parts.push(b);
+    off += b.length;
+  };
+  const align4 = () => {
+    const p = (4 - (off % 4)) % 4;
+    if (p) push(Buffer.alloc(p));
+  };
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  const header = (ino: number, mode: number, nlink: number, size: number, rmaj: number, rmin: number, name: string) => {
+    const nameBuf = Buffer.from(name + '\0');
+    push(Buffer.from('070701' + [ino, mode, 0, 0, nlink, 0, size, 0, 0, rmaj, rmin, nameBuf.length, 0].map(hex).join('')));
+    push(nameBuf);
+    align4();
+  };
+  let ino = 1;
+  for (const e of entries) {
+    const name = e.path.replace(/^\/+/, '');
+    switch (e.kind) {
+      case 'dir':
+        header(ino++, 0o040000 | e.mode, 2, 0, 0, 0, name);
+        break;
+      case 'file':
+        header(ino++, 0o100000 | e.mode, 1, e.data.length, 0, 0, name);
+        push(e.data);
+        align4();
+        break;
+      case 'symlink': {
+        const t = Buffer.from(e.target);
+        header(ino++, 0o120777, 1, t.length, 0, 0, name);
+        push(t);
+        align4();
+        break;
+      }
+      case 'chardev':
+        header(ino++, 0o020000 | e.mode, 1, 0, e.major, e.minor, name);
+        break;
+    }
+  }
+  header(0, 0, 1, 0, 0, 0, 'TRAILER!!!');
+  // Pad to 512 bytes like cpio(1).
+  const p = (512 - (off % 512)) % 512;
+  if (p) push(Buffer.alloc(p));
+  return Buffer.concat(parts);
+}
+
+// ---------------------------------------------------------------------------------------
+// Debian packages
+
+interface AptCtx {
+  cache: string;
+  debArch: string;
+  args: string[];
+  updated: boolean;
+}
+
+const aptCtxs = new Map<string, AptCtx>();
+
+async function aptContext(cache: string, debArch: string): Promise<AptCtx> {
+  const key = `${cache}\0${debArch}`;
+  const have = aptCtxs.get(key);
+  if (have) return have;
+  const dir = path.join(cache, 'boot-fixture', `apt-${debArch}`);
+  await fsp.mkdir(path.join(dir, 'lists', 'partial'), { recursive: true });
+  await fsp.mkdir(path.join(dir, 'cache', 'archives', 'partial'), { recursive: true });
+  const mirror = process.env.IMGSMITH_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
+  const sources = path.join(dir, 'sources.list');
+  await fsp.writeFile(
+    sources,
+    `deb [arch=${debArch} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${SUITE} main non-free-firmware\n`,
+  );
+  const status = path.join(dir, 'status');
+  await fsp.writeFile(status, '');
+  const args = [
+    `-oAPT::Architecture=${debArch}`,
+    `-oAPT::Architectures=${debArch}`,
+    `-oDir::State::Lists=${path.join(dir, 'lists')}`,
+    `-oDir::State::status=${status}`,
+    `-oDir::Cache=${path.join(dir, 'cache')}`,
+    `-oDir::Etc::SourceList=${sources}`,
+    '-oDir::Etc::SourceParts=/nonexistent',
+    '-oDir::Etc::Preferences=/dev/null',
+    '-oDir::Etc::PreferencesParts=/nonexistent',
+    '-oAcquire::Languages=none',
+    '-oAPT::Sandbox::User=root',
+    '-oDebug::NoLocking=1',
+  ];
+  const ctx: AptCtx = { cache, debArch, args, updated: false };
+  aptCtxs.set(key, ctx);
+  return ctx;
+}
+
+async function aptUpdate(ctx: AptCtx, log?: (m: string) => void): Promise<void> {
+  if (ctx.updated) return;
+  log?.(`apt-get update (${ctx.debArch}, ${SUITE})`);
+  const r = await execa('apt-get', [...ctx.args, '-q', 'update'], { reject: false, all: true });
+  // apt-get update exits 0 even when some index could not be fetched; check for errors too.
+  if (r.exitCode !== 0 || /^(E|Err):/m.test(r.all ?? '')) {
+    throw new Error(`boot fixture: cannot fetch the Debian ${SUITE} ${ctx.debArch} package index (network?):\n${r.all}`);
+  }
+  ctx.updated = true;
+}
+
+function parseStanza(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let last = '';
+  for (const line of text.split('\n')) {
+    if (line === '') break;
+    if (/^\s/.test(line)) {
+      if (last) out[last] += '\n' + line.trim();
+      continue;
+    }
+    const m = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(line);
+    if (m) {
+      last = m[1]!;
+      out[last] = m[2]!;
+    }
+  }
+  return out;
+}
+
+async function aptShow(ctx: AptCtx, pkg: string): Promise<Record<string, string>> {
+  const r = await execa('apt-cache', [...ctx.args, 'show', '--no-all-versions', pkg], { reject: false });
+  if (r.exitCode !== 0 || !r.stdout.trim()) {
+    throw new Error(`boot fixture: package ${pkg} (${ctx.debArch}) is not in Debian ${SUITE}: ${r.stderr}`);
+  }
+  return parseStanza(r.stdout);
+}
+
+async function sha256File(p: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function readJson<T>(p: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await fsp.readFile(p, 'utf8')) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+async function writeJsonAtomic(p: string, value: unknown): Promise<void> {
+  const tmp = `${p}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await fsp.rename(tmp, p);
+}
+
+/**
+ * Returns a verified cached .deb of `pkg` (a package name, or "linux-image" for the
+ * kernel the linux-image-<arch> metapackage currently points to), downloading it if needed.
+ */
+async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: string) => void): Promise<DebInfo> {
+  const dir = path.join(cache, 'boot-fixture', 'debs');
+  await fsp.mkdir(dir, { recursive: true });
+  const indexFile = path.join(dir, 'index.json');
+  const key = `${debArch}/${pkg}`;
+  const index = await readJson<Record<string, DebInfo>>(indexFile, {});
+  const known = index[key];
+  if (known) {
+    const file = path.join(dir, path.basename(known.file));
+    try {
+      if ((await sha256File(file)) === known.sha256) return { ...known, file };
+      log?.(`cached ${path.basename(file)} does not match its recorded SHA256; downloading again`);
+    } catch {
+      /* missing: download */
+    }
+  }
+  const ctx = await aptContext(cache, debArch);
+  await aptUpdate(ctx, log);
+  let name = pkg;
+  if (pkg === 'linux-image') {
+    const meta = await aptShow(ctx, `linux-image-${debArch}`);
+    const m = /(linux-image-\d[^\s,()]*)/.exec(meta.Depends ?? '');
+    if (!m) throw new Error(`boot fixture: cannot tell which kernel linux-image-${debArch} depends on`);
+    name = m[1]!;
+  }
+  const info = await aptShow(ctx, name);
+  const sha256 = info.SHA256;
+  const filename = info.Filename;
+  if (!sha256 || !filename || !info.Version) throw new Error(`boot fixture: no SHA256/Filename for ${name} in the index`);
+  log?.(`downloading ${name} ${info.Version} (${info.Architecture})`);
+  const tmp = await fsp.mkdtemp(path.join(dir, '.dl-'));
+  try {
+    const r = await execa('apt-get', [...ctx.args, '-q', 'download', `${name}=${info.Version}`], {
+      cwd: tmp,
+      reject: false,
+      all: true,
+    });
+    const got = (await fsp.readdir(tmp)).filter((f) => f.endsWith('.deb'));
+    if (r.exitCode !== 0 || got.length !== 1) {
+      throw new Error(`boot fixture: apt-get download ${name} failed:\n${r.all}`);
+    }
+    const dl = path.join(tmp, got[0]!);
+    const actual = await sha256File(dl);
+    if (actual !== sha256) {
+      throw new Error(`boot fixture: ${got[0]} has SHA256 ${actual}, the Packages index says ${sha256}`);
+    }
+    const final = path.join(dir, path.basename(filename));
+    await fsp.rename(dl, final);
+    const deb: DebInfo = {
+      package: name,
+      version: info.Version,
+      architecture: info.Architecture ?? debArch,
+      sha256,
+      size: Number(info.Size ?? 0),
+      file: final,
+    };
+    const fresh = await readJson<Record<string, DebInfo>>(indexFile, {});
+    fresh[key] = deb;
+    await writeJsonAtomic(indexFile, fresh);
+    return deb;
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Extracts (once, cached by SHA256) the members of a .deb matching `patterns` (tar wildcards). */
+async function extractDeb(cache: string, deb: DebInfo, patterns?: string[]): Promise<string> {
+  const tag = patterns ? createHash('sha256').update(patterns.join('\0')).digest('hex').slice(0, 8) : 'all';
+  const dir = path.join(cache, 'boot-fixture', 'extract', `${deb.package}_${deb.sha256.slice(0, 16)}_${tag}`);
+  try {
+    await fsp.access(path.join(dir, '.complete'));
+    return dir;
+  } catch {
+    /* extract */
+  }
+  await fsp.mkdir(path.dirname(dir), { recursive: true });
+  const tmp = await fsp.mkdtemp(`${dir}.tmp-`);
+  try {
+    if (!patterns) {
+      await execa('dpkg-deb', ['-x', deb.file, tmp]);
+    } else {
+      await execa('sh', [
+        '-c',
+        'out="$1"; shift; dpkg-deb --fsys-tarfile "$0" | tar -x -C "$out" --wildcards "$@"',
+        deb.file,
+        tmp,
+        ...patterns,
+      ]);
+    }
+    await fsp.writeFile(path.join(tmp, '.complete'), '');
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.rename(tmp, dir);
+  } catch (err) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}
+
+// ---------------------------------------------------------------------------------------
+// Kernel modules
+
+interface ModInfo {
+  name: string;
+  file: string;
+  depends: string[];
+}
+
+const modName = (s: string) => s.replace(/\.ko$/, '').replace(/-/g, '_');
+
+async function walk(dir: string, out: string[] = []): Promise<string[]> {
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+async function readModInfo(file: string): Promise<ModInfo> {
+  const buf = await fsp.readFile(file);
+  let depends: string[] = [];
+  let i = buf.indexOf('depends=');
+  while (i >= 0) {
+    if (i === 0 || buf[i - 1] === 0) {
+      const end = buf.indexOf(0, i);
+      const v = buf.subarray(i + 8, end < 0 ? undefined : end).toString();
+      depends = v.split(',').filter(Boolean).map(modName);
+      break;
+    }
+    i = buf.indexOf('depends=', i + 1);
+  }
+  return { name: modName(path.basename(file)), file, depends };
+}
+
+/** Orders `wanted` and their dependencies so each module comes after its dependencies. */
+async function resolveModules(modDir: string, wanted: string[]): Promise<ModInfo[]> {
+  const files = (await walk(path.join(modDir, 'kernel'))).filter((f) => f.endsWith('.ko'));
+  const byName = new Map(files.map((f) => [modName(path.basename(f)), f]));
+  const builtin = new Set(
+    (await fsp.readFile(path.join(modDir, 'modules.builtin'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => modName(path.basename(l))),
+  );
+  const order: ModInfo[] = [];
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const visit = async (n: string, from: string) => {
+    if (done.has(n) || builtin.has(n)) return;
+    if (visiting.has(n)) throw new Error(`module dependency cycle at ${n}`);
+    const f = byName.get(n);
+    if (!f) throw new Error(`boot fixture: kernel module ${n} (needed by ${from}) is neither built in nor extracted`);
+    visiting.add(n);
+    const info = await readModInfo(f);
+    for (const d of info.depends) await visit(d, n);
+    visiting.delete(n);
+    done.add(n);
+    order.push(info);
+  };
+  for (const w of wanted) await visit(modName(w), 'the boot fixture');
+  return order;
+}
+
+// ---------------------------------------------------------------------------------------
+// Scripts
+
+const BUSYBOX_APPLETS = [
+  'sh', 'cat', 'echo', 'ls', 'mount', 'umount', 'mkdir', 'sleep', 'insmod', 'findfs', 'switch_root',
+  'poweroff', 'grep', 'head', 'tail', 'wc', 'test', '[', 'basename', 'dirname', 'readlink', 'blkid',
+  'dmesg', 'uname', 'sync', 'tr', 'cut', 'seq', 'df', 'sed', 'printf', 'true', 'false', 'hexdump', 'dd',
+];
+
+function stage1Init(kver: string, modules: string[]): string {
+  return `#!/bin/sh
+# imgsmith boot fixture, stage 1 (initrd)
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "imgsmith-fixture stage 1: kernel $(uname -r) $(uname -m)"
+fail() {
+  echo "${BOOT_FAIL} stage 1: $*"
+  echo "${BOOT_FAIL} stage 1: $*" > /dev/kmsg
+  sleep 1
+  poweroff -f
+  sleep 60
+}
+for m in ${modules.join(' ')}; do
+  insmod /lib/modules/${kver}/$m.ko || echo "imgsmith-fixture stage 1: insmod $m failed"
+done
+root=
+init=
+for x in $(cat /proc/cmdline); do
+  case "$x" in
+    root=*) root="\${x#root=}" ;;
+    init=*) init="\${x#init=}" ;;
+  esac
+done
+[ -n "$init" ] || fail "no init= on the kernel command line"
+mkdir -p /mnt-root
+dev=
+i=0
+while [ $i -lt 240 ]; do
+  case "$root" in
+    LABEL=*) dev=$(findfs "$root" 2>/dev/null) ;;
+    UUID=*) dev=$(findfs "$root" 2>/dev/null) ;;
+    /dev/disk/by-label/*) dev=$(findfs "LABEL=\${root#/dev/disk/by-label/}" 2>/dev/null) ;;
+    /dev/*) [ -b "$root" ] && dev="$root" ;;
+    "")
+      for p in /sys/class/block/*; do
+        [ -e "$p/partition" ] || continue
+        d=/dev/\${p##*/}
+        if mount -o ro "$d" /mnt-root 2>/dev/null; then
+          if [ -e "/mnt-root$init" ] || [ -L "/mnt-root$init" ]; then dev=$d; fi
+          umount /mnt-root
+          [ -n "$dev" ] && break
+        fi
+      done ;;
+    *) fail "cannot handle root=$root" ;;
+  esac
+  [ -n "$dev" ] && break
+  i=$((i + 1))
+  sleep 0.5
+done
+[ -n "$dev" ] || fail "root device \${root:-holding $init} not found; block devices: $(ls /sys/class/block | tr '\\n' ' ')"
+echo "imgsmith-fixture stage 1: root is $dev"
+mount -o rw "$dev" /mnt-root || mount -o ro "$dev" /mnt-root || fail "cannot mount $dev"
+grep " /mnt-root " /proc/mounts
+[ -e "/mnt-root$init" ] || fail "$init is not on $dev"
+for d in dev proc sys; do
+  mkdir -p /mnt-root/$d || fail "cannot create /$d on the root filesystem"
+  mount --move /$d /mnt-root/$d || fail "cannot move /$d"
+done
+echo "imgsmith-fixture stage 1: switching to $init"
+exec switch_root /mnt-root "$init"
+`;
+}
+
+function stage2Init(busybox: string): string {
+  return `#!${busybox}/bin/sh
+# imgsmith boot fixture, stage 2: proves the root filesystem and the other partitions are readable.
+export PATH=${busybox}/bin
+top=\${0%/init}
+fail() {
+  echo "${BOOT_FAIL} stage 2: $*"
+  echo "${BOOT_FAIL} stage 2: $*" > /dev/kmsg
+  sync
+  poweroff -f
+  sleep 60
+}
+[ -e /proc/mounts ] || mount -t proc proc /proc
+[ -e /sys/class ] || mount -t sysfs sysfs /sys
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+echo "imgsmith-fixture stage 2: running $0"
+marker=$(cat "$top/${MARKER_FILE}") || fail "cannot read $top/${MARKER_FILE}"
+[ -n "$marker" ] || fail "empty marker"
+rootdev=$(grep " / " /proc/mounts | tail -n 1 | cut -d " " -f 1)
+echo "imgsmith-fixture stage 2: / is $rootdev"
+n=$(ls /nix/store | wc -l)
+echo "imgsmith-fixture stage 2: /nix/store holds $n paths:"
+ls /nix/store
+ls /nix/store | grep -qx "\${top##*/}" || fail "the toplevel $top is not in /nix/store"
+[ -e /nix-path-registration ] || fail "no /nix-path-registration"
+grep -qx "$top" /nix-path-registration || fail "/nix-path-registration does not register $top"
+echo "imgsmith-fixture stage 2: /nix-path-registration registers $(grep -c '^/nix/store/' /nix-path-registration) lines with store paths, including $top"
+mkdir -p /dev/imgsmith-part || fail "cannot create a mount point"
+others=0
+for p in /sys/class/block/*; do
+  [ -e "$p/partition" ] || continue
+  d=/dev/\${p##*/}
+  [ "$d" = "$rootdev" ] && continue
+  if mount -o ro "$d" /dev/imgsmith-part 2>/dev/null; then
+    fs=$(grep " /dev/imgsmith-part " /proc/mounts | cut -d " " -f 3)
+    cnt=$(ls -A /dev/imgsmith-part | wc -l)
+    echo "imgsmith-fixture stage 2: partition $d ($fs) holds $cnt entries:"
+    ls -A /dev/imgsmith-part
+    umount /dev/imgsmith-part
+    [ "$cnt" -gt 0 ] || fail "partition $d ($fs) is empty"
+    others=$((others + 1))
+  else
+    echo "imgsmith-fixture stage 2: partition $d is not mountable (swap?)"
+  fi
+done
+[ "$others" -gt 0 ] || fail "no partition besides the root filesystem could be mounted"
+echo "${BOOT_OK} $marker"
+echo "${BOOT_OK} $marker" > /dev/kmsg
+sync
+poweroff -f
+sleep 60
+`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Store paths
+
+async function addStorePath(storeDir: string, name: string, build: (dir: string) => Promise<void>): Promise<{ host: string; store: string }> {
+  const tmp = path.join(storeDir, `.build-${name}`);
+  await fsp.rm(tmp, { recursive: true, force: true });
+  await fsp.mkdir(tmp, { recursive: true });
+  await build(tmp);
+  await fixModes(tmp);
+  const { narHash } = await narInfo(tmp);
+  const digest = createHash('sha256').update(`imgsmith-boot-fixture:${name}:${narHash}`).digest();
+  const base = `${nixBase32(compressHash(digest, 20))}-${name}`;
+  const host = path.join(storeDir, base);
+  await fsp.rm(host, { recursive: true, force: true });
+  await fsp.rename(tmp, host);
+  return { host, store: `/nix/store/${base}` };
+}
+
+/** Store-like modes: files 0444 or 0555, directories 0755 (so the work dir stays removable). */
+async function fixModes(dir: string): Promise<void> {
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      await fsp.chmod(p, 0o755);
+      await fixModes(p);
+    } else if (e.isFile()) {
+      const st = await fsp.stat(p);
+      await fsp.chmod(p, st.mode & 0o111 ? 0o555 : 0o444);
+    }
+  }
+  await fsp.chmod(dir, 0o755);
+}
+
+async function copyFile(src: string, dst: string, mode?: number): Promise<void> {
+  await fsp.mkdir(path.dirname(dst), { recursive: true });
+  await fsp.copyFile(src, dst);
+  if (mode !== undefined) await fsp.chmod(dst, mode);
+}
+
+// ---------------------------------------------------------------------------------------
+
+const MODULES: Record<FixtureArch, string[]> = {
+  aarch64: [
+    'virtio_mmio', 'virtio_pci', 'virtio_blk', // QEMU virt
+    'sdhci_iproc', 'bcm2835', // Raspberry Pi SD: Arasan sdhci and sdhost
+    'crc32c_generic', 'ext4', 'btrfs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8',
+  ],
+  x86_64: ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4', 'btrfs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'],
+};
+
+const KERNEL_PATTERNS: Record<FixtureArch, string[]> = {
+  aarch64: [
+    './boot/vmlinuz-*',
+    './lib/modules/*/modules.builtin',
+    './lib/modules/*/kernel/fs/*',
+    './lib/modules/*/kernel/lib/*',
+    './lib/modules/*/kernel/crypto/*',
+    './lib/modules/*/kernel/arch/*',
+    './lib/modules/*/kernel/drivers/virtio/*',
+    './lib/modules/*/kernel/drivers/block/*',
+    './lib/modules/*/kernel/drivers/mmc/*',
+    './usr/lib/linux-image-*/broadcom/*',
+  ],
+  x86_64: [
+    './boot/vmlinuz-*',
+    './lib/modules/*/modules.builtin',
+    './lib/modules/*/kernel/fs/*',
+    './lib/modules/*/kernel/lib/*',
+    './lib/modules/*/kernel/crypto/*',
+    './lib/modules/*/kernel/arch/*',
+    './lib/modules/*/kernel/drivers/virtio/*',
+    './lib/modules/*/kernel/drivers/block/*',
+  ],
+};
+
+/** Downloads the Debian packages of `arch` into the cache (no-op when cached). */
+export async function fetchBootPackages(arch: FixtureArch, cacheDir = defaultCacheDir(), log?: (m: string) => void): Promise<DebInfo[]> {
+  const debArch = DEB_ARCH[arch];
+  const pkgs = arch === 'aarch64' ? ['linux-image', 'busybox-static', 'u-boot-rpi', 'raspi-firmware'] : ['linux-image', 'busybox-static', 'systemd-boot-efi'];
+  const out: DebInfo[] = [];
+  for (const p of pkgs) out.push(await fetchDeb(cacheDir, debArch, p, log));
+  return out;
+}
+
+export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFixture> {
+  const { arch } = opts;
+  const cache = opts.cacheDir ?? defaultCacheDir();
+  const marker = opts.marker ?? `m${randomBytes(12).toString('hex')}`;
+  if (!/^[A-Za-z0-9_-]+$/.test(marker)) throw new Error(`boot fixture: marker must match [A-Za-z0-9_-]+, got ${JSON.stringify(marker)}`);
+  if (opts.rootLabel !== undefined && !/^[A-Za-z0-9_.-]+$/.test(opts.rootLabel)) {
+    throw new Error(`boot fixture: unsupported root label ${JSON.stringify(opts.rootLabel)}`);
+  }
+  const packages = await fetchBootPackages(arch, cache, opts.log);
+  const [kernelDeb, busyboxDeb, ...rest] = packages as [DebInfo, DebInfo, ...DebInfo[]];
+  const kx = await extractDeb(cache, kernelDeb, KERNEL_PATTERNS[arch]);
+  const bx = await extractDeb(cache, busyboxDeb);
+
+  const kver = (await fsp.readdir(path.join(kx, 'lib', 'modules')))[0];
+  if (!kver) throw new Error('boot fixture: no lib/modules in the kernel package');
+  const modDir = path.join(kx, 'lib', 'modules', kver);
+  const mods = await resolveModules(modDir, MODULES[arch]);
+  const upstreamVersion = kernelDeb.version.replace(/-[^-]*$/, ''); // 6.1.176-1 -> 6.1.176
+  const busyboxVersion = busyboxDeb.version.replace(/^\d+:/, '').replace(/-.*$/, '');
+
+  const workDir = path.resolve(opts.workDir);
+  const storeDir = path.join(workDir, 'nix', 'store');
+  await fsp.mkdir(storeDir, { recursive: true });
+  const busyboxBin = path.join(bx, 'bin', 'busybox');
+
+  // busybox
+  const busybox = await addStorePath(storeDir, `busybox-${busyboxVersion}`, async (d) => {
+    await copyFile(busyboxBin, path.join(d, 'bin', 'busybox'), 0o555);
+    for (const a of BUSYBOX_APPLETS) await fsp.symlink('busybox', path.join(d, 'bin', a));
+  });
+
+  // kernel (+ modules, + dtbs)
+  const kernelFile = arch === 'aarch64' ? 'Image' : 'bzImage';
+  const kernel = await addStorePath(storeDir, `linux-${upstreamVersion}`, async (d) => {
+    await copyFile(path.join(kx, 'boot', `vmlinuz-${kver}`), path.join(d, kernelFile), 0o444);
+    for (const m of mods) {
+      await copyFile(m.file, path.join(d, 'lib', 'modules', kver, path.relative(modDir, m.file)), 0o444);
+    }
+    await copyFile(path.join(modDir, 'modules.builtin'), path.join(d, 'lib', 'modules', kver, 'modules.builtin'), 0o444);
+    if (arch === 'aarch64') {
+      const src = path.join(kx, 'usr', 'lib', `linux-image-${kver}`, 'broadcom');
+      for (const f of (await fsp.readdir(src)).sort()) {
+        if (f.endsWith('.dtb')) await copyFile(path.join(src, f), path.join(d, 'dtbs', 'broadcom', f), 0o444);
+      }
+    }
+  });
+
+  // initrd
+  const initrdEntries: CpioEntry[] = [];
+  for (const dir of ['bin', 'dev', 'etc', 'lib', 'lib/modules', `lib/modules/${kver}`, 'mnt-root', 'proc', 'sys', 'tmp']) {
+    initrdEntries.push({ kind: 'dir', path: dir, mode: 0o755 });
+  }
+  initrdEntries.push({ kind: 'chardev', path: 'dev/console', mode: 0o600, major: 5, minor: 1 });
+  initrdEntries.push({ kind: 'chardev', path: 'dev/null', mode: 0o666, major: 1, minor: 3 });
+  initrdEntries.push({ kind: 'file', path: 'bin/busybox', mode: 0o755, data: await fsp.readFile(busyboxBin) });
+  for (const a of BUSYBOX_APPLETS) initrdEntries.push({ kind: 'symlink', path: `bin/${a}`, target: 'busybox' });
+  for (const m of mods) {
+    initrdEntries.push({ kind: 'file', path: `lib/modules/${kver}/${m.name}.ko`, mode: 0o644, data: await fsp.readFile(m.file) });
+  }
+  initrdEntries.push({ kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(stage1Init(kver, mods.map((m) => m.name))) });
+  const cpio = cpioNewc(initrdEntries);
+  const initrdData = zlib.gzipSync(cpio, { level: 6 });
+  const initrd = await addStorePath(storeDir, `initrd-linux-${upstreamVersion}`, async (d) => {
+    await fsp.writeFile(path.join(d, 'initrd'), initrdData, { mode: 0o444 });
+  });
+
+  // toplevel
+  const params = [
+    ...(opts.rootLabel ? [`root=LABEL=${opts.rootLabel}`] : []),
+    ...(arch === 'aarch64' ? ['console=ttyS1,115200n8', 'console=ttyAMA0,115200n8'] : ['console=ttyS0,115200n8']),
+    'panic=1',
+    'loglevel=6',
+    ...(opts.extraKernelParams ?? []),
+  ];
+  const kernelParams = params.join(' ');
+  // Absolute /nix/store symlinks, as in a real NixOS toplevel (imgsmith resolves them in
+  // the host store directory; in the image they resolve as they are).
+  const abs = (p: { store: string }, file?: string) => path.posix.join(p.store, ...(file ? [file] : []));
+  const toplevel = await addStorePath(storeDir, 'nixos-system-bootfixture', async (d) => {
+    await fsp.writeFile(path.join(d, 'init'), stage2Init(busybox.store), { mode: 0o555 });
+    await fsp.symlink(abs(kernel, kernelFile), path.join(d, 'kernel'));
+    await fsp.symlink(abs(initrd, 'initrd'), path.join(d, 'initrd'));
+    if (arch === 'aarch64') await fsp.symlink(abs(kernel, 'dtbs'), path.join(d, 'dtbs'));
+    await fsp.symlink(abs(busybox), path.join(d, 'sw'));
+    await fsp.writeFile(path.join(d, 'kernel-params'), kernelParams);
+    await fsp.writeFile(path.join(d, 'nixos-version'), '23.11.imgsmith-bootfixture');
+    await fsp.writeFile(path.join(d, 'system'), `${arch}-linux`);
+    await fsp.writeFile(path.join(d, MARKER_FILE), marker + '\n');
+  });
+
+  // closureInfo, with host paths (imgsmith maps the store directory to /nix/store)
+  const paths = [
+    { p: busybox, refs: [] as { host: string }[] },
+    { p: kernel, refs: [] },
+    { p: initrd, refs: [] },
+    { p: toplevel, refs: [busybox, kernel, initrd] },
+  ];
+  const closureInfoDir = path.join(workDir, 'closure-info');
+  await fsp.mkdir(closureInfoDir, { recursive: true });
+  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const sorted = [...paths].sort((a, b) => byBytes(a.p.host, b.p.host));
+  let registration = '';
+  let total = 0;
+  for (const { p, refs } of sorted) {
+    const nar = await narInfo(p.host);
+    total += nar.narSize;
+    const r = refs.map((x) => x.host).sort(byBytes);
+    registration += [p.host, nar.narHash, String(nar.narSize), '', String(r.length), ...r].join('\n') + '\n';
+  }
+  await fsp.writeFile(path.join(closureInfoDir, 'store-paths'), sorted.map((x) => x.p.host).join('\n') + '\n');
+  await fsp.writeFile(path.join(closureInfoDir, 'registration'), registration);
+  await fsp.writeFile(path.join(closureInfoDir, 'total-nar-size'), `${total}\n`);
+  const storePaths = sorted.map((x) => x.p.store);
+
+  // firmware
+  const firmwareDir = path.join(workDir, 'firmware');
+  await fsp.mkdir(firmwareDir, { recursive: true });
+  if (arch === 'aarch64') {
+    const [ubootDeb, fwDeb] = rest as [DebInfo, DebInfo];
+    const ux = await extractDeb(cache, ubootDeb);
+    const fx = await extractDeb(cache, fwDeb);
+    const fwSrc = path.join(fx, 'usr', 'lib', 'raspi-firmware');
+    for (const f of (await fsp.readdir(fwSrc)).sort()) {
+      if (f === 'bootcode.bin' || /^start.*\.elf$/.test(f) || /^fixup.*\.dat$/.test(f)) {
+        await copyFile(path.join(fwSrc, f), path.join(firmwareDir, f), 0o644);
+      }
+    }
+    await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', 'rpi_3', 'u-boot.bin'), path.join(firmwareDir, 'u-boot-rpi3.bin'), 0o644);
+    await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', 'rpi_4', 'u-boot.bin'), path.join(firmwareDir, 'u-boot-rpi4.bin'), 0o644);
+    const dtbSrc = path.join(kernel.host, 'dtbs', 'broadcom');
+    for (const f of (await fsp.readdir(dtbSrc)).sort()) {
+      if (f.startsWith('bcm2711-')) await copyFile(path.join(dtbSrc, f), path.join(firmwareDir, f), 0o644);
+    }
+    // Not in Debian: armstub8-gic.bin (NixOS builds it from raspberrypi/tools) and the
+    // downstream CM4/CM4S device trees (mainline 6.1 only has bcm2711-rpi-cm4-io.dtb).
+    // QEMU's raspi3b never reads them; a real Pi 4/CM4 would. Clearly marked placeholders:
+    const placeholder = (name: string) =>
+      `IMGSMITH TEST FIXTURE PLACEHOLDER: not a real ${name} (Debian bookworm does not ship one). ` +
+      `Do not boot a Raspberry Pi 4 / CM4 with this.\n`;
+    for (const name of PI_PLACEHOLDERS) await fsp.writeFile(path.join(firmwareDir, name), placeholder(name));
+    await fsp.writeFile(
+      path.join(firmwareDir, 'README.imgsmith-fixture.txt'),
+      'imgsmith boot-test fixture firmware, from Debian bookworm: raspi-firmware (bootcode.bin, start*.elf,\n' +
+        'fixup*.dat), u-boot-rpi (rpi_3 -> u-boot-rpi3.bin, rpi_4 -> u-boot-rpi4.bin) and the mainline\n' +
+        'bcm2711-*.dtb of the Debian kernel.\n' +
+        `PLACEHOLDERS (text files, not firmware): ${PI_PLACEHOLDERS.join(', ')}.\n` +
+        'Only the Raspberry Pi 3 path (tested under QEMU raspi3b) is real.\n',
+    );
+  } else {
+    // An ESP tree: systemd-boot as the removable-media loader, a loader entry, kernel and initrd.
+    const [sdbootDeb] = rest as [DebInfo];
+    const sx = await extractDeb(cache, sdbootDeb);
+    await copyFile(path.join(sx, 'usr', 'lib', 'systemd', 'boot', 'efi', 'systemd-bootx64.efi'), path.join(firmwareDir, 'EFI', 'BOOT', 'BOOTX64.EFI'), 0o644);
+    await copyFile(path.join(kernel.host, kernelFile), path.join(firmwareDir, 'EFI', 'nixos', `${path.basename(kernel.host)}-${kernelFile}.efi`), 0o644);
+    await copyFile(path.join(initrd.host, 'initrd'), path.join(firmwareDir, 'EFI', 'nixos', `${path.basename(initrd.host)}-initrd.efi`), 0o644);
+    await fsp.mkdir(path.join(firmwareDir, 'loader', 'entries'), { recursive: true });
+    await fsp.writeFile(path.join(firmwareDir, 'loader', 'loader.conf'), 'timeout 0\ndefault nixos-bootfixture.conf\neditor no\n');
+    await fsp.writeFile(
+      path.join(firmwareDir, 'loader', 'entries', 'nixos-bootfixture.conf'),
+      `title imgsmith boot fixture\n` +
+        `linux /EFI/nixos/${path.basename(kernel.host)}-${kernelFile}.efi\n` +
+        `initrd /EFI/nixos/${path.basename(initrd.host)}-initrd.efi\n` +
+        `options init=${toplevel.store}/init ${kernelParams}\n`,
+    );
+    await fsp.writeFile(path.join(firmwareDir, MARKER_FILE), marker + '\n');
+  }
+
+  return {
+    arch,
+    marker,
+    workDir,
+    storeDir,
+    closureInfoDir,
+    toplevel: toplevel.host,
+    toplevelStorePath: toplevel.store,
+    storePaths,
+    firmwareDir,
+    kernelVersion: kver,
+    kernelParams,
+    modules: mods.map((m) => m.name),
+    packages,
+  };
+}
