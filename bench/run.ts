@@ -22,7 +22,8 @@
  *    that detach, like fakeroot's faked, are not in the tree);
  *  - .img size: the uncompressed image size recorded in the .zst frame header
  *    (the apparent size of the .img); .img.zst size: the file's size.
- * Reported numbers are medians over the runs; ratios are of the medians.
+ * Reported numbers are medians over the runs; ratios are of the medians. `sync` runs
+ * (untimed) before each pipeline, so no pipeline pays for the previous one's writeback.
  *
  * --big9g: imgsmith alone builds a 9 GiB image: the large closure plus a payload
  * store path (2 GiB of incompressible pseudo-random data and a 4 GiB sparse file
@@ -132,7 +133,10 @@ interface Measured {
   stderr: string;
 }
 
-async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Measured> {
+async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; sync?: boolean } = {}): Promise<Measured> {
+  // Start from a clean page cache state: no dirty pages left by the previous command
+  // (their writeback would otherwise be charged to this one). Not timed.
+  if (opts.sync !== false) await execa('sync');
   const timeFile = path.join(os.tmpdir(), `imgsmith-bench-time-${process.pid}-${Date.now()}`);
   const t0 = performance.now();
   const child = execa(TIME, ['-f', '%e %M', '-o', timeFile, cmd, ...args], {
@@ -181,12 +185,12 @@ interface Inputs {
 
 async function runImgsmith(inp: Inputs, out: string): Promise<RunResult> {
   const m = await measure(process.execPath, [
-    '--import', 'tsx', path.join(repoRoot, 'src', 'cli.ts'), 'build', inp.spec,
+    path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', inp.spec,
     '--closure', inp.closureInfoHost,
     '--toplevel', inp.closure.toplevel,
     '--firmware', inp.closure.firmware,
     '-o', out, '--json',
-  ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}) } });
   const phases = new Map<string, number>();
   for (const line of m.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -257,7 +261,8 @@ async function runLimit(stage: string, fsSize: number, work: string): Promise<Ru
   await execa('truncate', ['-s', String(fsSize), img]);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   const mk = await measure('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'NIXOS_SD', '-U', '44444444-4444-4444-8888-888888888888', '-d', stage, img], { env });
-  const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { env });
+  // No sync in between: a pipeline compresses right after writing, like imgsmith and NixOS.
+  const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { env, sync: false });
   const phases = new Map([['mke2fs -d', mk.wall], ['zstd -T0', z.wall]]);
   const res: RunResult = {
     tool: 'limit',
@@ -372,6 +377,7 @@ interface Summary {
   zstSize: number;
   phases: Map<string, number>;
   walls: number[];
+  zstSizes: number[];
 }
 
 function summarize(rs: RunResult[]): Summary {
@@ -382,10 +388,12 @@ function summarize(rs: RunResult[]): Summary {
     wall: median(rs.map((r) => r.wall)),
     maxRss: median(rs.map((r) => r.maxRss)),
     treeRss: median(rs.map((r) => r.treeRss)),
-    imgSize: median(rs.map((r) => r.imgSize ?? NaN)),
-    zstSize: median(rs.map((r) => r.zstSize ?? NaN)),
+    // Sizes: the first run's (a pipeline that is not byte-reproducible can differ by a few bytes).
+    imgSize: rs[0]?.imgSize ?? NaN,
+    zstSize: rs[0]?.zstSize ?? NaN,
     phases: new Map(phaseNames.map((n) => [n, median(rs.map((r) => r.phases.get(n) ?? 0))])),
     walls: rs.map((r) => r.wall),
+    zstSizes: rs.map((r) => r.zstSize ?? NaN),
   };
 }
 
@@ -418,7 +426,7 @@ async function machine(work: string): Promise<string> {
     `- kernel: ${os.release()}; ${(await toolVersion('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']))}`,
     `- node ${process.versions.node}; imgsmith ${rev}`,
     `- e2fsprogs ${await toolVersion('mke2fs', ['-V'], /mke2fs ([\d.]+)/)}, zstd ${await toolVersion('zstd', ['-V'], /v([\d.]+)/)}, ` +
-      `util-linux ${await toolVersion('sfdisk', ['-V'], /([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
+      `util-linux ${await toolVersion('sfdisk', ['--version'], /util-linux ([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
       `mtools ${await toolVersion('mtools', ['--version'], /([\d.]+)/)}, fakeroot ${await toolVersion('fakeroot', ['-v'], /version ([\d.]+)/)}, ` +
       `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}`,
   ];
@@ -440,9 +448,11 @@ function report(size: string, closure: BenchClosure, a: Summary, b: Summary | un
   row('wall to .img.zst (s, median)', (s) => sec(s.wall), (s) => s.wall, true);
   row('peak RSS, largest process (MB)', (s) => mb(s.maxRss), (s) => s.maxRss, true);
   row('peak RSS, process tree sum (MB)', (s) => mb(s.treeRss), (s) => s.treeRss, true);
-  row('.img apparent size (bytes)', (s) => bytes(s.imgSize), (s) => s.imgSize, false);
-  row('.img.zst size (bytes)', (s) => bytes(s.zstSize), (s) => s.zstSize, false);
-  md += `\nAll walls (s): imgsmith ${a.walls.map(sec).join(', ')}${b ? `; NixOS ${b.walls.map(sec).join(', ')}` : ''}${l ? `; limit ${l.walls.map(sec).join(', ')}` : ''}\n\n`;
+  row('.img apparent size (bytes, run 1)', (s) => bytes(s.imgSize), (s) => s.imgSize, false);
+  row('.img.zst size (bytes, run 1)', (s) => bytes(s.zstSize), (s) => s.zstSize, false);
+  md += `\nAll walls (s): imgsmith ${a.walls.map(sec).join(', ')}${b ? `; NixOS ${b.walls.map(sec).join(', ')}` : ''}${l ? `; limit ${l.walls.map(sec).join(', ')}` : ''}.\n`;
+  const sizes = (s: Summary) => [...new Set(s.zstSizes)].map((x) => x.toLocaleString('en-US')).join(', ');
+  md += `Distinct .img.zst sizes over the runs: imgsmith ${sizes(a)}${b ? `; NixOS ${sizes(b)}` : ''}.\n\n`;
   md += `Targets${size === 'large' || big9g ? '' : ' (defined for the large closure; shown for information)'}:\n\n`;
   if (b) md += `- imgsmith wall <= 1/3 of NixOS's: NixOS/imgsmith = ${ratio(b.wall, a.wall)} -> ${pass(b.wall / a.wall >= 3)}\n`;
   md += `- imgsmith peak RSS <= 256 MB: largest process ${mb(a.maxRss)} MB -> ${pass(a.maxRss <= 256 * MB)}; tree sum ${mb(a.treeRss)} MB -> ${pass(a.treeRss <= 256 * MB)}\n`;
@@ -484,6 +494,7 @@ async function main(): Promise<void> {
     .option('size', { choices: ['small', 'large'] as const, default: 'small' as const, describe: 'Closure size' })
     .option('runs', { type: 'number', default: 3, describe: 'Runs of each pipeline' })
     .option('big9g', { type: 'boolean', default: false, describe: 'imgsmith alone on a 9 GiB image (large closure + payload)' })
+    .option('imgsmith', { type: 'boolean', default: true, describe: 'Run imgsmith (--no-imgsmith to test the baseline alone)' })
     .option('nixos', { type: 'boolean', default: true, describe: 'Run the NixOS baseline (--no-nixos to skip)' })
     .option('limit', { type: 'boolean', default: true, describe: 'Run the mke2fs+zstd limit (--no-limit to skip)' })
     .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of each pipeline' })
@@ -507,14 +518,16 @@ async function main(): Promise<void> {
   let staged = false;
   let rootSize: number | undefined;
   for (let i = 1; i <= argv.runs; i++) {
-    const outA = path.join(work, `imgsmith-${i}`);
-    await removeTree(outA);
-    log(`run ${i}/${argv.runs}: imgsmith`);
-    const a = await runImgsmith(inp, outA);
-    results.imgsmith.push(a);
-    log(`  wall ${sec(a.wall)} s, max RSS ${mb(a.maxRss)} MB, tree RSS ${mb(a.treeRss)} MB, img ${a.imgSize}, zst ${a.zstSize}`);
-    rootSize ??= (await mbrPartition(a.output!, 2)).size;
-    if (!argv.keep || i < argv.runs) await removeTree(outA);
+    if (argv.imgsmith) {
+      const outA = path.join(work, `imgsmith-${i}`);
+      await removeTree(outA);
+      log(`run ${i}/${argv.runs}: imgsmith`);
+      const a = await runImgsmith(inp, outA);
+      results.imgsmith.push(a);
+      log(`  wall ${sec(a.wall)} s, max RSS ${mb(a.maxRss)} MB, tree RSS ${mb(a.treeRss)} MB, img ${a.imgSize}, zst ${a.zstSize}`);
+      rootSize ??= (await mbrPartition(a.output!, 2)).size;
+      if (!argv.keep || i < argv.runs) await removeTree(outA);
+    }
 
     if (runNix) {
       const outB = path.join(work, `nixos-${i}`);
@@ -523,6 +536,8 @@ async function main(): Promise<void> {
       const b = await runNixos(inp, outB);
       results.nixos.push(b);
       log(`  wall ${sec(b.wall)} s, max RSS ${mb(b.maxRss)} MB, tree RSS ${mb(b.treeRss)} MB, img ${b.imgSize}, zst ${b.zstSize}`);
+      // Without imgsmith (--no-imgsmith), the limit uses the NixOS root partition's size.
+      if (!argv.imgsmith) rootSize ??= (await mbrPartition(b.output!, 2)).size;
       if (runLim && !staged) {
         await stageRoot(inp, path.join(outB, 'build'), stage);
         staged = true;
@@ -540,9 +555,14 @@ async function main(): Promise<void> {
   }
   if (staged) await removeTree(stage);
 
-  const a = summarize(results.imgsmith);
   const b = results.nixos.length ? summarize(results.nixos) : undefined;
   const l = results.limit.length ? summarize(results.limit) : undefined;
+  if (!results.imgsmith.length) {
+    // Baseline only: print the raw summaries, write nothing.
+    for (const [n, s] of [['NixOS', b], ['limit', l]] as const) if (s) process.stdout.write(`${phaseTable(n, s)}\npeak RSS ${mb(s.maxRss)} / ${mb(s.treeRss)} MB, img ${s.imgSize}, zst ${s.zstSize}\n\n`);
+    return;
+  }
+  const a = summarize(results.imgsmith);
   const md = report(size, closure, a, b, l, await machine(work), argv.big9g);
   process.stdout.write(`${md}\n`);
   if (argv.write) {
