@@ -412,8 +412,8 @@ export async function addClosureToTree(tree: FileTree, info: ClosureInfo): Promi
   const stats = { paths: 0, files: 0, bytes: 0 };
   tree.ensureDir('/nix');
   tree.ensureDir(IMAGE_STORE_DIR);
-  const walk = async (host: string, target: string): Promise<void> => {
-    const st = await statOrUndefined(host);
+  const walk = async (host: string, target: string, known?: Stats): Promise<void> => {
+    const st = known ?? (await statOrUndefined(host));
     if (!st) throw buildError(`${host} disappeared while the closure was being read`);
     if (st.isDirectory()) {
       tree.add(target, { kind: 'dir', mode: st.mode & 0o7777 });
@@ -421,7 +421,16 @@ export async function addClosureToTree(tree: FileTree, info: ClosureInfo): Promi
       const e = tree.get(target);
       if (e && e.kind === 'dir') e.mode = st.mode & 0o7777;
       const names = (await fsp.readdir(host)).sort(byBytes);
-      for (const name of names) await walk(path.join(host, name), `${target}/${name}`);
+      // lstat the entries concurrently, then add them in order.
+      for (let i = 0; i < names.length; i += 128) {
+        const batch = names.slice(i, i + 128);
+        const sts = await Promise.all(batch.map((n) => statOrUndefined(path.join(host, n))));
+        for (const [k, name] of batch.entries()) {
+          const cst = sts[k];
+          if (!cst) throw buildError(`${path.join(host, name)} disappeared while the closure was being read`);
+          await walk(path.join(host, name), `${target}/${name}`, cst);
+        }
+      }
     } else if (st.isFile()) {
       tree.add(target, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host });
       stats.files++;

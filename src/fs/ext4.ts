@@ -357,6 +357,18 @@ export async function ext4Content(tree: FileTree, features: Set<string>): Promis
     return b + extentTreeBlocks(b, extents);
   };
   const entries = tree.entries();
+  // Stat the host files concurrently (in order of the entries).
+  const hostStats = new Map<string, import('node:fs').Stats>();
+  const sources = entries.flatMap(([, e]) => (e.kind === 'file' ? [e.source] : []));
+  for (let i = 0; i < sources.length; i += 128) {
+    const batch = sources.slice(i, i + 128);
+    const sts = await Promise.all(batch.map((src) => fsp.stat(src).catch((err: Error) => err)));
+    batch.forEach((src, k) => {
+      const st = sts[k]!;
+      if (st instanceof Error) throw buildError(`cannot read ${src}: ${st.message}`);
+      hostStats.set(src, st);
+    });
+  }
   for (const [p, e] of entries) {
     if (p !== '/') {
       const parent = p.slice(0, p.lastIndexOf('/')) || '/';
@@ -374,9 +386,7 @@ export async function ext4Content(tree: FileTree, features: Set<string>): Promis
         }
         break;
       case 'file': {
-        const st = await fsp.stat(e.source).catch((err: Error) => {
-          throw buildError(`cannot read ${e.source} (for ${p}): ${err.message}`);
-        });
+        const st = hostStats.get(e.source)!;
         if ((st.mode & 0o7777) !== e.mode) c.modeFixups.push([p, e.mode]);
         // Entries with the same host inode become one inode with several links.
         const key = `${st.dev}:${st.ino}`;
@@ -459,9 +469,17 @@ export function ext4MinimumBytes(content: Ext4Content, features: Set<string>, ex
   throw buildError('ext4: could not compute a size for the content');
 }
 
+/** minimumSize and write measure the same tree: remember the last result per tree. */
+const measured = new WeakMap<FileTree, { key: string; content: Ext4Content }>();
+
 async function measure(spec: Ext4Spec, tree: FileTree): Promise<{ content: Ext4Content; features: Set<string> }> {
   const features = ext4Features(spec);
-  return { content: await ext4Content(tree, features), features };
+  const key = `${[...features].sort().join(',')} ${tree.size} ${tree.contentBytes()}`;
+  const hit = measured.get(tree);
+  if (hit && hit.key === key) return { content: hit.content, features };
+  const content = await ext4Content(tree, features);
+  measured.set(tree, { key, content });
+  return { content, features };
 }
 
 /**
