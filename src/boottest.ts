@@ -101,9 +101,9 @@ export interface ImagePartition {
   bootable: boolean;
 }
 
-export async function readPartitions(image: string): Promise<{ label: string; partitions: ImagePartition[] }> {
+export async function readPartitions(image: string, displayName = image): Promise<{ label: string; partitions: ImagePartition[] }> {
   const r = await execa('sfdisk', ['-J', image], { reject: false });
-  if (r.exitCode !== 0) throw buildError(`${image}: no partition table found (sfdisk: ${r.stderr.trim()})`);
+  if (r.exitCode !== 0) throw buildError(`${displayName}: no partition table found (sfdisk: ${r.stderr.trim()})`);
   const pt = (JSON.parse(r.stdout) as {
     partitiontable: { label: string; sectorsize?: number; partitions?: { node: string; start: number; size: number; type: string; bootable?: boolean; attrs?: string }[] };
   }).partitiontable;
@@ -143,11 +143,13 @@ async function ext4Run(image: string, part: ImagePartition, request: string): Pr
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 
-/** Reads the boot marker stored in the image, or undefined. Throws if there are several. */
+/** Reads the boot marker stored in the image (MARKER_FILE in a /nix/store/* directory of an
+ *  ext2/3/4 partition, or at the root of a FAT partition; btrfs is not read), or undefined.
+ *  Throws if there are several different ones. */
 export async function readImageMarker(imageIn: string): Promise<string | undefined> {
   return withTmp(async (tmp) => {
     const image = await safeImageLink(imageIn, tmp);
-    const { partitions } = await readPartitions(image);
+    const { partitions } = await readPartitions(image, imageIn);
     const found = new Set<string>();
     for (const part of partitions) {
       const fs = await probeFsType(image, part);
@@ -215,8 +217,8 @@ export function raspi3Kernel(configTxt: string): string {
 }
 
 /** Finds config.txt and the Pi 3 boot files in the image (the first FAT partition with config.txt). */
-export async function raspiBootFiles(image: string): Promise<RaspiBootFiles> {
-  const { partitions } = await readPartitions(image);
+export async function raspiBootFiles(image: string, displayName = image): Promise<RaspiBootFiles> {
+  const { partitions } = await readPartitions(image, displayName);
   for (const part of partitions) {
     if ((await probeFsType(image, part)) !== 'vfat') continue;
     const cfg = await fatRead(image, part, 'config.txt');
@@ -228,12 +230,12 @@ export async function raspiBootFiles(image: string): Promise<RaspiBootFiles> {
     const missing = ['bootcode.bin', 'start.elf', 'fixup.dat', kernel].filter((f) => !lower.has(f.toLowerCase()));
     if (missing.length) {
       throw buildError(
-        `${image}: partition ${part.index} has config.txt but lacks what a Raspberry Pi 3 boots from: ${missing.join(', ')}`,
+        `${displayName}: partition ${part.index} has config.txt but lacks what a Raspberry Pi 3 boots from: ${missing.join(', ')}`,
       );
     }
     return { partition: part, configTxt, kernel, files };
   }
-  throw buildError(`${image}: no FAT partition with config.txt (a Raspberry Pi cannot boot it)`);
+  throw buildError(`${displayName}: no FAT partition with config.txt (a Raspberry Pi cannot boot it)`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -340,7 +342,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
     let cmd: string[];
     let streams: Stream[];
     if (machine === 'raspi3b') {
-      const boot = await raspiBootFiles(img);
+      const boot = await raspiBootFiles(img, image);
       log(`imgsmith: raspi3b: config.txt on partition ${boot.partition.index}; a Pi 3 loads kernel=${boot.kernel}`);
       const kernelFile = path.join(tmp, 'pi-kernel.bin');
       const data = await fatRead(img, boot.partition, boot.kernel);
