@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { addClosureToTree, readClosureInfo } from '../src/closure.ts';
@@ -234,7 +235,7 @@ describe('ext4 at an offset', () => {
 });
 
 describe('ext4 determinism', () => {
-  test('same bytes from another fixture directory, creation order, cwd, TZ and time', async () => {
+  test('same bytes from another fixture directory, creation order, cwd, TZ, time and staging by copy', async (t) => {
     const fb = await makeClosure(path.join(tmp, 'b-elsewhere', 'deeper'), { order: 'reverse' });
     const odd = path.join(tmp, 'b-elsewhere', 'odd');
     await fsp.writeFile(odd, 'odd owner and times\n');
@@ -256,6 +257,21 @@ describe('ext4 determinism', () => {
     }
     const [a, b] = await Promise.all([fsp.readFile(img), fsp.readFile(imgB)]);
     assert.equal(sha(b), sha(a));
+
+    // Staging on another filesystem (copies instead of hard links) gives the same bytes.
+    const other = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-ext4-copy-'));
+    try {
+      if ((await fsp.stat(other)).dev !== (await fsp.stat(tmp)).dev) {
+        const imgD = path.join(tmp, 'root-d.img');
+        await patternImage(imgD, size);
+        await ext4Driver.write(spec, tb, { imagePath: imgD, offset: OFFSET, size }, { tmpDir: other, progress: silentProgress, epoch: EPOCH });
+        assert.equal(sha(await fsp.readFile(imgD)), sha(a), 'staging by copy changed the image');
+      } else {
+        t.diagnostic('no second filesystem for a copy-staging comparison');
+      }
+    } finally {
+      await removeTree(other);
+    }
 
     // The epoch does matter (so the comparison above can fail).
     const imgC = path.join(tmp, 'root-c.img');

@@ -501,6 +501,40 @@ export async function assertFits(spec: Ext4Spec, tree: FileTree, size: number, w
   }
 }
 
+/**
+ * When staging had to copy host files (another filesystem, or no permission to link,
+ * e.g. protected_hardlinks and root-owned store files), entries that share a host
+ * inode became separate files. Link them again, so the image has the same hard links
+ * (and size) either way.
+ */
+async function relinkCopies(tree: FileTree, stage: string): Promise<void> {
+  const groups = new Map<string, string[]>();
+  for (const [p, e] of tree.entries()) {
+    if (e.kind !== 'file') continue;
+    const st = await fsp.stat(e.source);
+    const key = `${st.dev}:${st.ino}`;
+    const g = groups.get(key);
+    if (g) g.push(p);
+    else groups.set(key, [p]);
+  }
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const first = path.join(stage, members[0]!);
+    const firstSt = await fsp.stat(first);
+    for (const m of members.slice(1)) {
+      const staged = path.join(stage, m);
+      const st = await fsp.stat(staged);
+      if (st.ino === firstSt.ino && st.dev === firstSt.dev) continue;
+      const dir = path.dirname(staged);
+      const dirMode = (await fsp.stat(dir)).mode & 0o7777;
+      await fsp.chmod(dir, dirMode | 0o700);
+      await fsp.unlink(staged);
+      await fsp.link(first, staged);
+      await fsp.chmod(dir, dirMode);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Tools
 
@@ -635,7 +669,8 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
     const stage = path.join(work, 'root');
     const progress = ctx.progress.phase('ext4', 4, 'items');
     try {
-      await stageTree(tree, stage);
+      const staged = await stageTree(tree, stage);
+      if (staged.copied > 0) await relinkCopies(tree, stage);
       progress.update(1, 4);
       await zeroRange(target.imagePath, target.offset, target.size);
       const ext = [
