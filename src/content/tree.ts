@@ -59,7 +59,10 @@ export class FileTree {
   /** All entries sorted by path bytes (parents before children), root included. */
   entries(): [string, TreeEntry][] {
     if (!this.map.has('/')) this.map.set('/', { kind: 'dir', mode: 0o755 });
-    return [...this.map.entries()].sort((a, b) => comparePaths(a[0], b[0]));
+    // Sort keys computed once: path components joined by NUL, compared as bytes.
+    const keyed = [...this.map.entries()].map((e) => ({ e, k: Buffer.from(e[0].replaceAll('/', '\0')) }));
+    keyed.sort((a, b) => Buffer.compare(a.k, b.k));
+    return keyed.map((x) => x.e);
   }
 
   /** Total bytes of regular file contents. */
