@@ -307,7 +307,16 @@ interface Stream {
   prefix: string;
   offset: number;
   partial: string;
+  /** When `partial` last changed (ms). */
+  partialSince: number;
 }
+
+/** Firmware prompts that mean nothing bootable was found (U-Boot, the UEFI shell). */
+const PROMPTS: [RegExp, string][] = [
+  [/^=>\s*$/, 'U-Boot gave up and stopped at its "=>" prompt (no extlinux.conf/boot script found on a bootable partition?)'],
+  [/^Shell>\s*$/, 'OVMF dropped to the UEFI shell (no \\EFI\\BOOT\\BOOTX64.EFI on an ESP?)'],
+];
+const PROMPT_GRACE_MS = 3000;
 
 /** Boots `image` on `opts.machine` and waits for `IMGSMITH-BOOT-OK <marker>`. */
 export async function bootTest(image: string, opts: BootTestOptions): Promise<BootTestResult> {
@@ -356,8 +365,8 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
         '-chardev', `file,id=uart1,path=${serial[1]}`, '-serial', 'chardev:uart1',
       ];
       streams = [
-        { file: serial[0]!, prefix: 'uart0| ', offset: 0, partial: '' },
-        { file: serial[1]!, prefix: 'uart1| ', offset: 0, partial: '' },
+        { file: serial[0]!, prefix: 'uart0| ', offset: 0, partial: '', partialSince: 0 },
+        { file: serial[1]!, prefix: 'uart1| ', offset: 0, partial: '', partialSince: 0 },
       ];
     } else if (machine === 'virt') {
       await need(UBOOT_QEMU_ARM64, 'u-boot-qemu');
@@ -367,7 +376,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
         '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-device,drive=disk0',
         '-chardev', `file,id=ser0,path=${serial[0]}`, '-serial', 'chardev:ser0',
       ];
-      streams = [{ file: serial[0]!, prefix: '', offset: 0, partial: '' }];
+      streams = [{ file: serial[0]!, prefix: '', offset: 0, partial: '', partialSince: 0 }];
     } else {
       let pair: [string, string] | undefined;
       for (const p of OVMF_PAIRS) {
@@ -386,7 +395,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
         '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
         '-chardev', `file,id=ser0,path=${serial[0]}`, '-serial', 'chardev:ser0',
       ];
-      streams = [{ file: serial[0]!, prefix: '', offset: 0, partial: '' }];
+      streams = [{ file: serial[0]!, prefix: '', offset: 0, partial: '', partialSince: 0 }];
     }
     log(`imgsmith: ${cmd.join(' ')}`);
 
@@ -425,7 +434,9 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
             s.offset += bytesRead;
             const text = s.partial + buf.subarray(0, bytesRead).toString('latin1');
             const lines = text.split('\n');
-            s.partial = lines.pop() ?? '';
+            const partial = lines.pop() ?? '';
+            if (partial !== s.partial) s.partialSince = Date.now();
+            s.partial = partial;
             for (const l of lines) onLine(clean(l), s.prefix);
           }
         } finally {
@@ -434,6 +445,16 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
         if (final && s.partial) {
           onLine(clean(s.partial), s.prefix);
           s.partial = '';
+        }
+        if (!verdict && s.partial && Date.now() - s.partialSince >= PROMPT_GRACE_MS) {
+          const cur = clean(s.partial);
+          for (const [re, why] of PROMPTS) {
+            if (re.test(cur)) {
+              onLine(cur, s.prefix);
+              s.partial = '';
+              verdict = { ok: false, reason: why };
+            }
+          }
         }
       }
     };

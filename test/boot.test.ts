@@ -150,6 +150,19 @@ test('boot: QEMU is killed at the timeout and the boot test fails', { skip: SKIP
   assert.equal(p.stdout.trim(), '', `QEMU (${overlay}) still runs`);
 });
 
+test('boot: without a bootable partition U-Boot finds no extlinux.conf, and the test fails at its prompt', { skip: SKIP, timeout: 300_000 }, async () => {
+  const { image, fixture } = await buildRecipe('rpi-aarch64.json', 'aarch64');
+  const copy = path.join(await tmp(), 'flags-cleared.img');
+  await execa('cp', ['--sparse=always', image, copy]);
+  await execa('sfdisk', ['-q', '--activate', copy, '-']);
+  const dump = (await execa('sfdisk', ['-d', copy])).stdout;
+  assert.doesNotMatch(dump, /, bootable/);
+  const r = await boot(copy, 'virt', 240, fixture.marker);
+  assert.equal(r.ok, false, 'booted without a bootable partition?');
+  assert.match(r.reason, /U-Boot gave up/, explain(r));
+  await fsp.rm(copy);
+});
+
 test('boot: arm-drive (GPT, ext4 /boot with extlinux, swap, ext4 root) on QEMU virt', { skip: SKIP, timeout: 600_000 }, async () => {
   // 1 GiB /boot + 4 GiB swap + a 1 GiB root instead of the recipe's 16 GiB disk.
   const { image, fixture } = await buildRecipe('arm-drive.json', 'aarch64', 6 * 1024 ** 3);
