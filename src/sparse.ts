@@ -17,7 +17,8 @@
  *       of the file `dst` (created if missing, never truncated), writing only the data
  *       ranges of src: holes stay holes in dst (the destination window is assumed to read
  *       as zeros already, as in a freshly sized image; use `punchHoles: true` otherwise).
- *       Native: copy_file_range per data range. Fallback: pread/pwrite of non-zero 4 KiB
+ *       Native: copy_file_range per data range (with `skipZeros: true`: pread/pwrite of the
+ *       non-zero 4 KiB blocks of each data range). Fallback: pread/pwrite of non-zero 4 KiB
  *       blocks. Never a dense copy. dst is not extended past the last written byte.
  *   writeNonZero(fh | fd, buf, position): Promise<number>
  *       pwrites only the non-zero 4 KiB blocks of `buf` (blocks aligned to file offsets),
@@ -257,6 +258,10 @@ export interface CopySparseOptions extends SparseOptions {
   /** Also deallocate the destination where src has holes (needs the addon; otherwise the
    *  fallback overwrites non-zero destination blocks with zeros, keeping zero blocks holes). */
   punchHoles?: boolean;
+  /** Native path: also skip all-zero 4 KiB blocks inside the data ranges (reads them
+   *  through JS instead of copy_file_range). For sources that write explicit zeros, such as
+   *  mkfs tools zeroing their first megabytes. The fallback always skips them. */
+  skipZeros?: boolean;
   /** Called with bytes processed so far and the total (native: data bytes; fallback: bytes scanned). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -287,6 +292,7 @@ export async function copySparse(
       const n = pickNative(opts);
       const ranges = n ? await nativeRanges(n, sfh.fd, srcStart, srcEnd) : null;
       if (n && ranges) {
+        if (opts?.skipZeros) return { bytesCopied: await rangesScanCopy(n, sfh.fd, dfh.fd, ranges, srcStart, srcEnd, delta, opts) };
         return { bytesCopied: await nativeCopy(n, sfh.fd, dfh.fd, ranges, srcStart, srcEnd, delta, opts) };
       }
       return { bytesCopied: await scanCopy(sfh.fd, dfh.fd, srcStart, srcEnd, delta, opts) };
@@ -330,6 +336,37 @@ async function nativeCopy(
     }
   }
   return done;
+}
+
+/** Native ranges, but copied through JS so that zero blocks inside them are skipped too. */
+async function rangesScanCopy(
+  n: NativeSparse,
+  sfd: number,
+  dfd: number,
+  ranges: Range[],
+  srcStart: number,
+  srcEnd: number,
+  delta: number,
+  opts: CopySparseOptions | undefined,
+): Promise<number> {
+  const total = ranges.reduce((a, r) => a + r.end - r.start, 0);
+  let done = 0;
+  let written = 0;
+  opts?.onProgress?.(0, total);
+  if (opts?.punchHoles) {
+    let prev = srcStart;
+    for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
+      if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n);
+      prev = r.end;
+    }
+  }
+  for (const r of ranges) {
+    const inner = { ...opts, onProgress: (d: number) => opts?.onProgress?.(done + d, total) };
+    written += await scanCopy(sfd, dfd, r.start, r.end, delta, inner);
+    done += r.end - r.start;
+  }
+  opts?.onProgress?.(done, total);
+  return written;
 }
 
 async function scanCopy(

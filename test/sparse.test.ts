@@ -279,6 +279,24 @@ for (const mode of ['native', 'fallback'] as const) {
   });
 }
 
+test('skipZeros leaves explicitly written zero blocks out (native)', async () => {
+  const src = await makeSparse('zsrc', 8 * MiB, [
+    { at: MiB, data: Buffer.alloc(256 * KiB) }, // allocated zeros
+    { at: MiB + 256 * KiB, data: nonZeroBytes(10) },
+    { at: 5 * MiB + 3, data: nonZeroBytes(5000) },
+  ]);
+  const plain = await makeSparse('zdst1', 8 * MiB, []);
+  const skip = await makeSparse('zdst2', 8 * MiB, []);
+  const a = await copySparse(src, plain, 0);
+  const b = await copySparse(src, skip, 0, { skipZeros: true });
+  await assertWindowEqual(src, 0, skip, 0, 8 * MiB);
+  assert.equal(b.bytesCopied, BLOCK + 2 * BLOCK, 'only the non-zero blocks are written');
+  if (nativeAvailable()) {
+    assert.ok(a.bytesCopied >= 256 * KiB, `plain native copy copies the zero data too (${a.bytesCopied})`);
+    assert.ok((await allocated(skip)) <= 16 * KiB, `skipZeros allocates ${await allocated(skip)} bytes`);
+  }
+});
+
 describe('sparse I/O at large offsets', () => {
   const apparent = 64 * GiB;
   const writes: Write[] = [

@@ -1,0 +1,309 @@
+/*
+ * imgsmith_mkfs_shim: an LD_PRELOAD library that makes `mkfs.btrfs --rootdir` (btrfs-progs
+ * 6.x, glibc) reproducible without root, the way fakeroot/faketime fake what a program sees.
+ * src/fs/btrfs.ts runs mkfs.btrfs with LD_PRELOAD pointing here and these variables:
+ *
+ *   IMGSMITH_SHIM_ROOT   absolute, canonical path of the staged root directory
+ *   IMGSMITH_SHIM_LIST   file of NUL-terminated records "<octal mode> <path relative to root>"
+ *                        (the root itself is ""), one per tree entry, in tree order
+ *   IMGSMITH_SHIM_EPOCH  seconds since the epoch for every timestamp
+ *   IMGSMITH_SHIM_SEED   any string; seeds the UUIDs and random numbers mkfs generates
+ *
+ * What it changes:
+ *   lstat/stat of a path under ROOT: uid/gid 0, atime/mtime/ctime = EPOCH, the mode from
+ *       LIST (hard-linked host files keep their host mode otherwise), st_nlink 1 for
+ *       non-directories (host hard links to the staged files are not ours), and st_ino =
+ *       the record's index in LIST (mkfs.btrfs 6.2 uses st_ino + 256 as the btrfs inode
+ *       number, so host inode numbers would leak into the image).
+ *   scandir without a comparison function: sorted by byte order (mkfs.btrfs would use the
+ *       host directory order, which depends on the host filesystem's hash seed).
+ *   llistxattr of a path under ROOT: no attributes (host SELinux labels, ACLs and user
+ *       attributes of hard-linked files would otherwise be copied into the image).
+ *   time(): EPOCH (the root directory and subvolume times).
+ *   uuid_generate(): a sequence derived from SEED (device, chunk-tree and subvolume UUIDs).
+ *   jrand48(): a sequence derived from SEED instead of /dev/urandom.
+ * Without IMGSMITH_SHIM_ROOT everything passes through unchanged.
+ */
+/* node-gyp defines _FILE_OFFSET_BITS=64, which renames lstat to lstat64 in the headers;
+ * we must define the plain names (what mkfs.btrfs imports) as well as the 64 ones. */
+#undef _FILE_OFFSET_BITS
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct record {
+  const char *path; /* relative to root, "" for the root */
+  unsigned mode;
+  uint64_t index;
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int active;
+static char root[PATH_MAX];
+static size_t root_len;
+static time_t epoch;
+static uint64_t seed;
+static struct record *records;
+static size_t nrecords;
+static char *list_buf;
+
+static int (*real_lstat)(const char *, struct stat *);
+static int (*real_stat)(const char *, struct stat *);
+static int (*real_lstat64)(const char *, struct stat64 *);
+static int (*real_stat64)(const char *, struct stat64 *);
+typedef int (*filter_fn)(const struct dirent *);
+typedef int (*compar_fn)(const struct dirent **, const struct dirent **);
+typedef int (*filter64_fn)(const struct dirent64 *);
+typedef int (*compar64_fn)(const struct dirent64 **, const struct dirent64 **);
+static int (*real_scandir)(const char *, struct dirent ***, filter_fn, compar_fn);
+static ssize_t (*real_llistxattr)(const char *, char *, size_t);
+static int (*real_scandir64)(const char *, struct dirent64 ***, filter64_fn, compar64_fn);
+static long (*real_jrand48)(unsigned short[3]);
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static uint64_t splitmix64(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static int cmp_records(const void *a, const void *b) {
+  return strcmp(((const struct record *)a)->path, ((const struct record *)b)->path);
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "imgsmith mkfs shim: %s\n", what);
+  _exit(127);
+}
+
+static void load_list(const char *file) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("cannot open IMGSMITH_SHIM_LIST");
+  struct stat st;
+  if (fstat(fd, &st) < 0) die("cannot stat IMGSMITH_SHIM_LIST");
+  list_buf = malloc((size_t)st.st_size + 1);
+  if (!list_buf) die("out of memory");
+  size_t got = 0;
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, list_buf + got, (size_t)st.st_size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) die("cannot read IMGSMITH_SHIM_LIST");
+    got += (size_t)n;
+  }
+  close(fd);
+  list_buf[got] = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < got; i++) n += list_buf[i] == 0;
+  records = calloc(n ? n : 1, sizeof *records);
+  if (!records) die("out of memory");
+  char *p = list_buf, *end = list_buf + got;
+  while (p < end) {
+    char *rec = p;
+    p += strlen(p) + 1;
+    char *sp = strchr(rec, ' ');
+    if (!sp) die("malformed IMGSMITH_SHIM_LIST record");
+    *sp = 0;
+    records[nrecords].mode = (unsigned)strtoul(rec, NULL, 8);
+    records[nrecords].path = sp + 1;
+    records[nrecords].index = nrecords;
+    nrecords++;
+  }
+  qsort(records, nrecords, sizeof *records, cmp_records);
+}
+
+static void init(void) {
+  real_lstat = (int (*)(const char *, struct stat *))dlsym(RTLD_NEXT, "lstat");
+  real_stat = (int (*)(const char *, struct stat *))dlsym(RTLD_NEXT, "stat");
+  real_lstat64 = (int (*)(const char *, struct stat64 *))dlsym(RTLD_NEXT, "lstat64");
+  real_stat64 = (int (*)(const char *, struct stat64 *))dlsym(RTLD_NEXT, "stat64");
+  real_llistxattr = (ssize_t (*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "llistxattr");
+  real_scandir = (int (*)(const char *, struct dirent ***, filter_fn, compar_fn))dlsym(RTLD_NEXT, "scandir");
+  real_scandir64 =
+      (int (*)(const char *, struct dirent64 ***, filter64_fn, compar64_fn))dlsym(RTLD_NEXT, "scandir64");
+  real_jrand48 = (long (*)(unsigned short[3]))dlsym(RTLD_NEXT, "jrand48");
+  const char *r = getenv("IMGSMITH_SHIM_ROOT");
+  if (!r || !*r) return;
+  if (!real_lstat || !real_scandir) die("cannot find the libc functions to wrap");
+  size_t len = strlen(r);
+  if (len >= sizeof root || r[0] != '/') die("IMGSMITH_SHIM_ROOT must be an absolute path");
+  memcpy(root, r, len + 1);
+  while (len > 1 && root[len - 1] == '/') root[--len] = 0;
+  root_len = len;
+  const char *e = getenv("IMGSMITH_SHIM_EPOCH");
+  epoch = e ? (time_t)strtoll(e, NULL, 10) : 0;
+  const char *s = getenv("IMGSMITH_SHIM_SEED");
+  seed = fnv1a(s ? s : "");
+  const char *l = getenv("IMGSMITH_SHIM_LIST");
+  if (l && *l) load_list(l);
+  active = 1;
+}
+
+static void ensure_init(void) { pthread_once(&once, init); }
+
+/* The path relative to root ("" for root itself), or NULL if `path` is not under root. */
+static const char *relative(const char *path, char *buf, size_t bufsize) {
+  const char *abs = path;
+  if (path[0] != '/') {
+    if (!getcwd(buf, bufsize)) return NULL;
+    size_t n = strlen(buf);
+    if (strcmp(path, ".") != 0) {
+      if (n + 1 + strlen(path) + 1 > bufsize) return NULL;
+      if (n > 1) buf[n++] = '/';
+      strcpy(buf + n, path);
+    }
+    abs = buf;
+  }
+  if (strncmp(abs, root, root_len) != 0) return NULL;
+  if (abs[root_len] == 0) return "";
+  if (abs[root_len] != '/') return NULL;
+  return abs + root_len + 1;
+}
+
+/* Applies the fake values to a struct stat or struct stat64 (same field names). */
+#define FAKE(path, st)                                                                          \
+  do {                                                                                          \
+    char buf_[PATH_MAX * 2];                                                                    \
+    const char *rel_ = relative(path, buf_, sizeof buf_);                                       \
+    if (!rel_) break;                                                                           \
+    (st)->st_uid = 0;                                                                           \
+    (st)->st_gid = 0;                                                                           \
+    (st)->st_atim.tv_sec = (st)->st_mtim.tv_sec = (st)->st_ctim.tv_sec = epoch;                 \
+    (st)->st_atim.tv_nsec = (st)->st_mtim.tv_nsec = (st)->st_ctim.tv_nsec = 0;                  \
+    if (!S_ISDIR((st)->st_mode)) (st)->st_nlink = 1;                                            \
+    struct record key_ = {rel_, 0, 0};                                                          \
+    struct record *found_ =                                                                     \
+        nrecords ? bsearch(&key_, records, nrecords, sizeof *records, cmp_records) : NULL;      \
+    if (found_) {                                                                               \
+      (st)->st_mode = ((st)->st_mode & S_IFMT) | (found_->mode & 07777);                        \
+      (st)->st_ino = found_->index;                                                             \
+    }                                                                                           \
+  } while (0)
+
+EXPORT int lstat(const char *path, struct stat *st) {
+  ensure_init();
+  int r = real_lstat ? real_lstat(path, st) : (errno = ENOSYS, -1);
+  if (r == 0 && active) FAKE(path, st);
+  return r;
+}
+
+EXPORT int stat(const char *path, struct stat *st) {
+  ensure_init();
+  int r = real_stat ? real_stat(path, st) : (errno = ENOSYS, -1);
+  if (r == 0 && active) FAKE(path, st);
+  return r;
+}
+
+EXPORT int lstat64(const char *path, struct stat64 *st) {
+  ensure_init();
+  int r = real_lstat64 ? real_lstat64(path, st) : (errno = ENOSYS, -1);
+  if (r == 0 && active) FAKE(path, st);
+  return r;
+}
+
+EXPORT int stat64(const char *path, struct stat64 *st) {
+  ensure_init();
+  int r = real_stat64 ? real_stat64(path, st) : (errno = ENOSYS, -1);
+  if (r == 0 && active) FAKE(path, st);
+  return r;
+}
+
+static int byte_order(const struct dirent **a, const struct dirent **b) {
+  return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int byte_order64(const struct dirent64 **a, const struct dirent64 **b) {
+  return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+EXPORT int scandir(const char *dir, struct dirent ***namelist, filter_fn filter, compar_fn compar) {
+  ensure_init();
+  if (!real_scandir) return errno = ENOSYS, -1;
+  return real_scandir(dir, namelist, filter, compar || !active ? compar : byte_order);
+}
+
+EXPORT int scandir64(const char *dir, struct dirent64 ***namelist, filter64_fn filter, compar64_fn compar) {
+  ensure_init();
+  if (!real_scandir64) return errno = ENOSYS, -1;
+  return real_scandir64(dir, namelist, filter, compar || !active ? compar : byte_order64);
+}
+
+EXPORT ssize_t llistxattr(const char *path, char *list, size_t size) {
+  ensure_init();
+  if (active) {
+    char buf[PATH_MAX * 2];
+    if (relative(path, buf, sizeof buf)) return 0; /* no xattrs: host labels/ACLs stay out */
+  }
+  if (!real_llistxattr) return errno = ENOSYS, -1;
+  return real_llistxattr(path, list, size);
+}
+
+EXPORT time_t time(time_t *t) {
+  ensure_init();
+  time_t now;
+  if (active) {
+    now = epoch;
+  } else {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = ts.tv_sec;
+  }
+  if (t) *t = now;
+  return now;
+}
+
+static uint64_t uuid_state;
+static uint64_t rand_state;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+EXPORT void uuid_generate(unsigned char out[16]) {
+  ensure_init();
+  pthread_mutex_lock(&lock);
+  if (!active) {
+    /* Not ours to fake: random like libuuid. */
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, out, 16) != 16) die("cannot read /dev/urandom");
+    close(fd);
+  } else {
+    if (uuid_state == 0) uuid_state = seed ^ 0x75756964ULL;
+    uint64_t a = splitmix64(&uuid_state), b = splitmix64(&uuid_state);
+    memcpy(out, &a, 8);
+    memcpy(out + 8, &b, 8);
+  }
+  pthread_mutex_unlock(&lock);
+  out[6] = (out[6] & 0x0f) | 0x40; /* version 4 */
+  out[8] = (out[8] & 0x3f) | 0x80; /* RFC 4122 variant */
+}
+
+EXPORT long jrand48(unsigned short xsubi[3]) {
+  ensure_init();
+  if (!active && real_jrand48) return real_jrand48(xsubi);
+  pthread_mutex_lock(&lock);
+  if (rand_state == 0) rand_state = seed ^ 0x72616e64ULL;
+  uint64_t v = splitmix64(&rand_state);
+  pthread_mutex_unlock(&lock);
+  return (long)(int32_t)(uint32_t)(v >> 32);
+}

@@ -1,0 +1,518 @@
+/**
+ * btrfs root filesystem, built rootlessly with `mkfs.btrfs --rootdir` (btrfs-progs 6.2).
+ *
+ * How:
+ *  1. The tree is staged with hard links (stageTree) and mkfs.btrfs builds the smallest
+ *     filesystem that holds it (`--rootdir <stage> --shrink`) in a temporary file. This
+ *     happens once per build: minimumSize() does it (its size is the minimum) and write()
+ *     reuses the result (or builds it if minimumSize was not called).
+ *  2. write() copies the shrunk filesystem sparsely into the partition and then grows it
+ *     to the partition size in place, the inverse of what `--shrink` does (mkfs/rootdir.c
+ *     set_device_size): it sets super.total_bytes, super.dev_item.total_bytes and the
+ *     DEV_ITEM in the chunk tree (every copy), recomputes the crc32c checksums, and writes
+ *     the superblock mirrors that fit. Unallocated space needs no other metadata.
+ *
+ * Reproducibility: mkfs.btrfs 6.2 leaks host state into the image - inode numbers are the
+ * host's st_ino + 256, directory order is the host's readdir order, owners/times/xattrs
+ * come from the host files (hard links share the source inodes, so we cannot change
+ * them), the root directory times are time(NULL), and the device, chunk-tree and
+ * subvolume UUIDs are random. So mkfs.btrfs runs with an LD_PRELOAD shim
+ * (native/mkfs_shim.c, built with the addon into build/Release/imgsmith_mkfs_shim.so)
+ * that fakes lstat (owner 0:0, every time = ctx.epoch, mode from the tree, inode number =
+ * the entry's index in tree order), sorts scandir, hides xattrs, and makes time() and
+ * uuid_generate()/jrand48() deterministic (seeded from the filesystem UUID). With the
+ * shim the image depends only on the tree, the spec and the epoch (measured: identical
+ * bytes from different staging directories, host inodes, host times and wall clocks).
+ * Without the shim (addon not built) mkfs.btrfs runs under fakeroot and faketime: owners
+ * are 0:0 and the mkfs time is the epoch, but inode numbers, directory order, file times
+ * and the secondary UUIDs vary; stats.deterministic says which happened.
+ *
+ * Profiles and features are pinned (metadata DUP, data single, 16 KiB nodes, 4 KiB
+ * sectors, crc32c, extref + skinny-metadata + no-holes, free-space-tree) so that the
+ * btrfs-progs version's defaults do not matter. The label is at most 255 bytes. Without
+ * spec.uuid the UUID is derived from the label and the tree's shape (paths, kinds, modes,
+ * sizes, link targets), because minimumSize() runs before the partition's place is known.
+ */
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { FileTree } from '../content/tree.ts';
+import { buildError, usageError } from '../errors.ts';
+import { formatSize } from '../units.ts';
+import type { BtrfsSpec } from '../spec-types.ts';
+import { copySparse } from '../sparse.ts';
+import { removeStaged, stageTree } from './stage.ts';
+import type { FsContext, FilesystemDriver } from './types.ts';
+
+export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
+
+const SECTOR_SIZE = 4096;
+const NODE_SIZE = 16384;
+const LABEL_MAX = 255;
+const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000]; // 64 KiB, 64 MiB, 256 GiB
+const SUPER_SIZE = 4096;
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+// ---------------------------------------------------------------------------
+// crc32c (Castagnoli), as btrfs uses for superblock and tree block checksums.
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Recomputes a btrfs block checksum (crc32c of everything after the 32-byte csum field). */
+function setCsum(block: Buffer): void {
+  block.fill(0, 0, 32);
+  block.writeUInt32LE(crc32c(block, 32), 0);
+}
+
+function csumOk(block: Buffer): boolean {
+  return block.readUInt32LE(0) === crc32c(block, 32);
+}
+
+// ---------------------------------------------------------------------------
+// Growing a shrunk filesystem in place.
+
+interface SysChunk {
+  logical: bigint;
+  length: bigint;
+  stripes: bigint[]; // physical offsets
+}
+
+const SB = {
+  bytenr: 0x30,
+  magic: 0x40,
+  chunkRoot: 0x58,
+  totalBytes: 0x70,
+  sectorsize: 0x90,
+  nodesize: 0x94,
+  sysChunkArraySize: 0xa0,
+  csumType: 0xc4,
+  chunkRootLevel: 0xc7,
+  devItem: 0xc9,
+  sysChunkArray: 0x32b,
+} as const;
+const DEV_ITEM_TOTAL_BYTES = 8;
+const HEADER_SIZE = 101;
+const KEY_SIZE = 17;
+const DEV_ITEM_KEY = 216;
+const MAGIC = Buffer.from('_BHRfS_M', 'latin1');
+
+function parseSysChunks(sb: Buffer): SysChunk[] {
+  const size = sb.readUInt32LE(SB.sysChunkArraySize);
+  const out: SysChunk[] = [];
+  let p = SB.sysChunkArray;
+  const end = SB.sysChunkArray + size;
+  while (p < end) {
+    const logical = sb.readBigUInt64LE(p + 9); // key.offset
+    p += KEY_SIZE;
+    const length = sb.readBigUInt64LE(p);
+    const type = sb.readBigUInt64LE(p + 24);
+    const numStripes = sb.readUInt16LE(p + 44);
+    // Only SINGLE and DUP (what we create): every stripe holds a full copy.
+    if ((type & ~((1n << 5n) | 0x7n)) !== 0n) throw new Error(`unsupported system chunk profile 0x${type.toString(16)}`);
+    const stripes: bigint[] = [];
+    for (let s = 0; s < numStripes; s++) stripes.push(sb.readBigUInt64LE(p + 48 + s * 32 + 8));
+    out.push({ logical, length, stripes });
+    p += 48 + numStripes * 32;
+  }
+  return out;
+}
+
+function mapLogical(chunks: SysChunk[], logical: bigint): number[] {
+  for (const c of chunks) {
+    if (logical >= c.logical && logical < c.logical + c.length) {
+      return c.stripes.map((s) => Number(s + (logical - c.logical)));
+    }
+  }
+  throw new Error(`chunk tree block ${logical} is not in a system chunk`);
+}
+
+function compareKey(buf: Buffer, at: number, objectid: bigint, type: number, offset: bigint): number {
+  const o = buf.readBigUInt64LE(at);
+  if (o !== objectid) return o < objectid ? -1 : 1;
+  const t = buf[at + 8]!;
+  if (t !== type) return t < type ? -1 : 1;
+  const f = buf.readBigUInt64LE(at + 9);
+  return f === offset ? 0 : f < offset ? -1 : 1;
+}
+
+/**
+ * Grows the (shrunk) btrfs at byte `base` of `file` to `newSize` bytes: the three size
+ * fields mkfs.btrfs --shrink sets, with checksums, on every copy. Returns the old size.
+ */
+export async function growBtrfs(file: string, base: number, newSize: number): Promise<number> {
+  const fh = await fsp.open(file, 'r+');
+  try {
+    const read = async (pos: number, len: number): Promise<Buffer> => {
+      const b = Buffer.alloc(len);
+      const { bytesRead } = await fh.read(b, 0, len, base + pos);
+      if (bytesRead !== len) throw new Error(`short read at ${pos}`);
+      return b;
+    };
+    const sb = await read(SUPER_OFFSETS[0]!, SUPER_SIZE);
+    if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC)) throw new Error('no btrfs superblock');
+    if (sb.readUInt16LE(SB.csumType) !== 0) throw new Error('only crc32c checksums are supported');
+    if (!csumOk(sb)) throw new Error('superblock checksum mismatch');
+    const oldSize = Number(sb.readBigUInt64LE(SB.totalBytes));
+    const nodesize = sb.readUInt32LE(SB.nodesize);
+    const sectorsize = sb.readUInt32LE(SB.sectorsize);
+    if (newSize % sectorsize !== 0) throw new Error(`size ${newSize} is not a multiple of ${sectorsize}`);
+    if (newSize < oldSize) throw new Error(`cannot shrink from ${oldSize} to ${newSize}`);
+    const chunks = parseSysChunks(sb);
+
+    // Walk the chunk tree to the leaf holding DEV_ITEM (1, 216, 1).
+    let logical = sb.readBigUInt64LE(SB.chunkRoot);
+    let level = sb[SB.chunkRootLevel]!;
+    for (;;) {
+      const copies = mapLogical(chunks, logical);
+      const node = await read(copies[0]!, nodesize);
+      if (!csumOk(node)) throw new Error(`chunk tree block ${logical} checksum mismatch`);
+      const nritems = node.readUInt32LE(0x60);
+      if (node[0x64] !== level) throw new Error(`chunk tree block ${logical} has level ${node[0x64]}, expected ${level}`);
+      if (level > 0) {
+        let child: bigint | undefined;
+        for (let i = 0; i < nritems; i++) {
+          const at = HEADER_SIZE + i * 33;
+          if (compareKey(node, at, 1n, DEV_ITEM_KEY, 1n) > 0) break;
+          child = node.readBigUInt64LE(at + KEY_SIZE);
+        }
+        if (child === undefined) throw new Error('DEV_ITEM not found in the chunk tree');
+        logical = child;
+        level--;
+        continue;
+      }
+      let found = -1;
+      for (let i = 0; i < nritems; i++) {
+        const at = HEADER_SIZE + i * 25;
+        if (compareKey(node, at, 1n, DEV_ITEM_KEY, 1n) === 0) {
+          found = HEADER_SIZE + node.readUInt32LE(at + KEY_SIZE);
+          break;
+        }
+      }
+      if (found < 0) throw new Error('DEV_ITEM not found in the chunk tree');
+      node.writeBigUInt64LE(BigInt(newSize), found + DEV_ITEM_TOTAL_BYTES);
+      setCsum(node);
+      for (const phys of copies) await fh.write(node, 0, nodesize, base + phys);
+      break;
+    }
+
+    sb.writeBigUInt64LE(BigInt(newSize), SB.totalBytes);
+    sb.writeBigUInt64LE(BigInt(newSize), SB.devItem + DEV_ITEM_TOTAL_BYTES);
+    for (const off of SUPER_OFFSETS) {
+      if (off + SUPER_SIZE > newSize) break;
+      sb.writeBigUInt64LE(BigInt(off), SB.bytenr);
+      setCsum(sb);
+      await fh.write(sb, 0, SUPER_SIZE, base + off);
+    }
+    return oldSize;
+  } finally {
+    await fh.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Building the shrunk filesystem.
+
+/** The UUID used when the spec gives none: a v4-shaped hash of the label and the tree's shape. */
+export function defaultBtrfsUuid(tree: FileTree, label = ''): string {
+  const h = createHash('sha256').update(`imgsmith btrfs\0${label}\0`);
+  for (const [p, e] of tree.entries()) {
+    let detail: string;
+    switch (e.kind) {
+      case 'dir':
+        detail = e.mode.toString(8);
+        break;
+      case 'file':
+        detail = `${e.mode.toString(8)} ${e.size}`;
+        break;
+      case 'data':
+        detail = `${e.mode.toString(8)} ${createHash('sha256').update(e.data).digest('hex')}`;
+        break;
+      case 'symlink':
+        detail = e.target;
+        break;
+    }
+    h.update(`${p}\0${e.kind}\0${detail}\n`);
+  }
+  const d = h.digest();
+  d[6] = (d[6]! & 0x0f) | 0x40;
+  d[8] = (d[8]! & 0x3f) | 0x80;
+  const x = d.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+interface Shrunk {
+  /** The shrunk filesystem image. */
+  file: string;
+  /** Its size (= total_bytes), a multiple of 4096. */
+  size: number;
+  dir: string;
+  uuid: string;
+  deterministic: boolean;
+  counts: { dirs: number; files: number; symlinks: number };
+}
+
+/** Where validate() saw each tree, for error messages in write(). */
+const places = new WeakMap<FileTree, string>();
+/** Shrunk filesystems built by minimumSize(), for write(). */
+const built = new WeakMap<FileTree, Map<string, Promise<Shrunk>>>();
+
+function cacheKey(spec: BtrfsSpec, uuid: string, epoch: number): string {
+  return JSON.stringify([spec.label ?? null, uuid, epoch]);
+}
+
+function shrunkFor(spec: BtrfsSpec, tree: FileTree, ctx: FsContext): Promise<Shrunk> {
+  const uuid = (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase();
+  let m = built.get(tree);
+  if (!m) built.set(tree, (m = new Map()));
+  const key = cacheKey(spec, uuid, ctx.epoch);
+  let p = m.get(key);
+  if (!p) {
+    p = buildShrunk(spec, tree, uuid, ctx);
+    m.set(key, p);
+    p.catch(() => m!.delete(key));
+  }
+  return p;
+}
+
+let shimUsable: boolean | undefined;
+
+async function shimAvailable(): Promise<boolean> {
+  if (process.env.IMGSMITH_NO_NATIVE === '1') return false;
+  if (shimUsable === undefined) {
+    shimUsable = await fsp.access(SHIM_PATH).then(
+      () => true,
+      () => false,
+    );
+  }
+  return shimUsable;
+}
+
+async function toolMissing(name: string): Promise<boolean> {
+  try {
+    await execa(name, ['--version'], { reject: false, timeout: 10_000 });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function utcDate(epoch: number): string {
+  return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+}
+
+async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext): Promise<Shrunk> {
+  const where = places.get(tree) ?? 'btrfs filesystem';
+  const dir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-'));
+  const stage = path.join(dir, 'root');
+  const file = path.join(dir, 'fs.img');
+  const phase = ctx.progress.phase('btrfs', 3, 'items');
+  let deterministic = await shimAvailable();
+  try {
+    // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
+    // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
+    const st = deterministic ? await stageTree(tree, stage) : await stageCopies(tree, stage);
+    phase.update(1, 3);
+    const stageReal = await fsp.realpath(stage);
+
+    // The shim's list: every entry's mode, in tree order (index = fake inode number).
+    const records: Buffer[] = [];
+    const counts = { dirs: 0, files: 0, symlinks: 0 };
+    for (const [p, e] of tree.entries()) {
+      const mode = e.kind === 'symlink' ? 0o777 : e.mode & 0o7777;
+      records.push(Buffer.from(`${mode.toString(8)} ${p === '/' ? '' : p.slice(1)}\0`));
+      if (e.kind === 'dir') counts.dirs++;
+      else if (e.kind === 'symlink') counts.symlinks++;
+      else counts.files++;
+    }
+    const list = path.join(dir, 'list');
+    await fsp.writeFile(list, Buffer.concat(records));
+    await fsp.writeFile(file, '');
+
+    const args = [
+      '-q', '-f',
+      '-U', uuid,
+      ...(spec.label !== undefined && spec.label !== '' ? ['-L', spec.label] : []),
+      '-m', 'dup', '-d', 'single',
+      '-n', String(NODE_SIZE), '-s', String(SECTOR_SIZE),
+      '--csum', 'crc32c',
+      '-O', 'extref,skinny-metadata,no-holes',
+      '-R', 'free-space-tree',
+      '--rootdir', stageReal,
+      '--shrink',
+      file,
+    ];
+    const env: Record<string, string> = { LC_ALL: 'C', TZ: 'UTC' };
+    let cmd = 'mkfs.btrfs';
+    let cmdArgs = args;
+    if (deterministic) {
+      Object.assign(env, {
+        LD_PRELOAD: [SHIM_PATH, process.env.LD_PRELOAD].filter(Boolean).join(' '),
+        IMGSMITH_SHIM_ROOT: stageReal,
+        IMGSMITH_SHIM_LIST: list,
+        IMGSMITH_SHIM_EPOCH: String(ctx.epoch),
+        IMGSMITH_SHIM_SEED: `imgsmith btrfs ${uuid}`,
+      });
+    } else {
+      // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
+      const prefix: string[] = [];
+      if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
+      if (!(await toolMissing('faketime'))) prefix.push('faketime', '-f', utcDate(ctx.epoch));
+      if (prefix.length > 0) {
+        cmd = prefix[0]!;
+        cmdArgs = [...prefix.slice(1), 'mkfs.btrfs', ...args];
+      }
+      ctx.progress.event('warning', {
+        message: `${where}: the mkfs.btrfs shim (${SHIM_PATH}) is not built; the btrfs image will not be reproducible`,
+      });
+    }
+    const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
+    const out = (r.all ?? '').toString();
+    if ((r as { code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
+      throw buildError(`${where}: cannot run ${cmd} (is btrfs-progs installed?): ${r.message ?? out}`);
+    }
+    if (/cannot be preloaded/.test(out)) deterministic = false;
+    if (r.exitCode !== 0) {
+      const msg = out
+        .split('\n')
+        .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
+        .join('; ');
+      throw buildError(`${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+    }
+    phase.update(2, 3);
+    const size = (await fsp.stat(file)).size;
+    const sb = Buffer.alloc(SUPER_SIZE);
+    const fh = await fsp.open(file, 'r');
+    try {
+      await fh.read(sb, 0, SUPER_SIZE, SUPER_OFFSETS[0]!);
+    } finally {
+      await fh.close();
+    }
+    const total = Number(sb.readBigUInt64LE(SB.totalBytes));
+    if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
+      throw buildError(`${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+    }
+    phase.end({ size, staged: st });
+    return { file, size, dir, uuid, deterministic, counts };
+  } catch (err) {
+    phase.end({ error: true });
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await removeStaged(stage).catch(() => undefined);
+  }
+}
+
+/** Like stageTree, but host files are copied (reflinked where the filesystem can). */
+async function stageCopies(tree: FileTree, dir: string): Promise<{ copied: number }> {
+  await fsp.mkdir(dir, { recursive: true });
+  const dirModes: [string, number][] = [];
+  let copied = 0;
+  for (const [p, e] of tree.entries()) {
+    const host = p === '/' ? dir : path.join(dir, p);
+    switch (e.kind) {
+      case 'dir':
+        if (p !== '/') await fsp.mkdir(host);
+        dirModes.push([host, e.mode]);
+        break;
+      case 'file':
+        await fsp.copyFile(e.source, host, fsConstants.COPYFILE_FICLONE);
+        await fsp.chmod(host, e.mode);
+        copied++;
+        break;
+      case 'data':
+        await fsp.writeFile(host, e.data);
+        await fsp.chmod(host, e.mode);
+        break;
+      case 'symlink':
+        await fsp.symlink(e.target, host);
+        break;
+    }
+  }
+  for (let i = dirModes.length - 1; i >= 0; i--) await fsp.chmod(dirModes[i]![0], dirModes[i]![1]);
+  return { copied };
+}
+
+// ---------------------------------------------------------------------------
+
+export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
+  type: 'btrfs',
+
+  validate(spec, tree, where) {
+    places.set(tree, where);
+    if (spec.label !== undefined) {
+      const n = Buffer.byteLength(spec.label, 'utf8');
+      if (n > LABEL_MAX) throw usageError(`${where}: btrfs label is ${n} bytes long; at most ${LABEL_MAX} are allowed`);
+      if (/[\0\n]/.test(spec.label)) throw usageError(`${where}: btrfs label must not contain NUL or newline characters`);
+    }
+    if (spec.uuid !== undefined && !UUID_RE.test(spec.uuid)) {
+      throw usageError(`${where}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+    }
+    if (spec.extraSpace !== undefined && (!Number.isSafeInteger(spec.extraSpace) || spec.extraSpace < 0)) {
+      throw usageError(`${where}: extraSpace must be a size >= 0`);
+    }
+  },
+
+  /** Builds the shrunk filesystem (kept for write()) and returns its size plus extraSpace. */
+  async minimumSize(spec, tree, ctx) {
+    const s = await shrunkFor(spec, tree, ctx);
+    return s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE;
+  },
+
+  async write(spec, tree, target, ctx) {
+    const where = places.get(tree) ?? `btrfs filesystem at byte ${target.offset}`;
+    const s = await shrunkFor(spec, tree, ctx);
+    const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
+    try {
+      if (s.size > fsSize) {
+        throw buildError(
+          `${where}: the btrfs filesystem needs at least ${formatSize(s.size)} but the partition is ${formatSize(target.size)}`,
+        );
+      }
+      const phase = ctx.progress.phase('btrfs-copy', s.size, 'bytes');
+      // skipZeros: mkfs.btrfs writes explicit zeros (its first 2 MiB, ...); keep them holes.
+      const { bytesCopied } = await copySparse(s.file, target.imagePath, target.offset, {
+        skipZeros: true,
+        onProgress: (d, t) => phase.update(d, t),
+      });
+      phase.end({ bytesCopied });
+      await growBtrfs(target.imagePath, target.offset, fsSize);
+      return {
+        type: 'btrfs',
+        ...(spec.label !== undefined ? { label: spec.label } : {}),
+        uuid: s.uuid,
+        stats: {
+          sizeBytes: fsSize,
+          minimumBytes: s.size,
+          bytesWritten: bytesCopied,
+          dirs: s.counts.dirs,
+          files: s.counts.files,
+          symlinks: s.counts.symlinks,
+          contentBytes: tree.contentBytes(),
+          nodesize: NODE_SIZE,
+          sectorsize: SECTOR_SIZE,
+          deterministic: s.deterministic ? 'yes' : 'no',
+        },
+      };
+    } finally {
+      // The shrunk image is used once; drop it (and its cache entry).
+      built.get(tree)?.delete(cacheKey(spec, s.uuid, ctx.epoch));
+      await fsp.rm(s.dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  },
+};

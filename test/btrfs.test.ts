@@ -1,0 +1,343 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { FileTree } from '../src/content/tree.ts';
+import { ImgsmithError } from '../src/errors.ts';
+import { btrfsDriver, defaultBtrfsUuid, crc32c } from '../src/fs/btrfs.ts';
+import type { FsContext } from '../src/fs/types.ts';
+import { silentProgress } from '../src/progress.ts';
+import { copySparse, dataRanges, type Range } from '../src/sparse.ts';
+import type { BtrfsSpec } from '../src/spec-types.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const EPOCH = 1700000000;
+const UUID = '44444444-5555-4666-8777-888888888888';
+
+let dir: string;
+let srcDir: string;
+const sources: Record<string, Buffer> = {};
+
+before(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-btrfs-'));
+  srcDir = path.join(dir, 'src');
+  await fsp.mkdir(srcDir);
+  // Host files as a Nix store would have them: read-only, odd times, an extra hard link.
+  const files: Record<string, Buffer> = {
+    big: randomBytes(3 * MiB + 123), // several 1 MiB extents
+    small: Buffer.from('#!/bin/sh\necho hello\n'),
+    empty: Buffer.alloc(0),
+    page: randomBytes(4096),
+  };
+  for (const [name, data] of Object.entries(files)) {
+    const p = path.join(srcDir, name);
+    await fsp.writeFile(p, data, { mode: 0o600 });
+    sources[name] = data;
+  }
+  await fsp.link(path.join(srcDir, 'small'), path.join(srcDir, 'small-link')); // st_nlink 2 on the host
+  await fsp.utimes(path.join(srcDir, 'big'), 12345, 67890);
+  // A host xattr that must not end up in the image (when python3 can set one).
+  await execa('python3', ['-c', `import os; os.setxattr(${JSON.stringify(path.join(srcDir, 'small'))}, 'user.host', b'leak')`], {
+    reject: false,
+  });
+});
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+function makeTree(): FileTree {
+  const t = new FileTree();
+  t.add('/', { kind: 'dir', mode: 0o755 });
+  t.add('/bin/big', { kind: 'file', mode: 0o555, size: sources.big!.length, source: path.join(srcDir, 'big') });
+  t.add('/bin/sh-script', { kind: 'file', mode: 0o755, size: sources.small!.length, source: path.join(srcDir, 'small') });
+  t.add('/etc/empty', { kind: 'file', mode: 0o644, size: 0, source: path.join(srcDir, 'empty') });
+  t.add('/etc/page', { kind: 'file', mode: 0o644, size: 4096, source: path.join(srcDir, 'page') });
+  t.add('/etc/hostname', { kind: 'data', mode: 0o644, data: Buffer.from('pi\n') });
+  t.add('/etc/link', { kind: 'symlink', target: '../bin/big' });
+  t.add('/root', { kind: 'dir', mode: 0o700 });
+  // A directory larger than one host directory block: host readdir order = hash order.
+  for (let i = 0; i < 300; i++) t.add(`/many/entry-${i}`, { kind: 'data', mode: 0o600, data: Buffer.from(`${i}\n`) });
+  return t;
+}
+
+function ctxIn(sub: string, epoch = EPOCH): FsContext {
+  return { tmpDir: path.join(dir, sub), progress: silentProgress, epoch };
+}
+
+async function makeImage(name: string, size: number, offset: number, partSize: number): Promise<string> {
+  const p = path.join(dir, name);
+  const fh = await fsp.open(p, 'w');
+  await fh.truncate(size);
+  await fh.write(Buffer.from([0xaa]), 0, 1, offset - 1);
+  await fh.write(Buffer.from([0xbb]), 0, 1, offset + partSize);
+  await fh.close();
+  return p;
+}
+
+async function extract(img: string, offset: number, size: number, name: string): Promise<string> {
+  const out = path.join(dir, name);
+  const fh = await fsp.open(out, 'w');
+  await fh.truncate(size);
+  await fh.close();
+  await copySparse(img, out, 0, { srcOffset: offset, length: size });
+  return out;
+}
+
+/** sha256 of a file's logical content, reading only its data ranges (holes are zeros). */
+async function hashSparse(file: string, ranges: Range[]): Promise<string> {
+  const h = createHash('sha256');
+  const fh = await fsp.open(file, 'r');
+  try {
+    for (const r of ranges) {
+      const b = Buffer.alloc(r.end - r.start);
+      await fh.read(b, 0, b.length, r.start);
+      h.update(`${r.start}:`).update(b);
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
+}
+
+interface Inode {
+  ino: number;
+  mode: number;
+  links: number;
+  uid: number;
+  gid: number;
+  times: number[];
+}
+
+/** Inode items and xattr items of the fs tree, from `btrfs inspect-internal dump-tree`. */
+async function fsTree(part: string): Promise<{ inodes: Inode[]; xattrs: number; text: string }> {
+  const { stdout } = await execa('btrfs', ['inspect-internal', 'dump-tree', '-t', 'fs', part]);
+  const inodes: Inode[] = [];
+  const re =
+    /key \((\d+) INODE_ITEM 0\)[^\n]*\n[^\n]*\n\s*block group \d+ mode (\d+) links (\d+) uid (\d+) gid (\d+)[^\n]*\n[^\n]*\n\s*atime (\d+)\.\d+[^\n]*\n\s*ctime (\d+)\.\d+[^\n]*\n\s*mtime (\d+)\.\d+/g;
+  for (const m of stdout.matchAll(re)) {
+    inodes.push({
+      ino: Number(m[1]),
+      mode: parseInt(m[2]!, 8),
+      links: Number(m[3]),
+      uid: Number(m[4]),
+      gid: Number(m[5]),
+      times: [Number(m[6]), Number(m[7]), Number(m[8])],
+    });
+  }
+  return { inodes, xattrs: (stdout.match(/XATTR_ITEM/g) ?? []).length, text: stdout };
+}
+
+async function superField(part: string, field: string, mirror = 0): Promise<string> {
+  const { stdout } = await execa('btrfs', ['inspect-internal', 'dump-super', '-s', String(mirror), part]);
+  const m = new RegExp(`^${field}(?:[ \\t]+(.*))?$`, 'm').exec(stdout);
+  assert.ok(m, `dump-super has no ${field}:\n${stdout}`);
+  return (m[1] ?? "").trim();
+}
+
+test('crc32c matches the Castagnoli check value', () => {
+  assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+});
+
+test('btrfs root: btrfs check, superblock, contents, owners, times, modes', async () => {
+  const tree = makeTree();
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'nixos', uuid: UUID };
+  const ctx = ctxIn('t1');
+  await fsp.mkdir(ctx.tmpDir);
+  btrfsDriver.validate(spec, tree, 'partition 2 ("root")');
+  const min = await btrfsDriver.minimumSize(spec, tree, ctx);
+  assert.ok(min % 4096 === 0 && min >= 64 * MiB && min <= 160 * MiB, `minimum ${min}`);
+
+  const offset = 3 * MiB;
+  const partSize = 200 * MiB + 512; // not a multiple of 4 KiB: the fs rounds down
+  const img = await makeImage('img1', 256 * MiB, offset, partSize);
+  const report = await btrfsDriver.write(spec, tree, { imagePath: img, offset, size: partSize }, ctx);
+  assert.equal(report.type, 'btrfs');
+  assert.equal(report.label, 'nixos');
+  assert.equal(report.uuid, UUID);
+  assert.equal(report.stats.deterministic, 'yes', 'the mkfs shim was used (npm run build:native)');
+  assert.equal(report.stats.sizeBytes, 200 * MiB);
+  // The temporary files are gone.
+  assert.deepEqual(await fsp.readdir(ctx.tmpDir), []);
+
+  // Nothing outside the partition was written.
+  const outside = [
+    ...(await dataRanges(img, { end: offset - 4096 })),
+    ...(await dataRanges(img, { start: offset + partSize + 4096 })),
+  ];
+  assert.deepEqual(outside, []);
+  const fh = await fsp.open(img, 'r');
+  const b = Buffer.alloc(1);
+  await fh.read(b, 0, 1, offset - 1);
+  assert.equal(b[0], 0xaa);
+  await fh.read(b, 0, 1, offset + partSize);
+  assert.equal(b[0], 0xbb);
+  await fh.close();
+  // Sparse: far less than the partition is allocated.
+  const used = (await dataRanges(img, { start: offset, end: offset + partSize })).reduce((a, r) => a + r.end - r.start, 0);
+  assert.ok(used < 16 * MiB, `partition has ${used} bytes of data ranges`);
+
+  const part = await extract(img, offset, partSize, 'part1');
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  assert.match(check.all ?? '', /no error found/);
+
+  assert.equal(await superField(part, 'label'), 'nixos');
+  assert.equal(await superField(part, 'fsid'), UUID);
+  assert.equal(await superField(part, 'total_bytes'), String(200 * MiB));
+  assert.equal(await superField(part, 'dev_item.total_bytes'), String(200 * MiB));
+  assert.match(await superField(part, 'csum'), /\[match\]/);
+  // The 64 MiB mirror got the new size too, with a valid checksum.
+  assert.equal(await superField(part, 'total_bytes', 1), String(200 * MiB));
+  assert.match(await superField(part, 'csum', 1), /\[match\]/);
+  assert.equal(await superField(part, 'bytenr', 1), String(64 * MiB));
+
+  const blk = await execa('blkid', ['-p', '-o', 'export', part]);
+  assert.match(blk.stdout, /^TYPE=btrfs$/m);
+  assert.match(blk.stdout, /^LABEL=nixos$/m);
+  assert.match(blk.stdout, new RegExp(`^UUID=${UUID}$`, 'm'));
+
+  // Contents, read without mounting.
+  const out = path.join(dir, 'restore1');
+  await fsp.mkdir(out);
+  await execa('btrfs', ['restore', '-S', part, out]);
+  assert.deepEqual(await fsp.readFile(path.join(out, 'bin/big')), sources.big);
+  assert.deepEqual(await fsp.readFile(path.join(out, 'bin/sh-script')), sources.small);
+  assert.deepEqual(await fsp.readFile(path.join(out, 'etc/page')), sources.page);
+  assert.equal((await fsp.readFile(path.join(out, 'etc/empty'))).length, 0);
+  assert.equal(await fsp.readFile(path.join(out, 'etc/hostname'), 'utf8'), 'pi\n');
+  assert.equal(await fsp.readlink(path.join(out, 'etc/link')), '../bin/big');
+  assert.equal((await fsp.readdir(path.join(out, 'many'))).length, 300);
+  assert.equal(await fsp.readFile(path.join(out, 'many/entry-299'), 'utf8'), '299\n');
+
+  // Metadata: every inode 0:0 with the epoch as its times, modes from the tree, nlink 1
+  // for files (the host hard link does not count), inode numbers 256.. in tree order.
+  const { inodes, xattrs, text } = await fsTree(part);
+  assert.equal(inodes.length, tree.size, 'one inode per tree entry');
+  for (const i of inodes) {
+    assert.equal(i.uid, 0, `inode ${i.ino} uid`);
+    assert.equal(i.gid, 0, `inode ${i.ino} gid`);
+    assert.deepEqual(i.times, [EPOCH, EPOCH, EPOCH], `inode ${i.ino} times`);
+    if ((i.mode & 0o170000) !== 0o040000) assert.equal(i.links, 1, `inode ${i.ino} links`);
+  }
+  const entries = tree.entries();
+  const byIno = new Map(inodes.map((i) => [i.ino, i]));
+  entries.forEach(([p, e], idx) => {
+    const ino = byIno.get(256 + idx);
+    assert.ok(ino, `no inode ${256 + idx} for ${p}`);
+    const type = { dir: 0o040000, file: 0o100000, data: 0o100000, symlink: 0o120000 }[e.kind];
+    const perm = e.kind === 'symlink' ? 0o777 : e.mode;
+    if (p !== '/') assert.equal(ino.mode, type | perm, `${p} mode ${ino.mode.toString(8)}`);
+  });
+  // Directory order is byte order (not the host's readdir order): DIR_INDEX of /many.
+  const manyIno = 256 + entries.findIndex(([p]) => p === '/many');
+  const idx = [...text.matchAll(new RegExp(`key \\(${manyIno} DIR_INDEX (\\d+)\\)[^\\n]*\\n[^\\n]*\\n[^\\n]*\\n\\s*name: (\\S+)`, 'g'))]
+    .map((m) => [Number(m[1]), m[2]!] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, name]) => name);
+  assert.equal(idx.length, 300);
+  assert.deepEqual(idx, [...idx].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  assert.equal(xattrs, 0, 'no host xattrs');
+  assert.doesNotMatch(text, /user\.host/);
+});
+
+test('reproducible: same bytes from different staging dirs, host times and wall clocks', async () => {
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'nixos' };
+  const offset = MiB;
+  const partSize = 128 * MiB;
+  const hashes: string[] = [];
+  const uuids: string[] = [];
+  for (const run of ['ra', 'rb-with-a-longer-name']) {
+    const ctx = ctxIn(run);
+    await fsp.mkdir(ctx.tmpDir);
+    // The host's view changes between runs (times of the sources).
+    await fsp.utimes(path.join(srcDir, 'page'), run.length * 1000, run.length * 2000);
+    const tree = makeTree();
+    btrfsDriver.validate(spec, tree, 'partition 2 ("root")');
+    const img = await makeImage(`img-${run}`, 160 * MiB, offset, partSize);
+    // No minimumSize() call here: write() builds the filesystem itself.
+    const r = await btrfsDriver.write(spec, tree, { imagePath: img, offset, size: partSize }, ctx);
+    uuids.push(r.uuid!);
+    const ranges = await dataRanges(img, { start: offset, end: offset + partSize });
+    hashes.push(await hashSparse(img, ranges));
+    await new Promise((res) => setTimeout(res, 1100)); // a different second for mkfs' clock
+  }
+  assert.equal(uuids[0], uuids[1]);
+  assert.equal(uuids[0], defaultBtrfsUuid(makeTree(), 'nixos'));
+  assert.notEqual(defaultBtrfsUuid(makeTree(), 'nixos'), defaultBtrfsUuid(makeTree(), 'other'));
+  assert.equal(hashes[0], hashes[1], 'the two partitions differ');
+});
+
+test('size "auto": the minimum works; a smaller fixed size is refused with both sizes', async () => {
+  const tree = new FileTree();
+  tree.add('/etc/hostname', { kind: 'data', mode: 0o644, data: Buffer.from('pi\n') });
+  const spec: BtrfsSpec = { type: 'btrfs', uuid: UUID };
+  const ctx = ctxIn('t3');
+  await fsp.mkdir(ctx.tmpDir);
+  btrfsDriver.validate(spec, tree, 'partition 3 ("data")');
+  const min = await btrfsDriver.minimumSize(spec, tree, ctx);
+  assert.equal(await btrfsDriver.minimumSize({ ...spec, extraSpace: 10 * MiB + 1 }, tree, ctx), min + 10 * MiB + 4096);
+
+  const img = await makeImage('img3', min + 2 * MiB, MiB, min);
+  const r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: min }, ctx);
+  assert.equal(r.stats.sizeBytes, min);
+  assert.equal(r.stats.minimumBytes, min);
+  const part = await extract(img, MiB, min, 'part3');
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  assert.equal(await superField(part, 'total_bytes'), String(min));
+  assert.equal(await superField(part, 'label'), '');
+
+  const small = min - 4 * MiB;
+  const img2 = await makeImage('img3b', 200 * MiB, MiB, small);
+  await assert.rejects(
+    btrfsDriver.write(spec, tree, { imagePath: img2, offset: MiB, size: small }, ctx),
+    (e: unknown) =>
+      e instanceof ImgsmithError &&
+      e.kind === 'build' &&
+      e.message.includes('partition 3 ("data")') &&
+      e.message.includes(`(${min} bytes)`) &&
+      e.message.includes(`(${small} bytes)`),
+  );
+  // Nothing was written into the partition.
+  assert.deepEqual(await dataRanges(img2, { start: MiB, end: MiB + small }), []);
+});
+
+test('without the shim: fakeroot/faketime fallback still gives a valid filesystem', async () => {
+  const tree = makeTree();
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'fallback', uuid: UUID };
+  const ctx = ctxIn('t4');
+  await fsp.mkdir(ctx.tmpDir);
+  const img = await makeImage('img4', 140 * MiB, MiB, 128 * MiB);
+  const saved = process.env.IMGSMITH_NO_NATIVE;
+  process.env.IMGSMITH_NO_NATIVE = '1';
+  let r;
+  try {
+    r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
+  } finally {
+    if (saved === undefined) delete process.env.IMGSMITH_NO_NATIVE;
+    else process.env.IMGSMITH_NO_NATIVE = saved;
+  }
+  assert.equal(r.stats.deterministic, 'no');
+  const part = await extract(img, MiB, 128 * MiB, 'part4');
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  const { inodes } = await fsTree(part);
+  for (const i of inodes) assert.equal(i.uid, 0, `inode ${i.ino} uid`);
+});
+
+test('bad specs are rejected', () => {
+  const tree = new FileTree();
+  const where = 'partition 2 ("root")';
+  assert.throws(
+    () => btrfsDriver.validate({ type: 'btrfs', label: 'x'.repeat(256) }, tree, where),
+    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /partition 2.*256 bytes.*255/.test(e.message),
+  );
+  assert.throws(
+    () => btrfsDriver.validate({ type: 'btrfs', uuid: '1234' }, tree, where),
+    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /"1234" is not a UUID/.test(e.message),
+  );
+});
