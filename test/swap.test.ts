@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
 import { ImgsmithError } from '../src/errors.ts';
-import { swapDriver, defaultSwapUuid } from '../src/fs/swap.ts';
+import { swapDriver, defaultSwapUuid, swapHeader } from '../src/fs/swap.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
 import { copySparse, dataRanges } from '../src/sparse.ts';
@@ -104,6 +104,21 @@ for (const c of cases) {
     assert.ok(a.equals(b), 'partition differs from mkswap output');
   });
 }
+
+test('16 KiB page header matches mkswap -p 16384', async () => {
+  const size = 4 * MiB;
+  const uuid = '0f3e1c1a-2b4d-4e5f-8a9b-0c1d2e3f4a5b';
+  const page = swapHeader(size, uuid, 'pi5swap', 16384);
+  assert.equal(page.length, 16384);
+  const ref = path.join(dir, 'ref16k');
+  const fh = await fsp.open(ref, 'w');
+  await fh.truncate(size);
+  await fh.close();
+  await execa('mkswap', ['-p', '16384', '-U', uuid, '-L', 'pi5swap', ref]);
+  const b = await fsp.readFile(ref);
+  assert.ok(b.subarray(0, 16384).equals(page), 'first 16 KiB page differs from mkswap');
+  assert.ok(b.subarray(16384).equals(Buffer.alloc(size - 16384)), 'mkswap wrote past the first page');
+});
 
 test('without label or uuid: deterministic derived uuid, no LABEL', async () => {
   const offset = MiB;

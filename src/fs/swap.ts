@@ -43,15 +43,20 @@ export function defaultSwapUuid(offset: number, label = ''): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-/** The first page of a swap area of `size` bytes. */
-export function swapHeader(size: number, uuid: string, label?: string): Buffer {
-  const pages = Math.floor(size / SWAP_PAGE);
+/**
+ * The first page of a swap area of `size` bytes. `pageSize` must be the kernel's page size
+ * (4096 on most systems; 16384 for e.g. the Raspberry Pi 5's default kernel, whose swap
+ * header then sits at the end of the first 16 KiB page); the driver uses 4096.
+ */
+export function swapHeader(size: number, uuid: string, label?: string, pageSize = SWAP_PAGE): Buffer {
+  if (![4096, 16384, 65536].includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
+  const pages = Math.floor(size / pageSize);
   if (pages < SWAP_MIN_PAGES) {
-    throw buildError(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${SWAP_PAGE} bytes are needed`);
+    throw buildError(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
   }
   if (pages - 1 > 0xffffffff) throw buildError(`swap space of ${formatSize(size)} is too large for a swap header`);
   if (!UUID_RE.test(uuid)) throw usageError(`swap UUID "${uuid}" is not a UUID`);
-  const page = Buffer.alloc(SWAP_PAGE);
+  const page = Buffer.alloc(pageSize);
   page.writeUInt32LE(1, 0x400);
   page.writeUInt32LE(pages - 1, 0x404);
   page.writeUInt32LE(0, 0x408);
@@ -61,7 +66,7 @@ export function swapHeader(size: number, uuid: string, label?: string): Buffer {
     if (l.length > SWAP_LABEL_MAX) throw usageError(`swap label "${label}" is longer than ${SWAP_LABEL_MAX} bytes`);
     l.copy(page, 0x41c);
   }
-  page.write(MAGIC, SWAP_PAGE - MAGIC.length, 'latin1');
+  page.write(MAGIC, pageSize - MAGIC.length, 'latin1');
   return page;
 }
 
