@@ -326,7 +326,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
-    const st = deterministic ? await stageTree(tree, stage) : await stageCopies(tree, stage);
+    await stageTree(tree, stage, { copy: !deterministic });
     phase.update(1, 3);
     const stageReal = await fsp.realpath(stage);
 
@@ -416,36 +416,6 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   } finally {
     await removeStaged(stage).catch(() => undefined);
   }
-}
-
-/** Like stageTree, but host files are copied (reflinked where the filesystem can). */
-async function stageCopies(tree: FileTree, dir: string): Promise<{ copied: number }> {
-  await fsp.mkdir(dir, { recursive: true });
-  const dirModes: [string, number][] = [];
-  let copied = 0;
-  for (const [p, e] of tree.entries()) {
-    const host = p === '/' ? dir : path.join(dir, p);
-    switch (e.kind) {
-      case 'dir':
-        if (p !== '/') await fsp.mkdir(host);
-        dirModes.push([host, e.mode]);
-        break;
-      case 'file':
-        await fsp.copyFile(e.source, host, fsConstants.COPYFILE_FICLONE);
-        await fsp.chmod(host, e.mode);
-        copied++;
-        break;
-      case 'data':
-        await fsp.writeFile(host, e.data);
-        await fsp.chmod(host, e.mode);
-        break;
-      case 'symlink':
-        await fsp.symlink(e.target, host);
-        break;
-    }
-  }
-  for (let i = dirModes.length - 1; i >= 0; i--) await fsp.chmod(dirModes[i]![0], dirModes[i]![1]);
-  return { copied };
 }
 
 // ---------------------------------------------------------------------------

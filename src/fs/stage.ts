@@ -14,14 +14,14 @@ export interface StageStats {
  * Materialises `tree` under the (empty or missing) host directory `dir` so that a
  * mkfs tool can read it (mke2fs -d, mkfs.btrfs --rootdir). Host files are
  * hard-linked, never copied, unless linking is impossible (another filesystem,
- * no permission), in which case they are cloned/copied. Directory modes are
+ * no permission) or `opts.copy` asks for copies, in which case they are cloned/copied. Directory modes are
  * applied last so read-only directories (Nix store paths are 0555) can be filled.
  */
-export async function stageTree(tree: FileTree, dir: string): Promise<StageStats> {
+export async function stageTree(tree: FileTree, dir: string, opts: { copy?: boolean } = {}): Promise<StageStats> {
   const stats: StageStats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0 };
   await fsp.mkdir(dir, { recursive: true });
   const dirModes: [string, number][] = [];
-  let linkWorks = true;
+  let linkWorks = opts.copy !== true;
   for (const [p, e] of tree.entries()) {
     const host = p === '/' ? dir : path.join(dir, p);
     switch (e.kind) {

@@ -32,6 +32,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { narInfo, nixBase32 } from '../../src/closure.ts';
+import { removeStaged } from '../../src/fs/stage.ts';
 
 export interface ClosureOptions {
   /** Number of pkg-<i> store paths (default 3). */
@@ -293,20 +294,7 @@ export async function makeClosure(dir: string, opts: ClosureOptions = {}): Promi
 }
 
 /** Removes a directory tree that may contain read-only directories (a fake store). */
-export async function removeTree(dir: string): Promise<void> {
-  const walk = async (d: string): Promise<void> => {
-    let ents;
-    try {
-      await fsp.chmod(d, 0o755);
-      ents = await fsp.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of ents) if (e.isDirectory()) await walk(path.join(d, e.name));
-  };
-  await walk(dir);
-  await fsp.rm(dir, { recursive: true, force: true });
-}
+export const removeTree = removeStaged;
 
 /**
  * A new empty temporary directory, on tmpfs (/dev/shm) when there is one: creating
