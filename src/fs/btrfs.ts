@@ -326,7 +326,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
-    await stageTree(tree, stage, { copy: !deterministic });
+    const st = await stageTree(tree, stage, { copy: !deterministic });
     phase.update(1, 3);
     const stageReal = await fsp.realpath(stage);
 
