@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
             describe: 'raspi3b: U-Boot from config.txt\'s [pi3] kernel= on QEMU raspi3b; virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
           })
           .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image, else any IMGSMITH-BOOT-OK line).' })
-          .option('timeout', { type: 'number', default: 300, describe: 'Seconds before QEMU is killed and the test fails.' })
+          .option('timeout', { type: 'number', describe: 'Seconds before QEMU is killed and the test fails (default: raspi3b 420, virt 240, x86_64-efi 300).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
         try {
@@ -115,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
           const r = await bootTest(args.image, {
             machine: args.machine,
             ...(args.marker !== undefined ? { marker: args.marker } : {}),
-            timeoutSec: args.timeout,
+            ...(args.timeout !== undefined ? { timeoutSec: args.timeout } : {}),
             log: args.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`),
           });
           if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');
