@@ -143,7 +143,7 @@ async function ext4Run(image: string, part: ImagePartition, request: string): Pr
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 
-/** Reads the boot marker stored in the image (MARKER_FILE in a /nix/store/* directory of an
+/** Reads the boot marker stored in the image (MARKER_FILE in a /nix/store/*-nixos-system-* directory of an
  *  ext2/3/4 partition, or at the root of a FAT partition; btrfs is not read), or undefined.
  *  Throws if there are several different ones. */
 export async function readImageMarker(imageIn: string): Promise<string | undefined> {
@@ -161,7 +161,8 @@ export async function readImageMarker(imageIn: string): Promise<string | undefin
           .map((l) => l.split('/'))
           .filter((f) => f.length >= 6 && f[2]!.startsWith('04'))
           .map((f) => f[5]!)
-          .filter((n) => n !== '.' && n !== '..')
+          // Only NixOS system toplevels (…-nixos-system-<name>-<version>) carry the marker.
+          .filter((n) => /^[0-9a-z]{32}-nixos-system-/.test(n))
           .sort();
         for (const n of names) {
           const out = await ext4Run(image, part, `cat /nix/store/${n}/${MARKER_FILE}`);
