@@ -106,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
             demandOption: true,
             describe: 'raspi3b: U-Boot from config.txt\'s [pi3] kernel= on QEMU raspi3b; virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
           })
-          .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image, else any IMGSMITH-BOOT-OK line).' })
+          .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image: a file imgsmith-boot-marker in a /nix/store path or at the root of a FAT partition; an error when there is none).' })
           .option('timeout', { type: 'number', describe: 'Seconds before QEMU is killed and the test fails (default: raspi3b 420, virt 240, x86_64-efi 300).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
