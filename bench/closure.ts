@@ -169,7 +169,7 @@ function nixName(s: string): string {
 // ---------------------------------------------------------------------------
 // NAR serialisation (hash + size) and tree statistics
 
-interface NarResult {
+export interface NarResult {
   hash: string; // sha256:<nix32>
   size: number;
   files: number;
@@ -182,7 +182,7 @@ function byteSort(names: string[]): string[] {
   return names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
-async function narHash(p: string): Promise<NarResult> {
+export async function narHash(p: string): Promise<NarResult> {
   const h = createHash('sha256');
   let size = 0;
   const res = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };

@@ -40,7 +40,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cacheRoot, ensureClosure, nixBase32, removeTree, repoRoot, type BenchClosure, type BenchSize } from './closure.ts';
+import { cacheRoot, ensureClosure, narHash, nixBase32, removeTree, repoRoot, type BenchClosure, type BenchSize } from './closure.ts';
 
 const TIME = '/usr/bin/time';
 const SPEC = path.join(repoRoot, 'images', 'rpi-aarch64.json');
@@ -56,6 +56,8 @@ interface RunResult {
   maxRss: number;
   /** Peak of the sampled tree-wide RSS sum, bytes. */
   treeRss: number;
+  /** Peak sampled RSS per command name. */
+  byComm: Map<string, number>;
   phases: Map<string, number>;
   /** Output .img.zst, if any. */
   output?: string;
@@ -97,9 +99,19 @@ function rssOf(pid: number): number {
   }
 }
 
-/** Samples the RSS sum of `root`'s descendants (not root itself) until stopped. */
-function sampleTree(root: number): { stop: () => number } {
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** Samples the RSS sum of `root`'s descendants (not root itself) until stopped; also
+ *  the peak sampled RSS of each command name. */
+function sampleTree(root: number): { stop: () => { peak: number; byComm: Map<string, number> } } {
   let peak = 0;
+  const byComm = new Map<string, number>();
   const tick = () => {
     let sum = 0;
     const stack = childrenOf(root);
@@ -108,7 +120,10 @@ function sampleTree(root: number): { stop: () => number } {
       const p = stack.pop()!;
       if (seen.has(p)) continue;
       seen.add(p);
-      sum += rssOf(p);
+      const rss = rssOf(p);
+      sum += rss;
+      const comm = commOf(p);
+      if (rss > (byComm.get(comm) ?? 0)) byComm.set(comm, rss);
       stack.push(...childrenOf(p));
     }
     if (sum > peak) peak = sum;
@@ -117,7 +132,7 @@ function sampleTree(root: number): { stop: () => number } {
   return {
     stop: () => {
       clearInterval(timer);
-      return peak;
+      return { peak, byComm };
     },
   };
 }
@@ -129,6 +144,7 @@ interface Measured {
   wall: number;
   maxRss: number;
   treeRss: number;
+  byComm: Map<string, number>;
   stdout: string;
   stderr: string;
 }
@@ -149,14 +165,14 @@ async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: 
   const sampler = sampleTree(child.pid!);
   const r = await child;
   const wall = (performance.now() - t0) / 1000;
-  const treeRss = sampler.stop();
+  const { peak: treeRss, byComm } = sampler.stop();
   const timeOut = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').pop()! : '';
   await fsp.rm(timeFile, { force: true });
   if (r.exitCode !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode}):\n${String(r.stderr).slice(-4000)}\n${String(r.stdout).slice(-2000)}`);
   }
   const [, maxKb] = timeOut.split(' ');
-  return { wall, maxRss: Number(maxKb) * 1024, treeRss, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { wall, maxRss: Number(maxKb) * 1024, treeRss, byComm, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 async function zstdSizes(file: string): Promise<{ imgSize: number; zstSize: number }> {
@@ -207,7 +223,7 @@ async function runImgsmith(inp: Inputs, out: string): Promise<RunResult> {
   }
   const output = await findFile(out, '.img.zst');
   if (!output) throw new Error(`imgsmith produced no .img.zst in ${out}`);
-  return { tool: 'imgsmith', wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, phases, output, ...(await zstdSizes(output)) };
+  return { tool: 'imgsmith', wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, byComm: m.byComm, phases, output, ...(await zstdSizes(output)) };
 }
 
 async function runNixos(inp: Inputs, out: string): Promise<RunResult> {
@@ -229,7 +245,7 @@ async function runNixos(inp: Inputs, out: string): Promise<RunResult> {
     if (o) output = o[1];
   }
   if (!output) throw new Error(`nixos-sd-image.sh printed no OUTPUT line:\n${m.stdout}`);
-  return { tool: 'nixos', wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, phases, output, ...(await zstdSizes(output)) };
+  return { tool: 'nixos', wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, byComm: m.byComm, phases, output, ...(await zstdSizes(output)) };
 }
 
 /** Reads the start and size (bytes) of MBR partition `n` (1-based) from a .img.zst. */
@@ -269,6 +285,7 @@ async function runLimit(stage: string, fsSize: number, work: string): Promise<Ru
     wall: mk.wall + z.wall,
     maxRss: Math.max(mk.maxRss, z.maxRss),
     treeRss: Math.max(mk.treeRss, z.treeRss),
+    byComm: new Map([...mk.byComm, ...z.byComm]),
     phases,
     ...(await zstdSizes(`${img}.zst`)),
   };
@@ -327,11 +344,10 @@ async function big9gInputs(closure: BenchClosure, work: string): Promise<Inputs>
     }
     await fsp.chmod(pdir, 0o555);
     await fsp.utimes(pdir, 1, 1);
-    // Registration: the large closure's, plus the payload (a plausible NAR hash of its
-    // content hashes: the real one would need 6 GiB of hashing; the size is exact).
+    // Registration: the large closure's, plus the payload (real NAR hash and size).
     const hostPayload = path.join(storeDir, path.basename(payloadPath));
-    const narHash = `sha256:${nixBase32(createHash('sha256').update(`${payloadPath}:payload`).digest())}`;
-    const narSize = 672 + 2 * 1024 * MiB + 4 * 1024 * MiB;
+    log('hashing the payload (NAR)');
+    const nar = await narHash(pdir);
     const hostOf = (p: string) => path.join(storeDir, path.basename(p));
     const reg = (await fsp.readFile(path.join(closure.closureInfoHost, 'registration'), 'utf8')).replace(
       new RegExp(`^${closure.storeRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/nix/store/`, 'gm'),
@@ -340,7 +356,7 @@ async function big9gInputs(closure: BenchClosure, work: string): Promise<Inputs>
     await fsp.mkdir(ci, { recursive: true });
     const all = [...srcPaths.map(hostOf), hostPayload].sort();
     await fsp.writeFile(path.join(ci, 'store-paths'), all.map((p) => `${p}\n`).join(''));
-    await fsp.writeFile(path.join(ci, 'registration'), `${reg}${hostPayload}\n${narHash}\n${narSize}\n\n0\n`);
+    await fsp.writeFile(path.join(ci, 'registration'), `${reg}${hostPayload}\n${nar.hash}\n${nar.size}\n\n0\n`);
     await fsp.writeFile(stamp, closure.key);
   }
   // The recipe with a fixed 9 GiB root partition.
@@ -378,6 +394,8 @@ interface Summary {
   phases: Map<string, number>;
   walls: number[];
   zstSizes: number[];
+  /** Max over runs of the peak sampled RSS per command name. */
+  byComm: Map<string, number>;
 }
 
 function summarize(rs: RunResult[]): Summary {
@@ -394,6 +412,10 @@ function summarize(rs: RunResult[]): Summary {
     phases: new Map(phaseNames.map((n) => [n, median(rs.map((r) => r.phases.get(n) ?? 0))])),
     walls: rs.map((r) => r.wall),
     zstSizes: rs.map((r) => r.zstSize ?? NaN),
+    byComm: rs.reduce((m, r) => {
+      for (const [k, v] of r.byComm) if (v > (m.get(k) ?? 0)) m.set(k, v);
+      return m;
+    }, new Map<string, number>()),
   };
 }
 
@@ -440,18 +462,30 @@ function report(size: string, closure: BenchClosure, a: Summary, b: Summary | un
     `${closure.symlinks.toLocaleString('en-US')} symlinks, ${(closure.bytes / MiB).toFixed(0)} MiB of file contents (Debian bookworm arm64 packages, see bench/closure.ts).` +
     (big9g ? ' Plus a payload of 2 GiB random data and a 4 GiB sparse file; root partition fixed at 9 GiB.' : '') + '\n\n';
   md += `Machine:\n${mach}\n\n`;
-  md += `| metric | imgsmith | ${b ? 'NixOS (nixos-sd-image.sh) | NixOS / imgsmith |' : ''}${l ? ' limit (mke2fs -d + zstd -T0) | imgsmith / limit |' : ''}\n`;
-  md += `| --- | ---: | ${b ? '---: | ---: |' : ''}${l ? ' ---: | ---: |' : ''}\n`;
+  const cols = ['metric', 'imgsmith', ...(b ? ['NixOS (nixos-sd-image.sh)', 'NixOS / imgsmith'] : []), ...(l ? ['limit (mke2fs -d + zstd -T0)', 'imgsmith / limit'] : [])];
+  md += `| ${cols.join(' | ')} |\n| --- |${' ---: |'.repeat(cols.length - 1)}\n`;
   const row = (name: string, f: (s: Summary) => string, num: (s: Summary) => number, withLimit: boolean) => {
-    md += `| ${name} | ${f(a)} | ${b ? `${f(b)} | ${ratio(num(b), num(a))} |` : ''}${l ? (withLimit ? ` ${f(l)} | ${ratio(num(a), num(l))} |` : ' | |') : ''}\n`;
+    const cells = [name, f(a)];
+    if (b) cells.push(f(b), ratio(num(b), num(a)));
+    if (l) cells.push(...(withLimit ? [f(l), ratio(num(a), num(l))] : ['', '']));
+    md += `| ${cells.join(' | ')} |\n`;
   };
   row('wall to .img.zst (s, median)', (s) => sec(s.wall), (s) => s.wall, true);
   row('peak RSS, largest process (MB)', (s) => mb(s.maxRss), (s) => s.maxRss, true);
   row('peak RSS, process tree sum (MB)', (s) => mb(s.treeRss), (s) => s.treeRss, true);
   row('.img apparent size (bytes, run 1)', (s) => bytes(s.imgSize), (s) => s.imgSize, false);
   row('.img.zst size (bytes, run 1)', (s) => bytes(s.zstSize), (s) => s.zstSize, false);
+  if (b && b.walls.length === a.walls.length) {
+    md += `\nPer-run NixOS/imgsmith wall ratios (each pair run back to back): ${b.walls.map((w, i) => ratio(w, a.walls[i]!)).join(', ')}.`;
+  }
+  if (l && l.walls.length === a.walls.length) {
+    md += `\nPer-run imgsmith/limit wall ratios: ${a.walls.map((w, i) => ratio(w, l.walls[i]!)).join(', ')}.`;
+  }
   md += `\nAll walls (s): imgsmith ${a.walls.map(sec).join(', ')}${b ? `; NixOS ${b.walls.map(sec).join(', ')}` : ''}${l ? `; limit ${l.walls.map(sec).join(', ')}` : ''}.\n`;
   const sizes = (s: Summary) => [...new Set(s.zstSizes)].map((x) => x.toLocaleString('en-US')).join(', ');
+  const comms = (s: Summary) =>
+    [...s.byComm].filter(([, v]) => v >= 4 * MB).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${mb(v)}`).join(', ');
+  md += `Peak sampled RSS by command (MB, max over runs, >= 4 MB): imgsmith: ${comms(a)}${b ? `; NixOS: ${comms(b)}` : ''}${l ? `; limit: ${comms(l)}` : ''}.\n`;
   md += `Distinct .img.zst sizes over the runs: imgsmith ${sizes(a)}${b ? `; NixOS ${sizes(b)}` : ''}.\n\n`;
   md += `Targets${size === 'large' || big9g ? '' : ' (defined for the large closure; shown for information)'}:\n\n`;
   if (b) md += `- imgsmith wall <= 1/3 of NixOS's: NixOS/imgsmith = ${ratio(b.wall, a.wall)} -> ${pass(b.wall / a.wall >= 3)}\n`;
