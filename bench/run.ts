@@ -437,10 +437,18 @@ async function toolVersion(cmd: string, args: string[], re?: RegExp): Promise<st
   }
 }
 
-async function machine(work: string): Promise<string> {
+/** The imgsmith revision: HEAD, and whether src/ or bin/ have uncommitted changes. */
+async function imgsmithRev(): Promise<string> {
+  const rev = (await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, reject: false })).stdout.trim();
+  const dirty = (await execa('git', ['status', '--porcelain', '--', 'src', 'bin'], { cwd: repoRoot, reject: false })).stdout.trim();
+  return dirty ? `${rev} + uncommitted changes` : rev;
+}
+
+async function machine(work: string, revAtStart: string): Promise<string> {
   const cpu = os.cpus()[0]?.model ?? '?';
   const fs = (await execa('findmnt', ['-no', 'FSTYPE,SOURCE', '-T', work], { reject: false })).stdout.trim();
-  const rev = (await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, reject: false })).stdout.trim();
+  const revNow = await imgsmithRev();
+  const rev = revNow === revAtStart ? revNow : `${revAtStart} at the start, ${revNow} at the end (the code changed during the runs)`;
   const lines = [
     `- date: ${new Date().toISOString()}`,
     `- CPU: ${cpu}, ${os.availableParallelism()} cores; RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
@@ -547,6 +555,7 @@ async function main(): Promise<void> {
   const runNix = argv.nixos && !argv.big9g;
   const runLim = argv.limit && !argv.big9g;
 
+  const revAtStart = await imgsmithRev();
   const results: Record<'imgsmith' | 'nixos' | 'limit', RunResult[]> = { imgsmith: [], nixos: [], limit: [] };
   const stage = path.join(work, 'limit-stage');
   let staged = false;
@@ -597,7 +606,7 @@ async function main(): Promise<void> {
     return;
   }
   const a = summarize(results.imgsmith);
-  const md = report(size, closure, a, b, l, await machine(work), argv.big9g);
+  const md = report(size, closure, a, b, l, await machine(work, revAtStart), argv.big9g);
   process.stdout.write(`${md}\n`);
   if (argv.write) {
     await writeResults(argv.big9g ? 'big9g' : size, md);
