@@ -691,6 +691,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
   log('normalising the store (modes, mtimes, hard links)');
   for (const r of recs) await normalizeTree(host(r.storePath));
   await fsp.chmod(storeDir, 0o775);
+  for (const d of [storeDir, path.dirname(storeDir), storeRoot]) await fsp.utimes(d, 1, 1);
   log('computing NAR hashes');
   const sorted = [...recs].sort((a, b) => (a.storePath < b.storePath ? -1 : a.storePath > b.storePath ? 1 : 0));
   let reg = '';
