@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const r = await buildImage({
     specPath: path.join(repoRoot(), 'images', 'rpi-aarch64.json'),
     closure: fixture.closureInfoDir,
+    storeRoot: fixture.storeRoot,
     toplevel: fixture.toplevel,
     firmware: fixture.firmwareDir,
     outDir,

@@ -19,6 +19,6 @@ const out = process.env.IMGSMITH_OUT ?? path.join(repo, 'out/example');
 process.stderr.write(`example closure: ${fx.closureInfoDir} (${fx.storePaths.length} store paths)\n`);
 process.exitCode = await main([
   'build', path.join(repo, 'images/rpi-aarch64.json'),
-  '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware,
+  '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware,
   '-o', out, '--keep-raw',
 ]);

@@ -11,8 +11,8 @@ import { buildError, usageError } from './errors.ts';
 import { loadSpec } from './spec.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
 import { resolveContents, type ContentInputs } from './content/resolve.ts';
-import { FileTree } from './content/tree.ts';
-import { readClosureInfo, type ClosureInfo } from './closure.ts';
+import { FileTree, fromUtf8 } from './content/tree.ts';
+import { readClosureInfo, storeHostPath, type ClosureInfo } from './closure.ts';
 import { driverFor } from './fs/index.ts';
 import { RAW_BLOB_PATH } from './fs/raw.ts';
 import type { FsContext, FsReport } from './fs/types.ts';
@@ -30,6 +30,9 @@ export interface BuildOptions {
   specPath: string;
   /** A closureInfo directory (store-paths + registration). */
   closure?: string;
+  /** Where the store paths are on the build machine: store path P is read from DIR + P
+   *  (like Nix's `--store local?root=DIR`). Default: where the store paths say. */
+  storeRoot?: string;
   /** The NixOS system toplevel store path (for extlinux and from: "toplevel"). */
   toplevel?: string;
   /** The firmware directory (for from: "firmware"). */
@@ -140,8 +143,14 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
 
   // Inputs: every option the spec needs must be given and exist.
   const firmware = await checkInputDir('--firmware', opts.firmware);
-  const toplevel = await checkInputDir('--toplevel', opts.toplevel);
   const closureDir = opts.closure === undefined ? undefined : path.resolve(opts.closure);
+  const storeRoot = await checkInputDir('--store-root', opts.storeRoot);
+  // With --store-root, --toplevel may name the store path itself: read it under the root.
+  let topArg = opts.toplevel;
+  if (topArg !== undefined && storeRoot && path.isAbsolute(topArg) && !path.resolve(topArg).startsWith(storeRoot + path.sep)) {
+    topArg = storeRoot + path.resolve(topArg);
+  }
+  const toplevel = await checkInputDir('--toplevel', topArg);
   const roots = usedRoots(spec);
   if (roots.has('firmware') && !firmware) throw usageError(`${opts.specPath} copies firmware files: give --firmware DIR`);
   if (roots.has('toplevel') && !toplevel) throw usageError(`${opts.specPath} needs the NixOS system: give --toplevel PATH`);
@@ -151,7 +160,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const tmp = await fsp.mkdtemp(path.join(outDir, `.imgsmith-tmp-`));
   liveTempDirs.add(tmp);
   try {
-    return await buildInto(spec, opts, { firmware, toplevel, closureDir, outDir, tmp, epoch, progress });
+    return await buildInto(spec, opts, { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress });
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     liveTempDirs.delete(tmp);
@@ -162,6 +171,7 @@ interface Env {
   firmware?: string;
   toplevel?: string;
   closureDir?: string;
+  storeRoot?: string;
   outDir: string;
   tmp: string;
   epoch: number;
@@ -176,19 +186,20 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   let closure: Promise<ClosureInfo> | undefined;
   const inputs: ContentInputs = {
     roots: { spec: spec.specDir, ...(env.firmware ? { firmware: env.firmware } : {}), ...(env.toplevel ? { toplevel: env.toplevel } : {}) },
-    ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!)) } : {}),
+    ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) } : {}),
+    storeHost: storeHostPath(env.storeRoot),
   };
   const ph = progress.phase('contents');
   const trees: FileTree[] = [];
   for (const [i, p] of spec.partitions.entries()) {
     const where = `spec.partitions[${i}]`;
-    const tree = await resolveContents(p.contents, inputs, where);
+    const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: p.filesystem.type === 'vfat' });
     if (p.filesystem.type === 'raw' && p.filesystem.source) {
       const root = inputs.roots[p.filesystem.source.from]!;
       const src = path.join(root, p.filesystem.source.path);
       const st = await fsp.stat(src).catch(() => undefined);
       if (!st?.isFile()) throw buildError(`${where}.filesystem.source: ${src} is not a file`);
-      tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: src });
+      tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: fromUtf8(src) });
     }
     driverFor(p.filesystem).validate(p.filesystem, tree, `partition ${i + 1} ("${p.name}")`);
     trees.push(tree);
@@ -340,14 +351,17 @@ function toolNames(spec: ImageSpec, compress: boolean): string[] {
 
 async function firmwareHashes(trees: FileTree[], firmwareDir: string): Promise<{ path: string; sha256: string }[]> {
   const out = new Map<string, string>();
+  const dir = fromUtf8(firmwareDir) + '/';
   for (const t of trees) {
-    for (const [, e] of t.entries()) {
-      if (e.kind === 'file' && e.source.startsWith(firmwareDir + path.sep) && !out.has(e.source)) {
-        out.set(e.source, await hashFile(e.source));
+    for (const [, e] of t.explicitEntries()) {
+      if (e.kind === 'file' && e.source.startsWith(dir) && !out.has(e.source)) {
+        out.set(e.source, createHash('sha256').update(await fsp.readFile(Buffer.from(e.source, 'latin1'))).digest('hex'));
       }
     }
   }
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, sha256]) => ({ path: path.relative(firmwareDir, p), sha256 }));
+  return [...out.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), 'latin1').toString('utf8'), sha256 }));
 }
 
 let versionCache: string | undefined;

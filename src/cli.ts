@@ -52,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
             type: 'string',
             describe: 'closureInfo directory (nixpkgs closureInfo: store-paths and registration) for specs that include a Nix closure.',
           })
+          .option('store-root', {
+            type: 'string',
+            describe: 'Where the closure\'s store paths are on this machine: store path P is read from DIR/P (like Nix\'s --store local?root=DIR). The image keeps the store paths as they are.',
+          })
           .option('toplevel', {
             type: 'string',
             describe: 'The NixOS system (toplevel) store path: kernel, initrd, dtbs, init, kernel-params; used for extlinux.conf and the {label} of the file name.',
@@ -73,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
           const r = await buildImage({
             specPath: args.spec,
             ...(args.closure !== undefined ? { closure: args.closure } : {}),
+            ...(args['store-root'] !== undefined ? { storeRoot: args['store-root'] } : {}),
             ...(args.toplevel !== undefined ? { toplevel: args.toplevel } : {}),
             ...(args.firmware !== undefined ? { firmware: args.firmware } : {}),
             outDir: args.out,

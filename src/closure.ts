@@ -16,9 +16,12 @@
  *      <reference> x n     store paths
  *    and the file ends with a newline (Nix fails with "missing input" otherwise).
  *
- * Store paths may live outside /nix/store (test closures, chroot stores): the store
- * directory is the parent of the listed paths, and in the image every path goes to
- * /nix/store/<basename>, with the registration rewritten to match.
+ * The store directory is the parent of the listed paths (all must share one) and is
+ * kept in the image: a closure of a Nix built with storeDir = /tmp/nix/store goes to
+ * /tmp/nix/store in the image, and the registration is copied unchanged (store paths
+ * embed their store directory in their contents, so they cannot be moved). Where the
+ * paths are on the build machine is a separate question: `storeRoot` (`--store-root`,
+ * like Nix's `--store local?root=DIR`) reads store path P from DIR + P.
  *
  * A plain list of store paths has no registration, so one is computed here the way
  * Nix does it: the NAR serialisation of each path is hashed (sha256) and scanned for
@@ -26,10 +29,10 @@
  * a complete closure (a reference to an unlisted path cannot be detected).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import { createReadStream, promises as fsp, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildError } from './errors.ts';
-import type { FileTree } from './content/tree.ts';
+import { type FileTree, lstatOrUndefined, show as showPath } from './content/tree.ts';
 
 /** The store directory inside images. */
 export const IMAGE_STORE_DIR = '/nix/store';
@@ -46,15 +49,26 @@ export interface RegistrationEntry {
 }
 
 export interface ClosureInfo {
-  /** Host store directory: the parent of every store path (e.g. /nix/store). */
+  /** The store directory: the parent of every store path (e.g. /nix/store), in the image too. */
   storeDir: string;
-  /** Absolute host paths, in the order listed. */
+  /** Store paths as listed, in the order listed. */
   storePaths: string[];
-  /** The registration for the image (`nix-store --load-db` format), with every path
-   *  under /nix/store. Byte-identical to closureInfo's file for a closure in /nix/store. */
+  /** The registration for the image (`nix-store --load-db` format): closureInfo's file
+   *  byte for byte, or the one computed for a plain list. */
   registration: Buffer;
-  /** Parsed registration, host paths. */
+  /** Parsed registration. */
   registrationEntries: RegistrationEntry[];
+  /** Where a store path is on the build machine (storeRoot + path, or the path itself). */
+  hostPath: (storePath: string) => string;
+  /** `--store-root`, if given. */
+  storeRoot?: string;
+}
+
+/** Where store path `p` is read from on the build machine. */
+export function storeHostPath(storeRoot: string | undefined): (p: string) => string {
+  if (storeRoot === undefined) return (p) => p;
+  const root = storeRoot.replace(/\/+$/, '');
+  return (p) => (p.startsWith('/') ? root + p : p);
 }
 
 // ---------------------------------------------------------------------------
@@ -110,22 +124,26 @@ function narStr(s: string | Buffer): Buffer {
 }
 
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** Byte strings (latin1) compare in byte order as plain strings. */
+const byCodes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const hp = (s: string) => Buffer.from(s, 'latin1');
 
 /**
  * Streams the NAR serialisation of `p` (a file, directory or symlink) to `sink`,
  * exactly as `nix-store --dump` writes it: directory entries in byte order,
  * "executable" for files with the owner's x bit. Other file types are an error.
+ * `p` is a path; names inside are handled as bytes (non-UTF-8 names are kept).
  */
 export async function dumpNar(p: string, sink: (chunk: Buffer) => void): Promise<void> {
   sink(narStr('nix-archive-1'));
-  await dumpNode(p, sink);
+  await dumpNode(Buffer.from(p).toString('latin1'), sink);
 }
 
 async function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): Promise<void> {
-  st ??= await fsp.lstat(p);
+  st ??= await fsp.lstat(hp(p));
   sink(narStr('('));
   if (st.isSymbolicLink()) {
-    sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(await fsp.readlink(p, { encoding: 'buffer' }))]));
+    sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(await fsp.readlink(hp(p), { encoding: 'buffer' }))]));
   } else if (st.isFile()) {
     const parts = [narStr('type'), narStr('regular')];
     if (st.mode & 0o100) parts.push(narStr('executable'), narStr(''));
@@ -136,31 +154,33 @@ async function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): P
     sink(Buffer.concat(parts));
     let n = 0;
     if (st.size <= 1 << 20) {
-      const data = await fsp.readFile(p); // much faster than a stream for small files
+      const data = await fsp.readFile(hp(p)); // much faster than a stream for small files
       n = data.length;
       sink(data);
     } else {
-      for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 })) {
+      for await (const chunk of createReadStream(hp(p), { highWaterMark: 1 << 20 })) {
         n += (chunk as Buffer).length;
         sink(chunk as Buffer);
       }
     }
-    if (n !== st.size) throw buildError(`${p} changed size while it was being read`);
+    if (n !== st.size) throw buildError(`${showBytes(p)} changed size while it was being read`);
     const pad = (8 - (n % 8)) % 8;
     if (pad) sink(Buffer.alloc(pad));
   } else if (st.isDirectory()) {
     sink(Buffer.concat([narStr('type'), narStr('directory')]));
-    const names = (await fsp.readdir(p)).sort(byBytes);
+    const names = (await fsp.readdir(hp(p), { encoding: 'buffer' })).map((b) => b.toString('latin1')).sort(byCodes);
     for (const name of names) {
-      sink(Buffer.concat([narStr('entry'), narStr('('), narStr('name'), narStr(name), narStr('node')]));
-      await dumpNode(path.join(p, name), sink);
+      sink(Buffer.concat([narStr('entry'), narStr('('), narStr('name'), narStr(hp(name)), narStr('node')]));
+      await dumpNode(`${p}/${name}`, sink);
       sink(narStr(')'));
     }
   } else {
-    throw buildError(`${p} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    throw buildError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
   }
   sink(narStr(')'));
 }
+
+const showBytes = (p: string) => showPath(p);
 
 /**
  * Finds which of `hashParts` (32-char nix-base32 store path hashes) occur in a byte
@@ -330,12 +350,13 @@ function parseStorePathList(text: string, file: string): { storeDir: string; pat
   return { storeDir: storeDir ?? IMAGE_STORE_DIR, paths };
 }
 
-async function checkPathsExist(paths: string[], listFile: string): Promise<void> {
+async function checkPathsExist(paths: string[], listFile: string, host: (p: string) => string = (p) => p): Promise<void> {
   const missing: string[] = [];
-  for (const p of paths) if (!(await statOrUndefined(p))) missing.push(p);
+  for (const p of paths) if (!(await statOrUndefined(host(p)))) missing.push(p);
   if (missing.length) {
+    const where = host(missing[0]!) === missing[0] ? '' : ` (looked for ${host(missing[0]!)}: is --store-root right?)`;
     throw buildError(
-      `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? 'does' : 'do'} not exist, the first is ${missing[0]}`,
+      `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? 'does' : 'do'} not exist, the first is ${missing[0]}${where}`,
     );
   }
 }
@@ -344,14 +365,15 @@ async function checkPathsExist(paths: string[], listFile: string): Promise<void>
  * Reads a closure: a closureInfo directory (store-paths + registration), or a file
  * listing store paths (the registration is then computed, see closureFromStorePaths).
  */
-export async function readClosureInfo(dir: string): Promise<ClosureInfo> {
+export async function readClosureInfo(dir: string, opts: { storeRoot?: string } = {}): Promise<ClosureInfo> {
+  const host = storeHostPath(opts.storeRoot);
   const st = await statOrUndefined(dir);
   if (!st) throw buildError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
   const real = await fsp.stat(dir).catch(() => undefined);
   if (real?.isFile()) {
     const { paths } = parseStorePathList(await readText(dir), dir);
-    await checkPathsExist(paths, dir);
-    return closureFromStorePaths(paths);
+    await checkPathsExist(paths, dir, host);
+    return closureFromStorePaths(paths, opts);
   }
   if (!real?.isDirectory()) throw buildError(`the closure ${dir} is neither a directory nor a file`);
   const spFile = path.join(dir, 'store-paths');
@@ -375,8 +397,16 @@ export async function readClosureInfo(dir: string): Promise<ClosureInfo> {
       if (!listed.has(r)) throw buildError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
     }
   }
-  await checkPathsExist(paths, spFile);
-  return { storeDir, storePaths: paths, registration: formatRegistration(entries, storeDir), registrationEntries: entries };
+  await checkPathsExist(paths, spFile, host);
+  const registration = await fsp.readFile(regFile);
+  return {
+    storeDir,
+    storePaths: paths,
+    registration,
+    registrationEntries: entries,
+    hostPath: host,
+    ...(opts.storeRoot !== undefined ? { storeRoot: opts.storeRoot } : {}),
+  };
 }
 
 /**
@@ -385,66 +415,63 @@ export async function readClosureInfo(dir: string): Promise<ClosureInfo> {
  * part occurs in the NAR; empty deriver, as closureInfo writes). Entries are in
  * store path order.
  */
-export async function closureFromStorePaths(paths: string[]): Promise<ClosureInfo> {
+export async function closureFromStorePaths(paths: string[], opts: { storeRoot?: string } = {}): Promise<ClosureInfo> {
+  const host = storeHostPath(opts.storeRoot);
   const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join('\n') + '\n' : '', 'the store path list');
-  await checkPathsExist(checked, 'the store path list');
+  await checkPathsExist(checked, 'the store path list', host);
   const byHash = new Map<string, string>();
   for (const p of checked) byHash.set(path.posix.basename(p).slice(0, 32), p);
   const hashes = new Set(byHash.keys());
-  const entries: RegistrationEntry[] = [];
-  for (const p of [...checked].sort(byBytes)) {
-    const info = await narInfo(p, hashes);
-    const references = [...info.references].map((h) => byHash.get(h)!).sort(byBytes);
-    entries.push({ path: p, narHash: info.narHash, narSize: info.narSize, deriver: '', references });
-  }
-  return { storeDir, storePaths: checked, registration: formatRegistration(entries, storeDir), registrationEntries: entries };
+  const sorted = [...checked].sort(byBytes);
+  // Hash several store paths at once (the reads overlap); results in store path order.
+  const entries: RegistrationEntry[] = new Array(sorted.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < sorted.length) {
+      const k = next++;
+      const p = sorted[k]!;
+      const info = await narInfo(host(p), hashes);
+      const references = [...info.references].map((h) => byHash.get(h)!).sort(byBytes);
+      entries[k] = { path: p, narHash: info.narHash, narSize: info.narSize, deriver: '', references };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, sorted.length) }, worker));
+  return {
+    storeDir,
+    storePaths: checked,
+    registration: formatRegistration(entries, storeDir, storeDir),
+    registrationEntries: entries,
+    hostPath: host,
+    ...(opts.storeRoot !== undefined ? { storeRoot: opts.storeRoot } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------
 // Into the image
 
 /**
- * Adds every store path under /nix/store/<basename> (files, directories and symlinks
- * with their modes; files as host-backed entries so staging hard-links them) and
+ * Adds every store path at its own path (store directory included: /nix/store/<name>)
+ * as host-backed entries (a store path directory is a host directory of the tree, read
+ * while the filesystem is written: symlinks, modes and hard links as they are) and
  * /nix-path-registration (mode 0644).
  */
-export async function addClosureToTree(tree: FileTree, info: ClosureInfo): Promise<{ paths: number; files: number; bytes: number }> {
-  const stats = { paths: 0, files: 0, bytes: 0 };
-  tree.ensureDir('/nix');
-  tree.ensureDir(IMAGE_STORE_DIR);
-  const walk = async (host: string, target: string, known?: Stats): Promise<void> => {
-    const st = known ?? (await statOrUndefined(host));
-    if (!st) throw buildError(`${host} disappeared while the closure was being read`);
-    if (st.isDirectory()) {
-      tree.add(target, { kind: 'dir', mode: st.mode & 0o7777 });
-      // tree.add keeps an existing directory's mode; make ours win.
-      const e = tree.get(target);
-      if (e && e.kind === 'dir') e.mode = st.mode & 0o7777;
-      const names = (await fsp.readdir(host)).sort(byBytes);
-      // lstat the entries concurrently, then add them in order.
-      for (let i = 0; i < names.length; i += 128) {
-        const batch = names.slice(i, i + 128);
-        const sts = await Promise.all(batch.map((n) => statOrUndefined(path.join(host, n))));
-        for (const [k, name] of batch.entries()) {
-          const cst = sts[k];
-          if (!cst) throw buildError(`${path.join(host, name)} disappeared while the closure was being read`);
-          await walk(path.join(host, name), `${target}/${name}`, cst);
-        }
-      }
-    } else if (st.isFile()) {
-      tree.add(target, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host });
-      stats.files++;
-      stats.bytes += st.size;
-    } else if (st.isSymbolicLink()) {
-      tree.add(target, { kind: 'symlink', target: await fsp.readlink(host) });
-    } else {
-      throw buildError(`${host} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
-    }
-  };
+export function addClosureToTree(tree: FileTree, info: ClosureInfo): { paths: number } {
+  tree.ensureDir(info.storeDir);
+  let n = 0;
   for (const p of info.storePaths) {
-    await walk(p, `${IMAGE_STORE_DIR}/${path.basename(p)}`);
-    stats.paths++;
+    const host = Buffer.from(info.hostPath(p)).toString('latin1');
+    const st = lstatOrUndefined(host);
+    if (!st) throw buildError(`the store path ${p} disappeared while the closure was being read`);
+    if (st.isDirectory()) tree.addHostDir(p, host, st.mode & 0o7777);
+    else if (st.isFile()) {
+      tree.add(p, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host, ...(st.nlink > 1 ? { linkKey: `${st.dev}:${st.ino}` } : {}) });
+    } else if (st.isSymbolicLink()) {
+      tree.add(p, { kind: 'symlink', target: readlinkSync(Buffer.from(host, 'latin1'), { encoding: 'buffer' }).toString('latin1') });
+    } else {
+      throw buildError(`${p} is not a regular file, directory or symlink (a Nix store path cannot be one)`);
+    }
+    n++;
   }
   tree.add('/nix-path-registration', { kind: 'data', mode: 0o644, data: info.registration });
-  return stats;
+  return { paths: n };
 }

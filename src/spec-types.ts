@@ -79,12 +79,22 @@ export interface CopyItem extends ContentSource {
    *  the matches/contents into. For a file: the file's path, or a directory ending in "/". */
   target: string;
   optional: boolean;
+  /** Follow symlinks (like `cp -rL`). Default: false (symlinks are copied as symlinks),
+   *  except on filesystems that cannot store symlinks (FAT), where copies follow them. */
+  dereference?: boolean;
+}
+
+/** A symlink: `target` is where it goes in the filesystem, `linkTarget` its text. */
+export interface SymlinkItem {
+  kind: 'symlink';
+  linkTarget: string;
+  target: string;
 }
 
 /** A generated file or tree. */
 export interface GenerateItem {
   kind: 'generate';
-  generator: 'rpi-config.txt' | 'extlinux' | 'closure';
+  generator: 'rpi-config.txt' | 'extlinux' | 'closure' | 'profile';
   /** Absolute target path: the file for rpi-config.txt (default /config.txt), the boot
    *  directory for extlinux (default /boot). Unused for closure. */
   target: string;
@@ -100,7 +110,7 @@ export interface TextItem {
   mode: number;
 }
 
-export type ContentItem = CopyItem | GenerateItem | TextItem;
+export type ContentItem = CopyItem | GenerateItem | TextItem | SymlinkItem;
 
 export interface PartitionSpec {
   /** Unique name; the GPT partition name (at most 36 UTF-16 units). */

@@ -194,10 +194,13 @@ function sourceRoot(v: Json, where: string): SourceRoot {
   return oneOf(v, where, SOURCE_ROOTS);
 }
 
-function relPath(v: Json, where: string): string {
+function relPath(v: Json, where: string, allowEscape = false): string {
   const p = str(v, where);
-  if (p.startsWith('/') || p.split('/').includes('..')) {
-    throw usageError(`${where}: "${p}" must be a relative path inside its source (no leading "/" or "..")`);
+  if (p.startsWith('/') || (!allowEscape && path.posix.normalize(p).split('/').includes('..'))) {
+    throw usageError(
+      `${where}: "${p}" must be a relative path inside its source (no leading "/", and no ".." that leaves it` +
+        `${allowEscape ? '' : '; set "allowEscape": true on the item to read outside on purpose'})`,
+    );
   }
   return p;
 }
@@ -211,25 +214,44 @@ function absTarget(v: Json, where: string, dflt: string): string {
   return p;
 }
 
-const GENERATORS = ['rpi-config.txt', 'extlinux', 'closure'] as const;
+const GENERATORS = ['rpi-config.txt', 'extlinux', 'closure', 'profile'] as const;
 
 function contentItem(v: Json, where: string): ContentItem {
-  const o = obj(v, where, ['from', 'path', 'target', 'optional', 'generate', 'options', 'text', 'mode']);
+  const o = obj(v, where, ['from', 'path', 'target', 'optional', 'dereference', 'allowEscape', 'generate', 'options', 'text', 'mode', 'symlink']);
   if (o.from !== undefined) {
-    obj(v, where, ['from', 'path', 'target', 'optional'], ['path']);
+    obj(v, where, ['from', 'path', 'target', 'optional', 'dereference', 'allowEscape'], ['path']);
+    const allowEscape = bool(o.allowEscape, `${where}.allowEscape`, false);
+    const dereference = o.dereference === undefined ? undefined : bool(o.dereference, `${where}.dereference`, false);
     return {
       kind: 'copy',
       from: sourceRoot(o.from, `${where}.from`),
-      path: relPath(o.path, `${where}.path`),
+      path: relPath(o.path, `${where}.path`, allowEscape),
       target: absTarget(o.target, `${where}.target`, '/'),
       optional: bool(o.optional, `${where}.optional`, false),
+      ...(dereference !== undefined ? { dereference } : {}),
     };
+  }
+  if (o.symlink !== undefined) {
+    obj(v, where, ['symlink', 'target'], ['target']);
+    const t = str(o.symlink, `${where}.symlink`, { nonEmpty: false });
+    if (t === '') throw usageError(`${where}.symlink: the link target must not be empty`);
+    if (t.includes('\0')) throw usageError(`${where}.symlink: the link target must not contain a NUL byte`);
+    const target = absTarget(o.target, `${where}.target`, '/');
+    if (target.replace(/\/+$/, '') === '') throw usageError(`${where}.target: a symlink cannot be the root directory`);
+    return { kind: 'symlink', linkTarget: t, target };
   }
   if (o.generate !== undefined) {
     obj(v, where, ['generate', 'target', 'options']);
     const generator = oneOf(o.generate, `${where}.generate`, GENERATORS);
+    if (generator === 'closure' && o.target !== undefined) {
+      throw usageError(`${where}.target: the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"`);
+    }
     const dflt = generator === 'rpi-config.txt' ? '/config.txt' : generator === 'extlinux' ? '/boot' : '/';
     const options = o.options === undefined ? {} : obj(o.options, `${where}.options`, generatorOptions[generator]);
+    if (generator === 'profile') {
+      if (options.path === undefined) throw usageError(`${where}.options.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
+      str(options.path, `${where}.options.path`);
+    }
     return { kind: 'generate', generator, target: absTarget(o.target, `${where}.target`, dflt), options };
   }
   if (o.text !== undefined) {
@@ -241,13 +263,14 @@ function contentItem(v: Json, where: string): ContentItem {
     }
     return { kind: 'text', text: str(o.text, `${where}.text`, { nonEmpty: false }), target: absTarget(o.target, `${where}.target`, '/'), mode };
   }
-  throw usageError(`${where}: a content item needs one of "from" (copy files), "generate" or "text"`);
+  throw usageError(`${where}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
 }
 
 const generatorOptions: Record<(typeof GENERATORS)[number], string[]> = {
   'rpi-config.txt': ['extraConfig'],
   extlinux: ['timeout'],
   closure: [],
+  profile: ['path'],
 };
 
 function partition(v: Json, where: string, tableType: TableSpec['type']): PartitionSpec {

@@ -63,6 +63,7 @@ function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: number): 
       const r = await buildImage({
         specPath,
         closure: fixture.closureInfoDir,
+        storeRoot: fixture.storeRoot,
         toplevel: fixture.toplevel,
         firmware: fixture.firmwareDir,
         outDir: path.join(dir, 'out'),

@@ -34,7 +34,7 @@ before(async () => {
   firmware = await makeFirmware(path.join(tmp, 'a/firmware'));
   out = path.join(tmp, 'out1');
   const r = await runCli(
-    ['build', RECIPE, '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
+    ['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
     { env: { TZ: 'UTC' } },
   );
   assert.equal(r.exitCode, 0, r.stderr);
@@ -133,7 +133,7 @@ test('two builds from other directories, inputs created in another order and ano
     const spec2 = path.join(cwd, 'spec.json');
     await fsp.copyFile(RECIPE, spec2);
     const r = await runCli(
-      ['build', 'spec.json', '--closure', fx2.closureInfoDir, '--toplevel', fx2.toplevel, '--firmware', fw2, '-o', out2, '--keep-raw'],
+      ['build', 'spec.json', '--closure', fx2.closureInfoDir, '--store-root', fx2.storeRoot, '--toplevel', fx2.toplevel, '--firmware', fw2, '-o', out2, '--keep-raw'],
       { cwd, env: { TZ: 'Pacific/Kiritimati' } },
     );
     assert.equal(r.exitCode, 0, r.stderr);

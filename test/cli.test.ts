@@ -58,7 +58,7 @@ async function expectFailure(c: Case): Promise<void> {
 }
 
 const build = (spec: string, extra: string[] = []) => [
-  'build', spec, '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', 'OUT', ...extra,
+  'build', spec, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', 'OUT', ...extra,
 ];
 
 test('missing closure directory', async () => {
@@ -74,7 +74,7 @@ test('a store path listed in the closure is missing on disk', async () => {
   const victim = fx2.storePaths.find((p) => p !== fx2.toplevel && !fx2.toplevel.startsWith(p))!;
   await fsp.rm(victim, { recursive: true, force: true });
   await expectFailure({
-    args: ['build', RECIPE, '--closure', fx2.closureInfoDir, '--toplevel', fx2.toplevel, '--firmware', firmware, '-o', 'OUT'],
+    args: ['build', RECIPE, '--closure', fx2.closureInfoDir, '--store-root', fx2.storeRoot, '--toplevel', fx2.toplevel, '--firmware', firmware, '-o', 'OUT'],
     exitCode: 1,
     message: new RegExp(path.basename(victim)),
   });
@@ -87,7 +87,7 @@ test('a malformed registration names the line', async () => {
   lines[2] = 'not-a-number';
   await fsp.writeFile(reg, lines.join('\n'));
   await expectFailure({
-    args: ['build', RECIPE, '--closure', fx3.closureInfoDir, '--toplevel', fx3.toplevel, '--firmware', firmware, '-o', 'OUT'],
+    args: ['build', RECIPE, '--closure', fx3.closureInfoDir, '--store-root', fx3.storeRoot, '--toplevel', fx3.toplevel, '--firmware', firmware, '-o', 'OUT'],
     exitCode: 1,
     message: /registration.*line 3/,
   });
@@ -122,7 +122,7 @@ test('unknown filesystem', async () => {
 
 test('firmware directory missing', async () => {
   await expectFailure({
-    args: ['build', RECIPE, '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', path.join(tmp, 'no-firmware'), '-o', 'OUT'],
+    args: ['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', path.join(tmp, 'no-firmware'), '-o', 'OUT'],
     exitCode: 2,
     message: /--firmware .*no-firmware: no such file or directory/,
   });
@@ -132,7 +132,7 @@ test('a firmware file missing from the firmware directory', async () => {
   const fw = await makeFirmware(path.join(tmp, 'fw-partial'));
   await fsp.rm(path.join(fw, 'bootcode.bin'));
   await expectFailure({
-    args: ['build', RECIPE, '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', fw, '-o', 'OUT'],
+    args: ['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', fw, '-o', 'OUT'],
     exitCode: 1,
     message: /bootcode\.bin does not exist/,
   });
@@ -141,7 +141,7 @@ test('a firmware file missing from the firmware directory', async () => {
 test('output directory not writable', async () => {
   const file = path.join(tmp, 'a-file');
   await fsp.writeFile(file, '');
-  const r = await runCli(['build', RECIPE, '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', path.join(file, 'out')]);
+  const r = await runCli(['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', path.join(file, 'out')]);
   assert.equal(r.exitCode, 1, r.stderr);
   assert.match(r.stderr.trim(), /^imgsmith: error: cannot write to output directory .*a-file\/out: (ENOTDIR|EEXIST)$/);
 });

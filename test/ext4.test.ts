@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { addClosureToTree, readClosureInfo } from '../src/closure.ts';
+import { addClosureToTree, readClosureInfo, storeHostPath } from '../src/closure.ts';
 import { addExtlinuxToTree } from '../src/content/extlinux.ts';
 import { FileTree } from '../src/content/tree.ts';
 import { ImgsmithError } from '../src/errors.ts';
@@ -105,8 +105,8 @@ async function stat(image: string, p: string, offset = OFFSET): Promise<Stat> {
 async function rootTree(f: ClosureFixture, oddFile?: string): Promise<FileTree> {
   const t = new FileTree();
   t.ensureDir('/');
-  await addClosureToTree(t, await readClosureInfo(f.closureInfoDir));
-  await addExtlinuxToTree(t, f.toplevel, { target: '/boot' });
+  await addClosureToTree(t, await readClosureInfo(f.closureInfoDir, { storeRoot: f.storeRoot }));
+  await addExtlinuxToTree(t, f.toplevel, { target: '/boot', storeHost: storeHostPath(f.storeRoot) });
   if (oddFile) {
     const st = await fsp.stat(oddFile);
     t.add('/etc/odd', { kind: 'file', mode: 0o640, size: st.size, source: oddFile });

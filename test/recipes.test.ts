@@ -42,6 +42,7 @@ async function build(recipe: string, diskSize: number) {
   const r = await buildImage({
     specPath: path.join(REPO, 'images', recipe),
     closure: fx.closureInfoDir,
+    storeRoot: fx.storeRoot,
     toplevel: fx.toplevel,
     firmware,
     outDir: path.join(tmp, recipe),

@@ -10,7 +10,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { FileTree } from '../src/content/tree.ts';
+import { FileTree, fromUtf8 } from '../src/content/tree.ts';
 import { RPI_AARCH64_FIRMWARE_GLOBS, rpiConfigTxt } from '../src/content/rpi.ts';
 import { vfatDriver, vfatLayout, minimumFatSize } from '../src/fs/vfat.ts';
 import type { FsContext, FsReport } from '../src/fs/types.ts';
@@ -81,7 +81,7 @@ async function makeTree(dir: string, order: 'forward' | 'reverse' = 'forward'): 
     const host = path.join(dir, p.slice(1).replaceAll('/', '__'));
     await fsp.writeFile(host, blob(p, size));
     if (order === 'reverse') await fsp.utimes(host, 1e9, 1e9); // different host metadata
-    tree.add(p, { kind: 'file', mode: order === 'forward' ? 0o644 : 0o444, size, source: host });
+    tree.add(fromUtf8(p), { kind: 'file', mode: order === 'forward' ? 0o644 : 0o444, size, source: fromUtf8(host) });
   }
   tree.add('/config.txt', { kind: 'data', mode: 0o644, data: Buffer.from(CONFIG) });
   tree.ensureDir('/empty-dir');

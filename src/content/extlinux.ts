@@ -11,14 +11,14 @@
  *
  * Here the copies are host-backed tree entries, so staging hard-links them.
  *
- * The toplevel may be in a store directory other than /nix/store (test closures):
- * its symlinks (kernel -> /nix/store/...-linux/Image) are then resolved inside that
- * directory, and names and paths in extlinux.conf still use /nix/store.
+ * The store may be somewhere else on the build machine (`--store-root DIR`): the
+ * toplevel's symlinks (kernel -> /nix/store/...-linux/Image) are then resolved inside
+ * DIR, and names and paths in extlinux.conf use the store paths themselves.
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildError } from '../errors.ts';
-import type { FileTree } from './tree.ts';
+import { fromUtf8, type FileTree } from './tree.ts';
 
 const NIX_STORE = '/nix/store';
 
@@ -27,6 +27,10 @@ export interface ExtlinuxOptions {
   target?: string;
   /** TIMEOUT in deciseconds, written as is (default 50, NixOS's boot.loader.timeout = 5 s). */
   timeout?: number;
+  /** The closure's store directory (default: /nix/store). */
+  storeDir?: string;
+  /** Where a store path is on the build machine (--store-root); default: where it says. */
+  storeHost?: (storePath: string) => string;
 }
 
 async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
@@ -40,12 +44,11 @@ async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
 }
 
 /**
- * Resolves every symlink in `p` (like `readlink -m`), mapping absolute targets under
- * /nix/store to the host store directory `storeDir`. The result need not exist.
+ * Resolves every symlink in the host path `p` (like `readlink -m`), mapping absolute
+ * targets to the build machine with `toHost` (store paths under --store-root). The
+ * result need not exist.
  */
-export async function resolveInStore(p: string, storeDir: string): Promise<string> {
-  const mapTarget = (t: string) =>
-    storeDir !== NIX_STORE && (t === NIX_STORE || t.startsWith(`${NIX_STORE}/`)) ? storeDir + t.slice(NIX_STORE.length) : t;
+export async function resolveInStore(p: string, toHost: (t: string) => string): Promise<string> {
   let todo = path.resolve(p).split('/').filter(Boolean);
   let done = '/';
   let hops = 0;
@@ -61,7 +64,7 @@ export async function resolveInStore(p: string, storeDir: string): Promise<strin
     if (st?.isSymbolicLink()) {
       if (++hops > 40) throw buildError(`${p}: too many levels of symbolic links`);
       const t = await fsp.readlink(next);
-      const mapped = mapTarget(t);
+      const mapped = path.isAbsolute(t) ? toHost(t) : t;
       if (path.isAbsolute(mapped)) done = '/';
       todo = [...mapped.split('/').filter(Boolean), ...todo];
     } else {
@@ -71,26 +74,9 @@ export async function resolveInStore(p: string, storeDir: string): Promise<strin
   return done;
 }
 
-/** The builder's cleanName for a resolved host path: relative to the store, "/" -> "-". */
-function cleanName(resolved: string, storeDir: string): string {
-  const logical = resolved.startsWith(`${storeDir}/`) ? NIX_STORE + resolved.slice(storeDir.length) : resolved;
-  return logical.replace(/^\/nix\/store\//, '').replaceAll('/', '-');
-}
-
-/** Adds a host file or directory (symlinks inside kept as symlinks, like `cp -r`). */
-async function addCopy(tree: FileTree, host: string, target: string): Promise<void> {
-  const st = await fsp.lstat(host);
-  if (st.isDirectory()) {
-    tree.add(target, { kind: 'dir', mode: st.mode & 0o7777 });
-    const names = (await fsp.readdir(host)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    for (const n of names) await addCopy(tree, path.join(host, n), path.posix.join(target, n));
-  } else if (st.isFile()) {
-    tree.add(target, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host });
-  } else if (st.isSymbolicLink()) {
-    tree.add(target, { kind: 'symlink', target: await fsp.readlink(host) });
-  } else {
-    throw buildError(`${host} is not a regular file, directory or symlink`);
-  }
+/** The builder's cleanName for a resolved store path: without the store dir, "/" -> "-". */
+function cleanName(logical: string, storeDir: string): string {
+  return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll('/', '-');
 }
 
 /** The extlinux.conf text the builder writes for one default entry. */
@@ -121,18 +107,22 @@ export function extlinuxConf(e: { timeout: number; kernel: string; initrd: strin
 export async function addExtlinuxToTree(tree: FileTree, toplevel: string, options: ExtlinuxOptions = {}): Promise<void> {
   const target = options.target ?? '/boot';
   const timeout = options.timeout ?? 50;
-  let top: string;
-  try {
-    top = await fsp.realpath(toplevel);
-  } catch {
-    throw buildError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
-  }
-  if (!(await fsp.stat(top)).isDirectory()) throw buildError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
-  const storeDir = path.dirname(top);
-  const logicalTop = `${NIX_STORE}/${path.basename(top)}`;
+  const storeDir = options.storeDir ?? NIX_STORE;
+  const toHost = options.storeHost ?? ((p: string) => p);
+  const hostRoot = toHost('/');
+  // Host path -> store path (strip --store-root).
+  const toLogical = (h: string) => (hostRoot !== '/' && h.startsWith(hostRoot) ? '/' + h.slice(hostRoot.length) : h);
+  const mapTarget = (t: string) => (t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t);
+  // --toplevel is a store path (read under --store-root) or a host path (e.g. ./result).
+  const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== '/' ? toHost(toplevel) : toplevel;
+  const top = await resolveInStore(path.resolve(given), mapTarget);
+  const tst = await fsp.stat(top).catch(() => undefined);
+  if (!tst) throw buildError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
+  if (!tst.isDirectory()) throw buildError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
+  const logicalTop = toLogical(top);
 
   const need = async (name: string): Promise<{ host: string; st: Stats }> => {
-    const host = await resolveInStore(path.join(top, name), storeDir);
+    const host = await resolveInStore(path.join(top, name), mapTarget);
     const st = await fsp.stat(host).catch(() => undefined);
     if (!st?.isFile()) {
       throw buildError(`the NixOS system ${toplevel} has no ${name}: ${path.join(top, name)}${host !== path.join(top, name) ? ` (-> ${host})` : ''} is not a file`);
@@ -145,32 +135,40 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   let params = '';
   const paramsFile = path.join(top, 'kernel-params');
   try {
-    params = (await fsp.readFile(await resolveInStore(paramsFile, storeDir), 'utf8')).replace(/\n+$/, '');
+    params = (await fsp.readFile(await resolveInStore(paramsFile, mapTarget), 'utf8')).replace(/\n+$/, '');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw buildError(`cannot read ${paramsFile}: ${(err as Error).message}`);
     // The builder's `$(cat kernel-params)` gives "" when the file is missing.
   }
 
-  const nixosDir = path.posix.join(target, 'nixos');
+  const bt = fromUtf8(target);
+  const nixosDir = path.posix.join(bt, 'nixos');
   tree.ensureDir(nixosDir);
-  tree.ensureDir(path.posix.join(target, 'extlinux'));
+  tree.ensureDir(path.posix.join(bt, 'extlinux'));
   const place = (src: { host: string; st: Stats }): string => {
-    const name = cleanName(src.host, storeDir);
-    tree.add(path.posix.join(nixosDir, name), { kind: 'file', mode: src.st.mode & 0o7777, size: src.st.size, source: src.host });
+    const name = cleanName(toLogical(src.host), storeDir);
+    tree.add(path.posix.join(nixosDir, fromUtf8(name)), {
+      kind: 'file',
+      mode: src.st.mode & 0o7777,
+      size: src.st.size,
+      source: fromUtf8(src.host),
+      ...(src.st.nlink > 1 ? { linkKey: `${src.st.dev}:${src.st.ino}` } : {}),
+    });
     return `../nixos/${name}`;
   };
   const kernelRel = place(kernel);
   const initrdRel = place(initrd);
 
   let fdtdir: string | undefined;
-  const dtbs = await resolveInStore(path.join(top, 'dtbs'), storeDir);
+  const dtbs = await resolveInStore(path.join(top, 'dtbs'), mapTarget);
   const dst = await fsp.stat(dtbs).catch(() => undefined);
   if (dst?.isDirectory()) {
-    const name = cleanName(dtbs, storeDir);
-    await addCopy(tree, dtbs, path.posix.join(nixosDir, name));
+    const name = cleanName(toLogical(dtbs), storeDir);
+    // A copy of the directory: symlinks inside kept as symlinks, like `cp -r`.
+    tree.addHostDir(path.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 0o7777);
     fdtdir = `../nixos/${name}`;
   }
 
   const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init: `${logicalTop}/init`, params, ...(fdtdir ? { fdtdir } : {}) });
-  tree.add(path.posix.join(target, 'extlinux', 'extlinux.conf'), { kind: 'data', mode: 0o644, data: Buffer.from(conf) });
+  tree.add(path.posix.join(bt, 'extlinux', 'extlinux.conf'), { kind: 'data', mode: 0o644, data: Buffer.from(conf) });
 }

@@ -1,13 +1,24 @@
 /**
  * Turns a partition's content items (spec) into a FileTree: copies from the
- * firmware / spec / toplevel directories, generated files (config.txt,
- * extlinux, the Nix closure) and literal text files.
+ * firmware / spec / toplevel directories, generated files (config.txt, extlinux,
+ * the Nix closure, a profile as the FHS tree), literal text files and symlinks.
+ *
+ * Staging semantics (the same whatever filesystem the inputs, TMPDIR or -o are on):
+ *  - a copied symlink is a symlink in the image with the same target bytes, dangling or
+ *    not (`/dev/null`, `/nix/store/...`), unless the item says `"dereference": true`
+ *    (then symlinks are followed like `cp -rL`; on FAT, which cannot store symlinks,
+ *    that is the default); a symlinked directory stays a symlink;
+ *  - the path named by a copy item is itself copied as what it is: a symlink stays a
+ *    symlink (its parent components are followed as usual);
+ *  - hard links inside the input stay hard links; regular files, directories, modes
+ *    (setuid/setgid/sticky too) and empty files are reproduced exactly;
+ *  - FIFOs, sockets and device nodes are an error.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
-import { FileTree } from './tree.ts';
+import { FileTree, fromUtf8, lstatOrUndefined, show } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from '../closure.ts';
@@ -17,6 +28,13 @@ export interface ContentInputs {
   roots: Partial<Record<SourceRoot, string>>;
   /** The closure, read once per build (needed by `generate: closure`). */
   closure?: () => Promise<ClosureInfo>;
+  /** Maps a store path to where it is on the build machine (`--store-root`). */
+  storeHost?: (storePath: string) => string;
+}
+
+export interface ResolveOptions {
+  /** The filesystem cannot store symlinks (FAT): copies follow them unless told otherwise. */
+  noSymlinks?: boolean;
 }
 
 const ROOT_OPTION: Record<SourceRoot, string> = { firmware: '--firmware', toplevel: '--toplevel', spec: 'the spec file' };
@@ -29,7 +47,7 @@ function rootOf(inputs: ContentInputs, from: SourceRoot, where: string): string 
 
 const isGlob = (s: string) => /[*?[]/.test(s);
 
-/** Converts a shell-style glob of one path component to a RegExp. */
+/** Converts a shell-style glob of one path component to a RegExp (over byte strings). */
 function globRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
@@ -50,44 +68,70 @@ function globRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-async function statFollow(p: string): Promise<Stats | undefined> {
+function statFollow(host: string): Stats | undefined {
   try {
-    return await fsp.stat(p);
+    return statSync(Buffer.from(host, 'latin1'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw buildError(`cannot read ${p}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') throw buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
+    throw buildError(`cannot read ${show(host)}: ${(err as Error).message}`);
   }
 }
 
-/** Adds a host file or directory (symlinks followed, like `cp -rL`) at `target`. */
-async function addHost(tree: FileTree, host: string, target: string, st: Stats): Promise<number> {
-  if (st.isDirectory()) {
-    tree.ensureDir(target, st.mode & 0o7777);
-    let n = 0;
-    const names = (await fsp.readdir(host)).sort();
-    for (const name of names) {
-      const child = path.join(host, name);
-      const cst = await statFollow(child);
-      if (!cst) throw buildError(`${child} is a dangling symlink`);
-      n += await addHost(tree, child, path.posix.join(target, name), cst);
+/** Adds one host path (a file, directory or symlink) at `target`. */
+function addHost(tree: FileTree, host: string, target: string, follow: boolean): void {
+  const lst = lstatOrUndefined(host);
+  if (!lst) throw buildError(`${show(host)} does not exist`);
+  let st = lst;
+  if (lst.isSymbolicLink()) {
+    if (!follow) {
+      const t = readlinkBytes(host);
+      tree.add(target, { kind: 'symlink', target: t });
+      return;
     }
-    return n;
+    const f = statFollow(host);
+    if (!f) throw buildError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+    st = f;
   }
-  if (!st.isFile()) throw buildError(`${host} is neither a regular file nor a directory`);
-  tree.add(target, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host });
-  return 1;
+  if (st.isDirectory()) {
+    tree.addHostDir(target, host, st.mode & 0o7777, follow);
+    return;
+  }
+  if (st.isFile()) {
+    tree.add(target, {
+      kind: 'file',
+      mode: st.mode & 0o7777,
+      size: st.size,
+      source: host,
+      ...(st.nlink > 1 ? { linkKey: `${st.dev}:${st.ino}` } : {}),
+    });
+    return;
+  }
+  throw buildError(`${show(host)} is not a regular file, directory or symlink: imgsmith copies only those`);
 }
 
-async function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: string): Promise<void> {
-  const root = rootOf(inputs, item.from, where);
-  const dir = path.dirname(item.path);
-  const base = path.basename(item.path);
+function readlinkBytes(host: string): string {
+  try {
+    return readlinkSync(Buffer.from(host, 'latin1'), { encoding: 'buffer' }).toString('latin1');
+  } catch (err) {
+    throw buildError(`cannot read the symlink ${show(host)}: ${(err as Error).message}`);
+  }
+}
+
+function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: string, opts: ResolveOptions): void {
+  const root = fromUtf8(rootOf(inputs, item.from, where));
+  const follow = item.dereference ?? opts.noSymlinks === true;
+  const rel = fromUtf8(item.path);
+  const dir = path.posix.dirname(rel);
+  const base = path.posix.basename(rel);
+  const target = fromUtf8(item.target);
   if (isGlob(dir)) throw usageError(`${where}.path: only the last path component may contain * ? [ (got "${item.path}")`);
   if (isGlob(base)) {
-    const hostDir = path.join(root, dir);
+    const hostDir = path.posix.join(root, dir);
     let names: string[];
     try {
-      names = await fsp.readdir(hostDir);
+      names = readdirSync(Buffer.from(hostDir, 'latin1'), { encoding: 'buffer' }).map((b) => b.toString('latin1'));
     } catch {
       names = [];
     }
@@ -95,33 +139,56 @@ async function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, wh
     const matches = names.filter((n) => re.test(n)).sort();
     if (matches.length === 0) {
       if (item.optional) return;
-      throw buildError(`${where}: nothing in ${hostDir} matches "${base}" (from ${item.from})`);
+      throw buildError(`${where}: nothing in ${show(hostDir)} matches "${item.path.split('/').pop()}" (from ${item.from})`);
     }
-    for (const m of matches) {
-      const host = path.join(hostDir, m);
-      const st = await statFollow(host);
-      if (!st) throw buildError(`${host} is a dangling symlink`);
-      await addHost(tree, host, path.posix.join(item.target, m), st);
-    }
+    for (const m of matches) addHost(tree, path.posix.join(hostDir, m), path.posix.join(target, m), follow);
     return;
   }
-  const host = path.join(root, item.path);
-  const st = await statFollow(host);
-  if (!st) {
+  const host = path.posix.join(root, rel);
+  const lst = lstatOrUndefined(host);
+  if (!lst) {
     if (item.optional) return;
-    throw buildError(`${where}: ${host} does not exist (from ${item.from})`);
+    throw buildError(`${where}: ${show(host)} does not exist (from ${item.from})`);
   }
-  if (st.isDirectory()) {
-    await addHost(tree, host, item.target, st);
+  const isDir = lst.isDirectory() || (lst.isSymbolicLink() && follow && statFollow(host)?.isDirectory() === true);
+  if (isDir) {
+    addHost(tree, host, target, follow);
     return;
   }
-  // A single file: the target is its path, or a directory when it ends in "/" or is "/".
-  const target = item.target.endsWith('/') ? path.posix.join(item.target, base) : item.target;
-  await addHost(tree, host, target, st);
+  // A single file or symlink: the target is its path, or a directory when it ends in "/" or is "/".
+  const t = target.endsWith('/') ? path.posix.join(target, base) : target;
+  addHost(tree, host, t, follow);
+}
+
+/** `generate: profile`: the top-level entries of a profile (a buildEnv, or toplevel/sw)
+ *  laid into `target` as the FHS tree; the profile path itself is followed. */
+function addProfile(tree: FileTree, item: { target: string; options: Record<string, unknown> }, inputs: ContentInputs, where: string): void {
+  const p = item.options.path as string;
+  let host: string;
+  if (p.startsWith('/')) {
+    host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
+  } else {
+    const top = rootOf(inputs, 'toplevel', `${where}.options.path`);
+    if (path.posix.normalize(p).split('/').includes('..')) throw usageError(`${where}.options.path: "${p}" must stay inside the toplevel`);
+    host = fromUtf8(path.posix.join(top, p));
+  }
+  const st = statFollow(host);
+  if (!st) throw buildError(`${where}: the profile ${show(host)} does not exist`);
+  if (!st.isDirectory()) throw buildError(`${where}: the profile ${show(host)} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  // Follow the profile's own symlink, keep everything inside as it is.
+  const real = realHost(host);
+  const target = fromUtf8(item.target);
+  for (const name of readdirSync(Buffer.from(real, 'latin1'), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort()) {
+    addHost(tree, path.posix.join(real, name), path.posix.join(target, name), false);
+  }
+}
+
+function realHost(host: string): string {
+  return realpathSync(Buffer.from(host, 'latin1'), { encoding: 'buffer' }).toString('latin1');
 }
 
 /** Builds the tree of one partition. `where` names the partition for messages. */
-export async function resolveContents(items: ContentItem[], inputs: ContentInputs, where: string): Promise<FileTree> {
+export async function resolveContents(items: ContentItem[], inputs: ContentInputs, where: string, opts: ResolveOptions = {}): Promise<FileTree> {
   const tree = new FileTree();
   tree.ensureDir('/');
   for (const [i, item] of items.entries()) {
@@ -129,10 +196,13 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
     try {
       switch (item.kind) {
         case 'copy':
-          await addCopy(tree, item, inputs, w);
+          addCopy(tree, item, inputs, w, opts);
           break;
         case 'text':
-          tree.add(item.target, { kind: 'data', mode: item.mode, data: Buffer.from(item.text) });
+          tree.add(fromUtf8(item.target), { kind: 'data', mode: item.mode, data: Buffer.from(item.text) });
+          break;
+        case 'symlink':
+          tree.add(fromUtf8(item.target), { kind: 'symlink', target: fromUtf8(item.linkTarget) });
           break;
         case 'generate':
           switch (item.generator) {
@@ -141,7 +211,7 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
               if (extra !== undefined && typeof extra !== 'string') {
                 throw usageError(`${w}.options.extraConfig: expected a string`);
               }
-              tree.add(item.target, { kind: 'data', mode: 0o644, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
+              tree.add(fromUtf8(item.target), { kind: 'data', mode: 0o644, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
               break;
             }
             case 'extlinux': {
@@ -150,14 +220,22 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
                 throw usageError(`${w}.options.timeout: expected a whole number of deciseconds`);
               }
               const toplevel = rootOf(inputs, 'toplevel', w);
-              await addExtlinuxToTree(tree, toplevel, { target: item.target, ...(timeout !== undefined ? { timeout } : {}) });
+              const closure = inputs.closure ? await inputs.closure() : undefined;
+              await addExtlinuxToTree(tree, toplevel, {
+                target: item.target,
+                ...(timeout !== undefined ? { timeout } : {}),
+                ...(closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}),
+              });
               break;
             }
             case 'closure': {
               if (!inputs.closure) throw usageError(`${w}: the spec includes a Nix closure but no --closure was given`);
-              await addClosureToTree(tree, await inputs.closure());
+              addClosureToTree(tree, await inputs.closure());
               break;
             }
+            case 'profile':
+              addProfile(tree, item, inputs, w);
+              break;
           }
           break;
       }

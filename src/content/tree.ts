@@ -1,24 +1,96 @@
 /**
- * An in-memory description of a filesystem's contents: absolute POSIX paths
- * ("/boot/extlinux/extlinux.conf") mapped to entries. Parents are implicit
- * directories when not given. Filesystem writers consume this.
+ * An in-memory description of a filesystem's contents, and the walk that expands it.
+ *
+ * Names, paths and symlink targets are BYTES. They are held as "byte strings": every
+ * char code is one byte (0-255), i.e. the raw bytes decoded as latin1, so non-UTF-8
+ * names survive untouched, string comparison is byte order, and `hostPath()` turns
+ * one back into the Buffer the fs calls take. Text from the spec (UTF-8) enters with
+ * `fromUtf8()`; messages show paths with `show()`.
+ *
+ * The tree holds only what the spec names explicitly: generated files, text, single
+ * files, symlinks, directories, and *host directories* (a `dir` entry with a `source`):
+ * a directory whose contents are the host directory's, copied as data (symlinks stay
+ * symlinks, whatever their target, hard links stay hard links, modes exact). Host
+ * directories (the closure's store paths, copied directories) are never loaded into
+ * memory: `walkTree` reads them while it walks, so memory does not grow with the
+ * number of files in them.
  */
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { buildError } from '../errors.ts';
 
 export type TreeEntry =
-  | { kind: 'dir'; mode: number }
+  /** A directory. With `source`, the host directory's contents are merged in (see above);
+   *  `follow` makes that copy follow symlinks (like `cp -rL`). `implicit` marks parents
+   *  created for other entries: a host directory at the same path keeps its own mode. */
+  | { kind: 'dir'; mode: number; source?: string; follow?: boolean; implicit?: boolean }
   /** A regular file copied from the host (contents read at write time). */
-  | { kind: 'file'; mode: number; size: number; source: string }
+  | { kind: 'file'; mode: number; size: number; source: string; linkKey?: string; hostMode?: number }
   /** A generated regular file. */
   | { kind: 'data'; mode: number; data: Buffer }
+  /** A symlink; `target` is a byte string, copied verbatim (it need not exist). */
   | { kind: 'symlink'; target: string };
+
+/** One entry of the expanded tree, as `walkTree` yields it. */
+export type WalkEntry =
+  | { path: string; kind: 'dir'; mode: number }
+  /** `linkKey` ("dev:ino") is set for host files with more than one link: entries with
+   *  the same key are one inode (hard links) in the image. */
+  | { path: string; kind: 'file'; mode: number; size: number; source: string; linkKey?: string; hostMode?: number }
+  | { path: string; kind: 'data'; mode: number; data: Buffer }
+  | { path: string; kind: 'symlink'; target: string }
+  /** Only with `dirEnds`: after the last entry inside the directory `path`. */
+  | { path: string; kind: 'end'; mode: number };
+
+// ---------------------------------------------------------------------------
+// Byte strings
+
+/** UTF-8 text (spec, argv) as a byte string. */
+export function fromUtf8(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** A byte string as the Buffer fs calls take. */
+export function hostPath(s: string): Buffer {
+  return Buffer.from(s, 'latin1');
+}
+
+/** A byte string for messages: UTF-8 where valid, other bytes as \xNN. */
+export function show(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x20-\x7e]*$/.test(s)) return s;
+  const b = Buffer.from(s, 'latin1');
+  const u = b.toString('utf8');
+  if (Buffer.from(u, 'utf8').equals(b) && !/[\x00-\x1f\x7f]/.test(u)) return u;
+  let out = '';
+  for (const byte of b) out += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/** True when the byte string is valid UTF-8. */
+export function isUtf8(s: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return true;
+  const b = Buffer.from(s, 'latin1');
+  return Buffer.from(b.toString('utf8'), 'utf8').equals(b);
+}
+
+/** The byte string of a host name/target read as a Buffer. */
+const bstr = (b: Buffer): string => b.toString('latin1');
+
+// ---------------------------------------------------------------------------
+// The tree
 
 export class FileTree {
   private readonly map = new Map<string, TreeEntry>();
+  private childIndex: Map<string, string[]> | undefined;
 
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
-   *  non-directory entry at the same path; adding a directory over a directory keeps it. */
+   *  non-directory entry at the same path; adding a directory over a directory keeps the
+   *  old one unless the old one is implicit (then the new one wins). */
   add(path: string, entry: TreeEntry): void {
     const p = normalizeTreePath(path);
+    this.childIndex = undefined;
     if (p === '/') {
       if (entry.kind !== 'dir') throw new Error('the root of a tree must be a directory');
       this.map.set('/', entry);
@@ -26,22 +98,78 @@ export class FileTree {
     }
     this.ensureDir(parentOf(p));
     const old = this.map.get(p);
-    if (old && old.kind === 'dir' && entry.kind === 'dir') return;
+    if (old && old.kind === 'dir' && entry.kind === 'dir') {
+      if (old.implicit || entry.source !== undefined) this.map.set(p, entry);
+      return;
+    }
     if (old && old.kind === 'dir') {
-      throw new Error(`${p} is a directory and cannot be replaced by a ${entry.kind}`);
+      throw new Error(`${show(p)} is a directory and cannot be replaced by a ${entry.kind === 'data' ? 'file' : entry.kind}`);
+    }
+    if (old && entry.kind === 'dir') {
+      throw new Error(`${show(p)} is a ${old.kind === 'data' ? 'file' : old.kind} and cannot be replaced by a directory`);
+    }
+    if (entry.kind === 'file' && entry.linkKey === undefined) {
+      // Entries naming the same host file are one inode (hard links) in the image; a mode
+      // other than the host file's is remembered for writers that link to host files.
+      try {
+        const st = statSync(hostPath(entry.source));
+        entry = { ...entry, linkKey: `${st.dev}:${st.ino}`, ...((st.mode & 0o7777) !== entry.mode ? { hostMode: st.mode & 0o7777 } : {}) };
+      } catch {
+        // Missing sources are reported when they are read.
+      }
     }
     this.map.set(p, entry);
   }
 
+  /**
+   * Adds the host directory `source` at `path` (its contents copied as data, see above).
+   * A directory that already has a host source is expanded one level so both merge: the
+   * later copy wins for files, and a directory meeting a non-directory is an error.
+   */
+  addHostDir(path: string, source: string, mode: number, follow = false): void {
+    const p = normalizeTreePath(path);
+    const old = this.map.get(p);
+    if (old && old.kind !== 'dir') {
+      throw new Error(`${show(p)} is a ${old.kind === 'data' ? 'file' : old.kind} and cannot be replaced by a directory`);
+    }
+    if (!old || old.source === undefined) {
+      if (p !== '/') this.ensureDir(parentOf(p));
+      this.childIndex = undefined;
+      this.map.set(p, { kind: 'dir', mode, source, ...(follow ? { follow } : {}) });
+      return;
+    }
+    // Two host directories at one path: make the first one's children explicit, then
+    // add the second one's children over them.
+    this.map.set(p, { kind: 'dir', mode });
+    this.childIndex = undefined;
+    this.expandHostChildren(p, old.source, old.follow === true);
+    this.expandHostChildren(p, source, follow);
+  }
+
+  private expandHostChildren(p: string, source: string, follow: boolean): void {
+    for (const name of readHostDir(source)) {
+      const cp = joinPath(p, name);
+      const host = joinHost(source, name);
+      const w = hostEntry(cp, host, follow);
+      if (w.kind === 'dir') this.addHostDir(cp, host, w.mode, follow);
+      else {
+        const { path: _p, ...e } = w;
+        this.add(cp, e as TreeEntry);
+      }
+    }
+  }
+
+  /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
   ensureDir(path: string, mode = 0o755): void {
     const p = normalizeTreePath(path);
     const e = this.map.get(p);
     if (e) {
-      if (e.kind !== 'dir') throw new Error(`${p} is a ${e.kind}, not a directory`);
+      if (e.kind !== 'dir') throw new Error(`${show(p)} is a ${e.kind === 'data' ? 'file' : e.kind}, not a directory`);
       return;
     }
+    this.childIndex = undefined;
     if (p !== '/') this.ensureDir(parentOf(p));
-    this.map.set(p, { kind: 'dir', mode });
+    this.map.set(p, { kind: 'dir', mode, implicit: true });
   }
 
   get(path: string): TreeEntry | undefined {
@@ -52,23 +180,96 @@ export class FileTree {
     return this.map.has(normalizeTreePath(path));
   }
 
+  /** Number of explicit entries (host directories count as one). */
   get size(): number {
     return this.map.size;
   }
 
-  /** All entries sorted by path bytes (parents before children), root included. */
-  entries(): [string, TreeEntry][] {
-    if (!this.map.has('/')) this.map.set('/', { kind: 'dir', mode: 0o755 });
-    // Sort keys computed once: path components joined by NUL, compared as bytes.
-    const keyed = [...this.map.entries()].map((e) => ({ e, k: Buffer.from(e[0].replaceAll('/', '\0')) }));
-    keyed.sort((a, b) => Buffer.compare(a.k, b.k));
-    return keyed.map((x) => x.e);
+  /** The explicit entries (host directories not expanded), sorted, root included. */
+  explicitEntries(): [string, TreeEntry][] {
+    if (!this.map.has('/')) this.map.set('/', { kind: 'dir', mode: 0o755, implicit: true });
+    return [...this.map.entries()].sort((a, b) => comparePaths(a[0], b[0]));
   }
 
-  /** Total bytes of regular file contents. */
+  /** The whole expanded tree as [path, entry] pairs, sorted. Loads everything: for small
+   *  trees (FAT, swap, raw); big ones use walkTree. */
+  entries(): [string, Exclude<TreeEntry, { kind: 'dir' }> | { kind: 'dir'; mode: number }][] {
+    const out: [string, Exclude<TreeEntry, { kind: 'dir' }> | { kind: 'dir'; mode: number }][] = [];
+    for (const w of walkTree(this)) {
+      switch (w.kind) {
+        case 'dir':
+          out.push([w.path, { kind: 'dir', mode: w.mode }]);
+          break;
+        case 'file':
+          out.push([w.path, { kind: 'file', mode: w.mode, size: w.size, source: w.source }]);
+          break;
+        case 'data':
+          out.push([w.path, { kind: 'data', mode: w.mode, data: w.data }]);
+          break;
+        case 'symlink':
+          out.push([w.path, { kind: 'symlink', target: w.target }]);
+          break;
+      }
+    }
+    return out;
+  }
+
+  /** Host directory sources that contain, or are inside, another source (real paths compared). */
+  overlappingSources(): Set<string> {
+    const srcs: [string, string][] = [];
+    for (const e of this.map.values()) {
+      if (e.kind !== 'dir' || e.source === undefined) continue;
+      let real = e.source;
+      try {
+        real = realpathSync(hostPath(e.source), { encoding: 'buffer' }).toString('latin1');
+      } catch {
+        // reported by the walk
+      }
+      srcs.push([e.source, real.endsWith('/') ? real : real + '/']);
+    }
+    const out = new Set<string>();
+    const sorted = [...srcs].sort((a, b) => cmp(a[1], b[1]));
+    // Sorted by real path, a directory comes right before what is inside it.
+    const stack: [string, string][] = [];
+    for (const cur of sorted) {
+      while (stack.length && !cur[1].startsWith(stack[stack.length - 1]![1])) stack.pop();
+      if (stack.length) {
+        out.add(cur[0]);
+        for (const a of stack) out.add(a[0]);
+      }
+      stack.push(cur);
+    }
+    return out;
+  }
+
+  /** The inodes ("dev:ino") of the explicit host files. */
+  explicitLinkKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const e of this.map.values()) if (e.kind === 'file' && e.linkKey !== undefined) keys.add(e.linkKey);
+    return keys;
+  }
+
+  /** Explicit children names of every explicit directory, sorted by bytes. */
+  children(dir: string): string[] {
+    if (!this.childIndex) {
+      const idx = new Map<string, string[]>();
+      for (const p of this.map.keys()) {
+        if (p === '/') continue;
+        const parent = parentOf(p);
+        let l = idx.get(parent);
+        if (!l) idx.set(parent, (l = []));
+        l.push(p.slice(p.lastIndexOf('/') + 1));
+      }
+      for (const l of idx.values()) l.sort(cmp);
+      this.childIndex = idx;
+    }
+    return this.childIndex.get(dir) ?? [];
+  }
+
+  /** Total bytes of regular file contents (walks host directories). */
   contentBytes(): number {
     let n = 0;
-    for (const e of this.map.values()) {
+    for (const e of walkTree(this)) {
       if (e.kind === 'file') n += e.size;
       else if (e.kind === 'data') n += e.data.length;
     }
@@ -76,19 +277,20 @@ export class FileTree {
   }
 }
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Compares paths component-wise by byte order so a directory sorts right before its children. */
 export function comparePaths(a: string, b: string): number {
-  const ka = Buffer.from(a.replaceAll('/', '\0'));
-  const kb = Buffer.from(b.replaceAll('/', '\0'));
-  return Buffer.compare(ka, kb);
+  return cmp(a.replaceAll('/', '\0'), b.replaceAll('/', '\0'));
 }
 
 export function normalizeTreePath(path: string): string {
-  if (!path.startsWith('/')) throw new Error(`tree path must be absolute: ${path}`);
+  if (!path.startsWith('/')) throw new Error(`tree path must be absolute: ${show(path)}`);
+  if (!path.includes('//') && !path.includes('/.') && !(path.length > 1 && path.endsWith('/'))) return path;
   const parts: string[] = [];
   for (const c of path.split('/')) {
     if (c === '' || c === '.') continue;
-    if (c === '..') throw new Error(`tree path must not contain "..": ${path}`);
+    if (c === '..') throw new Error(`tree path must not contain "..": ${show(path)}`);
     parts.push(c);
   }
   return '/' + parts.join('/');
@@ -97,4 +299,179 @@ export function normalizeTreePath(path: string): string {
 export function parentOf(p: string): string {
   const i = p.lastIndexOf('/');
   return i <= 0 ? '/' : p.slice(0, i);
+}
+
+const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+const joinHost = (dir: string, name: string) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+
+// ---------------------------------------------------------------------------
+// The walk
+
+function hostError(host: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return buildError(`${show(host)} disappeared while it was being read`);
+  if (code === 'ELOOP') return buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
+  if (code === 'EACCES' || code === 'EPERM') return buildError(`cannot read ${show(host)}: permission denied`);
+  return buildError(`cannot read ${show(host)}: ${(err as Error).message}`);
+}
+
+function lstatHost(host: string, follow: boolean): Stats {
+  try {
+    return follow ? statSync(hostPath(host)) : lstatSync(hostPath(host));
+  } catch (err) {
+    if (follow && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw buildError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+    }
+    throw hostError(host, err);
+  }
+}
+
+function readHostDir(host: string): string[] {
+  try {
+    return readdirSync(hostPath(host), { encoding: 'buffer' }).map(bstr).sort(cmp);
+  } catch (err) {
+    throw hostError(host, err);
+  }
+}
+
+function specialKind(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isCharacterDevice()) return 'a character device';
+  return 'not a regular file, directory or symlink';
+}
+
+/** A host entry as a walk entry (directories are returned as 'dir' for the caller to enter).
+ *  `known` holds the inodes of the tree's explicit files: a host file with one link that is
+ *  also an explicit entry elsewhere gets its linkKey too. */
+function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>, keyAll = false): WalkEntry {
+  const st = lstatHost(host, follow);
+  if (st.isDirectory()) return { path: p, kind: 'dir', mode: st.mode & 0o7777 };
+  if (st.isFile()) {
+    let linkKey: string | undefined;
+    if (st.nlink > 1 || keyAll) linkKey = `${st.dev}:${st.ino}`;
+    else if (known?.size) {
+      const k = `${st.dev}:${st.ino}`;
+      if (known.has(k)) linkKey = k;
+    }
+    return { path: p, kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host, ...(linkKey ? { linkKey } : {}) };
+  }
+  if (st.isSymbolicLink()) {
+    let t: Buffer;
+    try {
+      t = readlinkSync(hostPath(host), { encoding: 'buffer' });
+    } catch (err) {
+      throw hostError(host, err);
+    }
+    return { path: p, kind: 'symlink', target: bstr(t) };
+  }
+  throw buildError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
+}
+
+/**
+ * Every entry of the tree, depth first, each directory's children in byte order (the
+ * order of `comparePaths`), host directories read as the walk reaches them. Explicit
+ * entries win over host entries at the same path; a directory over a non-directory (or
+ * the reverse) between an explicit entry and a host directory is an error.
+ * With `dirEnds`, an `end` entry follows each directory's last child.
+ */
+export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Generator<WalkEntry> {
+  const root = tree.get('/') ?? { kind: 'dir' as const, mode: 0o755 };
+  if (root.kind !== 'dir') throw new Error('the root of a tree must be a directory');
+  const dirEnds = opts.dirEnds === true;
+  const known = tree.explicitLinkKeys();
+  // Directories in host copies that follow symlinks: guard against loops by (dev, ino).
+  // Host directories inside one another (a store path and its dtbs copied to /boot) can
+  // reach one host file twice: every file there gets its inode as linkKey.
+  const overlapping = tree.overlappingSources();
+  function* visit(
+    p: string,
+    mode: number,
+    source: string | undefined,
+    follow: boolean,
+    ancestors: Set<string> | undefined,
+    keyAll = false,
+  ): Generator<WalkEntry> {
+    yield { path: p, kind: 'dir', mode };
+    const explicit = tree.children(p);
+    const host = source !== undefined ? readHostDir(source) : [];
+    let i = 0;
+    let j = 0;
+    while (i < explicit.length || j < host.length) {
+      const en = explicit[i];
+      const hn = host[j];
+      let name: string;
+      let fromExplicit = false;
+      let fromHost = false;
+      if (hn === undefined || (en !== undefined && en < hn)) {
+        name = en!;
+        fromExplicit = true;
+        i++;
+      } else if (en === undefined || hn < en) {
+        name = hn;
+        fromHost = true;
+        j++;
+      } else {
+        name = en;
+        fromExplicit = fromHost = true;
+        i++;
+        j++;
+      }
+      const cp = joinPath(p, name);
+      const hostChild = fromHost ? joinHost(source!, name) : undefined;
+      if (fromExplicit) {
+        const e = tree.get(cp)!;
+        if (e.kind === 'dir') {
+          let childSource = e.source;
+          let childFollow = e.follow === true;
+          let childMode = e.mode;
+          if (childSource === undefined && hostChild !== undefined) {
+            const hst = lstatHost(hostChild, follow);
+            if (!hst.isDirectory()) {
+              throw buildError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
+            }
+            childSource = hostChild;
+            childFollow = follow;
+            if (e.implicit) childMode = hst.mode & 0o7777;
+          }
+          const childKeyAll = e.source !== undefined ? e.follow === true || overlapping.has(e.source) : keyAll;
+          yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? new Set() : undefined, childKeyAll);
+        } else {
+          if (hostChild !== undefined && lstatHost(hostChild, follow).isDirectory()) {
+            throw buildError(`${show(cp)}: a ${e.kind === 'data' ? 'file' : e.kind} of the spec would replace the directory ${show(hostChild)}`);
+          }
+          yield { path: cp, ...e } as WalkEntry;
+        }
+        continue;
+      }
+      const w = hostEntry(cp, hostChild!, follow, known, keyAll);
+      if (w.kind === 'dir') {
+        let anc = ancestors;
+        if (follow) {
+          const st = statSync(hostPath(hostChild!));
+          const key = `${st.dev}:${st.ino}`;
+          if (anc?.has(key)) throw buildError(`${show(hostChild!)}: a symlink loop (the copy follows symlinks)`);
+          anc = new Set(anc ?? []);
+          anc.add(key);
+        }
+        yield* visit(cp, w.mode, hostChild, follow, anc, keyAll);
+      } else {
+        yield w;
+      }
+    }
+    if (dirEnds) yield { path: p, kind: 'end', mode };
+  }
+  yield* visit('/', root.mode, root.source, root.follow === true, root.follow ? new Set() : undefined, root.follow === true || (root.source !== undefined && overlapping.has(root.source)));
+}
+
+/** The kind and mode of a host path (lstat), or undefined when it does not exist. */
+export function lstatOrUndefined(host: string): Stats | undefined {
+  try {
+    return lstatSync(hostPath(host));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw hostError(host, err);
+  }
 }

@@ -34,11 +34,11 @@
  * sizes, link targets), because minimumSize() runs before the partition's place is known.
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import type { FileTree } from '../content/tree.ts';
+import { walkTree, type FileTree } from '../content/tree.ts';
 import { buildError, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import type { BtrfsSpec } from '../spec-types.ts';
@@ -231,7 +231,7 @@ export async function growBtrfs(file: string, base: number, newSize: number): Pr
 /** The UUID used when the spec gives none: a v4-shaped hash of the label and the tree's shape. */
 export function defaultBtrfsUuid(tree: FileTree, label = ''): string {
   const h = createHash('sha256').update(`imgsmith btrfs\0${label}\0`);
-  for (const [p, e] of tree.entries()) {
+  for (const e of walkTree(tree)) {
     let detail: string;
     switch (e.kind) {
       case 'dir':
@@ -246,8 +246,10 @@ export function defaultBtrfsUuid(tree: FileTree, label = ''): string {
       case 'symlink':
         detail = e.target;
         break;
+      default:
+        continue;
     }
-    h.update(`${p}\0${e.kind}\0${detail}\n`);
+    h.update(Buffer.from(`${e.path}\0${e.kind}\0${detail}\n`, 'latin1'));
   }
   const d = h.digest();
   d[6] = (d[6]! & 0x0f) | 0x40;
@@ -331,17 +333,30 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     const stageReal = await fsp.realpath(stage);
 
     // The shim's list: every entry's mode, in tree order (index = fake inode number).
-    const records: Buffer[] = [];
     const counts = { dirs: 0, files: 0, symlinks: 0 };
-    for (const [p, e] of tree.entries()) {
-      const mode = e.kind === 'symlink' ? 0o777 : e.mode & 0o7777;
-      records.push(Buffer.from(`${mode.toString(8)} ${p === '/' ? '' : p.slice(1)}\0`));
-      if (e.kind === 'dir') counts.dirs++;
-      else if (e.kind === 'symlink') counts.symlinks++;
-      else counts.files++;
-    }
     const list = path.join(dir, 'list');
-    await fsp.writeFile(list, Buffer.concat(records));
+    const listFd = openSync(list, 'w');
+    try {
+      let chunk: Buffer[] = [];
+      let bytes = 0;
+      for (const e of walkTree(tree)) {
+        const mode = e.kind === 'symlink' ? 0o777 : e.mode & 0o7777;
+        const rec = Buffer.from(`${mode.toString(8)} ${e.path === '/' ? '' : e.path.slice(1)}\0`, 'latin1');
+        chunk.push(rec);
+        bytes += rec.length;
+        if (bytes > 1 << 20) {
+          writeSync(listFd, Buffer.concat(chunk));
+          chunk = [];
+          bytes = 0;
+        }
+        if (e.kind === 'dir') counts.dirs++;
+        else if (e.kind === 'symlink') counts.symlinks++;
+        else counts.files++;
+      }
+      writeSync(listFd, Buffer.concat(chunk));
+    } finally {
+      closeSync(listFd);
+    }
     await fsp.writeFile(file, '');
 
     const args = [

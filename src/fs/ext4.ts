@@ -33,7 +33,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildError, usageError } from '../errors.ts';
-import type { FileTree } from '../content/tree.ts';
+import { show, walkTree, type FileTree } from '../content/tree.ts';
 import type { Ext4Spec } from '../spec-types.ts';
 import { formatSize, MiB } from '../units.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -158,14 +158,16 @@ function validateSpec(spec: Ext4Spec, where: string): void {
 }
 
 function validateTree(tree: FileTree, where: string): void {
-  for (const [p, e] of tree.entries()) {
+  // Host directories are checked while they are measured (ext4Content).
+  for (const [p, e] of tree.explicitEntries()) {
     for (const c of p.split('/')) {
-      if (Buffer.byteLength(c) > 255) throw buildError(`${where}: the name "${c.slice(0, 40)}..." in ${p} is longer than 255 bytes (ext4's limit)`);
+      if (c.length > 255) throw buildError(`${where}: the name "${show(c.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
     }
+    if (p === '/lost+found' && e.kind !== 'dir') throw buildError(`${where}: /lost+found is ext4's own directory; a ${e.kind === 'data' ? 'file' : e.kind} cannot go there`);
     if (e.kind === 'symlink') {
-      const n = Buffer.byteLength(e.target);
-      if (n === 0) throw buildError(`${where}: the symlink ${p} has an empty target`);
-      if (n >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${p} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+      const n = e.target.length;
+      if (n === 0) throw buildError(`${where}: the symlink ${show(p)} has an empty target`);
+      if (n >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${show(p)} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
     }
   }
 }
@@ -345,59 +347,67 @@ function extentTreeBlocks(blocks: number, extents: boolean): number {
   return leaves + (leaves > 4 ? divCeil(leaves, 340) : 0);
 }
 
-/** Counts what the tree needs (stats the host files to find shared inodes). */
-export async function ext4Content(tree: FileTree, features: Set<string>): Promise<Ext4Content> {
+/**
+ * Counts what the tree needs, in one streaming walk (host directories are read as the
+ * walk reaches them; memory grows only with the number of hard-linked inodes). Also
+ * checks what ext4 cannot store (names over 255 bytes, symlink targets of 4096 bytes
+ * or more), naming `where`.
+ */
+export async function ext4Content(tree: FileTree, features: Set<string>, where = 'ext4'): Promise<Ext4Content> {
   const csum = features.has('metadata_csum');
   const extents = features.has('extent');
-  const children = new Map<string, number[]>();
   const seen = new Set<string>();
   const c: Ext4Content = { inodesUsed: 11, blocks: 0, files: 0, dirs: 0, symlinks: 0, hardlinks: 0, modeFixups: [] };
   const fileBlocks = (size: number) => {
     const b = divCeil(size, EXT4_BLOCK_SIZE);
     return b + extentTreeBlocks(b, extents);
   };
-  const entries = tree.entries();
-  // Stat the host files concurrently (in order of the entries).
-  const hostStats = new Map<string, import('node:fs').Stats>();
-  const sources = entries.flatMap(([, e]) => (e.kind === 'file' ? [e.source] : []));
-  for (let i = 0; i < sources.length; i += 128) {
-    const batch = sources.slice(i, i + 128);
-    const sts = await Promise.all(batch.map((src) => fsp.stat(src).catch((err: Error) => err)));
-    batch.forEach((src, k) => {
-      const st = sts[k]!;
-      if (st instanceof Error) throw buildError(`cannot read ${src}: ${st.message}`);
-      hostStats.set(src, st);
-    });
-  }
-  for (const [p, e] of entries) {
-    if (p !== '/') {
-      const parent = p.slice(0, p.lastIndexOf('/')) || '/';
-      const name = p.slice(p.lastIndexOf('/') + 1);
-      if (parent === '/' && name === 'lost+found' && e.kind === 'dir') continue; // mke2fs reuses its own
-      let list = children.get(parent);
-      if (!list) children.set(parent, (list = []));
-      list.push(Buffer.byteLength(name));
+  // Name lengths of the children of every directory on the current path.
+  const stack: number[][] = [];
+  let n = 0;
+  for (const e of walkTree(tree, { dirEnds: true })) {
+    if (e.kind === 'end') {
+      const names = stack.pop()!;
+      const isRoot = e.path === '/';
+      if (isRoot) names.unshift(10); // lost+found
+      const b = dirBlocks(names, csum);
+      // A directory grows a block at a time between file data: assume one extent per block.
+      const idx = extents ? (b > 4 ? divCeil(b, 340) : 0) : extentTreeBlocks(b, false);
+      // The root's own block and lost+found are in the geometry's overhead.
+      c.blocks += (isRoot ? b - 1 : b) + idx;
+      continue;
+    }
+    if (e.path !== '/') {
+      const name = e.path.slice(e.path.lastIndexOf('/') + 1);
+      if (name.length > 255) throw buildError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
+      if (stack.length === 1 && name === 'lost+found' && e.kind === 'dir') {
+        // mke2fs reuses its own lost+found: count what is inside, not the directory.
+        stack.push([]);
+        continue;
+      }
+      stack[stack.length - 1]!.push(name.length);
     }
     switch (e.kind) {
       case 'dir':
-        if (p !== '/') {
+        stack.push([]);
+        if (e.path !== '/') {
           c.dirs++;
           c.inodesUsed++;
         }
         break;
       case 'file': {
-        const st = hostStats.get(e.source)!;
-        if ((st.mode & 0o7777) !== e.mode) c.modeFixups.push([p, e.mode]);
+        if (e.hostMode !== undefined) c.modeFixups.push([e.path, e.mode]);
         // Entries with the same host inode become one inode with several links.
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) {
-          c.hardlinks++;
-          break;
+        if (e.linkKey !== undefined) {
+          if (seen.has(e.linkKey)) {
+            c.hardlinks++;
+            break;
+          }
+          seen.add(e.linkKey);
         }
-        seen.add(key);
         c.files++;
         c.inodesUsed++;
-        c.blocks += fileBlocks(Math.max(st.size, e.size));
+        c.blocks += fileBlocks(e.size);
         break;
       }
       case 'data':
@@ -405,23 +415,17 @@ export async function ext4Content(tree: FileTree, features: Set<string>): Promis
         c.inodesUsed++;
         c.blocks += fileBlocks(e.data.length);
         break;
-      case 'symlink':
+      case 'symlink': {
+        const len = e.target.length;
+        if (len === 0) throw buildError(`${where}: the symlink ${show(e.path)} has an empty target`);
+        if (len >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
         c.symlinks++;
         c.inodesUsed++;
-        if (Buffer.byteLength(e.target) >= 60) c.blocks += 1;
+        if (len >= 60) c.blocks += 1;
         break;
+      }
     }
-  }
-  // Directories (the root's own block and lost+found are in the geometry's overhead).
-  const rootNames = children.get('/') ?? [];
-  rootNames.unshift(10); // lost+found
-  for (const [p, e] of entries) {
-    if (e.kind !== 'dir') continue;
-    const names = p === '/' ? rootNames : children.get(p) ?? [];
-    const b = dirBlocks(names, csum);
-    // A directory grows a block at a time between file data: assume one extent per block.
-    const idx = extents ? (b > 4 ? divCeil(b, 340) : 0) : extentTreeBlocks(b, false);
-    c.blocks += (p === '/' ? b - 1 : b) + idx;
+    if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
   }
   return c;
 }
@@ -470,16 +474,16 @@ export function ext4MinimumBytes(content: Ext4Content, features: Set<string>, ex
 }
 
 /** minimumSize and write measure the same tree: remember the last result per tree. */
-const measured = new WeakMap<FileTree, { key: string; content: Ext4Content }>();
+const measured = new WeakMap<FileTree, { key: string; size: number; content: Promise<Ext4Content> }>();
 
 async function measure(spec: Ext4Spec, tree: FileTree): Promise<{ content: Ext4Content; features: Set<string> }> {
   const features = ext4Features(spec);
-  const key = `${[...features].sort().join(',')} ${tree.size} ${tree.contentBytes()}`;
+  const key = [...features].sort().join(',');
   const hit = measured.get(tree);
-  if (hit && hit.key === key) return { content: hit.content, features };
-  const content = await ext4Content(tree, features);
-  measured.set(tree, { key, content });
-  return { content, features };
+  if (hit && hit.key === key && hit.size === tree.size) return { content: await hit.content, features };
+  const content = ext4Content(tree, features);
+  measured.set(tree, { key, size: tree.size, content });
+  return { content: await content, features };
 }
 
 /**
@@ -498,40 +502,6 @@ export async function assertFits(spec: Ext4Spec, tree: FileTree, size: number, w
         `${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ` +
         `${f.geometry.overhead} blocks of filesystem metadata and journal at this size)`,
     );
-  }
-}
-
-/**
- * When staging had to copy host files (another filesystem, or no permission to link,
- * e.g. protected_hardlinks and root-owned store files), entries that share a host
- * inode became separate files. Link them again, so the image has the same hard links
- * (and size) either way.
- */
-async function relinkCopies(tree: FileTree, stage: string): Promise<void> {
-  const groups = new Map<string, string[]>();
-  for (const [p, e] of tree.entries()) {
-    if (e.kind !== 'file') continue;
-    const st = await fsp.stat(e.source);
-    const key = `${st.dev}:${st.ino}`;
-    const g = groups.get(key);
-    if (g) g.push(p);
-    else groups.set(key, [p]);
-  }
-  for (const members of groups.values()) {
-    if (members.length < 2) continue;
-    const first = path.join(stage, members[0]!);
-    const firstSt = await fsp.stat(first);
-    for (const m of members.slice(1)) {
-      const staged = path.join(stage, m);
-      const st = await fsp.stat(staged);
-      if (st.ino === firstSt.ino && st.dev === firstSt.dev) continue;
-      const dir = path.dirname(staged);
-      const dirMode = (await fsp.stat(dir)).mode & 0o7777;
-      await fsp.chmod(dir, dirMode | 0o700);
-      await fsp.unlink(staged);
-      await fsp.link(first, staged);
-      await fsp.chmod(dir, dirMode);
-    }
   }
 }
 
@@ -670,7 +640,6 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
     const progress = ctx.progress.phase('ext4', 4, 'items');
     try {
       const staged = await stageTree(tree, stage);
-      if (staged.copied > 0) await relinkCopies(tree, stage);
       progress.update(1, 4);
       await zeroRange(target.imagePath, target.offset, target.size);
       const ext = [

@@ -1,6 +1,16 @@
-import { promises as fsp, constants as fsc } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  constants as fsc,
+  linkSync,
+  mkdirSync,
+  promises as fsp,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import type { FileTree } from '../content/tree.ts';
+import { walkTree, hostPath, show, type FileTree, type WalkEntry } from '../content/tree.ts';
+import { buildError } from '../errors.ts';
 
 export interface StageStats {
   hardlinked: number;
@@ -8,75 +18,107 @@ export interface StageStats {
   written: number;
   dirs: number;
   symlinks: number;
+  /** Tree entries that are extra links of an inode already staged. */
+  links: number;
 }
 
 /**
  * Materialises `tree` under the (empty or missing) host directory `dir` so that a
- * mkfs tool can read it (mke2fs -d, mkfs.btrfs --rootdir). Host files are
- * hard-linked, never copied, unless linking is impossible (another filesystem,
- * no permission) or `opts.copy` asks for copies, in which case they are cloned/copied. Directory modes are
- * applied last so read-only directories (Nix store paths are 0555) can be filled.
+ * mkfs tool can read it (mke2fs -d, mkfs.btrfs --rootdir), in one streaming walk.
+ *
+ * Host files are hard-linked, never copied, unless linking is impossible (another
+ * filesystem, no permission) or `opts.copy` asks for copies; then they are cloned or
+ * copied, and entries that share a host inode are linked to the first copy, so the
+ * staged tree has the same inodes and links either way. Symlinks are created with
+ * their exact target bytes (never followed), generated files are written, and
+ * directory modes are applied when the walk leaves them (read-only directories, as Nix
+ * store paths are, can then be filled). `onEntry` sees every walk entry (for callers
+ * that measure or list the tree in the same pass).
  */
-export async function stageTree(tree: FileTree, dir: string, opts: { copy?: boolean } = {}): Promise<StageStats> {
-  const stats: StageStats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0 };
-  await fsp.mkdir(dir, { recursive: true });
-  const dirModes: [string, number][] = [];
+export async function stageTree(
+  tree: FileTree,
+  dir: string,
+  opts: { copy?: boolean; onEntry?: (e: WalkEntry) => void } = {},
+): Promise<StageStats> {
+  const stats: StageStats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0, links: 0 };
+  const root = Buffer.from(path.resolve(dir));
+  mkdirSync(root, { recursive: true });
   let linkWorks = opts.copy !== true;
-  for (const [p, e] of tree.entries()) {
-    const host = p === '/' ? dir : path.join(dir, p);
-    switch (e.kind) {
-      case 'dir':
-        if (p !== '/') await fsp.mkdir(host);
-        dirModes.push([host, e.mode]);
-        stats.dirs++;
-        break;
-      case 'file':
-        if (linkWorks) {
-          try {
-            await fsp.link(e.source, host);
-            stats.hardlinked++;
-            break;
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EACCES' && code !== 'EMLINK') throw err;
-            linkWorks = false;
+  // linkKey -> staged path of the first entry of that inode (only when copying).
+  const firstCopy = new Map<string, Buffer>();
+  const staged = (p: string) => (p === '/' ? root : Buffer.concat([root, hostPath(p)]));
+  let n = 0;
+  for (const e of walkTree(tree, { dirEnds: true })) {
+    opts.onEntry?.(e);
+    const host = staged(e.path);
+    try {
+      switch (e.kind) {
+        case 'dir':
+          if (e.path !== '/') mkdirSync(host, { mode: 0o700 });
+          stats.dirs++;
+          break;
+        case 'end':
+          chmodSync(host, e.mode);
+          break;
+        case 'file': {
+          if (linkWorks) {
+            try {
+              linkSync(hostPath(e.source), host);
+              stats.hardlinked++;
+              break;
+            } catch (err) {
+              const code = (err as NodeJS.ErrnoException).code;
+              if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EACCES' && code !== 'EMLINK') throw err;
+              linkWorks = false;
+            }
           }
+          const first = e.linkKey !== undefined ? firstCopy.get(e.linkKey) : undefined;
+          if (first) {
+            linkSync(first, host);
+            stats.links++;
+            break;
+          }
+          copyFileSync(hostPath(e.source), host, fsc.COPYFILE_FICLONE);
+          chmodSync(host, e.mode);
+          if (e.linkKey !== undefined) firstCopy.set(e.linkKey, host);
+          stats.copied++;
+          break;
         }
-        await fsp.copyFile(e.source, host, fsc.COPYFILE_FICLONE);
-        await fsp.chmod(host, e.mode);
-        stats.copied++;
-        break;
-      case 'data':
-        await fsp.writeFile(host, e.data, { mode: e.mode });
-        await fsp.chmod(host, e.mode);
-        stats.written++;
-        break;
-      case 'symlink':
-        await fsp.symlink(e.target, host);
-        stats.symlinks++;
-        break;
+        case 'data':
+          writeFileSync(host, e.data, { mode: e.mode });
+          chmodSync(host, e.mode);
+          stats.written++;
+          break;
+        case 'symlink':
+          symlinkSync(hostPath(e.target), host);
+          stats.symlinks++;
+          break;
+      }
+    } catch (err) {
+      if ((err as { kind?: string }).kind) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const what = e.kind === 'file' ? `${show(e.source)} to ${show(e.path)}` : show(e.path);
+      throw buildError(`staging ${what} failed: ${code ?? (err as Error).message}`, err);
     }
-  }
-  // Children before parents, so a read-only parent does not block anything.
-  for (let i = dirModes.length - 1; i >= 0; i--) {
-    const [host, mode] = dirModes[i]!;
-    await fsp.chmod(host, mode);
+    // Let timers (progress, signal handling) run now and then.
+    if (++n % 4096 === 0) await new Promise((r) => setImmediate(r));
   }
   return stats;
 }
 
-/** Removes a staged tree, including read-only directories. */
+/** Removes a staged tree, including read-only directories (names as bytes). */
 export async function removeStaged(dir: string): Promise<void> {
-  const makeWritable = async (d: string): Promise<void> => {
+  const slash = Buffer.from('/');
+  const makeWritable = async (d: Buffer): Promise<void> => {
     let ents;
     try {
       await fsp.chmod(d, 0o755);
-      ents = await fsp.readdir(d, { withFileTypes: true });
+      ents = await fsp.readdir(d, { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return;
     }
-    for (const e of ents) if (e.isDirectory()) await makeWritable(path.join(d, e.name));
+    for (const e of ents) if (e.isDirectory()) await makeWritable(Buffer.concat([d, slash, e.name as unknown as Buffer]));
   };
-  await makeWritable(dir);
+  await makeWritable(Buffer.from(dir));
   await fsp.rm(dir, { recursive: true, force: true });
 }

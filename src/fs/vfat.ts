@@ -36,7 +36,16 @@
  */
 import { promises as fsp, readSync, writeSync, openSync, closeSync, fstatSync } from 'node:fs';
 import * as FatFs from 'js-fatfs';
-import type { FileTree, TreeEntry } from '../content/tree.ts';
+import { hostPath, isUtf8, show, type FileTree, type TreeEntry } from '../content/tree.ts';
+
+/** The tree's entries with their paths as text (FAT stores names as UTF-16): tree paths
+ *  are byte strings, decoded here as UTF-8; names that are not UTF-8 cannot be stored. */
+function fatEntries(tree: FileTree): ReturnType<FileTree['entries']> {
+  return tree.entries().map(([p, e]) => {
+    if (!isUtf8(p)) throw buildError(`${show(p)}: the name is not valid UTF-8, which FAT cannot store (it keeps names as UTF-16)`);
+    return [Buffer.from(p, 'latin1').toString('utf8'), e];
+  });
+}
 import { buildError, usageError } from '../errors.ts';
 import type { VfatSpec } from '../spec-types.ts';
 import { MiB, alignUp, formatSize } from '../units.ts';
@@ -328,7 +337,7 @@ function entrySize(e: TreeEntry): number {
 function analyse(tree: FileTree): Needs {
   const slots = new Map<string, number>();
   const needs: Needs = { fileSizes: [], dirSlots: [], rootSlots: 0, files: 0, dirs: 0, bytes: 0 };
-  for (const [p, e] of tree.entries()) {
+  for (const [p, e] of fatEntries(tree)) {
     if (p === '/') continue;
     const parent = parentPath(p);
     slots.set(parent, (slots.get(parent) ?? 0) + dirSlots(baseName(p)));
@@ -637,7 +646,7 @@ const MAX_DIR_SLOTS = 65536;
 function validateTree(tree: FileTree, where: string): void {
   const seen = new Map<string, string>();
   const slots = new Map<string, number>();
-  for (const [p, e] of tree.entries()) {
+  for (const [p, e] of fatEntries(tree)) {
     if (p === '/') continue;
     const dir = parentPath(p);
     const used = (slots.get(dir) ?? 2) + dirSlots(baseName(p));
@@ -785,7 +794,7 @@ export const vfatDriver: FilesystemDriver<VfatSpec> = {
         done += data.length;
         phase.update(done, needs.bytes);
       };
-      for (const [p, e] of tree.entries()) {
+      for (const [p, e] of fatEntries(tree)) {
         if (p === '/') continue;
         if (e.kind === 'dir') {
           check(pinnedClock(epoch, () => ff.f_mkdir(p)), `f_mkdir ${p}`);
@@ -796,7 +805,7 @@ export const vfatDriver: FilesystemDriver<VfatSpec> = {
         if (e.kind === 'data') {
           for (let off = 0; off < e.data.length; off += CHUNK) writeChunk(e.data.subarray(off, off + CHUNK), p);
         } else {
-          const fh = await fsp.open(e.source, 'r').catch((err: NodeJS.ErrnoException) => {
+          const fh = await fsp.open(hostPath(e.source), 'r').catch((err: NodeJS.ErrnoException) => {
             throw buildError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
           });
           try {

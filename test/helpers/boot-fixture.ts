@@ -90,6 +90,8 @@ export interface BootFixture {
   workDir: string;
   /** Host directory standing for /nix/store: <workDir>/nix/store. */
   storeDir: string;
+  /** The store root (--store-root): <workDir>. */
+  storeRoot: string;
   /** closureInfo directory: store-paths, registration, total-nar-size. */
   closureInfoDir: string;
   /** Host path of the toplevel (<storeDir>/<hash>-nixos-system-bootfixture). */
@@ -771,9 +773,9 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     await fsp.writeFile(path.join(d, MARKER_FILE), marker + '\n');
   });
 
-  // closureInfo, with host paths (imgsmith maps the store directory to /nix/store)
+  // closureInfo, with /nix/store paths (built with --store-root workDir)
   const paths = [
-    { p: busybox, refs: [] as { host: string }[] },
+    { p: busybox, refs: [] as { host: string; store: string }[] },
     { p: kernel, refs: [] },
     { p: initrd, refs: [] },
     { p: toplevel, refs: [busybox, kernel, initrd] },
@@ -787,10 +789,10 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   for (const { p, refs } of sorted) {
     const nar = await narInfo(p.host);
     total += nar.narSize;
-    const r = refs.map((x) => x.host).sort(byBytes);
-    registration += [p.host, nar.narHash, String(nar.narSize), '', String(r.length), ...r].join('\n') + '\n';
+    const r = refs.map((x) => (x as { store: string }).store).sort(byBytes);
+    registration += [p.store, nar.narHash, String(nar.narSize), '', String(r.length), ...r].join('\n') + '\n';
   }
-  await fsp.writeFile(path.join(closureInfoDir, 'store-paths'), sorted.map((x) => x.p.host).join('\n') + '\n');
+  await fsp.writeFile(path.join(closureInfoDir, 'store-paths'), sorted.map((x) => x.p.store).join('\n') + '\n');
   await fsp.writeFile(path.join(closureInfoDir, 'registration'), registration);
   await fsp.writeFile(path.join(closureInfoDir, 'total-nar-size'), `${total}\n`);
   const storePaths = sorted.map((x) => x.p.store);
@@ -853,6 +855,7 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     marker,
     workDir,
     storeDir,
+    storeRoot: workDir,
     closureInfoDir,
     toplevel: toplevel.host,
     toplevelStorePath: toplevel.store,

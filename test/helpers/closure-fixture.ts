@@ -48,11 +48,13 @@ export interface ClosureOptions {
 }
 
 export interface ClosureFixture {
+  /** <dir>: the store root (--store-root): store path /nix/store/X is at <dir>/nix/store/X. */
+  storeRoot: string;
   /** <dir>/nix/store */
   storeDir: string;
   /** <dir>/closure-info */
   closureInfoDir: string;
-  /** <dir>/store-paths.txt: the store paths as a plain list. */
+  /** <dir>/store-paths.txt: the store paths (/nix/store/...) as a plain list. */
   storePathsFile: string;
   /** The toplevel store path (host path). */
   toplevel: string;
@@ -60,7 +62,8 @@ export interface ClosureFixture {
   storePaths: string[];
   /** Host store paths by short name: bash, linux, initrd, toplevel, pkg-0, pkg-1, ... */
   byName: Record<string, string>;
-  /** Registration entries as written (host paths). */
+  /** Registration entries as written (/nix/store paths). closure-info lists /nix/store
+   *  paths too: build with --store-root <storeRoot>. */
   registration: { path: string; narHash: string; narSize: number; references: string[] }[];
 }
 
@@ -275,22 +278,23 @@ export async function makeClosure(dir: string, opts: ClosureOptions = {}): Promi
   const byName: Record<string, string> = {};
   for (const k of Object.keys(base)) byName[k] = path.join(storeDir, base[k]!);
   const storePaths = Object.values(byName).sort();
+  const toLogical = (h: string) => LOGICAL_STORE + h.slice(storeDir.length);
   const registration: ClosureFixture['registration'] = [];
   const sortedSpecs = [...specs].sort((a, b) => (byName[a.key]! < byName[b.key]! ? -1 : 1));
   const infos = await Promise.all(sortedSpecs.map((s) => narInfo(byName[s.key]!)));
   sortedSpecs.forEach((s, i) => {
     const info = infos[i]!;
-    registration.push({ path: byName[s.key]!, narHash: info.narHash, narSize: info.narSize, references: s.refs.map((r) => byName[r]!).sort() });
+    registration.push({ path: toLogical(byName[s.key]!), narHash: info.narHash, narSize: info.narSize, references: s.refs.map((r) => toLogical(byName[r]!)).sort() });
   });
   const closureInfoDir = path.join(dir, 'closure-info');
   await fsp.mkdir(closureInfoDir, { recursive: true });
   const reg = registration.flatMap((e) => [e.path, e.narHash, String(e.narSize), '', String(e.references.length), ...e.references]);
   await fsp.writeFile(path.join(closureInfoDir, 'registration'), reg.join('\n') + '\n');
-  await fsp.writeFile(path.join(closureInfoDir, 'store-paths'), storePaths.join('\n') + '\n');
+  await fsp.writeFile(path.join(closureInfoDir, 'store-paths'), storePaths.map(toLogical).join('\n') + '\n');
   await fsp.writeFile(path.join(closureInfoDir, 'total-nar-size'), `${registration.reduce((n, e) => n + e.narSize, 0)}\n`);
   const storePathsFile = path.join(dir, 'store-paths.txt');
-  await fsp.writeFile(storePathsFile, storePaths.join('\n') + '\n');
-  return { storeDir, closureInfoDir, storePathsFile, toplevel: byName.toplevel!, storePaths, byName, registration };
+  await fsp.writeFile(storePathsFile, storePaths.map(toLogical).join('\n') + '\n');
+  return { storeRoot: dir, storeDir, closureInfoDir, storePathsFile, toplevel: byName.toplevel!, storePaths, byName, registration };
 }
 
 /** Removes a directory tree that may contain read-only directories (a fake store). */
