@@ -18,8 +18,10 @@
  * them), the root directory times are time(NULL), and the device, chunk-tree and
  * subvolume UUIDs are random. So mkfs.btrfs runs with an LD_PRELOAD shim
  * (native/mkfs_shim.c, built with the addon into build/Release/imgsmith_mkfs_shim.so)
- * that fakes lstat (owner 0:0, every time = ctx.epoch, mode from the tree, inode number =
- * the entry's index in tree order), sorts scandir, hides xattrs, and makes time() and
+ * (src/fs/shim.ts) that fakes lstat (owner 0:0, every time = ctx.epoch, mode from the
+ * tree, inode number = the entry's index in tree order, except that entries sharing a host
+ * inode share the number of the group's first entry and get st_nlink = the group's size,
+ * so they stay one inode with several links), sorts scandir, hides xattrs, and makes time() and
  * uuid_generate()/jrand48() deterministic (seeded from the filesystem UUID). With the
  * shim the image depends only on the tree, the spec and the epoch (measured: identical
  * bytes from different staging directories, host inodes, host times and wall clocks).
@@ -36,17 +38,17 @@
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { FileTree } from '../content/tree.ts';
 import { buildError, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import type { BtrfsSpec } from '../spec-types.ts';
 import { copySparse } from '../sparse.ts';
+import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { FsContext, FilesystemDriver } from './types.ts';
 
-export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
+export { SHIM_PATH };
 
 const SECTOR_SIZE = 4096;
 const NODE_SIZE = 16384;
@@ -290,19 +292,6 @@ function shrunkFor(spec: BtrfsSpec, tree: FileTree, ctx: FsContext): Promise<Shr
   return p;
 }
 
-let shimUsable: boolean | undefined;
-
-async function shimAvailable(): Promise<boolean> {
-  if (process.env.IMGSMITH_NO_NATIVE === '1') return false;
-  if (shimUsable === undefined) {
-    shimUsable = await fsp.access(SHIM_PATH).then(
-      () => true,
-      () => false,
-    );
-  }
-  return shimUsable;
-}
-
 async function toolMissing(name: string): Promise<boolean> {
   try {
     await execa(name, ['--version'], { reject: false, timeout: 10_000 });
@@ -330,18 +319,18 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     phase.update(1, 3);
     const stageReal = await fsp.realpath(stage);
 
-    // The shim's list: every entry's mode, in tree order (index = fake inode number).
-    const records: Buffer[] = [];
+    // The shim's list: every entry's mode, inode number (tree index; hard-link groups
+    // share their first entry's) and link count, in tree order.
+    const records = await shimRecords(tree);
     const counts = { dirs: 0, files: 0, symlinks: 0 };
-    for (const [p, e] of tree.entries()) {
-      const mode = e.kind === 'symlink' ? 0o777 : e.mode & 0o7777;
-      records.push(Buffer.from(`${mode.toString(8)} ${p === '/' ? '' : p.slice(1)}\0`));
-      if (e.kind === 'dir') counts.dirs++;
-      else if (e.kind === 'symlink') counts.symlinks++;
+    for (const r of records) {
+      if (r.kind === 'dir') counts.dirs++;
+      else if (r.kind === 'symlink') counts.symlinks++;
       else counts.files++;
     }
     const list = path.join(dir, 'list');
-    await fsp.writeFile(list, Buffer.concat(records));
+    const report = path.join(dir, 'shim-report');
+    await writeShimList(records, list);
     await fsp.writeFile(file, '');
 
     const args = [
@@ -361,13 +350,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     let cmd = 'mkfs.btrfs';
     let cmdArgs = args;
     if (deterministic) {
-      Object.assign(env, {
-        LD_PRELOAD: [SHIM_PATH, process.env.LD_PRELOAD].filter(Boolean).join(' '),
-        IMGSMITH_SHIM_ROOT: stageReal,
-        IMGSMITH_SHIM_LIST: list,
-        IMGSMITH_SHIM_EPOCH: String(ctx.epoch),
-        IMGSMITH_SHIM_SEED: `imgsmith btrfs ${uuid}`,
-      });
+      Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid}`, report }));
     } else {
       // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
       const prefix: string[] = [];
@@ -378,7 +361,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
         cmdArgs = [...prefix.slice(1), 'mkfs.btrfs', ...args];
       }
       ctx.progress.event('warning', {
-        message: `${where}: the mkfs.btrfs shim (${SHIM_PATH}) is not built; the btrfs image will not be reproducible`,
+        message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
       });
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
@@ -386,7 +369,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     if ((r as { code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
       throw buildError(`${where}: cannot run ${cmd} (is btrfs-progs installed?): ${r.message ?? out}`);
     }
-    if (/cannot be preloaded/.test(out)) deterministic = false;
+    if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) deterministic = false;
     if (r.exitCode !== 0) {
       const msg = out
         .split('\n')
