@@ -725,7 +725,7 @@ const superblockCsum = (sb: Buffer): number => (crc32c(sb, 0, SB_CHECKSUM) ^ 0xf
  * Applies `edit` to the primary superblock and every backup (sparse_super groups), as
  * ext2fs_flush writes them, and recomputes their metadata_csum checksums.
  */
-async function patchSuperblocks(image: string, offset: number, edit: (sb: Buffer) => void): Promise<void> {
+export async function patchSuperblocks(image: string, offset: number, edit: (sb: Buffer) => void): Promise<void> {
   const fh = await fsp.open(image, 'r+');
   try {
     const primary = Buffer.alloc(SB_SIZE);
