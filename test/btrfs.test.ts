@@ -329,6 +329,34 @@ test('without the shim: fakeroot/faketime fallback still gives a valid filesyste
   for (const i of inodes) assert.equal(i.uid, 0, `inode ${i.ino} uid`);
 });
 
+test('a shim the loader refuses is detected: built again without it, still a valid filesystem', async () => {
+  const tree = makeTree();
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'refused', uuid: UUID };
+  const ctx = ctxIn('t5');
+  await fsp.mkdir(ctx.tmpDir);
+  const refused = path.join(dir, 'not-a-library.so');
+  await fsp.writeFile(refused, 'this is not an ELF file\n');
+  const img = await makeImage('img5', 140 * MiB, MiB, 128 * MiB);
+  const saved = process.env.IMGSMITH_SHIM_PATH;
+  process.env.IMGSMITH_SHIM_PATH = refused;
+  let r;
+  try {
+    r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
+  } finally {
+    if (saved === undefined) delete process.env.IMGSMITH_SHIM_PATH;
+    else process.env.IMGSMITH_SHIM_PATH = saved;
+  }
+  assert.equal(r.stats.deterministic, 'no');
+  assert.deepEqual(await fsp.readdir(ctx.tmpDir), []);
+  const part = await extract(img, MiB, 128 * MiB, 'part5');
+  // /bin/sh-script's source has a second host name: staged as a hard link and read
+  // without the shim, its inode would get the host's link count.
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  const { inodes } = await fsTree(part);
+  for (const i of inodes) if ((i.mode & 0o170000) !== 0o040000) assert.equal(i.links, 1, `inode ${i.ino} links`);
+});
+
 test('bad specs are rejected', () => {
   const tree = new FileTree();
   const where = 'partition 2 ("root")';

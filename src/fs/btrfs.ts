@@ -305,13 +305,13 @@ function utcDate(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
-async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext): Promise<Shrunk> {
+async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, allowShim = true): Promise<Shrunk> {
   const where = places.get(tree) ?? 'btrfs filesystem';
   const dir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-'));
   const stage = path.join(dir, 'root');
   const file = path.join(dir, 'fs.img');
   const phase = ctx.progress.phase('btrfs', 3, 'items');
-  let deterministic = await shimAvailable();
+  let deterministic = allowShim && (await shimAvailable());
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
@@ -369,7 +369,11 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     if ((r as { code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
       throw buildError(`${where}: cannot run ${cmd} (is btrfs-progs installed?): ${r.message ?? out}`);
     }
-    if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) deterministic = false;
+    if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
+      // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
+      // link counts and inode numbers. Build again the fallback way (copies, fakeroot).
+      throw new ShimNotLoaded();
+    }
     if (r.exitCode !== 0) {
       const msg = out
         .split('\n')
@@ -393,13 +397,19 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
   } catch (err) {
-    phase.end({ error: true });
+    phase.end(err instanceof ShimNotLoaded ? { shimNotLoaded: true } : { error: true });
+    await removeStaged(stage).catch(() => undefined);
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
+    if (!(err instanceof ShimNotLoaded)) throw err;
   } finally {
     await removeStaged(stage).catch(() => undefined);
   }
+  ctx.progress.event('warning', { message: `${where}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
+  return buildShrunk(spec, tree, uuid, ctx, false);
 }
+
+/** mkfs.btrfs ran, but the loader did not preload the shim (see buildShrunk). */
+class ShimNotLoaded extends Error {}
 
 // ---------------------------------------------------------------------------
 

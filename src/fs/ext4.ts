@@ -662,14 +662,18 @@ async function normaliseWithDebugfs(
   const used = parseDumpe2fs((await run('dumpe2fs', [dev], env, where)).stdout).used;
   const e = String(epoch);
   const cmds: string[] = [];
-  for (const [i, r] of records.entries()) {
-    if (r.kind !== 'file' || r.ino !== i) continue; // one per inode: the group's first entry
-    const st = await fsp.lstat(path.join(stage, r.path));
-    if ((st.mode & 0o7777) === r.mode) continue;
-    if (/["\n\\]/.test(r.path)) {
-      throw buildError(`${where}: cannot set the mode of ${JSON.stringify(r.path)} (a name with a quote, backslash or newline) without the mke2fs shim; build it with npm run build:native`);
-    }
-    cmds.push(`sif "${r.path}" mode 0${(0o100000 | r.mode).toString(8)}`);
+  // One per inode: the group's first entry (staged files of host sources have the host mode).
+  const files = records.filter((r, i) => r.kind === 'file' && r.ino === i);
+  for (let k = 0; k < files.length; k += 128) {
+    const batch = files.slice(k, k + 128);
+    const sts = await Promise.all(batch.map((r) => fsp.lstat(path.join(stage, r.path))));
+    batch.forEach((r, j) => {
+      if ((sts[j]!.mode & 0o7777) === r.mode) return;
+      if (/["\n\\]/.test(r.path)) {
+        throw buildError(`${where}: cannot set the mode of ${JSON.stringify(r.path)} (a name with a quote, backslash or newline) without the mke2fs shim; build it with npm run build:native`);
+      }
+      cmds.push(`sif "${r.path}" mode 0${(0o100000 | r.mode).toString(8)}`);
+    });
   }
   for (const ino of used) {
     if (ino !== 2 && ino < 11) continue;
