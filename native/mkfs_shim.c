@@ -1,20 +1,27 @@
 /*
  * imgsmith_mkfs_shim: an LD_PRELOAD library that makes `mkfs.btrfs --rootdir` (btrfs-progs
- * 6.x, glibc) reproducible without root, the way fakeroot/faketime fake what a program sees.
- * src/fs/btrfs.ts runs mkfs.btrfs with LD_PRELOAD pointing here and these variables:
+ * 6.x) and `mke2fs -d` (e2fsprogs 1.47) reproducible without root, the way
+ * fakeroot/faketime fake what a program sees. src/fs/shim.ts writes the list and
+ * src/fs/btrfs.ts and src/fs/ext4.ts run the mkfs tool with LD_PRELOAD pointing here and:
  *
- *   IMGSMITH_SHIM_ROOT   absolute, canonical path of the staged root directory
- *   IMGSMITH_SHIM_LIST   file of NUL-terminated records "<octal mode> <path relative to root>"
- *                        (the root itself is ""), one per tree entry, in tree order
- *   IMGSMITH_SHIM_EPOCH  seconds since the epoch for every timestamp
- *   IMGSMITH_SHIM_SEED   any string; seeds the UUIDs and random numbers mkfs generates
+ *   IMGSMITH_SHIM_ROOT    absolute, canonical path of the staged root directory
+ *   IMGSMITH_SHIM_LIST    file of NUL-terminated records "<octal mode> <ino> <nlink> <path>"
+ *                         (path relative to root, the root itself is ""), one per tree entry
+ *   IMGSMITH_SHIM_EPOCH   seconds since the epoch for every timestamp
+ *   IMGSMITH_SHIM_SEED    any string; seeds the UUIDs and random numbers mkfs generates
+ *   IMGSMITH_SHIM_REPORT  optional: a file the shim writes at exit ("faked <n>\n", the number
+ *                         of stat calls it changed), so the caller knows it was loaded
  *
  * What it changes:
- *   lstat/stat of a path under ROOT: uid/gid 0, atime/mtime/ctime = EPOCH, the mode from
- *       LIST (hard-linked host files keep their host mode otherwise), st_nlink 1 for
- *       non-directories (host hard links to the staged files are not ours), and st_ino =
- *       the record's index in LIST (mkfs.btrfs 6.2 uses st_ino + 256 as the btrfs inode
- *       number, so host inode numbers would leak into the image).
+ *   lstat/stat (and the 64-bit variants) of a path under ROOT: uid/gid 0,
+ *       atime/mtime/ctime = EPOCH (nanoseconds 0), the permission bits from LIST (hard-linked
+ *       host files keep their host mode otherwise), and st_ino/st_nlink from LIST: entries
+ *       that are hard links of each other share one number (the tree index of the group's
+ *       first entry) and st_nlink is the size of the group (1 for a lone file). Both mkfs
+ *       tools detect hard links by (st_dev, st_ino) when st_nlink > 1; mkfs.btrfs 6.2 also
+ *       uses st_ino + 256 as the btrfs inode number and st_nlink as the inode's link count,
+ *       so host inode numbers and the host's extra links (source + staged name) would leak
+ *       into the image otherwise. Directories keep their real st_nlink.
  *   scandir without a comparison function: sorted by byte order (mkfs.btrfs would use the
  *       host directory order, which depends on the host filesystem's hash seed).
  *   llistxattr of a path under ROOT: no attributes (host SELinux labels, ACLs and user
@@ -22,6 +29,7 @@
  *   time(): EPOCH (the root directory and subvolume times).
  *   uuid_generate(): a sequence derived from SEED (device, chunk-tree and subvolume UUIDs).
  *   jrand48(): a sequence derived from SEED instead of /dev/urandom.
+ * Names and symlink targets are never touched (they may be any bytes).
  * Without IMGSMITH_SHIM_ROOT everything passes through unchanged.
  */
 /* node-gyp defines _FILE_OFFSET_BITS=64, which renames lstat to lstat64 in the headers;
@@ -49,7 +57,8 @@
 struct record {
   const char *path; /* relative to root, "" for the root */
   unsigned mode;
-  uint64_t index;
+  uint64_t ino;
+  uint64_t nlink;
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -61,6 +70,8 @@ static uint64_t seed;
 static struct record *records;
 static size_t nrecords;
 static char *list_buf;
+static const char *report_file;
+static unsigned long faked; /* stat results changed (for IMGSMITH_SHIM_REPORT) */
 
 static int (*real_lstat)(const char *, struct stat *);
 static int (*real_stat)(const char *, struct stat *);
@@ -124,12 +135,21 @@ static void load_list(const char *file) {
   while (p < end) {
     char *rec = p;
     p += strlen(p) + 1;
-    char *sp = strchr(rec, ' ');
-    if (!sp) die("malformed IMGSMITH_SHIM_LIST record");
-    *sp = 0;
-    records[nrecords].mode = (unsigned)strtoul(rec, NULL, 8);
-    records[nrecords].path = sp + 1;
-    records[nrecords].index = nrecords;
+    /* "<mode> <ino> <nlink> <path>": the path is everything after the third space. */
+    char *f[3];
+    char *q = rec;
+    for (int k = 0; k < 3; k++) {
+      char *sp = strchr(q, ' ');
+      if (!sp) die("malformed IMGSMITH_SHIM_LIST record");
+      *sp = 0;
+      f[k] = q;
+      q = sp + 1;
+    }
+    records[nrecords].mode = (unsigned)strtoul(f[0], NULL, 8);
+    records[nrecords].ino = strtoull(f[1], NULL, 10);
+    records[nrecords].nlink = strtoull(f[2], NULL, 10);
+    records[nrecords].path = q;
+    if (records[nrecords].nlink == 0) die("malformed IMGSMITH_SHIM_LIST record (nlink 0)");
     nrecords++;
   }
   qsort(records, nrecords, sizeof *records, cmp_records);
@@ -159,7 +179,23 @@ static void init(void) {
   seed = fnv1a(s ? s : "");
   const char *l = getenv("IMGSMITH_SHIM_LIST");
   if (l && *l) load_list(l);
+  const char *rep = getenv("IMGSMITH_SHIM_REPORT");
+  if (rep && *rep) report_file = rep;
   active = 1;
+}
+
+/* Tells the caller the shim was loaded and used (see IMGSMITH_SHIM_REPORT). */
+__attribute__((destructor)) static void write_report(void) {
+  if (!active || !report_file) return;
+  int fd = open(report_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, "faked %lu\n", faked);
+  if (n > 0) {
+    ssize_t w = write(fd, buf, (size_t)n); /* a short report reads as "not loaded" */
+    (void)w;
+  }
+  close(fd);
 }
 
 static void ensure_init(void) { pthread_once(&once, init); }
@@ -193,14 +229,17 @@ static const char *relative(const char *path, char *buf, size_t bufsize) {
     (st)->st_gid = 0;                                                                           \
     (st)->st_atim.tv_sec = (st)->st_mtim.tv_sec = (st)->st_ctim.tv_sec = epoch;                 \
     (st)->st_atim.tv_nsec = (st)->st_mtim.tv_nsec = (st)->st_ctim.tv_nsec = 0;                  \
-    if (!S_ISDIR((st)->st_mode)) (st)->st_nlink = 1;                                            \
-    struct record key_ = {rel_, 0, 0};                                                          \
+    struct record key_ = {rel_, 0, 0, 0};                                                       \
     struct record *found_ =                                                                     \
         nrecords ? bsearch(&key_, records, nrecords, sizeof *records, cmp_records) : NULL;      \
     if (found_) {                                                                               \
       (st)->st_mode = ((st)->st_mode & S_IFMT) | (found_->mode & 07777);                        \
-      (st)->st_ino = found_->index;                                                             \
+      (st)->st_ino = found_->ino;                                                               \
+      if (!S_ISDIR((st)->st_mode)) (st)->st_nlink = found_->nlink;                              \
+    } else if (!S_ISDIR((st)->st_mode)) {                                                       \
+      (st)->st_nlink = 1; /* not in the list: never a hard link */                              \
     }                                                                                           \
+    __atomic_add_fetch(&faked, 1, __ATOMIC_RELAXED);                                            \
   } while (0)
 
 EXPORT int lstat(const char *path, struct stat *st) {

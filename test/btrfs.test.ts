@@ -329,6 +329,34 @@ test('without the shim: fakeroot/faketime fallback still gives a valid filesyste
   for (const i of inodes) assert.equal(i.uid, 0, `inode ${i.ino} uid`);
 });
 
+test('a shim the loader refuses is detected: built again without it, still a valid filesystem', async () => {
+  const tree = makeTree();
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'refused', uuid: UUID };
+  const ctx = ctxIn('t5');
+  await fsp.mkdir(ctx.tmpDir);
+  const refused = path.join(dir, 'not-a-library.so');
+  await fsp.writeFile(refused, 'this is not an ELF file\n');
+  const img = await makeImage('img5', 140 * MiB, MiB, 128 * MiB);
+  const saved = process.env.IMGSMITH_SHIM_PATH;
+  process.env.IMGSMITH_SHIM_PATH = refused;
+  let r;
+  try {
+    r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
+  } finally {
+    if (saved === undefined) delete process.env.IMGSMITH_SHIM_PATH;
+    else process.env.IMGSMITH_SHIM_PATH = saved;
+  }
+  assert.equal(r.stats.deterministic, 'no');
+  assert.deepEqual(await fsp.readdir(ctx.tmpDir), []);
+  const part = await extract(img, MiB, 128 * MiB, 'part5');
+  // /bin/sh-script's source has a second host name: staged as a hard link and read
+  // without the shim, its inode would get the host's link count.
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  const { inodes } = await fsTree(part);
+  for (const i of inodes) if ((i.mode & 0o170000) !== 0o040000) assert.equal(i.links, 1, `inode ${i.ino} links`);
+});
+
 test('bad specs are rejected', () => {
   const tree = new FileTree();
   const where = 'partition 2 ("root")';
@@ -340,4 +368,77 @@ test('bad specs are rejected', () => {
     () => btrfsDriver.validate({ type: 'btrfs', uuid: '1234' }, tree, where),
     (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /"1234" is not a UUID/.test(e.message),
   );
+});
+
+test('hard links: entries sharing a host inode stay one inode with one link per name; still reproducible', async () => {
+  const shared = path.join(srcDir, 'shared');
+  await fsp.writeFile(shared, 'one inode, three names\n', { mode: 0o600 });
+  await fsp.link(shared, path.join(srcDir, 'shared-host-only')); // a host link outside the tree
+  const makeLinked = () => {
+    const t = new FileTree();
+    t.add('/', { kind: 'dir', mode: 0o755 });
+    // Tree order: /a/b/c/deep (index 4) comes before /z/top, though a breadth-first walk
+    // (mkfs.btrfs) reaches /z/top first: every name must report the first entry's mode.
+    t.add('/a/b/c/deep', { kind: 'file', mode: 0o555, size: 23, source: shared });
+    t.add('/z/top', { kind: 'file', mode: 0o644, size: 23, source: shared });
+    t.add('/z/again', { kind: 'file', mode: 0o555, size: 23, source: shared });
+    t.add('/z/big', { kind: 'file', mode: 0o444, size: sources.big!.length, source: path.join(srcDir, 'big') });
+    t.add('/z/big-link', { kind: 'file', mode: 0o444, size: sources.big!.length, source: path.join(srcDir, 'big') });
+    t.add('/z/lonely', { kind: 'file', mode: 0o644, size: 4096, source: path.join(srcDir, 'page') });
+    return t;
+  };
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'links', uuid: UUID };
+  const partSize = 128 * MiB;
+  const hashes: string[] = [];
+  let part = '';
+  for (const run of ['l1', 'l2-other-dir']) {
+    const ctx = ctxIn(run);
+    await fsp.mkdir(ctx.tmpDir);
+    const tree = makeLinked();
+    const img = await makeImage(`img-${run}`, 140 * MiB, MiB, partSize);
+    const r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: partSize }, ctx);
+    assert.equal(r.stats.deterministic, 'yes');
+    hashes.push(await hashSparse(img, await dataRanges(img, { start: MiB, end: MiB + partSize })));
+    part = await extract(img, MiB, partSize, `part-${run}`);
+  }
+  assert.equal(hashes[0], hashes[1], 'the two builds differ');
+
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  assert.match(check.all ?? '', /no error found/);
+
+  const entries = makeLinked().entries();
+  const index = (p: string) => entries.findIndex(([q]) => q === p);
+  const { inodes, text } = await fsTree(part);
+  const byIno = new Map(inodes.map((i) => [i.ino, i]));
+  const sharedIno = 256 + index('/a/b/c/deep');
+  const bigIno = 256 + index('/z/big');
+  assert.equal(byIno.get(sharedIno)?.links, 3, `inode ${sharedIno}:\n${text}`);
+  assert.equal(byIno.get(sharedIno)?.mode, 0o100555);
+  assert.equal(byIno.get(bigIno)?.links, 2);
+  assert.equal(byIno.get(256 + index('/z/lonely'))?.links, 1);
+  // No inode for the other names, and every name's directory entry points at the group's inode.
+  assert.equal(inodes.length, entries.length - 3);
+  for (const p of ['/z/top', '/z/again', '/z/big-link']) assert.equal(byIno.get(256 + index(p)), undefined, p);
+  const target = (dirIno: number, name: string) => {
+    const m = new RegExp(`key \\(${dirIno} DIR_INDEX \\d+\\)[^\\n]*\\n\\s*location key \\((\\d+) INODE_ITEM 0\\)[^\\n]*\\n[^\\n]*\\n\\s*name: ${name}\\n`).exec(text);
+    assert.ok(m, `no DIR_INDEX ${name} in ${dirIno}`);
+    return Number(m[1]);
+  };
+  const z = 256 + index('/z');
+  assert.equal(target(256 + index('/a/b/c'), 'deep'), sharedIno);
+  assert.equal(target(z, 'top'), sharedIno);
+  assert.equal(target(z, 'again'), sharedIno);
+  assert.equal(target(z, 'big-link'), bigIno);
+  // INODE_REF items (one per parent directory, holding all the names in it).
+  const refs = [...text.matchAll(new RegExp(`key \\(${sharedIno} INODE_REF (\\d+)\\)[^\\n]*\\n((?:\\s*index [^\\n]*\\n)+)`, 'g'))].flatMap((m) =>
+    [...m[2]!.matchAll(/name: (\S+)/g)].map((n) => `${m[1]}:${n[1]}`),
+  );
+  assert.deepEqual(refs.sort(), [`${256 + index('/a/b/c')}:deep`, `${z}:again`, `${z}:top`].sort());
+
+  const out = path.join(dir, 'restore-links');
+  await fsp.mkdir(out);
+  await execa('btrfs', ['restore', '-S', part, out]);
+  for (const p of ['a/b/c/deep', 'z/top', 'z/again']) assert.equal(await fsp.readFile(path.join(out, p), 'utf8'), 'one inode, three names\n', p);
+  assert.deepEqual(await fsp.readFile(path.join(out, 'z/big-link')), sources.big);
 });

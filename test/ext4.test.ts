@@ -11,11 +11,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { addClosureToTree, readClosureInfo, storeHostPath } from '../src/closure.ts';
 import { addExtlinuxToTree } from '../src/content/extlinux.ts';
-import { FileTree } from '../src/content/tree.ts';
+import { FileTree, fromUtf8 } from '../src/content/tree.ts';
 import { ImgsmithError } from '../src/errors.ts';
-import { assertFits, ext4Driver } from '../src/fs/ext4.ts';
+import { assertFits, ext4Driver, patchSuperblocks } from '../src/fs/ext4.ts';
 import type { FsContext } from '../src/fs/types.ts';
-import { silentProgress } from '../src/progress.ts';
+import { silentProgress, type Progress } from '../src/progress.ts';
 import type { Ext4Spec } from '../src/spec-types.ts';
 import { MiB } from '../src/units.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
@@ -418,5 +418,180 @@ describe('ext4 spec checks', () => {
     assert.equal(h.get('Filesystem volume name'), '<none>');
     const again = await ext4Driver.write(s, t, { imagePath: file, offset: MiB, size: min }, await ctxFor('feat-w2'));
     assert.equal(again.uuid, r.uuid);
+  });
+});
+
+describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () => {
+  const PART = 200 * MiB; // two block groups: a backup superblock in group 1
+  let src: string;
+  let shimTree: FileTree;
+  const images: Record<string, string> = {};
+
+  /** Host files with odd owners, times and modes; some share an inode. */
+  before(async () => {
+    src = path.join(tmp, 'shim-src');
+    await fsp.mkdir(src, { recursive: true });
+    const file = async (name: string, data: Buffer | string, mode: number) => {
+      const p = path.join(src, name);
+      await fsp.writeFile(p, data);
+      await fsp.chmod(p, mode);
+      await fsp.utimes(p, new Date('2001-02-03T04:05:06Z'), new Date('2039-01-01T00:00:00Z'));
+      if (process.getuid?.() === 0) await fsp.chown(p, 4242, 70000);
+      return p;
+    };
+    const tool = await file('tool', '#!/bin/sh\necho tool\n', 0o644); // the tree wants 4755
+    const lib = await file('lib', Buffer.alloc(70_000, 0x4c), 0o444);
+    await fsp.link(lib, path.join(src, 'lib-host-link')); // a host hard link outside the tree
+    const big = await file('big', Buffer.alloc(300_000, 0x42), 0o600);
+    const empty = await file('empty', '', 0o600);
+    const mixed = await file('mixed', 'one inode, two tree modes\n', 0o600);
+    const t = new FileTree();
+    t.add('/', { kind: 'dir', mode: 0o755 });
+    t.add('/bin/tool', { kind: 'file', mode: 0o4755, size: 21, source: tool });
+    t.add('/usr/bin/tool-again', { kind: 'file', mode: 0o4755, size: 21, source: tool });
+    t.add('/lib/libx.so.1', { kind: 'file', mode: 0o444, size: 70_000, source: lib });
+    t.add('/lib/libx-compat.so.1', { kind: 'file', mode: 0o444, size: 70_000, source: lib });
+    t.add('/lib/libx.so', { kind: 'symlink', target: 'libx.so.1' });
+    t.add('/lib/mixed-a', { kind: 'file', mode: 0o755, size: 26, source: mixed });
+    t.add('/lib/mixed-b', { kind: 'file', mode: 0o640, size: 26, source: mixed });
+    t.add('/big', { kind: 'file', mode: 0o444, size: 300_000, source: big });
+    t.add('/etc/empty', { kind: 'file', mode: 0o640, size: 0, source: empty });
+    t.add('/etc/empty-data', { kind: 'data', mode: 0o600, data: Buffer.alloc(0) });
+    t.add('/etc/setgid', { kind: 'data', mode: 0o2711, data: Buffer.from('g\n') });
+    t.add(fromUtf8('/etc/name with spaces, é and ünïcode'), { kind: 'data', mode: 0o644, data: Buffer.from('u\n') });
+    t.add('/tmp', { kind: 'dir', mode: 0o1777 });
+    t.add('/ro', { kind: 'dir', mode: 0o555 });
+    t.add('/ro/inner/file', { kind: 'data', mode: 0o444, data: Buffer.from('inside a read-only directory\n') });
+    t.add('/ro/short', { kind: 'symlink', target: '../big' });
+    t.add('/ro/long', { kind: 'symlink', target: `/nix/store/${'l'.repeat(70)}-long/target` });
+    t.add('/ro/dangling', { kind: 'symlink', target: 'does not exist (but has spaces)' });
+    shimTree = t;
+
+    const build = async (name: string, env: Record<string, string>) => {
+      const saved: Record<string, string | undefined> = {};
+      for (const k of Object.keys(env)) {
+        saved[k] = process.env[k];
+        process.env[k] = env[k];
+      }
+      try {
+        const image = path.join(tmp, `shim-${name}.img`);
+        await patternImage(image, PART);
+        // The ext4 phase's end event says whether the shim was used.
+        let shim: unknown;
+        const progress: Progress = {
+          phase: (phase) => ({ update() {}, end: (info) => void (phase === 'ext4' && (shim = info?.shim)) }),
+          event: () => {},
+        };
+        await ext4Driver.write(spec, shimTree, { imagePath: image, offset: OFFSET, size: PART }, { ...(await ctxFor(`shim-${name}`)), progress });
+        images[name] = image;
+        return shim;
+      } finally {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      }
+    };
+    const refused = path.join(tmp, 'not-a-library.so');
+    await fsp.writeFile(refused, 'this is not an ELF file\n');
+    assert.equal(await build('shim', {}), true, 'the shim was used (npm run build:native)');
+    assert.equal(await build('fallback', { IMGSMITH_NO_SHIM: '1' }), false);
+    // LD_PRELOAD not honoured (the loader refuses the library): detected, debugfs pass.
+    assert.equal(await build('refused', { IMGSMITH_SHIM_PATH: refused }), false);
+  });
+
+  test('the shim, the IMGSMITH_NO_SHIM=1 fallback and a refused preload give identical bytes', async () => {
+    for (const other of ['fallback', 'refused']) {
+      const r = await execa('cmp', [images.shim!, images[other]!], { reject: false });
+      assert.equal(r.exitCode, 0, `shim vs ${other}: ${r.stdout}${r.stderr}`);
+    }
+    await assertOutsideUntouched(images.shim!, PART);
+  });
+
+  test('e2fsck is clean; the backup superblock agrees with the primary', async () => {
+    await fsck(images.shim!);
+    const primary = await dumpe2fsHeader(images.shim!);
+    const out = (await execa('dumpe2fs', ['-h', '-o', 'superblock=32768', '-o', 'blocksize=4096', dev(images.shim!)], { env: toolEnv })).stdout;
+    const backup = new Map(out.split('\n').flatMap((l) => {
+      const x = /^([^:]+):\s*(.*)$/.exec(l);
+      return x ? [[x[1]!.trim(), x[2]!.trim()] as const] : [];
+    }));
+    for (const k of ['Filesystem flags', 'Lifetime writes', 'Filesystem UUID', 'Last write time']) assert.equal(backup.get(k), primary.get(k), k);
+    assert.equal(backup.get('Filesystem flags'), 'signed_directory_hash');
+  });
+
+  test('every inode: owner 0:0, all four times the epoch, the tree mode', async () => {
+    for (const [bp, e] of shimTree.entries()) {
+      const p = Buffer.from(bp, 'latin1').toString('utf8'); // tree paths are byte strings
+      const s = await stat(images.shim!, p);
+      assert.equal(s.uid, 0, `${p} uid`);
+      assert.equal(s.gid, 0, `${p} gid`);
+      assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
+      assert.match(s.text, new RegExp(`Type: ${{ dir: 'directory', file: 'regular', data: 'regular', symlink: 'symlink' }[e.kind]}`), p);
+      const want = p === '/lib/mixed-b' ? 0o755 : e.kind === 'symlink' ? 0o777 : e.mode; // a shared inode takes its first name's mode
+      assert.equal(parseInt(s.mode, 8), want, `${p} mode ${s.mode}`);
+    }
+    const lost = await stat(images.shim!, '/lost+found');
+    assert.equal(lost.uid, 0);
+    assert.deepEqual(lost.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH]);
+  });
+
+  test('hard links: entries sharing a host inode are one inode with one link per name', async () => {
+    const pairs = [
+      ['/bin/tool', '/usr/bin/tool-again'],
+      ['/lib/libx.so.1', '/lib/libx-compat.so.1'],
+      ['/lib/mixed-a', '/lib/mixed-b'],
+    ];
+    for (const [a, b] of pairs) {
+      const sa = await stat(images.shim!, a!);
+      const sb = await stat(images.shim!, b!);
+      assert.equal(sa.ino, sb.ino, `${a} and ${b}`);
+      assert.equal(sa.links, 2, `${a} links (the host link outside the tree does not count)`);
+    }
+    assert.notEqual((await stat(images.shim!, '/etc/empty')).ino, (await stat(images.shim!, '/etc/empty-data')).ino);
+    assert.equal((await stat(images.shim!, '/big')).links, 1);
+  });
+
+  test('contents, names and symlink targets are unchanged', async () => {
+    assert.equal(sha(await debugfsBuffer(images.shim!, 'cat /big')), sha(Buffer.alloc(300_000, 0x42)));
+    assert.equal(sha(await debugfsBuffer(images.shim!, 'cat /usr/bin/tool-again')), sha(Buffer.from('#!/bin/sh\necho tool\n')));
+    assert.equal((await debugfsBuffer(images.shim!, 'cat /ro/inner/file')).toString(), 'inside a read-only directory\n');
+    assert.equal((await debugfsBuffer(images.shim!, 'cat "/etc/name with spaces, é and ünïcode"')).toString(), 'u\n');
+    const etc = (await debugfs(images.shim!, 'ls -p /etc')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
+    assert.deepEqual(etc, ['.', '..', 'empty', 'empty-data', 'name with spaces, é and ünïcode', 'setgid']);
+    for (const p of ['/ro/short', '/ro/long', '/ro/dangling', '/lib/libx.so']) {
+      const e = shimTree.get(p);
+      assert.ok(e && e.kind === 'symlink');
+      const s = await stat(images.shim!, p);
+      assert.match(s.text, new RegExp(`Size: ${Buffer.byteLength(e.target)}\\b`), p);
+      if (Buffer.byteLength(e.target) < 60) {
+        assert.ok(s.text.includes(`Fast link dest: "${e.target}"`), `${p}:\n${s.text}`);
+      } else {
+        assert.doesNotMatch(s.text, /Fast link dest/);
+        assert.equal((await debugfsBuffer(images.shim!, `cat "${p}"`)).toString(), e.target, p);
+      }
+    }
+  });
+
+  test('superblock patching: the signed-hash flag and write counter in every copy', async () => {
+    const copy = path.join(tmp, 'shim-patched.img');
+    await fsp.copyFile(images.shim!, copy);
+    // What mke2fs does on an unsigned-char CPU, and what a debugfs pass may add to the counter.
+    await execa('debugfs', ['-w', '-R', 'ssv flags 2', dev(copy)], { env: { ...toolEnv, E2FSPROGS_FAKE_TIME: String(EPOCH) } });
+    await execa('debugfs', ['-w', '-R', 'ssv kbytes_written 99999', dev(copy)], { env: { ...toolEnv, E2FSPROGS_FAKE_TIME: String(EPOCH) } });
+    const changed = await execa('cmp', [images.shim!, copy], { reject: false });
+    assert.notEqual(changed.exitCode, 0, 'debugfs changed nothing');
+    const fh = await fsp.open(images.shim!, 'r');
+    const sb = Buffer.alloc(1024);
+    await fh.read(sb, 0, 1024, OFFSET + 1024);
+    await fh.close();
+    const written = sb.readBigUInt64LE(0x178);
+    assert.ok(written > 0n && written < 99999n);
+    await patchSuperblocks(copy, OFFSET, (s) => {
+      s.writeUInt32LE((s.readUInt32LE(0x160) & ~2) | 1, 0x160);
+      s.writeBigUInt64LE(written, 0x178);
+    });
+    const r = await execa('cmp', [images.shim!, copy], { reject: false });
+    assert.equal(r.exitCode, 0, `patched copy differs: ${r.stdout}`);
   });
 });

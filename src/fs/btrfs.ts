@@ -18,8 +18,10 @@
  * them), the root directory times are time(NULL), and the device, chunk-tree and
  * subvolume UUIDs are random. So mkfs.btrfs runs with an LD_PRELOAD shim
  * (native/mkfs_shim.c, built with the addon into build/Release/imgsmith_mkfs_shim.so)
- * that fakes lstat (owner 0:0, every time = ctx.epoch, mode from the tree, inode number =
- * the entry's index in tree order), sorts scandir, hides xattrs, and makes time() and
+ * (src/fs/shim.ts) that fakes lstat (owner 0:0, every time = ctx.epoch, mode from the
+ * tree, inode number = the entry's index in tree order, except that entries sharing a host
+ * inode share the number of the group's first entry and get st_nlink = the group's size,
+ * so they stay one inode with several links), sorts scandir, hides xattrs, and makes time() and
  * uuid_generate()/jrand48() deterministic (seeded from the filesystem UUID). With the
  * shim the image depends only on the tree, the spec and the epoch (measured: identical
  * bytes from different staging directories, host inodes, host times and wall clocks).
@@ -34,19 +36,19 @@
  * sizes, link targets), because minimumSize() runs before the partition's place is known.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants as fsConstants, openSync, promises as fsp, writeSync } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
 import { buildError, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import type { BtrfsSpec } from '../spec-types.ts';
 import { copySparse } from '../sparse.ts';
+import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { FsContext, FilesystemDriver } from './types.ts';
 
-export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
+export { SHIM_PATH };
 
 const SECTOR_SIZE = 4096;
 const NODE_SIZE = 16384;
@@ -292,19 +294,6 @@ function shrunkFor(spec: BtrfsSpec, tree: FileTree, ctx: FsContext): Promise<Shr
   return p;
 }
 
-let shimUsable: boolean | undefined;
-
-async function shimAvailable(): Promise<boolean> {
-  if (process.env.IMGSMITH_NO_NATIVE === '1') return false;
-  if (shimUsable === undefined) {
-    shimUsable = await fsp.access(SHIM_PATH).then(
-      () => true,
-      () => false,
-    );
-  }
-  return shimUsable;
-}
-
 async function toolMissing(name: string): Promise<boolean> {
   try {
     await execa(name, ['--version'], { reject: false, timeout: 10_000 });
@@ -318,13 +307,13 @@ function utcDate(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
-async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext): Promise<Shrunk> {
+async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, allowShim = true): Promise<Shrunk> {
   const where = places.get(tree) ?? 'btrfs filesystem';
   const dir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-'));
   const stage = path.join(dir, 'root');
   const file = path.join(dir, 'fs.img');
   const phase = ctx.progress.phase('btrfs', 3, 'items');
-  let deterministic = await shimAvailable();
+  let deterministic = allowShim && (await shimAvailable());
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
@@ -332,31 +321,11 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     phase.update(1, 3);
     const stageReal = await fsp.realpath(stage);
 
-    // The shim's list: every entry's mode, in tree order (index = fake inode number).
-    const counts = { dirs: 0, files: 0, symlinks: 0 };
+    // The shim's list: every entry's mode, inode number (tree index; hard-link groups
+    // share their first entry's) and link count, in tree order (streamed).
     const list = path.join(dir, 'list');
-    const listFd = openSync(list, 'w');
-    try {
-      let chunk: Buffer[] = [];
-      let bytes = 0;
-      for (const e of walkTree(tree)) {
-        const mode = e.kind === 'symlink' ? 0o777 : e.mode & 0o7777;
-        const rec = Buffer.from(`${mode.toString(8)} ${e.path === '/' ? '' : e.path.slice(1)}\0`, 'latin1');
-        chunk.push(rec);
-        bytes += rec.length;
-        if (bytes > 1 << 20) {
-          writeSync(listFd, Buffer.concat(chunk));
-          chunk = [];
-          bytes = 0;
-        }
-        if (e.kind === 'dir') counts.dirs++;
-        else if (e.kind === 'symlink') counts.symlinks++;
-        else counts.files++;
-      }
-      writeSync(listFd, Buffer.concat(chunk));
-    } finally {
-      closeSync(listFd);
-    }
+    const report = path.join(dir, 'shim-report');
+    const counts = writeShimList(tree, list);
     await fsp.writeFile(file, '');
 
     const args = [
@@ -376,13 +345,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     let cmd = 'mkfs.btrfs';
     let cmdArgs = args;
     if (deterministic) {
-      Object.assign(env, {
-        LD_PRELOAD: [SHIM_PATH, process.env.LD_PRELOAD].filter(Boolean).join(' '),
-        IMGSMITH_SHIM_ROOT: stageReal,
-        IMGSMITH_SHIM_LIST: list,
-        IMGSMITH_SHIM_EPOCH: String(ctx.epoch),
-        IMGSMITH_SHIM_SEED: `imgsmith btrfs ${uuid}`,
-      });
+      Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid}`, report }));
     } else {
       // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
       const prefix: string[] = [];
@@ -393,7 +356,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
         cmdArgs = [...prefix.slice(1), 'mkfs.btrfs', ...args];
       }
       ctx.progress.event('warning', {
-        message: `${where}: the mkfs.btrfs shim (${SHIM_PATH}) is not built; the btrfs image will not be reproducible`,
+        message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
       });
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
@@ -401,7 +364,11 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     if ((r as { code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
       throw buildError(`${where}: cannot run ${cmd} (is btrfs-progs installed?): ${r.message ?? out}`);
     }
-    if (/cannot be preloaded/.test(out)) deterministic = false;
+    if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
+      // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
+      // link counts and inode numbers. Build again the fallback way (copies, fakeroot).
+      throw new ShimNotLoaded();
+    }
     if (r.exitCode !== 0) {
       const msg = out
         .split('\n')
@@ -425,13 +392,19 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
   } catch (err) {
-    phase.end({ error: true });
+    phase.end(err instanceof ShimNotLoaded ? { shimNotLoaded: true } : { error: true });
+    await removeStaged(stage).catch(() => undefined);
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
+    if (!(err instanceof ShimNotLoaded)) throw err;
   } finally {
     await removeStaged(stage).catch(() => undefined);
   }
+  ctx.progress.event('warning', { message: `${where}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
+  return buildShrunk(spec, tree, uuid, ctx, false);
 }
+
+/** mkfs.btrfs ran, but the loader did not preload the shim (see buildShrunk). */
+class ShimNotLoaded extends Error {}
 
 // ---------------------------------------------------------------------------
 

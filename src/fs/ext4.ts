@@ -1,7 +1,9 @@
 /**
- * ext4 writer: `mke2fs -d` straight into the image at the partition's offset, then a
- * debugfs pass that gives every inode owner 0:0 and the build epoch as its times.
- * No root, no fakeroot, no loop device, no resize2fs.
+ * ext4 writer: `mke2fs -d` straight into the image at the partition's offset, under the
+ * LD_PRELOAD shim (src/fs/shim.ts) so that it reads owner 0:0, the build epoch as every
+ * time and the tree's modes from the staged files. No root, no fakeroot, no loop device,
+ * no resize2fs. Without the shim (not built, IMGSMITH_NO_SHIM=1, or the loader did not
+ * preload it) a debugfs pass rewrites every inode afterwards: the same bytes, slower.
  *
  * Determinism: the result depends only on the tree (names, contents, modes, symlink
  * targets, which files share a host inode), the spec and the epoch, never on host
@@ -12,15 +14,18 @@
  *    and every layout parameter is explicit (-b -I -N -m);
  *  - E2FSPROGS_FAKE_TIME fixes the filesystem's own times (mkfs, write, check, the
  *    root and lost+found directories, crtime);
- *  - mke2fs -d copies uid/gid/atime/mtime/ctime from the staged host files: the
- *    debugfs pass rewrites them for every used inode (2, 11 and 12+, read from the
- *    inode bitmaps); no_copy_xattrs drops host xattrs (e.g. SELinux labels);
+ *  - mke2fs -d copies uid/gid/mode/atime/mtime/ctime from what lstat says of the staged
+ *    files (host hard links: host owner, times and mode) and finds hard links by
+ *    st_ino/st_nlink: the shim reports 0:0, the epoch, the tree mode and the tree's
+ *    hard-link groups (the fallback's debugfs pass rewrites every used inode, 2, 11 and
+ *    12+); no_copy_xattrs drops host xattrs (e.g. SELinux labels);
  *  - mke2fs -d sorts directory entries (LC_ALL=C) and allocates in that order;
  *  - the partition is punched to zeros first, and assume_storage_prezeroed=1 stops
  *    mke2fs from writing (or, on other hosts, not writing) zeroed inode tables and
  *    journal, so the image stays sparse and equal everywhere;
  *  - s_flags' signed/unsigned directory hash bit (which follows the build CPU's
- *    `char`) is set to "signed", as on x86 (no directory is hash-indexed yet).
+ *    `char`) is set to "signed", as on x86 (no directory is hash-indexed yet), and
+ *    s_kbytes_written is kept as mke2fs left it, in every superblock copy.
  *
  * Sizing (`minimumSize`) is computed from the tree, mirroring ext2fs_initialize and
  * mke2fs -d: inode tables, bitmaps, group descriptors, reserved GDT blocks and
@@ -36,6 +41,8 @@ import { buildError, usageError } from '../errors.ts';
 import { show, walkTree, type FileTree } from '../content/tree.ts';
 import type { Ext4Spec } from '../spec-types.ts';
 import { formatSize, MiB } from '../units.ts';
+import { crc32c } from './btrfs.ts';
+import { shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { FilesystemDriver, FsContext, FsReport, FsTarget } from './types.ts';
 
@@ -605,6 +612,135 @@ const num = (h: Map<string, string>, k: string): number => {
   return v;
 };
 
+/**
+ * The fallback when mke2fs ran without the shim: every used inode (2, 11 and 12+, from
+ * the inode bitmaps) gets owner 0:0 and the epoch as atime/mtime/ctime/crtime, and every
+ * hard-link group the mode the shim would have reported (its first entry's), where the
+ * staged file (a host hard link) had another. One debugfs run, ~6 commands per inode.
+ */
+async function normaliseWithDebugfs(
+  image: string,
+  offset: number,
+  stage: string,
+  tree: FileTree,
+  epoch: number,
+  env: Record<string, string>,
+  work: string,
+  where: string,
+): Promise<void> {
+  const dev = `${image}?offset=${offset}`;
+  const used = parseDumpe2fs((await run('dumpe2fs', [dev], env, where)).stdout).used;
+  const e = String(epoch);
+  const cmds: string[] = [];
+  // One per inode: the group's first entry (staged files of host sources have the host mode).
+  let i = 0;
+  let batch: ShimRecord[] = [];
+  const flush = async () => {
+    const sts = await Promise.all(batch.map((r) => fsp.lstat(Buffer.concat([Buffer.from(stage), Buffer.from(r.path, 'latin1')]))));
+    batch.forEach((r, j) => {
+      if ((sts[j]!.mode & 0o7777) === r.mode) return;
+      if (/["\n\\]/.test(r.path)) {
+        throw buildError(`${where}: cannot set the mode of ${JSON.stringify(r.path)} (a name with a quote, backslash or newline) without the mke2fs shim; build it with npm run build:native`);
+      }
+      cmds.push(`sif "${r.path}" mode 0${(0o100000 | r.mode).toString(8)}`);
+    });
+    batch = [];
+  };
+  for (const r of shimRecords(tree)) {
+    if (r.kind === 'file' && r.ino === i) batch.push(r);
+    if (batch.length >= 128) await flush();
+    i++;
+  }
+  await flush();
+  for (const ino of used) {
+    if (ino !== 2 && ino < 11) continue;
+    cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
+  }
+  const cmdFile = path.join(work, 'normalise.debugfs');
+  await fsp.writeFile(cmdFile, Buffer.from(cmds.join('\n') + '\n', 'latin1'));
+  const r = await run('debugfs', ['-w', '-f', cmdFile, dev], env, where);
+  const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
+  if (problems.length) throw buildError(`${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
+}
+
+// Superblock fields (struct ext2_super_block).
+const SB_OFFSET = 1024;
+const SB_SIZE = 1024;
+const SB_BLOCKS_LO = 0x04;
+const SB_FIRST_DATA_BLOCK = 0x14;
+const SB_LOG_BLOCK_SIZE = 0x18;
+const SB_BLOCKS_PER_GROUP = 0x20;
+const SB_MAGIC = 0x38;
+const SB_BLOCK_GROUP_NR = 0x5a;
+const SB_FEATURE_COMPAT = 0x5c;
+const SB_FEATURE_INCOMPAT = 0x60;
+const SB_FEATURE_RO_COMPAT = 0x64;
+const SB_FLAGS = 0x160;
+const SB_BLOCKS_HI = 0x150;
+const SB_KBYTES_WRITTEN = 0x178;
+const SB_CHECKSUM = 0x3fc;
+const FLAG_SIGNED_HASH = 0x1;
+const FLAG_UNSIGNED_HASH = 0x2;
+const RO_COMPAT_SPARSE_SUPER = 0x1;
+const RO_COMPAT_METADATA_CSUM = 0x400;
+const INCOMPAT_64BIT = 0x80;
+const INCOMPAT_META_BG = 0x10;
+const COMPAT_SPARSE_SUPER2 = 0x200;
+
+async function readSuperblock(image: string, offset: number): Promise<Buffer> {
+  const fh = await fsp.open(image, 'r');
+  try {
+    const sb = Buffer.alloc(SB_SIZE);
+    const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53) throw buildError(`ext4 at ${offset}: mke2fs left no superblock`);
+    return sb;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** ext2fs_superblock_csum: crc32c_le(~0, sb[0..0x3fc]) without the final inversion. */
+const superblockCsum = (sb: Buffer): number => (crc32c(sb, 0, SB_CHECKSUM) ^ 0xffffffff) >>> 0;
+
+/**
+ * Applies `edit` to the primary superblock and every backup (sparse_super groups), as
+ * ext2fs_flush writes them, and recomputes their metadata_csum checksums.
+ */
+export async function patchSuperblocks(image: string, offset: number, edit: (sb: Buffer) => void): Promise<void> {
+  const fh = await fsp.open(image, 'r+');
+  try {
+    const primary = Buffer.alloc(SB_SIZE);
+    await fh.read(primary, 0, SB_SIZE, offset + SB_OFFSET);
+    if (primary.readUInt16LE(SB_MAGIC) !== 0xef53) throw buildError(`ext4 at ${offset}: no superblock to patch`);
+    const compat = primary.readUInt32LE(SB_FEATURE_COMPAT);
+    const incompat = primary.readUInt32LE(SB_FEATURE_INCOMPAT);
+    const roCompat = primary.readUInt32LE(SB_FEATURE_RO_COMPAT);
+    if (compat & COMPAT_SPARSE_SUPER2 || incompat & INCOMPAT_META_BG) throw buildError(`ext4 at ${offset}: cannot patch superblocks with sparse_super2 or meta_bg`);
+    const csum = (roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
+    if (csum && primary.readUInt32LE(SB_CHECKSUM) !== superblockCsum(primary)) throw buildError(`ext4 at ${offset}: the superblock checksum does not match`);
+    const blockSize = 1024 << primary.readUInt32LE(SB_LOG_BLOCK_SIZE);
+    const blocks = primary.readUInt32LE(SB_BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB_BLOCKS_HI) * 2 ** 32 : 0);
+    const firstData = primary.readUInt32LE(SB_FIRST_DATA_BLOCK);
+    const bpg = primary.readUInt32LE(SB_BLOCKS_PER_GROUP);
+    const groups = Math.ceil((blocks - firstData) / bpg);
+    const sparse = (roCompat & RO_COMPAT_SPARSE_SUPER) !== 0;
+    for (let g = 0; g < groups; g++) {
+      if (!groupHasSuper(g, sparse)) continue;
+      const pos = g === 0 ? offset + SB_OFFSET : offset + (firstData + g * bpg) * blockSize;
+      const sb = Buffer.alloc(SB_SIZE);
+      const { bytesRead } = await fh.read(sb, 0, SB_SIZE, pos);
+      if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53 || sb.readUInt16LE(SB_BLOCK_GROUP_NR) !== (g & 0xffff)) {
+        throw buildError(`ext4 at ${offset}: no backup superblock in group ${g}`);
+      }
+      edit(sb);
+      if (csum) sb.writeUInt32LE(superblockCsum(sb), SB_CHECKSUM);
+      await fh.write(sb, 0, SB_SIZE, pos);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The driver
 
@@ -639,7 +775,8 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
     const stage = path.join(work, 'root');
     const progress = ctx.progress.phase('ext4', 4, 'items');
     try {
-      const staged = await stageTree(tree, stage);
+      const useShim = await shimAvailable();
+      await stageTree(tree, stage);
       progress.update(1, 4);
       await zeroRange(target.imagePath, target.offset, target.size);
       const ext = [
@@ -655,28 +792,33 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
       if (spec.label !== undefined) args.push('-L', spec.label);
       if (spec.features?.length) args.push('-O', spec.features.join(','));
       args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
-      await run('mke2fs', args, env, where);
+      let shimmed = false;
+      if (useShim) {
+        const list = path.join(work, 'shim-list');
+        const report = path.join(work, 'shim-report');
+        writeShimList(tree, list);
+        const root = await fsp.realpath(stage);
+        await run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }) }, where);
+        shimmed = (await shimLoaded(report)) !== null;
+        if (!shimmed) {
+          ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+        }
+      } else {
+        await run('mke2fs', args, env, where);
+      }
+      const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB_KBYTES_WRITTEN);
       progress.update(2, 4);
 
-      // Owners and times: every used inode (2, 11, 12+) gets 0:0 and the epoch.
-      const before = parseDumpe2fs((await run('dumpe2fs', [dev], env, where)).stdout);
-      const e = String(ctx.epoch);
-      const cmds: string[] = [];
-      const signedHash = before.header.get('Filesystem flags')?.includes('unsigned_directory_hash');
-      if (signedHash) cmds.push('ssv flags 1');
-      for (const [p, mode] of content.modeFixups) {
-        if (/["\n\\]/.test(p)) throw buildError(`${where}: cannot set the mode of ${JSON.stringify(p)} (a name with a quote, backslash or newline) to ${mode.toString(8)}`);
-        cmds.push(`sif "${p}" mode 0${(0o100000 | mode).toString(8)}`);
-      }
-      for (const ino of before.used) {
-        if (ino !== 2 && ino < 11) continue;
-        cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
-      }
-      const cmdFile = path.join(work, 'normalise.debugfs');
-      await fsp.writeFile(cmdFile, cmds.join('\n') + '\n');
-      const r = await run('debugfs', ['-w', '-f', cmdFile, dev], env, where);
-      const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
-      if (problems.length) throw buildError(`${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
+      // Without the shim, mke2fs copied the host owners, times and (for hard-linked
+      // files) modes: debugfs rewrites them to what the shim would have reported.
+      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, ctx.epoch, env, work, where);
+      // The same superblock either way (and on any CPU): the "signed" directory hash flag,
+      // and the lifetime write counter as mke2fs left it (debugfs would add its writes).
+      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
+        const flags = sb.readUInt32LE(SB_FLAGS);
+        sb.writeUInt32LE(((flags & ~FLAG_UNSIGNED_HASH) | FLAG_SIGNED_HASH) >>> 0, SB_FLAGS);
+        sb.writeBigUInt64LE(kbytesWritten, SB_KBYTES_WRITTEN);
+      });
       progress.update(3, 4);
 
       const h = (await run('dumpe2fs', ['-h', dev], env, where)).stdout;
@@ -705,7 +847,9 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
           features: hdr.get('Filesystem features') ?? '',
         },
       };
-      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks });
+      // Whether the shim was used goes to the progress events only: the image (and so the
+      // manifest) is the same either way.
+      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed });
       return report;
     } finally {
       await removeStaged(stage).catch(() => undefined);
