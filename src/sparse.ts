@@ -20,6 +20,8 @@
  *       Native: copy_file_range per data range (with `skipZeros: true`: pread/pwrite of the
  *       non-zero 4 KiB blocks of each data range). Fallback: pread/pwrite of non-zero 4 KiB
  *       blocks. Never a dense copy. dst is not extended past the last written byte.
+ *   seekDataRanges(fd, start, end, opts?): Promise<Range[] | null>
+ *       The native SEEK_DATA/SEEK_HOLE walk alone (never reads the file): null without the addon.
  *   writeNonZero(fh | fd, buf, position): Promise<number>
  *       pwrites only the non-zero 4 KiB blocks of `buf` (blocks aligned to file offsets),
  *       returns the number of bytes written. For FATs, partition tables and other mostly
@@ -236,6 +238,15 @@ async function rangesOfFd(fd: number, opts: DataRangeOptions | undefined): Promi
     if (r) return r;
   }
   return scanRanges(fd, start, end);
+}
+
+/**
+ * The SEEK_DATA/SEEK_HOLE data ranges of an open file within [start, end), without reading
+ * it; null when the addon is unavailable (or disabled) or the filesystem cannot tell.
+ */
+export async function seekDataRanges(fd: number, start: number, end: number, opts?: SparseOptions): Promise<Range[] | null> {
+  const n = pickNative(opts);
+  return n ? nativeRanges(n, fd, start, end) : null;
 }
 
 export interface DataRangeOptions extends SparseOptions {
