@@ -10,10 +10,13 @@ import { BmapRanges, humanSize, renderBmap, toBlockRanges } from '../src/outputs
 import { writeSha256File } from '../src/outputs/checksum.ts';
 import { packageImage } from '../src/outputs/package.ts';
 import { nativeAvailable } from '../src/sparse.ts';
-import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest } from '../src/outputs/manifest.ts';
+import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest, type ManifestBmap } from '../src/outputs/manifest.ts';
 import { writeHydraProducts } from '../src/outputs/hydra.ts';
 import { jsonProgress, ttyProgress } from '../src/progress-impl.ts';
 import { ImgsmithError } from '../src/errors.ts';
+import { makeClosure } from './helpers/closure-fixture.ts';
+import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { REPO, runCli } from './helpers/cli.ts';
 
 const MiB = 1024 * 1024;
 
@@ -200,6 +203,24 @@ describe('one pass: image hash, bmap and zstd equal sha256sum, bmaptool create a
       });
     }
   }
+
+  test('fallocated (unwritten) extents, never read: native maps them like bmaptool (FIEMAP), before any read', async () => {
+    // mke2fs leaves such extents (e.g. the zeroed end of an ext4 partition). SEEK_DATA reports
+    // them as holes unless their pages are in the page cache, so it alone would depend on
+    // what read the image before.
+    const file = join(dir, 'unwritten.img');
+    await makeSparse(file, 16 * MiB, [[0, 8192]]);
+    await execa('fallocate', ['-o', String(8 * MiB), '-l', String(MiB), file]);
+    await execa('fallocate', ['-o', String(16 * MiB - 64 * 1024), '-l', String(64 * 1024), file]);
+    assert.ok(nativeAvailable(), 'native addon not available (run npm run build:native)');
+    const n = await pack(file, 'uw-n');
+    const ref = join(dir, 'uw-ref.bmap');
+    await execa('bmaptool', ['create', '-o', ref, file]);
+    assert.equal(await readFile(n.bmap, 'utf8'), await readFile(ref, 'utf8'));
+    assert.equal(n.r.bmap!.mappedBlocksCount, 2 + 256 + 16);
+    assert.ok((await readFile(n.zst)).equals(await zstdReference(file)));
+    assert.equal(n.r.sha256, await sha256sumTool(file));
+  });
 
   test('blocks written with zeros: native maps them like bmaptool, the fallback leaves them out; both verify', async () => {
     const file = join(dir, 'zero-written.img');
@@ -469,4 +490,44 @@ test('test image is sparse (sanity of the fixture)', async () => {
   const st = await stat(img);
   assert.equal(st.size, IMG_SIZE);
   assert.ok(st.blocks * 512 < 8 * MiB);
+});
+
+describe('build: the published outputs are what the previous three-pass pipeline made', () => {
+  test('.img.zst, .bmap, .sha256 files and manifest hashes equal sha256sum, bmaptool create and zstd -T0 -3 on the .img', async () => {
+    const work = join(dir, 'build');
+    const fx = await makeClosure(join(work, 'closure'));
+    const firmware = await makeFirmware(join(work, 'firmware'));
+    const out = join(work, 'out');
+    const r = await runCli(
+      ['build', join(REPO, 'images/rpi-aarch64.json'), '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
+      { env: { TZ: 'UTC' } },
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; phase?: string; done?: number; total?: number });
+    const size = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).image.size as number;
+    // One packaging phase, ending with every byte done.
+    assert.deepEqual(events.filter((e) => e.event === 'phase-end' && ['checksum', 'bmap', 'compress'].includes(e.phase!)).map((e) => [e.phase, e.done]), [['compress', size]]);
+
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const imgPath = join(out, manifest.image.file);
+    const zst = join(out, manifest.image.compressed!.file);
+    const bmapInfo = manifest.image.bmap as ManifestBmap;
+    const bmap = join(out, bmapInfo.file);
+    // The previous pipeline: sha256 of the .img, bmaptool-identical bmap, `zstd -T0 -<level> -f img -o zst`.
+    assert.equal(manifest.image.sha256, await sha256sumTool(imgPath));
+    const refZst = join(work, 'ref.img.zst');
+    await execa('zstd', ['-T0', `-${manifest.image.compressed!.level}`, '-q', '-f', imgPath, '-o', refZst]);
+    assert.ok((await readFile(zst)).equals(await readFile(refZst)), '.img.zst equals zstd -T0 -3 of the .img');
+    const refBmap = join(work, 'ref.bmap');
+    await execa('bmaptool', ['create', '-o', refBmap, imgPath]);
+    assert.equal(await readFile(bmap, 'utf8'), await readFile(refBmap, 'utf8'));
+    assert.equal(bmapInfo.sha256, await sha256sumTool(bmap));
+    assert.equal(manifest.image.compressed!.sha256, await sha256sumTool(zst));
+    assert.equal(manifest.image.compressed!.size, (await stat(zst)).size);
+    await execa('sha256sum', ['-c', '--strict', `${manifest.image.file}.sha256`, `${manifest.image.compressed!.file}.sha256`], { cwd: out });
+    const dest = join(work, 'flashed.img');
+    await execa('bmaptool', ['copy', '--bmap', bmap, zst, dest]);
+    assert.equal(await sha256sumTool(dest), manifest.image.sha256);
+    await rm(work, { recursive: true, force: true });
+  });
 });

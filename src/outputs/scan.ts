@@ -2,9 +2,10 @@
  * One sequential pass over a finished (sparse) image: every byte from 0 to the
  * end, in order, as segments, reading only the data extents.
  *
- * With the native addon the data ranges come from SEEK_DATA/SEEK_HOLE (as
- * `bmaptool create` maps them), rounded out to 4 KiB blocks; only they are
- * read, holes are handed out as slices of a shared zero buffer. Without it (or
+ * With the native addon the data ranges are the file's extents, as `bmaptool
+ * create` maps them (FIEMAP, including unwritten ones; see sparse.ts
+ * extentRanges), rounded out to 4 KiB blocks; only they are read, holes are
+ * handed out as slices of a shared zero buffer. Without it (or
  * IMGSMITH_NO_NATIVE=1) the whole file is read and the non-zero 4 KiB blocks
  * count as data, as sparse.ts dataRanges() reports them. Either way the bytes
  * are the file's bytes; only `mapped` (what the bmap lists) depends on the mode.
@@ -14,7 +15,7 @@
  */
 import fs from 'node:fs';
 import { buildError } from '../errors.ts';
-import { seekDataRanges, type Range } from '../sparse.ts';
+import { extentRanges, type Range } from '../sparse.ts';
 import { BMAP_BLOCK_SIZE, toBlockRanges } from './bmap.ts';
 
 /** The bmap block size, and the granularity of `mapped`. */
@@ -101,7 +102,7 @@ function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
 /**
  * Walks the whole open file `fd` of `size` bytes in order and awaits
  * `onSegment` for each segment before its buffer is reused. Returns whether
- * the native SEEK_DATA map was used.
+ * the native extent map was used.
  */
 export async function scanImage(
   fd: number,
@@ -109,7 +110,7 @@ export async function scanImage(
   onSegment: (seg: Segment) => void | Promise<void>,
   opts: ScanOptions = {},
 ): Promise<{ native: boolean }> {
-  const seek = await seekDataRanges(fd, 0, size, opts);
+  const seek = await extentRanges(fd, 0, size, opts);
   const data =
     seek === null
       ? null
