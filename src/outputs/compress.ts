@@ -31,7 +31,7 @@ export const MAX_ZSTD_LEVEL = 22;
 /** How much of zstd's stderr is kept for the error message. */
 const STDERR_KEEP = 4096;
 /** Buffered output between zstd's stdout and the file (keeps zstd from waiting on each write). */
-const OUT_BUFFER = 4 * 1024 * 1024;
+const OUT_BUFFER = 1024 * 1024;
 
 /** The zstd command line that compresses `input` to stdout. */
 export function zstdArgs(input: string, level: number): string[] {
