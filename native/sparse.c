@@ -8,6 +8,11 @@
  *       EOPNOTSUPP (e.g. across filesystems or on old kernels).
  *   punchHole(fd, offset, len) -> undefined
  *       fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE); throws on EOPNOTSUPP.
+ *   extents(fd, offset, len) -> [start0, end0, start1, end1, ...]
+ *       The file's extents overlapping [offset, offset + len) by FIEMAP (without
+ *       FIEMAP_FLAG_SYNC): written, unwritten (fallocated) and delayed-allocation ones,
+ *       i.e. what `bmaptool create` maps. Throws (EOPNOTSUPP, ENOTTY...) where FIEMAP
+ *       is not supported.
  *
  * All calls are synchronous; offsets and lengths are 64-bit (JS numbers up to 2^53).
  * Errors are thrown as Error objects with `code` ("EBADF", ...), `errno` and `syscall`.
@@ -26,6 +31,9 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/falloc.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #endif
 
 #define CHECK_NAPI(call)                                              \
@@ -57,6 +65,8 @@ static const char *errno_code(int err) {
     case EINTR: return "EINTR";
     case ETXTBSY: return "ETXTBSY";
     case ENODEV: return "ENODEV";
+    case ENOTTY: return "ENOTTY";
+    case ENOMEM: return "ENOMEM";
     default: return "EUNKNOWN";
   }
 }
@@ -271,12 +281,77 @@ static napi_value PunchHole(napi_env env, napi_callback_info info) {
   return undef;
 }
 
+#define FIEMAP_BATCH 256
+
+static napi_value Extents(napi_env env, napi_callback_info info) {
+  const char *fname = "extents";
+  napi_value argv[3];
+  int fd;
+  int64_t off, len;
+  if (!get_args(env, info, 3, argv, fname) || !get_fd(env, argv[0], &fd, fname) ||
+      !get_off(env, argv[1], &off, fname) || !get_off(env, argv[2], &len, fname))
+    return NULL;
+  napi_value out;
+  CHECK_NAPI(napi_create_array(env, &out));
+#ifdef __linux__
+  size_t size = sizeof(struct fiemap) + FIEMAP_BATCH * sizeof(struct fiemap_extent);
+  struct fiemap *fm = malloc(size);
+  if (fm == NULL) {
+    throw_errno(env, ENOMEM, "malloc");
+    return NULL;
+  }
+  uint32_t n = 0;
+  int64_t pos = off, end = off + len;
+  int last = 0;
+  while (!last && pos < end) {
+    memset(fm, 0, size);
+    fm->fm_start = (uint64_t)pos;
+    fm->fm_length = (uint64_t)(end - pos);
+    fm->fm_flags = 0;
+    fm->fm_extent_count = FIEMAP_BATCH;
+    int r;
+    do {
+      r = ioctl(fd, FS_IOC_FIEMAP, fm);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      int err = errno;
+      free(fm);
+      throw_errno(env, err, "ioctl(FS_IOC_FIEMAP)");
+      return NULL;
+    }
+    if (fm->fm_mapped_extents == 0) break;
+    for (uint32_t i = 0; i < fm->fm_mapped_extents; i++) {
+      const struct fiemap_extent *e = &fm->fm_extents[i];
+      int64_t s = (int64_t)e->fe_logical, t = (int64_t)(e->fe_logical + e->fe_length);
+      if (t > pos) pos = t;
+      if (e->fe_flags & FIEMAP_EXTENT_LAST) last = 1;
+      napi_value js, jt;
+      if (napi_create_int64(env, s, &js) != napi_ok || napi_create_int64(env, t, &jt) != napi_ok ||
+          napi_set_element(env, out, n++, js) != napi_ok || napi_set_element(env, out, n++, jt) != napi_ok) {
+        free(fm);
+        napi_throw_error(env, NULL, "imgsmith_native: N-API call failed");
+        return NULL;
+      }
+    }
+  }
+  free(fm);
+#else
+  (void)fd;
+  (void)off;
+  (void)len;
+  throw_errno(env, EOPNOTSUPP, "ioctl(FS_IOC_FIEMAP)");
+  return NULL;
+#endif
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"seekData", NULL, SeekData, NULL, NULL, NULL, napi_enumerable, NULL},
       {"seekHole", NULL, SeekHole, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFileRange", NULL, CopyFileRange, NULL, NULL, NULL, napi_enumerable, NULL},
       {"punchHole", NULL, PunchHole, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"extents", NULL, Extents, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "imgsmith_native: cannot define exports");

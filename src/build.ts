@@ -20,9 +20,8 @@ import { planLayout } from './layout.ts';
 import type { DiskPlan } from './plan-types.ts';
 import { buildPartitionTable, validateTable, writePartitionTable } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { compressorFor } from './outputs/compress.ts';
-import { sha256File, writeSha256File } from './outputs/checksum.ts';
-import { writeBmap } from './outputs/bmap.ts';
+import { writeSha256File } from './outputs/checksum.ts';
+import { packageImage } from './outputs/package.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
 
@@ -238,52 +237,41 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     }),
   );
 
-  // 4. Package.
+  // 4. Package: one pass over the image for its hash, the bmap and zstd.
   const finals: [string, string][] = []; // [tmp path, final name]
   const compress = opts.compress ?? spec.output.compress !== 'none';
-  const compressor = compress ? compressorFor('zstd') : undefined;
-  const hs = progress.phase('checksum');
-  const imgSha = await sha256File(img);
-  hs.end();
-  let bmapPath: string | undefined;
+  const zname = `${imgName}.zst`;
+  const zpath = path.join(tmp, zname);
+  const bmapName = `${base}.bmap`;
+  const bmapPath = spec.output.bmap ? path.join(tmp, bmapName) : undefined;
+  const pk = progress.phase(compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
+  const packaged = await packageImage(img, {
+    ...(bmapPath ? { bmap: bmapPath } : {}),
+    ...(compress ? { zstd: { out: zpath, level: spec.output.zstdLevel } } : {}),
+    onProgress: (d, t) => pk.update(d, t),
+  });
+  pk.end();
+  const imgSha = packaged.sha256;
   let bmap: ManifestBmap | undefined;
-  if (spec.output.bmap) {
-    const bp = progress.phase('bmap');
-    bmapPath = path.join(tmp, `${base}.bmap`);
-    const info = await writeBmap(img, bmapPath);
-    bmap = {
-      file: `${base}.bmap`,
-      sha256: await hashFile(bmapPath),
-      blockSize: info.blockSize,
-      blocksCount: info.blocksCount,
-      mappedBlocksCount: info.mappedBlocksCount,
-    };
-    finals.push([bmapPath, `${base}.bmap`]);
-    bp.end();
+  if (bmapPath && packaged.bmap) {
+    const { sha256, blockSize, blocksCount, mappedBlocksCount } = packaged.bmap;
+    bmap = { file: bmapName, sha256, blockSize, blocksCount, mappedBlocksCount };
+    finals.push([bmapPath, bmapName]);
   }
   let compressed: { file: string; size: number; sha256: string } | undefined;
-  if (compressor) {
-    const zname = `${imgName}${compressor.extension}`;
-    const zpath = path.join(tmp, zname);
-    const cp = progress.phase('compress', plan.diskSize, 'bytes');
-    await compressor.compress(img, zpath, { level: spec.output.zstdLevel, onProgress: (d, t) => cp.update(d, t) });
-    cp.end();
-    const z = await writeSha256File(zpath);
-    compressed = { file: zname, size: (await fsp.stat(zpath)).size, sha256: z.sha256 };
-    finals.push([zpath, zname], [z.path, `${zname}.sha256`]);
+  if (packaged.compressed) {
+    compressed = { file: zname, ...packaged.compressed };
+    finals.push([zpath, zname], [await writeSha256File(zpath, compressed.sha256), `${zname}.sha256`]);
   }
-  const keepRaw = !compressor || opts.keepRaw === true;
-  if (keepRaw) {
-    const s = await writeSha256File(img, { sha256: imgSha });
-    finals.push([img, imgName], [s.path, `${imgName}.sha256`]);
-  }
+  const keepRaw = !compressed || opts.keepRaw === true;
+  if (keepRaw) finals.push([img, imgName], [await writeSha256File(img, imgSha), `${imgName}.sha256`]);
   const product = compressed ? compressed.file : imgName;
   const nixSupport = path.join(tmp, 'nix-support');
   await writeHydraProducts(tmp, { imagePath: path.join(env.outDir, product), system: spec.system });
   finals.push([nixSupport, 'nix-support']);
 
   const closure2 = closure ? await closure : undefined;
-  const tools = await toolVersions(toolNames(spec, !!compressor));
+  const tools = await toolVersions(toolNames(spec, compress));
   const manifest: Manifest = {
     imgsmith: { version: await imgsmithVersion() },
     spec: { name: spec.name, path: path.resolve(opts.specPath), sha256: await hashFile(opts.specPath) },

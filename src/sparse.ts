@@ -20,6 +20,9 @@
  *       Native: copy_file_range per data range (with `skipZeros: true`: pread/pwrite of the
  *       non-zero 4 KiB blocks of each data range). Fallback: pread/pwrite of non-zero 4 KiB
  *       blocks. Never a dense copy. dst is not extended past the last written byte.
+ *   extentRanges(fd, start, end, opts?): Promise<Range[] | null>
+ *       The file's extents as bmaptool maps them (FIEMAP, else SEEK_DATA/SEEK_HOLE), never
+ *       reading the file; null without the addon.
  *   writeNonZero(fh | fd, buf, position): Promise<number>
  *       pwrites only the non-zero 4 KiB blocks of `buf` (blocks aligned to file offsets),
  *       returns the number of bytes written. For FATs, partition tables and other mostly
@@ -50,6 +53,10 @@ export interface NativeSparse {
   copyFileRange(fdIn: number, offIn: number, fdOut: number, offOut: number, len: number): number;
   /** fallocate(PUNCH_HOLE | KEEP_SIZE); throws (code EOPNOTSUPP, ...) on failure. */
   punchHole(fd: number, offset: number, len: number): void;
+  /** FIEMAP extents overlapping [offset, offset + len) as [start0, end0, start1, end1, ...]
+   *  (written, unwritten and delayed ones); throws (EOPNOTSUPP, ENOTTY ...) where unsupported.
+   *  Absent from addons built before it existed. */
+  extents?(fd: number, offset: number, len: number): number[];
 }
 
 /** The allocation/zero-detection granularity of the fallback and of writeNonZero. */
@@ -236,6 +243,30 @@ async function rangesOfFd(fd: number, opts: DataRangeOptions | undefined): Promi
     if (r) return r;
   }
   return scanRanges(fd, start, end);
+}
+
+/**
+ * The extents of an open file within [start, end) as `bmaptool create` maps them, without
+ * reading it: FIEMAP (written, unwritten and delayed-allocation extents), or the SEEK_DATA/
+ * SEEK_HOLE walk where FIEMAP is not supported; null without the addon. (SEEK_DATA alone is
+ * not enough: it reports an unwritten extent, e.g. zeros mke2fs wrote with fallocate, as a
+ * hole unless its pages happen to be in the page cache.)
+ */
+export async function extentRanges(fd: number, start: number, end: number, opts?: SparseOptions): Promise<Range[] | null> {
+  const n = pickNative(opts);
+  if (!n) return null;
+  if (typeof n.extents === 'function' && end > start) {
+    try {
+      const flat = n.extents(fd, start, end - start);
+      const out: Range[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) pushRange(out, Math.max(start, flat[i]!), Math.min(end, flat[i + 1]!));
+      return out;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EOPNOTSUPP' && code !== 'ENOTTY' && code !== 'EINVAL' && code !== 'ENOSYS') throw err;
+    }
+  }
+  return nativeRanges(n, fd, start, end);
 }
 
 export interface DataRangeOptions extends SparseOptions {

@@ -5,13 +5,18 @@ import { mkdtemp, open, readFile, rm, stat, writeFile, copyFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { DEFAULT_ZSTD_LEVEL, zstdCli } from '../src/outputs/compress.ts';
-import { humanSize, renderBmap, toBlockRanges, writeBmap } from '../src/outputs/bmap.ts';
-import { sha256File, writeSha256File } from '../src/outputs/checksum.ts';
-import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest } from '../src/outputs/manifest.ts';
+import { DEFAULT_ZSTD_LEVEL } from '../src/outputs/compress.ts';
+import { BmapRanges, humanSize, renderBmap, toBlockRanges } from '../src/outputs/bmap.ts';
+import { writeSha256File } from '../src/outputs/checksum.ts';
+import { packageImage } from '../src/outputs/package.ts';
+import { nativeAvailable } from '../src/sparse.ts';
+import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest, type ManifestBmap } from '../src/outputs/manifest.ts';
 import { writeHydraProducts } from '../src/outputs/hydra.ts';
 import { jsonProgress, ttyProgress } from '../src/progress-impl.ts';
 import { ImgsmithError } from '../src/errors.ts';
+import { makeClosure } from './helpers/closure-fixture.ts';
+import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { REPO, runCli } from './helpers/cli.ts';
 
 const MiB = 1024 * 1024;
 
@@ -63,43 +68,182 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** What `zstd -T0 -<level> -c file` writes (the CLI reading the file itself). */
+async function zstdReference(file: string, level = 3): Promise<Buffer> {
+  return Buffer.from((await execa('zstd', ['-T0', `-${level}`, '-q', '-c', file], { encoding: 'buffer', stripFinalNewline: false })).stdout);
+}
+
+/** packageImage with a bmap and level-3 zstd into `dir`, recording progress. */
+async function pack(file: string, name: string, opts: { native?: boolean; level?: number } = {}) {
+  const bmap = join(dir, `${name}.bmap`);
+  const zst = join(dir, `${name}.img.zst`);
+  const calls: [number, number][] = [];
+  const r = await packageImage(file, {
+    bmap,
+    zstd: { out: zst, level: opts.level ?? 3 },
+    onProgress: (d, t) => calls.push([d, t]),
+    ...(opts.native === undefined ? {} : { native: opts.native }),
+  });
+  return { r, bmap, zst, calls };
+}
+
+/** Runs fn with IMGSMITH_NO_NATIVE=1 (the JavaScript fallback everywhere in sparse.ts). */
+async function withoutNative<T>(fn: () => Promise<T>): Promise<T> {
+  const old = process.env.IMGSMITH_NO_NATIVE;
+  process.env.IMGSMITH_NO_NATIVE = '1';
+  try {
+    assert.ok(!nativeAvailable());
+    return await fn();
+  } finally {
+    if (old === undefined) delete process.env.IMGSMITH_NO_NATIVE;
+    else process.env.IMGSMITH_NO_NATIVE = old;
+  }
+}
+
 describe('zstd compression', () => {
   test('defaults to level 3 like sd-image.nix', () => {
     assert.equal(DEFAULT_ZSTD_LEVEL, 3);
   });
 
   test('round-trips through zstd -d, deterministically, identical to plain `zstd -T1`', async () => {
-    const out1 = join(dir, 'a.img.zst');
-    const out2 = join(dir, 'b.img.zst');
-    const calls: [number, number][] = [];
-    await zstdCli.compress(img, out1, { level: 3, onProgress: (d, t) => calls.push([d, t]) });
-    await zstdCli.compress(img, out2, { level: 3 });
-    assert.deepEqual(calls.at(-1), [IMG_SIZE, IMG_SIZE]);
-    for (const [d, t] of calls) assert.ok(d <= t && t === IMG_SIZE);
+    const a = await pack(img, 'z-a');
+    const b = await pack(img, 'z-b');
+    assert.deepEqual(a.calls.at(-1), [IMG_SIZE, IMG_SIZE]);
+    for (const [d, t] of a.calls) assert.ok(d <= t && t === IMG_SIZE);
     // Independent decompression.
     const dec = join(dir, 'dec.img');
-    await execa('zstd', ['-d', '-q', '-f', out1, '-o', dec]);
+    await execa('zstd', ['-d', '-q', '-f', a.zst, '-o', dec]);
     const want = await sha256sumTool(img);
     assert.equal(await sha256sumTool(dec), want);
-    assert.equal(await sha256File(img), want);
+    assert.equal(a.r.sha256, want);
     // Same input -> identical bytes.
-    assert.ok((await readFile(out1)).equals(await readFile(out2)));
-    // Same bytes as zstd with one thread (and as sd-image.nix's `zstd -T$NIX_BUILD_CORES`).
-    const ref = join(dir, 'ref.img.zst');
-    await execa('zstd', ['-q', '-T1', '-f', img, '-o', ref]);
-    assert.ok((await readFile(out1)).equals(await readFile(ref)));
-    // A different level gives different bytes (the level is really passed).
-    const out9 = join(dir, 'c.img.zst');
-    await zstdCli.compress(img, out9, { level: 9 });
-    assert.ok(!(await readFile(out1)).equals(await readFile(out9)));
-    assert.match(await zstdCli.version(), /^\d+\.\d+\.\d+$/);
+    assert.ok((await readFile(a.zst)).equals(await readFile(b.zst)));
+    // Same bytes as zstd with one thread (and as sd-image.nix's `zstd -T$NIX_BUILD_CORES`), and as
+    // the previous pipeline's `zstd -T0 -3 -f img -o out`.
+    for (const threads of ['-T1', '-T0']) {
+      const ref = join(dir, `ref${threads}.img.zst`);
+      await execa('zstd', ['-q', threads, '-3', '-f', img, '-o', ref]);
+      assert.ok((await readFile(a.zst)).equals(await readFile(ref)), threads);
+    }
+    // The hash and size of the .zst were taken from zstd's output as it was written.
+    assert.equal(a.r.compressed!.sha256, await sha256sumTool(a.zst));
+    assert.equal(a.r.compressed!.size, (await stat(a.zst)).size);
+    // A different level gives different bytes (the level is really passed), equal to zstd's own.
+    const c = await pack(img, 'z-c', { level: 9 });
+    assert.ok(!(await readFile(a.zst)).equals(await readFile(c.zst)));
+    assert.ok((await readFile(c.zst)).equals(await zstdReference(img, 9)));
   });
 
-  test('rejects invalid levels and reports missing inputs', async () => {
-    await assert.rejects(zstdCli.compress(img, join(dir, 'x.zst'), { level: 0 }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage');
-    await assert.rejects(zstdCli.compress(img, join(dir, 'x.zst'), { level: 23 }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage');
-    await assert.rejects(zstdCli.compress(join(dir, 'missing.img'), join(dir, 'x.zst'), { level: 3 }), /missing\.img/);
-    await assert.rejects(zstdCli.compress(img, join(dir, 'no-such-dir', 'x.zst'), { level: 3 }), /zstd failed/);
+  test('zstd reading a pipe would not do: its frame differs for a job-aligned size (why zstd reads the file)', async () => {
+    // The reason packageImage lets zstd read the image instead of piping the bytes in: from
+    // stdin zstd ends a frame whose size is a multiple of its job size with an extra empty
+    // block, even with --stream-size. If this ever passes with equal bytes, piping becomes possible.
+    const piped = await execa('sh', ['-c', `zstd -T0 -3 -q -c --stream-size=${IMG_SIZE} < "$1"`, 'sh', img], { encoding: 'buffer', stripFinalNewline: false });
+    const ref = await zstdReference(img);
+    assert.notDeepEqual(Buffer.from(piped.stdout), ref);
+    assert.equal(Buffer.from(piped.stdout).length, ref.length + 3);
+  });
+
+  test('rejects invalid levels and reports missing inputs and outputs, leaving nothing behind', async () => {
+    for (const level of [0, 23, 2.5]) {
+      const out = join(dir, `bad-level-${level}.zst`);
+      await assert.rejects(packageImage(img, { zstd: { out, level } }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /zstd level/.test(e.message));
+      await assert.rejects(stat(out), { code: 'ENOENT' });
+    }
+    await assert.rejects(packageImage(join(dir, 'missing.img'), { zstd: { out: join(dir, 'x.zst'), level: 3 } }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'build' && /missing\.img/.test(e.message));
+    await assert.rejects(stat(join(dir, 'x.zst')), { code: 'ENOENT' });
+    const bmapOut = join(dir, 'no-out.bmap');
+    await assert.rejects(
+      packageImage(img, { bmap: bmapOut, zstd: { out: join(dir, 'no-such-dir', 'x.zst'), level: 3 } }),
+      (e: unknown) => e instanceof ImgsmithError && e.kind === 'build' && /zstd failed to compress .*cannot write .*no-such-dir/.test(e.message),
+    );
+    await assert.rejects(stat(bmapOut), { code: 'ENOENT' });
+    // zstd not installed.
+    const path = process.env.PATH;
+    process.env.PATH = join(dir, 'no-such-bin');
+    try {
+      await assert.rejects(packageImage(img, { zstd: { out: join(dir, 'nozstd.zst'), level: 3 } }), /zstd was not found: install it/);
+    } finally {
+      process.env.PATH = path;
+    }
+    await assert.rejects(stat(join(dir, 'nozstd.zst')), { code: 'ENOENT' });
+  });
+});
+
+describe('one pass: image hash, bmap and zstd equal sha256sum, bmaptool create and zstd -c', () => {
+  /** name -> [size, data regions]. */
+  const FIXTURES: Record<string, [number, [number, number][]]> = {
+    'holes, data at start/end/unaligned': [IMG_SIZE, REGIONS],
+    'all holes': [8 * MiB, []],
+    'odd size with data in the last partial block': [3 * MiB + 1000, [[5000, 5], [3 * MiB + 990, 10]]],
+    'odd size ending in a hole': [2 * MiB + 123, [[0, 70000]]],
+    'small dense file': [10000, [[0, 10000]]],
+    'data spanning read chunks': [9 * MiB, [[1 * MiB - 4096, 5 * MiB + 8192]]],
+  };
+  for (const native of [true, false]) {
+    for (const [name, [size, regions]] of Object.entries(FIXTURES)) {
+      test(`${name} (${native ? 'native SEEK_DATA' : 'IMGSMITH_NO_NATIVE=1'})`, async () => {
+        const file = join(dir, `fx-${name.replace(/\W+/g, '-')}.img`);
+        await makeSparse(file, size, regions);
+        const tag = `fx-${native ? 'n' : 'js'}-${name.replace(/\W+/g, '-')}`;
+        if (native) assert.ok(nativeAvailable(), 'native addon not available (run npm run build:native)');
+        const { r, bmap, zst, calls } = native ? await pack(file, tag) : await withoutNative(() => pack(file, tag));
+        assert.equal(r.size, size);
+        assert.equal(r.sha256, await sha256sumTool(file));
+        const ref = join(dir, `${tag}-ref.bmap`);
+        await execa('bmaptool', ['create', '-o', ref, file]);
+        assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
+        assert.equal(r.bmap!.sha256, await sha256sumTool(bmap));
+        assert.equal(r.bmap!.blocksCount, Math.ceil(size / 4096));
+        assert.ok((await readFile(zst)).equals(await zstdReference(file)), 'the .zst equals zstd -T0 -3 -c');
+        assert.equal(r.compressed!.sha256, await sha256sumTool(zst));
+        assert.equal(r.compressed!.size, (await stat(zst)).size);
+        assert.deepEqual(calls.at(-1), [size, size]);
+        for (const [d, t] of calls) assert.ok(d >= 0 && d <= t && t === size);
+      });
+    }
+  }
+
+  test('fallocated (unwritten) extents, never read: native maps them like bmaptool (FIEMAP), before any read', async () => {
+    // mke2fs leaves such extents (e.g. the zeroed end of an ext4 partition). SEEK_DATA reports
+    // them as holes unless their pages are in the page cache, so it alone would depend on
+    // what read the image before.
+    const file = join(dir, 'unwritten.img');
+    await makeSparse(file, 16 * MiB, [[0, 8192]]);
+    await execa('fallocate', ['-o', String(8 * MiB), '-l', String(MiB), file]);
+    await execa('fallocate', ['-o', String(16 * MiB - 64 * 1024), '-l', String(64 * 1024), file]);
+    assert.ok(nativeAvailable(), 'native addon not available (run npm run build:native)');
+    const n = await pack(file, 'uw-n');
+    const ref = join(dir, 'uw-ref.bmap');
+    await execa('bmaptool', ['create', '-o', ref, file]);
+    assert.equal(await readFile(n.bmap, 'utf8'), await readFile(ref, 'utf8'));
+    assert.equal(n.r.bmap!.mappedBlocksCount, 2 + 256 + 16);
+    assert.ok((await readFile(n.zst)).equals(await zstdReference(file)));
+    assert.equal(n.r.sha256, await sha256sumTool(file));
+  });
+
+  test('blocks written with zeros: native maps them like bmaptool, the fallback leaves them out; both verify', async () => {
+    const file = join(dir, 'zero-written.img');
+    await makeSparse(file, 16 * MiB, [[0, 8192], [12 * MiB, 4096]]);
+    const fh = await open(file, 'r+');
+    await fh.write(Buffer.alloc(2 * MiB), 0, 2 * MiB, 4 * MiB); // allocated, but zeros
+    await fh.close();
+    const n = await pack(file, 'zw-n');
+    const js = await withoutNative(() => pack(file, 'zw-js'));
+    const ref = join(dir, 'zw-ref.bmap');
+    await execa('bmaptool', ['create', '-o', ref, file]);
+    assert.equal(await readFile(n.bmap, 'utf8'), await readFile(ref, 'utf8'));
+    assert.equal(n.r.bmap!.mappedBlocksCount, 2 + 512 + 1);
+    assert.equal(js.r.bmap!.mappedBlocksCount, 2 + 1);
+    assert.equal(n.r.sha256, js.r.sha256);
+    assert.equal(n.r.compressed!.sha256, js.r.compressed!.sha256);
+    const want = await sha256sumTool(file);
+    for (const b of [n.bmap, js.bmap]) {
+      const dest = join(dir, 'zw-dest.img');
+      await rm(dest, { force: true });
+      await execa('bmaptool', ['copy', '--bmap', b, n.zst, dest]);
+      assert.equal(await sha256sumTool(dest), want);
+    }
   });
 });
 
@@ -121,18 +265,15 @@ describe('bmap', () => {
   });
 
   test('is byte-identical to `bmaptool create` and bmaptool copy verifies it', async () => {
-    const bmap = join(dir, 'test.img.bmap');
-    const info = await writeBmap(img, bmap);
-    assert.equal(info.blocksCount, IMG_SIZE / 4096);
+    const { r, bmap, zst } = await pack(img, 'test');
+    assert.equal(r.bmap!.blocksCount, IMG_SIZE / 4096);
     // Data regions cover 2 + 175 + 3 + 768 + 1 blocks.
-    assert.equal(info.mappedBlocksCount, 2 + 175 + 3 + 768 + 1);
+    assert.equal(r.bmap!.mappedBlocksCount, 2 + 175 + 3 + 768 + 1);
     const ref = join(dir, 'ref.bmap');
     await execa('bmaptool', ['create', '-o', ref, img]);
     assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
 
     const want = await sha256sumTool(img);
-    const zst = join(dir, 'test.img.zst');
-    await zstdCli.compress(img, zst, { level: 3 });
     const dest = join(dir, 'dest.img');
     await execa('bmaptool', ['copy', '--bmap', bmap, zst, dest]);
     assert.equal(await sha256sumTool(dest), want);
@@ -143,7 +284,7 @@ describe('bmap', () => {
 
   test('bmaptool rejects a corrupted bmap or a wrong range checksum', async () => {
     const bmap = join(dir, 'c.bmap');
-    await writeBmap(img, bmap);
+    await packageImage(img, { bmap });
     const text = await readFile(bmap, 'utf8');
     // 1. Corrupt the file checksum.
     const m = /<BmapFileChecksum> ([0-9a-f]{64}) /.exec(text)!;
@@ -169,8 +310,8 @@ describe('bmap', () => {
     const size = 3 * MiB + 1000;
     await makeSparse(odd, size, [[5000, 5], [size - 10, 10]]);
     const bmap = join(dir, 'odd.bmap');
-    const info = await writeBmap(odd, bmap);
-    assert.equal(info.blocksCount, Math.ceil(size / 4096));
+    const { bmap: info } = await packageImage(odd, { bmap });
+    assert.equal(info!.blocksCount, Math.ceil(size / 4096));
     const ref = join(dir, 'odd-ref.bmap');
     await execa('bmaptool', ['create', '-o', ref, odd]);
     assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
@@ -178,13 +319,21 @@ describe('bmap', () => {
     await execa('bmaptool', ['copy', '--bmap', bmap, odd, dest]);
     assert.equal(await sha256sumTool(dest), await sha256sumTool(odd));
   });
+
+  test('the range hasher rejects a mapped range that starts inside a block', () => {
+    const b = new BmapRanges();
+    b.add(0, Buffer.alloc(4096, 1), true);
+    b.add(4096, Buffer.alloc(100), false);
+    assert.throws(() => b.add(4196, Buffer.alloc(10, 1), true), /inside a block/);
+  });
 });
 
 describe('checksums', () => {
   test('writes a file that `sha256sum -c` accepts, and that fails after a change', async () => {
     const file = join(dir, 'my image.img');
     await copyFile(img, file);
-    const { path, sha256 } = await writeSha256File(file);
+    const { sha256 } = await packageImage(file);
+    const path = await writeSha256File(file, sha256);
     assert.equal(path, `${file}.sha256`);
     assert.equal(await readFile(path, 'utf8'), `${sha256}  my image.img\n`);
     await execa('sha256sum', ['-c', '--strict', 'my image.img.sha256'], { cwd: dir });
@@ -192,13 +341,14 @@ describe('checksums', () => {
     await fh.write(Buffer.from([1]), 0, 1, 30 * MiB);
     await fh.close();
     await assert.rejects(execa('sha256sum', ['-c', 'my image.img.sha256'], { cwd: dir }));
+    await assert.rejects(writeSha256File(file, 'x'.repeat(64)), /invalid SHA-256/);
   });
 
-  test('progress covers the whole file', async () => {
+  test('progress covers the whole file, without zstd too', async () => {
     let last = [0, 0];
-    const h = await sha256File(img, (d, t) => (last = [d, t]));
+    const { sha256 } = await packageImage(img, { onProgress: (d, t) => (last = [d, t]) });
     assert.deepEqual(last, [IMG_SIZE, IMG_SIZE]);
-    assert.equal(h, await sha256sumTool(img));
+    assert.equal(sha256, await sha256sumTool(img));
   });
 });
 
@@ -340,4 +490,44 @@ test('test image is sparse (sanity of the fixture)', async () => {
   const st = await stat(img);
   assert.equal(st.size, IMG_SIZE);
   assert.ok(st.blocks * 512 < 8 * MiB);
+});
+
+describe('build: the published outputs are what the previous three-pass pipeline made', () => {
+  test('.img.zst, .bmap, .sha256 files and manifest hashes equal sha256sum, bmaptool create and zstd -T0 -3 on the .img', async () => {
+    const work = join(dir, 'build');
+    const fx = await makeClosure(join(work, 'closure'));
+    const firmware = await makeFirmware(join(work, 'firmware'));
+    const out = join(work, 'out');
+    const r = await runCli(
+      ['build', join(REPO, 'images/rpi-aarch64.json'), '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
+      { env: { TZ: 'UTC' } },
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; phase?: string; done?: number; total?: number });
+    const size = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')).image.size as number;
+    // One packaging phase, ending with every byte done.
+    assert.deepEqual(events.filter((e) => e.event === 'phase-end' && ['checksum', 'bmap', 'compress'].includes(e.phase!)).map((e) => [e.phase, e.done]), [['compress', size]]);
+
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const imgPath = join(out, manifest.image.file);
+    const zst = join(out, manifest.image.compressed!.file);
+    const bmapInfo = manifest.image.bmap as ManifestBmap;
+    const bmap = join(out, bmapInfo.file);
+    // The previous pipeline: sha256 of the .img, bmaptool-identical bmap, `zstd -T0 -<level> -f img -o zst`.
+    assert.equal(manifest.image.sha256, await sha256sumTool(imgPath));
+    const refZst = join(work, 'ref.img.zst');
+    await execa('zstd', ['-T0', `-${manifest.image.compressed!.level}`, '-q', '-f', imgPath, '-o', refZst]);
+    assert.ok((await readFile(zst)).equals(await readFile(refZst)), '.img.zst equals zstd -T0 -3 of the .img');
+    const refBmap = join(work, 'ref.bmap');
+    await execa('bmaptool', ['create', '-o', refBmap, imgPath]);
+    assert.equal(await readFile(bmap, 'utf8'), await readFile(refBmap, 'utf8'));
+    assert.equal(bmapInfo.sha256, await sha256sumTool(bmap));
+    assert.equal(manifest.image.compressed!.sha256, await sha256sumTool(zst));
+    assert.equal(manifest.image.compressed!.size, (await stat(zst)).size);
+    await execa('sha256sum', ['-c', '--strict', `${manifest.image.file}.sha256`, `${manifest.image.compressed!.file}.sha256`], { cwd: out });
+    const dest = join(work, 'flashed.img');
+    await execa('bmaptool', ['copy', '--bmap', bmap, zst, dest]);
+    assert.equal(await sha256sumTool(dest), manifest.image.sha256);
+    await rm(work, { recursive: true, force: true });
+  });
 });

@@ -10,13 +10,13 @@
  *    inclusive) or "first" for one block.
  *  - BmapFileChecksum is the SHA-256 of the whole file with the checksum's own
  *    value written as 64 ASCII "0"s; bmaptool verifies it the same way.
- * The ranges are the data ranges of the (sparse) image, rounded out to blocks.
+ * The ranges are the data ranges of the (sparse) image, rounded out to blocks
+ * (see scan.ts); package.ts hashes them in the same pass as everything else.
  */
-import { createHash } from 'node:crypto';
-import { open, writeFile } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { buildError } from '../errors.ts';
-import { dataRanges, type Range } from '../sparse.ts';
-import { hashRange } from './checksum.ts';
+import type { Range } from '../sparse.ts';
 
 export const BMAP_BLOCK_SIZE = 4096;
 const BMAP_VERSION = '2.0';
@@ -37,13 +37,6 @@ export interface BmapInfo {
   mappedBlocksCount: number;
   /** The BmapFileChecksum value. */
   bmapFileChecksum: string;
-}
-
-export interface WriteBmapOptions {
-  /** The image's data ranges (bytes); by default computed with sparse.ts dataRanges(). */
-  ranges?: Range[];
-  /** Progress over the mapped bytes being hashed. */
-  onProgress?: (done: number, total: number) => void;
 }
 
 /** Python's "%.1f" (round-half-even on the exact binary value) for the sizes bmaptool prints. */
@@ -172,43 +165,52 @@ export function renderBmap(imageSize: number, ranges: readonly BmapRange[], bloc
 }
 
 /**
- * Writes the bmap of `imagePath` to `bmapPath`: its data ranges rounded out to
- * 4 KiB blocks, each with the SHA-256 of its bytes.
+ * The mapped block ranges of an image and the SHA-256 of each, from the
+ * image's bytes fed once, in order and contiguously: `add(pos, bytes, mapped)`.
+ * Consecutive mapped bytes form one range; an unmapped byte ends it. Mapped
+ * runs start on a block boundary and end on one or at the end of the image.
  */
-export async function writeBmap(imagePath: string, bmapPath: string, opts: WriteBmapOptions = {}): Promise<BmapInfo> {
-  let fh;
-  try {
-    fh = await open(imagePath, 'r');
-  } catch (err) {
-    throw buildError(`cannot read ${imagePath} to create its bmap: ${(err as Error).message}`, err);
-  }
-  let rendered;
-  try {
-    const imageSize = (await fh.stat()).size;
-    const byteRanges = opts.ranges ?? (await dataRanges(imagePath));
-    const blocks = toBlockRanges(byteRanges, imageSize);
-    let total = 0;
-    for (const b of blocks) total += Math.min(imageSize, (b.last + 1) * BMAP_BLOCK_SIZE) - b.first * BMAP_BLOCK_SIZE;
-    let done = 0;
-    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
-    const ranges: BmapRange[] = [];
-    for (const b of blocks) {
-      const start = b.first * BMAP_BLOCK_SIZE;
-      const end = Math.min(imageSize, (b.last + 1) * BMAP_BLOCK_SIZE);
-      const sha256 = await hashRange(fh, start, end, buffer, (n) => {
-        done += n;
-        opts.onProgress?.(done, total);
-      });
-      ranges.push({ ...b, sha256 });
+export class BmapRanges {
+  private readonly done: BmapRange[] = [];
+  private cur: { first: number; end: number; hash: Hash } | undefined;
+
+  constructor(private readonly blockSize = BMAP_BLOCK_SIZE) {}
+
+  add(pos: number, bytes: Uint8Array, mapped: boolean): void {
+    if (!mapped) {
+      this.close();
+      return;
     }
-    rendered = renderBmap(imageSize, ranges);
-  } finally {
-    await fh.close();
+    if (this.cur?.end !== pos) {
+      this.close();
+      if (pos % this.blockSize !== 0) throw new RangeError(`bmap: a mapped range starts at ${pos}, inside a block`);
+      this.cur = { first: pos / this.blockSize, end: pos, hash: createHash('sha256') };
+    }
+    this.cur.hash.update(bytes);
+    this.cur.end += bytes.length;
   }
+
+  /** The ranges, once every byte was added. */
+  finish(): BmapRange[] {
+    this.close();
+    return this.done;
+  }
+
+  private close(): void {
+    if (!this.cur) return;
+    const { first, end, hash } = this.cur;
+    this.done.push({ first, last: Math.ceil(end / this.blockSize) - 1, sha256: hash.digest('hex') });
+    this.cur = undefined;
+  }
+}
+
+/** Writes the bmap (see renderBmap) to `bmapPath`; returns its details and the file's SHA-256. */
+export async function writeBmap(bmapPath: string, imageSize: number, ranges: readonly BmapRange[]): Promise<BmapInfo & { sha256: string }> {
+  const { xml, info } = renderBmap(imageSize, ranges);
   try {
-    await writeFile(bmapPath, rendered.xml);
+    await writeFile(bmapPath, xml);
   } catch (err) {
     throw buildError(`cannot write ${bmapPath}: ${(err as Error).message}`, err);
   }
-  return rendered.info;
+  return { ...info, sha256: createHash('sha256').update(xml, 'utf8').digest('hex') };
 }

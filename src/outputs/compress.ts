@@ -1,50 +1,47 @@
 /**
- * Image compression. The default compressor drives the `zstd` command-line tool,
- * like nixpkgs' sd-image.nix (`zstd -T$NIX_BUILD_CORES --rm $img`, i.e. the
- * default level 3).
+ * Image compression with the `zstd` command-line tool, like nixpkgs'
+ * sd-image.nix (`zstd -T$NIX_BUILD_CORES --rm $img`, i.e. the default level 3).
  *
- * Determinism (measured with zstd 1.5.4): the multi-threaded output of the zstd
- * CLI is the same for any thread count (-T1, -T2, -T0 ...; the CLI's default is
- * -T1, which is also multi-threaded mode), so `-T0` keeps the output
- * byte-identical across machines. Only `--single-thread` differs. zstd also
- * reads the input file itself (rather than a pipe): that is faster, and it
- * records the content size in the frame header exactly as `zstd img` does.
+ * zstd reads the image file itself and writes the compressed frame to its
+ * stdout, which is written to the output file and hashed as it arrives, so the
+ * .img.zst is never read back. The bytes are those of `zstd -T0 -<level> img`:
+ *  - the multi-threaded output of the zstd CLI (1.5.4) is the same for any thread
+ *    count (-T1, -T2, -T0 ...; only --single-thread differs), so -T0 keeps it
+ *    byte-identical across machines;
+ *  - zstd must read a file, not a pipe: from a file it knows the size (the frame
+ *    header records it) and ends the frame with the last data block. From stdin,
+ *    even with --stream-size=N, it learns about the end only from an empty read,
+ *    and when N is a multiple of its job size (disk images usually are) the frame
+ *    ends with an extra empty block: 3 bytes longer, different bytes.
+ *  - `-c` (stdout) and `-o file` write the same bytes.
  */
-import { readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
-import { execa, ExecaError } from 'execa';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { buildError, usageError } from '../errors.ts';
-
-export interface CompressOptions {
-  level: number;
-  /** Called while compressing with the input bytes read so far (throttled). */
-  onProgress?: (bytesRead: number, total: number) => void;
-}
-
-export interface Compressor {
-  /** Name as used in the spec and the manifest, e.g. "zstd". */
-  name: string;
-  /** File name extension including the dot, e.g. ".zst". */
-  extension: string;
-  compress(input: string, output: string, opts: CompressOptions): Promise<void>;
-  /** The tool's version, e.g. "1.5.4". */
-  version(): Promise<string>;
-}
 
 /** nixpkgs' sd-image.nix runs `zstd` without a level, i.e. level 3. */
 export const DEFAULT_ZSTD_LEVEL = 3;
 /** zstd levels 1..19, and 20..22 with --ultra. */
 export const MAX_ZSTD_LEVEL = 22;
 
-const PROGRESS_POLL_MS = 200;
+/** How much of zstd's stderr is kept for the error message. */
+const STDERR_KEEP = 4096;
+/** Buffered output between zstd's stdout and the file (keeps zstd from waiting on each write). */
+const OUT_BUFFER = 1024 * 1024;
 
-function zstdArgs(input: string, output: string, level: number): string[] {
+/** The zstd command line that compresses `input` to stdout. */
+export function zstdArgs(input: string, level: number): string[] {
   if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
     throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
   }
-  const args = ['-T0', `-${level}`, '-q', '--no-progress', '-f'];
+  const args = ['-T0', `-${level}`, '-q', '--no-progress', '-f', '-c'];
   if (level > 19) args.unshift('--ultra');
   // "--" so that a file name starting with "-" is not taken as an option.
-  args.push('-o', output, '--', input);
+  args.push('--', input);
   return args;
 }
 
@@ -78,77 +75,76 @@ async function readPosition(pid: number, file: string, fdHint: { fd?: string }):
   }
 }
 
-function describeFailure(tool: string, err: unknown): string {
-  if (err instanceof ExecaError) {
-    if (err.code === 'ENOENT') return `${tool} was not found: install it (Debian package "${tool}")`;
-    // The first line says it all (zstd 1.5.4 may crash after reporting a missing
-    // output directory and print a stack trace after it).
-    const first = String(err.stderr ?? '').trim().split('\n')[0]?.trim() ?? '';
-    return first !== '' ? first : err.shortMessage;
-  }
-  return err instanceof Error ? err.message : String(err);
+export interface ZstdRun {
+  /** Settles once zstd exited and the output is complete: its size and SHA-256. On failure
+   *  the output file is removed and the error is a build error naming the problem. */
+  result: Promise<{ size: number; sha256: string }>;
+  /** How far zstd has read the input (bytes), or undefined when that cannot be seen. */
+  position(): Promise<number | undefined>;
+  /** Stops zstd (when the build failed elsewhere); `result` then rejects. */
+  abort(): void;
 }
 
-export const zstdCli: Compressor = {
-  name: 'zstd',
-  extension: '.zst',
+/** Starts `zstd -T0 -<level> -c input`, writing its stdout to `output` (created or replaced). */
+export function startZstd(input: string, output: string, level: number): ZstdRun {
+  const args = zstdArgs(input, level);
+  const child = spawn('zstd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    if (stderr.length < STDERR_KEEP) stderr += s;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
 
-  async compress(input, output, opts) {
-    const args = zstdArgs(input, output, opts.level);
-    let total: number;
-    let inputReal: string;
-    try {
-      total = (await stat(input)).size;
-      inputReal = await realpath(input);
-    } catch (err) {
-      throw buildError(`cannot compress ${input}: ${(err as Error).message}`, err);
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const written = pipeline(child.stdout, tap, createWriteStream(output, { highWaterMark: OUT_BUFFER }));
+  written.catch(() => undefined); // reported through `result`
+  let aborted = false;
+
+  const result = (async () => {
+    const [exit, write] = await Promise.all([exited, written.then(() => undefined, (err: Error) => err)]);
+    let problem: string | undefined;
+    if (exit.error?.code === 'ENOENT') problem = 'zstd was not found: install it (Debian package "zstd")';
+    else if (exit.error) problem = `cannot run zstd: ${exit.error.message}`;
+    else if (aborted) problem = 'zstd was stopped';
+    else if (write) problem = `cannot write ${output}: ${write.message}`;
+    else if (exit.code !== 0) {
+      // The first line says it all (zstd 1.5.4 may print more after it).
+      const first = stderr.trim().split('\n')[0]?.trim();
+      problem = first || (exit.signal ? `zstd was killed by ${exit.signal}` : `zstd exited with status ${exit.code}`);
     }
-    const child = execa('zstd', args, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
-    let timer: NodeJS.Timeout | undefined;
-    let last = -1;
-    if (opts.onProgress && child.pid !== undefined) {
-      const onProgress = opts.onProgress;
-      const pid = child.pid;
-      const hint: { fd?: string } = {};
-      let polling = false;
-      timer = setInterval(() => {
-        if (polling) return;
-        polling = true;
-        void readPosition(pid, inputReal, hint).then((pos) => {
-          polling = false;
-          if (pos !== undefined && pos !== last && timer !== undefined) {
-            last = pos;
-            onProgress(Math.min(pos, total), total);
-          }
-        });
-      }, PROGRESS_POLL_MS);
-    }
-    try {
-      await child;
-    } catch (err) {
+    if (problem !== undefined) {
       await rm(output, { force: true });
-      throw buildError(`zstd failed to compress ${input}: ${describeFailure('zstd', err)}`, err);
-    } finally {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
+      throw buildError(`zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
     }
-    if (last !== total) opts.onProgress?.(total, total);
-  },
+    return { size, sha256: hash.digest('hex') };
+  })();
+  result.catch(() => undefined); // the caller awaits it; do not report it as unhandled meanwhile
 
-  async version() {
-    let out: string;
-    try {
-      out = (await execa('zstd', ['--version'])).stdout;
-    } catch (err) {
-      throw buildError(`cannot run zstd --version: ${describeFailure('zstd', err)}`, err);
-    }
-    const m = /v(\d+\.\d+\.\d+)/.exec(out);
-    if (!m?.[1]) throw buildError(`cannot parse the zstd version from: ${out.trim()}`);
-    return m[1];
-  },
-};
-
-/** The compressor for a spec's `output.compress` value, or undefined for "none". */
-export function compressorFor(name: 'zstd' | 'none'): Compressor | undefined {
-  return name === 'zstd' ? zstdCli : undefined;
+  const hint: { fd?: string } = {};
+  let inputReal: Promise<string | undefined> | undefined;
+  return {
+    result,
+    async position() {
+      if (child.pid === undefined || child.exitCode !== null) return undefined;
+      inputReal ??= realpath(input).catch(() => undefined);
+      const real = await inputReal;
+      return real === undefined ? undefined : readPosition(child.pid, real, hint);
+    },
+    abort() {
+      aborted = true;
+      child.kill('SIGTERM');
+    },
+  };
 }

@@ -1,7 +1,9 @@
 /** Output packaging: compression, bmap, checksums, manifest, Hydra products. */
-export { zstdCli, compressorFor, DEFAULT_ZSTD_LEVEL, MAX_ZSTD_LEVEL, type Compressor, type CompressOptions } from './compress.ts';
-export { writeBmap, renderBmap, toBlockRanges, humanSize, BMAP_BLOCK_SIZE, type BmapInfo, type BmapRange, type WriteBmapOptions } from './bmap.ts';
-export { sha256File, writeSha256File, sha256sumLine, hashRange } from './checksum.ts';
+export { packageImage, type PackageOptions, type PackageResult } from './package.ts';
+export { startZstd, zstdArgs, DEFAULT_ZSTD_LEVEL, MAX_ZSTD_LEVEL, type ZstdRun } from './compress.ts';
+export { writeBmap, renderBmap, toBlockRanges, humanSize, BmapRanges, BMAP_BLOCK_SIZE, type BmapInfo, type BmapRange } from './bmap.ts';
+export { scanImage, SCAN_BLOCK, SCAN_CHUNK, type Segment, type ScanOptions } from './scan.ts';
+export { writeSha256File, sha256sumLine } from './checksum.ts';
 export {
   writeManifest,
   manifestJson,

@@ -1,0 +1,152 @@
+/**
+ * One sequential pass over a finished (sparse) image: every byte from 0 to the
+ * end, in order, as segments, reading only the data extents.
+ *
+ * With the native addon the data ranges are the file's extents, as `bmaptool
+ * create` maps them (FIEMAP, including unwritten ones; see sparse.ts
+ * extentRanges), rounded out to 4 KiB blocks; only they are read, holes are
+ * handed out as slices of a shared zero buffer. Without it (or
+ * IMGSMITH_NO_NATIVE=1) the whole file is read and the non-zero 4 KiB blocks
+ * count as data, as sparse.ts dataRanges() reports them. Either way the bytes
+ * are the file's bytes; only `mapped` (what the bmap lists) depends on the mode.
+ *
+ * Two buffers of CHUNK bytes: the next chunk is read while the consumer works
+ * on the current one, and memory stays flat whatever the image size.
+ */
+import fs from 'node:fs';
+import { buildError } from '../errors.ts';
+import { extentRanges, type Range } from '../sparse.ts';
+import { BMAP_BLOCK_SIZE, toBlockRanges } from './bmap.ts';
+
+/** The bmap block size, and the granularity of `mapped`. */
+export const SCAN_BLOCK = BMAP_BLOCK_SIZE;
+/** Read size (a multiple of SCAN_BLOCK). */
+export const SCAN_CHUNK = 2 * 1024 * 1024;
+
+const ZEROS = Buffer.alloc(SCAN_CHUNK);
+
+export interface Segment {
+  /** File offset of bytes[0]. */
+  pos: number;
+  /** The bytes; valid only until the consumer's promise for this segment settles. */
+  bytes: Buffer;
+  /** Part of a bmap-mapped block range. Mapped segments start on a block boundary and end
+   *  on one or at the end of the file; consecutive mapped segments belong to one range. */
+  mapped: boolean;
+}
+
+export interface ScanOptions {
+  /** false forces the JavaScript fallback (read everything, map the non-zero blocks). */
+  native?: boolean;
+}
+
+interface Piece {
+  pos: number;
+  len: number;
+  /** 'hole': zeros, not read; 'data': read, mapped; 'scan': read, mapped where non-zero. */
+  kind: 'hole' | 'data' | 'scan';
+}
+
+/** Pieces of at most SCAN_CHUNK bytes, aligned to SCAN_CHUNK file offsets, covering [0, size). */
+function* pieces(size: number, data: Range[] | null): Generator<Piece> {
+  const split = function* (start: number, end: number, kind: Piece['kind']): Generator<Piece> {
+    for (let pos = start; pos < end; ) {
+      const len = Math.min(end - pos, SCAN_CHUNK - (pos % SCAN_CHUNK));
+      yield { pos, len, kind };
+      pos += len;
+    }
+  };
+  if (data === null) {
+    yield* split(0, size, 'scan');
+    return;
+  }
+  let prev = 0;
+  for (const r of data) {
+    yield* split(prev, r.start, 'hole');
+    yield* split(r.start, r.end, 'data');
+    prev = r.end;
+  }
+  yield* split(prev, size, 'hole');
+}
+
+async function readFull(fd: number, buf: Buffer, len: number, pos: number): Promise<void> {
+  for (let got = 0; got < len; ) {
+    const n = await new Promise<number>((resolve, reject) =>
+      fs.read(fd, buf, got, len - got, pos + got, (err, k) => (err ? reject(err) : resolve(k))),
+    );
+    if (n === 0) throw buildError(`the image changed while it was being read: it ends before byte ${pos + len}`);
+    got += n;
+  }
+}
+
+/** Splits a scanned chunk into runs of non-zero (mapped) and zero blocks. */
+function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
+  if (buf.compare(ZEROS, 0, len, 0, len) === 0) {
+    yield { pos, bytes: buf.subarray(0, len), mapped: false };
+    return;
+  }
+  let runStart = 0;
+  let runMapped: boolean | undefined;
+  for (let i = 0; i < len; i += SCAN_BLOCK) {
+    const end = Math.min(len, i + SCAN_BLOCK);
+    const mapped = buf.compare(ZEROS, 0, end - i, i, end) !== 0;
+    if (runMapped !== undefined && mapped !== runMapped) {
+      yield { pos: pos + runStart, bytes: buf.subarray(runStart, i), mapped: runMapped };
+      runStart = i;
+    }
+    runMapped = mapped;
+  }
+  yield { pos: pos + runStart, bytes: buf.subarray(runStart, len), mapped: runMapped! };
+}
+
+/**
+ * Walks the whole open file `fd` of `size` bytes in order and awaits
+ * `onSegment` for each segment before its buffer is reused. Returns whether
+ * the native extent map was used.
+ */
+export async function scanImage(
+  fd: number,
+  size: number,
+  onSegment: (seg: Segment) => void | Promise<void>,
+  opts: ScanOptions = {},
+): Promise<{ native: boolean }> {
+  const seek = await extentRanges(fd, 0, size, opts);
+  const data =
+    seek === null
+      ? null
+      : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
+  const buffers = [Buffer.allocUnsafe(SCAN_CHUNK), Buffer.allocUnsafe(SCAN_CHUNK)];
+  let turn = 0;
+  const load = async (p: Piece): Promise<{ p: Piece; buf: Buffer }> => {
+    if (p.kind === 'hole') return { p, buf: ZEROS };
+    const buf = buffers[turn]!;
+    turn ^= 1;
+    await readFull(fd, buf, p.len, p.pos);
+    return { p, buf };
+  };
+  const it = pieces(size, data);
+  const loadNext = () => {
+    const step = it.next();
+    if (step.done) return undefined;
+    const pr = load(step.value);
+    pr.catch(() => undefined); // awaited below; do not let an early failure go unhandled
+    return pr;
+  };
+  let next = loadNext();
+  try {
+    while (next) {
+      const { p, buf } = await next;
+      // Read ahead into the other buffer while this chunk is consumed.
+      next = loadNext();
+      if (p.kind === 'scan') {
+        for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
+      } else {
+        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === 'data' });
+      }
+    }
+  } finally {
+    // After a failure, no read may still be running when the caller closes the file.
+    await next?.catch(() => undefined);
+  }
+  return { native: data !== null };
+}
