@@ -8,7 +8,8 @@
 //
 // This process (the "wrapper", the PID the user started) re-runs Node with that limit
 // (the "worker", src/cli.ts) and stays small. See src/lifetime.ts for the worker's side.
-//  - SIGINT/SIGTERM/SIGHUP are forwarded; the worker kills its tools, removes its temp
+//  - The worker runs in its own session; SIGINT/SIGTERM/SIGHUP are forwarded (SIGTSTP and
+//    SIGCONT too, as SIGSTOP/SIGCONT to its process group); the worker kills its tools, removes its temp
 //    dirs, prints one line and exits 128+n, and so does the wrapper.
 //  - The worker's fd 2 is a pipe read here: V8's fatal out-of-memory report (GC log and
 //    native stack) is replaced by one line saying what to change (exit 1). Its own
@@ -47,7 +48,24 @@ if (!process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.en
   const child = spawn(process.execPath, [`--max-old-space-size=${mb}`, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'pipe', 2, 'pipe'],
     env: { ...process.env, IMGSMITH_WORKER: '1' },
+    // Its own session and process group: terminal signals reach only us (we forward them, so
+    // the worker stops its tools in order rather than racing them), and if the worker dies we
+    // can still kill the tools it leaves behind (the group outlives its leader).
+    detached: true,
   });
+  const killGroup = (sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // no process left in the group
+    }
+  };
+  // Job control: Ctrl-Z stops the worker and its tools with us, fg/bg continues them.
+  process.on('SIGTSTP', () => {
+    killGroup('SIGSTOP');
+    process.kill(process.pid, 'SIGSTOP');
+  });
+  process.on('SIGCONT', () => killGroup('SIGCONT'));
 
   // Temporary directories the worker reported ("+ dir" / "- dir").
   const tempDirs = new Set();
@@ -119,8 +137,9 @@ if (!process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.en
     finished = true;
     if (partial) onLine(partial);
     if (!fatal.length) for (const h of held) process.stderr.write(`${h}\n`);
-    removeTempDirs();
     const { code, signal } = exit;
+    if (signal) killGroup('SIGKILL'); // tools of a worker that died without cleaning up
+    removeTempDirs();
     const report = fatal.join('\n');
     if (/heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/i.test(report)) {
       fail(1, `imgsmith: error: out of memory: the JavaScript heap limit is ${mb} MB; set IMGSMITH_MAX_HEAP_MB=${mb * 4} (or more) and run again`);

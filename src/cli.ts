@@ -8,7 +8,7 @@ import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress } from './progress-impl.ts';
-import { errOut, initProcess, onInterrupt } from './lifetime.ts';
+import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 
 class UsageFailure extends Error {}
 
@@ -32,8 +32,19 @@ function onSignals(json: boolean, what: (published: boolean) => string): () => v
   );
 }
 
+/** Errors outside main's control flow (an event handler, a stray promise): one line too, never a stack trace. */
+function onStrayError(err: unknown): void {
+  cleanupSync();
+  const d = describeError(err);
+  errOut.write(`imgsmith: error: ${d.message}\n`);
+  if (err instanceof Error && process.env.IMGSMITH_DEBUG) errOut.write(`${err.stack}\n`);
+  process.exit(d.exitCode);
+}
+
 export async function main(argv: string[]): Promise<number> {
   initProcess();
+  if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', onStrayError);
+  if (process.listenerCount('unhandledRejection') === 0) process.on('unhandledRejection', onStrayError);
   let exitCode = 0;
   const json = argv.includes('--json');
   const parser = yargs(argv)
@@ -86,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
             for (const f of files) process.stdout.write(`${f}\n`);
           }
         } catch (err) {
-          exitCode = reportError(err, args.json, { outDir: args.out });
+          exitCode = reportError(err, args.json, { outDir: args.out, interruptedNote: '; nothing was published' });
         } finally {
           off();
         }
@@ -121,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
           else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.join('\n')}\n`);
           exitCode = r.ok ? 0 : 1;
         } catch (err) {
-          exitCode = reportError(err, args.json);
+          exitCode = reportError(err, args.json, { interruptedNote: '; boot test aborted, QEMU stopped' });
         } finally {
           off();
         }

@@ -50,6 +50,8 @@ export interface DescribeContext {
   /** The file being written and its intended size, when the caller knows them. */
   file?: string;
   bytes?: number;
+  /** Added to "imgsmith: interrupted by SIGxxx" when a tool was ended by SIGINT/SIGTERM/SIGHUP (e.g. "; nothing was published"). */
+  interruptedNote?: string;
 }
 
 export interface Described {
@@ -180,7 +182,7 @@ export function describeError(err: unknown, ctx: DescribeContext = {}): Describe
   if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };
   const killed = killedTool(err);
   if (killed && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(killed.signal)) {
-    return { message: `imgsmith: interrupted by ${killed.signal} (${killed.tool} was killed by it)`, exitCode: signalExitCode(killed.signal), interrupted: killed.signal };
+    return { message: `imgsmith: interrupted by ${killed.signal}${ctx.interruptedNote ?? ''}`, exitCode: signalExitCode(killed.signal), interrupted: killed.signal };
   }
   if (killed) return { message: `${killed.tool} was killed by ${killed.signal}${SIGNAL_HINT[killed.signal] ?? ''}`, exitCode: 1 };
   const res = resourceCode(err);

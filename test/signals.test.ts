@@ -240,15 +240,29 @@ test('a build removes temp dirs of dead builds and keeps those of live ones', as
   assert.equal(await fsp.readFile(path.join(out, '.imgsmith-tmp-live', 'partial.img'), 'utf8'), 'x', 'the live one untouched');
 });
 
+test('SIGKILL of the worker (as by the OOM killer): the wrapper kills its tool, removes its temp dir, exit 1', async () => {
+  const out = newOut();
+  const run = start(buildArgs(out, ['--json']), { IMGSMITH_TEST_HOOK: 'hold:build' });
+  const hold = await run.event((e) => e.event === 'test-hold');
+  const tool = hold.pid as number;
+  process.kill(procState(tool)!.ppid, 'SIGKILL');
+  const r = await run.exit;
+  assert.equal(r.code, 1, run.stderr());
+  assert.match(oneLine(run.stderr()), /^imgsmith: error: the imgsmith worker process \(pid \d+\) was killed by SIGKILL \(out of memory\? see `dmesg`\); nothing was published$/);
+  assert.ok(!running(tool), 'the orphaned tool was killed');
+  assert.deepEqual(await fsp.readdir(out), []);
+});
+
 test('a build killed with SIGKILL leaves a temp dir that the next build removes', async () => {
   const out = newOut();
   const run = start(buildArgs(out, ['--json']), { IMGSMITH_TEST_HOOK: 'hold:build' });
   const hold = await run.event((e) => e.event === 'test-hold');
   const worker = procState(hold.pid as number)!.ppid;
-  // Kill the worker and its tool at once (as the OOM killer would): nobody cleans up.
+  // Kill everything so that nobody cleans up: the worker is stopped first so it cannot react.
+  process.kill(worker, 'SIGSTOP');
+  process.kill(run.pid, 'SIGKILL');
   process.kill(hold.pid as number, 'SIGKILL');
   process.kill(worker, 'SIGKILL');
-  process.kill(run.pid, 'SIGKILL');
   await run.exit;
   assert.ok(await eventually(() => !running(worker)));
   const stale = (await fsp.readdir(out)).filter((x) => x.startsWith('.imgsmith-tmp-'));
@@ -363,7 +377,11 @@ test('error mapping: a tool killed by a signal, ENOSPC, EMFILE (real errors)', a
     exitCode: 1,
   });
   const hup = await execa('sh', ['-c', 'kill -HUP $$']).catch((e: unknown) => e);
-  assert.deepEqual(describeError(hup), { message: 'imgsmith: interrupted by SIGHUP (sh was killed by it)', exitCode: 129, interrupted: 'SIGHUP' });
+  assert.deepEqual(describeError(hup, { interruptedNote: '; nothing was published' }), {
+    message: 'imgsmith: interrupted by SIGHUP; nothing was published',
+    exitCode: 129,
+    interrupted: 'SIGHUP',
+  });
   // ENOSPC: /dev/full.
   let enospc: unknown;
   try {
