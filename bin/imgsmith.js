@@ -32,6 +32,18 @@ function fail(exitCode, line) {
   process.exit(exitCode);
 }
 
+/** One line for an error of Node itself (spawning the worker, loading the CLI); see src/errors.ts for the rest. */
+function startupError(err) {
+  const code = err && err.code;
+  if (code === 'EMFILE') {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+    return `too many open files: raise \`ulimit -n\`${m ? ` (now ${m[1]})` : ''} and run again`;
+  }
+  if (code === 'ENFILE') return 'the system-wide limit of open files is reached: close other programs or raise fs.file-max, and run again';
+  if (code === 'ENOMEM' || code === 'EAGAIN') return `cannot start imgsmith (${code}): out of memory or processes; free some and run again`;
+  return `cannot start imgsmith: ${String((err && err.message) || err).split('\n')[0]}`;
+}
+
 function heapLimitMb() {
   const raw = process.env.IMGSMITH_MAX_HEAP_MB;
   if (raw === undefined || raw === '') return 128;
@@ -41,10 +53,9 @@ function heapLimitMb() {
   return Number(raw);
 }
 
-if (!process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.env.NODE_OPTIONS ?? '')) {
+const supervising = !process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.env.NODE_OPTIONS ?? '');
+if (supervising) {
   const mb = heapLimitMb();
-  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const debug = !!process.env.IMGSMITH_DEBUG;
   const child = spawn(process.execPath, [`--max-old-space-size=${mb}`, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'pipe', 2, 'pipe'],
     env: { ...process.env, IMGSMITH_WORKER: '1' },
@@ -53,6 +64,16 @@ if (!process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.en
     // can still kill the tools it leaves behind (the group outlives its leader).
     detached: true,
   });
+  if (!child.stdio || !child.stdio[4]) {
+    child.on('error', (err) => fail(1, `imgsmith: error: ${startupError(err)}`));
+  } else {
+    supervise(child, mb);
+  }
+}
+
+function supervise(child, mb) {
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const debug = !!process.env.IMGSMITH_DEBUG;
   const killGroup = (sig) => {
     try {
       process.kill(-child.pid, sig);
@@ -156,16 +177,24 @@ if (!process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.en
     }
     process.exit(code ?? 1);
   };
-  child.on('error', (err) => fail(1, `imgsmith: error: cannot start ${process.execPath}: ${err.message}`));
+  child.on('error', (err) => fail(1, `imgsmith: error: ${startupError(err)}`));
   child.on('exit', (code, signal) => {
     exit = { code, signal };
     // Wait for the rest of its stderr (the end of an OOM report), but not for tools it left running.
     setTimeout(finish, 2000);
   });
   child.on('close', finish);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { main } = await import('../src/cli.ts');
+}
+
+if (!supervising) {
+  let main;
+  try {
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../src/cli.ts'));
+  } catch (err) {
+    if (process.env.IMGSMITH_DEBUG) throw err;
+    fail(1, `imgsmith: error: ${startupError(err)}`);
+  }
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { buildError, resourceError, usageError } from './errors.ts';
 import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX } from './lifetime.ts';
 import { publishOutputs } from './publish.ts';
+import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
 import { resolveContents, type ContentInputs } from './content/resolve.ts';
@@ -142,7 +143,7 @@ async function makeBuildTmp(outDir: string, shown: string): Promise<string> {
 async function readLabel(toplevel: string | undefined): Promise<string | undefined> {
   if (!toplevel) return undefined;
   try {
-    return (await fsp.readFile(path.join(toplevel, 'nixos-version'), 'utf8')).trim() || undefined;
+    return (await readRegularText(path.join(toplevel, 'nixos-version'))).trim() || undefined;
   } catch {
     return undefined;
   }
