@@ -5,22 +5,196 @@
 // (65k files) the process reached 566 MB RSS while its live heap stayed far below
 // 128 MB. The CLI therefore runs with a bounded old space (IMGSMITH_MAX_HEAP_MB,
 // default 128), which kept peak RSS at 215 MB on that closure whatever the image size.
+//
+// This process (the "wrapper", the PID the user started) re-runs Node with that limit
+// (the "worker", src/cli.ts) and stays small. See src/lifetime.ts for the worker's side.
+//  - The worker runs in its own session; SIGINT/SIGTERM/SIGHUP are forwarded (SIGTSTP and
+//    SIGCONT too, as SIGSTOP/SIGCONT to its process group); the worker kills its tools, removes its temp
+//    dirs, prints one line and exits 128+n, and so does the wrapper.
+//  - The worker's fd 2 is a pipe read here: V8's fatal out-of-memory report (GC log and
+//    native stack) is replaced by one line saying what to change (exit 1). Its own
+//    messages and progress go straight to our stderr (its fd 3).
+//  - The worker reports its temporary directories on fd 4; if it dies (OOM, SIGKILL, a
+//    crash) the wrapper removes those it still owns. If the wrapper dies, the worker sees
+//    end-of-file on fd 4 (and its parent pid change) and stops without publishing.
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const heapFlag = /--max-old-space-size/;
-if (!process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.env.NODE_OPTIONS ?? '')) {
-  const mb = Number(process.env.IMGSMITH_MAX_HEAP_MB ?? 128);
+const json = process.argv.includes('--json');
+
+/** Prints one imgsmith line (and a JSON error event with --json) and exits. */
+function fail(exitCode, line) {
+  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode, message: line.replace(/^imgsmith: (error: )?/, '') }) + '\n');
+  process.stderr.write(`${line}\n`);
+  process.exit(exitCode);
+}
+
+/** One line for an error of Node itself (spawning the worker, loading the CLI); see src/errors.ts for the rest. */
+function startupError(err) {
+  const code = err && err.code;
+  if (code === 'EMFILE') {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+    return `too many open files: raise \`ulimit -n\`${m ? ` (now ${m[1]})` : ''} and run again`;
+  }
+  if (code === 'ENFILE') return 'the system-wide limit of open files is reached: close other programs or raise fs.file-max, and run again';
+  if (code === 'ENOMEM' || code === 'EAGAIN') return `cannot start imgsmith (${code}): out of memory or processes; free some and run again`;
+  return `cannot start imgsmith: ${String((err && err.message) || err).split('\n')[0]}`;
+}
+
+function heapLimitMb() {
+  const raw = process.env.IMGSMITH_MAX_HEAP_MB;
+  if (raw === undefined || raw === '') return 128;
+  if (!/^\d+$/.test(raw) || Number(raw) < 64 || Number(raw) > 1048576) {
+    fail(2, `imgsmith: error: IMGSMITH_MAX_HEAP_MB must be a whole number of megabytes from 64 to 1048576 (e.g. 512), got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+const supervising = !process.execArgv.some((a) => heapFlag.test(a)) && !heapFlag.test(process.env.NODE_OPTIONS ?? '');
+if (supervising) {
+  const mb = heapLimitMb();
   const child = spawn(process.execPath, [`--max-old-space-size=${mb}`, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'pipe', 2, 'pipe'],
+    env: { ...process.env, IMGSMITH_WORKER: '1' },
+    // Its own session and process group: terminal signals reach only us (we forward them, so
+    // the worker stops its tools in order rather than racing them), and if the worker dies we
+    // can still kill the tools it leaves behind (the group outlives its leader).
+    detached: true,
   });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  if (!child.stdio || !child.stdio[4]) {
+    child.on('error', (err) => fail(1, `imgsmith: error: ${startupError(err)}`));
+  } else {
+    supervise(child, mb);
+  }
+}
+
+function supervise(child, mb) {
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const debug = !!process.env.IMGSMITH_DEBUG;
+  const killGroup = (sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // no process left in the group
+    }
+  };
+  // Job control: Ctrl-Z stops the worker and its tools with us, fg/bg continues them.
+  process.on('SIGTSTP', () => {
+    killGroup('SIGSTOP');
+    process.kill(process.pid, 'SIGSTOP');
+  });
+  process.on('SIGCONT', () => killGroup('SIGCONT'));
+
+  // Temporary directories the worker reported ("+ dir" / "- dir").
+  const tempDirs = new Set();
+  let ctl = '';
+  child.stdio[4].setEncoding('utf8');
+  child.stdio[4].on('data', (d) => {
+    ctl += d;
+    for (let i; (i = ctl.indexOf('\n')) >= 0; ctl = ctl.slice(i + 1)) {
+      const line = ctl.slice(0, i);
+      if (line.startsWith('+ ')) tempDirs.add(line.slice(2));
+      else if (line.startsWith('- ')) tempDirs.delete(line.slice(2));
+    }
+  });
+  child.stdio[4].on('error', () => {});
+
+  // The worker's stderr: passed through, except V8's fatal error report.
+  let fatal = []; // lines of the report, once it started
+  let held = []; // blank lines, held until we know whether a report follows
+  let partial = '';
+  const isReportStart = (l) => /^<--- Last few GCs --->|^<--- JS stacktrace --->|^FATAL ERROR:|^#\s*Fatal (error|javascript OOM)/.test(l);
+  const onLine = (l) => {
+    if (fatal.length || (!debug && isReportStart(l))) {
+      fatal.push(l);
+      if (debug) process.stderr.write(`${l}\n`);
+      return;
+    }
+    if (l.trim() === '') return void held.push(l);
+    for (const h of held) process.stderr.write(`${h}\n`);
+    held = [];
+    process.stderr.write(`${l}\n`);
+  };
+  child.stdio[2].setEncoding('utf8');
+  child.stdio[2].on('data', (d) => {
+    partial += d;
+    for (let i; (i = partial.indexOf('\n')) >= 0; partial = partial.slice(i + 1)) onLine(partial.slice(0, i));
+  });
+  child.stdio[2].on('error', () => {});
+
+  let received;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      // A second signal while the worker is still cleaning up: stop it hard.
+      const again = received !== undefined;
+      received ??= sig;
+      try {
+        child.kill(again ? 'SIGKILL' : sig);
+      } catch {
+        // already gone
+      }
+    });
+  }
+
+  /** Removes the reported temporary directories that the (now dead) worker still owns. */
+  const removeTempDirs = () => {
+    for (const d of tempDirs) {
+      try {
+        const owner = JSON.parse(readFileSync(path.join(d, '.imgsmith-owner'), 'utf8'));
+        if (owner.pid === child.pid) rmSync(d, { recursive: true, force: true });
+      } catch {
+        // gone already, or not ours
+      }
+    }
+  };
+
+  let exit;
+  let finished = false;
+  const finish = () => {
+    if (finished || !exit) return;
+    finished = true;
+    if (partial) onLine(partial);
+    if (!fatal.length) for (const h of held) process.stderr.write(`${h}\n`);
+    const { code, signal } = exit;
+    if (signal) killGroup('SIGKILL'); // tools of a worker that died without cleaning up
+    removeTempDirs();
+    const report = fatal.join('\n');
+    if (/heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/i.test(report)) {
+      fail(1, `imgsmith: error: out of memory: the JavaScript heap limit is ${mb} MB; set IMGSMITH_MAX_HEAP_MB=${mb * 4} (or more) and run again`);
+    }
+    if (fatal.length && !debug) {
+      const first = fatal.find((l) => /FATAL ERROR|Fatal/.test(l)) ?? fatal[0];
+      fail(1, `imgsmith: error: internal error, Node.js stopped: ${first.replace(/^#\s*/, '').trim()} (run with IMGSMITH_DEBUG=1 for details)`);
+    }
+    if (signal && received) {
+      fail(128 + os.constants.signals[received], `imgsmith: interrupted by ${received}${command === 'build' ? '; nothing was published' : ''}`);
+    }
+    if (signal) {
+      fail(1, `imgsmith: error: the imgsmith worker process (pid ${child.pid}) was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory? see `dmesg`)' : ''}${command === 'build' ? '; nothing was published' : ''}`);
+    }
+    process.exit(code ?? 1);
+  };
+  child.on('error', (err) => fail(1, `imgsmith: error: ${startupError(err)}`));
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    exit = { code, signal };
+    // Wait for the rest of its stderr (the end of an OOM report), but not for tools it left running.
+    setTimeout(finish, 2000);
   });
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { main } = await import('../src/cli.ts');
+  child.on('close', finish);
+}
+
+if (!supervising) {
+  let main;
+  try {
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../src/cli.ts'));
+  } catch (err) {
+    if (process.env.IMGSMITH_DEBUG) throw err;
+    fail(1, `imgsmith: error: ${startupError(err)}`);
+  }
   process.exitCode = await main(process.argv.slice(2));
 }

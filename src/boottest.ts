@@ -27,6 +27,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildError, usageError } from './errors.ts';
+import { makeTempDir, removeTempDir } from './lifetime.ts';
 
 export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi'] as const;
 export type BootMachine = (typeof BOOT_MACHINES)[number];
@@ -241,12 +242,14 @@ export async function raspiBootFiles(image: string, displayName = image): Promis
 
 // ---------------------------------------------------------------------------------------
 
+/** A private temporary directory, removed afterwards, and also when imgsmith is interrupted
+ *  (src/lifetime.ts kills QEMU and removes it). */
 async function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-boot-'));
+  const dir = await makeTempDir(os.tmpdir(), 'imgsmith-boot-');
   try {
     return await fn(dir);
   } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
+    await removeTempDir(dir);
   }
 }
 

@@ -4,10 +4,13 @@
  * directory and renamed to its final name only when the whole build succeeded,
  * so a failed or interrupted build leaves nothing under a final name.
  */
-import { promises as fsp, rmSync, constants as fsc } from 'node:fs';
+import { promises as fsp, constants as fsc } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { buildError, usageError } from './errors.ts';
+import { buildError, resourceError, usageError } from './errors.ts';
+import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX } from './lifetime.ts';
+import { publishOutputs } from './publish.ts';
+import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
 import { resolveContents, type ContentInputs } from './content/resolve.ts';
@@ -57,26 +60,49 @@ export interface BuildResult {
   manifest: Manifest;
 }
 
-/** Temporary directories of builds in progress, removed on SIGINT/SIGTERM by the CLI. */
-export const liveTempDirs = new Set<string>();
-
-export function cleanupTempDirsSync(): void {
-  for (const d of liveTempDirs) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      // best effort
-    }
-  }
-  liveTempDirs.clear();
-}
+/**
+ * The latest SOURCE_DATE_EPOCH accepted: 2^32-1, 2106-02-07 06:28:15 UTC. Every filesystem
+ * imgsmith writes stores it exactly (FAT dates go up to 2107-12-31, ext4 with 256-byte inodes
+ * to 2446-05-10, btrfs further); a larger value would be clamped or wrap around silently.
+ */
+export const MAX_EPOCH = 0xffffffff;
 
 /** The timestamp given to every file and filesystem: SOURCE_DATE_EPOCH, else 1 (as NixOS's faketime). */
 function buildEpoch(): number {
   const s = process.env.SOURCE_DATE_EPOCH;
   if (s === undefined || s === '') return 1;
   if (!/^\d+$/.test(s)) throw usageError(`SOURCE_DATE_EPOCH must be a whole number of seconds, got "${s}"`);
+  if (Number(s) > MAX_EPOCH) {
+    throw usageError(
+      `SOURCE_DATE_EPOCH=${s} is too large: the latest time every supported filesystem stores exactly is ${MAX_EPOCH} (2106-02-07 06:28:15 UTC); use a smaller value`,
+    );
+  }
   return Number(s);
+}
+
+/** The longest suffix added to the output name: "<base>.img.zst.sha256". */
+const LONGEST_SUFFIX = '.img.zst.sha256';
+/** Linux's limit for one file name, in bytes. */
+const NAME_MAX = 255;
+
+/**
+ * Checks the {label} before anything is built: no control characters, and the output file
+ * names it gives fit in NAME_MAX bytes. (Other characters are made safe where the name is
+ * built.) `from` says where the label came from, for the message.
+ */
+function checkLabel(spec: ImageSpec, label: string, from: string): void {
+  // eslint-disable-next-line no-control-regex
+  const bad = /[\x00-\x1f\x7f-\x9f]/.exec(label);
+  if (bad) {
+    throw usageError(`${from} contains a control character (${JSON.stringify(bad[0])} at position ${bad.index}): use a label without control characters or newlines`);
+  }
+  const base = spec.output.name.replaceAll('{name}', spec.name).replaceAll('{label}', label).replaceAll('{system}', spec.system);
+  const bytes = Buffer.byteLength(base + LONGEST_SUFFIX);
+  if (bytes > NAME_MAX) {
+    throw usageError(
+      `${from} is too long: the output file name "${base.slice(0, 40)}...${LONGEST_SUFFIX}" would be ${bytes} bytes, the limit is ${NAME_MAX}; use a label at most ${Math.max(0, NAME_MAX - (bytes - Buffer.byteLength(label)))} bytes long`,
+    );
+  }
 }
 
 async function checkInputDir(opt: string, p: string | undefined): Promise<string | undefined> {
@@ -92,24 +118,34 @@ async function checkInputDir(opt: string, p: string | undefined): Promise<string
   return abs;
 }
 
-async function prepareOutDir(outDir: string): Promise<string> {
+/** Creates the output directory and removes temporary directories of killed builds in it. */
+async function prepareOutDir(outDir: string, progress: Progress): Promise<string> {
   const abs = path.resolve(outDir);
   try {
     await fsp.mkdir(abs, { recursive: true });
     await fsp.access(abs, fsc.W_OK);
-    const probe = path.join(abs, `.imgsmith-probe-${process.pid}`);
-    await fsp.writeFile(probe, '');
-    await fsp.rm(probe);
   } catch (err) {
-    throw buildError(`cannot write to output directory ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  for (const d of await removeStaleTempDirs(abs)) {
+    progress.event('warning', { message: `removed ${d}, left by a build that was killed` });
   }
   return abs;
+}
+
+/** The build's temporary directory inside the output directory (with its owner file). */
+async function makeBuildTmp(outDir: string, shown: string): Promise<string> {
+  try {
+    return await makeTempDir(outDir, TMP_PREFIX);
+  } catch (err) {
+    throw resourceError(err, { outDir: shown }) ?? buildError(`cannot write to output directory ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 async function readLabel(toplevel: string | undefined): Promise<string | undefined> {
   if (!toplevel) return undefined;
   try {
-    return (await fsp.readFile(path.join(toplevel, 'nixos-version'), 'utf8')).trim() || undefined;
+    return (await readRegularText(path.join(toplevel, 'nixos-version'))).trim() || undefined;
   } catch {
     return undefined;
   }
@@ -155,14 +191,18 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (roots.has('toplevel') && !toplevel) throw usageError(`${opts.specPath} needs the NixOS system: give --toplevel PATH`);
   if (usesClosure(spec) && !closureDir) throw usageError(`${opts.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
 
-  const outDir = await prepareOutDir(opts.outDir);
-  const tmp = await fsp.mkdtemp(path.join(outDir, `.imgsmith-tmp-`));
-  liveTempDirs.add(tmp);
+  // The {label}: checked now rather than after the whole build.
+  const fromVersion = opts.label === undefined ? await readLabel(toplevel) : undefined;
+  const label = opts.label ?? fromVersion ?? spec.name;
+  checkLabel(spec, label, opts.label !== undefined ? '--label' : fromVersion !== undefined ? `the label read from ${toplevel}/nixos-version` : 'the spec name');
+
+  const outDir = await prepareOutDir(opts.outDir, progress);
+  const tmp = await makeBuildTmp(outDir, opts.outDir);
   try {
-    return await buildInto(spec, opts, { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress });
+    await testHook('build', (name, data) => progress.event(name, data));
+    return await buildInto(spec, { ...opts, label }, { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress });
   } finally {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    liveTempDirs.delete(tmp);
+    await removeTempDir(tmp);
   }
 }
 
@@ -224,8 +264,13 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   const imgName = `${base}.img`;
   const img = path.join(tmp, imgName);
   const fh = await fsp.open(img, 'wx');
-  await fh.truncate(plan.diskSize);
-  await fh.close();
+  try {
+    await fh.truncate(plan.diskSize);
+  } catch (err) {
+    throw resourceError(err, { file: path.join(env.outDir, imgName), bytes: plan.diskSize, outDir: opts.outDir }) ?? err;
+  } finally {
+    await fh.close();
+  }
   await writePartitionTable(img, table);
   const reports: FsReport[] = await Promise.all(
     spec.partitions.map(async (p, i) => {
@@ -310,14 +355,10 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   const manifestTmp = path.join(tmp, 'manifest.json');
   await writeManifest(manifestTmp, manifest);
 
-  // 5. Publish: rename everything to its final name, the manifest last.
-  for (const [from, name] of finals) {
-    const to = path.join(env.outDir, name);
-    await fsp.rm(to, { recursive: true, force: true });
-    await fsp.rename(from, to);
-  }
+  // 5. Publish: rename everything to its final name, the manifest last (see src/publish.ts).
+  await testHook('publish', (name, data) => progress.event(name, data));
+  await publishOutputs([...finals, [manifestTmp, 'manifest.json']], env.outDir, tmp);
   const manifestPath = path.join(env.outDir, 'manifest.json');
-  await fsp.rename(manifestTmp, manifestPath);
   return {
     ...(keepRaw ? { imagePath: path.join(env.outDir, imgName) } : {}),
     ...(compressed ? { compressedPath: path.join(env.outDir, compressed.file) } : {}),

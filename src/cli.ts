@@ -3,40 +3,48 @@
  * Exit codes: 0 ok, 1 build failed, 2 usage or spec error.
  */
 import yargs from 'yargs';
-import { ImgsmithError } from './errors.ts';
+import { describeError, signalExitCode, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
-import { buildImage, cleanupTempDirsSync } from './build.ts';
+import { buildImage } from './build.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress } from './progress-impl.ts';
+import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 
 class UsageFailure extends Error {}
 
-function reportError(err: unknown, json: boolean): number {
-  const exitCode = err instanceof ImgsmithError ? err.exitCode : err instanceof UsageFailure ? 2 : 1;
-  const message = err instanceof Error ? err.message : String(err);
-  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode, message }) + '\n');
-  process.stderr.write(`imgsmith: error: ${message}\n`);
-  if (!(err instanceof ImgsmithError) && !(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
-    process.stderr.write(`${err.stack}\n`);
+/** Prints the one line for `err` (and a JSON error event with --json); returns the exit code. */
+function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
+  const d = err instanceof UsageFailure ? { message: err.message.replace(/\s*\n\s*/g, ' '), exitCode: 2 } : describeError(err, ctx);
+  const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
+  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
+  errOut.write(`${line}\n`);
+  if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
+    errOut.write(`${err.stack}\n`);
   }
-  return exitCode;
+  return d.exitCode;
 }
 
-function onSignals(): () => void {
-  const handler = (sig: NodeJS.Signals) => {
-    cleanupTempDirsSync();
-    process.stderr.write(`imgsmith: interrupted by ${sig}; nothing was published\n`);
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+/** SIGINT/SIGTERM/SIGHUP: kill child tools, remove temp dirs, one line, exit 128+n. */
+function onSignals(json: boolean, what: (published: boolean) => string): () => void {
+  return onInterrupt(
+    (sig, published) => `imgsmith: interrupted by ${sig}; ${what(published)}`,
+    json ? (sig, message) => process.stdout.write(JSON.stringify({ event: 'error', exitCode: signalExitCode(sig), signal: sig, message }) + '\n') : undefined,
+  );
+}
+
+/** Errors outside main's control flow (an event handler, a stray promise): one line too, never a stack trace. */
+function onStrayError(err: unknown): void {
+  cleanupSync();
+  const d = describeError(err);
+  errOut.write(`imgsmith: error: ${d.message}\n`);
+  if (err instanceof Error && process.env.IMGSMITH_DEBUG) errOut.write(`${err.stack}\n`);
+  process.exit(d.exitCode);
 }
 
 export async function main(argv: string[]): Promise<number> {
+  initProcess();
+  if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', onStrayError);
+  if (process.listenerCount('unhandledRejection') === 0) process.on('unhandledRejection', onStrayError);
   let exitCode = 0;
   const json = argv.includes('--json');
   const parser = yargs(argv)
@@ -71,8 +79,8 @@ export async function main(argv: string[]): Promise<number> {
           .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON events (one per line) on stdout instead of progress.' }),
       async (args) => {
-        const progress: Progress = args.json ? jsonProgress(process.stdout) : process.stderr.isTTY ? ttyProgress(process.stderr) : silentProgress;
-        const off = onSignals();
+        const progress: Progress = args.json ? jsonProgress(process.stdout) : errOut.isTTY ? ttyProgress(errOut) : silentProgress;
+        const off = onSignals(args.json, (published) => (published ? 'the outputs had been published' : 'nothing was published'));
         try {
           const r = await buildImage({
             specPath: args.spec,
@@ -94,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
             for (const f of files) process.stdout.write(`${f}\n`);
           }
         } catch (err) {
-          exitCode = reportError(err, args.json);
+          exitCode = reportError(err, args.json, { outDir: args.out, interruptedNote: '; nothing was published' });
         } finally {
           off();
         }
@@ -115,20 +123,23 @@ export async function main(argv: string[]): Promise<number> {
           .option('timeout', { type: 'number', describe: 'Seconds before QEMU is killed and the test fails (default: raspi3b 420, virt 240, x86_64-efi 300).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
+        const off = onSignals(args.json, () => 'boot test aborted, QEMU stopped');
         try {
           const { bootTest } = await import('./boottest.ts');
           const r = await bootTest(args.image, {
             machine: args.machine,
             ...(args.marker !== undefined ? { marker: args.marker } : {}),
             ...(args.timeout !== undefined ? { timeoutSec: args.timeout } : {}),
-            log: args.json ? () => {} : (line: string) => process.stderr.write(`${line}\n`),
+            log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
           if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');
           else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${r.marker} (${r.seconds.toFixed(1)} s)\n`);
-          else process.stderr.write(`boot test failed; last serial lines:\n${r.serialTail.join('\n')}\n`);
+          else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.join('\n')}\n`);
           exitCode = r.ok ? 0 : 1;
         } catch (err) {
-          exitCode = reportError(err, args.json);
+          exitCode = reportError(err, args.json, { interruptedNote: '; boot test aborted, QEMU stopped' });
+        } finally {
+          off();
         }
       },
     )

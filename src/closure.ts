@@ -33,6 +33,7 @@ import { createReadStream, promises as fsp, readlinkSync, type Stats } from 'nod
 import path from 'node:path';
 import { buildError } from './errors.ts';
 import { type FileTree, lstatOrUndefined, show as showPath } from './content/tree.ts';
+import { NotRegularFileError, readRegularText } from './input-file.ts';
 
 /** The store directory inside images. */
 export const IMAGE_STORE_DIR = '/nix/store';
@@ -314,8 +315,9 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
 
 async function readText(file: string): Promise<string> {
   try {
-    return await fsp.readFile(file, 'utf8');
+    return await readRegularText(file); // never blocks on a FIFO or device
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw buildError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw buildError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
     throw buildError(`cannot read ${file}: ${(err as Error).message}`);

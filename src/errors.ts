@@ -4,6 +4,10 @@
  *  - "build": the inputs are valid but the build failed (exit 1), e.g. missing
  *    files, a closure that does not fit, a tool that failed.
  */
+import { readFileSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import os from 'node:os';
+
 export type ErrorKind = 'usage' | 'build';
 
 export class ImgsmithError extends Error {
@@ -27,3 +31,178 @@ export function usageError(message: string): ImgsmithError {
 export function buildError(message: string, cause?: unknown): ImgsmithError {
   return new ImgsmithError('build', message, cause === undefined ? undefined : { cause });
 }
+
+// ---------------------------------------------------------------------------------------
+// Turning any error into the one line the CLI prints
+
+/** Exit code for a process ended by `sig`: 128 + its number (SIGINT 130, SIGTERM 143, SIGHUP 129). */
+export function signalExitCode(sig: string): number {
+  return 128 + ((os.constants.signals as Record<string, number>)[sig] ?? 0);
+}
+
+const MiB = 1024 * 1024;
+const fmtBytes = (n: number) =>
+  n >= 1024 * 1024 * MiB ? `${(n / (1024 * 1024 * MiB)).toFixed(1)} TiB` : n >= 1024 * MiB ? `${(n / (1024 * MiB)).toFixed(1)} GiB` : `${(n / MiB).toFixed(1)} MiB`;
+
+export interface DescribeContext {
+  /** The output directory (-o), for "use another -o" advice and free space. */
+  outDir?: string;
+  /** The file being written and its intended size, when the caller knows them. */
+  file?: string;
+  bytes?: number;
+  /** Added to "imgsmith: interrupted by SIGxxx" when a tool was ended by SIGINT/SIGTERM/SIGHUP (e.g. "; nothing was published"). */
+  interruptedNote?: string;
+}
+
+export interface Described {
+  /** The text after "imgsmith: error: " (one line), or the whole line when `interrupted`. */
+  message: string;
+  exitCode: number;
+  /** Set when a child tool was ended by SIGINT/SIGTERM/SIGHUP: the build was interrupted. */
+  interrupted?: string;
+}
+
+interface Errnoish {
+  code?: unknown;
+  path?: unknown;
+  syscall?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** err, err.cause, err.cause.cause ... */
+function chain(err: unknown): Errnoish[] {
+  const out: Errnoish[] = [];
+  for (let e = err, i = 0; e !== null && typeof e === 'object' && i < 8; e = (e as Errnoish).cause, i++) out.push(e as Errnoish);
+  return out;
+}
+
+/** A child tool ended by a signal (an execa error or result). */
+interface Killed {
+  tool: string;
+  signal: string;
+}
+
+function killedTool(err: unknown): Killed | undefined {
+  for (const e of chain(err)) {
+    const x = e as { signal?: unknown; isTerminated?: unknown; command?: unknown };
+    if (typeof x.signal === 'string' && x.isTerminated === true && typeof x.command === 'string') {
+      const first = x.command.split(' ')[0] ?? x.command;
+      return { tool: first.slice(first.lastIndexOf('/') + 1), signal: x.signal };
+    }
+  }
+  return undefined;
+}
+
+/** The soft limit named in /proc/self/limits ("Max file size", "Max open files"), undefined when unlimited. */
+function limit(name: string): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'latin1').split('\n').find((l) => l.startsWith(name));
+    const v = line?.slice(name.length).trim().split(/\s+/)[0];
+    return v && /^\d+$/.test(v) ? Number(v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function freeSpace(dir: string | undefined): string {
+  if (!dir) return '';
+  try {
+    const s = statfsSync(dir);
+    return ` (${fmtBytes(s.bavail * s.bsize)} free there)`;
+  } catch {
+    return '';
+  }
+}
+
+/** Temporary build paths (out/.imgsmith-tmp-123-abc/x.img) shown as their final name (out/x.img). */
+const hideTmp = (s: string) => s.replace(/\/\.imgsmith-tmp-[^/\s'"]+/g, '');
+
+const STRERROR: [RegExp, string][] = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/File too large/i, 'EFBIG'],
+  [/Too many open files in system/i, 'ENFILE'],
+  [/Too many open files/i, 'EMFILE'],
+];
+
+/** The errno of a resource problem in the error chain (or in a tool's message), if any. */
+function resourceCode(err: unknown): { code: string; path?: string } | undefined {
+  for (const e of chain(err)) {
+    if (typeof e.code === 'string' && ['ENOSPC', 'EDQUOT', 'EFBIG', 'EMFILE', 'ENFILE', 'ENOMEM'].includes(e.code)) {
+      return { code: e.code, ...(typeof e.path === 'string' ? { path: e.path } : {}) };
+    }
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  for (const [re, code] of STRERROR) if (re.test(text)) return { code };
+  return undefined;
+}
+
+function resourceAdvice(code: string, file: string | undefined, ctx: DescribeContext): string {
+  const where = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : '';
+  const dir = ctx.outDir ?? (file ? dirname(file) : undefined);
+  const size = ctx.bytes !== undefined ? ` (${fmtBytes(ctx.bytes)})` : '';
+  switch (code) {
+    case 'ENOSPC':
+      return `no space left on device${where}${freeSpace(dir)}: free some space or use another -o`;
+    case 'EDQUOT':
+      return `disk quota exceeded${where}: free some space in your quota or use another -o`;
+    case 'EFBIG': {
+      const fsize = limit('Max file size');
+      return fsize !== undefined
+        ? `file size limit exceeded${where}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again`
+        : `file too large${where}${size}: the file system there cannot hold a file that large; use a smaller --size or another -o`;
+    }
+    case 'EMFILE':
+      return `too many open files${where}: raise \`ulimit -n\` (now ${limit('Max open files') ?? '?'}) and run again`;
+    case 'ENFILE':
+      return `the system-wide limit of open files is reached${where}: close other programs or raise fs.file-max, and run again`;
+    default:
+      return `out of memory${where}: free memory (or raise the memory limit) and run again`;
+  }
+}
+
+const SIGNAL_HINT: Record<string, string> = {
+  SIGKILL: ' (out of memory? see `dmesg`)',
+  SIGXFSZ: ': the file size limit is exceeded; raise `ulimit -f` (`ulimit -f unlimited`) and run again',
+  SIGSEGV: ' (it crashed)',
+  SIGBUS: ' (it crashed; a file it mapped shrank or the disk is full?)',
+  SIGABRT: ' (it aborted)',
+};
+
+/**
+ * The single line imgsmith prints for an error, and the exit code. ImgsmithErrors keep
+ * their message (flattened to one line); resource exhaustion (ENOSPC, EDQUOT, EFBIG,
+ * EMFILE, ENFILE, ENOMEM) and tools killed by a signal become a message saying what to
+ * change; any other error is its message (exit 1).
+ */
+export function describeError(err: unknown, ctx: DescribeContext = {}): Described {
+  const oneLine = (s: string) => hideTmp(s).replace(/\s*\n\s*/g, ' / ').trim();
+  const base = err instanceof ImgsmithError ? err.exitCode : 1;
+  if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };
+  const killed = killedTool(err);
+  if (killed && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(killed.signal)) {
+    return { message: `imgsmith: interrupted by ${killed.signal}${ctx.interruptedNote ?? ''}`, exitCode: signalExitCode(killed.signal), interrupted: killed.signal };
+  }
+  if (killed) return { message: `${killed.tool} was killed by ${killed.signal}${SIGNAL_HINT[killed.signal] ?? ''}`, exitCode: 1 };
+  const res = resourceCode(err);
+  if (res) {
+    const advice = resourceAdvice(res.code, ctx.file ?? res.path, ctx);
+    // An ImgsmithError already names what failed (e.g. "mke2fs failed: ... No space left"): keep that, add the advice.
+    if (err instanceof ImgsmithError && !ctx.file) return { message: oneLine(`${advice} (${err.message})`), exitCode: 1 };
+    return { message: oneLine(advice), exitCode: 1 };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { message: oneLine(message), exitCode: base };
+}
+
+/** For a write that failed (ftruncate, write ...) with a resource errno: the ImgsmithError saying what to do; else undefined. */
+export function resourceError(err: unknown, ctx: DescribeContext): ImgsmithError | undefined {
+  if (!resourceCode(err)) return undefined;
+  const e = buildError(describeError(err, ctx).message, err);
+  explained.add(e);
+  return e;
+}
+
+/** Errors made by resourceError: their message is final. */
+const explained = new WeakSet<ImgsmithError>();

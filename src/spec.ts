@@ -3,10 +3,10 @@
  * (e.g. `partitions[1].filesystem.label`) and what was expected, and is a usage
  * error (exit code 2). The result is the normalised ImageSpec of spec-types.ts.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { usageError } from './errors.ts';
 import { parseSize, MiB } from './units.ts';
+import { NotRegularFileError, readRegularText } from './input-file.ts';
 import type {
   ContentItem,
   FilesystemSpec,
@@ -389,8 +389,9 @@ export function validateSpec(json: Json, specDir: string): ImageSpec {
 export async function loadSpec(file: string): Promise<ImageSpec> {
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = await readRegularText(file); // never blocks on a FIFO or device
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw usageError(`spec ${file} is ${err.kind}: give the path of a JSON file`);
     const code = (err as NodeJS.ErrnoException).code;
     throw usageError(`cannot read spec ${file}: ${code === 'ENOENT' ? 'no such file' : String(err)}`);
   }
