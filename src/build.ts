@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { buildError, usageError } from './errors.ts';
 import { loadSpec } from './spec.ts';
-import type { ImageSpec, SourceRoot } from './spec-types.ts';
+import type { FilesystemSpec, ImageSpec, SourceRoot } from './spec-types.ts';
 import { resolveContents, type ContentInputs } from './content/resolve.ts';
 import { FileTree } from './content/tree.ts';
 import { readClosureInfo, type ClosureInfo } from './closure.ts';
@@ -18,13 +18,17 @@ import { RAW_BLOB_PATH } from './fs/raw.ts';
 import type { FsContext, FsReport } from './fs/types.ts';
 import { planLayout } from './layout.ts';
 import type { DiskPlan } from './plan-types.ts';
-import { buildPartitionTable, validateTable, writePartitionTable } from './ptable/index.ts';
+import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { compressorFor } from './outputs/compress.ts';
 import { sha256File, writeSha256File } from './outputs/checksum.ts';
 import { writeBmap } from './outputs/bmap.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
+import { outputBaseName } from './outputs/naming.ts';
+import { treeHasPath } from './content/extlinux.ts';
+import { minimumFatSize, vfatLayout } from './fs/vfat.ts';
+import { formatSize } from './units.ts';
 
 export interface BuildOptions {
   specPath: string;
@@ -147,11 +151,15 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (roots.has('toplevel') && !toplevel) throw usageError(`${opts.specPath} needs the NixOS system: give --toplevel PATH`);
   if (usesClosure(spec) && !closureDir) throw usageError(`${opts.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
 
+  // Output names: {label} and the whole name made safe ([A-Za-z0-9._+-]) and checked before anything is written.
+  const label = opts.label ?? (await readLabel(toplevel)) ?? spec.name;
+  const base = outputBaseName(spec.output.name, { name: spec.name, label, system: spec.system }, opts.label !== undefined ? 'spec.output.name with --label' : 'spec.output.name');
+
   const outDir = await prepareOutDir(opts.outDir);
   const tmp = await fsp.mkdtemp(path.join(outDir, `.imgsmith-tmp-`));
   liveTempDirs.add(tmp);
   try {
-    return await buildInto(spec, opts, { firmware, toplevel, closureDir, outDir, tmp, epoch, progress });
+    return await buildInto(spec, opts, { firmware, toplevel, closureDir, outDir, tmp, epoch, progress, base });
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     liveTempDirs.delete(tmp);
@@ -166,6 +174,8 @@ interface Env {
   tmp: string;
   epoch: number;
   progress: Progress;
+  /** The output base name (outputs/naming.ts). */
+  base: string;
 }
 
 async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise<BuildResult> {
@@ -194,12 +204,14 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     trees.push(tree);
   }
   ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
+  const closureInfo = closure ? await closure : undefined;
+  await checkBootable(spec, trees, env.toplevel, closureInfo);
 
   // 2. Plan.
   const pm = progress.phase('measure');
   const minSizes = await Promise.all(spec.partitions.map((p, i) => driverFor(p.filesystem).minimumSize(p.filesystem, trees[i]!, ctx)));
   pm.end({ minSizes });
-  const plan: DiskPlan = planLayout({ spec, minSizes });
+  const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => minimumReason(spec.partitions[i]!.filesystem, m)) });
   validateTable(plan);
   const table = buildPartitionTable(plan);
   progress.event('plan', {
@@ -208,9 +220,10 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   });
 
   // 3. Write: a sparse file of the final size, the table, then every filesystem (concurrently).
-  const label = opts.label ?? (await readLabel(env.toplevel)) ?? spec.name;
-  const base = spec.output.name.replaceAll('{name}', spec.name).replaceAll('{label}', label).replaceAll('{system}', spec.system);
-  if (base.includes('/') || base === '' || base.startsWith('.')) throw usageError(`output name "${base}" is not a valid file name`);
+  const base = env.base;
+  // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
+  const sub = spec.output.directory;
+  const rel = (name: string) => (sub ? `${sub}/${name}` : name);
   const imgName = `${base}.img`;
   const img = path.join(tmp, imgName);
   const fh = await fsp.open(img, 'wx');
@@ -241,13 +254,13 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     bmapPath = path.join(tmp, `${base}.bmap`);
     const info = await writeBmap(img, bmapPath);
     bmap = {
-      file: `${base}.bmap`,
+      file: rel(`${base}.bmap`),
       sha256: await hashFile(bmapPath),
       blockSize: info.blockSize,
       blocksCount: info.blocksCount,
       mappedBlocksCount: info.mappedBlocksCount,
     };
-    finals.push([bmapPath, `${base}.bmap`]);
+    finals.push([bmapPath, rel(`${base}.bmap`)]);
     bp.end();
   }
   let compressed: { file: string; size: number; sha256: string } | undefined;
@@ -258,15 +271,15 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     await compressor.compress(img, zpath, { level: spec.output.zstdLevel, onProgress: (d, t) => cp.update(d, t) });
     cp.end();
     const z = await writeSha256File(zpath);
-    compressed = { file: zname, size: (await fsp.stat(zpath)).size, sha256: z.sha256 };
-    finals.push([zpath, zname], [z.path, `${zname}.sha256`]);
+    compressed = { file: rel(zname), size: (await fsp.stat(zpath)).size, sha256: z.sha256 };
+    finals.push([zpath, rel(zname)], [z.path, rel(`${zname}.sha256`)]);
   }
   const keepRaw = !compressor || opts.keepRaw === true;
   if (keepRaw) {
     const s = await writeSha256File(img, { sha256: imgSha });
-    finals.push([img, imgName], [s.path, `${imgName}.sha256`]);
+    finals.push([img, rel(imgName)], [s.path, rel(`${imgName}.sha256`)]);
   }
-  const product = compressed ? compressed.file : imgName;
+  const product = compressed ? compressed.file : rel(imgName);
   const nixSupport = path.join(tmp, 'nix-support');
   await writeHydraProducts(tmp, { imagePath: path.join(env.outDir, product), system: spec.system });
   finals.push([nixSupport, 'nix-support']);
@@ -277,7 +290,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     imgsmith: { version: await imgsmithVersion() },
     spec: { name: spec.name, path: path.resolve(opts.specPath), sha256: await hashFile(opts.specPath) },
     image: {
-      file: imgName,
+      file: rel(imgName),
       size: plan.diskSize,
       sha256: imgSha,
       ...(compressed ? { compressed: { ...compressed, compressor: 'zstd', level: spec.output.zstdLevel } } : {}),
@@ -291,6 +304,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       size: pp.size,
       type: pp.type,
       bootable: pp.bootable,
+      ...partitionIds(table.info, pp.index),
       filesystem: reports[i]!,
     })),
     inputs: {
@@ -303,7 +317,8 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
             },
           }
         : {}),
-      ...(env.toplevel ? { toplevel: env.toplevel } : {}),
+      ...(env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp.realpath(env.toplevel) } : {}),
+      sourceDateEpoch: env.epoch,
       ...(env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(trees, env.firmware) } } : {}),
     },
     tools,
@@ -314,18 +329,65 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   // 5. Publish: rename everything to its final name, the manifest last.
   for (const [from, name] of finals) {
     const to = path.join(env.outDir, name);
+    if (sub && name.startsWith(`${sub}/`)) await fsp.mkdir(path.dirname(to), { recursive: true });
     await fsp.rm(to, { recursive: true, force: true });
     await fsp.rename(from, to);
   }
   const manifestPath = path.join(env.outDir, 'manifest.json');
   await fsp.rename(manifestTmp, manifestPath);
   return {
-    ...(keepRaw ? { imagePath: path.join(env.outDir, imgName) } : {}),
+    ...(keepRaw ? { imagePath: path.join(env.outDir, rel(imgName)) } : {}),
     ...(compressed ? { compressedPath: path.join(env.outDir, compressed.file) } : {}),
-    ...(bmapPath ? { bmapPath: path.join(env.outDir, `${base}.bmap`) } : {}),
+    ...(bmapPath ? { bmapPath: path.join(env.outDir, rel(`${base}.bmap`)) } : {}),
     manifestPath,
     manifest,
   };
+}
+
+/** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
+function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {
+  if (info.type === 'dos') {
+    const id = (info.labelId ?? '0x0').replace(/^0x/, '').toLowerCase().padStart(8, '0');
+    return { partuuid: `${id}-${index.toString(16).padStart(2, '0')}` };
+  }
+  const guid = info.partitions.find((p) => p.index === index)?.guid?.toLowerCase();
+  return guid ? { guid, partuuid: guid } : { partuuid: '' };
+}
+
+/** Why a partition's minimum size is what it is, when the filesystem rather than its content sets it. */
+function minimumReason(fs: FilesystemSpec, min: number): string | undefined {
+  if (fs.type !== 'vfat' || fs.fatType === 'auto' || min !== minimumFatSize(fs.fatType)) return undefined;
+  const l = vfatLayout(min, fs.fatType);
+  const clusters = fs.fatType === 32 ? 65525 : 4085;
+  const clusterSize = l ? l.clusterSectors * 512 : 512;
+  return `FAT${fs.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+}
+
+/**
+ * Boot sanity: a filesystem with both the closure and an extlinux entry must hold what
+ * extlinux.conf boots: the toplevel (through symlinks such as ./result) must be one of the
+ * closure's store paths, and an explicit options.init must exist in that filesystem.
+ */
+async function checkBootable(spec: ImageSpec, trees: FileTree[], toplevel: string | undefined, closure: ClosureInfo | undefined): Promise<void> {
+  if (!closure || !toplevel) return;
+  const names = new Set(closure.storePaths.map((p) => path.basename(p)));
+  for (const [i, p] of spec.partitions.entries()) {
+    if (!p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure')) continue;
+    for (const [j, c] of p.contents.entries()) {
+      if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
+      const where = `spec.partitions[${i}].contents[${j}]`;
+      const real = await fsp.realpath(toplevel);
+      if (!names.has(path.basename(real))) {
+        throw buildError(
+          `${where}: the NixOS system ${toplevel}${real !== toplevel ? ` (${real})` : ''} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`,
+        );
+      }
+      const init = c.options.init;
+      if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
+        throw buildError(`${where}.options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+      }
+    }
+  }
 }
 
 function toolNames(spec: ImageSpec, compress: boolean): string[] {

@@ -9,7 +9,7 @@ import { buildError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
 import { FileTree } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
-import { addExtlinuxToTree } from './extlinux.ts';
+import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from '../closure.ts';
 
 export interface ContentInputs {
@@ -150,7 +150,7 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
                 throw usageError(`${w}.options.timeout: expected a whole number of deciseconds`);
               }
               const toplevel = rootOf(inputs, 'toplevel', w);
-              await addExtlinuxToTree(tree, toplevel, { target: item.target, ...(timeout !== undefined ? { timeout } : {}) });
+              await addExtlinuxToTree(tree, toplevel, { ...extlinuxOptionsOf(item.options), target: item.target });
               break;
             }
             case 'closure': {
