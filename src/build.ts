@@ -200,6 +200,9 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       if (!st?.isFile()) throw buildError(`${where}.filesystem.source: ${src} is not a file`);
       tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: src });
     }
+    if (p.filesystem.type === 'ext4' && tree.get('/lost+found') && tree.get('/lost+found')!.kind !== 'dir') {
+      throw usageError(`${where}.contents: the contents put a file at /lost+found, which ext4 reserves for a directory; move it elsewhere`);
+    }
     driverFor(p.filesystem).validate(p.filesystem, tree, `partition ${i + 1} ("${p.name}")`);
     trees.push(tree);
   }

@@ -274,6 +274,37 @@ function extlinuxOptions(o: Obj, where: string): void {
   }
 }
 
+/** Paths the closure generator owns: a file there would replace the store or the registration. */
+const CLOSURE_PATHS = ['/nix', '/nix/store', '/nix-path-registration'];
+
+/**
+ * Targets that cannot work, found before anything is read: a text file at "/", over the
+ * closure's /nix, /nix/store or /nix-path-registration, at ext4's reserved /lost+found,
+ * or over a directory another text file needs.
+ */
+function checkTargets(items: ContentItem[], fs: FilesystemSpec, where: string): void {
+  const hasClosure = items.some((c) => c.kind === 'generate' && c.generator === 'closure');
+  const norm = (t: string) => `/${t.split('/').filter((c) => c !== '' && c !== '.').join('/')}`;
+  const files = new Map<string, number>();
+  items.forEach((c, j) => {
+    if (c.kind !== 'text') return;
+    const w = `${where}[${j}].target`;
+    const t = norm(c.target);
+    if (t === '/' || c.target.endsWith('/')) throw usageError(`${w}: "${c.target}" is a directory; a text item needs a file path such as "/etc/motd"`);
+    if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith('/nix/store/'))) {
+      throw usageError(`${w}: "${c.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
+    }
+    if (fs.type === 'ext4' && t === '/lost+found') throw usageError(`${w}: "/lost+found" is reserved by ext4 (a directory mke2fs creates); choose another path`);
+    files.set(t, j);
+  });
+  for (const [t, j] of files) {
+    for (let d = t.slice(0, t.lastIndexOf('/')); d !== ''; d = d.slice(0, d.lastIndexOf('/'))) {
+      const k = files.get(d);
+      if (k !== undefined) throw usageError(`${where}[${k}].target: "${d}" is a file here, but ${where}[${j}] needs it to be a directory (for "${t}")`);
+    }
+  }
+}
+
 function partition(v: Json, where: string, tableType: TableSpec['type']): PartitionSpec {
   const o = obj(
     v,
@@ -293,6 +324,9 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
   });
   if (tableType === 'dos' && attributes.length > 0) throw usageError(`${where}.attributes: only GPT partitions have attributes`);
   if (tableType === 'dos' && o.guid !== undefined) throw usageError(`${where}.guid: only GPT partitions have GUIDs`);
+  const fs = filesystem(o.filesystem, `${where}.filesystem`);
+  const contents = o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`));
+  checkTargets(contents, fs, `${where}.contents`);
   return {
     name,
     type,
@@ -301,8 +335,8 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
     bootable: bool(o.bootable, `${where}.bootable`, false),
     attributes,
     ...(o.guid !== undefined ? { guid: uuid(o.guid, `${where}.guid`)! } : {}),
-    filesystem: filesystem(o.filesystem, `${where}.filesystem`),
-    contents: o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`)),
+    filesystem: fs,
+    contents,
   };
 }
 
