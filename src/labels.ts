@@ -21,7 +21,7 @@ export function labelProblem(fs: LabelledFs, label: string): string | null {
   const max = LABEL_MAX_BYTES[fs];
   const n = Buffer.byteLength(label, 'utf8');
   if (n === 0) return `the ${name} label is empty; leave "label" out for no label`;
-  if (n > max) return `the ${name} label "${label}" is ${n} bytes long; a ${name} label holds at most ${max} bytes`;
+  if (n > max) return `the ${name} label "${label}" is ${n} bytes long; ${name} labels hold at most ${max} bytes`;
   for (const ch of label) {
     const c = ch.codePointAt(0)!;
     if (c < 0x20 || c === 0x7f) return `the ${name} label ${JSON.stringify(label)} contains a control character`;

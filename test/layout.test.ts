@@ -155,7 +155,7 @@ test('partition counts and labels are checked in the spec', () => {
   fails(() => spec({ table: { type: 'gpt' }, partitions: parts(129) }), 'usage', /129 partitions do not fit in a GPT, which holds at most 128/);
   assert.equal(spec({ table: { type: 'gpt' }, partitions: parts(128) }).partitions.length, 128);
   const fs = (filesystem: Record<string, unknown>) => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '1MiB', filesystem }] });
-  fails(() => fs({ type: 'vfat', label: 'FIRMWARE-TOO' }), 'usage', /filesystem.label: the FAT label "FIRMWARE-TOO" is 12 bytes long; a FAT label holds at most 11/);
+  fails(() => fs({ type: 'vfat', label: 'FIRMWARE-TOO' }), 'usage', /filesystem.label: the FAT label "FIRMWARE-TOO" is 12 bytes long; FAT labels hold at most 11/);
   fails(() => fs({ type: 'vfat', label: 'a.b' }), 'usage', /contains "\."/);
   fails(() => fs({ type: 'ext4', label: 'x'.repeat(17) }), 'usage', /ext4 label .* 17 bytes long; .*at most 16/);
   fails(() => fs({ type: 'btrfs', label: 'x'.repeat(256) }), 'usage', /256 bytes long; .*at most 255/);

@@ -349,7 +349,7 @@ test('bad input: labels, sizes, FAT32 minimum, symlinks, names that differ only 
   const where = 'partition 1 ("firmware")';
   const v = (spec: Partial<VfatSpec>, t: FileTree = tree) => () => vfatDriver.validate({ ...FIRMWARE, ...spec }, t, where);
 
-  await expectUsage(v({ label: 'FIRMWARE-TOO-LONG' }), /partition 1 \("firmware"\).*is 17 bytes long; a FAT label holds at most 11 bytes/);
+  await expectUsage(v({ label: 'FIRMWARE-TOO-LONG' }), /partition 1 \("firmware"\).*is 17 bytes long; FAT labels hold at most 11 bytes/);
   await expectUsage(v({ label: 'FIRM:WARE' }), /partition 1.*contains ":"/);
   await expectUsage(v({ label: 'FIRMWÄRE' }), /non-ASCII/);
   await expectUsage(v({ label: ' FIRMWARE' }), /starts with a space/);
