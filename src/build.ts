@@ -12,7 +12,7 @@ import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX }
 import { publishOutputs } from './publish.ts';
 import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
-import type { ImageSpec, SourceRoot } from './spec-types.ts';
+import type { FilesystemSpec, ImageSpec, SourceRoot } from './spec-types.ts';
 import { resolveContents, type ContentInputs } from './content/resolve.ts';
 import { FileTree, fromUtf8 } from './content/tree.ts';
 import { readClosureInfo, storeHostPath, type ClosureInfo } from './closure.ts';
@@ -21,12 +21,16 @@ import { RAW_BLOB_PATH } from './fs/raw.ts';
 import type { FsContext, FsReport } from './fs/types.ts';
 import { planLayout } from './layout.ts';
 import type { DiskPlan } from './plan-types.ts';
-import { buildPartitionTable, validateTable, writePartitionTable } from './ptable/index.ts';
+import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { writeSha256File } from './outputs/checksum.ts';
 import { packageImage } from './outputs/package.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
+import { outputBaseName } from './outputs/naming.ts';
+import { treeHasPath } from './content/extlinux.ts';
+import { minimumFatSize, vfatLayout } from './fs/vfat.ts';
+import { formatSize } from './units.ts';
 
 export interface BuildOptions {
   specPath: string;
@@ -182,7 +186,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const storeRoot = await checkInputDir('--store-root', opts.storeRoot);
   // With --store-root, --toplevel may name the store path itself: read it under the root.
   let topArg = opts.toplevel;
-  if (topArg !== undefined && storeRoot && path.isAbsolute(topArg) && !path.resolve(topArg).startsWith(storeRoot + path.sep)) {
+  if (topArg !== undefined && storeRoot && path.isAbsolute(topArg) && !(await fsp.lstat(topArg).then(() => true, () => false))) {
     topArg = storeRoot + path.resolve(topArg);
   }
   const toplevel = await checkInputDir('--toplevel', topArg);
@@ -195,12 +199,14 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const fromVersion = opts.label === undefined ? await readLabel(toplevel) : undefined;
   const label = opts.label ?? fromVersion ?? spec.name;
   checkLabel(spec, label, opts.label !== undefined ? '--label' : fromVersion !== undefined ? `the label read from ${toplevel}/nixos-version` : 'the spec name');
+  // Output names: {label} and the whole name made safe ([A-Za-z0-9._+-]) and checked before anything is written.
+  const base = outputBaseName(spec.output.name, { name: spec.name, label, system: spec.system }, opts.label !== undefined ? 'spec.output.name with --label' : 'spec.output.name');
 
   const outDir = await prepareOutDir(opts.outDir, progress);
   const tmp = await makeBuildTmp(outDir, opts.outDir);
   try {
     await testHook('build', (name, data) => progress.event(name, data));
-    return await buildInto(spec, { ...opts, label }, { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress });
+    return await buildInto(spec, { ...opts, label }, { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, base });
   } finally {
     await removeTempDir(tmp);
   }
@@ -215,6 +221,8 @@ interface Env {
   tmp: string;
   epoch: number;
   progress: Progress;
+  /** The output base name (outputs/naming.ts). */
+  base: string;
 }
 
 async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise<BuildResult> {
@@ -240,16 +248,21 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       if (!st?.isFile()) throw buildError(`${where}.filesystem.source: ${src} is not a file`);
       tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: fromUtf8(src) });
     }
+    if (p.filesystem.type === 'ext4' && tree.get('/lost+found') && tree.get('/lost+found')!.kind !== 'dir') {
+      throw usageError(`${where}.contents: the contents put a file at /lost+found, which ext4 reserves for a directory; move it elsewhere`);
+    }
     driverFor(p.filesystem).validate(p.filesystem, tree, `partition ${i + 1} ("${p.name}")`);
     trees.push(tree);
   }
   ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
+  const closureInfo = closure ? await closure : undefined;
+  await checkBootable(spec, trees, env.toplevel, closureInfo);
 
   // 2. Plan.
   const pm = progress.phase('measure');
   const minSizes = await Promise.all(spec.partitions.map((p, i) => driverFor(p.filesystem).minimumSize(p.filesystem, trees[i]!, ctx)));
   pm.end({ minSizes });
-  const plan: DiskPlan = planLayout({ spec, minSizes });
+  const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => minimumReason(spec.partitions[i]!.filesystem, m)) });
   validateTable(plan);
   const table = buildPartitionTable(plan);
   progress.event('plan', {
@@ -258,9 +271,10 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   });
 
   // 3. Write: a sparse file of the final size, the table, then every filesystem (concurrently).
-  const label = opts.label ?? (await readLabel(env.toplevel)) ?? spec.name;
-  const base = spec.output.name.replaceAll('{name}', spec.name).replaceAll('{label}', label).replaceAll('{system}', spec.system);
-  if (base.includes('/') || base === '' || base.startsWith('.')) throw usageError(`output name "${base}" is not a valid file name`);
+  const base = env.base;
+  // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
+  const sub = spec.output.directory;
+  const rel = (name: string) => (sub ? `${sub}/${name}` : name);
   const imgName = `${base}.img`;
   const img = path.join(tmp, imgName);
   const fh = await fsp.open(img, 'wx');
@@ -300,17 +314,17 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   let bmap: ManifestBmap | undefined;
   if (bmapPath && packaged.bmap) {
     const { sha256, blockSize, blocksCount, mappedBlocksCount } = packaged.bmap;
-    bmap = { file: bmapName, sha256, blockSize, blocksCount, mappedBlocksCount };
-    finals.push([bmapPath, bmapName]);
+    bmap = { file: rel(bmapName), sha256, blockSize, blocksCount, mappedBlocksCount };
+    finals.push([bmapPath, rel(bmapName)]);
   }
   let compressed: { file: string; size: number; sha256: string } | undefined;
   if (packaged.compressed) {
-    compressed = { file: zname, ...packaged.compressed };
-    finals.push([zpath, zname], [await writeSha256File(zpath, compressed.sha256), `${zname}.sha256`]);
+    compressed = { file: rel(zname), ...packaged.compressed };
+    finals.push([zpath, rel(zname)], [await writeSha256File(zpath, packaged.compressed.sha256), rel(`${zname}.sha256`)]);
   }
   const keepRaw = !compressed || opts.keepRaw === true;
-  if (keepRaw) finals.push([img, imgName], [await writeSha256File(img, imgSha), `${imgName}.sha256`]);
-  const product = compressed ? compressed.file : imgName;
+  if (keepRaw) finals.push([img, rel(imgName)], [await writeSha256File(img, imgSha), rel(`${imgName}.sha256`)]);
+  const product = compressed ? compressed.file : rel(imgName);
   const nixSupport = path.join(tmp, 'nix-support');
   await writeHydraProducts(tmp, { imagePath: path.join(env.outDir, product), system: spec.system });
   finals.push([nixSupport, 'nix-support']);
@@ -321,7 +335,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     imgsmith: { version: await imgsmithVersion() },
     spec: { name: spec.name, path: path.resolve(opts.specPath), sha256: await hashFile(opts.specPath) },
     image: {
-      file: imgName,
+      file: rel(imgName),
       size: plan.diskSize,
       sha256: imgSha,
       ...(compressed ? { compressed: { ...compressed, compressor: 'zstd', level: spec.output.zstdLevel } } : {}),
@@ -335,6 +349,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       size: pp.size,
       type: pp.type,
       bootable: pp.bootable,
+      ...partitionIds(table.info, pp.index),
       filesystem: reports[i]!,
     })),
     inputs: {
@@ -347,7 +362,8 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
             },
           }
         : {}),
-      ...(env.toplevel ? { toplevel: env.toplevel } : {}),
+      ...(env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp.realpath(env.toplevel) } : {}),
+      sourceDateEpoch: env.epoch,
       ...(env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(trees, env.firmware) } } : {}),
     },
     tools,
@@ -360,12 +376,58 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   await publishOutputs([...finals, [manifestTmp, 'manifest.json']], env.outDir, tmp);
   const manifestPath = path.join(env.outDir, 'manifest.json');
   return {
-    ...(keepRaw ? { imagePath: path.join(env.outDir, imgName) } : {}),
+    ...(keepRaw ? { imagePath: path.join(env.outDir, rel(imgName)) } : {}),
     ...(compressed ? { compressedPath: path.join(env.outDir, compressed.file) } : {}),
-    ...(bmapPath ? { bmapPath: path.join(env.outDir, `${base}.bmap`) } : {}),
+    ...(bmapPath ? { bmapPath: path.join(env.outDir, rel(`${base}.bmap`)) } : {}),
     manifestPath,
     manifest,
   };
+}
+
+/** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
+function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {
+  if (info.type === 'dos') {
+    const id = (info.labelId ?? '0x0').replace(/^0x/, '').toLowerCase().padStart(8, '0');
+    return { partuuid: `${id}-${index.toString(16).padStart(2, '0')}` };
+  }
+  const guid = info.partitions.find((p) => p.index === index)?.guid?.toLowerCase();
+  return guid ? { guid, partuuid: guid } : { partuuid: '' };
+}
+
+/** Why a partition's minimum size is what it is, when the filesystem rather than its content sets it. */
+function minimumReason(fs: FilesystemSpec, min: number): string | undefined {
+  if (fs.type !== 'vfat' || fs.fatType === 'auto' || min !== minimumFatSize(fs.fatType)) return undefined;
+  const l = vfatLayout(min, fs.fatType);
+  const clusters = fs.fatType === 32 ? 65525 : 4085;
+  const clusterSize = l ? l.clusterSectors * 512 : 512;
+  return `FAT${fs.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+}
+
+/**
+ * Boot sanity: a filesystem with both the closure and an extlinux entry must hold what
+ * extlinux.conf boots: the toplevel (through symlinks such as ./result) must be one of the
+ * closure's store paths, and an explicit options.init must exist in that filesystem.
+ */
+async function checkBootable(spec: ImageSpec, trees: FileTree[], toplevel: string | undefined, closure: ClosureInfo | undefined): Promise<void> {
+  if (!closure || !toplevel) return;
+  const names = new Set(closure.storePaths.map((p) => path.basename(p)));
+  for (const [i, p] of spec.partitions.entries()) {
+    if (!p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure')) continue;
+    for (const [j, c] of p.contents.entries()) {
+      if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
+      const where = `spec.partitions[${i}].contents[${j}]`;
+      const real = await fsp.realpath(toplevel);
+      if (!names.has(path.basename(real))) {
+        throw buildError(
+          `${where}: the NixOS system ${toplevel}${real !== toplevel ? ` (${real})` : ''} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`,
+        );
+      }
+      const init = c.options.init;
+      if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
+        throw buildError(`${where}.options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+      }
+    }
+  }
 }
 
 function toolNames(spec: ImageSpec, compress: boolean): string[] {

@@ -5,7 +5,14 @@
 import { buildError, usageError } from './errors.ts';
 import type { DiskPlan, PlannedPartition } from './plan-types.ts';
 import type { ImageSpec } from './spec-types.ts';
-import { alignDown, alignUp, formatSize, SECTOR } from './units.ts';
+import { alignDown, alignUp, formatSize, SECTOR, TiB } from './units.ts';
+
+/**
+ * The largest disk imgsmith plans. DOS (MBR): 2 TiB, all 2^32 sectors an MBR entry can
+ * address (a larger DOS disk image would only carry unusable space). GPT: 16 TiB, the
+ * largest image file ext4 (4 KiB blocks) can hold, far beyond any flash medium image.
+ */
+export const MAX_DISK_SIZE: Readonly<Record<'dos' | 'gpt', number>> = { dos: 2 * TiB, gpt: 16 * TiB };
 
 /** Bytes the partition table needs before the first and after the last partition. */
 export function tableReserve(type: 'dos' | 'gpt'): { head: number; tail: number } {
@@ -17,6 +24,20 @@ export interface PlanInput {
   spec: Pick<ImageSpec, 'table' | 'alignment' | 'diskSize' | 'partitions'>;
   /** The smallest size in bytes each partition's content needs, in spec order. */
   minSizes: number[];
+  /** Why a partition's minimum is what it is, when the filesystem (not the content) sets it,
+   *  e.g. "FAT32 needs at least 65525 clusters: 33 MiB with 512-byte clusters". */
+  minReasons?: (string | undefined)[];
+}
+
+function checkDiskLimit(type: 'dos' | 'gpt', size: number, what: string): void {
+  const max = MAX_DISK_SIZE[type];
+  if (size > max) {
+    throw usageError(
+      type === 'dos'
+        ? `${what} is ${formatSize(size)}, more than a DOS (MBR) table can address (at most ${formatSize(max)}, 2^32 sectors); use a smaller size or a "gpt" table`
+        : `${what} is ${formatSize(size)}, more than imgsmith builds (at most ${formatSize(max)} with a GPT); use a smaller size`,
+    );
+  }
 }
 
 const where = (i: number, name: string) => `partition ${i + 1} ("${name}")`;
@@ -33,8 +54,9 @@ const range = (s: number, e: number) => `${formatSize(s)}..${formatSize(e)}`;
  *  - the disk is the target size, or ends right after the last partition
  *    (plus the GPT backup area).
  */
-export function planLayout({ spec, minSizes }: PlanInput): DiskPlan {
+export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan {
   const { head, tail } = tableReserve(spec.table.type);
+  if (spec.diskSize !== undefined) checkDiskLimit(spec.table.type, spec.diskSize, 'the target disk size (spec.size or --size)');
   const align = spec.alignment;
   const out: PlannedPartition[] = [];
   let cursor = head;
@@ -74,6 +96,8 @@ export function planLayout({ spec, minSizes }: PlanInput): DiskPlan {
       if (p.size % SECTOR !== 0) throw usageError(`${w}: size ${p.size} is not a multiple of ${SECTOR} bytes`);
       size = p.size;
       if (size < min) {
+        const why = minReasons?.[i];
+        if (why) throw usageError(`${w}: the partition is ${formatSize(size)} but ${why}`);
         throw buildError(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
       }
     }
@@ -103,6 +127,7 @@ export function planLayout({ spec, minSizes }: PlanInput): DiskPlan {
   }
   const last = byStart[byStart.length - 1]!;
   const needed = alignUp(last.start + last.size + tail, SECTOR);
+  checkDiskLimit(spec.table.type, needed, 'the disk the partitions need');
   let diskSize = needed;
   if (spec.diskSize !== undefined) {
     if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);

@@ -81,6 +81,8 @@ export async function publishOutputs(outputs: [string, string][], outDir: string
   for (const it of items) await checkReplaceable(it.from, it.to, it.dir);
   await whilePublishing(async () => {
     for (const it of items) {
+      // Outputs may go to a subdirectory (spec output.directory, e.g. sd-image/).
+      if (path.dirname(it.to) !== outDir) await fsp.mkdir(path.dirname(it.to), { recursive: true });
       if (it.dir) await renameDir(it.from, it.to, trash);
       else await fsp.rename(it.from, it.to);
     }

@@ -133,6 +133,8 @@ export interface PartitionSpec {
 export interface OutputSpec {
   /** File name template without extension; {name}, {label} and {system} are replaced. */
   name: string;
+  /** A subdirectory of the output directory for the image files (nixpkgs' sd-image.nix: "sd-image"); default none. */
+  directory?: string;
   compress: 'zstd' | 'none';
   zstdLevel: number;
   bmap: boolean;

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { usageError } from './errors.ts';
 import { parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
+import { labelProblem, type LabelledFs } from './labels.ts';
+import { TEMPLATE_KEYS, unknownPlaceholders } from './outputs/naming.ts';
 import type {
   ContentItem,
   FilesystemSpec,
@@ -127,8 +129,13 @@ function sizeSpec(v: Json, where: string): SizeSpec {
   return n;
 }
 
-function label(v: Json, where: string): string | undefined {
-  return v === undefined ? undefined : str(v, where);
+/** A filesystem label: checked against what the filesystem can store (never truncated or case-changed). */
+function label(v: Json, where: string, fs: LabelledFs): string | undefined {
+  if (v === undefined) return undefined;
+  const l = str(v, where, { nonEmpty: false });
+  const problem = labelProblem(fs, l);
+  if (problem) throw usageError(`${where}: ${problem}`);
+  return l;
 }
 
 const FS_TYPES = ['vfat', 'ext4', 'btrfs', 'swap', 'raw'] as const;
@@ -142,7 +149,7 @@ function filesystem(v: Json, where: string): FilesystemSpec {
       const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
       return {
         type,
-        label: label(o.label, `${where}.label`),
+        label: label(o.label, `${where}.label`, 'vfat'),
         volumeId: o.volumeId === undefined ? 0x12345678 : u32(o.volumeId, `${where}.volumeId`),
         fatType,
       };
@@ -157,7 +164,7 @@ function filesystem(v: Json, where: string): FilesystemSpec {
             );
       return {
         type,
-        label: label(o.label, `${where}.label`),
+        label: label(o.label, `${where}.label`, 'ext4'),
         uuid: uuid(o.uuid, `${where}.uuid`),
         ...(features ? { features } : {}),
         ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
@@ -167,14 +174,14 @@ function filesystem(v: Json, where: string): FilesystemSpec {
       const o = obj(v, where, ['type', 'label', 'uuid', 'extraSpace']);
       return {
         type,
-        label: label(o.label, `${where}.label`),
+        label: label(o.label, `${where}.label`, 'btrfs'),
         uuid: uuid(o.uuid, `${where}.uuid`),
         ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
       };
     }
     case 'swap': {
       const o = obj(v, where, ['type', 'label', 'uuid']);
-      return { type, label: label(o.label, `${where}.label`), uuid: uuid(o.uuid, `${where}.uuid`) };
+      return { type, label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`) };
     }
     case 'raw': {
       const o = obj(v, where, ['type', 'source']);
@@ -252,6 +259,7 @@ function contentItem(v: Json, where: string): ContentItem {
       if (options.path === undefined) throw usageError(`${where}.options.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
       str(options.path, `${where}.options.path`);
     }
+    if (generator === 'extlinux') extlinuxOptions(options, `${where}.options`);
     return { kind: 'generate', generator, target: absTarget(o.target, `${where}.target`, dflt), options };
   }
   if (o.text !== undefined) {
@@ -268,10 +276,57 @@ function contentItem(v: Json, where: string): ContentItem {
 
 const generatorOptions: Record<(typeof GENERATORS)[number], string[]> = {
   'rpi-config.txt': ['extraConfig'],
-  extlinux: ['timeout'],
+  extlinux: ['timeout', 'extraKernelParams', 'init'],
   closure: [],
   profile: ['path'],
 };
+
+/** Checks the extlinux generator's options (see src/content/extlinux.ts). */
+function extlinuxOptions(o: Obj, where: string): void {
+  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !Number.isInteger(o.timeout) || o.timeout < 0)) {
+    throw usageError(`${where}.timeout: expected a whole number of deciseconds >= 0, got ${describe(o.timeout)}`);
+  }
+  if (o.extraKernelParams !== undefined) {
+    arr(o.extraKernelParams, `${where}.extraKernelParams`).forEach((p, i) =>
+      str(p, `${where}.extraKernelParams[${i}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: 'a kernel parameter without control characters or newlines' }),
+    );
+  }
+  if (o.init !== undefined) {
+    str(o.init, `${where}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
+    if ((o.init as string).split('/').includes('..')) throw usageError(`${where}.init: "${o.init}" must not contain ".."`);
+  }
+}
+
+/** Paths the closure generator owns: a file there would replace the store or the registration. */
+const CLOSURE_PATHS = ['/nix', '/nix/store', '/nix-path-registration'];
+
+/**
+ * Targets that cannot work, found before anything is read: a text file at "/", over the
+ * closure's /nix, /nix/store or /nix-path-registration, at ext4's reserved /lost+found,
+ * or over a directory another text file needs.
+ */
+function checkTargets(items: ContentItem[], fs: FilesystemSpec, where: string): void {
+  const hasClosure = items.some((c) => c.kind === 'generate' && c.generator === 'closure');
+  const norm = (t: string) => `/${t.split('/').filter((c) => c !== '' && c !== '.').join('/')}`;
+  const files = new Map<string, number>();
+  items.forEach((c, j) => {
+    if (c.kind !== 'text') return;
+    const w = `${where}[${j}].target`;
+    const t = norm(c.target);
+    if (t === '/' || c.target.endsWith('/')) throw usageError(`${w}: "${c.target}" is a directory; a text item needs a file path such as "/etc/motd"`);
+    if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith('/nix/store/'))) {
+      throw usageError(`${w}: "${c.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
+    }
+    if (fs.type === 'ext4' && t === '/lost+found') throw usageError(`${w}: "/lost+found" is reserved by ext4 (a directory mke2fs creates); choose another path`);
+    files.set(t, j);
+  });
+  for (const [t, j] of files) {
+    for (let d = t.slice(0, t.lastIndexOf('/')); d !== ''; d = d.slice(0, d.lastIndexOf('/'))) {
+      const k = files.get(d);
+      if (k !== undefined) throw usageError(`${where}[${k}].target: "${d}" is a file here, but ${where}[${j}] needs it to be a directory (for "${t}")`);
+    }
+  }
+}
 
 function partition(v: Json, where: string, tableType: TableSpec['type']): PartitionSpec {
   const o = obj(
@@ -292,6 +347,9 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
   });
   if (tableType === 'dos' && attributes.length > 0) throw usageError(`${where}.attributes: only GPT partitions have attributes`);
   if (tableType === 'dos' && o.guid !== undefined) throw usageError(`${where}.guid: only GPT partitions have GUIDs`);
+  const fs = filesystem(o.filesystem, `${where}.filesystem`);
+  const contents = o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`));
+  checkTargets(contents, fs, `${where}.contents`);
   return {
     name,
     type,
@@ -300,8 +358,8 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
     bootable: bool(o.bootable, `${where}.bootable`, false),
     attributes,
     ...(o.guid !== undefined ? { guid: uuid(o.guid, `${where}.guid`)! } : {}),
-    filesystem: filesystem(o.filesystem, `${where}.filesystem`),
-    contents: o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`)),
+    filesystem: fs,
+    contents,
   };
 }
 
@@ -324,7 +382,7 @@ function table(v: Json, where: string, name: string): TableSpec {
 }
 
 function output(v: Json, where: string, name: string): OutputSpec {
-  const o = v === undefined ? {} : obj(v, where, ['name', 'compress', 'zstdLevel', 'bmap']);
+  const o = v === undefined ? {} : obj(v, where, ['name', 'directory', 'compress', 'zstdLevel', 'bmap']);
   let level = 3;
   if (o.zstdLevel !== undefined) {
     if (typeof o.zstdLevel !== 'number' || !Number.isInteger(o.zstdLevel) || o.zstdLevel < 1 || o.zstdLevel > 19) {
@@ -333,8 +391,27 @@ function output(v: Json, where: string, name: string): OutputSpec {
     level = o.zstdLevel;
   }
   const fileName = o.name === undefined ? name : str(o.name, `${where}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
+  const unknown = unknownPlaceholders(fileName);
+  if (unknown.length > 0) {
+    throw usageError(
+      `${where}.name: unknown placeholder "{${unknown[0]}}"${hint(unknown[0]!, TEMPLATE_KEYS)}; the placeholders are ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(', ')}`,
+    );
+  }
+  let directory: string | undefined;
+  if (o.directory !== undefined) {
+    directory = str(o.directory, `${where}.directory`);
+    for (const c of directory.split('/')) {
+      if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/.test(c)) {
+        throw usageError(
+          `${where}.directory: "${directory}" must be a relative directory such as "sd-image" made of letters, digits and . _ + - (no leading "/" or ".", no empty, "." or ".." components)`,
+        );
+      }
+    }
+    if (directory.split('/')[0] === 'nix-support') throw usageError(`${where}.directory: "nix-support" is where the Hydra products go; choose another directory`);
+  }
   return {
     name: fileName,
+    ...(directory !== undefined ? { directory } : {}),
     compress: o.compress === undefined ? 'zstd' : oneOf(o.compress, `${where}.compress`, ['zstd', 'none'] as const),
     zstdLevel: level,
     bmap: bool(o.bmap, `${where}.bmap`, true),
@@ -356,6 +433,14 @@ export function validateSpec(json: Json, specDir: string): ImageSpec {
   }
   const parts = arr(o.partitions, 'spec.partitions');
   if (parts.length === 0) throw usageError('spec.partitions: at least one partition is needed');
+  const maxParts = tbl.type === 'dos' ? 4 : 128;
+  if (parts.length > maxParts) {
+    throw usageError(
+      tbl.type === 'dos'
+        ? `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; use "table": { "type": "gpt" }`
+        : `spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`,
+    );
+  }
   const partitions = parts.map((p, i) => partition(p, `spec.partitions[${i}]`, tbl.type));
   const seen = new Map<string, number>();
   partitions.forEach((p, i) => {

@@ -4,6 +4,8 @@ export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 export const TiB = 1024 * GiB;
+export const PiB = 1024 * TiB;
+export const EiB = 1024 * PiB;
 export const SECTOR = 512;
 
 const UNITS: Record<string, number> = {
@@ -12,6 +14,8 @@ const UNITS: Record<string, number> = {
   M: MiB, MB: 1000 ** 2, MIB: MiB,
   G: GiB, GB: 1000 ** 3, GIB: GiB,
   T: TiB, TB: 1000 ** 4, TIB: TiB,
+  P: PiB, PB: 1000 ** 5, PIB: PiB,
+  E: EiB, EB: 1000 ** 6, EIB: EiB,
   S: SECTOR, // sectors, as sfdisk understands them
 };
 
@@ -22,7 +26,9 @@ const UNITS: Record<string, number> = {
  */
 export function parseSize(value: unknown, where: string): number {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) {
+    if (value < 0) throw usageError(`${where}: a size cannot be negative, got ${value}`);
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw usageError(`${where}: ${value} bytes is too large`);
+    if (!Number.isSafeInteger(value)) {
       throw usageError(`${where}: expected a whole number of bytes >= 0, got ${value}`);
     }
     return value;
@@ -30,12 +36,14 @@ export function parseSize(value: unknown, where: string): number {
   if (typeof value !== 'string') {
     throw usageError(`${where}: expected a size such as 30MiB or a number of bytes, got ${JSON.stringify(value)}`);
   }
+  if (/^\s*-/.test(value)) throw usageError(`${where}: a size cannot be negative, got "${value}"`);
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
   const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
   if (!m || unit === undefined) {
     throw usageError(`${where}: "${value}" is not a size (use e.g. 512, "30MiB", "8M", "1GiB", "2048s")`);
   }
   const bytes = Number(m[1]) * unit;
+  if (bytes > Number.MAX_SAFE_INTEGER) throw usageError(`${where}: "${value}" is too large`);
   if (!Number.isSafeInteger(bytes)) {
     throw usageError(`${where}: "${value}" is not a whole number of bytes`);
   }

@@ -144,3 +144,77 @@ test('two builds from other directories, inputs created in another order and ano
     await fsp.rm(cwd, { recursive: true, force: true });
   }
 });
+
+test('sd-image/ directory, safe names from an unsafe label, manifest PARTUUIDs/epoch/toplevel, extra kernel params', async () => {
+  const spec = JSON.parse(await fsp.readFile(RECIPE, 'utf8'));
+  spec.output.directory = 'sd-image';
+  spec.output.bmap = false;
+  const root = spec.partitions[1];
+  root.contents = root.contents.map((c: { generate?: string }) =>
+    c.generate === 'extlinux' ? { ...c, options: { extraKernelParams: ['console=ttyS0,115200', 'quiet'] } } : c,
+  );
+  const specPath = path.join(tmp, 'names.json');
+  await fsp.writeFile(specPath, JSON.stringify(spec));
+  const result = path.join(tmp, 'result');
+  await fsp.symlink(fx.toplevel, result);
+  const o = path.join(tmp, 'out-names');
+  const r = await runCli(
+    ['build', specPath, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', result, '--firmware', firmware, '-o', o, '--keep-raw', '--label', '25.05.19700101.dirty (Warbler)'],
+    { env: { SOURCE_DATE_EPOCH: '1700000000' } },
+  );
+  assert.equal(r.exitCode, 0, r.stderr);
+  const name = 'nixos-sd-image-25.05.19700101.dirty__Warbler_-aarch64-linux.img';
+  assert.deepEqual(await listFiles(o), [
+    'manifest.json',
+    'nix-support/hydra-build-products',
+    'nix-support/system',
+    `sd-image/${name}`,
+    `sd-image/${name}.sha256`,
+    `sd-image/${name}.zst`,
+    `sd-image/${name}.zst.sha256`,
+  ]);
+  assert.equal(await fsp.readFile(path.join(o, 'nix-support/hydra-build-products'), 'utf8'), `file sd-image ${path.join(o, 'sd-image', name)}.zst\n`);
+  await execa('sha256sum', ['-c', `${name}.sha256`, `${name}.zst.sha256`], { cwd: path.join(o, 'sd-image') });
+
+  const img = path.join(o, 'sd-image', name);
+  const m = JSON.parse(await fsp.readFile(path.join(o, 'manifest.json'), 'utf8'));
+  assert.equal(m.image.file, `sd-image/${name}`);
+  assert.equal(m.image.compressed.file, `sd-image/${name}.zst`);
+  assert.equal(m.inputs.sourceDateEpoch, 1700000000);
+  assert.equal(m.inputs.toplevelStorePath, await fsp.realpath(fx.toplevel));
+  // DOS PARTUUID = <label-id>-<2-digit number>, with the label-id sfdisk reads from the image.
+  const sf = JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { id: string };
+  const id = sf.id.replace(/^0x/, '');
+  assert.deepEqual(m.partitions.map((p: { partuuid: string }) => p.partuuid), [`${id}-01`, `${id}-02`]);
+  assert.equal(id, '2178694e');
+
+  const part = path.join(tmp, 'names-root.part');
+  const root2 = m.partitions[1];
+  await extractRange(img, root2.start, root2.size, part);
+  const conf = (await execa('debugfs', ['-R', 'cat /boot/extlinux/extlinux.conf', part])).stdout;
+  const params = (await fsp.readFile(path.join(fx.toplevel, 'kernel-params'), 'utf8')).trim();
+  assert.match(conf, new RegExp(`^  APPEND init=/nix/store/${path.basename(fx.toplevel)}/init ${params.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} console=ttyS0,115200 quiet$`, 'm'));
+});
+
+test('GPT: manifest PARTUUIDs are the partition GUIDs sfdisk reads', async () => {
+  const specPath = path.join(tmp, 'gpt-names.json');
+  await fsp.writeFile(specPath, JSON.stringify({
+    name: 'gptnames',
+    table: { type: 'gpt', seed: 'names' },
+    partitions: [
+      { name: 'esp', type: 'esp', size: '8MiB', filesystem: { type: 'vfat', label: 'esp' }, contents: [{ text: 'x', target: '/x' }] },
+      { name: 'swap', type: 'swap', size: '1MiB', filesystem: { type: 'swap' } },
+    ],
+    output: { compress: 'none', bmap: false },
+  }));
+  const o = path.join(tmp, 'out-gpt-names');
+  const r = await runCli(['build', specPath, '-o', o]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const m = JSON.parse(await fsp.readFile(path.join(o, 'manifest.json'), 'utf8'));
+  for (const n of [1, 2]) {
+    const got = (await execa('sfdisk', ['--part-uuid', path.join(o, 'gptnames.img'), String(n)])).stdout.trim().toLowerCase();
+    assert.equal(m.partitions[n - 1].partuuid, got);
+    assert.equal(m.partitions[n - 1].guid, got);
+  }
+  assert.equal((await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', '--offset', String(m.partitions[0].start), path.join(o, 'gptnames.img')])).stdout, 'esp');
+});

@@ -15,7 +15,7 @@ import {
   readClosureInfo,
   storeHostPath,
 } from '../src/closure.ts';
-import { addExtlinuxToTree } from '../src/content/extlinux.ts';
+import { addExtlinuxToTree, treeHasPath } from '../src/content/extlinux.ts';
 import { FileTree } from '../src/content/tree.ts';
 import { ImgsmithError } from '../src/errors.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
@@ -278,6 +278,32 @@ describe('extlinux', () => {
     assert.match(text, new RegExp(`\n  APPEND init=/nix/store/${path.basename(f.toplevel)}/init quiet\n$`));
     assert.doesNotMatch(text, /FDTDIR/);
     assert.ok(tree.has(`/nixos/${path.basename(f.byName.linux!)}-Image`));
+  });
+
+  test('extraKernelParams are appended after kernel-params; init can be given; tree paths resolve through symlinks', async () => {
+    const h = { linux: path.basename(fx.byName.linux!), initrd: path.basename(fx.byName.initrd!), top: path.basename(fx.toplevel) };
+    const tree = new FileTree();
+    await addExtlinuxToTree(tree, fx.toplevel, { target: '/boot', storeHost: storeHostPath(fx.storeRoot), extraKernelParams: ['quiet', 'x="a b"'], init: '/sbin/init' });
+    const conf = tree.get('/boot/extlinux/extlinux.conf');
+    assert.ok(conf && conf.kind === 'data');
+    assert.equal(
+      conf.data.toString(),
+      expectedConf(h).replace(`init=/nix/store/${h.top}/init console=ttyS0,115200n8 console=ttyAMA0,115200n8 console=tty0 loglevel=4\n`, 'init=/sbin/init console=ttyS0,115200n8 console=ttyAMA0,115200n8 console=tty0 loglevel=4 quiet x="a b"\n'),
+    );
+    // No new options (or empty ones): byte-identical to the builder's text.
+    const plain = new FileTree();
+    await addExtlinuxToTree(plain, fx.toplevel, { target: '/boot', storeHost: storeHostPath(fx.storeRoot), extraKernelParams: [] });
+    assert.equal((plain.get('/boot/extlinux/extlinux.conf') as { data: Buffer }).data.toString(), expectedConf(h));
+
+    const t = new FileTree();
+    t.add('/nix/store/abc-sys/init', { kind: 'data', mode: 0o755, data: Buffer.from('#!/bin/sh\n') });
+    t.add('/nix/store/abc-sys/link', { kind: 'symlink', target: '../abc-sys' });
+    t.add('/sbin/init', { kind: 'symlink', target: '/nix/store/abc-sys/link/init' });
+    t.add('/loop', { kind: 'symlink', target: '/loop' });
+    assert.equal(treeHasPath(t, '/sbin/init'), true);
+    assert.equal(treeHasPath(t, '/nix/store/abc-sys/init'), true);
+    assert.equal(treeHasPath(t, '/nix/store/abc-sys/nope'), false);
+    assert.equal(treeHasPath(t, '/loop'), false, 'a loop is not a path');
   });
 
   test('a missing toplevel, kernel, initrd or init is named', async () => {

@@ -127,3 +127,40 @@ test('spec errors name the JSON path', () => {
     { name: 'a', type: 'b', size: '1MiB', filesystem: vfat }, { name: 'a', type: 'b', size: '1MiB', filesystem: vfat }] }),
     'usage', /spec\.partitions\[1\]\.name: "a" is already the name of spec\.partitions\[0\]/);
 });
+
+test('disk size limits: DOS 2 TiB (2^32 sectors), GPT 16 TiB; sizes that are not sizes', () => {
+  const dos = (size: string) => spec({ table: { type: 'dos' }, size, partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] });
+  const gpt = (size: string) => spec({ table: { type: 'gpt' }, size, partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] });
+  fails(() => planLayout({ spec: dos('3TiB'), minSizes: [MiB] }), 'usage', /3 TiB .* more than a DOS \(MBR\) table can address \(at most 2 TiB.*"gpt"/);
+  fails(() => planLayout({ spec: gpt('20TiB'), minSizes: [MiB] }), 'usage', /target disk size .* is 20 TiB .*at most 16 TiB/);
+  assert.equal(planLayout({ spec: gpt('16TiB'), minSizes: [MiB] }).diskSize, 16 * 1024 * GiB);
+  const bigPart = spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '3TiB', filesystem: ext4 }] });
+  fails(() => planLayout({ spec: bigPart, minSizes: [MiB] }), 'usage', /disk the partitions need is 3.00 TiB/);
+  fails(() => spec({ table: { type: 'dos' }, size: '1EiB', partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] }), 'usage', /spec.size: "1EiB" is too large/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '-1MiB', filesystem: ext4 }] }), 'usage', /size: a size cannot be negative/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: 1.5, filesystem: ext4 }] }), 'usage', /whole number of bytes/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: 0, filesystem: ext4 }] }), 'usage', /greater than 0/);
+});
+
+test('a forced FAT type that needs more than the partition: the message says why, not "content needs"', () => {
+  const s = spec({ table: { type: 'dos' }, partitions: [{ name: 'boot', type: 'fat32', size: '32MiB', filesystem: { type: 'vfat', fatType: 32 } }] });
+  const why = 'FAT32 needs at least 65525 clusters, i.e. at least 33 MiB (34603008 bytes) with 512-byte clusters';
+  fails(() => planLayout({ spec: s, minSizes: [33 * MiB], minReasons: [why] }), 'usage', /partition is 32 MiB .* but FAT32 needs at least 65525 clusters/);
+  fails(() => planLayout({ spec: s, minSizes: [33 * MiB] }), 'build', /content needs 33 MiB/);
+});
+
+test('partition counts and labels are checked in the spec', () => {
+  const parts = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, type: 'linux', size: '1MiB', filesystem: { type: 'swap' } }));
+  fails(() => spec({ table: { type: 'dos' }, partitions: parts(5) }), 'usage', /5 partitions do not fit in a DOS.*at most 4 primary/);
+  fails(() => spec({ table: { type: 'gpt' }, partitions: parts(129) }), 'usage', /129 partitions do not fit in a GPT, which holds at most 128/);
+  assert.equal(spec({ table: { type: 'gpt' }, partitions: parts(128) }).partitions.length, 128);
+  const fs = (filesystem: Record<string, unknown>) => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '1MiB', filesystem }] });
+  fails(() => fs({ type: 'vfat', label: 'FIRMWARE-TOO' }), 'usage', /filesystem.label: the FAT label "FIRMWARE-TOO" is 12 bytes long; FAT labels hold at most 11/);
+  fails(() => fs({ type: 'vfat', label: 'a.b' }), 'usage', /contains "\."/);
+  fails(() => fs({ type: 'ext4', label: 'x'.repeat(17) }), 'usage', /ext4 label .* 17 bytes long; .*at most 16/);
+  fails(() => fs({ type: 'btrfs', label: 'x'.repeat(256) }), 'usage', /256 bytes long; .*at most 255/);
+  fails(() => fs({ type: 'swap', label: 'x'.repeat(16) }), 'usage', /swap label .* 16 bytes long; .*at most 15/);
+  fails(() => fs({ type: 'ext4', label: 'a\nb' }), 'usage', /control character/);
+  assert.equal(fs({ type: 'vfat', label: 'boot' }).partitions[0]!.filesystem.type, 'vfat');
+  assert.equal((fs({ type: 'vfat', label: 'boot' }).partitions[0]!.filesystem as { label?: string }).label, 'boot', 'kept as given');
+});

@@ -11,7 +11,8 @@ import { writeSha256File } from '../src/outputs/checksum.ts';
 import { packageImage } from '../src/outputs/package.ts';
 import { nativeAvailable } from '../src/sparse.ts';
 import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest, type ManifestBmap } from '../src/outputs/manifest.ts';
-import { writeHydraProducts } from '../src/outputs/hydra.ts';
+import { hydraProductLine, writeHydraProducts } from '../src/outputs/hydra.ts';
+import { outputBaseName, safeName } from '../src/outputs/naming.ts';
 import { jsonProgress, ttyProgress } from '../src/progress-impl.ts';
 import { ImgsmithError } from '../src/errors.ts';
 import { makeClosure } from './helpers/closure-fixture.ts';
@@ -430,6 +431,49 @@ describe('hydra products', () => {
       `file sd-image ${image}\nfile raw "${join(process.cwd(), rel)}"\n`,
     );
   });
+
+  // Hydra's product line pattern (NixOS/hydra src/hydra-queue-runner/build-result.cc), a POSIX
+  // extended regex: checked here with grep -E, an independent implementation of the same syntax.
+  const HYDRA_ERE = '([a-zA-Z0-9_-]+)[[:space:]]+([a-zA-Z0-9_-]+)[[:space:]]+("[^"]+"|[^[:space:]<>"]+)([[:space:]]+([^[:space:]<>]+))?';
+  const HYDRA_NAME_ERE = '[a-zA-Z0-9.@:_+ -]*';
+  const grepx = async (re: string, line: string) => (await execa('grep', ['-Ex', '--', re], { input: line, reject: false, env: { LC_ALL: 'C' } })).exitCode === 0;
+
+  test('product lines match Hydra\'s parser, with the product name Hydra shows', async () => {
+    const paths = [
+      '/nix/store/abc-nixos-sd-image/sd-image/nixos-sd-image-25.05.19700101.dirty__Warbler_-aarch64-linux.img.zst',
+      '/tmp/out dir/with space/x.img.zst',
+      '/tmp/a<b>/x.img',
+    ];
+    for (const p of paths) {
+      const line = hydraProductLine('sd-image', p).replace(/\n$/, '');
+      assert.ok(await grepx(HYDRA_ERE, line), `Hydra parses: ${line}`);
+      const m = /^file sd-image ("?)(.*)\1$/.exec(line)!;
+      assert.equal(m[2], p, 'the path Hydra extracts');
+      assert.ok(await grepx(HYDRA_NAME_ERE, p.slice(p.lastIndexOf('/') + 1)), 'the name passes Hydra\'s name pattern');
+    }
+    // The line an unsafe label used to give: Hydra would blank the product's name.
+    const bad = '/out/nixos-sd-image-25.05.19700101.dirty (Warbler)-aarch64-linux.img.zst';
+    assert.equal(await grepx(HYDRA_NAME_ERE, bad.slice(5)), false, 'grep agrees Hydra rejects the name');
+    assert.throws(() => hydraProductLine('sd-image', bad), (e: unknown) => e instanceof ImgsmithError && /Hydra accepts only file names/.test(e.message));
+    assert.throws(() => hydraProductLine('sd-image', 'relative/x.img'), /must be absolute/);
+  });
+});
+
+describe('output names', () => {
+  const v = { name: 'rpi', label: '25.05.19700101.dirty (Warbler)', system: 'aarch64-linux' };
+  test('{label} and the whole name keep only [A-Za-z0-9._+-]; each other byte becomes "_"', () => {
+    assert.equal(outputBaseName('nixos-sd-image-{label}-{system}', v), 'nixos-sd-image-25.05.19700101.dirty__Warbler_-aarch64-linux');
+    assert.equal(safeName('é/x y'), '___x_y', 'é is 2 bytes in UTF-8');
+    assert.equal(outputBaseName('{name}+{label}', { ...v, label: 'a.b_c-d+e' }), 'rpi+a.b_c-d+e');
+  });
+  test('empty, hidden and too long names are clear usage errors', () => {
+    const usage = (re: RegExp) => (e: unknown) => e instanceof ImgsmithError && e.exitCode === 2 && re.test(e.message);
+    assert.throws(() => outputBaseName('{label}', { ...v, label: '' }), usage(/empty/));
+    assert.throws(() => outputBaseName('{label}', { ...v, label: '.hidden' }), usage(/starts with "\."/));
+    assert.equal(outputBaseName('{label}', { ...v, label: 'x'.repeat(240) }).length, 240, '240 + ".img.zst.sha256" = 255 bytes');
+    assert.throws(() => outputBaseName('{label}', { ...v, label: 'x'.repeat(241) }), usage(/241 bytes.*at most 240/));
+    assert.throws(() => outputBaseName('{label}', { ...v, label: 'é'.repeat(121) }), usage(/242 bytes/), 'counted in bytes after replacement');
+  });
 });
 
 describe('progress', () => {
@@ -499,7 +543,7 @@ describe('build: the published outputs are what the previous three-pass pipeline
     const firmware = await makeFirmware(join(work, 'firmware'));
     const out = join(work, 'out');
     const r = await runCli(
-      ['build', join(REPO, 'images/rpi-aarch64.json'), '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
+      ['build', join(REPO, 'images/rpi-aarch64.json'), '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
       { env: { TZ: 'UTC' } },
     );
     assert.equal(r.exitCode, 0, r.stderr);

@@ -42,7 +42,7 @@ after(async () => {
 let n = 0;
 const newOut = () => path.join(tmp, `out-${n++}`);
 const buildArgs = (out: string, extra: string[] = [], spec = RECIPE) => [
-  'build', spec, '--closure', fx.closureInfoDir, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, ...extra,
+  'build', spec, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, ...extra,
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -230,12 +230,12 @@ test('FAT32 forced at 64 MiB: fsck clean, blkid FAT32, backup boot sector patche
   const spec: VfatSpec = { type: 'vfat', label: 'boot', volumeId: 0xdeadbeef, fatType: 32 };
   const { img, part, report } = await build('fat32', spec, tree, size);
   assert.equal(report.stats.fatType, 32);
-  assert.equal(report.label, 'BOOT', 'the label is uppercased');
+  assert.equal(report.label, 'boot', 'the label keeps its case (as mkfs.vfat -n boot)');
   const { used } = await fsckClean(part);
   assert.equal(used, report.stats.clustersUsed);
   const id = await blkid(part);
   assert.equal(id.VERSION, 'FAT32');
-  assert.equal(id.LABEL, 'BOOT');
+  assert.equal(id.LABEL, 'boot');
   assert.equal(id.UUID, 'DEAD-BEEF');
   const bytes = await fsp.readFile(part);
   assert.deepEqual(bytes.subarray(0, 512), bytes.subarray(6 * 512, 7 * 512), 'backup boot sector = boot sector');
@@ -349,7 +349,7 @@ test('bad input: labels, sizes, FAT32 minimum, symlinks, names that differ only 
   const where = 'partition 1 ("firmware")';
   const v = (spec: Partial<VfatSpec>, t: FileTree = tree) => () => vfatDriver.validate({ ...FIRMWARE, ...spec }, t, where);
 
-  await expectUsage(v({ label: 'FIRMWARE-TOO-LONG' }), /partition 1 \("firmware"\).*longer than 11/);
+  await expectUsage(v({ label: 'FIRMWARE-TOO-LONG' }), /partition 1 \("firmware"\).*is 17 bytes long; FAT labels hold at most 11 bytes/);
   await expectUsage(v({ label: 'FIRM:WARE' }), /partition 1.*contains ":"/);
   await expectUsage(v({ label: 'FIRMWÄRE' }), /non-ASCII/);
   await expectUsage(v({ label: ' FIRMWARE' }), /starts with a space/);
@@ -395,4 +395,51 @@ test('rpiConfigTxt is NixOS sd-image-aarch64.nix config.txt; extraConfig is appe
   assert.deepEqual(RPI_AARCH64_FIRMWARE_GLOBS.slice(0, 3), ['bootcode.bin', 'fixup*.dat', 'start*.elf']);
   assert.ok(RPI_AARCH64_FIRMWARE_GLOBS.includes('bcm2711-rpi-cm4s.dtb'));
   assert.ok(!RPI_AARCH64_FIRMWARE_GLOBS.includes('config.txt'), 'config.txt is generated, not copied');
+});
+
+/** The volume label entry (attribute 0x08) in the root directory of a FAT12/16 partition file. */
+function rootLabelEntry(bytes: Buffer): Buffer | undefined {
+  const bps = bytes.readUInt16LE(11);
+  const reserved = bytes.readUInt16LE(14);
+  const nFats = bytes[16]!;
+  const rootEntries = bytes.readUInt16LE(17);
+  const fatSectors = bytes.readUInt16LE(22);
+  const root = (reserved + nFats * fatSectors) * bps;
+  for (let off = root; off < root + rootEntries * 32; off += 32) {
+    if (bytes[off] === 0) break;
+    if (bytes[off + 11] === 0x08) return bytes.subarray(off, off + 32);
+  }
+  return undefined;
+}
+
+test('labels keep their case: "boot" is written as mkfs.vfat -n boot writes it (boot sector and root entry), with a warning', async () => {
+  const tree = new FileTree();
+  tree.add('/config.txt', { kind: 'data', mode: 0o644, data: Buffer.from('x\n') });
+  const size = 30 * MiB;
+  const events: Record<string, unknown>[] = [];
+  const progress = { ...silentProgress, event: (type: string, data: Record<string, unknown>) => events.push({ type, ...data }) };
+  const img = await makeImage('lower.img', size);
+  const report = await vfatDriver.write({ type: 'vfat', label: 'boot', volumeId: 0x2178694e, fatType: 'auto' }, tree, { imagePath: img, offset: OFFSET, size }, { ...ctx(), progress });
+  const ours = await extract(img, size, 'lower.part');
+  assert.equal(report.label, 'boot');
+  assert.ok(events.some((e) => e.type === 'warning' && /lowercase/.test(String(e.message))), 'a warning event');
+
+  const theirs = path.join(tmp, 'mkfs-lower.part');
+  await fsp.rm(theirs, { force: true });
+  await execa('truncate', ['-s', String(size), theirs]);
+  await execa('mkfs.vfat', ['-n', 'boot', '-i', '2178694e', theirs]);
+
+  for (const p of [ours, theirs]) {
+    await fsckClean(p);
+    assert.equal((await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', p])).stdout, 'boot', p);
+  }
+  const a = await fsp.readFile(ours);
+  const b = await fsp.readFile(theirs);
+  assert.equal(a.subarray(0x26, 0x36).toString('latin1'), b.subarray(0x26, 0x36).toString('latin1'), 'boot signature, serial and BS_VolLab "boot       "');
+  assert.equal(a.subarray(0x2b, 0x36).toString('latin1'), 'boot       ');
+  const ea = rootLabelEntry(a);
+  const eb = rootLabelEntry(b);
+  assert.ok(ea && eb, 'both have a root-directory volume label entry');
+  assert.equal(ea.subarray(0, 12).toString('latin1'), eb.subarray(0, 12).toString('latin1'), 'label entry name and attribute');
+  assert.equal(ea.subarray(0, 11).toString('latin1'), 'boot       ');
 });

@@ -31,6 +31,47 @@ export interface ExtlinuxOptions {
   storeDir?: string;
   /** Where a store path is on the build machine (--store-root); default: where it says. */
   storeHost?: (storePath: string) => string;
+  /** The closure's store paths: the toplevel must be one of them (init= points into it). */
+  closurePaths?: string[];
+  /** Kernel parameters appended after the toplevel's kernel-params (default none). */
+  extraKernelParams?: string[];
+  /** The init= path (default <toplevel>/init, with the toplevel under /nix/store). */
+  init?: string;
+}
+
+/** The extlinux options of a spec content item's `options` (validated by spec.ts). */
+export function extlinuxOptionsOf(o: Record<string, unknown>): ExtlinuxOptions {
+  return {
+    ...(typeof o.timeout === 'number' ? { timeout: o.timeout } : {}),
+    ...(Array.isArray(o.extraKernelParams) ? { extraKernelParams: o.extraKernelParams.map(String) } : {}),
+    ...(typeof o.init === 'string' ? { init: o.init } : {}),
+  };
+}
+
+/** Whether `p` exists in `tree`, following symlinks inside the tree (absolute or relative). */
+export function treeHasPath(tree: FileTree, p: string): boolean {
+  let todo = p.split('/').filter(Boolean);
+  let done = '/';
+  let hops = 0;
+  while (todo.length) {
+    const c = todo.shift()!;
+    if (c === '.') continue;
+    if (c === '..') {
+      done = path.posix.dirname(done);
+      continue;
+    }
+    const next = path.posix.join(done, c);
+    const e = tree.lookup(next);
+    if (!e) return false;
+    if (e.kind === 'symlink') {
+      if (++hops > 40) return false;
+      if (e.target.startsWith('/')) done = '/';
+      todo = [...e.target.split('/').filter(Boolean), ...todo];
+    } else {
+      done = next;
+    }
+  }
+  return true;
 }
 
 async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
@@ -120,6 +161,11 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   if (!tst) throw buildError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
   if (!tst.isDirectory()) throw buildError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
   const logicalTop = toLogical(top);
+  if (options.closurePaths && !options.closurePaths.includes(logicalTop)) {
+    throw buildError(
+      `the NixOS system ${toplevel}${logicalTop !== toplevel ? ` (${logicalTop})` : ''} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`,
+    );
+  }
 
   const need = async (name: string): Promise<{ host: string; st: Stats }> => {
     const host = await resolveInStore(path.join(top, name), mapTarget);
@@ -131,7 +177,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   };
   const kernel = await need('kernel');
   const initrd = await need('initrd');
-  await need('init');
+  if (options.init === undefined) await need('init');
   let params = '';
   const paramsFile = path.join(top, 'kernel-params');
   try {
@@ -169,6 +215,9 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
     fdtdir = `../nixos/${name}`;
   }
 
-  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init: `${logicalTop}/init`, params, ...(fdtdir ? { fdtdir } : {}) });
+  const extra = options.extraKernelParams ?? [];
+  if (extra.length > 0) params = [params, ...extra].filter((x) => x !== '').join(' ');
+  const init = options.init ?? `${logicalTop}/init`;
+  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...(fdtdir ? { fdtdir } : {}) });
   tree.add(path.posix.join(bt, 'extlinux', 'extlinux.conf'), { kind: 'data', mode: 0o644, data: Buffer.from(conf) });
 }

@@ -20,7 +20,7 @@ import { buildError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
 import { FileTree, fromUtf8, lstatOrUndefined, show } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
-import { addExtlinuxToTree } from './extlinux.ts';
+import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from '../closure.ts';
 
 export interface ContentInputs {
@@ -222,9 +222,9 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
               const toplevel = rootOf(inputs, 'toplevel', w);
               const closure = inputs.closure ? await inputs.closure() : undefined;
               await addExtlinuxToTree(tree, toplevel, {
+                ...extlinuxOptionsOf(item.options),
                 target: item.target,
-                ...(timeout !== undefined ? { timeout } : {}),
-                ...(closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}),
+                ...(closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}),
               });
               break;
             }

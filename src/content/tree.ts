@@ -176,6 +176,36 @@ export class FileTree {
     return this.map.get(normalizeTreePath(path));
   }
 
+  /** The entry at `path` (no symlink followed), looking inside host directories too. */
+  lookup(path: string): TreeEntry | undefined {
+    const p = normalizeTreePath(path);
+    const own = this.map.get(p);
+    if (own) return own;
+    // The nearest explicit ancestor with a host source, and the rest of the path below it.
+    let dir = p;
+    const rest: string[] = [];
+    while (dir !== '/') {
+      rest.unshift(dir.slice(dir.lastIndexOf('/') + 1));
+      dir = parentOf(dir);
+      const e = this.map.get(dir);
+      if (!e) continue;
+      if (e.kind !== 'dir' || e.source === undefined) return undefined;
+      let host = e.source;
+      for (const [k, name] of rest.entries()) {
+        host = joinHost(host, name);
+        const st = e.follow ? statOrNone(host) : lstatOrNone(host);
+        if (!st) return undefined;
+        if (k < rest.length - 1 && !st.isDirectory()) return undefined;
+        if (k === rest.length - 1) {
+          if (st.isDirectory()) return { kind: 'dir', mode: st.mode & 0o7777, source: host };
+          if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(hostPath(host), { encoding: 'buffer' }).toString('latin1') };
+          return { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host };
+        }
+      }
+    }
+    return undefined;
+  }
+
   has(path: string): boolean {
     return this.map.has(normalizeTreePath(path));
   }
@@ -473,5 +503,21 @@ export function lstatOrUndefined(host: string): Stats | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw hostError(host, err);
+  }
+}
+
+function lstatOrNone(host: string): Stats | undefined {
+  try {
+    return lstatSync(hostPath(host));
+  } catch {
+    return undefined;
+  }
+}
+
+function statOrNone(host: string): Stats | undefined {
+  try {
+    return statSync(hostPath(host));
+  } catch {
+    return undefined;
   }
 }

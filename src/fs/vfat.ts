@@ -50,6 +50,7 @@ import { buildError, usageError } from '../errors.ts';
 import type { VfatSpec } from '../spec-types.ts';
 import { MiB, alignUp, formatSize } from '../units.ts';
 import type { FilesystemDriver, FsReport } from './types.ts';
+import { labelProblem } from '../labels.ts';
 
 const SS = 512; // sector size
 const N_FATS = 2;
@@ -255,21 +256,12 @@ const FAT_LIMIT = 2 * 1024 * 1024 * MiB - MiB;
 // Labels, names and validation.
 // ---------------------------------------------------------------------------
 
-const LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
-
-/** The label as written to disk (uppercase, at most 11 ASCII characters), or a reason it is invalid. */
+/** The label as written to disk: the spec's label unchanged (case kept, as `mkfs.vfat -n`
+ *  does), or the reason it cannot be stored (see src/labels.ts: at most 11 ASCII bytes,
+ *  none of *?.,;:/\\|+=<>[]" or control characters, no leading space). */
 export function normalizeVfatLabel(label: string): { ok: true; label: string } | { ok: false; reason: string } {
-  if (label.length > 11) return { ok: false, reason: `"${label}" is longer than 11 characters` };
-  for (const ch of label) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x20 || c === 0x7f) return { ok: false, reason: `"${label}" contains a control character` };
-    if (c > 0x7e) return { ok: false, reason: `"${label}" contains the non-ASCII character "${ch}"` };
-    if (LABEL_FORBIDDEN.includes(ch)) {
-      return { ok: false, reason: `"${label}" contains "${ch}"; FAT labels cannot contain any of ${LABEL_FORBIDDEN} or control characters` };
-    }
-  }
-  if (label.startsWith(' ')) return { ok: false, reason: `"${label}" starts with a space` };
-  return { ok: true, label: label.toUpperCase() };
+  const problem = labelProblem('vfat', label);
+  return problem === null ? { ok: true, label } : { ok: false, reason: problem };
 }
 
 const NAME_FORBIDDEN = '"*:<>?\\|';
@@ -376,7 +368,7 @@ function fits(l: FatLayout, needs: Needs, hasLabel: boolean): Fit {
 }
 
 function describe(spec: VfatSpec): string {
-  return spec.label ? `FAT filesystem "${spec.label.toUpperCase()}"` : 'FAT filesystem';
+  return spec.label ? `FAT filesystem "${spec.label}"` : 'FAT filesystem';
 }
 
 function rootOverflowError(spec: VfatSpec, slots: number): Error {
@@ -689,6 +681,10 @@ export const vfatDriver: FilesystemDriver<VfatSpec> = {
     validateSpec(spec, what);
     validateTree(tree, what);
     const label = spec.label ? (normalizeVfatLabel(spec.label) as { label: string }).label : '';
+    if (label !== label.toUpperCase()) {
+      // mkfs.fat keeps lowercase labels too, with this warning; blkid and udev report them as given.
+      ctx.progress.event('warning', { message: `warning: ${what}: lowercase labels might not work properly on some systems (kept as given)` });
+    }
     const needs = analyse(tree);
 
     if (target.offset % SS !== 0) throw buildError(`${what}: partition offset ${target.offset} is not a multiple of ${SS}`);

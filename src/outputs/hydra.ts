@@ -24,14 +24,31 @@ export interface HydraProductsOptions {
 }
 
 /**
- * A product line "file <subtype> <path>". Hydra's parser takes a path without
- * whitespace or quotes, or a double-quoted path (which cannot contain quotes).
+ * Hydra's parser for hydra-build-products lines (NixOS/hydra
+ * src/hydra-queue-runner/build-result.cc, POSIX extended regex, whole line):
+ *
+ *   ([a-zA-Z0-9_-]+)[[:space:]]+([a-zA-Z0-9_-]+)[[:space:]]+("[^"]+"|[^[:space:]<>"]+)([[:space:]]+([^[:space:]<>]+))?
+ *
+ * i.e. type, subtype, a path (double-quoted when it has spaces or < >) and an optional
+ * default path. The path must be absolute; the product's name (the path's base name) is
+ * shown only when it matches [a-zA-Z0-9.@:_+ -]* (else Hydra blanks it).
  */
+export const HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
+export const HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
+
+/** A product line "file <subtype> <path>" that Hydra's parser accepts with its name (else a build error). */
 export function hydraProductLine(subtype: string, path: string): string {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
   if (/["\n\r]/.test(path)) throw buildError(`cannot publish ${JSON.stringify(path)} as a Hydra product: the path contains a quote or a newline`);
-  const p = /\s/.test(path) ? `"${path}"` : path;
-  return `file ${subtype} ${p}\n`;
+  if (!path.startsWith('/')) throw buildError(`cannot publish ${JSON.stringify(path)} as a Hydra product: the path must be absolute`);
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (!HYDRA_PRODUCT_NAME.test(name)) {
+    throw buildError(`cannot publish ${JSON.stringify(path)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+  }
+  const p = /[\s<>]/.test(path) ? `"${path}"` : path;
+  const line = `file ${subtype} ${p}`;
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path)} as a Hydra product: Hydra's parser would not accept the line`);
+  return `${line}\n`;
 }
 
 /** Writes OUTDIR/nix-support/system and appends to OUTDIR/nix-support/hydra-build-products. */

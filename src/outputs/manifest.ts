@@ -58,7 +58,10 @@ export interface ManifestPartition {
   size: number;
   type: string;
   bootable: boolean;
+  /** GPT partition GUID. */
   guid?: string;
+  /** PARTUUID as blkid reports it: DOS "<label-id>-<2-digit number>" (e.g. 2178694e-02), GPT the partition GUID. */
+  partuuid?: string;
   filesystem: ManifestFilesystem;
 }
 
@@ -75,6 +78,10 @@ export interface Manifest {
   inputs: {
     closure?: { dir: string; storePaths: number; registrationSha256: string };
     toplevel?: string;
+    /** The toplevel with every symlink resolved (realpath), e.g. the store path behind ./result. */
+    toplevelStorePath?: string;
+    /** SOURCE_DATE_EPOCH: the timestamp of every file and filesystem. */
+    sourceDateEpoch?: number;
     firmware?: { dir: string; files: { path: string; sha256: string }[] };
   };
   /** Tool name -> version, e.g. { "mke2fs": "1.47.0", "zstd": "1.5.4" }. */
@@ -89,7 +96,7 @@ const KEY_ORDER = [
   'imgsmith', 'spec', 'image', 'table', 'partitions', 'inputs', 'tools',
   'index', 'name', 'version', 'type', 'file', 'path', 'dir', 'start', 'size', 'sha256',
   'compressor', 'level', 'compressed', 'bmap', 'blockSize', 'blocksCount', 'mappedBlocksCount',
-  'bootable', 'guid', 'label', 'uuid', 'filesystem', 'stats',
+  'bootable', 'guid', 'partuuid', 'label', 'uuid', 'filesystem', 'stats',
 ];
 const KEY_RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
 
