@@ -24,6 +24,7 @@ import { compressorFor } from './outputs/compress.ts';
 import { sha256File, writeSha256File } from './outputs/checksum.ts';
 import { writeBmap } from './outputs/bmap.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
+import { writeTarProduct, type TarProduct } from './outputs/tar-product.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
 
 export interface BuildOptions {
@@ -51,6 +52,8 @@ export interface BuildResult {
   imagePath?: string;
   compressedPath?: string;
   bmapPath?: string;
+  /** output.tar: the tarball. */
+  tarPath?: string;
   manifestPath: string;
   manifest: Manifest;
 }
@@ -126,7 +129,8 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
 }
 
 const usesClosure = (spec: ImageSpec) =>
-  spec.partitions.some((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure'));
+  spec.partitions.some((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure')) ||
+  spec.output.tar?.type === 'nix-binary-tarball';
 
 async function hashFile(p: string): Promise<string> {
   return createHash('sha256').update(await fsp.readFile(p)).digest('hex');
@@ -266,9 +270,30 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     const s = await writeSha256File(img, { sha256: imgSha });
     finals.push([img, imgName], [s.path, `${imgName}.sha256`]);
   }
+  let tar: TarProduct | undefined;
+  if (spec.output.tar) {
+    const tp = progress.phase('tar');
+    tar = await writeTarProduct(spec.output.tar, {
+      trees,
+      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
+      ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!)) } : {}),
+      dir: tmp,
+      base,
+      label,
+      system: spec.system,
+      epoch: env.epoch,
+      ...(compressor ? { zstdLevel: spec.output.zstdLevel } : {}),
+    });
+    finals.push(...tar.finals);
+    tp.end({ size: tar.manifest.size });
+  }
   const product = compressed ? compressed.file : imgName;
   const nixSupport = path.join(tmp, 'nix-support');
-  await writeHydraProducts(tmp, { imagePath: path.join(env.outDir, product), system: spec.system });
+  await writeHydraProducts(tmp, {
+    imagePath: path.join(env.outDir, product),
+    system: spec.system,
+    ...(tar?.hydraSubtype ? { extra: [{ subtype: tar.hydraSubtype, path: path.join(env.outDir, tar.manifest.file) }] } : {}),
+  });
   finals.push([nixSupport, 'nix-support']);
 
   const closure2 = closure ? await closure : undefined;
@@ -293,6 +318,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       bootable: pp.bootable,
       filesystem: reports[i]!,
     })),
+    ...(tar ? { tar: tar.manifest } : {}),
     inputs: {
       ...(closure2 && env.closureDir
         ? {
@@ -323,6 +349,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     ...(keepRaw ? { imagePath: path.join(env.outDir, imgName) } : {}),
     ...(compressed ? { compressedPath: path.join(env.outDir, compressed.file) } : {}),
     ...(bmapPath ? { bmapPath: path.join(env.outDir, `${base}.bmap`) } : {}),
+    ...(tar ? { tarPath: path.join(env.outDir, tar.manifest.file) } : {}),
     manifestPath,
     manifest,
   };
