@@ -15,7 +15,7 @@ import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './help
 import { runCli, listFiles } from './helpers/cli.ts';
 import { diffSnapshots, ext4Listing, fileInodes, linkGroups, showBytes, snapshot } from './helpers/tar-compare.ts';
 import { narInfo, nixBase32 } from '../src/closure.ts';
-import { writeTar, type TarSourceEntry } from '../src/outputs/tar.ts';
+import { planHeader, writeTar, type TarSourceEntry } from '../src/outputs/tar.ts';
 
 const EPOCH = 1700000000; // 2023-11-14 22:13:20 UTC
 const EPOCH_TEXT = '2023-11-14 22:13:20';
@@ -314,6 +314,12 @@ test('writeTar: names and symlink targets that are not UTF-8 keep their bytes (G
   assert.equal(s.get(NON_UTF8)?.mtime, 5);
   assert.equal(s.get(`d-${NON_UTF8}`)?.mode, 0o2750);
   assert.equal(s.get('link')?.target, `d-${NON_UTF8}/\xfe`);
+  // PAX only where ustar cannot hold the entry: a size of 8 GiB or more gets a "size" record.
+  assert.equal(planHeader('f', false, undefined, 0o77777777777, 1).pax, undefined);
+  const big = planHeader('f', false, undefined, 2 ** 33, 1).pax!;
+  assert.ok(big.includes(Buffer.from('19 size=8589934592\n')), 'a PAX size record');
+  assert.equal(planHeader('a/'.repeat(120) + 'b', false, undefined, 0, 1).pax, undefined, 'a 241-byte name fits ustar prefix + name');
+  assert.ok(planHeader('x'.repeat(101), false, undefined, 0, 1).pax, 'a 101-byte component does not');
   // Out of order entries are refused (determinism depends on the order).
   async function* unsorted() {
     yield { path: '/b', kind: 'dir', mode: 0o755 } as TarSourceEntry;
