@@ -37,6 +37,7 @@ set -eu
 umask 0022
 self=$(cd "$(dirname "$0")" && pwd)
 root=\${1:-}
+case $root in /* | "") ;; *) root="$(pwd)/$root" ;; esac
 nix_store=\${NIX_STORE_CMD:-nix-store}
 dest="$root/nix/store"
 if [ ! -f "$self/.reginfo" ]; then
