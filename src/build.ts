@@ -26,8 +26,9 @@ import { silentProgress, type Progress } from './progress.ts';
 import { writeSha256File } from './outputs/checksum.ts';
 import { packageImage } from './outputs/package.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
+import { writeTarProduct, type TarProduct } from './outputs/tar-product.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
-import { outputBaseName } from './outputs/naming.ts';
+import { outputBaseName, safeName } from './outputs/naming.ts';
 import { treeHasPath } from './content/extlinux.ts';
 import { minimumFatSize, vfatLayout } from './fs/vfat.ts';
 import { formatSize } from './units.ts';
@@ -60,6 +61,8 @@ export interface BuildResult {
   imagePath?: string;
   compressedPath?: string;
   bmapPath?: string;
+  /** output.tar: the tarball. */
+  tarPath?: string;
   manifestPath: string;
   manifest: Manifest;
 }
@@ -168,7 +171,8 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
 }
 
 const usesClosure = (spec: ImageSpec) =>
-  spec.partitions.some((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure'));
+  spec.partitions.some((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure')) ||
+  spec.output.tar?.type === 'nix-binary-tarball';
 
 async function hashFile(p: string): Promise<string> {
   return createHash('sha256').update(await fsp.readFile(p)).digest('hex');
@@ -324,9 +328,30 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   }
   const keepRaw = !compressed || opts.keepRaw === true;
   if (keepRaw) finals.push([img, rel(imgName)], [await writeSha256File(img, imgSha), rel(`${imgName}.sha256`)]);
+  let tar: TarProduct | undefined;
+  if (spec.output.tar) {
+    const tp = progress.phase('tar');
+    tar = await writeTarProduct(spec.output.tar, {
+      trees,
+      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
+      ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) } : {}),
+      dir: tmp,
+      base,
+      label: safeName(opts.label ?? spec.name),
+      system: spec.system,
+      epoch: env.epoch,
+      ...(compress ? { zstdLevel: spec.output.zstdLevel } : {}),
+    });
+    finals.push(...tar.finals.map(([from, name]): [string, string] => [from, rel(name)]));
+    tp.end({ size: tar.manifest.size });
+  }
   const product = compressed ? compressed.file : rel(imgName);
   const nixSupport = path.join(tmp, 'nix-support');
-  await writeHydraProducts(tmp, { imagePath: path.join(env.outDir, product), system: spec.system });
+  await writeHydraProducts(tmp, {
+    imagePath: path.join(env.outDir, product),
+    system: spec.system,
+    ...(tar?.hydraSubtype ? { extra: [{ subtype: tar.hydraSubtype, path: path.join(env.outDir, tar.manifest.file) }] } : {}),
+  });
   finals.push([nixSupport, 'nix-support']);
 
   const closure2 = closure ? await closure : undefined;
@@ -352,6 +377,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       ...partitionIds(table.info, pp.index),
       filesystem: reports[i]!,
     })),
+    ...(tar ? { tar: tar.manifest } : {}),
     inputs: {
       ...(closure2 && env.closureDir
         ? {
@@ -379,6 +405,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     ...(keepRaw ? { imagePath: path.join(env.outDir, rel(imgName)) } : {}),
     ...(compressed ? { compressedPath: path.join(env.outDir, compressed.file) } : {}),
     ...(bmapPath ? { bmapPath: path.join(env.outDir, rel(`${base}.bmap`)) } : {}),
+    ...(tar ? { tarPath: path.join(env.outDir, rel(tar.manifest.file)) } : {}),
     manifestPath,
     manifest,
   };

@@ -130,6 +130,13 @@ export interface PartitionSpec {
   contents: ContentItem[];
 }
 
+/** A tarball written beside the image (<name>.tar or <name>.tar.zst). */
+export type TarOutputSpec =
+  /** The tree of one partition (resolved: the named one, else the one with the closure, else the last ext4/btrfs). */
+  | { type: 'rootfs'; partition: string }
+  /** The closure in Nix's binary-tarball layout (nix-<label>-<system>/{.reginfo,install,store/}). */
+  | { type: 'nix-binary-tarball' };
+
 export interface OutputSpec {
   /** File name template without extension; {name}, {label} and {system} are replaced. */
   name: string;
@@ -138,6 +145,7 @@ export interface OutputSpec {
   compress: 'zstd' | 'none';
   zstdLevel: number;
   bmap: boolean;
+  tar?: TarOutputSpec;
 }
 
 export interface ImageSpec {

@@ -18,6 +18,7 @@ import type {
   SizeSpec,
   SourceRoot,
   TableSpec,
+  TarOutputSpec,
 } from './spec-types.ts';
 
 type Json = unknown;
@@ -381,8 +382,34 @@ function table(v: Json, where: string, name: string): TableSpec {
   };
 }
 
-function output(v: Json, where: string, name: string): OutputSpec {
-  const o = v === undefined ? {} : obj(v, where, ['name', 'directory', 'compress', 'zstdLevel', 'bmap']);
+/** output.tar: "rootfs", "nix-binary-tarball" or { "type": "rootfs", "partition": NAME }. */
+function tarOutput(v: Json, where: string, partitions: PartitionSpec[]): TarOutputSpec {
+  const TYPES = ['rootfs', 'nix-binary-tarball'] as const;
+  const o = typeof v === 'string' ? { type: v } : obj(v, where, ['type', 'partition'], ['type']);
+  const type = oneOf(o.type, typeof v === 'string' ? where : `${where}.type`, TYPES);
+  if (type === 'nix-binary-tarball') {
+    if (o.partition !== undefined) throw usageError(`${where}.partition: only a "rootfs" tarball takes a partition`);
+    return { type };
+  }
+  const withFiles = (p: PartitionSpec) => p.filesystem.type === 'ext4' || p.filesystem.type === 'btrfs' || p.filesystem.type === 'vfat';
+  if (o.partition !== undefined) {
+    const name = str(o.partition, `${where}.partition`);
+    const p = partitions.find((q) => q.name === name);
+    if (!p) throw usageError(`${where}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
+    if (!withFiles(p)) throw usageError(`${where}.partition: "${name}" is a ${p.filesystem.type} partition without files: name an ext4, btrfs or vfat partition`);
+    return { type, partition: name };
+  }
+  const withClosure = partitions.find((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure'));
+  const lastLinux = [...partitions].reverse().find((p) => p.filesystem.type === 'ext4' || p.filesystem.type === 'btrfs');
+  const root = withClosure ?? lastLinux;
+  if (!root || !withFiles(root)) {
+    throw usageError(`${where}: "rootfs" found no root partition (one with { "generate": "closure" } or an ext4/btrfs one): name one with { "type": "rootfs", "partition": "..." }`);
+  }
+  return { type, partition: root.name };
+}
+
+function output(v: Json, where: string, name: string, partitions: PartitionSpec[]): OutputSpec {
+  const o = v === undefined ? {} : obj(v, where, ['name', 'directory', 'compress', 'zstdLevel', 'bmap', 'tar']);
   let level = 3;
   if (o.zstdLevel !== undefined) {
     if (typeof o.zstdLevel !== 'number' || !Number.isInteger(o.zstdLevel) || o.zstdLevel < 1 || o.zstdLevel > 19) {
@@ -415,6 +442,7 @@ function output(v: Json, where: string, name: string): OutputSpec {
     compress: o.compress === undefined ? 'zstd' : oneOf(o.compress, `${where}.compress`, ['zstd', 'none'] as const),
     zstdLevel: level,
     bmap: bool(o.bmap, `${where}.bmap`, true),
+    ...(o.tar !== undefined ? { tar: tarOutput(o.tar, `${where}.tar`, partitions) } : {}),
   };
 }
 
@@ -465,7 +493,7 @@ export function validateSpec(json: Json, specDir: string): ImageSpec {
     alignment,
     ...(diskSize !== undefined ? { diskSize } : {}),
     partitions,
-    output: output(o.output, 'spec.output', name),
+    output: output(o.output, 'spec.output', name, partitions),
     specDir,
   };
 }

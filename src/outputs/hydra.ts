@@ -21,6 +21,8 @@ export interface HydraProductsOptions {
   system: string;
   /** Product subtype (default "sd-image", as in sd-image.nix). */
   subtype?: string;
+  /** More products, e.g. { subtype: "binary-dist", path: ".../x.tar.zst" } (paths made absolute). */
+  extra?: { subtype: string; path: string }[];
 }
 
 /**
@@ -57,7 +59,8 @@ export async function writeHydraProducts(outDir: string, opts: HydraProductsOpti
   const dir = join(outDir, 'nix-support');
   const productsPath = join(dir, 'hydra-build-products');
   const systemPath = join(dir, 'system');
-  const line = hydraProductLine(opts.subtype ?? 'sd-image', resolve(opts.imagePath));
+  const newLines = [hydraProductLine(opts.subtype ?? 'sd-image', resolve(opts.imagePath))];
+  for (const x of opts.extra ?? []) newLines.push(hydraProductLine(x.subtype, resolve(x.path)));
   try {
     await mkdir(dir, { recursive: true });
     await writeFile(systemPath, `${opts.system}\n`);
@@ -68,9 +71,10 @@ export async function writeHydraProducts(outDir: string, opts: HydraProductsOpti
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const lines = existing.split('\n');
-    if (!lines.includes(line.slice(0, -1))) {
+    const add = newLines.filter((line) => !lines.includes(line.slice(0, -1)));
+    if (add.length) {
       const sep = existing === '' || existing.endsWith('\n') ? '' : '\n';
-      await writeFile(productsPath, existing + sep + line);
+      await writeFile(productsPath, existing + sep + add.join(''));
     }
   } catch (err) {
     if (err instanceof Error && err.name === 'ImgsmithError') throw err;

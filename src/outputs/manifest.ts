@@ -65,6 +65,19 @@ export interface ManifestPartition {
   filesystem: ManifestFilesystem;
 }
 
+/** output.tar: the tarball written beside the image. */
+export interface ManifestTar extends ManifestFile {
+  type: 'rootfs' | 'nix-binary-tarball';
+  /** Number of archive entries. */
+  entries: number;
+  compressor?: string;
+  level?: number;
+  /** rootfs: the partition whose tree it holds. */
+  partition?: string;
+  /** nix-binary-tarball: the top directory, nix-<label>-<system>. */
+  topDir?: string;
+}
+
 export interface Manifest {
   imgsmith: { version: string };
   spec: { name: string; path: string; sha256: string };
@@ -75,6 +88,8 @@ export interface Manifest {
   };
   table: ManifestTable;
   partitions: ManifestPartition[];
+  /** output.tar, when the spec asks for one. */
+  tar?: ManifestTar;
   inputs: {
     closure?: { dir: string; storePaths: number; registrationSha256: string };
     toplevel?: string;

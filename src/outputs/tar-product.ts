@@ -1,0 +1,83 @@
+/**
+ * The `output.tar` product: a tarball of the root partition's tree ("rootfs") or
+ * of the closure in Nix's binary-tarball layout ("nix-binary-tarball"), written
+ * as <name>.tar or <name>.tar.zst (following output.compress / --no-compress),
+ * with a <file>.sha256 beside it.
+ */
+import path from 'node:path';
+import type { ClosureInfo } from '../closure.ts';
+import type { FileTree } from '../content/tree.ts';
+import type { TarOutputSpec } from '../spec-types.ts';
+import { writeSha256File } from './checksum.ts';
+import { writeTar, type TarSourceEntry } from './tar.ts';
+import { fileTreeTarEntries } from './tar-sources.ts';
+import { nixTarballEntries, nixTarballTopDir } from './nix-tarball.ts';
+import type { ManifestTar } from './manifest.ts';
+
+export interface TarProductInput {
+  /** The partitions' trees, in spec order (rootfs uses spec.partition's). */
+  trees: FileTree[];
+  /** Index of each partition name in `trees`. */
+  partitionIndex: (name: string) => number;
+  /** The closure (nix-binary-tarball). */
+  closure?: () => Promise<ClosureInfo>;
+  /** Directory to write into (the build's temporary directory). */
+  dir: string;
+  /** Output base name (without extension). */
+  base: string;
+  /** The build label ({label}): the binary tarball's version. */
+  label: string;
+  system: string;
+  epoch: number;
+  /** zstd level, or undefined for a plain .tar. */
+  zstdLevel?: number;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface TarProduct {
+  /** [path in `dir`, final file name] pairs to publish. */
+  finals: [string, string][];
+  manifest: ManifestTar;
+  /** The Hydra product subtype to publish the file as, if any. */
+  hydraSubtype?: string;
+}
+
+export async function writeTarProduct(spec: TarOutputSpec, input: TarProductInput): Promise<TarProduct> {
+  const file = `${input.base}.tar${input.zstdLevel !== undefined ? '.zst' : ''}`;
+  const out = path.join(input.dir, file);
+  let entries: AsyncIterable<TarSourceEntry>;
+  let root: './' | '';
+  let extra: Partial<ManifestTar>;
+  if (spec.type === 'rootfs') {
+    entries = fileTreeTarEntries(input.trees[input.partitionIndex(spec.partition)]!);
+    root = './';
+    extra = { partition: spec.partition };
+  } else {
+    if (!input.closure) throw new Error('internal error: nix-binary-tarball without a closure');
+    const topDir = nixTarballTopDir(input.label, input.system);
+    entries = nixTarballEntries(await input.closure(), topDir);
+    root = '';
+    extra = { topDir };
+  }
+  const r = await writeTar(entries, { path: out, ...(input.zstdLevel !== undefined ? { compress: { level: input.zstdLevel } } : {}) }, input.epoch, {
+    root,
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  const sum = await writeSha256File(out, r.sha256);
+  return {
+    finals: [
+      [out, file],
+      [sum, `${file}.sha256`],
+    ],
+    manifest: {
+      type: spec.type,
+      file,
+      size: r.size,
+      sha256: r.sha256,
+      entries: r.entries,
+      ...(input.zstdLevel !== undefined ? { compressor: 'zstd', level: input.zstdLevel } : {}),
+      ...extra,
+    },
+    ...(spec.type === 'nix-binary-tarball' ? { hydraSubtype: 'binary-dist' } : {}),
+  };
+}
