@@ -167,7 +167,7 @@ test('spec: the spec file does not exist', async () => {
   const r = await run(['build', path.join(c.dir, 'missing.json'), '-o', c.out]);
   await assertCleanFailure(r, c.out, /cannot read spec .*no such file/, 2);
 });
-test('spec: a FIFO as the spec does not hang', { todo: 'needs the signals branch (FIFO spec files)' }, async () => {
+test('spec: a FIFO as the spec does not hang', async () => {
   const { r, out } = await fifoCase!;
   await assertCleanFailure(r, out, /spec/);
 });
@@ -325,9 +325,7 @@ for (const [tool, spec] of [
   ['zstd', () => specOf({ output: { compress: 'zstd', bmap: false } })],
   ['mkfs.btrfs', () => specOf({ partitions: [ext4Part([{ text: 'x', target: '/x' }], { filesystem: { type: 'btrfs', label: 'root' } })] })],
 ] as const) {
-  // The btrfs driver's error carries execa's two-line message ("...\nspawn mkfs.btrfs ENOENT").
-  const todo = tool === 'mkfs.btrfs' ? { todo: 'btrfs driver: a missing mkfs.btrfs gives a two-line message (errno/tool-error mapping branch)' } : {};
-  test(`environment: ${tool} is not installed`, todo, async () => {
+  test(`environment: ${tool} is not installed`, async () => {
     const c = await writeCase(spec());
     const p = await pathWithout([tool, 'mkfs.ext4', 'mkfs.ext2', 'mkfs.ext3'].filter((t) => tool === 'mke2fs' || t === tool));
     const r = await run(['build', c.spec, '-o', c.out], { env: { PATH: p } });

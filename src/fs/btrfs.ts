@@ -361,8 +361,12 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     const out = (r.all ?? '').toString();
-    if ((r as { code?: string }).code === 'ENOENT' || r.exitCode === undefined) {
-      throw buildError(`${where}: cannot run ${cmd} (is btrfs-progs installed?): ${r.message ?? out}`);
+    if (r.signal) throw buildError(`${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+    if ((r as { code?: string }).code === 'ENOENT') {
+      throw buildError(`${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
+    }
+    if (r.exitCode === undefined) {
+      throw buildError(`${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
     }
     if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
       // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
