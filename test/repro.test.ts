@@ -102,7 +102,8 @@ async function runBuild(fs: Fs, b: BuildSpec): Promise<Built> {
     env.HOME = b.out;
   }
   const r = await execa(cmd, argv, { cwd: os.tmpdir(), env, extendEnv: false, reject: false, timeout: 240_000 });
-  return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr), img: path.join(b.out, `repro-${fs}.img`), zst: path.join(b.out, `repro-${fs}.img.zst`) };
+  const out = path.resolve(os.tmpdir(), b.out);
+  return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr), img: path.join(out, `repro-${fs}.img`), zst: path.join(out, `repro-${fs}.img.zst`) };
 }
 
 /** Runs at most two builds at a time. */
@@ -181,6 +182,10 @@ const VARIANTS: Variant[] = [
   {
     name: 'read-only inputs (chmod -R a-w) on the filesystem of -o',
     make: async (fs) => ({ spec: chmodded, store: chmodded, out: path.join(base, `out-ro-${fs}`) }),
+  },
+  {
+    name: '-o named with a space and UTF-8 (a relative path)',
+    make: async (fs) => ({ spec: disk, store: disk, out: path.relative(os.tmpdir(), path.join(base, `out dir \u00fc-${fs}`)) }),
   },
   {
     name: 'run as nobody (setpriv), output directory owned by nobody',
@@ -316,16 +321,21 @@ async function rootPartition(img: string, name: string): Promise<string> {
   return file;
 }
 
-/** Extracts an image's root filesystem with its own tools: debugfs rdump (ext4), btrfs restore. */
+/** Extracts an image's root filesystem with its own tools: debugfs rdump (ext4), btrfs restore
+ *  (-m for modes; it needs root, as it also restores owners). */
 async function extract(fs: Fs, part: string, dir: string): Promise<void> {
   await fsp.mkdir(dir);
   if (fs === 'ext4') {
     const r = await execa('debugfs', ['-R', `rdump / ${dir}`, part]);
-    assert.doesNotMatch(r.stderr.replace(/^debugfs \d.*\n?/, ''), /\S/, `debugfs rdump: ${r.stderr}`);
+    // Not root: rdump cannot give the files owner 0, which does not matter here.
+    const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l) && !(!isRoot && /changing ownership/.test(l)));
+    assert.deepEqual(problems, [], `debugfs rdump: ${r.stderr}`);
   } else {
     await execa('btrfs', ['restore', '-S', '-m', part, dir]);
   }
 }
+
+const BTRFS_RESTORE_SKIP = 'not root: btrfs restore -m fails when it cannot chown, and without -m it loses the modes';
 
 const names = async (dir: string): Promise<Buffer[]> => fsp.readdir(Buffer.from(dir), { encoding: 'buffer' });
 const hasName = (list: Buffer[], n: Buffer) => list.some((x) => x.equals(n));
@@ -357,7 +367,11 @@ async function narOf(p: string): Promise<{ hash: string; size: number }> {
 let hasNix = false;
 
 for (const fs of FILESYSTEMS) {
-  test(`${fs}: names, symlink targets, modes and links survive byte for byte (checked in the image)`, async () => {
+  test(`${fs}: names, symlink targets, modes and links survive byte for byte (checked in the image)`, async (t) => {
+    if (fs === 'btrfs' && !isRoot) {
+      t.skip(BTRFS_RESTORE_SKIP);
+      return;
+    }
     const ref = await built(fs === 'ext4' ? 'ext4:list' : `${fs}:reference`);
     const part = await rootPartition(ref.img, `part-${fs}`);
     if (fs === 'ext4') await execa('e2fsck', ['-fn', part]);
@@ -416,6 +430,10 @@ for (const fs of FILESYSTEMS) {
   });
 
   test(`${fs}: the computed registration matches nix-store --dump of the host paths and of the image's store paths`, async (t) => {
+    if (fs === 'btrfs' && !isRoot) {
+      t.skip(BTRFS_RESTORE_SKIP);
+      return;
+    }
     hasNix = (await execa('sh', ['-c', 'command -v nix-store'], { reject: false })).exitCode === 0;
     if (!hasNix) t.diagnostic('nix-store is not installed: the store paths extracted from the image are hashed with src/closure.ts dumpNar');
     const ref = await built(fs === 'ext4' ? 'ext4:list' : `${fs}:reference`);
