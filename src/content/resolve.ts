@@ -172,10 +172,18 @@ function addProfile(tree: FileTree, item: { target: string; options: Record<stri
     if (path.posix.normalize(p).split('/').includes('..')) throw usageError(`${where}.options.path: "${p}" must stay inside the toplevel`);
     host = fromUtf8(path.posix.join(top, p));
   }
+  // Follow the profile's own symlinks (toplevel/sw -> /nix/store/...-env): absolute targets
+  // are store paths, read under --store-root like every store path.
+  for (let hops = 0; lstatOrUndefined(host)?.isSymbolicLink(); hops++) {
+    if (hops >= 40) throw buildError(`${where}: the profile ${show(host)}: too many levels of symbolic links`);
+    const t = readlinkBytes(host);
+    if (!t.startsWith('/')) host = path.posix.join(path.posix.dirname(host), t);
+    else host = inputs.storeHost ? fromUtf8(inputs.storeHost(Buffer.from(t, 'latin1').toString('utf8'))) : t;
+  }
   const st = statFollow(host);
   if (!st) throw buildError(`${where}: the profile ${show(host)} does not exist`);
   if (!st.isDirectory()) throw buildError(`${where}: the profile ${show(host)} is not a directory (a profile is a buildEnv or toplevel/sw)`);
-  // Follow the profile's own symlink, keep everything inside as it is.
+  // Keep everything inside the profile as it is.
   const real = realHost(host);
   const target = fromUtf8(item.target);
   for (const name of readdirSync(Buffer.from(real, 'latin1'), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort()) {

@@ -44,7 +44,7 @@ export async function stageTree(
   const root = Buffer.from(path.resolve(dir));
   mkdirSync(root, { recursive: true });
   let linkWorks = opts.copy !== true;
-  // linkKey -> staged path of the first entry of that inode (only when copying).
+  // linkKey -> staged path of the first entry of that inode.
   const firstCopy = new Map<string, Buffer>();
   const staged = (p: string) => (p === '/' ? root : Buffer.concat([root, hostPath(p)]));
   let n = 0;
@@ -64,6 +64,9 @@ export async function stageTree(
           if (linkWorks) {
             try {
               linkSync(hostPath(e.source), host);
+              // Linking may stop working later (the next input is on another filesystem):
+              // further names of this inode must then link to this one, not copy it again.
+              if (e.linkKey !== undefined && !firstCopy.has(e.linkKey)) firstCopy.set(e.linkKey, host);
               stats.hardlinked++;
               break;
             } catch (err) {
