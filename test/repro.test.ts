@@ -19,8 +19,8 @@
  * are then checked with independent tools: the awkward names and targets byte for byte
  * (debugfs rdump / btrfs restore + Buffer readdir/readlink), modes and hard links
  * (debugfs ls -p / stat), and the registration's NAR hashes against `nix-store --dump`
- * of both the host store paths and the store paths extracted from the image. btrfs does
- * not keep hard links (a todo check says why).
+ * of both the host store paths and the store paths extracted from the image, and btrfs
+ * hard links (one inode for every name) with dump-tree.
  * Builds run two at a time. Variants that need root skip visibly without it.
  */
 import { test, before, after } from 'node:test';
@@ -437,12 +437,6 @@ for (const fs of FILESYSTEMS) {
   if (fs === 'btrfs') {
     test(
       'btrfs: hard links are one inode in the image (btrfs inspect-internal dump-tree)',
-      {
-        todo:
-          'mkfs.btrfs 6.2 --rootdir has no hard-link detection (each name becomes its own inode), and the shim ' +
-          '(native/mkfs_shim.c) gives every tree entry its own st_ino and st_nlink 1; keeping hard links on btrfs ' +
-          'needs a newer mkfs.btrfs or writing the extra INODE_REF/DIR_ITEMs ourselves',
-      },
       async () => {
         const ref = await built('btrfs:reference');
         const part = await rootPartition(ref.img, 'part-btrfs-links');
