@@ -175,6 +175,25 @@ test('embedded-fhs: /etc/inittab is the text item; /nix/store and /nix-path-regi
   for (const n of ['bin', 'etc', 'lib', 'nix', 'sbin', 'share', 'lost+found']) assert.match(top, new RegExp(`\\b${n.replace('+', '\\+')}\\b`));
 });
 
+test('embedded-fhs: the same inputs under another --store-root give a byte-identical image', async () => {
+  // A copy of the whole store (symlinks as they are) somewhere else, built from another directory.
+  const moved = path.join(tmp, 'elsewhere', 'root');
+  await fsp.mkdir(path.dirname(moved), { recursive: true });
+  await execa('cp', ['-a', fx.storeRoot, moved]);
+  const out = path.join(tmp, 'out-moved');
+  const r = await runCli([
+    'build', RECIPE,
+    '--closure', path.join(moved, path.relative(fx.storeRoot, emb.closureInfoDir)),
+    '--store-root', moved,
+    '--toplevel', emb.toplevelStorePath,
+    '-o', out,
+    '--no-compress',
+  ], { cwd: tmp });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const again = path.join(out, path.basename(image));
+  await execa('cmp', [image, again]);
+});
+
 // ---------------------------------------------------------------------------------------
 // Bad input for the new items: one clear line, the right exit code, nothing left behind
 
@@ -202,7 +221,7 @@ test('embedded-fhs: a profile that is not a directory is one clear error (exit 1
   const { r, out } = await badSpec('profile-file', (s) => {
     s.partitions[1]!.contents[1] = { generate: 'profile', target: '/', options: { path: 'kernel' } };
   });
-  await expectOneError('profile-file', r, out, 1, /spec\.partitions\[1\]\.contents\[1\]: the profile .*\/Image is not a directory/);
+  await expectOneError('profile-file', r, out, 1, /spec\.partitions\[1\]\.contents\[1\]: the profile .*\/kernel \(-> .*\/Image\) is not a directory/);
 });
 
 test('embedded-fhs: a symlink item with an empty link target or an empty target path is a spec error (exit 2)', async () => {

@@ -217,10 +217,12 @@ function addProfile(tree: FileTree, item: { target: string; options: Record<stri
     if (path.posix.normalize(p).split('/').includes('..')) throw usageError(`${where}.options.path: "${p}" must stay inside the toplevel`);
     host = fromUtf8(path.posix.join(top, p));
   }
+  const named = host;
   host = resolveStoreLinks(host, map);
+  const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ''}`;
   const st = statFollow(host);
-  if (!st) throw buildError(`${where}: the profile ${show(host)} does not exist`);
-  if (!st.isDirectory()) throw buildError(`${where}: the profile ${show(host)} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  if (!st) throw buildError(`${where}: the profile ${shown} does not exist`);
+  if (!st.isDirectory()) throw buildError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
   // Follow the profile's own symlink, keep everything inside as it is.
   const real = realHost(host);
   const target = fromUtf8(item.target);
