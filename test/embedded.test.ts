@@ -85,7 +85,7 @@ test('embedded-fhs: MBR with a bootable FAT partition and an ext4 root (sfdisk -
   assert.match(dump, /^label-id: 0x454d4244$/m);
   const lines = dump.split('\n').filter((l) => /\.img\d+ :/.test(l));
   assert.equal(lines.length, 2, dump);
-  assert.match(lines[0]!, /start=\s*2048, size=\s*131072, type=c, bootable$/);
+  assert.match(lines[0]!, /start=\s*2048, size=\s*131072, type=e, bootable$/);
   assert.match(lines[1]!, /type=83$/);
   assert.doesNotMatch(lines[1]!, /bootable/);
 });
