@@ -79,8 +79,52 @@ function statFollow(host: string): Stats | undefined {
   }
 }
 
+/** Maps an absolute symlink target (a byte string) to where it is on the build machine. */
+type LinkMap = (target: string) => string;
+
+/**
+ * With --store-root, the symlinks of a named input path point into the store as the image
+ * sees it (toplevel/kernel -> /nix/store/...-linux/Image, toplevel/sw -> /nix/store/...-env):
+ * resolves them like `readlink -m`, reading store paths under the store root (as the
+ * extlinux generator does). Without a map, returns `host` (the OS follows the links).
+ */
+function resolveStoreLinks(host: string, map: LinkMap | undefined): string {
+  if (!map) return host;
+  let todo = host.split('/').filter(Boolean);
+  let done = '';
+  let hops = 0;
+  while (todo.length) {
+    const c = todo.shift()!;
+    if (c === '.') continue;
+    if (c === '..') {
+      done = done.slice(0, Math.max(0, done.lastIndexOf('/')));
+      continue;
+    }
+    const next = `${done}/${c}`;
+    if (!lstatOrUndefined(next)?.isSymbolicLink()) {
+      done = next;
+      continue;
+    }
+    if (++hops > 40) throw buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
+    const t = map(readlinkBytes(next));
+    if (t.startsWith('/')) done = '';
+    todo = [...t.split('/').filter(Boolean), ...todo];
+  }
+  return done || '/';
+}
+
+/** The LinkMap for --store-root (the closure's store paths read under the root), or undefined. */
+async function storeLinkMap(inputs: ContentInputs): Promise<LinkMap | undefined> {
+  if (!inputs.storeHost || inputs.storeHost('/x') === '/x') return undefined;
+  const storeDir = inputs.closure ? (await inputs.closure()).storeDir : '/nix/store';
+  const root = fromUtf8(inputs.storeHost('/')).replace(/\/+$/, '');
+  const dir = fromUtf8(storeDir);
+  return (t) => (t === dir || t.startsWith(`${dir}/`) ? root + t : t);
+}
+
 /** Adds one host path (a file, directory or symlink) at `target`. */
-function addHost(tree: FileTree, host: string, target: string, follow: boolean): void {
+function addHost(tree: FileTree, hostIn: string, target: string, follow: boolean, map?: LinkMap): void {
+  const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
   const lst = lstatOrUndefined(host);
   if (!lst) throw buildError(`${show(host)} does not exist`);
   let st = lst;
@@ -119,7 +163,7 @@ function readlinkBytes(host: string): string {
   }
 }
 
-function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: string, opts: ResolveOptions): void {
+function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: string, opts: ResolveOptions, map?: LinkMap): void {
   const root = fromUtf8(rootOf(inputs, item.from, where));
   const follow = item.dereference ?? opts.noSymlinks === true;
   const rel = fromUtf8(item.path);
@@ -141,14 +185,15 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
       if (item.optional) return;
       throw buildError(`${where}: nothing in ${show(hostDir)} matches "${item.path.split('/').pop()}" (from ${item.from})`);
     }
-    for (const m of matches) addHost(tree, path.posix.join(hostDir, m), path.posix.join(target, m), follow);
+    for (const m of matches) addHost(tree, path.posix.join(hostDir, m), path.posix.join(target, m), follow, map);
     return;
   }
-  const host = path.posix.join(root, rel);
+  const named = path.posix.join(root, rel);
+  const host = follow ? resolveStoreLinks(named, map) : named;
   const lst = lstatOrUndefined(host);
   if (!lst) {
     if (item.optional) return;
-    throw buildError(`${where}: ${show(host)} does not exist (from ${item.from})`);
+    throw buildError(`${where}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ''} does not exist (from ${item.from})`);
   }
   const isDir = lst.isDirectory() || (lst.isSymbolicLink() && follow && statFollow(host)?.isDirectory() === true);
   if (isDir) {
@@ -162,7 +207,7 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
 
 /** `generate: profile`: the top-level entries of a profile (a buildEnv, or toplevel/sw)
  *  laid into `target` as the FHS tree; the profile path itself is followed. */
-function addProfile(tree: FileTree, item: { target: string; options: Record<string, unknown> }, inputs: ContentInputs, where: string): void {
+function addProfile(tree: FileTree, item: { target: string; options: Record<string, unknown> }, inputs: ContentInputs, where: string, map?: LinkMap): void {
   const p = item.options.path as string;
   let host: string;
   if (p.startsWith('/')) {
@@ -172,18 +217,13 @@ function addProfile(tree: FileTree, item: { target: string; options: Record<stri
     if (path.posix.normalize(p).split('/').includes('..')) throw usageError(`${where}.options.path: "${p}" must stay inside the toplevel`);
     host = fromUtf8(path.posix.join(top, p));
   }
-  // Follow the profile's own symlinks (toplevel/sw -> /nix/store/...-env): absolute targets
-  // are store paths, read under --store-root like every store path.
-  for (let hops = 0; lstatOrUndefined(host)?.isSymbolicLink(); hops++) {
-    if (hops >= 40) throw buildError(`${where}: the profile ${show(host)}: too many levels of symbolic links`);
-    const t = readlinkBytes(host);
-    if (!t.startsWith('/')) host = path.posix.join(path.posix.dirname(host), t);
-    else host = inputs.storeHost ? fromUtf8(inputs.storeHost(Buffer.from(t, 'latin1').toString('utf8'))) : t;
-  }
+  const named = host;
+  host = resolveStoreLinks(host, map);
+  const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ''}`;
   const st = statFollow(host);
-  if (!st) throw buildError(`${where}: the profile ${show(host)} does not exist`);
-  if (!st.isDirectory()) throw buildError(`${where}: the profile ${show(host)} is not a directory (a profile is a buildEnv or toplevel/sw)`);
-  // Keep everything inside the profile as it is.
+  if (!st) throw buildError(`${where}: the profile ${shown} does not exist`);
+  if (!st.isDirectory()) throw buildError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  // Follow the profile's own symlink, keep everything inside as it is.
   const real = realHost(host);
   const target = fromUtf8(item.target);
   for (const name of readdirSync(Buffer.from(real, 'latin1'), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort()) {
@@ -199,12 +239,16 @@ function realHost(host: string): string {
 export async function resolveContents(items: ContentItem[], inputs: ContentInputs, where: string, opts: ResolveOptions = {}): Promise<FileTree> {
   const tree = new FileTree();
   tree.ensureDir('/');
+  // --store-root: symlinks into the store that a copy follows or a profile path names are
+  // read under the root. The store directory is the closure's (default /nix/store).
+  const follows = items.some((i) => (i.kind === 'copy' && (i.dereference ?? opts.noSymlinks === true)) || (i.kind === 'generate' && i.generator === 'profile'));
+  const map = follows ? await storeLinkMap(inputs) : undefined;
   for (const [i, item] of items.entries()) {
     const w = `${where}.contents[${i}]`;
     try {
       switch (item.kind) {
         case 'copy':
-          addCopy(tree, item, inputs, w, opts);
+          addCopy(tree, item, inputs, w, opts, map);
           break;
         case 'text':
           tree.add(fromUtf8(item.target), { kind: 'data', mode: item.mode, data: Buffer.from(item.text) });
@@ -242,7 +286,7 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
               break;
             }
             case 'profile':
-              addProfile(tree, item, inputs, w);
+              addProfile(tree, item, inputs, w, map);
               break;
           }
           break;

@@ -71,6 +71,8 @@ export interface BootFixtureOptions {
   extraKernelParams?: string[];
   /** Progress messages (downloads). */
   log?: (msg: string) => void;
+  /** Also make a non-NixOS embedded system (see EmbeddedSystem) with its own closureInfo. */
+  embedded?: boolean;
 }
 
 export interface DebInfo {
@@ -109,6 +111,47 @@ export interface BootFixture {
   /** Modules loaded by stage 1, in load order. */
   modules: string[];
   packages: DebInfo[];
+  /** With `embedded: true`. */
+  embedded?: EmbeddedSystem;
+}
+
+/**
+ * A non-NixOS embedded system in the same store, shaped like what a Nix user builds for an
+ * FHS root with busybox init (images/embedded-fhs.json):
+ *   <h>-imgsmith-embedded-rc      etc/init.d/rcS (the boot check, `#!/bin/sh`),
+ *                                 share/imgsmith/imgsmith-boot-marker
+ *   <h>-embedded-env              the profile, as nixpkgs' buildEnv lays it out: bin/ (a real
+ *                                 directory of absolute links into the busybox path),
+ *                                 etc/ (real: init.d -> the rc path's etc/init.d, a symlinked
+ *                                 directory, and systemd/system/foo.service -> /dev/null, a
+ *                                 masked unit), lib -> the kernel's lib (modules), share -> the rc
+ *                                 path's share (symlinked directories)
+ *   <h>-embedded-system           the toplevel (--toplevel): sw -> env, kernel -> linux/Image,
+ *                                 initrd -> initrd/initrd
+ * and a closureInfo of those plus busybox, kernel and initrd (not the NixOS toplevel).
+ * Booted with the fixture's initrd (stage 1 mounts root=... and switch_roots into init=),
+ * busybox init (/sbin/init -> /bin/busybox, a symlink item of the recipe) runs /etc/inittab's
+ * ::sysinit:/etc/init.d/rcS, which checks the layout it runs on (PID 1 is the store's busybox,
+ * executed as init with init=/sbin/init, /bin/sh and /lib are the profile's links, the masked unit, the
+ * registration), then prints `IMGSMITH-BOOT-OK <marker>` (the marker read through /share) and
+ * powers off; a failed check prints `IMGSMITH-BOOT-FAIL rcS: <reason>`.
+ */
+export interface EmbeddedSystem {
+  /** closureInfo directory of the embedded system. */
+  closureInfoDir: string;
+  /** Host path of the toplevel (for --toplevel). */
+  toplevel: string;
+  /** Store paths (/nix/store/...). */
+  toplevelStorePath: string;
+  profileStorePath: string;
+  rcStorePath: string;
+  busyboxStorePath: string;
+  kernelStorePath: string;
+  initrdStorePath: string;
+  /** All store paths of the embedded closure, sorted. */
+  storePaths: string[];
+  /** The profile's bin/ entries (names). */
+  binNames: string[];
 }
 
 export const BOOT_OK = 'IMGSMITH-BOOT-OK';
@@ -674,6 +717,132 @@ const KERNEL_PATTERNS: Record<FixtureArch, string[]> = {
   ],
 };
 
+type StorePath = { host: string; store: string };
+
+/** Writes a closureInfo directory (store-paths, registration with NAR hashes and sizes,
+ *  total-nar-size) for `paths`; returns the store paths, sorted. */
+async function writeClosureInfo(dir: string, paths: { p: StorePath; refs: StorePath[] }[]): Promise<string[]> {
+  await fsp.mkdir(dir, { recursive: true });
+  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const sorted = [...paths].sort((a, b) => byBytes(a.p.host, b.p.host));
+  let registration = '';
+  let total = 0;
+  for (const { p, refs } of sorted) {
+    const nar = await narInfo(p.host);
+    total += nar.narSize;
+    const r = refs.map((x) => x.store).sort(byBytes);
+    registration += [p.store, nar.narHash, String(nar.narSize), '', String(r.length), ...r].join('\n') + '\n';
+  }
+  await fsp.writeFile(path.join(dir, 'store-paths'), sorted.map((x) => x.p.store).join('\n') + '\n');
+  await fsp.writeFile(path.join(dir, 'registration'), registration);
+  await fsp.writeFile(path.join(dir, 'total-nar-size'), `${total}\n`);
+  return sorted.map((x) => x.p.store);
+}
+
+/** The embedded system's /etc/init.d/rcS (see EmbeddedSystem). */
+function embeddedRcS(e: { busybox: string; kver: string }): string {
+  return `#!/bin/sh
+# imgsmith embedded fixture: /etc/init.d/rcS, run by busybox init (/sbin/init) for ::sysinit: in
+# /etc/inittab. "#!/bin/sh" and every command below resolve only through the FHS profile laid
+# into / (/bin/sh -> ${e.busybox}/bin/sh).
+PATH=/bin
+export PATH
+fail() {
+  echo "${BOOT_FAIL} rcS: $*"
+  echo "${BOOT_FAIL} rcS: $*" > /dev/kmsg
+  sync
+  poweroff -f
+  sleep 60
+}
+[ -e /proc/mounts ] || mount -t proc proc /proc
+[ -e /sys/class ] || mount -t sysfs sysfs /sys
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+echo "imgsmith-embedded rcS: running $0 with $(readlink /bin/sh)"
+exe=$(readlink /proc/1/exe)
+[ "$exe" = "${e.busybox}/bin/busybox" ] || fail "PID 1 runs $exe, not ${e.busybox}/bin/busybox"
+# busybox init rewrites its argv; the kernel named the task after the file it executed.
+[ "$(cat /proc/1/comm)" = init ] || fail "PID 1 was executed as $(cat /proc/1/comm), not as .../init"
+grep -q " init=/sbin/init" /proc/cmdline || fail "no init=/sbin/init on the kernel command line"
+[ -L /sbin/init ] && [ "$(readlink /sbin/init)" = /bin/busybox ] || fail "/sbin/init is not a symlink to /bin/busybox"
+[ -L /bin/busybox ] && [ "$(readlink /bin/busybox)" = "${e.busybox}/bin/busybox" ] || fail "/bin/busybox is not the profile's link"
+[ -L /bin/sh ] && [ "$(readlink /bin/sh)" = "${e.busybox}/bin/sh" ] || fail "/bin/sh is not the profile's link"
+[ -d /bin ] && ! [ -L /bin ] || fail "/bin is not a directory"
+[ -L /lib ] && [ -e /lib/modules/${e.kver}/modules.builtin ] || fail "/lib is not the profile's link to the kernel's lib"
+[ -L /etc/init.d ] || fail "/etc/init.d is not a symlink"
+[ -L /etc/systemd/system/foo.service ] && [ "$(readlink /etc/systemd/system/foo.service)" = /dev/null ] || fail "the masked unit is not a symlink to /dev/null"
+grep -qx "::sysinit:/etc/init.d/rcS" /etc/inittab || fail "/etc/inittab does not run /etc/init.d/rcS"
+for p in /nix/store/*; do
+  grep -qx "$p" /nix-path-registration || fail "/nix-path-registration does not register $p"
+done
+echo "imgsmith-embedded rcS: / is $(grep " / " /proc/mounts | tail -n 1 | cut -d " " -f 1,3); /nix/store holds $(ls /nix/store | wc -l) paths"
+marker=$(cat /share/imgsmith/${MARKER_FILE}) || fail "cannot read /share/imgsmith/${MARKER_FILE}"
+[ -n "$marker" ] || fail "empty marker"
+echo "${BOOT_OK} $marker"
+echo "${BOOT_OK} $marker" > /dev/kmsg
+sync
+poweroff -f
+sleep 60
+`;
+}
+
+async function makeEmbeddedSystem(e: {
+  workDir: string;
+  storeDir: string;
+  marker: string;
+  kver: string;
+  busybox: StorePath;
+  kernel: StorePath;
+  initrd: StorePath;
+  kernelFile: string;
+}): Promise<EmbeddedSystem> {
+  const { storeDir, busybox, kernel, initrd } = e;
+  const rc = await addStorePath(storeDir, 'imgsmith-embedded-rc', async (d) => {
+    await fsp.mkdir(path.join(d, 'etc', 'init.d'), { recursive: true });
+    await fsp.writeFile(path.join(d, 'etc', 'init.d', 'rcS'), embeddedRcS({ busybox: busybox.store, kver: e.kver }), { mode: 0o555 });
+    await fsp.mkdir(path.join(d, 'share', 'imgsmith'), { recursive: true });
+    await fsp.writeFile(path.join(d, 'share', 'imgsmith', MARKER_FILE), e.marker + '\n');
+  });
+  // The profile, as buildEnv makes it: a directory only where several packages meet (bin/
+  // is made of per-file links here as buildEnv does for a package's bin/), else a link to
+  // the one package's directory.
+  const binNames = (await fsp.readdir(path.join(busybox.host, 'bin'))).sort();
+  const env = await addStorePath(storeDir, 'embedded-env', async (d) => {
+    await fsp.mkdir(path.join(d, 'bin'));
+    for (const n of binNames) await fsp.symlink(`${busybox.store}/bin/${n}`, path.join(d, 'bin', n));
+    await fsp.mkdir(path.join(d, 'etc', 'systemd', 'system'), { recursive: true });
+    await fsp.symlink(`${rc.store}/etc/init.d`, path.join(d, 'etc', 'init.d'));
+    await fsp.symlink('/dev/null', path.join(d, 'etc', 'systemd', 'system', 'foo.service'));
+    await fsp.symlink(`${kernel.store}/lib`, path.join(d, 'lib'));
+    await fsp.symlink(`${rc.store}/share`, path.join(d, 'share'));
+  });
+  const toplevel = await addStorePath(storeDir, 'embedded-system', async (d) => {
+    await fsp.symlink(env.store, path.join(d, 'sw'));
+    await fsp.symlink(`${kernel.store}/${e.kernelFile}`, path.join(d, 'kernel'));
+    await fsp.symlink(`${initrd.store}/initrd`, path.join(d, 'initrd'));
+  });
+  const closureInfoDir = path.join(e.workDir, 'embedded-closure-info');
+  const storePaths = await writeClosureInfo(closureInfoDir, [
+    { p: busybox, refs: [] },
+    { p: kernel, refs: [] },
+    { p: initrd, refs: [] },
+    { p: rc, refs: [busybox] },
+    { p: env, refs: [busybox, kernel, rc] },
+    { p: toplevel, refs: [env, kernel, initrd] },
+  ]);
+  return {
+    closureInfoDir,
+    toplevel: toplevel.host,
+    toplevelStorePath: toplevel.store,
+    profileStorePath: env.store,
+    rcStorePath: rc.store,
+    busyboxStorePath: busybox.store,
+    kernelStorePath: kernel.store,
+    initrdStorePath: initrd.store,
+    storePaths,
+    binNames,
+  };
+}
+
 /** Downloads the Debian packages of `arch` into the cache (no-op when cached). */
 export async function fetchBootPackages(arch: FixtureArch, cacheDir = defaultCacheDir(), log?: (m: string) => void): Promise<DebInfo[]> {
   const debArch = DEB_ARCH[arch];
@@ -774,28 +943,17 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   });
 
   // closureInfo, with /nix/store paths (built with --store-root workDir)
-  const paths = [
-    { p: busybox, refs: [] as { host: string; store: string }[] },
+  const closureInfoDir = path.join(workDir, 'closure-info');
+  const storePaths = await writeClosureInfo(closureInfoDir, [
+    { p: busybox, refs: [] },
     { p: kernel, refs: [] },
     { p: initrd, refs: [] },
     { p: toplevel, refs: [busybox, kernel, initrd] },
-  ];
-  const closureInfoDir = path.join(workDir, 'closure-info');
-  await fsp.mkdir(closureInfoDir, { recursive: true });
-  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-  const sorted = [...paths].sort((a, b) => byBytes(a.p.host, b.p.host));
-  let registration = '';
-  let total = 0;
-  for (const { p, refs } of sorted) {
-    const nar = await narInfo(p.host);
-    total += nar.narSize;
-    const r = refs.map((x) => (x as { store: string }).store).sort(byBytes);
-    registration += [p.store, nar.narHash, String(nar.narSize), '', String(r.length), ...r].join('\n') + '\n';
-  }
-  await fsp.writeFile(path.join(closureInfoDir, 'store-paths'), sorted.map((x) => x.p.store).join('\n') + '\n');
-  await fsp.writeFile(path.join(closureInfoDir, 'registration'), registration);
-  await fsp.writeFile(path.join(closureInfoDir, 'total-nar-size'), `${total}\n`);
-  const storePaths = sorted.map((x) => x.p.store);
+  ]);
+
+  const embedded = opts.embedded
+    ? await makeEmbeddedSystem({ workDir, storeDir, marker, kver, busybox, kernel, initrd, kernelFile })
+    : undefined;
 
   // firmware
   const firmwareDir = path.join(workDir, 'firmware');
@@ -865,5 +1023,6 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     kernelParams,
     modules: mods.map((m) => m.name),
     packages,
+    ...(embedded ? { embedded } : {}),
   };
 }
