@@ -784,7 +784,8 @@ interface Flags {
   big9g: boolean;
   imgsmith: boolean;
   pathsList: boolean;
-  nixos: boolean;
+  /** undefined: on the Debian sizes only. */
+  nixos: boolean | undefined;
   limit: boolean;
   genimage: boolean;
   keep: boolean;
@@ -808,7 +809,7 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
   const run: Record<Tool, boolean> = {
     imgsmith: f.imgsmith,
     'imgsmith-list': f.imgsmith && f.pathsList && !f.big9g,
-    nixos: f.nixos && !synthetic && !f.big9g,
+    nixos: (f.nixos ?? !synthetic) && !f.big9g,
     limit: f.limit && !f.big9g,
     genimage: f.genimage && !f.big9g,
   };
@@ -892,7 +893,7 @@ async function main(): Promise<void> {
     .option('big9g', { type: 'boolean', default: false, describe: 'imgsmith alone on a 9 GiB image (large closure + payload)' })
     .option('imgsmith', { type: 'boolean', default: true, describe: 'Run imgsmith (--no-imgsmith to test the peers alone)' })
     .option('paths-list', { type: 'boolean', default: true, describe: 'Also run imgsmith on the plain store-path list (it computes the registration; --no-paths-list to skip)' })
-    .option('nixos', { type: 'boolean', default: true, describe: 'Run the NixOS baseline on the Debian sizes (--no-nixos to skip)' })
+    .option('nixos', { type: 'boolean', describe: 'Run the NixOS baseline (default: on the Debian sizes small/large only; --nixos on every size, --no-nixos never)' })
     .option('limit', { type: 'boolean', default: true, describe: 'Run the cp -al + mke2fs + zstd limit (--no-limit to skip)' })
     .option('genimage', { type: 'boolean', default: true, describe: 'Run genimage (--no-genimage to skip)' })
     .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
