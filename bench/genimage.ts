@@ -6,7 +6,8 @@
  *                  the firmware files + config.txt copied with mcopy (genimage's `files`)
  *   root.ext4      ext4 via `mke2fs -d` (use-mke2fs; genimage then runs `e2fsck -pvfD`),
  *                  label NIXOS_SD, the fixed UUID, from `srcpath` (the staged root tree:
- *                  store paths, /nix-path-registration, /boot), of the given size
+ *                  store paths, /nix-path-registration, /boot), of the given size, block
+ *                  size and inode count (imgsmith's)
  *   <name>.img     hdimage: DOS label 0x2178694e, partition 1 (0x0b) at 8 MiB, partition 2
  *                  (0x83, bootable) at the given offset
  *
@@ -36,6 +37,8 @@ export interface GenimageLayout {
   fatVolumeId: string;
   ext4Label: string;
   ext4Uuid: string;
+  /** More mke2fs options (e.g. -b 4096 -N <inodes>: the geometry of imgsmith's root). */
+  mke2fsArgs?: string[];
 }
 
 /** A libconfuse string literal. */
@@ -66,7 +69,7 @@ export function genimageConfig(l: GenimageLayout): string {
     '  ext4 {',
     '    use-mke2fs = true',
     `    label = ${q(l.ext4Label)}`,
-    `    extraargs = ${q(`-U ${l.ext4Uuid}`)}`,
+    `    extraargs = ${q([...(l.mke2fsArgs ?? []), '-U', l.ext4Uuid].join(' '))}`,
     '  }',
     '}',
     '',

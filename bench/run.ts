@@ -18,7 +18,10 @@
  *    the registration (NAR hashes + reference scan) itself (--no-paths-list to skip);
  *  - NixOS: bench/nixos-sd-image.sh (Debian sizes only);
  *  - limit: `cp -al` staging of the root content (store paths, registration, /boot) +
- *    `mke2fs -t ext4 -d` into a file of imgsmith's root partition size + `zstd -T0 -3`;
+ *    `mke2fs -t ext4 -d` into a file of imgsmith's root partition size, with imgsmith's
+ *    block size and inode count (-b, -N: read from its superblock; mke2fs's default
+ *    ratio of one inode per 16 KiB cannot hold a small-file closure in that size) +
+ *    `zstd -T0 -3`;
  *  - genimage: the same `cp -al` staging + genimage (bench/genimage.ts: FAT + ext4 via
  *    mke2fs -d + MBR hdimage, same layout) + `zstd -T0 -3` of the image.
  * /boot for the staged trees (extlinux.conf, kernel, initrd, dtbs) is prepared once,
@@ -272,7 +275,8 @@ async function storeTarget(inp: Inputs, storeLink: string): Promise<string> {
   throw new Error(`too many symlinks: ${storeLink}`);
 }
 
-/** /boot as NixOS's extlinux builder lays it out (kernel, initrd, dtbs copied, extlinux.conf): staged once, untimed. */
+/** /boot as NixOS's extlinux builder lays it out (kernel, initrd, dtbs, extlinux.conf), staged once, untimed;
+ *  the kernel, initrd and dtbs are hard links to the store's files (imgsmith shares their inodes too). */
 async function prepareBoot(inp: Inputs, work: string): Promise<string> {
   const dir = path.join(work, 'boot-src');
   await removeStage(dir);
@@ -286,7 +290,8 @@ async function prepareBoot(inp: Inputs, work: string): Promise<string> {
     const target = await storeTarget(inp, `${top}/${what}`);
     if (!existsSync(inp.storeRoot + target)) continue;
     names[what] = clean(target);
-    await fsp.cp(inp.storeRoot + target, path.join(boot, 'nixos', clean(target)), { recursive: true });
+    // Hard links to the store's files, as imgsmith stores them (one inode for /boot/nixos/X and the store path's file).
+    await execa('cp', ['-al', inp.storeRoot + target, path.join(boot, 'nixos', clean(target))]);
   }
   const params = (await fsp.readFile(`${inp.storeRoot}${top}/kernel-params`, 'utf8').catch(() => '')).trim();
   const conf = [
@@ -306,10 +311,14 @@ function stageCommand(stage: string, hostList: string, boot: string, registratio
     'sh', stage, hostList, boot, registration]];
 }
 
-/** NixOS's size estimate for a staged root (make-ext4-fs.nix), rounded up to 1 MiB: used when no imgsmith run gave a root size. */
-async function estimateRootSize(stage: string): Promise<number> {
-  const r = await execa('sh', ['-c', 'i=$(find "$1" | wc -l); b=$(du -s -c -B 4096 --apparent-size "$1" | tail -1 | awk \'{ print int($1 * 1.20) }\'); echo $((2 * 4096 * i + 4096 * b))', 'sh', stage]);
-  return Math.ceil(Number(r.stdout.trim()) / MiB) * MiB;
+/** When no imgsmith run gave the root's geometry: NixOS's size estimate for the staged root
+ *  (make-ext4-fs.nix), rounded up to 1 MiB, 4 KiB blocks and the entries + 10% as inodes. */
+async function estimateRoot(stage: string, root: RootGeometry): Promise<void> {
+  const r = await execa('sh', ['-c', 'i=$(find "$1" | wc -l); b=$(du -s -c -B 4096 --apparent-size "$1" | tail -1 | awk \'{ print int($1 * 1.20) }\'); echo $i $((2 * 4096 * i + 4096 * b))', 'sh', stage]);
+  const [inodes, size] = r.stdout.trim().split(' ').map(Number) as [number, number];
+  root.size = Math.ceil(size / MiB) * MiB;
+  root.inodes = Math.ceil(inodes * 1.1) + 64;
+  root.blockSize = 4096;
 }
 
 // ---------------------------------------------------------------------------
@@ -395,6 +404,29 @@ async function mbrPartition(zst: string, n: number): Promise<{ start: number; si
   return { start: mbr.readUInt32LE(e + 8) * 512, size: mbr.readUInt32LE(e + 12) * 512 };
 }
 
+/** imgsmith's ext4 geometry (inode count, block size) from the superblock at `start` in a .img.zst:
+ *  the limit and genimage make the same filesystem (with mke2fs's default inode ratio a
+ *  small-file closure would not fit in imgsmith's root size). */
+async function ext4Geometry(zst: string, start: number): Promise<{ inodes: number; blockSize: number }> {
+  const r = await execa('sh', ['-c', 'zstd -dc -- "$1" | head -c "$2" | tail -c 1024', 'sh', zst, String(start + 2048)], { encoding: 'buffer' });
+  const sb = Buffer.from(r.stdout as Uint8Array);
+  if (sb.length !== 1024 || sb.readUInt16LE(56) !== 0xef53) throw new Error(`${zst}: no ext4 superblock at ${start}`);
+  return { inodes: sb.readUInt32LE(0), blockSize: 1024 << sb.readUInt32LE(24) };
+}
+
+/** The root filesystem the limit and genimage make: imgsmith's partition and geometry when known. */
+interface RootGeometry {
+  start: number;
+  size?: number;
+  inodes?: number;
+  blockSize?: number;
+}
+
+/** mke2fs options for `root` (block size, inode count), when known. */
+function geometryArgs(root: RootGeometry): string[] {
+  return [...(root.blockSize ? ['-b', String(root.blockSize)] : []), ...(root.inodes ? ['-N', String(root.inodes)] : [])];
+}
+
 interface Staging {
   hostList: string;
   boot: string;
@@ -416,24 +448,31 @@ function combine(tool: Tool, steps: [string, Measured][], sizes?: { imgSize: num
   };
 }
 
-async function runLimit(stg: Staging, root: { size?: number }, work: string): Promise<RunResult> {
+async function runLimit(stg: Staging, root: RootGeometry, work: string): Promise<RunResult> {
   const stage = path.join(work, 'limit-stage');
   const img = path.join(work, 'limit-root.img');
-  await removeStage(stage);
-  await fsp.rm(img, { force: true });
-  await fsp.rm(`${img}.zst`, { force: true });
+  const clean = async () => {
+    await fsp.rm(img, { force: true });
+    await fsp.rm(`${img}.zst`, { force: true });
+    await removeStage(stage);
+  };
+  await clean();
+  try {
+    return await limitSteps(stg, root, stage, img);
+  } finally {
+    await clean();
+  }
+}
+
+async function limitSteps(stg: Staging, root: RootGeometry, stage: string, img: string): Promise<RunResult> {
   const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
   const st = await measure(sc, sa);
-  root.size ??= await estimateRootSize(stage);
+  if (root.size === undefined) await estimateRoot(stage, root);
   await execa('truncate', ['-s', String(root.size), img]);
   // No sync between the steps: a pipeline writes, then compresses right away, like imgsmith.
-  const mk = await measure('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'NIXOS_SD', '-U', EXT4_UUID, '-d', stage, img], { sync: false });
+  const mk = await measure('mke2fs', ['-q', '-F', '-t', 'ext4', ...geometryArgs(root), '-L', 'NIXOS_SD', '-U', EXT4_UUID, '-d', stage, img], { sync: false });
   const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
-  const res = combine('limit', [['cp -al staging', st], ['mke2fs -d', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
-  await fsp.rm(img, { force: true });
-  await fsp.rm(`${img}.zst`, { force: true });
-  await removeStage(stage);
-  return res;
+  return combine('limit', [['cp -al staging', st], ['mke2fs -d', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
 }
 
 /** The firmware files + config.txt (the text NixOS writes, from nixos-sd-image.sh) for genimage's inputpath: once, untimed. */
@@ -450,15 +489,23 @@ async function prepareGenimageInput(inp: Inputs, work: string): Promise<{ dir: s
   return { dir, files: [...files, 'config.txt'].sort() };
 }
 
-async function runGenimage(stg: Staging, input: { dir: string; files: string[] }, root: { start: number; size?: number }, work: string): Promise<RunResult> {
+async function runGenimage(stg: Staging, input: { dir: string; files: string[] }, root: RootGeometry, work: string): Promise<RunResult> {
   const base = path.join(work, 'genimage');
   await removeStage(base);
+  try {
+    return await genimageSteps(stg, input, root, base);
+  } finally {
+    await removeStage(base);
+  }
+}
+
+async function genimageSteps(stg: Staging, input: { dir: string; files: string[] }, root: RootGeometry, base: string): Promise<RunResult> {
   const stage = path.join(base, 'root-stage');
   const dirs = { rootpath: path.join(base, 'empty-rootpath'), tmppath: path.join(base, 'tmp'), outputpath: path.join(base, 'images'), inputpath: input.dir, config: path.join(base, 'genimage.cfg') };
   for (const d of [dirs.rootpath, dirs.tmppath, dirs.outputpath]) await fsp.mkdir(d, { recursive: true });
   const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
   const st = await measure(sc, sa);
-  root.size ??= await estimateRootSize(stage);
+  if (root.size === undefined) await estimateRoot(stage, root);
   const imageName = 'rpi-aarch64.img';
   await fsp.writeFile(dirs.config, genimageConfig({
     imageName,
@@ -466,8 +513,9 @@ async function runGenimage(stg: Staging, input: { dir: string; files: string[] }
     firmwareStart: 8 * MiB,
     firmwareSize: 30 * MiB,
     rootStart: root.start,
-    rootSize: root.size,
+    rootSize: root.size!,
     rootSrc: stage,
+    mke2fsArgs: geometryArgs(root),
     labelId: LABEL_ID,
     fatLabel: 'FIRMWARE',
     fatVolumeId: LABEL_ID,
@@ -477,9 +525,7 @@ async function runGenimage(stg: Staging, input: { dir: string; files: string[] }
   const g = await measure('genimage', genimageArgs(dirs), { sync: false });
   const img = path.join(dirs.outputpath, imageName);
   const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
-  const res = combine('genimage', [['cp -al staging', st], ['genimage', g], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
-  await removeStage(base);
-  return res;
+  return combine('genimage', [['cp -al staging', st], ['genimage', g], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
 }
 
 // ---------------------------------------------------------------------------
@@ -798,6 +844,18 @@ async function loadInputs(size: Size): Promise<Inputs> {
   return { closure, spec: SPEC, closureInfo: closure.closureInfo, storeRoot: closure.storeRoot, entries };
 }
 
+/** Runs a peer; a failure (e.g. the content does not fit) is recorded, not fatal. */
+async function orFailed(tool: Tool, f: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await f();
+  } catch (err) {
+    const msg = (err instanceof Error ? err.message : String(err)).split('\n').filter(Boolean);
+    const failed = [msg[0], ...msg.slice(1).filter((l) => /error|could not|no space|fail/i.test(l)).slice(0, 2)].join(' / ').slice(0, 400);
+    log(`  ${tool} FAILED: ${failed}`);
+    return { tool, failed, wall: NaN, maxRss: NaN, treeRss: NaN, byComm: new Map(), phases: new Map() };
+  }
+}
+
 async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: string }> {
   let inp = await loadInputs(size);
   const work = path.join(cacheRoot(), 'work');
@@ -823,13 +881,14 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
   const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [] };
   // The limit and genimage use imgsmith's root partition (start, size); without a
   // successful imgsmith run: NixOS's, else 38 MiB and NixOS's size estimate.
-  const root: { start: number; size?: number } = { start: 38 * MiB };
+  const root: RootGeometry = { start: 38 * MiB };
   let rootFromImgsmith = false;
   const takeRoot = async (zst: string, fromImgsmith: boolean) => {
     if (rootFromImgsmith || (root.size !== undefined && !fromImgsmith)) return;
     const p = await mbrPartition(zst, 2);
     root.start = p.start;
     root.size = p.size;
+    Object.assign(root, await ext4Geometry(zst, p.start));
     rootFromImgsmith = fromImgsmith;
   };
   const note = (r: RunResult) =>
@@ -858,14 +917,14 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
       if (!f.keep || i < f.runs) await removeTree(out);
     }
     if (run.limit) {
-      log(`${size} run ${i}/${f.runs}: limit (cp -al + mke2fs -d into ${root.size ?? 'an estimated size'} bytes + zstd -T0)`);
-      const r = await runLimit(stg!, root, work);
+      log(`${size} run ${i}/${f.runs}: limit (cp -al + mke2fs -d into ${root.size !== undefined ? `${root.size} bytes, ${root.inodes} inodes` : 'an estimated size'} + zstd -T0)`);
+      const r = await orFailed('limit', () => runLimit(stg!, root, work));
       results.limit.push(r);
       note(r);
     }
     if (run.genimage) {
       log(`${size} run ${i}/${f.runs}: genimage`);
-      const r = await runGenimage(stg!, gInput!, root, work);
+      const r = await orFailed('genimage', () => runGenimage(stg!, gInput!, root, work));
       results.genimage.push(r);
       note(r);
     }
