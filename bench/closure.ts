@@ -44,7 +44,8 @@ import { execa } from 'execa';
 export type BenchSize = 'small' | 'large';
 
 export interface BenchClosure {
-  size: BenchSize;
+  /** A BenchSize (Debian packages) or a synthetic size (bench/synthetic.ts). */
+  size: string;
   /** The closure directory (<cache>/closure-<size>). */
   dir: string;
   /** Host directory that holds nix/store (store paths live at <storeRoot>/nix/store/...). */
@@ -73,6 +74,11 @@ export interface BenchClosure {
   narSize: number;
   /** Cache key of the inputs. */
   key: string;
+  /** Synthetic closures (bench/synthetic.ts): hard links among `files`, and how long the
+   *  generation took (writing the files; NAR hashing from memory). */
+  synthetic?: boolean;
+  hardLinks?: number;
+  generation?: { writeSeconds: number; narSeconds: number; totalSeconds: number };
 }
 
 const GENERATOR_VERSION = 3;

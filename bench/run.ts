@@ -1,46 +1,63 @@
 /**
- * Benchmark: imgsmith vs a faithful re-implementation of NixOS's SD image build
- * (bench/nixos-sd-image.sh), on a generated closure of real Debian arm64 binaries
- * (bench/closure.ts).
+ * Benchmark: imgsmith vs its peers, side by side in one run, per closure size.
  *
- *   npm run bench -- --size small|large [--runs N] [--big9g] [--keep] [--no-write]
+ *   npm run bench -- [--size large,300k,1m] [--runs N] [--big9g] [--keep] [--no-write]
  *
- * For each run, imgsmith and NixOS alternate (a b a b ...), each into a fresh output
- * directory; then the "limit" runs: mke2fs -d alone into a file of imgsmith's root
- * partition size, from a staged tree of hard links to the same content, plus
- * `zstd -T0` of the result. Every command runs under /usr/bin/time, while /proc
- * is sampled for the whole process tree.
+ * Sizes: `small` / `large`: real Debian arm64 packages laid out as a Nix store
+ * (bench/closure.ts; large = ~2 GB, ~75k entries); `300k` / `1m` / `2m`: synthetic
+ * closures of that many small entries (bench/synthetic.ts); `tiny`: a 3k-entry
+ * synthetic closure to smoke-test the benchmark itself (a few seconds; never written
+ * to RESULTS.md). Several sizes: `--size large,300k,1m` (the default).
+ *
+ * Pipelines, alternating within each run (imgsmith, imgsmith-list, NixOS, limit, genimage):
+ *  - imgsmith: `imgsmith build images/rpi-aarch64.json --closure <closureInfo>
+ *    --store-root <root>`, with the CLI's default heap (IMGSMITH_MAX_HEAP_MB and
+ *    NODE_OPTIONS are not passed: the issue wants no tuning up to 2M entries); a failure
+ *    (V8 heap OOM, killed, exit != 0) is recorded and reported, not fatal;
+ *  - imgsmith-list: the same with `--closure <store-paths file>`, so imgsmith computes
+ *    the registration (NAR hashes + reference scan) itself (--no-paths-list to skip);
+ *  - NixOS: bench/nixos-sd-image.sh (Debian sizes only);
+ *  - limit: `cp -al` staging of the root content (store paths, registration, /boot) +
+ *    `mke2fs -t ext4 -d` into a file of imgsmith's root partition size, with imgsmith's
+ *    block size and inode count (-b, -N: read from its superblock; mke2fs's default
+ *    ratio of one inode per 16 KiB cannot hold a small-file closure in that size) +
+ *    `zstd -T0 -3`;
+ *  - genimage: the same `cp -al` staging + genimage (bench/genimage.ts: FAT + ext4 via
+ *    mke2fs -d + MBR hdimage, same layout) + `zstd -T0 -3` of the image.
+ * /boot for the staged trees (extlinux.conf, kernel, initrd, dtbs) is prepared once,
+ * untimed. Every command runs under /usr/bin/time while /proc is sampled.
  *
  * What is measured:
- *  - wall: elapsed seconds of the command, until the .img.zst exists;
- *  - phases: imgsmith's --json phase-end durations, the script's PHASE lines;
- *  - peak RSS (largest process): /usr/bin/time's %M, i.e. ru_maxrss of wait4(),
- *    which on Linux is the peak RSS of the largest single process in the tree
- *    (not the sum);
- *  - peak RSS (tree sum): the largest sum of VmRSS over all processes of the tree,
- *    sampled every 50 ms from /proc (short-lived processes can be missed; daemons
- *    that detach, like fakeroot's faked, are not in the tree);
- *  - .img size: the uncompressed image size recorded in the .zst frame header
- *    (the apparent size of the .img); .img.zst size: the file's size.
- * Reported numbers are medians over the runs; ratios are of the medians. `sync` runs
- * (untimed) before each pipeline, so no pipeline pays for the previous one's writeback.
+ *  - wall: elapsed seconds until the .img.zst exists (staging included for limit/genimage);
+ *  - phases: imgsmith's --json phase-end durations (whatever phases it reports), the
+ *    script's PHASE lines, the limit's and genimage's commands;
+ *  - peak RSS (tree): the largest sum of VmRSS over the measured command and all its
+ *    descendants (not /usr/bin/time itself), sampled every 100 ms from /proc
+ *    (short-lived processes can be missed; detached daemons such as fakeroot's faked
+ *    are not in the tree); RSS per entry = that peak / entries of the closure;
+ *  - peak RSS (largest process): /usr/bin/time's %M (ru_maxrss of the largest process);
+ *  - .img size: the uncompressed size in the .zst frame header; .img.zst: file size.
+ * Numbers are medians over the runs that succeeded; ratios are of the medians, with the
+ * per-run ratios (each run's pipelines back to back) listed too. `sync` runs (untimed)
+ * before each pipeline.
  *
  * --big9g: imgsmith alone builds a 9 GiB image: the large closure plus a payload
  * store path (2 GiB of incompressible pseudo-random data and a 4 GiB sparse file
- * with 8 MiB of data), with the recipe's root partition fixed at 9 GiB (a copy of
- * images/rpi-aarch64.json). It checks that memory does not grow with the image.
+ * with 8 MiB of data), with the recipe's root partition fixed at 9 GiB.
  *
  * Results are printed as markdown and written to bench/RESULTS.md (one section per
- * size, with a description of the machine), unless --no-write.
+ * size), unless --no-write or size tiny.
  */
 import { createCipheriv, createHash } from 'node:crypto';
-import { existsSync, openSync, readFileSync, readdirSync, closeSync, writeSync, promises as fsp } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cacheRoot, ensureClosure, narHash, nixBase32, removeTree, repoRoot, type BenchClosure, type BenchSize } from './closure.ts';
+import { cacheRoot, ensureClosure, narHash, nixBase32, removeTree, repoRoot, type BenchClosure } from './closure.ts';
+import { genimageArgs, genimageConfig } from './genimage.ts';
+import { ensureSyntheticClosure, isSyntheticSize } from './synthetic.ts';
 
 const TIME = '/usr/bin/time';
 const SPEC = path.join(repoRoot, 'images', 'rpi-aarch64.json');
@@ -48,9 +65,24 @@ const NIXOS_SCRIPT = path.join(repoRoot, 'bench', 'nixos-sd-image.sh');
 const RESULTS = path.join(repoRoot, 'bench', 'RESULTS.md');
 const MB = 1e6;
 const MiB = 2 ** 20;
+const SIZES = ['tiny', 'small', 'large', '300k', '1m', '2m'] as const;
+type Size = (typeof SIZES)[number];
+const EXT4_UUID = '44444444-4444-4444-8888-888888888888';
+const LABEL_ID = '0x2178694e';
+
+type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage';
+const TOOL_NAMES: Record<Tool, string> = {
+  imgsmith: 'imgsmith',
+  'imgsmith-list': 'imgsmith, store-path list (computes the registration)',
+  nixos: 'NixOS (nixos-sd-image.sh)',
+  limit: 'limit (cp -al + mke2fs -d + zstd -T0)',
+  genimage: 'genimage (cp -al + genimage + zstd -T0)',
+};
 
 interface RunResult {
-  tool: string;
+  tool: Tool;
+  /** Set when the run failed (OOM, killed, exit != 0): what happened. */
+  failed?: string;
   wall: number;
   /** ru_maxrss of the largest process, bytes. */
   maxRss: number;
@@ -107,8 +139,10 @@ function commOf(pid: number): string {
   }
 }
 
-/** Samples the RSS sum of `root`'s descendants (not root itself) until stopped; also
- *  the peak sampled RSS of each command name. */
+const SAMPLE_MS = 100;
+
+/** Samples the RSS sum of `root`'s descendants (the measured command and its children;
+ *  root is /usr/bin/time) every 100 ms until stopped; also the peak per command name. */
 function sampleTree(root: number): { stop: () => { peak: number; byComm: Map<string, number> } } {
   let peak = 0;
   const byComm = new Map<string, number>();
@@ -128,7 +162,7 @@ function sampleTree(root: number): { stop: () => { peak: number; byComm: Map<str
     }
     if (sum > peak) peak = sum;
   };
-  const timer = setInterval(tick, 50);
+  const timer = setInterval(tick, SAMPLE_MS);
   return {
     stop: () => {
       clearInterval(timer);
@@ -147,9 +181,13 @@ interface Measured {
   byComm: Map<string, number>;
   stdout: string;
   stderr: string;
+  /** Set when the command failed: "exit N" or "killed by SIGx" (from /usr/bin/time). */
+  failure?: string;
 }
 
-async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; sync?: boolean } = {}): Promise<Measured> {
+const PATH_ENV = (): Record<string, string> => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}) });
+
+async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; sync?: boolean; allowFailure?: boolean } = {}): Promise<Measured> {
   // Start from a clean page cache state: no dirty pages left by the previous command
   // (their writeback would otherwise be charged to this one). Not timed.
   if (opts.sync !== false) await execa('sync');
@@ -157,7 +195,8 @@ async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: 
   const t0 = performance.now();
   const child = execa(TIME, ['-f', '%e %M', '-o', timeFile, cmd, ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: opts.env ?? {},
+    env: opts.env ?? PATH_ENV(),
+    extendEnv: false,
     reject: false,
     all: false,
     maxBuffer: 256 * MiB,
@@ -166,13 +205,18 @@ async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: 
   const r = await child;
   const wall = (performance.now() - t0) / 1000;
   const { peak: treeRss, byComm } = sampler.stop();
-  const timeOut = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n').pop()! : '';
+  const timeLines = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n') : [];
   await fsp.rm(timeFile, { force: true });
+  const [, maxKb] = (timeLines[timeLines.length - 1] ?? '').split(' ');
+  let failure: string | undefined;
   if (r.exitCode !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode}):\n${String(r.stderr).slice(-4000)}\n${String(r.stdout).slice(-2000)}`);
+    const sig = timeLines.map((l) => /Command terminated by signal (\d+)/.exec(l)).find(Boolean);
+    failure = sig ? `killed by signal ${sig[1]}${sig[1] === '9' ? ' (SIGKILL: the kernel OOM killer?)' : sig[1] === '6' ? ' (SIGABRT)' : ''}` : `exit ${r.exitCode}`;
+    if (!opts.allowFailure) {
+      throw new Error(`${cmd} ${args.join(' ')} failed (${failure}):\n${String(r.stderr).slice(-4000)}\n${String(r.stdout).slice(-2000)}`);
+    }
   }
-  const [, maxKb] = timeOut.split(' ');
-  return { wall, maxRss: Number(maxKb) * 1024, treeRss, byComm, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return { wall, maxRss: Number(maxKb) * 1024, treeRss, byComm, stdout: String(r.stdout), stderr: String(r.stderr), ...(failure ? { failure } : {}) };
 }
 
 async function zstdSizes(file: string): Promise<{ imgSize: number; zstSize: number }> {
@@ -183,32 +227,107 @@ async function zstdSizes(file: string): Promise<{ imgSize: number; zstSize: numb
 }
 
 async function findFile(dir: string, suffix: string): Promise<string | undefined> {
+  if (!existsSync(dir)) return undefined;
   for (const e of await fsp.readdir(dir, { withFileTypes: true, recursive: true })) {
     if (e.isFile() && e.name.endsWith(suffix)) return path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
   }
   return undefined;
 }
 
+/** Removes a tree whose directories may be read-only (store layout), fast: only
+ *  directories are made writable (never chmod the files: they are hard links to the closure). */
+async function removeStage(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  await execa('sh', ['-c', 'find "$1" -type d ! -perm -u+w -exec chmod u+w {} + && rm -rf -- "$1"', 'sh', dir]);
+}
+
 // ---------------------------------------------------------------------------
-// The three pipelines
+// Inputs
 
 interface Inputs {
   closure: BenchClosure;
   spec: string;
-  /** closureInfo (host paths) for imgsmith. */
-  closureInfoHost: string;
+  /** closureInfo directory (/nix/store paths) and the store root it is read from. */
+  closureInfo: string;
+  storeRoot: string;
+  /** Entries of the closure (files incl. hard links + dirs + symlinks), for RSS per entry. */
+  entries: number;
 }
 
-async function runImgsmith(inp: Inputs, out: string): Promise<RunResult> {
-  const m = await measure(process.execPath, [
-    path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', inp.spec,
-    '--closure', inp.closureInfoHost,
-    '--toplevel', inp.closure.toplevel,
-    '--firmware', inp.closure.firmware,
-    '-o', out, '--json',
-  ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}) } });
+/** Host paths of the store paths, one per line (for xargs cp -al). */
+async function hostListFile(inp: Inputs, work: string): Promise<string> {
+  const paths = (await fsp.readFile(path.join(inp.closureInfo, 'store-paths'), 'utf8')).split('\n').filter(Boolean);
+  const f = path.join(work, 'store-paths.host');
+  await fsp.writeFile(f, paths.map((p) => `${inp.storeRoot}${p}\n`).join(''));
+  return f;
+}
+
+/** The store path a symlink inside the store points to, resolved on the host. */
+async function storeTarget(inp: Inputs, storeLink: string): Promise<string> {
+  let p = storeLink;
+  for (let i = 0; i < 40; i++) {
+    const host = inp.storeRoot + p;
+    const st = await fsp.lstat(host);
+    if (!st.isSymbolicLink()) return p;
+    const t = await fsp.readlink(host);
+    p = t.startsWith('/') ? t : path.posix.join(path.posix.dirname(p), t);
+  }
+  throw new Error(`too many symlinks: ${storeLink}`);
+}
+
+/** /boot as NixOS's extlinux builder lays it out (kernel, initrd, dtbs, extlinux.conf), staged once, untimed;
+ *  the kernel, initrd and dtbs are hard links to the store's files (imgsmith shares their inodes too). */
+async function prepareBoot(inp: Inputs, work: string): Promise<string> {
+  const dir = path.join(work, 'boot-src');
+  await removeStage(dir);
+  const boot = path.join(dir, 'boot');
+  await fsp.mkdir(path.join(boot, 'nixos'), { recursive: true });
+  await fsp.mkdir(path.join(boot, 'extlinux'), { recursive: true });
+  const top = inp.closure.toplevelStorePath;
+  const clean = (p: string) => p.replace(/^\/nix\/store\//, '').replaceAll('/', '-');
+  const names: Record<string, string> = {};
+  for (const what of ['kernel', 'initrd', 'dtbs']) {
+    const target = await storeTarget(inp, `${top}/${what}`);
+    if (!existsSync(inp.storeRoot + target)) continue;
+    names[what] = clean(target);
+    // Hard links to the store's files, as imgsmith stores them (one inode for /boot/nixos/X and the store path's file).
+    await execa('cp', ['-al', inp.storeRoot + target, path.join(boot, 'nixos', clean(target))]);
+  }
+  const params = (await fsp.readFile(`${inp.storeRoot}${top}/kernel-params`, 'utf8').catch(() => '')).trim();
+  const conf = [
+    '# Generated file, all changes will be lost on nixos-rebuild!', '', '# Change this to e.g. nixos-42 to temporarily boot to an older configuration.',
+    'DEFAULT nixos-default', '', 'TIMEOUT 50', 'MENU TITLE ------------------------------------------------------------', '',
+    'LABEL nixos-default', '  MENU LABEL NixOS - Default', `  LINUX ../nixos/${names.kernel}`, `  INITRD ../nixos/${names.initrd}`,
+    `  APPEND init=${top}/init ${params}`, ...(names.dtbs ? [`  FDTDIR ../nixos/${names.dtbs}`] : []), '',
+  ].join('\n');
+  await fsp.writeFile(path.join(boot, 'extlinux', 'extlinux.conf'), conf);
+  return boot;
+}
+
+/** The shell command that stages the root content as hard links (timed as a phase of limit and genimage). */
+function stageCommand(stage: string, hostList: string, boot: string, registration: string): [string, string[]] {
+  return ['sh', ['-c',
+    'set -e; mkdir -p "$1/nix/store"; xargs -d "\\n" -a "$2" cp -al -t "$1/nix/store" --; cp -al "$3" "$1/boot"; cp "$4" "$1/nix-path-registration"',
+    'sh', stage, hostList, boot, registration]];
+}
+
+/** When no imgsmith run gave the root's geometry: NixOS's size estimate for the staged root
+ *  (make-ext4-fs.nix), rounded up to 1 MiB, 4 KiB blocks and the entries + 10% as inodes. */
+async function estimateRoot(stage: string, root: RootGeometry): Promise<void> {
+  const r = await execa('sh', ['-c', 'i=$(find "$1" | wc -l); b=$(du -s -c -B 4096 --apparent-size "$1" | tail -1 | awk \'{ print int($1 * 1.20) }\'); echo $i $((2 * 4096 * i + 4096 * b))', 'sh', stage]);
+  const [inodes, size] = r.stdout.trim().split(' ').map(Number) as [number, number];
+  root.size = Math.ceil(size / MiB) * MiB;
+  root.inodes = Math.ceil(inodes * 1.1) + 64;
+  root.blockSize = 4096;
+}
+
+// ---------------------------------------------------------------------------
+// The pipelines
+
+function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; error?: string } {
   const phases = new Map<string, number>();
-  for (const line of m.stdout.split('\n')) {
+  let error: string | undefined;
+  for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     let ev: Record<string, unknown>;
     try {
@@ -220,22 +339,50 @@ async function runImgsmith(inp: Inputs, out: string): Promise<RunResult> {
       const name = String(ev.phase);
       phases.set(name, (phases.get(name) ?? 0) + ev.durationMs / 1000);
     }
+    if (ev.event === 'error') error = String(ev.message ?? JSON.stringify(ev));
+  }
+  return { phases, ...(error !== undefined ? { error } : {}) };
+}
+
+const OOM_RE = /heap out of memory|Reached heap limit|Allocation failed|FatalProcessOutOfMemory|ERR_WORKER_OUT_OF_MEMORY|invalid (?:table|array) size/i;
+
+async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list', heapMb?: number): Promise<RunResult> {
+  const closureArg = tool === 'imgsmith' ? inp.closureInfo : path.join(inp.closureInfo, 'store-paths');
+  // Only PATH and HOME: no IMGSMITH_MAX_HEAP_MB (unless --heap-mb), no NODE_OPTIONS: the CLI's default heap.
+  const m = await measure(process.execPath, [
+    path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', inp.spec,
+    '--closure', closureArg,
+    '--store-root', inp.storeRoot,
+    '--toplevel', inp.closure.toplevelStorePath,
+    '--firmware', inp.closure.firmware,
+    '-o', out, '--json',
+  ], { env: { ...PATH_ENV(), ...(heapMb !== undefined ? { IMGSMITH_MAX_HEAP_MB: String(heapMb) } : {}) }, allowFailure: true });
+  const { phases, error } = parseImgsmithEvents(m.stdout);
+  const base = { tool, wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, byComm: m.byComm, phases };
+  if (m.failure) {
+    const oom = OOM_RE.test(m.stderr);
+    const lines = m.stderr.split('\n').map((x) => x.trim()).filter(Boolean);
+    const last = error ?? lines.find((x) => x.startsWith('imgsmith: error:')) ?? lines.find((x) => /error/i.test(x)) ?? lines[lines.length - 1] ?? '';
+    const failed = oom ? `OOM: V8 heap limit reached with ${heapMb !== undefined ? `IMGSMITH_MAX_HEAP_MB=${heapMb}` : "the CLI's default heap"} (${m.failure})` : `${m.failure}: ${last.slice(0, 300)}`;
+    log(`  imgsmith FAILED: ${failed}`);
+    if (!oom) log(`  stderr tail:\n${m.stderr.slice(-2000)}`);
+    return { ...base, failed };
   }
   const output = await findFile(out, '.img.zst');
-  if (!output) throw new Error(`imgsmith produced no .img.zst in ${out}`);
-  return { tool: 'imgsmith', wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, byComm: m.byComm, phases, output, ...(await zstdSizes(output)) };
+  if (!output) return { ...base, failed: `no .img.zst in ${out}` };
+  return { ...base, output, ...(await zstdSizes(output)) };
 }
 
 async function runNixos(inp: Inputs, out: string): Promise<RunResult> {
   const m = await measure('bash', [
     NIXOS_SCRIPT,
-    '--store-root', inp.closure.storeRoot,
-    '--closure-info', inp.closure.closureInfo,
+    '--store-root', inp.storeRoot,
+    '--closure-info', inp.closureInfo,
     '--toplevel', inp.closure.toplevelStorePath,
     '--firmware', inp.closure.firmware,
     '--out', out,
     '--cores', String(os.availableParallelism()),
-  ], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  ]);
   const phases = new Map<string, number>();
   let output: string | undefined;
   for (const line of m.stdout.split('\n')) {
@@ -257,41 +404,128 @@ async function mbrPartition(zst: string, n: number): Promise<{ start: number; si
   return { start: mbr.readUInt32LE(e + 8) * 512, size: mbr.readUInt32LE(e + 12) * 512 };
 }
 
-/** Stages the root filesystem's content as hard links (store paths, registration, /boot). */
-async function stageRoot(inp: Inputs, nixosBuildDir: string, stage: string): Promise<void> {
-  await removeTree(stage);
-  await fsp.mkdir(path.join(stage, 'nix', 'store'), { recursive: true });
-  const paths = (await fsp.readFile(path.join(inp.closureInfoHost, 'store-paths'), 'utf8')).split('\n').filter(Boolean);
-  // cp -al takes many paths at once; chunk to stay under the argument limit.
-  for (let i = 0; i < paths.length; i += 500) {
-    await execa('cp', ['-al', ...paths.slice(i, i + 500), path.join(stage, 'nix', 'store')]);
-  }
-  await fsp.copyFile(path.join(inp.closureInfoHost, '..', 'closure-info', 'registration'), path.join(stage, 'nix-path-registration'));
-  await execa('cp', ['-al', path.join(nixosBuildDir, 'files', 'boot'), stage]);
+/** imgsmith's ext4 geometry (inode count, block size) from the superblock at `start` in a .img.zst:
+ *  the limit and genimage make the same filesystem (with mke2fs's default inode ratio a
+ *  small-file closure would not fit in imgsmith's root size). */
+async function ext4Geometry(zst: string, start: number): Promise<{ inodes: number; blockSize: number }> {
+  const r = await execa('sh', ['-c', 'zstd -dc -- "$1" | head -c "$2" | tail -c 1024', 'sh', zst, String(start + 2048)], { encoding: 'buffer' });
+  const sb = Buffer.from(r.stdout as Uint8Array);
+  if (sb.length !== 1024 || sb.readUInt16LE(56) !== 0xef53) throw new Error(`${zst}: no ext4 superblock at ${start}`);
+  return { inodes: sb.readUInt32LE(0), blockSize: 1024 << sb.readUInt32LE(24) };
 }
 
-async function runLimit(stage: string, fsSize: number, work: string): Promise<RunResult> {
-  const img = path.join(work, 'limit-root.img');
-  await fsp.rm(img, { force: true });
-  await fsp.rm(`${img}.zst`, { force: true });
-  await execa('truncate', ['-s', String(fsSize), img]);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const mk = await measure('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'NIXOS_SD', '-U', '44444444-4444-4444-8888-888888888888', '-d', stage, img], { env });
-  // No sync in between: a pipeline compresses right after writing, like imgsmith and NixOS.
-  const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { env, sync: false });
-  const phases = new Map([['mke2fs -d', mk.wall], ['zstd -T0', z.wall]]);
-  const res: RunResult = {
-    tool: 'limit',
-    wall: mk.wall + z.wall,
-    maxRss: Math.max(mk.maxRss, z.maxRss),
-    treeRss: Math.max(mk.treeRss, z.treeRss),
-    byComm: new Map([...mk.byComm, ...z.byComm]),
-    phases,
-    ...(await zstdSizes(`${img}.zst`)),
+/** The root filesystem the limit and genimage make: imgsmith's partition and geometry when known. */
+interface RootGeometry {
+  start: number;
+  size?: number;
+  inodes?: number;
+  blockSize?: number;
+}
+
+/** mke2fs options for `root` (block size, inode count), when known. */
+function geometryArgs(root: RootGeometry): string[] {
+  return [...(root.blockSize ? ['-b', String(root.blockSize)] : []), ...(root.inodes ? ['-N', String(root.inodes)] : [])];
+}
+
+interface Staging {
+  hostList: string;
+  boot: string;
+  registration: string;
+}
+
+/** Combines measured steps into one result (sums of walls, max of RSS). */
+function combine(tool: Tool, steps: [string, Measured][], sizes?: { imgSize: number; zstSize: number }): RunResult {
+  const byComm = new Map<string, number>();
+  for (const [, m] of steps) for (const [k, v] of m.byComm) if (v > (byComm.get(k) ?? 0)) byComm.set(k, v);
+  return {
+    tool,
+    wall: steps.reduce((s, [, m]) => s + m.wall, 0),
+    maxRss: Math.max(...steps.map(([, m]) => m.maxRss)),
+    treeRss: Math.max(...steps.map(([, m]) => m.treeRss)),
+    byComm,
+    phases: new Map(steps.map(([n, m]) => [n, m.wall])),
+    ...(sizes ?? {}),
   };
-  await fsp.rm(img, { force: true });
-  await fsp.rm(`${img}.zst`, { force: true });
-  return res;
+}
+
+async function runLimit(stg: Staging, root: RootGeometry, work: string): Promise<RunResult> {
+  const stage = path.join(work, 'limit-stage');
+  const img = path.join(work, 'limit-root.img');
+  const clean = async () => {
+    await fsp.rm(img, { force: true });
+    await fsp.rm(`${img}.zst`, { force: true });
+    await removeStage(stage);
+  };
+  await clean();
+  try {
+    return await limitSteps(stg, root, stage, img);
+  } finally {
+    await clean();
+  }
+}
+
+async function limitSteps(stg: Staging, root: RootGeometry, stage: string, img: string): Promise<RunResult> {
+  const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
+  const st = await measure(sc, sa);
+  if (root.size === undefined) await estimateRoot(stage, root);
+  await execa('truncate', ['-s', String(root.size), img]);
+  // No sync between the steps: a pipeline writes, then compresses right away, like imgsmith.
+  const mk = await measure('mke2fs', ['-q', '-F', '-t', 'ext4', ...geometryArgs(root), '-L', 'NIXOS_SD', '-U', EXT4_UUID, '-d', stage, img], { sync: false });
+  const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
+  return combine('limit', [['cp -al staging', st], ['mke2fs -d', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
+}
+
+/** The firmware files + config.txt (the text NixOS writes, from nixos-sd-image.sh) for genimage's inputpath: once, untimed. */
+async function prepareGenimageInput(inp: Inputs, work: string): Promise<{ dir: string; files: string[] }> {
+  const dir = path.join(work, 'genimage-input');
+  await fsp.rm(dir, { recursive: true, force: true });
+  await fsp.mkdir(dir, { recursive: true });
+  const files = (await fsp.readdir(inp.closure.firmware)).sort();
+  for (const f of files) await fsp.copyFile(path.join(inp.closure.firmware, f), path.join(dir, f));
+  const script = await fsp.readFile(NIXOS_SCRIPT, 'utf8');
+  const m = /cat > firmware\/config\.txt <<'EOF'\n([\s\S]*?)\nEOF\n/.exec(script);
+  if (!m) throw new Error(`${NIXOS_SCRIPT}: no config.txt heredoc`);
+  await fsp.writeFile(path.join(dir, 'config.txt'), `${m[1]}\n`);
+  return { dir, files: [...files, 'config.txt'].sort() };
+}
+
+async function runGenimage(stg: Staging, input: { dir: string; files: string[] }, root: RootGeometry, work: string): Promise<RunResult> {
+  const base = path.join(work, 'genimage');
+  await removeStage(base);
+  try {
+    return await genimageSteps(stg, input, root, base);
+  } finally {
+    await removeStage(base);
+  }
+}
+
+async function genimageSteps(stg: Staging, input: { dir: string; files: string[] }, root: RootGeometry, base: string): Promise<RunResult> {
+  const stage = path.join(base, 'root-stage');
+  const dirs = { rootpath: path.join(base, 'empty-rootpath'), tmppath: path.join(base, 'tmp'), outputpath: path.join(base, 'images'), inputpath: input.dir, config: path.join(base, 'genimage.cfg') };
+  for (const d of [dirs.rootpath, dirs.tmppath, dirs.outputpath]) await fsp.mkdir(d, { recursive: true });
+  const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
+  const st = await measure(sc, sa);
+  if (root.size === undefined) await estimateRoot(stage, root);
+  const imageName = 'rpi-aarch64.img';
+  await fsp.writeFile(dirs.config, genimageConfig({
+    imageName,
+    firmwareFiles: input.files,
+    firmwareStart: 8 * MiB,
+    firmwareSize: 30 * MiB,
+    rootStart: root.start,
+    rootSize: root.size!,
+    rootSrc: stage,
+    mke2fsArgs: geometryArgs(root),
+    labelId: LABEL_ID,
+    fatLabel: 'FIRMWARE',
+    fatVolumeId: LABEL_ID,
+    ext4Label: 'NIXOS_SD',
+    ext4Uuid: EXT4_UUID,
+  }));
+  const g = await measure('genimage', genimageArgs(dirs), { sync: false });
+  const img = path.join(dirs.outputpath, imageName);
+  const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
+  return combine('genimage', [['cp -al staging', st], ['genimage', g], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
 }
 
 // ---------------------------------------------------------------------------
@@ -306,20 +540,24 @@ function prngFill(buf: Buffer, seed: string, counter: bigint): void {
   z.copy(buf);
 }
 
-async function big9gInputs(closure: BenchClosure, work: string): Promise<Inputs> {
+async function big9gInputs(inp: Inputs, work: string): Promise<Inputs> {
+  const closure = inp.closure;
   const dir = path.join(work, 'big9g');
-  const storeDir = path.join(dir, 'root', 'nix', 'store');
+  const storeRoot = path.join(dir, 'root');
+  const storeDir = path.join(storeRoot, 'nix', 'store');
   const payloadName = 'bench-payload-9g';
   const payloadPath = `/nix/store/${nixBase32(createHash('sha256').update(`bench:${payloadName}:${closure.key}`).digest().subarray(0, 20))}-${payloadName}`;
-  const ci = path.join(dir, 'closure-info-host');
+  const ci = path.join(dir, 'closure-info');
   const stamp = path.join(dir, 'stamp');
-  if (!existsSync(stamp) || (await fsp.readFile(stamp, 'utf8')) !== closure.key) {
+  const stampText = `2:${closure.key}`;
+  if (!existsSync(stamp) || (await fsp.readFile(stamp, 'utf8')) !== stampText) {
     log('preparing the --big9g closure (hard links to the large closure + a 6 GiB payload)');
     await removeTree(dir);
     await fsp.mkdir(storeDir, { recursive: true });
-    const srcPaths = (await fsp.readFile(path.join(closure.closureInfoHost, 'store-paths'), 'utf8')).split('\n').filter(Boolean);
-    for (let i = 0; i < srcPaths.length; i += 500) await execa('cp', ['-al', ...srcPaths.slice(i, i + 500), storeDir]);
-    const pdir = path.join(dir, 'root', payloadPath);
+    const srcPaths = (await fsp.readFile(path.join(inp.closureInfo, 'store-paths'), 'utf8')).split('\n').filter(Boolean);
+    const hostSrc = srcPaths.map((p) => inp.storeRoot + p);
+    for (let i = 0; i < hostSrc.length; i += 500) await execa('cp', ['-al', ...hostSrc.slice(i, i + 500), storeDir]);
+    const pdir = storeRoot + payloadPath;
     await fsp.mkdir(pdir);
     // 2 GiB incompressible, deterministic (AES-256-CTR keystream).
     const chunk = Buffer.alloc(4 * MiB);
@@ -344,20 +582,14 @@ async function big9gInputs(closure: BenchClosure, work: string): Promise<Inputs>
     }
     await fsp.chmod(pdir, 0o555);
     await fsp.utimes(pdir, 1, 1);
-    // Registration: the large closure's, plus the payload (real NAR hash and size).
-    const hostPayload = path.join(storeDir, path.basename(payloadPath));
+    // Registration: the large closure's, plus the payload (real NAR hash and size); /nix/store paths.
     log('hashing the payload (NAR)');
     const nar = await narHash(pdir);
-    const hostOf = (p: string) => path.join(storeDir, path.basename(p));
-    const reg = (await fsp.readFile(path.join(closure.closureInfoHost, 'registration'), 'utf8')).replace(
-      new RegExp(`^${closure.storeRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/nix/store/`, 'gm'),
-      `${storeDir}/`,
-    );
+    const reg = await fsp.readFile(path.join(inp.closureInfo, 'registration'), 'utf8');
     await fsp.mkdir(ci, { recursive: true });
-    const all = [...srcPaths.map(hostOf), hostPayload].sort();
-    await fsp.writeFile(path.join(ci, 'store-paths'), all.map((p) => `${p}\n`).join(''));
-    await fsp.writeFile(path.join(ci, 'registration'), `${reg}${hostPayload}\n${nar.hash}\n${nar.size}\n\n0\n`);
-    await fsp.writeFile(stamp, closure.key);
+    await fsp.writeFile(path.join(ci, 'store-paths'), [...srcPaths, payloadPath].sort().map((p) => `${p}\n`).join(''));
+    await fsp.writeFile(path.join(ci, 'registration'), `${reg}${payloadPath}\n${nar.hash}\n${nar.size}\n\n0\n`);
+    await fsp.writeFile(stamp, stampText);
   }
   // The recipe with a fixed 9 GiB root partition.
   const spec = JSON.parse(await fsp.readFile(SPEC, 'utf8')) as { name: string; partitions: { name: string; size: string }[] };
@@ -367,8 +599,7 @@ async function big9gInputs(closure: BenchClosure, work: string): Promise<Inputs>
   spec.name = `${spec.name}-big9g`;
   const specFile = path.join(dir, 'rpi-aarch64-big9g.json');
   await fsp.writeFile(specFile, JSON.stringify(spec, null, 2) + '\n');
-  const topHost = path.join(storeDir, path.basename(closure.toplevelStorePath));
-  return { closure: { ...closure, toplevel: topHost, storeRoot: path.join(dir, 'root') }, spec: specFile, closureInfoHost: ci };
+  return { ...inp, closure: { ...closure, storeRoot, toplevel: storeRoot + closure.toplevelStorePath }, spec: specFile, closureInfo: ci, storeRoot };
 }
 
 // ---------------------------------------------------------------------------
@@ -383,44 +614,52 @@ const sec = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const mb = (x: number) => (Number.isFinite(x) && x > 0 ? (x / MB).toFixed(1) : '–');
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '–');
 const bytes = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${x.toLocaleString('en-US')} (${(x / MiB).toFixed(1)} MiB)`);
+const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 
 interface Summary {
+  tool: Tool;
   runs: number;
+  /** Failure descriptions of the runs that failed. */
+  failures: string[];
   wall: number;
   maxRss: number;
   treeRss: number;
   imgSize: number;
   zstSize: number;
   phases: Map<string, number>;
+  /** Per run (NaN for a failed run), in run order. */
   walls: number[];
   zstSizes: number[];
   /** Max over runs of the peak sampled RSS per command name. */
   byComm: Map<string, number>;
 }
 
-function summarize(rs: RunResult[]): Summary {
+function summarize(tool: Tool, all: RunResult[]): Summary {
+  const rs = all.filter((r) => !r.failed);
   const phaseNames: string[] = [];
   for (const r of rs) for (const k of r.phases.keys()) if (!phaseNames.includes(k)) phaseNames.push(k);
   return {
+    tool,
     runs: rs.length,
+    failures: all.filter((r) => r.failed).map((r) => r.failed!),
     wall: median(rs.map((r) => r.wall)),
     maxRss: median(rs.map((r) => r.maxRss)),
     treeRss: median(rs.map((r) => r.treeRss)),
-    // Sizes: the first run's (a pipeline that is not byte-reproducible can differ by a few bytes).
+    // Sizes: the first successful run's (a pipeline that is not byte-reproducible can differ by a few bytes).
     imgSize: rs[0]?.imgSize ?? NaN,
     zstSize: rs[0]?.zstSize ?? NaN,
     phases: new Map(phaseNames.map((n) => [n, median(rs.map((r) => r.phases.get(n) ?? 0))])),
-    walls: rs.map((r) => r.wall),
+    walls: all.map((r) => (r.failed ? NaN : r.wall)),
     zstSizes: rs.map((r) => r.zstSize ?? NaN),
-    byComm: rs.reduce((m, r) => {
+    byComm: all.reduce((m, r) => {
       for (const [k, v] of r.byComm) if (v > (m.get(k) ?? 0)) m.set(k, v);
       return m;
     }, new Map<string, number>()),
   };
 }
 
-function phaseTable(title: string, s: Summary): string {
-  let t = `| ${title} phase | seconds (median of ${s.runs}) |\n| --- | ---: |\n`;
+function phaseTable(s: Summary): string {
+  let t = `| ${TOOL_NAMES[s.tool]} phase | seconds (median of ${s.runs}) |\n| --- | ---: |\n`;
   for (const [n, v] of s.phases) t += `| ${n} | ${sec(v)} |\n`;
   t += `| **wall** | **${sec(s.wall)}** |\n`;
   return t;
@@ -444,68 +683,125 @@ async function imgsmithRev(): Promise<string> {
   return dirty ? `${rev} + uncommitted changes` : rev;
 }
 
-async function machine(work: string, revAtStart: string): Promise<string> {
+async function machine(work: string, revAtStart: string, heapMb: number | undefined): Promise<string> {
   const cpu = os.cpus()[0]?.model ?? '?';
   const fs = (await execa('findmnt', ['-no', 'FSTYPE,SOURCE', '-T', work], { reject: false })).stdout.trim();
   const revNow = await imgsmithRev();
   const rev = revNow === revAtStart ? revNow : `${revAtStart} at the start, ${revNow} at the end (the code changed during the runs)`;
   const lines = [
     `- date: ${new Date().toISOString()}`,
-    `- CPU: ${cpu}, ${os.availableParallelism()} cores; RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- CPU: ${cpu}, ${os.availableParallelism()} cores; RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     `- disk: ${fs} (work dir ${work})`,
     `- kernel: ${os.release()}; ${(await toolVersion('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']))}`,
-    `- node ${process.versions.node}; imgsmith ${rev}`,
+    `- node ${process.versions.node}; imgsmith ${rev}, run with ${heapMb !== undefined ? `**IMGSMITH_MAX_HEAP_MB=${heapMb}** (--heap-mb)` : "the CLI's default heap (IMGSMITH_MAX_HEAP_MB and NODE_OPTIONS unset)"}`,
     `- e2fsprogs ${await toolVersion('mke2fs', ['-V'], /mke2fs ([\d.]+)/)}, zstd ${await toolVersion('zstd', ['-V'], /v([\d.]+)/)}, ` +
       `util-linux ${await toolVersion('sfdisk', ['--version'], /util-linux ([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
       `mtools ${await toolVersion('mtools', ['--version'], /([\d.]+)/)}, fakeroot ${await toolVersion('fakeroot', ['-v'], /version ([\d.]+)/)}, ` +
-      `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}`,
+      `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}, genimage ${await toolVersion('genimage', ['--version'], /(\d+)/)}`,
   ];
   return lines.join('\n');
 }
 
-function report(size: string, closure: BenchClosure, a: Summary, b: Summary | undefined, l: Summary | undefined, mach: string, big9g: boolean): string {
+interface Targets {
+  /** NixOS wall / imgsmith wall >= this. */
+  nixosSpeedup?: number;
+  /** imgsmith wall / limit wall <= this. */
+  limitRatio?: number;
+  /** Peak RSS (process tree) <= this many MB. */
+  rssMb?: number;
+  /** Must complete with the CLI's default heap. */
+  noOom?: boolean;
+}
+
+/** The issue's targets per size (none for small and tiny: shown for information). */
+function targetsFor(size: Size, big9g: boolean): Targets {
+  // (--heap-mb runs are reported against the same targets but never written to RESULTS.md.)
+  if (big9g) return { rssMb: 256 };
+  switch (size) {
+    case 'large':
+      return { nixosSpeedup: 5, limitRatio: 1.15, rssMb: 256, noOom: true };
+    case '300k':
+      return { limitRatio: 1.3, noOom: true };
+    case '1m':
+      return { limitRatio: 1.3, rssMb: 512, noOom: true };
+    case '2m':
+      return { noOom: true };
+    default:
+      return {};
+  }
+}
+
+function describeClosure(c: BenchClosure, entries: number): string {
+  const n = (x: number | undefined) => (x ?? 0).toLocaleString('en-US');
+  let s = `${c.paths.toLocaleString('en-US')} store paths, ${n(entries)} entries: ${n(c.files)} files${c.hardLinks ? ` (${n(c.hardLinks)} of them hard links)` : ''}, ` +
+    `${n(c.dirs)} directories, ${n(c.symlinks)} symlinks; ${(c.bytes / MiB).toFixed(0)} MiB of file contents`;
+  s += c.synthetic
+    ? ' (synthetic small files, see bench/synthetic.ts).'
+    : ' (Debian bookworm arm64 packages, see bench/closure.ts).';
+  if (c.generation) {
+    s += ` Generated in ${c.generation.totalSeconds.toFixed(1)} s (writing ${c.generation.writeSeconds.toFixed(1)} s, NAR hashing from memory ${c.generation.narSeconds.toFixed(1)} s).`;
+  }
+  return s;
+}
+
+function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, mach: string, big9g: boolean): string {
   const pass = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const a = sums.imgsmith;
+  const l = sums.limit;
+  const n = sums.nixos;
+  const g = sums.genimage;
+  const list = sums['imgsmith-list'];
+  const t = targetsFor(size, big9g);
   let md = `## ${big9g ? 'big9g (9 GiB image, imgsmith only)' : `${size} closure`}\n\n`;
-  md += `Closure: ${closure.paths} store paths, ${closure.files.toLocaleString('en-US')} files, ${closure.dirs.toLocaleString('en-US')} directories, ` +
-    `${closure.symlinks.toLocaleString('en-US')} symlinks, ${(closure.bytes / MiB).toFixed(0)} MiB of file contents (Debian bookworm arm64 packages, see bench/closure.ts).` +
-    (big9g ? ' Plus a payload of 2 GiB random data and a 4 GiB sparse file; root partition fixed at 9 GiB.' : '') + '\n\n';
+  md += `Closure: ${describeClosure(inp.closure, inp.entries)}` + (big9g ? ' Plus a payload of 2 GiB random data and a 4 GiB sparse file; root partition fixed at 9 GiB.' : '') + '\n\n';
   md += `Machine:\n${mach}\n\n`;
-  const cols = ['metric', 'imgsmith', ...(b ? ['NixOS (nixos-sd-image.sh)', 'NixOS / imgsmith'] : []), ...(l ? ['limit (mke2fs -d + zstd -T0)', 'imgsmith / limit'] : [])];
-  md += `| ${cols.join(' | ')} |\n| --- |${' ---: |'.repeat(cols.length - 1)}\n`;
-  const row = (name: string, f: (s: Summary) => string, num: (s: Summary) => number, withLimit: boolean) => {
-    const cells = [name, f(a)];
-    if (b) cells.push(f(b), ratio(num(b), num(a)));
-    if (l) cells.push(...(withLimit ? [f(l), ratio(num(a), num(l))] : ['', '']));
-    md += `| ${cells.join(' | ')} |\n`;
-  };
-  row('wall to .img.zst (s, median)', (s) => sec(s.wall), (s) => s.wall, true);
-  row('peak RSS, largest process (MB)', (s) => mb(s.maxRss), (s) => s.maxRss, true);
-  row('peak RSS, process tree sum (MB)', (s) => mb(s.treeRss), (s) => s.treeRss, true);
-  row('.img apparent size (bytes, run 1)', (s) => bytes(s.imgSize), (s) => s.imgSize, false);
-  row('.img.zst size (bytes, run 1)', (s) => bytes(s.zstSize), (s) => s.zstSize, false);
-  if (b && b.walls.length === a.walls.length) {
-    md += `\nPer-run NixOS/imgsmith wall ratios (each pair run back to back): ${b.walls.map((w, i) => ratio(w, a.walls[i]!)).join(', ')}.`;
+
+  // One row per pipeline.
+  md += '| pipeline | runs ok | wall (s, median) | wall / limit | peak RSS, tree (MB) | peak RSS, largest process (MB) | RSS per entry (bytes) | .img size (bytes) | .img.zst size (bytes) |\n';
+  md += '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  for (const s of Object.values(sums)) {
+    const runsOk = `${s.runs}/${s.runs + s.failures.length}`;
+    md += `| ${TOOL_NAMES[s.tool]} | ${runsOk} | ${sec(s.wall)} | ${l ? ratio(s.wall, l.wall) : '–'} | ${mb(s.treeRss)} | ${mb(s.maxRss)} | ` +
+      `${s.tool.startsWith('imgsmith') ? int(s.treeRss / inp.entries) : '–'} | ${bytes(s.imgSize)} | ${bytes(s.zstSize)} |\n`;
   }
-  if (l && l.walls.length === a.walls.length) {
-    md += `\nPer-run imgsmith/limit wall ratios: ${a.walls.map((w, i) => ratio(w, l.walls[i]!)).join(', ')}.`;
+  md += '\n';
+  const perRun = (x: Summary, y: Summary) => x.walls.map((w, i) => ratio(w, y.walls[i] ?? NaN)).join(', ');
+  if (a && l) md += `- imgsmith / limit: ${ratio(a.wall, l.wall)} (per run: ${perRun(a, l)})\n`;
+  if (a && n) md += `- NixOS / imgsmith: ${ratio(n.wall, a.wall)} (per run: ${perRun(n, a)})\n`;
+  if (a && g) md += `- genimage / imgsmith: ${ratio(g.wall, a.wall)} (per run: ${perRun(g, a)}); genimage / limit: ${l ? ratio(g.wall, l.wall) : '–'}\n`;
+  if (a && list) md += `- store-path list / closureInfo (the cost of computing the registration in imgsmith): ${ratio(list.wall, a.wall)} (per run: ${perRun(list, a)}); ${list.wall >= a.wall ? '+' : ''}${sec(list.wall - a.wall)} s\n`;
+  for (const s of Object.values(sums)) {
+    if (s.failures.length) md += `- **${TOOL_NAMES[s.tool]} failed in ${s.failures.length} run(s)**: ${[...new Set(s.failures)].join('; ')}\n`;
   }
-  md += `\nAll walls (s): imgsmith ${a.walls.map(sec).join(', ')}${b ? `; NixOS ${b.walls.map(sec).join(', ')}` : ''}${l ? `; limit ${l.walls.map(sec).join(', ')}` : ''}.\n`;
-  const sizes = (s: Summary) => [...new Set(s.zstSizes)].map((x) => x.toLocaleString('en-US')).join(', ');
-  const comms = (s: Summary) =>
-    [...s.byComm].filter(([, v]) => v >= 4 * MB).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${mb(v)}`).join(', ');
-  md += `Peak sampled RSS by command (MB, max over runs, >= 4 MB): imgsmith: ${comms(a)}${b ? `; NixOS: ${comms(b)}` : ''}${l ? `; limit: ${comms(l)}` : ''}.\n`;
-  md += `Distinct .img.zst sizes over the runs: imgsmith ${sizes(a)}${b ? `; NixOS ${sizes(b)}` : ''}.\n\n`;
-  md += `Targets${size === 'large' || big9g ? '' : ' (defined for the large closure; shown for information)'}:\n\n`;
-  if (b) md += `- imgsmith wall <= 1/3 of NixOS's: NixOS/imgsmith = ${ratio(b.wall, a.wall)} -> ${pass(b.wall / a.wall >= 3)}\n`;
-  md += `- imgsmith peak RSS <= 256 MB: largest process ${mb(a.maxRss)} MB -> ${pass(a.maxRss <= 256 * MB)}; tree sum ${mb(a.treeRss)} MB -> ${pass(a.treeRss <= 256 * MB)}\n`;
-  if (b) {
-    md += `- .img size <= NixOS's: ${bytes(a.imgSize)} vs ${bytes(b.imgSize)} -> ${pass(a.imgSize <= b.imgSize)}\n`;
-    md += `- .img.zst <= NixOS's + 1%: ${bytes(a.zstSize)} vs ${bytes(b.zstSize)} (${((a.zstSize / b.zstSize - 1) * 100).toFixed(2)}%) -> ${pass(a.zstSize <= b.zstSize * 1.01)}\n`;
+  md += `- all walls (s): ${Object.values(sums).map((s) => `${s.tool} ${s.walls.map(sec).join(', ')}`).join('; ')}\n`;
+  const comms = (s: Summary) => [...s.byComm].filter(([, v]) => v >= 4 * MB).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${mb(v)}`).join(', ');
+  md += `- peak sampled RSS by command (MB, max over runs, >= 4 MB): ${Object.values(sums).map((s) => `${s.tool}: ${comms(s) || '–'}`).join('; ')}\n`;
+  md += `- distinct .img.zst sizes over the runs: ${Object.values(sums).map((s) => `${s.tool} ${[...new Set(s.zstSizes)].map((x) => x.toLocaleString('en-US')).join(', ')}`).join('; ')}\n\n`;
+
+  // Targets.
+  const rows: string[] = [];
+  const ok = a && a.runs > 0;
+  if (t.nixosSpeedup !== undefined && n) {
+    rows.push(`| imgsmith >= ${t.nixosSpeedup}x faster than NixOS | NixOS / imgsmith = ${ratio(n.wall, a?.wall ?? NaN)} | ${pass(!!ok && n.wall / a!.wall >= t.nixosSpeedup)} |`);
   }
-  if (l) md += `- imgsmith within 1.3x of the limit: imgsmith/limit = ${ratio(a.wall, l.wall)} -> ${pass(a.wall <= 1.3 * l.wall)}\n`;
-  md += '\n' + phaseTable('imgsmith', a);
-  if (b) md += '\n' + phaseTable('NixOS', b);
-  if (l) md += '\n' + phaseTable('limit', l);
+  if (t.limitRatio !== undefined && l) {
+    rows.push(`| imgsmith <= ${t.limitRatio}x the limit | imgsmith / limit = ${ratio(a?.wall ?? NaN, l.wall)} | ${pass(!!ok && a!.wall <= t.limitRatio * l.wall)} |`);
+  }
+  if (t.rssMb !== undefined) {
+    rows.push(`| imgsmith peak RSS (process tree) <= ${t.rssMb} MB | ${mb(a?.treeRss ?? NaN)} MB (largest process ${mb(a?.maxRss ?? NaN)} MB) | ${pass(!!ok && a!.treeRss <= t.rssMb * MB)} |`);
+  }
+  if (t.noOom) {
+    const fails = a?.failures ?? [];
+    rows.push(`| imgsmith completes without IMGSMITH_MAX_HEAP_MB | ${fails.length ? fails.join('; ') : `${a?.runs ?? 0} of ${a?.runs ?? 0} runs completed`} | ${pass(!!ok && fails.length === 0)} |`);
+  }
+  if (n && a && size === 'large') {
+    rows.push(`| .img size <= NixOS's | ${bytes(a.imgSize)} vs ${bytes(n.imgSize)} | ${pass(a.imgSize <= n.imgSize)} |`);
+    rows.push(`| .img.zst <= NixOS's + 1% | ${((a.zstSize / n.zstSize - 1) * 100).toFixed(2)}% | ${pass(a.zstSize <= n.zstSize * 1.01)} |`);
+  }
+  if (rows.length) md += `| target | measured | |\n| --- | --- | --- |\n${rows.join('\n')}\n\n`;
+  else md += `Targets: none for the ${size} size (defined for large, 300k, 1m, 2m).\n\n`;
+
+  for (const s of Object.values(sums)) md += `${phaseTable(s)}\n`;
   return md;
 }
 
@@ -516,10 +812,8 @@ async function writeResults(section: string, md: string): Promise<void> {
   if (!text.trim()) {
     text =
       '# Benchmark results\n\n' +
-      'Written by `npm run bench` (bench/run.ts): imgsmith vs bench/nixos-sd-image.sh, a faithful shell ' +
-      're-implementation of nixpkgs\' make-ext4-fs.nix + sd-image.nix, on a closure of real Debian arm64 packages ' +
-      '(bench/closure.ts). Runs alternate (imgsmith, NixOS, limit, imgsmith, ...); numbers are medians; ratios are ' +
-      'measured side by side on the same machine in the same session. See bench/run.ts for what each metric measures.\n\n';
+      'Written by `npm run bench` (bench/run.ts): imgsmith vs bench/nixos-sd-image.sh, genimage and the ' +
+      'cp -al + mke2fs -d + zstd limit. See bench/run.ts for what each metric measures.\n\n';
   }
   const block = `${begin}\n${md}${end}\n`;
   const i = text.indexOf(begin);
@@ -530,88 +824,167 @@ async function writeResults(section: string, md: string): Promise<void> {
 
 // ---------------------------------------------------------------------------
 
+interface Flags {
+  runs: number;
+  heapMb?: number;
+  big9g: boolean;
+  imgsmith: boolean;
+  pathsList: boolean;
+  /** undefined: on the Debian sizes only. */
+  nixos: boolean | undefined;
+  limit: boolean;
+  genimage: boolean;
+  keep: boolean;
+  write: boolean;
+}
+
+async function loadInputs(size: Size): Promise<Inputs> {
+  const closure = isSyntheticSize(size) ? await ensureSyntheticClosure(size) : await ensureClosure(size as 'small' | 'large');
+  const entries = closure.files + closure.dirs + closure.symlinks;
+  return { closure, spec: SPEC, closureInfo: closure.closureInfo, storeRoot: closure.storeRoot, entries };
+}
+
+/** Runs a peer; a failure (e.g. the content does not fit) is recorded, not fatal. */
+async function orFailed(tool: Tool, f: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await f();
+  } catch (err) {
+    const msg = (err instanceof Error ? err.message : String(err)).split('\n').filter(Boolean);
+    const failed = [msg[0], ...msg.slice(1).filter((l) => /error|could not|no space|fail/i.test(l)).slice(0, 2)].join(' / ').slice(0, 400);
+    log(`  ${tool} FAILED: ${failed}`);
+    return { tool, failed, wall: NaN, maxRss: NaN, treeRss: NaN, byComm: new Map(), phases: new Map() };
+  }
+}
+
+async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: string }> {
+  let inp = await loadInputs(size);
+  const work = path.join(cacheRoot(), 'work');
+  await fsp.mkdir(work, { recursive: true });
+  log(`${size}: ${describeClosure(inp.closure, inp.entries)}`);
+  log(`work dir ${work}; ${(await execa('df', ['-h', work])).stdout.split('\n')[1]}`);
+  if (f.big9g) inp = await big9gInputs(inp, work);
+  const synthetic = isSyntheticSize(size);
+  const run: Record<Tool, boolean> = {
+    imgsmith: f.imgsmith,
+    'imgsmith-list': f.imgsmith && f.pathsList && !f.big9g,
+    nixos: (f.nixos ?? !synthetic) && !f.big9g,
+    limit: f.limit && !f.big9g,
+    genimage: f.genimage && !f.big9g,
+  };
+  const staged = run.limit || run.genimage;
+  const stg: Staging | undefined = staged
+    ? { hostList: await hostListFile(inp, work), boot: await prepareBoot(inp, work), registration: path.join(inp.closureInfo, 'registration') }
+    : undefined;
+  const gInput = run.genimage ? await prepareGenimageInput(inp, work) : undefined;
+
+  const revAtStart = await imgsmithRev();
+  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [] };
+  // The limit and genimage use imgsmith's root partition (start, size); without a
+  // successful imgsmith run: NixOS's, else 38 MiB and NixOS's size estimate.
+  const root: RootGeometry = { start: 38 * MiB };
+  let rootFromImgsmith = false;
+  const takeRoot = async (zst: string, fromImgsmith: boolean) => {
+    if (rootFromImgsmith || (root.size !== undefined && !fromImgsmith)) return;
+    const p = await mbrPartition(zst, 2);
+    root.start = p.start;
+    root.size = p.size;
+    Object.assign(root, await ext4Geometry(zst, p.start));
+    rootFromImgsmith = fromImgsmith;
+  };
+  const note = (r: RunResult) =>
+    log(r.failed ? `  FAILED: ${r.failed}` : `  wall ${sec(r.wall)} s, tree RSS ${mb(r.treeRss)} MB, max RSS ${mb(r.maxRss)} MB, img ${r.imgSize}, zst ${r.zstSize}`);
+  for (let i = 1; i <= f.runs; i++) {
+    for (const tool of ['imgsmith', 'imgsmith-list'] as const) {
+      if (!run[tool]) continue;
+      const out = path.join(work, `${tool}-${i}`);
+      await removeTree(out);
+      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[tool]}`);
+      const r = await runImgsmith(inp, out, tool, f.heapMb);
+      results[tool].push(r);
+      note(r);
+      if (r.output) await takeRoot(r.output, true);
+      if (!f.keep || i < f.runs) await removeTree(out);
+    }
+    if (run.nixos) {
+      const out = path.join(work, `nixos-${i}`);
+      await removeTree(out);
+      log(`${size} run ${i}/${f.runs}: NixOS`);
+      const r = await runNixos(inp, out);
+      results.nixos.push(r);
+      note(r);
+      await takeRoot(r.output!, false);
+      await removeTree(path.join(out, 'build'));
+      if (!f.keep || i < f.runs) await removeTree(out);
+    }
+    if (run.limit) {
+      log(`${size} run ${i}/${f.runs}: limit (cp -al + mke2fs -d into ${root.size !== undefined ? `${root.size} bytes, ${root.inodes} inodes` : 'an estimated size'} + zstd -T0)`);
+      const r = await orFailed('limit', () => runLimit(stg!, root, work));
+      results.limit.push(r);
+      note(r);
+    }
+    if (run.genimage) {
+      log(`${size} run ${i}/${f.runs}: genimage`);
+      const r = await orFailed('genimage', () => runGenimage(stg!, gInput!, root, work));
+      results.genimage.push(r);
+      note(r);
+    }
+  }
+  await removeStage(path.join(work, 'boot-src'));
+  await removeStage(path.join(work, 'genimage-input'));
+  await fsp.rm(path.join(work, 'store-paths.host'), { force: true });
+
+  const sums: Partial<Record<Tool, Summary>> = {};
+  for (const tool of Object.keys(results) as Tool[]) if (results[tool].length) sums[tool] = summarize(tool, results[tool]);
+  const md = report(size, inp, sums, await machine(work, revAtStart, f.heapMb), f.big9g);
+  const a = sums.imgsmith;
+  const summary = `${f.big9g ? 'big9g' : size}: imgsmith ${a ? `${sec(a.wall)} s, ${mb(a.treeRss)} MB${a.failures.length ? `, ${a.failures.length} failed` : ''}` : '–'}` +
+    (sums.limit ? `; limit ${sec(sums.limit.wall)} s (imgsmith/limit ${ratio(a?.wall ?? NaN, sums.limit.wall)})` : '') +
+    (sums.nixos ? `; NixOS ${sec(sums.nixos.wall)} s (NixOS/imgsmith ${ratio(sums.nixos.wall, a?.wall ?? NaN)})` : '') +
+    (sums.genimage ? `; genimage ${sec(sums.genimage.wall)} s` : '');
+  return { md, summary };
+}
+
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run bench --')
-    .option('size', { choices: ['small', 'large'] as const, default: 'small' as const, describe: 'Closure size' })
+    .option('size', { type: 'string', default: 'large,300k,1m', describe: `Closure size(s), comma-separated: ${SIZES.join(', ')}` })
     .option('runs', { type: 'number', default: 3, describe: 'Runs of each pipeline' })
     .option('big9g', { type: 'boolean', default: false, describe: 'imgsmith alone on a 9 GiB image (large closure + payload)' })
-    .option('imgsmith', { type: 'boolean', default: true, describe: 'Run imgsmith (--no-imgsmith to test the baseline alone)' })
-    .option('nixos', { type: 'boolean', default: true, describe: 'Run the NixOS baseline (--no-nixos to skip)' })
-    .option('limit', { type: 'boolean', default: true, describe: 'Run the mke2fs+zstd limit (--no-limit to skip)' })
-    .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of each pipeline' })
-    .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip)' })
+    .option('imgsmith', { type: 'boolean', default: true, describe: 'Run imgsmith (--no-imgsmith to test the peers alone)' })
+    .option('paths-list', { type: 'boolean', default: true, describe: 'Also run imgsmith on the plain store-path list (it computes the registration; --no-paths-list to skip)' })
+    .option('nixos', { type: 'boolean', describe: 'Run the NixOS baseline (default: on the Debian sizes small/large only; --nixos on every size, --no-nixos never)' })
+    .option('limit', { type: 'boolean', default: true, describe: 'Run the cp -al + mke2fs + zstd limit (--no-limit to skip)' })
+    .option('genimage', { type: 'boolean', default: true, describe: 'Run genimage (--no-genimage to skip)' })
+    .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
+    .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of imgsmith and NixOS' })
+    .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip; never for tiny)' })
     .strict()
     .help()
     .parse();
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install -y time`);
-  const size: BenchSize = argv.big9g ? 'large' : argv.size;
-  const closure = await ensureClosure(size);
-  const work = path.join(cacheRoot(), 'work');
-  await fsp.mkdir(work, { recursive: true });
-  log(`work dir ${work}; ${(await execa('df', ['-h', work])).stdout.split('\n')[1]}`);
-  let inp: Inputs = { closure, spec: SPEC, closureInfoHost: closure.closureInfoHost };
-  if (argv.big9g) inp = await big9gInputs(closure, work);
-  const runNix = argv.nixos && !argv.big9g;
-  const runLim = argv.limit && !argv.big9g;
-
-  const revAtStart = await imgsmithRev();
-  const results: Record<'imgsmith' | 'nixos' | 'limit', RunResult[]> = { imgsmith: [], nixos: [], limit: [] };
-  const stage = path.join(work, 'limit-stage');
-  let staged = false;
-  let rootSize: number | undefined;
-  for (let i = 1; i <= argv.runs; i++) {
-    if (argv.imgsmith) {
-      const outA = path.join(work, `imgsmith-${i}`);
-      await removeTree(outA);
-      log(`run ${i}/${argv.runs}: imgsmith`);
-      const a = await runImgsmith(inp, outA);
-      results.imgsmith.push(a);
-      log(`  wall ${sec(a.wall)} s, max RSS ${mb(a.maxRss)} MB, tree RSS ${mb(a.treeRss)} MB, img ${a.imgSize}, zst ${a.zstSize}`);
-      rootSize ??= (await mbrPartition(a.output!, 2)).size;
-      if (!argv.keep || i < argv.runs) await removeTree(outA);
-    }
-
-    if (runNix) {
-      const outB = path.join(work, `nixos-${i}`);
-      await removeTree(outB);
-      log(`run ${i}/${argv.runs}: NixOS`);
-      const b = await runNixos(inp, outB);
-      results.nixos.push(b);
-      log(`  wall ${sec(b.wall)} s, max RSS ${mb(b.maxRss)} MB, tree RSS ${mb(b.treeRss)} MB, img ${b.imgSize}, zst ${b.zstSize}`);
-      // Without imgsmith (--no-imgsmith), the limit uses the NixOS root partition's size.
-      if (!argv.imgsmith) rootSize ??= (await mbrPartition(b.output!, 2)).size;
-      if (runLim && !staged) {
-        await stageRoot(inp, path.join(outB, 'build'), stage);
-        staged = true;
-      }
-      await removeTree(path.join(outB, 'build'));
-      if (!argv.keep || i < argv.runs) await removeTree(outB);
-    }
-
-    if (runLim && staged && rootSize) {
-      log(`run ${i}/${argv.runs}: limit (mke2fs -d into ${rootSize} bytes + zstd -T0)`);
-      const l = await runLimit(stage, rootSize, work);
-      results.limit.push(l);
-      log(`  wall ${sec(l.wall)} s`);
+  const sizes = (argv.big9g ? ['large'] : argv.size.split(',').map((s) => s.trim()).filter(Boolean)) as Size[];
+  for (const s of sizes) if (!SIZES.includes(s)) throw new Error(`unknown size "${s}" (expected ${SIZES.join(', ')})`);
+  if (argv.genimage && !argv.big9g && !(await execa('genimage', ['--version'], { reject: false })).stdout) {
+    throw new Error('genimage is not installed: apt-get install -y genimage (or --no-genimage)');
+  }
+  if (process.env.IMGSMITH_MAX_HEAP_MB || /max-old-space-size/.test(process.env.NODE_OPTIONS ?? '')) {
+    log('note: IMGSMITH_MAX_HEAP_MB / NODE_OPTIONS are set here but not passed to imgsmith (it runs with the CLI default heap)');
+  }
+  const flags: Flags = {
+    runs: argv.runs, ...(argv['heap-mb'] !== undefined ? { heapMb: argv['heap-mb'] } : {}), big9g: argv.big9g, imgsmith: argv.imgsmith, pathsList: argv['paths-list'], nixos: argv.nixos,
+    limit: argv.limit, genimage: argv.genimage, keep: argv.keep, write: argv.write,
+  };
+  const summaries: string[] = [];
+  for (const size of sizes) {
+    const { md, summary } = await benchSize(size, flags);
+    summaries.push(summary);
+    if (md) process.stdout.write(`${md}\n`);
+    if (md && argv.write && size !== 'tiny' && argv.imgsmith && argv['heap-mb'] === undefined) {
+      await writeResults(argv.big9g ? 'big9g' : size, md);
+      log(`wrote ${path.relative(process.cwd(), RESULTS)} (section ${argv.big9g ? 'big9g' : size})`);
     }
   }
-  if (staged) await removeTree(stage);
-
-  const b = results.nixos.length ? summarize(results.nixos) : undefined;
-  const l = results.limit.length ? summarize(results.limit) : undefined;
-  if (!results.imgsmith.length) {
-    // Baseline only: print the raw summaries, write nothing.
-    for (const [n, s] of [['NixOS', b], ['limit', l]] as const) if (s) process.stdout.write(`${phaseTable(n, s)}\npeak RSS ${mb(s.maxRss)} / ${mb(s.treeRss)} MB, img ${s.imgSize}, zst ${s.zstSize}\n\n`);
-    return;
-  }
-  const a = summarize(results.imgsmith);
-  const md = report(size, closure, a, b, l, await machine(work, revAtStart), argv.big9g);
-  process.stdout.write(`${md}\n`);
-  if (argv.write) {
-    await writeResults(argv.big9g ? 'big9g' : size, md);
-    log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
-  }
+  log(`done:\n${summaries.map((s) => `  ${s}`).join('\n')}`);
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES="e2fsprogs dosfstools mtools zstd fdisk gdisk btrfs-progs bmap-tools util-linux
-  fakeroot faketime time xz-utils cpio ca-certificates
+  fakeroot faketime time xz-utils cpio ca-certificates genimage
   qemu-system-arm qemu-system-x86 qemu-utils ovmf u-boot-qemu ipxe-qemu
   python3 make g++"
 missing=""
