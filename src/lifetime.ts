@@ -19,13 +19,14 @@
  * exits (128 + signal number). Signals that arrive while outputs are being renamed into
  * place are held until the renames are done.
  */
-import { readdirSync, readFileSync, rmSync, writeSync, promises as fsp } from 'node:fs';
+import { readdirSync, readFileSync, writeSync, promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tty from 'node:tty';
 import { execa } from 'execa';
 import { signalExitCode } from './errors.ts';
+import { removeTree, removeTreeSync } from './rmtree.ts';
 
 /** Name prefix of the temporary directories inside the output directory. */
 export const TMP_PREFIX = '.imgsmith-tmp-';
@@ -115,7 +116,7 @@ export async function removeStaleTempDirs(outDir: string): Promise<string[]> {
     const dir = path.join(outDir, n);
     const owner = await readOwner(dir);
     if (!owner || ownerAlive(owner)) continue;
-    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    await removeTree(dir).catch(() => undefined);
     removed.push(dir);
   }
   return removed;
@@ -141,7 +142,7 @@ export async function makeTempDir(parent: string, prefix: string): Promise<strin
 }
 
 export async function removeTempDir(dir: string): Promise<void> {
-  await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  await removeTree(dir).catch(() => undefined);
   tempDirs.delete(dir);
   control(`- ${dir}`);
 }
@@ -151,7 +152,7 @@ export function cleanupSync(): void {
   killDescendantsSync();
   for (const d of tempDirs) {
     try {
-      rmSync(d, { recursive: true, force: true });
+      removeTreeSync(d);
     } catch {
       // best effort
     }

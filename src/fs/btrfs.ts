@@ -46,6 +46,7 @@ import type { BtrfsSpec } from '../spec-types.ts';
 import { copySparse } from '../sparse.ts';
 import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
+import { removeTree } from '../rmtree.ts';
 import type { FsContext, FilesystemDriver } from './types.ts';
 
 export { SHIM_PATH };
@@ -398,7 +399,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   } catch (err) {
     phase.end(err instanceof ShimNotLoaded ? { shimNotLoaded: true } : { error: true });
     await removeStaged(stage).catch(() => undefined);
-    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    await removeTree(dir).catch(() => undefined);
     if (!(err instanceof ShimNotLoaded)) throw err;
   } finally {
     await removeStaged(stage).catch(() => undefined);
@@ -474,7 +475,7 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
     } finally {
       // The shrunk image is used once; drop it (and its cache entry).
       built.get(tree)?.delete(cacheKey(spec, s.uuid, ctx.epoch));
-      await fsp.rm(s.dir, { recursive: true, force: true }).catch(() => undefined);
+      await removeTree(s.dir).catch(() => undefined);
     }
   },
 };

@@ -4,11 +4,11 @@ import {
   constants as fsc,
   linkSync,
   mkdirSync,
-  promises as fsp,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { removeTree } from '../rmtree.ts';
 import { walkTree, hostPath, show, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { buildError } from '../errors.ts';
 
@@ -109,19 +109,7 @@ export async function stageTree(
   return stats;
 }
 
-/** Removes a staged tree, including read-only directories (names as bytes). */
+/** Removes a staged tree, including read-only directories (see src/rmtree.ts). */
 export async function removeStaged(dir: string): Promise<void> {
-  const slash = Buffer.from('/');
-  const makeWritable = async (d: Buffer): Promise<void> => {
-    let ents;
-    try {
-      await fsp.chmod(d, 0o755);
-      ents = await fsp.readdir(d, { withFileTypes: true, encoding: 'buffer' });
-    } catch {
-      return;
-    }
-    for (const e of ents) if (e.isDirectory()) await makeWritable(Buffer.concat([d, slash, e.name as unknown as Buffer]));
-  };
-  await makeWritable(Buffer.from(dir));
-  await fsp.rm(dir, { recursive: true, force: true });
+  await removeTree(dir);
 }

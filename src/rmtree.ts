@@ -1,0 +1,49 @@
+/**
+ * Removing big temporary trees (a staged root of a million files, with read-only
+ * directories as Nix store paths have them) without holding them in memory:
+ * `chmod -R u+rwx` + `rm -rf` when those tools run, else a depth-first synchronous walk.
+ * (fs.promises.rm keeps every pending operation of the tree in memory at once, and
+ * neither it nor rmSync can empty a read-only directory without root.)
+ */
+import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { execa } from 'execa';
+
+/** Removes `dir` and everything in it (names as bytes); a missing `dir` is fine. */
+export async function removeTree(dir: string): Promise<void> {
+  try {
+    await execa('chmod', ['-R', 'u+rwx', '--', dir], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', reject: false });
+    await execa('rm', ['-rf', '--', dir], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+    return;
+  } catch {
+    // no rm here: walk
+  }
+  removeTreeSync(dir);
+}
+
+/** The synchronous walk (also used while the process is exiting). */
+export function removeTreeSync(dir: string): void {
+  const slash = Buffer.from('/');
+  const remove = (d: Buffer): void => {
+    try {
+      chmodSync(d, 0o700);
+    } catch {
+      // not ours to change: try anyway
+    }
+    for (const e of readdirSync(d, { withFileTypes: true, encoding: 'buffer' })) {
+      const p = Buffer.concat([d, slash, e.name as unknown as Buffer]);
+      if (e.isDirectory()) remove(p);
+      else unlinkSync(p);
+    }
+    rmdirSync(d);
+  };
+  try {
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) {
+      unlinkSync(dir);
+      return;
+    }
+    remove(Buffer.from(dir));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
