@@ -29,7 +29,7 @@
  * a complete closure (a reference to an unlisted path cannot be detected).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, promises as fsp, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildError } from './errors.ts';
 import { type FileTree, lstatOrUndefined, show as showPath } from './content/tree.ts';
@@ -137,14 +137,22 @@ const hp = (s: string) => Buffer.from(s, 'latin1');
  */
 export async function dumpNar(p: string, sink: (chunk: Buffer) => void): Promise<void> {
   sink(narStr('nix-archive-1'));
-  await dumpNode(Buffer.from(p).toString('latin1'), sink);
+  await new Promise((r) => setImmediate(r));
+  try {
+    dumpNode(Buffer.from(p).toString('latin1'), sink);
+  } catch (err) {
+    if ((err as { kind?: string }).kind) throw err;
+    throw buildError(`cannot read ${p}: ${(err as Error).message}`, err);
+  }
 }
 
-async function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): Promise<void> {
-  st ??= await fsp.lstat(hp(p));
+/** Synchronous (much faster than promises for many small files); the caller yields
+ *  between store paths. Large files are read in 1 MiB pieces. */
+function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): void {
+  st ??= lstatSync(hp(p));
   sink(narStr('('));
   if (st.isSymbolicLink()) {
-    sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(await fsp.readlink(hp(p), { encoding: 'buffer' }))]));
+    sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(readlinkSync(hp(p), { encoding: 'buffer' }))]));
   } else if (st.isFile()) {
     const parts = [narStr('type'), narStr('regular')];
     if (st.mode & 0o100) parts.push(narStr('executable'), narStr(''));
@@ -155,13 +163,21 @@ async function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): P
     sink(Buffer.concat(parts));
     let n = 0;
     if (st.size <= 1 << 20) {
-      const data = await fsp.readFile(hp(p)); // much faster than a stream for small files
+      const data = readFileSync(hp(p));
       n = data.length;
       sink(data);
     } else {
-      for await (const chunk of createReadStream(hp(p), { highWaterMark: 1 << 20 })) {
-        n += (chunk as Buffer).length;
-        sink(chunk as Buffer);
+      const fd = openSync(hp(p), 'r');
+      try {
+        for (;;) {
+          const buf = Buffer.allocUnsafe(1 << 20);
+          const got = readSync(fd, buf, 0, buf.length, null);
+          if (got === 0) break;
+          n += got;
+          sink(buf.subarray(0, got));
+        }
+      } finally {
+        closeSync(fd);
       }
     }
     if (n !== st.size) throw buildError(`${showBytes(p)} changed size while it was being read`);
@@ -169,10 +185,10 @@ async function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): P
     if (pad) sink(Buffer.alloc(pad));
   } else if (st.isDirectory()) {
     sink(Buffer.concat([narStr('type'), narStr('directory')]));
-    const names = (await fsp.readdir(hp(p), { encoding: 'buffer' })).map((b) => b.toString('latin1')).sort(byCodes);
+    const names = readdirSync(hp(p), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort(byCodes);
     for (const name of names) {
       sink(Buffer.concat([narStr('entry'), narStr('('), narStr('name'), narStr(hp(name)), narStr('node')]));
-      await dumpNode(`${p}/${name}`, sink);
+      dumpNode(`${p}/${name}`, sink);
       sink(narStr(')'));
     }
   } else {
