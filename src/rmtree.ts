@@ -1,17 +1,25 @@
 /**
  * Removing big temporary trees (a staged root of a million files, with read-only
  * directories as Nix store paths have them) without holding them in memory:
- * `chmod -R u+rwx` + `rm -rf` when those tools run, else a depth-first synchronous walk.
+ * `find -type d -exec chmod u+rwx` (directories only: staged files are hard links to the
+ * inputs) + `rm -rf` when those tools run, else a depth-first synchronous walk.
  * (fs.promises.rm keeps every pending operation of the tree in memory at once, and
  * neither it nor rmSync can empty a read-only directory without root.)
  */
 import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 
 /** Removes `dir` and everything in it (names as bytes); a missing `dir` is fine. */
 export async function removeTree(dir: string): Promise<void> {
   try {
-    await execa('chmod', ['-R', 'u+rwx', '--', dir], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', reject: false });
+    // Directories only: staged files are hard links to the inputs, whose modes are not ours.
+    await execa('find', [path.resolve(dir), '-type', 'd', '!', '-perm', '-u=rwx', '-exec', 'chmod', 'u+rwx', '{}', '+'], {
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'ignore',
+      reject: false,
+    });
     await execa('rm', ['-rf', '--', dir], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
     return;
   } catch {

@@ -28,10 +28,27 @@ async function sha256(p: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Mode, owner and link count of every file under `dir` (the build must not change its inputs). */
+async function inputState(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await fsp.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      const st = await fsp.lstat(p);
+      out.push(`${path.relative(dir, p)} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.nlink} ${st.mtimeMs}`);
+      if (e.isDirectory()) await walk(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+let inputsBefore: string[];
+
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-build-'));
   fx = await makeClosure(path.join(tmp, 'a'), { order: 'forward' });
   firmware = await makeFirmware(path.join(tmp, 'a/firmware'));
+  inputsBefore = await inputState(path.join(tmp, 'a'));
   out = path.join(tmp, 'out1');
   const r = await runCli(
     ['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],
@@ -47,6 +64,10 @@ before(async () => {
 
 after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+test('the inputs are untouched: modes, owners, link counts and times of every input file', async () => {
+  assert.deepEqual(await inputState(path.join(tmp, 'a')), inputsBefore);
 });
 
 test('outputs: image, zstd, checksums, bmap, manifest and Hydra products, nothing else', async () => {
