@@ -231,7 +231,8 @@ interface Env {
 
 async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise<BuildResult> {
   const { progress, tmp } = env;
-  const ctx: FsContext = { tmpDir: tmp, progress, epoch: env.epoch };
+  const background: Promise<unknown>[] = [];
+  const ctx: FsContext = { tmpDir: tmp, progress, epoch: env.epoch, background: (w) => background.push(w) };
 
   // 1. Contents.
   let closure: Promise<ClosureInfo> | undefined;
@@ -396,6 +397,8 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   };
   const manifestTmp = path.join(tmp, 'manifest.json');
   await writeManifest(manifestTmp, manifest);
+
+  await Promise.all(background);
 
   // 5. Publish: rename everything to its final name, the manifest last (see src/publish.ts).
   await testHook('publish', (name, data) => progress.event(name, data));

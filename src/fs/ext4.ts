@@ -42,7 +42,7 @@ import { show, walkTree, type FileTree } from '../content/tree.ts';
 import type { Ext4Spec } from '../spec-types.ts';
 import { formatSize, MiB } from '../units.ts';
 import { crc32c } from './btrfs.ts';
-import { shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
+import { linkGroupCollector, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { FilesystemDriver, FsContext, FsReport, FsTarget } from './types.ts';
 
@@ -776,7 +776,9 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
     const progress = ctx.progress.phase('ext4', 4, 'items');
     try {
       const useShim = await shimAvailable();
-      await stageTree(tree, stage);
+      // The hard-link groups for the shim's list are collected in the staging walk.
+      const links = linkGroupCollector();
+      await stageTree(tree, stage, { onEntry: links.add });
       progress.update(1, 4);
       await zeroRange(target.imagePath, target.offset, target.size);
       const ext = [
@@ -796,7 +798,7 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
       if (useShim) {
         const list = path.join(work, 'shim-list');
         const report = path.join(work, 'shim-report');
-        writeShimList(tree, list);
+        writeShimList(tree, list, links.groups);
         const root = await fsp.realpath(stage);
         await run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }) }, where);
         shimmed = (await shimLoaded(report)) !== null;
@@ -852,7 +854,10 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
       progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed });
       return report;
     } finally {
-      await removeStaged(stage).catch(() => undefined);
+      // The staged tree is not needed any more: remove it while the image is packaged.
+      const removal = removeStaged(stage).catch(() => undefined);
+      if (ctx.background) ctx.background(removal);
+      else await removal;
     }
   },
 };

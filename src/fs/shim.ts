@@ -12,7 +12,7 @@
  */
 import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { walkTree, type FileTree } from '../content/tree.ts';
+import { walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 
 export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
 
@@ -47,19 +47,34 @@ export interface ShimRecord {
 /** The shim's view of `tree`, in tree order, streamed: a first walk finds the hard-link
  *  groups (entries with the same linkKey, i.e. host inode), a second yields the records.
  *  Memory grows only with the number of hard-linked entries. */
-export function* shimRecords(tree: FileTree): Generator<ShimRecord> {
-  const groups = new Map<string, { first: number; size: number; mode: number }>();
+export type LinkGroups = Map<string, { first: number; size: number; mode: number }>;
+
+/** Collects the hard-link groups from a walk's entries (feed every entry, in order). */
+export function linkGroupCollector(): { add: (e: WalkEntry) => void; groups: LinkGroups } {
+  const groups: LinkGroups = new Map();
   let i = 0;
-  for (const e of walkTree(tree)) {
-    if (e.kind === 'end') continue;
-    if (e.kind === 'file' && e.linkKey !== undefined) {
-      const g = groups.get(e.linkKey);
-      if (g) g.size++;
-      else groups.set(e.linkKey, { first: i, size: 1, mode: e.mode & 0o7777 });
-    }
-    i++;
+  return {
+    groups,
+    add(e) {
+      if (e.kind === 'end') return;
+      if (e.kind === 'file' && e.linkKey !== undefined) {
+        const g = groups.get(e.linkKey);
+        if (g) g.size++;
+        else groups.set(e.linkKey, { first: i, size: 1, mode: e.mode & 0o7777 });
+      }
+      i++;
+    },
+  };
+}
+
+export function* shimRecords(tree: FileTree, known?: LinkGroups): Generator<ShimRecord> {
+  let groups = known;
+  if (!groups) {
+    const c = linkGroupCollector();
+    for (const e of walkTree(tree)) c.add(e);
+    groups = c.groups;
   }
-  i = 0;
+  let i = 0;
   for (const e of walkTree(tree)) {
     if (e.kind === 'end') continue;
     const g = e.kind === 'file' && e.linkKey !== undefined ? groups.get(e.linkKey) : undefined;
@@ -71,13 +86,13 @@ export function* shimRecords(tree: FileTree): Generator<ShimRecord> {
 
 /** Writes the shim's IMGSMITH_SHIM_LIST file for `tree` (paths as bytes), streamed;
  *  returns the counts of entries by kind. */
-export function writeShimList(tree: FileTree, file: string): { dirs: number; files: number; symlinks: number } {
+export function writeShimList(tree: FileTree, file: string, groups?: LinkGroups): { dirs: number; files: number; symlinks: number } {
   const counts = { dirs: 0, files: 0, symlinks: 0 };
   const fd = openSync(file, 'w');
   try {
     let chunk: Buffer[] = [];
     let bytes = 0;
-    for (const r of shimRecords(tree)) {
+    for (const r of shimRecords(tree, groups)) {
       const rel = r.path === '/' ? '' : r.path.slice(1);
       const rec = Buffer.from(`${r.mode.toString(8)} ${r.ino} ${r.nlink} ${rel}\0`, 'latin1');
       chunk.push(rec);

@@ -8,6 +8,9 @@ export interface FsContext {
   progress: Progress;
   /** Timestamp (seconds since the epoch) given to every file and to the filesystem itself. */
   epoch: number;
+  /** Clean-up work (e.g. removing a staged tree) that may go on while the build continues;
+   *  the build waits for it before it publishes. Without it, writers wait themselves. */
+  background?: (work: Promise<unknown>) => void;
 }
 
 /** Where a filesystem goes: `size` bytes at byte `offset` of the (already sized) image file. */
