@@ -291,13 +291,36 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     await fh.close();
   }
   await writePartitionTable(img, table);
+  // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
+  // blocks the event loop while it runs) wait until those tools run, so they overlap.
+  const external = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
+  let waiting = external;
+  let toolsRunning!: () => void;
+  const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
+  const oneStarted = () => {
+    if (--waiting <= 0) toolsRunning();
+  };
+  if (waiting <= 0) toolsRunning();
   const reports: FsReport[] = await Promise.all(
     spec.partitions.map(async (p, i) => {
       const pp = plan.partitions[i]!;
+      const driver = driverFor(p.filesystem);
+      let started = false;
+      const started1 = () => {
+        if (!started) {
+          started = true;
+          oneStarted();
+        }
+      };
+      if (driver.inProcess) await allToolsRunning;
       const w = progress.phase(`write:${p.name}`);
-      const r = await driverFor(p.filesystem).write(p.filesystem, trees[i]!, { imagePath: img, offset: pp.start, size: pp.size }, ctx);
-      w.end({ type: r.type });
-      return r;
+      try {
+        const r = await driver.write(p.filesystem, trees[i]!, { imagePath: img, offset: pp.start, size: pp.size }, { ...ctx, toolStarted: started1 });
+        w.end({ type: r.type });
+        return r;
+      } finally {
+        if (!driver.inProcess) started1();
+      }
     }),
   );
 

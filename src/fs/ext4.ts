@@ -800,13 +800,17 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
         const report = path.join(work, 'shim-report');
         writeShimList(tree, list, links.groups);
         const root = await fsp.realpath(stage);
-        await run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }) }, where);
+        const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }) }, where);
+        ctx.toolStarted?.();
+        await mk;
         shimmed = (await shimLoaded(report)) !== null;
         if (!shimmed) {
           ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
         }
       } else {
-        await run('mke2fs', args, env, where);
+        const mk = run('mke2fs', args, env, where);
+        ctx.toolStarted?.();
+        await mk;
       }
       const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB_KBYTES_WRITTEN);
       progress.update(2, 4);

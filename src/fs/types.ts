@@ -11,6 +11,9 @@ export interface FsContext {
   /** Clean-up work (e.g. removing a staged tree) that may go on while the build continues;
    *  the build waits for it before it publishes. Without it, writers wait themselves. */
   background?: (work: Promise<unknown>) => void;
+  /** Called by a writer right before it hands the rest of its work to an external tool
+   *  (mke2fs): JavaScript-heavy writers (FAT) wait for it so they do not hold up staging. */
+  toolStarted?: () => void;
 }
 
 /** Where a filesystem goes: `size` bytes at byte `offset` of the (already sized) image file. */
@@ -31,6 +34,8 @@ export interface FsReport {
 
 export interface FilesystemDriver<S extends FilesystemSpec = FilesystemSpec> {
   readonly type: S['type'];
+  /** The writer does its work in this process (it blocks the event loop while it runs). */
+  readonly inProcess?: boolean;
   /** Checks the spec and the tree before anything is written (labels, UUIDs, unsupported entries). */
   validate(spec: S, tree: FileTree, where: string): void;
   /** The smallest partition size in bytes that holds `tree` (used for size "auto" and to

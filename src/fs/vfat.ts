@@ -666,6 +666,7 @@ function validateTree(tree: FileTree, where: string): void {
 
 export const vfatDriver: FilesystemDriver<VfatSpec> = {
   type: 'vfat',
+  inProcess: true,
 
   validate(spec, tree, where) {
     validateSpec(spec, where);
