@@ -15,10 +15,10 @@
  * toplevel's symlinks (kernel -> /nix/store/...-linux/Image) are then resolved inside
  * DIR, and names and paths in extlinux.conf use the store paths themselves.
  */
-import { promises as fsp, type Stats } from 'node:fs';
+import { lstatSync, promises as fsp, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildError } from '../errors.ts';
-import { fromUtf8, type FileTree } from './tree.ts';
+import { fromUtf8, resolveLinks, type FileTree } from './tree.ts';
 
 const NIX_STORE = '/nix/store';
 
@@ -50,38 +50,11 @@ export function extlinuxOptionsOf(o: Record<string, unknown>): ExtlinuxOptions {
 
 /** Whether `p` exists in `tree`, following symlinks inside the tree (absolute or relative). */
 export function treeHasPath(tree: FileTree, p: string): boolean {
-  let todo = p.split('/').filter(Boolean);
-  let done = '/';
-  let hops = 0;
-  while (todo.length) {
-    const c = todo.shift()!;
-    if (c === '.') continue;
-    if (c === '..') {
-      done = path.posix.dirname(done);
-      continue;
-    }
-    const next = path.posix.join(done, c);
-    const e = tree.lookup(next);
-    if (!e) return false;
-    if (e.kind === 'symlink') {
-      if (++hops > 40) return false;
-      if (e.target.startsWith('/')) done = '/';
-      todo = [...e.target.split('/').filter(Boolean), ...todo];
-    } else {
-      done = next;
-    }
-  }
-  return true;
-}
-
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.lstat(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw buildError(`cannot read ${p}: ${(err as Error).message}`);
-  }
+  const link = (q: string) => {
+    const e = tree.lookup(q);
+    return e === undefined ? null : e.kind === 'symlink' ? e.target : undefined;
+  };
+  return resolveLinks(p, link, { mustExist: true }) !== null;
 }
 
 /**
@@ -89,30 +62,21 @@ async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
  * targets to the build machine with `toHost` (store paths under --store-root). The
  * result need not exist.
  */
-export async function resolveInStore(p: string, toHost: (t: string) => string): Promise<string> {
-  let todo = path.resolve(p).split('/').filter(Boolean);
-  let done = '/';
-  let hops = 0;
-  while (todo.length) {
-    const c = todo.shift()!;
-    if (c === '.') continue;
-    if (c === '..') {
-      done = path.dirname(done);
-      continue;
+export function resolveInStore(p: string, toHost: (t: string) => string): string {
+  const link = (q: string) => {
+    let st;
+    try {
+      st = lstatSync(q);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw buildError(`cannot read ${q}: ${(err as Error).message}`);
     }
-    const next = path.join(done, c);
-    const st = await lstatOrUndefined(next);
-    if (st?.isSymbolicLink()) {
-      if (++hops > 40) throw buildError(`${p}: too many levels of symbolic links`);
-      const t = await fsp.readlink(next);
-      const mapped = path.isAbsolute(t) ? toHost(t) : t;
-      if (path.isAbsolute(mapped)) done = '/';
-      todo = [...mapped.split('/').filter(Boolean), ...todo];
-    } else {
-      done = next;
-    }
-  }
-  return done;
+    if (!st.isSymbolicLink()) return undefined;
+    const t = readlinkSync(q);
+    return path.isAbsolute(t) ? toHost(t) : t;
+  };
+  return resolveLinks(path.resolve(p), link)!;
 }
 
 /** The builder's cleanName for a resolved store path: without the store dir, "/" -> "-". */
@@ -156,7 +120,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   const mapTarget = (t: string) => (t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t);
   // --toplevel is a store path (read under --store-root) or a host path (e.g. ./result).
   const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== '/' ? toHost(toplevel) : toplevel;
-  const top = await resolveInStore(path.resolve(given), mapTarget);
+  const top = resolveInStore(path.resolve(given), mapTarget);
   const tst = await fsp.stat(top).catch(() => undefined);
   if (!tst) throw buildError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
   if (!tst.isDirectory()) throw buildError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
@@ -168,7 +132,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   }
 
   const need = async (name: string): Promise<{ host: string; st: Stats }> => {
-    const host = await resolveInStore(path.join(top, name), mapTarget);
+    const host = resolveInStore(path.join(top, name), mapTarget);
     const st = await fsp.stat(host).catch(() => undefined);
     if (!st?.isFile()) {
       throw buildError(`the NixOS system ${toplevel} has no ${name}: ${path.join(top, name)}${host !== path.join(top, name) ? ` (-> ${host})` : ''} is not a file`);
@@ -181,7 +145,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   let params = '';
   const paramsFile = path.join(top, 'kernel-params');
   try {
-    params = (await fsp.readFile(await resolveInStore(paramsFile, mapTarget), 'utf8')).replace(/\n+$/, '');
+    params = (await fsp.readFile(resolveInStore(paramsFile, mapTarget), 'utf8')).replace(/\n+$/, '');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw buildError(`cannot read ${paramsFile}: ${(err as Error).message}`);
     // The builder's `$(cat kernel-params)` gives "" when the file is missing.
@@ -206,7 +170,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   const initrdRel = place(initrd);
 
   let fdtdir: string | undefined;
-  const dtbs = await resolveInStore(path.join(top, 'dtbs'), mapTarget);
+  const dtbs = resolveInStore(path.join(top, 'dtbs'), mapTarget);
   const dst = await fsp.stat(dtbs).catch(() => undefined);
   if (dst?.isDirectory()) {
     const name = cleanName(toLogical(dtbs), storeDir);

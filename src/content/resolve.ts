@@ -18,7 +18,7 @@ import { readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'n
 import path from 'node:path';
 import { buildError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
-import { FileTree, fromUtf8, lstatOrUndefined, show } from './tree.ts';
+import { FileTree, fromUtf8, lstatOrUndefined, resolveLinks, show } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from '../closure.ts';
@@ -90,27 +90,12 @@ type LinkMap = (target: string) => string;
  */
 function resolveStoreLinks(host: string, map: LinkMap | undefined): string {
   if (!map) return host;
-  let todo = host.split('/').filter(Boolean);
-  let done = '';
-  let hops = 0;
-  while (todo.length) {
-    const c = todo.shift()!;
-    if (c === '.') continue;
-    if (c === '..') {
-      done = done.slice(0, Math.max(0, done.lastIndexOf('/')));
-      continue;
-    }
-    const next = `${done}/${c}`;
-    if (!lstatOrUndefined(next)?.isSymbolicLink()) {
-      done = next;
-      continue;
-    }
-    if (++hops > 40) throw buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
-    const t = map(readlinkBytes(next));
-    if (t.startsWith('/')) done = '';
-    todo = [...t.split('/').filter(Boolean), ...todo];
-  }
-  return done || '/';
+  const link = (q: string) => {
+    const st = lstatOrUndefined(q);
+    if (!st) return null;
+    return st.isSymbolicLink() ? map(readlinkBytes(q)) : undefined;
+  };
+  return resolveLinks(host, link)!;
 }
 
 /** The LinkMap for --store-root (the closure's store paths read under the root), or undefined. */

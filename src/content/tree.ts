@@ -521,3 +521,38 @@ function statOrNone(host: string): Stats | undefined {
     return undefined;
   }
 }
+
+/**
+ * Resolves the symlinks of the absolute path `p` component by component, like
+ * `readlink -m`. `link(q)` tells what `q` is: its target when it is a symlink (an absolute
+ * target restarts from "/"), `undefined` when it is something else, `null` when it does
+ * not exist. Returns the resolved path, or `null` when a component is missing and
+ * `mustExist` is set. More than 40 links is a loop: `null` with `mustExist`, else an error.
+ */
+export function resolveLinks(p: string, link: (q: string) => string | undefined | null, opts: { mustExist?: boolean } = {}): string | null {
+  let todo = p.split('/').filter(Boolean);
+  let done = '';
+  let hops = 0;
+  while (todo.length) {
+    const c = todo.shift()!;
+    if (c === '.') continue;
+    if (c === '..') {
+      done = done.slice(0, Math.max(0, done.lastIndexOf('/')));
+      continue;
+    }
+    const next = `${done}/${c}`;
+    const t = link(next);
+    if (t === null && opts.mustExist) return null;
+    if (typeof t !== 'string') {
+      done = next;
+      continue;
+    }
+    if (++hops > 40) {
+      if (opts.mustExist) return null;
+      throw buildError(`${show(p)}: too many levels of symbolic links (a symlink loop?)`);
+    }
+    if (t.startsWith('/')) done = '';
+    todo = [...t.split('/').filter(Boolean), ...todo];
+  }
+  return done || '/';
+}

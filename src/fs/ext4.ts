@@ -38,11 +38,11 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildError, usageError } from '../errors.ts';
-import { show, walkTree, type FileTree } from '../content/tree.ts';
+import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 import type { Ext4Spec } from '../spec-types.ts';
 import { formatSize, MiB } from '../units.ts';
 import { crc32c } from './btrfs.ts';
-import { linkGroupCollector, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
+import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { FilesystemDriver, FsContext, FsReport, FsTarget } from './types.ts';
 
@@ -361,6 +361,18 @@ function extentTreeBlocks(blocks: number, extents: boolean): number {
  * or more), naming `where`.
  */
 export async function ext4Content(tree: FileTree, features: Set<string>, where = 'ext4'): Promise<Ext4Content> {
+  const counter = ext4Counter(features, where);
+  let n = 0;
+  for (const e of walkTree(tree, { dirEnds: true })) {
+    counter.add(e);
+    if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
+  }
+  return counter.content;
+}
+
+/** ext4Content's counting, fed one walk entry at a time (dirEnds needed), so another walk
+ *  (staging) can measure in the same pass. */
+export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: WalkEntry) => void; content: Ext4Content } {
   const csum = features.has('metadata_csum');
   const extents = features.has('extent');
   const seen = new Set<string>();
@@ -371,8 +383,7 @@ export async function ext4Content(tree: FileTree, features: Set<string>, where =
   };
   // Name lengths of the children of every directory on the current path.
   const stack: number[][] = [];
-  let n = 0;
-  for (const e of walkTree(tree, { dirEnds: true })) {
+  const add = (e: WalkEntry): void => {
     if (e.kind === 'end') {
       const names = stack.pop()!;
       const isRoot = e.path === '/';
@@ -382,7 +393,7 @@ export async function ext4Content(tree: FileTree, features: Set<string>, where =
       const idx = extents ? (b > 4 ? divCeil(b, 340) : 0) : extentTreeBlocks(b, false);
       // The root's own block and lost+found are in the geometry's overhead.
       c.blocks += (isRoot ? b - 1 : b) + idx;
-      continue;
+      return;
     }
     if (e.path !== '/') {
       const name = e.path.slice(e.path.lastIndexOf('/') + 1);
@@ -390,7 +401,7 @@ export async function ext4Content(tree: FileTree, features: Set<string>, where =
       if (stack.length === 1 && name === 'lost+found' && e.kind === 'dir') {
         // mke2fs reuses its own lost+found: count what is inside, not the directory.
         stack.push([]);
-        continue;
+        return;
       }
       stack[stack.length - 1]!.push(name.length);
     }
@@ -432,9 +443,8 @@ export async function ext4Content(tree: FileTree, features: Set<string>, where =
         break;
       }
     }
-    if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
-  }
-  return c;
+  };
+  return { add, content: c };
 }
 
 export interface Ext4Fit {
@@ -480,17 +490,45 @@ export function ext4MinimumBytes(content: Ext4Content, features: Set<string>, ex
   throw buildError('ext4: could not compute a size for the content');
 }
 
-/** minimumSize and write measure the same tree: remember the last result per tree. */
-const measured = new WeakMap<FileTree, { key: string; size: number; content: Promise<Ext4Content> }>();
+/** A staged tree made while measuring (the same walk), for write() to hand to mke2fs. */
+interface Staged {
+  dir: string;
+  links: LinkGroups;
+}
 
-async function measure(spec: Ext4Spec, tree: FileTree): Promise<{ content: Ext4Content; features: Set<string> }> {
+/** minimumSize and write measure the same tree: remember the last result per tree. */
+const measured = new WeakMap<FileTree, { key: string; size: number; result: Promise<{ content: Ext4Content; staged?: Staged }> }>();
+
+/**
+ * Counts what the tree needs. With `stageIn` (a directory), the same walk also stages the
+ * tree there for mke2fs (contents, measure and staging in one pass over the inputs).
+ */
+async function measure(spec: Ext4Spec, tree: FileTree, stageIn?: string): Promise<{ content: Ext4Content; features: Set<string>; staged?: Staged }> {
   const features = ext4Features(spec);
   const key = [...features].sort().join(',');
   const hit = measured.get(tree);
-  if (hit && hit.key === key && hit.size === tree.size) return { content: await hit.content, features };
-  const content = ext4Content(tree, features);
-  measured.set(tree, { key, size: tree.size, content });
-  return { content: await content, features };
+  if (hit && hit.key === key && hit.size === tree.size) return { ...(await hit.result), features };
+  const run = async (): Promise<{ content: Ext4Content; staged?: Staged }> => {
+    if (stageIn === undefined || !(await shimAvailable())) return { content: await ext4Content(tree, features) };
+    const counter = ext4Counter(features);
+    const links = linkGroupCollector();
+    const dir = await fsp.mkdtemp(path.join(stageIn, 'ext4-stage-'));
+    try {
+      await stageTree(tree, path.join(dir, 'root'), {
+        onEntry: (e) => {
+          counter.add(e);
+          links.add(e);
+        },
+      });
+    } catch (err) {
+      void removeStaged(dir);
+      throw err;
+    }
+    return { content: counter.content, staged: { dir, links: links.groups } };
+  };
+  const result = run();
+  measured.set(tree, { key, size: tree.size, result });
+  return { ...(await result), features };
 }
 
 /**
@@ -752,18 +790,21 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
     validateTree(tree, where);
   },
 
-  async minimumSize(spec, tree) {
-    const { content, features } = await measure(spec, tree);
+  async minimumSize(spec, tree, ctx) {
+    const { content, features } = await measure(spec, tree, ctx.tmpDir);
     return ext4MinimumBytes(content, features, spec.extraSpace ?? 0);
   },
 
   async write(spec, tree, target, ctx) {
     validateSpec(spec, `ext4 at ${target.offset}`);
     const where = `the ext4 filesystem at offset ${target.offset}`;
-    const { content, features } = await measure(spec, tree);
+    const { content, features, staged } = await measure(spec, tree);
     const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
     const fit = ext4Fit(content, blocks, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where);
+    // The tree staged while measuring, when it is in this build's temporary directory.
+    const reuse = staged && staged.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(path.join(staged.dir, 'root')).then(() => true, () => false));
+    if (staged) measured.delete(tree);
     const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
     const dev = `${target.imagePath}?offset=${target.offset}`;
 
@@ -777,8 +818,16 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
     try {
       const useShim = await shimAvailable();
       // The hard-link groups for the shim's list are collected in the staging walk.
-      const links = linkGroupCollector();
-      await stageTree(tree, stage, { onEntry: links.add });
+      let groups: LinkGroups;
+      if (reuse) {
+        await fsp.rename(path.join(staged.dir, 'root'), stage);
+        groups = staged.links;
+      } else {
+        const links = linkGroupCollector();
+        await stageTree(tree, stage, { onEntry: links.add });
+        groups = links.groups;
+      }
+      if (staged) ctx.background ? ctx.background(removeStaged(staged.dir).catch(() => undefined)) : await removeStaged(staged.dir).catch(() => undefined);
       progress.update(1, 4);
       await zeroRange(target.imagePath, target.offset, target.size);
       const ext = [
@@ -798,7 +847,7 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
       if (useShim) {
         const list = path.join(work, 'shim-list');
         const report = path.join(work, 'shim-report');
-        writeShimList(tree, list, links.groups);
+        writeShimList(tree, list, groups);
         const root = await fsp.realpath(stage);
         const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }) }, where);
         ctx.toolStarted?.();
