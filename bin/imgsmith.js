@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader (no separate compile step).
+// Runs the CLI: the JavaScript that `npm run build` (run by npm ci/install) compiles into
+// lib/ when it is up to date with src/ (faster start, ~35 MB less memory), else the
+// TypeScript in src/ through tsx's loader.
 //
 // Memory: V8 grows its heap lazily up to a large default limit, so on a big closure
 // (65k files) the process reached 566 MB RSS while its live heap stayed far below
@@ -18,12 +20,21 @@
 //    crash) the wrapper removes those it still owns. If the wrapper dies, the worker sees
 //    end-of-file on fd 4 (and its parent pid change) and stops without publishing.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 
 const heapFlag = /--max-old-space-size/;
 const json = process.argv.includes('--json');
+
+/** Removes a temporary tree that may hold read-only directories (staged Nix store paths):
+ *  directories made writable (never files: they are hard links to the inputs), then rm -rf. */
+function removeTree(d) {
+  spawnSync('find', [path.resolve(d), '-type', 'd', '!', '-perm', '-u=rwx', '-exec', 'chmod', 'u+rwx', '{}', '+'], { stdio: 'ignore' });
+  spawnSync('rm', ['-rf', '--', d], { stdio: 'ignore' });
+}
 
 /** Prints one imgsmith line (and a JSON error event with --json) and exits. */
 function fail(exitCode, line) {
@@ -144,7 +155,7 @@ function supervise(child, mb) {
     for (const d of tempDirs) {
       try {
         const owner = JSON.parse(readFileSync(path.join(d, '.imgsmith-owner'), 'utf8'));
-        if (owner.pid === child.pid) rmSync(d, { recursive: true, force: true });
+        if (owner.pid === child.pid) removeTree(d);
       } catch {
         // gone already, or not ours
       }
@@ -186,12 +197,41 @@ function supervise(child, mb) {
   child.on('close', finish);
 }
 
+/** lib/ was compiled (lib/.stamp written after tsc) after every file in src/ last changed. */
+function compiledIsFresh() {
+  if (process.env.IMGSMITH_NO_COMPILED === '1') return false;
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  let stamp;
+  try {
+    stamp = statSync(path.join(root, 'lib', '.stamp')).mtimeMs;
+  } catch {
+    return false;
+  }
+  const newest = (dir) => {
+    let t = statSync(dir).mtimeMs;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  try {
+    return newest(path.join(root, 'src')) <= stamp;
+  } catch {
+    return false;
+  }
+}
+
 if (!supervising) {
   let main;
   try {
-    const { register } = await import('tsx/esm/api');
-    register();
-    ({ main } = await import('../src/cli.ts'));
+    if (compiledIsFresh()) {
+      ({ main } = await import('../lib/cli.js'));
+    } else {
+      const { register } = await import('tsx/esm/api');
+      register();
+      ({ main } = await import('../src/cli.ts'));
+    }
   } catch (err) {
     if (process.env.IMGSMITH_DEBUG) throw err;
     fail(1, `imgsmith: error: ${startupError(err)}`);
