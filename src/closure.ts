@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, promises as fsp, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { buildError } from './errors.ts';
-import { type FileTree, lstatOrUndefined, show as showPath } from './content/tree.ts';
+import { type FileTree, show as showPath, statHost } from './content/tree.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 
 /** The store directory inside images. */
@@ -478,16 +478,8 @@ export function addClosureToTree(tree: FileTree, info: ClosureInfo): { paths: nu
   let n = 0;
   for (const p of info.storePaths) {
     const host = Buffer.from(info.hostPath(p)).toString('latin1');
-    const st = lstatOrUndefined(host);
-    if (!st) throw buildError(`the store path ${p} disappeared while the closure was being read`);
-    if (st.isDirectory()) tree.addHostDir(p, host, st.mode & 0o7777);
-    else if (st.isFile()) {
-      tree.add(p, { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host, ...(st.nlink > 1 ? { linkKey: `${st.dev}:${st.ino}` } : {}) });
-    } else if (st.isSymbolicLink()) {
-      tree.add(p, { kind: 'symlink', target: readlinkSync(Buffer.from(host, 'latin1'), { encoding: 'buffer' }).toString('latin1') });
-    } else {
-      throw buildError(`${p} is not a regular file, directory or symlink (a Nix store path cannot be one)`);
-    }
+    if (!statHost(host)) throw buildError(`the store path ${p} disappeared while the closure was being read`);
+    tree.addHost(p, host);
     n++;
   }
   tree.add('/nix-path-registration', { kind: 'data', mode: 0o644, data: info.registration });

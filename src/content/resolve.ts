@@ -14,11 +14,11 @@
  *    (setuid/setgid/sticky too) and empty files are reproduced exactly;
  *  - FIFOs, sockets and device nodes are an error.
  */
-import { readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { buildError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
-import { FileTree, fromUtf8, lstatOrUndefined, resolveLinks, show } from './tree.ts';
+import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from '../closure.ts';
@@ -68,17 +68,6 @@ function globRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function statFollow(host: string): Stats | undefined {
-  try {
-    return statSync(Buffer.from(host, 'latin1'));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    if (code === 'ELOOP') throw buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
-    throw buildError(`cannot read ${show(host)}: ${(err as Error).message}`);
-  }
-}
-
 /** Maps an absolute symlink target (a byte string) to where it is on the build machine. */
 type LinkMap = (target: string) => string;
 
@@ -91,9 +80,9 @@ type LinkMap = (target: string) => string;
 function resolveStoreLinks(host: string, map: LinkMap | undefined): string {
   if (!map) return host;
   const link = (q: string) => {
-    const st = lstatOrUndefined(q);
+    const st = statHost(q);
     if (!st) return null;
-    return st.isSymbolicLink() ? map(readlinkBytes(q)) : undefined;
+    return st.isSymbolicLink() ? map(readHostLink(q)) : undefined;
   };
   return resolveLinks(host, link)!;
 }
@@ -110,42 +99,8 @@ async function storeLinkMap(inputs: ContentInputs): Promise<LinkMap | undefined>
 /** Adds one host path (a file, directory or symlink) at `target`. */
 function addHost(tree: FileTree, hostIn: string, target: string, follow: boolean, map?: LinkMap): void {
   const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
-  const lst = lstatOrUndefined(host);
-  if (!lst) throw buildError(`${show(host)} does not exist`);
-  let st = lst;
-  if (lst.isSymbolicLink()) {
-    if (!follow) {
-      const t = readlinkBytes(host);
-      tree.add(target, { kind: 'symlink', target: t });
-      return;
-    }
-    const f = statFollow(host);
-    if (!f) throw buildError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
-    st = f;
-  }
-  if (st.isDirectory()) {
-    tree.addHostDir(target, host, st.mode & 0o7777, follow);
-    return;
-  }
-  if (st.isFile()) {
-    tree.add(target, {
-      kind: 'file',
-      mode: st.mode & 0o7777,
-      size: st.size,
-      source: host,
-      ...(st.nlink > 1 ? { linkKey: `${st.dev}:${st.ino}` } : {}),
-    });
-    return;
-  }
-  throw buildError(`${show(host)} is not a regular file, directory or symlink: imgsmith copies only those`);
-}
-
-function readlinkBytes(host: string): string {
-  try {
-    return readlinkSync(Buffer.from(host, 'latin1'), { encoding: 'buffer' }).toString('latin1');
-  } catch (err) {
-    throw buildError(`cannot read the symlink ${show(host)}: ${(err as Error).message}`);
-  }
+  if (!statHost(host)) throw buildError(`${show(host)} does not exist`);
+  tree.addHost(target, host, follow);
 }
 
 function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: string, opts: ResolveOptions, map?: LinkMap): void {
@@ -175,12 +130,12 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
   }
   const named = path.posix.join(root, rel);
   const host = follow ? resolveStoreLinks(named, map) : named;
-  const lst = lstatOrUndefined(host);
+  const lst = statHost(host);
   if (!lst) {
     if (item.optional) return;
     throw buildError(`${where}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ''} does not exist (from ${item.from})`);
   }
-  const isDir = lst.isDirectory() || (lst.isSymbolicLink() && follow && statFollow(host)?.isDirectory() === true);
+  const isDir = lst.isDirectory() || (lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true);
   if (isDir) {
     addHost(tree, host, target, follow);
     return;
@@ -205,7 +160,7 @@ function addProfile(tree: FileTree, item: { target: string; options: Record<stri
   const named = host;
   host = resolveStoreLinks(host, map);
   const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ''}`;
-  const st = statFollow(host);
+  const st = statHost(host, true);
   if (!st) throw buildError(`${where}: the profile ${shown} does not exist`);
   if (!st.isDirectory()) throw buildError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
   // Follow the profile's own symlink, keep everything inside as it is.

@@ -146,17 +146,19 @@ export class FileTree {
     this.expandHostChildren(p, source, follow);
   }
 
-  private expandHostChildren(p: string, source: string, follow: boolean): void {
-    for (const name of readHostDir(source)) {
-      const cp = joinPath(p, name);
-      const host = joinHost(source, name);
-      const w = hostEntry(cp, host, follow);
-      if (w.kind === 'dir') this.addHostDir(cp, host, w.mode, follow);
-      else {
-        const { path: _p, ...e } = w;
-        this.add(cp, e as TreeEntry);
-      }
+  /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
+   *  followed) at `path` as what it is: a directory becomes a host directory. */
+  addHost(path: string, host: string, follow = false): void {
+    const w = hostEntry(path, host, follow);
+    if (w.kind === 'dir') this.addHostDir(path, host, w.mode, follow);
+    else {
+      const { path: _p, ...e } = w;
+      this.add(path, e as TreeEntry);
     }
+  }
+
+  private expandHostChildren(p: string, source: string, follow: boolean): void {
+    for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
 
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
@@ -193,12 +195,17 @@ export class FileTree {
       let host = e.source;
       for (const [k, name] of rest.entries()) {
         host = joinHost(host, name);
-        const st = e.follow ? statOrNone(host) : lstatOrNone(host);
+        let st: Stats | undefined;
+        try {
+          st = statHost(host, e.follow === true);
+        } catch {
+          return undefined; // unreadable: not found, as for a missing path
+        }
         if (!st) return undefined;
         if (k < rest.length - 1 && !st.isDirectory()) return undefined;
         if (k === rest.length - 1) {
           if (st.isDirectory()) return { kind: 'dir', mode: st.mode & 0o7777, source: host };
-          if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(hostPath(host), { encoding: 'buffer' }).toString('latin1') };
+          if (st.isSymbolicLink()) return { kind: 'symlink', target: readHostLink(host) };
           return { kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host };
         }
       }
@@ -387,15 +394,7 @@ function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>
     }
     return { path: p, kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host, ...(linkKey ? { linkKey } : {}) };
   }
-  if (st.isSymbolicLink()) {
-    let t: Buffer;
-    try {
-      t = readlinkSync(hostPath(host), { encoding: 'buffer' });
-    } catch (err) {
-      throw hostError(host, err);
-    }
-    return { path: p, kind: 'symlink', target: bstr(t) };
-  }
+  if (st.isSymbolicLink()) return { path: p, kind: 'symlink', target: readHostLink(host) };
   throw buildError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
 }
 
@@ -495,10 +494,11 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
   yield* visit('/', root.mode, root.source, root.follow === true, root.follow ? new Set() : undefined, root.follow === true || (root.source !== undefined && overlapping.has(root.source)));
 }
 
-/** The kind and mode of a host path (lstat), or undefined when it does not exist. */
-export function lstatOrUndefined(host: string): Stats | undefined {
+/** lstat (or, with `follow`, stat) of a host path, undefined when it does not exist; other
+ *  failures are one clear error. */
+export function statHost(host: string, follow = false): Stats | undefined {
   try {
-    return lstatSync(hostPath(host));
+    return follow ? statSync(hostPath(host)) : lstatSync(hostPath(host));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -506,19 +506,12 @@ export function lstatOrUndefined(host: string): Stats | undefined {
   }
 }
 
-function lstatOrNone(host: string): Stats | undefined {
+/** The target of a host symlink, as a byte string. */
+export function readHostLink(host: string): string {
   try {
-    return lstatSync(hostPath(host));
-  } catch {
-    return undefined;
-  }
-}
-
-function statOrNone(host: string): Stats | undefined {
-  try {
-    return statSync(hostPath(host));
-  } catch {
-    return undefined;
+    return readlinkSync(hostPath(host), { encoding: 'buffer' }).toString('latin1');
+  } catch (err) {
+    throw hostError(host, err);
   }
 }
 
