@@ -170,7 +170,6 @@ function validateTree(tree: FileTree, where: string): void {
     for (const c of p.split('/')) {
       if (c.length > 255) throw buildError(`${where}: the name "${show(c.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
     }
-    if (p === '/lost+found' && e.kind !== 'dir') throw buildError(`${where}: /lost+found is ext4's own directory; a ${e.kind === 'data' ? 'file' : e.kind} cannot go there`);
     if (e.kind === 'symlink') {
       const n = e.target.length;
       if (n === 0) throw buildError(`${where}: the symlink ${show(p)} has an empty target`);
@@ -661,6 +660,7 @@ async function normaliseWithDebugfs(
   offset: number,
   stage: string,
   tree: FileTree,
+  groups: LinkGroups,
   epoch: number,
   env: Record<string, string>,
   work: string,
@@ -684,7 +684,7 @@ async function normaliseWithDebugfs(
     });
     batch = [];
   };
-  for (const r of shimRecords(tree)) {
+  for (const r of shimRecords(tree, groups)) {
     if (r.kind === 'file' && r.ino === i) batch.push(r);
     if (batch.length >= 128) await flush();
     i++;
@@ -866,7 +866,7 @@ export const ext4Driver: FilesystemDriver<Ext4Spec> = {
 
       // Without the shim, mke2fs copied the host owners, times and (for hard-linked
       // files) modes: debugfs rewrites them to what the shim would have reported.
-      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, ctx.epoch, env, work, where);
+      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, groups, ctx.epoch, env, work, where);
       // The same superblock either way (and on any CPU): the "signed" directory hash flag,
       // and the lifetime write counter as mke2fs left it (debugfs would add its writes).
       await patchSuperblocks(target.imagePath, target.offset, (sb) => {
