@@ -16,7 +16,8 @@
 import path from 'node:path';
 import type { ClosureInfo } from '../closure.ts';
 import type { TarSourceEntry } from './tar.ts';
-import { hostTarEntries, toByteString } from './tar-sources.ts';
+import { FileTree, fromUtf8 } from '../content/tree.ts';
+import { fileTreeTarEntries } from './tar-sources.ts';
 
 /** The top directory's name, e.g. "nix-23.11.20240101.abcdef-aarch64-linux". */
 export function nixTarballTopDir(version: string, system: string): string {
@@ -65,16 +66,15 @@ echo "$0: installed $(ls "$self/store" | wc -l) store paths into $dest" >&2
 /**
  * The tarball's entries (paths relative to the archive root, which is left out),
  * sorted: the top directory, .reginfo, install, store/, then every store path by
- * basename bytes, walked on the host with names as bytes.
+ * basename bytes, read from the host as the image's tree is (names as bytes, symlinks
+ * and hard links kept).
  */
-export async function* nixTarballEntries(closure: ClosureInfo, topDir: string): AsyncGenerator<TarSourceEntry> {
-  const top = `/${toByteString(topDir)}`;
-  yield { path: '/', kind: 'dir', mode: 0o755 };
-  yield { path: top, kind: 'dir', mode: 0o755 };
-  yield { path: `${top}/.reginfo`, kind: 'file', mode: 0o444, data: closure.registration };
-  yield { path: `${top}/install`, kind: 'file', mode: 0o555, data: Buffer.from(INSTALL_SCRIPT) };
-  yield { path: `${top}/store`, kind: 'dir', mode: 0o755 };
-  const paths = closure.storePaths.map((p) => ({ host: toByteString(closure.hostPath(p)), base: toByteString(path.posix.basename(p)) }));
-  paths.sort((a, b) => Buffer.compare(Buffer.from(a.base, 'latin1'), Buffer.from(b.base, 'latin1')));
-  for (const p of paths) yield* hostTarEntries(p.host, `${top}/store/${p.base}`);
+export function nixTarballEntries(closure: ClosureInfo, topDir: string): AsyncGenerator<TarSourceEntry> {
+  const top = `/${fromUtf8(topDir)}`;
+  const tree = new FileTree();
+  tree.ensureDir(`${top}/store`);
+  tree.add(`${top}/.reginfo`, { kind: 'data', mode: 0o444, data: closure.registration });
+  tree.add(`${top}/install`, { kind: 'data', mode: 0o555, data: Buffer.from(INSTALL_SCRIPT) });
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  return fileTreeTarEntries(tree);
 }
