@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildError, usageError } from './errors.ts';
 import { makeTempDir, removeTempDir } from './lifetime.ts';
+import { directPiQemuArgs, isLinuxArm64Kernel } from './boot/direct-pi.ts';
 
 export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi'] as const;
 export type BootMachine = (typeof BOOT_MACHINES)[number];
@@ -63,6 +64,10 @@ export interface BootTestOptions {
   log?: (line: string) => void;
   /** If given, the raw serial logs are copied here (serial0.log, serial1.log). */
   keepLogsDir?: string;
+  /** raspi3b: how the firmware boots. "direct": it loads kernel=, initramfs, the device tree
+   *  and cmdline.txt itself (src/boot/direct-pi.ts); "u-boot": kernel= is U-Boot; "auto"
+   *  (default): direct when kernel= is a Linux arm64 kernel. */
+  piBoot?: 'auto' | 'direct' | 'u-boot';
 }
 
 export interface BootTestResult {
@@ -131,6 +136,13 @@ const mtoolsImage = (image: string, part: ImagePartition) => `${image}@@${part.o
 async function fatRead(image: string, part: ImagePartition, file: string): Promise<Buffer | undefined> {
   const r = await execa('mtype', ['-i', mtoolsImage(image, part), `::${file}`], { reject: false, encoding: 'buffer', env: { MTOOLS_SKIP_CHECK: '1' } });
   return r.exitCode === 0 ? Buffer.from(r.stdout) : undefined;
+}
+
+/** Every path on a FAT partition ("overlays/x.dtbo", directories too), without a leading "/". */
+async function fatListAll(image: string, part: ImagePartition): Promise<string[]> {
+  const r = await execa('mdir', ['-/', '-b', '-i', mtoolsImage(image, part), '::'], { reject: false, env: { MTOOLS_SKIP_CHECK: '1' } });
+  if (r.exitCode !== 0) return [];
+  return r.stdout.split('\n').map((l) => l.trim().replace(/^::\//, '').replace(/\/$/, '')).filter(Boolean);
 }
 
 async function fatList(image: string, part: ImagePartition): Promise<string[]> {
@@ -361,9 +373,22 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
       const data = await fatRead(img, boot.partition, boot.kernel);
       if (!data) throw buildError(`${image}: cannot read ${boot.kernel} from partition ${boot.partition.index}`);
       await fsp.writeFile(kernelFile, data);
+      const mode = opts.piBoot ?? 'auto';
+      let direct: string[] = [];
+      if (mode === 'direct' || (mode === 'auto' && isLinuxArm64Kernel(data))) {
+        const d = await directPiQemuArgs({
+          configTxt: boot.configTxt,
+          files: await fatListAll(img, boot.partition),
+          read: (name) => fatRead(img, boot.partition, name),
+          tmp,
+          where: `${image}: partition ${boot.partition.index}`,
+        });
+        log(`imgsmith: raspi3b: direct boot (no U-Boot): kernel ${d.files.kernel}, initramfs ${d.files.initramfs ?? '-'}, device tree ${d.files.dtb ?? '-'}, ${d.files.cmdline}: ${d.cmdline}`);
+        direct = d.args;
+      }
       cmd = [
         'qemu-system-aarch64', '-M', 'raspi3b', '-m', '1G', ...common,
-        '-kernel', kernelFile,
+        '-kernel', kernelFile, ...direct,
         '-drive', `if=sd,format=qcow2,file=${overlay}`,
         '-chardev', `file,id=uart0,path=${serial[0]}`, '-serial', 'chardev:uart0',
         '-chardev', `file,id=uart1,path=${serial[1]}`, '-serial', 'chardev:uart1',

@@ -53,6 +53,8 @@ export interface BuildOptions {
   label?: string;
   /** Overrides spec.size, the target disk size in bytes. */
   diskSize?: number;
+  /** Content warnings (a targeted Raspberry Pi board the image cannot boot) are errors. */
+  strict?: boolean;
   progress?: Progress;
 }
 
@@ -163,7 +165,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
   for (const p of spec.partitions) {
     for (const c of p.contents) {
       if (c.kind === 'copy') roots.add(c.from);
-      if (c.kind === 'generate' && c.generator === 'extlinux') roots.add('toplevel');
+      if (c.kind === 'generate' && (c.generator === 'extlinux' || c.generator === 'rpi-direct')) roots.add('toplevel');
     }
     if (p.filesystem.type === 'raw' && p.filesystem.source) roots.add(p.filesystem.source.from);
   }
@@ -240,12 +242,15 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     roots: { spec: spec.specDir, ...(env.firmware ? { firmware: env.firmware } : {}), ...(env.toplevel ? { toplevel: env.toplevel } : {}) },
     ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) } : {}),
     storeHost: storeHostPath(env.storeRoot),
+    disk: { table: spec.table, partitions: spec.partitions },
+    warn: (message) => progress.event('warning', { message }),
+    strict: opts.strict === true,
   };
   const ph = progress.phase('contents');
   const trees: FileTree[] = [];
   for (const [i, p] of spec.partitions.entries()) {
     const where = `spec.partitions[${i}]`;
-    const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: p.filesystem.type === 'vfat' });
+    const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: p.filesystem.type === 'vfat', partition: i });
     if (p.filesystem.type === 'raw' && p.filesystem.source) {
       const root = inputs.roots[p.filesystem.source.from]!;
       const src = path.join(root, p.filesystem.source.path);

@@ -6,8 +6,8 @@ import yargs from 'yargs';
 import { describeError, signalExitCode, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
-import { silentProgress, type Progress } from './progress.ts';
-import { jsonProgress, ttyProgress } from './progress-impl.ts';
+import { type Progress } from './progress.ts';
+import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-impl.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 
 class UsageFailure extends Error {}
@@ -77,9 +77,14 @@ export async function main(argv: string[]): Promise<number> {
           .option('keep-raw', { type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' })
           .option('size', { type: 'string', describe: 'Target disk size, e.g. 16GiB (overrides the spec\'s "size"; a "fill" partition grows to it).' })
           .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
+          .option('strict', {
+            type: 'boolean',
+            default: false,
+            describe: 'Make content warnings errors (rpi-direct: a targeted Raspberry Pi board whose device tree the toplevel lacks).',
+          })
           .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON events (one per line) on stdout instead of progress.' }),
       async (args) => {
-        const progress: Progress = args.json ? jsonProgress(process.stdout) : errOut.isTTY ? ttyProgress(errOut) : silentProgress;
+        const progress: Progress = args.json ? jsonProgress(process.stdout) : errOut.isTTY ? ttyProgress(errOut) : warningsOnlyProgress(errOut);
         const off = onSignals(args.json, (published) => (published ? 'the outputs had been published' : 'nothing was published'));
         try {
           const r = await buildImage({
@@ -93,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
             keepRaw: args['keep-raw'],
             ...(args.label !== undefined ? { label: args.label } : {}),
             ...(args.size !== undefined ? { diskSize: parseSize(args.size, '--size') } : {}),
+            ...(args.strict ? { strict: true } : {}),
             progress,
           });
           const files = [r.compressedPath, r.imagePath, r.bmapPath, r.manifestPath].filter((f): f is string => !!f);
@@ -120,6 +126,11 @@ export async function main(argv: string[]): Promise<number> {
             describe: 'raspi3b: U-Boot from config.txt\'s [pi3] kernel= on QEMU raspi3b; virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
           })
           .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image: a file imgsmith-boot-marker in a /nix/store path or at the root of a FAT partition; an error when there is none).' })
+          .option('pi-boot', {
+            choices: ['auto', 'direct', 'u-boot'] as const,
+            default: 'auto' as const,
+            describe: 'raspi3b: direct = emulate the firmware booting Linux itself (kernel=, initramfs, device tree, cmdline.txt); u-boot = kernel= is U-Boot; auto = direct when kernel= is a Linux kernel.',
+          })
           .option('timeout', { type: 'number', describe: 'Seconds before QEMU is killed and the test fails (default: raspi3b 420, virt 240, x86_64-efi 300).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
@@ -130,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
             machine: args.machine,
             ...(args.marker !== undefined ? { marker: args.marker } : {}),
             ...(args.timeout !== undefined ? { timeoutSec: args.timeout } : {}),
+            piBoot: args['pi-boot'],
             log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
           if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');

@@ -179,3 +179,16 @@ export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Prog
     },
   };
 }
+
+/**
+ * No progress, but warnings (events of type "warning" with a message) are written, one
+ * line each: what the CLI uses when stderr is not a terminal and --json is not given.
+ */
+export function warningsOnlyProgress(stream: TextSink): Progress {
+  return {
+    phase: () => ({ update() {}, end() {} }),
+    event(type, data) {
+      if (type === 'warning' && typeof data.message === 'string') stream.write(`imgsmith: ${data.message}\n`);
+    },
+  };
+}

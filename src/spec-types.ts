@@ -52,6 +52,9 @@ export interface SwapSpec {
   type: 'swap';
   label?: string;
   uuid?: string;
+  /** The page size of the kernel that uses it: 4096 (default), 16384 (e.g. the Raspberry Pi 5's
+   *  kernel_2712.img) or 65536. The header sits at the end of the first page. */
+  pageSize?: 4096 | 16384 | 65536;
 }
 
 export interface RawSpec {
@@ -94,9 +97,9 @@ export interface SymlinkItem {
 /** A generated file or tree. */
 export interface GenerateItem {
   kind: 'generate';
-  generator: 'rpi-config.txt' | 'extlinux' | 'closure' | 'profile';
+  generator: 'rpi-config.txt' | 'extlinux' | 'closure' | 'profile' | 'rpi-direct';
   /** Absolute target path: the file for rpi-config.txt (default /config.txt), the boot
-   *  directory for extlinux (default /boot). Unused for closure. */
+   *  directory for extlinux (default /boot). Unused for closure; "/" for rpi-direct. */
   target: string;
   /** Generator options, e.g. { "extraConfig": "..." } or { "timeout": 50 }. */
   options: Record<string, unknown>;

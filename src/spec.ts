@@ -9,6 +9,7 @@ import { parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { labelProblem, type LabelledFs } from './labels.ts';
 import { TEMPLATE_KEYS, unknownPlaceholders } from './outputs/naming.ts';
+import { RPI_DIRECT_OPTION_KEYS, rpiDirectOptions } from './content/rpi-direct.ts';
 import type {
   ContentItem,
   FilesystemSpec,
@@ -142,7 +143,7 @@ function label(v: Json, where: string, fs: LabelledFs): string | undefined {
 const FS_TYPES = ['vfat', 'ext4', 'btrfs', 'swap', 'raw'] as const;
 
 function filesystem(v: Json, where: string): FilesystemSpec {
-  const base = obj(v, where, ['type', 'label', 'uuid', 'volumeId', 'fatType', 'features', 'extraSpace', 'source'], ['type']);
+  const base = obj(v, where, ['type', 'label', 'uuid', 'volumeId', 'fatType', 'features', 'extraSpace', 'source', 'pageSize'], ['type']);
   const type = oneOf(base.type, `${where}.type`, FS_TYPES);
   switch (type) {
     case 'vfat': {
@@ -181,8 +182,9 @@ function filesystem(v: Json, where: string): FilesystemSpec {
       };
     }
     case 'swap': {
-      const o = obj(v, where, ['type', 'label', 'uuid']);
-      return { type, label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`) };
+      const o = obj(v, where, ['type', 'label', 'uuid', 'pageSize']);
+      const pageSize = o.pageSize === undefined ? undefined : oneOf(o.pageSize, `${where}.pageSize`, [4096, 16384, 65536] as const);
+      return { type, label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`), ...(pageSize ? { pageSize } : {}) };
     }
     case 'raw': {
       const o = obj(v, where, ['type', 'source']);
@@ -222,7 +224,7 @@ function absTarget(v: Json, where: string, dflt: string): string {
   return p;
 }
 
-const GENERATORS = ['rpi-config.txt', 'extlinux', 'closure', 'profile'] as const;
+const GENERATORS = ['rpi-config.txt', 'extlinux', 'closure', 'profile', 'rpi-direct'] as const;
 
 function contentItem(v: Json, where: string): ContentItem {
   const o = obj(v, where, ['from', 'path', 'target', 'optional', 'dereference', 'allowEscape', 'generate', 'options', 'text', 'mode', 'symlink']);
@@ -261,6 +263,12 @@ function contentItem(v: Json, where: string): ContentItem {
       str(options.path, `${where}.options.path`);
     }
     if (generator === 'extlinux') extlinuxOptions(options, `${where}.options`);
+    if (generator === 'rpi-direct') {
+      rpiDirectOptions(options, `${where}.options`);
+      if (o.target !== undefined && absTarget(o.target, `${where}.target`, '/').replace(/\/+$/, '') !== '') {
+        throw usageError(`${where}.target: the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"`);
+      }
+    }
     return { kind: 'generate', generator, target: absTarget(o.target, `${where}.target`, dflt), options };
   }
   if (o.text !== undefined) {
@@ -280,6 +288,7 @@ const generatorOptions: Record<(typeof GENERATORS)[number], string[]> = {
   extlinux: ['timeout', 'extraKernelParams', 'init'],
   closure: [],
   profile: ['path'],
+  'rpi-direct': [...RPI_DIRECT_OPTION_KEYS],
 };
 
 /** Checks the extlinux generator's options (see src/content/extlinux.ts). */

@@ -22,6 +22,7 @@ import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from '
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from '../closure.ts';
+import { addRpiDirectToTree, rpiDirectOptions, type DiskContext } from './rpi-direct.ts';
 
 export interface ContentInputs {
   /** Absolute directories for `from` roots. */
@@ -30,11 +31,19 @@ export interface ContentInputs {
   closure?: () => Promise<ClosureInfo>;
   /** Maps a store path to where it is on the build machine (`--store-root`). */
   storeHost?: (storePath: string) => string;
+  /** The table and partitions (rpi-direct: the root's PARTUUID for cmdline.txt). */
+  disk?: DiskContext;
+  /** Receives warnings (a targeted board the image cannot boot). */
+  warn?: (message: string) => void;
+  /** --strict: such warnings are errors. */
+  strict?: boolean;
 }
 
 export interface ResolveOptions {
   /** The filesystem cannot store symlinks (FAT): copies follow them unless told otherwise. */
   noSymlinks?: boolean;
+  /** The index of the partition in inputs.disk (for generators that need to know it). */
+  partition?: number;
 }
 
 const ROOT_OPTION: Record<SourceRoot, string> = { firmware: '--firmware', toplevel: '--toplevel', spec: 'the spec file' };
@@ -228,6 +237,23 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
             case 'profile':
               addProfile(tree, item, inputs, w, map);
               break;
+            case 'rpi-direct': {
+              const toplevel = rootOf(inputs, 'toplevel', w);
+              if (!inputs.disk || opts.partition === undefined) throw usageError(`${w}: rpi-direct needs the image's partition table`);
+              const closure = inputs.closure ? await inputs.closure() : undefined;
+              await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${w}.options`), {
+                toplevel,
+                ...(inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {}),
+                storeDir: closure?.storeDir ?? '/nix/store',
+                storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p: string) => p),
+                ...(closure ? { closurePaths: closure.storePaths } : {}),
+                disk: inputs.disk,
+                partition: opts.partition,
+                warn: inputs.warn ?? (() => {}),
+                strict: inputs.strict === true,
+              }, w);
+              break;
+            }
           }
           break;
       }

@@ -12,8 +12,10 @@
  *   0x41c  sws_volume   label, 16 bytes, NUL-terminated and NUL-padded
  *   0xff6  magic        "SWAPSPACE2"
  *
- * The page size is fixed at 4096 (what aarch64/x86_64 kernels with 4 KiB pages expect;
- * a 16K/64K-page kernel needs a header at a different offset and would reject it).
+ * The page size is the spec's `pageSize` (default 4096, what aarch64/x86_64 kernels with 4 KiB
+ * pages expect): a 16K/64K-page kernel (the Raspberry Pi 5's kernel_2712.img) needs the
+ * header at the end of its first 16/64 KiB page and rejects a 4096-byte one. The bytes are
+ * those of `mkswap -p <pageSize>`.
  * Without spec.uuid the UUID is derived from the partition offset and label (like ext4's
  * default), so builds stay reproducible.
  */
@@ -90,14 +92,15 @@ export const swapDriver: FilesystemDriver<SwapSpec> = {
     }
   },
 
-  /** mkswap's minimum: 10 pages (40 KiB). Size "auto" gets this, rounded up by the planner. */
-  async minimumSize() {
-    return SWAP_MIN_PAGES * SWAP_PAGE;
+  /** mkswap's minimum: 10 pages (40 KiB with 4 KiB pages). Size "auto" gets this, rounded up by the planner. */
+  async minimumSize(spec) {
+    return SWAP_MIN_PAGES * (spec.pageSize ?? SWAP_PAGE);
   },
 
   async write(spec, _tree, target) {
     const uuid = (spec.uuid ?? defaultSwapUuid(target.offset, spec.label)).toLowerCase();
-    const page = swapHeader(target.size, uuid, spec.label);
+    const pageSize = spec.pageSize ?? SWAP_PAGE;
+    const page = swapHeader(target.size, uuid, spec.label, pageSize);
     const fh = await fsp.open(target.imagePath, 'r+');
     try {
       // The whole first page, zeros included (bootbits must be zero); nothing else.
@@ -105,12 +108,12 @@ export const swapDriver: FilesystemDriver<SwapSpec> = {
     } finally {
       await fh.close();
     }
-    const pages = Math.floor(target.size / SWAP_PAGE);
+    const pages = Math.floor(target.size / pageSize);
     return {
       type: 'swap',
       ...(spec.label !== undefined ? { label: spec.label } : {}),
       uuid,
-      stats: { pageSize: SWAP_PAGE, pages, usableBytes: (pages - 1) * SWAP_PAGE },
+      stats: { pageSize, pages, usableBytes: (pages - 1) * pageSize },
     };
   },
 };
