@@ -15,6 +15,7 @@ import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { extractRange, listFiles, REPO, runCli } from './helpers/cli.ts';
 import { buildImage } from '../src/build.ts';
 import { ImgsmithError } from '../src/errors.ts';
+import { validateSpec } from '../src/spec.ts';
 import { PI_BOARDS, PI_FIRMWARE, rpiDirectOptions, type PiBoard } from '../src/content/rpi-direct.ts';
 import { isLinuxArm64Kernel, piBootPlan, resolvePiBoot } from '../src/boot/direct-pi.ts';
 import type { Progress } from '../src/progress.ts';
@@ -237,6 +238,16 @@ test('rpi-direct: a 16K-page Pi 5 kernel goes to kernel_2712.img, boardConfig an
   assert.equal(a.toString('latin1', 16384 - 10), 'SWAPSPACE2');
 });
 
+test('rpi-direct-aarch64: reproducible (same bytes from firmware files created in the opposite order)', async () => {
+  const { img } = await recipeImage();
+  const fw2 = await makeFirmware(path.join(tmp, 'firmware-reverse'), { reverse: true });
+  await fsp.mkdir(path.join(fw2, 'overlays'));
+  await fsp.writeFile(path.join(fw2, 'overlays', 'vc4-kms-v3d.dtbo'), 'not a real overlay\n');
+  const again = await build(fx5, { firmware: fw2 });
+  const sha = async (f: string) => (await execa('sha256sum', [f])).stdout.split(' ')[0];
+  assert.equal(await sha(again.img), await sha(img));
+});
+
 test('rpi-direct: a targeted board whose dtb the toplevel lacks is a warning naming board and file; --strict makes it an error (CLI, nothing published)', async () => {
   const { img, warnings } = await build(fx);
   assert.ok(img);
@@ -357,6 +368,10 @@ test('rpi-direct bad input: spec errors name the JSON path', async () => {
 test('rpi-direct options and the firmware model (unit)', () => {
   assert.throws(() => rpiDirectOptions({ overlays: 'yes' }, 'w'), (e: unknown) => e instanceof ImgsmithError && e.exitCode === 2 && /w\.overlays: expected true or false/.test(e.message));
   assert.deepEqual(rpiDirectOptions({ boards: ['pi5', 'pi3'] }, 'w').boards, ['pi3', 'pi5'] as PiBoard[]);
+  assert.throws(
+    () => validateSpec({ name: 'x', table: { type: 'dos' }, partitions: [{ name: 's', type: 'swap', size: '1MiB', filesystem: { type: 'swap', pageSize: 8192 } }] }, tmp),
+    (e: unknown) => e instanceof ImgsmithError && e.exitCode === 2 && /spec\.partitions\[0\]\.filesystem\.pageSize: expected one of 4096, 16384, 65536, got number 8192/.test(e.message),
+  );
   // Sections: [pi4] settings do not reach the Pi 3; [all] resets; defaults.
   const c = 'arm_64bit=1\n[pi4]\nkernel=k4.img\n[pi3]\ninitramfs i3 followkernel\ndevice_tree=my.dtb\n[all]\ncmdline=cl.txt\n';
   assert.deepEqual(piBootPlan(c, 'pi3'), { board: 'pi3', kernel: 'kernel8.img', initramfs: 'i3', dtbCandidates: ['my.dtb'], cmdline: 'cl.txt', upstreamKernel: false, arm64: true });
