@@ -124,6 +124,10 @@ export function checkTarget(target: string, check: TargetCheck, sys: SystemFiles
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw buildError(`cannot use ${target}: ${(err as Error).message}`, err);
   }
+  if (!st && /^\/dev(\/|$)/.test(path.dirname(path.resolve(target)))) {
+    // A typo in a device name must not become a file on /dev (RAM) the size of the image.
+    throw buildError(`cannot flash to ${target}: there is no such device`);
+  }
   if (!st || st.isFile()) {
     const dir = path.dirname(path.resolve(target));
     if (!fs.existsSync(dir)) throw buildError(`cannot write ${target}: the directory ${dir} does not exist`);
