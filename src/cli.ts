@@ -6,7 +6,7 @@ import yargs from 'yargs';
 import { describeError, signalExitCode, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
-import { type Progress } from './progress.ts';
+import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-impl.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 
