@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('machine', {
             choices: ['raspi3b', 'virt', 'x86_64-efi'] as const,
             demandOption: true,
-            describe: 'raspi3b: U-Boot from config.txt\'s [pi3] kernel= on QEMU raspi3b; virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
+            describe: 'raspi3b: config.txt\'s [pi3] kernel= on QEMU raspi3b (U-Boot, or Linux booted directly, see --pi-boot); virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
           })
           .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image: a file imgsmith-boot-marker in a /nix/store path or at the root of a FAT partition; an error when there is none).' })
           .option('pi-boot', {
