@@ -1,0 +1,67 @@
+# imgsmith for nixpkgs: pkgs.callPackage ./nix/package.nix { }
+#
+# npmDepsHash is the hash of the npm dependencies that buildNpmPackage fetches
+# (fetchNpmDeps on package-lock.json). It must be updated whenever package-lock.json
+# changes; it cannot be computed without nixpkgs' prefetch-npm-deps (see the README,
+# "Building many images"):
+#   nix run nixpkgs#prefetch-npm-deps -- package-lock.json
+# or build once with the fake hash below and copy the "got:" hash from the error.
+{
+  lib,
+  buildNpmPackage,
+  nodejs_20,
+  python3,
+  makeWrapper,
+  e2fsprogs,
+  btrfs-progs,
+  zstd,
+  util-linux,
+  coreutils,
+  findutils,
+  npmDepsHash ? lib.fakeHash,
+}:
+let
+  root = ../.;
+  # The sources npm and tsc need: no node_modules, build outputs, images or caches.
+  src = builtins.path {
+    name = "imgsmith-src";
+    path = root;
+    filter =
+      p: type:
+      let
+        rel = builtins.substring (builtins.stringLength (toString root) + 1) 4096 (toString p);
+        top = builtins.head (builtins.split "/" rel);
+      in
+      builtins.elem top [ "package.json" "package-lock.json" "tsconfig.json" "tsconfig.build.json" "binding.gyp" "bin" "src" "native" "README.md" ];
+  };
+  # What `imgsmith build` runs (FAT and the partition tables are written in-process).
+  runtimeTools = [ e2fsprogs btrfs-progs zstd util-linux coreutils findutils ];
+in
+buildNpmPackage {
+  pname = "imgsmith";
+  version = (lib.importJSON ../package.json).version;
+  inherit src npmDepsHash;
+  nodejs = nodejs_20;
+  nativeBuildInputs = [ python3 makeWrapper ];
+  # `npm run build` (tsc into lib/); then the native addon (SEEK_DATA/SEEK_HOLE,
+  # copy_file_range and the mkfs LD_PRELOAD shim), which `npm ci --ignore-scripts` skipped.
+  npmBuildScript = "build";
+  postBuild = ''
+    npm run build:native
+  '';
+  # npm pack (npmInstallHook) follows .gitignore, which lists lib/ and build/.
+  postInstall = ''
+    dir=$out/lib/node_modules/imgsmith
+    cp -R lib "$dir/lib"
+    mkdir -p "$dir/build"
+    cp -R build/Release "$dir/build/Release"
+    wrapProgram $out/bin/imgsmith --prefix PATH : ${lib.makeBinPath runtimeTools}
+  '';
+  passthru = { inherit runtimeTools; };
+  meta = {
+    description = "Reproducible, rootless disk-image builder for Raspberry Pi and embedded Linux (NixOS-style SD images)";
+    license = lib.licenses.mit;
+    mainProgram = "imgsmith";
+    platforms = lib.platforms.linux;
+  };
+}
