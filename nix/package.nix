@@ -1,11 +1,11 @@
 # imgsmith for nixpkgs: pkgs.callPackage ./nix/package.nix { }
 #
-# npmDepsHash is the hash of the npm dependencies that buildNpmPackage fetches
-# (fetchNpmDeps on package-lock.json). It must be updated whenever package-lock.json
-# changes; it cannot be computed without nixpkgs' prefetch-npm-deps (see the README,
-# "Building many images"):
-#   nix run nixpkgs#prefetch-npm-deps -- package-lock.json
-# or build once with the fake hash below and copy the "got:" hash from the error.
+# The npm dependencies come from package-lock.json through importNpmLock (nixpkgs >=
+# 24.05): one fetchurl per package, checked against the lock file's sha512 "integrity", so
+# there is no npmDepsHash to keep up to date. (The lock file has no "resolved" URLs:
+# ./npm-lock.nix puts the registry's back.) Passing npmDepsHash uses buildNpmPackage's
+# classic fetchNpmDeps instead (nixpkgs without importNpmLock); that hash can only be
+# computed with nixpkgs' prefetch-npm-deps: see the README, "Building many images".
 {
   lib,
   buildNpmPackage,
@@ -18,7 +18,8 @@
   util-linux,
   coreutils,
   findutils,
-  npmDepsHash ? lib.fakeHash,
+  importNpmLock ? null,
+  npmDepsHash ? null,
 }:
 let
   root = ../.;
@@ -36,11 +37,24 @@ let
   };
   # What `imgsmith build` runs (FAT and the partition tables are written in-process).
   runtimeTools = [ e2fsprogs btrfs-progs zstd util-linux coreutils findutils ];
+  depsArgs =
+    if npmDepsHash != null then
+      { inherit npmDepsHash; }
+    else if importNpmLock != null then
+      {
+        npmDeps = importNpmLock {
+          npmRoot = src;
+          packageLock = import ./npm-lock.nix (lib.importJSON ../package-lock.json);
+        };
+        npmConfigHook = importNpmLock.npmConfigHook;
+      }
+    else
+      throw "imgsmith (nix/package.nix): this nixpkgs has no importNpmLock (added in 24.05); pass npmDepsHash (see the README, \"Building many images\")";
 in
-buildNpmPackage {
+buildNpmPackage (depsArgs // {
   pname = "imgsmith";
   version = (lib.importJSON ../package.json).version;
-  inherit src npmDepsHash;
+  inherit src;
   nodejs = nodejs_20;
   nativeBuildInputs = [ python3 makeWrapper ];
   # `npm run build` (tsc into lib/); then the native addon (SEEK_DATA/SEEK_HOLE,
@@ -64,4 +78,4 @@ buildNpmPackage {
     mainProgram = "imgsmith";
     platforms = lib.platforms.linux;
   };
-}
+})

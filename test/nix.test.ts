@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { REPO, runCli } from './helpers/cli.ts';
@@ -92,7 +92,7 @@ const STUB_PKGS = `
 
 test('every .nix file passes nix-instantiate --parse', { skip: noNix }, async () => {
   const files = await nixFiles();
-  for (const f of ['flake.nix', 'nix/package.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix']) {
+  for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix']) {
     assert.ok(files.includes(f), `${f} exists`);
   }
   const { env, store } = privateNix();
@@ -179,6 +179,18 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         nodejs_20 = "/node20"; python3 = "/python3"; makeWrapper = "/makeWrapper";
         e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
         coreutils = "/coreutils"; findutils = "/findutils";
+        importNpmLock = {
+          __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
+          npmConfigHook = "importNpmLock-hook";
+        };
+      };
+      withHash = import ./nix/package.nix {
+        inherit lib;
+        buildNpmPackage = a: a;
+        nodejs_20 = "/node20"; python3 = "/python3"; makeWrapper = "/makeWrapper";
+        e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        coreutils = "/coreutils"; findutils = "/findutils";
+        npmDepsHash = "sha256-BBBB";
       };
       stubNixpkgs = {
         lib.genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
@@ -187,7 +199,9 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       flake = import ./flake.nix;
       self = flake.outputs { inherit self; nixpkgs = stubNixpkgs; };
     in {
-      inherit (pkg) pname version npmBuildScript postBuild postInstall;
+      inherit (pkg) pname version npmBuildScript postBuild postInstall npmDeps npmConfigHook;
+      hasHash = pkg ? npmDepsHash;
+      withHash = { inherit (withHash) npmDepsHash; hasDeps = withHash ? npmDeps; };
       nodejs = pkg.nodejs;
       packages = builtins.attrNames self.packages;
       imgsmith = self.packages.aarch64-linux.imgsmith;
@@ -200,6 +214,13 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.version, pkgJson.version);
   assert.equal(v.nodejs, '/node20');
   assert.equal(v.npmBuildScript, 'build');
+  // The npm dependencies: importNpmLock on the lock file with its registry URLs filled in, no hash;
+  // or fetchNpmDeps when an npmDepsHash is passed.
+  assert.match((v.npmDeps as { npmRoot: string }).npmRoot, /^[0-9a-z]{32}-imgsmith-src$/);
+  assert.deepEqual(v.npmDeps, { npmRoot: (v.npmDeps as { npmRoot: string }).npmRoot, resolvedYargs: `https://registry.npmjs.org/yargs/-/yargs-${JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')).packages['node_modules/yargs'].version}.tgz` });
+  assert.equal(v.npmConfigHook, 'importNpmLock-hook');
+  assert.equal(v.hasHash, false);
+  assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
   assert.match(String(v.postBuild), /npm run build:native/);
   for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
   assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
@@ -207,6 +228,65 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.imgsmith, 'imgsmith-package');
   assert.equal(v.image.name, 'arm-drive-image');
   assert.match(v.image.script, /imgsmith-package\/bin\/imgsmith build/);
+});
+
+/** npm's cache index (~/.npm/_cacache/index-v5): tarball URL -> integrity, as npm fetched them. */
+async function npmCacheIntegrity(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const root = path.join(process.env.npm_config_cache || path.join(process.env.HOME ?? '/root', '.npm'), '_cacache/index-v5');
+  const walk = async (d: string) => {
+    let ents;
+    try {
+      ents = await fsp.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else {
+        for (const line of (await fsp.readFile(p, 'utf8')).split('\n')) {
+          const m = /^[0-9a-f]+\t(.*)$/.exec(line);
+          if (!m) continue;
+          try {
+            const j = JSON.parse(m[1]!) as { key: string; integrity?: string };
+            const url = j.key.replace(/^make-fetch-happen:request-cache:/, '');
+            if (url.endsWith('.tgz') && j.integrity) out.set(url, j.integrity);
+          } catch {
+            // a truncated line
+          }
+        }
+      }
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+test('npm-lock.nix gives every package-lock.json entry the registry tarball URL npm fetched it from', { skip: noNix }, async (t) => {
+  const r = await nixEval(`builtins.mapAttrs (k: v: { resolved = v.resolved or null; integrity = v.integrity or null; }) (import ./nix/npm-lock.nix (builtins.fromJSON (builtins.readFile ./package-lock.json))).packages`);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const pkgs = r.value as Record<string, { resolved: string | null; integrity: string | null }>;
+  const lock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; integrity?: string; name?: string }> };
+  assert.deepEqual(Object.keys(pkgs).sort(), Object.keys(lock.packages).sort());
+  for (const [key, p] of Object.entries(pkgs)) {
+    if (key === '') continue;
+    assert.ok(p.integrity?.startsWith('sha512-'), `${key}: integrity`);
+    // An alias ("string-width-cjs": "npm:string-width@...") is fetched under its real name.
+    const name = lock.packages[key]!.name ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    assert.equal(p.resolved, `https://registry.npmjs.org/${name}/-/${name.replace(/^@[^/]+\//, '')}-${lock.packages[key]!.version}.tgz`, key);
+  }
+  // Independent check: npm's own cache records which URL gave which bytes.
+  const cache = await npmCacheIntegrity();
+  const installed = Object.keys(pkgs).filter((k) => k !== '' && (() => { try { return statSync(path.join(REPO, k, 'package.json')).isFile(); } catch { return false; } })());
+  const seen = installed.filter((k) => cache.has(pkgs[k]!.resolved!));
+  if (seen.length === 0) {
+    t.diagnostic('npm cache has none of the installed packages: URLs checked by form only');
+    return;
+  }
+  for (const k of seen) assert.equal(cache.get(pkgs[k]!.resolved!), pkgs[k]!.integrity, `${k}: npm fetched ${pkgs[k]!.resolved} with another integrity`);
+  t.diagnostic(`${seen.length} of ${installed.length} installed packages found in npm's cache under the computed URL with the lock's integrity`);
+  assert.ok(seen.length >= installed.length / 2, `only ${seen.length} of ${installed.length} installed packages found in npm's cache under the computed URL`);
 });
 
 let fx: ClosureFixture;
