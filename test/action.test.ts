@@ -206,8 +206,10 @@ test('a missing tool is installed with apt (stand-in) before the build; raw imag
   await fsp.writeFile(fakeApt, `#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> '${aptLog}'\nif [ "$1" = install ]; then ln -s '${real}' '${bin}/mkfs.btrfs'; fi\n`, { mode: 0o755 });
   const osRelease = path.join(tmp, 'os-release-ubuntu');
   await fsp.writeFile(osRelease, 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n');
-  const out = path.join(tmp, 'out-raw');
-  const r = await runAction('missing', { ...fullInputs(out), compress: 'false', bmap: 'false' }, {
+  // No output-dir input: the default, out/ in the workspace (the step's working directory).
+  const out = path.join(tmp, 'ws-missing', 'out');
+  const { 'output-dir': _, ...inputs } = fullInputs(out);
+  const r = await runAction('missing', { ...inputs, compress: 'false', bmap: 'false' }, {
     env: { PATH: bin, IMGSMITH_ACTION_APT: fakeApt, IMGSMITH_ACTION_OS_RELEASE: osRelease },
   });
   assert.equal(r.exitCode, 0, r.stdout + r.stderr);
@@ -215,7 +217,7 @@ test('a missing tool is installed with apt (stand-in) before the build; raw imag
   assert.match(r.stdout, /^installing btrfs-progs \(missing: mkfs\.btrfs\)$/m);
   assert.deepEqual(readFileSync(aptLog, 'utf8').split('\n').filter(Boolean), [' update -q', 'noninteractive install -y -q --no-install-recommends btrfs-progs']);
   assert.deepEqual(Object.keys(r.outputs).sort(), ['image', 'manifest', 'sha256']);
-  assert.ok(r.outputs.image!.endsWith('.img'));
+  assert.ok(r.outputs.image!.endsWith('.img') && path.dirname(r.outputs.image!) === out, r.outputs.image);
   assert.equal(r.outputs.sha256, sha256(r.outputs.image!));
   assert.equal(sha256(r.outputs.image!), sha256(ref.img));
   assert.ok(!(await listFiles(out)).some((f) => f.endsWith('.bmap') || f.endsWith('.zst')));
@@ -260,6 +262,7 @@ test('bad input: one ::error:: line naming the input, exit 1, nothing written', 
     { name: 'spec-missing', inputs: { spec: path.join(tmp, 'nope.json'), 'output-dir': path.join(tmp, 'bad-2') }, error: /^::error::input "spec": .*nope\.json: no such file or directory$/ },
     { name: 'closure-missing', inputs: { ...fullInputs(path.join(tmp, 'bad-3')), closure: path.join(tmp, 'no-closure') }, error: /^::error::input "closure": .*no-closure: no such file or directory$/ },
     { name: 'toplevel-missing', inputs: { ...fullInputs(path.join(tmp, 'bad-4')), toplevel: '/nix/store/00000000000000000000000000000000-none' }, error: /^::error::input "toplevel": .*-none: no such file or directory$/ },
+    { name: 'store-root-missing', inputs: { ...fullInputs(path.join(tmp, 'bad-8')), 'store-root': path.join(tmp, 'no-root') }, error: /^::error::input "store-root": .*no-root: no such file or directory$/ },
     { name: 'firmware-missing', inputs: { ...fullInputs(path.join(tmp, 'bad-5')), firmware: path.join(tmp, 'no-fw') }, error: /^::error::input "firmware": .*no-fw: no such file or directory$/ },
     { name: 'firmware-file', inputs: { ...fullInputs(path.join(tmp, 'bad-6')), firmware: RECIPE }, error: /^::error::input "firmware": .*: not a directory/ },
     { name: 'compress-bad', inputs: { ...fullInputs(path.join(tmp, 'bad-7')), compress: 'yes please' }, error: /^::error::input "compress": expected true or false, got "yes please"$/ },
