@@ -9,6 +9,7 @@ import { buildImage } from './build.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress } from './progress-impl.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
+import { inspectCommands } from './inspect/cli.ts';
 
 class UsageFailure extends Error {}
 
@@ -143,7 +144,12 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'Name a command: build or boot-test.')
+    .command(inspectCommands({
+      fail: (err, json, code) => { exitCode = reportError(err, json); if (code !== undefined) exitCode = code; },
+      setExit: (code) => { exitCode = code; },
+      onSignals: (json) => onSignals(json, () => 'temporary files removed'),
+    }))
+    .demandCommand(1, 'Name a command: build, boot-test, inspect, ls, cat, extract or diff.')
     .strict()
     .help()
     .version(false)
