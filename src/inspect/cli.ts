@@ -4,6 +4,7 @@
  * reporting (src/errors.ts mapping).
  */
 import type { Argv, CommandModule } from 'yargs';
+import { diffImages, renderDiff } from './diff.ts';
 import { catFile, extractPath, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
 
 export interface CommandContext {
@@ -91,5 +92,18 @@ export function inspectCommands(ctx: CommandContext): Cmd[] {
     })),
   };
 
-  return [inspect, ls, cat, extract];
+  const diff: Cmd = {
+    command: 'diff <a> <b>',
+    describe: 'Explain how two images differ: table, filesystem fields (UUID, label, hash seed, times), files added/removed/changed. Exit 0 identical, 1 different, 2 error.',
+    builder: (y: Argv) =>
+      jsonOpt(y.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true })),
+    handler: h((a: { a: string; b: string; json: boolean }) => run(a.json, async () => {
+      const r = await diffImages(a.a, a.b);
+      if (a.json) json1(r);
+      else out(renderDiff(r));
+      ctx.setExit(r.identical ? 0 : 1);
+    }, 2)),
+  };
+
+  return [inspect, ls, cat, extract, diff];
 }
