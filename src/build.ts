@@ -49,6 +49,8 @@ export interface BuildOptions {
   compress?: boolean;
   /** Keep the raw .img next to the compressed one. */
   keepRaw?: boolean;
+  /** Overrides spec.output.bmap. */
+  bmap?: boolean;
   /** Value of {label} in the output name (default: toplevel's nixos-version, else the spec name). */
   label?: string;
   /** Overrides spec.size, the target disk size in bytes. */
@@ -335,7 +337,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   const zname = `${imgName}.zst`;
   const zpath = path.join(tmp, zname);
   const bmapName = `${base}.bmap`;
-  const bmapPath = spec.output.bmap ? path.join(tmp, bmapName) : undefined;
+  const bmapPath = (opts.bmap ?? spec.output.bmap) ? path.join(tmp, bmapName) : undefined;
   const pk = progress.phase(compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
   const packaged = await packageImage(img, {
     ...(bmapPath ? { bmap: bmapPath } : {}),

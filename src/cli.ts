@@ -9,6 +9,7 @@ import { buildImage } from './build.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-impl.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
+import { inspectCommands } from './inspect/cli.ts';
 
 class UsageFailure extends Error {}
 
@@ -155,6 +156,11 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .command(inspectCommands({
+      fail: (err, json, code) => { exitCode = reportError(err, json); if (code !== undefined) exitCode = code; },
+      setExit: (code) => { exitCode = code; },
+      onSignals: (json) => onSignals(json, () => 'temporary files removed'),
+    }))
     .command(
       'verify <image>',
       'Check an image: its partition table (sfdisk/sgdisk), every filesystem (fsck.fat, e2fsck, btrfs check) and, with a manifest, the SHA-256 of the image and the .zst and every bmap checksum. Exit 0 only when all hold.',
@@ -218,7 +224,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'Name a command: build, boot-test, verify or flash.')
+    .demandCommand(1, 'Name a command: build, boot-test, inspect, ls, cat, extract, diff, verify or flash.')
     .strict()
     .help()
     .version(false)
