@@ -26,7 +26,7 @@ import { execa, type ResultPromise } from 'execa';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildError, usageError } from './errors.ts';
+import { inputError, ToolFailedError, ToolMissingError, usageError } from './errors.ts';
 import { makeTempDir, removeTempDir } from './lifetime.ts';
 
 export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi'] as const;
@@ -104,7 +104,7 @@ export interface ImagePartition {
 
 export async function readPartitions(image: string, displayName = image): Promise<{ label: string; partitions: ImagePartition[] }> {
   const r = await execa('sfdisk', ['-J', image], { reject: false });
-  if (r.exitCode !== 0) throw buildError(`${displayName}: no partition table found (sfdisk: ${r.stderr.trim()})`);
+  if (r.exitCode !== 0) throw inputError(`${displayName}: no partition table found (sfdisk: ${r.stderr.trim()})`);
   const pt = (JSON.parse(r.stdout) as {
     partitiontable: { label: string; sectorsize?: number; partitions?: { node: string; start: number; size: number; type: string; bootable?: boolean; attrs?: string }[] };
   }).partitiontable;
@@ -231,13 +231,13 @@ export async function raspiBootFiles(image: string, displayName = image): Promis
     const lower = new Set(files.map((f) => f.toLowerCase()));
     const missing = ['bootcode.bin', 'start.elf', 'fixup.dat', kernel].filter((f) => !lower.has(f.toLowerCase()));
     if (missing.length) {
-      throw buildError(
+      throw inputError(
         `${displayName}: partition ${part.index} has config.txt but lacks what a Raspberry Pi 3 boots from: ${missing.join(', ')}`,
       );
     }
     return { partition: part, configTxt, kernel, files };
   }
-  throw buildError(`${displayName}: no FAT partition with config.txt (a Raspberry Pi cannot boot it)`);
+  throw inputError(`${displayName}: no FAT partition with config.txt (a Raspberry Pi cannot boot it)`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,9 +260,9 @@ async function safeImageLink(image: string, tmp: string): Promise<string> {
   try {
     st = await fsp.stat(abs);
   } catch {
-    throw buildError(`${image}: no such image file`);
+    throw inputError(`${image}: no such image file`);
   }
-  if (!st.isFile()) throw buildError(`${image}: not a regular file`);
+  if (!st.isFile()) throw inputError(`${image}: not a regular file`);
   const fh = await fsp.open(abs, 'r');
   try {
     const head = Buffer.alloc(4);
@@ -292,7 +292,7 @@ async function need(file: string, pkg: string): Promise<void> {
   try {
     await fsp.access(file);
   } catch {
-    throw buildError(`${file} is missing (install the Debian package ${pkg})`);
+    throw new ToolMissingError(pkg, `${file} is missing (install the Debian package ${pkg})`);
   }
 }
 
@@ -348,7 +348,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
     const qi = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', path.resolve(image), '-F', 'raw', overlay, String(overlaySize)], {
       reject: false,
     });
-    if (qi.exitCode !== 0) throw buildError(`qemu-img create failed: ${qi.stderr || qi.message}`);
+    if (qi.exitCode !== 0) throw new ToolFailedError('qemu-img', `qemu-img create failed: ${qi.stderr || qi.message}`);
 
     const serial = [path.join(tmp, 'serial0.log'), path.join(tmp, 'serial1.log')];
     const common = ['-accel', 'tcg', '-no-reboot', '-display', 'none', '-monitor', 'none', '-parallel', 'none'];
@@ -359,7 +359,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
       log(`imgsmith: raspi3b: config.txt on partition ${boot.partition.index}; a Pi 3 loads kernel=${boot.kernel}`);
       const kernelFile = path.join(tmp, 'pi-kernel.bin');
       const data = await fatRead(img, boot.partition, boot.kernel);
-      if (!data) throw buildError(`${image}: cannot read ${boot.kernel} from partition ${boot.partition.index}`);
+      if (!data) throw inputError(`${image}: cannot read ${boot.kernel} from partition ${boot.partition.index}`);
       await fsp.writeFile(kernelFile, data);
       cmd = [
         'qemu-system-aarch64', '-M', 'raspi3b', '-m', '1G', ...common,
@@ -389,7 +389,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
           break;
         }
       }
-      if (!pair) throw buildError('OVMF firmware (OVMF_CODE.fd + OVMF_VARS.fd) not found: install the Debian package ovmf');
+      if (!pair) throw new ToolMissingError('ovmf', 'OVMF firmware (OVMF_CODE.fd + OVMF_VARS.fd) not found: install the Debian package ovmf');
       const vars = path.join(tmp, 'OVMF_VARS.fd');
       await fsp.copyFile(pair[1], vars);
       cmd = [

@@ -7,7 +7,7 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { buildError, resourceError, usageError } from './errors.ts';
+import { buildError, inputError, resourceError, usageError } from './errors.ts';
 import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX } from './lifetime.ts';
 import { publishOutputs } from './publish.ts';
 import { readRegularText } from './input-file.ts';
@@ -250,7 +250,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       const root = inputs.roots[p.filesystem.source.from]!;
       const src = path.join(root, p.filesystem.source.path);
       const st = await fsp.stat(src).catch(() => undefined);
-      if (!st?.isFile()) throw buildError(`${where}.filesystem.source: ${src} is not a file`);
+      if (!st?.isFile()) throw inputError(`${where}.filesystem.source: ${src} is not a file`);
       tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: fromUtf8(src) });
     }
     if (p.filesystem.type === 'ext4' && tree.get('/lost+found') && tree.get('/lost+found')!.kind !== 'dir') {
@@ -469,7 +469,7 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
       if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
       const init = c.options.init;
       if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
-        throw buildError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }

@@ -3,14 +3,15 @@
  * Exit codes: 0 ok, 1 build failed, 2 usage or spec error.
  */
 import yargs from 'yargs';
-import { describeError, signalExitCode, type DescribeContext } from './errors.ts';
+import { describeError, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress } from './progress-impl.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 
-class UsageFailure extends Error {}
+/** A command-line problem found by yargs (exit 2, printed as it is). */
+class UsageFailure extends UsageError {}
 
 /** Prints the one line for `err` (and a JSON error event with --json); returns the exit code. */
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {

@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, promises as fsp, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { buildError } from './errors.ts';
+import { ImgsmithError, inputError } from './errors.ts';
 import { type FileTree, show as showPath, statHost } from './content/tree.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 
@@ -141,8 +141,8 @@ export async function dumpNar(p: string, sink: (chunk: Buffer) => void): Promise
   try {
     dumpNode(Buffer.from(p).toString('latin1'), sink);
   } catch (err) {
-    if ((err as { kind?: string }).kind) throw err;
-    throw buildError(`cannot read ${p}: ${(err as Error).message}`, err);
+    if (err instanceof ImgsmithError) throw err;
+    throw inputError(`cannot read ${p}: ${(err as Error).message}`, err);
   }
 }
 
@@ -180,7 +180,7 @@ function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): void {
         closeSync(fd);
       }
     }
-    if (n !== st.size) throw buildError(`${showBytes(p)} changed size while it was being read`);
+    if (n !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
     const pad = (8 - (n % 8)) % 8;
     if (pad) sink(Buffer.alloc(pad));
   } else if (st.isDirectory()) {
@@ -192,7 +192,7 @@ function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): void {
       sink(narStr(')'));
     }
   } else {
-    throw buildError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
   }
   sink(narStr(')'));
 }
@@ -279,19 +279,19 @@ const show = (s: string) => `'${s.length > 120 ? s.slice(0, 120) + '...' : s}'`;
 export function parseRegistration(text: string, file: string, storeDir: string): RegistrationEntry[] {
   if (text === '') return [];
   if (!text.endsWith('\n')) {
-    throw buildError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
+    throw inputError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
   }
   const lines = text.slice(0, -1).split('\n');
   const entries: RegistrationEntry[] = [];
   let i = 0;
   const next = (what: string): string => {
     if (i >= lines.length) {
-      throw buildError(`${file} line ${i + 1}: unexpected end of file: expected ${what}`);
+      throw inputError(`${file} line ${i + 1}: unexpected end of file: expected ${what}`);
     }
     return lines[i++]!;
   };
   const fail = (what: string, got: string): never => {
-    throw buildError(`${file} line ${i}: expected ${what}, got ${show(got)}`);
+    throw inputError(`${file} line ${i}: expected ${what}, got ${show(got)}`);
   };
   const isStorePath = (s: string) => path.posix.dirname(s) === storeDir && isStoreBasename(path.posix.basename(s));
   const inStore = `a store path in ${storeDir}`;
@@ -325,7 +325,7 @@ async function statOrUndefined(p: string): Promise<Stats | undefined> {
     return await fsp.lstat(p);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw buildError(`cannot read ${p}: ${(err as Error).message}`);
+    throw inputError(`cannot read ${p}: ${(err as Error).message}`);
   }
 }
 
@@ -333,10 +333,10 @@ async function readText(file: string): Promise<string> {
   try {
     return await readRegularText(file); // never blocks on a FIFO or device
   } catch (err) {
-    if (err instanceof NotRegularFileError) throw buildError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
+    if (err instanceof NotRegularFileError) throw inputError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw buildError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
-    throw buildError(`cannot read ${file}: ${(err as Error).message}`);
+    if (code === 'ENOENT') throw inputError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
+    throw inputError(`cannot read ${file}: ${(err as Error).message}`);
   }
 }
 
@@ -350,18 +350,18 @@ function parseStorePathList(text: string, file: string): { storeDir: string; pat
   const paths: string[] = [];
   lines.forEach((line, k) => {
     const where = `${file} line ${k + 1}`;
-    if (!line.startsWith('/')) throw buildError(`${where}: expected an absolute store path, got ${show(line)}`);
+    if (!line.startsWith('/')) throw inputError(`${where}: expected an absolute store path, got ${show(line)}`);
     const p = path.posix.normalize(line);
     const base = path.posix.basename(p);
     if (p !== line || !isStoreBasename(base)) {
-      throw buildError(`${where}: ${show(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
+      throw inputError(`${where}: ${show(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
     }
     const dir = path.posix.dirname(p);
     storeDir ??= dir;
     if (dir !== storeDir) {
-      throw buildError(`${where}: ${line} is not in the same store directory as the first path (${storeDir})`);
+      throw inputError(`${where}: ${line} is not in the same store directory as the first path (${storeDir})`);
     }
-    if (seen.has(p)) throw buildError(`${where}: ${line} is listed twice`);
+    if (seen.has(p)) throw inputError(`${where}: ${line} is listed twice`);
     seen.add(p);
     paths.push(p);
   });
@@ -373,7 +373,7 @@ async function checkPathsExist(paths: string[], listFile: string, host: (p: stri
   for (const p of paths) if (!(await statOrUndefined(host(p)))) missing.push(p);
   if (missing.length) {
     const where = host(missing[0]!) === missing[0] ? '' : ` (looked for ${host(missing[0]!)}: is --store-root right?)`;
-    throw buildError(
+    throw inputError(
       `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? 'does' : 'do'} not exist, the first is ${missing[0]}${where}`,
     );
   }
@@ -386,14 +386,14 @@ async function checkPathsExist(paths: string[], listFile: string, host: (p: stri
 export async function readClosureInfo(dir: string, opts: { storeRoot?: string } = {}): Promise<ClosureInfo> {
   const host = storeHostPath(opts.storeRoot);
   const st = await statOrUndefined(dir);
-  if (!st) throw buildError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
+  if (!st) throw inputError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
   const real = await fsp.stat(dir).catch(() => undefined);
   if (real?.isFile()) {
     const { paths } = parseStorePathList(await readText(dir), dir);
     await checkPathsExist(paths, dir, host);
     return closureFromStorePaths(paths, opts);
   }
-  if (!real?.isDirectory()) throw buildError(`the closure ${dir} is neither a directory nor a file`);
+  if (!real?.isDirectory()) throw inputError(`the closure ${dir} is neither a directory nor a file`);
   const spFile = path.join(dir, 'store-paths');
   const regFile = path.join(dir, 'registration');
   const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
@@ -403,16 +403,16 @@ export async function readClosureInfo(dir: string, opts: { storeRoot?: string } 
   const listed = new Set(paths);
   const registered = new Set<string>();
   for (const e of entries) {
-    if (registered.has(e.path)) throw buildError(`${regFile}: ${e.path} is registered twice`);
+    if (registered.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered twice`);
     registered.add(e.path);
-    if (!listed.has(e.path)) throw buildError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
+    if (!listed.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
   }
   for (const p of paths) {
-    if (!registered.has(p)) throw buildError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
+    if (!registered.has(p)) throw inputError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
   }
   for (const e of entries) {
     for (const r of e.references) {
-      if (!listed.has(r)) throw buildError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
+      if (!listed.has(r)) throw inputError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
     }
   }
   await checkPathsExist(paths, spFile, host);
@@ -478,7 +478,7 @@ export function addClosureToTree(tree: FileTree, info: ClosureInfo): { paths: nu
   let n = 0;
   for (const p of info.storePaths) {
     const host = Buffer.from(info.hostPath(p)).toString('latin1');
-    if (!statHost(host)) throw buildError(`the store path ${p} disappeared while the closure was being read`);
+    if (!statHost(host)) throw inputError(`the store path ${p} disappeared while the closure was being read`);
     tree.addHost(p, host);
     n++;
   }

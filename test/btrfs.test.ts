@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { DoesNotFitError, UsageError } from '../src/errors.ts';
 import { btrfsDriver, defaultBtrfsUuid, crc32c } from '../src/fs/btrfs.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
@@ -296,8 +296,7 @@ test('size "auto": the minimum works; a smaller fixed size is refused with both 
   await assert.rejects(
     btrfsDriver.write(spec, tree, { imagePath: img2, offset: MiB, size: small }, ctx),
     (e: unknown) =>
-      e instanceof ImgsmithError &&
-      e.kind === 'build' &&
+      e instanceof DoesNotFitError &&
       e.message.includes('partition 3 ("data")') &&
       e.message.includes(`(${min} bytes)`) &&
       e.message.includes(`(${small} bytes)`),
@@ -362,11 +361,11 @@ test('bad specs are rejected', () => {
   const where = 'partition 2 ("root")';
   assert.throws(
     () => btrfsDriver.validate({ type: 'btrfs', label: 'x'.repeat(256) }, tree, where),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /partition 2.*256 bytes.*255/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /partition 2.*256 bytes.*255/.test(e.message),
   );
   assert.throws(
     () => btrfsDriver.validate({ type: 'btrfs', uuid: '1234' }, tree, where),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /"1234" is not a UUID/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /"1234" is not a UUID/.test(e.message),
   );
 });
 

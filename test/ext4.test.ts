@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { addClosureToTree, readClosureInfo, storeHostPath } from '../src/closure.ts';
 import { addExtlinuxToTree } from '../src/content/extlinux.ts';
 import { FileTree, fromUtf8 } from '../src/content/tree.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { DoesNotFitError, UsageError } from '../src/errors.ts';
 import { assertFits, ext4Driver, patchSuperblocks } from '../src/fs/ext4.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress, type Progress } from '../src/progress.ts';
@@ -363,7 +363,7 @@ describe('ext4 sizing', () => {
     const small = 6 * MiB;
     const msg = /the content does not fit in 6 MiB \(6291456 bytes\) of ext4: it needs at least \d+(\.\d+)? MiB .*\d+ files, \d+ directories, \d+ symlinks, \d+ inodes/;
     await assert.rejects(assertFits(spec, tree, small, 'partition 2 ("root")'), (err: unknown) => {
-      assert.ok(err instanceof ImgsmithError && err.kind === 'build');
+      assert.ok(err instanceof DoesNotFitError);
       assert.match(err.message, /^partition 2 \("root"\): /);
       assert.match(err.message, msg);
       return true;
@@ -380,7 +380,7 @@ describe('ext4 sizing', () => {
 describe('ext4 spec checks', () => {
   const where = 'partition 2 ("root")';
   const usage = (fn: () => void, re: RegExp) =>
-    assert.throws(fn, (err: unknown) => err instanceof ImgsmithError && err.kind === 'usage' && re.test(err.message));
+    assert.throws(fn, (err: unknown) => err instanceof UsageError && re.test(err.message));
 
   test('labels of at most 16 bytes, RFC 4122 UUIDs, known features', () => {
     const t = new FileTree();

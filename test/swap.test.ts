@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { DoesNotFitError, UsageError } from '../src/errors.ts';
 import { swapDriver, defaultSwapUuid, swapHeader } from '../src/fs/swap.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
@@ -139,22 +139,22 @@ test('bad input is rejected with clear errors', async () => {
   const tree = new FileTree();
   assert.throws(
     () => swapDriver.validate({ type: 'swap', label: 'sixteen-bytes-lb' }, tree, 'partition 3 ("swap")'),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /partition 3.*16 bytes.*at most 15/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /partition 3.*16 bytes.*at most 15/.test(e.message),
   );
   assert.throws(
     () => swapDriver.validate({ type: 'swap', uuid: 'nope' }, tree, 'partition 3 ("swap")'),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /"nope" is not a UUID/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /"nope" is not a UUID/.test(e.message),
   );
   const withFile = new FileTree();
   withFile.add('/etc/x', { kind: 'data', mode: 0o644, data: Buffer.from('x') });
   assert.throws(
     () => swapDriver.validate({ type: 'swap' }, withFile, 'partition 3 ("swap")'),
-    (e: unknown) => e instanceof ImgsmithError && /no contents/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /no contents/.test(e.message),
   );
   const img = await makeImage('img-small', 1 * MiB, 4096, 36 * 1024);
   await assert.rejects(
     swapDriver.write({ type: 'swap' }, tree, { imagePath: img, offset: 4096, size: 36 * 1024 }, ctx),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'build' && /too small.*10 pages/.test(e.message),
+    (e: unknown) => e instanceof DoesNotFitError && /too small.*10 pages/.test(e.message),
   );
   // Nothing was written.
   assert.deepEqual(await dataRanges(img, { start: 4096, end: 40 * 1024, native: false }), []);

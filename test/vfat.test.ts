@@ -14,7 +14,7 @@ import { FileTree, fromUtf8 } from '../src/content/tree.ts';
 import { RPI_AARCH64_FIRMWARE_GLOBS, rpiConfigTxt } from '../src/content/rpi.ts';
 import { vfatDriver, vfatLayout, minimumFatSize } from '../src/fs/vfat.ts';
 import type { FsContext, FsReport } from '../src/fs/types.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { UsageError } from '../src/errors.ts';
 import { silentProgress } from '../src/progress.ts';
 import type { VfatSpec } from '../src/spec-types.ts';
 import { MiB } from '../src/units.ts';
@@ -141,8 +141,7 @@ async function expectUsage(p: Promise<unknown> | (() => unknown), re: RegExp): P
   await assert.rejects(
     async () => (typeof p === 'function' ? p() : p),
     (err: unknown) => {
-      assert.ok(err instanceof ImgsmithError, `not an ImgsmithError: ${String(err)}`);
-      assert.equal(err.kind, 'usage');
+      assert.ok(err instanceof UsageError, `not a UsageError: ${String(err)}`);
       assert.match(err.message, re);
       return true;
     },

@@ -16,7 +16,7 @@
  */
 import { readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { buildError, usageError } from '../errors.ts';
+import { ImgsmithError, inputError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
 import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
@@ -99,7 +99,7 @@ async function storeLinkMap(inputs: ContentInputs): Promise<LinkMap | undefined>
 /** Adds one host path (a file, directory or symlink) at `target`. */
 function addHost(tree: FileTree, hostIn: string, target: string, follow: boolean, map?: LinkMap): void {
   const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
-  if (!statHost(host)) throw buildError(`${show(host)} does not exist`);
+  if (!statHost(host)) throw inputError(`${show(host)} does not exist`);
   tree.addHost(target, host, follow);
 }
 
@@ -123,7 +123,7 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
     const matches = names.filter((n) => re.test(n)).sort();
     if (matches.length === 0) {
       if (item.optional) return;
-      throw buildError(`${where}: nothing in ${show(hostDir)} matches "${item.path.split('/').pop()}" (from ${item.from})`);
+      throw inputError(`${where}: nothing in ${show(hostDir)} matches "${item.path.split('/').pop()}" (from ${item.from})`);
     }
     for (const m of matches) addHost(tree, path.posix.join(hostDir, m), path.posix.join(target, m), follow, map);
     return;
@@ -133,7 +133,7 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
   const lst = statHost(host);
   if (!lst) {
     if (item.optional) return;
-    throw buildError(`${where}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ''} does not exist (from ${item.from})`);
+    throw inputError(`${where}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ''} does not exist (from ${item.from})`);
   }
   const isDir = lst.isDirectory() || (lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true);
   if (isDir) {
@@ -161,8 +161,8 @@ function addProfile(tree: FileTree, item: { target: string; options: Record<stri
   host = resolveStoreLinks(host, map);
   const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ''}`;
   const st = statHost(host, true);
-  if (!st) throw buildError(`${where}: the profile ${shown} does not exist`);
-  if (!st.isDirectory()) throw buildError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  if (!st) throw inputError(`${where}: the profile ${shown} does not exist`);
+  if (!st.isDirectory()) throw inputError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
   // Follow the profile's own symlink, keep everything inside as it is.
   const real = realHost(host);
   const target = fromUtf8(item.target);
@@ -233,8 +233,8 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
       }
     } catch (err) {
       // Tree conflicts (a file over a directory) are spec problems; name the item.
-      if (err instanceof Error && !(err as { kind?: string }).kind) {
-        throw buildError(`${w}: ${err.message}`, err);
+      if (err instanceof Error && !(err instanceof ImgsmithError)) {
+        throw inputError(`${w}: ${err.message}`, err);
       }
       throw err;
     }

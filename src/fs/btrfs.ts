@@ -40,7 +40,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
-import { buildError, usageError } from '../errors.ts';
+import { doesNotFit, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import type { BtrfsSpec } from '../spec-types.ts';
 import { copySparse } from '../sparse.ts';
@@ -362,12 +362,12 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     const out = (r.all ?? '').toString();
-    if (r.signal) throw buildError(`${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+    if (r.signal) throw new ToolFailedError('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if ((r as { code?: string }).code === 'ENOENT') {
-      throw buildError(`${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
+      throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
     }
     if (r.exitCode === undefined) {
-      throw buildError(`${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
+      throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
     }
     if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
       // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
@@ -379,7 +379,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
         .split('\n')
         .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
         .join('; ');
-      throw buildError(`${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
     }
     phase.update(2, 3);
     const size = (await fsp.stat(file)).size;
@@ -392,7 +392,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     }
     const total = Number(sb.readBigUInt64LE(SB.totalBytes));
     if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
-      throw buildError(`${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
     }
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
@@ -443,7 +443,7 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
     const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
     try {
       if (s.size > fsSize) {
-        throw buildError(
+        throw doesNotFit(
           `${where}: the btrfs filesystem needs at least ${formatSize(s.size)} but the partition is ${formatSize(target.size)}`,
         );
       }

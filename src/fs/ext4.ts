@@ -37,7 +37,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { buildError, usageError } from '../errors.ts';
+import { buildError, doesNotFit, inputError, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 import type { Ext4Spec } from '../spec-types.ts';
 import { formatSize, MiB } from '../units.ts';
@@ -168,12 +168,12 @@ function validateTree(tree: FileTree, where: string): void {
   // Host directories are checked while they are measured (ext4Content).
   for (const [p, e] of tree.explicitEntries()) {
     for (const c of p.split('/')) {
-      if (c.length > 255) throw buildError(`${where}: the name "${show(c.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
+      if (c.length > 255) throw inputError(`${where}: the name "${show(c.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
     }
     if (e.kind === 'symlink') {
       const n = e.target.length;
-      if (n === 0) throw buildError(`${where}: the symlink ${show(p)} has an empty target`);
-      if (n >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${show(p)} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+      if (n === 0) throw inputError(`${where}: the symlink ${show(p)} has an empty target`);
+      if (n >= EXT4_BLOCK_SIZE) throw inputError(`${where}: the target of the symlink ${show(p)} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
     }
   }
 }
@@ -396,7 +396,7 @@ export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: W
     }
     if (e.path !== '/') {
       const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-      if (name.length > 255) throw buildError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
+      if (name.length > 255) throw inputError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
       if (stack.length === 1 && name === 'lost+found' && e.kind === 'dir') {
         // mke2fs reuses its own lost+found: count what is inside, not the directory.
         stack.push([]);
@@ -434,8 +434,8 @@ export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: W
         break;
       case 'symlink': {
         const len = e.target.length;
-        if (len === 0) throw buildError(`${where}: the symlink ${show(e.path)} has an empty target`);
-        if (len >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+        if (len === 0) throw inputError(`${where}: the symlink ${show(e.path)} has an empty target`);
+        if (len >= EXT4_BLOCK_SIZE) throw inputError(`${where}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
         c.symlinks++;
         c.inodesUsed++;
         if (len >= 60) c.blocks += 1;
@@ -540,7 +540,7 @@ export async function assertFits(spec: Ext4Spec, tree: FileTree, size: number, w
   const f = ext4Fit(content, blocks, features);
   if (!f.fits) {
     const min = ext4MinimumBytes(content, features);
-    throw buildError(
+    throw doesNotFit(
       `${where}: the content does not fit in ${formatSize(size)} of ext4: it needs at least ${formatSize(min)} ` +
         `(${content.files} files, ${content.dirs} directories, ${content.symlinks} symlinks, ${content.inodesUsed} inodes, ` +
         `${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ` +
@@ -568,9 +568,9 @@ async function run(cmd: string, args: string[], env: Record<string, string>, wha
     return { stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: string; stderr?: string; stdout?: string; shortMessage?: string };
-    if (e.code === 'ENOENT') throw buildError(`${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
+    if (e.code === 'ENOENT') throw new ToolMissingError(cmd, `${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
     const detail = (e.stderr || e.stdout || e.shortMessage || String(err)).trim().split('\n').slice(-8).join('\n');
-    throw buildError(`${what}: ${cmd} failed: ${detail}`, err);
+    throw new ToolFailedError(cmd, `${what}: ${cmd} failed: ${detail}`, err);
   }
 }
 
@@ -639,13 +639,13 @@ function parseDumpe2fs(out: string): DumpInfo {
       group = -1;
     }
   }
-  if (!Number.isInteger(ipg) || ipg <= 0) throw buildError('ext4: could not read the inode layout from dumpe2fs');
+  if (!Number.isInteger(ipg) || ipg <= 0) throw new ToolFailedError('dumpe2fs', 'ext4: could not read the inode layout from dumpe2fs');
   return { header, used };
 }
 
 const num = (h: Map<string, string>, k: string): number => {
   const v = Number(h.get(k));
-  if (!Number.isFinite(v)) throw buildError(`ext4: dumpe2fs did not report "${k}"`);
+  if (!Number.isFinite(v)) throw new ToolFailedError('dumpe2fs', `ext4: dumpe2fs did not report "${k}"`);
   return v;
 };
 
@@ -698,7 +698,7 @@ async function normaliseWithDebugfs(
   await fsp.writeFile(cmdFile, Buffer.from(cmds.join('\n') + '\n', 'latin1'));
   const r = await run('debugfs', ['-w', '-f', cmdFile, dev], env, where);
   const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
-  if (problems.length) throw buildError(`${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length) throw new ToolFailedError('debugfs', `${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
 }
 
 // Superblock fields (struct ext2_super_block).
@@ -730,7 +730,7 @@ async function readSuperblock(image: string, offset: number): Promise<Buffer> {
   try {
     const sb = Buffer.alloc(SB_SIZE);
     const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53) throw buildError(`ext4 at ${offset}: mke2fs left no superblock`);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53) throw new ToolFailedError('mke2fs', `ext4 at ${offset}: mke2fs left no superblock`);
     return sb;
   } finally {
     await fh.close();

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { buildError, usageError } from '../errors.ts';
+import { doesNotFit, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import type { SwapSpec } from '../spec-types.ts';
 import type { FilesystemDriver } from './types.ts';
@@ -52,9 +52,9 @@ export function swapHeader(size: number, uuid: string, label?: string, pageSize 
   if (![4096, 16384, 65536].includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
   const pages = Math.floor(size / pageSize);
   if (pages < SWAP_MIN_PAGES) {
-    throw buildError(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
+    throw doesNotFit(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
   }
-  if (pages - 1 > 0xffffffff) throw buildError(`swap space of ${formatSize(size)} is too large for a swap header`);
+  if (pages - 1 > 0xffffffff) throw doesNotFit(`swap space of ${formatSize(size)} is too large for a swap header`);
   if (!UUID_RE.test(uuid)) throw usageError(`swap UUID "${uuid}" is not a UUID`);
   const page = Buffer.alloc(pageSize);
   page.writeUInt32LE(1, 0x400);

@@ -21,7 +21,7 @@ import { createWriteStream } from 'node:fs';
 import { readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildError, usageError } from '../errors.ts';
+import { ToolFailedError, usageError } from '../errors.ts';
 
 /** nixpkgs' sd-image.nix runs `zstd` without a level, i.e. level 3. */
 export const DEFAULT_ZSTD_LEVEL = 3;
@@ -126,7 +126,7 @@ export function startZstd(input: string, output: string, level: number): ZstdRun
     }
     if (problem !== undefined) {
       await rm(output, { force: true });
-      throw buildError(`zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
+      throw new ToolFailedError('zstd', `zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
     }
     return { size, sha256: hash.digest('hex') };
   })();

@@ -12,7 +12,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildError } from '../errors.ts';
+import { buildError, ImgsmithError } from '../errors.ts';
 
 export interface HydraProductsOptions {
   /** The image (or compressed image) to publish; made absolute. */
@@ -77,7 +77,7 @@ export async function writeHydraProducts(outDir: string, opts: HydraProductsOpti
       await writeFile(productsPath, existing + sep + add.join(''));
     }
   } catch (err) {
-    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
+    if (err instanceof ImgsmithError) throw err;
     throw buildError(`cannot write the Hydra build products in ${dir}: ${(err as Error).message}`, err);
   }
   return { productsPath, systemPath };

@@ -7,7 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { buildError } from '../errors.ts';
+import { buildError, ImgsmithError, ToolFailedError, ToolMissingError } from '../errors.ts';
 
 export interface ManifestFile {
   /** File name, relative to the output directory. */
@@ -212,16 +212,16 @@ export async function toolVersion(name: string): Promise<string> {
   try {
     const r = await execa(name, probe.args, { all: true, reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
     if (r.failed && (r.exitCode === undefined || !(probe.okCodes ?? []).includes(r.exitCode))) {
-      if ((r as { code?: unknown }).code === 'ENOENT') throw buildError(`${name} was not found: it is needed to build this image`);
-      throw buildError(`cannot get the version of ${name}: ${r.shortMessage ?? 'it failed'}`);
+      if ((r as { code?: unknown }).code === 'ENOENT') throw new ToolMissingError(name, `${name} was not found: it is needed to build this image`);
+      throw new ToolFailedError(name, `cannot get the version of ${name}: ${r.shortMessage ?? 'it failed'}`);
     }
     output = r.all ?? '';
   } catch (err) {
-    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
-    throw buildError(`cannot get the version of ${name}: ${(err as Error).message}`, err);
+    if (err instanceof ImgsmithError) throw err;
+    throw new ToolFailedError(name, `cannot get the version of ${name}: ${(err as Error).message}`, err);
   }
   const m = probe.pattern.exec(output);
-  if (!m?.[1]) throw buildError(`cannot parse the version of ${name} from: ${output.split('\n')[0]?.trim() ?? ''}`);
+  if (!m?.[1]) throw new ToolFailedError(name, `cannot parse the version of ${name} from: ${output.split('\n')[0]?.trim() ?? ''}`);
   return m[1];
 }
 
