@@ -17,7 +17,6 @@ import { resolveContents, type ContentInputs } from './content/resolve.ts';
 import { FileTree, fromUtf8 } from './content/tree.ts';
 import { readClosureInfo, storeHostPath, type ClosureInfo } from './closure.ts';
 import { driverFor } from './fs/index.ts';
-import { RAW_BLOB_PATH } from './fs/raw.ts';
 import type { FsContext, FsReport } from './fs/types.ts';
 import { planLayout } from './layout.ts';
 import type { DiskPlan } from './plan-types.ts';
@@ -30,8 +29,6 @@ import { writeTarProduct, type TarProduct } from './outputs/tar-product.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
 import { outputBaseName, safeName } from './outputs/naming.ts';
 import { treeHasPath } from './content/extlinux.ts';
-import { minimumFatSize, vfatLayout } from './fs/vfat.ts';
-import { formatSize } from './units.ts';
 
 export interface BuildOptions {
   specPath: string;
@@ -165,7 +162,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
       if (c.kind === 'copy') roots.add(c.from);
       if (c.kind === 'generate' && c.generator === 'extlinux') roots.add('toplevel');
     }
-    if (p.filesystem.type === 'raw' && p.filesystem.source) roots.add(p.filesystem.source.from);
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
   return roots;
 }
@@ -232,12 +229,13 @@ interface Env {
 async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise<BuildResult> {
   const { progress, tmp } = env;
   const background: Promise<unknown>[] = [];
-  const ctx: FsContext = { tmpDir: tmp, progress, epoch: env.epoch, background: (w) => background.push(w) };
+  const roots = { spec: spec.specDir, ...(env.firmware ? { firmware: env.firmware } : {}), ...(env.toplevel ? { toplevel: env.toplevel } : {}) };
+  const ctx: FsContext = { tmpDir: tmp, progress, epoch: env.epoch, background: (w) => background.push(w), roots };
 
   // 1. Contents.
   let closure: Promise<ClosureInfo> | undefined;
   const inputs: ContentInputs = {
-    roots: { spec: spec.specDir, ...(env.firmware ? { firmware: env.firmware } : {}), ...(env.toplevel ? { toplevel: env.toplevel } : {}) },
+    roots,
     ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) } : {}),
     storeHost: storeHostPath(env.storeRoot),
   };
@@ -245,18 +243,14 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   const trees: FileTree[] = [];
   for (const [i, p] of spec.partitions.entries()) {
     const where = `spec.partitions[${i}]`;
-    const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: p.filesystem.type === 'vfat' });
-    if (p.filesystem.type === 'raw' && p.filesystem.source) {
-      const root = inputs.roots[p.filesystem.source.from]!;
-      const src = path.join(root, p.filesystem.source.path);
-      const st = await fsp.stat(src).catch(() => undefined);
-      if (!st?.isFile()) throw inputError(`${where}.filesystem.source: ${src} is not a file`);
-      tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: fromUtf8(src) });
+    const driver = driverFor(p.filesystem);
+    const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true });
+    for (const d of driver.reservedDirs ?? []) {
+      if (tree.get(d) && tree.get(d)!.kind !== 'dir') {
+        throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
+      }
     }
-    if (p.filesystem.type === 'ext4' && tree.get('/lost+found') && tree.get('/lost+found')!.kind !== 'dir') {
-      throw usageError(`${where}.contents: the contents put a file at /lost+found, which ext4 reserves for a directory; move it elsewhere`);
-    }
-    driverFor(p.filesystem).validate(p.filesystem, tree, `partition ${i + 1} ("${p.name}")`);
+    driver.validate(p.filesystem, tree, `partition ${i + 1} ("${p.name}")`);
     trees.push(tree);
   }
   ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
@@ -265,9 +259,9 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
 
   // 2. Plan.
   const pm = progress.phase('measure');
-  const minSizes = await Promise.all(spec.partitions.map((p, i) => driverFor(p.filesystem).minimumSize(p.filesystem, trees[i]!, ctx)));
+  const minSizes = await Promise.all(spec.partitions.map((p, i) => driverFor(p.filesystem).minimumSize(p.filesystem, trees[i]!, { ...ctx, partition: `spec.partitions[${i}]` })));
   pm.end({ minSizes });
-  const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => minimumReason(spec.partitions[i]!.filesystem, m)) });
+  const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => driverFor(spec.partitions[i]!.filesystem).minimumReason?.(spec.partitions[i]!.filesystem, m)) });
   validateTable(plan);
   const table = buildPartitionTable(plan);
   progress.event('plan', {
@@ -315,7 +309,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
       if (driver.inProcess) await allToolsRunning;
       const w = progress.phase(`write:${p.name}`);
       try {
-        const r = await driver.write(p.filesystem, trees[i]!, { imagePath: img, offset: pp.start, size: pp.size }, { ...ctx, toolStarted: started1 });
+        const r = await driver.write(p.filesystem, trees[i]!, { imagePath: img, offset: pp.start, size: pp.size }, { ...ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
         w.end({ type: r.type });
         return r;
       } finally {
@@ -447,15 +441,6 @@ function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid
   return guid ? { guid, partuuid: guid } : { partuuid: '' };
 }
 
-/** Why a partition's minimum size is what it is, when the filesystem rather than its content sets it. */
-function minimumReason(fs: FilesystemSpec, min: number): string | undefined {
-  if (fs.type !== 'vfat' || fs.fatType === 'auto' || min !== minimumFatSize(fs.fatType)) return undefined;
-  const l = vfatLayout(min, fs.fatType);
-  const clusters = fs.fatType === 32 ? 65525 : 4085;
-  const clusterSize = l ? l.clusterSectors * 512 : 512;
-  return `FAT${fs.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
-}
-
 /**
  * Boot sanity: in a filesystem with both the closure and an extlinux entry, an explicit
  * options.init must exist. (That the toplevel is one of the closure's store paths is
@@ -477,10 +462,7 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
 
 function toolNames(spec: ImageSpec, compress: boolean): string[] {
   const names = new Set<string>();
-  for (const p of spec.partitions) {
-    if (p.filesystem.type === 'ext4') names.add('mke2fs').add('debugfs');
-    if (p.filesystem.type === 'btrfs') names.add('mkfs.btrfs');
-  }
+  for (const p of spec.partitions) for (const t of driverFor(p.filesystem).tools(p.filesystem)) names.add(t);
   if (compress) names.add('zstd');
   return [...names].sort();
 }

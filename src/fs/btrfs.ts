@@ -41,8 +41,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
 import { doesNotFit, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
-import { formatSize } from '../units.ts';
-import type { BtrfsSpec } from '../spec-types.ts';
+import { formatSize, parseSize } from '../units.ts';
+import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
 import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -413,8 +413,34 @@ class ShimNotLoaded extends Error {}
 
 // ---------------------------------------------------------------------------
 
+export interface BtrfsSpec {
+  type: 'btrfs';
+  label?: string;
+  uuid?: string;
+  /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
+  extraSpace?: number;
+}
+
 export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
   type: 'btrfs',
+  holdsFiles: true,
+  rootCandidate: true,
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 255 bytes'),
+      uuid: schemaOf.uuid,
+      extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' },
+    },
+    parse(o, where) {
+      return {
+        type: 'btrfs',
+        label: label(o.label, `${where}.label`, 'btrfs'),
+        uuid: uuid(o.uuid, `${where}.uuid`),
+        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
+      };
+    },
+  },
+  tools: () => ['mkfs.btrfs'],
 
   validate(spec, tree, where) {
     places.set(tree, where);

@@ -39,8 +39,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { buildError, doesNotFit, inputError, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
-import type { Ext4Spec } from '../spec-types.ts';
-import { formatSize, MiB } from '../units.ts';
+import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
+import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -782,8 +782,45 @@ export async function patchSuperblocks(image: string, offset: number, edit: (sb:
 // ---------------------------------------------------------------------------
 // The driver
 
+export interface Ext4Spec {
+  type: 'ext4';
+  label?: string;
+  uuid?: string;
+  /** mke2fs -O feature list, e.g. ["^has_journal"]; appended to the defaults. */
+  features?: string[];
+  /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
+  extraSpace?: number;
+}
+
 export const ext4Driver: FilesystemDriver<Ext4Spec> = {
   type: 'ext4',
+  holdsFiles: true,
+  rootCandidate: true,
+  reservedDirs: ['/lost+found'],
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 16 bytes'),
+      uuid: schemaOf.uuid,
+      features: { type: 'array', items: { type: 'string', pattern: '^\\^?[a-z0-9_]+$' }, description: 'mke2fs -O features, e.g. "^metadata_csum"' },
+      extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' },
+    },
+    parse(o, where) {
+      const features =
+        o.features === undefined
+          ? undefined
+          : arr(o.features, `${where}.features`).map((f, i) =>
+              str(f, `${where}.features[${i}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' }),
+            );
+      return {
+        type: 'ext4',
+        label: label(o.label, `${where}.label`, 'ext4'),
+        uuid: uuid(o.uuid, `${where}.uuid`),
+        ...(features ? { features } : {}),
+        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
+      };
+    },
+  },
+  tools: () => ['debugfs', 'mke2fs'],
 
   validate(spec, tree, where) {
     validateSpec(spec, where);

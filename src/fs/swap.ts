@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { doesNotFit, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
-import type { SwapSpec } from '../spec-types.ts';
+import { label, schemaOf, uuid } from '../spec-check.ts';
 import type { FilesystemDriver } from './types.ts';
 
 export const SWAP_PAGE = 4096;
@@ -70,8 +70,21 @@ export function swapHeader(size: number, uuid: string, label?: string, pageSize 
   return page;
 }
 
+export interface SwapSpec {
+  type: 'swap';
+  label?: string;
+  uuid?: string;
+}
+
 export const swapDriver: FilesystemDriver<SwapSpec> = {
   type: 'swap',
+  spec: {
+    properties: { label: schemaOf.label('at most 15 bytes'), uuid: schemaOf.uuid },
+    parse(o, where) {
+      return { type: 'swap', label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`) };
+    },
+  },
+  tools: () => [],
 
   validate(spec, tree, where) {
     if (spec.label !== undefined) {

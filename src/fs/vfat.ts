@@ -47,7 +47,7 @@ function fatEntries(tree: FileTree): ReturnType<FileTree['entries']> {
   });
 }
 import { buildError, doesNotFit, inputError, usageError } from '../errors.ts';
-import type { VfatSpec } from '../spec-types.ts';
+import { label, oneOf, schemaOf, u32 } from '../spec-check.ts';
 import { MiB, alignUp, formatSize } from '../units.ts';
 import type { FilesystemDriver, FsReport } from './types.ts';
 import { labelProblem } from '../labels.ts';
@@ -664,9 +664,43 @@ function validateTree(tree: FileTree, where: string): void {
   }
 }
 
+export interface VfatSpec {
+  type: 'vfat';
+  label?: string;
+  /** 32-bit volume serial number. */
+  volumeId: number;
+  fatType: 'auto' | 16 | 32;
+}
+
 export const vfatDriver: FilesystemDriver<VfatSpec> = {
   type: 'vfat',
   inProcess: true,
+  noSymlinks: true,
+  holdsFiles: true,
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 11 bytes of ASCII, no *?.,;:/\\|+=<>[]" or control characters'),
+      volumeId: { ...schemaOf.id32, description: 'the volume serial number (default 0x12345678)' },
+      fatType: { enum: ['auto', 16, 32], description: 'default "auto": what mkfs.vfat picks for the size' },
+    },
+    parse(o, where) {
+      const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
+      return {
+        type: 'vfat',
+        label: label(o.label, `${where}.label`, 'vfat'),
+        volumeId: o.volumeId === undefined ? 0x12345678 : u32(o.volumeId, `${where}.volumeId`),
+        fatType,
+      };
+    },
+  },
+  tools: () => [],
+  minimumReason(spec, min) {
+    if (spec.fatType === 'auto' || min !== minimumFatSize(spec.fatType)) return undefined;
+    const l = vfatLayout(min, spec.fatType);
+    const clusters = spec.fatType === 32 ? 65525 : 4085;
+    const clusterSize = l ? l.clusterSectors * 512 : 512;
+    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+  },
 
   validate(spec, tree, where) {
     validateSpec(spec, where);
