@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(args.size !== undefined ? { diskSize: parseSize(args.size, '--size') } : {}),
             progress,
           });
-          const files = [r.compressedPath, r.imagePath, r.bmapPath, r.manifestPath].filter((f): f is string => !!f);
+          const files = r.files;
           if (args.json) {
             process.stdout.write(JSON.stringify({ event: 'result', ok: true, files, image: r.manifest.image }) + '\n');
           } else {

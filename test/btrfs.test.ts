@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
 import { DoesNotFitError, UsageError } from '../src/errors.ts';
 import { btrfsDriver, defaultBtrfsUuid, crc32c } from '../src/fs/btrfs.ts';
-import type { FsContext } from '../src/fs/types.ts';
+import type { FsContext, FsTarget } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
 import { copySparse, dataRanges, type Range } from '../src/sparse.ts';
 import type { BtrfsSpec } from '../src/spec-types.ts';
@@ -138,6 +138,12 @@ async function superField(part: string, field: string, mirror = 0): Promise<stri
   return (m[1] ?? "").trim();
 }
 
+
+/** Prepares (builds) and writes the filesystem, as the build pipeline does. */
+async function writeBtrfs(spec: BtrfsSpec, tree: FileTree, target: FsTarget, ctx: FsContext, where = 'partition 2 ("root")') {
+  return (await btrfsDriver.prepare(spec, tree, ctx, where)).write(target, ctx);
+}
+
 test('crc32c matches the Castagnoli check value', () => {
   assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
 });
@@ -148,13 +154,14 @@ test('btrfs root: btrfs check, superblock, contents, owners, times, modes', asyn
   const ctx = ctxIn('t1');
   await fsp.mkdir(ctx.tmpDir);
   btrfsDriver.validate(spec, tree, 'partition 2 ("root")');
-  const min = await btrfsDriver.minimumSize(spec, tree, ctx);
+  const prepared = await btrfsDriver.prepare(spec, tree, ctx, 'partition 2 ("root")');
+  const min = prepared.minimumSize;
   assert.ok(min % 4096 === 0 && min >= 64 * MiB && min <= 160 * MiB, `minimum ${min}`);
 
   const offset = 3 * MiB;
   const partSize = 200 * MiB + 512; // not a multiple of 4 KiB: the fs rounds down
   const img = await makeImage('img1', 256 * MiB, offset, partSize);
-  const report = await btrfsDriver.write(spec, tree, { imagePath: img, offset, size: partSize }, ctx);
+  const report = await prepared.write({ imagePath: img, offset, size: partSize }, ctx);
   assert.equal(report.type, 'btrfs');
   assert.equal(report.label, 'nixos');
   assert.equal(report.uuid, UUID);
@@ -258,8 +265,7 @@ test('reproducible: same bytes from different staging dirs, host times and wall 
     const tree = makeTree();
     btrfsDriver.validate(spec, tree, 'partition 2 ("root")');
     const img = await makeImage(`img-${run}`, 160 * MiB, offset, partSize);
-    // No minimumSize() call here: write() builds the filesystem itself.
-    const r = await btrfsDriver.write(spec, tree, { imagePath: img, offset, size: partSize }, ctx);
+    const r = await writeBtrfs(spec, tree, { imagePath: img, offset, size: partSize }, ctx);
     uuids.push(r.uuid!);
     const ranges = await dataRanges(img, { start: offset, end: offset + partSize });
     hashes.push(await hashSparse(img, ranges));
@@ -278,11 +284,12 @@ test('size "auto": the minimum works; a smaller fixed size is refused with both 
   const ctx = ctxIn('t3');
   await fsp.mkdir(ctx.tmpDir);
   btrfsDriver.validate(spec, tree, 'partition 3 ("data")');
-  const min = await btrfsDriver.minimumSize(spec, tree, ctx);
-  assert.equal(await btrfsDriver.minimumSize({ ...spec, extraSpace: 10 * MiB + 1 }, tree, ctx), min + 10 * MiB + 4096);
+  const prepared = await btrfsDriver.prepare(spec, tree, ctx, 'partition 3 ("data")');
+  const min = prepared.minimumSize;
+  assert.equal((await btrfsDriver.prepare({ ...spec, extraSpace: 10 * MiB + 1 }, tree, ctx, 'partition 3 ("data")')).minimumSize, min + 10 * MiB + 4096);
 
   const img = await makeImage('img3', min + 2 * MiB, MiB, min);
-  const r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: min }, ctx);
+  const r = await prepared.write({ imagePath: img, offset: MiB, size: min }, ctx);
   assert.equal(r.stats.sizeBytes, min);
   assert.equal(r.stats.minimumBytes, min);
   const part = await extract(img, MiB, min, 'part3');
@@ -294,7 +301,7 @@ test('size "auto": the minimum works; a smaller fixed size is refused with both 
   const small = min - 4 * MiB;
   const img2 = await makeImage('img3b', 200 * MiB, MiB, small);
   await assert.rejects(
-    btrfsDriver.write(spec, tree, { imagePath: img2, offset: MiB, size: small }, ctx),
+    writeBtrfs(spec, tree, { imagePath: img2, offset: MiB, size: small }, ctx, 'partition 3 ("data")'),
     (e: unknown) =>
       e instanceof DoesNotFitError &&
       e.message.includes('partition 3 ("data")') &&
@@ -315,7 +322,7 @@ test('without the shim: fakeroot/faketime fallback still gives a valid filesyste
   process.env.IMGSMITH_NO_NATIVE = '1';
   let r;
   try {
-    r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
+    r = await writeBtrfs(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
   } finally {
     if (saved === undefined) delete process.env.IMGSMITH_NO_NATIVE;
     else process.env.IMGSMITH_NO_NATIVE = saved;
@@ -340,7 +347,7 @@ test('a shim the loader refuses is detected: built again without it, still a val
   process.env.IMGSMITH_SHIM_PATH = refused;
   let r;
   try {
-    r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
+    r = await writeBtrfs(spec, tree, { imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
   } finally {
     if (saved === undefined) delete process.env.IMGSMITH_SHIM_PATH;
     else process.env.IMGSMITH_SHIM_PATH = saved;
@@ -395,7 +402,7 @@ test('hard links: entries sharing a host inode stay one inode with one link per 
     await fsp.mkdir(ctx.tmpDir);
     const tree = makeLinked();
     const img = await makeImage(`img-${run}`, 140 * MiB, MiB, partSize);
-    const r = await btrfsDriver.write(spec, tree, { imagePath: img, offset: MiB, size: partSize }, ctx);
+    const r = await writeBtrfs(spec, tree, { imagePath: img, offset: MiB, size: partSize }, ctx);
     assert.equal(r.stats.deterministic, 'yes');
     hashes.push(await hashSparse(img, await dataRanges(img, { start: MiB, end: MiB + partSize })));
     part = await extract(img, MiB, partSize, `part-${run}`);

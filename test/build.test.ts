@@ -239,3 +239,35 @@ test('GPT: manifest PARTUUIDs are the partition GUIDs sfdisk reads', async () =>
   }
   assert.equal((await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', '--offset', String(m.partitions[0].start), path.join(o, 'gptnames.img')])).stdout, 'esp');
 });
+
+test('raw partitions: the blob at the partition start (cmp), its hash in the manifest (sha256sum), a missing blob refused', async () => {
+  const blob = path.join(firmware, 'u-boot-rpi4.bin');
+  const spec = (p: string) => ({
+    name: 'rawblob',
+    table: { type: 'gpt', seed: 'raw' },
+    partitions: [
+      { name: 'uboot', type: 'linux', start: '1MiB', size: '2MiB', filesystem: { type: 'raw', source: { from: 'firmware', path: p } } },
+      { name: 'empty', type: 'linux', size: '1MiB', filesystem: { type: 'raw' } },
+    ],
+    output: { compress: 'none', bmap: false },
+  });
+  const specPath = path.join(tmp, 'raw.json');
+  await fsp.writeFile(specPath, JSON.stringify(spec('u-boot-rpi4.bin')));
+  const o = path.join(tmp, 'out-raw');
+  const r = await runCli(['build', specPath, '--firmware', firmware, '-o', o]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const img = path.join(o, 'rawblob.img');
+  const size = (await fsp.stat(blob)).size;
+  await execa('cmp', ['-n', String(size), blob, img, '0', String(1024 * 1024)]);
+  const m = JSON.parse(await fsp.readFile(path.join(o, 'manifest.json'), 'utf8'));
+  const want = (await execa('sha256sum', [blob])).stdout.split(' ')[0];
+  assert.deepEqual(m.inputs.firmware.files, [{ path: 'u-boot-rpi4.bin', sha256: want }]);
+  assert.equal(m.partitions[0].filesystem.stats.bytes, size);
+  assert.equal(m.partitions[1].filesystem.stats.source, 'none');
+
+  await fsp.writeFile(specPath, JSON.stringify(spec('no-such.bin')));
+  const bad = await runCli(['build', specPath, '--firmware', firmware, '-o', path.join(tmp, 'out-raw-bad')]);
+  assert.equal(bad.exitCode, 1);
+  assert.match(bad.stderr, /^imgsmith: error: spec\.partitions\[0\]\.filesystem\.source: .*no-such\.bin is not a file$/);
+  assert.deepEqual(await listFiles(path.join(tmp, 'out-raw-bad')), []);
+});

@@ -47,7 +47,7 @@ import { copySparse } from '../sparse.ts';
 import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import { removeTree } from '../rmtree.ts';
-import type { FsContext, FilesystemDriver } from './types.ts';
+import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
 
 export { SHIM_PATH };
 
@@ -272,29 +272,6 @@ interface Shrunk {
   counts: { dirs: number; files: number; symlinks: number };
 }
 
-/** Where validate() saw each tree, for error messages in write(). */
-const places = new WeakMap<FileTree, string>();
-/** Shrunk filesystems built by minimumSize(), for write(). */
-const built = new WeakMap<FileTree, Map<string, Promise<Shrunk>>>();
-
-function cacheKey(spec: BtrfsSpec, uuid: string, epoch: number): string {
-  return JSON.stringify([spec.label ?? null, uuid, epoch]);
-}
-
-function shrunkFor(spec: BtrfsSpec, tree: FileTree, ctx: FsContext): Promise<Shrunk> {
-  const uuid = (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase();
-  let m = built.get(tree);
-  if (!m) built.set(tree, (m = new Map()));
-  const key = cacheKey(spec, uuid, ctx.epoch);
-  let p = m.get(key);
-  if (!p) {
-    p = buildShrunk(spec, tree, uuid, ctx);
-    m.set(key, p);
-    p.catch(() => m!.delete(key));
-  }
-  return p;
-}
-
 async function toolMissing(name: string): Promise<boolean> {
   try {
     await execa(name, ['--version'], { reject: false, timeout: 10_000 });
@@ -308,8 +285,7 @@ function utcDate(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
-async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, allowShim = true): Promise<Shrunk> {
-  const where = places.get(tree) ?? 'btrfs filesystem';
+async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, where: string, allowShim = true): Promise<Shrunk> {
   const dir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-'));
   const stage = path.join(dir, 'root');
   const file = path.join(dir, 'fs.img');
@@ -405,7 +381,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     await removeStaged(stage).catch(() => undefined);
   }
   ctx.progress.event('warning', { message: `${where}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
-  return buildShrunk(spec, tree, uuid, ctx, false);
+  return buildShrunk(spec, tree, uuid, ctx, where, false);
 }
 
 /** mkfs.btrfs ran, but the loader did not preload the shim (see buildShrunk). */
@@ -421,7 +397,7 @@ export interface BtrfsSpec {
   extraSpace?: number;
 }
 
-export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
+export const btrfsDriver: PreparingDriver<BtrfsSpec> = {
   type: 'btrfs',
   holdsFiles: true,
   rootCandidate: true,
@@ -442,8 +418,7 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
   },
   tools: () => ['mkfs.btrfs'],
 
-  validate(spec, tree, where) {
-    places.set(tree, where);
+  validate(spec, _tree, where) {
     if (spec.label !== undefined) {
       const n = Buffer.byteLength(spec.label, 'utf8');
       if (n > LABEL_MAX) throw usageError(`${where}: btrfs label is ${n} bytes long; at most ${LABEL_MAX} are allowed`);
@@ -457,15 +432,19 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
     }
   },
 
-  /** Builds the shrunk filesystem (kept for write()) and returns its size plus extraSpace. */
-  async minimumSize(spec, tree, ctx) {
-    const s = await shrunkFor(spec, tree, ctx);
-    return s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE;
+  /** Builds the shrunk filesystem now (its size plus extraSpace is the minimum); the handle
+   *  copies it into the partition and grows it there, then removes it. */
+  async prepare(spec, tree, ctx, where) {
+    const s = await buildShrunk(spec, tree, (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase(), ctx, where);
+    return {
+      minimumSize: s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE,
+      write: (target, wctx) => writeShrunk(spec, tree, s, target, wctx, where),
+    };
   },
+};
 
-  async write(spec, tree, target, ctx) {
-    const where = places.get(tree) ?? `btrfs filesystem at byte ${target.offset}`;
-    const s = await shrunkFor(spec, tree, ctx);
+/** Copies the shrunk filesystem `s` into the partition and grows it to the partition's size. */
+async function writeShrunk(spec: BtrfsSpec, tree: FileTree, s: Shrunk, target: FsTarget, ctx: FsContext, where: string): Promise<FsReport> {
     const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
     try {
       if (s.size > fsSize) {
@@ -499,9 +478,7 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
         },
       };
     } finally {
-      // The shrunk image is used once; drop it (and its cache entry).
-      built.get(tree)?.delete(cacheKey(spec, s.uuid, ctx.epoch));
+      // The shrunk image is used once.
       await removeTree(s.dir).catch(() => undefined);
     }
-  },
-};
+}

@@ -44,7 +44,7 @@ import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
-import type { FilesystemDriver, FsContext, FsReport, FsTarget } from './types.ts';
+import type { MeasuringDriver, FsContext, FsReport, FsTarget } from './types.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
 const INODE_SIZE = 256;
@@ -792,7 +792,7 @@ export interface Ext4Spec {
   extraSpace?: number;
 }
 
-export const ext4Driver: FilesystemDriver<Ext4Spec> = {
+export const ext4Driver: MeasuringDriver<Ext4Spec> = {
   type: 'ext4',
   holdsFiles: true,
   rootCandidate: true,

@@ -4,7 +4,8 @@
  * checks, the published JSON Schema, the tools checked before a build and recorded in the
  * manifest all come from this registry.
  */
-import type { FilesystemDriver, SpecOf } from './types.ts';
+import type { FileTree } from '../content/tree.ts';
+import type { FilesystemDriver, FsContext, PreparedFs, SpecOf } from './types.ts';
 import { vfatDriver } from './vfat.ts';
 import { ext4Driver } from './ext4.ts';
 import { btrfsDriver } from './btrfs.ts';
@@ -27,4 +28,12 @@ export const FS_TYPES = Object.keys(drivers) as FilesystemType[];
 /** The driver for a filesystem spec. */
 export function driverFor<S extends FilesystemSpec>(spec: S): FilesystemDriver<S> {
   return drivers[spec.type] as unknown as FilesystemDriver<S>;
+}
+
+/** Prepares a partition's filesystem: `prepare` for drivers that build first, else measures the tree. */
+export async function prepareFs<S extends FilesystemSpec>(spec: S, tree: FileTree, ctx: FsContext, where: string): Promise<PreparedFs> {
+  const d = driverFor(spec);
+  if (d.prepare) return d.prepare(spec, tree, ctx, where);
+  const minimumSize = await d.minimumSize(spec, tree, ctx);
+  return { minimumSize, write: (target, wctx) => d.write(spec, tree, target, wctx) };
 }

@@ -4,7 +4,7 @@ import { inputError, usageError } from '../errors.ts';
 import { obj, relPath, schemaOf, sourceRoot } from '../spec-check.ts';
 import type { ContentSource } from '../spec-types.ts';
 import { copySparse } from '../sparse.ts';
-import type { FilesystemDriver, FsContext } from './types.ts';
+import type { MeasuringDriver, FsContext } from './types.ts';
 
 export interface RawSpec {
   type: 'raw';
@@ -21,7 +21,7 @@ function blobPath(spec: RawSpec, ctx: FsContext): string | undefined {
 }
 
 /** A partition holding a blob as is (a bootloader, a prebuilt filesystem), or nothing. */
-export const rawDriver: FilesystemDriver<RawSpec> = {
+export const rawDriver: MeasuringDriver<RawSpec> = {
   type: 'raw',
   spec: {
     properties: { source: { anyOf: [schemaOf.source, { type: 'null' }], description: 'the blob written at the start of the partition; none: zeros' } },

@@ -22,7 +22,7 @@ import { promises as fsp } from 'node:fs';
 import { doesNotFit, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
-import type { FilesystemDriver } from './types.ts';
+import type { MeasuringDriver } from './types.ts';
 
 export const SWAP_PAGE = 4096;
 /** mkswap refuses fewer than 10 pages. */
@@ -76,7 +76,7 @@ export interface SwapSpec {
   uuid?: string;
 }
 
-export const swapDriver: FilesystemDriver<SwapSpec> = {
+export const swapDriver: MeasuringDriver<SwapSpec> = {
   type: 'swap',
   spec: {
     properties: { label: schemaOf.label('at most 15 bytes'), uuid: schemaOf.uuid },

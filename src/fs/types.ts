@@ -49,12 +49,23 @@ export interface FsSpecSchema<S> {
   parse(o: Obj, where: string): S;
 }
 
+/** A filesystem ready to be written: its smallest size is known. */
+export interface PreparedFs {
+  readonly minimumSize: number;
+  /** Writes it into the image at target.offset, covering target.size bytes. */
+  write(target: FsTarget, ctx: FsContext): Promise<FsReport>;
+}
+
 /**
  * A filesystem: one file in src/fs/ and one line in the registry (src/fs/index.ts). It owns
  * its part of the spec (schema, validation, defaults), names the tools it needs (checked
  * before any work starts, and recorded in the manifest), measures, writes and reports.
+ * A driver either measures its tree and writes later (`minimumSize` + `write`), or must
+ * build the filesystem before it knows its size (btrfs) and says so with `prepare`.
  */
-export interface FilesystemDriver<S extends { type: string } = { type: string }> {
+export type FilesystemDriver<S extends { type: string } = { type: string }> = MeasuringDriver<S> | PreparingDriver<S>;
+
+interface DriverBase<S extends { type: string }> {
   readonly type: S['type'];
   /** Its part of the image spec. */
   readonly spec: FsSpecSchema<S>;
@@ -77,11 +88,22 @@ export interface FilesystemDriver<S extends { type: string } = { type: string }>
   minimumReason?(spec: S, min: number): string | undefined;
   /** Checks the spec and the tree before anything is written (labels, UUIDs, unsupported entries). */
   validate(spec: S, tree: FileTree, where: string): void;
+}
+
+export interface MeasuringDriver<S extends { type: string }> extends DriverBase<S> {
+  prepare?: undefined;
   /** The smallest partition size in bytes that holds `tree` (used for size "auto" and to
    *  reject a fixed size that is too small before any writing). */
   minimumSize(spec: S, tree: FileTree, ctx: FsContext): Promise<number>;
   /** Writes the filesystem into the image at target.offset, covering target.size bytes. */
   write(spec: S, tree: FileTree, target: FsTarget, ctx: FsContext): Promise<FsReport>;
+}
+
+export interface PreparingDriver<S extends { type: string }> extends DriverBase<S> {
+  /** Builds the filesystem for `tree` (in ctx.tmpDir) before the layout is planned: the
+   *  handle knows its minimum size and copies it into the partition. `where` names the
+   *  partition for messages. */
+  prepare(spec: S, tree: FileTree, ctx: FsContext, where: string): Promise<PreparedFs>;
 }
 
 /** The spec type a driver reads. */

@@ -49,7 +49,7 @@ function fatEntries(tree: FileTree): ReturnType<FileTree['entries']> {
 import { buildError, doesNotFit, inputError, usageError } from '../errors.ts';
 import { label, oneOf, schemaOf, u32 } from '../spec-check.ts';
 import { MiB, alignUp, formatSize } from '../units.ts';
-import type { FilesystemDriver, FsReport } from './types.ts';
+import type { MeasuringDriver, FsReport } from './types.ts';
 import { labelProblem } from '../labels.ts';
 
 const SS = 512; // sector size
@@ -672,7 +672,7 @@ export interface VfatSpec {
   fatType: 'auto' | 16 | 32;
 }
 
-export const vfatDriver: FilesystemDriver<VfatSpec> = {
+export const vfatDriver: MeasuringDriver<VfatSpec> = {
   type: 'vfat',
   inProcess: true,
   noSymlinks: true,
