@@ -40,6 +40,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
+import { byBytes, narInfo } from '../src/content/nix-store.ts';
+import { cpioNewc, storePathHash, type CpioEntry } from '../test/helpers/nix-fixture.ts';
+
+const byteSort = (names: string[]): string[] => names.sort(byBytes);
 
 export type BenchSize = 'small' | 'large';
 
@@ -81,7 +85,7 @@ export interface BenchClosure {
   generation?: { writeSeconds: number; narSeconds: number; totalSeconds: number };
 }
 
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4; // 4: the initrd cpio from test/helpers/nix-fixture.ts (mtime 0)
 const NIXOS_VERSION = '24.11.20250101.0000000';
 const SYSTEM = 'aarch64-linux';
 const KERNEL_PARAMS = 'console=ttyS0,115200n8 console=ttyAMA0,115200n8 console=tty0 loglevel=7';
@@ -138,34 +142,7 @@ const SMALL_DTB_DIRS = ['broadcom'];
 const FIRMWARE_PKGS = ['raspi-firmware', 'u-boot-rpi'];
 
 // ---------------------------------------------------------------------------
-// Nix base32 and hashes
-
-const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
-
-export function nixBase32(bytes: Uint8Array): string {
-  const len = Math.ceil((bytes.length * 8) / 5);
-  let s = '';
-  for (let n = len - 1; n >= 0; n--) {
-    const b = n * 5;
-    const i = Math.floor(b / 8);
-    const j = b % 8;
-    const c = ((bytes[i] ?? 0) >> j) | (i + 1 < bytes.length ? (bytes[i + 1] ?? 0) << (8 - j) : 0);
-    s += NIX32[c & 0x1f];
-  }
-  return s;
-}
-
-/** Nix's compressHash: XOR-fold a digest to `size` bytes. */
-function compressHash(h: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < h.length; i++) out[i % size]! ^= h[i]!;
-  return out;
-}
-
-function storeHash(fingerprint: string): string {
-  const h = createHash('sha256').update(fingerprint).digest();
-  return nixBase32(compressHash(h, 20));
-}
+// Nix hashes (nix-base32 and the NAR hash are imgsmith's, store path hashes and cpio shared with the test fixtures)
 
 /** Characters Nix allows in store path names. */
 function nixName(s: string): string {
@@ -173,7 +150,7 @@ function nixName(s: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// NAR serialisation (hash + size) and tree statistics
+// NAR hash and size (the product's narInfo) and tree statistics
 
 export interface NarResult {
   hash: string; // sha256:<nix32>
@@ -184,76 +161,23 @@ export interface NarResult {
   bytes: number;
 }
 
-function byteSort(names: string[]): string[] {
-  return names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
+/** The NAR hash and size of a store path (imgsmith's own NAR code) and what it holds. */
 export async function narHash(p: string): Promise<NarResult> {
-  const h = createHash('sha256');
-  let size = 0;
+  const { narHash: hash, narSize: size } = await narInfo(p);
   const res = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-  const u64 = (n: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(n));
-    h.update(b);
-    size += 8;
-  };
-  const pad = (n: number) => {
-    const r = n % 8;
-    if (r) {
-      h.update(Buffer.alloc(8 - r));
-      size += 8 - r;
-    }
-  };
-  const str = (s: string | Buffer) => {
-    const b = typeof s === 'string' ? Buffer.from(s) : s;
-    u64(b.length);
-    h.update(b);
-    size += b.length;
-    pad(b.length);
-  };
-  const node = async (q: string): Promise<void> => {
+  const walk = async (q: string): Promise<void> => {
     const st = await fsp.lstat(q);
-    str('(');
-    str('type');
-    if (st.isSymbolicLink()) {
-      res.symlinks++;
-      str('symlink');
-      str('target');
-      str(await fsp.readlink(q));
-    } else if (st.isFile()) {
+    if (st.isSymbolicLink()) res.symlinks++;
+    else if (st.isFile()) {
       res.files++;
       res.bytes += st.size;
-      str('regular');
-      if (st.mode & 0o100) {
-        str('executable');
-        str('');
-      }
-      str('contents');
-      u64(st.size);
-      for await (const chunk of createReadStream(q, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-      size += st.size;
-      pad(st.size);
     } else if (st.isDirectory()) {
       res.dirs++;
-      str('directory');
-      for (const name of byteSort(await fsp.readdir(q))) {
-        str('entry');
-        str('(');
-        str('name');
-        str(name);
-        str('node');
-        await node(path.join(q, name));
-        str(')');
-      }
-    } else {
-      throw new Error(`${q}: unsupported file type in a store path`);
+      for (const name of await fsp.readdir(q)) await walk(path.join(q, name));
     }
-    str(')');
   };
-  str('nix-archive-1');
-  await node(p);
-  return { hash: `sha256:${nixBase32(h.digest())}`, size, ...res };
+  await walk(p);
+  return { hash, size, ...res };
 }
 
 /**
@@ -429,29 +353,6 @@ async function sha256File(f: string): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------
-// newc cpio (initrd)
-
-function cpioNewc(entries: { name: string; mode: number; data?: Buffer; target?: string }[]): Buffer {
-  const parts: Buffer[] = [];
-  let ino = 1;
-  const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
-  const hdr = (name: string, mode: number, size: number, nlink: number) => {
-    const f = [ino++, mode, 0, 0, nlink, 1, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
-    const h = Buffer.from('070701' + f.map((v) => v.toString(16).padStart(8, '0')).join(''));
-    parts.push(h, Buffer.from(name + '\0'));
-    parts.push(pad4(h.length + Buffer.byteLength(name) + 1));
-  };
-  for (const e of entries) {
-    const body = e.data ?? (e.target !== undefined ? Buffer.from(e.target) : Buffer.alloc(0));
-    hdr(e.name, e.mode, body.length, (e.mode & 0o170000) === 0o040000 ? 2 : 1);
-    parts.push(body, pad4(body.length));
-  }
-  hdr('TRAILER!!!', 0, 0, 1);
-  const out = Buffer.concat(parts);
-  return Buffer.concat([out, Buffer.alloc((512 - (out.length % 512)) % 512)]);
-}
-
-// ---------------------------------------------------------------------------
 // Generation
 
 function log(msg: string): void {
@@ -549,7 +450,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
   for (const d of pkgs) {
     const isKernel = d === kernelDeb;
     const name = isKernel ? `linux-${kver}` : `${nixName(d.name)}-${nixName(d.version)}`;
-    const storePath = `/nix/store/${storeHash(`bench:${name}:${d.sha256}`)}-${name}`;
+    const storePath = `/nix/store/${storePathHash(`bench:${name}:${d.sha256}`)}-${name}`;
     const rec: StorePathRec = { name, storePath, refs: new Set() };
     recs.push(rec);
     byPkg.set(d.name, rec);
@@ -602,14 +503,14 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
 
   // 2. initrd: a gzip'd newc cpio with busybox and the kernel's fs/mmc modules.
   const busyboxRec = byPkg.get('busybox')!;
-  const cpioEntries: { name: string; mode: number; data?: Buffer; target?: string }[] = [
-    { name: '.', mode: 0o040755 },
-    { name: 'bin', mode: 0o040755 },
-    { name: 'bin/busybox', mode: 0o100755, data: await fsp.readFile(path.join(host(busyboxRec.storePath), 'bin', 'busybox')) },
-    { name: 'bin/sh', mode: 0o120777, target: 'busybox' },
-    { name: 'init', mode: 0o100755, data: Buffer.from('#!/bin/sh\n# stage-1 init (benchmark stand-in)\nexec /bin/sh\n') },
-    { name: 'lib', mode: 0o040755 },
-    { name: 'lib/modules', mode: 0o040755 },
+  const cpioEntries: CpioEntry[] = [
+    { kind: 'dir', path: '.', mode: 0o755 },
+    { kind: 'dir', path: 'bin', mode: 0o755 },
+    { kind: 'file', path: 'bin/busybox', mode: 0o755, data: await fsp.readFile(path.join(host(busyboxRec.storePath), 'bin', 'busybox')) },
+    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    { kind: 'file', path: 'init', mode: 0o755, data: Buffer.from('#!/bin/sh\n# stage-1 init (benchmark stand-in)\nexec /bin/sh\n') },
+    { kind: 'dir', path: 'lib', mode: 0o755 },
+    { kind: 'dir', path: 'lib/modules', mode: 0o755 },
   ];
   const kmods = path.join(host(kernelRec.storePath), 'lib', 'modules', abi);
   const modDirsSeen = new Set<string>();
@@ -620,19 +521,19 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
       const d = `lib/modules/${parts.slice(0, i).join('/')}`;
       if (!modDirsSeen.has(d)) {
         modDirsSeen.add(d);
-        cpioEntries.push({ name: d, mode: 0o040755 });
+        cpioEntries.push({ kind: 'dir', path: d, mode: 0o755 });
       }
     }
-    cpioEntries.push({ name: `lib/modules/${rel}`, mode: 0o100644, data: await fsp.readFile(path.join(kmods, rel)) });
+    cpioEntries.push({ kind: 'file', path: `lib/modules/${rel}`, mode: 0o644, data: await fsp.readFile(path.join(kmods, rel)) });
   }
   const initrdName = `initrd-linux-${kver}`;
-  const initrdPath = `/nix/store/${storeHash(`bench:${initrdName}:${key}`)}-${initrdName}`;
+  const initrdPath = `/nix/store/${storePathHash(`bench:${initrdName}:${key}`)}-${initrdName}`;
   await fsp.mkdir(host(initrdPath));
   await fsp.writeFile(path.join(host(initrdPath), 'initrd'), zlib.gzipSync(cpioNewc(cpioEntries), { level: 9 }));
   recs.push({ name: initrdName, storePath: initrdPath, refs: new Set() });
 
   // 3. system-path: a buildEnv of symlinks to every package's executables.
-  const swPath = `/nix/store/${storeHash(`bench:system-path:${key}`)}-system-path`;
+  const swPath = `/nix/store/${storePathHash(`bench:system-path:${key}`)}-system-path`;
   const swRec: StorePathRec = { name: 'system-path', storePath: swPath, refs: new Set() };
   for (const sub of ['bin', 'sbin']) await fsp.mkdir(path.join(host(swPath), sub), { recursive: true });
   for (const rec of [...byPkg.values()].sort((a, b) => (a.storePath < b.storePath ? -1 : 1))) {
@@ -659,7 +560,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
   recs.push(swRec);
 
   // 4. etc: a few generated files.
-  const etcPath = `/nix/store/${storeHash(`bench:etc:${key}`)}-etc`;
+  const etcPath = `/nix/store/${storePathHash(`bench:etc:${key}`)}-etc`;
   await fsp.mkdir(path.join(host(etcPath), 'etc'), { recursive: true });
   const etcFiles: Record<string, string> = {
     hostname: 'nixos\n',
@@ -672,7 +573,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
 
   // 5. toplevel, shaped like config.system.build.toplevel.
   const topName = `nixos-system-nixos-${NIXOS_VERSION}`;
-  const topPath = `/nix/store/${storeHash(`bench:${topName}:${key}`)}-${topName}`;
+  const topPath = `/nix/store/${storePathHash(`bench:${topName}:${key}`)}-${topName}`;
   const top = host(topPath);
   await fsp.mkdir(path.join(top, 'bin'), { recursive: true });
   const systemdRec = byPkg.get('systemd')!;

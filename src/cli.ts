@@ -8,7 +8,7 @@ import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
 import { BOOT_MACHINES, MACHINES } from './boot/machines.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { jsonProgress, ttyProgress } from './progress-impl.ts';
+import { jsonProgress, ttyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 
 /** A command-line problem found by yargs (exit 2, printed as it is). */

@@ -3,7 +3,7 @@
  * sizes to byte offsets. No I/O; unit-tested in test/layout.test.ts.
  */
 import { doesNotFit, usageError } from './errors.ts';
-import type { DiskPlan, PlannedPartition } from './plan-types.ts';
+import type { DiskPlan, PlannedPartition } from './disk-plan.ts';
 import type { ImageSpec } from './spec-types.ts';
 import { alignDown, alignUp, formatSize, SECTOR, TiB } from './units.ts';
 

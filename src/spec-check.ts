@@ -8,6 +8,7 @@ import { usageError } from './errors.ts';
 import { labelProblem, type LabelledFs } from './labels.ts';
 import { parseSize } from './units.ts';
 import type { SizeSpec, SourceRoot } from './spec-types.ts';
+import { UUID_RE } from './uuid.ts';
 
 export type Json = unknown;
 export type Obj = Record<string, Json>;
@@ -104,7 +105,7 @@ export function u32(v: Json, where: string): number {
   return n;
 }
 
-export const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export { UUID_RE };
 
 export function uuid(v: Json, where: string): string | undefined {
   if (v === undefined) return undefined;

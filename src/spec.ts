@@ -11,7 +11,7 @@ import { TEMPLATE_KEYS, unknownPlaceholders } from './outputs/naming.ts';
 import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
-import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json, type Obj } from './spec-check.ts';
+import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
 import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
 

@@ -7,14 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import {
-  addClosureToTree,
-  closureFromStorePaths,
-  narInfo,
-  nixBase32,
-  readClosureInfo,
-  storeHostPath,
-} from '../src/closure.ts';
+import { addClosureToTree, closureFromStorePaths, readClosureInfo, storeHostPath } from '../src/content/closure.ts';
+import { narInfo, nixBase32 } from '../src/content/nix-store.ts';
 import { addExtlinuxToTree, treeHasPath } from '../src/content/extlinux.ts';
 import { FileTree } from '../src/content/tree.ts';
 import { ImgsmithError, InputError } from '../src/errors.ts';

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { addClosureToTree, readClosureInfo, storeHostPath } from '../src/closure.ts';
+import { addClosureToTree, readClosureInfo, storeHostPath } from '../src/content/closure.ts';
 import { addExtlinuxToTree } from '../src/content/extlinux.ts';
 import { FileTree, fromUtf8 } from '../src/content/tree.ts';
 import { DoesNotFitError, UsageError } from '../src/errors.ts';
@@ -19,6 +19,7 @@ import { silentProgress, type Progress } from '../src/progress.ts';
 import type { Ext4Spec } from '../src/spec-types.ts';
 import { MiB } from '../src/units.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
+import { blkid } from './helpers/partition.ts';
 
 const EPOCH = 1700000000; // 2023-11-14 22:13:20 UTC
 const HEX_EPOCH = `0x${EPOCH.toString(16)}`;
@@ -155,10 +156,10 @@ describe('ext4 at an offset', () => {
     );
     assert.equal(h.get('Filesystem flags'), 'signed_directory_hash');
     for (const k of ['Filesystem created', 'Last write time', 'Last checked']) assert.equal(h.get(k), 'Tue Nov 14 22:13:20 2023', k);
-    const b = await execa('blkid', ['-p', '-O', String(OFFSET), '-o', 'export', img], { env: toolEnv });
-    assert.match(b.stdout, /^TYPE=ext4$/m);
-    assert.match(b.stdout, /^LABEL=NIXOS_SD$/m);
-    assert.match(b.stdout, new RegExp(`^UUID=${spec.uuid}$`, 'm'));
+    const b = await blkid(img, { offset: OFFSET, env: toolEnv });
+    assert.equal(b.TYPE, 'ext4');
+    assert.equal(b.LABEL, 'NIXOS_SD');
+    assert.equal(b.UUID, spec.uuid);
   });
 
   test('every store path is in /nix/store, with the registration and /boot', async () => {

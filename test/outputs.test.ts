@@ -13,7 +13,7 @@ import { nativeAvailable } from '../src/sparse.ts';
 import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest, type ManifestBmap } from '../src/outputs/manifest.ts';
 import { hydraProductLine, writeHydraProducts } from '../src/outputs/hydra.ts';
 import { outputBaseName, safeName } from '../src/outputs/naming.ts';
-import { jsonProgress, ttyProgress } from '../src/progress-impl.ts';
+import { jsonProgress, ttyProgress } from '../src/progress-reporters.ts';
 import { BuildError, ToolFailedError, UsageError } from '../src/errors.ts';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';

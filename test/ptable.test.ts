@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { BuildError, UsageError } from '../src/errors.ts';
-import type { DiskPlan, PlannedPartition } from '../src/plan-types.ts';
+import type { DiskPlan, PlannedPartition } from '../src/disk-plan.ts';
 import {
   buildPartitionTable, deriveGuid, resolveDosType, resolveGptType, validateTable, writePartitionTable,
 } from '../src/ptable/index.ts';

@@ -9,8 +9,9 @@ import { DoesNotFitError, UsageError } from '../src/errors.ts';
 import { swapDriver, defaultSwapUuid, swapHeader } from '../src/fs/swap.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
-import { copySparse, dataRanges } from '../src/sparse.ts';
+import { dataRanges } from '../src/sparse.ts';
 import type { SwapSpec } from '../src/spec-types.ts';
+import { blkid, extractPartition, markedImage } from './helpers/partition.ts';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -23,30 +24,8 @@ after(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
-/** A sparse image with marker bytes just outside [offset, offset+size). */
-async function makeImage(name: string, diskSize: number, offset: number, size: number): Promise<string> {
-  const p = path.join(dir, name);
-  const fh = await fsp.open(p, 'w');
-  await fh.truncate(diskSize);
-  await fh.write(Buffer.from([0xaa]), 0, 1, offset - 1);
-  await fh.write(Buffer.from([0xbb]), 0, 1, offset + size);
-  await fh.close();
-  return p;
-}
-
-async function extract(img: string, offset: number, size: number, name: string): Promise<string> {
-  const out = path.join(dir, name);
-  const fh = await fsp.open(out, 'w');
-  await fh.truncate(size);
-  await fh.close();
-  await copySparse(img, out, 0, { srcOffset: offset, length: size });
-  return out;
-}
-
-async function blkid(file: string): Promise<Record<string, string>> {
-  const { stdout } = await execa('blkid', ['-p', '-o', 'export', file]);
-  return Object.fromEntries(stdout.split('\n').map((l) => l.split('=', 2) as [string, string]));
-}
+const makeImage = (name: string, diskSize: number, offset: number, size: number) => markedImage(path.join(dir, name), diskSize, offset, size);
+const extract = (img: string, offset: number, size: number, name: string) => extractPartition(img, offset, size, path.join(dir, name));
 
 async function byteAt(file: string, pos: number): Promise<number> {
   const fh = await fsp.open(file, 'r');

@@ -22,7 +22,7 @@ import { arr, describe, str, type JsonSchema, type Obj } from '../spec-check.ts'
 import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
-import { addClosureToTree, type ClosureInfo } from '../closure.ts';
+import { addClosureToTree, type ClosureInfo } from './closure.ts';
 
 export interface ContentInputs {
   /** Absolute directories for `from` roots. */

@@ -317,7 +317,7 @@ export class FileTree {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Compares paths component-wise by byte order so a directory sorts right before its children. */
-export function comparePaths(a: string, b: string): number {
+function comparePaths(a: string, b: string): number {
   return cmp(a.replaceAll('/', '\0'), b.replaceAll('/', '\0'));
 }
 

@@ -36,7 +36,7 @@
  * sizes, link targets), because minimumSize() runs before the partition's place is known.
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
@@ -44,10 +44,11 @@ import { doesNotFit, ToolFailedError, ToolMissingError, usageError } from '../er
 import { formatSize, parseSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
-import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
+import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import { removeTree } from '../rmtree.ts';
 import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export { SHIM_PATH };
 
@@ -56,7 +57,6 @@ const NODE_SIZE = 16384;
 const LABEL_MAX = 255;
 const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000]; // 64 KiB, 64 MiB, 256 GiB
 const SUPER_SIZE = 4096;
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 // ---------------------------------------------------------------------------
 // crc32c (Castagnoli), as btrfs uses for superblock and tree block checksums.
@@ -254,11 +254,7 @@ export function defaultBtrfsUuid(tree: FileTree, label = ''): string {
     }
     h.update(Buffer.from(`${e.path}\0${e.kind}\0${detail}\n`, 'latin1'));
   }
-  const d = h.digest();
-  d[6] = (d[6]! & 0x0f) | 0x40;
-  d[8] = (d[8]! & 0x3f) | 0x80;
-  const x = d.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(h.digest());
 }
 
 interface Shrunk {

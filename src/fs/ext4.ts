@@ -45,6 +45,7 @@ import { crc32c } from './btrfs.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { MeasuringDriver, FsContext, FsReport, FsTarget } from './types.ts';
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
 const INODE_SIZE = 256;
@@ -127,7 +128,6 @@ const REFUSED_FEATURES: Record<string, string> = {
 // ---------------------------------------------------------------------------
 // Validation
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The final feature set: Debian's ext4 defaults, then the spec's additions/removals. */
 export function ext4Features(spec: Pick<Ext4Spec, 'features'>, where = 'ext4'): Set<string> {
@@ -180,11 +180,7 @@ function validateTree(tree: FileTree, where: string): void {
 
 /** The UUID used when the spec has none: derived from the partition offset and label. */
 export function defaultExt4Uuid(offset: number, label = ''): string {
-  const h = createHash('sha256').update(`imgsmith ext4 ${offset} ${label}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x40;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(createHash('sha256').update(`imgsmith ext4 ${offset} ${label}`).digest());
 }
 
 // ---------------------------------------------------------------------------

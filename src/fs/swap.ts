@@ -23,6 +23,7 @@ import { doesNotFit, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import type { MeasuringDriver } from './types.ts';
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export const SWAP_PAGE = 4096;
 /** mkswap refuses fewer than 10 pages. */
@@ -32,15 +33,9 @@ export const SWAP_MIN_PAGES = 10;
 export const SWAP_LABEL_MAX = 15;
 const MAGIC = 'SWAPSPACE2';
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** The UUID used when the spec gives none: a v4-shaped hash of the offset and label. */
 export function defaultSwapUuid(offset: number, label = ''): string {
-  const h = createHash('sha256').update(`imgsmith swap ${offset} ${label}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x40;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(createHash('sha256').update(`imgsmith swap ${offset} ${label}`).digest());
 }
 
 /**

@@ -5,7 +5,7 @@
  * with a <file>.sha256 beside it (the checksums output).
  */
 import path from 'node:path';
-import type { ClosureInfo } from '../closure.ts';
+import type { ClosureInfo } from '../content/closure.ts';
 import type { FileTree } from '../content/tree.ts';
 import type { TarOutputSpec } from '../spec-types.ts';
 import { writeTar, type TarSourceEntry } from './tar.ts';

@@ -4,7 +4,7 @@
  * (src/build.ts) asks each what it needs from the single pass over the image, lets each
  * make its files in the build's temporary directory, and publishes what they made.
  */
-import type { ClosureInfo } from '../closure.ts';
+import type { ClosureInfo } from '../content/closure.ts';
 import type { FileTree } from '../content/tree.ts';
 import type { Progress } from '../progress.ts';
 import type { ImageSpec } from '../spec-types.ts';

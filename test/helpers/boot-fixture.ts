@@ -52,7 +52,10 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { narInfo, nixBase32 } from '../../src/closure.ts';
+import { narInfo } from '../../src/content/nix-store.ts';
+import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
+
+export { cpioNewc } from './nix-fixture.ts';
 
 export type FixtureArch = 'aarch64' | 'x86_64';
 
@@ -171,75 +174,6 @@ export function repoRoot(): string {
 
 export function defaultCacheDir(): string {
   return process.env.IMGSMITH_CACHE || path.join(repoRoot(), '.cache');
-}
-
-// ---------------------------------------------------------------------------------------
-// Store path names
-
-/** Nix's compressHash: XOR-folds a hash to `size` bytes (store path hashes are 20 bytes). */
-function compressHash(hash: Buffer, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  for (let i = 0; i < hash.length; i++) out[i % size]! ^= hash[i]!;
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// cpio (newc) writer for the initrd
-
-type CpioEntry =
-  | { kind: 'dir'; path: string; mode: number }
-  | { kind: 'file'; path: string; mode: number; data: Buffer }
-  | { kind: 'symlink'; path: string; target: string }
-  | { kind: 'chardev'; path: string; mode: number; major: number; minor: number };
-
-/** A deterministic newc archive (mtime 0, uid/gid 0, sequential inode numbers). */
-export function cpioNewc(entries: CpioEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  let off = 0;
-  const push = (b: Buffer) => {
-    parts.push(b);
-    off += b.length;
-  };
-  const align4 = () => {
-    const p = (4 - (off % 4)) % 4;
-    if (p) push(Buffer.alloc(p));
-  };
-  const hex = (n: number) => n.toString(16).padStart(8, '0');
-  const header = (ino: number, mode: number, nlink: number, size: number, rmaj: number, rmin: number, name: string) => {
-    const nameBuf = Buffer.from(name + '\0');
-    push(Buffer.from('070701' + [ino, mode, 0, 0, nlink, 0, size, 0, 0, rmaj, rmin, nameBuf.length, 0].map(hex).join('')));
-    push(nameBuf);
-    align4();
-  };
-  let ino = 1;
-  for (const e of entries) {
-    const name = e.path.replace(/^\/+/, '');
-    switch (e.kind) {
-      case 'dir':
-        header(ino++, 0o040000 | e.mode, 2, 0, 0, 0, name);
-        break;
-      case 'file':
-        header(ino++, 0o100000 | e.mode, 1, e.data.length, 0, 0, name);
-        push(e.data);
-        align4();
-        break;
-      case 'symlink': {
-        const t = Buffer.from(e.target);
-        header(ino++, 0o120777, 1, t.length, 0, 0, name);
-        push(t);
-        align4();
-        break;
-      }
-      case 'chardev':
-        header(ino++, 0o020000 | e.mode, 1, 0, e.major, e.minor, name);
-        break;
-    }
-  }
-  header(0, 0, 1, 0, 0, 0, 'TRAILER!!!');
-  // Pad to 512 bytes like cpio(1).
-  const p = (512 - (off % 512)) % 512;
-  if (p) push(Buffer.alloc(p));
-  return Buffer.concat(parts);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -588,21 +522,26 @@ exec switch_root /mnt-root "$init"
 `;
 }
 
-function stage2Init(busybox: string): string {
-  return `#!${busybox}/bin/sh
-# imgsmith boot fixture, stage 2: proves the root filesystem and the other partitions are readable.
-export PATH=${busybox}/bin
-top=\${0%/init}
-fail() {
-  echo "${BOOT_FAIL} stage 2: $*"
-  echo "${BOOT_FAIL} stage 2: $*" > /dev/kmsg
+/** The shell lines both init scripts start with: fail() (reports IMGSMITH-BOOT-FAIL and powers off) and /proc, /sys, /dev. */
+function failAndMounts(who: string): string {
+  return `fail() {
+  echo "${BOOT_FAIL} ${who}: $*"
+  echo "${BOOT_FAIL} ${who}: $*" > /dev/kmsg
   sync
   poweroff -f
   sleep 60
 }
 [ -e /proc/mounts ] || mount -t proc proc /proc
 [ -e /sys/class ] || mount -t sysfs sysfs /sys
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev`;
+}
+
+function stage2Init(busybox: string): string {
+  return `#!${busybox}/bin/sh
+# imgsmith boot fixture, stage 2: proves the root filesystem and the other partitions are readable.
+export PATH=${busybox}/bin
+top=\${0%/init}
+${failAndMounts('stage 2')}
 echo "imgsmith-fixture stage 2: running $0"
 marker=$(cat "$top/${MARKER_FILE}") || fail "cannot read $top/${MARKER_FILE}"
 [ -n "$marker" ] || fail "empty marker"
@@ -652,8 +591,7 @@ async function addStorePath(storeDir: string, name: string, build: (dir: string)
   await build(tmp);
   await fixModes(tmp);
   const { narHash } = await narInfo(tmp);
-  const digest = createHash('sha256').update(`imgsmith-boot-fixture:${name}:${narHash}`).digest();
-  const base = `${nixBase32(compressHash(digest, 20))}-${name}`;
+  const base = `${storePathHash(`imgsmith-boot-fixture:${name}:${narHash}`)}-${name}`;
   const host = path.join(storeDir, base);
   await fsp.rm(host, { recursive: true, force: true });
   await fsp.rename(tmp, host);
@@ -747,16 +685,7 @@ function embeddedRcS(e: { busybox: string; kver: string }): string {
 # into / (/bin/sh -> ${e.busybox}/bin/sh).
 PATH=/bin
 export PATH
-fail() {
-  echo "${BOOT_FAIL} rcS: $*"
-  echo "${BOOT_FAIL} rcS: $*" > /dev/kmsg
-  sync
-  poweroff -f
-  sleep 60
-}
-[ -e /proc/mounts ] || mount -t proc proc /proc
-[ -e /sys/class ] || mount -t sysfs sysfs /sys
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+${failAndMounts('rcS')}
 echo "imgsmith-embedded rcS: running $0 with $(readlink /bin/sh)"
 exe=$(readlink /proc/1/exe)
 [ "$exe" = "${e.busybox}/bin/busybox" ] || fail "PID 1 runs $exe, not ${e.busybox}/bin/busybox"
