@@ -81,6 +81,19 @@ export function buildError(message: string, cause?: unknown): BuildError {
   return new BuildError(message, opts(cause));
 }
 
+/**
+ * A tool's failure (`cause` the execa error or result): an InterruptedError when the tool was
+ * ended by SIGINT, SIGTERM or SIGHUP (the build is being interrupted), else a ToolFailedError.
+ */
+export function toolFailed(tool: string, message: string, cause?: unknown): ToolFailedError | InterruptedError {
+  const killed = killedTool(cause);
+  if (killed && INTERRUPTING.includes(killed.signal)) return new InterruptedError(killed.signal, message, cause);
+  return new ToolFailedError(tool, message, cause);
+}
+
+/** Signals that interrupt a build (a tool ended by one of them means the build was interrupted). */
+const INTERRUPTING = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** A missing, malformed or changing input (exit code 1). */
 export function inputError(message: string, cause?: unknown): InputError {
   return new InputError(message, opts(cause));
@@ -241,7 +254,7 @@ export function describeError(err: unknown, ctx: DescribeContext = {}): Describe
   if (err instanceof InterruptedError) return { message: `imgsmith: interrupted by ${err.signal}${ctx.interruptedNote ?? ''}`, exitCode: base, interrupted: err.signal };
   if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };
   const killed = killedTool(err);
-  if (killed && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(killed.signal)) {
+  if (killed && INTERRUPTING.includes(killed.signal)) {
     return { message: `imgsmith: interrupted by ${killed.signal}${ctx.interruptedNote ?? ''}`, exitCode: signalExitCode(killed.signal), interrupted: killed.signal };
   }
   if (killed) return { message: `${killed.tool} was killed by ${killed.signal}${SIGNAL_HINT[killed.signal] ?? ''}`, exitCode: 1 };

@@ -40,7 +40,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
-import { doesNotFit, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
+import { doesNotFit, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
 import { formatSize, parseSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
@@ -334,7 +334,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     const out = (r.all ?? '').toString();
-    if (r.signal) throw new ToolFailedError('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+    if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if ((r as { code?: string }).code === 'ENOENT') {
       throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
     }

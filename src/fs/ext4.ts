@@ -37,7 +37,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { buildError, doesNotFit, inputError, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
+import { buildError, doesNotFit, inputError, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
@@ -566,7 +566,7 @@ async function run(cmd: string, args: string[], env: Record<string, string>, wha
     const e = err as { code?: string; stderr?: string; stdout?: string; shortMessage?: string };
     if (e.code === 'ENOENT') throw new ToolMissingError(cmd, `${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
     const detail = (e.stderr || e.stdout || e.shortMessage || String(err)).trim().split('\n').slice(-8).join('\n');
-    throw new ToolFailedError(cmd, `${what}: ${cmd} failed: ${detail}`, err);
+    throw toolFailed(cmd, `${what}: ${cmd} failed: ${detail}`, err);
   }
 }
 

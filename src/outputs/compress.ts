@@ -22,7 +22,7 @@ import { readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import { ToolFailedError, usageError } from '../errors.ts';
+import { toolFailed, usageError } from '../errors.ts';
 import type { Output } from './types.ts';
 
 /** nixpkgs' sd-image.nix runs `zstd` without a level, i.e. level 3. */
@@ -128,7 +128,7 @@ export function startZstd(input: string, output: string, level: number): ZstdRun
     }
     if (problem !== undefined) {
       await rm(output, { force: true });
-      throw new ToolFailedError('zstd', `zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
+      throw toolFailed('zstd', `zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
     }
     return { size, sha256: hash.digest('hex') };
   })();
