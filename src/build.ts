@@ -46,6 +46,8 @@ export interface BuildOptions {
   compress?: boolean;
   /** Keep the raw .img next to the compressed one. */
   keepRaw?: boolean;
+  /** Overrides spec.output.bmap. */
+  bmap?: boolean;
   /** Value of {label} in the output name (default: toplevel's nixos-version, else the spec name). */
   label?: string;
   /** Overrides spec.size, the target disk size in bytes. */
@@ -205,6 +207,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     label,
     compress: opts.compress ?? spec.output.compress !== 'none',
     keepRaw: opts.keepRaw === true,
+    bmap: opts.bmap ?? spec.output.bmap,
     // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
     rel: (name) => (sub ? `${sub}/${name}` : name),
   };

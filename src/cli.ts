@@ -10,6 +10,7 @@ import { BOOT_MACHINES, MACHINES } from './boot/machines.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
+import { inspectCommands } from './inspect/cli.ts';
 
 /** A command-line problem found by yargs (exit 2, printed as it is). */
 class UsageFailure extends UsageError {}
@@ -145,7 +146,75 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'Name a command: build or boot-test.')
+    .command(inspectCommands({
+      fail: (err, json, code) => { exitCode = reportError(err, json); if (code !== undefined) exitCode = code; },
+      setExit: (code) => { exitCode = code; },
+      onSignals: (json) => onSignals(json, () => 'temporary files removed'),
+    }))
+    .command(
+      'verify <image>',
+      'Check an image: its partition table (sfdisk/sgdisk), every filesystem (fsck.fat, e2fsck, btrfs check) and, with a manifest, the SHA-256 of the image and the .zst and every bmap checksum. Exit 0 only when all hold.',
+      (y) =>
+        y
+          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst or block device to check.' })
+          .option('manifest', { type: 'string', describe: 'The manifest.json of the build (default: the manifest.json beside the image, when it names the image).' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with every check.' }),
+      async (args) => {
+        const off = onSignals(args.json, () => 'verification aborted');
+        try {
+          const { verifyImage } = await import('./inspect/verify.ts');
+          const r = await verifyImage(args.image, {
+            ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
+            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}\n`) }),
+          });
+          if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          else {
+            const failed = r.checks.filter((c) => !c.ok).length;
+            process.stdout.write(r.ok ? `verified: ${r.checks.length} checks passed\n` : `NOT verified: ${failed} of ${r.checks.length} checks failed\n`);
+          }
+          exitCode = r.ok ? 0 : 1;
+        } catch (err) {
+          exitCode = reportError(err, args.json);
+        } finally {
+          off();
+        }
+      },
+    )
+    .command(
+      'flash <image> <device>',
+      'Write an image (.img or .img.zst) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
+      (y) =>
+        y
+          .positional('image', { type: 'string', demandOption: true, describe: 'The .img or .img.zst to write.' })
+          .positional('device', { type: 'string', demandOption: true, describe: 'The target: a whole removable disk (/dev/sdX, /dev/mmcblkN) or a regular file.' })
+          .option('bmap', { type: 'string', describe: 'The block map (default: NAME.bmap or NAME.img.bmap beside the image, when there is one).' })
+          .option('verify', { type: 'boolean', default: true, describe: 'Read the written blocks back and check them (--no-verify skips it).' })
+          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition or a non-removable disk (never a mounted one, swap, or one too small).' })
+          .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask before writing a block device.' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with the result.' }),
+      async (args) => {
+        const off = onSignals(args.json, () => 'flashing stopped; the target is incomplete');
+        try {
+          const { flashCommand } = await import('./flash/command.ts');
+          const r = await flashCommand({
+            image: args.image,
+            device: args.device,
+            ...(args.bmap !== undefined ? { bmap: args.bmap } : {}),
+            verify: args.verify,
+            force: args.force,
+            yes: args.yes,
+            progress: args.json ? silentProgress : errOut.isTTY ? ttyProgress(errOut) : silentProgress,
+          });
+          if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          else process.stdout.write(`${r.target}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
+        } catch (err) {
+          exitCode = reportError(err, args.json);
+        } finally {
+          off();
+        }
+      },
+    )
+    .demandCommand(1, 'Name a command: build, boot-test, inspect, ls, cat, extract, diff, verify or flash.')
     .strict()
     .help()
     .version(false)

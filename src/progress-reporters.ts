@@ -87,6 +87,9 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
         }
         const r = rate(elapsed);
         if (r !== '' && done > 0) parts.push(r);
+        if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
+          parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
+        }
         return parts.join('  ');
       };
       if (lineOpen) stream.write('\n');

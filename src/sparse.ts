@@ -181,6 +181,12 @@ function isZeroRange(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+/** True when every byte of buf is zero. */
+export function isAllZero(buf: Uint8Array): boolean {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return isZeroRange(b, 0, b.length);
+}
+
 async function nativeRanges(n: NativeSparse, fd: number, start: number, end: number): Promise<Range[] | null> {
   const out: Range[] = [];
   let off = start;

@@ -8,8 +8,7 @@
  * give the friendly messages (JSON path, "did you mean") and the checks a schema cannot
  * express (label limits per filesystem, partition names, fill rules ...).
  */
-import { createRequire } from 'node:module';
-import type { ValidateFunction, ErrorObject } from 'ajv';
+import AjvModule, { type ValidateFunction, type ErrorObject } from 'ajv';
 import { drivers, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { TEMPLATE_KEYS } from './outputs/naming.ts';
@@ -153,8 +152,8 @@ let compiled: ValidateFunction | undefined;
 /** The spec schema compiled with ajv (once). */
 export function specValidator(): ValidateFunction {
   if (!compiled) {
-    // ajv is CommonJS; its default export is the class.
-    const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
+    // ajv is CommonJS: Node's default import is module.exports (the class, whose .default is itself).
+    const Ajv = AjvModule.default;
     compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
   }
   return compiled;

@@ -217,10 +217,66 @@ export async function writeBmap(bmapPath: string, imageSize: number, ranges: rea
   return { ...info, sha256: createHash('sha256').update(xml, 'utf8').digest('hex') };
 }
 
+/** A parsed bmap file (what `readBmap` returns). */
+export interface ParsedBmap extends BmapInfo {
+  version: string;
+  checksumType: 'sha256' | 'sha1';
+  ranges: BmapRange[];
+}
+
+/**
+ * Parses bmap XML as bmaptool writes it (format 1.2 to 2.x: sha256 or sha1 range
+ * checksums) and checks its own BmapFileChecksum when it has one. Errors name
+ * `where` (the file) and what is wrong.
+ */
+export function parseBmap(xml: string, where: string): ParsedBmap {
+  const bad = (what: string) => buildError(`${where} is not a valid bmap file: ${what}`);
+  const version = /<bmap\s+version="([0-9]+\.[0-9]+)"/.exec(xml)?.[1];
+  if (!version) throw bad('no <bmap version="..."> element');
+  if (Number(version.split('.')[0]) > 2) throw bad(`format version ${version} is newer than this tool reads (2.x)`);
+  const num = (tag: string): number => {
+    const m = new RegExp(`<${tag}>\\s*([0-9]+)\\s*</${tag}>`).exec(xml);
+    if (!m) throw bad(`no <${tag}>`);
+    return Number(m[1]);
+  };
+  const imageSize = num('ImageSize');
+  const blockSize = num('BlockSize');
+  const blocksCount = num('BlocksCount');
+  const mappedBlocksCount = num('MappedBlocksCount');
+  if (blockSize <= 0 || blocksCount !== Math.ceil(imageSize / blockSize)) throw bad(`BlocksCount ${blocksCount} does not match ImageSize ${imageSize} / BlockSize ${blockSize}`);
+  const typeText = /<ChecksumType>\s*([a-z0-9]+)\s*<\/ChecksumType>/.exec(xml)?.[1] ?? 'sha1';
+  if (typeText !== 'sha256' && typeText !== 'sha1') throw bad(`unsupported ChecksumType ${typeText}`);
+  const checksumType = typeText;
+  const hexLen = checksumType === 'sha256' ? 64 : 40;
+  const fileSum = /<BmapFileChecksum>\s*([0-9a-f]+)\s*<\/BmapFileChecksum>/.exec(xml);
+  let bmapFileChecksum = '';
+  if (fileSum) {
+    bmapFileChecksum = fileSum[1]!;
+    const at = fileSum.index + fileSum[0].indexOf(bmapFileChecksum);
+    const zeroed = xml.slice(0, at) + '0'.repeat(bmapFileChecksum.length) + xml.slice(at + bmapFileChecksum.length);
+    const actual = createHash(checksumType).update(zeroed, 'utf8').digest('hex');
+    if (actual !== bmapFileChecksum) throw bad(`its BmapFileChecksum ${bmapFileChecksum} does not match its contents (${actual}): the file was changed or truncated`);
+  }
+  const ranges: BmapRange[] = [];
+  const re = /<Range\s+(?:chksum|sha1|sha256)="([0-9a-f]+)"\s*>\s*([0-9]+)(?:\s*-\s*([0-9]+))?\s*<\/Range>/g;
+  let mapped = 0;
+  for (let m = re.exec(xml); m; m = re.exec(xml)) {
+    const first = Number(m[2]);
+    const last = m[3] !== undefined ? Number(m[3]) : first;
+    if (m[1]!.length !== hexLen) throw bad(`range ${m[2]}${m[3] ? `-${m[3]}` : ''} has a checksum of the wrong length for ${checksumType}`);
+    const prev = ranges[ranges.length - 1];
+    if (last < first || last >= blocksCount || (prev && first <= prev.last)) throw bad(`range ${first}-${last} is out of order or outside the image's ${blocksCount} blocks`);
+    ranges.push({ first, last, sha256: m[1]! });
+    mapped += last - first + 1;
+  }
+  if (mapped !== mappedBlocksCount) throw bad(`its ranges map ${mapped} blocks, MappedBlocksCount says ${mappedBlocksCount}`);
+  return { version, checksumType, imageSize, blockSize, blocksCount, mappedBlocksCount, bmapFileChecksum, ranges };
+}
+
 /** The bmap output (`<name>.bmap`, from the single pass over the image). */
 export const bmapOutput: Output = {
   name: 'bmap',
-  enabled: (plan) => plan.spec.output.bmap,
+  enabled: (plan) => plan.bmap,
   pass: (plan, tmp) => ({ bmap: path.join(tmp, `${plan.base}.bmap`) }),
   async make({ pass, rel, base, outDir, tmp }) {
     if (!pass.bmap) throw new Error('internal error: the bmap output without a bmap');

@@ -22,6 +22,8 @@ export interface OutputPlan {
   compress: boolean;
   /** --keep-raw. */
   keepRaw: boolean;
+  /** Whether a bmap is written (output.bmap, --bmap / --no-bmap). */
+  bmap: boolean;
   /** A file's path relative to the output directory (image files go to output.directory). */
   rel(name: string): string;
 }

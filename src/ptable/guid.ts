@@ -27,6 +27,16 @@ export function guidToBytes(guid: string): Buffer {
   return out;
 }
 
+/** Inverse of guidToBytes (upper case). */
+export function bytesToGuid(b: Uint8Array): string {
+  const be = Buffer.from([
+    b[3]!, b[2]!, b[1]!, b[0]!, b[5]!, b[4]!, b[7]!, b[6]!,
+    ...b.subarray(8, 16),
+  ]);
+  const h = be.toString('hex').toUpperCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /**
  * Deterministic GUID derivation (like systemd-repart --seed, but simpler):
  *

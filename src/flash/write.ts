@@ -1,0 +1,173 @@
+/**
+ * Writing an image to a disk or file: only the mapped blocks, each range's
+ * checksum checked while it is written, then (unless told not to) read back
+ * from the target and checked again.
+ *
+ * The mapped ranges and their checksums come from the image's bmap when there
+ * is one (the source bytes must match it: a mismatch stops before the range is
+ * written), else from the image's data extents (SEEK_DATA/FIEMAP, or the
+ * non-zero blocks without the native addon), hashed as they are written.
+ * A regular-file target is written under a temporary name, sized to the image
+ * (unwritten blocks are holes, i.e. zeros) and renamed at the end, so a failed
+ * flash leaves nothing; a block device is written in place and synced.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { buildError } from '../errors.ts';
+import { extentRanges, dataRanges } from '../sparse.ts';
+import { BMAP_BLOCK_SIZE, toBlockRanges, type ParsedBmap } from '../outputs/bmap.ts';
+import type { FlashTarget } from './target.ts';
+
+const CHUNK = 4 * 1024 * 1024;
+
+export interface FlashOptions {
+  bmap?: ParsedBmap;
+  /** Read the written ranges back and check them (default true). */
+  verify?: boolean;
+  onProgress?: (phase: 'write' | 'verify', done: number, total: number) => void;
+}
+
+export interface FlashRange {
+  start: number;
+  end: number;
+  sha256: string;
+}
+
+export interface FlashResult {
+  target: string;
+  imageSize: number;
+  /** Bytes written (the mapped ranges). */
+  written: number;
+  ranges: number;
+  /** Where the map came from. */
+  map: 'bmap' | 'extents';
+  verified: boolean;
+  seconds: number;
+}
+
+interface PlannedRange {
+  start: number;
+  end: number;
+  /** From the bmap; undefined when computed while writing. */
+  expect?: string;
+  algo: 'sha256' | 'sha1';
+}
+
+async function plan(img: string, size: number, bmap: ParsedBmap | undefined): Promise<PlannedRange[]> {
+  if (bmap) {
+    if (bmap.imageSize !== size) {
+      throw buildError(`the bmap is for an image of ${bmap.imageSize} bytes, but the image has ${size}: they do not belong together`);
+    }
+    return bmap.ranges.map((r) => ({
+      start: r.first * bmap.blockSize,
+      end: Math.min(size, (r.last + 1) * bmap.blockSize),
+      expect: r.sha256,
+      algo: bmap.checksumType,
+    }));
+  }
+  const fh = await fsp.open(img, 'r');
+  try {
+    const data = (await extentRanges(fh.fd, 0, size)) ?? (await dataRanges(fh));
+    return toBlockRanges(data, size).map((b) => ({
+      start: b.first * BMAP_BLOCK_SIZE,
+      end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE),
+      algo: 'sha256' as const,
+    }));
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readFull(fh: fsp.FileHandle, buf: Buffer, len: number, pos: number, what: string): Promise<void> {
+  for (let got = 0; got < len; ) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) throw buildError(`${what} ends before byte ${pos + len}`);
+    got += bytesRead;
+  }
+}
+
+/** Copies the mapped ranges of `img` to the target. */
+export async function flashImage(img: string, target: FlashTarget, opts: FlashOptions = {}): Promise<FlashResult> {
+  const t0 = Date.now();
+  const size = (await fsp.stat(img)).size;
+  const ranges = await plan(img, size, opts.bmap);
+  const total = ranges.reduce((n, r) => n + (r.end - r.start), 0);
+  const verify = opts.verify ?? true;
+
+  const outPath = target.kind === 'file' ? path.join(path.dirname(target.path), `.${path.basename(target.path)}.imgsmith-flash-${process.pid}`) : target.path;
+  const src = await fsp.open(img, 'r');
+  let dst: fsp.FileHandle | undefined;
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const hashes: string[] = [];
+  try {
+    try {
+      dst = await fsp.open(outPath, target.kind === 'file' ? 'w' : fs.constants.O_WRONLY | fs.constants.O_EXCL);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const hint = code === 'EACCES' || code === 'EPERM' ? ' (writing a disk needs write permission on it: run as root or join the disk group)' : code === 'EBUSY' ? ' (the device is in use)' : '';
+      throw buildError(`cannot open ${target.path} for writing: ${(err as Error).message}${hint}`, err);
+    }
+    let done = 0;
+    for (const r of ranges) {
+      const h = createHash(r.algo);
+      for (let pos = r.start; pos < r.end; pos += CHUNK) {
+        const len = Math.min(CHUNK, r.end - pos);
+        await readFull(src, buf, len, pos, img);
+        h.update(buf.subarray(0, len));
+        // With a bmap, check the range before its last chunk goes out: a bad image never
+        // completes a range on the target.
+        if (r.expect !== undefined && pos + len === r.end) {
+          const got = h.copy().digest('hex');
+          if (got !== r.expect) throw buildError(`the image does not match its bmap: bytes ${r.start}-${r.end - 1} have ${r.algo} ${got}, the bmap says ${r.expect}`);
+        }
+        await dst.write(buf, 0, len, pos);
+        done += len;
+        opts.onProgress?.('write', done, total);
+      }
+      hashes.push(r.expect ?? h.digest('hex'));
+    }
+    if (target.kind === 'file') await dst.truncate(size);
+    await dst.datasync();
+    await dst.close();
+    dst = undefined;
+    if (target.kind === 'file') await fsp.rename(outPath, target.path);
+  } catch (err) {
+    await dst?.close().catch(() => undefined);
+    if (target.kind === 'file') await fsp.rm(outPath, { force: true });
+    throw err;
+  } finally {
+    await src.close();
+  }
+
+  if (verify) {
+    if (target.kind === 'block') {
+      // Read the device, not the page cache we just filled.
+      await execa('blockdev', ['--flushbufs', target.path], { reject: false });
+    }
+    const back = await fsp.open(target.path, 'r');
+    try {
+      let done = 0;
+      for (let i = 0; i < ranges.length; i++) {
+        const r = ranges[i]!;
+        const h = createHash(r.algo);
+        for (let pos = r.start; pos < r.end; pos += CHUNK) {
+          const len = Math.min(CHUNK, r.end - pos);
+          await readFull(back, buf, len, pos, target.path);
+          h.update(buf.subarray(0, len));
+          done += len;
+          opts.onProgress?.('verify', done, total);
+        }
+        const got = h.digest('hex');
+        if (got !== hashes[i]) {
+          throw buildError(`verification failed: ${target.path} bytes ${r.start}-${r.end - 1} read back with ${r.algo} ${got}, expected ${hashes[i]} (the write did not stick: a failing card or reader?)`);
+        }
+      }
+    } finally {
+      await back.close();
+    }
+  }
+  return { target: target.path, imageSize: size, written: total, ranges: ranges.length, map: opts.bmap ? 'bmap' : 'extents', verified: verify, seconds: (Date.now() - t0) / 1000 };
+}

@@ -1,0 +1,72 @@
+/**
+ * `IMAGE[:PARTITION]` arguments and finding a partition by index, GPT name or
+ * filesystem label.
+ *
+ *  - An argument that names an existing file is the image, whatever it contains (so
+ *    "a:b.img" works); otherwise it is split at its last ":".
+ *  - PARTITION is matched, in this order, as a partition number ("2"), a GPT partition
+ *    name, a filesystem label, then a name or label ignoring case when that is unique.
+ */
+import fs from 'node:fs';
+import { usageError } from '../errors.ts';
+import { fsInfo, partitionFs } from './readers/index.ts';
+import type { FsInfo, FsType, OpenedImage, Partition, PartitionTable } from './types.ts';
+
+export interface Target {
+  image: string;
+  partition?: string;
+}
+
+export function parseTarget(arg: string): Target {
+  if (fs.existsSync(arg)) return { image: arg };
+  const i = arg.lastIndexOf(':');
+  if (i > 0 && i < arg.length - 1) return { image: arg.slice(0, i), partition: arg.slice(i + 1) };
+  if (i > 0 && i === arg.length - 1) return { image: arg.slice(0, i) };
+  return { image: arg };
+}
+
+/** A partition with what is in it. */
+export interface PartitionSummary {
+  partition: Partition;
+  fsType?: FsType;
+  fs?: FsInfo;
+}
+
+/** Probes every partition's filesystem (label, UUID ...). */
+export async function summarize(img: OpenedImage, table: PartitionTable): Promise<PartitionSummary[]> {
+  const out: PartitionSummary[] = [];
+  for (const p of table.partitions) {
+    const fsType = await partitionFs(img, p);
+    let info: FsInfo | undefined;
+    try {
+      info = fsType ? await fsInfo(img, p, fsType) : undefined;
+    } catch {
+      info = undefined;
+    }
+    out.push({ partition: p, ...(fsType ? { fsType } : {}), ...(info ? { fs: info } : {}) });
+  }
+  return out;
+}
+
+export function describeSummary(s: PartitionSummary): string {
+  const bits = [s.partition.name ? `name "${s.partition.name}"` : '', s.fs?.label ? `label "${s.fs.label}"` : '', s.fsType ?? 'no filesystem'].filter(Boolean);
+  return `${s.partition.index} (${bits.join(', ')})`;
+}
+
+/** Finds the partition `spec` names; a usage error listing the partitions when none matches. */
+export async function findPartition(img: OpenedImage, table: PartitionTable, spec: string): Promise<PartitionSummary> {
+  const all = await summarize(img, table);
+  const pick = (f: (s: PartitionSummary) => boolean) => all.filter(f);
+  const tries = [
+    pick((s) => /^\d+$/.test(spec) && s.partition.index === Number(spec)),
+    pick((s) => s.partition.name === spec),
+    pick((s) => s.fs?.label === spec),
+    pick((s) => s.partition.name?.toLowerCase() === spec.toLowerCase() || s.fs?.label.toLowerCase() === spec.toLowerCase()),
+  ];
+  for (const t of tries) {
+    if (t.length === 1) return t[0]!;
+    if (t.length > 1) throw usageError(`partition "${spec}" in ${img.source} is ambiguous: it matches ${t.map(describeSummary).join(', ')}; use its number`);
+  }
+  const list = all.length ? all.map(describeSummary).join(', ') : 'none';
+  throw usageError(`${img.source} has no partition "${spec}"; its partitions: ${list}`);
+}

@@ -1,0 +1,252 @@
+/**
+ * btrfs reader through btrfs-progs, rootless: the partition is copied sparsely into a
+ * temporary file (btrfs-progs cannot read at an offset), its metadata is read once from
+ * `btrfs inspect-internal dump-tree -t fs` (inodes: mode, owner, size, mtime; DIR_INDEX
+ * items: names), and file bytes and symlink targets come from `btrfs restore -S
+ * --path-regex` into a temporary directory. Only the top-level subvolume (FS_TREE) is read.
+ * Memory: one small record per inode and per directory entry.
+ */
+import { spawn } from 'node:child_process';
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { buildError, usageError } from '../../errors.ts';
+import { removeTree } from '../../rmtree.ts';
+import { copySparse } from '../../sparse.ts';
+import { btrfsInfo } from '../probe.ts';
+import type { EntryType, FsEntry, FsInfo, FsReader } from '../types.ts';
+
+const ROOT_INO = 256;
+
+interface Inode {
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+}
+
+interface Dirent {
+  name: string;
+  ino: number;
+}
+
+function typeOf(mode: number): EntryType {
+  switch (mode & 0o170000) {
+    case 0o100000: return 'file';
+    case 0o040000: return 'dir';
+    case 0o120000: return 'symlink';
+    default: return 'other';
+  }
+}
+
+const reEscape = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+
+/** A --path-regex matching `paths` and their parents (btrfs restore needs the parents to match). */
+function pathRegex(paths: string[]): string {
+  interface Node { kids: Map<string, Node> }
+  const root: Node = { kids: new Map() };
+  for (const p of paths) {
+    let n = root;
+    for (const part of p.split('/').filter(Boolean)) {
+      let k = n.kids.get(part);
+      if (!k) n.kids.set(part, (k = { kids: new Map() }));
+      n = k;
+    }
+  }
+  const alt = (n: Node): string =>
+    [...n.kids].map(([name, k]) => `${name === '*' ? '[^/]*' : reEscape(name)}${k.kids.size ? `(|/(${alt(k)}))` : ''}`).join('|');
+  return `^/(|${root.kids.size ? `(${alt(root)})` : ''})$`;
+}
+
+export class BtrfsReader implements FsReader {
+  readonly type = 'btrfs' as const;
+  private inodes = new Map<number, Inode>();
+  private dirs = new Map<number, Dirent[]>();
+  private restoreCount = 0;
+
+  private constructor(private readonly file: string, private readonly work: string, private readonly display: string) {}
+
+  /** Copies the partition [offset, offset+size) of `image` into `work` and reads its metadata. */
+  static async open(image: string, offset: number, size: number, work: string, display: string): Promise<BtrfsReader> {
+    await fsp.mkdir(work, { recursive: true });
+    const file = path.join(work, 'btrfs.part');
+    await copySparse(image, file, 0, { srcOffset: offset, length: size });
+    await fsp.truncate(file, size);
+    const r = new BtrfsReader(file, work, display);
+    await r.load();
+    return r;
+  }
+
+  async close(): Promise<void> {
+    await removeTree(this.work).catch(() => undefined);
+  }
+
+  info(): Promise<FsInfo> {
+    return btrfsInfo(this.file, 0);
+  }
+
+  private load(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('btrfs', ['inspect-internal', 'dump-tree', '-t', 'fs', this.file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+      const rl = createInterface({ input: child.stdout.setEncoding('latin1'), crlfDelay: Infinity });
+      let key: { ino: number; kind: string } | undefined;
+      let inode: Inode | undefined;
+      let dirChild: number | undefined;
+      rl.on('line', (line) => {
+        const k = /^\titem \d+ key \((\d+) (\w+) (\d+)\)/.exec(line);
+        if (k) {
+          key = { ino: Number(k[1]), kind: k[2]! };
+          inode = undefined;
+          dirChild = undefined;
+          if (key.kind === 'INODE_ITEM') {
+            inode = { mode: 0, uid: 0, gid: 0, size: 0, mtime: 0 };
+            this.inodes.set(key.ino, inode);
+          }
+          return;
+        }
+        if (!key) return;
+        if (inode) {
+          const sz = /^\t\tgeneration \d+ transid \d+ size (\d+)/.exec(line);
+          if (sz) inode.size = Number(sz[1]);
+          const m = /^\t\tblock group \d+ mode ([0-7]+) links \d+ uid (\d+) gid (\d+)/.exec(line);
+          if (m) { inode.mode = parseInt(m[1]!, 8); inode.uid = Number(m[2]); inode.gid = Number(m[3]); }
+          const t = /^\t\tmtime (-?\d+)\.(\d+)/.exec(line);
+          if (t) inode.mtime = Number(t[1]) + Number(t[2]) / 1e9;
+        } else if (key.kind === 'DIR_INDEX') {
+          const loc = /^\t\tlocation key \((\d+) INODE_ITEM 0\)/.exec(line);
+          if (loc) dirChild = Number(loc[1]);
+          if (line.startsWith('\t\tname: ') && dirChild !== undefined) {
+            const name = Buffer.from(line.slice(8), 'latin1').toString('utf8');
+            let l = this.dirs.get(key.ino);
+            if (!l) this.dirs.set(key.ino, (l = []));
+            l.push({ name, ino: dirChild });
+          }
+        }
+      });
+      child.on('error', (e) => reject(buildError(`cannot run btrfs: ${e.message}`, e)));
+      let rlClosed = false;
+      let exit: number | null | undefined;
+      const finish = () => {
+        if (!rlClosed || exit === undefined) return;
+        if (exit !== 0 || !this.inodes.has(ROOT_INO)) {
+          reject(buildError(`${this.display}: btrfs cannot read the filesystem: ${stderr.trim().split('\n').slice(0, 3).join('; ') || `exit ${exit}`}`));
+        } else resolve();
+      };
+      rl.on('close', () => { rlClosed = true; finish(); });
+      child.on('close', (code) => { exit = code; finish(); });
+    });
+  }
+
+  private entry(ino: number, name: string, p: string): FsEntry {
+    const i = this.inodes.get(ino);
+    if (!i) throw buildError(`${this.display}: ${p}: inode ${ino} is missing from the filesystem tree`);
+    return { name, path: p, type: typeOf(i.mode), mode: i.mode & 0o7777, uid: i.uid, gid: i.gid, size: typeOf(i.mode) === 'dir' ? 0 : i.size, mtime: i.mtime, ino };
+  }
+
+  private children(d: FsEntry): FsEntry[] {
+    return (this.dirs.get(d.ino!) ?? [])
+      .map((c) => this.entry(c.ino, c.name, join(d.path, c.name)))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private lookup(p: string): FsEntry {
+    let cur = this.entry(ROOT_INO, '', '/');
+    for (const part of p.split('/').filter(Boolean)) {
+      if (cur.type !== 'dir') throw usageError(`${this.display}: ${cur.path} is not a directory`);
+      const c = (this.dirs.get(cur.ino!) ?? []).find((x) => x.name === part);
+      if (!c) throw usageError(`${this.display}: no such file or directory: ${p}`);
+      cur = this.entry(c.ino, part, join(cur.path, part));
+    }
+    return cur;
+  }
+
+  /** Restores `paths` (and their parents) into a fresh directory; returns it. */
+  private async restore(paths: string[] | undefined): Promise<string> {
+    const dest = path.join(this.work, `restore-${this.restoreCount++}`);
+    await fsp.mkdir(dest);
+    const args = ['restore', '-S', ...(paths ? ['--path-regex', pathRegex(paths)] : []), this.file, dest];
+    const r = await execa('btrfs', args, { reject: false, stdin: 'ignore' });
+    if (r.exitCode !== 0) throw buildError(`${this.display}: btrfs restore failed: ${r.stderr.trim().split('\n').slice(0, 3).join('; ')}`);
+    return dest;
+  }
+
+  /** Symlink targets: a restore of just those links (of the whole tree for `all`; a large
+   *  alternation in --path-regex is not reliable, so few paths or one directory at a time). */
+  private async fillTargets(entries: FsEntry[], all = false): Promise<void> {
+    const links = entries.filter((e) => e.type === 'symlink');
+    if (!links.length) return;
+    const dirs = new Set(links.map((l) => l.path.slice(0, l.path.lastIndexOf('/')) || '/'));
+    let regex: string[] | undefined;
+    if (all) regex = undefined;
+    else if (links.length <= 16) regex = links.map((l) => l.path);
+    else if (dirs.size === 1) regex = [`${[...dirs][0]}/*`];
+    else regex = undefined;
+    const dest = await this.restore(regex);
+    try {
+      for (const l of links) l.target = (await fsp.readlink(dest + l.path, { encoding: 'buffer' })).toString('utf8');
+    } finally {
+      await removeTree(dest);
+    }
+  }
+
+  async stat(p: string): Promise<FsEntry> {
+    const e = this.lookup(p);
+    await this.fillTargets([e]);
+    return e;
+  }
+
+  async list(p: string): Promise<FsEntry[]> {
+    const d = this.lookup(p);
+    if (d.type !== 'dir') throw usageError(`${this.display}: ${d.path} is not a directory`);
+    const kids = this.children(d);
+    await this.fillTargets(kids);
+    return kids;
+  }
+
+  /** Every entry below `p`, parents before children; symlink targets from one restore of the whole tree. */
+  async *walk(p: string): AsyncGenerator<FsEntry> {
+    const top = this.lookup(p);
+    if (top.type !== 'dir') return;
+    const all: FsEntry[] = [];
+    const stack = [top];
+    while (stack.length) {
+      const d = stack.pop()!;
+      for (const k of this.children(d)) {
+        all.push(k);
+        if (k.type === 'dir') stack.push(k);
+      }
+    }
+    await this.fillTargets(all, true);
+    yield* all;
+  }
+
+  async readFileTo(p: string, out: number): Promise<void> {
+    const f = this.lookup(p);
+    if (f.type !== 'file') throw usageError(`${this.display}: ${f.path} is not a regular file`);
+    const dest = await this.restore([f.path]);
+    try {
+      await pipeFile(dest + f.path, out);
+    } finally {
+      await removeTree(dest);
+    }
+  }
+}
+
+async function pipeFile(src: string, out: number): Promise<void> {
+  const fh = await fsp.open(src, 'r');
+  try {
+    const buf = Buffer.alloc(1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (!bytesRead) break;
+      for (let done = 0; done < bytesRead; ) done += fs.writeSync(out, buf, done, bytesRead - done);
+    }
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * ext2/3/4 reader through debugfs (e2fsprogs) on `image?offset=N`: no root, no mount,
+ * no copy of the partition. Paths are resolved by us, one component at a time, with
+ * `ls -p <ino>`, so names never go through debugfs's argument parser; metadata comes
+ * from batched `stat <ino>` (mtime, fast symlink targets) and `cat <ino>` (file bytes,
+ * slow symlink targets). A whole level of a tree walk is one debugfs run, so walking a
+ * filesystem costs about two runs per directory depth, not per directory.
+ * Superblock fields (label, UUID, counts, features, hash seed) come from probe.ts.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { usageError, buildError } from '../../errors.ts';
+import { ext4Info } from '../probe.ts';
+import type { EntryType, FsEntry, FsInfo, FsReader } from '../types.ts';
+
+const ROOT_INO = 2;
+const LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
+const ENV = { ...process.env, DEBUGFS_PAGER: '__none__', PAGER: '__none__', TZ: 'UTC' };
+
+function typeOf(mode: number): EntryType {
+  switch (mode & 0o170000) {
+    case 0o100000: return 'file';
+    case 0o040000: return 'dir';
+    case 0o120000: return 'symlink';
+    default: return 'other';
+  }
+}
+
+const decode = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
+const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+
+interface Section {
+  cmd: string;
+  lines: string[];
+}
+
+export class Ext4Reader implements FsReader {
+  readonly type = 'ext4' as const;
+  private readonly target: string;
+
+  constructor(private readonly file: string, private readonly offset: number, private readonly display: string) {
+    this.target = `${file}?offset=${offset}`;
+  }
+
+  async close(): Promise<void> {}
+
+  info(): Promise<FsInfo> {
+    return ext4Info(this.file, this.offset);
+  }
+
+  /** Runs debugfs with `cmds` on stdin; calls onSection for each command's output lines (latin1). */
+  private run(cmds: string[], onSection: (s: Section, i: number) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+      let cur: Section | undefined;
+      let i = -1;
+      const rl = createInterface({ input: child.stdout.setEncoding('latin1'), crlfDelay: Infinity });
+      rl.on('line', (line) => {
+        if (line.startsWith('debugfs: ')) {
+          if (cur) onSection(cur, i);
+          cur = { cmd: line.slice(9), lines: [] };
+          i++;
+        } else cur?.lines.push(line);
+      });
+      child.on('error', (e) => reject(buildError(`cannot run debugfs: ${e.message}`, e)));
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(cmds.join('\n') + '\n');
+      let rlClosed = false;
+      let exit: number | null | undefined;
+      const finish = () => {
+        if (!rlClosed || exit === undefined) return;
+        if (cur) onSection(cur, i);
+        const bad = /Bad magic number|Couldn't find valid filesystem superblock|short read/.exec(stderr);
+        if (exit !== 0 || bad) {
+          const why = stderr.split('\n').filter((l) => l && !l.startsWith('debugfs 1.')).slice(0, 3).join('; ');
+          reject(buildError(`${this.display}: debugfs cannot read the ext4 filesystem: ${why || `exit ${exit}`}`));
+        } else resolve();
+      };
+      rl.on('close', () => { rlClosed = true; finish(); });
+      child.on('close', (code) => { exit = code; finish(); });
+    });
+  }
+
+  /** The entries of several directories (by inode), with full metadata. */
+  private async listMany(dirs: { ino: number; path: string }[]): Promise<FsEntry[][]> {
+    const out: FsEntry[][] = dirs.map(() => []);
+    await this.run(dirs.map((d) => `ls -p <${d.ino}>`), (s, i) => {
+      const d = dirs[i];
+      if (!d) return;
+      let pending = '';
+      for (const line of s.lines) {
+        const text = pending ? `${pending}\n${line}` : line;
+        const m = LS_RE.exec(text);
+        if (!m) { if (text) pending = text; continue; }
+        pending = '';
+        const name = m[5]!;
+        if (name === '.' || name === '..' || m[1] === '0' || name === '') continue;
+        const mode = parseInt(m[2]!, 8);
+        const dname = decode(name);
+        out[i]!.push({
+          name: dname, path: join(d.path, dname), type: typeOf(mode), mode: mode & 0o7777,
+          uid: Number(m[3]), gid: Number(m[4]), size: m[6] ? Number(m[6]) : 0, mtime: 0, ino: Number(m[1]),
+        });
+      }
+    });
+    const flat = out.flat();
+    await this.fillDetails(flat);
+    for (const l of out) l.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out;
+  }
+
+  /** mtime, directory sizes and symlink targets (batched stat + cat). */
+  private async fillDetails(entries: FsEntry[]): Promise<void> {
+    if (!entries.length) return;
+    const slow: FsEntry[] = [];
+    await this.run(entries.map((e) => `stat <${e.ino}>`), (s, i) => {
+      const e = entries[i];
+      if (!e) return;
+      let fast: string | undefined;
+      for (const line of s.lines) {
+        const mt = /^ ?mtime: 0x([0-9a-f]+)(?::([0-9a-f]+))? --/.exec(line);
+        if (mt) {
+          const extra = mt[2] ? parseInt(mt[2], 16) : 0;
+          e.mtime = (parseInt(mt[1]!, 16) | 0) + (extra & 3) * 2 ** 32 + Math.floor(extra / 4) / 1e9;
+        }
+        const sz = /Size: (\d+)$/.exec(line);
+        if (sz && line.startsWith('User:')) e.size = Number(sz[1]);
+        if (line.startsWith('Fast link dest: "')) fast = line.slice(17, line.lastIndexOf('"'));
+      }
+      if (e.type === 'symlink') {
+        if (fast !== undefined) e.target = decode(fast);
+        else slow.push(e);
+      }
+    });
+    for (const e of slow) e.target = decode((await this.catBuffer(e.ino!)).toString('latin1'));
+  }
+
+  private catBuffer(ino: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('debugfs', ['-R', `cat <${ino}>`, this.target], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+      const bufs: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => bufs.push(b));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(bufs)) : reject(buildError(`${this.display}: debugfs cat <${ino}> failed (exit ${code})`))));
+    });
+  }
+
+  private rootEntry(): FsEntry {
+    return { name: '', path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, ino: ROOT_INO };
+  }
+
+  async stat(p: string): Promise<FsEntry> {
+    let cur = this.rootEntry();
+    const parts = p.split('/').filter(Boolean);
+    if (!parts.length) {
+      // The root's own metadata.
+      const [[self] = []] = [await this.statInodes([cur])];
+      return self ?? cur;
+    }
+    for (const part of parts) {
+      if (cur.type !== 'dir') throw usageError(`${this.display}: ${cur.path} is not a directory`);
+      const [kids] = await this.listMany([{ ino: cur.ino!, path: cur.path }]);
+      const found = kids!.find((e) => e.name === part);
+      if (!found) throw usageError(`${this.display}: no such file or directory: ${p}`);
+      cur = found;
+    }
+    return cur;
+  }
+
+  private async statInodes(entries: FsEntry[]): Promise<FsEntry[]> {
+    const copy = entries.map((e) => ({ ...e }));
+    await this.run(copy.map((e) => `stat <${e.ino}>`), (s, i) => {
+      const e = copy[i]!;
+      for (const line of s.lines) {
+        const m = /^Inode: \d+\s+Type: \S+\s+Mode:\s+([0-7]+)/.exec(line);
+        if (m) e.mode = parseInt(m[1]!, 8);
+        const u = /^User:\s+(\d+)\s+Group:\s+(\d+)/.exec(line);
+        if (u) { e.uid = Number(u[1]); e.gid = Number(u[2]); }
+        const sz = /Size: (\d+)$/.exec(line);
+        if (sz && line.startsWith('User:')) e.size = Number(sz[1]);
+        const mt = /^ ?mtime: 0x([0-9a-f]+)(?::([0-9a-f]+))? --/.exec(line);
+        if (mt) e.mtime = (parseInt(mt[1]!, 16) | 0) + ((mt[2] ? parseInt(mt[2], 16) : 0) & 3) * 2 ** 32;
+      }
+    });
+    return copy;
+  }
+
+  async list(p: string): Promise<FsEntry[]> {
+    const d = await this.stat(p);
+    if (d.type !== 'dir') throw usageError(`${this.display}: ${d.path} is not a directory`);
+    return (await this.listMany([{ ino: d.ino!, path: d.path }]))[0]!;
+  }
+
+  /** Every entry below `p` (not `p` itself), one directory level per batch; parents before children. */
+  async *walk(p: string): AsyncGenerator<FsEntry> {
+    const top = await this.stat(p);
+    if (top.type !== 'dir') return;
+    let level = [{ ino: top.ino!, path: top.path }];
+    while (level.length) {
+      const next: { ino: number; path: string }[] = [];
+      for (const kids of await this.listMany(level)) {
+        for (const e of kids) {
+          yield e;
+          if (e.type === 'dir') next.push({ ino: e.ino!, path: e.path });
+        }
+      }
+      level = next;
+    }
+  }
+
+  async readFileTo(p: string, out: number): Promise<void> {
+    const f = await this.stat(p);
+    if (f.type !== 'file') throw usageError(`${this.display}: ${f.path} is not a regular file`);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('debugfs', ['-R', `cat <${f.ino}>`, this.target], { env: ENV, stdio: ['ignore', out, 'ignore'] });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(buildError(`${this.display}: debugfs could not read ${p} (exit ${code})`))));
+    });
+  }
+}

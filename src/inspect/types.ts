@@ -1,0 +1,135 @@
+/**
+ * Types shared by the read side of imgsmith (inspect, ls, cat, extract, diff, and the
+ * verify/flash commands): an opened image, its partition table as read back from the
+ * disk, and a read-only filesystem reader.
+ */
+
+/** An image opened for reading (see image.ts). */
+export interface OpenedImage {
+  /** What the user named (for messages). */
+  source: string;
+  /** A raw image file or block device to read: the source itself, or for `.img.zst` a
+   *  sparse temporary file holding the decompressed image. */
+  path: string;
+  /** Bytes in the raw image. */
+  size: number;
+  kind: 'file' | 'block-device' | 'zstd';
+  /** How a `.img.zst` was decompressed: the zstd CLI, or in-process (fzstd). */
+  decompressor?: 'zstd-cli' | 'fzstd';
+  /** A private temporary directory (created on first use, removed by close()). */
+  tmpDir(): Promise<string>;
+  /** Removes the temporary files; idempotent. */
+  close(): Promise<void>;
+}
+
+export type TableType = 'dos' | 'gpt';
+
+/** One partition as read from the table. Offsets and sizes in bytes. */
+export interface Partition {
+  /** 1-based number (DOS slot / GPT entry), as Linux numbers them (sdX1 ...). */
+  index: number;
+  start: number;
+  size: number;
+  startLba: number;
+  sizeLba: number;
+  /** DOS: "0x0b". GPT: the type GUID, upper case. */
+  typeCode: string;
+  /** A human name for the type ("W95 FAT32", "EFI System", ...) or "unknown". */
+  typeName: string;
+  /** DOS: boot flag 0x80; GPT: the LegacyBIOSBootable attribute. */
+  bootable: boolean;
+  /** GPT only. */
+  name?: string;
+  guid?: string;
+  /** GPT only: the 64-bit attribute field as hex ("0x0000000000000004"). */
+  attributesHex?: string;
+  /** GPT only, when any bit is set: as `sfdisk -d` prints it ("RequiredPartition LegacyBIOSBootable GUID:48"). */
+  attributes?: string;
+}
+
+export interface GptHeaderInfo {
+  /** LBA of the header that was read (1 for the primary). */
+  myLba: number;
+  alternateLba: number;
+  firstUsableLba: number;
+  lastUsableLba: number;
+  entriesLba: number;
+  entryCount: number;
+  entrySize: number;
+  headerCrcOk: boolean;
+  entriesCrcOk: boolean;
+}
+
+export interface PartitionTable {
+  type: TableType;
+  /** DOS: "0x2178694e"; GPT: the disk GUID, upper case. */
+  diskId: string;
+  sectorSize: 512;
+  /** Bytes of the disk the table was read from. */
+  diskSize: number;
+  partitions: Partition[];
+  /** GPT only: the primary header, and the backup header when one was found where the primary says. */
+  gpt?: { primary: GptHeaderInfo; backup?: GptHeaderInfo; hybridMbr: boolean };
+  /** Things that will bite (backup GPT not at the end, overlaps, ...), one line each. */
+  warnings: string[];
+}
+
+export type FsType = 'vfat' | 'ext4' | 'btrfs' | 'swap';
+
+/** Filesystem metadata read from the filesystem itself. Sizes in bytes. */
+export interface FsInfo {
+  type: FsType;
+  /** e.g. "FAT16", "ext4", "btrfs", "swap". */
+  variant: string;
+  label: string;
+  /** ext4/btrfs/swap: the UUID; vfat: the volume id as "2178-694E". */
+  uuid: string;
+  size: number;
+  blockSize?: number;
+  used?: number;
+  free?: number;
+  inodes?: number;
+  inodesFree?: number;
+  features?: string[];
+  /** Further fields worth comparing (hash seed, timestamps, generation, OEM name...), flat strings. */
+  extra: Record<string, string>;
+}
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+/** One directory entry with its metadata. */
+export interface FsEntry {
+  /** The name within its directory. */
+  name: string;
+  /** Absolute path inside the filesystem ("/", "/boot/extlinux"). */
+  path: string;
+  type: EntryType;
+  /** Permission bits incl. setuid/setgid/sticky (0o7777). FAT: 0o755 dirs, 0o644 files (0o444 read-only). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Seconds since the epoch (FAT: local time read as UTC, 2 s resolution). */
+  mtime: number;
+  /** Symlinks: the target. */
+  target?: string;
+  /** Inode number where the filesystem has one. */
+  ino?: number;
+}
+
+/** A read-only view of one filesystem. Paths are absolute ("/", "/boot/x"). */
+export interface FsReader {
+  readonly type: FsType;
+  info(): Promise<FsInfo>;
+  /** Metadata of one path (not following a final symlink); throws a usage error naming the path when absent. */
+  stat(path: string): Promise<FsEntry>;
+  /** The entries of a directory (without . and ..), sorted by name. */
+  list(path: string): Promise<FsEntry[]>;
+  /** Every entry below a directory (not the directory itself), parents before children;
+   *  optional: without it callers walk with list(). */
+  walk?(path: string): AsyncIterable<FsEntry>;
+  /** Writes a regular file's bytes to `out` (a writable fd). */
+  readFileTo(path: string, out: number): Promise<void>;
+  /** Releases what the reader holds (child processes, temp files). */
+  close(): Promise<void>;
+}
