@@ -35,13 +35,14 @@
  * CLI: node --import tsx bench/closure.ts --size small|large [--refresh] [--force]
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
 import { byBytes, narInfo } from '../src/content/nix-store.ts';
 import { cpioNewc, storePathHash, type CpioEntry } from '../test/helpers/nix-fixture.ts';
+import { aptShow, aptUpdate, depNames, hasLists, privateApt, sha256File, type PrivateApt } from '../test/helpers/debian.ts';
 
 const byteSort = (names: string[]): string[] => names.sort(byBytes);
 
@@ -227,43 +228,6 @@ export async function removeTree(p: string): Promise<void> {
 // ---------------------------------------------------------------------------
 // apt (download only)
 
-interface Apt {
-  dir: string;
-  args: string[];
-}
-
-function aptFor(cache: string): Apt {
-  const dir = path.join(cache, 'apt');
-  return {
-    dir,
-    args: [
-      '-oAPT::Architecture=arm64',
-      '-oAPT::Architectures=arm64',
-      `-oDir::State::Lists=${dir}/lists`,
-      `-oDir::Cache=${dir}/cache`,
-      `-oDir::Etc::SourceList=${dir}/sources.list`,
-      '-oDir::Etc::SourceParts=/nonexistent',
-      '-oDir::State::Status=/dev/null',
-      '-oDebug::NoLocking=1',
-      '-q',
-    ],
-  };
-}
-
-async function aptUpdate(apt: Apt, refresh: boolean): Promise<void> {
-  await fsp.mkdir(path.join(apt.dir, 'lists', 'partial'), { recursive: true });
-  await fsp.mkdir(path.join(apt.dir, 'cache', 'archives', 'partial'), { recursive: true });
-  await fsp.mkdir(path.join(apt.dir, 'debs'), { recursive: true });
-  await fsp.writeFile(
-    path.join(apt.dir, 'sources.list'),
-    'deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main non-free-firmware\n',
-  );
-  const have = (await fsp.readdir(path.join(apt.dir, 'lists'))).some((f) => f.includes('_Packages'));
-  if (have && !refresh) return;
-  log('apt-get update (arm64, bookworm main + non-free-firmware)');
-  await execa('apt-get', [...apt.args, 'update'], { stdout: 'ignore' });
-}
-
 interface DebInfo {
   name: string;
   version: string;
@@ -272,48 +236,17 @@ interface DebInfo {
   file: string;
 }
 
-function parseControl(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  let key = '';
-  for (const line of text.split('\n')) {
-    if (/^\s/.test(line) && key) m.set(key, `${m.get(key)}\n${line.trim()}`);
-    else {
-      const i = line.indexOf(':');
-      if (i > 0) {
-        key = line.slice(0, i);
-        m.set(key, line.slice(i + 1).trim());
-      }
-    }
-  }
-  return m;
+/** The benchmark's private apt (arm64), its package lists fetched once (again with `refresh`). */
+async function benchApt(cache: string, refresh: boolean): Promise<PrivateApt> {
+  const apt = await privateApt(path.join(cache, 'apt'), 'arm64');
+  await fsp.mkdir(path.join(apt.dir, 'debs'), { recursive: true });
+  if (refresh || !(await hasLists(apt))) await aptUpdate(apt, log);
+  return apt;
 }
 
-/** Package names from a Depends-style field (alternatives flattened, versions and arch qualifiers dropped). */
-function depNames(field: string | undefined): string[] {
-  if (!field) return [];
-  return field
-    .split(/[,|]/)
-    .map((s) => s.trim().split(/[\s(:]/)[0]!)
-    .filter(Boolean);
-}
-
-/** Control stanzas of the candidate versions of `pkgs` (one apt-cache call). */
-async function aptShow(apt: Apt, pkgs: string[]): Promise<Map<string, Map<string, string>>> {
-  const r = await execa('apt-cache', [...apt.args, 'show', '--no-all-versions', ...pkgs], { reject: false });
-  const out = new Map<string, Map<string, string>>();
-  for (const stanza of r.stdout.split(/\n\n+/)) {
-    const c = parseControl(stanza);
-    const name = c.get('Package');
-    if (name && !out.has(name)) out.set(name, c);
-  }
-  const missing = pkgs.filter((p) => !out.has(p));
-  if (missing.length) throw new Error(`not available for arm64 in bookworm: ${missing.join(', ')} ${r.stderr.trim()}`);
-  return out;
-}
-
-async function resolveNames(apt: Apt, names: string[]): Promise<string[]> {
+async function resolveNames(apt: PrivateApt, names: string[]): Promise<string[]> {
   const kernelMeta = (await aptShow(apt, ['linux-image-arm64'])).get('linux-image-arm64')!;
-  const kernel = depNames(kernelMeta.get('Depends')).find((d) => d.startsWith('linux-image-6'));
+  const kernel = depNames(kernelMeta.Depends).find((d) => d.startsWith('linux-image-6'));
   if (!kernel) throw new Error('cannot find the kernel package linux-image-arm64 depends on');
   const abi = kernel.replace(/^linux-image-/, '').replace(/-arm64$/, '');
   return names.map((n) =>
@@ -321,17 +254,17 @@ async function resolveNames(apt: Apt, names: string[]): Promise<string[]> {
   );
 }
 
-async function fetchDebs(apt: Apt, names: string[]): Promise<DebInfo[]> {
+async function fetchDebs(apt: PrivateApt, names: string[]): Promise<DebInfo[]> {
   const debDir = path.join(apt.dir, 'debs');
   const infos: DebInfo[] = [];
   const missing: { name: string; info: DebInfo }[] = [];
   const shown = await aptShow(apt, names);
   for (const name of names) {
     const c = shown.get(name)!;
-    const version = c.get('Version')!;
-    const sha256 = c.get('SHA256')!;
-    const file = path.join(debDir, `${name}_${version.replace(/:/g, '%3a')}_${c.get('Architecture')}.deb`);
-    const info: DebInfo = { name, version, sha256, depends: [...depNames(c.get('Pre-Depends')), ...depNames(c.get('Depends'))], file };
+    const version = c.Version!;
+    const sha256 = c.SHA256!;
+    const file = path.join(debDir, `${name}_${version.replace(/:/g, '%3a')}_${c.Architecture}.deb`);
+    const info: DebInfo = { name, version, sha256, depends: [...depNames(c['Pre-Depends']), ...depNames(c.Depends)], file };
     infos.push(info);
     if (!(existsSync(file) && (await sha256File(file)) === sha256)) missing.push({ name, info });
   }
@@ -344,12 +277,6 @@ async function fetchDebs(apt: Apt, names: string[]): Promise<DebInfo[]> {
     }
   }
   return infos;
-}
-
-async function sha256File(f: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 // ---------------------------------------------------------------------------
@@ -388,8 +315,7 @@ export interface EnsureOptions {
 
 export async function ensureClosure(size: BenchSize, opts: EnsureOptions = {}): Promise<BenchClosure> {
   const cache = cacheRoot();
-  const apt = aptFor(cache);
-  await aptUpdate(apt, !!opts.refresh);
+  const apt = await benchApt(cache, !!opts.refresh);
   const names = await resolveNames(apt, PKG_SETS[size]);
   const debs = await fetchDebs(apt, [...names, ...FIRMWARE_PKGS]);
   const key = createHash('sha256')

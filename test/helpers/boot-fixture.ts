@@ -48,12 +48,13 @@
  */
 import { execa } from 'execa';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { narInfo } from '../../src/content/nix-store.ts';
 import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
+import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
 
 export { cpioNewc } from './nix-fixture.ts';
 
@@ -166,7 +167,6 @@ export const MARKER_FILE = 'imgsmith-boot-marker';
 export const PI_PLACEHOLDERS = ['armstub8-gic.bin', 'bcm2711-rpi-cm4.dtb', 'bcm2711-rpi-cm4s.dtb'];
 
 const DEB_ARCH: Record<FixtureArch, string> = { aarch64: 'arm64', x86_64: 'amd64' };
-const SUITE = 'bookworm';
 
 export function repoRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -179,90 +179,27 @@ export function defaultCacheDir(): string {
 // ---------------------------------------------------------------------------------------
 // Debian packages
 
-interface AptCtx {
-  cache: string;
-  debArch: string;
-  args: string[];
-  updated: boolean;
-}
+/** One private apt per cache and architecture, updated once per process. */
+const apts = new Map<string, Promise<PrivateApt>>();
 
-const aptCtxs = new Map<string, AptCtx>();
-
-async function aptContext(cache: string, debArch: string): Promise<AptCtx> {
+function aptFor(cache: string, debArch: string, log?: (m: string) => void): Promise<PrivateApt> {
   const key = `${cache}\0${debArch}`;
-  const have = aptCtxs.get(key);
-  if (have) return have;
-  const dir = path.join(cache, 'boot-fixture', `apt-${debArch}`);
-  await fsp.mkdir(path.join(dir, 'lists', 'partial'), { recursive: true });
-  await fsp.mkdir(path.join(dir, 'cache', 'archives', 'partial'), { recursive: true });
-  const mirror = process.env.IMGSMITH_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
-  const sources = path.join(dir, 'sources.list');
-  await fsp.writeFile(
-    sources,
-    `deb [arch=${debArch} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${SUITE} main non-free-firmware\n`,
-  );
-  const status = path.join(dir, 'status');
-  await fsp.writeFile(status, '');
-  const args = [
-    `-oAPT::Architecture=${debArch}`,
-    `-oAPT::Architectures=${debArch}`,
-    `-oDir::State::Lists=${path.join(dir, 'lists')}`,
-    `-oDir::State::status=${status}`,
-    `-oDir::Cache=${path.join(dir, 'cache')}`,
-    `-oDir::Etc::SourceList=${sources}`,
-    '-oDir::Etc::SourceParts=/nonexistent',
-    '-oDir::Etc::Preferences=/dev/null',
-    '-oDir::Etc::PreferencesParts=/nonexistent',
-    '-oAcquire::Languages=none',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-  ];
-  const ctx: AptCtx = { cache, debArch, args, updated: false };
-  aptCtxs.set(key, ctx);
-  return ctx;
-}
-
-async function aptUpdate(ctx: AptCtx, log?: (m: string) => void): Promise<void> {
-  if (ctx.updated) return;
-  log?.(`apt-get update (${ctx.debArch}, ${SUITE})`);
-  const r = await execa('apt-get', [...ctx.args, '-q', 'update'], { reject: false, all: true });
-  // apt-get update exits 0 even when some index could not be fetched; check for errors too.
-  if (r.exitCode !== 0 || /^(E|Err):/m.test(r.all ?? '')) {
-    throw new Error(`boot fixture: cannot fetch the Debian ${SUITE} ${ctx.debArch} package index (network?):\n${r.all}`);
+  let p = apts.get(key);
+  if (!p) {
+    p = (async () => {
+      const apt = await privateApt(path.join(cache, 'boot-fixture', `apt-${debArch}`), debArch);
+      await aptUpdate(apt, log);
+      return apt;
+    })();
+    apts.set(key, p);
+    p.catch(() => apts.delete(key));
   }
-  ctx.updated = true;
+  return p;
 }
 
-function parseStanza(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let last = '';
-  for (const line of text.split('\n')) {
-    if (line === '') break;
-    if (/^\s/.test(line)) {
-      if (last) out[last] += '\n' + line.trim();
-      continue;
-    }
-    const m = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(line);
-    if (m) {
-      last = m[1]!;
-      out[last] = m[2]!;
-    }
-  }
-  return out;
-}
-
-async function aptShow(ctx: AptCtx, pkg: string): Promise<Record<string, string>> {
-  const r = await execa('apt-cache', [...ctx.args, 'show', '--no-all-versions', pkg], { reject: false });
-  if (r.exitCode !== 0 || !r.stdout.trim()) {
-    throw new Error(`boot fixture: package ${pkg} (${ctx.debArch}) is not in Debian ${SUITE}: ${r.stderr}`);
-  }
-  return parseStanza(r.stdout);
-}
-
-async function sha256File(p: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
-  return h.digest('hex');
+/** The stanza of one package (an error naming it when Debian has none). */
+async function aptShowOne(apt: PrivateApt, pkg: string): Promise<Record<string, string>> {
+  return (await aptShow(apt, [pkg])).get(pkg)!;
 }
 
 async function readJson<T>(p: string, fallback: T): Promise<T> {
@@ -299,16 +236,15 @@ async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: s
       /* missing: download */
     }
   }
-  const ctx = await aptContext(cache, debArch);
-  await aptUpdate(ctx, log);
+  const ctx = await aptFor(cache, debArch, log);
   let name = pkg;
   if (pkg === 'linux-image') {
-    const meta = await aptShow(ctx, `linux-image-${debArch}`);
+    const meta = await aptShowOne(ctx, `linux-image-${debArch}`);
     const m = /(linux-image-\d[^\s,()]*)/.exec(meta.Depends ?? '');
     if (!m) throw new Error(`boot fixture: cannot tell which kernel linux-image-${debArch} depends on`);
     name = m[1]!;
   }
-  const info = await aptShow(ctx, name);
+  const info = await aptShowOne(ctx, name);
   const sha256 = info.SHA256;
   const filename = info.Filename;
   if (!sha256 || !filename || !info.Version) throw new Error(`boot fixture: no SHA256/Filename for ${name} in the index`);
