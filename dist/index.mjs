@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function checkPathExt(path22, options) {
+    function checkPathExt(path30, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path22.substr(-p.length).toLowerCase() === p) {
+        if (p && path30.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path22, options) {
+    function checkStat(stat, path30, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path22, options);
+      return checkPathExt(path30, options);
     }
-    function isexe(path22, options, cb) {
-      fs3.stat(path22, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path22, options));
+    function isexe(path30, options, cb) {
+      fs3.stat(path30, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path30, options));
       });
     }
-    function sync(path22, options) {
-      return checkStat(fs3.statSync(path22), path22, options);
+    function sync(path30, options) {
+      return checkStat(fs3.statSync(path30), path30, options);
     }
   }
 });
@@ -82,13 +82,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function isexe(path22, options, cb) {
-      fs3.stat(path22, function(er, stat) {
+    function isexe(path30, options, cb) {
+      fs3.stat(path30, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path22, options) {
-      return checkStat(fs3.statSync(path22), options);
+    function sync(path30, options) {
+      return checkStat(fs3.statSync(path30), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path22, options, cb) {
+    function isexe(path30, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path22, options || {}, function(er, is) {
+          isexe(path30, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path22, options || {}, function(er, is) {
+      core(path30, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path22, options) {
+    function sync(path30, options) {
       try {
-        return core.sync(path22, options || {});
+        return core.sync(path30, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path22 = __require("path");
+    var path30 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path22.join(pathPart, cmd);
+        const pCmd = path30.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path22.join(pathPart, cmd);
+        const pCmd = path30.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path22 = __require("path");
+    var path30 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path22.delimiter : void 0
+          pathExt: withoutPathExt ? path30.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path22.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path30.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path22, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path22.split("/").pop();
+      const [path30, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path30.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -398,9 +398,9 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path22 = __require("path");
+    var path30 = __require("path");
     var resolveCommand = require_resolveCommand();
-    var escape = require_escape();
+    var escape2 = require_escape();
     var readShebang = require_readShebang();
     var isWin = process.platform === "win32";
     var isExecutableRegExp = /\.(?:com|exe)$/i;
@@ -423,9 +423,9 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path22.normalize(parsed.command);
-        parsed.command = escape.command(parsed.command);
-        parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
+        parsed.command = path30.normalize(parsed.command);
+        parsed.command = escape2.command(parsed.command);
+        parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
         parsed.args = ["/d", "/s", "/c", `"${shellCommand}"`];
         parsed.command = process.env.comspec || "cmd.exe";
@@ -530,6 +530,6911 @@ var require_cross_spawn = __commonJS({
     module.exports.sync = spawnSync3;
     module.exports._parse = parse;
     module.exports._enoent = enoent;
+  }
+});
+
+// node_modules/ajv/dist/compile/codegen/code.js
+var require_code = __commonJS({
+  "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.regexpCode = exports.getEsmExportName = exports.getProperty = exports.safeStringify = exports.stringify = exports.strConcat = exports.addCodeArg = exports.str = exports._ = exports.nil = exports._Code = exports.Name = exports.IDENTIFIER = exports._CodeOrName = void 0;
+    var _CodeOrName = class {
+    };
+    exports._CodeOrName = _CodeOrName;
+    exports.IDENTIFIER = /^[a-z$_][a-z$_0-9]*$/i;
+    var Name = class extends _CodeOrName {
+      constructor(s) {
+        super();
+        if (!exports.IDENTIFIER.test(s))
+          throw new Error("CodeGen: name must be a valid identifier");
+        this.str = s;
+      }
+      toString() {
+        return this.str;
+      }
+      emptyStr() {
+        return false;
+      }
+      get names() {
+        return { [this.str]: 1 };
+      }
+    };
+    exports.Name = Name;
+    var _Code = class extends _CodeOrName {
+      constructor(code) {
+        super();
+        this._items = typeof code === "string" ? [code] : code;
+      }
+      toString() {
+        return this.str;
+      }
+      emptyStr() {
+        if (this._items.length > 1)
+          return false;
+        const item = this._items[0];
+        return item === "" || item === '""';
+      }
+      get str() {
+        var _a;
+        return (_a = this._str) !== null && _a !== void 0 ? _a : this._str = this._items.reduce((s, c3) => `${s}${c3}`, "");
+      }
+      get names() {
+        var _a;
+        return (_a = this._names) !== null && _a !== void 0 ? _a : this._names = this._items.reduce((names, c3) => {
+          if (c3 instanceof Name)
+            names[c3.str] = (names[c3.str] || 0) + 1;
+          return names;
+        }, {});
+      }
+    };
+    exports._Code = _Code;
+    exports.nil = new _Code("");
+    function _(strs, ...args) {
+      const code = [strs[0]];
+      let i2 = 0;
+      while (i2 < args.length) {
+        addCodeArg(code, args[i2]);
+        code.push(strs[++i2]);
+      }
+      return new _Code(code);
+    }
+    exports._ = _;
+    var plus = new _Code("+");
+    function str2(strs, ...args) {
+      const expr = [safeStringify(strs[0])];
+      let i2 = 0;
+      while (i2 < args.length) {
+        expr.push(plus);
+        addCodeArg(expr, args[i2]);
+        expr.push(plus, safeStringify(strs[++i2]));
+      }
+      optimize(expr);
+      return new _Code(expr);
+    }
+    exports.str = str2;
+    function addCodeArg(code, arg) {
+      if (arg instanceof _Code)
+        code.push(...arg._items);
+      else if (arg instanceof Name)
+        code.push(arg);
+      else
+        code.push(interpolate(arg));
+    }
+    exports.addCodeArg = addCodeArg;
+    function optimize(expr) {
+      let i2 = 1;
+      while (i2 < expr.length - 1) {
+        if (expr[i2] === plus) {
+          const res = mergeExprItems(expr[i2 - 1], expr[i2 + 1]);
+          if (res !== void 0) {
+            expr.splice(i2 - 1, 3, res);
+            continue;
+          }
+          expr[i2++] = "+";
+        }
+        i2++;
+      }
+    }
+    function mergeExprItems(a2, b) {
+      if (b === '""')
+        return a2;
+      if (a2 === '""')
+        return b;
+      if (typeof a2 == "string") {
+        if (b instanceof Name || a2[a2.length - 1] !== '"')
+          return;
+        if (typeof b != "string")
+          return `${a2.slice(0, -1)}${b}"`;
+        if (b[0] === '"')
+          return a2.slice(0, -1) + b.slice(1);
+        return;
+      }
+      if (typeof b == "string" && b[0] === '"' && !(a2 instanceof Name))
+        return `"${a2}${b.slice(1)}`;
+      return;
+    }
+    function strConcat(c1, c22) {
+      return c22.emptyStr() ? c1 : c1.emptyStr() ? c22 : str2`${c1}${c22}`;
+    }
+    exports.strConcat = strConcat;
+    function interpolate(x) {
+      return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join(",") : x);
+    }
+    function stringify(x) {
+      return new _Code(safeStringify(x));
+    }
+    exports.stringify = stringify;
+    function safeStringify(x) {
+      return JSON.stringify(x).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+    }
+    exports.safeStringify = safeStringify;
+    function getProperty(key) {
+      return typeof key == "string" && exports.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _`[${key}]`;
+    }
+    exports.getProperty = getProperty;
+    function getEsmExportName(key) {
+      if (typeof key == "string" && exports.IDENTIFIER.test(key)) {
+        return new _Code(`${key}`);
+      }
+      throw new Error(`CodeGen: invalid export name: ${key}, use explicit $id name mapping`);
+    }
+    exports.getEsmExportName = getEsmExportName;
+    function regexpCode(rx) {
+      return new _Code(rx.toString());
+    }
+    exports.regexpCode = regexpCode;
+  }
+});
+
+// node_modules/ajv/dist/compile/codegen/scope.js
+var require_scope = __commonJS({
+  "node_modules/ajv/dist/compile/codegen/scope.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
+    var code_1 = require_code();
+    var ValueError = class extends Error {
+      constructor(name) {
+        super(`CodeGen: "code" for ${name} not defined`);
+        this.value = name.value;
+      }
+    };
+    var UsedValueState;
+    (function(UsedValueState2) {
+      UsedValueState2[UsedValueState2["Started"] = 0] = "Started";
+      UsedValueState2[UsedValueState2["Completed"] = 1] = "Completed";
+    })(UsedValueState || (exports.UsedValueState = UsedValueState = {}));
+    exports.varKinds = {
+      const: new code_1.Name("const"),
+      let: new code_1.Name("let"),
+      var: new code_1.Name("var")
+    };
+    var Scope = class {
+      constructor({ prefixes, parent } = {}) {
+        this._names = {};
+        this._prefixes = prefixes;
+        this._parent = parent;
+      }
+      toName(nameOrPrefix) {
+        return nameOrPrefix instanceof code_1.Name ? nameOrPrefix : this.name(nameOrPrefix);
+      }
+      name(prefix) {
+        return new code_1.Name(this._newName(prefix));
+      }
+      _newName(prefix) {
+        const ng = this._names[prefix] || this._nameGroup(prefix);
+        return `${prefix}${ng.index++}`;
+      }
+      _nameGroup(prefix) {
+        var _a, _b;
+        if (((_b = (_a = this._parent) === null || _a === void 0 ? void 0 : _a._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || this._prefixes && !this._prefixes.has(prefix)) {
+          throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
+        }
+        return this._names[prefix] = { prefix, index: 0 };
+      }
+    };
+    exports.Scope = Scope;
+    var ValueScopeName = class extends code_1.Name {
+      constructor(prefix, nameStr) {
+        super(nameStr);
+        this.prefix = prefix;
+      }
+      setValue(value, { property, itemIndex }) {
+        this.value = value;
+        this.scopePath = (0, code_1._)`.${new code_1.Name(property)}[${itemIndex}]`;
+      }
+    };
+    exports.ValueScopeName = ValueScopeName;
+    var line = (0, code_1._)`\n`;
+    var ValueScope = class extends Scope {
+      constructor(opts2) {
+        super(opts2);
+        this._values = {};
+        this._scope = opts2.scope;
+        this.opts = { ...opts2, _n: opts2.lines ? line : code_1.nil };
+      }
+      get() {
+        return this._scope;
+      }
+      name(prefix) {
+        return new ValueScopeName(prefix, this._newName(prefix));
+      }
+      value(nameOrPrefix, value) {
+        var _a;
+        if (value.ref === void 0)
+          throw new Error("CodeGen: ref must be passed in value");
+        const name = this.toName(nameOrPrefix);
+        const { prefix } = name;
+        const valueKey = (_a = value.key) !== null && _a !== void 0 ? _a : value.ref;
+        let vs = this._values[prefix];
+        if (vs) {
+          const _name = vs.get(valueKey);
+          if (_name)
+            return _name;
+        } else {
+          vs = this._values[prefix] = /* @__PURE__ */ new Map();
+        }
+        vs.set(valueKey, name);
+        const s = this._scope[prefix] || (this._scope[prefix] = []);
+        const itemIndex = s.length;
+        s[itemIndex] = value.ref;
+        name.setValue(value, { property: prefix, itemIndex });
+        return name;
+      }
+      getValue(prefix, keyOrRef) {
+        const vs = this._values[prefix];
+        if (!vs)
+          return;
+        return vs.get(keyOrRef);
+      }
+      scopeRefs(scopeName, values = this._values) {
+        return this._reduceValues(values, (name) => {
+          if (name.scopePath === void 0)
+            throw new Error(`CodeGen: name "${name}" has no value`);
+          return (0, code_1._)`${scopeName}${name.scopePath}`;
+        });
+      }
+      scopeCode(values = this._values, usedValues, getCode) {
+        return this._reduceValues(values, (name) => {
+          if (name.value === void 0)
+            throw new Error(`CodeGen: name "${name}" has no value`);
+          return name.value.code;
+        }, usedValues, getCode);
+      }
+      _reduceValues(values, valueCode, usedValues = {}, getCode) {
+        let code = code_1.nil;
+        for (const prefix in values) {
+          const vs = values[prefix];
+          if (!vs)
+            continue;
+          const nameSet = usedValues[prefix] = usedValues[prefix] || /* @__PURE__ */ new Map();
+          vs.forEach((name) => {
+            if (nameSet.has(name))
+              return;
+            nameSet.set(name, UsedValueState.Started);
+            let c3 = valueCode(name);
+            if (c3) {
+              const def = this.opts.es5 ? exports.varKinds.var : exports.varKinds.const;
+              code = (0, code_1._)`${code}${def} ${name} = ${c3};${this.opts._n}`;
+            } else if (c3 = getCode === null || getCode === void 0 ? void 0 : getCode(name)) {
+              code = (0, code_1._)`${code}${c3}${this.opts._n}`;
+            } else {
+              throw new ValueError(name);
+            }
+            nameSet.set(name, UsedValueState.Completed);
+          });
+        }
+        return code;
+      }
+    };
+    exports.ValueScope = ValueScope;
+  }
+});
+
+// node_modules/ajv/dist/compile/codegen/index.js
+var require_codegen = __commonJS({
+  "node_modules/ajv/dist/compile/codegen/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
+    var code_1 = require_code();
+    var scope_1 = require_scope();
+    var code_2 = require_code();
+    Object.defineProperty(exports, "_", { enumerable: true, get: function() {
+      return code_2._;
+    } });
+    Object.defineProperty(exports, "str", { enumerable: true, get: function() {
+      return code_2.str;
+    } });
+    Object.defineProperty(exports, "strConcat", { enumerable: true, get: function() {
+      return code_2.strConcat;
+    } });
+    Object.defineProperty(exports, "nil", { enumerable: true, get: function() {
+      return code_2.nil;
+    } });
+    Object.defineProperty(exports, "getProperty", { enumerable: true, get: function() {
+      return code_2.getProperty;
+    } });
+    Object.defineProperty(exports, "stringify", { enumerable: true, get: function() {
+      return code_2.stringify;
+    } });
+    Object.defineProperty(exports, "regexpCode", { enumerable: true, get: function() {
+      return code_2.regexpCode;
+    } });
+    Object.defineProperty(exports, "Name", { enumerable: true, get: function() {
+      return code_2.Name;
+    } });
+    var scope_2 = require_scope();
+    Object.defineProperty(exports, "Scope", { enumerable: true, get: function() {
+      return scope_2.Scope;
+    } });
+    Object.defineProperty(exports, "ValueScope", { enumerable: true, get: function() {
+      return scope_2.ValueScope;
+    } });
+    Object.defineProperty(exports, "ValueScopeName", { enumerable: true, get: function() {
+      return scope_2.ValueScopeName;
+    } });
+    Object.defineProperty(exports, "varKinds", { enumerable: true, get: function() {
+      return scope_2.varKinds;
+    } });
+    exports.operators = {
+      GT: new code_1._Code(">"),
+      GTE: new code_1._Code(">="),
+      LT: new code_1._Code("<"),
+      LTE: new code_1._Code("<="),
+      EQ: new code_1._Code("==="),
+      NEQ: new code_1._Code("!=="),
+      NOT: new code_1._Code("!"),
+      OR: new code_1._Code("||"),
+      AND: new code_1._Code("&&"),
+      ADD: new code_1._Code("+")
+    };
+    var Node = class {
+      optimizeNodes() {
+        return this;
+      }
+      optimizeNames(_names, _constants) {
+        return this;
+      }
+    };
+    var Def = class extends Node {
+      constructor(varKind, name, rhs) {
+        super();
+        this.varKind = varKind;
+        this.name = name;
+        this.rhs = rhs;
+      }
+      render({ es5, _n }) {
+        const varKind = es5 ? scope_1.varKinds.var : this.varKind;
+        const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
+        return `${varKind} ${this.name}${rhs};` + _n;
+      }
+      optimizeNames(names, constants4) {
+        if (!names[this.name.str])
+          return;
+        if (this.rhs)
+          this.rhs = optimizeExpr(this.rhs, names, constants4);
+        return this;
+      }
+      get names() {
+        return this.rhs instanceof code_1._CodeOrName ? this.rhs.names : {};
+      }
+    };
+    var Assign = class extends Node {
+      constructor(lhs, rhs, sideEffects) {
+        super();
+        this.lhs = lhs;
+        this.rhs = rhs;
+        this.sideEffects = sideEffects;
+      }
+      render({ _n }) {
+        return `${this.lhs} = ${this.rhs};` + _n;
+      }
+      optimizeNames(names, constants4) {
+        if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
+          return;
+        this.rhs = optimizeExpr(this.rhs, names, constants4);
+        return this;
+      }
+      get names() {
+        const names = this.lhs instanceof code_1.Name ? {} : { ...this.lhs.names };
+        return addExprNames(names, this.rhs);
+      }
+    };
+    var AssignOp = class extends Assign {
+      constructor(lhs, op, rhs, sideEffects) {
+        super(lhs, rhs, sideEffects);
+        this.op = op;
+      }
+      render({ _n }) {
+        return `${this.lhs} ${this.op}= ${this.rhs};` + _n;
+      }
+    };
+    var Label = class extends Node {
+      constructor(label2) {
+        super();
+        this.label = label2;
+        this.names = {};
+      }
+      render({ _n }) {
+        return `${this.label}:` + _n;
+      }
+    };
+    var Break = class extends Node {
+      constructor(label2) {
+        super();
+        this.label = label2;
+        this.names = {};
+      }
+      render({ _n }) {
+        const label2 = this.label ? ` ${this.label}` : "";
+        return `break${label2};` + _n;
+      }
+    };
+    var Throw = class extends Node {
+      constructor(error) {
+        super();
+        this.error = error;
+      }
+      render({ _n }) {
+        return `throw ${this.error};` + _n;
+      }
+      get names() {
+        return this.error.names;
+      }
+    };
+    var AnyCode = class extends Node {
+      constructor(code) {
+        super();
+        this.code = code;
+      }
+      render({ _n }) {
+        return `${this.code};` + _n;
+      }
+      optimizeNodes() {
+        return `${this.code}` ? this : void 0;
+      }
+      optimizeNames(names, constants4) {
+        this.code = optimizeExpr(this.code, names, constants4);
+        return this;
+      }
+      get names() {
+        return this.code instanceof code_1._CodeOrName ? this.code.names : {};
+      }
+    };
+    var ParentNode = class extends Node {
+      constructor(nodes = []) {
+        super();
+        this.nodes = nodes;
+      }
+      render(opts2) {
+        return this.nodes.reduce((code, n2) => code + n2.render(opts2), "");
+      }
+      optimizeNodes() {
+        const { nodes } = this;
+        let i2 = nodes.length;
+        while (i2--) {
+          const n2 = nodes[i2].optimizeNodes();
+          if (Array.isArray(n2))
+            nodes.splice(i2, 1, ...n2);
+          else if (n2)
+            nodes[i2] = n2;
+          else
+            nodes.splice(i2, 1);
+        }
+        return nodes.length > 0 ? this : void 0;
+      }
+      optimizeNames(names, constants4) {
+        const { nodes } = this;
+        let i2 = nodes.length;
+        while (i2--) {
+          const n2 = nodes[i2];
+          if (n2.optimizeNames(names, constants4))
+            continue;
+          subtractNames(names, n2.names);
+          nodes.splice(i2, 1);
+        }
+        return nodes.length > 0 ? this : void 0;
+      }
+      get names() {
+        return this.nodes.reduce((names, n2) => addNames(names, n2.names), {});
+      }
+    };
+    var BlockNode = class extends ParentNode {
+      render(opts2) {
+        return "{" + opts2._n + super.render(opts2) + "}" + opts2._n;
+      }
+    };
+    var Root = class extends ParentNode {
+    };
+    var Else = class extends BlockNode {
+    };
+    Else.kind = "else";
+    var If = class _If extends BlockNode {
+      constructor(condition, nodes) {
+        super(nodes);
+        this.condition = condition;
+      }
+      render(opts2) {
+        let code = `if(${this.condition})` + super.render(opts2);
+        if (this.else)
+          code += "else " + this.else.render(opts2);
+        return code;
+      }
+      optimizeNodes() {
+        super.optimizeNodes();
+        const cond = this.condition;
+        if (cond === true)
+          return this.nodes;
+        let e = this.else;
+        if (e) {
+          const ns = e.optimizeNodes();
+          e = this.else = Array.isArray(ns) ? new Else(ns) : ns;
+        }
+        if (e) {
+          if (cond === false)
+            return e instanceof _If ? e : e.nodes;
+          if (this.nodes.length)
+            return this;
+          return new _If(not(cond), e instanceof _If ? [e] : e.nodes);
+        }
+        if (cond === false || !this.nodes.length)
+          return void 0;
+        return this;
+      }
+      optimizeNames(names, constants4) {
+        var _a;
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants4);
+        if (!(super.optimizeNames(names, constants4) || this.else))
+          return;
+        this.condition = optimizeExpr(this.condition, names, constants4);
+        return this;
+      }
+      get names() {
+        const names = super.names;
+        addExprNames(names, this.condition);
+        if (this.else)
+          addNames(names, this.else.names);
+        return names;
+      }
+    };
+    If.kind = "if";
+    var For = class extends BlockNode {
+    };
+    For.kind = "for";
+    var ForLoop = class extends For {
+      constructor(iteration) {
+        super();
+        this.iteration = iteration;
+      }
+      render(opts2) {
+        return `for(${this.iteration})` + super.render(opts2);
+      }
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
+          return;
+        this.iteration = optimizeExpr(this.iteration, names, constants4);
+        return this;
+      }
+      get names() {
+        return addNames(super.names, this.iteration.names);
+      }
+    };
+    var ForRange = class extends For {
+      constructor(varKind, name, from, to) {
+        super();
+        this.varKind = varKind;
+        this.name = name;
+        this.from = from;
+        this.to = to;
+      }
+      render(opts2) {
+        const varKind = opts2.es5 ? scope_1.varKinds.var : this.varKind;
+        const { name, from, to } = this;
+        return `for(${varKind} ${name}=${from}; ${name}<${to}; ${name}++)` + super.render(opts2);
+      }
+      get names() {
+        const names = addExprNames(super.names, this.from);
+        return addExprNames(names, this.to);
+      }
+    };
+    var ForIter = class extends For {
+      constructor(loop, varKind, name, iterable) {
+        super();
+        this.loop = loop;
+        this.varKind = varKind;
+        this.name = name;
+        this.iterable = iterable;
+      }
+      render(opts2) {
+        return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts2);
+      }
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
+          return;
+        this.iterable = optimizeExpr(this.iterable, names, constants4);
+        return this;
+      }
+      get names() {
+        return addNames(super.names, this.iterable.names);
+      }
+    };
+    var Func = class extends BlockNode {
+      constructor(name, args, async) {
+        super();
+        this.name = name;
+        this.args = args;
+        this.async = async;
+      }
+      render(opts2) {
+        const _async = this.async ? "async " : "";
+        return `${_async}function ${this.name}(${this.args})` + super.render(opts2);
+      }
+    };
+    Func.kind = "func";
+    var Return = class extends ParentNode {
+      render(opts2) {
+        return "return " + super.render(opts2);
+      }
+    };
+    Return.kind = "return";
+    var Try = class extends BlockNode {
+      render(opts2) {
+        let code = "try" + super.render(opts2);
+        if (this.catch)
+          code += this.catch.render(opts2);
+        if (this.finally)
+          code += this.finally.render(opts2);
+        return code;
+      }
+      optimizeNodes() {
+        var _a, _b;
+        super.optimizeNodes();
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNodes();
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
+        return this;
+      }
+      optimizeNames(names, constants4) {
+        var _a, _b;
+        super.optimizeNames(names, constants4);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants4);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
+        return this;
+      }
+      get names() {
+        const names = super.names;
+        if (this.catch)
+          addNames(names, this.catch.names);
+        if (this.finally)
+          addNames(names, this.finally.names);
+        return names;
+      }
+    };
+    var Catch = class extends BlockNode {
+      constructor(error) {
+        super();
+        this.error = error;
+      }
+      render(opts2) {
+        return `catch(${this.error})` + super.render(opts2);
+      }
+    };
+    Catch.kind = "catch";
+    var Finally = class extends BlockNode {
+      render(opts2) {
+        return "finally" + super.render(opts2);
+      }
+    };
+    Finally.kind = "finally";
+    var CodeGen = class {
+      constructor(extScope, opts2 = {}) {
+        this._values = {};
+        this._blockStarts = [];
+        this._constants = {};
+        this.opts = { ...opts2, _n: opts2.lines ? "\n" : "" };
+        this._extScope = extScope;
+        this._scope = new scope_1.Scope({ parent: extScope });
+        this._nodes = [new Root()];
+      }
+      toString() {
+        return this._root.render(this.opts);
+      }
+      // returns unique name in the internal scope
+      name(prefix) {
+        return this._scope.name(prefix);
+      }
+      // reserves unique name in the external scope
+      scopeName(prefix) {
+        return this._extScope.name(prefix);
+      }
+      // reserves unique name in the external scope and assigns value to it
+      scopeValue(prefixOrName, value) {
+        const name = this._extScope.value(prefixOrName, value);
+        const vs = this._values[name.prefix] || (this._values[name.prefix] = /* @__PURE__ */ new Set());
+        vs.add(name);
+        return name;
+      }
+      getScopeValue(prefix, keyOrRef) {
+        return this._extScope.getValue(prefix, keyOrRef);
+      }
+      // return code that assigns values in the external scope to the names that are used internally
+      // (same names that were returned by gen.scopeName or gen.scopeValue)
+      scopeRefs(scopeName) {
+        return this._extScope.scopeRefs(scopeName, this._values);
+      }
+      scopeCode() {
+        return this._extScope.scopeCode(this._values);
+      }
+      _def(varKind, nameOrPrefix, rhs, constant) {
+        const name = this._scope.toName(nameOrPrefix);
+        if (rhs !== void 0 && constant)
+          this._constants[name.str] = rhs;
+        this._leafNode(new Def(varKind, name, rhs));
+        return name;
+      }
+      // `const` declaration (`var` in es5 mode)
+      const(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.const, nameOrPrefix, rhs, _constant);
+      }
+      // `let` declaration with optional assignment (`var` in es5 mode)
+      let(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.let, nameOrPrefix, rhs, _constant);
+      }
+      // `var` declaration with optional assignment
+      var(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.var, nameOrPrefix, rhs, _constant);
+      }
+      // assignment code
+      assign(lhs, rhs, sideEffects) {
+        return this._leafNode(new Assign(lhs, rhs, sideEffects));
+      }
+      // `+=` code
+      add(lhs, rhs) {
+        return this._leafNode(new AssignOp(lhs, exports.operators.ADD, rhs));
+      }
+      // appends passed SafeExpr to code or executes Block
+      code(c3) {
+        if (typeof c3 == "function")
+          c3();
+        else if (c3 !== code_1.nil)
+          this._leafNode(new AnyCode(c3));
+        return this;
+      }
+      // returns code for object literal for the passed argument list of key-value pairs
+      object(...keyValues) {
+        const code = ["{"];
+        for (const [key, value] of keyValues) {
+          if (code.length > 1)
+            code.push(",");
+          code.push(key);
+          if (key !== value || this.opts.es5) {
+            code.push(":");
+            (0, code_1.addCodeArg)(code, value);
+          }
+        }
+        code.push("}");
+        return new code_1._Code(code);
+      }
+      // `if` clause (or statement if `thenBody` and, optionally, `elseBody` are passed)
+      if(condition, thenBody, elseBody) {
+        this._blockNode(new If(condition));
+        if (thenBody && elseBody) {
+          this.code(thenBody).else().code(elseBody).endIf();
+        } else if (thenBody) {
+          this.code(thenBody).endIf();
+        } else if (elseBody) {
+          throw new Error('CodeGen: "else" body without "then" body');
+        }
+        return this;
+      }
+      // `else if` clause - invalid without `if` or after `else` clauses
+      elseIf(condition) {
+        return this._elseNode(new If(condition));
+      }
+      // `else` clause - only valid after `if` or `else if` clauses
+      else() {
+        return this._elseNode(new Else());
+      }
+      // end `if` statement (needed if gen.if was used only with condition)
+      endIf() {
+        return this._endBlockNode(If, Else);
+      }
+      _for(node, forBody) {
+        this._blockNode(node);
+        if (forBody)
+          this.code(forBody).endFor();
+        return this;
+      }
+      // a generic `for` clause (or statement if `forBody` is passed)
+      for(iteration, forBody) {
+        return this._for(new ForLoop(iteration), forBody);
+      }
+      // `for` statement for a range of values
+      forRange(nameOrPrefix, from, to, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.let) {
+        const name = this._scope.toName(nameOrPrefix);
+        return this._for(new ForRange(varKind, name, from, to), () => forBody(name));
+      }
+      // `for-of` statement (in es5 mode replace with a normal for loop)
+      forOf(nameOrPrefix, iterable, forBody, varKind = scope_1.varKinds.const) {
+        const name = this._scope.toName(nameOrPrefix);
+        if (this.opts.es5) {
+          const arr2 = iterable instanceof code_1.Name ? iterable : this.var("_arr", iterable);
+          return this.forRange("_i", 0, (0, code_1._)`${arr2}.length`, (i2) => {
+            this.var(name, (0, code_1._)`${arr2}[${i2}]`);
+            forBody(name);
+          });
+        }
+        return this._for(new ForIter("of", varKind, name, iterable), () => forBody(name));
+      }
+      // `for-in` statement.
+      // With option `ownProperties` replaced with a `for-of` loop for object keys
+      forIn(nameOrPrefix, obj3, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.const) {
+        if (this.opts.ownProperties) {
+          return this.forOf(nameOrPrefix, (0, code_1._)`Object.keys(${obj3})`, forBody);
+        }
+        const name = this._scope.toName(nameOrPrefix);
+        return this._for(new ForIter("in", varKind, name, obj3), () => forBody(name));
+      }
+      // end `for` loop
+      endFor() {
+        return this._endBlockNode(For);
+      }
+      // `label` statement
+      label(label2) {
+        return this._leafNode(new Label(label2));
+      }
+      // `break` statement
+      break(label2) {
+        return this._leafNode(new Break(label2));
+      }
+      // `return` statement
+      return(value) {
+        const node = new Return();
+        this._blockNode(node);
+        this.code(value);
+        if (node.nodes.length !== 1)
+          throw new Error('CodeGen: "return" should have one node');
+        return this._endBlockNode(Return);
+      }
+      // `try` statement
+      try(tryBody, catchCode, finallyCode) {
+        if (!catchCode && !finallyCode)
+          throw new Error('CodeGen: "try" without "catch" and "finally"');
+        const node = new Try();
+        this._blockNode(node);
+        this.code(tryBody);
+        if (catchCode) {
+          const error = this.name("e");
+          this._currNode = node.catch = new Catch(error);
+          catchCode(error);
+        }
+        if (finallyCode) {
+          this._currNode = node.finally = new Finally();
+          this.code(finallyCode);
+        }
+        return this._endBlockNode(Catch, Finally);
+      }
+      // `throw` statement
+      throw(error) {
+        return this._leafNode(new Throw(error));
+      }
+      // start self-balancing block
+      block(body, nodeCount) {
+        this._blockStarts.push(this._nodes.length);
+        if (body)
+          this.code(body).endBlock(nodeCount);
+        return this;
+      }
+      // end the current self-balancing block
+      endBlock(nodeCount) {
+        const len = this._blockStarts.pop();
+        if (len === void 0)
+          throw new Error("CodeGen: not in self-balancing block");
+        const toClose = this._nodes.length - len;
+        if (toClose < 0 || nodeCount !== void 0 && toClose !== nodeCount) {
+          throw new Error(`CodeGen: wrong number of nodes: ${toClose} vs ${nodeCount} expected`);
+        }
+        this._nodes.length = len;
+        return this;
+      }
+      // `function` heading (or definition if funcBody is passed)
+      func(name, args = code_1.nil, async, funcBody) {
+        this._blockNode(new Func(name, args, async));
+        if (funcBody)
+          this.code(funcBody).endFunc();
+        return this;
+      }
+      // end function definition
+      endFunc() {
+        return this._endBlockNode(Func);
+      }
+      optimize(n2 = 1) {
+        while (n2-- > 0) {
+          this._root.optimizeNodes();
+          this._root.optimizeNames(this._root.names, this._constants);
+        }
+      }
+      _leafNode(node) {
+        this._currNode.nodes.push(node);
+        return this;
+      }
+      _blockNode(node) {
+        this._currNode.nodes.push(node);
+        this._nodes.push(node);
+      }
+      _endBlockNode(N1, N2) {
+        const n2 = this._currNode;
+        if (n2 instanceof N1 || N2 && n2 instanceof N2) {
+          this._nodes.pop();
+          return this;
+        }
+        throw new Error(`CodeGen: not in block "${N2 ? `${N1.kind}/${N2.kind}` : N1.kind}"`);
+      }
+      _elseNode(node) {
+        const n2 = this._currNode;
+        if (!(n2 instanceof If)) {
+          throw new Error('CodeGen: "else" without "if"');
+        }
+        this._currNode = n2.else = node;
+        return this;
+      }
+      get _root() {
+        return this._nodes[0];
+      }
+      get _currNode() {
+        const ns = this._nodes;
+        return ns[ns.length - 1];
+      }
+      set _currNode(node) {
+        const ns = this._nodes;
+        ns[ns.length - 1] = node;
+      }
+    };
+    exports.CodeGen = CodeGen;
+    function addNames(names, from) {
+      for (const n2 in from)
+        names[n2] = (names[n2] || 0) + (from[n2] || 0);
+      return names;
+    }
+    function addExprNames(names, from) {
+      return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
+    }
+    function optimizeExpr(expr, names, constants4) {
+      if (expr instanceof code_1.Name)
+        return replaceName(expr);
+      if (!canOptimize(expr))
+        return expr;
+      return new code_1._Code(expr._items.reduce((items, c3) => {
+        if (c3 instanceof code_1.Name)
+          c3 = replaceName(c3);
+        if (c3 instanceof code_1._Code)
+          items.push(...c3._items);
+        else
+          items.push(c3);
+        return items;
+      }, []));
+      function replaceName(n2) {
+        const c3 = constants4[n2.str];
+        if (c3 === void 0 || names[n2.str] !== 1)
+          return n2;
+        delete names[n2.str];
+        return c3;
+      }
+      function canOptimize(e) {
+        return e instanceof code_1._Code && e._items.some((c3) => c3 instanceof code_1.Name && names[c3.str] === 1 && constants4[c3.str] !== void 0);
+      }
+    }
+    function subtractNames(names, from) {
+      for (const n2 in from)
+        names[n2] = (names[n2] || 0) - (from[n2] || 0);
+    }
+    function not(x) {
+      return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._)`!${par(x)}`;
+    }
+    exports.not = not;
+    var andCode = mappend(exports.operators.AND);
+    function and(...args) {
+      return args.reduce(andCode);
+    }
+    exports.and = and;
+    var orCode = mappend(exports.operators.OR);
+    function or(...args) {
+      return args.reduce(orCode);
+    }
+    exports.or = or;
+    function mappend(op) {
+      return (x, y) => x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._)`${par(x)} ${op} ${par(y)}`;
+    }
+    function par(x) {
+      return x instanceof code_1.Name ? x : (0, code_1._)`(${x})`;
+    }
+  }
+});
+
+// node_modules/ajv/dist/compile/util.js
+var require_util = __commonJS({
+  "node_modules/ajv/dist/compile/util.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
+    var codegen_1 = require_codegen();
+    var code_1 = require_code();
+    function toHash(arr2) {
+      const hash = {};
+      for (const item of arr2)
+        hash[item] = true;
+      return hash;
+    }
+    exports.toHash = toHash;
+    function alwaysValidSchema(it, schema) {
+      if (typeof schema == "boolean")
+        return schema;
+      if (Object.keys(schema).length === 0)
+        return true;
+      checkUnknownRules(it, schema);
+      return !schemaHasRules(schema, it.self.RULES.all);
+    }
+    exports.alwaysValidSchema = alwaysValidSchema;
+    function checkUnknownRules(it, schema = it.schema) {
+      const { opts: opts2, self: self2 } = it;
+      if (!opts2.strictSchema)
+        return;
+      if (typeof schema === "boolean")
+        return;
+      const rules = self2.RULES.keywords;
+      for (const key in schema) {
+        if (!rules[key])
+          checkStrictMode(it, `unknown keyword: "${key}"`);
+      }
+    }
+    exports.checkUnknownRules = checkUnknownRules;
+    function schemaHasRules(schema, rules) {
+      if (typeof schema == "boolean")
+        return !schema;
+      for (const key in schema)
+        if (rules[key])
+          return true;
+      return false;
+    }
+    exports.schemaHasRules = schemaHasRules;
+    function schemaHasRulesButRef(schema, RULES) {
+      if (typeof schema == "boolean")
+        return !schema;
+      for (const key in schema)
+        if (key !== "$ref" && RULES.all[key])
+          return true;
+      return false;
+    }
+    exports.schemaHasRulesButRef = schemaHasRulesButRef;
+    function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword, $data) {
+      if (!$data) {
+        if (typeof schema == "number" || typeof schema == "boolean")
+          return schema;
+        if (typeof schema == "string")
+          return (0, codegen_1._)`${schema}`;
+      }
+      return (0, codegen_1._)`${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
+    }
+    exports.schemaRefOrVal = schemaRefOrVal;
+    function unescapeFragment(str2) {
+      return unescapeJsonPointer(decodeURIComponent(str2));
+    }
+    exports.unescapeFragment = unescapeFragment;
+    function escapeFragment(str2) {
+      return encodeURIComponent(escapeJsonPointer(str2));
+    }
+    exports.escapeFragment = escapeFragment;
+    function escapeJsonPointer(str2) {
+      if (typeof str2 == "number")
+        return `${str2}`;
+      return str2.replace(/~/g, "~0").replace(/\//g, "~1");
+    }
+    exports.escapeJsonPointer = escapeJsonPointer;
+    function unescapeJsonPointer(str2) {
+      return str2.replace(/~1/g, "/").replace(/~0/g, "~");
+    }
+    exports.unescapeJsonPointer = unescapeJsonPointer;
+    function eachItem(xs, f) {
+      if (Array.isArray(xs)) {
+        for (const x of xs)
+          f(x);
+      } else {
+        f(xs);
+      }
+    }
+    exports.eachItem = eachItem;
+    function makeMergeEvaluated({ mergeNames, mergeToName, mergeValues, resultToName }) {
+      return (gen, from, to, toName) => {
+        const res = to === void 0 ? from : to instanceof codegen_1.Name ? (from instanceof codegen_1.Name ? mergeNames(gen, from, to) : mergeToName(gen, from, to), to) : from instanceof codegen_1.Name ? (mergeToName(gen, to, from), from) : mergeValues(from, to);
+        return toName === codegen_1.Name && !(res instanceof codegen_1.Name) ? resultToName(gen, res) : res;
+      };
+    }
+    exports.mergeEvaluated = {
+      props: makeMergeEvaluated({
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true && ${from} !== undefined`, () => {
+          gen.if((0, codegen_1._)`${from} === true`, () => gen.assign(to, true), () => gen.assign(to, (0, codegen_1._)`${to} || {}`).code((0, codegen_1._)`Object.assign(${to}, ${from})`));
+        }),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true`, () => {
+          if (from === true) {
+            gen.assign(to, true);
+          } else {
+            gen.assign(to, (0, codegen_1._)`${to} || {}`);
+            setEvaluated(gen, to, from);
+          }
+        }),
+        mergeValues: (from, to) => from === true ? true : { ...from, ...to },
+        resultToName: evaluatedPropsToName
+      }),
+      items: makeMergeEvaluated({
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true && ${from} !== undefined`, () => gen.assign(to, (0, codegen_1._)`${from} === true ? true : ${to} > ${from} ? ${to} : ${from}`)),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._)`${to} !== true`, () => gen.assign(to, from === true ? true : (0, codegen_1._)`${to} > ${from} ? ${to} : ${from}`)),
+        mergeValues: (from, to) => from === true ? true : Math.max(from, to),
+        resultToName: (gen, items) => gen.var("items", items)
+      })
+    };
+    function evaluatedPropsToName(gen, ps) {
+      if (ps === true)
+        return gen.var("props", true);
+      const props = gen.var("props", (0, codegen_1._)`{}`);
+      if (ps !== void 0)
+        setEvaluated(gen, props, ps);
+      return props;
+    }
+    exports.evaluatedPropsToName = evaluatedPropsToName;
+    function setEvaluated(gen, props, ps) {
+      Object.keys(ps).forEach((p) => gen.assign((0, codegen_1._)`${props}${(0, codegen_1.getProperty)(p)}`, true));
+    }
+    exports.setEvaluated = setEvaluated;
+    var snippets = {};
+    function useFunc(gen, f) {
+      return gen.scopeValue("func", {
+        ref: f,
+        code: snippets[f.code] || (snippets[f.code] = new code_1._Code(f.code))
+      });
+    }
+    exports.useFunc = useFunc;
+    var Type;
+    (function(Type2) {
+      Type2[Type2["Num"] = 0] = "Num";
+      Type2[Type2["Str"] = 1] = "Str";
+    })(Type || (exports.Type = Type = {}));
+    function getErrorPath(dataProp, dataPropType, jsPropertySyntax) {
+      if (dataProp instanceof codegen_1.Name) {
+        const isNumber = dataPropType === Type.Num;
+        return jsPropertySyntax ? isNumber ? (0, codegen_1._)`"[" + ${dataProp} + "]"` : (0, codegen_1._)`"['" + ${dataProp} + "']"` : isNumber ? (0, codegen_1._)`"/" + ${dataProp}` : (0, codegen_1._)`"/" + ${dataProp}.replace(/~/g, "~0").replace(/\\//g, "~1")`;
+      }
+      return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
+    }
+    exports.getErrorPath = getErrorPath;
+    function checkStrictMode(it, msg, mode = it.opts.strictSchema) {
+      if (!mode)
+        return;
+      msg = `strict mode: ${msg}`;
+      if (mode === true)
+        throw new Error(msg);
+      it.self.logger.warn(msg);
+    }
+    exports.checkStrictMode = checkStrictMode;
+  }
+});
+
+// node_modules/ajv/dist/compile/names.js
+var require_names = __commonJS({
+  "node_modules/ajv/dist/compile/names.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var names = {
+      // validation function arguments
+      data: new codegen_1.Name("data"),
+      // data passed to validation function
+      // args passed from referencing schema
+      valCxt: new codegen_1.Name("valCxt"),
+      // validation/data context - should not be used directly, it is destructured to the names below
+      instancePath: new codegen_1.Name("instancePath"),
+      parentData: new codegen_1.Name("parentData"),
+      parentDataProperty: new codegen_1.Name("parentDataProperty"),
+      rootData: new codegen_1.Name("rootData"),
+      // root data - same as the data passed to the first/top validation function
+      dynamicAnchors: new codegen_1.Name("dynamicAnchors"),
+      // used to support recursiveRef and dynamicRef
+      // function scoped variables
+      vErrors: new codegen_1.Name("vErrors"),
+      // null or array of validation errors
+      errors: new codegen_1.Name("errors"),
+      // counter of validation errors
+      this: new codegen_1.Name("this"),
+      // "globals"
+      self: new codegen_1.Name("self"),
+      scope: new codegen_1.Name("scope"),
+      // JTD serialize/parse name for JSON string and position
+      json: new codegen_1.Name("json"),
+      jsonPos: new codegen_1.Name("jsonPos"),
+      jsonLen: new codegen_1.Name("jsonLen"),
+      jsonPart: new codegen_1.Name("jsonPart")
+    };
+    exports.default = names;
+  }
+});
+
+// node_modules/ajv/dist/compile/errors.js
+var require_errors = __commonJS({
+  "node_modules/ajv/dist/compile/errors.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var names_1 = require_names();
+    exports.keywordError = {
+      message: ({ keyword }) => (0, codegen_1.str)`must pass "${keyword}" keyword validation`
+    };
+    exports.keyword$DataError = {
+      message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
+    };
+    function reportError(cxt, error = exports.keywordError, errorPaths, overrideAllErrors) {
+      const { it } = cxt;
+      const { gen, compositeRule, allErrors } = it;
+      const errObj = errorObjectCode(cxt, error, errorPaths);
+      if (overrideAllErrors !== null && overrideAllErrors !== void 0 ? overrideAllErrors : compositeRule || allErrors) {
+        addError(gen, errObj);
+      } else {
+        returnErrors(it, (0, codegen_1._)`[${errObj}]`);
+      }
+    }
+    exports.reportError = reportError;
+    function reportExtraError(cxt, error = exports.keywordError, errorPaths) {
+      const { it } = cxt;
+      const { gen, compositeRule, allErrors } = it;
+      const errObj = errorObjectCode(cxt, error, errorPaths);
+      addError(gen, errObj);
+      if (!(compositeRule || allErrors)) {
+        returnErrors(it, names_1.default.vErrors);
+      }
+    }
+    exports.reportExtraError = reportExtraError;
+    function resetErrorsCount(gen, errsCount) {
+      gen.assign(names_1.default.errors, errsCount);
+      gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
+    }
+    exports.resetErrorsCount = resetErrorsCount;
+    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
+      if (errsCount === void 0)
+        throw new Error("ajv implementation error");
+      const err = gen.name("err");
+      gen.forRange("i", errsCount, names_1.default.errors, (i2) => {
+        gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i2}]`);
+        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
+        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
+        if (it.opts.verbose) {
+          gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
+          gen.assign((0, codegen_1._)`${err}.data`, data);
+        }
+      });
+    }
+    exports.extendErrors = extendErrors;
+    function addError(gen, errObj) {
+      const err = gen.const("err", errObj);
+      gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._)`[${err}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err})`);
+      gen.code((0, codegen_1._)`${names_1.default.errors}++`);
+    }
+    function returnErrors(it, errs) {
+      const { gen, validateName, schemaEnv } = it;
+      if (schemaEnv.$async) {
+        gen.throw((0, codegen_1._)`new ${it.ValidationError}(${errs})`);
+      } else {
+        gen.assign((0, codegen_1._)`${validateName}.errors`, errs);
+        gen.return(false);
+      }
+    }
+    var E = {
+      keyword: new codegen_1.Name("keyword"),
+      schemaPath: new codegen_1.Name("schemaPath"),
+      // also used in JTD errors
+      params: new codegen_1.Name("params"),
+      propertyName: new codegen_1.Name("propertyName"),
+      message: new codegen_1.Name("message"),
+      schema: new codegen_1.Name("schema"),
+      parentSchema: new codegen_1.Name("parentSchema")
+    };
+    function errorObjectCode(cxt, error, errorPaths) {
+      const { createErrors } = cxt.it;
+      if (createErrors === false)
+        return (0, codegen_1._)`{}`;
+      return errorObject(cxt, error, errorPaths);
+    }
+    function errorObject(cxt, error, errorPaths = {}) {
+      const { gen, it } = cxt;
+      const keyValues = [
+        errorInstancePath(it, errorPaths),
+        errorSchemaPath(cxt, errorPaths)
+      ];
+      extraErrorProps(cxt, error, keyValues);
+      return gen.object(...keyValues);
+    }
+    function errorInstancePath({ errorPath }, { instancePath }) {
+      const instPath = instancePath ? (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}` : errorPath;
+      return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
+    }
+    function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
+      let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str)`${errSchemaPath}/${keyword}`;
+      if (schemaPath) {
+        schPath = (0, codegen_1.str)`${schPath}${(0, util_1.getErrorPath)(schemaPath, util_1.Type.Str)}`;
+      }
+      return [E.schemaPath, schPath];
+    }
+    function extraErrorProps(cxt, { params, message }, keyValues) {
+      const { keyword, data, schemaValue, it } = cxt;
+      const { opts: opts2, propertyName, topSchemaRef, schemaPath } = it;
+      keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
+      if (opts2.messages) {
+        keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
+      }
+      if (opts2.verbose) {
+        keyValues.push([E.schema, schemaValue], [E.parentSchema, (0, codegen_1._)`${topSchemaRef}${schemaPath}`], [names_1.default.data, data]);
+      }
+      if (propertyName)
+        keyValues.push([E.propertyName, propertyName]);
+    }
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/boolSchema.js
+var require_boolSchema = __commonJS({
+  "node_modules/ajv/dist/compile/validate/boolSchema.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
+    var errors_1 = require_errors();
+    var codegen_1 = require_codegen();
+    var names_1 = require_names();
+    var boolError = {
+      message: "boolean schema is false"
+    };
+    function topBoolOrEmptySchema(it) {
+      const { gen, schema, validateName } = it;
+      if (schema === false) {
+        falseSchemaError(it, false);
+      } else if (typeof schema == "object" && schema.$async === true) {
+        gen.return(names_1.default.data);
+      } else {
+        gen.assign((0, codegen_1._)`${validateName}.errors`, null);
+        gen.return(true);
+      }
+    }
+    exports.topBoolOrEmptySchema = topBoolOrEmptySchema;
+    function boolOrEmptySchema(it, valid) {
+      const { gen, schema } = it;
+      if (schema === false) {
+        gen.var(valid, false);
+        falseSchemaError(it);
+      } else {
+        gen.var(valid, true);
+      }
+    }
+    exports.boolOrEmptySchema = boolOrEmptySchema;
+    function falseSchemaError(it, overrideAllErrors) {
+      const { gen, data } = it;
+      const cxt = {
+        gen,
+        keyword: "false schema",
+        data,
+        schema: false,
+        schemaCode: false,
+        schemaValue: false,
+        params: {},
+        it
+      };
+      (0, errors_1.reportError)(cxt, boolError, void 0, overrideAllErrors);
+    }
+  }
+});
+
+// node_modules/ajv/dist/compile/rules.js
+var require_rules = __commonJS({
+  "node_modules/ajv/dist/compile/rules.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.getRules = exports.isJSONType = void 0;
+    var _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
+    var jsonTypes = new Set(_jsonTypes);
+    function isJSONType(x) {
+      return typeof x == "string" && jsonTypes.has(x);
+    }
+    exports.isJSONType = isJSONType;
+    function getRules() {
+      const groups = {
+        number: { type: "number", rules: [] },
+        string: { type: "string", rules: [] },
+        array: { type: "array", rules: [] },
+        object: { type: "object", rules: [] }
+      };
+      return {
+        types: { ...groups, integer: true, boolean: true, null: true },
+        rules: [{ rules: [] }, groups.number, groups.string, groups.array, groups.object],
+        post: { rules: [] },
+        all: {},
+        keywords: {}
+      };
+    }
+    exports.getRules = getRules;
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/applicability.js
+var require_applicability = __commonJS({
+  "node_modules/ajv/dist/compile/validate/applicability.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
+    function schemaHasRulesForType({ schema, self: self2 }, type) {
+      const group = self2.RULES.types[type];
+      return group && group !== true && shouldUseGroup(schema, group);
+    }
+    exports.schemaHasRulesForType = schemaHasRulesForType;
+    function shouldUseGroup(schema, group) {
+      return group.rules.some((rule) => shouldUseRule(schema, rule));
+    }
+    exports.shouldUseGroup = shouldUseGroup;
+    function shouldUseRule(schema, rule) {
+      var _a;
+      return schema[rule.keyword] !== void 0 || ((_a = rule.definition.implements) === null || _a === void 0 ? void 0 : _a.some((kwd) => schema[kwd] !== void 0));
+    }
+    exports.shouldUseRule = shouldUseRule;
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/dataType.js
+var require_dataType = __commonJS({
+  "node_modules/ajv/dist/compile/validate/dataType.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
+    var rules_1 = require_rules();
+    var applicability_1 = require_applicability();
+    var errors_1 = require_errors();
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var DataType;
+    (function(DataType2) {
+      DataType2[DataType2["Correct"] = 0] = "Correct";
+      DataType2[DataType2["Wrong"] = 1] = "Wrong";
+    })(DataType || (exports.DataType = DataType = {}));
+    function getSchemaTypes(schema) {
+      const types = getJSONTypes(schema.type);
+      const hasNull = types.includes("null");
+      if (hasNull) {
+        if (schema.nullable === false)
+          throw new Error("type: null contradicts nullable: false");
+      } else {
+        if (!types.length && schema.nullable !== void 0) {
+          throw new Error('"nullable" cannot be used without "type"');
+        }
+        if (schema.nullable === true)
+          types.push("null");
+      }
+      return types;
+    }
+    exports.getSchemaTypes = getSchemaTypes;
+    function getJSONTypes(ts) {
+      const types = Array.isArray(ts) ? ts : ts ? [ts] : [];
+      if (types.every(rules_1.isJSONType))
+        return types;
+      throw new Error("type must be JSONType or JSONType[]: " + types.join(","));
+    }
+    exports.getJSONTypes = getJSONTypes;
+    function coerceAndCheckDataType(it, types) {
+      const { gen, data, opts: opts2 } = it;
+      const coerceTo = coerceToTypes(types, opts2.coerceTypes);
+      const checkTypes = types.length > 0 && !(coerceTo.length === 0 && types.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types[0]));
+      if (checkTypes) {
+        const wrongType = checkDataTypes(types, data, opts2.strictNumbers, DataType.Wrong);
+        gen.if(wrongType, () => {
+          if (coerceTo.length)
+            coerceData(it, types, coerceTo);
+          else
+            reportTypeError(it);
+        });
+      }
+      return checkTypes;
+    }
+    exports.coerceAndCheckDataType = coerceAndCheckDataType;
+    var COERCIBLE = /* @__PURE__ */ new Set(["string", "number", "integer", "boolean", "null"]);
+    function coerceToTypes(types, coerceTypes) {
+      return coerceTypes ? types.filter((t) => COERCIBLE.has(t) || coerceTypes === "array" && t === "array") : [];
+    }
+    function coerceData(it, types, coerceTo) {
+      const { gen, data, opts: opts2 } = it;
+      const dataType = gen.let("dataType", (0, codegen_1._)`typeof ${data}`);
+      const coerced = gen.let("coerced", (0, codegen_1._)`undefined`);
+      if (opts2.coerceTypes === "array") {
+        gen.if((0, codegen_1._)`${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen.assign(data, (0, codegen_1._)`${data}[0]`).assign(dataType, (0, codegen_1._)`typeof ${data}`).if(checkDataTypes(types, data, opts2.strictNumbers), () => gen.assign(coerced, data)));
+      }
+      gen.if((0, codegen_1._)`${coerced} !== undefined`);
+      for (const t of coerceTo) {
+        if (COERCIBLE.has(t) || t === "array" && opts2.coerceTypes === "array") {
+          coerceSpecificType(t);
+        }
+      }
+      gen.else();
+      reportTypeError(it);
+      gen.endIf();
+      gen.if((0, codegen_1._)`${coerced} !== undefined`, () => {
+        gen.assign(data, coerced);
+        assignParentData(it, coerced);
+      });
+      function coerceSpecificType(t) {
+        switch (t) {
+          case "string":
+            gen.elseIf((0, codegen_1._)`${dataType} == "number" || ${dataType} == "boolean"`).assign(coerced, (0, codegen_1._)`"" + ${data}`).elseIf((0, codegen_1._)`${data} === null`).assign(coerced, (0, codegen_1._)`""`);
+            return;
+          case "number":
+            gen.elseIf((0, codegen_1._)`${dataType} == "boolean" || ${data} === null
+              || (${dataType} == "string" && ${data} && ${data} == +${data})`).assign(coerced, (0, codegen_1._)`+${data}`);
+            return;
+          case "integer":
+            gen.elseIf((0, codegen_1._)`${dataType} === "boolean" || ${data} === null
+              || (${dataType} === "string" && ${data} && ${data} == +${data} && !(${data} % 1))`).assign(coerced, (0, codegen_1._)`+${data}`);
+            return;
+          case "boolean":
+            gen.elseIf((0, codegen_1._)`${data} === "false" || ${data} === 0 || ${data} === null`).assign(coerced, false).elseIf((0, codegen_1._)`${data} === "true" || ${data} === 1`).assign(coerced, true);
+            return;
+          case "null":
+            gen.elseIf((0, codegen_1._)`${data} === "" || ${data} === 0 || ${data} === false`);
+            gen.assign(coerced, null);
+            return;
+          case "array":
+            gen.elseIf((0, codegen_1._)`${dataType} === "string" || ${dataType} === "number"
+              || ${dataType} === "boolean" || ${data} === null`).assign(coerced, (0, codegen_1._)`[${data}]`);
+        }
+      }
+    }
+    function assignParentData({ gen, parentData, parentDataProperty }, expr) {
+      gen.if((0, codegen_1._)`${parentData} !== undefined`, () => gen.assign((0, codegen_1._)`${parentData}[${parentDataProperty}]`, expr));
+    }
+    function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
+      const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
+      let cond;
+      switch (dataType) {
+        case "null":
+          return (0, codegen_1._)`${data} ${EQ} null`;
+        case "array":
+          cond = (0, codegen_1._)`Array.isArray(${data})`;
+          break;
+        case "object":
+          cond = (0, codegen_1._)`${data} && typeof ${data} == "object" && !Array.isArray(${data})`;
+          break;
+        case "integer":
+          cond = numCond((0, codegen_1._)`!(${data} % 1) && !isNaN(${data})`);
+          break;
+        case "number":
+          cond = numCond();
+          break;
+        default:
+          return (0, codegen_1._)`typeof ${data} ${EQ} ${dataType}`;
+      }
+      return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
+      function numCond(_cond = codegen_1.nil) {
+        return (0, codegen_1.and)((0, codegen_1._)`typeof ${data} == "number"`, _cond, strictNums ? (0, codegen_1._)`isFinite(${data})` : codegen_1.nil);
+      }
+    }
+    exports.checkDataType = checkDataType;
+    function checkDataTypes(dataTypes, data, strictNums, correct) {
+      if (dataTypes.length === 1) {
+        return checkDataType(dataTypes[0], data, strictNums, correct);
+      }
+      let cond;
+      const types = (0, util_1.toHash)(dataTypes);
+      if (types.array && types.object) {
+        const notObj = (0, codegen_1._)`typeof ${data} != "object"`;
+        cond = types.null ? notObj : (0, codegen_1._)`!${data} || ${notObj}`;
+        delete types.null;
+        delete types.array;
+        delete types.object;
+      } else {
+        cond = codegen_1.nil;
+      }
+      if (types.number)
+        delete types.integer;
+      for (const t in types)
+        cond = (0, codegen_1.and)(cond, checkDataType(t, data, strictNums, correct));
+      return cond;
+    }
+    exports.checkDataTypes = checkDataTypes;
+    var typeError = {
+      message: ({ schema }) => `must be ${schema}`,
+      params: ({ schema, schemaValue }) => typeof schema == "string" ? (0, codegen_1._)`{type: ${schema}}` : (0, codegen_1._)`{type: ${schemaValue}}`
+    };
+    function reportTypeError(it) {
+      const cxt = getTypeErrorContext(it);
+      (0, errors_1.reportError)(cxt, typeError);
+    }
+    exports.reportTypeError = reportTypeError;
+    function getTypeErrorContext(it) {
+      const { gen, data, schema } = it;
+      const schemaCode = (0, util_1.schemaRefOrVal)(it, schema, "type");
+      return {
+        gen,
+        keyword: "type",
+        data,
+        schema: schema.type,
+        schemaCode,
+        schemaValue: schemaCode,
+        parentSchema: schema,
+        params: {},
+        it
+      };
+    }
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/defaults.js
+var require_defaults = __commonJS({
+  "node_modules/ajv/dist/compile/validate/defaults.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.assignDefaults = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    function assignDefaults(it, ty) {
+      const { properties, items } = it.schema;
+      if (ty === "object" && properties) {
+        for (const key in properties) {
+          assignDefault(it, key, properties[key].default);
+        }
+      } else if (ty === "array" && Array.isArray(items)) {
+        items.forEach((sch, i2) => assignDefault(it, i2, sch.default));
+      }
+    }
+    exports.assignDefaults = assignDefaults;
+    function assignDefault(it, prop, defaultValue) {
+      const { gen, compositeRule, data, opts: opts2 } = it;
+      if (defaultValue === void 0)
+        return;
+      const childData = (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(prop)}`;
+      if (compositeRule) {
+        (0, util_1.checkStrictMode)(it, `default is ignored for: ${childData}`);
+        return;
+      }
+      let condition = (0, codegen_1._)`${childData} === undefined`;
+      if (opts2.useDefaults === "empty") {
+        condition = (0, codegen_1._)`${condition} || ${childData} === null || ${childData} === ""`;
+      }
+      gen.if(condition, (0, codegen_1._)`${childData} = ${(0, codegen_1.stringify)(defaultValue)}`);
+    }
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/code.js
+var require_code2 = __commonJS({
+  "node_modules/ajv/dist/vocabularies/code.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var names_1 = require_names();
+    var util_2 = require_util();
+    function checkReportMissingProp(cxt, prop) {
+      const { gen, data, it } = cxt;
+      gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
+        cxt.setParams({ missingProperty: (0, codegen_1._)`${prop}` }, true);
+        cxt.error();
+      });
+    }
+    exports.checkReportMissingProp = checkReportMissingProp;
+    function checkMissingProp({ gen, data, it: { opts: opts2 } }, properties, missing) {
+      return (0, codegen_1.or)(...properties.map((prop) => (0, codegen_1.and)(noPropertyInData(gen, data, prop, opts2.ownProperties), (0, codegen_1._)`${missing} = ${prop}`)));
+    }
+    exports.checkMissingProp = checkMissingProp;
+    function reportMissingProp(cxt, missing) {
+      cxt.setParams({ missingProperty: missing }, true);
+      cxt.error();
+    }
+    exports.reportMissingProp = reportMissingProp;
+    function hasPropFunc(gen) {
+      return gen.scopeValue("func", {
+        // eslint-disable-next-line @typescript-eslint/unbound-method
+        ref: Object.prototype.hasOwnProperty,
+        code: (0, codegen_1._)`Object.prototype.hasOwnProperty`
+      });
+    }
+    exports.hasPropFunc = hasPropFunc;
+    function isOwnProperty(gen, data, property) {
+      return (0, codegen_1._)`${hasPropFunc(gen)}.call(${data}, ${property})`;
+    }
+    exports.isOwnProperty = isOwnProperty;
+    function propertyInData(gen, data, property, ownProperties) {
+      const cond = (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(property)} !== undefined`;
+      return ownProperties ? (0, codegen_1._)`${cond} && ${isOwnProperty(gen, data, property)}` : cond;
+    }
+    exports.propertyInData = propertyInData;
+    function noPropertyInData(gen, data, property, ownProperties) {
+      const cond = (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(property)} === undefined`;
+      return ownProperties ? (0, codegen_1.or)(cond, (0, codegen_1.not)(isOwnProperty(gen, data, property))) : cond;
+    }
+    exports.noPropertyInData = noPropertyInData;
+    function allSchemaProperties(schemaMap) {
+      return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
+    }
+    exports.allSchemaProperties = allSchemaProperties;
+    function schemaProperties(it, schemaMap) {
+      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
+    }
+    exports.schemaProperties = schemaProperties;
+    function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context, passSchema) {
+      const dataAndSchema = passSchema ? (0, codegen_1._)`${schemaCode}, ${data}, ${topSchemaRef}${schemaPath}` : data;
+      const valCxt = [
+        [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, errorPath)],
+        [names_1.default.parentData, it.parentData],
+        [names_1.default.parentDataProperty, it.parentDataProperty],
+        [names_1.default.rootData, names_1.default.rootData]
+      ];
+      if (it.opts.dynamicRef)
+        valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
+      const args = (0, codegen_1._)`${dataAndSchema}, ${gen.object(...valCxt)}`;
+      return context !== codegen_1.nil ? (0, codegen_1._)`${func}.call(${context}, ${args})` : (0, codegen_1._)`${func}(${args})`;
+    }
+    exports.callValidateCode = callValidateCode;
+    var newRegExp = (0, codegen_1._)`new RegExp`;
+    function usePattern({ gen, it: { opts: opts2 } }, pattern) {
+      const u2 = opts2.unicodeRegExp ? "u" : "";
+      const { regExp } = opts2.code;
+      const rx = regExp(pattern, u2);
+      return gen.scopeValue("pattern", {
+        key: rx.toString(),
+        ref: rx,
+        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern}, ${u2})`
+      });
+    }
+    exports.usePattern = usePattern;
+    function validateArray(cxt) {
+      const { gen, data, keyword, it } = cxt;
+      const valid = gen.name("valid");
+      if (it.allErrors) {
+        const validArr = gen.let("valid", true);
+        validateItems(() => gen.assign(validArr, false));
+        return validArr;
+      }
+      gen.var(valid, true);
+      validateItems(() => gen.break());
+      return valid;
+      function validateItems(notValid) {
+        const len = gen.const("len", (0, codegen_1._)`${data}.length`);
+        gen.forRange("i", 0, len, (i2) => {
+          cxt.subschema({
+            keyword,
+            dataProp: i2,
+            dataPropType: util_1.Type.Num
+          }, valid);
+          gen.if((0, codegen_1.not)(valid), notValid);
+        });
+      }
+    }
+    exports.validateArray = validateArray;
+    function validateUnion(cxt) {
+      const { gen, schema, keyword, it } = cxt;
+      if (!Array.isArray(schema))
+        throw new Error("ajv implementation error");
+      const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
+      if (alwaysValid && !it.opts.unevaluated)
+        return;
+      const valid = gen.let("valid", false);
+      const schValid = gen.name("_valid");
+      gen.block(() => schema.forEach((_sch, i2) => {
+        const schCxt = cxt.subschema({
+          keyword,
+          schemaProp: i2,
+          compositeRule: true
+        }, schValid);
+        gen.assign(valid, (0, codegen_1._)`${valid} || ${schValid}`);
+        const merged = cxt.mergeValidEvaluated(schCxt, schValid);
+        if (!merged)
+          gen.if((0, codegen_1.not)(valid));
+      }));
+      cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
+    }
+    exports.validateUnion = validateUnion;
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/keyword.js
+var require_keyword = __commonJS({
+  "node_modules/ajv/dist/compile/validate/keyword.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
+    var codegen_1 = require_codegen();
+    var names_1 = require_names();
+    var code_1 = require_code2();
+    var errors_1 = require_errors();
+    function macroKeywordCode(cxt, def) {
+      const { gen, keyword, schema, parentSchema, it } = cxt;
+      const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
+      const schemaRef = useKeyword(gen, keyword, macroSchema);
+      if (it.opts.validateSchema !== false)
+        it.self.validateSchema(macroSchema, true);
+      const valid = gen.name("valid");
+      cxt.subschema({
+        schema: macroSchema,
+        schemaPath: codegen_1.nil,
+        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+        topSchemaRef: schemaRef,
+        compositeRule: true
+      }, valid);
+      cxt.pass(valid, () => cxt.error(true));
+    }
+    exports.macroKeywordCode = macroKeywordCode;
+    function funcKeywordCode(cxt, def) {
+      var _a;
+      const { gen, keyword, schema, parentSchema, $data, it } = cxt;
+      checkAsyncKeyword(it, def);
+      const validate = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+      const validateRef = useKeyword(gen, keyword, validate);
+      const valid = gen.let("valid");
+      cxt.block$data(valid, validateKeyword);
+      cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
+      function validateKeyword() {
+        if (def.errors === false) {
+          assignValid();
+          if (def.modifying)
+            modifyData(cxt);
+          reportErrs(() => cxt.error());
+        } else {
+          const ruleErrs = def.async ? validateAsync() : validateSync();
+          if (def.modifying)
+            modifyData(cxt);
+          reportErrs(() => addErrs(cxt, ruleErrs));
+        }
+      }
+      function validateAsync() {
+        const ruleErrs = gen.let("ruleErrs", null);
+        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
+        return ruleErrs;
+      }
+      function validateSync() {
+        const validateErrs = (0, codegen_1._)`${validateRef}.errors`;
+        gen.assign(validateErrs, null);
+        assignValid(codegen_1.nil);
+        return validateErrs;
+      }
+      function assignValid(_await = def.async ? (0, codegen_1._)`await ` : codegen_1.nil) {
+        const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
+        const passSchema = !("compile" in def && !$data || def.schema === false);
+        gen.assign(valid, (0, codegen_1._)`${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
+      }
+      function reportErrs(errors) {
+        var _a2;
+        gen.if((0, codegen_1.not)((_a2 = def.valid) !== null && _a2 !== void 0 ? _a2 : valid), errors);
+      }
+    }
+    exports.funcKeywordCode = funcKeywordCode;
+    function modifyData(cxt) {
+      const { gen, data, it } = cxt;
+      gen.if(it.parentData, () => gen.assign(data, (0, codegen_1._)`${it.parentData}[${it.parentDataProperty}]`));
+    }
+    function addErrs(cxt, errs) {
+      const { gen } = cxt;
+      gen.if((0, codegen_1._)`Array.isArray(${errs})`, () => {
+        gen.assign(names_1.default.vErrors, (0, codegen_1._)`${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`).assign(names_1.default.errors, (0, codegen_1._)`${names_1.default.vErrors}.length`);
+        (0, errors_1.extendErrors)(cxt);
+      }, () => cxt.error());
+    }
+    function checkAsyncKeyword({ schemaEnv }, def) {
+      if (def.async && !schemaEnv.$async)
+        throw new Error("async keyword in sync schema");
+    }
+    function useKeyword(gen, keyword, result) {
+      if (result === void 0)
+        throw new Error(`keyword "${keyword}" failed to compile`);
+      return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
+    }
+    function validSchemaType(schema, schemaType, allowUndefined = false) {
+      return !schemaType.length || schemaType.some((st) => st === "array" ? Array.isArray(schema) : st === "object" ? schema && typeof schema == "object" && !Array.isArray(schema) : typeof schema == st || allowUndefined && typeof schema == "undefined");
+    }
+    exports.validSchemaType = validSchemaType;
+    function validateKeywordUsage({ schema, opts: opts2, self: self2, errSchemaPath }, def, keyword) {
+      if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
+        throw new Error("ajv implementation error");
+      }
+      const deps = def.dependencies;
+      if (deps === null || deps === void 0 ? void 0 : deps.some((kwd) => !Object.prototype.hasOwnProperty.call(schema, kwd))) {
+        throw new Error(`parent schema must have dependencies of ${keyword}: ${deps.join(",")}`);
+      }
+      if (def.validateSchema) {
+        const valid = def.validateSchema(schema[keyword]);
+        if (!valid) {
+          const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` + self2.errorsText(def.validateSchema.errors);
+          if (opts2.validateSchema === "log")
+            self2.logger.error(msg);
+          else
+            throw new Error(msg);
+        }
+      }
+    }
+    exports.validateKeywordUsage = validateKeywordUsage;
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/subschema.js
+var require_subschema = __commonJS({
+  "node_modules/ajv/dist/compile/validate/subschema.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+      if (keyword !== void 0 && schema !== void 0) {
+        throw new Error('both "keyword" and "schema" passed, only one allowed');
+      }
+      if (keyword !== void 0) {
+        const sch = it.schema[keyword];
+        return schemaProp === void 0 ? {
+          schema: sch,
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword}`
+        } : {
+          schema: sch[schemaProp],
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
+        };
+      }
+      if (schema !== void 0) {
+        if (schemaPath === void 0 || errSchemaPath === void 0 || topSchemaRef === void 0) {
+          throw new Error('"schemaPath", "errSchemaPath" and "topSchemaRef" are required with "schema"');
+        }
+        return {
+          schema,
+          schemaPath,
+          topSchemaRef,
+          errSchemaPath
+        };
+      }
+      throw new Error('either "keyword" or "schema" must be passed');
+    }
+    exports.getSubschema = getSubschema;
+    function extendSubschemaData(subschema, it, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
+      if (data !== void 0 && dataProp !== void 0) {
+        throw new Error('both "data" and "dataProp" passed, only one allowed');
+      }
+      const { gen } = it;
+      if (dataProp !== void 0) {
+        const { errorPath, dataPathArr, opts: opts2 } = it;
+        const nextData = gen.let("data", (0, codegen_1._)`${it.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
+        dataContextProps(nextData);
+        subschema.errorPath = (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(dataProp, dpType, opts2.jsPropertySyntax)}`;
+        subschema.parentDataProperty = (0, codegen_1._)`${dataProp}`;
+        subschema.dataPathArr = [...dataPathArr, subschema.parentDataProperty];
+      }
+      if (data !== void 0) {
+        const nextData = data instanceof codegen_1.Name ? data : gen.let("data", data, true);
+        dataContextProps(nextData);
+        if (propertyName !== void 0)
+          subschema.propertyName = propertyName;
+      }
+      if (dataTypes)
+        subschema.dataTypes = dataTypes;
+      function dataContextProps(_nextData) {
+        subschema.data = _nextData;
+        subschema.dataLevel = it.dataLevel + 1;
+        subschema.dataTypes = [];
+        it.definedProperties = /* @__PURE__ */ new Set();
+        subschema.parentData = it.data;
+        subschema.dataNames = [...it.dataNames, _nextData];
+      }
+    }
+    exports.extendSubschemaData = extendSubschemaData;
+    function extendSubschemaMode(subschema, { jtdDiscriminator, jtdMetadata, compositeRule, createErrors, allErrors }) {
+      if (compositeRule !== void 0)
+        subschema.compositeRule = compositeRule;
+      if (createErrors !== void 0)
+        subschema.createErrors = createErrors;
+      if (allErrors !== void 0)
+        subschema.allErrors = allErrors;
+      subschema.jtdDiscriminator = jtdDiscriminator;
+      subschema.jtdMetadata = jtdMetadata;
+    }
+    exports.extendSubschemaMode = extendSubschemaMode;
+  }
+});
+
+// node_modules/fast-deep-equal/index.js
+var require_fast_deep_equal = __commonJS({
+  "node_modules/fast-deep-equal/index.js"(exports, module) {
+    "use strict";
+    module.exports = function equal(a2, b) {
+      if (a2 === b) return true;
+      if (a2 && b && typeof a2 == "object" && typeof b == "object") {
+        if (a2.constructor !== b.constructor) return false;
+        var length, i2, keys;
+        if (Array.isArray(a2)) {
+          length = a2.length;
+          if (length != b.length) return false;
+          for (i2 = length; i2-- !== 0; )
+            if (!equal(a2[i2], b[i2])) return false;
+          return true;
+        }
+        if (a2.constructor === RegExp) return a2.source === b.source && a2.flags === b.flags;
+        if (a2.valueOf !== Object.prototype.valueOf) return a2.valueOf() === b.valueOf();
+        if (a2.toString !== Object.prototype.toString) return a2.toString() === b.toString();
+        keys = Object.keys(a2);
+        length = keys.length;
+        if (length !== Object.keys(b).length) return false;
+        for (i2 = length; i2-- !== 0; )
+          if (!Object.prototype.hasOwnProperty.call(b, keys[i2])) return false;
+        for (i2 = length; i2-- !== 0; ) {
+          var key = keys[i2];
+          if (!equal(a2[key], b[key])) return false;
+        }
+        return true;
+      }
+      return a2 !== a2 && b !== b;
+    };
+  }
+});
+
+// node_modules/json-schema-traverse/index.js
+var require_json_schema_traverse = __commonJS({
+  "node_modules/json-schema-traverse/index.js"(exports, module) {
+    "use strict";
+    var traverse = module.exports = function(schema, opts2, cb) {
+      if (typeof opts2 == "function") {
+        cb = opts2;
+        opts2 = {};
+      }
+      cb = opts2.cb || cb;
+      var pre = typeof cb == "function" ? cb : cb.pre || function() {
+      };
+      var post = cb.post || function() {
+      };
+      _traverse(opts2, pre, post, schema, "", schema);
+    };
+    traverse.keywords = {
+      additionalItems: true,
+      items: true,
+      contains: true,
+      additionalProperties: true,
+      propertyNames: true,
+      not: true,
+      if: true,
+      then: true,
+      else: true
+    };
+    traverse.arrayKeywords = {
+      items: true,
+      allOf: true,
+      anyOf: true,
+      oneOf: true
+    };
+    traverse.propsKeywords = {
+      $defs: true,
+      definitions: true,
+      properties: true,
+      patternProperties: true,
+      dependencies: true
+    };
+    traverse.skipKeywords = {
+      default: true,
+      enum: true,
+      const: true,
+      required: true,
+      maximum: true,
+      minimum: true,
+      exclusiveMaximum: true,
+      exclusiveMinimum: true,
+      multipleOf: true,
+      maxLength: true,
+      minLength: true,
+      pattern: true,
+      format: true,
+      maxItems: true,
+      minItems: true,
+      uniqueItems: true,
+      maxProperties: true,
+      minProperties: true
+    };
+    function _traverse(opts2, pre, post, schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex) {
+      if (schema && typeof schema == "object" && !Array.isArray(schema)) {
+        pre(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
+        for (var key in schema) {
+          var sch = schema[key];
+          if (Array.isArray(sch)) {
+            if (key in traverse.arrayKeywords) {
+              for (var i2 = 0; i2 < sch.length; i2++)
+                _traverse(opts2, pre, post, sch[i2], jsonPtr + "/" + key + "/" + i2, rootSchema, jsonPtr, key, schema, i2);
+            }
+          } else if (key in traverse.propsKeywords) {
+            if (sch && typeof sch == "object") {
+              for (var prop in sch)
+                _traverse(opts2, pre, post, sch[prop], jsonPtr + "/" + key + "/" + escapeJsonPtr(prop), rootSchema, jsonPtr, key, schema, prop);
+            }
+          } else if (key in traverse.keywords || opts2.allKeys && !(key in traverse.skipKeywords)) {
+            _traverse(opts2, pre, post, sch, jsonPtr + "/" + key, rootSchema, jsonPtr, key, schema);
+          }
+        }
+        post(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
+      }
+    }
+    function escapeJsonPtr(str2) {
+      return str2.replace(/~/g, "~0").replace(/\//g, "~1");
+    }
+  }
+});
+
+// node_modules/ajv/dist/compile/resolve.js
+var require_resolve = __commonJS({
+  "node_modules/ajv/dist/compile/resolve.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
+    var util_1 = require_util();
+    var equal = require_fast_deep_equal();
+    var traverse = require_json_schema_traverse();
+    var SIMPLE_INLINED = /* @__PURE__ */ new Set([
+      "type",
+      "format",
+      "pattern",
+      "maxLength",
+      "minLength",
+      "maxProperties",
+      "minProperties",
+      "maxItems",
+      "minItems",
+      "maximum",
+      "minimum",
+      "uniqueItems",
+      "multipleOf",
+      "required",
+      "enum",
+      "const"
+    ]);
+    function inlineRef(schema, limit2 = true) {
+      if (typeof schema == "boolean")
+        return true;
+      if (limit2 === true)
+        return !hasRef(schema);
+      if (!limit2)
+        return false;
+      return countKeys(schema) <= limit2;
+    }
+    exports.inlineRef = inlineRef;
+    var REF_KEYWORDS = /* @__PURE__ */ new Set([
+      "$ref",
+      "$recursiveRef",
+      "$recursiveAnchor",
+      "$dynamicRef",
+      "$dynamicAnchor"
+    ]);
+    function hasRef(schema) {
+      for (const key in schema) {
+        if (REF_KEYWORDS.has(key))
+          return true;
+        const sch = schema[key];
+        if (Array.isArray(sch) && sch.some(hasRef))
+          return true;
+        if (typeof sch == "object" && hasRef(sch))
+          return true;
+      }
+      return false;
+    }
+    function countKeys(schema) {
+      let count2 = 0;
+      for (const key in schema) {
+        if (key === "$ref")
+          return Infinity;
+        count2++;
+        if (SIMPLE_INLINED.has(key))
+          continue;
+        if (typeof schema[key] == "object") {
+          (0, util_1.eachItem)(schema[key], (sch) => count2 += countKeys(sch));
+        }
+        if (count2 === Infinity)
+          return Infinity;
+      }
+      return count2;
+    }
+    function getFullPath(resolver, id = "", normalize) {
+      if (normalize !== false)
+        id = normalizeId(id);
+      const p = resolver.parse(id);
+      return _getFullPath(resolver, p);
+    }
+    exports.getFullPath = getFullPath;
+    function _getFullPath(resolver, p) {
+      const serialized = resolver.serialize(p);
+      return serialized.split("#")[0] + "#";
+    }
+    exports._getFullPath = _getFullPath;
+    var TRAILING_SLASH_HASH = /#\/?$/;
+    function normalizeId(id) {
+      return id ? id.replace(TRAILING_SLASH_HASH, "") : "";
+    }
+    exports.normalizeId = normalizeId;
+    function resolveUrl(resolver, baseId, id) {
+      id = normalizeId(id);
+      return resolver.resolve(baseId, id);
+    }
+    exports.resolveUrl = resolveUrl;
+    var ANCHOR = /^[a-z_][-a-z0-9._]*$/i;
+    function getSchemaRefs(schema, baseId) {
+      if (typeof schema == "boolean")
+        return {};
+      const { schemaId, uriResolver } = this.opts;
+      const schId = normalizeId(schema[schemaId] || baseId);
+      const baseIds = { "": schId };
+      const pathPrefix = getFullPath(uriResolver, schId, false);
+      const localRefs = {};
+      const schemaRefs = /* @__PURE__ */ new Set();
+      traverse(schema, { allKeys: true }, (sch, jsonPtr, _, parentJsonPtr) => {
+        if (parentJsonPtr === void 0)
+          return;
+        const fullPath = pathPrefix + jsonPtr;
+        let innerBaseId = baseIds[parentJsonPtr];
+        if (typeof sch[schemaId] == "string")
+          innerBaseId = addRef.call(this, sch[schemaId]);
+        addAnchor.call(this, sch.$anchor);
+        addAnchor.call(this, sch.$dynamicAnchor);
+        baseIds[jsonPtr] = innerBaseId;
+        function addRef(ref) {
+          const _resolve = this.opts.uriResolver.resolve;
+          ref = normalizeId(innerBaseId ? _resolve(innerBaseId, ref) : ref);
+          if (schemaRefs.has(ref))
+            throw ambiguos(ref);
+          schemaRefs.add(ref);
+          let schOrRef = this.refs[ref];
+          if (typeof schOrRef == "string")
+            schOrRef = this.refs[schOrRef];
+          if (typeof schOrRef == "object") {
+            checkAmbiguosRef(sch, schOrRef.schema, ref);
+          } else if (ref !== normalizeId(fullPath)) {
+            if (ref[0] === "#") {
+              checkAmbiguosRef(sch, localRefs[ref], ref);
+              localRefs[ref] = sch;
+            } else {
+              this.refs[ref] = fullPath;
+            }
+          }
+          return ref;
+        }
+        function addAnchor(anchor) {
+          if (typeof anchor == "string") {
+            if (!ANCHOR.test(anchor))
+              throw new Error(`invalid anchor "${anchor}"`);
+            addRef.call(this, `#${anchor}`);
+          }
+        }
+      });
+      return localRefs;
+      function checkAmbiguosRef(sch1, sch2, ref) {
+        if (sch2 !== void 0 && !equal(sch1, sch2))
+          throw ambiguos(ref);
+      }
+      function ambiguos(ref) {
+        return new Error(`reference "${ref}" resolves to more than one schema`);
+      }
+    }
+    exports.getSchemaRefs = getSchemaRefs;
+  }
+});
+
+// node_modules/ajv/dist/compile/validate/index.js
+var require_validate = __commonJS({
+  "node_modules/ajv/dist/compile/validate/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
+    var boolSchema_1 = require_boolSchema();
+    var dataType_1 = require_dataType();
+    var applicability_1 = require_applicability();
+    var dataType_2 = require_dataType();
+    var defaults_1 = require_defaults();
+    var keyword_1 = require_keyword();
+    var subschema_1 = require_subschema();
+    var codegen_1 = require_codegen();
+    var names_1 = require_names();
+    var resolve_1 = require_resolve();
+    var util_1 = require_util();
+    var errors_1 = require_errors();
+    function validateFunctionCode(it) {
+      if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+          topSchemaObjCode(it);
+          return;
+        }
+      }
+      validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
+    }
+    exports.validateFunctionCode = validateFunctionCode;
+    function validateFunction({ gen, validateName, schema, schemaEnv, opts: opts2 }, body) {
+      if (opts2.code.es5) {
+        gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${names_1.default.valCxt}`, schemaEnv.$async, () => {
+          gen.code((0, codegen_1._)`"use strict"; ${funcSourceUrl(schema, opts2)}`);
+          destructureValCxtES5(gen, opts2);
+          gen.code(body);
+        });
+      } else {
+        gen.func(validateName, (0, codegen_1._)`${names_1.default.data}, ${destructureValCxt(opts2)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema, opts2)).code(body));
+      }
+    }
+    function destructureValCxt(opts2) {
+      return (0, codegen_1._)`{${names_1.default.instancePath}="", ${names_1.default.parentData}, ${names_1.default.parentDataProperty}, ${names_1.default.rootData}=${names_1.default.data}${opts2.dynamicRef ? (0, codegen_1._)`, ${names_1.default.dynamicAnchors}={}` : codegen_1.nil}}={}`;
+    }
+    function destructureValCxtES5(gen, opts2) {
+      gen.if(names_1.default.valCxt, () => {
+        gen.var(names_1.default.instancePath, (0, codegen_1._)`${names_1.default.valCxt}.${names_1.default.instancePath}`);
+        gen.var(names_1.default.parentData, (0, codegen_1._)`${names_1.default.valCxt}.${names_1.default.parentData}`);
+        gen.var(names_1.default.parentDataProperty, (0, codegen_1._)`${names_1.default.valCxt}.${names_1.default.parentDataProperty}`);
+        gen.var(names_1.default.rootData, (0, codegen_1._)`${names_1.default.valCxt}.${names_1.default.rootData}`);
+        if (opts2.dynamicRef)
+          gen.var(names_1.default.dynamicAnchors, (0, codegen_1._)`${names_1.default.valCxt}.${names_1.default.dynamicAnchors}`);
+      }, () => {
+        gen.var(names_1.default.instancePath, (0, codegen_1._)`""`);
+        gen.var(names_1.default.parentData, (0, codegen_1._)`undefined`);
+        gen.var(names_1.default.parentDataProperty, (0, codegen_1._)`undefined`);
+        gen.var(names_1.default.rootData, names_1.default.data);
+        if (opts2.dynamicRef)
+          gen.var(names_1.default.dynamicAnchors, (0, codegen_1._)`{}`);
+      });
+    }
+    function topSchemaObjCode(it) {
+      const { schema, opts: opts2, gen } = it;
+      validateFunction(it, () => {
+        if (opts2.$comment && schema.$comment)
+          commentKeyword(it);
+        checkNoDefault(it);
+        gen.let(names_1.default.vErrors, null);
+        gen.let(names_1.default.errors, 0);
+        if (opts2.unevaluated)
+          resetEvaluated(it);
+        typeAndKeywords(it);
+        returnResults(it);
+      });
+      return;
+    }
+    function resetEvaluated(it) {
+      const { gen, validateName } = it;
+      it.evaluated = gen.const("evaluated", (0, codegen_1._)`${validateName}.evaluated`);
+      gen.if((0, codegen_1._)`${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it.evaluated}.props`, (0, codegen_1._)`undefined`));
+      gen.if((0, codegen_1._)`${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it.evaluated}.items`, (0, codegen_1._)`undefined`));
+    }
+    function funcSourceUrl(schema, opts2) {
+      const schId = typeof schema == "object" && schema[opts2.schemaId];
+      return schId && (opts2.code.source || opts2.code.process) ? (0, codegen_1._)`/*# sourceURL=${schId} */` : codegen_1.nil;
+    }
+    function subschemaCode(it, valid) {
+      if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+          subSchemaObjCode(it, valid);
+          return;
+        }
+      }
+      (0, boolSchema_1.boolOrEmptySchema)(it, valid);
+    }
+    function schemaCxtHasRules({ schema, self: self2 }) {
+      if (typeof schema == "boolean")
+        return !schema;
+      for (const key in schema)
+        if (self2.RULES.all[key])
+          return true;
+      return false;
+    }
+    function isSchemaObj(it) {
+      return typeof it.schema != "boolean";
+    }
+    function subSchemaObjCode(it, valid) {
+      const { schema, gen, opts: opts2 } = it;
+      if (opts2.$comment && schema.$comment)
+        commentKeyword(it);
+      updateContext(it);
+      checkAsyncSchema(it);
+      const errsCount = gen.const("_errs", names_1.default.errors);
+      typeAndKeywords(it, errsCount);
+      gen.var(valid, (0, codegen_1._)`${errsCount} === ${names_1.default.errors}`);
+    }
+    function checkKeywords(it) {
+      (0, util_1.checkUnknownRules)(it);
+      checkRefsAndKeywords(it);
+    }
+    function typeAndKeywords(it, errsCount) {
+      if (it.opts.jtd)
+        return schemaKeywords(it, [], false, errsCount);
+      const types = (0, dataType_1.getSchemaTypes)(it.schema);
+      const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it, types);
+      schemaKeywords(it, types, !checkedTypes, errsCount);
+    }
+    function checkRefsAndKeywords(it) {
+      const { schema, errSchemaPath, opts: opts2, self: self2 } = it;
+      if (schema.$ref && opts2.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self2.RULES)) {
+        self2.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
+      }
+    }
+    function checkNoDefault(it) {
+      const { schema, opts: opts2 } = it;
+      if (schema.default !== void 0 && opts2.useDefaults && opts2.strictSchema) {
+        (0, util_1.checkStrictMode)(it, "default is ignored in the schema root");
+      }
+    }
+    function updateContext(it) {
+      const schId = it.schema[it.opts.schemaId];
+      if (schId)
+        it.baseId = (0, resolve_1.resolveUrl)(it.opts.uriResolver, it.baseId, schId);
+    }
+    function checkAsyncSchema(it) {
+      if (it.schema.$async && !it.schemaEnv.$async)
+        throw new Error("async schema in sync schema");
+    }
+    function commentKeyword({ gen, schemaEnv, schema, errSchemaPath, opts: opts2 }) {
+      const msg = schema.$comment;
+      if (opts2.$comment === true) {
+        gen.code((0, codegen_1._)`${names_1.default.self}.logger.log(${msg})`);
+      } else if (typeof opts2.$comment == "function") {
+        const schemaPath = (0, codegen_1.str)`${errSchemaPath}/$comment`;
+        const rootName = gen.scopeValue("root", { ref: schemaEnv.root });
+        gen.code((0, codegen_1._)`${names_1.default.self}.opts.$comment(${msg}, ${schemaPath}, ${rootName}.schema)`);
+      }
+    }
+    function returnResults(it) {
+      const { gen, schemaEnv, validateName, ValidationError, opts: opts2 } = it;
+      if (schemaEnv.$async) {
+        gen.if((0, codegen_1._)`${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._)`new ${ValidationError}(${names_1.default.vErrors})`));
+      } else {
+        gen.assign((0, codegen_1._)`${validateName}.errors`, names_1.default.vErrors);
+        if (opts2.unevaluated)
+          assignEvaluated(it);
+        gen.return((0, codegen_1._)`${names_1.default.errors} === 0`);
+      }
+    }
+    function assignEvaluated({ gen, evaluated, props, items }) {
+      if (props instanceof codegen_1.Name)
+        gen.assign((0, codegen_1._)`${evaluated}.props`, props);
+      if (items instanceof codegen_1.Name)
+        gen.assign((0, codegen_1._)`${evaluated}.items`, items);
+    }
+    function schemaKeywords(it, types, typeErrors, errsCount) {
+      const { gen, schema, data, allErrors, opts: opts2, self: self2 } = it;
+      const { RULES } = self2;
+      if (schema.$ref && (opts2.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
+        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition));
+        return;
+      }
+      if (!opts2.jtd)
+        checkStrictTypes(it, types);
+      gen.block(() => {
+        for (const group of RULES.rules)
+          groupKeywords(group);
+        groupKeywords(RULES.post);
+      });
+      function groupKeywords(group) {
+        if (!(0, applicability_1.shouldUseGroup)(schema, group))
+          return;
+        if (group.type) {
+          gen.if((0, dataType_2.checkDataType)(group.type, data, opts2.strictNumbers));
+          iterateKeywords(it, group);
+          if (types.length === 1 && types[0] === group.type && typeErrors) {
+            gen.else();
+            (0, dataType_2.reportTypeError)(it);
+          }
+          gen.endIf();
+        } else {
+          iterateKeywords(it, group);
+        }
+        if (!allErrors)
+          gen.if((0, codegen_1._)`${names_1.default.errors} === ${errsCount || 0}`);
+      }
+    }
+    function iterateKeywords(it, group) {
+      const { gen, schema, opts: { useDefaults } } = it;
+      if (useDefaults)
+        (0, defaults_1.assignDefaults)(it, group.type);
+      gen.block(() => {
+        for (const rule of group.rules) {
+          if ((0, applicability_1.shouldUseRule)(schema, rule)) {
+            keywordCode(it, rule.keyword, rule.definition, group.type);
+          }
+        }
+      });
+    }
+    function checkStrictTypes(it, types) {
+      if (it.schemaEnv.meta || !it.opts.strictTypes)
+        return;
+      checkContextTypes(it, types);
+      if (!it.opts.allowUnionTypes)
+        checkMultipleTypes(it, types);
+      checkKeywordTypes(it, it.dataTypes);
+    }
+    function checkContextTypes(it, types) {
+      if (!types.length)
+        return;
+      if (!it.dataTypes.length) {
+        it.dataTypes = types;
+        return;
+      }
+      types.forEach((t) => {
+        if (!includesType(it.dataTypes, t)) {
+          strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
+        }
+      });
+      narrowSchemaTypes(it, types);
+    }
+    function checkMultipleTypes(it, ts) {
+      if (ts.length > 1 && !(ts.length === 2 && ts.includes("null"))) {
+        strictTypesError(it, "use allowUnionTypes to allow union type keyword");
+      }
+    }
+    function checkKeywordTypes(it, ts) {
+      const rules = it.self.RULES.all;
+      for (const keyword in rules) {
+        const rule = rules[keyword];
+        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
+          const { type } = rule.definition;
+          if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
+            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+          }
+        }
+      }
+    }
+    function hasApplicableType(schTs, kwdT) {
+      return schTs.includes(kwdT) || kwdT === "number" && schTs.includes("integer");
+    }
+    function includesType(ts, t) {
+      return ts.includes(t) || t === "integer" && ts.includes("number");
+    }
+    function narrowSchemaTypes(it, withTypes) {
+      const ts = [];
+      for (const t of it.dataTypes) {
+        if (includesType(withTypes, t))
+          ts.push(t);
+        else if (withTypes.includes("integer") && t === "number")
+          ts.push("integer");
+      }
+      it.dataTypes = ts;
+    }
+    function strictTypesError(it, msg) {
+      const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+      msg += ` at "${schemaPath}" (strictTypes)`;
+      (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
+    }
+    var KeywordCxt = class {
+      constructor(it, def, keyword) {
+        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
+        this.gen = it.gen;
+        this.allErrors = it.allErrors;
+        this.keyword = keyword;
+        this.data = it.data;
+        this.schema = it.schema[keyword];
+        this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
+        this.schemaType = def.schemaType;
+        this.parentSchema = it.schema;
+        this.params = {};
+        this.it = it;
+        this.def = def;
+        if (this.$data) {
+          this.schemaCode = it.gen.const("vSchema", getData(this.$data, it));
+        } else {
+          this.schemaCode = this.schemaValue;
+          if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
+            throw new Error(`${keyword} value must be ${JSON.stringify(def.schemaType)}`);
+          }
+        }
+        if ("code" in def ? def.trackErrors : def.errors !== false) {
+          this.errsCount = it.gen.const("_errs", names_1.default.errors);
+        }
+      }
+      result(condition, successAction, failAction) {
+        this.failResult((0, codegen_1.not)(condition), successAction, failAction);
+      }
+      failResult(condition, successAction, failAction) {
+        this.gen.if(condition);
+        if (failAction)
+          failAction();
+        else
+          this.error();
+        if (successAction) {
+          this.gen.else();
+          successAction();
+          if (this.allErrors)
+            this.gen.endIf();
+        } else {
+          if (this.allErrors)
+            this.gen.endIf();
+          else
+            this.gen.else();
+        }
+      }
+      pass(condition, failAction) {
+        this.failResult((0, codegen_1.not)(condition), void 0, failAction);
+      }
+      fail(condition) {
+        if (condition === void 0) {
+          this.error();
+          if (!this.allErrors)
+            this.gen.if(false);
+          return;
+        }
+        this.gen.if(condition);
+        this.error();
+        if (this.allErrors)
+          this.gen.endIf();
+        else
+          this.gen.else();
+      }
+      fail$data(condition) {
+        if (!this.$data)
+          return this.fail(condition);
+        const { schemaCode } = this;
+        this.fail((0, codegen_1._)`${schemaCode} !== undefined && (${(0, codegen_1.or)(this.invalid$data(), condition)})`);
+      }
+      error(append, errorParams, errorPaths) {
+        if (errorParams) {
+          this.setParams(errorParams);
+          this._error(append, errorPaths);
+          this.setParams({});
+          return;
+        }
+        this._error(append, errorPaths);
+      }
+      _error(append, errorPaths) {
+        ;
+        (append ? errors_1.reportExtraError : errors_1.reportError)(this, this.def.error, errorPaths);
+      }
+      $dataError() {
+        (0, errors_1.reportError)(this, this.def.$dataError || errors_1.keyword$DataError);
+      }
+      reset() {
+        if (this.errsCount === void 0)
+          throw new Error('add "trackErrors" to keyword definition');
+        (0, errors_1.resetErrorsCount)(this.gen, this.errsCount);
+      }
+      ok(cond) {
+        if (!this.allErrors)
+          this.gen.if(cond);
+      }
+      setParams(obj3, assign) {
+        if (assign)
+          Object.assign(this.params, obj3);
+        else
+          this.params = obj3;
+      }
+      block$data(valid, codeBlock, $dataValid = codegen_1.nil) {
+        this.gen.block(() => {
+          this.check$data(valid, $dataValid);
+          codeBlock();
+        });
+      }
+      check$data(valid = codegen_1.nil, $dataValid = codegen_1.nil) {
+        if (!this.$data)
+          return;
+        const { gen, schemaCode, schemaType, def } = this;
+        gen.if((0, codegen_1.or)((0, codegen_1._)`${schemaCode} === undefined`, $dataValid));
+        if (valid !== codegen_1.nil)
+          gen.assign(valid, true);
+        if (schemaType.length || def.validateSchema) {
+          gen.elseIf(this.invalid$data());
+          this.$dataError();
+          if (valid !== codegen_1.nil)
+            gen.assign(valid, false);
+        }
+        gen.else();
+      }
+      invalid$data() {
+        const { gen, schemaCode, schemaType, def, it } = this;
+        return (0, codegen_1.or)(wrong$DataType(), invalid$DataSchema());
+        function wrong$DataType() {
+          if (schemaType.length) {
+            if (!(schemaCode instanceof codegen_1.Name))
+              throw new Error("ajv implementation error");
+            const st = Array.isArray(schemaType) ? schemaType : [schemaType];
+            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
+          }
+          return codegen_1.nil;
+        }
+        function invalid$DataSchema() {
+          if (def.validateSchema) {
+            const validateSchemaRef = gen.scopeValue("validate$data", { ref: def.validateSchema });
+            return (0, codegen_1._)`!${validateSchemaRef}(${schemaCode})`;
+          }
+          return codegen_1.nil;
+        }
+      }
+      subschema(appl, valid) {
+        const subschema = (0, subschema_1.getSubschema)(this.it, appl);
+        (0, subschema_1.extendSubschemaData)(subschema, this.it, appl);
+        (0, subschema_1.extendSubschemaMode)(subschema, appl);
+        const nextContext = { ...this.it, ...subschema, items: void 0, props: void 0 };
+        subschemaCode(nextContext, valid);
+        return nextContext;
+      }
+      mergeEvaluated(schemaCxt, toName) {
+        const { it, gen } = this;
+        if (!it.opts.unevaluated)
+          return;
+        if (it.props !== true && schemaCxt.props !== void 0) {
+          it.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it.props, toName);
+        }
+        if (it.items !== true && schemaCxt.items !== void 0) {
+          it.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it.items, toName);
+        }
+      }
+      mergeValidEvaluated(schemaCxt, valid) {
+        const { it, gen } = this;
+        if (it.opts.unevaluated && (it.props !== true || it.items !== true)) {
+          gen.if(valid, () => this.mergeEvaluated(schemaCxt, codegen_1.Name));
+          return true;
+        }
+      }
+    };
+    exports.KeywordCxt = KeywordCxt;
+    function keywordCode(it, keyword, def, ruleType) {
+      const cxt = new KeywordCxt(it, def, keyword);
+      if ("code" in def) {
+        def.code(cxt, ruleType);
+      } else if (cxt.$data && def.validate) {
+        (0, keyword_1.funcKeywordCode)(cxt, def);
+      } else if ("macro" in def) {
+        (0, keyword_1.macroKeywordCode)(cxt, def);
+      } else if (def.compile || def.validate) {
+        (0, keyword_1.funcKeywordCode)(cxt, def);
+      }
+    }
+    var JSON_POINTER = /^\/(?:[^~]|~0|~1)*$/;
+    var RELATIVE_JSON_POINTER = /^([0-9]+)(#|\/(?:[^~]|~0|~1)*)?$/;
+    function getData($data, { dataLevel, dataNames, dataPathArr }) {
+      let jsonPointer;
+      let data;
+      if ($data === "")
+        return names_1.default.rootData;
+      if ($data[0] === "/") {
+        if (!JSON_POINTER.test($data))
+          throw new Error(`Invalid JSON-pointer: ${$data}`);
+        jsonPointer = $data;
+        data = names_1.default.rootData;
+      } else {
+        const matches = RELATIVE_JSON_POINTER.exec($data);
+        if (!matches)
+          throw new Error(`Invalid JSON-pointer: ${$data}`);
+        const up = +matches[1];
+        jsonPointer = matches[2];
+        if (jsonPointer === "#") {
+          if (up >= dataLevel)
+            throw new Error(errorMsg("property/index", up));
+          return dataPathArr[dataLevel - up];
+        }
+        if (up > dataLevel)
+          throw new Error(errorMsg("data", up));
+        data = dataNames[dataLevel - up];
+        if (!jsonPointer)
+          return data;
+      }
+      let expr = data;
+      const segments = jsonPointer.split("/");
+      for (const segment of segments) {
+        if (segment) {
+          data = (0, codegen_1._)`${data}${(0, codegen_1.getProperty)((0, util_1.unescapeJsonPointer)(segment))}`;
+          expr = (0, codegen_1._)`${expr} && ${data}`;
+        }
+      }
+      return expr;
+      function errorMsg(pointerType, up) {
+        return `Cannot access ${pointerType} ${up} levels up, current level is ${dataLevel}`;
+      }
+    }
+    exports.getData = getData;
+  }
+});
+
+// node_modules/ajv/dist/runtime/validation_error.js
+var require_validation_error = __commonJS({
+  "node_modules/ajv/dist/runtime/validation_error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var ValidationError = class extends Error {
+      constructor(errors) {
+        super("validation failed");
+        this.errors = errors;
+        this.ajv = this.validation = true;
+      }
+    };
+    exports.default = ValidationError;
+  }
+});
+
+// node_modules/ajv/dist/compile/ref_error.js
+var require_ref_error = __commonJS({
+  "node_modules/ajv/dist/compile/ref_error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var resolve_1 = require_resolve();
+    var MissingRefError = class extends Error {
+      constructor(resolver, baseId, ref, msg) {
+        super(msg || `can't resolve reference ${ref} from id ${baseId}`);
+        this.missingRef = (0, resolve_1.resolveUrl)(resolver, baseId, ref);
+        this.missingSchema = (0, resolve_1.normalizeId)((0, resolve_1.getFullPath)(resolver, this.missingRef));
+      }
+    };
+    exports.default = MissingRefError;
+  }
+});
+
+// node_modules/ajv/dist/compile/index.js
+var require_compile = __commonJS({
+  "node_modules/ajv/dist/compile/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
+    var codegen_1 = require_codegen();
+    var validation_error_1 = require_validation_error();
+    var names_1 = require_names();
+    var resolve_1 = require_resolve();
+    var util_1 = require_util();
+    var validate_1 = require_validate();
+    var SchemaEnv = class {
+      constructor(env) {
+        var _a;
+        this.refs = {};
+        this.dynamicAnchors = {};
+        let schema;
+        if (typeof env.schema == "object")
+          schema = env.schema;
+        this.schema = env.schema;
+        this.schemaId = env.schemaId;
+        this.root = env.root || this;
+        this.baseId = (_a = env.baseId) !== null && _a !== void 0 ? _a : (0, resolve_1.normalizeId)(schema === null || schema === void 0 ? void 0 : schema[env.schemaId || "$id"]);
+        this.schemaPath = env.schemaPath;
+        this.localRefs = env.localRefs;
+        this.meta = env.meta;
+        this.$async = schema === null || schema === void 0 ? void 0 : schema.$async;
+        this.refs = {};
+      }
+    };
+    exports.SchemaEnv = SchemaEnv;
+    function compileSchema(sch) {
+      const _sch = getCompilingSchema.call(this, sch);
+      if (_sch)
+        return _sch;
+      const rootId = (0, resolve_1.getFullPath)(this.opts.uriResolver, sch.root.baseId);
+      const { es5, lines } = this.opts.code;
+      const { ownProperties } = this.opts;
+      const gen = new codegen_1.CodeGen(this.scope, { es5, lines, ownProperties });
+      let _ValidationError;
+      if (sch.$async) {
+        _ValidationError = gen.scopeValue("Error", {
+          ref: validation_error_1.default,
+          code: (0, codegen_1._)`require("ajv/dist/runtime/validation_error").default`
+        });
+      }
+      const validateName = gen.scopeName("validate");
+      sch.validateName = validateName;
+      const schemaCxt = {
+        gen,
+        allErrors: this.opts.allErrors,
+        data: names_1.default.data,
+        parentData: names_1.default.parentData,
+        parentDataProperty: names_1.default.parentDataProperty,
+        dataNames: [names_1.default.data],
+        dataPathArr: [codegen_1.nil],
+        // TODO can its length be used as dataLevel if nil is removed?
+        dataLevel: 0,
+        dataTypes: [],
+        definedProperties: /* @__PURE__ */ new Set(),
+        topSchemaRef: gen.scopeValue("schema", this.opts.code.source === true ? { ref: sch.schema, code: (0, codegen_1.stringify)(sch.schema) } : { ref: sch.schema }),
+        validateName,
+        ValidationError: _ValidationError,
+        schema: sch.schema,
+        schemaEnv: sch,
+        rootId,
+        baseId: sch.baseId || rootId,
+        schemaPath: codegen_1.nil,
+        errSchemaPath: sch.schemaPath || (this.opts.jtd ? "" : "#"),
+        errorPath: (0, codegen_1._)`""`,
+        opts: this.opts,
+        self: this
+      };
+      let sourceCode;
+      try {
+        this._compilations.add(sch);
+        (0, validate_1.validateFunctionCode)(schemaCxt);
+        gen.optimize(this.opts.code.optimize);
+        const validateCode = gen.toString();
+        sourceCode = `${gen.scopeRefs(names_1.default.scope)}return ${validateCode}`;
+        if (this.opts.code.process)
+          sourceCode = this.opts.code.process(sourceCode, sch);
+        const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
+        const validate = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate });
+        validate.errors = null;
+        validate.schema = sch.schema;
+        validate.schemaEnv = sch;
+        if (sch.$async)
+          validate.$async = true;
+        if (this.opts.code.source === true) {
+          validate.source = { validateName, validateCode, scopeValues: gen._values };
+        }
+        if (this.opts.unevaluated) {
+          const { props, items } = schemaCxt;
+          validate.evaluated = {
+            props: props instanceof codegen_1.Name ? void 0 : props,
+            items: items instanceof codegen_1.Name ? void 0 : items,
+            dynamicProps: props instanceof codegen_1.Name,
+            dynamicItems: items instanceof codegen_1.Name
+          };
+          if (validate.source)
+            validate.source.evaluated = (0, codegen_1.stringify)(validate.evaluated);
+        }
+        sch.validate = validate;
+        return sch;
+      } catch (e) {
+        delete sch.validate;
+        delete sch.validateName;
+        if (sourceCode)
+          this.logger.error("Error compiling schema, function code:", sourceCode);
+        throw e;
+      } finally {
+        this._compilations.delete(sch);
+      }
+    }
+    exports.compileSchema = compileSchema;
+    function resolveRef(root, baseId, ref) {
+      var _a;
+      ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, ref);
+      const schOrFunc = root.refs[ref];
+      if (schOrFunc)
+        return schOrFunc;
+      let _sch = resolve2.call(this, root, ref);
+      if (_sch === void 0) {
+        const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
+        const { schemaId } = this.opts;
+        if (schema)
+          _sch = new SchemaEnv({ schema, schemaId, root, baseId });
+      }
+      if (_sch === void 0)
+        return;
+      return root.refs[ref] = inlineOrCompile.call(this, _sch);
+    }
+    exports.resolveRef = resolveRef;
+    function inlineOrCompile(sch) {
+      if ((0, resolve_1.inlineRef)(sch.schema, this.opts.inlineRefs))
+        return sch.schema;
+      return sch.validate ? sch : compileSchema.call(this, sch);
+    }
+    function getCompilingSchema(schEnv) {
+      for (const sch of this._compilations) {
+        if (sameSchemaEnv(sch, schEnv))
+          return sch;
+      }
+    }
+    exports.getCompilingSchema = getCompilingSchema;
+    function sameSchemaEnv(s1, s2) {
+      return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
+    }
+    function resolve2(root, ref) {
+      let sch;
+      while (typeof (sch = this.refs[ref]) == "string")
+        ref = sch;
+      return sch || this.schemas[ref] || resolveSchema.call(this, root, ref);
+    }
+    function resolveSchema(root, ref) {
+      const p = this.opts.uriResolver.parse(ref);
+      const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p);
+      let baseId = (0, resolve_1.getFullPath)(this.opts.uriResolver, root.baseId, void 0);
+      if (Object.keys(root.schema).length > 0 && refPath === baseId) {
+        return getJsonPointer.call(this, p, root);
+      }
+      const id = (0, resolve_1.normalizeId)(refPath);
+      const schOrRef = this.refs[id] || this.schemas[id];
+      if (typeof schOrRef == "string") {
+        const sch = resolveSchema.call(this, root, schOrRef);
+        if (typeof (sch === null || sch === void 0 ? void 0 : sch.schema) !== "object")
+          return;
+        return getJsonPointer.call(this, p, sch);
+      }
+      if (typeof (schOrRef === null || schOrRef === void 0 ? void 0 : schOrRef.schema) !== "object")
+        return;
+      if (!schOrRef.validate)
+        compileSchema.call(this, schOrRef);
+      if (id === (0, resolve_1.normalizeId)(ref)) {
+        const { schema } = schOrRef;
+        const { schemaId } = this.opts;
+        const schId = schema[schemaId];
+        if (schId)
+          baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
+        return new SchemaEnv({ schema, schemaId, root, baseId });
+      }
+      return getJsonPointer.call(this, p, schOrRef);
+    }
+    exports.resolveSchema = resolveSchema;
+    var PREVENT_SCOPE_CHANGE = /* @__PURE__ */ new Set([
+      "properties",
+      "patternProperties",
+      "enum",
+      "dependencies",
+      "definitions"
+    ]);
+    function getJsonPointer(parsedRef, { baseId, schema, root }) {
+      var _a;
+      if (((_a = parsedRef.fragment) === null || _a === void 0 ? void 0 : _a[0]) !== "/")
+        return;
+      for (const part of parsedRef.fragment.slice(1).split("/")) {
+        if (typeof schema === "boolean")
+          return;
+        const partSchema = schema[(0, util_1.unescapeFragment)(part)];
+        if (partSchema === void 0)
+          return;
+        schema = partSchema;
+        const schId = typeof schema === "object" && schema[this.opts.schemaId];
+        if (!PREVENT_SCOPE_CHANGE.has(part) && schId) {
+          baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
+        }
+      }
+      let env;
+      if (typeof schema != "boolean" && schema.$ref && !(0, util_1.schemaHasRulesButRef)(schema, this.RULES)) {
+        const $ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schema.$ref);
+        env = resolveSchema.call(this, root, $ref);
+      }
+      const { schemaId } = this.opts;
+      env = env || new SchemaEnv({ schema, schemaId, root, baseId });
+      if (env.schema !== env.root.schema)
+        return env;
+      return void 0;
+    }
+  }
+});
+
+// node_modules/ajv/dist/refs/data.json
+var require_data = __commonJS({
+  "node_modules/ajv/dist/refs/data.json"(exports, module) {
+    module.exports = {
+      $id: "https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#",
+      description: "Meta-schema for $data reference (JSON AnySchema extension proposal)",
+      type: "object",
+      required: ["$data"],
+      properties: {
+        $data: {
+          type: "string",
+          anyOf: [{ format: "relative-json-pointer" }, { format: "json-pointer" }]
+        }
+      },
+      additionalProperties: false
+    };
+  }
+});
+
+// node_modules/fast-uri/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/fast-uri/lib/utils.js"(exports, module) {
+    "use strict";
+    var isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu);
+    var isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u);
+    var isPort = RegExp.prototype.test.bind(/^\d*$/u);
+    var isHexPair = RegExp.prototype.test.bind(/^[\da-f]{2}$/iu);
+    var isUnreserved = RegExp.prototype.test.bind(/^[\da-z\-._~]$/iu);
+    var isPathCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/u);
+    var isQueryFragmentCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/u);
+    var isUserinfoCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:]$/u);
+    var BYTE_HEX = new Array(256);
+    {
+      const HEX_DIGITS = "0123456789ABCDEF";
+      for (let i2 = 0; i2 < 256; i2++) {
+        BYTE_HEX[i2] = "%" + HEX_DIGITS[i2 >> 4] + HEX_DIGITS[i2 & 15];
+      }
+    }
+    function percentEncodeNonAscii(cp) {
+      if (cp < 2048) {
+        return BYTE_HEX[192 | cp >> 6] + BYTE_HEX[128 | cp & 63];
+      }
+      if (cp < 65536) {
+        return BYTE_HEX[224 | cp >> 12] + BYTE_HEX[128 | cp >> 6 & 63] + BYTE_HEX[128 | cp & 63];
+      }
+      return BYTE_HEX[240 | cp >> 18] + BYTE_HEX[128 | cp >> 12 & 63] + BYTE_HEX[128 | cp >> 6 & 63] + BYTE_HEX[128 | cp & 63];
+    }
+    function stringArrayToHexStripped(input2) {
+      let acc = "";
+      let code = 0;
+      let i2 = 0;
+      for (i2 = 0; i2 < input2.length; i2++) {
+        code = input2[i2].charCodeAt(0);
+        if (code === 48) {
+          continue;
+        }
+        if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
+          return "";
+        }
+        acc += input2[i2];
+        break;
+      }
+      for (i2 += 1; i2 < input2.length; i2++) {
+        code = input2[i2].charCodeAt(0);
+        if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
+          return "";
+        }
+        acc += input2[i2];
+      }
+      return acc;
+    }
+    var isHextet = RegExp.prototype.test.bind(/^[\dA-Fa-f]{1,4}$/);
+    var isIPvFuture = RegExp.prototype.test.bind(/^[vV][\dA-Fa-f]+\.[A-Za-z\d\-._~!$&'()*+,;=:]+$/);
+    var isZoneCharacter = RegExp.prototype.test.bind(/^[A-Za-z\d\-._~]$/);
+    var nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u);
+    function isZoneIdentifier(zone) {
+      if (zone.length === 0) return false;
+      for (let i2 = 0; i2 < zone.length; i2++) {
+        if (isZoneCharacter(zone[i2])) continue;
+        if (zone[i2] === "%" && i2 + 2 < zone.length && isHexPair(zone.slice(i2 + 1, i2 + 3))) {
+          i2 += 2;
+          continue;
+        }
+        return false;
+      }
+      return true;
+    }
+    function compressIPv6ZeroRun(hextets) {
+      let bestStart = -1;
+      let bestLength = 0;
+      let runStart = -1;
+      let runLength = 0;
+      for (let i2 = 0; i2 < hextets.length; i2++) {
+        if (hextets[i2] === "0") {
+          if (runStart === -1) runStart = i2;
+          runLength++;
+          if (runLength > bestLength) {
+            bestLength = runLength;
+            bestStart = runStart;
+          }
+        } else {
+          runStart = -1;
+          runLength = 0;
+        }
+      }
+      if (bestLength < 2) return hextets.join(":");
+      const head = hextets.slice(0, bestStart).join(":");
+      const tail = hextets.slice(bestStart + bestLength).join(":");
+      return head + "::" + tail;
+    }
+    function normalizeIPv6Address(input2) {
+      const compression = input2.indexOf("::");
+      if (compression !== -1 && input2.indexOf("::", compression + 1) !== -1) return void 0;
+      const left = compression === -1 ? input2.split(":") : input2.slice(0, compression).split(":");
+      const right = compression === -1 ? [] : input2.slice(compression + 2).split(":");
+      if (compression !== -1) {
+        if (left.length === 1 && left[0] === "") left.length = 0;
+        if (right.length === 1 && right[0] === "") right.length = 0;
+      }
+      const parts = left.concat(right);
+      let hextetCount = 0;
+      for (let i2 = 0; i2 < parts.length; i2++) {
+        const part = parts[i2];
+        if (part === "") return void 0;
+        if (part.indexOf(".") !== -1) {
+          if (i2 !== parts.length - 1 || compression !== -1 && right.length === 0 || !isIPv4(part)) return void 0;
+          hextetCount += 2;
+          continue;
+        }
+        if (!isHextet(part)) return void 0;
+        parts[i2] = parseInt(part, 16).toString(16);
+        hextetCount++;
+      }
+      if (compression === -1) {
+        if (hextetCount !== 8) return void 0;
+        return compressIPv6ZeroRun(parts);
+      }
+      if (hextetCount >= 8) return void 0;
+      const expanded = parts.slice(0, left.length);
+      for (let i2 = hextetCount; i2 < 8; i2++) expanded.push("0");
+      for (let i2 = left.length; i2 < parts.length; i2++) expanded.push(parts[i2]);
+      return compressIPv6ZeroRun(expanded);
+    }
+    function normalizeIPv6(host) {
+      const bracketed = host[0] === "[" && host[host.length - 1] === "]";
+      const hasBracket = host[0] === "[" || host[host.length - 1] === "]";
+      if (hasBracket && !bracketed) return { host, isIPV6: false, error: true };
+      let input2 = bracketed ? host.slice(1, -1) : host;
+      if (bracketed && isIPvFuture(input2)) {
+        input2 = input2.toLowerCase();
+        return { host: `[${input2}]`, escapedHost: input2, isIPV6: false, isIPVFuture: true };
+      }
+      if (findToken(input2, ":") < 2) {
+        return { host, isIPV6: false, error: bracketed };
+      }
+      let zoneIdentifier = "";
+      const zoneSeparator = input2.indexOf("%");
+      if (zoneSeparator !== -1) {
+        const separatorLength = input2.slice(zoneSeparator, zoneSeparator + 3).toLowerCase() === "%25" ? 3 : 1;
+        zoneIdentifier = input2.slice(zoneSeparator + separatorLength);
+        if (!isZoneIdentifier(zoneIdentifier)) return { host, isIPV6: false, error: true };
+        input2 = input2.slice(0, zoneSeparator);
+      }
+      const address = normalizeIPv6Address(input2);
+      if (address === void 0) return { host, isIPV6: false, error: true };
+      return {
+        host: address + (zoneIdentifier ? "%" + zoneIdentifier : ""),
+        escapedHost: address + (zoneIdentifier ? "%25" + zoneIdentifier : ""),
+        isIPV6: true
+      };
+    }
+    function findToken(str2, token) {
+      let ind = 0;
+      for (let i2 = 0; i2 < str2.length; i2++) {
+        if (str2[i2] === token) ind++;
+      }
+      return ind;
+    }
+    function removeDotSegments(path30) {
+      let input2 = path30;
+      const output2 = [];
+      let nextSlash = -1;
+      let len = 0;
+      while (len = input2.length) {
+        if (len === 1) {
+          if (input2 === ".") {
+            break;
+          } else if (input2 === "/") {
+            output2.push("/");
+            break;
+          } else {
+            output2.push(input2);
+            break;
+          }
+        } else if (len === 2) {
+          if (input2[0] === ".") {
+            if (input2[1] === ".") {
+              break;
+            } else if (input2[1] === "/") {
+              input2 = input2.slice(2);
+              continue;
+            }
+          } else if (input2[0] === "/") {
+            if (input2[1] === "." || input2[1] === "/") {
+              output2.push("/");
+              break;
+            }
+          }
+        } else if (len === 3) {
+          if (input2 === "/..") {
+            if (output2.length !== 0) {
+              output2.pop();
+            }
+            output2.push("/");
+            break;
+          }
+        }
+        if (input2[0] === ".") {
+          if (input2[1] === ".") {
+            if (input2[2] === "/") {
+              input2 = input2.slice(3);
+              continue;
+            }
+          } else if (input2[1] === "/") {
+            input2 = input2.slice(2);
+            continue;
+          }
+        } else if (input2[0] === "/") {
+          if (input2[1] === ".") {
+            if (input2[2] === "/") {
+              input2 = input2.slice(2);
+              continue;
+            } else if (input2[2] === ".") {
+              if (input2[3] === "/") {
+                input2 = input2.slice(3);
+                if (output2.length !== 0) {
+                  output2.pop();
+                }
+                continue;
+              }
+            }
+          }
+        }
+        if ((nextSlash = input2.indexOf("/", 1)) === -1) {
+          output2.push(input2);
+          break;
+        } else {
+          output2.push(input2.slice(0, nextSlash));
+          input2 = input2.slice(nextSlash);
+        }
+      }
+      return output2.join("");
+    }
+    function removeDotSegmentsRelative(path30) {
+      if (path30 === "" || path30[0] === "/") {
+        return removeDotSegments(path30);
+      }
+      const segments = path30.split("/");
+      const last = segments.length - 1;
+      const output2 = [];
+      let trailingDirectory = false;
+      for (let i2 = 0; i2 <= last; i2++) {
+        const segment = segments[i2];
+        if (segment === "." || segment === "..") {
+          if (segment === "..") {
+            if (output2.length !== 0 && output2[output2.length - 1] !== "..") {
+              output2.pop();
+            } else {
+              output2.push("..");
+            }
+          }
+          trailingDirectory = i2 === last;
+        } else {
+          output2.push(segment);
+        }
+      }
+      if (trailingDirectory && output2[output2.length - 1] !== "..") {
+        output2.push("");
+      }
+      if (output2.length === 0 || output2[0] === "" || output2[0].includes(":")) {
+        output2.unshift(".");
+      }
+      return output2.join("/");
+    }
+    var HOST_DELIMS = { "@": "%40", "/": "%2F", "?": "%3F", "#": "%23", ":": "%3A" };
+    var HOST_DELIM_RE = /[@/?#:]/g;
+    var HOST_DELIM_NO_COLON_RE = /[@/?#]/g;
+    function reescapeHostDelimiters(host, isIP) {
+      const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE;
+      re.lastIndex = 0;
+      return host.replace(re, (ch) => HOST_DELIMS[ch]);
+    }
+    function normalizePercentEncoding(input2, decodeUnreserved = false) {
+      if (input2.indexOf("%") === -1) {
+        return input2;
+      }
+      let output2 = "";
+      for (let i2 = 0; i2 < input2.length; i2++) {
+        if (input2[i2] === "%" && i2 + 2 < input2.length) {
+          const hex = input2.slice(i2 + 1, i2 + 3);
+          if (isHexPair(hex)) {
+            const normalizedHex = hex.toUpperCase();
+            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decodeUnreserved && isUnreserved(decoded)) {
+              output2 += decoded;
+            } else {
+              output2 += "%" + normalizedHex;
+            }
+            i2 += 2;
+            continue;
+          }
+        }
+        output2 += input2[i2];
+      }
+      return output2;
+    }
+    function normalizePathEncoding(input2) {
+      let output2 = "";
+      for (let i2 = 0; i2 < input2.length; i2++) {
+        const ch = input2[i2];
+        if (ch === "%" && i2 + 2 < input2.length) {
+          const hex = input2.slice(i2 + 1, i2 + 3);
+          if (isHexPair(hex)) {
+            const normalizedHex = hex.toUpperCase();
+            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decoded !== "." && isUnreserved(decoded)) {
+              output2 += decoded;
+            } else {
+              output2 += "%" + normalizedHex;
+            }
+            i2 += 2;
+            continue;
+          }
+        }
+        if (isPathCharacter(ch)) {
+          output2 += ch;
+        } else {
+          const code = input2.charCodeAt(i2);
+          if (code < 128) {
+            output2 += isEscapeSafe(code) ? ch : BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output2 += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i2 + 1 < input2.length) {
+            const low = input2.charCodeAt(i2 + 1);
+            if (low >= 56320 && low <= 57343) {
+              output2 += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              i2++;
+            } else {
+              output2 += percentEncodeNonAscii(65533);
+            }
+          } else {
+            output2 += percentEncodeNonAscii(65533);
+          }
+        }
+      }
+      return output2;
+    }
+    function serializePathEncoding(input2, pathNoScheme = false) {
+      let output2 = "";
+      let firstSegment = pathNoScheme && input2[0] !== "/";
+      for (let i2 = 0; i2 < input2.length; i2++) {
+        const ch = input2[i2];
+        if (ch === "%" && i2 + 2 < input2.length) {
+          const hex = input2.slice(i2 + 1, i2 + 3);
+          if (isHexPair(hex)) {
+            output2 += "%" + hex.toUpperCase();
+            i2 += 2;
+            continue;
+          }
+        }
+        if (ch === "/") {
+          firstSegment = false;
+        }
+        if (isPathCharacter(ch) && (ch !== ":" || !firstSegment)) {
+          output2 += ch;
+        } else {
+          const code = input2.charCodeAt(i2);
+          if (code < 128) {
+            output2 += BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output2 += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i2 + 1 < input2.length) {
+            const low = input2.charCodeAt(i2 + 1);
+            if (low >= 56320 && low <= 57343) {
+              output2 += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              i2++;
+            } else {
+              output2 += percentEncodeNonAscii(65533);
+            }
+          } else {
+            output2 += percentEncodeNonAscii(65533);
+          }
+        }
+      }
+      return output2;
+    }
+    function encodeComponent(input2, isAllowed) {
+      let output2 = "";
+      for (let i2 = 0; i2 < input2.length; i2++) {
+        const ch = input2[i2];
+        if (ch === "%" && i2 + 2 < input2.length) {
+          const hex = input2.slice(i2 + 1, i2 + 3);
+          if (isHexPair(hex)) {
+            output2 += "%" + hex.toUpperCase();
+            i2 += 2;
+            continue;
+          }
+        }
+        if (isAllowed(ch)) {
+          output2 += ch;
+        } else {
+          const code = input2.charCodeAt(i2);
+          if (code < 128) {
+            output2 += BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output2 += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i2 + 1 < input2.length) {
+            const low = input2.charCodeAt(i2 + 1);
+            if (low >= 56320 && low <= 57343) {
+              output2 += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              i2++;
+            } else {
+              output2 += percentEncodeNonAscii(65533);
+            }
+          } else {
+            output2 += percentEncodeNonAscii(65533);
+          }
+        }
+      }
+      return output2;
+    }
+    function encodeUserinfo(input2) {
+      return encodeComponent(input2, isUserinfoCharacter);
+    }
+    function encodeQuery(input2) {
+      return encodeComponent(input2, isQueryFragmentCharacter);
+    }
+    function encodeFragment(input2) {
+      return encodeComponent(input2, isQueryFragmentCharacter);
+    }
+    function isEscapeSafe(cp) {
+      return cp >= 48 && cp <= 57 || cp >= 65 && cp <= 90 || cp >= 97 && cp <= 122 || cp === 42 || cp === 43 || cp === 45 || cp === 46 || cp === 47 || cp === 64 || cp === 95;
+    }
+    function normalizeQueryFragmentEncoding(input2) {
+      let output2 = "";
+      for (let i2 = 0; i2 < input2.length; i2++) {
+        const ch = input2[i2];
+        if (ch === "%" && i2 + 2 < input2.length) {
+          const hex = input2.slice(i2 + 1, i2 + 3);
+          if (isHexPair(hex)) {
+            const normalizedHex = hex.toUpperCase();
+            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (isUnreserved(decoded)) {
+              output2 += decoded;
+            } else {
+              output2 += "%" + normalizedHex;
+            }
+            i2 += 2;
+            continue;
+          }
+        }
+        if (isQueryFragmentCharacter(ch)) {
+          output2 += ch;
+        } else {
+          const code = input2.charCodeAt(i2);
+          if (code < 128) {
+            output2 += isEscapeSafe(code) ? ch : BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output2 += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i2 + 1 < input2.length) {
+            const low = input2.charCodeAt(i2 + 1);
+            if (low >= 56320 && low <= 57343) {
+              output2 += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
+              i2++;
+            } else {
+              output2 += percentEncodeNonAscii(65533);
+            }
+          } else {
+            output2 += percentEncodeNonAscii(65533);
+          }
+        }
+      }
+      return output2;
+    }
+    function escapePreservingEscapes(input2) {
+      let output2 = "";
+      for (let i2 = 0; i2 < input2.length; i2++) {
+        if (input2[i2] === "%" && i2 + 2 < input2.length) {
+          const hex = input2.slice(i2 + 1, i2 + 3);
+          if (isHexPair(hex)) {
+            output2 += "%" + hex.toUpperCase();
+            i2 += 2;
+            continue;
+          }
+        }
+        output2 += escape(input2[i2]);
+      }
+      return output2;
+    }
+    function recomposeAuthority(component) {
+      const uriTokens = [];
+      if (component.userinfo !== void 0) {
+        uriTokens.push(encodeUserinfo(component.userinfo));
+        uriTokens.push("@");
+      }
+      if (component.host !== void 0) {
+        let host = component.host;
+        if (!isIPv4(host)) {
+          let ipV6res = normalizeIPv6(host);
+          if (ipV6res.isIPV6 !== true && ipV6res.isIPVFuture !== true) {
+            host = normalizePercentEncoding(host, true);
+            ipV6res = normalizeIPv6(host);
+          }
+          if (ipV6res.isIPV6 === true || ipV6res.isIPVFuture === true) {
+            host = `[${ipV6res.escapedHost}]`;
+          } else {
+            host = reescapeHostDelimiters(host, false);
+          }
+        }
+        uriTokens.push(host);
+      }
+      if (typeof component.port === "number" || typeof component.port === "string") {
+        const port = String(component.port);
+        if (!isPort(port)) {
+          throw new TypeError("URI port is malformed.");
+        }
+        uriTokens.push(":");
+        uriTokens.push(port);
+      }
+      return uriTokens.length ? uriTokens.join("") : void 0;
+    }
+    module.exports = {
+      nonSimpleDomain,
+      recomposeAuthority,
+      reescapeHostDelimiters,
+      normalizePercentEncoding,
+      normalizePathEncoding,
+      serializePathEncoding,
+      normalizeQueryFragmentEncoding,
+      encodeUserinfo,
+      encodeQuery,
+      encodeFragment,
+      escapePreservingEscapes,
+      removeDotSegments,
+      removeDotSegmentsRelative,
+      isIPv4,
+      isUUID,
+      normalizeIPv6,
+      stringArrayToHexStripped
+    };
+  }
+});
+
+// node_modules/fast-uri/lib/schemes.js
+var require_schemes = __commonJS({
+  "node_modules/fast-uri/lib/schemes.js"(exports, module) {
+    "use strict";
+    var { isUUID } = require_utils();
+    var URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu;
+    var supportedSchemeNames = (
+      /** @type {const} */
+      [
+        "http",
+        "https",
+        "ws",
+        "wss",
+        "urn",
+        "urn:uuid"
+      ]
+    );
+    function isValidSchemeName(name) {
+      return supportedSchemeNames.indexOf(
+        /** @type {*} */
+        name
+      ) !== -1;
+    }
+    function wsIsSecure(wsComponent) {
+      if (wsComponent.secure === true) {
+        return true;
+      } else if (wsComponent.secure === false) {
+        return false;
+      } else if (wsComponent.scheme) {
+        return wsComponent.scheme.length === 3 && (wsComponent.scheme[0] === "w" || wsComponent.scheme[0] === "W") && (wsComponent.scheme[1] === "s" || wsComponent.scheme[1] === "S") && (wsComponent.scheme[2] === "s" || wsComponent.scheme[2] === "S");
+      } else {
+        return false;
+      }
+    }
+    function httpParse(component) {
+      if (!component.host) {
+        component.error = component.error || "HTTP URIs must have a host.";
+      }
+      return component;
+    }
+    function httpSerialize(component) {
+      const secure = String(component.scheme).toLowerCase() === "https";
+      if (component.port === (secure ? 443 : 80) || component.port === "") {
+        component.port = void 0;
+      }
+      if (!component.path) {
+        component.path = "/";
+      }
+      return component;
+    }
+    function wsParse(wsComponent) {
+      wsComponent.secure = wsIsSecure(wsComponent);
+      wsComponent.resourceName = (wsComponent.path || "/") + (wsComponent.query ? "?" + wsComponent.query : "");
+      wsComponent.path = void 0;
+      wsComponent.query = void 0;
+      return wsComponent;
+    }
+    function wsSerialize(wsComponent) {
+      if (wsComponent.port === (wsIsSecure(wsComponent) ? 443 : 80) || wsComponent.port === "") {
+        wsComponent.port = void 0;
+      }
+      if (typeof wsComponent.secure === "boolean") {
+        wsComponent.scheme = wsComponent.secure ? "wss" : "ws";
+        wsComponent.secure = void 0;
+      }
+      if (wsComponent.resourceName) {
+        const queryIndex = wsComponent.resourceName.indexOf("?");
+        const path30 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path30 && path30 !== "/" ? path30 : void 0;
+        wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
+        wsComponent.resourceName = void 0;
+      }
+      wsComponent.fragment = void 0;
+      return wsComponent;
+    }
+    function urnParse(urnComponent, options) {
+      if (!urnComponent.path) {
+        urnComponent.error = "URN can not be parsed";
+        return urnComponent;
+      }
+      const matches = urnComponent.path.match(URN_REG);
+      if (matches && matches[0] === urnComponent.path) {
+        const scheme = options.scheme || urnComponent.scheme || "urn";
+        urnComponent.nid = matches[1].toLowerCase();
+        urnComponent.nss = matches[2];
+        const urnScheme = `${scheme}:${options.nid || urnComponent.nid}`;
+        const schemeHandler = getSchemeHandler(urnScheme);
+        urnComponent.path = void 0;
+        if (schemeHandler) {
+          urnComponent = schemeHandler.parse(urnComponent, options);
+        }
+      } else {
+        urnComponent.error = urnComponent.error || "URN can not be parsed.";
+      }
+      return urnComponent;
+    }
+    function urnSerialize(urnComponent, options) {
+      if (urnComponent.nid === void 0) {
+        throw new Error("URN without nid cannot be serialized");
+      }
+      const scheme = options.scheme || urnComponent.scheme || "urn";
+      const nid = urnComponent.nid.toLowerCase();
+      const urnScheme = `${scheme}:${options.nid || nid}`;
+      const schemeHandler = getSchemeHandler(urnScheme);
+      if (schemeHandler) {
+        urnComponent = schemeHandler.serialize(urnComponent, options);
+      }
+      const uriComponent = urnComponent;
+      const nss = urnComponent.nss;
+      uriComponent.path = `${nid || options.nid}:${nss}`;
+      options.skipEscape = true;
+      return uriComponent;
+    }
+    function urnuuidParse(urnComponent, options) {
+      const uuidComponent = urnComponent;
+      uuidComponent.uuid = uuidComponent.nss;
+      uuidComponent.nss = void 0;
+      if (!options.tolerant && (!uuidComponent.uuid || !isUUID(uuidComponent.uuid))) {
+        uuidComponent.error = uuidComponent.error || "UUID is not valid.";
+      }
+      return uuidComponent;
+    }
+    function urnuuidSerialize(uuidComponent) {
+      const urnComponent = uuidComponent;
+      urnComponent.nss = (uuidComponent.uuid || "").toLowerCase();
+      return urnComponent;
+    }
+    var http = (
+      /** @type {SchemeHandler} */
+      {
+        scheme: "http",
+        domainHost: true,
+        parse: httpParse,
+        serialize: httpSerialize
+      }
+    );
+    var https = (
+      /** @type {SchemeHandler} */
+      {
+        scheme: "https",
+        domainHost: http.domainHost,
+        parse: httpParse,
+        serialize: httpSerialize
+      }
+    );
+    var ws = (
+      /** @type {SchemeHandler} */
+      {
+        scheme: "ws",
+        domainHost: true,
+        parse: wsParse,
+        serialize: wsSerialize
+      }
+    );
+    var wss = (
+      /** @type {SchemeHandler} */
+      {
+        scheme: "wss",
+        domainHost: ws.domainHost,
+        parse: ws.parse,
+        serialize: ws.serialize
+      }
+    );
+    var urn = (
+      /** @type {SchemeHandler} */
+      {
+        scheme: "urn",
+        parse: urnParse,
+        serialize: urnSerialize,
+        skipNormalize: true
+      }
+    );
+    var urnuuid = (
+      /** @type {SchemeHandler} */
+      {
+        scheme: "urn:uuid",
+        parse: urnuuidParse,
+        serialize: urnuuidSerialize,
+        skipNormalize: true
+      }
+    );
+    var SCHEMES = (
+      /** @type {Record<SchemeName, SchemeHandler>} */
+      {
+        http,
+        https,
+        ws,
+        wss,
+        urn,
+        "urn:uuid": urnuuid
+      }
+    );
+    Object.setPrototypeOf(SCHEMES, null);
+    function getSchemeHandler(scheme) {
+      return scheme && (SCHEMES[
+        /** @type {SchemeName} */
+        scheme
+      ] || SCHEMES[
+        /** @type {SchemeName} */
+        scheme.toLowerCase()
+      ]) || void 0;
+    }
+    module.exports = {
+      wsIsSecure,
+      SCHEMES,
+      isValidSchemeName,
+      getSchemeHandler
+    };
+  }
+});
+
+// node_modules/fast-uri/index.js
+var require_fast_uri = __commonJS({
+  "node_modules/fast-uri/index.js"(exports, module) {
+    "use strict";
+    var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils();
+    var { SCHEMES, getSchemeHandler } = require_schemes();
+    var VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u;
+    var MALFORMED_SCHEME_ERROR = "URI scheme is malformed.";
+    var MALFORMED_HOST_ERROR = "URI host is malformed.";
+    var FORBIDDEN_DOMAIN_HOST_CHARACTER = /[\0-\x20"#/:<>?@[\\\]^`{|}\x7F]/u;
+    function validateScheme(scheme) {
+      const stringScheme = String(scheme);
+      if (!VALID_SCHEME.test(stringScheme)) {
+        throw new TypeError(MALFORMED_SCHEME_ERROR);
+      }
+      return stringScheme;
+    }
+    function normalize(uri, options) {
+      if (typeof uri === "string") {
+        uri = /** @type {T} */
+        normalizeString(uri, options);
+      } else if (typeof uri === "object") {
+        uri = /** @type {T} */
+        parse(serialize2(uri, options), options);
+      }
+      return uri;
+    }
+    function resolve2(baseURI, relativeURI, options) {
+      const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
+      const {
+        parsed: baseParsed,
+        malformedAuthorityOrPort: baseMalformed,
+        malformedPercentEncoding: baseMalformedPercentEncoding,
+        malformedSchemeSpecific: baseMalformedSchemeSpecific,
+        malformedHost: baseMalformedHost,
+        malformedScheme: baseMalformedScheme
+      } = parseWithStatus(baseURI, schemelessOptions);
+      const {
+        parsed: relativeParsed,
+        malformedAuthorityOrPort: relativeMalformed,
+        malformedPercentEncoding: relativeMalformedPercentEncoding,
+        malformedSchemeSpecific: relativeMalformedSchemeSpecific,
+        malformedHost: relativeMalformedHost,
+        malformedScheme: relativeMalformedScheme
+      } = parseWithStatus(relativeURI, schemelessOptions);
+      if (baseMalformed || relativeMalformed || baseMalformedPercentEncoding || relativeMalformedPercentEncoding || baseMalformedSchemeSpecific || relativeMalformedSchemeSpecific || baseMalformedHost || relativeMalformedHost || baseMalformedScheme || relativeMalformedScheme) {
+        throw new Error(baseParsed.error || relativeParsed.error || "URI is malformed.");
+      }
+      const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true);
+      const resolvedSchemeHandler = getSchemeHandler(options && options.scheme || resolved.scheme);
+      const resolvedHost = resolved.host;
+      const resolvedHostIsIP = resolvedHost !== void 0 && resolvedHost !== "" && (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6);
+      if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
+        throw new Error(MALFORMED_HOST_ERROR);
+      }
+      canonicalizeHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP);
+      const encodedASCIIHost = resolvedHost && resolvedHost.indexOf("%") !== -1 && !new RegExp("\\P{ASCII}", "u").test(resolvedHost);
+      if (resolved.error && !encodedASCIIHost) {
+        throw new Error(resolved.error);
+      }
+      schemelessOptions.skipEscape = true;
+      return serialize2(resolved, schemelessOptions);
+    }
+    function resolveComponent(base, relative, options, skipNormalization) {
+      const target = {};
+      if (!skipNormalization) {
+        base = parse(serialize2(base, options), options);
+        relative = parse(serialize2(relative, options), options);
+      }
+      options = options || {};
+      if (!options.tolerant && relative.scheme) {
+        target.scheme = relative.scheme;
+        target.userinfo = relative.userinfo;
+        target.host = relative.host;
+        target.port = relative.port;
+        target.path = removeDotSegments(relative.path || "");
+        target.query = relative.query;
+      } else {
+        if (relative.userinfo !== void 0 || relative.host !== void 0 || relative.port !== void 0) {
+          target.userinfo = relative.userinfo;
+          target.host = relative.host;
+          target.port = relative.port;
+          target.path = removeDotSegments(relative.path || "");
+          target.query = relative.query;
+        } else {
+          if (!relative.path) {
+            target.path = base.path;
+            if (relative.query !== void 0) {
+              target.query = relative.query;
+            } else {
+              target.query = base.query;
+            }
+          } else {
+            if (relative.path[0] === "/") {
+              target.path = removeDotSegments(relative.path);
+            } else {
+              const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
+              if (baseHasAuthority && !base.path) {
+                target.path = "/" + relative.path;
+              } else if (!base.path) {
+                target.path = relative.path;
+              } else {
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative.path;
+              }
+              target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
+            }
+            target.query = relative.query;
+          }
+          target.userinfo = base.userinfo;
+          target.host = base.host;
+          target.port = base.port;
+        }
+        target.scheme = base.scheme;
+      }
+      target.fragment = relative.fragment;
+      return target;
+    }
+    function equal(uriA, uriB, options) {
+      const normalizedA = normalizeComparableURI(uriA, options);
+      const normalizedB = normalizeComparableURI(uriB, options);
+      return normalizedA !== void 0 && normalizedB !== void 0 && normalizedA === normalizedB;
+    }
+    function serialize2(cmpts, opts2) {
+      const component = {
+        host: cmpts.host,
+        scheme: cmpts.scheme,
+        userinfo: cmpts.userinfo,
+        port: cmpts.port,
+        path: cmpts.path,
+        query: cmpts.query,
+        nid: cmpts.nid,
+        nss: cmpts.nss,
+        uuid: cmpts.uuid,
+        fragment: cmpts.fragment,
+        reference: cmpts.reference,
+        resourceName: cmpts.resourceName,
+        secure: cmpts.secure,
+        error: ""
+      };
+      const options = Object.assign({}, opts2);
+      const uriTokens = [];
+      if (component.scheme) {
+        component.scheme = validateScheme(component.scheme);
+      }
+      const schemeHandler = getSchemeHandler(options.scheme || component.scheme);
+      if (schemeHandler && schemeHandler.serialize) schemeHandler.serialize(component, options);
+      const hasAuthority = component.userinfo !== void 0 || component.host !== void 0 || component.port !== void 0;
+      const schemelessReference = (component.scheme === void 0 || options.reference === "suffix") && !hasAuthority;
+      const pathNoScheme = !options.skipEscape && schemelessReference;
+      if (component.path !== void 0) {
+        if (!options.skipEscape) {
+          component.path = serializePathEncoding(component.path, pathNoScheme);
+        } else {
+          component.path = normalizePercentEncoding(component.path);
+        }
+      }
+      if (options.reference !== "suffix" && component.scheme) {
+        component.scheme = validateScheme(component.scheme);
+        uriTokens.push(component.scheme, ":");
+      }
+      const authority = recomposeAuthority(component);
+      if (authority !== void 0) {
+        if (options.reference !== "suffix") {
+          uriTokens.push("//");
+        }
+        uriTokens.push(authority);
+        if (component.path && component.path[0] !== "/") {
+          uriTokens.push("/");
+        }
+      }
+      if (component.path !== void 0) {
+        let s = component.path;
+        if (!options.absolutePath && (!schemeHandler || !schemeHandler.absolutePath)) {
+          s = schemelessReference && s[0] !== "/" ? removeDotSegmentsRelative(s) : removeDotSegments(s);
+        }
+        if (schemelessReference) {
+          s = serializePathEncoding(s, true);
+        }
+        if (authority === void 0 && s[0] === "/" && s[1] === "/") {
+          s = "/%2F" + s.slice(2);
+        }
+        uriTokens.push(s);
+      }
+      if (component.query !== void 0) {
+        uriTokens.push("?", encodeQuery(component.query));
+      }
+      if (component.fragment !== void 0) {
+        uriTokens.push("#", encodeFragment(component.fragment));
+      }
+      return uriTokens.join("");
+    }
+    var URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u;
+    var AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/;
+    var AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/;
+    function getParseError(parsed, matches) {
+      if (matches[2] !== void 0 && parsed.path && parsed.path[0] !== "/") {
+        return 'URI path must start with "/" when authority is present.';
+      }
+      if (typeof parsed.port === "number" && (parsed.port < 0 || parsed.port > 65535)) {
+        return "URI port is malformed.";
+      }
+      return void 0;
+    }
+    function hasMalformedPercentEncoding(component) {
+      if (component === void 0) return false;
+      let percent = component.indexOf("%");
+      while (percent !== -1) {
+        if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
+          return true;
+        }
+        percent = component.indexOf("%", percent + 3);
+      }
+      return false;
+    }
+    function isIPLiteral(host) {
+      return host[0] === "[" && host[host.length - 1] === "]";
+    }
+    function hasMalformedComponentPercentEncoding(matches) {
+      const host = matches[4];
+      return hasMalformedPercentEncoding(matches[3]) || host !== void 0 && !isIPLiteral(host) && hasMalformedPercentEncoding(host) || hasMalformedPercentEncoding(matches[6]) || hasMalformedPercentEncoding(matches[7]) || hasMalformedPercentEncoding(matches[8]);
+    }
+    function canonicalizeHost(parsed, options, schemeHandler, isIP) {
+      if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
+        parsed.error = parsed.error || MALFORMED_HOST_ERROR;
+        return true;
+      }
+      if (!options.unicodeSupport && (!schemeHandler || !schemeHandler.unicodeSupport) && parsed.host && !isIPLiteral(parsed.host) && (options.domainHost || schemeHandler && schemeHandler.domainHost) && isIP === false && nonSimpleDomain(parsed.host)) {
+        let url;
+        try {
+          url = new URL("http://" + parsed.host);
+        } catch (e) {
+          parsed.error = parsed.error || "Host's domain name can not be converted to ASCII: " + e;
+          return true;
+        }
+        if (!isHostOnlyURL(url)) {
+          parsed.error = parsed.error || MALFORMED_HOST_ERROR;
+          return true;
+        }
+        parsed.host = url.hostname;
+      }
+      return false;
+    }
+    function hasForbiddenDomainHost(parsed, options, schemeHandler, isIP) {
+      return Boolean(
+        parsed.host && isIP === false && !isIPLiteral(parsed.host) && (options.domainHost || schemeHandler && schemeHandler.domainHost) && FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
+      );
+    }
+    function isHostOnlyURL(url) {
+      return url.username === "" && url.password === "" && url.port === "" && url.pathname === "/" && url.search === "" && url.hash === "" && url.hostname !== "";
+    }
+    function parseWithStatus(uri, opts2) {
+      const options = Object.assign({}, opts2);
+      const parsed = {
+        scheme: void 0,
+        userinfo: void 0,
+        host: "",
+        port: void 0,
+        path: "",
+        query: void 0,
+        fragment: void 0
+      };
+      let malformedAuthorityOrPort = false;
+      let malformedPercentEncoding = false;
+      let malformedSchemeSpecific = false;
+      let malformedHost = false;
+      let malformedIPLiteral = false;
+      let malformedScheme = false;
+      let isIP = false;
+      if (options.reference === "suffix") {
+        if (options.scheme) {
+          uri = options.scheme + ":" + uri;
+        } else {
+          uri = "//" + uri;
+        }
+      }
+      const authorityMatch = uri.match(AUTHORITY_PREFIX);
+      if (authorityMatch !== null && authorityMatch[1].indexOf("\\") !== -1) {
+        parsed.error = "URI authority must not contain a literal backslash.";
+        malformedAuthorityOrPort = true;
+      }
+      const introducerMatch = uri.match(AUTHORITY_INTRODUCER_REGION);
+      if (introducerMatch !== null) {
+        const region = introducerMatch[1];
+        const normalizedRegion = region.replace(/[\t\n\r]/g, "");
+        if (normalizedRegion.length >= 2) {
+          if (normalizedRegion.slice(0, 2) !== "//") {
+            parsed.error = parsed.error || "URI authority must not contain a literal backslash.";
+            malformedAuthorityOrPort = true;
+          } else if (region.length !== normalizedRegion.length) {
+            parsed.error = parsed.error || "URI authority introducer must not contain whitespace.";
+            malformedAuthorityOrPort = true;
+          }
+        }
+      }
+      const matches = uri.match(URI_PARSE);
+      if (matches) {
+        parsed.scheme = matches[1];
+        parsed.userinfo = matches[3];
+        parsed.host = matches[4];
+        parsed.port = parseInt(matches[5], 10);
+        parsed.path = matches[6] || "";
+        parsed.query = matches[7];
+        parsed.fragment = matches[8];
+        if (parsed.scheme !== void 0) {
+          if (VALID_SCHEME.test(parsed.scheme)) {
+            parsed.scheme = parsed.scheme.toLowerCase();
+          } else {
+            parsed.error = parsed.error || MALFORMED_SCHEME_ERROR;
+            malformedScheme = true;
+          }
+        }
+        malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches);
+        if (malformedPercentEncoding) {
+          parsed.error = parsed.error || "URI contains malformed percent-encoding.";
+        }
+        if (isNaN(parsed.port)) {
+          parsed.port = matches[5];
+        }
+        const parseError = getParseError(parsed, matches);
+        if (parseError !== void 0) {
+          parsed.error = parsed.error || parseError;
+          malformedAuthorityOrPort = true;
+        }
+        if (parsed.host) {
+          const ipv4result = isIPv4(parsed.host);
+          if (ipv4result === false) {
+            const bracketedIPLiteral = isIPLiteral(parsed.host);
+            const hasIPLiteralBracket = parsed.host.indexOf("[") !== -1 || parsed.host.indexOf("]") !== -1;
+            const ipv6result = normalizeIPv6(parsed.host);
+            isIP = ipv6result.isIPV6 || ipv6result.isIPVFuture === true;
+            malformedIPLiteral = hasIPLiteralBracket && (!bracketedIPLiteral || ipv6result.error === true);
+            parsed.host = isIP ? ipv6result.host : ipv6result.host.toLowerCase();
+            if (malformedIPLiteral) {
+              parsed.error = parsed.error || MALFORMED_HOST_ERROR;
+              malformedAuthorityOrPort = true;
+            }
+          } else {
+            isIP = true;
+          }
+        }
+        if (parsed.scheme === void 0 && parsed.userinfo === void 0 && parsed.host === void 0 && parsed.port === void 0 && parsed.query === void 0 && !parsed.path) {
+          parsed.reference = "same-document";
+        } else if (parsed.scheme === void 0) {
+          parsed.reference = "relative";
+        } else if (parsed.fragment === void 0) {
+          parsed.reference = "absolute";
+        } else {
+          parsed.reference = "uri";
+        }
+        if (options.reference && options.reference !== "suffix" && options.reference !== parsed.reference) {
+          parsed.error = parsed.error || "URI is not a " + options.reference + " reference.";
+        }
+        const schemeHandler = getSchemeHandler(options.scheme || parsed.scheme);
+        if (!malformedIPLiteral) {
+          malformedHost = canonicalizeHost(parsed, options, schemeHandler, isIP);
+        }
+        if (uri.indexOf("%") !== -1 && parsed.host !== void 0 && !malformedIPLiteral) {
+          let host = isIP ? parsed.host : normalizePercentEncoding(parsed.host, true);
+          if (!isIP) {
+            host = normalizePercentEncoding(host.toLowerCase());
+          }
+          parsed.host = isIP || options.scheme !== "null" ? reescapeHostDelimiters(host, isIP) : host;
+        }
+        if (!schemeHandler || schemeHandler && !schemeHandler.skipNormalize) {
+          if (parsed.path) {
+            parsed.path = normalizePathEncoding(parsed.path);
+          }
+          if (parsed.query) {
+            parsed.query = normalizeQueryFragmentEncoding(parsed.query);
+          }
+          if (parsed.fragment) {
+            parsed.fragment = normalizeQueryFragmentEncoding(parsed.fragment);
+          }
+        }
+        if (schemeHandler && schemeHandler.parse) {
+          schemeHandler.parse(parsed, options);
+          if (schemeHandler === SCHEMES.urn && parsed.nid === void 0) {
+            malformedSchemeSpecific = true;
+          }
+        }
+      } else {
+        parsed.error = parsed.error || "URI can not be parsed.";
+      }
+      return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
+    }
+    function parse(uri, opts2) {
+      return parseWithStatus(uri, opts2).parsed;
+    }
+    function normalizeString(uri, opts2) {
+      return normalizeStringWithStatus(uri, opts2).normalized;
+    }
+    function normalizeStringWithStatus(uri, opts2) {
+      const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts2);
+      return {
+        normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize2(parsed, opts2),
+        malformedAuthorityOrPort,
+        malformedPercentEncoding,
+        malformedSchemeSpecific,
+        malformedHost,
+        malformedScheme
+      };
+    }
+    function normalizeComparableURI(uri, opts2) {
+      if (typeof uri !== "string" && typeof uri !== "object") {
+        return void 0;
+      }
+      let value;
+      try {
+        value = typeof uri === "string" ? uri : serialize2(uri, opts2);
+      } catch {
+        return void 0;
+      }
+      const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts2);
+      return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? void 0 : normalized;
+    }
+    var fastUri = {
+      SCHEMES,
+      normalize,
+      resolve: resolve2,
+      resolveComponent,
+      equal,
+      serialize: serialize2,
+      parse
+    };
+    module.exports = fastUri;
+    module.exports.default = fastUri;
+    module.exports.fastUri = fastUri;
+  }
+});
+
+// node_modules/ajv/dist/runtime/uri.js
+var require_uri = __commonJS({
+  "node_modules/ajv/dist/runtime/uri.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var uri = require_fast_uri();
+    uri.code = 'require("ajv/dist/runtime/uri").default';
+    exports.default = uri;
+  }
+});
+
+// node_modules/ajv/dist/core.js
+var require_core = __commonJS({
+  "node_modules/ajv/dist/core.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
+    var validate_1 = require_validate();
+    Object.defineProperty(exports, "KeywordCxt", { enumerable: true, get: function() {
+      return validate_1.KeywordCxt;
+    } });
+    var codegen_1 = require_codegen();
+    Object.defineProperty(exports, "_", { enumerable: true, get: function() {
+      return codegen_1._;
+    } });
+    Object.defineProperty(exports, "str", { enumerable: true, get: function() {
+      return codegen_1.str;
+    } });
+    Object.defineProperty(exports, "stringify", { enumerable: true, get: function() {
+      return codegen_1.stringify;
+    } });
+    Object.defineProperty(exports, "nil", { enumerable: true, get: function() {
+      return codegen_1.nil;
+    } });
+    Object.defineProperty(exports, "Name", { enumerable: true, get: function() {
+      return codegen_1.Name;
+    } });
+    Object.defineProperty(exports, "CodeGen", { enumerable: true, get: function() {
+      return codegen_1.CodeGen;
+    } });
+    var validation_error_1 = require_validation_error();
+    var ref_error_1 = require_ref_error();
+    var rules_1 = require_rules();
+    var compile_1 = require_compile();
+    var codegen_2 = require_codegen();
+    var resolve_1 = require_resolve();
+    var dataType_1 = require_dataType();
+    var util_1 = require_util();
+    var $dataRefSchema = require_data();
+    var uri_1 = require_uri();
+    var defaultRegExp = (str2, flags) => new RegExp(str2, flags);
+    defaultRegExp.code = "new RegExp";
+    var META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
+    var EXT_SCOPE_NAMES = /* @__PURE__ */ new Set([
+      "validate",
+      "serialize",
+      "parse",
+      "wrapper",
+      "root",
+      "schema",
+      "keyword",
+      "pattern",
+      "formats",
+      "validate$data",
+      "func",
+      "obj",
+      "Error"
+    ]);
+    var removedOptions = {
+      errorDataPath: "",
+      format: "`validateFormats: false` can be used instead.",
+      nullable: '"nullable" keyword is supported by default.',
+      jsonPointers: "Deprecated jsPropertySyntax can be used instead.",
+      extendRefs: "Deprecated ignoreKeywordsWithRef can be used instead.",
+      missingRefs: "Pass empty schema with $id that should be ignored to ajv.addSchema.",
+      processCode: "Use option `code: {process: (code, schemaEnv: object) => string}`",
+      sourceCode: "Use option `code: {source: true}`",
+      strictDefaults: "It is default now, see option `strict`.",
+      strictKeywords: "It is default now, see option `strict`.",
+      uniqueItems: '"uniqueItems" keyword is always validated.',
+      unknownFormats: "Disable strict mode or pass `true` to `ajv.addFormat` (or `formats` option).",
+      cache: "Map is used as cache, schema object as key.",
+      serialize: "Map is used as cache, schema object as key.",
+      ajvErrors: "It is default now."
+    };
+    var deprecatedOptions = {
+      ignoreKeywordsWithRef: "",
+      jsPropertySyntax: "",
+      unicode: '"minLength"/"maxLength" account for unicode characters by default.'
+    };
+    var MAX_EXPRESSION = 200;
+    function requiredOptions(o2) {
+      var _a, _b, _c, _d, _e, _f, _g, _h, _j, _k, _l, _m, _o, _p, _q, _r, _s, _t, _u, _v, _w, _x, _y, _z, _0;
+      const s = o2.strict;
+      const _optz = (_a = o2.code) === null || _a === void 0 ? void 0 : _a.optimize;
+      const optimize = _optz === true || _optz === void 0 ? 1 : _optz || 0;
+      const regExp = (_c = (_b = o2.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c : defaultRegExp;
+      const uriResolver = (_d = o2.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
+      return {
+        strictSchema: (_f = (_e = o2.strictSchema) !== null && _e !== void 0 ? _e : s) !== null && _f !== void 0 ? _f : true,
+        strictNumbers: (_h = (_g = o2.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h : true,
+        strictTypes: (_k = (_j = o2.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "log",
+        strictTuples: (_m = (_l = o2.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "log",
+        strictRequired: (_p = (_o = o2.strictRequired) !== null && _o !== void 0 ? _o : s) !== null && _p !== void 0 ? _p : false,
+        code: o2.code ? { ...o2.code, optimize, regExp } : { optimize, regExp },
+        loopRequired: (_q = o2.loopRequired) !== null && _q !== void 0 ? _q : MAX_EXPRESSION,
+        loopEnum: (_r = o2.loopEnum) !== null && _r !== void 0 ? _r : MAX_EXPRESSION,
+        meta: (_s = o2.meta) !== null && _s !== void 0 ? _s : true,
+        messages: (_t = o2.messages) !== null && _t !== void 0 ? _t : true,
+        inlineRefs: (_u = o2.inlineRefs) !== null && _u !== void 0 ? _u : true,
+        schemaId: (_v = o2.schemaId) !== null && _v !== void 0 ? _v : "$id",
+        addUsedSchema: (_w = o2.addUsedSchema) !== null && _w !== void 0 ? _w : true,
+        validateSchema: (_x = o2.validateSchema) !== null && _x !== void 0 ? _x : true,
+        validateFormats: (_y = o2.validateFormats) !== null && _y !== void 0 ? _y : true,
+        unicodeRegExp: (_z = o2.unicodeRegExp) !== null && _z !== void 0 ? _z : true,
+        int32range: (_0 = o2.int32range) !== null && _0 !== void 0 ? _0 : true,
+        uriResolver
+      };
+    }
+    var Ajv = class {
+      constructor(opts2 = {}) {
+        this.schemas = {};
+        this.refs = {};
+        this.formats = /* @__PURE__ */ Object.create(null);
+        this._compilations = /* @__PURE__ */ new Set();
+        this._loading = {};
+        this._cache = /* @__PURE__ */ new Map();
+        opts2 = this.opts = { ...opts2, ...requiredOptions(opts2) };
+        const { es5, lines } = this.opts.code;
+        this.scope = new codegen_2.ValueScope({ scope: {}, prefixes: EXT_SCOPE_NAMES, es5, lines });
+        this.logger = getLogger(opts2.logger);
+        const formatOpt = opts2.validateFormats;
+        opts2.validateFormats = false;
+        this.RULES = (0, rules_1.getRules)();
+        checkOptions.call(this, removedOptions, opts2, "NOT SUPPORTED");
+        checkOptions.call(this, deprecatedOptions, opts2, "DEPRECATED", "warn");
+        this._metaOpts = getMetaSchemaOptions.call(this);
+        if (opts2.formats)
+          addInitialFormats.call(this);
+        this._addVocabularies();
+        this._addDefaultMetaSchema();
+        if (opts2.keywords)
+          addInitialKeywords.call(this, opts2.keywords);
+        if (typeof opts2.meta == "object")
+          this.addMetaSchema(opts2.meta);
+        addInitialSchemas.call(this);
+        opts2.validateFormats = formatOpt;
+      }
+      _addVocabularies() {
+        this.addKeyword("$async");
+      }
+      _addDefaultMetaSchema() {
+        const { $data, meta, schemaId } = this.opts;
+        let _dataRefSchema = $dataRefSchema;
+        if (schemaId === "id") {
+          _dataRefSchema = { ...$dataRefSchema };
+          _dataRefSchema.id = _dataRefSchema.$id;
+          delete _dataRefSchema.$id;
+        }
+        if (meta && $data)
+          this.addMetaSchema(_dataRefSchema, _dataRefSchema[schemaId], false);
+      }
+      defaultMeta() {
+        const { meta, schemaId } = this.opts;
+        return this.opts.defaultMeta = typeof meta == "object" ? meta[schemaId] || meta : void 0;
+      }
+      validate(schemaKeyRef, data) {
+        let v;
+        if (typeof schemaKeyRef == "string") {
+          v = this.getSchema(schemaKeyRef);
+          if (!v)
+            throw new Error(`no schema with key or ref "${schemaKeyRef}"`);
+        } else {
+          v = this.compile(schemaKeyRef);
+        }
+        const valid = v(data);
+        if (!("$async" in v))
+          this.errors = v.errors;
+        return valid;
+      }
+      compile(schema, _meta) {
+        const sch = this._addSchema(schema, _meta);
+        return sch.validate || this._compileSchemaEnv(sch);
+      }
+      compileAsync(schema, meta) {
+        if (typeof this.opts.loadSchema != "function") {
+          throw new Error("options.loadSchema should be a function");
+        }
+        const { loadSchema } = this.opts;
+        return runCompileAsync.call(this, schema, meta);
+        async function runCompileAsync(_schema, _meta) {
+          await loadMetaSchema.call(this, _schema.$schema);
+          const sch = this._addSchema(_schema, _meta);
+          return sch.validate || _compileAsync.call(this, sch);
+        }
+        async function loadMetaSchema($ref) {
+          if ($ref && !this.getSchema($ref)) {
+            await runCompileAsync.call(this, { $ref }, true);
+          }
+        }
+        async function _compileAsync(sch) {
+          try {
+            return this._compileSchemaEnv(sch);
+          } catch (e) {
+            if (!(e instanceof ref_error_1.default))
+              throw e;
+            checkLoaded.call(this, e);
+            await loadMissingSchema.call(this, e.missingSchema);
+            return _compileAsync.call(this, sch);
+          }
+        }
+        function checkLoaded({ missingSchema: ref, missingRef }) {
+          if (this.refs[ref]) {
+            throw new Error(`AnySchema ${ref} is loaded but ${missingRef} cannot be resolved`);
+          }
+        }
+        async function loadMissingSchema(ref) {
+          const _schema = await _loadSchema.call(this, ref);
+          if (!this.refs[ref])
+            await loadMetaSchema.call(this, _schema.$schema);
+          if (!this.refs[ref])
+            this.addSchema(_schema, ref, meta);
+        }
+        async function _loadSchema(ref) {
+          const p = this._loading[ref];
+          if (p)
+            return p;
+          try {
+            return await (this._loading[ref] = loadSchema(ref));
+          } finally {
+            delete this._loading[ref];
+          }
+        }
+      }
+      // Adds schema to the instance
+      addSchema(schema, key, _meta, _validateSchema = this.opts.validateSchema) {
+        if (Array.isArray(schema)) {
+          for (const sch of schema)
+            this.addSchema(sch, void 0, _meta, _validateSchema);
+          return this;
+        }
+        let id;
+        if (typeof schema === "object") {
+          const { schemaId } = this.opts;
+          id = schema[schemaId];
+          if (id !== void 0 && typeof id != "string") {
+            throw new Error(`schema ${schemaId} must be string`);
+          }
+        }
+        key = (0, resolve_1.normalizeId)(key || id);
+        this._checkUnique(key);
+        this.schemas[key] = this._addSchema(schema, _meta, key, _validateSchema, true);
+        return this;
+      }
+      // Add schema that will be used to validate other schemas
+      // options in META_IGNORE_OPTIONS are alway set to false
+      addMetaSchema(schema, key, _validateSchema = this.opts.validateSchema) {
+        this.addSchema(schema, key, true, _validateSchema);
+        return this;
+      }
+      //  Validate schema against its meta-schema
+      validateSchema(schema, throwOrLogError) {
+        if (typeof schema == "boolean")
+          return true;
+        let $schema;
+        $schema = schema.$schema;
+        if ($schema !== void 0 && typeof $schema != "string") {
+          throw new Error("$schema must be a string");
+        }
+        $schema = $schema || this.opts.defaultMeta || this.defaultMeta();
+        if (!$schema) {
+          this.logger.warn("meta-schema not available");
+          this.errors = null;
+          return true;
+        }
+        const valid = this.validate($schema, schema);
+        if (!valid && throwOrLogError) {
+          const message = "schema is invalid: " + this.errorsText();
+          if (this.opts.validateSchema === "log")
+            this.logger.error(message);
+          else
+            throw new Error(message);
+        }
+        return valid;
+      }
+      // Get compiled schema by `key` or `ref`.
+      // (`key` that was passed to `addSchema` or full schema reference - `schema.$id` or resolved id)
+      getSchema(keyRef) {
+        let sch;
+        while (typeof (sch = getSchEnv.call(this, keyRef)) == "string")
+          keyRef = sch;
+        if (sch === void 0) {
+          const { schemaId } = this.opts;
+          const root = new compile_1.SchemaEnv({ schema: {}, schemaId });
+          sch = compile_1.resolveSchema.call(this, root, keyRef);
+          if (!sch)
+            return;
+          this.refs[keyRef] = sch;
+        }
+        return sch.validate || this._compileSchemaEnv(sch);
+      }
+      // Remove cached schema(s).
+      // If no parameter is passed all schemas but meta-schemas are removed.
+      // If RegExp is passed all schemas with key/id matching pattern but meta-schemas are removed.
+      // Even if schema is referenced by other schemas it still can be removed as other schemas have local references.
+      removeSchema(schemaKeyRef) {
+        if (schemaKeyRef instanceof RegExp) {
+          this._removeAllSchemas(this.schemas, schemaKeyRef);
+          this._removeAllSchemas(this.refs, schemaKeyRef);
+          return this;
+        }
+        switch (typeof schemaKeyRef) {
+          case "undefined":
+            this._removeAllSchemas(this.schemas);
+            this._removeAllSchemas(this.refs);
+            this._cache.clear();
+            return this;
+          case "string": {
+            const sch = getSchEnv.call(this, schemaKeyRef);
+            if (typeof sch == "object")
+              this._cache.delete(sch.schema);
+            delete this.schemas[schemaKeyRef];
+            delete this.refs[schemaKeyRef];
+            return this;
+          }
+          case "object": {
+            const cacheKey = schemaKeyRef;
+            this._cache.delete(cacheKey);
+            let id = schemaKeyRef[this.opts.schemaId];
+            if (id) {
+              id = (0, resolve_1.normalizeId)(id);
+              delete this.schemas[id];
+              delete this.refs[id];
+            }
+            return this;
+          }
+          default:
+            throw new Error("ajv.removeSchema: invalid parameter");
+        }
+      }
+      // add "vocabulary" - a collection of keywords
+      addVocabulary(definitions) {
+        for (const def of definitions)
+          this.addKeyword(def);
+        return this;
+      }
+      addKeyword(kwdOrDef, def) {
+        let keyword;
+        if (typeof kwdOrDef == "string") {
+          keyword = kwdOrDef;
+          if (typeof def == "object") {
+            this.logger.warn("these parameters are deprecated, see docs for addKeyword");
+            def.keyword = keyword;
+          }
+        } else if (typeof kwdOrDef == "object" && def === void 0) {
+          def = kwdOrDef;
+          keyword = def.keyword;
+          if (Array.isArray(keyword) && !keyword.length) {
+            throw new Error("addKeywords: keyword must be string or non-empty array");
+          }
+        } else {
+          throw new Error("invalid addKeywords parameters");
+        }
+        checkKeyword.call(this, keyword, def);
+        if (!def) {
+          (0, util_1.eachItem)(keyword, (kwd) => addRule.call(this, kwd));
+          return this;
+        }
+        keywordMetaschema.call(this, def);
+        const definition = {
+          ...def,
+          type: (0, dataType_1.getJSONTypes)(def.type),
+          schemaType: (0, dataType_1.getJSONTypes)(def.schemaType)
+        };
+        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        return this;
+      }
+      getKeyword(keyword) {
+        const rule = this.RULES.all[keyword];
+        return typeof rule == "object" ? rule.definition : !!rule;
+      }
+      // Remove keyword
+      removeKeyword(keyword) {
+        const { RULES } = this;
+        delete RULES.keywords[keyword];
+        delete RULES.all[keyword];
+        for (const group of RULES.rules) {
+          const i2 = group.rules.findIndex((rule) => rule.keyword === keyword);
+          if (i2 >= 0)
+            group.rules.splice(i2, 1);
+        }
+        return this;
+      }
+      // Add format
+      addFormat(name, format2) {
+        if (typeof format2 == "string")
+          format2 = new RegExp(format2);
+        this.formats[name] = format2;
+        return this;
+      }
+      errorsText(errors = this.errors, { separator = ", ", dataVar = "data" } = {}) {
+        if (!errors || errors.length === 0)
+          return "No errors";
+        return errors.map((e) => `${dataVar}${e.instancePath} ${e.message}`).reduce((text, msg) => text + separator + msg);
+      }
+      $dataMetaSchema(metaSchema, keywordsJsonPointers) {
+        const rules = this.RULES.all;
+        metaSchema = JSON.parse(JSON.stringify(metaSchema));
+        for (const jsonPointer of keywordsJsonPointers) {
+          const segments = jsonPointer.split("/").slice(1);
+          let keywords = metaSchema;
+          for (const seg of segments)
+            keywords = keywords[seg];
+          for (const key in rules) {
+            const rule = rules[key];
+            if (typeof rule != "object")
+              continue;
+            const { $data } = rule.definition;
+            const schema = keywords[key];
+            if ($data && schema)
+              keywords[key] = schemaOrData(schema);
+          }
+        }
+        return metaSchema;
+      }
+      _removeAllSchemas(schemas, regex) {
+        for (const keyRef in schemas) {
+          const sch = schemas[keyRef];
+          if (!regex || regex.test(keyRef)) {
+            if (typeof sch == "string") {
+              delete schemas[keyRef];
+            } else if (sch && !sch.meta) {
+              this._cache.delete(sch.schema);
+              delete schemas[keyRef];
+            }
+          }
+        }
+      }
+      _addSchema(schema, meta, baseId, validateSchema = this.opts.validateSchema, addSchema = this.opts.addUsedSchema) {
+        let id;
+        const { schemaId } = this.opts;
+        if (typeof schema == "object") {
+          id = schema[schemaId];
+        } else {
+          if (this.opts.jtd)
+            throw new Error("schema must be object");
+          else if (typeof schema != "boolean")
+            throw new Error("schema must be object or boolean");
+        }
+        let sch = this._cache.get(schema);
+        if (sch !== void 0)
+          return sch;
+        baseId = (0, resolve_1.normalizeId)(id || baseId);
+        const localRefs = resolve_1.getSchemaRefs.call(this, schema, baseId);
+        sch = new compile_1.SchemaEnv({ schema, schemaId, meta, baseId, localRefs });
+        this._cache.set(sch.schema, sch);
+        if (addSchema && !baseId.startsWith("#")) {
+          if (baseId)
+            this._checkUnique(baseId);
+          this.refs[baseId] = sch;
+        }
+        if (validateSchema)
+          this.validateSchema(schema, true);
+        return sch;
+      }
+      _checkUnique(id) {
+        if (this.schemas[id] || this.refs[id]) {
+          throw new Error(`schema with key or id "${id}" already exists`);
+        }
+      }
+      _compileSchemaEnv(sch) {
+        if (sch.meta)
+          this._compileMetaSchema(sch);
+        else
+          compile_1.compileSchema.call(this, sch);
+        if (!sch.validate)
+          throw new Error("ajv implementation error");
+        return sch.validate;
+      }
+      _compileMetaSchema(sch) {
+        const currentOpts = this.opts;
+        this.opts = this._metaOpts;
+        try {
+          compile_1.compileSchema.call(this, sch);
+        } finally {
+          this.opts = currentOpts;
+        }
+      }
+    };
+    Ajv.ValidationError = validation_error_1.default;
+    Ajv.MissingRefError = ref_error_1.default;
+    exports.default = Ajv;
+    function checkOptions(checkOpts, options, msg, log2 = "error") {
+      for (const key in checkOpts) {
+        const opt = key;
+        if (opt in options)
+          this.logger[log2](`${msg}: option ${key}. ${checkOpts[opt]}`);
+      }
+    }
+    function getSchEnv(keyRef) {
+      keyRef = (0, resolve_1.normalizeId)(keyRef);
+      return this.schemas[keyRef] || this.refs[keyRef];
+    }
+    function addInitialSchemas() {
+      const optsSchemas = this.opts.schemas;
+      if (!optsSchemas)
+        return;
+      if (Array.isArray(optsSchemas))
+        this.addSchema(optsSchemas);
+      else
+        for (const key in optsSchemas)
+          this.addSchema(optsSchemas[key], key);
+    }
+    function addInitialFormats() {
+      for (const name in this.opts.formats) {
+        const format2 = this.opts.formats[name];
+        if (format2)
+          this.addFormat(name, format2);
+      }
+    }
+    function addInitialKeywords(defs) {
+      if (Array.isArray(defs)) {
+        this.addVocabulary(defs);
+        return;
+      }
+      this.logger.warn("keywords option as map is deprecated, pass array");
+      for (const keyword in defs) {
+        const def = defs[keyword];
+        if (!def.keyword)
+          def.keyword = keyword;
+        this.addKeyword(def);
+      }
+    }
+    function getMetaSchemaOptions() {
+      const metaOpts = { ...this.opts };
+      for (const opt of META_IGNORE_OPTIONS)
+        delete metaOpts[opt];
+      return metaOpts;
+    }
+    var noLogs = { log() {
+    }, warn() {
+    }, error() {
+    } };
+    function getLogger(logger) {
+      if (logger === false)
+        return noLogs;
+      if (logger === void 0)
+        return console;
+      if (logger.log && logger.warn && logger.error)
+        return logger;
+      throw new Error("logger must implement log, warn and error methods");
+    }
+    var KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
+    function checkKeyword(keyword, def) {
+      const { RULES } = this;
+      (0, util_1.eachItem)(keyword, (kwd) => {
+        if (RULES.keywords[kwd])
+          throw new Error(`Keyword ${kwd} is already defined`);
+        if (!KEYWORD_NAME.test(kwd))
+          throw new Error(`Keyword ${kwd} has invalid name`);
+      });
+      if (!def)
+        return;
+      if (def.$data && !("code" in def || "validate" in def)) {
+        throw new Error('$data keyword must have "code" or "validate" function');
+      }
+    }
+    function addRule(keyword, definition, dataType) {
+      var _a;
+      const post = definition === null || definition === void 0 ? void 0 : definition.post;
+      if (dataType && post)
+        throw new Error('keyword with "post" flag cannot have "type"');
+      const { RULES } = this;
+      let ruleGroup = post ? RULES.post : RULES.rules.find(({ type: t }) => t === dataType);
+      if (!ruleGroup) {
+        ruleGroup = { type: dataType, rules: [] };
+        RULES.rules.push(ruleGroup);
+      }
+      RULES.keywords[keyword] = true;
+      if (!definition)
+        return;
+      const rule = {
+        keyword,
+        definition: {
+          ...definition,
+          type: (0, dataType_1.getJSONTypes)(definition.type),
+          schemaType: (0, dataType_1.getJSONTypes)(definition.schemaType)
+        }
+      };
+      if (definition.before)
+        addBeforeRule.call(this, ruleGroup, rule, definition.before);
+      else
+        ruleGroup.rules.push(rule);
+      RULES.all[keyword] = rule;
+      (_a = definition.implements) === null || _a === void 0 ? void 0 : _a.forEach((kwd) => this.addKeyword(kwd));
+    }
+    function addBeforeRule(ruleGroup, rule, before) {
+      const i2 = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
+      if (i2 >= 0) {
+        ruleGroup.rules.splice(i2, 0, rule);
+      } else {
+        ruleGroup.rules.push(rule);
+        this.logger.warn(`rule ${before} is not defined`);
+      }
+    }
+    function keywordMetaschema(def) {
+      let { metaSchema } = def;
+      if (metaSchema === void 0)
+        return;
+      if (def.$data && this.opts.$data)
+        metaSchema = schemaOrData(metaSchema);
+      def.validateSchema = this.compile(metaSchema, true);
+    }
+    var $dataRef = {
+      $ref: "https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#"
+    };
+    function schemaOrData(schema) {
+      return { anyOf: [schema, $dataRef] };
+    }
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/core/id.js
+var require_id = __commonJS({
+  "node_modules/ajv/dist/vocabularies/core/id.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var def = {
+      keyword: "id",
+      code() {
+        throw new Error('NOT SUPPORTED: keyword "id", use "$id" for schema ID');
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/core/ref.js
+var require_ref = __commonJS({
+  "node_modules/ajv/dist/vocabularies/core/ref.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.callRef = exports.getValidate = void 0;
+    var ref_error_1 = require_ref_error();
+    var code_1 = require_code2();
+    var codegen_1 = require_codegen();
+    var names_1 = require_names();
+    var compile_1 = require_compile();
+    var util_1 = require_util();
+    var def = {
+      keyword: "$ref",
+      schemaType: "string",
+      code(cxt) {
+        const { gen, schema: $ref, it } = cxt;
+        const { baseId, schemaEnv: env, validateName, opts: opts2, self: self2 } = it;
+        const { root } = env;
+        if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
+          return callRootRef();
+        const schOrEnv = compile_1.resolveRef.call(self2, root, baseId, $ref);
+        if (schOrEnv === void 0)
+          throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
+        if (schOrEnv instanceof compile_1.SchemaEnv)
+          return callValidate(schOrEnv);
+        return inlineRefSchema(schOrEnv);
+        function callRootRef() {
+          if (env === root)
+            return callRef(cxt, validateName, env, env.$async);
+          const rootName = gen.scopeValue("root", { ref: root });
+          return callRef(cxt, (0, codegen_1._)`${rootName}.validate`, root, root.$async);
+        }
+        function callValidate(sch) {
+          const v = getValidate(cxt, sch);
+          callRef(cxt, v, sch, sch.$async);
+        }
+        function inlineRefSchema(sch) {
+          const schName = gen.scopeValue("schema", opts2.code.source === true ? { ref: sch, code: (0, codegen_1.stringify)(sch) } : { ref: sch });
+          const valid = gen.name("valid");
+          const schCxt = cxt.subschema({
+            schema: sch,
+            dataTypes: [],
+            schemaPath: codegen_1.nil,
+            topSchemaRef: schName,
+            errSchemaPath: $ref
+          }, valid);
+          cxt.mergeEvaluated(schCxt);
+          cxt.ok(valid);
+        }
+      }
+    };
+    function getValidate(cxt, sch) {
+      const { gen } = cxt;
+      return sch.validate ? gen.scopeValue("validate", { ref: sch.validate }) : (0, codegen_1._)`${gen.scopeValue("wrapper", { ref: sch })}.validate`;
+    }
+    exports.getValidate = getValidate;
+    function callRef(cxt, v, sch, $async) {
+      const { gen, it } = cxt;
+      const { allErrors, schemaEnv: env, opts: opts2 } = it;
+      const passCxt = opts2.passContext ? names_1.default.this : codegen_1.nil;
+      if ($async)
+        callAsyncRef();
+      else
+        callSyncRef();
+      function callAsyncRef() {
+        if (!env.$async)
+          throw new Error("async schema referenced by sync schema");
+        const valid = gen.let("valid");
+        gen.try(() => {
+          gen.code((0, codegen_1._)`await ${(0, code_1.callValidateCode)(cxt, v, passCxt)}`);
+          addEvaluatedFrom(v);
+          if (!allErrors)
+            gen.assign(valid, true);
+        }, (e) => {
+          gen.if((0, codegen_1._)`!(${e} instanceof ${it.ValidationError})`, () => gen.throw(e));
+          addErrorsFrom(e);
+          if (!allErrors)
+            gen.assign(valid, false);
+        });
+        cxt.ok(valid);
+      }
+      function callSyncRef() {
+        cxt.result((0, code_1.callValidateCode)(cxt, v, passCxt), () => addEvaluatedFrom(v), () => addErrorsFrom(v));
+      }
+      function addErrorsFrom(source) {
+        const errs = (0, codegen_1._)`${source}.errors`;
+        gen.assign(names_1.default.vErrors, (0, codegen_1._)`${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`);
+        gen.assign(names_1.default.errors, (0, codegen_1._)`${names_1.default.vErrors}.length`);
+      }
+      function addEvaluatedFrom(source) {
+        var _a;
+        if (!it.opts.unevaluated)
+          return;
+        const schEvaluated = (_a = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a === void 0 ? void 0 : _a.evaluated;
+        if (it.props !== true) {
+          if (schEvaluated && !schEvaluated.dynamicProps) {
+            if (schEvaluated.props !== void 0) {
+              it.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it.props);
+            }
+          } else {
+            const props = gen.var("props", (0, codegen_1._)`${source}.evaluated.props`);
+            it.props = util_1.mergeEvaluated.props(gen, props, it.props, codegen_1.Name);
+          }
+        }
+        if (it.items !== true) {
+          if (schEvaluated && !schEvaluated.dynamicItems) {
+            if (schEvaluated.items !== void 0) {
+              it.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it.items);
+            }
+          } else {
+            const items = gen.var("items", (0, codegen_1._)`${source}.evaluated.items`);
+            it.items = util_1.mergeEvaluated.items(gen, items, it.items, codegen_1.Name);
+          }
+        }
+      }
+    }
+    exports.callRef = callRef;
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/core/index.js
+var require_core2 = __commonJS({
+  "node_modules/ajv/dist/vocabularies/core/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var id_1 = require_id();
+    var ref_1 = require_ref();
+    var core = [
+      "$schema",
+      "$id",
+      "$defs",
+      "$vocabulary",
+      { keyword: "$comment" },
+      "definitions",
+      id_1.default,
+      ref_1.default
+    ];
+    exports.default = core;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/limitNumber.js
+var require_limitNumber = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/limitNumber.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var ops = codegen_1.operators;
+    var KWDs = {
+      maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
+      minimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
+      exclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
+      exclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE }
+    };
+    var error = {
+      message: ({ keyword, schemaCode }) => (0, codegen_1.str)`must be ${KWDs[keyword].okStr} ${schemaCode}`,
+      params: ({ keyword, schemaCode }) => (0, codegen_1._)`{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`
+    };
+    var def = {
+      keyword: Object.keys(KWDs),
+      type: "number",
+      schemaType: "number",
+      $data: true,
+      error,
+      code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        cxt.fail$data((0, codegen_1._)`${data} ${KWDs[keyword].fail} ${schemaCode} || isNaN(${data})`);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/multipleOf.js
+var require_multipleOf = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/multipleOf.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var error = {
+      message: ({ schemaCode }) => (0, codegen_1.str)`must be multiple of ${schemaCode}`,
+      params: ({ schemaCode }) => (0, codegen_1._)`{multipleOf: ${schemaCode}}`
+    };
+    var def = {
+      keyword: "multipleOf",
+      type: "number",
+      schemaType: "number",
+      $data: true,
+      error,
+      code(cxt) {
+        const { gen, data, schemaCode, it } = cxt;
+        const prec = it.opts.multipleOfPrecision;
+        const res = gen.let("res");
+        const invalid = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
+        cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/runtime/ucs2length.js
+var require_ucs2length = __commonJS({
+  "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    function ucs2length(str2) {
+      const len = str2.length;
+      let length = 0;
+      let pos = 0;
+      let value;
+      while (pos < len) {
+        length++;
+        value = str2.charCodeAt(pos++);
+        if (value >= 55296 && value <= 56319 && pos < len) {
+          value = str2.charCodeAt(pos);
+          if ((value & 64512) === 56320)
+            pos++;
+        }
+      }
+      return length;
+    }
+    exports.default = ucs2length;
+    ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/limitLength.js
+var require_limitLength = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/limitLength.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var ucs2length_1 = require_ucs2length();
+    var error = {
+      message({ keyword, schemaCode }) {
+        const comp = keyword === "maxLength" ? "more" : "fewer";
+        return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} characters`;
+      },
+      params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
+    };
+    var def = {
+      keyword: ["maxLength", "minLength"],
+      type: "string",
+      schemaType: "number",
+      $data: true,
+      error,
+      code(cxt) {
+        const { keyword, data, schemaCode, it } = cxt;
+        const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
+        cxt.fail$data((0, codegen_1._)`${len} ${op} ${schemaCode}`);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/pattern.js
+var require_pattern = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/pattern.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var code_1 = require_code2();
+    var util_1 = require_util();
+    var codegen_1 = require_codegen();
+    var error = {
+      message: ({ schemaCode }) => (0, codegen_1.str)`must match pattern "${schemaCode}"`,
+      params: ({ schemaCode }) => (0, codegen_1._)`{pattern: ${schemaCode}}`
+    };
+    var def = {
+      keyword: "pattern",
+      type: "string",
+      schemaType: "string",
+      $data: true,
+      error,
+      code(cxt) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const u2 = it.opts.unicodeRegExp ? "u" : "";
+        if ($data) {
+          const { regExp } = it.opts.code;
+          const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._)`new RegExp` : (0, util_1.useFunc)(gen, regExp);
+          const valid = gen.let("valid");
+          gen.try(() => gen.assign(valid, (0, codegen_1._)`${regExpCode}(${schemaCode}, ${u2}).test(${data})`), () => gen.assign(valid, false));
+          cxt.fail$data((0, codegen_1._)`!${valid}`);
+        } else {
+          const regExp = (0, code_1.usePattern)(cxt, schema);
+          cxt.fail$data((0, codegen_1._)`!${regExp}.test(${data})`);
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/limitProperties.js
+var require_limitProperties = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/limitProperties.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var error = {
+      message({ keyword, schemaCode }) {
+        const comp = keyword === "maxProperties" ? "more" : "fewer";
+        return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} properties`;
+      },
+      params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
+    };
+    var def = {
+      keyword: ["maxProperties", "minProperties"],
+      type: "object",
+      schemaType: "number",
+      $data: true,
+      error,
+      code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        const op = keyword === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        cxt.fail$data((0, codegen_1._)`Object.keys(${data}).length ${op} ${schemaCode}`);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/required.js
+var require_required = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/required.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var code_1 = require_code2();
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var error = {
+      message: ({ params: { missingProperty } }) => (0, codegen_1.str)`must have required property '${missingProperty}'`,
+      params: ({ params: { missingProperty } }) => (0, codegen_1._)`{missingProperty: ${missingProperty}}`
+    };
+    var def = {
+      keyword: "required",
+      type: "object",
+      schemaType: "array",
+      $data: true,
+      error,
+      code(cxt) {
+        const { gen, schema, schemaCode, data, $data, it } = cxt;
+        const { opts: opts2 } = it;
+        if (!$data && schema.length === 0)
+          return;
+        const useLoop = schema.length >= opts2.loopRequired;
+        if (it.allErrors)
+          allErrorsMode();
+        else
+          exitOnErrorMode();
+        if (opts2.strictRequired) {
+          const props = cxt.parentSchema.properties;
+          const { definedProperties } = cxt.it;
+          for (const requiredKey of schema) {
+            if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === void 0 && !definedProperties.has(requiredKey)) {
+              const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+              const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
+              (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
+            }
+          }
+        }
+        function allErrorsMode() {
+          if (useLoop || $data) {
+            cxt.block$data(codegen_1.nil, loopAllRequired);
+          } else {
+            for (const prop of schema) {
+              (0, code_1.checkReportMissingProp)(cxt, prop);
+            }
+          }
+        }
+        function exitOnErrorMode() {
+          const missing = gen.let("missing");
+          if (useLoop || $data) {
+            const valid = gen.let("valid", true);
+            cxt.block$data(valid, () => loopUntilMissing(missing, valid));
+            cxt.ok(valid);
+          } else {
+            gen.if((0, code_1.checkMissingProp)(cxt, schema, missing));
+            (0, code_1.reportMissingProp)(cxt, missing);
+            gen.else();
+          }
+        }
+        function loopAllRequired() {
+          gen.forOf("prop", schemaCode, (prop) => {
+            cxt.setParams({ missingProperty: prop });
+            gen.if((0, code_1.noPropertyInData)(gen, data, prop, opts2.ownProperties), () => cxt.error());
+          });
+        }
+        function loopUntilMissing(missing, valid) {
+          cxt.setParams({ missingProperty: missing });
+          gen.forOf(missing, schemaCode, () => {
+            gen.assign(valid, (0, code_1.propertyInData)(gen, data, missing, opts2.ownProperties));
+            gen.if((0, codegen_1.not)(valid), () => {
+              cxt.error();
+              gen.break();
+            });
+          }, codegen_1.nil);
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/limitItems.js
+var require_limitItems = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/limitItems.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var error = {
+      message({ keyword, schemaCode }) {
+        const comp = keyword === "maxItems" ? "more" : "fewer";
+        return (0, codegen_1.str)`must NOT have ${comp} than ${schemaCode} items`;
+      },
+      params: ({ schemaCode }) => (0, codegen_1._)`{limit: ${schemaCode}}`
+    };
+    var def = {
+      keyword: ["maxItems", "minItems"],
+      type: "array",
+      schemaType: "number",
+      $data: true,
+      error,
+      code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        const op = keyword === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        cxt.fail$data((0, codegen_1._)`${data}.length ${op} ${schemaCode}`);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/runtime/equal.js
+var require_equal = __commonJS({
+  "node_modules/ajv/dist/runtime/equal.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var equal = require_fast_deep_equal();
+    equal.code = 'require("ajv/dist/runtime/equal").default';
+    exports.default = equal;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/uniqueItems.js
+var require_uniqueItems = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/uniqueItems.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var dataType_1 = require_dataType();
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var equal_1 = require_equal();
+    var error = {
+      message: ({ params: { i: i2, j } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j} and ${i2} are identical)`,
+      params: ({ params: { i: i2, j } }) => (0, codegen_1._)`{i: ${i2}, j: ${j}}`
+    };
+    var def = {
+      keyword: "uniqueItems",
+      type: "array",
+      schemaType: "boolean",
+      $data: true,
+      error,
+      code(cxt) {
+        const { gen, data, $data, schema, parentSchema, schemaCode, it } = cxt;
+        if (!$data && !schema)
+          return;
+        const valid = gen.let("valid");
+        const itemTypes = parentSchema.items ? (0, dataType_1.getSchemaTypes)(parentSchema.items) : [];
+        cxt.block$data(valid, validateUniqueItems, (0, codegen_1._)`${schemaCode} === false`);
+        cxt.ok(valid);
+        function validateUniqueItems() {
+          const i2 = gen.let("i", (0, codegen_1._)`${data}.length`);
+          const j = gen.let("j");
+          cxt.setParams({ i: i2, j });
+          gen.assign(valid, true);
+          gen.if((0, codegen_1._)`${i2} > 1`, () => (canOptimize() ? loopN : loopN2)(i2, j));
+        }
+        function canOptimize() {
+          return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
+        }
+        function loopN(i2, j) {
+          const item = gen.name("item");
+          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
+          const indices = gen.const("indices", (0, codegen_1._)`{}`);
+          gen.for((0, codegen_1._)`;${i2}--;`, () => {
+            gen.let(item, (0, codegen_1._)`${data}[${i2}]`);
+            gen.if(wrongType, (0, codegen_1._)`continue`);
+            if (itemTypes.length > 1)
+              gen.if((0, codegen_1._)`typeof ${item} == "string"`, (0, codegen_1._)`${item} += "_"`);
+            gen.if((0, codegen_1._)`typeof ${indices}[${item}] == "number"`, () => {
+              gen.assign(j, (0, codegen_1._)`${indices}[${item}]`);
+              cxt.error();
+              gen.assign(valid, false).break();
+            }).code((0, codegen_1._)`${indices}[${item}] = ${i2}`);
+          });
+        }
+        function loopN2(i2, j) {
+          const eql = (0, util_1.useFunc)(gen, equal_1.default);
+          const outer = gen.name("outer");
+          gen.label(outer).for((0, codegen_1._)`;${i2}--;`, () => gen.for((0, codegen_1._)`${j} = ${i2}; ${j}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i2}], ${data}[${j}])`, () => {
+            cxt.error();
+            gen.assign(valid, false).break(outer);
+          })));
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/const.js
+var require_const = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/const.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var equal_1 = require_equal();
+    var error = {
+      message: "must be equal to constant",
+      params: ({ schemaCode }) => (0, codegen_1._)`{allowedValue: ${schemaCode}}`
+    };
+    var def = {
+      keyword: "const",
+      $data: true,
+      error,
+      code(cxt) {
+        const { gen, data, $data, schemaCode, schema } = cxt;
+        if ($data || schema && typeof schema == "object") {
+          cxt.fail$data((0, codegen_1._)`!${(0, util_1.useFunc)(gen, equal_1.default)}(${data}, ${schemaCode})`);
+        } else {
+          cxt.fail((0, codegen_1._)`${schema} !== ${data}`);
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/enum.js
+var require_enum = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/enum.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var equal_1 = require_equal();
+    var error = {
+      message: "must be equal to one of the allowed values",
+      params: ({ schemaCode }) => (0, codegen_1._)`{allowedValues: ${schemaCode}}`
+    };
+    var def = {
+      keyword: "enum",
+      schemaType: "array",
+      $data: true,
+      error,
+      code(cxt) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        if (!$data && schema.length === 0)
+          throw new Error("enum must have non-empty array");
+        const useLoop = schema.length >= it.opts.loopEnum;
+        let eql;
+        const getEql = () => eql !== null && eql !== void 0 ? eql : eql = (0, util_1.useFunc)(gen, equal_1.default);
+        let valid;
+        if (useLoop || $data) {
+          valid = gen.let("valid");
+          cxt.block$data(valid, loopEnum);
+        } else {
+          if (!Array.isArray(schema))
+            throw new Error("ajv implementation error");
+          const vSchema = gen.const("vSchema", schemaCode);
+          valid = (0, codegen_1.or)(...schema.map((_x, i2) => equalCode(vSchema, i2)));
+        }
+        cxt.pass(valid);
+        function loopEnum() {
+          gen.assign(valid, false);
+          gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._)`${getEql()}(${data}, ${v})`, () => gen.assign(valid, true).break()));
+        }
+        function equalCode(vSchema, i2) {
+          const sch = schema[i2];
+          return typeof sch === "object" && sch !== null ? (0, codegen_1._)`${getEql()}(${data}, ${vSchema}[${i2}])` : (0, codegen_1._)`${data} === ${sch}`;
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/validation/index.js
+var require_validation = __commonJS({
+  "node_modules/ajv/dist/vocabularies/validation/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var limitNumber_1 = require_limitNumber();
+    var multipleOf_1 = require_multipleOf();
+    var limitLength_1 = require_limitLength();
+    var pattern_1 = require_pattern();
+    var limitProperties_1 = require_limitProperties();
+    var required_1 = require_required();
+    var limitItems_1 = require_limitItems();
+    var uniqueItems_1 = require_uniqueItems();
+    var const_1 = require_const();
+    var enum_1 = require_enum();
+    var validation = [
+      // number
+      limitNumber_1.default,
+      multipleOf_1.default,
+      // string
+      limitLength_1.default,
+      pattern_1.default,
+      // object
+      limitProperties_1.default,
+      required_1.default,
+      // array
+      limitItems_1.default,
+      uniqueItems_1.default,
+      // any
+      { keyword: "type", schemaType: ["string", "array"] },
+      { keyword: "nullable", schemaType: "boolean" },
+      const_1.default,
+      enum_1.default
+    ];
+    exports.default = validation;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/additionalItems.js
+var require_additionalItems = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/additionalItems.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.validateAdditionalItems = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var error = {
+      message: ({ params: { len } }) => (0, codegen_1.str)`must NOT have more than ${len} items`,
+      params: ({ params: { len } }) => (0, codegen_1._)`{limit: ${len}}`
+    };
+    var def = {
+      keyword: "additionalItems",
+      type: "array",
+      schemaType: ["boolean", "object"],
+      before: "uniqueItems",
+      error,
+      code(cxt) {
+        const { parentSchema, it } = cxt;
+        const { items } = parentSchema;
+        if (!Array.isArray(items)) {
+          (0, util_1.checkStrictMode)(it, '"additionalItems" is ignored when "items" is not an array of schemas');
+          return;
+        }
+        validateAdditionalItems(cxt, items);
+      }
+    };
+    function validateAdditionalItems(cxt, items) {
+      const { gen, schema, data, keyword, it } = cxt;
+      it.items = true;
+      const len = gen.const("len", (0, codegen_1._)`${data}.length`);
+      if (schema === false) {
+        cxt.setParams({ len: items.length });
+        cxt.pass((0, codegen_1._)`${len} <= ${items.length}`);
+      } else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+        const valid = gen.var("valid", (0, codegen_1._)`${len} <= ${items.length}`);
+        gen.if((0, codegen_1.not)(valid), () => validateItems(valid));
+        cxt.ok(valid);
+      }
+      function validateItems(valid) {
+        gen.forRange("i", items.length, len, (i2) => {
+          cxt.subschema({ keyword, dataProp: i2, dataPropType: util_1.Type.Num }, valid);
+          if (!it.allErrors)
+            gen.if((0, codegen_1.not)(valid), () => gen.break());
+        });
+      }
+    }
+    exports.validateAdditionalItems = validateAdditionalItems;
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/items.js
+var require_items = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/items.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.validateTuple = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var code_1 = require_code2();
+    var def = {
+      keyword: "items",
+      type: "array",
+      schemaType: ["object", "array", "boolean"],
+      before: "uniqueItems",
+      code(cxt) {
+        const { schema, it } = cxt;
+        if (Array.isArray(schema))
+          return validateTuple(cxt, "additionalItems", schema);
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+          return;
+        cxt.ok((0, code_1.validateArray)(cxt));
+      }
+    };
+    function validateTuple(cxt, extraItems, schArr = cxt.schema) {
+      const { gen, parentSchema, data, keyword, it } = cxt;
+      checkStrictTuple(parentSchema);
+      if (it.opts.unevaluated && schArr.length && it.items !== true) {
+        it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
+      }
+      const valid = gen.name("valid");
+      const len = gen.const("len", (0, codegen_1._)`${data}.length`);
+      schArr.forEach((sch, i2) => {
+        if ((0, util_1.alwaysValidSchema)(it, sch))
+          return;
+        gen.if((0, codegen_1._)`${len} > ${i2}`, () => cxt.subschema({
+          keyword,
+          schemaProp: i2,
+          dataProp: i2
+        }, valid));
+        cxt.ok(valid);
+      });
+      function checkStrictTuple(sch) {
+        const { opts: opts2, errSchemaPath } = it;
+        const l = schArr.length;
+        const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
+        if (opts2.strictTuples && !fullTuple) {
+          const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+          (0, util_1.checkStrictMode)(it, msg, opts2.strictTuples);
+        }
+      }
+    }
+    exports.validateTuple = validateTuple;
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/prefixItems.js
+var require_prefixItems = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/prefixItems.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var items_1 = require_items();
+    var def = {
+      keyword: "prefixItems",
+      type: "array",
+      schemaType: ["array"],
+      before: "uniqueItems",
+      code: (cxt) => (0, items_1.validateTuple)(cxt, "items")
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/items2020.js
+var require_items2020 = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/items2020.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var code_1 = require_code2();
+    var additionalItems_1 = require_additionalItems();
+    var error = {
+      message: ({ params: { len } }) => (0, codegen_1.str)`must NOT have more than ${len} items`,
+      params: ({ params: { len } }) => (0, codegen_1._)`{limit: ${len}}`
+    };
+    var def = {
+      keyword: "items",
+      type: "array",
+      schemaType: ["object", "boolean"],
+      before: "uniqueItems",
+      error,
+      code(cxt) {
+        const { schema, parentSchema, it } = cxt;
+        const { prefixItems } = parentSchema;
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+          return;
+        if (prefixItems)
+          (0, additionalItems_1.validateAdditionalItems)(cxt, prefixItems);
+        else
+          cxt.ok((0, code_1.validateArray)(cxt));
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/contains.js
+var require_contains = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/contains.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var error = {
+      message: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1.str)`must contain at least ${min} valid item(s)` : (0, codegen_1.str)`must contain at least ${min} and no more than ${max} valid item(s)`,
+      params: ({ params: { min, max } }) => max === void 0 ? (0, codegen_1._)`{minContains: ${min}}` : (0, codegen_1._)`{minContains: ${min}, maxContains: ${max}}`
+    };
+    var def = {
+      keyword: "contains",
+      type: "array",
+      schemaType: ["object", "boolean"],
+      before: "uniqueItems",
+      trackErrors: true,
+      error,
+      code(cxt) {
+        const { gen, schema, parentSchema, data, it } = cxt;
+        let min;
+        let max;
+        const { minContains, maxContains } = parentSchema;
+        if (it.opts.next) {
+          min = minContains === void 0 ? 1 : minContains;
+          max = maxContains;
+        } else {
+          min = 1;
+        }
+        const len = gen.const("len", (0, codegen_1._)`${data}.length`);
+        cxt.setParams({ min, max });
+        if (max === void 0 && min === 0) {
+          (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
+          return;
+        }
+        if (max !== void 0 && min > max) {
+          (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
+          cxt.fail();
+          return;
+        }
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+          let cond = (0, codegen_1._)`${len} >= ${min}`;
+          if (max !== void 0)
+            cond = (0, codegen_1._)`${cond} && ${len} <= ${max}`;
+          cxt.pass(cond);
+          return;
+        }
+        it.items = true;
+        const valid = gen.name("valid");
+        if (max === void 0 && min === 1) {
+          validateItems(valid, () => gen.if(valid, () => gen.break()));
+        } else if (min === 0) {
+          gen.let(valid, true);
+          if (max !== void 0)
+            gen.if((0, codegen_1._)`${data}.length > 0`, validateItemsWithCount);
+        } else {
+          gen.let(valid, false);
+          validateItemsWithCount();
+        }
+        cxt.result(valid, () => cxt.reset());
+        function validateItemsWithCount() {
+          const schValid = gen.name("_valid");
+          const count2 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count2)));
+        }
+        function validateItems(_valid, block) {
+          gen.forRange("i", 0, len, (i2) => {
+            cxt.subschema({
+              keyword: "contains",
+              dataProp: i2,
+              dataPropType: util_1.Type.Num,
+              compositeRule: true
+            }, _valid);
+            block();
+          });
+        }
+        function checkLimits(count2) {
+          gen.code((0, codegen_1._)`${count2}++`);
+          if (max === void 0) {
+            gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true).break());
+          } else {
+            gen.if((0, codegen_1._)`${count2} > ${max}`, () => gen.assign(valid, false).break());
+            if (min === 1)
+              gen.assign(valid, true);
+            else
+              gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true));
+          }
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/dependencies.js
+var require_dependencies = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/dependencies.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var code_1 = require_code2();
+    exports.error = {
+      message: ({ params: { property, depsCount, deps } }) => {
+        const property_ies = depsCount === 1 ? "property" : "properties";
+        return (0, codegen_1.str)`must have ${property_ies} ${deps} when property ${property} is present`;
+      },
+      params: ({ params: { property, depsCount, deps, missingProperty } }) => (0, codegen_1._)`{property: ${property},
+    missingProperty: ${missingProperty},
+    depsCount: ${depsCount},
+    deps: ${deps}}`
+      // TODO change to reference
+    };
+    var def = {
+      keyword: "dependencies",
+      type: "object",
+      schemaType: "object",
+      error: exports.error,
+      code(cxt) {
+        const [propDeps, schDeps] = splitDependencies(cxt);
+        validatePropertyDeps(cxt, propDeps);
+        validateSchemaDeps(cxt, schDeps);
+      }
+    };
+    function splitDependencies({ schema }) {
+      const propertyDeps = {};
+      const schemaDeps = {};
+      for (const key in schema) {
+        if (key === "__proto__")
+          continue;
+        const deps = Array.isArray(schema[key]) ? propertyDeps : schemaDeps;
+        deps[key] = schema[key];
+      }
+      return [propertyDeps, schemaDeps];
+    }
+    function validatePropertyDeps(cxt, propertyDeps = cxt.schema) {
+      const { gen, data, it } = cxt;
+      if (Object.keys(propertyDeps).length === 0)
+        return;
+      const missing = gen.let("missing");
+      for (const prop in propertyDeps) {
+        const deps = propertyDeps[prop];
+        if (deps.length === 0)
+          continue;
+        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties);
+        cxt.setParams({
+          property: prop,
+          depsCount: deps.length,
+          deps: deps.join(", ")
+        });
+        if (it.allErrors) {
+          gen.if(hasProperty, () => {
+            for (const depProp of deps) {
+              (0, code_1.checkReportMissingProp)(cxt, depProp);
+            }
+          });
+        } else {
+          gen.if((0, codegen_1._)`${hasProperty} && (${(0, code_1.checkMissingProp)(cxt, deps, missing)})`);
+          (0, code_1.reportMissingProp)(cxt, missing);
+          gen.else();
+        }
+      }
+    }
+    exports.validatePropertyDeps = validatePropertyDeps;
+    function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
+      const { gen, data, keyword, it } = cxt;
+      const valid = gen.name("valid");
+      for (const prop in schemaDeps) {
+        if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
+          continue;
+        gen.if(
+          (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties),
+          () => {
+            const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
+            cxt.mergeValidEvaluated(schCxt, valid);
+          },
+          () => gen.var(valid, true)
+          // TODO var
+        );
+        cxt.ok(valid);
+      }
+    }
+    exports.validateSchemaDeps = validateSchemaDeps;
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/propertyNames.js
+var require_propertyNames = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/propertyNames.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var error = {
+      message: "property name must be valid",
+      params: ({ params }) => (0, codegen_1._)`{propertyName: ${params.propertyName}}`
+    };
+    var def = {
+      keyword: "propertyNames",
+      type: "object",
+      schemaType: ["object", "boolean"],
+      error,
+      code(cxt) {
+        const { gen, schema, data, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+          return;
+        const valid = gen.name("valid");
+        gen.forIn("key", data, (key) => {
+          cxt.setParams({ propertyName: key });
+          cxt.subschema({
+            keyword: "propertyNames",
+            data: key,
+            dataTypes: ["string"],
+            propertyName: key,
+            compositeRule: true
+          }, valid);
+          gen.if((0, codegen_1.not)(valid), () => {
+            cxt.error(true);
+            if (!it.allErrors)
+              gen.break();
+          });
+        });
+        cxt.ok(valid);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/additionalProperties.js
+var require_additionalProperties = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/additionalProperties.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var code_1 = require_code2();
+    var codegen_1 = require_codegen();
+    var names_1 = require_names();
+    var util_1 = require_util();
+    var error = {
+      message: "must NOT have additional properties",
+      params: ({ params }) => (0, codegen_1._)`{additionalProperty: ${params.additionalProperty}}`
+    };
+    var def = {
+      keyword: "additionalProperties",
+      type: ["object"],
+      schemaType: ["boolean", "object"],
+      allowUndefined: true,
+      trackErrors: true,
+      error,
+      code(cxt) {
+        const { gen, schema, parentSchema, data, errsCount, it } = cxt;
+        if (!errsCount)
+          throw new Error("ajv implementation error");
+        const { allErrors, opts: opts2 } = it;
+        it.props = true;
+        if (opts2.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it, schema))
+          return;
+        const props = (0, code_1.allSchemaProperties)(parentSchema.properties);
+        const patProps = (0, code_1.allSchemaProperties)(parentSchema.patternProperties);
+        checkAdditionalProperties();
+        cxt.ok((0, codegen_1._)`${errsCount} === ${names_1.default.errors}`);
+        function checkAdditionalProperties() {
+          gen.forIn("key", data, (key) => {
+            if (!props.length && !patProps.length)
+              additionalPropertyCode(key);
+            else
+              gen.if(isAdditional(key), () => additionalPropertyCode(key));
+          });
+        }
+        function isAdditional(key) {
+          let definedProp;
+          if (props.length > 8) {
+            const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
+            definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
+          } else if (props.length) {
+            definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._)`${key} === ${p}`));
+          } else {
+            definedProp = codegen_1.nil;
+          }
+          if (patProps.length) {
+            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._)`${(0, code_1.usePattern)(cxt, p)}.test(${key})`));
+          }
+          return (0, codegen_1.not)(definedProp);
+        }
+        function deleteAdditional(key) {
+          gen.code((0, codegen_1._)`delete ${data}[${key}]`);
+        }
+        function additionalPropertyCode(key) {
+          if (opts2.removeAdditional === "all" || opts2.removeAdditional && schema === false) {
+            deleteAdditional(key);
+            return;
+          }
+          if (schema === false) {
+            cxt.setParams({ additionalProperty: key });
+            cxt.error();
+            if (!allErrors)
+              gen.break();
+            return;
+          }
+          if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+            const valid = gen.name("valid");
+            if (opts2.removeAdditional === "failing") {
+              applyAdditionalSchema(key, valid, false);
+              gen.if((0, codegen_1.not)(valid), () => {
+                cxt.reset();
+                deleteAdditional(key);
+              });
+            } else {
+              applyAdditionalSchema(key, valid);
+              if (!allErrors)
+                gen.if((0, codegen_1.not)(valid), () => gen.break());
+            }
+          }
+        }
+        function applyAdditionalSchema(key, valid, errors) {
+          const subschema = {
+            keyword: "additionalProperties",
+            dataProp: key,
+            dataPropType: util_1.Type.Str
+          };
+          if (errors === false) {
+            Object.assign(subschema, {
+              compositeRule: true,
+              createErrors: false,
+              allErrors: false
+            });
+          }
+          cxt.subschema(subschema, valid);
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/properties.js
+var require_properties = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/properties.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var validate_1 = require_validate();
+    var code_1 = require_code2();
+    var util_1 = require_util();
+    var additionalProperties_1 = require_additionalProperties();
+    var def = {
+      keyword: "properties",
+      type: "object",
+      schemaType: "object",
+      code(cxt) {
+        const { gen, schema, parentSchema, data, it } = cxt;
+        if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === void 0) {
+          additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
+        }
+        const allProps = (0, code_1.allSchemaProperties)(schema);
+        for (const prop of allProps) {
+          it.definedProperties.add(prop);
+        }
+        if (it.opts.unevaluated && allProps.length && it.props !== true) {
+          it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
+        }
+        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (properties.length === 0)
+          return;
+        const valid = gen.name("valid");
+        for (const prop of properties) {
+          if (hasDefault(prop)) {
+            applyPropertySchema(prop);
+          } else {
+            gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties));
+            applyPropertySchema(prop);
+            if (!it.allErrors)
+              gen.else().var(valid, true);
+            gen.endIf();
+          }
+          cxt.it.definedProperties.add(prop);
+          cxt.ok(valid);
+        }
+        function hasDefault(prop) {
+          return it.opts.useDefaults && !it.compositeRule && schema[prop].default !== void 0;
+        }
+        function applyPropertySchema(prop) {
+          cxt.subschema({
+            keyword: "properties",
+            schemaProp: prop,
+            dataProp: prop
+          }, valid);
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/patternProperties.js
+var require_patternProperties = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/patternProperties.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var code_1 = require_code2();
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var util_2 = require_util();
+    var def = {
+      keyword: "patternProperties",
+      type: "object",
+      schemaType: "object",
+      code(cxt) {
+        const { gen, schema, data, parentSchema, it } = cxt;
+        const { opts: opts2 } = it;
+        const patterns = (0, code_1.allSchemaProperties)(schema);
+        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props === true)) {
+          return;
+        }
+        const checkProperties = opts2.strictSchema && !opts2.allowMatchingProperties && parentSchema.properties;
+        const valid = gen.name("valid");
+        if (it.props !== true && !(it.props instanceof codegen_1.Name)) {
+          it.props = (0, util_2.evaluatedPropsToName)(gen, it.props);
+        }
+        const { props } = it;
+        validatePatternProperties();
+        function validatePatternProperties() {
+          for (const pat of patterns) {
+            if (checkProperties)
+              checkMatchingProperties(pat);
+            if (it.allErrors) {
+              validateProperties(pat);
+            } else {
+              gen.var(valid, true);
+              validateProperties(pat);
+              gen.if(valid);
+            }
+          }
+        }
+        function checkMatchingProperties(pat) {
+          for (const prop in checkProperties) {
+            if (new RegExp(pat).test(prop)) {
+              (0, util_1.checkStrictMode)(it, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
+            }
+          }
+        }
+        function validateProperties(pat) {
+          gen.forIn("key", data, (key) => {
+            gen.if((0, codegen_1._)`${(0, code_1.usePattern)(cxt, pat)}.test(${key})`, () => {
+              const alwaysValid = alwaysValidPatterns.includes(pat);
+              if (!alwaysValid) {
+                cxt.subschema({
+                  keyword: "patternProperties",
+                  schemaProp: pat,
+                  dataProp: key,
+                  dataPropType: util_2.Type.Str
+                }, valid);
+              }
+              if (it.opts.unevaluated && props !== true) {
+                gen.assign((0, codegen_1._)`${props}[${key}]`, true);
+              } else if (!alwaysValid && !it.allErrors) {
+                gen.if((0, codegen_1.not)(valid), () => gen.break());
+              }
+            });
+          });
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/not.js
+var require_not = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/not.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var util_1 = require_util();
+    var def = {
+      keyword: "not",
+      schemaType: ["object", "boolean"],
+      trackErrors: true,
+      code(cxt) {
+        const { gen, schema, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+          cxt.fail();
+          return;
+        }
+        const valid = gen.name("valid");
+        cxt.subschema({
+          keyword: "not",
+          compositeRule: true,
+          createErrors: false,
+          allErrors: false
+        }, valid);
+        cxt.failResult(valid, () => cxt.reset(), () => cxt.error());
+      },
+      error: { message: "must NOT be valid" }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/anyOf.js
+var require_anyOf = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/anyOf.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var code_1 = require_code2();
+    var def = {
+      keyword: "anyOf",
+      schemaType: "array",
+      trackErrors: true,
+      code: code_1.validateUnion,
+      error: { message: "must match a schema in anyOf" }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/oneOf.js
+var require_oneOf = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/oneOf.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var error = {
+      message: "must match exactly one schema in oneOf",
+      params: ({ params }) => (0, codegen_1._)`{passingSchemas: ${params.passing}}`
+    };
+    var def = {
+      keyword: "oneOf",
+      schemaType: "array",
+      trackErrors: true,
+      error,
+      code(cxt) {
+        const { gen, schema, parentSchema, it } = cxt;
+        if (!Array.isArray(schema))
+          throw new Error("ajv implementation error");
+        if (it.opts.discriminator && parentSchema.discriminator)
+          return;
+        const schArr = schema;
+        const valid = gen.let("valid", false);
+        const passing = gen.let("passing", null);
+        const schValid = gen.name("_valid");
+        cxt.setParams({ passing });
+        gen.block(validateOneOf);
+        cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
+        function validateOneOf() {
+          schArr.forEach((sch, i2) => {
+            let schCxt;
+            if ((0, util_1.alwaysValidSchema)(it, sch)) {
+              gen.var(schValid, true);
+            } else {
+              schCxt = cxt.subschema({
+                keyword: "oneOf",
+                schemaProp: i2,
+                compositeRule: true
+              }, schValid);
+            }
+            if (i2 > 0) {
+              gen.if((0, codegen_1._)`${schValid} && ${valid}`).assign(valid, false).assign(passing, (0, codegen_1._)`[${passing}, ${i2}]`).else();
+            }
+            gen.if(schValid, () => {
+              gen.assign(valid, true);
+              gen.assign(passing, i2);
+              if (schCxt)
+                cxt.mergeEvaluated(schCxt, codegen_1.Name);
+            });
+          });
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/allOf.js
+var require_allOf = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/allOf.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var util_1 = require_util();
+    var def = {
+      keyword: "allOf",
+      schemaType: "array",
+      code(cxt) {
+        const { gen, schema, it } = cxt;
+        if (!Array.isArray(schema))
+          throw new Error("ajv implementation error");
+        const valid = gen.name("valid");
+        schema.forEach((sch, i2) => {
+          if ((0, util_1.alwaysValidSchema)(it, sch))
+            return;
+          const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i2 }, valid);
+          cxt.ok(valid);
+          cxt.mergeEvaluated(schCxt);
+        });
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/if.js
+var require_if = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/if.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var util_1 = require_util();
+    var error = {
+      message: ({ params }) => (0, codegen_1.str)`must match "${params.ifClause}" schema`,
+      params: ({ params }) => (0, codegen_1._)`{failingKeyword: ${params.ifClause}}`
+    };
+    var def = {
+      keyword: "if",
+      schemaType: ["object", "boolean"],
+      trackErrors: true,
+      error,
+      code(cxt) {
+        const { gen, parentSchema, it } = cxt;
+        if (parentSchema.then === void 0 && parentSchema.else === void 0) {
+          (0, util_1.checkStrictMode)(it, '"if" without "then" and "else" is ignored');
+        }
+        const hasThen = hasSchema(it, "then");
+        const hasElse = hasSchema(it, "else");
+        if (!hasThen && !hasElse)
+          return;
+        const valid = gen.let("valid", true);
+        const schValid = gen.name("_valid");
+        validateIf();
+        cxt.reset();
+        if (hasThen && hasElse) {
+          const ifClause = gen.let("ifClause");
+          cxt.setParams({ ifClause });
+          gen.if(schValid, validateClause("then", ifClause), validateClause("else", ifClause));
+        } else if (hasThen) {
+          gen.if(schValid, validateClause("then"));
+        } else {
+          gen.if((0, codegen_1.not)(schValid), validateClause("else"));
+        }
+        cxt.pass(valid, () => cxt.error(true));
+        function validateIf() {
+          const schCxt = cxt.subschema({
+            keyword: "if",
+            compositeRule: true,
+            createErrors: false,
+            allErrors: false
+          }, schValid);
+          cxt.mergeEvaluated(schCxt);
+        }
+        function validateClause(keyword, ifClause) {
+          return () => {
+            const schCxt = cxt.subschema({ keyword }, schValid);
+            gen.assign(valid, schValid);
+            cxt.mergeValidEvaluated(schCxt, valid);
+            if (ifClause)
+              gen.assign(ifClause, (0, codegen_1._)`${keyword}`);
+            else
+              cxt.setParams({ ifClause: keyword });
+          };
+        }
+      }
+    };
+    function hasSchema(it, keyword) {
+      const schema = it.schema[keyword];
+      return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it, schema);
+    }
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/thenElse.js
+var require_thenElse = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/thenElse.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var util_1 = require_util();
+    var def = {
+      keyword: ["then", "else"],
+      schemaType: ["object", "boolean"],
+      code({ keyword, parentSchema, it }) {
+        if (parentSchema.if === void 0)
+          (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/applicator/index.js
+var require_applicator = __commonJS({
+  "node_modules/ajv/dist/vocabularies/applicator/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var additionalItems_1 = require_additionalItems();
+    var prefixItems_1 = require_prefixItems();
+    var items_1 = require_items();
+    var items2020_1 = require_items2020();
+    var contains_1 = require_contains();
+    var dependencies_1 = require_dependencies();
+    var propertyNames_1 = require_propertyNames();
+    var additionalProperties_1 = require_additionalProperties();
+    var properties_1 = require_properties();
+    var patternProperties_1 = require_patternProperties();
+    var not_1 = require_not();
+    var anyOf_1 = require_anyOf();
+    var oneOf_1 = require_oneOf();
+    var allOf_1 = require_allOf();
+    var if_1 = require_if();
+    var thenElse_1 = require_thenElse();
+    function getApplicator(draft2020 = false) {
+      const applicator = [
+        // any
+        not_1.default,
+        anyOf_1.default,
+        oneOf_1.default,
+        allOf_1.default,
+        if_1.default,
+        thenElse_1.default,
+        // object
+        propertyNames_1.default,
+        additionalProperties_1.default,
+        dependencies_1.default,
+        properties_1.default,
+        patternProperties_1.default
+      ];
+      if (draft2020)
+        applicator.push(prefixItems_1.default, items2020_1.default);
+      else
+        applicator.push(additionalItems_1.default, items_1.default);
+      applicator.push(contains_1.default);
+      return applicator;
+    }
+    exports.default = getApplicator;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/format/format.js
+var require_format = __commonJS({
+  "node_modules/ajv/dist/vocabularies/format/format.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var error = {
+      message: ({ schemaCode }) => (0, codegen_1.str)`must match format "${schemaCode}"`,
+      params: ({ schemaCode }) => (0, codegen_1._)`{format: ${schemaCode}}`
+    };
+    var def = {
+      keyword: "format",
+      type: ["number", "string"],
+      schemaType: "string",
+      $data: true,
+      error,
+      code(cxt, ruleType) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const { opts: opts2, errSchemaPath, schemaEnv, self: self2 } = it;
+        if (!opts2.validateFormats)
+          return;
+        if ($data)
+          validate$DataFormat();
+        else
+          validateFormat();
+        function validate$DataFormat() {
+          const fmts = gen.scopeValue("formats", {
+            ref: self2.formats,
+            code: opts2.code.formats
+          });
+          const fDef = gen.const("fDef", (0, codegen_1._)`${fmts}[${schemaCode}]`);
+          const fType = gen.let("fType");
+          const format2 = gen.let("format");
+          gen.if((0, codegen_1._)`typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._)`${fDef}.type || "string"`).assign(format2, (0, codegen_1._)`${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._)`"string"`).assign(format2, fDef));
+          cxt.fail$data((0, codegen_1.or)(unknownFmt(), invalidFmt()));
+          function unknownFmt() {
+            if (opts2.strictSchema === false)
+              return codegen_1.nil;
+            return (0, codegen_1._)`${schemaCode} && !${format2}`;
+          }
+          function invalidFmt() {
+            const callFormat = schemaEnv.$async ? (0, codegen_1._)`(${fDef}.async ? await ${format2}(${data}) : ${format2}(${data}))` : (0, codegen_1._)`${format2}(${data})`;
+            const validData = (0, codegen_1._)`(typeof ${format2} == "function" ? ${callFormat} : ${format2}.test(${data}))`;
+            return (0, codegen_1._)`${format2} && ${format2} !== true && ${fType} === ${ruleType} && !${validData}`;
+          }
+        }
+        function validateFormat() {
+          const formatDef = self2.formats[schema];
+          if (!formatDef) {
+            unknownFormat();
+            return;
+          }
+          if (formatDef === true)
+            return;
+          const [fmtType, format2, fmtRef] = getFormat(formatDef);
+          if (fmtType === ruleType)
+            cxt.pass(validCondition());
+          function unknownFormat() {
+            if (opts2.strictSchema === false) {
+              self2.logger.warn(unknownMsg());
+              return;
+            }
+            throw new Error(unknownMsg());
+            function unknownMsg() {
+              return `unknown format "${schema}" ignored in schema at path "${errSchemaPath}"`;
+            }
+          }
+          function getFormat(fmtDef) {
+            const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts2.code.formats ? (0, codegen_1._)`${opts2.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
+            const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+            if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
+              return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt}.validate`];
+            }
+            return ["string", fmtDef, fmt];
+          }
+          function validCondition() {
+            if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
+              if (!schemaEnv.$async)
+                throw new Error("async format in sync schema");
+              return (0, codegen_1._)`await ${fmtRef}(${data})`;
+            }
+            return typeof format2 == "function" ? (0, codegen_1._)`${fmtRef}(${data})` : (0, codegen_1._)`${fmtRef}.test(${data})`;
+          }
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/format/index.js
+var require_format2 = __commonJS({
+  "node_modules/ajv/dist/vocabularies/format/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var format_1 = require_format();
+    var format2 = [format_1.default];
+    exports.default = format2;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/metadata.js
+var require_metadata = __commonJS({
+  "node_modules/ajv/dist/vocabularies/metadata.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.contentVocabulary = exports.metadataVocabulary = void 0;
+    exports.metadataVocabulary = [
+      "title",
+      "description",
+      "default",
+      "deprecated",
+      "readOnly",
+      "writeOnly",
+      "examples"
+    ];
+    exports.contentVocabulary = [
+      "contentMediaType",
+      "contentEncoding",
+      "contentSchema"
+    ];
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/draft7.js
+var require_draft7 = __commonJS({
+  "node_modules/ajv/dist/vocabularies/draft7.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var core_1 = require_core2();
+    var validation_1 = require_validation();
+    var applicator_1 = require_applicator();
+    var format_1 = require_format2();
+    var metadata_1 = require_metadata();
+    var draft7Vocabularies = [
+      core_1.default,
+      validation_1.default,
+      (0, applicator_1.default)(),
+      format_1.default,
+      metadata_1.metadataVocabulary,
+      metadata_1.contentVocabulary
+    ];
+    exports.default = draft7Vocabularies;
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/discriminator/types.js
+var require_types = __commonJS({
+  "node_modules/ajv/dist/vocabularies/discriminator/types.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.DiscrError = void 0;
+    var DiscrError;
+    (function(DiscrError2) {
+      DiscrError2["Tag"] = "tag";
+      DiscrError2["Mapping"] = "mapping";
+    })(DiscrError || (exports.DiscrError = DiscrError = {}));
+  }
+});
+
+// node_modules/ajv/dist/vocabularies/discriminator/index.js
+var require_discriminator = __commonJS({
+  "node_modules/ajv/dist/vocabularies/discriminator/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    var codegen_1 = require_codegen();
+    var types_1 = require_types();
+    var compile_1 = require_compile();
+    var ref_error_1 = require_ref_error();
+    var util_1 = require_util();
+    var error = {
+      message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag ? `tag "${tagName}" must be string` : `value of tag "${tagName}" must be in oneOf`,
+      params: ({ params: { discrError, tag, tagName } }) => (0, codegen_1._)`{error: ${discrError}, tag: ${tagName}, tagValue: ${tag}}`
+    };
+    var def = {
+      keyword: "discriminator",
+      type: "object",
+      schemaType: "object",
+      error,
+      code(cxt) {
+        const { gen, data, schema, parentSchema, it } = cxt;
+        const { oneOf: oneOf2 } = parentSchema;
+        if (!it.opts.discriminator) {
+          throw new Error("discriminator: requires discriminator option");
+        }
+        const tagName = schema.propertyName;
+        if (typeof tagName != "string")
+          throw new Error("discriminator: requires propertyName");
+        if (schema.mapping)
+          throw new Error("discriminator: mapping is not supported");
+        if (!oneOf2)
+          throw new Error("discriminator: requires oneOf keyword");
+        const valid = gen.let("valid", false);
+        const tag = gen.const("tag", (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(tagName)}`);
+        gen.if((0, codegen_1._)`typeof ${tag} == "string"`, () => validateMapping(), () => cxt.error(false, { discrError: types_1.DiscrError.Tag, tag, tagName }));
+        cxt.ok(valid);
+        function validateMapping() {
+          const mapping = getMapping();
+          gen.if(false);
+          for (const tagValue in mapping) {
+            gen.elseIf((0, codegen_1._)`${tag} === ${tagValue}`);
+            gen.assign(valid, applyTagSchema(mapping[tagValue]));
+          }
+          gen.else();
+          cxt.error(false, { discrError: types_1.DiscrError.Mapping, tag, tagName });
+          gen.endIf();
+        }
+        function applyTagSchema(schemaProp) {
+          const _valid = gen.name("valid");
+          const schCxt = cxt.subschema({ keyword: "oneOf", schemaProp }, _valid);
+          cxt.mergeEvaluated(schCxt, codegen_1.Name);
+          return _valid;
+        }
+        function getMapping() {
+          var _a;
+          const oneOfMapping = {};
+          const topRequired = hasRequired(parentSchema);
+          let tagRequired = true;
+          for (let i2 = 0; i2 < oneOf2.length; i2++) {
+            let sch = oneOf2[i2];
+            if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
+              const ref = sch.$ref;
+              sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
+              if (sch instanceof compile_1.SchemaEnv)
+                sch = sch.schema;
+              if (sch === void 0)
+                throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
+            }
+            const propSch = (_a = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a === void 0 ? void 0 : _a[tagName];
+            if (typeof propSch != "object") {
+              throw new Error(`discriminator: oneOf subschemas (or referenced schemas) must have "properties/${tagName}"`);
+            }
+            tagRequired = tagRequired && (topRequired || hasRequired(sch));
+            addMappings(propSch, i2);
+          }
+          if (!tagRequired)
+            throw new Error(`discriminator: "${tagName}" must be required`);
+          return oneOfMapping;
+          function hasRequired({ required }) {
+            return Array.isArray(required) && required.includes(tagName);
+          }
+          function addMappings(sch, i2) {
+            if (sch.const) {
+              addMapping(sch.const, i2);
+            } else if (sch.enum) {
+              for (const tagValue of sch.enum) {
+                addMapping(tagValue, i2);
+              }
+            } else {
+              throw new Error(`discriminator: "properties/${tagName}" must have "const" or "enum"`);
+            }
+          }
+          function addMapping(tagValue, i2) {
+            if (typeof tagValue != "string" || tagValue in oneOfMapping) {
+              throw new Error(`discriminator: "${tagName}" values must be unique strings`);
+            }
+            oneOfMapping[tagValue] = i2;
+          }
+        }
+      }
+    };
+    exports.default = def;
+  }
+});
+
+// node_modules/ajv/dist/refs/json-schema-draft-07.json
+var require_json_schema_draft_07 = __commonJS({
+  "node_modules/ajv/dist/refs/json-schema-draft-07.json"(exports, module) {
+    module.exports = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      $id: "http://json-schema.org/draft-07/schema#",
+      title: "Core schema meta-schema",
+      definitions: {
+        schemaArray: {
+          type: "array",
+          minItems: 1,
+          items: { $ref: "#" }
+        },
+        nonNegativeInteger: {
+          type: "integer",
+          minimum: 0
+        },
+        nonNegativeIntegerDefault0: {
+          allOf: [{ $ref: "#/definitions/nonNegativeInteger" }, { default: 0 }]
+        },
+        simpleTypes: {
+          enum: ["array", "boolean", "integer", "null", "number", "object", "string"]
+        },
+        stringArray: {
+          type: "array",
+          items: { type: "string" },
+          uniqueItems: true,
+          default: []
+        }
+      },
+      type: ["object", "boolean"],
+      properties: {
+        $id: {
+          type: "string",
+          format: "uri-reference"
+        },
+        $schema: {
+          type: "string",
+          format: "uri"
+        },
+        $ref: {
+          type: "string",
+          format: "uri-reference"
+        },
+        $comment: {
+          type: "string"
+        },
+        title: {
+          type: "string"
+        },
+        description: {
+          type: "string"
+        },
+        default: true,
+        readOnly: {
+          type: "boolean",
+          default: false
+        },
+        examples: {
+          type: "array",
+          items: true
+        },
+        multipleOf: {
+          type: "number",
+          exclusiveMinimum: 0
+        },
+        maximum: {
+          type: "number"
+        },
+        exclusiveMaximum: {
+          type: "number"
+        },
+        minimum: {
+          type: "number"
+        },
+        exclusiveMinimum: {
+          type: "number"
+        },
+        maxLength: { $ref: "#/definitions/nonNegativeInteger" },
+        minLength: { $ref: "#/definitions/nonNegativeIntegerDefault0" },
+        pattern: {
+          type: "string",
+          format: "regex"
+        },
+        additionalItems: { $ref: "#" },
+        items: {
+          anyOf: [{ $ref: "#" }, { $ref: "#/definitions/schemaArray" }],
+          default: true
+        },
+        maxItems: { $ref: "#/definitions/nonNegativeInteger" },
+        minItems: { $ref: "#/definitions/nonNegativeIntegerDefault0" },
+        uniqueItems: {
+          type: "boolean",
+          default: false
+        },
+        contains: { $ref: "#" },
+        maxProperties: { $ref: "#/definitions/nonNegativeInteger" },
+        minProperties: { $ref: "#/definitions/nonNegativeIntegerDefault0" },
+        required: { $ref: "#/definitions/stringArray" },
+        additionalProperties: { $ref: "#" },
+        definitions: {
+          type: "object",
+          additionalProperties: { $ref: "#" },
+          default: {}
+        },
+        properties: {
+          type: "object",
+          additionalProperties: { $ref: "#" },
+          default: {}
+        },
+        patternProperties: {
+          type: "object",
+          additionalProperties: { $ref: "#" },
+          propertyNames: { format: "regex" },
+          default: {}
+        },
+        dependencies: {
+          type: "object",
+          additionalProperties: {
+            anyOf: [{ $ref: "#" }, { $ref: "#/definitions/stringArray" }]
+          }
+        },
+        propertyNames: { $ref: "#" },
+        const: true,
+        enum: {
+          type: "array",
+          items: true,
+          minItems: 1,
+          uniqueItems: true
+        },
+        type: {
+          anyOf: [
+            { $ref: "#/definitions/simpleTypes" },
+            {
+              type: "array",
+              items: { $ref: "#/definitions/simpleTypes" },
+              minItems: 1,
+              uniqueItems: true
+            }
+          ]
+        },
+        format: { type: "string" },
+        contentMediaType: { type: "string" },
+        contentEncoding: { type: "string" },
+        if: { $ref: "#" },
+        then: { $ref: "#" },
+        else: { $ref: "#" },
+        allOf: { $ref: "#/definitions/schemaArray" },
+        anyOf: { $ref: "#/definitions/schemaArray" },
+        oneOf: { $ref: "#/definitions/schemaArray" },
+        not: { $ref: "#" }
+      },
+      default: true
+    };
+  }
+});
+
+// node_modules/ajv/dist/ajv.js
+var require_ajv = __commonJS({
+  "node_modules/ajv/dist/ajv.js"(exports, module) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
+    var core_1 = require_core();
+    var draft7_1 = require_draft7();
+    var discriminator_1 = require_discriminator();
+    var draft7MetaSchema = require_json_schema_draft_07();
+    var META_SUPPORT_DATA = ["/properties"];
+    var META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
+    var Ajv = class extends core_1.default {
+      _addVocabularies() {
+        super._addVocabularies();
+        draft7_1.default.forEach((v) => this.addVocabulary(v));
+        if (this.opts.discriminator)
+          this.addKeyword(discriminator_1.default);
+      }
+      _addDefaultMetaSchema() {
+        super._addDefaultMetaSchema();
+        if (!this.opts.meta)
+          return;
+        const metaSchema = this.opts.$data ? this.$dataMetaSchema(draft7MetaSchema, META_SUPPORT_DATA) : draft7MetaSchema;
+        this.addMetaSchema(metaSchema, META_SCHEMA_ID, false);
+        this.refs["http://json-schema.org/schema"] = META_SCHEMA_ID;
+      }
+      defaultMeta() {
+        return this.opts.defaultMeta = super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : void 0);
+      }
+    };
+    exports.Ajv = Ajv;
+    module.exports = exports = Ajv;
+    module.exports.Ajv = Ajv;
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.default = Ajv;
+    var validate_1 = require_validate();
+    Object.defineProperty(exports, "KeywordCxt", { enumerable: true, get: function() {
+      return validate_1.KeywordCxt;
+    } });
+    var codegen_1 = require_codegen();
+    Object.defineProperty(exports, "_", { enumerable: true, get: function() {
+      return codegen_1._;
+    } });
+    Object.defineProperty(exports, "str", { enumerable: true, get: function() {
+      return codegen_1.str;
+    } });
+    Object.defineProperty(exports, "stringify", { enumerable: true, get: function() {
+      return codegen_1.stringify;
+    } });
+    Object.defineProperty(exports, "nil", { enumerable: true, get: function() {
+      return codegen_1.nil;
+    } });
+    Object.defineProperty(exports, "Name", { enumerable: true, get: function() {
+      return codegen_1.Name;
+    } });
+    Object.defineProperty(exports, "CodeGen", { enumerable: true, get: function() {
+      return codegen_1.CodeGen;
+    } });
+    var validation_error_1 = require_validation_error();
+    Object.defineProperty(exports, "ValidationError", { enumerable: true, get: function() {
+      return validation_error_1.default;
+    } });
+    var ref_error_1 = require_ref_error();
+    Object.defineProperty(exports, "MissingRefError", { enumerable: true, get: function() {
+      return ref_error_1.default;
+    } });
   }
 });
 
@@ -1019,7 +7924,7 @@ var require_text_decoder = __commonJS({
 });
 
 // node_modules/streamx/lib/errors.js
-var require_errors = __commonJS({
+var require_errors2 = __commonJS({
   "node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
@@ -1066,7 +7971,7 @@ var require_streamx = __commonJS({
     var { EventEmitter: EventEmitter2 } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder2 = require_text_decoder();
-    var StreamError = require_errors();
+    var StreamError = require_errors2();
     var qmt = typeof queueMicrotask === "undefined" ? (fn) => global.process.nextTick(fn) : queueMicrotask;
     var MAX = (1 << 29) - 1;
     var OPENING = 1;
@@ -1605,16 +8510,16 @@ var require_streamx = __commonJS({
       }
     }
     var Stream = class extends EventEmitter2 {
-      constructor(opts) {
+      constructor(opts2) {
         super();
         this._duplexState = 0;
         this._readableState = null;
         this._writableState = null;
-        if (opts) {
-          if (opts.open) this._open = opts.open;
-          if (opts.destroy) this._destroy = opts.destroy;
-          if (opts.predestroy) this._predestroy = opts.predestroy;
-          if (opts.signal) opts.signal.addEventListener("abort", abort.bind(this));
+        if (opts2) {
+          if (opts2.open) this._open = opts2.open;
+          if (opts2.destroy) this._destroy = opts2.destroy;
+          if (opts2.predestroy) this._predestroy = opts2.predestroy;
+          if (opts2.signal) opts2.signal.addEventListener("abort", abort.bind(this));
         }
         this.on("newListener", newListener);
       }
@@ -1663,19 +8568,19 @@ var require_streamx = __commonJS({
       }
     };
     var Readable4 = class _Readable extends Stream {
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this._duplexState |= OPENING | WRITE_DONE | READ_READ_AHEAD;
-        this._readableState = new ReadableState(this, opts);
-        if (opts) {
+        this._readableState = new ReadableState(this, opts2);
+        if (opts2) {
           if (this._readableState.readAhead === false) this._duplexState &= READ_NO_READ_AHEAD;
-          if (opts.read) this._read = opts.read;
-          if (opts.eagerOpen) this._readableState.updateNextTick();
-          if (opts.encoding) this.setEncoding(opts.encoding);
+          if (opts2.read) this._read = opts2.read;
+          if (opts2.eagerOpen) this._readableState.updateNextTick();
+          if (opts2.encoding) this.setEncoding(opts2.encoding);
         }
       }
-      static deferred(fn, opts) {
-        const out = new PassThrough2(opts);
+      static deferred(fn, opts2) {
+        const out = new PassThrough2(opts2);
         fn().then((src) => {
           if (src === null) return out.end();
           if (out.destroying) return;
@@ -1722,10 +8627,10 @@ var require_streamx = __commonJS({
         this._duplexState &= this._readableState.readAhead === false ? READ_PAUSED_NO_READ_AHEAD : READ_PAUSED;
         return this;
       }
-      static _fromAsyncIterator(ite, opts) {
+      static _fromAsyncIterator(ite, opts2) {
         let destroy;
         const rs = new _Readable({
-          ...opts,
+          ...opts2,
           read(cb) {
             ite.next().then(push).then(cb.bind(null, null)).catch(cb);
           },
@@ -1743,13 +8648,13 @@ var require_streamx = __commonJS({
           else rs.push(data.value);
         }
       }
-      static from(data, opts) {
+      static from(data, opts2) {
         if (isReadStreamx(data)) return data;
-        if (data[asyncIterator]) return this._fromAsyncIterator(data[asyncIterator](), opts);
+        if (data[asyncIterator]) return this._fromAsyncIterator(data[asyncIterator](), opts2);
         if (!Array.isArray(data)) data = data === void 0 ? [] : [data];
         let i2 = 0;
         return new _Readable({
-          ...opts,
+          ...opts2,
           read(cb) {
             this.push(i2 === data.length ? null : data[i2++]);
             cb(null);
@@ -1822,15 +8727,15 @@ var require_streamx = __commonJS({
       }
     };
     var Writable4 = class extends Stream {
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this._duplexState |= OPENING | READ_DONE;
-        this._writableState = new WritableState(this, opts);
-        if (opts) {
-          if (opts.writev) this._writev = opts.writev;
-          if (opts.write) this._write = opts.write;
-          if (opts.final) this._final = opts.final;
-          if (opts.eagerOpen) this._writableState.updateNextTick();
+        this._writableState = new WritableState(this, opts2);
+        if (opts2) {
+          if (opts2.writev) this._writev = opts2.writev;
+          if (opts2.write) this._write = opts2.write;
+          if (opts2.final) this._final = opts2.final;
+          if (opts2.eagerOpen) this._writableState.updateNextTick();
         }
       }
       cork() {
@@ -1875,14 +8780,14 @@ var require_streamx = __commonJS({
     };
     var Duplex4 = class extends Readable4 {
       // and Writable
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this._duplexState = OPENING | this._duplexState & READ_READ_AHEAD;
-        this._writableState = new WritableState(this, opts);
-        if (opts) {
-          if (opts.writev) this._writev = opts.writev;
-          if (opts.write) this._write = opts.write;
-          if (opts.final) this._final = opts.final;
+        this._writableState = new WritableState(this, opts2);
+        if (opts2) {
+          if (opts2.writev) this._writev = opts2.writev;
+          if (opts2.write) this._write = opts2.write;
+          if (opts2.final) this._final = opts2.final;
         }
       }
       cork() {
@@ -1912,12 +8817,12 @@ var require_streamx = __commonJS({
       }
     };
     var Transform4 = class extends Duplex4 {
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this._transformState = new TransformState(this);
-        if (opts) {
-          if (opts.transform) this._transform = opts.transform;
-          if (opts.flush) this._flush = opts.flush;
+        if (opts2) {
+          if (opts2.transform) this._transform = opts2.transform;
+          if (opts2.flush) this._flush = opts2.flush;
         }
       }
       _write(data, cb) {
@@ -2045,9 +8950,9 @@ var require_streamx = __commonJS({
     function isFinished(stream) {
       return !!stream._writableState && stream._writableState.ended;
     }
-    function getStreamError(stream, opts = {}) {
+    function getStreamError(stream, opts2 = {}) {
       const err = stream._readableState && stream._readableState.error || stream._writableState && stream._writableState.error;
-      return !opts.all && StreamError.isStreamDestroyed(err) ? null : err;
+      return !opts2.all && StreamError.isStreamDestroyed(err) ? null : err;
     }
     function isReadStreamx(stream) {
       return isStreamx(stream) && stream.readable;
@@ -2108,11 +9013,11 @@ var require_headers = __commonJS({
     exports.decodeLongPath = function decodeLongPath(buf, encoding) {
       return decodeStr(buf, 0, buf.length, encoding);
     };
-    exports.encodePax = function encodePax(opts) {
+    exports.encodePax = function encodePax(opts2) {
       let result = "";
-      if (opts.name) result += addLength(" path=" + opts.name + "\n");
-      if (opts.linkname) result += addLength(" linkpath=" + opts.linkname + "\n");
-      const pax = opts.pax;
+      if (opts2.name) result += addLength(" path=" + opts2.name + "\n");
+      if (opts2.linkname) result += addLength(" linkpath=" + opts2.linkname + "\n");
+      const pax = opts2.pax;
       if (pax) {
         for (const key in pax) {
           result += addLength(" " + key + "=" + pax[key] + "\n");
@@ -2135,11 +9040,11 @@ var require_headers = __commonJS({
       }
       return result;
     };
-    exports.encode = function encode(opts) {
+    exports.encode = function encode(opts2) {
       const buf = b4a.alloc(512);
-      let name = opts.name;
+      let name = opts2.name;
       let prefix = "";
-      if (opts.typeflag === 5 && name[name.length - 1] !== "/") name += "/";
+      if (opts2.typeflag === 5 && name[name.length - 1] !== "/") name += "/";
       if (b4a.byteLength(name) !== name.length) return null;
       while (b4a.byteLength(name) > 100) {
         const i2 = name.indexOf("/");
@@ -2148,21 +9053,21 @@ var require_headers = __commonJS({
         name = name.slice(i2 + 1);
       }
       if (b4a.byteLength(name) > 100 || b4a.byteLength(prefix) > 155) return null;
-      if (opts.linkname && b4a.byteLength(opts.linkname) > 100) return null;
+      if (opts2.linkname && b4a.byteLength(opts2.linkname) > 100) return null;
       b4a.write(buf, name);
-      b4a.write(buf, encodeOct(opts.mode & MASK, 6), 100);
-      b4a.write(buf, encodeOct(opts.uid, 6), 108);
-      b4a.write(buf, encodeOct(opts.gid, 6), 116);
-      encodeSize(opts.size, buf, 124);
-      b4a.write(buf, encodeOct(opts.mtime.getTime() / 1e3 | 0, 11), 136);
-      buf[156] = ZERO_OFFSET + toTypeflag(opts.type);
-      if (opts.linkname) b4a.write(buf, opts.linkname, 157);
+      b4a.write(buf, encodeOct(opts2.mode & MASK, 6), 100);
+      b4a.write(buf, encodeOct(opts2.uid, 6), 108);
+      b4a.write(buf, encodeOct(opts2.gid, 6), 116);
+      encodeSize(opts2.size, buf, 124);
+      b4a.write(buf, encodeOct(opts2.mtime.getTime() / 1e3 | 0, 11), 136);
+      buf[156] = ZERO_OFFSET + toTypeflag(opts2.type);
+      if (opts2.linkname) b4a.write(buf, opts2.linkname, 157);
       b4a.copy(USTAR_MAGIC, buf, MAGIC_OFFSET);
       b4a.copy(USTAR_VER, buf, VERSION_OFFSET);
-      if (opts.uname) b4a.write(buf, opts.uname, 265);
-      if (opts.gname) b4a.write(buf, opts.gname, 297);
-      b4a.write(buf, encodeOct(opts.devmajor || 0, 6), 329);
-      b4a.write(buf, encodeOct(opts.devminor || 0, 6), 337);
+      if (opts2.uname) b4a.write(buf, opts2.uname, 265);
+      if (opts2.gname) b4a.write(buf, opts2.gname, 297);
+      b4a.write(buf, encodeOct(opts2.devmajor || 0, 6), 329);
+      b4a.write(buf, encodeOct(opts2.devminor || 0, 6), 337);
       if (prefix) b4a.write(buf, prefix, 345);
       b4a.write(buf, encodeOct(cksum(buf), 6), 148);
       return buf;
@@ -2436,9 +9341,9 @@ var require_extract = __commonJS({
       }
     };
     var Extract = class extends Writable4 {
-      constructor(opts) {
-        super(opts);
-        if (!opts) opts = {};
+      constructor(opts2) {
+        super(opts2);
+        if (!opts2) opts2 = {};
         this._buffer = new BufferList();
         this._offset = 0;
         this._header = null;
@@ -2452,8 +9357,8 @@ var require_extract = __commonJS({
         this._paxGlobal = null;
         this._gnuLongPath = null;
         this._gnuLongLinkPath = null;
-        this._filenameEncoding = opts.filenameEncoding || "utf-8";
-        this._allowUnknownFormat = !!opts.allowUnknownFormat;
+        this._filenameEncoding = opts2.filenameEncoding || "utf-8";
+        this._allowUnknownFormat = !!opts2.allowUnknownFormat;
         this._unlockBound = this._unlock.bind(this);
       }
       _unlock(err) {
@@ -2685,8 +9590,8 @@ var require_extract = __commonJS({
         }
       }
     };
-    module.exports = function extract(opts) {
-      return new Extract(opts);
+    module.exports = function extract(opts2) {
+      return new Extract(opts2);
     };
     function noop3() {
     }
@@ -2814,8 +9719,8 @@ var require_pack = __commonJS({
       }
     };
     var Pack = class extends Readable4 {
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this._drain = noop3;
         this._finalized = false;
         this._finalizing = false;
@@ -2921,8 +9826,8 @@ var require_pack = __commonJS({
         cb();
       }
     };
-    module.exports = function pack(opts) {
-      return new Pack(opts);
+    module.exports = function pack(opts2) {
+      return new Pack(opts2);
     };
     function modeToType(mode) {
       switch (mode & constants4.S_IFMT) {
@@ -2963,33 +9868,79 @@ var require_tar_stream = __commonJS({
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { appendFileSync as appendFileSync2, constants as fsc5, promises as fsp15 } from "node:fs";
-import path21 from "node:path";
+import path29 from "node:path";
 
 // src/build.ts
 import { promises as fsp14, constants as fsc3 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
-import path19 from "node:path";
+import path27 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import os from "node:os";
+var opts = (cause) => cause === void 0 ? void 0 : { cause };
 var ImgsmithError = class extends Error {
-  kind;
-  constructor(kind, message, options) {
+  constructor(message, options) {
     super(message, options);
-    this.name = "ImgsmithError";
-    this.kind = kind;
+    this.name = new.target.name;
   }
+};
+var UsageError = class extends ImgsmithError {
   get exitCode() {
-    return this.kind === "usage" ? 2 : 1;
+    return 2;
+  }
+};
+var BuildError = class extends ImgsmithError {
+  get exitCode() {
+    return 1;
+  }
+};
+var InputError = class extends BuildError {
+};
+var ToolMissingError = class extends BuildError {
+  constructor(tool, message) {
+    super(message);
+    this.tool = tool;
+  }
+  tool;
+};
+var ToolFailedError = class extends BuildError {
+  constructor(tool, message, cause) {
+    super(message, opts(cause));
+    this.tool = tool;
+  }
+  tool;
+};
+var DoesNotFitError = class extends BuildError {
+};
+var InterruptedError = class extends ImgsmithError {
+  constructor(signal, message, cause) {
+    super(message, opts(cause));
+    this.signal = signal;
+  }
+  signal;
+  get exitCode() {
+    return signalExitCode(this.signal);
   }
 };
 function usageError(message) {
-  return new ImgsmithError("usage", message);
+  return new UsageError(message);
 }
 function buildError(message, cause) {
-  return new ImgsmithError("build", message, cause === void 0 ? void 0 : { cause });
+  return new BuildError(message, opts(cause));
+}
+function toolFailed(tool, message, cause) {
+  const killed = killedTool(cause);
+  if (killed && INTERRUPTING.includes(killed.signal)) return new InterruptedError(killed.signal, message, cause);
+  return new ToolFailedError(tool, message, cause);
+}
+var INTERRUPTING = ["SIGINT", "SIGTERM", "SIGHUP"];
+function inputError(message, cause) {
+  return new InputError(message, opts(cause));
+}
+function doesNotFit(message) {
+  return new DoesNotFitError(message);
 }
 function signalExitCode(sig) {
   return 128 + (os.constants.signals[sig] ?? 0);
@@ -3078,9 +10029,10 @@ var SIGNAL_HINT = {
 function describeError(err, ctx = {}) {
   const oneLine = (s) => hideTmp(s).replace(/\s*\n\s*/g, " / ").trim();
   const base = err instanceof ImgsmithError ? err.exitCode : 1;
+  if (err instanceof InterruptedError) return { message: `imgsmith: interrupted by ${err.signal}${ctx.interruptedNote ?? ""}`, exitCode: base, interrupted: err.signal };
   if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };
   const killed = killedTool(err);
-  if (killed && ["SIGINT", "SIGTERM", "SIGHUP"].includes(killed.signal)) {
+  if (killed && INTERRUPTING.includes(killed.signal)) {
     return { message: `imgsmith: interrupted by ${killed.signal}${ctx.interruptedNote ?? ""}`, exitCode: signalExitCode(killed.signal), interrupted: killed.signal };
   }
   if (killed) return { message: `${killed.tool} was killed by ${killed.signal}${SIGNAL_HINT[killed.signal] ?? ""}`, exitCode: 1 };
@@ -7223,27 +14175,27 @@ var pushChunks = callbackify(async (getChunks, state, getChunksArguments, transf
     delete state.currentIterable;
   }
 });
-var transformChunk = async function* (chunk, generators, index) {
-  if (index === generators.length) {
+var transformChunk = async function* (chunk, generators2, index) {
+  if (index === generators2.length) {
     yield chunk;
     return;
   }
-  const { transform = identityGenerator } = generators[index];
+  const { transform = identityGenerator } = generators2[index];
   for await (const transformedChunk of transform(chunk)) {
-    yield* transformChunk(transformedChunk, generators, index + 1);
+    yield* transformChunk(transformedChunk, generators2, index + 1);
   }
 };
-var finalChunks = async function* (generators) {
-  for (const [index, { final }] of Object.entries(generators)) {
-    yield* generatorFinalChunks(final, Number(index), generators);
+var finalChunks = async function* (generators2) {
+  for (const [index, { final }] of Object.entries(generators2)) {
+    yield* generatorFinalChunks(final, Number(index), generators2);
   }
 };
-var generatorFinalChunks = async function* (final, index, generators) {
+var generatorFinalChunks = async function* (final, index, generators2) {
   if (final === void 0) {
     return;
   }
   for await (const finalChunk of final()) {
-    yield* transformChunk(finalChunk, generators, index + 1);
+    yield* transformChunk(finalChunk, generators2, index + 1);
   }
 };
 var destroyTransform = callbackify(async ({ currentIterable }, error) => {
@@ -7270,31 +14222,31 @@ var pushChunksSync = (getChunksSync, getChunksArguments, transformStream, done) 
     done(error);
   }
 };
-var runTransformSync = (generators, chunks) => [
-  ...chunks.flatMap((chunk) => [...transformChunkSync(chunk, generators, 0)]),
-  ...finalChunksSync(generators)
+var runTransformSync = (generators2, chunks) => [
+  ...chunks.flatMap((chunk) => [...transformChunkSync(chunk, generators2, 0)]),
+  ...finalChunksSync(generators2)
 ];
-var transformChunkSync = function* (chunk, generators, index) {
-  if (index === generators.length) {
+var transformChunkSync = function* (chunk, generators2, index) {
+  if (index === generators2.length) {
     yield chunk;
     return;
   }
-  const { transform = identityGenerator2 } = generators[index];
+  const { transform = identityGenerator2 } = generators2[index];
   for (const transformedChunk of transform(chunk)) {
-    yield* transformChunkSync(transformedChunk, generators, index + 1);
+    yield* transformChunkSync(transformedChunk, generators2, index + 1);
   }
 };
-var finalChunksSync = function* (generators) {
-  for (const [index, { final }] of Object.entries(generators)) {
-    yield* generatorFinalChunksSync(final, Number(index), generators);
+var finalChunksSync = function* (generators2) {
+  for (const [index, { final }] of Object.entries(generators2)) {
+    yield* generatorFinalChunksSync(final, Number(index), generators2);
   }
 };
-var generatorFinalChunksSync = function* (final, index, generators) {
+var generatorFinalChunksSync = function* (final, index, generators2) {
   if (final === void 0) {
     return;
   }
   for (const finalChunk of final()) {
-    yield* transformChunkSync(finalChunk, generators, index + 1);
+    yield* transformChunkSync(finalChunk, generators2, index + 1);
   }
 };
 var identityGenerator2 = function* (chunk) {
@@ -7308,7 +14260,7 @@ var generatorToStream = ({
   optionName
 }, { encoding }) => {
   const state = {};
-  const generators = addInternalGenerators(value, encoding, optionName);
+  const generators2 = addInternalGenerators(value, encoding, optionName);
   const transformAsync = isAsyncGenerator(transform);
   const finalAsync = isAsyncGenerator(final);
   const transformMethod = transformAsync ? pushChunks.bind(void 0, transformChunk, state) : pushChunksSync.bind(void 0, transformChunkSync);
@@ -7320,21 +14272,21 @@ var generatorToStream = ({
     readableObjectMode,
     readableHighWaterMark: getDefaultHighWaterMark(readableObjectMode),
     transform(chunk, encoding2, done) {
-      transformMethod([chunk, generators, 0], this, done);
+      transformMethod([chunk, generators2, 0], this, done);
     },
     flush(done) {
-      finalMethod([generators], this, done);
+      finalMethod([generators2], this, done);
     },
     destroy: destroyMethod
   });
   return { stream };
 };
 var runGeneratorsSync = (chunks, stdioItems, encoding, isInput) => {
-  const generators = stdioItems.filter(({ type }) => type === "generator");
-  const reversedGenerators = isInput ? generators.reverse() : generators;
+  const generators2 = stdioItems.filter(({ type }) => type === "generator");
+  const reversedGenerators = isInput ? generators2.reverse() : generators2;
   for (const { value, optionName } of reversedGenerators) {
-    const generators2 = addInternalGenerators(value, encoding, optionName);
-    chunks = runTransformSync(generators2, chunks);
+    const generators3 = addInternalGenerators(value, encoding, optionName);
+    chunks = runTransformSync(generators3, chunks);
   }
   return chunks;
 };
@@ -7510,13 +14462,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path22, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path22 === "string" ? path22 : path22.toString();
+  for (const { path: path30, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path30 === "string" ? path30 : path30.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path22, serializedResult);
+      appendFileSync(path30, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path22, serializedResult);
+      writeFileSync(path30, serializedResult);
     }
   }
 };
@@ -8404,8 +15356,8 @@ var SignalExitBase = class {
 };
 var signalExitWrap = (handler2) => {
   return {
-    onExit(cb, opts) {
-      return handler2.onExit(cb, opts);
+    onExit(cb, opts2) {
+      return handler2.onExit(cb, opts2);
     },
     load() {
       return handler2.load();
@@ -8461,7 +15413,7 @@ var SignalExit = class extends SignalExitBase {
     this.#originalProcessReallyExit = process10.reallyExit;
     this.#originalProcessEmit = process10.emit;
   }
-  onExit(cb, opts) {
+  onExit(cb, opts2) {
     if (!processOk(this.#process)) {
       return () => {
       };
@@ -8469,7 +15421,7 @@ var SignalExit = class extends SignalExitBase {
     if (this.#loaded === false) {
       this.load();
     }
-    const ev = opts?.alwaysLast ? "afterExit" : "exit";
+    const ev = opts2?.alwaysLast ? "afterExit" : "exit";
     this.#emitter.on(ev, cb);
     return () => {
       this.#emitter.removeListener(ev, cb);
@@ -8900,7 +15852,7 @@ var iterateOnStream = ({ stream, controller, binary, shouldEncode, encoding, sho
 var DEFAULT_OBJECT_HIGH_WATER_MARK = getDefaultHighWaterMark3(true);
 var HIGH_WATER_MARK = DEFAULT_OBJECT_HIGH_WATER_MARK;
 var iterateOnData = async function* ({ onStdoutChunk, controller, binary, shouldEncode, encoding, shouldSplit, preserveNewlines }) {
-  const generators = getGenerators({
+  const generators2 = getGenerators({
     binary,
     shouldEncode,
     encoding,
@@ -8909,14 +15861,14 @@ var iterateOnData = async function* ({ onStdoutChunk, controller, binary, should
   });
   try {
     for await (const [chunk] of onStdoutChunk) {
-      yield* transformChunkSync(chunk, generators, 0);
+      yield* transformChunkSync(chunk, generators2, 0);
     }
   } catch (error) {
     if (!controller.signal.aborted) {
       throw error;
     }
   } finally {
-    yield* finalChunksSync(generators);
+    yield* finalChunksSync(generators2);
   }
 };
 var getGenerators = ({ binary, shouldEncode, encoding, shouldSplit, preserveNewlines }) => [
@@ -10280,9 +17232,9 @@ async function renameDir(from, to, trash) {
     });
   }
 }
-async function publishOutputs(outputs, outDir, trash) {
+async function publishOutputs(outputs2, outDir, trash) {
   const items = await Promise.all(
-    outputs.map(async ([from, name]) => ({ from, to: path8.join(outDir, name), dir: (await fsp3.lstat(from)).isDirectory() }))
+    outputs2.map(async ([from, name]) => ({ from, to: path8.join(outDir, name), dir: (await fsp3.lstat(from)).isDirectory() }))
   );
   for (const it of items) await checkReplaceable(it.from, it.to, it.dir);
   await whilePublishing(async () => {
@@ -10295,7 +17247,7 @@ async function publishOutputs(outputs, outDir, trash) {
 }
 
 // src/spec.ts
-import path11 from "node:path";
+import path19 from "node:path";
 
 // src/units.ts
 var KiB = 1024;
@@ -10372,30 +17324,6 @@ function formatSize(bytes) {
   return `${bytes} bytes`;
 }
 
-// src/labels.ts
-var FAT_LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
-var LABEL_MAX_BYTES = { vfat: 11, ext4: 16, btrfs: 255, swap: 15 };
-var FS_NAME = { vfat: "FAT", ext4: "ext4", btrfs: "btrfs", swap: "swap" };
-function labelProblem(fs3, label2) {
-  const name = FS_NAME[fs3];
-  const max = LABEL_MAX_BYTES[fs3];
-  const n2 = Buffer.byteLength(label2, "utf8");
-  if (n2 === 0) return `the ${name} label is empty; leave "label" out for no label`;
-  if (n2 > max) return `the ${name} label "${label2}" is ${n2} bytes long; ${name} labels hold at most ${max} bytes`;
-  for (const ch of label2) {
-    const c3 = ch.codePointAt(0);
-    if (c3 < 32 || c3 === 127) return `the ${name} label ${JSON.stringify(label2)} contains a control character`;
-    if (fs3 === "vfat") {
-      if (c3 > 126) return `the FAT label "${label2}" contains the non-ASCII character "${ch}"; FAT labels are ASCII`;
-      if (FAT_LABEL_FORBIDDEN.includes(ch)) {
-        return `the FAT label "${label2}" contains "${ch}"; FAT labels cannot contain any of ${FAT_LABEL_FORBIDDEN} or control characters`;
-      }
-    }
-  }
-  if (fs3 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
-  return null;
-}
-
 // src/outputs/naming.ts
 var LONGEST_SUFFIX = ".img.zst.sha256";
 var NAME_MAX = 255;
@@ -10427,1866 +17355,8 @@ function outputBaseName(template, values, what = "spec.output.name") {
   return base;
 }
 
-// src/content/rpi-direct.ts
-import { readdirSync as readdirSync4, readFileSync as readFileSync5 } from "node:fs";
-import path10 from "node:path";
-
-// src/ptable/guid.ts
-import { createHash } from "node:crypto";
-var GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function isGuid(s) {
-  return GUID_RE.test(s);
-}
-function canonicalGuid(s) {
-  return s.toUpperCase();
-}
-function guidToBytes(guid) {
-  const hex = guid.replace(/-/g, "");
-  const be = Buffer.from(hex, "hex");
-  const out = Buffer.alloc(16);
-  out[0] = be[3];
-  out[1] = be[2];
-  out[2] = be[1];
-  out[3] = be[0];
-  out[4] = be[5];
-  out[5] = be[4];
-  out[6] = be[7];
-  out[7] = be[6];
-  be.copy(out, 8, 8, 16);
-  return out;
-}
-function deriveGuid(purpose, parts) {
-  const h2 = createHash("sha256");
-  h2.update(`imgsmith:gpt:${purpose}:v1`, "utf8");
-  for (const p of parts) {
-    h2.update(Buffer.from([0]));
-    h2.update(p, "utf8");
-  }
-  const d = h2.digest().subarray(0, 16);
-  d[6] = d[6] & 15 | 64;
-  d[8] = d[8] & 63 | 128;
-  const x = Buffer.from(d).toString("hex").toUpperCase();
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
-// src/content/extlinux.ts
-import { lstatSync as lstatSync3, promises as fsp4, readlinkSync as readlinkSync2 } from "node:fs";
-import path9 from "node:path";
-
-// src/content/tree.ts
-import { lstatSync as lstatSync2, readdirSync as readdirSync3, readlinkSync, realpathSync, statSync as statSync2 } from "node:fs";
-function fromUtf8(s) {
-  return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, "utf8").toString("latin1");
-}
-function hostPath(s) {
-  return Buffer.from(s, "latin1");
-}
-function show(s) {
-  if (/^[\x20-\x7e]*$/.test(s)) return s;
-  const b = Buffer.from(s, "latin1");
-  const u2 = b.toString("utf8");
-  if (Buffer.from(u2, "utf8").equals(b) && !/[\x00-\x1f\x7f]/.test(u2)) return u2;
-  let out = "";
-  for (const byte of b) out += byte >= 32 && byte < 127 ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
-  return out;
-}
-function isUtf8(s) {
-  if (/^[\x00-\x7f]*$/.test(s)) return true;
-  const b = Buffer.from(s, "latin1");
-  return Buffer.from(b.toString("utf8"), "utf8").equals(b);
-}
-var bstr = (b) => b.toString("latin1");
-var FileTree = class {
-  map = /* @__PURE__ */ new Map();
-  childIndex;
-  /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
-   *  non-directory entry at the same path; adding a directory over a directory keeps the
-   *  old one unless the old one is implicit (then the new one wins). */
-  add(path22, entry) {
-    const p = normalizeTreePath(path22);
-    this.childIndex = void 0;
-    if (p === "/") {
-      if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
-      this.map.set("/", entry);
-      return;
-    }
-    this.ensureDir(parentOf(p));
-    const old = this.map.get(p);
-    if (old && old.kind === "dir" && entry.kind === "dir") {
-      if (old.implicit || entry.source !== void 0) this.map.set(p, entry);
-      return;
-    }
-    if (old && old.kind === "dir") {
-      throw new Error(`${show(p)} is a directory and cannot be replaced by a ${entry.kind === "data" ? "file" : entry.kind}`);
-    }
-    if (old && entry.kind === "dir") {
-      throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
-    }
-    if (entry.kind === "file" && entry.linkKey === void 0) {
-      try {
-        const st = statSync2(hostPath(entry.source));
-        entry = { ...entry, linkKey: `${st.dev}:${st.ino}`, ...(st.mode & 4095) !== entry.mode ? { hostMode: st.mode & 4095 } : {} };
-      } catch {
-      }
-    }
-    this.map.set(p, entry);
-  }
-  /**
-   * Adds the host directory `source` at `path` (its contents copied as data, see above).
-   * A directory that already has a host source is expanded one level so both merge: the
-   * later copy wins for files, and a directory meeting a non-directory is an error.
-   */
-  addHostDir(path22, source, mode, follow = false) {
-    const p = normalizeTreePath(path22);
-    const old = this.map.get(p);
-    if (old && old.kind !== "dir") {
-      throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
-    }
-    if (!old || old.source === void 0) {
-      if (p !== "/") this.ensureDir(parentOf(p));
-      this.childIndex = void 0;
-      this.map.set(p, { kind: "dir", mode, source, ...follow ? { follow } : {} });
-      return;
-    }
-    this.map.set(p, { kind: "dir", mode });
-    this.childIndex = void 0;
-    this.expandHostChildren(p, old.source, old.follow === true);
-    this.expandHostChildren(p, source, follow);
-  }
-  /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
-   *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path22, host, follow = false) {
-    const w = hostEntry(path22, host, follow);
-    if (w.kind === "dir") this.addHostDir(path22, host, w.mode, follow);
-    else {
-      const { path: _p, ...e } = w;
-      this.add(path22, e);
-    }
-  }
-  expandHostChildren(p, source, follow) {
-    for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
-  }
-  /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path22, mode = 493) {
-    const p = normalizeTreePath(path22);
-    const e = this.map.get(p);
-    if (e) {
-      if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
-      return;
-    }
-    this.childIndex = void 0;
-    if (p !== "/") this.ensureDir(parentOf(p));
-    this.map.set(p, { kind: "dir", mode, implicit: true });
-  }
-  get(path22) {
-    return this.map.get(normalizeTreePath(path22));
-  }
-  /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path22) {
-    const p = normalizeTreePath(path22);
-    const own = this.map.get(p);
-    if (own) return own;
-    let dir = p;
-    const rest = [];
-    while (dir !== "/") {
-      rest.unshift(dir.slice(dir.lastIndexOf("/") + 1));
-      dir = parentOf(dir);
-      const e = this.map.get(dir);
-      if (!e) continue;
-      if (e.kind !== "dir" || e.source === void 0) return void 0;
-      let host = e.source;
-      for (const [k, name] of rest.entries()) {
-        host = joinHost(host, name);
-        let st;
-        try {
-          st = statHost(host, e.follow === true);
-        } catch {
-          return void 0;
-        }
-        if (!st) return void 0;
-        if (k < rest.length - 1 && !st.isDirectory()) return void 0;
-        if (k === rest.length - 1) {
-          if (st.isDirectory()) return { kind: "dir", mode: st.mode & 4095, source: host };
-          if (st.isSymbolicLink()) return { kind: "symlink", target: readHostLink(host) };
-          return { kind: "file", mode: st.mode & 4095, size: st.size, source: host };
-        }
-      }
-    }
-    return void 0;
-  }
-  has(path22) {
-    return this.map.has(normalizeTreePath(path22));
-  }
-  /** Number of explicit entries (host directories count as one). */
-  get size() {
-    return this.map.size;
-  }
-  /** The explicit entries (host directories not expanded), sorted, root included. */
-  explicitEntries() {
-    if (!this.map.has("/")) this.map.set("/", { kind: "dir", mode: 493, implicit: true });
-    return [...this.map.entries()].sort((a2, b) => comparePaths(a2[0], b[0]));
-  }
-  /** The whole expanded tree as [path, entry] pairs, sorted. Loads everything: for small
-   *  trees (FAT, swap, raw); big ones use walkTree. */
-  entries() {
-    const out = [];
-    for (const w of walkTree(this)) {
-      switch (w.kind) {
-        case "dir":
-          out.push([w.path, { kind: "dir", mode: w.mode }]);
-          break;
-        case "file":
-          out.push([w.path, { kind: "file", mode: w.mode, size: w.size, source: w.source }]);
-          break;
-        case "data":
-          out.push([w.path, { kind: "data", mode: w.mode, data: w.data }]);
-          break;
-        case "symlink":
-          out.push([w.path, { kind: "symlink", target: w.target }]);
-          break;
-      }
-    }
-    return out;
-  }
-  /** Host directory sources that contain, or are inside, another source (real paths compared). */
-  overlappingSources() {
-    const srcs = [];
-    for (const e of this.map.values()) {
-      if (e.kind !== "dir" || e.source === void 0) continue;
-      let real = e.source;
-      try {
-        real = realpathSync(hostPath(e.source), { encoding: "buffer" }).toString("latin1");
-      } catch {
-      }
-      srcs.push([e.source, real.endsWith("/") ? real : real + "/"]);
-    }
-    const out = /* @__PURE__ */ new Set();
-    const sorted = [...srcs].sort((a2, b) => cmp(a2[1], b[1]));
-    const stack = [];
-    for (const cur of sorted) {
-      while (stack.length && !cur[1].startsWith(stack[stack.length - 1][1])) stack.pop();
-      if (stack.length) {
-        out.add(cur[0]);
-        for (const a2 of stack) out.add(a2[0]);
-      }
-      stack.push(cur);
-    }
-    return out;
-  }
-  /** The inodes ("dev:ino") of the explicit host files. */
-  explicitLinkKeys() {
-    const keys = /* @__PURE__ */ new Set();
-    for (const e of this.map.values()) if (e.kind === "file" && e.linkKey !== void 0) keys.add(e.linkKey);
-    return keys;
-  }
-  /** Explicit children names of every explicit directory, sorted by bytes. */
-  children(dir) {
-    if (!this.childIndex) {
-      const idx = /* @__PURE__ */ new Map();
-      for (const p of this.map.keys()) {
-        if (p === "/") continue;
-        const parent = parentOf(p);
-        let l = idx.get(parent);
-        if (!l) idx.set(parent, l = []);
-        l.push(p.slice(p.lastIndexOf("/") + 1));
-      }
-      for (const l of idx.values()) l.sort(cmp);
-      this.childIndex = idx;
-    }
-    return this.childIndex.get(dir) ?? [];
-  }
-  /** Total bytes of regular file contents (walks host directories). */
-  contentBytes() {
-    let n2 = 0;
-    for (const e of walkTree(this)) {
-      if (e.kind === "file") n2 += e.size;
-      else if (e.kind === "data") n2 += e.data.length;
-    }
-    return n2;
-  }
-};
-var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-function comparePaths(a2, b) {
-  return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
-}
-function normalizeTreePath(path22) {
-  if (!path22.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path22)}`);
-  if (!path22.includes("//") && !path22.includes("/.") && !(path22.length > 1 && path22.endsWith("/"))) return path22;
-  const parts = [];
-  for (const c3 of path22.split("/")) {
-    if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path22)}`);
-    parts.push(c3);
-  }
-  return "/" + parts.join("/");
-}
-function parentOf(p) {
-  const i2 = p.lastIndexOf("/");
-  return i2 <= 0 ? "/" : p.slice(0, i2);
-}
-var joinPath = (dir, name) => dir === "/" ? `/${name}` : `${dir}/${name}`;
-var joinHost = (dir, name) => dir.endsWith("/") ? dir + name : `${dir}/${name}`;
-function hostError(host, err) {
-  const code = err.code;
-  if (code === "ENOENT") return buildError(`${show(host)} disappeared while it was being read`);
-  if (code === "ELOOP") return buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
-  if (code === "EACCES" || code === "EPERM") return buildError(`cannot read ${show(host)}: permission denied`);
-  return buildError(`cannot read ${show(host)}: ${err.message}`);
-}
-function lstatHost(host, follow) {
-  try {
-    return follow ? statSync2(hostPath(host)) : lstatSync2(hostPath(host));
-  } catch (err) {
-    if (follow && err.code === "ENOENT") {
-      throw buildError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
-    }
-    throw hostError(host, err);
-  }
-}
-function readHostDir(host) {
-  try {
-    return readdirSync3(hostPath(host), { encoding: "buffer" }).map(bstr).sort(cmp);
-  } catch (err) {
-    throw hostError(host, err);
-  }
-}
-function specialKind(st) {
-  if (st.isFIFO()) return "a FIFO";
-  if (st.isSocket()) return "a socket";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isCharacterDevice()) return "a character device";
-  return "not a regular file, directory or symlink";
-}
-function hostEntry(p, host, follow, known, keyAll = false) {
-  const st = lstatHost(host, follow);
-  if (st.isDirectory()) return { path: p, kind: "dir", mode: st.mode & 4095 };
-  if (st.isFile()) {
-    let linkKey;
-    if (st.nlink > 1 || keyAll) linkKey = `${st.dev}:${st.ino}`;
-    else if (known?.size) {
-      const k = `${st.dev}:${st.ino}`;
-      if (known.has(k)) linkKey = k;
-    }
-    return { path: p, kind: "file", mode: st.mode & 4095, size: st.size, source: host, ...linkKey ? { linkKey } : {} };
-  }
-  if (st.isSymbolicLink()) return { path: p, kind: "symlink", target: readHostLink(host) };
-  throw buildError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
-}
-function* walkTree(tree, opts = {}) {
-  const root = tree.get("/") ?? { kind: "dir", mode: 493 };
-  if (root.kind !== "dir") throw new Error("the root of a tree must be a directory");
-  const dirEnds = opts.dirEnds === true;
-  const known = tree.explicitLinkKeys();
-  const overlapping = tree.overlappingSources();
-  function* visit(p, mode, source, follow, ancestors, keyAll = false) {
-    yield { path: p, kind: "dir", mode };
-    const explicit = tree.children(p);
-    const host = source !== void 0 ? readHostDir(source) : [];
-    let i2 = 0;
-    let j = 0;
-    while (i2 < explicit.length || j < host.length) {
-      const en = explicit[i2];
-      const hn = host[j];
-      let name;
-      let fromExplicit = false;
-      let fromHost = false;
-      if (hn === void 0 || en !== void 0 && en < hn) {
-        name = en;
-        fromExplicit = true;
-        i2++;
-      } else if (en === void 0 || hn < en) {
-        name = hn;
-        fromHost = true;
-        j++;
-      } else {
-        name = en;
-        fromExplicit = fromHost = true;
-        i2++;
-        j++;
-      }
-      const cp = joinPath(p, name);
-      const hostChild = fromHost ? joinHost(source, name) : void 0;
-      if (fromExplicit) {
-        const e = tree.get(cp);
-        if (e.kind === "dir") {
-          let childSource = e.source;
-          let childFollow = e.follow === true;
-          let childMode = e.mode;
-          if (childSource === void 0 && hostChild !== void 0) {
-            const hst = lstatHost(hostChild, follow);
-            if (!hst.isDirectory()) {
-              throw buildError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
-            }
-            childSource = hostChild;
-            childFollow = follow;
-            if (e.implicit) childMode = hst.mode & 4095;
-          }
-          const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : keyAll;
-          yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
-        } else {
-          if (hostChild !== void 0 && lstatHost(hostChild, follow).isDirectory()) {
-            throw buildError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
-          }
-          yield { path: cp, ...e };
-        }
-        continue;
-      }
-      const w = hostEntry(cp, hostChild, follow, known, keyAll);
-      if (w.kind === "dir") {
-        let anc = ancestors;
-        if (follow) {
-          const st = statSync2(hostPath(hostChild));
-          const key = `${st.dev}:${st.ino}`;
-          if (anc?.has(key)) throw buildError(`${show(hostChild)}: a symlink loop (the copy follows symlinks)`);
-          anc = new Set(anc ?? []);
-          anc.add(key);
-        }
-        yield* visit(cp, w.mode, hostChild, follow, anc, keyAll);
-      } else {
-        yield w;
-      }
-    }
-    if (dirEnds) yield { path: p, kind: "end", mode };
-  }
-  yield* visit("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
-}
-function statHost(host, follow = false) {
-  try {
-    return follow ? statSync2(hostPath(host)) : lstatSync2(hostPath(host));
-  } catch (err) {
-    const code = err.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
-    throw hostError(host, err);
-  }
-}
-function readHostLink(host) {
-  try {
-    return readlinkSync(hostPath(host), { encoding: "buffer" }).toString("latin1");
-  } catch (err) {
-    throw hostError(host, err);
-  }
-}
-function resolveLinks(p, link, opts = {}) {
-  let todo = p.split("/").filter(Boolean);
-  let done = "";
-  let hops = 0;
-  while (todo.length) {
-    const c3 = todo.shift();
-    if (c3 === ".") continue;
-    if (c3 === "..") {
-      done = done.slice(0, Math.max(0, done.lastIndexOf("/")));
-      continue;
-    }
-    const next = `${done}/${c3}`;
-    const t = link(next);
-    if (t === null && opts.mustExist) return null;
-    if (typeof t !== "string") {
-      done = next;
-      continue;
-    }
-    if (++hops > 40) {
-      if (opts.mustExist) return null;
-      throw buildError(`${show(p)}: too many levels of symbolic links (a symlink loop?)`);
-    }
-    if (t.startsWith("/")) done = "";
-    todo = [...t.split("/").filter(Boolean), ...todo];
-  }
-  return done || "/";
-}
-
-// src/content/extlinux.ts
-var NIX_STORE = "/nix/store";
-function extlinuxOptionsOf(o2) {
-  return {
-    ...typeof o2.timeout === "number" ? { timeout: o2.timeout } : {},
-    ...Array.isArray(o2.extraKernelParams) ? { extraKernelParams: o2.extraKernelParams.map(String) } : {},
-    ...typeof o2.init === "string" ? { init: o2.init } : {}
-  };
-}
-function treeHasPath(tree, p) {
-  const link = (q) => {
-    const e = tree.lookup(q);
-    return e === void 0 ? null : e.kind === "symlink" ? e.target : void 0;
-  };
-  return resolveLinks(p, link, { mustExist: true }) !== null;
-}
-function resolveInStore(p, toHost) {
-  const link = (q) => {
-    let st;
-    try {
-      st = lstatSync3(q);
-    } catch (err) {
-      const code = err.code;
-      if (code === "ENOENT" || code === "ENOTDIR") return null;
-      throw buildError(`cannot read ${q}: ${err.message}`);
-    }
-    if (!st.isSymbolicLink()) return void 0;
-    const t = readlinkSync2(q);
-    return path9.isAbsolute(t) ? toHost(t) : t;
-  };
-  return resolveLinks(path9.resolve(p), link);
-}
-function cleanName(logical, storeDir) {
-  return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll("/", "-");
-}
-function extlinuxConf(e) {
-  const lines = [
-    "# Generated file, all changes will be lost on nixos-rebuild!",
-    "",
-    "# Change this to e.g. nixos-42 to temporarily boot to an older configuration.",
-    "DEFAULT nixos-default",
-    "",
-    "MENU TITLE ------------------------------------------------------------",
-    `TIMEOUT ${e.timeout}`,
-    "",
-    "LABEL nixos-default",
-    "  MENU LABEL NixOS - Default",
-    `  LINUX ${e.kernel}`,
-    `  INITRD ${e.initrd}`,
-    `  APPEND init=${e.init} ${e.params}`
-  ];
-  if (e.fdtdir !== void 0) lines.push(`  FDTDIR ${e.fdtdir}`);
-  return lines.join("\n") + "\n";
-}
-async function addExtlinuxToTree(tree, toplevel, options = {}) {
-  const target = options.target ?? "/boot";
-  const timeout = options.timeout ?? 50;
-  const storeDir = options.storeDir ?? NIX_STORE;
-  const toHost = options.storeHost ?? ((p) => p);
-  const hostRoot = toHost("/");
-  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
-  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
-  const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(toplevel) : toplevel;
-  const top = resolveInStore(path9.resolve(given), mapTarget);
-  const tst = await fsp4.stat(top).catch(() => void 0);
-  if (!tst) throw buildError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
-  if (!tst.isDirectory()) throw buildError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
-  const logicalTop = toLogical(top);
-  if (options.closurePaths && !options.closurePaths.includes(logicalTop)) {
-    throw buildError(
-      `the NixOS system ${toplevel}${logicalTop !== toplevel ? ` (${logicalTop})` : ""} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`
-    );
-  }
-  const need = async (name) => {
-    const host = resolveInStore(path9.join(top, name), mapTarget);
-    const st = await fsp4.stat(host).catch(() => void 0);
-    if (!st?.isFile()) {
-      throw buildError(`the NixOS system ${toplevel} has no ${name}: ${path9.join(top, name)}${host !== path9.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
-    }
-    return { host, st };
-  };
-  const kernel = await need("kernel");
-  const initrd = await need("initrd");
-  if (options.init === void 0) await need("init");
-  let params = "";
-  const paramsFile = path9.join(top, "kernel-params");
-  try {
-    params = (await fsp4.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
-  } catch (err) {
-    if (err.code !== "ENOENT") throw buildError(`cannot read ${paramsFile}: ${err.message}`);
-  }
-  const bt = fromUtf8(target);
-  const nixosDir = path9.posix.join(bt, "nixos");
-  tree.ensureDir(nixosDir);
-  tree.ensureDir(path9.posix.join(bt, "extlinux"));
-  const place = (src) => {
-    const name = cleanName(toLogical(src.host), storeDir);
-    tree.add(path9.posix.join(nixosDir, fromUtf8(name)), {
-      kind: "file",
-      mode: src.st.mode & 4095,
-      size: src.st.size,
-      source: fromUtf8(src.host),
-      ...src.st.nlink > 1 ? { linkKey: `${src.st.dev}:${src.st.ino}` } : {}
-    });
-    return `../nixos/${name}`;
-  };
-  const kernelRel = place(kernel);
-  const initrdRel = place(initrd);
-  let fdtdir;
-  const dtbs = resolveInStore(path9.join(top, "dtbs"), mapTarget);
-  const dst = await fsp4.stat(dtbs).catch(() => void 0);
-  if (dst?.isDirectory()) {
-    const name = cleanName(toLogical(dtbs), storeDir);
-    tree.addHostDir(path9.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
-    fdtdir = `../nixos/${name}`;
-  }
-  const extra = options.extraKernelParams ?? [];
-  if (extra.length > 0) params = [params, ...extra].filter((x) => x !== "").join(" ");
-  const init = options.init ?? `${logicalTop}/init`;
-  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...fdtdir ? { fdtdir } : {} });
-  tree.add(path9.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
-}
-
-// src/content/rpi-direct.ts
-var PI_BOARDS = ["pi3", "pi4", "pi5"];
-var PI_BOARD_NAMES = { pi3: "Raspberry Pi 3", pi4: "Raspberry Pi 4", pi5: "Raspberry Pi 5" };
-var PI_BOARD_DTB = {
-  pi3: { downstream: "bcm2710-rpi-3-b.dtb", upstream: "bcm2837-rpi-3-b.dtb" },
-  pi4: { downstream: "bcm2711-rpi-4-b.dtb", upstream: "bcm2711-rpi-4-b.dtb" },
-  pi5: { downstream: "bcm2712-rpi-5-b.dtb", upstream: "bcm2712-rpi-5-b.dtb" }
-};
-var PI_FIRMWARE = {
-  pi3: { required: ["bootcode.bin", "start.elf", "fixup.dat"], optional: /^(start_(cd|x|db)\.elf|fixup_(cd|x|db)\.dat)$/ },
-  pi4: { required: ["start4.elf", "fixup4.dat"], optional: /^(start4(cd|x|db)\.elf|fixup4(cd|x|db)\.dat)$/ },
-  pi5: { required: [], optional: /^$/ }
-};
-var PI_DTB_RE = /^bcm(27\d\d|283\d)[-_].*\.dtb$/;
-var OPTION_KEYS = ["boards", "kernel2712", "initrd2712", "extraConfig", "boardConfig", "extraKernelParams", "init", "rootPartition", "overlays"];
-var RPI_DIRECT_OPTION_KEYS = OPTION_KEYS;
-var describe = (v) => v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
-var PARAM_RE = /^[^\0-\x20\x7f]+$/;
-function rpiDirectOptions(o2, where2) {
-  for (const k of Object.keys(o2)) {
-    if (!OPTION_KEYS.includes(k)) throw usageError(`${where2}: unknown key "${k}"; expected one of: ${OPTION_KEYS.join(", ")}`);
-  }
-  let boards = [...PI_BOARDS];
-  if (o2.boards !== void 0) {
-    if (!Array.isArray(o2.boards) || o2.boards.length === 0) throw usageError(`${where2}.boards: expected a non-empty array of ${PI_BOARDS.map((b) => `"${b}"`).join(", ")}, got ${describe(o2.boards)}`);
-    boards = o2.boards.map((b, i2) => {
-      if (!PI_BOARDS.includes(b)) throw usageError(`${where2}.boards[${i2}]: expected one of ${PI_BOARDS.map((x) => `"${x}"`).join(", ")}, got ${describe(b)}`);
-      return b;
-    });
-    if (new Set(boards).size !== boards.length) throw usageError(`${where2}.boards: a board is listed twice`);
-    boards = PI_BOARDS.filter((b) => boards.includes(b));
-  }
-  const pathOpt = (k) => {
-    const v = o2[k];
-    if (v === void 0) return void 0;
-    if (typeof v !== "string" || v === "" || v.split("/").includes("..")) {
-      throw usageError(`${where2}.${k}: expected a path relative to the toplevel or a store path (no ".."), got ${describe(v)}`);
-    }
-    return v;
-  };
-  const kernel2712 = pathOpt("kernel2712");
-  const initrd2712 = pathOpt("initrd2712");
-  if (initrd2712 !== void 0 && kernel2712 === void 0) throw usageError(`${where2}.initrd2712: only with "kernel2712" (the Pi 5 otherwise boots kernel8.img with initramfs8)`);
-  if (kernel2712 !== void 0 && !boards.includes("pi5")) throw usageError(`${where2}.kernel2712: the Pi 5 is not among options.boards`);
-  const text = (v, w) => {
-    if (typeof v !== "string") throw usageError(`${w}: expected a string of config.txt lines, got ${describe(v)}`);
-    if (/[\0-\x08\x0b-\x1f\x7f]/.test(v.replaceAll("\r\n", "\n"))) throw usageError(`${w}: config.txt lines must not contain control characters`);
-    if (/^\s*\[/m.test(v)) throw usageError(`${w}: must not open a section ("[...]"); use boardConfig for [pi3]/[pi4]/[pi5] lines`);
-    return v;
-  };
-  const boardConfig = {};
-  if (o2.boardConfig !== void 0) {
-    if (typeof o2.boardConfig !== "object" || o2.boardConfig === null || Array.isArray(o2.boardConfig)) throw usageError(`${where2}.boardConfig: expected an object such as { "pi4": "dtoverlay=..." }, got ${describe(o2.boardConfig)}`);
-    for (const [k, v] of Object.entries(o2.boardConfig)) {
-      if (!PI_BOARDS.includes(k)) throw usageError(`${where2}.boardConfig: unknown board "${k}"; expected one of: ${PI_BOARDS.join(", ")}`);
-      if (!boards.includes(k)) throw usageError(`${where2}.boardConfig.${k}: the board is not among options.boards`);
-      boardConfig[k] = text(v, `${where2}.boardConfig.${k}`);
-    }
-  }
-  const extraKernelParams = [];
-  if (o2.extraKernelParams !== void 0) {
-    if (!Array.isArray(o2.extraKernelParams)) throw usageError(`${where2}.extraKernelParams: expected an array of strings, got ${describe(o2.extraKernelParams)}`);
-    o2.extraKernelParams.forEach((p, i2) => {
-      if (typeof p !== "string" || !PARAM_RE.test(p)) throw usageError(`${where2}.extraKernelParams[${i2}]: expected one kernel parameter without spaces or control characters, got ${describe(p)}`);
-      extraKernelParams.push(p);
-    });
-  }
-  if (o2.init !== void 0 && (typeof o2.init !== "string" || !/^\/\S*$/.test(o2.init) || o2.init.split("/").includes(".."))) {
-    throw usageError(`${where2}.init: expected an absolute path without spaces or "..", got ${describe(o2.init)}`);
-  }
-  if (o2.rootPartition !== void 0 && (typeof o2.rootPartition !== "string" || o2.rootPartition === "")) throw usageError(`${where2}.rootPartition: expected a partition name, got ${describe(o2.rootPartition)}`);
-  if (o2.overlays !== void 0 && typeof o2.overlays !== "boolean") throw usageError(`${where2}.overlays: expected true or false, got ${describe(o2.overlays)}`);
-  return {
-    boards,
-    ...kernel2712 !== void 0 ? { kernel2712 } : {},
-    ...initrd2712 !== void 0 ? { initrd2712 } : {},
-    ...o2.extraConfig !== void 0 ? { extraConfig: text(o2.extraConfig, `${where2}.extraConfig`) } : {},
-    boardConfig,
-    extraKernelParams,
-    ...typeof o2.init === "string" ? { init: o2.init } : {},
-    ...typeof o2.rootPartition === "string" ? { rootPartition: o2.rootPartition } : {},
-    overlays: o2.overlays !== false
-  };
-}
-function partUuidOf(disk, index) {
-  const p = disk.partitions[index];
-  if (disk.table.type === "dos") return `${disk.table.labelId.toString(16).padStart(8, "0")}-${(index + 1).toString(16).padStart(2, "0")}`;
-  return (p.guid ?? deriveGuid("partition-guid", [disk.table.seed, p.name])).toLowerCase();
-}
-function rootPartition(disk, name, where2) {
-  if (name !== void 0) {
-    const i3 = disk.partitions.findIndex((p) => p.name === name);
-    if (i3 < 0) throw usageError(`${where2}.options.rootPartition: no partition is named "${name}" (partitions: ${disk.partitions.map((p) => p.name).join(", ")})`);
-    return i3;
-  }
-  const i2 = disk.partitions.findIndex((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
-  if (i2 < 0) throw usageError(`${where2}: rpi-direct needs the root partition for cmdline.txt's root=PARTUUID=; no partition holds { "generate": "closure" }: name it in options.rootPartition`);
-  return i2;
-}
-function rpiDirectConfigTxt(c3) {
-  const block = (s) => s === void 0 || s === "" ? [] : s.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
-  const lines = ["# Generated by imgsmith (rpi-direct): the Raspberry Pi firmware boots Linux directly, without U-Boot.", "# Each [piN] section names the kernel and initramfs of that board; [all] applies to every board.", ""];
-  for (const b of c3.boards) {
-    lines.push(`[${b}]`, `kernel=${c3.kernel[b]}`, `initramfs ${c3.initramfs[b]} followkernel`, ...block(c3.boardConfig[b]), "");
-  }
-  lines.push("[all]", "arm_64bit=1", "# The serial console (ttyS0 / ttyAMA0 on the GPIO header).", "enable_uart=1", "avoid_warnings=1");
-  if (c3.upstreamKernel) lines.push("# The device trees have mainline names (bcm2837-rpi-3-b.dtb ...): let the firmware prefer them.", "upstream_kernel=1");
-  const extra = block(c3.extraConfig);
-  if (extra.length) lines.push("", ...extra);
-  return lines.join("\n") + "\n";
-}
-async function addRpiDirectToTree(tree, opts, inp, where2) {
-  const part = inp.disk.partitions[inp.partition];
-  if (part.filesystem.type !== "vfat") {
-    throw usageError(`${where2}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
-  }
-  const rootIdx = rootPartition(inp.disk, opts.rootPartition, where2);
-  const root = inp.disk.partitions[rootIdx];
-  if (root.filesystem.type !== "ext4" && root.filesystem.type !== "btrfs") {
-    throw usageError(`${where2}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots an ext4 or btrfs root`);
-  }
-  if (inp.disk.table.type === "dos" && inp.disk.table.labelId === 0) {
-    throw usageError(`${where2}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);
-  }
-  const { storeDir, storeHost: toHost } = inp;
-  const hostRoot = toHost("/");
-  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
-  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
-  const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
-  const top = resolveInStore(path10.resolve(given), mapTarget);
-  const tst = statHost(fromUtf8(top), true);
-  if (!tst?.isDirectory()) throw buildError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
-  const logicalTop = toLogical(top);
-  if (inp.closurePaths && !inp.closurePaths.includes(logicalTop)) {
-    throw buildError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
-  }
-  const file = (name, what) => {
-    const named = path10.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path10.join(top, name);
-    const host = resolveInStore(named, mapTarget);
-    const st = statHost(fromUtf8(host), true);
-    if (!st?.isFile()) {
-      throw buildError(`${where2}: ${what} ${named}${host !== named ? ` (-> ${host})` : ""} is missing (not a file)`);
-    }
-    return { host, st };
-  };
-  const kernel = file("kernel", `the NixOS system ${inp.toplevel} has no kernel:`);
-  const initrd = file("initrd", `the NixOS system ${inp.toplevel} has no initrd:`);
-  if (opts.init === void 0) file("init", `the NixOS system ${inp.toplevel} has no init:`);
-  const kernel2712 = opts.kernel2712 !== void 0 ? file(opts.kernel2712, "options.kernel2712: the Pi 5 kernel") : void 0;
-  const initrd2712 = opts.initrd2712 !== void 0 ? file(opts.initrd2712, "options.initrd2712: the Pi 5 initrd") : void 0;
-  const fwNames = /* @__PURE__ */ new Set();
-  const needFw = opts.boards.filter((b) => PI_FIRMWARE[b].required.length > 0);
-  if (needFw.length > 0) {
-    if (!inp.firmware) {
-      throw usageError(`${where2}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(" and ")} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(", ")}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
-    }
-    const present = readdirSync4(inp.firmware).sort();
-    for (const b of needFw) {
-      for (const f of PI_FIRMWARE[b].required) {
-        if (!statHost(fromUtf8(path10.join(inp.firmware, f)), true)?.isFile()) {
-          throw buildError(`${where2}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
-        }
-        fwNames.add(f);
-      }
-      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path10.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
-    }
-  }
-  const dtbs = /* @__PURE__ */ new Map();
-  let overlays;
-  const dtbDir = resolveInStore(path10.join(top, "dtbs"), mapTarget);
-  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) {
-    const walk = (dir, rel) => {
-      for (const name of readdirSync4(dir).sort()) {
-        const host = path10.join(dir, name);
-        const st = statHost(fromUtf8(host), true);
-        if (!st) continue;
-        if (st.isDirectory()) {
-          if (rel === "" && name === "overlays") overlays = host;
-          else walk(host, rel ? `${rel}/${name}` : name);
-        } else if (st.isFile() && PI_DTB_RE.test(name)) {
-          const prev = dtbs.get(name);
-          if (prev) throw buildError(`${where2}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
-          dtbs.set(name, { host, st });
-        }
-      }
-    };
-    walk(dtbDir, "");
-  }
-  if (!overlays && inp.firmware && statHost(fromUtf8(path10.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path10.join(inp.firmware, "overlays");
-  const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
-  for (const b of opts.boards) {
-    const d = PI_BOARD_DTB[b];
-    const want = upstreamKernel ? [d.upstream, d.downstream] : [d.downstream];
-    if (want.some((n2) => dtbs.has(n2))) continue;
-    const msg = `${where2}: the toplevel's dtbs have no ${[...new Set(want)].join(" or ")}, which the ${PI_BOARD_NAMES[b]} firmware loads: this card will not boot a ${PI_BOARD_NAMES[b]} (options.boards targets "${b}"${opts.boards.length > 1 ? "; the other boards are not affected" : ""})`;
-    if (inp.strict) throw buildError(`${msg}; --strict makes this an error`);
-    inp.warn(`warning: ${msg}`);
-  }
-  const place = (name, src) => {
-    tree.add(fromUtf8(`/${name}`), { kind: "file", mode: src.st.mode & 4095, size: src.st.size, source: fromUtf8(src.host) });
-  };
-  place("kernel8.img", kernel);
-  place("initramfs8", initrd);
-  if (kernel2712) place("kernel_2712.img", kernel2712);
-  if (initrd2712) place("initramfs_2712", initrd2712);
-  for (const [name, f] of dtbs) place(name, f);
-  for (const f of fwNames) {
-    const host = path10.join(inp.firmware, f);
-    place(f, { host, st: statHost(fromUtf8(host), true) });
-  }
-  if (overlays && opts.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
-  const kernelOf = (b) => b === "pi5" && kernel2712 ? "kernel_2712.img" : "kernel8.img";
-  const initrdOf = (b) => b === "pi5" && initrd2712 ? "initramfs_2712" : "initramfs8";
-  const config = rpiDirectConfigTxt({
-    boards: opts.boards,
-    kernel: { pi3: kernelOf("pi3"), pi4: kernelOf("pi4"), pi5: kernelOf("pi5") },
-    initramfs: { pi3: initrdOf("pi3"), pi4: initrdOf("pi4"), pi5: initrdOf("pi5") },
-    upstreamKernel,
-    boardConfig: opts.boardConfig,
-    ...opts.extraConfig !== void 0 ? { extraConfig: opts.extraConfig } : {}
-  });
-  tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
-  let params = "";
-  const pf = resolveInStore(path10.join(top, "kernel-params"), mapTarget);
-  const pst = statHost(fromUtf8(pf), true);
-  if (pst?.isFile()) {
-    params = readFileSync5(pf, "utf8").replace(/\s+/g, " ").trim();
-  }
-  const init = opts.init ?? `${logicalTop}/init`;
-  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, "rootwait", params, ...opts.extraKernelParams].filter((x) => x !== "").join(" ");
-  tree.add("/cmdline.txt", { kind: "data", mode: 420, data: Buffer.from(cmdline + "\n") });
-}
-
-// src/spec.ts
-function distance(a2, b) {
-  const d = Array.from({ length: b.length + 1 }, (_, i2) => i2);
-  for (let i2 = 1; i2 <= a2.length; i2++) {
-    let prev = d[0];
-    d[0] = i2;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a2[i2 - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length];
-}
-function hint(word, choices) {
-  let best;
-  let bestD = Infinity;
-  for (const c3 of choices) {
-    const dd = distance(word.toLowerCase(), c3.toLowerCase());
-    if (dd < bestD) {
-      bestD = dd;
-      best = c3;
-    }
-  }
-  return best !== void 0 && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : "";
-}
-function describe2(v) {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-function obj(v, where2, allowed, required = []) {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw usageError(`${where2}: expected an object, got ${describe2(v)}`);
-  }
-  const o2 = v;
-  for (const k of Object.keys(o2)) {
-    if (!allowed.includes(k)) {
-      throw usageError(`${where2}: unknown key "${k}"${hint(k, allowed)}; expected one of: ${allowed.join(", ")}`);
-    }
-  }
-  for (const k of required) {
-    if (o2[k] === void 0) throw usageError(`${where2}: missing required key "${k}"`);
-  }
-  return o2;
-}
-function str(v, where2, opts = {}) {
-  if (typeof v !== "string") throw usageError(`${where2}: expected a string, got ${describe2(v)}`);
-  if ((opts.nonEmpty ?? true) && v.length === 0) throw usageError(`${where2}: must not be empty`);
-  if (opts.pattern && !opts.pattern.test(v)) {
-    throw usageError(`${where2}: "${v}" is not ${opts.what ?? `a match for ${opts.pattern}`}`);
-  }
-  return v;
-}
-function bool(v, where2, dflt) {
-  if (v === void 0) return dflt;
-  if (typeof v !== "boolean") throw usageError(`${where2}: expected true or false, got ${describe2(v)}`);
-  return v;
-}
-function oneOf(v, where2, choices) {
-  if (!choices.includes(v)) {
-    const h2 = typeof v === "string" ? hint(v, choices.map(String)) : "";
-    throw usageError(`${where2}: expected one of ${choices.map((c3) => JSON.stringify(c3)).join(", ")}, got ${describe2(v)}${h2}`);
-  }
-  return v;
-}
-function arr(v, where2) {
-  if (!Array.isArray(v)) throw usageError(`${where2}: expected an array, got ${describe2(v)}`);
-  return v;
-}
-function u32(v, where2) {
-  let n2;
-  if (typeof v === "number") n2 = v;
-  else if (typeof v === "string" && /^0x[0-9a-fA-F]{1,8}$/.test(v)) n2 = parseInt(v.slice(2), 16);
-  else if (typeof v === "string" && /^[0-9a-fA-F]{8}$/.test(v)) n2 = parseInt(v, 16);
-  else throw usageError(`${where2}: expected a 32-bit id such as "0x2178694e", got ${describe2(v)}`);
-  if (!Number.isInteger(n2) || n2 < 0 || n2 > 4294967295) {
-    throw usageError(`${where2}: ${v} does not fit in 32 bits`);
-  }
-  return n2;
-}
-var UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-function uuid(v, where2) {
-  if (v === void 0) return void 0;
-  return str(v, where2, { pattern: UUID_RE, what: "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)" }).toLowerCase();
-}
-function sizeSpec(v, where2) {
-  if (v === "auto" || v === "fill") return v;
-  const n2 = parseSize(v, where2);
-  if (n2 === 0) throw usageError(`${where2}: a partition size must be greater than 0`);
-  return n2;
-}
-function label(v, where2, fs3) {
-  if (v === void 0) return void 0;
-  const l = str(v, where2, { nonEmpty: false });
-  const problem = labelProblem(fs3, l);
-  if (problem) throw usageError(`${where2}: ${problem}`);
-  return l;
-}
-var FS_TYPES = ["vfat", "ext4", "btrfs", "swap", "raw"];
-function filesystem(v, where2) {
-  const base = obj(v, where2, ["type", "label", "uuid", "volumeId", "fatType", "features", "extraSpace", "source", "pageSize"], ["type"]);
-  const type = oneOf(base.type, `${where2}.type`, FS_TYPES);
-  switch (type) {
-    case "vfat": {
-      const o2 = obj(v, where2, ["type", "label", "volumeId", "fatType"]);
-      const fatType = o2.fatType === void 0 ? "auto" : oneOf(o2.fatType, `${where2}.fatType`, ["auto", 16, 32]);
-      return {
-        type,
-        label: label(o2.label, `${where2}.label`, "vfat"),
-        volumeId: o2.volumeId === void 0 ? 305419896 : u32(o2.volumeId, `${where2}.volumeId`),
-        fatType
-      };
-    }
-    case "ext4": {
-      const o2 = obj(v, where2, ["type", "label", "uuid", "features", "extraSpace"]);
-      const features = o2.features === void 0 ? void 0 : arr(o2.features, `${where2}.features`).map(
-        (f, i2) => str(f, `${where2}.features[${i2}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' })
-      );
-      return {
-        type,
-        label: label(o2.label, `${where2}.label`, "ext4"),
-        uuid: uuid(o2.uuid, `${where2}.uuid`),
-        ...features ? { features } : {},
-        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where2}.extraSpace`) } : {}
-      };
-    }
-    case "btrfs": {
-      const o2 = obj(v, where2, ["type", "label", "uuid", "extraSpace"]);
-      return {
-        type,
-        label: label(o2.label, `${where2}.label`, "btrfs"),
-        uuid: uuid(o2.uuid, `${where2}.uuid`),
-        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where2}.extraSpace`) } : {}
-      };
-    }
-    case "swap": {
-      const o2 = obj(v, where2, ["type", "label", "uuid", "pageSize"]);
-      const pageSize = o2.pageSize === void 0 ? void 0 : oneOf(o2.pageSize, `${where2}.pageSize`, [4096, 16384, 65536]);
-      return { type, label: label(o2.label, `${where2}.label`, "swap"), uuid: uuid(o2.uuid, `${where2}.uuid`), ...pageSize ? { pageSize } : {} };
-    }
-    case "raw": {
-      const o2 = obj(v, where2, ["type", "source"]);
-      if (o2.source === void 0 || o2.source === null) return { type, source: null };
-      const s = obj(o2.source, `${where2}.source`, ["from", "path"], ["from", "path"]);
-      return {
-        type,
-        source: { from: sourceRoot(s.from, `${where2}.source.from`), path: relPath(s.path, `${where2}.source.path`) }
-      };
-    }
-  }
-}
-var SOURCE_ROOTS = ["firmware", "spec", "toplevel"];
-function sourceRoot(v, where2) {
-  return oneOf(v, where2, SOURCE_ROOTS);
-}
-function relPath(v, where2, allowEscape = false) {
-  const p = str(v, where2);
-  if (p.startsWith("/") || !allowEscape && path11.posix.normalize(p).split("/").includes("..")) {
-    throw usageError(
-      `${where2}: "${p}" must be a relative path inside its source (no leading "/", and no ".." that leaves it${allowEscape ? "" : '; set "allowEscape": true on the item to read outside on purpose'})`
-    );
-  }
-  return p;
-}
-function absTarget(v, where2, dflt) {
-  if (v === void 0) return dflt;
-  const p = str(v, where2);
-  if (!p.startsWith("/") || p.split("/").includes("..")) {
-    throw usageError(`${where2}: "${p}" must be an absolute path in the filesystem, e.g. "/boot"`);
-  }
-  return p;
-}
-var GENERATORS = ["rpi-config.txt", "extlinux", "closure", "profile", "rpi-direct"];
-function contentItem(v, where2) {
-  const o2 = obj(v, where2, ["from", "path", "target", "optional", "dereference", "allowEscape", "generate", "options", "text", "mode", "symlink"]);
-  if (o2.from !== void 0) {
-    obj(v, where2, ["from", "path", "target", "optional", "dereference", "allowEscape"], ["path"]);
-    const allowEscape = bool(o2.allowEscape, `${where2}.allowEscape`, false);
-    const dereference = o2.dereference === void 0 ? void 0 : bool(o2.dereference, `${where2}.dereference`, false);
-    return {
-      kind: "copy",
-      from: sourceRoot(o2.from, `${where2}.from`),
-      path: relPath(o2.path, `${where2}.path`, allowEscape),
-      target: absTarget(o2.target, `${where2}.target`, "/"),
-      optional: bool(o2.optional, `${where2}.optional`, false),
-      ...dereference !== void 0 ? { dereference } : {}
-    };
-  }
-  if (o2.symlink !== void 0) {
-    obj(v, where2, ["symlink", "target"], ["target"]);
-    const t = str(o2.symlink, `${where2}.symlink`, { nonEmpty: false });
-    if (t === "") throw usageError(`${where2}.symlink: the link target must not be empty`);
-    if (t.includes("\0")) throw usageError(`${where2}.symlink: the link target must not contain a NUL byte`);
-    const target = absTarget(o2.target, `${where2}.target`, "/");
-    if (target.replace(/\/+$/, "") === "") throw usageError(`${where2}.target: a symlink cannot be the root directory`);
-    return { kind: "symlink", linkTarget: t, target };
-  }
-  if (o2.generate !== void 0) {
-    obj(v, where2, ["generate", "target", "options"]);
-    const generator = oneOf(o2.generate, `${where2}.generate`, GENERATORS);
-    if (generator === "closure" && o2.target !== void 0) {
-      throw usageError(`${where2}.target: the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"`);
-    }
-    const dflt = generator === "rpi-config.txt" ? "/config.txt" : generator === "extlinux" ? "/boot" : "/";
-    const options = o2.options === void 0 ? {} : obj(o2.options, `${where2}.options`, generatorOptions[generator]);
-    if (generator === "profile") {
-      if (options.path === void 0) throw usageError(`${where2}.options.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
-      str(options.path, `${where2}.options.path`);
-    }
-    if (generator === "extlinux") extlinuxOptions(options, `${where2}.options`);
-    if (generator === "rpi-direct") {
-      rpiDirectOptions(options, `${where2}.options`);
-      if (o2.target !== void 0 && absTarget(o2.target, `${where2}.target`, "/").replace(/\/+$/, "") !== "") {
-        throw usageError(`${where2}.target: the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"`);
-      }
-    }
-    return { kind: "generate", generator, target: absTarget(o2.target, `${where2}.target`, dflt), options };
-  }
-  if (o2.text !== void 0) {
-    obj(v, where2, ["text", "target", "mode"], ["target"]);
-    let mode = 420;
-    if (o2.mode !== void 0) {
-      const m = str(o2.mode, `${where2}.mode`, { pattern: /^0?[0-7]{3,4}$/, what: 'an octal mode such as "0644"' });
-      mode = parseInt(m, 8);
-    }
-    return { kind: "text", text: str(o2.text, `${where2}.text`, { nonEmpty: false }), target: absTarget(o2.target, `${where2}.target`, "/"), mode };
-  }
-  throw usageError(`${where2}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
-}
-var generatorOptions = {
-  "rpi-config.txt": ["extraConfig"],
-  extlinux: ["timeout", "extraKernelParams", "init"],
-  closure: [],
-  profile: ["path"],
-  "rpi-direct": [...RPI_DIRECT_OPTION_KEYS]
-};
-function extlinuxOptions(o2, where2) {
-  if (o2.timeout !== void 0 && (typeof o2.timeout !== "number" || !Number.isInteger(o2.timeout) || o2.timeout < 0)) {
-    throw usageError(`${where2}.timeout: expected a whole number of deciseconds >= 0, got ${describe2(o2.timeout)}`);
-  }
-  if (o2.extraKernelParams !== void 0) {
-    arr(o2.extraKernelParams, `${where2}.extraKernelParams`).forEach(
-      (p, i2) => str(p, `${where2}.extraKernelParams[${i2}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: "a kernel parameter without control characters or newlines" })
-    );
-  }
-  if (o2.init !== void 0) {
-    str(o2.init, `${where2}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
-    if (o2.init.split("/").includes("..")) throw usageError(`${where2}.init: "${o2.init}" must not contain ".."`);
-  }
-}
-var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
-function checkTargets(items, fs3, where2) {
-  const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
-  const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
-  const files = /* @__PURE__ */ new Map();
-  items.forEach((c3, j) => {
-    if (c3.kind !== "text") return;
-    const w = `${where2}[${j}].target`;
-    const t = norm(c3.target);
-    if (t === "/" || c3.target.endsWith("/")) throw usageError(`${w}: "${c3.target}" is a directory; a text item needs a file path such as "/etc/motd"`);
-    if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
-      throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
-    }
-    if (fs3.type === "ext4" && t === "/lost+found") throw usageError(`${w}: "/lost+found" is reserved by ext4 (a directory mke2fs creates); choose another path`);
-    files.set(t, j);
-  });
-  for (const [t, j] of files) {
-    for (let d = t.slice(0, t.lastIndexOf("/")); d !== ""; d = d.slice(0, d.lastIndexOf("/"))) {
-      const k = files.get(d);
-      if (k !== void 0) throw usageError(`${where2}[${k}].target: "${d}" is a file here, but ${where2}[${j}] needs it to be a directory (for "${t}")`);
-    }
-  }
-}
-function partition(v, where2, tableType) {
-  const o2 = obj(
-    v,
-    where2,
-    ["name", "type", "start", "size", "bootable", "attributes", "guid", "filesystem", "contents"],
-    ["name", "type", "size", "filesystem"]
-  );
-  const name = str(o2.name, `${where2}.name`);
-  const type = typeof o2.type === "number" ? `0x${o2.type.toString(16)}` : str(o2.type, `${where2}.type`);
-  const attributes = o2.attributes === void 0 ? [] : arr(o2.attributes, `${where2}.attributes`).map((a2, i2) => {
-    const w = `${where2}.attributes[${i2}]`;
-    if (typeof a2 === "number") {
-      if (!Number.isInteger(a2) || a2 < 48 || a2 > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a2}`);
-      return a2;
-    }
-    return oneOf(a2, w, ["required", "no-block-io", "legacy-bios-bootable"]);
-  });
-  if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
-  if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
-  const fs3 = filesystem(o2.filesystem, `${where2}.filesystem`);
-  const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where2}.contents`).map((c3, i2) => contentItem(c3, `${where2}.contents[${i2}]`));
-  checkTargets(contents, fs3, `${where2}.contents`);
-  return {
-    name,
-    type,
-    ...o2.start !== void 0 ? { start: parseSize(o2.start, `${where2}.start`) } : {},
-    size: sizeSpec(o2.size, `${where2}.size`),
-    bootable: bool(o2.bootable, `${where2}.bootable`, false),
-    attributes,
-    ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where2}.guid`) } : {},
-    filesystem: fs3,
-    contents
-  };
-}
-function table(v, where2, name) {
-  const base = obj(v, where2, ["type", "labelId", "diskGuid", "seed", "hybridMbr"], ["type"]);
-  const type = oneOf(base.type, `${where2}.type`, ["dos", "gpt"]);
-  if (type === "dos") {
-    const o3 = obj(v, where2, ["type", "labelId"]);
-    return { type, labelId: o3.labelId === void 0 ? 0 : u32(o3.labelId, `${where2}.labelId`) };
-  }
-  const o2 = obj(v, where2, ["type", "diskGuid", "seed", "hybridMbr"]);
-  return {
-    type,
-    ...o2.diskGuid !== void 0 ? { diskGuid: uuid(o2.diskGuid, `${where2}.diskGuid`) } : {},
-    seed: o2.seed === void 0 ? name : str(o2.seed, `${where2}.seed`),
-    ...o2.hybridMbr !== void 0 ? { hybridMbr: arr(o2.hybridMbr, `${where2}.hybridMbr`).map((h2, i2) => str(h2, `${where2}.hybridMbr[${i2}]`)) } : {}
-  };
-}
-function tarOutput(v, where2, partitions) {
-  const TYPES = ["rootfs", "nix-binary-tarball"];
-  const o2 = typeof v === "string" ? { type: v } : obj(v, where2, ["type", "partition"], ["type"]);
-  const type = oneOf(o2.type, typeof v === "string" ? where2 : `${where2}.type`, TYPES);
-  if (type === "nix-binary-tarball") {
-    if (o2.partition !== void 0) throw usageError(`${where2}.partition: only a "rootfs" tarball takes a partition`);
-    return { type };
-  }
-  const withFiles = (p) => p.filesystem.type === "ext4" || p.filesystem.type === "btrfs" || p.filesystem.type === "vfat";
-  if (o2.partition !== void 0) {
-    const name = str(o2.partition, `${where2}.partition`);
-    const p = partitions.find((q) => q.name === name);
-    if (!p) throw usageError(`${where2}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
-    if (!withFiles(p)) throw usageError(`${where2}.partition: "${name}" is a ${p.filesystem.type} partition without files: name an ext4, btrfs or vfat partition`);
-    return { type, partition: name };
-  }
-  const withClosure = partitions.find((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
-  const lastLinux = [...partitions].reverse().find((p) => p.filesystem.type === "ext4" || p.filesystem.type === "btrfs");
-  const root = withClosure ?? lastLinux;
-  if (!root || !withFiles(root)) {
-    throw usageError(`${where2}: "rootfs" found no root partition (one with { "generate": "closure" } or an ext4/btrfs one): name one with { "type": "rootfs", "partition": "..." }`);
-  }
-  return { type, partition: root.name };
-}
-function output(v, where2, name, partitions) {
-  const o2 = v === void 0 ? {} : obj(v, where2, ["name", "directory", "compress", "zstdLevel", "bmap", "tar"]);
-  let level = 3;
-  if (o2.zstdLevel !== void 0) {
-    if (typeof o2.zstdLevel !== "number" || !Number.isInteger(o2.zstdLevel) || o2.zstdLevel < 1 || o2.zstdLevel > 19) {
-      throw usageError(`${where2}.zstdLevel: expected a whole number from 1 to 19, got ${describe2(o2.zstdLevel)}`);
-    }
-    level = o2.zstdLevel;
-  }
-  const fileName = o2.name === void 0 ? name : str(o2.name, `${where2}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
-  const unknown = unknownPlaceholders(fileName);
-  if (unknown.length > 0) {
-    throw usageError(
-      `${where2}.name: unknown placeholder "{${unknown[0]}}"${hint(unknown[0], TEMPLATE_KEYS)}; the placeholders are ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}`
-    );
-  }
-  let directory;
-  if (o2.directory !== void 0) {
-    directory = str(o2.directory, `${where2}.directory`);
-    for (const c3 of directory.split("/")) {
-      if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/.test(c3)) {
-        throw usageError(
-          `${where2}.directory: "${directory}" must be a relative directory such as "sd-image" made of letters, digits and . _ + - (no leading "/" or ".", no empty, "." or ".." components)`
-        );
-      }
-    }
-    if (directory.split("/")[0] === "nix-support") throw usageError(`${where2}.directory: "nix-support" is where the Hydra products go; choose another directory`);
-  }
-  return {
-    name: fileName,
-    ...directory !== void 0 ? { directory } : {},
-    compress: o2.compress === void 0 ? "zstd" : oneOf(o2.compress, `${where2}.compress`, ["zstd", "none"]),
-    zstdLevel: level,
-    bmap: bool(o2.bmap, `${where2}.bmap`, true),
-    ...o2.tar !== void 0 ? { tar: tarOutput(o2.tar, `${where2}.tar`, partitions) } : {}
-  };
-}
-function validateSpec(json, specDir) {
-  const o2 = obj(json, "spec", ["$schema", "description", "name", "system", "table", "alignment", "size", "partitions", "output"], [
-    "name",
-    "table",
-    "partitions"
-  ]);
-  const name = str(o2.name, "spec.name", { pattern: /^[A-Za-z0-9._+-]+$/, what: "a name made of letters, digits and . _ + -" });
-  const tbl = table(o2.table, "spec.table", name);
-  const alignment = o2.alignment === void 0 ? MiB2 : parseSize(o2.alignment, "spec.alignment");
-  if (alignment < 512 || alignment % 512 !== 0) {
-    throw usageError(`spec.alignment: must be a positive multiple of 512 bytes, got ${alignment}`);
-  }
-  const parts = arr(o2.partitions, "spec.partitions");
-  if (parts.length === 0) throw usageError("spec.partitions: at least one partition is needed");
-  const maxParts = tbl.type === "dos" ? 4 : 128;
-  if (parts.length > maxParts) {
-    throw usageError(
-      tbl.type === "dos" ? `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; use "table": { "type": "gpt" }` : `spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`
-    );
-  }
-  const partitions = parts.map((p, i2) => partition(p, `spec.partitions[${i2}]`, tbl.type));
-  const seen = /* @__PURE__ */ new Map();
-  partitions.forEach((p, i2) => {
-    const prev = seen.get(p.name);
-    if (prev !== void 0) {
-      throw usageError(`spec.partitions[${i2}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
-    }
-    seen.set(p.name, i2);
-  });
-  const fillIdx = partitions.findIndex((p) => p.size === "fill");
-  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
-    throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
-  }
-  const diskSize = o2.size === void 0 ? void 0 : parseSize(o2.size, "spec.size");
-  if (fillIdx >= 0 && diskSize === void 0) {
-    throw usageError(`spec.partitions[${fillIdx}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
-  }
-  return {
-    name,
-    system: o2.system === void 0 ? "aarch64-linux" : str(o2.system, "spec.system", { pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, what: 'a Nix system such as "aarch64-linux"' }),
-    table: tbl,
-    alignment,
-    ...diskSize !== void 0 ? { diskSize } : {},
-    partitions,
-    output: output(o2.output, "spec.output", name, partitions),
-    specDir
-  };
-}
-async function loadSpec(file) {
-  let text;
-  try {
-    text = await readRegularText(file);
-  } catch (err) {
-    if (err instanceof NotRegularFileError) throw usageError(`spec ${file} is ${err.kind}: give the path of a JSON file`);
-    const code = err.code;
-    throw usageError(`cannot read spec ${file}: ${code === "ENOENT" ? "no such file" : String(err)}`);
-  }
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw usageError(`spec ${file} is not valid JSON: ${err.message}`);
-  }
-  try {
-    return validateSpec(json, path11.dirname(path11.resolve(file)));
-  } catch (err) {
-    if (err instanceof Error) err.message = `${file}: ${err.message}`;
-    throw err;
-  }
-}
-
-// src/content/resolve.ts
-import { readdirSync as readdirSync6, realpathSync as realpathSync2 } from "node:fs";
-import path13 from "node:path";
-
-// src/content/rpi.ts
-var NIXOS_CONFIG_TXT = `[pi3]
-kernel=u-boot-rpi3.bin
-
-[pi02]
-kernel=u-boot-rpi3.bin
-
-[pi4]
-kernel=u-boot-rpi4.bin
-enable_gic=1
-armstub=armstub8-gic.bin
-
-# Otherwise the resolution will be weird in most cases, compared to
-# what the pi3 firmware does by default.
-disable_overscan=1
-
-# Supported in newer board revisions
-arm_boost=1
-
-[cm4]
-# Enable host mode on the 2711 built-in XHCI USB controller.
-# This line should be removed if the legacy DWC2 controller is required
-# (e.g. for USB device mode) or if USB support is not required.
-otg_mode=1
-
-[all]
-# Boot in 64-bit mode.
-arm_64bit=1
-
-# U-Boot needs this to work, regardless of whether UART is actually used or not.
-# Look in arch/arm/mach-bcm283x/Kconfig in the U-Boot tree to see if this is still
-# a requirement in the future.
-enable_uart=1
-
-# Prevent the firmware from smashing the framebuffer setup done by the mainline kernel
-# when attempting to show low-voltage or overtemperature warnings.
-avoid_warnings=1
-`;
-function rpiConfigTxt(options = {}) {
-  const extra = options.extraConfig ?? "";
-  if (extra === "") return NIXOS_CONFIG_TXT;
-  return `${NIXOS_CONFIG_TXT}
-${extra}${extra.endsWith("\n") ? "" : "\n"}`;
-}
-
-// src/closure.ts
-import { createHash as createHash2 } from "node:crypto";
-import { closeSync, lstatSync as lstatSync4, openSync, promises as fsp5, readdirSync as readdirSync5, readFileSync as readFileSync6, readlinkSync as readlinkSync3, readSync } from "node:fs";
-import path12 from "node:path";
-var IMAGE_STORE_DIR = "/nix/store";
-function storeHostPath(storeRoot) {
-  if (storeRoot === void 0) return (p) => p;
-  const root = storeRoot.replace(/\/+$/, "");
-  return (p) => p.startsWith("/") ? root + p : p;
-}
-var NIX_BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
-function nixBase32(bytes) {
-  const len = Math.ceil(bytes.length * 8 / 5);
-  let s = "";
-  for (let n2 = len - 1; n2 >= 0; n2--) {
-    const b = n2 * 5;
-    const i2 = b >> 3;
-    const j = b & 7;
-    const c3 = bytes[i2] >> j | (i2 + 1 < bytes.length ? bytes[i2 + 1] << 8 - j : 0);
-    s += NIX_BASE32_ALPHABET[c3 & 31];
-  }
-  return s;
-}
-var B32 = `[${NIX_BASE32_ALPHABET}]`;
-var STORE_BASENAME_RE = new RegExp(`^${B32}{32}-[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]*$`);
-var NAR_HASH_RES = [
-  new RegExp(`^sha256:${B32}{52}$`),
-  /^sha256:[0-9a-f]{64}$/,
-  /^sha256:[A-Za-z0-9+/]{43}=$/,
-  /^sha256-[A-Za-z0-9+/]{43}=$/
-];
-function isStoreBasename(name) {
-  return name.length <= 32 + 1 + 211 && STORE_BASENAME_RE.test(name);
-}
-function isNarHash(s) {
-  return NAR_HASH_RES.some((re) => re.test(s));
-}
-var enc = (s) => typeof s === "string" ? Buffer.from(s) : s;
-function narStr(s) {
-  const b = enc(s);
-  const pad = (8 - b.length % 8) % 8;
-  const out = Buffer.alloc(8 + b.length + pad);
-  out.writeBigUInt64LE(BigInt(b.length), 0);
-  b.copy(out, 8);
-  return out;
-}
-var byBytes = (a2, b) => Buffer.compare(Buffer.from(a2), Buffer.from(b));
-var byCodes = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-var hp = (s) => Buffer.from(s, "latin1");
-async function dumpNar(p, sink) {
-  sink(narStr("nix-archive-1"));
-  await new Promise((r) => setImmediate(r));
-  try {
-    dumpNode(Buffer.from(p).toString("latin1"), sink);
-  } catch (err) {
-    if (err.kind) throw err;
-    throw buildError(`cannot read ${p}: ${err.message}`, err);
-  }
-}
-function dumpNode(p, sink, st) {
-  st ??= lstatSync4(hp(p));
-  sink(narStr("("));
-  if (st.isSymbolicLink()) {
-    sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
-  } else if (st.isFile()) {
-    const parts = [narStr("type"), narStr("regular")];
-    if (st.mode & 64) parts.push(narStr("executable"), narStr(""));
-    parts.push(narStr("contents"));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(st.size), 0);
-    parts.push(len);
-    sink(Buffer.concat(parts));
-    let n2 = 0;
-    if (st.size <= 1 << 20) {
-      const data = readFileSync6(hp(p));
-      n2 = data.length;
-      sink(data);
-    } else {
-      const fd = openSync(hp(p), "r");
-      try {
-        for (; ; ) {
-          const buf = Buffer.allocUnsafe(1 << 20);
-          const got = readSync(fd, buf, 0, buf.length, null);
-          if (got === 0) break;
-          n2 += got;
-          sink(buf.subarray(0, got));
-        }
-      } finally {
-        closeSync(fd);
-      }
-    }
-    if (n2 !== st.size) throw buildError(`${showBytes(p)} changed size while it was being read`);
-    const pad = (8 - n2 % 8) % 8;
-    if (pad) sink(Buffer.alloc(pad));
-  } else if (st.isDirectory()) {
-    sink(Buffer.concat([narStr("type"), narStr("directory")]));
-    const names = readdirSync5(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes);
-    for (const name of names) {
-      sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
-      dumpNode(`${p}/${name}`, sink);
-      sink(narStr(")"));
-    }
-  } else {
-    throw buildError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
-  }
-  sink(narStr(")"));
-}
-var showBytes = (p) => show(p);
-var RefScanner = class _RefScanner {
-  constructor(hashParts) {
-    this.hashParts = hashParts;
-  }
-  hashParts;
-  found = /* @__PURE__ */ new Set();
-  tail = Buffer.alloc(0);
-  static isB32 = (() => {
-    const t = new Uint8Array(256);
-    for (const c3 of NIX_BASE32_ALPHABET) t[c3.charCodeAt(0)] = 1;
-    return t;
-  })();
-  update(chunk) {
-    if (this.hashParts.size === 0) return;
-    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
-    const isB32 = _RefScanner.isB32;
-    const L = 32;
-    let i2 = 0;
-    while (i2 + L <= buf.length) {
-      let j = L - 1;
-      while (j >= 0 && isB32[buf[i2 + j]]) j--;
-      if (j < 0) {
-        const s = buf.toString("latin1", i2, i2 + L);
-        if (this.hashParts.has(s)) this.found.add(s);
-        i2++;
-      } else {
-        i2 += j + 1;
-      }
-    }
-    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (L - 1))));
-  }
-};
-async function narInfo(p, scanFor = /* @__PURE__ */ new Set()) {
-  const h2 = createHash2("sha256");
-  const scanner = new RefScanner(scanFor);
-  let size = 0;
-  await dumpNar(p, (chunk) => {
-    h2.update(chunk);
-    scanner.update(chunk);
-    size += chunk.length;
-  });
-  return { narHash: `sha256:${nixBase32(h2.digest())}`, narSize: size, references: scanner.found };
-}
-function formatRegistration(entries, fromDir, toDir = IMAGE_STORE_DIR) {
-  const map = (p) => p === "" ? "" : toDir + p.slice(fromDir.length);
-  const lines = [];
-  for (const e of entries) {
-    lines.push(map(e.path), e.narHash, String(e.narSize), map(e.deriver), String(e.references.length), ...e.references.map(map));
-  }
-  return Buffer.from(lines.length ? lines.join("\n") + "\n" : "");
-}
-var show2 = (s) => `'${s.length > 120 ? s.slice(0, 120) + "..." : s}'`;
-function parseRegistration(text, file, storeDir) {
-  if (text === "") return [];
-  if (!text.endsWith("\n")) {
-    throw buildError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
-  }
-  const lines = text.slice(0, -1).split("\n");
-  const entries = [];
-  let i2 = 0;
-  const next = (what) => {
-    if (i2 >= lines.length) {
-      throw buildError(`${file} line ${i2 + 1}: unexpected end of file: expected ${what}`);
-    }
-    return lines[i2++];
-  };
-  const fail = (what, got) => {
-    throw buildError(`${file} line ${i2}: expected ${what}, got ${show2(got)}`);
-  };
-  const isStorePath = (s) => path12.posix.dirname(s) === storeDir && isStoreBasename(path12.posix.basename(s));
-  const inStore = `a store path in ${storeDir}`;
-  while (i2 < lines.length) {
-    const p = next(inStore);
-    if (!isStorePath(p)) fail(inStore, p);
-    const hash = next("a NAR hash (sha256:<52 nix-base32 characters>)");
-    if (!isNarHash(hash)) fail("a NAR hash (sha256:<52 nix-base32 characters>)", hash);
-    const sizeLine = next("a NAR size (a number)");
-    if (!/^(0|[1-9][0-9]*)$/.test(sizeLine) || !Number.isSafeInteger(Number(sizeLine))) fail("a NAR size (a number)", sizeLine);
-    const deriver = next("a deriver (a store path, or an empty line)");
-    if (deriver !== "" && !isStorePath(deriver)) fail(`a deriver (${inStore}, or an empty line)`, deriver);
-    const countLine = next("the number of references");
-    if (!/^(0|[1-9][0-9]*)$/.test(countLine) || Number(countLine) > 1e6) fail("the number of references (a number)", countLine);
-    const references = [];
-    for (let k = Number(countLine); k > 0; k--) {
-      const r = next(`a reference (${inStore})`);
-      if (!isStorePath(r)) fail(`a reference (${inStore})`, r);
-      references.push(r);
-    }
-    entries.push({ path: p, narHash: hash, narSize: Number(sizeLine), deriver, references });
-  }
-  return entries;
-}
-async function statOrUndefined(p) {
-  try {
-    return await fsp5.lstat(p);
-  } catch (err) {
-    if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
-    throw buildError(`cannot read ${p}: ${err.message}`);
-  }
-}
-async function readText(file) {
-  try {
-    return await readRegularText(file);
-  } catch (err) {
-    if (err instanceof NotRegularFileError) throw buildError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
-    const code = err.code;
-    if (code === "ENOENT") throw buildError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
-    throw buildError(`cannot read ${file}: ${err.message}`);
-  }
-}
-function parseStorePathList(text, file) {
-  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-  if (text === "") return { storeDir: IMAGE_STORE_DIR, paths: [] };
-  let storeDir;
-  const seen = /* @__PURE__ */ new Set();
-  const paths = [];
-  lines.forEach((line, k) => {
-    const where2 = `${file} line ${k + 1}`;
-    if (!line.startsWith("/")) throw buildError(`${where2}: expected an absolute store path, got ${show2(line)}`);
-    const p = path12.posix.normalize(line);
-    const base = path12.posix.basename(p);
-    if (p !== line || !isStoreBasename(base)) {
-      throw buildError(`${where2}: ${show2(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
-    }
-    const dir = path12.posix.dirname(p);
-    storeDir ??= dir;
-    if (dir !== storeDir) {
-      throw buildError(`${where2}: ${line} is not in the same store directory as the first path (${storeDir})`);
-    }
-    if (seen.has(p)) throw buildError(`${where2}: ${line} is listed twice`);
-    seen.add(p);
-    paths.push(p);
-  });
-  return { storeDir: storeDir ?? IMAGE_STORE_DIR, paths };
-}
-async function checkPathsExist(paths, listFile, host = (p) => p) {
-  const missing = [];
-  for (const p of paths) if (!await statOrUndefined(host(p))) missing.push(p);
-  if (missing.length) {
-    const where2 = host(missing[0]) === missing[0] ? "" : ` (looked for ${host(missing[0])}: is --store-root right?)`;
-    throw buildError(
-      `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? "does" : "do"} not exist, the first is ${missing[0]}${where2}`
-    );
-  }
-}
-async function readClosureInfo(dir, opts = {}) {
-  const host = storeHostPath(opts.storeRoot);
-  const st = await statOrUndefined(dir);
-  if (!st) throw buildError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
-  const real = await fsp5.stat(dir).catch(() => void 0);
-  if (real?.isFile()) {
-    const { paths: paths2 } = parseStorePathList(await readText(dir), dir);
-    await checkPathsExist(paths2, dir, host);
-    return closureFromStorePaths(paths2, opts);
-  }
-  if (!real?.isDirectory()) throw buildError(`the closure ${dir} is neither a directory nor a file`);
-  const spFile = path12.join(dir, "store-paths");
-  const regFile = path12.join(dir, "registration");
-  const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
-  const entries = parseRegistration(await readText(regFile), regFile, storeDir);
-  const listed = new Set(paths);
-  const registered = /* @__PURE__ */ new Set();
-  for (const e of entries) {
-    if (registered.has(e.path)) throw buildError(`${regFile}: ${e.path} is registered twice`);
-    registered.add(e.path);
-    if (!listed.has(e.path)) throw buildError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
-  }
-  for (const p of paths) {
-    if (!registered.has(p)) throw buildError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
-  }
-  for (const e of entries) {
-    for (const r of e.references) {
-      if (!listed.has(r)) throw buildError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
-    }
-  }
-  await checkPathsExist(paths, spFile, host);
-  const registration = await fsp5.readFile(regFile);
-  return {
-    storeDir,
-    storePaths: paths,
-    registration,
-    registrationEntries: entries,
-    hostPath: host,
-    ...opts.storeRoot !== void 0 ? { storeRoot: opts.storeRoot } : {}
-  };
-}
-async function closureFromStorePaths(paths, opts = {}) {
-  const host = storeHostPath(opts.storeRoot);
-  const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join("\n") + "\n" : "", "the store path list");
-  await checkPathsExist(checked, "the store path list", host);
-  const byHash = /* @__PURE__ */ new Map();
-  for (const p of checked) byHash.set(path12.posix.basename(p).slice(0, 32), p);
-  const hashes = new Set(byHash.keys());
-  const sorted = [...checked].sort(byBytes);
-  const entries = new Array(sorted.length);
-  let next = 0;
-  const worker2 = async () => {
-    while (next < sorted.length) {
-      const k = next++;
-      const p = sorted[k];
-      const info = await narInfo(host(p), hashes);
-      const references = [...info.references].map((h2) => byHash.get(h2)).sort(byBytes);
-      entries[k] = { path: p, narHash: info.narHash, narSize: info.narSize, deriver: "", references };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, sorted.length) }, worker2));
-  return {
-    storeDir,
-    storePaths: checked,
-    registration: formatRegistration(entries, storeDir, storeDir),
-    registrationEntries: entries,
-    hostPath: host,
-    ...opts.storeRoot !== void 0 ? { storeRoot: opts.storeRoot } : {}
-  };
-}
-function addClosureToTree(tree, info) {
-  tree.ensureDir(info.storeDir);
-  let n2 = 0;
-  for (const p of info.storePaths) {
-    const host = Buffer.from(info.hostPath(p)).toString("latin1");
-    if (!statHost(host)) throw buildError(`the store path ${p} disappeared while the closure was being read`);
-    tree.addHost(p, host);
-    n2++;
-  }
-  tree.add("/nix-path-registration", { kind: "data", mode: 420, data: info.registration });
-  return { paths: n2 };
-}
-
-// src/content/resolve.ts
-var ROOT_OPTION = { firmware: "--firmware", toplevel: "--toplevel", spec: "the spec file" };
-function rootOf(inputs, from, where2) {
-  const dir = inputs.roots[from];
-  if (!dir) throw usageError(`${where2}: the spec copies from "${from}" but no ${ROOT_OPTION[from]} was given`);
-  return dir;
-}
-var isGlob = (s) => /[*?[]/.test(s);
-function globRegExp(glob) {
-  let re = "";
-  for (let i2 = 0; i2 < glob.length; i2++) {
-    const c3 = glob[i2];
-    if (c3 === "*") re += "[^/]*";
-    else if (c3 === "?") re += "[^/]";
-    else if (c3 === "[") {
-      const close = glob.indexOf("]", i2 + 1);
-      if (close < 0) re += "\\[";
-      else {
-        let cls = glob.slice(i2 + 1, close);
-        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
-        re += `[${cls.replace(/\\/g, "\\\\")}]`;
-        i2 = close;
-      }
-    } else re += c3.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
-function resolveStoreLinks(host, map) {
-  if (!map) return host;
-  const link = (q) => {
-    const st = statHost(q);
-    if (!st) return null;
-    return st.isSymbolicLink() ? map(readHostLink(q)) : void 0;
-  };
-  return resolveLinks(host, link);
-}
-async function storeLinkMap(inputs) {
-  if (!inputs.storeHost || inputs.storeHost("/x") === "/x") return void 0;
-  const storeDir = inputs.closure ? (await inputs.closure()).storeDir : "/nix/store";
-  const root = fromUtf8(inputs.storeHost("/")).replace(/\/+$/, "");
-  const dir = fromUtf8(storeDir);
-  return (t) => t === dir || t.startsWith(`${dir}/`) ? root + t : t;
-}
-function addHost(tree, hostIn, target, follow, map) {
-  const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
-  if (!statHost(host)) throw buildError(`${show(host)} does not exist`);
-  tree.addHost(target, host, follow);
-}
-function addCopy(tree, item, inputs, where2, opts, map) {
-  const root = fromUtf8(rootOf(inputs, item.from, where2));
-  const follow = item.dereference ?? opts.noSymlinks === true;
-  const rel = fromUtf8(item.path);
-  const dir = path13.posix.dirname(rel);
-  const base = path13.posix.basename(rel);
-  const target = fromUtf8(item.target);
-  if (isGlob(dir)) throw usageError(`${where2}.path: only the last path component may contain * ? [ (got "${item.path}")`);
-  if (isGlob(base)) {
-    const hostDir = path13.posix.join(root, dir);
-    let names;
-    try {
-      names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
-    } catch {
-      names = [];
-    }
-    const re = globRegExp(base);
-    const matches = names.filter((n2) => re.test(n2)).sort();
-    if (matches.length === 0) {
-      if (item.optional) return;
-      throw buildError(`${where2}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
-    }
-    for (const m of matches) addHost(tree, path13.posix.join(hostDir, m), path13.posix.join(target, m), follow, map);
-    return;
-  }
-  const named = path13.posix.join(root, rel);
-  const host = follow ? resolveStoreLinks(named, map) : named;
-  const lst = statHost(host);
-  if (!lst) {
-    if (item.optional) return;
-    throw buildError(`${where2}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ""} does not exist (from ${item.from})`);
-  }
-  const isDir = lst.isDirectory() || lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true;
-  if (isDir) {
-    addHost(tree, host, target, follow);
-    return;
-  }
-  const t = target.endsWith("/") ? path13.posix.join(target, base) : target;
-  addHost(tree, host, t, follow);
-}
-function addProfile(tree, item, inputs, where2, map) {
-  const p = item.options.path;
-  let host;
-  if (p.startsWith("/")) {
-    host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
-  } else {
-    const top = rootOf(inputs, "toplevel", `${where2}.options.path`);
-    if (path13.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
-    host = fromUtf8(path13.posix.join(top, p));
-  }
-  const named = host;
-  host = resolveStoreLinks(host, map);
-  const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ""}`;
-  const st = statHost(host, true);
-  if (!st) throw buildError(`${where2}: the profile ${shown} does not exist`);
-  if (!st.isDirectory()) throw buildError(`${where2}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
-  const real = realHost(host);
-  const target = fromUtf8(item.target);
-  for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
-    addHost(tree, path13.posix.join(real, name), path13.posix.join(target, name), false);
-  }
-}
-function realHost(host) {
-  return realpathSync2(Buffer.from(host, "latin1"), { encoding: "buffer" }).toString("latin1");
-}
-async function resolveContents(items, inputs, where2, opts = {}) {
-  const tree = new FileTree();
-  tree.ensureDir("/");
-  const follows = items.some((i2) => i2.kind === "copy" && (i2.dereference ?? opts.noSymlinks === true) || i2.kind === "generate" && i2.generator === "profile");
-  const map = follows ? await storeLinkMap(inputs) : void 0;
-  for (const [i2, item] of items.entries()) {
-    const w = `${where2}.contents[${i2}]`;
-    try {
-      switch (item.kind) {
-        case "copy":
-          addCopy(tree, item, inputs, w, opts, map);
-          break;
-        case "text":
-          tree.add(fromUtf8(item.target), { kind: "data", mode: item.mode, data: Buffer.from(item.text) });
-          break;
-        case "symlink":
-          tree.add(fromUtf8(item.target), { kind: "symlink", target: fromUtf8(item.linkTarget) });
-          break;
-        case "generate":
-          switch (item.generator) {
-            case "rpi-config.txt": {
-              const extra = item.options.extraConfig;
-              if (extra !== void 0 && typeof extra !== "string") {
-                throw usageError(`${w}.options.extraConfig: expected a string`);
-              }
-              tree.add(fromUtf8(item.target), { kind: "data", mode: 420, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
-              break;
-            }
-            case "extlinux": {
-              const timeout = item.options.timeout;
-              if (timeout !== void 0 && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 0)) {
-                throw usageError(`${w}.options.timeout: expected a whole number of deciseconds`);
-              }
-              const toplevel = rootOf(inputs, "toplevel", w);
-              const closure = inputs.closure ? await inputs.closure() : void 0;
-              await addExtlinuxToTree(tree, toplevel, {
-                ...extlinuxOptionsOf(item.options),
-                target: item.target,
-                ...closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}
-              });
-              break;
-            }
-            case "closure": {
-              if (!inputs.closure) throw usageError(`${w}: the spec includes a Nix closure but no --closure was given`);
-              addClosureToTree(tree, await inputs.closure());
-              break;
-            }
-            case "profile":
-              addProfile(tree, item, inputs, w, map);
-              break;
-            case "rpi-direct": {
-              const toplevel = rootOf(inputs, "toplevel", w);
-              if (!inputs.disk || opts.partition === void 0) throw usageError(`${w}: rpi-direct needs the image's partition table`);
-              const closure = inputs.closure ? await inputs.closure() : void 0;
-              await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${w}.options`), {
-                toplevel,
-                ...inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {},
-                storeDir: closure?.storeDir ?? "/nix/store",
-                storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p) => p),
-                ...closure ? { closurePaths: closure.storePaths } : {},
-                disk: inputs.disk,
-                partition: opts.partition,
-                warn: inputs.warn ?? (() => {
-                }),
-                strict: inputs.strict === true
-              }, w);
-              break;
-            }
-          }
-          break;
-      }
-    } catch (err) {
-      if (err instanceof Error && !err.kind) {
-        throw buildError(`${w}: ${err.message}`, err);
-      }
-      throw err;
-    }
-  }
-  return tree;
-}
-
 // src/fs/vfat.ts
-import { promises as fsp6, readSync as readSync2, writeSync as writeSync2, openSync as openSync2, closeSync as closeSync2, fstatSync } from "node:fs";
+import { promises as fsp4, readSync, writeSync as writeSync2, openSync, closeSync, fstatSync } from "node:fs";
 
 // node_modules/js-fatfs/dist/fatfs.js
 var Module = (() => {
@@ -12313,11 +17383,11 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path22) {
+    function locateFile(path30) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path22, scriptDirectory);
+        return Module2["locateFile"](path30, scriptDirectory);
       }
-      return scriptDirectory + path22;
+      return scriptDirectory + path30;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
@@ -12691,7 +17761,7 @@ var Module = (() => {
       return str2;
     };
     var UTF8ToString = (ptr, maxBytesToRead) => ptr ? UTF8ArrayToString(HEAPU8, ptr, maxBytesToRead) : "";
-    var ccall = (ident, returnType, argTypes, args, opts) => {
+    var ccall = (ident, returnType, argTypes, args, opts2) => {
       var toC = { string: (str2) => {
         var ret2 = 0;
         if (str2 !== null && str2 !== void 0 && str2 !== 0) {
@@ -12732,13 +17802,13 @@ var Module = (() => {
       ret = onDone(ret);
       return ret;
     };
-    var cwrap = (ident, returnType, argTypes, opts) => {
+    var cwrap = (ident, returnType, argTypes, opts2) => {
       var numericArgs = !argTypes || argTypes.every((type) => type === "number" || type === "boolean");
       var numericRet = returnType !== "string";
-      if (numericRet && numericArgs && !opts) {
+      if (numericRet && numericArgs && !opts2) {
         return getCFunc(ident);
       }
-      return (...args) => ccall(ident, returnType, argTypes, args, opts);
+      return (...args) => ccall(ident, returnType, argTypes, args, opts2);
     };
     function getValue(ptr, type = "i8") {
       if (type.endsWith("*")) type = "*";
@@ -12987,7 +18057,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path22, opt, work, len) => {
+      Module2["f_mkfs"] = (path30, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -12999,7 +18069,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path22, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path30, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -13013,7 +18083,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path22) => Module2["f_mount"](0, path22, 0);
+      Module2["f_unmount"] = (path30) => Module2["f_mount"](0, path30, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -13055,10 +18125,595 @@ var GET_SECTOR_SIZE = 2;
 var GET_BLOCK_SIZE = 3;
 var create = Module;
 
+// src/content/tree.ts
+import { lstatSync as lstatSync2, readdirSync as readdirSync3, readlinkSync, realpathSync, statSync as statSync2 } from "node:fs";
+function fromUtf8(s) {
+  return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, "utf8").toString("latin1");
+}
+function hostPath(s) {
+  return Buffer.from(s, "latin1");
+}
+function show(s) {
+  if (/^[\x20-\x7e]*$/.test(s)) return s;
+  const b = Buffer.from(s, "latin1");
+  const u2 = b.toString("utf8");
+  if (Buffer.from(u2, "utf8").equals(b) && !/[\x00-\x1f\x7f]/.test(u2)) return u2;
+  let out = "";
+  for (const byte of b) out += byte >= 32 && byte < 127 ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
+  return out;
+}
+function isUtf8(s) {
+  if (/^[\x00-\x7f]*$/.test(s)) return true;
+  const b = Buffer.from(s, "latin1");
+  return Buffer.from(b.toString("utf8"), "utf8").equals(b);
+}
+var bstr = (b) => b.toString("latin1");
+var FileTree = class {
+  map = /* @__PURE__ */ new Map();
+  childIndex;
+  /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
+   *  non-directory entry at the same path; adding a directory over a directory keeps the
+   *  old one unless the old one is implicit (then the new one wins). */
+  add(path30, entry) {
+    const p = normalizeTreePath(path30);
+    this.childIndex = void 0;
+    if (p === "/") {
+      if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
+      this.map.set("/", entry);
+      return;
+    }
+    this.ensureDir(parentOf(p));
+    const old = this.map.get(p);
+    if (old && old.kind === "dir" && entry.kind === "dir") {
+      if (old.implicit || entry.source !== void 0) this.map.set(p, entry);
+      return;
+    }
+    if (old && old.kind === "dir") {
+      throw new Error(`${show(p)} is a directory and cannot be replaced by a ${entry.kind === "data" ? "file" : entry.kind}`);
+    }
+    if (old && entry.kind === "dir") {
+      throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
+    }
+    if (entry.kind === "file" && entry.linkKey === void 0) {
+      try {
+        const st = statSync2(hostPath(entry.source));
+        entry = { ...entry, linkKey: `${st.dev}:${st.ino}`, ...(st.mode & 4095) !== entry.mode ? { hostMode: st.mode & 4095 } : {} };
+      } catch {
+      }
+    }
+    this.map.set(p, entry);
+  }
+  /**
+   * Adds the host directory `source` at `path` (its contents copied as data, see above).
+   * A directory that already has a host source is expanded one level so both merge: the
+   * later copy wins for files, and a directory meeting a non-directory is an error.
+   */
+  addHostDir(path30, source, mode, follow = false) {
+    const p = normalizeTreePath(path30);
+    const old = this.map.get(p);
+    if (old && old.kind !== "dir") {
+      throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
+    }
+    if (!old || old.source === void 0) {
+      if (p !== "/") this.ensureDir(parentOf(p));
+      this.childIndex = void 0;
+      this.map.set(p, { kind: "dir", mode, source, ...follow ? { follow } : {} });
+      return;
+    }
+    this.map.set(p, { kind: "dir", mode });
+    this.childIndex = void 0;
+    this.expandHostChildren(p, old.source, old.follow === true);
+    this.expandHostChildren(p, source, follow);
+  }
+  /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
+   *  followed) at `path` as what it is: a directory becomes a host directory. */
+  addHost(path30, host, follow = false) {
+    const w = hostEntry(path30, host, follow);
+    if (w.kind === "dir") this.addHostDir(path30, host, w.mode, follow);
+    else {
+      const { path: _p, ...e } = w;
+      this.add(path30, e);
+    }
+  }
+  expandHostChildren(p, source, follow) {
+    for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
+  }
+  /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
+  ensureDir(path30, mode = 493) {
+    const p = normalizeTreePath(path30);
+    const e = this.map.get(p);
+    if (e) {
+      if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
+      return;
+    }
+    this.childIndex = void 0;
+    if (p !== "/") this.ensureDir(parentOf(p));
+    this.map.set(p, { kind: "dir", mode, implicit: true });
+  }
+  get(path30) {
+    return this.map.get(normalizeTreePath(path30));
+  }
+  /** The entry at `path` (no symlink followed), looking inside host directories too. */
+  lookup(path30) {
+    const p = normalizeTreePath(path30);
+    const own = this.map.get(p);
+    if (own) return own;
+    let dir = p;
+    const rest = [];
+    while (dir !== "/") {
+      rest.unshift(dir.slice(dir.lastIndexOf("/") + 1));
+      dir = parentOf(dir);
+      const e = this.map.get(dir);
+      if (!e) continue;
+      if (e.kind !== "dir" || e.source === void 0) return void 0;
+      let host = e.source;
+      for (const [k, name] of rest.entries()) {
+        host = joinHost(host, name);
+        let st;
+        try {
+          st = statHost(host, e.follow === true);
+        } catch {
+          return void 0;
+        }
+        if (!st) return void 0;
+        if (k < rest.length - 1 && !st.isDirectory()) return void 0;
+        if (k === rest.length - 1) {
+          if (st.isDirectory()) return { kind: "dir", mode: st.mode & 4095, source: host };
+          if (st.isSymbolicLink()) return { kind: "symlink", target: readHostLink(host) };
+          return { kind: "file", mode: st.mode & 4095, size: st.size, source: host };
+        }
+      }
+    }
+    return void 0;
+  }
+  has(path30) {
+    return this.map.has(normalizeTreePath(path30));
+  }
+  /** Number of explicit entries (host directories count as one). */
+  get size() {
+    return this.map.size;
+  }
+  /** The explicit entries (host directories not expanded), sorted, root included. */
+  explicitEntries() {
+    if (!this.map.has("/")) this.map.set("/", { kind: "dir", mode: 493, implicit: true });
+    return [...this.map.entries()].sort((a2, b) => comparePaths(a2[0], b[0]));
+  }
+  /** The whole expanded tree as [path, entry] pairs, sorted. Loads everything: for small
+   *  trees (FAT, swap, raw); big ones use walkTree. */
+  entries() {
+    const out = [];
+    for (const w of walkTree(this)) {
+      switch (w.kind) {
+        case "dir":
+          out.push([w.path, { kind: "dir", mode: w.mode }]);
+          break;
+        case "file":
+          out.push([w.path, { kind: "file", mode: w.mode, size: w.size, source: w.source }]);
+          break;
+        case "data":
+          out.push([w.path, { kind: "data", mode: w.mode, data: w.data }]);
+          break;
+        case "symlink":
+          out.push([w.path, { kind: "symlink", target: w.target }]);
+          break;
+      }
+    }
+    return out;
+  }
+  /** Host directory sources that contain, or are inside, another source (real paths compared). */
+  overlappingSources() {
+    const srcs = [];
+    for (const e of this.map.values()) {
+      if (e.kind !== "dir" || e.source === void 0) continue;
+      let real = e.source;
+      try {
+        real = realpathSync(hostPath(e.source), { encoding: "buffer" }).toString("latin1");
+      } catch {
+      }
+      srcs.push([e.source, real.endsWith("/") ? real : real + "/"]);
+    }
+    const out = /* @__PURE__ */ new Set();
+    const sorted = [...srcs].sort((a2, b) => cmp(a2[1], b[1]));
+    const stack = [];
+    for (const cur of sorted) {
+      while (stack.length && !cur[1].startsWith(stack[stack.length - 1][1])) stack.pop();
+      if (stack.length) {
+        out.add(cur[0]);
+        for (const a2 of stack) out.add(a2[0]);
+      }
+      stack.push(cur);
+    }
+    return out;
+  }
+  /** The inodes ("dev:ino") of the explicit host files. */
+  explicitLinkKeys() {
+    const keys = /* @__PURE__ */ new Set();
+    for (const e of this.map.values()) if (e.kind === "file" && e.linkKey !== void 0) keys.add(e.linkKey);
+    return keys;
+  }
+  /** Explicit children names of every explicit directory, sorted by bytes. */
+  children(dir) {
+    if (!this.childIndex) {
+      const idx = /* @__PURE__ */ new Map();
+      for (const p of this.map.keys()) {
+        if (p === "/") continue;
+        const parent = parentOf(p);
+        let l = idx.get(parent);
+        if (!l) idx.set(parent, l = []);
+        l.push(p.slice(p.lastIndexOf("/") + 1));
+      }
+      for (const l of idx.values()) l.sort(cmp);
+      this.childIndex = idx;
+    }
+    return this.childIndex.get(dir) ?? [];
+  }
+  /** Total bytes of regular file contents (walks host directories). */
+  contentBytes() {
+    let n2 = 0;
+    for (const e of walkTree(this)) {
+      if (e.kind === "file") n2 += e.size;
+      else if (e.kind === "data") n2 += e.data.length;
+    }
+    return n2;
+  }
+};
+var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+function comparePaths(a2, b) {
+  return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
+}
+function normalizeTreePath(path30) {
+  if (!path30.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path30)}`);
+  if (!path30.includes("//") && !path30.includes("/.") && !(path30.length > 1 && path30.endsWith("/"))) return path30;
+  const parts = [];
+  for (const c3 of path30.split("/")) {
+    if (c3 === "" || c3 === ".") continue;
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path30)}`);
+    parts.push(c3);
+  }
+  return "/" + parts.join("/");
+}
+function parentOf(p) {
+  const i2 = p.lastIndexOf("/");
+  return i2 <= 0 ? "/" : p.slice(0, i2);
+}
+var joinPath = (dir, name) => dir === "/" ? `/${name}` : `${dir}/${name}`;
+var joinHost = (dir, name) => dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+function hostError(host, err) {
+  const code = err.code;
+  if (code === "ENOENT") return inputError(`${show(host)} disappeared while it was being read`);
+  if (code === "ELOOP") return inputError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
+  if (code === "EACCES" || code === "EPERM") return inputError(`cannot read ${show(host)}: permission denied`);
+  return inputError(`cannot read ${show(host)}: ${err.message}`);
+}
+function lstatHost(host, follow) {
+  try {
+    return follow ? statSync2(hostPath(host)) : lstatSync2(hostPath(host));
+  } catch (err) {
+    if (follow && err.code === "ENOENT") {
+      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+    }
+    throw hostError(host, err);
+  }
+}
+function readHostDir(host) {
+  try {
+    return readdirSync3(hostPath(host), { encoding: "buffer" }).map(bstr).sort(cmp);
+  } catch (err) {
+    throw hostError(host, err);
+  }
+}
+function specialKind(st) {
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isCharacterDevice()) return "a character device";
+  return "not a regular file, directory or symlink";
+}
+function hostEntry(p, host, follow, known, keyAll = false) {
+  const st = lstatHost(host, follow);
+  if (st.isDirectory()) return { path: p, kind: "dir", mode: st.mode & 4095 };
+  if (st.isFile()) {
+    let linkKey;
+    if (st.nlink > 1 || keyAll) linkKey = `${st.dev}:${st.ino}`;
+    else if (known?.size) {
+      const k = `${st.dev}:${st.ino}`;
+      if (known.has(k)) linkKey = k;
+    }
+    return { path: p, kind: "file", mode: st.mode & 4095, size: st.size, source: host, ...linkKey ? { linkKey } : {} };
+  }
+  if (st.isSymbolicLink()) return { path: p, kind: "symlink", target: readHostLink(host) };
+  throw inputError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
+}
+function* walkTree(tree, opts2 = {}) {
+  const root = tree.get("/") ?? { kind: "dir", mode: 493 };
+  if (root.kind !== "dir") throw new Error("the root of a tree must be a directory");
+  const dirEnds = opts2.dirEnds === true;
+  const known = tree.explicitLinkKeys();
+  const overlapping = tree.overlappingSources();
+  function* visit(p, mode, source, follow, ancestors, keyAll = false) {
+    yield { path: p, kind: "dir", mode };
+    const explicit = tree.children(p);
+    const host = source !== void 0 ? readHostDir(source) : [];
+    let i2 = 0;
+    let j = 0;
+    while (i2 < explicit.length || j < host.length) {
+      const en = explicit[i2];
+      const hn = host[j];
+      let name;
+      let fromExplicit = false;
+      let fromHost = false;
+      if (hn === void 0 || en !== void 0 && en < hn) {
+        name = en;
+        fromExplicit = true;
+        i2++;
+      } else if (en === void 0 || hn < en) {
+        name = hn;
+        fromHost = true;
+        j++;
+      } else {
+        name = en;
+        fromExplicit = fromHost = true;
+        i2++;
+        j++;
+      }
+      const cp = joinPath(p, name);
+      const hostChild = fromHost ? joinHost(source, name) : void 0;
+      if (fromExplicit) {
+        const e = tree.get(cp);
+        if (e.kind === "dir") {
+          let childSource = e.source;
+          let childFollow = e.follow === true;
+          let childMode = e.mode;
+          if (childSource === void 0 && hostChild !== void 0) {
+            const hst = lstatHost(hostChild, follow);
+            if (!hst.isDirectory()) {
+              throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
+            }
+            childSource = hostChild;
+            childFollow = follow;
+            if (e.implicit) childMode = hst.mode & 4095;
+          }
+          const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : keyAll;
+          yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
+        } else {
+          if (hostChild !== void 0 && lstatHost(hostChild, follow).isDirectory()) {
+            throw inputError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
+          }
+          yield { path: cp, ...e };
+        }
+        continue;
+      }
+      const w = hostEntry(cp, hostChild, follow, known, keyAll);
+      if (w.kind === "dir") {
+        let anc = ancestors;
+        if (follow) {
+          const st = statSync2(hostPath(hostChild));
+          const key = `${st.dev}:${st.ino}`;
+          if (anc?.has(key)) throw inputError(`${show(hostChild)}: a symlink loop (the copy follows symlinks)`);
+          anc = new Set(anc ?? []);
+          anc.add(key);
+        }
+        yield* visit(cp, w.mode, hostChild, follow, anc, keyAll);
+      } else {
+        yield w;
+      }
+    }
+    if (dirEnds) yield { path: p, kind: "end", mode };
+  }
+  yield* visit("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
+}
+function statHost(host, follow = false) {
+  try {
+    return follow ? statSync2(hostPath(host)) : lstatSync2(hostPath(host));
+  } catch (err) {
+    const code = err.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    throw hostError(host, err);
+  }
+}
+function readHostLink(host) {
+  try {
+    return readlinkSync(hostPath(host), { encoding: "buffer" }).toString("latin1");
+  } catch (err) {
+    throw hostError(host, err);
+  }
+}
+function resolveLinks(p, link, opts2 = {}) {
+  let todo = p.split("/").filter(Boolean);
+  let done = "";
+  let hops = 0;
+  while (todo.length) {
+    const c3 = todo.shift();
+    if (c3 === ".") continue;
+    if (c3 === "..") {
+      done = done.slice(0, Math.max(0, done.lastIndexOf("/")));
+      continue;
+    }
+    const next = `${done}/${c3}`;
+    const t = link(next);
+    if (t === null && opts2.mustExist) return null;
+    if (typeof t !== "string") {
+      done = next;
+      continue;
+    }
+    if (++hops > 40) {
+      if (opts2.mustExist) return null;
+      throw inputError(`${show(p)}: too many levels of symbolic links (a symlink loop?)`);
+    }
+    if (t.startsWith("/")) done = "";
+    todo = [...t.split("/").filter(Boolean), ...todo];
+  }
+  return done || "/";
+}
+
+// src/spec-check.ts
+import path9 from "node:path";
+
+// src/labels.ts
+var FAT_LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
+var LABEL_MAX_BYTES = { vfat: 11, ext4: 16, btrfs: 255, swap: 15 };
+var FS_NAME = { vfat: "FAT", ext4: "ext4", btrfs: "btrfs", swap: "swap" };
+function labelProblem(fs3, label2) {
+  const name = FS_NAME[fs3];
+  const max = LABEL_MAX_BYTES[fs3];
+  const n2 = Buffer.byteLength(label2, "utf8");
+  if (n2 === 0) return `the ${name} label is empty; leave "label" out for no label`;
+  if (n2 > max) return `the ${name} label "${label2}" is ${n2} bytes long; ${name} labels hold at most ${max} bytes`;
+  for (const ch of label2) {
+    const c3 = ch.codePointAt(0);
+    if (c3 < 32 || c3 === 127) return `the ${name} label ${JSON.stringify(label2)} contains a control character`;
+    if (fs3 === "vfat") {
+      if (c3 > 126) return `the FAT label "${label2}" contains the non-ASCII character "${ch}"; FAT labels are ASCII`;
+      if (FAT_LABEL_FORBIDDEN.includes(ch)) {
+        return `the FAT label "${label2}" contains "${ch}"; FAT labels cannot contain any of ${FAT_LABEL_FORBIDDEN} or control characters`;
+      }
+    }
+  }
+  if (fs3 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
+  return null;
+}
+
+// src/uuid.ts
+var UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+function uuidFromHash(digest) {
+  const d = Buffer.from(digest.subarray(0, 16));
+  d[6] = d[6] & 15 | 64;
+  d[8] = d[8] & 63 | 128;
+  const x = d.toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+// src/spec-check.ts
+function distance(a2, b) {
+  const d = Array.from({ length: b.length + 1 }, (_, i2) => i2);
+  for (let i2 = 1; i2 <= a2.length; i2++) {
+    let prev = d[0];
+    d[0] = i2;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a2[i2 - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+function hint(word, choices) {
+  let best;
+  let bestD = Infinity;
+  for (const c3 of choices) {
+    const dd = distance(word.toLowerCase(), c3.toLowerCase());
+    if (dd < bestD) {
+      bestD = dd;
+      best = c3;
+    }
+  }
+  return best !== void 0 && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : "";
+}
+function describe(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+function obj(v, where2, allowed, required = []) {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw usageError(`${where2}: expected an object, got ${describe(v)}`);
+  }
+  const o2 = v;
+  for (const k of Object.keys(o2)) {
+    if (!allowed.includes(k)) {
+      throw usageError(`${where2}: unknown key "${k}"${hint(k, allowed)}; expected one of: ${allowed.join(", ")}`);
+    }
+  }
+  for (const k of required) {
+    if (o2[k] === void 0) throw usageError(`${where2}: missing required key "${k}"`);
+  }
+  return o2;
+}
+function str(v, where2, opts2 = {}) {
+  if (typeof v !== "string") throw usageError(`${where2}: expected a string, got ${describe(v)}`);
+  if ((opts2.nonEmpty ?? true) && v.length === 0) throw usageError(`${where2}: must not be empty`);
+  if (opts2.pattern && !opts2.pattern.test(v)) {
+    throw usageError(`${where2}: "${v}" is not ${opts2.what ?? `a match for ${opts2.pattern}`}`);
+  }
+  return v;
+}
+function bool(v, where2, dflt) {
+  if (v === void 0) return dflt;
+  if (typeof v !== "boolean") throw usageError(`${where2}: expected true or false, got ${describe(v)}`);
+  return v;
+}
+function oneOf(v, where2, choices) {
+  if (!choices.includes(v)) {
+    const h2 = typeof v === "string" ? hint(v, choices.map(String)) : "";
+    throw usageError(`${where2}: expected one of ${choices.map((c3) => JSON.stringify(c3)).join(", ")}, got ${describe(v)}${h2}`);
+  }
+  return v;
+}
+function arr(v, where2) {
+  if (!Array.isArray(v)) throw usageError(`${where2}: expected an array, got ${describe(v)}`);
+  return v;
+}
+function u32(v, where2) {
+  let n2;
+  if (typeof v === "number") n2 = v;
+  else if (typeof v === "string" && /^0x[0-9a-fA-F]{1,8}$/.test(v)) n2 = parseInt(v.slice(2), 16);
+  else if (typeof v === "string" && /^[0-9a-fA-F]{8}$/.test(v)) n2 = parseInt(v, 16);
+  else throw usageError(`${where2}: expected a 32-bit id such as "0x2178694e", got ${describe(v)}`);
+  if (!Number.isInteger(n2) || n2 < 0 || n2 > 4294967295) {
+    throw usageError(`${where2}: ${v} does not fit in 32 bits`);
+  }
+  return n2;
+}
+function uuid(v, where2) {
+  if (v === void 0) return void 0;
+  return str(v, where2, { pattern: UUID_RE, what: "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)" }).toLowerCase();
+}
+function sizeSpec(v, where2) {
+  if (v === "auto" || v === "fill") return v;
+  const n2 = parseSize(v, where2);
+  if (n2 === 0) throw usageError(`${where2}: a partition size must be greater than 0`);
+  return n2;
+}
+function label(v, where2, fs3) {
+  if (v === void 0) return void 0;
+  const l = str(v, where2, { nonEmpty: false });
+  const problem = labelProblem(fs3, l);
+  if (problem) throw usageError(`${where2}: ${problem}`);
+  return l;
+}
+var SOURCE_ROOTS = ["firmware", "spec", "toplevel"];
+function sourceRoot(v, where2) {
+  return oneOf(v, where2, SOURCE_ROOTS);
+}
+function relPath(v, where2, allowEscape = false) {
+  const p = str(v, where2);
+  if (p.startsWith("/") || !allowEscape && path9.posix.normalize(p).split("/").includes("..")) {
+    throw usageError(
+      `${where2}: "${p}" must be a relative path inside its source (no leading "/", and no ".." that leaves it${allowEscape ? "" : '; set "allowEscape": true on the item to read outside on purpose'})`
+    );
+  }
+  return p;
+}
+var schemaOf = {
+  /** A size: bytes, or a string with a unit ("30MiB", "1.5GiB"). */
+  size: { anyOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: "^\\s*[0-9]" }], description: 'bytes, or a number with a unit such as "30MiB"' },
+  uuid: { type: "string", pattern: UUID_RE.source },
+  /** A 32-bit id: a number or hex ("0x2178694e"). */
+  id32: { anyOf: [{ type: "integer", minimum: 0, maximum: 4294967295 }, { type: "string", pattern: "^(0x[0-9a-fA-F]{1,8}|[0-9a-fA-F]{8})$" }] },
+  label: (what) => ({ type: "string", description: what }),
+  source: {
+    type: "object",
+    properties: { from: { enum: [...SOURCE_ROOTS] }, path: { type: "string", minLength: 1 } },
+    required: ["from", "path"],
+    additionalProperties: false
+  }
+};
+
 // src/fs/vfat.ts
 function fatEntries(tree) {
   return tree.entries().map(([p, e]) => {
-    if (!isUtf8(p)) throw buildError(`${show(p)}: the name is not valid UTF-8, which FAT cannot store (it keeps names as UTF-16)`);
+    if (!isUtf8(p)) throw inputError(`${show(p)}: the name is not valid UTF-8, which FAT cannot store (it keeps names as UTF-16)`);
     return [Buffer.from(p, "latin1").toString("utf8"), e];
   });
 }
@@ -13265,12 +18920,12 @@ function fits(l, needs, hasLabel) {
   else if (rootSlots > ROOT_ENTRIES) return { ok: false, clustersNeeded: clusters, rootOverflow: rootSlots };
   return { ok: clusters <= l.clusters, clustersNeeded: clusters };
 }
-function describe3(spec) {
+function describe2(spec) {
   return spec.label ? `FAT filesystem "${spec.label}"` : "FAT filesystem";
 }
 function rootOverflowError(spec, slots) {
   return usageError(
-    `${describe3(spec)}: the root directory needs ${slots} directory entries (long names take several), but a FAT12/FAT16 root directory holds ${ROOT_ENTRIES}; use "fatType": 32 or move files into subdirectories`
+    `${describe2(spec)}: the root directory needs ${slots} directory entries (long names take several), but a FAT12/FAT16 root directory holds ${ROOT_ENTRIES}; use "fatType": 32 or move files into subdirectories`
   );
 }
 function smallestFit(spec, needs) {
@@ -13291,7 +18946,7 @@ function smallestFit(spec, needs) {
     size += alignUp(Math.max(deficit, 1), MiB2);
   }
   throw usageError(
-    `${describe3(spec)}: the contents (${formatSize(needs.bytes)}) do not fit in any ${spec.fatType === "auto" ? "FAT" : `FAT${spec.fatType}`} filesystem`
+    `${describe2(spec)}: the contents (${formatSize(needs.bytes)}) do not fit in any ${spec.fatType === "auto" ? "FAT" : `FAT${spec.fatType}`} filesystem`
   );
 }
 function fatTimestamp(epoch) {
@@ -13468,7 +19123,7 @@ var ImageDevice = class {
 function readFully(fd, dst, pos) {
   let done = 0;
   while (done < dst.length) {
-    const n2 = readSync2(fd, dst, done, dst.length - done, pos + done);
+    const n2 = readSync(fd, dst, done, dst.length - done, pos + done);
     if (n2 === 0) {
       dst.fill(0, done);
       return;
@@ -13504,7 +19159,7 @@ var FR_NAMES = {
 function putLabel(buf, at, label11) {
   buf.write(label11, at, 11, "latin1");
 }
-function validateSpec2(spec, where2) {
+function validateSpec(spec, where2) {
   if (spec.label !== void 0 && spec.label !== "") {
     const r = normalizeVfatLabel(spec.label);
     if (!r.ok) throw usageError(`${where2}: invalid FAT volume label: ${r.reason}`);
@@ -13548,16 +19203,42 @@ function validateTree(tree, where2) {
 var vfatDriver = {
   type: "vfat",
   inProcess: true,
+  noSymlinks: true,
+  holdsFiles: true,
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 11 bytes of ASCII, no *?.,;:/\\|+=<>[]" or control characters'),
+      volumeId: { ...schemaOf.id32, description: "the volume serial number (default 0x12345678)" },
+      fatType: { enum: ["auto", 16, 32], description: 'default "auto": what mkfs.vfat picks for the size' }
+    },
+    parse(o2, where2) {
+      const fatType = o2.fatType === void 0 ? "auto" : oneOf(o2.fatType, `${where2}.fatType`, ["auto", 16, 32]);
+      return {
+        type: "vfat",
+        label: label(o2.label, `${where2}.label`, "vfat"),
+        volumeId: o2.volumeId === void 0 ? 305419896 : u32(o2.volumeId, `${where2}.volumeId`),
+        fatType
+      };
+    }
+  },
+  tools: () => [],
+  minimumReason(spec, min) {
+    if (spec.fatType === "auto" || min !== minimumFatSize(spec.fatType)) return void 0;
+    const l = vfatLayout(min, spec.fatType);
+    const clusters = spec.fatType === 32 ? 65525 : 4085;
+    const clusterSize = l ? l.clusterSectors * 512 : 512;
+    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+  },
   validate(spec, tree, where2) {
-    validateSpec2(spec, where2);
+    validateSpec(spec, where2);
     validateTree(tree, where2);
   },
   async minimumSize(spec, tree) {
     return smallestFit(spec, analyse(tree));
   },
   async write(spec, tree, target, ctx) {
-    const what = describe3(spec);
-    validateSpec2(spec, what);
+    const what = describe2(spec);
+    validateSpec(spec, what);
     validateTree(tree, what);
     const label2 = spec.label ? normalizeVfatLabel(spec.label).label : "";
     if (label2 !== label2.toUpperCase()) {
@@ -13586,7 +19267,7 @@ var vfatDriver = {
       );
     }
     const epoch = fatTimestamp(ctx.epoch);
-    const fd = openSync2(target.imagePath, "r+");
+    const fd = openSync(target.imagePath, "r+");
     try {
       const st = fstatSync(fd);
       if (st.size < target.offset + target.size) {
@@ -13655,7 +19336,7 @@ var vfatDriver = {
         ff.HEAPU8.set(data, buf);
         const r = pinnedClock(epoch, () => ff.f_write(fil, buf, data.length, bw));
         check(r, `f_write ${p}`);
-        if (ff.getValue(bw, "i32") !== data.length) throw buildError(`${what}: the filesystem is full while writing ${p}`);
+        if (ff.getValue(bw, "i32") !== data.length) throw doesNotFit(`${what}: the filesystem is full while writing ${p}`);
         done += data.length;
         phase.update(done, needs.bytes);
       };
@@ -13670,15 +19351,15 @@ var vfatDriver = {
         if (e.kind === "data") {
           for (let off2 = 0; off2 < e.data.length; off2 += CHUNK) writeChunk(e.data.subarray(off2, off2 + CHUNK), p);
         } else {
-          const fh = await fsp6.open(hostPath(e.source), "r").catch((err) => {
-            throw buildError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
+          const fh = await fsp4.open(hostPath(e.source), "r").catch((err) => {
+            throw inputError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
           });
           try {
             let off2 = 0;
             while (off2 < e.size) {
               const want = Math.min(CHUNK, e.size - off2);
               const { bytesRead } = await fh.read(host, 0, want, off2);
-              if (bytesRead === 0) throw buildError(`${what}: ${e.source} (for ${p}) shrank while being copied: expected ${e.size} bytes, got ${off2}`);
+              if (bytesRead === 0) throw inputError(`${what}: ${e.source} (for ${p}) shrank while being copied: expected ${e.size} bytes, got ${off2}`);
               writeChunk(host.subarray(0, bytesRead), p);
               off2 += bytesRead;
             }
@@ -13708,23 +19389,23 @@ var vfatDriver = {
       if (label2) report.label = label2;
       return report;
     } finally {
-      closeSync2(fd);
+      closeSync(fd);
     }
   }
 };
 
 // src/fs/ext4.ts
-import { createHash as createHash4 } from "node:crypto";
-import { promises as fsp10 } from "node:fs";
-import path16 from "node:path";
+import { createHash as createHash2 } from "node:crypto";
+import { promises as fsp8 } from "node:fs";
+import path12 from "node:path";
 
 // src/fs/btrfs.ts
-import { createHash as createHash3 } from "node:crypto";
-import { promises as fsp9 } from "node:fs";
-import path15 from "node:path";
+import { createHash } from "node:crypto";
+import { promises as fsp7 } from "node:fs";
+import path11 from "node:path";
 
 // src/sparse.ts
-import fs, { promises as fsp7 } from "node:fs";
+import fs, { promises as fsp5 } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
 import { promisify as promisify3 } from "node:util";
@@ -13734,7 +19415,6 @@ var NATIVE_STEP = 64 * 1024 * 1024;
 var ZERO_CHUNK = Buffer.alloc(CHUNK2);
 var NATIVE_PATH = fileURLToPath3(new URL("../build/Release/imgsmith_native.node", import.meta.url));
 var nativeModule;
-var nativeLoadError;
 function loadNative() {
   if (process.env.IMGSMITH_NO_NATIVE === "1") return null;
   if (nativeModule === void 0) {
@@ -13742,8 +19422,7 @@ function loadNative() {
       const require2 = createRequire(import.meta.url);
       const m = require2(NATIVE_PATH);
       nativeModule = typeof m.seekData === "function" && typeof m.copyFileRange === "function" ? m : null;
-    } catch (err) {
-      nativeLoadError = err;
+    } catch {
       nativeModule = null;
     }
   }
@@ -13756,8 +19435,8 @@ var writeFd = (fd, buffer, offset, length, position) => new Promise(
   (resolve2, reject) => fs.write(fd, buffer, offset, length, position, (err, n2) => err ? reject(err) : resolve2(n2))
 );
 var fstatFd = promisify3(fs.fstat);
-function pickNative(opts) {
-  return opts?.native === false ? null : loadNative();
+function pickNative(opts2) {
+  return opts2?.native === false ? null : loadNative();
 }
 async function readFull(fd, buf, len, pos) {
   let got = 0;
@@ -13824,8 +19503,8 @@ async function nativeRanges(n2, fd, start, end) {
   }
   return out;
 }
-async function extentRanges(fd, start, end, opts) {
-  const n2 = pickNative(opts);
+async function extentRanges(fd, start, end, opts2) {
+  const n2 = pickNative(opts2);
   if (!n2) return null;
   if (typeof n2.extents === "function" && end > start) {
     try {
@@ -13841,28 +19520,28 @@ async function extentRanges(fd, start, end, opts) {
   return nativeRanges(n2, fd, start, end);
 }
 var tick = () => new Promise((resolve2) => setImmediate(resolve2));
-async function copySparse(src, dst, dstOffset, opts) {
+async function copySparse(src, dst, dstOffset, opts2) {
   if (!Number.isSafeInteger(dstOffset) || dstOffset < 0) {
     throw new RangeError(`copySparse: bad destination offset ${dstOffset}`);
   }
-  const sfh = await fsp7.open(src, "r");
+  const sfh = await fsp5.open(src, "r");
   try {
     const size = (await sfh.stat()).size;
-    const srcStart = opts?.srcOffset ?? 0;
-    const srcEnd = opts?.length === void 0 ? size : Math.min(size, srcStart + opts.length);
+    const srcStart = opts2?.srcOffset ?? 0;
+    const srcEnd = opts2?.length === void 0 ? size : Math.min(size, srcStart + opts2.length);
     if (!Number.isSafeInteger(srcStart) || srcStart < 0 || srcStart > size) {
       throw new RangeError(`copySparse: source offset ${srcStart} is outside ${src} (${size} bytes)`);
     }
-    const dfh = await fsp7.open(dst, fs.constants.O_RDWR | fs.constants.O_CREAT, 420);
+    const dfh = await fsp5.open(dst, fs.constants.O_RDWR | fs.constants.O_CREAT, 420);
     try {
       const delta = dstOffset - srcStart;
-      const n2 = pickNative(opts);
+      const n2 = pickNative(opts2);
       const ranges = n2 ? await nativeRanges(n2, sfh.fd, srcStart, srcEnd) : null;
       if (n2 && ranges) {
-        if (opts?.skipZeros) return { bytesCopied: await rangesScanCopy(n2, sfh.fd, dfh.fd, ranges, srcStart, srcEnd, delta, opts) };
-        return { bytesCopied: await nativeCopy(n2, sfh.fd, dfh.fd, ranges, srcStart, srcEnd, delta, opts) };
+        const job = { n: n2, sfd: sfh.fd, dfd: dfh.fd, ranges, srcStart, srcEnd, delta, opts: opts2 };
+        return { bytesCopied: await (opts2?.skipZeros ? rangesScanCopy(job) : nativeCopy(job)) };
       }
-      return { bytesCopied: await scanCopy(sfh.fd, dfh.fd, srcStart, srcEnd, delta, opts) };
+      return { bytesCopied: await scanCopy(sfh.fd, dfh.fd, srcStart, srcEnd, delta, opts2) };
     } finally {
       await dfh.close();
     }
@@ -13870,23 +19549,17 @@ async function copySparse(src, dst, dstOffset, opts) {
     await sfh.close();
   }
 }
-async function nativeCopy(n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts) {
+async function nativeCopy({ n: n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts: opts2 }) {
   const total = ranges.reduce((a2, r) => a2 + r.end - r.start, 0);
   let done = 0;
-  opts?.onProgress?.(0, total);
-  if (opts?.punchHoles) {
-    let prev = srcStart;
-    for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
-      if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n2);
-      prev = r.end;
-    }
-  }
+  opts2?.onProgress?.(0, total);
+  if (opts2?.punchHoles) await punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta);
   for (const r of ranges) {
     for (let off2 = r.start; off2 < r.end; ) {
       const len = Math.min(NATIVE_STEP, r.end - off2);
       const c3 = n2.copyFileRange(sfd, off2, dfd, off2 + delta, len);
       done += c3;
-      opts?.onProgress?.(done, total);
+      opts2?.onProgress?.(done, total);
       if (c3 < len) return done;
       off2 += c3;
       await tick();
@@ -13894,32 +19567,33 @@ async function nativeCopy(n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts) {
   }
   return done;
 }
-async function rangesScanCopy(n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts) {
+async function punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta) {
+  let prev = srcStart;
+  for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
+    if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n2);
+    prev = r.end;
+  }
+}
+async function rangesScanCopy({ n: n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts: opts2 }) {
   const total = ranges.reduce((a2, r) => a2 + r.end - r.start, 0);
   let done = 0;
   let written = 0;
-  opts?.onProgress?.(0, total);
-  if (opts?.punchHoles) {
-    let prev = srcStart;
-    for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
-      if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n2);
-      prev = r.end;
-    }
-  }
+  opts2?.onProgress?.(0, total);
+  if (opts2?.punchHoles) await punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta);
   for (const r of ranges) {
-    const inner = { ...opts, onProgress: (d) => opts?.onProgress?.(done + d, total) };
+    const inner = { ...opts2, onProgress: (d) => opts2?.onProgress?.(done + d, total) };
     written += await scanCopy(sfd, dfd, r.start, r.end, delta, inner);
     done += r.end - r.start;
   }
-  opts?.onProgress?.(done, total);
+  opts2?.onProgress?.(done, total);
   return written;
 }
-async function scanCopy(sfd, dfd, srcStart, srcEnd, delta, opts) {
+async function scanCopy(sfd, dfd, srcStart, srcEnd, delta, opts2) {
   const total = srcEnd - srcStart;
   const buf = Buffer.allocUnsafe(CHUNK2);
-  const dbuf = opts?.punchHoles ? Buffer.allocUnsafe(CHUNK2) : null;
+  const dbuf = opts2?.punchHoles ? Buffer.allocUnsafe(CHUNK2) : null;
   let written = 0;
-  opts?.onProgress?.(0, total);
+  opts2?.onProgress?.(0, total);
   for (let pos = srcStart; pos < srcEnd; ) {
     const want = Math.min(srcEnd - pos, CHUNK2 - pos % CHUNK2);
     const got = await readFull(sfd, buf, want, pos);
@@ -13936,7 +19610,7 @@ async function scanCopy(sfd, dfd, srcStart, srcEnd, delta, opts) {
         prev = e;
       }
     }
-    opts?.onProgress?.(pos + got - srcStart, total);
+    opts2?.onProgress?.(pos + got - srcStart, total);
     if (got < want) break;
     pos += got;
   }
@@ -13968,7 +19642,7 @@ async function punchOrZero(fd, pos, len, n2) {
 }
 
 // src/fs/shim.ts
-import { closeSync as closeSync3, openSync as openSync3, promises as fsp8, writeSync as writeSync3 } from "node:fs";
+import { closeSync as closeSync2, openSync as openSync2, promises as fsp6, writeSync as writeSync3 } from "node:fs";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var SHIM_PATH = fileURLToPath4(new URL("../build/Release/imgsmith_mkfs_shim.so", import.meta.url));
 function shimPath() {
@@ -13976,7 +19650,7 @@ function shimPath() {
 }
 async function shimAvailable() {
   if (process.env.IMGSMITH_NO_SHIM === "1" || process.env.IMGSMITH_NO_NATIVE === "1") return false;
-  return fsp8.access(shimPath()).then(
+  return fsp6.access(shimPath()).then(
     () => true,
     () => false
   );
@@ -14015,7 +19689,7 @@ function* shimRecords(tree, known) {
 }
 function writeShimList(tree, file, groups) {
   const counts = { dirs: 0, files: 0, symlinks: 0 };
-  const fd = openSync3(file, "w");
+  const fd = openSync2(file, "w");
   try {
     let chunk = [];
     let bytes = 0;
@@ -14035,7 +19709,7 @@ function writeShimList(tree, file, groups) {
     }
     writeSync3(fd, Buffer.concat(chunk));
   } finally {
-    closeSync3(fd);
+    closeSync2(fd);
   }
   return counts;
 }
@@ -14050,7 +19724,7 @@ function shimEnv(o2) {
   };
 }
 async function shimLoaded(report) {
-  const text = await fsp8.readFile(report, "utf8").catch(() => "");
+  const text = await fsp6.readFile(report, "utf8").catch(() => "");
   const m = /^faked (\d+)\n$/.exec(text);
   return m ? Number(m[1]) : null;
 }
@@ -14065,17 +19739,17 @@ import {
   symlinkSync,
   writeFileSync as writeFileSync2
 } from "node:fs";
-import path14 from "node:path";
-async function stageTree(tree, dir, opts = {}) {
+import path10 from "node:path";
+async function stageTree(tree, dir, opts2 = {}) {
   const stats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0, links: 0 };
-  const root = Buffer.from(path14.resolve(dir));
+  const root = Buffer.from(path10.resolve(dir));
   mkdirSync(root, { recursive: true });
-  let linkWorks = opts.copy !== true;
+  let linkWorks = opts2.copy !== true;
   const firstCopy = /* @__PURE__ */ new Map();
   const staged = (p) => p === "/" ? root : Buffer.concat([root, hostPath(p)]);
   let n2 = 0;
   for (const e of walkTree(tree, { dirEnds: true })) {
-    opts.onEntry?.(e);
+    opts2.onEntry?.(e);
     const host = staged(e.path);
     try {
       switch (e.kind) {
@@ -14122,7 +19796,7 @@ async function stageTree(tree, dir, opts = {}) {
           break;
       }
     } catch (err) {
-      if (err.kind) throw err;
+      if (err instanceof ImgsmithError) throw err;
       const code = err.code;
       const what = e.kind === "file" ? `${show(e.source)} to ${show(e.path)}` : show(e.path);
       throw buildError(`staging ${what} failed: ${code ?? err.message}`, err);
@@ -14141,7 +19815,6 @@ var NODE_SIZE = 16384;
 var LABEL_MAX = 255;
 var SUPER_OFFSETS = [65536, 67108864, 274877906944];
 var SUPER_SIZE = 4096;
-var UUID_RE2 = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 var CRC32C_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let i2 = 0; i2 < 256; i2++) {
@@ -14217,7 +19890,7 @@ function compareKey(buf, at, objectid, type, offset) {
   return f === offset ? 0 : f < offset ? -1 : 1;
 }
 async function growBtrfs(file, base, newSize) {
-  const fh = await fsp9.open(file, "r+");
+  const fh = await fsp7.open(file, "r+");
   try {
     const read = async (pos, len) => {
       const b = Buffer.alloc(len);
@@ -14283,7 +19956,7 @@ async function growBtrfs(file, base, newSize) {
   }
 }
 function defaultBtrfsUuid(tree, label2 = "") {
-  const h2 = createHash3("sha256").update(`imgsmith btrfs\0${label2}\0`);
+  const h2 = createHash("sha256").update(`imgsmith btrfs\0${label2}\0`);
   for (const e of walkTree(tree)) {
     let detail;
     switch (e.kind) {
@@ -14294,7 +19967,7 @@ function defaultBtrfsUuid(tree, label2 = "") {
         detail = `${e.mode.toString(8)} ${e.size}`;
         break;
       case "data":
-        detail = `${e.mode.toString(8)} ${createHash3("sha256").update(e.data).digest("hex")}`;
+        detail = `${e.mode.toString(8)} ${createHash("sha256").update(e.data).digest("hex")}`;
         break;
       case "symlink":
         detail = e.target;
@@ -14305,29 +19978,7 @@ function defaultBtrfsUuid(tree, label2 = "") {
     h2.update(Buffer.from(`${e.path}\0${e.kind}\0${detail}
 `, "latin1"));
   }
-  const d = h2.digest();
-  d[6] = d[6] & 15 | 64;
-  d[8] = d[8] & 63 | 128;
-  const x = d.toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
-var places = /* @__PURE__ */ new WeakMap();
-var built = /* @__PURE__ */ new WeakMap();
-function cacheKey(spec, uuid2, epoch) {
-  return JSON.stringify([spec.label ?? null, uuid2, epoch]);
-}
-function shrunkFor(spec, tree, ctx) {
-  const uuid2 = (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase();
-  let m = built.get(tree);
-  if (!m) built.set(tree, m = /* @__PURE__ */ new Map());
-  const key = cacheKey(spec, uuid2, ctx.epoch);
-  let p = m.get(key);
-  if (!p) {
-    p = buildShrunk(spec, tree, uuid2, ctx);
-    m.set(key, p);
-    p.catch(() => m.delete(key));
-  }
-  return p;
+  return uuidFromHash(h2.digest());
 }
 async function toolMissing(name) {
   try {
@@ -14340,21 +19991,20 @@ async function toolMissing(name) {
 function utcDate(epoch) {
   return new Date(epoch * 1e3).toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
 }
-async function buildShrunk(spec, tree, uuid2, ctx, allowShim = true) {
-  const where2 = places.get(tree) ?? "btrfs filesystem";
-  const dir = await fsp9.mkdtemp(path15.join(ctx.tmpDir, "btrfs-"));
-  const stage = path15.join(dir, "root");
-  const file = path15.join(dir, "fs.img");
+async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
+  const dir = await fsp7.mkdtemp(path11.join(ctx.tmpDir, "btrfs-"));
+  const stage = path11.join(dir, "root");
+  const file = path11.join(dir, "fs.img");
   const phase = ctx.progress.phase("btrfs", 3, "items");
   let deterministic = allowShim && await shimAvailable();
   try {
     const st = await stageTree(tree, stage, { copy: !deterministic });
     phase.update(1, 3);
-    const stageReal = await fsp9.realpath(stage);
-    const list = path15.join(dir, "list");
-    const report = path15.join(dir, "shim-report");
+    const stageReal = await fsp7.realpath(stage);
+    const list = path11.join(dir, "list");
+    const report = path11.join(dir, "shim-report");
     const counts = writeShimList(tree, list);
-    await fsp9.writeFile(file, "");
+    await fsp7.writeFile(file, "");
     const args = [
       "-q",
       "-f",
@@ -14399,24 +20049,24 @@ async function buildShrunk(spec, tree, uuid2, ctx, allowShim = true) {
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: "ignore" });
     const out = (r.all ?? "").toString();
-    if (r.signal) throw buildError(`${where2}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+    if (r.signal) throw toolFailed("mkfs.btrfs", `${where2}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if (r.code === "ENOENT") {
-      throw buildError(`${where2}: ${cmd} is not installed (it comes with btrfs-progs)`);
+      throw new ToolMissingError(cmd, `${where2}: ${cmd} is not installed (it comes with btrfs-progs)`);
     }
     if (r.exitCode === void 0) {
-      throw buildError(`${where2}: cannot run ${cmd}: ${(r.shortMessage ?? out).split("\n")[0]}`);
+      throw new ToolFailedError(cmd, `${where2}: cannot run ${cmd}: ${(r.shortMessage ?? out).split("\n")[0]}`);
     }
     if (deterministic && (/cannot be preloaded/.test(out) || await shimLoaded(report) === null)) {
       throw new ShimNotLoaded();
     }
     if (r.exitCode !== 0) {
       const msg = out.split("\n").filter((l) => /error|fail|cannot|invalid|too/i.test(l)).join("; ");
-      throw buildError(`${where2}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+      throw new ToolFailedError("mkfs.btrfs", `${where2}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
     }
     phase.update(2, 3);
-    const size = (await fsp9.stat(file)).size;
+    const size = (await fsp7.stat(file)).size;
     const sb = Buffer.alloc(SUPER_SIZE);
-    const fh = await fsp9.open(file, "r");
+    const fh = await fsp7.open(file, "r");
     try {
       await fh.read(sb, 0, SUPER_SIZE, SUPER_OFFSETS[0]);
     } finally {
@@ -14424,7 +20074,7 @@ async function buildShrunk(spec, tree, uuid2, ctx, allowShim = true) {
     }
     const total = Number(sb.readBigUInt64LE(SB.totalBytes));
     if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
-      throw buildError(`${where2}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+      throw new ToolFailedError("mkfs.btrfs", `${where2}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
     }
     phase.end({ size, staged: st });
     return { file, size, dir, uuid: uuid2, deterministic, counts };
@@ -14437,71 +20087,89 @@ async function buildShrunk(spec, tree, uuid2, ctx, allowShim = true) {
     await removeStaged(stage).catch(() => void 0);
   }
   ctx.progress.event("warning", { message: `${where2}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
-  return buildShrunk(spec, tree, uuid2, ctx, false);
+  return buildShrunk(spec, tree, uuid2, ctx, where2, false);
 }
 var ShimNotLoaded = class extends Error {
 };
 var btrfsDriver = {
   type: "btrfs",
-  validate(spec, tree, where2) {
-    places.set(tree, where2);
+  holdsFiles: true,
+  rootCandidate: true,
+  spec: {
+    properties: {
+      label: schemaOf.label("at most 255 bytes"),
+      uuid: schemaOf.uuid,
+      extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' }
+    },
+    parse(o2, where2) {
+      return {
+        type: "btrfs",
+        label: label(o2.label, `${where2}.label`, "btrfs"),
+        uuid: uuid(o2.uuid, `${where2}.uuid`),
+        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where2}.extraSpace`) } : {}
+      };
+    }
+  },
+  tools: () => ["mkfs.btrfs"],
+  validate(spec, _tree, where2) {
     if (spec.label !== void 0) {
       const n2 = Buffer.byteLength(spec.label, "utf8");
       if (n2 > LABEL_MAX) throw usageError(`${where2}: btrfs label is ${n2} bytes long; at most ${LABEL_MAX} are allowed`);
       if (/[\0\n]/.test(spec.label)) throw usageError(`${where2}: btrfs label must not contain NUL or newline characters`);
     }
-    if (spec.uuid !== void 0 && !UUID_RE2.test(spec.uuid)) {
+    if (spec.uuid !== void 0 && !UUID_RE.test(spec.uuid)) {
       throw usageError(`${where2}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
     }
     if (spec.extraSpace !== void 0 && (!Number.isSafeInteger(spec.extraSpace) || spec.extraSpace < 0)) {
       throw usageError(`${where2}: extraSpace must be a size >= 0`);
     }
   },
-  /** Builds the shrunk filesystem (kept for write()) and returns its size plus extraSpace. */
-  async minimumSize(spec, tree, ctx) {
-    const s = await shrunkFor(spec, tree, ctx);
-    return s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE;
-  },
-  async write(spec, tree, target, ctx) {
-    const where2 = places.get(tree) ?? `btrfs filesystem at byte ${target.offset}`;
-    const s = await shrunkFor(spec, tree, ctx);
-    const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
-    try {
-      if (s.size > fsSize) {
-        throw buildError(
-          `${where2}: the btrfs filesystem needs at least ${formatSize(s.size)} but the partition is ${formatSize(target.size)}`
-        );
-      }
-      const phase = ctx.progress.phase("btrfs-copy", s.size, "bytes");
-      const { bytesCopied } = await copySparse(s.file, target.imagePath, target.offset, {
-        skipZeros: true,
-        onProgress: (d, t) => phase.update(d, t)
-      });
-      phase.end({ bytesCopied });
-      await growBtrfs(target.imagePath, target.offset, fsSize);
-      return {
-        type: "btrfs",
-        ...spec.label !== void 0 ? { label: spec.label } : {},
-        uuid: s.uuid,
-        stats: {
-          sizeBytes: fsSize,
-          minimumBytes: s.size,
-          bytesWritten: bytesCopied,
-          dirs: s.counts.dirs,
-          files: s.counts.files,
-          symlinks: s.counts.symlinks,
-          contentBytes: tree.contentBytes(),
-          nodesize: NODE_SIZE,
-          sectorsize: SECTOR_SIZE,
-          deterministic: s.deterministic ? "yes" : "no"
-        }
-      };
-    } finally {
-      built.get(tree)?.delete(cacheKey(spec, s.uuid, ctx.epoch));
-      await removeTree(s.dir).catch(() => void 0);
-    }
+  /** Builds the shrunk filesystem now (its size plus extraSpace is the minimum); the handle
+   *  copies it into the partition and grows it there, then removes it. */
+  async prepare(spec, tree, ctx, where2) {
+    const s = await buildShrunk(spec, tree, (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase(), ctx, where2);
+    return {
+      minimumSize: s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE,
+      write: (target, wctx) => writeShrunk(spec, tree, s, target, wctx, where2)
+    };
   }
 };
+async function writeShrunk(spec, tree, s, target, ctx, where2) {
+  const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
+  try {
+    if (s.size > fsSize) {
+      throw doesNotFit(
+        `${where2}: the btrfs filesystem needs at least ${formatSize(s.size)} but the partition is ${formatSize(target.size)}`
+      );
+    }
+    const phase = ctx.progress.phase("btrfs-copy", s.size, "bytes");
+    const { bytesCopied } = await copySparse(s.file, target.imagePath, target.offset, {
+      skipZeros: true,
+      onProgress: (d, t) => phase.update(d, t)
+    });
+    phase.end({ bytesCopied });
+    await growBtrfs(target.imagePath, target.offset, fsSize);
+    return {
+      type: "btrfs",
+      ...spec.label !== void 0 ? { label: spec.label } : {},
+      uuid: s.uuid,
+      stats: {
+        sizeBytes: fsSize,
+        minimumBytes: s.size,
+        bytesWritten: bytesCopied,
+        dirs: s.counts.dirs,
+        files: s.counts.files,
+        symlinks: s.counts.symlinks,
+        contentBytes: tree.contentBytes(),
+        nodesize: NODE_SIZE,
+        sectorsize: SECTOR_SIZE,
+        deterministic: s.deterministic ? "yes" : "no"
+      }
+    };
+  } finally {
+    await removeTree(s.dir).catch(() => void 0);
+  }
+}
 
 // src/fs/ext4.ts
 var EXT4_BLOCK_SIZE = 4096;
@@ -14596,7 +20264,6 @@ var REFUSED_FEATURES = {
   journal_dev: "it makes an external journal device, not a filesystem",
   ea_inode: "it stores xattrs in inodes"
 };
-var UUID_RE3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function ext4Features(spec, where2 = "ext4") {
   const set = new Set(DEFAULT_EXT4_FEATURES);
   for (const [i2, f] of (spec.features ?? []).entries()) {
@@ -14615,13 +20282,13 @@ function ext4Features(spec, where2 = "ext4") {
   if (set.has("resize_inode") && !set.has("sparse_super")) throw usageError(`${where2}: features: "^sparse_super" needs "^resize_inode" too (mke2fs refuses reserved GDT blocks without sparse_super)`);
   return set;
 }
-function validateSpec3(spec, where2) {
+function validateSpec2(spec, where2) {
   if (spec.label !== void 0) {
     const n2 = Buffer.byteLength(spec.label);
     if (n2 > MAX_LABEL_BYTES) throw usageError(`${where2}: the ext4 label "${spec.label}" is ${n2} bytes long; at most ${MAX_LABEL_BYTES} are allowed`);
     if (/[\0-\x1f]/.test(spec.label)) throw usageError(`${where2}: the ext4 label "${spec.label}" contains a control character`);
   }
-  if (spec.uuid !== void 0 && !UUID_RE3.test(spec.uuid)) {
+  if (spec.uuid !== void 0 && !UUID_RE.test(spec.uuid)) {
     throw usageError(`${where2}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
   }
   if (spec.extraSpace !== void 0 && (!Number.isSafeInteger(spec.extraSpace) || spec.extraSpace < 0)) {
@@ -14632,21 +20299,17 @@ function validateSpec3(spec, where2) {
 function validateTree2(tree, where2) {
   for (const [p, e] of tree.explicitEntries()) {
     for (const c3 of p.split("/")) {
-      if (c3.length > 255) throw buildError(`${where2}: the name "${show(c3.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
+      if (c3.length > 255) throw inputError(`${where2}: the name "${show(c3.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
     }
     if (e.kind === "symlink") {
       const n2 = e.target.length;
-      if (n2 === 0) throw buildError(`${where2}: the symlink ${show(p)} has an empty target`);
-      if (n2 >= EXT4_BLOCK_SIZE) throw buildError(`${where2}: the target of the symlink ${show(p)} is ${n2} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+      if (n2 === 0) throw inputError(`${where2}: the symlink ${show(p)} has an empty target`);
+      if (n2 >= EXT4_BLOCK_SIZE) throw inputError(`${where2}: the target of the symlink ${show(p)} is ${n2} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
     }
   }
 }
 function defaultExt4Uuid(offset, label2 = "") {
-  const h2 = createHash4("sha256").update(`imgsmith ext4 ${offset} ${label2}`).digest();
-  h2[6] = h2[6] & 15 | 64;
-  h2[8] = h2[8] & 63 | 128;
-  const x = h2.toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(createHash2("sha256").update(`imgsmith ext4 ${offset} ${label2}`).digest());
 }
 var divCeil = (a2, b) => Math.ceil(a2 / b);
 function isPowerOf(n2, b) {
@@ -14791,7 +20454,7 @@ function ext4Counter(features, where2 = "ext4") {
     }
     if (e.path !== "/") {
       const name = e.path.slice(e.path.lastIndexOf("/") + 1);
-      if (name.length > 255) throw buildError(`${where2}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
+      if (name.length > 255) throw inputError(`${where2}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
       if (stack.length === 1 && name === "lost+found" && e.kind === "dir") {
         stack.push([]);
         return;
@@ -14827,8 +20490,8 @@ function ext4Counter(features, where2 = "ext4") {
         break;
       case "symlink": {
         const len = e.target.length;
-        if (len === 0) throw buildError(`${where2}: the symlink ${show(e.path)} has an empty target`);
-        if (len >= EXT4_BLOCK_SIZE) throw buildError(`${where2}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+        if (len === 0) throw inputError(`${where2}: the symlink ${show(e.path)} has an empty target`);
+        if (len >= EXT4_BLOCK_SIZE) throw inputError(`${where2}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
         c3.symlinks++;
         c3.inodesUsed++;
         if (len >= 60) c3.blocks += 1;
@@ -14871,9 +20534,9 @@ async function measure(spec, tree, stageIn) {
     if (stageIn === void 0 || !await shimAvailable()) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
     const links = linkGroupCollector();
-    const dir = await fsp10.mkdtemp(path16.join(stageIn, "ext4-stage-"));
+    const dir = await fsp8.mkdtemp(path12.join(stageIn, "ext4-stage-"));
     try {
-      await stageTree(tree, path16.join(dir, "root"), {
+      await stageTree(tree, path12.join(dir, "root"), {
         onEntry: (e) => {
           counter.add(e);
           links.add(e);
@@ -14895,7 +20558,7 @@ async function assertFits(spec, tree, size, where2) {
   const f = ext4Fit(content, blocks, features);
   if (!f.fits) {
     const min = ext4MinimumBytes(content, features);
-    throw buildError(
+    throw doesNotFit(
       `${where2}: the content does not fit in ${formatSize(size)} of ext4: it needs at least ${formatSize(min)} (${content.files} files, ${content.dirs} directories, ${content.symlinks} symlinks, ${content.inodesUsed} inodes, ${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ${f.geometry.overhead} blocks of filesystem metadata and journal at this size)`
     );
   }
@@ -14915,9 +20578,9 @@ async function run(cmd, args, env, what) {
     return { stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err;
-    if (e.code === "ENOENT") throw buildError(`${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
+    if (e.code === "ENOENT") throw new ToolMissingError(cmd, `${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
     const detail = (e.stderr || e.stdout || e.shortMessage || String(err)).trim().split("\n").slice(-8).join("\n");
-    throw buildError(`${what}: ${cmd} failed: ${detail}`, err);
+    throw toolFailed(cmd, `${what}: ${cmd} failed: ${detail}`, err);
   }
 }
 async function zeroRange(image, offset, size) {
@@ -14926,7 +20589,7 @@ async function zeroRange(image, offset, size) {
     return;
   } catch {
   }
-  const fh = await fsp10.open(image, "r+");
+  const fh = await fsp8.open(image, "r+");
   try {
     const chunk = 4 * MiB2;
     const buf = Buffer.alloc(chunk);
@@ -14975,12 +20638,12 @@ function parseDumpe2fs(out) {
       group = -1;
     }
   }
-  if (!Number.isInteger(ipg) || ipg <= 0) throw buildError("ext4: could not read the inode layout from dumpe2fs");
+  if (!Number.isInteger(ipg) || ipg <= 0) throw new ToolFailedError("dumpe2fs", "ext4: could not read the inode layout from dumpe2fs");
   return { header, used };
 }
 var num = (h2, k) => {
   const v = Number(h2.get(k));
-  if (!Number.isFinite(v)) throw buildError(`ext4: dumpe2fs did not report "${k}"`);
+  if (!Number.isFinite(v)) throw new ToolFailedError("dumpe2fs", `ext4: dumpe2fs did not report "${k}"`);
   return v;
 };
 async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, env, work, where2) {
@@ -14991,7 +20654,7 @@ async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, e
   let i2 = 0;
   let batch = [];
   const flush = async () => {
-    const sts = await Promise.all(batch.map((r2) => fsp10.lstat(Buffer.concat([Buffer.from(stage), Buffer.from(r2.path, "latin1")]))));
+    const sts = await Promise.all(batch.map((r2) => fsp8.lstat(Buffer.concat([Buffer.from(stage), Buffer.from(r2.path, "latin1")]))));
     batch.forEach((r2, j) => {
       if ((sts[j].mode & 4095) === r2.mode) return;
       if (/["\n\\]/.test(r2.path)) {
@@ -15011,11 +20674,11 @@ async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, e
     if (ino !== 2 && ino < 11) continue;
     cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
   }
-  const cmdFile = path16.join(work, "normalise.debugfs");
-  await fsp10.writeFile(cmdFile, Buffer.from(cmds.join("\n") + "\n", "latin1"));
+  const cmdFile = path12.join(work, "normalise.debugfs");
+  await fsp8.writeFile(cmdFile, Buffer.from(cmds.join("\n") + "\n", "latin1"));
   const r = await run("debugfs", ["-w", "-f", cmdFile, dev], env, where2);
   const problems = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^debugfs \d/.test(l));
-  if (problems.length) throw buildError(`${where2}: debugfs could not normalise inodes: ${problems.slice(0, 5).join("; ")}`);
+  if (problems.length) throw new ToolFailedError("debugfs", `${where2}: debugfs could not normalise inodes: ${problems.slice(0, 5).join("; ")}`);
 }
 var SB_OFFSET = 1024;
 var SB_SIZE = 1024;
@@ -15040,11 +20703,11 @@ var INCOMPAT_64BIT = 128;
 var INCOMPAT_META_BG = 16;
 var COMPAT_SPARSE_SUPER2 = 512;
 async function readSuperblock(image, offset) {
-  const fh = await fsp10.open(image, "r");
+  const fh = await fsp8.open(image, "r");
   try {
     const sb = Buffer.alloc(SB_SIZE);
     const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 61267) throw buildError(`ext4 at ${offset}: mke2fs left no superblock`);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 61267) throw new ToolFailedError("mke2fs", `ext4 at ${offset}: mke2fs left no superblock`);
     return sb;
   } finally {
     await fh.close();
@@ -15052,7 +20715,7 @@ async function readSuperblock(image, offset) {
 }
 var superblockCsum = (sb) => (crc32c(sb, 0, SB_CHECKSUM) ^ 4294967295) >>> 0;
 async function patchSuperblocks(image, offset, edit) {
-  const fh = await fsp10.open(image, "r+");
+  const fh = await fsp8.open(image, "r+");
   try {
     const primary = Buffer.alloc(SB_SIZE);
     await fh.read(primary, 0, SB_SIZE, offset + SB_OFFSET);
@@ -15087,8 +20750,32 @@ async function patchSuperblocks(image, offset, edit) {
 }
 var ext4Driver = {
   type: "ext4",
+  holdsFiles: true,
+  rootCandidate: true,
+  reservedDirs: ["/lost+found"],
+  spec: {
+    properties: {
+      label: schemaOf.label("at most 16 bytes"),
+      uuid: schemaOf.uuid,
+      features: { type: "array", items: { type: "string", pattern: "^\\^?[a-z0-9_]+$" }, description: 'mke2fs -O features, e.g. "^metadata_csum"' },
+      extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' }
+    },
+    parse(o2, where2) {
+      const features = o2.features === void 0 ? void 0 : arr(o2.features, `${where2}.features`).map(
+        (f, i2) => str(f, `${where2}.features[${i2}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' })
+      );
+      return {
+        type: "ext4",
+        label: label(o2.label, `${where2}.label`, "ext4"),
+        uuid: uuid(o2.uuid, `${where2}.uuid`),
+        ...features ? { features } : {},
+        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where2}.extraSpace`) } : {}
+      };
+    }
+  },
+  tools: () => ["debugfs", "mke2fs"],
   validate(spec, tree, where2) {
-    validateSpec3(spec, where2);
+    validateSpec2(spec, where2);
     validateTree2(tree, where2);
   },
   async minimumSize(spec, tree, ctx) {
@@ -15096,28 +20783,28 @@ var ext4Driver = {
     return ext4MinimumBytes(content, features, spec.extraSpace ?? 0);
   },
   async write(spec, tree, target, ctx) {
-    validateSpec3(spec, `ext4 at ${target.offset}`);
+    validateSpec2(spec, `ext4 at ${target.offset}`);
     const where2 = `the ext4 filesystem at offset ${target.offset}`;
     const { content, features, staged } = await measure(spec, tree);
     const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
     const fit = ext4Fit(content, blocks, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where2);
-    const reuse = staged && staged.dir.startsWith(ctx.tmpDir + path16.sep) && await fsp10.stat(path16.join(staged.dir, "root")).then(() => true, () => false);
+    const reuse = staged && staged.dir.startsWith(ctx.tmpDir + path12.sep) && await fsp8.stat(path12.join(staged.dir, "root")).then(() => true, () => false);
     if (staged) measured.delete(tree);
     const uuid2 = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
     const dev = `${target.imagePath}?offset=${target.offset}`;
-    const work = path16.join(ctx.tmpDir, `ext4-${target.offset}`);
-    await fsp10.mkdir(work, { recursive: true });
-    const conf = path16.join(work, "mke2fs.conf");
-    await fsp10.writeFile(conf, MKE2FS_CONF);
+    const work = path12.join(ctx.tmpDir, `ext4-${target.offset}`);
+    await fsp8.mkdir(work, { recursive: true });
+    const conf = path12.join(work, "mke2fs.conf");
+    await fsp8.writeFile(conf, MKE2FS_CONF);
     const env = toolEnv(ctx.epoch, conf);
-    const stage = path16.join(work, "root");
+    const stage = path12.join(work, "root");
     const progress = ctx.progress.phase("ext4", 4, "items");
     try {
       const useShim = await shimAvailable();
       let groups;
       if (reuse) {
-        await fsp10.rename(path16.join(staged.dir, "root"), stage);
+        await fsp8.rename(path12.join(staged.dir, "root"), stage);
         groups = staged.links;
       } else {
         const links = linkGroupCollector();
@@ -15142,10 +20829,10 @@ var ext4Driver = {
       args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
       let shimmed = false;
       if (useShim) {
-        const list = path16.join(work, "shim-list");
-        const report2 = path16.join(work, "shim-report");
+        const list = path12.join(work, "shim-list");
+        const report2 = path12.join(work, "shim-report");
         writeShimList(tree, list, groups);
-        const root = await fsp10.realpath(stage);
+        const root = await fsp8.realpath(stage);
         const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid2}`, report: report2 }) }, where2);
         ctx.toolStarted?.();
         await mk;
@@ -15204,28 +20891,24 @@ var ext4Driver = {
 };
 
 // src/fs/swap.ts
-import { createHash as createHash5 } from "node:crypto";
-import { promises as fsp11 } from "node:fs";
+import { createHash as createHash3 } from "node:crypto";
+import { promises as fsp9 } from "node:fs";
 var SWAP_PAGE = 4096;
+var SWAP_PAGE_SIZES = [4096, 16384, 65536];
 var SWAP_MIN_PAGES = 10;
 var SWAP_LABEL_MAX = 15;
 var MAGIC2 = "SWAPSPACE2";
-var UUID_RE4 = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 function defaultSwapUuid(offset, label2 = "") {
-  const h2 = createHash5("sha256").update(`imgsmith swap ${offset} ${label2}`).digest();
-  h2[6] = h2[6] & 15 | 64;
-  h2[8] = h2[8] & 63 | 128;
-  const x = h2.toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(createHash3("sha256").update(`imgsmith swap ${offset} ${label2}`).digest());
 }
 function swapHeader(size, uuid2, label2, pageSize = SWAP_PAGE) {
-  if (![4096, 16384, 65536].includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
+  if (!SWAP_PAGE_SIZES.includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
   const pages = Math.floor(size / pageSize);
   if (pages < SWAP_MIN_PAGES) {
-    throw buildError(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
+    throw doesNotFit(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
   }
-  if (pages - 1 > 4294967295) throw buildError(`swap space of ${formatSize(size)} is too large for a swap header`);
-  if (!UUID_RE4.test(uuid2)) throw usageError(`swap UUID "${uuid2}" is not a UUID`);
+  if (pages - 1 > 4294967295) throw doesNotFit(`swap space of ${formatSize(size)} is too large for a swap header`);
+  if (!UUID_RE.test(uuid2)) throw usageError(`swap UUID "${uuid2}" is not a UUID`);
   const page = Buffer.alloc(pageSize);
   page.writeUInt32LE(1, 1024);
   page.writeUInt32LE(pages - 1, 1028);
@@ -15241,6 +20924,18 @@ function swapHeader(size, uuid2, label2, pageSize = SWAP_PAGE) {
 }
 var swapDriver = {
   type: "swap",
+  spec: {
+    properties: {
+      label: schemaOf.label("at most 15 bytes"),
+      uuid: schemaOf.uuid,
+      pageSize: { enum: [...SWAP_PAGE_SIZES], description: "the kernel's page size (default 4096; 16384 for a 16K-page kernel such as the Raspberry Pi 5's kernel_2712.img)" }
+    },
+    parse(o2, where2) {
+      const pageSize = o2.pageSize === void 0 ? void 0 : oneOf(o2.pageSize, `${where2}.pageSize`, SWAP_PAGE_SIZES);
+      return { type: "swap", label: label(o2.label, `${where2}.label`, "swap"), uuid: uuid(o2.uuid, `${where2}.uuid`), ...pageSize ? { pageSize } : {} };
+    }
+  },
+  tools: () => [],
   validate(spec, tree, where2) {
     if (spec.label !== void 0) {
       const n2 = Buffer.byteLength(spec.label, "utf8");
@@ -15249,7 +20944,7 @@ var swapDriver = {
       }
       if (spec.label.includes("\0")) throw usageError(`${where2}: swap label must not contain NUL characters`);
     }
-    if (spec.uuid !== void 0 && !UUID_RE4.test(spec.uuid)) {
+    if (spec.uuid !== void 0 && !UUID_RE.test(spec.uuid)) {
       throw usageError(`${where2}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
     }
     const extra = tree.entries().filter(([p]) => p !== "/");
@@ -15265,7 +20960,7 @@ var swapDriver = {
     const uuid2 = (spec.uuid ?? defaultSwapUuid(target.offset, spec.label)).toLowerCase();
     const pageSize = spec.pageSize ?? SWAP_PAGE;
     const page = swapHeader(target.size, uuid2, spec.label, pageSize);
-    const fh = await fsp11.open(target.imagePath, "r+");
+    const fh = await fsp9.open(target.imagePath, "r+");
     try {
       await fh.write(page, 0, page.length, target.offset);
     } finally {
@@ -15282,25 +20977,43 @@ var swapDriver = {
 };
 
 // src/fs/raw.ts
-import { promises as fsp12 } from "node:fs";
-var RAW_BLOB_PATH = "/blob";
+import { promises as fsp10 } from "node:fs";
+import path13 from "node:path";
+function blobPath(spec, ctx) {
+  if (!spec.source) return void 0;
+  const root = ctx.roots?.[spec.source.from];
+  if (!root) throw usageError(`${ctx.partition ?? "a raw partition"}.filesystem.source: the spec reads from "${spec.source.from}", which was not given`);
+  return path13.join(root, spec.source.path);
+}
 var rawDriver = {
   type: "raw",
+  spec: {
+    properties: { source: { anyOf: [schemaOf.source, { type: "null" }], description: "the blob written at the start of the partition; none: zeros" } },
+    parse(o2, where2) {
+      if (o2.source === void 0 || o2.source === null) return { type: "raw", source: null };
+      const s = obj(o2.source, `${where2}.source`, ["from", "path"], ["from", "path"]);
+      return { type: "raw", source: { from: sourceRoot(s.from, `${where2}.source.from`), path: relPath(s.path, `${where2}.source.path`) } };
+    }
+  },
+  tools: () => [],
+  sources: (spec) => spec.source ? [spec.source] : [],
   validate(_spec, tree, where2) {
-    const extra = tree.entries().filter(([p]) => p !== "/" && p !== RAW_BLOB_PATH);
-    if (extra.length > 0) throw usageError(`${where2}: a raw partition has no contents; use filesystem.source for its blob`);
+    if (tree.entries().some(([p]) => p !== "/")) throw usageError(`${where2}: a raw partition has no contents; use filesystem.source for its blob`);
   },
-  async minimumSize(_spec, tree) {
-    const e = tree.get(RAW_BLOB_PATH);
-    return e?.kind === "file" ? e.size : 0;
+  async minimumSize(spec, _tree, ctx) {
+    const src = blobPath(spec, ctx);
+    if (src === void 0) return 0;
+    const st = await fsp10.stat(src).catch(() => void 0);
+    if (!st?.isFile()) throw inputError(`${ctx.partition ?? "a raw partition"}.filesystem.source: ${src} is not a file`);
+    return st.size;
   },
-  async write(spec, tree, target) {
-    const e = tree.get(RAW_BLOB_PATH);
+  async write(spec, _tree, target, ctx) {
+    const src = blobPath(spec, ctx);
     let bytes = 0;
-    if (e?.kind === "file") {
-      const st = await fsp12.stat(e.source);
-      if (st.size > target.size) throw usageError(`raw blob ${e.source} is larger than its partition`);
-      bytes = (await copySparse(e.source, target.imagePath, target.offset)).bytesCopied;
+    if (src !== void 0) {
+      const st = await fsp10.stat(src);
+      if (st.size > target.size) throw usageError(`raw blob ${src} is larger than its partition`);
+      bytes = (await copySparse(src, target.imagePath, target.offset)).bytesCopied;
     }
     return { type: "raw", stats: { bytes, source: spec.source ? `${spec.source.from}:${spec.source.path}` : "none" } };
   }
@@ -15314,8 +21027,1476 @@ var drivers = {
   swap: swapDriver,
   raw: rawDriver
 };
+var FS_TYPES = Object.keys(drivers);
 function driverFor(spec) {
   return drivers[spec.type];
+}
+async function prepareFs(spec, tree, ctx, where2) {
+  const d = driverFor(spec);
+  if (d.prepare) return d.prepare(spec, tree, ctx, where2);
+  const minimumSize = await d.minimumSize(spec, tree, ctx);
+  return { minimumSize, write: (target, wctx) => d.write(spec, tree, target, wctx) };
+}
+
+// src/content/resolve.ts
+import { readdirSync as readdirSync6, realpathSync as realpathSync2 } from "node:fs";
+import path18 from "node:path";
+
+// src/content/rpi.ts
+var NIXOS_CONFIG_TXT = `[pi3]
+kernel=u-boot-rpi3.bin
+
+[pi02]
+kernel=u-boot-rpi3.bin
+
+[pi4]
+kernel=u-boot-rpi4.bin
+enable_gic=1
+armstub=armstub8-gic.bin
+
+# Otherwise the resolution will be weird in most cases, compared to
+# what the pi3 firmware does by default.
+disable_overscan=1
+
+# Supported in newer board revisions
+arm_boost=1
+
+[cm4]
+# Enable host mode on the 2711 built-in XHCI USB controller.
+# This line should be removed if the legacy DWC2 controller is required
+# (e.g. for USB device mode) or if USB support is not required.
+otg_mode=1
+
+[all]
+# Boot in 64-bit mode.
+arm_64bit=1
+
+# U-Boot needs this to work, regardless of whether UART is actually used or not.
+# Look in arch/arm/mach-bcm283x/Kconfig in the U-Boot tree to see if this is still
+# a requirement in the future.
+enable_uart=1
+
+# Prevent the firmware from smashing the framebuffer setup done by the mainline kernel
+# when attempting to show low-voltage or overtemperature warnings.
+avoid_warnings=1
+`;
+function rpiConfigTxt(options = {}) {
+  const extra = options.extraConfig ?? "";
+  if (extra === "") return NIXOS_CONFIG_TXT;
+  return `${NIXOS_CONFIG_TXT}
+${extra}${extra.endsWith("\n") ? "" : "\n"}`;
+}
+
+// src/content/extlinux.ts
+import { lstatSync as lstatSync3, promises as fsp11, readlinkSync as readlinkSync2 } from "node:fs";
+import path14 from "node:path";
+var NIX_STORE = "/nix/store";
+function extlinuxOptionsOf(o2) {
+  return {
+    ...typeof o2.timeout === "number" ? { timeout: o2.timeout } : {},
+    ...Array.isArray(o2.extraKernelParams) ? { extraKernelParams: o2.extraKernelParams.map(String) } : {},
+    ...typeof o2.init === "string" ? { init: o2.init } : {}
+  };
+}
+function treeHasPath(tree, p) {
+  const link = (q) => {
+    const e = tree.lookup(q);
+    return e === void 0 ? null : e.kind === "symlink" ? e.target : void 0;
+  };
+  return resolveLinks(p, link, { mustExist: true }) !== null;
+}
+function resolveInStore(p, toHost) {
+  const link = (q) => {
+    let st;
+    try {
+      st = lstatSync3(q);
+    } catch (err) {
+      const code = err.code;
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
+      throw inputError(`cannot read ${q}: ${err.message}`);
+    }
+    if (!st.isSymbolicLink()) return void 0;
+    const t = readlinkSync2(q);
+    return path14.isAbsolute(t) ? toHost(t) : t;
+  };
+  return resolveLinks(path14.resolve(p), link);
+}
+function cleanName(logical, storeDir) {
+  return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll("/", "-");
+}
+function extlinuxConf(e) {
+  const lines = [
+    "# Generated file, all changes will be lost on nixos-rebuild!",
+    "",
+    "# Change this to e.g. nixos-42 to temporarily boot to an older configuration.",
+    "DEFAULT nixos-default",
+    "",
+    "MENU TITLE ------------------------------------------------------------",
+    `TIMEOUT ${e.timeout}`,
+    "",
+    "LABEL nixos-default",
+    "  MENU LABEL NixOS - Default",
+    `  LINUX ${e.kernel}`,
+    `  INITRD ${e.initrd}`,
+    `  APPEND init=${e.init} ${e.params}`
+  ];
+  if (e.fdtdir !== void 0) lines.push(`  FDTDIR ${e.fdtdir}`);
+  return lines.join("\n") + "\n";
+}
+async function addExtlinuxToTree(tree, toplevel, options = {}) {
+  const target = options.target ?? "/boot";
+  const timeout = options.timeout ?? 50;
+  const storeDir = options.storeDir ?? NIX_STORE;
+  const toHost = options.storeHost ?? ((p) => p);
+  const hostRoot = toHost("/");
+  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
+  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
+  const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(toplevel) : toplevel;
+  const top = resolveInStore(path14.resolve(given), mapTarget);
+  const tst = await fsp11.stat(top).catch(() => void 0);
+  if (!tst) throw inputError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
+  if (!tst.isDirectory()) throw inputError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
+  const logicalTop = toLogical(top);
+  if (options.closurePaths && !options.closurePaths.includes(logicalTop)) {
+    throw inputError(
+      `the NixOS system ${toplevel}${logicalTop !== toplevel ? ` (${logicalTop})` : ""} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`
+    );
+  }
+  const need = async (name) => {
+    const host = resolveInStore(path14.join(top, name), mapTarget);
+    const st = await fsp11.stat(host).catch(() => void 0);
+    if (!st?.isFile()) {
+      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path14.join(top, name)}${host !== path14.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
+    }
+    return { host, st };
+  };
+  const kernel = await need("kernel");
+  const initrd = await need("initrd");
+  if (options.init === void 0) await need("init");
+  let params = "";
+  const paramsFile = path14.join(top, "kernel-params");
+  try {
+    params = (await fsp11.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
+  } catch (err) {
+    if (err.code !== "ENOENT") throw inputError(`cannot read ${paramsFile}: ${err.message}`);
+  }
+  const bt = fromUtf8(target);
+  const nixosDir = path14.posix.join(bt, "nixos");
+  tree.ensureDir(nixosDir);
+  tree.ensureDir(path14.posix.join(bt, "extlinux"));
+  const place = (src) => {
+    const name = cleanName(toLogical(src.host), storeDir);
+    tree.add(path14.posix.join(nixosDir, fromUtf8(name)), {
+      kind: "file",
+      mode: src.st.mode & 4095,
+      size: src.st.size,
+      source: fromUtf8(src.host),
+      ...src.st.nlink > 1 ? { linkKey: `${src.st.dev}:${src.st.ino}` } : {}
+    });
+    return `../nixos/${name}`;
+  };
+  const kernelRel = place(kernel);
+  const initrdRel = place(initrd);
+  let fdtdir;
+  const dtbs = resolveInStore(path14.join(top, "dtbs"), mapTarget);
+  const dst = await fsp11.stat(dtbs).catch(() => void 0);
+  if (dst?.isDirectory()) {
+    const name = cleanName(toLogical(dtbs), storeDir);
+    tree.addHostDir(path14.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
+    fdtdir = `../nixos/${name}`;
+  }
+  const extra = options.extraKernelParams ?? [];
+  if (extra.length > 0) params = [params, ...extra].filter((x) => x !== "").join(" ");
+  const init = options.init ?? `${logicalTop}/init`;
+  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...fdtdir ? { fdtdir } : {} });
+  tree.add(path14.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
+}
+
+// src/content/closure.ts
+import { promises as fsp12 } from "node:fs";
+import path16 from "node:path";
+
+// src/content/nix-store.ts
+import { createHash as createHash4 } from "node:crypto";
+import { closeSync as closeSync3, lstatSync as lstatSync4, openSync as openSync3, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync as readlinkSync3, readSync as readSync2 } from "node:fs";
+import path15 from "node:path";
+var IMAGE_STORE_DIR = "/nix/store";
+var NIX_BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+function nixBase32(bytes) {
+  const len = Math.ceil(bytes.length * 8 / 5);
+  let s = "";
+  for (let n2 = len - 1; n2 >= 0; n2--) {
+    const b = n2 * 5;
+    const i2 = b >> 3;
+    const j = b & 7;
+    const c3 = bytes[i2] >> j | (i2 + 1 < bytes.length ? bytes[i2 + 1] << 8 - j : 0);
+    s += NIX_BASE32_ALPHABET[c3 & 31];
+  }
+  return s;
+}
+var B32 = `[${NIX_BASE32_ALPHABET}]`;
+var STORE_BASENAME_RE = new RegExp(`^${B32}{32}-[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]*$`);
+var NAR_HASH_RES = [
+  new RegExp(`^sha256:${B32}{52}$`),
+  /^sha256:[0-9a-f]{64}$/,
+  /^sha256:[A-Za-z0-9+/]{43}=$/,
+  /^sha256-[A-Za-z0-9+/]{43}=$/
+];
+function isStoreBasename(name) {
+  return name.length <= 32 + 1 + 211 && STORE_BASENAME_RE.test(name);
+}
+function isNarHash(s) {
+  return NAR_HASH_RES.some((re) => re.test(s));
+}
+var enc = (s) => typeof s === "string" ? Buffer.from(s) : s;
+function narStr(s) {
+  const b = enc(s);
+  const pad = (8 - b.length % 8) % 8;
+  const out = Buffer.alloc(8 + b.length + pad);
+  out.writeBigUInt64LE(BigInt(b.length), 0);
+  b.copy(out, 8);
+  return out;
+}
+var byBytes = (a2, b) => Buffer.compare(Buffer.from(a2), Buffer.from(b));
+var byCodes = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+var hp = (s) => Buffer.from(s, "latin1");
+async function dumpNar(p, sink) {
+  sink(narStr("nix-archive-1"));
+  await new Promise((r) => setImmediate(r));
+  try {
+    dumpNode(Buffer.from(p).toString("latin1"), sink);
+  } catch (err) {
+    if (err instanceof ImgsmithError) throw err;
+    throw inputError(`cannot read ${p}: ${err.message}`, err);
+  }
+}
+function dumpNode(p, sink, st) {
+  st ??= lstatSync4(hp(p));
+  sink(narStr("("));
+  if (st.isSymbolicLink()) {
+    sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
+  } else if (st.isFile()) {
+    const parts = [narStr("type"), narStr("regular")];
+    if (st.mode & 64) parts.push(narStr("executable"), narStr(""));
+    parts.push(narStr("contents"));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(st.size), 0);
+    parts.push(len);
+    sink(Buffer.concat(parts));
+    let n2 = 0;
+    if (st.size <= 1 << 20) {
+      const data = readFileSync5(hp(p));
+      n2 = data.length;
+      sink(data);
+    } else {
+      const fd = openSync3(hp(p), "r");
+      try {
+        for (; ; ) {
+          const buf = Buffer.allocUnsafe(1 << 20);
+          const got = readSync2(fd, buf, 0, buf.length, null);
+          if (got === 0) break;
+          n2 += got;
+          sink(buf.subarray(0, got));
+        }
+      } finally {
+        closeSync3(fd);
+      }
+    }
+    if (n2 !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
+    const pad = (8 - n2 % 8) % 8;
+    if (pad) sink(Buffer.alloc(pad));
+  } else if (st.isDirectory()) {
+    sink(Buffer.concat([narStr("type"), narStr("directory")]));
+    const names = readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes);
+    for (const name of names) {
+      sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
+      dumpNode(`${p}/${name}`, sink);
+      sink(narStr(")"));
+    }
+  } else {
+    throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+  }
+  sink(narStr(")"));
+}
+var showBytes = (p) => show(p);
+var RefScanner = class _RefScanner {
+  constructor(hashParts) {
+    this.hashParts = hashParts;
+  }
+  hashParts;
+  found = /* @__PURE__ */ new Set();
+  tail = Buffer.alloc(0);
+  static isB32 = (() => {
+    const t = new Uint8Array(256);
+    for (const c3 of NIX_BASE32_ALPHABET) t[c3.charCodeAt(0)] = 1;
+    return t;
+  })();
+  update(chunk) {
+    if (this.hashParts.size === 0) return;
+    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    const isB32 = _RefScanner.isB32;
+    const L = 32;
+    let i2 = 0;
+    while (i2 + L <= buf.length) {
+      let j = L - 1;
+      while (j >= 0 && isB32[buf[i2 + j]]) j--;
+      if (j < 0) {
+        const s = buf.toString("latin1", i2, i2 + L);
+        if (this.hashParts.has(s)) this.found.add(s);
+        i2++;
+      } else {
+        i2 += j + 1;
+      }
+    }
+    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (L - 1))));
+  }
+};
+async function narInfo(p, scanFor = /* @__PURE__ */ new Set()) {
+  const h2 = createHash4("sha256");
+  const scanner = new RefScanner(scanFor);
+  let size = 0;
+  await dumpNar(p, (chunk) => {
+    h2.update(chunk);
+    scanner.update(chunk);
+    size += chunk.length;
+  });
+  return { narHash: `sha256:${nixBase32(h2.digest())}`, narSize: size, references: scanner.found };
+}
+function formatRegistration(entries, fromDir, toDir = IMAGE_STORE_DIR) {
+  const map = (p) => p === "" ? "" : toDir + p.slice(fromDir.length);
+  const lines = [];
+  for (const e of entries) {
+    lines.push(map(e.path), e.narHash, String(e.narSize), map(e.deriver), String(e.references.length), ...e.references.map(map));
+  }
+  return Buffer.from(lines.length ? lines.join("\n") + "\n" : "");
+}
+var show2 = (s) => `'${s.length > 120 ? s.slice(0, 120) + "..." : s}'`;
+function parseRegistration(text, file, storeDir) {
+  if (text === "") return [];
+  if (!text.endsWith("\n")) {
+    throw inputError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
+  }
+  const lines = text.slice(0, -1).split("\n");
+  const entries = [];
+  let i2 = 0;
+  const next = (what) => {
+    if (i2 >= lines.length) {
+      throw inputError(`${file} line ${i2 + 1}: unexpected end of file: expected ${what}`);
+    }
+    return lines[i2++];
+  };
+  const fail = (what, got) => {
+    throw inputError(`${file} line ${i2}: expected ${what}, got ${show2(got)}`);
+  };
+  const isStorePath = (s) => path15.posix.dirname(s) === storeDir && isStoreBasename(path15.posix.basename(s));
+  const inStore = `a store path in ${storeDir}`;
+  while (i2 < lines.length) {
+    const p = next(inStore);
+    if (!isStorePath(p)) fail(inStore, p);
+    const hash = next("a NAR hash (sha256:<52 nix-base32 characters>)");
+    if (!isNarHash(hash)) fail("a NAR hash (sha256:<52 nix-base32 characters>)", hash);
+    const sizeLine = next("a NAR size (a number)");
+    if (!/^(0|[1-9][0-9]*)$/.test(sizeLine) || !Number.isSafeInteger(Number(sizeLine))) fail("a NAR size (a number)", sizeLine);
+    const deriver = next("a deriver (a store path, or an empty line)");
+    if (deriver !== "" && !isStorePath(deriver)) fail(`a deriver (${inStore}, or an empty line)`, deriver);
+    const countLine = next("the number of references");
+    if (!/^(0|[1-9][0-9]*)$/.test(countLine) || Number(countLine) > 1e6) fail("the number of references (a number)", countLine);
+    const references = [];
+    for (let k = Number(countLine); k > 0; k--) {
+      const r = next(`a reference (${inStore})`);
+      if (!isStorePath(r)) fail(`a reference (${inStore})`, r);
+      references.push(r);
+    }
+    entries.push({ path: p, narHash: hash, narSize: Number(sizeLine), deriver, references });
+  }
+  return entries;
+}
+
+// src/content/closure.ts
+function storeHostPath(storeRoot) {
+  if (storeRoot === void 0) return (p) => p;
+  const root = storeRoot.replace(/\/+$/, "");
+  return (p) => p.startsWith("/") ? root + p : p;
+}
+async function statOrUndefined(p) {
+  try {
+    return await fsp12.lstat(p);
+  } catch (err) {
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
+    throw inputError(`cannot read ${p}: ${err.message}`);
+  }
+}
+async function readText(file) {
+  try {
+    return await readRegularText(file);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw inputError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
+    const code = err.code;
+    if (code === "ENOENT") throw inputError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
+    throw inputError(`cannot read ${file}: ${err.message}`);
+  }
+}
+function parseStorePathList(text, file) {
+  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+  if (text === "") return { storeDir: IMAGE_STORE_DIR, paths: [] };
+  let storeDir;
+  const seen = /* @__PURE__ */ new Set();
+  const paths = [];
+  lines.forEach((line, k) => {
+    const where2 = `${file} line ${k + 1}`;
+    if (!line.startsWith("/")) throw inputError(`${where2}: expected an absolute store path, got ${show2(line)}`);
+    const p = path16.posix.normalize(line);
+    const base = path16.posix.basename(p);
+    if (p !== line || !isStoreBasename(base)) {
+      throw inputError(`${where2}: ${show2(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
+    }
+    const dir = path16.posix.dirname(p);
+    storeDir ??= dir;
+    if (dir !== storeDir) {
+      throw inputError(`${where2}: ${line} is not in the same store directory as the first path (${storeDir})`);
+    }
+    if (seen.has(p)) throw inputError(`${where2}: ${line} is listed twice`);
+    seen.add(p);
+    paths.push(p);
+  });
+  return { storeDir: storeDir ?? IMAGE_STORE_DIR, paths };
+}
+async function checkPathsExist(paths, listFile, host = (p) => p) {
+  const missing = [];
+  for (const p of paths) if (!await statOrUndefined(host(p))) missing.push(p);
+  if (missing.length) {
+    const where2 = host(missing[0]) === missing[0] ? "" : ` (looked for ${host(missing[0])}: is --store-root right?)`;
+    throw inputError(
+      `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? "does" : "do"} not exist, the first is ${missing[0]}${where2}`
+    );
+  }
+}
+async function readClosureInfo(dir, opts2 = {}) {
+  const host = storeHostPath(opts2.storeRoot);
+  const st = await statOrUndefined(dir);
+  if (!st) throw inputError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
+  const real = await fsp12.stat(dir).catch(() => void 0);
+  if (real?.isFile()) {
+    const { paths: paths2 } = parseStorePathList(await readText(dir), dir);
+    await checkPathsExist(paths2, dir, host);
+    return closureFromStorePaths(paths2, opts2);
+  }
+  if (!real?.isDirectory()) throw inputError(`the closure ${dir} is neither a directory nor a file`);
+  const spFile = path16.join(dir, "store-paths");
+  const regFile = path16.join(dir, "registration");
+  const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
+  const entries = parseRegistration(await readText(regFile), regFile, storeDir);
+  const listed = new Set(paths);
+  const registered = /* @__PURE__ */ new Set();
+  for (const e of entries) {
+    if (registered.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered twice`);
+    registered.add(e.path);
+    if (!listed.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
+  }
+  for (const p of paths) {
+    if (!registered.has(p)) throw inputError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
+  }
+  for (const e of entries) {
+    for (const r of e.references) {
+      if (!listed.has(r)) throw inputError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
+    }
+  }
+  await checkPathsExist(paths, spFile, host);
+  const registration = await fsp12.readFile(regFile);
+  return {
+    storeDir,
+    storePaths: paths,
+    registration,
+    registrationEntries: entries,
+    hostPath: host,
+    ...opts2.storeRoot !== void 0 ? { storeRoot: opts2.storeRoot } : {}
+  };
+}
+async function closureFromStorePaths(paths, opts2 = {}) {
+  const host = storeHostPath(opts2.storeRoot);
+  const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join("\n") + "\n" : "", "the store path list");
+  await checkPathsExist(checked, "the store path list", host);
+  const byHash = /* @__PURE__ */ new Map();
+  for (const p of checked) byHash.set(path16.posix.basename(p).slice(0, 32), p);
+  const hashes = new Set(byHash.keys());
+  const sorted = [...checked].sort(byBytes);
+  const entries = new Array(sorted.length);
+  let next = 0;
+  const worker2 = async () => {
+    while (next < sorted.length) {
+      const k = next++;
+      const p = sorted[k];
+      const info = await narInfo(host(p), hashes);
+      const references = [...info.references].map((h2) => byHash.get(h2)).sort(byBytes);
+      entries[k] = { path: p, narHash: info.narHash, narSize: info.narSize, deriver: "", references };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, sorted.length) }, worker2));
+  return {
+    storeDir,
+    storePaths: checked,
+    registration: formatRegistration(entries, storeDir, storeDir),
+    registrationEntries: entries,
+    hostPath: host,
+    ...opts2.storeRoot !== void 0 ? { storeRoot: opts2.storeRoot } : {}
+  };
+}
+function addClosureToTree(tree, info) {
+  tree.ensureDir(info.storeDir);
+  let n2 = 0;
+  for (const p of info.storePaths) {
+    const host = Buffer.from(info.hostPath(p)).toString("latin1");
+    if (!statHost(host)) throw inputError(`the store path ${p} disappeared while the closure was being read`);
+    tree.addHost(p, host);
+    n2++;
+  }
+  tree.add("/nix-path-registration", { kind: "data", mode: 420, data: info.registration });
+  return { paths: n2 };
+}
+
+// src/content/rpi-direct.ts
+import { readdirSync as readdirSync5, readFileSync as readFileSync6 } from "node:fs";
+import path17 from "node:path";
+
+// src/ptable/guid.ts
+import { createHash as createHash5 } from "node:crypto";
+function isGuid(s) {
+  return UUID_RE.test(s);
+}
+function canonicalGuid(s) {
+  return s.toUpperCase();
+}
+function guidToBytes(guid) {
+  const hex = guid.replace(/-/g, "");
+  const be = Buffer.from(hex, "hex");
+  const out = Buffer.alloc(16);
+  out[0] = be[3];
+  out[1] = be[2];
+  out[2] = be[1];
+  out[3] = be[0];
+  out[4] = be[5];
+  out[5] = be[4];
+  out[6] = be[7];
+  out[7] = be[6];
+  be.copy(out, 8, 8, 16);
+  return out;
+}
+function deriveGuid(purpose, parts) {
+  const h2 = createHash5("sha256");
+  h2.update(`imgsmith:gpt:${purpose}:v1`, "utf8");
+  for (const p of parts) {
+    h2.update(Buffer.from([0]));
+    h2.update(p, "utf8");
+  }
+  return uuidFromHash(h2.digest()).toUpperCase();
+}
+
+// src/content/rpi-direct.ts
+var PI_BOARDS = ["pi3", "pi4", "pi5"];
+var PI_BOARD_NAMES = { pi3: "Raspberry Pi 3", pi4: "Raspberry Pi 4", pi5: "Raspberry Pi 5" };
+var PI_BOARD_DTB = {
+  pi3: { downstream: "bcm2710-rpi-3-b.dtb", upstream: "bcm2837-rpi-3-b.dtb" },
+  pi4: { downstream: "bcm2711-rpi-4-b.dtb", upstream: "bcm2711-rpi-4-b.dtb" },
+  pi5: { downstream: "bcm2712-rpi-5-b.dtb", upstream: "bcm2712-rpi-5-b.dtb" }
+};
+var PI_FIRMWARE = {
+  pi3: { required: ["bootcode.bin", "start.elf", "fixup.dat"], optional: /^(start_(cd|x|db)\.elf|fixup_(cd|x|db)\.dat)$/ },
+  pi4: { required: ["start4.elf", "fixup4.dat"], optional: /^(start4(cd|x|db)\.elf|fixup4(cd|x|db)\.dat)$/ },
+  pi5: { required: [], optional: /^$/ }
+};
+var PI_DTB_RE = /^bcm(27\d\d|283\d)[-_].*\.dtb$/;
+var configLines = (what) => ({ type: "string", description: `config.txt lines ${what} (no "[...]" section headers)` });
+var RPI_DIRECT_OPTIONS = {
+  boards: { type: "array", items: { enum: [...PI_BOARDS] }, minItems: 1, uniqueItems: true, description: "the boards the card targets (default all: pi3, pi4, pi5)" },
+  kernel2712: { type: "string", minLength: 1, description: "a 16 KiB-page kernel for the Pi 5 (kernel_2712.img), relative to the toplevel or a store path" },
+  initrd2712: { type: "string", minLength: 1, description: "its initrd (initramfs_2712; default initramfs8)" },
+  extraConfig: configLines("appended to the [all] section"),
+  boardConfig: {
+    type: "object",
+    properties: Object.fromEntries(PI_BOARDS.map((b) => [b, configLines(`for the [${b}] section, e.g. "dtoverlay=..."`)])),
+    additionalProperties: false
+  },
+  extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended to cmdline.txt after the toplevel's kernel-params" },
+  init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" },
+  rootPartition: { type: "string", minLength: 1, description: "the partition cmdline.txt names as root=PARTUUID= (default: the one with the closure)" },
+  overlays: { type: "boolean", description: "copy overlays/ (default true)" }
+};
+var OPTION_KEYS = Object.keys(RPI_DIRECT_OPTIONS);
+var PARAM_RE = /^[^\0-\x20\x7f]+$/;
+function rpiDirectOptions(o2, where2) {
+  for (const k of Object.keys(o2)) {
+    if (!OPTION_KEYS.includes(k)) throw usageError(`${where2}: unknown key "${k}"; expected one of: ${OPTION_KEYS.join(", ")}`);
+  }
+  let boards = [...PI_BOARDS];
+  if (o2.boards !== void 0) {
+    if (!Array.isArray(o2.boards) || o2.boards.length === 0) throw usageError(`${where2}.boards: expected a non-empty array of ${PI_BOARDS.map((b) => `"${b}"`).join(", ")}, got ${describe(o2.boards)}`);
+    boards = o2.boards.map((b, i2) => {
+      if (!PI_BOARDS.includes(b)) throw usageError(`${where2}.boards[${i2}]: expected one of ${PI_BOARDS.map((x) => `"${x}"`).join(", ")}, got ${describe(b)}`);
+      return b;
+    });
+    if (new Set(boards).size !== boards.length) throw usageError(`${where2}.boards: a board is listed twice`);
+    boards = PI_BOARDS.filter((b) => boards.includes(b));
+  }
+  const pathOpt = (k) => {
+    const v = o2[k];
+    if (v === void 0) return void 0;
+    if (typeof v !== "string" || v === "" || v.split("/").includes("..")) {
+      throw usageError(`${where2}.${k}: expected a path relative to the toplevel or a store path (no ".."), got ${describe(v)}`);
+    }
+    return v;
+  };
+  const kernel2712 = pathOpt("kernel2712");
+  const initrd2712 = pathOpt("initrd2712");
+  if (initrd2712 !== void 0 && kernel2712 === void 0) throw usageError(`${where2}.initrd2712: only with "kernel2712" (the Pi 5 otherwise boots kernel8.img with initramfs8)`);
+  if (kernel2712 !== void 0 && !boards.includes("pi5")) throw usageError(`${where2}.kernel2712: the Pi 5 is not among options.boards`);
+  const text = (v, w) => {
+    if (typeof v !== "string") throw usageError(`${w}: expected a string of config.txt lines, got ${describe(v)}`);
+    if (/[\0-\x08\x0b-\x1f\x7f]/.test(v.replaceAll("\r\n", "\n"))) throw usageError(`${w}: config.txt lines must not contain control characters`);
+    if (/^\s*\[/m.test(v)) throw usageError(`${w}: must not open a section ("[...]"); use boardConfig for [pi3]/[pi4]/[pi5] lines`);
+    return v;
+  };
+  const boardConfig = {};
+  if (o2.boardConfig !== void 0) {
+    if (typeof o2.boardConfig !== "object" || o2.boardConfig === null || Array.isArray(o2.boardConfig)) throw usageError(`${where2}.boardConfig: expected an object such as { "pi4": "dtoverlay=..." }, got ${describe(o2.boardConfig)}`);
+    for (const [k, v] of Object.entries(o2.boardConfig)) {
+      if (!PI_BOARDS.includes(k)) throw usageError(`${where2}.boardConfig: unknown board "${k}"; expected one of: ${PI_BOARDS.join(", ")}`);
+      if (!boards.includes(k)) throw usageError(`${where2}.boardConfig.${k}: the board is not among options.boards`);
+      boardConfig[k] = text(v, `${where2}.boardConfig.${k}`);
+    }
+  }
+  const extraKernelParams = [];
+  if (o2.extraKernelParams !== void 0) {
+    if (!Array.isArray(o2.extraKernelParams)) throw usageError(`${where2}.extraKernelParams: expected an array of strings, got ${describe(o2.extraKernelParams)}`);
+    o2.extraKernelParams.forEach((p, i2) => {
+      if (typeof p !== "string" || !PARAM_RE.test(p)) throw usageError(`${where2}.extraKernelParams[${i2}]: expected one kernel parameter without spaces or control characters, got ${describe(p)}`);
+      extraKernelParams.push(p);
+    });
+  }
+  if (o2.init !== void 0 && (typeof o2.init !== "string" || !/^\/\S*$/.test(o2.init) || o2.init.split("/").includes(".."))) {
+    throw usageError(`${where2}.init: expected an absolute path without spaces or "..", got ${describe(o2.init)}`);
+  }
+  if (o2.rootPartition !== void 0 && (typeof o2.rootPartition !== "string" || o2.rootPartition === "")) throw usageError(`${where2}.rootPartition: expected a partition name, got ${describe(o2.rootPartition)}`);
+  if (o2.overlays !== void 0 && typeof o2.overlays !== "boolean") throw usageError(`${where2}.overlays: expected true or false, got ${describe(o2.overlays)}`);
+  return {
+    boards,
+    ...kernel2712 !== void 0 ? { kernel2712 } : {},
+    ...initrd2712 !== void 0 ? { initrd2712 } : {},
+    ...o2.extraConfig !== void 0 ? { extraConfig: text(o2.extraConfig, `${where2}.extraConfig`) } : {},
+    boardConfig,
+    extraKernelParams,
+    ...typeof o2.init === "string" ? { init: o2.init } : {},
+    ...typeof o2.rootPartition === "string" ? { rootPartition: o2.rootPartition } : {},
+    overlays: o2.overlays !== false
+  };
+}
+function partUuidOf(disk, index) {
+  const p = disk.partitions[index];
+  if (disk.table.type === "dos") return `${disk.table.labelId.toString(16).padStart(8, "0")}-${(index + 1).toString(16).padStart(2, "0")}`;
+  return (p.guid ?? deriveGuid("partition-guid", [disk.table.seed, p.name])).toLowerCase();
+}
+function rootPartition(disk, name, where2) {
+  if (name !== void 0) {
+    const i3 = disk.partitions.findIndex((p) => p.name === name);
+    if (i3 < 0) throw usageError(`${where2}.options.rootPartition: no partition is named "${name}" (partitions: ${disk.partitions.map((p) => p.name).join(", ")})`);
+    return i3;
+  }
+  const i2 = disk.partitions.findIndex((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
+  if (i2 < 0) throw usageError(`${where2}: rpi-direct needs the root partition for cmdline.txt's root=PARTUUID=; no partition holds { "generate": "closure" }: name it in options.rootPartition`);
+  return i2;
+}
+function rpiDirectConfigTxt(c3) {
+  const block = (s) => s === void 0 || s === "" ? [] : s.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
+  const lines = ["# Generated by imgsmith (rpi-direct): the Raspberry Pi firmware boots Linux directly, without U-Boot.", "# Each [piN] section names the kernel and initramfs of that board; [all] applies to every board.", ""];
+  for (const b of c3.boards) {
+    lines.push(`[${b}]`, `kernel=${c3.kernel[b]}`, `initramfs ${c3.initramfs[b]} followkernel`, ...block(c3.boardConfig[b]), "");
+  }
+  lines.push("[all]", "arm_64bit=1", "# The serial console (ttyS0 / ttyAMA0 on the GPIO header).", "enable_uart=1", "avoid_warnings=1");
+  if (c3.upstreamKernel) lines.push("# The device trees have mainline names (bcm2837-rpi-3-b.dtb ...): let the firmware prefer them.", "upstream_kernel=1");
+  const extra = block(c3.extraConfig);
+  if (extra.length) lines.push("", ...extra);
+  return lines.join("\n") + "\n";
+}
+async function addRpiDirectToTree(tree, opts2, inp, where2) {
+  const part = inp.disk.partitions[inp.partition];
+  if (part.filesystem.type !== "vfat") {
+    throw usageError(`${where2}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
+  }
+  const rootIdx = rootPartition(inp.disk, opts2.rootPartition, where2);
+  const root = inp.disk.partitions[rootIdx];
+  if (root.filesystem.type !== "ext4" && root.filesystem.type !== "btrfs") {
+    throw usageError(`${where2}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots an ext4 or btrfs root`);
+  }
+  if (inp.disk.table.type === "dos" && inp.disk.table.labelId === 0) {
+    throw usageError(`${where2}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);
+  }
+  const { storeDir, storeHost: toHost } = inp;
+  const hostRoot = toHost("/");
+  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
+  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
+  const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
+  const top = resolveInStore(path17.resolve(given), mapTarget);
+  const tst = statHost(fromUtf8(top), true);
+  if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
+  const logicalTop = toLogical(top);
+  if (inp.closurePaths && !inp.closurePaths.includes(logicalTop)) {
+    throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
+  }
+  const file = (name, what) => {
+    const named = path17.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path17.join(top, name);
+    const host = resolveInStore(named, mapTarget);
+    const st = statHost(fromUtf8(host), true);
+    if (!st?.isFile()) {
+      throw inputError(`${where2}: ${what} ${named}${host !== named ? ` (-> ${host})` : ""} is missing (not a file)`);
+    }
+    return { host, st };
+  };
+  const kernel = file("kernel", `the NixOS system ${inp.toplevel} has no kernel:`);
+  const initrd = file("initrd", `the NixOS system ${inp.toplevel} has no initrd:`);
+  if (opts2.init === void 0) file("init", `the NixOS system ${inp.toplevel} has no init:`);
+  const kernel2712 = opts2.kernel2712 !== void 0 ? file(opts2.kernel2712, "options.kernel2712: the Pi 5 kernel") : void 0;
+  const initrd2712 = opts2.initrd2712 !== void 0 ? file(opts2.initrd2712, "options.initrd2712: the Pi 5 initrd") : void 0;
+  const fwNames = /* @__PURE__ */ new Set();
+  const needFw = opts2.boards.filter((b) => PI_FIRMWARE[b].required.length > 0);
+  if (needFw.length > 0) {
+    if (!inp.firmware) {
+      throw usageError(`${where2}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(" and ")} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(", ")}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
+    }
+    const present = readdirSync5(inp.firmware).sort();
+    for (const b of needFw) {
+      for (const f of PI_FIRMWARE[b].required) {
+        if (!statHost(fromUtf8(path17.join(inp.firmware, f)), true)?.isFile()) {
+          throw inputError(`${where2}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
+        }
+        fwNames.add(f);
+      }
+      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path17.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
+    }
+  }
+  const dtbs = /* @__PURE__ */ new Map();
+  let overlays;
+  const dtbDir = resolveInStore(path17.join(top, "dtbs"), mapTarget);
+  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) {
+    const walk = (dir, rel) => {
+      for (const name of readdirSync5(dir).sort()) {
+        const host = path17.join(dir, name);
+        const st = statHost(fromUtf8(host), true);
+        if (!st) continue;
+        if (st.isDirectory()) {
+          if (rel === "" && name === "overlays") overlays = host;
+          else walk(host, rel ? `${rel}/${name}` : name);
+        } else if (st.isFile() && PI_DTB_RE.test(name)) {
+          const prev = dtbs.get(name);
+          if (prev) throw inputError(`${where2}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
+          dtbs.set(name, { host, st });
+        }
+      }
+    };
+    walk(dtbDir, "");
+  }
+  if (!overlays && inp.firmware && statHost(fromUtf8(path17.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path17.join(inp.firmware, "overlays");
+  const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
+  for (const b of opts2.boards) {
+    const d = PI_BOARD_DTB[b];
+    const want = upstreamKernel ? [d.upstream, d.downstream] : [d.downstream];
+    if (want.some((n2) => dtbs.has(n2))) continue;
+    const msg = `${where2}: the toplevel's dtbs have no ${[...new Set(want)].join(" or ")}, which the ${PI_BOARD_NAMES[b]} firmware loads: this card will not boot a ${PI_BOARD_NAMES[b]} (options.boards targets "${b}"${opts2.boards.length > 1 ? "; the other boards are not affected" : ""})`;
+    if (inp.strict) throw inputError(`${msg}; --strict makes this an error`);
+    inp.warn(`warning: ${msg}`);
+  }
+  const place = (name, src) => {
+    tree.add(fromUtf8(`/${name}`), { kind: "file", mode: src.st.mode & 4095, size: src.st.size, source: fromUtf8(src.host) });
+  };
+  place("kernel8.img", kernel);
+  place("initramfs8", initrd);
+  if (kernel2712) place("kernel_2712.img", kernel2712);
+  if (initrd2712) place("initramfs_2712", initrd2712);
+  for (const [name, f] of dtbs) place(name, f);
+  for (const f of fwNames) {
+    const host = path17.join(inp.firmware, f);
+    place(f, { host, st: statHost(fromUtf8(host), true) });
+  }
+  if (overlays && opts2.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
+  const kernelOf = (b) => b === "pi5" && kernel2712 ? "kernel_2712.img" : "kernel8.img";
+  const initrdOf = (b) => b === "pi5" && initrd2712 ? "initramfs_2712" : "initramfs8";
+  const config = rpiDirectConfigTxt({
+    boards: opts2.boards,
+    kernel: { pi3: kernelOf("pi3"), pi4: kernelOf("pi4"), pi5: kernelOf("pi5") },
+    initramfs: { pi3: initrdOf("pi3"), pi4: initrdOf("pi4"), pi5: initrdOf("pi5") },
+    upstreamKernel,
+    boardConfig: opts2.boardConfig,
+    ...opts2.extraConfig !== void 0 ? { extraConfig: opts2.extraConfig } : {}
+  });
+  tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
+  let params = "";
+  const pf = resolveInStore(path17.join(top, "kernel-params"), mapTarget);
+  const pst = statHost(fromUtf8(pf), true);
+  if (pst?.isFile()) {
+    params = readFileSync6(pf, "utf8").replace(/\s+/g, " ").trim();
+  }
+  const init = opts2.init ?? `${logicalTop}/init`;
+  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, "rootwait", params, ...opts2.extraKernelParams].filter((x) => x !== "").join(" ");
+  tree.add("/cmdline.txt", { kind: "data", mode: 420, data: Buffer.from(cmdline + "\n") });
+}
+
+// src/content/resolve.ts
+var ROOT_OPTION = { firmware: "--firmware", toplevel: "--toplevel", spec: "the spec file" };
+function rootOf(inputs, from, where2) {
+  const dir = inputs.roots[from];
+  if (!dir) throw usageError(`${where2}: the spec copies from "${from}" but no ${ROOT_OPTION[from]} was given`);
+  return dir;
+}
+var isGlob = (s) => /[*?[]/.test(s);
+function globRegExp(glob) {
+  let re = "";
+  for (let i2 = 0; i2 < glob.length; i2++) {
+    const c3 = glob[i2];
+    if (c3 === "*") re += "[^/]*";
+    else if (c3 === "?") re += "[^/]";
+    else if (c3 === "[") {
+      const close = glob.indexOf("]", i2 + 1);
+      if (close < 0) re += "\\[";
+      else {
+        let cls = glob.slice(i2 + 1, close);
+        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+        re += `[${cls.replace(/\\/g, "\\\\")}]`;
+        i2 = close;
+      }
+    } else re += c3.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+function resolveStoreLinks(host, map) {
+  if (!map) return host;
+  const link = (q) => {
+    const st = statHost(q);
+    if (!st) return null;
+    return st.isSymbolicLink() ? map(readHostLink(q)) : void 0;
+  };
+  return resolveLinks(host, link);
+}
+async function storeLinkMap(inputs) {
+  if (!inputs.storeHost || inputs.storeHost("/x") === "/x") return void 0;
+  const storeDir = inputs.closure ? (await inputs.closure()).storeDir : "/nix/store";
+  const root = fromUtf8(inputs.storeHost("/")).replace(/\/+$/, "");
+  const dir = fromUtf8(storeDir);
+  return (t) => t === dir || t.startsWith(`${dir}/`) ? root + t : t;
+}
+function addHost(tree, hostIn, target, follow, map) {
+  const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
+  if (!statHost(host)) throw inputError(`${show(host)} does not exist`);
+  tree.addHost(target, host, follow);
+}
+function addCopy(tree, item, inputs, where2, opts2, map) {
+  const root = fromUtf8(rootOf(inputs, item.from, where2));
+  const follow = item.dereference ?? opts2.noSymlinks === true;
+  const rel = fromUtf8(item.path);
+  const dir = path18.posix.dirname(rel);
+  const base = path18.posix.basename(rel);
+  const target = fromUtf8(item.target);
+  if (isGlob(dir)) throw usageError(`${where2}.path: only the last path component may contain * ? [ (got "${item.path}")`);
+  if (isGlob(base)) {
+    const hostDir = path18.posix.join(root, dir);
+    let names;
+    try {
+      names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
+    } catch {
+      names = [];
+    }
+    const re = globRegExp(base);
+    const matches = names.filter((n2) => re.test(n2)).sort();
+    if (matches.length === 0) {
+      if (item.optional) return;
+      throw inputError(`${where2}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
+    }
+    for (const m of matches) addHost(tree, path18.posix.join(hostDir, m), path18.posix.join(target, m), follow, map);
+    return;
+  }
+  const named = path18.posix.join(root, rel);
+  const host = follow ? resolveStoreLinks(named, map) : named;
+  const lst = statHost(host);
+  if (!lst) {
+    if (item.optional) return;
+    throw inputError(`${where2}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ""} does not exist (from ${item.from})`);
+  }
+  const isDir = lst.isDirectory() || lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true;
+  if (isDir) {
+    addHost(tree, host, target, follow);
+    return;
+  }
+  const t = target.endsWith("/") ? path18.posix.join(target, base) : target;
+  addHost(tree, host, t, follow);
+}
+function addProfile(tree, item, inputs, where2, map) {
+  const p = item.options.path;
+  let host;
+  if (p.startsWith("/")) {
+    host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
+  } else {
+    const top = rootOf(inputs, "toplevel", `${where2}.options.path`);
+    if (path18.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
+    host = fromUtf8(path18.posix.join(top, p));
+  }
+  const named = host;
+  host = resolveStoreLinks(host, map);
+  const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ""}`;
+  const st = statHost(host, true);
+  if (!st) throw inputError(`${where2}: the profile ${shown} does not exist`);
+  if (!st.isDirectory()) throw inputError(`${where2}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  const real = realHost(host);
+  const target = fromUtf8(item.target);
+  for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
+    addHost(tree, path18.posix.join(real, name), path18.posix.join(target, name), false);
+  }
+}
+function realHost(host) {
+  return realpathSync2(Buffer.from(host, "latin1"), { encoding: "buffer" }).toString("latin1");
+}
+function checkExtlinuxOptions(o2, where2) {
+  if (o2.timeout !== void 0 && (typeof o2.timeout !== "number" || !Number.isInteger(o2.timeout) || o2.timeout < 0)) {
+    throw usageError(`${where2}.timeout: expected a whole number of deciseconds >= 0, got ${describe(o2.timeout)}`);
+  }
+  if (o2.extraKernelParams !== void 0) {
+    arr(o2.extraKernelParams, `${where2}.extraKernelParams`).forEach(
+      (p, i2) => (
+        // eslint-disable-next-line no-control-regex
+        str(p, `${where2}.extraKernelParams[${i2}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: "a kernel parameter without control characters or newlines" })
+      )
+    );
+  }
+  if (o2.init !== void 0) {
+    str(o2.init, `${where2}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
+    if (o2.init.split("/").includes("..")) throw usageError(`${where2}.init: "${o2.init}" must not contain ".."`);
+  }
+}
+var generators = {
+  "rpi-config.txt": {
+    options: { extraConfig: { type: "string", description: "appended to the config.txt NixOS writes" } },
+    target: { default: "/config.txt", description: "the file" },
+    async add(tree, item, { where: where2 }) {
+      const extra = item.options.extraConfig;
+      if (extra !== void 0 && typeof extra !== "string") throw usageError(`${where2}.options.extraConfig: expected a string`);
+      tree.add(fromUtf8(item.target), { kind: "data", mode: 420, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
+    }
+  },
+  extlinux: {
+    options: {
+      timeout: { type: "integer", minimum: 0, description: "deciseconds (default 50)" },
+      extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended after the toplevel's kernel-params" },
+      init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" }
+    },
+    target: { default: "/boot", description: "the boot directory (kernels in nixos/, extlinux/extlinux.conf)" },
+    reads: ["toplevel"],
+    check: checkExtlinuxOptions,
+    async add(tree, item, { inputs, where: where2 }) {
+      const timeout = item.options.timeout;
+      if (timeout !== void 0 && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 0)) {
+        throw usageError(`${where2}.options.timeout: expected a whole number of deciseconds`);
+      }
+      const toplevel = rootOf(inputs, "toplevel", where2);
+      const closure = inputs.closure ? await inputs.closure() : void 0;
+      await addExtlinuxToTree(tree, toplevel, {
+        ...extlinuxOptionsOf(item.options),
+        target: item.target,
+        ...closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}
+      });
+    }
+  },
+  closure: {
+    options: {},
+    target: { default: "/", description: "unused: the closure goes to its store directory and /nix-path-registration" },
+    fixedTarget: 'the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"',
+    async add(tree, _item, { inputs, where: where2 }) {
+      if (!inputs.closure) throw usageError(`${where2}: the spec includes a Nix closure but no --closure was given`);
+      addClosureToTree(tree, await inputs.closure());
+    }
+  },
+  profile: {
+    options: { path: { type: "string", minLength: 1, description: 'a store path, or a path relative to the toplevel such as "sw"' } },
+    target: { default: "/", description: "where the top-level entries of the profile go" },
+    followsStoreLinks: true,
+    check(o2, where2) {
+      if (o2.path === void 0) throw usageError(`${where2}.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
+      str(o2.path, `${where2}.path`);
+    },
+    async add(tree, item, { inputs, where: where2, map }) {
+      addProfile(tree, item, inputs, where2, map);
+    }
+  },
+  "rpi-direct": {
+    options: RPI_DIRECT_OPTIONS,
+    target: { default: "/", description: "unused: the files go to the root of the FAT partition" },
+    fixedTarget: 'the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"',
+    reads: ["toplevel"],
+    check(o2, where2) {
+      rpiDirectOptions(o2, where2);
+    },
+    async add(tree, item, { inputs, where: where2, partition: partition2 }) {
+      const toplevel = rootOf(inputs, "toplevel", where2);
+      if (!inputs.disk || partition2 === void 0) throw usageError(`${where2}: rpi-direct needs the image's partition table`);
+      const closure = inputs.closure ? await inputs.closure() : void 0;
+      await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${where2}.options`), {
+        toplevel,
+        ...inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {},
+        storeDir: closure?.storeDir ?? "/nix/store",
+        storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p) => p),
+        ...closure ? { closurePaths: closure.storePaths } : {},
+        disk: inputs.disk,
+        partition: partition2,
+        warn: inputs.warn ?? (() => {
+        }),
+        strict: inputs.strict === true
+      }, where2);
+    }
+  }
+};
+var GENERATORS = Object.keys(generators);
+async function resolveContents(items, inputs, where2, opts2 = {}) {
+  const tree = new FileTree();
+  tree.ensureDir("/");
+  const follows = items.some((i2) => i2.kind === "copy" && (i2.dereference ?? opts2.noSymlinks === true) || i2.kind === "generate" && generators[i2.generator].followsStoreLinks === true);
+  const map = follows ? await storeLinkMap(inputs) : void 0;
+  for (const [i2, item] of items.entries()) {
+    const w = `${where2}.contents[${i2}]`;
+    try {
+      switch (item.kind) {
+        case "copy":
+          addCopy(tree, item, inputs, w, opts2, map);
+          break;
+        case "text":
+          tree.add(fromUtf8(item.target), { kind: "data", mode: item.mode, data: Buffer.from(item.text) });
+          break;
+        case "symlink":
+          tree.add(fromUtf8(item.target), { kind: "symlink", target: fromUtf8(item.linkTarget) });
+          break;
+        case "generate":
+          await generators[item.generator].add(tree, item, { inputs, where: w, ...map ? { map } : {}, ...opts2.partition !== void 0 ? { partition: opts2.partition } : {} });
+          break;
+      }
+    } catch (err) {
+      if (err instanceof Error && !(err instanceof ImgsmithError)) {
+        throw inputError(`${w}: ${err.message}`, err);
+      }
+      throw err;
+    }
+  }
+  return tree;
+}
+
+// src/spec-schema.ts
+var import_ajv = __toESM(require_ajv(), 1);
+var SCHEMA_FILE = "schema/imgsmith-spec.schema.json";
+var obj2 = (properties, required = [], extra = {}) => ({
+  type: "object",
+  properties,
+  ...required.length ? { required: [...required] } : {},
+  additionalProperties: false,
+  ...extra
+});
+var absPath = { type: "string", pattern: "^/", description: "an absolute path in the filesystem" };
+function filesystemSchema() {
+  return {
+    description: `the filesystem: ${FS_TYPES.join(", ")}`,
+    type: "object",
+    required: ["type"],
+    properties: { type: { enum: FS_TYPES } },
+    allOf: FS_TYPES.map((t) => {
+      const { spec } = drivers[t];
+      return {
+        if: { properties: { type: { const: t } } },
+        then: obj2({ type: { const: t }, ...spec.properties }, ["type", ...spec.required ?? []])
+      };
+    })
+  };
+}
+function contentItemSchema() {
+  const generate = GENERATORS.map((name) => {
+    const g = generators[name];
+    return obj2(
+      {
+        generate: { const: name },
+        ...g.fixedTarget ? {} : { target: { ...absPath, description: `${g.target.description} (default ${g.target.default})` } },
+        options: obj2(g.options)
+      },
+      ["generate"]
+    );
+  });
+  return {
+    anyOf: [
+      obj2(
+        {
+          from: { enum: [...SOURCE_ROOTS] },
+          path: { type: "string", minLength: 1, description: 'relative to the root named by "from"; the last component may be a glob' },
+          target: absPath,
+          optional: { type: "boolean" },
+          dereference: { type: "boolean", description: "follow symlinks (like cp -rL)" },
+          allowEscape: { type: "boolean", description: "allow a path that leaves its source" }
+        },
+        ["from", "path"]
+      ),
+      obj2({ symlink: { type: "string", minLength: 1, description: "the link target" }, target: absPath }, ["symlink", "target"]),
+      obj2({ text: { type: "string" }, target: absPath, mode: { type: "string", pattern: "^0?[0-7]{3,4}$" } }, ["text", "target"]),
+      ...generate
+    ]
+  };
+}
+function specSchema() {
+  const size = schemaOf.size;
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "imgsmith image spec",
+    description: "A disk image for imgsmith build: partition table, partitions with their filesystems and contents, outputs. See README.md.",
+    ...obj2(
+      {
+        $schema: { type: "string" },
+        description: { type: "string" },
+        name: { type: "string", pattern: "^[A-Za-z0-9._+-]+$" },
+        system: { type: "string", pattern: "^[a-z0-9_]+-[a-z0-9_]+$", description: "a Nix system (default aarch64-linux)" },
+        table: {
+          type: "object",
+          required: ["type"],
+          properties: { type: { enum: ["dos", "gpt"] } },
+          allOf: [
+            { if: { properties: { type: { const: "dos" } } }, then: obj2({ type: { const: "dos" }, labelId: schemaOf.id32 }, ["type"]) },
+            {
+              if: { properties: { type: { const: "gpt" } } },
+              then: obj2(
+                { type: { const: "gpt" }, diskGuid: schemaOf.uuid, seed: { type: "string", minLength: 1 }, hybridMbr: { type: "array", items: { type: "string", minLength: 1 } } },
+                ["type"]
+              )
+            }
+          ]
+        },
+        alignment: size,
+        size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
+        partitions: { type: "array", minItems: 1, maxItems: 128, items: { $ref: "#/definitions/partition" } },
+        output: obj2({
+          name: { type: "string", minLength: 1, pattern: "^[^/\\u0000]+$", description: `file name template; placeholders ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}` },
+          directory: { type: "string", minLength: 1 },
+          compress: { enum: ["zstd", "none"] },
+          zstdLevel: { type: "integer", minimum: 1, maximum: 19 },
+          bmap: { type: "boolean" },
+          tar: {
+            anyOf: [
+              { enum: ["rootfs", "nix-binary-tarball"] },
+              obj2({ type: { enum: ["rootfs", "nix-binary-tarball"] }, partition: { type: "string", minLength: 1 } }, ["type"])
+            ]
+          }
+        })
+      },
+      ["name", "table", "partitions"]
+    ),
+    definitions: {
+      partition: obj2(
+        {
+          name: { type: "string", minLength: 1 },
+          type: { type: ["string", "integer"], description: "DOS: 0x0b, 83, fat32, linux, swap, efi...; GPT: esp, linux, swap, xbootldr, root-arm64, ef00, 8300, or a GUID" },
+          start: size,
+          size: { anyOf: [{ enum: ["auto", "fill"] }, size] },
+          bootable: { type: "boolean" },
+          attributes: { type: "array", items: { anyOf: [{ enum: ["required", "no-block-io", "legacy-bios-bootable"] }, { type: "integer", minimum: 48, maximum: 63 }] } },
+          guid: schemaOf.uuid,
+          filesystem: { $ref: "#/definitions/filesystem" },
+          contents: { type: "array", items: { $ref: "#/definitions/contentItem" } }
+        },
+        ["name", "type", "size", "filesystem"]
+      ),
+      filesystem: filesystemSchema(),
+      contentItem: contentItemSchema()
+    }
+  };
+}
+var compiled;
+function specValidator() {
+  if (!compiled) {
+    const Ajv = import_ajv.default.default;
+    compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
+  }
+  return compiled;
+}
+function schemaErrorMessage(e) {
+  const where2 = "spec" + e.instancePath.split("/").slice(1).map((k) => /^\d+$/.test(k) ? `[${k}]` : `.${k.replaceAll("~1", "/").replaceAll("~0", "~")}`).join("");
+  if (e.keyword === "additionalProperties") {
+    const key = e.params.additionalProperty;
+    const allowed = Object.keys(e.parentSchema?.properties ?? {});
+    return `${where2}: unknown key "${key}"${hint(key, allowed)}; expected one of: ${allowed.join(", ")}`;
+  }
+  return `${where2}: ${e.message ?? "does not match the schema"} (${SCHEMA_FILE}: ${e.schemaPath})`;
+}
+
+// src/spec.ts
+var ALL_FS_KEYS = ["type", ...new Set(FS_TYPES.flatMap((t) => Object.keys(drivers[t].spec.properties)))];
+function filesystem(v, where2) {
+  const base = obj(v, where2, ALL_FS_KEYS, ["type"]);
+  const type = oneOf(base.type, `${where2}.type`, FS_TYPES);
+  const { spec } = drivers[type];
+  const o2 = obj(v, where2, ["type", ...Object.keys(spec.properties)], spec.required);
+  return spec.parse(o2, where2);
+}
+function absTarget(v, where2, dflt) {
+  if (v === void 0) return dflt;
+  const p = str(v, where2);
+  if (!p.startsWith("/") || p.split("/").includes("..")) {
+    throw usageError(`${where2}: "${p}" must be an absolute path in the filesystem, e.g. "/boot"`);
+  }
+  return p;
+}
+function contentItem(v, where2) {
+  const o2 = obj(v, where2, ["from", "path", "target", "optional", "dereference", "allowEscape", "generate", "options", "text", "mode", "symlink"]);
+  if (o2.from !== void 0) {
+    obj(v, where2, ["from", "path", "target", "optional", "dereference", "allowEscape"], ["path"]);
+    const allowEscape = bool(o2.allowEscape, `${where2}.allowEscape`, false);
+    const dereference = o2.dereference === void 0 ? void 0 : bool(o2.dereference, `${where2}.dereference`, false);
+    return {
+      kind: "copy",
+      from: sourceRoot(o2.from, `${where2}.from`),
+      path: relPath(o2.path, `${where2}.path`, allowEscape),
+      target: absTarget(o2.target, `${where2}.target`, "/"),
+      optional: bool(o2.optional, `${where2}.optional`, false),
+      ...dereference !== void 0 ? { dereference } : {}
+    };
+  }
+  if (o2.symlink !== void 0) {
+    obj(v, where2, ["symlink", "target"], ["target"]);
+    const t = str(o2.symlink, `${where2}.symlink`, { nonEmpty: false });
+    if (t === "") throw usageError(`${where2}.symlink: the link target must not be empty`);
+    if (t.includes("\0")) throw usageError(`${where2}.symlink: the link target must not contain a NUL byte`);
+    const target = absTarget(o2.target, `${where2}.target`, "/");
+    if (target.replace(/\/+$/, "") === "") throw usageError(`${where2}.target: a symlink cannot be the root directory`);
+    return { kind: "symlink", linkTarget: t, target };
+  }
+  if (o2.generate !== void 0) {
+    obj(v, where2, ["generate", "target", "options"]);
+    const generator = oneOf(o2.generate, `${where2}.generate`, GENERATORS);
+    const g = generators[generator];
+    if (g.fixedTarget && o2.target !== void 0) throw usageError(`${where2}.target: ${g.fixedTarget}`);
+    const options = o2.options === void 0 ? {} : obj(o2.options, `${where2}.options`, Object.keys(g.options));
+    g.check?.(options, `${where2}.options`);
+    return { kind: "generate", generator, target: absTarget(o2.target, `${where2}.target`, g.target.default), options };
+  }
+  if (o2.text !== void 0) {
+    obj(v, where2, ["text", "target", "mode"], ["target"]);
+    let mode = 420;
+    if (o2.mode !== void 0) {
+      const m = str(o2.mode, `${where2}.mode`, { pattern: /^0?[0-7]{3,4}$/, what: 'an octal mode such as "0644"' });
+      mode = parseInt(m, 8);
+    }
+    return { kind: "text", text: str(o2.text, `${where2}.text`, { nonEmpty: false }), target: absTarget(o2.target, `${where2}.target`, "/"), mode };
+  }
+  throw usageError(`${where2}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
+}
+var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
+function checkTargets(items, fs3, where2) {
+  const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
+  const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
+  const files = /* @__PURE__ */ new Map();
+  items.forEach((c3, j) => {
+    if (c3.kind !== "text") return;
+    const w = `${where2}[${j}].target`;
+    const t = norm(c3.target);
+    if (t === "/" || c3.target.endsWith("/")) throw usageError(`${w}: "${c3.target}" is a directory; a text item needs a file path such as "/etc/motd"`);
+    if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
+      throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
+    }
+    if (driverFor(fs3).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs3.type} (a directory it creates itself); choose another path`);
+    files.set(t, j);
+  });
+  for (const [t, j] of files) {
+    for (let d = t.slice(0, t.lastIndexOf("/")); d !== ""; d = d.slice(0, d.lastIndexOf("/"))) {
+      const k = files.get(d);
+      if (k !== void 0) throw usageError(`${where2}[${k}].target: "${d}" is a file here, but ${where2}[${j}] needs it to be a directory (for "${t}")`);
+    }
+  }
+}
+function partition(v, where2, tableType) {
+  const o2 = obj(
+    v,
+    where2,
+    ["name", "type", "start", "size", "bootable", "attributes", "guid", "filesystem", "contents"],
+    ["name", "type", "size", "filesystem"]
+  );
+  const name = str(o2.name, `${where2}.name`);
+  const type = typeof o2.type === "number" ? `0x${o2.type.toString(16)}` : str(o2.type, `${where2}.type`);
+  const attributes = o2.attributes === void 0 ? [] : arr(o2.attributes, `${where2}.attributes`).map((a2, i2) => {
+    const w = `${where2}.attributes[${i2}]`;
+    if (typeof a2 === "number") {
+      if (!Number.isInteger(a2) || a2 < 48 || a2 > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a2}`);
+      return a2;
+    }
+    return oneOf(a2, w, ["required", "no-block-io", "legacy-bios-bootable"]);
+  });
+  if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
+  if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
+  const fs3 = filesystem(o2.filesystem, `${where2}.filesystem`);
+  const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where2}.contents`).map((c3, i2) => contentItem(c3, `${where2}.contents[${i2}]`));
+  checkTargets(contents, fs3, `${where2}.contents`);
+  return {
+    name,
+    type,
+    ...o2.start !== void 0 ? { start: parseSize(o2.start, `${where2}.start`) } : {},
+    size: sizeSpec(o2.size, `${where2}.size`),
+    bootable: bool(o2.bootable, `${where2}.bootable`, false),
+    attributes,
+    ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where2}.guid`) } : {},
+    filesystem: fs3,
+    contents
+  };
+}
+function table(v, where2, name) {
+  const base = obj(v, where2, ["type", "labelId", "diskGuid", "seed", "hybridMbr"], ["type"]);
+  const type = oneOf(base.type, `${where2}.type`, ["dos", "gpt"]);
+  if (type === "dos") {
+    const o3 = obj(v, where2, ["type", "labelId"]);
+    return { type, labelId: o3.labelId === void 0 ? 0 : u32(o3.labelId, `${where2}.labelId`) };
+  }
+  const o2 = obj(v, where2, ["type", "diskGuid", "seed", "hybridMbr"]);
+  return {
+    type,
+    ...o2.diskGuid !== void 0 ? { diskGuid: uuid(o2.diskGuid, `${where2}.diskGuid`) } : {},
+    seed: o2.seed === void 0 ? name : str(o2.seed, `${where2}.seed`),
+    ...o2.hybridMbr !== void 0 ? { hybridMbr: arr(o2.hybridMbr, `${where2}.hybridMbr`).map((h2, i2) => str(h2, `${where2}.hybridMbr[${i2}]`)) } : {}
+  };
+}
+function tarOutput(v, where2, partitions) {
+  const TYPES = ["rootfs", "nix-binary-tarball"];
+  const o2 = typeof v === "string" ? { type: v } : obj(v, where2, ["type", "partition"], ["type"]);
+  const type = oneOf(o2.type, typeof v === "string" ? where2 : `${where2}.type`, TYPES);
+  if (type === "nix-binary-tarball") {
+    if (o2.partition !== void 0) throw usageError(`${where2}.partition: only a "rootfs" tarball takes a partition`);
+    return { type };
+  }
+  const withFiles = (p) => driverFor(p.filesystem).holdsFiles === true;
+  const withFilesTypes = FS_TYPES.filter((t) => drivers[t].holdsFiles);
+  const filesList = `${withFilesTypes.slice(0, -1).join(", ")} or ${withFilesTypes.at(-1)}`;
+  const rootList = FS_TYPES.filter((t) => drivers[t].rootCandidate).join("/");
+  if (o2.partition !== void 0) {
+    const name = str(o2.partition, `${where2}.partition`);
+    const p = partitions.find((q) => q.name === name);
+    if (!p) throw usageError(`${where2}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
+    if (!withFiles(p)) throw usageError(`${where2}.partition: "${name}" is a ${p.filesystem.type} partition without files: name a ${filesList} partition`);
+    return { type, partition: name };
+  }
+  const withClosure = partitions.find((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
+  const lastLinux = [...partitions].reverse().find((p) => driverFor(p.filesystem).rootCandidate === true);
+  const root = withClosure ?? lastLinux;
+  if (!root || !withFiles(root)) {
+    throw usageError(`${where2}: "rootfs" found no root partition (one with { "generate": "closure" } or an ${rootList} one): name one with { "type": "rootfs", "partition": "..." }`);
+  }
+  return { type, partition: root.name };
+}
+function output(v, where2, name, partitions) {
+  const o2 = v === void 0 ? {} : obj(v, where2, ["name", "directory", "compress", "zstdLevel", "bmap", "tar"]);
+  let level = 3;
+  if (o2.zstdLevel !== void 0) {
+    if (typeof o2.zstdLevel !== "number" || !Number.isInteger(o2.zstdLevel) || o2.zstdLevel < 1 || o2.zstdLevel > 19) {
+      throw usageError(`${where2}.zstdLevel: expected a whole number from 1 to 19, got ${describe(o2.zstdLevel)}`);
+    }
+    level = o2.zstdLevel;
+  }
+  const fileName = o2.name === void 0 ? name : str(o2.name, `${where2}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
+  const unknown = unknownPlaceholders(fileName);
+  if (unknown.length > 0) {
+    throw usageError(
+      `${where2}.name: unknown placeholder "{${unknown[0]}}"${hint(unknown[0], TEMPLATE_KEYS)}; the placeholders are ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}`
+    );
+  }
+  let directory;
+  if (o2.directory !== void 0) {
+    directory = str(o2.directory, `${where2}.directory`);
+    for (const c3 of directory.split("/")) {
+      if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/.test(c3)) {
+        throw usageError(
+          `${where2}.directory: "${directory}" must be a relative directory such as "sd-image" made of letters, digits and . _ + - (no leading "/" or ".", no empty, "." or ".." components)`
+        );
+      }
+    }
+    if (directory.split("/")[0] === "nix-support") throw usageError(`${where2}.directory: "nix-support" is where the Hydra products go; choose another directory`);
+  }
+  return {
+    name: fileName,
+    ...directory !== void 0 ? { directory } : {},
+    compress: o2.compress === void 0 ? "zstd" : oneOf(o2.compress, `${where2}.compress`, ["zstd", "none"]),
+    zstdLevel: level,
+    bmap: bool(o2.bmap, `${where2}.bmap`, true),
+    ...o2.tar !== void 0 ? { tar: tarOutput(o2.tar, `${where2}.tar`, partitions) } : {}
+  };
+}
+function validateSpec3(json, specDir) {
+  const schema = specValidator();
+  if (!schema(json)) {
+    checkSpec(json, specDir);
+    throw usageError(schemaErrorMessage(schema.errors[0]));
+  }
+  return checkSpec(json, specDir);
+}
+function checkSpec(json, specDir) {
+  const o2 = obj(json, "spec", ["$schema", "description", "name", "system", "table", "alignment", "size", "partitions", "output"], [
+    "name",
+    "table",
+    "partitions"
+  ]);
+  const name = str(o2.name, "spec.name", { pattern: /^[A-Za-z0-9._+-]+$/, what: "a name made of letters, digits and . _ + -" });
+  const tbl = table(o2.table, "spec.table", name);
+  const alignment = o2.alignment === void 0 ? MiB2 : parseSize(o2.alignment, "spec.alignment");
+  if (alignment < 512 || alignment % 512 !== 0) {
+    throw usageError(`spec.alignment: must be a positive multiple of 512 bytes, got ${alignment}`);
+  }
+  const parts = arr(o2.partitions, "spec.partitions");
+  if (parts.length === 0) throw usageError("spec.partitions: at least one partition is needed");
+  const maxParts = tbl.type === "dos" ? 4 : 128;
+  if (parts.length > maxParts) {
+    throw usageError(
+      tbl.type === "dos" ? `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; use "table": { "type": "gpt" }` : `spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`
+    );
+  }
+  const partitions = parts.map((p, i2) => partition(p, `spec.partitions[${i2}]`, tbl.type));
+  const seen = /* @__PURE__ */ new Map();
+  partitions.forEach((p, i2) => {
+    const prev = seen.get(p.name);
+    if (prev !== void 0) {
+      throw usageError(`spec.partitions[${i2}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
+    }
+    seen.set(p.name, i2);
+  });
+  const fillIdx = partitions.findIndex((p) => p.size === "fill");
+  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
+    throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
+  }
+  const diskSize = o2.size === void 0 ? void 0 : parseSize(o2.size, "spec.size");
+  if (fillIdx >= 0 && diskSize === void 0) {
+    throw usageError(`spec.partitions[${fillIdx}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
+  }
+  return {
+    name,
+    system: o2.system === void 0 ? "aarch64-linux" : str(o2.system, "spec.system", { pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, what: 'a Nix system such as "aarch64-linux"' }),
+    table: tbl,
+    alignment,
+    ...diskSize !== void 0 ? { diskSize } : {},
+    partitions,
+    output: output(o2.output, "spec.output", name, partitions),
+    specDir
+  };
+}
+async function loadSpec(file) {
+  let text;
+  try {
+    text = await readRegularText(file);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw usageError(`spec ${file} is ${err.kind}: give the path of a JSON file`);
+    const code = err.code;
+    throw usageError(`cannot read spec ${file}: ${code === "ENOENT" ? "no such file" : String(err)}`);
+  }
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw usageError(`spec ${file} is not valid JSON: ${err.message}`);
+  }
+  try {
+    return validateSpec3(json, path19.dirname(path19.resolve(file)));
+  } catch (err) {
+    if (err instanceof Error) err.message = `${file}: ${err.message}`;
+    throw err;
+  }
 }
 
 // src/layout.ts
@@ -15362,12 +22543,12 @@ function planLayout({ spec, minSizes, minReasons }) {
       const end = alignDown(spec.diskSize - tail, 4096);
       size = end - start;
       if (size <= 0) {
-        throw buildError(
+        throw doesNotFit(
           `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(spec.diskSize)})`
         );
       }
       if (size < min) {
-        throw buildError(
+        throw doesNotFit(
           `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(spec.diskSize)} leaves only ${formatSize(size)}`
         );
       }
@@ -15377,7 +22558,7 @@ function planLayout({ spec, minSizes, minReasons }) {
       if (size < min) {
         const why = minReasons?.[i2];
         if (why) throw usageError(`${w}: the partition is ${formatSize(size)} but ${why}`);
-        throw buildError(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
+        throw doesNotFit(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
       }
     }
     out.push({
@@ -15409,7 +22590,7 @@ function planLayout({ spec, minSizes, minReasons }) {
   if (spec.diskSize !== void 0) {
     if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
     if (spec.diskSize < needed) {
-      throw buildError(
+      throw doesNotFit(
         `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`
       );
     }
@@ -15488,20 +22669,20 @@ function buildEntries(entries) {
   }
   return buf;
 }
-function buildHeader(opts) {
+function buildHeader(opts2) {
   const h2 = Buffer.alloc(SECTOR2);
   h2.write("EFI PART", 0, "latin1");
   h2.writeUInt32LE(65536, 8);
   h2.writeUInt32LE(92, 12);
-  h2.writeBigUInt64LE(BigInt(opts.myLba), 24);
-  h2.writeBigUInt64LE(BigInt(opts.alternateLba), 32);
-  h2.writeBigUInt64LE(BigInt(opts.firstUsable), 40);
-  h2.writeBigUInt64LE(BigInt(opts.lastUsable), 48);
-  guidToBytes(opts.diskGuid).copy(h2, 56);
-  h2.writeBigUInt64LE(BigInt(opts.entriesLba), 72);
+  h2.writeBigUInt64LE(BigInt(opts2.myLba), 24);
+  h2.writeBigUInt64LE(BigInt(opts2.alternateLba), 32);
+  h2.writeBigUInt64LE(BigInt(opts2.firstUsable), 40);
+  h2.writeBigUInt64LE(BigInt(opts2.lastUsable), 48);
+  guidToBytes(opts2.diskGuid).copy(h2, 56);
+  h2.writeBigUInt64LE(BigInt(opts2.entriesLba), 72);
   h2.writeUInt32LE(GPT_ENTRIES, 80);
   h2.writeUInt32LE(GPT_ENTRY_SIZE, 84);
-  h2.writeUInt32LE(opts.entriesCrc, 88);
+  h2.writeUInt32LE(opts2.entriesCrc, 88);
   h2.writeUInt32LE(crc32(h2.subarray(0, 92)), 16);
   return h2;
 }
@@ -16002,35 +23183,14 @@ var silentProgress = {
   }
 };
 
-// src/outputs/checksum.ts
-import { writeFile } from "node:fs/promises";
-import { basename } from "node:path";
-function sha256sumLine(hex, name) {
-  if (/[\\\n\r]/.test(name)) {
-    const escaped = name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
-    return `\\${hex}  ${escaped}
-`;
-  }
-  return `${hex}  ${name}
-`;
-}
-async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw buildError(`invalid SHA-256 for ${file}: ${sha256}`);
-  try {
-    await writeFile(checksumPath, sha256sumLine(sha256, basename(file)));
-  } catch (err) {
-    throw buildError(`cannot write ${checksumPath}: ${err.message}`, err);
-  }
-  return checksumPath;
-}
-
 // src/outputs/package.ts
 import { createHash as createHash8 } from "node:crypto";
 import { open as open2, rm as rm2 } from "node:fs/promises";
 
 // src/outputs/bmap.ts
 import { createHash as createHash6 } from "node:crypto";
-import { writeFile as writeFile2 } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import path20 from "node:path";
 var BMAP_BLOCK_SIZE = 4096;
 var BMAP_VERSION = "2.0";
 var CHECKSUM_TYPE = "sha256";
@@ -16180,12 +23340,29 @@ var BmapRanges = class {
 async function writeBmap(bmapPath, imageSize, ranges) {
   const { xml, info } = renderBmap(imageSize, ranges);
   try {
-    await writeFile2(bmapPath, xml);
+    await writeFile(bmapPath, xml);
   } catch (err) {
     throw buildError(`cannot write ${bmapPath}: ${err.message}`, err);
   }
   return { ...info, sha256: createHash6("sha256").update(xml, "utf8").digest("hex") };
 }
+var bmapOutput = {
+  name: "bmap",
+  enabled: (plan) => plan.bmap,
+  pass: (plan, tmp) => ({ bmap: path20.join(tmp, `${plan.base}.bmap`) }),
+  async make({ pass, rel, base, outDir, tmp }) {
+    if (!pass.bmap) throw new Error("internal error: the bmap output without a bmap");
+    const file = rel(`${base}.bmap`);
+    const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
+    return {
+      output: "bmap",
+      files: [[path20.join(tmp, `${base}.bmap`), file]],
+      manifest: { image: { bmap: { file, sha256, blockSize, blocksCount, mappedBlocksCount } } },
+      listed: [path20.join(outDir, file)],
+      paths: { bmapPath: path20.join(outDir, file) }
+    };
+  }
+};
 
 // src/outputs/compress.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -16194,6 +23371,7 @@ import { createWriteStream as createWriteStream2 } from "node:fs";
 import { readdir, readFile, readlink, realpath, rm } from "node:fs/promises";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import path21 from "node:path";
 var MAX_ZSTD_LEVEL = 22;
 var STDERR_KEEP = 4096;
 var OUT_BUFFER = 1024 * 1024;
@@ -16268,7 +23446,7 @@ function startZstd(input2, output2, level) {
     }
     if (problem !== void 0) {
       await rm(output2, { force: true });
-      throw buildError(`zstd failed to compress ${input2}: ${problem}`, exit.error ?? write);
+      throw toolFailed("zstd", `zstd failed to compress ${input2}: ${problem}`, exit.error ?? write);
     }
     return { size, sha256: hash.digest("hex") };
   })();
@@ -16289,6 +23467,26 @@ function startZstd(input2, output2, level) {
     }
   };
 }
+var zstdOutput = {
+  name: "zstd",
+  enabled: (plan) => plan.compress,
+  tools: () => ["zstd"],
+  pass: (plan, tmp) => ({ zstd: { out: path21.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  async make({ pass, rel, base, outDir, spec, tmp }) {
+    if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
+    const file = rel(`${base}.img.zst`);
+    const tmpPath = path21.join(tmp, `${base}.img.zst`);
+    return {
+      output: "zstd",
+      files: [[tmpPath, file]],
+      checksums: [[tmpPath, file, pass.compressed.sha256]],
+      manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
+      hydra: [["sd-image", file]],
+      listed: [path21.join(outDir, file)],
+      paths: { compressedPath: path21.join(outDir, file) }
+    };
+  }
+};
 
 // src/outputs/scan.ts
 import fs2 from "node:fs";
@@ -16342,8 +23540,8 @@ function* scanRuns(buf, pos, len) {
   }
   yield { pos: pos + runStart, bytes: buf.subarray(runStart, len), mapped: runMapped };
 }
-async function scanImage(fd, size, onSegment, opts = {}) {
-  const seek = await extentRanges(fd, 0, size, opts);
+async function scanImage(fd, size, onSegment, opts2 = {}) {
+  const seek = await extentRanges(fd, 0, size, opts2);
   const data = seek === null ? null : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
   const buffers = [Buffer.allocUnsafe(SCAN_CHUNK), Buffer.allocUnsafe(SCAN_CHUNK)];
   let turn = 0;
@@ -16383,7 +23581,7 @@ async function scanImage(fd, size, onSegment, opts = {}) {
 var SLICE = 256 * 1024;
 var PROGRESS_POLL_MS = 200;
 var yieldToLoop = () => new Promise((resolve2) => setImmediate(resolve2));
-async function packageImage(img, opts = {}) {
+async function packageImage(img, opts2 = {}) {
   let fh;
   try {
     fh = await open2(img, "r");
@@ -16394,12 +23592,12 @@ async function packageImage(img, opts = {}) {
   let timer;
   try {
     const size = (await fh.stat()).size;
-    zstd = opts.zstd ? startZstd(img, opts.zstd.out, opts.zstd.level) : void 0;
+    zstd = opts2.zstd ? startZstd(img, opts2.zstd.out, opts2.zstd.level) : void 0;
     let zstdFailed = false;
     zstd?.result.catch(() => zstdFailed = true);
     let scanned = 0;
     let zstdRead;
-    const onProgress = opts.onProgress;
+    const onProgress = opts2.onProgress;
     if (onProgress) {
       let polling = false;
       timer = setInterval(() => {
@@ -16413,7 +23611,7 @@ async function packageImage(img, opts = {}) {
       }, PROGRESS_POLL_MS);
     }
     const imageHash = createHash8("sha256");
-    const bmap = opts.bmap !== void 0 ? new BmapRanges() : void 0;
+    const bmap = opts2.bmap !== void 0 ? new BmapRanges() : void 0;
     await scanImage(
       fh.fd,
       size,
@@ -16427,10 +23625,10 @@ async function packageImage(img, opts = {}) {
         }
         scanned = seg.pos + seg.bytes.length;
       },
-      { ...opts.native === void 0 ? {} : { native: opts.native } }
+      { ...opts2.native === void 0 ? {} : { native: opts2.native } }
     );
     const compressed = zstd ? await zstd.result : void 0;
-    const bmapInfo = opts.bmap !== void 0 ? await writeBmap(opts.bmap, size, bmap.finish()) : void 0;
+    const bmapInfo = opts2.bmap !== void 0 ? await writeBmap(opts2.bmap, size, bmap.finish()) : void 0;
     clearInterval(timer);
     timer = void 0;
     onProgress?.(size, size);
@@ -16444,9 +23642,9 @@ async function packageImage(img, opts = {}) {
     if (zstd) {
       zstd.abort();
       await zstd.result.catch(() => void 0);
-      await rm2(opts.zstd.out, { force: true });
+      await rm2(opts2.zstd.out, { force: true });
     }
-    if (opts.bmap !== void 0) await rm2(opts.bmap, { force: true });
+    if (opts2.bmap !== void 0) await rm2(opts2.bmap, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${err.message}`, err);
   } finally {
     clearInterval(timer);
@@ -16455,57 +23653,184 @@ async function packageImage(img, opts = {}) {
   }
 }
 
-// src/outputs/hydra.ts
-import { mkdir, readFile as readFile2, writeFile as writeFile3 } from "node:fs/promises";
-import { join, resolve } from "node:path";
-var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
-var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path22) {
-  if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path22)) throw buildError(`cannot publish ${JSON.stringify(path22)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path22.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path22)} as a Hydra product: the path must be absolute`);
-  const name = path22.slice(path22.lastIndexOf("/") + 1);
-  if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path22)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+// src/outputs/manifest.ts
+import { writeFile as writeFile2 } from "node:fs/promises";
+import path22 from "node:path";
+var KEY_ORDER = [
+  "imgsmith",
+  "spec",
+  "image",
+  "table",
+  "partitions",
+  "inputs",
+  "tools",
+  "index",
+  "name",
+  "version",
+  "type",
+  "file",
+  "path",
+  "dir",
+  "start",
+  "size",
+  "sha256",
+  "compressor",
+  "level",
+  "compressed",
+  "bmap",
+  "blockSize",
+  "blocksCount",
+  "mappedBlocksCount",
+  "bootable",
+  "guid",
+  "partuuid",
+  "label",
+  "uuid",
+  "filesystem",
+  "stats"
+];
+var KEY_RANK = new Map(KEY_ORDER.map((k, i2) => [k, i2]));
+function compareKeys(a2, b) {
+  const ra = KEY_RANK.get(a2);
+  const rb = KEY_RANK.get(b);
+  if (ra !== void 0 && rb !== void 0) return ra - rb;
+  if (ra !== void 0) return -1;
+  if (rb !== void 0) return 1;
+  return a2 < b ? -1 : a2 > b ? 1 : 0;
+}
+function canonical(value, where2) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw buildError(`manifest value ${where2} is not a finite number`);
+    return value;
   }
-  const p = /[\s<>]/.test(path22) ? `"${path22}"` : path22;
-  const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path22)} as a Hydra product: Hydra's parser would not accept the line`);
-  return `${line}
+  if (Array.isArray(value)) return value.map((v, i2) => canonical(v, `${where2}[${i2}]`));
+  if (typeof value === "object") {
+    const out = {};
+    for (const key of Object.keys(value).sort(compareKeys)) {
+      const v = value[key];
+      if (v === void 0) continue;
+      out[key] = canonical(v, `${where2}.${key}`);
+    }
+    return out;
+  }
+  throw buildError(`manifest value ${where2} has unsupported type ${typeof value}`);
+}
+function stableJson(value) {
+  return `${JSON.stringify(canonical(value, "$"), null, 2)}
 `;
 }
-async function writeHydraProducts(outDir, opts) {
-  if (!/^\S+$/.test(opts.system)) throw buildError(`invalid Nix system "${opts.system}"`);
-  const dir = join(outDir, "nix-support");
-  const productsPath = join(dir, "hydra-build-products");
-  const systemPath = join(dir, "system");
-  const newLines = [hydraProductLine(opts.subtype ?? "sd-image", resolve(opts.imagePath))];
-  for (const x of opts.extra ?? []) newLines.push(hydraProductLine(x.subtype, resolve(x.path)));
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile3(systemPath, `${opts.system}
-`);
-    let existing = "";
-    try {
-      existing = await readFile2(productsPath, "utf8");
-    } catch (err) {
-      if (err.code !== "ENOENT") throw err;
+function manifestJson(manifest) {
+  const m = manifest.inputs.firmware ? {
+    ...manifest,
+    inputs: {
+      ...manifest.inputs,
+      firmware: {
+        ...manifest.inputs.firmware,
+        files: [...manifest.inputs.firmware.files].sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0)
+      }
     }
-    const lines = existing.split("\n");
-    const add = newLines.filter((line) => !lines.includes(line.slice(0, -1)));
-    if (add.length) {
-      const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
-      await writeFile3(productsPath, existing + sep + add.join(""));
-    }
-  } catch (err) {
-    if (err instanceof Error && err.name === "ImgsmithError") throw err;
-    throw buildError(`cannot write the Hydra build products in ${dir}: ${err.message}`, err);
-  }
-  return { productsPath, systemPath };
+  } : manifest;
+  return stableJson(m);
 }
+async function writeManifest(path30, manifest) {
+  const text = manifestJson(manifest);
+  try {
+    await writeFile2(path30, text);
+  } catch (err) {
+    throw buildError(`cannot write the manifest ${path30}: ${err.message}`, err);
+  }
+}
+var GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
+var PROBES = {
+  mke2fs: { args: ["-V"], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
+  "mkfs.ext4": { args: ["-V"], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
+  e2fsck: { args: ["-V"], pattern: /e2fsck (\d+\.\d+(?:\.\d+)*)/ },
+  debugfs: { args: ["-V"], pattern: /debugfs (\d+\.\d+(?:\.\d+)*)/ },
+  tune2fs: { args: [], pattern: /tune2fs (\d+\.\d+(?:\.\d+)*)/, okCodes: [1] },
+  zstd: { args: ["--version"], pattern: /v(\d+\.\d+\.\d+)/ },
+  "mkfs.btrfs": { args: ["--version"], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
+  btrfs: { args: ["--version"], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
+  sfdisk: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
+  sgdisk: { args: ["--version"], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
+  mkswap: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
+  blkid: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
+  "mkfs.fat": { args: ["--help"], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
+  "mkfs.vfat": { args: ["--help"], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
+  mcopy: { args: ["-V"], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
+  mmd: { args: ["-V"], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
+  fakeroot: { args: ["-v"], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
+  bmaptool: { args: ["--version"], pattern: /bmaptool (\d+\.\d+(?:\.\d+)*)/ }
+};
+async function toolVersion(name) {
+  const probe = PROBES[name] ?? { args: ["--version"], pattern: GENERIC };
+  let output2;
+  try {
+    const r = await execa(name, probe.args, { all: true, reject: false, stdin: "ignore", env: { LC_ALL: "C" } });
+    if (r.failed && (r.exitCode === void 0 || !(probe.okCodes ?? []).includes(r.exitCode))) {
+      if (r.code === "ENOENT") throw new ToolMissingError(name, `${name} was not found: it is needed to build this image`);
+      throw new ToolFailedError(name, `cannot get the version of ${name}: ${r.shortMessage ?? "it failed"}`);
+    }
+    output2 = r.all ?? "";
+  } catch (err) {
+    if (err instanceof ImgsmithError) throw err;
+    throw new ToolFailedError(name, `cannot get the version of ${name}: ${err.message}`, err);
+  }
+  const m = probe.pattern.exec(output2);
+  if (!m?.[1]) throw new ToolFailedError(name, `cannot parse the version of ${name} from: ${output2.split("\n")[0]?.trim() ?? ""}`);
+  return m[1];
+}
+async function toolVersions(names) {
+  const unique = [...new Set(names)].sort();
+  const versions = await Promise.all(unique.map((n2) => toolVersion(n2)));
+  const out = {};
+  unique.forEach((n2, i2) => {
+    out[n2] = versions[i2];
+  });
+  return out;
+}
+function merge(a2, b) {
+  const out = { ...a2 };
+  for (const [k, v] of Object.entries(b)) {
+    const old = out[k];
+    out[k] = v !== null && typeof v === "object" && !Array.isArray(v) && old !== null && typeof old === "object" && !Array.isArray(old) ? merge(old, v) : v;
+  }
+  return out;
+}
+var manifestOutput = {
+  name: "manifest",
+  enabled: () => true,
+  async make({ made, manifestBase, image, pass, rel, tmp, outDir }) {
+    let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
+    for (const x of made) if (x.manifest) m = merge(m, x.manifest);
+    const manifest = m;
+    const file = path22.join(tmp, "manifest.json");
+    await writeManifest(file, manifest);
+    const manifestPath = path22.join(outDir, "manifest.json");
+    return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
+  }
+};
+
+// src/outputs/image.ts
+import path23 from "node:path";
+var imageOutput = {
+  name: "image",
+  enabled: (plan) => !plan.compress || plan.keepRaw,
+  async make({ image, pass, rel, outDir, compress }) {
+    const name = rel(image.name);
+    return {
+      output: "image",
+      files: [[image.path, name]],
+      checksums: [[image.path, name, pass.sha256]],
+      ...compress ? {} : { hydra: [["sd-image", name]] },
+      listed: [path23.join(outDir, name)],
+      paths: { imagePath: path23.join(outDir, name) }
+    };
+  }
+};
 
 // src/outputs/tar-product.ts
-import path18 from "node:path";
+import path25 from "node:path";
 
 // src/outputs/tar.ts
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream3, promises as fsp13 } from "node:fs";
@@ -16606,9 +23931,9 @@ var Counting = class extends Transform3 {
     cb(null, chunk);
   }
 };
-async function writeTar(entries, out, epoch, opts = {}) {
+async function writeTar(entries, out, epoch, opts2 = {}) {
   if (!Number.isInteger(epoch) || epoch < 0 || epoch > USTAR_MAX_MTIME) throw usageError(`the build epoch ${epoch} cannot be stored in a tar header`);
-  const root = opts.root ?? "./";
+  const root = opts2.root ?? "./";
   const level = out.compress?.level;
   if (level !== void 0 && (!Number.isInteger(level) || level < 1 || level > 19)) {
     throw usageError(`zstd level ${level} is invalid: use an integer from 1 to 19`);
@@ -16674,7 +23999,7 @@ async function writeTar(entries, out, epoch, opts = {}) {
       Object.assign(header, { uid: 0, gid: 0, uname: "", gname: "", mtime });
       await writeEntry2(pack, header, body === "data" ? e.data : body === "source" ? e.source : void 0);
       count2++;
-      opts.onProgress?.(contentBytes);
+      opts2.onProgress?.(contentBytes);
     }
     pack.finalize();
     await piped;
@@ -16685,11 +24010,11 @@ async function writeTar(entries, out, epoch, opts = {}) {
     await piped.catch(() => void 0);
     const zstdErr = child ? await child.then(() => void 0, (e) => e) : void 0;
     await fsp13.rm(out.path, { force: true });
-    if (err instanceof Error && err.name === "ImgsmithError") throw err;
+    if (err instanceof ImgsmithError) throw err;
     if (zstdErr instanceof ExecaError) {
-      if (zstdErr.code === "ENOENT") throw buildError(`zstd was not found: install it (Debian package "zstd") or use --no-compress`, zstdErr);
+      if (zstdErr.code === "ENOENT") throw new ToolMissingError("zstd", `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
       const first = String(zstdErr.stderr ?? "").trim().split("\n")[0] ?? "";
-      throw buildError(`zstd failed to compress ${out.path}: ${first || zstdErr.shortMessage}`, zstdErr);
+      throw toolFailed("zstd", `zstd failed to compress ${out.path}: ${first || zstdErr.shortMessage}`, zstdErr);
     }
     throw buildError(`cannot write ${out.path}: ${err.message}`, err);
   }
@@ -16761,7 +24086,7 @@ async function* fileTreeTarEntries(tree) {
 }
 
 // src/outputs/nix-tarball.ts
-import path17 from "node:path";
+import path24 from "node:path";
 function nixTarballTopDir(version, system) {
   return `nix-${version}-${system}`;
 }
@@ -16803,14 +24128,14 @@ function nixTarballEntries(closure, topDir) {
   tree.ensureDir(`${top}/store`);
   tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
   tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
-  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path17.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path24.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
   return fileTreeTarEntries(tree);
 }
 
 // src/outputs/tar-product.ts
 async function writeTarProduct(spec, input2) {
   const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
-  const out = path18.join(input2.dir, file);
+  const out = path25.join(input2.dir, file);
   let entries;
   let root;
   let extra;
@@ -16829,12 +24154,8 @@ async function writeTarProduct(spec, input2) {
     root,
     ...input2.onProgress ? { onProgress: input2.onProgress } : {}
   });
-  const sum = await writeSha256File(out, r.sha256);
   return {
-    finals: [
-      [out, file],
-      [sum, `${file}.sha256`]
-    ],
+    path: out,
     manifest: {
       type: spec.type,
       file,
@@ -16847,142 +24168,140 @@ async function writeTarProduct(spec, input2) {
     ...spec.type === "nix-binary-tarball" ? { hydraSubtype: "binary-dist" } : {}
   };
 }
+var tarOutput2 = {
+  name: "tar",
+  enabled: (plan) => plan.spec.output.tar !== void 0,
+  tools: (plan) => plan.compress ? ["zstd"] : [],
+  async make(input2) {
+    const { spec, tmp, base, rel, compress, progress } = input2;
+    const tp = progress.phase("tar");
+    const tar = await writeTarProduct(spec.output.tar, {
+      trees: input2.trees,
+      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
+      ...input2.closure ? { closure: input2.closure } : {},
+      dir: tmp,
+      base,
+      label: safeName(input2.label),
+      system: spec.system,
+      epoch: input2.epoch,
+      ...compress ? { zstdLevel: spec.output.zstdLevel } : {}
+    });
+    tp.end({ size: tar.manifest.size });
+    const file = rel(tar.manifest.file);
+    return {
+      output: "tar",
+      files: [[tar.path, file]],
+      checksums: [[tar.path, file, tar.manifest.sha256]],
+      // The manifest and the Hydra product name the tarball without output.directory (as they always did).
+      manifest: { tar: tar.manifest },
+      ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
+      paths: { tarPath: path25.join(input2.outDir, file) }
+    };
+  }
+};
 
-// src/outputs/manifest.ts
-import { writeFile as writeFile4 } from "node:fs/promises";
-var KEY_ORDER = [
-  "imgsmith",
-  "spec",
-  "image",
-  "table",
-  "partitions",
-  "inputs",
-  "tools",
-  "index",
-  "name",
-  "version",
-  "type",
-  "file",
-  "path",
-  "dir",
-  "start",
-  "size",
-  "sha256",
-  "compressor",
-  "level",
-  "compressed",
-  "bmap",
-  "blockSize",
-  "blocksCount",
-  "mappedBlocksCount",
-  "bootable",
-  "guid",
-  "partuuid",
-  "label",
-  "uuid",
-  "filesystem",
-  "stats"
-];
-var KEY_RANK = new Map(KEY_ORDER.map((k, i2) => [k, i2]));
-function compareKeys(a2, b) {
-  const ra = KEY_RANK.get(a2);
-  const rb = KEY_RANK.get(b);
-  if (ra !== void 0 && rb !== void 0) return ra - rb;
-  if (ra !== void 0) return -1;
-  if (rb !== void 0) return 1;
-  return a2 < b ? -1 : a2 > b ? 1 : 0;
-}
-function canonical(value, where2) {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw buildError(`manifest value ${where2} is not a finite number`);
-    return value;
+// src/outputs/checksum.ts
+import { writeFile as writeFile3 } from "node:fs/promises";
+import { basename } from "node:path";
+function sha256sumLine(hex, name) {
+  if (/[\\\n\r]/.test(name)) {
+    const escaped = name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+    return `\\${hex}  ${escaped}
+`;
   }
-  if (Array.isArray(value)) return value.map((v, i2) => canonical(v, `${where2}[${i2}]`));
-  if (typeof value === "object") {
-    const out = {};
-    for (const key of Object.keys(value).sort(compareKeys)) {
-      const v = value[key];
-      if (v === void 0) continue;
-      out[key] = canonical(v, `${where2}.${key}`);
-    }
-    return out;
-  }
-  throw buildError(`manifest value ${where2} has unsupported type ${typeof value}`);
-}
-function stableJson(value) {
-  return `${JSON.stringify(canonical(value, "$"), null, 2)}
+  return `${hex}  ${name}
 `;
 }
-function manifestJson(manifest) {
-  const m = manifest.inputs.firmware ? {
-    ...manifest,
-    inputs: {
-      ...manifest.inputs,
-      firmware: {
-        ...manifest.inputs.firmware,
-        files: [...manifest.inputs.firmware.files].sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0)
-      }
-    }
-  } : manifest;
-  return stableJson(m);
-}
-async function writeManifest(path22, manifest) {
-  const text = manifestJson(manifest);
+async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw buildError(`invalid SHA-256 for ${file}: ${sha256}`);
   try {
-    await writeFile4(path22, text);
+    await writeFile3(checksumPath, sha256sumLine(sha256, basename(file)));
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path22}: ${err.message}`, err);
+    throw buildError(`cannot write ${checksumPath}: ${err.message}`, err);
   }
+  return checksumPath;
 }
-var GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
-var PROBES = {
-  mke2fs: { args: ["-V"], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
-  "mkfs.ext4": { args: ["-V"], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
-  e2fsck: { args: ["-V"], pattern: /e2fsck (\d+\.\d+(?:\.\d+)*)/ },
-  debugfs: { args: ["-V"], pattern: /debugfs (\d+\.\d+(?:\.\d+)*)/ },
-  tune2fs: { args: [], pattern: /tune2fs (\d+\.\d+(?:\.\d+)*)/, okCodes: [1] },
-  zstd: { args: ["--version"], pattern: /v(\d+\.\d+\.\d+)/ },
-  "mkfs.btrfs": { args: ["--version"], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
-  btrfs: { args: ["--version"], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
-  sfdisk: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  sgdisk: { args: ["--version"], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
-  mkswap: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  blkid: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  "mkfs.fat": { args: ["--help"], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
-  "mkfs.vfat": { args: ["--help"], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
-  mcopy: { args: ["-V"], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
-  mmd: { args: ["-V"], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
-  fakeroot: { args: ["-v"], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
-  bmaptool: { args: ["--version"], pattern: /bmaptool (\d+\.\d+(?:\.\d+)*)/ }
+
+// src/outputs/checksums.ts
+var checksumsOutput = {
+  name: "checksums",
+  enabled: () => true,
+  async make({ made }) {
+    const files = [];
+    for (const m of made) {
+      for (const [tmpPath, name, sha256] of m.checksums ?? []) files.push([await writeSha256File(tmpPath, sha256), `${name}.sha256`]);
+    }
+    return { output: "checksums", files };
+  }
 };
-async function toolVersion(name) {
-  const probe = PROBES[name] ?? { args: ["--version"], pattern: GENERIC };
-  let output2;
-  try {
-    const r = await execa(name, probe.args, { all: true, reject: false, stdin: "ignore", env: { LC_ALL: "C" } });
-    if (r.failed && (r.exitCode === void 0 || !(probe.okCodes ?? []).includes(r.exitCode))) {
-      if (r.code === "ENOENT") throw buildError(`${name} was not found: it is needed to build this image`);
-      throw buildError(`cannot get the version of ${name}: ${r.shortMessage ?? "it failed"}`);
-    }
-    output2 = r.all ?? "";
-  } catch (err) {
-    if (err instanceof Error && err.name === "ImgsmithError") throw err;
-    throw buildError(`cannot get the version of ${name}: ${err.message}`, err);
+
+// src/outputs/hydra.ts
+import { mkdir, readFile as readFile2, writeFile as writeFile4 } from "node:fs/promises";
+import path26, { join, resolve } from "node:path";
+var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
+var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
+function hydraProductLine(subtype, path30) {
+  if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
+  if (/["\n\r]/.test(path30)) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path30.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: the path must be absolute`);
+  const name = path30.slice(path30.lastIndexOf("/") + 1);
+  if (!HYDRA_PRODUCT_NAME.test(name)) {
+    throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const m = probe.pattern.exec(output2);
-  if (!m?.[1]) throw buildError(`cannot parse the version of ${name} from: ${output2.split("\n")[0]?.trim() ?? ""}`);
-  return m[1];
+  const p = /[\s<>]/.test(path30) ? `"${path30}"` : path30;
+  const line = `file ${subtype} ${p}`;
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: Hydra's parser would not accept the line`);
+  return `${line}
+`;
 }
-async function toolVersions(names) {
-  const unique = [...new Set(names)].sort();
-  const versions = await Promise.all(unique.map((n2) => toolVersion(n2)));
-  const out = {};
-  unique.forEach((n2, i2) => {
-    out[n2] = versions[i2];
-  });
-  return out;
+async function writeHydraProducts(outDir, opts2) {
+  if (!/^\S+$/.test(opts2.system)) throw buildError(`invalid Nix system "${opts2.system}"`);
+  const dir = join(outDir, "nix-support");
+  const productsPath = join(dir, "hydra-build-products");
+  const systemPath = join(dir, "system");
+  const newLines = [hydraProductLine(opts2.subtype ?? "sd-image", resolve(opts2.imagePath))];
+  for (const x of opts2.extra ?? []) newLines.push(hydraProductLine(x.subtype, resolve(x.path)));
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile4(systemPath, `${opts2.system}
+`);
+    let existing = "";
+    try {
+      existing = await readFile2(productsPath, "utf8");
+    } catch (err) {
+      if (err.code !== "ENOENT") throw err;
+    }
+    const lines = existing.split("\n");
+    const add = newLines.filter((line) => !lines.includes(line.slice(0, -1)));
+    if (add.length) {
+      const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
+      await writeFile4(productsPath, existing + sep + add.join(""));
+    }
+  } catch (err) {
+    if (err instanceof ImgsmithError) throw err;
+    throw buildError(`cannot write the Hydra build products in ${dir}: ${err.message}`, err);
+  }
+  return { productsPath, systemPath };
 }
+var hydraOutput = {
+  name: "hydra",
+  enabled: () => true,
+  async make({ made, tmp, outDir, spec }) {
+    const products = made.flatMap((m) => m.hydra ?? []);
+    const [first, ...rest] = products;
+    if (!first) throw new Error("internal error: no Hydra product");
+    await writeHydraProducts(tmp, {
+      imagePath: path26.join(outDir, first[1]),
+      subtype: first[0],
+      system: spec.system,
+      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path26.join(outDir, file) })) } : {}
+    });
+    return { output: "hydra", files: [[path26.join(tmp, "nix-support"), "nix-support"]] };
+  }
+};
+
+// src/outputs/index.ts
+var outputs = [zstdOutput, imageOutput, bmapOutput, tarOutput2, checksumsOutput, hydraOutput, manifestOutput];
 
 // src/build.ts
 var MAX_EPOCH = 4294967295;
@@ -17014,7 +24333,7 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path19.resolve(p);
+  const abs = path27.resolve(p);
   let st;
   try {
     st = await fsp14.stat(abs);
@@ -17025,7 +24344,7 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path19.resolve(outDir);
+  const abs = path27.resolve(outDir);
   try {
     await fsp14.mkdir(abs, { recursive: true });
     await fsp14.access(abs, fsc3.W_OK);
@@ -17047,7 +24366,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path19.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path27.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -17057,9 +24376,9 @@ function usedRoots(spec) {
   for (const p of spec.partitions) {
     for (const c3 of p.contents) {
       if (c3.kind === "copy") roots.add(c3.from);
-      if (c3.kind === "generate" && (c3.generator === "extlinux" || c3.generator === "rpi-direct")) roots.add("toplevel");
+      if (c3.kind === "generate") for (const r of generators[c3.generator].reads ?? []) roots.add(r);
     }
-    if (p.filesystem.type === "raw" && p.filesystem.source) roots.add(p.filesystem.source.from);
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
   return roots;
 }
@@ -17067,229 +24386,221 @@ var usesClosure = (spec) => spec.partitions.some((p) => p.contents.some((c3) => 
 async function hashFile2(p) {
   return createHash10("sha256").update(await fsp14.readFile(p)).digest("hex");
 }
-async function buildImage(opts) {
-  const progress = opts.progress ?? silentProgress;
+async function buildImage(opts2) {
+  const progress = opts2.progress ?? silentProgress;
   const epoch = buildEpoch();
-  const spec = await loadSpec(opts.specPath);
-  if (opts.diskSize !== void 0) spec.diskSize = opts.diskSize;
-  const firmware = await checkInputDir("--firmware", opts.firmware);
-  const closureDir = opts.closure === void 0 ? void 0 : path19.resolve(opts.closure);
-  const storeRoot = await checkInputDir("--store-root", opts.storeRoot);
-  let topArg = opts.toplevel;
-  if (topArg !== void 0 && storeRoot && path19.isAbsolute(topArg) && !await fsp14.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path19.resolve(topArg);
+  const spec = await loadSpec(opts2.specPath);
+  if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
+  const firmware = await checkInputDir("--firmware", opts2.firmware);
+  const closureDir = opts2.closure === void 0 ? void 0 : path27.resolve(opts2.closure);
+  const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
+  let topArg = opts2.toplevel;
+  if (topArg !== void 0 && storeRoot && path27.isAbsolute(topArg) && !await fsp14.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path27.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
-  if (roots.has("firmware") && !firmware) throw usageError(`${opts.specPath} copies firmware files: give --firmware DIR`);
-  if (roots.has("toplevel") && !toplevel) throw usageError(`${opts.specPath} needs the NixOS system: give --toplevel PATH`);
-  if (usesClosure(spec) && !closureDir) throw usageError(`${opts.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
-  const fromVersion = opts.label === void 0 ? await readLabel(toplevel) : void 0;
-  const label2 = opts.label ?? fromVersion ?? spec.name;
-  checkLabel(spec, label2, opts.label !== void 0 ? "--label" : fromVersion !== void 0 ? `the label read from ${toplevel}/nixos-version` : "the spec name");
-  const base = outputBaseName(spec.output.name, { name: spec.name, label: label2, system: spec.system }, opts.label !== void 0 ? "spec.output.name with --label" : "spec.output.name");
-  const outDir = await prepareOutDir(opts.outDir, progress);
-  const tmp = await makeBuildTmp(outDir, opts.outDir);
+  if (roots.has("firmware") && !firmware) throw usageError(`${opts2.specPath} copies firmware files: give --firmware DIR`);
+  if (roots.has("toplevel") && !toplevel) throw usageError(`${opts2.specPath} needs the NixOS system: give --toplevel PATH`);
+  if (usesClosure(spec) && !closureDir) throw usageError(`${opts2.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
+  const fromVersion = opts2.label === void 0 ? await readLabel(toplevel) : void 0;
+  const label2 = opts2.label ?? fromVersion ?? spec.name;
+  checkLabel(spec, label2, opts2.label !== void 0 ? "--label" : fromVersion !== void 0 ? `the label read from ${toplevel}/nixos-version` : "the spec name");
+  const base = outputBaseName(spec.output.name, { name: spec.name, label: label2, system: spec.system }, opts2.label !== void 0 ? "spec.output.name with --label" : "spec.output.name");
+  const sub = spec.output.directory;
+  const plan = {
+    spec,
+    base,
+    label: label2,
+    compress: opts2.compress ?? spec.output.compress !== "none",
+    keepRaw: opts2.keepRaw === true,
+    bmap: opts2.bmap ?? spec.output.bmap,
+    // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
+    rel: (name) => sub ? `${sub}/${name}` : name
+  };
+  const active = outputs.filter((o2) => o2.enabled(plan));
+  const tools = await toolVersions(toolNames(spec, plan, active));
+  const outDir = await prepareOutDir(opts2.outDir, progress);
+  const tmp = await makeBuildTmp(outDir, opts2.outDir);
   try {
     await testHook("build", (name, data) => progress.event(name, data));
-    return await buildInto(spec, { ...opts, label: label2 }, { firmware, toplevel, closureDir, ...storeRoot ? { storeRoot } : {}, outDir, tmp, epoch, progress, base });
+    const env = { firmware, toplevel, closureDir, ...storeRoot ? { storeRoot } : {}, outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts2.specPath, strict: opts2.strict === true };
+    return await buildInto(spec, env);
   } finally {
     await removeTempDir(tmp);
   }
 }
-async function buildInto(spec, opts, env) {
-  const { progress, tmp } = env;
-  const background = [];
-  const ctx = { tmpDir: tmp, progress, epoch: env.epoch, background: (w) => background.push(w) };
-  let closure;
-  const inputs = {
-    roots: { spec: spec.specDir, ...env.firmware ? { firmware: env.firmware } : {}, ...env.toplevel ? { toplevel: env.toplevel } : {} },
-    ...env.closureDir ? { closure: () => closure ??= readClosureInfo(env.closureDir, env.storeRoot ? { storeRoot: env.storeRoot } : {}) } : {},
-    storeHost: storeHostPath(env.storeRoot),
-    disk: { table: spec.table, partitions: spec.partitions },
-    warn: (message) => progress.event("warning", { message }),
-    strict: opts.strict === true
-  };
-  const ph = progress.phase("contents");
-  const trees = [];
-  for (const [i2, p] of spec.partitions.entries()) {
-    const where2 = `spec.partitions[${i2}]`;
-    const tree = await resolveContents(p.contents, inputs, where2, { noSymlinks: p.filesystem.type === "vfat", partition: i2 });
-    if (p.filesystem.type === "raw" && p.filesystem.source) {
-      const root = inputs.roots[p.filesystem.source.from];
-      const src = path19.join(root, p.filesystem.source.path);
-      const st = await fsp14.stat(src).catch(() => void 0);
-      if (!st?.isFile()) throw buildError(`${where2}.filesystem.source: ${src} is not a file`);
-      tree.add(RAW_BLOB_PATH, { kind: "file", mode: 420, size: st.size, source: fromUtf8(src) });
-    }
-    if (p.filesystem.type === "ext4" && tree.get("/lost+found") && tree.get("/lost+found").kind !== "dir") {
-      throw usageError(`${where2}.contents: the contents put a file at /lost+found, which ext4 reserves for a directory; move it elsewhere`);
-    }
-    driverFor(p.filesystem).validate(p.filesystem, tree, `partition ${i2 + 1} ("${p.name}")`);
-    trees.push(tree);
-  }
-  ph.end({ entries: trees.reduce((n2, t) => n2 + t.size, 0) });
-  const closureInfo = closure ? await closure : void 0;
-  checkBootable(spec, trees, closureInfo);
-  const pm = progress.phase("measure");
-  const minSizes = await Promise.all(spec.partitions.map((p, i2) => driverFor(p.filesystem).minimumSize(p.filesystem, trees[i2], ctx)));
-  pm.end({ minSizes });
-  const plan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i2) => minimumReason(spec.partitions[i2].filesystem, m)) });
-  validateTable(plan);
-  const table2 = buildPartitionTable(plan);
-  progress.event("plan", {
-    diskSize: plan.diskSize,
-    partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size }))
-  });
-  const base = env.base;
-  const sub = spec.output.directory;
-  const rel = (name) => sub ? `${sub}/${name}` : name;
-  const imgName = `${base}.img`;
-  const img = path19.join(tmp, imgName);
-  const fh = await fsp14.open(img, "wx");
-  try {
-    await fh.truncate(plan.diskSize);
-  } catch (err) {
-    throw resourceError(err, { file: path19.join(env.outDir, imgName), bytes: plan.diskSize, outDir: opts.outDir }) ?? err;
-  } finally {
-    await fh.close();
-  }
-  await writePartitionTable(img, table2);
-  const external = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
-  let waiting = external;
-  let toolsRunning;
-  const allToolsRunning = new Promise((r) => toolsRunning = r);
-  const oneStarted = () => {
-    if (--waiting <= 0) toolsRunning();
-  };
-  if (waiting <= 0) toolsRunning();
-  const reports = await Promise.all(
-    spec.partitions.map(async (p, i2) => {
-      const pp = plan.partitions[i2];
-      const driver = driverFor(p.filesystem);
-      let started = false;
-      const started1 = () => {
-        if (!started) {
-          started = true;
-          oneStarted();
-        }
-      };
-      if (driver.inProcess) await allToolsRunning;
-      const w = progress.phase(`write:${p.name}`);
-      try {
-        const r = await driver.write(p.filesystem, trees[i2], { imagePath: img, offset: pp.start, size: pp.size }, { ...ctx, toolStarted: started1 });
-        w.end({ type: r.type });
-        return r;
-      } finally {
-        if (!driver.inProcess) started1();
-      }
-    })
-  );
-  const finals = [];
-  const compress = opts.compress ?? spec.output.compress !== "none";
-  const zname = `${imgName}.zst`;
-  const zpath = path19.join(tmp, zname);
-  const bmapName = `${base}.bmap`;
-  const bmapPath = opts.bmap ?? spec.output.bmap ? path19.join(tmp, bmapName) : void 0;
-  const pk = progress.phase(compress ? "compress" : "checksum", plan.diskSize, "bytes");
-  const packaged = await packageImage(img, {
-    ...bmapPath ? { bmap: bmapPath } : {},
-    ...compress ? { zstd: { out: zpath, level: spec.output.zstdLevel } } : {},
-    onProgress: (d, t) => pk.update(d, t)
-  });
-  pk.end();
-  const imgSha = packaged.sha256;
-  let bmap;
-  if (bmapPath && packaged.bmap) {
-    const { sha256, blockSize, blocksCount, mappedBlocksCount } = packaged.bmap;
-    bmap = { file: rel(bmapName), sha256, blockSize, blocksCount, mappedBlocksCount };
-    finals.push([bmapPath, rel(bmapName)]);
-  }
-  let compressed;
-  if (packaged.compressed) {
-    compressed = { file: rel(zname), ...packaged.compressed };
-    finals.push([zpath, rel(zname)], [await writeSha256File(zpath, packaged.compressed.sha256), rel(`${zname}.sha256`)]);
-  }
-  const keepRaw = !compressed || opts.keepRaw === true;
-  if (keepRaw) finals.push([img, rel(imgName)], [await writeSha256File(img, imgSha), rel(`${imgName}.sha256`)]);
-  let tar;
-  if (spec.output.tar) {
-    const tp = progress.phase("tar");
-    tar = await writeTarProduct(spec.output.tar, {
-      trees,
-      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
-      ...env.closureDir ? { closure: () => closure ??= readClosureInfo(env.closureDir, env.storeRoot ? { storeRoot: env.storeRoot } : {}) } : {},
-      dir: tmp,
-      base,
-      label: safeName(opts.label ?? spec.name),
-      system: spec.system,
-      epoch: env.epoch,
-      ...compress ? { zstdLevel: spec.output.zstdLevel } : {}
-    });
-    finals.push(...tar.finals.map(([from, name]) => [from, rel(name)]));
-    tp.end({ size: tar.manifest.size });
-  }
-  const product = compressed ? compressed.file : rel(imgName);
-  const nixSupport = path19.join(tmp, "nix-support");
-  await writeHydraProducts(tmp, {
-    imagePath: path19.join(env.outDir, product),
-    system: spec.system,
-    ...tar?.hydraSubtype ? { extra: [{ subtype: tar.hydraSubtype, path: path19.join(env.outDir, tar.manifest.file) }] } : {}
-  });
-  finals.push([nixSupport, "nix-support"]);
-  const closure2 = closure ? await closure : void 0;
-  const tools = await toolVersions(toolNames(spec, compress));
-  const manifest = {
-    imgsmith: { version: await imgsmithVersion() },
-    spec: { name: spec.name, path: path19.resolve(opts.specPath), sha256: await hashFile2(opts.specPath) },
-    image: {
-      file: rel(imgName),
-      size: plan.diskSize,
-      sha256: imgSha,
-      ...compressed ? { compressed: { ...compressed, compressor: "zstd", level: spec.output.zstdLevel } } : {},
-      ...bmap ? { bmap } : {}
-    },
-    table: { ...table2.info },
-    partitions: plan.partitions.map((pp, i2) => ({
-      index: pp.index,
-      name: pp.name,
-      start: pp.start,
-      size: pp.size,
-      type: pp.type,
-      bootable: pp.bootable,
-      ...partitionIds(table2.info, pp.index),
-      filesystem: reports[i2]
-    })),
-    ...tar ? { tar: tar.manifest } : {},
-    inputs: {
-      ...closure2 && env.closureDir ? {
-        closure: {
-          dir: env.closureDir,
-          storePaths: closure2.storePaths.length,
-          registrationSha256: createHash10("sha256").update(closure2.registration).digest("hex")
-        }
-      } : {},
-      ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp14.realpath(env.toplevel) } : {},
-      sourceDateEpoch: env.epoch,
-      ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(trees, env.firmware) } } : {}
-    },
-    tools
-  };
-  const manifestTmp = path19.join(tmp, "manifest.json");
-  await writeManifest(manifestTmp, manifest);
-  await Promise.all(background);
-  await testHook("publish", (name, data) => progress.event(name, data));
-  await publishOutputs([...finals, [manifestTmp, "manifest.json"]], env.outDir, tmp);
-  const manifestPath = path19.join(env.outDir, "manifest.json");
-  return {
-    ...keepRaw ? { imagePath: path19.join(env.outDir, rel(imgName)) } : {},
-    ...compressed ? { compressedPath: path19.join(env.outDir, compressed.file) } : {},
-    ...bmapPath ? { bmapPath: path19.join(env.outDir, rel(`${base}.bmap`)) } : {},
-    ...tar ? { tarPath: path19.join(env.outDir, rel(tar.manifest.file)) } : {},
-    manifestPath,
-    manifest
-  };
+async function buildInto(spec, env) {
+  const stage = new Stage(spec, env);
+  const contents = await stage.contents(spec);
+  const measured2 = await stage.measure(spec, contents);
+  const planned = stage.plan(spec, measured2);
+  const written = await stage.write(spec, measured2, planned);
+  const made = await stage.package(spec, contents, planned, written);
+  return stage.publish(made);
 }
+var Stage = class {
+  constructor(spec, env) {
+    this.env = env;
+    this.roots = { spec: spec.specDir, ...env.firmware ? { firmware: env.firmware } : {}, ...env.toplevel ? { toplevel: env.toplevel } : {} };
+    this.ctx = { tmpDir: env.tmp, progress: env.progress, epoch: env.epoch, background: (w) => this.background.push(w), roots: this.roots };
+  }
+  env;
+  background = [];
+  ctx;
+  roots;
+  /** 1. The file tree of every partition (read, never loaded: host directories stay where they are). */
+  async contents(spec) {
+    const { env } = this;
+    let closure;
+    const readClosure = env.closureDir ? () => closure ??= readClosureInfo(env.closureDir, env.storeRoot ? { storeRoot: env.storeRoot } : {}) : void 0;
+    const inputs = {
+      roots: this.roots,
+      ...readClosure ? { closure: readClosure } : {},
+      storeHost: storeHostPath(env.storeRoot),
+      disk: { table: spec.table, partitions: spec.partitions },
+      warn: (message) => env.progress.event("warning", { message }),
+      strict: env.strict
+    };
+    const ph = env.progress.phase("contents");
+    const trees = [];
+    for (const [i2, p] of spec.partitions.entries()) {
+      const where2 = `spec.partitions[${i2}]`;
+      const driver = driverFor(p.filesystem);
+      const tree = await resolveContents(p.contents, inputs, where2, { noSymlinks: driver.noSymlinks === true, partition: i2 });
+      for (const d of driver.reservedDirs ?? []) {
+        if (tree.get(d) && tree.get(d).kind !== "dir") {
+          throw usageError(`${where2}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
+        }
+      }
+      driver.validate(p.filesystem, tree, partitionName(i2, p.name));
+      trees.push(tree);
+    }
+    ph.end({ entries: trees.reduce((n2, t) => n2 + t.size, 0) });
+    checkBootable(spec, trees, closure ? await closure : void 0);
+    return { trees, ...readClosure ? { closure: readClosure } : {}, closureIfRead: () => closure };
+  }
+  /** 2. Every filesystem's smallest size (btrfs builds itself here). */
+  async measure(spec, { trees }) {
+    const pm = this.env.progress.phase("measure");
+    const prepared = await Promise.all(
+      spec.partitions.map((p, i2) => prepareFs(p.filesystem, trees[i2], { ...this.ctx, partition: `spec.partitions[${i2}]` }, partitionName(i2, p.name)))
+    );
+    pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
+    return { prepared };
+  }
+  /** 3. The layout (pure) and the partition table. */
+  plan(spec, { prepared }) {
+    const minSizes = prepared.map((p) => p.minimumSize);
+    const plan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i2) => driverFor(spec.partitions[i2].filesystem).minimumReason?.(spec.partitions[i2].filesystem, m)) });
+    validateTable(plan);
+    const table2 = buildPartitionTable(plan);
+    this.env.progress.event("plan", {
+      diskSize: plan.diskSize,
+      partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size }))
+    });
+    return { plan, table: table2 };
+  }
+  /** 4. A sparse file of the final size, the table, then every filesystem (concurrently). */
+  async write(spec, { prepared }, { plan, table: table2 }) {
+    const { env } = this;
+    const name = `${env.plan.base}.img`;
+    const img = path27.join(env.tmp, name);
+    const fh = await fsp14.open(img, "wx");
+    try {
+      await fh.truncate(plan.diskSize);
+    } catch (err) {
+      throw resourceError(err, { file: path27.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+    } finally {
+      await fh.close();
+    }
+    await writePartitionTable(img, table2);
+    let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
+    let toolsRunning;
+    const allToolsRunning = new Promise((r) => toolsRunning = r);
+    const oneStarted = () => {
+      if (--waiting <= 0) toolsRunning();
+    };
+    if (waiting <= 0) toolsRunning();
+    const reports = await Promise.all(
+      spec.partitions.map(async (p, i2) => {
+        const pp = plan.partitions[i2];
+        const inProcess = driverFor(p.filesystem).inProcess === true;
+        let started = false;
+        const started1 = () => {
+          if (!started) {
+            started = true;
+            oneStarted();
+          }
+        };
+        if (inProcess) await allToolsRunning;
+        const w = env.progress.phase(`write:${p.name}`);
+        try {
+          const r = await prepared[i2].write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i2}]`, toolStarted: started1 });
+          w.end({ type: r.type });
+          return r;
+        } finally {
+          if (!inProcess) started1();
+        }
+      })
+    );
+    return { image: { path: img, name, size: plan.diskSize }, reports };
+  }
+  /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
+  async package(spec, contents, { plan, table: table2 }, { image, reports }) {
+    const { env } = this;
+    const pk = env.progress.phase(env.plan.compress ? "compress" : "checksum", plan.diskSize, "bytes");
+    const pass = await packageImage(image.path, {
+      ...Object.assign({}, ...env.outputs.map((o2) => o2.pass?.(env.plan, env.tmp) ?? {})),
+      onProgress: (d, t) => pk.update(d, t)
+    });
+    pk.end();
+    const manifestBase = () => this.manifestBase(spec, contents, plan, table2, reports);
+    const made = [];
+    const input2 = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...contents.closure ? { closure: contents.closure } : {}, made, manifestBase };
+    for (const o2 of env.outputs) made.push(await o2.make(input2));
+    await Promise.all(this.background);
+    return made;
+  }
+  /** 6. Rename everything to its final name, the manifest last (see src/publish.ts). */
+  async publish(made) {
+    const { env } = this;
+    await testHook("publish", (name, data) => env.progress.event(name, data));
+    const files = made.flatMap((m) => m.files);
+    const i2 = files.findIndex(([, name]) => name === "manifest.json");
+    await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
+    const manifest = made.find((m) => m.output === "manifest").manifest;
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path27.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+  }
+  /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
+  async manifestBase(spec, contents, plan, table2, reports) {
+    const { env } = this;
+    const closure = await contents.closureIfRead();
+    return {
+      imgsmith: { version: await imgsmithVersion() },
+      spec: { name: spec.name, path: path27.resolve(env.specPath), sha256: await hashFile2(env.specPath) },
+      table: { ...table2.info },
+      partitions: plan.partitions.map((pp, i2) => ({
+        index: pp.index,
+        name: pp.name,
+        start: pp.start,
+        size: pp.size,
+        type: pp.type,
+        bootable: pp.bootable,
+        ...partitionIds(table2.info, pp.index),
+        filesystem: reports[i2]
+      })),
+      inputs: {
+        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash10("sha256").update(closure.registration).digest("hex") } } : {},
+        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp14.realpath(env.toplevel) } : {},
+        sourceDateEpoch: env.epoch,
+        ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
+      },
+      tools: env.tools
+    };
+  }
+};
+var partitionName = (i2, name) => `partition ${i2 + 1} ("${name}")`;
 function partitionIds(info, index) {
   if (info.type === "dos") {
     const id = (info.labelId ?? "0x0").replace(/^0x/, "").toLowerCase().padStart(8, "0");
@@ -17297,13 +24608,6 @@ function partitionIds(info, index) {
   }
   const guid = info.partitions.find((p) => p.index === index)?.guid?.toLowerCase();
   return guid ? { guid, partuuid: guid } : { partuuid: "" };
-}
-function minimumReason(fs3, min) {
-  if (fs3.type !== "vfat" || fs3.fatType === "auto" || min !== minimumFatSize(fs3.fatType)) return void 0;
-  const l = vfatLayout(min, fs3.fatType);
-  const clusters = fs3.fatType === 32 ? 65525 : 4085;
-  const clusterSize = l ? l.clusterSectors * 512 : 512;
-  return `FAT${fs3.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
 }
 function checkBootable(spec, trees, closure) {
   if (!closure) return;
@@ -17313,29 +24617,28 @@ function checkBootable(spec, trees, closure) {
       if (c3.kind !== "generate" || c3.generator !== "extlinux") continue;
       const init = c3.options.init;
       if (typeof init === "string" && !treeHasPath(trees[i2], init)) {
-        throw buildError(`spec.partitions[${i2}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`spec.partitions[${i2}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }
 }
-function toolNames(spec, compress) {
+function toolNames(spec, plan, active) {
   const names = /* @__PURE__ */ new Set();
-  for (const p of spec.partitions) {
-    if (p.filesystem.type === "ext4") names.add("mke2fs").add("debugfs");
-    if (p.filesystem.type === "btrfs") names.add("mkfs.btrfs");
-  }
-  if (compress) names.add("zstd");
+  for (const p of spec.partitions) for (const t of driverFor(p.filesystem).tools(p.filesystem)) names.add(t);
+  for (const o2 of active) for (const t of o2.tools?.(plan) ?? []) names.add(t);
   return [...names].sort();
 }
-async function firmwareHashes(trees, firmwareDir) {
+async function firmwareHashes(spec, trees, firmwareDir) {
   const out = /* @__PURE__ */ new Map();
   const dir = fromUtf8(firmwareDir) + "/";
+  const add = async (source) => {
+    if (source.startsWith(dir) && !out.has(source)) out.set(source, createHash10("sha256").update(await fsp14.readFile(Buffer.from(source, "latin1"))).digest("hex"));
+  };
   for (const t of trees) {
-    for (const [, e] of t.explicitEntries()) {
-      if (e.kind === "file" && e.source.startsWith(dir) && !out.has(e.source)) {
-        out.set(e.source, createHash10("sha256").update(await fsp14.readFile(Buffer.from(e.source, "latin1"))).digest("hex"));
-      }
-    }
+    for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
+  }
+  for (const p of spec.partitions) {
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path27.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
@@ -17350,7 +24653,7 @@ async function imgsmithVersion() {
 
 // action/tools.ts
 import { accessSync, constants as fsc4, readFileSync as readFileSync7 } from "node:fs";
-import path20 from "node:path";
+import path28 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -17362,7 +24665,7 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path20.join(dir, command);
+    const p = path28.join(dir, command);
     try {
       accessSync(p, fsc4.X_OK);
       return p;
@@ -17390,12 +24693,12 @@ function readOsRelease(file) {
     return "";
   }
 }
-function installPlan(packages, opts) {
-  const apt = opts.apt ?? "apt-get";
+function installPlan(packages, opts2) {
+  const apt = opts2.apt ?? "apt-get";
   let pre = [];
-  if (!opts.apt && !opts.root) {
-    if (!opts.sudo) return { error: "not running as root and sudo is not available" };
-    pre = [opts.sudo, "-n"];
+  if (!opts2.apt && !opts2.root) {
+    if (!opts2.sudo) return { error: "not running as root and sudo is not available" };
+    pre = [opts2.sudo, "-n"];
   }
   return {
     commands: [
@@ -17423,26 +24726,26 @@ function booleanInput(name, def) {
   if (["false", "False", "FALSE"].includes(v)) return false;
   throw new ActionFailure(`input "${name}": expected true or false, got ${JSON.stringify(v)}`);
 }
-async function pathInput(name, kind, opts) {
+async function pathInput(name, kind, opts2) {
   const v = input(name);
   if (v === "") {
-    if (opts.required) throw new ActionFailure(`input "${name}" is required: ${opts.what}`);
+    if (opts2.required) throw new ActionFailure(`input "${name}" is required: ${opts2.what}`);
     return void 0;
   }
   let st;
   try {
     st = await fsp15.stat(v);
   } catch (err) {
-    if (opts.storeRoot !== void 0 && path21.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path29.isAbsolute(v)) {
       try {
-        st = await fsp15.stat(path21.join(opts.storeRoot, v));
+        st = await fsp15.stat(path29.join(opts2.storeRoot, v));
       } catch {
       }
     }
     if (!st) throw new ActionFailure(`input "${name}": ${v}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}`);
   }
-  if (kind === "dir" && !st.isDirectory()) throw new ActionFailure(`input "${name}": ${v}: not a directory (${opts.what})`);
-  if (kind === "file" && !st.isFile()) throw new ActionFailure(`input "${name}": ${v}: not a regular file (${opts.what})`);
+  if (kind === "dir" && !st.isDirectory()) throw new ActionFailure(`input "${name}": ${v}: not a directory (${opts2.what})`);
+  if (kind === "file" && !st.isFile()) throw new ActionFailure(`input "${name}": ${v}: not a regular file (${opts2.what})`);
   return v;
 }
 async function outputDirInput() {
@@ -17507,12 +24810,12 @@ function groupProgress() {
     }
   };
 }
-function setOutputs(outputs) {
+function setOutputs(outputs2) {
   const file = process.env.GITHUB_OUTPUT;
-  for (const [k, v] of Object.entries(outputs)) log(`output ${k}=${v}`);
+  for (const [k, v] of Object.entries(outputs2)) log(`output ${k}=${v}`);
   if (!file) return;
   let text = "";
-  for (const [k, v] of Object.entries(outputs)) {
+  for (const [k, v] of Object.entries(outputs2)) {
     const delim = `ghadelimiter_${randomUUID()}`;
     text += `${k}<<${delim}
 ${v}

@@ -11,6 +11,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { buildImage } from '../src/build.ts';
+import { warningsOnlyProgress } from '../src/progress-reporters.ts';
 import { makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
 
 /** The spec file named by $IMGSMITH_RECIPE. */
@@ -53,12 +54,7 @@ async function main(): Promise<void> {
     firmware: fixture.firmwareDir,
     outDir,
     compress: false,
-    progress: {
-      phase: () => ({ update() {}, end() {} }),
-      event: (type, data) => {
-        if (type === 'warning' && typeof data.message === 'string') process.stderr.write(`${data.message}\n`);
-      },
-    },
+    progress: warningsOnlyProgress(process.stderr),
   });
   if (!r.imagePath) throw new Error('buildImage produced no raw image');
   process.stdout.write(`image: ${r.imagePath}\nmarker: ${fixture.marker}\n`);

@@ -3,15 +3,17 @@
  * Exit codes: 0 ok, 1 build failed, 2 usage or spec error.
  */
 import yargs from 'yargs';
-import { describeError, signalExitCode, type DescribeContext } from './errors.ts';
+import { describeError, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
+import { BOOT_MACHINES, MACHINES, PI_BOOT_MODES } from './boot/machines.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-impl.ts';
+import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 import { inspectCommands } from './inspect/cli.ts';
 
-class UsageFailure extends Error {}
+/** A command-line problem found by yargs (exit 2, printed as it is). */
+class UsageFailure extends UsageError {}
 
 /** Prints the one line for `err` (and a JSON error event with --json); returns the exit code. */
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
@@ -102,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(args.strict ? { strict: true } : {}),
             progress,
           });
-          const files = [r.compressedPath, r.imagePath, r.bmapPath, r.manifestPath].filter((f): f is string => !!f);
+          const files = r.files;
           if (args.json) {
             process.stdout.write(JSON.stringify({ event: 'result', ok: true, files, image: r.manifest.image }) + '\n');
           } else {
@@ -122,17 +124,17 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('image', { type: 'string', demandOption: true, describe: 'The raw .img to boot (never modified).' })
           .option('machine', {
-            choices: ['raspi3b', 'virt', 'x86_64-efi'] as const,
+            choices: BOOT_MACHINES,
             demandOption: true,
-            describe: 'raspi3b: config.txt\'s [pi3] kernel= on QEMU raspi3b (U-Boot, or Linux booted directly, see --pi-boot); virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
+            describe: `${BOOT_MACHINES.map((m) => `${m}: ${MACHINES[m].help}`).join('; ')}.`,
           })
           .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image: a file imgsmith-boot-marker in a /nix/store path or at the root of a FAT partition; an error when there is none).' })
           .option('pi-boot', {
-            choices: ['auto', 'direct', 'u-boot'] as const,
+            choices: PI_BOOT_MODES,
             default: 'auto' as const,
             describe: 'raspi3b: direct = emulate the firmware booting Linux itself (kernel=, initramfs, device tree, cmdline.txt); u-boot = kernel= is U-Boot; auto = direct when kernel= is a Linux kernel.',
           })
-          .option('timeout', { type: 'number', describe: 'Seconds before QEMU is killed and the test fails (default: raspi3b 420, virt 240, x86_64-efi 300).' })
+          .option('timeout', { type: 'number', describe: `Seconds before QEMU is killed and the test fails (default: ${BOOT_MACHINES.map((m) => `${m} ${MACHINES[m].timeoutSec}`).join(', ')}).` })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
         const off = onSignals(args.json, () => 'boot test aborted, QEMU stopped');

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { extractRange, REPO, runCli } from './helpers/cli.ts';
+import { REPO, runCli } from './helpers/cli.ts';
+import { extractPartition } from './helpers/partition.ts';
 import { buildImage } from '../src/build.ts';
 import { GiB } from '../src/units.ts';
 import { decompressSparse } from '../src/inspect/zstd.ts';
@@ -187,7 +188,7 @@ test('btrfs (rpi4-usb-ssd:root, read from the .img.zst): extract / equals btrfs 
   const res = await cliJson(['extract', `${zst}:root`, '/', ours]);
   assert.ok(res.files > 10 && res.symlinks > 0);
   const file = path.join(tmp, 'btrfs.part');
-  await extractRange(img, part.start, part.size, file);
+  await extractPartition(img, part.start, part.size, file);
   const theirs = path.join(tmp, 'btrfs-restore');
   await fsp.mkdir(theirs);
   await execa('btrfs', ['restore', '-S', '-m', file, theirs]);

@@ -20,7 +20,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { buildError } from '../errors.ts';
+import { inputError } from '../errors.ts';
 import { PI_BOARD_DTB, type PiBoard } from '../content/rpi-direct.ts';
 
 export interface PiBootPlan {
@@ -147,11 +147,11 @@ export async function directPiQemuArgs(c: {
   const plan = piBootPlan(c.configTxt, 'pi3', exists);
   const r = resolvePiBoot(plan, exists);
   if (!r.files) {
-    throw buildError(`${c.where}: config.txt's [pi3]/[all] settings name files that are not on the partition: ${r.missing.join(', ')}`);
+    throw inputError(`${c.where}: config.txt's [pi3]/[all] settings name files that are not on the partition: ${r.missing.join(', ')}`);
   }
   const out = async (name: string, as: string): Promise<string> => {
     const data = await c.read(name);
-    if (!data) throw buildError(`${c.where}: cannot read ${name}`);
+    if (!data) throw inputError(`${c.where}: cannot read ${name}`);
     const p = path.join(c.tmp, as);
     await fsp.writeFile(p, data);
     return p;

@@ -28,8 +28,9 @@
  */
 import { readdirSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { buildError, usageError } from '../errors.ts';
+import { inputError, usageError } from '../errors.ts';
 import { deriveGuid } from '../ptable/guid.ts';
+import { describe, type JsonSchema } from '../spec-check.ts';
 import type { PartitionSpec, TableSpec } from '../spec-types.ts';
 import { resolveInStore } from './extlinux.ts';
 import { fromUtf8, statHost, type FileTree } from './tree.ts';
@@ -72,10 +73,25 @@ export interface RpiDirectOptions {
   overlays: boolean;
 }
 
-const OPTION_KEYS = ['boards', 'kernel2712', 'initrd2712', 'extraConfig', 'boardConfig', 'extraKernelParams', 'init', 'rootPartition', 'overlays'];
-export const RPI_DIRECT_OPTION_KEYS: readonly string[] = OPTION_KEYS;
+const configLines = (what: string): JsonSchema => ({ type: 'string', description: `config.txt lines ${what} (no "[...]" section headers)` });
 
-const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`);
+/** The options, as JSON Schema properties: the allowed keys and the published schema (the generators registry in resolve.ts). */
+export const RPI_DIRECT_OPTIONS: Record<string, JsonSchema> = {
+  boards: { type: 'array', items: { enum: [...PI_BOARDS] }, minItems: 1, uniqueItems: true, description: 'the boards the card targets (default all: pi3, pi4, pi5)' },
+  kernel2712: { type: 'string', minLength: 1, description: 'a 16 KiB-page kernel for the Pi 5 (kernel_2712.img), relative to the toplevel or a store path' },
+  initrd2712: { type: 'string', minLength: 1, description: 'its initrd (initramfs_2712; default initramfs8)' },
+  extraConfig: configLines('appended to the [all] section'),
+  boardConfig: {
+    type: 'object',
+    properties: Object.fromEntries(PI_BOARDS.map((b) => [b, configLines(`for the [${b}] section, e.g. "dtoverlay=..."`)])),
+    additionalProperties: false,
+  },
+  extraKernelParams: { type: 'array', items: { type: 'string', minLength: 1 }, description: "appended to cmdline.txt after the toplevel's kernel-params" },
+  init: { type: 'string', pattern: '^/\\S*$', description: 'default <toplevel>/init' },
+  rootPartition: { type: 'string', minLength: 1, description: 'the partition cmdline.txt names as root=PARTUUID= (default: the one with the closure)' },
+  overlays: { type: 'boolean', description: 'copy overlays/ (default true)' },
+};
+const OPTION_KEYS = Object.keys(RPI_DIRECT_OPTIONS);
 // eslint-disable-next-line no-control-regex
 const PARAM_RE = /^[^\0-\x20\x7f]+$/;
 
@@ -235,17 +251,17 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
   const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== '/' ? toHost(inp.toplevel) : inp.toplevel;
   const top = resolveInStore(path.resolve(given), mapTarget);
   const tst = statHost(fromUtf8(top), true);
-  if (!tst?.isDirectory()) throw buildError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
+  if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
   const logicalTop = toLogical(top);
   if (inp.closurePaths && !inp.closurePaths.includes(logicalTop)) {
-    throw buildError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
+    throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
   }
   const file = (name: string, what: string): HostFile => {
     const named = path.isAbsolute(name) ? (name.startsWith(`${storeDir}/`) ? toHost(name) : name) : path.join(top, name);
     const host = resolveInStore(named, mapTarget);
     const st = statHost(fromUtf8(host), true);
     if (!st?.isFile()) {
-      throw buildError(`${where}: ${what} ${named}${host !== named ? ` (-> ${host})` : ''} is missing (not a file)`);
+      throw inputError(`${where}: ${what} ${named}${host !== named ? ` (-> ${host})` : ''} is missing (not a file)`);
     }
     return { host, st };
   };
@@ -266,7 +282,7 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
     for (const b of needFw) {
       for (const f of PI_FIRMWARE[b].required) {
         if (!statHost(fromUtf8(path.join(inp.firmware, f)), true)?.isFile()) {
-          throw buildError(`${where}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
+          throw inputError(`${where}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
         }
         fwNames.add(f);
       }
@@ -289,7 +305,7 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
           else walk(host, rel ? `${rel}/${name}` : name);
         } else if (st.isFile() && PI_DTB_RE.test(name)) {
           const prev = dtbs.get(name);
-          if (prev) throw buildError(`${where}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
+          if (prev) throw inputError(`${where}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
           dtbs.set(name, { host, st });
         }
       }
@@ -304,7 +320,7 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
     const want = upstreamKernel ? [d.upstream, d.downstream] : [d.downstream];
     if (want.some((n) => dtbs.has(n))) continue;
     const msg = `${where}: the toplevel's dtbs have no ${[...new Set(want)].join(' or ')}, which the ${PI_BOARD_NAMES[b]} firmware loads: this card will not boot a ${PI_BOARD_NAMES[b]} (options.boards targets "${b}"${opts.boards.length > 1 ? '; the other boards are not affected' : ''})`;
-    if (inp.strict) throw buildError(`${msg}; --strict makes this an error`);
+    if (inp.strict) throw inputError(`${msg}; --strict makes this an error`);
     inp.warn(`warning: ${msg}`);
   }
 

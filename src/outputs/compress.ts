@@ -21,7 +21,9 @@ import { createWriteStream } from 'node:fs';
 import { readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildError, usageError } from '../errors.ts';
+import path from 'node:path';
+import { toolFailed, usageError } from '../errors.ts';
+import type { Output } from './types.ts';
 
 /** nixpkgs' sd-image.nix runs `zstd` without a level, i.e. level 3. */
 export const DEFAULT_ZSTD_LEVEL = 3;
@@ -126,7 +128,7 @@ export function startZstd(input: string, output: string, level: number): ZstdRun
     }
     if (problem !== undefined) {
       await rm(output, { force: true });
-      throw buildError(`zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
+      throw toolFailed('zstd', `zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
     }
     return { size, sha256: hash.digest('hex') };
   })();
@@ -148,3 +150,25 @@ export function startZstd(input: string, output: string, level: number): ZstdRun
     },
   };
 }
+
+/** The zstd output (`<name>.img.zst`, from the single pass over the image; the Hydra product). */
+export const zstdOutput: Output = {
+  name: 'zstd',
+  enabled: (plan) => plan.compress,
+  tools: () => ['zstd'],
+  pass: (plan, tmp) => ({ zstd: { out: path.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  async make({ pass, rel, base, outDir, spec, tmp }) {
+    if (!pass.compressed) throw new Error('internal error: the zstd output without a compressed image');
+    const file = rel(`${base}.img.zst`);
+    const tmpPath = path.join(tmp, `${base}.img.zst`);
+    return {
+      output: 'zstd',
+      files: [[tmpPath, file]],
+      checksums: [[tmpPath, file, pass.compressed.sha256]],
+      manifest: { image: { compressed: { file, ...pass.compressed, compressor: 'zstd', level: spec.output.zstdLevel } } },
+      hydra: [['sd-image', file]],
+      listed: [path.join(outDir, file)],
+      paths: { compressedPath: path.join(outDir, file) },
+    };
+  },
+};

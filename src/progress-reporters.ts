@@ -2,6 +2,7 @@
  * Implementations of the Progress interface (src/progress.ts):
  *  - ttyProgress: a bar redrawn in place on a terminal, one line per phase;
  *  - jsonProgress: newline-delimited JSON events for --json;
+ *  - warningsOnlyProgress: only the warnings, one line each (stderr that is not a terminal);
  *  - silentProgress is in progress.ts.
  */
 import type { PhaseHandle, Progress } from './progress.ts';
