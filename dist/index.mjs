@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function checkPathExt(path29, options) {
+    function checkPathExt(path30, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path29.substr(-p.length).toLowerCase() === p) {
+        if (p && path30.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path29, options) {
+    function checkStat(stat, path30, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path29, options);
+      return checkPathExt(path30, options);
     }
-    function isexe(path29, options, cb) {
-      fs3.stat(path29, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path29, options));
+    function isexe(path30, options, cb) {
+      fs3.stat(path30, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path30, options));
       });
     }
-    function sync(path29, options) {
-      return checkStat(fs3.statSync(path29), path29, options);
+    function sync(path30, options) {
+      return checkStat(fs3.statSync(path30), path30, options);
     }
   }
 });
@@ -82,13 +82,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function isexe(path29, options, cb) {
-      fs3.stat(path29, function(er, stat) {
+    function isexe(path30, options, cb) {
+      fs3.stat(path30, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path29, options) {
-      return checkStat(fs3.statSync(path29), options);
+    function sync(path30, options) {
+      return checkStat(fs3.statSync(path30), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path29, options, cb) {
+    function isexe(path30, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path29, options || {}, function(er, is) {
+          isexe(path30, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path29, options || {}, function(er, is) {
+      core(path30, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path29, options) {
+    function sync(path30, options) {
       try {
-        return core.sync(path29, options || {});
+        return core.sync(path30, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path29 = __require("path");
+    var path30 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path29.join(pathPart, cmd);
+        const pCmd = path30.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path29.join(pathPart, cmd);
+        const pCmd = path30.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path29 = __require("path");
+    var path30 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path29.delimiter : void 0
+          pathExt: withoutPathExt ? path30.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path29.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path30.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path29, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path29.split("/").pop();
+      const [path30, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path30.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -398,7 +398,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path29 = __require("path");
+    var path30 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -423,7 +423,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path29.normalize(parsed.command);
+        parsed.command = path30.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -3762,8 +3762,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path29) {
-      let input2 = path29;
+    function removeDotSegments(path30) {
+      let input2 = path30;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -3837,11 +3837,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path29) {
-      if (path29 === "" || path29[0] === "/") {
-        return removeDotSegments(path29);
+    function removeDotSegmentsRelative(path30) {
+      if (path30 === "" || path30[0] === "/") {
+        return removeDotSegments(path30);
       }
-      const segments = path29.split("/");
+      const segments = path30.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -4204,8 +4204,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path29 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path29 && path29 !== "/" ? path29 : void 0;
+        const path30 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path30 && path30 !== "/" ? path30 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -9868,12 +9868,12 @@ var require_tar_stream = __commonJS({
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { appendFileSync as appendFileSync2, constants as fsc5, promises as fsp15 } from "node:fs";
-import path28 from "node:path";
+import path29 from "node:path";
 
 // src/build.ts
 import { promises as fsp14, constants as fsc3 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
-import path26 from "node:path";
+import path27 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
@@ -14462,13 +14462,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path29, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path29 === "string" ? path29 : path29.toString();
+  for (const { path: path30, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path30 === "string" ? path30 : path30.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path29, serializedResult);
+      appendFileSync(path30, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path29, serializedResult);
+      writeFileSync(path30, serializedResult);
     }
   }
 };
@@ -17247,7 +17247,7 @@ async function publishOutputs(outputs2, outDir, trash) {
 }
 
 // src/spec.ts
-import path18 from "node:path";
+import path19 from "node:path";
 
 // src/units.ts
 var KiB = 1024;
@@ -17383,11 +17383,11 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path29) {
+    function locateFile(path30) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path29, scriptDirectory);
+        return Module2["locateFile"](path30, scriptDirectory);
       }
-      return scriptDirectory + path29;
+      return scriptDirectory + path30;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
@@ -18057,7 +18057,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path29, opt, work, len) => {
+      Module2["f_mkfs"] = (path30, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -18069,7 +18069,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path29, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path30, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -18083,7 +18083,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path29) => Module2["f_mount"](0, path29, 0);
+      Module2["f_unmount"] = (path30) => Module2["f_mount"](0, path30, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -18154,8 +18154,8 @@ var FileTree = class {
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
    *  non-directory entry at the same path; adding a directory over a directory keeps the
    *  old one unless the old one is implicit (then the new one wins). */
-  add(path29, entry) {
-    const p = normalizeTreePath(path29);
+  add(path30, entry) {
+    const p = normalizeTreePath(path30);
     this.childIndex = void 0;
     if (p === "/") {
       if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
@@ -18188,8 +18188,8 @@ var FileTree = class {
    * A directory that already has a host source is expanded one level so both merge: the
    * later copy wins for files, and a directory meeting a non-directory is an error.
    */
-  addHostDir(path29, source, mode, follow = false) {
-    const p = normalizeTreePath(path29);
+  addHostDir(path30, source, mode, follow = false) {
+    const p = normalizeTreePath(path30);
     const old = this.map.get(p);
     if (old && old.kind !== "dir") {
       throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -18207,20 +18207,20 @@ var FileTree = class {
   }
   /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
    *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path29, host, follow = false) {
-    const w = hostEntry(path29, host, follow);
-    if (w.kind === "dir") this.addHostDir(path29, host, w.mode, follow);
+  addHost(path30, host, follow = false) {
+    const w = hostEntry(path30, host, follow);
+    if (w.kind === "dir") this.addHostDir(path30, host, w.mode, follow);
     else {
       const { path: _p, ...e } = w;
-      this.add(path29, e);
+      this.add(path30, e);
     }
   }
   expandHostChildren(p, source, follow) {
     for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path29, mode = 493) {
-    const p = normalizeTreePath(path29);
+  ensureDir(path30, mode = 493) {
+    const p = normalizeTreePath(path30);
     const e = this.map.get(p);
     if (e) {
       if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -18230,12 +18230,12 @@ var FileTree = class {
     if (p !== "/") this.ensureDir(parentOf(p));
     this.map.set(p, { kind: "dir", mode, implicit: true });
   }
-  get(path29) {
-    return this.map.get(normalizeTreePath(path29));
+  get(path30) {
+    return this.map.get(normalizeTreePath(path30));
   }
   /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path29) {
-    const p = normalizeTreePath(path29);
+  lookup(path30) {
+    const p = normalizeTreePath(path30);
     const own = this.map.get(p);
     if (own) return own;
     let dir = p;
@@ -18266,8 +18266,8 @@ var FileTree = class {
     }
     return void 0;
   }
-  has(path29) {
-    return this.map.has(normalizeTreePath(path29));
+  has(path30) {
+    return this.map.has(normalizeTreePath(path30));
   }
   /** Number of explicit entries (host directories count as one). */
   get size() {
@@ -18361,13 +18361,13 @@ var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path29) {
-  if (!path29.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path29)}`);
-  if (!path29.includes("//") && !path29.includes("/.") && !(path29.length > 1 && path29.endsWith("/"))) return path29;
+function normalizeTreePath(path30) {
+  if (!path30.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path30)}`);
+  if (!path30.includes("//") && !path30.includes("/.") && !(path30.length > 1 && path30.endsWith("/"))) return path30;
   const parts = [];
-  for (const c3 of path29.split("/")) {
+  for (const c3 of path30.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path29)}`);
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path30)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -20894,6 +20894,7 @@ var ext4Driver = {
 import { createHash as createHash3 } from "node:crypto";
 import { promises as fsp9 } from "node:fs";
 var SWAP_PAGE = 4096;
+var SWAP_PAGE_SIZES = [4096, 16384, 65536];
 var SWAP_MIN_PAGES = 10;
 var SWAP_LABEL_MAX = 15;
 var MAGIC2 = "SWAPSPACE2";
@@ -20901,7 +20902,7 @@ function defaultSwapUuid(offset, label2 = "") {
   return uuidFromHash(createHash3("sha256").update(`imgsmith swap ${offset} ${label2}`).digest());
 }
 function swapHeader(size, uuid2, label2, pageSize = SWAP_PAGE) {
-  if (![4096, 16384, 65536].includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
+  if (!SWAP_PAGE_SIZES.includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
   const pages = Math.floor(size / pageSize);
   if (pages < SWAP_MIN_PAGES) {
     throw doesNotFit(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
@@ -20924,9 +20925,14 @@ function swapHeader(size, uuid2, label2, pageSize = SWAP_PAGE) {
 var swapDriver = {
   type: "swap",
   spec: {
-    properties: { label: schemaOf.label("at most 15 bytes"), uuid: schemaOf.uuid },
+    properties: {
+      label: schemaOf.label("at most 15 bytes"),
+      uuid: schemaOf.uuid,
+      pageSize: { enum: [...SWAP_PAGE_SIZES], description: "the kernel's page size (default 4096; 16384 for a 16K-page kernel such as the Raspberry Pi 5's kernel_2712.img)" }
+    },
     parse(o2, where2) {
-      return { type: "swap", label: label(o2.label, `${where2}.label`, "swap"), uuid: uuid(o2.uuid, `${where2}.uuid`) };
+      const pageSize = o2.pageSize === void 0 ? void 0 : oneOf(o2.pageSize, `${where2}.pageSize`, SWAP_PAGE_SIZES);
+      return { type: "swap", label: label(o2.label, `${where2}.label`, "swap"), uuid: uuid(o2.uuid, `${where2}.uuid`), ...pageSize ? { pageSize } : {} };
     }
   },
   tools: () => [],
@@ -20946,25 +20952,26 @@ var swapDriver = {
       throw usageError(`${where2}: a swap partition has no contents (found ${extra[0][0]})`);
     }
   },
-  /** mkswap's minimum: 10 pages (40 KiB). Size "auto" gets this, rounded up by the planner. */
-  async minimumSize() {
-    return SWAP_MIN_PAGES * SWAP_PAGE;
+  /** mkswap's minimum: 10 pages (40 KiB with 4 KiB pages). Size "auto" gets this, rounded up by the planner. */
+  async minimumSize(spec) {
+    return SWAP_MIN_PAGES * (spec.pageSize ?? SWAP_PAGE);
   },
   async write(spec, _tree, target) {
     const uuid2 = (spec.uuid ?? defaultSwapUuid(target.offset, spec.label)).toLowerCase();
-    const page = swapHeader(target.size, uuid2, spec.label);
+    const pageSize = spec.pageSize ?? SWAP_PAGE;
+    const page = swapHeader(target.size, uuid2, spec.label, pageSize);
     const fh = await fsp9.open(target.imagePath, "r+");
     try {
       await fh.write(page, 0, page.length, target.offset);
     } finally {
       await fh.close();
     }
-    const pages = Math.floor(target.size / SWAP_PAGE);
+    const pages = Math.floor(target.size / pageSize);
     return {
       type: "swap",
       ...spec.label !== void 0 ? { label: spec.label } : {},
       uuid: uuid2,
-      stats: { pageSize: SWAP_PAGE, pages, usableBytes: (pages - 1) * SWAP_PAGE }
+      stats: { pageSize, pages, usableBytes: (pages - 1) * pageSize }
     };
   }
 };
@@ -21032,8 +21039,8 @@ async function prepareFs(spec, tree, ctx, where2) {
 }
 
 // src/content/resolve.ts
-import { readdirSync as readdirSync5, realpathSync as realpathSync2 } from "node:fs";
-import path17 from "node:path";
+import { readdirSync as readdirSync6, realpathSync as realpathSync2 } from "node:fs";
+import path18 from "node:path";
 
 // src/content/rpi.ts
 var NIXOS_CONFIG_TXT = `[pi3]
@@ -21547,6 +21554,290 @@ function addClosureToTree(tree, info) {
   return { paths: n2 };
 }
 
+// src/content/rpi-direct.ts
+import { readdirSync as readdirSync5, readFileSync as readFileSync6 } from "node:fs";
+import path17 from "node:path";
+
+// src/ptable/guid.ts
+import { createHash as createHash5 } from "node:crypto";
+function isGuid(s) {
+  return UUID_RE.test(s);
+}
+function canonicalGuid(s) {
+  return s.toUpperCase();
+}
+function guidToBytes(guid) {
+  const hex = guid.replace(/-/g, "");
+  const be = Buffer.from(hex, "hex");
+  const out = Buffer.alloc(16);
+  out[0] = be[3];
+  out[1] = be[2];
+  out[2] = be[1];
+  out[3] = be[0];
+  out[4] = be[5];
+  out[5] = be[4];
+  out[6] = be[7];
+  out[7] = be[6];
+  be.copy(out, 8, 8, 16);
+  return out;
+}
+function deriveGuid(purpose, parts) {
+  const h2 = createHash5("sha256");
+  h2.update(`imgsmith:gpt:${purpose}:v1`, "utf8");
+  for (const p of parts) {
+    h2.update(Buffer.from([0]));
+    h2.update(p, "utf8");
+  }
+  return uuidFromHash(h2.digest()).toUpperCase();
+}
+
+// src/content/rpi-direct.ts
+var PI_BOARDS = ["pi3", "pi4", "pi5"];
+var PI_BOARD_NAMES = { pi3: "Raspberry Pi 3", pi4: "Raspberry Pi 4", pi5: "Raspberry Pi 5" };
+var PI_BOARD_DTB = {
+  pi3: { downstream: "bcm2710-rpi-3-b.dtb", upstream: "bcm2837-rpi-3-b.dtb" },
+  pi4: { downstream: "bcm2711-rpi-4-b.dtb", upstream: "bcm2711-rpi-4-b.dtb" },
+  pi5: { downstream: "bcm2712-rpi-5-b.dtb", upstream: "bcm2712-rpi-5-b.dtb" }
+};
+var PI_FIRMWARE = {
+  pi3: { required: ["bootcode.bin", "start.elf", "fixup.dat"], optional: /^(start_(cd|x|db)\.elf|fixup_(cd|x|db)\.dat)$/ },
+  pi4: { required: ["start4.elf", "fixup4.dat"], optional: /^(start4(cd|x|db)\.elf|fixup4(cd|x|db)\.dat)$/ },
+  pi5: { required: [], optional: /^$/ }
+};
+var PI_DTB_RE = /^bcm(27\d\d|283\d)[-_].*\.dtb$/;
+var configLines = (what) => ({ type: "string", description: `config.txt lines ${what} (no "[...]" section headers)` });
+var RPI_DIRECT_OPTIONS = {
+  boards: { type: "array", items: { enum: [...PI_BOARDS] }, minItems: 1, uniqueItems: true, description: "the boards the card targets (default all: pi3, pi4, pi5)" },
+  kernel2712: { type: "string", minLength: 1, description: "a 16 KiB-page kernel for the Pi 5 (kernel_2712.img), relative to the toplevel or a store path" },
+  initrd2712: { type: "string", minLength: 1, description: "its initrd (initramfs_2712; default initramfs8)" },
+  extraConfig: configLines("appended to the [all] section"),
+  boardConfig: {
+    type: "object",
+    properties: Object.fromEntries(PI_BOARDS.map((b) => [b, configLines(`for the [${b}] section, e.g. "dtoverlay=..."`)])),
+    additionalProperties: false
+  },
+  extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended to cmdline.txt after the toplevel's kernel-params" },
+  init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" },
+  rootPartition: { type: "string", minLength: 1, description: "the partition cmdline.txt names as root=PARTUUID= (default: the one with the closure)" },
+  overlays: { type: "boolean", description: "copy overlays/ (default true)" }
+};
+var OPTION_KEYS = Object.keys(RPI_DIRECT_OPTIONS);
+var PARAM_RE = /^[^\0-\x20\x7f]+$/;
+function rpiDirectOptions(o2, where2) {
+  for (const k of Object.keys(o2)) {
+    if (!OPTION_KEYS.includes(k)) throw usageError(`${where2}: unknown key "${k}"; expected one of: ${OPTION_KEYS.join(", ")}`);
+  }
+  let boards = [...PI_BOARDS];
+  if (o2.boards !== void 0) {
+    if (!Array.isArray(o2.boards) || o2.boards.length === 0) throw usageError(`${where2}.boards: expected a non-empty array of ${PI_BOARDS.map((b) => `"${b}"`).join(", ")}, got ${describe(o2.boards)}`);
+    boards = o2.boards.map((b, i2) => {
+      if (!PI_BOARDS.includes(b)) throw usageError(`${where2}.boards[${i2}]: expected one of ${PI_BOARDS.map((x) => `"${x}"`).join(", ")}, got ${describe(b)}`);
+      return b;
+    });
+    if (new Set(boards).size !== boards.length) throw usageError(`${where2}.boards: a board is listed twice`);
+    boards = PI_BOARDS.filter((b) => boards.includes(b));
+  }
+  const pathOpt = (k) => {
+    const v = o2[k];
+    if (v === void 0) return void 0;
+    if (typeof v !== "string" || v === "" || v.split("/").includes("..")) {
+      throw usageError(`${where2}.${k}: expected a path relative to the toplevel or a store path (no ".."), got ${describe(v)}`);
+    }
+    return v;
+  };
+  const kernel2712 = pathOpt("kernel2712");
+  const initrd2712 = pathOpt("initrd2712");
+  if (initrd2712 !== void 0 && kernel2712 === void 0) throw usageError(`${where2}.initrd2712: only with "kernel2712" (the Pi 5 otherwise boots kernel8.img with initramfs8)`);
+  if (kernel2712 !== void 0 && !boards.includes("pi5")) throw usageError(`${where2}.kernel2712: the Pi 5 is not among options.boards`);
+  const text = (v, w) => {
+    if (typeof v !== "string") throw usageError(`${w}: expected a string of config.txt lines, got ${describe(v)}`);
+    if (/[\0-\x08\x0b-\x1f\x7f]/.test(v.replaceAll("\r\n", "\n"))) throw usageError(`${w}: config.txt lines must not contain control characters`);
+    if (/^\s*\[/m.test(v)) throw usageError(`${w}: must not open a section ("[...]"); use boardConfig for [pi3]/[pi4]/[pi5] lines`);
+    return v;
+  };
+  const boardConfig = {};
+  if (o2.boardConfig !== void 0) {
+    if (typeof o2.boardConfig !== "object" || o2.boardConfig === null || Array.isArray(o2.boardConfig)) throw usageError(`${where2}.boardConfig: expected an object such as { "pi4": "dtoverlay=..." }, got ${describe(o2.boardConfig)}`);
+    for (const [k, v] of Object.entries(o2.boardConfig)) {
+      if (!PI_BOARDS.includes(k)) throw usageError(`${where2}.boardConfig: unknown board "${k}"; expected one of: ${PI_BOARDS.join(", ")}`);
+      if (!boards.includes(k)) throw usageError(`${where2}.boardConfig.${k}: the board is not among options.boards`);
+      boardConfig[k] = text(v, `${where2}.boardConfig.${k}`);
+    }
+  }
+  const extraKernelParams = [];
+  if (o2.extraKernelParams !== void 0) {
+    if (!Array.isArray(o2.extraKernelParams)) throw usageError(`${where2}.extraKernelParams: expected an array of strings, got ${describe(o2.extraKernelParams)}`);
+    o2.extraKernelParams.forEach((p, i2) => {
+      if (typeof p !== "string" || !PARAM_RE.test(p)) throw usageError(`${where2}.extraKernelParams[${i2}]: expected one kernel parameter without spaces or control characters, got ${describe(p)}`);
+      extraKernelParams.push(p);
+    });
+  }
+  if (o2.init !== void 0 && (typeof o2.init !== "string" || !/^\/\S*$/.test(o2.init) || o2.init.split("/").includes(".."))) {
+    throw usageError(`${where2}.init: expected an absolute path without spaces or "..", got ${describe(o2.init)}`);
+  }
+  if (o2.rootPartition !== void 0 && (typeof o2.rootPartition !== "string" || o2.rootPartition === "")) throw usageError(`${where2}.rootPartition: expected a partition name, got ${describe(o2.rootPartition)}`);
+  if (o2.overlays !== void 0 && typeof o2.overlays !== "boolean") throw usageError(`${where2}.overlays: expected true or false, got ${describe(o2.overlays)}`);
+  return {
+    boards,
+    ...kernel2712 !== void 0 ? { kernel2712 } : {},
+    ...initrd2712 !== void 0 ? { initrd2712 } : {},
+    ...o2.extraConfig !== void 0 ? { extraConfig: text(o2.extraConfig, `${where2}.extraConfig`) } : {},
+    boardConfig,
+    extraKernelParams,
+    ...typeof o2.init === "string" ? { init: o2.init } : {},
+    ...typeof o2.rootPartition === "string" ? { rootPartition: o2.rootPartition } : {},
+    overlays: o2.overlays !== false
+  };
+}
+function partUuidOf(disk, index) {
+  const p = disk.partitions[index];
+  if (disk.table.type === "dos") return `${disk.table.labelId.toString(16).padStart(8, "0")}-${(index + 1).toString(16).padStart(2, "0")}`;
+  return (p.guid ?? deriveGuid("partition-guid", [disk.table.seed, p.name])).toLowerCase();
+}
+function rootPartition(disk, name, where2) {
+  if (name !== void 0) {
+    const i3 = disk.partitions.findIndex((p) => p.name === name);
+    if (i3 < 0) throw usageError(`${where2}.options.rootPartition: no partition is named "${name}" (partitions: ${disk.partitions.map((p) => p.name).join(", ")})`);
+    return i3;
+  }
+  const i2 = disk.partitions.findIndex((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
+  if (i2 < 0) throw usageError(`${where2}: rpi-direct needs the root partition for cmdline.txt's root=PARTUUID=; no partition holds { "generate": "closure" }: name it in options.rootPartition`);
+  return i2;
+}
+function rpiDirectConfigTxt(c3) {
+  const block = (s) => s === void 0 || s === "" ? [] : s.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
+  const lines = ["# Generated by imgsmith (rpi-direct): the Raspberry Pi firmware boots Linux directly, without U-Boot.", "# Each [piN] section names the kernel and initramfs of that board; [all] applies to every board.", ""];
+  for (const b of c3.boards) {
+    lines.push(`[${b}]`, `kernel=${c3.kernel[b]}`, `initramfs ${c3.initramfs[b]} followkernel`, ...block(c3.boardConfig[b]), "");
+  }
+  lines.push("[all]", "arm_64bit=1", "# The serial console (ttyS0 / ttyAMA0 on the GPIO header).", "enable_uart=1", "avoid_warnings=1");
+  if (c3.upstreamKernel) lines.push("# The device trees have mainline names (bcm2837-rpi-3-b.dtb ...): let the firmware prefer them.", "upstream_kernel=1");
+  const extra = block(c3.extraConfig);
+  if (extra.length) lines.push("", ...extra);
+  return lines.join("\n") + "\n";
+}
+async function addRpiDirectToTree(tree, opts2, inp, where2) {
+  const part = inp.disk.partitions[inp.partition];
+  if (part.filesystem.type !== "vfat") {
+    throw usageError(`${where2}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
+  }
+  const rootIdx = rootPartition(inp.disk, opts2.rootPartition, where2);
+  const root = inp.disk.partitions[rootIdx];
+  if (root.filesystem.type !== "ext4" && root.filesystem.type !== "btrfs") {
+    throw usageError(`${where2}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots an ext4 or btrfs root`);
+  }
+  if (inp.disk.table.type === "dos" && inp.disk.table.labelId === 0) {
+    throw usageError(`${where2}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);
+  }
+  const { storeDir, storeHost: toHost } = inp;
+  const hostRoot = toHost("/");
+  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
+  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
+  const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
+  const top = resolveInStore(path17.resolve(given), mapTarget);
+  const tst = statHost(fromUtf8(top), true);
+  if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
+  const logicalTop = toLogical(top);
+  if (inp.closurePaths && !inp.closurePaths.includes(logicalTop)) {
+    throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
+  }
+  const file = (name, what) => {
+    const named = path17.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path17.join(top, name);
+    const host = resolveInStore(named, mapTarget);
+    const st = statHost(fromUtf8(host), true);
+    if (!st?.isFile()) {
+      throw inputError(`${where2}: ${what} ${named}${host !== named ? ` (-> ${host})` : ""} is missing (not a file)`);
+    }
+    return { host, st };
+  };
+  const kernel = file("kernel", `the NixOS system ${inp.toplevel} has no kernel:`);
+  const initrd = file("initrd", `the NixOS system ${inp.toplevel} has no initrd:`);
+  if (opts2.init === void 0) file("init", `the NixOS system ${inp.toplevel} has no init:`);
+  const kernel2712 = opts2.kernel2712 !== void 0 ? file(opts2.kernel2712, "options.kernel2712: the Pi 5 kernel") : void 0;
+  const initrd2712 = opts2.initrd2712 !== void 0 ? file(opts2.initrd2712, "options.initrd2712: the Pi 5 initrd") : void 0;
+  const fwNames = /* @__PURE__ */ new Set();
+  const needFw = opts2.boards.filter((b) => PI_FIRMWARE[b].required.length > 0);
+  if (needFw.length > 0) {
+    if (!inp.firmware) {
+      throw usageError(`${where2}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(" and ")} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(", ")}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
+    }
+    const present = readdirSync5(inp.firmware).sort();
+    for (const b of needFw) {
+      for (const f of PI_FIRMWARE[b].required) {
+        if (!statHost(fromUtf8(path17.join(inp.firmware, f)), true)?.isFile()) {
+          throw inputError(`${where2}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
+        }
+        fwNames.add(f);
+      }
+      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path17.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
+    }
+  }
+  const dtbs = /* @__PURE__ */ new Map();
+  let overlays;
+  const dtbDir = resolveInStore(path17.join(top, "dtbs"), mapTarget);
+  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) {
+    const walk = (dir, rel) => {
+      for (const name of readdirSync5(dir).sort()) {
+        const host = path17.join(dir, name);
+        const st = statHost(fromUtf8(host), true);
+        if (!st) continue;
+        if (st.isDirectory()) {
+          if (rel === "" && name === "overlays") overlays = host;
+          else walk(host, rel ? `${rel}/${name}` : name);
+        } else if (st.isFile() && PI_DTB_RE.test(name)) {
+          const prev = dtbs.get(name);
+          if (prev) throw inputError(`${where2}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
+          dtbs.set(name, { host, st });
+        }
+      }
+    };
+    walk(dtbDir, "");
+  }
+  if (!overlays && inp.firmware && statHost(fromUtf8(path17.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path17.join(inp.firmware, "overlays");
+  const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
+  for (const b of opts2.boards) {
+    const d = PI_BOARD_DTB[b];
+    const want = upstreamKernel ? [d.upstream, d.downstream] : [d.downstream];
+    if (want.some((n2) => dtbs.has(n2))) continue;
+    const msg = `${where2}: the toplevel's dtbs have no ${[...new Set(want)].join(" or ")}, which the ${PI_BOARD_NAMES[b]} firmware loads: this card will not boot a ${PI_BOARD_NAMES[b]} (options.boards targets "${b}"${opts2.boards.length > 1 ? "; the other boards are not affected" : ""})`;
+    if (inp.strict) throw inputError(`${msg}; --strict makes this an error`);
+    inp.warn(`warning: ${msg}`);
+  }
+  const place = (name, src) => {
+    tree.add(fromUtf8(`/${name}`), { kind: "file", mode: src.st.mode & 4095, size: src.st.size, source: fromUtf8(src.host) });
+  };
+  place("kernel8.img", kernel);
+  place("initramfs8", initrd);
+  if (kernel2712) place("kernel_2712.img", kernel2712);
+  if (initrd2712) place("initramfs_2712", initrd2712);
+  for (const [name, f] of dtbs) place(name, f);
+  for (const f of fwNames) {
+    const host = path17.join(inp.firmware, f);
+    place(f, { host, st: statHost(fromUtf8(host), true) });
+  }
+  if (overlays && opts2.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
+  const kernelOf = (b) => b === "pi5" && kernel2712 ? "kernel_2712.img" : "kernel8.img";
+  const initrdOf = (b) => b === "pi5" && initrd2712 ? "initramfs_2712" : "initramfs8";
+  const config = rpiDirectConfigTxt({
+    boards: opts2.boards,
+    kernel: { pi3: kernelOf("pi3"), pi4: kernelOf("pi4"), pi5: kernelOf("pi5") },
+    initramfs: { pi3: initrdOf("pi3"), pi4: initrdOf("pi4"), pi5: initrdOf("pi5") },
+    upstreamKernel,
+    boardConfig: opts2.boardConfig,
+    ...opts2.extraConfig !== void 0 ? { extraConfig: opts2.extraConfig } : {}
+  });
+  tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
+  let params = "";
+  const pf = resolveInStore(path17.join(top, "kernel-params"), mapTarget);
+  const pst = statHost(fromUtf8(pf), true);
+  if (pst?.isFile()) {
+    params = readFileSync6(pf, "utf8").replace(/\s+/g, " ").trim();
+  }
+  const init = opts2.init ?? `${logicalTop}/init`;
+  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, "rootwait", params, ...opts2.extraKernelParams].filter((x) => x !== "").join(" ");
+  tree.add("/cmdline.txt", { kind: "data", mode: 420, data: Buffer.from(cmdline + "\n") });
+}
+
 // src/content/resolve.ts
 var ROOT_OPTION = { firmware: "--firmware", toplevel: "--toplevel", spec: "the spec file" };
 function rootOf(inputs, from, where2) {
@@ -21599,15 +21890,15 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
   const root = fromUtf8(rootOf(inputs, item.from, where2));
   const follow = item.dereference ?? opts2.noSymlinks === true;
   const rel = fromUtf8(item.path);
-  const dir = path17.posix.dirname(rel);
-  const base = path17.posix.basename(rel);
+  const dir = path18.posix.dirname(rel);
+  const base = path18.posix.basename(rel);
   const target = fromUtf8(item.target);
   if (isGlob(dir)) throw usageError(`${where2}.path: only the last path component may contain * ? [ (got "${item.path}")`);
   if (isGlob(base)) {
-    const hostDir = path17.posix.join(root, dir);
+    const hostDir = path18.posix.join(root, dir);
     let names;
     try {
-      names = readdirSync5(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
+      names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
     } catch {
       names = [];
     }
@@ -21617,10 +21908,10 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
       if (item.optional) return;
       throw inputError(`${where2}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
     }
-    for (const m of matches) addHost(tree, path17.posix.join(hostDir, m), path17.posix.join(target, m), follow, map);
+    for (const m of matches) addHost(tree, path18.posix.join(hostDir, m), path18.posix.join(target, m), follow, map);
     return;
   }
-  const named = path17.posix.join(root, rel);
+  const named = path18.posix.join(root, rel);
   const host = follow ? resolveStoreLinks(named, map) : named;
   const lst = statHost(host);
   if (!lst) {
@@ -21632,7 +21923,7 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
     addHost(tree, host, target, follow);
     return;
   }
-  const t = target.endsWith("/") ? path17.posix.join(target, base) : target;
+  const t = target.endsWith("/") ? path18.posix.join(target, base) : target;
   addHost(tree, host, t, follow);
 }
 function addProfile(tree, item, inputs, where2, map) {
@@ -21642,8 +21933,8 @@ function addProfile(tree, item, inputs, where2, map) {
     host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
   } else {
     const top = rootOf(inputs, "toplevel", `${where2}.options.path`);
-    if (path17.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
-    host = fromUtf8(path17.posix.join(top, p));
+    if (path18.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
+    host = fromUtf8(path18.posix.join(top, p));
   }
   const named = host;
   host = resolveStoreLinks(host, map);
@@ -21653,8 +21944,8 @@ function addProfile(tree, item, inputs, where2, map) {
   if (!st.isDirectory()) throw inputError(`${where2}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
   const real = realHost(host);
   const target = fromUtf8(item.target);
-  for (const name of readdirSync5(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
-    addHost(tree, path17.posix.join(real, name), path17.posix.join(target, name), false);
+  for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
+    addHost(tree, path18.posix.join(real, name), path18.posix.join(target, name), false);
   }
 }
 function realHost(host) {
@@ -21694,6 +21985,7 @@ var generators = {
       init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" }
     },
     target: { default: "/boot", description: "the boot directory (kernels in nixos/, extlinux/extlinux.conf)" },
+    reads: ["toplevel"],
     check: checkExtlinuxOptions,
     async add(tree, item, { inputs, where: where2 }) {
       const timeout = item.options.timeout;
@@ -21729,6 +22021,32 @@ var generators = {
     async add(tree, item, { inputs, where: where2, map }) {
       addProfile(tree, item, inputs, where2, map);
     }
+  },
+  "rpi-direct": {
+    options: RPI_DIRECT_OPTIONS,
+    target: { default: "/", description: "unused: the files go to the root of the FAT partition" },
+    fixedTarget: 'the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"',
+    reads: ["toplevel"],
+    check(o2, where2) {
+      rpiDirectOptions(o2, where2);
+    },
+    async add(tree, item, { inputs, where: where2, partition: partition2 }) {
+      const toplevel = rootOf(inputs, "toplevel", where2);
+      if (!inputs.disk || partition2 === void 0) throw usageError(`${where2}: rpi-direct needs the image's partition table`);
+      const closure = inputs.closure ? await inputs.closure() : void 0;
+      await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${where2}.options`), {
+        toplevel,
+        ...inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {},
+        storeDir: closure?.storeDir ?? "/nix/store",
+        storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p) => p),
+        ...closure ? { closurePaths: closure.storePaths } : {},
+        disk: inputs.disk,
+        partition: partition2,
+        warn: inputs.warn ?? (() => {
+        }),
+        strict: inputs.strict === true
+      }, where2);
+    }
   }
 };
 var GENERATORS = Object.keys(generators);
@@ -21751,7 +22069,7 @@ async function resolveContents(items, inputs, where2, opts2 = {}) {
           tree.add(fromUtf8(item.target), { kind: "symlink", target: fromUtf8(item.linkTarget) });
           break;
         case "generate":
-          await generators[item.generator].add(tree, item, { inputs, where: w, ...map ? { map } : {} });
+          await generators[item.generator].add(tree, item, { inputs, where: w, ...map ? { map } : {}, ...opts2.partition !== void 0 ? { partition: opts2.partition } : {} });
           break;
       }
     } catch (err) {
@@ -22174,7 +22492,7 @@ async function loadSpec(file) {
     throw usageError(`spec ${file} is not valid JSON: ${err.message}`);
   }
   try {
-    return validateSpec3(json, path18.dirname(path18.resolve(file)));
+    return validateSpec3(json, path19.dirname(path19.resolve(file)));
   } catch (err) {
     if (err instanceof Error) err.message = `${file}: ${err.message}`;
     throw err;
@@ -22286,39 +22604,6 @@ import { open } from "node:fs/promises";
 
 // src/ptable/gpt.ts
 import { crc32 } from "node:zlib";
-
-// src/ptable/guid.ts
-import { createHash as createHash5 } from "node:crypto";
-function isGuid(s) {
-  return UUID_RE.test(s);
-}
-function canonicalGuid(s) {
-  return s.toUpperCase();
-}
-function guidToBytes(guid) {
-  const hex = guid.replace(/-/g, "");
-  const be = Buffer.from(hex, "hex");
-  const out = Buffer.alloc(16);
-  out[0] = be[3];
-  out[1] = be[2];
-  out[2] = be[1];
-  out[3] = be[0];
-  out[4] = be[5];
-  out[5] = be[4];
-  out[6] = be[7];
-  out[7] = be[6];
-  be.copy(out, 8, 8, 16);
-  return out;
-}
-function deriveGuid(purpose, parts) {
-  const h2 = createHash5("sha256");
-  h2.update(`imgsmith:gpt:${purpose}:v1`, "utf8");
-  for (const p of parts) {
-    h2.update(Buffer.from([0]));
-    h2.update(p, "utf8");
-  }
-  return uuidFromHash(h2.digest()).toUpperCase();
-}
 
 // src/ptable/mbr.ts
 var SECTOR2 = 512;
@@ -22905,7 +23190,7 @@ import { open as open2, rm as rm2 } from "node:fs/promises";
 // src/outputs/bmap.ts
 import { createHash as createHash6 } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import path19 from "node:path";
+import path20 from "node:path";
 var BMAP_BLOCK_SIZE = 4096;
 var BMAP_VERSION = "2.0";
 var CHECKSUM_TYPE = "sha256";
@@ -23064,17 +23349,17 @@ async function writeBmap(bmapPath, imageSize, ranges) {
 var bmapOutput = {
   name: "bmap",
   enabled: (plan) => plan.bmap,
-  pass: (plan, tmp) => ({ bmap: path19.join(tmp, `${plan.base}.bmap`) }),
+  pass: (plan, tmp) => ({ bmap: path20.join(tmp, `${plan.base}.bmap`) }),
   async make({ pass, rel, base, outDir, tmp }) {
     if (!pass.bmap) throw new Error("internal error: the bmap output without a bmap");
     const file = rel(`${base}.bmap`);
     const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
     return {
       output: "bmap",
-      files: [[path19.join(tmp, `${base}.bmap`), file]],
+      files: [[path20.join(tmp, `${base}.bmap`), file]],
       manifest: { image: { bmap: { file, sha256, blockSize, blocksCount, mappedBlocksCount } } },
-      listed: [path19.join(outDir, file)],
-      paths: { bmapPath: path19.join(outDir, file) }
+      listed: [path20.join(outDir, file)],
+      paths: { bmapPath: path20.join(outDir, file) }
     };
   }
 };
@@ -23086,7 +23371,7 @@ import { createWriteStream as createWriteStream2 } from "node:fs";
 import { readdir, readFile, readlink, realpath, rm } from "node:fs/promises";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import path20 from "node:path";
+import path21 from "node:path";
 var MAX_ZSTD_LEVEL = 22;
 var STDERR_KEEP = 4096;
 var OUT_BUFFER = 1024 * 1024;
@@ -23186,19 +23471,19 @@ var zstdOutput = {
   name: "zstd",
   enabled: (plan) => plan.compress,
   tools: () => ["zstd"],
-  pass: (plan, tmp) => ({ zstd: { out: path20.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  pass: (plan, tmp) => ({ zstd: { out: path21.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
   async make({ pass, rel, base, outDir, spec, tmp }) {
     if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
     const file = rel(`${base}.img.zst`);
-    const tmpPath = path20.join(tmp, `${base}.img.zst`);
+    const tmpPath = path21.join(tmp, `${base}.img.zst`);
     return {
       output: "zstd",
       files: [[tmpPath, file]],
       checksums: [[tmpPath, file, pass.compressed.sha256]],
       manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
       hydra: [["sd-image", file]],
-      listed: [path20.join(outDir, file)],
-      paths: { compressedPath: path20.join(outDir, file) }
+      listed: [path21.join(outDir, file)],
+      paths: { compressedPath: path21.join(outDir, file) }
     };
   }
 };
@@ -23370,7 +23655,7 @@ async function packageImage(img, opts2 = {}) {
 
 // src/outputs/manifest.ts
 import { writeFile as writeFile2 } from "node:fs/promises";
-import path21 from "node:path";
+import path22 from "node:path";
 var KEY_ORDER = [
   "imgsmith",
   "spec",
@@ -23448,12 +23733,12 @@ function manifestJson(manifest) {
   } : manifest;
   return stableJson(m);
 }
-async function writeManifest(path29, manifest) {
+async function writeManifest(path30, manifest) {
   const text = manifestJson(manifest);
   try {
-    await writeFile2(path29, text);
+    await writeFile2(path30, text);
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path29}: ${err.message}`, err);
+    throw buildError(`cannot write the manifest ${path30}: ${err.message}`, err);
   }
 }
 var GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
@@ -23519,15 +23804,15 @@ var manifestOutput = {
     let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
     for (const x of made) if (x.manifest) m = merge(m, x.manifest);
     const manifest = m;
-    const file = path21.join(tmp, "manifest.json");
+    const file = path22.join(tmp, "manifest.json");
     await writeManifest(file, manifest);
-    const manifestPath = path21.join(outDir, "manifest.json");
+    const manifestPath = path22.join(outDir, "manifest.json");
     return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
   }
 };
 
 // src/outputs/image.ts
-import path22 from "node:path";
+import path23 from "node:path";
 var imageOutput = {
   name: "image",
   enabled: (plan) => !plan.compress || plan.keepRaw,
@@ -23538,14 +23823,14 @@ var imageOutput = {
       files: [[image.path, name]],
       checksums: [[image.path, name, pass.sha256]],
       ...compress ? {} : { hydra: [["sd-image", name]] },
-      listed: [path22.join(outDir, name)],
-      paths: { imagePath: path22.join(outDir, name) }
+      listed: [path23.join(outDir, name)],
+      paths: { imagePath: path23.join(outDir, name) }
     };
   }
 };
 
 // src/outputs/tar-product.ts
-import path24 from "node:path";
+import path25 from "node:path";
 
 // src/outputs/tar.ts
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream3, promises as fsp13 } from "node:fs";
@@ -23801,7 +24086,7 @@ async function* fileTreeTarEntries(tree) {
 }
 
 // src/outputs/nix-tarball.ts
-import path23 from "node:path";
+import path24 from "node:path";
 function nixTarballTopDir(version, system) {
   return `nix-${version}-${system}`;
 }
@@ -23843,14 +24128,14 @@ function nixTarballEntries(closure, topDir) {
   tree.ensureDir(`${top}/store`);
   tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
   tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
-  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path23.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path24.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
   return fileTreeTarEntries(tree);
 }
 
 // src/outputs/tar-product.ts
 async function writeTarProduct(spec, input2) {
   const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
-  const out = path24.join(input2.dir, file);
+  const out = path25.join(input2.dir, file);
   let entries;
   let root;
   let extra;
@@ -23910,7 +24195,7 @@ var tarOutput2 = {
       // The manifest and the Hydra product name the tarball without output.directory (as they always did).
       manifest: { tar: tar.manifest },
       ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
-      paths: { tarPath: path24.join(input2.outDir, file) }
+      paths: { tarPath: path25.join(input2.outDir, file) }
     };
   }
 };
@@ -23952,20 +24237,20 @@ var checksumsOutput = {
 
 // src/outputs/hydra.ts
 import { mkdir, readFile as readFile2, writeFile as writeFile4 } from "node:fs/promises";
-import path25, { join, resolve } from "node:path";
+import path26, { join, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path29) {
+function hydraProductLine(subtype, path30) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path29)) throw buildError(`cannot publish ${JSON.stringify(path29)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path29.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path29)} as a Hydra product: the path must be absolute`);
-  const name = path29.slice(path29.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path30)) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path30.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: the path must be absolute`);
+  const name = path30.slice(path30.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path29)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path29) ? `"${path29}"` : path29;
+  const p = /[\s<>]/.test(path30) ? `"${path30}"` : path30;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path29)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -24006,12 +24291,12 @@ var hydraOutput = {
     const [first, ...rest] = products;
     if (!first) throw new Error("internal error: no Hydra product");
     await writeHydraProducts(tmp, {
-      imagePath: path25.join(outDir, first[1]),
+      imagePath: path26.join(outDir, first[1]),
       subtype: first[0],
       system: spec.system,
-      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path25.join(outDir, file) })) } : {}
+      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path26.join(outDir, file) })) } : {}
     });
-    return { output: "hydra", files: [[path25.join(tmp, "nix-support"), "nix-support"]] };
+    return { output: "hydra", files: [[path26.join(tmp, "nix-support"), "nix-support"]] };
   }
 };
 
@@ -24048,7 +24333,7 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path26.resolve(p);
+  const abs = path27.resolve(p);
   let st;
   try {
     st = await fsp14.stat(abs);
@@ -24059,7 +24344,7 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path26.resolve(outDir);
+  const abs = path27.resolve(outDir);
   try {
     await fsp14.mkdir(abs, { recursive: true });
     await fsp14.access(abs, fsc3.W_OK);
@@ -24081,7 +24366,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path26.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path27.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -24091,7 +24376,7 @@ function usedRoots(spec) {
   for (const p of spec.partitions) {
     for (const c3 of p.contents) {
       if (c3.kind === "copy") roots.add(c3.from);
-      if (c3.kind === "generate" && c3.generator === "extlinux") roots.add("toplevel");
+      if (c3.kind === "generate") for (const r of generators[c3.generator].reads ?? []) roots.add(r);
     }
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
@@ -24107,11 +24392,11 @@ async function buildImage(opts2) {
   const spec = await loadSpec(opts2.specPath);
   if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path26.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path27.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path26.isAbsolute(topArg) && !await fsp14.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path26.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path27.isAbsolute(topArg) && !await fsp14.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path27.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -24139,7 +24424,7 @@ async function buildImage(opts2) {
   const tmp = await makeBuildTmp(outDir, opts2.outDir);
   try {
     await testHook("build", (name, data) => progress.event(name, data));
-    const env = { firmware, toplevel, closureDir, ...storeRoot ? { storeRoot } : {}, outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts2.specPath };
+    const env = { firmware, toplevel, closureDir, ...storeRoot ? { storeRoot } : {}, outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts2.specPath, strict: opts2.strict === true };
     return await buildInto(spec, env);
   } finally {
     await removeTempDir(tmp);
@@ -24169,13 +24454,20 @@ var Stage = class {
     const { env } = this;
     let closure;
     const readClosure = env.closureDir ? () => closure ??= readClosureInfo(env.closureDir, env.storeRoot ? { storeRoot: env.storeRoot } : {}) : void 0;
-    const inputs = { roots: this.roots, ...readClosure ? { closure: readClosure } : {}, storeHost: storeHostPath(env.storeRoot) };
+    const inputs = {
+      roots: this.roots,
+      ...readClosure ? { closure: readClosure } : {},
+      storeHost: storeHostPath(env.storeRoot),
+      disk: { table: spec.table, partitions: spec.partitions },
+      warn: (message) => env.progress.event("warning", { message }),
+      strict: env.strict
+    };
     const ph = env.progress.phase("contents");
     const trees = [];
     for (const [i2, p] of spec.partitions.entries()) {
       const where2 = `spec.partitions[${i2}]`;
       const driver = driverFor(p.filesystem);
-      const tree = await resolveContents(p.contents, inputs, where2, { noSymlinks: driver.noSymlinks === true });
+      const tree = await resolveContents(p.contents, inputs, where2, { noSymlinks: driver.noSymlinks === true, partition: i2 });
       for (const d of driver.reservedDirs ?? []) {
         if (tree.get(d) && tree.get(d).kind !== "dir") {
           throw usageError(`${where2}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
@@ -24213,12 +24505,12 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table2 }) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path26.join(env.tmp, name);
+    const img = path27.join(env.tmp, name);
     const fh = await fsp14.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path26.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path27.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
@@ -24278,7 +24570,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path26.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path27.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table2, reports) {
@@ -24286,7 +24578,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path26.resolve(env.specPath), sha256: await hashFile2(env.specPath) },
+      spec: { name: spec.name, path: path27.resolve(env.specPath), sha256: await hashFile2(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -24346,7 +24638,7 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path26.join(firmwareDir, s.path)));
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path27.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
@@ -24360,8 +24652,8 @@ async function imgsmithVersion() {
 }
 
 // action/tools.ts
-import { accessSync, constants as fsc4, readFileSync as readFileSync6 } from "node:fs";
-import path27 from "node:path";
+import { accessSync, constants as fsc4, readFileSync as readFileSync7 } from "node:fs";
+import path28 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -24373,7 +24665,7 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path27.join(dir, command);
+    const p = path28.join(dir, command);
     try {
       accessSync(p, fsc4.X_OK);
       return p;
@@ -24396,7 +24688,7 @@ function isDebianLike(osRelease) {
 }
 function readOsRelease(file) {
   try {
-    return readFileSync6(file, "utf8");
+    return readFileSync7(file, "utf8");
   } catch {
     return "";
   }
@@ -24444,9 +24736,9 @@ async function pathInput(name, kind, opts2) {
   try {
     st = await fsp15.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path28.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path29.isAbsolute(v)) {
       try {
-        st = await fsp15.stat(path28.join(opts2.storeRoot, v));
+        st = await fsp15.stat(path29.join(opts2.storeRoot, v));
       } catch {
       }
     }

@@ -1,38 +1,64 @@
 /**
- * `npm run boot-image`: builds a bootable Raspberry Pi image (images/rpi-aarch64.json
- * with the aarch64 boot fixture of test/helpers/boot-fixture.ts: real Debian kernel,
- * U-Boot and Pi firmware) into $IMGSMITH_OUT (default out/boot), and prints the image
- * path and the marker its system prints when it has booted. Boot it with
- *   imgsmith boot-test <image> --machine raspi3b   (or virt)
+ * `npm run boot-image`: builds a bootable Raspberry Pi image with the aarch64 boot fixture of
+ * test/helpers/boot-fixture.ts (real Debian kernel, U-Boot and Pi firmware) into $IMGSMITH_OUT
+ * (default out/boot), and prints the image path and the marker its system prints when it has
+ * booted. The recipe is $IMGSMITH_RECIPE: a spec file, or the name of one in images/
+ * ("rpi-direct-aarch64" or "rpi-direct-aarch64.json"); default images/rpi-aarch64.json
+ * (U-Boot + extlinux). Boot it with
+ *   imgsmith boot-test <image> --machine raspi3b   (or virt for the U-Boot recipe)
  * Downloads are cached in $IMGSMITH_CACHE (default <repo>/.cache).
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { buildImage } from '../src/build.ts';
+import { warningsOnlyProgress } from '../src/progress-reporters.ts';
 import { makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
+
+/** The spec file named by $IMGSMITH_RECIPE. */
+function recipePath(value: string | undefined): string {
+  if (!value) return path.join(repoRoot(), 'images', 'rpi-aarch64.json');
+  if (existsSync(value)) return path.resolve(value);
+  if (!value.includes('/')) {
+    const named = path.join(repoRoot(), 'images', value.endsWith('.json') ? value : `${value}.json`);
+    if (existsSync(named)) return named;
+  }
+  throw new Error(`IMGSMITH_RECIPE=${value}: no such spec file (give a path, or a name from images/, e.g. rpi-direct-aarch64)`);
+}
+
+interface SpecShape {
+  partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
+}
 
 async function main(): Promise<void> {
   const outDir = path.resolve(process.env.IMGSMITH_OUT || path.join(repoRoot(), 'out', 'boot'));
+  const specPath = recipePath(process.env.IMGSMITH_RECIPE);
+  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as SpecShape;
+  const items = (spec.partitions ?? []).flatMap((p) => p.contents ?? []);
+  const direct = items.some((c) => c.generate === 'rpi-direct');
+  // U-Boot + extlinux: the fixture's kernel-params name the root by label. Direct boot:
+  // cmdline.txt names it (root=PARTUUID=), so the kernel-params do not.
+  const rootLabel = direct ? undefined : (spec.partitions ?? []).find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
   const fixtureDir = path.join(outDir, 'fixture');
   await fsp.rm(fixtureDir, { recursive: true, force: true });
   const fixture = await makeBootFixture({
     arch: 'aarch64',
     workDir: fixtureDir,
-    rootLabel: 'NIXOS_SD',
+    ...(rootLabel ? { rootLabel } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
   });
   const r = await buildImage({
-    specPath: path.join(repoRoot(), 'images', 'rpi-aarch64.json'),
+    specPath,
     closure: fixture.closureInfoDir,
     storeRoot: fixture.storeRoot,
     toplevel: fixture.toplevel,
     firmware: fixture.firmwareDir,
     outDir,
     compress: false,
+    progress: warningsOnlyProgress(process.stderr),
   });
   if (!r.imagePath) throw new Error('buildImage produced no raw image');
   process.stdout.write(`image: ${r.imagePath}\nmarker: ${fixture.marker}\n`);
-  process.stderr.write(`boot it with: imgsmith boot-test ${r.imagePath} --machine raspi3b   (or --machine virt)\n`);
+  process.stderr.write(`boot it with: imgsmith boot-test ${r.imagePath} --machine raspi3b${direct ? '' : '   (or --machine virt)'}\n`);
 }
 
 main().catch((err: unknown) => {

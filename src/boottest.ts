@@ -14,10 +14,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ToolFailedError, usageError } from './errors.ts';
 import { MARKER_FILE, MARKER_RE, readImageMarker, safeImageLink, withTmp } from './boot/image.ts';
-import { MACHINES, parseBootMachine, type BootMachine } from './boot/machines.ts';
+import { MACHINES, PI_BOOT_MODES, parseBootMachine, type BootMachine, type PiBootMode } from './boot/machines.ts';
 import { BOOT_OK, SerialWatcher } from './boot/serial.ts';
 
-export { BOOT_MACHINES, DEFAULT_TIMEOUT_SEC, UBOOT_QEMU_ARM64, isBootMachine, parseBootMachine, type BootMachine } from './boot/machines.ts';
+export { BOOT_MACHINES, DEFAULT_TIMEOUT_SEC, PI_BOOT_MODES, UBOOT_QEMU_ARM64, isBootMachine, parseBootMachine, type BootMachine, type PiBootMode } from './boot/machines.ts';
 export { BOOT_FAIL, BOOT_OK } from './boot/serial.ts';
 export { MARKER_FILE, probeFsType, raspi3Kernel, raspiBootFiles, readImageMarker, readPartitions, type ImagePartition, type RaspiBootFiles } from './boot/image.ts';
 
@@ -31,6 +31,10 @@ export interface BootTestOptions {
   log?: (line: string) => void;
   /** If given, the raw serial logs are copied here (serial0.log, serial1.log). */
   keepLogsDir?: string;
+  /** raspi3b: how the firmware boots. "direct": it loads kernel=, initramfs, the device tree
+   *  and cmdline.txt itself (src/boot/direct-pi.ts); "u-boot": kernel= is U-Boot; "auto"
+   *  (default): direct when kernel= is a Linux arm64 kernel. */
+  piBoot?: PiBootMode;
 }
 
 export interface BootTestResult {
@@ -58,6 +62,9 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
   if (opts.marker !== undefined && !MARKER_RE.test(opts.marker)) {
     throw usageError(`--marker: expected letters, digits, "_" or "-", got ${JSON.stringify(opts.marker)}`);
   }
+  if (opts.piBoot !== undefined && !(PI_BOOT_MODES as readonly string[]).includes(opts.piBoot)) {
+    throw usageError(`--pi-boot: expected one of ${PI_BOOT_MODES.join(', ')}, got ${JSON.stringify(opts.piBoot)}`);
+  }
   const log = opts.log ?? (() => {});
 
   return withTmp(async (tmp) => {
@@ -67,7 +74,7 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
       throw usageError(`${image}: no boot marker found (no ${MARKER_FILE} in a /nix/store path or on a FAT partition); pass --marker`);
     }
     const overlay = await makeOverlay(image, tmp, m.overlaySize((await fsp.stat(img)).size));
-    const { command, consoles } = await m.qemu({ image: img, displayName: image, overlay, tmp, log });
+    const { command, consoles } = await m.qemu({ image: img, displayName: image, overlay, tmp, log, ...(opts.piBoot ? { piBoot: opts.piBoot } : {}) });
     log(`imgsmith: ${command.join(' ')}`);
     const watcher = new SerialWatcher(consoles, marker, log);
     const start = Date.now();

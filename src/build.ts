@@ -14,7 +14,7 @@ import { publishOutputs } from './publish.ts';
 import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
-import { resolveContents, type ContentInputs } from './content/resolve.ts';
+import { generators, resolveContents, type ContentGenerator, type ContentInputs } from './content/resolve.ts';
 import { FileTree, fromUtf8 } from './content/tree.ts';
 import { readClosureInfo, storeHostPath, type ClosureInfo } from './content/closure.ts';
 import { driverFor, prepareFs } from './fs/index.ts';
@@ -52,6 +52,8 @@ export interface BuildOptions {
   label?: string;
   /** Overrides spec.size, the target disk size in bytes. */
   diskSize?: number;
+  /** Content warnings (a targeted Raspberry Pi board the image cannot boot) are errors. */
+  strict?: boolean;
   progress?: Progress;
 }
 
@@ -158,7 +160,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
   for (const p of spec.partitions) {
     for (const c of p.contents) {
       if (c.kind === 'copy') roots.add(c.from);
-      if (c.kind === 'generate' && c.generator === 'extlinux') roots.add('toplevel');
+      if (c.kind === 'generate') for (const r of (generators[c.generator] as ContentGenerator).reads ?? []) roots.add(r);
     }
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
@@ -219,7 +221,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const tmp = await makeBuildTmp(outDir, opts.outDir);
   try {
     await testHook('build', (name, data) => progress.event(name, data));
-    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts.specPath };
+    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts.specPath, strict: opts.strict === true };
     return await buildInto(spec, env);
   } finally {
     await removeTempDir(tmp);
@@ -243,6 +245,8 @@ interface Env {
   /** Versions of the tools the build runs. */
   tools: Record<string, string>;
   specPath: string;
+  /** --strict: content warnings are errors. */
+  strict: boolean;
 }
 
 /** The pipeline: contents -> measure -> plan -> write -> package -> publish. */
@@ -298,13 +302,20 @@ class Stage {
     const { env } = this;
     let closure: Promise<ClosureInfo> | undefined;
     const readClosure = env.closureDir ? () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) : undefined;
-    const inputs: ContentInputs = { roots: this.roots, ...(readClosure ? { closure: readClosure } : {}), storeHost: storeHostPath(env.storeRoot) };
+    const inputs: ContentInputs = {
+      roots: this.roots,
+      ...(readClosure ? { closure: readClosure } : {}),
+      storeHost: storeHostPath(env.storeRoot),
+      disk: { table: spec.table, partitions: spec.partitions },
+      warn: (message) => env.progress.event('warning', { message }),
+      strict: env.strict,
+    };
     const ph = env.progress.phase('contents');
     const trees: FileTree[] = [];
     for (const [i, p] of spec.partitions.entries()) {
       const where = `spec.partitions[${i}]`;
       const driver = driverFor(p.filesystem);
-      const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true });
+      const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true, partition: i });
       for (const d of driver.reservedDirs ?? []) {
         if (tree.get(d) && tree.get(d)!.kind !== 'dir') {
           throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);

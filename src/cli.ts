@@ -6,9 +6,9 @@ import yargs from 'yargs';
 import { describeError, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
-import { BOOT_MACHINES, MACHINES } from './boot/machines.ts';
+import { BOOT_MACHINES, MACHINES, PI_BOOT_MODES } from './boot/machines.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { jsonProgress, ttyProgress } from './progress-reporters.ts';
+import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 import { inspectCommands } from './inspect/cli.ts';
 
@@ -80,9 +80,14 @@ export async function main(argv: string[]): Promise<number> {
           .option('keep-raw', { type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' })
           .option('size', { type: 'string', describe: 'Target disk size, e.g. 16GiB (overrides the spec\'s "size"; a "fill" partition grows to it).' })
           .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
+          .option('strict', {
+            type: 'boolean',
+            default: false,
+            describe: 'Make content warnings errors (rpi-direct: a targeted Raspberry Pi board whose device tree the toplevel lacks).',
+          })
           .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON events (one per line) on stdout instead of progress.' }),
       async (args) => {
-        const progress: Progress = args.json ? jsonProgress(process.stdout) : errOut.isTTY ? ttyProgress(errOut) : silentProgress;
+        const progress: Progress = args.json ? jsonProgress(process.stdout) : errOut.isTTY ? ttyProgress(errOut) : warningsOnlyProgress(errOut);
         const off = onSignals(args.json, (published) => (published ? 'the outputs had been published' : 'nothing was published'));
         try {
           const r = await buildImage({
@@ -96,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
             keepRaw: args['keep-raw'],
             ...(args.label !== undefined ? { label: args.label } : {}),
             ...(args.size !== undefined ? { diskSize: parseSize(args.size, '--size') } : {}),
+            ...(args.strict ? { strict: true } : {}),
             progress,
           });
           const files = r.files;
@@ -123,6 +129,11 @@ export async function main(argv: string[]): Promise<number> {
             describe: `${BOOT_MACHINES.map((m) => `${m}: ${MACHINES[m].help}`).join('; ')}.`,
           })
           .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image: a file imgsmith-boot-marker in a /nix/store path or at the root of a FAT partition; an error when there is none).' })
+          .option('pi-boot', {
+            choices: PI_BOOT_MODES,
+            default: 'auto' as const,
+            describe: 'raspi3b: direct = emulate the firmware booting Linux itself (kernel=, initramfs, device tree, cmdline.txt); u-boot = kernel= is U-Boot; auto = direct when kernel= is a Linux kernel.',
+          })
           .option('timeout', { type: 'number', describe: `Seconds before QEMU is killed and the test fails (default: ${BOOT_MACHINES.map((m) => `${m} ${MACHINES[m].timeoutSec}`).join(', ')}).` })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
@@ -133,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
             machine: args.machine,
             ...(args.marker !== undefined ? { marker: args.marker } : {}),
             ...(args.timeout !== undefined ? { timeoutSec: args.timeout } : {}),
+            piBoot: args['pi-boot'],
             log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
           if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');

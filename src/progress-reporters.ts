@@ -2,6 +2,7 @@
  * Implementations of the Progress interface (src/progress.ts):
  *  - ttyProgress: a bar redrawn in place on a terminal, one line per phase;
  *  - jsonProgress: newline-delimited JSON events for --json;
+ *  - warningsOnlyProgress: only the warnings, one line each (stderr that is not a terminal);
  *  - silentProgress is in progress.ts.
  */
 import type { PhaseHandle, Progress } from './progress.ts';
@@ -179,6 +180,19 @@ export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Prog
     },
     event(type, data) {
       emit({ event: type, t: t() }, data);
+    },
+  };
+}
+
+/**
+ * No progress, but warnings (events of type "warning" with a message) are written, one
+ * line each: what the CLI uses when stderr is not a terminal and --json is not given.
+ */
+export function warningsOnlyProgress(stream: TextSink): Progress {
+  return {
+    phase: () => ({ update() {}, end() {} }),
+    event(type, data) {
+      if (type === 'warning' && typeof data.message === 'string') stream.write(`imgsmith: ${data.message}\n`);
     },
   };
 }

@@ -65,7 +65,7 @@ export interface GenerateItem {
   /** One of the generators of src/content/resolve.ts. */
   generator: import('./content/resolve.ts').GeneratorName;
   /** Absolute target path: the file for rpi-config.txt (default /config.txt), the boot
-   *  directory for extlinux (default /boot). Unused for closure. */
+   *  directory for extlinux (default /boot). Unused for closure and rpi-direct. */
   target: string;
   /** Generator options, e.g. { "extraConfig": "..." } or { "timeout": 50 }. */
   options: Record<string, unknown>;

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildImage } from '../src/build.ts';
-import { UsageError } from '../src/errors.ts';
+import { InputError, UsageError } from '../src/errors.ts';
 import { rpiConfigTxt } from '../src/content/rpi.ts';
 import { bootTest, parseBootMachine, raspi3Kernel, type BootMachine, type BootTestResult } from '../src/boottest.ts';
 import { makeBootFixture, repoRoot, type BootFixture, type FixtureArch } from './helpers/boot-fixture.ts';
@@ -50,15 +50,16 @@ interface Built {
 }
 const built = new Map<string, Promise<Built>>();
 
-/** Builds (once) `recipeName` with a fresh fixture of `arch`. */
-function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: number): Promise<Built> {
+/** Builds (once) `recipeName` with a fresh fixture of `arch`. `rootByLabel: false` leaves
+ *  root=LABEL= out of the fixture's kernel-params (the image's own command line names the root). */
+function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: number, rootByLabel = true): Promise<Built> {
   const key = `${recipeName}/${arch}`;
   let p = built.get(key);
   if (!p) {
     p = (async () => {
       const specPath = recipe(recipeName);
       const dir = path.join(await tmp(), recipeName.replace(/\.json$/, ''));
-      const label = await rootLabelOf(specPath);
+      const label = rootByLabel ? await rootLabelOf(specPath) : undefined;
       const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), ...(label ? { rootLabel: label } : {}) });
       const r = await buildImage({
         specPath,
@@ -122,6 +123,37 @@ test('boot: rpi-aarch64 on QEMU raspi3b (config.txt [pi3] kernel= -> U-Boot -> e
   assert.ok(r.ok, explain(r));
   assert.equal(r.marker, fixture.marker, 'the marker read from the image is the fixture\'s');
   assert.equal(await sha256(image), before, 'the image under test was modified');
+});
+
+test('boot: rpi-direct-aarch64 on QEMU raspi3b (firmware direct boot: config.txt [pi3]/[all] kernel8.img + initramfs8 + bcm2837-rpi-3-b.dtb + cmdline.txt root=PARTUUID=)', { skip: SKIP, timeout: 900_000 }, async () => {
+  // The fixture's kernel-params name no root: stage 1 finds it through cmdline.txt's root=PARTUUID=.
+  const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', undefined, false);
+  assert.doesNotMatch(fixture.kernelParams, /root=/);
+  const before = await sha256(image);
+  const lines: string[] = [];
+  const r = await bootTest(image, { machine: 'raspi3b', timeoutSec: 420, log: (l) => lines.push(l) });
+  assert.ok(r.ok, explain(r));
+  assert.equal(r.marker, fixture.marker);
+  assert.ok(r.command.includes('-dtb') && r.command.includes('-initrd') && r.command.includes('-append'), r.command.join(' '));
+  const append = r.command[r.command.indexOf('-append') + 1]!;
+  assert.match(append, /^init=\/nix\/store\/\S+-nixos-system-bootfixture\/init root=PARTUUID=5049444e-02 rootfstype=ext4 rootwait /);
+  assert.ok(lines.some((l) => /raspi3b: direct boot \(no U-Boot\): kernel kernel8\.img, initramfs initramfs8, device tree bcm2837-rpi-3-b\.dtb/.test(l)), lines.slice(0, 5).join('\n'));
+  assert.ok(lines.some((l) => /stage 1: root is \/dev\/mmcblk0p2/.test(l)), 'stage 1 found the root by PARTUUID');
+  assert.ok(!lines.some((l) => /U-Boot \d{4}\./.test(l)), 'no U-Boot ran');
+  assert.equal(await sha256(image), before, 'the image under test was modified');
+});
+
+test('boot: the direct-boot emulation refuses a card whose config.txt names a missing initramfs (before QEMU starts)', { skip: SKIP, timeout: 600_000 }, async () => {
+  const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', undefined, false);
+  const copy = path.join(await tmp(), 'direct-no-initramfs.img');
+  await execa('cp', ['--sparse=always', image, copy]);
+  const start = JSON.parse((await execa('sfdisk', ['-J', copy])).stdout).partitiontable.partitions[0].start * 512;
+  await execa('mdel', ['-i', `${copy}@@${start}`, '::initramfs8'], { env: { MTOOLS_SKIP_CHECK: '1' } });
+  await assert.rejects(
+    bootTest(copy, { machine: 'raspi3b', timeoutSec: 60, marker: fixture.marker }),
+    (e: unknown) => e instanceof InputError && /config\.txt's \[pi3\]\/\[all\] settings name files that are not on the partition: initramfs8 \(initramfs\)/.test((e as Error).message),
+  );
+  await fsp.rm(copy);
 });
 
 test('boot: rpi-aarch64 on QEMU virt (U-Boot qemu_arm64, MBR)', { skip: SKIP, timeout: 600_000 }, async () => {

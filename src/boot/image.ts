@@ -60,10 +60,12 @@ export async function fatRead(image: string, part: ImagePartition, file: string)
   return r.exitCode === 0 ? Buffer.from(r.stdout) : undefined;
 }
 
-async function fatList(image: string, part: ImagePartition): Promise<string[]> {
-  const r = await execa('mdir', ['-b', '-i', mtoolsImage(image, part), '::'], { reject: false, env: { MTOOLS_SKIP_CHECK: '1' } });
+/** The names at the root of a FAT partition, or with `recursive` every path on it ("overlays/x.dtbo",
+ *  directories too); without a leading or trailing "/". */
+export async function fatList(image: string, part: ImagePartition, recursive = false): Promise<string[]> {
+  const r = await execa('mdir', [...(recursive ? ['-/'] : []), '-b', '-i', mtoolsImage(image, part), '::'], { reject: false, env: { MTOOLS_SKIP_CHECK: '1' } });
   if (r.exitCode !== 0) return [];
-  return r.stdout.split('\n').map((l) => l.trim().replace(/^::\//, '')).filter(Boolean);
+  return r.stdout.split('\n').map((l) => l.trim().replace(/^::\//, '').replace(/\/$/, '')).filter(Boolean);
 }
 
 async function ext4Run(image: string, part: ImagePartition, request: string): Promise<string | undefined> {

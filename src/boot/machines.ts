@@ -10,7 +10,10 @@
  *    fixup.dat), pick the `kernel=` that applies to a Pi 3 ([pi3] or [all] sections,
  *    default kernel8.img with arm_64bit=1, else kernel7.img), extract it and start it with
  *    `qemu-system-aarch64 -M raspi3b -m 1G -kernel <it>`, the image as the SD card. With
- *    NixOS-style images that is U-Boot, whose distro boot must find extlinux.conf.
+ *    NixOS-style images that is U-Boot, whose distro boot must find extlinux.conf. When
+ *    kernel= is a Linux kernel (or --pi-boot direct), the firmware's direct boot is emulated
+ *    too (src/boot/direct-pi.ts): the initramfs, device tree and cmdline.txt it would load
+ *    become -initrd, -dtb and -append.
  *    Both UARTs are captured: uart0 (PL011, Linux ttyAMA0) and uart1 (mini UART, Linux
  *    ttyS1; U-Boot's console). QEMU's SD card model needs a power-of-two size, so the
  *    overlay is sized to the next one.
@@ -22,7 +25,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { inputError, ToolMissingError, usageError } from '../errors.ts';
-import { fatRead, raspiBootFiles } from './image.ts';
+import { fatList, fatRead, raspiBootFiles, type RaspiBootFiles } from './image.ts';
+import { directPiQemuArgs, isLinuxArm64Kernel } from './direct-pi.ts';
 import type { SerialConsole } from './serial.ts';
 
 export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi'] as const;
@@ -36,6 +40,12 @@ const OVMF_PAIRS: [code: string, vars: string][] = [
   ['/usr/share/edk2/ovmf/OVMF_CODE.fd', '/usr/share/edk2/ovmf/OVMF_VARS.fd'],
 ];
 
+/** raspi3b: how the firmware boots. "direct": it loads kernel=, initramfs, the device tree and
+ *  cmdline.txt itself (src/boot/direct-pi.ts); "u-boot": kernel= is U-Boot; "auto": direct when
+ *  kernel= is a Linux arm64 kernel. */
+export const PI_BOOT_MODES = ['auto', 'direct', 'u-boot'] as const;
+export type PiBootMode = (typeof PI_BOOT_MODES)[number];
+
 /** What a machine needs to build its QEMU command. */
 export interface MachineInput {
   /** The image (a safe symlink to it: no "@@" or "?" in the name), read only. */
@@ -47,6 +57,8 @@ export interface MachineInput {
   /** A private temporary directory. */
   tmp: string;
   log: (line: string) => void;
+  /** raspi3b: direct boot or U-Boot (default "auto"). */
+  piBoot?: PiBootMode;
 }
 
 export interface MachineRun {
@@ -87,23 +99,37 @@ function serial0(tmp: string): { args: string[]; consoles: SerialConsole[] } {
   return { args: ['-chardev', `file,id=ser0,path=${file}`, '-serial', 'chardev:ser0'], consoles: [{ file, prefix: '' }] };
 }
 
+/** raspi3b without U-Boot: what the firmware loads itself (-initrd, -dtb, -append), logged. */
+async function directBoot(image: string, displayName: string, boot: RaspiBootFiles, tmp: string, log: (line: string) => void): Promise<string[]> {
+  const d = await directPiQemuArgs({
+    configTxt: boot.configTxt,
+    files: await fatList(image, boot.partition, true),
+    read: (name) => fatRead(image, boot.partition, name),
+    tmp,
+    where: `${displayName}: partition ${boot.partition.index}`,
+  });
+  log(`imgsmith: raspi3b: direct boot (no U-Boot): kernel ${d.files.kernel}, initramfs ${d.files.initramfs ?? '-'}, device tree ${d.files.dtb ?? '-'}, ${d.files.cmdline}: ${d.cmdline}`);
+  return d.args;
+}
+
 export const MACHINES: Record<BootMachine, Machine> = {
   raspi3b: {
     timeoutSec: 420,
-    help: "U-Boot from config.txt's [pi3] kernel= on QEMU raspi3b",
+    help: "config.txt's [pi3] kernel= on QEMU raspi3b (U-Boot, or Linux booted directly, see --pi-boot)",
     overlaySize: nextPow2,
-    async qemu({ image, displayName, overlay, tmp, log }) {
+    async qemu({ image, displayName, overlay, tmp, log, piBoot = 'auto' }) {
       const boot = await raspiBootFiles(image, displayName);
       log(`imgsmith: raspi3b: config.txt on partition ${boot.partition.index}; a Pi 3 loads kernel=${boot.kernel}`);
       const kernelFile = path.join(tmp, 'pi-kernel.bin');
       const data = await fatRead(image, boot.partition, boot.kernel);
       if (!data) throw inputError(`${displayName}: cannot read ${boot.kernel} from partition ${boot.partition.index}`);
       await fsp.writeFile(kernelFile, data);
+      const direct = piBoot === 'direct' || (piBoot === 'auto' && isLinuxArm64Kernel(data)) ? await directBoot(image, displayName, boot, tmp, log) : [];
       const serial = [path.join(tmp, 'serial0.log'), path.join(tmp, 'serial1.log')];
       return {
         command: [
           'qemu-system-aarch64', '-M', 'raspi3b', '-m', '1G', ...COMMON,
-          '-kernel', kernelFile,
+          '-kernel', kernelFile, ...direct,
           '-drive', `if=sd,format=qcow2,file=${overlay}`,
           '-chardev', `file,id=uart0,path=${serial[0]}`, '-serial', 'chardev:uart0',
           '-chardev', `file,id=uart1,path=${serial[1]}`, '-serial', 'chardev:uart1',

@@ -1,6 +1,6 @@
 /**
  * Turns a partition's content items (spec) into a FileTree: copies from the
- * firmware / spec / toplevel directories, generated files (config.txt, extlinux,
+ * firmware / spec / toplevel directories, generated files (config.txt, extlinux, rpi-direct,
  * the Nix closure, a profile as the FHS tree), literal text files and symlinks.
  *
  * Staging semantics (the same whatever filesystem the inputs, TMPDIR or -o are on):
@@ -23,6 +23,7 @@ import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from '
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
 import { addClosureToTree, type ClosureInfo } from './closure.ts';
+import { addRpiDirectToTree, RPI_DIRECT_OPTIONS, rpiDirectOptions, type DiskContext } from './rpi-direct.ts';
 
 export interface ContentInputs {
   /** Absolute directories for `from` roots. */
@@ -31,11 +32,19 @@ export interface ContentInputs {
   closure?: () => Promise<ClosureInfo>;
   /** Maps a store path to where it is on the build machine (`--store-root`). */
   storeHost?: (storePath: string) => string;
+  /** The table and partitions (rpi-direct: the root's PARTUUID for cmdline.txt). */
+  disk?: DiskContext;
+  /** Receives warnings (a targeted board the image cannot boot). */
+  warn?: (message: string) => void;
+  /** --strict: such warnings are errors. */
+  strict?: boolean;
 }
 
 export interface ResolveOptions {
   /** The filesystem cannot store symlinks (FAT): copies follow them unless told otherwise. */
   noSymlinks?: boolean;
+  /** The index of the partition in inputs.disk (for generators that need to know it). */
+  partition?: number;
 }
 
 const ROOT_OPTION: Record<SourceRoot, string> = { firmware: '--firmware', toplevel: '--toplevel', spec: 'the spec file' };
@@ -185,6 +194,8 @@ export interface GeneratorContext {
   where: string;
   /** --store-root: maps store symlink targets to the build machine (see storeLinkMap). */
   map?: LinkMap;
+  /** The index of the partition in inputs.disk. */
+  partition?: number;
 }
 
 /**
@@ -205,6 +216,8 @@ export interface ContentGenerator {
   add(tree: FileTree, item: GenerateItem, ctx: GeneratorContext): Promise<void>;
   /** Whether it follows symlinks into the store (--store-root maps them; see storeLinkMap). */
   followsStoreLinks?: boolean;
+  /** The inputs it reads (the build asks for their options before any work). */
+  reads?: SourceRoot[];
 }
 
 /** Checks the extlinux generator's options (see src/content/extlinux.ts). */
@@ -242,6 +255,7 @@ export const generators = {
       init: { type: 'string', pattern: '^/\\S*$', description: 'default <toplevel>/init' },
     },
     target: { default: '/boot', description: 'the boot directory (kernels in nixos/, extlinux/extlinux.conf)' },
+    reads: ['toplevel'],
     check: checkExtlinuxOptions,
     async add(tree, item, { inputs, where }) {
       const timeout = item.options.timeout;
@@ -278,6 +292,31 @@ export const generators = {
       addProfile(tree, item, inputs, where, map);
     },
   },
+  'rpi-direct': {
+    options: RPI_DIRECT_OPTIONS,
+    target: { default: '/', description: 'unused: the files go to the root of the FAT partition' },
+    fixedTarget: 'the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"',
+    reads: ['toplevel'],
+    check(o, where) {
+      rpiDirectOptions(o, where);
+    },
+    async add(tree, item, { inputs, where, partition }) {
+      const toplevel = rootOf(inputs, 'toplevel', where);
+      if (!inputs.disk || partition === undefined) throw usageError(`${where}: rpi-direct needs the image's partition table`);
+      const closure = inputs.closure ? await inputs.closure() : undefined;
+      await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${where}.options`), {
+        toplevel,
+        ...(inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {}),
+        storeDir: closure?.storeDir ?? '/nix/store',
+        storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p: string) => p),
+        ...(closure ? { closurePaths: closure.storePaths } : {}),
+        disk: inputs.disk,
+        partition,
+        warn: inputs.warn ?? (() => {}),
+        strict: inputs.strict === true,
+      }, where);
+    },
+  },
 } satisfies Record<string, ContentGenerator>;
 
 export type GeneratorName = keyof typeof generators;
@@ -305,7 +344,7 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
           tree.add(fromUtf8(item.target), { kind: 'symlink', target: fromUtf8(item.linkTarget) });
           break;
         case 'generate':
-          await generators[item.generator].add(tree, item, { inputs, where: w, ...(map ? { map } : {}) });
+          await (generators[item.generator] as ContentGenerator).add(tree, item, { inputs, where: w, ...(map ? { map } : {}), ...(opts.partition !== undefined ? { partition: opts.partition } : {}) });
           break;
       }
     } catch (err) {

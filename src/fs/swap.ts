@@ -12,8 +12,10 @@
  *   0x41c  sws_volume   label, 16 bytes, NUL-terminated and NUL-padded
  *   0xff6  magic        "SWAPSPACE2"
  *
- * The page size is fixed at 4096 (what aarch64/x86_64 kernels with 4 KiB pages expect;
- * a 16K/64K-page kernel needs a header at a different offset and would reject it).
+ * The page size is the spec's `pageSize` (default 4096, what aarch64/x86_64 kernels with 4 KiB
+ * pages expect): a 16K/64K-page kernel (the Raspberry Pi 5's kernel_2712.img) needs the
+ * header at the end of its first 16/64 KiB page and rejects a 4096-byte one. The bytes are
+ * those of `mkswap -p <pageSize>`.
  * Without spec.uuid the UUID is derived from the partition offset and label (like ext4's
  * default), so builds stay reproducible.
  */
@@ -21,11 +23,13 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { doesNotFit, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
-import { label, schemaOf, uuid } from '../spec-check.ts';
+import { label, oneOf, schemaOf, uuid } from '../spec-check.ts';
 import type { MeasuringDriver } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export const SWAP_PAGE = 4096;
+/** The page sizes a swap header can be written for (4 KiB, 16 KiB, 64 KiB kernels). */
+export const SWAP_PAGE_SIZES = [4096, 16384, 65536] as const;
 /** mkswap refuses fewer than 10 pages. */
 export const SWAP_MIN_PAGES = 10;
 /** The label field has 16 bytes, but mkswap and swaplabel (util-linux 2.38) keep at most 15
@@ -41,10 +45,10 @@ export function defaultSwapUuid(offset: number, label = ''): string {
 /**
  * The first page of a swap area of `size` bytes. `pageSize` must be the kernel's page size
  * (4096 on most systems; 16384 for e.g. the Raspberry Pi 5's default kernel, whose swap
- * header then sits at the end of the first 16 KiB page); the driver uses 4096.
+ * header then sits at the end of the first 16 KiB page); the driver uses the spec's pageSize.
  */
 export function swapHeader(size: number, uuid: string, label?: string, pageSize = SWAP_PAGE): Buffer {
-  if (![4096, 16384, 65536].includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
+  if (!(SWAP_PAGE_SIZES as readonly number[]).includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
   const pages = Math.floor(size / pageSize);
   if (pages < SWAP_MIN_PAGES) {
     throw doesNotFit(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
@@ -69,14 +73,22 @@ export interface SwapSpec {
   type: 'swap';
   label?: string;
   uuid?: string;
+  /** The page size of the kernel that uses it: 4096 (default), 16384 (e.g. the Raspberry Pi 5's
+   *  kernel_2712.img) or 65536. The header sits at the end of the first page. */
+  pageSize?: (typeof SWAP_PAGE_SIZES)[number];
 }
 
 export const swapDriver: MeasuringDriver<SwapSpec> = {
   type: 'swap',
   spec: {
-    properties: { label: schemaOf.label('at most 15 bytes'), uuid: schemaOf.uuid },
+    properties: {
+      label: schemaOf.label('at most 15 bytes'),
+      uuid: schemaOf.uuid,
+      pageSize: { enum: [...SWAP_PAGE_SIZES], description: "the kernel's page size (default 4096; 16384 for a 16K-page kernel such as the Raspberry Pi 5's kernel_2712.img)" },
+    },
     parse(o, where) {
-      return { type: 'swap', label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`) };
+      const pageSize = o.pageSize === undefined ? undefined : oneOf(o.pageSize, `${where}.pageSize`, SWAP_PAGE_SIZES);
+      return { type: 'swap', label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`), ...(pageSize ? { pageSize } : {}) };
     },
   },
   tools: () => [],
@@ -98,14 +110,15 @@ export const swapDriver: MeasuringDriver<SwapSpec> = {
     }
   },
 
-  /** mkswap's minimum: 10 pages (40 KiB). Size "auto" gets this, rounded up by the planner. */
-  async minimumSize() {
-    return SWAP_MIN_PAGES * SWAP_PAGE;
+  /** mkswap's minimum: 10 pages (40 KiB with 4 KiB pages). Size "auto" gets this, rounded up by the planner. */
+  async minimumSize(spec) {
+    return SWAP_MIN_PAGES * (spec.pageSize ?? SWAP_PAGE);
   },
 
   async write(spec, _tree, target) {
     const uuid = (spec.uuid ?? defaultSwapUuid(target.offset, spec.label)).toLowerCase();
-    const page = swapHeader(target.size, uuid, spec.label);
+    const pageSize = spec.pageSize ?? SWAP_PAGE;
+    const page = swapHeader(target.size, uuid, spec.label, pageSize);
     const fh = await fsp.open(target.imagePath, 'r+');
     try {
       // The whole first page, zeros included (bootbits must be zero); nothing else.
@@ -113,12 +126,12 @@ export const swapDriver: MeasuringDriver<SwapSpec> = {
     } finally {
       await fh.close();
     }
-    const pages = Math.floor(target.size / SWAP_PAGE);
+    const pages = Math.floor(target.size / pageSize);
     return {
       type: 'swap',
       ...(spec.label !== undefined ? { label: spec.label } : {}),
       uuid,
-      stats: { pageSize: SWAP_PAGE, pages, usableBytes: (pages - 1) * SWAP_PAGE },
+      stats: { pageSize, pages, usableBytes: (pages - 1) * pageSize },
     };
   },
 };

@@ -36,7 +36,7 @@
  *            imgsmith-boot-marker. A recipe copies it whole: {"from":"firmware","path":"*"}.
  *
  * Boot flow: stage 1 (initrd /init) loads the modules, finds the root partition
- * (root=LABEL=... / root=/dev/... from the command line if given, else the partition
+ * (root=LABEL=... / UUID=... / PARTUUID=<dos id>-<nn> / /dev/... from the command line if given, else the partition
  * holding the init= path), mounts it read-write (like NixOS; QEMU runs on an overlay),
  * creates /dev /proc /sys on it if missing, moves its mounts there and switch_roots into
  * init=<toplevel>/init. Stage 2 checks it can read the root filesystem (/nix/store holds
@@ -427,6 +427,16 @@ while [ $i -lt 240 ]; do
     LABEL=*) dev=$(findfs "$root" 2>/dev/null) ;;
     UUID=*) dev=$(findfs "$root" 2>/dev/null) ;;
     /dev/disk/by-label/*) dev=$(findfs "LABEL=\${root#/dev/disk/by-label/}" 2>/dev/null) ;;
+    PARTUUID=*)
+      # A DOS PARTUUID, <disk signature>-<partition number> (both hex), as the kernel and
+      # blkid compute it: the signature is the little-endian u32 at byte 440 of the disk.
+      want=$(echo "\${root#PARTUUID=}" | tr A-F a-f)
+      for p in /sys/class/block/*; do
+        [ -e "$p/partition" ] || continue
+        disk=$(basename "$(dirname "$(readlink -f "$p")")")
+        sig=$(dd if=/dev/$disk bs=1 skip=440 count=4 2>/dev/null | hexdump -e '1/4 "%08x"')
+        [ "$sig-$(printf %02x "$(cat "$p/partition")")" = "$want" ] && dev=/dev/\${p##*/}
+      done ;;
     /dev/*) [ -b "$root" ] && dev="$root" ;;
     "")
       for p in /sys/class/block/*; do

@@ -45,6 +45,8 @@ export interface ClosureOptions {
   order?: 'forward' | 'reverse';
   /** Size of the kernel Image in bytes (default 48 KiB). */
   kernelSize?: number;
+  /** More device trees in the kernel's dtbs/broadcom/ (names, e.g. "bcm2712-rpi-5-b.dtb"). */
+  extraDtbs?: string[];
 }
 
 export interface ClosureFixture {
@@ -162,6 +164,7 @@ export async function makeClosure(dir: string, opts: ClosureOptions = {}): Promi
       ['dtbs/broadcom', { kind: 'dir' }],
       ['dtbs/broadcom/bcm2837-rpi-3-b.dtb', { kind: 'file', data: bytes(`${seed}/dtb3`, 2345) }],
       ['dtbs/broadcom/bcm2711-rpi-4-b.dtb', { kind: 'file', data: bytes(`${seed}/dtb4`, 3456) }],
+      ...(opts.extraDtbs ?? []).map((n): [string, Node] => [`dtbs/broadcom/${n}`, { kind: 'file', data: bytes(`${seed}/${n}`, 2000) }]),
       ['dtbs/overlays', { kind: 'dir' }],
       ['dtbs/overlays/README', { kind: 'file', data: 'overlays\n' }],
       ['lib', { kind: 'dir' }],
