@@ -17,10 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open, readdir, readFile, readlink, realpath, rm, type FileHandle } from 'node:fs/promises';
 import { buildError, usageError } from '../errors.ts';
 
 /** nixpkgs' sd-image.nix runs `zstd` without a level, i.e. level 3. */
@@ -30,15 +27,13 @@ export const MAX_ZSTD_LEVEL = 22;
 
 /** How much of zstd's stderr is kept for the error message. */
 const STDERR_KEEP = 4096;
-/** Buffered output between zstd's stdout and the file (keeps zstd from waiting on each write). */
-const OUT_BUFFER = 1024 * 1024;
 
-/** The zstd command line that compresses `input` to stdout. */
-export function zstdArgs(input: string, level: number): string[] {
+/** The zstd command line that compresses `input` to stdout, or to `output`. */
+export function zstdArgs(input: string, level: number, output?: string): string[] {
   if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
     throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
   }
-  const args = ['-T0', `-${level}`, '-q', '--no-progress', '-f', '-c'];
+  const args = ['-T0', `-${level}`, '-q', '--no-progress', '-f', ...(output === undefined ? ['-c'] : ['-o', output])];
   if (level > 19) args.unshift('--ultra');
   // "--" so that a file name starting with "-" is not taken as an option.
   args.push('--', input);
@@ -85,50 +80,93 @@ export interface ZstdRun {
   abort(): void;
 }
 
-/** Starts `zstd -T0 -<level> -c input`, writing its stdout to `output` (created or replaced). */
+/** Read size when following the output file. */
+const FOLLOW_CHUNK = 1024 * 1024;
+/** How long to wait before looking again when zstd has not written more yet. */
+const FOLLOW_WAIT_MS = 10;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts `zstd -T0 -<level> input -o output` (output created or replaced). zstd
+ * writes the file itself; its bytes are hashed by following the file as it
+ * grows (they are in the page cache, just written), which costs one read, not a
+ * pipe between zstd and us plus a write.
+ */
 export function startZstd(input: string, output: string, level: number): ZstdRun {
-  const args = zstdArgs(input, level);
-  const child = spawn('zstd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = zstdArgs(input, level, output);
+  const child = spawn('zstd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
     if (stderr.length < STDERR_KEEP) stderr += s;
   });
+  let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
-
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const written = pipeline(child.stdout, tap, createWriteStream(output, { highWaterMark: OUT_BUFFER }));
-  written.catch(() => undefined); // reported through `result`
+  void exited.then(() => (done = true));
   let aborted = false;
 
+  /** Hashes the output from its start while zstd writes it; finishes once zstd exited and the end was read. */
+  const follow = async (): Promise<{ size: number; sha256: string }> => {
+    const hash = createHash('sha256');
+    let size = 0;
+    let fh: FileHandle | undefined;
+    const buf = Buffer.allocUnsafe(FOLLOW_CHUNK);
+    try {
+      for (;;) {
+        if (!fh) {
+          try {
+            fh = await open(output, 'r');
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || done) throw err;
+            await sleep(FOLLOW_WAIT_MS);
+            continue;
+          }
+        }
+        const wasDone = done;
+        const { bytesRead } = await fh.read(buf, 0, buf.length, size);
+        if (bytesRead > 0) {
+          hash.update(buf.subarray(0, bytesRead));
+          size += bytesRead;
+        } else if (wasDone) {
+          // zstd had exited before this read found nothing more: that was the end.
+          return { size, sha256: hash.digest('hex') };
+        } else {
+          await sleep(FOLLOW_WAIT_MS);
+        }
+      }
+    } finally {
+      await fh?.close();
+    }
+  };
+  const followed = follow();
+  followed.catch(() => undefined); // reported through `result`
+
   const result = (async () => {
-    const [exit, write] = await Promise.all([exited, written.then(() => undefined, (err: Error) => err)]);
+    const exit = await exited;
     let problem: string | undefined;
     if (exit.error?.code === 'ENOENT') problem = 'zstd was not found: install it (Debian package "zstd")';
     else if (exit.error) problem = `cannot run zstd: ${exit.error.message}`;
     else if (aborted) problem = 'zstd was stopped';
-    else if (write) problem = `cannot write ${output}: ${write.message}`;
     else if (exit.code !== 0) {
       // The first line says it all (zstd 1.5.4 may print more after it).
       const first = stderr.trim().split('\n')[0]?.trim();
-      problem = first || (exit.signal ? `zstd was killed by ${exit.signal}` : `zstd exited with status ${exit.code}`);
+      const aboutOutput = first?.startsWith(`zstd: ${output}: `) ? first.slice(`zstd: ${output}: `.length) : undefined;
+      problem = aboutOutput !== undefined ? `cannot write ${output}: ${aboutOutput}` : first || (exit.signal ? `zstd was killed by ${exit.signal}` : `zstd exited with status ${exit.code}`);
     }
+    const read = await followed.then(
+      (r) => r,
+      (err: Error) => err,
+    );
+    if (problem === undefined && read instanceof Error) problem = `cannot read back ${output}: ${read.message}`;
     if (problem !== undefined) {
       await rm(output, { force: true });
-      throw buildError(`zstd failed to compress ${input}: ${problem}`, exit.error ?? write);
+      throw buildError(`zstd failed to compress ${input}: ${problem}`, exit.error ?? (read instanceof Error ? read : undefined));
     }
-    return { size, sha256: hash.digest('hex') };
+    return read as { size: number; sha256: string };
   })();
   result.catch(() => undefined); // the caller awaits it; do not report it as unhandled meanwhile
 
