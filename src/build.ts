@@ -25,6 +25,7 @@ import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo
 import { silentProgress, type Progress } from './progress.ts';
 import { writeSha256File } from './outputs/checksum.ts';
 import { packageImage } from './outputs/package.ts';
+import { ChunkedZstd } from './outputs/chunked.ts';
 import { writeHydraProducts } from './outputs/hydra.ts';
 import { writeTarProduct, type TarProduct } from './outputs/tar-product.ts';
 import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
@@ -291,6 +292,25 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     await fh.close();
   }
   await writePartitionTable(img, table);
+  // The .img.zst is made of one zstd frame per chunk of the image (outputs/chunked.ts); the
+  // chunks mke2fs is done with are compressed while it still writes the rest.
+  const compress = opts.compress ?? spec.output.compress !== 'none';
+  let chunked: ChunkedZstd | undefined;
+  const tracks: Promise<unknown>[] = [];
+  if (compress) {
+    const workDir = path.join(tmp, 'zstd-frames');
+    await fsp.mkdir(workDir);
+    const z = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
+    chunked = z;
+    ctx.watchWrites = (start, end) => ({
+      env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_WRITELOG_FILE: img },
+      attach: (log) => {
+        const t = z.track(log, start, end);
+        t.catch(() => undefined);
+        tracks.push(t);
+      },
+    });
+  }
   // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
   // blocks the event loop while it runs) wait until those tools run, so they overlap.
   const external = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
@@ -301,7 +321,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     if (--waiting <= 0) toolsRunning();
   };
   if (waiting <= 0) toolsRunning();
-  const reports: FsReport[] = await Promise.all(
+  const writing = Promise.all(
     spec.partitions.map(async (p, i) => {
       const pp = plan.partitions[i]!;
       const driver = driverFor(p.filesystem);
@@ -324,9 +344,18 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
     }),
   );
 
+  let reports: FsReport[];
+  try {
+    reports = await writing;
+    await Promise.all(tracks);
+  } catch (err) {
+    await Promise.allSettled(tracks);
+    await chunked?.abort();
+    throw err;
+  }
+
   // 4. Package: one pass over the image for its hash, the bmap and zstd.
   const finals: [string, string][] = []; // [tmp path, final name]
-  const compress = opts.compress ?? spec.output.compress !== 'none';
   const zname = `${imgName}.zst`;
   const zpath = path.join(tmp, zname);
   const bmapName = `${base}.bmap`;
@@ -334,7 +363,7 @@ async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise
   const pk = progress.phase(compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
   const packaged = await packageImage(img, {
     ...(bmapPath ? { bmap: bmapPath } : {}),
-    ...(compress ? { zstd: { out: zpath, level: spec.output.zstdLevel } } : {}),
+    ...(chunked ? { chunked: { zstd: chunked, out: zpath } } : {}),
     onProgress: (d, t) => pk.update(d, t),
   });
   pk.end();

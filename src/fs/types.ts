@@ -14,6 +14,15 @@ export interface FsContext {
   /** Called by a writer right before it hands the rest of its work to an external tool
    *  (mke2fs): JavaScript-heavy writers (FAT) wait for it so they do not hold up staging. */
   toolStarted?: () => void;
+  /** For writers whose tool runs under the mkfs shim: asks to be told about every write
+   *  the tool makes to the image in [start, end) (see ChunkedZstd.track). Gives the extra
+   *  environment for the shim, and `attach` takes the tool's fd 3 (the log pipe). */
+  watchWrites?: (start: number, end: number) => WriteWatch | undefined;
+}
+
+export interface WriteWatch {
+  env: Record<string, string>;
+  attach(log: import('node:stream').Readable): void;
 }
 
 /** Where a filesystem goes: `size` bytes at byte `offset` of the (already sized) image file. */

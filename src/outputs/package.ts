@@ -16,12 +16,16 @@ import { buildError, ImgsmithError } from '../errors.ts';
 import { BmapRanges, writeBmap, type BmapInfo } from './bmap.ts';
 import { startZstd, type ZstdRun } from './compress.ts';
 import { scanImage } from './scan.ts';
+import { HashWorker } from './hash-worker.ts';
+import type { ChunkedZstd } from './chunked.ts';
 
 export interface PackageOptions {
   /** Write the image's bmap (bmaptool format) to this path. */
   bmap?: string;
-  /** Compress the image with zstd into `out` (replaced if it exists). */
+  /** Compress the image with zstd into `out` (replaced if it exists): one frame. */
   zstd?: { out: string; level: number };
+  /** Or: finish a chunked compression (one frame per chunk, see chunked.ts) into `out`. */
+  chunked?: { zstd: ChunkedZstd; out: string };
   /** Progress in bytes of the image: the slower of the hashing pass and zstd. */
   onProgress?: (done: number, total: number) => void;
   /** false: the JavaScript scan (reads everything, maps non-zero blocks) even with the addon. */
@@ -42,6 +46,21 @@ export interface PackageResult {
 const SLICE = 256 * 1024;
 const PROGRESS_POLL_MS = 200;
 
+/** A chunked compression seen as a ZstdRun. */
+function chunkedRun(z: ChunkedZstd, out: string): ZstdRun {
+  let done = 0;
+  const result = z.finish(out, (d) => (done = d)).then((r) => {
+    if (process.env.IMGSMITH_DEBUG_CHUNKS) process.stderr.write(`chunks: early ${r.early}, redone ${r.redone}\n`);
+    return { size: r.size, sha256: r.sha256 };
+  });
+  result.catch(() => undefined);
+  return {
+    result,
+    position: () => Promise.resolve(done),
+    abort: () => void z.abort(),
+  };
+}
+
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function packageImage(img: string, opts: PackageOptions = {}): Promise<PackageResult> {
@@ -53,9 +72,10 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
   }
   let zstd: ZstdRun | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let hasher: HashWorker | undefined;
   try {
     const size = (await fh.stat()).size;
-    zstd = opts.zstd ? startZstd(img, opts.zstd.out, opts.zstd.level) : undefined;
+    zstd = opts.zstd ? startZstd(img, opts.zstd.out, opts.zstd.level) : opts.chunked ? chunkedRun(opts.chunked.zstd, opts.chunked.out) : undefined;
     let zstdFailed = false;
     zstd?.result.catch(() => (zstdFailed = true));
 
@@ -75,23 +95,27 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
       }, PROGRESS_POLL_MS);
     }
 
-    const imageHash = createHash('sha256');
+    // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
+    hasher = new HashWorker();
+    const imageHash = hasher;
     const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
     await scanImage(
       fh.fd,
       size,
       async (seg) => {
         if (zstdFailed) await zstd!.result; // throws zstd's error: stop early
+        const hashed = imageHash.update(seg.bytes, seg.zero === true);
         for (let off = 0; off < seg.bytes.length; off += SLICE) {
           const part = seg.bytes.subarray(off, off + SLICE);
-          imageHash.update(part);
           bmap?.add(seg.pos + off, part, seg.mapped);
           if (zstd) await yieldToLoop();
         }
+        await hashed;
         scanned = seg.pos + seg.bytes.length;
       },
       { ...(opts.native === undefined ? {} : { native: opts.native }) },
     );
+    const imageSha = await imageHash.digest();
     const compressed = zstd ? await zstd.result : undefined;
     const bmapInfo = opts.bmap !== undefined ? await writeBmap(opts.bmap, size, bmap!.finish()) : undefined;
     clearInterval(timer);
@@ -99,7 +123,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     onProgress?.(size, size);
     return {
       size,
-      sha256: imageHash.digest('hex'),
+      sha256: imageSha,
       ...(bmapInfo ? { bmap: bmapInfo } : {}),
       ...(compressed ? { compressed } : {}),
     };
@@ -107,13 +131,14 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     if (zstd) {
       zstd.abort();
       await zstd.result.catch(() => undefined);
-      await rm(opts.zstd!.out, { force: true });
+      await rm((opts.zstd ?? opts.chunked)!.out, { force: true });
     }
     if (opts.bmap !== undefined) await rm(opts.bmap, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${(err as Error).message}`, err);
   } finally {
     clearInterval(timer);
     timer = undefined;
+    await hasher?.close();
     await fh.close();
   }
 }
