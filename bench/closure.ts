@@ -35,11 +35,16 @@
  * CLI: node --import tsx bench/closure.ts --size small|large [--refresh] [--force]
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
+import { byBytes, narInfo } from '../src/content/nix-store.ts';
+import { cpioNewc, storePathHash, type CpioEntry } from '../test/helpers/nix-fixture.ts';
+import { aptShow, aptUpdate, depNames, hasLists, privateApt, sha256File, type PrivateApt } from '../test/helpers/debian.ts';
+
+const byteSort = (names: string[]): string[] => names.sort(byBytes);
 
 export type BenchSize = 'small' | 'large';
 
@@ -81,7 +86,7 @@ export interface BenchClosure {
   generation?: { writeSeconds: number; narSeconds: number; totalSeconds: number };
 }
 
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4; // 4: the initrd cpio from test/helpers/nix-fixture.ts (mtime 0)
 const NIXOS_VERSION = '24.11.20250101.0000000';
 const SYSTEM = 'aarch64-linux';
 const KERNEL_PARAMS = 'console=ttyS0,115200n8 console=ttyAMA0,115200n8 console=tty0 loglevel=7';
@@ -138,34 +143,7 @@ const SMALL_DTB_DIRS = ['broadcom'];
 const FIRMWARE_PKGS = ['raspi-firmware', 'u-boot-rpi'];
 
 // ---------------------------------------------------------------------------
-// Nix base32 and hashes
-
-const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
-
-export function nixBase32(bytes: Uint8Array): string {
-  const len = Math.ceil((bytes.length * 8) / 5);
-  let s = '';
-  for (let n = len - 1; n >= 0; n--) {
-    const b = n * 5;
-    const i = Math.floor(b / 8);
-    const j = b % 8;
-    const c = ((bytes[i] ?? 0) >> j) | (i + 1 < bytes.length ? (bytes[i + 1] ?? 0) << (8 - j) : 0);
-    s += NIX32[c & 0x1f];
-  }
-  return s;
-}
-
-/** Nix's compressHash: XOR-fold a digest to `size` bytes. */
-function compressHash(h: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = 0; i < h.length; i++) out[i % size]! ^= h[i]!;
-  return out;
-}
-
-function storeHash(fingerprint: string): string {
-  const h = createHash('sha256').update(fingerprint).digest();
-  return nixBase32(compressHash(h, 20));
-}
+// Nix hashes (nix-base32 and the NAR hash are imgsmith's, store path hashes and cpio shared with the test fixtures)
 
 /** Characters Nix allows in store path names. */
 function nixName(s: string): string {
@@ -173,7 +151,7 @@ function nixName(s: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// NAR serialisation (hash + size) and tree statistics
+// NAR hash and size (the product's narInfo) and tree statistics
 
 export interface NarResult {
   hash: string; // sha256:<nix32>
@@ -184,76 +162,23 @@ export interface NarResult {
   bytes: number;
 }
 
-function byteSort(names: string[]): string[] {
-  return names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
+/** The NAR hash and size of a store path (imgsmith's own NAR code) and what it holds. */
 export async function narHash(p: string): Promise<NarResult> {
-  const h = createHash('sha256');
-  let size = 0;
+  const { narHash: hash, narSize: size } = await narInfo(p);
   const res = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-  const u64 = (n: number) => {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(n));
-    h.update(b);
-    size += 8;
-  };
-  const pad = (n: number) => {
-    const r = n % 8;
-    if (r) {
-      h.update(Buffer.alloc(8 - r));
-      size += 8 - r;
-    }
-  };
-  const str = (s: string | Buffer) => {
-    const b = typeof s === 'string' ? Buffer.from(s) : s;
-    u64(b.length);
-    h.update(b);
-    size += b.length;
-    pad(b.length);
-  };
-  const node = async (q: string): Promise<void> => {
+  const walk = async (q: string): Promise<void> => {
     const st = await fsp.lstat(q);
-    str('(');
-    str('type');
-    if (st.isSymbolicLink()) {
-      res.symlinks++;
-      str('symlink');
-      str('target');
-      str(await fsp.readlink(q));
-    } else if (st.isFile()) {
+    if (st.isSymbolicLink()) res.symlinks++;
+    else if (st.isFile()) {
       res.files++;
       res.bytes += st.size;
-      str('regular');
-      if (st.mode & 0o100) {
-        str('executable');
-        str('');
-      }
-      str('contents');
-      u64(st.size);
-      for await (const chunk of createReadStream(q, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-      size += st.size;
-      pad(st.size);
     } else if (st.isDirectory()) {
       res.dirs++;
-      str('directory');
-      for (const name of byteSort(await fsp.readdir(q))) {
-        str('entry');
-        str('(');
-        str('name');
-        str(name);
-        str('node');
-        await node(path.join(q, name));
-        str(')');
-      }
-    } else {
-      throw new Error(`${q}: unsupported file type in a store path`);
+      for (const name of await fsp.readdir(q)) await walk(path.join(q, name));
     }
-    str(')');
   };
-  str('nix-archive-1');
-  await node(p);
-  return { hash: `sha256:${nixBase32(h.digest())}`, size, ...res };
+  await walk(p);
+  return { hash, size, ...res };
 }
 
 /**
@@ -303,43 +228,6 @@ export async function removeTree(p: string): Promise<void> {
 // ---------------------------------------------------------------------------
 // apt (download only)
 
-interface Apt {
-  dir: string;
-  args: string[];
-}
-
-function aptFor(cache: string): Apt {
-  const dir = path.join(cache, 'apt');
-  return {
-    dir,
-    args: [
-      '-oAPT::Architecture=arm64',
-      '-oAPT::Architectures=arm64',
-      `-oDir::State::Lists=${dir}/lists`,
-      `-oDir::Cache=${dir}/cache`,
-      `-oDir::Etc::SourceList=${dir}/sources.list`,
-      '-oDir::Etc::SourceParts=/nonexistent',
-      '-oDir::State::Status=/dev/null',
-      '-oDebug::NoLocking=1',
-      '-q',
-    ],
-  };
-}
-
-async function aptUpdate(apt: Apt, refresh: boolean): Promise<void> {
-  await fsp.mkdir(path.join(apt.dir, 'lists', 'partial'), { recursive: true });
-  await fsp.mkdir(path.join(apt.dir, 'cache', 'archives', 'partial'), { recursive: true });
-  await fsp.mkdir(path.join(apt.dir, 'debs'), { recursive: true });
-  await fsp.writeFile(
-    path.join(apt.dir, 'sources.list'),
-    'deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main non-free-firmware\n',
-  );
-  const have = (await fsp.readdir(path.join(apt.dir, 'lists'))).some((f) => f.includes('_Packages'));
-  if (have && !refresh) return;
-  log('apt-get update (arm64, bookworm main + non-free-firmware)');
-  await execa('apt-get', [...apt.args, 'update'], { stdout: 'ignore' });
-}
-
 interface DebInfo {
   name: string;
   version: string;
@@ -348,48 +236,17 @@ interface DebInfo {
   file: string;
 }
 
-function parseControl(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  let key = '';
-  for (const line of text.split('\n')) {
-    if (/^\s/.test(line) && key) m.set(key, `${m.get(key)}\n${line.trim()}`);
-    else {
-      const i = line.indexOf(':');
-      if (i > 0) {
-        key = line.slice(0, i);
-        m.set(key, line.slice(i + 1).trim());
-      }
-    }
-  }
-  return m;
+/** The benchmark's private apt (arm64), its package lists fetched once (again with `refresh`). */
+async function benchApt(cache: string, refresh: boolean): Promise<PrivateApt> {
+  const apt = await privateApt(path.join(cache, 'apt'), 'arm64');
+  await fsp.mkdir(path.join(apt.dir, 'debs'), { recursive: true });
+  if (refresh || !(await hasLists(apt))) await aptUpdate(apt, log);
+  return apt;
 }
 
-/** Package names from a Depends-style field (alternatives flattened, versions and arch qualifiers dropped). */
-function depNames(field: string | undefined): string[] {
-  if (!field) return [];
-  return field
-    .split(/[,|]/)
-    .map((s) => s.trim().split(/[\s(:]/)[0]!)
-    .filter(Boolean);
-}
-
-/** Control stanzas of the candidate versions of `pkgs` (one apt-cache call). */
-async function aptShow(apt: Apt, pkgs: string[]): Promise<Map<string, Map<string, string>>> {
-  const r = await execa('apt-cache', [...apt.args, 'show', '--no-all-versions', ...pkgs], { reject: false });
-  const out = new Map<string, Map<string, string>>();
-  for (const stanza of r.stdout.split(/\n\n+/)) {
-    const c = parseControl(stanza);
-    const name = c.get('Package');
-    if (name && !out.has(name)) out.set(name, c);
-  }
-  const missing = pkgs.filter((p) => !out.has(p));
-  if (missing.length) throw new Error(`not available for arm64 in bookworm: ${missing.join(', ')} ${r.stderr.trim()}`);
-  return out;
-}
-
-async function resolveNames(apt: Apt, names: string[]): Promise<string[]> {
+async function resolveNames(apt: PrivateApt, names: string[]): Promise<string[]> {
   const kernelMeta = (await aptShow(apt, ['linux-image-arm64'])).get('linux-image-arm64')!;
-  const kernel = depNames(kernelMeta.get('Depends')).find((d) => d.startsWith('linux-image-6'));
+  const kernel = depNames(kernelMeta.Depends).find((d) => d.startsWith('linux-image-6'));
   if (!kernel) throw new Error('cannot find the kernel package linux-image-arm64 depends on');
   const abi = kernel.replace(/^linux-image-/, '').replace(/-arm64$/, '');
   return names.map((n) =>
@@ -397,17 +254,17 @@ async function resolveNames(apt: Apt, names: string[]): Promise<string[]> {
   );
 }
 
-async function fetchDebs(apt: Apt, names: string[]): Promise<DebInfo[]> {
+async function fetchDebs(apt: PrivateApt, names: string[]): Promise<DebInfo[]> {
   const debDir = path.join(apt.dir, 'debs');
   const infos: DebInfo[] = [];
   const missing: { name: string; info: DebInfo }[] = [];
   const shown = await aptShow(apt, names);
   for (const name of names) {
     const c = shown.get(name)!;
-    const version = c.get('Version')!;
-    const sha256 = c.get('SHA256')!;
-    const file = path.join(debDir, `${name}_${version.replace(/:/g, '%3a')}_${c.get('Architecture')}.deb`);
-    const info: DebInfo = { name, version, sha256, depends: [...depNames(c.get('Pre-Depends')), ...depNames(c.get('Depends'))], file };
+    const version = c.Version!;
+    const sha256 = c.SHA256!;
+    const file = path.join(debDir, `${name}_${version.replace(/:/g, '%3a')}_${c.Architecture}.deb`);
+    const info: DebInfo = { name, version, sha256, depends: [...depNames(c['Pre-Depends']), ...depNames(c.Depends)], file };
     infos.push(info);
     if (!(existsSync(file) && (await sha256File(file)) === sha256)) missing.push({ name, info });
   }
@@ -420,35 +277,6 @@ async function fetchDebs(apt: Apt, names: string[]): Promise<DebInfo[]> {
     }
   }
   return infos;
-}
-
-async function sha256File(f: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
-// ---------------------------------------------------------------------------
-// newc cpio (initrd)
-
-function cpioNewc(entries: { name: string; mode: number; data?: Buffer; target?: string }[]): Buffer {
-  const parts: Buffer[] = [];
-  let ino = 1;
-  const pad4 = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
-  const hdr = (name: string, mode: number, size: number, nlink: number) => {
-    const f = [ino++, mode, 0, 0, nlink, 1, size, 0, 0, 0, 0, Buffer.byteLength(name) + 1, 0];
-    const h = Buffer.from('070701' + f.map((v) => v.toString(16).padStart(8, '0')).join(''));
-    parts.push(h, Buffer.from(name + '\0'));
-    parts.push(pad4(h.length + Buffer.byteLength(name) + 1));
-  };
-  for (const e of entries) {
-    const body = e.data ?? (e.target !== undefined ? Buffer.from(e.target) : Buffer.alloc(0));
-    hdr(e.name, e.mode, body.length, (e.mode & 0o170000) === 0o040000 ? 2 : 1);
-    parts.push(body, pad4(body.length));
-  }
-  hdr('TRAILER!!!', 0, 0, 1);
-  const out = Buffer.concat(parts);
-  return Buffer.concat([out, Buffer.alloc((512 - (out.length % 512)) % 512)]);
 }
 
 // ---------------------------------------------------------------------------
@@ -487,8 +315,7 @@ export interface EnsureOptions {
 
 export async function ensureClosure(size: BenchSize, opts: EnsureOptions = {}): Promise<BenchClosure> {
   const cache = cacheRoot();
-  const apt = aptFor(cache);
-  await aptUpdate(apt, !!opts.refresh);
+  const apt = await benchApt(cache, !!opts.refresh);
   const names = await resolveNames(apt, PKG_SETS[size]);
   const debs = await fetchDebs(apt, [...names, ...FIRMWARE_PKGS]);
   const key = createHash('sha256')
@@ -549,7 +376,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
   for (const d of pkgs) {
     const isKernel = d === kernelDeb;
     const name = isKernel ? `linux-${kver}` : `${nixName(d.name)}-${nixName(d.version)}`;
-    const storePath = `/nix/store/${storeHash(`bench:${name}:${d.sha256}`)}-${name}`;
+    const storePath = `/nix/store/${storePathHash(`bench:${name}:${d.sha256}`)}-${name}`;
     const rec: StorePathRec = { name, storePath, refs: new Set() };
     recs.push(rec);
     byPkg.set(d.name, rec);
@@ -602,14 +429,14 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
 
   // 2. initrd: a gzip'd newc cpio with busybox and the kernel's fs/mmc modules.
   const busyboxRec = byPkg.get('busybox')!;
-  const cpioEntries: { name: string; mode: number; data?: Buffer; target?: string }[] = [
-    { name: '.', mode: 0o040755 },
-    { name: 'bin', mode: 0o040755 },
-    { name: 'bin/busybox', mode: 0o100755, data: await fsp.readFile(path.join(host(busyboxRec.storePath), 'bin', 'busybox')) },
-    { name: 'bin/sh', mode: 0o120777, target: 'busybox' },
-    { name: 'init', mode: 0o100755, data: Buffer.from('#!/bin/sh\n# stage-1 init (benchmark stand-in)\nexec /bin/sh\n') },
-    { name: 'lib', mode: 0o040755 },
-    { name: 'lib/modules', mode: 0o040755 },
+  const cpioEntries: CpioEntry[] = [
+    { kind: 'dir', path: '.', mode: 0o755 },
+    { kind: 'dir', path: 'bin', mode: 0o755 },
+    { kind: 'file', path: 'bin/busybox', mode: 0o755, data: await fsp.readFile(path.join(host(busyboxRec.storePath), 'bin', 'busybox')) },
+    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    { kind: 'file', path: 'init', mode: 0o755, data: Buffer.from('#!/bin/sh\n# stage-1 init (benchmark stand-in)\nexec /bin/sh\n') },
+    { kind: 'dir', path: 'lib', mode: 0o755 },
+    { kind: 'dir', path: 'lib/modules', mode: 0o755 },
   ];
   const kmods = path.join(host(kernelRec.storePath), 'lib', 'modules', abi);
   const modDirsSeen = new Set<string>();
@@ -620,19 +447,19 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
       const d = `lib/modules/${parts.slice(0, i).join('/')}`;
       if (!modDirsSeen.has(d)) {
         modDirsSeen.add(d);
-        cpioEntries.push({ name: d, mode: 0o040755 });
+        cpioEntries.push({ kind: 'dir', path: d, mode: 0o755 });
       }
     }
-    cpioEntries.push({ name: `lib/modules/${rel}`, mode: 0o100644, data: await fsp.readFile(path.join(kmods, rel)) });
+    cpioEntries.push({ kind: 'file', path: `lib/modules/${rel}`, mode: 0o644, data: await fsp.readFile(path.join(kmods, rel)) });
   }
   const initrdName = `initrd-linux-${kver}`;
-  const initrdPath = `/nix/store/${storeHash(`bench:${initrdName}:${key}`)}-${initrdName}`;
+  const initrdPath = `/nix/store/${storePathHash(`bench:${initrdName}:${key}`)}-${initrdName}`;
   await fsp.mkdir(host(initrdPath));
   await fsp.writeFile(path.join(host(initrdPath), 'initrd'), zlib.gzipSync(cpioNewc(cpioEntries), { level: 9 }));
   recs.push({ name: initrdName, storePath: initrdPath, refs: new Set() });
 
   // 3. system-path: a buildEnv of symlinks to every package's executables.
-  const swPath = `/nix/store/${storeHash(`bench:system-path:${key}`)}-system-path`;
+  const swPath = `/nix/store/${storePathHash(`bench:system-path:${key}`)}-system-path`;
   const swRec: StorePathRec = { name: 'system-path', storePath: swPath, refs: new Set() };
   for (const sub of ['bin', 'sbin']) await fsp.mkdir(path.join(host(swPath), sub), { recursive: true });
   for (const rec of [...byPkg.values()].sort((a, b) => (a.storePath < b.storePath ? -1 : 1))) {
@@ -659,7 +486,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
   recs.push(swRec);
 
   // 4. etc: a few generated files.
-  const etcPath = `/nix/store/${storeHash(`bench:etc:${key}`)}-etc`;
+  const etcPath = `/nix/store/${storePathHash(`bench:etc:${key}`)}-etc`;
   await fsp.mkdir(path.join(host(etcPath), 'etc'), { recursive: true });
   const etcFiles: Record<string, string> = {
     hostname: 'nixos\n',
@@ -672,7 +499,7 @@ async function generate(size: BenchSize, pkgs: DebInfo[], fwPkgs: DebInfo[], dir
 
   // 5. toplevel, shaped like config.system.build.toplevel.
   const topName = `nixos-system-nixos-${NIXOS_VERSION}`;
-  const topPath = `/nix/store/${storeHash(`bench:${topName}:${key}`)}-${topName}`;
+  const topPath = `/nix/store/${storePathHash(`bench:${topName}:${key}`)}-${topName}`;
   const top = host(topPath);
   await fsp.mkdir(path.join(top, 'bin'), { recursive: true });
   const systemdRec = byPkg.get('systemd')!;

@@ -55,7 +55,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { cacheRoot, ensureClosure, narHash, nixBase32, removeTree, repoRoot, type BenchClosure } from './closure.ts';
+import { cacheRoot, ensureClosure, narHash, removeTree, repoRoot, type BenchClosure } from './closure.ts';
+import { nixBase32 } from '../src/content/nix-store.ts';
 import { genimageArgs, genimageConfig } from './genimage.ts';
 import { ensureSyntheticClosure, isSyntheticSize } from './synthetic.ts';
 

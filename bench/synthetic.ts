@@ -23,7 +23,7 @@
  * hashed; its references are the paths its scripts and symlinks embed (what Nix's
  * scanner finds: the check below verifies it). Time spent hashing is recorded
  * (meta.json narSeconds). A sample of paths (every path for `tiny`) is then checked
- * against src/closure.ts (closureFromStorePaths, which hashes the files on disk and scans
+ * against src/content/closure.ts (closureFromStorePaths, which hashes the files on disk and scans
  * for references like Nix).
  *
  * Writes use sync fs calls (open with the final mode, write, futimes, close), about
@@ -37,9 +37,11 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closureFromStorePaths, narInfo } from '../src/closure.ts';
+import { closureFromStorePaths } from '../src/content/closure.ts';
+import { narInfo } from '../src/content/nix-store.ts';
 import { makeFirmware, pseudoRandom } from '../test/helpers/firmware-fixture.ts';
-import { cacheRoot, nixBase32, removeTree, type BenchClosure } from './closure.ts';
+import { cacheRoot, removeTree, type BenchClosure } from './closure.ts';
+import { nixBase32 } from '../src/content/nix-store.ts';
 
 export const SYNTHETIC_SIZES = ['tiny', '300k', '1m', '2m'] as const;
 export type SyntheticSize = (typeof SYNTHETIC_SIZES)[number];
@@ -474,13 +476,13 @@ async function generate(size: SyntheticSize, out: string, key: string): Promise<
   await fsp.writeFile(path.join(ci, 'total-nar-size'), `${narTotal}\n`);
   const firmware = await makeFirmware(path.join(out, 'firmware'));
 
-  // Check the registration against src/closure.ts, which reads the files back from disk
+  // Check the registration against src/content/closure.ts, which reads the files back from disk
   // (NAR hash + size, references by scanning like Nix): every path for tiny, a sample otherwise.
   const t1 = performance.now();
   const sample = size === 'tiny' ? reg.map((e) => e.storePath) : [reg[0]!, reg[Math.floor(reg.length / 2)]!, reg[reg.length - 1]!].map((e) => e.storePath).concat(topPath);
   if (size === 'tiny') {
     const computed = await closureFromStorePaths(sample, { storeRoot });
-    if (!computed.registration.equals(Buffer.from(regText))) throw new Error('the generated registration differs from the one src/closure.ts computes from the files');
+    if (!computed.registration.equals(Buffer.from(regText))) throw new Error('the generated registration differs from the one src/content/closure.ts computes from the files');
   } else {
     const hashes = new Set(reg.map((e) => path.posix.basename(e.storePath).slice(0, 32)));
     for (const sp of sample) {
@@ -489,11 +491,11 @@ async function generate(size: SyntheticSize, out: string, key: string): Promise<
       const refs = [...got.references].sort();
       const wantRefs = want.refs.map((p) => path.posix.basename(p).slice(0, 32)).sort();
       if (got.narHash !== want.hash || got.narSize !== want.size || refs.join() !== wantRefs.join()) {
-        throw new Error(`${sp}: generated NAR hash/size/references differ from src/closure.ts's narInfo`);
+        throw new Error(`${sp}: generated NAR hash/size/references differ from src/content/nix-store.ts's narInfo`);
       }
     }
   }
-  log(`registration checked against src/closure.ts (${sample.length} paths) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  log(`registration checked against src/content/closure.ts (${sample.length} paths) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
 
   const s = writer.stats;
   const meta: BenchClosure = {

@@ -1,5 +1,6 @@
 /**
- * The pipeline: spec -> contents -> plan -> write -> package.
+ * The pipeline: spec -> contents -> measure -> plan -> write -> package -> publish, one
+ * method of `Stage` each, passing typed results along.
  * Everything is written under a temporary directory inside the output
  * directory and renamed to its final name only when the whole build succeeded,
  * so a failed or interrupted build leaves nothing under a final name.
@@ -7,32 +8,28 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { buildError, resourceError, usageError } from './errors.ts';
+import { buildError, inputError, resourceError, usageError } from './errors.ts';
 import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX } from './lifetime.ts';
 import { publishOutputs } from './publish.ts';
 import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
-import type { FilesystemSpec, ImageSpec, SourceRoot } from './spec-types.ts';
+import type { ImageSpec, SourceRoot } from './spec-types.ts';
 import { resolveContents, type ContentInputs } from './content/resolve.ts';
 import { FileTree, fromUtf8 } from './content/tree.ts';
-import { readClosureInfo, storeHostPath, type ClosureInfo } from './closure.ts';
-import { driverFor } from './fs/index.ts';
-import { RAW_BLOB_PATH } from './fs/raw.ts';
-import type { FsContext, FsReport } from './fs/types.ts';
+import { readClosureInfo, storeHostPath, type ClosureInfo } from './content/closure.ts';
+import { driverFor, prepareFs } from './fs/index.ts';
+import type { FsContext, FsReport, PreparedFs } from './fs/types.ts';
 import { planLayout } from './layout.ts';
-import type { DiskPlan } from './plan-types.ts';
+import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { writeSha256File } from './outputs/checksum.ts';
-import { packageImage } from './outputs/package.ts';
+import { packageImage, type PackageOptions } from './outputs/package.ts';
 import { ChunkedZstd } from './outputs/chunked.ts';
-import { writeHydraProducts } from './outputs/hydra.ts';
-import { writeTarProduct, type TarProduct } from './outputs/tar-product.ts';
-import { toolVersions, writeManifest, type Manifest, type ManifestBmap } from './outputs/manifest.ts';
-import { outputBaseName, safeName } from './outputs/naming.ts';
+import { toolVersions, type Manifest } from './outputs/manifest.ts';
+import { outputBaseName } from './outputs/naming.ts';
+import { outputs } from './outputs/index.ts';
+import type { Made, ManifestBase, Output, OutputPaths, OutputPlan } from './outputs/types.ts';
 import { treeHasPath } from './content/extlinux.ts';
-import { minimumFatSize, vfatLayout } from './fs/vfat.ts';
-import { formatSize } from './units.ts';
 
 export interface BuildOptions {
   specPath: string;
@@ -50,6 +47,8 @@ export interface BuildOptions {
   compress?: boolean;
   /** Keep the raw .img next to the compressed one. */
   keepRaw?: boolean;
+  /** Overrides spec.output.bmap. */
+  bmap?: boolean;
   /** Value of {label} in the output name (default: toplevel's nixos-version, else the spec name). */
   label?: string;
   /** Overrides spec.size, the target disk size in bytes. */
@@ -57,15 +56,11 @@ export interface BuildOptions {
   progress?: Progress;
 }
 
-export interface BuildResult {
-  /** The raw image (absent when compressed and not kept). */
-  imagePath?: string;
-  compressedPath?: string;
-  bmapPath?: string;
-  /** output.tar: the tarball. */
-  tarPath?: string;
+export interface BuildResult extends OutputPaths {
   manifestPath: string;
   manifest: Manifest;
+  /** The files `imgsmith build` lists (compressed image, raw image, bmap, manifest), absolute. */
+  files: string[];
 }
 
 /**
@@ -166,7 +161,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
       if (c.kind === 'copy') roots.add(c.from);
       if (c.kind === 'generate' && c.generator === 'extlinux') roots.add('toplevel');
     }
-    if (p.filesystem.type === 'raw' && p.filesystem.source) roots.add(p.filesystem.source.from);
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
   return roots;
 }
@@ -206,12 +201,27 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   checkLabel(spec, label, opts.label !== undefined ? '--label' : fromVersion !== undefined ? `the label read from ${toplevel}/nixos-version` : 'the spec name');
   // Output names: {label} and the whole name made safe ([A-Za-z0-9._+-]) and checked before anything is written.
   const base = outputBaseName(spec.output.name, { name: spec.name, label, system: spec.system }, opts.label !== undefined ? 'spec.output.name with --label' : 'spec.output.name');
+  const sub = spec.output.directory;
+  const plan: OutputPlan = {
+    spec,
+    base,
+    label,
+    compress: opts.compress ?? spec.output.compress !== 'none',
+    keepRaw: opts.keepRaw === true,
+    bmap: opts.bmap ?? spec.output.bmap,
+    // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
+    rel: (name) => (sub ? `${sub}/${name}` : name),
+  };
+  const active = outputs.filter((o) => o.enabled(plan));
+  // The tools the drivers and outputs run: all there (their versions are in the manifest) before any work.
+  const tools = await toolVersions(toolNames(spec, plan, active));
 
   const outDir = await prepareOutDir(opts.outDir, progress);
   const tmp = await makeBuildTmp(outDir, opts.outDir);
   try {
     await testHook('build', (name, data) => progress.event(name, data));
-    return await buildInto(spec, { ...opts, label }, { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, base });
+    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts.specPath };
+    return await buildInto(spec, env);
   } finally {
     await removeTempDir(tmp);
   }
@@ -222,249 +232,257 @@ interface Env {
   toplevel?: string;
   closureDir?: string;
   storeRoot?: string;
+  /** The output directory (absolute). */
   outDir: string;
   tmp: string;
   epoch: number;
   progress: Progress;
-  /** The output base name (outputs/naming.ts). */
-  base: string;
+  /** The outputs' names and options, known before the build. */
+  plan: OutputPlan;
+  /** The outputs this build makes, in registry order. */
+  outputs: Output[];
+  /** Versions of the tools the build runs. */
+  tools: Record<string, string>;
+  specPath: string;
 }
 
-async function buildInto(spec: ImageSpec, opts: BuildOptions, env: Env): Promise<BuildResult> {
-  const { progress, tmp } = env;
-  const background: Promise<unknown>[] = [];
-  const ctx: FsContext = { tmpDir: tmp, progress, epoch: env.epoch, background: (w) => background.push(w) };
+/** The pipeline: contents -> measure -> plan -> write -> package -> publish. */
+async function buildInto(spec: ImageSpec, env: Env): Promise<BuildResult> {
+  const stage = new Stage(spec, env);
+  const contents = await stage.contents(spec);
+  const measured = await stage.measure(spec, contents);
+  const planned = stage.plan(spec, measured);
+  const written = await stage.write(spec, measured, planned);
+  const made = await stage.package(spec, contents, planned, written);
+  return stage.publish(made);
+}
 
-  // 1. Contents.
-  let closure: Promise<ClosureInfo> | undefined;
-  const inputs: ContentInputs = {
-    roots: { spec: spec.specDir, ...(env.firmware ? { firmware: env.firmware } : {}), ...(env.toplevel ? { toplevel: env.toplevel } : {}) },
-    ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) } : {}),
-    storeHost: storeHostPath(env.storeRoot),
-  };
-  const ph = progress.phase('contents');
-  const trees: FileTree[] = [];
-  for (const [i, p] of spec.partitions.entries()) {
-    const where = `spec.partitions[${i}]`;
-    const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: p.filesystem.type === 'vfat' });
-    if (p.filesystem.type === 'raw' && p.filesystem.source) {
-      const root = inputs.roots[p.filesystem.source.from]!;
-      const src = path.join(root, p.filesystem.source.path);
-      const st = await fsp.stat(src).catch(() => undefined);
-      if (!st?.isFile()) throw buildError(`${where}.filesystem.source: ${src} is not a file`);
-      tree.add(RAW_BLOB_PATH, { kind: 'file', mode: 0o644, size: st.size, source: fromUtf8(src) });
-    }
-    if (p.filesystem.type === 'ext4' && tree.get('/lost+found') && tree.get('/lost+found')!.kind !== 'dir') {
-      throw usageError(`${where}.contents: the contents put a file at /lost+found, which ext4 reserves for a directory; move it elsewhere`);
-    }
-    driverFor(p.filesystem).validate(p.filesystem, tree, `partition ${i + 1} ("${p.name}")`);
-    trees.push(tree);
-  }
-  ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
-  const closureInfo = closure ? await closure : undefined;
-  checkBootable(spec, trees, closureInfo);
+/** The partitions' file trees, and the closure when the spec uses one. */
+interface Contents {
+  trees: FileTree[];
+  /** Reads the closure (once). */
+  closure?: () => Promise<ClosureInfo>;
+  /** The closure if something read it (the manifest records it then). */
+  closureIfRead: () => Promise<ClosureInfo> | undefined;
+}
 
-  // 2. Plan.
-  const pm = progress.phase('measure');
-  const minSizes = await Promise.all(spec.partitions.map((p, i) => driverFor(p.filesystem).minimumSize(p.filesystem, trees[i]!, ctx)));
-  pm.end({ minSizes });
-  const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => minimumReason(spec.partitions[i]!.filesystem, m)) });
-  validateTable(plan);
-  const table = buildPartitionTable(plan);
-  progress.event('plan', {
-    diskSize: plan.diskSize,
-    partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size })),
-  });
+/** Every partition's filesystem prepared: its minimum size known. */
+interface Measured {
+  prepared: PreparedFs[];
+}
 
-  // 3. Write: a sparse file of the final size, the table, then every filesystem (concurrently).
-  const base = env.base;
-  // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
-  const sub = spec.output.directory;
-  const rel = (name: string) => (sub ? `${sub}/${name}` : name);
-  const imgName = `${base}.img`;
-  const img = path.join(tmp, imgName);
-  const fh = await fsp.open(img, 'wx');
-  try {
-    await fh.truncate(plan.diskSize);
-  } catch (err) {
-    throw resourceError(err, { file: path.join(env.outDir, imgName), bytes: plan.diskSize, outDir: opts.outDir }) ?? err;
-  } finally {
-    await fh.close();
+/** Where everything goes on the disk. */
+interface Planned {
+  plan: DiskPlan;
+  table: ReturnType<typeof buildPartitionTable>;
+}
+
+/** The image written. */
+interface Written {
+  image: { path: string; name: string; size: number };
+  reports: FsReport[];
+  /** The zstd compressor that followed the writers (frames of the chunks they were done with). */
+  early?: ChunkedZstd;
+}
+
+/** One short method per stage; each takes the typed results of the ones before it. */
+class Stage {
+  private readonly background: Promise<unknown>[] = [];
+  private readonly ctx: FsContext;
+  private readonly roots: ContentInputs['roots'];
+
+  constructor(spec: ImageSpec, private readonly env: Env) {
+    this.roots = { spec: spec.specDir, ...(env.firmware ? { firmware: env.firmware } : {}), ...(env.toplevel ? { toplevel: env.toplevel } : {}) };
+    this.ctx = { tmpDir: env.tmp, progress: env.progress, epoch: env.epoch, background: (w) => this.background.push(w), roots: this.roots };
   }
-  await writePartitionTable(img, table);
-  // The .img.zst is made of one zstd frame per chunk of the image (outputs/chunked.ts); the
-  // chunks mke2fs is done with are compressed while it still writes the rest.
-  const compress = opts.compress ?? spec.output.compress !== 'none';
-  let chunked: ChunkedZstd | undefined;
-  const tracks: Promise<unknown>[] = [];
-  if (compress) {
-    const workDir = path.join(tmp, 'zstd-frames');
-    await fsp.mkdir(workDir);
-    const z = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
-    chunked = z;
-    ctx.watchWrites = (start, end) => ({
-      env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_WRITELOG_FILE: img },
-      attach: (log) => {
-        const t = z.track(log, start, end);
-        t.catch(() => undefined);
-        tracks.push(t);
-      },
-    });
-  }
-  // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
-  // blocks the event loop while it runs) wait until those tools run, so they overlap.
-  const external = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
-  let waiting = external;
-  let toolsRunning!: () => void;
-  const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
-  const oneStarted = () => {
-    if (--waiting <= 0) toolsRunning();
-  };
-  if (waiting <= 0) toolsRunning();
-  const writing = Promise.all(
-    spec.partitions.map(async (p, i) => {
-      const pp = plan.partitions[i]!;
+
+  /** 1. The file tree of every partition (read, never loaded: host directories stay where they are). */
+  async contents(spec: ImageSpec): Promise<Contents> {
+    const { env } = this;
+    let closure: Promise<ClosureInfo> | undefined;
+    const readClosure = env.closureDir ? () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) : undefined;
+    const inputs: ContentInputs = { roots: this.roots, ...(readClosure ? { closure: readClosure } : {}), storeHost: storeHostPath(env.storeRoot) };
+    const ph = env.progress.phase('contents');
+    const trees: FileTree[] = [];
+    for (const [i, p] of spec.partitions.entries()) {
+      const where = `spec.partitions[${i}]`;
       const driver = driverFor(p.filesystem);
-      let started = false;
-      const started1 = () => {
-        if (!started) {
-          started = true;
-          oneStarted();
+      const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true });
+      for (const d of driver.reservedDirs ?? []) {
+        if (tree.get(d) && tree.get(d)!.kind !== 'dir') {
+          throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
         }
-      };
-      if (driver.inProcess) await allToolsRunning;
-      const w = progress.phase(`write:${p.name}`);
-      try {
-        const r = await driver.write(p.filesystem, trees[i]!, { imagePath: img, offset: pp.start, size: pp.size }, { ...ctx, toolStarted: started1 });
-        w.end({ type: r.type });
-        return r;
-      } finally {
-        if (!driver.inProcess) started1();
       }
-    }),
-  );
-
-  let reports: FsReport[];
-  try {
-    reports = await writing;
-    await Promise.all(tracks);
-  } catch (err) {
-    await Promise.allSettled(tracks);
-    await chunked?.abort();
-    throw err;
+      driver.validate(p.filesystem, tree, partitionName(i, p.name));
+      trees.push(tree);
+    }
+    ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
+    checkBootable(spec, trees, closure ? await closure : undefined);
+    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure };
   }
 
-  // 4. Package: one pass over the image for its hash, the bmap and zstd.
-  const finals: [string, string][] = []; // [tmp path, final name]
-  const zname = `${imgName}.zst`;
-  const zpath = path.join(tmp, zname);
-  const bmapName = `${base}.bmap`;
-  const bmapPath = spec.output.bmap ? path.join(tmp, bmapName) : undefined;
-  const pk = progress.phase(compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
-  const packaged = await packageImage(img, {
-    ...(bmapPath ? { bmap: bmapPath } : {}),
-    ...(chunked ? { chunked: { zstd: chunked, out: zpath } } : {}),
-    onProgress: (d, t) => pk.update(d, t),
-  });
-  pk.end();
-  const imgSha = packaged.sha256;
-  let bmap: ManifestBmap | undefined;
-  if (bmapPath && packaged.bmap) {
-    const { sha256, blockSize, blocksCount, mappedBlocksCount } = packaged.bmap;
-    bmap = { file: rel(bmapName), sha256, blockSize, blocksCount, mappedBlocksCount };
-    finals.push([bmapPath, rel(bmapName)]);
+  /** 2. Every filesystem's smallest size (btrfs builds itself here). */
+  async measure(spec: ImageSpec, { trees }: Contents): Promise<Measured> {
+    const pm = this.env.progress.phase('measure');
+    const prepared = await Promise.all(
+      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: `spec.partitions[${i}]` }, partitionName(i, p.name))),
+    );
+    pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
+    return { prepared };
   }
-  let compressed: { file: string; size: number; sha256: string } | undefined;
-  if (packaged.compressed) {
-    compressed = { file: rel(zname), ...packaged.compressed };
-    finals.push([zpath, rel(zname)], [await writeSha256File(zpath, packaged.compressed.sha256), rel(`${zname}.sha256`)]);
-  }
-  const keepRaw = !compressed || opts.keepRaw === true;
-  if (keepRaw) finals.push([img, rel(imgName)], [await writeSha256File(img, imgSha), rel(`${imgName}.sha256`)]);
-  let tar: TarProduct | undefined;
-  if (spec.output.tar) {
-    const tp = progress.phase('tar');
-    tar = await writeTarProduct(spec.output.tar, {
-      trees,
-      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
-      ...(env.closureDir ? { closure: () => (closure ??= readClosureInfo(env.closureDir!, env.storeRoot ? { storeRoot: env.storeRoot } : {})) } : {}),
-      dir: tmp,
-      base,
-      label: safeName(opts.label ?? spec.name),
-      system: spec.system,
-      epoch: env.epoch,
-      ...(compress ? { zstdLevel: spec.output.zstdLevel } : {}),
+
+  /** 3. The layout (pure) and the partition table. */
+  plan(spec: ImageSpec, { prepared }: Measured): Planned {
+    const minSizes = prepared.map((p) => p.minimumSize);
+    const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => driverFor(spec.partitions[i]!.filesystem).minimumReason?.(spec.partitions[i]!.filesystem, m)) });
+    validateTable(plan);
+    const table = buildPartitionTable(plan);
+    this.env.progress.event('plan', {
+      diskSize: plan.diskSize,
+      partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size })),
     });
-    finals.push(...tar.finals.map(([from, name]): [string, string] => [from, rel(name)]));
-    tp.end({ size: tar.manifest.size });
+    return { plan, table };
   }
-  const product = compressed ? compressed.file : rel(imgName);
-  const nixSupport = path.join(tmp, 'nix-support');
-  await writeHydraProducts(tmp, {
-    imagePath: path.join(env.outDir, product),
-    system: spec.system,
-    ...(tar?.hydraSubtype ? { extra: [{ subtype: tar.hydraSubtype, path: path.join(env.outDir, tar.manifest.file) }] } : {}),
-  });
-  finals.push([nixSupport, 'nix-support']);
 
-  const closure2 = closure ? await closure : undefined;
-  const tools = await toolVersions(toolNames(spec, compress));
-  const manifest: Manifest = {
-    imgsmith: { version: await imgsmithVersion() },
-    spec: { name: spec.name, path: path.resolve(opts.specPath), sha256: await hashFile(opts.specPath) },
-    image: {
-      file: rel(imgName),
-      size: plan.diskSize,
-      sha256: imgSha,
-      ...(compressed ? { compressed: { ...compressed, compressor: 'zstd', level: spec.output.zstdLevel } } : {}),
-      ...(bmap ? { bmap } : {}),
-    },
-    table: { ...table.info },
-    partitions: plan.partitions.map((pp, i) => ({
-      index: pp.index,
-      name: pp.name,
-      start: pp.start,
-      size: pp.size,
-      type: pp.type,
-      bootable: pp.bootable,
-      ...partitionIds(table.info, pp.index),
-      filesystem: reports[i]!,
-    })),
-    ...(tar ? { tar: tar.manifest } : {}),
-    inputs: {
-      ...(closure2 && env.closureDir
-        ? {
-            closure: {
-              dir: env.closureDir,
-              storePaths: closure2.storePaths.length,
-              registrationSha256: createHash('sha256').update(closure2.registration).digest('hex'),
-            },
+  /** 4. A sparse file of the final size, the table, then every filesystem (concurrently). */
+  async write(spec: ImageSpec, { prepared }: Measured, { plan, table }: Planned): Promise<Written> {
+    const { env } = this;
+    const name = `${env.plan.base}.img`;
+    const img = path.join(env.tmp, name);
+    const fh = await fsp.open(img, 'wx');
+    try {
+      await fh.truncate(plan.diskSize);
+    } catch (err) {
+      throw resourceError(err, { file: path.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+    } finally {
+      await fh.close();
+    }
+    await writePartitionTable(img, table);
+    // The .img.zst is one zstd frame per chunk of the image (outputs/chunked.ts): the chunks
+    // mke2fs is done with are compressed while it still writes the rest.
+    const tracks: Promise<unknown>[] = [];
+    let early: ChunkedZstd | undefined;
+    if (env.plan.compress) {
+      const workDir = path.join(env.tmp, 'zstd-frames');
+      await fsp.mkdir(workDir);
+      const z = (early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir }));
+      this.ctx.watchWrites = (start, end) => ({
+        env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_WRITELOG_FILE: img },
+        attach: (log) => {
+          const t = z.track(log, start, end);
+          t.catch(() => undefined);
+          tracks.push(t);
+        },
+      });
+    }
+    // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
+    // blocks the event loop while it runs) wait until those tools run, so they overlap.
+    let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
+    let toolsRunning!: () => void;
+    const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
+    const oneStarted = () => {
+      if (--waiting <= 0) toolsRunning();
+    };
+    if (waiting <= 0) toolsRunning();
+    const writing = Promise.all(
+      spec.partitions.map(async (p, i) => {
+        const pp = plan.partitions[i]!;
+        const inProcess = driverFor(p.filesystem).inProcess === true;
+        let started = false;
+        const started1 = () => {
+          if (!started) {
+            started = true;
+            oneStarted();
           }
-        : {}),
-      ...(env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp.realpath(env.toplevel) } : {}),
-      sourceDateEpoch: env.epoch,
-      ...(env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(trees, env.firmware) } } : {}),
-    },
-    tools,
-  };
-  const manifestTmp = path.join(tmp, 'manifest.json');
-  await writeManifest(manifestTmp, manifest);
+        };
+        if (inProcess) await allToolsRunning;
+        const w = env.progress.phase(`write:${p.name}`);
+        try {
+          const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
+          w.end({ type: r.type });
+          return r;
+        } finally {
+          if (!inProcess) started1();
+        }
+      }),
+    );
+    let reports: FsReport[];
+    try {
+      reports = await writing;
+      await Promise.all(tracks);
+    } catch (err) {
+      await Promise.allSettled(tracks);
+      await early?.abort();
+      throw err;
+    } finally {
+      delete this.ctx.watchWrites;
+    }
+    return { image: { path: img, name, size: plan.diskSize }, reports, ...(early ? { early } : {}) };
+  }
 
-  await Promise.all(background);
+  /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
+  async package(spec: ImageSpec, contents: Contents, { plan, table }: Planned, { image, reports, early }: Written): Promise<Made[]> {
+    const { env } = this;
+    const pk = env.progress.phase(env.plan.compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
+    const asked: PackageOptions = Object.assign({}, ...env.outputs.map((o) => o.pass?.(env.plan, env.tmp) ?? {}));
+    const pass = await packageImage(image.path, {
+      ...asked,
+      ...(asked.zstd && early ? { zstd: { ...asked.zstd, early } } : {}),
+      onProgress: (d, t) => pk.update(d, t),
+    });
+    pk.end();
+    const manifestBase = () => this.manifestBase(spec, contents, plan, table, reports);
+    const made: Made[] = [];
+    const input = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...(contents.closure ? { closure: contents.closure } : {}), made, manifestBase };
+    for (const o of env.outputs) made.push(await o.make(input));
+    await Promise.all(this.background);
+    return made;
+  }
 
-  // 5. Publish: rename everything to its final name, the manifest last (see src/publish.ts).
-  await testHook('publish', (name, data) => progress.event(name, data));
-  await publishOutputs([...finals, [manifestTmp, 'manifest.json']], env.outDir, tmp);
-  const manifestPath = path.join(env.outDir, 'manifest.json');
-  return {
-    ...(keepRaw ? { imagePath: path.join(env.outDir, rel(imgName)) } : {}),
-    ...(compressed ? { compressedPath: path.join(env.outDir, compressed.file) } : {}),
-    ...(bmapPath ? { bmapPath: path.join(env.outDir, rel(`${base}.bmap`)) } : {}),
-    ...(tar ? { tarPath: path.join(env.outDir, rel(tar.manifest.file)) } : {}),
-    manifestPath,
-    manifest,
-  };
+  /** 6. Rename everything to its final name, the manifest last (see src/publish.ts). */
+  async publish(made: Made[]): Promise<BuildResult> {
+    const { env } = this;
+    await testHook('publish', (name, data) => env.progress.event(name, data));
+    const files = made.flatMap((m) => m.files);
+    const i = files.findIndex(([, name]) => name === 'manifest.json');
+    await publishOutputs([...files.slice(0, i), ...files.slice(i + 1), files[i]!], env.outDir, env.tmp);
+    const manifest = made.find((m) => m.output === 'manifest')!.manifest as Manifest;
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path.join(env.outDir, 'manifest.json'), manifest, files: made.flatMap((m) => m.listed ?? []) };
+  }
+
+  /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
+  private async manifestBase(spec: ImageSpec, contents: Contents, plan: DiskPlan, table: Planned['table'], reports: FsReport[]): Promise<ManifestBase> {
+    const { env } = this;
+    const closure = await contents.closureIfRead();
+    return {
+      imgsmith: { version: await imgsmithVersion() },
+      spec: { name: spec.name, path: path.resolve(env.specPath), sha256: await hashFile(env.specPath) },
+      table: { ...table.info },
+      partitions: plan.partitions.map((pp, i) => ({
+        index: pp.index,
+        name: pp.name,
+        start: pp.start,
+        size: pp.size,
+        type: pp.type,
+        bootable: pp.bootable,
+        ...partitionIds(table.info, pp.index),
+        filesystem: reports[i]!,
+      })),
+      inputs: {
+        ...(closure && env.closureDir
+          ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash('sha256').update(closure.registration).digest('hex') } }
+          : {}),
+        ...(env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp.realpath(env.toplevel) } : {}),
+        sourceDateEpoch: env.epoch,
+        ...(env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}),
+      },
+      tools: env.tools,
+    };
+  }
 }
+
+/** How messages name a partition: partition 2 ("root"). */
+const partitionName = (i: number, name: string) => `partition ${i + 1} ("${name}")`;
 
 /** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
 function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {
@@ -474,15 +492,6 @@ function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid
   }
   const guid = info.partitions.find((p) => p.index === index)?.guid?.toLowerCase();
   return guid ? { guid, partuuid: guid } : { partuuid: '' };
-}
-
-/** Why a partition's minimum size is what it is, when the filesystem rather than its content sets it. */
-function minimumReason(fs: FilesystemSpec, min: number): string | undefined {
-  if (fs.type !== 'vfat' || fs.fatType === 'auto' || min !== minimumFatSize(fs.fatType)) return undefined;
-  const l = vfatLayout(min, fs.fatType);
-  const clusters = fs.fatType === 32 ? 65525 : 4085;
-  const clusterSize = l ? l.clusterSectors * 512 : 512;
-  return `FAT${fs.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
 }
 
 /**
@@ -498,31 +507,32 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
       if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
       const init = c.options.init;
       if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
-        throw buildError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }
 }
 
-function toolNames(spec: ImageSpec, compress: boolean): string[] {
+/** The tools the build runs: its filesystems' and its outputs', sorted. */
+function toolNames(spec: ImageSpec, plan: OutputPlan, active: Output[]): string[] {
   const names = new Set<string>();
-  for (const p of spec.partitions) {
-    if (p.filesystem.type === 'ext4') names.add('mke2fs').add('debugfs');
-    if (p.filesystem.type === 'btrfs') names.add('mkfs.btrfs');
-  }
-  if (compress) names.add('zstd');
+  for (const p of spec.partitions) for (const t of driverFor(p.filesystem).tools(p.filesystem)) names.add(t);
+  for (const o of active) for (const t of o.tools?.(plan) ?? []) names.add(t);
   return [...names].sort();
 }
 
-async function firmwareHashes(trees: FileTree[], firmwareDir: string): Promise<{ path: string; sha256: string }[]> {
+/** The firmware files the image holds (copied into a filesystem, or read by a driver: raw's blob) and their hashes. */
+async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: string): Promise<{ path: string; sha256: string }[]> {
   const out = new Map<string, string>();
   const dir = fromUtf8(firmwareDir) + '/';
+  const add = async (source: string) => {
+    if (source.startsWith(dir) && !out.has(source)) out.set(source, createHash('sha256').update(await fsp.readFile(Buffer.from(source, 'latin1'))).digest('hex'));
+  };
   for (const t of trees) {
-    for (const [, e] of t.explicitEntries()) {
-      if (e.kind === 'file' && e.source.startsWith(dir) && !out.has(e.source)) {
-        out.set(e.source, createHash('sha256').update(await fsp.readFile(Buffer.from(e.source, 'latin1'))).digest('hex'));
-      }
-    }
+    for (const [, e] of t.explicitEntries()) if (e.kind === 'file') await add(e.source);
+  }
+  for (const p of spec.partitions) {
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, s.path)));
   }
   return [...out.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))

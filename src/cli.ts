@@ -3,14 +3,17 @@
  * Exit codes: 0 ok, 1 build failed, 2 usage or spec error.
  */
 import yargs from 'yargs';
-import { describeError, signalExitCode, type DescribeContext } from './errors.ts';
+import { describeError, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
+import { BOOT_MACHINES, MACHINES } from './boot/machines.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { jsonProgress, ttyProgress } from './progress-impl.ts';
+import { jsonProgress, ttyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
+import { inspectCommands } from './inspect/cli.ts';
 
-class UsageFailure extends Error {}
+/** A command-line problem found by yargs (exit 2, printed as it is). */
+class UsageFailure extends UsageError {}
 
 /** Prints the one line for `err` (and a JSON error event with --json); returns the exit code. */
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
@@ -95,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(args.size !== undefined ? { diskSize: parseSize(args.size, '--size') } : {}),
             progress,
           });
-          const files = [r.compressedPath, r.imagePath, r.bmapPath, r.manifestPath].filter((f): f is string => !!f);
+          const files = r.files;
           if (args.json) {
             process.stdout.write(JSON.stringify({ event: 'result', ok: true, files, image: r.manifest.image }) + '\n');
           } else {
@@ -115,12 +118,12 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('image', { type: 'string', demandOption: true, describe: 'The raw .img to boot (never modified).' })
           .option('machine', {
-            choices: ['raspi3b', 'virt', 'x86_64-efi'] as const,
+            choices: BOOT_MACHINES,
             demandOption: true,
-            describe: 'raspi3b: U-Boot from config.txt\'s [pi3] kernel= on QEMU raspi3b; virt: U-Boot qemu_arm64 on a virtio disk; x86_64-efi: OVMF.',
+            describe: `${BOOT_MACHINES.map((m) => `${m}: ${MACHINES[m].help}`).join('; ')}.`,
           })
           .option('marker', { type: 'string', describe: 'The expected marker (default: read from the image: a file imgsmith-boot-marker in a /nix/store path or at the root of a FAT partition; an error when there is none).' })
-          .option('timeout', { type: 'number', describe: 'Seconds before QEMU is killed and the test fails (default: raspi3b 420, virt 240, x86_64-efi 300).' })
+          .option('timeout', { type: 'number', describe: `Seconds before QEMU is killed and the test fails (default: ${BOOT_MACHINES.map((m) => `${m} ${MACHINES[m].timeoutSec}`).join(', ')}).` })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON.' }),
       async (args) => {
         const off = onSignals(args.json, () => 'boot test aborted, QEMU stopped');
@@ -143,6 +146,11 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .command(inspectCommands({
+      fail: (err, json, code) => { exitCode = reportError(err, json); if (code !== undefined) exitCode = code; },
+      setExit: (code) => { exitCode = code; },
+      onSignals: (json) => onSignals(json, () => 'temporary files removed'),
+    }))
     .command(
       'verify <image>',
       'Check an image: its partition table (sfdisk/sgdisk), every filesystem (fsck.fat, e2fsck, btrfs check) and, with a manifest, the SHA-256 of the image and the .zst and every bmap checksum. Exit 0 only when all hold.',
@@ -206,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'Name a command: build, boot-test, verify or flash.')
+    .demandCommand(1, 'Name a command: build, boot-test, inspect, ls, cat, extract, diff, verify or flash.')
     .strict()
     .help()
     .version(false)

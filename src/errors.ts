@@ -1,35 +1,107 @@
 /**
- * Errors imgsmith reports to users. `kind` decides the exit code:
- *  - "usage": the command line or the image spec is wrong (exit 2)
- *  - "build": the inputs are valid but the build failed (exit 1), e.g. missing
- *    files, a closure that does not fit, a tool that failed.
+ * Errors imgsmith reports to users. The class says what went wrong and decides the exit code;
+ * callers check them with `instanceof`, never by name or a `kind` string:
+ *
+ *  - UsageError: the command line or the image spec is wrong (exit 2);
+ *  - BuildError (exit 1): the inputs are valid but the build failed, and its subclasses
+ *    - InputError: an input (closure, firmware, toplevel, a copied file, the image to boot)
+ *      is missing, malformed or changed while it was read;
+ *    - ToolMissingError: an external tool is not installed;
+ *    - ToolFailedError: an external tool failed (non-zero exit, killed, unexpected output);
+ *    - DoesNotFitError: the content does not fit the partition or the disk;
+ *  - InterruptedError: a tool was ended by SIGINT/SIGTERM/SIGHUP (exit 128 + signal number).
  */
 import { readFileSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
 
-export type ErrorKind = 'usage' | 'build';
+type ErrorOptions = { cause?: unknown };
+const opts = (cause: unknown): ErrorOptions | undefined => (cause === undefined ? undefined : { cause });
 
-export class ImgsmithError extends Error {
-  readonly kind: ErrorKind;
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+export abstract class ImgsmithError extends Error {
+  /** The process exit code for this error. */
+  abstract get exitCode(): number;
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'ImgsmithError';
-    this.kind = kind;
+    this.name = new.target.name;
+  }
+}
+
+/** The command line or the image spec is wrong (exit 2). */
+export class UsageError extends ImgsmithError {
+  get exitCode(): number {
+    return 2;
+  }
+}
+
+/** The inputs are valid but the build failed (exit 1). */
+export class BuildError extends ImgsmithError {
+  get exitCode(): number {
+    return 1;
+  }
+}
+
+/** An input file or directory is missing, malformed or changed while it was read (exit 1). */
+export class InputError extends BuildError {}
+
+/** An external tool is not installed (exit 1). */
+export class ToolMissingError extends BuildError {
+  constructor(readonly tool: string, message: string) {
+    super(message);
+  }
+}
+
+/** An external tool failed or produced something unexpected (exit 1). */
+export class ToolFailedError extends BuildError {
+  constructor(readonly tool: string, message: string, cause?: unknown) {
+    super(message, opts(cause));
+  }
+}
+
+/** The content does not fit its partition or the disk (exit 1). */
+export class DoesNotFitError extends BuildError {}
+
+/** A tool was ended by SIGINT/SIGTERM/SIGHUP: the build was interrupted (exit 128 + signal number). */
+export class InterruptedError extends ImgsmithError {
+  constructor(readonly signal: string, message: string, cause?: unknown) {
+    super(message, opts(cause));
   }
   get exitCode(): number {
-    return this.kind === 'usage' ? 2 : 1;
+    return signalExitCode(this.signal);
   }
 }
 
 /** A spec or command-line problem (exit code 2). */
-export function usageError(message: string): ImgsmithError {
-  return new ImgsmithError('usage', message);
+export function usageError(message: string): UsageError {
+  return new UsageError(message);
 }
 
-/** A build problem with valid inputs (exit code 1). */
-export function buildError(message: string, cause?: unknown): ImgsmithError {
-  return new ImgsmithError('build', message, cause === undefined ? undefined : { cause });
+/** A build problem with valid inputs that is none of the more specific kinds (exit code 1). */
+export function buildError(message: string, cause?: unknown): BuildError {
+  return new BuildError(message, opts(cause));
+}
+
+/**
+ * A tool's failure (`cause` the execa error or result): an InterruptedError when the tool was
+ * ended by SIGINT, SIGTERM or SIGHUP (the build is being interrupted), else a ToolFailedError.
+ */
+export function toolFailed(tool: string, message: string, cause?: unknown): ToolFailedError | InterruptedError {
+  const killed = killedTool(cause);
+  if (killed && INTERRUPTING.includes(killed.signal)) return new InterruptedError(killed.signal, message, cause);
+  return new ToolFailedError(tool, message, cause);
+}
+
+/** Signals that interrupt a build (a tool ended by one of them means the build was interrupted). */
+const INTERRUPTING = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** A missing, malformed or changing input (exit code 1). */
+export function inputError(message: string, cause?: unknown): InputError {
+  return new InputError(message, opts(cause));
+}
+
+/** Content that does not fit (exit code 1). */
+export function doesNotFit(message: string): DoesNotFitError {
+  return new DoesNotFitError(message);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -179,9 +251,10 @@ const SIGNAL_HINT: Record<string, string> = {
 export function describeError(err: unknown, ctx: DescribeContext = {}): Described {
   const oneLine = (s: string) => hideTmp(s).replace(/\s*\n\s*/g, ' / ').trim();
   const base = err instanceof ImgsmithError ? err.exitCode : 1;
+  if (err instanceof InterruptedError) return { message: `imgsmith: interrupted by ${err.signal}${ctx.interruptedNote ?? ''}`, exitCode: base, interrupted: err.signal };
   if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };
   const killed = killedTool(err);
-  if (killed && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(killed.signal)) {
+  if (killed && INTERRUPTING.includes(killed.signal)) {
     return { message: `imgsmith: interrupted by ${killed.signal}${ctx.interruptedNote ?? ''}`, exitCode: signalExitCode(killed.signal), interrupted: killed.signal };
   }
   if (killed) return { message: `${killed.tool} was killed by ${killed.signal}${SIGNAL_HINT[killed.signal] ?? ''}`, exitCode: 1 };
@@ -197,7 +270,7 @@ export function describeError(err: unknown, ctx: DescribeContext = {}): Describe
 }
 
 /** For a write that failed (ftruncate, write ...) with a resource errno: the ImgsmithError saying what to do; else undefined. */
-export function resourceError(err: unknown, ctx: DescribeContext): ImgsmithError | undefined {
+export function resourceError(err: unknown, ctx: DescribeContext): BuildError | undefined {
   if (!resourceCode(err)) return undefined;
   const e = buildError(describeError(err, ctx).message, err);
   explained.add(e);

@@ -2,8 +2,8 @@
  * The layout planner: pure functions from the spec and the measured content
  * sizes to byte offsets. No I/O; unit-tested in test/layout.test.ts.
  */
-import { buildError, usageError } from './errors.ts';
-import type { DiskPlan, PlannedPartition } from './plan-types.ts';
+import { doesNotFit, usageError } from './errors.ts';
+import type { DiskPlan, PlannedPartition } from './disk-plan.ts';
 import type { ImageSpec } from './spec-types.ts';
 import { alignDown, alignUp, formatSize, SECTOR, TiB } from './units.ts';
 
@@ -83,12 +83,12 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
       const end = alignDown(spec.diskSize - tail, 4096);
       size = end - start;
       if (size <= 0) {
-        throw buildError(
+        throw doesNotFit(
           `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(spec.diskSize)})`,
         );
       }
       if (size < min) {
-        throw buildError(
+        throw doesNotFit(
           `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(spec.diskSize)} leaves only ${formatSize(size)}`,
         );
       }
@@ -98,7 +98,7 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
       if (size < min) {
         const why = minReasons?.[i];
         if (why) throw usageError(`${w}: the partition is ${formatSize(size)} but ${why}`);
-        throw buildError(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
+        throw doesNotFit(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
       }
     }
     out.push({
@@ -132,7 +132,7 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
   if (spec.diskSize !== undefined) {
     if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
     if (spec.diskSize < needed) {
-      throw buildError(
+      throw doesNotFit(
         `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`,
       );
     }

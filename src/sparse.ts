@@ -75,7 +75,6 @@ const ZERO_CHUNK = Buffer.alloc(CHUNK);
 export const NATIVE_PATH = fileURLToPath(new URL('../build/Release/imgsmith_native.node', import.meta.url));
 
 let nativeModule: NativeSparse | null | undefined;
-let nativeLoadError: unknown;
 
 /** The loaded addon, or null (not built, failed to load, or IMGSMITH_NO_NATIVE=1). */
 export function loadNative(): NativeSparse | null {
@@ -86,8 +85,7 @@ export function loadNative(): NativeSparse | null {
       const m = require(NATIVE_PATH) as NativeSparse;
       nativeModule =
         typeof m.seekData === 'function' && typeof m.copyFileRange === 'function' ? m : null;
-    } catch (err) {
-      nativeLoadError = err;
+    } catch {
       nativeModule = null;
     }
   }
@@ -97,11 +95,6 @@ export function loadNative(): NativeSparse | null {
 /** Whether the native addon is usable (built, loadable, not disabled by IMGSMITH_NO_NATIVE=1). */
 export function nativeAvailable(): boolean {
   return loadNative() !== null;
-}
-
-/** Why the addon did not load (for diagnostics), if it failed. */
-export function nativeLoadFailure(): unknown {
-  return nativeLoadError;
 }
 
 export interface SparseOptions {
@@ -327,8 +320,8 @@ export async function copySparse(
       const n = pickNative(opts);
       const ranges = n ? await nativeRanges(n, sfh.fd, srcStart, srcEnd) : null;
       if (n && ranges) {
-        if (opts?.skipZeros) return { bytesCopied: await rangesScanCopy(n, sfh.fd, dfh.fd, ranges, srcStart, srcEnd, delta, opts) };
-        return { bytesCopied: await nativeCopy(n, sfh.fd, dfh.fd, ranges, srcStart, srcEnd, delta, opts) };
+        const job: RangeCopy = { n, sfd: sfh.fd, dfd: dfh.fd, ranges, srcStart, srcEnd, delta, opts };
+        return { bytesCopied: await (opts?.skipZeros ? rangesScanCopy(job) : nativeCopy(job)) };
       }
       return { bytesCopied: await scanCopy(sfh.fd, dfh.fd, srcStart, srcEnd, delta, opts) };
     } finally {
@@ -339,26 +332,23 @@ export async function copySparse(
   }
 }
 
-async function nativeCopy(
-  n: NativeSparse,
-  sfd: number,
-  dfd: number,
-  ranges: Range[],
-  srcStart: number,
-  srcEnd: number,
-  delta: number,
-  opts: CopySparseOptions | undefined,
-): Promise<number> {
+/** A copy of the source's data ranges [srcStart, srcEnd) to the destination, shifted by `delta`. */
+interface RangeCopy {
+  n: NativeSparse;
+  sfd: number;
+  dfd: number;
+  ranges: Range[];
+  srcStart: number;
+  srcEnd: number;
+  delta: number;
+  opts: CopySparseOptions | undefined;
+}
+
+async function nativeCopy({ n, sfd, dfd, ranges, srcStart, srcEnd, delta, opts }: RangeCopy): Promise<number> {
   const total = ranges.reduce((a, r) => a + r.end - r.start, 0);
   let done = 0;
   opts?.onProgress?.(0, total);
-  if (opts?.punchHoles) {
-    let prev = srcStart;
-    for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
-      if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n);
-      prev = r.end;
-    }
-  }
+  if (opts?.punchHoles) await punchGaps(n, dfd, ranges, srcStart, srcEnd, delta);
   for (const r of ranges) {
     for (let off = r.start; off < r.end; ) {
       const len = Math.min(NATIVE_STEP, r.end - off);
@@ -373,28 +363,22 @@ async function nativeCopy(
   return done;
 }
 
+/** punchHoles: the destination's bytes between the source's data ranges become holes (or zeros). */
+async function punchGaps(n: NativeSparse, dfd: number, ranges: Range[], srcStart: number, srcEnd: number, delta: number): Promise<void> {
+  let prev = srcStart;
+  for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
+    if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n);
+    prev = r.end;
+  }
+}
+
 /** Native ranges, but copied through JS so that zero blocks inside them are skipped too. */
-async function rangesScanCopy(
-  n: NativeSparse,
-  sfd: number,
-  dfd: number,
-  ranges: Range[],
-  srcStart: number,
-  srcEnd: number,
-  delta: number,
-  opts: CopySparseOptions | undefined,
-): Promise<number> {
+async function rangesScanCopy({ n, sfd, dfd, ranges, srcStart, srcEnd, delta, opts }: RangeCopy): Promise<number> {
   const total = ranges.reduce((a, r) => a + r.end - r.start, 0);
   let done = 0;
   let written = 0;
   opts?.onProgress?.(0, total);
-  if (opts?.punchHoles) {
-    let prev = srcStart;
-    for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
-      if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n);
-      prev = r.end;
-    }
-  }
+  if (opts?.punchHoles) await punchGaps(n, dfd, ranges, srcStart, srcEnd, delta);
   for (const r of ranges) {
     const inner = { ...opts, onProgress: (d: number) => opts?.onProgress?.(done + d, total) };
     written += await scanCopy(sfd, dfd, r.start, r.end, delta, inner);

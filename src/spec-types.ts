@@ -23,45 +23,13 @@ export interface GptTableSpec {
 
 export type TableSpec = DosTableSpec | GptTableSpec;
 
-export interface VfatSpec {
-  type: 'vfat';
-  label?: string;
-  /** 32-bit volume serial number. */
-  volumeId: number;
-  fatType: 'auto' | 16 | 32;
-}
-
-export interface Ext4Spec {
-  type: 'ext4';
-  label?: string;
-  uuid?: string;
-  /** mke2fs -O feature list, e.g. ["^has_journal"]; appended to the defaults. */
-  features?: string[];
-  /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
-  extraSpace?: number;
-}
-
-export interface BtrfsSpec {
-  type: 'btrfs';
-  label?: string;
-  uuid?: string;
-  extraSpace?: number;
-}
-
-export interface SwapSpec {
-  type: 'swap';
-  label?: string;
-  uuid?: string;
-}
-
-export interface RawSpec {
-  type: 'raw';
-  /** A blob written at the start of the partition; null leaves the partition empty (zeros). */
-  source: ContentSource | null;
-}
-
-export type FilesystemSpec = VfatSpec | Ext4Spec | BtrfsSpec | SwapSpec | RawSpec;
-export type FilesystemType = FilesystemSpec['type'];
+// The filesystems' specs are defined by their drivers (src/fs/*.ts; registry src/fs/index.ts).
+export type { FilesystemSpec, FilesystemType } from './fs/index.ts';
+export type { VfatSpec } from './fs/vfat.ts';
+export type { Ext4Spec } from './fs/ext4.ts';
+export type { BtrfsSpec } from './fs/btrfs.ts';
+export type { SwapSpec } from './fs/swap.ts';
+export type { RawSpec } from './fs/raw.ts';
 
 /** Where a content path is resolved from. */
 export type SourceRoot = 'firmware' | 'spec' | 'toplevel';
@@ -94,7 +62,8 @@ export interface SymlinkItem {
 /** A generated file or tree. */
 export interface GenerateItem {
   kind: 'generate';
-  generator: 'rpi-config.txt' | 'extlinux' | 'closure' | 'profile';
+  /** One of the generators of src/content/resolve.ts. */
+  generator: import('./content/resolve.ts').GeneratorName;
   /** Absolute target path: the file for rpi-config.txt (default /config.txt), the boot
    *  directory for extlinux (default /boot). Unused for closure. */
   target: string;
@@ -126,7 +95,7 @@ export interface PartitionSpec {
   attributes: (string | number)[];
   /** GPT unique partition GUID; otherwise derived from the table seed and `name`. */
   guid?: string;
-  filesystem: FilesystemSpec;
+  filesystem: import('./fs/index.ts').FilesystemSpec;
   contents: ContentItem[];
 }
 

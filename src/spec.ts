@@ -7,210 +7,24 @@ import path from 'node:path';
 import { usageError } from './errors.ts';
 import { parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
-import { labelProblem, type LabelledFs } from './labels.ts';
 import { TEMPLATE_KEYS, unknownPlaceholders } from './outputs/naming.ts';
-import type {
-  ContentItem,
-  FilesystemSpec,
-  ImageSpec,
-  OutputSpec,
-  PartitionSpec,
-  SizeSpec,
-  SourceRoot,
-  TableSpec,
-  TarOutputSpec,
-} from './spec-types.ts';
+import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
+import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
+import { schemaErrorMessage, specValidator } from './spec-schema.ts';
+import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
+import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
-type Json = unknown;
-type Obj = Record<string, Json>;
 
-/** Edit distance, for "did you mean" hints on unknown keys and values. */
-function distance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
+/** Every key some filesystem takes (for the first check, before the type is known). */
+const ALL_FS_KEYS = ['type', ...new Set(FS_TYPES.flatMap((t) => Object.keys(drivers[t].spec.properties)))];
 
-function hint(word: string, choices: readonly string[]): string {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of choices) {
-    const dd = distance(word.toLowerCase(), c.toLowerCase());
-    if (dd < bestD) {
-      bestD = dd;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
-function describe(v: Json): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function obj(v: Json, where: string, allowed: readonly string[], required: readonly string[] = []): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw usageError(`${where}: expected an object, got ${describe(v)}`);
-  }
-  const o = v as Obj;
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) {
-      throw usageError(`${where}: unknown key "${k}"${hint(k, allowed)}; expected one of: ${allowed.join(', ')}`);
-    }
-  }
-  for (const k of required) {
-    if (o[k] === undefined) throw usageError(`${where}: missing required key "${k}"`);
-  }
-  return o;
-}
-
-function str(v: Json, where: string, opts: { pattern?: RegExp; what?: string; nonEmpty?: boolean } = {}): string {
-  if (typeof v !== 'string') throw usageError(`${where}: expected a string, got ${describe(v)}`);
-  if ((opts.nonEmpty ?? true) && v.length === 0) throw usageError(`${where}: must not be empty`);
-  if (opts.pattern && !opts.pattern.test(v)) {
-    throw usageError(`${where}: "${v}" is not ${opts.what ?? `a match for ${opts.pattern}`}`);
-  }
-  return v;
-}
-
-function bool(v: Json, where: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw usageError(`${where}: expected true or false, got ${describe(v)}`);
-  return v;
-}
-
-function oneOf<T extends string | number>(v: Json, where: string, choices: readonly T[]): T {
-  if (!choices.includes(v as T)) {
-    const h = typeof v === 'string' ? hint(v, choices.map(String)) : '';
-    throw usageError(`${where}: expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${describe(v)}${h}`);
-  }
-  return v as T;
-}
-
-function arr(v: Json, where: string): Json[] {
-  if (!Array.isArray(v)) throw usageError(`${where}: expected an array, got ${describe(v)}`);
-  return v;
-}
-
-/** A 32-bit id given as a number or a hex string ("0x2178694e"). */
-function u32(v: Json, where: string): number {
-  let n: number;
-  if (typeof v === 'number') n = v;
-  else if (typeof v === 'string' && /^0x[0-9a-fA-F]{1,8}$/.test(v)) n = parseInt(v.slice(2), 16);
-  else if (typeof v === 'string' && /^[0-9a-fA-F]{8}$/.test(v)) n = parseInt(v, 16);
-  else throw usageError(`${where}: expected a 32-bit id such as "0x2178694e", got ${describe(v)}`);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw usageError(`${where}: ${v} does not fit in 32 bits`);
-  }
-  return n;
-}
-
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-function uuid(v: Json, where: string): string | undefined {
-  if (v === undefined) return undefined;
-  return str(v, where, { pattern: UUID_RE, what: 'a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)' }).toLowerCase();
-}
-
-function sizeSpec(v: Json, where: string): SizeSpec {
-  if (v === 'auto' || v === 'fill') return v;
-  const n = parseSize(v, where);
-  if (n === 0) throw usageError(`${where}: a partition size must be greater than 0`);
-  return n;
-}
-
-/** A filesystem label: checked against what the filesystem can store (never truncated or case-changed). */
-function label(v: Json, where: string, fs: LabelledFs): string | undefined {
-  if (v === undefined) return undefined;
-  const l = str(v, where, { nonEmpty: false });
-  const problem = labelProblem(fs, l);
-  if (problem) throw usageError(`${where}: ${problem}`);
-  return l;
-}
-
-const FS_TYPES = ['vfat', 'ext4', 'btrfs', 'swap', 'raw'] as const;
-
+/** A partition's filesystem: the driver named by "type" checks its keys and values. */
 function filesystem(v: Json, where: string): FilesystemSpec {
-  const base = obj(v, where, ['type', 'label', 'uuid', 'volumeId', 'fatType', 'features', 'extraSpace', 'source'], ['type']);
+  const base = obj(v, where, ALL_FS_KEYS, ['type']);
   const type = oneOf(base.type, `${where}.type`, FS_TYPES);
-  switch (type) {
-    case 'vfat': {
-      const o = obj(v, where, ['type', 'label', 'volumeId', 'fatType']);
-      const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
-      return {
-        type,
-        label: label(o.label, `${where}.label`, 'vfat'),
-        volumeId: o.volumeId === undefined ? 0x12345678 : u32(o.volumeId, `${where}.volumeId`),
-        fatType,
-      };
-    }
-    case 'ext4': {
-      const o = obj(v, where, ['type', 'label', 'uuid', 'features', 'extraSpace']);
-      const features =
-        o.features === undefined
-          ? undefined
-          : arr(o.features, `${where}.features`).map((f, i) =>
-              str(f, `${where}.features[${i}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' }),
-            );
-      return {
-        type,
-        label: label(o.label, `${where}.label`, 'ext4'),
-        uuid: uuid(o.uuid, `${where}.uuid`),
-        ...(features ? { features } : {}),
-        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
-      };
-    }
-    case 'btrfs': {
-      const o = obj(v, where, ['type', 'label', 'uuid', 'extraSpace']);
-      return {
-        type,
-        label: label(o.label, `${where}.label`, 'btrfs'),
-        uuid: uuid(o.uuid, `${where}.uuid`),
-        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
-      };
-    }
-    case 'swap': {
-      const o = obj(v, where, ['type', 'label', 'uuid']);
-      return { type, label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`) };
-    }
-    case 'raw': {
-      const o = obj(v, where, ['type', 'source']);
-      if (o.source === undefined || o.source === null) return { type, source: null };
-      const s = obj(o.source, `${where}.source`, ['from', 'path'], ['from', 'path']);
-      return {
-        type,
-        source: { from: sourceRoot(s.from, `${where}.source.from`), path: relPath(s.path, `${where}.source.path`) },
-      };
-    }
-  }
-}
-
-const SOURCE_ROOTS = ['firmware', 'spec', 'toplevel'] as const;
-
-function sourceRoot(v: Json, where: string): SourceRoot {
-  return oneOf(v, where, SOURCE_ROOTS);
-}
-
-function relPath(v: Json, where: string, allowEscape = false): string {
-  const p = str(v, where);
-  if (p.startsWith('/') || (!allowEscape && path.posix.normalize(p).split('/').includes('..'))) {
-    throw usageError(
-      `${where}: "${p}" must be a relative path inside its source (no leading "/", and no ".." that leaves it` +
-        `${allowEscape ? '' : '; set "allowEscape": true on the item to read outside on purpose'})`,
-    );
-  }
-  return p;
+  const { spec } = drivers[type];
+  const o = obj(v, where, ['type', ...Object.keys(spec.properties)], spec.required);
+  return spec.parse(o, where);
 }
 
 function absTarget(v: Json, where: string, dflt: string): string {
@@ -221,8 +35,6 @@ function absTarget(v: Json, where: string, dflt: string): string {
   }
   return p;
 }
-
-const GENERATORS = ['rpi-config.txt', 'extlinux', 'closure', 'profile'] as const;
 
 function contentItem(v: Json, where: string): ContentItem {
   const o = obj(v, where, ['from', 'path', 'target', 'optional', 'dereference', 'allowEscape', 'generate', 'options', 'text', 'mode', 'symlink']);
@@ -251,17 +63,11 @@ function contentItem(v: Json, where: string): ContentItem {
   if (o.generate !== undefined) {
     obj(v, where, ['generate', 'target', 'options']);
     const generator = oneOf(o.generate, `${where}.generate`, GENERATORS);
-    if (generator === 'closure' && o.target !== undefined) {
-      throw usageError(`${where}.target: the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"`);
-    }
-    const dflt = generator === 'rpi-config.txt' ? '/config.txt' : generator === 'extlinux' ? '/boot' : '/';
-    const options = o.options === undefined ? {} : obj(o.options, `${where}.options`, generatorOptions[generator]);
-    if (generator === 'profile') {
-      if (options.path === undefined) throw usageError(`${where}.options.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
-      str(options.path, `${where}.options.path`);
-    }
-    if (generator === 'extlinux') extlinuxOptions(options, `${where}.options`);
-    return { kind: 'generate', generator, target: absTarget(o.target, `${where}.target`, dflt), options };
+    const g: ContentGenerator = generators[generator];
+    if (g.fixedTarget && o.target !== undefined) throw usageError(`${where}.target: ${g.fixedTarget}`);
+    const options = o.options === undefined ? {} : obj(o.options, `${where}.options`, Object.keys(g.options));
+    g.check?.(options, `${where}.options`);
+    return { kind: 'generate', generator, target: absTarget(o.target, `${where}.target`, g.target.default), options };
   }
   if (o.text !== undefined) {
     obj(v, where, ['text', 'target', 'mode'], ['target']);
@@ -273,29 +79,6 @@ function contentItem(v: Json, where: string): ContentItem {
     return { kind: 'text', text: str(o.text, `${where}.text`, { nonEmpty: false }), target: absTarget(o.target, `${where}.target`, '/'), mode };
   }
   throw usageError(`${where}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
-}
-
-const generatorOptions: Record<(typeof GENERATORS)[number], string[]> = {
-  'rpi-config.txt': ['extraConfig'],
-  extlinux: ['timeout', 'extraKernelParams', 'init'],
-  closure: [],
-  profile: ['path'],
-};
-
-/** Checks the extlinux generator's options (see src/content/extlinux.ts). */
-function extlinuxOptions(o: Obj, where: string): void {
-  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !Number.isInteger(o.timeout) || o.timeout < 0)) {
-    throw usageError(`${where}.timeout: expected a whole number of deciseconds >= 0, got ${describe(o.timeout)}`);
-  }
-  if (o.extraKernelParams !== undefined) {
-    arr(o.extraKernelParams, `${where}.extraKernelParams`).forEach((p, i) =>
-      str(p, `${where}.extraKernelParams[${i}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: 'a kernel parameter without control characters or newlines' }),
-    );
-  }
-  if (o.init !== undefined) {
-    str(o.init, `${where}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
-    if ((o.init as string).split('/').includes('..')) throw usageError(`${where}.init: "${o.init}" must not contain ".."`);
-  }
 }
 
 /** Paths the closure generator owns: a file there would replace the store or the registration. */
@@ -318,7 +101,7 @@ function checkTargets(items: ContentItem[], fs: FilesystemSpec, where: string): 
     if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith('/nix/store/'))) {
       throw usageError(`${w}: "${c.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
     }
-    if (fs.type === 'ext4' && t === '/lost+found') throw usageError(`${w}: "/lost+found" is reserved by ext4 (a directory mke2fs creates); choose another path`);
+    if (driverFor(fs).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs.type} (a directory it creates itself); choose another path`);
     files.set(t, j);
   });
   for (const [t, j] of files) {
@@ -391,19 +174,22 @@ function tarOutput(v: Json, where: string, partitions: PartitionSpec[]): TarOutp
     if (o.partition !== undefined) throw usageError(`${where}.partition: only a "rootfs" tarball takes a partition`);
     return { type };
   }
-  const withFiles = (p: PartitionSpec) => p.filesystem.type === 'ext4' || p.filesystem.type === 'btrfs' || p.filesystem.type === 'vfat';
+  const withFiles = (p: PartitionSpec) => driverFor(p.filesystem).holdsFiles === true;
+  const withFilesTypes = FS_TYPES.filter((t) => drivers[t].holdsFiles);
+  const filesList = `${withFilesTypes.slice(0, -1).join(', ')} or ${withFilesTypes.at(-1)}`;
+  const rootList = FS_TYPES.filter((t) => drivers[t].rootCandidate).join('/');
   if (o.partition !== undefined) {
     const name = str(o.partition, `${where}.partition`);
     const p = partitions.find((q) => q.name === name);
     if (!p) throw usageError(`${where}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
-    if (!withFiles(p)) throw usageError(`${where}.partition: "${name}" is a ${p.filesystem.type} partition without files: name an ext4, btrfs or vfat partition`);
+    if (!withFiles(p)) throw usageError(`${where}.partition: "${name}" is a ${p.filesystem.type} partition without files: name a ${filesList} partition`);
     return { type, partition: name };
   }
   const withClosure = partitions.find((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure'));
-  const lastLinux = [...partitions].reverse().find((p) => p.filesystem.type === 'ext4' || p.filesystem.type === 'btrfs');
+  const lastLinux = [...partitions].reverse().find((p) => driverFor(p.filesystem).rootCandidate === true);
   const root = withClosure ?? lastLinux;
   if (!root || !withFiles(root)) {
-    throw usageError(`${where}: "rootfs" found no root partition (one with { "generate": "closure" } or an ext4/btrfs one): name one with { "type": "rootfs", "partition": "..." }`);
+    throw usageError(`${where}: "rootfs" found no root partition (one with { "generate": "closure" } or an ${rootList} one): name one with { "type": "rootfs", "partition": "..." }`);
   }
   return { type, partition: root.name };
 }
@@ -446,8 +232,21 @@ function output(v: Json, where: string, name: string, partitions: PartitionSpec[
   };
 }
 
-/** Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. */
+/**
+ * Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. The published
+ * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
+ * below give the messages (JSON path, "did you mean") and check what a schema cannot.
+ */
 export function validateSpec(json: Json, specDir: string): ImageSpec {
+  const schema = specValidator();
+  if (!schema(json)) {
+    checkSpec(json, specDir); // names the problem the friendly way (it throws for anything the schema rejects)
+    throw usageError(schemaErrorMessage(schema.errors![0]!));
+  }
+  return checkSpec(json, specDir);
+}
+
+function checkSpec(json: Json, specDir: string): ImageSpec {
   const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'output'], [
     'name',
     'table',

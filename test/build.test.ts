@@ -12,7 +12,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { runCli, listFiles, extractRange, REPO } from './helpers/cli.ts';
+import { runCli, listFiles, REPO } from './helpers/cli.ts';
+import { blkid, extractPartition } from './helpers/partition.ts';
 import { rpiConfigTxt } from '../src/content/rpi.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
@@ -109,12 +110,12 @@ test('the partition table is the NixOS SD layout (sfdisk -d)', async () => {
 test('the FIRMWARE partition: fsck.fat clean, FAT16, label, serial, files and config.txt', async () => {
   const img = path.join(out, imgName);
   const part = path.join(tmp, 'fw.part');
-  await extractRange(img, 8 * 1024 * 1024, 30 * 1024 * 1024, part);
+  await extractPartition(img, 8 * 1024 * 1024, 30 * 1024 * 1024, part);
   await execa('fsck.fat', ['-n', part]);
-  const blkid = (await execa('blkid', ['-p', '-o', 'export', part])).stdout;
-  assert.match(blkid, /^LABEL=FIRMWARE$/m);
-  assert.match(blkid, /^UUID=2178-694E$/m);
-  assert.match(blkid, /^VERSION=FAT16$/m);
+  const id = await blkid(part);
+  assert.equal(id.LABEL, 'FIRMWARE');
+  assert.equal(id.UUID, '2178-694E');
+  assert.equal(id.VERSION, 'FAT16');
   for (const name of ['bootcode.bin', 'start4.elf', 'u-boot-rpi3.bin', 'bcm2711-rpi-4-b.dtb']) {
     const { stdout } = await execa('sh', ['-c', `mcopy -n -i '${part}' '::/${name}' - | sha256sum`]);
     assert.equal(stdout.split(' ')[0], await sha256(path.join(firmware, name)), name);
@@ -127,11 +128,11 @@ test('the NIXOS_SD root: e2fsck clean, closure, registration and extlinux.conf',
   const img = path.join(out, imgName);
   const size = (await fsp.stat(img)).size;
   const part = path.join(tmp, 'root.part');
-  await extractRange(img, 77824 * 512, size - 77824 * 512, part);
+  await extractPartition(img, 77824 * 512, size - 77824 * 512, part);
   await execa('e2fsck', ['-fn', part]);
-  const blkid = (await execa('blkid', ['-p', '-o', 'export', part])).stdout;
-  assert.match(blkid, /^LABEL=NIXOS_SD$/m);
-  assert.match(blkid, /^UUID=44444444-4444-4444-8888-888888888888$/m);
+  const id = await blkid(part);
+  assert.equal(id.LABEL, 'NIXOS_SD');
+  assert.equal(id.UUID, '44444444-4444-4444-8888-888888888888');
   const ls = (await execa('debugfs', ['-R', 'ls /nix/store', part])).stdout;
   for (const p of fx.storePaths) assert.ok(ls.includes(path.basename(p)), `${path.basename(p)} in /nix/store`);
   const reg = (await execa('debugfs', ['-R', 'cat /nix-path-registration', part], { stripFinalNewline: false, encoding: 'buffer' })).stdout;
@@ -211,7 +212,7 @@ test('sd-image/ directory, safe names from an unsafe label, manifest PARTUUIDs/e
 
   const part = path.join(tmp, 'names-root.part');
   const root2 = m.partitions[1];
-  await extractRange(img, root2.start, root2.size, part);
+  await extractPartition(img, root2.start, root2.size, part);
   const conf = (await execa('debugfs', ['-R', 'cat /boot/extlinux/extlinux.conf', part])).stdout;
   const params = (await fsp.readFile(path.join(fx.toplevel, 'kernel-params'), 'utf8')).trim();
   assert.match(conf, new RegExp(`^  APPEND init=/nix/store/${path.basename(fx.toplevel)}/init ${params.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} console=ttyS0,115200 quiet$`, 'm'));
@@ -237,5 +238,37 @@ test('GPT: manifest PARTUUIDs are the partition GUIDs sfdisk reads', async () =>
     assert.equal(m.partitions[n - 1].partuuid, got);
     assert.equal(m.partitions[n - 1].guid, got);
   }
-  assert.equal((await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', '--offset', String(m.partitions[0].start), path.join(o, 'gptnames.img')])).stdout, 'esp');
+  assert.equal((await blkid(path.join(o, 'gptnames.img'), { offset: m.partitions[0].start })).LABEL, 'esp');
+});
+
+test('raw partitions: the blob at the partition start (cmp), its hash in the manifest (sha256sum), a missing blob refused', async () => {
+  const blob = path.join(firmware, 'u-boot-rpi4.bin');
+  const spec = (p: string) => ({
+    name: 'rawblob',
+    table: { type: 'gpt', seed: 'raw' },
+    partitions: [
+      { name: 'uboot', type: 'linux', start: '1MiB', size: '2MiB', filesystem: { type: 'raw', source: { from: 'firmware', path: p } } },
+      { name: 'empty', type: 'linux', size: '1MiB', filesystem: { type: 'raw' } },
+    ],
+    output: { compress: 'none', bmap: false },
+  });
+  const specPath = path.join(tmp, 'raw.json');
+  await fsp.writeFile(specPath, JSON.stringify(spec('u-boot-rpi4.bin')));
+  const o = path.join(tmp, 'out-raw');
+  const r = await runCli(['build', specPath, '--firmware', firmware, '-o', o]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const img = path.join(o, 'rawblob.img');
+  const size = (await fsp.stat(blob)).size;
+  await execa('cmp', ['-n', String(size), blob, img, '0', String(1024 * 1024)]);
+  const m = JSON.parse(await fsp.readFile(path.join(o, 'manifest.json'), 'utf8'));
+  const want = (await execa('sha256sum', [blob])).stdout.split(' ')[0];
+  assert.deepEqual(m.inputs.firmware.files, [{ path: 'u-boot-rpi4.bin', sha256: want }]);
+  assert.equal(m.partitions[0].filesystem.stats.bytes, size);
+  assert.equal(m.partitions[1].filesystem.stats.source, 'none');
+
+  await fsp.writeFile(specPath, JSON.stringify(spec('no-such.bin')));
+  const bad = await runCli(['build', specPath, '--firmware', firmware, '-o', path.join(tmp, 'out-raw-bad')]);
+  assert.equal(bad.exitCode, 1);
+  assert.match(bad.stderr, /^imgsmith: error: spec\.partitions\[0\]\.filesystem\.source: .*no-such\.bin is not a file$/);
+  assert.deepEqual(await listFiles(path.join(tmp, 'out-raw-bad')), []);
 });

@@ -16,7 +16,8 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { extractRange, listFiles, runCli, REPO } from './helpers/cli.ts';
+import { listFiles, runCli, REPO } from './helpers/cli.ts';
+import { blkid, extractPartition } from './helpers/partition.ts';
 import { BOOT_OK, makeBootFixture, MARKER_FILE, type BootFixture, type EmbeddedSystem } from './helpers/boot-fixture.ts';
 
 const SKIP_BOOT = process.env.IMGSMITH_SKIP_BOOT_TESTS === '1' ? 'IMGSMITH_SKIP_BOOT_TESTS=1' : false;
@@ -65,8 +66,8 @@ before(async () => {
   const [b, root] = table.partitions;
   bootPart = path.join(tmp, 'boot.part');
   rootPart = path.join(tmp, 'root.part');
-  await extractRange(image, b!.start * 512, b!.size * 512, bootPart);
-  await extractRange(image, root!.start * 512, root!.size * 512, rootPart);
+  await extractPartition(image, b!.start * 512, b!.size * 512, bootPart);
+  await extractPartition(image, root!.start * 512, root!.size * 512, rootPart);
   rootDump = path.join(tmp, 'rootdump');
   await fsp.mkdir(rootDump);
   // rdump of "/" writes the root's entries into the directory, symlinks as symlinks.
@@ -110,8 +111,7 @@ test('embedded-fhs: the FAT partition holds the kernel, the initrd and extlinux.
 
 test('embedded-fhs: the root is clean ext4 labelled EMBEDDED_ROOT (e2fsck -fn, blkid)', async () => {
   await execa('e2fsck', ['-fn', rootPart]);
-  const label = (await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', rootPart])).stdout.trim();
-  assert.equal(label, 'EMBEDDED_ROOT');
+  assert.equal((await blkid(rootPart)).LABEL, 'EMBEDDED_ROOT');
 });
 
 /** lstat + readlink of a path in the debugfs dump. */

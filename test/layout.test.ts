@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planLayout } from '../src/layout.ts';
 import { validateSpec } from '../src/spec.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { DoesNotFitError, ImgsmithError, UsageError } from '../src/errors.ts';
 import { MiB, GiB } from '../src/units.ts';
 
 function spec(json: Record<string, unknown>) {
@@ -11,10 +11,10 @@ function spec(json: Record<string, unknown>) {
 const vfat = { type: 'vfat' };
 const ext4 = { type: 'ext4' };
 
-function fails(fn: () => unknown, kind: 'usage' | 'build', re: RegExp) {
+function fails(fn: () => unknown, kind: typeof UsageError | typeof DoesNotFitError, re: RegExp) {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof ImgsmithError, `not an ImgsmithError: ${e}`);
-    assert.equal(e.kind, kind, e.message);
+    assert.ok(e instanceof kind, `expected a ${kind.name}, got a ${e.name}: ${e.message}`);
     assert.match(e.message, re);
     return true;
   });
@@ -71,7 +71,7 @@ test('alignment applies to implicit starts; explicit starts must be aligned', ()
     table: { type: 'dos' },
     partitions: [{ name: 'a', type: 'b', start: 1536 * 1024, size: '1MiB', filesystem: vfat }],
   });
-  fails(() => planLayout({ spec: bad, minSizes: [0] }), 'usage', /partition 1 \("a"\): start .* not aligned to 1 MiB/);
+  fails(() => planLayout({ spec: bad, minSizes: [0] }), UsageError, /partition 1 \("a"\): start .* not aligned to 1 MiB/);
 });
 
 test('overlapping explicit partitions are rejected naming both', () => {
@@ -82,7 +82,7 @@ test('overlapping explicit partitions are rejected naming both', () => {
       { name: 'two', type: '83', start: '20MiB', size: '10MiB', filesystem: ext4 },
     ],
   });
-  fails(() => planLayout({ spec: s, minSizes: [0, 0] }), 'usage', /"one" .* and "two" .* overlap/);
+  fails(() => planLayout({ spec: s, minSizes: [0, 0] }), UsageError, /"one" .* and "two" .* overlap/);
 });
 
 test('content larger than a fixed size fails with both sizes', () => {
@@ -90,7 +90,7 @@ test('content larger than a fixed size fails with both sizes', () => {
     table: { type: 'dos' },
     partitions: [{ name: 'root', type: '83', size: '64MiB', filesystem: ext4 }],
   });
-  fails(() => planLayout({ spec: s, minSizes: [65 * MiB] }), 'build', /needs 65 MiB .* partition is 64 MiB/);
+  fails(() => planLayout({ spec: s, minSizes: [65 * MiB] }), DoesNotFitError, /needs 65 MiB .* partition is 64 MiB/);
 });
 
 test('a plan that does not fit the target size fails with the numbers', () => {
@@ -102,65 +102,65 @@ test('a plan that does not fit the target size fails with the numbers', () => {
       { name: 'root', type: 'linux', size: 'fill', filesystem: ext4 },
     ],
   });
-  fails(() => planLayout({ spec: s, minSizes: [0, 0] }), 'build', /nothing left to fill.*target size 1 GiB/);
+  fails(() => planLayout({ spec: s, minSizes: [0, 0] }), DoesNotFitError, /nothing left to fill.*target size 1 GiB/);
   const s2 = spec({
     table: { type: 'dos' },
     size: '100MiB',
     partitions: [{ name: 'root', type: '83', size: 'auto', filesystem: ext4 }],
   });
-  fails(() => planLayout({ spec: s2, minSizes: [200 * MiB] }), 'build', /need a disk of .*target size is 100 MiB/);
+  fails(() => planLayout({ spec: s2, minSizes: [200 * MiB] }), DoesNotFitError, /need a disk of .*target size is 100 MiB/);
 });
 
 test('spec errors name the JSON path', () => {
   fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: '1MiB', filesystem: { type: 'vfat', lable: 'X' } }] }),
-    'usage', /spec\.partitions\[0\]\.filesystem: unknown key "lable" \(did you mean "label"\?\)/);
+    UsageError, /spec\.partitions\[0\]\.filesystem: unknown key "lable" \(did you mean "label"\?\)/);
   fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: '1MiB', filesystem: { type: 'xfs' } }] }),
-    'usage', /spec\.partitions\[0\]\.filesystem\.type: expected one of .*"ext4".*got string "xfs"/);
+    UsageError, /spec\.partitions\[0\]\.filesystem\.type: expected one of .*"ext4".*got string "xfs"/);
   fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: '30 furlongs', filesystem: vfat }] }),
-    'usage', /spec\.partitions\[0\]\.size: "30 furlongs" is not a size/);
+    UsageError, /spec\.partitions\[0\]\.size: "30 furlongs" is not a size/);
   fails(() => spec({ table: { type: 'dos' }, partitions: [
     { name: 'a', type: 'b', size: 'fill', filesystem: vfat }, { name: 'b', type: 'b', size: '1MiB', filesystem: vfat }] }),
-    'usage', /spec\.partitions\[0\]\.size: only the last partition can be "fill"/);
+    UsageError, /spec\.partitions\[0\]\.size: only the last partition can be "fill"/);
   fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'b', size: 'fill', filesystem: vfat }] }),
-    'usage', /"fill" needs a target disk size/);
+    UsageError, /"fill" needs a target disk size/);
   fails(() => spec({ table: { type: 'dos' }, partitions: [
     { name: 'a', type: 'b', size: '1MiB', filesystem: vfat }, { name: 'a', type: 'b', size: '1MiB', filesystem: vfat }] }),
-    'usage', /spec\.partitions\[1\]\.name: "a" is already the name of spec\.partitions\[0\]/);
+    UsageError, /spec\.partitions\[1\]\.name: "a" is already the name of spec\.partitions\[0\]/);
 });
 
 test('disk size limits: DOS 2 TiB (2^32 sectors), GPT 16 TiB; sizes that are not sizes', () => {
   const dos = (size: string) => spec({ table: { type: 'dos' }, size, partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] });
   const gpt = (size: string) => spec({ table: { type: 'gpt' }, size, partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] });
-  fails(() => planLayout({ spec: dos('3TiB'), minSizes: [MiB] }), 'usage', /3 TiB .* more than a DOS \(MBR\) table can address \(at most 2 TiB.*"gpt"/);
-  fails(() => planLayout({ spec: gpt('20TiB'), minSizes: [MiB] }), 'usage', /target disk size .* is 20 TiB .*at most 16 TiB/);
+  fails(() => planLayout({ spec: dos('3TiB'), minSizes: [MiB] }), UsageError, /3 TiB .* more than a DOS \(MBR\) table can address \(at most 2 TiB.*"gpt"/);
+  fails(() => planLayout({ spec: gpt('20TiB'), minSizes: [MiB] }), UsageError, /target disk size .* is 20 TiB .*at most 16 TiB/);
   assert.equal(planLayout({ spec: gpt('16TiB'), minSizes: [MiB] }).diskSize, 16 * 1024 * GiB);
   const bigPart = spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '3TiB', filesystem: ext4 }] });
-  fails(() => planLayout({ spec: bigPart, minSizes: [MiB] }), 'usage', /disk the partitions need is 3.00 TiB/);
-  fails(() => spec({ table: { type: 'dos' }, size: '1EiB', partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] }), 'usage', /spec.size: "1EiB" is too large/);
-  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '-1MiB', filesystem: ext4 }] }), 'usage', /size: a size cannot be negative/);
-  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: 1.5, filesystem: ext4 }] }), 'usage', /whole number of bytes/);
-  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: 0, filesystem: ext4 }] }), 'usage', /greater than 0/);
+  fails(() => planLayout({ spec: bigPart, minSizes: [MiB] }), UsageError, /disk the partitions need is 3.00 TiB/);
+  fails(() => spec({ table: { type: 'dos' }, size: '1EiB', partitions: [{ name: 'a', type: 'linux', size: 'fill', filesystem: ext4 }] }), UsageError, /spec.size: "1EiB" is too large/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '-1MiB', filesystem: ext4 }] }), UsageError, /size: a size cannot be negative/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: 1.5, filesystem: ext4 }] }), UsageError, /whole number of bytes/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: 0, filesystem: ext4 }] }), UsageError, /greater than 0/);
 });
 
 test('a forced FAT type that needs more than the partition: the message says why, not "content needs"', () => {
   const s = spec({ table: { type: 'dos' }, partitions: [{ name: 'boot', type: 'fat32', size: '32MiB', filesystem: { type: 'vfat', fatType: 32 } }] });
   const why = 'FAT32 needs at least 65525 clusters, i.e. at least 33 MiB (34603008 bytes) with 512-byte clusters';
-  fails(() => planLayout({ spec: s, minSizes: [33 * MiB], minReasons: [why] }), 'usage', /partition is 32 MiB .* but FAT32 needs at least 65525 clusters/);
-  fails(() => planLayout({ spec: s, minSizes: [33 * MiB] }), 'build', /content needs 33 MiB/);
+  fails(() => planLayout({ spec: s, minSizes: [33 * MiB], minReasons: [why] }), UsageError, /partition is 32 MiB .* but FAT32 needs at least 65525 clusters/);
+  fails(() => planLayout({ spec: s, minSizes: [33 * MiB] }), DoesNotFitError, /content needs 33 MiB/);
 });
 
 test('partition counts and labels are checked in the spec', () => {
   const parts = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, type: 'linux', size: '1MiB', filesystem: { type: 'swap' } }));
-  fails(() => spec({ table: { type: 'dos' }, partitions: parts(5) }), 'usage', /5 partitions do not fit in a DOS.*at most 4 primary/);
-  fails(() => spec({ table: { type: 'gpt' }, partitions: parts(129) }), 'usage', /129 partitions do not fit in a GPT, which holds at most 128/);
+  fails(() => spec({ table: { type: 'dos' }, partitions: parts(5) }), UsageError, /5 partitions do not fit in a DOS.*at most 4 primary/);
+  fails(() => spec({ table: { type: 'gpt' }, partitions: parts(129) }), UsageError, /129 partitions do not fit in a GPT, which holds at most 128/);
   assert.equal(spec({ table: { type: 'gpt' }, partitions: parts(128) }).partitions.length, 128);
   const fs = (filesystem: Record<string, unknown>) => spec({ table: { type: 'dos' }, partitions: [{ name: 'a', type: 'linux', size: '1MiB', filesystem }] });
-  fails(() => fs({ type: 'vfat', label: 'FIRMWARE-TOO' }), 'usage', /filesystem.label: the FAT label "FIRMWARE-TOO" is 12 bytes long; FAT labels hold at most 11/);
-  fails(() => fs({ type: 'vfat', label: 'a.b' }), 'usage', /contains "\."/);
-  fails(() => fs({ type: 'ext4', label: 'x'.repeat(17) }), 'usage', /ext4 label .* 17 bytes long; .*at most 16/);
-  fails(() => fs({ type: 'btrfs', label: 'x'.repeat(256) }), 'usage', /256 bytes long; .*at most 255/);
-  fails(() => fs({ type: 'swap', label: 'x'.repeat(16) }), 'usage', /swap label .* 16 bytes long; .*at most 15/);
-  fails(() => fs({ type: 'ext4', label: 'a\nb' }), 'usage', /control character/);
+  fails(() => fs({ type: 'vfat', label: 'FIRMWARE-TOO' }), UsageError, /filesystem.label: the FAT label "FIRMWARE-TOO" is 12 bytes long; FAT labels hold at most 11/);
+  fails(() => fs({ type: 'vfat', label: 'a.b' }), UsageError, /contains "\."/);
+  fails(() => fs({ type: 'ext4', label: 'x'.repeat(17) }), UsageError, /ext4 label .* 17 bytes long; .*at most 16/);
+  fails(() => fs({ type: 'btrfs', label: 'x'.repeat(256) }), UsageError, /256 bytes long; .*at most 255/);
+  fails(() => fs({ type: 'swap', label: 'x'.repeat(16) }), UsageError, /swap label .* 16 bytes long; .*at most 15/);
+  fails(() => fs({ type: 'ext4', label: 'a\nb' }), UsageError, /control character/);
   assert.equal(fs({ type: 'vfat', label: 'boot' }).partitions[0]!.filesystem.type, 'vfat');
   assert.equal((fs({ type: 'vfat', label: 'boot' }).partitions[0]!.filesystem as { label?: string }).label, 'boot', 'kept as given');
 });

@@ -13,8 +13,8 @@ import { nativeAvailable } from '../src/sparse.ts';
 import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest, type ManifestBmap } from '../src/outputs/manifest.ts';
 import { hydraProductLine, writeHydraProducts } from '../src/outputs/hydra.ts';
 import { outputBaseName, safeName } from '../src/outputs/naming.ts';
-import { jsonProgress, ttyProgress } from '../src/progress-impl.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { jsonProgress, ttyProgress } from '../src/progress-reporters.ts';
+import { BuildError, ToolFailedError, UsageError } from '../src/errors.ts';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { REPO, runCli } from './helpers/cli.ts';
@@ -148,15 +148,15 @@ describe('zstd compression', () => {
   test('rejects invalid levels and reports missing inputs and outputs, leaving nothing behind', async () => {
     for (const level of [0, 23, 2.5]) {
       const out = join(dir, `bad-level-${level}.zst`);
-      await assert.rejects(packageImage(img, { zstd: { out, level } }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /zstd level/.test(e.message));
+      await assert.rejects(packageImage(img, { zstd: { out, level } }), (e: unknown) => e instanceof UsageError && /zstd level/.test(e.message));
       await assert.rejects(stat(out), { code: 'ENOENT' });
     }
-    await assert.rejects(packageImage(join(dir, 'missing.img'), { zstd: { out: join(dir, 'x.zst'), level: 3 } }), (e: unknown) => e instanceof ImgsmithError && e.kind === 'build' && /missing\.img/.test(e.message));
+    await assert.rejects(packageImage(join(dir, 'missing.img'), { zstd: { out: join(dir, 'x.zst'), level: 3 } }), (e: unknown) => e instanceof BuildError && /missing\.img/.test(e.message));
     await assert.rejects(stat(join(dir, 'x.zst')), { code: 'ENOENT' });
     const bmapOut = join(dir, 'no-out.bmap');
     await assert.rejects(
       packageImage(img, { bmap: bmapOut, zstd: { out: join(dir, 'no-such-dir', 'x.zst'), level: 3 } }),
-      (e: unknown) => e instanceof ImgsmithError && e.kind === 'build' && /zstd failed to compress .*cannot write .*no-such-dir/.test(e.message),
+      (e: unknown) => e instanceof ToolFailedError && /zstd failed to compress .*cannot write .*no-such-dir/.test(e.message),
     );
     await assert.rejects(stat(bmapOut), { code: 'ENOENT' });
     // zstd not installed.
@@ -454,7 +454,7 @@ describe('hydra products', () => {
     // The line an unsafe label used to give: Hydra would blank the product's name.
     const bad = '/out/nixos-sd-image-25.05.19700101.dirty (Warbler)-aarch64-linux.img.zst';
     assert.equal(await grepx(HYDRA_NAME_ERE, bad.slice(5)), false, 'grep agrees Hydra rejects the name');
-    assert.throws(() => hydraProductLine('sd-image', bad), (e: unknown) => e instanceof ImgsmithError && /Hydra accepts only file names/.test(e.message));
+    assert.throws(() => hydraProductLine('sd-image', bad), (e: unknown) => e instanceof BuildError && /Hydra accepts only file names/.test(e.message));
     assert.throws(() => hydraProductLine('sd-image', 'relative/x.img'), /must be absolute/);
   });
 });
@@ -467,7 +467,7 @@ describe('output names', () => {
     assert.equal(outputBaseName('{name}+{label}', { ...v, label: 'a.b_c-d+e' }), 'rpi+a.b_c-d+e');
   });
   test('empty, hidden and too long names are clear usage errors', () => {
-    const usage = (re: RegExp) => (e: unknown) => e instanceof ImgsmithError && e.exitCode === 2 && re.test(e.message);
+    const usage = (re: RegExp) => (e: unknown) => e instanceof UsageError && re.test(e.message);
     assert.throws(() => outputBaseName('{label}', { ...v, label: '' }), usage(/empty/));
     assert.throws(() => outputBaseName('{label}', { ...v, label: '.hidden' }), usage(/starts with "\."/));
     assert.equal(outputBaseName('{label}', { ...v, label: 'x'.repeat(240) }).length, 240, '240 + ".img.zst.sha256" = 255 bytes');

@@ -11,8 +11,8 @@ import { mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ImgsmithError } from '../src/errors.ts';
-import type { DiskPlan, PlannedPartition } from '../src/plan-types.ts';
+import { BuildError, UsageError } from '../src/errors.ts';
+import type { DiskPlan, PlannedPartition } from '../src/disk-plan.ts';
 import {
   buildPartitionTable, deriveGuid, resolveDosType, resolveGptType, validateTable, writePartitionTable,
 } from '../src/ptable/index.ts';
@@ -154,8 +154,7 @@ async function assertSameGpt(a: string, b: string, diskSize: number, wholeFile: 
 
 function assertUsage(fn: () => unknown, re: RegExp): void {
   assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ImgsmithError, `expected ImgsmithError, got ${String(e)}`);
-    assert.equal(e.kind, 'usage');
+    assert.ok(e instanceof UsageError, `expected a UsageError, got ${String(e)}`);
     assert.equal(e.exitCode, 2);
     assert.match(e.message, re);
     return true;
@@ -598,7 +597,7 @@ describe('writePartitionTable', () => {
     const plan: DiskPlan = { diskSize: 8 * MiB, table: { type: 'gpt', seed: 'w' }, partitions: [] };
     const small = await blank(4 * MiB);
     await assert.rejects(writePartitionTable(small, buildPartitionTable(plan)), (e: unknown) =>
-      e instanceof ImgsmithError && e.kind === 'build' && /too small for its partition table/.test(e.message));
+      e instanceof BuildError && /too small for its partition table/.test(e.message));
     const larger = await blank(9 * MiB);
     await assert.rejects(writePartitionTable(larger, buildPartitionTable(plan)), /GPT was built for a 8388608-byte disk/);
     await assert.rejects(writePartitionTable(path.join(dir, 'missing.img'), buildPartitionTable(plan)), /cannot open image/);

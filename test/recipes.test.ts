@@ -10,7 +10,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { extractRange, REPO } from './helpers/cli.ts';
+import { REPO } from './helpers/cli.ts';
+import { blkid, extractPartition } from './helpers/partition.ts';
 import { buildImage } from '../src/build.ts';
 import { GiB, MiB } from '../src/units.ts';
 
@@ -59,13 +60,7 @@ async function build(recipe: string, diskSize: number) {
 }
 
 async function part(img: string, p: SfdiskPart, name: string): Promise<string> {
-  const file = path.join(tmp, name);
-  await extractRange(img, p.start * 512, p.size * 512, file);
-  return file;
-}
-
-async function blkid(file: string): Promise<string> {
-  return (await execa('blkid', ['-p', '-o', 'export', file])).stdout;
+  return extractPartition(img, p.start * 512, p.size * 512, path.join(tmp, name));
 }
 
 test('rpi4-usb-ssd: ESP FAT32 "BOOT", swap, btrfs root filling the disk', async () => {
@@ -83,23 +78,23 @@ test('rpi4-usb-ssd: ESP FAT32 "BOOT", swap, btrfs root filling the disk', async 
   const esp = await part(img, parts[0]!, 'rpi4-esp');
   await execa('fsck.fat', ['-n', esp]);
   const espId = await blkid(esp);
-  assert.match(espId, /^LABEL=BOOT$/m);
-  assert.match(espId, /^VERSION=FAT32$/m);
+  assert.equal(espId.LABEL, 'BOOT');
+  assert.equal(espId.VERSION, 'FAT32');
   const conf = (await execa('mtype', ['-i', esp, '::/extlinux/extlinux.conf'])).stdout;
   assert.match(conf, /LINUX \.\.\/nixos\/\S+/);
   await execa('mdir', ['-i', esp, '::/start4.elf']);
 
   const swap = await blkid(await part(img, parts[1]!, 'rpi4-swap'));
-  assert.match(swap, /^TYPE=swap$/m);
-  assert.match(swap, /^LABEL=swap$/m);
-  assert.match(swap, /^UUID=5a5a5a5a-0000-4000-8000-000000000001$/m);
+  assert.equal(swap.TYPE, 'swap');
+  assert.equal(swap.LABEL, 'swap');
+  assert.equal(swap.UUID, '5a5a5a5a-0000-4000-8000-000000000001');
 
   const root = await part(img, parts[2]!, 'rpi4-root');
   await execa('btrfs', ['check', '--readonly', root]);
   const rootId = await blkid(root);
-  assert.match(rootId, /^TYPE=btrfs$/m);
-  assert.match(rootId, /^LABEL=root$/m);
-  assert.match(rootId, /^UUID=5a5a5a5a-0000-4000-8000-000000000002$/m);
+  assert.equal(rootId.TYPE, 'btrfs');
+  assert.equal(rootId.LABEL, 'root');
+  assert.equal(rootId.UUID, '5a5a5a5a-0000-4000-8000-000000000002');
 });
 
 test('arm-drive: ext4 /boot with extlinux, swap, ext4 root filling the disk', async () => {
@@ -109,12 +104,12 @@ test('arm-drive: ext4 /boot with extlinux, swap, ext4 root filling the disk', as
   assert.equal(parts[1]!.size * 512, 4 * GiB);
   const boot = await part(img, parts[0]!, 'arm-boot');
   await execa('e2fsck', ['-fn', boot]);
-  assert.match(await blkid(boot), /^LABEL=boot$/m);
+  assert.equal((await blkid(boot)).LABEL, 'boot');
   const conf = (await execa('debugfs', ['-R', 'cat /extlinux/extlinux.conf', boot])).stdout;
   assert.match(conf, /FDTDIR \.\.\/nixos\/\S+-dtbs/);
   const root = await part(img, parts[2]!, 'arm-root');
   await execa('e2fsck', ['-fn', root]);
-  assert.match(await blkid(root), /^LABEL=NIXOS_ROOT$/m);
+  assert.equal((await blkid(root)).LABEL, 'NIXOS_ROOT');
   const ls = (await execa('debugfs', ['-R', 'ls /nix/store', root])).stdout;
   for (const p of fx.storePaths) assert.ok(ls.includes(path.basename(p)), path.basename(p));
 });

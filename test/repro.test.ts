@@ -30,10 +30,11 @@ import { promises as fsp, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { CLI, extractRange } from './helpers/cli.ts';
+import { CLI } from './helpers/cli.ts';
+import { extractPartition } from './helpers/partition.ts';
 import { removeTree } from './helpers/closure-fixture.ts';
 import { LONG_NAME, ODD_NAME, ODD_TARGET, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
-import { dumpNar, nixBase32, parseRegistration } from '../src/closure.ts';
+import { dumpNar, nixBase32, parseRegistration } from '../src/content/nix-store.ts';
 
 type Fs = 'ext4' | 'btrfs';
 const FILESYSTEMS: Fs[] = ['ext4', 'btrfs'];
@@ -322,7 +323,7 @@ async function rootPartition(img: string, name: string): Promise<string> {
   const table = JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { partitions: { start: number; size: number }[] };
   const p = table.partitions[0]!;
   const file = path.join(base, name);
-  await extractRange(img, p.start * 512, p.size * 512, file);
+  await extractPartition(img, p.start * 512, p.size * 512, file);
   return file;
 }
 
@@ -462,7 +463,7 @@ for (const fs of FILESYSTEMS) {
       return;
     }
     hasNix = (await execa('sh', ['-c', 'command -v nix-store'], { reject: false })).exitCode === 0;
-    if (!hasNix) t.diagnostic('nix-store is not installed: the store paths extracted from the image are hashed with src/closure.ts dumpNar');
+    if (!hasNix) t.diagnostic('nix-store is not installed: the store paths extracted from the image are hashed with src/content/nix-store.ts dumpNar');
     const ref = await built(fs === 'ext4' ? 'ext4:list' : `${fs}:reference`);
     const x = path.join(base, `x-${fs}`);
     if (!(await fsp.stat(x).catch(() => undefined))) await extract(fs, await rootPartition(ref.img, `part2-${fs}`), x);

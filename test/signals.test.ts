@@ -19,7 +19,7 @@ import { execa } from 'execa';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { CLI, REPO, runCli, listFiles } from './helpers/cli.ts';
-import { describeError, buildError } from '../src/errors.ts';
+import { describeError, buildError, InterruptedError, toolFailed, ToolFailedError } from '../src/errors.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
 let tmp: string;
@@ -376,6 +376,17 @@ test('error mapping: a tool killed by a signal, ENOSPC, EMFILE (real errors)', a
     message: 'sh was killed by SIGKILL (out of memory? see `dmesg`)',
     exitCode: 1,
   });
+  // A tool ended by SIGTERM is an interruption: an InterruptedError, exit 128 + 15.
+  const term = await execa('sh', ['-c', 'kill -TERM $$']).catch((e: unknown) => e);
+  const interrupted = toolFailed('mke2fs', 'partition 2 ("root"): mke2fs failed', term);
+  assert.ok(interrupted instanceof InterruptedError);
+  assert.equal(interrupted.exitCode, 143);
+  assert.deepEqual(describeError(interrupted, { interruptedNote: '; nothing was published' }), {
+    message: 'imgsmith: interrupted by SIGTERM; nothing was published',
+    exitCode: 143,
+    interrupted: 'SIGTERM',
+  });
+  assert.ok(toolFailed('mke2fs', 'killed', killed) instanceof ToolFailedError);
   const hup = await execa('sh', ['-c', 'kill -HUP $$']).catch((e: unknown) => e);
   assert.deepEqual(describeError(hup, { interruptedNote: '; nothing was published' }), {
     message: 'imgsmith: interrupted by SIGHUP; nothing was published',

@@ -5,12 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { DoesNotFitError, UsageError } from '../src/errors.ts';
 import { swapDriver, defaultSwapUuid, swapHeader } from '../src/fs/swap.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
-import { copySparse, dataRanges } from '../src/sparse.ts';
+import { dataRanges } from '../src/sparse.ts';
 import type { SwapSpec } from '../src/spec-types.ts';
+import { blkid, extractPartition, markedImage } from './helpers/partition.ts';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -23,30 +24,8 @@ after(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
-/** A sparse image with marker bytes just outside [offset, offset+size). */
-async function makeImage(name: string, diskSize: number, offset: number, size: number): Promise<string> {
-  const p = path.join(dir, name);
-  const fh = await fsp.open(p, 'w');
-  await fh.truncate(diskSize);
-  await fh.write(Buffer.from([0xaa]), 0, 1, offset - 1);
-  await fh.write(Buffer.from([0xbb]), 0, 1, offset + size);
-  await fh.close();
-  return p;
-}
-
-async function extract(img: string, offset: number, size: number, name: string): Promise<string> {
-  const out = path.join(dir, name);
-  const fh = await fsp.open(out, 'w');
-  await fh.truncate(size);
-  await fh.close();
-  await copySparse(img, out, 0, { srcOffset: offset, length: size });
-  return out;
-}
-
-async function blkid(file: string): Promise<Record<string, string>> {
-  const { stdout } = await execa('blkid', ['-p', '-o', 'export', file]);
-  return Object.fromEntries(stdout.split('\n').map((l) => l.split('=', 2) as [string, string]));
-}
+const makeImage = (name: string, diskSize: number, offset: number, size: number) => markedImage(path.join(dir, name), diskSize, offset, size);
+const extract = (img: string, offset: number, size: number, name: string) => extractPartition(img, offset, size, path.join(dir, name));
 
 async function byteAt(file: string, pos: number): Promise<number> {
   const fh = await fsp.open(file, 'r');
@@ -139,22 +118,22 @@ test('bad input is rejected with clear errors', async () => {
   const tree = new FileTree();
   assert.throws(
     () => swapDriver.validate({ type: 'swap', label: 'sixteen-bytes-lb' }, tree, 'partition 3 ("swap")'),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /partition 3.*16 bytes.*at most 15/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /partition 3.*16 bytes.*at most 15/.test(e.message),
   );
   assert.throws(
     () => swapDriver.validate({ type: 'swap', uuid: 'nope' }, tree, 'partition 3 ("swap")'),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'usage' && /"nope" is not a UUID/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /"nope" is not a UUID/.test(e.message),
   );
   const withFile = new FileTree();
   withFile.add('/etc/x', { kind: 'data', mode: 0o644, data: Buffer.from('x') });
   assert.throws(
     () => swapDriver.validate({ type: 'swap' }, withFile, 'partition 3 ("swap")'),
-    (e: unknown) => e instanceof ImgsmithError && /no contents/.test(e.message),
+    (e: unknown) => e instanceof UsageError && /no contents/.test(e.message),
   );
   const img = await makeImage('img-small', 1 * MiB, 4096, 36 * 1024);
   await assert.rejects(
     swapDriver.write({ type: 'swap' }, tree, { imagePath: img, offset: 4096, size: 36 * 1024 }, ctx),
-    (e: unknown) => e instanceof ImgsmithError && e.kind === 'build' && /too small.*10 pages/.test(e.message),
+    (e: unknown) => e instanceof DoesNotFitError && /too small.*10 pages/.test(e.message),
   );
   // Nothing was written.
   assert.deepEqual(await dataRanges(img, { start: 4096, end: 40 * 1024, native: false }), []);

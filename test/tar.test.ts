@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { runCli, listFiles } from './helpers/cli.ts';
 import { diffSnapshots, ext4Listing, fileInodes, linkGroups, showBytes, snapshot } from './helpers/tar-compare.ts';
-import { narInfo, nixBase32 } from '../src/closure.ts';
+import { narInfo, nixBase32 } from '../src/content/nix-store.ts';
 import { planHeader, writeTar, type TarSourceEntry } from '../src/outputs/tar.ts';
 
 const EPOCH = 1700000000; // 2023-11-14 22:13:20 UTC
@@ -107,7 +107,7 @@ async function makeClosures(dir: string, order: 'forward' | 'reverse'): Promise<
   const bytes = await makeBytes(fx.storeDir);
   const sp = { path: special, ...(await narInfo(special)) };
   const rootfs = await extendClosure(fx, path.join(dir, 'closure-rootfs'), [sp]);
-  // The "bytes" path needs Nix's own tools for its NAR hash (src/closure.ts reads names as UTF-8).
+  // The "bytes" path needs Nix's own tools for its NAR hash (src/content/nix-store.ts reads names as UTF-8).
   const nix = nixAvailable === undefined ? await extendClosure(fx, path.join(dir, 'closure-nix'), [sp, { path: bytes, ...(await nixNarInfo(bytes)) }]) : '';
   return { fx, rootfs, nix, special, bytes };
 }

@@ -14,10 +14,11 @@ import { FileTree, fromUtf8 } from '../src/content/tree.ts';
 import { RPI_AARCH64_FIRMWARE_GLOBS, rpiConfigTxt } from '../src/content/rpi.ts';
 import { vfatDriver, vfatLayout, minimumFatSize } from '../src/fs/vfat.ts';
 import type { FsContext, FsReport } from '../src/fs/types.ts';
-import { ImgsmithError } from '../src/errors.ts';
+import { UsageError } from '../src/errors.ts';
 import { silentProgress } from '../src/progress.ts';
 import type { VfatSpec } from '../src/spec-types.ts';
 import { MiB } from '../src/units.ts';
+import { blkid, extractPartition } from './helpers/partition.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CHILD = path.join(ROOT, 'test/helpers/vfat-child.ts');
@@ -100,10 +101,8 @@ async function makeImage(name: string, size: number): Promise<string> {
 }
 
 /** Copies the partition's byte range out of the image (sparse, without holding it in memory). */
-async function extract(img: string, size: number, name: string): Promise<string> {
-  const out = path.join(tmp, name);
-  await execa('dd', [`if=${img}`, `of=${out}`, 'bs=1M', `skip=${OFFSET / MiB}`, `count=${size / MiB}`, 'conv=sparse', 'status=none']);
-  return out;
+function extract(img: string, size: number, name: string): Promise<string> {
+  return extractPartition(img, OFFSET, size, path.join(tmp, name));
 }
 
 async function build(name: string, spec: VfatSpec, tree: FileTree, size: number): Promise<{ img: string; part: string; report: FsReport }> {
@@ -125,11 +124,6 @@ async function fsckClean(part: string): Promise<{ used: number; total: number }>
   return { used: Number(m[2]), total: Number(m[3]) };
 }
 
-async function blkid(part: string): Promise<Record<string, string>> {
-  const { stdout } = await execa('blkid', ['-p', '-o', 'export', part]);
-  return Object.fromEntries(stdout.split('\n').map((l) => l.split('=', 2) as [string, string]));
-}
-
 async function mcopyOut(img: string, p: string): Promise<Buffer> {
   const { stdout } = await execa('mcopy', ['-n', '-i', `${img}@@${OFFSET}`, `::${p}`, '-'], { encoding: 'buffer', stripFinalNewline: false });
   return Buffer.from(stdout);
@@ -141,8 +135,7 @@ async function expectUsage(p: Promise<unknown> | (() => unknown), re: RegExp): P
   await assert.rejects(
     async () => (typeof p === 'function' ? p() : p),
     (err: unknown) => {
-      assert.ok(err instanceof ImgsmithError, `not an ImgsmithError: ${String(err)}`);
-      assert.equal(err.kind, 'usage');
+      assert.ok(err instanceof UsageError, `not a UsageError: ${String(err)}`);
       assert.match(err.message, re);
       return true;
     },
@@ -431,7 +424,7 @@ test('labels keep their case: "boot" is written as mkfs.vfat -n boot writes it (
 
   for (const p of [ours, theirs]) {
     await fsckClean(p);
-    assert.equal((await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', p])).stdout, 'boot', p);
+    assert.equal((await blkid(p)).LABEL, 'boot', p);
   }
   const a = await fsp.readFile(ours);
   const b = await fsp.readFile(theirs);

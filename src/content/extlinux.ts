@@ -17,7 +17,7 @@
  */
 import { lstatSync, promises as fsp, readlinkSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { buildError } from '../errors.ts';
+import { inputError } from '../errors.ts';
 import { fromUtf8, resolveLinks, type FileTree } from './tree.ts';
 
 const NIX_STORE = '/nix/store';
@@ -70,7 +70,7 @@ export function resolveInStore(p: string, toHost: (t: string) => string): string
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-      throw buildError(`cannot read ${q}: ${(err as Error).message}`);
+      throw inputError(`cannot read ${q}: ${(err as Error).message}`);
     }
     if (!st.isSymbolicLink()) return undefined;
     const t = readlinkSync(q);
@@ -122,11 +122,11 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== '/' ? toHost(toplevel) : toplevel;
   const top = resolveInStore(path.resolve(given), mapTarget);
   const tst = await fsp.stat(top).catch(() => undefined);
-  if (!tst) throw buildError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
-  if (!tst.isDirectory()) throw buildError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
+  if (!tst) throw inputError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
+  if (!tst.isDirectory()) throw inputError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
   const logicalTop = toLogical(top);
   if (options.closurePaths && !options.closurePaths.includes(logicalTop)) {
-    throw buildError(
+    throw inputError(
       `the NixOS system ${toplevel}${logicalTop !== toplevel ? ` (${logicalTop})` : ''} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`,
     );
   }
@@ -135,7 +135,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
     const host = resolveInStore(path.join(top, name), mapTarget);
     const st = await fsp.stat(host).catch(() => undefined);
     if (!st?.isFile()) {
-      throw buildError(`the NixOS system ${toplevel} has no ${name}: ${path.join(top, name)}${host !== path.join(top, name) ? ` (-> ${host})` : ''} is not a file`);
+      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path.join(top, name)}${host !== path.join(top, name) ? ` (-> ${host})` : ''} is not a file`);
     }
     return { host, st };
   };
@@ -147,7 +147,7 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   try {
     params = (await fsp.readFile(resolveInStore(paramsFile, mapTarget), 'utf8')).replace(/\n+$/, '');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw buildError(`cannot read ${paramsFile}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw inputError(`cannot read ${paramsFile}: ${(err as Error).message}`);
     // The builder's `$(cat kernel-params)` gives "" when the file is missing.
   }
 

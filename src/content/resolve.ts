@@ -16,12 +16,13 @@
  */
 import { readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { buildError, usageError } from '../errors.ts';
-import type { ContentItem, CopyItem, SourceRoot } from '../spec-types.ts';
+import { ImgsmithError, inputError, usageError } from '../errors.ts';
+import type { ContentItem, CopyItem, GenerateItem, SourceRoot } from '../spec-types.ts';
+import { arr, describe, str, type JsonSchema, type Obj } from '../spec-check.ts';
 import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from './tree.ts';
 import { rpiConfigTxt } from './rpi.ts';
 import { addExtlinuxToTree, extlinuxOptionsOf } from './extlinux.ts';
-import { addClosureToTree, type ClosureInfo } from '../closure.ts';
+import { addClosureToTree, type ClosureInfo } from './closure.ts';
 
 export interface ContentInputs {
   /** Absolute directories for `from` roots. */
@@ -99,7 +100,7 @@ async function storeLinkMap(inputs: ContentInputs): Promise<LinkMap | undefined>
 /** Adds one host path (a file, directory or symlink) at `target`. */
 function addHost(tree: FileTree, hostIn: string, target: string, follow: boolean, map?: LinkMap): void {
   const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
-  if (!statHost(host)) throw buildError(`${show(host)} does not exist`);
+  if (!statHost(host)) throw inputError(`${show(host)} does not exist`);
   tree.addHost(target, host, follow);
 }
 
@@ -123,7 +124,7 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
     const matches = names.filter((n) => re.test(n)).sort();
     if (matches.length === 0) {
       if (item.optional) return;
-      throw buildError(`${where}: nothing in ${show(hostDir)} matches "${item.path.split('/').pop()}" (from ${item.from})`);
+      throw inputError(`${where}: nothing in ${show(hostDir)} matches "${item.path.split('/').pop()}" (from ${item.from})`);
     }
     for (const m of matches) addHost(tree, path.posix.join(hostDir, m), path.posix.join(target, m), follow, map);
     return;
@@ -133,7 +134,7 @@ function addCopy(tree: FileTree, item: CopyItem, inputs: ContentInputs, where: s
   const lst = statHost(host);
   if (!lst) {
     if (item.optional) return;
-    throw buildError(`${where}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ''} does not exist (from ${item.from})`);
+    throw inputError(`${where}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ''} does not exist (from ${item.from})`);
   }
   const isDir = lst.isDirectory() || (lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true);
   if (isDir) {
@@ -161,8 +162,8 @@ function addProfile(tree: FileTree, item: { target: string; options: Record<stri
   host = resolveStoreLinks(host, map);
   const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ''}`;
   const st = statHost(host, true);
-  if (!st) throw buildError(`${where}: the profile ${shown} does not exist`);
-  if (!st.isDirectory()) throw buildError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  if (!st) throw inputError(`${where}: the profile ${shown} does not exist`);
+  if (!st.isDirectory()) throw inputError(`${where}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
   // Follow the profile's own symlink, keep everything inside as it is.
   const real = realHost(host);
   const target = fromUtf8(item.target);
@@ -175,13 +176,120 @@ function realHost(host: string): string {
   return realpathSync(Buffer.from(host, 'latin1'), { encoding: 'buffer' }).toString('latin1');
 }
 
+// ---------------------------------------------------------------------------------------
+// Content generators: { "generate": NAME, "target": ..., "options": {...} }
+
+export interface GeneratorContext {
+  inputs: ContentInputs;
+  /** The item in the spec, for messages ("spec.partitions[1].contents[0]"). */
+  where: string;
+  /** --store-root: maps store symlink targets to the build machine (see storeLinkMap). */
+  map?: LinkMap;
+}
+
+/**
+ * A content generator: one entry in `generators` below (its code may live in its own file,
+ * as extlinux.ts and rpi.ts do). spec.ts takes the generator names, their options and
+ * default targets from here, and so does the published JSON Schema.
+ */
+export interface ContentGenerator {
+  /** The options it takes, as JSON Schema properties (the allowed keys; the published schema). */
+  options: Record<string, JsonSchema>;
+  /** What "target" means for it, and its default. */
+  target: { default: string; description: string };
+  /** The target is fixed: a "target" in the spec is an error with this explanation. */
+  fixedTarget?: string;
+  /** Checks the options when the spec is read; usage errors name `where` (".options.x"). */
+  check?(options: Obj, where: string): void;
+  /** Adds what it generates to the partition's tree. */
+  add(tree: FileTree, item: GenerateItem, ctx: GeneratorContext): Promise<void>;
+  /** Whether it follows symlinks into the store (--store-root maps them; see storeLinkMap). */
+  followsStoreLinks?: boolean;
+}
+
+/** Checks the extlinux generator's options (see src/content/extlinux.ts). */
+function checkExtlinuxOptions(o: Obj, where: string): void {
+  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !Number.isInteger(o.timeout) || o.timeout < 0)) {
+    throw usageError(`${where}.timeout: expected a whole number of deciseconds >= 0, got ${describe(o.timeout)}`);
+  }
+  if (o.extraKernelParams !== undefined) {
+    arr(o.extraKernelParams, `${where}.extraKernelParams`).forEach((p, i) =>
+      // eslint-disable-next-line no-control-regex
+      str(p, `${where}.extraKernelParams[${i}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: 'a kernel parameter without control characters or newlines' }),
+    );
+  }
+  if (o.init !== undefined) {
+    str(o.init, `${where}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
+    if ((o.init as string).split('/').includes('..')) throw usageError(`${where}.init: "${o.init}" must not contain ".."`);
+  }
+}
+
+/** The generators. Adding one is an entry here (and its code, in its own file if it is long). */
+export const generators = {
+  'rpi-config.txt': {
+    options: { extraConfig: { type: 'string', description: 'appended to the config.txt NixOS writes' } },
+    target: { default: '/config.txt', description: 'the file' },
+    async add(tree, item, { where }) {
+      const extra = item.options.extraConfig;
+      if (extra !== undefined && typeof extra !== 'string') throw usageError(`${where}.options.extraConfig: expected a string`);
+      tree.add(fromUtf8(item.target), { kind: 'data', mode: 0o644, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
+    },
+  },
+  extlinux: {
+    options: {
+      timeout: { type: 'integer', minimum: 0, description: 'deciseconds (default 50)' },
+      extraKernelParams: { type: 'array', items: { type: 'string', minLength: 1 }, description: "appended after the toplevel's kernel-params" },
+      init: { type: 'string', pattern: '^/\\S*$', description: 'default <toplevel>/init' },
+    },
+    target: { default: '/boot', description: 'the boot directory (kernels in nixos/, extlinux/extlinux.conf)' },
+    check: checkExtlinuxOptions,
+    async add(tree, item, { inputs, where }) {
+      const timeout = item.options.timeout;
+      if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0)) {
+        throw usageError(`${where}.options.timeout: expected a whole number of deciseconds`);
+      }
+      const toplevel = rootOf(inputs, 'toplevel', where);
+      const closure = inputs.closure ? await inputs.closure() : undefined;
+      await addExtlinuxToTree(tree, toplevel, {
+        ...extlinuxOptionsOf(item.options),
+        target: item.target,
+        ...(closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}),
+      });
+    },
+  },
+  closure: {
+    options: {},
+    target: { default: '/', description: 'unused: the closure goes to its store directory and /nix-path-registration' },
+    fixedTarget: 'the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"',
+    async add(tree, _item, { inputs, where }) {
+      if (!inputs.closure) throw usageError(`${where}: the spec includes a Nix closure but no --closure was given`);
+      addClosureToTree(tree, await inputs.closure());
+    },
+  },
+  profile: {
+    options: { path: { type: 'string', minLength: 1, description: 'a store path, or a path relative to the toplevel such as "sw"' } },
+    target: { default: '/', description: 'where the top-level entries of the profile go' },
+    followsStoreLinks: true,
+    check(o, where) {
+      if (o.path === undefined) throw usageError(`${where}.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
+      str(o.path, `${where}.path`);
+    },
+    async add(tree, item, { inputs, where, map }) {
+      addProfile(tree, item, inputs, where, map);
+    },
+  },
+} satisfies Record<string, ContentGenerator>;
+
+export type GeneratorName = keyof typeof generators;
+export const GENERATORS = Object.keys(generators) as GeneratorName[];
+
 /** Builds the tree of one partition. `where` names the partition for messages. */
 export async function resolveContents(items: ContentItem[], inputs: ContentInputs, where: string, opts: ResolveOptions = {}): Promise<FileTree> {
   const tree = new FileTree();
   tree.ensureDir('/');
   // --store-root: symlinks into the store that a copy follows or a profile path names are
   // read under the root. The store directory is the closure's (default /nix/store).
-  const follows = items.some((i) => (i.kind === 'copy' && (i.dereference ?? opts.noSymlinks === true)) || (i.kind === 'generate' && i.generator === 'profile'));
+  const follows = items.some((i) => (i.kind === 'copy' && (i.dereference ?? opts.noSymlinks === true)) || (i.kind === 'generate' && (generators[i.generator] as ContentGenerator).followsStoreLinks === true));
   const map = follows ? await storeLinkMap(inputs) : undefined;
   for (const [i, item] of items.entries()) {
     const w = `${where}.contents[${i}]`;
@@ -197,44 +305,13 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
           tree.add(fromUtf8(item.target), { kind: 'symlink', target: fromUtf8(item.linkTarget) });
           break;
         case 'generate':
-          switch (item.generator) {
-            case 'rpi-config.txt': {
-              const extra = item.options.extraConfig;
-              if (extra !== undefined && typeof extra !== 'string') {
-                throw usageError(`${w}.options.extraConfig: expected a string`);
-              }
-              tree.add(fromUtf8(item.target), { kind: 'data', mode: 0o644, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
-              break;
-            }
-            case 'extlinux': {
-              const timeout = item.options.timeout;
-              if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0)) {
-                throw usageError(`${w}.options.timeout: expected a whole number of deciseconds`);
-              }
-              const toplevel = rootOf(inputs, 'toplevel', w);
-              const closure = inputs.closure ? await inputs.closure() : undefined;
-              await addExtlinuxToTree(tree, toplevel, {
-                ...extlinuxOptionsOf(item.options),
-                target: item.target,
-                ...(closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}),
-              });
-              break;
-            }
-            case 'closure': {
-              if (!inputs.closure) throw usageError(`${w}: the spec includes a Nix closure but no --closure was given`);
-              addClosureToTree(tree, await inputs.closure());
-              break;
-            }
-            case 'profile':
-              addProfile(tree, item, inputs, w, map);
-              break;
-          }
+          await generators[item.generator].add(tree, item, { inputs, where: w, ...(map ? { map } : {}) });
           break;
       }
     } catch (err) {
       // Tree conflicts (a file over a directory) are spec problems; name the item.
-      if (err instanceof Error && !(err as { kind?: string }).kind) {
-        throw buildError(`${w}: ${err.message}`, err);
+      if (err instanceof Error && !(err instanceof ImgsmithError)) {
+        throw inputError(`${w}: ${err.message}`, err);
       }
       throw err;
     }

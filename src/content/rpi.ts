@@ -78,17 +78,3 @@ export const RPI_AARCH64_FIRMWARE_GLOBS: string[] = [
   'bcm2711-rpi-cm4.dtb',
   'bcm2711-rpi-cm4s.dtb',
 ];
-
-/** Where each of RPI_AARCH64_FIRMWARE_GLOBS comes from in nixpkgs (package, path in it). */
-export const RPI_AARCH64_FIRMWARE_SOURCES: { target: string; package: string; path: string }[] = [
-  { target: 'bootcode.bin', package: 'raspberrypifw', path: 'share/raspberrypi/boot/bootcode.bin' },
-  { target: 'fixup*.dat', package: 'raspberrypifw', path: 'share/raspberrypi/boot/fixup*.dat' },
-  { target: 'start*.elf', package: 'raspberrypifw', path: 'share/raspberrypi/boot/start*.elf' },
-  { target: 'u-boot-rpi3.bin', package: 'ubootRaspberryPi3_64bit', path: 'u-boot.bin' },
-  { target: 'u-boot-rpi4.bin', package: 'ubootRaspberryPi4_64bit', path: 'u-boot.bin' },
-  { target: 'armstub8-gic.bin', package: 'raspberrypi-armstubs', path: 'armstub8-gic.bin' },
-  { target: 'bcm2711-rpi-4-b.dtb', package: 'raspberrypifw', path: 'share/raspberrypi/boot/bcm2711-rpi-4-b.dtb' },
-  { target: 'bcm2711-rpi-400.dtb', package: 'raspberrypifw', path: 'share/raspberrypi/boot/bcm2711-rpi-400.dtb' },
-  { target: 'bcm2711-rpi-cm4.dtb', package: 'raspberrypifw', path: 'share/raspberrypi/boot/bcm2711-rpi-cm4.dtb' },
-  { target: 'bcm2711-rpi-cm4s.dtb', package: 'raspberrypifw', path: 'share/raspberrypi/boot/bcm2711-rpi-cm4s.dtb' },
-];

@@ -16,7 +16,7 @@
  * number of files in them.
  */
 import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { buildError } from '../errors.ts';
+import { inputError } from '../errors.ts';
 
 export type TreeEntry =
   /** A directory. With `source`, the host directory's contents are merged in (see above);
@@ -317,7 +317,7 @@ export class FileTree {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Compares paths component-wise by byte order so a directory sorts right before its children. */
-export function comparePaths(a: string, b: string): number {
+function comparePaths(a: string, b: string): number {
   return cmp(a.replaceAll('/', '\0'), b.replaceAll('/', '\0'));
 }
 
@@ -346,10 +346,10 @@ const joinHost = (dir: string, name: string) => (dir.endsWith('/') ? dir + name 
 
 function hostError(host: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return buildError(`${show(host)} disappeared while it was being read`);
-  if (code === 'ELOOP') return buildError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
-  if (code === 'EACCES' || code === 'EPERM') return buildError(`cannot read ${show(host)}: permission denied`);
-  return buildError(`cannot read ${show(host)}: ${(err as Error).message}`);
+  if (code === 'ENOENT') return inputError(`${show(host)} disappeared while it was being read`);
+  if (code === 'ELOOP') return inputError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
+  if (code === 'EACCES' || code === 'EPERM') return inputError(`cannot read ${show(host)}: permission denied`);
+  return inputError(`cannot read ${show(host)}: ${(err as Error).message}`);
 }
 
 function lstatHost(host: string, follow: boolean): Stats {
@@ -357,7 +357,7 @@ function lstatHost(host: string, follow: boolean): Stats {
     return follow ? statSync(hostPath(host)) : lstatSync(hostPath(host));
   } catch (err) {
     if (follow && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw buildError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
     }
     throw hostError(host, err);
   }
@@ -395,7 +395,7 @@ function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>
     return { path: p, kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host, ...(linkKey ? { linkKey } : {}) };
   }
   if (st.isSymbolicLink()) return { path: p, kind: 'symlink', target: readHostLink(host) };
-  throw buildError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
+  throw inputError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
 }
 
 /**
@@ -458,7 +458,7 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
           if (childSource === undefined && hostChild !== undefined) {
             const hst = lstatHost(hostChild, follow);
             if (!hst.isDirectory()) {
-              throw buildError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
+              throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
             }
             childSource = hostChild;
             childFollow = follow;
@@ -468,7 +468,7 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
           yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? new Set() : undefined, childKeyAll);
         } else {
           if (hostChild !== undefined && lstatHost(hostChild, follow).isDirectory()) {
-            throw buildError(`${show(cp)}: a ${e.kind === 'data' ? 'file' : e.kind} of the spec would replace the directory ${show(hostChild)}`);
+            throw inputError(`${show(cp)}: a ${e.kind === 'data' ? 'file' : e.kind} of the spec would replace the directory ${show(hostChild)}`);
           }
           yield { path: cp, ...e } as WalkEntry;
         }
@@ -480,7 +480,7 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
         if (follow) {
           const st = statSync(hostPath(hostChild!));
           const key = `${st.dev}:${st.ino}`;
-          if (anc?.has(key)) throw buildError(`${show(hostChild!)}: a symlink loop (the copy follows symlinks)`);
+          if (anc?.has(key)) throw inputError(`${show(hostChild!)}: a symlink loop (the copy follows symlinks)`);
           anc = new Set(anc ?? []);
           anc.add(key);
         }
@@ -542,7 +542,7 @@ export function resolveLinks(p: string, link: (q: string) => string | undefined 
     }
     if (++hops > 40) {
       if (opts.mustExist) return null;
-      throw buildError(`${show(p)}: too many levels of symbolic links (a symlink loop?)`);
+      throw inputError(`${show(p)}: too many levels of symbolic links (a symlink loop?)`);
     }
     if (t.startsWith('/')) done = '';
     todo = [...t.split('/').filter(Boolean), ...todo];

@@ -36,18 +36,19 @@
  * sizes, link targets), because minimumSize() runs before the partition's place is known.
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
-import { buildError, usageError } from '../errors.ts';
-import { formatSize } from '../units.ts';
-import type { BtrfsSpec } from '../spec-types.ts';
+import { doesNotFit, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
+import { formatSize, parseSize } from '../units.ts';
+import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
-import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList } from './shim.ts';
+import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import { removeTree } from '../rmtree.ts';
-import type { FsContext, FilesystemDriver } from './types.ts';
+import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export { SHIM_PATH };
 
@@ -56,7 +57,6 @@ const NODE_SIZE = 16384;
 const LABEL_MAX = 255;
 const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000]; // 64 KiB, 64 MiB, 256 GiB
 const SUPER_SIZE = 4096;
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 // ---------------------------------------------------------------------------
 // crc32c (Castagnoli), as btrfs uses for superblock and tree block checksums.
@@ -254,11 +254,7 @@ export function defaultBtrfsUuid(tree: FileTree, label = ''): string {
     }
     h.update(Buffer.from(`${e.path}\0${e.kind}\0${detail}\n`, 'latin1'));
   }
-  const d = h.digest();
-  d[6] = (d[6]! & 0x0f) | 0x40;
-  d[8] = (d[8]! & 0x3f) | 0x80;
-  const x = d.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(h.digest());
 }
 
 interface Shrunk {
@@ -270,29 +266,6 @@ interface Shrunk {
   uuid: string;
   deterministic: boolean;
   counts: { dirs: number; files: number; symlinks: number };
-}
-
-/** Where validate() saw each tree, for error messages in write(). */
-const places = new WeakMap<FileTree, string>();
-/** Shrunk filesystems built by minimumSize(), for write(). */
-const built = new WeakMap<FileTree, Map<string, Promise<Shrunk>>>();
-
-function cacheKey(spec: BtrfsSpec, uuid: string, epoch: number): string {
-  return JSON.stringify([spec.label ?? null, uuid, epoch]);
-}
-
-function shrunkFor(spec: BtrfsSpec, tree: FileTree, ctx: FsContext): Promise<Shrunk> {
-  const uuid = (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase();
-  let m = built.get(tree);
-  if (!m) built.set(tree, (m = new Map()));
-  const key = cacheKey(spec, uuid, ctx.epoch);
-  let p = m.get(key);
-  if (!p) {
-    p = buildShrunk(spec, tree, uuid, ctx);
-    m.set(key, p);
-    p.catch(() => m!.delete(key));
-  }
-  return p;
 }
 
 async function toolMissing(name: string): Promise<boolean> {
@@ -308,8 +281,7 @@ function utcDate(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
 
-async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, allowShim = true): Promise<Shrunk> {
-  const where = places.get(tree) ?? 'btrfs filesystem';
+async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, where: string, allowShim = true): Promise<Shrunk> {
   const dir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-'));
   const stage = path.join(dir, 'root');
   const file = path.join(dir, 'fs.img');
@@ -362,12 +334,12 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     }
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     const out = (r.all ?? '').toString();
-    if (r.signal) throw buildError(`${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+    if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if ((r as { code?: string }).code === 'ENOENT') {
-      throw buildError(`${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
+      throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
     }
     if (r.exitCode === undefined) {
-      throw buildError(`${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
+      throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
     }
     if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
       // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
@@ -379,7 +351,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
         .split('\n')
         .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
         .join('; ');
-      throw buildError(`${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
     }
     phase.update(2, 3);
     const size = (await fsp.stat(file)).size;
@@ -392,7 +364,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     }
     const total = Number(sb.readBigUInt64LE(SB.totalBytes));
     if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
-      throw buildError(`${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
     }
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
@@ -405,7 +377,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     await removeStaged(stage).catch(() => undefined);
   }
   ctx.progress.event('warning', { message: `${where}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
-  return buildShrunk(spec, tree, uuid, ctx, false);
+  return buildShrunk(spec, tree, uuid, ctx, where, false);
 }
 
 /** mkfs.btrfs ran, but the loader did not preload the shim (see buildShrunk). */
@@ -413,11 +385,36 @@ class ShimNotLoaded extends Error {}
 
 // ---------------------------------------------------------------------------
 
-export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
-  type: 'btrfs',
+export interface BtrfsSpec {
+  type: 'btrfs';
+  label?: string;
+  uuid?: string;
+  /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
+  extraSpace?: number;
+}
 
-  validate(spec, tree, where) {
-    places.set(tree, where);
+export const btrfsDriver: PreparingDriver<BtrfsSpec> = {
+  type: 'btrfs',
+  holdsFiles: true,
+  rootCandidate: true,
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 255 bytes'),
+      uuid: schemaOf.uuid,
+      extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' },
+    },
+    parse(o, where) {
+      return {
+        type: 'btrfs',
+        label: label(o.label, `${where}.label`, 'btrfs'),
+        uuid: uuid(o.uuid, `${where}.uuid`),
+        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
+      };
+    },
+  },
+  tools: () => ['mkfs.btrfs'],
+
+  validate(spec, _tree, where) {
     if (spec.label !== undefined) {
       const n = Buffer.byteLength(spec.label, 'utf8');
       if (n > LABEL_MAX) throw usageError(`${where}: btrfs label is ${n} bytes long; at most ${LABEL_MAX} are allowed`);
@@ -431,19 +428,23 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
     }
   },
 
-  /** Builds the shrunk filesystem (kept for write()) and returns its size plus extraSpace. */
-  async minimumSize(spec, tree, ctx) {
-    const s = await shrunkFor(spec, tree, ctx);
-    return s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE;
+  /** Builds the shrunk filesystem now (its size plus extraSpace is the minimum); the handle
+   *  copies it into the partition and grows it there, then removes it. */
+  async prepare(spec, tree, ctx, where) {
+    const s = await buildShrunk(spec, tree, (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase(), ctx, where);
+    return {
+      minimumSize: s.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE,
+      write: (target, wctx) => writeShrunk(spec, tree, s, target, wctx, where),
+    };
   },
+};
 
-  async write(spec, tree, target, ctx) {
-    const where = places.get(tree) ?? `btrfs filesystem at byte ${target.offset}`;
-    const s = await shrunkFor(spec, tree, ctx);
+/** Copies the shrunk filesystem `s` into the partition and grows it to the partition's size. */
+async function writeShrunk(spec: BtrfsSpec, tree: FileTree, s: Shrunk, target: FsTarget, ctx: FsContext, where: string): Promise<FsReport> {
     const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
     try {
       if (s.size > fsSize) {
-        throw buildError(
+        throw doesNotFit(
           `${where}: the btrfs filesystem needs at least ${formatSize(s.size)} but the partition is ${formatSize(target.size)}`,
         );
       }
@@ -473,9 +474,7 @@ export const btrfsDriver: FilesystemDriver<BtrfsSpec> = {
         },
       };
     } finally {
-      // The shrunk image is used once; drop it (and its cache entry).
-      built.get(tree)?.delete(cacheKey(spec, s.uuid, ctx.epoch));
+      // The shrunk image is used once.
       await removeTree(s.dir).catch(() => undefined);
     }
-  },
-};
+}

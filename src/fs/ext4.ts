@@ -37,14 +37,15 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { buildError, usageError } from '../errors.ts';
+import { buildError, doesNotFit, inputError, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
-import type { Ext4Spec } from '../spec-types.ts';
-import { formatSize, MiB } from '../units.ts';
+import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
+import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
-import type { WriteWatch, FilesystemDriver, FsContext, FsReport, FsTarget } from './types.ts';
+import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
 const INODE_SIZE = 256;
@@ -127,7 +128,6 @@ const REFUSED_FEATURES: Record<string, string> = {
 // ---------------------------------------------------------------------------
 // Validation
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The final feature set: Debian's ext4 defaults, then the spec's additions/removals. */
 export function ext4Features(spec: Pick<Ext4Spec, 'features'>, where = 'ext4'): Set<string> {
@@ -168,23 +168,19 @@ function validateTree(tree: FileTree, where: string): void {
   // Host directories are checked while they are measured (ext4Content).
   for (const [p, e] of tree.explicitEntries()) {
     for (const c of p.split('/')) {
-      if (c.length > 255) throw buildError(`${where}: the name "${show(c.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
+      if (c.length > 255) throw inputError(`${where}: the name "${show(c.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
     }
     if (e.kind === 'symlink') {
       const n = e.target.length;
-      if (n === 0) throw buildError(`${where}: the symlink ${show(p)} has an empty target`);
-      if (n >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${show(p)} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+      if (n === 0) throw inputError(`${where}: the symlink ${show(p)} has an empty target`);
+      if (n >= EXT4_BLOCK_SIZE) throw inputError(`${where}: the target of the symlink ${show(p)} is ${n} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
     }
   }
 }
 
 /** The UUID used when the spec has none: derived from the partition offset and label. */
 export function defaultExt4Uuid(offset: number, label = ''): string {
-  const h = createHash('sha256').update(`imgsmith ext4 ${offset} ${label}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x40;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(createHash('sha256').update(`imgsmith ext4 ${offset} ${label}`).digest());
 }
 
 // ---------------------------------------------------------------------------
@@ -396,7 +392,7 @@ export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: W
     }
     if (e.path !== '/') {
       const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-      if (name.length > 255) throw buildError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
+      if (name.length > 255) throw inputError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
       if (stack.length === 1 && name === 'lost+found' && e.kind === 'dir') {
         // mke2fs reuses its own lost+found: count what is inside, not the directory.
         stack.push([]);
@@ -434,8 +430,8 @@ export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: W
         break;
       case 'symlink': {
         const len = e.target.length;
-        if (len === 0) throw buildError(`${where}: the symlink ${show(e.path)} has an empty target`);
-        if (len >= EXT4_BLOCK_SIZE) throw buildError(`${where}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+        if (len === 0) throw inputError(`${where}: the symlink ${show(e.path)} has an empty target`);
+        if (len >= EXT4_BLOCK_SIZE) throw inputError(`${where}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
         c.symlinks++;
         c.inodesUsed++;
         if (len >= 60) c.blocks += 1;
@@ -540,7 +536,7 @@ export async function assertFits(spec: Ext4Spec, tree: FileTree, size: number, w
   const f = ext4Fit(content, blocks, features);
   if (!f.fits) {
     const min = ext4MinimumBytes(content, features);
-    throw buildError(
+    throw doesNotFit(
       `${where}: the content does not fit in ${formatSize(size)} of ext4: it needs at least ${formatSize(min)} ` +
         `(${content.files} files, ${content.dirs} directories, ${content.symlinks} symlinks, ${content.inodesUsed} inodes, ` +
         `${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ` +
@@ -575,9 +571,9 @@ async function run(cmd: string, args: string[], env: Record<string, string>, wha
     return { stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: string; stderr?: string; stdout?: string; shortMessage?: string };
-    if (e.code === 'ENOENT') throw buildError(`${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
+    if (e.code === 'ENOENT') throw new ToolMissingError(cmd, `${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
     const detail = (e.stderr || e.stdout || e.shortMessage || String(err)).trim().split('\n').slice(-8).join('\n');
-    throw buildError(`${what}: ${cmd} failed: ${detail}`, err);
+    throw toolFailed(cmd, `${what}: ${cmd} failed: ${detail}`, err);
   }
 }
 
@@ -646,13 +642,13 @@ function parseDumpe2fs(out: string): DumpInfo {
       group = -1;
     }
   }
-  if (!Number.isInteger(ipg) || ipg <= 0) throw buildError('ext4: could not read the inode layout from dumpe2fs');
+  if (!Number.isInteger(ipg) || ipg <= 0) throw new ToolFailedError('dumpe2fs', 'ext4: could not read the inode layout from dumpe2fs');
   return { header, used };
 }
 
 const num = (h: Map<string, string>, k: string): number => {
   const v = Number(h.get(k));
-  if (!Number.isFinite(v)) throw buildError(`ext4: dumpe2fs did not report "${k}"`);
+  if (!Number.isFinite(v)) throw new ToolFailedError('dumpe2fs', `ext4: dumpe2fs did not report "${k}"`);
   return v;
 };
 
@@ -705,7 +701,7 @@ async function normaliseWithDebugfs(
   await fsp.writeFile(cmdFile, Buffer.from(cmds.join('\n') + '\n', 'latin1'));
   const r = await run('debugfs', ['-w', '-f', cmdFile, dev], env, where);
   const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
-  if (problems.length) throw buildError(`${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length) throw new ToolFailedError('debugfs', `${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
 }
 
 // Superblock fields (struct ext2_super_block).
@@ -737,7 +733,7 @@ async function readSuperblock(image: string, offset: number): Promise<Buffer> {
   try {
     const sb = Buffer.alloc(SB_SIZE);
     const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53) throw buildError(`ext4 at ${offset}: mke2fs left no superblock`);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53) throw new ToolFailedError('mke2fs', `ext4 at ${offset}: mke2fs left no superblock`);
     return sb;
   } finally {
     await fh.close();
@@ -789,8 +785,45 @@ export async function patchSuperblocks(image: string, offset: number, edit: (sb:
 // ---------------------------------------------------------------------------
 // The driver
 
-export const ext4Driver: FilesystemDriver<Ext4Spec> = {
+export interface Ext4Spec {
+  type: 'ext4';
+  label?: string;
+  uuid?: string;
+  /** mke2fs -O feature list, e.g. ["^has_journal"]; appended to the defaults. */
+  features?: string[];
+  /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
+  extraSpace?: number;
+}
+
+export const ext4Driver: MeasuringDriver<Ext4Spec> = {
   type: 'ext4',
+  holdsFiles: true,
+  rootCandidate: true,
+  reservedDirs: ['/lost+found'],
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 16 bytes'),
+      uuid: schemaOf.uuid,
+      features: { type: 'array', items: { type: 'string', pattern: '^\\^?[a-z0-9_]+$' }, description: 'mke2fs -O features, e.g. "^metadata_csum"' },
+      extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' },
+    },
+    parse(o, where) {
+      const features =
+        o.features === undefined
+          ? undefined
+          : arr(o.features, `${where}.features`).map((f, i) =>
+              str(f, `${where}.features[${i}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' }),
+            );
+      return {
+        type: 'ext4',
+        label: label(o.label, `${where}.label`, 'ext4'),
+        uuid: uuid(o.uuid, `${where}.uuid`),
+        ...(features ? { features } : {}),
+        ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
+      };
+    },
+  },
+  tools: () => ['debugfs', 'mke2fs'],
 
   validate(spec, tree, where) {
     validateSpec(spec, where);

@@ -1,30 +1,55 @@
 import { promises as fsp } from 'node:fs';
-import { usageError } from '../errors.ts';
-import type { RawSpec } from '../spec-types.ts';
+import path from 'node:path';
+import { inputError, usageError } from '../errors.ts';
+import { obj, relPath, schemaOf, sourceRoot } from '../spec-check.ts';
+import type { ContentSource } from '../spec-types.ts';
 import { copySparse } from '../sparse.ts';
-import type { FilesystemDriver } from './types.ts';
+import type { MeasuringDriver, FsContext } from './types.ts';
 
-/** Where the pipeline puts a raw partition's blob in its (otherwise empty) tree. */
-export const RAW_BLOB_PATH = '/blob';
+export interface RawSpec {
+  type: 'raw';
+  /** A blob written at the start of the partition; null leaves the partition empty (zeros). */
+  source: ContentSource | null;
+}
+
+/** The blob on the build machine (the source under its root), or undefined without one. */
+function blobPath(spec: RawSpec, ctx: FsContext): string | undefined {
+  if (!spec.source) return undefined;
+  const root = ctx.roots?.[spec.source.from];
+  if (!root) throw usageError(`${ctx.partition ?? 'a raw partition'}.filesystem.source: the spec reads from "${spec.source.from}", which was not given`);
+  return path.join(root, spec.source.path);
+}
 
 /** A partition holding a blob as is (a bootloader, a prebuilt filesystem), or nothing. */
-export const rawDriver: FilesystemDriver<RawSpec> = {
+export const rawDriver: MeasuringDriver<RawSpec> = {
   type: 'raw',
+  spec: {
+    properties: { source: { anyOf: [schemaOf.source, { type: 'null' }], description: 'the blob written at the start of the partition; none: zeros' } },
+    parse(o, where) {
+      if (o.source === undefined || o.source === null) return { type: 'raw', source: null };
+      const s = obj(o.source, `${where}.source`, ['from', 'path'], ['from', 'path']);
+      return { type: 'raw', source: { from: sourceRoot(s.from, `${where}.source.from`), path: relPath(s.path, `${where}.source.path`) } };
+    },
+  },
+  tools: () => [],
+  sources: (spec) => (spec.source ? [spec.source] : []),
   validate(_spec, tree, where) {
-    const extra = tree.entries().filter(([p]) => p !== '/' && p !== RAW_BLOB_PATH);
-    if (extra.length > 0) throw usageError(`${where}: a raw partition has no contents; use filesystem.source for its blob`);
+    if (tree.entries().some(([p]) => p !== '/')) throw usageError(`${where}: a raw partition has no contents; use filesystem.source for its blob`);
   },
-  async minimumSize(_spec, tree) {
-    const e = tree.get(RAW_BLOB_PATH);
-    return e?.kind === 'file' ? e.size : 0;
+  async minimumSize(spec, _tree, ctx) {
+    const src = blobPath(spec, ctx);
+    if (src === undefined) return 0;
+    const st = await fsp.stat(src).catch(() => undefined);
+    if (!st?.isFile()) throw inputError(`${ctx.partition ?? 'a raw partition'}.filesystem.source: ${src} is not a file`);
+    return st.size;
   },
-  async write(spec, tree, target) {
-    const e = tree.get(RAW_BLOB_PATH);
+  async write(spec, _tree, target, ctx) {
+    const src = blobPath(spec, ctx);
     let bytes = 0;
-    if (e?.kind === 'file') {
-      const st = await fsp.stat(e.source);
-      if (st.size > target.size) throw usageError(`raw blob ${e.source} is larger than its partition`);
-      bytes = (await copySparse(e.source, target.imagePath, target.offset)).bytesCopied;
+    if (src !== undefined) {
+      const st = await fsp.stat(src);
+      if (st.size > target.size) throw usageError(`raw blob ${src} is larger than its partition`);
+      bytes = (await copySparse(src, target.imagePath, target.offset)).bytesCopied;
     }
     return { type: 'raw', stats: { bytes, source: spec.source ? `${spec.source.from}:${spec.source.path}` : 'none' } };
   },

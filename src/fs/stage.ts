@@ -10,7 +10,7 @@ import {
 import path from 'node:path';
 import { removeTree } from '../rmtree.ts';
 import { walkTree, hostPath, show, type FileTree, type WalkEntry } from '../content/tree.ts';
-import { buildError } from '../errors.ts';
+import { buildError, ImgsmithError } from '../errors.ts';
 
 export interface StageStats {
   hardlinked: number;
@@ -98,7 +98,7 @@ export async function stageTree(
           break;
       }
     } catch (err) {
-      if ((err as { kind?: string }).kind) throw err;
+      if (err instanceof ImgsmithError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       const what = e.kind === 'file' ? `${show(e.source)} to ${show(e.path)}` : show(e.path);
       throw buildError(`staging ${what} failed: ${code ?? (err as Error).message}`, err);

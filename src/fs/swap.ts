@@ -19,10 +19,11 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { buildError, usageError } from '../errors.ts';
+import { doesNotFit, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
-import type { SwapSpec } from '../spec-types.ts';
-import type { FilesystemDriver } from './types.ts';
+import { label, schemaOf, uuid } from '../spec-check.ts';
+import type { MeasuringDriver } from './types.ts';
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export const SWAP_PAGE = 4096;
 /** mkswap refuses fewer than 10 pages. */
@@ -32,15 +33,9 @@ export const SWAP_MIN_PAGES = 10;
 export const SWAP_LABEL_MAX = 15;
 const MAGIC = 'SWAPSPACE2';
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 /** The UUID used when the spec gives none: a v4-shaped hash of the offset and label. */
 export function defaultSwapUuid(offset: number, label = ''): string {
-  const h = createHash('sha256').update(`imgsmith swap ${offset} ${label}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x40;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidFromHash(createHash('sha256').update(`imgsmith swap ${offset} ${label}`).digest());
 }
 
 /**
@@ -52,9 +47,9 @@ export function swapHeader(size: number, uuid: string, label?: string, pageSize 
   if (![4096, 16384, 65536].includes(pageSize)) throw usageError(`swap page size ${pageSize} is not 4096, 16384 or 65536`);
   const pages = Math.floor(size / pageSize);
   if (pages < SWAP_MIN_PAGES) {
-    throw buildError(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
+    throw doesNotFit(`swap space of ${formatSize(size)} is too small: at least ${SWAP_MIN_PAGES} pages of ${pageSize} bytes are needed`);
   }
-  if (pages - 1 > 0xffffffff) throw buildError(`swap space of ${formatSize(size)} is too large for a swap header`);
+  if (pages - 1 > 0xffffffff) throw doesNotFit(`swap space of ${formatSize(size)} is too large for a swap header`);
   if (!UUID_RE.test(uuid)) throw usageError(`swap UUID "${uuid}" is not a UUID`);
   const page = Buffer.alloc(pageSize);
   page.writeUInt32LE(1, 0x400);
@@ -70,8 +65,21 @@ export function swapHeader(size: number, uuid: string, label?: string, pageSize 
   return page;
 }
 
-export const swapDriver: FilesystemDriver<SwapSpec> = {
+export interface SwapSpec {
+  type: 'swap';
+  label?: string;
+  uuid?: string;
+}
+
+export const swapDriver: MeasuringDriver<SwapSpec> = {
   type: 'swap',
+  spec: {
+    properties: { label: schemaOf.label('at most 15 bytes'), uuid: schemaOf.uuid },
+    parse(o, where) {
+      return { type: 'swap', label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`) };
+    },
+  },
+  tools: () => [],
 
   validate(spec, tree, where) {
     if (spec.label !== undefined) {

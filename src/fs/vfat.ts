@@ -42,14 +42,14 @@ import { hostPath, isUtf8, show, type FileTree, type TreeEntry } from '../conten
  *  are byte strings, decoded here as UTF-8; names that are not UTF-8 cannot be stored. */
 function fatEntries(tree: FileTree): ReturnType<FileTree['entries']> {
   return tree.entries().map(([p, e]) => {
-    if (!isUtf8(p)) throw buildError(`${show(p)}: the name is not valid UTF-8, which FAT cannot store (it keeps names as UTF-16)`);
+    if (!isUtf8(p)) throw inputError(`${show(p)}: the name is not valid UTF-8, which FAT cannot store (it keeps names as UTF-16)`);
     return [Buffer.from(p, 'latin1').toString('utf8'), e];
   });
 }
-import { buildError, usageError } from '../errors.ts';
-import type { VfatSpec } from '../spec-types.ts';
+import { buildError, doesNotFit, inputError, usageError } from '../errors.ts';
+import { label, oneOf, schemaOf, u32 } from '../spec-check.ts';
 import { MiB, alignUp, formatSize } from '../units.ts';
-import type { FilesystemDriver, FsReport } from './types.ts';
+import type { MeasuringDriver, FsReport } from './types.ts';
 import { labelProblem } from '../labels.ts';
 
 const SS = 512; // sector size
@@ -664,9 +664,43 @@ function validateTree(tree: FileTree, where: string): void {
   }
 }
 
-export const vfatDriver: FilesystemDriver<VfatSpec> = {
+export interface VfatSpec {
+  type: 'vfat';
+  label?: string;
+  /** 32-bit volume serial number. */
+  volumeId: number;
+  fatType: 'auto' | 16 | 32;
+}
+
+export const vfatDriver: MeasuringDriver<VfatSpec> = {
   type: 'vfat',
   inProcess: true,
+  noSymlinks: true,
+  holdsFiles: true,
+  spec: {
+    properties: {
+      label: schemaOf.label('at most 11 bytes of ASCII, no *?.,;:/\\|+=<>[]" or control characters'),
+      volumeId: { ...schemaOf.id32, description: 'the volume serial number (default 0x12345678)' },
+      fatType: { enum: ['auto', 16, 32], description: 'default "auto": what mkfs.vfat picks for the size' },
+    },
+    parse(o, where) {
+      const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
+      return {
+        type: 'vfat',
+        label: label(o.label, `${where}.label`, 'vfat'),
+        volumeId: o.volumeId === undefined ? 0x12345678 : u32(o.volumeId, `${where}.volumeId`),
+        fatType,
+      };
+    },
+  },
+  tools: () => [],
+  minimumReason(spec, min) {
+    if (spec.fatType === 'auto' || min !== minimumFatSize(spec.fatType)) return undefined;
+    const l = vfatLayout(min, spec.fatType);
+    const clusters = spec.fatType === 32 ? 65525 : 4085;
+    const clusterSize = l ? l.clusterSectors * 512 : 512;
+    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+  },
 
   validate(spec, tree, where) {
     validateSpec(spec, where);
@@ -787,7 +821,7 @@ export const vfatDriver: FilesystemDriver<VfatSpec> = {
         ff.HEAPU8.set(data, buf);
         const r = pinnedClock(epoch, () => ff.f_write(fil, buf, data.length, bw));
         check(r, `f_write ${p}`);
-        if (ff.getValue(bw, 'i32') !== data.length) throw buildError(`${what}: the filesystem is full while writing ${p}`);
+        if (ff.getValue(bw, 'i32') !== data.length) throw doesNotFit(`${what}: the filesystem is full while writing ${p}`);
         done += data.length;
         phase.update(done, needs.bytes);
       };
@@ -803,14 +837,14 @@ export const vfatDriver: FilesystemDriver<VfatSpec> = {
           for (let off = 0; off < e.data.length; off += CHUNK) writeChunk(e.data.subarray(off, off + CHUNK), p);
         } else {
           const fh = await fsp.open(hostPath(e.source), 'r').catch((err: NodeJS.ErrnoException) => {
-            throw buildError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
+            throw inputError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
           });
           try {
             let off = 0;
             while (off < e.size) {
               const want = Math.min(CHUNK, e.size - off);
               const { bytesRead } = await fh.read(host, 0, want, off);
-              if (bytesRead === 0) throw buildError(`${what}: ${e.source} (for ${p}) shrank while being copied: expected ${e.size} bytes, got ${off}`);
+              if (bytesRead === 0) throw inputError(`${what}: ${e.source} (for ${p}) shrank while being copied: expected ${e.size} bytes, got ${off}`);
               writeChunk(host.subarray(0, bytesRead), p);
               off += bytesRead;
             }

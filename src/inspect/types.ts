@@ -125,6 +125,9 @@ export interface FsReader {
   stat(path: string): Promise<FsEntry>;
   /** The entries of a directory (without . and ..), sorted by name. */
   list(path: string): Promise<FsEntry[]>;
+  /** Every entry below a directory (not the directory itself), parents before children;
+   *  optional: without it callers walk with list(). */
+  walk?(path: string): AsyncIterable<FsEntry>;
   /** Writes a regular file's bytes to `out` (a writable fd). */
   readFileTo(path: string, out: number): Promise<void>;
   /** Releases what the reader holds (child processes, temp files). */

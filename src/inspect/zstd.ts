@@ -65,9 +65,10 @@ async function decodeInProcess(src: string, dst: string, display: string): Promi
     });
     const inp = await fs.promises.open(src, 'r');
     try {
-      const buf = Buffer.alloc(READ_CHUNK);
       let any = false;
       for (;;) {
+        // A fresh buffer each time: fzstd keeps references to the tail of a chunk it could not decode yet.
+        const buf = Buffer.allocUnsafe(READ_CHUNK);
         const { bytesRead } = await inp.read(buf, 0, buf.length, null);
         if (bytesRead === 0) break;
         any = true;

@@ -16,7 +16,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { buildError } from '../errors.ts';
+import path from 'node:path';
 import type { Range } from '../sparse.ts';
+import type { Output } from './types.ts';
 
 export const BMAP_BLOCK_SIZE = 4096;
 const BMAP_VERSION = '2.0';
@@ -270,3 +272,22 @@ export function parseBmap(xml: string, where: string): ParsedBmap {
   if (mapped !== mappedBlocksCount) throw bad(`its ranges map ${mapped} blocks, MappedBlocksCount says ${mappedBlocksCount}`);
   return { version, checksumType, imageSize, blockSize, blocksCount, mappedBlocksCount, bmapFileChecksum, ranges };
 }
+
+/** The bmap output (`<name>.bmap`, from the single pass over the image). */
+export const bmapOutput: Output = {
+  name: 'bmap',
+  enabled: (plan) => plan.bmap,
+  pass: (plan, tmp) => ({ bmap: path.join(tmp, `${plan.base}.bmap`) }),
+  async make({ pass, rel, base, outDir, tmp }) {
+    if (!pass.bmap) throw new Error('internal error: the bmap output without a bmap');
+    const file = rel(`${base}.bmap`);
+    const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
+    return {
+      output: 'bmap',
+      files: [[path.join(tmp, `${base}.bmap`), file]],
+      manifest: { image: { bmap: { file, sha256, blockSize, blocksCount, mappedBlocksCount } } },
+      listed: [path.join(outDir, file)],
+      paths: { bmapPath: path.join(outDir, file) },
+    };
+  },
+};

@@ -24,8 +24,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildError, usageError } from '../errors.ts';
+import { buildError, toolFailed, usageError } from '../errors.ts';
 import { loadNative, type NativeSparse } from '../sparse.ts';
+import { MAX_ZSTD_LEVEL } from './compress.ts';
 
 /** Image bytes per zstd frame. */
 export const ZSTD_CHUNK = 16 * 1024 * 1024;
@@ -43,13 +44,11 @@ const READ = 1024 * 1024;
 const STDERR_KEEP = 2048;
 const END = 0xffffffffffffffffn;
 
-/** zstd levels 1..19, and 20..22 with --ultra. */
-const MAX_LEVEL = 22;
 
 /** The zstd command line for one chunk of `len` bytes on stdin. */
 export function chunkZstdArgs(level: number, len: number): string[] {
-  if (!Number.isInteger(level) || level < 1 || level > MAX_LEVEL) {
-    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_LEVEL}`);
+  if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
+    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
   }
   return [...(level > 19 ? ['--ultra'] : []), `-${level}`, '--single-thread', '-q', '--no-progress', '-c', `--stream-size=${len}`];
 }
@@ -287,7 +286,7 @@ export class ChunkedZstd {
     else if (fed) problem = fed.message;
     else if (wrote) problem = `cannot write ${out}: ${wrote.message}`;
     else if (exit.code !== 0) problem = stderr.trim().split('\n')[0]?.trim() || `zstd exited with status ${exit.code ?? exit.signal}`;
-    if (problem !== undefined) throw buildError(`zstd failed to compress ${this.img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
+    if (problem !== undefined) throw toolFailed('zstd', `zstd failed to compress ${this.img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
   }
 
   /**

@@ -11,8 +11,9 @@
  * running twice into the same directory gives the same file.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { buildError } from '../errors.ts';
+import path, { join, resolve } from 'node:path';
+import { buildError, ImgsmithError } from '../errors.ts';
+import type { Output } from './types.ts';
 
 export interface HydraProductsOptions {
   /** The image (or compressed image) to publish; made absolute. */
@@ -77,8 +78,26 @@ export async function writeHydraProducts(outDir: string, opts: HydraProductsOpti
       await writeFile(productsPath, existing + sep + add.join(''));
     }
   } catch (err) {
-    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
+    if (err instanceof ImgsmithError) throw err;
     throw buildError(`cannot write the Hydra build products in ${dir}: ${(err as Error).message}`, err);
   }
   return { productsPath, systemPath };
 }
+
+/** The Hydra products output: nix-support/{hydra-build-products,system} naming the products the other outputs offer. */
+export const hydraOutput: Output = {
+  name: 'hydra',
+  enabled: () => true,
+  async make({ made, tmp, outDir, spec }) {
+    const products = made.flatMap((m) => m.hydra ?? []);
+    const [first, ...rest] = products;
+    if (!first) throw new Error('internal error: no Hydra product');
+    await writeHydraProducts(tmp, {
+      imagePath: path.join(outDir, first[1]),
+      subtype: first[0],
+      system: spec.system,
+      ...(rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path.join(outDir, file) })) } : {}),
+    });
+    return { output: 'hydra', files: [[path.join(tmp, 'nix-support'), 'nix-support']] };
+  },
+};

@@ -1,21 +1,15 @@
-/** Output packaging: compression, bmap, checksums, manifest, Hydra products. */
-export { packageImage, type PackageOptions, type PackageResult } from './package.ts';
-export { startZstd, zstdArgs, DEFAULT_ZSTD_LEVEL, MAX_ZSTD_LEVEL, type ZstdRun } from './compress.ts';
-export { writeBmap, renderBmap, toBlockRanges, humanSize, BmapRanges, BMAP_BLOCK_SIZE, type BmapInfo, type BmapRange } from './bmap.ts';
-export { scanImage, SCAN_BLOCK, SCAN_CHUNK, type Segment, type ScanOptions } from './scan.ts';
-export { writeSha256File, sha256sumLine } from './checksum.ts';
-export {
-  writeManifest,
-  manifestJson,
-  stableJson,
-  toolVersion,
-  toolVersions,
-  type Manifest,
-  type ManifestBmap,
-  type ManifestCompressed,
-  type ManifestFile,
-  type ManifestFilesystem,
-  type ManifestPartition,
-  type ManifestTable,
-} from './manifest.ts';
-export { writeHydraProducts, hydraProductLine, type HydraProductsOptions } from './hydra.ts';
+/**
+ * The outputs of a build, in the order they are made (an output sees what the ones before it
+ * made: the checksums, the Hydra products and the manifest come after the files they name).
+ * Adding an output is one file (an `Output`, see types.ts) plus one line here.
+ */
+import type { Output } from './types.ts';
+import { zstdOutput } from './compress.ts';
+import { imageOutput } from './image.ts';
+import { bmapOutput } from './bmap.ts';
+import { tarOutput } from './tar-product.ts';
+import { checksumsOutput } from './checksums.ts';
+import { hydraOutput } from './hydra.ts';
+import { manifestOutput } from './manifest.ts';
+
+export const outputs: readonly Output[] = [zstdOutput, imageOutput, bmapOutput, tarOutput, checksumsOutput, hydraOutput, manifestOutput];

@@ -6,8 +6,10 @@
  * the output directory, store paths, the spec path as given).
  */
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
-import { buildError } from '../errors.ts';
+import { buildError, ImgsmithError, ToolFailedError, ToolMissingError } from '../errors.ts';
+import type { Output } from './types.ts';
 
 export interface ManifestFile {
   /** File name, relative to the output directory. */
@@ -212,16 +214,16 @@ export async function toolVersion(name: string): Promise<string> {
   try {
     const r = await execa(name, probe.args, { all: true, reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
     if (r.failed && (r.exitCode === undefined || !(probe.okCodes ?? []).includes(r.exitCode))) {
-      if ((r as { code?: unknown }).code === 'ENOENT') throw buildError(`${name} was not found: it is needed to build this image`);
-      throw buildError(`cannot get the version of ${name}: ${r.shortMessage ?? 'it failed'}`);
+      if ((r as { code?: unknown }).code === 'ENOENT') throw new ToolMissingError(name, `${name} was not found: it is needed to build this image`);
+      throw new ToolFailedError(name, `cannot get the version of ${name}: ${r.shortMessage ?? 'it failed'}`);
     }
     output = r.all ?? '';
   } catch (err) {
-    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
-    throw buildError(`cannot get the version of ${name}: ${(err as Error).message}`, err);
+    if (err instanceof ImgsmithError) throw err;
+    throw new ToolFailedError(name, `cannot get the version of ${name}: ${(err as Error).message}`, err);
   }
   const m = probe.pattern.exec(output);
-  if (!m?.[1]) throw buildError(`cannot parse the version of ${name} from: ${output.split('\n')[0]?.trim() ?? ''}`);
+  if (!m?.[1]) throw new ToolFailedError(name, `cannot parse the version of ${name} from: ${output.split('\n')[0]?.trim() ?? ''}`);
   return m[1];
 }
 
@@ -235,3 +237,31 @@ export async function toolVersions(names: readonly string[]): Promise<Record<str
   });
   return out;
 }
+
+/** Merges manifest fragments: objects key by key, anything else replaced. */
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const old = out[k];
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && old !== null && typeof old === 'object' && !Array.isArray(old)
+        ? merge(old as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** The manifest output (manifest.json, published last): the build's facts plus every output's fragment. */
+export const manifestOutput: Output = {
+  name: 'manifest',
+  enabled: () => true,
+  async make({ made, manifestBase, image, pass, rel, tmp, outDir }) {
+    let m: Record<string, unknown> = merge((await manifestBase()) as unknown as Record<string, unknown>, { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
+    for (const x of made) if (x.manifest) m = merge(m, x.manifest as Record<string, unknown>);
+    const manifest = m as unknown as Manifest;
+    const file = path.join(tmp, 'manifest.json');
+    await writeManifest(file, manifest);
+    const manifestPath = path.join(outDir, 'manifest.json');
+    return { output: 'manifest', files: [[file, 'manifest.json']], manifest, paths: { manifestPath }, listed: [manifestPath] };
+  },
+};

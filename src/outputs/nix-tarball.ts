@@ -14,7 +14,7 @@
  * channels: it only puts the closure into a store, which need not contain Nix.
  */
 import path from 'node:path';
-import type { ClosureInfo } from '../closure.ts';
+import type { ClosureInfo } from '../content/closure.ts';
 import type { TarSourceEntry } from './tar.ts';
 import { FileTree, fromUtf8 } from '../content/tree.ts';
 import { fileTreeTarEntries } from './tar-sources.ts';

@@ -2,17 +2,18 @@
  * The `output.tar` product: a tarball of the root partition's tree ("rootfs") or
  * of the closure in Nix's binary-tarball layout ("nix-binary-tarball"), written
  * as <name>.tar or <name>.tar.zst (following output.compress / --no-compress),
- * with a <file>.sha256 beside it.
+ * with a <file>.sha256 beside it (the checksums output).
  */
 import path from 'node:path';
-import type { ClosureInfo } from '../closure.ts';
+import type { ClosureInfo } from '../content/closure.ts';
 import type { FileTree } from '../content/tree.ts';
 import type { TarOutputSpec } from '../spec-types.ts';
-import { writeSha256File } from './checksum.ts';
 import { writeTar, type TarSourceEntry } from './tar.ts';
 import { fileTreeTarEntries } from './tar-sources.ts';
 import { nixTarballEntries, nixTarballTopDir } from './nix-tarball.ts';
 import type { ManifestTar } from './manifest.ts';
+import { safeName } from './naming.ts';
+import type { Output } from './types.ts';
 
 export interface TarProductInput {
   /** The partitions' trees, in spec order (rootfs uses spec.partition's). */
@@ -35,8 +36,8 @@ export interface TarProductInput {
 }
 
 export interface TarProduct {
-  /** [path in `dir`, final file name] pairs to publish. */
-  finals: [string, string][];
+  /** The tarball in `dir` (its final name is manifest.file). */
+  path: string;
   manifest: ManifestTar;
   /** The Hydra product subtype to publish the file as, if any. */
   hydraSubtype?: string;
@@ -63,12 +64,8 @@ export async function writeTarProduct(spec: TarOutputSpec, input: TarProductInpu
     root,
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   });
-  const sum = await writeSha256File(out, r.sha256);
   return {
-    finals: [
-      [out, file],
-      [sum, `${file}.sha256`],
-    ],
+    path: out,
     manifest: {
       type: spec.type,
       file,
@@ -81,3 +78,36 @@ export async function writeTarProduct(spec: TarOutputSpec, input: TarProductInpu
     ...(spec.type === 'nix-binary-tarball' ? { hydraSubtype: 'binary-dist' } : {}),
   };
 }
+
+/** The tarball output (output.tar). */
+export const tarOutput: Output = {
+  name: 'tar',
+  enabled: (plan) => plan.spec.output.tar !== undefined,
+  tools: (plan) => (plan.compress ? ['zstd'] : []),
+  async make(input) {
+    const { spec, tmp, base, rel, compress, progress } = input;
+    const tp = progress.phase('tar');
+    const tar = await writeTarProduct(spec.output.tar!, {
+      trees: input.trees,
+      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
+      ...(input.closure ? { closure: input.closure } : {}),
+      dir: tmp,
+      base,
+      label: safeName(input.label),
+      system: spec.system,
+      epoch: input.epoch,
+      ...(compress ? { zstdLevel: spec.output.zstdLevel } : {}),
+    });
+    tp.end({ size: tar.manifest.size });
+    const file = rel(tar.manifest.file);
+    return {
+      output: 'tar',
+      files: [[tar.path, file]],
+      checksums: [[tar.path, file, tar.manifest.sha256]],
+      // The manifest and the Hydra product name the tarball without output.directory (as they always did).
+      manifest: { tar: tar.manifest },
+      ...(tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {}),
+      paths: { tarPath: path.join(input.outDir, file) },
+    };
+  },
+};

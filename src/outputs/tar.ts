@@ -29,7 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { execa, ExecaError } from 'execa';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
-import { buildError, usageError } from '../errors.ts';
+import { buildError, ImgsmithError, toolFailed, ToolMissingError, usageError } from '../errors.ts';
 
 export interface TarSourceEntry {
   /** Absolute tree path ("/" is the root); a byte string (one char per byte). */
@@ -286,11 +286,11 @@ export async function writeTar(entries: AsyncIterable<TarSourceEntry>, out: TarO
     await piped.catch(() => undefined);
     const zstdErr: unknown = child ? await child.then(() => undefined, (e: unknown) => e) : undefined;
     await fsp.rm(out.path, { force: true });
-    if (err instanceof Error && err.name === 'ImgsmithError') throw err;
+    if (err instanceof ImgsmithError) throw err;
     if (zstdErr instanceof ExecaError) {
-      if (zstdErr.code === 'ENOENT') throw buildError(`zstd was not found: install it (Debian package "zstd") or use --no-compress`, zstdErr);
+      if (zstdErr.code === 'ENOENT') throw new ToolMissingError('zstd', `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
       const first = String(zstdErr.stderr ?? '').trim().split('\n')[0] ?? '';
-      throw buildError(`zstd failed to compress ${out.path}: ${first || zstdErr.shortMessage}`, zstdErr);
+      throw toolFailed('zstd', `zstd failed to compress ${out.path}: ${first || zstdErr.shortMessage}`, zstdErr);
     }
     throw buildError(`cannot write ${out.path}: ${(err as Error).message}`, err);
   }

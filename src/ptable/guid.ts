@@ -1,11 +1,10 @@
 /** GUID helpers for GPT: parsing, on-disk (mixed-endian) encoding, deterministic derivation. */
 import { createHash } from 'node:crypto';
-
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 /** True for a GUID written as 8-4-4-4-12 hex digits (any case, no braces). */
 export function isGuid(s: string): boolean {
-  return GUID_RE.test(s);
+  return UUID_RE.test(s);
 }
 
 /** The canonical (upper-case) form of a GUID string; the caller checks isGuid first. */
@@ -57,9 +56,5 @@ export function deriveGuid(purpose: string, parts: string[]): string {
     h.update(Buffer.from([0]));
     h.update(p, 'utf8');
   }
-  const d = h.digest().subarray(0, 16);
-  d[6] = (d[6]! & 0x0f) | 0x40;
-  d[8] = (d[8]! & 0x3f) | 0x80;
-  const x = Buffer.from(d).toString('hex').toUpperCase();
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return uuidFromHash(h.digest()).toUpperCase();
 }

@@ -12,7 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import { buildError, ImgsmithError } from '../errors.ts';
-import type { DiskPlan } from '../plan-types.ts';
+import type { DiskPlan } from '../disk-plan.ts';
 import { buildGptWrites } from './gpt.ts';
 import { buildMbrSector, type MbrEntry } from './mbr.ts';
 import { formatDosType } from './parttypes.ts';

@@ -4,7 +4,7 @@
  * the partition and the problem.
  */
 import { usageError } from '../errors.ts';
-import type { DiskPlan, PlannedPartition } from '../plan-types.ts';
+import type { DiskPlan, PlannedPartition } from '../disk-plan.ts';
 import { formatSize } from '../units.ts';
 import { canonicalGuid, deriveGuid, isGuid } from './guid.ts';
 import { GPT_ENTRIES, GPT_FIRST_USABLE, GPT_NAME_UNITS, gptLastUsable } from './gpt.ts';

@@ -48,11 +48,15 @@
  */
 import { execa } from 'execa';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { narInfo, nixBase32 } from '../../src/closure.ts';
+import { narInfo } from '../../src/content/nix-store.ts';
+import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
+import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
+
+export { cpioNewc } from './nix-fixture.ts';
 
 export type FixtureArch = 'aarch64' | 'x86_64';
 
@@ -163,7 +167,6 @@ export const MARKER_FILE = 'imgsmith-boot-marker';
 export const PI_PLACEHOLDERS = ['armstub8-gic.bin', 'bcm2711-rpi-cm4.dtb', 'bcm2711-rpi-cm4s.dtb'];
 
 const DEB_ARCH: Record<FixtureArch, string> = { aarch64: 'arm64', x86_64: 'amd64' };
-const SUITE = 'bookworm';
 
 export function repoRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -174,161 +177,29 @@ export function defaultCacheDir(): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// Store path names
-
-/** Nix's compressHash: XOR-folds a hash to `size` bytes (store path hashes are 20 bytes). */
-function compressHash(hash: Buffer, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  for (let i = 0; i < hash.length; i++) out[i % size]! ^= hash[i]!;
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// cpio (newc) writer for the initrd
-
-type CpioEntry =
-  | { kind: 'dir'; path: string; mode: number }
-  | { kind: 'file'; path: string; mode: number; data: Buffer }
-  | { kind: 'symlink'; path: string; target: string }
-  | { kind: 'chardev'; path: string; mode: number; major: number; minor: number };
-
-/** A deterministic newc archive (mtime 0, uid/gid 0, sequential inode numbers). */
-export function cpioNewc(entries: CpioEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  let off = 0;
-  const push = (b: Buffer) => {
-    parts.push(b);
-    off += b.length;
-  };
-  const align4 = () => {
-    const p = (4 - (off % 4)) % 4;
-    if (p) push(Buffer.alloc(p));
-  };
-  const hex = (n: number) => n.toString(16).padStart(8, '0');
-  const header = (ino: number, mode: number, nlink: number, size: number, rmaj: number, rmin: number, name: string) => {
-    const nameBuf = Buffer.from(name + '\0');
-    push(Buffer.from('070701' + [ino, mode, 0, 0, nlink, 0, size, 0, 0, rmaj, rmin, nameBuf.length, 0].map(hex).join('')));
-    push(nameBuf);
-    align4();
-  };
-  let ino = 1;
-  for (const e of entries) {
-    const name = e.path.replace(/^\/+/, '');
-    switch (e.kind) {
-      case 'dir':
-        header(ino++, 0o040000 | e.mode, 2, 0, 0, 0, name);
-        break;
-      case 'file':
-        header(ino++, 0o100000 | e.mode, 1, e.data.length, 0, 0, name);
-        push(e.data);
-        align4();
-        break;
-      case 'symlink': {
-        const t = Buffer.from(e.target);
-        header(ino++, 0o120777, 1, t.length, 0, 0, name);
-        push(t);
-        align4();
-        break;
-      }
-      case 'chardev':
-        header(ino++, 0o020000 | e.mode, 1, 0, e.major, e.minor, name);
-        break;
-    }
-  }
-  header(0, 0, 1, 0, 0, 0, 'TRAILER!!!');
-  // Pad to 512 bytes like cpio(1).
-  const p = (512 - (off % 512)) % 512;
-  if (p) push(Buffer.alloc(p));
-  return Buffer.concat(parts);
-}
-
-// ---------------------------------------------------------------------------------------
 // Debian packages
 
-interface AptCtx {
-  cache: string;
-  debArch: string;
-  args: string[];
-  updated: boolean;
-}
+/** One private apt per cache and architecture, updated once per process. */
+const apts = new Map<string, Promise<PrivateApt>>();
 
-const aptCtxs = new Map<string, AptCtx>();
-
-async function aptContext(cache: string, debArch: string): Promise<AptCtx> {
+function aptFor(cache: string, debArch: string, log?: (m: string) => void): Promise<PrivateApt> {
   const key = `${cache}\0${debArch}`;
-  const have = aptCtxs.get(key);
-  if (have) return have;
-  const dir = path.join(cache, 'boot-fixture', `apt-${debArch}`);
-  await fsp.mkdir(path.join(dir, 'lists', 'partial'), { recursive: true });
-  await fsp.mkdir(path.join(dir, 'cache', 'archives', 'partial'), { recursive: true });
-  const mirror = process.env.IMGSMITH_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
-  const sources = path.join(dir, 'sources.list');
-  await fsp.writeFile(
-    sources,
-    `deb [arch=${debArch} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${SUITE} main non-free-firmware\n`,
-  );
-  const status = path.join(dir, 'status');
-  await fsp.writeFile(status, '');
-  const args = [
-    `-oAPT::Architecture=${debArch}`,
-    `-oAPT::Architectures=${debArch}`,
-    `-oDir::State::Lists=${path.join(dir, 'lists')}`,
-    `-oDir::State::status=${status}`,
-    `-oDir::Cache=${path.join(dir, 'cache')}`,
-    `-oDir::Etc::SourceList=${sources}`,
-    '-oDir::Etc::SourceParts=/nonexistent',
-    '-oDir::Etc::Preferences=/dev/null',
-    '-oDir::Etc::PreferencesParts=/nonexistent',
-    '-oAcquire::Languages=none',
-    '-oAPT::Sandbox::User=root',
-    '-oDebug::NoLocking=1',
-  ];
-  const ctx: AptCtx = { cache, debArch, args, updated: false };
-  aptCtxs.set(key, ctx);
-  return ctx;
-}
-
-async function aptUpdate(ctx: AptCtx, log?: (m: string) => void): Promise<void> {
-  if (ctx.updated) return;
-  log?.(`apt-get update (${ctx.debArch}, ${SUITE})`);
-  const r = await execa('apt-get', [...ctx.args, '-q', 'update'], { reject: false, all: true });
-  // apt-get update exits 0 even when some index could not be fetched; check for errors too.
-  if (r.exitCode !== 0 || /^(E|Err):/m.test(r.all ?? '')) {
-    throw new Error(`boot fixture: cannot fetch the Debian ${SUITE} ${ctx.debArch} package index (network?):\n${r.all}`);
+  let p = apts.get(key);
+  if (!p) {
+    p = (async () => {
+      const apt = await privateApt(path.join(cache, 'boot-fixture', `apt-${debArch}`), debArch);
+      await aptUpdate(apt, log);
+      return apt;
+    })();
+    apts.set(key, p);
+    p.catch(() => apts.delete(key));
   }
-  ctx.updated = true;
+  return p;
 }
 
-function parseStanza(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let last = '';
-  for (const line of text.split('\n')) {
-    if (line === '') break;
-    if (/^\s/.test(line)) {
-      if (last) out[last] += '\n' + line.trim();
-      continue;
-    }
-    const m = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(line);
-    if (m) {
-      last = m[1]!;
-      out[last] = m[2]!;
-    }
-  }
-  return out;
-}
-
-async function aptShow(ctx: AptCtx, pkg: string): Promise<Record<string, string>> {
-  const r = await execa('apt-cache', [...ctx.args, 'show', '--no-all-versions', pkg], { reject: false });
-  if (r.exitCode !== 0 || !r.stdout.trim()) {
-    throw new Error(`boot fixture: package ${pkg} (${ctx.debArch}) is not in Debian ${SUITE}: ${r.stderr}`);
-  }
-  return parseStanza(r.stdout);
-}
-
-async function sha256File(p: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
-  return h.digest('hex');
+/** The stanza of one package (an error naming it when Debian has none). */
+async function aptShowOne(apt: PrivateApt, pkg: string): Promise<Record<string, string>> {
+  return (await aptShow(apt, [pkg])).get(pkg)!;
 }
 
 async function readJson<T>(p: string, fallback: T): Promise<T> {
@@ -365,16 +236,15 @@ async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: s
       /* missing: download */
     }
   }
-  const ctx = await aptContext(cache, debArch);
-  await aptUpdate(ctx, log);
+  const ctx = await aptFor(cache, debArch, log);
   let name = pkg;
   if (pkg === 'linux-image') {
-    const meta = await aptShow(ctx, `linux-image-${debArch}`);
+    const meta = await aptShowOne(ctx, `linux-image-${debArch}`);
     const m = /(linux-image-\d[^\s,()]*)/.exec(meta.Depends ?? '');
     if (!m) throw new Error(`boot fixture: cannot tell which kernel linux-image-${debArch} depends on`);
     name = m[1]!;
   }
-  const info = await aptShow(ctx, name);
+  const info = await aptShowOne(ctx, name);
   const sha256 = info.SHA256;
   const filename = info.Filename;
   if (!sha256 || !filename || !info.Version) throw new Error(`boot fixture: no SHA256/Filename for ${name} in the index`);
@@ -588,21 +458,26 @@ exec switch_root /mnt-root "$init"
 `;
 }
 
-function stage2Init(busybox: string): string {
-  return `#!${busybox}/bin/sh
-# imgsmith boot fixture, stage 2: proves the root filesystem and the other partitions are readable.
-export PATH=${busybox}/bin
-top=\${0%/init}
-fail() {
-  echo "${BOOT_FAIL} stage 2: $*"
-  echo "${BOOT_FAIL} stage 2: $*" > /dev/kmsg
+/** The shell lines both init scripts start with: fail() (reports IMGSMITH-BOOT-FAIL and powers off) and /proc, /sys, /dev. */
+function failAndMounts(who: string): string {
+  return `fail() {
+  echo "${BOOT_FAIL} ${who}: $*"
+  echo "${BOOT_FAIL} ${who}: $*" > /dev/kmsg
   sync
   poweroff -f
   sleep 60
 }
 [ -e /proc/mounts ] || mount -t proc proc /proc
 [ -e /sys/class ] || mount -t sysfs sysfs /sys
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev`;
+}
+
+function stage2Init(busybox: string): string {
+  return `#!${busybox}/bin/sh
+# imgsmith boot fixture, stage 2: proves the root filesystem and the other partitions are readable.
+export PATH=${busybox}/bin
+top=\${0%/init}
+${failAndMounts('stage 2')}
 echo "imgsmith-fixture stage 2: running $0"
 marker=$(cat "$top/${MARKER_FILE}") || fail "cannot read $top/${MARKER_FILE}"
 [ -n "$marker" ] || fail "empty marker"
@@ -652,8 +527,7 @@ async function addStorePath(storeDir: string, name: string, build: (dir: string)
   await build(tmp);
   await fixModes(tmp);
   const { narHash } = await narInfo(tmp);
-  const digest = createHash('sha256').update(`imgsmith-boot-fixture:${name}:${narHash}`).digest();
-  const base = `${nixBase32(compressHash(digest, 20))}-${name}`;
+  const base = `${storePathHash(`imgsmith-boot-fixture:${name}:${narHash}`)}-${name}`;
   const host = path.join(storeDir, base);
   await fsp.rm(host, { recursive: true, force: true });
   await fsp.rename(tmp, host);
@@ -747,16 +621,7 @@ function embeddedRcS(e: { busybox: string; kver: string }): string {
 # into / (/bin/sh -> ${e.busybox}/bin/sh).
 PATH=/bin
 export PATH
-fail() {
-  echo "${BOOT_FAIL} rcS: $*"
-  echo "${BOOT_FAIL} rcS: $*" > /dev/kmsg
-  sync
-  poweroff -f
-  sleep 60
-}
-[ -e /proc/mounts ] || mount -t proc proc /proc
-[ -e /sys/class ] || mount -t sysfs sysfs /sys
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+${failAndMounts('rcS')}
 echo "imgsmith-embedded rcS: running $0 with $(readlink /bin/sh)"
 exe=$(readlink /proc/1/exe)
 [ "$exe" = "${e.busybox}/bin/busybox" ] || fail "PID 1 runs $exe, not ${e.busybox}/bin/busybox"

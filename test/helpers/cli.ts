@@ -42,23 +42,3 @@ export async function listFiles(dir: string): Promise<string[]> {
   await walk(dir);
   return out.sort();
 }
-
-/** Copies a byte range of a file into a new file (to check one partition with fsck tools). */
-export async function extractRange(src: string, offset: number, size: number, dst: string): Promise<void> {
-  const inp = await fsp.open(src, 'r');
-  const out = await fsp.open(dst, 'w');
-  try {
-    await out.truncate(size);
-    const buf = Buffer.alloc(4 * 1024 * 1024);
-    for (let done = 0; done < size; ) {
-      const n = Math.min(buf.length, size - done);
-      const { bytesRead } = await inp.read(buf, 0, n, offset + done);
-      if (bytesRead === 0) break;
-      if (buf.subarray(0, bytesRead).some((b) => b !== 0)) await out.write(buf, 0, bytesRead, done);
-      done += bytesRead;
-    }
-  } finally {
-    await inp.close();
-    await out.close();
-  }
-}

@@ -24,14 +24,14 @@
  *    dtbs symlinks into linux/initrd, kernel-params, nixos-version, system, sw.
  *
  * The registration has real NAR hashes and sizes (nix-store --dump format, see
- * src/closure.ts) and the references the generator embedded (sorted), so it is what
+ * src/content/nix-store.ts) and the references the generator embedded (sorted), so it is what
  * `nix-store --dump-db`/closureInfo would print for this store.
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { narInfo, nixBase32 } from '../../src/closure.ts';
+import { narInfo, nixBase32 } from '../../src/content/nix-store.ts';
 import { removeStaged } from '../../src/fs/stage.ts';
 
 export interface ClosureOptions {

@@ -96,7 +96,7 @@ export class Ext4Reader implements FsReader {
         if (!m) { if (text) pending = text; continue; }
         pending = '';
         const name = m[5]!;
-        if (name === '.' || name === '..') continue;
+        if (name === '.' || name === '..' || m[1] === '0' || name === '') continue;
         const mode = parseInt(m[2]!, 8);
         const dname = decode(name);
         out[i]!.push({

@@ -1,0 +1,81 @@
+# imgsmith for nixpkgs: pkgs.callPackage ./nix/package.nix { }
+#
+# The npm dependencies come from package-lock.json through importNpmLock (nixpkgs >=
+# 24.05): one fetchurl per package, checked against the lock file's sha512 "integrity", so
+# there is no npmDepsHash to keep up to date. (The lock file has no "resolved" URLs:
+# ./npm-lock.nix puts the registry's back.) Passing npmDepsHash uses buildNpmPackage's
+# classic fetchNpmDeps instead (nixpkgs without importNpmLock); that hash can only be
+# computed with nixpkgs' prefetch-npm-deps: see the README, "Building many images".
+{
+  lib,
+  buildNpmPackage,
+  nodejs_20,
+  python3,
+  makeWrapper,
+  e2fsprogs,
+  btrfs-progs,
+  zstd,
+  util-linux,
+  coreutils,
+  findutils,
+  importNpmLock ? null,
+  npmDepsHash ? null,
+}:
+let
+  root = ../.;
+  # The sources npm and tsc need: no node_modules, build outputs, images or caches.
+  src = builtins.path {
+    name = "imgsmith-src";
+    path = root;
+    filter =
+      p: type:
+      let
+        rel = builtins.substring (builtins.stringLength (toString root) + 1) 4096 (toString p);
+        top = builtins.head (builtins.split "/" rel);
+      in
+      builtins.elem top [ "package.json" "package-lock.json" "tsconfig.json" "tsconfig.build.json" "binding.gyp" "bin" "src" "native" "README.md" ];
+  };
+  # What `imgsmith build` runs (FAT and the partition tables are written in-process).
+  runtimeTools = [ e2fsprogs btrfs-progs zstd util-linux coreutils findutils ];
+  depsArgs =
+    if npmDepsHash != null then
+      { inherit npmDepsHash; }
+    else if importNpmLock != null then
+      {
+        npmDeps = importNpmLock {
+          npmRoot = src;
+          packageLock = import ./npm-lock.nix (lib.importJSON ../package-lock.json);
+        };
+        npmConfigHook = importNpmLock.npmConfigHook;
+      }
+    else
+      throw "imgsmith (nix/package.nix): this nixpkgs has no importNpmLock (added in 24.05); pass npmDepsHash (see the README, \"Building many images\")";
+in
+buildNpmPackage (depsArgs // {
+  pname = "imgsmith";
+  version = (lib.importJSON ../package.json).version;
+  inherit src;
+  nodejs = nodejs_20;
+  nativeBuildInputs = [ python3 makeWrapper ];
+  # `npm run build` (tsc into lib/); then the native addon (SEEK_DATA/SEEK_HOLE,
+  # copy_file_range and the mkfs LD_PRELOAD shim), which `npm ci --ignore-scripts` skipped.
+  npmBuildScript = "build";
+  postBuild = ''
+    npm run build:native
+  '';
+  # npm pack (npmInstallHook) follows .gitignore, which lists lib/ and build/.
+  postInstall = ''
+    dir=$out/lib/node_modules/imgsmith
+    cp -R lib "$dir/lib"
+    mkdir -p "$dir/build"
+    cp -R build/Release "$dir/build/Release"
+    wrapProgram $out/bin/imgsmith --prefix PATH : ${lib.makeBinPath runtimeTools}
+  '';
+  passthru = { inherit runtimeTools; };
+  meta = {
+    description = "Reproducible, rootless disk-image builder for Raspberry Pi and embedded Linux (NixOS-style SD images)";
+    license = lib.licenses.mit;
+    mainProgram = "imgsmith";
+    platforms = lib.platforms.linux;
+  };
+})

@@ -1,0 +1,176 @@
+/**
+ * The QEMU machines `imgsmith boot-test` can boot an image on: one entry per machine with
+ * its default timeout, its help text and how to turn an image (as a qcow2 overlay) into a
+ * QEMU command line and the serial consoles to watch. The CLI takes the machine list, the
+ * help and the defaults from here.
+ *
+ *  - raspi3b: the Raspberry Pi 3 chain as far as QEMU can go. QEMU cannot run the
+ *    VideoCore firmware, so we do its job: read config.txt from the first FAT partition
+ *    holding one, check the Pi 3 firmware files are there (bootcode.bin, start.elf,
+ *    fixup.dat), pick the `kernel=` that applies to a Pi 3 ([pi3] or [all] sections,
+ *    default kernel8.img with arm_64bit=1, else kernel7.img), extract it and start it with
+ *    `qemu-system-aarch64 -M raspi3b -m 1G -kernel <it>`, the image as the SD card. With
+ *    NixOS-style images that is U-Boot, whose distro boot must find extlinux.conf.
+ *    Both UARTs are captured: uart0 (PL011, Linux ttyAMA0) and uart1 (mini UART, Linux
+ *    ttyS1; U-Boot's console). QEMU's SD card model needs a power-of-two size, so the
+ *    overlay is sized to the next one.
+ *  - virt: `qemu-system-aarch64 -M virt -cpu cortex-a53` with U-Boot qemu_arm64 (Debian
+ *    u-boot-qemu) as the firmware, the image as a virtio-blk (MMIO) disk; PL011 console.
+ *  - x86_64-efi: `qemu-system-x86_64 -M q35` with OVMF (pflash; a private copy of the
+ *    variable store), the image as a virtio-blk-pci disk; COM1 console.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { inputError, ToolMissingError, usageError } from '../errors.ts';
+import { fatRead, raspiBootFiles } from './image.ts';
+import type { SerialConsole } from './serial.ts';
+
+export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi'] as const;
+export type BootMachine = (typeof BOOT_MACHINES)[number];
+
+/** Firmware files used by the machines (Debian packages u-boot-qemu and ovmf). */
+export const UBOOT_QEMU_ARM64 = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
+const OVMF_PAIRS: [code: string, vars: string][] = [
+  ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
+  ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'],
+  ['/usr/share/edk2/ovmf/OVMF_CODE.fd', '/usr/share/edk2/ovmf/OVMF_VARS.fd'],
+];
+
+/** What a machine needs to build its QEMU command. */
+export interface MachineInput {
+  /** The image (a safe symlink to it: no "@@" or "?" in the name), read only. */
+  image: string;
+  /** The image as the user named it, for messages. */
+  displayName: string;
+  /** The qcow2 overlay backed by the image: the disk QEMU gets. */
+  overlay: string;
+  /** A private temporary directory. */
+  tmp: string;
+  log: (line: string) => void;
+}
+
+export interface MachineRun {
+  command: string[];
+  /** The serial consoles QEMU writes, in the order they are read. */
+  consoles: SerialConsole[];
+}
+
+export interface Machine {
+  /** Seconds before QEMU is killed, unless --timeout says otherwise. */
+  timeoutSec: number;
+  /** One line for `imgsmith boot-test --help`. */
+  help: string;
+  /** The size of the overlay for an image of `imageSize` bytes. */
+  overlaySize(imageSize: number): number;
+  qemu(input: MachineInput): Promise<MachineRun>;
+}
+
+const COMMON = ['-accel', 'tcg', '-no-reboot', '-display', 'none', '-monitor', 'none', '-parallel', 'none'];
+
+async function exists(p: string): Promise<boolean> {
+  return fsp.access(p).then(() => true, () => false);
+}
+
+async function need(file: string, pkg: string): Promise<void> {
+  if (!(await exists(file))) throw new ToolMissingError(pkg, `${file} is missing (install the Debian package ${pkg})`);
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** One console on QEMU's first serial port, written to tmp/serial0.log. */
+function serial0(tmp: string): { args: string[]; consoles: SerialConsole[] } {
+  const file = path.join(tmp, 'serial0.log');
+  return { args: ['-chardev', `file,id=ser0,path=${file}`, '-serial', 'chardev:ser0'], consoles: [{ file, prefix: '' }] };
+}
+
+export const MACHINES: Record<BootMachine, Machine> = {
+  raspi3b: {
+    timeoutSec: 420,
+    help: "U-Boot from config.txt's [pi3] kernel= on QEMU raspi3b",
+    overlaySize: nextPow2,
+    async qemu({ image, displayName, overlay, tmp, log }) {
+      const boot = await raspiBootFiles(image, displayName);
+      log(`imgsmith: raspi3b: config.txt on partition ${boot.partition.index}; a Pi 3 loads kernel=${boot.kernel}`);
+      const kernelFile = path.join(tmp, 'pi-kernel.bin');
+      const data = await fatRead(image, boot.partition, boot.kernel);
+      if (!data) throw inputError(`${displayName}: cannot read ${boot.kernel} from partition ${boot.partition.index}`);
+      await fsp.writeFile(kernelFile, data);
+      const serial = [path.join(tmp, 'serial0.log'), path.join(tmp, 'serial1.log')];
+      return {
+        command: [
+          'qemu-system-aarch64', '-M', 'raspi3b', '-m', '1G', ...COMMON,
+          '-kernel', kernelFile,
+          '-drive', `if=sd,format=qcow2,file=${overlay}`,
+          '-chardev', `file,id=uart0,path=${serial[0]}`, '-serial', 'chardev:uart0',
+          '-chardev', `file,id=uart1,path=${serial[1]}`, '-serial', 'chardev:uart1',
+        ],
+        consoles: [
+          { file: serial[0]!, prefix: 'uart0| ' },
+          { file: serial[1]!, prefix: 'uart1| ' },
+        ],
+      };
+    },
+  },
+  virt: {
+    timeoutSec: 240,
+    help: 'U-Boot qemu_arm64 on a virtio disk',
+    overlaySize: (n) => n,
+    async qemu({ overlay, tmp }) {
+      await need(UBOOT_QEMU_ARM64, 'u-boot-qemu');
+      const s = serial0(tmp);
+      return {
+        command: [
+          'qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a53', '-smp', '2', '-m', '1G', ...COMMON, '-nic', 'none',
+          '-bios', UBOOT_QEMU_ARM64,
+          '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-device,drive=disk0',
+          ...s.args,
+        ],
+        consoles: s.consoles,
+      };
+    },
+  },
+  'x86_64-efi': {
+    timeoutSec: 300,
+    help: 'OVMF',
+    overlaySize: (n) => n,
+    async qemu({ overlay, tmp }) {
+      let pair: [string, string] | undefined;
+      for (const p of OVMF_PAIRS) {
+        if ((await exists(p[0])) && (await exists(p[1]))) {
+          pair = p;
+          break;
+        }
+      }
+      if (!pair) throw new ToolMissingError('ovmf', 'OVMF firmware (OVMF_CODE.fd + OVMF_VARS.fd) not found: install the Debian package ovmf');
+      const vars = path.join(tmp, 'OVMF_VARS.fd');
+      await fsp.copyFile(pair[1], vars);
+      const s = serial0(tmp);
+      return {
+        command: [
+          'qemu-system-x86_64', '-M', 'q35', '-m', '1G', ...COMMON, '-nic', 'none',
+          '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${pair[0]}`,
+          '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
+          '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
+          ...s.args,
+        ],
+        consoles: s.consoles,
+      };
+    },
+  },
+};
+
+export const DEFAULT_TIMEOUT_SEC = Object.fromEntries(BOOT_MACHINES.map((m) => [m, MACHINES[m].timeoutSec])) as Record<BootMachine, number>;
+
+export function isBootMachine(value: string): value is BootMachine {
+  return (BOOT_MACHINES as readonly string[]).includes(value);
+}
+
+/** Validates a --machine value (usage error, exit 2, for anything else). */
+export function parseBootMachine(value: unknown): BootMachine {
+  if (typeof value === 'string' && isBootMachine(value)) return value;
+  throw usageError(`--machine: unknown machine ${JSON.stringify(value)} (expected one of: ${BOOT_MACHINES.join(', ')})`);
+}

@@ -1,0 +1,120 @@
+/**
+ * Watching QEMU's serial consoles (files QEMU appends to) for the boot verdict: a line
+ * `IMGSMITH-BOOT-OK <marker>` (ok when the marker is the expected one),
+ * `IMGSMITH-BOOT-FAIL <reason>`, or a firmware prompt that waited a few seconds for input
+ * (nothing bootable was found). Keeps the last lines for the failure report.
+ */
+import { promises as fsp } from 'node:fs';
+
+/** The line a booted system prints when it is happy: `IMGSMITH-BOOT-OK <marker>`. */
+export const BOOT_OK = 'IMGSMITH-BOOT-OK';
+/** Printed by the boot fixture when one of its checks fails: `IMGSMITH-BOOT-FAIL <reason>`. */
+export const BOOT_FAIL = 'IMGSMITH-BOOT-FAIL';
+
+const SERIAL_TAIL_LINES = 50;
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?=]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>c]/g;
+// eslint-disable-next-line no-control-regex
+const clean = (s: string) => s.replace(ANSI, '').replace(/\r/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+
+/** Firmware prompts that mean nothing bootable was found (U-Boot, the UEFI shell). */
+const PROMPTS: [RegExp, string][] = [
+  [/^=>\s*$/, 'U-Boot gave up and stopped at its "=>" prompt (no extlinux.conf/boot script found on a bootable partition?)'],
+  [/^Shell>\s*$/, 'OVMF dropped to the UEFI shell (no \\EFI\\BOOT\\BOOTX64.EFI on an ESP?)'],
+];
+const PROMPT_GRACE_MS = 3000;
+
+/** A serial console QEMU writes to a file; its lines are shown with `prefix`. */
+export interface SerialConsole {
+  file: string;
+  prefix: string;
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** Why it failed ('' when ok). */
+  reason: string;
+}
+
+interface Stream extends SerialConsole {
+  offset: number;
+  partial: string;
+  /** When `partial` last changed (ms). */
+  partialSince: number;
+}
+
+export class SerialWatcher {
+  /** The last serial lines (50), ANSI escapes removed. */
+  readonly tail: string[] = [];
+  verdict: Verdict | undefined;
+  private readonly streams: Stream[];
+  private readonly okRe = new RegExp(`${BOOT_OK}\\s+(\\S+)`);
+
+  constructor(
+    consoles: SerialConsole[],
+    private readonly marker: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.streams = consoles.map((c) => ({ ...c, offset: 0, partial: '', partialSince: 0 }));
+  }
+
+  private onLine(line: string, prefix: string): void {
+    this.tail.push(prefix + line);
+    if (this.tail.length > SERIAL_TAIL_LINES) this.tail.shift();
+    this.log(prefix + line);
+    if (this.verdict) return;
+    const ok = this.okRe.exec(line);
+    if (ok) {
+      this.verdict =
+        ok[1] === this.marker
+          ? { ok: true, reason: '' }
+          : { ok: false, reason: `the booted system printed marker ${ok[1]}, expected ${this.marker} (a different image?)` };
+      return;
+    }
+    const fi = line.indexOf(BOOT_FAIL);
+    if (fi >= 0) this.verdict = { ok: false, reason: `the booted system reported: ${line.slice(fi)}` };
+  }
+
+  /** Reads what the consoles got since the last call; `final` also takes unterminated last lines. */
+  async poll(final: boolean): Promise<void> {
+    for (const s of this.streams) {
+      let fh;
+      try {
+        fh = await fsp.open(s.file, 'r');
+      } catch {
+        continue;
+      }
+      try {
+        const { size } = await fh.stat();
+        if (size > s.offset) {
+          const buf = Buffer.alloc(size - s.offset);
+          const { bytesRead } = await fh.read(buf, 0, buf.length, s.offset);
+          s.offset += bytesRead;
+          const text = s.partial + buf.subarray(0, bytesRead).toString('latin1');
+          const lines = text.split('\n');
+          const partial = lines.pop() ?? '';
+          if (partial !== s.partial) s.partialSince = Date.now();
+          s.partial = partial;
+          for (const l of lines) this.onLine(clean(l), s.prefix);
+        }
+      } finally {
+        await fh.close();
+      }
+      if (final && s.partial) {
+        this.onLine(clean(s.partial), s.prefix);
+        s.partial = '';
+      }
+      if (!this.verdict && s.partial && Date.now() - s.partialSince >= PROMPT_GRACE_MS) {
+        const cur = clean(s.partial);
+        for (const [re, why] of PROMPTS) {
+          if (re.test(cur)) {
+            this.onLine(cur, s.prefix);
+            s.partial = '';
+            this.verdict = { ok: false, reason: why };
+          }
+        }
+      }
+    }
+  }
+}

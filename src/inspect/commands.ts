@@ -1,0 +1,360 @@
+/**
+ * `imgsmith inspect`, `ls`, `cat`, `extract`: the logic (returning plain data for
+ * --json) and the human renderings. The CLI wiring is in ./cli.ts.
+ */
+import fs, { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { buildError, usageError } from '../errors.ts';
+import { describeSummary, findPartition, parseTarget, summarize, type PartitionSummary } from './address.ts';
+import { withImage } from './image.ts';
+import { openFs } from './readers/index.ts';
+import { readPartitionTable } from './table.ts';
+import type { FsEntry, FsReader, OpenedImage, PartitionTable } from './types.ts';
+
+// ---------------------------------------------------------------------------------------
+// Formatting helpers
+
+export function human(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${u[i]}`;
+}
+
+export function modeString(e: Pick<FsEntry, 'type' | 'mode'>): string {
+  const t = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : e.type === 'file' ? '-' : '?';
+  const m = e.mode;
+  const rwx = (shift: number, special: number, ch: string) => {
+    const r = m & (4 << shift) ? 'r' : '-';
+    const w = m & (2 << shift) ? 'w' : '-';
+    const x = m & (1 << shift);
+    const xs = m & special ? (x ? ch : ch.toUpperCase()) : x ? 'x' : '-';
+    return r + w + xs;
+  };
+  return t + rwx(6, 0o4000, 's') + rwx(3, 0o2000, 's') + rwx(0, 0o1000, 't');
+}
+
+export function timeString(t: number): string {
+  const d = new Date(Math.floor(t) * 1000);
+  return Number.isNaN(d.getTime()) ? String(t) : d.toISOString().replace('T', ' ').replace('.000Z', '');
+}
+
+/** Entries in JSON: mode as an octal string, mtime in seconds. */
+export function entryJson(e: FsEntry): Record<string, unknown> {
+  return {
+    path: e.path, name: e.name, type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid,
+    size: e.size, mtime: e.mtime, ...(e.target !== undefined ? { target: e.target } : {}), ...(e.ino !== undefined ? { ino: e.ino } : {}),
+  };
+}
+
+/** Walks everything below `p` (parents before children). */
+export async function* walkFs(r: FsReader, p: string): AsyncGenerator<FsEntry> {
+  if (r.walk) {
+    yield* r.walk(p);
+    return;
+  }
+  const stack = [p];
+  while (stack.length) {
+    const d = stack.pop()!;
+    const kids = await r.list(d);
+    for (const k of kids) yield k;
+    for (const k of kids.reverse()) if (k.type === 'dir') stack.push(k.path);
+  }
+}
+
+const normPath = (p: string | undefined) => '/' + (p ?? '').split('/').filter((x) => x && x !== '.').join('/');
+
+// ---------------------------------------------------------------------------------------
+// inspect
+
+export interface InspectResult {
+  image: { source: string; size: number; kind: OpenedImage['kind']; decompressor?: string };
+  table: PartitionTable;
+  partitions: PartitionSummary[];
+  warnings: string[];
+}
+
+export async function inspectImage(source: string): Promise<InspectResult> {
+  return withImage(source, async (img) => {
+    const table = await readPartitionTable(img.path, img.size, source);
+    const parts = await summarize(img, table);
+    const warnings = [...table.warnings];
+    const seenUuid = new Map<string, number>();
+    for (const s of parts) {
+      const p = s.partition;
+      const f = s.fs;
+      if (!f) continue;
+      if (f.size > p.size) warnings.push(`partition ${p.index}: the ${f.variant} filesystem (${f.size} bytes) is larger than its partition (${p.size} bytes)`);
+      if (p.name !== undefined && f.label && p.name !== f.label && p.name.toLowerCase() === f.label.toLowerCase()) {
+        warnings.push(`partition ${p.index}: GPT name "${p.name}" and ${f.variant} label "${f.label}" differ only in case (/dev/disk/by-partlabel/${p.name} vs /dev/disk/by-label/${f.label})`);
+      }
+      if (f.type === 'ext4' && f.extra.state !== 'clean') warnings.push(`partition ${p.index}: the ext4 filesystem is ${f.extra.state}`);
+      if (f.uuid) {
+        const other = seenUuid.get(f.uuid);
+        if (other !== undefined) warnings.push(`partitions ${other} and ${p.index} have the same filesystem UUID ${f.uuid}`);
+        else seenUuid.set(f.uuid, p.index);
+      }
+      if (table.type === 'dos' && f.type === 'vfat' && !['0x01', '0x04', '0x06', '0x0b', '0x0c', '0x0e', '0xef'].includes(p.typeCode)) {
+        warnings.push(`partition ${p.index}: FAT filesystem in a partition of type ${p.typeCode} (${p.typeName}); firmware looking for FAT may skip it`);
+      }
+    }
+    for (const s of parts) if (!s.fsType) warnings.push(`partition ${s.partition.index}: no filesystem recognised`);
+    return {
+      image: { source, size: img.size, kind: img.kind, ...(img.decompressor ? { decompressor: img.decompressor } : {}) },
+      table,
+      partitions: parts,
+      warnings,
+    };
+  });
+}
+
+export function renderInspect(r: InspectResult): string {
+  const t = r.table;
+  const out: string[] = [];
+  out.push(`${r.image.source}: ${human(r.image.size)} (${r.image.size} bytes)${r.image.kind === 'zstd' ? `, zstd (read with ${r.image.decompressor === 'fzstd' ? 'the in-process decoder' : 'the zstd CLI'})` : r.image.kind === 'block-device' ? ', block device' : ''}`);
+  out.push(`table: ${t.type === 'dos' ? 'DOS (MBR)' : `GPT${t.gpt?.hybridMbr ? ' with a hybrid MBR' : ''}`}, disk id ${t.diskId}`);
+  for (const s of r.partitions) {
+    const p = s.partition;
+    const head = [`${p.index}:`, `start ${p.start} (${human(p.start)})`, `size ${p.size} (${human(p.size)})`, `type ${p.typeCode} ${p.typeName}`];
+    if (p.bootable) head.push('bootable');
+    out.push(head.join('  '));
+    if (p.name !== undefined) out.push(`     name "${p.name}"  guid ${p.guid}  attributes ${p.attributesHex}${p.attributes ? ` (${p.attributes})` : ''}`);
+    const f = s.fs;
+    if (!f) { out.push(`     ${s.fsType ?? 'no filesystem recognised'}`); continue; }
+    const use = f.used !== undefined ? `, ${human(f.used)} used, ${human(f.free ?? 0)} free` : '';
+    const ino = f.inodes !== undefined ? `, inodes ${f.inodes - (f.inodesFree ?? 0)}/${f.inodes}` : '';
+    out.push(`     ${f.variant}  label "${f.label}"  uuid ${f.uuid}  size ${human(f.size)}${use}${ino}`);
+    if (f.features?.length) out.push(`     features: ${f.features.join(' ')}`);
+    const extra = Object.entries(f.extra).map(([k, v]) => `${k} ${v}`).join(', ');
+    if (extra) out.push(`     ${extra}`);
+  }
+  if (!r.partitions.length) out.push('no partitions');
+  if (r.warnings.length) {
+    out.push('warnings:');
+    for (const w of r.warnings) out.push(`  - ${w}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------
+// Opening IMAGE:PARTITION
+
+export async function withPartitionFs<T>(
+  target: string, need: boolean,
+  fn: (ctx: { img: OpenedImage; table: PartitionTable; part?: PartitionSummary; fs?: FsReader }) => Promise<T>,
+): Promise<T> {
+  const t = parseTarget(target);
+  return withImage(t.image, async (img) => {
+    const table = await readPartitionTable(img.path, img.size, t.image);
+    if (t.partition === undefined) {
+      if (need) {
+        const all = await summarize(img, table);
+        throw usageError(`name a partition: ${t.image}:PARTITION (a number, GPT name or label); its partitions: ${all.map(describeSummary).join(', ') || 'none'}`);
+      }
+      return fn({ img, table });
+    }
+    const part = await findPartition(img, table, t.partition);
+    const reader = await openFs(img, part.partition, part.fsType);
+    try {
+      return await fn({ img, table, part, fs: reader });
+    } finally {
+      await reader.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// ls
+
+export interface LsResult {
+  image: string;
+  partition?: number;
+  path?: string;
+  partitions?: PartitionSummary[];
+  entries?: FsEntry[];
+}
+
+export async function lsImage(target: string, p: string | undefined, opts: { recursive: boolean }): Promise<LsResult> {
+  return withPartitionFs(target, false, async ({ img, table, part, fs: r }) => {
+    if (!part || !r) {
+      if (p !== undefined) throw usageError(`name a partition to list ${p}: ${img.source}:PARTITION`);
+      return { image: img.source, partitions: await summarize(img, table) };
+    }
+    const where = normPath(p);
+    const top = await r.stat(where);
+    let entries: FsEntry[];
+    if (top.type !== 'dir') entries = [top];
+    else if (!opts.recursive) entries = await r.list(where);
+    else {
+      entries = [];
+      for await (const e of walkFs(r, where)) entries.push(e);
+      entries.sort((a, b) => cmpPath(a.path, b.path));
+    }
+    return { image: img.source, partition: part.partition.index, path: where, entries };
+  });
+}
+
+/** Paths sorted so that a directory's entries follow it, by component. */
+function cmpPath(a: string, b: string): number {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return x.length - y.length;
+}
+
+export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean }): string {
+  if (r.partitions) {
+    return r.partitions.map((s) => {
+      const p = s.partition;
+      return [String(p.index), p.name ?? '-', s.fsType ?? '-', s.fs?.label || '-', human(p.size)].join('\t');
+    }).join('\n') + (r.partitions.length ? '\n' : '');
+  }
+  const line = (e: FsEntry, name: string) => {
+    if (!opts.long) return name;
+    const tgt = e.type === 'symlink' && e.target !== undefined ? ` -> ${e.target}` : '';
+    return `${modeString(e)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${String(e.size).padStart(10)} ${timeString(e.mtime)} ${name}${tgt}`;
+  };
+  const entries = r.entries ?? [];
+  if (!opts.recursive) return entries.map((e) => line(e, e.name)).join('\n') + (entries.length ? '\n' : '');
+  const out: string[] = [];
+  const byDir = new Map<string, FsEntry[]>();
+  for (const e of entries) {
+    const d = e.path.slice(0, e.path.lastIndexOf('/')) || '/';
+    let l = byDir.get(d);
+    if (!l) byDir.set(d, (l = []));
+    l.push(e);
+  }
+  const dirs = [r.path ?? '/', ...entries.filter((e) => e.type === 'dir').map((e) => e.path)];
+  for (const d of dirs) {
+    out.push(`${d}:`);
+    for (const e of byDir.get(d) ?? []) out.push(line(e, e.name));
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// cat
+
+/** Reads one file into a temporary file, then hands it to `use`. */
+async function withFileCopy<T>(img: OpenedImage, r: FsReader, p: string, use: (file: string, e: FsEntry) => Promise<T>): Promise<T> {
+  const e = await r.stat(p);
+  if (e.type === 'dir') throw usageError(`${img.source}: ${p} is a directory (use ls, or extract to copy it)`);
+  if (e.type !== 'file') throw usageError(`${img.source}: ${p} is a ${e.type}${e.target !== undefined ? ` (-> ${e.target})` : ''}, not a regular file`);
+  const tmp = path.join(await img.tmpDir(), 'cat.out');
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    await r.readFileTo(p, fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const st = await fsp.stat(tmp);
+  if (st.size !== e.size) throw buildError(`${img.source}: ${p}: read ${st.size} bytes but the file is ${e.size} bytes`);
+  try {
+    return await use(tmp, e);
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
+export async function catFile(target: string, p: string, out: NodeJS.WritableStream, json: boolean): Promise<void> {
+  await withPartitionFs(target, true, async ({ img, part, fs: r }) => {
+    await withFileCopy(img, r!, normPath(p), async (file, e) => {
+      if (!json) {
+        await pipeline(fs.createReadStream(file), out, { end: false });
+        return;
+      }
+      const data = await fsp.readFile(file);
+      out.write(JSON.stringify({
+        image: img.source, partition: part!.partition.index, path: e.path, size: e.size,
+        sha256: createHash('sha256').update(data).digest('hex'), base64: data.toString('base64'),
+      }) + '\n');
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// extract
+
+export interface ExtractResult {
+  image: string;
+  partition: number;
+  path: string;
+  dest: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  skipped: string[];
+  bytes: number;
+}
+
+/**
+ * Copies PATH (a file, a symlink or a directory tree) out of the filesystem to DEST.
+ * DEST must not exist, unless it is a directory and PATH is a file or symlink (then it
+ * goes inside). Everything is written under a temporary name beside DEST and renamed
+ * at the end. Modes and mtimes are kept; owners are not (rootless); device nodes,
+ * FIFOs and sockets are skipped and listed.
+ */
+export async function extractPath(target: string, p: string, destIn: string): Promise<ExtractResult> {
+  return withPartitionFs(target, true, async ({ img, part, fs: r }) => {
+    const src = normPath(p);
+    const top = await r!.stat(src);
+    let dest = path.resolve(destIn);
+    const existing = await fsp.lstat(dest).catch(() => undefined);
+    if (existing) {
+      if (existing.isDirectory() && top.type !== 'dir') dest = path.join(dest, top.name || 'root');
+      else throw usageError(`${destIn} already exists; extract ${top.type === 'dir' ? 'a directory' : 'into a directory or'} to a new path`);
+      if (await fsp.lstat(dest).catch(() => undefined)) throw usageError(`${dest} already exists`);
+    }
+    const parentDir = path.dirname(dest);
+    if (!(await fsp.stat(parentDir).catch(() => undefined))?.isDirectory()) throw usageError(`${parentDir} is not a directory`);
+    const tmp = path.join(parentDir, `.imgsmith-extract-${process.pid}-${path.basename(dest)}`);
+    const res: ExtractResult = { image: img.source, partition: part!.partition.index, path: src, dest, files: 0, dirs: 0, symlinks: 0, skipped: [], bytes: 0 };
+    const dirMeta: [string, number, number][] = [];
+    const put = async (e: FsEntry, to: string) => {
+      if (e.type === 'dir') {
+        await fsp.mkdir(to, { mode: 0o700 });
+        dirMeta.push([to, e.mode, e.mtime]);
+        res.dirs++;
+        return;
+      }
+      if (e.type === 'symlink') {
+        await fsp.symlink(e.target ?? '', to);
+        await fsp.lutimes(to, e.mtime, e.mtime);
+        res.symlinks++;
+        return;
+      }
+      if (e.type !== 'file') { res.skipped.push(e.path); return; }
+      const fd = fs.openSync(to, 'wx', 0o600);
+      try {
+        await r!.readFileTo(e.path, fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      await fsp.chmod(to, e.mode);
+      await fsp.utimes(to, e.mtime, e.mtime);
+      res.files++;
+      res.bytes += e.size;
+    };
+    try {
+      await put(top, tmp);
+      if (top.type === 'dir') {
+        for await (const e of walkFs(r!, src)) await put(e, tmp + e.path.slice(src === '/' ? 0 : src.length));
+        // Directory modes and times last, children first (a read-only directory would refuse its children).
+        for (const [d, m, t] of dirMeta.reverse()) {
+          await fsp.chmod(d, m);
+          await fsp.utimes(d, t, t);
+        }
+      }
+      await fsp.rename(tmp, dest);
+    } catch (err) {
+      await fsp.chmod(tmp, 0o700).catch(() => undefined);
+      await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+    return res;
+  });
+}

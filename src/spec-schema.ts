@@ -1,0 +1,171 @@
+/**
+ * The published JSON Schema of the image spec (schema/imgsmith-spec.schema.json, made by
+ * `npm run schema`): the common parts are here, each filesystem's part comes from its driver
+ * (src/fs/index.ts) and each generator's options from the generators (src/content/resolve.ts).
+ * Recipes can name it with "$schema" so that editors complete and check them.
+ *
+ * imgsmith validates every spec against it with ajv before its own checks (spec.ts), which
+ * give the friendly messages (JSON path, "did you mean") and the checks a schema cannot
+ * express (label limits per filesystem, partition names, fill rules ...).
+ */
+import AjvModule, { type ValidateFunction, type ErrorObject } from 'ajv';
+import { drivers, FS_TYPES } from './fs/index.ts';
+import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
+import { TEMPLATE_KEYS } from './outputs/naming.ts';
+import { hint, schemaOf, SOURCE_ROOTS, type JsonSchema } from './spec-check.ts';
+
+export const SCHEMA_FILE = 'schema/imgsmith-spec.schema.json';
+
+const obj = (properties: Record<string, JsonSchema>, required: readonly string[] = [], extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object',
+  properties,
+  ...(required.length ? { required: [...required] } : {}),
+  additionalProperties: false,
+  ...extra,
+});
+
+const absPath = { type: 'string', pattern: '^/', description: 'an absolute path in the filesystem' };
+
+function filesystemSchema(): JsonSchema {
+  return {
+    description: `the filesystem: ${FS_TYPES.join(', ')}`,
+    type: 'object',
+    required: ['type'],
+    properties: { type: { enum: FS_TYPES } },
+    allOf: FS_TYPES.map((t) => {
+      const { spec } = drivers[t];
+      return {
+        if: { properties: { type: { const: t } } },
+        then: obj({ type: { const: t }, ...spec.properties }, ['type', ...(spec.required ?? [])]),
+      };
+    }),
+  };
+}
+
+function contentItemSchema(): JsonSchema {
+  const generate = GENERATORS.map((name) => {
+    const g: ContentGenerator = generators[name];
+    return obj(
+      {
+        generate: { const: name },
+        ...(g.fixedTarget ? {} : { target: { ...absPath, description: `${g.target.description} (default ${g.target.default})` } }),
+        options: obj(g.options),
+      },
+      ['generate'],
+    );
+  });
+  return {
+    anyOf: [
+      obj(
+        {
+          from: { enum: [...SOURCE_ROOTS] },
+          path: { type: 'string', minLength: 1, description: 'relative to the root named by "from"; the last component may be a glob' },
+          target: absPath,
+          optional: { type: 'boolean' },
+          dereference: { type: 'boolean', description: 'follow symlinks (like cp -rL)' },
+          allowEscape: { type: 'boolean', description: 'allow a path that leaves its source' },
+        },
+        ['from', 'path'],
+      ),
+      obj({ symlink: { type: 'string', minLength: 1, description: 'the link target' }, target: absPath }, ['symlink', 'target']),
+      obj({ text: { type: 'string' }, target: absPath, mode: { type: 'string', pattern: '^0?[0-7]{3,4}$' } }, ['text', 'target']),
+      ...generate,
+    ],
+  };
+}
+
+/** The whole schema (JSON Schema draft-07, which editors support best). */
+export function specSchema(): JsonSchema {
+  const size = schemaOf.size;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'imgsmith image spec',
+    description: 'A disk image for imgsmith build: partition table, partitions with their filesystems and contents, outputs. See README.md.',
+    ...obj(
+      {
+        $schema: { type: 'string' },
+        description: { type: 'string' },
+        name: { type: 'string', pattern: '^[A-Za-z0-9._+-]+$' },
+        system: { type: 'string', pattern: '^[a-z0-9_]+-[a-z0-9_]+$', description: 'a Nix system (default aarch64-linux)' },
+        table: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: ['dos', 'gpt'] } },
+          allOf: [
+            { if: { properties: { type: { const: 'dos' } } }, then: obj({ type: { const: 'dos' }, labelId: schemaOf.id32 }, ['type']) },
+            {
+              if: { properties: { type: { const: 'gpt' } } },
+              then: obj(
+                { type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } } },
+                ['type'],
+              ),
+            },
+          ],
+        },
+        alignment: size,
+        size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
+        partitions: { type: 'array', minItems: 1, maxItems: 128, items: { $ref: '#/definitions/partition' } },
+        output: obj({
+          name: { type: 'string', minLength: 1, pattern: '^[^/\\u0000]+$', description: `file name template; placeholders ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(', ')}` },
+          directory: { type: 'string', minLength: 1 },
+          compress: { enum: ['zstd', 'none'] },
+          zstdLevel: { type: 'integer', minimum: 1, maximum: 19 },
+          bmap: { type: 'boolean' },
+          tar: {
+            anyOf: [
+              { enum: ['rootfs', 'nix-binary-tarball'] },
+              obj({ type: { enum: ['rootfs', 'nix-binary-tarball'] }, partition: { type: 'string', minLength: 1 } }, ['type']),
+            ],
+          },
+        }),
+      },
+      ['name', 'table', 'partitions'],
+    ),
+    definitions: {
+      partition: obj(
+        {
+          name: { type: 'string', minLength: 1 },
+          type: { type: ['string', 'integer'], description: 'DOS: 0x0b, 83, fat32, linux, swap, efi...; GPT: esp, linux, swap, xbootldr, root-arm64, ef00, 8300, or a GUID' },
+          start: size,
+          size: { anyOf: [{ enum: ['auto', 'fill'] }, size] },
+          bootable: { type: 'boolean' },
+          attributes: { type: 'array', items: { anyOf: [{ enum: ['required', 'no-block-io', 'legacy-bios-bootable'] }, { type: 'integer', minimum: 48, maximum: 63 }] } },
+          guid: schemaOf.uuid,
+          filesystem: { $ref: '#/definitions/filesystem' },
+          contents: { type: 'array', items: { $ref: '#/definitions/contentItem' } },
+        },
+        ['name', 'type', 'size', 'filesystem'],
+      ),
+      filesystem: filesystemSchema(),
+      contentItem: contentItemSchema(),
+    },
+  };
+}
+
+/** The schema file's text, as `npm run schema` writes it. */
+export function specSchemaText(): string {
+  return JSON.stringify(specSchema(), null, 2) + '\n';
+}
+
+let compiled: ValidateFunction | undefined;
+
+/** The spec schema compiled with ajv (once). */
+export function specValidator(): ValidateFunction {
+  if (!compiled) {
+    // ajv is CommonJS: Node's default import is module.exports (the class, whose .default is itself).
+    const Ajv = AjvModule.default;
+    compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
+  }
+  return compiled;
+}
+
+/** An ajv error as imgsmith words spec errors: the JSON path ("spec.partitions[0].filesystem") and what is wrong. */
+export function schemaErrorMessage(e: ErrorObject): string {
+  const where = 'spec' + e.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k.replaceAll('~1', '/').replaceAll('~0', '~')}`)).join('');
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const allowed = Object.keys(((e.parentSchema as JsonSchema | undefined)?.properties as JsonSchema | undefined) ?? {});
+    return `${where}: unknown key "${key}"${hint(key, allowed)}; expected one of: ${allowed.join(', ')}`;
+  }
+  return `${where}: ${e.message ?? 'does not match the schema'} (${SCHEMA_FILE}: ${e.schemaPath})`;
+}

@@ -1,0 +1,52 @@
+/**
+ * Images and partitions for tests: an image with marker bytes around a partition, one
+ * partition's bytes copied out (sparse) for fsck-style tools, and what blkid reads.
+ */
+import { promises as fsp } from 'node:fs';
+import { execa } from 'execa';
+
+/** A sparse image of `diskSize` bytes with the marker bytes 0xaa just before and 0xbb just after [offset, offset+size). */
+export async function markedImage(file: string, diskSize: number, offset: number, size: number): Promise<string> {
+  const fh = await fsp.open(file, 'w');
+  try {
+    await fh.truncate(diskSize);
+    await fh.write(Buffer.from([0xaa]), 0, 1, offset - 1);
+    await fh.write(Buffer.from([0xbb]), 0, 1, offset + size);
+  } finally {
+    await fh.close();
+  }
+  return file;
+}
+
+/** Copies `size` bytes at `offset` of `src` into a new file `dst` (zero blocks stay holes); returns `dst`. */
+export async function extractPartition(src: string, offset: number, size: number, dst: string): Promise<string> {
+  const inp = await fsp.open(src, 'r');
+  const out = await fsp.open(dst, 'w');
+  try {
+    await out.truncate(size);
+    const buf = Buffer.alloc(4 * 1024 * 1024);
+    for (let done = 0; done < size; ) {
+      const n = Math.min(buf.length, size - done);
+      const { bytesRead } = await inp.read(buf, 0, n, offset + done);
+      if (bytesRead === 0) break;
+      if (buf.subarray(0, bytesRead).some((b) => b !== 0)) await out.write(buf, 0, bytesRead, done);
+      done += bytesRead;
+    }
+  } finally {
+    await inp.close();
+    await out.close();
+  }
+  return dst;
+}
+
+/** What `blkid -p` (low-level probe) reads from a file, or from the filesystem at byte `offset` of it: TYPE, LABEL, UUID, VERSION ... */
+export async function blkid(file: string, opts: { offset?: number; env?: Record<string, string> } = {}): Promise<Record<string, string>> {
+  const args = ['-p', ...(opts.offset !== undefined ? ['-O', String(opts.offset)] : []), '-o', 'export', file];
+  const { stdout } = await execa('blkid', args, opts.env ? { env: opts.env } : {});
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}

@@ -1,0 +1,263 @@
+/**
+ * inspect, ls, cat, extract on the shipped recipes built from the test closure, checked
+ * against independent tools: sfdisk -J / sgdisk -p (tables), blkid -p (labels, UUIDs),
+ * debugfs rdump / cat (ext4), mtools mcopy / mtype (vfat), btrfs restore (btrfs).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { makeClosure } from './helpers/closure-fixture.ts';
+import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { REPO, runCli } from './helpers/cli.ts';
+import { extractPartition } from './helpers/partition.ts';
+import { buildImage } from '../src/build.ts';
+import { GiB } from '../src/units.ts';
+import { decompressSparse } from '../src/inspect/zstd.ts';
+
+let tmp: string;
+const images: Record<string, { img: string; zst: string }> = {};
+
+const RECIPES: [string, number | undefined][] = [
+  ['rpi-aarch64.json', undefined],
+  ['embedded-fhs.json', undefined],
+  ['uefi-x86_64.json', undefined],
+  ['rpi4-usb-ssd.json', 2 * GiB],
+  ['arm-drive.json', 6 * GiB],
+];
+
+before(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-inspect-test-'));
+  const fx = await makeClosure(path.join(tmp, 'fx'), {});
+  const firmware = await makeFirmware(path.join(tmp, 'firmware'));
+  await fsp.mkdir(path.join(firmware, 'EFI/BOOT'), { recursive: true });
+  await fsp.writeFile(path.join(firmware, 'EFI/BOOT/BOOTX64.EFI'), 'MZ not really an EFI program\n');
+  for (const [recipe, diskSize] of RECIPES) {
+    const r = await buildImage({
+      specPath: path.join(REPO, 'images', recipe),
+      closure: fx.closureInfoDir, storeRoot: fx.storeRoot, toplevel: fx.toplevel, firmware,
+      outDir: path.join(tmp, recipe), compress: true, keepRaw: true,
+      ...(diskSize ? { diskSize } : {}),
+    });
+    images[recipe] = { img: r.imagePath!, zst: r.compressedPath! };
+  }
+});
+
+after(async () => {
+  await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+interface HostNode { type: string; mode: number; size: number; sha?: string; target?: string; mtime: number }
+
+/** A host tree as path -> node (paths relative, "/"-rooted). */
+async function hostTree(root: string, opts: { lower?: boolean } = {}): Promise<Map<string, HostNode>> {
+  const out = new Map<string, HostNode>();
+  const walk = async (dir: string, rel: string) => {
+    for (const name of (await fsp.readdir(dir)).sort()) {
+      const p = path.join(dir, name);
+      const r = `${rel}/${opts.lower ? name.toLowerCase() : name}`;
+      const st = await fsp.lstat(p);
+      const node: HostNode = { type: st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'file', mode: st.mode & 0o7777, size: st.isFile() ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000) };
+      if (st.isFile()) node.sha = createHash('sha256').update(await fsp.readFile(p)).digest('hex');
+      if (st.isSymbolicLink()) node.target = await fsp.readlink(p);
+      out.set(r, node);
+      if (st.isDirectory()) await walk(p, r);
+    }
+  };
+  await walk(root, '');
+  return out;
+}
+
+function compareTrees(ours: Map<string, HostNode>, theirs: Map<string, HostNode>, what: string, fields: (keyof HostNode)[], linkTimes = true): void {
+  assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort(), `${what}: the same paths`);
+  for (const [p, n] of ours) {
+    const t = theirs.get(p)!;
+    for (const f of fields) if (linkTimes || f !== 'mtime' || n.type !== 'symlink') assert.equal(n[f], t[f], `${what}: ${p} ${f}`);
+  }
+}
+
+interface SfPart { node: string; start: number; size: number; type: string; uuid?: string; name?: string; bootable?: boolean; attrs?: string }
+
+async function sfdisk(img: string) {
+  return JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string; id: string; partitions: SfPart[] };
+}
+
+async function cliJson(args: string[], env: Record<string, string> = {}) {
+  const r = await runCli([...args, '--json'], { env });
+  assert.equal(r.exitCode, 0, `${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+for (const [recipe] of RECIPES) {
+  test(`inspect ${recipe}: table as sfdisk/sgdisk read it, filesystems as blkid reads them`, async () => {
+    const { img } = images[recipe]!;
+    const r = await cliJson(['inspect', img]);
+    const sf = await sfdisk(img);
+    assert.equal(r.table.type, sf.label);
+    assert.equal(r.table.diskId.toLowerCase(), sf.id.toLowerCase());
+    assert.equal(r.partitions.length, sf.partitions.length);
+    // The ESP's GPT name "boot" and its FAT label "BOOT" differ in case: inspect says so.
+    assert.deepEqual(r.warnings, recipe === 'rpi4-usb-ssd.json'
+      ? ['partition 1: GPT name "boot" and FAT32 label "BOOT" differ only in case (/dev/disk/by-partlabel/boot vs /dev/disk/by-label/BOOT)']
+      : []);
+    for (const [i, s] of r.partitions.entries()) {
+      const p = s.partition;
+      const q = sf.partitions[i]!;
+      assert.equal(p.start, q.start * 512);
+      assert.equal(p.size, q.size * 512);
+      assert.equal(p.typeCode.toLowerCase(), sf.label === 'dos' ? `0x${q.type.padStart(2, '0')}` : q.type.toLowerCase());
+      assert.equal(p.bootable, q.bootable === true || /LegacyBIOSBootable/.test(q.attrs ?? ''));
+      if (sf.label === 'gpt') {
+        assert.equal(p.name, q.name);
+        assert.equal(p.guid, q.uuid);
+        assert.equal(p.attributes, q.attrs);
+      }
+      const blk = (await execa('blkid', ['-p', '-O', String(p.start), '-S', String(p.size), '-o', 'export', img])).stdout;
+      const tag = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(blk)?.[1];
+      assert.equal(s.fsType, tag('TYPE') === 'ext4' ? 'ext4' : tag('TYPE'));
+      assert.equal(s.fs.label, tag('LABEL') ?? '');
+      assert.equal(s.fs.uuid.toLowerCase(), tag('UUID')!.toLowerCase());
+    }
+    if (sf.label === 'gpt') {
+      const sg = (await execa('sgdisk', ['-p', img])).stdout;
+      for (const s of r.partitions) assert.match(sg, new RegExp(`^\\s+${s.partition.index}\\s+${s.partition.startLba}\\s+${s.partition.startLba + s.partition.sizeLba - 1}\\s`, 'm'));
+    }
+    const text = await runCli(['inspect', img]);
+    assert.equal(text.exitCode, 0);
+    assert.match(text.stdout, /table: (DOS|GPT)/);
+  });
+}
+
+test('ext4 (rpi-aarch64:NIXOS_SD): extract / equals debugfs rdump; ls -l and cat agree with debugfs', async () => {
+  const { img } = images['rpi-aarch64.json']!;
+  const r = await cliJson(['inspect', img]);
+  const part = r.partitions[1].partition;
+  const ours = path.join(tmp, 'ext4-ours');
+  const res = await cliJson(['extract', `${img}:NIXOS_SD`, '/', ours]);
+  assert.ok(res.files > 10 && res.symlinks > 0);
+  const theirs = path.join(tmp, 'ext4-rdump');
+  await fsp.mkdir(theirs);
+  await execa('debugfs', ['-R', `rdump / ${theirs}`, `${img}?offset=${part.start}`]);
+  compareTrees(await hostTree(ours), await hostTree(theirs), 'ext4', ['type', 'mode', 'size', 'sha', 'target', 'mtime'], false); // rdump sets no symlink times
+  // ls -l: owner, mode, mtime of one directory, from debugfs stat.
+  const ls = await cliJson(['ls', `${img}:2`, '/boot/extlinux', '-l']);
+  assert.equal(ls.entries.length, 1);
+  const e = ls.entries[0];
+  const st = (await execa('debugfs', ['-R', 'stat /boot/extlinux/extlinux.conf', `${img}?offset=${part.start}`])).stdout;
+  assert.match(st, new RegExp(`Mode:\\s+0?${e.mode}\\b`));
+  assert.match(st, new RegExp(`User:\\s+${e.uid}\\s+Group:\\s+${e.gid}\\b`));
+  assert.match(st, new RegExp(` mtime: 0x${e.mtime.toString(16).padStart(8, '0')}`));
+  const cat = await runCli(['cat', `${img}:NIXOS_SD`, '/boot/extlinux/extlinux.conf']);
+  const ref = (await execa('debugfs', ['-R', 'cat /boot/extlinux/extlinux.conf', `${img}?offset=${part.start}`])).stdout;
+  assert.equal(cat.stdout.trimEnd(), ref.trimEnd());
+  const human = await runCli(['ls', `${img}:2`, '/', '-lR']);
+  assert.equal(human.exitCode, 0);
+  assert.match(human.stdout, /^\/nix\/store:$/m);
+  assert.match(human.stdout, /^lrwxrwxrwx +0 +0 .* -> /m);
+});
+
+test('vfat (FAT16 and FAT32): extract / equals mtools mcopy; cat equals mtype', async () => {
+  for (const [recipe, spec, file] of [['rpi-aarch64.json', 'FIRMWARE', 'config.txt'], ['uefi-x86_64.json', 'ESP', 'EFI/BOOT/BOOTX64.EFI']] as const) {
+    const { img } = images[recipe]!;
+    const r = await cliJson(['inspect', img]);
+    const part = r.partitions[0].partition;
+    const ours = path.join(tmp, `vfat-ours-${recipe}`);
+    await cliJson(['extract', `${img}:${spec}`, '/', ours]);
+    const theirs = path.join(tmp, `vfat-mcopy-${recipe}`);
+    await fsp.mkdir(theirs);
+    await execa('mcopy', ['-s', '-n', '-m', '-i', `${img}@@${part.start}`, '::/*', theirs], { env: { MTOOLS_SKIP_CHECK: '1', TZ: 'UTC' } });
+    compareTrees(await hostTree(ours), await hostTree(theirs), `vfat ${recipe}`, ['type', 'size', 'sha', 'mtime']);
+    const cat = await runCli(['cat', `${img}:1`, file]);
+    const ref = await execa('mtype', ['-i', `${img}@@${part.start}`, `::${file}`], { env: { MTOOLS_SKIP_CHECK: '1' } });
+    assert.ok(ref.stdout.length > 0);
+    assert.equal(cat.stdout, ref.stdout);
+    // FAT names match case-insensitively, as on FAT.
+    const up = await runCli(['cat', `${img}:1`, file.toUpperCase()]);
+    assert.equal(up.stdout, ref.stdout);
+  }
+});
+
+test('btrfs (rpi4-usb-ssd:root, read from the .img.zst): extract / equals btrfs restore', async () => {
+  const { img, zst } = images['rpi4-usb-ssd.json']!;
+  const r = await cliJson(['inspect', img]);
+  const part = r.partitions[2].partition;
+  const ours = path.join(tmp, 'btrfs-ours');
+  const res = await cliJson(['extract', `${zst}:root`, '/', ours]);
+  assert.ok(res.files > 10 && res.symlinks > 0);
+  const file = path.join(tmp, 'btrfs.part');
+  await extractPartition(img, part.start, part.size, file);
+  const theirs = path.join(tmp, 'btrfs-restore');
+  await fsp.mkdir(theirs);
+  await execa('btrfs', ['restore', '-S', '-m', file, theirs]);
+  compareTrees(await hostTree(ours), await hostTree(theirs), 'btrfs', ['type', 'mode', 'size', 'sha', 'target', 'mtime']);
+  const ls = await cliJson(['ls', `${zst}:3`, '/', '-l']);
+  assert.deepEqual(ls.entries.map((e: { name: string }) => e.name), ['nix', 'nix-path-registration']);
+  assert.ok(ls.entries.every((e: { uid: number; mtime: number }) => e.uid === 0 && e.mtime === 1));
+});
+
+test('ls IMAGE lists the partitions; unknown partitions and paths are one clear error', async () => {
+  const { img } = images['rpi4-usb-ssd.json']!;
+  const ls = await runCli(['ls', img]);
+  assert.equal(ls.exitCode, 0);
+  assert.match(ls.stdout, /^1\tboot\tvfat\tBOOT\t/m);
+  assert.match(ls.stdout, /^2\tswap\tswap\tswap\t/m);
+  const bad = await runCli(['ls', `${img}:nope`]);
+  assert.equal(bad.exitCode, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  assert.match(bad.stderr, /has no partition "nope"; its partitions: 1 \(name "boot", label "BOOT", vfat\), 2 \(name "swap", label "swap", swap\), 3 \(name "root", label "root", btrfs\)/);
+  const swap = await runCli(['ls', `${img}:swap`]);
+  assert.equal(swap.exitCode, 2);
+  assert.match(swap.stderr, /swap partition: it holds no files/);
+  const missing = await runCli(['cat', `${img}:boot`, '/no/such']);
+  assert.equal(missing.exitCode, 2);
+  assert.match(missing.stderr, /no such file or directory: \/no\/such/);
+  const dir = await runCli(['cat', `${img}:root`, '/nix']);
+  assert.equal(dir.exitCode, 2);
+  assert.match(dir.stderr, /\/nix is a directory/);
+  const noPart = await runCli(['cat', img, '/x']);
+  assert.equal(noPart.exitCode, 2);
+  assert.match(noPart.stderr, /name a partition/);
+  // extract refuses to overwrite, and leaves nothing behind on failure.
+  const dest = path.join(tmp, 'exists');
+  await fsp.mkdir(dest);
+  await fsp.writeFile(path.join(dest, 'config.txt'), 'mine');
+  const clash = await runCli(['extract', `${img}:boot`, '/config.txt', dest]);
+  assert.equal(clash.exitCode, 2);
+  assert.equal(await fsp.readFile(path.join(dest, 'config.txt'), 'utf8'), 'mine');
+  assert.deepEqual(await fsp.readdir(dest), ['config.txt']);
+});
+
+test('.img.zst without the zstd CLI: the in-process decoder gives the same bytes, sparse', async () => {
+  const { img, zst } = images['rpi4-usb-ssd.json']!;
+  const out = path.join(tmp, 'js.img');
+  const saved = process.env.IMGSMITH_ZSTD;
+  process.env.IMGSMITH_ZSTD = 'js';
+  try {
+    assert.equal(await decompressSparse(zst, out), 'fzstd');
+  } finally {
+    if (saved === undefined) delete process.env.IMGSMITH_ZSTD;
+    else process.env.IMGSMITH_ZSTD = saved;
+  }
+  await execa('cmp', [img, out]);
+  const st = await fsp.stat(out);
+  assert.equal(st.size, 2 * GiB);
+  assert.ok(st.blocks * 512 < st.size / 20, `sparse: ${st.blocks * 512} bytes allocated of ${st.size}`);
+  await fsp.rm(out);
+  const viaJs = await cliJson(['inspect', zst], { IMGSMITH_ZSTD: 'js' });
+  assert.equal(viaJs.image.decompressor, 'fzstd');
+  const viaCli = await cliJson(['inspect', zst]);
+  assert.equal(viaCli.image.decompressor, 'zstd-cli');
+  assert.deepEqual(viaJs.partitions, viaCli.partitions);
+  // A truncated .img.zst is one clear error with both decoders.
+  const cut = path.join(tmp, 'cut.img.zst');
+  const data = await fsp.readFile(zst);
+  await fsp.writeFile(cut, data.subarray(0, Math.floor(data.length / 2)));
+  for (const env of [{ IMGSMITH_ZSTD: 'js' }, {}] as Record<string, string>[]) {
+    const r = await runCli(['inspect', cut], { env });
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, /cut\.img\.zst: cannot decompress: .*(truncated|unexpected end|premature end|corrupt)/i);
+  }
+});

@@ -1,0 +1,335 @@
+/**
+ * The Nix expressions (nix/, flake.nix), with Debian's nix-bin (scripts/test-tools.sh) and
+ * no nixpkgs: every .nix file parses; release.nix's board x configuration mapping, mkImage
+ * (make-image.nix with its evaluation-time checks), package.nix and the flake's outputs
+ * are evaluated with stubs for the nixpkgs functions they call; and the proof: mkImage's
+ * builder script (nix/image-script.nix) runs inside a real `nix-build` (raw derivation,
+ * sandbox off, host tools on PATH; nix/tests/in-nix-build.nix) on the Pi recipe and the
+ * test closure, and the image is byte-identical to the CLI's build outside Nix.
+ *
+ * Nix never touches /nix or the user's Nix setup here: every nix command runs with a store,
+ * state, log, config and cache under a temporary directory (`--store local?store=DIR/store
+ * &state=...`: a store whose store directory is DIR/store, so builds need no chroot and no
+ * root) and an empty environment besides PATH; evaluations use --readonly-mode.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { REPO, runCli } from './helpers/cli.ts';
+import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
+import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { which } from '../action/tools.ts';
+
+const hasNix = which('nix-instantiate', process.env.PATH!) !== undefined && which('nix-build', process.env.PATH!) !== undefined;
+const noNix = hasNix ? false : 'nix-instantiate/nix-build not installed (scripts/test-tools.sh installs Debian nix-bin)';
+
+let tmp: string;
+let nixDir: string;
+
+before(async () => {
+  tmp = await makeTmpDir('imgsmith-nix-');
+  nixDir = path.join(tmp, 'nix');
+  await fsp.mkdir(path.join(nixDir, 'conf'), { recursive: true });
+  await fsp.mkdir(path.join(nixDir, 'tmp'), { recursive: true });
+  // No build users (builds run as the caller), no sandbox (host tools), no substituters (offline).
+  await fsp.writeFile(path.join(nixDir, 'conf/nix.conf'), 'sandbox = false\nbuild-users-group =\nsubstituters =\n');
+});
+
+after(async () => {
+  if (tmp) await removeTree(tmp);
+});
+
+/** A private, self-contained Nix: environment and --store argument. */
+function privateNix(): { env: Record<string, string>; store: string[] } {
+  const d = nixDir;
+  return {
+    env: {
+      PATH: process.env.PATH!,
+      HOME: path.join(d, 'home'),
+      TMPDIR: path.join(d, 'tmp'),
+      NIX_CONF_DIR: path.join(d, 'conf'),
+      NIX_STATE_DIR: path.join(d, 'state'),
+      NIX_LOG_DIR: path.join(d, 'log'),
+      XDG_CACHE_HOME: path.join(d, 'cache'),
+      XDG_CONFIG_HOME: path.join(d, 'config'),
+    },
+    store: ['--store', `local?store=${d}/store&state=${d}/state&log=${d}/log`],
+  };
+}
+
+/** nix-instantiate --eval --strict --json of an expression (cwd: the repository). */
+async function nixEval(expr: string): Promise<{ exitCode: number; value: unknown; stderr: string }> {
+  const { env, store } = privateNix();
+  const r = await execa('nix-instantiate', [...store, '--readonly-mode', '--eval', '--strict', '--json', '-E', expr], { cwd: REPO, env, extendEnv: false, reject: false });
+  return { exitCode: r.exitCode ?? -1, value: r.exitCode === 0 ? JSON.parse(String(r.stdout)) : undefined, stderr: String(r.stderr) };
+}
+
+async function nixFiles(): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await fsp.readdir(d, { withFileTypes: true })) {
+      if (['node_modules', '.git', 'build', 'lib', 'out', '.cache'].includes(e.name)) continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith('.nix')) out.push(path.relative(REPO, p));
+    }
+  };
+  await walk(REPO);
+  return out.sort();
+}
+
+/** Stubs of the nixpkgs functions the expressions call (enough to evaluate, no building). */
+const STUB_PKGS = `
+  stubPkgs = {
+    closureInfo = { rootPaths }: "/closure-info-of-" + builtins.baseNameOf (builtins.head rootPaths);
+    runCommand = name: env: script: { type = "runCommand"; inherit name script; specJson = env.specJson; };
+    callPackage = f: args: "imgsmith-package";
+    stdenv.hostPlatform.system = "x86_64-linux";
+  };`;
+
+test('every .nix file passes nix-instantiate --parse', { skip: noNix }, async () => {
+  const files = await nixFiles();
+  for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix']) {
+    assert.ok(files.includes(f), `${f} exists`);
+  }
+  const { env, store } = privateNix();
+  for (const f of files) {
+    const r = await execa('nix-instantiate', [...store, '--parse', f], { cwd: REPO, env, extendEnv: false, reject: false });
+    assert.equal(r.exitCode, 0, `${f}: ${r.stderr}`);
+  }
+});
+
+test('release.nix maps boards x configurations to mkImage (stubs for mkImage, NixOS and firmware)', { skip: noNix }, async () => {
+  const r = await nixEval(`
+    let
+      ${STUB_PKGS}
+      jobs = import ./nix/release.nix {
+        pkgs = stubPkgs;
+        mkImage = args: { spec = builtins.baseNameOf (toString args.spec); inherit (args) firmware toplevel; };
+        nixosSystem = { system, modules }: {
+          inherit system;
+          root = (builtins.elemAt modules 0).fileSystems."/".device;
+          ssh = (builtins.elemAt modules 1).services.openssh.enable or false;
+        };
+        rpiFirmware = "rpi-firmware";
+      };
+    in jobs`);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const jobs = r.value as Record<string, { spec: string; firmware: string | null; toplevel: { system: string; root: string; ssh: boolean } } | string>;
+  assert.deepEqual(Object.keys(jobs).sort(), ['arm-drive-minimal', 'arm-drive-ssh', 'imgsmith', 'rpi-minimal', 'rpi-ssh', 'rpi4-usb-ssd-minimal', 'rpi4-usb-ssd-ssh']);
+  assert.equal(jobs.imgsmith, 'imgsmith-package');
+  const specs: Record<string, string> = { rpi: 'rpi-aarch64.json', 'rpi4-usb-ssd': 'rpi4-usb-ssd.json', 'arm-drive': 'arm-drive.json' };
+  for (const [board, spec] of Object.entries(specs)) {
+    // The board's NixOS root device is the spec's root filesystem (the one holding the closure).
+    const json = JSON.parse(readFileSync(path.join(REPO, 'images', spec), 'utf8'));
+    const root = json.partitions.find((p: { contents?: { generate?: string }[] }) => p.contents?.some((c) => c.generate === 'closure'));
+    const usesFirmware = JSON.stringify(json.partitions).includes('"from":"firmware"');
+    for (const config of ['minimal', 'ssh']) {
+      const j = jobs[`${board}-${config}`] as Exclude<(typeof jobs)[string], string>;
+      assert.equal(j.spec, spec);
+      assert.equal(j.firmware, usesFirmware ? 'rpi-firmware' : null, `${board} firmware`);
+      assert.deepEqual(j.toplevel, { system: 'aarch64-linux', root: `/dev/disk/by-label/${root.filesystem.label}`, ssh: config === 'ssh' });
+    }
+  }
+});
+
+test('mkImage: the sd-image layout, SOURCE_DATE_EPOCH 1, and a clear throw when the spec needs firmware and none is given', { skip: noNix }, async () => {
+  const mk = (args: string) => `
+    let ${STUB_PKGS}
+        mkImage = import ./nix/make-image.nix { pkgs = stubPkgs; imgsmith = "/imgsmith-pkg"; };
+    in mkImage { ${args} }`;
+  const ok = await nixEval(mk(`spec = ./images/rpi-aarch64.json; toplevel = "/nix/store/aaaa-nixos-system"; firmware = "/fw";`));
+  assert.equal(ok.exitCode, 0, ok.stderr);
+  const d = ok.value as { name: string; script: string; specJson: string };
+  assert.equal(d.name, 'rpi-aarch64-image');
+  const spec = JSON.parse(readFileSync(path.join(REPO, 'images/rpi-aarch64.json'), 'utf8'));
+  assert.deepEqual(JSON.parse(d.specJson), { ...spec, output: { ...spec.output, directory: 'sd-image' } });
+  assert.match(d.script, /^export SOURCE_DATE_EPOCH=1$/m);
+  assert.match(d.script, /\/imgsmith-pkg\/bin\/imgsmith build "\$TMPDIR\/spec\/"'rpi-aarch64\.json' \\\n\s+--closure '\/closure-info-of-aaaa-nixos-system' --toplevel '\/nix\/store\/aaaa-nixos-system' --firmware '\/fw' \\\n\s+-o "\$out"/);
+  assert.match(d.script, /cp -R \/[^ ]*-images\/\. "\$TMPDIR\/spec\/"/, 'the spec directory is copied into the store');
+
+  const noFw = await nixEval(mk(`spec = ./images/rpi-aarch64.json; toplevel = "/nix/store/aaaa-nixos-system";`));
+  assert.notEqual(noFw.exitCode, 0);
+  assert.match(noFw.stderr, /mkImage: the spec rpi-aarch64\.json copies files from the firmware \(\{ "from": "firmware" \} items\) but no `firmware` argument was given/);
+  // A spec without firmware items needs none.
+  const arm = await nixEval(mk(`spec = ./images/arm-drive.json; toplevel = "/nix/store/aaaa-nixos-system";`));
+  assert.equal(arm.exitCode, 0, arm.stderr);
+  assert.doesNotMatch((arm.value as { script: string }).script, /--firmware/);
+  const notSpec = await nixEval(mk(`spec = ./package.json; toplevel = "/nix/store/aaaa-nixos-system";`));
+  assert.match(notSpec.stderr, /mkImage: package\.json is not an imgsmith image spec/);
+});
+
+test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) evaluate', { skip: noNix }, async () => {
+  const r = await nixEval(`
+    let
+      ${STUB_PKGS}
+      lib = {
+        fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        importJSON = f: builtins.fromJSON (builtins.readFile f);
+        makeBinPath = ps: builtins.concatStringsSep ":" (map (p: p + "/bin") ps);
+        licenses.mit = "mit";
+        platforms.linux = [ "x86_64-linux" ];
+      };
+      pkg = import ./nix/package.nix {
+        inherit lib;
+        buildNpmPackage = a: a;
+        nodejs_20 = "/node20"; python3 = "/python3"; makeWrapper = "/makeWrapper";
+        e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        coreutils = "/coreutils"; findutils = "/findutils";
+        importNpmLock = {
+          __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
+          npmConfigHook = "importNpmLock-hook";
+        };
+      };
+      withHash = import ./nix/package.nix {
+        inherit lib;
+        buildNpmPackage = a: a;
+        nodejs_20 = "/node20"; python3 = "/python3"; makeWrapper = "/makeWrapper";
+        e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        coreutils = "/coreutils"; findutils = "/findutils";
+        npmDepsHash = "sha256-BBBB";
+      };
+      stubNixpkgs = {
+        lib.genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
+        legacyPackages = { x86_64-linux = stubPkgs; aarch64-linux = stubPkgs; };
+      };
+      flake = import ./flake.nix;
+      self = flake.outputs { inherit self; nixpkgs = stubNixpkgs; };
+    in {
+      inherit (pkg) pname version npmBuildScript postBuild postInstall npmDeps npmConfigHook;
+      hasHash = pkg ? npmDepsHash;
+      withHash = { inherit (withHash) npmDepsHash; hasDeps = withHash ? npmDeps; };
+      nodejs = pkg.nodejs;
+      packages = builtins.attrNames self.packages;
+      imgsmith = self.packages.aarch64-linux.imgsmith;
+      image = self.lib.mkImage { pkgs = stubPkgs; spec = ./images/arm-drive.json; toplevel = "/nix/store/bbbb-sys"; };
+    }`);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const v = r.value as Record<string, unknown> & { image: { name: string; script: string } };
+  const pkgJson = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  assert.equal(v.pname, 'imgsmith');
+  assert.equal(v.version, pkgJson.version);
+  assert.equal(v.nodejs, '/node20');
+  assert.equal(v.npmBuildScript, 'build');
+  // The npm dependencies: importNpmLock on the lock file with its registry URLs filled in, no hash;
+  // or fetchNpmDeps when an npmDepsHash is passed.
+  assert.match((v.npmDeps as { npmRoot: string }).npmRoot, /^[0-9a-z]{32}-imgsmith-src$/);
+  assert.deepEqual(v.npmDeps, { npmRoot: (v.npmDeps as { npmRoot: string }).npmRoot, resolvedYargs: `https://registry.npmjs.org/yargs/-/yargs-${JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')).packages['node_modules/yargs'].version}.tgz` });
+  assert.equal(v.npmConfigHook, 'importNpmLock-hook');
+  assert.equal(v.hasHash, false);
+  assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
+  assert.match(String(v.postBuild), /npm run build:native/);
+  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
+  assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
+  assert.deepEqual(v.packages, ['aarch64-linux', 'x86_64-linux']);
+  assert.equal(v.imgsmith, 'imgsmith-package');
+  assert.equal(v.image.name, 'arm-drive-image');
+  assert.match(v.image.script, /imgsmith-package\/bin\/imgsmith build/);
+});
+
+/** npm's cache index (~/.npm/_cacache/index-v5): tarball URL -> integrity, as npm fetched them. */
+async function npmCacheIntegrity(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const root = path.join(process.env.npm_config_cache || path.join(process.env.HOME ?? '/root', '.npm'), '_cacache/index-v5');
+  const walk = async (d: string) => {
+    let ents;
+    try {
+      ents = await fsp.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else {
+        for (const line of (await fsp.readFile(p, 'utf8')).split('\n')) {
+          const m = /^[0-9a-f]+\t(.*)$/.exec(line);
+          if (!m) continue;
+          try {
+            const j = JSON.parse(m[1]!) as { key: string; integrity?: string };
+            const url = j.key.replace(/^make-fetch-happen:request-cache:/, '');
+            if (url.endsWith('.tgz') && j.integrity) out.set(url, j.integrity);
+          } catch {
+            // a truncated line
+          }
+        }
+      }
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+test('npm-lock.nix gives every package-lock.json entry the registry tarball URL npm fetched it from', { skip: noNix }, async (t) => {
+  const r = await nixEval(`builtins.mapAttrs (k: v: { resolved = v.resolved or null; integrity = v.integrity or null; }) (import ./nix/npm-lock.nix (builtins.fromJSON (builtins.readFile ./package-lock.json))).packages`);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const pkgs = r.value as Record<string, { resolved: string | null; integrity: string | null }>;
+  const lock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; integrity?: string; name?: string }> };
+  assert.deepEqual(Object.keys(pkgs).sort(), Object.keys(lock.packages).sort());
+  for (const [key, p] of Object.entries(pkgs)) {
+    if (key === '') continue;
+    assert.ok(p.integrity?.startsWith('sha512-'), `${key}: integrity`);
+    // An alias ("string-width-cjs": "npm:string-width@...") is fetched under its real name.
+    const name = lock.packages[key]!.name ?? key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    assert.equal(p.resolved, `https://registry.npmjs.org/${name}/-/${name.replace(/^@[^/]+\//, '')}-${lock.packages[key]!.version}.tgz`, key);
+  }
+  // Independent check: npm's own cache records which URL gave which bytes.
+  const cache = await npmCacheIntegrity();
+  const installed = Object.keys(pkgs).filter((k) => k !== '' && (() => { try { return statSync(path.join(REPO, k, 'package.json')).isFile(); } catch { return false; } })());
+  const seen = installed.filter((k) => cache.has(pkgs[k]!.resolved!));
+  if (seen.length === 0) {
+    t.diagnostic('npm cache has none of the installed packages: URLs checked by form only');
+    return;
+  }
+  for (const k of seen) assert.equal(cache.get(pkgs[k]!.resolved!), pkgs[k]!.integrity, `${k}: npm fetched ${pkgs[k]!.resolved} with another integrity`);
+  t.diagnostic(`${seen.length} of ${installed.length} installed packages found in npm's cache under the computed URL with the lock's integrity`);
+  assert.ok(seen.length >= installed.length / 2, `only ${seen.length} of ${installed.length} installed packages found in npm's cache under the computed URL`);
+});
+
+let fx: ClosureFixture;
+let firmware: string;
+
+test('the Pi recipe built inside a real nix-build is byte-identical to the same build outside Nix', { skip: noNix, timeout: 240_000 }, async () => {
+  fx = await makeClosure(path.join(tmp, 'fx'));
+  firmware = await makeFirmware(path.join(tmp, 'firmware'));
+  const recipe = path.join(REPO, 'images/rpi-aarch64.json');
+  const outside = path.join(tmp, 'outside');
+  const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', outside]);
+  assert.equal(cli.exitCode, 0, cli.stderr);
+
+  const { env, store } = privateNix();
+  const r = await execa(
+    'nix-build',
+    [
+      ...store,
+      '--no-out-link',
+      'nix/tests/in-nix-build.nix',
+      '--arg', 'spec', recipe,
+      '--argstr', 'closureInfo', fx.closureInfoDir,
+      '--argstr', 'storeRoot', fx.storeRoot,
+      '--argstr', 'toplevel', fx.toplevel,
+      '--argstr', 'firmware', firmware,
+      '--argstr', 'repo', REPO,
+      '--argstr', 'hostPath', process.env.PATH!,
+    ],
+    { cwd: REPO, env, extendEnv: false, reject: false, timeout: 200_000 },
+  );
+  assert.equal(r.exitCode, 0, `nix-build failed:\n${r.stderr}`);
+  const outPath = String(r.stdout).trim();
+  assert.ok(outPath.startsWith(path.join(nixDir, 'store') + '/') && outPath.endsWith('-rpi-aarch64-image'), `built into the private store: ${outPath}`);
+
+  const name = (await fsp.readdir(outside)).find((f) => f.endsWith('.img.zst'))!;
+  assert.ok(name, 'the CLI wrote an .img.zst');
+  const inNix = path.join(outPath, 'sd-image', name);
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  assert.equal(sha(inNix), sha(path.join(outside, name)), 'the image built in nix-build differs from the one built outside');
+  assert.deepEqual((await fsp.readdir(path.join(outPath, 'sd-image'))).sort(), [name.replace(/\.img\.zst$/, '.bmap'), name, `${name}.sha256`].sort());
+  assert.equal(readFileSync(path.join(outPath, 'nix-support/hydra-build-products'), 'utf8'), `file sd-image ${inNix}\n`);
+  assert.equal(readFileSync(path.join(outPath, 'nix-support/system'), 'utf8').trim(), 'aarch64-linux');
+  // manifest.json beside them, naming the same image.
+  const m = JSON.parse(readFileSync(path.join(outPath, 'manifest.json'), 'utf8'));
+  assert.equal(m.image.compressed.sha256, sha(inNix));
+});

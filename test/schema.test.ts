@@ -1,0 +1,82 @@
+/**
+ * The published JSON Schema (schema/imgsmith-spec.schema.json): up to date with the drivers
+ * and generators it is assembled from, accepted by ajv as a schema, accepting every recipe
+ * in images/, and rejecting what the spec checks reject, with the friendly messages.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SCHEMA_FILE, schemaErrorMessage, specSchemaText, specValidator } from '../src/spec-schema.ts';
+import { validateSpec } from '../src/spec.ts';
+import { drivers, FS_TYPES } from '../src/fs/index.ts';
+import { UsageError } from '../src/errors.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
+
+async function committed(): Promise<Record<string, unknown>> {
+  return JSON.parse(await fsp.readFile(path.join(repo, SCHEMA_FILE), 'utf8')) as Record<string, unknown>;
+}
+
+test('the committed schema is what `npm run schema` writes from the drivers and generators', async () => {
+  const text = await fsp.readFile(path.join(repo, SCHEMA_FILE), 'utf8');
+  assert.equal(text, specSchemaText(), `${SCHEMA_FILE} is stale: run npm run schema and commit it`);
+});
+
+test('every filesystem driver has its part of the schema, with its own keys', async () => {
+  const fs = ((await committed()).definitions as Record<string, { allOf: { if: unknown; then: { properties: Record<string, unknown> } }[] }>).filesystem!;
+  assert.equal(fs.allOf.length, FS_TYPES.length);
+  for (const [i, t] of FS_TYPES.entries()) {
+    assert.deepEqual(Object.keys(fs.allOf[i]!.then.properties), ['type', ...Object.keys(drivers[t].spec.properties)]);
+  }
+});
+
+const base = (fs: unknown, extra: Record<string, unknown> = {}) => ({
+  name: 'x',
+  table: { type: 'dos' },
+  partitions: [{ name: 'root', type: 'linux', size: 'auto', filesystem: fs, ...extra }],
+});
+
+test('the committed schema (compiled by a fresh ajv) accepts every recipe and rejects broken ones', async () => {
+  const check = new Ajv({ allowUnionTypes: true, strict: true }).compile(await committed());
+  for (const f of (await fsp.readdir(path.join(repo, 'images'))).filter((n) => n.endsWith('.json'))) {
+    const json = JSON.parse(await fsp.readFile(path.join(repo, 'images', f), 'utf8')) as unknown;
+    assert.ok(check(json), `${f}: ${JSON.stringify(check.errors)}`);
+  }
+  assert.ok(check({ $schema: `../${SCHEMA_FILE}`, ...base({ type: 'ext4', label: 'root' }) }));
+  const bad: unknown[] = [
+    base({ type: 'ext4', volumeId: 1 }), // a vfat key on ext4
+    base({ type: 'xfs' }),
+    base({ type: 'btrfs' }, { contents: [{ generate: 'extlinux', options: { timeot: 5 } }] }),
+    base({ type: 'ext4' }, { contents: [{ generate: 'closure', target: '/x' }] }),
+    base({ type: 'raw', source: { from: 'usb', path: 'x' } }),
+    { ...base({ type: 'vfat' }), output: { zstdLevel: 20 } },
+  ];
+  for (const b of bad) assert.equal(check(b), false, JSON.stringify(b));
+});
+
+test('specs the schema rejects get the friendly message (JSON path, "did you mean")', () => {
+  const msg = (json: unknown) => {
+    try {
+      validateSpec(json, repo);
+    } catch (e) {
+      assert.ok(e instanceof UsageError, String(e));
+      return e.message;
+    }
+    assert.fail('accepted');
+  };
+  assert.match(msg(base({ type: 'ext4', lable: 'x' })), /^spec\.partitions\[0\]\.filesystem: unknown key "lable" \(did you mean "label"\?\)/);
+  assert.match(msg(base({ type: 'ext4', volumeId: 1 })), /^spec\.partitions\[0\]\.filesystem: unknown key "volumeId"; expected one of: type, label, uuid, features, extraSpace$/);
+  assert.match(msg(base({ type: 'btrfs' }, { contents: [{ generate: 'extlinux', options: { timeot: 5 } }] })), /contents\[0\]\.options: unknown key "timeot" \(did you mean "timeout"\?\)/);
+});
+
+test("ajv's own errors are worded with the JSON path too", () => {
+  const check = specValidator();
+  assert.equal(check(base({ type: 'ext4', lable: 'x' })), false);
+  assert.equal(schemaErrorMessage(check.errors![0]!), 'spec.partitions[0].filesystem: unknown key "lable" (did you mean "label"?); expected one of: type, label, uuid, features, extraSpace');
+  assert.equal(check({ ...base({ type: 'vfat' }), output: { zstdLevel: 20 } }), false);
+  assert.match(schemaErrorMessage(check.errors![0]!), /^spec\.output\.zstdLevel: must be <= 19 \(schema\/imgsmith-spec\.schema\.json: #\/properties\/output\/properties\/zstdLevel\/maximum\)$/);
+});
