@@ -51,7 +51,6 @@ export class HashWorker {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`the hashing thread exited (${code})`)));
-    this.worker.unref();
   }
 
   private send(msg: Record<string, unknown>): Promise<string | undefined> {

@@ -13,11 +13,11 @@
  */
 import fsp, { open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { buildError, ImgsmithError } from '../errors.ts';
+import { buildError, ImgsmithError, toolFailed } from '../errors.ts';
 import { BmapRanges, writeBmap, type BmapInfo } from './bmap.ts';
 import { scanImage } from './scan.ts';
 import { HashWorker } from './hash-worker.ts';
-import { ChunkedZstd } from './chunked.ts';
+import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
 
 export interface PackageOptions {
   /** Write the image's bmap (bmaptool format) to this path. */
@@ -65,6 +65,12 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     let zstdDone = 0;
     if (opts.zstd) {
       zstd = opts.zstd.early;
+      chunkZstdArgs(opts.zstd.level, 1); // a bad level is a usage error before any file is made
+      try {
+        await (await open(opts.zstd.out, 'w')).close();
+      } catch (err) {
+        throw toolFailed('zstd', `zstd failed to compress ${img}: cannot write ${opts.zstd.out}: ${(err as Error).message}`, err);
+      }
       if (!zstd) {
         framesDir = await fsp.mkdtemp(path.join(path.dirname(opts.zstd.out), '.zstd-frames-'));
         zstd = new ChunkedZstd(img, size, { level: opts.zstd.level, workDir: framesDir });
@@ -121,11 +127,9 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
       ...(compressed ? { compressed } : {}),
     };
   } catch (err) {
-    if (zstd) {
-      await zstd.abort();
-      await zstdResult?.catch(() => undefined);
-      await rm(opts.zstd!.out, { force: true });
-    }
+    await zstd?.abort();
+    await zstdResult?.catch(() => undefined);
+    if (opts.zstd) await rm(opts.zstd.out, { force: true });
     if (opts.bmap !== undefined) await rm(opts.bmap, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${(err as Error).message}`, err);
   } finally {
