@@ -15,7 +15,8 @@
  *   IMGSMITH_SHIM_WRITELOG_FILE the path of one file (the image). Every write to that file
  *                         (pwrite, write, pwritev, writev, fallocate, ftruncate) is reported on
  *                         the pipe AFTER it completed, as records of two little-endian uint64
- *                         (offset, length), buffered (a record may arrive late, never early);
+ *                         (offset, length), buffered (a record may arrive late, never early;
+ *                         the pipe is made non-blocking so a slow reader never stalls mkfs);
  *                         at exit a last record (~0, ~0) says the log is complete. The caller
  *                         uses it to compress the parts of the image mkfs is done with while
  *                         mkfs still runs (src/outputs/chunked.ts).
@@ -185,25 +186,49 @@ static int (*real_close)(int);
 static int log_fd = -1;
 static dev_t log_dev;
 static ino_t log_ino;
-static uint64_t log_buf[LOG_BATCH * 2];
-static size_t log_n;
+/* Records not yet written to the pipe: [sent, len) bytes of log_buf. The pipe is
+ * non-blocking, so a reader that is busy for a while (the caller's event loop) never
+ * stalls mkfs: records pile up here (16 bytes each) and go out with a later write. */
+static char *log_buf;
+static size_t log_len, log_cap, log_sent;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Per fd: 0 unknown, 1 the image, 2 something else. Reset when the fd is closed. */
 static unsigned char fd_kind[FD_CACHE];
 
-static void log_flush_locked(void) {
-  const char *p = (const char *)log_buf;
-  size_t left = log_n * 2 * sizeof(uint64_t);
-  while (left > 0) {
-    ssize_t w = real_write(log_fd, p, left);
+/* Writes what the pipe takes now; with `all`, blocks until everything is written. */
+static void log_flush_locked(int all) {
+  if (all) {
+    int fl = fcntl(log_fd, F_GETFL);
+    if (fl >= 0) fcntl(log_fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  while (log_sent < log_len) {
+    ssize_t w = real_write(log_fd, log_buf + log_sent, log_len - log_sent);
     if (w < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN && !all) break;
       die("cannot write the write log");
     }
-    p += w;
-    left -= (size_t)w;
+    log_sent += (size_t)w;
   }
-  log_n = 0;
+  if (log_sent == log_len) log_sent = log_len = 0;
+  else if (log_sent > log_cap / 2) {
+    memmove(log_buf, log_buf + log_sent, log_len - log_sent);
+    log_len -= log_sent;
+    log_sent = 0;
+  }
+}
+
+static void log_append_locked(uint64_t off, uint64_t len) {
+  if (log_len + 16 > log_cap) {
+    size_t cap = log_cap ? log_cap * 2 : LOG_BATCH * 16;
+    char *nb = realloc(log_buf, cap);
+    if (!nb) die("out of memory for the write log");
+    log_buf = nb;
+    log_cap = cap;
+  }
+  memcpy(log_buf + log_len, &off, 8);
+  memcpy(log_buf + log_len + 8, &len, 8);
+  log_len += 16;
 }
 
 static int is_image(int fd) {
@@ -218,9 +243,8 @@ static int is_image(int fd) {
 static void log_write(uint64_t off, uint64_t len) {
   if (len == 0) return;
   pthread_mutex_lock(&log_lock);
-  log_buf[log_n * 2] = off;
-  log_buf[log_n * 2 + 1] = len;
-  if (++log_n == LOG_BATCH) log_flush_locked();
+  log_append_locked(off, len);
+  if (log_len - log_sent >= LOG_BATCH * 16) log_flush_locked(0);
   pthread_mutex_unlock(&log_lock);
 }
 
@@ -248,17 +272,16 @@ static void init_writelog(void) {
   log_dev = st.st_dev;
   log_ino = st.st_ino;
   log_fd = atoi(fdv);
+  int fl = fcntl(log_fd, F_GETFL);
+  if (fl < 0 || fcntl(log_fd, F_SETFL, fl | O_NONBLOCK) < 0) die("IMGSMITH_SHIM_WRITELOG is not an open file descriptor");
 }
 
 /* Called at exit: the rest of the log and the end record. */
 __attribute__((destructor)) static void end_writelog(void) {
   if (log_fd < 0) return;
   pthread_mutex_lock(&log_lock);
-  if (log_n == LOG_BATCH) log_flush_locked();
-  log_buf[log_n * 2] = ~(uint64_t)0;
-  log_buf[log_n * 2 + 1] = ~(uint64_t)0;
-  log_n++;
-  log_flush_locked();
+  log_append_locked(~(uint64_t)0, ~(uint64_t)0);
+  log_flush_locked(1);
   pthread_mutex_unlock(&log_lock);
 }
 

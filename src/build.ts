@@ -431,6 +431,7 @@ class Stage {
       onProgress: (d, t) => pk.update(d, t),
     });
     pk.end();
+    if (pass.zstdFrames) env.progress.event('zstd-frames', { ...pass.zstdFrames });
     const manifestBase = () => this.manifestBase(spec, contents, plan, table, reports);
     const made: Made[] = [];
     const input = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...(contents.closure ? { closure: contents.closure } : {}), made, manifestBase };

@@ -294,7 +294,7 @@ export class ChunkedZstd {
    * chunks without a valid frame, `parallel` at a time, and writes the frames in order
    * to `out` as they become final. Returns its size and SHA-256.
    */
-  async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; early: number; redone: number }> {
+  async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; frames: number; early: number; redone: number }> {
     if (this.tracking > 0) throw new Error('ChunkedZstd.finish() while a log is still tracked');
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
@@ -348,7 +348,7 @@ export class ChunkedZstd {
       throw err;
     }
     await fh.close();
-    return { size, sha256: hash.digest('hex'), ...this.stats };
+    return { size, sha256: hash.digest('hex'), frames: this.chunks.length, ...this.stats };
   }
 
   /** Stops everything (the build failed); frames are left for the caller's temp dir removal. */

@@ -40,6 +40,8 @@ export interface PackageResult {
   bmap?: BmapInfo & { sha256: string };
   /** Size and SHA-256 of the .zst. */
   compressed?: { size: number; sha256: string };
+  /** How the .zst's frames were made (for progress events only: it depends on timing). */
+  zstdFrames?: { frames: number; early: number; redone: number };
 }
 
 /** Hash in slices of this size, letting zstd's output flow in between. */
@@ -56,7 +58,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     throw buildError(`cannot read ${img} to package it: ${(err as Error).message}`, err);
   }
   let zstd: ChunkedZstd | undefined;
-  let zstdResult: Promise<{ size: number; sha256: string }> | undefined;
+  let zstdResult: Promise<{ size: number; sha256: string; frames: number; early: number; redone: number }> | undefined;
   let framesDir: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let hasher: HashWorker | undefined;
@@ -124,7 +126,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
       size,
       sha256: imageSha,
       ...(bmapInfo ? { bmap: bmapInfo } : {}),
-      ...(compressed ? { compressed } : {}),
+      ...(compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone } } : {}),
     };
   } catch (err) {
     await zstd?.abort();
