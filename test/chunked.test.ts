@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { execa } from 'execa';
 import { ChunkedZstd, ZSTD_CHUNK } from '../src/outputs/chunked.ts';
 import { shimAvailable, shimPath } from '../src/fs/shim.ts';
+import { zstdReference } from './helpers/zstd-reference.ts';
 
 let tmp: string;
 before(async () => {
@@ -24,20 +25,6 @@ before(async () => {
 after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
-
-async function reference(file: string, level = 3): Promise<Buffer> {
-  const size = (await fsp.stat(file)).size;
-  const parts: Buffer[] = [];
-  for (let k = 0; k * ZSTD_CHUNK < size; k++) {
-    const n = Math.min(ZSTD_CHUNK, size - k * ZSTD_CHUNK);
-    const r = await execa('sh', ['-c', `dd if="$1" bs=${ZSTD_CHUNK} skip=${k} count=1 iflag=fullblock status=none | zstd -${level} --single-thread -q -c --stream-size=${n}`, 'sh', file], {
-      encoding: 'buffer',
-      stripFinalNewline: false,
-    });
-    parts.push(Buffer.from(r.stdout));
-  }
-  return Buffer.concat(parts);
-}
 
 const record = (off: number, len: number): Buffer => {
   const b = Buffer.alloc(16);
@@ -88,7 +75,7 @@ test('chunks compressed while the writer runs: the same bytes as dd + zstd per c
   });
   assert.equal(t.complete, true);
   assert.ok(r.early >= 2, `chunks compressed early: ${r.early}`);
-  assert.ok((await fsp.readFile(out)).equals(await reference(img)));
+  assert.ok((await fsp.readFile(out)).equals(await zstdReference(img)));
 });
 
 test('a chunk written again after its early compression is compressed again', async () => {
@@ -100,7 +87,7 @@ test('a chunk written again after its early compression is compressed again', as
     log.write(record(8192, 4096));
   });
   assert.ok(r.early >= 1);
-  const want = await reference(img);
+  const want = await zstdReference(img);
   assert.ok((await fsp.readFile(out)).equals(want));
   const cmp = await execa('sh', ['-c', 'zstd -dc "$1" | cmp - "$2"', 'sh', out, img], { reject: false });
   assert.equal(cmp.exitCode, 0, cmp.stdout + cmp.stderr);
@@ -118,7 +105,7 @@ test('a log without its end record vouches for nothing: every tracked chunk is c
     false,
   );
   assert.equal(t.complete, false);
-  assert.ok((await fsp.readFile(out)).equals(await reference(img)));
+  assert.ok((await fsp.readFile(out)).equals(await zstdReference(img)));
 });
 
 test('the mkfs shim logs every write mke2fs makes to the image, then an end record', { skip: !(await shimAvailable()) && 'the native shim is not built' }, async () => {

@@ -10,6 +10,7 @@ import { BmapRanges, humanSize, renderBmap, toBlockRanges } from '../src/outputs
 import { writeSha256File } from '../src/outputs/checksum.ts';
 import { packageImage } from '../src/outputs/package.ts';
 import { ZSTD_CHUNK } from '../src/outputs/chunked.ts';
+import { zstdReference } from './helpers/zstd-reference.ts';
 import { nativeAvailable } from '../src/sparse.ts';
 import { manifestJson, stableJson, toolVersions, writeManifest, type Manifest, type ManifestBmap } from '../src/outputs/manifest.ts';
 import { hydraProductLine, writeHydraProducts } from '../src/outputs/hydra.ts';
@@ -69,25 +70,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/**
- * The .img.zst made independently with dd and the zstd CLI: each 16 MiB of the file is
- * `zstd -<level> --single-thread --stream-size=<n>` of that slice on stdin, the frames
- * concatenated (see src/outputs/chunked.ts).
- */
-async function zstdReference(file: string, level = 3): Promise<Buffer> {
-  const size = (await stat(file)).size;
-  const parts: Buffer[] = [];
-  for (let k = 0; k * ZSTD_CHUNK < size; k++) {
-    const n = Math.min(ZSTD_CHUNK, size - k * ZSTD_CHUNK);
-    const r = await execa('sh', ['-c', `dd if="$1" bs=${ZSTD_CHUNK} skip=${k} count=1 iflag=fullblock status=none | zstd -${level} --single-thread -q -c --stream-size=${n}`, 'sh', file], {
-      encoding: 'buffer',
-      stripFinalNewline: false,
-    });
-    parts.push(Buffer.from(r.stdout));
-  }
-  return Buffer.concat(parts);
-}
 
 /** packageImage with a bmap and level-3 zstd into `dir`, recording progress. */
 async function pack(file: string, name: string, opts: { native?: boolean; level?: number } = {}) {
