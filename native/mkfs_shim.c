@@ -11,6 +11,15 @@
  *   IMGSMITH_SHIM_SEED    any string; seeds the UUIDs and random numbers mkfs generates
  *   IMGSMITH_SHIM_REPORT  optional: a file the shim writes at exit ("faked <n>\n", the number
  *                         of stat calls it changed), so the caller knows it was loaded
+ *   IMGSMITH_SHIM_WRITELOG      optional: a file descriptor (a pipe the caller reads) and
+ *   IMGSMITH_SHIM_WRITELOG_FILE the path of one file (the image). Every write to that file
+ *                         (pwrite, write, pwritev, writev, fallocate, ftruncate) is reported on
+ *                         the pipe AFTER it completed, as records of two little-endian uint64
+ *                         (offset, length), buffered (a record may arrive late, never early;
+ *                         the pipe is made non-blocking so a slow reader never stalls mkfs);
+ *                         at exit a last record (~0, ~0) says the log is complete. The caller
+ *                         uses it to compress the parts of the image mkfs is done with while
+ *                         mkfs still runs (src/outputs/chunked.ts).
  *
  * What it changes:
  *   lstat/stat (and the 64-bit variants) of a path under ROOT: uid/gid 0,
@@ -48,6 +57,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,6 +165,222 @@ static void load_list(const char *file) {
   qsort(records, nrecords, sizeof *records, cmp_records);
 }
 
+/* ---- the write log (IMGSMITH_SHIM_WRITELOG) ---- */
+
+static void ensure_init(void);
+
+static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
+static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev64)(int, const struct iovec *, int, off64_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static int (*real_fallocate)(int, int, off_t, off_t);
+static int (*real_fallocate64)(int, int, off64_t, off64_t);
+static int (*real_ftruncate)(int, off_t);
+static int (*real_ftruncate64)(int, off64_t);
+static int (*real_close)(int);
+
+#define LOG_BATCH 512
+#define FD_CACHE 4096
+static int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
+/* Records not yet written to the pipe: [sent, len) bytes of log_buf. The pipe is
+ * non-blocking, so a reader that is busy for a while (the caller's event loop) never
+ * stalls mkfs: records pile up here (16 bytes each) and go out with a later write. */
+static char *log_buf;
+static size_t log_len, log_cap, log_sent;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Per fd: 0 unknown, 1 the image, 2 something else. Reset when the fd is closed. */
+static unsigned char fd_kind[FD_CACHE];
+
+/* Writes what the pipe takes now; with `all`, blocks until everything is written. */
+static void log_flush_locked(int all) {
+  if (all) {
+    int fl = fcntl(log_fd, F_GETFL);
+    if (fl >= 0) fcntl(log_fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  while (log_sent < log_len) {
+    ssize_t w = real_write(log_fd, log_buf + log_sent, log_len - log_sent);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN && !all) break;
+      die("cannot write the write log");
+    }
+    log_sent += (size_t)w;
+  }
+  if (log_sent == log_len) log_sent = log_len = 0;
+  else if (log_sent > log_cap / 2) {
+    memmove(log_buf, log_buf + log_sent, log_len - log_sent);
+    log_len -= log_sent;
+    log_sent = 0;
+  }
+}
+
+static void log_append_locked(uint64_t off, uint64_t len) {
+  if (log_len + 16 > log_cap) {
+    size_t cap = log_cap ? log_cap * 2 : LOG_BATCH * 16;
+    char *nb = realloc(log_buf, cap);
+    if (!nb) die("out of memory for the write log");
+    log_buf = nb;
+    log_cap = cap;
+  }
+  memcpy(log_buf + log_len, &off, 8);
+  memcpy(log_buf + log_len + 8, &len, 8);
+  log_len += 16;
+}
+
+static int is_image(int fd) {
+  if (log_fd < 0 || fd < 0 || fd == log_fd) return 0;
+  if (fd < FD_CACHE && fd_kind[fd]) return fd_kind[fd] == 1;
+  struct stat st;
+  int yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == log_dev && st.st_ino == log_ino;
+  if (fd < FD_CACHE) fd_kind[fd] = yes ? 1 : 2;
+  return yes;
+}
+
+static void log_write(uint64_t off, uint64_t len) {
+  if (len == 0) return;
+  pthread_mutex_lock(&log_lock);
+  log_append_locked(off, len);
+  if (log_len - log_sent >= LOG_BATCH * 16) log_flush_locked(0);
+  pthread_mutex_unlock(&log_lock);
+}
+
+static void init_writelog(void) {
+  real_pwrite64 = (ssize_t (*)(int, const void *, size_t, off64_t))dlsym(RTLD_NEXT, "pwrite64");
+  real_pwrite = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+  real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+  real_pwritev = (ssize_t (*)(int, const struct iovec *, int, off_t))dlsym(RTLD_NEXT, "pwritev");
+  real_pwritev64 = (ssize_t (*)(int, const struct iovec *, int, off64_t))dlsym(RTLD_NEXT, "pwritev64");
+  real_writev = (ssize_t (*)(int, const struct iovec *, int))dlsym(RTLD_NEXT, "writev");
+  real_fallocate = (int (*)(int, int, off_t, off_t))dlsym(RTLD_NEXT, "fallocate");
+  real_fallocate64 = (int (*)(int, int, off64_t, off64_t))dlsym(RTLD_NEXT, "fallocate64");
+  real_ftruncate = (int (*)(int, off_t))dlsym(RTLD_NEXT, "ftruncate");
+  real_ftruncate64 = (int (*)(int, off64_t))dlsym(RTLD_NEXT, "ftruncate64");
+  real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+  const char *fdv = getenv("IMGSMITH_SHIM_WRITELOG");
+  const char *file = getenv("IMGSMITH_SHIM_WRITELOG_FILE");
+  if (!fdv || !*fdv || !file || !*file) return;
+  if (!real_write || !real_pwrite64 || !real_close) die("cannot find the libc write functions to wrap");
+  /* Not stat(): that is ours, and init must not re-enter itself. */
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) die("cannot open IMGSMITH_SHIM_WRITELOG_FILE");
+  real_close(fd);
+  log_dev = st.st_dev;
+  log_ino = st.st_ino;
+  log_fd = atoi(fdv);
+  int fl = fcntl(log_fd, F_GETFL);
+  if (fl < 0 || fcntl(log_fd, F_SETFL, fl | O_NONBLOCK) < 0) die("IMGSMITH_SHIM_WRITELOG is not an open file descriptor");
+}
+
+/* Called at exit: the rest of the log and the end record. */
+__attribute__((destructor)) static void end_writelog(void) {
+  if (log_fd < 0) return;
+  pthread_mutex_lock(&log_lock);
+  log_append_locked(~(uint64_t)0, ~(uint64_t)0);
+  log_flush_locked(1);
+  pthread_mutex_unlock(&log_lock);
+}
+
+static size_t iov_len(const struct iovec *iov, int n) {
+  size_t t = 0;
+  for (int i = 0; i < n; i++) t += iov[i].iov_len;
+  return t;
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
+  ensure_init();
+  ssize_t r = real_pwrite64(fd, buf, n, off);
+  if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
+  return r;
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
+  ensure_init();
+  ssize_t r = real_pwrite(fd, buf, n, off);
+  if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
+  return r;
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+  ensure_init();
+  if (!real_write) return errno = ENOSYS, -1;
+  if (!is_image(fd)) return real_write(fd, buf, n);
+  off_t off = lseek(fd, 0, SEEK_CUR);
+  ssize_t r = real_write(fd, buf, n);
+  if (r > 0) log_write(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
+  return r;
+}
+
+EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off) {
+  ensure_init();
+  ssize_t r = real_pwritev(fd, iov, n, off);
+  if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
+  (void)iov_len;
+  return r;
+}
+
+EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off) {
+  ensure_init();
+  ssize_t r = real_pwritev64(fd, iov, n, off);
+  if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
+  return r;
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int n) {
+  ensure_init();
+  if (!is_image(fd)) return real_writev(fd, iov, n);
+  off_t off = lseek(fd, 0, SEEK_CUR);
+  ssize_t r = real_writev(fd, iov, n);
+  if (r > 0) log_write(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
+  return r;
+}
+
+EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
+  ensure_init();
+  int r = real_fallocate(fd, mode, off, len);
+  if (r == 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)len);
+  return r;
+}
+
+EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
+  ensure_init();
+  int r = real_fallocate64(fd, mode, off, len);
+  if (r == 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)len);
+  return r;
+}
+
+/* A size change may zero or drop data anywhere past the new end: report "everything from
+ * there on" as written. */
+EXPORT int ftruncate(int fd, off_t len) {
+  ensure_init();
+  int r = real_ftruncate(fd, len);
+  if (r == 0 && is_image(fd)) log_write((uint64_t)len, ~(uint64_t)0 - (uint64_t)len - 1);
+  return r;
+}
+
+EXPORT int ftruncate64(int fd, off64_t len) {
+  ensure_init();
+  int r = real_ftruncate64(fd, len);
+  if (r == 0 && is_image(fd)) log_write((uint64_t)len, ~(uint64_t)0 - (uint64_t)len - 1);
+  return r;
+}
+
+/* No ensure_init() here: init itself closes files (load_list), and pthread_once must not
+ * be re-entered. The write log is configured by then or not at all. */
+EXPORT int close(int fd) {
+  if (!real_close) real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+  if (fd >= 0 && fd < FD_CACHE) fd_kind[fd] = 0;
+  if (fd == log_fd && log_fd >= 0) {
+    /* mkfs closing our pipe (e.g. a close-all loop): keep it open for the log. */
+    return 0;
+  }
+  return real_close(fd);
+}
+
 static void init(void) {
   real_lstat = (int (*)(const char *, struct stat *))dlsym(RTLD_NEXT, "lstat");
   real_stat = (int (*)(const char *, struct stat *))dlsym(RTLD_NEXT, "stat");
@@ -165,6 +391,7 @@ static void init(void) {
   real_scandir64 =
       (int (*)(const char *, struct dirent64 ***, filter64_fn, compar64_fn))dlsym(RTLD_NEXT, "scandir64");
   real_jrand48 = (long (*)(unsigned short[3]))dlsym(RTLD_NEXT, "jrand48");
+  init_writelog();
   const char *r = getenv("IMGSMITH_SHIM_ROOT");
   if (!r || !*r) return;
   if (!real_lstat || !real_scandir) die("cannot find the libc functions to wrap");

@@ -14,7 +14,10 @@
  *       i.e. what `bmaptool create` maps. Throws (EOPNOTSUPP, ENOTTY...) where FIEMAP
  *       is not supported.
  *
- * All calls are synchronous; offsets and lengths are 64-bit (JS numbers up to 2^53).
+ *   zstdChunk(srcFd, offset, length, dstFd, level, cb) -> undefined; cb(err, frameBytes)
+ *       one zstd frame of a range of a file, on a worker thread (native/zstd_chunk.c).
+ *
+ * All other calls are synchronous; offsets and lengths are 64-bit (JS numbers up to 2^53).
  * Errors are thrown as Error objects with `code` ("EBADF", ...), `errno` and `syscall`.
  */
 #define _GNU_SOURCE
@@ -35,6 +38,8 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #endif
+
+napi_value ZstdChunk(napi_env env, napi_callback_info info);
 
 #define CHECK_NAPI(call)                                              \
   do {                                                                \
@@ -352,6 +357,7 @@ NAPI_MODULE_INIT() {
       {"copyFileRange", NULL, CopyFileRange, NULL, NULL, NULL, napi_enumerable, NULL},
       {"punchHole", NULL, PunchHole, NULL, NULL, NULL, napi_enumerable, NULL},
       {"extents", NULL, Extents, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"zstdChunk", NULL, ZstdChunk, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "imgsmith_native: cannot define exports");

@@ -23,7 +23,8 @@ import { planLayout } from './layout.ts';
 import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { packageImage } from './outputs/package.ts';
+import { packageImage, type PackageOptions } from './outputs/package.ts';
+import { ChunkedZstd } from './outputs/chunked.ts';
 import { toolVersions, type Manifest } from './outputs/manifest.ts';
 import { outputBaseName } from './outputs/naming.ts';
 import { outputs } from './outputs/index.ts';
@@ -284,6 +285,8 @@ interface Planned {
 interface Written {
   image: { path: string; name: string; size: number };
   reports: FsReport[];
+  /** The zstd compressor that followed the writers (frames of the chunks they were done with). */
+  early?: ChunkedZstd;
 }
 
 /** One short method per stage; each takes the typed results of the ones before it. */
@@ -366,6 +369,23 @@ class Stage {
       await fh.close();
     }
     await writePartitionTable(img, table);
+    // The .img.zst is one zstd frame per chunk of the image (outputs/chunked.ts): the chunks
+    // mke2fs is done with are compressed while it still writes the rest.
+    const tracks: Promise<unknown>[] = [];
+    let early: ChunkedZstd | undefined;
+    if (env.plan.compress) {
+      const workDir = path.join(env.tmp, 'zstd-frames');
+      await fsp.mkdir(workDir);
+      const z = (early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir }));
+      this.ctx.watchWrites = (start, end) => ({
+        env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_WRITELOG_FILE: img },
+        attach: (log) => {
+          const t = z.track(log, start, end);
+          t.catch(() => undefined);
+          tracks.push(t);
+        },
+      });
+    }
     // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
     // blocks the event loop while it runs) wait until those tools run, so they overlap.
     let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
@@ -375,7 +395,7 @@ class Stage {
       if (--waiting <= 0) toolsRunning();
     };
     if (waiting <= 0) toolsRunning();
-    const reports = await Promise.all(
+    const writing = Promise.all(
       spec.partitions.map(async (p, i) => {
         const pp = plan.partitions[i]!;
         const inProcess = driverFor(p.filesystem).inProcess === true;
@@ -397,18 +417,32 @@ class Stage {
         }
       }),
     );
-    return { image: { path: img, name, size: plan.diskSize }, reports };
+    let reports: FsReport[];
+    try {
+      reports = await writing;
+      await Promise.all(tracks);
+    } catch (err) {
+      await Promise.allSettled(tracks);
+      await early?.abort();
+      throw err;
+    } finally {
+      delete this.ctx.watchWrites;
+    }
+    return { image: { path: img, name, size: plan.diskSize }, reports, ...(early ? { early } : {}) };
   }
 
   /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
-  async package(spec: ImageSpec, contents: Contents, { plan, table }: Planned, { image, reports }: Written): Promise<Made[]> {
+  async package(spec: ImageSpec, contents: Contents, { plan, table }: Planned, { image, reports, early }: Written): Promise<Made[]> {
     const { env } = this;
     const pk = env.progress.phase(env.plan.compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
+    const asked: PackageOptions = Object.assign({}, ...env.outputs.map((o) => o.pass?.(env.plan, env.tmp) ?? {}));
     const pass = await packageImage(image.path, {
-      ...Object.assign({}, ...env.outputs.map((o) => o.pass?.(env.plan, env.tmp) ?? {})),
+      ...asked,
+      ...(asked.zstd && early ? { zstd: { ...asked.zstd, early } } : {}),
       onProgress: (d, t) => pk.update(d, t),
     });
     pk.end();
+    if (pass.zstdFrames) env.progress.event('zstd-frames', { ...pass.zstdFrames });
     const manifestBase = () => this.manifestBase(spec, contents, plan, table, reports);
     const made: Made[] = [];
     const input = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...(contents.closure ? { closure: contents.closure } : {}), made, manifestBase };

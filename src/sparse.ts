@@ -57,6 +57,10 @@ export interface NativeSparse {
    *  (written, unwritten and delayed ones); throws (EOPNOTSUPP, ENOTTY ...) where unsupported.
    *  Absent from addons built before it existed. */
   extents?(fd: number, offset: number, len: number): number[];
+  /** One zstd frame of [offset, offset + length) of srcFd written to dstFd, on a worker
+   *  thread, byte-identical to `zstd -<level> --single-thread --stream-size=<length>`;
+   *  cb(err, frameBytes), err.code "ENOZSTD" when libzstd.so.1 cannot be loaded. */
+  zstdChunk?(srcFd: number, offset: number, length: number, dstFd: number, level: number, cb: (err: NodeJS.ErrnoException | null, written: number) => void): void;
 }
 
 /** The allocation/zero-detection granularity of the fallback and of writeNonZero. */

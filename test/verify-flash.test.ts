@@ -170,7 +170,8 @@ test('verify fails on a truncated .img.zst with a decompress check, and leaves n
   assert.equal(r.exitCode, 1, r.stderr);
   const d = r.checks.find((x) => x.check === 'decompress');
   assert.ok(d && !d.ok, JSON.stringify(r.checks));
-  assert.deepEqual(await fsp.readdir(privateTmp), []);
+  // (tsx, when it runs the sources instead of lib/, keeps its cache there too: not ours)
+  assert.deepEqual((await fsp.readdir(privateTmp)).filter((n) => !n.startsWith('tsx-')), []);
 });
 
 test('verify fails on a bmap checksum mismatch (range checksum edited, file checksum redone) and on a bmap edited in place', async () => {

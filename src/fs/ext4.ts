@@ -44,7 +44,7 @@ import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
-import type { MeasuringDriver, FsContext, FsReport, FsTarget } from './types.ts';
+import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
@@ -558,8 +558,15 @@ function toolEnv(epoch: number, confPath: string): Record<string, string> {
   return { ...env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: String(epoch), MKE2FS_CONFIG: confPath };
 }
 
-async function run(cmd: string, args: string[], env: Record<string, string>, what: string): Promise<{ stdout: string; stderr: string }> {
+async function run(cmd: string, args: string[], env: Record<string, string>, what: string, watch?: WriteWatch): Promise<{ stdout: string; stderr: string }> {
   try {
+    if (watch) {
+      // fd 3: the shim's write log (IMGSMITH_SHIM_WRITELOG=3), read as it comes, not buffered.
+      const sub = execa(cmd, args, { env, extendEnv: false, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], buffer: { stdout: true, stderr: true, fd3: false }, maxBuffer: 512 * MiB });
+      watch.attach(sub.stdio[3] as import('node:stream').Readable);
+      const r = await sub;
+      return { stdout: String(r.stdout), stderr: String(r.stderr) };
+    }
     const r = await execa(cmd, args, { env, extendEnv: false, stdin: 'ignore', maxBuffer: 512 * MiB });
     return { stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
@@ -882,7 +889,8 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         const report = path.join(work, 'shim-report');
         writeShimList(tree, list, groups);
         const root = await fsp.realpath(stage);
-        const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }) }, where);
+        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+        const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }), ...watch?.env }, where, watch);
         ctx.toolStarted?.();
         await mk;
         shimmed = (await shimLoaded(report)) !== null;

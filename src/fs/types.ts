@@ -19,6 +19,15 @@ export interface FsContext {
   roots?: Partial<Record<SourceRoot, string>>;
   /** The partition in the spec, for messages ("spec.partitions[1]"). */
   partition?: string;
+  /** For writers whose tool runs under the mkfs shim: asks to be told about every write
+   *  the tool makes to the image in [start, end) (see ChunkedZstd.track). Gives the extra
+   *  environment for the shim, and `attach` takes the tool's fd 3 (the log pipe). */
+  watchWrites?: (start: number, end: number) => WriteWatch | undefined;
+}
+
+export interface WriteWatch {
+  env: Record<string, string>;
+  attach(log: import('node:stream').Readable): void;
 }
 
 /** Where a filesystem goes: `size` bytes at byte `offset` of the (already sized) image file. */

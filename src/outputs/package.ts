@@ -3,25 +3,29 @@
  * SHA-256) and its zstd compression, with each byte's work done once.
  *
  * One pass (scan.ts) reads the image's data extents once, in order; holes are
- * hashed from a shared zero buffer, not read. The bytes feed the image hash
- * and the bmap ranges. zstd reads the same file at the same time (the pages
- * are in the page cache, just written), because only from a file does it write
- * the frame `zstd img` writes (see compress.ts); its stdout is hashed as it is
- * written. Nothing reads the image in a second pass, or the .img.zst at all.
- * Memory stays flat: two read buffers, a zero buffer and zstd's output buffer.
+ * hashed from a shared zero buffer, not read. The bytes feed the image hash (on
+ * a worker thread, hash-worker.ts) and the bmap ranges (here) at the same time.
+ * The .img.zst is one zstd frame per chunk of the image (chunked.ts): most were
+ * compressed while mke2fs still wrote (the `early` compressor of the build), the
+ * rest are compressed now on the other cores, and the frames are written out in
+ * order and hashed as they are. Memory stays flat: two read buffers, a zero
+ * buffer and the frames' copy buffer.
  */
-import { createHash } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
-import { buildError, ImgsmithError } from '../errors.ts';
+import fsp, { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { buildError, ImgsmithError, toolFailed } from '../errors.ts';
 import { BmapRanges, writeBmap, type BmapInfo } from './bmap.ts';
-import { startZstd, type ZstdRun } from './compress.ts';
 import { scanImage } from './scan.ts';
+import { HashWorker } from './hash-worker.ts';
+import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
 
 export interface PackageOptions {
   /** Write the image's bmap (bmaptool format) to this path. */
   bmap?: string;
-  /** Compress the image with zstd into `out` (replaced if it exists). */
-  zstd?: { out: string; level: number };
+  /** Compress the image with zstd into `out` (replaced if it exists), one frame per chunk
+   *  (chunked.ts). `early`: the compressor that already followed the filesystem writers
+   *  (the build's write stage); without it, every chunk is compressed now. */
+  zstd?: { out: string; level: number; early?: ChunkedZstd };
   /** Progress in bytes of the image: the slower of the hashing pass and zstd. */
   onProgress?: (done: number, total: number) => void;
   /** false: the JavaScript scan (reads everything, maps non-zero blocks) even with the addon. */
@@ -36,6 +40,8 @@ export interface PackageResult {
   bmap?: BmapInfo & { sha256: string };
   /** Size and SHA-256 of the .zst. */
   compressed?: { size: number; sha256: string };
+  /** How the .zst's frames were made (for progress events only: it depends on timing). */
+  zstdFrames?: { frames: number; early: number; redone: number };
 }
 
 /** Hash in slices of this size, letting zstd's output flow in between. */
@@ -51,13 +57,30 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
   } catch (err) {
     throw buildError(`cannot read ${img} to package it: ${(err as Error).message}`, err);
   }
-  let zstd: ZstdRun | undefined;
+  let zstd: ChunkedZstd | undefined;
+  let zstdResult: Promise<{ size: number; sha256: string; frames: number; early: number; redone: number }> | undefined;
+  let framesDir: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let hasher: HashWorker | undefined;
   try {
     const size = (await fh.stat()).size;
-    zstd = opts.zstd ? startZstd(img, opts.zstd.out, opts.zstd.level) : undefined;
+    let zstdDone = 0;
+    if (opts.zstd) {
+      zstd = opts.zstd.early;
+      chunkZstdArgs(opts.zstd.level, 1); // a bad level is a usage error before any file is made
+      try {
+        await (await open(opts.zstd.out, 'w')).close();
+      } catch (err) {
+        throw toolFailed('zstd', `zstd failed to compress ${img}: cannot write ${opts.zstd.out}: ${(err as Error).message}`, err);
+      }
+      if (!zstd) {
+        framesDir = await fsp.mkdtemp(path.join(path.dirname(opts.zstd.out), '.zstd-frames-'));
+        zstd = new ChunkedZstd(img, size, { level: opts.zstd.level, workDir: framesDir });
+      }
+      zstdResult = zstd.finish(opts.zstd.out, (d) => (zstdDone = d));
+    }
     let zstdFailed = false;
-    zstd?.result.catch(() => (zstdFailed = true));
+    zstdResult?.catch(() => (zstdFailed = true));
 
     let scanned = 0;
     let zstdRead: number | undefined;
@@ -67,53 +90,55 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
       timer = setInterval(() => {
         if (polling) return;
         polling = true;
-        void (zstd?.position() ?? Promise.resolve(undefined)).then((pos) => {
-          polling = false;
-          if (pos !== undefined) zstdRead = pos;
-          if (timer !== undefined) onProgress(Math.min(scanned, zstdRead ?? scanned), size);
-        });
+        polling = false;
+        if (zstd) zstdRead = zstdDone;
+        onProgress(Math.min(scanned, zstdRead ?? scanned), size);
       }, PROGRESS_POLL_MS);
     }
 
-    const imageHash = createHash('sha256');
+    // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
+    hasher = new HashWorker();
+    const imageHash = hasher;
     const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
     await scanImage(
       fh.fd,
       size,
       async (seg) => {
-        if (zstdFailed) await zstd!.result; // throws zstd's error: stop early
+        if (zstdFailed) await zstdResult; // throws zstd's error: stop early
+        const hashed = imageHash.update(seg.bytes, seg.zero === true);
         for (let off = 0; off < seg.bytes.length; off += SLICE) {
           const part = seg.bytes.subarray(off, off + SLICE);
-          imageHash.update(part);
           bmap?.add(seg.pos + off, part, seg.mapped);
           if (zstd) await yieldToLoop();
         }
+        await hashed;
         scanned = seg.pos + seg.bytes.length;
       },
       { ...(opts.native === undefined ? {} : { native: opts.native }) },
     );
-    const compressed = zstd ? await zstd.result : undefined;
+    const imageSha = await imageHash.digest();
+    const compressed = zstdResult ? await zstdResult : undefined;
     const bmapInfo = opts.bmap !== undefined ? await writeBmap(opts.bmap, size, bmap!.finish()) : undefined;
     clearInterval(timer);
     timer = undefined;
     onProgress?.(size, size);
     return {
       size,
-      sha256: imageHash.digest('hex'),
+      sha256: imageSha,
       ...(bmapInfo ? { bmap: bmapInfo } : {}),
-      ...(compressed ? { compressed } : {}),
+      ...(compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone } } : {}),
     };
   } catch (err) {
-    if (zstd) {
-      zstd.abort();
-      await zstd.result.catch(() => undefined);
-      await rm(opts.zstd!.out, { force: true });
-    }
+    await zstd?.abort();
+    await zstdResult?.catch(() => undefined);
+    if (opts.zstd) await rm(opts.zstd.out, { force: true });
     if (opts.bmap !== undefined) await rm(opts.bmap, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${(err as Error).message}`, err);
   } finally {
     clearInterval(timer);
     timer = undefined;
+    await hasher?.close();
+    if (framesDir) await rm(framesDir, { recursive: true, force: true });
     await fh.close();
   }
 }

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import { buildError } from '../errors.ts';
 import { extentRanges, type Range } from '../sparse.ts';
 import { BMAP_BLOCK_SIZE, toBlockRanges } from './bmap.ts';
+import { sharedBuffer } from './hash-worker.ts';
 
 /** The bmap block size, and the granularity of `mapped`. */
 export const SCAN_BLOCK = BMAP_BLOCK_SIZE;
@@ -33,6 +34,9 @@ export interface Segment {
   /** Part of a bmap-mapped block range. Mapped segments start on a block boundary and end
    *  on one or at the end of the file; consecutive mapped segments belong to one range. */
   mapped: boolean;
+  /** A hole: `bytes` is a shared buffer of zeros (not file data). Otherwise `bytes` is a
+   *  view of a SharedArrayBuffer (see hash-worker.ts). */
+  zero?: boolean;
 }
 
 export interface ScanOptions {
@@ -115,7 +119,7 @@ export async function scanImage(
     seek === null
       ? null
       : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
-  const buffers = [Buffer.allocUnsafe(SCAN_CHUNK), Buffer.allocUnsafe(SCAN_CHUNK)];
+  const buffers = [sharedBuffer(SCAN_CHUNK), sharedBuffer(SCAN_CHUNK)];
   let turn = 0;
   const load = async (p: Piece): Promise<{ p: Piece; buf: Buffer }> => {
     if (p.kind === 'hole') return { p, buf: ZEROS };
@@ -141,7 +145,7 @@ export async function scanImage(
       if (p.kind === 'scan') {
         for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
       } else {
-        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === 'data' });
+        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === 'data', ...(p.kind === 'hole' ? { zero: true } : {}) });
       }
     }
   } finally {

@@ -1,0 +1,359 @@
+/**
+ * The .img.zst as a sequence of zstd frames, one per CHUNK bytes of the image,
+ * each the output of `zstd -<level> --single-thread --stream-size=<n>` on that
+ * chunk, concatenated in order. Any zstd decoder reads concatenated frames as
+ * one stream (`zstd -d`, `zstdcat`, bmaptool, fzstd), and the bytes depend only
+ * on the image and the level: not on the thread count, the timing, or which
+ * chunks were compressed early.
+ *
+ * Why frames: most of the image is written by mke2fs, one core busy for
+ * seconds while the other idles. The mkfs shim reports every write mke2fs makes
+ * to the image (IMGSMITH_SHIM_WRITELOG, native/mkfs_shim.c), after it
+ * completed. `track()` follows that log and compresses chunks mke2fs has moved
+ * past (the writes of the last WINDOW records are all LAG chunks further on),
+ * one at a time, on the idle core. Every record that touches a chunk bumps its
+ * generation; a chunk whose generation changed after its compression started,
+ * or that no complete log vouches for, is compressed again at the end. So a
+ * guess that was wrong costs time, never bytes.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { buildError, toolFailed, usageError } from '../errors.ts';
+import { loadNative, type NativeSparse } from '../sparse.ts';
+import { MAX_ZSTD_LEVEL } from './compress.ts';
+
+/** Image bytes per zstd frame. */
+export const ZSTD_CHUNK = 16 * 1024 * 1024;
+/** A chunk is compressed early only when no record of the last QUIET touched it... */
+const QUIET = 4096;
+/** ...and the tool writes at least LAG chunks further on. */
+const LAG = 2;
+/** Early compressions of one chunk at most (then it waits for the end). */
+const ATTEMPTS = 2;
+/** Records between looks for a chunk to compress early. */
+const LOOK_EVERY = 64;
+/** A record longer than this is a bulk zeroing (discard, zero range), not data being written. */
+const BULK = 1024 * 1024;
+const READ = 1024 * 1024;
+const STDERR_KEEP = 2048;
+const END = 0xffffffffffffffffn;
+
+
+/** The zstd command line for one chunk of `len` bytes on stdin. */
+export function chunkZstdArgs(level: number, len: number): string[] {
+  if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
+    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
+  }
+  return [...(level > 19 ? ['--ultra'] : []), `-${level}`, '--single-thread', '-q', '--no-progress', '-c', `--stream-size=${len}`];
+}
+
+interface Chunk {
+  start: number;
+  len: number;
+  /** Bumped by every write record touching the chunk. */
+  gen: number;
+  /** Written by data (not only bulk zeroing) during tracking. */
+  written: boolean;
+  /** Inside a tracked region (only such chunks are compressed early). */
+  tracked: boolean;
+  /** The generation the frame on disk was made from; -1: none. */
+  frameGen: number;
+  busy: boolean;
+  /** Index of the last log record that touched the chunk. */
+  lastRecord: number;
+  /** Early compressions started (a chunk mkfs keeps coming back to is left for the end). */
+  attempts: number;
+}
+
+export interface ChunkedOptions {
+  level: number;
+  /** A directory for the frames (removed by the caller). */
+  workDir: string;
+  /** Compressions at a time in finish() (default: the CPU count). */
+  parallel?: number;
+  /** false: the zstd CLI even when the addon has libzstd (tests compare the two). */
+  native?: boolean;
+}
+
+export interface TrackResult {
+  /** The log ended with the shim's end record: every write was reported. */
+  complete: boolean;
+  records: number;
+}
+
+/** The compressor for one image; see the module comment. */
+export class ChunkedZstd {
+  private readonly chunks: Chunk[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private tracking = 0;
+  private failed: Error | undefined;
+  private aborted = false;
+  /** libzstd.so.1 could not be loaded by the addon: use the CLI. */
+  private noLib = false;
+  /** Chunks compressed early that stayed valid / had to be redone (for the report). */
+  stats = { early: 0, redone: 0 };
+
+  constructor(
+    private readonly img: string,
+    private readonly size: number,
+    private readonly opts: ChunkedOptions,
+  ) {
+    chunkZstdArgs(opts.level, 1); // validates the level up front
+    for (let start = 0; start < size; start += ZSTD_CHUNK) {
+      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastRecord: -1, attempts: 0 });
+    }
+  }
+
+  private frame(i: number): string {
+    return path.join(this.opts.workDir, `frame-${String(i).padStart(6, '0')}.zst`);
+  }
+
+  /**
+   * Follows a shim write log (pairs of little-endian uint64 offset, length) while a tool
+   * writes [start, end) of the image, compressing chunks it is done with, one at a time.
+   * Resolves when the log closes. Chunks not wholly inside [start, end) are left alone.
+   */
+  async track(log: Readable, start: number, end: number): Promise<TrackResult> {
+    const first = Math.ceil(start / ZSTD_CHUNK);
+    const last = Math.floor(end / ZSTD_CHUNK) - 1; // inclusive; a partial last chunk is not tracked
+    const lastFull = end >= this.size ? this.chunks.length - 1 : last;
+    for (let i = first; i <= lastFull; i++) this.chunks[i]!.tracked = true;
+    this.tracking++;
+    let records = 0;
+    let complete = false;
+    let pending: Buffer = Buffer.alloc(0);
+    const onRecord = (off: bigint, len: bigint): void => {
+      records++;
+      if (off === END && len === END) {
+        complete = true;
+        return;
+      }
+      const o = Number(off);
+      const e = len > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : o + Number(len);
+      const a = Math.floor(o / ZSTD_CHUNK);
+      const b = Math.min(this.chunks.length - 1, Math.floor(Math.max(o, e - 1) / ZSTD_CHUNK));
+      const data = e - o <= BULK;
+      for (let i = a; i <= b; i++) {
+        const c = this.chunks[i]!;
+        c.gen++;
+        c.lastRecord = records;
+        if (data) c.written = true;
+      }
+      if (data && records % LOOK_EVERY === 0) this.speculate(first, a - LAG, records - QUIET);
+    };
+    try {
+      for await (const data of log as AsyncIterable<Buffer>) {
+        const buf = pending.length ? Buffer.concat([pending, data]) : data;
+        const whole = buf.length - (buf.length % 16);
+        for (let p = 0; p < whole; p += 16) onRecord(buf.readBigUInt64LE(p), buf.readBigUInt64LE(p + 8));
+        pending = buf.subarray(whole);
+      }
+    } finally {
+      this.tracking--;
+    }
+    if (!complete) {
+      // Writes may be missing from the log: nothing compressed early in it can be trusted.
+      for (let i = first; i <= lastFull; i++) this.chunks[i]!.gen++;
+    }
+    return { complete, records };
+  }
+
+  /** Starts compressing the lowest chunk below `upTo` that the tool wrote and then left
+   *  alone (no record since `quietSince`), when nothing is running. */
+  private speculate(from: number, upTo: number, quietSince: number): void {
+    if (this.inflight.size > 0 || this.failed || this.aborted) return;
+    for (let i = from; i < upTo && i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      if (!c.tracked || !c.written || c.busy || c.frameGen === c.gen || c.attempts >= ATTEMPTS || c.lastRecord > quietSince) continue;
+      c.attempts++;
+      this.start(i, true);
+      return;
+    }
+  }
+
+  private start(i: number, early: boolean): Promise<void> {
+    const c = this.chunks[i]!;
+    c.busy = true;
+    const gen = c.gen;
+    const p = this.compress(i).then(
+      () => {
+        c.busy = false;
+        if (c.gen === gen) {
+          c.frameGen = gen;
+          if (early) this.stats.early++;
+        } else if (early) {
+          this.stats.redone++;
+        }
+      },
+      (err: Error) => {
+        c.busy = false;
+        this.failed ??= err;
+      },
+    );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
+  }
+
+  /** Compresses chunk i into its frame file (replacing an older one): libzstd in the
+   *  addon (no copies, no process), else the zstd CLI fed through a pipe. Same bytes. */
+  private async compress(i: number): Promise<void> {
+    const native = this.opts.native === false ? null : loadNative();
+    if (native?.zstdChunk && !this.noLib) {
+      try {
+        await this.compressNative(i, native.zstdChunk.bind(native));
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOZSTD') throw err;
+        this.noLib = true;
+      }
+    }
+    await this.compressCli(i);
+  }
+
+  private async compressNative(i: number, zstdChunk: NonNullable<NativeSparse['zstdChunk']>): Promise<void> {
+    const c = this.chunks[i]!;
+    const out = this.frame(i);
+    const src = await fsp.open(this.img, 'r');
+    try {
+      const dst = await fsp.open(out, 'w');
+      try {
+        await new Promise<number>((resolve, reject) =>
+          zstdChunk(src.fd, c.start, c.len, dst.fd, this.opts.level, (err, n) => (err ? reject(err) : resolve(n))),
+        );
+      } finally {
+        await dst.close();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOZSTD') throw err;
+      throw buildError(`zstd failed to compress ${this.img} (bytes ${c.start}-${c.start + c.len - 1}): ${(err as Error).message}`, err);
+    } finally {
+      await src.close();
+    }
+  }
+
+  private async compressCli(i: number): Promise<void> {
+    const c = this.chunks[i]!;
+    const out = this.frame(i);
+    const child = spawn('zstd', chunkZstdArgs(this.opts.level, c.len), { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      if (stderr.length < STDERR_KEEP) stderr += s;
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+      child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+    const sink = fs.createWriteStream(out);
+    const written = new Promise<void>((resolve, reject) => {
+      sink.once('error', reject);
+      sink.once('finish', resolve);
+    });
+    child.stdout.pipe(sink);
+    const feed = (async () => {
+      const fh = await fsp.open(this.img, 'r');
+      const img = this.img;
+      const aborted = () => this.aborted;
+      try {
+        // A generator of the chunk's bytes, piped into zstd's stdin with backpressure.
+        async function* bytes(): AsyncGenerator<Buffer> {
+          for (let pos = 0; pos < c.len && !aborted(); ) {
+            const buf = Buffer.allocUnsafe(Math.min(READ, c.len - pos));
+            const { bytesRead } = await fh.read(buf, 0, buf.length, c.start + pos);
+            if (bytesRead === 0) throw buildError(`the image ${img} ends before byte ${c.start + pos}`);
+            pos += bytesRead;
+            yield buf.subarray(0, bytesRead);
+          }
+        }
+        await pipeline(bytes, child.stdin);
+      } finally {
+        await fh.close();
+      }
+    })();
+    const [fed, exit] = await Promise.all([feed.then(() => undefined, (e: Error) => e), exited]);
+    const wrote = await written.then(() => undefined, (e: Error) => e);
+    let problem: string | undefined;
+    if (exit.error?.code === 'ENOENT') problem = 'zstd was not found: install it (Debian package "zstd")';
+    else if (exit.error) problem = `cannot run zstd: ${exit.error.message}`;
+    else if (this.aborted) problem = 'zstd was stopped';
+    else if (fed) problem = fed.message;
+    else if (wrote) problem = `cannot write ${out}: ${wrote.message}`;
+    else if (exit.code !== 0) problem = stderr.trim().split('\n')[0]?.trim() || `zstd exited with status ${exit.code ?? exit.signal}`;
+    if (problem !== undefined) throw toolFailed('zstd', `zstd failed to compress ${this.img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
+  }
+
+  /**
+   * Once every writer of the image is done (and every track() returned): compresses the
+   * chunks without a valid frame, `parallel` at a time, and writes the frames in order
+   * to `out` as they become final. Returns its size and SHA-256.
+   */
+  async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; frames: number; early: number; redone: number }> {
+    if (this.tracking > 0) throw new Error('ChunkedZstd.finish() while a log is still tracked');
+    await Promise.all([...this.inflight]);
+    if (this.failed) throw this.failed;
+    const parallel = Math.max(1, this.opts.parallel ?? os.availableParallelism());
+    const todo = this.chunks.map((c, i) => (c.frameGen === c.gen ? -1 : i)).filter((i) => i >= 0);
+    // A chunk's frame is final when it was not to do, or once its compression ended.
+    const ready: Promise<void>[] = this.chunks.map(() => Promise.resolve());
+    const resolvers = new Map<number, () => void>();
+    for (const i of todo) ready[i] = new Promise<void>((r) => resolvers.set(i, r));
+    let next = 0;
+    const workers = Array.from({ length: Math.min(parallel, todo.length) }, async () => {
+      while (next < todo.length && !this.failed && !this.aborted) {
+        const i = todo[next++]!;
+        await this.start(i, false);
+        resolvers.get(i)!();
+      }
+    });
+    const all = Promise.all(workers).finally(() => {
+      for (const r of resolvers.values()) r(); // after a failure: let the writer below see it
+    });
+
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await fsp.open(out, 'w');
+    try {
+      const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+      for (let i = 0; i < this.chunks.length; i++) {
+        await ready[i];
+        if (this.failed) throw this.failed;
+        const src = await fsp.open(this.frame(i), 'r');
+        try {
+          for (;;) {
+            const { bytesRead } = await src.read(buf, 0, buf.length, null);
+            if (bytesRead === 0) break;
+            hash.update(buf.subarray(0, bytesRead));
+            await fh.write(buf, 0, bytesRead);
+            size += bytesRead;
+          }
+        } finally {
+          await src.close();
+        }
+        await fsp.rm(this.frame(i), { force: true });
+        onProgress?.(this.chunks[i]!.start + this.chunks[i]!.len, this.size);
+      }
+      await all;
+    } catch (err) {
+      this.aborted = true;
+      await Promise.allSettled([all, ...this.inflight]);
+      await fh.close().catch(() => undefined);
+      await fsp.rm(out, { force: true });
+      throw err;
+    }
+    await fh.close();
+    return { size, sha256: hash.digest('hex'), frames: this.chunks.length, ...this.stats };
+  }
+
+  /** Stops everything (the build failed); frames are left for the caller's temp dir removal. */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await Promise.allSettled([...this.inflight]);
+  }
+}
