@@ -41,8 +41,8 @@ var require_windows = __commonJS({
   "node_modules/isexe/windows.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs3 = __require("fs");
-    function checkPathExt(path30, options) {
+    var fs4 = __require("fs");
+    function checkPathExt(path32, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path30.substr(-p.length).toLowerCase() === p) {
+        if (p && path32.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path30, options) {
+    function checkStat(stat, path32, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path30, options);
+      return checkPathExt(path32, options);
     }
-    function isexe(path30, options, cb) {
-      fs3.stat(path30, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path30, options));
+    function isexe(path32, options, cb) {
+      fs4.stat(path32, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path32, options));
       });
     }
-    function sync(path30, options) {
-      return checkStat(fs3.statSync(path30), path30, options);
+    function sync(path32, options) {
+      return checkStat(fs4.statSync(path32), path32, options);
     }
   }
 });
@@ -81,14 +81,14 @@ var require_mode = __commonJS({
   "node_modules/isexe/mode.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs3 = __require("fs");
-    function isexe(path30, options, cb) {
-      fs3.stat(path30, function(er, stat) {
+    var fs4 = __require("fs");
+    function isexe(path32, options, cb) {
+      fs4.stat(path32, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path30, options) {
-      return checkStat(fs3.statSync(path30), options);
+    function sync(path32, options) {
+      return checkStat(fs4.statSync(path32), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -112,7 +112,7 @@ var require_mode = __commonJS({
 // node_modules/isexe/index.js
 var require_isexe = __commonJS({
   "node_modules/isexe/index.js"(exports, module) {
-    var fs3 = __require("fs");
+    var fs4 = __require("fs");
     var core;
     if (process.platform === "win32" || global.TESTING_WINDOWS) {
       core = require_windows();
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path30, options, cb) {
+    function isexe(path32, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path30, options || {}, function(er, is) {
+          isexe(path32, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path30, options || {}, function(er, is) {
+      core(path32, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path30, options) {
+    function sync(path32, options) {
       try {
-        return core.sync(path30, options || {});
+        return core.sync(path32, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path30 = __require("path");
+    var path32 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path30.join(pathPart, cmd);
+        const pCmd = path32.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path30.join(pathPart, cmd);
+        const pCmd = path32.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path30 = __require("path");
+    var path32 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path30.delimiter : void 0
+          pathExt: withoutPathExt ? path32.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path30.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path32.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path30, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path30.split("/").pop();
+      const [path32, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path32.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -376,16 +376,16 @@ var require_shebang_command = __commonJS({
 var require_readShebang = __commonJS({
   "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
     "use strict";
-    var fs3 = __require("fs");
+    var fs4 = __require("fs");
     var shebangCommand = require_shebang_command();
     function readShebang(command) {
       const size = 150;
       const buffer = Buffer.alloc(size);
       let fd;
       try {
-        fd = fs3.openSync(command, "r");
-        fs3.readSync(fd, buffer, 0, size, 0);
-        fs3.closeSync(fd);
+        fd = fs4.openSync(command, "r");
+        fs4.readSync(fd, buffer, 0, size, 0);
+        fs4.closeSync(fd);
       } catch (e) {
       }
       return shebangCommand(buffer.toString());
@@ -398,7 +398,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path30 = __require("path");
+    var path32 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -423,7 +423,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path30.normalize(parsed.command);
+        parsed.command = path32.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -3762,8 +3762,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path30) {
-      let input2 = path30;
+    function removeDotSegments(path32) {
+      let input2 = path32;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -3837,11 +3837,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path30) {
-      if (path30 === "" || path30[0] === "/") {
-        return removeDotSegments(path30);
+    function removeDotSegmentsRelative(path32) {
+      if (path32 === "" || path32[0] === "/") {
+        return removeDotSegments(path32);
       }
-      const segments = path30.split("/");
+      const segments = path32.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -4204,8 +4204,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path30 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path30 && path30 !== "/" ? path30 : void 0;
+        const path32 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path32 && path32 !== "/" ? path32 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -8816,7 +8816,7 @@ var require_streamx = __commonJS({
         return this;
       }
     };
-    var Transform4 = class extends Duplex4 {
+    var Transform3 = class extends Duplex4 {
       constructor(opts2) {
         super(opts2);
         this._transformState = new TransformState(this);
@@ -8860,7 +8860,7 @@ var require_streamx = __commonJS({
         this._flush(transformAfterFlush.bind(this));
       }
     };
-    var PassThrough2 = class extends Transform4 {
+    var PassThrough2 = class extends Transform3 {
     };
     function transformAfterFlush(err, data) {
       const cb = this._transformState.afterFinal;
@@ -8989,7 +8989,7 @@ var require_streamx = __commonJS({
       Writable: Writable4,
       Readable: Readable4,
       Duplex: Duplex4,
-      Transform: Transform4,
+      Transform: Transform3,
       // Export PassThrough for compatibility with Node.js core's stream module
       PassThrough: PassThrough2
     };
@@ -9867,13 +9867,13 @@ var require_tar_stream = __commonJS({
 // action/main.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, constants as fsc5, promises as fsp15 } from "node:fs";
-import path29 from "node:path";
+import { appendFileSync as appendFileSync2, constants as fsc5, promises as fsp17 } from "node:fs";
+import path31 from "node:path";
 
 // src/build.ts
-import { promises as fsp14, constants as fsc3 } from "node:fs";
-import { createHash as createHash10 } from "node:crypto";
-import path27 from "node:path";
+import { promises as fsp16, constants as fsc3 } from "node:fs";
+import { createHash as createHash9 } from "node:crypto";
+import path29 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
@@ -14462,13 +14462,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path30, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path30 === "string" ? path30 : path30.toString();
+  for (const { path: path32, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path32 === "string" ? path32 : path32.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path30, serializedResult);
+      appendFileSync(path32, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path30, serializedResult);
+      writeFileSync(path32, serializedResult);
     }
   }
 };
@@ -17383,20 +17383,20 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path30) {
+    function locateFile(path32) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path30, scriptDirectory);
+        return Module2["locateFile"](path32, scriptDirectory);
       }
-      return scriptDirectory + path30;
+      return scriptDirectory + path32;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
-      var fs3 = require2("fs");
+      var fs4 = require2("fs");
       var nodePath = require2("path");
       scriptDirectory = require2("url").fileURLToPath(new URL("./", import.meta.url));
       read_ = (filename, binary) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        return fs3.readFileSync(filename, binary ? void 0 : "utf8");
+        return fs4.readFileSync(filename, binary ? void 0 : "utf8");
       };
       readBinary = (filename) => {
         var ret = read_(filename, true);
@@ -17407,7 +17407,7 @@ var Module = (() => {
       };
       readAsync = (filename, onload, onerror, binary = true) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        fs3.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
+        fs4.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
           if (err2) onerror(err2);
           else onload(binary ? data.buffer : data);
         });
@@ -18057,7 +18057,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path30, opt, work, len) => {
+      Module2["f_mkfs"] = (path32, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -18069,7 +18069,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path30, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path32, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -18083,7 +18083,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path30) => Module2["f_mount"](0, path30, 0);
+      Module2["f_unmount"] = (path32) => Module2["f_mount"](0, path32, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -18154,8 +18154,8 @@ var FileTree = class {
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
    *  non-directory entry at the same path; adding a directory over a directory keeps the
    *  old one unless the old one is implicit (then the new one wins). */
-  add(path30, entry) {
-    const p = normalizeTreePath(path30);
+  add(path32, entry) {
+    const p = normalizeTreePath(path32);
     this.childIndex = void 0;
     if (p === "/") {
       if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
@@ -18188,8 +18188,8 @@ var FileTree = class {
    * A directory that already has a host source is expanded one level so both merge: the
    * later copy wins for files, and a directory meeting a non-directory is an error.
    */
-  addHostDir(path30, source, mode, follow = false) {
-    const p = normalizeTreePath(path30);
+  addHostDir(path32, source, mode, follow = false) {
+    const p = normalizeTreePath(path32);
     const old = this.map.get(p);
     if (old && old.kind !== "dir") {
       throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -18207,20 +18207,20 @@ var FileTree = class {
   }
   /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
    *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path30, host, follow = false) {
-    const w = hostEntry(path30, host, follow);
-    if (w.kind === "dir") this.addHostDir(path30, host, w.mode, follow);
+  addHost(path32, host, follow = false) {
+    const w = hostEntry(path32, host, follow);
+    if (w.kind === "dir") this.addHostDir(path32, host, w.mode, follow);
     else {
       const { path: _p, ...e } = w;
-      this.add(path30, e);
+      this.add(path32, e);
     }
   }
   expandHostChildren(p, source, follow) {
     for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path30, mode = 493) {
-    const p = normalizeTreePath(path30);
+  ensureDir(path32, mode = 493) {
+    const p = normalizeTreePath(path32);
     const e = this.map.get(p);
     if (e) {
       if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -18230,12 +18230,12 @@ var FileTree = class {
     if (p !== "/") this.ensureDir(parentOf(p));
     this.map.set(p, { kind: "dir", mode, implicit: true });
   }
-  get(path30) {
-    return this.map.get(normalizeTreePath(path30));
+  get(path32) {
+    return this.map.get(normalizeTreePath(path32));
   }
   /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path30) {
-    const p = normalizeTreePath(path30);
+  lookup(path32) {
+    const p = normalizeTreePath(path32);
     const own = this.map.get(p);
     if (own) return own;
     let dir = p;
@@ -18266,8 +18266,8 @@ var FileTree = class {
     }
     return void 0;
   }
-  has(path30) {
-    return this.map.has(normalizeTreePath(path30));
+  has(path32) {
+    return this.map.has(normalizeTreePath(path32));
   }
   /** Number of explicit entries (host directories count as one). */
   get size() {
@@ -18361,13 +18361,13 @@ var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path30) {
-  if (!path30.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path30)}`);
-  if (!path30.includes("//") && !path30.includes("/.") && !(path30.length > 1 && path30.endsWith("/"))) return path30;
+function normalizeTreePath(path32) {
+  if (!path32.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path32)}`);
+  if (!path32.includes("//") && !path32.includes("/.") && !(path32.length > 1 && path32.endsWith("/"))) return path32;
   const parts = [];
-  for (const c3 of path30.split("/")) {
+  for (const c3 of path32.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path30)}`);
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path32)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -18553,23 +18553,23 @@ import path9 from "node:path";
 var FAT_LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
 var LABEL_MAX_BYTES = { vfat: 11, ext4: 16, btrfs: 255, swap: 15 };
 var FS_NAME = { vfat: "FAT", ext4: "ext4", btrfs: "btrfs", swap: "swap" };
-function labelProblem(fs3, label2) {
-  const name = FS_NAME[fs3];
-  const max = LABEL_MAX_BYTES[fs3];
+function labelProblem(fs4, label2) {
+  const name = FS_NAME[fs4];
+  const max = LABEL_MAX_BYTES[fs4];
   const n2 = Buffer.byteLength(label2, "utf8");
   if (n2 === 0) return `the ${name} label is empty; leave "label" out for no label`;
   if (n2 > max) return `the ${name} label "${label2}" is ${n2} bytes long; ${name} labels hold at most ${max} bytes`;
   for (const ch of label2) {
     const c3 = ch.codePointAt(0);
     if (c3 < 32 || c3 === 127) return `the ${name} label ${JSON.stringify(label2)} contains a control character`;
-    if (fs3 === "vfat") {
+    if (fs4 === "vfat") {
       if (c3 > 126) return `the FAT label "${label2}" contains the non-ASCII character "${ch}"; FAT labels are ASCII`;
       if (FAT_LABEL_FORBIDDEN.includes(ch)) {
         return `the FAT label "${label2}" contains "${ch}"; FAT labels cannot contain any of ${FAT_LABEL_FORBIDDEN} or control characters`;
       }
     }
   }
-  if (fs3 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
+  if (fs4 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
   return null;
 }
 
@@ -18675,10 +18675,10 @@ function sizeSpec(v, where2) {
   if (n2 === 0) throw usageError(`${where2}: a partition size must be greater than 0`);
   return n2;
 }
-function label(v, where2, fs3) {
+function label(v, where2, fs4) {
   if (v === void 0) return void 0;
   const l = str(v, where2, { nonEmpty: false });
-  const problem = labelProblem(fs3, l);
+  const problem = labelProblem(fs4, l);
   if (problem) throw usageError(`${where2}: ${problem}`);
   return l;
 }
@@ -20572,8 +20572,14 @@ function toolEnv(epoch, confPath) {
   }
   return { ...env, LC_ALL: "C", TZ: "UTC", E2FSPROGS_FAKE_TIME: String(epoch), MKE2FS_CONFIG: confPath };
 }
-async function run(cmd, args, env, what) {
+async function run(cmd, args, env, what, watch) {
   try {
+    if (watch) {
+      const sub = execa(cmd, args, { env, extendEnv: false, stdio: ["ignore", "pipe", "pipe", "pipe"], buffer: { stdout: true, stderr: true, fd3: false }, maxBuffer: 512 * MiB2 });
+      watch.attach(sub.stdio[3]);
+      const r2 = await sub;
+      return { stdout: String(r2.stdout), stderr: String(r2.stderr) };
+    }
     const r = await execa(cmd, args, { env, extendEnv: false, stdin: "ignore", maxBuffer: 512 * MiB2 });
     return { stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
@@ -20833,7 +20839,8 @@ var ext4Driver = {
         const report2 = path12.join(work, "shim-report");
         writeShimList(tree, list, groups);
         const root = await fsp8.realpath(stage);
-        const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid2}`, report: report2 }) }, where2);
+        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+        const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid2}`, report: report2 }), ...watch?.env }, where2, watch);
         ctx.toolStarted?.();
         await mk;
         shimmed = await shimLoaded(report2) !== null;
@@ -22285,7 +22292,7 @@ function contentItem(v, where2) {
   throw usageError(`${where2}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
 }
 var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
-function checkTargets(items, fs3, where2) {
+function checkTargets(items, fs4, where2) {
   const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
   const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
   const files = /* @__PURE__ */ new Map();
@@ -22297,7 +22304,7 @@ function checkTargets(items, fs3, where2) {
     if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
       throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
     }
-    if (driverFor(fs3).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs3.type} (a directory it creates itself); choose another path`);
+    if (driverFor(fs4).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs4.type} (a directory it creates itself); choose another path`);
     files.set(t, j);
   });
   for (const [t, j] of files) {
@@ -22326,9 +22333,9 @@ function partition(v, where2, tableType) {
   });
   if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
   if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
-  const fs3 = filesystem(o2.filesystem, `${where2}.filesystem`);
+  const fs4 = filesystem(o2.filesystem, `${where2}.filesystem`);
   const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where2}.contents`).map((c3, i2) => contentItem(c3, `${where2}.contents[${i2}]`));
-  checkTargets(contents, fs3, `${where2}.contents`);
+  checkTargets(contents, fs4, `${where2}.contents`);
   return {
     name,
     type,
@@ -22337,7 +22344,7 @@ function partition(v, where2, tableType) {
     bootable: bool(o2.bootable, `${where2}.bootable`, false),
     attributes,
     ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where2}.guid`) } : {},
-    filesystem: fs3,
+    filesystem: fs4,
     contents
   };
 }
@@ -23184,8 +23191,8 @@ var silentProgress = {
 };
 
 // src/outputs/package.ts
-import { createHash as createHash8 } from "node:crypto";
-import { open as open2, rm as rm2 } from "node:fs/promises";
+import fsp14, { open as open2, rm } from "node:fs/promises";
+import path23 from "node:path";
 
 // src/outputs/bmap.ts
 import { createHash as createHash6 } from "node:crypto";
@@ -23364,132 +23371,77 @@ var bmapOutput = {
   }
 };
 
-// src/outputs/compress.ts
-import { spawn as spawn2 } from "node:child_process";
-import { createHash as createHash7 } from "node:crypto";
-import { createWriteStream as createWriteStream2 } from "node:fs";
-import { readdir, readFile, readlink, realpath, rm } from "node:fs/promises";
-import { Transform as Transform2 } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import path21 from "node:path";
-var MAX_ZSTD_LEVEL = 22;
-var STDERR_KEEP = 4096;
-var OUT_BUFFER = 1024 * 1024;
-function zstdArgs(input2, level) {
-  if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
-    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
+// src/outputs/scan.ts
+import fs2 from "node:fs";
+
+// src/outputs/hash-worker.ts
+import { Worker } from "node:worker_threads";
+var WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+let hash = createHash('sha256');
+const zeros = Buffer.alloc(1 << 20);
+parentPort.on('message', (m) => {
+  if (m.op === 'update') {
+    hash.update(new Uint8Array(m.sab, m.offset, m.length));
+  } else if (m.op === 'zeros') {
+    for (let left = m.length; left > 0; left -= zeros.length) hash.update(left >= zeros.length ? zeros : zeros.subarray(0, left));
+  } else if (m.op === 'digest') {
+    parentPort.postMessage({ id: m.id, digest: hash.digest('hex') });
+    hash = createHash('sha256');
+    return;
   }
-  const args = ["-T0", `-${level}`, "-q", "--no-progress", "-f", "-c"];
-  if (level > 19) args.unshift("--ultra");
-  args.push("--", input2);
-  return args;
+  parentPort.postMessage({ id: m.id });
+});
+`;
+function sharedBuffer(size) {
+  return Buffer.from(new SharedArrayBuffer(size));
 }
-async function readPosition(pid, file, fdHint) {
-  const dir = `/proc/${pid}/fd`;
-  try {
-    if (fdHint.fd === void 0) {
-      for (const fd of await readdir(dir)) {
-        let target;
-        try {
-          target = await readlink(`${dir}/${fd}`);
-        } catch {
-          continue;
-        }
-        if (target === file) {
-          fdHint.fd = fd;
-          break;
-        }
-      }
-      if (fdHint.fd === void 0) return void 0;
-    }
-    const info = await readFile(`/proc/${pid}/fdinfo/${fdHint.fd}`, "utf8");
-    const m = /^pos:\s*(\d+)/m.exec(info);
-    return m ? Number(m[1]) : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function startZstd(input2, output2, level) {
-  const args = zstdArgs(input2, level);
-  const child = spawn2("zstd", args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (s) => {
-    if (stderr.length < STDERR_KEEP) stderr += s;
-  });
-  const exited = new Promise((resolve2) => {
-    child.once("error", (error) => resolve2({ code: null, signal: null, error }));
-    child.once("close", (code, signal) => resolve2({ code, signal }));
-  });
-  const hash = createHash7("sha256");
-  let size = 0;
-  const tap = new Transform2({
-    transform(chunk, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    }
-  });
-  const written = pipeline(child.stdout, tap, createWriteStream2(output2, { highWaterMark: OUT_BUFFER }));
-  written.catch(() => void 0);
-  let aborted2 = false;
-  const result = (async () => {
-    const [exit, write] = await Promise.all([exited, written.then(() => void 0, (err) => err)]);
-    let problem;
-    if (exit.error?.code === "ENOENT") problem = 'zstd was not found: install it (Debian package "zstd")';
-    else if (exit.error) problem = `cannot run zstd: ${exit.error.message}`;
-    else if (aborted2) problem = "zstd was stopped";
-    else if (write) problem = `cannot write ${output2}: ${write.message}`;
-    else if (exit.code !== 0) {
-      const first = stderr.trim().split("\n")[0]?.trim();
-      problem = first || (exit.signal ? `zstd was killed by ${exit.signal}` : `zstd exited with status ${exit.code}`);
-    }
-    if (problem !== void 0) {
-      await rm(output2, { force: true });
-      throw toolFailed("zstd", `zstd failed to compress ${input2}: ${problem}`, exit.error ?? write);
-    }
-    return { size, sha256: hash.digest("hex") };
-  })();
-  result.catch(() => void 0);
-  const hint2 = {};
-  let inputReal;
-  return {
-    result,
-    async position() {
-      if (child.pid === void 0 || child.exitCode !== null) return void 0;
-      inputReal ??= realpath(input2).catch(() => void 0);
-      const real = await inputReal;
-      return real === void 0 ? void 0 : readPosition(child.pid, real, hint2);
-    },
-    abort() {
-      aborted2 = true;
-      child.kill("SIGTERM");
-    }
-  };
-}
-var zstdOutput = {
-  name: "zstd",
-  enabled: (plan) => plan.compress,
-  tools: () => ["zstd"],
-  pass: (plan, tmp) => ({ zstd: { out: path21.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
-  async make({ pass, rel, base, outDir, spec, tmp }) {
-    if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
-    const file = rel(`${base}.img.zst`);
-    const tmpPath = path21.join(tmp, `${base}.img.zst`);
-    return {
-      output: "zstd",
-      files: [[tmpPath, file]],
-      checksums: [[tmpPath, file, pass.compressed.sha256]],
-      manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
-      hydra: [["sd-image", file]],
-      listed: [path21.join(outDir, file)],
-      paths: { compressedPath: path21.join(outDir, file) }
+var HashWorker = class {
+  worker;
+  next = 0;
+  waiting = /* @__PURE__ */ new Map();
+  failure;
+  constructor() {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 16 } });
+    this.worker.on("message", (m) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      w?.resolve(m.digest);
+    });
+    const fail = (err) => {
+      this.failure ??= err;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
     };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => fail(new Error(`the hashing thread exited (${code})`)));
+  }
+  send(msg) {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.next++;
+    return new Promise((resolve2, reject) => {
+      this.waiting.set(id, { resolve: resolve2, reject });
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+  /** Hashes `bytes`; they must be a view of a SharedArrayBuffer (see sharedBuffer) or all zeros. */
+  update(bytes, allZero = false) {
+    if (allZero) return this.send({ op: "zeros", length: bytes.length });
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError("HashWorker.update needs a SharedArrayBuffer view");
+    return this.send({ op: "update", sab: bytes.buffer, offset: bytes.byteOffset, length: bytes.length });
+  }
+  /** The hex digest of everything hashed so far (and a fresh start). */
+  async digest() {
+    return await this.send({ op: "digest" });
+  }
+  async close() {
+    this.worker.removeAllListeners("exit");
+    await this.worker.terminate();
   }
 };
 
 // src/outputs/scan.ts
-import fs2 from "node:fs";
 var SCAN_BLOCK = BMAP_BLOCK_SIZE;
 var SCAN_CHUNK = 2 * 1024 * 1024;
 var ZEROS = Buffer.alloc(SCAN_CHUNK);
@@ -23543,7 +23495,7 @@ function* scanRuns(buf, pos, len) {
 async function scanImage(fd, size, onSegment, opts2 = {}) {
   const seek = await extentRanges(fd, 0, size, opts2);
   const data = seek === null ? null : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
-  const buffers = [Buffer.allocUnsafe(SCAN_CHUNK), Buffer.allocUnsafe(SCAN_CHUNK)];
+  const buffers = [sharedBuffer(SCAN_CHUNK), sharedBuffer(SCAN_CHUNK)];
   let turn = 0;
   const load2 = async (p) => {
     if (p.kind === "hole") return { p, buf: ZEROS };
@@ -23568,7 +23520,7 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
       if (p.kind === "scan") {
         for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
       } else {
-        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === "data" });
+        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === "data", ...p.kind === "hole" ? { zero: true } : {} });
       }
     }
   } finally {
@@ -23576,6 +23528,313 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
   }
   return { native: data !== null };
 }
+
+// src/outputs/chunked.ts
+import { spawn as spawn2 } from "node:child_process";
+import { createHash as createHash7 } from "node:crypto";
+import fs3 from "node:fs";
+import fsp13 from "node:fs/promises";
+import os3 from "node:os";
+import path22 from "node:path";
+import { pipeline } from "node:stream/promises";
+
+// src/outputs/compress.ts
+import path21 from "node:path";
+var MAX_ZSTD_LEVEL = 22;
+var zstdOutput = {
+  name: "zstd",
+  enabled: (plan) => plan.compress,
+  tools: () => ["zstd"],
+  pass: (plan, tmp) => ({ zstd: { out: path21.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  async make({ pass, rel, base, outDir, spec, tmp }) {
+    if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
+    const file = rel(`${base}.img.zst`);
+    const tmpPath = path21.join(tmp, `${base}.img.zst`);
+    return {
+      output: "zstd",
+      files: [[tmpPath, file]],
+      checksums: [[tmpPath, file, pass.compressed.sha256]],
+      manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
+      hydra: [["sd-image", file]],
+      listed: [path21.join(outDir, file)],
+      paths: { compressedPath: path21.join(outDir, file) }
+    };
+  }
+};
+
+// src/outputs/chunked.ts
+var ZSTD_CHUNK = 16 * 1024 * 1024;
+var QUIET = 4096;
+var LAG = 2;
+var ATTEMPTS = 2;
+var LOOK_EVERY = 64;
+var BULK = 1024 * 1024;
+var READ = 1024 * 1024;
+var STDERR_KEEP = 2048;
+var END = 0xffffffffffffffffn;
+function chunkZstdArgs(level, len) {
+  if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
+    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
+  }
+  return [...level > 19 ? ["--ultra"] : [], `-${level}`, "--single-thread", "-q", "--no-progress", "-c", `--stream-size=${len}`];
+}
+var ChunkedZstd = class {
+  constructor(img, size, opts2) {
+    this.img = img;
+    this.size = size;
+    this.opts = opts2;
+    chunkZstdArgs(opts2.level, 1);
+    for (let start = 0; start < size; start += ZSTD_CHUNK) {
+      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastRecord: -1, attempts: 0 });
+    }
+  }
+  img;
+  size;
+  opts;
+  chunks = [];
+  inflight = /* @__PURE__ */ new Set();
+  tracking = 0;
+  failed;
+  aborted = false;
+  /** libzstd.so.1 could not be loaded by the addon: use the CLI. */
+  noLib = false;
+  /** Chunks compressed early that stayed valid / had to be redone (for the report). */
+  stats = { early: 0, redone: 0 };
+  frame(i2) {
+    return path22.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
+  }
+  /**
+   * Follows a shim write log (pairs of little-endian uint64 offset, length) while a tool
+   * writes [start, end) of the image, compressing chunks it is done with, one at a time.
+   * Resolves when the log closes. Chunks not wholly inside [start, end) are left alone.
+   */
+  async track(log2, start, end) {
+    const first = Math.ceil(start / ZSTD_CHUNK);
+    const last = Math.floor(end / ZSTD_CHUNK) - 1;
+    const lastFull = end >= this.size ? this.chunks.length - 1 : last;
+    for (let i2 = first; i2 <= lastFull; i2++) this.chunks[i2].tracked = true;
+    this.tracking++;
+    let records = 0;
+    let complete = false;
+    let pending2 = Buffer.alloc(0);
+    const onRecord = (off2, len) => {
+      records++;
+      if (off2 === END && len === END) {
+        complete = true;
+        return;
+      }
+      const o2 = Number(off2);
+      const e = len > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : o2 + Number(len);
+      const a2 = Math.floor(o2 / ZSTD_CHUNK);
+      const b = Math.min(this.chunks.length - 1, Math.floor(Math.max(o2, e - 1) / ZSTD_CHUNK));
+      const data = e - o2 <= BULK;
+      for (let i2 = a2; i2 <= b; i2++) {
+        const c3 = this.chunks[i2];
+        c3.gen++;
+        c3.lastRecord = records;
+        if (data) c3.written = true;
+      }
+      if (data && records % LOOK_EVERY === 0) this.speculate(first, a2 - LAG, records - QUIET);
+    };
+    try {
+      for await (const data of log2) {
+        const buf = pending2.length ? Buffer.concat([pending2, data]) : data;
+        const whole = buf.length - buf.length % 16;
+        for (let p = 0; p < whole; p += 16) onRecord(buf.readBigUInt64LE(p), buf.readBigUInt64LE(p + 8));
+        pending2 = buf.subarray(whole);
+      }
+    } finally {
+      this.tracking--;
+    }
+    if (!complete) {
+      for (let i2 = first; i2 <= lastFull; i2++) this.chunks[i2].gen++;
+    }
+    return { complete, records };
+  }
+  /** Starts compressing the lowest chunk below `upTo` that the tool wrote and then left
+   *  alone (no record since `quietSince`), when nothing is running. */
+  speculate(from, upTo, quietSince) {
+    if (this.inflight.size > 0 || this.failed || this.aborted) return;
+    for (let i2 = from; i2 < upTo && i2 < this.chunks.length; i2++) {
+      const c3 = this.chunks[i2];
+      if (!c3.tracked || !c3.written || c3.busy || c3.frameGen === c3.gen || c3.attempts >= ATTEMPTS || c3.lastRecord > quietSince) continue;
+      c3.attempts++;
+      this.start(i2, true);
+      return;
+    }
+  }
+  start(i2, early) {
+    const c3 = this.chunks[i2];
+    c3.busy = true;
+    const gen = c3.gen;
+    const p = this.compress(i2).then(
+      () => {
+        c3.busy = false;
+        if (c3.gen === gen) {
+          c3.frameGen = gen;
+          if (early) this.stats.early++;
+        } else if (early) {
+          this.stats.redone++;
+        }
+      },
+      (err) => {
+        c3.busy = false;
+        this.failed ??= err;
+      }
+    );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
+  }
+  /** Compresses chunk i into its frame file (replacing an older one): libzstd in the
+   *  addon (no copies, no process), else the zstd CLI fed through a pipe. Same bytes. */
+  async compress(i2) {
+    const native = this.opts.native === false ? null : loadNative();
+    if (native?.zstdChunk && !this.noLib) {
+      try {
+        await this.compressNative(i2, native.zstdChunk.bind(native));
+        return;
+      } catch (err) {
+        if (err.code !== "ENOZSTD") throw err;
+        this.noLib = true;
+      }
+    }
+    await this.compressCli(i2);
+  }
+  async compressNative(i2, zstdChunk) {
+    const c3 = this.chunks[i2];
+    const out = this.frame(i2);
+    const src = await fsp13.open(this.img, "r");
+    try {
+      const dst = await fsp13.open(out, "w");
+      try {
+        await new Promise(
+          (resolve2, reject) => zstdChunk(src.fd, c3.start, c3.len, dst.fd, this.opts.level, (err, n2) => err ? reject(err) : resolve2(n2))
+        );
+      } finally {
+        await dst.close();
+      }
+    } catch (err) {
+      if (err.code === "ENOZSTD") throw err;
+      throw buildError(`zstd failed to compress ${this.img} (bytes ${c3.start}-${c3.start + c3.len - 1}): ${err.message}`, err);
+    } finally {
+      await src.close();
+    }
+  }
+  async compressCli(i2) {
+    const c3 = this.chunks[i2];
+    const out = this.frame(i2);
+    const child = spawn2("zstd", chunkZstdArgs(this.opts.level, c3.len), { stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (s) => {
+      if (stderr.length < STDERR_KEEP) stderr += s;
+    });
+    const exited = new Promise((resolve2) => {
+      child.once("error", (error) => resolve2({ code: null, signal: null, error }));
+      child.once("close", (code, signal) => resolve2({ code, signal }));
+    });
+    const sink = fs3.createWriteStream(out);
+    const written = new Promise((resolve2, reject) => {
+      sink.once("error", reject);
+      sink.once("finish", resolve2);
+    });
+    child.stdout.pipe(sink);
+    const feed = (async () => {
+      const fh = await fsp13.open(this.img, "r");
+      const img = this.img;
+      const aborted2 = () => this.aborted;
+      try {
+        async function* bytes() {
+          for (let pos = 0; pos < c3.len && !aborted2(); ) {
+            const buf = Buffer.allocUnsafe(Math.min(READ, c3.len - pos));
+            const { bytesRead } = await fh.read(buf, 0, buf.length, c3.start + pos);
+            if (bytesRead === 0) throw buildError(`the image ${img} ends before byte ${c3.start + pos}`);
+            pos += bytesRead;
+            yield buf.subarray(0, bytesRead);
+          }
+        }
+        await pipeline(bytes, child.stdin);
+      } finally {
+        await fh.close();
+      }
+    })();
+    const [fed, exit] = await Promise.all([feed.then(() => void 0, (e) => e), exited]);
+    const wrote = await written.then(() => void 0, (e) => e);
+    let problem;
+    if (exit.error?.code === "ENOENT") problem = 'zstd was not found: install it (Debian package "zstd")';
+    else if (exit.error) problem = `cannot run zstd: ${exit.error.message}`;
+    else if (this.aborted) problem = "zstd was stopped";
+    else if (fed) problem = fed.message;
+    else if (wrote) problem = `cannot write ${out}: ${wrote.message}`;
+    else if (exit.code !== 0) problem = stderr.trim().split("\n")[0]?.trim() || `zstd exited with status ${exit.code ?? exit.signal}`;
+    if (problem !== void 0) throw toolFailed("zstd", `zstd failed to compress ${this.img} (bytes ${c3.start}-${c3.start + c3.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
+  }
+  /**
+   * Once every writer of the image is done (and every track() returned): compresses the
+   * chunks without a valid frame, `parallel` at a time, and writes the frames in order
+   * to `out` as they become final. Returns its size and SHA-256.
+   */
+  async finish(out, onProgress) {
+    if (this.tracking > 0) throw new Error("ChunkedZstd.finish() while a log is still tracked");
+    await Promise.all([...this.inflight]);
+    if (this.failed) throw this.failed;
+    const parallel = Math.max(1, this.opts.parallel ?? os3.availableParallelism());
+    const todo = this.chunks.map((c3, i2) => c3.frameGen === c3.gen ? -1 : i2).filter((i2) => i2 >= 0);
+    const ready = this.chunks.map(() => Promise.resolve());
+    const resolvers = /* @__PURE__ */ new Map();
+    for (const i2 of todo) ready[i2] = new Promise((r) => resolvers.set(i2, r));
+    let next = 0;
+    const workers = Array.from({ length: Math.min(parallel, todo.length) }, async () => {
+      while (next < todo.length && !this.failed && !this.aborted) {
+        const i2 = todo[next++];
+        await this.start(i2, false);
+        resolvers.get(i2)();
+      }
+    });
+    const all = Promise.all(workers).finally(() => {
+      for (const r of resolvers.values()) r();
+    });
+    const hash = createHash7("sha256");
+    let size = 0;
+    const fh = await fsp13.open(out, "w");
+    try {
+      const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+      for (let i2 = 0; i2 < this.chunks.length; i2++) {
+        await ready[i2];
+        if (this.failed) throw this.failed;
+        const src = await fsp13.open(this.frame(i2), "r");
+        try {
+          for (; ; ) {
+            const { bytesRead } = await src.read(buf, 0, buf.length, null);
+            if (bytesRead === 0) break;
+            hash.update(buf.subarray(0, bytesRead));
+            await fh.write(buf, 0, bytesRead);
+            size += bytesRead;
+          }
+        } finally {
+          await src.close();
+        }
+        await fsp13.rm(this.frame(i2), { force: true });
+        onProgress?.(this.chunks[i2].start + this.chunks[i2].len, this.size);
+      }
+      await all;
+    } catch (err) {
+      this.aborted = true;
+      await Promise.allSettled([all, ...this.inflight]);
+      await fh.close().catch(() => void 0);
+      await fsp13.rm(out, { force: true });
+      throw err;
+    }
+    await fh.close();
+    return { size, sha256: hash.digest("hex"), frames: this.chunks.length, ...this.stats };
+  }
+  /** Stops everything (the build failed); frames are left for the caller's temp dir removal. */
+  async abort() {
+    this.aborted = true;
+    await Promise.allSettled([...this.inflight]);
+  }
+};
 
 // src/outputs/package.ts
 var SLICE = 256 * 1024;
@@ -23589,12 +23848,29 @@ async function packageImage(img, opts2 = {}) {
     throw buildError(`cannot read ${img} to package it: ${err.message}`, err);
   }
   let zstd;
+  let zstdResult;
+  let framesDir;
   let timer;
+  let hasher;
   try {
     const size = (await fh.stat()).size;
-    zstd = opts2.zstd ? startZstd(img, opts2.zstd.out, opts2.zstd.level) : void 0;
+    let zstdDone = 0;
+    if (opts2.zstd) {
+      zstd = opts2.zstd.early;
+      chunkZstdArgs(opts2.zstd.level, 1);
+      try {
+        await (await open2(opts2.zstd.out, "w")).close();
+      } catch (err) {
+        throw toolFailed("zstd", `zstd failed to compress ${img}: cannot write ${opts2.zstd.out}: ${err.message}`, err);
+      }
+      if (!zstd) {
+        framesDir = await fsp14.mkdtemp(path23.join(path23.dirname(opts2.zstd.out), ".zstd-frames-"));
+        zstd = new ChunkedZstd(img, size, { level: opts2.zstd.level, workDir: framesDir });
+      }
+      zstdResult = zstd.finish(opts2.zstd.out, (d) => zstdDone = d);
+    }
     let zstdFailed = false;
-    zstd?.result.catch(() => zstdFailed = true);
+    zstdResult?.catch(() => zstdFailed = true);
     let scanned = 0;
     let zstdRead;
     const onProgress = opts2.onProgress;
@@ -23603,59 +23879,60 @@ async function packageImage(img, opts2 = {}) {
       timer = setInterval(() => {
         if (polling) return;
         polling = true;
-        void (zstd?.position() ?? Promise.resolve(void 0)).then((pos) => {
-          polling = false;
-          if (pos !== void 0) zstdRead = pos;
-          if (timer !== void 0) onProgress(Math.min(scanned, zstdRead ?? scanned), size);
-        });
+        polling = false;
+        if (zstd) zstdRead = zstdDone;
+        onProgress(Math.min(scanned, zstdRead ?? scanned), size);
       }, PROGRESS_POLL_MS);
     }
-    const imageHash = createHash8("sha256");
+    hasher = new HashWorker();
+    const imageHash = hasher;
     const bmap = opts2.bmap !== void 0 ? new BmapRanges() : void 0;
     await scanImage(
       fh.fd,
       size,
       async (seg) => {
-        if (zstdFailed) await zstd.result;
+        if (zstdFailed) await zstdResult;
+        const hashed = imageHash.update(seg.bytes, seg.zero === true);
         for (let off2 = 0; off2 < seg.bytes.length; off2 += SLICE) {
           const part = seg.bytes.subarray(off2, off2 + SLICE);
-          imageHash.update(part);
           bmap?.add(seg.pos + off2, part, seg.mapped);
           if (zstd) await yieldToLoop();
         }
+        await hashed;
         scanned = seg.pos + seg.bytes.length;
       },
       { ...opts2.native === void 0 ? {} : { native: opts2.native } }
     );
-    const compressed = zstd ? await zstd.result : void 0;
+    const imageSha = await imageHash.digest();
+    const compressed = zstdResult ? await zstdResult : void 0;
     const bmapInfo = opts2.bmap !== void 0 ? await writeBmap(opts2.bmap, size, bmap.finish()) : void 0;
     clearInterval(timer);
     timer = void 0;
     onProgress?.(size, size);
     return {
       size,
-      sha256: imageHash.digest("hex"),
+      sha256: imageSha,
       ...bmapInfo ? { bmap: bmapInfo } : {},
-      ...compressed ? { compressed } : {}
+      ...compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone } } : {}
     };
   } catch (err) {
-    if (zstd) {
-      zstd.abort();
-      await zstd.result.catch(() => void 0);
-      await rm2(opts2.zstd.out, { force: true });
-    }
-    if (opts2.bmap !== void 0) await rm2(opts2.bmap, { force: true });
+    await zstd?.abort();
+    await zstdResult?.catch(() => void 0);
+    if (opts2.zstd) await rm(opts2.zstd.out, { force: true });
+    if (opts2.bmap !== void 0) await rm(opts2.bmap, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${err.message}`, err);
   } finally {
     clearInterval(timer);
     timer = void 0;
+    await hasher?.close();
+    if (framesDir) await rm(framesDir, { recursive: true, force: true });
     await fh.close();
   }
 }
 
 // src/outputs/manifest.ts
 import { writeFile as writeFile2 } from "node:fs/promises";
-import path22 from "node:path";
+import path24 from "node:path";
 var KEY_ORDER = [
   "imgsmith",
   "spec",
@@ -23733,12 +24010,12 @@ function manifestJson(manifest) {
   } : manifest;
   return stableJson(m);
 }
-async function writeManifest(path30, manifest) {
+async function writeManifest(path32, manifest) {
   const text = manifestJson(manifest);
   try {
-    await writeFile2(path30, text);
+    await writeFile2(path32, text);
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path30}: ${err.message}`, err);
+    throw buildError(`cannot write the manifest ${path32}: ${err.message}`, err);
   }
 }
 var GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
@@ -23804,15 +24081,15 @@ var manifestOutput = {
     let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
     for (const x of made) if (x.manifest) m = merge(m, x.manifest);
     const manifest = m;
-    const file = path22.join(tmp, "manifest.json");
+    const file = path24.join(tmp, "manifest.json");
     await writeManifest(file, manifest);
-    const manifestPath = path22.join(outDir, "manifest.json");
+    const manifestPath = path24.join(outDir, "manifest.json");
     return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
   }
 };
 
 // src/outputs/image.ts
-import path23 from "node:path";
+import path25 from "node:path";
 var imageOutput = {
   name: "image",
   enabled: (plan) => !plan.compress || plan.keepRaw,
@@ -23823,19 +24100,19 @@ var imageOutput = {
       files: [[image.path, name]],
       checksums: [[image.path, name, pass.sha256]],
       ...compress ? {} : { hydra: [["sd-image", name]] },
-      listed: [path23.join(outDir, name)],
-      paths: { imagePath: path23.join(outDir, name) }
+      listed: [path25.join(outDir, name)],
+      paths: { imagePath: path25.join(outDir, name) }
     };
   }
 };
 
 // src/outputs/tar-product.ts
-import path25 from "node:path";
+import path27 from "node:path";
 
 // src/outputs/tar.ts
-import { createReadStream as createReadStream2, createWriteStream as createWriteStream3, promises as fsp13 } from "node:fs";
-import { createHash as createHash9 } from "node:crypto";
-import { Transform as Transform3 } from "node:stream";
+import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, promises as fsp15 } from "node:fs";
+import { createHash as createHash8 } from "node:crypto";
+import { Transform as Transform2 } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
 import { once as once9 } from "node:events";
 var import_tar_stream = __toESM(require_tar_stream(), 1);
@@ -23919,8 +24196,8 @@ function archiveName(p, root) {
   if (p === "/") return root === "" ? void 0 : root;
   return root + p.slice(1);
 }
-var Counting = class extends Transform3 {
-  hash = createHash9("sha256");
+var Counting = class extends Transform2 {
+  hash = createHash8("sha256");
   bytes = 0;
   constructor() {
     super({ highWaterMark: 1 << 20 });
@@ -23947,7 +24224,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     child.catch(() => void 0);
     sink = child.stdin;
   } else {
-    sink = createWriteStream3(out.path, { highWaterMark: 1 << 20 });
+    sink = createWriteStream2(out.path, { highWaterMark: 1 << 20 });
   }
   const counting = new Counting();
   const piped = pipeline2(pack, counting, sink);
@@ -24009,7 +24286,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     child?.stdin?.destroy();
     await piped.catch(() => void 0);
     const zstdErr = child ? await child.then(() => void 0, (e) => e) : void 0;
-    await fsp13.rm(out.path, { force: true });
+    await fsp15.rm(out.path, { force: true });
     if (err instanceof ImgsmithError) throw err;
     if (zstdErr instanceof ExecaError) {
       if (zstdErr.code === "ENOENT") throw new ToolMissingError("zstd", `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
@@ -24018,7 +24295,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     }
     throw buildError(`cannot write ${out.path}: ${err.message}`, err);
   }
-  const size = (await fsp13.stat(out.path)).size;
+  const size = (await fsp15.stat(out.path)).size;
   const sha256 = child ? await hashFile(out.path) : counting.hash.digest("hex");
   return { size, sha256, entries: count2, tarSize: counting.bytes };
 }
@@ -24026,7 +24303,7 @@ function spawnZstd(level, file) {
   return execa("zstd", ["-T0", `-${level}`, "-q", "--no-progress", "-c"], { stdin: "pipe", stdout: { file }, stderr: "pipe" });
 }
 async function hashFile(p) {
-  const h2 = createHash9("sha256");
+  const h2 = createHash8("sha256");
   for await (const chunk of createReadStream2(p, { highWaterMark: 1 << 20 })) h2.update(chunk);
   return h2.digest("hex");
 }
@@ -24086,7 +24363,7 @@ async function* fileTreeTarEntries(tree) {
 }
 
 // src/outputs/nix-tarball.ts
-import path24 from "node:path";
+import path26 from "node:path";
 function nixTarballTopDir(version, system) {
   return `nix-${version}-${system}`;
 }
@@ -24128,14 +24405,14 @@ function nixTarballEntries(closure, topDir) {
   tree.ensureDir(`${top}/store`);
   tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
   tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
-  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path24.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path26.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
   return fileTreeTarEntries(tree);
 }
 
 // src/outputs/tar-product.ts
 async function writeTarProduct(spec, input2) {
   const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
-  const out = path25.join(input2.dir, file);
+  const out = path27.join(input2.dir, file);
   let entries;
   let root;
   let extra;
@@ -24195,7 +24472,7 @@ var tarOutput2 = {
       // The manifest and the Hydra product name the tarball without output.directory (as they always did).
       manifest: { tar: tar.manifest },
       ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
-      paths: { tarPath: path25.join(input2.outDir, file) }
+      paths: { tarPath: path27.join(input2.outDir, file) }
     };
   }
 };
@@ -24236,21 +24513,21 @@ var checksumsOutput = {
 };
 
 // src/outputs/hydra.ts
-import { mkdir, readFile as readFile2, writeFile as writeFile4 } from "node:fs/promises";
-import path26, { join, resolve } from "node:path";
+import { mkdir, readFile, writeFile as writeFile4 } from "node:fs/promises";
+import path28, { join, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path30) {
+function hydraProductLine(subtype, path32) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path30)) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path30.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: the path must be absolute`);
-  const name = path30.slice(path30.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path32)) throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path32.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: the path must be absolute`);
+  const name = path32.slice(path32.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path30) ? `"${path30}"` : path30;
+  const p = /[\s<>]/.test(path32) ? `"${path32}"` : path32;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path30)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -24267,7 +24544,7 @@ async function writeHydraProducts(outDir, opts2) {
 `);
     let existing = "";
     try {
-      existing = await readFile2(productsPath, "utf8");
+      existing = await readFile(productsPath, "utf8");
     } catch (err) {
       if (err.code !== "ENOENT") throw err;
     }
@@ -24291,12 +24568,12 @@ var hydraOutput = {
     const [first, ...rest] = products;
     if (!first) throw new Error("internal error: no Hydra product");
     await writeHydraProducts(tmp, {
-      imagePath: path26.join(outDir, first[1]),
+      imagePath: path28.join(outDir, first[1]),
       subtype: first[0],
       system: spec.system,
-      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path26.join(outDir, file) })) } : {}
+      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path28.join(outDir, file) })) } : {}
     });
-    return { output: "hydra", files: [[path26.join(tmp, "nix-support"), "nix-support"]] };
+    return { output: "hydra", files: [[path28.join(tmp, "nix-support"), "nix-support"]] };
   }
 };
 
@@ -24333,10 +24610,10 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path27.resolve(p);
+  const abs = path29.resolve(p);
   let st;
   try {
-    st = await fsp14.stat(abs);
+    st = await fsp16.stat(abs);
   } catch {
     throw usageError(`${opt} ${p}: no such file or directory`);
   }
@@ -24344,10 +24621,10 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path27.resolve(outDir);
+  const abs = path29.resolve(outDir);
   try {
-    await fsp14.mkdir(abs, { recursive: true });
-    await fsp14.access(abs, fsc3.W_OK);
+    await fsp16.mkdir(abs, { recursive: true });
+    await fsp16.access(abs, fsc3.W_OK);
   } catch (err) {
     throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${err.code ?? err.message}`);
   }
@@ -24366,7 +24643,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path27.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path29.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -24384,7 +24661,7 @@ function usedRoots(spec) {
 }
 var usesClosure = (spec) => spec.partitions.some((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure")) || spec.output.tar?.type === "nix-binary-tarball";
 async function hashFile2(p) {
-  return createHash10("sha256").update(await fsp14.readFile(p)).digest("hex");
+  return createHash9("sha256").update(await fsp16.readFile(p)).digest("hex");
 }
 async function buildImage(opts2) {
   const progress = opts2.progress ?? silentProgress;
@@ -24392,11 +24669,11 @@ async function buildImage(opts2) {
   const spec = await loadSpec(opts2.specPath);
   if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path27.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path29.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path27.isAbsolute(topArg) && !await fsp14.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path27.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path29.isAbsolute(topArg) && !await fsp16.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path29.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -24505,16 +24782,31 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table2 }) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path27.join(env.tmp, name);
-    const fh = await fsp14.open(img, "wx");
+    const img = path29.join(env.tmp, name);
+    const fh = await fsp16.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path27.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path29.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
     await writePartitionTable(img, table2);
+    const tracks = [];
+    let early;
+    if (env.plan.compress) {
+      const workDir = path29.join(env.tmp, "zstd-frames");
+      await fsp16.mkdir(workDir);
+      const z = early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
+      this.ctx.watchWrites = (start, end) => ({
+        env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_WRITELOG_FILE: img },
+        attach: (log2) => {
+          const t = z.track(log2, start, end);
+          t.catch(() => void 0);
+          tracks.push(t);
+        }
+      });
+    }
     let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
     let toolsRunning;
     const allToolsRunning = new Promise((r) => toolsRunning = r);
@@ -24522,7 +24814,7 @@ var Stage = class {
       if (--waiting <= 0) toolsRunning();
     };
     if (waiting <= 0) toolsRunning();
-    const reports = await Promise.all(
+    const writing = Promise.all(
       spec.partitions.map(async (p, i2) => {
         const pp = plan.partitions[i2];
         const inProcess = driverFor(p.filesystem).inProcess === true;
@@ -24544,17 +24836,31 @@ var Stage = class {
         }
       })
     );
-    return { image: { path: img, name, size: plan.diskSize }, reports };
+    let reports;
+    try {
+      reports = await writing;
+      await Promise.all(tracks);
+    } catch (err) {
+      await Promise.allSettled(tracks);
+      await early?.abort();
+      throw err;
+    } finally {
+      delete this.ctx.watchWrites;
+    }
+    return { image: { path: img, name, size: plan.diskSize }, reports, ...early ? { early } : {} };
   }
   /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
-  async package(spec, contents, { plan, table: table2 }, { image, reports }) {
+  async package(spec, contents, { plan, table: table2 }, { image, reports, early }) {
     const { env } = this;
     const pk = env.progress.phase(env.plan.compress ? "compress" : "checksum", plan.diskSize, "bytes");
+    const asked = Object.assign({}, ...env.outputs.map((o2) => o2.pass?.(env.plan, env.tmp) ?? {}));
     const pass = await packageImage(image.path, {
-      ...Object.assign({}, ...env.outputs.map((o2) => o2.pass?.(env.plan, env.tmp) ?? {})),
+      ...asked,
+      ...asked.zstd && early ? { zstd: { ...asked.zstd, early } } : {},
       onProgress: (d, t) => pk.update(d, t)
     });
     pk.end();
+    if (pass.zstdFrames) env.progress.event("zstd-frames", { ...pass.zstdFrames });
     const manifestBase = () => this.manifestBase(spec, contents, plan, table2, reports);
     const made = [];
     const input2 = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...contents.closure ? { closure: contents.closure } : {}, made, manifestBase };
@@ -24570,7 +24876,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path27.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path29.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table2, reports) {
@@ -24578,7 +24884,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path27.resolve(env.specPath), sha256: await hashFile2(env.specPath) },
+      spec: { name: spec.name, path: path29.resolve(env.specPath), sha256: await hashFile2(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -24591,8 +24897,8 @@ var Stage = class {
         filesystem: reports[i2]
       })),
       inputs: {
-        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash10("sha256").update(closure.registration).digest("hex") } } : {},
-        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp14.realpath(env.toplevel) } : {},
+        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash9("sha256").update(closure.registration).digest("hex") } } : {},
+        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp16.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
       },
@@ -24632,20 +24938,20 @@ async function firmwareHashes(spec, trees, firmwareDir) {
   const out = /* @__PURE__ */ new Map();
   const dir = fromUtf8(firmwareDir) + "/";
   const add = async (source) => {
-    if (source.startsWith(dir) && !out.has(source)) out.set(source, createHash10("sha256").update(await fsp14.readFile(Buffer.from(source, "latin1"))).digest("hex"));
+    if (source.startsWith(dir) && !out.has(source)) out.set(source, createHash9("sha256").update(await fsp16.readFile(Buffer.from(source, "latin1"))).digest("hex"));
   };
   for (const t of trees) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path27.join(firmwareDir, s.path)));
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path29.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
 var versionCache;
 async function imgsmithVersion() {
   if (!versionCache) {
-    const pkg = JSON.parse(await fsp14.readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(await fsp16.readFile(new URL("../package.json", import.meta.url), "utf8"));
     versionCache = pkg.version;
   }
   return versionCache;
@@ -24653,7 +24959,7 @@ async function imgsmithVersion() {
 
 // action/tools.ts
 import { accessSync, constants as fsc4, readFileSync as readFileSync7 } from "node:fs";
-import path28 from "node:path";
+import path30 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -24665,7 +24971,7 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path28.join(dir, command);
+    const p = path30.join(dir, command);
     try {
       accessSync(p, fsc4.X_OK);
       return p;
@@ -24734,11 +25040,11 @@ async function pathInput(name, kind, opts2) {
   }
   let st;
   try {
-    st = await fsp15.stat(v);
+    st = await fsp17.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path29.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path31.isAbsolute(v)) {
       try {
-        st = await fsp15.stat(path29.join(opts2.storeRoot, v));
+        st = await fsp17.stat(path31.join(opts2.storeRoot, v));
       } catch {
       }
     }
@@ -24751,8 +25057,8 @@ async function pathInput(name, kind, opts2) {
 async function outputDirInput() {
   const v = input("output-dir") || "out";
   try {
-    await fsp15.mkdir(v, { recursive: true });
-    await fsp15.access(v, fsc5.W_OK);
+    await fsp17.mkdir(v, { recursive: true });
+    await fsp17.access(v, fsc5.W_OK);
   } catch (err) {
     const code = err.code;
     throw new ActionFailure(`input "output-dir": cannot write to ${v}: ${code ?? err.message}`);
