@@ -23571,7 +23571,7 @@ var LOOK_EVERY = 64;
 var BULK = 1024 * 1024;
 var READ = 1024 * 1024;
 var STDERR_KEEP = 2048;
-var END = 0xffffffffffffffffn;
+var MAX32 = 4294967295;
 function chunkZstdArgs(level, len) {
   if (!Number.isInteger(level) || level < 1 || level > MAX_ZSTD_LEVEL) {
     throw usageError(`zstd level ${level} is invalid: use an integer from 1 to ${MAX_ZSTD_LEVEL}`);
@@ -23617,14 +23617,15 @@ var ChunkedZstd = class {
     let records = 0;
     let complete = false;
     let pending2 = Buffer.alloc(0);
-    const onRecord = (off2, len) => {
+    const onRecord = (buf, p) => {
       records++;
-      if (off2 === END && len === END) {
+      const oLo = buf.readUInt32LE(p), oHi = buf.readUInt32LE(p + 4), lLo = buf.readUInt32LE(p + 8), lHi = buf.readUInt32LE(p + 12);
+      if (oLo === MAX32 && oHi === MAX32 && lLo === MAX32 && lHi === MAX32) {
         complete = true;
         return;
       }
-      const o2 = Number(off2);
-      const e = len > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : o2 + Number(len);
+      const o2 = oHi * 2 ** 32 + oLo;
+      const e = Math.min(Number.MAX_SAFE_INTEGER, o2 + lHi * 2 ** 32 + lLo);
       const a2 = Math.floor(o2 / ZSTD_CHUNK);
       const b = Math.min(this.chunks.length - 1, Math.floor(Math.max(o2, e - 1) / ZSTD_CHUNK));
       const data = e - o2 <= BULK;
@@ -23640,7 +23641,7 @@ var ChunkedZstd = class {
       for await (const data of log2) {
         const buf = pending2.length ? Buffer.concat([pending2, data]) : data;
         const whole = buf.length - buf.length % 16;
-        for (let p = 0; p < whole; p += 16) onRecord(buf.readBigUInt64LE(p), buf.readBigUInt64LE(p + 8));
+        for (let p = 0; p < whole; p += 16) onRecord(buf, p);
         pending2 = buf.subarray(whole);
       }
     } finally {

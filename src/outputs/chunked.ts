@@ -42,7 +42,8 @@ const LOOK_EVERY = 64;
 const BULK = 1024 * 1024;
 const READ = 1024 * 1024;
 const STDERR_KEEP = 2048;
-const END = 0xffffffffffffffffn;
+/** The end record is (2^64-1, 2^64-1): four such 32-bit words. */
+const MAX32 = 0xffffffff;
 
 
 /** The zstd command line for one chunk of `len` bytes on stdin. */
@@ -128,14 +129,16 @@ export class ChunkedZstd {
     let records = 0;
     let complete = false;
     let pending: Buffer = Buffer.alloc(0);
-    const onRecord = (off: bigint, len: bigint): void => {
+    const onRecord = (buf: Buffer, p: number): void => {
       records++;
-      if (off === END && len === END) {
+      // Two little-endian uint64 read as numbers (exact below 2^53, which covers any image).
+      const oLo = buf.readUInt32LE(p), oHi = buf.readUInt32LE(p + 4), lLo = buf.readUInt32LE(p + 8), lHi = buf.readUInt32LE(p + 12);
+      if (oLo === MAX32 && oHi === MAX32 && lLo === MAX32 && lHi === MAX32) {
         complete = true;
         return;
       }
-      const o = Number(off);
-      const e = len > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : o + Number(len);
+      const o = oHi * 2 ** 32 + oLo;
+      const e = Math.min(Number.MAX_SAFE_INTEGER, o + lHi * 2 ** 32 + lLo);
       const a = Math.floor(o / ZSTD_CHUNK);
       const b = Math.min(this.chunks.length - 1, Math.floor(Math.max(o, e - 1) / ZSTD_CHUNK));
       const data = e - o <= BULK;
@@ -151,7 +154,7 @@ export class ChunkedZstd {
       for await (const data of log as AsyncIterable<Buffer>) {
         const buf = pending.length ? Buffer.concat([pending, data]) : data;
         const whole = buf.length - (buf.length % 16);
-        for (let p = 0; p < whole; p += 16) onRecord(buf.readBigUInt64LE(p), buf.readBigUInt64LE(p + 8));
+        for (let p = 0; p < whole; p += 16) onRecord(buf, p);
         pending = buf.subarray(whole);
       }
     } finally {
