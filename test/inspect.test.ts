@@ -23,6 +23,7 @@ const images: Record<string, { img: string; zst: string }> = {};
 
 const RECIPES: [string, number | undefined][] = [
   ['rpi-aarch64.json', undefined],
+  ['rpi-direct-aarch64.json', undefined],
   ['embedded-fhs.json', undefined],
   ['uefi-x86_64.json', undefined],
   ['rpi4-usb-ssd.json', 2 * GiB],
