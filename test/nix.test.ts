@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { REPO, runCli } from './helpers/cli.ts';
+import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { which } from '../action/tools.ts';
@@ -234,32 +234,19 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
 async function npmCacheIntegrity(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const root = path.join(process.env.npm_config_cache || path.join(process.env.HOME ?? '/root', '.npm'), '_cacache/index-v5');
-  const walk = async (d: string) => {
-    let ents;
-    try {
-      ents = await fsp.readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of ents) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else {
-        for (const line of (await fsp.readFile(p, 'utf8')).split('\n')) {
-          const m = /^[0-9a-f]+\t(.*)$/.exec(line);
-          if (!m) continue;
-          try {
-            const j = JSON.parse(m[1]!) as { key: string; integrity?: string };
-            const url = j.key.replace(/^make-fetch-happen:request-cache:/, '');
-            if (url.endsWith('.tgz') && j.integrity) out.set(url, j.integrity);
-          } catch {
-            // a truncated line
-          }
-        }
+  for (const rel of await listFiles(root)) {
+    for (const line of (await fsp.readFile(path.join(root, rel), 'utf8')).split('\n')) {
+      const m = /^[0-9a-f]+\t(.*)$/.exec(line);
+      if (!m) continue;
+      try {
+        const j = JSON.parse(m[1]!) as { key: string; integrity?: string };
+        const url = j.key.replace(/^make-fetch-happen:request-cache:/, '');
+        if (url.endsWith('.tgz') && j.integrity) out.set(url, j.integrity);
+      } catch {
+        // a truncated line
       }
     }
-  };
-  await walk(root);
+  }
   return out;
 }
 

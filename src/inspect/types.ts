@@ -97,6 +97,16 @@ export interface FsInfo {
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
 
+/** The entry type of a POSIX st_mode. */
+export function entryTypeOf(mode: number): EntryType {
+  switch (mode & 0o170000) {
+    case 0o100000: return 'file';
+    case 0o040000: return 'dir';
+    case 0o120000: return 'symlink';
+    default: return 'other';
+  }
+}
+
 /** One directory entry with its metadata. */
 export interface FsEntry {
   /** The name within its directory. */

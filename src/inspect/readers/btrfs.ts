@@ -15,7 +15,8 @@ import { buildError, usageError } from '../../errors.ts';
 import { removeTree } from '../../rmtree.ts';
 import { copySparse } from '../../sparse.ts';
 import { btrfsInfo } from '../probe.ts';
-import type { EntryType, FsEntry, FsInfo, FsReader } from '../types.ts';
+import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import { entryTypeOf } from '../types.ts';
 
 const ROOT_INO = 256;
 
@@ -32,14 +33,6 @@ interface Dirent {
   ino: number;
 }
 
-function typeOf(mode: number): EntryType {
-  switch (mode & 0o170000) {
-    case 0o100000: return 'file';
-    case 0o040000: return 'dir';
-    case 0o120000: return 'symlink';
-    default: return 'other';
-  }
-}
 
 const reEscape = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
@@ -145,7 +138,7 @@ export class BtrfsReader implements FsReader {
   private entry(ino: number, name: string, p: string): FsEntry {
     const i = this.inodes.get(ino);
     if (!i) throw buildError(`${this.display}: ${p}: inode ${ino} is missing from the filesystem tree`);
-    return { name, path: p, type: typeOf(i.mode), mode: i.mode & 0o7777, uid: i.uid, gid: i.gid, size: typeOf(i.mode) === 'dir' ? 0 : i.size, mtime: i.mtime, ino };
+    return { name, path: p, type: entryTypeOf(i.mode), mode: i.mode & 0o7777, uid: i.uid, gid: i.gid, size: entryTypeOf(i.mode) === 'dir' ? 0 : i.size, mtime: i.mtime, ino };
   }
 
   private children(d: FsEntry): FsEntry[] {

@@ -11,20 +11,13 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { usageError, buildError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
-import type { EntryType, FsEntry, FsInfo, FsReader } from '../types.ts';
+import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import { entryTypeOf } from '../types.ts';
 
 const ROOT_INO = 2;
 const LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
 const ENV = { ...process.env, DEBUGFS_PAGER: '__none__', PAGER: '__none__', TZ: 'UTC' };
 
-function typeOf(mode: number): EntryType {
-  switch (mode & 0o170000) {
-    case 0o100000: return 'file';
-    case 0o040000: return 'dir';
-    case 0o120000: return 'symlink';
-    default: return 'other';
-  }
-}
 
 const decode = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
@@ -100,7 +93,7 @@ export class Ext4Reader implements FsReader {
         const mode = parseInt(m[2]!, 8);
         const dname = decode(name);
         out[i]!.push({
-          name: dname, path: join(d.path, dname), type: typeOf(mode), mode: mode & 0o7777,
+          name: dname, path: join(d.path, dname), type: entryTypeOf(mode), mode: mode & 0o7777,
           uid: Number(m[3]), gid: Number(m[4]), size: m[6] ? Number(m[6]) : 0, mtime: 0, ino: Number(m[1]),
         });
       }
