@@ -94,3 +94,33 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
   assert.equal(missing.exitCode, 2);
   assert.match(missing.stderr, /nope\.img: no such image file/);
 });
+
+test('ext4: the batched hashFiles (one debugfs run) gives what per-file debugfs cat gives, for every file', async () => {
+  const fx = await makeClosure(path.join(tmp, 'fxH'), {});
+  const img = await build(fx, 'h');
+  const { openImage } = await import('../src/inspect/image.ts');
+  const { readPartitionTable } = await import('../src/inspect/table.ts');
+  const { openFs } = await import('../src/inspect/readers/index.ts');
+  const { walkFs } = await import('../src/inspect/commands.ts');
+  const { execa } = await import('execa');
+  const { createHash } = await import('node:crypto');
+  const opened = await openImage(img);
+  try {
+    const table = await readPartitionTable(opened.path, opened.size);
+    const part = table.partitions.find((p) => p.typeCode === '0x83')!;
+    const r = await openFs(opened, part);
+    const files = [];
+    for await (const e of walkFs(r, '/')) if (e.type === 'file') files.push(e);
+    assert.ok(files.length > 20, `${files.length} files`);
+    assert.ok(files.some((f) => f.size === 0), 'an empty file is among them');
+    const hashes = await r.hashFiles!(files);
+    assert.equal(hashes.size, files.length);
+    for (const f of files) {
+      const cat = await execa('debugfs', ['-R', `cat <${f.ino}>`, `${img}?offset=${part.start}`], { encoding: 'buffer', stripFinalNewline: false });
+      assert.equal(hashes.get(f.path), createHash('sha256').update(Buffer.from(cat.stdout)).digest('hex'), f.path);
+    }
+    await r.close();
+  } finally {
+    await opened.close();
+  }
+});

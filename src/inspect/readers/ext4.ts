@@ -8,6 +8,7 @@
  * Superblock fields (label, UUID, counts, features, hash seed) come from probe.ts.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { usageError, buildError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
@@ -201,6 +202,68 @@ export class Ext4Reader implements FsReader {
       }
       level = next;
     }
+  }
+
+  /**
+   * SHA-256 of many files in one debugfs run: `cat <ino>` for each, read back from its
+   * stdout as the echoed command line followed by exactly the file's size in bytes. An
+   * output that is out of step (debugfs could not read an inode) is an error.
+   */
+  async hashFiles(files: readonly FsEntry[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const todo = files.filter((f) => f.type === 'file' && f.ino !== undefined);
+    if (todo.length === 0) return out;
+    const child = spawn('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+    const exited = new Promise<number | null>((resolve, reject) => {
+      child.on('error', (e) => reject(buildError(`cannot run debugfs: ${e.message}`, e)));
+      child.on('close', resolve);
+    });
+    child.stdin.on('error', () => undefined); // reported through the exit status
+    child.stdin.end(todo.map((f) => `cat <${f.ino}>\n`).join(''));
+    let i = 0;
+    let echo = Buffer.from(`debugfs: cat <${todo[0]!.ino}>\n`, 'latin1');
+    let echoAt = 0;
+    let left = -1; // bytes of the current file still to come; -1: reading its echo line
+    let hash = createHash('sha256');
+    const finishFile = () => {
+      out.set(todo[i]!.path, hash.digest('hex'));
+      i++;
+      if (i < todo.length) {
+        echo = Buffer.from(`debugfs: cat <${todo[i]!.ino}>\n`, 'latin1');
+        echoAt = 0;
+        left = -1;
+        hash = createHash('sha256');
+      }
+    };
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      let p = 0;
+      while (p < chunk.length) {
+        if (i >= todo.length) throw buildError(`${this.display}: debugfs wrote more than the files it was asked for`);
+        if (left < 0) {
+          const n = Math.min(echo.length - echoAt, chunk.length - p);
+          if (!chunk.subarray(p, p + n).equals(echo.subarray(echoAt, echoAt + n))) {
+            throw buildError(`${this.display}: debugfs could not read ${todo[i]!.path} (${stderr.trim().split('\n').pop() ?? 'out of step'})`);
+          }
+          echoAt += n;
+          p += n;
+          if (echoAt === echo.length) {
+            left = todo[i]!.size;
+            if (left === 0) finishFile();
+          }
+        } else {
+          const n = Math.min(left, chunk.length - p);
+          hash.update(chunk.subarray(p, p + n));
+          left -= n;
+          p += n;
+          if (left === 0) finishFile();
+        }
+      }
+    }
+    const code = await exited;
+    if (code !== 0 || out.size !== todo.length) throw buildError(`${this.display}: debugfs stopped after ${out.size} of ${todo.length} files (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
+    return out;
   }
 
   async readFileTo(p: string, out: number): Promise<void> {
