@@ -41,7 +41,7 @@ var require_windows = __commonJS({
   "node_modules/isexe/windows.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs4 = __require("fs");
+    var fs3 = __require("fs");
     function checkPathExt(path32, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
@@ -66,12 +66,12 @@ var require_windows = __commonJS({
       return checkPathExt(path32, options);
     }
     function isexe(path32, options, cb) {
-      fs4.stat(path32, function(er, stat) {
+      fs3.stat(path32, function(er, stat) {
         cb(er, er ? false : checkStat(stat, path32, options));
       });
     }
     function sync(path32, options) {
-      return checkStat(fs4.statSync(path32), path32, options);
+      return checkStat(fs3.statSync(path32), path32, options);
     }
   }
 });
@@ -81,14 +81,14 @@ var require_mode = __commonJS({
   "node_modules/isexe/mode.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs4 = __require("fs");
+    var fs3 = __require("fs");
     function isexe(path32, options, cb) {
-      fs4.stat(path32, function(er, stat) {
+      fs3.stat(path32, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
     function sync(path32, options) {
-      return checkStat(fs4.statSync(path32), options);
+      return checkStat(fs3.statSync(path32), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -112,7 +112,7 @@ var require_mode = __commonJS({
 // node_modules/isexe/index.js
 var require_isexe = __commonJS({
   "node_modules/isexe/index.js"(exports, module) {
-    var fs4 = __require("fs");
+    var fs3 = __require("fs");
     var core;
     if (process.platform === "win32" || global.TESTING_WINDOWS) {
       core = require_windows();
@@ -376,16 +376,16 @@ var require_shebang_command = __commonJS({
 var require_readShebang = __commonJS({
   "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
     "use strict";
-    var fs4 = __require("fs");
+    var fs3 = __require("fs");
     var shebangCommand = require_shebang_command();
     function readShebang(command) {
       const size = 150;
       const buffer = Buffer.alloc(size);
       let fd;
       try {
-        fd = fs4.openSync(command, "r");
-        fs4.readSync(fd, buffer, 0, size, 0);
-        fs4.closeSync(fd);
+        fd = fs3.openSync(command, "r");
+        fs3.readSync(fd, buffer, 0, size, 0);
+        fs3.closeSync(fd);
       } catch (e) {
       }
       return shebangCommand(buffer.toString());
@@ -9872,7 +9872,7 @@ import path31 from "node:path";
 
 // src/build.ts
 import { promises as fsp16, constants as fsc3 } from "node:fs";
-import { createHash as createHash9 } from "node:crypto";
+import { createHash as createHash10 } from "node:crypto";
 import path29 from "node:path";
 
 // src/errors.ts
@@ -17391,12 +17391,12 @@ var Module = (() => {
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
-      var fs4 = require2("fs");
+      var fs3 = require2("fs");
       var nodePath = require2("path");
       scriptDirectory = require2("url").fileURLToPath(new URL("./", import.meta.url));
       read_ = (filename, binary) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        return fs4.readFileSync(filename, binary ? void 0 : "utf8");
+        return fs3.readFileSync(filename, binary ? void 0 : "utf8");
       };
       readBinary = (filename) => {
         var ret = read_(filename, true);
@@ -17407,7 +17407,7 @@ var Module = (() => {
       };
       readAsync = (filename, onload, onerror, binary = true) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        fs4.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
+        fs3.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
           if (err2) onerror(err2);
           else onload(binary ? data.buffer : data);
         });
@@ -18553,23 +18553,23 @@ import path9 from "node:path";
 var FAT_LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
 var LABEL_MAX_BYTES = { vfat: 11, ext4: 16, btrfs: 255, swap: 15 };
 var FS_NAME = { vfat: "FAT", ext4: "ext4", btrfs: "btrfs", swap: "swap" };
-function labelProblem(fs4, label2) {
-  const name = FS_NAME[fs4];
-  const max = LABEL_MAX_BYTES[fs4];
+function labelProblem(fs3, label2) {
+  const name = FS_NAME[fs3];
+  const max = LABEL_MAX_BYTES[fs3];
   const n2 = Buffer.byteLength(label2, "utf8");
   if (n2 === 0) return `the ${name} label is empty; leave "label" out for no label`;
   if (n2 > max) return `the ${name} label "${label2}" is ${n2} bytes long; ${name} labels hold at most ${max} bytes`;
   for (const ch of label2) {
     const c3 = ch.codePointAt(0);
     if (c3 < 32 || c3 === 127) return `the ${name} label ${JSON.stringify(label2)} contains a control character`;
-    if (fs4 === "vfat") {
+    if (fs3 === "vfat") {
       if (c3 > 126) return `the FAT label "${label2}" contains the non-ASCII character "${ch}"; FAT labels are ASCII`;
       if (FAT_LABEL_FORBIDDEN.includes(ch)) {
         return `the FAT label "${label2}" contains "${ch}"; FAT labels cannot contain any of ${FAT_LABEL_FORBIDDEN} or control characters`;
       }
     }
   }
-  if (fs4 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
+  if (fs3 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
   return null;
 }
 
@@ -18675,10 +18675,10 @@ function sizeSpec(v, where2) {
   if (n2 === 0) throw usageError(`${where2}: a partition size must be greater than 0`);
   return n2;
 }
-function label(v, where2, fs4) {
+function label(v, where2, fs3) {
   if (v === void 0) return void 0;
   const l = str(v, where2, { nonEmpty: false });
-  const problem = labelProblem(fs4, l);
+  const problem = labelProblem(fs3, l);
   if (problem) throw usageError(`${where2}: ${problem}`);
   return l;
 }
@@ -22292,7 +22292,7 @@ function contentItem(v, where2) {
   throw usageError(`${where2}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
 }
 var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
-function checkTargets(items, fs4, where2) {
+function checkTargets(items, fs3, where2) {
   const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
   const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
   const files = /* @__PURE__ */ new Map();
@@ -22304,7 +22304,7 @@ function checkTargets(items, fs4, where2) {
     if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
       throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
     }
-    if (driverFor(fs4).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs4.type} (a directory it creates itself); choose another path`);
+    if (driverFor(fs3).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs3.type} (a directory it creates itself); choose another path`);
     files.set(t, j);
   });
   for (const [t, j] of files) {
@@ -22333,9 +22333,9 @@ function partition(v, where2, tableType) {
   });
   if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
   if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
-  const fs4 = filesystem(o2.filesystem, `${where2}.filesystem`);
+  const fs3 = filesystem(o2.filesystem, `${where2}.filesystem`);
   const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where2}.contents`).map((c3, i2) => contentItem(c3, `${where2}.contents[${i2}]`));
-  checkTargets(contents, fs4, `${where2}.contents`);
+  checkTargets(contents, fs3, `${where2}.contents`);
   return {
     name,
     type,
@@ -22344,7 +22344,7 @@ function partition(v, where2, tableType) {
     bootable: bool(o2.bootable, `${where2}.bootable`, false),
     attributes,
     ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where2}.guid`) } : {},
-    filesystem: fs4,
+    filesystem: fs3,
     contents
   };
 }
@@ -23371,9 +23371,6 @@ var bmapOutput = {
   }
 };
 
-// src/outputs/scan.ts
-import fs2 from "node:fs";
-
 // src/outputs/hash-worker.ts
 import { Worker } from "node:worker_threads";
 var WORKER_SOURCE = `
@@ -23465,15 +23462,6 @@ function* pieces(size, data) {
   }
   yield* split(prev, size, "hole");
 }
-async function readFull2(fd, buf, len, pos) {
-  for (let got = 0; got < len; ) {
-    const n2 = await new Promise(
-      (resolve2, reject) => fs2.read(fd, buf, got, len - got, pos + got, (err, k) => err ? reject(err) : resolve2(k))
-    );
-    if (n2 === 0) throw buildError(`the image changed while it was being read: it ends before byte ${pos + len}`);
-    got += n2;
-  }
-}
 function* scanRuns(buf, pos, len) {
   if (buf.compare(ZEROS, 0, len, 0, len) === 0) {
     yield { pos, bytes: buf.subarray(0, len), mapped: false };
@@ -23501,7 +23489,9 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
     if (p.kind === "hole") return { p, buf: ZEROS };
     const buf = buffers[turn];
     turn ^= 1;
-    await readFull2(fd, buf, p.len, p.pos);
+    if (await readFull(fd, buf, p.len, p.pos) < p.len) {
+      throw buildError(`the image changed while it was being read: it ends before byte ${p.pos + p.len}`);
+    }
     return { p, buf };
   };
   const it = pieces(size, data);
@@ -23532,7 +23522,7 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
 // src/outputs/chunked.ts
 import { spawn as spawn2 } from "node:child_process";
 import { createHash as createHash7 } from "node:crypto";
-import fs3 from "node:fs";
+import fs2 from "node:fs";
 import fsp13 from "node:fs/promises";
 import os3 from "node:os";
 import path22 from "node:path";
@@ -23735,7 +23725,7 @@ var ChunkedZstd = class {
       child.once("error", (error) => resolve2({ code: null, signal: null, error }));
       child.once("close", (code, signal) => resolve2({ code, signal }));
     });
-    const sink = fs3.createWriteStream(out);
+    const sink = fs2.createWriteStream(out);
     const written = new Promise((resolve2, reject) => {
       sink.once("error", reject);
       sink.once("finish", resolve2);
@@ -23873,20 +23863,11 @@ async function packageImage(img, opts2 = {}) {
     let zstdFailed = false;
     zstdResult?.catch(() => zstdFailed = true);
     let scanned = 0;
-    let zstdRead;
     const onProgress = opts2.onProgress;
     if (onProgress) {
-      let polling = false;
-      timer = setInterval(() => {
-        if (polling) return;
-        polling = true;
-        polling = false;
-        if (zstd) zstdRead = zstdDone;
-        onProgress(Math.min(scanned, zstdRead ?? scanned), size);
-      }, PROGRESS_POLL_MS);
+      timer = setInterval(() => onProgress(Math.min(scanned, zstd ? zstdDone : scanned), size), PROGRESS_POLL_MS);
     }
-    hasher = new HashWorker();
-    const imageHash = hasher;
+    const imageHash = hasher = new HashWorker();
     const bmap = opts2.bmap !== void 0 ? new BmapRanges() : void 0;
     await scanImage(
       fh.fd,
@@ -23931,8 +23912,37 @@ async function packageImage(img, opts2 = {}) {
   }
 }
 
-// src/outputs/manifest.ts
+// src/outputs/checksum.ts
+import { createHash as createHash8 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
 import { writeFile as writeFile2 } from "node:fs/promises";
+import { basename } from "node:path";
+async function sha256File(file) {
+  const h2 = createHash8("sha256");
+  for await (const chunk of createReadStream2(file, { highWaterMark: 4 * 1024 * 1024 })) h2.update(chunk);
+  return h2.digest("hex");
+}
+function sha256sumLine(hex, name) {
+  if (/[\\\n\r]/.test(name)) {
+    const escaped = name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+    return `\\${hex}  ${escaped}
+`;
+  }
+  return `${hex}  ${name}
+`;
+}
+async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw buildError(`invalid SHA-256 for ${file}: ${sha256}`);
+  try {
+    await writeFile2(checksumPath, sha256sumLine(sha256, basename(file)));
+  } catch (err) {
+    throw buildError(`cannot write ${checksumPath}: ${err.message}`, err);
+  }
+  return checksumPath;
+}
+
+// src/outputs/manifest.ts
+import { writeFile as writeFile3 } from "node:fs/promises";
 import path24 from "node:path";
 var KEY_ORDER = [
   "imgsmith",
@@ -24014,7 +24024,7 @@ function manifestJson(manifest) {
 async function writeManifest(path32, manifest) {
   const text = manifestJson(manifest);
   try {
-    await writeFile2(path32, text);
+    await writeFile3(path32, text);
   } catch (err) {
     throw buildError(`cannot write the manifest ${path32}: ${err.message}`, err);
   }
@@ -24111,8 +24121,8 @@ var imageOutput = {
 import path27 from "node:path";
 
 // src/outputs/tar.ts
-import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, promises as fsp15 } from "node:fs";
-import { createHash as createHash8 } from "node:crypto";
+import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp15 } from "node:fs";
+import { createHash as createHash9 } from "node:crypto";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
 import { once as once9 } from "node:events";
@@ -24198,7 +24208,7 @@ function archiveName(p, root) {
   return root + p.slice(1);
 }
 var Counting = class extends Transform2 {
-  hash = createHash8("sha256");
+  hash = createHash9("sha256");
   bytes = 0;
   constructor() {
     super({ highWaterMark: 1 << 20 });
@@ -24297,16 +24307,11 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     throw buildError(`cannot write ${out.path}: ${err.message}`, err);
   }
   const size = (await fsp15.stat(out.path)).size;
-  const sha256 = child ? await hashFile(out.path) : counting.hash.digest("hex");
+  const sha256 = child ? await sha256File(out.path) : counting.hash.digest("hex");
   return { size, sha256, entries: count2, tarSize: counting.bytes };
 }
 function spawnZstd(level, file) {
   return execa("zstd", ["-T0", `-${level}`, "-q", "--no-progress", "-c"], { stdin: "pipe", stdout: { file }, stderr: "pipe" });
-}
-async function hashFile(p) {
-  const h2 = createHash8("sha256");
-  for await (const chunk of createReadStream2(p, { highWaterMark: 1 << 20 })) h2.update(chunk);
-  return h2.digest("hex");
 }
 async function writeEntry2(pack, header, body) {
   const done = new Promise((resolve2, reject) => {
@@ -24330,7 +24335,7 @@ async function streamFile(source, size, entry) {
   const host = latin1(source);
   let n2 = 0;
   try {
-    for await (const chunk of createReadStream2(host, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of createReadStream3(host, { highWaterMark: 1 << 20 })) {
       const c3 = chunk;
       n2 += c3.length;
       if (n2 > size) break;
@@ -24477,28 +24482,6 @@ var tarOutput2 = {
     };
   }
 };
-
-// src/outputs/checksum.ts
-import { writeFile as writeFile3 } from "node:fs/promises";
-import { basename } from "node:path";
-function sha256sumLine(hex, name) {
-  if (/[\\\n\r]/.test(name)) {
-    const escaped = name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
-    return `\\${hex}  ${escaped}
-`;
-  }
-  return `${hex}  ${name}
-`;
-}
-async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw buildError(`invalid SHA-256 for ${file}: ${sha256}`);
-  try {
-    await writeFile3(checksumPath, sha256sumLine(sha256, basename(file)));
-  } catch (err) {
-    throw buildError(`cannot write ${checksumPath}: ${err.message}`, err);
-  }
-  return checksumPath;
-}
 
 // src/outputs/checksums.ts
 var checksumsOutput = {
@@ -24661,9 +24644,6 @@ function usedRoots(spec) {
   return roots;
 }
 var usesClosure = (spec) => spec.partitions.some((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure")) || spec.output.tar?.type === "nix-binary-tarball";
-async function hashFile2(p) {
-  return createHash9("sha256").update(await fsp16.readFile(p)).digest("hex");
-}
 async function buildImage(opts2) {
   const progress = opts2.progress ?? silentProgress;
   const epoch = buildEpoch();
@@ -24885,7 +24865,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path29.resolve(env.specPath), sha256: await hashFile2(env.specPath) },
+      spec: { name: spec.name, path: path29.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -24898,7 +24878,7 @@ var Stage = class {
         filesystem: reports[i2]
       })),
       inputs: {
-        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash9("sha256").update(closure.registration).digest("hex") } } : {},
+        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash10("sha256").update(closure.registration).digest("hex") } } : {},
         ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp16.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
@@ -24939,7 +24919,7 @@ async function firmwareHashes(spec, trees, firmwareDir) {
   const out = /* @__PURE__ */ new Map();
   const dir = fromUtf8(firmwareDir) + "/";
   const add = async (source) => {
-    if (source.startsWith(dir) && !out.has(source)) out.set(source, createHash9("sha256").update(await fsp16.readFile(Buffer.from(source, "latin1"))).digest("hex"));
+    if (source.startsWith(dir) && !out.has(source)) out.set(source, await sha256File(Buffer.from(source, "latin1")));
   };
   for (const t of trees) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);

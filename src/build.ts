@@ -24,6 +24,7 @@ import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { packageImage, type PackageOptions } from './outputs/package.ts';
+import { sha256File } from './outputs/checksum.ts';
 import { ChunkedZstd } from './outputs/chunked.ts';
 import { toolVersions, type Manifest } from './outputs/manifest.ts';
 import { outputBaseName } from './outputs/naming.ts';
@@ -171,10 +172,6 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
 const usesClosure = (spec: ImageSpec) =>
   spec.partitions.some((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure')) ||
   spec.output.tar?.type === 'nix-binary-tarball';
-
-async function hashFile(p: string): Promise<string> {
-  return createHash('sha256').update(await fsp.readFile(p)).digest('hex');
-}
 
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const progress = opts.progress ?? silentProgress;
@@ -468,7 +465,7 @@ class Stage {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path.resolve(env.specPath), sha256: await hashFile(env.specPath) },
+      spec: { name: spec.name, path: path.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table.info },
       partitions: plan.partitions.map((pp, i) => ({
         index: pp.index,
@@ -538,7 +535,7 @@ async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: s
   const out = new Map<string, string>();
   const dir = fromUtf8(firmwareDir) + '/';
   const add = async (source: string) => {
-    if (source.startsWith(dir) && !out.has(source)) out.set(source, createHash('sha256').update(await fsp.readFile(Buffer.from(source, 'latin1'))).digest('hex'));
+    if (source.startsWith(dir) && !out.has(source)) out.set(source, await sha256File(Buffer.from(source, 'latin1')));
   };
   for (const t of trees) {
     for (const [, e] of t.explicitEntries()) if (e.kind === 'file') await add(e.source);

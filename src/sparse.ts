@@ -130,7 +130,7 @@ async function withFd<T>(file: FileLike, flags: string | number, fn: (fd: number
 }
 
 /** Reads exactly `len` bytes at `pos` unless the file ends first; returns the count read. */
-async function readFull(fd: number, buf: Buffer, len: number, pos: number): Promise<number> {
+export async function readFull(fd: number, buf: Buffer, len: number, pos: number): Promise<number> {
   let got = 0;
   while (got < len) {
     const n = await readFd(fd, buf, got, len - got, pos + got);

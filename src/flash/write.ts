@@ -17,8 +17,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildError } from '../errors.ts';
-import { extentRanges, dataRanges } from '../sparse.ts';
+import { extentRanges, dataRanges, readFull } from '../sparse.ts';
 import { BMAP_BLOCK_SIZE, toBlockRanges, type ParsedBmap } from '../outputs/bmap.ts';
+import { hashRange } from '../outputs/checksum.ts';
 import type { FlashTarget } from './target.ts';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -81,13 +82,6 @@ async function plan(img: string, size: number, bmap: ParsedBmap | undefined): Pr
   }
 }
 
-async function readFull(fh: fsp.FileHandle, buf: Buffer, len: number, pos: number, what: string): Promise<void> {
-  for (let got = 0; got < len; ) {
-    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
-    if (bytesRead === 0) throw buildError(`${what} ends before byte ${pos + len}`);
-    got += bytesRead;
-  }
-}
 
 /** Copies the mapped ranges of `img` to the target. */
 export async function flashImage(img: string, target: FlashTarget, opts: FlashOptions = {}): Promise<FlashResult> {
@@ -115,7 +109,7 @@ export async function flashImage(img: string, target: FlashTarget, opts: FlashOp
       const h = createHash(r.algo);
       for (let pos = r.start; pos < r.end; pos += CHUNK) {
         const len = Math.min(CHUNK, r.end - pos);
-        await readFull(src, buf, len, pos, img);
+        if ((await readFull(src.fd, buf, len, pos)) < len) throw buildError(`${img} ends before byte ${pos + len}`);
         h.update(buf.subarray(0, len));
         // With a bmap, check the range before its last chunk goes out: a bad image never
         // completes a range on the target.
@@ -152,15 +146,10 @@ export async function flashImage(img: string, target: FlashTarget, opts: FlashOp
       let done = 0;
       for (let i = 0; i < ranges.length; i++) {
         const r = ranges[i]!;
-        const h = createHash(r.algo);
-        for (let pos = r.start; pos < r.end; pos += CHUNK) {
-          const len = Math.min(CHUNK, r.end - pos);
-          await readFull(back, buf, len, pos, target.path);
-          h.update(buf.subarray(0, len));
-          done += len;
+        const got = await hashRange(back, r.start, r.end, r.algo, buf, target.path, (n) => {
+          done += n;
           opts.onProgress?.('verify', done, total);
-        }
-        const got = h.digest('hex');
+        });
         if (got !== hashes[i]) {
           throw buildError(`verification failed: ${target.path} bytes ${r.start}-${r.end - 1} read back with ${r.algo} ${got}, expected ${hashes[i]} (the write did not stick: a failing card or reader?)`);
         }

@@ -9,8 +9,8 @@
  *     symlink target, mtime). Content is hashed only where sizes match.
  * Memory: one entry per file of each filesystem.
  */
-import { createHash } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
+import { sha256File } from '../outputs/checksum.ts';
 import path from 'node:path';
 import { walkFs } from './commands.ts';
 import { summarize, type PartitionSummary } from './address.ts';
@@ -81,11 +81,9 @@ async function hashFile(img: OpenedImage, r: FsReader, p: string): Promise<strin
   } finally {
     fs.closeSync(fd);
   }
-  const h = createHash('sha256');
-  const rs = fs.createReadStream(tmp);
-  for await (const c of rs) h.update(c as Buffer);
+  const sha = await sha256File(tmp);
   await fsp.rm(tmp, { force: true });
-  return h.digest('hex');
+  return sha;
 }
 
 async function collect(r: FsReader): Promise<Map<string, FsEntry>> {

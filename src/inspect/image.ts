@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildError, usageError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifetime.ts';
+import { copySparse } from '../sparse.ts';
 import type { OpenedImage } from './types.ts';
 import { decompressSparse } from './zstd.ts';
 
@@ -118,4 +119,15 @@ export async function readAt(file: string | fsp.FileHandle, offset: number, leng
   } finally {
     if (typeof file === 'string') await fh.close();
   }
+}
+
+/**
+ * Copies bytes [offset, offset + size) of `image` into a new sparse `file` of exactly
+ * `size` bytes (holes stay holes), for tools that cannot read at an offset (fsck.fat,
+ * btrfs-progs).
+ */
+export async function copyPartition(image: string, offset: number, size: number, file: string): Promise<void> {
+  await copySparse(image, file, 0, { srcOffset: offset, length: size });
+  // copySparse leaves a trailing hole short: the tools expect the partition's full size.
+  await fsp.truncate(file, size);
 }

@@ -12,15 +12,14 @@
  *    checksum against the image's bytes.
  * A check that cannot run (a missing tool) fails; nothing is skipped silently.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildError, ImgsmithError } from '../errors.ts';
-import { copySparse } from '../sparse.ts';
 import { parseBmap } from '../outputs/bmap.ts';
-import { openImage } from './image.ts';
+import { hashRange, sha256File } from '../outputs/checksum.ts';
+import { copyPartition, openImage } from './image.ts';
 import { detectFs } from './probe.ts';
 import { readPartitionTable } from './table.ts';
 import type { OpenedImage, Partition } from './types.ts';
@@ -62,12 +61,6 @@ function gist(out: string): string {
   const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.filter((l) => /error|invalid|corrupt|bad|wrong|problem|mismatch|fail|differ|not|overlap|unable|\*\*\*/i.test(l));
   return (bad.length ? bad : lines).slice(0, TAIL).join('; ');
-}
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 async function readManifest(file: string): Promise<ManifestImage> {
@@ -128,9 +121,7 @@ async function checkTable(img: OpenedImage): Promise<CheckResult[]> {
 async function extract(img: OpenedImage, p: Partition): Promise<string> {
   const file = path.join(await img.tmpDir(), `verify-part-${p.index}.raw`);
   await fsp.rm(file, { force: true });
-  await copySparse(img.path, file, 0, { srcOffset: p.start, length: p.size });
-  // copySparse leaves a trailing hole short: the tools expect the partition's full size.
-  await fsp.truncate(file, p.size);
+  await copyPartition(img.path, p.start, p.size, file);
   return file;
 }
 
@@ -188,14 +179,7 @@ async function checkBmapRanges(img: OpenedImage, bmapFile: string): Promise<Chec
     for (const r of bmap.ranges) {
       const start = r.first * bmap.blockSize;
       const end = Math.min(img.size, (r.last + 1) * bmap.blockSize);
-      const h = createHash(bmap.checksumType);
-      for (let pos = start; pos < end; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
-        if (bytesRead === 0) break;
-        h.update(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      const got = h.digest('hex');
+      const got = await hashRange(fh, start, end, bmap.checksumType, buf, img.source);
       if (got !== r.sha256) {
         const span = r.first === r.last ? `block ${r.first}` : `blocks ${r.first}-${r.last}`;
         return { check: 'bmap-ranges', where, ok: false, detail: `${span} (bytes ${start}-${end - 1}) have ${bmap.checksumType} ${got}, the bmap says ${r.sha256}` };

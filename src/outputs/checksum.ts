@@ -1,11 +1,45 @@
 /**
  * `<file>.sha256` files in `sha256sum` format, so that `sha256sum -c NAME.sha256`
- * works from the output directory. The hashes themselves are computed while the
- * files are packaged (package.ts), never by reading a file back.
+ * works from the output directory. The image's hashes are computed while it is
+ * packaged (package.ts), never by reading it back; `sha256File` and `hashRange` are
+ * for files that are not (a spec, a tarball zstd wrote, what verify and flash check).
  */
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { writeFile, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { buildError } from '../errors.ts';
+
+/** The SHA-256 (hex) of a whole file, streamed. */
+export async function sha256File(file: string | Buffer): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * The `algo` digest (hex) of bytes [start, end) of an open file, read through `buf`;
+ * `onBytes` sees each piece's length. A file that ends before `end` is an error naming `what`.
+ */
+export async function hashRange(
+  fh: FileHandle,
+  start: number,
+  end: number,
+  algo: string,
+  buf: Buffer,
+  what: string,
+  onBytes?: (n: number) => void,
+): Promise<string> {
+  const h = createHash(algo);
+  for (let pos = start; pos < end; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+    if (bytesRead === 0) throw buildError(`${what} ends before byte ${end}`);
+    h.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+    onBytes?.(bytesRead);
+  }
+  return h.digest('hex');
+}
 
 /**
  * One line of `sha256sum` output for `name`. Like GNU coreutils, a name with a

@@ -83,22 +83,14 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     zstdResult?.catch(() => (zstdFailed = true));
 
     let scanned = 0;
-    let zstdRead: number | undefined;
     const onProgress = opts.onProgress;
     if (onProgress) {
-      let polling = false;
-      timer = setInterval(() => {
-        if (polling) return;
-        polling = true;
-        polling = false;
-        if (zstd) zstdRead = zstdDone;
-        onProgress(Math.min(scanned, zstdRead ?? scanned), size);
-      }, PROGRESS_POLL_MS);
+      // The slower of the scan and the frames written out in order.
+      timer = setInterval(() => onProgress(Math.min(scanned, zstd ? zstdDone : scanned), size), PROGRESS_POLL_MS);
     }
 
     // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
-    hasher = new HashWorker();
-    const imageHash = hasher;
+    const imageHash = (hasher = new HashWorker());
     const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
     await scanImage(
       fh.fd,

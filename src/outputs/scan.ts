@@ -13,9 +13,8 @@
  * Two buffers of CHUNK bytes: the next chunk is read while the consumer works
  * on the current one, and memory stays flat whatever the image size.
  */
-import fs from 'node:fs';
 import { buildError } from '../errors.ts';
-import { extentRanges, type Range } from '../sparse.ts';
+import { extentRanges, readFull, type Range } from '../sparse.ts';
 import { BMAP_BLOCK_SIZE, toBlockRanges } from './bmap.ts';
 import { sharedBuffer } from './hash-worker.ts';
 
@@ -73,15 +72,6 @@ function* pieces(size: number, data: Range[] | null): Generator<Piece> {
   yield* split(prev, size, 'hole');
 }
 
-async function readFull(fd: number, buf: Buffer, len: number, pos: number): Promise<void> {
-  for (let got = 0; got < len; ) {
-    const n = await new Promise<number>((resolve, reject) =>
-      fs.read(fd, buf, got, len - got, pos + got, (err, k) => (err ? reject(err) : resolve(k))),
-    );
-    if (n === 0) throw buildError(`the image changed while it was being read: it ends before byte ${pos + len}`);
-    got += n;
-  }
-}
 
 /** Splits a scanned chunk into runs of non-zero (mapped) and zero blocks. */
 function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
@@ -125,7 +115,9 @@ export async function scanImage(
     if (p.kind === 'hole') return { p, buf: ZEROS };
     const buf = buffers[turn]!;
     turn ^= 1;
-    await readFull(fd, buf, p.len, p.pos);
+    if ((await readFull(fd, buf, p.len, p.pos)) < p.len) {
+      throw buildError(`the image changed while it was being read: it ends before byte ${p.pos + p.len}`);
+    }
     return { p, buf };
   };
   const it = pieces(size, data);

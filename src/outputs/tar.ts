@@ -24,6 +24,7 @@
  */
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { sha256File } from './checksum.ts';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
@@ -295,19 +296,13 @@ export async function writeTar(entries: AsyncIterable<TarSourceEntry>, out: TarO
     throw buildError(`cannot write ${out.path}: ${(err as Error).message}`, err);
   }
   const size = (await fsp.stat(out.path)).size;
-  const sha256 = child ? await hashFile(out.path) : counting.hash.digest('hex');
+  const sha256 = child ? await sha256File(out.path) : counting.hash.digest('hex');
   return { size, sha256, entries: count, tarSize: counting.bytes };
 }
 
-/** `zstd -T0 -<level>` from stdin to `fd` (the same output for any thread count, see compress.ts). */
+/** `zstd -T0 -<level>` from stdin to `fd` (zstd 1.5's multi-threaded output is the same for any thread count). */
 function spawnZstd(level: number, file: string) {
   return execa('zstd', ['-T0', `-${level}`, '-q', '--no-progress', '-c'], { stdin: 'pipe', stdout: { file }, stderr: 'pipe' });
-}
-
-async function hashFile(p: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 /** Writes one entry and its contents (a buffer or a host file, streamed), respecting backpressure. */

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { buildError, usageError } from '../../errors.ts';
 import { removeTree } from '../../rmtree.ts';
-import { copySparse } from '../../sparse.ts';
+import { copyPartition } from '../image.ts';
 import { btrfsInfo } from '../probe.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import { entryTypeOf } from '../types.ts';
@@ -66,8 +66,7 @@ export class BtrfsReader implements FsReader {
   static async open(image: string, offset: number, size: number, work: string, display: string): Promise<BtrfsReader> {
     await fsp.mkdir(work, { recursive: true });
     const file = path.join(work, 'btrfs.part');
-    await copySparse(image, file, 0, { srcOffset: offset, length: size });
-    await fsp.truncate(file, size);
+    await copyPartition(image, offset, size, file);
     const r = new BtrfsReader(file, work, display);
     await r.load();
     return r;
