@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function checkPathExt(path32, options) {
+    function checkPathExt(path33, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path32.substr(-p.length).toLowerCase() === p) {
+        if (p && path33.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path32, options) {
+    function checkStat(stat, path33, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path32, options);
+      return checkPathExt(path33, options);
     }
-    function isexe(path32, options, cb) {
-      fs3.stat(path32, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path32, options));
+    function isexe(path33, options, cb) {
+      fs3.stat(path33, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path33, options));
       });
     }
-    function sync(path32, options) {
-      return checkStat(fs3.statSync(path32), path32, options);
+    function sync(path33, options) {
+      return checkStat(fs3.statSync(path33), path33, options);
     }
   }
 });
@@ -82,13 +82,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function isexe(path32, options, cb) {
-      fs3.stat(path32, function(er, stat) {
+    function isexe(path33, options, cb) {
+      fs3.stat(path33, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path32, options) {
-      return checkStat(fs3.statSync(path32), options);
+    function sync(path33, options) {
+      return checkStat(fs3.statSync(path33), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path32, options, cb) {
+    function isexe(path33, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path32, options || {}, function(er, is) {
+          isexe(path33, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path32, options || {}, function(er, is) {
+      core(path33, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path32, options) {
+    function sync(path33, options) {
       try {
-        return core.sync(path32, options || {});
+        return core.sync(path33, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path32 = __require("path");
+    var path33 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path32.join(pathPart, cmd);
+        const pCmd = path33.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path32.join(pathPart, cmd);
+        const pCmd = path33.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path32 = __require("path");
+    var path33 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path32.delimiter : void 0
+          pathExt: withoutPathExt ? path33.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path32.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path33.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path32, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path32.split("/").pop();
+      const [path33, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path33.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -398,7 +398,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path32 = __require("path");
+    var path33 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -423,7 +423,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path32.normalize(parsed.command);
+        parsed.command = path33.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -3762,8 +3762,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path32) {
-      let input2 = path32;
+    function removeDotSegments(path33) {
+      let input2 = path33;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -3837,11 +3837,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path32) {
-      if (path32 === "" || path32[0] === "/") {
-        return removeDotSegments(path32);
+    function removeDotSegmentsRelative(path33) {
+      if (path33 === "" || path33[0] === "/") {
+        return removeDotSegments(path33);
       }
-      const segments = path32.split("/");
+      const segments = path33.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -4204,8 +4204,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path32 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path32 && path32 !== "/" ? path32 : void 0;
+        const path33 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path33 && path33 !== "/" ? path33 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -9868,12 +9868,12 @@ var require_tar_stream = __commonJS({
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { appendFileSync as appendFileSync2, constants as fsc5, promises as fsp17 } from "node:fs";
-import path31 from "node:path";
+import path32 from "node:path";
 
 // src/build.ts
 import { promises as fsp16, constants as fsc3 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
-import path29 from "node:path";
+import path30 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
@@ -14462,13 +14462,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path32, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path32 === "string" ? path32 : path32.toString();
+  for (const { path: path33, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path33 === "string" ? path33 : path33.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path32, serializedResult);
+      appendFileSync(path33, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path32, serializedResult);
+      writeFileSync(path33, serializedResult);
     }
   }
 };
@@ -17247,7 +17247,7 @@ async function publishOutputs(outputs2, outDir, trash) {
 }
 
 // src/spec.ts
-import path19 from "node:path";
+import path20 from "node:path";
 
 // src/units.ts
 var KiB = 1024;
@@ -17383,11 +17383,11 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path32) {
+    function locateFile(path33) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path32, scriptDirectory);
+        return Module2["locateFile"](path33, scriptDirectory);
       }
-      return scriptDirectory + path32;
+      return scriptDirectory + path33;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
@@ -18057,7 +18057,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path32, opt, work, len) => {
+      Module2["f_mkfs"] = (path33, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -18069,7 +18069,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path32, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path33, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -18083,7 +18083,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path32) => Module2["f_mount"](0, path32, 0);
+      Module2["f_unmount"] = (path33) => Module2["f_mount"](0, path33, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -18154,8 +18154,8 @@ var FileTree = class {
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
    *  non-directory entry at the same path; adding a directory over a directory keeps the
    *  old one unless the old one is implicit (then the new one wins). */
-  add(path32, entry) {
-    const p = normalizeTreePath(path32);
+  add(path33, entry) {
+    const p = normalizeTreePath(path33);
     this.childIndex = void 0;
     if (p === "/") {
       if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
@@ -18188,8 +18188,8 @@ var FileTree = class {
    * A directory that already has a host source is expanded one level so both merge: the
    * later copy wins for files, and a directory meeting a non-directory is an error.
    */
-  addHostDir(path32, source, mode, follow = false) {
-    const p = normalizeTreePath(path32);
+  addHostDir(path33, source, mode, follow = false) {
+    const p = normalizeTreePath(path33);
     const old = this.map.get(p);
     if (old && old.kind !== "dir") {
       throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -18207,20 +18207,20 @@ var FileTree = class {
   }
   /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
    *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path32, host, follow = false) {
-    const w = hostEntry(path32, host, follow);
-    if (w.kind === "dir") this.addHostDir(path32, host, w.mode, follow);
+  addHost(path33, host, follow = false) {
+    const w = hostEntry(path33, host, follow);
+    if (w.kind === "dir") this.addHostDir(path33, host, w.mode, follow);
     else {
       const { path: _p, ...e } = w;
-      this.add(path32, e);
+      this.add(path33, e);
     }
   }
   expandHostChildren(p, source, follow) {
     for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path32, mode = 493) {
-    const p = normalizeTreePath(path32);
+  ensureDir(path33, mode = 493) {
+    const p = normalizeTreePath(path33);
     const e = this.map.get(p);
     if (e) {
       if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -18230,12 +18230,12 @@ var FileTree = class {
     if (p !== "/") this.ensureDir(parentOf(p));
     this.map.set(p, { kind: "dir", mode, implicit: true });
   }
-  get(path32) {
-    return this.map.get(normalizeTreePath(path32));
+  get(path33) {
+    return this.map.get(normalizeTreePath(path33));
   }
   /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path32) {
-    const p = normalizeTreePath(path32);
+  lookup(path33) {
+    const p = normalizeTreePath(path33);
     const own = this.map.get(p);
     if (own) return own;
     let dir = p;
@@ -18245,7 +18245,8 @@ var FileTree = class {
       dir = parentOf(dir);
       const e = this.map.get(dir);
       if (!e) continue;
-      if (e.kind !== "dir" || e.source === void 0) return void 0;
+      if (e.kind !== "dir") return void 0;
+      if (e.source === void 0) continue;
       let host = e.source;
       for (const [k, name] of rest.entries()) {
         host = joinHost(host, name);
@@ -18266,8 +18267,8 @@ var FileTree = class {
     }
     return void 0;
   }
-  has(path32) {
-    return this.map.has(normalizeTreePath(path32));
+  has(path33) {
+    return this.map.has(normalizeTreePath(path33));
   }
   /** Number of explicit entries (host directories count as one). */
   get size() {
@@ -18361,13 +18362,13 @@ var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path32) {
-  if (!path32.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path32)}`);
-  if (!path32.includes("//") && !path32.includes("/.") && !(path32.length > 1 && path32.endsWith("/"))) return path32;
+function normalizeTreePath(path33) {
+  if (!path33.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path33)}`);
+  if (!path33.includes("//") && !path33.includes("/.") && !(path33.length > 1 && path33.endsWith("/"))) return path33;
   const parts = [];
-  for (const c3 of path32.split("/")) {
+  for (const c3 of path33.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path32)}`);
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path33)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -18431,7 +18432,7 @@ function* walkTree(tree, opts2 = {}) {
   const known = tree.explicitLinkKeys();
   const overlapping = tree.overlappingSources();
   function* visit(p, mode, source, follow, ancestors, keyAll = false) {
-    yield { path: p, kind: "dir", mode };
+    yield source !== void 0 ? { path: p, kind: "dir", mode, source } : { path: p, kind: "dir", mode };
     const explicit = tree.children(p);
     const host = source !== void 0 ? readHostDir(source) : [];
     let i2 = 0;
@@ -19397,12 +19398,12 @@ var vfatDriver = {
 // src/fs/ext4.ts
 import { createHash as createHash2 } from "node:crypto";
 import { promises as fsp8 } from "node:fs";
-import path12 from "node:path";
+import path13 from "node:path";
 
 // src/fs/btrfs.ts
 import { createHash } from "node:crypto";
 import { promises as fsp7 } from "node:fs";
-import path11 from "node:path";
+import path12 from "node:path";
 
 // src/sparse.ts
 import fs, { promises as fsp5 } from "node:fs";
@@ -19642,7 +19643,8 @@ async function punchOrZero(fd, pos, len, n2) {
 }
 
 // src/fs/shim.ts
-import { closeSync as closeSync2, openSync as openSync2, promises as fsp6, writeSync as writeSync3 } from "node:fs";
+import { closeSync as closeSync2, openSync as openSync2, promises as fsp6, writeFileSync as writeFileSync2, writeSync as writeSync3 } from "node:fs";
+import path10 from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var SHIM_PATH = fileURLToPath4(new URL("../build/Release/imgsmith_mkfs_shim.so", import.meta.url));
 function shimPath() {
@@ -19654,6 +19656,9 @@ async function shimAvailable() {
     () => true,
     () => false
   );
+}
+async function virtualTreeAvailable() {
+  return process.env.IMGSMITH_NO_VIRTUAL_TREE !== "1" && await shimAvailable();
 }
 function linkGroupCollector() {
   const groups = /* @__PURE__ */ new Map();
@@ -19715,6 +19720,7 @@ function writeShimList(tree, file, groups) {
 }
 function shimEnv(o2) {
   return {
+    IMGSMITH_SHIM_VIRTUAL: o2.virtual ? "1" : "0",
     LD_PRELOAD: [shimPath(), process.env.LD_PRELOAD].filter(Boolean).join(" "),
     IMGSMITH_SHIM_ROOT: o2.root,
     IMGSMITH_SHIM_LIST: o2.list,
@@ -19725,9 +19731,103 @@ function shimEnv(o2) {
 }
 async function shimLoaded(report) {
   const text = await fsp6.readFile(report, "utf8").catch(() => "");
-  const m = /^faked (\d+)\n$/.exec(text);
+  const m = /^faked (\d+)\n(?:virtual \d+ of \d+\n)?$/.exec(text);
   return m ? Number(m[1]) : null;
 }
+async function shimVirtualReport(report) {
+  const text = await fsp6.readFile(report, "utf8").catch(() => "");
+  const m = /^virtual (\d+) of (\d+)$/m.exec(text);
+  return m ? { seen: Number(m[1]), total: Number(m[2]) } : null;
+}
+var absoluteHost = (host) => host.startsWith("/") ? host : joinHostDir(fromUtf8(process.cwd()), host);
+var joinHostDir = (dir, name) => dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+var VirtualListWriter = class {
+  constructor(file, dataDir) {
+    this.file = file;
+    this.dataDir = dataDir;
+    this.fd = openSync2(file, "w");
+  }
+  file;
+  dataDir;
+  fd;
+  chunk = [];
+  bytes = 0;
+  index = 0;
+  /** The open directories: their index and host directory. */
+  dirs = [];
+  groups = /* @__PURE__ */ new Map();
+  data = 0;
+  counts = { dirs: 0, files: 0, symlinks: 0 };
+  /** The number of records written (tree entries, the root included). */
+  get entries() {
+    return this.index;
+  }
+  add(e) {
+    if (e.kind === "end") {
+      this.dirs.pop();
+      return;
+    }
+    const i2 = this.index++;
+    const parent = this.dirs.length ? this.dirs[this.dirs.length - 1] : void 0;
+    const name = e.path === "/" ? "" : e.path.slice(e.path.lastIndexOf("/") + 1);
+    const src = (host) => host === void 0 ? ["n", ""] : parent?.source !== void 0 && host === joinHostDir(parent.source, name) ? ["i", ""] : ["e", absoluteHost(host)];
+    let kind, s, mode, ino = i2;
+    switch (e.kind) {
+      case "dir":
+        kind = "d";
+        s = src(e.source);
+        mode = e.mode & 4095;
+        this.counts.dirs++;
+        break;
+      case "file": {
+        kind = "f";
+        s = src(e.source);
+        mode = e.mode & 4095;
+        if (e.linkKey !== void 0) {
+          const g = this.groups.get(e.linkKey);
+          if (g) {
+            ino = g.first;
+            mode = g.mode;
+          } else this.groups.set(e.linkKey, { first: i2, mode });
+        }
+        this.counts.files++;
+        break;
+      }
+      case "data": {
+        kind = "f";
+        const f = path10.join(this.dataDir, String(this.data++));
+        writeFileSync2(f, e.data);
+        s = ["e", fromUtf8(path10.resolve(f))];
+        mode = e.mode & 4095;
+        this.counts.files++;
+        break;
+      }
+      case "symlink":
+        kind = "l";
+        s = ["n", e.target];
+        mode = 511;
+        this.counts.symlinks++;
+        break;
+    }
+    const rec = Buffer.from(`${kind}${s[0]}${mode.toString(8)} ${ino} ${parent ? parent.index : -1}\0${name}\0${s[1]}\0`, "latin1");
+    this.chunk.push(rec);
+    this.bytes += rec.length;
+    if (this.bytes > 1 << 20) this.flush();
+    if (e.kind === "dir") this.dirs.push({ index: i2, source: e.source });
+  }
+  flush() {
+    if (this.bytes) writeSync3(this.fd, Buffer.concat(this.chunk));
+    this.chunk = [];
+    this.bytes = 0;
+  }
+  close() {
+    try {
+      this.flush();
+    } finally {
+      closeSync2(this.fd);
+    }
+  }
+};
 
 // src/fs/stage.ts
 import {
@@ -19735,14 +19835,20 @@ import {
   copyFileSync,
   constants as fsc2,
   linkSync,
+  lstatSync as lstatSync3,
   mkdirSync,
+  realpathSync as realpathSync2,
   symlinkSync,
-  writeFileSync as writeFileSync2
+  writeFileSync as writeFileSync3
 } from "node:fs";
-import path10 from "node:path";
+import path11 from "node:path";
+function regularSource(source) {
+  const p = hostPath(source);
+  return lstatSync3(p).isSymbolicLink() ? realpathSync2(p, { encoding: "buffer" }) : p;
+}
 async function stageTree(tree, dir, opts2 = {}) {
   const stats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0, links: 0 };
-  const root = Buffer.from(path10.resolve(dir));
+  const root = Buffer.from(path11.resolve(dir));
   mkdirSync(root, { recursive: true });
   let linkWorks = opts2.copy !== true;
   const firstCopy = /* @__PURE__ */ new Map();
@@ -19763,7 +19869,7 @@ async function stageTree(tree, dir, opts2 = {}) {
         case "file": {
           if (linkWorks) {
             try {
-              linkSync(hostPath(e.source), host);
+              linkSync(regularSource(e.source), host);
               if (e.linkKey !== void 0 && !firstCopy.has(e.linkKey)) firstCopy.set(e.linkKey, host);
               stats.hardlinked++;
               break;
@@ -19779,14 +19885,14 @@ async function stageTree(tree, dir, opts2 = {}) {
             stats.links++;
             break;
           }
-          copyFileSync(hostPath(e.source), host, fsc2.COPYFILE_FICLONE);
+          copyFileSync(regularSource(e.source), host, fsc2.COPYFILE_FICLONE);
           chmodSync2(host, e.mode);
           if (e.linkKey !== void 0) firstCopy.set(e.linkKey, host);
           stats.copied++;
           break;
         }
         case "data":
-          writeFileSync2(host, e.data, { mode: e.mode });
+          writeFileSync3(host, e.data, { mode: e.mode });
           chmodSync2(host, e.mode);
           stats.written++;
           break;
@@ -19992,17 +20098,17 @@ function utcDate(epoch) {
   return new Date(epoch * 1e3).toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
 }
 async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
-  const dir = await fsp7.mkdtemp(path11.join(ctx.tmpDir, "btrfs-"));
-  const stage = path11.join(dir, "root");
-  const file = path11.join(dir, "fs.img");
+  const dir = await fsp7.mkdtemp(path12.join(ctx.tmpDir, "btrfs-"));
+  const stage = path12.join(dir, "root");
+  const file = path12.join(dir, "fs.img");
   const phase = ctx.progress.phase("btrfs", 3, "items");
   let deterministic = allowShim && await shimAvailable();
   try {
     const st = await stageTree(tree, stage, { copy: !deterministic });
     phase.update(1, 3);
     const stageReal = await fsp7.realpath(stage);
-    const list = path11.join(dir, "list");
-    const report = path11.join(dir, "shim-report");
+    const list = path12.join(dir, "list");
+    const report = path12.join(dir, "shim-report");
     const counts = writeShimList(tree, list);
     await fsp7.writeFile(file, "");
     const args = [
@@ -20525,31 +20631,34 @@ function ext4MinimumBytes(content, features, extraBytes = 0) {
   throw buildError("ext4: could not compute a size for the content");
 }
 var measured = /* @__PURE__ */ new WeakMap();
-async function measure(spec, tree, stageIn) {
+async function measure(spec, tree, listIn) {
   const features = ext4Features(spec);
   const key = [...features].sort().join(",");
   const hit = measured.get(tree);
-  if (hit && hit.key === key && hit.size === tree.size) return { ...await hit.result, features };
+  if (hit && hit.key === key && hit.size === tree.size && (listIn === void 0 || hit.listed)) return { ...await hit.result, features };
   const run3 = async () => {
-    if (stageIn === void 0 || !await shimAvailable()) return { content: await ext4Content(tree, features) };
+    if (listIn === void 0 || !await virtualTreeAvailable()) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
-    const links = linkGroupCollector();
-    const dir = await fsp8.mkdtemp(path12.join(stageIn, "ext4-stage-"));
+    const dir = await fsp8.mkdtemp(path13.join(listIn, "ext4-tree-"));
+    await fsp8.mkdir(path13.join(dir, "data"));
+    const list = new VirtualListWriter(path13.join(dir, "list"), path13.join(dir, "data"));
     try {
-      await stageTree(tree, path12.join(dir, "root"), {
-        onEntry: (e) => {
-          counter.add(e);
-          links.add(e);
-        }
-      });
+      let n2 = 0;
+      for (const e of walkTree(tree, { dirEnds: true })) {
+        counter.add(e);
+        list.add(e);
+        if (++n2 % 8192 === 0) await new Promise((r) => setImmediate(r));
+      }
     } catch (err) {
-      void removeStaged(dir);
+      list.close();
+      void removeTree(dir).catch(() => void 0);
       throw err;
     }
-    return { content: counter.content, staged: { dir, links: links.groups } };
+    list.close();
+    return { content: counter.content, virtual: { dir, list: list.file, entries: list.entries } };
   };
   const result = run3();
-  measured.set(tree, { key, size: tree.size, result });
+  measured.set(tree, { key, size: tree.size, listed: listIn !== void 0, result });
   return { ...await result, features };
 }
 async function assertFits(spec, tree, size, where2) {
@@ -20680,7 +20789,7 @@ async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, e
     if (ino !== 2 && ino < 11) continue;
     cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
   }
-  const cmdFile = path12.join(work, "normalise.debugfs");
+  const cmdFile = path13.join(work, "normalise.debugfs");
   await fsp8.writeFile(cmdFile, Buffer.from(cmds.join("\n") + "\n", "latin1"));
   const r = await run("debugfs", ["-w", "-f", cmdFile, dev], env, where2);
   const problems = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^debugfs \d/.test(l));
@@ -20791,66 +20900,89 @@ var ext4Driver = {
   async write(spec, tree, target, ctx) {
     validateSpec2(spec, `ext4 at ${target.offset}`);
     const where2 = `the ext4 filesystem at offset ${target.offset}`;
-    const { content, features, staged } = await measure(spec, tree);
+    const { content, features, virtual } = await measure(spec, tree);
     const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
     const fit = ext4Fit(content, blocks, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where2);
-    const reuse = staged && staged.dir.startsWith(ctx.tmpDir + path12.sep) && await fsp8.stat(path12.join(staged.dir, "root")).then(() => true, () => false);
-    if (staged) measured.delete(tree);
+    const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path13.sep) && await fsp8.stat(virtual.list).then(() => true, () => false) ? virtual : void 0;
+    if (virtual) measured.delete(tree);
     const uuid2 = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
     const dev = `${target.imagePath}?offset=${target.offset}`;
-    const work = path12.join(ctx.tmpDir, `ext4-${target.offset}`);
+    const work = path13.join(ctx.tmpDir, `ext4-${target.offset}`);
     await fsp8.mkdir(work, { recursive: true });
-    const conf = path12.join(work, "mke2fs.conf");
+    const conf = path13.join(work, "mke2fs.conf");
     await fsp8.writeFile(conf, MKE2FS_CONF);
     const env = toolEnv(ctx.epoch, conf);
-    const stage = path12.join(work, "root");
+    const stage = path13.join(work, "root");
+    let staged = false;
     const progress = ctx.progress.phase("ext4", 4, "items");
+    const ext = [
+      `offset=${target.offset}`,
+      `hash_seed=${uuid2}`,
+      "nodiscard",
+      "root_owner=0:0",
+      "assume_storage_prezeroed=1",
+      "no_copy_xattrs"
+    ];
+    const args = ["-t", "ext4", "-T", "default", "-b", String(EXT4_BLOCK_SIZE), "-I", String(INODE_SIZE)];
+    args.push("-N", String(fit.inodesRequested), "-m", String(RESERVED_PERCENT), "-U", uuid2, "-E", ext.join(","));
+    if (spec.label !== void 0) args.push("-L", spec.label);
+    if (spec.features?.length) args.push("-O", spec.features.join(","));
+    args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
+    const seed = `imgsmith ext4 ${uuid2}`;
+    const shimReport = path13.join(work, "shim-report");
     try {
-      const useShim = await shimAvailable();
+      let shimmed = false;
       let groups;
-      if (reuse) {
-        await fsp8.rename(path12.join(staged.dir, "root"), stage);
-        groups = staged.links;
-      } else {
+      if (listed) {
+        await fsp8.mkdir(stage);
+        progress.update(1, 4);
+        await zeroRange(target.imagePath, target.offset, target.size);
+        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+        const root = await fsp8.realpath(stage);
+        const vargs = args.map((a2, k) => k > 0 && args[k - 1] === "-d" ? root : a2);
+        const mk = run("mke2fs", vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), ...watch?.env }, where2, watch);
+        ctx.toolStarted?.();
+        await mk;
+        const v = await shimLoaded(shimReport) !== null ? await shimVirtualReport(shimReport) : null;
+        if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
+        else {
+          ctx.progress.event("warning", {
+            message: v ? `${where2}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)` : `${where2}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`
+          });
+          watch?.invalidate();
+        }
+        const removal = removeTree(listed.dir).catch(() => void 0);
+        if (ctx.background) ctx.background(removal);
+        else await removal;
+      }
+      if (!shimmed) {
+        const useShim = await shimAvailable() && await shimLoaded(shimReport).then((n2) => n2 !== null || !listed);
+        await fsp8.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
         await stageTree(tree, stage, { onEntry: links.add });
         groups = links.groups;
-      }
-      if (staged) ctx.background ? ctx.background(removeStaged(staged.dir).catch(() => void 0)) : await removeStaged(staged.dir).catch(() => void 0);
-      progress.update(1, 4);
-      await zeroRange(target.imagePath, target.offset, target.size);
-      const ext = [
-        `offset=${target.offset}`,
-        `hash_seed=${uuid2}`,
-        "nodiscard",
-        "root_owner=0:0",
-        "assume_storage_prezeroed=1",
-        "no_copy_xattrs"
-      ];
-      const args = ["-t", "ext4", "-T", "default", "-b", String(EXT4_BLOCK_SIZE), "-I", String(INODE_SIZE)];
-      args.push("-N", String(fit.inodesRequested), "-m", String(RESERVED_PERCENT), "-U", uuid2, "-E", ext.join(","));
-      if (spec.label !== void 0) args.push("-L", spec.label);
-      if (spec.features?.length) args.push("-O", spec.features.join(","));
-      args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
-      let shimmed = false;
-      if (useShim) {
-        const list = path12.join(work, "shim-list");
-        const report2 = path12.join(work, "shim-report");
-        writeShimList(tree, list, groups);
-        const root = await fsp8.realpath(stage);
-        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-        const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid2}`, report: report2 }), ...watch?.env }, where2, watch);
-        ctx.toolStarted?.();
-        await mk;
-        shimmed = await shimLoaded(report2) !== null;
-        if (!shimmed) {
-          ctx.progress.event("warning", { message: `${where2}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+        staged = true;
+        progress.update(1, 4);
+        await zeroRange(target.imagePath, target.offset, target.size);
+        if (useShim) {
+          const list = path13.join(work, "shim-list");
+          await fsp8.rm(shimReport, { force: true });
+          writeShimList(tree, list, groups);
+          const root = await fsp8.realpath(stage);
+          const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+          const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), ...watch?.env }, where2, watch);
+          ctx.toolStarted?.();
+          await mk;
+          shimmed = await shimLoaded(shimReport) !== null;
+          if (!shimmed) {
+            ctx.progress.event("warning", { message: `${where2}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+          }
+        } else {
+          const mk = run("mke2fs", args, env, where2);
+          ctx.toolStarted?.();
+          await mk;
         }
-      } else {
-        const mk = run("mke2fs", args, env, where2);
-        ctx.toolStarted?.();
-        await mk;
       }
       const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB_KBYTES_WRITTEN);
       progress.update(2, 4);
@@ -20887,10 +21019,10 @@ var ext4Driver = {
           features: hdr.get("Filesystem features") ?? ""
         }
       };
-      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed });
+      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed, tree: staged ? "staged" : "virtual" });
       return report;
     } finally {
-      const removal = removeStaged(stage).catch(() => void 0);
+      const removal = (staged ? removeStaged(stage) : fsp8.rm(stage, { recursive: true, force: true })).catch(() => void 0);
       if (ctx.background) ctx.background(removal);
       else await removal;
     }
@@ -20985,12 +21117,12 @@ var swapDriver = {
 
 // src/fs/raw.ts
 import { promises as fsp10 } from "node:fs";
-import path13 from "node:path";
+import path14 from "node:path";
 function blobPath(spec, ctx) {
   if (!spec.source) return void 0;
   const root = ctx.roots?.[spec.source.from];
   if (!root) throw usageError(`${ctx.partition ?? "a raw partition"}.filesystem.source: the spec reads from "${spec.source.from}", which was not given`);
-  return path13.join(root, spec.source.path);
+  return path14.join(root, spec.source.path);
 }
 var rawDriver = {
   type: "raw",
@@ -21046,8 +21178,8 @@ async function prepareFs(spec, tree, ctx, where2) {
 }
 
 // src/content/resolve.ts
-import { readdirSync as readdirSync6, realpathSync as realpathSync2 } from "node:fs";
-import path18 from "node:path";
+import { readdirSync as readdirSync6, realpathSync as realpathSync3 } from "node:fs";
+import path19 from "node:path";
 
 // src/content/rpi.ts
 var NIXOS_CONFIG_TXT = `[pi3]
@@ -21095,8 +21227,8 @@ ${extra}${extra.endsWith("\n") ? "" : "\n"}`;
 }
 
 // src/content/extlinux.ts
-import { lstatSync as lstatSync3, promises as fsp11, readlinkSync as readlinkSync2 } from "node:fs";
-import path14 from "node:path";
+import { lstatSync as lstatSync4, promises as fsp11, readlinkSync as readlinkSync2 } from "node:fs";
+import path15 from "node:path";
 var NIX_STORE = "/nix/store";
 function extlinuxOptionsOf(o2) {
   return {
@@ -21116,7 +21248,7 @@ function resolveInStore(p, toHost) {
   const link = (q) => {
     let st;
     try {
-      st = lstatSync3(q);
+      st = lstatSync4(q);
     } catch (err) {
       const code = err.code;
       if (code === "ENOENT" || code === "ENOTDIR") return null;
@@ -21124,9 +21256,9 @@ function resolveInStore(p, toHost) {
     }
     if (!st.isSymbolicLink()) return void 0;
     const t = readlinkSync2(q);
-    return path14.isAbsolute(t) ? toHost(t) : t;
+    return path15.isAbsolute(t) ? toHost(t) : t;
   };
-  return resolveLinks(path14.resolve(p), link);
+  return resolveLinks(path15.resolve(p), link);
 }
 function cleanName(logical, storeDir) {
   return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll("/", "-");
@@ -21159,7 +21291,7 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
   const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
   const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
   const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(toplevel) : toplevel;
-  const top = resolveInStore(path14.resolve(given), mapTarget);
+  const top = resolveInStore(path15.resolve(given), mapTarget);
   const tst = await fsp11.stat(top).catch(() => void 0);
   if (!tst) throw inputError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
   if (!tst.isDirectory()) throw inputError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
@@ -21170,10 +21302,10 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
     );
   }
   const need = async (name) => {
-    const host = resolveInStore(path14.join(top, name), mapTarget);
+    const host = resolveInStore(path15.join(top, name), mapTarget);
     const st = await fsp11.stat(host).catch(() => void 0);
     if (!st?.isFile()) {
-      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path14.join(top, name)}${host !== path14.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
+      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path15.join(top, name)}${host !== path15.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
     }
     return { host, st };
   };
@@ -21181,19 +21313,19 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
   const initrd = await need("initrd");
   if (options.init === void 0) await need("init");
   let params = "";
-  const paramsFile = path14.join(top, "kernel-params");
+  const paramsFile = path15.join(top, "kernel-params");
   try {
     params = (await fsp11.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
   } catch (err) {
     if (err.code !== "ENOENT") throw inputError(`cannot read ${paramsFile}: ${err.message}`);
   }
   const bt = fromUtf8(target);
-  const nixosDir = path14.posix.join(bt, "nixos");
+  const nixosDir = path15.posix.join(bt, "nixos");
   tree.ensureDir(nixosDir);
-  tree.ensureDir(path14.posix.join(bt, "extlinux"));
+  tree.ensureDir(path15.posix.join(bt, "extlinux"));
   const place = (src) => {
     const name = cleanName(toLogical(src.host), storeDir);
-    tree.add(path14.posix.join(nixosDir, fromUtf8(name)), {
+    tree.add(path15.posix.join(nixosDir, fromUtf8(name)), {
       kind: "file",
       mode: src.st.mode & 4095,
       size: src.st.size,
@@ -21205,28 +21337,28 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
   const kernelRel = place(kernel);
   const initrdRel = place(initrd);
   let fdtdir;
-  const dtbs = resolveInStore(path14.join(top, "dtbs"), mapTarget);
+  const dtbs = resolveInStore(path15.join(top, "dtbs"), mapTarget);
   const dst = await fsp11.stat(dtbs).catch(() => void 0);
   if (dst?.isDirectory()) {
     const name = cleanName(toLogical(dtbs), storeDir);
-    tree.addHostDir(path14.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
+    tree.addHostDir(path15.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
     fdtdir = `../nixos/${name}`;
   }
   const extra = options.extraKernelParams ?? [];
   if (extra.length > 0) params = [params, ...extra].filter((x) => x !== "").join(" ");
   const init = options.init ?? `${logicalTop}/init`;
   const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...fdtdir ? { fdtdir } : {} });
-  tree.add(path14.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
+  tree.add(path15.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
 }
 
 // src/content/closure.ts
 import { promises as fsp12 } from "node:fs";
-import path16 from "node:path";
+import path17 from "node:path";
 
 // src/content/nix-store.ts
 import { createHash as createHash4 } from "node:crypto";
-import { closeSync as closeSync3, lstatSync as lstatSync4, openSync as openSync3, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync as readlinkSync3, readSync as readSync2 } from "node:fs";
-import path15 from "node:path";
+import { closeSync as closeSync3, lstatSync as lstatSync5, openSync as openSync3, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync as readlinkSync3, readSync as readSync2 } from "node:fs";
+import path16 from "node:path";
 var IMAGE_STORE_DIR = "/nix/store";
 var NIX_BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
 function nixBase32(bytes) {
@@ -21278,7 +21410,7 @@ async function dumpNar(p, sink) {
   }
 }
 function dumpNode(p, sink, st) {
-  st ??= lstatSync4(hp(p));
+  st ??= lstatSync5(hp(p));
   sink(narStr("("));
   if (st.isSymbolicLink()) {
     sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
@@ -21395,7 +21527,7 @@ function parseRegistration(text, file, storeDir) {
   const fail = (what, got) => {
     throw inputError(`${file} line ${i2}: expected ${what}, got ${show2(got)}`);
   };
-  const isStorePath = (s) => path15.posix.dirname(s) === storeDir && isStoreBasename(path15.posix.basename(s));
+  const isStorePath = (s) => path16.posix.dirname(s) === storeDir && isStoreBasename(path16.posix.basename(s));
   const inStore = `a store path in ${storeDir}`;
   while (i2 < lines.length) {
     const p = next(inStore);
@@ -21452,12 +21584,12 @@ function parseStorePathList(text, file) {
   lines.forEach((line, k) => {
     const where2 = `${file} line ${k + 1}`;
     if (!line.startsWith("/")) throw inputError(`${where2}: expected an absolute store path, got ${show2(line)}`);
-    const p = path16.posix.normalize(line);
-    const base = path16.posix.basename(p);
+    const p = path17.posix.normalize(line);
+    const base = path17.posix.basename(p);
     if (p !== line || !isStoreBasename(base)) {
       throw inputError(`${where2}: ${show2(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
     }
-    const dir = path16.posix.dirname(p);
+    const dir = path17.posix.dirname(p);
     storeDir ??= dir;
     if (dir !== storeDir) {
       throw inputError(`${where2}: ${line} is not in the same store directory as the first path (${storeDir})`);
@@ -21489,8 +21621,8 @@ async function readClosureInfo(dir, opts2 = {}) {
     return closureFromStorePaths(paths2, opts2);
   }
   if (!real?.isDirectory()) throw inputError(`the closure ${dir} is neither a directory nor a file`);
-  const spFile = path16.join(dir, "store-paths");
-  const regFile = path16.join(dir, "registration");
+  const spFile = path17.join(dir, "store-paths");
+  const regFile = path17.join(dir, "registration");
   const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
   const entries = parseRegistration(await readText(regFile), regFile, storeDir);
   const listed = new Set(paths);
@@ -21524,7 +21656,7 @@ async function closureFromStorePaths(paths, opts2 = {}) {
   const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join("\n") + "\n" : "", "the store path list");
   await checkPathsExist(checked, "the store path list", host);
   const byHash = /* @__PURE__ */ new Map();
-  for (const p of checked) byHash.set(path16.posix.basename(p).slice(0, 32), p);
+  for (const p of checked) byHash.set(path17.posix.basename(p).slice(0, 32), p);
   const hashes = new Set(byHash.keys());
   const sorted = [...checked].sort(byBytes);
   const entries = new Array(sorted.length);
@@ -21563,7 +21695,7 @@ function addClosureToTree(tree, info) {
 
 // src/content/rpi-direct.ts
 import { readdirSync as readdirSync5, readFileSync as readFileSync6 } from "node:fs";
-import path17 from "node:path";
+import path18 from "node:path";
 
 // src/ptable/guid.ts
 import { createHash as createHash5 } from "node:crypto";
@@ -21741,7 +21873,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
   const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
   const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
   const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
-  const top = resolveInStore(path17.resolve(given), mapTarget);
+  const top = resolveInStore(path18.resolve(given), mapTarget);
   const tst = statHost(fromUtf8(top), true);
   if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
   const logicalTop = toLogical(top);
@@ -21749,7 +21881,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
     throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
   }
   const file = (name, what) => {
-    const named = path17.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path17.join(top, name);
+    const named = path18.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path18.join(top, name);
     const host = resolveInStore(named, mapTarget);
     const st = statHost(fromUtf8(host), true);
     if (!st?.isFile()) {
@@ -21771,21 +21903,21 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
     const present = readdirSync5(inp.firmware).sort();
     for (const b of needFw) {
       for (const f of PI_FIRMWARE[b].required) {
-        if (!statHost(fromUtf8(path17.join(inp.firmware, f)), true)?.isFile()) {
+        if (!statHost(fromUtf8(path18.join(inp.firmware, f)), true)?.isFile()) {
           throw inputError(`${where2}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
         }
         fwNames.add(f);
       }
-      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path17.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
+      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path18.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
     }
   }
   const dtbs = /* @__PURE__ */ new Map();
   let overlays;
-  const dtbDir = resolveInStore(path17.join(top, "dtbs"), mapTarget);
+  const dtbDir = resolveInStore(path18.join(top, "dtbs"), mapTarget);
   if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) {
     const walk = (dir, rel) => {
       for (const name of readdirSync5(dir).sort()) {
-        const host = path17.join(dir, name);
+        const host = path18.join(dir, name);
         const st = statHost(fromUtf8(host), true);
         if (!st) continue;
         if (st.isDirectory()) {
@@ -21800,7 +21932,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
     };
     walk(dtbDir, "");
   }
-  if (!overlays && inp.firmware && statHost(fromUtf8(path17.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path17.join(inp.firmware, "overlays");
+  if (!overlays && inp.firmware && statHost(fromUtf8(path18.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path18.join(inp.firmware, "overlays");
   const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
   for (const b of opts2.boards) {
     const d = PI_BOARD_DTB[b];
@@ -21819,7 +21951,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
   if (initrd2712) place("initramfs_2712", initrd2712);
   for (const [name, f] of dtbs) place(name, f);
   for (const f of fwNames) {
-    const host = path17.join(inp.firmware, f);
+    const host = path18.join(inp.firmware, f);
     place(f, { host, st: statHost(fromUtf8(host), true) });
   }
   if (overlays && opts2.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
@@ -21835,7 +21967,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
   });
   tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
   let params = "";
-  const pf = resolveInStore(path17.join(top, "kernel-params"), mapTarget);
+  const pf = resolveInStore(path18.join(top, "kernel-params"), mapTarget);
   const pst = statHost(fromUtf8(pf), true);
   if (pst?.isFile()) {
     params = readFileSync6(pf, "utf8").replace(/\s+/g, " ").trim();
@@ -21897,12 +22029,12 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
   const root = fromUtf8(rootOf(inputs, item.from, where2));
   const follow = item.dereference ?? opts2.noSymlinks === true;
   const rel = fromUtf8(item.path);
-  const dir = path18.posix.dirname(rel);
-  const base = path18.posix.basename(rel);
+  const dir = path19.posix.dirname(rel);
+  const base = path19.posix.basename(rel);
   const target = fromUtf8(item.target);
   if (isGlob(dir)) throw usageError(`${where2}.path: only the last path component may contain * ? [ (got "${item.path}")`);
   if (isGlob(base)) {
-    const hostDir = path18.posix.join(root, dir);
+    const hostDir = path19.posix.join(root, dir);
     let names;
     try {
       names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
@@ -21915,10 +22047,10 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
       if (item.optional) return;
       throw inputError(`${where2}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
     }
-    for (const m of matches) addHost(tree, path18.posix.join(hostDir, m), path18.posix.join(target, m), follow, map);
+    for (const m of matches) addHost(tree, path19.posix.join(hostDir, m), path19.posix.join(target, m), follow, map);
     return;
   }
-  const named = path18.posix.join(root, rel);
+  const named = path19.posix.join(root, rel);
   const host = follow ? resolveStoreLinks(named, map) : named;
   const lst = statHost(host);
   if (!lst) {
@@ -21930,7 +22062,7 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
     addHost(tree, host, target, follow);
     return;
   }
-  const t = target.endsWith("/") ? path18.posix.join(target, base) : target;
+  const t = target.endsWith("/") ? path19.posix.join(target, base) : target;
   addHost(tree, host, t, follow);
 }
 function addProfile(tree, item, inputs, where2, map) {
@@ -21940,8 +22072,8 @@ function addProfile(tree, item, inputs, where2, map) {
     host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
   } else {
     const top = rootOf(inputs, "toplevel", `${where2}.options.path`);
-    if (path18.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
-    host = fromUtf8(path18.posix.join(top, p));
+    if (path19.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
+    host = fromUtf8(path19.posix.join(top, p));
   }
   const named = host;
   host = resolveStoreLinks(host, map);
@@ -21952,11 +22084,11 @@ function addProfile(tree, item, inputs, where2, map) {
   const real = realHost(host);
   const target = fromUtf8(item.target);
   for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
-    addHost(tree, path18.posix.join(real, name), path18.posix.join(target, name), false);
+    addHost(tree, path19.posix.join(real, name), path19.posix.join(target, name), false);
   }
 }
 function realHost(host) {
-  return realpathSync2(Buffer.from(host, "latin1"), { encoding: "buffer" }).toString("latin1");
+  return realpathSync3(Buffer.from(host, "latin1"), { encoding: "buffer" }).toString("latin1");
 }
 function checkExtlinuxOptions(o2, where2) {
   if (o2.timeout !== void 0 && (typeof o2.timeout !== "number" || !Number.isInteger(o2.timeout) || o2.timeout < 0)) {
@@ -22499,7 +22631,7 @@ async function loadSpec(file) {
     throw usageError(`spec ${file} is not valid JSON: ${err.message}`);
   }
   try {
-    return validateSpec3(json, path19.dirname(path19.resolve(file)));
+    return validateSpec3(json, path20.dirname(path20.resolve(file)));
   } catch (err) {
     if (err instanceof Error) err.message = `${file}: ${err.message}`;
     throw err;
@@ -23192,12 +23324,12 @@ var silentProgress = {
 
 // src/outputs/package.ts
 import fsp14, { open as open2, rm } from "node:fs/promises";
-import path23 from "node:path";
+import path24 from "node:path";
 
 // src/outputs/bmap.ts
 import { createHash as createHash6 } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import path20 from "node:path";
+import path21 from "node:path";
 var BMAP_BLOCK_SIZE = 4096;
 var BMAP_VERSION = "2.0";
 var CHECKSUM_TYPE = "sha256";
@@ -23356,17 +23488,17 @@ async function writeBmap(bmapPath, imageSize, ranges) {
 var bmapOutput = {
   name: "bmap",
   enabled: (plan) => plan.bmap,
-  pass: (plan, tmp) => ({ bmap: path20.join(tmp, `${plan.base}.bmap`) }),
+  pass: (plan, tmp) => ({ bmap: path21.join(tmp, `${plan.base}.bmap`) }),
   async make({ pass, rel, base, outDir, tmp }) {
     if (!pass.bmap) throw new Error("internal error: the bmap output without a bmap");
     const file = rel(`${base}.bmap`);
     const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
     return {
       output: "bmap",
-      files: [[path20.join(tmp, `${base}.bmap`), file]],
+      files: [[path21.join(tmp, `${base}.bmap`), file]],
       manifest: { image: { bmap: { file, sha256, blockSize, blocksCount, mappedBlocksCount } } },
-      listed: [path20.join(outDir, file)],
-      paths: { bmapPath: path20.join(outDir, file) }
+      listed: [path21.join(outDir, file)],
+      paths: { bmapPath: path21.join(outDir, file) }
     };
   }
 };
@@ -23525,29 +23657,29 @@ import { createHash as createHash7 } from "node:crypto";
 import fs2 from "node:fs";
 import fsp13 from "node:fs/promises";
 import os3 from "node:os";
-import path22 from "node:path";
+import path23 from "node:path";
 import { pipeline } from "node:stream/promises";
 
 // src/outputs/compress.ts
-import path21 from "node:path";
+import path22 from "node:path";
 var MAX_ZSTD_LEVEL = 22;
 var zstdOutput = {
   name: "zstd",
   enabled: (plan) => plan.compress,
   tools: () => ["zstd"],
-  pass: (plan, tmp) => ({ zstd: { out: path21.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  pass: (plan, tmp) => ({ zstd: { out: path22.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
   async make({ pass, rel, base, outDir, spec, tmp }) {
     if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
     const file = rel(`${base}.img.zst`);
-    const tmpPath = path21.join(tmp, `${base}.img.zst`);
+    const tmpPath = path22.join(tmp, `${base}.img.zst`);
     return {
       output: "zstd",
       files: [[tmpPath, file]],
       checksums: [[tmpPath, file, pass.compressed.sha256]],
       manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
       hydra: [["sd-image", file]],
-      listed: [path21.join(outDir, file)],
-      paths: { compressedPath: path21.join(outDir, file) }
+      listed: [path22.join(outDir, file)],
+      paths: { compressedPath: path22.join(outDir, file) }
     };
   }
 };
@@ -23591,7 +23723,7 @@ var ChunkedZstd = class {
   /** Chunks compressed early that stayed valid / had to be redone (for the report). */
   stats = { early: 0, redone: 0 };
   frame(i2) {
-    return path22.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
+    return path23.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
   }
   /**
    * Follows a shim write log (pairs of little-endian uint64 offset, length) while a tool
@@ -23641,6 +23773,12 @@ var ChunkedZstd = class {
       for (let i2 = first; i2 <= lastFull; i2++) this.chunks[i2].gen++;
     }
     return { complete, records };
+  }
+  /** Forgets every frame of a chunk that overlaps [start, end): they are compressed again. */
+  invalidate(start, end) {
+    const a2 = Math.floor(start / ZSTD_CHUNK);
+    const b = Math.min(this.chunks.length - 1, Math.floor((end - 1) / ZSTD_CHUNK));
+    for (let i2 = a2; i2 <= b; i2++) this.chunks[i2].gen++;
   }
   /** Starts compressing the lowest chunk below `upTo` that the tool wrote and then left
    *  alone (no record since `quietSince`), when nothing is running. */
@@ -23855,7 +23993,7 @@ async function packageImage(img, opts2 = {}) {
         throw toolFailed("zstd", `zstd failed to compress ${img}: cannot write ${opts2.zstd.out}: ${err.message}`, err);
       }
       if (!zstd) {
-        framesDir = await fsp14.mkdtemp(path23.join(path23.dirname(opts2.zstd.out), ".zstd-frames-"));
+        framesDir = await fsp14.mkdtemp(path24.join(path24.dirname(opts2.zstd.out), ".zstd-frames-"));
         zstd = new ChunkedZstd(img, size, { level: opts2.zstd.level, workDir: framesDir });
       }
       zstdResult = zstd.finish(opts2.zstd.out, (d) => zstdDone = d);
@@ -23943,7 +24081,7 @@ async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
 
 // src/outputs/manifest.ts
 import { writeFile as writeFile3 } from "node:fs/promises";
-import path24 from "node:path";
+import path25 from "node:path";
 var KEY_ORDER = [
   "imgsmith",
   "spec",
@@ -24021,12 +24159,12 @@ function manifestJson(manifest) {
   } : manifest;
   return stableJson(m);
 }
-async function writeManifest(path32, manifest) {
+async function writeManifest(path33, manifest) {
   const text = manifestJson(manifest);
   try {
-    await writeFile3(path32, text);
+    await writeFile3(path33, text);
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path32}: ${err.message}`, err);
+    throw buildError(`cannot write the manifest ${path33}: ${err.message}`, err);
   }
 }
 var GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
@@ -24092,15 +24230,15 @@ var manifestOutput = {
     let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
     for (const x of made) if (x.manifest) m = merge(m, x.manifest);
     const manifest = m;
-    const file = path24.join(tmp, "manifest.json");
+    const file = path25.join(tmp, "manifest.json");
     await writeManifest(file, manifest);
-    const manifestPath = path24.join(outDir, "manifest.json");
+    const manifestPath = path25.join(outDir, "manifest.json");
     return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
   }
 };
 
 // src/outputs/image.ts
-import path25 from "node:path";
+import path26 from "node:path";
 var imageOutput = {
   name: "image",
   enabled: (plan) => !plan.compress || plan.keepRaw,
@@ -24111,14 +24249,14 @@ var imageOutput = {
       files: [[image.path, name]],
       checksums: [[image.path, name, pass.sha256]],
       ...compress ? {} : { hydra: [["sd-image", name]] },
-      listed: [path25.join(outDir, name)],
-      paths: { imagePath: path25.join(outDir, name) }
+      listed: [path26.join(outDir, name)],
+      paths: { imagePath: path26.join(outDir, name) }
     };
   }
 };
 
 // src/outputs/tar-product.ts
-import path27 from "node:path";
+import path28 from "node:path";
 
 // src/outputs/tar.ts
 import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp15 } from "node:fs";
@@ -24369,7 +24507,7 @@ async function* fileTreeTarEntries(tree) {
 }
 
 // src/outputs/nix-tarball.ts
-import path26 from "node:path";
+import path27 from "node:path";
 function nixTarballTopDir(version, system) {
   return `nix-${version}-${system}`;
 }
@@ -24411,14 +24549,14 @@ function nixTarballEntries(closure, topDir) {
   tree.ensureDir(`${top}/store`);
   tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
   tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
-  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path26.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path27.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
   return fileTreeTarEntries(tree);
 }
 
 // src/outputs/tar-product.ts
 async function writeTarProduct(spec, input2) {
   const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
-  const out = path27.join(input2.dir, file);
+  const out = path28.join(input2.dir, file);
   let entries;
   let root;
   let extra;
@@ -24478,7 +24616,7 @@ var tarOutput2 = {
       // The manifest and the Hydra product name the tarball without output.directory (as they always did).
       manifest: { tar: tar.manifest },
       ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
-      paths: { tarPath: path27.join(input2.outDir, file) }
+      paths: { tarPath: path28.join(input2.outDir, file) }
     };
   }
 };
@@ -24498,20 +24636,20 @@ var checksumsOutput = {
 
 // src/outputs/hydra.ts
 import { mkdir, readFile, writeFile as writeFile4 } from "node:fs/promises";
-import path28, { join, resolve } from "node:path";
+import path29, { join, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path32) {
+function hydraProductLine(subtype, path33) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path32)) throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path32.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: the path must be absolute`);
-  const name = path32.slice(path32.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path33)) throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path33.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: the path must be absolute`);
+  const name = path33.slice(path33.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path32) ? `"${path32}"` : path32;
+  const p = /[\s<>]/.test(path33) ? `"${path33}"` : path33;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path32)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -24552,12 +24690,12 @@ var hydraOutput = {
     const [first, ...rest] = products;
     if (!first) throw new Error("internal error: no Hydra product");
     await writeHydraProducts(tmp, {
-      imagePath: path28.join(outDir, first[1]),
+      imagePath: path29.join(outDir, first[1]),
       subtype: first[0],
       system: spec.system,
-      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path28.join(outDir, file) })) } : {}
+      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path29.join(outDir, file) })) } : {}
     });
-    return { output: "hydra", files: [[path28.join(tmp, "nix-support"), "nix-support"]] };
+    return { output: "hydra", files: [[path29.join(tmp, "nix-support"), "nix-support"]] };
   }
 };
 
@@ -24594,7 +24732,7 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path29.resolve(p);
+  const abs = path30.resolve(p);
   let st;
   try {
     st = await fsp16.stat(abs);
@@ -24605,7 +24743,7 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path29.resolve(outDir);
+  const abs = path30.resolve(outDir);
   try {
     await fsp16.mkdir(abs, { recursive: true });
     await fsp16.access(abs, fsc3.W_OK);
@@ -24627,7 +24765,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path29.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path30.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -24650,11 +24788,11 @@ async function buildImage(opts2) {
   const spec = await loadSpec(opts2.specPath);
   if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path29.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path30.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path29.isAbsolute(topArg) && !await fsp16.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path29.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path30.isAbsolute(topArg) && !await fsp16.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path30.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -24763,12 +24901,12 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table2 }) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path29.join(env.tmp, name);
+    const img = path30.join(env.tmp, name);
     const fh = await fsp16.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path29.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path30.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
@@ -24776,7 +24914,7 @@ var Stage = class {
     const tracks = [];
     let early;
     if (env.plan.compress) {
-      const workDir = path29.join(env.tmp, "zstd-frames");
+      const workDir = path30.join(env.tmp, "zstd-frames");
       await fsp16.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
       this.ctx.watchWrites = (start, end) => ({
@@ -24785,7 +24923,8 @@ var Stage = class {
           const t = z.track(log2, start, end);
           t.catch(() => void 0);
           tracks.push(t);
-        }
+        },
+        invalidate: () => z.invalidate(start, end)
       });
     }
     let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
@@ -24857,7 +24996,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path29.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path30.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table2, reports) {
@@ -24865,7 +25004,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path29.resolve(env.specPath), sha256: await sha256File(env.specPath) },
+      spec: { name: spec.name, path: path30.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -24925,7 +25064,7 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path29.join(firmwareDir, s.path)));
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path30.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
@@ -24940,7 +25079,7 @@ async function imgsmithVersion() {
 
 // action/tools.ts
 import { accessSync, constants as fsc4, readFileSync as readFileSync7 } from "node:fs";
-import path30 from "node:path";
+import path31 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -24952,7 +25091,7 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path30.join(dir, command);
+    const p = path31.join(dir, command);
     try {
       accessSync(p, fsc4.X_OK);
       return p;
@@ -25023,9 +25162,9 @@ async function pathInput(name, kind, opts2) {
   try {
     st = await fsp17.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path31.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path32.isAbsolute(v)) {
       try {
-        st = await fsp17.stat(path31.join(opts2.storeRoot, v));
+        st = await fsp17.stat(path32.join(opts2.storeRoot, v));
       } catch {
       }
     }

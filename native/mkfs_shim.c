@@ -20,6 +20,9 @@
  *                         at exit a last record (~0, ~0) says the log is complete. The caller
  *                         uses it to compress the parts of the image mkfs is done with while
  *                         mkfs still runs (src/outputs/chunked.ts).
+ *   IMGSMITH_SHIM_VIRTUAL=1 the virtual tree (mke2fs only, see "The virtual tree" below):
+ *                         LIST is then in the second format and ROOT an empty directory;
+ *                         the tree exists only in the list, nothing is staged on disk.
  *
  * What it changes:
  *   lstat/stat (and the 64-bit variants) of a path under ROOT: uid/gid 0,
@@ -51,6 +54,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,7 +386,586 @@ EXPORT int close(int fd) {
   return real_close(fd);
 }
 
+/* ---- The virtual tree (IMGSMITH_SHIM_VIRTUAL=1) ----
+ *
+ * For mke2fs -d: instead of a staged copy of the tree (hard links of every file, which
+ * costs about as much as cp -al plus rm -rf, and copies across filesystems), ROOT is an
+ * empty directory and the tree exists only in LIST. mke2fs 1.47 walks its -d directory
+ * with chdir(name) / scandir(".") / lstat(name) / open(name) / readlink(name) /
+ * llistxattr(name) / chdir(".."); the shim answers those calls from the list, with a
+ * virtual current directory, and opens each file at its host source. What mke2fs sees
+ * is exactly what it saw of the staged tree under the first format (same names, order,
+ * stat results, contents and link targets), so the image bytes are the same.
+ *
+ * LIST (second format): one record per tree entry, in the tree walk's order (depth first,
+ * each directory's children in byte order, the root first), each
+ *   "<kind><src><mode octal> <ino> <parent index>\0<name>\0<payload>\0"
+ * kind: d directory, f regular file, l symlink. src: e = payload is the host source
+ * (files) or host directory (directories); i = inherited: the parent directory's host
+ * directory + "/" + name; n = none (a directory with no host directory, or a symlink,
+ * whose payload is its target). The root has parent index -1 and an empty name.
+ * ino is the fake inode number (hard links share one); st_nlink of a file is the number
+ * of file records with its ino.
+ *
+ * Anything mke2fs does inside ROOT that the list cannot answer (opendir, opening a
+ * directory, a path through a symlink, writing) fails with ENOTSUP rather than seeing
+ * the empty directory, and the report says how many entries mke2fs looked at, so the
+ * caller can tell a complete walk from a partial one. */
+
+struct vnode {
+  const char *name;
+  const char *payload;
+  uint32_t parent;
+  uint32_t first_child; /* index into vchild */
+  uint32_t nchild;
+  uint32_t ino;
+  uint32_t nlink; /* files: names of the inode; directories: 2 + subdirectories */
+  uint32_t payload_len;
+  uint16_t mode;
+  char kind;
+  char src;
+};
+
+static int vactive;
+static struct vnode *vn;
+static size_t nvn;
+static uint32_t *vchild;
+static long vcwd = -1; /* the virtual current directory, or -1 outside the tree */
+static dev_t vdev;
+static unsigned char *vseen;
+static unsigned long nseen;
+
+#define V_OUT (-1L) /* not in the tree: the real call */
+#define V_ERR (-2L) /* in the tree, but an error (errno set) */
+
+static int (*real_chdir)(const char *);
+static int (*real_fchdir)(int);
+static char *(*real_getcwd)(char *, size_t);
+static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_openat64)(int, const char *, int, ...);
+static ssize_t (*real_readlink)(const char *, char *, size_t);
+static ssize_t (*real_lgetxattr)(const char *, const char *, void *, size_t);
+static ssize_t (*real_getxattr)(const char *, const char *, void *, size_t);
+static ssize_t (*real_listxattr)(const char *, char *, size_t);
+static DIR *(*real_opendir)(const char *);
+static int (*real_access)(const char *, int);
+
+static void load_vlist(const char *file) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("cannot open IMGSMITH_SHIM_LIST");
+  struct stat st;
+  if (fstat(fd, &st) < 0) die("cannot stat IMGSMITH_SHIM_LIST");
+  list_buf = malloc((size_t)st.st_size + 1);
+  if (!list_buf) die("out of memory for the virtual tree");
+  size_t got = 0;
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, list_buf + got, (size_t)st.st_size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) die("cannot read IMGSMITH_SHIM_LIST");
+    got += (size_t)n;
+  }
+  close(fd);
+  list_buf[got] = 0;
+  size_t nul = 0;
+  for (size_t i = 0; i < got; i++) nul += list_buf[i] == 0;
+  size_t cap = nul / 3 + 1;
+  vn = calloc(cap, sizeof *vn);
+  if (!vn) die("out of memory for the virtual tree");
+  char *p = list_buf, *end = list_buf + got;
+  while (p < end) {
+    char *hdr = p;
+    p += strlen(p) + 1;
+    if (p >= end) die("malformed IMGSMITH_SHIM_LIST record (no name)");
+    char *name = p;
+    p += strlen(p) + 1;
+    if (p > end) die("malformed IMGSMITH_SHIM_LIST record (no payload)");
+    char *payload = p;
+    size_t plen = strlen(p);
+    p += plen + 1;
+    if (p > end + 1) die("malformed IMGSMITH_SHIM_LIST record (payload)");
+    struct vnode *v = &vn[nvn];
+    v->kind = hdr[0];
+    v->src = hdr[0] ? hdr[1] : 0;
+    if ((v->kind != 'd' && v->kind != 'f' && v->kind != 'l') || (v->src != 'e' && v->src != 'i' && v->src != 'n'))
+      die("malformed IMGSMITH_SHIM_LIST record (kind)");
+    char *q;
+    v->mode = (uint16_t)strtoul(hdr + 2, &q, 8);
+    v->ino = (uint32_t)strtoul(q, &q, 10);
+    long parent = strtol(q, &q, 10);
+    if (*q) die("malformed IMGSMITH_SHIM_LIST record (header)");
+    if (nvn == 0 ? parent != -1 || v->kind != 'd' : parent < 0 || (size_t)parent >= nvn || vn[parent].kind != 'd')
+      die("malformed IMGSMITH_SHIM_LIST record (parent)");
+    if (v->ino >= cap) die("malformed IMGSMITH_SHIM_LIST record (ino)");
+    v->parent = nvn == 0 ? 0 : (uint32_t)parent;
+    v->name = name;
+    v->payload = payload;
+    v->payload_len = (uint32_t)plen;
+    if (v->src == 'i' && (nvn == 0 || vn[parent].src == 'n')) die("malformed IMGSMITH_SHIM_LIST record (inherited source without a parent source)");
+    nvn++;
+  }
+  if (nvn == 0) die("IMGSMITH_SHIM_LIST is empty");
+  /* Children, in list order (which is byte order within a directory). */
+  vchild = calloc(nvn, sizeof *vchild);
+  uint32_t *count = calloc(nvn, sizeof *count);
+  uint32_t *links = calloc(nvn, sizeof *links);
+  vseen = calloc(nvn, 1);
+  if (!vchild || !count || !links || !vseen) die("out of memory for the virtual tree");
+  for (size_t i = 1; i < nvn; i++) {
+    count[vn[i].parent]++;
+    if (vn[i].kind == 'd') vn[vn[i].parent].nlink++;
+    if (vn[i].kind == 'f') links[vn[i].ino]++;
+  }
+  uint32_t at = 0;
+  for (size_t i = 0; i < nvn; i++) {
+    vn[i].first_child = at;
+    at += count[i];
+    count[i] = 0;
+  }
+  for (size_t i = 1; i < nvn; i++) {
+    struct vnode *par = &vn[vn[i].parent];
+    vchild[par->first_child + par->nchild++] = (uint32_t)i;
+  }
+  for (size_t i = 0; i < nvn; i++) {
+    if (vn[i].kind == 'd') vn[i].nlink += 2;
+    else if (vn[i].kind == 'f') vn[i].nlink = links[vn[i].ino];
+    else vn[i].nlink = 1;
+  }
+  free(count);
+  free(links);
+}
+
+/* The child `name` (n bytes) of directory d, by binary search (children are in byte order). */
+static long vchild_lookup(uint32_t d, const char *name, size_t n) {
+  size_t lo = 0, hi = vn[d].nchild;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const char *c = vn[vchild[vn[d].first_child + mid]].name;
+    int r = strncmp(c, name, n);
+    if (r == 0) r = c[n] == 0 ? 0 : 1;
+    if (r == 0) return vchild[vn[d].first_child + mid];
+    if (r < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+/* Where a walk left the tree upwards: the rest of the path after that "..". */
+static const char *vout_rest;
+
+/* Walks the components of `p` from node `cur`. Returns the node, V_OUT when a ".."
+ * leaves the tree (vout_rest = what follows), or V_ERR with errno set. */
+static long vwalk(long cur, const char *p) {
+  vout_rest = NULL;
+  while (*p) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *e = strchr(p, '/');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n == 1 && p[0] == '.') {
+      /* stays */
+    } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+      if (cur == 0) {
+        vout_rest = p + n;
+        return V_OUT;
+      }
+      cur = vn[cur].parent;
+    } else {
+      if (vn[cur].kind != 'd') {
+        errno = vn[cur].kind == 'l' ? ENOTSUP : ENOTDIR;
+        return V_ERR;
+      }
+      long c = vchild_lookup((uint32_t)cur, p, n);
+      if (c < 0) {
+        errno = ENOENT;
+        return V_ERR;
+      }
+      cur = c;
+    }
+    p += n;
+  }
+  return cur;
+}
+
+static long vresolve(const char *path) {
+  if (!vactive || !path) return V_OUT;
+  if (path[0] == '/') {
+    if (strncmp(path, root, root_len) != 0 || (path[root_len] != 0 && path[root_len] != '/')) return V_OUT;
+    return vwalk(0, path + root_len);
+  }
+  if (vcwd >= 0) return vwalk(vcwd, path);
+  /* Outside the tree: a relative path may still lead into it (mke2fs -d with a relative
+   * directory); resolved against the real cwd, lexically. */
+  char abs[PATH_MAX * 2];
+  if (!real_getcwd(abs, sizeof abs)) return V_OUT;
+  size_t n = strlen(abs);
+  if (n + 1 + strlen(path) + 1 > sizeof abs) return V_OUT;
+  abs[n] = '/';
+  strcpy(abs + n + 1, path);
+  char norm[PATH_MAX * 2];
+  size_t m = 0;
+  for (const char *p = abs; *p;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    const char *e = strchr(p, '/');
+    size_t k = e ? (size_t)(e - p) : strlen(p);
+    if (k == 1 && p[0] == '.') {
+    } else if (k == 2 && p[0] == '.' && p[1] == '.') {
+      while (m > 0 && norm[m - 1] != '/') m--;
+      if (m > 0) m--;
+    } else {
+      norm[m++] = '/';
+      memcpy(norm + m, p, k);
+      m += k;
+    }
+    p += k;
+  }
+  if (m == 0) norm[m++] = '/';
+  norm[m] = 0;
+  if (strncmp(norm, root, root_len) != 0 || (norm[root_len] != 0 && norm[root_len] != '/')) return V_OUT;
+  return vwalk(0, norm + root_len);
+}
+
+/* The real path for a call that left the tree (V_OUT) from a relative path. */
+static const char *vreal(const char *path, char *buf, size_t size) {
+  if (path[0] == '/' || vcwd < 0) return path;
+  /* The real cwd is ROOT; the walk left it through ROOT's "..". */
+  const char *rest = vout_rest ? vout_rest : "";
+  if ((size_t)snprintf(buf, size, "%s/..%s", root, rest) >= size) return path;
+  return buf;
+}
+
+/* The host path of a node's source (files and directories with a host directory). */
+static int vsource(long i, char *buf, size_t size) {
+  if (vn[i].src == 'e') {
+    if (vn[i].payload_len + 1 > size) return errno = ENAMETOOLONG, -1;
+    memcpy(buf, vn[i].payload, vn[i].payload_len + 1);
+    return 0;
+  }
+  if (vn[i].src != 'i') return errno = ENOTSUP, -1;
+  if (vsource(vn[i].parent, buf, size) < 0) return -1;
+  size_t n = strlen(buf), m = strlen(vn[i].name);
+  int slash = n == 0 || buf[n - 1] != '/';
+  if (n + slash + m + 1 > size) return errno = ENAMETOOLONG, -1;
+  if (slash) buf[n++] = '/';
+  memcpy(buf + n, vn[i].name, m + 1);
+  return 0;
+}
+
+/* The tree path of a node ("" for the root), for getcwd. */
+static int vpath(long i, char *buf, size_t size) {
+  if (i == 0) {
+    if (size < 1) return -1;
+    buf[0] = 0;
+    return 0;
+  }
+  if (vpath(vn[i].parent, buf, size) < 0) return -1;
+  size_t n = strlen(buf), m = strlen(vn[i].name);
+  if (n + 1 + m + 1 > size) return -1;
+  buf[n++] = '/';
+  memcpy(buf + n, vn[i].name, m + 1);
+  return 0;
+}
+
+static void vmark(long i) {
+  if (i > 0 && !vseen[i]) {
+    vseen[i] = 1;
+    __atomic_add_fetch(&nseen, 1, __ATOMIC_RELAXED);
+  }
+}
+
+/* Fills a struct stat or stat64 (same field names) for node i; `follow` for stat(). */
+#define VSTAT(i, st, follow, realstat)                                                          \
+  do {                                                                                          \
+    long i_ = (i);                                                                              \
+    for (int hops_ = 0; (follow) && vn[i_].kind == 'l'; hops_++) {                              \
+      /* stat() of a symlink: its target, resolved in the tree (absolute = the image's /). */   \
+      char t_[PATH_MAX * 2];                                                                    \
+      if (hops_ >= 40) return errno = ELOOP, -1;                                                \
+      if (vn[i_].payload[0] == '/') {                                                           \
+        if ((size_t)snprintf(t_, sizeof t_, "%s%s", root, vn[i_].payload) >= sizeof t_)         \
+          return errno = ENAMETOOLONG, -1;                                                      \
+        i_ = vwalk(0, t_ + root_len);                                                           \
+      } else {                                                                                  \
+        i_ = vwalk(vn[i_].parent, vn[i_].payload);                                              \
+      }                                                                                         \
+      if (i_ == V_OUT) return errno = ENOTSUP, -1;                                              \
+      if (i_ == V_ERR) return -1;                                                               \
+    }                                                                                           \
+    struct vnode *v_ = &vn[i_];                                                                 \
+    memset((st), 0, sizeof *(st));                                                              \
+    if (v_->kind == 'f') {                                                                      \
+      char src_[PATH_MAX * 2];                                                                  \
+      if (vsource(i_, src_, sizeof src_) < 0) return -1;                                        \
+      if (realstat(src_, (st)) < 0) return -1;                                                  \
+      if (!S_ISREG((st)->st_mode)) return errno = ENOTSUP, -1;                                  \
+    } else if (v_->kind == 'd') {                                                               \
+      (st)->st_mode = S_IFDIR;                                                                  \
+      (st)->st_size = 4096;                                                                     \
+      (st)->st_blocks = 8;                                                                      \
+    } else {                                                                                    \
+      (st)->st_mode = S_IFLNK;                                                                  \
+      (st)->st_size = v_->payload_len;                                                          \
+    }                                                                                           \
+    (st)->st_blksize = 4096;                                                                    \
+    (st)->st_dev = vdev;                                                                        \
+    (st)->st_ino = v_->ino;                                                                     \
+    (st)->st_nlink = v_->nlink;                                                                 \
+    (st)->st_mode = ((st)->st_mode & S_IFMT) | (v_->kind == 'l' ? 0777 : (v_->mode & 07777));   \
+    (st)->st_uid = 0;                                                                           \
+    (st)->st_gid = 0;                                                                           \
+    (st)->st_atim.tv_sec = (st)->st_mtim.tv_sec = (st)->st_ctim.tv_sec = epoch;                 \
+    (st)->st_atim.tv_nsec = (st)->st_mtim.tv_nsec = (st)->st_ctim.tv_nsec = 0;                  \
+    vmark(i);                                                                                   \
+    __atomic_add_fetch(&faked, 1, __ATOMIC_RELAXED);                                            \
+    return 0;                                                                                   \
+  } while (0)
+
+static int vstat_file(const char *src, struct stat *st) { return real_stat(src, st); }
+static int vstat64_file(const char *src, struct stat64 *st) { return real_stat64(src, st); }
+
+static int vstat(long i, struct stat *st, int follow) { VSTAT(i, st, follow, vstat_file); }
+static int vstat64(long i, struct stat64 *st, int follow) { VSTAT(i, st, follow, vstat64_file); }
+
+/* The real open of a node's source; directories, symlinks and writing: ENOTSUP/EROFS. */
+static int vopen(long i, int flags, mode_t mode) {
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))) return errno = EROFS, -1;
+  if (vn[i].kind != 'f') return errno = ENOTSUP, -1;
+  char src[PATH_MAX * 2];
+  if (vsource(i, src, sizeof src) < 0) return -1;
+  return real_open64(src, flags, mode);
+}
+
+EXPORT int chdir(const char *path) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return -1;
+  if (i >= 0) {
+    if (vn[i].kind != 'd') return errno = vn[i].kind == 'l' ? ENOTSUP : ENOTDIR, -1;
+    if (vcwd < 0 && real_chdir(root) < 0) return -1;
+    vcwd = i;
+    return 0;
+  }
+  char buf[PATH_MAX * 2];
+  const char *real = vreal(path, buf, sizeof buf);
+  int r = real_chdir(real);
+  if (r == 0) vcwd = -1;
+  return r;
+}
+
+EXPORT int fchdir(int fd) {
+  ensure_init();
+  int r = real_fchdir(fd);
+  if (r == 0) vcwd = -1;
+  return r;
+}
+
+EXPORT char *getcwd(char *buf, size_t size) {
+  ensure_init();
+  if (vcwd < 0) return real_getcwd(buf, size);
+  char rel[PATH_MAX * 2];
+  if (vpath(vcwd, rel, sizeof rel) < 0) return errno = ENAMETOOLONG, (char *)NULL;
+  size_t need = root_len + strlen(rel) + 1;
+  if (!buf) {
+    buf = malloc(size > need ? size : need);
+    if (!buf) return errno = ENOMEM, (char *)NULL;
+  } else if (size < need) {
+    return errno = ERANGE, (char *)NULL;
+  }
+  memcpy(buf, root, root_len);
+  memcpy(buf + root_len, rel, strlen(rel) + 1);
+  return buf;
+}
+
+static mode_t open_mode(int flags, va_list ap) {
+  return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
+}
+
+#define VOPEN_BODY(realcall)                                                                    \
+  long i = vresolve(path);                                                                      \
+  if (i == V_ERR) return -1;                                                                    \
+  if (i >= 0) return vopen(i, flags, mode);                                                     \
+  char buf_[PATH_MAX * 2];                                                                      \
+  const char *real_ = vreal(path, buf_, sizeof buf_);                                           \
+  return realcall
+
+EXPORT int open(const char *path, int flags, ...) {
+  ensure_init();
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = open_mode(flags, ap);
+  va_end(ap);
+  VOPEN_BODY(real_open(real_, flags, mode));
+}
+
+EXPORT int open64(const char *path, int flags, ...) {
+  ensure_init();
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = open_mode(flags, ap);
+  va_end(ap);
+  VOPEN_BODY(real_open64(real_, flags, mode));
+}
+
+/* The _FORTIFY_SOURCE entry points (libext2fs calls these). */
+EXPORT int __open_2(const char *path, int flags) {
+  ensure_init();
+  mode_t mode = 0;
+  VOPEN_BODY(real_open(real_, flags));
+}
+
+EXPORT int __open64_2(const char *path, int flags) {
+  ensure_init();
+  mode_t mode = 0;
+  VOPEN_BODY(real_open64(real_, flags));
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...) {
+  ensure_init();
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = open_mode(flags, ap);
+  va_end(ap);
+  if (dirfd != AT_FDCWD && path[0] != '/') return real_openat(dirfd, path, flags, mode);
+  VOPEN_BODY(real_openat(AT_FDCWD, real_, flags, mode));
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
+  ensure_init();
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = open_mode(flags, ap);
+  va_end(ap);
+  if (dirfd != AT_FDCWD && path[0] != '/') return real_openat64(dirfd, path, flags, mode);
+  VOPEN_BODY(real_openat64(AT_FDCWD, real_, flags, mode));
+}
+
+EXPORT ssize_t readlink(const char *path, char *out, size_t size) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return -1;
+  if (i >= 0) {
+    if (vn[i].kind != 'l') return errno = EINVAL, -1;
+    size_t n = vn[i].payload_len < size ? vn[i].payload_len : size;
+    memcpy(out, vn[i].payload, n);
+    return (ssize_t)n;
+  }
+  char buf[PATH_MAX * 2];
+  return real_readlink(vreal(path, buf, sizeof buf), out, size);
+}
+
+EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return -1;
+  if (i >= 0) return errno = ENODATA, -1;
+  char buf[PATH_MAX * 2];
+  return real_lgetxattr(vreal(path, buf, sizeof buf), name, value, size);
+}
+
+EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t size) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return -1;
+  if (i >= 0) return errno = ENODATA, -1;
+  char buf[PATH_MAX * 2];
+  return real_getxattr(vreal(path, buf, sizeof buf), name, value, size);
+}
+
+EXPORT ssize_t listxattr(const char *path, char *list, size_t size) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return -1;
+  if (i >= 0) return 0;
+  char buf[PATH_MAX * 2];
+  return real_listxattr(vreal(path, buf, sizeof buf), list, size);
+}
+
+EXPORT DIR *opendir(const char *path) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return NULL;
+  if (i >= 0) return errno = ENOTSUP, (DIR *)NULL; /* mke2fs uses scandir; never the empty ROOT */
+  char buf[PATH_MAX * 2];
+  return real_opendir(vreal(path, buf, sizeof buf));
+}
+
+EXPORT int access(const char *path, int how) {
+  ensure_init();
+  long i = vresolve(path);
+  if (i == V_ERR) return -1;
+  if (i >= 0) return how & W_OK ? (errno = EROFS, -1) : 0;
+  char buf[PATH_MAX * 2];
+  return real_access(vreal(path, buf, sizeof buf), how);
+}
+
+/* scandir of a virtual directory: ".", ".." and the children, filtered and sorted like
+ * glibc's (compar, or byte order when none is given, as for the staged tree). */
+#define VSCANDIR(i, namelist, filter, compar, DIRENT, bytes)                                    \
+  do {                                                                                          \
+    struct vnode *d_ = &vn[i];                                                                  \
+    if (d_->kind != 'd') return errno = ENOTDIR, -1;                                            \
+    size_t total_ = d_->nchild + 2, n_ = 0;                                                     \
+    struct DIRENT **list_ = malloc((total_ ? total_ : 1) * sizeof *list_);                      \
+    if (!list_) return errno = ENOMEM, -1;                                                      \
+    for (size_t k_ = 0; k_ < total_; k_++) {                                                    \
+      const char *nm_;                                                                          \
+      unsigned char type_;                                                                      \
+      uint64_t ino_;                                                                            \
+      if (k_ < 2) {                                                                             \
+        nm_ = k_ == 0 ? "." : "..";                                                             \
+        type_ = DT_DIR;                                                                         \
+        ino_ = k_ == 0 ? d_->ino : vn[d_->parent].ino;                                          \
+      } else {                                                                                  \
+        struct vnode *c_ = &vn[vchild[d_->first_child + k_ - 2]];                               \
+        nm_ = c_->name;                                                                         \
+        type_ = c_->kind == 'd' ? DT_DIR : c_->kind == 'l' ? DT_LNK : DT_REG;                   \
+        ino_ = c_->ino;                                                                         \
+      }                                                                                         \
+      size_t len_ = strlen(nm_);                                                                \
+      size_t sz_ = offsetof(struct DIRENT, d_name) + len_ + 1;                                  \
+      if (sz_ < sizeof(struct DIRENT)) sz_ = sizeof(struct DIRENT);                             \
+      struct DIRENT *e_ = calloc(1, sz_);                                                       \
+      if (!e_) {                                                                                \
+        for (size_t f_ = 0; f_ < n_; f_++) free(list_[f_]);                                     \
+        free(list_);                                                                            \
+        return errno = ENOMEM, -1;                                                              \
+      }                                                                                         \
+      e_->d_ino = ino_;                                                                         \
+      e_->d_off = (int64_t)(k_ + 1);                                                            \
+      e_->d_reclen = (unsigned short)(sz_ > 65535 ? 65535 : sz_);                               \
+      e_->d_type = type_;                                                                       \
+      memcpy(e_->d_name, nm_, len_ + 1);                                                        \
+      if (filter && !filter(e_)) {                                                              \
+        free(e_);                                                                               \
+        continue;                                                                               \
+      }                                                                                         \
+      list_[n_++] = e_;                                                                         \
+    }                                                                                           \
+    qsort(list_, n_, sizeof *list_, (int (*)(const void *, const void *))(compar ? compar : bytes)); \
+    *(namelist) = list_;                                                                        \
+    return (int)n_;                                                                             \
+  } while (0)
+
+
+static __thread int initializing;
+
 static void init(void) {
+  initializing = 1;
+  real_chdir = (int (*)(const char *))dlsym(RTLD_NEXT, "chdir");
+  real_fchdir = (int (*)(int))dlsym(RTLD_NEXT, "fchdir");
+  real_getcwd = (char *(*)(char *, size_t))dlsym(RTLD_NEXT, "getcwd");
+  real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+  real_open64 = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
+  real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+  real_openat64 = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat64");
+  real_readlink = (ssize_t (*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "readlink");
+  real_lgetxattr = (ssize_t (*)(const char *, const char *, void *, size_t))dlsym(RTLD_NEXT, "lgetxattr");
+  real_getxattr = (ssize_t (*)(const char *, const char *, void *, size_t))dlsym(RTLD_NEXT, "getxattr");
+  real_listxattr = (ssize_t (*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "listxattr");
+  real_opendir = (DIR * (*)(const char *)) dlsym(RTLD_NEXT, "opendir");
+  real_access = (int (*)(const char *, int))dlsym(RTLD_NEXT, "access");
   real_lstat = (int (*)(const char *, struct stat *))dlsym(RTLD_NEXT, "lstat");
   real_stat = (int (*)(const char *, struct stat *))dlsym(RTLD_NEXT, "stat");
   real_lstat64 = (int (*)(const char *, struct stat64 *))dlsym(RTLD_NEXT, "lstat64");
@@ -405,10 +989,24 @@ static void init(void) {
   const char *s = getenv("IMGSMITH_SHIM_SEED");
   seed = fnv1a(s ? s : "");
   const char *l = getenv("IMGSMITH_SHIM_LIST");
-  if (l && *l) load_list(l);
+  const char *virt = getenv("IMGSMITH_SHIM_VIRTUAL");
+  if (virt && strcmp(virt, "1") == 0) {
+    if (!l || !*l) die("IMGSMITH_SHIM_VIRTUAL needs IMGSMITH_SHIM_LIST");
+    if (!real_chdir || !real_getcwd || !real_open || !real_open64 || !real_openat || !real_openat64 || !real_readlink ||
+        !real_opendir || !real_access || !real_stat || !real_stat64 || !real_lgetxattr || !real_getxattr || !real_listxattr)
+      die("cannot find the libc functions to wrap for the virtual tree");
+    struct stat rst;
+    if (real_stat(root, &rst) != 0 || !S_ISDIR(rst.st_mode)) die("IMGSMITH_SHIM_ROOT is not a directory");
+    vdev = rst.st_dev;
+    load_vlist(l);
+    vactive = 1;
+  } else if (l && *l) {
+    load_list(l);
+  }
   const char *rep = getenv("IMGSMITH_SHIM_REPORT");
   if (rep && *rep) report_file = rep;
   active = 1;
+  initializing = 0;
 }
 
 /* Tells the caller the shim was loaded and used (see IMGSMITH_SHIM_REPORT). */
@@ -417,7 +1015,8 @@ __attribute__((destructor)) static void write_report(void) {
   int fd = open(report_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
   char buf[64];
-  int n = snprintf(buf, sizeof buf, "faked %lu\n", faked);
+  int n = vactive ? snprintf(buf, sizeof buf, "faked %lu\nvirtual %lu of %lu\n", faked, nseen, (unsigned long)(nvn - 1))
+                  : snprintf(buf, sizeof buf, "faked %lu\n", faked);
   if (n > 0) {
     ssize_t w = write(fd, buf, (size_t)n); /* a short report reads as "not loaded" */
     (void)w;
@@ -425,7 +1024,10 @@ __attribute__((destructor)) static void write_report(void) {
   close(fd);
 }
 
-static void ensure_init(void) { pthread_once(&once, init); }
+/* Not from inside init (which opens and closes files through our wrappers). */
+static void ensure_init(void) {
+  if (!initializing) pthread_once(&once, init);
+}
 
 /* The path relative to root ("" for root itself), or NULL if `path` is not under root. */
 static const char *relative(const char *path, char *buf, size_t bufsize) {
@@ -471,6 +1073,14 @@ static const char *relative(const char *path, char *buf, size_t bufsize) {
 
 EXPORT int lstat(const char *path, struct stat *st) {
   ensure_init();
+  if (vactive) {
+    long i = vresolve(path);
+    if (i == V_ERR) return -1;
+    if (i >= 0) return vstat(i, st, 0);
+    char buf[PATH_MAX * 2];
+    path = vreal(path, buf, sizeof buf);
+    return real_lstat(path, st);
+  }
   int r = real_lstat ? real_lstat(path, st) : (errno = ENOSYS, -1);
   if (r == 0 && active) FAKE(path, st);
   return r;
@@ -478,6 +1088,14 @@ EXPORT int lstat(const char *path, struct stat *st) {
 
 EXPORT int stat(const char *path, struct stat *st) {
   ensure_init();
+  if (vactive) {
+    long i = vresolve(path);
+    if (i == V_ERR) return -1;
+    if (i >= 0) return vstat(i, st, 1);
+    char buf[PATH_MAX * 2];
+    path = vreal(path, buf, sizeof buf);
+    return real_stat(path, st);
+  }
   int r = real_stat ? real_stat(path, st) : (errno = ENOSYS, -1);
   if (r == 0 && active) FAKE(path, st);
   return r;
@@ -485,6 +1103,14 @@ EXPORT int stat(const char *path, struct stat *st) {
 
 EXPORT int lstat64(const char *path, struct stat64 *st) {
   ensure_init();
+  if (vactive) {
+    long i = vresolve(path);
+    if (i == V_ERR) return -1;
+    if (i >= 0) return vstat64(i, st, 0);
+    char buf[PATH_MAX * 2];
+    path = vreal(path, buf, sizeof buf);
+    return real_lstat64(path, st);
+  }
   int r = real_lstat64 ? real_lstat64(path, st) : (errno = ENOSYS, -1);
   if (r == 0 && active) FAKE(path, st);
   return r;
@@ -492,6 +1118,14 @@ EXPORT int lstat64(const char *path, struct stat64 *st) {
 
 EXPORT int stat64(const char *path, struct stat64 *st) {
   ensure_init();
+  if (vactive) {
+    long i = vresolve(path);
+    if (i == V_ERR) return -1;
+    if (i >= 0) return vstat64(i, st, 1);
+    char buf[PATH_MAX * 2];
+    path = vreal(path, buf, sizeof buf);
+    return real_stat64(path, st);
+  }
   int r = real_stat64 ? real_stat64(path, st) : (errno = ENOSYS, -1);
   if (r == 0 && active) FAKE(path, st);
   return r;
@@ -508,17 +1142,38 @@ static int byte_order64(const struct dirent64 **a, const struct dirent64 **b) {
 EXPORT int scandir(const char *dir, struct dirent ***namelist, filter_fn filter, compar_fn compar) {
   ensure_init();
   if (!real_scandir) return errno = ENOSYS, -1;
+  if (vactive) {
+    long i = vresolve(dir);
+    if (i == V_ERR) return -1;
+    if (i >= 0) VSCANDIR(i, namelist, filter, compar, dirent, byte_order);
+    char buf[PATH_MAX * 2];
+    return real_scandir(vreal(dir, buf, sizeof buf), namelist, filter, compar);
+  }
   return real_scandir(dir, namelist, filter, compar || !active ? compar : byte_order);
 }
 
 EXPORT int scandir64(const char *dir, struct dirent64 ***namelist, filter64_fn filter, compar64_fn compar) {
   ensure_init();
   if (!real_scandir64) return errno = ENOSYS, -1;
+  if (vactive) {
+    long i = vresolve(dir);
+    if (i == V_ERR) return -1;
+    if (i >= 0) VSCANDIR(i, namelist, filter, compar, dirent64, byte_order64);
+    char buf[PATH_MAX * 2];
+    return real_scandir64(vreal(dir, buf, sizeof buf), namelist, filter, compar);
+  }
   return real_scandir64(dir, namelist, filter, compar || !active ? compar : byte_order64);
 }
 
 EXPORT ssize_t llistxattr(const char *path, char *list, size_t size) {
   ensure_init();
+  if (vactive) {
+    long i = vresolve(path);
+    if (i == V_ERR) return -1;
+    if (i >= 0) return 0;
+    char buf[PATH_MAX * 2];
+    return real_llistxattr(vreal(path, buf, sizeof buf), list, size);
+  }
   if (active) {
     char buf[PATH_MAX * 2];
     if (relative(path, buf, sizeof buf)) return 0; /* no xattrs: host labels/ACLs stay out */

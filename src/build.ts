@@ -381,6 +381,7 @@ class Stage {
           t.catch(() => undefined);
           tracks.push(t);
         },
+        invalidate: () => z.invalidate(start, end),
       });
     }
     // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which

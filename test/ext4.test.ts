@@ -124,10 +124,12 @@ before(async () => {
   if (process.getuid?.() === 0) await fsp.chown(odd, 4242, 70000); // 70000: needs the high 16 bits
   await fsp.utimes(odd, new Date('2001-02-03T04:05:06Z'), new Date('2039-01-01T00:00:00Z'));
   tree = await rootTree(fx, odd);
-  size = await ext4Driver.minimumSize(spec, tree, await ctxFor('min'));
+  // minimumSize and write with one context, as a build does: mke2fs reads the shim's virtual tree.
+  const ctx = await ctxFor('write');
+  size = await ext4Driver.minimumSize(spec, tree, ctx);
   img = path.join(tmp, 'root.img');
   await patternImage(img, size);
-  const report = await ext4Driver.write(spec, tree, { imagePath: img, offset: OFFSET, size }, await ctxFor('write'));
+  const report = await ext4Driver.write(spec, tree, { imagePath: img, offset: OFFSET, size }, ctx);
   assert.equal(report.type, 'ext4');
   assert.equal(report.uuid, spec.uuid);
   assert.equal(report.label, 'NIXOS_SD');
@@ -427,6 +429,9 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
   let src: string;
   let shimTree: FileTree;
   const images: Record<string, string> = {};
+  const warnings: string[] = [];
+  /** How mke2fs read each build's tree: "virtual" (the shim's list) or "staged". */
+  const trees: Record<string, string> = {};
 
   /** Host files with odd owners, times and modes; some share an inode. */
   before(async () => {
@@ -466,9 +471,28 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     t.add('/ro/short', { kind: 'symlink', target: '../big' });
     t.add('/ro/long', { kind: 'symlink', target: `/nix/store/${'l'.repeat(70)}-long/target` });
     t.add('/ro/dangling', { kind: 'symlink', target: 'does not exist (but has spaces)' });
+    // A host directory (as store paths are): nested, with a hard link, a symlink, a file the
+    // spec replaces and one it adds; and a copy that follows symlinks.
+    const hd = path.join(src, 'hostdir');
+    await fsp.mkdir(path.join(hd, 'sub', 'deeper'), { recursive: true });
+    const ha = path.join(hd, 'sub', 'a');
+    await fsp.writeFile(ha, 'host a\n');
+    await fsp.chmod(ha, 0o640);
+    await fsp.link(ha, path.join(hd, 'sub', 'deeper', 'a-link'));
+    await fsp.symlink('../a', path.join(hd, 'sub', 'deeper', 'rel'));
+    await fsp.writeFile(path.join(hd, 'replaced'), 'host version\n');
+    await fsp.chmod(path.join(hd, 'sub', 'deeper'), 0o750);
+    t.addHostDir('/opt/host', hd, 0o755);
+    t.add('/opt/host/replaced', { kind: 'data', mode: 0o600, data: Buffer.from('spec wins\n') });
+    t.add('/opt/host/sub/extra', { kind: 'data', mode: 0o644, data: Buffer.from('added by the spec\n') });
+    const fd = path.join(src, 'followed');
+    await fsp.mkdir(fd);
+    await file('followed-target', 'reached through a symlink\n', 0o640);
+    await fsp.symlink('../followed-target', path.join(fd, 'link'));
+    t.addHostDir('/opt/followed', fd, 0o755, true);
     shimTree = t;
 
-    const build = async (name: string, env: Record<string, string>) => {
+    const build = async (name: string, env: Record<string, string>, virtual = false) => {
       const saved: Record<string, string | undefined> = {};
       for (const k of Object.keys(env)) {
         saved[k] = process.env[k];
@@ -480,10 +504,13 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
         // The ext4 phase's end event says whether the shim was used.
         let shim: unknown;
         const progress: Progress = {
-          phase: (phase) => ({ update() {}, end: (info) => void (phase === 'ext4' && (shim = info?.shim)) }),
-          event: () => {},
+          phase: (phase) => ({ update() {}, end: (info) => void (phase === 'ext4' && ((shim = info?.shim), (trees[name] = String(info?.tree)))) }),
+          event: (kind, data) => void (kind === 'warning' && warnings.push(`${name}: ${String(data?.message)}`)),
         };
-        await ext4Driver.write(spec, shimTree, { imagePath: image, offset: OFFSET, size: PART }, { ...(await ctxFor(`shim-${name}`)), progress });
+        const ctx = { ...(await ctxFor(`shim-${name}`)), progress };
+        // minimumSize first (as a build does) writes the virtual tree's list for write().
+        if (virtual) await ext4Driver.minimumSize(spec, shimTree, ctx);
+        await ext4Driver.write(spec, shimTree, { imagePath: image, offset: OFFSET, size: PART }, ctx);
         images[name] = image;
         return shim;
       } finally {
@@ -496,13 +523,20 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     const refused = path.join(tmp, 'not-a-library.so');
     await fsp.writeFile(refused, 'this is not an ELF file\n');
     assert.equal(await build('shim', {}), true, 'the shim was used (npm run build:native)');
+    // The virtual tree: nothing staged, mke2fs reads the list and the host sources.
+    assert.equal(await build('virtual', {}, true), true);
+    assert.deepEqual(warnings, []);
+    // A refused preload with the virtual tree: the empty root is detected, the tree staged.
+    assert.equal(await build('virtual-refused', { IMGSMITH_SHIM_PATH: refused }, true), false);
+    assert.match(warnings.join('\n'), /virtual-refused: .*did not load; staging the tree/);
     assert.equal(await build('fallback', { IMGSMITH_NO_SHIM: '1' }), false);
     // LD_PRELOAD not honoured (the loader refuses the library): detected, debugfs pass.
     assert.equal(await build('refused', { IMGSMITH_SHIM_PATH: refused }), false);
+    assert.deepEqual(trees, { shim: 'staged', virtual: 'virtual', 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged' });
   });
 
-  test('the shim, the IMGSMITH_NO_SHIM=1 fallback and a refused preload give identical bytes', async () => {
-    for (const other of ['fallback', 'refused']) {
+  test('the shim (staged and virtual tree), the IMGSMITH_NO_SHIM=1 fallback and a refused preload give identical bytes', async () => {
+    for (const other of ['fallback', 'refused', 'virtual', 'virtual-refused']) {
       const r = await execa('cmp', [images.shim!, images[other]!], { reject: false });
       assert.equal(r.exitCode, 0, `shim vs ${other}: ${r.stdout}${r.stderr}`);
     }
@@ -560,9 +594,15 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     assert.equal((await debugfsBuffer(images.shim!, 'cat "/etc/name with spaces, é and ünïcode"')).toString(), 'u\n');
     const etc = (await debugfs(images.shim!, 'ls -p /etc')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
     assert.deepEqual(etc, ['.', '..', 'empty', 'empty-data', 'name with spaces, é and ünïcode', 'setgid']);
-    for (const p of ['/ro/short', '/ro/long', '/ro/dangling', '/lib/libx.so']) {
-      const e = shimTree.get(p);
-      assert.ok(e && e.kind === 'symlink');
+    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/host/replaced')).toString(), 'spec wins\n');
+    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/host/sub/extra')).toString(), 'added by the spec\n');
+    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/host/sub/deeper/a-link')).toString(), 'host a\n');
+    assert.equal((await stat(images.shim!, '/opt/host/sub/a')).ino, (await stat(images.shim!, '/opt/host/sub/deeper/a-link')).ino);
+    assert.match((await stat(images.shim!, '/opt/followed/link')).text, /Type: regular/);
+    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/followed/link')).toString(), 'reached through a symlink\n');
+    for (const p of ['/ro/short', '/ro/long', '/ro/dangling', '/lib/libx.so', '/opt/host/sub/deeper/rel']) {
+      const e = shimTree.lookup(p);
+      assert.ok(e && e.kind === 'symlink', p);
       const s = await stat(images.shim!, p);
       assert.match(s.text, new RegExp(`Size: ${Buffer.byteLength(e.target)}\\b`), p);
       if (Buffer.byteLength(e.target) < 60) {

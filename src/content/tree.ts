@@ -32,7 +32,8 @@ export type TreeEntry =
 
 /** One entry of the expanded tree, as `walkTree` yields it. */
 export type WalkEntry =
-  | { path: string; kind: 'dir'; mode: number }
+  /** `source`: the host directory whose contents the walk reads here, if any. */
+  | { path: string; kind: 'dir'; mode: number; source?: string }
   /** `linkKey` ("dev:ino") is set for host files with more than one link: entries with
    *  the same key are one inode (hard links) in the image. */
   | { path: string; kind: 'file'; mode: number; size: number; source: string; linkKey?: string; hostMode?: number }
@@ -191,7 +192,9 @@ export class FileTree {
       dir = parentOf(dir);
       const e = this.map.get(dir);
       if (!e) continue;
-      if (e.kind !== 'dir' || e.source === undefined) return undefined;
+      if (e.kind !== 'dir') return undefined;
+      // A spec directory inside a host directory merges with the host's: look further up.
+      if (e.source === undefined) continue;
       let host = e.source;
       for (const [k, name] of rest.entries()) {
         host = joinHost(host, name);
@@ -422,7 +425,7 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
     ancestors: Set<string> | undefined,
     keyAll = false,
   ): Generator<WalkEntry> {
-    yield { path: p, kind: 'dir', mode };
+    yield source !== undefined ? { path: p, kind: 'dir', mode, source } : { path: p, kind: 'dir', mode };
     const explicit = tree.children(p);
     const host = source !== undefined ? readHostDir(source) : [];
     let i = 0;

@@ -42,7 +42,8 @@ import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.t
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
-import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, writeShimList, type ShimRecord } from './shim.ts';
+import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
+import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
@@ -485,44 +486,52 @@ export function ext4MinimumBytes(content: Ext4Content, features: Set<string>, ex
   throw buildError('ext4: could not compute a size for the content');
 }
 
-/** A staged tree made while measuring (the same walk), for write() to hand to mke2fs. */
-interface Staged {
+/** The shim's virtual-tree list, written while measuring (the same walk), for write()
+ *  to hand to mke2fs instead of a staged copy of the tree. */
+interface VirtualTree {
   dir: string;
-  links: LinkGroups;
+  list: string;
+  /** Records in the list (tree entries, the root included). */
+  entries: number;
 }
 
 /** minimumSize and write measure the same tree: remember the last result per tree. */
-const measured = new WeakMap<FileTree, { key: string; size: number; result: Promise<{ content: Ext4Content; staged?: Staged }> }>();
+const measured = new WeakMap<FileTree, { key: string; size: number; listed: boolean; result: Promise<{ content: Ext4Content; virtual?: VirtualTree }> }>();
 
 /**
- * Counts what the tree needs. With `stageIn` (a directory), the same walk also stages the
- * tree there for mke2fs (contents, measure and staging in one pass over the inputs).
+ * Counts what the tree needs. With `listIn` (a directory) and the shim, the same walk
+ * writes the shim's virtual-tree list there for mke2fs (contents, measure and what
+ * mke2fs reads in one pass over the inputs; nothing is staged).
  */
-async function measure(spec: Ext4Spec, tree: FileTree, stageIn?: string): Promise<{ content: Ext4Content; features: Set<string>; staged?: Staged }> {
+async function measure(spec: Ext4Spec, tree: FileTree, listIn?: string): Promise<{ content: Ext4Content; features: Set<string>; virtual?: VirtualTree }> {
   const features = ext4Features(spec);
   const key = [...features].sort().join(',');
   const hit = measured.get(tree);
-  if (hit && hit.key === key && hit.size === tree.size) return { ...(await hit.result), features };
-  const run = async (): Promise<{ content: Ext4Content; staged?: Staged }> => {
-    if (stageIn === undefined || !(await shimAvailable())) return { content: await ext4Content(tree, features) };
+  // A result without the list does not do for a caller that asks for one.
+  if (hit && hit.key === key && hit.size === tree.size && (listIn === undefined || hit.listed)) return { ...(await hit.result), features };
+  const run = async (): Promise<{ content: Ext4Content; virtual?: VirtualTree }> => {
+    if (listIn === undefined || !(await virtualTreeAvailable())) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
-    const links = linkGroupCollector();
-    const dir = await fsp.mkdtemp(path.join(stageIn, 'ext4-stage-'));
+    const dir = await fsp.mkdtemp(path.join(listIn, 'ext4-tree-'));
+    await fsp.mkdir(path.join(dir, 'data'));
+    const list = new VirtualListWriter(path.join(dir, 'list'), path.join(dir, 'data'));
     try {
-      await stageTree(tree, path.join(dir, 'root'), {
-        onEntry: (e) => {
-          counter.add(e);
-          links.add(e);
-        },
-      });
+      let n = 0;
+      for (const e of walkTree(tree, { dirEnds: true })) {
+        counter.add(e);
+        list.add(e);
+        if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
+      }
     } catch (err) {
-      void removeStaged(dir);
+      list.close();
+      void removeTree(dir).catch(() => undefined);
       throw err;
     }
-    return { content: counter.content, staged: { dir, links: links.groups } };
+    list.close();
+    return { content: counter.content, virtual: { dir, list: list.file, entries: list.entries } };
   };
   const result = run();
-  measured.set(tree, { key, size: tree.size, result });
+  measured.set(tree, { key, size: tree.size, listed: listIn !== undefined, result });
   return { ...(await result), features };
 }
 
@@ -838,13 +847,13 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
   async write(spec, tree, target, ctx) {
     validateSpec(spec, `ext4 at ${target.offset}`);
     const where = `the ext4 filesystem at offset ${target.offset}`;
-    const { content, features, staged } = await measure(spec, tree);
+    const { content, features, virtual } = await measure(spec, tree);
     const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
     const fit = ext4Fit(content, blocks, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where);
-    // The tree staged while measuring, when it is in this build's temporary directory.
-    const reuse = staged && staged.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(path.join(staged.dir, 'root')).then(() => true, () => false));
-    if (staged) measured.delete(tree);
+    // The virtual-tree list written while measuring, when it is in this build's temporary directory.
+    const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
+    if (virtual) measured.delete(tree);
     const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
     const dev = `${target.imagePath}?offset=${target.offset}`;
 
@@ -854,60 +863,87 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
     await fsp.writeFile(conf, MKE2FS_CONF);
     const env = toolEnv(ctx.epoch, conf);
     const stage = path.join(work, 'root');
+    let staged = false;
     const progress = ctx.progress.phase('ext4', 4, 'items');
+    const ext = [
+      `offset=${target.offset}`,
+      `hash_seed=${uuid}`,
+      'nodiscard',
+      'root_owner=0:0',
+      'assume_storage_prezeroed=1',
+      'no_copy_xattrs',
+    ];
+    const args = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
+    args.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', ext.join(','));
+    if (spec.label !== undefined) args.push('-L', spec.label);
+    if (spec.features?.length) args.push('-O', spec.features.join(','));
+    args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
+    const seed = `imgsmith ext4 ${uuid}`;
+    const shimReport = path.join(work, 'shim-report');
     try {
-      const useShim = await shimAvailable();
-      // The hard-link groups for the shim's list are collected in the staging walk.
-      let groups: LinkGroups;
-      if (reuse) {
-        await fsp.rename(path.join(staged.dir, 'root'), stage);
-        groups = staged.links;
-      } else {
+      let shimmed = false;
+      // The hard-link groups (for a staged tree's shim list and the debugfs fallback).
+      let groups: LinkGroups | undefined;
+      if (listed) {
+        // mke2fs reads the tree through the shim from the list: nothing is staged.
+        await fsp.mkdir(stage);
+        progress.update(1, 4);
+        await zeroRange(target.imagePath, target.offset, target.size);
+        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+        const root = await fsp.realpath(stage);
+        // The absolute, canonical root: the shim recognises the tree by it.
+        const vargs = args.map((a, k) => (k > 0 && args[k - 1] === '-d' ? root : a));
+        const mk = run('mke2fs', vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), ...watch?.env }, where, watch);
+        ctx.toolStarted?.();
+        await mk;
+        const v = (await shimLoaded(shimReport)) !== null ? await shimVirtualReport(shimReport) : null;
+        if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
+        else {
+          ctx.progress.event('warning', {
+            message: v
+              ? `${where}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`
+              : `${where}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`,
+          });
+          watch?.invalidate();
+        }
+        const removal = removeTree(listed.dir).catch(() => undefined);
+        if (ctx.background) ctx.background(removal);
+        else await removal;
+      }
+      if (!shimmed) {
+        const useShim = (await shimAvailable()) && (await shimLoaded(shimReport).then((n) => n !== null || !listed));
+        await fsp.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
         await stageTree(tree, stage, { onEntry: links.add });
         groups = links.groups;
-      }
-      if (staged) ctx.background ? ctx.background(removeStaged(staged.dir).catch(() => undefined)) : await removeStaged(staged.dir).catch(() => undefined);
-      progress.update(1, 4);
-      await zeroRange(target.imagePath, target.offset, target.size);
-      const ext = [
-        `offset=${target.offset}`,
-        `hash_seed=${uuid}`,
-        'nodiscard',
-        'root_owner=0:0',
-        'assume_storage_prezeroed=1',
-        'no_copy_xattrs',
-      ];
-      const args = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
-      args.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', ext.join(','));
-      if (spec.label !== undefined) args.push('-L', spec.label);
-      if (spec.features?.length) args.push('-O', spec.features.join(','));
-      args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
-      let shimmed = false;
-      if (useShim) {
-        const list = path.join(work, 'shim-list');
-        const report = path.join(work, 'shim-report');
-        writeShimList(tree, list, groups);
-        const root = await fsp.realpath(stage);
-        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-        const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: `imgsmith ext4 ${uuid}`, report }), ...watch?.env }, where, watch);
-        ctx.toolStarted?.();
-        await mk;
-        shimmed = (await shimLoaded(report)) !== null;
-        if (!shimmed) {
-          ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+        staged = true;
+        progress.update(1, 4);
+        await zeroRange(target.imagePath, target.offset, target.size);
+        if (useShim) {
+          const list = path.join(work, 'shim-list');
+          await fsp.rm(shimReport, { force: true });
+          writeShimList(tree, list, groups);
+          const root = await fsp.realpath(stage);
+          const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+          const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), ...watch?.env }, where, watch);
+          ctx.toolStarted?.();
+          await mk;
+          shimmed = (await shimLoaded(shimReport)) !== null;
+          if (!shimmed) {
+            ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+          }
+        } else {
+          const mk = run('mke2fs', args, env, where);
+          ctx.toolStarted?.();
+          await mk;
         }
-      } else {
-        const mk = run('mke2fs', args, env, where);
-        ctx.toolStarted?.();
-        await mk;
       }
       const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB_KBYTES_WRITTEN);
       progress.update(2, 4);
 
       // Without the shim, mke2fs copied the host owners, times and (for hard-linked
       // files) modes: debugfs rewrites them to what the shim would have reported.
-      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, groups, ctx.epoch, env, work, where);
+      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, groups!, ctx.epoch, env, work, where);
       // The same superblock either way (and on any CPU): the "signed" directory hash flag,
       // and the lifetime write counter as mke2fs left it (debugfs would add its writes).
       await patchSuperblocks(target.imagePath, target.offset, (sb) => {
@@ -945,11 +981,11 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
       };
       // Whether the shim was used goes to the progress events only: the image (and so the
       // manifest) is the same either way.
-      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed });
+      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed, tree: staged ? 'staged' : 'virtual' });
       return report;
     } finally {
-      // The staged tree is not needed any more: remove it while the image is packaged.
-      const removal = removeStaged(stage).catch(() => undefined);
+      // The staged tree (or the empty root) is not needed any more: remove it while the image is packaged.
+      const removal = (staged ? removeStaged(stage) : fsp.rm(stage, { recursive: true, force: true })).catch(() => undefined);
       if (ctx.background) ctx.background(removal);
       else await removal;
     }

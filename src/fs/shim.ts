@@ -10,9 +10,10 @@
  * group's first entry's mode (one inode has one mode, whichever name a tool reaches
  * first). Every other entry has its own tree index as st_ino and st_nlink 1.
  */
-import { closeSync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { closeSync, openSync, promises as fsp, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
+import { fromUtf8, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 
 export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
 
@@ -29,6 +30,12 @@ export async function shimAvailable(): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Whether mke2fs may read the tree from the shim's list instead of a staged copy (the
+ *  shim is available and IMGSMITH_NO_VIRTUAL_TREE=1 does not turn it off). */
+export async function virtualTreeAvailable(): Promise<boolean> {
+  return process.env.IMGSMITH_NO_VIRTUAL_TREE !== '1' && (await shimAvailable());
 }
 
 /** One tree entry as the shim reports it. */
@@ -122,11 +129,14 @@ export interface ShimOptions {
   seed: string;
   /** A file the shim writes at exit (see shimLoaded). */
   report?: string;
+  /** `list` is a VirtualListWriter's and `root` an empty directory (mke2fs only). */
+  virtual?: boolean;
 }
 
 /** Environment variables that run a tool under the shim. */
 export function shimEnv(o: ShimOptions): Record<string, string> {
   return {
+    IMGSMITH_SHIM_VIRTUAL: o.virtual ? '1' : '0',
     LD_PRELOAD: [shimPath(), process.env.LD_PRELOAD].filter(Boolean).join(' '),
     IMGSMITH_SHIM_ROOT: o.root,
     IMGSMITH_SHIM_LIST: o.list,
@@ -140,6 +150,125 @@ export function shimEnv(o: ShimOptions): Record<string, string> {
  *  (not preloaded: e.g. a static or setuid tool, or the loader refused the library). */
 export async function shimLoaded(report: string): Promise<number | null> {
   const text = await fsp.readFile(report, 'utf8').catch(() => '');
-  const m = /^faked (\d+)\n$/.exec(text);
+  const m = /^faked (\d+)\n(?:virtual \d+ of \d+\n)?$/.exec(text);
   return m ? Number(m[1]) : null;
+}
+
+/** What the shim's report says of a virtual-tree run: entries mke2fs looked at, of all. */
+export interface VirtualReport {
+  seen: number;
+  total: number;
+}
+
+/** The virtual-tree line of the shim's report (null when there is none). */
+export async function shimVirtualReport(report: string): Promise<VirtualReport | null> {
+  const text = await fsp.readFile(report, 'utf8').catch(() => '');
+  const m = /^virtual (\d+) of (\d+)$/m.exec(text);
+  return m ? { seen: Number(m[1]), total: Number(m[2]) } : null;
+}
+
+/** A host path (a byte string) made absolute against the cwd. */
+const absoluteHost = (host: string): string => (host.startsWith('/') ? host : joinHostDir(fromUtf8(process.cwd()), host));
+const joinHostDir = (dir: string, name: string) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+
+/**
+ * Writes the shim's list in its second format (IMGSMITH_SHIM_VIRTUAL=1, see "The virtual
+ * tree" in native/mkfs_shim.c) from the entries of one tree walk (with dirEnds), fed in
+ * order: mke2fs then reads the tree from the list and the host sources, and nothing is
+ * staged. Generated files are written to `dataDir`. Streamed: memory grows only with the
+ * number of hard-linked inodes and the directory depth.
+ */
+export class VirtualListWriter {
+  private readonly fd: number;
+  private chunk: Buffer[] = [];
+  private bytes = 0;
+  private index = 0;
+  /** The open directories: their index and host directory. */
+  private readonly dirs: { index: number; source: string | undefined }[] = [];
+  private readonly groups = new Map<string, { first: number; mode: number }>();
+  private data = 0;
+  readonly counts = { dirs: 0, files: 0, symlinks: 0 };
+
+  constructor(
+    readonly file: string,
+    private readonly dataDir: string,
+  ) {
+    this.fd = openSync(file, 'w');
+  }
+
+  /** The number of records written (tree entries, the root included). */
+  get entries(): number {
+    return this.index;
+  }
+
+  add(e: WalkEntry): void {
+    if (e.kind === 'end') {
+      this.dirs.pop();
+      return;
+    }
+    const i = this.index++;
+    const parent = this.dirs.length ? this.dirs[this.dirs.length - 1]! : undefined;
+    const name = e.path === '/' ? '' : e.path.slice(e.path.lastIndexOf('/') + 1);
+    // A host path that is the parent's host directory + "/" + name is not repeated.
+    // Host paths are absolute in the list: mke2fs runs with its cwd inside the tree.
+    const src = (host: string | undefined): [string, string] =>
+      host === undefined ? ['n', ''] : parent?.source !== undefined && host === joinHostDir(parent.source, name) ? ['i', ''] : ['e', absoluteHost(host)];
+    let kind: string, s: [string, string], mode: number, ino = i;
+    switch (e.kind) {
+      case 'dir':
+        kind = 'd';
+        s = src(e.source);
+        mode = e.mode & 0o7777;
+        this.counts.dirs++;
+        break;
+      case 'file': {
+        kind = 'f';
+        s = src(e.source);
+        mode = e.mode & 0o7777;
+        if (e.linkKey !== undefined) {
+          const g = this.groups.get(e.linkKey);
+          if (g) {
+            ino = g.first;
+            mode = g.mode;
+          } else this.groups.set(e.linkKey, { first: i, mode });
+        }
+        this.counts.files++;
+        break;
+      }
+      case 'data': {
+        kind = 'f';
+        const f = path.join(this.dataDir, String(this.data++));
+        writeFileSync(f, e.data);
+        s = ['e', fromUtf8(path.resolve(f))];
+        mode = e.mode & 0o7777;
+        this.counts.files++;
+        break;
+      }
+      case 'symlink':
+        kind = 'l';
+        s = ['n', e.target];
+        mode = 0o777;
+        this.counts.symlinks++;
+        break;
+    }
+    const rec = Buffer.from(`${kind}${s[0]}${mode.toString(8)} ${ino} ${parent ? parent.index : -1}\0${name}\0${s[1]}\0`, 'latin1');
+    this.chunk.push(rec);
+    this.bytes += rec.length;
+    if (this.bytes > 1 << 20) this.flush();
+    if (e.kind === 'dir') this.dirs.push({ index: i, source: e.source });
+  }
+
+  private flush(): void {
+    if (this.bytes) writeSync(this.fd, Buffer.concat(this.chunk));
+    this.chunk = [];
+    this.bytes = 0;
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
 }

@@ -3,7 +3,9 @@ import {
   copyFileSync,
   constants as fsc,
   linkSync,
+  lstatSync,
   mkdirSync,
+  realpathSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -11,6 +13,13 @@ import path from 'node:path';
 import { removeTree } from '../rmtree.ts';
 import { walkTree, hostPath, show, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { buildError, ImgsmithError } from '../errors.ts';
+
+/** The host path to link or copy for a file entry: a file entry's source may be a symlink
+ *  (a copy that follows symlinks), and link(2) would stage the symlink itself. */
+function regularSource(source: string): Buffer {
+  const p = hostPath(source);
+  return lstatSync(p).isSymbolicLink() ? realpathSync(p, { encoding: 'buffer' }) : p;
+}
 
 export interface StageStats {
   hardlinked: number;
@@ -63,7 +72,7 @@ export async function stageTree(
         case 'file': {
           if (linkWorks) {
             try {
-              linkSync(hostPath(e.source), host);
+              linkSync(regularSource(e.source), host);
               // Linking may stop working later (the next input is on another filesystem):
               // further names of this inode must then link to this one, not copy it again.
               if (e.linkKey !== undefined && !firstCopy.has(e.linkKey)) firstCopy.set(e.linkKey, host);
@@ -81,7 +90,7 @@ export async function stageTree(
             stats.links++;
             break;
           }
-          copyFileSync(hostPath(e.source), host, fsc.COPYFILE_FICLONE);
+          copyFileSync(regularSource(e.source), host, fsc.COPYFILE_FICLONE);
           chmodSync(host, e.mode);
           if (e.linkKey !== undefined) firstCopy.set(e.linkKey, host);
           stats.copied++;

@@ -28,6 +28,9 @@ export interface FsContext {
 export interface WriteWatch {
   env: Record<string, string>;
   attach(log: import('node:stream').Readable): void;
+  /** Nothing the log said about the range holds any more (the tool's result is discarded
+   *  and the range is written again, e.g. by a fallback that runs the tool again). */
+  invalidate(): void;
 }
 
 /** Where a filesystem goes: `size` bytes at byte `offset` of the (already sized) image file. */

@@ -167,6 +167,13 @@ export class ChunkedZstd {
     return { complete, records };
   }
 
+  /** Forgets every frame of a chunk that overlaps [start, end): they are compressed again. */
+  invalidate(start: number, end: number): void {
+    const a = Math.floor(start / ZSTD_CHUNK);
+    const b = Math.min(this.chunks.length - 1, Math.floor((end - 1) / ZSTD_CHUNK));
+    for (let i = a; i <= b; i++) this.chunks[i]!.gen++;
+  }
+
   /** Starts compressing the lowest chunk below `upTo` that the tool wrote and then left
    *  alone (no record since `quietSince`), when nothing is running. */
   private speculate(from: number, upTo: number, quietSince: number): void {
