@@ -20941,7 +20941,7 @@ var ext4Driver = {
         const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
         const root = await fsp8.realpath(stage);
         const vargs = args.map((a2, k) => k > 0 && args[k - 1] === "-d" ? root : a2);
-        const mk = run("mke2fs", vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), ...watch?.env }, where2, watch);
+        const mk = run("mke2fs", vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where2, watch);
         ctx.toolStarted?.();
         await mk;
         const v = await shimLoaded(shimReport) !== null ? await shimVirtualReport(shimReport) : null;
@@ -20971,7 +20971,7 @@ var ext4Driver = {
           writeShimList(tree, list, groups);
           const root = await fsp8.realpath(stage);
           const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-          const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), ...watch?.env }, where2, watch);
+          const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where2, watch);
           ctx.toolStarted?.();
           await mk;
           shimmed = await shimLoaded(shimReport) !== null;
@@ -23686,10 +23686,10 @@ var zstdOutput = {
 
 // src/outputs/chunked.ts
 var ZSTD_CHUNK = 16 * 1024 * 1024;
-var QUIET = 4096;
+var QUIET = 16 * 1024 * 1024;
 var LAG = 2;
 var ATTEMPTS = 2;
-var LOOK_EVERY = 64;
+var LOOK_EVERY = 2 * 1024 * 1024;
 var BULK = 1024 * 1024;
 var READ = 1024 * 1024;
 var STDERR_KEEP = 2048;
@@ -23707,7 +23707,7 @@ var ChunkedZstd = class {
     this.opts = opts2;
     chunkZstdArgs(opts2.level, 1);
     for (let start = 0; start < size; start += ZSTD_CHUNK) {
-      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastRecord: -1, attempts: 0 });
+      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastWritten: -1, attempts: 0 });
     }
   }
   img;
@@ -23737,6 +23737,8 @@ var ChunkedZstd = class {
     for (let i2 = first; i2 <= lastFull; i2++) this.chunks[i2].tracked = true;
     this.tracking++;
     let records = 0;
+    let written = 0;
+    let nextLook = LOOK_EVERY;
     let complete = false;
     let pending2 = Buffer.alloc(0);
     const onRecord = (buf, p) => {
@@ -23754,10 +23756,14 @@ var ChunkedZstd = class {
       for (let i2 = a2; i2 <= b; i2++) {
         const c3 = this.chunks[i2];
         c3.gen++;
-        c3.lastRecord = records;
+        c3.lastWritten = written;
         if (data) c3.written = true;
       }
-      if (data && records % LOOK_EVERY === 0) this.speculate(first, a2 - LAG, records - QUIET);
+      if (data) written += e - o2;
+      if (data && written >= nextLook) {
+        nextLook = written + LOOK_EVERY;
+        this.speculate(first, a2 - LAG, written - QUIET);
+      }
     };
     try {
       for await (const data of log2) {
@@ -23781,12 +23787,12 @@ var ChunkedZstd = class {
     for (let i2 = a2; i2 <= b; i2++) this.chunks[i2].gen++;
   }
   /** Starts compressing the lowest chunk below `upTo` that the tool wrote and then left
-   *  alone (no record since `quietSince`), when nothing is running. */
+   *  alone (nothing written to it since `quietSince` bytes), when nothing is running. */
   speculate(from, upTo, quietSince) {
     if (this.inflight.size > 0 || this.failed || this.aborted) return;
     for (let i2 = from; i2 < upTo && i2 < this.chunks.length; i2++) {
       const c3 = this.chunks[i2];
-      if (!c3.tracked || !c3.written || c3.busy || c3.frameGen === c3.gen || c3.attempts >= ATTEMPTS || c3.lastRecord > quietSince) continue;
+      if (!c3.tracked || !c3.written || c3.busy || c3.frameGen === c3.gen || c3.attempts >= ATTEMPTS || c3.lastWritten > quietSince) continue;
       c3.attempts++;
       this.start(i2, true);
       return;
@@ -24918,7 +24924,7 @@ var Stage = class {
       await fsp16.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
       this.ctx.watchWrites = (start, end) => ({
-        env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_WRITELOG_FILE: img },
+        env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_IMAGE: img },
         attach: (log2) => {
           const t = z.track(log2, start, end);
           t.catch(() => void 0);

@@ -11,15 +11,18 @@
  *   IMGSMITH_SHIM_SEED    any string; seeds the UUIDs and random numbers mkfs generates
  *   IMGSMITH_SHIM_REPORT  optional: a file the shim writes at exit ("faked <n>\n", the number
  *                         of stat calls it changed), so the caller knows it was loaded
- *   IMGSMITH_SHIM_WRITELOG      optional: a file descriptor (a pipe the caller reads) and
- *   IMGSMITH_SHIM_WRITELOG_FILE the path of one file (the image). Every write to that file
- *                         (pwrite, write, pwritev, writev, fallocate, ftruncate) is reported on
- *                         the pipe AFTER it completed, as records of two little-endian uint64
- *                         (offset, length), buffered (a record may arrive late, never early;
- *                         the pipe is made non-blocking so a slow reader never stalls mkfs);
- *                         at exit a last record (~0, ~0) says the log is complete. The caller
- *                         uses it to compress the parts of the image mkfs is done with while
- *                         mkfs still runs (src/outputs/chunked.ts).
+ *   IMGSMITH_SHIM_IMAGE   optional: the path of the image file mkfs writes; its writes are
+ *                         combined and its reads cached (see "The image" below;
+ *                         IMGSMITH_SHIM_CACHE=0 turns that off).
+ *   IMGSMITH_SHIM_WRITELOG optional (needs IMGSMITH_SHIM_IMAGE): a file descriptor (a pipe
+ *                         the caller reads). Every write to the image (pwrite, write, pwritev,
+ *                         writev, fallocate, ftruncate) is reported on the pipe AFTER it
+ *                         reached the file, as records of two little-endian uint64 (offset,
+ *                         length), buffered (a record may arrive late, never early; the pipe
+ *                         is made non-blocking so a slow reader never stalls mkfs); at exit a
+ *                         last record (~0, ~0) says the log is complete. The caller uses it
+ *                         to compress the parts of the image mkfs is done with while mkfs
+ *                         still runs (src/outputs/chunked.ts).
  *   IMGSMITH_SHIM_VIRTUAL=1 the virtual tree (mke2fs only, see "The virtual tree" below):
  *                         LIST is then in the second format and ROOT an empty directory;
  *                         the tree exists only in the list, nothing is staged on disk.
@@ -170,13 +173,33 @@ static void load_list(const char *file) {
   qsort(records, nrecords, sizeof *records, cmp_records);
 }
 
-/* ---- the write log (IMGSMITH_SHIM_WRITELOG) ---- */
-
 static void ensure_init(void);
+
+/* ---- The image: block cache, write combining and the write log ----
+ *
+ * IMGSMITH_SHIM_IMAGE names the image file (recognised by device and inode on any fd).
+ * mke2fs (libext2fs's unix I/O manager, which caches only 8 blocks) writes the image one
+ * 4 KiB block per pwrite64 and reads the same metadata blocks back hundreds of thousands
+ * of times: about a million system calls for a 2 GiB root, a third of its time. The shim
+ * keeps, for the image only:
+ *   - a pending run of consecutive block-aligned writes (up to WB_MAX bytes), written
+ *     with one pwrite64 when the next write is not its continuation, before any read,
+ *     sync, size change, other write or close of the image, at fork and at exit;
+ *   - a cache of CACHE_SLOTS blocks read from the image (direct-mapped by block number),
+ *     kept equal to the file: every write to the image updates the cached blocks it
+ *     touches, and a size change or unaligned/vectored write drops them.
+ * So the file's bytes are exactly what mke2fs wrote, in the same order per block; only
+ * the number of system calls changes. IMGSMITH_SHIM_CACHE=0 turns both off.
+ *
+ * IMGSMITH_SHIM_WRITELOG (a file descriptor): every write to the image is reported on it
+ * AFTER it reached the file (a pending run when it is written), see the header. */
 
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_pread64)(int, void *, size_t, off64_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
 static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_read)(int, void *, size_t);
 static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
 static ssize_t (*real_pwritev64)(int, const struct iovec *, int, off64_t);
 static ssize_t (*real_writev)(int, const struct iovec *, int);
@@ -184,21 +207,44 @@ static int (*real_fallocate)(int, int, off_t, off_t);
 static int (*real_fallocate64)(int, int, off64_t, off64_t);
 static int (*real_ftruncate)(int, off_t);
 static int (*real_ftruncate64)(int, off64_t);
+static int (*real_fsync)(int);
+static int (*real_fdatasync)(int);
 static int (*real_close)(int);
 
 #define LOG_BATCH 512
 #define FD_CACHE 4096
+#define BS 4096
+#define CACHE_SLOTS 8192     /* 32 MiB of blocks */
+#define CACHE_READ_MAX 65536 /* reads up to this size are cached */
+#define WB_MAX (1024 * 1024) /* at most the write log's "data" record size (chunked.ts BULK) */
+
+static int have_image;
+static const char *image_path;
+static dev_t img_dev;
+static ino_t img_ino;
+static int caching;
+static pthread_mutex_t img_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Per fd: 0 unknown, 1 the image, 2 something else. Reset when the fd is closed. */
+static unsigned char fd_kind[FD_CACHE];
+
 static int log_fd = -1;
-static dev_t log_dev;
-static ino_t log_ino;
 /* Records not yet written to the pipe: [sent, len) bytes of log_buf. The pipe is
  * non-blocking, so a reader that is busy for a while (the caller's event loop) never
  * stalls mkfs: records pile up here (16 bytes each) and go out with a later write. */
 static char *log_buf;
 static size_t log_len, log_cap, log_sent;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Per fd: 0 unknown, 1 the image, 2 something else. Reset when the fd is closed. */
-static unsigned char fd_kind[FD_CACHE];
+
+/* The pending run of writes: wb_len bytes for offset wb_off, to be written to wb_fd. */
+static char *wb;
+static uint64_t wb_off;
+static size_t wb_len;
+static int wb_fd = -1;
+/* The block cache: slot s holds block cache_blk[s] when cache_ok[s]. */
+static uint64_t *cache_blk;
+static unsigned char *cache_ok;
+static char *cache_data;
+static unsigned long cache_hits, cache_misses, wb_flushes;
 
 /* Writes what the pipe takes now; with `all`, blocks until everything is written. */
 static void log_flush_locked(int all) {
@@ -236,27 +282,153 @@ static void log_append_locked(uint64_t off, uint64_t len) {
   log_len += 16;
 }
 
+/* Records go out every LOG_BATCH records or LOG_BYTES of writes, whichever comes first
+ * (combined writes make few, large records). */
+#define LOG_BYTES (4 * 1024 * 1024)
+static uint64_t log_bytes;
+
+static void log_write(uint64_t off, uint64_t len) {
+  if (len == 0 || log_fd < 0) return;
+  pthread_mutex_lock(&log_lock);
+  log_append_locked(off, len);
+  log_bytes += len;
+  if (log_len - log_sent >= LOG_BATCH * 16 || log_bytes >= LOG_BYTES) {
+    log_flush_locked(0);
+    log_bytes = 0;
+  }
+  pthread_mutex_unlock(&log_lock);
+}
+
 static int is_image(int fd) {
-  if (log_fd < 0 || fd < 0 || fd == log_fd) return 0;
+  if (!have_image || fd < 0 || fd == log_fd) return 0;
   if (fd < FD_CACHE && fd_kind[fd]) return fd_kind[fd] == 1;
   struct stat st;
-  int yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == log_dev && st.st_ino == log_ino;
+  int yes = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == img_dev && st.st_ino == img_ino;
   if (fd < FD_CACHE) fd_kind[fd] = yes ? 1 : 2;
   return yes;
 }
 
-static void log_write(uint64_t off, uint64_t len) {
-  if (len == 0) return;
-  pthread_mutex_lock(&log_lock);
-  log_append_locked(off, len);
-  if (log_len - log_sent >= LOG_BATCH * 16) log_flush_locked(0);
-  pthread_mutex_unlock(&log_lock);
+
+/* An fd just opened by path: not the image when the path is not the image's (saves an
+ * fstat per source file mke2fs opens); otherwise found out on first use. */
+static void opened(int fd, const char *path) {
+  if (!have_image || fd < 0 || fd >= FD_CACHE) return;
+  fd_kind[fd] = strcmp(path, image_path) == 0 ? 0 : 2;
 }
 
-static void init_writelog(void) {
+static void die_io(const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "cannot %s the image %s: %s", what, image_path ? image_path : "", strerror(err));
+  die(msg);
+}
+
+/* Writes the pending run (img_lock held). A failure cannot be reported to the write
+ * that was already acknowledged: mkfs stops with the reason (and the caller sees no
+ * report, so the result is never used). */
+static void wb_flush_locked(void) {
+  if (wb_len == 0) return;
+  size_t done = 0;
+  while (done < wb_len) {
+    ssize_t w = real_pwrite64(wb_fd, wb + done, wb_len - done, (off64_t)(wb_off + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) die_io("write", w < 0 ? errno : EIO);
+    done += (size_t)w;
+  }
+  log_write(wb_off, wb_len);
+  wb_len = 0;
+  wb_flushes++;
+}
+
+static void wb_flush(void) {
+  if (!caching) return;
+  pthread_mutex_lock(&img_lock);
+  wb_flush_locked();
+  pthread_mutex_unlock(&img_lock);
+}
+
+static size_t slot_of(uint64_t blk) { return (size_t)((blk * 0x9e3779b97f4a7c15ULL) >> 51) & (CACHE_SLOTS - 1); }
+
+/* Copies what a write put into [off, off+n) into the cached blocks it touches. */
+static void cache_update_locked(uint64_t off, const char *buf, size_t n) {
+  if (!cache_ok || n == 0) return;
+  for (uint64_t b = off / BS; b * BS < off + n; b++) {
+    size_t s = slot_of(b);
+    if (!cache_ok[s] || cache_blk[s] != b) continue;
+    uint64_t from = b * BS > off ? b * BS : off;
+    uint64_t to = (b + 1) * BS < off + n ? (b + 1) * BS : off + n;
+    memcpy(cache_data + s * BS + (from - b * BS), buf + (from - off), (size_t)(to - from));
+  }
+}
+
+static void cache_drop_all_locked(void) {
+  if (cache_ok) memset(cache_ok, 0, CACHE_SLOTS);
+}
+
+static int pending_overlaps(uint64_t off, size_t n) { return wb_len && off < wb_off + wb_len && wb_off < off + n; }
+
+static ssize_t img_pwrite(int fd, const void *buf, size_t n, uint64_t off) {
+  pthread_mutex_lock(&img_lock);
+  ssize_t r;
+  if (off % BS == 0 && n % BS == 0 && n > 0 && n <= WB_MAX) {
+    cache_update_locked(off, buf, n);
+    if (wb_len && (wb_fd != fd || off != wb_off + wb_len || wb_len + n > WB_MAX)) wb_flush_locked();
+    if (wb_len == 0) {
+      wb_off = off;
+      wb_fd = fd;
+    }
+    memcpy(wb + wb_len, buf, n);
+    wb_len += n;
+    r = (ssize_t)n;
+  } else {
+    wb_flush_locked();
+    r = real_pwrite64(fd, buf, n, (off64_t)off);
+    if (r > 0) {
+      cache_update_locked(off, buf, (size_t)r);
+      log_write(off, (uint64_t)r);
+    }
+  }
+  pthread_mutex_unlock(&img_lock);
+  return r;
+}
+
+static ssize_t img_pread(int fd, void *buf, size_t n, uint64_t off) {
+  pthread_mutex_lock(&img_lock);
+  if (pending_overlaps(off, n)) wb_flush_locked();
+  ssize_t r;
+  if (off % BS == 0 && n % BS == 0 && n > 0 && n <= CACHE_READ_MAX) {
+    int all = 1;
+    for (uint64_t b = off / BS; all && b * BS < off + n; b++) {
+      size_t s = slot_of(b);
+      all = cache_ok[s] && cache_blk[s] == b;
+    }
+    if (all) {
+      for (uint64_t b = off / BS; b * BS < off + n; b++) memcpy((char *)buf + (b * BS - off), cache_data + slot_of(b) * BS, BS);
+      cache_hits++;
+      pthread_mutex_unlock(&img_lock);
+      return (ssize_t)n;
+    }
+    cache_misses++;
+    r = real_pread64(fd, buf, n, (off64_t)off);
+    for (uint64_t b = off / BS; r > 0 && (b + 1) * BS <= off + (uint64_t)r; b++) {
+      size_t s = slot_of(b);
+      memcpy(cache_data + s * BS, (char *)buf + (b * BS - off), BS);
+      cache_blk[s] = b;
+      cache_ok[s] = 1;
+    }
+  } else {
+    r = real_pread64(fd, buf, n, (off64_t)off);
+  }
+  pthread_mutex_unlock(&img_lock);
+  return r;
+}
+
+static void init_image(void) {
   real_pwrite64 = (ssize_t (*)(int, const void *, size_t, off64_t))dlsym(RTLD_NEXT, "pwrite64");
   real_pwrite = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+  real_pread64 = (ssize_t (*)(int, void *, size_t, off64_t))dlsym(RTLD_NEXT, "pread64");
+  real_pread = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
   real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+  real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
   real_pwritev = (ssize_t (*)(int, const struct iovec *, int, off_t))dlsym(RTLD_NEXT, "pwritev");
   real_pwritev64 = (ssize_t (*)(int, const struct iovec *, int, off64_t))dlsym(RTLD_NEXT, "pwritev64");
   real_writev = (ssize_t (*)(int, const struct iovec *, int))dlsym(RTLD_NEXT, "writev");
@@ -264,25 +436,54 @@ static void init_writelog(void) {
   real_fallocate64 = (int (*)(int, int, off64_t, off64_t))dlsym(RTLD_NEXT, "fallocate64");
   real_ftruncate = (int (*)(int, off_t))dlsym(RTLD_NEXT, "ftruncate");
   real_ftruncate64 = (int (*)(int, off64_t))dlsym(RTLD_NEXT, "ftruncate64");
-  real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+  real_fsync = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+  real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+  if (!real_close) real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+  const char *file = getenv("IMGSMITH_SHIM_IMAGE");
+  if (!file || !*file) file = getenv("IMGSMITH_SHIM_WRITELOG_FILE");
   const char *fdv = getenv("IMGSMITH_SHIM_WRITELOG");
-  const char *file = getenv("IMGSMITH_SHIM_WRITELOG_FILE");
-  if (!fdv || !*fdv || !file || !*file) return;
-  if (!real_write || !real_pwrite64 || !real_close) die("cannot find the libc write functions to wrap");
+  if (!file || !*file) {
+    if (fdv && *fdv) die("IMGSMITH_SHIM_WRITELOG needs IMGSMITH_SHIM_IMAGE");
+    return;
+  }
+  if (!real_write || !real_pwrite64 || !real_pread64 || !real_close || !real_read) die("cannot find the libc I/O functions to wrap");
   /* Not stat(): that is ours, and init must not re-enter itself. */
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0) die("cannot open IMGSMITH_SHIM_WRITELOG_FILE");
+  if (fd < 0 || fstat(fd, &st) != 0) die("cannot open IMGSMITH_SHIM_IMAGE");
   real_close(fd);
-  log_dev = st.st_dev;
-  log_ino = st.st_ino;
-  log_fd = atoi(fdv);
-  int fl = fcntl(log_fd, F_GETFL);
-  if (fl < 0 || fcntl(log_fd, F_SETFL, fl | O_NONBLOCK) < 0) die("IMGSMITH_SHIM_WRITELOG is not an open file descriptor");
+  img_dev = st.st_dev;
+  img_ino = st.st_ino;
+  image_path = file;
+  have_image = 1;
+  const char *c = getenv("IMGSMITH_SHIM_CACHE");
+  if (!c || strcmp(c, "0") != 0) {
+    wb = malloc(WB_MAX);
+    cache_blk = calloc(CACHE_SLOTS, sizeof *cache_blk);
+    cache_ok = calloc(CACHE_SLOTS, 1);
+    cache_data = malloc((size_t)CACHE_SLOTS * BS); /* pages become resident as they are used */
+    if (!wb || !cache_blk || !cache_ok || !cache_data) die("out of memory for the image cache");
+    caching = 1;
+  }
+  if (fdv && *fdv) {
+    log_fd = atoi(fdv);
+    int fl = fcntl(log_fd, F_GETFL);
+    if (fl < 0 || fcntl(log_fd, F_SETFL, fl | O_NONBLOCK) < 0) die("IMGSMITH_SHIM_WRITELOG is not an open file descriptor");
+  }
 }
 
-/* Called at exit: the rest of the log and the end record. */
-__attribute__((destructor)) static void end_writelog(void) {
+/* fork(): the child must never write the parent's pending run (it would land after the
+ * parent's later writes); the parent writes it first. */
+static void atfork_prepare(void) { wb_flush(); }
+static void atfork_child(void) {
+  wb_len = 0;
+  caching = 0;
+}
+
+/* At exit: the pending run, then the rest of the log and its end record. Called by the
+ * shim's one destructor (below), before the report, so a report means all is written. */
+static void end_image(void) {
+  wb_flush();
   if (log_fd < 0) return;
   pthread_mutex_lock(&log_lock);
   log_append_locked(~(uint64_t)0, ~(uint64_t)0);
@@ -298,6 +499,7 @@ static size_t iov_len(const struct iovec *iov, int n) {
 
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
   ensure_init();
+  if (caching && off >= 0 && is_image(fd)) return img_pwrite(fd, buf, n, (uint64_t)off);
   ssize_t r = real_pwrite64(fd, buf, n, off);
   if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
   return r;
@@ -305,56 +507,98 @@ EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
 
 EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
   ensure_init();
+  if (caching && off >= 0 && is_image(fd)) return img_pwrite(fd, buf, n, (uint64_t)off);
   ssize_t r = real_pwrite(fd, buf, n, off);
   if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
   return r;
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t n, off64_t off) {
+  ensure_init();
+  if (caching && off >= 0 && is_image(fd)) return img_pread(fd, buf, n, (uint64_t)off);
+  return real_pread64(fd, buf, n, off);
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off) {
+  ensure_init();
+  if (caching && off >= 0 && is_image(fd)) return img_pread(fd, buf, n, (uint64_t)off);
+  return real_pread(fd, buf, n, off);
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t n) {
+  ensure_init();
+  if (!real_read) real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+  if (caching && is_image(fd)) wb_flush();
+  return real_read(fd, buf, n);
+}
+
+/* Writes at the file position (and vectored ones): written through, cached blocks dropped. */
+static void unbuffered_write_done(int fd, off_t off, ssize_t r) {
+  if (r <= 0) return;
+  if (caching) {
+    pthread_mutex_lock(&img_lock);
+    cache_drop_all_locked();
+    pthread_mutex_unlock(&img_lock);
+  }
+  log_write(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
+  (void)fd;
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n) {
   ensure_init();
   if (!real_write) return errno = ENOSYS, -1;
   if (!is_image(fd)) return real_write(fd, buf, n);
+  wb_flush();
   off_t off = lseek(fd, 0, SEEK_CUR);
   ssize_t r = real_write(fd, buf, n);
-  if (r > 0) log_write(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
+  unbuffered_write_done(fd, off, r);
   return r;
 }
 
 EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off) {
   ensure_init();
+  if (!is_image(fd)) return real_pwritev(fd, iov, n, off);
+  wb_flush();
   ssize_t r = real_pwritev(fd, iov, n, off);
-  if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
+  unbuffered_write_done(fd, off, r);
   (void)iov_len;
   return r;
 }
 
 EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off) {
   ensure_init();
+  if (!is_image(fd)) return real_pwritev64(fd, iov, n, off);
+  wb_flush();
   ssize_t r = real_pwritev64(fd, iov, n, off);
-  if (r > 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)r);
+  unbuffered_write_done(fd, off, r);
   return r;
 }
 
 EXPORT ssize_t writev(int fd, const struct iovec *iov, int n) {
   ensure_init();
   if (!is_image(fd)) return real_writev(fd, iov, n);
+  wb_flush();
   off_t off = lseek(fd, 0, SEEK_CUR);
   ssize_t r = real_writev(fd, iov, n);
-  if (r > 0) log_write(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
+  unbuffered_write_done(fd, off, r);
   return r;
 }
 
 EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
   ensure_init();
+  int img = is_image(fd);
+  if (img) wb_flush();
   int r = real_fallocate(fd, mode, off, len);
-  if (r == 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)len);
+  if (r == 0 && img) unbuffered_write_done(fd, off, (ssize_t)len);
   return r;
 }
 
 EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
   ensure_init();
+  int img = is_image(fd);
+  if (img) wb_flush();
   int r = real_fallocate64(fd, mode, off, len);
-  if (r == 0 && is_image(fd)) log_write((uint64_t)off, (uint64_t)len);
+  if (r == 0 && img) unbuffered_write_done(fd, off, (ssize_t)len);
   return r;
 }
 
@@ -362,27 +606,44 @@ EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
  * there on" as written. */
 EXPORT int ftruncate(int fd, off_t len) {
   ensure_init();
+  int img = is_image(fd);
+  if (img) wb_flush();
   int r = real_ftruncate(fd, len);
-  if (r == 0 && is_image(fd)) log_write((uint64_t)len, ~(uint64_t)0 - (uint64_t)len - 1);
+  if (r == 0 && img) unbuffered_write_done(fd, len, (ssize_t)(~(uint64_t)0 - (uint64_t)len - 1));
   return r;
 }
 
 EXPORT int ftruncate64(int fd, off64_t len) {
   ensure_init();
+  int img = is_image(fd);
+  if (img) wb_flush();
   int r = real_ftruncate64(fd, len);
-  if (r == 0 && is_image(fd)) log_write((uint64_t)len, ~(uint64_t)0 - (uint64_t)len - 1);
+  if (r == 0 && img) unbuffered_write_done(fd, len, (ssize_t)(~(uint64_t)0 - (uint64_t)len - 1));
   return r;
 }
 
+EXPORT int fsync(int fd) {
+  ensure_init();
+  if (caching && is_image(fd)) wb_flush();
+  return real_fsync(fd);
+}
+
+EXPORT int fdatasync(int fd) {
+  ensure_init();
+  if (caching && is_image(fd)) wb_flush();
+  return real_fdatasync(fd);
+}
+
 /* No ensure_init() here: init itself closes files (load_list), and pthread_once must not
- * be re-entered. The write log is configured by then or not at all. */
+ * be re-entered. The image is configured by then or not at all. */
 EXPORT int close(int fd) {
   if (!real_close) real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
-  if (fd >= 0 && fd < FD_CACHE) fd_kind[fd] = 0;
   if (fd == log_fd && log_fd >= 0) {
     /* mkfs closing our pipe (e.g. a close-all loop): keep it open for the log. */
     return 0;
   }
+  if (caching && fd >= 0 && fd == wb_fd) wb_flush();
+  if (fd >= 0 && fd < FD_CACHE) fd_kind[fd] = 0;
   return real_close(fd);
 }
 
@@ -785,10 +1046,16 @@ static mode_t open_mode(int flags, va_list ap) {
 #define VOPEN_BODY(realcall)                                                                    \
   long i = vresolve(path);                                                                      \
   if (i == V_ERR) return -1;                                                                    \
-  if (i >= 0) return vopen(i, flags, mode);                                                     \
+  if (i >= 0) {                                                                                 \
+    int vfd_ = vopen(i, flags, mode);                                                           \
+    if (vfd_ >= 0 && vfd_ < FD_CACHE) fd_kind[vfd_] = 2;                                        \
+    return vfd_;                                                                                \
+  }                                                                                             \
   char buf_[PATH_MAX * 2];                                                                      \
   const char *real_ = vreal(path, buf_, sizeof buf_);                                           \
-  return realcall
+  int fd_ = realcall;                                                                           \
+  opened(fd_, real_);                                                                           \
+  return fd_
 
 EXPORT int open(const char *path, int flags, ...) {
   ensure_init();
@@ -975,7 +1242,8 @@ static void init(void) {
   real_scandir64 =
       (int (*)(const char *, struct dirent64 ***, filter64_fn, compar64_fn))dlsym(RTLD_NEXT, "scandir64");
   real_jrand48 = (long (*)(unsigned short[3]))dlsym(RTLD_NEXT, "jrand48");
-  init_writelog();
+  init_image();
+  pthread_atfork(atfork_prepare, NULL, atfork_child);
   const char *r = getenv("IMGSMITH_SHIM_ROOT");
   if (!r || !*r) return;
   if (!real_lstat || !real_scandir) die("cannot find the libc functions to wrap");
@@ -1009,10 +1277,13 @@ static void init(void) {
   initializing = 0;
 }
 
-/* Tells the caller the shim was loaded and used (see IMGSMITH_SHIM_REPORT). */
-__attribute__((destructor)) static void write_report(void) {
+/* At exit: everything pending reaches the image and the log, then the report tells the
+ * caller the shim was loaded and used (see IMGSMITH_SHIM_REPORT). The first process to
+ * exit writes it (the tool, not a wrapper around it that also got LD_PRELOAD). */
+__attribute__((destructor)) static void at_exit(void) {
+  end_image();
   if (!active || !report_file) return;
-  int fd = open(report_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(report_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return;
   char buf[64];
   int n = vactive ? snprintf(buf, sizeof buf, "faked %lu\nvirtual %lu of %lu\n", faked, nseen, (unsigned long)(nvn - 1))

@@ -375,7 +375,7 @@ class Stage {
       await fsp.mkdir(workDir);
       const z = (early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir }));
       this.ctx.watchWrites = (start, end) => ({
-        env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_WRITELOG_FILE: img },
+        env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_IMAGE: img },
         attach: (log) => {
           const t = z.track(log, start, end);
           t.catch(() => undefined);

@@ -121,7 +121,7 @@ test('the mkfs shim logs every write mke2fs makes to the image, then an end reco
   const logFd = fs.openSync(logFile, 'w');
   try {
     const r = spawnSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `offset=${offset},nodiscard`, '-d', tree, img, `${size >> 10}k`], {
-      env: { ...process.env, LD_PRELOAD: shimPath(), IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_WRITELOG_FILE: img },
+      env: { ...process.env, LD_PRELOAD: shimPath(), IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_IMAGE: img },
       stdio: ['ignore', 'pipe', 'pipe', logFd],
     });
     assert.equal(r.status, 0, String(r.stderr));

@@ -525,6 +525,8 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     assert.equal(await build('shim', {}), true, 'the shim was used (npm run build:native)');
     // The virtual tree: nothing staged, mke2fs reads the list and the host sources.
     assert.equal(await build('virtual', {}, true), true);
+    // Without the shim's image cache and write combining (IMGSMITH_SHIM_CACHE=0): same bytes.
+    assert.equal(await build('virtual-nocache', { IMGSMITH_SHIM_CACHE: '0' }, true), true);
     assert.deepEqual(warnings, []);
     // A refused preload with the virtual tree: the empty root is detected, the tree staged.
     assert.equal(await build('virtual-refused', { IMGSMITH_SHIM_PATH: refused }, true), false);
@@ -532,11 +534,11 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     assert.equal(await build('fallback', { IMGSMITH_NO_SHIM: '1' }), false);
     // LD_PRELOAD not honoured (the loader refuses the library): detected, debugfs pass.
     assert.equal(await build('refused', { IMGSMITH_SHIM_PATH: refused }), false);
-    assert.deepEqual(trees, { shim: 'staged', virtual: 'virtual', 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged' });
+    assert.deepEqual(trees, { shim: 'staged', virtual: 'virtual', 'virtual-nocache': 'virtual', 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged' });
   });
 
   test('the shim (staged and virtual tree), the IMGSMITH_NO_SHIM=1 fallback and a refused preload give identical bytes', async () => {
-    for (const other of ['fallback', 'refused', 'virtual', 'virtual-refused']) {
+    for (const other of ['fallback', 'refused', 'virtual', 'virtual-nocache', 'virtual-refused']) {
       const r = await execa('cmp', [images.shim!, images[other]!], { reject: false });
       assert.equal(r.exitCode, 0, `shim vs ${other}: ${r.stdout}${r.stderr}`);
     }

@@ -893,7 +893,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         const root = await fsp.realpath(stage);
         // The absolute, canonical root: the shim recognises the tree by it.
         const vargs = args.map((a, k) => (k > 0 && args[k - 1] === '-d' ? root : a));
-        const mk = run('mke2fs', vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), ...watch?.env }, where, watch);
+        const mk = run('mke2fs', vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where, watch);
         ctx.toolStarted?.();
         await mk;
         const v = (await shimLoaded(shimReport)) !== null ? await shimVirtualReport(shimReport) : null;
@@ -925,7 +925,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           writeShimList(tree, list, groups);
           const root = await fsp.realpath(stage);
           const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-          const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), ...watch?.env }, where, watch);
+          const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where, watch);
           ctx.toolStarted?.();
           await mk;
           shimmed = (await shimLoaded(shimReport)) !== null;

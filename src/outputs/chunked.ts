@@ -10,7 +10,8 @@
  * seconds while the other idles. The mkfs shim reports every write mke2fs makes
  * to the image (IMGSMITH_SHIM_WRITELOG, native/mkfs_shim.c), after it
  * completed. `track()` follows that log and compresses chunks mke2fs has moved
- * past (the writes of the last WINDOW records are all LAG chunks further on),
+ * past (no write touched them in the last QUIET bytes written, and it writes LAG chunks
+ * further on),
  * one at a time, on the idle core. Every record that touches a chunk bumps its
  * generation; a chunk whose generation changed after its compression started,
  * or that no complete log vouches for, is compressed again at the end. So a
@@ -30,14 +31,15 @@ import { MAX_ZSTD_LEVEL } from './compress.ts';
 
 /** Image bytes per zstd frame. */
 export const ZSTD_CHUNK = 16 * 1024 * 1024;
-/** A chunk is compressed early only when no record of the last QUIET touched it... */
-const QUIET = 4096;
+/** A chunk is compressed early only when none of the last QUIET bytes the tool wrote
+ *  touched it (bytes, not records: the shim combines consecutive writes into one)... */
+const QUIET = 16 * 1024 * 1024;
 /** ...and the tool writes at least LAG chunks further on. */
 const LAG = 2;
 /** Early compressions of one chunk at most (then it waits for the end). */
 const ATTEMPTS = 2;
-/** Records between looks for a chunk to compress early. */
-const LOOK_EVERY = 64;
+/** Bytes written between looks for a chunk to compress early. */
+const LOOK_EVERY = 2 * 1024 * 1024;
 /** A record longer than this is a bulk zeroing (discard, zero range), not data being written. */
 const BULK = 1024 * 1024;
 const READ = 1024 * 1024;
@@ -67,7 +69,7 @@ interface Chunk {
   frameGen: number;
   busy: boolean;
   /** Index of the last log record that touched the chunk. */
-  lastRecord: number;
+  lastWritten: number;
   /** Early compressions started (a chunk mkfs keeps coming back to is left for the end). */
   attempts: number;
 }
@@ -107,7 +109,7 @@ export class ChunkedZstd {
   ) {
     chunkZstdArgs(opts.level, 1); // validates the level up front
     for (let start = 0; start < size; start += ZSTD_CHUNK) {
-      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastRecord: -1, attempts: 0 });
+      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastWritten: -1, attempts: 0 });
     }
   }
 
@@ -127,6 +129,9 @@ export class ChunkedZstd {
     for (let i = first; i <= lastFull; i++) this.chunks[i]!.tracked = true;
     this.tracking++;
     let records = 0;
+    // Bytes of data the tool has written so far, and where the next look is due.
+    let written = 0;
+    let nextLook = LOOK_EVERY;
     let complete = false;
     let pending: Buffer = Buffer.alloc(0);
     const onRecord = (buf: Buffer, p: number): void => {
@@ -145,10 +150,14 @@ export class ChunkedZstd {
       for (let i = a; i <= b; i++) {
         const c = this.chunks[i]!;
         c.gen++;
-        c.lastRecord = records;
+        c.lastWritten = written;
         if (data) c.written = true;
       }
-      if (data && records % LOOK_EVERY === 0) this.speculate(first, a - LAG, records - QUIET);
+      if (data) written += e - o;
+      if (data && written >= nextLook) {
+        nextLook = written + LOOK_EVERY;
+        this.speculate(first, a - LAG, written - QUIET);
+      }
     };
     try {
       for await (const data of log as AsyncIterable<Buffer>) {
@@ -175,12 +184,12 @@ export class ChunkedZstd {
   }
 
   /** Starts compressing the lowest chunk below `upTo` that the tool wrote and then left
-   *  alone (no record since `quietSince`), when nothing is running. */
+   *  alone (nothing written to it since `quietSince` bytes), when nothing is running. */
   private speculate(from: number, upTo: number, quietSince: number): void {
     if (this.inflight.size > 0 || this.failed || this.aborted) return;
     for (let i = from; i < upTo && i < this.chunks.length; i++) {
       const c = this.chunks[i]!;
-      if (!c.tracked || !c.written || c.busy || c.frameGen === c.gen || c.attempts >= ATTEMPTS || c.lastRecord > quietSince) continue;
+      if (!c.tracked || !c.written || c.busy || c.frameGen === c.gen || c.attempts >= ATTEMPTS || c.lastWritten > quietSince) continue;
       c.attempts++;
       this.start(i, true);
       return;
