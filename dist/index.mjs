@@ -20943,12 +20943,16 @@ var ext4Driver = {
         const vargs = args.map((a2, k) => k > 0 && args[k - 1] === "-d" ? root : a2);
         const mk = run("mke2fs", vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where2, watch);
         ctx.toolStarted?.();
-        await mk;
-        const v = await shimLoaded(shimReport) !== null ? await shimVirtualReport(shimReport) : null;
+        let failure;
+        await mk.catch((err) => {
+          if (/No space left on device|Disk quota exceeded/i.test(String(err.message))) throw err;
+          failure = err;
+        });
+        const v = failure === void 0 && await shimLoaded(shimReport) !== null ? await shimVirtualReport(shimReport) : null;
         if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
         else {
           ctx.progress.event("warning", {
-            message: v ? `${where2}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)` : `${where2}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`
+            message: failure !== void 0 ? `${where2}: mke2fs failed reading the shim's virtual tree (${String(failure.message).split("\n").filter(Boolean).slice(-2).join(" / ")}); staging the tree instead (slower)` : v ? `${where2}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)` : `${where2}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`
           });
           watch?.invalidate();
         }

@@ -214,7 +214,7 @@ static int (*real_close)(int);
 #define LOG_BATCH 512
 #define FD_CACHE 4096
 #define BS 4096
-#define CACHE_SLOTS 8192     /* 32 MiB of blocks */
+#define CACHE_SLOTS 1024     /* 4 MiB of blocks: the blocks mke2fs reads back are few (bitmaps, directories) */
 #define CACHE_READ_MAX 65536 /* reads up to this size are cached */
 #define WB_MAX (1024 * 1024) /* at most the write log's "data" record size (chunked.ts BULK) */
 

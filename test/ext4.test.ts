@@ -616,6 +616,28 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     }
   });
 
+  test('a source that disappears after measuring: mke2fs fails on the virtual tree, the tree is staged as it is now', async () => {
+    const dir = path.join(tmp, 'vanishing');
+    await fsp.mkdir(dir, { recursive: true });
+    const gone = path.join(dir, 'gone');
+    await fsp.writeFile(gone, 'here while measuring\n');
+    const t = new FileTree();
+    t.add('/', { kind: 'dir', mode: 0o755 });
+    t.addHostDir('/d', dir, 0o755);
+    const warned: string[] = [];
+    const ctx = { ...(await ctxFor('vanishing')), progress: { ...silentProgress, event: (kind: string, data?: Record<string, unknown>) => void (kind === 'warning' && warned.push(String(data?.message))) } };
+    await ext4Driver.minimumSize(spec, t, ctx);
+    await fsp.rm(gone);
+    const image = path.join(tmp, 'vanishing.img');
+    await patternImage(image, PART);
+    await fsp.writeFile(path.join(dir, 'new'), 'created after measuring\n');
+    await ext4Driver.write(spec, t, { imagePath: image, offset: OFFSET, size: PART }, ctx);
+    assert.match(warned.join('\n'), /mke2fs failed reading the shim's virtual tree \(.*gone.*\); staging the tree instead/);
+    await fsck(image);
+    const names = (await debugfs(image, 'ls -p /d')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
+    assert.deepEqual(names, ['.', '..', 'new']);
+  });
+
   test('superblock patching: the signed-hash flag and write counter in every copy', async () => {
     const copy = path.join(tmp, 'shim-patched.img');
     await fsp.copyFile(images.shim!, copy);

@@ -895,14 +895,24 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         const vargs = args.map((a, k) => (k > 0 && args[k - 1] === '-d' ? root : a));
         const mk = run('mke2fs', vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where, watch);
         ctx.toolStarted?.();
-        await mk;
-        const v = (await shimLoaded(shimReport)) !== null ? await shimVirtualReport(shimReport) : null;
+        // A mke2fs that walks its -d directory some other way than the shim answers fails
+        // (ENOTSUP) or reads less: either way the tree is staged and mke2fs runs again. A full
+        // disk would only fail again: that error stands.
+        let failure: unknown;
+        await mk.catch((err: unknown) => {
+          if (/No space left on device|Disk quota exceeded/i.test(String((err as Error).message))) throw err;
+          failure = err;
+        });
+        const v = failure === undefined && (await shimLoaded(shimReport)) !== null ? await shimVirtualReport(shimReport) : null;
         if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
         else {
           ctx.progress.event('warning', {
-            message: v
-              ? `${where}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`
-              : `${where}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`,
+            message:
+              failure !== undefined
+                ? `${where}: mke2fs failed reading the shim's virtual tree (${String((failure as Error).message).split('\n').filter(Boolean).slice(-2).join(' / ')}); staging the tree instead (slower)`
+                : v
+                  ? `${where}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`
+                  : `${where}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`,
           });
           watch?.invalidate();
         }
