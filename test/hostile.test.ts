@@ -358,3 +358,22 @@ test('environment: two builds into the same output directory at once', async () 
   assert.equal(raw.stdout.split(' ')[0], manifest.image.sha256, 'the manifest describes the published image');
   assert.equal((await fsp.readFile(path.join(c.out, 'nix-support/hydra-build-products'), 'utf8')).split('\n').filter(Boolean).length, 1);
 });
+
+test('environment: -o fills up while mke2fs writes (ENOSPC through the shim\'s combined writes)', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('not root: cannot mount a small tmpfs');
+  const c = await writeCase(specOf({ partitions: [ext4Part([{ from: 'spec', path: 'big.bin', target: '/big.bin' }])] }));
+  // 24 MiB of incompressible data into a 12 MiB filesystem: mke2fs runs out of space mid-way.
+  await fsp.writeFile(path.join(c.dir, 'big.bin'), (await import('node:crypto')).randomBytes(24 * 1024 * 1024));
+  const mnt = path.join(c.dir, 'small');
+  await fsp.mkdir(mnt);
+  const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mnt], { reject: false });
+  if (m.exitCode !== 0) return t.skip(`mount -t tmpfs failed: ${(m.stderr || m.stdout).trim()}`);
+  try {
+    const out = path.join(mnt, 'out');
+    const r = await run(['build', c.spec, '-o', out]);
+    await assertCleanFailure(r, out, /no space left on device while writing in .*small.*free some space or use another -o/i, 1);
+    assert.deepEqual(await fsp.readdir(mnt), ['out'], 'no temporary files left on the full filesystem');
+  } finally {
+    await execa('umount', [mnt], { reject: false });
+  }
+});
