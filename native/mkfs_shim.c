@@ -129,13 +129,14 @@ static void die(const char *what) {
   _exit(127);
 }
 
-static void load_list(const char *file) {
+/* Reads IMGSMITH_SHIM_LIST into list_buf (NUL-terminated); returns its length. */
+static size_t read_list(const char *file) {
   int fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd < 0) die("cannot open IMGSMITH_SHIM_LIST");
   struct stat st;
   if (fstat(fd, &st) < 0) die("cannot stat IMGSMITH_SHIM_LIST");
   list_buf = malloc((size_t)st.st_size + 1);
-  if (!list_buf) die("out of memory");
+  if (!list_buf) die("out of memory for IMGSMITH_SHIM_LIST");
   size_t got = 0;
   while (got < (size_t)st.st_size) {
     ssize_t n = read(fd, list_buf + got, (size_t)st.st_size - got);
@@ -145,6 +146,11 @@ static void load_list(const char *file) {
   }
   close(fd);
   list_buf[got] = 0;
+  return got;
+}
+
+static void load_list(const char *file) {
+  size_t got = read_list(file);
   size_t n = 0;
   for (size_t i = 0; i < got; i++) n += list_buf[i] == 0;
   records = calloc(n ? n : 1, sizeof *records);
@@ -714,21 +720,7 @@ static DIR *(*real_opendir)(const char *);
 static int (*real_access)(const char *, int);
 
 static void load_vlist(const char *file) {
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die("cannot open IMGSMITH_SHIM_LIST");
-  struct stat st;
-  if (fstat(fd, &st) < 0) die("cannot stat IMGSMITH_SHIM_LIST");
-  list_buf = malloc((size_t)st.st_size + 1);
-  if (!list_buf) die("out of memory for the virtual tree");
-  size_t got = 0;
-  while (got < (size_t)st.st_size) {
-    ssize_t n = read(fd, list_buf + got, (size_t)st.st_size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) die("cannot read IMGSMITH_SHIM_LIST");
-    got += (size_t)n;
-  }
-  close(fd);
-  list_buf[got] = 0;
+  size_t got = read_list(file);
   size_t nul = 0;
   for (size_t i = 0; i < got; i++) nul += list_buf[i] == 0;
   size_t cap = nul / 3 + 1;
