@@ -262,3 +262,47 @@ test('.img.zst without the zstd CLI: the in-process decoder gives the same bytes
     assert.match(r.stderr, /cut\.img\.zst: cannot decompress: .*(truncated|unexpected end|premature end|corrupt)/i);
   }
 });
+
+test('names and symlink targets that are not UTF-8: ls shows \\xNN, cat takes it, extract and diff keep the bytes (ext4, btrfs)', async () => {
+  const dir = path.join(tmp, 'bytes');
+  const src = path.join(dir, 'src');
+  await fsp.mkdir(src, { recursive: true });
+  const b = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const srcB = Buffer.from(src);
+  await fsp.writeFile(b(srcB.toString(), '/n', [0xff], 'o'), 'latin-1 name\n');
+  await fsp.writeFile(b(srcB.toString(), '/caf\u00e9'), 'utf-8 name\n');
+  await fsp.symlink(b('t', [0xfe], '/x'), b(srcB.toString(), '/link'));
+  const spec = {
+    name: 'bytes',
+    table: { type: 'gpt' },
+    partitions: ['ext4', 'btrfs'].map((fs) => ({ name: fs, type: 'linux', size: 'auto', filesystem: { type: fs, label: fs }, contents: [{ from: 'spec', path: 'src', target: '/d' }] })),
+    output: { compress: 'none', bmap: false },
+  };
+  await fsp.writeFile(path.join(dir, 'spec.json'), JSON.stringify(spec));
+  const built = await runCli(['build', path.join(dir, 'spec.json'), '-o', path.join(dir, 'out')]);
+  assert.equal(built.exitCode, 0, built.stderr);
+  const img = path.join(dir, 'out', 'bytes.img');
+  for (const part of [1, 2]) {
+    const ls = await runCli(['ls', '-l', `${img}:${part}`, '/d']);
+    assert.equal(ls.exitCode, 0, ls.stderr);
+    assert.match(ls.stdout, /^l.* link -> t\\xfe\/x$/m);
+    assert.match(ls.stdout, /^-.* n\\xffo$/m);
+    assert.match(ls.stdout, /^-.* café$/m);
+    const cat = await runCli(['cat', `${img}:${part}`, '/d/n\\xffo']);
+    assert.equal(cat.stdout, 'latin-1 name', cat.stderr);
+    const dest = path.join(dir, `x${part}`);
+    const ex = await runCli(['extract', `${img}:${part}`, '/d', dest]);
+    assert.equal(ex.exitCode, 0, ex.stderr);
+    const names = (await fsp.readdir(dest, { encoding: 'buffer' })).map((n) => n.toString('hex')).sort();
+    assert.deepEqual(names, [Buffer.from('caf\u00e9'), Buffer.from('link'), b('n', [0xff], 'o')].map((n) => n.toString('hex')).sort(), `partition ${part}`);
+    assert.equal((await fsp.readFile(b(dest, '/n', [0xff], 'o'), 'utf8')), 'latin-1 name\n');
+    assert.deepEqual(await fsp.readlink(path.join(dest, 'link'), { encoding: 'buffer' }), b('t', [0xfe], '/x'));
+  }
+  // diff names the changed non-UTF-8 file the way ls shows it.
+  await fsp.writeFile(b(srcB.toString(), '/n', [0xff], 'o'), 'changed name\n');
+  const again = await runCli(['build', path.join(dir, 'spec.json'), '-o', path.join(dir, 'out2')]);
+  assert.equal(again.exitCode, 0, again.stderr);
+  const d = await runCli(['diff', img, path.join(dir, 'out2', 'bytes.img')]);
+  assert.equal(d.exitCode, 1, d.stderr);
+  assert.match(d.stdout, /changed \/d\/n\\xffo: .*sha256/);
+});

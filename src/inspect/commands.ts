@@ -12,6 +12,7 @@ import { withImage } from './image.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, PartitionTable } from './types.ts';
+import { fromUtf8, hostPath, show } from '../content/tree.ts';
 
 // ---------------------------------------------------------------------------------------
 // Formatting helpers
@@ -45,8 +46,8 @@ export function timeString(t: number): string {
 /** Entries in JSON: mode as an octal string, mtime in seconds. */
 export function entryJson(e: FsEntry): Record<string, unknown> {
   return {
-    path: e.path, name: e.name, type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid,
-    size: e.size, mtime: e.mtime, ...(e.target !== undefined ? { target: e.target } : {}), ...(e.ino !== undefined ? { ino: e.ino } : {}),
+    path: show(e.path), name: show(e.name), type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid,
+    size: e.size, mtime: e.mtime, ...(e.target !== undefined ? { target: show(e.target) } : {}), ...(e.ino !== undefined ? { ino: e.ino } : {}),
   };
 }
 
@@ -65,7 +66,10 @@ export async function* walkFs(r: FsReader, p: string): AsyncGenerator<FsEntry> {
   }
 }
 
-const normPath = (p: string | undefined) => '/' + (p ?? '').split('/').filter((x) => x && x !== '.').join('/');
+/** A path the user gave (UTF-8 text) as the readers' byte string ("/" + components). Bytes
+ *  that are not UTF-8 are written \xNN, as the commands show them (argv cannot carry them). */
+const normPath = (p: string | undefined) =>
+  '/' + fromUtf8(p ?? '').replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))).split('/').filter((x) => x && x !== '.').join('/');
 
 // ---------------------------------------------------------------------------------------
 // inspect
@@ -214,11 +218,11 @@ export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean 
   }
   const line = (e: FsEntry, name: string) => {
     if (!opts.long) return name;
-    const tgt = e.type === 'symlink' && e.target !== undefined ? ` -> ${e.target}` : '';
-    return `${modeString(e)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${String(e.size).padStart(10)} ${timeString(e.mtime)} ${name}${tgt}`;
+    const tgt = e.type === 'symlink' && e.target !== undefined ? ` -> ${show(e.target)}` : '';
+    return `${modeString(e)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${String(e.size).padStart(10)} ${timeString(e.mtime)} ${show(name)}${tgt}`;
   };
   const entries = r.entries ?? [];
-  if (!opts.recursive) return entries.map((e) => line(e, e.name)).join('\n') + (entries.length ? '\n' : '');
+  if (!opts.recursive) return entries.map((e) => (opts.long ? line(e, e.name) : show(e.name))).join('\n') + (entries.length ? '\n' : '');
   const out: string[] = [];
   const byDir = new Map<string, FsEntry[]>();
   for (const e of entries) {
@@ -229,8 +233,8 @@ export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean 
   }
   const dirs = [r.path ?? '/', ...entries.filter((e) => e.type === 'dir').map((e) => e.path)];
   for (const d of dirs) {
-    out.push(`${d}:`);
-    for (const e of byDir.get(d) ?? []) out.push(line(e, e.name));
+    out.push(`${show(d)}:`);
+    for (const e of byDir.get(d) ?? []) out.push(opts.long ? line(e, e.name) : show(e.name));
     out.push('');
   }
   return out.join('\n');
@@ -242,8 +246,8 @@ export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean 
 /** Reads one file into a temporary file, then hands it to `use`. */
 async function withFileCopy<T>(img: OpenedImage, r: FsReader, p: string, use: (file: string, e: FsEntry) => Promise<T>): Promise<T> {
   const e = await r.stat(p);
-  if (e.type === 'dir') throw usageError(`${img.source}: ${p} is a directory (use ls, or extract to copy it)`);
-  if (e.type !== 'file') throw usageError(`${img.source}: ${p} is a ${e.type}${e.target !== undefined ? ` (-> ${e.target})` : ''}, not a regular file`);
+  if (e.type === 'dir') throw usageError(`${img.source}: ${show(p)} is a directory (use ls, or extract to copy it)`);
+  if (e.type !== 'file') throw usageError(`${img.source}: ${show(p)} is a ${e.type}${e.target !== undefined ? ` (-> ${show(e.target)})` : ''}, not a regular file`);
   const tmp = path.join(await img.tmpDir(), 'cat.out');
   const fd = fs.openSync(tmp, 'w');
   try {
@@ -252,7 +256,7 @@ async function withFileCopy<T>(img: OpenedImage, r: FsReader, p: string, use: (f
     fs.closeSync(fd);
   }
   const st = await fsp.stat(tmp);
-  if (st.size !== e.size) throw buildError(`${img.source}: ${p}: read ${st.size} bytes but the file is ${e.size} bytes`);
+  if (st.size !== e.size) throw buildError(`${img.source}: ${show(p)}: read ${st.size} bytes but the file is ${e.size} bytes`);
   try {
     return await use(tmp, e);
   } finally {
@@ -269,7 +273,7 @@ export async function catFile(target: string, p: string, out: NodeJS.WritableStr
       }
       const data = await fsp.readFile(file);
       out.write(JSON.stringify({
-        image: img.source, partition: part!.partition.index, path: e.path, size: e.size,
+        image: img.source, partition: part!.partition.index, path: show(e.path), size: e.size,
         sha256: createHash('sha256').update(data).digest('hex'), base64: data.toString('base64'),
       }) + '\n');
     });
@@ -303,18 +307,24 @@ export async function extractPath(target: string, p: string, destIn: string): Pr
     const src = normPath(p);
     const top = await r!.stat(src);
     let dest = path.resolve(destIn);
+    // DEST as bytes: a name taken from the filesystem (not UTF-8, maybe) keeps its bytes.
+    let destBytes = Buffer.from(dest);
+    let parentDir = path.dirname(dest);
     const existing = await fsp.lstat(dest).catch(() => undefined);
     if (existing) {
-      if (existing.isDirectory() && top.type !== 'dir') dest = path.join(dest, top.name || 'root');
-      else throw usageError(`${destIn} already exists; extract ${top.type === 'dir' ? 'a directory' : 'into a directory or'} to a new path`);
-      if (await fsp.lstat(dest).catch(() => undefined)) throw usageError(`${dest} already exists`);
+      if (existing.isDirectory() && top.type !== 'dir') {
+        parentDir = dest;
+        destBytes = Buffer.concat([Buffer.from(dest + '/'), hostPath(top.name || 'root')]);
+        dest = path.join(dest, show(top.name || 'root'));
+      } else throw usageError(`${destIn} already exists; extract ${top.type === 'dir' ? 'a directory' : 'into a directory or'} to a new path`);
+      if (await fsp.lstat(destBytes).catch(() => undefined)) throw usageError(`${dest} already exists`);
     }
-    const parentDir = path.dirname(dest);
     if (!(await fsp.stat(parentDir).catch(() => undefined))?.isDirectory()) throw usageError(`${parentDir} is not a directory`);
-    const tmp = path.join(parentDir, `.imgsmith-extract-${process.pid}-${path.basename(dest)}`);
-    const res: ExtractResult = { image: img.source, partition: part!.partition.index, path: src, dest, files: 0, dirs: 0, symlinks: 0, skipped: [], bytes: 0 };
-    const dirMeta: [string, number, number][] = [];
-    const put = async (e: FsEntry, to: string) => {
+    const tmp = path.join(parentDir, `.imgsmith-extract-${process.pid}`);
+    const res: ExtractResult = { image: img.source, partition: part!.partition.index, path: show(src), dest, files: 0, dirs: 0, symlinks: 0, skipped: [], bytes: 0 };
+    const dirMeta: [Buffer, number, number][] = [];
+    // Host paths as Buffers: names and targets are bytes and are written as they are.
+    const put = async (e: FsEntry, to: Buffer) => {
       if (e.type === 'dir') {
         await fsp.mkdir(to, { mode: 0o700 });
         dirMeta.push([to, e.mode, e.mtime]);
@@ -322,12 +332,12 @@ export async function extractPath(target: string, p: string, destIn: string): Pr
         return;
       }
       if (e.type === 'symlink') {
-        await fsp.symlink(e.target ?? '', to);
+        await fsp.symlink(hostPath(e.target ?? ''), to);
         await fsp.lutimes(to, e.mtime, e.mtime);
         res.symlinks++;
         return;
       }
-      if (e.type !== 'file') { res.skipped.push(e.path); return; }
+      if (e.type !== 'file') { res.skipped.push(show(e.path)); return; }
       const fd = fs.openSync(to, 'wx', 0o600);
       try {
         await r!.readFileTo(e.path, fd);
@@ -340,16 +350,16 @@ export async function extractPath(target: string, p: string, destIn: string): Pr
       res.bytes += e.size;
     };
     try {
-      await put(top, tmp);
+      await put(top, Buffer.from(tmp));
       if (top.type === 'dir') {
-        for await (const e of walkFs(r!, src)) await put(e, tmp + e.path.slice(src === '/' ? 0 : src.length));
+        for await (const e of walkFs(r!, src)) await put(e, Buffer.concat([Buffer.from(tmp), hostPath(e.path.slice(src === '/' ? 0 : src.length))]));
         // Directory modes and times last, children first (a read-only directory would refuse its children).
         for (const [d, m, t] of dirMeta.reverse()) {
           await fsp.chmod(d, m);
           await fsp.utimes(d, t, t);
         }
       }
-      await fsp.rename(tmp, dest);
+      await fsp.rename(tmp, destBytes);
     } catch (err) {
       await fsp.chmod(tmp, 0o700).catch(() => undefined);
       await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);

@@ -18,6 +18,7 @@ import { openImage, readAt } from './image.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, Partition } from './types.ts';
+import { show as showBytes } from '../content/tree.ts';
 
 export interface FieldDiff {
   field: string;
@@ -95,8 +96,9 @@ async function collect(r: FsReader): Promise<Map<string, FsEntry>> {
 
 async function diffFiles(ia: OpenedImage, ib: OpenedImage, ra: FsReader, rb: FsReader, out: PartitionDiff): Promise<void> {
   const [ma, mb] = [await collect(ra), await collect(rb)];
-  for (const p of [...ma.keys()].sort()) if (!mb.has(p)) out.removed.push(p);
-  for (const p of [...mb.keys()].sort()) if (!ma.has(p)) out.added.push(p);
+  // Paths and targets are byte strings inside; the result shows them (UTF-8, else \xNN).
+  for (const p of [...ma.keys()].sort()) if (!mb.has(p)) out.removed.push(showBytes(p));
+  for (const p of [...mb.keys()].sort()) if (!ma.has(p)) out.added.push(showBytes(p));
   // Same-size regular files are compared by content: in one batch where the reader can
   // (ext4: one debugfs run per image, both at once), else file by file.
   const same = [...ma.keys()].filter((p) => {
@@ -111,7 +113,7 @@ async function diffFiles(ia: OpenedImage, ib: OpenedImage, ra: FsReader, rb: FsR
     const y = mb.get(p);
     if (!y) continue;
     const f: FieldDiff[] = [];
-    const view = (e: FsEntry) => ({ type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid, size: e.size, target: e.target, mtime: e.mtime });
+    const view = (e: FsEntry) => ({ type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid, size: e.size, target: e.target === undefined ? undefined : showBytes(e.target), mtime: e.mtime });
     fields(f, '', view(x), view(y), ['type', 'mode', 'uid', 'gid', 'size', 'target']);
     if (x.type === 'file' && y.type === 'file' && x.size === y.size) {
       const ha = hashesA?.get(p) ?? (await hashFile(ia, ra, p));
@@ -119,7 +121,7 @@ async function diffFiles(ia: OpenedImage, ib: OpenedImage, ra: FsReader, rb: FsR
       if (ha !== hb) f.push({ field: 'sha256', a: ha, b: hb });
     }
     fields(f, '', view(x), view(y), ['mtime']);
-    if (f.length) out.changed.push({ path: p, fields: f });
+    if (f.length) out.changed.push({ path: showBytes(p), fields: f });
   }
 }
 

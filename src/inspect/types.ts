@@ -109,7 +109,8 @@ export function entryTypeOf(mode: number): EntryType {
 
 /** One directory entry with its metadata. */
 export interface FsEntry {
-  /** The name within its directory. */
+  /** The name within its directory. Names, paths and targets are BYTES, held as latin1 byte
+   *  strings as in src/content/tree.ts (`show()` for messages, `hostPath()` for fs calls). */
   name: string;
   /** Absolute path inside the filesystem ("/", "/boot/extlinux"). */
   path: string;

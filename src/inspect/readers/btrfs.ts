@@ -16,6 +16,7 @@ import { removeTree } from '../../rmtree.ts';
 import { copyPartition } from '../image.ts';
 import { btrfsInfo } from '../probe.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import { hostPath, isUtf8, show } from '../../content/tree.ts';
 import { entryTypeOf } from '../types.ts';
 
 const ROOT_INO = 256;
@@ -35,6 +36,10 @@ interface Dirent {
 
 
 const reEscape = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+/** A name (byte string) in a --path-regex: argv is UTF-8, so a name that is not valid UTF-8
+ *  has its non-ASCII bytes matched by "." (btrfs restore runs with LC_ALL=C: one byte). */
+const reEscapeName = (name: string) =>
+  isUtf8(name) ? reEscape(Buffer.from(name, 'latin1').toString('utf8')) : reEscape(name).replace(/[\x80-\xff]/g, '.');
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
 /** A --path-regex matching `paths` and their parents (btrfs restore needs the parents to match). */
@@ -50,7 +55,7 @@ function pathRegex(paths: string[]): string {
     }
   }
   const alt = (n: Node): string =>
-    [...n.kids].map(([name, k]) => `${name === '*' ? '[^/]*' : reEscape(name)}${k.kids.size ? `(|/(${alt(k)}))` : ''}`).join('|');
+    [...n.kids].map(([name, k]) => `${name === '*' ? '[^/]*' : reEscapeName(name)}${k.kids.size ? `(|/(${alt(k)}))` : ''}`).join('|');
   return `^/(|${root.kids.size ? `(${alt(root)})` : ''})$`;
 }
 
@@ -113,7 +118,7 @@ export class BtrfsReader implements FsReader {
           const loc = /^\t\tlocation key \((\d+) INODE_ITEM 0\)/.exec(line);
           if (loc) dirChild = Number(loc[1]);
           if (line.startsWith('\t\tname: ') && dirChild !== undefined) {
-            const name = Buffer.from(line.slice(8), 'latin1').toString('utf8');
+            const name = line.slice(8); // bytes, as a latin1 byte string
             let l = this.dirs.get(key.ino);
             if (!l) this.dirs.set(key.ino, (l = []));
             l.push({ name, ino: dirChild });
@@ -136,7 +141,7 @@ export class BtrfsReader implements FsReader {
 
   private entry(ino: number, name: string, p: string): FsEntry {
     const i = this.inodes.get(ino);
-    if (!i) throw buildError(`${this.display}: ${p}: inode ${ino} is missing from the filesystem tree`);
+    if (!i) throw buildError(`${this.display}: ${show(p)}: inode ${ino} is missing from the filesystem tree`);
     return { name, path: p, type: entryTypeOf(i.mode), mode: i.mode & 0o7777, uid: i.uid, gid: i.gid, size: entryTypeOf(i.mode) === 'dir' ? 0 : i.size, mtime: i.mtime, ino };
   }
 
@@ -149,9 +154,9 @@ export class BtrfsReader implements FsReader {
   private lookup(p: string): FsEntry {
     let cur = this.entry(ROOT_INO, '', '/');
     for (const part of p.split('/').filter(Boolean)) {
-      if (cur.type !== 'dir') throw usageError(`${this.display}: ${cur.path} is not a directory`);
+      if (cur.type !== 'dir') throw usageError(`${this.display}: ${show(cur.path)} is not a directory`);
       const c = (this.dirs.get(cur.ino!) ?? []).find((x) => x.name === part);
-      if (!c) throw usageError(`${this.display}: no such file or directory: ${p}`);
+      if (!c) throw usageError(`${this.display}: no such file or directory: ${show(p)}`);
       cur = this.entry(c.ino, part, join(cur.path, part));
     }
     return cur;
@@ -162,7 +167,7 @@ export class BtrfsReader implements FsReader {
     const dest = path.join(this.work, `restore-${this.restoreCount++}`);
     await fsp.mkdir(dest);
     const args = ['restore', '-S', ...(paths ? ['--path-regex', pathRegex(paths)] : []), this.file, dest];
-    const r = await execa('btrfs', args, { reject: false, stdin: 'ignore' });
+    const r = await execa('btrfs', args, { reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
     if (r.exitCode !== 0) throw buildError(`${this.display}: btrfs restore failed: ${r.stderr.trim().split('\n').slice(0, 3).join('; ')}`);
     return dest;
   }
@@ -180,7 +185,7 @@ export class BtrfsReader implements FsReader {
     else regex = undefined;
     const dest = await this.restore(regex);
     try {
-      for (const l of links) l.target = (await fsp.readlink(dest + l.path, { encoding: 'buffer' })).toString('utf8');
+      for (const l of links) l.target = (await fsp.readlink(under(dest, l.path), { encoding: 'buffer' })).toString('latin1');
     } finally {
       await removeTree(dest);
     }
@@ -194,7 +199,7 @@ export class BtrfsReader implements FsReader {
 
   async list(p: string): Promise<FsEntry[]> {
     const d = this.lookup(p);
-    if (d.type !== 'dir') throw usageError(`${this.display}: ${d.path} is not a directory`);
+    if (d.type !== 'dir') throw usageError(`${this.display}: ${show(d.path)} is not a directory`);
     const kids = this.children(d);
     await this.fillTargets(kids);
     return kids;
@@ -219,17 +224,20 @@ export class BtrfsReader implements FsReader {
 
   async readFileTo(p: string, out: number): Promise<void> {
     const f = this.lookup(p);
-    if (f.type !== 'file') throw usageError(`${this.display}: ${f.path} is not a regular file`);
+    if (f.type !== 'file') throw usageError(`${this.display}: ${show(f.path)} is not a regular file`);
     const dest = await this.restore([f.path]);
     try {
-      await pipeFile(dest + f.path, out);
+      await pipeFile(under(dest, f.path), out);
     } finally {
       await removeTree(dest);
     }
   }
 }
 
-async function pipeFile(src: string, out: number): Promise<void> {
+/** A path of the filesystem (a byte string) under a host directory, as the Buffer fs calls take. */
+const under = (dir: string, p: string): Buffer => Buffer.concat([Buffer.from(dir), hostPath(p)]);
+
+async function pipeFile(src: Buffer, out: number): Promise<void> {
   const fh = await fsp.open(src, 'r');
   try {
     const buf = Buffer.alloc(1024 * 1024);

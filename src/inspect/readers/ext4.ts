@@ -14,13 +14,13 @@ import { usageError, buildError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import { entryTypeOf } from '../types.ts';
+import { show } from '../../content/tree.ts';
 
 const ROOT_INO = 2;
 const LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
 const ENV = { ...process.env, DEBUGFS_PAGER: '__none__', PAGER: '__none__', TZ: 'UTC' };
 
 
-const decode = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
 interface Section {
@@ -92,9 +92,9 @@ export class Ext4Reader implements FsReader {
         const name = m[5]!;
         if (name === '.' || name === '..' || m[1] === '0' || name === '') continue;
         const mode = parseInt(m[2]!, 8);
-        const dname = decode(name);
+        // Names stay bytes (latin1 byte strings, as in src/content/tree.ts).
         out[i]!.push({
-          name: dname, path: join(d.path, dname), type: entryTypeOf(mode), mode: mode & 0o7777,
+          name, path: join(d.path, name), type: entryTypeOf(mode), mode: mode & 0o7777,
           uid: Number(m[3]), gid: Number(m[4]), size: m[6] ? Number(m[6]) : 0, mtime: 0, ino: Number(m[1]),
         });
       }
@@ -124,11 +124,11 @@ export class Ext4Reader implements FsReader {
         if (line.startsWith('Fast link dest: "')) fast = line.slice(17, line.lastIndexOf('"'));
       }
       if (e.type === 'symlink') {
-        if (fast !== undefined) e.target = decode(fast);
+        if (fast !== undefined) e.target = fast;
         else slow.push(e);
       }
     });
-    for (const e of slow) e.target = decode((await this.catBuffer(e.ino!)).toString('latin1'));
+    for (const e of slow) e.target = (await this.catBuffer(e.ino!)).toString('latin1');
   }
 
   private catBuffer(ino: number): Promise<Buffer> {
@@ -154,10 +154,10 @@ export class Ext4Reader implements FsReader {
       return self ?? cur;
     }
     for (const part of parts) {
-      if (cur.type !== 'dir') throw usageError(`${this.display}: ${cur.path} is not a directory`);
+      if (cur.type !== 'dir') throw usageError(`${this.display}: ${show(cur.path)} is not a directory`);
       const [kids] = await this.listMany([{ ino: cur.ino!, path: cur.path }]);
       const found = kids!.find((e) => e.name === part);
-      if (!found) throw usageError(`${this.display}: no such file or directory: ${p}`);
+      if (!found) throw usageError(`${this.display}: no such file or directory: ${show(p)}`);
       cur = found;
     }
     return cur;
@@ -183,7 +183,7 @@ export class Ext4Reader implements FsReader {
 
   async list(p: string): Promise<FsEntry[]> {
     const d = await this.stat(p);
-    if (d.type !== 'dir') throw usageError(`${this.display}: ${d.path} is not a directory`);
+    if (d.type !== 'dir') throw usageError(`${this.display}: ${show(d.path)} is not a directory`);
     return (await this.listMany([{ ino: d.ino!, path: d.path }]))[0]!;
   }
 
@@ -244,7 +244,7 @@ export class Ext4Reader implements FsReader {
         if (left < 0) {
           const n = Math.min(echo.length - echoAt, chunk.length - p);
           if (!chunk.subarray(p, p + n).equals(echo.subarray(echoAt, echoAt + n))) {
-            throw buildError(`${this.display}: debugfs could not read ${todo[i]!.path} (${stderr.trim().split('\n').pop() ?? 'out of step'})`);
+            throw buildError(`${this.display}: debugfs could not read ${show(todo[i]!.path)} (${stderr.trim().split('\n').pop() ?? 'out of step'})`);
           }
           echoAt += n;
           p += n;
@@ -268,11 +268,11 @@ export class Ext4Reader implements FsReader {
 
   async readFileTo(p: string, out: number): Promise<void> {
     const f = await this.stat(p);
-    if (f.type !== 'file') throw usageError(`${this.display}: ${f.path} is not a regular file`);
+    if (f.type !== 'file') throw usageError(`${this.display}: ${show(f.path)} is not a regular file`);
     await new Promise<void>((resolve, reject) => {
       const child = spawn('debugfs', ['-R', `cat <${f.ino}>`, this.target], { env: ENV, stdio: ['ignore', out, 'ignore'] });
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve() : reject(buildError(`${this.display}: debugfs could not read ${p} (exit ${code})`))));
+      child.on('close', (code) => (code === 0 ? resolve() : reject(buildError(`${this.display}: debugfs could not read ${show(p)} (exit ${code})`))));
     });
   }
 }

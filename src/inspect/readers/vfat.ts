@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { usageError } from '../../errors.ts';
 import { readAt } from '../image.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import { fromUtf8, show } from '../../content/tree.ts';
 
 interface Bpb {
   bps: number;
@@ -207,21 +208,23 @@ export class VfatReader implements FsReader {
     return { name: '', path: '/', type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, cluster: 0, attr: 0x10, shortName: '' };
   }
 
+  /** `p` is a byte string (UTF-8 bytes, as every reader's paths); FAT names are Unicode here. */
   private async lookup(p: string): Promise<RawEntry> {
     let cur = this.rootEntry();
-    for (const part of p.split('/').filter(Boolean)) {
+    for (const part of Buffer.from(p, 'latin1').toString('utf8').split('/').filter(Boolean)) {
       if (cur.type !== 'dir') throw usageError(`${this.display}: ${cur.path} is not a directory`);
       const want = part.toLowerCase();
       const found = (await this.readDir(cur.cluster, cur.path)).find((e) => e.name.toLowerCase() === want || e.shortName.toLowerCase() === want);
-      if (!found) throw usageError(`${this.display}: no such file or directory: ${p}`);
+      if (!found) throw usageError(`${this.display}: no such file or directory: ${show(p)}`);
       cur = found;
     }
     return cur;
   }
 
+  /** The public entry: names and paths as UTF-8 byte strings, like the other readers'. */
   private static plain(e: RawEntry): FsEntry {
     const { cluster: _c, attr: _a, shortName: _s, ...rest } = e;
-    return rest;
+    return { ...rest, name: fromUtf8(rest.name), path: fromUtf8(rest.path) };
   }
 
   async stat(p: string): Promise<FsEntry> {
