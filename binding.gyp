@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "imgsmith_native",
-      "sources": ["native/sparse.c", "native/zstd_chunk.c"],
+      "sources": ["native/sparse.c", "native/zstd_chunk.c", "native/scandir.c"],
       "libraries": ["-ldl"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"],
       "defines": ["NAPI_VERSION=8"]

@@ -9867,11 +9867,11 @@ var require_tar_stream = __commonJS({
 // action/main.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, constants as fsc5, promises as fsp17 } from "node:fs";
+import { appendFileSync as appendFileSync2, constants as fsc6, promises as fsp17 } from "node:fs";
 import path32 from "node:path";
 
 // src/build.ts
-import { promises as fsp16, constants as fsc3 } from "node:fs";
+import { promises as fsp16, constants as fsc4 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
 import path30 from "node:path";
 
@@ -17356,7 +17356,7 @@ function outputBaseName(template, values, what = "spec.output.name") {
 }
 
 // src/fs/vfat.ts
-import { promises as fsp4, readSync, writeSync as writeSync2, openSync, closeSync, fstatSync } from "node:fs";
+import { promises as fsp5, readSync, writeSync as writeSync2, openSync, closeSync, fstatSync } from "node:fs";
 
 // node_modules/js-fatfs/dist/fatfs.js
 var Module = (() => {
@@ -18126,7 +18126,247 @@ var GET_BLOCK_SIZE = 3;
 var create = Module;
 
 // src/content/tree.ts
-import { lstatSync as lstatSync2, readdirSync as readdirSync3, readlinkSync, realpathSync, statSync as statSync2 } from "node:fs";
+import { constants as fsc2, lstatSync as lstatSync2, readdirSync as readdirSync3, readlinkSync, realpathSync, statSync as statSync2 } from "node:fs";
+import os3 from "node:os";
+
+// src/sparse.ts
+import fs, { promises as fsp4 } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
+import { promisify as promisify3 } from "node:util";
+var BLOCK = 4096;
+var CHUNK = 1024 * 1024;
+var NATIVE_STEP = 64 * 1024 * 1024;
+var ZERO_CHUNK = Buffer.alloc(CHUNK);
+var NATIVE_PATH = fileURLToPath3(new URL("../build/Release/imgsmith_native.node", import.meta.url));
+var nativeModule;
+function loadNative() {
+  if (process.env.IMGSMITH_NO_NATIVE === "1") return null;
+  if (nativeModule === void 0) {
+    try {
+      const require2 = createRequire(import.meta.url);
+      const m = require2(NATIVE_PATH);
+      nativeModule = typeof m.seekData === "function" && typeof m.copyFileRange === "function" ? m : null;
+    } catch {
+      nativeModule = null;
+    }
+  }
+  return nativeModule;
+}
+var readFd = (fd, buffer, offset, length, position) => new Promise(
+  (resolve2, reject) => fs.read(fd, buffer, offset, length, position, (err, n2) => err ? reject(err) : resolve2(n2))
+);
+var writeFd = (fd, buffer, offset, length, position) => new Promise(
+  (resolve2, reject) => fs.write(fd, buffer, offset, length, position, (err, n2) => err ? reject(err) : resolve2(n2))
+);
+var fstatFd = promisify3(fs.fstat);
+function pickNative(opts2) {
+  return opts2?.native === false ? null : loadNative();
+}
+async function readFull(fd, buf, len, pos) {
+  let got = 0;
+  while (got < len) {
+    const n2 = await readFd(fd, buf, got, len - got, pos + got);
+    if (n2 === 0) break;
+    got += n2;
+  }
+  return got;
+}
+async function writeFull(fd, buf, off2, len, pos) {
+  let done = 0;
+  while (done < len) {
+    done += await writeFd(fd, buf, off2 + done, len - done, pos + done);
+  }
+}
+function pushRange(out, start, end) {
+  if (end <= start) return;
+  const last = out[out.length - 1];
+  if (last && last.end >= start) last.end = Math.max(last.end, end);
+  else out.push({ start, end });
+}
+function forEachNonZeroRun(buf, len, pos, fn) {
+  if (len <= CHUNK && buf.compare(ZERO_CHUNK, 0, len, 0, len) === 0) return;
+  let runStart = -1;
+  let i2 = 0;
+  while (i2 < len) {
+    const next = Math.min(len, i2 + BLOCK - (pos + i2) % BLOCK);
+    const zero = isZeroRange(buf, i2, next);
+    if (!zero && runStart < 0) runStart = i2;
+    if (zero && runStart >= 0) {
+      fn(runStart, i2);
+      runStart = -1;
+    }
+    i2 = next;
+  }
+  if (runStart >= 0) fn(runStart, len);
+}
+function isZeroRange(buf, start, end) {
+  let i2 = start;
+  while (i2 < end) {
+    const n2 = Math.min(end - i2, CHUNK);
+    if (buf.compare(ZERO_CHUNK, 0, n2, i2, i2 + n2) !== 0) return false;
+    i2 += n2;
+  }
+  return true;
+}
+async function nativeRanges(n2, fd, start, end) {
+  const out = [];
+  let off2 = start;
+  try {
+    while (off2 < end) {
+      const d = n2.seekData(fd, off2);
+      if (d < 0 || d >= end) break;
+      let h2 = n2.seekHole(fd, d);
+      if (h2 < 0 || h2 > end) h2 = end;
+      pushRange(out, d, h2);
+      off2 = h2;
+    }
+  } catch (err) {
+    const code = err.code;
+    if (code === "EINVAL" || code === "EOPNOTSUPP" || code === "ENOSYS") return null;
+    throw err;
+  }
+  return out;
+}
+async function extentRanges(fd, start, end, opts2) {
+  const n2 = pickNative(opts2);
+  if (!n2) return null;
+  if (typeof n2.extents === "function" && end > start) {
+    try {
+      const flat = n2.extents(fd, start, end - start);
+      const out = [];
+      for (let i2 = 0; i2 + 1 < flat.length; i2 += 2) pushRange(out, Math.max(start, flat[i2]), Math.min(end, flat[i2 + 1]));
+      return out;
+    } catch (err) {
+      const code = err.code;
+      if (code !== "EOPNOTSUPP" && code !== "ENOTTY" && code !== "EINVAL" && code !== "ENOSYS") throw err;
+    }
+  }
+  return nativeRanges(n2, fd, start, end);
+}
+var tick = () => new Promise((resolve2) => setImmediate(resolve2));
+async function copySparse(src, dst, dstOffset, opts2) {
+  if (!Number.isSafeInteger(dstOffset) || dstOffset < 0) {
+    throw new RangeError(`copySparse: bad destination offset ${dstOffset}`);
+  }
+  const sfh = await fsp4.open(src, "r");
+  try {
+    const size = (await sfh.stat()).size;
+    const srcStart = opts2?.srcOffset ?? 0;
+    const srcEnd = opts2?.length === void 0 ? size : Math.min(size, srcStart + opts2.length);
+    if (!Number.isSafeInteger(srcStart) || srcStart < 0 || srcStart > size) {
+      throw new RangeError(`copySparse: source offset ${srcStart} is outside ${src} (${size} bytes)`);
+    }
+    const dfh = await fsp4.open(dst, fs.constants.O_RDWR | fs.constants.O_CREAT, 420);
+    try {
+      const delta = dstOffset - srcStart;
+      const n2 = pickNative(opts2);
+      const ranges = n2 ? await nativeRanges(n2, sfh.fd, srcStart, srcEnd) : null;
+      if (n2 && ranges) {
+        const job = { n: n2, sfd: sfh.fd, dfd: dfh.fd, ranges, srcStart, srcEnd, delta, opts: opts2 };
+        return { bytesCopied: await (opts2?.skipZeros ? rangesScanCopy(job) : nativeCopy(job)) };
+      }
+      return { bytesCopied: await scanCopy(sfh.fd, dfh.fd, srcStart, srcEnd, delta, opts2) };
+    } finally {
+      await dfh.close();
+    }
+  } finally {
+    await sfh.close();
+  }
+}
+async function nativeCopy({ n: n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts: opts2 }) {
+  const total = ranges.reduce((a2, r) => a2 + r.end - r.start, 0);
+  let done = 0;
+  opts2?.onProgress?.(0, total);
+  if (opts2?.punchHoles) await punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta);
+  for (const r of ranges) {
+    for (let off2 = r.start; off2 < r.end; ) {
+      const len = Math.min(NATIVE_STEP, r.end - off2);
+      const c3 = n2.copyFileRange(sfd, off2, dfd, off2 + delta, len);
+      done += c3;
+      opts2?.onProgress?.(done, total);
+      if (c3 < len) return done;
+      off2 += c3;
+      await tick();
+    }
+  }
+  return done;
+}
+async function punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta) {
+  let prev = srcStart;
+  for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
+    if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n2);
+    prev = r.end;
+  }
+}
+async function rangesScanCopy({ n: n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts: opts2 }) {
+  const total = ranges.reduce((a2, r) => a2 + r.end - r.start, 0);
+  let done = 0;
+  let written = 0;
+  opts2?.onProgress?.(0, total);
+  if (opts2?.punchHoles) await punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta);
+  for (const r of ranges) {
+    const inner = { ...opts2, onProgress: (d) => opts2?.onProgress?.(done + d, total) };
+    written += await scanCopy(sfd, dfd, r.start, r.end, delta, inner);
+    done += r.end - r.start;
+  }
+  opts2?.onProgress?.(done, total);
+  return written;
+}
+async function scanCopy(sfd, dfd, srcStart, srcEnd, delta, opts2) {
+  const total = srcEnd - srcStart;
+  const buf = Buffer.allocUnsafe(CHUNK);
+  const dbuf = opts2?.punchHoles ? Buffer.allocUnsafe(CHUNK) : null;
+  let written = 0;
+  opts2?.onProgress?.(0, total);
+  for (let pos = srcStart; pos < srcEnd; ) {
+    const want = Math.min(srcEnd - pos, CHUNK - pos % CHUNK);
+    const got = await readFull(sfd, buf, want, pos);
+    const runs = [];
+    forEachNonZeroRun(buf, got, pos, (s, e) => runs.push([s, e]));
+    for (const [s, e] of runs) {
+      await writeFull(dfd, buf, s, e - s, pos + s + delta);
+      written += e - s;
+    }
+    if (dbuf) {
+      let prev = 0;
+      for (const [s, e] of [...runs, [got, got]]) {
+        if (s > prev) await zeroNonZero(dfd, dbuf, pos + prev + delta, s - prev);
+        prev = e;
+      }
+    }
+    opts2?.onProgress?.(pos + got - srcStart, total);
+    if (got < want) break;
+    pos += got;
+  }
+  return written;
+}
+async function zeroNonZero(fd, dbuf, pos, len) {
+  const got = await readFull(fd, dbuf, len, pos);
+  const runs = [];
+  forEachNonZeroRun(dbuf, got, pos, (s, e) => runs.push([s, e]));
+  for (const [s, e] of runs) await writeFull(fd, ZERO_CHUNK, 0, e - s, pos + s);
+}
+async function punchOrZero(fd, pos, len, n2) {
+  if (len <= 0) return;
+  if (n2) {
+    try {
+      n2.punchHole(fd, pos, len);
+      return;
+    } catch (err) {
+      const code = err.code;
+      if (code !== "EOPNOTSUPP" && code !== "ENOSYS" && code !== "EINVAL") throw err;
+    }
+  }
+  const dbuf = Buffer.allocUnsafe(CHUNK);
+  for (let off2 = 0; off2 < len; ) {
+    const want = Math.min(len - off2, CHUNK - (pos + off2) % CHUNK);
+    await zeroNonZero(fd, dbuf, pos + off2, want);
+    off2 += want;
+  }
+}
+
+// src/content/tree.ts
 function fromUtf8(s) {
   return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, "utf8").toString("latin1");
 }
@@ -18403,6 +18643,96 @@ function readHostDir(host) {
     throw hostError(host, err);
   }
 }
+var ScannedStat = class {
+  constructor(mode, size, dev, ino, nlink, err, target, targetErr) {
+    this.mode = mode;
+    this.size = size;
+    this.dev = dev;
+    this.ino = ino;
+    this.nlink = nlink;
+    this.err = err;
+    this.target = target;
+    this.targetErr = targetErr;
+  }
+  mode;
+  size;
+  dev;
+  ino;
+  nlink;
+  err;
+  target;
+  targetErr;
+  is(type) {
+    return (this.mode & fsc2.S_IFMT) === type;
+  }
+  isDirectory() {
+    return this.is(fsc2.S_IFDIR);
+  }
+  isFile() {
+    return this.is(fsc2.S_IFREG);
+  }
+  isSymbolicLink() {
+    return this.is(fsc2.S_IFLNK);
+  }
+  isFIFO() {
+    return this.is(fsc2.S_IFIFO);
+  }
+  isSocket() {
+    return this.is(fsc2.S_IFSOCK);
+  }
+  isBlockDevice() {
+    return this.is(fsc2.S_IFBLK);
+  }
+  isCharacterDevice() {
+    return this.is(fsc2.S_IFCHR);
+  }
+};
+var ERRNO_CODES = new Map(Object.entries(os3.constants.errno).map(([k, v]) => [v, k]));
+function errnoError(errno, syscall, p) {
+  const code = ERRNO_CODES.get(errno) ?? "EIO";
+  return Object.assign(new Error(`${code}: ${syscall} '${show(p)}'`), { code, errno: -errno, syscall });
+}
+function scanHostDir(host, follow) {
+  const scan = loadNative()?.scanDir;
+  if (!scan) return void 0;
+  const r = scan(hostPath(host), follow);
+  if ("errno" in r) throw hostError(host, errnoError(r.errno, "scandir", host));
+  const names = [];
+  const stats = [];
+  let t = 0;
+  for (let a2 = 0, i2 = 0; a2 < r.names.length; i2++) {
+    const z = r.names.indexOf(0, a2);
+    const name = r.names.toString("latin1", a2, z);
+    a2 = z + 1;
+    names.push(name);
+    const m = r.meta.subarray(i2 * 6, i2 * 6 + 6);
+    const child = joinHost(host, name);
+    if (m[0] < 0) {
+      stats.push(new ScannedStat(0, 0, 0, 0, 0, errnoError(-m[0], follow ? "stat" : "lstat", child)));
+      continue;
+    }
+    let target;
+    let targetErr;
+    if ((m[0] & fsc2.S_IFMT) === fsc2.S_IFLNK) {
+      const z2 = r.targets.indexOf(0, t);
+      if (m[5] < 0) targetErr = errnoError(-m[5], "readlink", child);
+      else target = r.targets.toString("latin1", t, z2);
+      t = z2 + 1;
+    }
+    stats.push(new ScannedStat(m[0], m[1], m[2], m[3], m[4], void 0, target, targetErr));
+  }
+  return { names, stats };
+}
+function statOf(host, follow, pre) {
+  if (!pre) return lstatHost(host, follow);
+  if (pre.err) {
+    if (follow && pre.err.code === "ENOENT") {
+      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+    }
+    throw hostError(host, pre.err);
+  }
+  return pre;
+}
 function specialKind(st) {
   if (st.isFIFO()) return "a FIFO";
   if (st.isSocket()) return "a socket";
@@ -18410,8 +18740,8 @@ function specialKind(st) {
   if (st.isCharacterDevice()) return "a character device";
   return "not a regular file, directory or symlink";
 }
-function hostEntry(p, host, follow, known, keyAll = false) {
-  const st = lstatHost(host, follow);
+function hostEntry(p, host, follow, known, keyAll = false, pre) {
+  const st = statOf(host, follow, pre);
   if (st.isDirectory()) return { path: p, kind: "dir", mode: st.mode & 4095 };
   if (st.isFile()) {
     let linkKey;
@@ -18422,7 +18752,10 @@ function hostEntry(p, host, follow, known, keyAll = false) {
     }
     return { path: p, kind: "file", mode: st.mode & 4095, size: st.size, source: host, ...linkKey ? { linkKey } : {} };
   }
-  if (st.isSymbolicLink()) return { path: p, kind: "symlink", target: readHostLink(host) };
+  if (st.isSymbolicLink()) {
+    if (pre?.targetErr) throw hostError(host, pre.targetErr);
+    return { path: p, kind: "symlink", target: pre?.target ?? readHostLink(host) };
+  }
   throw inputError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
 }
 function* walkTree(tree, opts2 = {}) {
@@ -18434,12 +18767,14 @@ function* walkTree(tree, opts2 = {}) {
   function* visit(p, mode, source, follow, ancestors, keyAll = false) {
     yield source !== void 0 ? { path: p, kind: "dir", mode, source } : { path: p, kind: "dir", mode };
     const explicit = tree.children(p);
-    const host = source !== void 0 ? readHostDir(source) : [];
+    const scan = source !== void 0 ? scanHostDir(source, follow) : void 0;
+    const host = scan ? scan.names : source !== void 0 ? readHostDir(source) : [];
     let i2 = 0;
     let j = 0;
     while (i2 < explicit.length || j < host.length) {
       const en = explicit[i2];
       const hn = host[j];
+      const pre = scan?.stats[j];
       let name;
       let fromExplicit = false;
       let fromHost = false;
@@ -18466,7 +18801,7 @@ function* walkTree(tree, opts2 = {}) {
           let childFollow = e.follow === true;
           let childMode = e.mode;
           if (childSource === void 0 && hostChild !== void 0) {
-            const hst = lstatHost(hostChild, follow);
+            const hst = statOf(hostChild, follow, pre);
             if (!hst.isDirectory()) {
               throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
             }
@@ -18477,18 +18812,18 @@ function* walkTree(tree, opts2 = {}) {
           const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : keyAll;
           yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
         } else {
-          if (hostChild !== void 0 && lstatHost(hostChild, follow).isDirectory()) {
+          if (hostChild !== void 0 && statOf(hostChild, follow, pre).isDirectory()) {
             throw inputError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
           }
           yield { path: cp, ...e };
         }
         continue;
       }
-      const w = hostEntry(cp, hostChild, follow, known, keyAll);
+      const w = hostEntry(cp, hostChild, follow, known, keyAll, pre);
       if (w.kind === "dir") {
         let anc = ancestors;
         if (follow) {
-          const st = statSync2(hostPath(hostChild));
+          const st = pre ?? statSync2(hostPath(hostChild));
           const key = `${st.dev}:${st.ino}`;
           if (anc?.has(key)) throw inputError(`${show(hostChild)}: a symlink loop (the copy follows symlinks)`);
           anc = new Set(anc ?? []);
@@ -18722,7 +19057,7 @@ var SS = 512;
 var N_FATS = 2;
 var ROOT_ENTRIES = 512;
 var DIRENT = 32;
-var CHUNK = 1 << 20;
+var CHUNK2 = 1 << 20;
 var FAT12_MAX = 4084;
 var FAT16_MIN = 4087;
 var FAT16_MAX = 65524;
@@ -19329,8 +19664,8 @@ var vfatDriver = {
       check(pinnedClock(epoch, () => ff.f_mount(fatfs, "", 1)), "f_mount");
       const fil = ff.malloc(sizeof_FIL);
       const bw = ff.malloc(4);
-      const buf = ff.malloc(CHUNK);
-      const host = Buffer.alloc(CHUNK);
+      const buf = ff.malloc(CHUNK2);
+      const host = Buffer.alloc(CHUNK2);
       const phase = ctx.progress.phase(`vfat ${label2 || "FAT"}: copy`, needs.bytes, "bytes");
       let done = 0;
       const writeChunk = (data, p) => {
@@ -19350,15 +19685,15 @@ var vfatDriver = {
         if (e.kind === "symlink") continue;
         check(pinnedClock(epoch, () => ff.f_open(fil, p, FA_WRITE | FA_CREATE_NEW)), `f_open ${p}`);
         if (e.kind === "data") {
-          for (let off2 = 0; off2 < e.data.length; off2 += CHUNK) writeChunk(e.data.subarray(off2, off2 + CHUNK), p);
+          for (let off2 = 0; off2 < e.data.length; off2 += CHUNK2) writeChunk(e.data.subarray(off2, off2 + CHUNK2), p);
         } else {
-          const fh = await fsp4.open(hostPath(e.source), "r").catch((err) => {
+          const fh = await fsp5.open(hostPath(e.source), "r").catch((err) => {
             throw inputError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
           });
           try {
             let off2 = 0;
             while (off2 < e.size) {
-              const want = Math.min(CHUNK, e.size - off2);
+              const want = Math.min(CHUNK2, e.size - off2);
               const { bytesRead } = await fh.read(host, 0, want, off2);
               if (bytesRead === 0) throw inputError(`${what}: ${e.source} (for ${p}) shrank while being copied: expected ${e.size} bytes, got ${off2}`);
               writeChunk(host.subarray(0, bytesRead), p);
@@ -19404,243 +19739,6 @@ import path13 from "node:path";
 import { createHash } from "node:crypto";
 import { promises as fsp7 } from "node:fs";
 import path12 from "node:path";
-
-// src/sparse.ts
-import fs, { promises as fsp5 } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
-import { promisify as promisify3 } from "node:util";
-var BLOCK = 4096;
-var CHUNK2 = 1024 * 1024;
-var NATIVE_STEP = 64 * 1024 * 1024;
-var ZERO_CHUNK = Buffer.alloc(CHUNK2);
-var NATIVE_PATH = fileURLToPath3(new URL("../build/Release/imgsmith_native.node", import.meta.url));
-var nativeModule;
-function loadNative() {
-  if (process.env.IMGSMITH_NO_NATIVE === "1") return null;
-  if (nativeModule === void 0) {
-    try {
-      const require2 = createRequire(import.meta.url);
-      const m = require2(NATIVE_PATH);
-      nativeModule = typeof m.seekData === "function" && typeof m.copyFileRange === "function" ? m : null;
-    } catch {
-      nativeModule = null;
-    }
-  }
-  return nativeModule;
-}
-var readFd = (fd, buffer, offset, length, position) => new Promise(
-  (resolve2, reject) => fs.read(fd, buffer, offset, length, position, (err, n2) => err ? reject(err) : resolve2(n2))
-);
-var writeFd = (fd, buffer, offset, length, position) => new Promise(
-  (resolve2, reject) => fs.write(fd, buffer, offset, length, position, (err, n2) => err ? reject(err) : resolve2(n2))
-);
-var fstatFd = promisify3(fs.fstat);
-function pickNative(opts2) {
-  return opts2?.native === false ? null : loadNative();
-}
-async function readFull(fd, buf, len, pos) {
-  let got = 0;
-  while (got < len) {
-    const n2 = await readFd(fd, buf, got, len - got, pos + got);
-    if (n2 === 0) break;
-    got += n2;
-  }
-  return got;
-}
-async function writeFull(fd, buf, off2, len, pos) {
-  let done = 0;
-  while (done < len) {
-    done += await writeFd(fd, buf, off2 + done, len - done, pos + done);
-  }
-}
-function pushRange(out, start, end) {
-  if (end <= start) return;
-  const last = out[out.length - 1];
-  if (last && last.end >= start) last.end = Math.max(last.end, end);
-  else out.push({ start, end });
-}
-function forEachNonZeroRun(buf, len, pos, fn) {
-  if (len <= CHUNK2 && buf.compare(ZERO_CHUNK, 0, len, 0, len) === 0) return;
-  let runStart = -1;
-  let i2 = 0;
-  while (i2 < len) {
-    const next = Math.min(len, i2 + BLOCK - (pos + i2) % BLOCK);
-    const zero = isZeroRange(buf, i2, next);
-    if (!zero && runStart < 0) runStart = i2;
-    if (zero && runStart >= 0) {
-      fn(runStart, i2);
-      runStart = -1;
-    }
-    i2 = next;
-  }
-  if (runStart >= 0) fn(runStart, len);
-}
-function isZeroRange(buf, start, end) {
-  let i2 = start;
-  while (i2 < end) {
-    const n2 = Math.min(end - i2, CHUNK2);
-    if (buf.compare(ZERO_CHUNK, 0, n2, i2, i2 + n2) !== 0) return false;
-    i2 += n2;
-  }
-  return true;
-}
-async function nativeRanges(n2, fd, start, end) {
-  const out = [];
-  let off2 = start;
-  try {
-    while (off2 < end) {
-      const d = n2.seekData(fd, off2);
-      if (d < 0 || d >= end) break;
-      let h2 = n2.seekHole(fd, d);
-      if (h2 < 0 || h2 > end) h2 = end;
-      pushRange(out, d, h2);
-      off2 = h2;
-    }
-  } catch (err) {
-    const code = err.code;
-    if (code === "EINVAL" || code === "EOPNOTSUPP" || code === "ENOSYS") return null;
-    throw err;
-  }
-  return out;
-}
-async function extentRanges(fd, start, end, opts2) {
-  const n2 = pickNative(opts2);
-  if (!n2) return null;
-  if (typeof n2.extents === "function" && end > start) {
-    try {
-      const flat = n2.extents(fd, start, end - start);
-      const out = [];
-      for (let i2 = 0; i2 + 1 < flat.length; i2 += 2) pushRange(out, Math.max(start, flat[i2]), Math.min(end, flat[i2 + 1]));
-      return out;
-    } catch (err) {
-      const code = err.code;
-      if (code !== "EOPNOTSUPP" && code !== "ENOTTY" && code !== "EINVAL" && code !== "ENOSYS") throw err;
-    }
-  }
-  return nativeRanges(n2, fd, start, end);
-}
-var tick = () => new Promise((resolve2) => setImmediate(resolve2));
-async function copySparse(src, dst, dstOffset, opts2) {
-  if (!Number.isSafeInteger(dstOffset) || dstOffset < 0) {
-    throw new RangeError(`copySparse: bad destination offset ${dstOffset}`);
-  }
-  const sfh = await fsp5.open(src, "r");
-  try {
-    const size = (await sfh.stat()).size;
-    const srcStart = opts2?.srcOffset ?? 0;
-    const srcEnd = opts2?.length === void 0 ? size : Math.min(size, srcStart + opts2.length);
-    if (!Number.isSafeInteger(srcStart) || srcStart < 0 || srcStart > size) {
-      throw new RangeError(`copySparse: source offset ${srcStart} is outside ${src} (${size} bytes)`);
-    }
-    const dfh = await fsp5.open(dst, fs.constants.O_RDWR | fs.constants.O_CREAT, 420);
-    try {
-      const delta = dstOffset - srcStart;
-      const n2 = pickNative(opts2);
-      const ranges = n2 ? await nativeRanges(n2, sfh.fd, srcStart, srcEnd) : null;
-      if (n2 && ranges) {
-        const job = { n: n2, sfd: sfh.fd, dfd: dfh.fd, ranges, srcStart, srcEnd, delta, opts: opts2 };
-        return { bytesCopied: await (opts2?.skipZeros ? rangesScanCopy(job) : nativeCopy(job)) };
-      }
-      return { bytesCopied: await scanCopy(sfh.fd, dfh.fd, srcStart, srcEnd, delta, opts2) };
-    } finally {
-      await dfh.close();
-    }
-  } finally {
-    await sfh.close();
-  }
-}
-async function nativeCopy({ n: n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts: opts2 }) {
-  const total = ranges.reduce((a2, r) => a2 + r.end - r.start, 0);
-  let done = 0;
-  opts2?.onProgress?.(0, total);
-  if (opts2?.punchHoles) await punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta);
-  for (const r of ranges) {
-    for (let off2 = r.start; off2 < r.end; ) {
-      const len = Math.min(NATIVE_STEP, r.end - off2);
-      const c3 = n2.copyFileRange(sfd, off2, dfd, off2 + delta, len);
-      done += c3;
-      opts2?.onProgress?.(done, total);
-      if (c3 < len) return done;
-      off2 += c3;
-      await tick();
-    }
-  }
-  return done;
-}
-async function punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta) {
-  let prev = srcStart;
-  for (const r of [...ranges, { start: srcEnd, end: srcEnd }]) {
-    if (r.start > prev) await punchOrZero(dfd, prev + delta, r.start - prev, n2);
-    prev = r.end;
-  }
-}
-async function rangesScanCopy({ n: n2, sfd, dfd, ranges, srcStart, srcEnd, delta, opts: opts2 }) {
-  const total = ranges.reduce((a2, r) => a2 + r.end - r.start, 0);
-  let done = 0;
-  let written = 0;
-  opts2?.onProgress?.(0, total);
-  if (opts2?.punchHoles) await punchGaps(n2, dfd, ranges, srcStart, srcEnd, delta);
-  for (const r of ranges) {
-    const inner = { ...opts2, onProgress: (d) => opts2?.onProgress?.(done + d, total) };
-    written += await scanCopy(sfd, dfd, r.start, r.end, delta, inner);
-    done += r.end - r.start;
-  }
-  opts2?.onProgress?.(done, total);
-  return written;
-}
-async function scanCopy(sfd, dfd, srcStart, srcEnd, delta, opts2) {
-  const total = srcEnd - srcStart;
-  const buf = Buffer.allocUnsafe(CHUNK2);
-  const dbuf = opts2?.punchHoles ? Buffer.allocUnsafe(CHUNK2) : null;
-  let written = 0;
-  opts2?.onProgress?.(0, total);
-  for (let pos = srcStart; pos < srcEnd; ) {
-    const want = Math.min(srcEnd - pos, CHUNK2 - pos % CHUNK2);
-    const got = await readFull(sfd, buf, want, pos);
-    const runs = [];
-    forEachNonZeroRun(buf, got, pos, (s, e) => runs.push([s, e]));
-    for (const [s, e] of runs) {
-      await writeFull(dfd, buf, s, e - s, pos + s + delta);
-      written += e - s;
-    }
-    if (dbuf) {
-      let prev = 0;
-      for (const [s, e] of [...runs, [got, got]]) {
-        if (s > prev) await zeroNonZero(dfd, dbuf, pos + prev + delta, s - prev);
-        prev = e;
-      }
-    }
-    opts2?.onProgress?.(pos + got - srcStart, total);
-    if (got < want) break;
-    pos += got;
-  }
-  return written;
-}
-async function zeroNonZero(fd, dbuf, pos, len) {
-  const got = await readFull(fd, dbuf, len, pos);
-  const runs = [];
-  forEachNonZeroRun(dbuf, got, pos, (s, e) => runs.push([s, e]));
-  for (const [s, e] of runs) await writeFull(fd, ZERO_CHUNK, 0, e - s, pos + s);
-}
-async function punchOrZero(fd, pos, len, n2) {
-  if (len <= 0) return;
-  if (n2) {
-    try {
-      n2.punchHole(fd, pos, len);
-      return;
-    } catch (err) {
-      const code = err.code;
-      if (code !== "EOPNOTSUPP" && code !== "ENOSYS" && code !== "EINVAL") throw err;
-    }
-  }
-  const dbuf = Buffer.allocUnsafe(CHUNK2);
-  for (let off2 = 0; off2 < len; ) {
-    const want = Math.min(len - off2, CHUNK2 - (pos + off2) % CHUNK2);
-    await zeroNonZero(fd, dbuf, pos + off2, want);
-    off2 += want;
-  }
-}
 
 // src/fs/shim.ts
 import { closeSync as closeSync2, openSync as openSync2, promises as fsp6, writeFileSync as writeFileSync2, writeSync as writeSync3 } from "node:fs";
@@ -19833,7 +19931,7 @@ var VirtualListWriter = class {
 import {
   chmodSync as chmodSync2,
   copyFileSync,
-  constants as fsc2,
+  constants as fsc3,
   linkSync,
   lstatSync as lstatSync3,
   mkdirSync,
@@ -19885,7 +19983,7 @@ async function stageTree(tree, dir, opts2 = {}) {
             stats.links++;
             break;
           }
-          copyFileSync(regularSource(e.source), host, fsc2.COPYFILE_FICLONE);
+          copyFileSync(regularSource(e.source), host, fsc3.COPYFILE_FICLONE);
           chmodSync2(host, e.mode);
           if (e.linkKey !== void 0) firstCopy.set(e.linkKey, host);
           stats.copied++;
@@ -23660,7 +23758,7 @@ import { spawn as spawn2 } from "node:child_process";
 import { createHash as createHash7 } from "node:crypto";
 import fs2 from "node:fs";
 import fsp13 from "node:fs/promises";
-import os3 from "node:os";
+import os4 from "node:os";
 import path23 from "node:path";
 import { pipeline } from "node:stream/promises";
 
@@ -23918,7 +24016,7 @@ var ChunkedZstd = class {
     if (this.tracking > 0) throw new Error("ChunkedZstd.finish() while a log is still tracked");
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
-    const parallel = Math.max(1, this.opts.parallel ?? os3.availableParallelism());
+    const parallel = Math.max(1, this.opts.parallel ?? os4.availableParallelism());
     const todo = this.chunks.map((c3, i2) => c3.frameGen === c3.gen ? -1 : i2).filter((i2) => i2 >= 0);
     const ready = this.chunks.map(() => Promise.resolve());
     const resolvers = /* @__PURE__ */ new Map();
@@ -24756,7 +24854,7 @@ async function prepareOutDir(outDir, progress) {
   const abs = path30.resolve(outDir);
   try {
     await fsp16.mkdir(abs, { recursive: true });
-    await fsp16.access(abs, fsc3.W_OK);
+    await fsp16.access(abs, fsc4.W_OK);
   } catch (err) {
     throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${err.code ?? err.message}`);
   }
@@ -25088,7 +25186,7 @@ async function imgsmithVersion() {
 }
 
 // action/tools.ts
-import { accessSync, constants as fsc4, readFileSync as readFileSync7 } from "node:fs";
+import { accessSync, constants as fsc5, readFileSync as readFileSync7 } from "node:fs";
 import path31 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
@@ -25103,7 +25201,7 @@ function which(command, pathEnv) {
     if (!dir) continue;
     const p = path31.join(dir, command);
     try {
-      accessSync(p, fsc4.X_OK);
+      accessSync(p, fsc5.X_OK);
       return p;
     } catch {
     }
@@ -25188,7 +25286,7 @@ async function outputDirInput() {
   const v = input("output-dir") || "out";
   try {
     await fsp17.mkdir(v, { recursive: true });
-    await fsp17.access(v, fsc5.W_OK);
+    await fsp17.access(v, fsc6.W_OK);
   } catch (err) {
     const code = err.code;
     throw new ActionFailure(`input "output-dir": cannot write to ${v}: ${code ?? err.message}`);

@@ -16,6 +16,8 @@
  *
  *   zstdChunk(srcFd, offset, length, dstFd, level, cb) -> undefined; cb(err, frameBytes)
  *       one zstd frame of a range of a file, on a worker thread (native/zstd_chunk.c).
+ *   scanDir(path, follow) -> one directory's sorted names with their stat fields and
+ *       symlink targets (native/scandir.c), for the tree walk.
  *
  * All other calls are synchronous; offsets and lengths are 64-bit (JS numbers up to 2^53).
  * Errors are thrown as Error objects with `code` ("EBADF", ...), `errno` and `syscall`.
@@ -40,6 +42,7 @@
 #endif
 
 napi_value ZstdChunk(napi_env env, napi_callback_info info);
+napi_value ScanDir(napi_env env, napi_callback_info info);
 
 #define CHECK_NAPI(call)                                              \
   do {                                                                \
@@ -358,6 +361,7 @@ NAPI_MODULE_INIT() {
       {"punchHole", NULL, PunchHole, NULL, NULL, NULL, napi_enumerable, NULL},
       {"extents", NULL, Extents, NULL, NULL, NULL, napi_enumerable, NULL},
       {"zstdChunk", NULL, ZstdChunk, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanDir", NULL, ScanDir, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     napi_throw_error(env, NULL, "imgsmith_native: cannot define exports");

@@ -61,6 +61,11 @@ export interface NativeSparse {
    *  thread, byte-identical to `zstd -<level> --single-thread --stream-size=<length>`;
    *  cb(err, frameBytes), err.code "ENOZSTD" when libzstd.so.1 cannot be loaded. */
   zstdChunk?(srcFd: number, offset: number, length: number, dstFd: number, level: number, cb: (err: NodeJS.ErrnoException | null, written: number) => void): void;
+  /** One directory's entries, sorted by bytes, with 6 numbers each in `meta` (st_mode, size,
+   *  dev, ino, nlink, 0; -errno in the first when fstatat failed, in the last when readlinkat
+   *  did) and the symlinks' targets; `{ errno }` when the directory cannot be read
+   *  (native/scandir.c). Absent from addons built before it existed. */
+  scanDir?(path: Buffer, follow: boolean): { errno: number } | { names: Buffer; meta: Float64Array; targets: Buffer };
 }
 
 /** The allocation/zero-detection granularity of the fallback and of writeNonZero. */

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { addClosureToTree, closureFromStorePaths, readClosureInfo, storeHostPath } from '../src/content/closure.ts';
 import { narInfo, nixBase32 } from '../src/content/nix-store.ts';
 import { addExtlinuxToTree, treeHasPath } from '../src/content/extlinux.ts';
-import { FileTree } from '../src/content/tree.ts';
+import { FileTree, walkTree } from '../src/content/tree.ts';
+import { loadNative } from '../src/sparse.ts';
+import { execa } from 'execa';
 import { ImgsmithError, InputError } from '../src/errors.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 
@@ -313,5 +315,66 @@ describe('extlinux', () => {
     await fsp.chmod(f.byName.linux!, 0o755);
     await fsp.rm(path.join(f.byName.linux!, 'Image'));
     await rejects(addExtlinuxToTree(new FileTree(), f.toplevel, {}), InputError, /has no kernel: .*kernel \(-> .*linux-6.1.21\/Image\) is not a file/);
+  });
+});
+
+describe('the tree walk with and without the addon', () => {
+  const walkAll = (t: FileTree, noNative: boolean): { entries: string[]; error?: string } => {
+    const saved = process.env.IMGSMITH_NO_NATIVE;
+    if (noNative) process.env.IMGSMITH_NO_NATIVE = '1';
+    else delete process.env.IMGSMITH_NO_NATIVE;
+    const entries: string[] = [];
+    try {
+      for (const e of walkTree(t, { dirEnds: true })) entries.push(JSON.stringify(e, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)));
+      return { entries };
+    } catch (err) {
+      return { entries, error: String((err as Error).message) };
+    } finally {
+      if (saved === undefined) delete process.env.IMGSMITH_NO_NATIVE;
+      else process.env.IMGSMITH_NO_NATIVE = saved;
+    }
+  };
+
+  test('the same entries, links, targets and errors (scanDir vs readdir + lstat)', async (t) => {
+    if (!loadNative()?.scanDir) return t.skip('the native addon is not built (npm run build:native)');
+    const dir = path.join(tmp, 'walk');
+    const b = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    await fsp.mkdir(path.join(dir, 'host', 'sub', 'deep'), { recursive: true });
+    await fsp.writeFile(path.join(dir, 'host', 'sub', 'a'), 'a\n');
+    await fsp.chmod(path.join(dir, 'host', 'sub', 'a'), 0o4755);
+    await fsp.link(path.join(dir, 'host', 'sub', 'a'), path.join(dir, 'host', 'sub', 'deep', 'a-link'));
+    await fsp.writeFile(path.join(dir, 'host', 'empty'), '');
+    await fsp.writeFile(b(dir, '/host/n', [0xff], 'o'), 'bytes\n');
+    await fsp.symlink(b('t', [0xfe]), b(dir, '/host/odd-link'));
+    await fsp.symlink('sub/a', path.join(dir, 'host', 'rel'));
+    await fsp.symlink('/nonexistent/target', path.join(dir, 'host', 'dangling'));
+    await fsp.symlink('sub', path.join(dir, 'host', 'dirlink'));
+    const tree = new FileTree();
+    tree.add('/', { kind: 'dir', mode: 0o755 });
+    tree.addHostDir('/copy', path.join(dir, 'host'), 0o755);
+    tree.add('/copy/sub/extra', { kind: 'data', mode: 0o600, data: Buffer.from('x') });
+    const js = walkAll(tree, true);
+    const native = walkAll(tree, false);
+    assert.equal(js.error, undefined);
+    assert.ok(js.entries.length >= 12, `${js.entries.length} entries`);
+    assert.deepEqual(native, js);
+    // Following symlinks: a dangling one is the same error either way.
+    const followed = new FileTree();
+    followed.addHostDir('/f', path.join(dir, 'host'), 0o755, true);
+    const fj = walkAll(followed, true);
+    const fn = walkAll(followed, false);
+    assert.match(fj.error ?? '', /dangling symlink/);
+    assert.deepEqual(fn, fj);
+    // Without the dangling link, the followed copy walks the same (dirlink becomes a directory).
+    await fsp.rm(path.join(dir, 'host', 'dangling'));
+    await fsp.rm(b(dir, '/host/odd-link'));
+    const gj = walkAll(followed, true);
+    assert.equal(gj.error, undefined);
+    assert.deepEqual(walkAll(followed, false), gj);
+    // A FIFO is the same clear error.
+    await execa('mkfifo', [path.join(dir, 'host', 'fifo')]);
+    const pj = walkAll(tree, true);
+    assert.match(pj.error ?? '', /is a FIFO/);
+    assert.deepEqual(walkAll(tree, false), pj);
   });
 });

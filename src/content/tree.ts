@@ -15,8 +15,10 @@
  * memory: `walkTree` reads them while it walks, so memory does not grow with the
  * number of files in them.
  */
-import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { constants as fsc, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import os from 'node:os';
 import { inputError } from '../errors.ts';
+import { loadNative } from '../sparse.ts';
 
 export type TreeEntry =
   /** A directory. With `source`, the host directory's contents are merged in (see above);
@@ -374,7 +376,90 @@ function readHostDir(host: string): string[] {
   }
 }
 
-function specialKind(st: Stats): string {
+/** What the walk needs of a stat result (a Node Stats, or one from the addon's scanDir). */
+type StatLike = Pick<Stats, 'mode' | 'size' | 'dev' | 'ino' | 'nlink' | 'isDirectory' | 'isFile' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isBlockDevice' | 'isCharacterDevice'>;
+
+/** One entry of a scanned directory: its stat fields (or the error), and a symlink's target. */
+class ScannedStat implements StatLike {
+  constructor(
+    readonly mode: number,
+    readonly size: number,
+    readonly dev: number,
+    readonly ino: number,
+    readonly nlink: number,
+    readonly err?: NodeJS.ErrnoException,
+    readonly target?: string,
+    readonly targetErr?: NodeJS.ErrnoException,
+  ) {}
+  private is(type: number): boolean {
+    return (this.mode & fsc.S_IFMT) === type;
+  }
+  isDirectory() { return this.is(fsc.S_IFDIR); }
+  isFile() { return this.is(fsc.S_IFREG); }
+  isSymbolicLink() { return this.is(fsc.S_IFLNK); }
+  isFIFO() { return this.is(fsc.S_IFIFO); }
+  isSocket() { return this.is(fsc.S_IFSOCK); }
+  isBlockDevice() { return this.is(fsc.S_IFBLK); }
+  isCharacterDevice() { return this.is(fsc.S_IFCHR); }
+}
+
+const ERRNO_CODES = new Map(Object.entries(os.constants.errno).map(([k, v]) => [v, k]));
+function errnoError(errno: number, syscall: string, p: string): NodeJS.ErrnoException {
+  const code = ERRNO_CODES.get(errno) ?? 'EIO';
+  return Object.assign(new Error(`${code}: ${syscall} '${show(p)}'`), { code, errno: -errno, syscall });
+}
+
+/**
+ * A host directory's sorted names and their stat results in one addon call (fstatat
+ * relative to the directory, no Stats object per entry): about twice as fast as
+ * readdir + lstat per entry on a million-entry closure. undefined without the addon.
+ */
+function scanHostDir(host: string, follow: boolean): { names: string[]; stats: ScannedStat[] } | undefined {
+  const scan = loadNative()?.scanDir;
+  if (!scan) return undefined;
+  const r = scan(hostPath(host), follow);
+  if ('errno' in r) throw hostError(host, errnoError(r.errno, 'scandir', host));
+  const names: string[] = [];
+  const stats: ScannedStat[] = [];
+  let t = 0;
+  for (let a = 0, i = 0; a < r.names.length; i++) {
+    const z = r.names.indexOf(0, a);
+    const name = r.names.toString('latin1', a, z);
+    a = z + 1;
+    names.push(name);
+    const m = r.meta.subarray(i * 6, i * 6 + 6);
+    const child = joinHost(host, name);
+    if (m[0]! < 0) {
+      stats.push(new ScannedStat(0, 0, 0, 0, 0, errnoError(-m[0]!, follow ? 'stat' : 'lstat', child)));
+      continue;
+    }
+    let target: string | undefined;
+    let targetErr: NodeJS.ErrnoException | undefined;
+    if ((m[0]! & fsc.S_IFMT) === fsc.S_IFLNK) {
+      const z2 = r.targets.indexOf(0, t);
+      if (m[5]! < 0) targetErr = errnoError(-m[5]!, 'readlink', child);
+      else target = r.targets.toString('latin1', t, z2);
+      t = z2 + 1;
+    }
+    stats.push(new ScannedStat(m[0]!, m[1]!, m[2]!, m[3]!, m[4]!, undefined, target, targetErr));
+  }
+  return { names, stats };
+}
+
+/** The stat of a host entry: the scanned one when there is one (its error thrown as
+ *  lstatHost would), else lstat/stat now. */
+function statOf(host: string, follow: boolean, pre: ScannedStat | undefined): StatLike {
+  if (!pre) return lstatHost(host, follow);
+  if (pre.err) {
+    if (follow && pre.err.code === 'ENOENT') {
+      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+    }
+    throw hostError(host, pre.err);
+  }
+  return pre;
+}
+
+function specialKind(st: StatLike): string {
   if (st.isFIFO()) return 'a FIFO';
   if (st.isSocket()) return 'a socket';
   if (st.isBlockDevice()) return 'a block device';
@@ -385,8 +470,8 @@ function specialKind(st: Stats): string {
 /** A host entry as a walk entry (directories are returned as 'dir' for the caller to enter).
  *  `known` holds the inodes of the tree's explicit files: a host file with one link that is
  *  also an explicit entry elsewhere gets its linkKey too. */
-function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>, keyAll = false): WalkEntry {
-  const st = lstatHost(host, follow);
+function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>, keyAll = false, pre?: ScannedStat): WalkEntry {
+  const st = statOf(host, follow, pre);
   if (st.isDirectory()) return { path: p, kind: 'dir', mode: st.mode & 0o7777 };
   if (st.isFile()) {
     let linkKey: string | undefined;
@@ -397,7 +482,10 @@ function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>
     }
     return { path: p, kind: 'file', mode: st.mode & 0o7777, size: st.size, source: host, ...(linkKey ? { linkKey } : {}) };
   }
-  if (st.isSymbolicLink()) return { path: p, kind: 'symlink', target: readHostLink(host) };
+  if (st.isSymbolicLink()) {
+    if (pre?.targetErr) throw hostError(host, pre.targetErr);
+    return { path: p, kind: 'symlink', target: pre?.target ?? readHostLink(host) };
+  }
   throw inputError(`${show(host)} is ${specialKind(st)}: imgsmith copies regular files, directories and symlinks only`);
 }
 
@@ -427,12 +515,14 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
   ): Generator<WalkEntry> {
     yield source !== undefined ? { path: p, kind: 'dir', mode, source } : { path: p, kind: 'dir', mode };
     const explicit = tree.children(p);
-    const host = source !== undefined ? readHostDir(source) : [];
+    const scan = source !== undefined ? scanHostDir(source, follow) : undefined;
+    const host = scan ? scan.names : source !== undefined ? readHostDir(source) : [];
     let i = 0;
     let j = 0;
     while (i < explicit.length || j < host.length) {
       const en = explicit[i];
       const hn = host[j];
+      const pre = scan?.stats[j];
       let name: string;
       let fromExplicit = false;
       let fromHost = false;
@@ -459,7 +549,7 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
           let childFollow = e.follow === true;
           let childMode = e.mode;
           if (childSource === undefined && hostChild !== undefined) {
-            const hst = lstatHost(hostChild, follow);
+            const hst = statOf(hostChild, follow, pre);
             if (!hst.isDirectory()) {
               throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
             }
@@ -470,18 +560,19 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
           const childKeyAll = e.source !== undefined ? e.follow === true || overlapping.has(e.source) : keyAll;
           yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? new Set() : undefined, childKeyAll);
         } else {
-          if (hostChild !== undefined && lstatHost(hostChild, follow).isDirectory()) {
+          if (hostChild !== undefined && statOf(hostChild, follow, pre).isDirectory()) {
             throw inputError(`${show(cp)}: a ${e.kind === 'data' ? 'file' : e.kind} of the spec would replace the directory ${show(hostChild)}`);
           }
           yield { path: cp, ...e } as WalkEntry;
         }
         continue;
       }
-      const w = hostEntry(cp, hostChild!, follow, known, keyAll);
+      const w = hostEntry(cp, hostChild!, follow, known, keyAll, pre);
       if (w.kind === 'dir') {
         let anc = ancestors;
         if (follow) {
-          const st = statSync(hostPath(hostChild!));
+          // With follow, the scanned stat already followed the symlinks.
+          const st = pre ?? statSync(hostPath(hostChild!));
           const key = `${st.dev}:${st.ino}`;
           if (anc?.has(key)) throw inputError(`${show(hostChild!)}: a symlink loop (the copy follows symlinks)`);
           anc = new Set(anc ?? []);
