@@ -497,12 +497,6 @@ static void end_image(void) {
   pthread_mutex_unlock(&log_lock);
 }
 
-static size_t iov_len(const struct iovec *iov, int n) {
-  size_t t = 0;
-  for (int i = 0; i < n; i++) t += iov[i].iov_len;
-  return t;
-}
-
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
   ensure_init();
   if (caching && off >= 0 && is_image(fd)) return img_pwrite(fd, buf, n, (uint64_t)off);
@@ -538,16 +532,21 @@ EXPORT ssize_t read(int fd, void *buf, size_t n) {
   return real_read(fd, buf, n);
 }
 
-/* Writes at the file position (and vectored ones): written through, cached blocks dropped. */
-static void unbuffered_write_done(int fd, off_t off, ssize_t r) {
-  if (r <= 0) return;
+/* The image changed in [off, off+len) other than by a combined write (writes at the file
+ * position, vectored writes, fallocate, ftruncate): the cached blocks are dropped and the
+ * change is logged. */
+static void image_changed(uint64_t off, uint64_t len) {
   if (caching) {
     pthread_mutex_lock(&img_lock);
     cache_drop_all_locked();
     pthread_mutex_unlock(&img_lock);
   }
-  log_write(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
-  (void)fd;
+  log_write(off, len);
+}
+
+/* A write at the file position `off` (-1: unknown, so "from 0 to the end") returned r. */
+static void positioned_write_done(off_t off, ssize_t r) {
+  if (r > 0) image_changed(off >= 0 ? (uint64_t)off : 0, off >= 0 ? (uint64_t)r : ~(uint64_t)0);
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t n) {
@@ -557,7 +556,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t n) {
   wb_flush();
   off_t off = lseek(fd, 0, SEEK_CUR);
   ssize_t r = real_write(fd, buf, n);
-  unbuffered_write_done(fd, off, r);
+  positioned_write_done(off, r);
   return r;
 }
 
@@ -566,8 +565,7 @@ EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off) {
   if (!is_image(fd)) return real_pwritev(fd, iov, n, off);
   wb_flush();
   ssize_t r = real_pwritev(fd, iov, n, off);
-  unbuffered_write_done(fd, off, r);
-  (void)iov_len;
+  if (r > 0) image_changed((uint64_t)off, (uint64_t)r);
   return r;
 }
 
@@ -576,7 +574,7 @@ EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off) {
   if (!is_image(fd)) return real_pwritev64(fd, iov, n, off);
   wb_flush();
   ssize_t r = real_pwritev64(fd, iov, n, off);
-  unbuffered_write_done(fd, off, r);
+  if (r > 0) image_changed((uint64_t)off, (uint64_t)r);
   return r;
 }
 
@@ -586,7 +584,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int n) {
   wb_flush();
   off_t off = lseek(fd, 0, SEEK_CUR);
   ssize_t r = real_writev(fd, iov, n);
-  unbuffered_write_done(fd, off, r);
+  positioned_write_done(off, r);
   return r;
 }
 
@@ -595,7 +593,7 @@ EXPORT int fallocate(int fd, int mode, off_t off, off_t len) {
   int img = is_image(fd);
   if (img) wb_flush();
   int r = real_fallocate(fd, mode, off, len);
-  if (r == 0 && img) unbuffered_write_done(fd, off, (ssize_t)len);
+  if (r == 0 && img) image_changed((uint64_t)off, (uint64_t)len);
   return r;
 }
 
@@ -604,7 +602,7 @@ EXPORT int fallocate64(int fd, int mode, off64_t off, off64_t len) {
   int img = is_image(fd);
   if (img) wb_flush();
   int r = real_fallocate64(fd, mode, off, len);
-  if (r == 0 && img) unbuffered_write_done(fd, off, (ssize_t)len);
+  if (r == 0 && img) image_changed((uint64_t)off, (uint64_t)len);
   return r;
 }
 
@@ -615,7 +613,7 @@ EXPORT int ftruncate(int fd, off_t len) {
   int img = is_image(fd);
   if (img) wb_flush();
   int r = real_ftruncate(fd, len);
-  if (r == 0 && img) unbuffered_write_done(fd, len, (ssize_t)(~(uint64_t)0 - (uint64_t)len - 1));
+  if (r == 0 && img) image_changed((uint64_t)len, ~(uint64_t)0 - (uint64_t)len - 1);
   return r;
 }
 
@@ -624,7 +622,7 @@ EXPORT int ftruncate64(int fd, off64_t len) {
   int img = is_image(fd);
   if (img) wb_flush();
   int r = real_ftruncate64(fd, len);
-  if (r == 0 && img) unbuffered_write_done(fd, len, (ssize_t)(~(uint64_t)0 - (uint64_t)len - 1));
+  if (r == 0 && img) image_changed((uint64_t)len, ~(uint64_t)0 - (uint64_t)len - 1);
   return r;
 }
 
