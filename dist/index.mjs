@@ -18626,14 +18626,17 @@ function hostError(host, err) {
   if (code === "EACCES" || code === "EPERM") return inputError(`cannot read ${show(host)}: permission denied`);
   return inputError(`cannot read ${show(host)}: ${err.message}`);
 }
+function statError(host, follow, err) {
+  if (follow && err.code === "ENOENT") {
+    return inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+  }
+  return hostError(host, err);
+}
 function lstatHost(host, follow) {
   try {
     return follow ? statSync2(hostPath(host)) : lstatSync2(hostPath(host));
   } catch (err) {
-    if (follow && err.code === "ENOENT") {
-      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
-    }
-    throw hostError(host, err);
+    throw statError(host, follow, err);
   }
 }
 function readHostDir(host) {
@@ -18725,12 +18728,7 @@ function scanHostDir(host, follow) {
 }
 function statOf(host, follow, pre) {
   if (!pre) return lstatHost(host, follow);
-  if (pre.err) {
-    if (follow && pre.err.code === "ENOENT") {
-      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
-    }
-    throw hostError(host, pre.err);
-  }
+  if (pre.err) throw statError(host, follow, pre.err);
   return pre;
 }
 function specialKind(st) {
@@ -19824,7 +19822,8 @@ function shimEnv(o2) {
     IMGSMITH_SHIM_LIST: o2.list,
     IMGSMITH_SHIM_EPOCH: String(o2.epoch),
     IMGSMITH_SHIM_SEED: o2.seed,
-    ...o2.report ? { IMGSMITH_SHIM_REPORT: o2.report } : {}
+    ...o2.report ? { IMGSMITH_SHIM_REPORT: o2.report } : {},
+    ...o2.image ? { IMGSMITH_SHIM_IMAGE: o2.image } : {}
   };
 }
 async function shimLoaded(report) {
@@ -19837,8 +19836,7 @@ async function shimVirtualReport(report) {
   const m = /^virtual (\d+) of (\d+)$/m.exec(text);
   return m ? { seen: Number(m[1]), total: Number(m[2]) } : null;
 }
-var absoluteHost = (host) => host.startsWith("/") ? host : joinHostDir(fromUtf8(process.cwd()), host);
-var joinHostDir = (dir, name) => dir.endsWith("/") ? dir + name : `${dir}/${name}`;
+var absoluteHost = (host) => host.startsWith("/") ? host : joinHost(fromUtf8(process.cwd()), host);
 var VirtualListWriter = class {
   constructor(file, dataDir) {
     this.file = file;
@@ -19853,9 +19851,9 @@ var VirtualListWriter = class {
   index = 0;
   /** The open directories: their index and host directory. */
   dirs = [];
-  groups = /* @__PURE__ */ new Map();
+  /** Hard-link groups, found as the walk goes (a group's first entry comes first). */
+  links = linkGroupCollector();
   data = 0;
-  counts = { dirs: 0, files: 0, symlinks: 0 };
   /** The number of records written (tree entries, the root included). */
   get entries() {
     return this.index;
@@ -19866,29 +19864,24 @@ var VirtualListWriter = class {
       return;
     }
     const i2 = this.index++;
+    this.links.add(e);
     const parent = this.dirs.length ? this.dirs[this.dirs.length - 1] : void 0;
     const name = e.path === "/" ? "" : e.path.slice(e.path.lastIndexOf("/") + 1);
-    const src = (host) => host === void 0 ? ["n", ""] : parent?.source !== void 0 && host === joinHostDir(parent.source, name) ? ["i", ""] : ["e", absoluteHost(host)];
-    let kind, s, mode, ino = i2;
+    const src = (host) => host === void 0 ? ["n", ""] : parent?.source !== void 0 && host === joinHost(parent.source, name) ? ["i", ""] : ["e", absoluteHost(host)];
+    let kind, s, mode;
+    let ino = i2;
     switch (e.kind) {
       case "dir":
         kind = "d";
         s = src(e.source);
         mode = e.mode & 4095;
-        this.counts.dirs++;
         break;
       case "file": {
         kind = "f";
         s = src(e.source);
-        mode = e.mode & 4095;
-        if (e.linkKey !== void 0) {
-          const g = this.groups.get(e.linkKey);
-          if (g) {
-            ino = g.first;
-            mode = g.mode;
-          } else this.groups.set(e.linkKey, { first: i2, mode });
-        }
-        this.counts.files++;
+        const g = e.linkKey !== void 0 ? this.links.groups.get(e.linkKey) : void 0;
+        ino = g ? g.first : i2;
+        mode = g ? g.mode : e.mode & 4095;
         break;
       }
       case "data": {
@@ -19897,14 +19890,12 @@ var VirtualListWriter = class {
         writeFileSync2(f, e.data);
         s = ["e", fromUtf8(path10.resolve(f))];
         mode = e.mode & 4095;
-        this.counts.files++;
         break;
       }
       case "symlink":
         kind = "l";
         s = ["n", e.target];
         mode = 511;
-        this.counts.symlinks++;
         break;
     }
     const rec = Buffer.from(`${kind}${s[0]}${mode.toString(8)} ${ino} ${parent ? parent.index : -1}\0${name}\0${s[1]}\0`, "latin1");
@@ -21029,24 +21020,30 @@ var ext4Driver = {
     args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
     const seed = `imgsmith ext4 ${uuid2}`;
     const shimReport = path13.join(work, "shim-report");
+    const mke2fsShimmed = async (list, virtual2) => {
+      const root = await fsp8.realpath(stage);
+      const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+      const a2 = args.map((x, k) => k > 0 && args[k - 1] === "-d" ? root : x);
+      const mk = run("mke2fs", a2, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport, virtual: virtual2, image: target.imagePath }), ...watch?.env }, where2, watch);
+      ctx.toolStarted?.();
+      return { mk, ...watch ? { watch } : {} };
+    };
     try {
       let shimmed = false;
       let groups;
+      let virtualLoaded = true;
       if (listed) {
         await fsp8.mkdir(stage);
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
-        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-        const root = await fsp8.realpath(stage);
-        const vargs = args.map((a2, k) => k > 0 && args[k - 1] === "-d" ? root : a2);
-        const mk = run("mke2fs", vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where2, watch);
-        ctx.toolStarted?.();
+        const { mk, watch } = await mke2fsShimmed(listed.list, true);
         let failure;
         await mk.catch((err) => {
           if (/No space left on device|Disk quota exceeded/i.test(String(err.message))) throw err;
           failure = err;
         });
-        const v = failure === void 0 && await shimLoaded(shimReport) !== null ? await shimVirtualReport(shimReport) : null;
+        virtualLoaded = await shimLoaded(shimReport) !== null;
+        const v = failure === void 0 && virtualLoaded ? await shimVirtualReport(shimReport) : null;
         if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
         else {
           ctx.progress.event("warning", {
@@ -21059,7 +21056,7 @@ var ext4Driver = {
         else await removal;
       }
       if (!shimmed) {
-        const useShim = await shimAvailable() && await shimLoaded(shimReport).then((n2) => n2 !== null || !listed);
+        const useShim = virtualLoaded && await shimAvailable();
         await fsp8.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
         await stageTree(tree, stage, { onEntry: links.add });
@@ -21071,11 +21068,7 @@ var ext4Driver = {
           const list = path13.join(work, "shim-list");
           await fsp8.rm(shimReport, { force: true });
           writeShimList(tree, list, groups);
-          const root = await fsp8.realpath(stage);
-          const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-          const mk = run("mke2fs", args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where2, watch);
-          ctx.toolStarted?.();
-          await mk;
+          await (await mke2fsShimmed(list, false)).mk;
           shimmed = await shimLoaded(shimReport) !== null;
           if (!shimmed) {
             ctx.progress.event("warning", { message: `${where2}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });

@@ -78,6 +78,7 @@ napi_value ScanDir(napi_env env, napi_callback_info info) {
   }
   char *path = malloc(plen + 1);
   char **names = NULL;
+  size_t *offs = NULL; /* names' offsets in pool (the pool moves as it grows) */
   size_t n = 0, cap = 0;
   struct growbuf pool = {0}, targets = {0};
   double *meta = NULL;
@@ -98,15 +99,13 @@ napi_value ScanDir(napi_env env, napi_callback_info info) {
     result = errno_result(env, err);
     goto out;
   }
-  /* Names into one pool (offsets first: the pool moves as it grows). */
-  size_t *offs = NULL;
+  /* Names into one pool. */
   for (;;) {
     errno = 0;
     struct dirent *e = readdir(d);
     if (!e) {
       if (errno) {
         result = errno_result(env, errno);
-        free(offs);
         goto out;
       }
       break;
@@ -117,14 +116,12 @@ napi_value ScanDir(napi_env env, napi_callback_info info) {
       cap = cap ? cap * 2 : 64;
       size_t *no = realloc(offs, cap * sizeof *no);
       if (!no) {
-        free(offs);
         result = errno_result(env, ENOMEM);
         goto out;
       }
       offs = no;
     }
     if (grow(&pool, l) < 0) {
-      free(offs);
       result = errno_result(env, ENOMEM);
       goto out;
     }
@@ -135,12 +132,10 @@ napi_value ScanDir(napi_env env, napi_callback_info info) {
   names = malloc((n ? n : 1) * sizeof *names);
   meta = calloc((n ? n : 1) * 6, sizeof *meta);
   if (!names || !meta) {
-    free(offs);
     result = errno_result(env, ENOMEM);
     goto out;
   }
   for (size_t i = 0; i < n; i++) names[i] = pool.p + offs[i];
-  free(offs);
   qsort(names, n, sizeof *names, by_name);
   for (size_t i = 0; i < n; i++) {
     struct stat st;
@@ -206,6 +201,7 @@ out:
   if (d) closedir(d);
   if (dfd >= 0) close(dfd);
   free(path);
+  free(offs);
   free(names);
   free(meta);
   free(pool.p);

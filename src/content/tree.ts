@@ -344,7 +344,8 @@ export function parentOf(p: string): string {
 }
 
 const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
-const joinHost = (dir: string, name: string) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+/** A name under a host directory (byte strings). */
+export const joinHost = (dir: string, name: string) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
 
 // ---------------------------------------------------------------------------
 // The walk
@@ -357,14 +358,19 @@ function hostError(host: string, err: unknown): Error {
   return inputError(`cannot read ${show(host)}: ${(err as Error).message}`);
 }
 
+/** The error for a failed lstat (or, with `follow`, stat) of a host path. */
+function statError(host: string, follow: boolean, err: unknown): Error {
+  if (follow && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+    return inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
+  }
+  return hostError(host, err);
+}
+
 function lstatHost(host: string, follow: boolean): Stats {
   try {
     return follow ? statSync(hostPath(host)) : lstatSync(hostPath(host));
   } catch (err) {
-    if (follow && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
-    }
-    throw hostError(host, err);
+    throw statError(host, follow, err);
   }
 }
 
@@ -450,12 +456,7 @@ function scanHostDir(host: string, follow: boolean): { names: string[]; stats: S
  *  lstatHost would), else lstat/stat now. */
 function statOf(host: string, follow: boolean, pre: ScannedStat | undefined): StatLike {
   if (!pre) return lstatHost(host, follow);
-  if (pre.err) {
-    if (follow && pre.err.code === 'ENOENT') {
-      throw inputError(`${show(host)} is a dangling symlink (the copy follows symlinks: "dereference": true)`);
-    }
-    throw hostError(host, pre.err);
-  }
+  if (pre.err) throw statError(host, follow, pre.err);
   return pre;
 }
 

@@ -880,21 +880,29 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
     args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
     const seed = `imgsmith ext4 ${uuid}`;
     const shimReport = path.join(work, 'shim-report');
+    // mke2fs under the shim, with `list` (a virtual tree's, or the staged tree's), reporting
+    // its writes to the build's early compression. -d gets the canonical root: the shim
+    // recognises the tree by it.
+    const mke2fsShimmed = async (list: string, virtual: boolean): Promise<{ mk: Promise<unknown>; watch?: WriteWatch }> => {
+      const root = await fsp.realpath(stage);
+      const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+      const a = args.map((x, k) => (k > 0 && args[k - 1] === '-d' ? root : x));
+      const mk = run('mke2fs', a, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport, virtual, image: target.imagePath }), ...watch?.env }, where, watch);
+      ctx.toolStarted?.();
+      return { mk, ...(watch ? { watch } : {}) };
+    };
     try {
       let shimmed = false;
       // The hard-link groups (for a staged tree's shim list and the debugfs fallback).
       let groups: LinkGroups | undefined;
+      // Whether the shim loaded in the virtual-tree run (when there was one).
+      let virtualLoaded = true;
       if (listed) {
         // mke2fs reads the tree through the shim from the list: nothing is staged.
         await fsp.mkdir(stage);
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
-        const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-        const root = await fsp.realpath(stage);
-        // The absolute, canonical root: the shim recognises the tree by it.
-        const vargs = args.map((a, k) => (k > 0 && args[k - 1] === '-d' ? root : a));
-        const mk = run('mke2fs', vargs, { ...env, ...shimEnv({ root, list: listed.list, epoch: ctx.epoch, seed, report: shimReport, virtual: true }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where, watch);
-        ctx.toolStarted?.();
+        const { mk, watch } = await mke2fsShimmed(listed.list, true);
         // A mke2fs that walks its -d directory some other way than the shim answers fails
         // (ENOTSUP) or reads less: either way the tree is staged and mke2fs runs again. A full
         // disk would only fail again: that error stands.
@@ -903,7 +911,8 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           if (/No space left on device|Disk quota exceeded/i.test(String((err as Error).message))) throw err;
           failure = err;
         });
-        const v = failure === undefined && (await shimLoaded(shimReport)) !== null ? await shimVirtualReport(shimReport) : null;
+        virtualLoaded = (await shimLoaded(shimReport)) !== null;
+        const v = failure === undefined && virtualLoaded ? await shimVirtualReport(shimReport) : null;
         if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
         else {
           ctx.progress.event('warning', {
@@ -921,7 +930,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         else await removal;
       }
       if (!shimmed) {
-        const useShim = (await shimAvailable()) && (await shimLoaded(shimReport).then((n) => n !== null || !listed));
+        const useShim = virtualLoaded && (await shimAvailable());
         await fsp.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
         await stageTree(tree, stage, { onEntry: links.add });
@@ -933,11 +942,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           const list = path.join(work, 'shim-list');
           await fsp.rm(shimReport, { force: true });
           writeShimList(tree, list, groups);
-          const root = await fsp.realpath(stage);
-          const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-          const mk = run('mke2fs', args, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport }), IMGSMITH_SHIM_IMAGE: target.imagePath, ...watch?.env }, where, watch);
-          ctx.toolStarted?.();
-          await mk;
+          await (await mke2fsShimmed(list, false)).mk;
           shimmed = (await shimLoaded(shimReport)) !== null;
           if (!shimmed) {
             ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });

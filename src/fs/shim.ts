@@ -13,7 +13,7 @@
 import { closeSync, openSync, promises as fsp, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromUtf8, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
+import { fromUtf8, joinHost, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 
 export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
 
@@ -131,6 +131,8 @@ export interface ShimOptions {
   report?: string;
   /** `list` is a VirtualListWriter's and `root` an empty directory (mke2fs only). */
   virtual?: boolean;
+  /** The image file the tool writes: its writes are combined and its reads cached. */
+  image?: string;
 }
 
 /** Environment variables that run a tool under the shim. */
@@ -143,6 +145,7 @@ export function shimEnv(o: ShimOptions): Record<string, string> {
     IMGSMITH_SHIM_EPOCH: String(o.epoch),
     IMGSMITH_SHIM_SEED: o.seed,
     ...(o.report ? { IMGSMITH_SHIM_REPORT: o.report } : {}),
+    ...(o.image ? { IMGSMITH_SHIM_IMAGE: o.image } : {}),
   };
 }
 
@@ -168,8 +171,7 @@ export async function shimVirtualReport(report: string): Promise<VirtualReport |
 }
 
 /** A host path (a byte string) made absolute against the cwd. */
-const absoluteHost = (host: string): string => (host.startsWith('/') ? host : joinHostDir(fromUtf8(process.cwd()), host));
-const joinHostDir = (dir: string, name: string) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+const absoluteHost = (host: string): string => (host.startsWith('/') ? host : joinHost(fromUtf8(process.cwd()), host));
 
 /**
  * Writes the shim's list in its second format (IMGSMITH_SHIM_VIRTUAL=1, see "The virtual
@@ -185,9 +187,9 @@ export class VirtualListWriter {
   private index = 0;
   /** The open directories: their index and host directory. */
   private readonly dirs: { index: number; source: string | undefined }[] = [];
-  private readonly groups = new Map<string, { first: number; mode: number }>();
+  /** Hard-link groups, found as the walk goes (a group's first entry comes first). */
+  private readonly links = linkGroupCollector();
   private data = 0;
-  readonly counts = { dirs: 0, files: 0, symlinks: 0 };
 
   constructor(
     readonly file: string,
@@ -207,32 +209,28 @@ export class VirtualListWriter {
       return;
     }
     const i = this.index++;
+    this.links.add(e);
     const parent = this.dirs.length ? this.dirs[this.dirs.length - 1]! : undefined;
     const name = e.path === '/' ? '' : e.path.slice(e.path.lastIndexOf('/') + 1);
     // A host path that is the parent's host directory + "/" + name is not repeated.
     // Host paths are absolute in the list: mke2fs runs with its cwd inside the tree.
     const src = (host: string | undefined): [string, string] =>
-      host === undefined ? ['n', ''] : parent?.source !== undefined && host === joinHostDir(parent.source, name) ? ['i', ''] : ['e', absoluteHost(host)];
-    let kind: string, s: [string, string], mode: number, ino = i;
+      host === undefined ? ['n', ''] : parent?.source !== undefined && host === joinHost(parent.source, name) ? ['i', ''] : ['e', absoluteHost(host)];
+    let kind: string, s: [string, string], mode: number;
+    let ino = i;
     switch (e.kind) {
       case 'dir':
         kind = 'd';
         s = src(e.source);
         mode = e.mode & 0o7777;
-        this.counts.dirs++;
         break;
       case 'file': {
         kind = 'f';
         s = src(e.source);
-        mode = e.mode & 0o7777;
-        if (e.linkKey !== undefined) {
-          const g = this.groups.get(e.linkKey);
-          if (g) {
-            ino = g.first;
-            mode = g.mode;
-          } else this.groups.set(e.linkKey, { first: i, mode });
-        }
-        this.counts.files++;
+        // One inode, one mode: the group's first entry's (as shimRecords reports it).
+        const g = e.linkKey !== undefined ? this.links.groups.get(e.linkKey) : undefined;
+        ino = g ? g.first : i;
+        mode = g ? g.mode : e.mode & 0o7777;
         break;
       }
       case 'data': {
@@ -241,14 +239,12 @@ export class VirtualListWriter {
         writeFileSync(f, e.data);
         s = ['e', fromUtf8(path.resolve(f))];
         mode = e.mode & 0o7777;
-        this.counts.files++;
         break;
       }
       case 'symlink':
         kind = 'l';
         s = ['n', e.target];
         mode = 0o777;
-        this.counts.symlinks++;
         break;
     }
     const rec = Buffer.from(`${kind}${s[0]}${mode.toString(8)} ${ino} ${parent ? parent.index : -1}\0${name}\0${s[1]}\0`, 'latin1');

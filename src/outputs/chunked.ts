@@ -68,7 +68,7 @@ interface Chunk {
   /** The generation the frame on disk was made from; -1: none. */
   frameGen: number;
   busy: boolean;
-  /** Index of the last log record that touched the chunk. */
+  /** The tool's bytes written so far when a record last touched the chunk. */
   lastWritten: number;
   /** Early compressions started (a chunk mkfs keeps coming back to is left for the end). */
   attempts: number;
