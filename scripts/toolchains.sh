@@ -21,6 +21,7 @@
 # debian-archive-keyring): the system's apt state and installed packages are never touched.
 # Building from source needs compilers and -dev packages: scripts/toolchain-deps.sh installs them.
 set -euo pipefail
+{ # (the whole script is read before it runs: editing it cannot break a running build)
 
 ALL="e2fsprogs-bullseye btrfs-progs-bullseye e2fsprogs-sid btrfs-progs-trixie node-22 node-24"
 if [ "$#" -ne 1 ] || [ "$1" = all ]; then
@@ -210,3 +211,5 @@ if ! mv -T "$OUT" "$DIR" 2>/dev/null; then
   fi
 fi
 echo "$DIR"
+exit 0
+}

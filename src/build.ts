@@ -26,7 +26,8 @@ import { silentProgress, type Progress } from './progress.ts';
 import { packageImage, type PackageOptions } from './outputs/package.ts';
 import { sha256File } from './outputs/checksum.ts';
 import { ChunkedZstd } from './outputs/chunked.ts';
-import { toolVersions, type Manifest } from './outputs/manifest.ts';
+import { type Manifest } from './outputs/manifest.ts';
+import { probeToolchain } from './toolchain.ts';
 import { outputBaseName } from './outputs/naming.ts';
 import { outputs } from './outputs/index.ts';
 import type { Made, ManifestBase, Output, OutputPaths, OutputPlan } from './outputs/types.ts';
@@ -212,8 +213,12 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     rel: (name) => (sub ? `${sub}/${name}` : name),
   };
   const active = outputs.filter((o) => o.enabled(plan));
-  // The tools the drivers and outputs run: all there (their versions are in the manifest) before any work.
-  const tools = await toolVersions(toolNames(spec, plan, active));
+  // The tools the drivers and outputs run: probed once before any work (src/toolchain.ts): all
+  // there and in the supported range; their versions (and Node's) go into the manifest.
+  const toolchain = await probeToolchain(toolNames(spec, plan, active));
+  const tools = toolchain.versions;
+  progress.event('toolchain', { tools: Object.fromEntries(toolchain.tools.map((t) => [t.name, { version: t.version, path: t.path }])), node: { version: process.versions.node, path: process.execPath } });
+  for (const message of toolchain.warnings) progress.event('warning', { message });
 
   const outDir = await prepareOutDir(opts.outDir, progress);
   const tmp = await makeBuildTmp(outDir, opts.outDir);

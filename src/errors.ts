@@ -8,6 +8,7 @@
  *      is missing, malformed or changed while it was read;
  *    - ToolMissingError: an external tool is not installed;
  *    - ToolFailedError: an external tool failed (non-zero exit, killed, unexpected output);
+ *      - ToolVersionError: a tool's version is outside the supported range, or cannot be parsed;
  *    - DoesNotFitError: the content does not fit the partition or the disk;
  *  - InterruptedError: a tool was ended by SIGINT/SIGTERM/SIGHUP (exit 128 + signal number).
  */
@@ -57,6 +58,9 @@ export class ToolFailedError extends BuildError {
     super(message, opts(cause));
   }
 }
+
+/** A tool's version is outside the supported range (src/toolchain.ts) or cannot be parsed (exit 1). */
+export class ToolVersionError extends ToolFailedError {}
 
 /** The content does not fit its partition or the disk (exit 1). */
 export class DoesNotFitError extends BuildError {}

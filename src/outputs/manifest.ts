@@ -7,8 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
-import { buildError, ImgsmithError, ToolFailedError, ToolMissingError } from '../errors.ts';
+import { buildError } from '../errors.ts';
 import type { Output } from './types.ts';
 
 export interface ManifestFile {
@@ -176,67 +175,8 @@ export async function writeManifest(path: string, manifest: Manifest): Promise<v
   }
 }
 
-/** How to ask a tool for its version. `pattern` captures the version. */
-interface VersionProbe {
-  args: string[];
-  pattern: RegExp;
-  /** Exit codes other than 0 that still print the version. */
-  okCodes?: number[];
-}
-
-const GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
-
-const PROBES: Record<string, VersionProbe> = {
-  mke2fs: { args: ['-V'], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
-  'mkfs.ext4': { args: ['-V'], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
-  e2fsck: { args: ['-V'], pattern: /e2fsck (\d+\.\d+(?:\.\d+)*)/ },
-  debugfs: { args: ['-V'], pattern: /debugfs (\d+\.\d+(?:\.\d+)*)/ },
-  tune2fs: { args: [], pattern: /tune2fs (\d+\.\d+(?:\.\d+)*)/, okCodes: [1] },
-  zstd: { args: ['--version'], pattern: /v(\d+\.\d+\.\d+)/ },
-  'mkfs.btrfs': { args: ['--version'], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
-  btrfs: { args: ['--version'], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
-  sfdisk: { args: ['--version'], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  sgdisk: { args: ['--version'], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
-  mkswap: { args: ['--version'], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  blkid: { args: ['--version'], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  'mkfs.fat': { args: ['--help'], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
-  'mkfs.vfat': { args: ['--help'], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
-  mcopy: { args: ['-V'], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
-  mmd: { args: ['-V'], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
-  fakeroot: { args: ['-v'], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
-  bmaptool: { args: ['--version'], pattern: /bmaptool (\d+\.\d+(?:\.\d+)*)/ },
-};
-
-/** The version of one tool (e.g. "1.47.0"); a build error when it cannot be run or parsed. */
-export async function toolVersion(name: string): Promise<string> {
-  const probe = PROBES[name] ?? { args: ['--version'], pattern: GENERIC };
-  let output: string;
-  try {
-    const r = await execa(name, probe.args, { all: true, reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
-    if (r.failed && (r.exitCode === undefined || !(probe.okCodes ?? []).includes(r.exitCode))) {
-      if ((r as { code?: unknown }).code === 'ENOENT') throw new ToolMissingError(name, `${name} was not found: it is needed to build this image`);
-      throw new ToolFailedError(name, `cannot get the version of ${name}: ${r.shortMessage ?? 'it failed'}`);
-    }
-    output = r.all ?? '';
-  } catch (err) {
-    if (err instanceof ImgsmithError) throw err;
-    throw new ToolFailedError(name, `cannot get the version of ${name}: ${(err as Error).message}`, err);
-  }
-  const m = probe.pattern.exec(output);
-  if (!m?.[1]) throw new ToolFailedError(name, `cannot parse the version of ${name} from: ${output.split('\n')[0]?.trim() ?? ''}`);
-  return m[1];
-}
-
-/** Versions of several tools, keyed by name (run in parallel). */
-export async function toolVersions(names: readonly string[]): Promise<Record<string, string>> {
-  const unique = [...new Set(names)].sort();
-  const versions = await Promise.all(unique.map((n) => toolVersion(n)));
-  const out: Record<string, string> = {};
-  unique.forEach((n, i) => {
-    out[n] = versions[i]!;
-  });
-  return out;
-}
+// Tool versions come from the one toolchain probe (src/toolchain.ts); re-exported for callers here.
+export { toolVersions } from '../toolchain.ts';
 
 /** Merges manifest fragments: objects key by key, anything else replaced. */
 function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
