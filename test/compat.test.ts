@@ -9,7 +9,7 @@
  *   e2fsprogs-sid         the newest e2fsprogs (Debian sid's source package)   ext4 root
  *   btrfs-progs-trixie    btrfs-progs 6.14 (Debian 13's source package)        btrfs root
  *   node-22, node-24      Node from the npm registry (the addon built under the system's
- *                         Node 20 must load)                                    both roots
+ *                         Node 20 must load; the images must be the bytes Node 20 makes)  both roots
  *
  * Inputs (test/helpers/repro-fixture.ts: a closure, hard links, a setuid file, symlinks, an
  * empty file, a non-UTF-8 name) are owned by another uid (12345:12345), and one source file
@@ -300,6 +300,20 @@ for (const c of cases) {
       assert.equal(await sha256(b.img), await sha256(a.img), `.img differs: ${(await execa('cmp', [a.img, b.img], { reject: false })).stdout}`);
       assert.equal(await sha256(b.zst), await sha256(a.zst), '.img.zst differs');
     });
+
+    if (c.name.startsWith('node-')) {
+      test(`${label}: the same .img and .img.zst as with the system's Node ${process.versions.node}`, async (t) => {
+        if (!usable(t, c)) return;
+        if (!builds.has(`bookworm:${fs}:root`)) {
+          t.skip('the bookworm case is not run (IMGSMITH_COMPAT_ONLY)');
+          return;
+        }
+        const ref = await built(`bookworm:${fs}:root`);
+        const b = await built(`${c.name}:${fs}:root`);
+        assert.equal(await sha256(b.img), await sha256(ref.img), '.img differs from the Node 20 build');
+        assert.equal(await sha256(b.zst), await sha256(ref.zst), '.img.zst differs from the Node 20 build');
+      });
+    }
 
     test(`${label}: every inode 0:0, every time the epoch, no host flags`, async (t) => {
       if (!usable(t, c)) return;
