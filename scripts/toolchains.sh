@@ -112,12 +112,32 @@ copy_libs() { # ROOT: the shared libraries in ROOT's lib dirs into OUT/lib
     find "$1/$d" -maxdepth 1 -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$OUT/lib/" \;
   done
 }
-source_fetch() { # SOURCEPACKAGE -> unpacked tree in $TMP/src/*
+source_fetch() { # SOURCEPACKAGE -> unpacked tree in $TMP/src/tree, SRC_VERSION, SRC_NOTE
   mkdir -p "$TMP/src"
-  (cd "$TMP/src" && "${APT[@]}" source --download-only "$1" >&2)
   command -v dpkg-source >/dev/null || die "dpkg-source is missing (scripts/toolchain-deps.sh installs dpkg-dev)"
-  # dpkg-source applies Debian's patches as the package's own build would.
-  (cd "$TMP/src" && dpkg-source --no-check -x ./*.dsc tree >&2)
+  local uris
+  uris="$("${APT[@]}" source --print-uris "$1" 2>/dev/null | grep "^'")" || die "no source package $1 in the private lists"
+  SRC_VERSION="$(sed -n "s/^'[^']*' ${1}_\(.*\)\.dsc .*/\1/p" <<<"$uris")"
+  SRC_NOTE="Debian source package ${1}_$SRC_VERSION"
+  if (cd "$TMP/src" && "${APT[@]}" source --download-only "$1" >&2); then
+    # dpkg-source applies Debian's patches as the package's own build would.
+    (cd "$TMP/src" && dpkg-source --no-check -x ./*.dsc tree >&2)
+    return 0
+  fi
+  # A mirror that lacks one of the package's files (seen: the .debian.tar.xz): build the
+  # upstream tarball the package is made from, fetched with the hash the signed Sources index gives.
+  log "the whole source package could not be fetched: using its upstream tarball (.orig) alone"
+  local uri file size hash got=""
+  while read -r uri file size hash; do
+    case "$file" in *.orig.tar.*) ;; *) continue ;; esac
+    rm -f "$TMP/src/$file"
+    /usr/lib/apt/apt-helper download-file "${uri//\'/}" "$TMP/src/$file" "$hash" >&2
+    got="$file"
+  done <<<"$uris"
+  [ -n "$got" ] || die "$1: no upstream tarball to fall back to"
+  mkdir -p "$TMP/src/tree"
+  tar -xf "$TMP/src/$got" -C "$TMP/src/tree" --strip-components=1
+  SRC_NOTE="upstream tarball $got of Debian's ${1}_$SRC_VERSION (its Debian diff was not on the mirror)"
 }
 
 # --- recipes -----------------------------------------------------------------------------
@@ -139,25 +159,23 @@ case "$NAME" in
   e2fsprogs-sid)
     apt_setup sid src
     source_fetch e2fsprogs
-    version="$(cd "$TMP/src/tree" && dpkg-parsechangelog -S Version)"
-    log "build e2fsprogs $version (make -j$JOBS)"
+    log "build e2fsprogs $SRC_VERSION (make -j$JOBS)"
     mkdir -p "$TMP/build"
     (cd "$TMP/build" && ../src/tree/configure --prefix=/usr --sysconfdir=/etc \
       --enable-elf-shlibs --disable-nls --disable-fuse2fs --disable-uuidd --disable-libuuid \
-      --disable-libblkid --disable-e2initrd-helper --disable-defrag --without-libarchive \
+      --disable-libblkid --disable-fsck --disable-e2initrd-helper --disable-defrag --without-libarchive \
       --with-systemd-unit-dir=no --with-udev-rules-dir=no --with-crond-dir=no >&2)
     make -C "$TMP/build" -j"$JOBS" >&2
     make -C "$TMP/build" install DESTDIR="$TMP/inst" >&2
     copy_bins "$TMP/inst"
     copy_libs "$TMP/inst"
     rm -f "$OUT"/lib/*.a
-    STAMP="debian sid e2fsprogs $version (built from source: $(cd "$TMP/src" && ls ./*.dsc | sed 's|^\./||'))"
+    STAMP="debian sid e2fsprogs $SRC_VERSION (built from source: $SRC_NOTE)"
     ;;
   btrfs-progs-trixie)
     apt_setup trixie src
     source_fetch btrfs-progs
-    version="$(cd "$TMP/src/tree" && dpkg-parsechangelog -S Version)"
-    log "build btrfs-progs $version (make -j$JOBS)"
+    log "build btrfs-progs $SRC_VERSION (make -j$JOBS)"
     (cd "$TMP/src/tree" && { [ -x configure ] || ./autogen.sh >&2; } && ./configure --prefix=/usr \
       --disable-documentation --disable-convert --disable-python --disable-zoned \
       --disable-libudev --disable-backtrace >&2)
@@ -166,7 +184,7 @@ case "$NAME" in
     copy_bins "$TMP/inst"
     copy_libs "$TMP/inst"
     rm -f "$OUT"/lib/*.a
-    STAMP="debian trixie btrfs-progs $version (built from source)"
+    STAMP="debian trixie btrfs-progs $SRC_VERSION (built from source: $SRC_NOTE)"
     ;;
   node-22|node-24)
     major="${NAME#node-}"
@@ -198,6 +216,20 @@ for f in "$OUT"/bin/*; do
     fi
   done
 done
+# The toolchain runs and reports the version it was made from (its own libraries: libext2fs's
+# version is printed by mke2fs from the library it loaded).
+expect=""
+case "$NAME" in
+  e2fsprogs-*) probe=(mke2fs -V); expect="$(sed -n 's/.*e2fsprogs \([0-9.]*\)-.*/\1/p' <<<"$STAMP")"
+    expect_re="mke2fs $expect .*Using EXT2FS Library version $expect" ;;
+  btrfs-progs-*) probe=(mkfs.btrfs --version); expect="$(sed -n 's/.*btrfs-progs \([0-9.]*\)-.*/\1/p' <<<"$STAMP")"
+    expect_re="btrfs-progs v$expect" ;;
+  node-*) probe=(node --version); expect="${NAME#node-}"; expect_re="^v$expect\." ;;
+esac
+[ -n "$expect" ] || die "cannot tell the expected version from the stamp: $STAMP"
+printed="$(LD_LIBRARY_PATH="$OUT/lib" "$OUT/bin/${probe[0]}" "${probe[@]:1}" 2>&1 | tr '\n' ' ')" || true
+grep -Eq "$expect_re" <<<"$printed" || die "${probe[*]} printed '$printed', expected $expect_re"
+log "${probe[*]}: $printed"
 printf '%s\n' "$STAMP" >"$OUT/.stamp"
 log "$STAMP"
 chmod 0755 "$OUT"
