@@ -34,7 +34,7 @@ fi
 NAME="$1"
 CACHE="${IMGSMITH_TOOLCHAIN_CACHE:-$HOME/.cache/imgsmith/toolchains}"
 MIRROR="${IMGSMITH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+KEYRING="${IMGSMITH_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 JOBS="${IMGSMITH_TOOLCHAIN_JOBS:-2}"
 
 log() { echo "toolchains: $NAME: $*" >&2; }
@@ -60,15 +60,15 @@ STAMP=""
 
 # --- private apt -------------------------------------------------------------------------
 APTDIR="$TMP/apt"
-apt_setup() { # SUITE [src]
-  local suite="$1" src="${2:-}"
-  [ -r "$KEYRING" ] || die "$KEYRING is missing (install debian-archive-keyring)"
+apt_setup() { # SUITE [src] [KEYRING]
+  local suite="$1" src="${2:-}" keyring="${3:-$KEYRING}"
+  [ -r "$keyring" ] || die "$keyring is missing (install debian-archive-keyring)"
   mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/etc"
   : >"$APTDIR/status"
   if [ -z "$src" ]; then
-    echo "deb [signed-by=$KEYRING] $MIRROR $suite main"
+    echo "deb [signed-by=$keyring] $MIRROR $suite main"
   else
-    echo "deb-src [signed-by=$KEYRING] $MIRROR $suite main"
+    echo "deb-src [signed-by=$keyring] $MIRROR $suite main"
   fi >"$APTDIR/etc/sources.list"
   APT=(apt-get -q
     -o "Dir::Etc::SourceList=$APTDIR/etc/sources.list"
@@ -81,8 +81,21 @@ apt_setup() { # SUITE [src]
     -o "APT::Sandbox::User=root"
     -o "Acquire::Languages=none"
     -o "APT::Get::List-Cleanup=0")
-  log "apt-get update ($suite, private lists)"
-  "${APT[@]}" update >&2
+  log "apt-get update ($suite, private lists, signed-by $keyring)"
+  if ! "${APT[@]}" update >&2; then
+    # A suite signed only by keys newer than the system's keyring (sid, some day): trust the
+    # keyring that trixie ships, itself fetched from trixie checked with the system's keyring.
+    [ "$keyring" = "$KEYRING" ] && [ "$suite" != trixie ] || die "apt-get update of $suite failed"
+    log "$suite could not be checked with $keyring: using trixie's debian-archive-keyring"
+    apt_setup "$suite" "$src" "$(newer_keyring)"
+  fi
+}
+newer_keyring() { # -> trixie's debian-archive-keyring.gpg, unpacked in $TMP/keyring
+  local d="$TMP/keyring"
+  mkdir -p "$d/root"
+  (APTDIR="$TMP/apt-keyring" && apt_setup trixie && cd "$d" && "${APT[@]}" download debian-archive-keyring >&2) || die "cannot fetch trixie's debian-archive-keyring"
+  dpkg -x "$d"/debian-archive-keyring_*.deb "$d/root"
+  echo "$d/root/usr/share/keyrings/debian-archive-keyring.gpg"
 }
 apt_version() { # PACKAGE -> candidate version in the private lists
   "${APT[@]/#apt-get/apt-cache}" show "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n1
