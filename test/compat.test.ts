@@ -17,7 +17,8 @@
  * 022) and as nobody (setpriv 65534:65534, TZ=Pacific/Kiritimati, umask 077, another cwd).
  * Checked: both builds succeed and are byte-identical (.img and .img.zst); every inode of
  * the root filesystem is 0:0 with every time at SOURCE_DATE_EPOCH and no host flags (ext4:
- * debugfs ls -p / stat; btrfs: dump-tree); e2fsck -fn / btrfs check clean (the system's
+ * debugfs ls -p / stat; btrfs: dump-tree); setuid/setgid/sticky modes, the four hard links
+ * one inode, the non-UTF-8 name; e2fsck -fn / btrfs check clean (the system's
  * tools: an independent check); `imgsmith verify` passes (with the toolchain). btrfs-progs
  * 5.10 must be refused before any work: exit 1, one clear line, nothing published.
  *
@@ -35,7 +36,7 @@ import { CLI, listFiles } from './helpers/cli.ts';
 import { removeTree } from './helpers/closure-fixture.ts';
 import { EXT4_LAYOUT_FLAGS, btrfsInodes, ext4Inodes, inodeProblems } from './helpers/inodes.ts';
 import { extractPartition } from './helpers/partition.ts';
-import { makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
+import { ODD_NAME, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
 import { findToolchain, inCI, toolchainEnv, type Toolchain, type ToolchainName } from './helpers/toolchains.ts';
 
 type Fs = 'ext4' | 'btrfs';
@@ -332,6 +333,26 @@ for (const c of cases) {
               inodeProblems(inodes, EPOCH, { times: ['atime', 'ctime', 'mtime'], optionalTimes: { otime: [0] } });
         assert.deepEqual(problems.slice(0, 20), [], `${who}: ${problems.length} problems of ${inodes.length} inodes`);
       }
+    });
+
+    test(`${label}: modes, hard links and the non-UTF-8 name are kept`, async (t) => {
+      if (!usable(t, c)) return;
+      const b = await built(`${c.name}:${fs}:root`);
+      const part = await rootPartition(b.img, `modes-${c.name}-${fs}`);
+      const inodes = fs === 'ext4' ? await ext4Inodes(part) : await btrfsInodes(part);
+      const byName = (n: string) => inodes.filter((i) => i.names.includes(n));
+      // (The closure has other files of some of these names: one of them has the mode.)
+      const hasMode = (n: string, mode: number) =>
+        assert.ok(byName(n).some((i) => i.mode === mode), `${n}: mode ${mode.toString(8)} not among ${byName(n).map((i) => i.mode.toString(8)).join(' ')}`);
+      hasMode('setuid-helper', 0o104755);
+      hasMode('setgid-helper', 0o102755);
+      hasMode('tmp', 0o041777);
+      hasMode('empty', 0o100604);
+      const originals = byName('original');
+      assert.equal(originals.length, 1, `one inode named original: ${originals.map((i) => i.ino).join(' ')}`);
+      const original = originals[0]!;
+      assert.deepEqual(['original', 'second', 'third', 'fourth'].filter((n) => !original.names.includes(n)), [], `the four hard links are one inode: ${original.names.join(' ')}`);
+      assert.ok(inodes.some((i) => i.names.includes(ODD_NAME.toString('latin1'))), 'the non-UTF-8 name');
     });
 
     test(`${label}: the filesystem checks clean (${fs === 'ext4' ? 'e2fsck -fn' : 'btrfs check --readonly'}, the system's)`, async (t) => {

@@ -12,8 +12,10 @@ import { execa } from 'execa';
 
 export interface InodeFacts {
   ino: number;
-  /** A name it was reached by (latin1), or the btrfs INODE_REF name. */
+  /** A name it was reached by (latin1; ext4: the path from /, btrfs: the base name). */
   name: string;
+  /** Every base name it has (latin1): hard links have several. */
+  names: string[];
   mode: number;
   uid: number;
   gid: number;
@@ -53,6 +55,8 @@ const EXT4_TIME = /^\s*(ctime|atime|mtime|crtime):\s+0x([0-9a-f]+)(?::([0-9a-f]+
 /** Every inode reachable from / of an ext4 image (file or partition), with debugfs. */
 export async function ext4Inodes(part: string, debugfs = 'debugfs'): Promise<InodeFacts[]> {
   const names = new Map<number, string>([[2, '/']]);
+  const modes = new Map<number, number>([[2, 0o040000]]); // file type and mode from ls -p
+  const allNames = new Map<number, string[]>([[2, ['/']]]);
   const isDir = new Set<number>([2]);
   let level = [2];
   while (level.length > 0) {
@@ -67,7 +71,12 @@ export async function ext4Inodes(part: string, debugfs = 'debugfs'): Promise<Ino
         const ino = Number(m[1]);
         const name = m[3]!;
         if (name === '.' || name === '..' || ino === 0) continue;
-        if (names.has(ino)) continue; // a hard link's other name
+        if (names.has(ino)) {
+          allNames.get(ino)!.push(name); // a hard link's other name
+          continue;
+        }
+        allNames.set(ino, [name]);
+        modes.set(ino, parseInt(m[2]!, 8));
         names.set(ino, `${names.get(dirIno) === '/' ? '' : names.get(dirIno)}/${name}`);
         if ((parseInt(m[2]!, 8) & 0o170000) === 0o040000) {
           isDir.add(ino);
@@ -91,7 +100,8 @@ export async function ext4Inodes(part: string, debugfs = 'debugfs'): Promise<Ino
       // The extra field: 2 epoch bits, then the nanoseconds << 2.
       times[t[1]!] = { sec: parseInt(t[2]!, 16) + (extra & 3) * 2 ** 32, nsec: extra >>> 2 };
     }
-    return { ino, name: names.get(ino)!, mode: parseInt(mode[1]!, 8), uid: Number(user[1]), gid: Number(user[2]), flags: parseInt(flags[1]!, 16), times };
+    // stat's Mode has the permission bits only: the type comes from ls -p.
+    return { ino, name: names.get(ino)!, names: allNames.get(ino)!, mode: (modes.get(ino)! & 0o170000) | parseInt(mode[1]!, 8), uid: Number(user[1]), gid: Number(user[2]), flags: parseInt(flags[1]!, 16), times };
   });
 }
 
@@ -102,7 +112,7 @@ export const EXT4_LAYOUT_FLAGS = 0x80000 | 0x10000000 | 0x1000;
 export async function btrfsInodes(part: string, btrfs = 'btrfs'): Promise<InodeFacts[]> {
   const r = await execa(btrfs, ['inspect-internal', 'dump-tree', '-t', 'fs', part], { encoding: 'buffer', maxBuffer: 256 << 20, env: { LC_ALL: 'C' } });
   const out: InodeFacts[] = [];
-  const names = new Map<number, string>();
+  const names = new Map<number, string[]>();
   let cur: InodeFacts | undefined;
   let refIno: number | undefined;
   for (const line of Buffer.from(r.stdout).toString('latin1').split('\n')) {
@@ -111,14 +121,14 @@ export async function btrfsInodes(part: string, btrfs = 'btrfs'): Promise<InodeF
       cur = undefined;
       refIno = undefined;
       if (key[2] === 'INODE_ITEM') {
-        cur = { ino: Number(key[1]), name: '', mode: -1, uid: -1, gid: -1, flags: -1, times: {} };
+        cur = { ino: Number(key[1]), name: '', names: [], mode: -1, uid: -1, gid: -1, flags: -1, times: {} };
         out.push(cur);
       } else if (key[2] === 'INODE_REF') refIno = Number(key[1]);
       continue;
     }
     if (refIno !== undefined) {
       const n = /^\s+index \d+ namelen \d+ name: (.*)$/.exec(line);
-      if (n && !names.has(refIno)) names.set(refIno, n[1]!);
+      if (n) names.set(refIno, [...(names.get(refIno) ?? []), n[1]!]);
       continue;
     }
     if (!cur) continue;
@@ -133,7 +143,10 @@ export async function btrfsInodes(part: string, btrfs = 'btrfs'): Promise<InodeF
     const t = /^\s*(atime|ctime|mtime|otime) (\d+)\.(\d+)/.exec(line);
     if (t) cur.times[t[1]!] = { sec: Number(t[2]), nsec: Number(t[3]) };
   }
-  for (const i of out) i.name = names.get(i.ino) ?? `<${i.ino}>`;
+  for (const i of out) {
+    i.names = names.get(i.ino) ?? [];
+    i.name = i.names[0] ?? `<${i.ino}>`;
+  }
   return out;
 }
 
