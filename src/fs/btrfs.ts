@@ -41,6 +41,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
 import { doesNotFit, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
+import { findOnPath } from '../toolchain.ts';
 import { formatSize, parseSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
@@ -268,13 +269,9 @@ interface Shrunk {
   counts: { dirs: number; files: number; symlinks: number };
 }
 
+/** Whether an optional tool of the fallback is not on PATH (the one PATH lookup: src/toolchain.ts). */
 async function toolMissing(name: string): Promise<boolean> {
-  try {
-    await execa(name, ['--version'], { reject: false, timeout: 10_000 });
-    return false;
-  } catch {
-    return true;
-  }
+  return (await findOnPath(name)) === undefined;
 }
 
 function utcDate(epoch: number): string {
