@@ -32,7 +32,7 @@ if [ "$#" -ne 1 ] || [ "$1" = all ]; then
   exit 0
 fi
 NAME="$1"
-CACHE="${IMGSMITH_TOOLCHAIN_CACHE:-$HOME/.cache/imgsmith/toolchains}"
+CACHE="${IMGSMITH_TOOLCHAIN_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/imgsmith/toolchains}"
 MIRROR="${IMGSMITH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 KEYRING="${IMGSMITH_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 JOBS="${IMGSMITH_TOOLCHAIN_JOBS:-2}"
