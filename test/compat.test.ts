@@ -37,7 +37,7 @@ import { removeTree } from './helpers/closure-fixture.ts';
 import { EXT4_LAYOUT_FLAGS, btrfsInodes, ext4Inodes, inodeProblems } from './helpers/inodes.ts';
 import { extractPartition } from './helpers/partition.ts';
 import { ODD_NAME, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
-import { findToolchain, inCI, toolchainEnv, type Toolchain, type ToolchainName } from './helpers/toolchains.ts';
+import { findToolchain, inCI, reachableCopy, toolchainEnv, type Toolchain, type ToolchainName } from './helpers/toolchains.ts';
 
 type Fs = 'ext4' | 'btrfs';
 const isRoot = process.getuid?.() === 0;
@@ -182,6 +182,7 @@ before(async () => {
   await fsp.chmod(base, 0o755); // nobody must reach the inputs
   inputs = await makeReproInputs(path.join(base, 'in'));
   await chownInputs(inputs.dir);
+  await fsp.mkdir(path.join(base, 'toolchains'));
   noChattr = await setHostFlag(path.join(inputs.specDir, 'root', CHATTR_FILE));
 
   for (const c of cases) {
@@ -192,7 +193,8 @@ before(async () => {
         missing.set(c.name, found.missing);
         continue;
       }
-      tc = found;
+      // Where nobody can run it too (the cache is under root's home).
+      tc = await reachableCopy(found, path.join(base, 'toolchains', c.name));
     }
     toolchains.set(c.name, tc);
     for (const fs of c.fs) {

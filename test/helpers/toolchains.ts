@@ -8,6 +8,7 @@
  * one is a failure.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli.ts';
@@ -58,3 +59,14 @@ export function toolchainEnv(tc: Toolchain | undefined, env: Record<string, stri
 
 /** In CI a missing toolchain fails; elsewhere the test skips with this reason. */
 export const inCI = (): boolean => !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+
+/**
+ * The toolchain at `dir` (hard links, else a copy), for builds by another user: the cache is
+ * under the home directory, which other users often cannot enter (/root is 0700).
+ */
+export async function reachableCopy(tc: Toolchain, dir: string): Promise<Toolchain> {
+  const linked = await execa('cp', ['-al', tc.dir, dir], { reject: false });
+  if (linked.exitCode !== 0) await execa('cp', ['-a', tc.dir, dir]);
+  const node = path.join(dir, 'bin/node');
+  return { ...tc, dir, bin: path.join(dir, 'bin'), lib: path.join(dir, 'lib'), ...(tc.node ? { node } : {}) };
+}
