@@ -72,8 +72,8 @@ async function writeCase(spec: Json | string): Promise<{ dir: string; spec: stri
 }
 
 async function run(args: string[], opts: { env?: Record<string, string>; asNobody?: boolean; timeout?: number } = {}): Promise<CliResult> {
-  const cmd = opts.asNobody ? 'setpriv' : 'node';
-  const pre = opts.asNobody ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'node'] : [];
+  const cmd = opts.asNobody ? 'setpriv' : process.execPath;
+  const pre = opts.asNobody ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath] : [];
   // Its own process group, so a timeout kills the CLI's child node process too.
   const sub = execa(cmd, [...pre, CLI, ...args], { cwd: REPO, env: { ...opts.env }, reject: false, detached: true });
   const timer = setTimeout(() => {
