@@ -38,19 +38,25 @@ let ref: { zst: string; sha: string; frame: string };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-function env(): Record<string, string> {
-  return { ...(process.env as Record<string, string>), PATH: `${decoy}:${process.env.PATH}`, IMGSMITH_DEBUG: '' };
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...(process.env as Record<string, string>), PATH: `${decoy}:${process.env.PATH}`, IMGSMITH_DEBUG: '', ...extra };
 }
 
-async function imgsmith(node: NodeBinary, args: string[], opts: { cwd?: string } = {}) {
-  const r = await execa(node.path, [CLI, ...args], { cwd: opts.cwd ?? tmp, env: env(), extendEnv: false, reject: false, stripFinalNewline: false, timeout: 300_000 });
+async function imgsmith(node: NodeBinary, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  const r = await execa(node.path, [CLI, ...args], { cwd: opts.cwd ?? tmp, env: env(opts.env), extendEnv: false, reject: false, stripFinalNewline: false, timeout: 300_000 });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-/** Builds the Pi recipe (compressed, --json) with `node`; the .img.zst and its SHA-256. */
-async function build(node: NodeBinary, name: string): Promise<{ zst: string; sha: string }> {
+/**
+ * Builds the Pi recipe (compressed, --json) with `node`; the .img.zst and its SHA-256.
+ * `viaTsx`: the sources through tsx's loader rather than lib/ (bin/imgsmith.js takes lib/
+ * when it is fresh).
+ */
+async function build(node: NodeBinary, name: string, viaTsx = false): Promise<{ zst: string; sha: string }> {
   const out = path.join(tmp, `out-${name}`);
-  const r = await imgsmith(node, ['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--compress', '--json']);
+  const r = await imgsmith(node, ['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--compress', '--json'], {
+    env: viaTsx ? { IMGSMITH_NO_COMPILED: '1' } : {},
+  });
   assert.equal(r.exitCode, 0, `build under Node ${node.version}: ${r.stderr}\n${r.stdout.slice(-2000)}`);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; ok?: boolean; files?: string[]; image?: { compressed?: { sha256: string } } });
   const result = events.find((e) => e.event === 'result');
@@ -114,6 +120,8 @@ for (const major of OTHERS) {
 
     const { zst, sha } = await build(node, `v${major}`);
     assert.equal(sha, ref.sha, `.img.zst SHA-256 under Node ${node.version} vs ${process.version}`);
+    const tsx = await build(node, `v${major}-tsx`, true);
+    assert.equal(tsx.sha, ref.sha, `.img.zst SHA-256 under Node ${node.version} through tsx vs ${process.version}`);
 
     const inspect = await imgsmith(node, ['inspect', zst]);
     assert.equal(inspect.exitCode, 0, inspect.stderr);
