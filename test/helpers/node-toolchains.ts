@@ -12,8 +12,8 @@
  *
  * Every miss is kept as a reason, so that a test that cannot get a binary says why it skips.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli.ts';
@@ -118,4 +118,25 @@ export function findNode(major: number): NodeLookup {
   const r = run();
   found.set(major, r);
   return r;
+}
+
+/**
+ * A path of the node binary `bin` that the user nobody can execute (for the tests that run
+ * imgsmith through `setpriv --reuid=nobody`, whose worker is spawned from process.execPath):
+ * `bin` itself, or, when it sits under a private directory (a toolchain in root's
+ * ~/.cache), a hard link to it (else a copy) in `dir`, which must be reachable by nobody.
+ */
+export function nodeForNobody(dir: string, bin = process.execPath): string {
+  const ok = (p: string) => spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'test', '-x', p]).status === 0;
+  if (ok(bin)) return bin;
+  const target = path.join(dir, 'node-for-nobody', 'node');
+  if (!existsSync(target)) {
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    try {
+      linkSync(bin, target);
+    } catch {
+      copyFileSync(bin, target);
+    }
+  }
+  return target;
 }
