@@ -19,6 +19,7 @@ import { INSPECT_TOOLS } from '../src/inspect/commands.ts';
 import { VERIFY_TOOLS } from '../src/inspect/verify.ts';
 import { FLASH_TOOLS } from '../src/flash/command.ts';
 import { BOOT_TEST_TOOLS } from '../src/boottest.ts';
+import { REQUIRED_TOOLS } from '../action/tools.ts';
 
 /** tool -> the nixpkgs attribute that provides it. */
 const NIXPKGS: Record<string, string> = {
@@ -107,6 +108,14 @@ test("nix/package.nix puts every runtime tool's package on imgsmith's PATH", () 
   for (const t of Object.keys(OPTIONAL)) {
     const needed = [...ALL].some((u) => !(u in OPTIONAL) && NIXPKGS[u] === NIXPKGS[t]);
     if (!needed) assert.ok(!runtime.includes(NIXPKGS[t]!), `${NIXPKGS[t]} (only for ${t}: ${OPTIONAL[t]}) is not on the PATH`);
+  }
+});
+
+test("the GitHub Action checks (and installs) every tool build runs, but coreutils' and findutils'", () => {
+  const action = new Set(REQUIRED_TOOLS.map(([c]) => c));
+  for (const t of COMMANDS.build!) {
+    if (['coreutils', 'findutils'].includes(NIXPKGS[t]!)) continue; // on every runner
+    assert.ok(action.has(t), `build runs ${t}, which action/tools.ts's REQUIRED_TOOLS does not name`);
   }
 });
 
