@@ -69,7 +69,9 @@ async function build(node: NodeBinary, name: string, viaTsx = false): Promise<{ 
 
 /**
  * Loads the addon in `node` and compresses a fixed 3 MiB buffer with its zstdChunk (libzstd
- * in-process: no fallback to the zstd CLI here); the frame's SHA-256.
+ * in-process: no fallback to the zstd CLI here); the frame's SHA-256. With the dynamic
+ * linker's binding log (glibc's LD_DEBUG=bindings), also checks that every ZSTD_ symbol
+ * libzstd.so.1 calls binds to libzstd.so.1 itself, never to the node binary's own zstd.
  */
 async function addonFrame(node: NodeBinary): Promise<string> {
   const script = `
@@ -86,7 +88,17 @@ async function addonFrame(node: NodeBinary): Promise<string> {
       const h = require('node:crypto').createHash('sha256').update(fs.readFileSync(dst).subarray(0, written)).digest('hex');
       console.log(JSON.stringify({ sha: h, exports: Object.keys(n).sort() }));
     });`;
-  const r = await execa(node.path, ['-e', script], { env: env(), extendEnv: false, reject: false, timeout: 120_000 });
+  const log = path.join(tmp, `ld-bindings-${node.version}`);
+  const r = await execa(node.path, ['-e', script], { env: env({ LD_DEBUG: 'bindings', LD_DEBUG_OUTPUT: log }), extendEnv: false, reject: false, timeout: 120_000 });
+  const logs = (await fsp.readdir(tmp)).filter((f) => f.startsWith(`${path.basename(log)}.`));
+  const zstdBindings = logs
+    .flatMap((f) => readFileSync(path.join(tmp, f), 'latin1').split('\n'))
+    .filter((l) => /binding file \S*libzstd\.so[^ ]* .* normal symbol `ZSTD_/.test(l));
+  if (logs.length > 0) {
+    assert.ok(zstdBindings.length > 0, `no ZSTD_ bindings of libzstd.so.1 logged under Node ${node.version}`);
+    const foreign = zstdBindings.filter((l) => !/ to \S*libzstd\.so/.test(l));
+    assert.deepEqual(foreign.slice(0, 5).map((l) => l.trim()), [], `libzstd.so.1's ZSTD_ calls bind outside libzstd under Node ${node.version}`);
+  }
   assert.equal(r.exitCode, 0, `the addon under Node ${node.version}: ${String(r.stderr)}`);
   const { sha, exports } = JSON.parse(String(r.stdout)) as { sha: string; exports: string[] };
   assert.ok(exports.includes('zstdChunk'), `addon exports under ${node.version}: ${exports.join(', ')}`);
