@@ -4,7 +4,8 @@
  * worker thread; callback(err, frameBytes). For src/outputs/chunked.ts.
  *
  * The frame is the one `zstd -<level> --single-thread --stream-size=<length> -c` writes
- * for the same bytes on stdin: the same libzstd (libzstd.so.1, loaded with dlopen, so
+ * for the same bytes on stdin: the same libzstd (libzstd.so.1, loaded with dlopen and
+ * RTLD_DEEPBIND so that it never calls the ZSTD_ functions Node 22.15+/24 export, see z_load; so
  * no -dev package is needed to build), the same parameters (level, content size and
  * checksum flags, the pledged size) and the same streaming calls (128 KiB of input per
  * ZSTD_compressStream2 call with ZSTD_e_continue, then ZSTD_e_end with no input). test/chunked.test.ts compares the
@@ -44,16 +45,61 @@ static struct {
 static int z_loaded; /* 1 ok, -1 unavailable */
 static pthread_once_t z_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Why RTLD_DEEPBIND: Node 22.15+ and 24 link their own zstd into the node binary and export
+ * its ZSTD_* symbols. libzstd.so.1 calls its own exported functions through the PLT (it is not
+ * linked with -Bsymbolic), so with a plain dlopen those calls bind to the first definition in
+ * the global scope: the node binary's (LD_DEBUG=bindings shows "binding file libzstd.so.1 to
+ * node: normal symbol `ZSTD_CCtx_setParameter'"). Two zstd versions then share one ZSTD_CCtx
+ * whose layout they disagree on ("Block-level external sequence producer returned an error
+ * code"), or, with the same version, the frames would come from Node's zstd rather than the
+ * system's. RTLD_DEEPBIND puts libzstd's own symbols ahead of the global scope for the
+ * references of libzstd (and its dependencies), so every ZSTD_ call stays in libzstd.so.1
+ * whichever Node runs us.
+ *
+ * DEEPBIND only applies to relocations done by this dlopen. If libzstd.so.1 was already in
+ * the process (loaded by something else, its references bound then) and the global scope has a
+ * ZSTD_ definition other than libzstd's own, its calls may already go to Node's: report the
+ * library as unusable so that the caller uses the zstd CLI (same bytes, another process).
+ * Without RTLD_DEEPBIND (not glibc) the same check applies to every load.
+ */
+#ifndef RTLD_DEEPBIND
+#define RTLD_DEEPBIND 0
+#define Z_NO_DEEPBIND 1
+#endif
+static char z_why[160]; /* why libzstd cannot be used (z_loaded == -1) */
+
 static void z_load(void) {
-  void *h = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
+  void *pre = dlopen("libzstd.so.1", RTLD_NOW | RTLD_NOLOAD);
+  void *h = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   if (!h) {
+    if (pre) dlclose(pre);
     z_loaded = -1;
+    snprintf(z_why, sizeof z_why, "libzstd.so.1 cannot be loaded");
     return;
+  }
+#ifdef Z_NO_DEEPBIND
+  int bound_before = 1;
+#else
+  int bound_before = pre != NULL;
+#endif
+  if (pre) dlclose(pre);
+  if (bound_before) {
+    void *own = dlsym(h, "ZSTD_compressStream2");
+    void *global = dlsym(RTLD_DEFAULT, "ZSTD_compressStream2");
+    if (own && global && own != global) {
+      z_loaded = -1;
+      snprintf(z_why, sizeof z_why,
+               "libzstd.so.1 cannot be used: this process has another zstd (e.g. Node's own) that "
+               "its calls may bind to");
+      return;
+    }
   }
 #define SYM(field, name)                               \
   *(void **)(&Z.field) = dlsym(h, name);               \
   if (!Z.field) {                                      \
     z_loaded = -1;                                     \
+    snprintf(z_why, sizeof z_why, "libzstd.so.1 has no %s", name); \
     return;                                            \
   }
   SYM(createCCtx, "ZSTD_createCCtx");
@@ -178,7 +224,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_value msg, code;
     char text[256];
     const char *c = j->err == -2 ? "ENOZSTD" : j->err == -1 ? "EZSTD" : "EIO";
-    if (j->err == -2) snprintf(text, sizeof text, "libzstd.so.1 cannot be loaded");
+    if (j->err == -2) snprintf(text, sizeof text, "%s", z_why[0] ? z_why : "libzstd.so.1 cannot be loaded");
     else if (j->err == -1) snprintf(text, sizeof text, "zstd: %s", j->msg);
     else snprintf(text, sizeof text, "%s%s%s", strerror(j->err), j->msg[0] ? ": " : "", j->msg);
     napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);

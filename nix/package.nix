@@ -9,7 +9,7 @@
 {
   lib,
   buildNpmPackage,
-  nodejs_20,
+  nodejs_24,
   python3,
   makeWrapper,
   e2fsprogs,
@@ -18,6 +18,8 @@
   util-linux,
   coreutils,
   findutils,
+  gptfdisk,
+  dosfstools,
   importNpmLock ? null,
   npmDepsHash ? null,
 }:
@@ -35,8 +37,11 @@ let
       in
       builtins.elem top [ "package.json" "package-lock.json" "tsconfig.json" "tsconfig.build.json" "binding.gyp" "bin" "src" "native" "README.md" ];
   };
-  # What `imgsmith build` runs (FAT and the partition tables are written in-process).
-  runtimeTools = [ e2fsprogs btrfs-progs zstd util-linux coreutils findutils ];
+  # What build, inspect/ls/cat/extract/diff, verify and flash run (FAT and the partition
+  # tables are written and read in-process): the commands' tool lists (BUILD_TOOLS, the
+  # filesystems' tools(), INSPECT_TOOLS, VERIFY_TOOLS, FLASH_TOOLS), checked by
+  # test/runtime-tools.test.ts. boot-test's QEMU, mtools and firmware are left to the user.
+  runtimeTools = [ e2fsprogs btrfs-progs zstd util-linux coreutils findutils gptfdisk dosfstools ];
   depsArgs =
     if npmDepsHash != null then
       { inherit npmDepsHash; }
@@ -55,7 +60,7 @@ buildNpmPackage (depsArgs // {
   pname = "imgsmith";
   version = (lib.importJSON ../package.json).version;
   inherit src;
-  nodejs = nodejs_20;
+  nodejs = nodejs_24; # Node 24 LTS (nixpkgs >= 25.05); package.json engines
   nativeBuildInputs = [ python3 makeWrapper ];
   # `npm run build` (tsc into lib/); then the native addon (SEEK_DATA/SEEK_HOLE,
   # copy_file_range and the mkfs LD_PRELOAD shim), which `npm ci --ignore-scripts` skipped.

@@ -21,6 +21,14 @@ export { BOOT_MACHINES, DEFAULT_TIMEOUT_SEC, PI_BOOT_MODES, UBOOT_QEMU_ARM64, is
 export { BOOT_FAIL, BOOT_OK } from './boot/serial.ts';
 export { MARKER_FILE, probeFsType, raspi3Kernel, raspiBootFiles, readImageMarker, readPartitions, type ImagePartition, type RaspiBootFiles } from './boot/image.ts';
 
+/**
+ * The tools `imgsmith boot-test` runs: QEMU (the machines' emulators, ./boot/machines.ts,
+ * and qemu-img for the overlay) and the readers of ./boot/image.ts (sfdisk, blkid, mtools,
+ * debugfs). Optional: nix/package.nix leaves them (and the U-Boot/OVMF firmware the
+ * machines need) to the user, see the README and test/runtime-tools.test.ts.
+ */
+export const BOOT_TEST_TOOLS = ['qemu-img', 'qemu-system-aarch64', 'qemu-system-x86_64', 'sfdisk', 'blkid', 'mtype', 'mdir', 'debugfs'] as const;
+
 export interface BootTestOptions {
   machine: BootMachine;
   /** The marker to wait for; default: read from the image (see MARKER_FILE). */

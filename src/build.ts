@@ -528,6 +528,15 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
   }
 }
 
+/**
+ * The tools `imgsmith build` can run besides its filesystems' and outputs' tools() (which
+ * toolNames checks and records): ext4's dumpe2fs and fallocate (e2fsprogs and util-linux,
+ * like its mke2fs), zstd (the .img.zst when the addon has no libzstd, the tar outputs), and
+ * find/chmod/rm removing the temporary tree (src/rmtree.ts, bin/imgsmith.js). nix/package.nix puts every one of them on
+ * imgsmith's PATH (test/runtime-tools.test.ts).
+ */
+export const BUILD_TOOLS = ['dumpe2fs', 'fallocate', 'zstd', 'find', 'chmod', 'rm'] as const;
+
 /** The tools the build runs: its filesystems' and its outputs', sorted. */
 function toolNames(spec: ImageSpec, plan: OutputPlan, active: Output[]): string[] {
   const names = new Set<string>();

@@ -6,7 +6,10 @@
  * (INPUT_OUTPUT-DIR keeps its dash) and a GITHUB_OUTPUT file. The image must be byte
  * for byte the CLI's (built with the native addon and the mkfs shim). Missing tools are
  * detected with a PATH that lacks one tool and installed through a stand-in for apt-get
- * (IMGSMITH_ACTION_APT); apt itself is never run here.
+ * (IMGSMITH_ACTION_APT); apt itself is never run here. The bundle runs on the Node
+ * action.yml's runs.using names (node24), from test/helpers/node-toolchains.ts, as the
+ * runner would; without it (cannot be obtained), on this Node, and the test that checks
+ * the version skips saying why.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,9 +22,17 @@ import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './help
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { bundleAction, DIST_FILES } from '../scripts/bundle-action.ts';
 import { installPlan, isDebianLike, REQUIRED_TOOLS, which } from '../action/tools.ts';
+import { findNode } from './helpers/node-toolchains.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
 const isRoot = process.getuid?.() === 0;
+
+/** The Node major action.yml's runs.using names (node24 -> 24). */
+const USING_MAJOR = Number(/^runs:\n {2}using: node(\d+)$/m.exec(readFileSync(path.join(REPO, 'action.yml'), 'utf8'))?.[1]);
+/** The node binary that runs the bundle: that major's, else (see actionNodeMissing) this one. */
+let actionNode = process.execPath;
+/** Why the bundle runs on this Node rather than action.yml's. */
+let actionNodeMissing: string | undefined;
 
 let tmp: string;
 let fx: ClosureFixture;
@@ -34,6 +45,11 @@ let ref: { zst: string; img: string };
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 before(async () => {
+  if (Number(process.versions.node.split('.')[0]) !== USING_MAJOR) {
+    const found = findNode(USING_MAJOR);
+    if (found.node) actionNode = found.node.path;
+    else actionNodeMissing = found.reason;
+  }
   tmp = await makeTmpDir('imgsmith-action-');
   await fsp.chmod(tmp, 0o755); // the unwritable-output-dir case runs the action as nobody
   fx = await makeClosure(path.join(tmp, 'fx'));
@@ -99,8 +115,8 @@ async function runAction(name: string, inputs: Record<string, string>, opts: { e
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   const argv = [path.join(checkout, 'dist/index.mjs')];
   const r = opts.asNobody
-    ? await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'node', ...argv], { cwd: work, env, extendEnv: false, reject: false, timeout: 120_000 })
-    : await execa('node', argv, { cwd: work, env, extendEnv: false, reject: false, timeout: 120_000 });
+    ? await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', actionNode, ...argv], { cwd: work, env, extendEnv: false, reject: false, timeout: 120_000 })
+    : await execa(actionNode, argv, { cwd: work, env, extendEnv: false, reject: false, timeout: 120_000 });
   const stdout = String(r.stdout);
   return {
     exitCode: r.exitCode ?? -1,
@@ -129,9 +145,16 @@ test('dist/ is the bundle of the current sources (npm run build:action after cha
     assert.ok(readFileSync(committed).equals(readFileSync(path.join(fresh, f))), `dist/${f} is stale: run npm run build:action and commit dist/`);
   }
   const yml = readFileSync(path.join(REPO, 'action.yml'), 'utf8');
-  assert.match(yml, /^runs:\n {2}using: node20\n {2}main: dist\/index\.mjs$/m);
+  assert.match(yml, /^runs:\n {2}using: node24\n {2}main: dist\/index\.mjs$/m);
   for (const i of ['spec', 'closure', 'toplevel', 'firmware', 'output-dir', 'compress', 'bmap']) assert.match(yml, new RegExp(`^  ${i}:$`, 'm'), `input ${i}`);
   for (const o of ['image', 'sha256', 'manifest']) assert.match(yml, new RegExp(`^outputs:[\\s\\S]*^  ${o}:$`, 'm'), `output ${o}`);
+});
+
+test("the bundle runs on the Node action.yml's runs.using names", async (t) => {
+  if (actionNodeMissing) return void t.skip(actionNodeMissing);
+  const r = await execa(actionNode, ['-p', 'process.versions.node'], { reject: false });
+  assert.equal(Number(String(r.stdout).split('.')[0]), USING_MAJOR, `${actionNode}: ${String(r.stdout)} ${String(r.stderr)}`);
+  t.diagnostic(`the bundle runs on ${actionNode} (Node ${String(r.stdout).trim()})`);
 });
 
 test('the action builds the Pi recipe from a bare checkout (no node_modules, no native addon), byte-identical to the CLI', async () => {

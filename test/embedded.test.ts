@@ -269,7 +269,7 @@ test('embedded-fhs: two items writing one path as a file and as a directory is o
 
 test('embedded-fhs: boots on QEMU virt (U-Boot -> extlinux on FAT -> busybox /sbin/init -> rcS via the profile)', { skip: SKIP_BOOT, timeout: 900_000 }, async () => {
   const before = (await execa('sha256sum', [image])).stdout.split(' ')[0];
-  const r = await execa('node', [path.join(REPO, 'bin/imgsmith.js'), 'boot-test', image, '--machine', 'virt', '--marker', fx.marker, '--timeout', '480'], {
+  const r = await execa(process.execPath, [path.join(REPO, 'bin/imgsmith.js'), 'boot-test', image, '--machine', 'virt', '--marker', fx.marker, '--timeout', '480'], {
     reject: false,
     all: true,
   });

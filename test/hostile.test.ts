@@ -12,6 +12,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { CLI, REPO, listFiles, type CliResult } from './helpers/cli.ts';
+import { nodeForNobody } from './helpers/node-toolchains.ts';
 
 let tmp: string;
 let fx: ClosureFixture;
@@ -72,8 +73,8 @@ async function writeCase(spec: Json | string): Promise<{ dir: string; spec: stri
 }
 
 async function run(args: string[], opts: { env?: Record<string, string>; asNobody?: boolean; timeout?: number } = {}): Promise<CliResult> {
-  const cmd = opts.asNobody ? 'setpriv' : 'node';
-  const pre = opts.asNobody ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'node'] : [];
+  const cmd = opts.asNobody ? 'setpriv' : process.execPath;
+  const pre = opts.asNobody ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', nodeForNobody(tmp)] : [];
   // Its own process group, so a timeout kills the CLI's child node process too.
   const sub = execa(cmd, [...pre, CLI, ...args], { cwd: REPO, env: { ...opts.env }, reject: false, detached: true });
   const timer = setTimeout(() => {

@@ -176,9 +176,9 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       pkg = import ./nix/package.nix {
         inherit lib;
         buildNpmPackage = a: a;
-        nodejs_20 = "/node20"; python3 = "/python3"; makeWrapper = "/makeWrapper";
+        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper";
         e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils";
+        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
         importNpmLock = {
           __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
           npmConfigHook = "importNpmLock-hook";
@@ -187,9 +187,9 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       withHash = import ./nix/package.nix {
         inherit lib;
         buildNpmPackage = a: a;
-        nodejs_20 = "/node20"; python3 = "/python3"; makeWrapper = "/makeWrapper";
+        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper";
         e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils";
+        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
         npmDepsHash = "sha256-BBBB";
       };
       stubNixpkgs = {
@@ -212,7 +212,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   const pkgJson = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'));
   assert.equal(v.pname, 'imgsmith');
   assert.equal(v.version, pkgJson.version);
-  assert.equal(v.nodejs, '/node20');
+  assert.equal(v.nodejs, '/node24');
   assert.equal(v.npmBuildScript, 'build');
   // The npm dependencies: importNpmLock on the lock file with its registry URLs filled in, no hash;
   // or fetchNpmDeps when an npmDepsHash is passed.
@@ -222,7 +222,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.hasHash, false);
   assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
   assert.match(String(v.postBuild), /npm run build:native/);
-  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
+  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
   assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
   assert.deepEqual(v.packages, ['aarch64-linux', 'x86_64-linux']);
   assert.equal(v.imgsmith, 'imgsmith-package');

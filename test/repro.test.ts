@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CLI } from './helpers/cli.ts';
+import { nodeForNobody } from './helpers/node-toolchains.ts';
 import { extractPartition } from './helpers/partition.ts';
 import { removeTree } from './helpers/closure-fixture.ts';
 import { LONG_NAME, ODD_NAME, ODD_TARGET, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
@@ -102,7 +103,7 @@ async function runBuild(fs: Fs, b: BuildSpec): Promise<Built> {
   }
   const env = { ...baseEnv(), ...b.env };
   if (b.nobody) {
-    argv = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', cmd, ...argv];
+    argv = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', cmd === process.execPath ? nodeForNobody(base) : cmd, ...argv];
     cmd = 'setpriv';
     env.HOME = b.out;
   }

@@ -299,7 +299,7 @@ async function fifo(p: string): Promise<string> {
 test('a FIFO as the spec is refused at once (exit 2)', async () => {
   const out = newOut();
   const spec = await fifo(path.join(tmp, `spec-fifo-${n++}.json`));
-  const r = await execa('node', [CLI, ...buildArgs(out, [], spec)], { reject: false, timeout: 60_000, cwd: REPO });
+  const r = await execa(process.execPath, [CLI, ...buildArgs(out, [], spec)], { reject: false, timeout: 60_000, cwd: REPO });
   assert.equal(r.timedOut, false, 'did not hang');
   assert.equal(r.exitCode, 2, r.stderr);
   assert.match(oneLine(r.stderr), /^imgsmith: error: spec .*spec-fifo-\d+\.json is a FIFO \(named pipe\)/);
@@ -320,7 +320,7 @@ test('a FIFO as store-paths, registration or --closure is refused at once (exit 
     const out = newOut();
     const args = buildArgs(out);
     args[args.indexOf('--closure') + 1] = closure;
-    const r = await execa('node', [CLI, ...args], { reject: false, timeout: 60_000, cwd: REPO });
+    const r = await execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, cwd: REPO });
     assert.equal(r.timedOut, false, `${which}: did not hang`);
     assert.equal(r.exitCode, 1, r.stderr);
     const line = oneLine(r.stderr);

@@ -399,7 +399,7 @@ describe('native addon', () => {
       import { nativeAvailable, dataRanges } from ${JSON.stringify(path.resolve('src/sparse.ts'))};
       console.log(JSON.stringify({ native: nativeAvailable(), ranges: await dataRanges(${JSON.stringify(p)}) }));`;
     const run = async (env: Record<string, string>) => {
-      const { stdout } = await execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], {
+      const { stdout } = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
         env,
         cwd: path.resolve('.'),
       });

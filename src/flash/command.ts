@@ -15,6 +15,14 @@ import { openImage } from '../inspect/image.ts';
 import { checkTarget, type FlashTarget } from './target.ts';
 import { flashImage, type FlashResult } from './write.ts';
 
+/**
+ * The tools `imgsmith flash` runs: blockdev --flushbufs on a block device (./write.ts) and
+ * zstd for a .img.zst (../inspect/zstd.ts; fzstd in-process without it). The blocks are
+ * written and read back in-process (no dd, no bmaptool). nix/package.nix puts them on
+ * imgsmith's PATH (test/runtime-tools.test.ts).
+ */
+export const FLASH_TOOLS = ['blockdev', 'zstd'] as const;
+
 export interface FlashCommandOptions {
   image: string;
   device: string;

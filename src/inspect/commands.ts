@@ -14,6 +14,14 @@ import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, PartitionTable } from './types.ts';
 import { fromUtf8, hostPath, show } from '../content/tree.ts';
 
+/**
+ * The tools `inspect`, `ls`, `cat`, `extract` and `diff` (./diff.ts) run: the ext4 and btrfs
+ * readers' (./readers/ext4.ts debugfs, ./readers/btrfs.ts btrfs) and zstd for a .img.zst
+ * (./zstd.ts; fzstd in-process without it). FAT and the partition tables are read in-process.
+ * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
+ */
+export const INSPECT_TOOLS = ['debugfs', 'btrfs', 'zstd'] as const;
+
 // ---------------------------------------------------------------------------------------
 // Formatting helpers
 

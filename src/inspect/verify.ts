@@ -90,7 +90,15 @@ async function manifestBeside(source: string): Promise<string | undefined> {
   }
 }
 
-async function tool(cmd: string, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
+/**
+ * The tools `imgsmith verify` runs (only these: `tool` takes no other name): the table
+ * checkers, the filesystem checkers, and zstd for a .img.zst (src/inspect/zstd.ts; fzstd
+ * in-process without it). nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
+ */
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd'] as const;
+type VerifyTool = (typeof VERIFY_TOOLS)[number];
+
+async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
   const r = await execa(cmd, args, { reject: false, all: true, env: { LC_ALL: 'C' } });
   if ((r as { code?: string }).code === 'ENOENT') return { ok: false, out: `${cmd} was not found: install it (see the README's setup)`, missing: true };
   return { ok: r.exitCode === 0, out: r.all ?? '' };

@@ -14,7 +14,7 @@ export interface CliResult {
 }
 
 export async function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  const r = await execa('node', [CLI, ...args], {
+  const r = await execa(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...opts.env },
     reject: false,
