@@ -6,7 +6,9 @@
  *    independent tools: its frames against per-chunk references, `zstd -l`, and bmaptool's
  *    own bmap parser;
  *  - a 1 TiB spec (a raw partition filling the disk) builds, and its .img.zst holds the
- *    partition table `sfdisk -d` expects and the blob at its partition.
+ *    partition table `sfdisk -d` expects and the blob at its partition;
+ *  - decompressing for verify/inspect (src/inspect/zstd.ts) leaves repeated zero frames
+ *    holes without decoding them and gives the image's bytes (cmp), sparse.
  * No timing assertions here: the speed targets live in `npm run bench -- --holes`.
  */
 import { test, before, after } from 'node:test';
@@ -19,6 +21,7 @@ import { execa } from 'execa';
 import { ChunkedZstd, ZSTD_CHUNK } from '../src/outputs/chunked.ts';
 import { packageImage } from '../src/outputs/package.ts';
 import { nativeAvailable } from '../src/sparse.ts';
+import { decompressSparse } from '../src/inspect/zstd.ts';
 import { zstdReference } from './helpers/zstd-reference.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -95,6 +98,19 @@ for (const native of [true, false]) {
     const cmp = await execa('sh', ['-c', 'zstd -dc "$1" | cmp - "$2"', 'sh', out, img], { reject: false });
     assert.equal(cmp.exitCode, 0, cmp.stdout + cmp.stderr);
     assert.deepEqual(await fsp.readdir(work), [], 'no frame files left behind');
+    if (native) {
+      // The inspect/verify decoder: zero frames skipped, the rest through zstd -dc, sparse.
+      const back = `${img}.back`;
+      assert.equal(await decompressSparse(out, back), 'zstd-cli');
+      await execa('cmp', [img, back]);
+      const zst = await fsp.readFile(out);
+      await fsp.writeFile(`${out}.cut`, zst.subarray(0, zst.length - 10));
+      await assert.rejects(decompressSparse(`${out}.cut`, `${back}.cut`), /truncated/);
+      const bad = Buffer.from(zst);
+      bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff; // the last frame's content checksum
+      await fsp.writeFile(`${out}.bad`, bad);
+      await assert.rejects(decompressSparse(`${out}.bad`, `${back}.bad`), /cannot decompress/);
+    }
   });
 }
 
@@ -171,6 +187,23 @@ test('a 1 TiB sparse image: frames per chunk (dd + zstd for data, the CLI\'s zer
   const sha = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
   assert.deepEqual(b.ranges, pieces.map(([at, buf]) => [at / 4096, (at + buf.length) / 4096 - 1, sha(buf)]));
   assert.equal(b.mapped, pieces.reduce((n, [, buf]) => n + buf.length / 4096, 0));
+
+  // Decompressed for verify/inspect: 1 TiB, sparse, the data where it was.
+  const back = path.join(tmp, 'tera.back.img');
+  await decompressSparse(zst, back);
+  const st = await fsp.stat(back);
+  assert.equal(st.size, TiB);
+  assert.ok(st.blocks * 512 < 64 * MiB, `${st.blocks} blocks allocated`);
+  const bh = await fsp.open(back, 'r');
+  try {
+    for (const [at, buf] of pieces) {
+      const got = Buffer.alloc(buf.length);
+      await bh.read(got, 0, buf.length, at);
+      assert.ok(got.equals(buf), `the data at ${at}`);
+    }
+  } finally {
+    await bh.close();
+  }
 });
 
 test('a 1 TiB spec with a raw partition filling the disk builds: no raw hash in the manifest, sfdisk -d, the blob, zstd -l, the bmap', { skip: !nativeAvailable() && 'needs SEEK_DATA from the addon' }, async () => {
