@@ -970,7 +970,7 @@ async function benchHoles(): Promise<void> {
   try {
     const spec1t = path.join(work, 'arm-drive-1t.json');
     await fsp.writeFile(spec1t, JSON.stringify(holesSpec1T(), null, 2));
-    const lines: string[] = ['| spec | disk | wall s | CPU s (user+sys) | phases (s) | .img.zst |', '|---|---|---:|---:|---|---:|'];
+    const lines: string[] = ['| spec | disk | wall s | CPU s (user+sys) | phases (s) | .img.zst bytes | .img.zst sha256 |', '|---|---|---:|---:|---|---:|---|'];
     for (const [name, spec, disk] of [['arm-drive', path.join(repoRoot, 'images', 'arm-drive.json'), '16 GiB'], ['1 TiB fill', spec1t, '1 TiB']] as const) {
       const out = path.join(work, name.replace(/\W+/g, '-'));
       const timeFile = path.join(work, 'time');
@@ -984,7 +984,8 @@ async function benchHoles(): Promise<void> {
       const { phases } = parseImgsmithEvents(String(r.stdout));
       const zst = await findFile(out, '.img.zst');
       const phaseText = [...phases].map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
-      lines.push(`| ${name} | ${disk} | ${wall.toFixed(2)} | ${(user! + sys!).toFixed(2)} | ${phaseText} | ${zst ? (await fsp.stat(zst)).size : '-'} |`);
+      const zsha = zst ? (await execa('sha256sum', [zst])).stdout.split(' ')[0]!.slice(0, 16) : '-';
+      lines.push(`| ${name} | ${disk} | ${wall.toFixed(2)} | ${(user! + sys!).toFixed(2)} | ${phaseText} | ${zst ? (await fsp.stat(zst)).size : '-'} | ${zsha} |`);
       log(lines[lines.length - 1]!);
       await removeTree(out);
     }
