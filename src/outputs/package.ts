@@ -7,7 +7,7 @@
  * and the bmap ranges (here) at the same time.
  *
  * The image's SHA-256 is the one cost here that follows the disk size, not the
- *  data: SHA-256 has no shortcut for zeros (~1.2 GiB/s of one core: a 1 TiB hole is
+ * data: SHA-256 has no shortcut for zeros (~1.2 GiB/s of one core: a 1 TiB hole is
  * ~14 minutes of hashing).
  * So it is computed only when asked for (`sha256`; the build asks when the raw .img
  * is published, for its .sha256 file and the manifest). Without it, holes cost
