@@ -183,7 +183,7 @@ async function run(): Promise<void> {
   });
   const image = r.compressedPath ?? r.imagePath;
   const sha256 = r.manifest.image.compressed?.sha256 ?? r.manifest.image.sha256;
-  if (!image) throw new ActionFailure('the build wrote no image file');
+  if (!image || !sha256) throw new ActionFailure('the build wrote no image file');
   setOutputs({ image, sha256, manifest: r.manifestPath, ...(r.bmapPath ? { bmap: r.bmapPath } : {}) });
 }
 

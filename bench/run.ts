@@ -945,6 +945,56 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
   return { md, summary };
 }
 
+// ---------------------------------------------------------------------------
+// --holes (issue 19): packaging cost must follow the data, not the disk size.
+
+/** The arm-drive recipe with a 2 GiB root and a last partition without a filesystem filling 1 TiB. */
+function holesSpec1T(): Record<string, unknown> {
+  const spec = JSON.parse(readFileSync(path.join(repoRoot, 'images', 'arm-drive.json'), 'utf8')) as { name: string; size: string; partitions: Record<string, unknown>[] };
+  spec.name = 'arm-drive-1t';
+  spec.size = '1TiB';
+  spec.partitions[2]!.size = '2GiB';
+  spec.partitions.push({ name: 'data', type: 'linux', size: 'fill', filesystem: { type: 'raw' } });
+  return spec;
+}
+
+/**
+ * `npm run bench -- --holes`: builds images/arm-drive.json (16 GiB disk) and a 1 TiB spec
+ * (the same with a 1 TiB raw fill partition) with the tiny synthetic closure, once each,
+ * and prints wall, CPU (user + sys of the whole tree) and imgsmith's phase times.
+ * Nothing is written to RESULTS.md.
+ */
+async function benchHoles(): Promise<void> {
+  const inp = await loadInputs('tiny');
+  const work = await fsp.mkdtemp(path.join(cacheRoot(), 'holes-'));
+  try {
+    const spec1t = path.join(work, 'arm-drive-1t.json');
+    await fsp.writeFile(spec1t, JSON.stringify(holesSpec1T(), null, 2));
+    const lines: string[] = ['| spec | disk | wall s | CPU s (user+sys) | phases (s) | .img.zst bytes | .img.zst sha256 |', '|---|---|---:|---:|---|---:|---|'];
+    for (const [name, spec, disk] of [['arm-drive', path.join(repoRoot, 'images', 'arm-drive.json'), '16 GiB'], ['1 TiB fill', spec1t, '1 TiB']] as const) {
+      const out = path.join(work, name.replace(/\W+/g, '-'));
+      const timeFile = path.join(work, 'time');
+      const t0 = performance.now();
+      const r = await execa(TIME, ['-f', '%e %U %S', '-o', timeFile, process.execPath, path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', spec,
+        '--closure', inp.closureInfo, '--store-root', inp.storeRoot, '--toplevel', inp.closure.toplevelStorePath, '--firmware', inp.closure.firmware,
+        '-o', out, '--json'], { env: PATH_ENV(), extendEnv: false, reject: false, cwd: repoRoot });
+      const wall = (performance.now() - t0) / 1000;
+      if (r.exitCode !== 0) throw new Error(`imgsmith build ${spec} failed:\n${String(r.stderr).slice(-2000)}`);
+      const [, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      const { phases } = parseImgsmithEvents(String(r.stdout));
+      const zst = await findFile(out, '.img.zst');
+      const phaseText = [...phases].map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+      const zsha = zst ? (await execa('sha256sum', [zst])).stdout.split(' ')[0]!.slice(0, 16) : '-';
+      lines.push(`| ${name} | ${disk} | ${wall.toFixed(2)} | ${(user! + sys!).toFixed(2)} | ${phaseText} | ${zst ? (await fsp.stat(zst)).size : '-'} | ${zsha} |`);
+      log(lines[lines.length - 1]!);
+      await removeTree(out);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await removeTree(work);
+  }
+}
+
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run bench --')
@@ -959,10 +1009,15 @@ async function main(): Promise<void> {
     .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
     .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of imgsmith and NixOS' })
     .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip; never for tiny)' })
+    .option('holes', { type: 'boolean', default: false, describe: 'Only the holes case: packaging time of arm-drive (16 GiB) and a 1 TiB fill spec (tiny closure)' })
     .strict()
     .help()
     .parse();
   if (!existsSync(TIME)) throw new Error(`${TIME} is missing: apt-get install -y time`);
+  if (argv.holes) {
+    await benchHoles();
+    return;
+  }
   const sizes = (argv.big9g ? ['large'] : argv.size.split(',').map((s) => s.trim()).filter(Boolean)) as Size[];
   for (const s of sizes) if (!SIZES.includes(s)) throw new Error(`unknown size "${s}" (expected ${SIZES.join(', ')})`);
   if (argv.genimage && !argv.big9g && !(await execa('genimage', ['--version'], { reject: false })).stdout) {

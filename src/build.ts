@@ -441,6 +441,8 @@ class Stage {
     const asked: PackageOptions = Object.assign({}, ...env.outputs.map((o) => o.pass?.(env.plan, env.tmp) ?? {}));
     const pass = await packageImage(image.path, {
       ...asked,
+      // The raw image's SHA-256 only when an output asks for it (the published .img).
+      sha256: asked.sha256 === true,
       ...(asked.zstd && early ? { zstd: { ...asked.zstd, early } } : {}),
       onProgress: (d, t) => pk.update(d, t),
     });

@@ -271,6 +271,18 @@ export async function extentRanges(fd: number, start: number, end: number, opts?
   return nativeRanges(n, fd, start, end);
 }
 
+/**
+ * The data ranges of an open file within [start, end) by SEEK_DATA/SEEK_HOLE alone, without
+ * reading it: everything outside them reads as zeros (an unwritten extent counts as a hole
+ * unless the page cache holds its pages, and then as data). null without the addon or where
+ * the filesystem does not support SEEK_DATA.
+ */
+export async function seekRanges(fd: number, start: number, end: number, opts?: SparseOptions): Promise<Range[] | null> {
+  const n = pickNative(opts);
+  if (!n || end <= start) return n ? [] : null;
+  return nativeRanges(n, fd, start, end);
+}
+
 export interface DataRangeOptions extends SparseOptions {
   /** Only report data at or after this offset (default 0). */
   start?: number;

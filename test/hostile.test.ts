@@ -354,9 +354,12 @@ test('environment: two builds into the same output directory at once', async () 
     'nix-support/system',
   ]);
   await execa('sha256sum', ['-c', 'hostile.img.zst.sha256'], { cwd: c.out });
-  const manifest = JSON.parse(await fsp.readFile(path.join(c.out, 'manifest.json'), 'utf8')) as { image: { sha256: string } };
-  const raw = await execa('sh', ['-c', 'zstd -dc hostile.img.zst | sha256sum'], { cwd: c.out });
-  assert.equal(raw.stdout.split(' ')[0], manifest.image.sha256, 'the manifest describes the published image');
+  const manifest = JSON.parse(await fsp.readFile(path.join(c.out, 'manifest.json'), 'utf8')) as { image: { size: number; sha256?: string; compressed: { sha256: string } } };
+  const zst = await execa('sha256sum', ['hostile.img.zst'], { cwd: c.out });
+  assert.equal(zst.stdout.split(' ')[0], manifest.image.compressed.sha256, 'the manifest describes the published image');
+  assert.equal(manifest.image.sha256, undefined, 'no raw image hash when only the .img.zst is published');
+  const raw = await execa('sh', ['-c', 'zstd -dc hostile.img.zst | wc -c'], { cwd: c.out });
+  assert.equal(Number(raw.stdout.trim()), manifest.image.size);
   assert.equal((await fsp.readFile(path.join(c.out, 'nix-support/hydra-build-products'), 'utf8')).split('\n').filter(Boolean).length, 1);
 });
 

@@ -332,7 +332,7 @@ describe('checksums', () => {
     const file = join(dir, 'my image.img');
     await copyFile(img, file);
     const { sha256 } = await packageImage(file);
-    const path = await writeSha256File(file, sha256);
+    const path = await writeSha256File(file, sha256!);
     assert.equal(path, `${file}.sha256`);
     assert.equal(await readFile(path, 'utf8'), `${sha256}  my image.img\n`);
     await execa('sha256sum', ['-c', '--strict', 'my image.img.sha256'], { cwd: dir });

@@ -79,7 +79,7 @@ before(async () => {
     manifest: r.manifestPath,
     fatStart: parts.find((p) => p.filesystem?.type === 'vfat')!.start,
     rootStart: parts.find((p) => p.filesystem?.type === 'ext4')!.start,
-    sha256: r.manifest.image.sha256,
+    sha256: r.manifest.image.sha256!, // keepRaw: the raw image is published, so it is hashed
     size: r.manifest.image.size,
   };
   const g = await buildImage({

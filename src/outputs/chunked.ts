@@ -16,6 +16,14 @@
  * generation; a chunk whose generation changed after its compression started,
  * or that no complete log vouches for, is compressed again at the end. So a
  * guess that was wrong costs time, never bytes.
+ *
+ * Holes: the cost follows the data, not the disk size. A chunk that is all zeros gets
+ * the frame of an all-zero chunk of its length, compressed once per (level, length) by
+ * the same compressor from /dev/zero (so the bytes are the ones compressing the chunk
+ * would give) and written out as often as needed. In finish() a chunk without data
+ * (SEEK_DATA/SEEK_HOLE, nothing read) is known to be zeros at once; any other chunk is
+ * read up to its first non-zero byte (its holes skipped) before it is compressed, which
+ * costs a few KiB for real data and catches allocated zeros (fallocated or written).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,7 +34,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildError, toolFailed, usageError } from '../errors.ts';
-import { loadNative, type NativeSparse } from '../sparse.ts';
+import { loadNative, seekRanges, type NativeSparse, type Range } from '../sparse.ts';
 import { MAX_ZSTD_LEVEL } from './compress.ts';
 
 /** Image bytes per zstd frame. */
@@ -43,6 +51,13 @@ const LOOK_EVERY = 2 * 1024 * 1024;
 /** A record longer than this is a bulk zeroing (discard, zero range), not data being written. */
 const BULK = 1024 * 1024;
 const READ = 1024 * 1024;
+/** The first read of a chunk's zero check (real data is non-zero early). */
+const ZERO_PROBE = 64 * 1024;
+const ZEROS = Buffer.alloc(READ);
+/** Zero frames are written out in batches of about this many bytes. */
+const ZERO_BATCH = 4 * 1024 * 1024;
+/** The frame of an all-zero chunk, per level and length: compressed once per process. */
+const zeroFrames = new Map<string, Promise<Buffer>>();
 const STDERR_KEEP = 2048;
 /** The end record is (2^64-1, 2^64-1): four such 32-bit words. */
 const MAX32 = 0xffffffff;
@@ -72,6 +87,8 @@ interface Chunk {
   lastWritten: number;
   /** Early compressions started (a chunk mkfs keeps coming back to is left for the end). */
   attempts: number;
+  /** The chunk was all zeros at frameGen: its frame is the shared zero frame, not a file. */
+  zero: boolean;
 }
 
 export interface ChunkedOptions {
@@ -100,7 +117,9 @@ export class ChunkedZstd {
   /** libzstd.so.1 could not be loaded by the addon: use the CLI. */
   private noLib = false;
   /** Chunks compressed early that stayed valid / had to be redone (for the report). */
-  stats = { early: 0, redone: 0 };
+  stats = { early: 0, redone: 0, zero: 0 };
+  /** The image opened for zero checks (closed by finish() and abort()). */
+  private imgFh: Promise<fsp.FileHandle> | undefined;
 
   constructor(
     private readonly img: string,
@@ -109,7 +128,7 @@ export class ChunkedZstd {
   ) {
     chunkZstdArgs(opts.level, 1); // validates the level up front
     for (let start = 0; start < size; start += ZSTD_CHUNK) {
-      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastWritten: -1, attempts: 0 });
+      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastWritten: -1, attempts: 0, zero: false });
     }
   }
 
@@ -201,10 +220,11 @@ export class ChunkedZstd {
     c.busy = true;
     const gen = c.gen;
     const p = this.compress(i).then(
-      () => {
+      (zero) => {
         c.busy = false;
         if (c.gen === gen) {
           c.frameGen = gen;
+          c.zero = zero;
           if (early) this.stats.early++;
         } else if (early) {
           this.stats.redone++;
@@ -220,26 +240,77 @@ export class ChunkedZstd {
     return p;
   }
 
-  /** Compresses chunk i into its frame file (replacing an older one): libzstd in the
+  /** Makes chunk i's frame: true when the chunk is all zeros (its frame is the zero frame,
+   *  see zeroFrame), else its frame file is written (replacing an older one). */
+  private async compress(i: number): Promise<boolean> {
+    const c = this.chunks[i]!;
+    if (await this.allZero(c.start, c.len)) {
+      await this.zeroFrame(c.len);
+      return true;
+    }
+    await this.compressRange(this.img, c.start, c.len, this.frame(i));
+    return false;
+  }
+
+  /** Whether bytes [start, start+len) of the image are zeros: reads only its data ranges,
+   *  each up to its first non-zero byte. */
+  private async allZero(start: number, len: number): Promise<boolean> {
+    const fh = await (this.imgFh ??= fsp.open(this.img, 'r'));
+    const ranges: Range[] = (await seekRanges(fh.fd, start, start + len, this.opts.native === false ? { native: false } : {})) ?? [{ start, end: start + len }];
+    const buf = Buffer.allocUnsafe(READ);
+    let want = ZERO_PROBE;
+    for (const r of ranges) {
+      for (let pos = r.start; pos < r.end && !this.aborted; ) {
+        const n = Math.min(want, r.end - pos);
+        const { bytesRead } = await fh.read(buf, 0, n, pos);
+        if (bytesRead === 0) throw buildError(`the image ${this.img} ends before byte ${pos}`);
+        if (buf.compare(ZEROS, 0, bytesRead, 0, bytesRead) !== 0) return false;
+        pos += bytesRead;
+        want = READ;
+      }
+    }
+    return true;
+  }
+
+  /** The frame of `len` zero bytes at this level: the compressor run once on /dev/zero. */
+  private zeroFrame(len: number): Promise<Buffer> {
+    const key = `${this.opts.level}:${len}`;
+    let p = zeroFrames.get(key);
+    if (!p) {
+      const out = path.join(this.opts.workDir, `zero-${len}.zst`);
+      p = (async () => {
+        await this.compressRange('/dev/zero', 0, len, out);
+        try {
+          return await fsp.readFile(out);
+        } finally {
+          await fsp.rm(out, { force: true });
+        }
+      })();
+      p.catch(() => zeroFrames.delete(key));
+      zeroFrames.set(key, p);
+    }
+    return p;
+  }
+
+  /** Compresses bytes [start, start+len) of `src` into one frame in `out`: libzstd in the
    *  addon (no copies, no process), else the zstd CLI fed through a pipe. Same bytes. */
-  private async compress(i: number): Promise<void> {
+  private async compressRange(src: string, start: number, len: number, out: string): Promise<void> {
     const native = this.opts.native === false ? null : loadNative();
     if (native?.zstdChunk && !this.noLib) {
       try {
-        await this.compressNative(i, native.zstdChunk.bind(native));
+        await this.compressNative(src, start, len, out, native.zstdChunk.bind(native));
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOZSTD') throw err;
         this.noLib = true;
       }
     }
-    await this.compressCli(i);
+    await this.compressCli(src, start, len, out);
   }
 
-  private async compressNative(i: number, zstdChunk: NonNullable<NativeSparse['zstdChunk']>): Promise<void> {
-    const c = this.chunks[i]!;
-    const out = this.frame(i);
-    const src = await fsp.open(this.img, 'r');
+  private async compressNative(img: string, start: number, len: number, out: string, zstdChunk: NonNullable<NativeSparse['zstdChunk']>): Promise<void> {
+    const c = { start, len };
+    const src = await fsp.open(img, 'r');
     try {
       const dst = await fsp.open(out, 'w');
       try {
@@ -251,15 +322,14 @@ export class ChunkedZstd {
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOZSTD') throw err;
-      throw buildError(`zstd failed to compress ${this.img} (bytes ${c.start}-${c.start + c.len - 1}): ${(err as Error).message}`, err);
+      throw buildError(`zstd failed to compress ${img} (bytes ${c.start}-${c.start + c.len - 1}): ${(err as Error).message}`, err);
     } finally {
       await src.close();
     }
   }
 
-  private async compressCli(i: number): Promise<void> {
-    const c = this.chunks[i]!;
-    const out = this.frame(i);
+  private async compressCli(img: string, start: number, len: number, out: string): Promise<void> {
+    const c = { start, len };
     const child = spawn('zstd', chunkZstdArgs(this.opts.level, c.len), { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
@@ -277,8 +347,7 @@ export class ChunkedZstd {
     });
     child.stdout.pipe(sink);
     const feed = (async () => {
-      const fh = await fsp.open(this.img, 'r');
-      const img = this.img;
+      const fh = await fsp.open(img, 'r');
       const aborted = () => this.aborted;
       try {
         // A generator of the chunk's bytes, piped into zstd's stdin with backpressure.
@@ -305,7 +374,7 @@ export class ChunkedZstd {
     else if (fed) problem = fed.message;
     else if (wrote) problem = `cannot write ${out}: ${wrote.message}`;
     else if (exit.code !== 0) problem = stderr.trim().split('\n')[0]?.trim() || `zstd exited with status ${exit.code ?? exit.signal}`;
-    if (problem !== undefined) throw toolFailed('zstd', `zstd failed to compress ${this.img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
+    if (problem !== undefined) throw toolFailed('zstd', `zstd failed to compress ${img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
   }
 
   /**
@@ -313,11 +382,17 @@ export class ChunkedZstd {
    * chunks without a valid frame, `parallel` at a time, and writes the frames in order
    * to `out` as they become final. Returns its size and SHA-256.
    */
-  async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; frames: number; early: number; redone: number }> {
+  async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; frames: number; early: number; redone: number; zero: number }> {
     if (this.tracking > 0) throw new Error('ChunkedZstd.finish() while a log is still tracked');
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
     const parallel = Math.max(1, this.opts.parallel ?? os.availableParallelism());
+    try {
+      await this.markHoles();
+    } catch (err) {
+      await this.closeImage();
+      throw err;
+    }
     const todo = this.chunks.map((c, i) => (c.frameGen === c.gen ? -1 : i)).filter((i) => i >= 0);
     // A chunk's frame is final when it was not to do, or once its compression ended.
     const ready: Promise<void>[] = this.chunks.map(() => Promise.resolve());
@@ -338,11 +413,32 @@ export class ChunkedZstd {
     const hash = createHash('sha256');
     let size = 0;
     const fh = await fsp.open(out, 'w');
+    // Consecutive zero frames, written in one go.
+    const batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      if (batched === 0) return;
+      await fh.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched));
+      batch.length = 0;
+      batched = 0;
+    };
     try {
       const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
       for (let i = 0; i < this.chunks.length; i++) {
         await ready[i];
         if (this.failed) throw this.failed;
+        const c = this.chunks[i]!;
+        if (c.zero) {
+          const frame = await this.zeroFrame(c.len);
+          hash.update(frame);
+          batch.push(frame);
+          batched += frame.length;
+          size += frame.length;
+          if (batched >= ZERO_BATCH) await flush();
+          onProgress?.(c.start + c.len, this.size);
+          continue;
+        }
+        await flush();
         const src = await fsp.open(this.frame(i), 'r');
         try {
           for (;;) {
@@ -356,23 +452,52 @@ export class ChunkedZstd {
           await src.close();
         }
         await fsp.rm(this.frame(i), { force: true });
-        onProgress?.(this.chunks[i]!.start + this.chunks[i]!.len, this.size);
+        onProgress?.(c.start + c.len, this.size);
       }
+      await flush();
       await all;
     } catch (err) {
       this.aborted = true;
       await Promise.allSettled([all, ...this.inflight]);
       await fh.close().catch(() => undefined);
       await fsp.rm(out, { force: true });
+      await this.closeImage();
       throw err;
     }
     await fh.close();
+    await this.closeImage();
+    this.stats.zero = this.chunks.filter((c) => c.zero).length;
     return { size, sha256: hash.digest('hex'), frames: this.chunks.length, ...this.stats };
+  }
+
+  /** Every chunk without a valid frame and without data (SEEK_DATA/SEEK_HOLE over the whole
+   *  image, nothing read) gets the zero frame now; the writers are done. */
+  private async markHoles(): Promise<void> {
+    if (!this.chunks.some((c) => c.frameGen !== c.gen)) return;
+    const fh = await (this.imgFh ??= fsp.open(this.img, 'r'));
+    const data = await seekRanges(fh.fd, 0, this.size, this.opts.native === false ? { native: false } : {});
+    if (data === null) return; // no addon: compress() reads each chunk for its zero check
+    let r = 0;
+    for (const c of this.chunks) {
+      while (r < data.length && data[r]!.end <= c.start) r++;
+      const hasData = r < data.length && data[r]!.start < c.start + c.len;
+      if (hasData || c.frameGen === c.gen) continue;
+      await this.zeroFrame(c.len);
+      c.frameGen = c.gen;
+      c.zero = true;
+    }
+  }
+
+  private async closeImage(): Promise<void> {
+    const p = this.imgFh;
+    this.imgFh = undefined;
+    await (await p?.catch(() => undefined))?.close().catch(() => undefined);
   }
 
   /** Stops everything (the build failed); frames are left for the caller's temp dir removal. */
   async abort(): Promise<void> {
     this.aborted = true;
     await Promise.allSettled([...this.inflight]);
+    await this.closeImage();
   }
 }

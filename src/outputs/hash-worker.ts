@@ -62,11 +62,15 @@ export class HashWorker {
     });
   }
 
-  /** Hashes `bytes`; they must be a view of a SharedArrayBuffer (see sharedBuffer) or all zeros. */
-  update(bytes: Buffer, allZero = false): Promise<unknown> {
-    if (allZero) return this.send({ op: 'zeros', length: bytes.length });
+  /** Hashes `bytes`; they must be a view of a SharedArrayBuffer (see sharedBuffer). */
+  update(bytes: Buffer): Promise<unknown> {
     if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError('HashWorker.update needs a SharedArrayBuffer view');
     return this.send({ op: 'update', sab: bytes.buffer, offset: bytes.byteOffset, length: bytes.length });
+  }
+
+  /** Hashes `length` zero bytes (from the worker's own zero buffer). */
+  zeros(length: number): Promise<unknown> {
+    return this.send({ op: 'zeros', length });
   }
 
   /** The hex digest of everything hashed so far (and a fresh start). */

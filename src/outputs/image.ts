@@ -1,6 +1,10 @@
 /**
  * The raw image output (`<name>.img`): published when the image is not compressed or
- * with --keep-raw; the Hydra product when it is not compressed.
+ * with --keep-raw; the Hydra product when it is not compressed. It is the one output
+ * that asks the packaging pass for the raw image's SHA-256 (for its `.sha256` file and
+ * the manifest's image.sha256): hashing every byte, holes too, is the one cost that
+ * follows the disk size rather than the data, so a build that publishes only the .img.zst
+ * does not pay it (see package.ts).
  */
 import path from 'node:path';
 import type { Output } from './types.ts';
@@ -8,8 +12,10 @@ import type { Output } from './types.ts';
 export const imageOutput: Output = {
   name: 'image',
   enabled: (plan) => !plan.compress || plan.keepRaw,
+  pass: () => ({ sha256: true }),
   async make({ image, pass, rel, outDir, compress }) {
     const name = rel(image.name);
+    if (pass.sha256 === undefined) throw new Error('internal error: the image output without the image hash');
     return {
       output: 'image',
       files: [[image.path, name]],

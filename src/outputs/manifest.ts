@@ -82,7 +82,11 @@ export interface ManifestTar extends ManifestFile {
 export interface Manifest {
   imgsmith: { version: string };
   spec: { name: string; path: string; sha256: string };
-  image: ManifestFile & {
+  image: Omit<ManifestFile, 'sha256'> & {
+    /** The raw image's SHA-256: only when the raw .img is published (--no-compress, --keep-raw).
+     *  Hashing every byte of it, holes included, costs time in proportion to the disk size;
+     *  the .img.zst has its own sha256 and every frame a content checksum (see README). */
+    sha256?: string;
     compressed?: ManifestCompressed;
     /** The bmap: its file name, or the file name with its details (see writeBmap's BmapInfo). */
     bmap?: ManifestBmap | string;
@@ -196,7 +200,7 @@ export const manifestOutput: Output = {
   name: 'manifest',
   enabled: () => true,
   async make({ made, manifestBase, image, pass, rel, tmp, outDir }) {
-    let m: Record<string, unknown> = merge((await manifestBase()) as unknown as Record<string, unknown>, { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
+    let m: Record<string, unknown> = merge((await manifestBase()) as unknown as Record<string, unknown>, { image: { file: rel(image.name), size: image.size, ...(pass.sha256 !== undefined ? { sha256: pass.sha256 } : {}) } });
     for (const x of made) if (x.manifest) m = merge(m, x.manifest as Record<string, unknown>);
     const manifest = m as unknown as Manifest;
     const file = path.join(tmp, 'manifest.json');

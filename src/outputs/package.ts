@@ -1,10 +1,17 @@
 /**
- * Packaging a finished image: its SHA-256, its bmap (ranges and per-range
- * SHA-256) and its zstd compression, with each byte's work done once.
+ * Packaging a finished image: its SHA-256 (when asked for), its bmap (ranges and
+ * per-range SHA-256) and its zstd compression, with each byte's work done once.
  *
  * One pass (scan.ts) reads the image's data extents once, in order; holes are
- * hashed from a shared zero buffer, not read. The bytes feed the image hash (on
- * a worker thread, hash-worker.ts) and the bmap ranges (here) at the same time.
+ * not read. The bytes feed the image hash (on a worker thread, hash-worker.ts)
+ * and the bmap ranges (here) at the same time.
+ *
+ * The image's SHA-256 is the one cost here that follows the disk size, not the
+ * data: SHA-256 has no shortcut for zeros (~1.2 GiB/s of one core: a 1 TiB hole is
+ * ~14 minutes of hashing).
+ * So it is computed only when asked for (`sha256`; the build asks when the raw .img
+ * is published, for its .sha256 file and the manifest). Without it, holes cost
+ * nothing: the bmap hashes data ranges only and zstd writes a cached zero frame.
  * The .img.zst is one zstd frame per chunk of the image (chunked.ts): most were
  * compressed while mke2fs still wrote (the `early` compressor of the build), the
  * rest are compressed now on the other cores, and the frames are written out in
@@ -30,24 +37,29 @@ export interface PackageOptions {
   onProgress?: (done: number, total: number) => void;
   /** false: the JavaScript scan (reads everything, maps non-zero blocks) even with the addon. */
   native?: boolean;
+  /** Compute the raw image's SHA-256 (default true); it is hashed over every byte, holes too. */
+  sha256?: boolean;
 }
 
 export interface PackageResult {
-  /** The image's size and SHA-256 (hex). */
+  /** The image's size and SHA-256 (hex; only when asked for, see PackageOptions.sha256). */
   size: number;
-  sha256: string;
+  sha256?: string;
   /** The bmap's details and the SHA-256 of the bmap file. */
   bmap?: BmapInfo & { sha256: string };
   /** Size and SHA-256 of the .zst. */
   compressed?: { size: number; sha256: string };
   /** How the .zst's frames were made (for progress events only: it depends on timing). */
-  zstdFrames?: { frames: number; early: number; redone: number };
+  zstdFrames?: { frames: number; early: number; redone: number; zero: number };
 }
 
 /** Hash in slices of this size, letting zstd's output flow in between. */
 const SLICE = 256 * 1024;
+/** Zeros hashed per message to the hashing thread (so that progress moves through a hole). */
+const ZERO_SLICE = 256 * 1024 * 1024;
 const PROGRESS_POLL_MS = 200;
 
+const EMPTY = Buffer.alloc(0);
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export async function packageImage(img: string, opts: PackageOptions = {}): Promise<PackageResult> {
@@ -58,7 +70,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     throw buildError(`cannot read ${img} to package it: ${(err as Error).message}`, err);
   }
   let zstd: ChunkedZstd | undefined;
-  let zstdResult: Promise<{ size: number; sha256: string; frames: number; early: number; redone: number }> | undefined;
+  let zstdResult: Promise<{ size: number; sha256: string; frames: number; early: number; redone: number; zero: number }> | undefined;
   let framesDir: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let hasher: HashWorker | undefined;
@@ -90,25 +102,36 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     }
 
     // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
-    const imageHash = (hasher = new HashWorker());
+    const imageHash = opts.sha256 === false ? undefined : (hasher = new HashWorker());
     const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
     await scanImage(
       fh.fd,
       size,
       async (seg) => {
         if (zstdFailed) await zstdResult; // throws zstd's error: stop early
-        const hashed = imageHash.update(seg.bytes, seg.zero === true);
+        if (!seg.bytes) {
+          // A hole: it ends a bmap range; only the image hash has to see its zeros.
+          bmap?.add(seg.pos, EMPTY, false);
+          for (let off = 0; imageHash && off < seg.len; off += ZERO_SLICE) {
+            await imageHash.zeros(Math.min(ZERO_SLICE, seg.len - off));
+            scanned = seg.pos + off;
+            if (zstdFailed) await zstdResult;
+          }
+          scanned = seg.pos + seg.len;
+          return;
+        }
+        const hashed = imageHash?.update(seg.bytes);
         for (let off = 0; off < seg.bytes.length; off += SLICE) {
           const part = seg.bytes.subarray(off, off + SLICE);
           bmap?.add(seg.pos + off, part, seg.mapped);
           if (zstd) await yieldToLoop();
         }
         await hashed;
-        scanned = seg.pos + seg.bytes.length;
+        scanned = seg.pos + seg.len;
       },
       { ...(opts.native === undefined ? {} : { native: opts.native }) },
     );
-    const imageSha = await imageHash.digest();
+    const imageSha = await imageHash?.digest();
     const compressed = zstdResult ? await zstdResult : undefined;
     const bmapInfo = opts.bmap !== undefined ? await writeBmap(opts.bmap, size, bmap!.finish()) : undefined;
     clearInterval(timer);
@@ -116,9 +139,9 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     onProgress?.(size, size);
     return {
       size,
-      sha256: imageSha,
+      ...(imageSha !== undefined ? { sha256: imageSha } : {}),
       ...(bmapInfo ? { bmap: bmapInfo } : {}),
-      ...(compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone } } : {}),
+      ...(compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone, zero: compressed.zero } } : {}),
     };
   } catch (err) {
     await zstd?.abort();

@@ -4,8 +4,8 @@
  *
  * With the native addon the data ranges are the file's extents, as `bmaptool
  * create` maps them (FIEMAP, including unwritten ones; see sparse.ts
- * extentRanges), rounded out to 4 KiB blocks; only they are read, holes are
- * handed out as slices of a shared zero buffer. Without it (or
+ * extentRanges), rounded out to 4 KiB blocks; only they are read, and each hole
+ * is one segment without bytes (a 1 TiB hole costs one call, not 2^19). Without it (or
  * IMGSMITH_NO_NATIVE=1) the whole file is read and the non-zero 4 KiB blocks
  * count as data, as sparse.ts dataRanges() reports them. Either way the bytes
  * are the file's bytes; only `mapped` (what the bmap lists) depends on the mode.
@@ -26,15 +26,18 @@ export const SCAN_CHUNK = 2 * 1024 * 1024;
 const ZEROS = Buffer.alloc(SCAN_CHUNK);
 
 export interface Segment {
-  /** File offset of bytes[0]. */
+  /** File offset of the segment. */
   pos: number;
-  /** The bytes; valid only until the consumer's promise for this segment settles. */
-  bytes: Buffer;
+  /** Its length in bytes. */
+  len: number;
+  /** The bytes (absent for a hole); valid only until the consumer's promise for this
+   *  segment settles. */
+  bytes?: Buffer;
   /** Part of a bmap-mapped block range. Mapped segments start on a block boundary and end
    *  on one or at the end of the file; consecutive mapped segments belong to one range. */
   mapped: boolean;
-  /** A hole: `bytes` is a shared buffer of zeros (not file data). Otherwise `bytes` is a
-   *  view of a SharedArrayBuffer (see hash-worker.ts). */
+  /** A hole: zeros, not read, no `bytes`. Otherwise `bytes` is a view of a
+   *  SharedArrayBuffer (see hash-worker.ts). */
   zero?: boolean;
 }
 
@@ -50,7 +53,8 @@ interface Piece {
   kind: 'hole' | 'data' | 'scan';
 }
 
-/** Pieces of at most SCAN_CHUNK bytes, aligned to SCAN_CHUNK file offsets, covering [0, size). */
+/** Pieces covering [0, size): data of at most SCAN_CHUNK bytes, aligned to SCAN_CHUNK file
+ *  offsets; each hole whole. */
 function* pieces(size: number, data: Range[] | null): Generator<Piece> {
   const split = function* (start: number, end: number, kind: Piece['kind']): Generator<Piece> {
     for (let pos = start; pos < end; ) {
@@ -65,18 +69,18 @@ function* pieces(size: number, data: Range[] | null): Generator<Piece> {
   }
   let prev = 0;
   for (const r of data) {
-    yield* split(prev, r.start, 'hole');
+    if (r.start > prev) yield { pos: prev, len: r.start - prev, kind: 'hole' };
     yield* split(r.start, r.end, 'data');
     prev = r.end;
   }
-  yield* split(prev, size, 'hole');
+  if (size > prev) yield { pos: prev, len: size - prev, kind: 'hole' };
 }
 
 
 /** Splits a scanned chunk into runs of non-zero (mapped) and zero blocks. */
 function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
   if (buf.compare(ZEROS, 0, len, 0, len) === 0) {
-    yield { pos, bytes: buf.subarray(0, len), mapped: false };
+    yield { pos, len, bytes: buf.subarray(0, len), mapped: false };
     return;
   }
   let runStart = 0;
@@ -85,12 +89,12 @@ function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
     const end = Math.min(len, i + SCAN_BLOCK);
     const mapped = buf.compare(ZEROS, 0, end - i, i, end) !== 0;
     if (runMapped !== undefined && mapped !== runMapped) {
-      yield { pos: pos + runStart, bytes: buf.subarray(runStart, i), mapped: runMapped };
+      yield { pos: pos + runStart, len: i - runStart, bytes: buf.subarray(runStart, i), mapped: runMapped };
       runStart = i;
     }
     runMapped = mapped;
   }
-  yield { pos: pos + runStart, bytes: buf.subarray(runStart, len), mapped: runMapped! };
+  yield { pos: pos + runStart, len: len - runStart, bytes: buf.subarray(runStart, len), mapped: runMapped! };
 }
 
 /**
@@ -111,8 +115,8 @@ export async function scanImage(
       : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
   const buffers = [sharedBuffer(SCAN_CHUNK), sharedBuffer(SCAN_CHUNK)];
   let turn = 0;
-  const load = async (p: Piece): Promise<{ p: Piece; buf: Buffer }> => {
-    if (p.kind === 'hole') return { p, buf: ZEROS };
+  const load = async (p: Piece): Promise<{ p: Piece; buf?: Buffer }> => {
+    if (p.kind === 'hole') return { p };
     const buf = buffers[turn]!;
     turn ^= 1;
     if ((await readFull(fd, buf, p.len, p.pos)) < p.len) {
@@ -134,11 +138,9 @@ export async function scanImage(
       const { p, buf } = await next;
       // Read ahead into the other buffer while this chunk is consumed.
       next = loadNext();
-      if (p.kind === 'scan') {
-        for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
-      } else {
-        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === 'data', ...(p.kind === 'hole' ? { zero: true } : {}) });
-      }
+      if (p.kind === 'hole') await onSegment({ pos: p.pos, len: p.len, mapped: false, zero: true });
+      else if (p.kind === 'scan') for (const seg of scanRuns(buf!, p.pos, p.len)) await onSegment(seg);
+      else await onSegment({ pos: p.pos, len: p.len, bytes: buf!.subarray(0, p.len), mapped: true });
     }
   } finally {
     // After a failure, no read may still be running when the caller closes the file.
