@@ -44,7 +44,7 @@ import { doesNotFit, toolFailed, ToolFailedError, ToolMissingError, usageError }
 import { formatSize, parseSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
-import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, writeShimList } from './shim.ts';
+import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimServedReport, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import { removeTree } from '../rmtree.ts';
 import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
@@ -352,6 +352,22 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
         .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
         .join('; ');
       throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+    }
+    if (deterministic) {
+      // The shim must have served every entry of the tree: an entry it did not see was
+      // read by mkfs.btrfs some way the shim does not reach (a walk inside libc, as
+      // glibc's nftw in btrfs-progs 6.10+ before the shim served it), so it would carry
+      // the host's owner, times and inode number. Never publish such an image.
+      const entries = counts.dirs + counts.files + counts.symlinks;
+      const served = await shimServedReport(report);
+      if (!served || served.total !== entries || served.served < entries) {
+        throw toolFailed(
+          'mkfs.btrfs',
+          `${where}: mkfs.btrfs read ${served ? served.served : 'an unknown number'} of the ${entries} entries of the tree through the imgsmith shim; ` +
+            `the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
+          r,
+        );
+      }
     }
     phase.update(2, 3);
     const size = (await fsp.stat(file)).size;
