@@ -6,13 +6,36 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
-import { DoesNotFitError, UsageError } from '../src/errors.ts';
+import { DoesNotFitError, ToolFailedError, UsageError } from '../src/errors.ts';
 import { btrfsDriver, defaultBtrfsUuid, crc32c } from '../src/fs/btrfs.ts';
 import type { FsContext, FsTarget } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
 import { dataRanges, type Range } from '../src/sparse.ts';
 import type { BtrfsSpec } from '../src/spec-types.ts';
 import { blkid, extractPartition, markedImage } from './helpers/partition.ts';
+import { CLI } from './helpers/cli.ts';
+import { makeReproInputs } from './helpers/repro-fixture.ts';
+
+/**
+ * IMGSMITH_TEST_BTRFS_PROGS=/dir runs every test of this file against another btrfs-progs:
+ * /dir/bin (mkfs.btrfs, btrfs) goes first on PATH and /dir/lib on LD_LIBRARY_PATH, for
+ * imgsmith and for the checks (btrfs check, dump-tree, restore) alike. Unset: the system's.
+ */
+const OTHER_PROGS = process.env.IMGSMITH_TEST_BTRFS_PROGS;
+if (OTHER_PROGS) {
+  process.env.PATH = `${path.join(OTHER_PROGS, 'bin')}:${process.env.PATH ?? ''}`;
+  process.env.LD_LIBRARY_PATH = [path.join(OTHER_PROGS, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+}
+
+/** The mkfs.btrfs under test, as [major, minor]. */
+async function progsVersion(): Promise<[number, number]> {
+  const { stdout } = await execa('mkfs.btrfs', ['--version']);
+  const m = /v(\d+)\.(\d+)/.exec(stdout);
+  assert.ok(m, stdout);
+  return [Number(m[1]), Number(m[2])];
+}
+/** btrfs-progs 6.10+ fills --rootdir with nftw() (served by the shim). */
+const walksWithNftw = ([a, b]: [number, number]) => a > 6 || (a === 6 && b >= 10);
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -465,4 +488,140 @@ test('hard links: entries sharing a host inode stay one inode with one link per 
   await execa('btrfs', ['restore', '-S', part, out]);
   for (const p of ['a/b/c/deep', 'z/top', 'z/again']) assert.equal(await fsp.readFile(path.join(out, p), 'utf8'), 'one inode, three names\n', p);
   assert.deepEqual(await fsp.readFile(path.join(out, 'z/big-link')), sources.big);
+});
+
+test('the btrfs-progs under test', async (t) => {
+  const v = await progsVersion();
+  t.diagnostic(`mkfs.btrfs ${v.join('.')} (${OTHER_PROGS ? `IMGSMITH_TEST_BTRFS_PROGS=${OTHER_PROGS}` : 'the system\'s'}); --rootdir walk: ${walksWithNftw(v) ? 'nftw (served by the shim)' : 'readdir/lstat'}`);
+  assert.ok(v[0] > 6 || (v[0] === 6 && v[1] >= 2), 'btrfs-progs 6.2 or newer');
+});
+
+test('entries mkfs.btrfs reads past the shim are never published: a clear error (nftw left to glibc)', async (t) => {
+  const v = await progsVersion();
+  const tree = makeTree();
+  const spec: BtrfsSpec = { type: 'btrfs', label: 'unserved', uuid: UUID };
+  const ctx = ctxIn('t-unserved');
+  await fsp.mkdir(ctx.tmpDir);
+  const saved = process.env.IMGSMITH_SHIM_NFTW;
+  process.env.IMGSMITH_SHIM_NFTW = '0';
+  try {
+    const run = btrfsDriver.prepare(spec, tree, ctx, 'partition 2 ("root")');
+    if (walksWithNftw(v)) {
+      await assert.rejects(run, (e: unknown) => {
+        assert.ok(e instanceof ToolFailedError, String(e));
+        assert.match(e.message, /^partition 2 \("root"\): mkfs\.btrfs read \d+ of the \d+ entries of the tree through the imgsmith shim/);
+        return true;
+      });
+    } else {
+      t.diagnostic(`mkfs.btrfs ${v.join('.')} does not walk with nftw: the knob changes nothing, the build is served fully`);
+      const p = await run;
+      const img = await makeImage('img-unserved', 140 * MiB, MiB, 128 * MiB);
+      const r = await p.write({ imagePath: img, offset: MiB, size: 128 * MiB }, ctx);
+      assert.equal(r.stats.deterministic, 'yes');
+    }
+  } finally {
+    if (saved === undefined) delete process.env.IMGSMITH_SHIM_NFTW;
+    else process.env.IMGSMITH_SHIM_NFTW = saved;
+  }
+  assert.deepEqual(await fsp.readdir(ctx.tmpDir), [], 'nothing left behind');
+});
+
+const isRoot = process.getuid?.() === 0;
+
+test('CLI: built as root and as nobody (other TZ, umask, cwd) from inputs owned by another uid: byte-identical, verified, 0:0 at the epoch', async (t) => {
+  const v = await progsVersion();
+  const base = path.join(dir, 'cli');
+  await fsp.mkdir(base);
+  await fsp.chmod(dir, 0o755);
+  await fsp.chmod(base, 0o755);
+  const inputs = await makeReproInputs(path.join(base, 'in'));
+  // Inputs owned by a uid that is neither root nor nobody (root only can chown).
+  if (isRoot) {
+    await execa('chown', ['-R', '-h', '4321:4321', inputs.dir]);
+    // chown clears the setuid/setgid bits: set them again.
+    const root = path.join(inputs.specDir, 'root');
+    await fsp.chmod(path.join(root, 'usr/bin/setuid-helper'), 0o4755);
+    await fsp.chmod(path.join(root, 'usr/bin/setgid-helper'), 0o2755);
+  }
+  const epoch = 1700000000;
+  const env = (extra: Record<string, string>): Record<string, string> => {
+    const e: Record<string, string> = {};
+    for (const [k, val] of Object.entries(process.env)) if (val !== undefined && !/^(LC_|LANG$|TZ$|SOURCE_DATE_EPOCH$)/.test(k)) e[k] = val;
+    return { ...e, SOURCE_DATE_EPOCH: String(epoch), ...extra };
+  };
+  const build = async (name: string, how: { nobody?: boolean; tz: string; umask: string; cwd: string }) => {
+    const out = path.join(base, name);
+    await fsp.mkdir(out);
+    const args = [CLI, 'build', inputs.specs.btrfs, '--closure', inputs.storePathList, '--store-root', inputs.fx.storeRoot, '--toplevel', inputs.toplevelLogical, '-o', out, '--keep-raw'];
+    let argv = ['-c', `umask ${how.umask} && exec "$@"`, 'sh', process.execPath, ...args];
+    let cmd = 'sh';
+    const e = env({ TZ: how.tz, LANG: 'C.UTF-8' });
+    if (how.nobody) {
+      await execa('chown', ['65534:65534', out]);
+      argv = ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...argv];
+      cmd = 'setpriv';
+      e.HOME = out;
+    }
+    const r = await execa(cmd, argv, { cwd: how.cwd, env: e, extendEnv: false, reject: false, timeout: 300_000 });
+    assert.equal(r.exitCode, 0, `${name}: ${r.stderr}`);
+    return { img: path.join(out, 'repro-btrfs.img'), zst: path.join(out, 'repro-btrfs.img.zst') };
+  };
+  const a = await build('as-root', { tz: 'UTC', umask: '022', cwd: base });
+  const b = isRoot
+    ? await build('as-nobody', { nobody: true, tz: 'Pacific/Chatham', umask: '077', cwd: '/' })
+    : await build('again', { tz: 'Pacific/Chatham', umask: '077', cwd: '/' });
+  if (!isRoot) t.diagnostic('not root: the second build runs as the same user (cannot setpriv, cannot chown the inputs)');
+  const sha = async (f: string) => createHash('sha256').update(await fsp.readFile(f)).digest('hex');
+  const [ha, hb, za, zb] = await Promise.all([sha(a.img), sha(b.img), sha(a.zst), sha(b.zst)]);
+  t.diagnostic(`mkfs.btrfs ${v.join('.')}: .img sha256 ${ha}, .img.zst sha256 ${za}`);
+  assert.equal(hb, ha, 'the two .img differ');
+  assert.equal(zb, za, 'the two .img.zst differ');
+
+  // imgsmith's own verify (partition table, btrfs check, manifest hashes).
+  const ver = await execa(process.execPath, [CLI, 'verify', b.zst], { reject: false, all: true });
+  assert.equal(ver.exitCode, 0, ver.all);
+
+  const table = JSON.parse((await execa('sfdisk', ['-J', a.img])).stdout).partitiontable as { partitions: { start: number; size: number }[] };
+  const p0 = table.partitions[0]!;
+  const part = await extract(a.img, p0.start * 512, p0.size * 512, 'part-cli');
+  const check = await execa('btrfs', ['check', '--readonly', part], { reject: false, all: true });
+  assert.equal(check.exitCode, 0, check.all);
+  assert.match(check.all ?? '', /no error found/);
+
+  // Every inode 0:0 at the epoch (read with btrfs inspect-internal dump-tree).
+  const { inodes, text } = await fsTree(part);
+  assert.ok(inodes.length > 50, `${inodes.length} inodes`);
+  for (const i of inodes) {
+    assert.equal(i.uid, 0, `inode ${i.ino} uid`);
+    assert.equal(i.gid, 0, `inode ${i.ino} gid`);
+    assert.deepEqual(i.times, [epoch, epoch, epoch], `inode ${i.ino} times`);
+    assert.ok(i.ino >= 256, `inode ${i.ino} is in btrfs's reserved range`);
+  }
+  const byIno = new Map(inodes.map((i) => [i.ino, i]));
+  const ino = inodesByPath(text);
+  const inode = (p: string) => {
+    const n = ino.get(p);
+    assert.ok(n !== undefined, `no directory entry for ${p}`);
+    const i = byIno.get(n);
+    assert.ok(i, `no inode ${n} for ${p}`);
+    return i;
+  };
+  assert.equal(inode('/usr/bin/setuid-helper').mode, 0o104755);
+  assert.equal(inode('/usr/bin/setgid-helper').mode, 0o102755);
+  assert.equal(inode('/tmp').mode, 0o041777);
+  assert.equal(inode('/etc/empty').mode, 0o100604);
+  // Hard links: one inode, four names, nlink 4.
+  const shared = inode('/shared/original');
+  assert.equal(shared.links, 4);
+  assert.equal(shared.mode, 0o100664);
+  for (const p of ['/shared/second', '/etc/third', '/usr/share/fourth']) assert.equal(inode(p).ino, shared.ino, p);
+
+  // Symlink targets (btrfs restore -S).
+  const out = path.join(base, 'restore');
+  await fsp.mkdir(out);
+  await execa('btrfs', ['restore', '-S', part, out]);
+  assert.equal(await fsp.readlink(path.join(out, 'etc/dangling')), '/nonexistent/dangling-target');
+  assert.equal(await fsp.readlink(path.join(out, 'etc/devnull')), '/dev/null');
+  assert.equal(await fsp.readlink(path.join(out, 'sbin/init')), '/run/current-system/init');
+  assert.equal(await fsp.readFile(path.join(out, 'shared/second'), 'utf8'), 'one inode, three names\n');
 });

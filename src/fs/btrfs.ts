@@ -277,6 +277,13 @@ async function toolMissing(name: string): Promise<boolean> {
   }
 }
 
+/** `mkfs.btrfs --version` as [major, minor] (null when it does not say). */
+async function mkfsBtrfsVersion(): Promise<[number, number] | null> {
+  const r = await execa('mkfs.btrfs', ['--version'], { reject: false, all: true, timeout: 10_000, env: { LC_ALL: 'C' } }).catch(() => null);
+  const m = r && /btrfs-progs v(\d+)\.(\d+)/.exec((r.all ?? '').toString());
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
 function utcDate(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
 }
@@ -320,6 +327,17 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     if (deterministic) {
       Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid}`, report }));
     } else {
+      // btrfs-progs 6.10+ reads the tree with glibc's nftw, whose stat calls fakeroot
+      // cannot reach either: the inodes would get the staged copies' owner, i.e. the
+      // user running imgsmith. Only root (whose copies are 0:0) may build that way.
+      const v = await mkfsBtrfsVersion();
+      if (v && (v[0] > 6 || (v[0] === 6 && v[1] >= 10)) && process.getuid?.() !== 0) {
+        throw new ToolFailedError(
+          'mkfs.btrfs',
+          `${where}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join('.')} would give every file of the btrfs root your user's owner; ` +
+            `build the native addon (npm run build:native) or build as root`,
+        );
+      }
       // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
       const prefix: string[] = [];
       if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
