@@ -1,5 +1,6 @@
 /**
- * btrfs root filesystem, built rootlessly with `mkfs.btrfs --rootdir` (btrfs-progs 6.2).
+ * btrfs root filesystem, built rootlessly with `mkfs.btrfs --rootdir` (btrfs-progs 6.2 or
+ * newer; 5.x is not supported: the shim's small inode numbers fall in its reserved range).
  *
  * How:
  *  1. The tree is staged with hard links (stageTree) and mkfs.btrfs builds the smallest
@@ -12,8 +13,9 @@
  *     DEV_ITEM in the chunk tree (every copy), recomputes the crc32c checksums, and writes
  *     the superblock mirrors that fit. Unallocated space needs no other metadata.
  *
- * Reproducibility: mkfs.btrfs 6.2 leaks host state into the image - inode numbers are the
- * host's st_ino + 256, directory order is the host's readdir order, owners/times/xattrs
+ * Reproducibility: mkfs.btrfs leaks host state into the image - inode numbers are the
+ * host's st_ino + 256 (6.2-6.9) or the host's walk order (6.10+, which walks the tree with
+ * glibc's nftw), directory order is the host's readdir order, owners/times/xattrs
  * come from the host files (hard links share the source inodes, so we cannot change
  * them), the root directory times are time(NULL), and the device, chunk-tree and
  * subvolume UUIDs are random. So mkfs.btrfs runs with an LD_PRELOAD shim
@@ -21,13 +23,19 @@
  * (src/fs/shim.ts) that fakes lstat (owner 0:0, every time = ctx.epoch, mode from the
  * tree, inode number = the entry's index in tree order, except that entries sharing a host
  * inode share the number of the group's first entry and get st_nlink = the group's size,
- * so they stay one inode with several links), sorts scandir, hides xattrs, and makes time() and
+ * so they stay one inode with several links), sorts scandir, serves nftw itself (6.10+: glibc's
+ * nftw stats inside libc, out of LD_PRELOAD's reach; the shim's walk uses the faked stat and
+ * byte order), hides xattrs, and makes time() and
  * uuid_generate()/jrand48() deterministic (seeded from the filesystem UUID). With the
  * shim the image depends only on the tree, the spec and the epoch (measured: identical
- * bytes from different staging directories, host inodes, host times and wall clocks).
+ * bytes from different staging directories, host inodes, host times and wall clocks, as
+ * root or as another user, with btrfs-progs 6.2 and 6.14). The shim reports how many of the
+ * tree's entries it served a stat for; fewer than all means mkfs.btrfs read some past it
+ * (host owners, times, inode numbers) and the build fails: never a silently wrong image.
  * Without the shim (addon not built) mkfs.btrfs runs under fakeroot and faketime: owners
  * are 0:0 and the mkfs time is the epoch, but inode numbers, directory order, file times
- * and the secondary UUIDs vary; stats.deterministic says which happened.
+ * and the secondary UUIDs vary; stats.deterministic says which happened. fakeroot cannot
+ * reach 6.10+'s nftw either, so that fallback is refused unless imgsmith runs as root.
  *
  * Profiles and features are pinned (metadata DUP, data single, 16 KiB nodes, 4 KiB
  * sectors, crc32c, extref + skinny-metadata + no-holes, free-space-tree) so that the
