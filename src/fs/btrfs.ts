@@ -298,7 +298,17 @@ function utcDate(epoch: number): string {
 
 async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: FsContext, where: string, allowShim = true): Promise<Shrunk> {
   const dir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-'));
-  const stage = path.join(dir, 'root');
+  // The staged tree has a directory of its own: it is removed in the background once
+  // mkfs.btrfs is done (tens of thousands of unlinks), while `dir` lives on until write().
+  const stageDir = await fsp.mkdtemp(path.join(ctx.tmpDir, 'btrfs-stage-'));
+  const stage = path.join(stageDir, 'root');
+  let stageRemoved = false;
+  const removeStage = async (): Promise<void> => {
+    if (stageRemoved) return;
+    stageRemoved = true;
+    await removeStaged(stage).catch(() => undefined);
+    await removeTree(stageDir).catch(() => undefined);
+  };
   const file = path.join(dir, 'fs.img');
   const phase = ctx.progress.phase('btrfs', 3, 'items');
   let deterministic = allowShim && (await shimAvailable());
@@ -412,11 +422,13 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     return { file, size, dir, uuid, deterministic, counts };
   } catch (err) {
     phase.end(err instanceof ShimNotLoaded ? { shimNotLoaded: true } : { error: true });
-    await removeStaged(stage).catch(() => undefined);
+    await removeStage();
     await removeTree(dir).catch(() => undefined);
     if (!(err instanceof ShimNotLoaded)) throw err;
   } finally {
-    await removeStaged(stage).catch(() => undefined);
+    const removal = removeStage();
+    if (ctx.background) ctx.background(removal);
+    else await removal;
   }
   ctx.progress.event('warning', { message: `${where}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
   return buildShrunk(spec, tree, uuid, ctx, where, false);
@@ -491,9 +503,11 @@ async function writeShrunk(spec: BtrfsSpec, tree: FileTree, s: Shrunk, target: F
         );
       }
       const phase = ctx.progress.phase('btrfs-copy', s.size, 'bytes');
-      // skipZeros: mkfs.btrfs writes explicit zeros (its first 2 MiB, ...); keep them holes.
+      // The shrunk file's data ranges, copied in the kernel (copy_file_range). The zeros
+      // mkfs.btrfs writes explicitly (about 1% of a large root: its first MiB, zeroed
+      // chunk ends, zero pages of files) are copied as data: skipping them meant reading
+      // every byte through JavaScript, 4x the CPU of the copy (2.4 GB: 3.5 s vs 0.8 s).
       const { bytesCopied } = await copySparse(s.file, target.imagePath, target.offset, {
-        skipZeros: true,
         onProgress: (d, t) => phase.update(d, t),
       });
       phase.end({ bytesCopied });
