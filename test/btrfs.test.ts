@@ -509,6 +509,7 @@ test('entries mkfs.btrfs reads past the shim are never published: a clear error 
     if (walksWithNftw(v)) {
       await assert.rejects(run, (e: unknown) => {
         assert.ok(e instanceof ToolFailedError, String(e));
+        t.diagnostic(e.message);
         assert.match(e.message, /^partition 2 \("root"\): mkfs\.btrfs read \d+ of the \d+ entries of the tree through the imgsmith shim/);
         return true;
       });
@@ -624,4 +625,47 @@ test('CLI: built as root and as nobody (other TZ, umask, cwd) from inputs owned 
   assert.equal(await fsp.readlink(path.join(out, 'etc/devnull')), '/dev/null');
   assert.equal(await fsp.readlink(path.join(out, 'sbin/init')), '/run/current-system/init');
   assert.equal(await fsp.readFile(path.join(out, 'shared/second'), 'utf8'), 'one inode, three names\n');
+});
+
+test('without the shim, btrfs-progs 6.10+ as a non-root user is refused (fakeroot cannot reach nftw): exit 1, nothing published', async (t) => {
+  const v = await progsVersion();
+  if (!walksWithNftw(v)) {
+    t.skip(`mkfs.btrfs ${v.join('.')} does not walk with nftw: fakeroot still works for it`);
+    return;
+  }
+  if (!isRoot) {
+    // In-process, as this (non-root) user.
+    const ctx = ctxIn('t-noshim-user');
+    await fsp.mkdir(ctx.tmpDir);
+    const saved = process.env.IMGSMITH_NO_SHIM;
+    process.env.IMGSMITH_NO_SHIM = '1';
+    try {
+      await assert.rejects(btrfsDriver.prepare({ type: 'btrfs', uuid: UUID }, makeTree(), ctx, 'partition 2 ("root")'), (e: unknown) => e instanceof ToolFailedError && /without the imgsmith mkfs shim/.test(e.message));
+    } finally {
+      if (saved === undefined) delete process.env.IMGSMITH_NO_SHIM;
+      else process.env.IMGSMITH_NO_SHIM = saved;
+    }
+    assert.deepEqual(await fsp.readdir(ctx.tmpDir), []);
+    return;
+  }
+  // As root: the CLI as nobody.
+  const base = path.join(dir, 'noshim');
+  await fsp.mkdir(base, { recursive: true });
+  await fsp.chmod(dir, 0o755);
+  await fsp.chmod(base, 0o755);
+  const inputs = await makeReproInputs(path.join(base, 'in'));
+  const out = path.join(base, 'out');
+  await fsp.mkdir(out);
+  await execa('chown', ['65534:65534', out]);
+  const env: Record<string, string> = {};
+  for (const [k, val] of Object.entries(process.env)) if (val !== undefined) env[k] = val;
+  Object.assign(env, { IMGSMITH_NO_SHIM: '1', HOME: out, SOURCE_DATE_EPOCH: '1700000000' });
+  const r = await execa(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'build', inputs.specs.btrfs, '--closure', inputs.storePathList, '--store-root', inputs.fx.storeRoot, '--toplevel', inputs.toplevelLogical, '-o', out],
+    { cwd: '/', env, extendEnv: false, reject: false, timeout: 300_000 },
+  );
+  assert.equal(r.exitCode, 1, r.stderr);
+  assert.match(r.stderr, /^imgsmith: error: .*without the imgsmith mkfs shim .*mkfs\.btrfs \d+\.\d+ would give every file of the btrfs root your user's owner/m);
+  assert.deepEqual((await fsp.readdir(out)).filter((f) => !f.startsWith('.')), [], 'nothing published');
 });
