@@ -1534,6 +1534,7 @@ struct walk {
   size_t cap;
   int stopped;    /* the callback asked to stop (or an error): `result` is nftw's return */
   int result;
+  int cwd;        /* FTW_CHDIR: the caller's working directory (paths are relative to it) */
 };
 
 union anystat {
@@ -1553,9 +1554,10 @@ static dev_t walk_dev(struct walk *w, const union anystat *s) { return w->is64 ?
 static int walk_call(struct walk *w, size_t len, size_t base, int level, int type, const union anystat *s) {
   if (w->flags & FTW_CHDIR) {
     /* The callback runs in the directory that holds the entry. */
-    int r;
-    if (base == 0) r = 0; /* a relative start without '/': the cwd already */
-    else {
+    int r = fchdir(w->cwd); /* a relative path is relative to the caller's directory */
+    if (r == 0 && type == FTW_DP) {
+      r = chdir(w->path); /* glibc: after its entries, inside the directory itself */
+    } else if (r == 0 && base > 0) {
       char save = w->path[base];
       w->path[base] = 0;
       r = chdir(w->path);
@@ -1571,7 +1573,8 @@ static int walk_call(struct walk *w, size_t len, size_t base, int level, int typ
   struct FTW f = {(int)base, level};
   int r = w->is64 ? w->fn64(w->path, &s->st64, type, &f) : w->fn(w->path, &s->st, type, &f);
   if (w->flags & FTW_ACTIONRETVAL) {
-    if (r == FTW_STOP) {
+    /* As glibc: any value but CONTINUE and the two SKIPs ends the walk and is returned. */
+    if (r != FTW_CONTINUE && r != FTW_SKIP_SUBTREE && r != FTW_SKIP_SIBLINGS) {
       w->stopped = 1;
       w->result = r;
     }
@@ -1588,6 +1591,12 @@ static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const
  * Returns FTW_SKIP_SIBLINGS when the callback said so (with FTW_ACTIONRETVAL), else 0;
  * w->stopped ends the walk. */
 static int walk_node(struct walk *w, size_t len, size_t base, int level) {
+  /* FTW_CHDIR: the callbacks moved the cwd; the path is relative to the caller's. */
+  if (w->cwd >= 0 && fchdir(w->cwd) < 0) {
+    w->stopped = 1;
+    w->result = -1;
+    return 0;
+  }
   union anystat s;
   memset(&s, 0, sizeof s);
   int follow = !(w->flags & FTW_PHYS);
@@ -1712,32 +1721,32 @@ static int walk_is_ours(const char *dir) {
 
 static int walk_run(struct walk *w, const char *dir) {
   size_t len = strlen(dir);
+  while (len > 1 && dir[len - 1] == '/') len--; /* as glibc: "dir/" is reported as "dir" */
   w->cap = len + 256;
   w->path = malloc(w->cap);
   if (!w->path) return errno = ENOMEM, -1;
-  memcpy(w->path, dir, len + 1);
-  /* The last name's offset: after the last '/' that is not trailing. */
-  size_t end = len;
-  while (end > 1 && dir[end - 1] == '/') end--;
-  size_t base = end;
-  while (base > 0 && dir[base - 1] != '/') base--;
-  int cwd = -1;
+  memcpy(w->path, dir, len);
+  w->path[len] = 0;
+  /* The last name's offset: after the last '/'. */
+  size_t base = len;
+  while (base > 0 && w->path[base - 1] != '/') base--;
+  w->cwd = -1;
   if (w->flags & FTW_CHDIR) {
-    cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cwd < 0) {
+    w->cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->cwd < 0) {
       free(w->path);
       return -1;
     }
   }
   walk_node(w, len, base, 0);
   int err = errno;
-  if (cwd >= 0) {
-    if (fchdir(cwd) < 0 && !w->stopped) {
+  if (w->cwd >= 0) {
+    if (fchdir(w->cwd) < 0 && !w->stopped) {
       w->stopped = 1;
       w->result = -1;
       err = errno;
     }
-    close(cwd);
+    close(w->cwd);
   }
   free(w->path);
   errno = err;

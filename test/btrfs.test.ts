@@ -669,3 +669,48 @@ test('without the shim, btrfs-progs 6.10+ as a non-root user is refused (fakeroo
   assert.match(r.stderr, /^imgsmith: error: .*without the imgsmith mkfs shim .*mkfs\.btrfs \d+\.\d+ would give every file of the btrfs root your user's owner/m);
   assert.deepEqual((await fsp.readdir(out)).filter((f) => !f.startsWith('.')), [], 'nothing published');
 });
+
+test('the shim serves nftw as glibc does (types, levels, bases, FTW_PHYS/DEPTH/CHDIR/ACTIONRETVAL, return values), in byte order', async (t) => {
+  const cc = await execa('cc', ['--version'], { reject: false }).catch(() => null);
+  if (!cc || cc.exitCode !== 0) {
+    t.skip('no C compiler (cc) to build the nftw probe');
+    return;
+  }
+  const base = path.join(dir, 'nftw');
+  const probe = path.join(base, 'nftw-probe');
+  await fsp.mkdir(base);
+  await execa('cc', ['-O1', '-o', probe, path.join(import.meta.dirname, 'helpers', 'nftw-probe.c')]);
+  const root = path.join(base, 't');
+  for (const d of ['a/b', 'skipme/x', 'c', 'z']) await fsp.mkdir(path.join(root, d), { recursive: true });
+  for (const f of ['a/f1', 'a/b/f2', 'skipme/x/y', 'c/sib', 'c/after', 'z/stop', 'zz', 'Z-upper']) await fsp.writeFile(path.join(root, f), '');
+  await fsp.symlink('a/f1', path.join(root, 'l1'));
+  await fsp.symlink('nowhere', path.join(root, 'dangle'));
+  const { SHIM_PATH } = await import('../src/fs/btrfs.ts');
+  const run = async (shim: boolean, start: string, flags: number, rm: number) => {
+    const env: Record<string, string> = shim ? { LD_PRELOAD: SHIM_PATH, IMGSMITH_SHIM_ROOT: root } : {};
+    const r = await execa(probe, [start, String(flags), String(rm)], { cwd: base, env, extendEnv: true });
+    return r.stdout.split('\n');
+  };
+  const PHYS = 1, MOUNT = 2, CHDIR = 4, DEPTH = 8, ACTIONRETVAL = 16;
+  let compared = 0;
+  for (const start of [root, 't', 't/']) {
+    for (const flags of [0, PHYS, PHYS | MOUNT, PHYS | CHDIR, DEPTH, PHYS | DEPTH, PHYS | DEPTH | CHDIR, ACTIONRETVAL, ACTIONRETVAL | PHYS, ACTIONRETVAL | PHYS | DEPTH | CHDIR]) {
+      for (const rm of [0, 1, 2, 3, 4, 6]) {
+        if (!(flags & ACTIONRETVAL) && rm & 2) continue;
+        const [g, s] = await Promise.all([run(false, start, flags, rm), run(true, start, flags, rm)]);
+        const what = `start ${start}, flags ${flags}, retmode ${rm}`;
+        // Which entries a stop or a skip of the remaining siblings leaves out depends on the
+        // order (glibc: the host's readdir order): compare the return value only then.
+        assert.equal(s.at(-1), g.at(-1), `${what}: return value`);
+        if (rm & 4) continue;
+        const norm = (lines: string[]) => lines.filter((l) => !(rm & 2 && /\/c\/(after|sib)/.test(l))).sort();
+        assert.deepEqual(norm(s), norm(g), what);
+        compared++;
+      }
+    }
+  }
+  // Byte order, depth first (what makes 6.10+'s inode numbers and directory indexes reproducible).
+  const order = (await run(true, root, PHYS, 0)).slice(0, -1).map((l) => l.split(' ')[4]!.slice(root.length));
+  assert.deepEqual(order, ['', '/Z-upper', '/a', '/a/b', '/a/b/f2', '/a/f1', '/c', '/c/after', '/c/sib', '/dangle', '/l1', '/skipme', '/skipme/x', '/skipme/x/y', '/z', '/z/stop', '/zz']);
+  t.diagnostic(`${compared} walks identical to glibc's (sorted), return values of ${compared} + the stopping walks equal`);
+});
