@@ -3,6 +3,13 @@
  *
  *   npm run bench -- [--size large,300k,1m] [--runs N] [--big9g] [--keep] [--no-write]
  *
+ * btrfs (--no-btrfs to skip): imgsmith on images/rpi4-usb-ssd.json (the Pi 4 USB-SSD
+ * recipe, btrfs root) against the btrfs limit: the same `cp -al` staging +
+ * `mkfs.btrfs --rootdir <stage> --shrink` with imgsmith's options (profiles, node and
+ * sector size, features) + `zstd -T0 -3`. Reported in the same section, beside the ext4
+ * figures, with CPU time (user + sys of the command and its children, /usr/bin/time)
+ * as well as wall time: on a shared machine the CPU ratio is the one to trust.
+ *
  * Sizes: `small` / `large`: real Debian arm64 packages laid out as a Nix store
  * (bench/closure.ts; large = ~2 GB, ~75k entries); `300k` / `1m` / `2m`: synthetic
  * closures of that many small entries (bench/synthetic.ts); `tiny`: a 3k-entry
@@ -62,6 +69,7 @@ import { ensureSyntheticClosure, isSyntheticSize } from './synthetic.ts';
 
 const TIME = '/usr/bin/time';
 const SPEC = path.join(repoRoot, 'images', 'rpi-aarch64.json');
+const BTRFS_SPEC = path.join(repoRoot, 'images', 'rpi4-usb-ssd.json');
 const NIXOS_SCRIPT = path.join(repoRoot, 'bench', 'nixos-sd-image.sh');
 const RESULTS = path.join(repoRoot, 'bench', 'RESULTS.md');
 const MB = 1e6;
@@ -71,20 +79,26 @@ type Size = (typeof SIZES)[number];
 const EXT4_UUID = '44444444-4444-4444-8888-888888888888';
 const LABEL_ID = '0x2178694e';
 
-type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage';
+type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | 'imgsmith-btrfs' | 'limit-btrfs';
 const TOOL_NAMES: Record<Tool, string> = {
   imgsmith: 'imgsmith',
   'imgsmith-list': 'imgsmith, store-path list (computes the registration)',
   nixos: 'NixOS (nixos-sd-image.sh)',
   limit: 'limit (cp -al + mke2fs -d + zstd -T0)',
   genimage: 'genimage (cp -al + genimage + zstd -T0)',
+  'imgsmith-btrfs': 'imgsmith, Pi 4 USB-SSD recipe (btrfs root)',
+  'limit-btrfs': 'btrfs limit (cp -al + mkfs.btrfs --rootdir --shrink + zstd -T0)',
 };
+/** The btrfs pipelines are compared with the btrfs limit, the others with the ext4 one. */
+const isBtrfs = (t: Tool) => t.endsWith('-btrfs');
 
 interface RunResult {
   tool: Tool;
   /** Set when the run failed (OOM, killed, exit != 0): what happened. */
   failed?: string;
   wall: number;
+  /** CPU seconds (user + sys, the command and its children: /usr/bin/time %U + %S). */
+  cpu?: number;
   /** ru_maxrss of the largest process, bytes. */
   maxRss: number;
   /** Peak of the sampled tree-wide RSS sum, bytes. */
@@ -177,6 +191,8 @@ function sampleTree(root: number): { stop: () => { peak: number; byComm: Map<str
 
 interface Measured {
   wall: number;
+  /** user + sys seconds of the command and its children. */
+  cpu: number;
   maxRss: number;
   treeRss: number;
   byComm: Map<string, number>;
@@ -194,7 +210,7 @@ async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: 
   if (opts.sync !== false) await execa('sync');
   const timeFile = path.join(os.tmpdir(), `imgsmith-bench-time-${process.pid}-${Date.now()}`);
   const t0 = performance.now();
-  const child = execa(TIME, ['-f', '%e %M', '-o', timeFile, cmd, ...args], {
+  const child = execa(TIME, ['-f', '%e %M %U %S', '-o', timeFile, cmd, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: opts.env ?? PATH_ENV(),
     extendEnv: false,
@@ -208,7 +224,7 @@ async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: 
   const { peak: treeRss, byComm } = sampler.stop();
   const timeLines = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n') : [];
   await fsp.rm(timeFile, { force: true });
-  const [, maxKb] = (timeLines[timeLines.length - 1] ?? '').split(' ');
+  const [, maxKb, user, sys] = (timeLines[timeLines.length - 1] ?? '').split(' ');
   let failure: string | undefined;
   if (r.exitCode !== 0) {
     const sig = timeLines.map((l) => /Command terminated by signal (\d+)/.exec(l)).find(Boolean);
@@ -217,7 +233,7 @@ async function measure(cmd: string, args: string[], opts: { cwd?: string; env?: 
       throw new Error(`${cmd} ${args.join(' ')} failed (${failure}):\n${String(r.stderr).slice(-4000)}\n${String(r.stdout).slice(-2000)}`);
     }
   }
-  return { wall, maxRss: Number(maxKb) * 1024, treeRss, byComm, stdout: String(r.stdout), stderr: String(r.stderr), ...(failure ? { failure } : {}) };
+  return { wall, cpu: Number(user) + Number(sys), maxRss: Number(maxKb) * 1024, treeRss, byComm, stdout: String(r.stdout), stderr: String(r.stderr), ...(failure ? { failure } : {}) };
 }
 
 async function zstdSizes(file: string): Promise<{ imgSize: number; zstSize: number }> {
@@ -347,11 +363,12 @@ function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; err
 
 const OOM_RE = /heap out of memory|Reached heap limit|Allocation failed|FatalProcessOutOfMemory|ERR_WORKER_OUT_OF_MEMORY|invalid (?:table|array) size/i;
 
-async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list', heapMb?: number): Promise<RunResult> {
-  const closureArg = tool === 'imgsmith' ? inp.closureInfo : path.join(inp.closureInfo, 'store-paths');
+async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | 'imgsmith-btrfs', heapMb?: number): Promise<RunResult> {
+  const closureArg = tool === 'imgsmith-list' ? path.join(inp.closureInfo, 'store-paths') : inp.closureInfo;
+  const spec = tool === 'imgsmith-btrfs' ? BTRFS_SPEC : inp.spec;
   // Only PATH and HOME: no IMGSMITH_MAX_HEAP_MB (unless --heap-mb), no NODE_OPTIONS: the CLI's default heap.
   const m = await measure(process.execPath, [
-    path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', inp.spec,
+    path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', spec,
     '--closure', closureArg,
     '--store-root', inp.storeRoot,
     '--toplevel', inp.closure.toplevelStorePath,
@@ -359,7 +376,7 @@ async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmit
     '-o', out, '--json',
   ], { env: { ...PATH_ENV(), ...(heapMb !== undefined ? { IMGSMITH_MAX_HEAP_MB: String(heapMb) } : {}) }, allowFailure: true });
   const { phases, error } = parseImgsmithEvents(m.stdout);
-  const base = { tool, wall: m.wall, maxRss: m.maxRss, treeRss: m.treeRss, byComm: m.byComm, phases };
+  const base = { tool, wall: m.wall, cpu: m.cpu, maxRss: m.maxRss, treeRss: m.treeRss, byComm: m.byComm, phases };
   if (m.failure) {
     const oom = OOM_RE.test(m.stderr);
     const lines = m.stderr.split('\n').map((x) => x.trim()).filter(Boolean);
@@ -441,6 +458,7 @@ function combine(tool: Tool, steps: [string, Measured][], sizes?: { imgSize: num
   return {
     tool,
     wall: steps.reduce((s, [, m]) => s + m.wall, 0),
+    cpu: steps.reduce((s, [, m]) => s + m.cpu, 0),
     maxRss: Math.max(...steps.map(([, m]) => m.maxRss)),
     treeRss: Math.max(...steps.map(([, m]) => m.treeRss)),
     byComm,
@@ -474,6 +492,32 @@ async function limitSteps(stg: Staging, root: RootGeometry, stage: string, img: 
   const mk = await measure('mke2fs', ['-q', '-F', '-t', 'ext4', ...geometryArgs(root), '-L', 'NIXOS_SD', '-U', EXT4_UUID, '-d', stage, img], { sync: false });
   const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
   return combine('limit', [['cp -al staging', st], ['mke2fs -d', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
+}
+
+/** The btrfs limit: the same staging, mkfs.btrfs with imgsmith's options (src/fs/btrfs.ts)
+ *  shrinking to the content (as imgsmith's does), zstd -T0 -3 of that file. */
+async function runLimitBtrfs(stg: Staging, work: string): Promise<RunResult> {
+  const stage = path.join(work, 'limit-btrfs-stage');
+  const img = path.join(work, 'limit-btrfs-root.img');
+  const clean = async () => {
+    await fsp.rm(img, { force: true });
+    await fsp.rm(`${img}.zst`, { force: true });
+    await removeStage(stage);
+  };
+  await clean();
+  try {
+    const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
+    const st = await measure(sc, sa);
+    await fsp.writeFile(img, '');
+    const mk = await measure('mkfs.btrfs', [
+      '-q', '-f', '-L', 'root', '-m', 'dup', '-d', 'single', '-n', '16384', '-s', '4096', '--csum', 'crc32c',
+      '-O', 'extref,skinny-metadata,no-holes', '-R', 'free-space-tree', '--rootdir', stage, '--shrink', img,
+    ], { sync: false });
+    const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
+    return combine('limit-btrfs', [['cp -al staging', st], ['mkfs.btrfs --rootdir --shrink', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
+  } finally {
+    await clean();
+  }
 }
 
 /** The firmware files + config.txt (the text NixOS writes, from nixos-sd-image.sh) for genimage's inputpath: once, untimed. */
@@ -623,6 +667,10 @@ interface Summary {
   /** Failure descriptions of the runs that failed. */
   failures: string[];
   wall: number;
+  /** Median CPU seconds (NaN when not measured). */
+  cpu: number;
+  /** Per run (NaN for a failed run), in run order. */
+  cpus: number[];
   maxRss: number;
   treeRss: number;
   imgSize: number;
@@ -644,6 +692,8 @@ function summarize(tool: Tool, all: RunResult[]): Summary {
     runs: rs.length,
     failures: all.filter((r) => r.failed).map((r) => r.failed!),
     wall: median(rs.map((r) => r.wall)),
+    cpu: median(rs.map((r) => r.cpu ?? NaN)),
+    cpus: all.map((r) => (r.failed ? NaN : (r.cpu ?? NaN))),
     maxRss: median(rs.map((r) => r.maxRss)),
     treeRss: median(rs.map((r) => r.treeRss)),
     // Sizes: the first successful run's (a pipeline that is not byte-reproducible can differ by a few bytes).
@@ -663,6 +713,7 @@ function phaseTable(s: Summary): string {
   let t = `| ${TOOL_NAMES[s.tool]} phase | seconds (median of ${s.runs}) |\n| --- | ---: |\n`;
   for (const [n, v] of s.phases) t += `| ${n} | ${sec(v)} |\n`;
   t += `| **wall** | **${sec(s.wall)}** |\n`;
+  if (Number.isFinite(s.cpu)) t += `| CPU (user + sys) | ${sec(s.cpu)} |\n`;
   return t;
 }
 
@@ -698,7 +749,8 @@ async function machine(work: string, revAtStart: string, heapMb: number | undefi
     `- e2fsprogs ${await toolVersion('mke2fs', ['-V'], /mke2fs ([\d.]+)/)}, zstd ${await toolVersion('zstd', ['-V'], /v([\d.]+)/)}, ` +
       `util-linux ${await toolVersion('sfdisk', ['--version'], /util-linux ([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
       `mtools ${await toolVersion('mtools', ['--version'], /([\d.]+)/)}, fakeroot ${await toolVersion('fakeroot', ['-v'], /version ([\d.]+)/)}, ` +
-      `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}, genimage ${await toolVersion('genimage', ['--version'], /(\d+)/)}`,
+      `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}, genimage ${await toolVersion('genimage', ['--version'], /(\d+)/)}, ` +
+      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}`,
   ];
   return lines.join('\n');
 }
@@ -758,16 +810,23 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   md += `Machine:\n${mach}\n\n`;
 
   // One row per pipeline.
-  md += '| pipeline | runs ok | wall (s, median) | wall / limit | peak RSS, tree (MB) | peak RSS, largest process (MB) | RSS per entry (bytes) | .img size (bytes) | .img.zst size (bytes) |\n';
-  md += '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  md += '| pipeline | runs ok | wall (s, median) | wall / limit | CPU (s, user + sys) | CPU / limit | peak RSS, tree (MB) | peak RSS, largest process (MB) | RSS per entry (bytes) | .img size (bytes) | .img.zst size (bytes) |\n';
+  md += '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
+  const lb = sums['limit-btrfs'];
   for (const s of Object.values(sums)) {
     const runsOk = `${s.runs}/${s.runs + s.failures.length}`;
-    md += `| ${TOOL_NAMES[s.tool]} | ${runsOk} | ${sec(s.wall)} | ${l ? ratio(s.wall, l.wall) : '–'} | ${mb(s.treeRss)} | ${mb(s.maxRss)} | ` +
+    const lim = isBtrfs(s.tool) ? lb : l;
+    md += `| ${TOOL_NAMES[s.tool]} | ${runsOk} | ${sec(s.wall)} | ${lim ? ratio(s.wall, lim.wall) : '–'} | ${sec(s.cpu)} | ${lim ? ratio(s.cpu, lim.cpu) : '–'} | ${mb(s.treeRss)} | ${mb(s.maxRss)} | ` +
       `${s.tool.startsWith('imgsmith') ? int(s.treeRss / inp.entries) : '–'} | ${bytes(s.imgSize)} | ${bytes(s.zstSize)} |\n`;
   }
   md += '\n';
   const perRun = (x: Summary, y: Summary) => x.walls.map((w, i) => ratio(w, y.walls[i] ?? NaN)).join(', ');
   if (a && l) md += `- imgsmith / limit: ${ratio(a.wall, l.wall)} (per run: ${perRun(a, l)})\n`;
+  const ab = sums['imgsmith-btrfs'];
+  if (ab && lb) {
+    const perRunCpu = ab.cpus.map((c, i) => ratio(c, lb.cpus[i] ?? NaN)).join(', ');
+    md += `- btrfs (Pi 4 USB-SSD recipe) imgsmith / btrfs limit: wall ${ratio(ab.wall, lb.wall)} (per run: ${perRun(ab, lb)}), CPU ${ratio(ab.cpu, lb.cpu)} (per run: ${perRunCpu})\n`;
+  }
   if (a && n) md += `- NixOS / imgsmith: ${ratio(n.wall, a.wall)} (per run: ${perRun(n, a)})\n`;
   if (a && g) md += `- genimage / imgsmith: ${ratio(g.wall, a.wall)} (per run: ${perRun(g, a)}); genimage / limit: ${l ? ratio(g.wall, l.wall) : '–'}\n`;
   if (a && list) md += `- store-path list / closureInfo (the cost of computing the registration in imgsmith): ${ratio(list.wall, a.wall)} (per run: ${perRun(list, a)}); ${list.wall >= a.wall ? '+' : ''}${sec(list.wall - a.wall)} s\n`;
@@ -787,6 +846,12 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   }
   if (t.limitRatio !== undefined && l) {
     rows.push(`| imgsmith <= ${t.limitRatio}x the limit | imgsmith / limit = ${ratio(a?.wall ?? NaN, l.wall)} | ${pass(!!ok && a!.wall <= t.limitRatio * l.wall)} |`);
+  }
+  if (t.limitRatio !== undefined && sums['limit-btrfs']) {
+    const ab = sums['imgsmith-btrfs'];
+    const lb = sums['limit-btrfs'];
+    const okb = ab && ab.runs > 0;
+    rows.push(`| btrfs: imgsmith <= ${t.limitRatio}x the btrfs limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= t.limitRatio * lb.wall)} (wall) |`);
   }
   if (t.rssMb !== undefined) {
     rows.push(`| imgsmith peak RSS (process tree) <= ${t.rssMb} MB | ${mb(a?.treeRss ?? NaN)} MB (largest process ${mb(a?.maxRss ?? NaN)} MB) | ${pass(!!ok && a!.treeRss <= t.rssMb * MB)} |`);
@@ -835,6 +900,8 @@ interface Flags {
   nixos: boolean | undefined;
   limit: boolean;
   genimage: boolean;
+  /** The btrfs pipelines (imgsmith on the Pi 4 USB-SSD recipe, the btrfs limit). */
+  btrfs: boolean;
   keep: boolean;
   write: boolean;
 }
@@ -871,15 +938,17 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
     nixos: (f.nixos ?? !synthetic) && !f.big9g,
     limit: f.limit && !f.big9g,
     genimage: f.genimage && !f.big9g,
+    'imgsmith-btrfs': f.btrfs && f.imgsmith && !f.big9g,
+    'limit-btrfs': f.btrfs && f.limit && !f.big9g,
   };
-  const staged = run.limit || run.genimage;
+  const staged = run.limit || run.genimage || run['limit-btrfs'];
   const stg: Staging | undefined = staged
     ? { hostList: await hostListFile(inp, work), boot: await prepareBoot(inp, work), registration: path.join(inp.closureInfo, 'registration') }
     : undefined;
   const gInput = run.genimage ? await prepareGenimageInput(inp, work) : undefined;
 
   const revAtStart = await imgsmithRev();
-  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [] };
+  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [], 'imgsmith-btrfs': [], 'limit-btrfs': [] };
   // The limit and genimage use imgsmith's root partition (start, size); without a
   // successful imgsmith run: NixOS's, else 38 MiB and NixOS's size estimate.
   const root: RootGeometry = { start: 38 * MiB };
@@ -893,7 +962,7 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
     rootFromImgsmith = fromImgsmith;
   };
   const note = (r: RunResult) =>
-    log(r.failed ? `  FAILED: ${r.failed}` : `  wall ${sec(r.wall)} s, tree RSS ${mb(r.treeRss)} MB, max RSS ${mb(r.maxRss)} MB, img ${r.imgSize}, zst ${r.zstSize}`);
+    log(r.failed ? `  FAILED: ${r.failed}` : `  wall ${sec(r.wall)} s, CPU ${sec(r.cpu ?? NaN)} s, tree RSS ${mb(r.treeRss)} MB, max RSS ${mb(r.maxRss)} MB, img ${r.imgSize}, zst ${r.zstSize}`);
   for (let i = 1; i <= f.runs; i++) {
     for (const tool of ['imgsmith', 'imgsmith-list'] as const) {
       if (!run[tool]) continue;
@@ -929,6 +998,21 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
       results.genimage.push(r);
       note(r);
     }
+    if (run['imgsmith-btrfs']) {
+      const out = path.join(work, `imgsmith-btrfs-${i}`);
+      await removeTree(out);
+      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES['imgsmith-btrfs']}`);
+      const r = await runImgsmith(inp, out, 'imgsmith-btrfs', f.heapMb);
+      results['imgsmith-btrfs'].push(r);
+      note(r);
+      if (!f.keep || i < f.runs) await removeTree(out);
+    }
+    if (run['limit-btrfs']) {
+      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES['limit-btrfs']}`);
+      const r = await orFailed('limit-btrfs', () => runLimitBtrfs(stg!, work));
+      results['limit-btrfs'].push(r);
+      note(r);
+    }
   }
   await removeStage(path.join(work, 'boot-src'));
   await removeStage(path.join(work, 'genimage-input'));
@@ -941,7 +1025,10 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
   const summary = `${f.big9g ? 'big9g' : size}: imgsmith ${a ? `${sec(a.wall)} s, ${mb(a.treeRss)} MB${a.failures.length ? `, ${a.failures.length} failed` : ''}` : '–'}` +
     (sums.limit ? `; limit ${sec(sums.limit.wall)} s (imgsmith/limit ${ratio(a?.wall ?? NaN, sums.limit.wall)})` : '') +
     (sums.nixos ? `; NixOS ${sec(sums.nixos.wall)} s (NixOS/imgsmith ${ratio(sums.nixos.wall, a?.wall ?? NaN)})` : '') +
-    (sums.genimage ? `; genimage ${sec(sums.genimage.wall)} s` : '');
+    (sums.genimage ? `; genimage ${sec(sums.genimage.wall)} s` : '') +
+    (sums['imgsmith-btrfs'] && sums['limit-btrfs']
+      ? `; btrfs: imgsmith ${sec(sums['imgsmith-btrfs'].wall)} s / ${sec(sums['imgsmith-btrfs'].cpu)} s CPU, limit ${sec(sums['limit-btrfs'].wall)} s / ${sec(sums['limit-btrfs'].cpu)} s CPU (CPU ratio ${ratio(sums['imgsmith-btrfs'].cpu, sums['limit-btrfs'].cpu)})`
+      : '');
   return { md, summary };
 }
 
@@ -1006,6 +1093,7 @@ async function main(): Promise<void> {
     .option('nixos', { type: 'boolean', describe: 'Run the NixOS baseline (default: on the Debian sizes small/large only; --nixos on every size, --no-nixos never)' })
     .option('limit', { type: 'boolean', default: true, describe: 'Run the cp -al + mke2fs + zstd limit (--no-limit to skip)' })
     .option('genimage', { type: 'boolean', default: true, describe: 'Run genimage (--no-genimage to skip)' })
+    .option('btrfs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe (btrfs root) and the btrfs limit (--no-btrfs to skip)' })
     .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
     .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of imgsmith and NixOS' })
     .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip; never for tiny)' })
@@ -1028,7 +1116,7 @@ async function main(): Promise<void> {
   }
   const flags: Flags = {
     runs: argv.runs, ...(argv['heap-mb'] !== undefined ? { heapMb: argv['heap-mb'] } : {}), big9g: argv.big9g, imgsmith: argv.imgsmith, pathsList: argv['paths-list'], nixos: argv.nixos,
-    limit: argv.limit, genimage: argv.genimage, keep: argv.keep, write: argv.write,
+    limit: argv.limit, genimage: argv.genimage, btrfs: argv.btrfs, keep: argv.keep, write: argv.write,
   };
   const summaries: string[] = [];
   for (const size of sizes) {

@@ -10,7 +10,10 @@
  *   IMGSMITH_SHIM_EPOCH   seconds since the epoch for every timestamp
  *   IMGSMITH_SHIM_SEED    any string; seeds the UUIDs and random numbers mkfs generates
  *   IMGSMITH_SHIM_REPORT  optional: a file the shim writes at exit ("faked <n>\n", the number
- *                         of stat calls it changed), so the caller knows it was loaded
+ *                         of stat calls it changed, then "served <s> of <t>\n": how many of
+ *                         the LIST's t entries it faked a stat for at least once), so the
+ *                         caller knows it was loaded and that the tool saw every entry
+ *                         through it (src/fs/btrfs.ts refuses the image when s < t)
  *   IMGSMITH_SHIM_IMAGE   optional: the path of the image file mkfs writes; its writes are
  *                         combined and its reads cached (see "The image" below;
  *                         IMGSMITH_SHIM_CACHE=0 turns that off).
@@ -23,6 +26,8 @@
  *                         last record (~0, ~0) says the log is complete. The caller uses it
  *                         to compress the parts of the image mkfs is done with while mkfs
  *                         still runs (src/outputs/chunked.ts).
+ *   IMGSMITH_SHIM_NFTW=0  leave nftw() walks to glibc (only to test that the caller notices
+ *                         the entries the shim did not serve; see "nftw" below).
  *   IMGSMITH_SHIM_VIRTUAL=1 the virtual tree (mke2fs only, see "The virtual tree" below):
  *                         LIST is then in the second format and ROOT an empty directory;
  *                         the tree exists only in the list, nothing is staged on disk.
@@ -36,7 +41,10 @@
  *       tools detect hard links by (st_dev, st_ino) when st_nlink > 1; mkfs.btrfs 6.2 also
  *       uses st_ino + 256 as the btrfs inode number and st_nlink as the inode's link count,
  *       so host inode numbers and the host's extra links (source + staged name) would leak
- *       into the image otherwise. Directories keep their real st_nlink.
+ *       into the image otherwise (6.10+ numbers inodes in walk order instead). Directories keep their real st_nlink.
+ *   nftw/nftw64 of a path under ROOT (btrfs-progs 6.10+ walks --rootdir with nftw, whose
+ *       stat calls glibc makes internally, out of LD_PRELOAD's reach): served by the shim
+ *       with the faked stat above, names in byte order (see "nftw" at the end).
  *   scandir without a comparison function: sorted by byte order (mkfs.btrfs would use the
  *       host directory order, which depends on the host filesystem's hash seed).
  *   llistxattr of a path under ROOT: no attributes (host SELinux labels, ACLs and user
@@ -55,6 +63,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -77,6 +86,7 @@ struct record {
   unsigned mode;
   uint64_t ino;
   uint64_t nlink;
+  int seen; /* served (stat faked) at least once: counted in `served` */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -90,6 +100,8 @@ static size_t nrecords;
 static char *list_buf;
 static const char *report_file;
 static unsigned long faked; /* stat results changed (for IMGSMITH_SHIM_REPORT) */
+static unsigned long served; /* distinct LIST records whose stat was faked (ditto) */
+static int serve_nftw = 1;   /* IMGSMITH_SHIM_NFTW=0: leave nftw to glibc (tests of the served check) */
 
 static int (*real_lstat)(const char *, struct stat *);
 static int (*real_stat)(const char *, struct stat *);
@@ -1261,6 +1273,8 @@ static void init(void) {
   } else if (l && *l) {
     load_list(l);
   }
+  const char *nf = getenv("IMGSMITH_SHIM_NFTW");
+  if (nf && strcmp(nf, "0") == 0) serve_nftw = 0;
   const char *rep = getenv("IMGSMITH_SHIM_REPORT");
   if (rep && *rep) report_file = rep;
   active = 1;
@@ -1275,9 +1289,9 @@ __attribute__((destructor)) static void at_exit(void) {
   if (!active || !report_file) return;
   int fd = open(report_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  char buf[64];
+  char buf[128];
   int n = vactive ? snprintf(buf, sizeof buf, "faked %lu\nvirtual %lu of %lu\n", faked, nseen, (unsigned long)(nvn - 1))
-                  : snprintf(buf, sizeof buf, "faked %lu\n", faked);
+                  : snprintf(buf, sizeof buf, "faked %lu\nserved %lu of %lu\n", faked, served, (unsigned long)nrecords);
   if (n > 0) {
     ssize_t w = write(fd, buf, (size_t)n); /* a short report reads as "not loaded" */
     (void)w;
@@ -1319,13 +1333,15 @@ static const char *relative(const char *path, char *buf, size_t bufsize) {
     (st)->st_gid = 0;                                                                           \
     (st)->st_atim.tv_sec = (st)->st_mtim.tv_sec = (st)->st_ctim.tv_sec = epoch;                 \
     (st)->st_atim.tv_nsec = (st)->st_mtim.tv_nsec = (st)->st_ctim.tv_nsec = 0;                  \
-    struct record key_ = {rel_, 0, 0, 0};                                                       \
+    struct record key_ = {rel_, 0, 0, 0, 0};                                                     \
     struct record *found_ =                                                                     \
         nrecords ? bsearch(&key_, records, nrecords, sizeof *records, cmp_records) : NULL;      \
     if (found_) {                                                                               \
       (st)->st_mode = ((st)->st_mode & S_IFMT) | (found_->mode & 07777);                        \
       (st)->st_ino = found_->ino;                                                               \
       if (!S_ISDIR((st)->st_mode)) (st)->st_nlink = found_->nlink;                              \
+      if (!__atomic_exchange_n(&found_->seen, 1, __ATOMIC_RELAXED))                             \
+        __atomic_add_fetch(&served, 1, __ATOMIC_RELAXED);                                       \
     } else if (!S_ISDIR((st)->st_mode)) {                                                       \
       (st)->st_nlink = 1; /* not in the list: never a hard link */                              \
     }                                                                                           \
@@ -1488,4 +1504,280 @@ EXPORT long jrand48(unsigned short xsubi[3]) {
   uint64_t v = splitmix64(&rand_state);
   pthread_mutex_unlock(&lock);
   return (long)(int32_t)(uint32_t)(v >> 32);
+}
+
+/* ---- nftw ----
+ *
+ * btrfs-progs 6.10+ fills the filesystem with nftw(rootdir, fn, n, FTW_PHYS). glibc's nftw
+ * stats the entries inside libc, where LD_PRELOAD cannot reach, and visits each
+ * directory in the host's readdir order: the image would get the host's owners, times
+ * and inode numbers (btrfs-progs numbers inodes in visiting order and finds hard links
+ * by st_dev/st_ino/st_nlink). So a walk of a path under ROOT is served here: every entry
+ * is stat'ed through the faked lstat/stat above (counted in `served`), and the entries
+ * of a directory are visited in byte order of their names. The callback sees what glibc
+ * would pass: the path (the start as given, then "<dir>/<name>"), the struct stat,
+ * the type flag (FTW_F, FTW_D, FTW_DP with FTW_DEPTH, FTW_SL with FTW_PHYS, FTW_SLN,
+ * FTW_DNR, FTW_NS) and struct FTW (offset of the last name, depth from the start).
+ * FTW_PHYS, FTW_MOUNT, FTW_DEPTH, FTW_CHDIR and FTW_ACTIONRETVAL are honoured. Walks of
+ * other paths, and every walk in the virtual-tree mode, are glibc's. */
+
+typedef int (*nftw_fn)(const char *, const struct stat *, int, struct FTW *);
+typedef int (*nftw64_fn)(const char *, const struct stat64 *, int, struct FTW *);
+
+struct walk {
+  int is64;
+  nftw_fn fn;
+  nftw64_fn fn64;
+  int flags;
+  dev_t dev;      /* the start's device (FTW_MOUNT) */
+  char *path;     /* the current path, NUL-terminated */
+  size_t cap;
+  int stopped;    /* the callback asked to stop (or an error): `result` is nftw's return */
+  int result;
+  int cwd;        /* FTW_CHDIR: the caller's working directory (paths are relative to it) */
+};
+
+union anystat {
+  struct stat st;
+  struct stat64 st64;
+};
+
+static int walk_stat(struct walk *w, int follow, union anystat *s) {
+  if (w->is64) return follow ? stat64(w->path, &s->st64) : lstat64(w->path, &s->st64);
+  return follow ? stat(w->path, &s->st) : lstat(w->path, &s->st);
+}
+
+static mode_t walk_mode(struct walk *w, const union anystat *s) { return w->is64 ? s->st64.st_mode : s->st.st_mode; }
+static dev_t walk_dev(struct walk *w, const union anystat *s) { return w->is64 ? s->st64.st_dev : s->st.st_dev; }
+
+/* Calls the callback; returns its value (the walk stops unless it is a "go on" value). */
+static int walk_call(struct walk *w, size_t len, size_t base, int level, int type, const union anystat *s) {
+  if (w->flags & FTW_CHDIR) {
+    /* The callback runs in the directory that holds the entry. */
+    int r = fchdir(w->cwd); /* a relative path is relative to the caller's directory */
+    if (r == 0 && type == FTW_DP) {
+      r = chdir(w->path); /* glibc: after its entries, inside the directory itself */
+    } else if (r == 0 && base > 0) {
+      char save = w->path[base];
+      w->path[base] = 0;
+      r = chdir(w->path);
+      w->path[base] = save;
+    }
+    if (r < 0) {
+      w->stopped = 1;
+      w->result = -1;
+      return -1;
+    }
+  }
+  (void)len;
+  struct FTW f = {(int)base, level};
+  int r = w->is64 ? w->fn64(w->path, &s->st64, type, &f) : w->fn(w->path, &s->st, type, &f);
+  if (w->flags & FTW_ACTIONRETVAL) {
+    /* As glibc: any value but CONTINUE and the two SKIPs ends the walk and is returned. */
+    if (r != FTW_CONTINUE && r != FTW_SKIP_SUBTREE && r != FTW_SKIP_SIBLINGS) {
+      w->stopped = 1;
+      w->result = r;
+    }
+  } else if (r != 0) {
+    w->stopped = 1;
+    w->result = r;
+  }
+  return r;
+}
+
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Visits w->path (length len, last name at base, depth level) and what is under it.
+ * Returns FTW_SKIP_SIBLINGS when the callback said so (with FTW_ACTIONRETVAL), else 0;
+ * w->stopped ends the walk. */
+static int walk_node(struct walk *w, size_t len, size_t base, int level) {
+  /* FTW_CHDIR: the callbacks moved the cwd; the path is relative to the caller's. */
+  if (w->cwd >= 0 && fchdir(w->cwd) < 0) {
+    w->stopped = 1;
+    w->result = -1;
+    return 0;
+  }
+  union anystat s;
+  memset(&s, 0, sizeof s);
+  int follow = !(w->flags & FTW_PHYS);
+  int type;
+  if (walk_stat(w, follow, &s) < 0) {
+    int err = errno;
+    union anystat l;
+    if (follow && err == ENOENT && walk_stat(w, 0, &l) == 0 && S_ISLNK(walk_mode(w, &l))) {
+      s = l;
+      type = FTW_SLN;
+    } else if (level == 0) {
+      w->stopped = 1;
+      w->result = -1;
+      errno = err;
+      return 0;
+    } else {
+      type = FTW_NS;
+    }
+  } else if (S_ISDIR(walk_mode(w, &s))) {
+    type = FTW_D;
+  } else if (S_ISLNK(walk_mode(w, &s))) {
+    type = follow ? FTW_SLN : FTW_SL;
+  } else {
+    type = FTW_F;
+  }
+  if (level == 0) w->dev = walk_dev(w, &s);
+  else if ((w->flags & FTW_MOUNT) && type != FTW_NS && walk_dev(w, &s) != w->dev) return 0;
+  if (type != FTW_D) {
+    int r = walk_call(w, len, base, level, type, &s);
+    return (w->flags & FTW_ACTIONRETVAL) && r == FTW_SKIP_SIBLINGS ? FTW_SKIP_SIBLINGS : 0;
+  }
+
+  /* A directory: its names, sorted. */
+  DIR *d = opendir(w->path);
+  if (!d) {
+    int r = walk_call(w, len, base, level, FTW_DNR, &s);
+    return (w->flags & FTW_ACTIONRETVAL) && r == FTW_SKIP_SIBLINGS ? FTW_SKIP_SIBLINGS : 0;
+  }
+  char **names = NULL;
+  size_t n = 0, ncap = 0;
+  struct dirent *e;
+  int fail = 0;
+  errno = 0;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
+    if (n == ncap) {
+      size_t c = ncap ? ncap * 2 : 16;
+      char **nn = realloc(names, c * sizeof *nn);
+      if (!nn) {
+        fail = ENOMEM;
+        break;
+      }
+      names = nn;
+      ncap = c;
+    }
+    if (!(names[n] = strdup(e->d_name))) {
+      fail = ENOMEM;
+      break;
+    }
+    n++;
+  }
+  if (!fail && errno) fail = errno;
+  closedir(d);
+  int ret = 0;
+  if (fail) {
+    w->stopped = 1;
+    w->result = -1;
+    errno = fail;
+    goto out;
+  }
+  qsort(names, n, sizeof *names, cmp_names);
+
+  if (!(w->flags & FTW_DEPTH)) {
+    int r = walk_call(w, len, base, level, FTW_D, &s);
+    if (w->stopped) goto out;
+    if (w->flags & FTW_ACTIONRETVAL) {
+      if (r == FTW_SKIP_SUBTREE) goto out;
+      if (r == FTW_SKIP_SIBLINGS) {
+        ret = FTW_SKIP_SIBLINGS;
+        goto out;
+      }
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t nl = strlen(names[i]);
+    size_t sep = len > 0 && w->path[len - 1] == '/' ? 0 : 1;
+    if (len + sep + nl + 1 > w->cap) {
+      size_t c = (len + sep + nl + 1) * 2;
+      char *np = realloc(w->path, c);
+      if (!np) {
+        w->stopped = 1;
+        w->result = -1;
+        errno = ENOMEM;
+        goto out;
+      }
+      w->path = np;
+      w->cap = c;
+    }
+    if (sep) w->path[len] = '/';
+    memcpy(w->path + len + sep, names[i], nl + 1);
+    int r = walk_node(w, len + sep + nl, len + sep, level + 1);
+    w->path[len] = 0;
+    if (w->stopped) goto out;
+    if (r == FTW_SKIP_SIBLINGS) break;
+  }
+  if (w->flags & FTW_DEPTH) {
+    int r = walk_call(w, len, base, level, FTW_DP, &s);
+    if (!w->stopped && (w->flags & FTW_ACTIONRETVAL) && r == FTW_SKIP_SIBLINGS) ret = FTW_SKIP_SIBLINGS;
+  }
+out:
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return ret;
+}
+
+/* Whether a walk of `dir` is ours to serve (a path under ROOT, not the virtual tree). */
+static int walk_is_ours(const char *dir) {
+  if (!active || vactive || !serve_nftw || !dir || !*dir) return 0;
+  char buf[PATH_MAX * 2];
+  return relative(dir, buf, sizeof buf) != NULL;
+}
+
+static int walk_run(struct walk *w, const char *dir) {
+  size_t len = strlen(dir);
+  while (len > 1 && dir[len - 1] == '/') len--; /* as glibc: "dir/" is reported as "dir" */
+  w->cap = len + 256;
+  w->path = malloc(w->cap);
+  if (!w->path) return errno = ENOMEM, -1;
+  memcpy(w->path, dir, len);
+  w->path[len] = 0;
+  /* The last name's offset: after the last '/'. */
+  size_t base = len;
+  while (base > 0 && w->path[base - 1] != '/') base--;
+  w->cwd = -1;
+  if (w->flags & FTW_CHDIR) {
+    w->cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->cwd < 0) {
+      free(w->path);
+      return -1;
+    }
+  }
+  walk_node(w, len, base, 0);
+  int err = errno;
+  if (w->cwd >= 0) {
+    if (fchdir(w->cwd) < 0 && !w->stopped) {
+      w->stopped = 1;
+      w->result = -1;
+      err = errno;
+    }
+    close(w->cwd);
+  }
+  free(w->path);
+  errno = err;
+  return w->stopped ? w->result : 0;
+}
+
+EXPORT int nftw(const char *dir, nftw_fn fn, int nopenfd, int flags) {
+  ensure_init();
+  if (!walk_is_ours(dir)) {
+    static int (*real_nftw)(const char *, nftw_fn, int, int);
+    if (!real_nftw) real_nftw = (int (*)(const char *, nftw_fn, int, int))dlsym(RTLD_NEXT, "nftw");
+    if (!real_nftw) return errno = ENOSYS, -1;
+    return real_nftw(dir, fn, nopenfd, flags);
+  }
+  struct walk w = {0};
+  w.fn = fn;
+  w.flags = flags;
+  return walk_run(&w, dir);
+}
+
+EXPORT int nftw64(const char *dir, nftw64_fn fn, int nopenfd, int flags) {
+  ensure_init();
+  if (!walk_is_ours(dir)) {
+    static int (*real_nftw64)(const char *, nftw64_fn, int, int);
+    if (!real_nftw64) real_nftw64 = (int (*)(const char *, nftw64_fn, int, int))dlsym(RTLD_NEXT, "nftw64");
+    if (!real_nftw64) return errno = ENOSYS, -1;
+    return real_nftw64(dir, fn, nopenfd, flags);
+  }
+  struct walk w = {0};
+  w.is64 = 1;
+  w.fn64 = fn;
+  w.flags = flags;
+  return walk_run(&w, dir);
 }

@@ -153,8 +153,22 @@ export function shimEnv(o: ShimOptions): Record<string, string> {
  *  (not preloaded: e.g. a static or setuid tool, or the loader refused the library). */
 export async function shimLoaded(report: string): Promise<number | null> {
   const text = await fsp.readFile(report, 'utf8').catch(() => '');
-  const m = /^faked (\d+)\n(?:virtual \d+ of \d+\n)?$/.exec(text);
+  const m = /^faked (\d+)\n(?:virtual \d+ of \d+\n|served \d+ of \d+\n)?$/.exec(text);
   return m ? Number(m[1]) : null;
+}
+
+/** What the shim's report says of a run with a list (not virtual): how many distinct
+ *  entries of the list it faked a stat result for (`served`), of the list's `total`. */
+export interface ServedReport {
+  served: number;
+  total: number;
+}
+
+/** The "served" line of the shim's report (null when there is none: the shim did not run). */
+export async function shimServedReport(report: string): Promise<ServedReport | null> {
+  const text = await fsp.readFile(report, 'utf8').catch(() => '');
+  const m = /^faked \d+\nserved (\d+) of (\d+)\n$/.exec(text);
+  return m ? { served: Number(m[1]), total: Number(m[2]) } : null;
 }
 
 /** What the shim's report says of a virtual-tree run: entries mke2fs looked at, of all. */
