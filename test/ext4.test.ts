@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { addClosureToTree, readClosureInfo, storeHostPath } from '../src/content/closure.ts';
 import { addExtlinuxToTree } from '../src/content/extlinux.ts';
 import { FileTree, fromUtf8 } from '../src/content/tree.ts';
-import { DoesNotFitError, UsageError } from '../src/errors.ts';
+import { DoesNotFitError, InputError, UsageError } from '../src/errors.ts';
 import { assertFits, ext4Driver, patchSuperblocks } from '../src/fs/ext4.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress, type Progress } from '../src/progress.ts';
@@ -424,7 +424,7 @@ describe('ext4 spec checks', () => {
   });
 });
 
-describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () => {
+describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or with the debugfs pass', () => {
   const PART = 200 * MiB; // two block groups: a backup superblock in group 1
   let src: string;
   let shimTree: FileTree;
@@ -432,6 +432,10 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
   const warnings: string[] = [];
   /** How mke2fs read each build's tree: "virtual" (the shim's list) or "staged". */
   const trees: Record<string, string> = {};
+  /** Which path wrote each build's tree: "libext2fs" (the helper) or "mke2fs -d". */
+  const paths: Record<string, string> = {};
+  /** The images of the primary path and of the fallback. */
+  const both = () => [images.helper!, images.shim!];
 
   /** Host files with odd owners, times and modes; some share an inode. */
   before(async () => {
@@ -504,7 +508,7 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
         // The ext4 phase's end event says whether the shim was used.
         let shim: unknown;
         const progress: Progress = {
-          phase: (phase) => ({ update() {}, end: (info) => void (phase === 'ext4' && ((shim = info?.shim), (trees[name] = String(info?.tree)))) }),
+          phase: (phase) => ({ update() {}, end: (info) => void (phase === 'ext4' && ((shim = info?.shim), (paths[name] = String(info?.path)), info?.tree && (trees[name] = String(info.tree)))) }),
           event: (kind, data) => void (kind === 'warning' && warnings.push(`${name}: ${String(data?.message)}`)),
         };
         const ctx = { ...(await ctxFor(`shim-${name}`)), progress };
@@ -522,45 +526,86 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     };
     const refused = path.join(tmp, 'not-a-library.so');
     await fsp.writeFile(refused, 'this is not an ELF file\n');
-    assert.equal(await build('shim', {}), true, 'the shim was used (npm run build:native)');
+    // The primary path: mke2fs makes the empty filesystem, the libext2fs helper writes the tree.
+    await build('helper', {}, true);
+    // The mke2fs -d fallback (IMGSMITH_NO_POPULATE=1: as without libext2fs-dev).
+    const fb = { IMGSMITH_NO_POPULATE: '1' };
+    assert.equal(await build('shim', fb), true, 'the shim was used (npm run build:native)');
     // The virtual tree: nothing staged, mke2fs reads the list and the host sources.
-    assert.equal(await build('virtual', {}, true), true);
+    assert.equal(await build('virtual', fb, true), true);
     // Without the shim's image cache and write combining (IMGSMITH_SHIM_CACHE=0): same bytes.
-    assert.equal(await build('virtual-nocache', { IMGSMITH_SHIM_CACHE: '0' }, true), true);
+    assert.equal(await build('virtual-nocache', { ...fb, IMGSMITH_SHIM_CACHE: '0' }, true), true);
     assert.deepEqual(warnings, []);
     // A refused preload with the virtual tree: the empty root is detected, the tree staged.
-    assert.equal(await build('virtual-refused', { IMGSMITH_SHIM_PATH: refused }, true), false);
+    assert.equal(await build('virtual-refused', { ...fb, IMGSMITH_SHIM_PATH: refused }, true), false);
     assert.match(warnings.join('\n'), /virtual-refused: .*did not load; staging the tree/);
-    assert.equal(await build('fallback', { IMGSMITH_NO_SHIM: '1' }), false);
+    assert.equal(await build('fallback', { ...fb, IMGSMITH_NO_SHIM: '1' }), false);
     // LD_PRELOAD not honoured (the loader refuses the library): detected, debugfs pass.
-    assert.equal(await build('refused', { IMGSMITH_SHIM_PATH: refused }), false);
-    assert.deepEqual(trees, { shim: 'staged', virtual: 'virtual', 'virtual-nocache': 'virtual', 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged' });
+    assert.equal(await build('refused', { ...fb, IMGSMITH_SHIM_PATH: refused }), false);
+    // IMGSMITH_NO_NATIVE=1: no helper, no shim: staged, debugfs pass.
+    assert.equal(await build('no-native', { IMGSMITH_NO_NATIVE: '1' }, true), false);
+    assert.deepEqual(trees, { shim: 'staged', virtual: 'virtual', 'virtual-nocache': 'virtual', 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged', 'no-native': 'staged' });
+    assert.equal(paths.helper, 'libext2fs');
+    for (const [n, p] of Object.entries(paths)) if (n !== 'helper') assert.equal(p, 'mke2fs -d', n);
   });
 
   test('the shim (staged and virtual tree), the IMGSMITH_NO_SHIM=1 fallback and a refused preload give identical bytes', async () => {
-    for (const other of ['fallback', 'refused', 'virtual', 'virtual-nocache', 'virtual-refused']) {
+    for (const other of ['fallback', 'refused', 'virtual', 'virtual-nocache', 'virtual-refused', 'no-native']) {
       const r = await execa('cmp', [images.shim!, images[other]!], { reject: false });
       assert.equal(r.exitCode, 0, `shim vs ${other}: ${r.stdout}${r.stderr}`);
     }
     await assertOutsideUntouched(images.shim!, PART);
+    await assertOutsideUntouched(images.helper!, PART);
   });
 
-  test('e2fsck is clean; the backup superblock agrees with the primary', async () => {
-    await fsck(images.shim!);
-    const primary = await dumpe2fsHeader(images.shim!);
-    const out = (await execa('dumpe2fs', ['-h', '-o', 'superblock=32768', '-o', 'blocksize=4096', dev(images.shim!)], { env: toolEnv })).stdout;
-    const backup = new Map(out.split('\n').flatMap((l) => {
-      const x = /^([^:]+):\s*(.*)$/.exec(l);
-      return x ? [[x[1]!.trim(), x[2]!.trim()] as const] : [];
-    }));
-    for (const k of ['Filesystem flags', 'Lifetime writes', 'Filesystem UUID', 'Last write time']) assert.equal(backup.get(k), primary.get(k), k);
-    assert.equal(backup.get('Filesystem flags'), 'signed_directory_hash');
+  test('e2fsck is clean; the backup superblock agrees with the primary (helper and fallback)', async () => {
+    for (const image of both()) {
+      await fsck(image);
+      const primary = await dumpe2fsHeader(image);
+      const out = (await execa('dumpe2fs', ['-h', '-o', 'superblock=32768', '-o', 'blocksize=4096', dev(image)], { env: toolEnv })).stdout;
+      const backup = new Map(out.split('\n').flatMap((l) => {
+        const x = /^([^:]+):\s*(.*)$/.exec(l);
+        return x ? [[x[1]!.trim(), x[2]!.trim()] as const] : [];
+      }));
+      for (const k of ['Filesystem flags', 'Lifetime writes', 'Filesystem UUID', 'Last write time', 'Free blocks', 'Free inodes']) assert.equal(backup.get(k), primary.get(k), `${image}: ${k}`);
+      assert.equal(backup.get('Filesystem flags'), 'signed_directory_hash');
+      assert.equal(primary.get('Last write time'), 'Tue Nov 14 22:13:20 2023');
+    }
   });
 
-  test('every inode: owner 0:0, all four times the epoch, the tree mode', async () => {
+  test('the helper and the fallback give the same metadata (debugfs stat) and contents (debugfs rdump)', async () => {
+    const meta = async (image: string, p: string) => {
+      const st = await stat(image, p);
+      const size = /Size: (\d+)/.exec(st.text)![1];
+      const type = /Type: (\w+)/.exec(st.text)![1];
+      const flags = /Flags: (0x[0-9a-f]+)/.exec(st.text)![1];
+      return { mode: st.mode, uid: st.uid, gid: st.gid, links: st.links, times: st.times, size, type, flags };
+    };
+    for (const bp of ['/', '/lost+found', ...[...shimTree.entries()].map(([p]) => p)]) {
+      const p = Buffer.from(bp, 'latin1').toString('utf8');
+      assert.deepEqual(await meta(images.helper!, p), await meta(images.shim!, p), p);
+    }
+    const listing = async (image: string) => {
+      const out = path.join(tmp, `rdump-${path.basename(image)}`);
+      await fsp.mkdir(out, { recursive: true });
+      await execa('debugfs', ['-R', `rdump / ${out}`, dev(image)], { env: toolEnv });
+      // Names, types, sizes, contents and link targets (rdump keeps neither setuid bits nor hard links).
+      const r = await execa('sh', ['-c', 'cd "$1" && find . -mindepth 1 | LC_ALL=C sort | while IFS= read -r f; do stat -c "%n %F %s" "$f"; if [ -L "$f" ]; then readlink "$f" | od -An -c; elif [ -f "$f" ]; then sha256sum < "$f"; fi; done', 'sh', out], { env: toolEnv });
+      return r.stdout;
+    };
+    const a = await listing(images.helper!);
+    assert.ok(a.includes('./big regular file 300000\n'), a);
+    assert.ok(a.includes('./ro/long symbolic link 93\n'), a);
+    assert.equal(a, await listing(images.shim!));
+  });
+
+  test('every inode: owner 0:0, all four times the epoch, the tree mode (helper and fallback)', async () => {
+    for (const image of both()) await everyInode(image);
+  });
+  const everyInode = async (image: string) => {
     for (const [bp, e] of shimTree.entries()) {
       const p = Buffer.from(bp, 'latin1').toString('utf8'); // tree paths are byte strings
-      const s = await stat(images.shim!, p);
+      const s = await stat(image, p);
       assert.equal(s.uid, 0, `${p} uid`);
       assert.equal(s.gid, 0, `${p} gid`);
       assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
@@ -568,56 +613,67 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
       const want = p === '/lib/mixed-b' ? 0o755 : e.kind === 'symlink' ? 0o777 : e.mode; // a shared inode takes its first name's mode
       assert.equal(parseInt(s.mode, 8), want, `${p} mode ${s.mode}`);
     }
-    const lost = await stat(images.shim!, '/lost+found');
-    assert.equal(lost.uid, 0);
-    assert.deepEqual(lost.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH]);
-  });
+    for (const p of ['/', '/lost+found']) {
+      const s = await stat(image, p);
+      assert.equal(s.uid, 0, p);
+      assert.equal(s.gid, 0, p);
+      assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
+      assert.match(s.text, /Flags: 0x80000\n/, `${p}: no flags but extents`);
+    }
+  };
 
-  test('hard links: entries sharing a host inode are one inode with one link per name', async () => {
+  test('hard links: entries sharing a host inode are one inode with one link per name (helper and fallback)', async () => {
+    for (const image of both()) await hardLinks(image);
+  });
+  const hardLinks = async (image: string) => {
     const pairs = [
       ['/bin/tool', '/usr/bin/tool-again'],
       ['/lib/libx.so.1', '/lib/libx-compat.so.1'],
       ['/lib/mixed-a', '/lib/mixed-b'],
     ];
     for (const [a, b] of pairs) {
-      const sa = await stat(images.shim!, a!);
-      const sb = await stat(images.shim!, b!);
+      const sa = await stat(image, a!);
+      const sb = await stat(image, b!);
       assert.equal(sa.ino, sb.ino, `${a} and ${b}`);
       assert.equal(sa.links, 2, `${a} links (the host link outside the tree does not count)`);
     }
-    assert.notEqual((await stat(images.shim!, '/etc/empty')).ino, (await stat(images.shim!, '/etc/empty-data')).ino);
-    assert.equal((await stat(images.shim!, '/big')).links, 1);
-  });
+    assert.notEqual((await stat(image, '/etc/empty')).ino, (await stat(image, '/etc/empty-data')).ino);
+    assert.equal((await stat(image, '/big')).links, 1);
+    assert.match((await stat(image, '/etc/empty')).text, /Size: 0\b/);
+  };
 
-  test('contents, names and symlink targets are unchanged', async () => {
-    assert.equal(sha(await debugfsBuffer(images.shim!, 'cat /big')), sha(Buffer.alloc(300_000, 0x42)));
-    assert.equal(sha(await debugfsBuffer(images.shim!, 'cat /usr/bin/tool-again')), sha(Buffer.from('#!/bin/sh\necho tool\n')));
-    assert.equal((await debugfsBuffer(images.shim!, 'cat /ro/inner/file')).toString(), 'inside a read-only directory\n');
-    assert.equal((await debugfsBuffer(images.shim!, 'cat "/etc/name with spaces, é and ünïcode"')).toString(), 'u\n');
-    const etc = (await debugfs(images.shim!, 'ls -p /etc')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
+  test('contents, names and symlink targets are unchanged (helper and fallback)', async () => {
+    for (const image of both()) await contents(image);
+  });
+  const contents = async (image: string) => {
+    assert.equal(sha(await debugfsBuffer(image, 'cat /big')), sha(Buffer.alloc(300_000, 0x42)));
+    assert.equal(sha(await debugfsBuffer(image, 'cat /usr/bin/tool-again')), sha(Buffer.from('#!/bin/sh\necho tool\n')));
+    assert.equal((await debugfsBuffer(image, 'cat /ro/inner/file')).toString(), 'inside a read-only directory\n');
+    assert.equal((await debugfsBuffer(image, 'cat "/etc/name with spaces, é and ünïcode"')).toString(), 'u\n');
+    const etc = (await debugfs(image, 'ls -p /etc')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
     assert.deepEqual(etc, ['.', '..', 'empty', 'empty-data', 'name with spaces, é and ünïcode', 'setgid']);
-    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/host/replaced')).toString(), 'spec wins\n');
-    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/host/sub/extra')).toString(), 'added by the spec\n');
-    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/host/sub/deeper/a-link')).toString(), 'host a\n');
-    assert.equal((await stat(images.shim!, '/opt/host/sub/a')).ino, (await stat(images.shim!, '/opt/host/sub/deeper/a-link')).ino);
-    assert.match((await stat(images.shim!, '/opt/followed/link')).text, /Type: regular/);
-    assert.equal((await debugfsBuffer(images.shim!, 'cat /opt/followed/link')).toString(), 'reached through a symlink\n');
+    assert.equal((await debugfsBuffer(image, 'cat /opt/host/replaced')).toString(), 'spec wins\n');
+    assert.equal((await debugfsBuffer(image, 'cat /opt/host/sub/extra')).toString(), 'added by the spec\n');
+    assert.equal((await debugfsBuffer(image, 'cat /opt/host/sub/deeper/a-link')).toString(), 'host a\n');
+    assert.equal((await stat(image, '/opt/host/sub/a')).ino, (await stat(image, '/opt/host/sub/deeper/a-link')).ino);
+    assert.match((await stat(image, '/opt/followed/link')).text, /Type: regular/);
+    assert.equal((await debugfsBuffer(image, 'cat /opt/followed/link')).toString(), 'reached through a symlink\n');
     for (const p of ['/ro/short', '/ro/long', '/ro/dangling', '/lib/libx.so', '/opt/host/sub/deeper/rel']) {
       const e = shimTree.lookup(p);
       assert.ok(e && e.kind === 'symlink', p);
-      const s = await stat(images.shim!, p);
+      const s = await stat(image, p);
       assert.match(s.text, new RegExp(`Size: ${Buffer.byteLength(e.target)}\\b`), p);
       if (Buffer.byteLength(e.target) < 60) {
         assert.ok(s.text.includes(`Fast link dest: "${e.target}"`), `${p}:\n${s.text}`);
       } else {
         assert.doesNotMatch(s.text, /Fast link dest/);
-        assert.equal((await debugfsBuffer(images.shim!, `cat "${p}"`)).toString(), e.target, p);
+        assert.equal((await debugfsBuffer(image, `cat "${p}"`)).toString(), e.target, p);
       }
     }
-  });
+  };
 
-  test('a source that disappears after measuring: mke2fs fails on the virtual tree, the tree is staged as it is now', async () => {
-    const dir = path.join(tmp, 'vanishing');
+  const vanishing = async (name: string) => {
+    const dir = path.join(tmp, `vanishing-${name}`);
     await fsp.mkdir(dir, { recursive: true });
     const gone = path.join(dir, 'gone');
     await fsp.writeFile(gone, 'here while measuring\n');
@@ -625,17 +681,32 @@ describe('ext4 without the debugfs pass (mke2fs under the LD_PRELOAD shim)', () 
     t.add('/', { kind: 'dir', mode: 0o755 });
     t.addHostDir('/d', dir, 0o755);
     const warned: string[] = [];
-    const ctx = { ...(await ctxFor('vanishing')), progress: { ...silentProgress, event: (kind: string, data?: Record<string, unknown>) => void (kind === 'warning' && warned.push(String(data?.message))) } };
+    const ctx = { ...(await ctxFor(`vanishing-${name}`)), progress: { ...silentProgress, event: (kind: string, data?: Record<string, unknown>) => void (kind === 'warning' && warned.push(String(data?.message))) } };
     await ext4Driver.minimumSize(spec, t, ctx);
     await fsp.rm(gone);
-    const image = path.join(tmp, 'vanishing.img');
+    const image = path.join(tmp, `vanishing-${name}.img`);
     await patternImage(image, PART);
     await fsp.writeFile(path.join(dir, 'new'), 'created after measuring\n');
-    await ext4Driver.write(spec, t, { imagePath: image, offset: OFFSET, size: PART }, ctx);
-    assert.match(warned.join('\n'), /mke2fs failed reading the shim's virtual tree \(.*gone.*\); staging the tree instead/);
-    await fsck(image);
-    const names = (await debugfs(image, 'ls -p /d')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
-    assert.deepEqual(names, ['.', '..', 'new']);
+    return { t, ctx, image, warned, write: () => ext4Driver.write(spec, t, { imagePath: image, offset: OFFSET, size: PART }, ctx) };
+  };
+
+  test('a source that disappears after measuring: the helper fails naming it (an input error)', async () => {
+    const v = await vanishing('helper');
+    await assert.rejects(v.write(), (err: unknown) => err instanceof InputError && /cannot open .*vanishing-helper\/gone: No such file/.test(err.message));
+  });
+
+  test('a source that disappears after measuring: mke2fs -d fails on the virtual tree, the tree is staged as it is now', async () => {
+    process.env.IMGSMITH_NO_POPULATE = '1';
+    try {
+      const v = await vanishing('fallback');
+      await v.write();
+      assert.match(v.warned.join('\n'), /mke2fs failed reading the shim's virtual tree \(.*gone.*\); staging the tree instead/);
+      await fsck(v.image);
+      const names = (await debugfs(v.image, 'ls -p /d')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
+      assert.deepEqual(names, ['.', '..', 'new']);
+    } finally {
+      delete process.env.IMGSMITH_NO_POPULATE;
+    }
   });
 
   test('superblock patching: the signed-hash flag and write counter in every copy', async () => {
