@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -729,5 +730,115 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
     });
     const r = await execa('cmp', [images.shim!, copy], { reject: false });
     assert.equal(r.exitCode, 0, `patched copy differs: ${r.stdout}`);
+  });
+});
+
+describe('ext4: host flags, owners and the user who builds', () => {
+  const HELPER = fileURLToPath(new URL('./helpers/ext4-build.ts', import.meta.url));
+  const REPO = fileURLToPath(new URL('..', import.meta.url));
+  /** The newest e2fsprogs (scripts/toolchains.sh e2fsprogs-sid), when it is in the cache. */
+  const sid = path.join(process.env.IMGSMITH_TOOLCHAIN_CACHE ?? path.join(os.homedir(), '.cache/imgsmith/toolchains'), 'e2fsprogs-sid');
+  let base: string;
+  let src: string;
+  let flagged = false;
+  const nonUtf8 = Buffer.from([0x74, 0xff, 0xfe, 0x2f, 0xc3, 0x28]); // "t\xff\xfe/\xc3("
+
+  before(async () => {
+    base = await makeTmpDir('imgsmith-ext4-users-');
+    await fsp.chmod(base, 0o755);
+    src = path.join(base, 'src');
+    await fsp.mkdir(path.join(src, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(src, 'suid'), '#!/bin/sh\n');
+    await fsp.writeFile(path.join(src, 'data'), Buffer.alloc(200_000, 0x61));
+    await fsp.link(path.join(src, 'data'), path.join(src, 'sub', 'data-link'));
+    await fsp.writeFile(path.join(src, 'empty'), '');
+    await fsp.symlink(nonUtf8, path.join(src, 'raw-link'));
+    await fsp.symlink('x'.repeat(300), path.join(src, 'sub', 'long-link'));
+    await fsp.writeFile(path.join(src, 'flagged'), 'nodump\n');
+    // chattr +d (nodump): mke2fs -d 1.47.3+ would copy it into the image. tmpfs and ext4 take it.
+    flagged = (await execa('chattr', ['+d', path.join(src, 'flagged')], { reject: false })).exitCode === 0;
+    if (flagged) assert.match((await execa('lsattr', ['-d', path.join(src, 'flagged')])).stdout, /^-*d/);
+    if (process.getuid?.() === 0) {
+      for (const p of ['suid', 'data', 'empty', 'flagged', 'sub', '.']) await fsp.chown(path.join(src, p), 4242, 70000);
+      for (const p of ['raw-link', 'sub/long-link']) await fsp.lchown(path.join(src, p), 4242, 70000);
+    }
+    await fsp.chmod(path.join(src, 'suid'), 0o4755); // after chown, which clears setuid
+    for (const p of ['suid', 'data', 'empty', 'flagged']) await fsp.utimes(path.join(src, p), new Date('2001-02-03T04:05:06.789Z'), new Date('2039-01-01T00:00:00.5Z'));
+  });
+  after(async () => {
+    await execa('chattr', ['-d', path.join(src, 'flagged')], { reject: false });
+    await removeTree(base);
+  });
+
+  /** Builds SRC in a child process; `as` runs it as another user through setpriv. */
+  const build = async (name: string, opts: { env?: Record<string, string>; as?: number; umask?: string; cwd?: string; tz?: string } = {}) => {
+    const dir = path.join(base, name);
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.chmod(dir, 0o777);
+    const image = path.join(dir, 'ext4.img');
+    const cmd = `umask ${opts.umask ?? '022'}; exec node --import "${pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href}" "$@"`;
+    const argv = ['sh', '-c', cmd, 'sh', HELPER, src, image, dir, String(EPOCH)];
+    const full = opts.as !== undefined ? ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', ...argv] : argv;
+    const env: Record<string, string> = { PATH: process.env.PATH!, TMPDIR: dir, HOME: dir, TZ: opts.tz ?? 'UTC', NODE_PATH: path.join(REPO, 'node_modules'), ...opts.env };
+    for (const k of ['IMGSMITH_NO_NATIVE', 'IMGSMITH_NO_SHIM', 'IMGSMITH_NO_POPULATE']) if (process.env[k] && !(k in env)) env[k] = process.env[k]!;
+    const r = await execa(full[0]!, full.slice(1), { cwd: opts.cwd ?? REPO, env, extendEnv: false, reject: false });
+    assert.equal(r.exitCode, 0, `${name}: ${r.stdout}\n${r.stderr}`);
+    return { image, ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as { size: number; path: string }) };
+  };
+  const flagsOf = async (image: string, p: string) => /Flags: (0x[0-9a-f]+)/.exec(await debugfs(image, `stat "${p}"`, 0))![1];
+
+  test('the helper and the mke2fs -d fallback: fsck, 0:0 at the epoch, setuid, links, raw symlink bytes, no host flags', async (t) => {
+    const helper = await build('helper-root');
+    const fallback = await build('fallback-root', { env: { IMGSMITH_NO_POPULATE: '1' } });
+    assert.equal(helper.path, 'libext2fs');
+    assert.equal(fallback.path, 'mke2fs -d');
+    for (const image of [helper.image, fallback.image]) {
+      await fsck(image, 0);
+      for (const p of ['/', '/in', '/in/suid', '/in/data', '/in/empty', '/in/flagged', '/in/sub', '/in/sub/data-link', '/in/raw-link', '/in/sub/long-link', '/etc/generated', '/lost+found']) {
+        const s = await stat(image, p, 0);
+        assert.equal(s.uid, 0, `${p} uid`);
+        assert.equal(s.gid, 0, `${p} gid`);
+        assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
+        assert.match(s.text, /^ ctime: 0x[0-9a-f]+:00000000/m, `${p}: 0 ns`);
+      }
+      assert.equal((await stat(image, '/in/suid', 0)).mode, '04755');
+      assert.equal((await stat(image, '/etc/generated', 0)).mode, '04750');
+      assert.equal((await stat(image, '/in/data', 0)).links, 2);
+      assert.equal((await stat(image, '/in/data', 0)).ino, (await stat(image, '/in/sub/data-link', 0)).ino);
+      assert.match((await stat(image, '/in/empty', 0)).text, /Size: 0\b/);
+      assert.equal(sha(await debugfsBuffer(image, 'cat /in/data', 0)), sha(Buffer.alloc(200_000, 0x61)));
+      const out = path.join(base, `rdump-${path.basename(path.dirname(image))}`);
+      await fsp.mkdir(out);
+      await execa('debugfs', ['-R', `rdump /in ${out}`, dev(image, 0)], { env: toolEnv });
+      assert.deepEqual(await fsp.readlink(path.join(out, 'in', 'raw-link'), { encoding: 'buffer' }), nonUtf8);
+      assert.equal(await fsp.readlink(path.join(out, 'in', 'sub', 'long-link')), 'x'.repeat(300));
+      for (const p of ['/in/flagged', '/in/data', '/in/sub']) assert.equal(await flagsOf(image, p), '0x80000', `${p}: extents only`);
+    }
+    if (!flagged) t.diagnostic('chattr +d is refused here: the flag part checks nothing');
+    // mke2fs 1.47.3+ is where host flags leak (the shim answers FS_IOC_GETFLAGS, the debugfs
+    // pass clears them): the newest e2fsprogs, when scripts/toolchains.sh has it cached.
+    if (flagged && existsSync(path.join(sid, '.stamp'))) {
+      const path_ = `${path.join(sid, 'bin')}:${process.env.PATH}`;
+      const ld = path.join(sid, 'lib');
+      for (const [name, env] of [['sid-shim', {}], ['sid-debugfs', { IMGSMITH_NO_SHIM: '1' }]] as const) {
+        const r = await build(name, { env: { IMGSMITH_NO_POPULATE: '1', PATH: path_, LD_LIBRARY_PATH: ld, ...env } });
+        assert.equal(await flagsOf(r.image, '/in/flagged'), '0x80000', `${name}: chattr +d leaked`);
+        await fsck(r.image, 0);
+      }
+      const h = await build('sid-helper', { env: { PATH: path_, LD_LIBRARY_PATH: ld } });
+      const cmp = await execa('cmp', [h.image, helper.image], { reject: false });
+      assert.equal(cmp.exitCode, 0, `the helper on the newest e2fsprogs gives other bytes: ${cmp.stdout}`);
+    } else t.diagnostic(`no ${sid}: mke2fs 1.47.3+'s flag copying not exercised`);
+  });
+
+  test('as root and as an unprivileged user (other TZ, umask, cwd), inputs owned by another uid: the same bytes', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to switch users with setpriv');
+    for (const [name, env] of [['helper', {}], ['fallback', { IMGSMITH_NO_POPULATE: '1' }]] as const) {
+      const a = await build(`${name}-a`, { env });
+      const b = await build(`${name}-b`, { env, as: 65534, umask: '077', cwd: '/', tz: 'Pacific/Chatham' });
+      assert.equal(b.path, a.path);
+      const r = await execa('cmp', [a.image, b.image], { reject: false });
+      assert.equal(r.exitCode, 0, `${name}: root and uid 65534 built different images: ${r.stdout}`);
+    }
   });
 });

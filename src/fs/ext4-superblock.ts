@@ -135,11 +135,20 @@ export async function readExt4Superblock(image: string, offset: number): Promise
 }
 
 /** Group descriptor fields (struct ext4_group_desc; the _hi halves with 64bit). */
-export const GD = { INODE_BITMAP_LO: 0x04, FLAGS: 0x12, INODE_BITMAP_HI: 0x24 } as const;
+export const GD = { INODE_BITMAP_LO: 0x04, INODE_TABLE_LO: 0x08, FLAGS: 0x12, INODE_BITMAP_HI: 0x24, INODE_TABLE_HI: 0x28 } as const;
+/** i_flags in struct ext2_inode. */
+export const INODE_FLAGS = 0x20;
+/** The i_flags a filesystem's own structure sets (everything else came from a host's chattr). */
+export const STRUCTURAL_INODE_FLAGS = 0x1000 /* INDEX */ | 0x40000 /* HUGE_FILE */ | 0x80000 /* EXTENTS */ | 0x10000000; /* INLINE_DATA */
 export const BG_INODE_UNINIT = 0x1;
 
 /** Inode numbers in use, from the group descriptors and inode bitmaps. */
 export async function usedInodes(image: string, offset: number): Promise<number[]> {
+  return (await usedInodeFlags(image, offset)).map(([ino]) => ino);
+}
+
+/** [inode number, i_flags] of every inode in use (from the bitmaps and inode tables). */
+export async function usedInodeFlags(image: string, offset: number): Promise<[number, number][]> {
   const sb = await readExt4Superblock(image, offset);
   const incompat = sb.readUInt32LE(SB.FEATURE_INCOMPAT);
   if (incompat & INCOMPAT_META_BG) throw new Error('meta_bg group descriptors are not supported');
@@ -153,14 +162,18 @@ export async function usedInodes(image: string, offset: number): Promise<number[
     const gdStart = offset + (sb.readUInt32LE(SB.FIRST_DATA_BLOCK) + 1) * blockSize;
     const gd = Buffer.alloc(groups * descSize);
     await fh.read(gd, 0, gd.length, gdStart);
-    const used: number[] = [];
+    const used: [number, number][] = [];
     const bitmap = Buffer.alloc(Math.ceil(ipg / 8));
+    const inodeSize = sb.readUInt16LE(SB.INODE_SIZE);
+    const table = Buffer.alloc(ipg * inodeSize);
     for (let g = 0; g < groups; g++) {
       const d = g * descSize;
       if (gd.readUInt16LE(d + GD.FLAGS) & BG_INODE_UNINIT) continue;
       const blk = gd.readUInt32LE(d + GD.INODE_BITMAP_LO) + (is64 && descSize >= 64 ? gd.readUInt32LE(d + GD.INODE_BITMAP_HI) * 2 ** 32 : 0);
       await fh.read(bitmap, 0, bitmap.length, offset + blk * blockSize);
-      for (let i = 0; i < ipg; i++) if (bitmap[i >> 3]! & (1 << (i & 7))) used.push(g * ipg + i + 1);
+      const hi = (o: number) => (is64 && descSize >= 64 ? gd.readUInt32LE(d + o) * 2 ** 32 : 0);
+      await fh.read(table, 0, table.length, offset + (gd.readUInt32LE(d + GD.INODE_TABLE_LO) + hi(GD.INODE_TABLE_HI)) * blockSize);
+      for (let i = 0; i < ipg; i++) if (bitmap[i >> 3]! & (1 << (i & 7))) used.push([g * ipg + i + 1, table.readUInt32LE(i * inodeSize + INODE_FLAGS)]);
     }
     return used;
   } finally {

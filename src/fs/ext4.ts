@@ -43,7 +43,7 @@ import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.t
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
-import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, usedInodes } from './ext4-superblock.ts';
+import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags } from './ext4-superblock.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -703,7 +703,7 @@ async function normaliseWithDebugfs(
   where: string,
 ): Promise<void> {
   const dev = `${image}?offset=${offset}`;
-  const used = await usedInodes(image, offset);
+  const usedFlags = await usedInodeFlags(image, offset);
   const e = String(epoch);
   const cmds: string[] = [];
   // One per inode: the group's first entry (staged files of host sources have the host mode).
@@ -726,8 +726,10 @@ async function normaliseWithDebugfs(
     i++;
   }
   await flush();
-  for (const ino of used) {
+  for (const [ino, flags] of usedFlags) {
     if (ino !== 2 && ino < 11) continue;
+    // mke2fs 1.47.3+ copies the sources' host inode flags (chattr): only the structural ones stay.
+    if (flags & ~STRUCTURAL_INODE_FLAGS) cmds.push(`sif <${ino}> flags 0x${(flags & STRUCTURAL_INODE_FLAGS).toString(16)}`);
     cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
   }
   const cmdFile = path.join(work, 'normalise.debugfs');
