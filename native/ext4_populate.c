@@ -589,6 +589,7 @@ static int map_blocks(ext2_ino_t ino, blk64_t lblk, blk64_t count, struct extent
   struct ext2_inode_large *in = (struct ext2_inode_large *)inode_buf;
   struct extent x[MAX_INLINE_EXTENTS + 1];
   int n = inline_extents(in, x);
+  blk64_t goal0 = goal;
   size_t gcap = 8;
   struct extent *got = malloc(gcap * sizeof *got);
   int ng = 0;
@@ -631,6 +632,7 @@ static int map_blocks(ext2_ino_t ino, blk64_t lblk, blk64_t count, struct extent
   free(got);
   /* An extent tree: ext2fs_fallocate (initialized extents, no zeroing: the blocks are zeros). */
   write_inode(ino);
+  goal = goal0;
   blk64_t g = goal;
   check(ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT, ino, (struct ext2_inode *)in, g, lblk, count), "allocating blocks", NULL);
   ext2_extent_handle_t h;
@@ -652,8 +654,8 @@ static int map_blocks(ext2_ino_t ino, blk64_t lblk, blk64_t count, struct extent
   }
   ext2fs_extent_free(h);
   if (e != EXT2_ET_EXTENT_NO_NEXT) check(e, "reading extents", NULL);
-  /* fallocate wrote the small inode; re-read the whole one it changed. */
-  check(ext2fs_read_inode_full(fs, ino, (struct ext2_inode *)inode_buf, EXT2_INODE_SIZE(fs->super)), "reading inode", NULL);
+  /* fallocate and the extent handle updated inode_buf in place (i_block, i_blocks); the
+   * caller writes it. */
   return m;
 }
 

@@ -320,6 +320,23 @@ describe('ext4 sizing', () => {
       }
       return t;
     },
+    'mixed: a 600 MB sparse file (an extent tree), hard links, long symlinks, a wide directory, small files': async () => {
+      const t = new FileTree();
+      // 600 MB with data at three places: more than 4 extents (32768 blocks each at most),
+      // so the helper builds an extent tree.
+      const big = path.join(tmp, 'sizing-src', 'big-sparse');
+      await fsp.mkdir(path.dirname(big), { recursive: true });
+      const fh = await fsp.open(big, 'w');
+      for (const at of [0, 300e6, 599e6]) await fh.write(Buffer.alloc(MiB, 0x77), 0, MiB, at);
+      await fh.truncate(600e6);
+      await fh.close();
+      t.add('/big/sparse', { kind: 'file', mode: 0o644, size: 600e6, source: big });
+      const shared = await host('shared-mixed', 70_000, 0x44);
+      for (let i = 0; i < 3; i++) t.add(`/links/l${i}`, { kind: 'file', mode: 0o755, size: 70_000, source: shared });
+      for (let i = 0; i < 300; i++) t.add(`/sym/s${i}`, { kind: 'symlink', target: `/nix/store/${'x'.repeat(40 + (i % 200))}` });
+      for (let i = 0; i < 3000; i++) t.add(`/wide/a-rather-long-file-name-to-fill-directory-blocks-${i}`, { kind: 'data', mode: 0o600, data: Buffer.alloc(i % 7 ? 0 : 4097, 5) });
+      return t;
+    },
     'one directory with 5000 entries': async () => {
       const t = new FileTree();
       for (let i = 0; i < 5000; i++) t.add(`/wide/entry-with-a-longer-name-${i}`, { kind: 'data', mode: 0o644, data: Buffer.alloc(i % 5 ? 0 : 10, 3) });
@@ -347,6 +364,16 @@ describe('ext4 sizing', () => {
       assert.ok(free >= 0);
       // One MiB less must be refused up front (unless that is below the journal's minimum).
       if (min > 8 * MiB) await assert.rejects(assertFits(s, tr, min - MiB, 'p'), /does not fit/);
+      if (name.startsWith('mixed')) {
+        const big = await debugfs(file, 'stat /big/sparse', off);
+        assert.match(big, /\(ETB0\):\d+/, 'an extent tree (more than 4 extents)');
+        const dumped = path.join(tmp, 'big-sparse.dump');
+        await execa('debugfs', ['-R', `dump /big/sparse ${dumped}`, dev(file, off)], { env: toolEnv });
+        const sum = async (f: string) => (await execa('sha256sum', [f])).stdout.split(' ')[0];
+        assert.equal(await sum(dumped), await sum(path.join(tmp, 'sizing-src', 'big-sparse')));
+        await fsp.rm(dumped);
+        assert.equal((await stat(file, '/links/l2', off)).links, 3);
+      }
     });
   }
 
