@@ -869,3 +869,23 @@ describe('ext4: host flags, owners and the user who builds', () => {
     }
   });
 });
+
+test('the helper: a filesystem that fills up (a source grew after measuring) is a DoesNotFitError, not a partial image', async () => {
+  const dir = path.join(tmp, 'growing');
+  await fsp.mkdir(dir, { recursive: true });
+  const f = path.join(dir, 'grows');
+  await fsp.writeFile(f, Buffer.alloc(MiB, 1));
+  const t = new FileTree();
+  t.add('/', { kind: 'dir', mode: 0o755 });
+  t.addHostDir('/d', dir, 0o755);
+  const ctx = await ctxFor('growing');
+  await ext4Driver.minimumSize(spec, t, ctx);
+  await fsp.writeFile(f, Buffer.alloc(40 * MiB, 1));
+  const image = path.join(tmp, 'growing.img');
+  await patternImage(image, 16 * MiB);
+  await assert.rejects(ext4Driver.write(spec, t, { imagePath: image, offset: OFFSET, size: 16 * MiB }, ctx), (err: unknown) => {
+    assert.ok(err instanceof DoesNotFitError, String(err));
+    assert.match(err.message, /does not fit: .*no space left in the filesystem/);
+    return true;
+  });
+});
