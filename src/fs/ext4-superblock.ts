@@ -136,8 +136,9 @@ export async function readExt4Superblock(image: string, offset: number): Promise
 
 /** Group descriptor fields (struct ext4_group_desc; the _hi halves with 64bit). */
 export const GD = { INODE_BITMAP_LO: 0x04, INODE_TABLE_LO: 0x08, FLAGS: 0x12, INODE_BITMAP_HI: 0x24, INODE_TABLE_HI: 0x28 } as const;
-/** i_flags in struct ext2_inode. */
+/** Fields of struct ext2_inode. */
 export const INODE_FLAGS = 0x20;
+const INODE = { UID: 0x02, ATIME: 0x08, CTIME: 0x0c, MTIME: 0x10, GID: 0x18, UID_HIGH: 0x78, GID_HIGH: 0x7a } as const;
 /** The i_flags a filesystem's own structure sets (everything else came from a host's chattr). */
 export const STRUCTURAL_INODE_FLAGS = 0x1000 /* INDEX */ | 0x40000 /* HUGE_FILE */ | 0x80000 /* EXTENTS */ | 0x10000000; /* INLINE_DATA */
 export const BG_INODE_UNINIT = 0x1;
@@ -147,8 +148,23 @@ export async function usedInodes(image: string, offset: number): Promise<number[
   return (await usedInodeFlags(image, offset)).map(([ino]) => ino);
 }
 
+/** An inode in use: number, i_flags, owner and the low 32 bits of its times. */
+export interface UsedInode {
+  ino: number;
+  flags: number;
+  uid: number;
+  gid: number;
+  /** atime, ctime, mtime (seconds, low 32 bits). */
+  times: number[];
+}
+
 /** [inode number, i_flags] of every inode in use (from the bitmaps and inode tables). */
 export async function usedInodeFlags(image: string, offset: number): Promise<[number, number][]> {
+  return (await usedInodeInfo(image, offset)).map((i) => [i.ino, i.flags]);
+}
+
+/** Every inode in use (from the group descriptors, inode bitmaps and inode tables). */
+export async function usedInodeInfo(image: string, offset: number): Promise<UsedInode[]> {
   const sb = await readExt4Superblock(image, offset);
   const incompat = sb.readUInt32LE(SB.FEATURE_INCOMPAT);
   if (incompat & INCOMPAT_META_BG) throw new Error('meta_bg group descriptors are not supported');
@@ -162,7 +178,7 @@ export async function usedInodeFlags(image: string, offset: number): Promise<[nu
     const gdStart = offset + (sb.readUInt32LE(SB.FIRST_DATA_BLOCK) + 1) * blockSize;
     const gd = Buffer.alloc(groups * descSize);
     await fh.read(gd, 0, gd.length, gdStart);
-    const used: [number, number][] = [];
+    const used: UsedInode[] = [];
     const bitmap = Buffer.alloc(Math.ceil(ipg / 8));
     const inodeSize = sb.readUInt16LE(SB.INODE_SIZE);
     const table = Buffer.alloc(ipg * inodeSize);
@@ -173,7 +189,17 @@ export async function usedInodeFlags(image: string, offset: number): Promise<[nu
       await fh.read(bitmap, 0, bitmap.length, offset + blk * blockSize);
       const hi = (o: number) => (is64 && descSize >= 64 ? gd.readUInt32LE(d + o) * 2 ** 32 : 0);
       await fh.read(table, 0, table.length, offset + (gd.readUInt32LE(d + GD.INODE_TABLE_LO) + hi(GD.INODE_TABLE_HI)) * blockSize);
-      for (let i = 0; i < ipg; i++) if (bitmap[i >> 3]! & (1 << (i & 7))) used.push([g * ipg + i + 1, table.readUInt32LE(i * inodeSize + INODE_FLAGS)]);
+      for (let i = 0; i < ipg; i++) {
+        if (!(bitmap[i >> 3]! & (1 << (i & 7)))) continue;
+        const o = i * inodeSize;
+        used.push({
+          ino: g * ipg + i + 1,
+          flags: table.readUInt32LE(o + INODE_FLAGS),
+          uid: table.readUInt16LE(o + INODE.UID) + table.readUInt16LE(o + INODE.UID_HIGH) * 0x10000,
+          gid: table.readUInt16LE(o + INODE.GID) + table.readUInt16LE(o + INODE.GID_HIGH) * 0x10000,
+          times: [table.readUInt32LE(o + INODE.ATIME), table.readUInt32LE(o + INODE.CTIME), table.readUInt32LE(o + INODE.MTIME)],
+        });
+      }
     }
     return used;
   } finally {

@@ -43,7 +43,7 @@ import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.t
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
-import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags } from './ext4-superblock.ts';
+import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -596,6 +596,17 @@ async function run(cmd: string, args: string[], env: Record<string, string>, wha
   }
 }
 
+/** The first used inode (2, 11 and up) whose owner is not 0:0 or whose atime, ctime or
+ *  mtime is not the epoch (what the shim makes mke2fs read), or undefined. */
+async function unfakedInode(image: string, offset: number, epoch: number): Promise<number | undefined> {
+  const lo = epoch % 2 ** 32;
+  for (const i of await usedInodeInfo(image, offset)) {
+    if (i.ino !== 2 && i.ino < 11) continue;
+    if (i.uid !== 0 || i.gid !== 0 || i.times.some((t) => t !== lo)) return i.ino;
+  }
+  return undefined;
+}
+
 /** The e2fsprogs version of the mke2fs `env` runs (`mke2fs -V`), e.g. [1, 47, 0]; cached
  *  per PATH and LD_LIBRARY_PATH. */
 const mke2fsVersions = new Map<string, Promise<number[]>>();
@@ -971,8 +982,15 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         });
         virtualLoaded = (await shimLoaded(shimReport)) !== null;
         const v = failure === undefined && virtualLoaded ? await shimVirtualReport(shimReport) : null;
-        if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
-        else {
+        // A mke2fs whose stat calls the shim does not see (e.g. one linked against glibc < 2.33,
+        // which calls __lxstat64) reads the host's owners and times: checked in the image.
+        const wrong = v && v.total === listed.entries - 1 && v.seen === v.total ? await unfakedInode(target.imagePath, target.offset, ctx.epoch) : undefined;
+        if (v && v.total === listed.entries - 1 && v.seen === v.total && wrong === undefined) shimmed = true;
+        else if (wrong !== undefined) {
+          virtualLoaded = false;
+          ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
+          watch?.invalidate();
+        } else {
           ctx.progress.event('warning', {
             message:
               failure !== undefined
@@ -1004,6 +1022,12 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           shimmed = (await shimLoaded(shimReport)) !== null;
           if (!shimmed) {
             ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+          } else {
+            const wrong = await unfakedInode(target.imagePath, target.offset, ctx.epoch);
+            if (wrong !== undefined) {
+              shimmed = false;
+              ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
+            }
           }
         } else {
           const mk = run('mke2fs', args, env, where);
