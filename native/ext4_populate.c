@@ -36,6 +36,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -714,7 +715,8 @@ static void write_file(long i) {
   struct rec *r = &recs[i];
   char *src = host_path(i);
   if (!src) die(EXIT_INPUT, "record %ld: a file without a source", i);
-  int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a source that became a FIFO fails below instead of blocking here. */
+  int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) die(EXIT_INPUT, "cannot open %s: %s", src, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) < 0) die(EXIT_INPUT, "fstat %s: %s", src, strerror(errno));
@@ -934,6 +936,8 @@ int main(int argc, char **argv) {
   long long epoch = strtoll(argv[4], NULL, 10);
   epoch_lo = (uint32_t)epoch;
   epoch_extra = (uint32_t)(((epoch - (long long)(int32_t)epoch_lo) >> 32) & 3);
+  /* A reader that goes away makes write() fail (EPIPE), which ends the log, not the program. */
+  signal(SIGPIPE, SIG_IGN);
   const char *lf = getenv("IMGSMITH_SHIM_WRITELOG");
   if (lf && *lf) log_fd = atoi(lf);
   initialize_ext2_error_table();

@@ -655,8 +655,9 @@ export async function populateAvailable(features: Set<string>): Promise<boolean>
 async function populate(target: FsTarget, list: VirtualTree, ctx: FsContext, env: Record<string, string>, where: string): Promise<{ entries: number; inodes: number }> {
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
   const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
+  const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env; // a log only with a watch
   const sub = execa(POPULATE_PATH, args, {
-    env: { ...env, ...watch?.env },
+    env: { ...base, ...watch?.env },
     extendEnv: false,
     reject: false,
     stdio: ['ignore', 'pipe', 'pipe', ...(watch ? (['pipe'] as const) : [])],
