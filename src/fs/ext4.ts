@@ -1,37 +1,52 @@
 /**
- * ext4 writer: `mke2fs -d` straight into the image at the partition's offset, under the
+ * ext4 writer. No root, no fakeroot, no loop device, no resize2fs.
+ *
+ * Primary path: mke2fs makes the empty filesystem straight into the image at the
+ * partition's offset, then the populate helper (native/ext4_populate.c, linked against
+ * libext2fs; POPULATE_PATH) writes the tree into it from the list the measuring walk
+ * wrote (VirtualListWriter's format): exactly owner 0:0, the epoch for every time, the
+ * tree's modes and hard-link groups, no host flags or xattrs. Its bytes are the same with
+ * e2fsprogs 1.46.2, 1.47.0 and 1.47.4 (the tests check that when scripts/toolchains.sh has
+ * them cached).
+ *
+ * Fallback (the helper not built, IMGSMITH_NO_POPULATE=1 or IMGSMITH_NO_NATIVE=1, or a
+ * feature it does not write: POPULATE_REFUSES, no extents): `mke2fs -d`, under the
  * LD_PRELOAD shim (src/fs/shim.ts) so that it reads owner 0:0, the build epoch as every
- * time and the tree's modes from the staged files. No root, no fakeroot, no loop device,
- * no resize2fs. Without the shim (not built, IMGSMITH_NO_SHIM=1, or the loader did not
- * preload it) a debugfs pass rewrites every inode afterwards: the same bytes, slower.
+ * time, the tree's modes and no inode flags; without the shim (not built,
+ * IMGSMITH_NO_SHIM=1, the loader did not preload it, or a mke2fs whose stat calls it
+ * does not see, checked in the image) a debugfs pass rewrites every inode afterwards.
+ * Deterministic per e2fsprogs version (1.46.2's bytes differ from 1.47's).
  *
  * Determinism: the result depends only on the tree (names, contents, modes, symlink
  * targets, which files share a host inode), the spec and the epoch, never on host
- * owners, times, xattrs, creation order, locale, time zone, cwd, /etc/mke2fs.conf,
- * /sys (lazy_itable_init) or the CPU's char signedness:
- *  - MKE2FS_CONFIG points at a fixed copy of Debian's mke2fs.conf, `-T default` keeps
- *    the usage type (mke2fs would pick "small", with 1 KiB blocks, below 512 MiB),
- *    and every layout parameter is explicit (-b -I -N -m);
+ * owners, times, xattrs, inode flags, creation order, locale, time zone, cwd,
+ * /etc/mke2fs.conf, /sys (lazy_itable_init) or the CPU's char signedness:
+ *  - MKE2FS_CONFIG points at a fixed copy of Debian's mke2fs.conf (no orphan_file),
+ *    `-T default` keeps the usage type (mke2fs would pick "small", with 1 KiB blocks,
+ *    below 512 MiB), and every layout parameter is explicit (-b -I -N -m);
  *  - E2FSPROGS_FAKE_TIME fixes the filesystem's own times (mkfs, write, check, the
  *    root and lost+found directories, crtime);
- *  - mke2fs -d copies uid/gid/mode/atime/mtime/ctime from what lstat says of the staged
- *    files (host hard links: host owner, times and mode) and finds hard links by
- *    st_ino/st_nlink: the shim reports 0:0, the epoch, the tree mode and the tree's
- *    hard-link groups (the fallback's debugfs pass rewrites every used inode, 2, 11 and
- *    12+); no_copy_xattrs drops host xattrs (e.g. SELinux labels);
- *  - mke2fs -d sorts directory entries (LC_ALL=C) and allocates in that order;
- *  - the partition is punched to zeros first, and assume_storage_prezeroed=1 stops
- *    mke2fs from writing (or, on other hosts, not writing) zeroed inode tables and
- *    journal, so the image stays sparse and equal everywhere;
+ *  - the partition is punched to zeros first; lazy_itable_init=1 and lazy_journal_init=1
+ *    (every version) stop mke2fs from writing zeroed inode tables and journal, so the image
+ *    stays sparse; the helper then marks the inode tables zeroed (what 1.47's
+ *    assume_storage_prezeroed=1 does, which mke2fs -d gets on >= 1.47) and sets
+ *    s_kbytes_written to 0;
+ *  - the helper and mke2fs -d write directory entries in the tree's (byte) order;
+ *  - mke2fs -d copies uid/gid/mode/times from what lstat says of the staged files and
+ *    finds hard links by st_ino/st_nlink: the shim reports 0:0, the epoch, the tree mode
+ *    and the tree's hard-link groups (the debugfs pass rewrites every used inode, 2, 11
+ *    and 12+, and clears host inode flags); no_copy_xattrs (>= 1.47) drops host xattrs;
  *  - s_flags' signed/unsigned directory hash bit (which follows the build CPU's
- *    `char`) is set to "signed", as on x86 (no directory is hash-indexed yet), and
- *    s_kbytes_written is kept as mke2fs left it, in every superblock copy.
+ *    `char`) is set to "signed", as on x86 (no directory is hash-indexed), s_wtime to the
+ *    epoch, and s_kbytes_written is kept as the writer left it, in every superblock copy.
+ * The facts reported come from our superblock parser (ext4-superblock.ts), not dumpe2fs.
  *
  * Sizing (`minimumSize`) is computed from the tree, mirroring ext2fs_initialize and
  * mke2fs -d: inode tables, bitmaps, group descriptors, reserved GDT blocks and
  * superblock backups per group, the journal (ext2fs_default_journal_size), file data
- * blocks, extent tree blocks, directory blocks (entries packed as ext2fs_link does)
- * and slow symlinks; see ext4Usage().
+ * blocks, extent tree blocks, directory blocks (entries packed as ext2fs_link does,
+ * and as the helper packs them) and slow symlinks; see ext4Counter(). The helper
+ * allocates no more than that (the sizing tests build content-sized partitions).
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
