@@ -133,6 +133,29 @@ static void full_pwrite(int fd, const void *buf, size_t len, uint64_t off) {
   log_write(off, o - off);
 }
 
+/* File data: consecutive writes (small files allocated one after the other) are combined
+ * into one pwrite of up to DATA_BUF bytes. */
+#define DATA_BUF (1u << 20)
+static char *data_buf;
+static size_t data_len;
+static uint64_t data_off;
+
+static void data_flush(int fd) {
+  if (data_len) full_pwrite(fd, data_buf, data_len, data_off);
+  data_len = 0;
+}
+
+static void data_write(int fd, const char *buf, size_t len, uint64_t off) {
+  if (data_len && (off != data_off + data_len || data_len + len > DATA_BUF)) data_flush(fd);
+  if (len >= DATA_BUF) {
+    full_pwrite(fd, buf, len, off);
+    return;
+  }
+  if (!data_len) data_off = off;
+  memcpy(data_buf + data_len, buf, len);
+  data_len += len;
+}
+
 static void full_pread(int fd, void *buf, size_t len, uint64_t off) {
   char *p = buf;
   while (len) {
@@ -699,7 +722,7 @@ static void copy_data(int fd, const char *path, uint64_t size, struct extent *x,
         size_t e = b + 1;
         while (e < blocks && !all_zero(copy_buf + e * bs, bs)) e++;
         size_t len = (e - b) * bs;
-        full_pwrite(img_fd, copy_buf + b * bs, len, base + b * bs);
+        data_write(img_fd, copy_buf + b * bs, len, base + b * bs);
         b = e;
       }
       eo += got;
@@ -973,6 +996,8 @@ int main(int argc, char **argv) {
   has_filetype = ext2fs_has_feature_filetype(fs->super);
   inode_buf = calloc(1, EXT2_INODE_SIZE(fs->super));
   copy_buf = aligned_alloc(4096, COPY_BUF + 4096);
+  data_buf = aligned_alloc(4096, DATA_BUF);
+  if (!data_buf) die(1, "out of memory");
   dirmaps = calloc((size_t)nrecs, sizeof *dirmaps);
   if (!inode_buf || !copy_buf || !dirmaps) die(1, "out of memory");
   ino_cursor = EXT2_FIRST_INO(fs->super);
@@ -1026,6 +1051,7 @@ int main(int argc, char **argv) {
   ext2fs_mark_super_dirty(fs);
   ext2fs_mark_bb_dirty(fs);
   ext2fs_mark_ib_dirty(fs);
+  data_flush(img_fd);
   check(ext2fs_close_free(&fs), "writing the filesystem's metadata to", image_path);
   if (close(img_fd) < 0) die(1, "closing %s: %s", image_path, strerror(errno));
   if (log_fd >= 0) {
