@@ -818,7 +818,7 @@ describe('ext4: host flags, owners and the user who builds', () => {
     const cmd = `umask ${opts.umask ?? '022'}; exec node --import "${pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href}" "$@"`;
     const argv = ['sh', '-c', cmd, 'sh', HELPER, src, image, dir, String(EPOCH)];
     const full = opts.as !== undefined ? ['setpriv', `--reuid=${opts.as}`, `--regid=${opts.as}`, '--clear-groups', ...argv] : argv;
-    const env: Record<string, string> = { PATH: process.env.PATH!, TMPDIR: dir, HOME: dir, TZ: opts.tz ?? 'UTC', NODE_PATH: path.join(REPO, 'node_modules'), ...opts.env };
+    const env: Record<string, string> = { PATH: process.env.PATH!, TMPDIR: dir, HOME: dir, TZ: opts.tz ?? 'UTC', NODE_PATH: path.join(REPO, 'node_modules'), ...(process.env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH } : {}), ...opts.env };
     for (const k of ['IMGSMITH_NO_NATIVE', 'IMGSMITH_NO_SHIM', 'IMGSMITH_NO_POPULATE']) if (process.env[k] && !(k in env)) env[k] = process.env[k]!;
     const r = await execa(full[0]!, full.slice(1), { cwd: opts.cwd ?? REPO, env, extendEnv: false, reject: false });
     assert.equal(r.exitCode, 0, `${name}: ${r.stdout}\n${r.stderr}`);
