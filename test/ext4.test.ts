@@ -477,6 +477,8 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
   const trees: Record<string, string> = {};
   /** Which path wrote each build's tree: "libext2fs" (the helper) or "mke2fs -d". */
   const paths: Record<string, string> = {};
+  /** Whether this mke2fs reads past the shim (see before()). */
+  let bypassed = false;
   /** The images of the primary path and of the fallback. */
   const both = () => [images.helper!, images.shim!];
 
@@ -573,12 +575,16 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
     await build('helper', {}, true);
     // The mke2fs -d fallback (IMGSMITH_NO_POPULATE=1: as without libext2fs-dev).
     const fb = { IMGSMITH_NO_POPULATE: '1' };
-    assert.equal(await build('shim', fb), true, 'the shim was used (npm run build:native)');
+    const shimmed = await build('shim', fb);
+    // A mke2fs whose stat calls the shim cannot see (Debian bullseye's 1.46.2, linked against
+    // glibc 2.31, calls __lxstat64): the image check notices and the debugfs pass runs.
+    bypassed = !shimmed && warnings.some((w) => /past the shim/.test(w));
+    if (!bypassed) assert.equal(shimmed, true, 'the shim was used (npm run build:native)');
     // The virtual tree: nothing staged, mke2fs reads the list and the host sources.
-    assert.equal(await build('virtual', fb, true), true);
+    assert.equal(await build('virtual', fb, true), !bypassed);
     // Without the shim's image cache and write combining (IMGSMITH_SHIM_CACHE=0): same bytes.
-    assert.equal(await build('virtual-nocache', { ...fb, IMGSMITH_SHIM_CACHE: '0' }, true), true);
-    assert.deepEqual(warnings, []);
+    assert.equal(await build('virtual-nocache', { ...fb, IMGSMITH_SHIM_CACHE: '0' }, true), !bypassed);
+    if (!bypassed) assert.deepEqual(warnings, []);
     // A refused preload with the virtual tree: the empty root is detected, the tree staged.
     assert.equal(await build('virtual-refused', { ...fb, IMGSMITH_SHIM_PATH: refused }, true), false);
     assert.match(warnings.join('\n'), /virtual-refused: .*did not load; staging the tree/);
@@ -587,7 +593,8 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
     assert.equal(await build('refused', { ...fb, IMGSMITH_SHIM_PATH: refused }), false);
     // IMGSMITH_NO_NATIVE=1: no helper, no shim: staged, debugfs pass.
     assert.equal(await build('no-native', { IMGSMITH_NO_NATIVE: '1' }, true), false);
-    assert.deepEqual(trees, { shim: 'staged', virtual: 'virtual', 'virtual-nocache': 'virtual', 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged', 'no-native': 'staged' });
+    const v = bypassed ? 'staged' : 'virtual';
+    assert.deepEqual(trees, { shim: 'staged', virtual: v, 'virtual-nocache': v, 'virtual-refused': 'staged', fallback: 'staged', refused: 'staged', 'no-native': 'staged' });
     assert.equal(paths.helper, 'libext2fs');
     for (const [n, p] of Object.entries(paths)) if (n !== 'helper') assert.equal(p, 'mke2fs -d', n);
   });
@@ -740,7 +747,8 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
     try {
       const v = await vanishing('fallback');
       await v.write();
-      assert.match(v.warned.join('\n'), /mke2fs failed reading the shim's virtual tree \(.*gone.*\); staging the tree instead/);
+      if (bypassed) assert.match(v.warned.join('\n'), /staging the tree/);
+      else assert.match(v.warned.join('\n'), /mke2fs failed reading the shim's virtual tree \(.*gone.*\); staging the tree instead/);
       await fsck(v.image);
       const names = (await debugfs(v.image, 'ls -p /d')).split('\n').map((l) => l.split('/')[5]).filter(Boolean);
       assert.deepEqual(names, ['.', '..', 'new']);
@@ -882,7 +890,14 @@ describe('ext4: host flags, owners and the user who builds', () => {
 
   test('as root and as an unprivileged user (other TZ, umask, cwd), inputs owned by another uid: the same bytes', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to switch users with setpriv');
-    for (const [name, env] of [['helper', {}], ['fallback', { IMGSMITH_NO_POPULATE: '1' }]] as const) {
+    // The mke2fs each user runs (a toolchain under /root is not theirs to run: uid 65534 would
+    // fall through to the system's, whose mke2fs -d bytes differ by version).
+    const mke2fs = async (pre: string[]) => (await execa(pre[0] ?? 'sh', [...pre.slice(1), ...(pre.length ? ['sh'] : []), '-c', 'mke2fs -V 2>&1 | head -1'], { reject: false, env: { PATH: process.env.PATH!, ...(process.env.LD_LIBRARY_PATH ? { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH } : {}) } })).stdout;
+    const same = (await mke2fs([])) === (await mke2fs(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']));
+    if (!same) t.diagnostic('uid 65534 runs another mke2fs than root: only the helper path (the same bytes on every version) is compared');
+    const runs: [string, Record<string, string>][] = [['helper', {}]];
+    if (same) runs.push(['fallback', { IMGSMITH_NO_POPULATE: '1' }]);
+    for (const [name, env] of runs) {
       const a = await build(`${name}-a`, { env });
       const b = await build(`${name}-b`, { env, as: 65534, umask: '077', cwd: '/', tz: 'Pacific/Chatham' });
       assert.equal(b.path, a.path);
