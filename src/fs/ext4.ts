@@ -878,7 +878,6 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
     let listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
     if (virtual) measured.delete(tree);
     const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
-    const dev = `${target.imagePath}?offset=${target.offset}`;
 
     const work = path.join(ctx.tmpDir, `ext4-${target.offset}`);
     await fsp.mkdir(work, { recursive: true });
