@@ -49,6 +49,8 @@
  *       host directory order, which depends on the host filesystem's hash seed).
  *   llistxattr of a path under ROOT: no attributes (host SELinux labels, ACLs and user
  *       attributes of hard-linked files would otherwise be copied into the image).
+ *   ioctl(FS_IOC_GETFLAGS / FS_IOC_FSGETXATTR): no inode flags, no project (mke2fs 1.47.3+
+ *       copies the host `chattr` flags of every source file into the image).
  *   time(): EPOCH (the root directory and subvolume times).
  *   uuid_generate(): a sequence derived from SEED (device, chunk-tree and subvolume UUIDs).
  *   jrand48(): a sequence derived from SEED instead of /dev/urandom.
@@ -76,6 +78,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1780,4 +1784,29 @@ EXPORT int nftw64(const char *dir, nftw64_fn fn, int nopenfd, int flags) {
   w.fn64 = fn;
   w.flags = flags;
   return walk_run(&w, dir);
+}
+
+/* ---- Inode flags ----
+ * mke2fs -d from 1.47.3 on reads each source's inode flags (fgetflags: open, then
+ * ioctl(FS_IOC_GETFLAGS)) and copies them into the image: host `chattr +d`, +A, +i...
+ * would leak. While the shim is active every such query answers "no flags", and
+ * FS_IOC_FSGETXATTR no xflags and project 0. */
+static int (*real_ioctl)(int, unsigned long, ...);
+
+EXPORT int ioctl(int fd, unsigned long req, ...) {
+  va_list ap;
+  va_start(ap, req);
+  void *arg = va_arg(ap, void *);
+  va_end(ap);
+  if (!real_ioctl) real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+  ensure_init();
+  if (active && arg && (req == FS_IOC_GETFLAGS || req == FS_IOC32_GETFLAGS)) {
+    *(int *)arg = 0;
+    return 0;
+  }
+  if (active && arg && req == FS_IOC_FSGETXATTR) {
+    memset(arg, 0, sizeof(struct fsxattr));
+    return 0;
+  }
+  return real_ioctl(fd, req, arg);
 }

@@ -12,6 +12,7 @@
   nodejs_24,
   python3,
   makeWrapper,
+  pkg-config,
   e2fsprogs,
   btrfs-progs,
   zstd,
@@ -61,12 +62,16 @@ buildNpmPackage (depsArgs // {
   version = (lib.importJSON ../package.json).version;
   inherit src;
   nodejs = nodejs_24; # Node 24 LTS (nixpkgs >= 25.05); package.json engines
-  nativeBuildInputs = [ python3 makeWrapper ];
+  nativeBuildInputs = [ python3 makeWrapper pkg-config ];
+  # libext2fs and libcom_err (headers, and the libraries the ext4 populate helper links to).
+  buildInputs = [ e2fsprogs.dev ];
   # `npm run build` (tsc into lib/); then the native addon (SEEK_DATA/SEEK_HOLE,
-  # copy_file_range and the mkfs LD_PRELOAD shim), which `npm ci --ignore-scripts` skipped.
+  # copy_file_range and the mkfs LD_PRELOAD shim), which `npm ci --ignore-scripts` skipped,
+  # and the ext4 populate helper (here a failure fails the package).
   npmBuildScript = "build";
   postBuild = ''
     npm run build:native
+    npm run build:ext4-helper
   '';
   # npm pack (npmInstallHook) follows .gitignore, which lists lib/ and build/.
   postInstall = ''

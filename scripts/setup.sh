@@ -9,7 +9,7 @@ SUDO=""
 PACKAGES="e2fsprogs dosfstools mtools zstd fdisk gdisk btrfs-progs bmap-tools util-linux
   fakeroot faketime time xz-utils cpio ca-certificates genimage
   qemu-system-arm qemu-system-x86 qemu-utils ovmf u-boot-qemu ipxe-qemu
-  python3 make g++"
+  python3 make g++ libext2fs-dev pkg-config"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,40 +1,56 @@
 /**
- * ext4 writer: `mke2fs -d` straight into the image at the partition's offset, under the
+ * ext4 writer. No root, no fakeroot, no loop device, no resize2fs.
+ *
+ * Primary path: mke2fs makes the empty filesystem straight into the image at the
+ * partition's offset, then the populate helper (native/ext4_populate.c, linked against
+ * libext2fs; POPULATE_PATH) writes the tree into it from the list the measuring walk
+ * wrote (VirtualListWriter's format): exactly owner 0:0, the epoch for every time, the
+ * tree's modes and hard-link groups, no host flags or xattrs. Its bytes are the same with
+ * e2fsprogs 1.46.2, 1.47.0 and 1.47.4 (the tests check that when scripts/toolchains.sh has
+ * them cached).
+ *
+ * Fallback (the helper not built, IMGSMITH_NO_POPULATE=1 or IMGSMITH_NO_NATIVE=1, or a
+ * feature it does not write: POPULATE_REFUSES, no extents): `mke2fs -d`, under the
  * LD_PRELOAD shim (src/fs/shim.ts) so that it reads owner 0:0, the build epoch as every
- * time and the tree's modes from the staged files. No root, no fakeroot, no loop device,
- * no resize2fs. Without the shim (not built, IMGSMITH_NO_SHIM=1, or the loader did not
- * preload it) a debugfs pass rewrites every inode afterwards: the same bytes, slower.
+ * time, the tree's modes and no inode flags; without the shim (not built,
+ * IMGSMITH_NO_SHIM=1, the loader did not preload it, or a mke2fs whose stat calls it
+ * does not see, checked in the image) a debugfs pass rewrites every inode afterwards.
+ * Deterministic per e2fsprogs version (1.46.2's bytes differ from 1.47's).
  *
  * Determinism: the result depends only on the tree (names, contents, modes, symlink
  * targets, which files share a host inode), the spec and the epoch, never on host
- * owners, times, xattrs, creation order, locale, time zone, cwd, /etc/mke2fs.conf,
- * /sys (lazy_itable_init) or the CPU's char signedness:
- *  - MKE2FS_CONFIG points at a fixed copy of Debian's mke2fs.conf, `-T default` keeps
- *    the usage type (mke2fs would pick "small", with 1 KiB blocks, below 512 MiB),
- *    and every layout parameter is explicit (-b -I -N -m);
+ * owners, times, xattrs, inode flags, creation order, locale, time zone, cwd,
+ * /etc/mke2fs.conf, /sys (lazy_itable_init) or the CPU's char signedness:
+ *  - MKE2FS_CONFIG points at a fixed copy of Debian's mke2fs.conf (no orphan_file),
+ *    `-T default` keeps the usage type (mke2fs would pick "small", with 1 KiB blocks,
+ *    below 512 MiB), and every layout parameter is explicit (-b -I -N -m);
  *  - E2FSPROGS_FAKE_TIME fixes the filesystem's own times (mkfs, write, check, the
  *    root and lost+found directories, crtime);
- *  - mke2fs -d copies uid/gid/mode/atime/mtime/ctime from what lstat says of the staged
- *    files (host hard links: host owner, times and mode) and finds hard links by
- *    st_ino/st_nlink: the shim reports 0:0, the epoch, the tree mode and the tree's
- *    hard-link groups (the fallback's debugfs pass rewrites every used inode, 2, 11 and
- *    12+); no_copy_xattrs drops host xattrs (e.g. SELinux labels);
- *  - mke2fs -d sorts directory entries (LC_ALL=C) and allocates in that order;
- *  - the partition is punched to zeros first, and assume_storage_prezeroed=1 stops
- *    mke2fs from writing (or, on other hosts, not writing) zeroed inode tables and
- *    journal, so the image stays sparse and equal everywhere;
+ *  - the partition is punched to zeros first; lazy_itable_init=1 and lazy_journal_init=1
+ *    (every version) stop mke2fs from writing zeroed inode tables and journal, so the image
+ *    stays sparse; the helper then marks the inode tables zeroed (what 1.47's
+ *    assume_storage_prezeroed=1 does, which mke2fs -d gets on >= 1.47) and sets
+ *    s_kbytes_written to 0;
+ *  - the helper and mke2fs -d write directory entries in the tree's (byte) order;
+ *  - mke2fs -d copies uid/gid/mode/times from what lstat says of the staged files and
+ *    finds hard links by st_ino/st_nlink: the shim reports 0:0, the epoch, the tree mode
+ *    and the tree's hard-link groups (the debugfs pass rewrites every used inode, 2, 11
+ *    and 12+, and clears host inode flags); no_copy_xattrs (>= 1.47) drops host xattrs;
  *  - s_flags' signed/unsigned directory hash bit (which follows the build CPU's
- *    `char`) is set to "signed", as on x86 (no directory is hash-indexed yet), and
- *    s_kbytes_written is kept as mke2fs left it, in every superblock copy.
+ *    `char`) is set to "signed", as on x86 (no directory is hash-indexed), s_wtime to the
+ *    epoch, and s_kbytes_written is kept as the writer left it, in every superblock copy.
+ * The facts reported come from our superblock parser (ext4-superblock.ts), not dumpe2fs.
  *
  * Sizing (`minimumSize`) is computed from the tree, mirroring ext2fs_initialize and
  * mke2fs -d: inode tables, bitmaps, group descriptors, reserved GDT blocks and
  * superblock backups per group, the journal (ext2fs_default_journal_size), file data
- * blocks, extent tree blocks, directory blocks (entries packed as ext2fs_link does)
- * and slow symlinks; see ext4Usage().
+ * blocks, extent tree blocks, directory blocks (entries packed as ext2fs_link does,
+ * and as the helper packs them) and slow symlinks; see ext4Counter(). The helper
+ * allocates no more than that (the sizing tests build content-sized partitions).
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildError, doesNotFit, inputError, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
@@ -42,6 +58,7 @@ import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.t
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from './btrfs.ts';
+import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -510,29 +527,37 @@ async function measure(spec: Ext4Spec, tree: FileTree, listIn?: string): Promise
   // A result without the list does not do for a caller that asks for one.
   if (hit && hit.key === key && hit.size === tree.size && (listIn === undefined || hit.listed)) return { ...(await hit.result), features };
   const run = async (): Promise<{ content: Ext4Content; virtual?: VirtualTree }> => {
-    if (listIn === undefined || !(await virtualTreeAvailable())) return { content: await ext4Content(tree, features) };
+    if (listIn === undefined || !((await populateAvailable(features)) || (await virtualTreeAvailable()))) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
-    const dir = await fsp.mkdtemp(path.join(listIn, 'ext4-tree-'));
-    await fsp.mkdir(path.join(dir, 'data'));
-    const list = new VirtualListWriter(path.join(dir, 'list'), path.join(dir, 'data'));
-    try {
-      let n = 0;
-      for (const e of walkTree(tree, { dirEnds: true })) {
-        counter.add(e);
-        list.add(e);
-        if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
-      }
-    } catch (err) {
-      list.close();
-      void removeTree(dir).catch(() => undefined);
-      throw err;
-    }
-    list.close();
-    return { content: counter.content, virtual: { dir, list: list.file, entries: list.entries } };
+    const virtual = await writeTreeList(tree, listIn, counter.add);
+    return { content: counter.content, virtual };
   };
   const result = run();
   measured.set(tree, { key, size: tree.size, listed: listIn !== undefined, result });
   return { ...(await result), features };
+}
+
+/** Writes the tree's list (VirtualListWriter's format: what the populate helper and the
+ *  shim's virtual tree read) in a new directory under `parent`, in one walk that also feeds
+ *  `onEntry` (the measuring). */
+async function writeTreeList(tree: FileTree, parent: string, onEntry?: (e: WalkEntry) => void): Promise<VirtualTree> {
+  const dir = await fsp.mkdtemp(path.join(parent, 'ext4-tree-'));
+  await fsp.mkdir(path.join(dir, 'data'));
+  const list = new VirtualListWriter(path.join(dir, 'list'), path.join(dir, 'data'));
+  try {
+    let n = 0;
+    for (const e of walkTree(tree, { dirEnds: true })) {
+      onEntry?.(e);
+      list.add(e);
+      if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
+    }
+  } catch (err) {
+    list.close();
+    void removeTree(dir).catch(() => undefined);
+    throw err;
+  }
+  list.close();
+  return { dir, list: list.file, entries: list.entries };
 }
 
 /**
@@ -586,6 +611,84 @@ async function run(cmd: string, args: string[], env: Record<string, string>, wha
   }
 }
 
+/** The first used inode (2, 11 and up) whose owner is not 0:0 or whose atime, ctime or
+ *  mtime is not the epoch (what the shim makes mke2fs read), or undefined. */
+async function unfakedInode(image: string, offset: number, epoch: number): Promise<number | undefined> {
+  const lo = epoch % 2 ** 32;
+  for (const i of await usedInodeInfo(image, offset)) {
+    if (i.ino !== 2 && i.ino < 11) continue;
+    if (i.uid !== 0 || i.gid !== 0 || i.times.some((t) => t !== lo)) return i.ino;
+  }
+  return undefined;
+}
+
+/** The e2fsprogs version of the mke2fs `env` runs (`mke2fs -V`), e.g. [1, 47, 0]; cached
+ *  per PATH and LD_LIBRARY_PATH. */
+const mke2fsVersions = new Map<string, Promise<number[]>>();
+export function mke2fsVersion(env: Record<string, string>): Promise<number[]> {
+  const key = `${env.PATH ?? ''}\0${env.LD_LIBRARY_PATH ?? ''}`;
+  let v = mke2fsVersions.get(key);
+  if (!v) {
+    v = execa('mke2fs', ['-V'], { env, extendEnv: false, stdin: 'ignore', reject: false, all: true }).then((r) => {
+      if ((r as { code?: string }).code === 'ENOENT') throw new ToolMissingError('mke2fs', 'mke2fs is not installed (it comes with e2fsprogs)');
+      const m = /mke2fs (\d+)\.(\d+)(?:\.(\d+))?/.exec(String(r.all ?? ''));
+      if (!m) throw toolFailed('mke2fs', `mke2fs -V printed no version: ${String(r.all ?? '').slice(0, 200)}`, r);
+      return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    });
+    v.catch(() => mke2fsVersions.delete(key));
+    mke2fsVersions.set(key, v);
+  }
+  return v;
+}
+
+export function versionAtLeast(v: number[], want: number[]): boolean {
+  for (let i = 0; i < want.length; i++) {
+    if ((v[i] ?? 0) !== want[i]) return (v[i] ?? 0) > want[i]!;
+  }
+  return true;
+}
+
+/** The populate helper (native/ext4_populate.c, built by native/build-ext4-helper.sh). */
+export const POPULATE_PATH = fileURLToPath(new URL('../../build/Release/imgsmith-ext4-populate', import.meta.url));
+/** Features the helper does not write (their files need more than inodes, extents and
+ *  linear directories): such filesystems take the mke2fs -d path. */
+const POPULATE_REFUSES = ['inline_data', 'encrypt', 'casefold', 'verity', 'quota', 'project', 'mmp'];
+
+/** Whether the populate helper writes this filesystem: built, not turned off
+ *  (IMGSMITH_NO_NATIVE=1, or IMGSMITH_NO_POPULATE=1 for the mke2fs -d fallback), extents. */
+export async function populateAvailable(features: Set<string>): Promise<boolean> {
+  if (process.env.IMGSMITH_NO_NATIVE === '1' || process.env.IMGSMITH_NO_POPULATE === '1') return false;
+  if (!features.has('extent') || POPULATE_REFUSES.some((f) => features.has(f))) return false;
+  return fsp.access(POPULATE_PATH, fsConstants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs the helper on the empty filesystem mke2fs made; its writes go to the early
+ *  compression's log. Exit 3: the filesystem is full; 2: an input could not be read. */
+async function populate(target: FsTarget, list: VirtualTree, ctx: FsContext, env: Record<string, string>, where: string): Promise<{ entries: number; inodes: number }> {
+  const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+  const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
+  const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env; // a log only with a watch
+  const sub = execa(POPULATE_PATH, args, {
+    env: { ...base, ...watch?.env },
+    extendEnv: false,
+    reject: false,
+    stdio: ['ignore', 'pipe', 'pipe', ...(watch ? (['pipe'] as const) : [])],
+    buffer: { stdout: true, stderr: true, fd3: false },
+  });
+  if (watch) watch.attach(sub.stdio[3] as import('node:stream').Readable);
+  const r = await sub;
+  const msg = String(r.stderr).trim().split('\n').slice(-4).join('\n');
+  if (r.exitCode === 3) throw doesNotFit(`${where}: the content does not fit: ${msg}`);
+  if (r.exitCode === 2) throw inputError(`${where}: ${msg}`);
+  if (r.exitCode !== 0) throw toolFailed('imgsmith-ext4-populate', `${where}: the ext4 populate helper failed: ${msg || r.shortMessage}`, r);
+  const m = /^entries (\d+) inodes (\d+)$/m.exec(String(r.stdout));
+  if (!m) throw toolFailed('imgsmith-ext4-populate', `${where}: the ext4 populate helper printed no counts: ${String(r.stdout).slice(0, 200)}`, r);
+  return { entries: Number(m[1]), inodes: Number(m[2]) };
+}
+
 /** Zeros [offset, offset+size) of the image: punches a hole, or writes zeros where needed. */
 async function zeroRange(image: string, offset: number, size: number): Promise<void> {
   try {
@@ -609,58 +712,6 @@ async function zeroRange(image: string, offset: number, size: number): Promise<v
   }
 }
 
-interface DumpInfo {
-  header: Map<string, string>;
-  /** Inode numbers in use (from the group bitmaps). */
-  used: number[];
-}
-
-/** Parses `dumpe2fs` output: the header fields and the used inodes of every group. */
-function parseDumpe2fs(out: string): DumpInfo {
-  const header = new Map<string, string>();
-  const lines = out.split('\n');
-  let i = 0;
-  for (; i < lines.length && !/^Group \d+:/.test(lines[i]!); i++) {
-    const m = /^([^:]+):\s*(.*)$/.exec(lines[i]!);
-    if (m) header.set(m[1]!.trim(), m[2]!.trim());
-  }
-  const ipg = Number(header.get('Inodes per group'));
-  const used: number[] = [];
-  let group = -1;
-  for (; i < lines.length; i++) {
-    const l = lines[i]!;
-    const g = /^Group (\d+):/.exec(l);
-    if (g) {
-      group = Number(g[1]);
-      continue;
-    }
-    const f = /^\s+Free inodes:\s*(.*)$/.exec(l);
-    if (f && group >= 0) {
-      const first = group * ipg + 1;
-      const last = (group + 1) * ipg;
-      const free: [number, number][] = f[1]!.trim() === '' ? [] : f[1]!.split(',').map((r) => {
-        const [a, b] = r.trim().split('-');
-        return [Number(a), Number(b ?? a)];
-      });
-      let ino = first;
-      for (const [a, b] of free) {
-        for (; ino < a; ino++) used.push(ino);
-        ino = b + 1;
-      }
-      for (; ino <= last; ino++) used.push(ino);
-      group = -1;
-    }
-  }
-  if (!Number.isInteger(ipg) || ipg <= 0) throw new ToolFailedError('dumpe2fs', 'ext4: could not read the inode layout from dumpe2fs');
-  return { header, used };
-}
-
-const num = (h: Map<string, string>, k: string): number => {
-  const v = Number(h.get(k));
-  if (!Number.isFinite(v)) throw new ToolFailedError('dumpe2fs', `ext4: dumpe2fs did not report "${k}"`);
-  return v;
-};
-
 /**
  * The fallback when mke2fs ran without the shim: every used inode (2, 11 and 12+, from
  * the inode bitmaps) gets owner 0:0 and the epoch as atime/mtime/ctime/crtime, and every
@@ -679,7 +730,7 @@ async function normaliseWithDebugfs(
   where: string,
 ): Promise<void> {
   const dev = `${image}?offset=${offset}`;
-  const used = parseDumpe2fs((await run('dumpe2fs', [dev], env, where)).stdout).used;
+  const usedFlags = await usedInodeFlags(image, offset);
   const e = String(epoch);
   const cmds: string[] = [];
   // One per inode: the group's first entry (staged files of host sources have the host mode).
@@ -702,8 +753,10 @@ async function normaliseWithDebugfs(
     i++;
   }
   await flush();
-  for (const ino of used) {
+  for (const [ino, flags] of usedFlags) {
     if (ino !== 2 && ino < 11) continue;
+    // mke2fs 1.47.3+ copies the sources' host inode flags (chattr): only the structural ones stay.
+    if (flags & ~STRUCTURAL_INODE_FLAGS) cmds.push(`sif <${ino}> flags 0x${(flags & STRUCTURAL_INODE_FLAGS).toString(16)}`);
     cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
   }
   const cmdFile = path.join(work, 'normalise.debugfs');
@@ -713,44 +766,14 @@ async function normaliseWithDebugfs(
   if (problems.length) throw new ToolFailedError('debugfs', `${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
 }
 
-// Superblock fields (struct ext2_super_block).
-const SB_OFFSET = 1024;
-const SB_SIZE = 1024;
-const SB_BLOCKS_LO = 0x04;
-const SB_FIRST_DATA_BLOCK = 0x14;
-const SB_LOG_BLOCK_SIZE = 0x18;
-const SB_BLOCKS_PER_GROUP = 0x20;
-const SB_MAGIC = 0x38;
-const SB_BLOCK_GROUP_NR = 0x5a;
-const SB_FEATURE_COMPAT = 0x5c;
-const SB_FEATURE_INCOMPAT = 0x60;
-const SB_FEATURE_RO_COMPAT = 0x64;
-const SB_FLAGS = 0x160;
-const SB_BLOCKS_HI = 0x150;
-const SB_KBYTES_WRITTEN = 0x178;
-const SB_CHECKSUM = 0x3fc;
-const FLAG_SIGNED_HASH = 0x1;
-const FLAG_UNSIGNED_HASH = 0x2;
-const RO_COMPAT_SPARSE_SUPER = 0x1;
-const RO_COMPAT_METADATA_CSUM = 0x400;
-const INCOMPAT_64BIT = 0x80;
-const INCOMPAT_META_BG = 0x10;
-const COMPAT_SPARSE_SUPER2 = 0x200;
-
 async function readSuperblock(image: string, offset: number): Promise<Buffer> {
-  const fh = await fsp.open(image, 'r');
-  try {
-    const sb = Buffer.alloc(SB_SIZE);
-    const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53) throw new ToolFailedError('mke2fs', `ext4 at ${offset}: mke2fs left no superblock`);
-    return sb;
-  } finally {
-    await fh.close();
-  }
+  return readExt4Superblock(image, offset).catch(() => {
+    throw new ToolFailedError('mke2fs', `ext4 at ${offset}: mke2fs left no superblock`);
+  });
 }
 
 /** ext2fs_superblock_csum: crc32c_le(~0, sb[0..0x3fc]) without the final inversion. */
-const superblockCsum = (sb: Buffer): number => (crc32c(sb, 0, SB_CHECKSUM) ^ 0xffffffff) >>> 0;
+const superblockCsum = (sb: Buffer): number => (crc32c(sb, 0, SB.CHECKSUM) ^ 0xffffffff) >>> 0;
 
 /**
  * Applies `edit` to the primary superblock and every backup (sparse_super groups), as
@@ -761,17 +784,17 @@ export async function patchSuperblocks(image: string, offset: number, edit: (sb:
   try {
     const primary = Buffer.alloc(SB_SIZE);
     await fh.read(primary, 0, SB_SIZE, offset + SB_OFFSET);
-    if (primary.readUInt16LE(SB_MAGIC) !== 0xef53) throw buildError(`ext4 at ${offset}: no superblock to patch`);
-    const compat = primary.readUInt32LE(SB_FEATURE_COMPAT);
-    const incompat = primary.readUInt32LE(SB_FEATURE_INCOMPAT);
-    const roCompat = primary.readUInt32LE(SB_FEATURE_RO_COMPAT);
+    if (primary.readUInt16LE(SB.MAGIC) !== 0xef53) throw buildError(`ext4 at ${offset}: no superblock to patch`);
+    const compat = primary.readUInt32LE(SB.FEATURE_COMPAT);
+    const incompat = primary.readUInt32LE(SB.FEATURE_INCOMPAT);
+    const roCompat = primary.readUInt32LE(SB.FEATURE_RO_COMPAT);
     if (compat & COMPAT_SPARSE_SUPER2 || incompat & INCOMPAT_META_BG) throw buildError(`ext4 at ${offset}: cannot patch superblocks with sparse_super2 or meta_bg`);
     const csum = (roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
-    if (csum && primary.readUInt32LE(SB_CHECKSUM) !== superblockCsum(primary)) throw buildError(`ext4 at ${offset}: the superblock checksum does not match`);
-    const blockSize = 1024 << primary.readUInt32LE(SB_LOG_BLOCK_SIZE);
-    const blocks = primary.readUInt32LE(SB_BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB_BLOCKS_HI) * 2 ** 32 : 0);
-    const firstData = primary.readUInt32LE(SB_FIRST_DATA_BLOCK);
-    const bpg = primary.readUInt32LE(SB_BLOCKS_PER_GROUP);
+    if (csum && primary.readUInt32LE(SB.CHECKSUM) !== superblockCsum(primary)) throw buildError(`ext4 at ${offset}: the superblock checksum does not match`);
+    const blockSize = 1024 << primary.readUInt32LE(SB.LOG_BLOCK_SIZE);
+    const blocks = primary.readUInt32LE(SB.BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB.BLOCKS_HI) * 2 ** 32 : 0);
+    const firstData = primary.readUInt32LE(SB.FIRST_DATA_BLOCK);
+    const bpg = primary.readUInt32LE(SB.BLOCKS_PER_GROUP);
     const groups = Math.ceil((blocks - firstData) / bpg);
     const sparse = (roCompat & RO_COMPAT_SPARSE_SUPER) !== 0;
     for (let g = 0; g < groups; g++) {
@@ -779,11 +802,11 @@ export async function patchSuperblocks(image: string, offset: number, edit: (sb:
       const pos = g === 0 ? offset + SB_OFFSET : offset + (firstData + g * bpg) * blockSize;
       const sb = Buffer.alloc(SB_SIZE);
       const { bytesRead } = await fh.read(sb, 0, SB_SIZE, pos);
-      if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 0xef53 || sb.readUInt16LE(SB_BLOCK_GROUP_NR) !== (g & 0xffff)) {
+      if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== 0xef53 || sb.readUInt16LE(SB.BLOCK_GROUP_NR) !== (g & 0xffff)) {
         throw buildError(`ext4 at ${offset}: no backup superblock in group ${g}`);
       }
       edit(sb);
-      if (csum) sb.writeUInt32LE(superblockCsum(sb), SB_CHECKSUM);
+      if (csum) sb.writeUInt32LE(superblockCsum(sb), SB.CHECKSUM);
       await fh.write(sb, 0, SB_SIZE, pos);
     }
   } finally {
@@ -852,10 +875,9 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
     const fit = ext4Fit(content, blocks, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where);
     // The virtual-tree list written while measuring, when it is in this build's temporary directory.
-    const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
+    let listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
     if (virtual) measured.delete(tree);
     const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
-    const dev = `${target.imagePath}?offset=${target.offset}`;
 
     const work = path.join(ctx.tmpDir, `ext4-${target.offset}`);
     await fsp.mkdir(work, { recursive: true });
@@ -865,20 +887,59 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
     const stage = path.join(work, 'root');
     let staged = false;
     const progress = ctx.progress.phase('ext4', 4, 'items');
-    const ext = [
-      `offset=${target.offset}`,
-      `hash_seed=${uuid}`,
-      'nodiscard',
-      'root_owner=0:0',
-      'assume_storage_prezeroed=1',
-      'no_copy_xattrs',
-    ];
-    const args = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
-    args.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', ext.join(','));
-    if (spec.label !== undefined) args.push('-L', spec.label);
-    if (spec.features?.length) args.push('-O', spec.features.join(','));
+    const version = await mke2fsVersion(env);
+    const v147 = versionAtLeast(version, [1, 47, 0]);
+    // Options every mke2fs from 1.46.2 on takes, giving the same bytes: the lazy-init pair
+    // stops it from zeroing inode tables and journal (the partition is zeros already).
+    const ext = [`offset=${target.offset}`, `hash_seed=${uuid}`, 'nodiscard', 'root_owner=0:0', 'lazy_itable_init=1', 'lazy_journal_init=1'];
+    const mkfsArgs = (extra: string[]): string[] => {
+      const a = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
+      a.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', [...ext, ...extra].join(','));
+      if (spec.label !== undefined) a.push('-L', spec.label);
+      if (spec.features?.length) a.push('-O', spec.features.join(','));
+      return a;
+    };
+    // mke2fs -d (the fallback): 1.47's assume_storage_prezeroed (the inode tables' "zeroed"
+    // flag, which the helper sets itself) and no_copy_xattrs (host xattrs; the shim hides them too).
+    const args = mkfsArgs(v147 ? ['assume_storage_prezeroed=1', 'no_copy_xattrs'] : []);
     args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
     const seed = `imgsmith ext4 ${uuid}`;
+    /** The same superblock whichever path wrote it (and on any CPU), then the report. */
+    const finish = async (how: string, info: Record<string, unknown>): Promise<FsReport> => {
+      const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB.KBYTES_WRITTEN);
+      // The "signed" directory hash flag, the lifetime write counter as mke2fs (or the helper)
+      // left it (debugfs would add its writes), the epoch as the last write time.
+      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
+        const flags = sb.readUInt32LE(SB.FLAGS);
+        sb.writeUInt32LE(((flags & ~FLAG_UNSIGNED_HASH) | FLAG_SIGNED_HASH) >>> 0, SB.FLAGS);
+        sb.writeBigUInt64LE(kbytesWritten, SB.KBYTES_WRITTEN);
+        sb.writeUInt32LE(ctx.epoch % 2 ** 32, SB.WTIME);
+        sb[SB.WTIME_HI] = Math.floor(ctx.epoch / 2 ** 32) & 0xff;
+      });
+      progress.update(3, 4);
+      const f = parseExt4Superblock(await readSuperblock(target.imagePath, target.offset));
+      const report: FsReport = {
+        type: 'ext4',
+        ...(spec.label !== undefined ? { label: spec.label } : {}),
+        uuid,
+        stats: {
+          inodes: f.inodes,
+          inodesUsed: f.inodes - f.freeInodes,
+          blocks: f.blocks,
+          freeBlocks: f.freeBlocks,
+          blockSize: f.blockSize,
+          files: content.files,
+          hardlinks: content.hardlinks,
+          dirs: content.dirs,
+          symlinks: content.symlinks,
+          journalBlocks: f.journalBlocks,
+          features: f.features,
+        },
+      };
+      // Which path wrote the tree goes to the progress events only: the manifest is the same.
+      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, path: how, ...info });
+      return report;
+    };
     const shimReport = path.join(work, 'shim-report');
     // mke2fs under the shim, with `list` (a virtual tree's, or the staged tree's), reporting
     // its writes to the build's early compression. -d gets the canonical root: the shim
@@ -892,6 +953,29 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
       return { mk, ...(watch ? { watch } : {}) };
     };
     try {
+      if (await populateAvailable(features)) {
+        // The primary path: mke2fs makes the empty filesystem, our libext2fs helper writes the tree.
+        const list = listed ?? (await writeTreeList(tree, work));
+        progress.update(1, 4);
+        await zeroRange(target.imagePath, target.offset, target.size);
+        const mk = run('mke2fs', [...mkfsArgs([]), '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where);
+        ctx.toolStarted?.();
+        await mk;
+        const counts = await populate(target, list, ctx, env, where);
+        if (counts.entries !== list.entries) {
+          throw buildError(`${where}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
+        }
+        const removal = removeTree(list.dir).catch(() => undefined);
+        if (ctx.background) ctx.background(removal);
+        else await removal;
+        progress.update(2, 4);
+        return await finish('libext2fs', { entries: counts.entries });
+      }
+      if (listed && !(await virtualTreeAvailable())) {
+        // Listed for the helper, which is not used after all: the fallback stages the tree.
+        await removeTree(listed.dir).catch(() => undefined);
+        listed = undefined;
+      }
       let shimmed = false;
       // The hard-link groups (for a staged tree's shim list and the debugfs fallback).
       let groups: LinkGroups | undefined;
@@ -913,8 +997,15 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         });
         virtualLoaded = (await shimLoaded(shimReport)) !== null;
         const v = failure === undefined && virtualLoaded ? await shimVirtualReport(shimReport) : null;
-        if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
-        else {
+        // A mke2fs whose stat calls the shim does not see (e.g. one linked against glibc < 2.33,
+        // which calls __lxstat64) reads the host's owners and times: checked in the image.
+        const wrong = v && v.total === listed.entries - 1 && v.seen === v.total ? await unfakedInode(target.imagePath, target.offset, ctx.epoch) : undefined;
+        if (v && v.total === listed.entries - 1 && v.seen === v.total && wrong === undefined) shimmed = true;
+        else if (wrong !== undefined) {
+          virtualLoaded = false;
+          ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
+          watch?.invalidate();
+        } else {
           ctx.progress.event('warning', {
             message:
               failure !== undefined
@@ -946,6 +1037,12 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           shimmed = (await shimLoaded(shimReport)) !== null;
           if (!shimmed) {
             ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+          } else {
+            const wrong = await unfakedInode(target.imagePath, target.offset, ctx.epoch);
+            if (wrong !== undefined) {
+              shimmed = false;
+              ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
+            }
           }
         } else {
           const mk = run('mke2fs', args, env, where);
@@ -953,51 +1050,11 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           await mk;
         }
       }
-      const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB_KBYTES_WRITTEN);
       progress.update(2, 4);
-
       // Without the shim, mke2fs copied the host owners, times and (for hard-linked
       // files) modes: debugfs rewrites them to what the shim would have reported.
       if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, groups!, ctx.epoch, env, work, where);
-      // The same superblock either way (and on any CPU): the "signed" directory hash flag,
-      // and the lifetime write counter as mke2fs left it (debugfs would add its writes).
-      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
-        const flags = sb.readUInt32LE(SB_FLAGS);
-        sb.writeUInt32LE(((flags & ~FLAG_UNSIGNED_HASH) | FLAG_SIGNED_HASH) >>> 0, SB_FLAGS);
-        sb.writeBigUInt64LE(kbytesWritten, SB_KBYTES_WRITTEN);
-      });
-      progress.update(3, 4);
-
-      const h = (await run('dumpe2fs', ['-h', dev], env, where)).stdout;
-      const hdr = new Map<string, string>();
-      for (const l of h.split('\n')) {
-        const m = /^([^:]+):\s*(.*)$/.exec(l);
-        if (m) hdr.set(m[1]!.trim(), m[2]!.trim());
-      }
-      const inodes = num(hdr, 'Inode count');
-      const freeInodes = num(hdr, 'Free inodes');
-      const report: FsReport = {
-        type: 'ext4',
-        ...(spec.label !== undefined ? { label: spec.label } : {}),
-        uuid,
-        stats: {
-          inodes,
-          inodesUsed: inodes - freeInodes,
-          blocks: num(hdr, 'Block count'),
-          freeBlocks: num(hdr, 'Free blocks'),
-          blockSize: num(hdr, 'Block size'),
-          files: content.files,
-          hardlinks: content.hardlinks,
-          dirs: content.dirs,
-          symlinks: content.symlinks,
-          journalBlocks: hdr.has('Total journal blocks') ? num(hdr, 'Total journal blocks') : 0,
-          features: hdr.get('Filesystem features') ?? '',
-        },
-      };
-      // Whether the shim was used goes to the progress events only: the image (and so the
-      // manifest) is the same either way.
-      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed, tree: staged ? 'staged' : 'virtual' });
-      return report;
+      return await finish('mke2fs -d', { shim: shimmed, tree: staged ? 'staged' : 'virtual', mke2fs: version.join('.') });
     } finally {
       // The staged tree (or the empty root) is not needed any more: remove it while the image is packaged.
       const removal = (staged ? removeStaged(stage) : fsp.rm(stage, { recursive: true, force: true })).catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { readAt } from './image.ts';
+import { COMPAT_HAS_JOURNAL, ext4FeatureNames, INCOMPAT_64BIT, INCOMPAT_EXTENTS, INCOMPAT_FLEX_BG, parseExt4Superblock, SB, SB_OFFSET, SB_SIZE } from '../fs/ext4-superblock.ts';
 import type { FsInfo, FsType } from './types.ts';
 
 /** The filesystem type in [offset, offset+size) of `file`, or undefined. */
@@ -12,7 +13,7 @@ export async function detectFs(file: string, offset: number, size: number): Prom
   try {
     const head = await readAt(fh, offset, Math.min(size, 0x10000 + 4096));
     if (head.length >= 0x10048 && head.toString('latin1', 0x10040, 0x10048) === '_BHRfS_M') return 'btrfs';
-    if (head.length >= 1024 + 58 && head.readUInt16LE(1024 + 56) === 0xef53) return 'ext4';
+    if (head.length >= SB_OFFSET + SB.MAGIC + 2 && head.readUInt16LE(SB_OFFSET + SB.MAGIC) === 0xef53) return 'ext4';
     for (const page of [4096, 8192, 16384, 65536]) {
       const sig = page <= head.length ? head.toString('latin1', page - 10, page) : '';
       if (sig === 'SWAPSPACE2' || sig === 'SWAP-SPACE') return 'swap';
@@ -40,10 +41,6 @@ const cstr = (b: Buffer) => {
 };
 const isoTime = (t: number) => (t === 0 ? '0' : new Date(t * 1000).toISOString().replace('.000Z', 'Z'));
 
-const EXT4_COMPAT = ['dir_prealloc', 'imagic_inodes', 'has_journal', 'ext_attr', 'resize_inode', 'dir_index', 'lazy_bg', 'snapshot_bitmap', 'exclude_bitmap', 'sparse_super2', 'fast_commit', 'stable_inodes', 'orphan_file'];
-const EXT4_INCOMPAT = ['compression', 'filetype', 'needs_recovery', 'journal_dev', 'meta_bg', 'FEATURE_I5', 'extent', '64bit', 'mmp', 'flex_bg', 'ea_inode', 'FEATURE_I11', 'dirdata', 'metadata_csum_seed', 'large_dir', 'inline_data', 'encrypt', 'casefold'];
-const EXT4_RO = ['sparse_super', 'large_file', 'FEATURE_R2', 'huge_file', 'uninit_bg', 'dir_nlink', 'extra_isize', 'snapshot', 'quota', 'bigalloc', 'metadata_csum', 'replica', 'read-only', 'project', 'shared_blocks', 'verity', 'orphan_present'];
-
 function bits(v: number, names: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < 32; i++) if (v & (1 << i)) out.push(names[i] ?? `FEATURE_${i}`);
@@ -52,46 +49,42 @@ function bits(v: number, names: string[]): string[] {
 
 /** ext2/3/4 superblock (at partition offset + 1024). */
 export async function ext4Info(file: string, offset: number): Promise<FsInfo> {
-  const sb = await readAt(file, offset + 1024, 1024);
-  const logBs = sb.readUInt32LE(24);
-  const blockSize = 1024 << logBs;
-  const compat = sb.readUInt32LE(92);
-  const incompat = sb.readUInt32LE(96);
-  const ro = sb.readUInt32LE(100);
-  const is64 = (incompat & 0x80) !== 0;
+  const sb = await readAt(file, offset + SB_OFFSET, SB_SIZE);
+  const facts = parseExt4Superblock(sb);
+  const compat = sb.readUInt32LE(SB.FEATURE_COMPAT);
+  const incompat = sb.readUInt32LE(SB.FEATURE_INCOMPAT);
+  const is64 = (incompat & INCOMPAT_64BIT) !== 0;
   const hi = (o: number) => (is64 ? sb.readUInt32LE(o) * 2 ** 32 : 0);
-  const blocks = sb.readUInt32LE(4) + hi(336);
-  const freeBlocks = sb.readUInt32LE(12) + hi(344);
-  const features = [...bits(compat, EXT4_COMPAT), ...bits(incompat, EXT4_INCOMPAT), ...bits(ro, EXT4_RO)];
-  const variant = incompat & 0x40 || incompat & 0x80 || incompat & 0x200 ? 'ext4' : compat & 0x4 ? 'ext3' : 'ext2';
-  const state = sb.readUInt16LE(58);
+  const { blockSize, blocks, freeBlocks } = facts;
+  const variant = incompat & INCOMPAT_EXTENTS || incompat & INCOMPAT_64BIT || incompat & INCOMPAT_FLEX_BG ? 'ext4' : compat & COMPAT_HAS_JOURNAL ? 'ext3' : 'ext2';
+  const state = sb.readUInt16LE(SB.STATE);
   return {
     type: 'ext4',
     variant,
-    label: cstr(sb.subarray(120, 136)),
-    uuid: uuidString(sb.subarray(104, 120)),
+    label: cstr(sb.subarray(SB.VOLUME_NAME, SB.VOLUME_NAME + 16)),
+    uuid: uuidString(sb.subarray(SB.UUID, SB.UUID + 16)),
     size: blocks * blockSize,
     blockSize,
     used: (blocks - freeBlocks) * blockSize,
     free: freeBlocks * blockSize,
-    inodes: sb.readUInt32LE(0),
-    inodesFree: sb.readUInt32LE(16),
-    features,
+    inodes: facts.inodes,
+    inodesFree: facts.freeInodes,
+    features: ext4FeatureNames(sb),
     extra: {
-      hashSeed: uuidString(sb.subarray(236, 252)),
+      hashSeed: uuidString(sb.subarray(SB.HASH_SEED, SB.HASH_SEED + 16)),
       state: state & 1 ? (state & 2 ? 'clean with errors' : 'clean') : 'not clean',
-      inodeSize: String(sb.readUInt16LE(88)),
-      blocksPerGroup: String(sb.readUInt32LE(32)),
-      inodesPerGroup: String(sb.readUInt32LE(40)),
-      reservedBlocks: String(sb.readUInt32LE(8) + hi(340)),
-      mkfsTime: isoTime(sb.readUInt32LE(264)),
-      writeTime: isoTime(sb.readUInt32LE(48)),
-      mountTime: isoTime(sb.readUInt32LE(44)),
-      lastCheck: isoTime(sb.readUInt32LE(64)),
-      mountCount: String(sb.readUInt16LE(52)),
-      journalUuid: uuidString(sb.subarray(208, 224)),
-      checksumSeed: String(sb.readUInt32LE(0x270)),
-      creatorOs: String(sb.readUInt32LE(72)),
+      inodeSize: String(sb.readUInt16LE(SB.INODE_SIZE)),
+      blocksPerGroup: String(sb.readUInt32LE(SB.BLOCKS_PER_GROUP)),
+      inodesPerGroup: String(sb.readUInt32LE(SB.INODES_PER_GROUP)),
+      reservedBlocks: String(sb.readUInt32LE(SB.R_BLOCKS_LO) + hi(SB.R_BLOCKS_HI)),
+      mkfsTime: isoTime(sb.readUInt32LE(SB.MKFS_TIME)),
+      writeTime: isoTime(sb.readUInt32LE(SB.WTIME)),
+      mountTime: isoTime(sb.readUInt32LE(SB.MTIME)),
+      lastCheck: isoTime(sb.readUInt32LE(SB.LASTCHECK)),
+      mountCount: String(sb.readUInt16LE(SB.MNT_COUNT)),
+      journalUuid: uuidString(sb.subarray(SB.JOURNAL_UUID, SB.JOURNAL_UUID + 16)),
+      checksumSeed: String(sb.readUInt32LE(SB.CHECKSUM_SEED)),
+      creatorOs: String(sb.readUInt32LE(SB.CREATOR_OS)),
     },
   };
 }
