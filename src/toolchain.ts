@@ -141,8 +141,23 @@ export function checkRange(range: ToolRange, tool: string, where: string, versio
   return undefined;
 }
 
-/** Runs one tool's version probe: its version, checked against its range. */
-export async function probeTool(name: string, envPath?: string): Promise<ProbedTool> {
+/** Probes already made in this process, keyed by name, PATH and LD_LIBRARY_PATH: each tool is
+ *  run for its version once (the build's probe, then the drivers' version checks reuse it). */
+const probed = new Map<string, Promise<ProbedTool>>();
+
+/** Runs one tool's version probe (once per process): its version, checked against its range. */
+export function probeTool(name: string, envPath?: string): Promise<ProbedTool> {
+  const key = `${name}\0${envPath ?? process.env.PATH ?? ''}\0${process.env.LD_LIBRARY_PATH ?? ''}`;
+  let p = probed.get(key);
+  if (!p) {
+    p = probeToolOnce(name, envPath);
+    p.catch(() => probed.delete(key));
+    probed.set(key, p);
+  }
+  return p;
+}
+
+async function probeToolOnce(name: string, envPath?: string): Promise<ProbedTool> {
   const probe = PROBES[name] ?? GENERIC;
   const where = await findOnPath(name, envPath);
   if (!where) throw new ToolMissingError(name, `${name} was not found on PATH: it is needed to build this image${probe.range ? ` (it comes with ${probe.range.family})` : ''}`);

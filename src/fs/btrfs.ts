@@ -49,7 +49,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
 import { doesNotFit, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
-import { findOnPath } from '../toolchain.ts';
+import { findOnPath, parseVersion, probeTool } from '../toolchain.ts';
 import { formatSize, parseSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
@@ -282,11 +282,11 @@ async function toolMissing(name: string): Promise<boolean> {
   return (await findOnPath(name)) === undefined;
 }
 
-/** `mkfs.btrfs --version` as [major, minor] (null when it does not say). */
+/** mkfs.btrfs's btrfs-progs version as [major, minor]: the build's one toolchain probe
+ *  (src/toolchain.ts, which also refuses versions below the supported range). */
 async function mkfsBtrfsVersion(): Promise<[number, number] | null> {
-  const r = await execa('mkfs.btrfs', ['--version'], { reject: false, all: true, timeout: 10_000, env: { LC_ALL: 'C' } }).catch(() => null);
-  const m = r && /btrfs-progs v(\d+)\.(\d+)/.exec((r.all ?? '').toString());
-  return m ? [Number(m[1]), Number(m[2])] : null;
+  const v = parseVersion((await probeTool('mkfs.btrfs')).version);
+  return [v[0] ?? 0, v[1] ?? 0];
 }
 
 function utcDate(epoch: number): string {

@@ -64,6 +64,7 @@ import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
 import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
+import { parseVersion, probeTool } from '../toolchain.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
 const INODE_SIZE = 256;
@@ -622,23 +623,11 @@ async function unfakedInode(image: string, offset: number, epoch: number): Promi
   return undefined;
 }
 
-/** The e2fsprogs version of the mke2fs `env` runs (`mke2fs -V`), e.g. [1, 47, 0]; cached
- *  per PATH and LD_LIBRARY_PATH. */
-const mke2fsVersions = new Map<string, Promise<number[]>>();
-export function mke2fsVersion(env: Record<string, string>): Promise<number[]> {
-  const key = `${env.PATH ?? ''}\0${env.LD_LIBRARY_PATH ?? ''}`;
-  let v = mke2fsVersions.get(key);
-  if (!v) {
-    v = execa('mke2fs', ['-V'], { env, extendEnv: false, stdin: 'ignore', reject: false, all: true }).then((r) => {
-      if ((r as { code?: string }).code === 'ENOENT') throw new ToolMissingError('mke2fs', 'mke2fs is not installed (it comes with e2fsprogs)');
-      const m = /mke2fs (\d+)\.(\d+)(?:\.(\d+))?/.exec(String(r.all ?? ''));
-      if (!m) throw toolFailed('mke2fs', `mke2fs -V printed no version: ${String(r.all ?? '').slice(0, 200)}`, r);
-      return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-    });
-    v.catch(() => mke2fsVersions.delete(key));
-    mke2fsVersions.set(key, v);
-  }
-  return v;
+/** The e2fsprogs version of the mke2fs `env` runs, e.g. [1, 47, 0]: the build's one toolchain
+ *  probe (src/toolchain.ts, which also refuses versions below the supported range). */
+export async function mke2fsVersion(env: Record<string, string>): Promise<number[]> {
+  const v = parseVersion((await probeTool('mke2fs', env.PATH)).version);
+  return [v[0] ?? 0, v[1] ?? 0, v[2] ?? 0];
 }
 
 export function versionAtLeast(v: number[], want: number[]): boolean {
