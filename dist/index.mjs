@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function checkPathExt(path33, options) {
+    function checkPathExt(path34, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path33.substr(-p.length).toLowerCase() === p) {
+        if (p && path34.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path33, options) {
+    function checkStat(stat, path34, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path33, options);
+      return checkPathExt(path34, options);
     }
-    function isexe(path33, options, cb) {
-      fs3.stat(path33, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path33, options));
+    function isexe(path34, options, cb) {
+      fs3.stat(path34, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path34, options));
       });
     }
-    function sync(path33, options) {
-      return checkStat(fs3.statSync(path33), path33, options);
+    function sync(path34, options) {
+      return checkStat(fs3.statSync(path34), path34, options);
     }
   }
 });
@@ -82,13 +82,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function isexe(path33, options, cb) {
-      fs3.stat(path33, function(er, stat) {
+    function isexe(path34, options, cb) {
+      fs3.stat(path34, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path33, options) {
-      return checkStat(fs3.statSync(path33), options);
+    function sync(path34, options) {
+      return checkStat(fs3.statSync(path34), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path33, options, cb) {
+    function isexe(path34, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path33, options || {}, function(er, is) {
+          isexe(path34, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path33, options || {}, function(er, is) {
+      core(path34, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path33, options) {
+    function sync(path34, options) {
       try {
-        return core.sync(path33, options || {});
+        return core.sync(path34, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path33 = __require("path");
+    var path34 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path33.join(pathPart, cmd);
+        const pCmd = path34.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path33.join(pathPart, cmd);
+        const pCmd = path34.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path33 = __require("path");
+    var path34 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path33.delimiter : void 0
+          pathExt: withoutPathExt ? path34.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path33.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path34.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path33, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path33.split("/").pop();
+      const [path34, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path34.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -398,7 +398,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path33 = __require("path");
+    var path34 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -423,7 +423,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path33.normalize(parsed.command);
+        parsed.command = path34.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -3762,8 +3762,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path33) {
-      let input2 = path33;
+    function removeDotSegments(path34) {
+      let input2 = path34;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -3837,11 +3837,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path33) {
-      if (path33 === "" || path33[0] === "/") {
-        return removeDotSegments(path33);
+    function removeDotSegmentsRelative(path34) {
+      if (path34 === "" || path34[0] === "/") {
+        return removeDotSegments(path34);
       }
-      const segments = path33.split("/");
+      const segments = path34.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -4204,8 +4204,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path33 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path33 && path33 !== "/" ? path33 : void 0;
+        const path34 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path34 && path34 !== "/" ? path34 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -9000,7 +9000,7 @@ var require_streamx = __commonJS({
 var require_headers = __commonJS({
   "node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
-    var ZEROS2 = "0000000000000000000";
+    var ZEROS3 = "0000000000000000000";
     var SEVENS = "7777777777777777777";
     var ZERO_OFFSET = "0".charCodeAt(0);
     var USTAR_MAGIC = b4a.from([117, 115, 116, 97, 114, 0]);
@@ -9183,9 +9183,9 @@ var require_headers = __commonJS({
       }
       return 0;
     }
-    function indexOf(block, num2, offset, end) {
+    function indexOf(block, num, offset, end) {
       for (; offset < end; offset++) {
-        if (block[offset] === num2) return offset;
+        if (block[offset] === num) return offset;
       }
       return end;
     }
@@ -9198,20 +9198,20 @@ var require_headers = __commonJS({
     function encodeOct(val, n2) {
       val = val.toString(8);
       if (val.length > n2) return SEVENS.slice(0, n2) + " ";
-      return ZEROS2.slice(0, n2 - val.length) + val + " ";
+      return ZEROS3.slice(0, n2 - val.length) + val + " ";
     }
-    function encodeSizeBin(num2, buf, off2) {
+    function encodeSizeBin(num, buf, off2) {
       buf[off2] = 128;
       for (let i2 = 11; i2 > 0; i2--) {
-        buf[off2 + i2] = num2 & 255;
-        num2 = Math.floor(num2 / 256);
+        buf[off2 + i2] = num & 255;
+        num = Math.floor(num / 256);
       }
     }
-    function encodeSize(num2, buf, off2) {
-      if (num2.toString(8).length > 11) {
-        encodeSizeBin(num2, buf, off2);
+    function encodeSize(num, buf, off2) {
+      if (num.toString(8).length > 11) {
+        encodeSizeBin(num, buf, off2);
       } else {
-        b4a.write(buf, encodeOct(num2, 11), off2);
+        b4a.write(buf, encodeOct(num, 11), off2);
       }
     }
     function parse256(buf) {
@@ -9265,7 +9265,7 @@ var require_extract = __commonJS({
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
     var headers = require_headers();
-    var EMPTY = b4a.alloc(0);
+    var EMPTY2 = b4a.alloc(0);
     var MAX_HEADER_SIZE = 4 * 1024 * 1024;
     var BufferList = class {
       constructor() {
@@ -9283,7 +9283,7 @@ var require_extract = __commonJS({
       }
       shift(size) {
         if (size > this.buffered) return null;
-        if (size === 0) return EMPTY;
+        if (size === 0) return EMPTY2;
         let chunk = this._next(size);
         if (size === chunk.byteLength) return chunk;
         const chunks = [chunk];
@@ -9867,13 +9867,13 @@ var require_tar_stream = __commonJS({
 // action/main.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, constants as fsc6, promises as fsp17 } from "node:fs";
-import path32 from "node:path";
+import { appendFileSync as appendFileSync2, constants as fsc7, promises as fsp18 } from "node:fs";
+import path33 from "node:path";
 
 // src/build.ts
-import { promises as fsp16, constants as fsc4 } from "node:fs";
+import { promises as fsp17, constants as fsc5 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
-import path30 from "node:path";
+import path31 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
@@ -9911,6 +9911,8 @@ var ToolFailedError = class extends BuildError {
     this.tool = tool;
   }
   tool;
+};
+var ToolVersionError = class extends ToolFailedError {
 };
 var DoesNotFitError = class extends BuildError {
 };
@@ -14462,13 +14464,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path33, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path33 === "string" ? path33 : path33.toString();
+  for (const { path: path34, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path34 === "string" ? path34 : path34.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path33, serializedResult);
+      appendFileSync(path34, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path33, serializedResult);
+      writeFileSync(path34, serializedResult);
     }
   }
 };
@@ -17247,7 +17249,7 @@ async function publishOutputs(outputs2, outDir, trash) {
 }
 
 // src/spec.ts
-import path20 from "node:path";
+import path21 from "node:path";
 
 // src/units.ts
 var KiB = 1024;
@@ -17383,11 +17385,11 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path33) {
+    function locateFile(path34) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path33, scriptDirectory);
+        return Module2["locateFile"](path34, scriptDirectory);
       }
-      return scriptDirectory + path33;
+      return scriptDirectory + path34;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
@@ -18057,7 +18059,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path33, opt, work, len) => {
+      Module2["f_mkfs"] = (path34, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -18069,7 +18071,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path33, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path34, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -18083,7 +18085,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path33) => Module2["f_mount"](0, path33, 0);
+      Module2["f_unmount"] = (path34) => Module2["f_mount"](0, path34, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -18244,6 +18246,11 @@ async function extentRanges(fd, start, end, opts2) {
   }
   return nativeRanges(n2, fd, start, end);
 }
+async function seekRanges(fd, start, end, opts2) {
+  const n2 = pickNative(opts2);
+  if (!n2 || end <= start) return n2 ? [] : null;
+  return nativeRanges(n2, fd, start, end);
+}
 var tick = () => new Promise((resolve2) => setImmediate(resolve2));
 async function copySparse(src, dst, dstOffset, opts2) {
   if (!Number.isSafeInteger(dstOffset) || dstOffset < 0) {
@@ -18394,8 +18401,8 @@ var FileTree = class {
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
    *  non-directory entry at the same path; adding a directory over a directory keeps the
    *  old one unless the old one is implicit (then the new one wins). */
-  add(path33, entry) {
-    const p = normalizeTreePath(path33);
+  add(path34, entry) {
+    const p = normalizeTreePath(path34);
     this.childIndex = void 0;
     if (p === "/") {
       if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
@@ -18428,8 +18435,8 @@ var FileTree = class {
    * A directory that already has a host source is expanded one level so both merge: the
    * later copy wins for files, and a directory meeting a non-directory is an error.
    */
-  addHostDir(path33, source, mode, follow = false) {
-    const p = normalizeTreePath(path33);
+  addHostDir(path34, source, mode, follow = false) {
+    const p = normalizeTreePath(path34);
     const old = this.map.get(p);
     if (old && old.kind !== "dir") {
       throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -18447,20 +18454,20 @@ var FileTree = class {
   }
   /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
    *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path33, host, follow = false) {
-    const w = hostEntry(path33, host, follow);
-    if (w.kind === "dir") this.addHostDir(path33, host, w.mode, follow);
+  addHost(path34, host, follow = false) {
+    const w = hostEntry(path34, host, follow);
+    if (w.kind === "dir") this.addHostDir(path34, host, w.mode, follow);
     else {
       const { path: _p, ...e } = w;
-      this.add(path33, e);
+      this.add(path34, e);
     }
   }
   expandHostChildren(p, source, follow) {
     for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path33, mode = 493) {
-    const p = normalizeTreePath(path33);
+  ensureDir(path34, mode = 493) {
+    const p = normalizeTreePath(path34);
     const e = this.map.get(p);
     if (e) {
       if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -18470,12 +18477,12 @@ var FileTree = class {
     if (p !== "/") this.ensureDir(parentOf(p));
     this.map.set(p, { kind: "dir", mode, implicit: true });
   }
-  get(path33) {
-    return this.map.get(normalizeTreePath(path33));
+  get(path34) {
+    return this.map.get(normalizeTreePath(path34));
   }
   /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path33) {
-    const p = normalizeTreePath(path33);
+  lookup(path34) {
+    const p = normalizeTreePath(path34);
     const own = this.map.get(p);
     if (own) return own;
     let dir = p;
@@ -18507,8 +18514,8 @@ var FileTree = class {
     }
     return void 0;
   }
-  has(path33) {
-    return this.map.has(normalizeTreePath(path33));
+  has(path34) {
+    return this.map.has(normalizeTreePath(path34));
   }
   /** Number of explicit entries (host directories count as one). */
   get size() {
@@ -18602,13 +18609,13 @@ var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path33) {
-  if (!path33.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path33)}`);
-  if (!path33.includes("//") && !path33.includes("/.") && !(path33.length > 1 && path33.endsWith("/"))) return path33;
+function normalizeTreePath(path34) {
+  if (!path34.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path34)}`);
+  if (!path34.includes("//") && !path34.includes("/.") && !(path34.length > 1 && path34.endsWith("/"))) return path34;
   const parts = [];
-  for (const c3 of path33.split("/")) {
+  for (const c3 of path34.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path33)}`);
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path34)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -19074,12 +19081,12 @@ function mkfsFatChoice(sectors, forced) {
   const reserved = sizeFat === 32 ? 32 : 1;
   const rootDirSectors = sizeFat === 32 ? 0 : Math.ceil(ROOT_ENTRIES * DIRENT / SS);
   const spt = sectors <= 4096 ? 16 : sectors <= 524288 ? 32 : 63;
-  const num2 = Math.min(Math.floor(sectors / spt) * spt, 4294967295);
-  const align = num2 > 8192;
+  const num = Math.min(Math.floor(sectors / spt) * spt, 4294967295);
+  const align = num > 8192;
   const alignObj = (n2, c3) => align ? Math.ceil(n2 / c3) * c3 : n2;
   const cdiv = (a2, b) => Math.ceil(a2 / b);
   for (; cluster <= 128; cluster *= 2) {
-    const fatdata32 = num2 - alignObj(reserved, cluster);
+    const fatdata32 = num - alignObj(reserved, cluster);
     const fatdata1216 = fatdata32 - alignObj(rootDirSectors, cluster);
     let clust12 = Math.floor(2 * (fatdata1216 * SS + N_FATS * 3) / (2 * cluster * SS + N_FATS * 3));
     const fatlength12 = alignObj(cdiv((clust12 + 2) * 3 + 1 >> 1, SS), cluster);
@@ -19730,17 +19737,154 @@ var vfatDriver = {
 
 // src/fs/ext4.ts
 import { createHash as createHash2 } from "node:crypto";
-import { promises as fsp8 } from "node:fs";
-import path13 from "node:path";
+import { constants as fsConstants, promises as fsp9 } from "node:fs";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
+import path14 from "node:path";
 
 // src/fs/btrfs.ts
 import { createHash } from "node:crypto";
 import { promises as fsp7 } from "node:fs";
-import path12 from "node:path";
+import path13 from "node:path";
+
+// src/toolchain.ts
+import { constants as fsc3 } from "node:fs";
+import { access } from "node:fs/promises";
+import path10 from "node:path";
+var E2FSPROGS = { family: "e2fsprogs", min: [1, 46, 2], tested: [1, 47] };
+var BTRFS_PROGS = {
+  family: "btrfs-progs",
+  min: [6, 2],
+  tested: [6, 14],
+  why: "btrfs-progs 5.x reserves the inode numbers imgsmith's images use, so its images fail btrfs check"
+};
+var NODE = { family: "Node.js", min: [20], tested: [24] };
+var NODE_TESTED = [20, 22, 24];
+var V = String.raw`(\d+\.\d+(?:\.\d+)*)`;
+var e2 = (name, extra = {}) => ({
+  args: ["-V"],
+  pattern: new RegExp(String.raw`${name.replace(".", "\\.")} ${V}`),
+  range: E2FSPROGS,
+  ...extra
+});
+var PROBES = {
+  mke2fs: e2("mke2fs"),
+  "mkfs.ext4": e2("mke2fs"),
+  e2fsck: e2("e2fsck"),
+  "fsck.ext4": e2("e2fsck"),
+  debugfs: e2("debugfs"),
+  dumpe2fs: e2("dumpe2fs"),
+  tune2fs: e2("tune2fs", { args: [], okCodes: [1] }),
+  "mkfs.btrfs": { args: ["--version"], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: BTRFS_PROGS },
+  btrfs: { args: ["--version"], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: BTRFS_PROGS },
+  zstd: { args: ["--version"], pattern: /v(\d+\.\d+\.\d+)/ },
+  sfdisk: { args: ["--version"], pattern: new RegExp(String.raw`util-linux ${V}`) },
+  sgdisk: { args: ["--version"], pattern: new RegExp(String.raw`version ${V}`) },
+  mkswap: { args: ["--version"], pattern: new RegExp(String.raw`util-linux ${V}`) },
+  blkid: { args: ["--version"], pattern: new RegExp(String.raw`util-linux ${V}`) },
+  "mkfs.fat": { args: ["--help"], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) },
+  "mkfs.vfat": { args: ["--help"], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) },
+  mcopy: { args: ["-V"], pattern: new RegExp(String.raw`mtools\) ${V}`) },
+  mmd: { args: ["-V"], pattern: new RegExp(String.raw`mtools\) ${V}`) },
+  fakeroot: { args: ["-v"], pattern: new RegExp(String.raw`version ${V}`) },
+  bmaptool: { args: ["--version"], pattern: new RegExp(String.raw`bmaptool ${V}`) }
+};
+var GENERIC = { args: ["--version"], pattern: /\bv?(\d+\.\d+(?:\.\d+)*)/ };
+function parseVersion(text) {
+  return text.split(".").map((p) => Number.parseInt(p, 10));
+}
+function compareVersions(a2, b, n2) {
+  const len = n2 ?? Math.max(a2.length, b.length);
+  for (let i2 = 0; i2 < len; i2++) {
+    const d = (a2[i2] ?? 0) - (b[i2] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+var show2 = (v) => v.join(".");
+async function findOnPath(name, envPath = process.env.PATH ?? "") {
+  if (name.includes("/")) return await access(name, fsc3.X_OK).then(() => true, () => false) ? path10.resolve(name) : void 0;
+  for (const dir of envPath.split(":")) {
+    const p = path10.resolve(dir || ".", name);
+    if (await access(p, fsc3.X_OK).then(() => true, () => false)) return p;
+  }
+  return void 0;
+}
+function checkRange(range2, tool, where2, version) {
+  const v = parseVersion(version);
+  if (compareVersions(v, range2.min) < 0) {
+    throw new ToolVersionError(
+      tool,
+      `${range2.family} ${version} is not supported (${tool} at ${where2}): imgsmith needs ${range2.family} ${show2(range2.min)} or later${range2.why ? ` (${range2.why})` : ""}`
+    );
+  }
+  if (compareVersions(v, range2.tested, range2.tested.length) > 0) {
+    return `${range2.family} ${version} (${tool} at ${where2}) is newer than the newest tested (${show2(range2.tested)}.x); its images are still checked as usual`;
+  }
+  return void 0;
+}
+var probed = /* @__PURE__ */ new Map();
+function probeTool(name, envPath) {
+  const key = `${name}\0${envPath ?? process.env.PATH ?? ""}\0${process.env.LD_LIBRARY_PATH ?? ""}`;
+  let p = probed.get(key);
+  if (!p) {
+    p = probeToolOnce(name, envPath);
+    p.catch(() => probed.delete(key));
+    probed.set(key, p);
+  }
+  return p;
+}
+async function probeToolOnce(name, envPath) {
+  const probe = PROBES[name] ?? GENERIC;
+  const where2 = await findOnPath(name, envPath);
+  if (!where2) throw new ToolMissingError(name, `${name} was not found on PATH: it is needed to build this image${probe.range ? ` (it comes with ${probe.range.family})` : ""}`);
+  let output2;
+  try {
+    const r = await execa(where2, probe.args, { all: true, reject: false, stdin: "ignore", env: { LC_ALL: "C" }, timeout: 3e4 });
+    if (r.failed && (r.exitCode === void 0 || !(probe.okCodes ?? []).includes(r.exitCode))) {
+      throw new ToolFailedError(name, `cannot get the version of ${name} (${where2} ${probe.args.join(" ")}): ${r.shortMessage ?? "it failed"}`);
+    }
+    output2 = r.all ?? "";
+  } catch (err) {
+    if (err instanceof ImgsmithError) throw err;
+    throw new ToolFailedError(name, `cannot get the version of ${name} (${where2}): ${err.message}`, err);
+  }
+  const m = probe.pattern.exec(output2);
+  if (!m?.[1]) {
+    const printed = output2.trim().split("\n").slice(0, 2).join(" / ").slice(0, 200);
+    throw new ToolVersionError(name, `cannot parse the version of ${name} (${where2} ${probe.args.join(" ")}) from what it printed: ${JSON.stringify(printed)}`);
+  }
+  const version = m[1];
+  const warning = probe.range ? checkRange(probe.range, name, where2, version) : void 0;
+  return { name, path: where2, version, ...warning ? { warning } : {} };
+}
+function checkNode(version = process.versions.node, where2 = process.execPath) {
+  if (!/^\d+\.\d+\.\d+/.test(version)) throw new ToolVersionError("node", `cannot parse the version of Node.js (${where2}): ${JSON.stringify(version)}`);
+  const warning = checkRange(NODE, "node", where2, version);
+  if (warning) return warning;
+  const major = parseVersion(version)[0];
+  if (!NODE_TESTED.includes(major)) return `Node.js ${version} (${where2}) is not a tested release line (${NODE_TESTED.join(", ")}); its images are still checked as usual`;
+  return void 0;
+}
+async function probeToolchain(names, envPath) {
+  const unique = [...new Set(names)].sort();
+  const settled = await Promise.allSettled(unique.map((n2) => probeTool(n2, envPath)));
+  for (const s of settled) if (s.status === "rejected") throw s.reason;
+  const tools = settled.map((s) => s.value);
+  const versions = {};
+  const warnings = [];
+  for (const t of tools) {
+    versions[t.name] = t.version;
+    if (t.warning) warnings.push(t.warning);
+  }
+  const nodeWarning = checkNode();
+  if (nodeWarning) warnings.push(nodeWarning);
+  versions.node = process.versions.node;
+  return { versions, tools, warnings };
+}
 
 // src/fs/shim.ts
 import { closeSync as closeSync2, openSync as openSync2, promises as fsp6, writeFileSync as writeFileSync2, writeSync as writeSync3 } from "node:fs";
-import path10 from "node:path";
+import path11 from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var SHIM_PATH = fileURLToPath4(new URL("../build/Release/imgsmith_mkfs_shim.so", import.meta.url));
 function shimPath() {
@@ -19828,8 +19972,13 @@ function shimEnv(o2) {
 }
 async function shimLoaded(report) {
   const text = await fsp6.readFile(report, "utf8").catch(() => "");
-  const m = /^faked (\d+)\n(?:virtual \d+ of \d+\n)?$/.exec(text);
+  const m = /^faked (\d+)\n(?:virtual \d+ of \d+\n|served \d+ of \d+\n)?$/.exec(text);
   return m ? Number(m[1]) : null;
+}
+async function shimServedReport(report) {
+  const text = await fsp6.readFile(report, "utf8").catch(() => "");
+  const m = /^faked \d+\nserved (\d+) of (\d+)\n$/.exec(text);
+  return m ? { served: Number(m[1]), total: Number(m[2]) } : null;
 }
 async function shimVirtualReport(report) {
   const text = await fsp6.readFile(report, "utf8").catch(() => "");
@@ -19886,9 +20035,9 @@ var VirtualListWriter = class {
       }
       case "data": {
         kind = "f";
-        const f = path10.join(this.dataDir, String(this.data++));
+        const f = path11.join(this.dataDir, String(this.data++));
         writeFileSync2(f, e.data);
-        s = ["e", fromUtf8(path10.resolve(f))];
+        s = ["e", fromUtf8(path11.resolve(f))];
         mode = e.mode & 4095;
         break;
       }
@@ -19922,7 +20071,7 @@ var VirtualListWriter = class {
 import {
   chmodSync as chmodSync2,
   copyFileSync,
-  constants as fsc3,
+  constants as fsc4,
   linkSync,
   lstatSync as lstatSync3,
   mkdirSync,
@@ -19930,14 +20079,14 @@ import {
   symlinkSync,
   writeFileSync as writeFileSync3
 } from "node:fs";
-import path11 from "node:path";
+import path12 from "node:path";
 function regularSource(source) {
   const p = hostPath(source);
   return lstatSync3(p).isSymbolicLink() ? realpathSync2(p, { encoding: "buffer" }) : p;
 }
 async function stageTree(tree, dir, opts2 = {}) {
   const stats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0, links: 0 };
-  const root = Buffer.from(path11.resolve(dir));
+  const root = Buffer.from(path12.resolve(dir));
   mkdirSync(root, { recursive: true });
   let linkWorks = opts2.copy !== true;
   const firstCopy = /* @__PURE__ */ new Map();
@@ -19974,7 +20123,7 @@ async function stageTree(tree, dir, opts2 = {}) {
             stats.links++;
             break;
           }
-          copyFileSync(regularSource(e.source), host, fsc3.COPYFILE_FICLONE);
+          copyFileSync(regularSource(e.source), host, fsc4.COPYFILE_FICLONE);
           chmodSync2(host, e.mode);
           if (e.linkKey !== void 0) firstCopy.set(e.linkKey, host);
           stats.copied++;
@@ -20176,28 +20325,35 @@ function defaultBtrfsUuid(tree, label2 = "") {
   return uuidFromHash(h2.digest());
 }
 async function toolMissing(name) {
-  try {
-    await execa(name, ["--version"], { reject: false, timeout: 1e4 });
-    return false;
-  } catch {
-    return true;
-  }
+  return await findOnPath(name) === void 0;
+}
+async function mkfsBtrfsVersion() {
+  const v = parseVersion((await probeTool("mkfs.btrfs")).version);
+  return [v[0] ?? 0, v[1] ?? 0];
 }
 function utcDate(epoch) {
   return new Date(epoch * 1e3).toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
 }
 async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
-  const dir = await fsp7.mkdtemp(path12.join(ctx.tmpDir, "btrfs-"));
-  const stage = path12.join(dir, "root");
-  const file = path12.join(dir, "fs.img");
+  const dir = await fsp7.mkdtemp(path13.join(ctx.tmpDir, "btrfs-"));
+  const stageDir = await fsp7.mkdtemp(path13.join(ctx.tmpDir, "btrfs-stage-"));
+  const stage = path13.join(stageDir, "root");
+  let stageRemoved = false;
+  const removeStage = async () => {
+    if (stageRemoved) return;
+    stageRemoved = true;
+    await removeStaged(stage).catch(() => void 0);
+    await removeTree(stageDir).catch(() => void 0);
+  };
+  const file = path13.join(dir, "fs.img");
   const phase = ctx.progress.phase("btrfs", 3, "items");
   let deterministic = allowShim && await shimAvailable();
   try {
     const st = await stageTree(tree, stage, { copy: !deterministic });
     phase.update(1, 3);
     const stageReal = await fsp7.realpath(stage);
-    const list = path12.join(dir, "list");
-    const report = path12.join(dir, "shim-report");
+    const list = path13.join(dir, "list");
+    const report = path13.join(dir, "shim-report");
     const counts = writeShimList(tree, list);
     await fsp7.writeFile(file, "");
     const args = [
@@ -20229,8 +20385,15 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
     let cmd = "mkfs.btrfs";
     let cmdArgs = args;
     if (deterministic) {
-      Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid2}`, report }));
+      Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid2}`, report, image: file }));
     } else {
+      const v = await mkfsBtrfsVersion();
+      if (v && (v[0] > 6 || v[0] === 6 && v[1] >= 10) && process.getuid?.() !== 0) {
+        throw new ToolFailedError(
+          "mkfs.btrfs",
+          `${where2}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join(".")} would give every file of the btrfs root your user's owner; build the native addon (npm run build:native) or build as root`
+        );
+      }
       const prefix = [];
       if (!await toolMissing("fakeroot")) prefix.push("fakeroot", "--");
       if (!await toolMissing("faketime")) prefix.push("faketime", "-f", utcDate(ctx.epoch));
@@ -20258,6 +20421,17 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
       const msg = out.split("\n").filter((l) => /error|fail|cannot|invalid|too/i.test(l)).join("; ");
       throw new ToolFailedError("mkfs.btrfs", `${where2}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
     }
+    if (deterministic) {
+      const entries = counts.dirs + counts.files + counts.symlinks;
+      const served = await shimServedReport(report);
+      if (!served || served.total !== entries || served.served < entries) {
+        throw toolFailed(
+          "mkfs.btrfs",
+          `${where2}: mkfs.btrfs read ${served ? served.served : "an unknown number"} of the ${entries} entries of the tree through the imgsmith shim; the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
+          r
+        );
+      }
+    }
     phase.update(2, 3);
     const size = (await fsp7.stat(file)).size;
     const sb = Buffer.alloc(SUPER_SIZE);
@@ -20275,11 +20449,13 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
     return { file, size, dir, uuid: uuid2, deterministic, counts };
   } catch (err) {
     phase.end(err instanceof ShimNotLoaded ? { shimNotLoaded: true } : { error: true });
-    await removeStaged(stage).catch(() => void 0);
+    await removeStage();
     await removeTree(dir).catch(() => void 0);
     if (!(err instanceof ShimNotLoaded)) throw err;
   } finally {
-    await removeStaged(stage).catch(() => void 0);
+    const removal = removeStage();
+    if (ctx.background) ctx.background(removal);
+    else await removal;
   }
   ctx.progress.event("warning", { message: `${where2}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
   return buildShrunk(spec, tree, uuid2, ctx, where2, false);
@@ -20339,7 +20515,6 @@ async function writeShrunk(spec, tree, s, target, ctx, where2) {
     }
     const phase = ctx.progress.phase("btrfs-copy", s.size, "bytes");
     const { bytesCopied } = await copySparse(s.file, target.imagePath, target.offset, {
-      skipZeros: true,
       onProgress: (d, t) => phase.update(d, t)
     });
     phase.end({ bytesCopied });
@@ -20363,6 +20538,160 @@ async function writeShrunk(spec, tree, s, target, ctx, where2) {
     };
   } finally {
     await removeTree(s.dir).catch(() => void 0);
+  }
+}
+
+// src/fs/ext4-superblock.ts
+import { promises as fsp8 } from "node:fs";
+var SB_OFFSET = 1024;
+var SB_SIZE = 1024;
+var SB2 = {
+  INODES_COUNT: 0,
+  BLOCKS_LO: 4,
+  R_BLOCKS_LO: 8,
+  FREE_BLOCKS_LO: 12,
+  FREE_INODES: 16,
+  FIRST_DATA_BLOCK: 20,
+  LOG_BLOCK_SIZE: 24,
+  BLOCKS_PER_GROUP: 32,
+  INODES_PER_GROUP: 40,
+  MTIME: 44,
+  WTIME: 48,
+  MNT_COUNT: 52,
+  MAGIC: 56,
+  STATE: 58,
+  LASTCHECK: 64,
+  CREATOR_OS: 72,
+  INODE_SIZE: 88,
+  BLOCK_GROUP_NR: 90,
+  FEATURE_COMPAT: 92,
+  FEATURE_INCOMPAT: 96,
+  FEATURE_RO_COMPAT: 100,
+  UUID: 104,
+  VOLUME_NAME: 120,
+  JOURNAL_UUID: 208,
+  JOURNAL_INUM: 224,
+  HASH_SEED: 236,
+  DESC_SIZE: 254,
+  /** s_jnl_blocks[17]: the journal inode's i_block[15], i_size_high, i_size. */
+  JNL_BLOCKS: 268,
+  JNL_SIZE_HIGH: 328,
+  JNL_SIZE: 332,
+  MKFS_TIME: 264,
+  BLOCKS_HI: 336,
+  R_BLOCKS_HI: 340,
+  FREE_BLOCKS_HI: 344,
+  FLAGS: 352,
+  KBYTES_WRITTEN: 376,
+  WTIME_HI: 628,
+  CHECKSUM_SEED: 624,
+  JNL_BACKUP_TYPE: 253,
+  CHECKSUM: 1020
+};
+var EXT4_MAGIC = 61267;
+var FLAG_SIGNED_HASH = 1;
+var FLAG_UNSIGNED_HASH = 2;
+var COMPAT_HAS_JOURNAL = 4;
+var COMPAT_SPARSE_SUPER2 = 512;
+var INCOMPAT_META_BG = 16;
+var INCOMPAT_64BIT = 128;
+var RO_COMPAT_SPARSE_SUPER = 1;
+var RO_COMPAT_METADATA_CSUM = 1024;
+var JNL_BACKUP_BLOCKS = 1;
+var EXT4_COMPAT = ["dir_prealloc", "imagic_inodes", "has_journal", "ext_attr", "resize_inode", "dir_index", "lazy_bg", "snapshot_bitmap", "exclude_bitmap", "sparse_super2", "fast_commit", "stable_inodes", "orphan_file"];
+var EXT4_INCOMPAT = ["compression", "filetype", "needs_recovery", "journal_dev", "meta_bg", "FEATURE_I5", "extent", "64bit", "mmp", "flex_bg", "ea_inode", "FEATURE_I11", "dirdata", "metadata_csum_seed", "large_dir", "inline_data", "encrypt", "casefold"];
+var EXT4_RO = ["sparse_super", "large_file", "FEATURE_R2", "huge_file", "uninit_bg", "dir_nlink", "extra_isize", "snapshot", "quota", "bigalloc", "metadata_csum", "replica", "read-only", "project", "shared_blocks", "verity", "orphan_present"];
+function bits(v, names, prefix) {
+  const out = [];
+  for (let i2 = 0; i2 < 32; i2++) if (v & 1 << i2) out.push(names[i2] ?? `FEATURE_${prefix}${i2}`);
+  return out;
+}
+function ext4FeatureNames(sb) {
+  return [
+    ...bits(sb.readUInt32LE(SB2.FEATURE_COMPAT), EXT4_COMPAT, "C"),
+    ...bits(sb.readUInt32LE(SB2.FEATURE_INCOMPAT), EXT4_INCOMPAT, "I"),
+    ...bits(sb.readUInt32LE(SB2.FEATURE_RO_COMPAT), EXT4_RO, "R")
+  ];
+}
+function parseExt4Superblock(sb) {
+  if (sb.length < SB_SIZE || sb.readUInt16LE(SB2.MAGIC) !== EXT4_MAGIC) throw new Error("not an ext2/3/4 superblock");
+  const is64 = (sb.readUInt32LE(SB2.FEATURE_INCOMPAT) & INCOMPAT_64BIT) !== 0;
+  const hi = (o2) => is64 ? sb.readUInt32LE(o2) * 2 ** 32 : 0;
+  const blockSize = 1024 << sb.readUInt32LE(SB2.LOG_BLOCK_SIZE);
+  const hasJournal = (sb.readUInt32LE(SB2.FEATURE_COMPAT) & COMPAT_HAS_JOURNAL) !== 0 && sb.readUInt32LE(SB2.JOURNAL_INUM) !== 0;
+  let journalBlocks = 0;
+  if (hasJournal && sb[SB2.JNL_BACKUP_TYPE] === JNL_BACKUP_BLOCKS) {
+    journalBlocks = Math.floor((sb.readUInt32LE(SB2.JNL_SIZE_HIGH) * 2 ** 32 + sb.readUInt32LE(SB2.JNL_SIZE)) / blockSize);
+  }
+  return {
+    inodes: sb.readUInt32LE(SB2.INODES_COUNT),
+    freeInodes: sb.readUInt32LE(SB2.FREE_INODES),
+    blocks: sb.readUInt32LE(SB2.BLOCKS_LO) + hi(SB2.BLOCKS_HI),
+    freeBlocks: sb.readUInt32LE(SB2.FREE_BLOCKS_LO) + hi(SB2.FREE_BLOCKS_HI),
+    blockSize,
+    journalBlocks,
+    features: ext4FeatureNames(sb).join(" ")
+  };
+}
+async function readExt4Superblock(image, offset) {
+  const fh = await fsp8.open(image, "r");
+  try {
+    const sb = Buffer.alloc(SB_SIZE);
+    const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB2.MAGIC) !== EXT4_MAGIC) throw new Error(`no ext2/3/4 superblock at byte ${offset + SB_OFFSET}`);
+    return sb;
+  } finally {
+    await fh.close();
+  }
+}
+var GD = { INODE_BITMAP_LO: 4, INODE_TABLE_LO: 8, FLAGS: 18, INODE_BITMAP_HI: 36, INODE_TABLE_HI: 40 };
+var INODE_FLAGS = 32;
+var INODE = { UID: 2, ATIME: 8, CTIME: 12, MTIME: 16, GID: 24, UID_HIGH: 120, GID_HIGH: 122 };
+var STRUCTURAL_INODE_FLAGS = 4096 | 262144 | 524288 | 268435456;
+var BG_INODE_UNINIT = 1;
+async function usedInodeFlags(image, offset) {
+  return (await usedInodeInfo(image, offset)).map((i2) => [i2.ino, i2.flags]);
+}
+async function usedInodeInfo(image, offset) {
+  const sb = await readExt4Superblock(image, offset);
+  const incompat = sb.readUInt32LE(SB2.FEATURE_INCOMPAT);
+  if (incompat & INCOMPAT_META_BG) throw new Error("meta_bg group descriptors are not supported");
+  const blockSize = 1024 << sb.readUInt32LE(SB2.LOG_BLOCK_SIZE);
+  const is64 = (incompat & INCOMPAT_64BIT) !== 0;
+  const descSize = is64 ? sb.readUInt16LE(SB2.DESC_SIZE) || 64 : 32;
+  const ipg = sb.readUInt32LE(SB2.INODES_PER_GROUP);
+  const groups = Math.ceil(sb.readUInt32LE(SB2.INODES_COUNT) / ipg);
+  const fh = await fsp8.open(image, "r");
+  try {
+    const gdStart = offset + (sb.readUInt32LE(SB2.FIRST_DATA_BLOCK) + 1) * blockSize;
+    const gd = Buffer.alloc(groups * descSize);
+    await fh.read(gd, 0, gd.length, gdStart);
+    const used = [];
+    const bitmap = Buffer.alloc(Math.ceil(ipg / 8));
+    const inodeSize = sb.readUInt16LE(SB2.INODE_SIZE);
+    const table2 = Buffer.alloc(ipg * inodeSize);
+    for (let g = 0; g < groups; g++) {
+      const d = g * descSize;
+      if (gd.readUInt16LE(d + GD.FLAGS) & BG_INODE_UNINIT) continue;
+      const blk = gd.readUInt32LE(d + GD.INODE_BITMAP_LO) + (is64 && descSize >= 64 ? gd.readUInt32LE(d + GD.INODE_BITMAP_HI) * 2 ** 32 : 0);
+      await fh.read(bitmap, 0, bitmap.length, offset + blk * blockSize);
+      const hi = (o2) => is64 && descSize >= 64 ? gd.readUInt32LE(d + o2) * 2 ** 32 : 0;
+      await fh.read(table2, 0, table2.length, offset + (gd.readUInt32LE(d + GD.INODE_TABLE_LO) + hi(GD.INODE_TABLE_HI)) * blockSize);
+      for (let i2 = 0; i2 < ipg; i2++) {
+        if (!(bitmap[i2 >> 3] & 1 << (i2 & 7))) continue;
+        const o2 = i2 * inodeSize;
+        used.push({
+          ino: g * ipg + i2 + 1,
+          flags: table2.readUInt32LE(o2 + INODE_FLAGS),
+          uid: table2.readUInt16LE(o2 + INODE.UID) + table2.readUInt16LE(o2 + INODE.UID_HIGH) * 65536,
+          gid: table2.readUInt16LE(o2 + INODE.GID) + table2.readUInt16LE(o2 + INODE.GID_HIGH) * 65536,
+          times: [table2.readUInt32LE(o2 + INODE.ATIME), table2.readUInt32LE(o2 + INODE.CTIME), table2.readUInt32LE(o2 + INODE.MTIME)]
+        });
+      }
+    }
+    return used;
+  } finally {
+    await fh.close();
   }
 }
 
@@ -20726,29 +21055,33 @@ async function measure(spec, tree, listIn) {
   const hit = measured.get(tree);
   if (hit && hit.key === key && hit.size === tree.size && (listIn === void 0 || hit.listed)) return { ...await hit.result, features };
   const run3 = async () => {
-    if (listIn === void 0 || !await virtualTreeAvailable()) return { content: await ext4Content(tree, features) };
+    if (listIn === void 0 || !(await populateAvailable(features) || await virtualTreeAvailable())) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
-    const dir = await fsp8.mkdtemp(path13.join(listIn, "ext4-tree-"));
-    await fsp8.mkdir(path13.join(dir, "data"));
-    const list = new VirtualListWriter(path13.join(dir, "list"), path13.join(dir, "data"));
-    try {
-      let n2 = 0;
-      for (const e of walkTree(tree, { dirEnds: true })) {
-        counter.add(e);
-        list.add(e);
-        if (++n2 % 8192 === 0) await new Promise((r) => setImmediate(r));
-      }
-    } catch (err) {
-      list.close();
-      void removeTree(dir).catch(() => void 0);
-      throw err;
-    }
-    list.close();
-    return { content: counter.content, virtual: { dir, list: list.file, entries: list.entries } };
+    const virtual = await writeTreeList(tree, listIn, counter.add);
+    return { content: counter.content, virtual };
   };
   const result = run3();
   measured.set(tree, { key, size: tree.size, listed: listIn !== void 0, result });
   return { ...await result, features };
+}
+async function writeTreeList(tree, parent, onEntry) {
+  const dir = await fsp9.mkdtemp(path14.join(parent, "ext4-tree-"));
+  await fsp9.mkdir(path14.join(dir, "data"));
+  const list = new VirtualListWriter(path14.join(dir, "list"), path14.join(dir, "data"));
+  try {
+    let n2 = 0;
+    for (const e of walkTree(tree, { dirEnds: true })) {
+      onEntry?.(e);
+      list.add(e);
+      if (++n2 % 8192 === 0) await new Promise((r) => setImmediate(r));
+    }
+  } catch (err) {
+    list.close();
+    void removeTree(dir).catch(() => void 0);
+    throw err;
+  }
+  list.close();
+  return { dir, list: list.file, entries: list.entries };
 }
 async function assertFits(spec, tree, size, where2) {
   const { content, features } = await measure(spec, tree);
@@ -20787,13 +21120,62 @@ async function run(cmd, args, env, what, watch) {
     throw toolFailed(cmd, `${what}: ${cmd} failed: ${detail}`, err);
   }
 }
+async function unfakedInode(image, offset, epoch) {
+  const lo = epoch % 2 ** 32;
+  for (const i2 of await usedInodeInfo(image, offset)) {
+    if (i2.ino !== 2 && i2.ino < 11) continue;
+    if (i2.uid !== 0 || i2.gid !== 0 || i2.times.some((t) => t !== lo)) return i2.ino;
+  }
+  return void 0;
+}
+async function mke2fsVersion(env) {
+  const v = parseVersion((await probeTool("mke2fs", env.PATH)).version);
+  return [v[0] ?? 0, v[1] ?? 0, v[2] ?? 0];
+}
+function versionAtLeast(v, want) {
+  for (let i2 = 0; i2 < want.length; i2++) {
+    if ((v[i2] ?? 0) !== want[i2]) return (v[i2] ?? 0) > want[i2];
+  }
+  return true;
+}
+var POPULATE_PATH = fileURLToPath5(new URL("../build/Release/imgsmith-ext4-populate", import.meta.url));
+var POPULATE_REFUSES = ["inline_data", "encrypt", "casefold", "verity", "quota", "project", "mmp"];
+async function populateAvailable(features) {
+  if (process.env.IMGSMITH_NO_NATIVE === "1" || process.env.IMGSMITH_NO_POPULATE === "1") return false;
+  if (!features.has("extent") || POPULATE_REFUSES.some((f) => features.has(f))) return false;
+  return fsp9.access(POPULATE_PATH, fsConstants.X_OK).then(
+    () => true,
+    () => false
+  );
+}
+async function populate(target, list, ctx, env, where2) {
+  const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+  const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
+  const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env;
+  const sub = execa(POPULATE_PATH, args, {
+    env: { ...base, ...watch?.env },
+    extendEnv: false,
+    reject: false,
+    stdio: ["ignore", "pipe", "pipe", ...watch ? ["pipe"] : []],
+    buffer: { stdout: true, stderr: true, fd3: false }
+  });
+  if (watch) watch.attach(sub.stdio[3]);
+  const r = await sub;
+  const msg = String(r.stderr).trim().split("\n").slice(-4).join("\n");
+  if (r.exitCode === 3) throw doesNotFit(`${where2}: the content does not fit: ${msg}`);
+  if (r.exitCode === 2) throw inputError(`${where2}: ${msg}`);
+  if (r.exitCode !== 0) throw toolFailed("imgsmith-ext4-populate", `${where2}: the ext4 populate helper failed: ${msg || r.shortMessage}`, r);
+  const m = /^entries (\d+) inodes (\d+)$/m.exec(String(r.stdout));
+  if (!m) throw toolFailed("imgsmith-ext4-populate", `${where2}: the ext4 populate helper printed no counts: ${String(r.stdout).slice(0, 200)}`, r);
+  return { entries: Number(m[1]), inodes: Number(m[2]) };
+}
 async function zeroRange(image, offset, size) {
   try {
     await execa("fallocate", ["--punch-hole", "--keep-size", "--offset", String(offset), "--length", String(size), image], { stdin: "ignore" });
     return;
   } catch {
   }
-  const fh = await fsp8.open(image, "r+");
+  const fh = await fsp9.open(image, "r+");
   try {
     const chunk = 4 * MiB2;
     const buf = Buffer.alloc(chunk);
@@ -20807,58 +21189,15 @@ async function zeroRange(image, offset, size) {
     await fh.close();
   }
 }
-function parseDumpe2fs(out) {
-  const header = /* @__PURE__ */ new Map();
-  const lines = out.split("\n");
-  let i2 = 0;
-  for (; i2 < lines.length && !/^Group \d+:/.test(lines[i2]); i2++) {
-    const m = /^([^:]+):\s*(.*)$/.exec(lines[i2]);
-    if (m) header.set(m[1].trim(), m[2].trim());
-  }
-  const ipg = Number(header.get("Inodes per group"));
-  const used = [];
-  let group = -1;
-  for (; i2 < lines.length; i2++) {
-    const l = lines[i2];
-    const g = /^Group (\d+):/.exec(l);
-    if (g) {
-      group = Number(g[1]);
-      continue;
-    }
-    const f = /^\s+Free inodes:\s*(.*)$/.exec(l);
-    if (f && group >= 0) {
-      const first = group * ipg + 1;
-      const last = (group + 1) * ipg;
-      const free = f[1].trim() === "" ? [] : f[1].split(",").map((r) => {
-        const [a2, b] = r.trim().split("-");
-        return [Number(a2), Number(b ?? a2)];
-      });
-      let ino = first;
-      for (const [a2, b] of free) {
-        for (; ino < a2; ino++) used.push(ino);
-        ino = b + 1;
-      }
-      for (; ino <= last; ino++) used.push(ino);
-      group = -1;
-    }
-  }
-  if (!Number.isInteger(ipg) || ipg <= 0) throw new ToolFailedError("dumpe2fs", "ext4: could not read the inode layout from dumpe2fs");
-  return { header, used };
-}
-var num = (h2, k) => {
-  const v = Number(h2.get(k));
-  if (!Number.isFinite(v)) throw new ToolFailedError("dumpe2fs", `ext4: dumpe2fs did not report "${k}"`);
-  return v;
-};
 async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, env, work, where2) {
   const dev = `${image}?offset=${offset}`;
-  const used = parseDumpe2fs((await run("dumpe2fs", [dev], env, where2)).stdout).used;
+  const usedFlags = await usedInodeFlags(image, offset);
   const e = String(epoch);
   const cmds = [];
   let i2 = 0;
   let batch = [];
   const flush = async () => {
-    const sts = await Promise.all(batch.map((r2) => fsp8.lstat(Buffer.concat([Buffer.from(stage), Buffer.from(r2.path, "latin1")]))));
+    const sts = await Promise.all(batch.map((r2) => fsp9.lstat(Buffer.concat([Buffer.from(stage), Buffer.from(r2.path, "latin1")]))));
     batch.forEach((r2, j) => {
       if ((sts[j].mode & 4095) === r2.mode) return;
       if (/["\n\\]/.test(r2.path)) {
@@ -20874,66 +21213,39 @@ async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, e
     i2++;
   }
   await flush();
-  for (const ino of used) {
+  for (const [ino, flags] of usedFlags) {
     if (ino !== 2 && ino < 11) continue;
+    if (flags & ~STRUCTURAL_INODE_FLAGS) cmds.push(`sif <${ino}> flags 0x${(flags & STRUCTURAL_INODE_FLAGS).toString(16)}`);
     cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
   }
-  const cmdFile = path13.join(work, "normalise.debugfs");
-  await fsp8.writeFile(cmdFile, Buffer.from(cmds.join("\n") + "\n", "latin1"));
+  const cmdFile = path14.join(work, "normalise.debugfs");
+  await fsp9.writeFile(cmdFile, Buffer.from(cmds.join("\n") + "\n", "latin1"));
   const r = await run("debugfs", ["-w", "-f", cmdFile, dev], env, where2);
   const problems = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^debugfs \d/.test(l));
   if (problems.length) throw new ToolFailedError("debugfs", `${where2}: debugfs could not normalise inodes: ${problems.slice(0, 5).join("; ")}`);
 }
-var SB_OFFSET = 1024;
-var SB_SIZE = 1024;
-var SB_BLOCKS_LO = 4;
-var SB_FIRST_DATA_BLOCK = 20;
-var SB_LOG_BLOCK_SIZE = 24;
-var SB_BLOCKS_PER_GROUP = 32;
-var SB_MAGIC = 56;
-var SB_BLOCK_GROUP_NR = 90;
-var SB_FEATURE_COMPAT = 92;
-var SB_FEATURE_INCOMPAT = 96;
-var SB_FEATURE_RO_COMPAT = 100;
-var SB_FLAGS = 352;
-var SB_BLOCKS_HI = 336;
-var SB_KBYTES_WRITTEN = 376;
-var SB_CHECKSUM = 1020;
-var FLAG_SIGNED_HASH = 1;
-var FLAG_UNSIGNED_HASH = 2;
-var RO_COMPAT_SPARSE_SUPER = 1;
-var RO_COMPAT_METADATA_CSUM = 1024;
-var INCOMPAT_64BIT = 128;
-var INCOMPAT_META_BG = 16;
-var COMPAT_SPARSE_SUPER2 = 512;
 async function readSuperblock(image, offset) {
-  const fh = await fsp8.open(image, "r");
-  try {
-    const sb = Buffer.alloc(SB_SIZE);
-    const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 61267) throw new ToolFailedError("mke2fs", `ext4 at ${offset}: mke2fs left no superblock`);
-    return sb;
-  } finally {
-    await fh.close();
-  }
+  return readExt4Superblock(image, offset).catch(() => {
+    throw new ToolFailedError("mke2fs", `ext4 at ${offset}: mke2fs left no superblock`);
+  });
 }
-var superblockCsum = (sb) => (crc32c(sb, 0, SB_CHECKSUM) ^ 4294967295) >>> 0;
+var superblockCsum = (sb) => (crc32c(sb, 0, SB2.CHECKSUM) ^ 4294967295) >>> 0;
 async function patchSuperblocks(image, offset, edit) {
-  const fh = await fsp8.open(image, "r+");
+  const fh = await fsp9.open(image, "r+");
   try {
     const primary = Buffer.alloc(SB_SIZE);
     await fh.read(primary, 0, SB_SIZE, offset + SB_OFFSET);
-    if (primary.readUInt16LE(SB_MAGIC) !== 61267) throw buildError(`ext4 at ${offset}: no superblock to patch`);
-    const compat = primary.readUInt32LE(SB_FEATURE_COMPAT);
-    const incompat = primary.readUInt32LE(SB_FEATURE_INCOMPAT);
-    const roCompat = primary.readUInt32LE(SB_FEATURE_RO_COMPAT);
+    if (primary.readUInt16LE(SB2.MAGIC) !== 61267) throw buildError(`ext4 at ${offset}: no superblock to patch`);
+    const compat = primary.readUInt32LE(SB2.FEATURE_COMPAT);
+    const incompat = primary.readUInt32LE(SB2.FEATURE_INCOMPAT);
+    const roCompat = primary.readUInt32LE(SB2.FEATURE_RO_COMPAT);
     if (compat & COMPAT_SPARSE_SUPER2 || incompat & INCOMPAT_META_BG) throw buildError(`ext4 at ${offset}: cannot patch superblocks with sparse_super2 or meta_bg`);
     const csum = (roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
-    if (csum && primary.readUInt32LE(SB_CHECKSUM) !== superblockCsum(primary)) throw buildError(`ext4 at ${offset}: the superblock checksum does not match`);
-    const blockSize = 1024 << primary.readUInt32LE(SB_LOG_BLOCK_SIZE);
-    const blocks = primary.readUInt32LE(SB_BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB_BLOCKS_HI) * 2 ** 32 : 0);
-    const firstData = primary.readUInt32LE(SB_FIRST_DATA_BLOCK);
-    const bpg = primary.readUInt32LE(SB_BLOCKS_PER_GROUP);
+    if (csum && primary.readUInt32LE(SB2.CHECKSUM) !== superblockCsum(primary)) throw buildError(`ext4 at ${offset}: the superblock checksum does not match`);
+    const blockSize = 1024 << primary.readUInt32LE(SB2.LOG_BLOCK_SIZE);
+    const blocks = primary.readUInt32LE(SB2.BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB2.BLOCKS_HI) * 2 ** 32 : 0);
+    const firstData = primary.readUInt32LE(SB2.FIRST_DATA_BLOCK);
+    const bpg = primary.readUInt32LE(SB2.BLOCKS_PER_GROUP);
     const groups = Math.ceil((blocks - firstData) / bpg);
     const sparse = (roCompat & RO_COMPAT_SPARSE_SUPER) !== 0;
     for (let g = 0; g < groups; g++) {
@@ -20941,11 +21253,11 @@ async function patchSuperblocks(image, offset, edit) {
       const pos = g === 0 ? offset + SB_OFFSET : offset + (firstData + g * bpg) * blockSize;
       const sb = Buffer.alloc(SB_SIZE);
       const { bytesRead } = await fh.read(sb, 0, SB_SIZE, pos);
-      if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB_MAGIC) !== 61267 || sb.readUInt16LE(SB_BLOCK_GROUP_NR) !== (g & 65535)) {
+      if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB2.MAGIC) !== 61267 || sb.readUInt16LE(SB2.BLOCK_GROUP_NR) !== (g & 65535)) {
         throw buildError(`ext4 at ${offset}: no backup superblock in group ${g}`);
       }
       edit(sb);
-      if (csum) sb.writeUInt32LE(superblockCsum(sb), SB_CHECKSUM);
+      if (csum) sb.writeUInt32LE(superblockCsum(sb), SB2.CHECKSUM);
       await fh.write(sb, 0, SB_SIZE, pos);
     }
   } finally {
@@ -20993,35 +21305,65 @@ var ext4Driver = {
     const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
     const fit = ext4Fit(content, blocks, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where2);
-    const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path13.sep) && await fsp8.stat(virtual.list).then(() => true, () => false) ? virtual : void 0;
+    let listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path14.sep) && await fsp9.stat(virtual.list).then(() => true, () => false) ? virtual : void 0;
     if (virtual) measured.delete(tree);
     const uuid2 = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
-    const dev = `${target.imagePath}?offset=${target.offset}`;
-    const work = path13.join(ctx.tmpDir, `ext4-${target.offset}`);
-    await fsp8.mkdir(work, { recursive: true });
-    const conf = path13.join(work, "mke2fs.conf");
-    await fsp8.writeFile(conf, MKE2FS_CONF);
+    const work = path14.join(ctx.tmpDir, `ext4-${target.offset}`);
+    await fsp9.mkdir(work, { recursive: true });
+    const conf = path14.join(work, "mke2fs.conf");
+    await fsp9.writeFile(conf, MKE2FS_CONF);
     const env = toolEnv(ctx.epoch, conf);
-    const stage = path13.join(work, "root");
+    const stage = path14.join(work, "root");
     let staged = false;
     const progress = ctx.progress.phase("ext4", 4, "items");
-    const ext = [
-      `offset=${target.offset}`,
-      `hash_seed=${uuid2}`,
-      "nodiscard",
-      "root_owner=0:0",
-      "assume_storage_prezeroed=1",
-      "no_copy_xattrs"
-    ];
-    const args = ["-t", "ext4", "-T", "default", "-b", String(EXT4_BLOCK_SIZE), "-I", String(INODE_SIZE)];
-    args.push("-N", String(fit.inodesRequested), "-m", String(RESERVED_PERCENT), "-U", uuid2, "-E", ext.join(","));
-    if (spec.label !== void 0) args.push("-L", spec.label);
-    if (spec.features?.length) args.push("-O", spec.features.join(","));
+    const version = await mke2fsVersion(env);
+    const v147 = versionAtLeast(version, [1, 47, 0]);
+    const ext = [`offset=${target.offset}`, `hash_seed=${uuid2}`, "nodiscard", "root_owner=0:0", "lazy_itable_init=1", "lazy_journal_init=1"];
+    const mkfsArgs = (extra) => {
+      const a2 = ["-t", "ext4", "-T", "default", "-b", String(EXT4_BLOCK_SIZE), "-I", String(INODE_SIZE)];
+      a2.push("-N", String(fit.inodesRequested), "-m", String(RESERVED_PERCENT), "-U", uuid2, "-E", [...ext, ...extra].join(","));
+      if (spec.label !== void 0) a2.push("-L", spec.label);
+      if (spec.features?.length) a2.push("-O", spec.features.join(","));
+      return a2;
+    };
+    const args = mkfsArgs(v147 ? ["assume_storage_prezeroed=1", "no_copy_xattrs"] : []);
     args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
     const seed = `imgsmith ext4 ${uuid2}`;
-    const shimReport = path13.join(work, "shim-report");
+    const finish = async (how, info) => {
+      const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB2.KBYTES_WRITTEN);
+      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
+        const flags = sb.readUInt32LE(SB2.FLAGS);
+        sb.writeUInt32LE((flags & ~FLAG_UNSIGNED_HASH | FLAG_SIGNED_HASH) >>> 0, SB2.FLAGS);
+        sb.writeBigUInt64LE(kbytesWritten, SB2.KBYTES_WRITTEN);
+        sb.writeUInt32LE(ctx.epoch % 2 ** 32, SB2.WTIME);
+        sb[SB2.WTIME_HI] = Math.floor(ctx.epoch / 2 ** 32) & 255;
+      });
+      progress.update(3, 4);
+      const f = parseExt4Superblock(await readSuperblock(target.imagePath, target.offset));
+      const report = {
+        type: "ext4",
+        ...spec.label !== void 0 ? { label: spec.label } : {},
+        uuid: uuid2,
+        stats: {
+          inodes: f.inodes,
+          inodesUsed: f.inodes - f.freeInodes,
+          blocks: f.blocks,
+          freeBlocks: f.freeBlocks,
+          blockSize: f.blockSize,
+          files: content.files,
+          hardlinks: content.hardlinks,
+          dirs: content.dirs,
+          symlinks: content.symlinks,
+          journalBlocks: f.journalBlocks,
+          features: f.features
+        }
+      };
+      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, path: how, ...info });
+      return report;
+    };
+    const shimReport = path14.join(work, "shim-report");
     const mke2fsShimmed = async (list, virtual2) => {
-      const root = await fsp8.realpath(stage);
+      const root = await fsp9.realpath(stage);
       const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
       const a2 = args.map((x, k) => k > 0 && args[k - 1] === "-d" ? root : x);
       const mk = run("mke2fs", a2, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport, virtual: virtual2, image: target.imagePath }), ...watch?.env }, where2, watch);
@@ -21029,11 +21371,32 @@ var ext4Driver = {
       return { mk, ...watch ? { watch } : {} };
     };
     try {
+      if (await populateAvailable(features)) {
+        const list = listed ?? await writeTreeList(tree, work);
+        progress.update(1, 4);
+        await zeroRange(target.imagePath, target.offset, target.size);
+        const mk = run("mke2fs", [...mkfsArgs([]), "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where2);
+        ctx.toolStarted?.();
+        await mk;
+        const counts = await populate(target, list, ctx, env, where2);
+        if (counts.entries !== list.entries) {
+          throw buildError(`${where2}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
+        }
+        const removal = removeTree(list.dir).catch(() => void 0);
+        if (ctx.background) ctx.background(removal);
+        else await removal;
+        progress.update(2, 4);
+        return await finish("libext2fs", { entries: counts.entries });
+      }
+      if (listed && !await virtualTreeAvailable()) {
+        await removeTree(listed.dir).catch(() => void 0);
+        listed = void 0;
+      }
       let shimmed = false;
       let groups;
       let virtualLoaded = true;
       if (listed) {
-        await fsp8.mkdir(stage);
+        await fsp9.mkdir(stage);
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
         const { mk, watch } = await mke2fsShimmed(listed.list, true);
@@ -21044,8 +21407,13 @@ var ext4Driver = {
         });
         virtualLoaded = await shimLoaded(shimReport) !== null;
         const v = failure === void 0 && virtualLoaded ? await shimVirtualReport(shimReport) : null;
-        if (v && v.total === listed.entries - 1 && v.seen === v.total) shimmed = true;
-        else {
+        const wrong = v && v.total === listed.entries - 1 && v.seen === v.total ? await unfakedInode(target.imagePath, target.offset, ctx.epoch) : void 0;
+        if (v && v.total === listed.entries - 1 && v.seen === v.total && wrong === void 0) shimmed = true;
+        else if (wrong !== void 0) {
+          virtualLoaded = false;
+          ctx.progress.event("warning", { message: `${where2}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
+          watch?.invalidate();
+        } else {
           ctx.progress.event("warning", {
             message: failure !== void 0 ? `${where2}: mke2fs failed reading the shim's virtual tree (${String(failure.message).split("\n").filter(Boolean).slice(-2).join(" / ")}); staging the tree instead (slower)` : v ? `${where2}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)` : `${where2}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`
           });
@@ -21057,7 +21425,7 @@ var ext4Driver = {
       }
       if (!shimmed) {
         const useShim = virtualLoaded && await shimAvailable();
-        await fsp8.rm(stage, { recursive: true, force: true });
+        await fsp9.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
         await stageTree(tree, stage, { onEntry: links.add });
         groups = links.groups;
@@ -21065,13 +21433,19 @@ var ext4Driver = {
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
         if (useShim) {
-          const list = path13.join(work, "shim-list");
-          await fsp8.rm(shimReport, { force: true });
+          const list = path14.join(work, "shim-list");
+          await fsp9.rm(shimReport, { force: true });
           writeShimList(tree, list, groups);
           await (await mke2fsShimmed(list, false)).mk;
           shimmed = await shimLoaded(shimReport) !== null;
           if (!shimmed) {
             ctx.progress.event("warning", { message: `${where2}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+          } else {
+            const wrong = await unfakedInode(target.imagePath, target.offset, ctx.epoch);
+            if (wrong !== void 0) {
+              shimmed = false;
+              ctx.progress.event("warning", { message: `${where2}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
+            }
           }
         } else {
           const mk = run("mke2fs", args, env, where2);
@@ -21079,45 +21453,11 @@ var ext4Driver = {
           await mk;
         }
       }
-      const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB_KBYTES_WRITTEN);
       progress.update(2, 4);
       if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, groups, ctx.epoch, env, work, where2);
-      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
-        const flags = sb.readUInt32LE(SB_FLAGS);
-        sb.writeUInt32LE((flags & ~FLAG_UNSIGNED_HASH | FLAG_SIGNED_HASH) >>> 0, SB_FLAGS);
-        sb.writeBigUInt64LE(kbytesWritten, SB_KBYTES_WRITTEN);
-      });
-      progress.update(3, 4);
-      const h2 = (await run("dumpe2fs", ["-h", dev], env, where2)).stdout;
-      const hdr = /* @__PURE__ */ new Map();
-      for (const l of h2.split("\n")) {
-        const m = /^([^:]+):\s*(.*)$/.exec(l);
-        if (m) hdr.set(m[1].trim(), m[2].trim());
-      }
-      const inodes = num(hdr, "Inode count");
-      const freeInodes = num(hdr, "Free inodes");
-      const report = {
-        type: "ext4",
-        ...spec.label !== void 0 ? { label: spec.label } : {},
-        uuid: uuid2,
-        stats: {
-          inodes,
-          inodesUsed: inodes - freeInodes,
-          blocks: num(hdr, "Block count"),
-          freeBlocks: num(hdr, "Free blocks"),
-          blockSize: num(hdr, "Block size"),
-          files: content.files,
-          hardlinks: content.hardlinks,
-          dirs: content.dirs,
-          symlinks: content.symlinks,
-          journalBlocks: hdr.has("Total journal blocks") ? num(hdr, "Total journal blocks") : 0,
-          features: hdr.get("Filesystem features") ?? ""
-        }
-      };
-      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, shim: shimmed, tree: staged ? "staged" : "virtual" });
-      return report;
+      return await finish("mke2fs -d", { shim: shimmed, tree: staged ? "staged" : "virtual", mke2fs: version.join(".") });
     } finally {
-      const removal = (staged ? removeStaged(stage) : fsp8.rm(stage, { recursive: true, force: true })).catch(() => void 0);
+      const removal = (staged ? removeStaged(stage) : fsp9.rm(stage, { recursive: true, force: true })).catch(() => void 0);
       if (ctx.background) ctx.background(removal);
       else await removal;
     }
@@ -21126,7 +21466,7 @@ var ext4Driver = {
 
 // src/fs/swap.ts
 import { createHash as createHash3 } from "node:crypto";
-import { promises as fsp9 } from "node:fs";
+import { promises as fsp10 } from "node:fs";
 var SWAP_PAGE = 4096;
 var SWAP_PAGE_SIZES = [4096, 16384, 65536];
 var SWAP_MIN_PAGES = 10;
@@ -21194,7 +21534,7 @@ var swapDriver = {
     const uuid2 = (spec.uuid ?? defaultSwapUuid(target.offset, spec.label)).toLowerCase();
     const pageSize = spec.pageSize ?? SWAP_PAGE;
     const page = swapHeader(target.size, uuid2, spec.label, pageSize);
-    const fh = await fsp9.open(target.imagePath, "r+");
+    const fh = await fsp10.open(target.imagePath, "r+");
     try {
       await fh.write(page, 0, page.length, target.offset);
     } finally {
@@ -21211,13 +21551,13 @@ var swapDriver = {
 };
 
 // src/fs/raw.ts
-import { promises as fsp10 } from "node:fs";
-import path14 from "node:path";
+import { promises as fsp11 } from "node:fs";
+import path15 from "node:path";
 function blobPath(spec, ctx) {
   if (!spec.source) return void 0;
   const root = ctx.roots?.[spec.source.from];
   if (!root) throw usageError(`${ctx.partition ?? "a raw partition"}.filesystem.source: the spec reads from "${spec.source.from}", which was not given`);
-  return path14.join(root, spec.source.path);
+  return path15.join(root, spec.source.path);
 }
 var rawDriver = {
   type: "raw",
@@ -21237,7 +21577,7 @@ var rawDriver = {
   async minimumSize(spec, _tree, ctx) {
     const src = blobPath(spec, ctx);
     if (src === void 0) return 0;
-    const st = await fsp10.stat(src).catch(() => void 0);
+    const st = await fsp11.stat(src).catch(() => void 0);
     if (!st?.isFile()) throw inputError(`${ctx.partition ?? "a raw partition"}.filesystem.source: ${src} is not a file`);
     return st.size;
   },
@@ -21245,7 +21585,7 @@ var rawDriver = {
     const src = blobPath(spec, ctx);
     let bytes = 0;
     if (src !== void 0) {
-      const st = await fsp10.stat(src);
+      const st = await fsp11.stat(src);
       if (st.size > target.size) throw usageError(`raw blob ${src} is larger than its partition`);
       bytes = (await copySparse(src, target.imagePath, target.offset)).bytesCopied;
     }
@@ -21274,7 +21614,7 @@ async function prepareFs(spec, tree, ctx, where2) {
 
 // src/content/resolve.ts
 import { readdirSync as readdirSync6, realpathSync as realpathSync3 } from "node:fs";
-import path19 from "node:path";
+import path20 from "node:path";
 
 // src/content/rpi.ts
 var NIXOS_CONFIG_TXT = `[pi3]
@@ -21322,8 +21662,8 @@ ${extra}${extra.endsWith("\n") ? "" : "\n"}`;
 }
 
 // src/content/extlinux.ts
-import { lstatSync as lstatSync4, promises as fsp11, readlinkSync as readlinkSync2 } from "node:fs";
-import path15 from "node:path";
+import { lstatSync as lstatSync4, promises as fsp12, readlinkSync as readlinkSync2 } from "node:fs";
+import path16 from "node:path";
 var NIX_STORE = "/nix/store";
 function extlinuxOptionsOf(o2) {
   return {
@@ -21351,9 +21691,9 @@ function resolveInStore(p, toHost) {
     }
     if (!st.isSymbolicLink()) return void 0;
     const t = readlinkSync2(q);
-    return path15.isAbsolute(t) ? toHost(t) : t;
+    return path16.isAbsolute(t) ? toHost(t) : t;
   };
-  return resolveLinks(path15.resolve(p), link);
+  return resolveLinks(path16.resolve(p), link);
 }
 function cleanName(logical, storeDir) {
   return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll("/", "-");
@@ -21386,8 +21726,8 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
   const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
   const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
   const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(toplevel) : toplevel;
-  const top = resolveInStore(path15.resolve(given), mapTarget);
-  const tst = await fsp11.stat(top).catch(() => void 0);
+  const top = resolveInStore(path16.resolve(given), mapTarget);
+  const tst = await fsp12.stat(top).catch(() => void 0);
   if (!tst) throw inputError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
   if (!tst.isDirectory()) throw inputError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
   const logicalTop = toLogical(top);
@@ -21397,10 +21737,10 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
     );
   }
   const need = async (name) => {
-    const host = resolveInStore(path15.join(top, name), mapTarget);
-    const st = await fsp11.stat(host).catch(() => void 0);
+    const host = resolveInStore(path16.join(top, name), mapTarget);
+    const st = await fsp12.stat(host).catch(() => void 0);
     if (!st?.isFile()) {
-      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path15.join(top, name)}${host !== path15.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
+      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path16.join(top, name)}${host !== path16.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
     }
     return { host, st };
   };
@@ -21408,19 +21748,19 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
   const initrd = await need("initrd");
   if (options.init === void 0) await need("init");
   let params = "";
-  const paramsFile = path15.join(top, "kernel-params");
+  const paramsFile = path16.join(top, "kernel-params");
   try {
-    params = (await fsp11.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
+    params = (await fsp12.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
   } catch (err) {
     if (err.code !== "ENOENT") throw inputError(`cannot read ${paramsFile}: ${err.message}`);
   }
   const bt = fromUtf8(target);
-  const nixosDir = path15.posix.join(bt, "nixos");
+  const nixosDir = path16.posix.join(bt, "nixos");
   tree.ensureDir(nixosDir);
-  tree.ensureDir(path15.posix.join(bt, "extlinux"));
+  tree.ensureDir(path16.posix.join(bt, "extlinux"));
   const place = (src) => {
     const name = cleanName(toLogical(src.host), storeDir);
-    tree.add(path15.posix.join(nixosDir, fromUtf8(name)), {
+    tree.add(path16.posix.join(nixosDir, fromUtf8(name)), {
       kind: "file",
       mode: src.st.mode & 4095,
       size: src.st.size,
@@ -21432,28 +21772,28 @@ async function addExtlinuxToTree(tree, toplevel, options = {}) {
   const kernelRel = place(kernel);
   const initrdRel = place(initrd);
   let fdtdir;
-  const dtbs = resolveInStore(path15.join(top, "dtbs"), mapTarget);
-  const dst = await fsp11.stat(dtbs).catch(() => void 0);
+  const dtbs = resolveInStore(path16.join(top, "dtbs"), mapTarget);
+  const dst = await fsp12.stat(dtbs).catch(() => void 0);
   if (dst?.isDirectory()) {
     const name = cleanName(toLogical(dtbs), storeDir);
-    tree.addHostDir(path15.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
+    tree.addHostDir(path16.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
     fdtdir = `../nixos/${name}`;
   }
   const extra = options.extraKernelParams ?? [];
   if (extra.length > 0) params = [params, ...extra].filter((x) => x !== "").join(" ");
   const init = options.init ?? `${logicalTop}/init`;
   const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...fdtdir ? { fdtdir } : {} });
-  tree.add(path15.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
+  tree.add(path16.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
 }
 
 // src/content/closure.ts
-import { promises as fsp12 } from "node:fs";
-import path17 from "node:path";
+import { promises as fsp13 } from "node:fs";
+import path18 from "node:path";
 
 // src/content/nix-store.ts
 import { createHash as createHash4 } from "node:crypto";
 import { closeSync as closeSync3, lstatSync as lstatSync5, openSync as openSync3, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync as readlinkSync3, readSync as readSync2 } from "node:fs";
-import path16 from "node:path";
+import path17 from "node:path";
 var IMAGE_STORE_DIR = "/nix/store";
 var NIX_BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
 function nixBase32(bytes) {
@@ -21604,7 +21944,7 @@ function formatRegistration(entries, fromDir, toDir = IMAGE_STORE_DIR) {
   }
   return Buffer.from(lines.length ? lines.join("\n") + "\n" : "");
 }
-var show2 = (s) => `'${s.length > 120 ? s.slice(0, 120) + "..." : s}'`;
+var show3 = (s) => `'${s.length > 120 ? s.slice(0, 120) + "..." : s}'`;
 function parseRegistration(text, file, storeDir) {
   if (text === "") return [];
   if (!text.endsWith("\n")) {
@@ -21620,9 +21960,9 @@ function parseRegistration(text, file, storeDir) {
     return lines[i2++];
   };
   const fail = (what, got) => {
-    throw inputError(`${file} line ${i2}: expected ${what}, got ${show2(got)}`);
+    throw inputError(`${file} line ${i2}: expected ${what}, got ${show3(got)}`);
   };
-  const isStorePath = (s) => path16.posix.dirname(s) === storeDir && isStoreBasename(path16.posix.basename(s));
+  const isStorePath = (s) => path17.posix.dirname(s) === storeDir && isStoreBasename(path17.posix.basename(s));
   const inStore = `a store path in ${storeDir}`;
   while (i2 < lines.length) {
     const p = next(inStore);
@@ -21654,7 +21994,7 @@ function storeHostPath(storeRoot) {
 }
 async function statOrUndefined(p) {
   try {
-    return await fsp12.lstat(p);
+    return await fsp13.lstat(p);
   } catch (err) {
     if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
     throw inputError(`cannot read ${p}: ${err.message}`);
@@ -21678,13 +22018,13 @@ function parseStorePathList(text, file) {
   const paths = [];
   lines.forEach((line, k) => {
     const where2 = `${file} line ${k + 1}`;
-    if (!line.startsWith("/")) throw inputError(`${where2}: expected an absolute store path, got ${show2(line)}`);
-    const p = path17.posix.normalize(line);
-    const base = path17.posix.basename(p);
+    if (!line.startsWith("/")) throw inputError(`${where2}: expected an absolute store path, got ${show3(line)}`);
+    const p = path18.posix.normalize(line);
+    const base = path18.posix.basename(p);
     if (p !== line || !isStoreBasename(base)) {
-      throw inputError(`${where2}: ${show2(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
+      throw inputError(`${where2}: ${show3(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
     }
-    const dir = path17.posix.dirname(p);
+    const dir = path18.posix.dirname(p);
     storeDir ??= dir;
     if (dir !== storeDir) {
       throw inputError(`${where2}: ${line} is not in the same store directory as the first path (${storeDir})`);
@@ -21709,15 +22049,15 @@ async function readClosureInfo(dir, opts2 = {}) {
   const host = storeHostPath(opts2.storeRoot);
   const st = await statOrUndefined(dir);
   if (!st) throw inputError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
-  const real = await fsp12.stat(dir).catch(() => void 0);
+  const real = await fsp13.stat(dir).catch(() => void 0);
   if (real?.isFile()) {
     const { paths: paths2 } = parseStorePathList(await readText(dir), dir);
     await checkPathsExist(paths2, dir, host);
     return closureFromStorePaths(paths2, opts2);
   }
   if (!real?.isDirectory()) throw inputError(`the closure ${dir} is neither a directory nor a file`);
-  const spFile = path17.join(dir, "store-paths");
-  const regFile = path17.join(dir, "registration");
+  const spFile = path18.join(dir, "store-paths");
+  const regFile = path18.join(dir, "registration");
   const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
   const entries = parseRegistration(await readText(regFile), regFile, storeDir);
   const listed = new Set(paths);
@@ -21736,7 +22076,7 @@ async function readClosureInfo(dir, opts2 = {}) {
     }
   }
   await checkPathsExist(paths, spFile, host);
-  const registration = await fsp12.readFile(regFile);
+  const registration = await fsp13.readFile(regFile);
   return {
     storeDir,
     storePaths: paths,
@@ -21751,7 +22091,7 @@ async function closureFromStorePaths(paths, opts2 = {}) {
   const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join("\n") + "\n" : "", "the store path list");
   await checkPathsExist(checked, "the store path list", host);
   const byHash = /* @__PURE__ */ new Map();
-  for (const p of checked) byHash.set(path17.posix.basename(p).slice(0, 32), p);
+  for (const p of checked) byHash.set(path18.posix.basename(p).slice(0, 32), p);
   const hashes = new Set(byHash.keys());
   const sorted = [...checked].sort(byBytes);
   const entries = new Array(sorted.length);
@@ -21790,7 +22130,7 @@ function addClosureToTree(tree, info) {
 
 // src/content/rpi-direct.ts
 import { readdirSync as readdirSync5, readFileSync as readFileSync6 } from "node:fs";
-import path18 from "node:path";
+import path19 from "node:path";
 
 // src/ptable/guid.ts
 import { createHash as createHash5 } from "node:crypto";
@@ -21968,7 +22308,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
   const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
   const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
   const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
-  const top = resolveInStore(path18.resolve(given), mapTarget);
+  const top = resolveInStore(path19.resolve(given), mapTarget);
   const tst = statHost(fromUtf8(top), true);
   if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
   const logicalTop = toLogical(top);
@@ -21976,7 +22316,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
     throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
   }
   const file = (name, what) => {
-    const named = path18.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path18.join(top, name);
+    const named = path19.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path19.join(top, name);
     const host = resolveInStore(named, mapTarget);
     const st = statHost(fromUtf8(host), true);
     if (!st?.isFile()) {
@@ -21998,21 +22338,21 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
     const present = readdirSync5(inp.firmware).sort();
     for (const b of needFw) {
       for (const f of PI_FIRMWARE[b].required) {
-        if (!statHost(fromUtf8(path18.join(inp.firmware, f)), true)?.isFile()) {
+        if (!statHost(fromUtf8(path19.join(inp.firmware, f)), true)?.isFile()) {
           throw inputError(`${where2}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
         }
         fwNames.add(f);
       }
-      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path18.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
+      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path19.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
     }
   }
   const dtbs = /* @__PURE__ */ new Map();
   let overlays;
-  const dtbDir = resolveInStore(path18.join(top, "dtbs"), mapTarget);
+  const dtbDir = resolveInStore(path19.join(top, "dtbs"), mapTarget);
   if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) {
     const walk = (dir, rel) => {
       for (const name of readdirSync5(dir).sort()) {
-        const host = path18.join(dir, name);
+        const host = path19.join(dir, name);
         const st = statHost(fromUtf8(host), true);
         if (!st) continue;
         if (st.isDirectory()) {
@@ -22027,7 +22367,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
     };
     walk(dtbDir, "");
   }
-  if (!overlays && inp.firmware && statHost(fromUtf8(path18.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path18.join(inp.firmware, "overlays");
+  if (!overlays && inp.firmware && statHost(fromUtf8(path19.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path19.join(inp.firmware, "overlays");
   const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
   for (const b of opts2.boards) {
     const d = PI_BOARD_DTB[b];
@@ -22046,7 +22386,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
   if (initrd2712) place("initramfs_2712", initrd2712);
   for (const [name, f] of dtbs) place(name, f);
   for (const f of fwNames) {
-    const host = path18.join(inp.firmware, f);
+    const host = path19.join(inp.firmware, f);
     place(f, { host, st: statHost(fromUtf8(host), true) });
   }
   if (overlays && opts2.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
@@ -22062,7 +22402,7 @@ async function addRpiDirectToTree(tree, opts2, inp, where2) {
   });
   tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
   let params = "";
-  const pf = resolveInStore(path18.join(top, "kernel-params"), mapTarget);
+  const pf = resolveInStore(path19.join(top, "kernel-params"), mapTarget);
   const pst = statHost(fromUtf8(pf), true);
   if (pst?.isFile()) {
     params = readFileSync6(pf, "utf8").replace(/\s+/g, " ").trim();
@@ -22124,12 +22464,12 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
   const root = fromUtf8(rootOf(inputs, item.from, where2));
   const follow = item.dereference ?? opts2.noSymlinks === true;
   const rel = fromUtf8(item.path);
-  const dir = path19.posix.dirname(rel);
-  const base = path19.posix.basename(rel);
+  const dir = path20.posix.dirname(rel);
+  const base = path20.posix.basename(rel);
   const target = fromUtf8(item.target);
   if (isGlob(dir)) throw usageError(`${where2}.path: only the last path component may contain * ? [ (got "${item.path}")`);
   if (isGlob(base)) {
-    const hostDir = path19.posix.join(root, dir);
+    const hostDir = path20.posix.join(root, dir);
     let names;
     try {
       names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
@@ -22142,10 +22482,10 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
       if (item.optional) return;
       throw inputError(`${where2}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
     }
-    for (const m of matches) addHost(tree, path19.posix.join(hostDir, m), path19.posix.join(target, m), follow, map);
+    for (const m of matches) addHost(tree, path20.posix.join(hostDir, m), path20.posix.join(target, m), follow, map);
     return;
   }
-  const named = path19.posix.join(root, rel);
+  const named = path20.posix.join(root, rel);
   const host = follow ? resolveStoreLinks(named, map) : named;
   const lst = statHost(host);
   if (!lst) {
@@ -22157,7 +22497,7 @@ function addCopy(tree, item, inputs, where2, opts2, map) {
     addHost(tree, host, target, follow);
     return;
   }
-  const t = target.endsWith("/") ? path19.posix.join(target, base) : target;
+  const t = target.endsWith("/") ? path20.posix.join(target, base) : target;
   addHost(tree, host, t, follow);
 }
 function addProfile(tree, item, inputs, where2, map) {
@@ -22167,8 +22507,8 @@ function addProfile(tree, item, inputs, where2, map) {
     host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
   } else {
     const top = rootOf(inputs, "toplevel", `${where2}.options.path`);
-    if (path19.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
-    host = fromUtf8(path19.posix.join(top, p));
+    if (path20.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
+    host = fromUtf8(path20.posix.join(top, p));
   }
   const named = host;
   host = resolveStoreLinks(host, map);
@@ -22179,7 +22519,7 @@ function addProfile(tree, item, inputs, where2, map) {
   const real = realHost(host);
   const target = fromUtf8(item.target);
   for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
-    addHost(tree, path19.posix.join(real, name), path19.posix.join(target, name), false);
+    addHost(tree, path20.posix.join(real, name), path20.posix.join(target, name), false);
   }
 }
 function realHost(host) {
@@ -22726,7 +23066,7 @@ async function loadSpec(file) {
     throw usageError(`spec ${file} is not valid JSON: ${err.message}`);
   }
   try {
-    return validateSpec3(json, path20.dirname(path20.resolve(file)));
+    return validateSpec3(json, path21.dirname(path21.resolve(file)));
   } catch (err) {
     if (err instanceof Error) err.message = `${file}: ${err.message}`;
     throw err;
@@ -23138,7 +23478,7 @@ function who(p) {
   return `partition "${p.name}" (#${p.index})`;
 }
 function parseAttributes(p) {
-  let bits = 0n;
+  let bits2 = 0n;
   for (const a2 of p.attributes) {
     let bit;
     if (typeof a2 === "number") {
@@ -23153,10 +23493,10 @@ function parseAttributes(p) {
     if (bit === void 0 || !Number.isInteger(bit) || bit > 2 && bit < 48 || bit < 0 || bit > 63) {
       throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a2)} is not allowed (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
     }
-    bits |= 1n << BigInt(bit);
+    bits2 |= 1n << BigInt(bit);
   }
-  if (p.bootable) bits |= 1n << 2n;
-  return bits;
+  if (p.bootable) bits2 |= 1n << 2n;
+  return bits2;
 }
 function checkPlacement(plan) {
   const { diskSize } = plan;
@@ -23307,13 +23647,13 @@ function validateTable(plan) {
   prepareTable(plan);
 }
 var MAX_U32 = 4294967295;
-function formatAttributes(bits) {
+function formatAttributes(bits2) {
   const words = [];
-  if (bits & 1n) words.push("RequiredPartition");
-  if (bits & 2n) words.push("NoBlockIOProtocol");
-  if (bits & 4n) words.push("LegacyBIOSBootable");
+  if (bits2 & 1n) words.push("RequiredPartition");
+  if (bits2 & 2n) words.push("NoBlockIOProtocol");
+  if (bits2 & 4n) words.push("LegacyBIOSBootable");
   const high = [];
-  for (let b = 48; b < 64; b++) if (bits & 1n << BigInt(b)) high.push(b);
+  for (let b = 48; b < 64; b++) if (bits2 & 1n << BigInt(b)) high.push(b);
   if (high.length) words.push(`GUID:${high.join(",")}`);
   return words.length ? words.join(" ") : void 0;
 }
@@ -23418,13 +23758,13 @@ var silentProgress = {
 };
 
 // src/outputs/package.ts
-import fsp14, { open as open2, rm } from "node:fs/promises";
-import path24 from "node:path";
+import fsp15, { open as open2, rm } from "node:fs/promises";
+import path25 from "node:path";
 
 // src/outputs/bmap.ts
 import { createHash as createHash6 } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import path21 from "node:path";
+import path22 from "node:path";
 var BMAP_BLOCK_SIZE = 4096;
 var BMAP_VERSION = "2.0";
 var CHECKSUM_TYPE = "sha256";
@@ -23583,17 +23923,17 @@ async function writeBmap(bmapPath, imageSize, ranges) {
 var bmapOutput = {
   name: "bmap",
   enabled: (plan) => plan.bmap,
-  pass: (plan, tmp) => ({ bmap: path21.join(tmp, `${plan.base}.bmap`) }),
+  pass: (plan, tmp) => ({ bmap: path22.join(tmp, `${plan.base}.bmap`) }),
   async make({ pass, rel, base, outDir, tmp }) {
     if (!pass.bmap) throw new Error("internal error: the bmap output without a bmap");
     const file = rel(`${base}.bmap`);
     const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
     return {
       output: "bmap",
-      files: [[path21.join(tmp, `${base}.bmap`), file]],
+      files: [[path22.join(tmp, `${base}.bmap`), file]],
       manifest: { image: { bmap: { file, sha256, blockSize, blocksCount, mappedBlocksCount } } },
-      listed: [path21.join(outDir, file)],
-      paths: { bmapPath: path21.join(outDir, file) }
+      listed: [path22.join(outDir, file)],
+      paths: { bmapPath: path22.join(outDir, file) }
     };
   }
 };
@@ -23649,11 +23989,14 @@ var HashWorker = class {
       this.worker.postMessage({ ...msg, id });
     });
   }
-  /** Hashes `bytes`; they must be a view of a SharedArrayBuffer (see sharedBuffer) or all zeros. */
-  update(bytes, allZero = false) {
-    if (allZero) return this.send({ op: "zeros", length: bytes.length });
+  /** Hashes `bytes`; they must be a view of a SharedArrayBuffer (see sharedBuffer). */
+  update(bytes) {
     if (!(bytes.buffer instanceof SharedArrayBuffer)) throw new TypeError("HashWorker.update needs a SharedArrayBuffer view");
     return this.send({ op: "update", sab: bytes.buffer, offset: bytes.byteOffset, length: bytes.length });
+  }
+  /** Hashes `length` zero bytes (from the worker's own zero buffer). */
+  zeros(length) {
+    return this.send({ op: "zeros", length });
   }
   /** The hex digest of everything hashed so far (and a fresh start). */
   async digest() {
@@ -23683,15 +24026,15 @@ function* pieces(size, data) {
   }
   let prev = 0;
   for (const r of data) {
-    yield* split(prev, r.start, "hole");
+    if (r.start > prev) yield { pos: prev, len: r.start - prev, kind: "hole" };
     yield* split(r.start, r.end, "data");
     prev = r.end;
   }
-  yield* split(prev, size, "hole");
+  if (size > prev) yield { pos: prev, len: size - prev, kind: "hole" };
 }
 function* scanRuns(buf, pos, len) {
   if (buf.compare(ZEROS, 0, len, 0, len) === 0) {
-    yield { pos, bytes: buf.subarray(0, len), mapped: false };
+    yield { pos, len, bytes: buf.subarray(0, len), mapped: false };
     return;
   }
   let runStart = 0;
@@ -23700,12 +24043,12 @@ function* scanRuns(buf, pos, len) {
     const end = Math.min(len, i2 + SCAN_BLOCK);
     const mapped = buf.compare(ZEROS, 0, end - i2, i2, end) !== 0;
     if (runMapped !== void 0 && mapped !== runMapped) {
-      yield { pos: pos + runStart, bytes: buf.subarray(runStart, i2), mapped: runMapped };
+      yield { pos: pos + runStart, len: i2 - runStart, bytes: buf.subarray(runStart, i2), mapped: runMapped };
       runStart = i2;
     }
     runMapped = mapped;
   }
-  yield { pos: pos + runStart, bytes: buf.subarray(runStart, len), mapped: runMapped };
+  yield { pos: pos + runStart, len: len - runStart, bytes: buf.subarray(runStart, len), mapped: runMapped };
 }
 async function scanImage(fd, size, onSegment, opts2 = {}) {
   const seek = await extentRanges(fd, 0, size, opts2);
@@ -23713,7 +24056,7 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
   const buffers = [sharedBuffer(SCAN_CHUNK), sharedBuffer(SCAN_CHUNK)];
   let turn = 0;
   const load2 = async (p) => {
-    if (p.kind === "hole") return { p, buf: ZEROS };
+    if (p.kind === "hole") return { p };
     const buf = buffers[turn];
     turn ^= 1;
     if (await readFull(fd, buf, p.len, p.pos) < p.len) {
@@ -23734,11 +24077,9 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
     while (next) {
       const { p, buf } = await next;
       next = loadNext();
-      if (p.kind === "scan") {
-        for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
-      } else {
-        await onSegment({ pos: p.pos, bytes: buf.subarray(0, p.len), mapped: p.kind === "data", ...p.kind === "hole" ? { zero: true } : {} });
-      }
+      if (p.kind === "hole") await onSegment({ pos: p.pos, len: p.len, mapped: false, zero: true });
+      else if (p.kind === "scan") for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
+      else await onSegment({ pos: p.pos, len: p.len, bytes: buf.subarray(0, p.len), mapped: true });
     }
   } finally {
     await next?.catch(() => void 0);
@@ -23750,31 +24091,31 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
 import { spawn as spawn2 } from "node:child_process";
 import { createHash as createHash7 } from "node:crypto";
 import fs2 from "node:fs";
-import fsp13 from "node:fs/promises";
+import fsp14 from "node:fs/promises";
 import os4 from "node:os";
-import path23 from "node:path";
+import path24 from "node:path";
 import { pipeline } from "node:stream/promises";
 
 // src/outputs/compress.ts
-import path22 from "node:path";
+import path23 from "node:path";
 var MAX_ZSTD_LEVEL = 22;
 var zstdOutput = {
   name: "zstd",
   enabled: (plan) => plan.compress,
   tools: () => ["zstd"],
-  pass: (plan, tmp) => ({ zstd: { out: path22.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  pass: (plan, tmp) => ({ zstd: { out: path23.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
   async make({ pass, rel, base, outDir, spec, tmp }) {
     if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
     const file = rel(`${base}.img.zst`);
-    const tmpPath = path22.join(tmp, `${base}.img.zst`);
+    const tmpPath = path23.join(tmp, `${base}.img.zst`);
     return {
       output: "zstd",
       files: [[tmpPath, file]],
       checksums: [[tmpPath, file, pass.compressed.sha256]],
       manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
       hydra: [["sd-image", file]],
-      listed: [path22.join(outDir, file)],
-      paths: { compressedPath: path22.join(outDir, file) }
+      listed: [path23.join(outDir, file)],
+      paths: { compressedPath: path23.join(outDir, file) }
     };
   }
 };
@@ -23787,6 +24128,10 @@ var ATTEMPTS = 2;
 var LOOK_EVERY = 2 * 1024 * 1024;
 var BULK = 1024 * 1024;
 var READ = 1024 * 1024;
+var ZERO_PROBE = 64 * 1024;
+var ZEROS2 = Buffer.alloc(READ);
+var ZERO_BATCH = 4 * 1024 * 1024;
+var zeroFrames = /* @__PURE__ */ new Map();
 var STDERR_KEEP = 2048;
 var MAX32 = 4294967295;
 function chunkZstdArgs(level, len) {
@@ -23802,7 +24147,7 @@ var ChunkedZstd = class {
     this.opts = opts2;
     chunkZstdArgs(opts2.level, 1);
     for (let start = 0; start < size; start += ZSTD_CHUNK) {
-      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastWritten: -1, attempts: 0 });
+      this.chunks.push({ start, len: Math.min(ZSTD_CHUNK, size - start), gen: 0, written: false, tracked: false, frameGen: -1, busy: false, lastWritten: -1, attempts: 0, zero: false });
     }
   }
   img;
@@ -23816,9 +24161,11 @@ var ChunkedZstd = class {
   /** libzstd.so.1 could not be loaded by the addon: use the CLI. */
   noLib = false;
   /** Chunks compressed early that stayed valid / had to be redone (for the report). */
-  stats = { early: 0, redone: 0 };
+  stats = { early: 0, redone: 0, zero: 0 };
+  /** The image opened for zero checks (closed by finish() and abort()). */
+  imgFh;
   frame(i2) {
-    return path23.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
+    return path24.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
   }
   /**
    * Follows a shim write log (pairs of little-endian uint64 offset, length) while a tool
@@ -23898,10 +24245,11 @@ var ChunkedZstd = class {
     c3.busy = true;
     const gen = c3.gen;
     const p = this.compress(i2).then(
-      () => {
+      (zero) => {
         c3.busy = false;
         if (c3.gen === gen) {
           c3.frameGen = gen;
+          c3.zero = zero;
           if (early) this.stats.early++;
         } else if (early) {
           this.stats.redone++;
@@ -23916,27 +24264,75 @@ var ChunkedZstd = class {
     void p.finally(() => this.inflight.delete(p));
     return p;
   }
-  /** Compresses chunk i into its frame file (replacing an older one): libzstd in the
-   *  addon (no copies, no process), else the zstd CLI fed through a pipe. Same bytes. */
+  /** Makes chunk i's frame: true when the chunk is all zeros (its frame is the zero frame,
+   *  see zeroFrame), else its frame file is written (replacing an older one). */
   async compress(i2) {
+    const c3 = this.chunks[i2];
+    if (await this.allZero(c3.start, c3.len)) {
+      await this.zeroFrame(c3.len);
+      return true;
+    }
+    await this.compressRange(this.img, c3.start, c3.len, this.frame(i2));
+    return false;
+  }
+  /** Whether bytes [start, start+len) of the image are zeros: reads only its data ranges,
+   *  each up to its first non-zero byte. */
+  async allZero(start, len) {
+    const fh = await (this.imgFh ??= fsp14.open(this.img, "r"));
+    const ranges = await seekRanges(fh.fd, start, start + len, this.opts.native === false ? { native: false } : {}) ?? [{ start, end: start + len }];
+    const buf = Buffer.allocUnsafe(READ);
+    let want = ZERO_PROBE;
+    for (const r of ranges) {
+      for (let pos = r.start; pos < r.end && !this.aborted; ) {
+        const n2 = Math.min(want, r.end - pos);
+        const { bytesRead } = await fh.read(buf, 0, n2, pos);
+        if (bytesRead === 0) throw buildError(`the image ${this.img} ends before byte ${pos}`);
+        if (buf.compare(ZEROS2, 0, bytesRead, 0, bytesRead) !== 0) return false;
+        pos += bytesRead;
+        want = READ;
+      }
+    }
+    return true;
+  }
+  /** The frame of `len` zero bytes at this level: the compressor run once on /dev/zero. */
+  zeroFrame(len) {
+    const key = `${this.opts.level}:${len}`;
+    let p = zeroFrames.get(key);
+    if (!p) {
+      const out = path24.join(this.opts.workDir, `zero-${len}.zst`);
+      p = (async () => {
+        await this.compressRange("/dev/zero", 0, len, out);
+        try {
+          return await fsp14.readFile(out);
+        } finally {
+          await fsp14.rm(out, { force: true });
+        }
+      })();
+      p.catch(() => zeroFrames.delete(key));
+      zeroFrames.set(key, p);
+    }
+    return p;
+  }
+  /** Compresses bytes [start, start+len) of `src` into one frame in `out`: libzstd in the
+   *  addon (no copies, no process), else the zstd CLI fed through a pipe. Same bytes. */
+  async compressRange(src, start, len, out) {
     const native = this.opts.native === false ? null : loadNative();
     if (native?.zstdChunk && !this.noLib) {
       try {
-        await this.compressNative(i2, native.zstdChunk.bind(native));
+        await this.compressNative(src, start, len, out, native.zstdChunk.bind(native));
         return;
       } catch (err) {
         if (err.code !== "ENOZSTD") throw err;
         this.noLib = true;
       }
     }
-    await this.compressCli(i2);
+    await this.compressCli(src, start, len, out);
   }
-  async compressNative(i2, zstdChunk) {
-    const c3 = this.chunks[i2];
-    const out = this.frame(i2);
-    const src = await fsp13.open(this.img, "r");
+  async compressNative(img, start, len, out, zstdChunk) {
+    const c3 = { start, len };
+    const src = await fsp14.open(img, "r");
     try {
-      const dst = await fsp13.open(out, "w");
+      const dst = await fsp14.open(out, "w");
       try {
         await new Promise(
           (resolve2, reject) => zstdChunk(src.fd, c3.start, c3.len, dst.fd, this.opts.level, (err, n2) => err ? reject(err) : resolve2(n2))
@@ -23946,14 +24342,13 @@ var ChunkedZstd = class {
       }
     } catch (err) {
       if (err.code === "ENOZSTD") throw err;
-      throw buildError(`zstd failed to compress ${this.img} (bytes ${c3.start}-${c3.start + c3.len - 1}): ${err.message}`, err);
+      throw buildError(`zstd failed to compress ${img} (bytes ${c3.start}-${c3.start + c3.len - 1}): ${err.message}`, err);
     } finally {
       await src.close();
     }
   }
-  async compressCli(i2) {
-    const c3 = this.chunks[i2];
-    const out = this.frame(i2);
+  async compressCli(img, start, len, out) {
+    const c3 = { start, len };
     const child = spawn2("zstd", chunkZstdArgs(this.opts.level, c3.len), { stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8");
@@ -23971,8 +24366,7 @@ var ChunkedZstd = class {
     });
     child.stdout.pipe(sink);
     const feed = (async () => {
-      const fh = await fsp13.open(this.img, "r");
-      const img = this.img;
+      const fh = await fsp14.open(img, "r");
       const aborted2 = () => this.aborted;
       try {
         async function* bytes() {
@@ -23998,7 +24392,7 @@ var ChunkedZstd = class {
     else if (fed) problem = fed.message;
     else if (wrote) problem = `cannot write ${out}: ${wrote.message}`;
     else if (exit.code !== 0) problem = stderr.trim().split("\n")[0]?.trim() || `zstd exited with status ${exit.code ?? exit.signal}`;
-    if (problem !== void 0) throw toolFailed("zstd", `zstd failed to compress ${this.img} (bytes ${c3.start}-${c3.start + c3.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
+    if (problem !== void 0) throw toolFailed("zstd", `zstd failed to compress ${img} (bytes ${c3.start}-${c3.start + c3.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
   }
   /**
    * Once every writer of the image is done (and every track() returned): compresses the
@@ -24010,6 +24404,12 @@ var ChunkedZstd = class {
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
     const parallel = Math.max(1, this.opts.parallel ?? os4.availableParallelism());
+    try {
+      await this.markHoles();
+    } catch (err) {
+      await this.closeImage();
+      throw err;
+    }
     const todo = this.chunks.map((c3, i2) => c3.frameGen === c3.gen ? -1 : i2).filter((i2) => i2 >= 0);
     const ready = this.chunks.map(() => Promise.resolve());
     const resolvers = /* @__PURE__ */ new Map();
@@ -24027,13 +24427,33 @@ var ChunkedZstd = class {
     });
     const hash = createHash7("sha256");
     let size = 0;
-    const fh = await fsp13.open(out, "w");
+    const fh = await fsp14.open(out, "w");
+    const batch = [];
+    let batched = 0;
+    const flush = async () => {
+      if (batched === 0) return;
+      await fh.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, batched));
+      batch.length = 0;
+      batched = 0;
+    };
     try {
       const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
       for (let i2 = 0; i2 < this.chunks.length; i2++) {
         await ready[i2];
         if (this.failed) throw this.failed;
-        const src = await fsp13.open(this.frame(i2), "r");
+        const c3 = this.chunks[i2];
+        if (c3.zero) {
+          const frame = await this.zeroFrame(c3.len);
+          hash.update(frame);
+          batch.push(frame);
+          batched += frame.length;
+          size += frame.length;
+          if (batched >= ZERO_BATCH) await flush();
+          onProgress?.(c3.start + c3.len, this.size);
+          continue;
+        }
+        await flush();
+        const src = await fsp14.open(this.frame(i2), "r");
         try {
           for (; ; ) {
             const { bytesRead } = await src.read(buf, 0, buf.length, null);
@@ -24045,30 +24465,59 @@ var ChunkedZstd = class {
         } finally {
           await src.close();
         }
-        await fsp13.rm(this.frame(i2), { force: true });
-        onProgress?.(this.chunks[i2].start + this.chunks[i2].len, this.size);
+        await fsp14.rm(this.frame(i2), { force: true });
+        onProgress?.(c3.start + c3.len, this.size);
       }
+      await flush();
       await all;
     } catch (err) {
       this.aborted = true;
       await Promise.allSettled([all, ...this.inflight]);
       await fh.close().catch(() => void 0);
-      await fsp13.rm(out, { force: true });
+      await fsp14.rm(out, { force: true });
+      await this.closeImage();
       throw err;
     }
     await fh.close();
+    await this.closeImage();
+    this.stats.zero = this.chunks.filter((c3) => c3.zero).length;
     return { size, sha256: hash.digest("hex"), frames: this.chunks.length, ...this.stats };
+  }
+  /** Every chunk without a valid frame and without data (SEEK_DATA/SEEK_HOLE over the whole
+   *  image, nothing read) gets the zero frame now; the writers are done. */
+  async markHoles() {
+    if (!this.chunks.some((c3) => c3.frameGen !== c3.gen)) return;
+    const fh = await (this.imgFh ??= fsp14.open(this.img, "r"));
+    const data = await seekRanges(fh.fd, 0, this.size, this.opts.native === false ? { native: false } : {});
+    if (data === null) return;
+    let r = 0;
+    for (const c3 of this.chunks) {
+      while (r < data.length && data[r].end <= c3.start) r++;
+      const hasData = r < data.length && data[r].start < c3.start + c3.len;
+      if (hasData || c3.frameGen === c3.gen) continue;
+      await this.zeroFrame(c3.len);
+      c3.frameGen = c3.gen;
+      c3.zero = true;
+    }
+  }
+  async closeImage() {
+    const p = this.imgFh;
+    this.imgFh = void 0;
+    await (await p?.catch(() => void 0))?.close().catch(() => void 0);
   }
   /** Stops everything (the build failed); frames are left for the caller's temp dir removal. */
   async abort() {
     this.aborted = true;
     await Promise.allSettled([...this.inflight]);
+    await this.closeImage();
   }
 };
 
 // src/outputs/package.ts
 var SLICE = 256 * 1024;
+var ZERO_SLICE = 256 * 1024 * 1024;
 var PROGRESS_POLL_MS = 200;
+var EMPTY = Buffer.alloc(0);
 var yieldToLoop = () => new Promise((resolve2) => setImmediate(resolve2));
 async function packageImage(img, opts2 = {}) {
   let fh;
@@ -24094,7 +24543,7 @@ async function packageImage(img, opts2 = {}) {
         throw toolFailed("zstd", `zstd failed to compress ${img}: cannot write ${opts2.zstd.out}: ${err.message}`, err);
       }
       if (!zstd) {
-        framesDir = await fsp14.mkdtemp(path24.join(path24.dirname(opts2.zstd.out), ".zstd-frames-"));
+        framesDir = await fsp15.mkdtemp(path25.join(path25.dirname(opts2.zstd.out), ".zstd-frames-"));
         zstd = new ChunkedZstd(img, size, { level: opts2.zstd.level, workDir: framesDir });
       }
       zstdResult = zstd.finish(opts2.zstd.out, (d) => zstdDone = d);
@@ -24106,25 +24555,35 @@ async function packageImage(img, opts2 = {}) {
     if (onProgress) {
       timer = setInterval(() => onProgress(Math.min(scanned, zstd ? zstdDone : scanned), size), PROGRESS_POLL_MS);
     }
-    const imageHash = hasher = new HashWorker();
+    const imageHash = opts2.sha256 === false ? void 0 : hasher = new HashWorker();
     const bmap = opts2.bmap !== void 0 ? new BmapRanges() : void 0;
     await scanImage(
       fh.fd,
       size,
       async (seg) => {
         if (zstdFailed) await zstdResult;
-        const hashed = imageHash.update(seg.bytes, seg.zero === true);
+        if (!seg.bytes) {
+          bmap?.add(seg.pos, EMPTY, false);
+          for (let off2 = 0; imageHash && off2 < seg.len; off2 += ZERO_SLICE) {
+            await imageHash.zeros(Math.min(ZERO_SLICE, seg.len - off2));
+            scanned = seg.pos + off2;
+            if (zstdFailed) await zstdResult;
+          }
+          scanned = seg.pos + seg.len;
+          return;
+        }
+        const hashed = imageHash?.update(seg.bytes);
         for (let off2 = 0; off2 < seg.bytes.length; off2 += SLICE) {
           const part = seg.bytes.subarray(off2, off2 + SLICE);
           bmap?.add(seg.pos + off2, part, seg.mapped);
           if (zstd) await yieldToLoop();
         }
         await hashed;
-        scanned = seg.pos + seg.bytes.length;
+        scanned = seg.pos + seg.len;
       },
       { ...opts2.native === void 0 ? {} : { native: opts2.native } }
     );
-    const imageSha = await imageHash.digest();
+    const imageSha = await imageHash?.digest();
     const compressed = zstdResult ? await zstdResult : void 0;
     const bmapInfo = opts2.bmap !== void 0 ? await writeBmap(opts2.bmap, size, bmap.finish()) : void 0;
     clearInterval(timer);
@@ -24132,9 +24591,9 @@ async function packageImage(img, opts2 = {}) {
     onProgress?.(size, size);
     return {
       size,
-      sha256: imageSha,
+      ...imageSha !== void 0 ? { sha256: imageSha } : {},
       ...bmapInfo ? { bmap: bmapInfo } : {},
-      ...compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone } } : {}
+      ...compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone, zero: compressed.zero } } : {}
     };
   } catch (err) {
     await zstd?.abort();
@@ -24180,171 +24639,15 @@ async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
   return checksumPath;
 }
 
-// src/outputs/manifest.ts
-import { writeFile as writeFile3 } from "node:fs/promises";
-import path25 from "node:path";
-var KEY_ORDER = [
-  "imgsmith",
-  "spec",
-  "image",
-  "table",
-  "partitions",
-  "inputs",
-  "tools",
-  "index",
-  "name",
-  "version",
-  "type",
-  "file",
-  "path",
-  "dir",
-  "start",
-  "size",
-  "sha256",
-  "compressor",
-  "level",
-  "compressed",
-  "bmap",
-  "blockSize",
-  "blocksCount",
-  "mappedBlocksCount",
-  "bootable",
-  "guid",
-  "partuuid",
-  "label",
-  "uuid",
-  "filesystem",
-  "stats"
-];
-var KEY_RANK = new Map(KEY_ORDER.map((k, i2) => [k, i2]));
-function compareKeys(a2, b) {
-  const ra = KEY_RANK.get(a2);
-  const rb = KEY_RANK.get(b);
-  if (ra !== void 0 && rb !== void 0) return ra - rb;
-  if (ra !== void 0) return -1;
-  if (rb !== void 0) return 1;
-  return a2 < b ? -1 : a2 > b ? 1 : 0;
-}
-function canonical(value, where2) {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw buildError(`manifest value ${where2} is not a finite number`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((v, i2) => canonical(v, `${where2}[${i2}]`));
-  if (typeof value === "object") {
-    const out = {};
-    for (const key of Object.keys(value).sort(compareKeys)) {
-      const v = value[key];
-      if (v === void 0) continue;
-      out[key] = canonical(v, `${where2}.${key}`);
-    }
-    return out;
-  }
-  throw buildError(`manifest value ${where2} has unsupported type ${typeof value}`);
-}
-function stableJson(value) {
-  return `${JSON.stringify(canonical(value, "$"), null, 2)}
-`;
-}
-function manifestJson(manifest) {
-  const m = manifest.inputs.firmware ? {
-    ...manifest,
-    inputs: {
-      ...manifest.inputs,
-      firmware: {
-        ...manifest.inputs.firmware,
-        files: [...manifest.inputs.firmware.files].sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0)
-      }
-    }
-  } : manifest;
-  return stableJson(m);
-}
-async function writeManifest(path33, manifest) {
-  const text = manifestJson(manifest);
-  try {
-    await writeFile3(path33, text);
-  } catch (err) {
-    throw buildError(`cannot write the manifest ${path33}: ${err.message}`, err);
-  }
-}
-var GENERIC = /\bv?(\d+\.\d+(?:\.\d+)*)/;
-var PROBES = {
-  mke2fs: { args: ["-V"], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
-  "mkfs.ext4": { args: ["-V"], pattern: /mke2fs (\d+\.\d+(?:\.\d+)*)/ },
-  e2fsck: { args: ["-V"], pattern: /e2fsck (\d+\.\d+(?:\.\d+)*)/ },
-  debugfs: { args: ["-V"], pattern: /debugfs (\d+\.\d+(?:\.\d+)*)/ },
-  tune2fs: { args: [], pattern: /tune2fs (\d+\.\d+(?:\.\d+)*)/, okCodes: [1] },
-  zstd: { args: ["--version"], pattern: /v(\d+\.\d+\.\d+)/ },
-  "mkfs.btrfs": { args: ["--version"], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
-  btrfs: { args: ["--version"], pattern: /btrfs-progs v(\d+\.\d+(?:\.\d+)*)/ },
-  sfdisk: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  sgdisk: { args: ["--version"], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
-  mkswap: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  blkid: { args: ["--version"], pattern: /util-linux (\d+\.\d+(?:\.\d+)*)/ },
-  "mkfs.fat": { args: ["--help"], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
-  "mkfs.vfat": { args: ["--help"], pattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)*)/ },
-  mcopy: { args: ["-V"], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
-  mmd: { args: ["-V"], pattern: /mtools\) (\d+\.\d+(?:\.\d+)*)/ },
-  fakeroot: { args: ["-v"], pattern: /version (\d+\.\d+(?:\.\d+)*)/ },
-  bmaptool: { args: ["--version"], pattern: /bmaptool (\d+\.\d+(?:\.\d+)*)/ }
-};
-async function toolVersion(name) {
-  const probe = PROBES[name] ?? { args: ["--version"], pattern: GENERIC };
-  let output2;
-  try {
-    const r = await execa(name, probe.args, { all: true, reject: false, stdin: "ignore", env: { LC_ALL: "C" } });
-    if (r.failed && (r.exitCode === void 0 || !(probe.okCodes ?? []).includes(r.exitCode))) {
-      if (r.code === "ENOENT") throw new ToolMissingError(name, `${name} was not found: it is needed to build this image`);
-      throw new ToolFailedError(name, `cannot get the version of ${name}: ${r.shortMessage ?? "it failed"}`);
-    }
-    output2 = r.all ?? "";
-  } catch (err) {
-    if (err instanceof ImgsmithError) throw err;
-    throw new ToolFailedError(name, `cannot get the version of ${name}: ${err.message}`, err);
-  }
-  const m = probe.pattern.exec(output2);
-  if (!m?.[1]) throw new ToolFailedError(name, `cannot parse the version of ${name} from: ${output2.split("\n")[0]?.trim() ?? ""}`);
-  return m[1];
-}
-async function toolVersions(names) {
-  const unique = [...new Set(names)].sort();
-  const versions = await Promise.all(unique.map((n2) => toolVersion(n2)));
-  const out = {};
-  unique.forEach((n2, i2) => {
-    out[n2] = versions[i2];
-  });
-  return out;
-}
-function merge(a2, b) {
-  const out = { ...a2 };
-  for (const [k, v] of Object.entries(b)) {
-    const old = out[k];
-    out[k] = v !== null && typeof v === "object" && !Array.isArray(v) && old !== null && typeof old === "object" && !Array.isArray(old) ? merge(old, v) : v;
-  }
-  return out;
-}
-var manifestOutput = {
-  name: "manifest",
-  enabled: () => true,
-  async make({ made, manifestBase, image, pass, rel, tmp, outDir }) {
-    let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, sha256: pass.sha256 } });
-    for (const x of made) if (x.manifest) m = merge(m, x.manifest);
-    const manifest = m;
-    const file = path25.join(tmp, "manifest.json");
-    await writeManifest(file, manifest);
-    const manifestPath = path25.join(outDir, "manifest.json");
-    return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
-  }
-};
-
 // src/outputs/image.ts
 import path26 from "node:path";
 var imageOutput = {
   name: "image",
   enabled: (plan) => !plan.compress || plan.keepRaw,
+  pass: () => ({ sha256: true }),
   async make({ image, pass, rel, outDir, compress }) {
     const name = rel(image.name);
+    if (pass.sha256 === void 0) throw new Error("internal error: the image output without the image hash");
     return {
       output: "image",
       files: [[image.path, name]],
@@ -24360,7 +24663,7 @@ var imageOutput = {
 import path28 from "node:path";
 
 // src/outputs/tar.ts
-import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp15 } from "node:fs";
+import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp16 } from "node:fs";
 import { createHash as createHash9 } from "node:crypto";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
@@ -24536,7 +24839,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     child?.stdin?.destroy();
     await piped.catch(() => void 0);
     const zstdErr = child ? await child.then(() => void 0, (e) => e) : void 0;
-    await fsp15.rm(out.path, { force: true });
+    await fsp16.rm(out.path, { force: true });
     if (err instanceof ImgsmithError) throw err;
     if (zstdErr instanceof ExecaError) {
       if (zstdErr.code === "ENOENT") throw new ToolMissingError("zstd", `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
@@ -24545,7 +24848,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     }
     throw buildError(`cannot write ${out.path}: ${err.message}`, err);
   }
-  const size = (await fsp15.stat(out.path)).size;
+  const size = (await fsp16.stat(out.path)).size;
   const sha256 = child ? await sha256File(out.path) : counting.hash.digest("hex");
   return { size, sha256, entries: count2, tarSize: counting.bytes };
 }
@@ -24736,21 +25039,21 @@ var checksumsOutput = {
 };
 
 // src/outputs/hydra.ts
-import { mkdir, readFile, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir, readFile, writeFile as writeFile3 } from "node:fs/promises";
 import path29, { join, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path33) {
+function hydraProductLine(subtype, path34) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path33)) throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path33.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: the path must be absolute`);
-  const name = path33.slice(path33.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path34)) throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path34.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: the path must be absolute`);
+  const name = path34.slice(path34.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path33) ? `"${path33}"` : path33;
+  const p = /[\s<>]/.test(path34) ? `"${path34}"` : path34;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path33)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -24763,7 +25066,7 @@ async function writeHydraProducts(outDir, opts2) {
   for (const x of opts2.extra ?? []) newLines.push(hydraProductLine(x.subtype, resolve(x.path)));
   try {
     await mkdir(dir, { recursive: true });
-    await writeFile4(systemPath, `${opts2.system}
+    await writeFile3(systemPath, `${opts2.system}
 `);
     let existing = "";
     try {
@@ -24775,7 +25078,7 @@ async function writeHydraProducts(outDir, opts2) {
     const add = newLines.filter((line) => !lines.includes(line.slice(0, -1)));
     if (add.length) {
       const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
-      await writeFile4(productsPath, existing + sep + add.join(""));
+      await writeFile3(productsPath, existing + sep + add.join(""));
     }
   } catch (err) {
     if (err instanceof ImgsmithError) throw err;
@@ -24797,6 +25100,116 @@ var hydraOutput = {
       ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path29.join(outDir, file) })) } : {}
     });
     return { output: "hydra", files: [[path29.join(tmp, "nix-support"), "nix-support"]] };
+  }
+};
+
+// src/outputs/manifest.ts
+import { writeFile as writeFile4 } from "node:fs/promises";
+import path30 from "node:path";
+var KEY_ORDER = [
+  "imgsmith",
+  "spec",
+  "image",
+  "table",
+  "partitions",
+  "inputs",
+  "tools",
+  "index",
+  "name",
+  "version",
+  "type",
+  "file",
+  "path",
+  "dir",
+  "start",
+  "size",
+  "sha256",
+  "compressor",
+  "level",
+  "compressed",
+  "bmap",
+  "blockSize",
+  "blocksCount",
+  "mappedBlocksCount",
+  "bootable",
+  "guid",
+  "partuuid",
+  "label",
+  "uuid",
+  "filesystem",
+  "stats"
+];
+var KEY_RANK = new Map(KEY_ORDER.map((k, i2) => [k, i2]));
+function compareKeys(a2, b) {
+  const ra = KEY_RANK.get(a2);
+  const rb = KEY_RANK.get(b);
+  if (ra !== void 0 && rb !== void 0) return ra - rb;
+  if (ra !== void 0) return -1;
+  if (rb !== void 0) return 1;
+  return a2 < b ? -1 : a2 > b ? 1 : 0;
+}
+function canonical(value, where2) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw buildError(`manifest value ${where2} is not a finite number`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i2) => canonical(v, `${where2}[${i2}]`));
+  if (typeof value === "object") {
+    const out = {};
+    for (const key of Object.keys(value).sort(compareKeys)) {
+      const v = value[key];
+      if (v === void 0) continue;
+      out[key] = canonical(v, `${where2}.${key}`);
+    }
+    return out;
+  }
+  throw buildError(`manifest value ${where2} has unsupported type ${typeof value}`);
+}
+function stableJson(value) {
+  return `${JSON.stringify(canonical(value, "$"), null, 2)}
+`;
+}
+function manifestJson(manifest) {
+  const m = manifest.inputs.firmware ? {
+    ...manifest,
+    inputs: {
+      ...manifest.inputs,
+      firmware: {
+        ...manifest.inputs.firmware,
+        files: [...manifest.inputs.firmware.files].sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0)
+      }
+    }
+  } : manifest;
+  return stableJson(m);
+}
+async function writeManifest(path34, manifest) {
+  const text = manifestJson(manifest);
+  try {
+    await writeFile4(path34, text);
+  } catch (err) {
+    throw buildError(`cannot write the manifest ${path34}: ${err.message}`, err);
+  }
+}
+function merge(a2, b) {
+  const out = { ...a2 };
+  for (const [k, v] of Object.entries(b)) {
+    const old = out[k];
+    out[k] = v !== null && typeof v === "object" && !Array.isArray(v) && old !== null && typeof old === "object" && !Array.isArray(old) ? merge(old, v) : v;
+  }
+  return out;
+}
+var manifestOutput = {
+  name: "manifest",
+  enabled: () => true,
+  async make({ made, manifestBase, image, pass, rel, tmp, outDir }) {
+    let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, ...pass.sha256 !== void 0 ? { sha256: pass.sha256 } : {} } });
+    for (const x of made) if (x.manifest) m = merge(m, x.manifest);
+    const manifest = m;
+    const file = path30.join(tmp, "manifest.json");
+    await writeManifest(file, manifest);
+    const manifestPath = path30.join(outDir, "manifest.json");
+    return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
   }
 };
 
@@ -24833,10 +25246,10 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path30.resolve(p);
+  const abs = path31.resolve(p);
   let st;
   try {
-    st = await fsp16.stat(abs);
+    st = await fsp17.stat(abs);
   } catch {
     throw usageError(`${opt} ${p}: no such file or directory`);
   }
@@ -24844,10 +25257,10 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path30.resolve(outDir);
+  const abs = path31.resolve(outDir);
   try {
-    await fsp16.mkdir(abs, { recursive: true });
-    await fsp16.access(abs, fsc4.W_OK);
+    await fsp17.mkdir(abs, { recursive: true });
+    await fsp17.access(abs, fsc5.W_OK);
   } catch (err) {
     throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${err.code ?? err.message}`);
   }
@@ -24866,7 +25279,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path30.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path31.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -24889,11 +25302,11 @@ async function buildImage(opts2) {
   const spec = await loadSpec(opts2.specPath);
   if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path30.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path31.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path30.isAbsolute(topArg) && !await fsp16.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path30.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path31.isAbsolute(topArg) && !await fsp17.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path31.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -24916,7 +25329,10 @@ async function buildImage(opts2) {
     rel: (name) => sub ? `${sub}/${name}` : name
   };
   const active = outputs.filter((o2) => o2.enabled(plan));
-  const tools = await toolVersions(toolNames(spec, plan, active));
+  const toolchain = await probeToolchain(toolNames(spec, plan, active));
+  const tools = toolchain.versions;
+  progress.event("toolchain", { tools: Object.fromEntries(toolchain.tools.map((t) => [t.name, { version: t.version, path: t.path }])), node: { version: process.versions.node, path: process.execPath } });
+  for (const message of toolchain.warnings) progress.event("warning", { message });
   const outDir = await prepareOutDir(opts2.outDir, progress);
   const tmp = await makeBuildTmp(outDir, opts2.outDir);
   try {
@@ -25002,12 +25418,12 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table2 }) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path30.join(env.tmp, name);
-    const fh = await fsp16.open(img, "wx");
+    const img = path31.join(env.tmp, name);
+    const fh = await fsp17.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path30.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path31.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
@@ -25015,8 +25431,8 @@ var Stage = class {
     const tracks = [];
     let early;
     if (env.plan.compress) {
-      const workDir = path30.join(env.tmp, "zstd-frames");
-      await fsp16.mkdir(workDir);
+      const workDir = path31.join(env.tmp, "zstd-frames");
+      await fsp17.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
       this.ctx.watchWrites = (start, end) => ({
         env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_IMAGE: img },
@@ -25077,6 +25493,8 @@ var Stage = class {
     const asked = Object.assign({}, ...env.outputs.map((o2) => o2.pass?.(env.plan, env.tmp) ?? {}));
     const pass = await packageImage(image.path, {
       ...asked,
+      // The raw image's SHA-256 only when an output asks for it (the published .img).
+      sha256: asked.sha256 === true,
       ...asked.zstd && early ? { zstd: { ...asked.zstd, early } } : {},
       onProgress: (d, t) => pk.update(d, t)
     });
@@ -25097,7 +25515,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path30.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path31.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table2, reports) {
@@ -25105,7 +25523,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path30.resolve(env.specPath), sha256: await sha256File(env.specPath) },
+      spec: { name: spec.name, path: path31.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -25119,7 +25537,7 @@ var Stage = class {
       })),
       inputs: {
         ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash10("sha256").update(closure.registration).digest("hex") } } : {},
-        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp16.realpath(env.toplevel) } : {},
+        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp17.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
       },
@@ -25165,22 +25583,22 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path30.join(firmwareDir, s.path)));
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path31.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
 var versionCache;
 async function imgsmithVersion() {
   if (!versionCache) {
-    const pkg = JSON.parse(await fsp16.readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(await fsp17.readFile(new URL("../package.json", import.meta.url), "utf8"));
     versionCache = pkg.version;
   }
   return versionCache;
 }
 
 // action/tools.ts
-import { accessSync, constants as fsc5, readFileSync as readFileSync7 } from "node:fs";
-import path31 from "node:path";
+import { accessSync, constants as fsc6, readFileSync as readFileSync7 } from "node:fs";
+import path32 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -25192,9 +25610,9 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path31.join(dir, command);
+    const p = path32.join(dir, command);
     try {
-      accessSync(p, fsc5.X_OK);
+      accessSync(p, fsc6.X_OK);
       return p;
     } catch {
     }
@@ -25261,11 +25679,11 @@ async function pathInput(name, kind, opts2) {
   }
   let st;
   try {
-    st = await fsp17.stat(v);
+    st = await fsp18.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path32.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path33.isAbsolute(v)) {
       try {
-        st = await fsp17.stat(path32.join(opts2.storeRoot, v));
+        st = await fsp18.stat(path33.join(opts2.storeRoot, v));
       } catch {
       }
     }
@@ -25278,8 +25696,8 @@ async function pathInput(name, kind, opts2) {
 async function outputDirInput() {
   const v = input("output-dir") || "out";
   try {
-    await fsp17.mkdir(v, { recursive: true });
-    await fsp17.access(v, fsc6.W_OK);
+    await fsp18.mkdir(v, { recursive: true });
+    await fsp18.access(v, fsc7.W_OK);
   } catch (err) {
     const code = err.code;
     throw new ActionFailure(`input "output-dir": cannot write to ${v}: ${code ?? err.message}`);
@@ -25379,7 +25797,7 @@ async function run2() {
   });
   const image = r.compressedPath ?? r.imagePath;
   const sha256 = r.manifest.image.compressed?.sha256 ?? r.manifest.image.sha256;
-  if (!image) throw new ActionFailure("the build wrote no image file");
+  if (!image || !sha256) throw new ActionFailure("the build wrote no image file");
   setOutputs({ image, sha256, manifest: r.manifestPath, ...r.bmapPath ? { bmap: r.bmapPath } : {} });
 }
 initProcess();
