@@ -25,8 +25,8 @@
  * allocated contiguously where the free space allows and its data written with large
  * pwrites straight to the image; the filesystem's metadata goes through an io_manager
  * of our own that keeps every block it reads or writes in memory and writes the dirty ones
- * once, sorted and combined, when the filesystem is closed. Blocks that are all zeros are
- * allocated but not written (the caller zeroed the partition): the image stays sparse.
+ * once, sorted and combined, when the filesystem is closed. Blocks of a file that are all
+ * zeros are holes in the file (no block allocated), as mke2fs -d leaves them.
  *
  * Output on success (stdout): "entries <n> inodes <m>" (n: list records written, the
  * root included). Exit status: 0 ok, 3 the filesystem is full (inodes or blocks),
@@ -693,41 +693,42 @@ static int all_zero(const char *p, size_t n) {
 static char *copy_buf;
 #define COPY_BUF (4u << 20)
 
-/* Copies `size` bytes of fd to the ranges (logical order), skipping all-zero blocks. */
-static void copy_data(int fd, const char *path, uint64_t size, struct extent *x, int n) {
+/* Copies `size` bytes of fd into inode `ino` (in inode_buf): runs of blocks that are not
+ * all zeros get blocks (map_blocks) and are written; all-zero blocks stay holes, as
+ * `mke2fs -d` leaves them (so the file uses no more blocks than mke2fs -d gives it, and
+ * a content-sized filesystem keeps the free space the kernel wants for new entries). */
+static void copy_data(ext2_ino_t ino, int fd, const char *path, uint64_t size) {
   uint64_t pos = 0;
-  for (int i = 0; i < n && pos < size; i++) {
-    uint64_t ext_bytes = x[i].len * (uint64_t)bs, eo = 0;
-    while (eo < ext_bytes && pos < size) {
-      size_t want = COPY_BUF;
-      if (want > ext_bytes - eo) want = (size_t)(ext_bytes - eo);
-      if (want > size - pos) want = (size_t)(size - pos);
-      size_t got = 0;
-      while (got < want) {
-        ssize_t r = read(fd, copy_buf + got, want - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) die(EXIT_INPUT, "reading %s: %s", path, strerror(errno));
-        if (r == 0) die(EXIT_INPUT, "%s: shorter than when it was measured (it changed during the build)", path);
-        got += (size_t)r;
-      }
-      /* Write runs of blocks that are not all zeros. */
-      size_t blocks = (got + bs - 1) / bs;
-      if (got % bs) memset(copy_buf + got, 0, bs - got % bs);
-      uint64_t base = part_offset + (x[i].pblk * (uint64_t)bs) + eo;
-      for (size_t b = 0; b < blocks;) {
-        if (all_zero(copy_buf + b * bs, bs)) {
-          b++;
-          continue;
-        }
-        size_t e = b + 1;
-        while (e < blocks && !all_zero(copy_buf + e * bs, bs)) e++;
-        size_t len = (e - b) * bs;
-        data_write(img_fd, copy_buf + b * bs, len, base + b * bs);
-        b = e;
-      }
-      eo += got;
-      pos += got;
+  while (pos < size) {
+    size_t want = COPY_BUF;
+    if (want > size - pos) want = (size_t)(size - pos);
+    size_t got = 0;
+    while (got < want) {
+      ssize_t r = read(fd, copy_buf + got, want - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) die(EXIT_INPUT, "reading %s: %s", path, strerror(errno));
+      if (r == 0) die(EXIT_INPUT, "%s: shorter than when it was measured (it changed during the build)", path);
+      got += (size_t)r;
     }
+    size_t blocks = (got + bs - 1) / bs;
+    if (got % bs) memset(copy_buf + got, 0, bs - got % bs);
+    blk64_t lbase = pos / bs; /* COPY_BUF is a multiple of the block size */
+    for (size_t b = 0; b < blocks;) {
+      if (all_zero(copy_buf + b * bs, bs)) {
+        b++;
+        continue;
+      }
+      size_t e = b + 1;
+      while (e < blocks && !all_zero(copy_buf + e * bs, bs)) e++;
+      struct extent *x = NULL;
+      int n = map_blocks(ino, lbase + b, e - b, &x);
+      for (int k = 0; k < n; k++) {
+        data_write(img_fd, copy_buf + (x[k].lblk - lbase) * bs, x[k].len * (size_t)bs, part_offset + x[k].pblk * (uint64_t)bs);
+      }
+      free(x);
+      b = e;
+    }
+    pos += got;
   }
 }
 
@@ -749,13 +750,8 @@ static void write_file(long i) {
   struct ext2_inode_large *in = fresh_inode(LINUX_S_IFREG | (r->mode & 07777), group_links[r->fake]);
   set_inline_extents(in, NULL, 0);
   check(ext2fs_inode_size_set(fs, (struct ext2_inode *)in, size), "setting the size of", src);
-  blk64_t blocks = (size + bs - 1) / bs;
-  struct extent *x = NULL;
-  int n = 0;
-  if (blocks) n = map_blocks(ino, 0, blocks, &x);
+  if (size) copy_data(ino, fd, src, size);
   write_inode(ino);
-  if (size) copy_data(fd, src, size, x, n);
-  free(x);
   close(fd);
   free(src);
   r->ino = ino;
