@@ -11,8 +11,10 @@
  * IMGSMITH_ACTION_OS_RELEASE replaces /etc/os-release.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { appendFileSync, constants as fsc, promises as fsp } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, constants as fsc, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildImage } from '../src/build.ts';
 import { describeError } from '../src/errors.ts';
@@ -111,6 +113,47 @@ function ensureTools(): void {
 }
 
 /**
+ * The ext4 populate helper (native/ext4_populate.c, linked against libext2fs): a checkout
+ * of the action has no build/, so it is compiled here (gcc + libext2fs-dev installed with
+ * apt when missing) into RUNNER_TEMP and named by IMGSMITH_EXT4_POPULATE, so that the
+ * action's ext4 images are the CLI's bytes. When it cannot be built, ext4 falls back to
+ * mke2fs -d (correct, but other bytes than the CLI's): a warning says so.
+ */
+function ensureExt4Helper(): void {
+  if (process.env.IMGSMITH_EXT4_POPULATE) return;
+  const source = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'native', 'ext4_populate.c');
+  const fallback = (why: string): void =>
+    log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
+  if (!existsSync(source)) return fallback(`${source} is missing`);
+  const pathEnv = process.env.PATH ?? '';
+  const header = ['/usr/include/ext2fs/ext2fs.h', '/usr/local/include/ext2fs/ext2fs.h'].some((h) => existsSync(h));
+  if (!which('cc', pathEnv) || !header) {
+    const packages = ['gcc', 'libc6-dev', 'libext2fs-dev'];
+    const osRelease = readOsRelease(process.env.IMGSMITH_ACTION_OS_RELEASE || '/etc/os-release');
+    if (!isDebianLike(osRelease)) return fallback('no C compiler or libext2fs headers, and this runner is not Debian or Ubuntu');
+    const apt = process.env.IMGSMITH_ACTION_APT || undefined;
+    const plan = installPlan(packages, { root: process.getuid?.() === 0, sudo: which('sudo', pathEnv), ...(apt ? { apt } : {}) });
+    if ('error' in plan) return fallback(`cannot install ${packages.join(' ')}: ${plan.error}`);
+    log(`installing ${packages.join(' ')} (for the ext4 populate helper)`);
+    for (const argv of plan.commands) {
+      log(`$ ${argv.join(' ')}`);
+      const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+      if (r.error || r.status !== 0) return fallback(`${argv.join(' ')} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
+    }
+  }
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const out = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `imgsmith-ext4-populate-${hash}`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}.tmp`;
+    const r = spawnSync('cc', ['-std=gnu11', '-O2', '-o', tmp, source, '-lext2fs', '-lcom_err'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.error || r.status !== 0) return fallback(`cc ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
+    spawnSync('mv', ['-f', tmp, out]);
+  }
+  process.env.IMGSMITH_EXT4_POPULATE = out;
+  log(`ext4 populate helper: ${out}`);
+}
+
+/**
  * Progress as log groups: a phase that starts when none is running opens a ::group:: named
  * after it; phases that start while it runs (its nested phases, and the partitions written
  * in parallel) are lines inside it; the group closes when every phase in it has ended.
@@ -166,6 +209,7 @@ async function run(): Promise<void> {
   log('::group::build tools');
   try {
     ensureTools();
+    ensureExt4Helper();
   } finally {
     log('::endgroup::');
   }

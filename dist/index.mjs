@@ -9866,8 +9866,10 @@ var require_tar_stream = __commonJS({
 
 // action/main.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, constants as fsc7, promises as fsp18 } from "node:fs";
+import { createHash as createHash11, randomUUID } from "node:crypto";
+import { appendFileSync as appendFileSync2, existsSync, readFileSync as readFileSync8, constants as fsc7, promises as fsp18 } from "node:fs";
+import os5 from "node:os";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
 import path33 from "node:path";
 
 // src/build.ts
@@ -21139,11 +21141,14 @@ function versionAtLeast(v, want) {
   return true;
 }
 var POPULATE_PATH = fileURLToPath5(new URL("../build/Release/imgsmith-ext4-populate", import.meta.url));
+function populatePath() {
+  return process.env.IMGSMITH_EXT4_POPULATE || POPULATE_PATH;
+}
 var POPULATE_REFUSES = ["inline_data", "encrypt", "casefold", "verity", "quota", "project", "mmp"];
 async function populateAvailable(features) {
   if (process.env.IMGSMITH_NO_NATIVE === "1" || process.env.IMGSMITH_NO_POPULATE === "1") return false;
   if (!features.has("extent") || POPULATE_REFUSES.some((f) => features.has(f))) return false;
-  return fsp9.access(POPULATE_PATH, fsConstants.X_OK).then(
+  return fsp9.access(populatePath(), fsConstants.X_OK).then(
     () => true,
     () => false
   );
@@ -21152,7 +21157,7 @@ async function populate(target, list, ctx, env, where2) {
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
   const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
   const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env;
-  const sub = execa(POPULATE_PATH, args, {
+  const sub = execa(populatePath(), args, {
     env: { ...base, ...watch?.env },
     extendEnv: false,
     reject: false,
@@ -25730,6 +25735,38 @@ function ensureTools() {
   const still = missingTools(process.env.PATH ?? "");
   if (still.commands.length) throw new ActionFailure(`missing build tools ${still.commands.join(", ")} after installing ${missing.packages.join(" ")}`);
 }
+function ensureExt4Helper() {
+  if (process.env.IMGSMITH_EXT4_POPULATE) return;
+  const source = path33.join(path33.dirname(path33.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
+  const fallback = (why) => log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
+  if (!existsSync(source)) return fallback(`${source} is missing`);
+  const pathEnv = process.env.PATH ?? "";
+  const header = ["/usr/include/ext2fs/ext2fs.h", "/usr/local/include/ext2fs/ext2fs.h"].some((h2) => existsSync(h2));
+  if (!which("cc", pathEnv) || !header) {
+    const packages = ["gcc", "libc6-dev", "libext2fs-dev"];
+    const osRelease = readOsRelease(process.env.IMGSMITH_ACTION_OS_RELEASE || "/etc/os-release");
+    if (!isDebianLike(osRelease)) return fallback("no C compiler or libext2fs headers, and this runner is not Debian or Ubuntu");
+    const apt = process.env.IMGSMITH_ACTION_APT || void 0;
+    const plan = installPlan(packages, { root: process.getuid?.() === 0, sudo: which("sudo", pathEnv), ...apt ? { apt } : {} });
+    if ("error" in plan) return fallback(`cannot install ${packages.join(" ")}: ${plan.error}`);
+    log(`installing ${packages.join(" ")} (for the ext4 populate helper)`);
+    for (const argv of plan.commands) {
+      log(`$ ${argv.join(" ")}`);
+      const r = spawnSync2(argv[0], argv.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
+      if (r.error || r.status !== 0) return fallback(`${argv.join(" ")} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
+    }
+  }
+  const hash = createHash11("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
+  const out = path33.join(process.env.RUNNER_TEMP || os5.tmpdir(), `imgsmith-ext4-populate-${hash}`);
+  if (!existsSync(out)) {
+    const tmp = `${out}.${process.pid}.tmp`;
+    const r = spawnSync2("cc", ["-std=gnu11", "-O2", "-o", tmp, source, "-lext2fs", "-lcom_err"], { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.error || r.status !== 0) return fallback(`cc ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
+    spawnSync2("mv", ["-f", tmp, out]);
+  }
+  process.env.IMGSMITH_EXT4_POPULATE = out;
+  log(`ext4 populate helper: ${out}`);
+}
 function groupProgress() {
   let active = 0;
   return {
@@ -25781,6 +25818,7 @@ async function run2() {
   log("::group::build tools");
   try {
     ensureTools();
+    ensureExt4Helper();
   } finally {
     log("::endgroup::");
   }

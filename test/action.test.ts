@@ -58,6 +58,9 @@ before(async () => {
   await fsp.mkdir(path.join(checkout, 'dist'), { recursive: true });
   for (const f of DIST_FILES) await fsp.copyFile(path.join(REPO, 'dist', f), path.join(checkout, 'dist', f));
   for (const f of ['action.yml', 'package.json']) await fsp.copyFile(path.join(REPO, f), path.join(checkout, f));
+  // A checkout of the action has native/ (no build/): the action compiles the ext4 helper from it.
+  await fsp.mkdir(path.join(checkout, 'native'));
+  await fsp.copyFile(path.join(REPO, 'native', 'ext4_populate.c'), path.join(checkout, 'native', 'ext4_populate.c'));
   const out = path.join(tmp, 'ref');
   const r = await runCli(['build', RECIPE, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw']);
   assert.equal(r.exitCode, 0, r.stderr);

@@ -639,6 +639,12 @@ export function versionAtLeast(v: number[], want: number[]): boolean {
 
 /** The populate helper (native/ext4_populate.c, built by native/build-ext4-helper.sh). */
 export const POPULATE_PATH = fileURLToPath(new URL('../../build/Release/imgsmith-ext4-populate', import.meta.url));
+
+/** The populate helper to run: IMGSMITH_EXT4_POPULATE (the GitHub Action builds one of its
+ *  own, since it runs from a checkout without build/) or the addon build's POPULATE_PATH. */
+export function populatePath(): string {
+  return process.env.IMGSMITH_EXT4_POPULATE || POPULATE_PATH;
+}
 /** Features the helper does not write (their files need more than inodes, extents and
  *  linear directories): such filesystems take the mke2fs -d path. */
 const POPULATE_REFUSES = ['inline_data', 'encrypt', 'casefold', 'verity', 'quota', 'project', 'mmp'];
@@ -648,7 +654,7 @@ const POPULATE_REFUSES = ['inline_data', 'encrypt', 'casefold', 'verity', 'quota
 export async function populateAvailable(features: Set<string>): Promise<boolean> {
   if (process.env.IMGSMITH_NO_NATIVE === '1' || process.env.IMGSMITH_NO_POPULATE === '1') return false;
   if (!features.has('extent') || POPULATE_REFUSES.some((f) => features.has(f))) return false;
-  return fsp.access(POPULATE_PATH, fsConstants.X_OK).then(
+  return fsp.access(populatePath(), fsConstants.X_OK).then(
     () => true,
     () => false,
   );
@@ -660,7 +666,7 @@ async function populate(target: FsTarget, list: VirtualTree, ctx: FsContext, env
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
   const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
   const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env; // a log only with a watch
-  const sub = execa(POPULATE_PATH, args, {
+  const sub = execa(populatePath(), args, {
     env: { ...base, ...watch?.env },
     extendEnv: false,
     reject: false,
