@@ -169,15 +169,15 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       lib = {
         fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
         importJSON = f: builtins.fromJSON (builtins.readFile f);
-        makeBinPath = ps: builtins.concatStringsSep ":" (map (p: p + "/bin") ps);
+        makeBinPath = ps: builtins.concatStringsSep ":" (map (p: "\${p}/bin") ps);
         licenses.mit = "mit";
         platforms.linux = [ "x86_64-linux" ];
       };
       pkg = import ./nix/package.nix {
         inherit lib;
         buildNpmPackage = a: a;
-        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper";
-        e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
+        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
         coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
         importNpmLock = {
           __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
@@ -187,8 +187,8 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       withHash = import ./nix/package.nix {
         inherit lib;
         buildNpmPackage = a: a;
-        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper";
-        e2fsprogs = "/e2fsprogs"; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
+        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
         coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
         npmDepsHash = "sha256-BBBB";
       };
