@@ -24,8 +24,9 @@
  * (fast below 60 bytes, else one block), no host flags, no xattrs. Each file's blocks are
  * allocated contiguously where the free space allows and its data written with large
  * pwrites straight to the image; the filesystem's metadata goes through an io_manager
- * of our own that keeps every block it reads or writes in memory and writes the dirty ones
- * once, sorted and combined, when the filesystem is closed. Blocks of a file that are all
+ * of our own that keeps the blocks it reads or writes in memory (up to 48 MiB: then the
+ * dirty ones are written and all dropped) and writes the dirty ones sorted and combined
+ * into large pwrites. Blocks of a file that are all
  * zeros are holes in the file (no block allocated), as mke2fs -d leaves them.
  *
  * Output on success (stdout): "entries <n> inodes <m>" (n: list records written, the
@@ -172,7 +173,7 @@ static void full_pread(int fd, void *buf, size_t len, uint64_t off) {
   }
 }
 
-/* ---- The io_manager: every block in memory, dirty ones written at flush ---- */
+/* ---- The io_manager: blocks in memory (up to CACHE_LIMIT_BYTES), dirty ones written at flush ---- */
 
 struct cblock {
   unsigned long long blk;
@@ -200,7 +201,25 @@ static struct cblock *cache_find(struct cache *c, unsigned long long blk) {
   }
 }
 
+static void cache_flush(struct cache *c, int bs);
+
+/* The cache's bound: when it holds this many bytes of blocks, the dirty ones are written
+ * (sorted, combined) and all are dropped, so the helper's memory stays flat whatever the
+ * tree's size (a 300k-entry tree has ~150 MB of inode tables and directories); the hot
+ * blocks are read again once. */
+#define CACHE_LIMIT_BYTES (48u << 20)
+
 static struct cblock *cache_insert(struct cache *c, unsigned long long blk, int bs) {
+  if (c->count >= CACHE_LIMIT_BYTES / (unsigned)bs) {
+    cache_flush(c, bs);
+    for (size_t i = 0; i < c->cap; i++) {
+      if (!c->slots[i].used) continue;
+      free(c->slots[i].data);
+      c->slots[i].used = 0;
+      c->slots[i].data = NULL;
+    }
+    c->count = 0;
+  }
   if ((c->count + 1) * 2 > c->cap) {
     struct cblock *old = c->slots;
     size_t oc = c->cap;
