@@ -25709,6 +25709,18 @@ async function outputDirInput() {
   }
   return v;
 }
+function aptInstall(packages, why) {
+  const apt = process.env.IMGSMITH_ACTION_APT || void 0;
+  const plan = installPlan(packages, { root: process.getuid?.() === 0, sudo: which("sudo", process.env.PATH ?? ""), ...apt ? { apt } : {} });
+  if ("error" in plan) return { planned: true, message: plan.error };
+  log(`installing ${packages.join(" ")} (${why})`);
+  for (const argv of plan.commands) {
+    log(`$ ${argv.join(" ")}`);
+    const r = spawnSync2(argv[0], argv.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.error || r.status !== 0) return { planned: false, message: `${argv.join(" ")} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
+  }
+  return void 0;
+}
 function ensureTools() {
   const pathEnv = process.env.PATH ?? "";
   const missing = missingTools(pathEnv);
@@ -25721,17 +25733,8 @@ function ensureTools() {
   if (!isDebianLike(osRelease)) {
     throw new ActionFailure(`missing build tools ${what}; this runner is not Debian or Ubuntu, install them before this step`);
   }
-  const apt = process.env.IMGSMITH_ACTION_APT || void 0;
-  const plan = installPlan(missing.packages, { root: process.getuid?.() === 0, sudo: which("sudo", pathEnv), ...apt ? { apt } : {} });
-  if ("error" in plan) throw new ActionFailure(`missing build tools ${what}; cannot install them: ${plan.error}`);
-  log(`installing ${missing.packages.join(" ")} (missing: ${missing.commands.join(", ")})`);
-  for (const argv of plan.commands) {
-    log(`$ ${argv.join(" ")}`);
-    const r = spawnSync2(argv[0], argv.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
-    if (r.error || r.status !== 0) {
-      throw new ActionFailure(`installing ${missing.packages.join(" ")} failed: ${argv.join(" ")} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
-    }
-  }
+  const failed = aptInstall(missing.packages, `missing: ${missing.commands.join(", ")}`);
+  if (failed) throw new ActionFailure(failed.planned ? `missing build tools ${what}; cannot install them: ${failed.message}` : `installing ${missing.packages.join(" ")} failed: ${failed.message}`);
   const still = missingTools(process.env.PATH ?? "");
   if (still.commands.length) throw new ActionFailure(`missing build tools ${still.commands.join(", ")} after installing ${missing.packages.join(" ")}`);
 }
@@ -25746,15 +25749,8 @@ function ensureExt4Helper() {
     const packages = ["gcc", "libc6-dev", "libext2fs-dev"];
     const osRelease = readOsRelease(process.env.IMGSMITH_ACTION_OS_RELEASE || "/etc/os-release");
     if (!isDebianLike(osRelease)) return fallback("no C compiler or libext2fs headers, and this runner is not Debian or Ubuntu");
-    const apt = process.env.IMGSMITH_ACTION_APT || void 0;
-    const plan = installPlan(packages, { root: process.getuid?.() === 0, sudo: which("sudo", pathEnv), ...apt ? { apt } : {} });
-    if ("error" in plan) return fallback(`cannot install ${packages.join(" ")}: ${plan.error}`);
-    log(`installing ${packages.join(" ")} (for the ext4 populate helper)`);
-    for (const argv of plan.commands) {
-      log(`$ ${argv.join(" ")}`);
-      const r = spawnSync2(argv[0], argv.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
-      if (r.error || r.status !== 0) return fallback(`${argv.join(" ")} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
-    }
+    const failed = aptInstall(packages, "for the ext4 populate helper");
+    if (failed) return fallback(failed.planned ? `cannot install ${packages.join(" ")}: ${failed.message}` : failed.message);
   }
   const hash = createHash11("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
   const out = path33.join(process.env.RUNNER_TEMP || os5.tmpdir(), `imgsmith-ext4-populate-${hash}`);
