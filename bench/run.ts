@@ -760,6 +760,8 @@ interface Targets {
   nixosSpeedup?: number;
   /** imgsmith wall / limit wall <= this. */
   limitRatio?: number;
+  /** btrfs: imgsmith wall on the Pi 4 USB-SSD recipe / the btrfs limit's wall <= this. */
+  btrfsLimitRatio?: number;
   /** Peak RSS (process tree) <= this many MB. */
   rssMb?: number;
   /** Must complete with the CLI's default heap. */
@@ -773,7 +775,7 @@ function targetsFor(size: Size, big9g: boolean): Targets {
   if (big9g) return { rssMb: 256 };
   switch (size) {
     case 'large':
-      return { nixosSpeedup: 8, limitRatio: 0.6, rssMb: 256, noOom: true };
+      return { nixosSpeedup: 8, limitRatio: 0.6, btrfsLimitRatio: 1.15, rssMb: 256, noOom: true };
     case '300k':
       return { limitRatio: 0.6, noOom: true };
     case '1m':
@@ -848,11 +850,11 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   if (t.limitRatio !== undefined && l) {
     rows.push(`| imgsmith <= ${t.limitRatio}x the limit | imgsmith / limit = ${ratio(a?.wall ?? NaN, l.wall)} | ${pass(!!ok && a!.wall <= t.limitRatio * l.wall)} |`);
   }
-  if (t.limitRatio !== undefined && sums['limit-btrfs']) {
+  if (t.btrfsLimitRatio !== undefined && sums['limit-btrfs']) {
     const ab = sums['imgsmith-btrfs'];
     const lb = sums['limit-btrfs'];
     const okb = ab && ab.runs > 0;
-    rows.push(`| btrfs: imgsmith <= ${t.limitRatio}x the btrfs limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= t.limitRatio * lb.wall)} (wall) |`);
+    rows.push(`| btrfs: imgsmith <= ${t.btrfsLimitRatio}x the btrfs limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= t.btrfsLimitRatio * lb.wall)} (wall) |`);
   }
   if (t.rssMb !== undefined) {
     rows.push(`| imgsmith peak RSS (process tree) <= ${t.rssMb} MB | ${mb(a?.treeRss ?? NaN)} MB (largest process ${mb(a?.maxRss ?? NaN)} MB) | ${pass(!!ok && a!.treeRss <= t.rssMb * MB)} |`);

@@ -8580,7 +8580,7 @@ var require_streamx = __commonJS({
         }
       }
       static deferred(fn, opts2) {
-        const out = new PassThrough2(opts2);
+        const out = new PassThrough3(opts2);
         fn().then((src) => {
           if (src === null) return out.end();
           if (out.destroying) return;
@@ -8860,7 +8860,7 @@ var require_streamx = __commonJS({
         this._flush(transformAfterFlush.bind(this));
       }
     };
-    var PassThrough2 = class extends Transform3 {
+    var PassThrough3 = class extends Transform3 {
     };
     function transformAfterFlush(err, data) {
       const cb = this._transformState.afterFinal;
@@ -8991,7 +8991,7 @@ var require_streamx = __commonJS({
       Duplex: Duplex4,
       Transform: Transform3,
       // Export PassThrough for compatibility with Node.js core's stream module
-      PassThrough: PassThrough2
+      PassThrough: PassThrough3
     };
   }
 });
@@ -19747,6 +19747,7 @@ import path14 from "node:path";
 import { createHash } from "node:crypto";
 import { promises as fsp7 } from "node:fs";
 import path13 from "node:path";
+import { PassThrough as PassThrough2 } from "node:stream";
 
 // src/toolchain.ts
 import { constants as fsc3 } from "node:fs";
@@ -20235,7 +20236,7 @@ function compareKey(buf, at, objectid, type, offset) {
   const f = buf.readBigUInt64LE(at + 9);
   return f === offset ? 0 : f < offset ? -1 : 1;
 }
-async function growBtrfs(file, base, newSize) {
+async function growBtrfs(file, base, newSize, onWrite2) {
   const fh = await fsp7.open(file, "r+");
   try {
     const read = async (pos, len) => {
@@ -20285,7 +20286,10 @@ async function growBtrfs(file, base, newSize) {
       if (found < 0) throw new Error("DEV_ITEM not found in the chunk tree");
       node.writeBigUInt64LE(BigInt(newSize), found + DEV_ITEM_TOTAL_BYTES);
       setCsum(node);
-      for (const phys of copies) await fh.write(node, 0, nodesize, base + phys);
+      for (const phys of copies) {
+        await fh.write(node, 0, nodesize, base + phys);
+        onWrite2?.(base + phys, nodesize);
+      }
       break;
     }
     sb.writeBigUInt64LE(BigInt(newSize), SB.totalBytes);
@@ -20295,6 +20299,7 @@ async function growBtrfs(file, base, newSize) {
       sb.writeBigUInt64LE(BigInt(off2), SB.bytenr);
       setCsum(sb);
       await fh.write(sb, 0, SUPER_SIZE, base + off2);
+      onWrite2?.(base + off2, SUPER_SIZE);
     }
     return oldSize;
   } finally {
@@ -20507,6 +20512,7 @@ var btrfsDriver = {
     };
   }
 };
+var COPY_SLICE = 64 * 1024 * 1024;
 async function writeShrunk(spec, tree, s, target, ctx, where2) {
   const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
   try {
@@ -20516,11 +20522,37 @@ async function writeShrunk(spec, tree, s, target, ctx, where2) {
       );
     }
     const phase = ctx.progress.phase("btrfs-copy", s.size, "bytes");
-    const { bytesCopied } = await copySparse(s.file, target.imagePath, target.offset, {
-      onProgress: (d, t) => phase.update(d, t)
-    });
-    phase.end({ bytesCopied });
-    await growBtrfs(target.imagePath, target.offset, fsSize);
+    const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+    const log2 = watch ? new PassThrough2() : void 0;
+    if (watch && log2) watch.attach(log2);
+    const record = (offset, length) => {
+      if (!log2) return;
+      const n2 = Math.ceil(length / MiB2);
+      const r = Buffer.alloc(16 * n2);
+      for (let i2 = 0; i2 < n2; i2++) {
+        r.writeBigUInt64LE(BigInt(offset + i2 * MiB2), 16 * i2);
+        r.writeBigUInt64LE(BigInt(Math.min(MiB2, length - i2 * MiB2)), 16 * i2 + 8);
+      }
+      log2.write(r);
+    };
+    let bytesCopied = 0;
+    try {
+      for (let at = 0; at < s.size; at += COPY_SLICE) {
+        const length = Math.min(COPY_SLICE, s.size - at);
+        const r = await copySparse(s.file, target.imagePath, target.offset + at, {
+          srcOffset: at,
+          length,
+          onProgress: (d) => phase.update(bytesCopied + d, s.size)
+        });
+        bytesCopied += r.bytesCopied;
+        if (r.bytesCopied > 0) record(target.offset + at, length);
+      }
+      phase.end({ bytesCopied });
+      await growBtrfs(target.imagePath, target.offset, fsSize, record);
+      if (log2) log2.write(Buffer.alloc(16, 255));
+    } finally {
+      log2?.end();
+    }
     return {
       type: "btrfs",
       ...spec.label !== void 0 ? { label: spec.label } : {},
