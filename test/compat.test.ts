@@ -36,7 +36,7 @@ import { CLI, listFiles } from './helpers/cli.ts';
 import { removeTree } from './helpers/closure-fixture.ts';
 import { EXT4_LAYOUT_FLAGS, btrfsInodes, ext4Inodes, inodeProblems } from './helpers/inodes.ts';
 import { extractPartition } from './helpers/partition.ts';
-import { ODD_NAME, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
+import { ODD_NAME, limited, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
 import { findToolchain, inCI, reachableCopy, toolchainEnv, type Toolchain, type ToolchainName } from './helpers/toolchains.ts';
 
 type Fs = 'ext4' | 'btrfs';
@@ -126,20 +126,6 @@ async function runBuild(tc: Toolchain | undefined, fs: Fs, who: 'root' | 'nobody
   }
   const r = await execa(cmd, argv, { cwd, env, extendEnv: false, reject: false, timeout: 600_000 });
   return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr), out, img: path.join(out, `repro-${fs}.img`), zst: path.join(out, `repro-${fs}.img.zst`) };
-}
-
-/** Runs at most two builds at a time (CI has 2 cores). */
-const pending: (() => void)[] = [];
-let running = 0;
-async function limited<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((r) => pending.push(r));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    pending.shift()?.();
-  }
 }
 
 /** Owner OWNER:OWNER for every input (chown clears setuid/setgid: the modes are put back). */

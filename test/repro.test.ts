@@ -34,7 +34,7 @@ import { CLI } from './helpers/cli.ts';
 import { nodeForNobody } from './helpers/node-toolchains.ts';
 import { extractPartition } from './helpers/partition.ts';
 import { removeTree } from './helpers/closure-fixture.ts';
-import { LONG_NAME, ODD_NAME, ODD_TARGET, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
+import { LONG_NAME, ODD_NAME, ODD_TARGET, limited, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
 import { dumpNar, nixBase32, parseRegistration } from '../src/content/nix-store.ts';
 
 type Fs = 'ext4' | 'btrfs';
@@ -110,20 +110,6 @@ async function runBuild(fs: Fs, b: BuildSpec): Promise<Built> {
   const r = await execa(cmd, argv, { cwd: os.tmpdir(), env, extendEnv: false, reject: false, timeout: 240_000 });
   const out = path.resolve(os.tmpdir(), b.out);
   return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr), img: path.join(out, `repro-${fs}.img`), zst: path.join(out, `repro-${fs}.img.zst`) };
-}
-
-/** Runs at most two builds at a time. */
-const pending: (() => void)[] = [];
-let running = 0;
-async function limited<T>(fn: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((r) => pending.push(r));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    pending.shift()?.();
-  }
 }
 
 async function sha256(p: string): Promise<string> {

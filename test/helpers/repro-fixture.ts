@@ -145,3 +145,17 @@ export async function makeReproInputs(dir: string, opts: { order?: 'forward' | '
     specs,
   };
 }
+
+/** Runs at most two builds at a time in this test process (CI has 2 cores). */
+const pending: (() => void)[] = [];
+let running = 0;
+export async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= 2) await new Promise<void>((r) => pending.push(r));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    pending.shift()?.();
+  }
+}
