@@ -467,9 +467,11 @@ function combine(tool: Tool, steps: [string, Measured][], sizes?: { imgSize: num
   };
 }
 
-async function runLimit(stg: Staging, root: RootGeometry, work: string): Promise<RunResult> {
-  const stage = path.join(work, 'limit-stage');
-  const img = path.join(work, 'limit-root.img');
+/** Runs `fn` with a staging directory and an image file (and its .zst) under `work`,
+ *  removed before and after. */
+async function withScratch<T>(work: string, name: string, fn: (stage: string, img: string) => Promise<T>): Promise<T> {
+  const stage = path.join(work, `${name}-stage`);
+  const img = path.join(work, `${name}-root.img`);
   const clean = async () => {
     await fsp.rm(img, { force: true });
     await fsp.rm(`${img}.zst`, { force: true });
@@ -477,10 +479,14 @@ async function runLimit(stg: Staging, root: RootGeometry, work: string): Promise
   };
   await clean();
   try {
-    return await limitSteps(stg, root, stage, img);
+    return await fn(stage, img);
   } finally {
     await clean();
   }
+}
+
+async function runLimit(stg: Staging, root: RootGeometry, work: string): Promise<RunResult> {
+  return withScratch(work, 'limit', (stage, img) => limitSteps(stg, root, stage, img));
 }
 
 async function limitSteps(stg: Staging, root: RootGeometry, stage: string, img: string): Promise<RunResult> {
@@ -497,15 +503,7 @@ async function limitSteps(stg: Staging, root: RootGeometry, stage: string, img: 
 /** The btrfs limit: the same staging, mkfs.btrfs with imgsmith's options (src/fs/btrfs.ts)
  *  shrinking to the content (as imgsmith's does), zstd -T0 -3 of that file. */
 async function runLimitBtrfs(stg: Staging, work: string): Promise<RunResult> {
-  const stage = path.join(work, 'limit-btrfs-stage');
-  const img = path.join(work, 'limit-btrfs-root.img');
-  const clean = async () => {
-    await fsp.rm(img, { force: true });
-    await fsp.rm(`${img}.zst`, { force: true });
-    await removeStage(stage);
-  };
-  await clean();
-  try {
+  return withScratch(work, 'limit-btrfs', async (stage, img) => {
     const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
     const st = await measure(sc, sa);
     await fsp.writeFile(img, '');
@@ -515,9 +513,7 @@ async function runLimitBtrfs(stg: Staging, work: string): Promise<RunResult> {
     ], { sync: false });
     const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
     return combine('limit-btrfs', [['cp -al staging', st], ['mkfs.btrfs --rootdir --shrink', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
-  } finally {
-    await clean();
-  }
+  });
 }
 
 /** The firmware files + config.txt (the text NixOS writes, from nixos-sd-image.sh) for genimage's inputpath: once, untimed. */
