@@ -4,18 +4,10 @@
 # optional native addon). Uses sudo when not run as root.
 set -eu
 cd "$(dirname "$0")/.."
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES="e2fsprogs dosfstools mtools zstd fdisk gdisk btrfs-progs bmap-tools util-linux
   fakeroot faketime time xz-utils cpio ca-certificates genimage
   qemu-system-arm qemu-system-x86 qemu-utils ovmf u-boot-qemu ipxe-qemu
   python3 make g++ libext2fs-dev pkg-config"
-missing=""
-for p in $PACKAGES; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
-fi
+# shellcheck disable=SC2086
+./scripts/apt-install.sh $PACKAGES
 npm ci --no-audit --no-fund
