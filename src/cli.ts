@@ -11,6 +11,20 @@ import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 import { inspectCommands } from './inspect/cli.ts';
+import { printable, safeJson } from './text.ts';
+
+/** A line for the terminal: controls escaped, the rest as it is (names in it are escaped already). */
+const terminalLine = (s: string) => printable(s, { backslash: false });
+
+/**
+ * stdout closed by its reader (`imgsmith cat ... | head`): stop quietly, as coreutils do
+ * when SIGPIPE ends them: no message, temporary files removed, exit 141 (128 + SIGPIPE).
+ */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') return onStrayError(err);
+  cleanupSync();
+  process.exit(141);
+}
 
 /** A command-line problem found by yargs (exit 2, printed as it is). */
 class UsageFailure extends UsageError {}
@@ -19,8 +33,8 @@ class UsageFailure extends UsageError {}
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
   const d = err instanceof UsageFailure ? { message: err.message.replace(/\s*\n\s*/g, ' '), exitCode: 2 } : describeError(err, ctx);
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
-  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
-  errOut.write(`${line}\n`);
+  if (json) process.stdout.write(safeJson({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
+  errOut.write(`${terminalLine(line)}\n`);
   if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
     errOut.write(`${err.stack}\n`);
   }
@@ -39,7 +53,7 @@ function onSignals(json: boolean, what: (published: boolean) => string): () => v
 function onStrayError(err: unknown): void {
   cleanupSync();
   const d = describeError(err);
-  errOut.write(`imgsmith: error: ${d.message}\n`);
+  errOut.write(`${terminalLine(`imgsmith: error: ${d.message}`)}\n`);
   if (err instanceof Error && process.env.IMGSMITH_DEBUG) errOut.write(`${err.stack}\n`);
   process.exit(d.exitCode);
 }
@@ -48,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   initProcess();
   if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', onStrayError);
   if (process.listenerCount('unhandledRejection') === 0) process.on('unhandledRejection', onStrayError);
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   let exitCode = 0;
   const json = argv.includes('--json');
   const parser = yargs(argv)
@@ -177,9 +192,9 @@ export async function main(argv: string[]): Promise<number> {
           const { verifyImage } = await import('./inspect/verify.ts');
           const r = await verifyImage(args.image, {
             ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
-            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}\n`) }),
+            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${terminalLine(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}`)}\n`) }),
           });
-          if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
           else {
             const failed = r.checks.filter((c) => !c.ok).length;
             process.stdout.write(r.ok ? `verified: ${r.checks.length} checks passed\n` : `NOT verified: ${failed} of ${r.checks.length} checks failed\n`);
@@ -217,8 +232,8 @@ export async function main(argv: string[]): Promise<number> {
             yes: args.yes,
             progress: args.json ? silentProgress : errOut.isTTY ? ttyProgress(errOut) : silentProgress,
           });
-          if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-          else process.stdout.write(`${r.target}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
+          if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
+          else process.stdout.write(`${terminalLine(r.target)}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
         } catch (err) {
           exitCode = reportError(err, args.json);
         } finally {

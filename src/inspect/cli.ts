@@ -5,7 +5,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { diffImages, renderDiff } from './diff.ts';
-import { catFile, extractPath, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
+import { catFile, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
+import { extractPath } from './extract.ts';
+import { printable, safeJson } from '../text.ts';
 
 export interface CommandContext {
   /** Reports an error (one line, JSON event with --json); sets the exit code. */
@@ -15,8 +17,10 @@ export interface CommandContext {
   onSignals(json: boolean): () => void;
 }
 
-const out = (s: string) => process.stdout.write(s);
-const json1 = (v: unknown) => out(JSON.stringify(v) + '\n');
+/** Rendered text: names are escaped where they are formatted (src/text.ts); any control
+ *  left (in a message or a tool's words) is escaped here, newlines and tabs kept. */
+const out = (s: string) => process.stdout.write(printable(s, { backslash: false, keep: '\n\t' }));
+const json1 = (v: unknown) => process.stdout.write(safeJson(v) + '\n');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Cmd = CommandModule<any, any>;

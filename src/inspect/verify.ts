@@ -4,6 +4,7 @@
  * principles, and each one reports where it looked:
  *  - the partition table as sfdisk (DOS: `sfdisk --verify`) or sgdisk (GPT:
  *    `sgdisk -v`) sees it, plus the table reader's own warnings;
+ *  - every FAT, ext4 and btrfs filesystem's entry names (./verify-names.ts);
  *  - every filesystem found: `fsck.fat -n`, `e2fsck -fn`, `btrfs check
  *    --readonly` (vfat and btrfs partitions are copied sparsely into a
  *    temporary file first; e2fsck reads at an offset); swap by its signature;
@@ -25,6 +26,7 @@ import { hashRange, sha256File } from '../outputs/checksum.ts';
 import { copyPartition, openImage } from './image.ts';
 import { detectFs } from './probe.ts';
 import { readPartitionTable } from './table.ts';
+import { checkNames } from './verify-names.ts';
 import type { OpenedImage, Partition } from './types.ts';
 
 export interface CheckResult {
@@ -274,6 +276,7 @@ export async function verifyImage(source: string, opts: VerifyOptions = {}): Pro
   }
   try {
     for (const c of await checkTable(img)) add(c);
+    for (const c of await checkNames(img)) add(c);
     if (manifest) for (const c of await checkManifest(img, manifest)) add(c);
   } finally {
     await img.close();
