@@ -163,8 +163,9 @@ export async function main(argv: string[]): Promise<number> {
             log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
           if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');
-          else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${r.marker} (${r.seconds.toFixed(1)} s)\n`);
-          else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.join('\n')}\n`);
+          else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${terminalLine(r.marker)} (${r.seconds.toFixed(1)} s)\n`);
+          // The guest's serial output is the image's words: escaped like names (src/text.ts).
+          else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.map(terminalLine).join('\n')}\n`);
           exitCode = r.ok ? 0 : 1;
         } catch (err) {
           exitCode = reportError(err, args.json, { interruptedNote: '; boot test aborted, QEMU stopped' });

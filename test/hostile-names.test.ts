@@ -23,11 +23,14 @@ let root: string;
 let img: string;
 /** The same layout without hostile names (verify must pass its names check). */
 let clean: string;
+/** One btrfs partition with a label and a file name holding terminal escapes. */
+let btrfsImg: string;
 const VICTIM = () => path.join(root, 'victim');
 
 const ESC_GPT_NAME = '\x1b]0;owned\x07';
 const FAT_LABEL = 'A\x1b[2JB\x07';
 const EXT4_LABEL = '\x1b[31mred';
+const BTRFS_LABEL = '\x1b]2;bt\x07';
 const CTRL_NAME = Buffer.from('\x1b]0;pwned\x07', 'latin1');
 const NL_NAME = Buffer.from('line1\nline2', 'latin1');
 const C1_NAME = Buffer.from([0x63, 0xc2, 0x9b, 0x33, 0x31, 0x6d, 0xff]); // "c" CSI "31m" and a stray 0xff
@@ -187,13 +190,31 @@ async function makeImage(file: string, hostile: boolean): Promise<void> {
   await fsp.rm(ext);
 }
 
+/** A GPT image with one btrfs partition (label with ESC, a file named with ESC/BEL) made by mkfs.btrfs --rootdir. */
+async function makeBtrfsImage(file: string): Promise<void> {
+  const src = path.join(root, 'btrfs-src');
+  await fsp.mkdir(path.join(src, 'd'), { recursive: true });
+  await fsp.writeFile(Buffer.concat([Buffer.from(`${src}/d/`), CTRL_NAME]), 'btrfs\n');
+  const part = `${file}.part`;
+  await fsp.writeFile(part, '');
+  await fsp.truncate(part, 128 * MiB);
+  await execa('mkfs.btrfs', ['-q', '-L', BTRFS_LABEL, '-r', src, part]);
+  await fsp.writeFile(file, '');
+  await fsp.truncate(file, 130 * MiB);
+  await execa('sgdisk', ['-n', '1:2048:+128M', '-t', '1:8300', '-c', '1:data', file]);
+  await execa('dd', [`if=${part}`, `of=${file}`, 'bs=1M', 'seek=1', 'conv=notrunc,sparse', 'status=none']);
+  await fsp.rm(part);
+}
+
 before(async () => {
   root = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-names-'));
   await fsp.mkdir(VICTIM());
   img = path.join(root, 'hostile.img');
   clean = path.join(root, 'clean.img');
+  btrfsImg = path.join(root, 'btrfs.img');
   await makeImage(img, true);
   await makeImage(clean, false);
+  await makeBtrfsImage(btrfsImg);
 });
 
 after(async () => {
@@ -400,6 +421,22 @@ test('ls -lR to a pipe closed early (| head -n 1): no message', async () => {
   assert.equal(r.stdout, '/many:');
   assert.equal(r.stderr, '');
   assert.equal(r.exitCode, 141);
+});
+
+test('btrfs: label and a name with ESC/BEL shown escaped by inspect and ls; extract writes the exact name; verify names ok', async () => {
+  const ins = await cli(['inspect', btrfsImg]);
+  assert.equal(ins.exitCode, 0, ins.stderr.toString());
+  assertTerminalSafe(ins.stdout, 'inspect btrfs');
+  assert.match(ins.stdout.toString(), /label "\\x1b\]2;bt\\x07"/);
+  const ls = await cli(['ls', '-l', '-R', `${btrfsImg}:1`]);
+  assert.equal(ls.exitCode, 0, ls.stderr.toString());
+  assertTerminalSafe(ls.stdout, 'ls btrfs');
+  assert.match(ls.stdout.toString(), / \\x1b\]0;pwned\\x07$/m);
+  const { r, dest } = await extractCase(`${btrfsImg}:1`, '/d');
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  assert.deepEqual(fs.readdirSync(dest, { encoding: 'buffer' }), [CTRL_NAME]);
+  const v = JSON.parse((await cli(['verify', btrfsImg, '--json'])).stdout.toString()) as { checks: { check: string; ok: boolean; where: string }[] };
+  assert.deepEqual(v.checks.filter((c) => c.check === 'names').map((c) => [c.where, c.ok]), [['partition 1 "data" (btrfs)', true]]);
 });
 
 // ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { buildError, usageError } from '../errors.ts';
 import { errOut } from '../lifetime.ts';
+import { printable } from '../text.ts';
 import { parseBmap, type ParsedBmap } from '../outputs/bmap.ts';
 import type { Progress, PhaseHandle } from '../progress.ts';
 import { openImage } from '../inspect/image.ts';
@@ -55,7 +56,8 @@ async function askTerminal(question: string): Promise<boolean> {
 
 function describeTarget(t: FlashTarget): string {
   const gib = t.size !== undefined ? ` ${(t.size / 1024 ** 3).toFixed(1)} GiB` : '';
-  return `${t.path}${t.model ? ` (${t.model},${gib})` : gib ? ` (${gib.trim()})` : ''}`;
+  // The model comes from the device (sysfs vendor/model): shown escaped (src/text.ts).
+  return `${printable(t.path)}${t.model ? ` (${printable(t.model)},${gib})` : gib ? ` (${gib.trim()})` : ''}`;
 }
 
 export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResult> {
@@ -102,7 +104,7 @@ export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResu
       },
     });
     phase?.end();
-    if (bmapPath && !bmap) errOut.write(`imgsmith: note: ${bmapPath} was not used\n`);
+    if (bmapPath && !bmap) errOut.write(`imgsmith: note: ${printable(bmapPath)} was not used\n`);
     return r;
   } finally {
     await img.close();
