@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
             piBoot: args['pi-boot'],
             log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
-          if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');
+          if (args.json) process.stdout.write(safeJson({ event: 'result', ...r }) + '\n');
           else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${terminalLine(r.marker)} (${r.seconds.toFixed(1)} s)\n`);
           // The guest's serial output is the image's words: escaped like names (src/text.ts).
           else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.map(terminalLine).join('\n')}\n`);

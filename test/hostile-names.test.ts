@@ -382,6 +382,21 @@ test('ls IMAGE (partition list) and ls -lR of both filesystems are terminal-safe
   assert.deepEqual(e5, ['\\x1b]0;pwned\\x07', 'c\\xc2\\x9b31m\\xff', 'line1\\x0aline2'].sort());
 });
 
+test('ls --json and cat --json: names and paths in the shown (escaped) form, no raw control bytes', async () => {
+  const ls = await cli(['ls', `${img}:2`, '/e5', '--json']);
+  assert.equal(ls.exitCode, 0, ls.stderr.toString());
+  assertTerminalSafe(ls.stdout, 'ls --json');
+  const doc = JSON.parse(ls.stdout.toString()) as { path: string; entries: { name: string; path: string }[] };
+  assert.equal(doc.path, '/e5');
+  assert.deepEqual(doc.entries.map((e) => e.name).sort(), ['\\x1b]0;pwned\\x07', 'c\\xc2\\x9b31m\\xff', 'line1\\x0aline2'].sort());
+  const cat = await cli(['cat', `${img}:2`, '/e5/line1\\x0aline2', '--json']);
+  assert.equal(cat.exitCode, 0, cat.stderr.toString());
+  assertTerminalSafe(cat.stdout, 'cat --json');
+  const c = JSON.parse(cat.stdout.toString()) as { path: string; base64: string };
+  assert.equal(c.path, '/e5/line1\\x0aline2');
+  assert.deepEqual(Buffer.from(c.base64, 'base64'), NL_NAME);
+});
+
 test('an escaped name shown by ls can be given back to cat (\\xNN is that byte)', async () => {
   const r = await cli(['cat', `${img}:2`, '/e5/c\\xc2\\x9b31m\\xff']);
   assert.equal(r.exitCode, 0, r.stderr.toString());

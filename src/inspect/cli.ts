@@ -8,6 +8,7 @@ import { diffImages, renderDiff } from './diff.ts';
 import { catFile, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
 import { extractPath } from './extract.ts';
 import { printable, safeJson } from '../text.ts';
+import { show } from '../content/tree.ts';
 
 export interface CommandContext {
   /** Reports an error (one line, JSON event with --json); sets the exit code. */
@@ -63,7 +64,8 @@ export function inspectCommands(ctx: CommandContext): Cmd[] {
       ),
     handler: h((a: { target: string; path?: string; l: boolean; R: boolean; json: boolean }) => run(a.json, async () => {
       const r = await lsImage(a.target, a.path, { recursive: a.R });
-      if (a.json) json1({ ...r, ...(r.entries ? { entries: r.entries.map(entryJson) } : {}) });
+      // Paths in the shown form, as entryJson writes them (a byte string is not JSON text).
+      if (a.json) json1({ ...r, ...(r.path !== undefined ? { path: show(r.path) } : {}), ...(r.entries ? { entries: r.entries.map(entryJson) } : {}) });
       else out(renderLs(r, { long: a.l, recursive: a.R }));
     })),
   };
