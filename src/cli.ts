@@ -194,14 +194,14 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'flash <image> <device>',
-      'Write an image (.img or .img.zst) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
+      'Write an image (.img, or compressed: .gz .xz .bz2 .zst .lz4, recognised by content) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
       (y) =>
         y
-          .positional('image', { type: 'string', demandOption: true, describe: 'The .img or .img.zst to write.' })
+          .positional('image', { type: 'string', demandOption: true, describe: 'The image to write: raw, or gzip/xz/bzip2/zstd/lz4-compressed (decompressed in a stream).' })
           .positional('device', { type: 'string', demandOption: true, describe: 'The target: a whole removable disk (/dev/sdX, /dev/mmcblkN) or a regular file.' })
           .option('bmap', { type: 'string', describe: 'The block map (default: NAME.bmap or NAME.img.bmap beside the image, when there is one).' })
           .option('verify', { type: 'boolean', default: true, describe: 'Read the written blocks back and check them (--no-verify skips it).' })
-          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition or a non-removable disk (never a mounted one, swap, or one too small).' })
+          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition, a non-removable disk, or a source that does not look like a disk image (never a mounted or in-use target, swap, or one too small).' })
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask before writing a block device.' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with the result.' }),
       async (args) => {
@@ -216,6 +216,7 @@ export async function main(argv: string[]): Promise<number> {
             force: args.force,
             yes: args.yes,
             progress: args.json ? silentProgress : errOut.isTTY ? ttyProgress(errOut) : silentProgress,
+            chatty: !args.json && Boolean(errOut.isTTY),
           });
           if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
           else process.stdout.write(`${r.target}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
