@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
       'Check an image: its partition table (sfdisk/sgdisk), every filesystem (fsck.fat, e2fsck, btrfs check) and, with a manifest, the SHA-256 of the image and the .zst and every bmap checksum. Exit 0 only when all hold.',
       (y) =>
         y
-          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst or block device to check.' })
+          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst, or a disk (or file) an image was flashed to (with --manifest; it may be larger than the image).' })
           .option('manifest', { type: 'string', describe: 'The manifest.json of the build (default: the manifest.json beside the image, when it names the image).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with every check.' }),
       async (args) => {
@@ -177,12 +177,12 @@ export async function main(argv: string[]): Promise<number> {
           const { verifyImage } = await import('./inspect/verify.ts');
           const r = await verifyImage(args.image, {
             ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
-            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}\n`) }),
+            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(c.status === 'SKIPPED' ? `SKIPPED  ${c.check.padEnd(17)} ${c.where} (${c.detail})\n` : `${c.status.padEnd(7)}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}\n`) }),
           });
           if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
           else {
-            const failed = r.checks.filter((c) => !c.ok).length;
-            process.stdout.write(r.ok ? `verified: ${r.checks.length} checks passed\n` : `NOT verified: ${failed} of ${r.checks.length} checks failed\n`);
+            const tally = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
+            process.stdout.write(r.ok ? `verified: ${r.passed} checks passed (${tally})\n` : `NOT verified: ${r.failed} of ${r.checks.length} checks failed (${tally})\n`);
           }
           exitCode = r.ok ? 0 : 1;
         } catch (err) {

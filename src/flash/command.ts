@@ -14,6 +14,9 @@ import type { Progress, PhaseHandle } from '../progress.ts';
 import { openFlashSource, type FlashSource } from './source.ts';
 import { checkTarget, type FlashTarget } from './target.ts';
 import { flashImage, type FlashResult } from './write.ts';
+import { bmapBeside } from './readback.ts';
+
+export { bmapBeside };
 
 /**
  * The tools `imgsmith flash` runs: blockdev --flushbufs on a block device (./readback.ts),
@@ -36,13 +39,6 @@ export interface FlashCommandOptions {
   progress: Progress;
   /** Answers the confirmation question (default: stdin when it is a terminal). */
   confirm?: (question: string) => Promise<boolean>;
-}
-
-/** NAME.bmap or NAME.img.bmap beside NAME.img[.zst|.gz|.xz|.bz2|.lz4], as imgsmith and bmaptool name them. */
-export function bmapBeside(image: string): string | undefined {
-  const base = image.replace(/\.(zst|gz|xz|bz2|lz4)$/, '');
-  const candidates = [base.replace(/\.img$/, '') + '.bmap', `${base}.bmap`];
-  return candidates.find((c) => c !== image && fs.existsSync(c));
 }
 
 async function askTerminal(question: string): Promise<boolean> {

@@ -44,6 +44,13 @@ export function blockSpan(r: { start: number; end: number }, blockSize: number):
   return first === last ? `block ${first}` : `blocks ${first}-${last}`;
 }
 
+/** NAME.bmap or NAME.img.bmap beside NAME.img[.zst|.gz|.xz|.bz2|.lz4], as imgsmith and bmaptool name them. */
+export function bmapBeside(image: string): string | undefined {
+  const base = image.replace(/\.(zst|gz|xz|bz2|lz4)$/, '');
+  const candidates = [base.replace(/\.img$/, '') + '.bmap', `${base}.bmap`];
+  return candidates.find((c) => c !== image && fs.existsSync(c));
+}
+
 /** Drops the kernel's cached pages of a block device, so what is read comes from the device. */
 export async function dropCache(file: string): Promise<void> {
   if ((await fsp.stat(file)).isBlockDevice()) await execa('blockdev', ['--flushbufs', file], { reject: false });
