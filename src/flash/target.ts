@@ -146,6 +146,13 @@ function sharedStorage(startDirs: string[], keys: Set<string>, sys: SystemFiles)
   const loops = loopDevices(sys);
   const seen = new Set<string>();
   const pending = startDirs.map((d) => ({ dir: d, via: '' }));
+  const overUs = (l: Loop) => l.backing !== undefined && (keys.has(l.backing) || (l.backing.startsWith('blk:') && out.has(l.backing.slice(4))));
+  const addLoopsOverUs = () => {
+    for (const l of loops) {
+      if (overUs(l) && !seen.has(l.sysDir)) pending.push({ dir: l.sysDir, via: `a loop device over the same storage (${l.backingFile})` });
+    }
+  };
+  addLoopsOverUs();
   while (pending.length > 0 && seen.size < 4096) {
     const { dir, via } = pending.pop()!;
     if (seen.has(dir)) continue;
@@ -158,10 +165,7 @@ function sharedStorage(startDirs: string[], keys: Set<string>, sys: SystemFiles)
         if (l.backing.startsWith('blk:')) pending.push({ dir: path.join(sys.sysBlock, l.backing.slice(4)), via: `the device behind ${l.name}` });
       }
     }
-    for (const l of loops) {
-      const overUs = l.backing !== undefined && (keys.has(l.backing) || (l.backing.startsWith('blk:') && out.has(l.backing.slice(4))));
-      if (overUs && !seen.has(l.sysDir)) pending.push({ dir: l.sysDir, via: `a loop device over the same storage (${l.backingFile})` });
-    }
+    addLoopsOverUs();
   }
   return out;
 }
