@@ -1,18 +1,23 @@
 /**
  * What `imgsmith flash` may write to, decided before a byte is written.
  *
- * A regular file (or a path that does not exist yet) is always allowed: it is
- * how images are copied and how the tests run. A block device is inspected
- * through sysfs and /proc (no root needed to look), and refused when
- *  - it, one of its partitions or a device built on it (dm, md, LVM holders)
- *    is mounted: the message names the mount point, and says "root" or "/boot"
- *    when it carries the running system;
- *  - it or one of its partitions is active swap;
- *  - it is smaller than the image;
- *  - it is a partition rather than a whole disk, or a disk that is neither
- *    removable nor on USB/MMC (an internal disk) — unless `force`.
- * Loop devices count as removable: they are files, and the mounted/root checks
- * still apply to them.
+ * In-use is judged by the backing store, not by the name: the "shared storage" of a
+ * target is the device, its partitions, the devices stacked on any of them (dm, md, LVM
+ * holders), every loop device over the same backing file or device (compared by
+ * device/inode, from /sys/block/loopN/loop/backing_file), the device behind a loop target,
+ * and so on transitively. The target is refused when any of it
+ *  - is mounted: the message names the device, how it relates to the target, and the
+ *    mount point, and says "root" or "/boot" when it carries the running system;
+ *  - is active swap (a device, or the target file being a swap file);
+ *  - has a device-mapper/md device built on it;
+ *  - is the image being flashed (the same file, a hard link, a loop device over it).
+ * A regular file (or a path that does not exist yet) is otherwise allowed: it is how
+ * images are copied and how the tests run; a file behind a loop device in use is refused
+ * like the device. A block device is also refused when it is smaller than the image, and,
+ * unless `force`, when it is a partition rather than a whole disk or a disk that is
+ * neither removable nor on USB/MMC (an internal disk). Loop devices count as removable.
+ * Everything is read through sysfs and /proc (no root needed to look); `SystemFiles`
+ * points those reads elsewhere for tests.
  */
 import fs from 'node:fs';
 import path from 'node:path';
