@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runCli, listFiles, type CliResult } from './helpers/cli.ts';
+import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { renderBmap, type BmapRange } from '../src/outputs/bmap.ts';
 import { checkTarget, type SystemFiles } from '../src/flash/target.ts';
 import { describeError } from '../src/errors.ts';
@@ -310,27 +311,8 @@ test('out of space in TMPDIR: the advice for commands without -o is about TMPDIR
 // ---------------------------------------------------------------------------------------
 // Real loop devices (root)
 
-const losetupWorks = await (async () => {
-  if (process.getuid?.() !== 0) return false;
-  const f = path.join(os.tmpdir(), `imgsmith-loopprobe-${process.pid}`);
-  await fsp.writeFile(f, Buffer.alloc(MiB));
-  const r = await execa('losetup', ['-f', '--show', f], { reject: false });
-  if (r.exitCode === 0) await execa('losetup', ['-d', r.stdout.trim()], { reject: false });
-  await fsp.rm(f, { force: true });
-  return r.exitCode === 0;
-})();
+const losetupWorks = await probeLosetup();
 const needLoop = { skip: !losetupWorks && 'needs root and loop devices' };
-
-/** Attaches loop devices over `file` (one per entry), runs fn, always detaches them. */
-async function withLoops<T>(files: string[], fn: (devs: string[]) => Promise<T>): Promise<T> {
-  const devs: string[] = [];
-  try {
-    for (const f of files) devs.push((await execa('losetup', ['-f', '--show', f])).stdout.trim());
-    return await fn(devs);
-  } finally {
-    for (const d of devs) await execa('losetup', ['-d', d], { reject: false });
-  }
-}
 
 /** An ext4 file system in a file, mounted through a loop device; fn gets the file, device and mount point. */
 async function withMountedExt4<T>(name: string, fn: (file: string, dev: string, mnt: string) => Promise<T>): Promise<T | undefined> {

@@ -95,7 +95,7 @@ async function openSource(opts: FlashCommandOptions): Promise<FlashSource> {
 
 export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResult> {
   if (!fs.existsSync(opts.image)) throw usageError(`the image ${opts.image} does not exist`);
-  if (fs.statSync(opts.image).isDirectory()) throw usageError(`the image ${opts.image} is a directory`);
+  if (!fs.statSync(opts.image).isFile()) throw usageError(`the image ${opts.image} is not a regular file (a directory or a device cannot be flashed from)`);
   const bmapPath = opts.bmap ?? bmapBeside(opts.image);
   if (opts.bmap !== undefined && !fs.existsSync(opts.bmap)) throw usageError(`the bmap ${opts.bmap} does not exist`);
   const bmap = bmapPath !== undefined ? readBmapFile(bmapPath) : undefined;
