@@ -129,9 +129,10 @@ async function manifestBeside(source: string): Promise<string | undefined> {
 /**
  * The tools `imgsmith verify` runs (only these: `tool` takes no other name): the table
  * checkers, the filesystem checkers, and zstd for a .img.zst (src/inspect/zstd.ts; fzstd
- * in-process without it). nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
+ * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
+ * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
-export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd'] as const;
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd', 'blockdev'] as const;
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
