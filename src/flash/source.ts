@@ -29,7 +29,7 @@ import { detectFs } from '../inspect/probe.ts';
 export type SourceFormat = 'raw' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'lz4';
 
 const MAGIC: [Exclude<SourceFormat, 'raw'>, Buffer, string][] = [
-  ['gzip', Buffer.from([0x1f, 0x8b]), '.gz'],
+  ['gzip', Buffer.from([0x1f, 0x8b, 0x08]), '.gz'], // ID1 ID2 and CM = deflate, the only method gzip defines
   ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), '.xz'],
   ['bzip2', Buffer.from('BZh', 'latin1'), '.bz2'],
   ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), '.zst'],
