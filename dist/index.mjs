@@ -10006,11 +10006,12 @@ function resourceAdvice(code, file, ctx) {
   const where2 = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : "";
   const dir = ctx.outDir ?? (file ? dirname(file) : void 0);
   const size = ctx.bytes !== void 0 ? ` (${fmtBytes(ctx.bytes)})` : "";
+  const remedy = ctx.remedy ?? (ctx.outDir !== void 0 ? "use another -o" : "set TMPDIR to a directory with more space");
   switch (code) {
     case "ENOSPC":
-      return `no space left on device${where2}${freeSpace(dir)}: free some space or use another -o`;
+      return `no space left on device${where2}${freeSpace(dir)}: free some space or ${remedy}`;
     case "EDQUOT":
-      return `disk quota exceeded${where2}: free some space in your quota or use another -o`;
+      return `disk quota exceeded${where2}: free some space in your quota or ${remedy}`;
     case "EFBIG": {
       const fsize = limit("Max file size");
       return fsize !== void 0 ? `file size limit exceeded${where2}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again` : `file too large${where2}${size}: the file system there cannot hold a file that large; use a smaller --size or another -o`;

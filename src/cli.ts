@@ -184,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       'Check an image: its partition table (sfdisk/sgdisk), every filesystem (fsck.fat, e2fsck, btrfs check) and, with a manifest, the SHA-256 of the image and the .zst and every bmap checksum. Exit 0 only when all hold.',
       (y) =>
         y
-          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst or block device to check.' })
+          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst, or a disk (or file) an image was flashed to (with --manifest; it may be larger than the image).' })
           .option('manifest', { type: 'string', describe: 'The manifest.json of the build (default: the manifest.json beside the image, when it names the image).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with every check.' }),
       async (args) => {
@@ -193,12 +193,12 @@ export async function main(argv: string[]): Promise<number> {
           const { verifyImage } = await import('./inspect/verify.ts');
           const r = await verifyImage(args.image, {
             ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
-            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${terminalLine(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}`)}\n`) }),
+            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${terminalLine(c.status === 'SKIPPED' ? `SKIPPED  ${c.check.padEnd(17)} ${c.where} (${c.detail})` : `${c.status.padEnd(7)}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}`)}\n`) }),
           });
           if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
           else {
-            const failed = r.checks.filter((c) => !c.ok).length;
-            process.stdout.write(r.ok ? `verified: ${r.checks.length} checks passed\n` : `NOT verified: ${failed} of ${r.checks.length} checks failed\n`);
+            const tally = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
+            process.stdout.write(r.ok ? `verified: ${r.passed} checks passed (${tally})\n` : `NOT verified: ${r.failed} of ${r.checks.length} checks failed (${tally})\n`);
           }
           exitCode = r.ok ? 0 : 1;
         } catch (err) {
@@ -210,14 +210,14 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'flash <image> <device>',
-      'Write an image (.img or .img.zst) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
+      'Write an image (.img, or compressed: .gz .xz .bz2 .zst .lz4, recognised by content) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
       (y) =>
         y
-          .positional('image', { type: 'string', demandOption: true, describe: 'The .img or .img.zst to write.' })
+          .positional('image', { type: 'string', demandOption: true, describe: 'The image to write: raw, or gzip/xz/bzip2/zstd/lz4-compressed (decompressed in a stream).' })
           .positional('device', { type: 'string', demandOption: true, describe: 'The target: a whole removable disk (/dev/sdX, /dev/mmcblkN) or a regular file.' })
           .option('bmap', { type: 'string', describe: 'The block map (default: NAME.bmap or NAME.img.bmap beside the image, when there is one).' })
           .option('verify', { type: 'boolean', default: true, describe: 'Read the written blocks back and check them (--no-verify skips it).' })
-          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition or a non-removable disk (never a mounted one, swap, or one too small).' })
+          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition, a non-removable disk, or a source that does not look like a disk image (never a mounted or in-use target, swap, or one too small).' })
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask before writing a block device.' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with the result.' }),
       async (args) => {
@@ -232,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
             force: args.force,
             yes: args.yes,
             progress: args.json ? silentProgress : errOut.isTTY ? ttyProgress(errOut) : silentProgress,
+            chatty: !args.json && Boolean(errOut.isTTY),
           });
           if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
           else process.stdout.write(`${terminalLine(r.target)}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);

@@ -36,14 +36,14 @@ async function checkPartition(img: OpenedImage, p: Partition, type: FsType): Pro
     const r = await openFs(img, p, type);
     try {
       const { count, bad } = await badEntries(r, type);
-      if (!bad.length) return { check: 'names', where, ok: true, detail: `${count} names checked` };
+      if (!bad.length) return { check: 'names', where, status: 'ok', ok: true, detail: `${count} names checked` };
       const more = bad.length > SHOWN ? `; and ${bad.length - SHOWN} more` : '';
-      return { check: 'names', where, ok: false, detail: `${bad.length} entries with names a ${type} filesystem must not hold: ${bad.slice(0, SHOWN).join('; ')}${more}` };
+      return { check: 'names', where, status: 'FAIL', ok: false, detail: `${bad.length} entries with names a ${type} filesystem must not hold: ${bad.slice(0, SHOWN).join('; ')}${more}` };
     } finally {
       await r.close();
     }
   } catch (err) {
-    return { check: 'names', where, ok: false, detail: `cannot read its names: ${(err as Error).message}` };
+    return { check: 'names', where, status: 'FAIL', ok: false, detail: `cannot read its names: ${(err as Error).message}` };
   }
 }
 
