@@ -73,8 +73,9 @@ function nativeEngine(): FrameEngine | undefined {
         pos += used;
         hint = next;
         if (made > 0) onOut(out.subarray(0, made));
-        // Done when the input is used up and the output was not full (nothing left to flush).
-        if (pos >= input.length && made < out.length) return;
+        // Done when the input is used up and nothing is left to flush: the output was not
+        // full, or the frame ended (hint 0: decoded and flushed; another call would start the next).
+        if (pos >= input.length && (made < out.length || next === 0)) return;
       }
     },
     complete: () => hint === 0,
@@ -130,6 +131,11 @@ async function codecEngine(): Promise<FrameEngine> {
       s.delete();
     },
   };
+}
+
+/** The decoder `name`, or undefined when it is unavailable (for bench/zstd-decoders.ts). */
+export async function createEngine(name: EngineName): Promise<FrameEngine | undefined> {
+  return name === 'libzstd' ? nativeEngine() : await codecEngine();
 }
 
 /** The fastest in-process decoder available: libzstd through the addon, else zstd-codec. */

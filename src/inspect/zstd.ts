@@ -319,8 +319,13 @@ async function feedFrames(fh: fs.promises.FileHandle, frames: FrameInfo[], sink:
         // A fresh copy: the pipe may hold on to it.
         if (!sink.write(Buffer.from(buf.subarray(0, bytesRead)))) {
           await new Promise<void>((r) => {
-            sink.once('drain', r);
-            sink.once('close', r);
+            const done = () => {
+              sink.off('drain', done);
+              sink.off('close', done);
+              r();
+            };
+            sink.on('drain', done);
+            sink.on('close', done);
           });
         }
         if (sink.destroyed) return;
