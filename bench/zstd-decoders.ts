@@ -4,8 +4,8 @@
  *   node --import tsx bench/zstd-decoders.ts FILE.zst [FILE2.zst ...]
  *
  * For each file: MB/s of decoded output of `zstd -dc FILE > /dev/null` (the CLI), of the
- * in-process decoders (src/inspect/zstd-engines.ts: libzstd through the native addon, and
- * zstd-codec, libzstd in WebAssembly) fed the way src/inspect/zstd.ts feeds them (bounded
+ * in-process decoders (src/inspect/zstd-engines.ts: libzstd through the native addon, Node's
+ * zstd (Node >= 22.15), and zstd-codec, libzstd in WebAssembly) fed the way src/inspect/zstd.ts feeds them (bounded
  * slices), and the CPU time (user + sys) each took
  * (zstd-cli: of `zstd` and `wc` together, from /usr/bin/time). Not part of `npm run bench`.
  * The README's decoder figures (section "Inspecting images") come from this script.
@@ -38,7 +38,7 @@ async function inProcess(file: string, name: EngineName): Promise<number | undef
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) break;
       for (let i = 0; i < bytesRead; i += SLICE) {
-        eng.push(buf.subarray(i, Math.min(bytesRead, i + SLICE)), (b) => {
+        await eng.push(buf.subarray(i, Math.min(bytesRead, i + SLICE)), (b) => {
           out += b.length;
         });
       }
@@ -69,5 +69,6 @@ for (const file of process.argv.slice(2)) {
   console.log(`${file} (${fs.statSync(file).size} bytes compressed)`);
   await measure('zstd-cli', () => cli(file));
   await measure('libzstd', () => inProcess(file, 'libzstd'));
+  await measure('node-zlib', () => inProcess(file, 'node-zlib'));
   await measure('zstd-codec', () => inProcess(file, 'zstd-codec'));
 }

@@ -1,6 +1,7 @@
 /**
  * The .img.zst decoders (src/inspect/zstd.ts, zstd-engines.ts) against hostile input: each
- * decoder (the zstd CLI, in-process libzstd through the addon, zstd-codec without it) checks
+ * decoder (the zstd CLI, in-process libzstd through the addon, and without it Node's zstd on
+ * Node >= 22.15 or zstd-codec on Node 20: run this file under each Node to cover both) checks
  * frame checksums and names the corrupt frame; the frame walker bounds what headers claim;
  * every image command fails cleanly on a corrupt file; a zero bomb stops at once on SIGTERM
  * and when the wrapper process is SIGKILLed, leaving nothing in $TMPDIR.
@@ -13,6 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
@@ -27,11 +29,13 @@ let img: string; // the raw image
 let zst: string; // its .img.zst
 let frames: FrameInfo[];
 
+/** The in-process decoder without the addon: Node's zstd (Node >= 22.15), else zstd-codec. */
+const NO_ADDON = 'createZstdDecompress' in zlib ? 'node-zlib' : 'zstd-codec';
 /** The decoders: IMGSMITH_* settings and the name decompressSparse / inspect --json report. */
 const DECODERS: { label: string; env: Record<string, string>; name: string }[] = [
   { label: 'zstd CLI', env: { IMGSMITH_ZSTD: 'cli' }, name: 'zstd-cli' },
   { label: 'in-process (addon)', env: { IMGSMITH_ZSTD: 'js' }, name: nativeAvailable() ? 'libzstd' : 'zstd-codec' },
-  { label: 'in-process, IMGSMITH_NO_NATIVE=1', env: { IMGSMITH_ZSTD: 'js', IMGSMITH_NO_NATIVE: '1' }, name: 'zstd-codec' },
+  { label: `in-process, IMGSMITH_NO_NATIVE=1 (${NO_ADDON})`, env: { IMGSMITH_ZSTD: 'js', IMGSMITH_NO_NATIVE: '1' }, name: NO_ADDON },
 ];
 
 async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
@@ -288,7 +292,7 @@ const alive = async (pid: number) => {
 };
 
 for (const env of [{ IMGSMITH_ZSTD: 'js' }, { IMGSMITH_ZSTD: 'js', IMGSMITH_NO_NATIVE: '1' }] as Record<string, string>[]) {
-  const label = env.IMGSMITH_NO_NATIVE ? 'zstd-codec' : 'in-process';
+  const label = env.IMGSMITH_NO_NATIVE ? NO_ADDON : 'in-process';
   test(`SIGTERM during a 256 GiB zero-bomb decode (${label}): exits within 10 s, nothing left in $TMPDIR`, { timeout: 300_000 }, async () => {
     const tmpdir = await fsp.mkdtemp(path.join(tmp, 'term-'));
     const b = await startBomb(tmpdir, env);

@@ -5,8 +5,10 @@
  *
  *  - `libzstd`: the system's libzstd.so.1 through the native addon (native/zstd_chunk.c:
  *    zstdDecoder/zstdDecode). Each call decodes into a 1 MiB buffer, so its work is bounded.
+ *  - `node-zlib`: Node's own zstd (`zlib.createZstdDecompress`, Node >= 22.15 / 23.8; not in
+ *    Node 20), one stream per frame, each slice decoded on libuv's thread pool.
  *  - `zstd-codec`: libzstd compiled to WebAssembly (npm zstd-codec, MIT), for when the addon
- *    is not built or IMGSMITH_NO_NATIVE=1. Its transform() decodes all the input it is given,
+ *    is not built or IMGSMITH_NO_NATIVE=1 and Node has no zstd. Its transform() decodes all the input it is given,
  *    so the caller bounds the work by feeding small slices (see ./zstd.ts, decodeFrame).
  *
  * Neither decodes a whole file in one call: ./zstd.ts feeds slices and yields to the event
@@ -14,9 +16,10 @@
  * handled within a fraction of a second.
  */
 import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 import { loadNative } from '../sparse.ts';
 
-export type EngineName = 'libzstd' | 'zstd-codec';
+export type EngineName = 'libzstd' | 'node-zlib' | 'zstd-codec';
 
 /** A streaming decoder, one frame at a time. */
 export interface FrameEngine {
@@ -27,7 +30,7 @@ export interface FrameEngine {
    * Decodes `input` (the next bytes of the current frame), calling `onOut` with each piece of
    * output (valid only during the call). Throws an Error whose message says why on corrupt data.
    */
-  push(input: Buffer, onOut: (b: Buffer) => void): void;
+  push(input: Buffer, onOut: (b: Buffer) => void): void | Promise<void>;
   /** Whether the frame was complete after the last push (undefined: this decoder cannot tell). */
   complete(): boolean | undefined;
   free(): void;
@@ -133,19 +136,73 @@ async function codecEngine(): Promise<FrameEngine> {
   };
 }
 
-/** The decoder `name`, or undefined when it is unavailable (for bench/zstd-decoders.ts). */
-export async function createEngine(name: EngineName): Promise<FrameEngine | undefined> {
-  return name === 'libzstd' ? nativeEngine() : await codecEngine();
+type ZstdStream = zlib.Zlib & NodeJS.ReadWriteStream & { destroy(): void };
+const createZstd = (zlib as unknown as { createZstdDecompress?: () => ZstdStream }).createZstdDecompress;
+
+/** Node's zstd (undefined before Node 22.15): a stream per frame; a push resolves once its slice is decoded. */
+function zlibEngine(): FrameEngine | undefined {
+  if (typeof createZstd !== 'function') return undefined;
+  let z: ZstdStream | undefined;
+  let failed: Error | undefined;
+  let sink: (b: Buffer) => void = () => undefined;
+  /** Ends the pending push (undefined: none pending). */
+  let settle: ((err?: Error) => void) | undefined;
+  const close = () => {
+    z?.removeAllListeners();
+    z?.on('error', () => undefined);
+    z?.destroy();
+    z = undefined;
+  };
+  return {
+    name: 'node-zlib',
+    begin() {
+      close();
+      failed = undefined;
+      z = createZstd();
+      z.on('data', (b: Buffer) => sink(b));
+      z.on('error', (err: Error) => {
+        failed ??= err;
+        settle?.(err); // a failed write may never call back
+      });
+    },
+    push(input, onOut) {
+      const s = z!;
+      sink = onOut;
+      return new Promise<void>((resolve, reject) => {
+        settle = (err) => {
+          settle = undefined;
+          const e = failed ?? err;
+          if (e) reject(new Error(e.message.replace(/^zstd /, '')));
+          else resolve();
+        };
+        if (failed) settle(failed);
+        else s.write(Buffer.from(input), (err) => settle?.(err ?? undefined));
+      });
+    },
+    complete: () => undefined,
+    free: close,
+  };
 }
 
-/** The fastest in-process decoder available: libzstd through the addon, else zstd-codec. */
+const ENGINES: Record<EngineName, () => FrameEngine | undefined | Promise<FrameEngine>> = {
+  libzstd: nativeEngine,
+  'node-zlib': zlibEngine,
+  'zstd-codec': codecEngine,
+};
+
+/** The decoder `name`, or undefined when it is unavailable (for bench/zstd-decoders.ts). */
+export async function createEngine(name: EngineName): Promise<FrameEngine | undefined> {
+  return await ENGINES[name]();
+}
+
+/** The fastest in-process decoder available: libzstd through the addon, else Node's zstd, else zstd-codec. */
 export async function frameEngine(): Promise<FrameEngine> {
-  return nativeEngine() ?? (await codecEngine());
+  return nativeEngine() ?? zlibEngine() ?? (await codecEngine());
 }
 
 /** The name of the decoder frameEngine() gives, without creating one. */
 export function frameEngineName(): EngineName {
   const e = nativeEngine();
   e?.free();
-  return e ? 'libzstd' : 'zstd-codec';
+  return e ? 'libzstd' : typeof createZstd === 'function' ? 'node-zlib' : 'zstd-codec';
 }

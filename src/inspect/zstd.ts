@@ -16,8 +16,8 @@
  *  - `zstd-cli`, the default when `zstd` is on PATH: the frames to decode go through one
  *    `zstd -dc`; when a frame lacks its content size, `zstd -d --sparse` on the whole file.
  *    On failure, the failing frame is found by `zstd -t` on the frames where output stopped.
- *  - in-process (./zstd-engines.ts): libzstd through the native addon, else zstd-codec
- *    (WebAssembly). Frames are fed in slices small enough that one slice decodes to at most
+ *  - in-process (./zstd-engines.ts): libzstd through the native addon, else Node's own zstd
+ *    (Node >= 22.15), else zstd-codec (WebAssembly). Frames are fed in slices small enough that one slice decodes to at most
  *    ~16 MiB whatever the ratio, and the event loop gets a turn every ~20 ms, so a signal or
  *    the loss of the parent process stops a zero bomb within a fraction of a second.
  */
@@ -474,7 +474,7 @@ async function decodeFrame(fh: fs.promises.FileHandle, eng: FrameEngine, f: Fram
       const n = Math.min(step, bytesRead - i);
       const before = produced;
       try {
-        eng.push(buf.subarray(i, i + n), sink);
+        await eng.push(buf.subarray(i, i + n), sink);
       } catch (err) {
         throw err instanceof Error && !(err instanceof ImgsmithError) ? corruptFrame(display, f, err.message) : err;
       }
