@@ -250,14 +250,14 @@ test('.img.zst without the zstd CLI: the in-process decoder gives the same bytes
   await fsp.rm(out);
   const viaJs = await cliJson(['inspect', zst], { IMGSMITH_ZSTD: 'js' });
   assert.equal(viaJs.image.decompressor, nativeAvailable() ? 'libzstd' : 'zstd-codec');
-  const viaCli = await cliJson(['inspect', zst]);
+  const viaCli = await cliJson(['inspect', zst], { IMGSMITH_ZSTD: 'cli' });
   assert.equal(viaCli.image.decompressor, 'zstd-cli');
   assert.deepEqual(viaJs.partitions, viaCli.partitions);
   // A truncated .img.zst is one clear error with both decoders.
   const cut = path.join(tmp, 'cut.img.zst');
   const data = await fsp.readFile(zst);
   await fsp.writeFile(cut, data.subarray(0, Math.floor(data.length / 2)));
-  for (const env of [{ IMGSMITH_ZSTD: 'js' }, {}] as Record<string, string>[]) {
+  for (const env of [{ IMGSMITH_ZSTD: 'js' }, { IMGSMITH_ZSTD: 'cli' }] as Record<string, string>[]) {
     const r = await runCli(['inspect', cut], { env });
     assert.equal(r.exitCode, 1, r.stderr);
     assert.match(r.stderr, /cut\.img\.zst: cannot decompress: .*(truncated|unexpected end|premature end|corrupt)/i);

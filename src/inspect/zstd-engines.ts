@@ -137,7 +137,7 @@ async function codecEngine(): Promise<FrameEngine> {
 }
 
 type ZstdStream = zlib.Zlib & NodeJS.ReadWriteStream & { destroy(): void };
-const createZstd = (zlib as unknown as { createZstdDecompress?: () => ZstdStream }).createZstdDecompress;
+const createZstd = (zlib as unknown as { createZstdDecompress?: (o: zlib.ZlibOptions) => ZstdStream }).createZstdDecompress;
 
 /** Node's zstd (undefined before Node 22.15): a stream per frame; a push resolves once its slice is decoded. */
 function zlibEngine(): FrameEngine | undefined {
@@ -158,7 +158,7 @@ function zlibEngine(): FrameEngine | undefined {
     begin() {
       close();
       failed = undefined;
-      z = createZstd();
+      z = createZstd({ chunkSize: OUT_SIZE }); // 16 KiB pieces by default: 3x slower
       z.on('data', (b: Buffer) => sink(b));
       z.on('error', (err: Error) => {
         failed ??= err;

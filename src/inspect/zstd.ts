@@ -12,14 +12,15 @@
  * decoding. The other frames are decoded in order and their non-zero 4 KiB blocks written
  * where each frame's content belongs.
  *
- * Decoders (IMGSMITH_ZSTD=cli or js forces one; `inspect --json` says which was used):
- *  - `zstd-cli`, the default when `zstd` is on PATH: the frames to decode go through one
+ * Decoders, fastest first (IMGSMITH_ZSTD=cli or js forces one; `inspect --json` says which):
+ *  - `libzstd`, in-process through the native addon, when it is built;
+ *  - `zstd-cli` when `zstd` is on PATH: the frames to decode go through one
  *    `zstd -dc`; when a frame lacks its content size, `zstd -d --sparse` on the whole file.
  *    On failure, the failing frame is found by `zstd -t` on the frames where output stopped.
- *  - in-process (./zstd-engines.ts): libzstd through the native addon, else Node's own zstd
- *    (Node >= 22.15), else zstd-codec (WebAssembly). Frames are fed in slices small enough that one slice decodes to at most
- *    ~16 MiB whatever the ratio, and the event loop gets a turn every ~20 ms, so a signal or
- *    the loss of the parent process stops a zero bomb within a fraction of a second.
+ *  - after the CLI, in-process: Node's own zstd (Node >= 22.15), else zstd-codec (WebAssembly).
+ *    In-process decoders (./zstd-engines.ts) are fed slices small enough that one decodes to at
+ *    most ~16 MiB whatever the ratio, and the event loop gets a turn every ~20 ms, so a signal
+ *    or the loss of the parent process stops a zero bomb within a fraction of a second.
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
@@ -45,13 +46,18 @@ export async function zstdCliAvailable(): Promise<boolean> {
   return cliPresent;
 }
 
-/** Which decoder decompressSparse will use. */
+/**
+ * Which decoder decompressSparse will use, fastest first (bench/zstd-decoders.ts): libzstd
+ * through the addon, the zstd CLI, Node's zstd, zstd-codec. IMGSMITH_ZSTD=js: in-process
+ * only; =cli: the CLI only.
+ */
 export async function zstdDecoder(): Promise<Decompressor> {
   const pref = process.env.IMGSMITH_ZSTD;
-  if (pref === 'js') return frameEngineName();
+  const inProcess = frameEngineName();
+  if (pref === 'js' || (pref !== 'cli' && inProcess === 'libzstd')) return inProcess;
   const cli = await zstdCliAvailable();
   if (pref === 'cli' && !cli) throw usageError('IMGSMITH_ZSTD=cli but no zstd command is installed');
-  return cli ? 'zstd-cli' : frameEngineName();
+  return cli ? 'zstd-cli' : inProcess;
 }
 
 /** Decompresses `src` (.zst) to the new file `dst` as a sparse file. Returns the decoder used. */
