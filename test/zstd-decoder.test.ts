@@ -170,6 +170,24 @@ test('a truncated file: one clear error, each decoder', async () => {
   await expectDecodeError(await zstFile(b.subarray(0, 2)), /cannot decompress: the file is truncated/);
 });
 
+test('frames that do not declare their content size (zstd fed from a pipe): same bytes, and a corrupt one named, each decoder', async () => {
+  const raw = path.join(tmp, 'piped.bin');
+  const file = path.join(tmp, 'piped.zst');
+  await execa('sh', ['-c', 'head -c 3000000 /dev/urandom > "$1"; (head -c 1000000 "$1" | zstd -q -c; tail -c +1000001 "$1" | zstd -q -c) > "$2"', 'sh', raw, file]);
+  const fs2: FrameInfo[] = [];
+  for await (const f of zstdFrames(file)) fs2.push(f);
+  assert.deepEqual(fs2.map((f) => f.contentSize), [undefined, undefined], 'no content sizes in the headers');
+  for (const d of DECODERS) {
+    const out = path.join(tmp, `piped-${++n}`);
+    await withEnv(d.env, () => decompressSparse(file, out));
+    await execa('cmp', [raw, out]);
+  }
+  const b = await fsp.readFile(file);
+  const at = fs2[1]!.offset + 5000;
+  b[at] = b[at]! ^ 0xff;
+  await expectDecodeError(await zstFile(b), new RegExp(`the zstd frame at byte ${fs2[1]!.offset} is corrupt`));
+});
+
 /** A frame header (no checksum, 8-byte content size) claiming `size` bytes, with one raw block of 1 byte. */
 function frameClaiming(size: bigint): Buffer {
   const b = Buffer.alloc(4 + 2 + 8 + 3 + 1);

@@ -294,23 +294,30 @@ function zstdWhy(stderr: string, code: number | null | undefined): string {
   return line || `zstd exited with status ${code}`;
 }
 
-/** `zstd -t` on one frame's bytes: undefined when it is sound, else why not. */
-async function testFrameCli(fh: fs.promises.FileHandle, f: FrameInfo): Promise<string | undefined> {
-  const child = spawn('zstd', ['-t', '-q'], { stdio: ['pipe', 'ignore', 'pipe'] });
+/** Runs `zstd <args>` fed the bytes of `frames` on stdin (its stdout a pipe, stderr kept: 2 KiB). */
+function zstdFed(args: string[], fh: fs.promises.FileHandle, frames: FrameInfo[], display: string) {
+  const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < 2048) stderr += s;
   });
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', resolve);
+    child.once('close', (code) => resolve(code));
   });
-  child.stdin.on('error', () => undefined);
-  const fed = feedFrames(fh, [f], child.stdin, '');
-  fed.catch(() => child.kill());
-  const code = await exited;
-  await fed.catch(() => undefined);
-  return code === 0 ? undefined : zstdWhy(stderr, code);
+  child.stdin.on('error', () => undefined); // EPIPE when zstd stops early: its exit status says why
+  const feed = feedFrames(fh, frames, child.stdin, display);
+  feed.catch(() => child.kill());
+  return { child, exited, feed, stderr: () => stderr };
+}
+
+/** `zstd -t` on one frame's bytes: undefined when it is sound, else why not. */
+async function testFrameCli(fh: fs.promises.FileHandle, f: FrameInfo): Promise<string | undefined> {
+  const z = zstdFed(['-t', '-q'], fh, [f], '');
+  z.child.stdout.resume();
+  const code = await z.exited;
+  await z.feed.catch(() => undefined);
+  return code === 0 ? undefined : zstdWhy(z.stderr(), code);
 }
 
 /** Writes the bytes of `frames` in order to `sink` (a child's stdin), then ends it. */
@@ -388,24 +395,7 @@ const cliDecoder: FrameDecoder = {
 
 /** Feeds the frames in order to one `zstd -dc` and writes their contents sparsely where they belong. */
 async function decodeFramesCli(fh: fs.promises.FileHandle, todo: Placed[], out: number, display: string): Promise<void> {
-  const child = spawn('zstd', ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
-    if (stderr.length < 2048) stderr += s;
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-  child.stdin.on('error', () => undefined); // EPIPE when zstd stops early: its exit status says why
-  const feed = feedFrames(
-    fh,
-    todo.map((t) => t.f),
-    child.stdin,
-    display,
-  );
-  feed.catch(() => child.kill());
+  const { child, exited, feed, stderr } = zstdFed(['-dc', '-q'], fh, todo.map((t) => t.f), display);
   let i = 0;
   let within = 0; // bytes of todo[i]'s content written so far
   let produced = 0;
@@ -434,7 +424,7 @@ async function decodeFramesCli(fh: fs.promises.FileHandle, todo: Placed[], out: 
   const code = await exited;
   await feed;
   const list = todo.map((t) => t.f);
-  if (code !== 0) throw await cliFailure(fh, list, produced, zstdWhy(stderr, code), display);
+  if (code !== 0) throw await cliFailure(fh, list, produced, zstdWhy(stderr(), code), display);
   const want = todo.reduce((n, t) => n + t.f.contentSize!, 0);
   if (produced !== want) throw await cliFailure(fh, list, produced, `the frames hold ${produced} bytes, their headers say ${want}`, display);
 }
