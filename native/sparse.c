@@ -16,6 +16,8 @@
  *
  *   zstdChunk(srcFd, offset, length, dstFd, level, cb) -> undefined; cb(err, frameBytes)
  *       one zstd frame of a range of a file, on a worker thread (native/zstd_chunk.c).
+ *   zstdDecoder() / zstdDecode(h, in, start, end, out) / zstdDecoderReset(h): streaming
+ *       zstd decoding through libzstd, one bounded call at a time (native/zstd_chunk.c).
  *   scanDir(path, follow) -> one directory's sorted names with their stat fields and
  *       symlink targets (native/scandir.c), for the tree walk.
  *
@@ -42,6 +44,9 @@
 #endif
 
 napi_value ZstdChunk(napi_env env, napi_callback_info info);
+napi_value ZstdDecoder(napi_env env, napi_callback_info info);
+napi_value ZstdDecode(napi_env env, napi_callback_info info);
+napi_value ZstdDecoderReset(napi_env env, napi_callback_info info);
 napi_value ScanDir(napi_env env, napi_callback_info info);
 
 #define CHECK_NAPI(call)                                              \
@@ -361,6 +366,9 @@ NAPI_MODULE_INIT() {
       {"punchHole", NULL, PunchHole, NULL, NULL, NULL, napi_enumerable, NULL},
       {"extents", NULL, Extents, NULL, NULL, NULL, napi_enumerable, NULL},
       {"zstdChunk", NULL, ZstdChunk, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"zstdDecoder", NULL, ZstdDecoder, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"zstdDecode", NULL, ZstdDecode, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"zstdDecoderReset", NULL, ZstdDecoderReset, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanDir", NULL, ScanDir, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {

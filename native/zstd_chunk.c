@@ -11,6 +11,15 @@
  * ZSTD_compressStream2 call with ZSTD_e_continue, then ZSTD_e_end with no input). test/chunked.test.ts compares the
  * two. Without libzstd.so.1, callback gets an error with code "ENOZSTD" and the caller
  * uses the zstd CLI.
+ *
+ * Decoding (src/inspect/zstd.ts), synchronous and bounded by the output buffer, so that the
+ * caller can feed small slices and yield to its event loop (signals) in between:
+ *   zstdDecoder() -> handle (a ZSTD_DCtx, freed with the handle); throws code "ENOZSTD"
+ *   zstdDecode(handle, input, inStart, inEnd, output) -> [consumed, produced, hint]
+ *       one ZSTD_decompressStream call; hint 0: a frame ended (its XXH64 checksum, when it
+ *       has one, matched: libzstd checks it by default). Throws code "EZSTD" with libzstd's
+ *       error name (e.g. "Restored data doesn't match checksum").
+ *   zstdDecoderReset(handle) -> undefined: forget a partly decoded frame.
  */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -27,6 +36,7 @@
 
 /* The few libzstd declarations used (zstd.h, stable API; values are part of the ABI). */
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 typedef struct { const void *src; size_t size; size_t pos; } ZSTD_inBuffer;
 typedef struct { void *dst; size_t size; size_t pos; } ZSTD_outBuffer;
 enum { ZSTD_c_compressionLevel = 100, ZSTD_c_contentSizeFlag = 200, ZSTD_c_checksumFlag = 201 };
@@ -41,6 +51,10 @@ static struct {
   unsigned (*isError)(size_t);
   const char *(*getErrorName)(size_t);
   size_t (*cStreamOutSize)(void);
+  ZSTD_DCtx *(*createDCtx)(void);
+  size_t (*freeDCtx)(ZSTD_DCtx *);
+  size_t (*resetDCtx)(ZSTD_DCtx *, int);
+  size_t (*decompressStream)(ZSTD_DCtx *, ZSTD_outBuffer *, ZSTD_inBuffer *);
 } Z;
 static int z_loaded; /* 1 ok, -1 unavailable */
 static pthread_once_t z_once = PTHREAD_ONCE_INIT;
@@ -110,6 +124,10 @@ static void z_load(void) {
   SYM(isError, "ZSTD_isError");
   SYM(getErrorName, "ZSTD_getErrorName");
   SYM(cStreamOutSize, "ZSTD_CStreamOutSize");
+  SYM(createDCtx, "ZSTD_createDCtx");
+  SYM(freeDCtx, "ZSTD_freeDCtx");
+  SYM(resetDCtx, "ZSTD_DCtx_reset");
+  SYM(decompressStream, "ZSTD_decompressStream");
 #undef SYM
   z_loaded = 1;
 }
@@ -269,4 +287,85 @@ napi_value ZstdChunk(napi_env env, napi_callback_info info) {
   napi_create_async_work(env, NULL, name, execute, complete, j, &j->work);
   napi_queue_async_work(env, j->work);
   return NULL;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Decoding                                                                             */
+
+static void dctx_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  if (data) Z.freeDCtx((ZSTD_DCtx *)data);
+}
+
+static napi_value throw_code(napi_env env, const char *code, const char *msg) {
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+static ZSTD_DCtx *get_dctx(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
+    napi_throw_type_error(env, NULL, "not a zstd decoder handle");
+    return NULL;
+  }
+  return p;
+}
+
+napi_value ZstdDecoder(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_once(&z_once, z_load);
+  if (z_loaded != 1) return throw_code(env, "ENOZSTD", z_why[0] ? z_why : "libzstd.so.1 cannot be loaded");
+  ZSTD_DCtx *d = Z.createDCtx();
+  if (!d) return throw_code(env, "ENOMEM", "out of memory");
+  napi_value ext;
+  if (napi_create_external(env, d, dctx_finalize, NULL, &ext) != napi_ok) {
+    Z.freeDCtx(d);
+    return throw_code(env, NULL, "imgsmith_native: N-API call failed");
+  }
+  return ext;
+}
+
+napi_value ZstdDecoderReset(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  ZSTD_DCtx *d = argc < 1 ? NULL : get_dctx(env, argv[0]);
+  if (!d) return NULL;
+  Z.resetDCtx(d, 1 /* ZSTD_reset_session_only */);
+  return NULL;
+}
+
+napi_value ZstdDecode(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "zstdDecode(handle, input, inStart, inEnd, output)");
+    return NULL;
+  }
+  ZSTD_DCtx *d = get_dctx(env, argv[0]);
+  if (!d) return NULL;
+  void *in, *out;
+  size_t inLen, outLen;
+  int64_t start, end;
+  if (napi_get_buffer_info(env, argv[1], &in, &inLen) != napi_ok || napi_get_buffer_info(env, argv[4], &out, &outLen) != napi_ok ||
+      napi_get_value_int64(env, argv[2], &start) != napi_ok || napi_get_value_int64(env, argv[3], &end) != napi_ok ||
+      start < 0 || end < start || (uint64_t)end > inLen) {
+    napi_throw_type_error(env, NULL, "zstdDecode: bad arguments");
+    return NULL;
+  }
+  ZSTD_inBuffer ib = {(const char *)in + start, (size_t)(end - start), 0};
+  ZSTD_outBuffer ob = {out, outLen, 0};
+  size_t r = Z.decompressStream(d, &ob, &ib);
+  if (Z.isError(r)) return throw_code(env, "EZSTD", Z.getErrorName(r));
+  napi_value res, v;
+  napi_create_array_with_length(env, 3, &res);
+  napi_create_int64(env, (int64_t)ib.pos, &v);
+  napi_set_element(env, res, 0, v);
+  napi_create_int64(env, (int64_t)ob.pos, &v);
+  napi_set_element(env, res, 1, v);
+  napi_create_int64(env, (int64_t)r, &v);
+  napi_set_element(env, res, 2, v);
+  return res;
 }

@@ -19,7 +19,7 @@ import { badName } from './names.ts';
 /**
  * The tools `inspect`, `ls`, `cat`, `extract` and `diff` (./diff.ts) run: the ext4 and btrfs
  * readers' (./readers/ext4.ts debugfs, ./readers/btrfs.ts btrfs) and zstd for a .img.zst
- * (./zstd.ts; fzstd in-process without it). FAT and the partition tables are read in-process.
+ * (./zstd.ts; libzstd or zstd-codec in-process without it). FAT and the partition tables are read in-process.
  * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
 export const INSPECT_TOOLS = ['debugfs', 'btrfs', 'zstd'] as const;
@@ -132,7 +132,7 @@ export async function inspectImage(source: string): Promise<InspectResult> {
 export function renderInspect(r: InspectResult): string {
   const t = r.table;
   const out: string[] = [];
-  out.push(`${r.image.source}: ${human(r.image.size)} (${r.image.size} bytes)${r.image.kind === 'zstd' ? `, zstd (read with ${r.image.decompressor === 'fzstd' ? 'the in-process decoder' : 'the zstd CLI'})` : r.image.kind === 'block-device' ? ', block device' : ''}`);
+  out.push(`${r.image.source}: ${human(r.image.size)} (${r.image.size} bytes)${r.image.kind === 'zstd' ? `, zstd (read with ${r.image.decompressor === 'zstd-cli' ? 'the zstd CLI' : `in-process ${r.image.decompressor}`})` : r.image.kind === 'block-device' ? ', block device' : ''}`);
   out.push(`table: ${t.type === 'dos' ? 'DOS (MBR)' : `GPT${t.gpt?.hybridMbr ? ' with a hybrid MBR' : ''}`}, disk id ${t.diskId}`);
   for (const s of r.partitions) {
     const p = s.partition;

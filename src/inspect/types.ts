@@ -14,8 +14,8 @@ export interface OpenedImage {
   /** Bytes in the raw image. */
   size: number;
   kind: 'file' | 'block-device' | 'zstd';
-  /** How a `.img.zst` was decompressed: the zstd CLI, or in-process (fzstd). */
-  decompressor?: 'zstd-cli' | 'fzstd';
+  /** How a `.img.zst` was decompressed: the zstd CLI, or in-process (libzstd through the addon, Node's zstd, or zstd-codec). */
+  decompressor?: 'zstd-cli' | 'libzstd' | 'node-zlib' | 'zstd-codec';
   /** A private temporary directory (created on first use, removed by close()). */
   tmpDir(): Promise<string>;
   /** Removes the temporary files; idempotent. */

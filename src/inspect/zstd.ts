@@ -1,33 +1,39 @@
 /**
  * Decompressing a `.img.zst` into a sparse file (never a dense copy): runs of zeros
- * become holes.
+ * become holes. Every decoder checks each frame's XXH64 content checksum (when the frame
+ * has one; imgsmith's frames do) and stops at the first corrupt frame with one error naming
+ * the file and the frame's byte offset; nothing decoded is kept (the caller's temp dir goes).
  *
- *  - With the zstd CLI on PATH: the file is walked frame by frame (frame and block headers
- *    only, see zstdFrames). A frame whose bytes are those of a frame already found to hold
- *    only zeros (the first such frame is decompressed by `zstd -dc` and checked) is left a
- *    hole without decompressing it: imgsmith's .img.zst repeats one zero frame per 16 MiB
- *    of hole, so a 1 TiB image with little data costs its data, not 1 TiB of decoding. The
- *    other frames go, in order, through one `zstd -dc`, and their non-zero 4 KiB blocks are
- *    written where each frame's content belongs (every frame has its content size). Files
- *    whose frames do not all declare their content size: `zstd -d --sparse` (zstd writes
- *    zero runs as holes when the output is a file).
- *  - Without it (or IMGSMITH_ZSTD=js): in-process with fzstd, a streaming decoder; each
- *    decoded block (<= 128 KiB) has its non-zero 4 KiB blocks written, zero blocks are
- *    skipped, and the file is sized at the end. fzstd does not check the frame checksum:
- *    a corrupted (not truncated) file may decode to wrong bytes; `imgsmith verify` checks
- *    sha256 sums.
+ * The file is first walked frame by frame from the frame and block headers only (zstdFrames,
+ * bounded: content sizes, block sizes, skippable frames, the number of frames). When every
+ * frame declares its content size, a frame whose bytes are those of a frame already found to
+ * hold only zeros is left a hole without decoding it: imgsmith's .img.zst repeats one zero
+ * frame per 16 MiB of hole, so a 1 TiB image with little data costs its data, not 1 TiB of
+ * decoding. The other frames are decoded in order and their non-zero 4 KiB blocks written
+ * where each frame's content belongs.
  *
- * IMGSMITH_ZSTD=cli forces the CLI (an error when it is missing).
+ * Decoders, fastest first (IMGSMITH_ZSTD=cli or js forces one; `inspect --json` says which):
+ *  - `libzstd`, in-process through the native addon, when it is built;
+ *  - `zstd-cli` when `zstd` is on PATH: the frames to decode go through one
+ *    `zstd -dc`; when a frame lacks its content size, `zstd -d --sparse` on the whole file.
+ *    On failure, the failing frame is found by `zstd -t` on the frames where output stopped.
+ *  - after the CLI, in-process: Node's own zstd (Node >= 22.15), else zstd-codec (WebAssembly).
+ *    In-process decoders (./zstd-engines.ts) are fed slices small enough that one decodes to at
+ *    most ~16 MiB whatever the ratio, and the event loop gets a turn every ~20 ms, so a signal
+ *    or the loss of the parent process stops a zero bomb within a fraction of a second.
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { Decompress } from 'fzstd';
-import { buildError, usageError } from '../errors.ts';
+import { ImgsmithError, inputError, usageError } from '../errors.ts';
 import { isAllZero } from '../sparse.ts';
+import { frameEngine, frameEngineName, type EngineName, type FrameEngine } from './zstd-engines.ts';
 
 const BLOCK = 4096;
 const READ_CHUNK = 1024 * 1024;
+
+/** Which decoder read a .img.zst: the zstd CLI or an in-process one. */
+export type Decompressor = 'zstd-cli' | EngineName;
 
 let cliPresent: boolean | undefined;
 
@@ -40,64 +46,32 @@ export async function zstdCliAvailable(): Promise<boolean> {
   return cliPresent;
 }
 
-/** Which decoder decompressSparse will use. */
-export async function zstdDecoder(): Promise<'zstd-cli' | 'fzstd'> {
+/**
+ * Which decoder decompressSparse will use, fastest first (bench/zstd-decoders.ts): libzstd
+ * through the addon, the zstd CLI, Node's zstd, zstd-codec. IMGSMITH_ZSTD=js: in-process
+ * only; =cli: the CLI only.
+ */
+export async function zstdDecoder(): Promise<Decompressor> {
   const pref = process.env.IMGSMITH_ZSTD;
-  if (pref === 'js') return 'fzstd';
+  const inProcess = frameEngineName();
+  if (pref === 'js' || (pref !== 'cli' && inProcess === 'libzstd')) return inProcess;
   const cli = await zstdCliAvailable();
   if (pref === 'cli' && !cli) throw usageError('IMGSMITH_ZSTD=cli but no zstd command is installed');
-  return cli ? 'zstd-cli' : 'fzstd';
+  return cli ? 'zstd-cli' : inProcess;
 }
 
 /** Decompresses `src` (.zst) to the new file `dst` as a sparse file. Returns the decoder used. */
-export async function decompressSparse(src: string, dst: string, display = src): Promise<'zstd-cli' | 'fzstd'> {
+export async function decompressSparse(src: string, dst: string, display = src): Promise<Decompressor> {
   const decoder = await zstdDecoder();
-  if (decoder === 'zstd-cli') {
-    if (await decodeSkippingZeroFrames(src, dst, display)) return decoder;
-    const r = await execa('zstd', ['-d', '-q', '--sparse', '-f', '-o', dst, '--', src], { reject: false, stdin: 'ignore' });
-    if (r.exitCode !== 0) {
-      throw buildError(`${display}: cannot decompress: ${String(r.stderr || r.message || "").trim().replace(/^zstd: /, "")}`);
-    }
-    return decoder;
-  }
-  await decodeInProcess(src, dst, display);
-  return decoder;
-}
-
-async function decodeInProcess(src: string, dst: string, display: string): Promise<void> {
-  const out = fs.openSync(dst, 'w');
-  let pos = 0;
+  const frames = await listFrames(src, display);
+  const dec: FrameDecoder = decoder === 'zstd-cli' ? cliDecoder : await inProcessDecoder();
   try {
-    const dec = new Decompress((chunk) => {
-      writeSparseSync(out, chunk, pos);
-      pos += chunk.length;
-    });
-    const inp = await fs.promises.open(src, 'r');
-    try {
-      let any = false;
-      for (;;) {
-        // A fresh buffer each time: fzstd keeps references to the tail of a chunk it could not decode yet.
-        const buf = Buffer.allocUnsafe(READ_CHUNK);
-        const { bytesRead } = await inp.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        any = true;
-        dec.push(buf.subarray(0, bytesRead));
-      }
-      if (!any) throw buildError(`${display}: cannot decompress: the file is empty`);
-      dec.push(new Uint8Array(0), true);
-    } catch (err) {
-      if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'number') {
-        const why = (err as { code: number }).code === 5 ? 'the file is truncated (unexpected end of the zstd data)' : `invalid zstd data (${err.message})`;
-        throw buildError(`${display}: cannot decompress: ${why}`, err);
-      }
-      throw err;
-    } finally {
-      await inp.close();
-    }
-    fs.ftruncateSync(out, pos);
+    if (frames.every((f) => f.contentSize !== undefined)) await decodeSkippingZeroFrames(src, dst, frames, dec, display);
+    else await dec.decodeAll(src, dst, frames, display);
   } finally {
-    fs.closeSync(out);
+    dec.free();
   }
+  return decoder;
 }
 
 /** Writes the non-zero 4 KiB blocks (aligned to file offsets) of `chunk` at `pos`. */
@@ -123,11 +97,19 @@ function writeAll(fd: number, b: Buffer, at: number): void {
 }
 
 // ---------------------------------------------------------------------------
-// Frame by frame, zero frames skipped (see the module comment).
+// The frames of a file (see the module comment).
 
 const FRAME_MAGIC = 0xfd2fb528;
 /** Frames larger than this are never taken for zero frames (a 16 MiB zero frame is ~540 bytes). */
 const ZERO_FRAME_MAX = 64 * 1024;
+/** Nor are frames whose content is larger than this (decoded in memory by zstdDecodeSmall). */
+const ZERO_CONTENT_MAX = 64 * 1024 * 1024;
+/** The largest block (RFC 8878: Block_Maximum_Size, 128 KiB, also for RLE blocks). */
+const BLOCK_MAX = 128 * 1024;
+/** At most this many frames (imgsmith writes one per 16 MiB: 8 TiB). */
+export const MAX_FRAMES = 512 * 1024;
+/** At most this many decompressed bytes in all (a sparse file; 2^53 - 1 is what a JS number counts). */
+const MAX_CONTENT = Number.MAX_SAFE_INTEGER;
 
 /** A zstd frame in the file: where it is, its length and its content size (undefined: unknown; skippable frames: 0). */
 export interface FrameInfo {
@@ -159,13 +141,34 @@ class Window {
   }
 }
 
+const invalid = (display: string, why: string) => inputError(`${display}: cannot decompress: invalid zstd data (${why})`);
+
+/** The frame header at `pos` (after the magic): [content size, offset of the first block header, checksum flag]. */
+async function frameHeader(pos: number, need: (p: number, n: number) => Promise<Buffer>, display: string): Promise<[number | undefined, number, boolean]> {
+  const d = (await need(pos + 4, 1))[0]!;
+  if (d & 0x08) throw invalid(display, `reserved bit set in the frame header at byte ${pos}`);
+  const fcsFlag = d >> 6;
+  const single = (d >> 5) & 1;
+  const dictLen = [0, 1, 2, 4][d & 3]!;
+  const fcsLen = fcsFlag === 0 ? single : [0, 2, 4, 8][fcsFlag]!;
+  const p = pos + 5 + (single ? 0 : 1) + dictLen;
+  let contentSize: number | undefined;
+  if (fcsLen > 0) {
+    const f = await need(p, fcsLen);
+    const big = fcsLen === 1 ? BigInt(f[0]!) : fcsLen === 2 ? BigInt(f.readUInt16LE(0) + 256) : fcsLen === 4 ? BigInt(f.readUInt32LE(0)) : f.readBigUInt64LE(0);
+    if (big > BigInt(MAX_CONTENT)) throw invalid(display, `the frame at byte ${pos} claims ${big} bytes of content, more than ${MAX_CONTENT}`);
+    contentSize = Number(big);
+  }
+  return [contentSize, p + fcsLen, ((d >> 2) & 1) === 1];
+}
+
 /** Walks the frames of a zstd file from their headers (RFC 8878), reading no block contents. */
 export async function* zstdFrames(file: string, display = file): AsyncGenerator<FrameInfo> {
   const fh = await fs.promises.open(file, 'r');
   try {
     const size = (await fh.stat()).size;
     const w = new Window(fh, size);
-    const truncated = () => buildError(`${display}: cannot decompress: the file is truncated (unexpected end of the zstd data)`);
+    const truncated = () => inputError(`${display}: cannot decompress: the file is truncated (unexpected end of the zstd data)`);
     const need = async (pos: number, n: number) => {
       const b = await w.get(pos, n);
       if (b.length < n) throw truncated();
@@ -175,30 +178,20 @@ export async function* zstdFrames(file: string, display = file): AsyncGenerator<
       const magic = (await need(pos, 4)).readUInt32LE(0);
       if ((magic & 0xfffffff0) === 0x184d2a50) {
         const len = 8 + (await need(pos + 4, 4)).readUInt32LE(0);
-        if (pos + len > size) throw truncated();
+        if (pos + len > size) throw inputError(`${display}: cannot decompress: the skippable frame at byte ${pos} claims ${len - 8} bytes, past the end of the file (${size} bytes): truncated or corrupt`);
         yield { offset: pos, length: len, contentSize: 0, skippable: true };
         pos += len;
         continue;
       }
-      if (magic !== FRAME_MAGIC) throw buildError(`${display}: cannot decompress: invalid zstd data (no frame magic at byte ${pos})`);
-      const d = (await need(pos + 4, 1))[0]!;
-      const fcsFlag = d >> 6;
-      const single = (d >> 5) & 1;
-      const checksum = (d >> 2) & 1;
-      const dictLen = [0, 1, 2, 4][d & 3]!;
-      const fcsLen = fcsFlag === 0 ? single : [0, 2, 4, 8][fcsFlag]!;
-      let p = pos + 5 + (single ? 0 : 1) + dictLen;
-      let contentSize: number | undefined;
-      if (fcsLen > 0) {
-        const f = await need(p, fcsLen);
-        contentSize = fcsLen === 1 ? f[0]! : fcsLen === 2 ? f.readUInt16LE(0) + 256 : fcsLen === 4 ? f.readUInt32LE(0) : Number(f.readBigUInt64LE(0));
-      }
-      p += fcsLen;
+      if (magic !== FRAME_MAGIC) throw invalid(display, `no frame magic at byte ${pos}`);
+      const [contentSize, first, checksum] = await frameHeader(pos, need, display);
+      let p = first;
       for (;;) {
         const h = w.peek(p, 3) ?? (await need(p, 3));
         const v = h[0]! | (h[1]! << 8) | (h[2]! << 16);
         const type = (v >> 1) & 3;
-        if (type === 3) throw buildError(`${display}: cannot decompress: invalid zstd data (reserved block type at byte ${p})`);
+        if (type === 3) throw invalid(display, `reserved block type at byte ${p}`);
+        if (v >>> 3 > BLOCK_MAX) throw invalid(display, `a block at byte ${p} claims ${v >>> 3} bytes, more than the ${BLOCK_MAX} a block may hold`);
         p += 3 + (type === 1 ? 1 : v >>> 3);
         if (p > size) throw truncated();
         if (v & 1) break;
@@ -213,24 +206,45 @@ export async function* zstdFrames(file: string, display = file): AsyncGenerator<
   }
 }
 
-/** Runs `zstd -dc` on `input`; resolves with its output (small frames only). */
-async function zstdDecodeSmall(input: Buffer, display: string): Promise<Buffer> {
-  const r = await execa('zstd', ['-dc', '-q'], { input, encoding: 'buffer', reject: false, stripFinalNewline: false });
-  if (r.exitCode !== 0) throw buildError(`${display}: cannot decompress: ${Buffer.from(r.stderr as Uint8Array).toString().trim().replace(/^zstd: /, '')}`);
-  return Buffer.from(r.stdout as Uint8Array);
+/** All the frames of `src`, bounded in number and total content size; at least one frame with data. */
+async function listFrames(src: string, display: string): Promise<FrameInfo[]> {
+  const frames: FrameInfo[] = [];
+  let total = 0;
+  for await (const f of zstdFrames(src, display)) {
+    if (frames.length >= MAX_FRAMES) throw inputError(`${display}: cannot decompress: more than ${MAX_FRAMES} zstd frames`);
+    total += f.contentSize ?? 0;
+    if (total > MAX_CONTENT) throw invalid(display, `the frames claim more than ${MAX_CONTENT} bytes of content`);
+    frames.push(f);
+  }
+  if (!frames.some((f) => !f.skippable)) throw inputError(`${display}: cannot decompress: the file is empty`);
+  return frames;
 }
 
-/**
- * The frame-by-frame decoder (see the module comment). false when a frame does not declare
- * its content size (nothing written: the caller decompresses the whole file instead).
- */
-async function decodeSkippingZeroFrames(src: string, dst: string, display: string): Promise<boolean> {
-  const frames: FrameInfo[] = [];
-  for await (const f of zstdFrames(src, display)) {
-    if (f.contentSize === undefined) return false;
-    if (!f.skippable) frames.push(f);
-  }
-  if (frames.length === 0) throw buildError(`${display}: cannot decompress: the file is empty`);
+const corruptFrame = (display: string, f: FrameInfo, why: string) =>
+  inputError(`${display}: cannot decompress: the zstd frame at byte ${f.offset} is corrupt: ${why}`);
+const sizeMismatch = (display: string, f: FrameInfo, got: number) =>
+  corruptFrame(display, f, `it holds ${got} bytes, its header says ${f.contentSize}`);
+
+/** A frame and where its content goes in the output. */
+interface Placed {
+  f: FrameInfo;
+  at: number;
+}
+
+/** What decodeSkippingZeroFrames needs from a decoder. */
+interface FrameDecoder {
+  /** Whether the frame `f` (content size known, <= ZERO_CONTENT_MAX, bytes `b`) holds only zeros. */
+  isZeroFrame(fh: fs.promises.FileHandle, f: FrameInfo, b: Buffer, display: string): Promise<boolean>;
+  /** Decodes the frames in order, writing the non-zero blocks of each where it belongs. */
+  decodeFrames(fh: fs.promises.FileHandle, todo: Placed[], out: number, display: string): Promise<void>;
+  /** Decodes the whole file (some frame does not declare its content size) into the new file dst. */
+  decodeAll(src: string, dst: string, frames: FrameInfo[], display: string): Promise<void>;
+  free(): void;
+}
+
+/** Decodes the frames into dst, frames identical to a known zero frame left as holes (see the module comment). */
+async function decodeSkippingZeroFrames(src: string, dst: string, all: FrameInfo[], dec: FrameDecoder, display: string): Promise<void> {
+  const frames = all.filter((f) => !f.skippable);
   const fh = await fs.promises.open(src, 'r');
   const out = fs.openSync(dst, 'w');
   try {
@@ -239,18 +253,16 @@ async function decodeSkippingZeroFrames(src: string, dst: string, display: strin
     const zero: Buffer[] = [];
     const notZero = new Set<string>();
     /** Frames that need decoding: their output positions, in order. */
-    const todo: { f: FrameInfo; at: number }[] = [];
+    const todo: Placed[] = [];
     let at = 0;
     for (const f of frames) {
       let isZero = false;
-      if (f.length <= ZERO_FRAME_MAX && f.contentSize! > 0) {
+      if (f.length <= ZERO_FRAME_MAX && f.contentSize! > 0 && f.contentSize! <= ZERO_CONTENT_MAX) {
         const b = w.peek(f.offset, f.length) ?? (await w.get(f.offset, f.length));
         if (zero.some((z) => z.equals(b))) isZero = true;
         else if (f.contentSize! >= f.length * 64 && !notZero.has(b.toString('latin1'))) {
           // A small frame for a lot of content: decode it once and remember what it holds.
-          const content = await zstdDecodeSmall(b, display);
-          if (content.length !== f.contentSize) throw buildError(`${display}: cannot decompress: a frame at byte ${f.offset} holds ${content.length} bytes, its header says ${f.contentSize}`);
-          isZero = isAllZero(content);
+          isZero = await dec.isZeroFrame(fh, f, b, display);
           if (isZero) zero.push(Buffer.from(b));
           else notZero.add(b.toString('latin1'));
         }
@@ -258,21 +270,35 @@ async function decodeSkippingZeroFrames(src: string, dst: string, display: strin
       if (!isZero) todo.push({ f, at });
       at += f.contentSize!;
     }
-    if (todo.length > 0) await decodeFrames(fh, todo, out, display);
+    if (todo.length > 0) await dec.decodeFrames(fh, todo, out, display);
     fs.ftruncateSync(out, at);
   } finally {
     fs.closeSync(out);
     await fh.close();
   }
-  return true;
 }
 
-/** Feeds the frames in order to one `zstd -dc` and writes their contents sparsely where they belong. */
-async function decodeFrames(fh: fs.promises.FileHandle, todo: { f: FrameInfo; at: number }[], out: number, display: string): Promise<void> {
-  const child = spawn('zstd', ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+// ---------------------------------------------------------------------------
+// The zstd CLI
+
+/** Runs `zstd -dc` on `input`; resolves with its output (small frames only). */
+async function zstdDecodeSmall(input: Buffer, display: string, f: FrameInfo): Promise<Buffer> {
+  const r = await execa('zstd', ['-dc', '-q'], { input, encoding: 'buffer', reject: false, stripFinalNewline: false });
+  if (r.exitCode !== 0) throw corruptFrame(display, f, zstdWhy(Buffer.from(r.stderr as Uint8Array).toString(), r.exitCode));
+  return Buffer.from(r.stdout as Uint8Array);
+}
+
+/** The first line of zstd's stderr, without its prefixes. */
+function zstdWhy(stderr: string, code: number | null | undefined): string {
+  const line = stderr.trim().split('\n')[0]?.replace(/^zstd: /, '').replace(/^\/\*stdin\*\\ ?: ?/, '').replace(/^Decoding error \(\d+\) : /, '').trim();
+  return line || `zstd exited with status ${code}`;
+}
+
+/** Runs `zstd <args>` fed the bytes of `frames` on stdin (its stdout a pipe, stderr kept: 2 KiB). */
+function zstdFed(args: string[], fh: fs.promises.FileHandle, frames: FrameInfo[], display: string) {
+  const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < 2048) stderr += s;
   });
   const exited = new Promise<number | null>((resolve, reject) => {
@@ -280,29 +306,96 @@ async function decodeFrames(fh: fs.promises.FileHandle, todo: { f: FrameInfo; at
     child.once('close', (code) => resolve(code));
   });
   child.stdin.on('error', () => undefined); // EPIPE when zstd stops early: its exit status says why
-  const feed = (async () => {
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
-    try {
-      for (const { f } of todo) {
-        for (let p = f.offset; p < f.offset + f.length; ) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, f.offset + f.length - p), p);
-          if (bytesRead === 0) throw buildError(`${display}: cannot decompress: the file is truncated`);
-          p += bytesRead;
-          // A fresh copy: the pipe may hold on to it.
-          if (!child.stdin.write(Buffer.from(buf.subarray(0, bytesRead)))) {
-            await new Promise<void>((r) => {
-              child.stdin.once('drain', r);
-              child.stdin.once('close', r);
-            });
-          }
-          if (child.stdin.destroyed) return;
+  const feed = feedFrames(fh, frames, child.stdin, display);
+  feed.catch(() => child.kill());
+  return { child, exited, feed, stderr: () => stderr };
+}
+
+/** `zstd -t` on one frame's bytes: undefined when it is sound, else why not. */
+async function testFrameCli(fh: fs.promises.FileHandle, f: FrameInfo): Promise<string | undefined> {
+  const z = zstdFed(['-t', '-q'], fh, [f], '');
+  z.child.stdout.resume();
+  const code = await z.exited;
+  await z.feed.catch(() => undefined);
+  return code === 0 ? undefined : zstdWhy(z.stderr(), code);
+}
+
+/** Writes the bytes of `frames` in order to `sink` (a child's stdin), then ends it. */
+async function feedFrames(fh: fs.promises.FileHandle, frames: FrameInfo[], sink: NodeJS.WritableStream & { destroyed: boolean }, display: string): Promise<void> {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  try {
+    for (const f of frames) {
+      for (let p = f.offset; p < f.offset + f.length; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, f.offset + f.length - p), p);
+        if (bytesRead === 0) throw inputError(`${display}: cannot decompress: the file is truncated`);
+        p += bytesRead;
+        // A fresh copy: the pipe may hold on to it.
+        if (!sink.write(Buffer.from(buf.subarray(0, bytesRead)))) {
+          await new Promise<void>((r) => {
+            const done = () => {
+              sink.off('drain', done);
+              sink.off('close', done);
+              r();
+            };
+            sink.on('drain', done);
+            sink.on('close', done);
+          });
         }
+        if (sink.destroyed) return;
+      }
+    }
+  } finally {
+    sink.end();
+  }
+}
+
+/**
+ * Why `zstd` failed on the frames `list` (in order), naming the failing frame: the first one
+ * (from where the output stopped, `produced` bytes into the list's content) that `zstd -t`
+ * rejects. A few frames are tested at most; `fallback` when none of them fails.
+ */
+async function cliFailure(fh: fs.promises.FileHandle, list: FrameInfo[], produced: number, fallback: string, display: string): Promise<Error> {
+  let i = 0;
+  for (let end = 0; i < list.length; i++) {
+    end += list[i]!.contentSize ?? Infinity;
+    if (end >= produced) break;
+  }
+  for (const f of list.slice(i, i + 3)) {
+    const why = await testFrameCli(fh, f);
+    if (why !== undefined) return corruptFrame(display, f, why);
+  }
+  return inputError(`${display}: cannot decompress: ${fallback}`);
+}
+
+const cliDecoder: FrameDecoder = {
+  async isZeroFrame(_fh, f, b, display) {
+    const content = await zstdDecodeSmall(b, display, f);
+    if (content.length !== f.contentSize) throw sizeMismatch(display, f, content.length);
+    return isAllZero(content);
+  },
+  decodeFrames: decodeFramesCli,
+  async decodeAll(src, dst, frames, display) {
+    const r = await execa('zstd', ['-d', '-q', '--sparse', '-f', '-o', dst, '--', src], { reject: false, stdin: 'ignore' });
+    if (r.exitCode === 0) return;
+    const fh = await fs.promises.open(src, 'r');
+    try {
+      // No content sizes to tell where the output stopped: test the frames from the start.
+      const list = frames.filter((f) => !f.skippable);
+      for (const f of list) {
+        const why = await testFrameCli(fh, f);
+        if (why !== undefined) throw corruptFrame(display, f, why);
       }
     } finally {
-      child.stdin.end();
+      await fh.close();
     }
-  })();
-  feed.catch(() => child.kill());
+    throw inputError(`${display}: cannot decompress: ${zstdWhy(String(r.stderr || r.message || ''), r.exitCode)}`);
+  },
+  free: () => undefined,
+};
+
+/** Feeds the frames in order to one `zstd -dc` and writes their contents sparsely where they belong. */
+async function decodeFramesCli(fh: fs.promises.FileHandle, todo: Placed[], out: number, display: string): Promise<void> {
+  const { child, exited, feed, stderr } = zstdFed(['-dc', '-q'], fh, todo.map((t) => t.f), display);
   let i = 0;
   let within = 0; // bytes of todo[i]'s content written so far
   let produced = 0;
@@ -315,7 +408,7 @@ async function decodeFrames(fh: fs.promises.FileHandle, todo: { f: FrameInfo; at
           within = 0;
         }
         const t = todo[i];
-        if (!t) throw buildError(`${display}: cannot decompress: the frames hold more bytes than their headers say`);
+        if (!t) throw inputError(`${display}: cannot decompress: the frames hold more bytes than their headers say`);
         const n = Math.min(chunk.length - off, t.f.contentSize! - within);
         writeSparseSync(out, chunk.subarray(off, off + n), t.at + within);
         off += n;
@@ -330,7 +423,96 @@ async function decodeFrames(fh: fs.promises.FileHandle, todo: { f: FrameInfo; at
   }
   const code = await exited;
   await feed;
-  if (code !== 0) throw buildError(`${display}: cannot decompress: ${stderr.trim().split('\n')[0]?.replace(/^zstd: /, '') || `zstd exited with status ${code}`}`);
+  const list = todo.map((t) => t.f);
+  if (code !== 0) throw await cliFailure(fh, list, produced, zstdWhy(stderr(), code), display);
   const want = todo.reduce((n, t) => n + t.f.contentSize!, 0);
-  if (produced !== want) throw buildError(`${display}: cannot decompress: the frames hold ${produced} bytes, their headers say ${want}`);
+  if (produced !== want) throw await cliFailure(fh, list, produced, `the frames hold ${produced} bytes, their headers say ${want}`, display);
+}
+
+// ---------------------------------------------------------------------------
+// In-process (./zstd-engines.ts), in bounded slices
+
+/** The smallest and largest slice of compressed bytes fed at once. */
+const MIN_STEP = 512;
+const MAX_STEP = 256 * 1024;
+/** Aim for at most this much output per slice (a 4-byte RLE block is 128 KiB: 512 bytes <= 16 MiB). */
+const SLICE_OUT = 8 * 1024 * 1024;
+/** Let the event loop run (signals, the parent watch) at least this often (ms). */
+const YIELD_MS = 20;
+
+let lastYield = 0;
+async function breathe(): Promise<void> {
+  const now = Date.now();
+  if (now - lastYield < YIELD_MS) return;
+  await new Promise<void>((r) => setImmediate(r));
+  lastYield = Date.now();
+}
+
+/**
+ * Decodes the frame `f` of `fh` with `eng`, calling onOut(bytes, offset in the frame's
+ * content) for each piece. Returns the content size. Corrupt data, a checksum mismatch or a
+ * content size other than the header's: one error naming the frame.
+ */
+async function decodeFrame(fh: fs.promises.FileHandle, eng: FrameEngine, f: FrameInfo, display: string, onOut: (b: Buffer, at: number) => void): Promise<number> {
+  eng.begin();
+  let produced = 0;
+  let step = MIN_STEP;
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  const sink = (b: Buffer) => {
+    if (f.contentSize !== undefined && produced + b.length > f.contentSize) throw sizeMismatch(display, f, produced + b.length);
+    onOut(b, produced);
+    produced += b.length;
+  };
+  for (let p = f.offset; p < f.offset + f.length; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, f.offset + f.length - p), p);
+    if (bytesRead === 0) throw inputError(`${display}: cannot decompress: the file is truncated (unexpected end of the zstd data)`);
+    for (let i = 0; i < bytesRead; ) {
+      const n = Math.min(step, bytesRead - i);
+      const before = produced;
+      try {
+        await eng.push(buf.subarray(i, i + n), sink);
+      } catch (err) {
+        throw err instanceof Error && !(err instanceof ImgsmithError) ? corruptFrame(display, f, err.message) : err;
+      }
+      i += n;
+      // Very compressible data (zeros): smaller slices, so that none decodes for long.
+      step = Math.max(MIN_STEP, Math.min(MAX_STEP, Math.floor(SLICE_OUT / Math.max(1, (produced - before) / n))));
+      await breathe();
+    }
+    p += bytesRead;
+  }
+  if (eng.complete() === false) throw corruptFrame(display, f, 'it ends before its last block');
+  if (f.contentSize !== undefined && produced !== f.contentSize) throw sizeMismatch(display, f, produced);
+  return produced;
+}
+
+async function inProcessDecoder(): Promise<FrameDecoder> {
+  const eng = await frameEngine();
+  return {
+    async isZeroFrame(fh, f, _b, display) {
+      let zero = true;
+      await decodeFrame(fh, eng, f, display, (b) => {
+        zero &&= isAllZero(b);
+      });
+      return zero;
+    },
+    async decodeFrames(fh, todo, out, display) {
+      for (const t of todo) await decodeFrame(fh, eng, t.f, display, (b, at) => writeSparseSync(out, b, t.at + at));
+    },
+    async decodeAll(src, dst, frames, display) {
+      const fh = await fs.promises.open(src, 'r');
+      const out = fs.openSync(dst, 'w');
+      try {
+        let pos = 0;
+        for (const f of frames) {
+          if (!f.skippable) pos += await decodeFrame(fh, eng, f, display, (b, at) => writeSparseSync(out, b, pos + at));
+        }
+        fs.ftruncateSync(out, pos);
+      } finally {
+        fs.closeSync(out);
+        await fh.close();
+      }
+    },
+    free: () => eng.free(),
+  };
 }
