@@ -219,6 +219,8 @@ export interface Ext4Content {
   /** Host-backed files whose host mode differs from the tree's (staging hard-links them,
    *  so mke2fs sees the host mode): [path, mode] to set afterwards. */
   modeFixups: [string, number][];
+  /** The longest path in the tree, in bytes (the mke2fs -d fallback has a limit). */
+  longestPath?: number;
 }
 
 /** The geometry mke2fs gives a filesystem of `blocks` blocks with `inodes` inodes
@@ -409,6 +411,7 @@ export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: W
       c.blocks += (isRoot ? b - 1 : b) + idx;
       return;
     }
+    if (e.path.length > (c.longestPath ?? 0)) c.longestPath = e.path.length;
     if (e.path !== '/') {
       const name = e.path.slice(e.path.lastIndexOf('/') + 1);
       if (name.length > 255) throw inputError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
@@ -657,6 +660,22 @@ export async function populateAvailable(features: Set<string>): Promise<boolean>
   return fsp.access(populatePath(), fsConstants.X_OK).then(
     () => true,
     () => false,
+  );
+}
+
+/**
+ * The longest tree path `mke2fs -d` (the fallback) writes safely. Its path buffer overflows
+ * (heap corruption, an abort or a wrong tree) once a path reaches about 2040 bytes
+ * (e2fsprogs 1.46-1.47, create_inode.c); the populate helper has no limit.
+ */
+export const MKE2FS_D_MAX_PATH = 1024;
+
+/** One clear error, before mke2fs runs, when the tree has a path the fallback cannot write. */
+function checkFallbackPaths(content: Ext4Content, where: string): void {
+  const longest = content.longestPath ?? 0;
+  if (longest <= MKE2FS_D_MAX_PATH) return;
+  throw inputError(
+    `${where}: the tree has a path of ${longest} bytes; the mke2fs -d fallback writes paths of at most ${MKE2FS_D_MAX_PATH} bytes (e2fsprogs corrupts its memory on longer ones): build the populate helper (npm run build:native) and unset IMGSMITH_NO_POPULATE/IMGSMITH_NO_NATIVE, or make the tree shallower`,
   );
 }
 
@@ -966,6 +985,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         progress.update(2, 4);
         return await finish('libext2fs', { entries: counts.entries });
       }
+      checkFallbackPaths(content, where);
       if (listed && !(await virtualTreeAvailable())) {
         // Listed for the helper, which is not used after all: the fallback stages the tree.
         await removeTree(listed.dir).catch(() => undefined);
