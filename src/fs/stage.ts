@@ -13,6 +13,7 @@ import path from 'node:path';
 import { removeTree } from '../rmtree.ts';
 import { walkTree, hostPath, show, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { buildError, ImgsmithError, inputError } from '../errors.ts';
+import { changedSource } from './sources.ts';
 
 /** Linux's PATH_MAX: the longest host path (with its NUL) a system call takes. */
 export const HOST_PATH_MAX = 4096;
@@ -117,6 +118,8 @@ export async function stageTree(
     } catch (err) {
       if (err instanceof ImgsmithError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
+      if (e.kind === 'file' && code === 'ENOENT') throw changedSource(e.source, e.size, undefined);
+      if (e.kind === 'file' && (code === 'EACCES' || code === 'EPERM')) throw inputError(`cannot read ${show(e.source)}: permission denied`);
       const what = e.kind === 'file' ? `${show(e.source)} to ${show(e.path)}` : show(e.path);
       throw buildError(`staging ${what} failed: ${code ?? (err as Error).message}`, err);
     }
