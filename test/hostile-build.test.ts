@@ -23,6 +23,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { CLI, REPO, listFiles, type CliResult } from './helpers/cli.ts';
+import { nodeForNobody } from './helpers/node-toolchains.ts';
 import { describeError, resourceError } from '../src/errors.ts';
 
 let tmp: string;
@@ -220,6 +221,21 @@ for (const w of WRITERS) {
       await assertCleanFailure(r, c.out, ch.re(victim), 1);
     });
   }
+}
+
+for (const w of WRITERS) {
+  test(`unreadable source: a file this user may not read is one error naming it (${w.name}, as nobody)`, { skip: process.getuid?.() !== 0 && 'needs root to run as nobody' }, async () => {
+    await fsp.chmod(tmp, 0o755);
+    const c = await writeCase(specOf([rootPart(w.fs, [copyTree()])]), { 'a.txt': 'a\n', 'secret.txt': 'secret\n' });
+    await execa('chmod', ['-R', 'a+rX', c.dir]);
+    await fsp.chmod(c.dir, 0o777);
+    const secret = path.join(c.tree, 'secret.txt');
+    await fsp.chmod(secret, 0o000);
+    const node = nodeForNobody(tmp);
+    const r = await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', node, CLI, 'build', c.spec, '-o', c.out], { cwd: REPO, env: { PATH: process.env.PATH!, ...w.env }, extendEnv: false, reject: false, timeout: 300_000 });
+    await assertCleanFailure({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }, c.out, new RegExp(`cannot read ${secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: permission denied$`), 1);
+    assert.doesNotMatch(String(r.stderr), /warning/, 'no fallback notice before the error');
+  });
 }
 
 // ---------------------------------------------------------------------------

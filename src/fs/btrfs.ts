@@ -378,7 +378,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     // A source that changed after the walk (mkfs.btrfs read the staged links of it) is the error.
-    await log.check();
+    await log.check({ readable: r.exitCode !== 0 });
     const out = (r.all ?? '').toString();
     if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if ((r as { code?: string }).code === 'ENOENT') {

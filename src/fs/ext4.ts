@@ -1027,7 +1027,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           failure = err;
         });
         // A source that changed while mke2fs read it is the error (no retry that would read it again).
-        await listed.log?.check();
+        await listed.log?.check({ readable: failure !== undefined });
         if (/No space left on device|Disk quota exceeded/i.test(String((failure as Error | undefined)?.message))) throw failure;
         virtualLoaded = (await shimLoaded(shimReport)) !== null;
         const v = failure === undefined && virtualLoaded ? await shimVirtualReport(shimReport) : null;

@@ -6,7 +6,7 @@
  * checks every source again after the tool ran (or failed): a source that is gone or has
  * another size is ONE error naming it (exit 1), never a retry or a build without it.
  */
-import { statSync } from 'node:fs';
+import { accessSync, constants as fsc, statSync } from 'node:fs';
 import { inputError, type InputError } from '../errors.ts';
 import { hostPath, show, type WalkEntry } from '../content/tree.ts';
 
@@ -15,6 +15,15 @@ export function changedSource(source: string, was: number, now: number | undefin
   return now === undefined
     ? inputError(`${show(source)} disappeared while it was being read; run the build again when the inputs do not change`)
     : inputError(`${show(source)} changed while it was being read (${was} bytes when the tree was read, ${now} now); run the build again when the inputs do not change`);
+}
+
+function canRead(source: string): boolean {
+  try {
+    accessSync(hostPath(source), fsc.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The host files a walk saw and their sizes, checked again after a tool read them. */
@@ -42,15 +51,16 @@ export class SourceLog {
     try {
       result = await work;
     } catch (err) {
-      await this.check();
+      await this.check({ readable: true });
       throw err;
     }
     await this.check();
     return result;
   }
 
-  /** Throws the error for the first recorded source that is gone or has another size. */
-  async check(): Promise<void> {
+  /** Throws the error for the first recorded source that is gone or has another size (with
+   *  `readable`, also one this user may not read: after a tool failed, that explains it). */
+  async check(opts: { readable?: boolean } = {}): Promise<void> {
     for (let i = 0; i < this.sources.length; i++) {
       const source = this.sources[i]!;
       let now: number | undefined;
@@ -60,6 +70,7 @@ export class SourceLog {
         now = undefined;
       }
       if (now !== this.sizes[i]) throw changedSource(source, this.sizes[i]!, now);
+      if (opts.readable && !canRead(source)) throw inputError(`cannot read ${show(source)}: permission denied`);
       if (i % 8192 === 8191) await new Promise((r) => setImmediate(r));
     }
   }
