@@ -12,7 +12,7 @@ import path from 'node:path';
 import { usageError } from './errors.ts';
 import { TMP_PREFIX } from './lifetime.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
-import { generators, type ContentGenerator } from './content/resolve.ts';
+import { generators, isGlob, type ContentGenerator } from './content/resolve.ts';
 import { driverFor } from './fs/index.ts';
 import { storeHostPath } from './content/closure.ts';
 
@@ -21,8 +21,6 @@ export interface InputRoot {
   what: string;
   path: string;
 }
-
-const isGlob = (s: string) => /[*?[]/.test(s);
 
 /** The host path a copy of `rel` under `root` reads: a glob's directory, else the path itself. */
 const copySource = (root: string, rel: string) => (isGlob(path.posix.basename(rel)) ? path.join(root, path.posix.dirname(rel)) : path.join(root, rel));
