@@ -126,12 +126,8 @@ export interface DescribeContext {
   /** The file being written and its intended size, when the caller knows them. */
   file?: string;
   bytes?: number;
-  /**
-   * What else the user can do about a full disk or quota, after "free some space or ...":
-   * e.g. "use another -o" (the default when `outDir` is set), "set TMPDIR to ..." (the default
-   * without `outDir`, for commands that write only temporary files); "" for nothing.
-   */
-  elsewhere?: string;
+  /** What to do about a full disk (default: "use another -o" with an output directory, else point TMPDIR elsewhere). */
+  remedy?: string;
   /** Added to "imgsmith: interrupted by SIGxxx" when a tool was ended by SIGINT/SIGTERM/SIGHUP (e.g. "; nothing was published"). */
   interruptedNote?: string;
 }
@@ -229,33 +225,22 @@ function resourceCode(err: unknown): { code: string; path?: string } | undefined
   return undefined;
 }
 
-/** ctx.elsewhere, or its default: another -o for commands with one, else another TMPDIR for temporary files. */
-function elsewhereAdvice(ctx: DescribeContext, file: string | undefined): string | undefined {
-  if (ctx.elsewhere !== undefined) return ctx.elsewhere || undefined;
-  if (ctx.outDir !== undefined) return 'use another -o';
-  const tmp = os.tmpdir();
-  if (file === undefined || file === tmp || file.startsWith(tmp.endsWith('/') ? tmp : `${tmp}/`)) {
-    return 'set TMPDIR to a directory on a filesystem with more space';
-  }
-  return undefined;
-}
-
 function resourceAdvice(code: string, file: string | undefined, ctx: DescribeContext): string {
   const where = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : '';
   const dir = ctx.outDir ?? (file ? dirname(file) : undefined);
   const size = ctx.bytes !== undefined ? ` (${fmtBytes(ctx.bytes)})` : '';
-  const alt = elsewhereAdvice(ctx, file);
-  const or = alt ? ` or ${alt}` : '';
+  // Commands without -o (inspect, verify, flash) write only temporary files, under $TMPDIR.
+  const remedy = ctx.remedy ?? (ctx.outDir !== undefined ? 'use another -o' : 'set TMPDIR to a directory with more space');
   switch (code) {
     case 'ENOSPC':
-      return `no space left on device${where}${freeSpace(dir)}: free some space${or}`;
+      return `no space left on device${where}${freeSpace(dir)}: free some space or ${remedy}`;
     case 'EDQUOT':
-      return `disk quota exceeded${where}: free some space in your quota${or}`;
+      return `disk quota exceeded${where}: free some space in your quota or ${remedy}`;
     case 'EFBIG': {
       const fsize = limit('Max file size');
       return fsize !== undefined
         ? `file size limit exceeded${where}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again`
-        : `file too large${where}${size}: the file system there cannot hold a file that large; ${ctx.outDir !== undefined ? 'use a smaller --size or another -o' : alt ?? 'write it to another file system'}`;
+        : `file too large${where}${size}: the file system there cannot hold a file that large; ${ctx.outDir !== undefined ? 'use a smaller --size or another -o' : remedy}`;
     }
     case 'EMFILE':
       return `too many open files${where}: raise \`ulimit -n\` (now ${limit('Max open files') ?? '?'}) and run again`;
