@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, constants as fsc, promises as fsp } from 'node:fs';
+import { appendFileSync, closeSync, openSync, existsSync, readFileSync, constants as fsc, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -195,7 +195,24 @@ function setOutputs(outputs: Record<string, string>): void {
   appendFileSync(file, text);
 }
 
+/**
+ * The runner's files the action writes (GITHUB_OUTPUT) must be writable before the build:
+ * else the image would be published and the step fail without outputs. Opened for
+ * appending (nothing written); one error naming the file otherwise.
+ */
+function checkRunnerFiles(): void {
+  const file = process.env.GITHUB_OUTPUT;
+  if (!file) return;
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ActionFailure(`GITHUB_OUTPUT ${file} is not writable (${code}): the step could not set its outputs; nothing was built`);
+  }
+}
+
 async function run(): Promise<void> {
+  checkRunnerFiles();
   const storeRoot = await pathInput('store-root', 'dir', { what: 'where the store paths are on this machine' });
   const spec = await pathInput('spec', 'file', { required: true, what: 'the JSON image spec, e.g. images/rpi-aarch64.json' });
   const closure = await pathInput('closure', 'any', { what: 'a closureInfo directory or a file of store paths' });

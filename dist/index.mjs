@@ -42,7 +42,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function checkPathExt(path34, options) {
+    function checkPathExt(path35, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path34.substr(-p.length).toLowerCase() === p) {
+        if (p && path35.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path34, options) {
+    function checkStat(stat, path35, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path34, options);
+      return checkPathExt(path35, options);
     }
-    function isexe(path34, options, cb) {
-      fs3.stat(path34, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path34, options));
+    function isexe(path35, options, cb) {
+      fs3.stat(path35, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path35, options));
       });
     }
-    function sync(path34, options) {
-      return checkStat(fs3.statSync(path34), path34, options);
+    function sync(path35, options) {
+      return checkStat(fs3.statSync(path35), path35, options);
     }
   }
 });
@@ -82,13 +82,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs3 = __require("fs");
-    function isexe(path34, options, cb) {
-      fs3.stat(path34, function(er, stat) {
+    function isexe(path35, options, cb) {
+      fs3.stat(path35, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path34, options) {
-      return checkStat(fs3.statSync(path34), options);
+    function sync(path35, options) {
+      return checkStat(fs3.statSync(path35), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path34, options, cb) {
+    function isexe(path35, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path34, options || {}, function(er, is) {
+          isexe(path35, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path34, options || {}, function(er, is) {
+      core(path35, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path34, options) {
+    function sync(path35, options) {
       try {
-        return core.sync(path34, options || {});
+        return core.sync(path35, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path34 = __require("path");
+    var path35 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path34.join(pathPart, cmd);
+        const pCmd = path35.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path34.join(pathPart, cmd);
+        const pCmd = path35.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path34 = __require("path");
+    var path35 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path34.delimiter : void 0
+          pathExt: withoutPathExt ? path35.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path34.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path35.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path34, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path34.split("/").pop();
+      const [path35, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path35.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -398,7 +398,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path34 = __require("path");
+    var path35 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -423,7 +423,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path34.normalize(parsed.command);
+        parsed.command = path35.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -3762,8 +3762,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path34) {
-      let input2 = path34;
+    function removeDotSegments(path35) {
+      let input2 = path35;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -3837,11 +3837,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path34) {
-      if (path34 === "" || path34[0] === "/") {
-        return removeDotSegments(path34);
+    function removeDotSegmentsRelative(path35) {
+      if (path35 === "" || path35[0] === "/") {
+        return removeDotSegments(path35);
       }
-      const segments = path34.split("/");
+      const segments = path35.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -4204,8 +4204,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path34 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path34 && path34 !== "/" ? path34 : void 0;
+        const path35 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path35 && path35 !== "/" ? path35 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -9867,15 +9867,15 @@ var require_tar_stream = __commonJS({
 // action/main.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { createHash as createHash11, randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, existsSync, readFileSync as readFileSync8, constants as fsc7, promises as fsp18 } from "node:fs";
+import { appendFileSync as appendFileSync2, closeSync as closeSync4, openSync as openSync4, existsSync, readFileSync as readFileSync8, constants as fsc8, promises as fsp19 } from "node:fs";
 import os5 from "node:os";
 import { fileURLToPath as fileURLToPath6 } from "node:url";
-import path33 from "node:path";
+import path34 from "node:path";
 
 // src/build.ts
-import { promises as fsp17, constants as fsc5 } from "node:fs";
+import { promises as fsp18, constants as fsc6 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
-import path31 from "node:path";
+import path32 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
@@ -9984,6 +9984,11 @@ function freeSpace(dir) {
     return "";
   }
 }
+var LONG_WORD = 240;
+var SHOWN_END = 100;
+function shortenLong(s) {
+  return s.replace(new RegExp(`[^\\s]{${LONG_WORD + 1},}`, "g"), (w) => `${w.slice(0, SHOWN_END)}...${w.slice(-SHOWN_END)}`);
+}
 var hideTmp = (s) => s.replace(/\/\.imgsmith-tmp-[^/\s'"]+/g, "");
 var STRERROR = [
   [/No space left on device/i, "ENOSPC"],
@@ -10014,7 +10019,7 @@ function resourceAdvice(code, file, ctx) {
       return `disk quota exceeded${where2}: free some space in your quota or ${remedy}`;
     case "EFBIG": {
       const fsize = limit("Max file size");
-      return fsize !== void 0 ? `file size limit exceeded${where2}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again` : `file too large${where2}${size}: the file system there cannot hold a file that large; use a smaller --size or another -o`;
+      return fsize !== void 0 ? `file size limit exceeded${where2}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again` : `file too large${where2}${size}: the file system there cannot hold a file that large; ${ctx.outDir !== void 0 ? "use a smaller --size or another -o" : remedy}`;
     }
     case "EMFILE":
       return `too many open files${where2}: raise \`ulimit -n\` (now ${limit("Max open files") ?? "?"}) and run again`;
@@ -10032,7 +10037,7 @@ var SIGNAL_HINT = {
   SIGABRT: " (it aborted)"
 };
 function describeError(err, ctx = {}) {
-  const oneLine = (s) => hideTmp(s).replace(/\s*\n\s*/g, " / ").trim();
+  const oneLine = (s) => shortenLong(hideTmp(s).replace(/\s*\n\s*/g, " / ").trim());
   const base = err instanceof ImgsmithError ? err.exitCode : 1;
   if (err instanceof InterruptedError) return { message: `imgsmith: interrupted by ${err.signal}${ctx.interruptedNote ?? ""}`, exitCode: base, interrupted: err.signal };
   if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };
@@ -14467,13 +14472,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path34, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path34 === "string" ? path34 : path34.toString();
+  for (const { path: path35, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path35 === "string" ? path35 : path35.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path34, serializedResult);
+      appendFileSync(path35, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path34, serializedResult);
+      writeFileSync(path35, serializedResult);
     }
   }
 };
@@ -17388,11 +17393,11 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path34) {
+    function locateFile(path35) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path34, scriptDirectory);
+        return Module2["locateFile"](path35, scriptDirectory);
       }
-      return scriptDirectory + path34;
+      return scriptDirectory + path35;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
@@ -18062,7 +18067,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path34, opt, work, len) => {
+      Module2["f_mkfs"] = (path35, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -18074,7 +18079,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path34, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path35, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -18088,7 +18093,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path34) => Module2["f_mount"](0, path34, 0);
+      Module2["f_unmount"] = (path35) => Module2["f_mount"](0, path35, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -18441,8 +18446,8 @@ var FileTree = class {
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
    *  non-directory entry at the same path; adding a directory over a directory keeps the
    *  old one unless the old one is implicit (then the new one wins). */
-  add(path34, entry) {
-    const p = normalizeTreePath(path34);
+  add(path35, entry) {
+    const p = normalizeTreePath(path35);
     this.childIndex = void 0;
     if (p === "/") {
       if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
@@ -18475,8 +18480,8 @@ var FileTree = class {
    * A directory that already has a host source is expanded one level so both merge: the
    * later copy wins for files, and a directory meeting a non-directory is an error.
    */
-  addHostDir(path34, source, mode, follow = false) {
-    const p = normalizeTreePath(path34);
+  addHostDir(path35, source, mode, follow = false) {
+    const p = normalizeTreePath(path35);
     const old = this.map.get(p);
     if (old && old.kind !== "dir") {
       throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -18494,20 +18499,20 @@ var FileTree = class {
   }
   /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
    *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path34, host, follow = false) {
-    const w = hostEntry(path34, host, follow);
-    if (w.kind === "dir") this.addHostDir(path34, host, w.mode, follow);
+  addHost(path35, host, follow = false) {
+    const w = hostEntry(path35, host, follow);
+    if (w.kind === "dir") this.addHostDir(path35, host, w.mode, follow);
     else {
       const { path: _p, ...e } = w;
-      this.add(path34, e);
+      this.add(path35, e);
     }
   }
   expandHostChildren(p, source, follow) {
     for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path34, mode = 493) {
-    const p = normalizeTreePath(path34);
+  ensureDir(path35, mode = 493) {
+    const p = normalizeTreePath(path35);
     const e = this.map.get(p);
     if (e) {
       if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -18517,12 +18522,12 @@ var FileTree = class {
     if (p !== "/") this.ensureDir(parentOf(p));
     this.map.set(p, { kind: "dir", mode, implicit: true });
   }
-  get(path34) {
-    return this.map.get(normalizeTreePath(path34));
+  get(path35) {
+    return this.map.get(normalizeTreePath(path35));
   }
   /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path34) {
-    const p = normalizeTreePath(path34);
+  lookup(path35) {
+    const p = normalizeTreePath(path35);
     const own = this.map.get(p);
     if (own) return own;
     let dir = p;
@@ -18554,8 +18559,8 @@ var FileTree = class {
     }
     return void 0;
   }
-  has(path34) {
-    return this.map.has(normalizeTreePath(path34));
+  has(path35) {
+    return this.map.has(normalizeTreePath(path35));
   }
   /** Number of explicit entries (host directories count as one). */
   get size() {
@@ -18649,13 +18654,13 @@ var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path34) {
-  if (!path34.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path34)}`);
-  if (!path34.includes("//") && !path34.includes("/.") && !(path34.length > 1 && path34.endsWith("/"))) return path34;
+function normalizeTreePath(path35) {
+  if (!path35.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path35)}`);
+  if (!path35.includes("//") && !path35.includes("/.") && !(path35.length > 1 && path35.endsWith("/"))) return path35;
   const parts = [];
-  for (const c3 of path34.split("/")) {
+  for (const c3 of path35.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path34)}`);
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path35)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -18671,6 +18676,9 @@ function hostError(host, err) {
   if (code === "ENOENT") return inputError(`${show(host)} disappeared while it was being read`);
   if (code === "ELOOP") return inputError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
   if (code === "EACCES" || code === "EPERM") return inputError(`cannot read ${show(host)}: permission denied`);
+  if (code === "ENAMETOOLONG") {
+    return inputError(`cannot read ${show(host)}: the host path is ${host.length} bytes, more than Linux allows (4095); move the input to a shorter path or make it shallower`);
+  }
   return inputError(`cannot read ${show(host)}: ${err.message}`);
 }
 function statError(host, follow, err) {
@@ -18809,79 +18817,82 @@ function* walkTree(tree, opts2 = {}) {
   const dirEnds = opts2.dirEnds === true;
   const known = tree.explicitLinkKeys();
   const overlapping = tree.overlappingSources();
-  function* visit(p, mode, source, follow, ancestors, keyAll = false) {
-    yield source !== void 0 ? { path: p, kind: "dir", mode, source } : { path: p, kind: "dir", mode };
-    const explicit = tree.children(p);
+  const stack = [];
+  const open3 = (p, mode, source, follow, ancestors, keyAll) => {
     const scan = source !== void 0 ? scanHostDir(source, follow) : void 0;
     const host = scan ? scan.names : source !== void 0 ? readHostDir(source) : [];
-    let i2 = 0;
-    let j = 0;
-    while (i2 < explicit.length || j < host.length) {
-      const en = explicit[i2];
-      const hn = host[j];
-      const pre = scan?.stats[j];
-      let name;
-      let fromExplicit = false;
-      let fromHost = false;
-      if (hn === void 0 || en !== void 0 && en < hn) {
-        name = en;
-        fromExplicit = true;
-        i2++;
-      } else if (en === void 0 || hn < en) {
-        name = hn;
-        fromHost = true;
-        j++;
-      } else {
-        name = en;
-        fromExplicit = fromHost = true;
-        i2++;
-        j++;
-      }
-      const cp = joinPath(p, name);
-      const hostChild = fromHost ? joinHost(source, name) : void 0;
-      if (fromExplicit) {
-        const e = tree.get(cp);
-        if (e.kind === "dir") {
-          let childSource = e.source;
-          let childFollow = e.follow === true;
-          let childMode = e.mode;
-          if (childSource === void 0 && hostChild !== void 0) {
-            const hst = statOf(hostChild, follow, pre);
-            if (!hst.isDirectory()) {
-              throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
-            }
-            childSource = hostChild;
-            childFollow = follow;
-            if (e.implicit) childMode = hst.mode & 4095;
-          }
-          const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : keyAll;
-          yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
-        } else {
-          if (hostChild !== void 0 && statOf(hostChild, follow, pre).isDirectory()) {
-            throw inputError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
-          }
-          yield { path: cp, ...e };
-        }
-        continue;
-      }
-      const w = hostEntry(cp, hostChild, follow, known, keyAll, pre);
-      if (w.kind === "dir") {
-        let anc = ancestors;
-        if (follow) {
-          const st = pre ?? statSync2(hostPath(hostChild));
-          const key = `${st.dev}:${st.ino}`;
-          if (anc?.has(key)) throw inputError(`${show(hostChild)}: a symlink loop (the copy follows symlinks)`);
-          anc = new Set(anc ?? []);
-          anc.add(key);
-        }
-        yield* visit(cp, w.mode, hostChild, follow, anc, keyAll);
-      } else {
-        yield w;
-      }
+    stack.push({ p, mode, source, follow, ancestors, keyAll, explicit: tree.children(p), host, scan, i: 0, j: 0 });
+    return source !== void 0 ? { path: p, kind: "dir", mode, source } : { path: p, kind: "dir", mode };
+  };
+  yield open3("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
+  while (stack.length) {
+    const f = stack[stack.length - 1];
+    const next = nextChild(f);
+    if (!next) {
+      stack.pop();
+      if (dirEnds) yield { path: f.p, kind: "end", mode: f.mode };
+      continue;
     }
-    if (dirEnds) yield { path: p, kind: "end", mode };
+    const { name, fromExplicit, pre } = next;
+    const cp = joinPath(f.p, name);
+    const hostChild = next.fromHost ? joinHost(f.source, name) : void 0;
+    if (fromExplicit) {
+      const e = tree.get(cp);
+      if (e.kind === "dir") {
+        let childSource = e.source;
+        let childFollow = e.follow === true;
+        let childMode = e.mode;
+        if (childSource === void 0 && hostChild !== void 0) {
+          const hst = statOf(hostChild, f.follow, pre);
+          if (!hst.isDirectory()) {
+            throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
+          }
+          childSource = hostChild;
+          childFollow = f.follow;
+          if (e.implicit) childMode = hst.mode & 4095;
+        }
+        const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : f.keyAll;
+        yield open3(cp, childMode, childSource, childFollow, childFollow ? f.ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
+      } else {
+        if (hostChild !== void 0 && statOf(hostChild, f.follow, pre).isDirectory()) {
+          throw inputError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
+        }
+        yield { path: cp, ...e };
+      }
+      continue;
+    }
+    const w = hostEntry(cp, hostChild, f.follow, known, f.keyAll, pre);
+    if (w.kind !== "dir") {
+      yield w;
+      continue;
+    }
+    let anc = f.ancestors;
+    if (f.follow) {
+      const st = pre ?? statSync2(hostPath(hostChild));
+      const key = `${st.dev}:${st.ino}`;
+      if (anc?.has(key)) throw inputError(`${show(hostChild)}: a symlink loop (the copy follows symlinks)`);
+      anc = new Set(anc ?? []);
+      anc.add(key);
+    }
+    yield open3(cp, w.mode, hostChild, f.follow, anc, f.keyAll);
   }
-  yield* visit("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
+}
+function nextChild(f) {
+  const en = f.explicit[f.i];
+  const hn = f.host[f.j];
+  if (en === void 0 && hn === void 0) return void 0;
+  const pre = f.scan?.stats[f.j];
+  if (hn === void 0 || en !== void 0 && en < hn) {
+    f.i++;
+    return { name: en, fromExplicit: true, fromHost: false, pre };
+  }
+  if (en === void 0 || hn < en) {
+    f.j++;
+    return { name: hn, fromExplicit: false, fromHost: true, pre };
+  }
+  f.i++;
+  f.j++;
+  return { name: en, fromExplicit: true, fromHost: true, pre };
 }
 function statHost(host, follow = false) {
   try {
@@ -20112,7 +20123,7 @@ var VirtualListWriter = class {
 import {
   chmodSync as chmodSync2,
   copyFileSync,
-  constants as fsc4,
+  constants as fsc5,
   linkSync,
   lstatSync as lstatSync3,
   mkdirSync,
@@ -20121,6 +20132,68 @@ import {
   writeFileSync as writeFileSync3
 } from "node:fs";
 import path12 from "node:path";
+
+// src/fs/sources.ts
+import { accessSync, constants as fsc4, statSync as statSync3 } from "node:fs";
+function changedSource(source, was, now) {
+  return now === void 0 ? inputError(`${show(source)} disappeared while it was being read; run the build again when the inputs do not change`) : inputError(`${show(source)} changed while it was being read (${was} bytes when the tree was read, ${now} now); run the build again when the inputs do not change`);
+}
+function canRead(source) {
+  try {
+    accessSync(hostPath(source), fsc4.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+var SourceLog = class {
+  sources = [];
+  sizes = new Float64Array(1024);
+  /** Feeds one walk entry (files with a host source are recorded). */
+  add = (e) => {
+    if (e.kind !== "file") return;
+    const n2 = this.sources.length;
+    if (n2 === this.sizes.length) {
+      const grown = new Float64Array(n2 * 2);
+      grown.set(this.sizes);
+      this.sizes = grown;
+    }
+    this.sources.push(e.source);
+    this.sizes[n2] = e.size;
+  };
+  /** Awaits a tool reading the recorded sources, then checks them (also when it failed: a
+   *  changed source explains the failure better than the tool). */
+  async around(work) {
+    let result;
+    try {
+      result = await work;
+    } catch (err) {
+      await this.check({ readable: true });
+      throw err;
+    }
+    await this.check();
+    return result;
+  }
+  /** Throws the error for the first recorded source that is gone or has another size (with
+   *  `readable`, also one this user may not read: after a tool failed, that explains it). */
+  async check(opts2 = {}) {
+    for (let i2 = 0; i2 < this.sources.length; i2++) {
+      const source = this.sources[i2];
+      let now;
+      try {
+        now = statSync3(hostPath(source)).size;
+      } catch {
+        now = void 0;
+      }
+      if (now !== this.sizes[i2]) throw changedSource(source, this.sizes[i2], now);
+      if (opts2.readable && !canRead(source)) throw inputError(`cannot read ${show(source)}: permission denied`);
+      if (i2 % 8192 === 8191) await new Promise((r) => setImmediate(r));
+    }
+  }
+};
+
+// src/fs/stage.ts
+var HOST_PATH_MAX = 4096;
 function regularSource(source) {
   const p = hostPath(source);
   return lstatSync3(p).isSymbolicLink() ? realpathSync2(p, { encoding: "buffer" }) : p;
@@ -20136,6 +20209,11 @@ async function stageTree(tree, dir, opts2 = {}) {
   for (const e of walkTree(tree, { dirEnds: true })) {
     opts2.onEntry?.(e);
     const host = staged(e.path);
+    if (host.length >= HOST_PATH_MAX) {
+      throw inputError(
+        `${show(e.path)} would be staged as a host path of ${host.length} bytes, more than Linux allows (${HOST_PATH_MAX - 1}): this filesystem is staged on the host (btrfs, ext4's mke2fs -d fallback), so its paths plus the output directory's must be shorter; make the tree shallower or use ext4 with the populate helper`
+      );
+    }
     try {
       switch (e.kind) {
         case "dir":
@@ -20164,7 +20242,7 @@ async function stageTree(tree, dir, opts2 = {}) {
             stats.links++;
             break;
           }
-          copyFileSync(regularSource(e.source), host, fsc4.COPYFILE_FICLONE);
+          copyFileSync(regularSource(e.source), host, fsc5.COPYFILE_FICLONE);
           chmodSync2(host, e.mode);
           if (e.linkKey !== void 0) firstCopy.set(e.linkKey, host);
           stats.copied++;
@@ -20183,6 +20261,8 @@ async function stageTree(tree, dir, opts2 = {}) {
     } catch (err) {
       if (err instanceof ImgsmithError) throw err;
       const code = err.code;
+      if (e.kind === "file" && code === "ENOENT") throw changedSource(e.source, e.size, void 0);
+      if (e.kind === "file" && (code === "EACCES" || code === "EPERM")) throw inputError(`cannot read ${show(e.source)}: permission denied`);
       const what = e.kind === "file" ? `${show(e.source)} to ${show(e.path)}` : show(e.path);
       throw buildError(`staging ${what} failed: ${code ?? err.message}`, err);
     }
@@ -20394,7 +20474,8 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
   const phase = ctx.progress.phase("btrfs", 3, "items");
   let deterministic = allowShim && await shimAvailable();
   try {
-    const st = await stageTree(tree, stage, { copy: !deterministic });
+    const log2 = new SourceLog();
+    const st = await stageTree(tree, stage, { copy: !deterministic, onEntry: log2.add });
     phase.update(1, 3);
     const stageReal = await fsp7.realpath(stage);
     const list = path13.join(dir, "list");
@@ -20450,7 +20531,9 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
         message: `${where2}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`
       });
     }
+    await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: "ignore" });
+    await log2.check({ readable: r.exitCode !== 0 });
     const out = (r.all ?? "").toString();
     if (r.signal) throw toolFailed("mkfs.btrfs", `${where2}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if (r.code === "ENOENT") {
@@ -21048,6 +21131,7 @@ function ext4Counter(features, where2 = "ext4") {
       c3.blocks += (isRoot ? b - 1 : b) + idx;
       return;
     }
+    if (e.path.length > (c3.longestPath ?? 0)) c3.longestPath = e.path.length;
     if (e.path !== "/") {
       const name = e.path.slice(e.path.lastIndexOf("/") + 1);
       if (name.length > 255) throw inputError(`${where2}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
@@ -21129,31 +21213,40 @@ async function measure(spec, tree, listIn) {
   const run3 = async () => {
     if (listIn === void 0 || !(await populateAvailable(features) || await virtualTreeAvailable())) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
-    const virtual = await writeTreeList(tree, listIn, counter.add);
+    const virtual = await writeTreeList(tree, listIn, counter.add, { log: !await populateAvailable(features) });
     return { content: counter.content, virtual };
   };
   const result = run3();
   measured.set(tree, { key, size: tree.size, listed: listIn !== void 0, result });
   return { ...await result, features };
 }
-async function writeTreeList(tree, parent, onEntry) {
+async function writeTreeList(tree, parent, onEntry, opts2 = {}) {
   const dir = await fsp9.mkdtemp(path14.join(parent, "ext4-tree-"));
   await fsp9.mkdir(path14.join(dir, "data"));
   const list = new VirtualListWriter(path14.join(dir, "list"), path14.join(dir, "data"));
+  const log2 = opts2.log ? new SourceLog() : void 0;
+  let sizes = Buffer.alloc(8 * 1024);
   try {
     let n2 = 0;
     for (const e of walkTree(tree, { dirEnds: true })) {
       onEntry?.(e);
+      log2?.add(e);
+      if (e.kind !== "end") {
+        const i2 = list.entries;
+        if ((i2 + 1) * 8 > sizes.length) sizes = Buffer.concat([sizes, Buffer.alloc(sizes.length)]);
+        sizes.writeBigUInt64LE(BigInt(e.kind === "file" ? e.size : e.kind === "data" ? e.data.length : 0), i2 * 8);
+      }
       list.add(e);
       if (++n2 % 8192 === 0) await new Promise((r) => setImmediate(r));
     }
+    await fsp9.writeFile(path14.join(dir, "sizes"), sizes.subarray(0, list.entries * 8));
   } catch (err) {
     list.close();
     void removeTree(dir).catch(() => void 0);
     throw err;
   }
   list.close();
-  return { dir, list: list.file, entries: list.entries };
+  return { dir, list: list.file, entries: list.entries, sizes: path14.join(dir, "sizes"), ...log2 ? { log: log2 } : {} };
 }
 async function assertFits(spec, tree, size, where2) {
   const { content, features } = await measure(spec, tree);
@@ -21223,9 +21316,17 @@ async function populateAvailable(features) {
     () => false
   );
 }
+var MKE2FS_D_MAX_PATH = 1024;
+function checkFallbackPaths(content, where2) {
+  const longest = content.longestPath ?? 0;
+  if (longest <= MKE2FS_D_MAX_PATH) return;
+  throw inputError(
+    `${where2}: the tree has a path of ${longest} bytes; the mke2fs -d fallback writes paths of at most ${MKE2FS_D_MAX_PATH} bytes (e2fsprogs corrupts its memory on longer ones): build the populate helper (npm run build:native) and unset IMGSMITH_NO_POPULATE/IMGSMITH_NO_NATIVE, or make the tree shallower`
+  );
+}
 async function populate(target, list, ctx, env, where2) {
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-  const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
+  const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch), list.sizes];
   const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env;
   const sub = execa(populatePath(), args, {
     env: { ...base, ...watch?.env },
@@ -21453,6 +21554,7 @@ var ext4Driver = {
         const mk = run("mke2fs", [...mkfsArgs([]), "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where2);
         ctx.toolStarted?.();
         await mk;
+        await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
         const counts = await populate(target, list, ctx, env, where2);
         if (counts.entries !== list.entries) {
           throw buildError(`${where2}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
@@ -21463,6 +21565,7 @@ var ext4Driver = {
         progress.update(2, 4);
         return await finish("libext2fs", { entries: counts.entries });
       }
+      checkFallbackPaths(content, where2);
       if (listed && !await virtualTreeAvailable()) {
         await removeTree(listed.dir).catch(() => void 0);
         listed = void 0;
@@ -21474,12 +21577,14 @@ var ext4Driver = {
         await fsp9.mkdir(stage);
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
+        await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
         const { mk, watch } = await mke2fsShimmed(listed.list, true);
         let failure;
         await mk.catch((err) => {
-          if (/No space left on device|Disk quota exceeded/i.test(String(err.message))) throw err;
           failure = err;
         });
+        await listed.log?.check({ readable: failure !== void 0 });
+        if (/No space left on device|Disk quota exceeded/i.test(String(failure?.message))) throw failure;
         virtualLoaded = await shimLoaded(shimReport) !== null;
         const v = failure === void 0 && virtualLoaded ? await shimVirtualReport(shimReport) : null;
         const wrong = v && v.total === listed.entries - 1 && v.seen === v.total ? await unfakedInode(target.imagePath, target.offset, ctx.epoch) : void 0;
@@ -21502,7 +21607,13 @@ var ext4Driver = {
         const useShim = virtualLoaded && await shimAvailable();
         await fsp9.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
-        await stageTree(tree, stage, { onEntry: links.add });
+        const log2 = new SourceLog();
+        await stageTree(tree, stage, {
+          onEntry: (e) => {
+            links.add(e);
+            log2.add(e);
+          }
+        });
         groups = links.groups;
         staged = true;
         progress.update(1, 4);
@@ -21511,7 +21622,8 @@ var ext4Driver = {
           const list = path14.join(work, "shim-list");
           await fsp9.rm(shimReport, { force: true });
           writeShimList(tree, list, groups);
-          await (await mke2fsShimmed(list, false)).mk;
+          await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
+          await log2.around((await mke2fsShimmed(list, false)).mk);
           shimmed = await shimLoaded(shimReport) !== null;
           if (!shimmed) {
             ctx.progress.event("warning", { message: `${where2}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
@@ -21523,9 +21635,10 @@ var ext4Driver = {
             }
           }
         } else {
+          await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
           const mk = run("mke2fs", args, env, where2);
           ctx.toolStarted?.();
-          await mk;
+          await log2.around(mk);
         }
       }
       progress.update(2, 4);
@@ -21919,53 +22032,69 @@ async function dumpNar(p, sink) {
     throw inputError(`cannot read ${p}: ${err.message}`, err);
   }
 }
-function dumpNode(p, sink, st) {
-  st ??= lstatSync5(hp(p));
-  sink(narStr("("));
-  if (st.isSymbolicLink()) {
-    sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
-  } else if (st.isFile()) {
-    const parts = [narStr("type"), narStr("regular")];
-    if (st.mode & 64) parts.push(narStr("executable"), narStr(""));
-    parts.push(narStr("contents"));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(st.size), 0);
-    parts.push(len);
-    sink(Buffer.concat(parts));
-    let n2 = 0;
-    if (st.size <= 1 << 20) {
-      const data = readFileSync5(hp(p));
-      n2 = data.length;
-      sink(data);
-    } else {
-      const fd = openSync3(hp(p), "r");
-      try {
-        for (; ; ) {
-          const buf = Buffer.allocUnsafe(1 << 20);
-          const got = readSync2(fd, buf, 0, buf.length, null);
-          if (got === 0) break;
-          n2 += got;
-          sink(buf.subarray(0, got));
-        }
-      } finally {
-        closeSync3(fd);
-      }
-    }
-    if (n2 !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
-    const pad = (8 - n2 % 8) % 8;
-    if (pad) sink(Buffer.alloc(pad));
-  } else if (st.isDirectory()) {
-    sink(Buffer.concat([narStr("type"), narStr("directory")]));
-    const names = readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes);
-    for (const name of names) {
-      sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
-      dumpNode(`${p}/${name}`, sink);
-      sink(narStr(")"));
-    }
+function dumpFile(p, st, sink) {
+  const parts = [narStr("type"), narStr("regular")];
+  if (st.mode & 64) parts.push(narStr("executable"), narStr(""));
+  parts.push(narStr("contents"));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(st.size), 0);
+  parts.push(len);
+  sink(Buffer.concat(parts));
+  let n2 = 0;
+  if (st.size <= 1 << 20) {
+    const data = readFileSync5(hp(p));
+    n2 = data.length;
+    sink(data);
   } else {
-    throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    const fd = openSync3(hp(p), "r");
+    try {
+      for (; ; ) {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        const got = readSync2(fd, buf, 0, buf.length, null);
+        if (got === 0) break;
+        n2 += got;
+        sink(buf.subarray(0, got));
+      }
+    } finally {
+      closeSync3(fd);
+    }
   }
-  sink(narStr(")"));
+  if (n2 !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
+  const pad = (8 - n2 % 8) % 8;
+  if (pad) sink(Buffer.alloc(pad));
+}
+function dumpNode(root, sink, rootStat) {
+  const open3 = [];
+  const node = (p, st) => {
+    sink(narStr("("));
+    if (st.isSymbolicLink()) {
+      sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
+    } else if (st.isFile()) {
+      dumpFile(p, st, sink);
+    } else if (st.isDirectory()) {
+      sink(Buffer.concat([narStr("type"), narStr("directory")]));
+      open3.push({ p, names: readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes), i: 0 });
+      return;
+    } else {
+      throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    }
+    sink(narStr(")"));
+  };
+  node(root, rootStat ?? lstatSync5(hp(root)));
+  while (open3.length) {
+    const dir = open3[open3.length - 1];
+    if (dir.i === dir.names.length) {
+      open3.pop();
+      sink(narStr(")"));
+      if (open3.length) sink(narStr(")"));
+      continue;
+    }
+    const name = dir.names[dir.i++];
+    sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
+    const depth = open3.length;
+    node(`${dir.p}/${name}`, lstatSync5(hp(`${dir.p}/${name}`)));
+    if (open3.length === depth) sink(narStr(")"));
+  }
 }
 var showBytes = (p) => show(p);
 var RefScanner = class _RefScanner {
@@ -24102,7 +24231,7 @@ function* pieces(size, data) {
   let prev = 0;
   for (const r of data) {
     if (r.start > prev) yield { pos: prev, len: r.start - prev, kind: "hole" };
-    yield* split(r.start, r.end, "data");
+    yield* split(r.start, r.end, "scan");
     prev = r.end;
   }
   if (size > prev) yield { pos: prev, len: size - prev, kind: "hole" };
@@ -24153,8 +24282,7 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
       const { p, buf } = await next;
       next = loadNext();
       if (p.kind === "hole") await onSegment({ pos: p.pos, len: p.len, mapped: false, zero: true });
-      else if (p.kind === "scan") for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
-      else await onSegment({ pos: p.pos, len: p.len, bytes: buf.subarray(0, p.len), mapped: true });
+      else for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
     }
   } finally {
     await next?.catch(() => void 0);
@@ -25118,17 +25246,17 @@ import { mkdir, readFile, writeFile as writeFile3 } from "node:fs/promises";
 import path29, { join, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path34) {
+function hydraProductLine(subtype, path35) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path34)) throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path34.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: the path must be absolute`);
-  const name = path34.slice(path34.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path35)) throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path35.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: the path must be absolute`);
+  const name = path35.slice(path35.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path34) ? `"${path34}"` : path34;
+  const p = /[\s<>]/.test(path35) ? `"${path35}"` : path35;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path34)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -25258,12 +25386,12 @@ function manifestJson(manifest) {
   } : manifest;
   return stableJson(m);
 }
-async function writeManifest(path34, manifest) {
+async function writeManifest(path35, manifest) {
   const text = manifestJson(manifest);
   try {
-    await writeFile4(path34, text);
+    await writeFile4(path35, text);
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path34}: ${err.message}`, err);
+    throw buildError(`cannot write the manifest ${path35}: ${err.message}`, err);
   }
 }
 function merge(a2, b) {
@@ -25290,6 +25418,84 @@ var manifestOutput = {
 
 // src/outputs/index.ts
 var outputs = [zstdOutput, imageOutput, bmapOutput, tarOutput2, checksumsOutput, hydraOutput, manifestOutput];
+
+// src/input-roots.ts
+import { promises as fsp17 } from "node:fs";
+import path31 from "node:path";
+var copySource = (root, rel) => isGlob(path31.posix.basename(rel)) ? path31.join(root, path31.posix.dirname(rel)) : path31.join(root, rel);
+async function inputRoots(spec, roots, closure) {
+  const out = [];
+  for (const [i2, p] of spec.partitions.entries()) {
+    for (const [j, c3] of p.contents.entries()) {
+      const root = c3.kind === "copy" ? roots[c3.from] : void 0;
+      if (c3.kind === "copy" && root !== void 0) out.push({ what: `the source of spec.partitions[${i2}].contents[${j}]`, path: copySource(root, c3.path) });
+      if (c3.kind !== "generate") continue;
+      for (const r of generators[c3.generator].reads ?? []) {
+        if (roots[r] !== void 0) out.push({ what: r === "toplevel" ? "--toplevel" : `the ${r} directory`, path: roots[r] });
+      }
+    }
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) {
+      if (roots[s.from] !== void 0) out.push({ what: `the source of spec.partitions[${i2}]`, path: copySource(roots[s.from], s.path) });
+    }
+  }
+  if (closure.used && closure.dir !== void 0) {
+    out.push({ what: "the closure", path: closure.dir });
+    const storeDir = await closureStoreDir(closure.dir);
+    if (storeDir !== void 0) out.push({ what: "the store directory of the closure", path: storeHostPath(closure.storeRoot)(storeDir) });
+  }
+  return out;
+}
+async function closureStoreDir(dir) {
+  let text;
+  try {
+    const st = await fsp17.stat(dir);
+    const file = st.isDirectory() ? path31.join(dir, "store-paths") : dir;
+    if (!(await fsp17.stat(file)).isFile()) return void 0;
+    const fh = await fsp17.open(file, "r");
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      text = buf.toString("utf8", 0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return void 0;
+  }
+  const first = text.split("\n").map((l) => l.trim()).find((l) => l.startsWith("/"));
+  return first ? path31.posix.dirname(first) : void 0;
+}
+async function realPathOf(p) {
+  const abs = path31.resolve(p);
+  const rest = [];
+  for (let cur = abs; ; cur = path31.dirname(cur)) {
+    try {
+      return path31.join(await fsp17.realpath(cur), ...rest.reverse());
+    } catch (err) {
+      const code = err.code;
+      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path31.dirname(cur)) return void 0;
+      rest.push(path31.basename(cur));
+    }
+  }
+}
+var inside = (child, parent) => child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
+async function checkOutputPlacement(outDir, inputs) {
+  const out = await realPathOf(outDir);
+  if (out === void 0) return;
+  for (const input2 of inputs) {
+    const real = await realPathOf(input2.path);
+    if (real === void 0) continue;
+    const shown = real === input2.path ? input2.path : `${input2.path} (${real})`;
+    if (inside(out, real)) {
+      throw usageError(
+        `the output directory ${outDir} is inside ${input2.what}, ${shown}: the image would contain imgsmith's own temporary files and outputs; use an output directory outside the build's inputs`
+      );
+    }
+    if (inside(real, out) && path31.relative(out, real).split(path31.sep)[0].startsWith(TMP_PREFIX)) {
+      throw usageError(`${input2.what}, ${shown}, is inside a temporary directory of the output directory ${outDir}, which the build removes; move the input out of it`);
+    }
+  }
+}
 
 // src/build.ts
 var MAX_EPOCH = 4294967295;
@@ -25321,10 +25527,10 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path31.resolve(p);
+  const abs = path32.resolve(p);
   let st;
   try {
-    st = await fsp17.stat(abs);
+    st = await fsp18.stat(abs);
   } catch {
     throw usageError(`${opt} ${p}: no such file or directory`);
   }
@@ -25332,10 +25538,10 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path31.resolve(outDir);
+  const abs = path32.resolve(outDir);
   try {
-    await fsp17.mkdir(abs, { recursive: true });
-    await fsp17.access(abs, fsc5.W_OK);
+    await fsp18.mkdir(abs, { recursive: true });
+    await fsp18.access(abs, fsc6.W_OK);
   } catch (err) {
     throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${err.code ?? err.message}`);
   }
@@ -25354,7 +25560,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path31.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path32.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -25377,17 +25583,19 @@ async function buildImage(opts2) {
   const spec = await loadSpec(opts2.specPath);
   if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path31.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path32.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path31.isAbsolute(topArg) && !await fsp17.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path31.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path32.isAbsolute(topArg) && !await fsp18.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path32.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
   if (roots.has("firmware") && !firmware) throw usageError(`${opts2.specPath} copies firmware files: give --firmware DIR`);
   if (roots.has("toplevel") && !toplevel) throw usageError(`${opts2.specPath} needs the NixOS system: give --toplevel PATH`);
   if (usesClosure(spec) && !closureDir) throw usageError(`${opts2.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
+  const inputDirs = { spec: spec.specDir, ...firmware ? { firmware } : {}, ...toplevel ? { toplevel } : {} };
+  await checkOutputPlacement(opts2.outDir, await inputRoots(spec, inputDirs, { ...closureDir ? { dir: closureDir } : {}, ...storeRoot ? { storeRoot } : {}, used: usesClosure(spec) }));
   const fromVersion = opts2.label === void 0 ? await readLabel(toplevel) : void 0;
   const label2 = opts2.label ?? fromVersion ?? spec.name;
   checkLabel(spec, label2, opts2.label !== void 0 ? "--label" : fromVersion !== void 0 ? `the label read from ${toplevel}/nixos-version` : "the spec name");
@@ -25493,12 +25701,12 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table2 }) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path31.join(env.tmp, name);
-    const fh = await fsp17.open(img, "wx");
+    const img = path32.join(env.tmp, name);
+    const fh = await fsp18.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path31.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path32.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
@@ -25506,8 +25714,8 @@ var Stage = class {
     const tracks = [];
     let early;
     if (env.plan.compress) {
-      const workDir = path31.join(env.tmp, "zstd-frames");
-      await fsp17.mkdir(workDir);
+      const workDir = path32.join(env.tmp, "zstd-frames");
+      await fsp18.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
       this.ctx.watchWrites = (start, end) => ({
         env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_IMAGE: img },
@@ -25590,7 +25798,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path31.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path32.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table2, reports) {
@@ -25598,7 +25806,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path31.resolve(env.specPath), sha256: await sha256File(env.specPath) },
+      spec: { name: spec.name, path: path32.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -25612,7 +25820,7 @@ var Stage = class {
       })),
       inputs: {
         ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash10("sha256").update(closure.registration).digest("hex") } } : {},
-        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp17.realpath(env.toplevel) } : {},
+        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp18.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
       },
@@ -25658,22 +25866,22 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path31.join(firmwareDir, s.path)));
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path32.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
 var versionCache;
 async function imgsmithVersion() {
   if (!versionCache) {
-    const pkg = JSON.parse(await fsp17.readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(await fsp18.readFile(new URL("../package.json", import.meta.url), "utf8"));
     versionCache = pkg.version;
   }
   return versionCache;
 }
 
 // action/tools.ts
-import { accessSync, constants as fsc6, readFileSync as readFileSync7 } from "node:fs";
-import path32 from "node:path";
+import { accessSync as accessSync2, constants as fsc7, readFileSync as readFileSync7 } from "node:fs";
+import path33 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -25685,9 +25893,9 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path32.join(dir, command);
+    const p = path33.join(dir, command);
     try {
-      accessSync(p, fsc6.X_OK);
+      accessSync2(p, fsc7.X_OK);
       return p;
     } catch {
     }
@@ -25754,11 +25962,11 @@ async function pathInput(name, kind, opts2) {
   }
   let st;
   try {
-    st = await fsp18.stat(v);
+    st = await fsp19.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path33.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path34.isAbsolute(v)) {
       try {
-        st = await fsp18.stat(path33.join(opts2.storeRoot, v));
+        st = await fsp19.stat(path34.join(opts2.storeRoot, v));
       } catch {
       }
     }
@@ -25771,8 +25979,8 @@ async function pathInput(name, kind, opts2) {
 async function outputDirInput() {
   const v = input("output-dir") || "out";
   try {
-    await fsp18.mkdir(v, { recursive: true });
-    await fsp18.access(v, fsc7.W_OK);
+    await fsp19.mkdir(v, { recursive: true });
+    await fsp19.access(v, fsc8.W_OK);
   } catch (err) {
     const code = err.code;
     throw new ActionFailure(`input "output-dir": cannot write to ${v}: ${code ?? err.message}`);
@@ -25810,7 +26018,7 @@ function ensureTools() {
 }
 function ensureExt4Helper() {
   if (process.env.IMGSMITH_EXT4_POPULATE) return;
-  const source = path33.join(path33.dirname(path33.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
+  const source = path34.join(path34.dirname(path34.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
   const fallback = (why) => log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
   if (!existsSync(source)) return fallback(`${source} is missing`);
   const pathEnv = process.env.PATH ?? "";
@@ -25823,7 +26031,7 @@ function ensureExt4Helper() {
     if (failed) return fallback(failed.planned ? `cannot install ${packages.join(" ")}: ${failed.message}` : failed.message);
   }
   const hash = createHash11("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
-  const out = path33.join(process.env.RUNNER_TEMP || os5.tmpdir(), `imgsmith-ext4-populate-${hash}`);
+  const out = path34.join(process.env.RUNNER_TEMP || os5.tmpdir(), `imgsmith-ext4-populate-${hash}`);
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.tmp`;
     const r = spawnSync2("cc", ["-std=gnu11", "-O2", "-o", tmp, source, "-lext2fs", "-lcom_err"], { stdio: ["ignore", "inherit", "inherit"] });
@@ -25872,7 +26080,18 @@ ${delim}
   }
   appendFileSync2(file, text);
 }
+function checkRunnerFiles() {
+  const file = process.env.GITHUB_OUTPUT;
+  if (!file) return;
+  try {
+    closeSync4(openSync4(file, "a"));
+  } catch (err) {
+    const code = err.code ?? err.message;
+    throw new ActionFailure(`GITHUB_OUTPUT ${file} is not writable (${code}): the step could not set its outputs; nothing was built`);
+  }
+}
 async function run2() {
+  checkRunnerFiles();
   const storeRoot = await pathInput("store-root", "dir", { what: "where the store paths are on this machine" });
   const spec = await pathInput("spec", "file", { required: true, what: "the JSON image spec, e.g. images/rpi-aarch64.json" });
   const closure = await pathInput("closure", "any", { what: "a closureInfo directory or a file of store paths" });

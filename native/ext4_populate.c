@@ -3,7 +3,7 @@
  * just made (no -d), with libext2fs (e2fsprogs' own library, linked dynamically), from
  * the list src/fs/shim.ts's VirtualListWriter writes while the tree is measured.
  *
- *   imgsmith-ext4-populate IMAGE OFFSET LIST EPOCH
+ *   imgsmith-ext4-populate IMAGE OFFSET LIST EPOCH [SIZES]
  *
  * IMAGE: the image file; OFFSET: the filesystem's byte offset in it; LIST: records
  *   "<kind><src><mode octal> <ino> <parent index>\0<name>\0<payload>\0"
@@ -28,6 +28,10 @@
  * dirty ones are written and all dropped) and writes the dirty ones sorted and combined
  * into large pwrites. Blocks of a file that are all
  * zeros are holes in the file (no block allocated), as mke2fs -d leaves them.
+ *
+ * SIZES (optional): each record's size when the tree was walked, one little-endian uint64
+ * per record; a file whose size differs now (or that grows or shrinks while it is copied,
+ * or is gone) is bad input, named in the one-line message.
  *
  * Output on success (stdout): "entries <n> inodes <m>" (n: list records written, the
  * root included). Exit status: 0 ok, 3 the filesystem is full (inodes or blocks),
@@ -429,6 +433,9 @@ struct rec {
 
 static struct rec *recs;
 static long nrecs;
+/* The size of every record's file when the tree was walked (the SIZES file: one
+ * little-endian uint64 per record), or NULL when not given. */
+static uint64_t *expected_sizes;
 static unsigned *group_links; /* by fake ino: names of the inode */
 static ext2_ino_t *group_ino;  /* by fake ino: the inode number given */
 
@@ -507,6 +514,31 @@ static void parse_list(const char *file) {
   if (!group_links || !group_ino) die(1, "out of memory");
   for (long i = 0; i < nrecs; i++)
     if (recs[i].kind == 'f') group_links[recs[i].fake]++;
+}
+
+/* Reads SIZES: exactly one little-endian uint64 per record. */
+static void parse_sizes(const char *file) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(EXIT_INPUT, "cannot open the sizes %s: %s", file, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) < 0) die(1, "fstat %s: %s", file, strerror(errno));
+  if ((uint64_t)st.st_size != (uint64_t)nrecs * 8) die(EXIT_INPUT, "the sizes %s do not match the list (%lld bytes for %ld records)", file, (long long)st.st_size, nrecs);
+  expected_sizes = malloc((size_t)nrecs * 8 + 1);
+  if (!expected_sizes) die(1, "out of memory");
+  size_t got = 0, want = (size_t)nrecs * 8;
+  while (got < want) {
+    ssize_t r = read(fd, (char *)expected_sizes + got, want - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) die(1, "reading the sizes %s: %s", file, r < 0 ? strerror(errno) : "short read");
+    got += (size_t)r;
+  }
+  close(fd);
+  for (long i = 0; i < nrecs; i++) {
+    const unsigned char *b = (const unsigned char *)&expected_sizes[i];
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--) v = (v << 8) | b[k];
+    expected_sizes[i] = v;
+  }
 }
 
 /* The host path of record i (a file's source or a directory's host directory), malloc'd,
@@ -726,7 +758,7 @@ static void copy_data(ext2_ino_t ino, int fd, const char *path, uint64_t size) {
       ssize_t r = read(fd, copy_buf + got, want - got);
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) die(EXIT_INPUT, "reading %s: %s", path, strerror(errno));
-      if (r == 0) die(EXIT_INPUT, "%s: shorter than when it was measured (it changed during the build)", path);
+      if (r == 0) die(EXIT_INPUT, "%s changed while it was being read (it shrank to %llu bytes)", path, (unsigned long long)(pos + got));
       got += (size_t)r;
     }
     size_t blocks = (got + bs - 1) / bs;
@@ -760,16 +792,27 @@ static void write_file(long i) {
   if (!src) die(EXIT_INPUT, "record %ld: a file without a source", i);
   /* O_NONBLOCK: a source that became a FIFO fails below instead of blocking here. */
   int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0 && errno == ENOENT) die(EXIT_INPUT, "%s disappeared while it was being read", src);
+  if (fd < 0 && (errno == EACCES || errno == EPERM)) die(EXIT_INPUT, "cannot read %s: permission denied", src);
   if (fd < 0) die(EXIT_INPUT, "cannot open %s: %s", src, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) < 0) die(EXIT_INPUT, "fstat %s: %s", src, strerror(errno));
   if (!S_ISREG(st.st_mode)) die(EXIT_INPUT, "%s is not a regular file", src);
   uint64_t size = (uint64_t)st.st_size;
+  if (expected_sizes && size != expected_sizes[i])
+    die(EXIT_INPUT, "%s changed while it was being read (%llu bytes when the tree was read, %llu now)", src,
+        (unsigned long long)expected_sizes[i], (unsigned long long)size);
   ext2_ino_t ino = new_inode(0);
   struct ext2_inode_large *in = fresh_inode(LINUX_S_IFREG | (r->mode & 07777), group_links[r->fake]);
   set_inline_extents(in, NULL, 0);
   check(ext2fs_inode_size_set(fs, (struct ext2_inode *)in, size), "setting the size of", src);
   if (size) copy_data(ino, fd, src, size);
+  /* A file that grew after the fstat: its end was not copied. */
+  char extra;
+  ssize_t more;
+  while ((more = read(fd, &extra, 1)) < 0 && errno == EINTR) {
+  }
+  if (more > 0) die(EXIT_INPUT, "%s changed while it was being read (it grew past %llu bytes)", src, (unsigned long long)size);
   write_inode(ino);
   close(fd);
   free(src);
@@ -965,8 +1008,8 @@ static void write_dir_entries(long i) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s IMAGE OFFSET LIST EPOCH\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s IMAGE OFFSET LIST EPOCH [SIZES]\n", argv[0]);
     return 2;
   }
   image_path = argv[1];
@@ -981,6 +1024,7 @@ int main(int argc, char **argv) {
   initialize_ext2_error_table();
 
   parse_list(argv[3]);
+  if (argc == 6) parse_sizes(argv[5]);
 
   cached_io_manager = (struct struct_io_manager){
       .magic = EXT2_ET_MAGIC_IO_MANAGER,

@@ -32,6 +32,7 @@ import { outputBaseName } from './outputs/naming.ts';
 import { outputs } from './outputs/index.ts';
 import type { Made, ManifestBase, Output, OutputPaths, OutputPlan } from './outputs/types.ts';
 import { treeHasPath } from './content/extlinux.ts';
+import { checkOutputPlacement, inputRoots } from './input-roots.ts';
 
 export interface BuildOptions {
   specPath: string;
@@ -194,6 +195,10 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (roots.has('firmware') && !firmware) throw usageError(`${opts.specPath} copies firmware files: give --firmware DIR`);
   if (roots.has('toplevel') && !toplevel) throw usageError(`${opts.specPath} needs the NixOS system: give --toplevel PATH`);
   if (usesClosure(spec) && !closureDir) throw usageError(`${opts.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
+
+  // -o inside an input (or an input inside -o's temporary directories): refused before any work.
+  const inputDirs = { spec: spec.specDir, ...(firmware ? { firmware } : {}), ...(toplevel ? { toplevel } : {}) };
+  await checkOutputPlacement(opts.outDir, await inputRoots(spec, inputDirs, { ...(closureDir ? { dir: closureDir } : {}), ...(storeRoot ? { storeRoot } : {}), used: usesClosure(spec) }));
 
   // The {label}: checked now rather than after the whole build.
   const fromVersion = opts.label === undefined ? await readLabel(toplevel) : undefined;

@@ -3,7 +3,7 @@
  * Exit codes: 0 ok, 1 build failed, 2 usage or spec error.
  */
 import yargs from 'yargs';
-import { describeError, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
+import { describeError, shortenLong, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
 import { BOOT_MACHINES, MACHINES, PI_BOOT_MODES } from './boot/machines.ts';
@@ -31,7 +31,7 @@ class UsageFailure extends UsageError {}
 
 /** Prints the one line for `err` (and a JSON error event with --json); returns the exit code. */
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
-  const d = err instanceof UsageFailure ? { message: err.message.replace(/\s*\n\s*/g, ' '), exitCode: 2 } : describeError(err, ctx);
+  const d = err instanceof UsageFailure ? { message: shortenLong(err.message.replace(/\s*\n\s*/g, ' ')), exitCode: 2 } : describeError(err, ctx);
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
   if (json) process.stdout.write(safeJson({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
   errOut.write(`${terminalLine(line)}\n`);

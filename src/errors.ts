@@ -193,6 +193,15 @@ function freeSpace(dir: string | undefined): string {
   }
 }
 
+/** The longest word (a path, usually) an error line shows whole; longer ones keep their first and last SHOWN_END characters. */
+const LONG_WORD = 240;
+const SHOWN_END = 100;
+
+/** Very long words (a 5000-byte path) shortened to their first and last 100 characters around "...". */
+export function shortenLong(s: string): string {
+  return s.replace(new RegExp(`[^\\s]{${LONG_WORD + 1},}`, 'g'), (w) => `${w.slice(0, SHOWN_END)}...${w.slice(-SHOWN_END)}`);
+}
+
 /** Temporary build paths (out/.imgsmith-tmp-123-abc/x.img) shown as their final name (out/x.img). */
 const hideTmp = (s: string) => s.replace(/\/\.imgsmith-tmp-[^/\s'"]+/g, '');
 
@@ -231,7 +240,7 @@ function resourceAdvice(code: string, file: string | undefined, ctx: DescribeCon
       const fsize = limit('Max file size');
       return fsize !== undefined
         ? `file size limit exceeded${where}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again`
-        : `file too large${where}${size}: the file system there cannot hold a file that large; use a smaller --size or another -o`;
+        : `file too large${where}${size}: the file system there cannot hold a file that large; ${ctx.outDir !== undefined ? 'use a smaller --size or another -o' : remedy}`;
     }
     case 'EMFILE':
       return `too many open files${where}: raise \`ulimit -n\` (now ${limit('Max open files') ?? '?'}) and run again`;
@@ -257,7 +266,7 @@ const SIGNAL_HINT: Record<string, string> = {
  * change; any other error is its message (exit 1).
  */
 export function describeError(err: unknown, ctx: DescribeContext = {}): Described {
-  const oneLine = (s: string) => hideTmp(s).replace(/\s*\n\s*/g, ' / ').trim();
+  const oneLine = (s: string) => shortenLong(hideTmp(s).replace(/\s*\n\s*/g, ' / ').trim());
   const base = err instanceof ImgsmithError ? err.exitCode : 1;
   if (err instanceof InterruptedError) return { message: `imgsmith: interrupted by ${err.signal}${ctx.interruptedNote ?? ''}`, exitCode: base, interrupted: err.signal };
   if (err instanceof ImgsmithError && explained.has(err)) return { message: oneLine(err.message), exitCode: base };

@@ -353,11 +353,13 @@ export async function whilePublishing<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Test hooks (IMGSMITH_TEST_HOOK), used by test/signals.test.ts to hold a build at a known
+// Test hooks (IMGSMITH_TEST_HOOK), used by test/signals.test.ts (and hostile-build) to hold a build at a known
 // point with a real child process running, or to exhaust the V8 heap:
 //   hold:<point>[:<seconds>]  run `sleep <seconds>` (default 3600) as a child tool at <point>
 //   oom:<point>               allocate until V8 runs out of heap at <point>
-// Points: "build" (temp dir created, before reading contents), "publish" (before renaming).
+// Points: "build" (temp dir created, before reading contents), "publish" (before renaming),
+// "read-sources" (the tree walked, before the ext4 helper, mke2fs -d or mkfs.btrfs reads the
+// host files: test/hostile-build.test.ts changes one there).
 
 export async function testHook(point: string, event: (name: string, data: Record<string, unknown>) => void): Promise<void> {
   const spec = process.env.IMGSMITH_TEST_HOOK;

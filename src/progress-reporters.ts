@@ -126,7 +126,7 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
       if (typeof message !== 'string') return;
       if (lineOpen) stream.write('\n');
       lineOpen = false;
-      stream.write(`${fit(message)}\n`);
+      stream.write(`${fit(type === 'warning' ? warningLine(message) : message)}\n`);
     },
   };
 }
@@ -184,6 +184,11 @@ export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Prog
   };
 }
 
+/** A warning as printed: "imgsmith: warning: ..." (messages that start with "warning: " keep theirs). */
+export function warningLine(message: string): string {
+  return message.startsWith('warning: ') ? `imgsmith: ${message}` : `imgsmith: warning: ${message}`;
+}
+
 /**
  * No progress, but warnings (events of type "warning" with a message) are written, one
  * line each: what the CLI uses when stderr is not a terminal and --json is not given.
@@ -192,7 +197,7 @@ export function warningsOnlyProgress(stream: TextSink): Progress {
   return {
     phase: () => ({ update() {}, end() {} }),
     event(type, data) {
-      if (type === 'warning' && typeof data.message === 'string') stream.write(`imgsmith: ${data.message}\n`);
+      if (type === 'warning' && typeof data.message === 'string') stream.write(`${warningLine(data.message)}\n`);
     },
   };
 }

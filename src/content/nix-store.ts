@@ -98,55 +98,75 @@ export async function dumpNar(p: string, sink: (chunk: Buffer) => void): Promise
   }
 }
 
-/** Synchronous (much faster than promises for many small files); the caller yields
- *  between store paths. Large files are read in 1 MiB pieces. */
-function dumpNode(p: string, sink: (chunk: Buffer) => void, st?: Stats): void {
-  st ??= lstatSync(hp(p));
-  sink(narStr('('));
-  if (st.isSymbolicLink()) {
-    sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(readlinkSync(hp(p), { encoding: 'buffer' }))]));
-  } else if (st.isFile()) {
-    const parts = [narStr('type'), narStr('regular')];
-    if (st.mode & 0o100) parts.push(narStr('executable'), narStr(''));
-    parts.push(narStr('contents'));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(st.size), 0);
-    parts.push(len);
-    sink(Buffer.concat(parts));
-    let n = 0;
-    if (st.size <= 1 << 20) {
-      const data = readFileSync(hp(p));
-      n = data.length;
-      sink(data);
-    } else {
-      const fd = openSync(hp(p), 'r');
-      try {
-        for (;;) {
-          const buf = Buffer.allocUnsafe(1 << 20);
-          const got = readSync(fd, buf, 0, buf.length, null);
-          if (got === 0) break;
-          n += got;
-          sink(buf.subarray(0, got));
-        }
-      } finally {
-        closeSync(fd);
-      }
-    }
-    if (n !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
-    const pad = (8 - (n % 8)) % 8;
-    if (pad) sink(Buffer.alloc(pad));
-  } else if (st.isDirectory()) {
-    sink(Buffer.concat([narStr('type'), narStr('directory')]));
-    const names = readdirSync(hp(p), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort(byCodes);
-    for (const name of names) {
-      sink(Buffer.concat([narStr('entry'), narStr('('), narStr('name'), narStr(hp(name)), narStr('node')]));
-      dumpNode(`${p}/${name}`, sink);
-      sink(narStr(')'));
-    }
+/** A regular file's NAR node body (type, executable flag, contents, padding). */
+function dumpFile(p: string, st: Stats, sink: (chunk: Buffer) => void): void {
+  const parts = [narStr('type'), narStr('regular')];
+  if (st.mode & 0o100) parts.push(narStr('executable'), narStr(''));
+  parts.push(narStr('contents'));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(st.size), 0);
+  parts.push(len);
+  sink(Buffer.concat(parts));
+  let n = 0;
+  if (st.size <= 1 << 20) {
+    const data = readFileSync(hp(p));
+    n = data.length;
+    sink(data);
   } else {
-    throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    const fd = openSync(hp(p), 'r');
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        const got = readSync(fd, buf, 0, buf.length, null);
+        if (got === 0) break;
+        n += got;
+        sink(buf.subarray(0, got));
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
-  sink(narStr(')'));
+  if (n !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
+  const pad = (8 - (n % 8)) % 8;
+  if (pad) sink(Buffer.alloc(pad));
+}
+
+/** Synchronous (much faster than promises for many small files); the caller yields
+ *  between store paths. Large files are read in 1 MiB pieces. Directories are walked
+ *  with an explicit stack (any depth, constant call stack). */
+function dumpNode(root: string, sink: (chunk: Buffer) => void, rootStat?: Stats): void {
+  const open: { p: string; names: string[]; i: number }[] = [];
+  /** Writes the node at `p`; a directory's entries (and its closing) follow from the loop. */
+  const node = (p: string, st: Stats): void => {
+    sink(narStr('('));
+    if (st.isSymbolicLink()) {
+      sink(Buffer.concat([narStr('type'), narStr('symlink'), narStr('target'), narStr(readlinkSync(hp(p), { encoding: 'buffer' }))]));
+    } else if (st.isFile()) {
+      dumpFile(p, st, sink);
+    } else if (st.isDirectory()) {
+      sink(Buffer.concat([narStr('type'), narStr('directory')]));
+      open.push({ p, names: readdirSync(hp(p), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort(byCodes), i: 0 });
+      return;
+    } else {
+      throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    }
+    sink(narStr(')'));
+  };
+  node(root, rootStat ?? lstatSync(hp(root)));
+  while (open.length) {
+    const dir = open[open.length - 1]!;
+    if (dir.i === dir.names.length) {
+      open.pop();
+      sink(narStr(')')); // the directory node
+      if (open.length) sink(narStr(')')); // the parent's entry holding it
+      continue;
+    }
+    const name = dir.names[dir.i++]!;
+    sink(Buffer.concat([narStr('entry'), narStr('('), narStr('name'), narStr(hp(name)), narStr('node')]));
+    const depth = open.length;
+    node(`${dir.p}/${name}`, lstatSync(hp(`${dir.p}/${name}`)));
+    if (open.length === depth) sink(narStr(')')); // not a directory: its entry ends here
+  }
 }
 
 const showBytes = (p: string) => showPath(p);

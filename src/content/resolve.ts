@@ -55,7 +55,7 @@ function rootOf(inputs: ContentInputs, from: SourceRoot, where: string): string 
   return dir;
 }
 
-const isGlob = (s: string) => /[*?[]/.test(s);
+export const isGlob = (s: string) => /[*?[]/.test(s);
 
 /** Converts a shell-style glob of one path component to a RegExp (over byte strings). */
 function globRegExp(glob: string): RegExp {

@@ -350,6 +350,9 @@ function hostError(host: string, err: unknown): Error {
   if (code === 'ENOENT') return inputError(`${show(host)} disappeared while it was being read`);
   if (code === 'ELOOP') return inputError(`${show(host)}: too many levels of symbolic links (a symlink loop?)`);
   if (code === 'EACCES' || code === 'EPERM') return inputError(`cannot read ${show(host)}: permission denied`);
+  if (code === 'ENAMETOOLONG') {
+    return inputError(`cannot read ${show(host)}: the host path is ${host.length} bytes, more than Linux allows (4095); move the input to a shorter path or make it shallower`);
+  }
   return inputError(`cannot read ${show(host)}: ${(err as Error).message}`);
 }
 
@@ -501,87 +504,101 @@ export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Gen
   // Host directories inside one another (a store path and its dtbs copied to /boot) can
   // reach one host file twice: every file there gets its inode as linkKey.
   const overlapping = tree.overlappingSources();
-  function* visit(
-    p: string,
-    mode: number,
-    source: string | undefined,
-    follow: boolean,
-    ancestors: Set<string> | undefined,
-    keyAll = false,
-  ): Generator<WalkEntry> {
-    yield source !== undefined ? { path: p, kind: 'dir', mode, source } : { path: p, kind: 'dir', mode };
-    const explicit = tree.children(p);
+  // An explicit stack of open directories, not recursion: any depth walks in constant stack.
+  const stack: WalkFrame[] = [];
+  const open = (p: string, mode: number, source: string | undefined, follow: boolean, ancestors: Set<string> | undefined, keyAll: boolean): WalkEntry => {
     const scan = source !== undefined ? scanHostDir(source, follow) : undefined;
     const host = scan ? scan.names : source !== undefined ? readHostDir(source) : [];
-    let i = 0;
-    let j = 0;
-    while (i < explicit.length || j < host.length) {
-      const en = explicit[i];
-      const hn = host[j];
-      const pre = scan?.stats[j];
-      let name: string;
-      let fromExplicit = false;
-      let fromHost = false;
-      if (hn === undefined || (en !== undefined && en < hn)) {
-        name = en!;
-        fromExplicit = true;
-        i++;
-      } else if (en === undefined || hn < en) {
-        name = hn;
-        fromHost = true;
-        j++;
-      } else {
-        name = en;
-        fromExplicit = fromHost = true;
-        i++;
-        j++;
-      }
-      const cp = joinPath(p, name);
-      const hostChild = fromHost ? joinHost(source!, name) : undefined;
-      if (fromExplicit) {
-        const e = tree.get(cp)!;
-        if (e.kind === 'dir') {
-          let childSource = e.source;
-          let childFollow = e.follow === true;
-          let childMode = e.mode;
-          if (childSource === undefined && hostChild !== undefined) {
-            const hst = statOf(hostChild, follow, pre);
-            if (!hst.isDirectory()) {
-              throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
-            }
-            childSource = hostChild;
-            childFollow = follow;
-            if (e.implicit) childMode = hst.mode & 0o7777;
-          }
-          const childKeyAll = e.source !== undefined ? e.follow === true || overlapping.has(e.source) : keyAll;
-          yield* visit(cp, childMode, childSource, childFollow, childFollow ? ancestors ?? new Set() : undefined, childKeyAll);
-        } else {
-          if (hostChild !== undefined && statOf(hostChild, follow, pre).isDirectory()) {
-            throw inputError(`${show(cp)}: a ${e.kind === 'data' ? 'file' : e.kind} of the spec would replace the directory ${show(hostChild)}`);
-          }
-          yield { path: cp, ...e } as WalkEntry;
-        }
-        continue;
-      }
-      const w = hostEntry(cp, hostChild!, follow, known, keyAll, pre);
-      if (w.kind === 'dir') {
-        let anc = ancestors;
-        if (follow) {
-          // With follow, the scanned stat already followed the symlinks.
-          const st = pre ?? statSync(hostPath(hostChild!));
-          const key = `${st.dev}:${st.ino}`;
-          if (anc?.has(key)) throw inputError(`${show(hostChild!)}: a symlink loop (the copy follows symlinks)`);
-          anc = new Set(anc ?? []);
-          anc.add(key);
-        }
-        yield* visit(cp, w.mode, hostChild, follow, anc, keyAll);
-      } else {
-        yield w;
-      }
+    stack.push({ p, mode, source, follow, ancestors, keyAll, explicit: tree.children(p), host, scan, i: 0, j: 0 });
+    return source !== undefined ? { path: p, kind: 'dir', mode, source } : { path: p, kind: 'dir', mode };
+  };
+  yield open('/', root.mode, root.source, root.follow === true, root.follow ? new Set() : undefined, root.follow === true || (root.source !== undefined && overlapping.has(root.source)));
+  while (stack.length) {
+    const f = stack[stack.length - 1]!;
+    const next = nextChild(f);
+    if (!next) {
+      stack.pop();
+      if (dirEnds) yield { path: f.p, kind: 'end', mode: f.mode };
+      continue;
     }
-    if (dirEnds) yield { path: p, kind: 'end', mode };
+    const { name, fromExplicit, pre } = next;
+    const cp = joinPath(f.p, name);
+    const hostChild = next.fromHost ? joinHost(f.source!, name) : undefined;
+    if (fromExplicit) {
+      const e = tree.get(cp)!;
+      if (e.kind === 'dir') {
+        let childSource = e.source;
+        let childFollow = e.follow === true;
+        let childMode = e.mode;
+        if (childSource === undefined && hostChild !== undefined) {
+          const hst = statOf(hostChild, f.follow, pre);
+          if (!hst.isDirectory()) {
+            throw inputError(`${show(cp)}: a directory of the spec would replace ${show(hostChild)}, which is not a directory`);
+          }
+          childSource = hostChild;
+          childFollow = f.follow;
+          if (e.implicit) childMode = hst.mode & 0o7777;
+        }
+        const childKeyAll = e.source !== undefined ? e.follow === true || overlapping.has(e.source) : f.keyAll;
+        yield open(cp, childMode, childSource, childFollow, childFollow ? f.ancestors ?? new Set() : undefined, childKeyAll);
+      } else {
+        if (hostChild !== undefined && statOf(hostChild, f.follow, pre).isDirectory()) {
+          throw inputError(`${show(cp)}: a ${e.kind === 'data' ? 'file' : e.kind} of the spec would replace the directory ${show(hostChild)}`);
+        }
+        yield { path: cp, ...e } as WalkEntry;
+      }
+      continue;
+    }
+    const w = hostEntry(cp, hostChild!, f.follow, known, f.keyAll, pre);
+    if (w.kind !== 'dir') {
+      yield w;
+      continue;
+    }
+    let anc = f.ancestors;
+    if (f.follow) {
+      // With follow, the scanned stat already followed the symlinks.
+      const st = pre ?? statSync(hostPath(hostChild!));
+      const key = `${st.dev}:${st.ino}`;
+      if (anc?.has(key)) throw inputError(`${show(hostChild!)}: a symlink loop (the copy follows symlinks)`);
+      anc = new Set(anc ?? []);
+      anc.add(key);
+    }
+    yield open(cp, w.mode, hostChild, f.follow, anc, f.keyAll);
   }
-  yield* visit('/', root.mode, root.source, root.follow === true, root.follow ? new Set() : undefined, root.follow === true || (root.source !== undefined && overlapping.has(root.source)));
+}
+
+/** A directory the walk is in: its explicit and host children, and how far it got in each. */
+interface WalkFrame {
+  p: string;
+  mode: number;
+  source: string | undefined;
+  follow: boolean;
+  ancestors: Set<string> | undefined;
+  keyAll: boolean;
+  explicit: string[];
+  host: string[];
+  scan: { names: string[]; stats: ScannedStat[] } | undefined;
+  i: number;
+  j: number;
+}
+
+/** The frame's next child in byte order (explicit and host names merged), undefined at its end. */
+function nextChild(f: WalkFrame): { name: string; fromExplicit: boolean; fromHost: boolean; pre: ScannedStat | undefined } | undefined {
+  const en = f.explicit[f.i];
+  const hn = f.host[f.j];
+  if (en === undefined && hn === undefined) return undefined;
+  const pre = f.scan?.stats[f.j];
+  if (hn === undefined || (en !== undefined && en < hn)) {
+    f.i++;
+    return { name: en!, fromExplicit: true, fromHost: false, pre };
+  }
+  if (en === undefined || hn < en) {
+    f.j++;
+    return { name: hn, fromExplicit: false, fromHost: true, pre };
+  }
+  f.i++;
+  f.j++;
+  return { name: en, fromExplicit: true, fromHost: true, pre };
 }
 
 /** lstat (or, with `follow`, stat) of a host path, undefined when it does not exist; other

@@ -56,6 +56,8 @@ import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
 import { SHIM_PATH, shimAvailable, shimPath, shimEnv, shimLoaded, shimServedReport, writeShimList } from './shim.ts';
 import { removeStaged, stageTree } from './stage.ts';
+import { SourceLog } from './sources.ts';
+import { testHook } from '../lifetime.ts';
 import { removeTree } from '../rmtree.ts';
 import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
@@ -317,7 +319,8 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
-    const st = await stageTree(tree, stage, { copy: !deterministic });
+    const log = new SourceLog();
+    const st = await stageTree(tree, stage, { copy: !deterministic, onEntry: log.add });
     phase.update(1, 3);
     const stageReal = await fsp.realpath(stage);
 
@@ -372,7 +375,10 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
         message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
       });
     }
+    await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
+    // A source that changed after the walk (mkfs.btrfs read the staged links of it) is the error.
+    await log.check({ readable: r.exitCode !== 0 });
     const out = (r.all ?? '').toString();
     if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
     if ((r as { code?: string }).code === 'ENOENT') {

@@ -62,6 +62,8 @@ import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
+import { SourceLog } from './sources.ts';
+import { testHook } from '../lifetime.ts';
 import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
 import { parseVersion, probeTool } from '../toolchain.ts';
@@ -219,6 +221,8 @@ export interface Ext4Content {
   /** Host-backed files whose host mode differs from the tree's (staging hard-links them,
    *  so mke2fs sees the host mode): [path, mode] to set afterwards. */
   modeFixups: [string, number][];
+  /** The longest path in the tree, in bytes (the mke2fs -d fallback has a limit). */
+  longestPath?: number;
 }
 
 /** The geometry mke2fs gives a filesystem of `blocks` blocks with `inodes` inodes
@@ -409,6 +413,7 @@ export function ext4Counter(features: Set<string>, where = 'ext4'): { add: (e: W
       c.blocks += (isRoot ? b - 1 : b) + idx;
       return;
     }
+    if (e.path.length > (c.longestPath ?? 0)) c.longestPath = e.path.length;
     if (e.path !== '/') {
       const name = e.path.slice(e.path.lastIndexOf('/') + 1);
       if (name.length > 255) throw inputError(`${where}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
@@ -511,6 +516,10 @@ interface VirtualTree {
   list: string;
   /** Records in the list (tree entries, the root included). */
   entries: number;
+  /** Every record's size when walked (the helper's SIZES: one little-endian uint64 each). */
+  sizes: string;
+  /** The walk's host files, to check after mke2fs -d read them (the fallback only). */
+  log?: SourceLog;
 }
 
 /** minimumSize and write measure the same tree: remember the last result per tree. */
@@ -530,7 +539,7 @@ async function measure(spec: Ext4Spec, tree: FileTree, listIn?: string): Promise
   const run = async (): Promise<{ content: Ext4Content; virtual?: VirtualTree }> => {
     if (listIn === undefined || !((await populateAvailable(features)) || (await virtualTreeAvailable()))) return { content: await ext4Content(tree, features) };
     const counter = ext4Counter(features);
-    const virtual = await writeTreeList(tree, listIn, counter.add);
+    const virtual = await writeTreeList(tree, listIn, counter.add, { log: !(await populateAvailable(features)) });
     return { content: counter.content, virtual };
   };
   const result = run();
@@ -541,24 +550,33 @@ async function measure(spec: Ext4Spec, tree: FileTree, listIn?: string): Promise
 /** Writes the tree's list (VirtualListWriter's format: what the populate helper and the
  *  shim's virtual tree read) in a new directory under `parent`, in one walk that also feeds
  *  `onEntry` (the measuring). */
-async function writeTreeList(tree: FileTree, parent: string, onEntry?: (e: WalkEntry) => void): Promise<VirtualTree> {
+async function writeTreeList(tree: FileTree, parent: string, onEntry?: (e: WalkEntry) => void, opts: { log?: boolean } = {}): Promise<VirtualTree> {
   const dir = await fsp.mkdtemp(path.join(parent, 'ext4-tree-'));
   await fsp.mkdir(path.join(dir, 'data'));
   const list = new VirtualListWriter(path.join(dir, 'list'), path.join(dir, 'data'));
+  const log = opts.log ? new SourceLog() : undefined;
+  let sizes = Buffer.alloc(8 * 1024);
   try {
     let n = 0;
     for (const e of walkTree(tree, { dirEnds: true })) {
       onEntry?.(e);
+      log?.add(e);
+      if (e.kind !== 'end') {
+        const i = list.entries;
+        if ((i + 1) * 8 > sizes.length) sizes = Buffer.concat([sizes, Buffer.alloc(sizes.length)]);
+        sizes.writeBigUInt64LE(BigInt(e.kind === 'file' ? e.size : e.kind === 'data' ? e.data.length : 0), i * 8);
+      }
       list.add(e);
       if (++n % 8192 === 0) await new Promise((r) => setImmediate(r));
     }
+    await fsp.writeFile(path.join(dir, 'sizes'), sizes.subarray(0, list.entries * 8));
   } catch (err) {
     list.close();
     void removeTree(dir).catch(() => undefined);
     throw err;
   }
   list.close();
-  return { dir, list: list.file, entries: list.entries };
+  return { dir, list: list.file, entries: list.entries, sizes: path.join(dir, 'sizes'), ...(log ? { log } : {}) };
 }
 
 /**
@@ -660,11 +678,27 @@ export async function populateAvailable(features: Set<string>): Promise<boolean>
   );
 }
 
+/**
+ * The longest tree path `mke2fs -d` (the fallback) writes safely. Its path buffer overflows
+ * (heap corruption, an abort or a wrong tree) once a path reaches about 2040 bytes
+ * (e2fsprogs 1.46-1.47, create_inode.c); the populate helper has no limit.
+ */
+export const MKE2FS_D_MAX_PATH = 1024;
+
+/** One clear error, before mke2fs runs, when the tree has a path the fallback cannot write. */
+function checkFallbackPaths(content: Ext4Content, where: string): void {
+  const longest = content.longestPath ?? 0;
+  if (longest <= MKE2FS_D_MAX_PATH) return;
+  throw inputError(
+    `${where}: the tree has a path of ${longest} bytes; the mke2fs -d fallback writes paths of at most ${MKE2FS_D_MAX_PATH} bytes (e2fsprogs corrupts its memory on longer ones): build the populate helper (npm run build:native) and unset IMGSMITH_NO_POPULATE/IMGSMITH_NO_NATIVE, or make the tree shallower`,
+  );
+}
+
 /** Runs the helper on the empty filesystem mke2fs made; its writes go to the early
  *  compression's log. Exit 3: the filesystem is full; 2: an input could not be read. */
 async function populate(target: FsTarget, list: VirtualTree, ctx: FsContext, env: Record<string, string>, where: string): Promise<{ entries: number; inodes: number }> {
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-  const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch)];
+  const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch), list.sizes];
   const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env; // a log only with a watch
   const sub = execa(populatePath(), args, {
     env: { ...base, ...watch?.env },
@@ -956,6 +990,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         const mk = run('mke2fs', [...mkfsArgs([]), '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where);
         ctx.toolStarted?.();
         await mk;
+        await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
         const counts = await populate(target, list, ctx, env, where);
         if (counts.entries !== list.entries) {
           throw buildError(`${where}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
@@ -966,6 +1001,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         progress.update(2, 4);
         return await finish('libext2fs', { entries: counts.entries });
       }
+      checkFallbackPaths(content, where);
       if (listed && !(await virtualTreeAvailable())) {
         // Listed for the helper, which is not used after all: the fallback stages the tree.
         await removeTree(listed.dir).catch(() => undefined);
@@ -981,15 +1017,18 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         await fsp.mkdir(stage);
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
+        await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
         const { mk, watch } = await mke2fsShimmed(listed.list, true);
         // A mke2fs that walks its -d directory some other way than the shim answers fails
         // (ENOTSUP) or reads less: either way the tree is staged and mke2fs runs again. A full
         // disk would only fail again: that error stands.
         let failure: unknown;
         await mk.catch((err: unknown) => {
-          if (/No space left on device|Disk quota exceeded/i.test(String((err as Error).message))) throw err;
           failure = err;
         });
+        // A source that changed while mke2fs read it is the error (no retry that would read it again).
+        await listed.log?.check({ readable: failure !== undefined });
+        if (/No space left on device|Disk quota exceeded/i.test(String((failure as Error | undefined)?.message))) throw failure;
         virtualLoaded = (await shimLoaded(shimReport)) !== null;
         const v = failure === undefined && virtualLoaded ? await shimVirtualReport(shimReport) : null;
         // A mke2fs whose stat calls the shim does not see (e.g. one linked against glibc < 2.33,
@@ -1019,7 +1058,13 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         const useShim = virtualLoaded && (await shimAvailable());
         await fsp.rm(stage, { recursive: true, force: true });
         const links = linkGroupCollector();
-        await stageTree(tree, stage, { onEntry: links.add });
+        const log = new SourceLog();
+        await stageTree(tree, stage, {
+          onEntry: (e) => {
+            links.add(e);
+            log.add(e);
+          },
+        });
         groups = links.groups;
         staged = true;
         progress.update(1, 4);
@@ -1028,7 +1073,8 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
           const list = path.join(work, 'shim-list');
           await fsp.rm(shimReport, { force: true });
           writeShimList(tree, list, groups);
-          await (await mke2fsShimmed(list, false)).mk;
+          await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
+          await log.around((await mke2fsShimmed(list, false)).mk);
           shimmed = (await shimLoaded(shimReport)) !== null;
           if (!shimmed) {
             ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
@@ -1040,9 +1086,10 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
             }
           }
         } else {
+          await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
           const mk = run('mke2fs', args, env, where);
           ctx.toolStarted?.();
-          await mk;
+          await log.around(mk);
         }
       }
       progress.update(2, 4);

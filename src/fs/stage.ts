@@ -12,7 +12,11 @@ import {
 import path from 'node:path';
 import { removeTree } from '../rmtree.ts';
 import { walkTree, hostPath, show, type FileTree, type WalkEntry } from '../content/tree.ts';
-import { buildError, ImgsmithError } from '../errors.ts';
+import { buildError, ImgsmithError, inputError } from '../errors.ts';
+import { changedSource } from './sources.ts';
+
+/** Linux's PATH_MAX: the longest host path (with its NUL) a system call takes. */
+export const HOST_PATH_MAX = 4096;
 
 /** The host path to link or copy for a file entry: a file entry's source may be a symlink
  *  (a copy that follows symlinks), and link(2) would stage the symlink itself. */
@@ -60,6 +64,11 @@ export async function stageTree(
   for (const e of walkTree(tree, { dirEnds: true })) {
     opts.onEntry?.(e);
     const host = staged(e.path);
+    if (host.length >= HOST_PATH_MAX) {
+      throw inputError(
+        `${show(e.path)} would be staged as a host path of ${host.length} bytes, more than Linux allows (${HOST_PATH_MAX - 1}): this filesystem is staged on the host (btrfs, ext4's mke2fs -d fallback), so its paths plus the output directory's must be shorter; make the tree shallower or use ext4 with the populate helper`,
+      );
+    }
     try {
       switch (e.kind) {
         case 'dir':
@@ -109,6 +118,8 @@ export async function stageTree(
     } catch (err) {
       if (err instanceof ImgsmithError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
+      if (e.kind === 'file' && code === 'ENOENT') throw changedSource(e.source, e.size, undefined);
+      if (e.kind === 'file' && (code === 'EACCES' || code === 'EPERM')) throw inputError(`cannot read ${show(e.source)}: permission denied`);
       const what = e.kind === 'file' ? `${show(e.source)} to ${show(e.path)}` : show(e.path);
       throw buildError(`staging ${what} failed: ${code ?? (err as Error).message}`, err);
     }

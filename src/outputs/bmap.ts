@@ -10,8 +10,8 @@
  *    inclusive) or "first" for one block.
  *  - BmapFileChecksum is the SHA-256 of the whole file with the checksum's own
  *    value written as 64 ASCII "0"s; bmaptool verifies it the same way.
- * The ranges are the data ranges of the (sparse) image, rounded out to blocks
- * (see scan.ts); package.ts hashes them in the same pass as everything else.
+ * The ranges are the image's blocks that are not all zeros (see scan.ts; bmaptool create
+ * would also map allocated zero blocks, which depend on the host filesystem); package.ts hashes them in the same pass as everything else.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';

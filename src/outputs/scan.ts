@@ -2,13 +2,13 @@
  * One sequential pass over a finished (sparse) image: every byte from 0 to the
  * end, in order, as segments, reading only the data extents.
  *
- * With the native addon the data ranges are the file's extents, as `bmaptool
- * create` maps them (FIEMAP, including unwritten ones; see sparse.ts
- * extentRanges), rounded out to 4 KiB blocks; only they are read, and each hole
- * is one segment without bytes (a 1 TiB hole costs one call, not 2^19). Without it (or
- * IMGSMITH_NO_NATIVE=1) the whole file is read and the non-zero 4 KiB blocks
- * count as data, as sparse.ts dataRanges() reports them. Either way the bytes
- * are the file's bytes; only `mapped` (what the bmap lists) depends on the mode.
+ * What is mapped (what the bmap lists) is one definition whatever the host: the 4 KiB
+ * blocks that are not all zeros. With the native addon only the file's extents are read
+ * (FIEMAP/SEEK_DATA, see sparse.ts extentRanges, rounded out to 4 KiB blocks), each hole
+ * is one segment without bytes (a 1 TiB hole costs one call, not 2^19), and the zero
+ * blocks inside extents (allocated but zero, which depends on the host filesystem and
+ * the writer) are not mapped. Without it (or IMGSMITH_NO_NATIVE=1) the whole file is
+ * read. Either way the bytes are the file's bytes and the mapped blocks the same.
  *
  * Two buffers of CHUNK bytes: the next chunk is read while the consumer works
  * on the current one, and memory stays flat whatever the image size.
@@ -49,8 +49,8 @@ export interface ScanOptions {
 interface Piece {
   pos: number;
   len: number;
-  /** 'hole': zeros, not read; 'data': read, mapped; 'scan': read, mapped where non-zero. */
-  kind: 'hole' | 'data' | 'scan';
+  /** 'hole': zeros, not read; 'scan': read, mapped where non-zero. */
+  kind: 'hole' | 'scan';
 }
 
 /** Pieces covering [0, size): data of at most SCAN_CHUNK bytes, aligned to SCAN_CHUNK file
@@ -70,7 +70,7 @@ function* pieces(size: number, data: Range[] | null): Generator<Piece> {
   let prev = 0;
   for (const r of data) {
     if (r.start > prev) yield { pos: prev, len: r.start - prev, kind: 'hole' };
-    yield* split(r.start, r.end, 'data');
+    yield* split(r.start, r.end, 'scan');
     prev = r.end;
   }
   if (size > prev) yield { pos: prev, len: size - prev, kind: 'hole' };
@@ -139,8 +139,7 @@ export async function scanImage(
       // Read ahead into the other buffer while this chunk is consumed.
       next = loadNext();
       if (p.kind === 'hole') await onSegment({ pos: p.pos, len: p.len, mapped: false, zero: true });
-      else if (p.kind === 'scan') for (const seg of scanRuns(buf!, p.pos, p.len)) await onSegment(seg);
-      else await onSegment({ pos: p.pos, len: p.len, bytes: buf!.subarray(0, p.len), mapped: true });
+      else for (const seg of scanRuns(buf!, p.pos, p.len)) await onSegment(seg);
     }
   } finally {
     // After a failure, no read may still be running when the caller closes the file.
