@@ -111,7 +111,7 @@ function parseHeader(h: Buffer, lba: number, what: string): GptHeaderInfo | unde
   copy.writeUInt32LE(0, 16);
   const field = (name: string, off: number): number => {
     const v = h.readBigUInt64LE(off);
-    if (v > MAX_LBA) throw inputError(`${what}: its ${name} ${v} is out of range`);
+    if (v > MAX_LBA) throw inputError(`${what}: its GPT ${name} ${v} is out of range`);
     return Number(v);
   };
   const entryCount = h.readUInt32LE(80);
