@@ -232,7 +232,7 @@ const table = (re: RegExp): Partial<Record<Command, RegExp>> => ({ inspect: re, 
  *  may call the partition raw data. */
 const unrecognised = (fs: string): Partial<Def> => ({
   mustFail: { ls: /no filesystem imgsmith can read/, cat: /no filesystem imgsmith can read/, extract: /no filesystem imgsmith can read/ },
-  mustPass: { diff: new RegExp(`filesystem type: ${fs} -> null`) },
+  mustPass: { diff: new RegExp(`filesystem type: null -> ${fs}`) },
 });
 /** Every command reading the files of the partition must fail with `re`. */
 const files = (re: RegExp, cat: RegExp | undefined = re): Partial<Record<Command, RegExp>> => ({ ls: re, extract: re, diff: re, ...(cat ? { cat } : {}), verify: /./ });
