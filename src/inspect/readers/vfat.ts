@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import fs from 'node:fs';
 import { inputError, usageError } from '../../errors.ts';
 import { readAt } from '../image.ts';
+import { badName } from '../names.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import { fromUtf8, show } from '../../content/tree.ts';
 
@@ -314,7 +315,8 @@ export class VfatReader implements FsReader {
       const [d, depth] = stack.pop()!;
       const kids = await this.readDir(d);
       for (const k of VfatReader.sorted(kids)) yield k;
-      const dirs = kids.filter((k) => k.type === 'dir').sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      // As walkFs: a directory whose name no filesystem may hold ("..", "a/b") is listed, not entered.
+      const dirs = kids.filter((k) => k.type === 'dir' && !badName(fromUtf8(k.name))).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
       for (const k of dirs) {
         const first = seen.get(key(k));
         if (first !== undefined) throw inputError(`${this.display}: directory loop: ${show(fromUtf8(k.path))} is ${show(fromUtf8(first))} again (cluster ${key(k)})`);
