@@ -6,7 +6,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { buildError, usageError } from '../errors.ts';
+import { buildError, inputError, usageError } from '../errors.ts';
 import { describeSummary, findPartition, parseTarget, summarize, type PartitionSummary } from './address.ts';
 import { withImage } from './image.ts';
 import { openFs } from './readers/index.ts';
@@ -61,20 +61,27 @@ export function entryJson(e: FsEntry): Record<string, unknown> {
   };
 }
 
+const MAX_WALK_DEPTH = 4096;
+
 /** Walks everything below `p` (parents before children). */
 export async function* walkFs(r: FsReader, p: string): AsyncGenerator<FsEntry> {
   if (r.walk) {
     yield* r.walk(p);
     return;
   }
-  const stack = [p];
+  // Iterative, and bounded in depth: a reader without walk() has no loop check of its own.
+  const stack: [string, number][] = [[p, 0]];
   while (stack.length) {
-    const d = stack.pop()!;
+    const [d, depth] = stack.pop()!;
     const kids = await r.list(d);
     for (const k of kids) yield k;
     // A directory whose name no filesystem may hold ("..", "a/b") is listed, not entered:
     // its path would name another directory.
-    for (const k of kids.reverse()) if (k.type === 'dir' && !badName(k.name)) stack.push(k.path);
+    for (const k of kids.reverse()) {
+      if (k.type !== 'dir' || badName(k.name)) continue;
+      if (depth + 1 > MAX_WALK_DEPTH) throw inputError(`${show(k.path)}: directories nested more than ${MAX_WALK_DEPTH} deep (a directory loop?)`);
+      stack.push([k.path, depth + 1]);
+    }
   }
 }
 

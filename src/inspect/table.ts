@@ -6,7 +6,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { promises as fsp } from 'node:fs';
-import { usageError } from '../errors.ts';
+import { inputError, usageError } from '../errors.ts';
 import { bytesToGuid } from '../ptable/guid.ts';
 import { readAt } from './image.ts';
 import type { GptHeaderInfo, Partition, PartitionTable } from './types.ts';
@@ -80,43 +80,71 @@ interface MbrSlot {
   sizeLba: number;
 }
 
-function mbrSlots(mbr: Buffer): MbrSlot[] {
+/** The four primary entries in use (type and size non-zero); a typed entry of 0 sectors is a warning. */
+function mbrSlots(mbr: Buffer, warnings: string[]): MbrSlot[] {
   const out: MbrSlot[] = [];
   for (let i = 0; i < 4; i++) {
     const o = 446 + i * 16;
     const type = mbr[o + 4]!;
     const sizeLba = mbr.readUInt32LE(o + 12);
+    if (type !== 0 && sizeLba === 0) warnings.push(`partition ${i + 1} has type 0x${type.toString(16).padStart(2, '0')} but 0 sectors: ignored`);
     if (type === 0 || sizeLba === 0) continue;
     out.push({ slot: i + 1, boot: mbr[o]!, type, startLba: mbr.readUInt32LE(o + 8), sizeLba });
   }
   return out;
 }
 
-function parseHeader(h: Buffer, lba: number): GptHeaderInfo | undefined {
+/** Largest GPT entry and entry array read (UEFI: 128 x 2^n bytes; disks use 128 x 128 = 16 KiB). */
+const MAX_ENTRY_SIZE = 4096;
+const MAX_ARRAY_BYTES = 4 * 1024 * 1024;
+const MAX_LBA = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The header at `lba`, undefined when there is none (no signature, header size out of range);
+ *  a header whose fields cannot describe a disk (LBAs of 2^53 and more, entry size not 128 x 2^n,
+ *  an entry array over 4 MiB, last usable LBA before the first) is an error naming the field. */
+function parseHeader(h: Buffer, lba: number, what: string): GptHeaderInfo | undefined {
   if (h.toString('latin1', 0, 8) !== 'EFI PART') return undefined;
   const size = h.readUInt32LE(12);
   if (size < 92 || size > SECTOR) return undefined;
   const copy = Buffer.from(h.subarray(0, size));
   const stored = copy.readUInt32LE(16);
   copy.writeUInt32LE(0, 16);
-  return {
-    myLba: Number(h.readBigUInt64LE(24)),
-    alternateLba: Number(h.readBigUInt64LE(32)),
-    firstUsableLba: Number(h.readBigUInt64LE(40)),
-    lastUsableLba: Number(h.readBigUInt64LE(48)),
-    entriesLba: Number(h.readBigUInt64LE(72)),
-    entryCount: h.readUInt32LE(80),
-    entrySize: h.readUInt32LE(84),
+  const field = (name: string, off: number): number => {
+    const v = h.readBigUInt64LE(off);
+    if (v > MAX_LBA) throw inputError(`${what}: its GPT ${name} ${v} is out of range`);
+    return Number(v);
+  };
+  const entryCount = h.readUInt32LE(80);
+  const entrySize = h.readUInt32LE(84);
+  if (entrySize < 128 || entrySize > MAX_ENTRY_SIZE || (entrySize & (entrySize - 1)) !== 0) {
+    throw inputError(`${what}: GPT entry size ${entrySize} is invalid (128, 256, ... ${MAX_ENTRY_SIZE} bytes)`);
+  }
+  if (entryCount * entrySize > MAX_ARRAY_BYTES) {
+    throw inputError(`${what}: GPT entry array of ${entryCount} entries x ${entrySize} bytes is too large (at most ${MAX_ARRAY_BYTES / 1024 / 1024} MiB)`);
+  }
+  const info: GptHeaderInfo = {
+    myLba: field('own LBA', 24),
+    alternateLba: field('alternate header LBA', 32),
+    firstUsableLba: field('first usable LBA', 40),
+    lastUsableLba: field('last usable LBA', 48),
+    entriesLba: field('entry array LBA', 72),
+    entryCount,
+    entrySize,
     headerCrcOk: crc32(copy) === stored && Number(h.readBigUInt64LE(24)) === lba,
     entriesCrcOk: false,
   };
+  if (info.lastUsableLba < info.firstUsableLba) {
+    throw inputError(`${what}: its last usable LBA ${info.lastUsableLba} is before its first usable LBA ${info.firstUsableLba}`);
+  }
+  return info;
 }
 
-/** Reads and checks a header's entry array; returns its bytes (undefined if unreadable). */
-async function readEntries(fh: fsp.FileHandle, h: GptHeaderInfo, header: Buffer, diskSize: number): Promise<Buffer | undefined> {
-  if (h.entrySize < 128 || h.entrySize % 8 !== 0 || h.entryCount > 1024) return undefined;
+/** Reads and checks a header's entry array (bounded by parseHeader); an array not inside the image is an error. */
+async function readEntries(fh: fsp.FileHandle, h: GptHeaderInfo, header: Buffer, diskSize: number, what: string): Promise<Buffer> {
   const bytes = h.entryCount * h.entrySize;
-  if (h.entriesLba * SECTOR + bytes > diskSize) return undefined;
+  if (h.entriesLba < 2 || h.entriesLba * SECTOR + bytes > diskSize) {
+    throw inputError(`${what}: the GPT entry array (LBA ${h.entriesLba}, ${h.entryCount} x ${h.entrySize} bytes) is not inside the image (${diskSize} bytes)`);
+  }
   const arr = await readAt(fh, h.entriesLba * SECTOR, bytes);
   h.entriesCrcOk = crc32(arr) === header.readUInt32LE(88);
   return arr;
@@ -131,8 +159,8 @@ export async function readPartitionTable(file: string, diskSize: number, display
     if (mbr[510] !== 0x55 || mbr[511] !== 0xaa) {
       throw usageError(`${display}: no partition table (no MBR signature 55 AA at byte 510)`);
     }
-    const slots = mbrSlots(mbr);
     const warnings: string[] = [];
+    const slots = mbrSlots(mbr, warnings);
     const totalLba = Math.floor(diskSize / SECTOR);
     if (slots.some((s) => s.type === 0xee)) return await readGpt(fh, mbr, slots, diskSize, totalLba, display, warnings);
 
@@ -150,7 +178,7 @@ export async function readPartitionTable(file: string, diskSize: number, display
       if (s.boot !== 0 && s.boot !== 0x80) warnings.push(`partition ${s.slot}: invalid boot indicator 0x${s.boot.toString(16)}`);
       if ([0x05, 0x0f, 0x85].includes(s.type)) warnings.push(`partition ${s.slot} is an extended partition; logical partitions are not read`);
     }
-    checkBounds(partitions, 1, totalLba - 1, totalLba, warnings);
+    checkBounds(partitions, 1, totalLba - 1, totalLba, display, warnings);
     return {
       type: 'dos',
       diskId: `0x${mbr.readUInt32LE(440).toString(16).padStart(8, '0')}`,
@@ -168,63 +196,15 @@ async function readGpt(
   fh: fsp.FileHandle, mbr: Buffer, slots: MbrSlot[], diskSize: number, totalLba: number, display: string, warnings: string[],
 ): Promise<PartitionTable> {
   const hdr1 = await readAt(fh, SECTOR, SECTOR);
-  const primary = parseHeader(hdr1, 1);
+  const primary = parseHeader(hdr1, 1, `${display}: the primary GPT header`);
   if (!primary) throw usageError(`${display}: protective MBR but no GPT header at LBA 1`);
   if (!primary.headerCrcOk) warnings.push('primary GPT header CRC is wrong');
-  const arr = await readEntries(fh, primary, hdr1, diskSize);
-  if (!arr) throw usageError(`${display}: the GPT entry array (LBA ${primary.entriesLba}, ${primary.entryCount} x ${primary.entrySize} bytes) is not inside the image`);
+  const arr = await readEntries(fh, primary, hdr1, diskSize, `${display}: the primary GPT header`);
   if (!primary.entriesCrcOk) warnings.push('primary GPT partition entries CRC is wrong');
-
-  let backup: GptHeaderInfo | undefined;
   const lastLba = totalLba - 1;
-  if (primary.alternateLba !== lastLba) {
-    warnings.push(
-      primary.alternateLba > lastLba
-        ? `the backup GPT header should be at LBA ${primary.alternateLba}, past the end of the disk (last LBA ${lastLba}): the image is truncated`
-        : `the backup GPT header is at LBA ${primary.alternateLba}, not at the end of the disk (last LBA ${lastLba}): the image was written to a larger disk; fix with \`sgdisk -e\``,
-    );
-  }
-  if (primary.alternateLba <= lastLba) {
-    const hdr2 = await readAt(fh, primary.alternateLba * SECTOR, SECTOR);
-    backup = parseHeader(hdr2, primary.alternateLba);
-    if (!backup) warnings.push(`no backup GPT header at LBA ${primary.alternateLba}`);
-    else {
-      if (!backup.headerCrcOk) warnings.push('backup GPT header CRC is wrong');
-      const arr2 = await readEntries(fh, backup, hdr2, diskSize);
-      if (!arr2 || !backup.entriesCrcOk) warnings.push('backup GPT partition entries CRC is wrong');
-      else if (!arr2.equals(arr)) warnings.push('backup GPT partition entries differ from the primary ones');
-    }
-  }
-
-  const partitions: Partition[] = [];
-  for (let i = 0; i < primary.entryCount; i++) {
-    const e = arr.subarray(i * primary.entrySize, (i + 1) * primary.entrySize);
-    if (e.subarray(0, 16).every((b) => b === 0)) continue;
-    const first = Number(e.readBigUInt64LE(32));
-    const last = Number(e.readBigUInt64LE(40));
-    const attrs = e.readBigUInt64LE(48);
-    let name = e.toString('utf16le', 56, 128);
-    const nul = name.indexOf('\0');
-    if (nul >= 0) name = name.slice(0, nul);
-    const typeCode = bytesToGuid(e.subarray(0, 16));
-    const words = attributeWords(attrs);
-    partitions.push({
-      index: i + 1,
-      start: first * SECTOR,
-      size: (last - first + 1) * SECTOR,
-      startLba: first,
-      sizeLba: last - first + 1,
-      typeCode,
-      typeName: gptTypeName(typeCode),
-      bootable: (attrs & 4n) !== 0n,
-      name,
-      guid: bytesToGuid(e.subarray(16, 32)),
-      attributesHex: `0x${attrs.toString(16).padStart(16, '0')}`,
-      ...(words ? { attributes: words } : {}),
-    });
-    if (last < first) warnings.push(`partition ${i + 1}: last LBA ${last} before first LBA ${first}`);
-  }
-  checkBounds(partitions, primary.firstUsableLba, Math.min(primary.lastUsableLba, lastLba), totalLba, warnings);
+  const backup = await readBackup(fh, primary, arr, diskSize, lastLba, warnings);
+  const partitions = gptPartitions(primary, arr, totalLba, display);
+  checkBounds(partitions, primary.firstUsableLba, Math.min(primary.lastUsableLba, lastLba), totalLba, display, warnings);
   const hybrid = slots.some((s) => s.type !== 0xee);
   const ee = slots.find((s) => s.type === 0xee)!;
   if (!hybrid && ee.startLba !== 1) warnings.push(`the protective MBR entry starts at LBA ${ee.startLba}, not 1`);
@@ -247,20 +227,94 @@ async function readGpt(
   };
 }
 
+/** The backup header where the primary says it is; its problems are warnings (the primary is what is read). */
+async function readBackup(
+  fh: fsp.FileHandle, primary: GptHeaderInfo, arr: Buffer, diskSize: number, lastLba: number, warnings: string[],
+): Promise<GptHeaderInfo | undefined> {
+  if (primary.alternateLba !== lastLba) {
+    warnings.push(
+      primary.alternateLba > lastLba
+        ? `the backup GPT header should be at LBA ${primary.alternateLba}, past the end of the disk (last LBA ${lastLba}): the image is truncated`
+        : `the backup GPT header is at LBA ${primary.alternateLba}, not at the end of the disk (last LBA ${lastLba}): the image was written to a larger disk; fix with \`sgdisk -e\``,
+    );
+  }
+  if (primary.alternateLba > lastLba || primary.alternateLba < 2) return undefined;
+  const hdr2 = await readAt(fh, primary.alternateLba * SECTOR, SECTOR);
+  let backup: GptHeaderInfo | undefined;
+  let arr2: Buffer | undefined;
+  try {
+    backup = parseHeader(hdr2, primary.alternateLba, 'the backup GPT header');
+    if (backup) arr2 = await readEntries(fh, backup, hdr2, diskSize, 'the backup GPT header');
+  } catch (e) {
+    warnings.push((e as Error).message);
+    return undefined;
+  }
+  if (!backup) warnings.push(`no backup GPT header at LBA ${primary.alternateLba}`);
+  else {
+    if (!backup.headerCrcOk) warnings.push('backup GPT header CRC is wrong');
+    if (!arr2 || !backup.entriesCrcOk) warnings.push('backup GPT partition entries CRC is wrong');
+    else if (!arr2.equals(arr)) warnings.push('backup GPT partition entries differ from the primary ones');
+  }
+  return backup;
+}
+
+/** The used entries of the array; an entry ending before it starts or past the end of the disk is an error
+ *  (LBAs are 64-bit: compared as BigInt before they become numbers). */
+function gptPartitions(primary: GptHeaderInfo, arr: Buffer, totalLba: number, display: string): Partition[] {
+  const partitions: Partition[] = [];
+  for (let i = 0; i < primary.entryCount; i++) {
+    const e = arr.subarray(i * primary.entrySize, (i + 1) * primary.entrySize);
+    if (e.subarray(0, 16).every((b) => b === 0)) continue;
+    const firstBig = e.readBigUInt64LE(32);
+    const lastBig = e.readBigUInt64LE(40);
+    if (lastBig < firstBig) throw inputError(`${display}: GPT partition ${i + 1}: last LBA ${lastBig} before first LBA ${firstBig}`);
+    if (lastBig >= BigInt(totalLba)) {
+      throw inputError(`${display}: GPT partition ${i + 1} (LBA ${firstBig}-${lastBig}) ends past the end of the disk (last LBA ${totalLba - 1})`);
+    }
+    const first = Number(firstBig);
+    const last = Number(lastBig);
+    const attrs = e.readBigUInt64LE(48);
+    let name = e.toString('utf16le', 56, 128);
+    const nul = name.indexOf('\0');
+    if (nul >= 0) name = name.slice(0, nul);
+    const typeCode = bytesToGuid(e.subarray(0, 16));
+    const words = attributeWords(attrs);
+    partitions.push({
+      index: i + 1,
+      start: first * SECTOR,
+      size: (last - first + 1) * SECTOR,
+      startLba: first,
+      sizeLba: last - first + 1,
+      typeCode,
+      typeName: gptTypeName(typeCode),
+      bootable: (attrs & 4n) !== 0n,
+      name,
+      guid: bytesToGuid(e.subarray(16, 32)),
+      attributesHex: `0x${attrs.toString(16).padStart(16, '0')}`,
+      ...(words ? { attributes: words } : {}),
+    });
+  }
+  return partitions;
+}
+
 async function diskGuid(fh: fsp.FileHandle): Promise<string> {
   return bytesToGuid(await readAt(fh, SECTOR + 56, 16));
 }
 
-function checkBounds(parts: Partition[], firstUsable: number, lastUsable: number, totalLba: number, warnings: string[]): void {
+/** Partitions past the end of the disk or overlapping are errors; outside the usable area, a warning. */
+function checkBounds(parts: Partition[], firstUsable: number, lastUsable: number, totalLba: number, display: string, warnings: string[]): void {
   for (const p of parts) {
     const end = p.startLba + p.sizeLba - 1;
-    if (end >= totalLba) warnings.push(`partition ${p.index} ends at LBA ${end}, past the end of the disk (last LBA ${totalLba - 1})`);
-    else if (p.startLba < firstUsable || end > lastUsable) warnings.push(`partition ${p.index} (LBA ${p.startLba}-${end}) is outside the usable area (LBA ${firstUsable}-${lastUsable})`);
+    if (end >= totalLba) throw inputError(`${display}: partition ${p.index} (LBA ${p.startLba}-${end}) ends past the end of the disk (last LBA ${totalLba - 1})`);
+    if (p.startLba < firstUsable || end > lastUsable) warnings.push(`partition ${p.index} (LBA ${p.startLba}-${end}) is outside the usable area (LBA ${firstUsable}-${lastUsable})`);
   }
   const sorted = [...parts].sort((a, b) => a.startLba - b.startLba);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
-    if (b.startLba < a.startLba + a.sizeLba) warnings.push(`partitions ${a.index} and ${b.index} overlap`);
+    if (b.startLba < a.startLba + a.sizeLba) {
+      const [x, y] = a.index < b.index ? [a, b] : [b, a];
+      throw inputError(`${display}: partitions ${x.index} and ${y.index} overlap (LBA ${b.startLba} is in both)`);
+    }
   }
 }

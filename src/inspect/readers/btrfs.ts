@@ -11,7 +11,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { buildError, usageError } from '../../errors.ts';
+import { buildError, inputError, usageError } from '../../errors.ts';
 import { removeTree } from '../../rmtree.ts';
 import { copyPartition } from '../image.ts';
 import { btrfsInfo } from '../probe.ts';
@@ -20,6 +20,9 @@ import { hostPath, isUtf8, show } from '../../content/tree.ts';
 import { entryTypeOf } from '../types.ts';
 
 const ROOT_INO = 256;
+/** Most entries in one directory, and deepest directory walked. */
+const MAX_DIR_ENTRIES = 1_000_000;
+const MAX_DEPTH = 4096;
 
 interface Inode {
   mode: number;
@@ -94,6 +97,7 @@ export class BtrfsReader implements FsReader {
       let key: { ino: number; kind: string } | undefined;
       let inode: Inode | undefined;
       let dirChild: number | undefined;
+      let bad: string | undefined;
       rl.on('line', (line) => {
         const k = /^\titem \d+ key \((\d+) (\w+) (\d+)\)/.exec(line);
         if (k) {
@@ -121,7 +125,9 @@ export class BtrfsReader implements FsReader {
             const name = line.slice(8); // bytes, as a latin1 byte string
             let l = this.dirs.get(key.ino);
             if (!l) this.dirs.set(key.ino, (l = []));
-            l.push({ name, ino: dirChild });
+            if (name.length > 255) bad ??= `a name of ${name.length} bytes in directory inode ${key.ino} (at most 255)`;
+            else if (l.length >= MAX_DIR_ENTRIES) bad ??= `more than ${MAX_DIR_ENTRIES} entries in directory inode ${key.ino}`;
+            else l.push({ name, ino: dirChild });
           }
         }
       });
@@ -130,7 +136,8 @@ export class BtrfsReader implements FsReader {
       let exit: number | null | undefined;
       const finish = () => {
         if (!rlClosed || exit === undefined) return;
-        if (exit !== 0 || !this.inodes.has(ROOT_INO)) {
+        if (bad) reject(inputError(`${this.display}: the btrfs filesystem is corrupt: ${bad}`));
+        else if (exit !== 0 || !this.inodes.has(ROOT_INO)) {
           reject(buildError(`${this.display}: btrfs cannot read the filesystem: ${stderr.trim().split('\n').slice(0, 3).join('; ') || `exit ${exit}`}`));
         } else resolve();
       };
@@ -153,7 +160,10 @@ export class BtrfsReader implements FsReader {
 
   private lookup(p: string): FsEntry {
     let cur = this.entry(ROOT_INO, '', '/');
-    for (const part of p.split('/').filter(Boolean)) {
+    if (cur.type !== 'dir') throw inputError(`${this.display}: the root directory (inode ${ROOT_INO}) is not a directory: the btrfs filesystem is corrupt`);
+    const parts = p.split('/').filter(Boolean);
+    if (parts.length > MAX_DEPTH) throw usageError(`${this.display}: ${show(p)}: more than ${MAX_DEPTH} levels deep`);
+    for (const part of parts) {
       if (cur.type !== 'dir') throw usageError(`${this.display}: ${show(cur.path)} is not a directory`);
       const c = (this.dirs.get(cur.ino!) ?? []).find((x) => x.name === part);
       if (!c) throw usageError(`${this.display}: no such file or directory: ${show(p)}`);
@@ -210,12 +220,19 @@ export class BtrfsReader implements FsReader {
     const top = this.lookup(p);
     if (top.type !== 'dir') return;
     const all: FsEntry[] = [];
-    const stack = [top];
+    const stack: [FsEntry, number][] = [[top, 0]];
+    // A directory inode met twice (btrfs has no hard links to directories) is a loop.
+    const seen = new Map<number, string>([[top.ino!, top.path]]);
     while (stack.length) {
-      const d = stack.pop()!;
+      const [d, depth] = stack.pop()!;
       for (const k of this.children(d)) {
         all.push(k);
-        if (k.type === 'dir') stack.push(k);
+        if (k.type !== 'dir') continue;
+        const first = seen.get(k.ino!);
+        if (first !== undefined) throw inputError(`${this.display}: directory loop: ${show(k.path)} is ${show(first)} again (inode ${k.ino})`);
+        if (depth + 1 > MAX_DEPTH) throw inputError(`${this.display}: ${show(k.path)}: directories nested more than ${MAX_DEPTH} deep`);
+        seen.set(k.ino!, k.path);
+        stack.push([k, depth + 1]);
       }
     }
     await this.fillTargets(all, true);

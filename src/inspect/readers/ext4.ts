@@ -10,13 +10,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { usageError, buildError } from '../../errors.ts';
+import { usageError, buildError, inputError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import { entryTypeOf } from '../types.ts';
 import { show } from '../../content/tree.ts';
 
 const ROOT_INO = 2;
+/** Most entries read from one directory, and deepest directory walked. */
+const MAX_DIR_ENTRIES = 1_000_000;
+const MAX_DEPTH = 4096;
 const LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
 const ENV = { ...process.env, DEBUGFS_PAGER: '__none__', PAGER: '__none__', TZ: 'UTC' };
 
@@ -50,10 +53,21 @@ export class Ext4Reader implements FsReader {
       child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
       let cur: Section | undefined;
       let i = -1;
+      let failed: unknown;
+      // An error from onSection (a bound exceeded) ends the run: debugfs is killed, the error returned.
+      const section = (c: Section, n: number) => {
+        if (failed !== undefined) return;
+        try {
+          onSection(c, n);
+        } catch (e) {
+          failed = e;
+          child.kill('SIGKILL');
+        }
+      };
       const rl = createInterface({ input: child.stdout.setEncoding('latin1'), crlfDelay: Infinity });
       rl.on('line', (line) => {
         if (line.startsWith('debugfs: ')) {
-          if (cur) onSection(cur, i);
+          if (cur) section(cur, i);
           cur = { cmd: line.slice(9), lines: [] };
           i++;
         } else cur?.lines.push(line);
@@ -65,11 +79,13 @@ export class Ext4Reader implements FsReader {
       let exit: number | null | undefined;
       const finish = () => {
         if (!rlClosed || exit === undefined) return;
-        if (cur) onSection(cur, i);
-        const bad = /Bad magic number|Couldn't find valid filesystem superblock|short read/.exec(stderr);
-        if (exit !== 0 || bad) {
-          const why = stderr.split('\n').filter((l) => l && !l.startsWith('debugfs 1.')).slice(0, 3).join('; ');
-          reject(buildError(`${this.display}: debugfs cannot read the ext4 filesystem: ${why || `exit ${exit}`}`));
+        if (cur) section(cur, i);
+        if (failed !== undefined) return reject(failed);
+        // debugfs exits 0 when it cannot open the filesystem or read an inode, and says so on
+        // stderr: anything there but its version line is an error.
+        const why = stderr.split('\n').filter((l) => l.trim() && !/^debugfs \d/.test(l)).slice(0, 3).join('; ');
+        if (exit !== 0 || why) {
+          reject(inputError(`${this.display}: debugfs cannot read the ext4 filesystem: ${why || `exit ${exit}`}`));
         } else resolve();
       };
       rl.on('close', () => { rlClosed = true; finish(); });
@@ -91,6 +107,7 @@ export class Ext4Reader implements FsReader {
         pending = '';
         const name = m[5]!;
         if (name === '.' || name === '..' || m[1] === '0' || name === '') continue;
+        if (out[i]!.length >= MAX_DIR_ENTRIES) throw inputError(`${this.display}: ${show(d.path)}: more than ${MAX_DIR_ENTRIES} entries in one directory`);
         const mode = parseInt(m[2]!, 8);
         // Names stay bytes (latin1 byte strings, as in src/content/tree.ts).
         out[i]!.push({
@@ -149,10 +166,12 @@ export class Ext4Reader implements FsReader {
     let cur = this.rootEntry();
     const parts = p.split('/').filter(Boolean);
     if (!parts.length) {
-      // The root's own metadata.
-      const [[self] = []] = [await this.statInodes([cur])];
-      return self ?? cur;
+      // The root's own metadata; a root inode that is no directory is a broken filesystem.
+      const [self] = await this.statInodes([cur]);
+      if (!self || self.type !== 'dir') throw inputError(`${this.display}: the root directory (inode ${ROOT_INO}) is not a directory: the ext4 filesystem is corrupt`);
+      return self;
     }
+    if (parts.length > MAX_DEPTH) throw usageError(`${this.display}: ${show(p)}: more than ${MAX_DEPTH} levels deep`);
     for (const part of parts) {
       if (cur.type !== 'dir') throw usageError(`${this.display}: ${show(cur.path)} is not a directory`);
       const [kids] = await this.listMany([{ ino: cur.ino!, path: cur.path }]);
@@ -168,8 +187,11 @@ export class Ext4Reader implements FsReader {
     await this.run(copy.map((e) => `stat <${e.ino}>`), (s, i) => {
       const e = copy[i]!;
       for (const line of s.lines) {
-        const m = /^Inode: \d+\s+Type: \S+\s+Mode:\s+([0-7]+)/.exec(line);
-        if (m) e.mode = parseInt(m[1]!, 8);
+        const m = /^Inode: \d+\s+Type: (.*?)\s+Mode:\s+([0-7]+)/.exec(line);
+        if (m) {
+          e.mode = parseInt(m[2]!, 8);
+          if (m[1] !== 'directory' && e.type === 'dir') e.type = 'other';
+        }
         const u = /^User:\s+(\d+)\s+Group:\s+(\d+)/.exec(line);
         if (u) { e.uid = Number(u[1]); e.gid = Number(u[2]); }
         const sz = /Size: (\d+)$/.exec(line);
@@ -192,12 +214,19 @@ export class Ext4Reader implements FsReader {
     const top = await this.stat(p);
     if (top.type !== 'dir') return;
     let level = [{ ino: top.ino!, path: top.path }];
-    while (level.length) {
+    // ext4 has no hard links to directories: a directory inode met twice is a loop.
+    const seen = new Map<number, string>([[top.ino!, top.path]]);
+    for (let depth = 1; level.length; depth++) {
       const next: { ino: number; path: string }[] = [];
       for (const kids of await this.listMany(level)) {
         for (const e of kids) {
           yield e;
-          if (e.type === 'dir') next.push({ ino: e.ino!, path: e.path });
+          if (e.type !== 'dir') continue;
+          const first = seen.get(e.ino!);
+          if (first !== undefined) throw inputError(`${this.display}: directory loop: ${show(e.path)} is ${show(first)} again (inode ${e.ino})`);
+          if (depth > MAX_DEPTH) throw inputError(`${this.display}: ${show(e.path)}: directories nested more than ${MAX_DEPTH} deep`);
+          seen.set(e.ino!, e.path);
+          next.push({ ino: e.ino!, path: e.path });
         }
       }
       level = next;
@@ -270,9 +299,16 @@ export class Ext4Reader implements FsReader {
     const f = await this.stat(p);
     if (f.type !== 'file') throw usageError(`${this.display}: ${show(f.path)} is not a regular file`);
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('debugfs', ['-R', `cat <${f.ino}>`, this.target], { env: ENV, stdio: ['ignore', out, 'ignore'] });
+      const child = spawn('debugfs', ['-R', `cat <${f.ino}>`, this.target], { env: ENV, stdio: ['ignore', out, 'pipe'] });
+      let stderr = '';
+      child.stderr!.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve() : reject(buildError(`${this.display}: debugfs could not read ${show(p)} (exit ${code})`))));
+      child.on('close', (code) => {
+        // debugfs exits 0 when it cannot read the inode's blocks; it says so on stderr.
+        const why = stderr.split('\n').filter((l) => l.trim() && !/^debugfs \d/.test(l))[0];
+        if (code === 0 && !why) resolve();
+        else reject(inputError(`${this.display}: debugfs could not read ${show(p)}: ${why ?? `exit ${code}`}`));
+      });
     });
   }
 }

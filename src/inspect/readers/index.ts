@@ -27,7 +27,7 @@ export async function openFs(img: OpenedImage, part: Partition, fsType?: FsType)
   const type = fsType ?? (await partitionFs(img, part));
   switch (type) {
     case 'vfat':
-      return VfatReader.open(img.path, part.start, display);
+      return VfatReader.open(img.path, part.start, part.size, display);
     case 'ext4':
       return new Ext4Reader(img.path, part.start, display);
     case 'btrfs':

@@ -7,8 +7,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import fs from 'node:fs';
-import { usageError } from '../../errors.ts';
+import { inputError, usageError } from '../../errors.ts';
 import { readAt } from '../image.ts';
+import { badName } from '../names.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import { fromUtf8, show } from '../../content/tree.ts';
 
@@ -39,7 +40,10 @@ interface RawEntry extends FsEntry {
   shortName: string;
 }
 
-function parseBpb(b: Buffer, display: string): Bpb {
+const bad = (display: string, what: string) => inputError(`${display}: not a valid FAT filesystem: ${what}`);
+
+/** The boot sector's geometry, every field checked against the spec and the partition (`partSize` bytes). */
+function parseBpb(b: Buffer, display: string, partSize: number): Bpb {
   const bps = b.readUInt16LE(11);
   const spc = b[13]!;
   const reserved = b.readUInt16LE(14);
@@ -48,19 +52,32 @@ function parseBpb(b: Buffer, display: string): Bpb {
   const totalSectors = b.readUInt16LE(19) || b.readUInt32LE(32);
   const fat16 = b.readUInt16LE(22);
   const fatSectors = fat16 || b.readUInt32LE(36);
-  if (![512, 1024, 2048, 4096].includes(bps) || spc === 0 || (spc & (spc - 1)) !== 0 || nfats === 0 || fatSectors === 0 || totalSectors === 0) {
-    throw usageError(`${display}: not a valid FAT boot sector`);
-  }
+  if (![512, 1024, 2048, 4096].includes(bps)) throw bad(display, `bytes per sector ${bps} (512, 1024, 2048 or 4096)`);
+  if (spc === 0 || (spc & (spc - 1)) !== 0) throw bad(display, `sectors per cluster ${spc} (a power of 2, 1 to 128)`);
+  if (reserved === 0) throw bad(display, 'reserved sectors 0');
+  if (nfats === 0) throw bad(display, 'number of FATs 0');
+  if (fatSectors === 0) throw bad(display, 'FAT size 0');
+  if (totalSectors === 0) throw bad(display, 'total sectors 0');
+  const partSectors = Math.floor(partSize / bps);
+  const fatEnd = reserved + nfats * fatSectors;
+  if (fatEnd > partSectors) throw bad(display, `the FATs (sectors ${reserved}-${fatEnd - 1}) end past the end of the partition (${partSectors} sectors)`);
+  if (totalSectors > partSectors) throw bad(display, `its ${totalSectors} sectors go past the end of its partition (${partSectors} sectors)`);
   const rootDirSectors = Math.ceil((rootEntries * 32) / bps);
-  const firstDataSector = reserved + nfats * fatSectors + rootDirSectors;
+  const firstDataSector = fatEnd + rootDirSectors;
+  if (firstDataSector >= totalSectors) throw bad(display, `no data region (it would start at sector ${firstDataSector} of ${totalSectors})`);
   const clusters = Math.floor((totalSectors - firstDataSector) / spc);
-  const fatBits = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
+  // As Linux reads it: FAT32 when the 16-bit FAT size is 0, else FAT12/16 by the cluster count.
+  const fatBits = fat16 === 0 ? 32 : clusters < 4085 ? 12 : 16;
+  if (clusters < 1 || clusters > (fatBits === 32 ? 0x0ffffff5 : fatBits === 16 ? 0xfff5 : 0xff5)) throw bad(display, `${clusters} clusters for FAT${fatBits}`);
+  if (Math.ceil(((clusters + 2) * fatBits) / 8) > fatSectors * bps) throw bad(display, `a FAT of ${fatSectors} sectors cannot hold ${clusters} clusters`);
+  if (fatBits === 32 && rootEntries !== 0) throw bad(display, `FAT32 with ${rootEntries} fixed root entries`);
+  const rootCluster = fatBits === 32 ? b.readUInt32LE(44) : 0;
+  if (fatBits === 32 && (rootCluster < 2 || rootCluster > clusters + 1)) throw bad(display, `root directory cluster ${rootCluster} is out of range (2-${clusters + 1})`);
   const ext = fatBits === 32 ? 64 : 36; // offset of BS_DrvNum
   return {
-    bps, spc, reserved, nfats, rootEntries, totalSectors, fatSectors,
-    rootCluster: fatBits === 32 ? b.readUInt32LE(44) : 0,
+    bps, spc, reserved, nfats, rootEntries, totalSectors, fatSectors, rootCluster,
     fatBits, clusters, firstDataSector,
-    rootDirSector: reserved + nfats * fatSectors,
+    rootDirSector: fatEnd,
     rootDirSectors,
     volumeId: b[ext + 2] === 0x29 ? b.readUInt32LE(ext + 3) : 0,
     bpbLabel: b[ext + 2] === 0x29 ? b.toString('latin1', ext + 7, ext + 18).replace(/ +$/, '') : '',
@@ -97,6 +114,11 @@ function lfnChecksum(e: Buffer): number {
   return s;
 }
 
+/** FAT's own limit: a directory holds at most 65536 entries of 32 bytes. */
+const MAX_DIR_BYTES = 65536 * 32;
+/** Deepest directory walked or looked up (the walk is iterative; a deeper tree is an error). */
+export const MAX_DEPTH = 4096;
+
 export class VfatReader implements FsReader {
   readonly type = 'vfat' as const;
   private fh!: fsp.FileHandle;
@@ -106,12 +128,16 @@ export class VfatReader implements FsReader {
 
   private constructor(private readonly file: string, private readonly offset: number, private readonly display: string) {}
 
-  static async open(file: string, offset: number, display: string): Promise<VfatReader> {
+  static async open(file: string, offset: number, size: number, display: string): Promise<VfatReader> {
     const r = new VfatReader(file, offset, display);
     r.fh = await fsp.open(file, 'r');
     try {
-      r.bpb = parseBpb(await readAt(r.fh, offset, 512), display);
-      r.fat = await readAt(r.fh, offset + r.bpb.reserved * r.bpb.bps, r.bpb.fatSectors * r.bpb.bps);
+      const bpb = (r.bpb = parseBpb(await readAt(r.fh, offset, 512), display, size));
+      // Only the entries of the clusters there are (bounded by the partition: parseBpb checked it).
+      r.fat = await readAt(r.fh, offset + bpb.reserved * bpb.bps, Math.ceil(((bpb.clusters + 2) * bpb.fatBits) / 8) + 1);
+      if ((r.next(0) & 0xff) !== bpb.media) {
+        throw bad(display, `FAT entry 0 (0x${r.next(0).toString(16)}) does not match the media byte 0x${bpb.media.toString(16)}`);
+      }
     } catch (e) {
       await r.fh.close();
       throw e;
@@ -131,16 +157,29 @@ export class VfatReader implements FsReader {
     return cluster & 1 ? v >> 4 : v & 0xfff;
   }
 
-  private isEnd(c: number): boolean {
-    const { fatBits } = this.bpb;
-    return c < 2 || c >= (fatBits === 32 ? 0x0ffffff8 : fatBits === 16 ? 0xfff8 : 0xff8) || c > this.bpb.clusters + 1;
-  }
-
-  /** Clusters of a chain (stops at the end mark, a bad value or a loop). */
-  private chain(first: number): number[] {
+  /**
+   * The clusters of the chain starting at `first` (of `what`, for messages), up to its end mark.
+   * A chain reaching a free, reserved, bad or out-of-range cluster, or a cluster it already
+   * went through (a loop), or longer than `maxBytes`, is an error naming it.
+   */
+  private chain(first: number, what: string, maxBytes = Infinity): number[] {
+    const { fatBits, clusters } = this.bpb;
+    const eoc = fatBits === 32 ? 0x0ffffff8 : fatBits === 16 ? 0xfff8 : 0xff8;
+    const badMark = eoc - 1;
+    const cs = this.bpb.spc * this.bpb.bps;
     const out: number[] = [];
-    const max = this.bpb.clusters;
-    for (let c = first; !this.isEnd(c) && out.length <= max; c = this.next(c)) out.push(c);
+    const seen = new Set<number>();
+    const fail = (why: string) => inputError(`${this.display}: ${what}: its cluster chain ${why}`);
+    for (let c = first; c < eoc; c = this.next(c)) {
+      if (c === 0) throw fail(out.length ? `reaches a free cluster after cluster ${out[out.length - 1]}` : 'starts at cluster 0');
+      if (c === 1) throw fail('reaches cluster 1 (reserved)');
+      if (c === badMark) throw fail(`reaches a bad cluster (0x${c.toString(16)})`);
+      if (c > clusters + 1) throw fail(`reaches cluster ${c}, past the last cluster (${clusters + 1})`);
+      if (seen.has(c)) throw fail(`loops (cluster ${c} comes twice)`);
+      seen.add(c);
+      out.push(c);
+      if (out.length * cs > maxBytes) throw inputError(`${this.display}: ${what}: the directory is too large (more than ${maxBytes / 32} entries)`);
+    }
     return out;
   }
 
@@ -149,59 +188,77 @@ export class VfatReader implements FsReader {
     return this.offset + (firstDataSector + (c - 2) * spc) * bps;
   }
 
-  private async readDirBytes(cluster: number): Promise<Buffer> {
+  /** The bytes of a directory: the fixed FAT12/16 root area, or its cluster chain. */
+  private async readDirBytes(d: RawEntry): Promise<Buffer> {
     const { bps, spc } = this.bpb;
-    if (cluster === 0 && this.bpb.fatBits !== 32) {
+    const isRoot = d.path === '/';
+    if (isRoot && this.bpb.fatBits !== 32) {
       return readAt(this.fh, this.offset + this.bpb.rootDirSector * bps, this.bpb.rootDirSectors * bps);
     }
-    const chain = this.chain(cluster === 0 ? this.bpb.rootCluster : cluster);
+    const first = isRoot ? this.bpb.rootCluster : d.cluster;
+    if (first < 2) throw inputError(`${this.display}: ${show(fromUtf8(d.path))}: directory at cluster ${first} (not a data cluster)`);
+    const chain = this.chain(first, isRoot ? 'the root directory' : show(fromUtf8(d.path)), MAX_DIR_BYTES);
     return Buffer.concat(await Promise.all(chain.map((c) => readAt(this.fh, this.clusterOffset(c), spc * bps))));
   }
 
-  private async readDir(cluster: number, dirPath: string): Promise<RawEntry[]> {
-    const buf = await this.readDirBytes(cluster);
+  /**
+   * The entries of directory `d`. Long names (VFAT) are used when their entries form a whole
+   * sequence as the spec has it (N|0x40, N-1 ... 1, one checksum, that of the short entry that
+   * follows, at most 20 entries); any other run of long-name entries is ignored and the short
+   * name is used, as Windows and Linux do.
+   */
+  private async readDir(d: RawEntry): Promise<RawEntry[]> {
+    const buf = await this.readDirBytes(d);
     const out: RawEntry[] = [];
     let lfn: string[] = [];
     let lfnSum = -1;
+    let expect = 0; // the next sequence number; 0: no sequence going on
     for (let o = 0; o + 32 <= buf.length; o += 32) {
       const e = buf.subarray(o, o + 32);
       if (e[0] === 0) break;
-      if (e[0] === 0xe5) { lfn = []; continue; }
+      if (e[0] === 0xe5) { expect = 0; continue; }
       const attr = e[11]!;
       if ((attr & 0x3f) === 0x0f) {
         const seq = e[0]!;
-        if (seq & 0x40) { lfn = []; lfnSum = e[13]!; }
+        const n = seq & 0x1f;
+        if (seq & 0x40) { lfn = []; lfnSum = e[13]!; expect = n >= 1 && n <= 20 ? n : 0; }
+        if (expect === 0 || n !== expect || e[13] !== lfnSum) { expect = 0; continue; }
         const chars = Buffer.concat([e.subarray(1, 11), e.subarray(14, 26), e.subarray(28, 32)]).toString('utf16le');
         const end = chars.indexOf('\0');
-        lfn[(seq & 0x1f) - 1] = end >= 0 ? chars.slice(0, end) : chars;
+        lfn[n - 1] = end >= 0 ? chars.slice(0, end) : chars;
+        expect = n - 1 || -1; // -1: complete, the short entry is next
         continue;
       }
+      const complete = expect === -1;
+      expect = 0;
       if (attr & 0x08) {
-        if (cluster === 0 && !(attr & 0x10)) this.volumeLabel = e.toString('latin1', 0, 11).replace(/ +$/, '');
-        lfn = [];
+        if (d.path === '/' && !(attr & 0x10)) this.volumeLabel = e.toString('latin1', 0, 11).replace(/ +$/, '');
         continue;
       }
       const sn = shortName(e);
-      const long = lfn.length && lfnSum === lfnChecksum(e) && !lfn.some((x) => x === undefined) ? lfn.join('') : undefined;
-      lfn = [];
+      const long = complete && lfnSum === lfnChecksum(e) ? lfn.join('') : undefined;
       if (sn === '.' || sn === '..') continue;
-      const name = long ?? sn;
-      const dir = (attr & 0x10) !== 0;
-      out.push({
-        name,
-        path: dirPath === '/' ? `/${name}` : `${dirPath}/${name}`,
-        type: dir ? 'dir' : 'file',
-        mode: dir ? 0o755 : attr & 0x01 ? 0o444 : 0o644,
-        uid: 0,
-        gid: 0,
-        size: dir ? 0 : e.readUInt32LE(28),
-        mtime: fatTime(e.readUInt16LE(24), e.readUInt16LE(22)),
-        cluster: (this.bpb.fatBits === 32 ? e.readUInt16LE(20) << 16 : 0) | e.readUInt16LE(26),
-        attr,
-        shortName: sn,
-      });
+      out.push(this.entry(e, long ?? sn, d.path, sn));
     }
     return out;
+  }
+
+  private entry(e: Buffer, name: string, dirPath: string, sn: string): RawEntry {
+    const attr = e[11]!;
+    const dir = (attr & 0x10) !== 0;
+    return {
+      name,
+      path: dirPath === '/' ? `/${name}` : `${dirPath}/${name}`,
+      type: dir ? 'dir' : 'file',
+      mode: dir ? 0o755 : attr & 0x01 ? 0o444 : 0o644,
+      uid: 0,
+      gid: 0,
+      size: dir ? 0 : e.readUInt32LE(28),
+      mtime: fatTime(e.readUInt16LE(24), e.readUInt16LE(22)),
+      cluster: (this.bpb.fatBits === 32 ? e.readUInt16LE(20) << 16 : 0) | e.readUInt16LE(26),
+      attr,
+      shortName: sn,
+    };
   }
 
   private rootEntry(): RawEntry {
@@ -211,10 +268,12 @@ export class VfatReader implements FsReader {
   /** `p` is a byte string (UTF-8 bytes, as every reader's paths); FAT names are Unicode here. */
   private async lookup(p: string): Promise<RawEntry> {
     let cur = this.rootEntry();
-    for (const part of Buffer.from(p, 'latin1').toString('utf8').split('/').filter(Boolean)) {
+    const parts = Buffer.from(p, 'latin1').toString('utf8').split('/').filter(Boolean);
+    if (parts.length > MAX_DEPTH) throw usageError(`${this.display}: ${show(p)}: more than ${MAX_DEPTH} levels deep`);
+    for (const part of parts) {
       if (cur.type !== 'dir') throw usageError(`${this.display}: ${cur.path} is not a directory`);
       const want = part.toLowerCase();
-      const found = (await this.readDir(cur.cluster, cur.path)).find((e) => e.name.toLowerCase() === want || e.shortName.toLowerCase() === want);
+      const found = (await this.readDir(cur)).find((e) => e.name.toLowerCase() === want || e.shortName.toLowerCase() === want);
       if (!found) throw usageError(`${this.display}: no such file or directory: ${show(p)}`);
       cur = found;
     }
@@ -234,25 +293,60 @@ export class VfatReader implements FsReader {
   async list(p: string): Promise<FsEntry[]> {
     const d = await this.lookup(p);
     if (d.type !== 'dir') throw usageError(`${this.display}: ${d.path} is not a directory`);
-    return (await this.readDir(d.cluster, d.path)).map(VfatReader.plain).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return VfatReader.sorted(await this.readDir(d));
+  }
+
+  private static sorted(l: RawEntry[]): FsEntry[] {
+    return l.map(VfatReader.plain).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Every entry below `p`, parents before children, each directory read once: a directory
+   * whose first cluster was already walked (one pointing at itself, its parent or the root)
+   * is a loop, and an error.
+   */
+  async *walk(p: string): AsyncGenerator<FsEntry> {
+    const top = await this.lookup(p);
+    if (top.type !== 'dir') return;
+    const key = (d: RawEntry) => (d.path === '/' ? (this.bpb.fatBits === 32 ? this.bpb.rootCluster : 0) : d.cluster);
+    const seen = new Map<number, string>([[key(top), top.path]]);
+    const stack: [RawEntry, number][] = [[top, 0]];
+    while (stack.length) {
+      const [d, depth] = stack.pop()!;
+      const kids = await this.readDir(d);
+      for (const k of VfatReader.sorted(kids)) yield k;
+      // As walkFs: a directory whose name no filesystem may hold ("..", "a/b") is listed, not entered.
+      const dirs = kids.filter((k) => k.type === 'dir' && !badName(fromUtf8(k.name))).sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      for (const k of dirs) {
+        const first = seen.get(key(k));
+        if (first !== undefined) throw inputError(`${this.display}: directory loop: ${show(fromUtf8(k.path))} is ${show(fromUtf8(first))} again (cluster ${key(k)})`);
+        if (depth + 1 > MAX_DEPTH) throw inputError(`${this.display}: ${show(fromUtf8(k.path))}: directories nested more than ${MAX_DEPTH} deep`);
+        seen.set(key(k), k.path);
+        stack.push([k, depth + 1]);
+      }
+    }
   }
 
   async readFileTo(p: string, out: number): Promise<void> {
     const f = await this.lookup(p);
     if (f.type !== 'file') throw usageError(`${this.display}: ${f.path} is not a regular file`);
     const cs = this.bpb.spc * this.bpb.bps;
+    const what = show(fromUtf8(f.path));
+    // The chain must be as long as the size says (a loop, or a chain to a free cluster, is an error).
+    const chain = f.size ? this.chain(f.cluster, what) : [];
+    const need = Math.ceil(f.size / cs);
+    if (chain.length < need) throw inputError(`${this.display}: ${what}: its cluster chain (${chain.length} clusters) is shorter than its size (${f.size} bytes)`);
+    if (chain.length > need) throw inputError(`${this.display}: ${what}: its cluster chain (${chain.length} clusters) is longer than its size (${f.size} bytes) needs`);
     let left = f.size;
-    for (const c of f.size ? this.chain(f.cluster) : []) {
-      if (left <= 0) break;
+    for (const c of chain) {
       const b = await readAt(this.fh, this.clusterOffset(c), Math.min(cs, left));
       for (let done = 0; done < b.length; ) done += fs.writeSync(out, b, done, b.length - done);
       left -= b.length;
     }
-    if (left > 0) throw usageError(`${this.display}: ${f.path}: its cluster chain is shorter than its size (${f.size} bytes)`);
   }
 
   async info(): Promise<FsInfo> {
-    await this.readDir(0, '/'); // finds the volume label entry
+    await this.readDir(this.rootEntry()); // finds the volume label entry
     const { bpb } = this;
     let free = 0;
     for (let c = 2; c < bpb.clusters + 2; c++) if (this.next(c) === 0) free++;

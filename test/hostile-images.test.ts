@@ -1,0 +1,167 @@
+/**
+ * Hostile images (test/helpers/hostile-corpus.ts): every image command (inspect, ls -R,
+ * cat, extract, diff, verify) runs through the real CLI against each corpus image. Each
+ * run must end cleanly: exit 0 only where the image is fine for that command, else exit 1
+ * or 2 with exactly one `imgsmith: error:` line naming the problem (verify: exit 1 with its
+ * report), no stack frames, nothing written outside the extract target, no temporary
+ * files left, no hang (a 60 s limit per command, only to catch hangs) and a bounded
+ * maximum RSS (/usr/bin/time). Where the corpus says a command must fail, the message is
+ * checked; where it says the image is fine, the output is.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { CLI, REPO, listFiles } from './helpers/cli.ts';
+import { CASE_COUNT, CASE_NAMES, makeCorpus, type Command, type HostileCase } from './helpers/hostile-corpus.ts';
+
+const MAX_RSS_KB = 400 * 1024;
+const HANG_MS = 60_000;
+
+let tmp: string;
+let corpus: Promise<HostileCase[]>;
+
+before(async () => {
+  tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-hostile-images-'));
+  await fsp.mkdir(path.join(tmp, 'corpus'));
+  corpus = makeCorpus(path.join(tmp, 'corpus'));
+  await corpus;
+});
+
+after(async () => {
+  await fsp.rm(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  rssKb: number;
+  timedOut: boolean;
+}
+
+/** Entries imgsmith left in the runs' TMPDIR (tsx's compile cache, when it runs src/, is not ours). */
+async function leftInTmp(tmpdir: string): Promise<string[]> {
+  return (await fsp.readdir(tmpdir)).filter((f) => !f.startsWith('tsx-')).sort();
+}
+
+/** The CLI under /usr/bin/time (max RSS), in its own process group (killed on a hang), TMPDIR ours. */
+async function run(args: string[], dir: string): Promise<Run> {
+  const rss = path.join(dir, 'rss');
+  const tmpdir = path.join(tmp, 'tmpdir');
+  await fsp.mkdir(tmpdir, { recursive: true });
+  const sub = execa('/usr/bin/time', ['-f', '%M', '-o', rss, process.execPath, CLI, ...args], {
+    cwd: REPO, env: { TMPDIR: tmpdir }, extendEnv: true, reject: false, detached: true, encoding: 'latin1', stripFinalNewline: false,
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      process.kill(-sub.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, HANG_MS);
+  const r = await sub.finally(() => clearTimeout(timer));
+  const rssKb = Number((await fsp.readFile(rss, 'utf8').catch(() => '')).trim().split('\n').pop());
+  assert.deepEqual(await leftInTmp(tmpdir), [], `temporary files left by ${args.join(' ')}`);
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), rssKb, timedOut };
+}
+
+/** Exit codes that mean "worked" for each command (diff: 1 = the images differ, no error). */
+const OK_CODES: Record<Command, number[]> = { inspect: [0], ls: [0], cat: [0], extract: [0], diff: [0, 1], verify: [0] };
+
+function checkRun(cmd: Command, r: Run, c: HostileCase): void {
+  const ctx = `${c.name}: ${cmd}: exit ${r.exitCode}\nstderr:\n${r.stderr.slice(0, 2000)}`;
+  assert.ok(!r.timedOut, `hung (killed after ${HANG_MS / 1000} s): ${ctx}`);
+  assert.ok(Number.isFinite(r.rssKb) && r.rssKb > 0 && r.rssKb < MAX_RSS_KB, `max RSS ${r.rssKb} kB: ${ctx}`);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, `no stack frames: ${ctx}`);
+  assert.doesNotMatch(r.stderr, /node::|Assertion|FATAL|RangeError|TypeError/, `no crash: ${ctx}`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('imgsmith: warning') && !l.startsWith('warning:'));
+  const errors = lines.filter((l) => l.startsWith('imgsmith: error: '));
+  assert.equal(lines.length, errors.length, `nothing on stderr but the error line: ${ctx}`);
+  const worked = OK_CODES[cmd].includes(r.exitCode) && errors.length === 0;
+  const mustFail = c.mustFail[cmd];
+  const mustPass = c.mustPass?.[cmd];
+  if (worked) {
+    assert.ok(!mustFail, `${cmd} must fail on ${c.name} (${mustFail}), but it worked: ${ctx}\nstdout:\n${r.stdout.slice(0, 1000)}`);
+    if (mustPass) assert.match(r.stdout, mustPass, ctx);
+    return;
+  }
+  assert.ok(!mustPass, `${cmd} must work on ${c.name}: ${ctx}`);
+  if (cmd === 'verify' && errors.length === 0) {
+    // verify's own report of failed checks.
+    assert.equal(r.exitCode, 1, ctx);
+    assert.match(r.stdout, /NOT verified/, ctx);
+    return;
+  }
+  assert.ok(cmd === 'diff' ? r.exitCode === 2 : r.exitCode === 1 || r.exitCode === 2, `exit 1 or 2 (diff: 2): ${ctx}`);
+  assert.equal(errors.length, 1, `exactly one error line: ${ctx}`);
+  if (mustFail) assert.match(errors[0]!, mustFail, ctx);
+}
+
+async function runCase(c: HostileCase, t: { test: (name: string, fn: () => Promise<void>) => Promise<void> }): Promise<void> {
+  const dir = path.join(tmp, 'runs', c.name);
+  await fsp.mkdir(dir, { recursive: true });
+  const target = `${c.image}:${c.part}`;
+  const cmds: [Command, string[]][] = [
+    ['inspect', ['inspect', c.image]],
+    ['ls', ['ls', '-R', target, '/']],
+    ['cat', ['cat', target, c.catPath]],
+    ['extract', ['extract', target, '/', path.join(dir, 'out', 'x')]],
+    ['diff', ['diff', c.image, c.good]],
+    ['verify', ['verify', c.image]],
+  ];
+  for (const [cmd, args] of cmds) {
+    await t.test(cmd, async () => {
+      const sub = path.join(dir, cmd);
+      await fsp.mkdir(sub, { recursive: true });
+      if (cmd === 'extract') await fsp.mkdir(path.join(dir, 'out'), { recursive: true });
+      const before = await listFiles(path.dirname(c.image));
+      const r = await run(args, sub);
+      checkRun(cmd, r, c);
+      // Nothing written beside the images, and extract writes only its target (or nothing).
+      assert.deepEqual(await listFiles(path.dirname(c.image)), before, `${cmd} wrote beside the image`);
+      if (cmd === 'extract') {
+        const out = await listFiles(path.join(dir, 'out'));
+        if (r.exitCode === 0) assert.ok(out.every((f) => f.startsWith('x/')), `extract wrote outside its target: ${out.join(', ')}`);
+        else assert.deepEqual(out, [], 'a failed extract leaves nothing');
+      }
+    });
+  }
+}
+
+test('the corpus has at least 40 hostile images', () => {
+  assert.ok(CASE_COUNT >= 40, `${CASE_COUNT} cases`);
+});
+
+// One test per image (the corpus is built once, in before()); its names are known up front.
+for (const name of CASE_NAMES) {
+  test(`hostile image ${name}`, { timeout: 10 * 60_000 }, async (t) => {
+    const c = (await corpus).find((x) => x.name === name)!;
+    await runCase(c, t);
+  });
+}
+
+test('the good images are read correctly (the corpus starts from sound images)', async (t) => {
+  const cs = await corpus;
+  const good = cs.find((c) => c.name === 'fat-lfn-broken')!.good;
+  const dir = path.join(tmp, 'runs', 'good');
+  await fsp.mkdir(dir, { recursive: true });
+  await t.test('ls -R of the FAT partition', async () => {
+    const r = await run(['ls', '-R', `${good}:1`, '/'], dir);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.stdout, '/:\nLong name.txt\ndir\nhello.bin\n\n/dir:\na.txt\nsub\n\n/dir/sub:\nf.txt\n');
+  });
+  await t.test('ls -R of the ext4 partition', async () => {
+    const r = await run(['ls', '-R', `${good}:2`, '/'], dir);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /^\/:\nLong name\.txt\ndir\nhello\.bin\nlost\+found\n\n\/dir:\na\.txt\nsub\n/);
+  });
+  await t.test('verify', async () => {
+    const r = await run(['verify', good], dir);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+  });
+});
