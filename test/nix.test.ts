@@ -22,50 +22,26 @@ import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { which } from '../action/tools.ts';
+import { privateNix, type PrivateNix } from './helpers/nix-eval.ts';
 
 const hasNix = which('nix-instantiate', process.env.PATH!) !== undefined && which('nix-build', process.env.PATH!) !== undefined;
 const noNix = hasNix ? false : 'nix-instantiate/nix-build not installed (scripts/test-tools.sh installs Debian nix-bin)';
 
 let tmp: string;
 let nixDir: string;
+let nix: PrivateNix;
 
 before(async () => {
   tmp = await makeTmpDir('imgsmith-nix-');
   nixDir = path.join(tmp, 'nix');
-  await fsp.mkdir(path.join(nixDir, 'conf'), { recursive: true });
-  await fsp.mkdir(path.join(nixDir, 'tmp'), { recursive: true });
-  // No build users (builds run as the caller), no sandbox (host tools), no substituters (offline).
-  await fsp.writeFile(path.join(nixDir, 'conf/nix.conf'), 'sandbox = false\nbuild-users-group =\nsubstituters =\n');
+  nix = await privateNix(nixDir);
 });
 
 after(async () => {
   if (tmp) await removeTree(tmp);
 });
 
-/** A private, self-contained Nix: environment and --store argument. */
-function privateNix(): { env: Record<string, string>; store: string[] } {
-  const d = nixDir;
-  return {
-    env: {
-      PATH: process.env.PATH!,
-      HOME: path.join(d, 'home'),
-      TMPDIR: path.join(d, 'tmp'),
-      NIX_CONF_DIR: path.join(d, 'conf'),
-      NIX_STATE_DIR: path.join(d, 'state'),
-      NIX_LOG_DIR: path.join(d, 'log'),
-      XDG_CACHE_HOME: path.join(d, 'cache'),
-      XDG_CONFIG_HOME: path.join(d, 'config'),
-    },
-    store: ['--store', `local?store=${d}/store&state=${d}/state&log=${d}/log`],
-  };
-}
-
-/** nix-instantiate --eval --strict --json of an expression (cwd: the repository). */
-async function nixEval(expr: string): Promise<{ exitCode: number; value: unknown; stderr: string }> {
-  const { env, store } = privateNix();
-  const r = await execa('nix-instantiate', [...store, '--readonly-mode', '--eval', '--strict', '--json', '-E', expr], { cwd: REPO, env, extendEnv: false, reject: false });
-  return { exitCode: r.exitCode ?? -1, value: r.exitCode === 0 ? JSON.parse(String(r.stdout)) : undefined, stderr: String(r.stderr) };
-}
+const nixEval = (expr: string) => nix.eval(expr);
 
 async function nixFiles(): Promise<string[]> {
   const out: string[] = [];
@@ -95,7 +71,7 @@ test('every .nix file passes nix-instantiate --parse', { skip: noNix }, async ()
   for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix']) {
     assert.ok(files.includes(f), `${f} exists`);
   }
-  const { env, store } = privateNix();
+  const { env, store } = nix;
   for (const f of files) {
     const r = await execa('nix-instantiate', [...store, '--parse', f], { cwd: REPO, env, extendEnv: false, reject: false });
     assert.equal(r.exitCode, 0, `${f}: ${r.stderr}`);
@@ -287,7 +263,7 @@ test('the Pi recipe built inside a real nix-build is byte-identical to the same 
   const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', outside]);
   assert.equal(cli.exitCode, 0, cli.stderr);
 
-  const { env, store } = privateNix();
+  const { env, store } = nix;
   const r = await execa(
     'nix-build',
     [
