@@ -55,6 +55,7 @@ import zlib from 'node:zlib';
 import { narInfo } from '../../src/content/nix-store.ts';
 import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
 import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
+import { FIRST_BOOT_PACKAGES, makeFirstBootTools } from './first-boot-tools.ts';
 
 export { cpioNewc } from './nix-fixture.ts';
 
@@ -77,6 +78,10 @@ export interface BootFixtureOptions {
   log?: (msg: string) => void;
   /** Also make a non-NixOS embedded system (see EmbeddedSystem) with its own closureInfo. */
   embedded?: boolean;
+  /** Put nix/first-boot.sh (as imgsmith-first-boot.sh) and the tools it runs
+   *  (test/helpers/first-boot-tools.ts, as imgsmith-first-boot-tools) into the toplevel:
+   *  stage 2 runs it before it prints the marker. */
+  firstBoot?: boolean;
 }
 
 export interface DebInfo {
@@ -160,6 +165,8 @@ export interface EmbeddedSystem {
 
 export const BOOT_OK = 'IMGSMITH-BOOT-OK';
 export const BOOT_FAIL = 'IMGSMITH-BOOT-FAIL';
+/** File name of nix/first-boot.sh in the toplevel (with `firstBoot`). */
+export const FIRST_BOOT_SCRIPT = 'imgsmith-first-boot.sh';
 /** File name of the marker in the toplevel (and on the x86_64 ESP). */
 export const MARKER_FILE = 'imgsmith-boot-marker';
 
@@ -390,6 +397,7 @@ const BUSYBOX_APPLETS = [
   'sh', 'cat', 'echo', 'ls', 'mount', 'umount', 'mkdir', 'sleep', 'insmod', 'findfs', 'switch_root',
   'poweroff', 'grep', 'head', 'tail', 'wc', 'test', '[', 'basename', 'dirname', 'readlink', 'blkid',
   'dmesg', 'uname', 'sync', 'tr', 'cut', 'seq', 'df', 'sed', 'printf', 'true', 'false', 'hexdump', 'dd',
+  'touch', 'rm',
 ];
 
 function stage1Init(kver: string, modules: string[]): string {
@@ -519,6 +527,11 @@ for p in /sys/class/block/*; do
   fi
 done
 [ "$others" -gt 0 ] || fail "no partition besides the root filesystem could be mounted"
+if [ -e "$top/${FIRST_BOOT_SCRIPT}" ]; then
+  echo "imgsmith-fixture stage 2: running ${FIRST_BOOT_SCRIPT} (nix/first-boot.sh)"
+  PATH="$top/imgsmith-first-boot-tools/bin:$PATH" sh "$top/${FIRST_BOOT_SCRIPT}" || fail "${FIRST_BOOT_SCRIPT} failed"
+  sync
+fi
 echo "${BOOT_OK} $marker"
 echo "${BOOT_OK} $marker" > /dev/kmsg
 sync
@@ -793,6 +806,13 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     await fsp.writeFile(path.join(d, 'initrd'), initrdData, { mode: 0o444 });
   });
 
+  let firstBootTools: StorePath | undefined;
+  if (opts.firstBoot) {
+    const trees: string[] = [];
+    for (const p of FIRST_BOOT_PACKAGES) trees.push(await extractDeb(cache, await fetchDeb(cache, DEB_ARCH[arch], p, opts.log)));
+    firstBootTools = await makeFirstBootTools({ trees, busyboxStore: busybox.store, addStorePath: (name, build) => addStorePath(storeDir, name, build) });
+  }
+
   // toplevel
   const params = [
     ...(opts.rootLabel ? [`root=LABEL=${opts.rootLabel}`] : []),
@@ -815,6 +835,10 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     await fsp.writeFile(path.join(d, 'nixos-version'), '23.11.imgsmith-bootfixture');
     await fsp.writeFile(path.join(d, 'system'), `${arch}-linux`);
     await fsp.writeFile(path.join(d, MARKER_FILE), marker + '\n');
+    if (firstBootTools) {
+      await copyFile(path.join(repoRoot(), 'nix', 'first-boot.sh'), path.join(d, FIRST_BOOT_SCRIPT), 0o444);
+      await fsp.symlink(abs(firstBootTools), path.join(d, 'imgsmith-first-boot-tools'));
+    }
   });
 
   // closureInfo, with /nix/store paths (built with --store-root workDir)
@@ -823,7 +847,8 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     { p: busybox, refs: [] },
     { p: kernel, refs: [] },
     { p: initrd, refs: [] },
-    { p: toplevel, refs: [busybox, kernel, initrd] },
+    ...(firstBootTools ? [{ p: firstBootTools, refs: [busybox] }] : []),
+    { p: toplevel, refs: [busybox, kernel, initrd, ...(firstBootTools ? [firstBootTools] : [])] },
   ]);
 
   const embedded = opts.embedded
