@@ -68,7 +68,7 @@ const STUB_PKGS = `
 
 test('every .nix file passes nix-instantiate --parse', { skip: noNix }, async () => {
   const files = await nixFiles();
-  for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix']) {
+  for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix', 'nix/module.nix', 'nix/spec-nixos.nix', 'test/nix/nixos-options.nix']) {
     assert.ok(files.includes(f), `${f} exists`);
   }
   const { env, store } = nix;
@@ -78,36 +78,49 @@ test('every .nix file passes nix-instantiate --parse', { skip: noNix }, async ()
   }
 });
 
-test('release.nix maps boards x configurations to mkImage (stubs for mkImage, NixOS and firmware)', { skip: noNix }, async () => {
+test('release.nix maps boards x configurations to NixOS systems importing the module, keyed <job>.<system> (stubs for NixOS, hydraJob and firmware)', { skip: noNix }, async () => {
   const r = await nixEval(`
     let
       ${STUB_PKGS}
       jobs = import ./nix/release.nix {
-        pkgs = stubPkgs;
-        mkImage = args: { spec = builtins.baseNameOf (toString args.spec); inherit (args) firmware toplevel; };
+        pkgs = stubPkgs // { marker = "build-pkgs"; };
+        pkgsFor = system: stubPkgs // { callPackage = f: args: "imgsmith-package-" + system; };
+        hydraJob = x: { hydraJob = x; };
         nixosSystem = { system, modules }: {
-          inherit system;
-          root = (builtins.elemAt modules 0).fileSystems."/".device;
-          ssh = (builtins.elemAt modules 1).services.openssh.enable or false;
+          config.system.build.image = {
+            inherit system;
+            module = builtins.baseNameOf (toString (builtins.elemAt modules 0));
+            image = let i = (builtins.elemAt modules 1).imgsmith.image; in {
+              inherit (i) enable firmware;
+              spec = builtins.baseNameOf (toString i.spec);
+              buildPackages = i.buildPackages.marker;
+            };
+            ssh = (builtins.elemAt modules 2).services.openssh.enable or false;
+            handWritten = builtins.any (m: builtins.isAttrs m && (m ? fileSystems || m ? swapDevices || m ? boot)) modules;
+          };
         };
         rpiFirmware = "rpi-firmware";
       };
     in jobs`);
   assert.equal(r.exitCode, 0, r.stderr);
-  const jobs = r.value as Record<string, { spec: string; firmware: string | null; toplevel: { system: string; root: string; ssh: boolean } } | string>;
+  type Image = { system: string; module: string; image: { enable: boolean; firmware: string | null; spec: string; buildPackages: string }; ssh: boolean; handWritten: boolean };
+  const jobs = r.value as Record<string, Record<string, { hydraJob: Image | string }>>;
   assert.deepEqual(Object.keys(jobs).sort(), ['arm-drive-minimal', 'arm-drive-ssh', 'imgsmith', 'rpi-minimal', 'rpi-ssh', 'rpi4-usb-ssd-minimal', 'rpi4-usb-ssd-ssh']);
-  assert.equal(jobs.imgsmith, 'imgsmith-package');
+  assert.deepEqual(jobs.imgsmith, { 'x86_64-linux': { hydraJob: 'imgsmith-package' }, 'aarch64-linux': { hydraJob: 'imgsmith-package-aarch64-linux' } });
   const specs: Record<string, string> = { rpi: 'rpi-aarch64.json', 'rpi4-usb-ssd': 'rpi4-usb-ssd.json', 'arm-drive': 'arm-drive.json' };
   for (const [board, spec] of Object.entries(specs)) {
-    // The board's NixOS root device is the spec's root filesystem (the one holding the closure).
     const json = JSON.parse(readFileSync(path.join(REPO, 'images', spec), 'utf8'));
-    const root = json.partitions.find((p: { contents?: { generate?: string }[] }) => p.contents?.some((c) => c.generate === 'closure'));
     const usesFirmware = JSON.stringify(json.partitions).includes('"from":"firmware"');
     for (const config of ['minimal', 'ssh']) {
-      const j = jobs[`${board}-${config}`] as Exclude<(typeof jobs)[string], string>;
-      assert.equal(j.spec, spec);
-      assert.equal(j.firmware, usesFirmware ? 'rpi-firmware' : null, `${board} firmware`);
-      assert.deepEqual(j.toplevel, { system: 'aarch64-linux', root: `/dev/disk/by-label/${root.filesystem.label}`, ssh: config === 'ssh' });
+      const job = jobs[`${board}-${config}`]!;
+      assert.deepEqual(Object.keys(job), [json.system], `${board}-${config} is keyed by its system`);
+      assert.deepEqual(job[json.system]!.hydraJob, {
+        system: 'aarch64-linux',
+        module: 'module.nix',
+        image: { enable: true, firmware: usesFirmware ? 'rpi-firmware' : null, spec, buildPackages: 'build-pkgs' },
+        ssh: config === 'ssh',
+        handWritten: false,
+      });
     }
   }
 });
