@@ -195,6 +195,9 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       packages = builtins.attrNames self.packages;
       imgsmith = self.packages.aarch64-linux.imgsmith;
       image = self.lib.mkImage { pkgs = stubPkgs; spec = ./images/arm-drive.json; toplevel = "/nix/store/bbbb-sys"; };
+      nixosModules = builtins.mapAttrs (n: m: builtins.baseNameOf (toString m)) self.nixosModules;
+      checks = builtins.mapAttrs (n: c: builtins.attrNames c) self.checks;
+      hydraJobs = builtins.attrNames self.hydraJobs;
     }`);
   assert.equal(r.exitCode, 0, r.stderr);
   const v = r.value as Record<string, unknown> & { image: { name: string; script: string } };
@@ -217,6 +220,9 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.imgsmith, 'imgsmith-package');
   assert.equal(v.image.name, 'arm-drive-image');
   assert.match(v.image.script, /imgsmith-package\/bin\/imgsmith build/);
+  assert.deepEqual(v.nixosModules, { default: 'module.nix', imgsmith: 'module.nix' });
+  assert.deepEqual(v.checks, { 'aarch64-linux': ['imgsmith', 'module-arm-drive', 'module-uefi'], 'x86_64-linux': ['imgsmith', 'module-arm-drive', 'module-uefi'] });
+  assert.deepEqual(v.hydraJobs, ['arm-drive-minimal', 'arm-drive-ssh', 'imgsmith', 'rpi-minimal', 'rpi-ssh', 'rpi4-usb-ssd-minimal', 'rpi4-usb-ssd-ssh']);
 });
 
 /** npm's cache index (~/.npm/_cacache/index-v5): tarball URL -> integrity, as npm fetched them. */
