@@ -82,6 +82,12 @@ rec {
     else if builtins.any (p: isEsp p && has (c: (c.from or null) == "firmware") p) parts then "systemd-boot"
     else null;
 
+  # Two partitions at one mount point (e.g. two FAT partitions, both /boot/firmware by default).
+  mountClashes =
+    let mps = map mountOf mounted; in
+    map (mp: "partitions ${builtins.concatStringsSep " and " (map (p: "\"${p.name}\"") (builtins.filter (p: mountOf p == mp) mounted))} of ${specName} would all be mounted at ${mp}; give all but one another mount point with imgsmith.image.mountPoints")
+      (builtins.filter (mp: builtins.length (builtins.filter (x: x == mp) mps) > 1) (builtins.attrNames (builtins.listToAttrs (map (mp: { name = mp; value = null; }) mps))));
+
   rootPartition = if root == null then null else root.name;
   # Why first boot cannot grow the root (null: it can).
   growProblem =

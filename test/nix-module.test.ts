@@ -169,6 +169,13 @@ test('a fileSystems entry naming another device at a spec mount point is an eval
   assert.deepEqual(moved.failed, []);
   assert.deepEqual(moved.fileSystems['/boot/efi'], fs('BOOT', 'vfat'));
   assert.equal(moved.fileSystems['/boot']!.device, '/dev/sda1');
+  // Two partitions of the spec at one mount point.
+  const spec = JSON.parse(readFileSync(path.join(REPO, 'images/rpi-aarch64.json'), 'utf8'));
+  const twoFat = { ...spec, partitions: [spec.partitions[0], { ...spec.partitions[0], name: 'more', start: undefined, filesystem: { type: 'vfat', label: 'MORE' } }, spec.partitions[1]] };
+  const clash = await evalModule(enable(`builtins.fromJSON ${JSON.stringify(JSON.stringify(twoFat))}`));
+  assert.deepEqual(clash.failed, ['imgsmith.image: partitions "firmware" and "more" of imgsmith.image.spec would all be mounted at /boot/firmware; give all but one another mount point with imgsmith.image.mountPoints']);
+  const resolved = await evalModule(enable(`builtins.fromJSON ${JSON.stringify(JSON.stringify(twoFat))}`, 'mountPoints.more = "/more";'));
+  assert.deepEqual([resolved.failed, resolved.fileSystems['/more']], [[], fs('MORE', 'vfat')]);
 });
 
 test('a root first boot cannot grow (not last, vfat) is an evaluation error while growRoot is on', { skip: SKIP, timeout: 60_000 }, async () => {
