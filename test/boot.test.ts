@@ -26,7 +26,8 @@ import type { Manifest } from '../src/outputs/manifest.ts';
 
 const SKIP = process.env.IMGSMITH_SKIP_BOOT_TESTS === '1' ? 'IMGSMITH_SKIP_BOOT_TESTS=1' : false;
 const REPO = repoRoot();
-const recipe = (name: string) => path.join(REPO, 'images', name);
+/** A recipe in images/, or a spec file given by its absolute path. */
+const recipe = (name: string) => (path.isAbsolute(name) ? name : path.join(REPO, 'images', name));
 
 let tmpDir: string | undefined;
 async function tmp(): Promise<string> {
@@ -61,7 +62,7 @@ function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: number, r
   if (!p) {
     p = (async () => {
       const specPath = recipe(recipeName);
-      const dir = path.join(await tmp(), recipeName.replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
+      const dir = path.join(await tmp(), path.basename(recipeName).replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
       const label = rootByLabel ? await rootLabelOf(specPath) : undefined;
       const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, ...(label ? { rootLabel: label } : {}) });
       const r = await buildImage({
@@ -315,4 +316,21 @@ test('boot: first boot grows the btrfs root of rpi4-usb-ssd (GPT, root last) on 
 
 test('boot: first boot grows the ext4 root of rpi-aarch64 (MBR, root last) on a disk 1 GiB larger; a second boot leaves it unchanged', { skip: SKIP, timeout: 900_000 }, async (t) => {
   await firstBootGrows(t, 'rpi-aarch64.json', undefined, 'ext4');
+});
+
+test('boot: first boot leaves a root that is not the last partition alone (arm-drive variant: boot, root, swap) on a disk 1 GiB larger', { skip: SKIP, timeout: 900_000 }, async (t) => {
+  const spec = JSON.parse(await fsp.readFile(recipe('arm-drive.json'), 'utf8'));
+  const [boot, swap, root] = spec.partitions;
+  const variant = path.join(await tmp(), 'arm-drive-root-not-last.json');
+  await fsp.writeFile(variant, JSON.stringify({ ...spec, name: 'arm-drive-root-not-last', partitions: [boot, { ...root, size: '1GiB' }, { ...swap, size: 'fill' }] }));
+  const { image, fixture } = await buildRecipe(variant, 'aarch64', 6 * 1024 ** 3, true, true);
+  const disk = path.join(await tmp(), 'root-not-last.img');
+  await execa('cp', ['--sparse=always', image, disk]);
+  await execa('truncate', ['-s', '+1G', disk]);
+  const before = await sfdiskJson(disk);
+  const [grown, ...log] = await bootAndGrow(disk, fixture.marker);
+  for (const l of log) t.diagnostic(l);
+  assert.equal(grown, 'unchanged');
+  assert.ok(log.some((l) => /\/dev\/vda2 \(partition 2 of \/dev\/vda\) is not the last partition/.test(l)), log.join('\n'));
+  assert.deepEqual(await sfdiskJson(disk), before, 'the partition table was changed');
 });

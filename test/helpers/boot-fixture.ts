@@ -5,6 +5,8 @@
  * Downloads (cached under $IMGSMITH_CACHE or <repo>/.cache, in boot-fixture/):
  *   aarch64: linux-image-6.1.0-*-arm64, busybox-static, u-boot-rpi, raspi-firmware
  *   x86_64:  linux-image-6.1.0-*-amd64, busybox-static, systemd-boot-efi
+ *   with `firstBoot`: fdisk, util-linux, e2fsprogs, btrfs-progs and the libraries they link
+ *            (FIRST_BOOT_PACKAGES in ./first-boot-tools.ts)
  * fetched with apt-get from deb.debian.org (override: $IMGSMITH_DEBIAN_MIRROR) using a
  * private apt state directory (never the host's). apt verifies each .deb against the
  * signed Release/Packages index; we check the SHA256 from the index again and record it,
@@ -41,9 +43,11 @@
  * creates /dev /proc /sys on it if missing, moves its mounts there and switch_roots into
  * init=<toplevel>/init. Stage 2 checks it can read the root filesystem (/nix/store holds
  * the toplevel, /nix-path-registration names it) and every other partition it can mount
- * (the FAT firmware partition / ESP, an ext4 /boot; swap is skipped), lists them, then
- * prints `IMGSMITH-BOOT-OK <marker>` (to /dev/console and /dev/kmsg, i.e. every console)
- * and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
+ * (the FAT firmware partition / ESP, an ext4 /boot; swap is skipped), lists them, runs the
+ * toplevel's imgsmith-first-boot.sh when the fixture has one (`firstBoot`: nix/first-boot.sh
+ * itself, with the tools of ./first-boot-tools.ts on PATH; it grows the root to the end of the
+ * disk and prints `imgsmith-grown: ...`), then prints `IMGSMITH-BOOT-OK <marker>` (to
+ * /dev/console and /dev/kmsg, i.e. every console) and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
  * off. The marker is never on the kernel command line (the kernel echoes that).
  */
 import { execa } from 'execa';
