@@ -36,7 +36,9 @@ let
   image = mkImage ({
     spec = if specIsPath && cfg.extraContents == [ ] then cfg.spec else json;
     toplevel = config.system.build.toplevel;
-    inherit (cfg) firmware compress label sourceDateEpoch;
+    # A path literal is copied into the store (the builder sees only the store).
+    firmware = if builtins.isPath cfg.firmware then "${cfg.firmware}" else cfg.firmware;
+    inherit (cfg) compress label sourceDateEpoch;
   } // lib.optionalAttrs (specIsPath && cfg.extraContents != [ ]) { specDir = dirOf cfg.spec; }
     // lib.optionalAttrs (cfg.name != null) { inherit (cfg) name; });
 

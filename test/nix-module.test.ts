@@ -200,6 +200,9 @@ test('a spec given as an attribute set, with extraContents for the root partitio
   assert.deepEqual(got.partitions.slice(0, 2), spec.partitions.slice(0, 2));
   assert.match(s.image!.script, /--label 'test' --no-compress/);
   assert.doesNotMatch(s.image!.script, /cp -R/, 'no spec directory to copy');
+  // A firmware directory given as a path literal is copied into the store.
+  const p = await evalModule(`{ imgsmith.image = { enable = true; spec = ./images/arm-drive.json; firmware = ./test/nix; }; }`);
+  assert.match(p.image!.script, /--firmware '\/[^']*\/[0-9a-z]{32}-nix'/);
   assert.deepEqual(s.fileSystems['/'], fs('NIXOS_ROOT', 'ext4'));
 });
 
