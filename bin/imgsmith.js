@@ -38,10 +38,12 @@ function removeTree(d) {
   spawnSync('rm', ['-rf', '--', d], { stdio: 'ignore' });
 }
 
-/** Prints one imgsmith line (and a JSON error event with --json) and exits. */
+/** Prints one imgsmith line (and a JSON error event with --json) and exits. Controls in the
+ *  line (from an error message) are written \xNN, as src/text.ts printable() does. */
 function fail(exitCode, line) {
   if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode, message: line.replace(/^imgsmith: (error: )?/, '') }) + '\n');
-  process.stderr.write(`${line}\n`);
+  // eslint-disable-next-line no-control-regex
+  process.stderr.write(`${line.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
   process.exit(exitCode);
 }
 

@@ -10006,11 +10006,12 @@ function resourceAdvice(code, file, ctx) {
   const where2 = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : "";
   const dir = ctx.outDir ?? (file ? dirname(file) : void 0);
   const size = ctx.bytes !== void 0 ? ` (${fmtBytes(ctx.bytes)})` : "";
+  const remedy = ctx.remedy ?? (ctx.outDir !== void 0 ? "use another -o" : "set TMPDIR to a directory with more space");
   switch (code) {
     case "ENOSPC":
-      return `no space left on device${where2}${freeSpace(dir)}: free some space or use another -o`;
+      return `no space left on device${where2}${freeSpace(dir)}: free some space or ${remedy}`;
     case "EDQUOT":
-      return `disk quota exceeded${where2}: free some space in your quota or use another -o`;
+      return `disk quota exceeded${where2}: free some space in your quota or ${remedy}`;
     case "EFBIG": {
       const fsize = limit("Max file size");
       return fsize !== void 0 ? `file size limit exceeded${where2}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again` : `file too large${where2}${size}: the file system there cannot hold a file that large; use a smaller --size or another -o`;
@@ -18375,6 +18376,49 @@ async function punchOrZero(fd, pos, len, n2) {
   }
 }
 
+// src/text.ts
+var hex2 = (n2) => `\\x${n2.toString(16).padStart(2, "0")}`;
+var isBidi = (cp) => cp === 1564 || cp === 8206 || cp === 8207 || cp >= 8234 && cp <= 8238 || cp >= 8294 && cp <= 8297;
+var isControl = (cp) => cp < 32 || cp >= 127 && cp <= 159;
+var PLAIN = /^[\x20-\x5b\x5d-\x7e]*$/;
+function utf8At(b, i2) {
+  const c3 = b[i2];
+  const len = c3 >= 194 && c3 <= 223 ? 2 : c3 >= 224 && c3 <= 239 ? 3 : c3 >= 240 && c3 <= 244 ? 4 : 0;
+  if (!len || i2 + len > b.length) return void 0;
+  let cp = c3 & (len === 2 ? 31 : len === 3 ? 15 : 7);
+  for (let k = 1; k < len; k++) {
+    const x = b[i2 + k];
+    if ((x & 192) !== 128) return void 0;
+    cp = cp << 6 | x & 63;
+  }
+  const min = len === 2 ? 128 : len === 3 ? 2048 : 65536;
+  if (cp < min || cp > 1114111 || cp >= 55296 && cp <= 57343) return void 0;
+  return { len, cp };
+}
+function printableBytes(s) {
+  if (typeof s === "string" && PLAIN.test(s)) return s;
+  const b = typeof s === "string" ? Buffer.from(s, "latin1") : s;
+  let out = "";
+  for (let i2 = 0; i2 < b.length; ) {
+    const c3 = b[i2];
+    if (c3 < 128) {
+      out += c3 < 32 || c3 === 127 ? hex2(c3) : c3 === 92 ? "\\\\" : String.fromCharCode(c3);
+      i2++;
+      continue;
+    }
+    const u2 = utf8At(b, i2);
+    if (!u2) {
+      out += hex2(c3);
+      i2++;
+      continue;
+    }
+    if (isControl(u2.cp) || isBidi(u2.cp)) for (let k = 0; k < u2.len; k++) out += hex2(b[i2 + k]);
+    else out += String.fromCodePoint(u2.cp);
+    i2 += u2.len;
+  }
+  return out;
+}
+
 // src/content/tree.ts
 function fromUtf8(s) {
   return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, "utf8").toString("latin1");
@@ -18383,13 +18427,7 @@ function hostPath(s) {
   return Buffer.from(s, "latin1");
 }
 function show(s) {
-  if (/^[\x20-\x7e]*$/.test(s)) return s;
-  const b = Buffer.from(s, "latin1");
-  const u2 = b.toString("utf8");
-  if (Buffer.from(u2, "utf8").equals(b) && !/[\x00-\x1f\x7f]/.test(u2)) return u2;
-  let out = "";
-  for (const byte of b) out += byte >= 32 && byte < 127 ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, "0")}`;
-  return out;
+  return printableBytes(s);
 }
 function isUtf8(s) {
   if (/^[\x00-\x7f]*$/.test(s)) return true;
@@ -23328,7 +23366,7 @@ var DOS_ALIASES = {
   "lvm": 142
 };
 var DOS_EXTENDED = /* @__PURE__ */ new Set([5, 15, 133]);
-function hex2(n2) {
+function hex22(n2) {
   return `0x${n2.toString(16).padStart(2, "0")}`;
 }
 function parseDosType(type) {
@@ -23347,13 +23385,13 @@ function parseDosType(type) {
   }
   if (id === 0) return `DOS partition type "${type}" (0x00) marks an unused entry`;
   if (DOS_EXTENDED.has(id)) {
-    return `DOS partition type "${type}" (${hex2(id)}) is an extended partition; extended/logical partitions are not supported`;
+    return `DOS partition type "${type}" (${hex22(id)}) is an extended partition; extended/logical partitions are not supported`;
   }
   if (id === 238) return `DOS partition type "${type}" (0xee) is the GPT protective type; use a "gpt" table instead`;
   return id;
 }
 function formatDosType(id) {
-  return hex2(id);
+  return hex22(id);
 }
 var G = {
   esp: "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",

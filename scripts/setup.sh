@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 PACKAGES="e2fsprogs dosfstools mtools zstd fdisk gdisk btrfs-progs bmap-tools util-linux
-  fakeroot faketime time xz-utils cpio ca-certificates genimage
+  fakeroot faketime time xz-utils bzip2 lz4 cpio ca-certificates genimage
   qemu-system-arm qemu-system-x86 qemu-utils ovmf u-boot-qemu ipxe-qemu
   python3 make g++ libext2fs-dev pkg-config"
 # shellcheck disable=SC2086

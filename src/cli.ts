@@ -11,6 +11,20 @@ import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 import { inspectCommands } from './inspect/cli.ts';
+import { printable, safeJson } from './text.ts';
+
+/** A line for the terminal: controls escaped, the rest as it is (names in it are escaped already). */
+const terminalLine = (s: string) => printable(s, { backslash: false });
+
+/**
+ * stdout closed by its reader (`imgsmith cat ... | head`): stop quietly, as coreutils do
+ * when SIGPIPE ends them: no message, temporary files removed, exit 141 (128 + SIGPIPE).
+ */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') return onStrayError(err);
+  cleanupSync();
+  process.exit(141);
+}
 
 /** A command-line problem found by yargs (exit 2, printed as it is). */
 class UsageFailure extends UsageError {}
@@ -19,8 +33,8 @@ class UsageFailure extends UsageError {}
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
   const d = err instanceof UsageFailure ? { message: err.message.replace(/\s*\n\s*/g, ' '), exitCode: 2 } : describeError(err, ctx);
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
-  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
-  errOut.write(`${line}\n`);
+  if (json) process.stdout.write(safeJson({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
+  errOut.write(`${terminalLine(line)}\n`);
   if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
     errOut.write(`${err.stack}\n`);
   }
@@ -39,7 +53,7 @@ function onSignals(json: boolean, what: (published: boolean) => string): () => v
 function onStrayError(err: unknown): void {
   cleanupSync();
   const d = describeError(err);
-  errOut.write(`imgsmith: error: ${d.message}\n`);
+  errOut.write(`${terminalLine(`imgsmith: error: ${d.message}`)}\n`);
   if (err instanceof Error && process.env.IMGSMITH_DEBUG) errOut.write(`${err.stack}\n`);
   process.exit(d.exitCode);
 }
@@ -48,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   initProcess();
   if (process.listenerCount('uncaughtException') === 0) process.on('uncaughtException', onStrayError);
   if (process.listenerCount('unhandledRejection') === 0) process.on('unhandledRejection', onStrayError);
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   let exitCode = 0;
   const json = argv.includes('--json');
   const parser = yargs(argv)
@@ -147,9 +162,10 @@ export async function main(argv: string[]): Promise<number> {
             piBoot: args['pi-boot'],
             log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
-          if (args.json) process.stdout.write(JSON.stringify({ event: 'result', ...r }) + '\n');
-          else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${r.marker} (${r.seconds.toFixed(1)} s)\n`);
-          else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.join('\n')}\n`);
+          if (args.json) process.stdout.write(safeJson({ event: 'result', ...r }) + '\n');
+          else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${terminalLine(r.marker)} (${r.seconds.toFixed(1)} s)\n`);
+          // The guest's serial output is the image's words: escaped like names (src/text.ts).
+          else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.map(terminalLine).join('\n')}\n`);
           exitCode = r.ok ? 0 : 1;
         } catch (err) {
           exitCode = reportError(err, args.json, { interruptedNote: '; boot test aborted, QEMU stopped' });
@@ -168,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       'Check an image: its partition table (sfdisk/sgdisk), every filesystem (fsck.fat, e2fsck, btrfs check) and, with a manifest, the SHA-256 of the image and the .zst and every bmap checksum. Exit 0 only when all hold.',
       (y) =>
         y
-          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst or block device to check.' })
+          .positional('image', { type: 'string', demandOption: true, describe: 'The .img, .img.zst, or a disk (or file) an image was flashed to (with --manifest; it may be larger than the image).' })
           .option('manifest', { type: 'string', describe: 'The manifest.json of the build (default: the manifest.json beside the image, when it names the image).' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with every check.' }),
       async (args) => {
@@ -177,12 +193,12 @@ export async function main(argv: string[]): Promise<number> {
           const { verifyImage } = await import('./inspect/verify.ts');
           const r = await verifyImage(args.image, {
             ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
-            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}\n`) }),
+            ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${terminalLine(c.status === 'SKIPPED' ? `SKIPPED  ${c.check.padEnd(17)} ${c.where} (${c.detail})` : `${c.status.padEnd(7)}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}`)}\n`) }),
           });
-          if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+          if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
           else {
-            const failed = r.checks.filter((c) => !c.ok).length;
-            process.stdout.write(r.ok ? `verified: ${r.checks.length} checks passed\n` : `NOT verified: ${failed} of ${r.checks.length} checks failed\n`);
+            const tally = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
+            process.stdout.write(r.ok ? `verified: ${r.passed} checks passed (${tally})\n` : `NOT verified: ${r.failed} of ${r.checks.length} checks failed (${tally})\n`);
           }
           exitCode = r.ok ? 0 : 1;
         } catch (err) {
@@ -194,14 +210,14 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'flash <image> <device>',
-      'Write an image (.img or .img.zst) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
+      'Write an image (.img, or compressed: .gz .xz .bz2 .zst .lz4, recognised by content) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
       (y) =>
         y
-          .positional('image', { type: 'string', demandOption: true, describe: 'The .img or .img.zst to write.' })
+          .positional('image', { type: 'string', demandOption: true, describe: 'The image to write: raw, or gzip/xz/bzip2/zstd/lz4-compressed (decompressed in a stream).' })
           .positional('device', { type: 'string', demandOption: true, describe: 'The target: a whole removable disk (/dev/sdX, /dev/mmcblkN) or a regular file.' })
           .option('bmap', { type: 'string', describe: 'The block map (default: NAME.bmap or NAME.img.bmap beside the image, when there is one).' })
           .option('verify', { type: 'boolean', default: true, describe: 'Read the written blocks back and check them (--no-verify skips it).' })
-          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition or a non-removable disk (never a mounted one, swap, or one too small).' })
+          .option('force', { type: 'boolean', default: false, describe: 'Allow a partition, a non-removable disk, or a source that does not look like a disk image (never a mounted or in-use target, swap, or one too small).' })
           .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask before writing a block device.' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document with the result.' }),
       async (args) => {
@@ -216,9 +232,10 @@ export async function main(argv: string[]): Promise<number> {
             force: args.force,
             yes: args.yes,
             progress: args.json ? silentProgress : errOut.isTTY ? ttyProgress(errOut) : silentProgress,
+            chatty: !args.json && Boolean(errOut.isTTY),
           });
-          if (args.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-          else process.stdout.write(`${r.target}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
+          if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
+          else process.stdout.write(`${terminalLine(r.target)}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
         } catch (err) {
           exitCode = reportError(err, args.json);
         } finally {

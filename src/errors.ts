@@ -126,6 +126,8 @@ export interface DescribeContext {
   /** The file being written and its intended size, when the caller knows them. */
   file?: string;
   bytes?: number;
+  /** What to do about a full disk (default: "use another -o" with an output directory, else point TMPDIR elsewhere). */
+  remedy?: string;
   /** Added to "imgsmith: interrupted by SIGxxx" when a tool was ended by SIGINT/SIGTERM/SIGHUP (e.g. "; nothing was published"). */
   interruptedNote?: string;
 }
@@ -218,11 +220,13 @@ function resourceAdvice(code: string, file: string | undefined, ctx: DescribeCon
   const where = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : '';
   const dir = ctx.outDir ?? (file ? dirname(file) : undefined);
   const size = ctx.bytes !== undefined ? ` (${fmtBytes(ctx.bytes)})` : '';
+  // Commands without -o (inspect, verify, flash) write only temporary files, under $TMPDIR.
+  const remedy = ctx.remedy ?? (ctx.outDir !== undefined ? 'use another -o' : 'set TMPDIR to a directory with more space');
   switch (code) {
     case 'ENOSPC':
-      return `no space left on device${where}${freeSpace(dir)}: free some space or use another -o`;
+      return `no space left on device${where}${freeSpace(dir)}: free some space or ${remedy}`;
     case 'EDQUOT':
-      return `disk quota exceeded${where}: free some space in your quota or use another -o`;
+      return `disk quota exceeded${where}: free some space in your quota or ${remedy}`;
     case 'EFBIG': {
       const fsize = limit('Max file size');
       return fsize !== undefined

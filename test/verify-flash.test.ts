@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { makeClosure } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { REPO, runCli, listFiles } from './helpers/cli.ts';
+import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { buildImage } from '../src/build.ts';
 import { renderBmap, parseBmap } from '../src/outputs/bmap.ts';
 import { GiB } from '../src/units.ts';
@@ -223,26 +224,13 @@ test('flash a raw .img without a bmap (extents) over an existing file; --no-veri
   assert.equal(await sha256Prefix(out, pi.size), pi.sha256);
 });
 
-const losetupWorks = await (async () => {
-  if (process.getuid?.() !== 0) return false;
-  const f = path.join(os.tmpdir(), `imgsmith-loopprobe-${process.pid}`);
-  await fsp.writeFile(f, Buffer.alloc(1 << 20));
-  const r = await execa('losetup', ['-f', '--show', f], { reject: false });
-  if (r.exitCode === 0) await execa('losetup', ['-d', r.stdout.trim()], { reject: false });
-  await fsp.rm(f, { force: true });
-  return r.exitCode === 0;
-})();
+const losetupWorks = await probeLosetup();
 
 async function withLoop<T>(size: number, fn: (dev: string, backing: string) => Promise<T>): Promise<T> {
   const backing = path.join(tmp, `loop-${Date.now()}-${size}.raw`);
   await fsp.writeFile(backing, '');
   await fsp.truncate(backing, size);
-  const dev = (await execa('losetup', ['-f', '--show', backing])).stdout.trim();
-  try {
-    return await fn(dev, backing);
-  } finally {
-    await execa('losetup', ['-d', dev], { reject: false });
-  }
+  return withLoops([backing], ([dev]) => fn(dev!, backing));
 }
 
 test('flash to a loop device (root): the device holds the image; refused without --yes when there is no terminal', { skip: !losetupWorks && 'needs root and losetup' }, async () => {

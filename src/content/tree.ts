@@ -19,6 +19,7 @@ import { constants as fsc, lstatSync, readdirSync, readlinkSync, realpathSync, s
 import os from 'node:os';
 import { inputError } from '../errors.ts';
 import { loadNative } from '../sparse.ts';
+import { printableBytes } from '../text.ts';
 
 export type TreeEntry =
   /** A directory. With `source`, the host directory's contents are merged in (see above);
@@ -58,16 +59,10 @@ export function hostPath(s: string): Buffer {
   return Buffer.from(s, 'latin1');
 }
 
-/** A byte string for messages: UTF-8 where valid, other bytes as \xNN. */
+/** A byte string for messages and output: UTF-8 where valid, other bytes and controls as
+ *  \xNN, a backslash as \\ (printableBytes in src/text.ts, the one escaping of names). */
 export function show(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x20-\x7e]*$/.test(s)) return s;
-  const b = Buffer.from(s, 'latin1');
-  const u = b.toString('utf8');
-  if (Buffer.from(u, 'utf8').equals(b) && !/[\x00-\x1f\x7f]/.test(u)) return u;
-  let out = '';
-  for (const byte of b) out += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
-  return out;
+  return printableBytes(s);
 }
 
 /** True when the byte string is valid UTF-8. */

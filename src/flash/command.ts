@@ -1,27 +1,32 @@
 /**
- * `imgsmith flash IMAGE DEVICE`: the checks (target.ts), the confirmation, then
- * the write and read-back (write.ts). A `.img.zst` is decompressed into a
- * sparse temporary file first (inspect/image.ts), so only its data is written
- * twice, never its holes.
+ * `imgsmith flash IMAGE DEVICE`: the source (source.ts: a compressed image,
+ * recognised by its magic bytes, is decompressed into a sparse temporary file
+ * first, so only its data is written twice, never its holes), the checks
+ * (target.ts), the confirmation, then the write and read-back (write.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { buildError, usageError } from '../errors.ts';
 import { errOut } from '../lifetime.ts';
+import { printable } from '../text.ts';
 import { parseBmap, type ParsedBmap } from '../outputs/bmap.ts';
 import type { Progress, PhaseHandle } from '../progress.ts';
-import { openImage } from '../inspect/image.ts';
+import { openFlashSource, type FlashSource } from './source.ts';
 import { checkTarget, type FlashTarget } from './target.ts';
 import { flashImage, type FlashResult } from './write.ts';
+import { bmapBeside } from './readback.ts';
+
+export { bmapBeside };
 
 /**
- * The tools `imgsmith flash` runs: blockdev --flushbufs on a block device (./write.ts) and
- * zstd for a .img.zst (../inspect/zstd.ts; fzstd in-process without it). The blocks are
- * written and read back in-process (no dd, no bmaptool). nix/package.nix puts them on
- * imgsmith's PATH (test/runtime-tools.test.ts).
+ * The tools `imgsmith flash` runs: blockdev --flushbufs on a block device (./readback.ts),
+ * zstd for a .zst (../inspect/zstd.ts; in-process without it), xz, bzip2 and lz4 for their
+ * formats (./source.ts; gzip is decoded by node:zlib). The blocks are written and read back
+ * in-process (no dd, no bmaptool). nix/package.nix puts them on imgsmith's PATH
+ * (test/runtime-tools.test.ts).
  */
-export const FLASH_TOOLS = ['blockdev', 'zstd'] as const;
+export const FLASH_TOOLS = ['blockdev', 'zstd', 'xz', 'bzip2', 'lz4'] as const;
 
 export interface FlashCommandOptions {
   image: string;
@@ -30,16 +35,11 @@ export interface FlashCommandOptions {
   verify: boolean;
   force: boolean;
   yes: boolean;
+  /** Print the decompression's bytes in / bytes out (a terminal, not --json). */
+  chatty?: boolean;
   progress: Progress;
   /** Answers the confirmation question (default: stdin when it is a terminal). */
   confirm?: (question: string) => Promise<boolean>;
-}
-
-/** NAME.bmap or NAME.img.bmap beside NAME.img[.zst], as imgsmith and bmaptool name them. */
-export function bmapBeside(image: string): string | undefined {
-  const base = image.replace(/\.zst$/, '');
-  const candidates = [base.replace(/\.img$/, '') + '.bmap', `${base}.bmap`];
-  return candidates.find((c) => c !== image && fs.existsSync(c));
 }
 
 async function askTerminal(question: string): Promise<boolean> {
@@ -55,41 +55,62 @@ async function askTerminal(question: string): Promise<boolean> {
 
 function describeTarget(t: FlashTarget): string {
   const gib = t.size !== undefined ? ` ${(t.size / 1024 ** 3).toFixed(1)} GiB` : '';
-  return `${t.path}${t.model ? ` (${t.model},${gib})` : gib ? ` (${gib.trim()})` : ''}`;
+  // The model comes from the device (sysfs vendor/model): shown escaped (src/text.ts).
+  return `${printable(t.path)}${t.model ? ` (${printable(t.model)},${gib})` : gib ? ` (${gib.trim()})` : ''}`;
+}
+
+function readBmapFile(bmapPath: string): ParsedBmap {
+  try {
+    return parseBmap(fs.readFileSync(bmapPath, 'utf8'), bmapPath);
+  } catch (err) {
+    throw err instanceof Error && /bmap/.test(err.message) ? err : buildError(`cannot read ${bmapPath}: ${(err as Error).message}`, err);
+  }
+}
+
+async function confirmWrite(opts: FlashCommandOptions, src: FlashSource, target: FlashTarget): Promise<void> {
+  const question = `Write ${opts.image} (${(src.size / 1024 ** 3).toFixed(2)} GiB) to ${describeTarget(target)}? Everything on it is lost. [y/N] `;
+  const ok = await (opts.confirm ?? askTerminal)(question);
+  if (!ok) {
+    throw usageError(
+      process.stdin.isTTY || opts.confirm
+        ? `not confirmed: nothing was written to ${target.path}`
+        : `refusing to write ${target.path} without confirmation: pass --yes (no terminal to ask on)`,
+    );
+  }
+}
+
+/** Opens the image, decompressing it with progress (bytes in / bytes out). */
+async function openSource(opts: FlashCommandOptions): Promise<FlashSource> {
+  let phase: PhaseHandle | undefined;
+  let out = 0;
+  const src = await openFlashSource(opts.image, {
+    force: opts.force,
+    onProgress: (bytesIn, total, bytesOut) => {
+      phase ??= opts.progress.phase(`decompress ${opts.image}`, total, 'bytes');
+      phase.update(bytesIn, total);
+      out = bytesOut;
+    },
+  }).finally(() => phase?.end({ bytesOut: out }));
+  if (src.format !== 'raw' && opts.chatty) errOut.write(`imgsmith: ${opts.image}: ${src.format}, ${src.bytesIn} bytes in, ${src.size} bytes out\n`);
+  return src;
 }
 
 export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResult> {
   if (!fs.existsSync(opts.image)) throw usageError(`the image ${opts.image} does not exist`);
+  if (!fs.statSync(opts.image).isFile()) throw usageError(`the image ${opts.image} is not a regular file (a directory or a device cannot be flashed from)`);
   const bmapPath = opts.bmap ?? bmapBeside(opts.image);
   if (opts.bmap !== undefined && !fs.existsSync(opts.bmap)) throw usageError(`the bmap ${opts.bmap} does not exist`);
-  let bmap: ParsedBmap | undefined;
-  if (bmapPath !== undefined) {
-    try {
-      bmap = parseBmap(fs.readFileSync(bmapPath, 'utf8'), bmapPath);
-    } catch (err) {
-      throw err instanceof Error && /bmap/.test(err.message) ? err : buildError(`cannot read ${bmapPath}: ${(err as Error).message}`, err);
-    }
-  }
+  const bmap = bmapPath !== undefined ? readBmapFile(bmapPath) : undefined;
   if (path.resolve(opts.image) === path.resolve(opts.device)) throw usageError('the image and the target are the same file');
 
-  const img = await openImage(opts.image);
+  const src = await openSource(opts);
   try {
-    const target = checkTarget(opts.device, { imageSize: img.size, force: opts.force });
-    if (target.kind === 'block' && !opts.yes) {
-      const question = `Write ${opts.image} (${(img.size / 1024 ** 3).toFixed(2)} GiB) to ${describeTarget(target)}? Everything on it is lost. [y/N] `;
-      const ok = await (opts.confirm ?? askTerminal)(question);
-      if (!ok) {
-        throw usageError(
-          process.stdin.isTTY || opts.confirm
-            ? `not confirmed: nothing was written to ${target.path}`
-            : `refusing to write ${target.path} without confirmation: pass --yes (no terminal to ask on)`,
-        );
-      }
-    }
+    const target = checkTarget(opts.device, { imageSize: src.size, force: opts.force, source: opts.image });
+    if (target.kind === 'block' && !opts.yes) await confirmWrite(opts, src, target);
     let phase: PhaseHandle | undefined;
     let phaseName = '';
-    const r = await flashImage(img.path, target, {
-      ...(bmap ? { bmap } : {}),
+    const r = await flashImage(src.path, target, {
+      ...(bmap ? { bmap, bmapPath: bmapPath! } : {}),
       verify: opts.verify,
       onProgress: (p, done, total) => {
         const name = p === 'write' ? `write ${target.path}` : `verify ${target.path}`;
@@ -102,9 +123,9 @@ export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResu
       },
     });
     phase?.end();
-    if (bmapPath && !bmap) errOut.write(`imgsmith: note: ${bmapPath} was not used\n`);
-    return r;
+    if (bmapPath && !bmap) errOut.write(`imgsmith: note: ${printable(bmapPath)} was not used\n`);
+    return { ...r, format: src.format };
   } finally {
-    await img.close();
+    await src.close();
   }
 }

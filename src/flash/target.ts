@@ -1,18 +1,23 @@
 /**
  * What `imgsmith flash` may write to, decided before a byte is written.
  *
- * A regular file (or a path that does not exist yet) is always allowed: it is
- * how images are copied and how the tests run. A block device is inspected
- * through sysfs and /proc (no root needed to look), and refused when
- *  - it, one of its partitions or a device built on it (dm, md, LVM holders)
- *    is mounted: the message names the mount point, and says "root" or "/boot"
- *    when it carries the running system;
- *  - it or one of its partitions is active swap;
- *  - it is smaller than the image;
- *  - it is a partition rather than a whole disk, or a disk that is neither
- *    removable nor on USB/MMC (an internal disk) — unless `force`.
- * Loop devices count as removable: they are files, and the mounted/root checks
- * still apply to them.
+ * In-use is judged by the backing store, not by the name: the "shared storage" of a
+ * target is the device, its partitions, the devices stacked on any of them (dm, md, LVM
+ * holders), every loop device over the same backing file or device (compared by
+ * device/inode, from /sys/block/loopN/loop/backing_file), the device behind a loop target,
+ * and so on transitively. The target is refused when any of it
+ *  - is mounted: the message names the device, how it relates to the target, and the
+ *    mount point, and says "root" or "/boot" when it carries the running system;
+ *  - is active swap (a device, or the target file being a swap file);
+ *  - has a device-mapper/md device built on it;
+ *  - is the image being flashed (the same file, a hard link, a loop device over it).
+ * A regular file (or a path that does not exist yet) is otherwise allowed: it is how
+ * images are copied and how the tests run; a file behind a loop device in use is refused
+ * like the device. A block device is also refused when it is smaller than the image, and,
+ * unless `force`, when it is a partition rather than a whole disk or a disk that is
+ * neither removable nor on USB/MMC (an internal disk). Loop devices count as removable.
+ * Everything is read through sysfs and /proc (no root needed to look); `SystemFiles`
+ * points those reads elsewhere for tests.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,16 +40,21 @@ export interface TargetCheck {
   imageSize: number;
   /** Skip the partition / internal-disk refusals (never the mounted, swap or size ones). */
   force?: boolean;
+  /** The image file being flashed: the target must not be it, nor a loop device over it. */
+  source?: string;
 }
 
 /** Files under /proc and /sys this module reads; tests point them elsewhere. */
 export interface SystemFiles {
   mountinfo: string;
   swaps: string;
+  /** maj:min -> device directory links. */
   sysBlock: string;
+  /** One directory per disk (loop devices included): /sys/block. */
+  sysBlockList: string;
 }
 
-const SYSTEM: SystemFiles = { mountinfo: '/proc/self/mountinfo', swaps: '/proc/swaps', sysBlock: '/sys/dev/block' };
+const SYSTEM: SystemFiles = { mountinfo: '/proc/self/mountinfo', swaps: '/proc/swaps', sysBlock: '/sys/dev/block', sysBlockList: '/sys/block' };
 
 const readText = (p: string): string | undefined => {
   try {
@@ -56,32 +66,112 @@ const readText = (p: string): string | undefined => {
 
 const devNumber = (rdev: number): string => `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((Math.floor(rdev / 1048576) & 0xfff) << 8)}`;
 
+/** A device in the storage a target shares: its kernel name and how it relates to the target. */
+interface Related {
+  name: string;
+  /** "" for the target itself, else e.g. "a partition of it", "built on it". */
+  via: string;
+  holder: boolean;
+}
+
 /** The major:minor numbers of a disk, its partitions and the devices stacked on any of them. */
-function familyOf(sysDir: string): Map<string, string> {
-  const out = new Map<string, string>(); // "maj:min" -> kernel name
-  const visit = (dir: string, depth: number): void => {
+function familyOf(sysDir: string, via: string, out: Map<string, Related>): void {
+  const visit = (dir: string, depth: number, rel: string, holder: boolean): void => {
     const dev = readText(path.join(dir, 'dev'))?.trim();
-    if (dev) out.set(dev, path.basename(dir));
+    if (dev && !out.has(dev)) out.set(dev, { name: path.basename(dir), via: rel, holder });
     if (depth > 4) return;
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
+    for (const n of listDir(dir)) {
       // Partitions are subdirectories that have a "partition" file.
-      if (fs.existsSync(path.join(dir, n, 'partition'))) visit(path.join(dir, n), depth + 1);
+      if (fs.existsSync(path.join(dir, n, 'partition'))) visit(path.join(dir, n), depth + 1, rel || 'a partition of it', holder);
     }
-    let holders: string[] = [];
-    try {
-      holders = fs.readdirSync(path.join(dir, 'holders'));
-    } catch {
-      /* none */
+    for (const h of listDir(path.join(dir, 'holders'))) {
+      let real: string;
+      try {
+        real = fs.realpathSync(path.join(dir, 'holders', h));
+      } catch {
+        continue;
+      }
+      visit(real, depth + 1, 'built on it (device-mapper/md)', true);
     }
-    for (const h of holders) visit(fs.realpathSync(path.join(dir, 'holders', h)), depth + 1);
   };
-  visit(sysDir, 0);
+  visit(sysDir, 0, via, false);
+}
+
+const listDir = (dir: string): string[] => {
+  try {
+    return fs.readdirSync(dir).slice(0, 4096);
+  } catch {
+    return [];
+  }
+};
+
+/** What a file or device is, for comparing storage: "ino:dev:ino" for a file, "blk:maj:min" for a device. */
+function storageKey(p: string): string | undefined {
+  try {
+    const st = fs.statSync(p);
+    if (st.isBlockDevice()) return `blk:${devNumber(st.rdev)}`;
+    return `ino:${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Loop {
+  name: string;
+  dev: string;
+  sysDir: string;
+  /** storageKey of its backing file or device. */
+  backing?: string;
+  backingFile: string;
+}
+
+/** The attached loop devices and what backs each (/sys/block/loopN/loop/backing_file). */
+function loopDevices(sys: SystemFiles): Loop[] {
+  const out: Loop[] = [];
+  for (const name of listDir(sys.sysBlockList)) {
+    if (!/^loop\d+$/.test(name)) continue;
+    const sysDir = path.join(sys.sysBlockList, name);
+    const file = readText(path.join(sysDir, 'loop', 'backing_file'))?.replace(/\n$/, '');
+    const dev = readText(path.join(sysDir, 'dev'))?.trim();
+    if (!file || !dev) continue;
+    // A backing file deleted since shows as "PATH (deleted)": nothing on disk matches it any more.
+    const backing = file.endsWith(' (deleted)') ? undefined : storageKey(file);
+    out.push({ name, dev, sysDir, backingFile: file, ...(backing ? { backing } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Every device whose data is the target's (or part of it): the target's family, loop
+ * devices over the same file or over a device of the family, the device behind a loop,
+ * and their families in turn. `keys` starts with the target's storage keys.
+ */
+function sharedStorage(startDirs: string[], keys: Set<string>, sys: SystemFiles): Map<string, Related> {
+  const out = new Map<string, Related>();
+  const loops = loopDevices(sys);
+  const seen = new Set<string>();
+  const pending = startDirs.map((d) => ({ dir: d, via: '' }));
+  const overUs = (l: Loop) => l.backing !== undefined && (keys.has(l.backing) || (l.backing.startsWith('blk:') && out.has(l.backing.slice(4))));
+  const addLoopsOverUs = () => {
+    for (const l of loops) {
+      if (overUs(l) && !seen.has(l.sysDir)) pending.push({ dir: l.sysDir, via: `a loop device over the same storage (${l.backingFile})` });
+    }
+  };
+  addLoopsOverUs();
+  while (pending.length > 0 && seen.size < 4096) {
+    const { dir, via } = pending.pop()!;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    familyOf(dir, via, out);
+    for (const l of loops) {
+      const mine = out.get(l.dev);
+      if (mine && l.backing) {
+        keys.add(l.backing);
+        if (l.backing.startsWith('blk:')) pending.push({ dir: path.join(sys.sysBlock, l.backing.slice(4)), via: `the device behind ${l.name}` });
+      }
+    }
+    addLoopsOverUs();
+  }
   return out;
 }
 
@@ -97,20 +187,54 @@ function mounts(mountinfo: string): Map<string, string[]> {
   return out;
 }
 
-/** Active swap devices as "maj:min". */
+/** Active swap areas: "blk:maj:min" for devices, "ino:dev:ino" for swap files. */
 function swaps(swapsFile: string): Set<string> {
   const out = new Set<string>();
   for (const line of (readText(swapsFile) ?? '').split('\n').slice(1)) {
     const dev = line.split(/\s+/)[0];
-    if (!dev) continue;
-    try {
-      const st = fs.statSync(dev.replace(/\\040/g, ' '));
-      if (st.isBlockDevice()) out.add(devNumber(st.rdev));
-    } catch {
-      /* a swap file, or gone */
-    }
+    const key = dev ? storageKey(dev.replace(/\\040/g, ' ')) : undefined;
+    if (key) out.add(key);
   }
   return out;
+}
+
+/** Refuses when any device sharing the target's storage is mounted, swap, or has a device built on it. */
+function refuseInUse(target: string, shared: Map<string, Related>, keys: Set<string>, sys: SystemFiles): void {
+  const what = (r: Related) => (r.via ? `/dev/${r.name} (${r.via})` : target);
+  const mounted = mounts(sys.mountinfo);
+  for (const [dev, r] of shared) {
+    const mps = mounted.get(dev);
+    if (!mps) continue;
+    const system = mps.find((m) => m === '/' || m === '/boot' || m.startsWith('/boot/') || m === '/usr');
+    if (system) throw buildError(`refusing to flash ${target}: ${what(r)} holds the running system (${system === '/' ? 'root, /' : system} is mounted from it)`);
+    throw buildError(`refusing to flash ${target}: ${what(r)} is mounted at ${mps[0]}; unmount it first (e.g. \`umount ${mps[0]}\`)`);
+  }
+  const swapping = swaps(sys.swaps);
+  for (const [dev, r] of shared) {
+    if (swapping.has(`blk:${dev}`)) throw buildError(`refusing to flash ${target}: ${what(r)} is in use as swap (swapoff it first)`);
+  }
+  for (const k of keys) if (k.startsWith('ino:') && swapping.has(k)) throw buildError(`refusing to flash ${target}: it is an active swap file (swapoff it first)`);
+  for (const r of shared.values()) {
+    if (r.holder) throw buildError(`refusing to flash ${target}: /dev/${r.name} is ${r.via}; stop it first (e.g. \`dmsetup remove\`, \`mdadm --stop\`, \`vgchange -an\`)`);
+  }
+}
+
+/** The image being flashed lives in the target's storage (the same file, or the file behind the loop device). */
+function refuseSelf(target: string, keys: Set<string>, source: string | undefined): void {
+  const key = source !== undefined ? storageKey(source) : undefined;
+  if (key && keys.has(key)) throw buildError(`refusing to flash ${target}: it is the image ${source} itself (or a loop device over it)`);
+}
+
+/** A regular-file target (or one to create): never the image itself, nor a file behind a loop device in use. */
+function checkFileTarget(target: string, exists: boolean, check: TargetCheck, sys: SystemFiles): FlashTarget {
+  const dir = path.dirname(path.resolve(target));
+  if (!fs.existsSync(dir)) throw buildError(`cannot write ${target}: the directory ${dir} does not exist`);
+  if (exists) {
+    const keys = new Set([storageKey(target)!]);
+    refuseSelf(target, keys, check.source);
+    refuseInUse(target, sharedStorage([], keys, sys), keys, sys);
+  }
+  return { path: target, kind: 'file' };
 }
 
 /**
@@ -128,11 +252,7 @@ export function checkTarget(target: string, check: TargetCheck, sys: SystemFiles
     // A typo in a device name must not become a file on /dev (RAM) the size of the image.
     throw buildError(`cannot flash to ${target}: there is no such device`);
   }
-  if (!st || st.isFile()) {
-    const dir = path.dirname(path.resolve(target));
-    if (!fs.existsSync(dir)) throw buildError(`cannot write ${target}: the directory ${dir} does not exist`);
-    return { path: target, kind: 'file' };
-  }
+  if (!st || st.isFile()) return checkFileTarget(target, st !== undefined, check, sys);
   if (!st.isBlockDevice()) throw buildError(`cannot flash to ${target}: it is neither a block device nor a regular file`);
 
   const number = devNumber(st.rdev);
@@ -152,20 +272,10 @@ export function checkTarget(target: string, check: TargetCheck, sys: SystemFiles
   const vendor = readText(path.join(sysDir, 'device', 'vendor'))?.trim();
   const model = [vendor, readText(path.join(sysDir, 'device', 'model'))?.trim()].filter(Boolean).join(' ') || undefined;
 
-  const family = familyOf(sysDir);
-  const mounted = mounts(sys.mountinfo);
-  for (const [dev, kname] of family) {
-    const mps = mounted.get(dev);
-    if (!mps) continue;
-    const system = mps.find((m) => m === '/' || m === '/boot' || m.startsWith('/boot/') || m === '/usr');
-    const what = kname === name ? target : `/dev/${kname}`;
-    if (system) throw buildError(`refusing to flash ${target}: ${what} holds the running system (${system === '/' ? 'root, /' : system} is mounted from it)`);
-    throw buildError(`refusing to flash ${target}: ${what} is mounted at ${mps[0]}; unmount it first (e.g. \`umount ${mps[0]}\`)`);
-  }
-  const swapping = swaps(sys.swaps);
-  for (const [dev, kname] of family) {
-    if (swapping.has(dev)) throw buildError(`refusing to flash ${target}: /dev/${kname} is in use as swap (swapoff it first)`);
-  }
+  const keys = new Set([`blk:${number}`]);
+  const shared = sharedStorage([sysDir], keys, sys);
+  refuseSelf(target, keys, check.source);
+  refuseInUse(target, shared, keys, sys);
   if (size < check.imageSize) {
     throw buildError(`refusing to flash ${target}: it holds ${size} bytes, the image needs ${check.imageSize}`);
   }

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import { usageError } from '../errors.ts';
+import { printable } from '../text.ts';
 import { fsInfo, partitionFs } from './readers/index.ts';
 import type { FsInfo, FsType, OpenedImage, Partition, PartitionTable } from './types.ts';
 
@@ -49,7 +50,7 @@ export async function summarize(img: OpenedImage, table: PartitionTable): Promis
 }
 
 export function describeSummary(s: PartitionSummary): string {
-  const bits = [s.partition.name ? `name "${s.partition.name}"` : '', s.fs?.label ? `label "${s.fs.label}"` : '', s.fsType ?? 'no filesystem'].filter(Boolean);
+  const bits = [s.partition.name ? `name "${printable(s.partition.name)}"` : '', s.fs?.label ? `label "${printable(s.fs.label)}"` : '', s.fsType ?? 'no filesystem'].filter(Boolean);
   return `${s.partition.index} (${bits.join(', ')})`;
 }
 
@@ -65,8 +66,8 @@ export async function findPartition(img: OpenedImage, table: PartitionTable, spe
   ];
   for (const t of tries) {
     if (t.length === 1) return t[0]!;
-    if (t.length > 1) throw usageError(`partition "${spec}" in ${img.source} is ambiguous: it matches ${t.map(describeSummary).join(', ')}; use its number`);
+    if (t.length > 1) throw usageError(`partition "${printable(spec)}" in ${img.source} is ambiguous: it matches ${t.map(describeSummary).join(', ')}; use its number`);
   }
   const list = all.length ? all.map(describeSummary).join(', ') : 'none';
-  throw usageError(`${img.source} has no partition "${spec}"; its partitions: ${list}`);
+  throw usageError(`${img.source} has no partition "${printable(spec)}"; its partitions: ${list}`);
 }

@@ -5,7 +5,10 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { diffImages, renderDiff } from './diff.ts';
-import { catFile, extractPath, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
+import { catFile, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
+import { extractPath } from './extract.ts';
+import { printable, safeJson } from '../text.ts';
+import { show } from '../content/tree.ts';
 
 export interface CommandContext {
   /** Reports an error (one line, JSON event with --json); sets the exit code. */
@@ -15,8 +18,10 @@ export interface CommandContext {
   onSignals(json: boolean): () => void;
 }
 
-const out = (s: string) => process.stdout.write(s);
-const json1 = (v: unknown) => out(JSON.stringify(v) + '\n');
+/** Rendered text: names are escaped where they are formatted (src/text.ts); any control
+ *  left (in a message or a tool's words) is escaped here, newlines and tabs kept. */
+const out = (s: string) => process.stdout.write(printable(s, { backslash: false, keep: '\n\t' }));
+const json1 = (v: unknown) => process.stdout.write(safeJson(v) + '\n');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Cmd = CommandModule<any, any>;
@@ -59,7 +64,8 @@ export function inspectCommands(ctx: CommandContext): Cmd[] {
       ),
     handler: h((a: { target: string; path?: string; l: boolean; R: boolean; json: boolean }) => run(a.json, async () => {
       const r = await lsImage(a.target, a.path, { recursive: a.R });
-      if (a.json) json1({ ...r, ...(r.entries ? { entries: r.entries.map(entryJson) } : {}) });
+      // Paths in the shown form, as entryJson writes them (a byte string is not JSON text).
+      if (a.json) json1({ ...r, ...(r.path !== undefined ? { path: show(r.path) } : {}), ...(r.entries ? { entries: r.entries.map(entryJson) } : {}) });
       else out(renderLs(r, { long: a.l, recursive: a.R }));
     })),
   };

@@ -12,7 +12,9 @@ import { withImage } from './image.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, PartitionTable } from './types.ts';
-import { fromUtf8, hostPath, show } from '../content/tree.ts';
+import { fromUtf8, show } from '../content/tree.ts';
+import { printable, safeJson } from '../text.ts';
+import { badName } from './names.ts';
 
 /**
  * The tools `inspect`, `ls`, `cat`, `extract` and `diff` (./diff.ts) run: the ext4 and btrfs
@@ -70,14 +72,17 @@ export async function* walkFs(r: FsReader, p: string): AsyncGenerator<FsEntry> {
     const d = stack.pop()!;
     const kids = await r.list(d);
     for (const k of kids) yield k;
-    for (const k of kids.reverse()) if (k.type === 'dir') stack.push(k.path);
+    // A directory whose name no filesystem may hold ("..", "a/b") is listed, not entered:
+    // its path would name another directory.
+    for (const k of kids.reverse()) if (k.type === 'dir' && !badName(k.name)) stack.push(k.path);
   }
 }
 
 /** A path the user gave (UTF-8 text) as the readers' byte string ("/" + components). Bytes
- *  that are not UTF-8 are written \xNN, as the commands show them (argv cannot carry them). */
-const normPath = (p: string | undefined) =>
-  '/' + fromUtf8(p ?? '').replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))).split('/').filter((x) => x && x !== '.').join('/');
+ *  may be written \xNN and a backslash \\, as the commands show them (argv cannot carry
+ *  every byte; see printableBytes in src/text.ts). */
+export const normPath = (p: string | undefined) =>
+  '/' + fromUtf8(p ?? '').replace(/\\(\\|x[0-9a-fA-F]{2})/g, (_, e: string) => (e === '\\' ? e : String.fromCharCode(parseInt(e.slice(1), 16)))).split('/').filter((x) => x && x !== '.').join('/');
 
 // ---------------------------------------------------------------------------------------
 // inspect
@@ -101,7 +106,8 @@ export async function inspectImage(source: string): Promise<InspectResult> {
       if (!f) continue;
       if (f.size > p.size) warnings.push(`partition ${p.index}: the ${f.variant} filesystem (${f.size} bytes) is larger than its partition (${p.size} bytes)`);
       if (p.name !== undefined && f.label && p.name !== f.label && p.name.toLowerCase() === f.label.toLowerCase()) {
-        warnings.push(`partition ${p.index}: GPT name "${p.name}" and ${f.variant} label "${f.label}" differ only in case (/dev/disk/by-partlabel/${p.name} vs /dev/disk/by-label/${f.label})`);
+        const [n, l] = [printable(p.name), printable(f.label)];
+        warnings.push(`partition ${p.index}: GPT name "${n}" and ${f.variant} label "${l}" differ only in case (/dev/disk/by-partlabel/${n} vs /dev/disk/by-label/${l})`);
       }
       if (f.type === 'ext4' && f.extra.state !== 'clean') warnings.push(`partition ${p.index}: the ext4 filesystem is ${f.extra.state}`);
       if (f.uuid) {
@@ -133,14 +139,14 @@ export function renderInspect(r: InspectResult): string {
     const head = [`${p.index}:`, `start ${p.start} (${human(p.start)})`, `size ${p.size} (${human(p.size)})`, `type ${p.typeCode} ${p.typeName}`];
     if (p.bootable) head.push('bootable');
     out.push(head.join('  '));
-    if (p.name !== undefined) out.push(`     name "${p.name}"  guid ${p.guid}  attributes ${p.attributesHex}${p.attributes ? ` (${p.attributes})` : ''}`);
+    if (p.name !== undefined) out.push(`     name "${printable(p.name)}"  guid ${p.guid}  attributes ${p.attributesHex}${p.attributes ? ` (${p.attributes})` : ''}`);
     const f = s.fs;
     if (!f) { out.push(`     ${s.fsType ?? 'no filesystem recognised'}`); continue; }
     const use = f.used !== undefined ? `, ${human(f.used)} used, ${human(f.free ?? 0)} free` : '';
     const ino = f.inodes !== undefined ? `, inodes ${f.inodes - (f.inodesFree ?? 0)}/${f.inodes}` : '';
-    out.push(`     ${f.variant}  label "${f.label}"  uuid ${f.uuid}  size ${human(f.size)}${use}${ino}`);
+    out.push(`     ${f.variant}  label "${printable(f.label)}"  uuid ${f.uuid}  size ${human(f.size)}${use}${ino}`);
     if (f.features?.length) out.push(`     features: ${f.features.join(' ')}`);
-    const extra = Object.entries(f.extra).map(([k, v]) => `${k} ${v}`).join(', ');
+    const extra = Object.entries(f.extra).map(([k, v]) => `${k} ${printable(v)}`).join(', ');
     if (extra) out.push(`     ${extra}`);
   }
   if (!r.partitions.length) out.push('no partitions');
@@ -221,7 +227,7 @@ export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean 
   if (r.partitions) {
     return r.partitions.map((s) => {
       const p = s.partition;
-      return [String(p.index), p.name ?? '-', s.fsType ?? '-', s.fs?.label || '-', human(p.size)].join('\t');
+      return [String(p.index), p.name !== undefined ? printable(p.name) : '-', s.fsType ?? '-', s.fs?.label ? printable(s.fs.label) : '-', human(p.size)].join('\t');
     }).join('\n') + (r.partitions.length ? '\n' : '');
   }
   const line = (e: FsEntry, name: string) => {
@@ -234,7 +240,8 @@ export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean 
   const out: string[] = [];
   const byDir = new Map<string, FsEntry[]>();
   for (const e of entries) {
-    const d = e.path.slice(0, e.path.lastIndexOf('/')) || '/';
+    // The parent by the entry's own name: a hostile name ("../x", "a/b") holds slashes.
+    const d = e.path.endsWith(e.name) ? e.path.slice(0, e.path.length - e.name.length - 1) || '/' : e.path.slice(0, e.path.lastIndexOf('/')) || '/';
     let l = byDir.get(d);
     if (!l) byDir.set(d, (l = []));
     l.push(e);
@@ -280,99 +287,10 @@ export async function catFile(target: string, p: string, out: NodeJS.WritableStr
         return;
       }
       const data = await fsp.readFile(file);
-      out.write(JSON.stringify({
+      out.write(safeJson({
         image: img.source, partition: part!.partition.index, path: show(e.path), size: e.size,
         sha256: createHash('sha256').update(data).digest('hex'), base64: data.toString('base64'),
       }) + '\n');
     });
-  });
-}
-
-// ---------------------------------------------------------------------------------------
-// extract
-
-export interface ExtractResult {
-  image: string;
-  partition: number;
-  path: string;
-  dest: string;
-  files: number;
-  dirs: number;
-  symlinks: number;
-  skipped: string[];
-  bytes: number;
-}
-
-/**
- * Copies PATH (a file, a symlink or a directory tree) out of the filesystem to DEST.
- * DEST must not exist, unless it is a directory and PATH is a file or symlink (then it
- * goes inside). Everything is written under a temporary name beside DEST and renamed
- * at the end. Modes and mtimes are kept; owners are not (rootless); device nodes,
- * FIFOs and sockets are skipped and listed.
- */
-export async function extractPath(target: string, p: string, destIn: string): Promise<ExtractResult> {
-  return withPartitionFs(target, true, async ({ img, part, fs: r }) => {
-    const src = normPath(p);
-    const top = await r!.stat(src);
-    let dest = path.resolve(destIn);
-    // DEST as bytes: a name taken from the filesystem (not UTF-8, maybe) keeps its bytes.
-    let destBytes = Buffer.from(dest);
-    let parentDir = path.dirname(dest);
-    const existing = await fsp.lstat(dest).catch(() => undefined);
-    if (existing) {
-      if (existing.isDirectory() && top.type !== 'dir') {
-        parentDir = dest;
-        destBytes = Buffer.concat([Buffer.from(dest + '/'), hostPath(top.name || 'root')]);
-        dest = path.join(dest, show(top.name || 'root'));
-      } else throw usageError(`${destIn} already exists; extract ${top.type === 'dir' ? 'a directory' : 'into a directory or'} to a new path`);
-      if (await fsp.lstat(destBytes).catch(() => undefined)) throw usageError(`${dest} already exists`);
-    }
-    if (!(await fsp.stat(parentDir).catch(() => undefined))?.isDirectory()) throw usageError(`${parentDir} is not a directory`);
-    const tmp = path.join(parentDir, `.imgsmith-extract-${process.pid}`);
-    const res: ExtractResult = { image: img.source, partition: part!.partition.index, path: show(src), dest, files: 0, dirs: 0, symlinks: 0, skipped: [], bytes: 0 };
-    const dirMeta: [Buffer, number, number][] = [];
-    // Host paths as Buffers: names and targets are bytes and are written as they are.
-    const put = async (e: FsEntry, to: Buffer) => {
-      if (e.type === 'dir') {
-        await fsp.mkdir(to, { mode: 0o700 });
-        dirMeta.push([to, e.mode, e.mtime]);
-        res.dirs++;
-        return;
-      }
-      if (e.type === 'symlink') {
-        await fsp.symlink(hostPath(e.target ?? ''), to);
-        await fsp.lutimes(to, e.mtime, e.mtime);
-        res.symlinks++;
-        return;
-      }
-      if (e.type !== 'file') { res.skipped.push(show(e.path)); return; }
-      const fd = fs.openSync(to, 'wx', 0o600);
-      try {
-        await r!.readFileTo(e.path, fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      await fsp.chmod(to, e.mode);
-      await fsp.utimes(to, e.mtime, e.mtime);
-      res.files++;
-      res.bytes += e.size;
-    };
-    try {
-      await put(top, Buffer.from(tmp));
-      if (top.type === 'dir') {
-        for await (const e of walkFs(r!, src)) await put(e, Buffer.concat([Buffer.from(tmp), hostPath(e.path.slice(src === '/' ? 0 : src.length))]));
-        // Directory modes and times last, children first (a read-only directory would refuse its children).
-        for (const [d, m, t] of dirMeta.reverse()) {
-          await fsp.chmod(d, m);
-          await fsp.utimes(d, t, t);
-        }
-      }
-      await fsp.rename(tmp, destBytes);
-    } catch (err) {
-      await fsp.chmod(tmp, 0o700).catch(() => undefined);
-      await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-      throw err;
-    }
-    return res;
   });
 }

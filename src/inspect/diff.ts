@@ -19,6 +19,7 @@ import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, Partition } from './types.ts';
 import { show as showBytes } from '../content/tree.ts';
+import { printable } from '../text.ts';
 
 export interface FieldDiff {
   field: string;
@@ -204,7 +205,9 @@ async function diffPartition(ia: OpenedImage, ib: OpenedImage, x: PartitionSumma
   }
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+/** A field's value as text: strings from the image (names, labels) escaped; symlink
+ *  targets and paths are escaped already (showBytes). */
+const show = (v: unknown, field = '') => (typeof v !== 'string' ? JSON.stringify(v) : field === 'target' ? v : printable(v));
 
 export function renderDiff(r: DiffResult): string {
   if (r.identical) return `identical: ${r.a} and ${r.b} have the same bytes\n`;
@@ -215,10 +218,10 @@ export function renderDiff(r: DiffResult): string {
     for (const f of r.table) out.push(`  ${f.field}: ${show(f.a)} -> ${show(f.b)}`);
   }
   for (const p of r.partitions) {
-    out.push(`partition ${p.index}${p.fsType ? ` (${p.fsType}${p.label ? ` "${p.label}"` : ''})` : ''}:`);
+    out.push(`partition ${p.index}${p.fsType ? ` (${p.fsType}${p.label ? ` "${printable(p.label)}"` : ''})` : ''}:`);
     if (p.note) out.push(`  ${p.note}`);
     for (const f of p.filesystem) out.push(`  filesystem ${f.field}: ${show(f.a)} -> ${show(f.b)}`);
-    for (const c of p.changed) out.push(`  changed ${c.path}: ${c.fields.map((f) => `${f.field} ${show(f.a)} -> ${show(f.b)}`).join(', ')}`);
+    for (const c of p.changed) out.push(`  changed ${c.path}: ${c.fields.map((f) => `${f.field} ${show(f.a, f.field)} -> ${show(f.b, f.field)}`).join(', ')}`);
     for (const x of p.added) out.push(`  added ${x}`);
     for (const x of p.removed) out.push(`  removed ${x}`);
   }

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildError, usageError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifetime.ts';
-import { copySparse } from '../sparse.ts';
+import { copySparse, readFull, writeNonZero } from '../sparse.ts';
 import type { OpenedImage } from './types.ts';
 import { decompressSparse } from './zstd.ts';
 
@@ -122,11 +122,29 @@ export async function readAt(file: string | fsp.FileHandle, offset: number, leng
 }
 
 /**
- * Copies bytes [offset, offset + size) of `image` into a new sparse `file` of exactly
- * `size` bytes (holes stay holes), for tools that cannot read at an offset (fsck.fat,
- * btrfs-progs).
+ * Copies bytes [offset, offset + size) of `image` (a file or a block device) into a new
+ * sparse `file` of exactly `size` bytes (holes stay holes; a device's zero blocks become
+ * holes), for tools that cannot read at an offset (fsck.fat, btrfs-progs).
  */
 export async function copyPartition(image: string, offset: number, size: number, file: string): Promise<void> {
+  if ((await fsp.stat(image)).isBlockDevice()) {
+    // A device has no extents to follow (and stat() says 0 bytes): read it, skip the zeros.
+    const src = await fsp.open(image, 'r');
+    const dst = await fsp.open(file, 'w');
+    try {
+      const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+      for (let pos = 0; pos < size; pos += buf.length) {
+        const len = Math.min(buf.length, size - pos);
+        if ((await readFull(src.fd, buf, len, offset + pos)) < len) throw buildError(`${image} ends before byte ${offset + pos + len}`);
+        await writeNonZero(dst, buf.subarray(0, len), pos);
+      }
+      await dst.truncate(size);
+    } finally {
+      await dst.close();
+      await src.close();
+    }
+    return;
+  }
   await copySparse(image, file, 0, { srcOffset: offset, length: size });
   // copySparse leaves a trailing hole short: the tools expect the partition's full size.
   await fsp.truncate(file, size);

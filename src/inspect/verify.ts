@@ -1,19 +1,26 @@
 /**
  * `imgsmith verify`: is this image sound, and is it the image its manifest
- * describes? Every check is run by an independent tool or from first
- * principles, and each one reports where it looked:
+ * describes? The source is a .img, a .img.zst, or a disk (or a file) the image
+ * was flashed to, which may be larger than the image: then only the image's
+ * length of it is compared. Every check is run by an independent tool or from
+ * first principles, and each one reports where it looked:
  *  - the partition table as sfdisk (DOS: `sfdisk --verify`) or sgdisk (GPT:
  *    `sgdisk -v`) sees it, plus the table reader's own warnings;
+ *  - every FAT, ext4 and btrfs filesystem's entry names (./verify-names.ts);
  *  - every filesystem found: `fsck.fat -n`, `e2fsck -fn`, `btrfs check
  *    --readonly` (vfat and btrfs partitions are copied sparsely into a
  *    temporary file first; e2fsck reads at an offset); swap by its signature;
- *  - with a manifest: the image's size and SHA-256, the compressed file's
- *    SHA-256, the bmap file's own checksum and SHA-256, and every bmap range's
- *    checksum against the image's bytes. The raw image's SHA-256 is in the
- *    manifest only when the raw .img was published (hashing it reads every byte,
- *    holes too); without it the image is vouched for by the .img.zst's SHA-256
- *    and the content checksum of each zstd frame, checked while decompressing.
- * A check that cannot run (a missing tool) fails; nothing is skipped silently.
+ *  - with a manifest: the image's size and SHA-256 (over the first `image.size`
+ *    bytes of a disk), the compressed file's SHA-256, the bmap file's own
+ *    checksum and SHA-256; with a bmap (the manifest's, or one beside the image):
+ *    every bmap range's checksum against the bytes, through the same code as
+ *    flash's read-back (../flash/readback.ts). The raw image's SHA-256 is in the
+ *    manifest only when the raw .img was published; without it the image is
+ *    vouched for by the .img.zst's SHA-256 and the content checksum of each zstd
+ *    frame, checked while decompressing.
+ * Every check ends `ok`, `FAIL` or `SKIPPED` with the reason (a tool not
+ * installed, no manifest, no bmap): nothing is left out silently. Only a FAIL
+ * makes the verdict fail.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -21,25 +28,35 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { buildError, ImgsmithError } from '../errors.ts';
 import { parseBmap } from '../outputs/bmap.ts';
-import { hashRange, sha256File } from '../outputs/checksum.ts';
+import { sha256File } from '../outputs/checksum.ts';
+import { bmapBeside, bmapRanges, blockSpan, compareRanges, dropCache, sha256Prefix } from '../flash/readback.ts';
 import { copyPartition, openImage } from './image.ts';
 import { detectFs } from './probe.ts';
 import { readPartitionTable } from './table.ts';
+import { checkNames } from './verify-names.ts';
 import type { OpenedImage, Partition } from './types.ts';
+
+export type CheckStatus = 'ok' | 'FAIL' | 'SKIPPED';
 
 export interface CheckResult {
   /** table, fs, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest */
   check: string;
-  /** What was checked: the image, "partition 2 (ext4)", a file. */
+  /** What was checked: the image, "partition 2 (ext4)", a file (by its full path or as given). */
   where: string;
+  status: CheckStatus;
+  /** status === 'ok' (a skipped check is not ok, and not a failure). */
   ok: boolean;
-  /** One line: what was found (the failing tool's first relevant line on failure). */
+  /** One line: what was found (the failing tool's first relevant line on failure; the reason when skipped). */
   detail: string;
 }
 
 export interface VerifyResult {
   image: string;
+  /** No check failed. */
   ok: boolean;
+  passed: number;
+  failed: number;
+  skipped: number;
   checks: CheckResult[];
 }
 
@@ -57,6 +74,23 @@ interface ManifestImage {
   compressed?: { file: string; size: number; sha256: string };
   bmap?: { file: string; sha256: string };
 }
+
+/** What every check sees: the opened source, and the manifest when there is one. */
+interface VerifyContext {
+  img: OpenedImage;
+  /** The manifest file, when one was given or found beside the image. */
+  manifestFile?: string;
+  manifest?: ManifestImage;
+  /** Why there is no manifest (a SKIPPED reason). */
+  noManifest?: string;
+}
+
+type Checker = (ctx: VerifyContext) => Promise<CheckResult[]>;
+
+const result = (check: string, where: string, status: CheckStatus | boolean, detail: string): CheckResult => {
+  const st: CheckStatus = status === true ? 'ok' : status === false ? 'FAIL' : status;
+  return { check, where, status: st, ok: st === 'ok', detail };
+};
 
 const TAIL = 6;
 
@@ -97,44 +131,68 @@ async function manifestBeside(source: string): Promise<string | undefined> {
 /**
  * The tools `imgsmith verify` runs (only these: `tool` takes no other name): the table
  * checkers, the filesystem checkers, and zstd for a .img.zst (src/inspect/zstd.ts; fzstd
- * in-process without it). nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
+ * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
+ * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
-export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd'] as const;
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd', 'blockdev'] as const;
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
   const r = await execa(cmd, args, { reject: false, all: true, env: { LC_ALL: 'C' } });
-  if ((r as { code?: string }).code === 'ENOENT') return { ok: false, out: `${cmd} was not found: install it (see the README's setup)`, missing: true };
+  if ((r as { code?: string }).code === 'ENOENT') return { ok: false, out: `${cmd} not installed`, missing: true };
   return { ok: r.exitCode === 0, out: r.all ?? '' };
 }
 
-async function checkTable(img: OpenedImage): Promise<CheckResult[]> {
+/** A tool's verdict as a check: SKIPPED when it is not installed. */
+function toolResult(check: string, where: string, r: { ok: boolean; out: string; missing?: boolean }, ok: boolean, detail: string): CheckResult {
+  return r.missing ? result(check, where, 'SKIPPED', r.out) : result(check, where, ok, detail);
+}
+
+/** sgdisk -v's one complaint about a GPT image on a larger disk: the backup header is at the image's end. */
+const onlyBackupNotAtEnd = (out: string) => /Identified 1 problems?/.test(out) && /secondary header's self-pointer indicates that it doesn't reside/.test(out);
+
+const checkTable: Checker = async (ctx) => {
+  const { img } = ctx;
+  // On a disk larger than the image, the table is read over the image's length.
+  const len = ctx.manifest && ctx.manifest.size < img.size ? ctx.manifest.size : img.size;
   const out: CheckResult[] = [];
   let table;
   try {
-    table = await readPartitionTable(img.path, img.size, img.source);
+    table = await readPartitionTable(img.path, len, img.source);
   } catch (err) {
-    return [{ check: 'table', where: img.source, ok: false, detail: (err as Error).message }];
+    return [result('table', img.source, false, (err as Error).message)];
   }
   if (table.type === 'gpt') {
     const r = await tool('sgdisk', ['-v', img.path]);
-    const clean = r.ok && /No problems found/.test(r.out);
-    out.push({ check: 'table', where: `${img.source} (GPT, sgdisk -v)`, ok: clean, detail: clean ? `no problems found; ${table.partitions.length} partitions` : gist(r.out) });
+    const larger = len < img.size && !r.missing && onlyBackupNotAtEnd(r.out);
+    const clean = (r.ok && /No problems found/.test(r.out)) || larger;
+    const detail = larger ? `the backup GPT header is at the image's end, not the disk's (the disk is larger: \`sgdisk -e\` moves it); ${table.partitions.length} partitions` : `no problems found; ${table.partitions.length} partitions`;
+    out.push(toolResult('table', `${img.source} (GPT, sgdisk -v)`, r, clean, clean ? detail : gist(r.out)));
   } else {
     const r = await tool('sfdisk', ['--verify', img.path]);
     const clean = r.ok && /No errors detected/.test(r.out);
-    out.push({ check: 'table', where: `${img.source} (DOS, sfdisk --verify)`, ok: clean, detail: clean ? `no errors detected; ${table.partitions.length} partitions` : gist(r.out) });
+    out.push(toolResult('table', `${img.source} (DOS, sfdisk --verify)`, r, clean, clean ? `no errors detected; ${table.partitions.length} partitions` : gist(r.out)));
   }
-  for (const w of table.warnings) out.push({ check: 'table', where: img.source, ok: false, detail: w });
+  for (const w of table.warnings) out.push(result('table', img.source, false, w));
   for (const p of table.partitions) out.push(await checkFs(img, p));
   return out;
-}
+};
 
 async function extract(img: OpenedImage, p: Partition): Promise<string> {
   const file = path.join(await img.tmpDir(), `verify-part-${p.index}.raw`);
   await fsp.rm(file, { force: true });
   await copyPartition(img.path, p.start, p.size, file);
   return file;
+}
+
+/** Runs `cmd` on a sparse copy of the partition (for tools that cannot read at an offset). */
+async function onCopy<T>(img: OpenedImage, p: Partition, fn: (file: string) => Promise<T>): Promise<T> {
+  const file = await extract(img, p);
+  try {
+    return await fn(file);
+  } finally {
+    await fsp.rm(file, { force: true });
+  }
 }
 
 async function checkFs(img: OpenedImage, p: Partition): Promise<CheckResult> {
@@ -144,139 +202,156 @@ async function checkFs(img: OpenedImage, p: Partition): Promise<CheckResult> {
     case 'ext4': {
       const r = await tool('e2fsck', ['-fn', `${img.path}?offset=${p.start}`]);
       const summary = r.out.split('\n').find((l) => /files? \(.*\), .*blocks/.test(l))?.trim();
-      return { check: 'fs', where: `${where}, e2fsck -fn`, ok: r.ok, detail: r.ok ? (summary ?? 'clean') : gist(r.out) };
+      return toolResult('fs', `${where}, e2fsck -fn`, r, r.ok, r.ok ? (summary ?? 'clean') : gist(r.out));
     }
-    case 'vfat': {
-      const file = await extract(img, p);
-      try {
+    case 'vfat':
+      return onCopy(img, p, async (file) => {
         const r = await tool('fsck.fat', ['-n', file]);
         // fsck.fat -n exits 0 even after listing some problems; any "differ"/"bad" line is one.
         const lines = r.out.split('\n').filter((l) => l.trim() && !/^fsck\.fat \d|^Checking we can access|^\S+: \d+ files, \d+\/\d+ clusters/.test(l));
         const ok = r.ok && lines.length === 0;
         const summary = r.out.split('\n').find((l) => /files, .*clusters/.test(l))?.replace(/^\S+: /, '').trim();
-        return { check: 'fs', where: `${where}, fsck.fat -n`, ok, detail: ok ? (summary ?? 'clean') : gist(lines.join('\n') || r.out) };
-      } finally {
-        await fsp.rm(file, { force: true });
-      }
-    }
-    case 'btrfs': {
-      const file = await extract(img, p);
-      try {
+        return toolResult('fs', `${where}, fsck.fat -n`, r, ok, ok ? (summary ?? 'clean') : gist(lines.join('\n') || r.out));
+      });
+    case 'btrfs':
+      return onCopy(img, p, async (file) => {
         const r = await tool('btrfs', ['check', '--readonly', file]);
-        return { check: 'fs', where: `${where}, btrfs check --readonly`, ok: r.ok, detail: r.ok ? 'no error found' : gist(r.out) };
-      } finally {
-        await fsp.rm(file, { force: true });
-      }
-    }
+        return toolResult('fs', `${where}, btrfs check --readonly`, r, r.ok, r.ok ? 'no error found' : gist(r.out));
+      });
     case 'swap':
-      return { check: 'fs', where, ok: true, detail: 'swap signature present' };
+      return result('fs', where, true, 'swap signature present');
     default:
-      return { check: 'fs', where, ok: true, detail: 'no filesystem to check (raw data)' };
+      return result('fs', where, true, 'no filesystem to check (raw data)');
   }
 }
 
-/** Every bmap range's checksum against the image bytes; the first mismatch names its blocks. */
-async function checkBmapRanges(img: OpenedImage, bmapFile: string): Promise<CheckResult> {
-  const where = path.basename(bmapFile);
+/** The image's length in the source: the manifest's size, else the bmap's for a disk, else the file's. */
+function imageLength(ctx: VerifyContext, bmapSize?: number): number {
+  if (ctx.manifest) return ctx.manifest.size;
+  return ctx.img.kind === 'block-device' && bmapSize !== undefined ? bmapSize : ctx.img.size;
+}
+
+/** Every bmap range's checksum against the source's bytes (flash's read-back); the first mismatch names its blocks. */
+async function checkBmapRanges(ctx: VerifyContext, bmapFile: string): Promise<CheckResult> {
+  const { img } = ctx;
   let bmap;
   try {
     bmap = parseBmap(await fsp.readFile(bmapFile, 'utf8'), bmapFile);
   } catch (err) {
-    return { check: 'bmap-file', where, ok: false, detail: (err as Error).message };
+    return result('bmap-file', bmapFile, false, (err as Error).message);
   }
-  if (bmap.imageSize !== img.size) return { check: 'bmap-ranges', where, ok: false, detail: `the bmap is for ${bmap.imageSize} bytes, the image has ${img.size}` };
-  const fh = await fsp.open(img.path, 'r');
-  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  const len = imageLength(ctx, bmap.imageSize);
+  if (img.size < len) return result('bmap-ranges', bmapFile, false, `${img.source} holds ${img.size} bytes, the image has ${len}`);
+  let ranges;
   try {
-    for (const r of bmap.ranges) {
-      const start = r.first * bmap.blockSize;
-      const end = Math.min(img.size, (r.last + 1) * bmap.blockSize);
-      const got = await hashRange(fh, start, end, bmap.checksumType, buf, img.source);
-      if (got !== r.sha256) {
-        const span = r.first === r.last ? `block ${r.first}` : `blocks ${r.first}-${r.last}`;
-        return { check: 'bmap-ranges', where, ok: false, detail: `${span} (bytes ${start}-${end - 1}) have ${bmap.checksumType} ${got}, the bmap says ${r.sha256}` };
-      }
-    }
-  } finally {
-    await fh.close();
+    ranges = bmapRanges(bmap, len, bmapFile);
+  } catch (err) {
+    return result('bmap-ranges', bmapFile, false, (err as Error).message);
   }
-  return { check: 'bmap-ranges', where, ok: true, detail: `${bmap.ranges.length} ranges, ${bmap.mappedBlocksCount} blocks match` };
+  await dropCache(img.path);
+  const bad = await compareRanges(img.path, ranges, img.source);
+  if (bad) {
+    const r = bad.range;
+    return result('bmap-ranges', bmapFile, false, `${blockSpan(r, bmap.blockSize)} (bytes ${r.start}-${r.end - 1}) of ${img.source} have ${r.algo} ${bad.got}, the bmap says ${r.expect}`);
+  }
+  return result('bmap-ranges', bmapFile, true, `${bmap.ranges.length} ranges, ${bmap.mappedBlocksCount} blocks match`);
 }
 
-async function checkManifest(img: OpenedImage, manifestFile: string): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  let m: ManifestImage;
-  try {
-    m = await readManifest(manifestFile);
-  } catch (err) {
-    return [{ check: 'manifest', where: manifestFile, ok: false, detail: (err as Error).message }];
-  }
-  const dir = path.dirname(manifestFile);
-  const sizeOk = m.size === img.size;
-  const where = `${img.source}${img.kind === 'zstd' ? ' (decompressed)' : ''}`;
+/** The image's size and SHA-256 against the manifest (over the image's length of a larger disk or file). */
+async function checkImageSha(ctx: VerifyContext, m: ManifestImage): Promise<CheckResult> {
+  const { img } = ctx;
+  const where = `${img.source}${img.kind === 'zstd' ? ' (decompressed)' : img.size > m.size ? ` (its first ${m.size} bytes)` : ''}`;
+  // A disk or file the image was written to may be larger; never smaller.
+  const sizeOk = img.kind === 'zstd' ? img.size === m.size : img.size >= m.size;
+  const sizeDetail = img.size === m.size ? `${img.size} bytes` : `${img.size} bytes, the manifest says ${m.size}`;
   if (m.sha256 === undefined) {
-    // Only the .img.zst was published: its SHA-256 (below) and the frames' content
-    // checksums (checked by the decompression) vouch for the image's bytes.
-    out.push({
-      check: 'image-size',
-      where,
-      ok: sizeOk,
-      detail: sizeOk ? `${img.size} bytes (the manifest has no raw image SHA-256: only the .img.zst was published)` : `${img.size} bytes, the manifest says ${m.size}`,
-    });
-  } else {
-    const sha = await sha256File(img.path);
-    out.push({
-      check: 'image-sha256',
-      where,
-      ok: sizeOk && sha === m.sha256,
-      detail: !sizeOk ? `${img.size} bytes, the manifest says ${m.size}` : sha === m.sha256 ? sha : `sha256 ${sha}, the manifest says ${m.sha256}`,
-    });
+    // Only the .img.zst was published: its SHA-256 and the frames' content checksums vouch for the image's bytes.
+    return result('image-size', where, sizeOk, sizeOk ? `${sizeDetail} (the manifest has no raw image SHA-256: only the .img.zst was published)` : sizeDetail);
   }
+  if (!sizeOk) return result('image-sha256', where, false, sizeDetail);
+  await dropCache(img.path);
+  const sha = await sha256Prefix(img.path, m.size, img.source);
+  return result('image-sha256', where, sha === m.sha256, sha === m.sha256 ? sha : `sha256 ${sha}, the manifest says ${m.sha256}`);
+}
+
+/** The file's SHA-256 against the manifest's, SKIPPED when the file is not there. */
+async function checkFileSha(check: string, file: string, expect: string, missing: string): Promise<CheckResult> {
+  if (!fs.existsSync(file)) return result(check, file, 'SKIPPED', missing);
+  const sha = await sha256File(file);
+  return result(check, file, sha === expect, sha === expect ? sha : `sha256 ${sha}, the manifest says ${expect}`);
+}
+
+const checkManifest: Checker = async (ctx) => {
+  const { img, manifest: m, manifestFile } = ctx;
+  if (!m || !manifestFile) return [result('image-sha256', img.source, 'SKIPPED', ctx.noManifest ?? 'no manifest')];
+  const dir = path.dirname(manifestFile);
+  const out = [await checkImageSha(ctx, m)];
   if (m.compressed) {
     const zst = img.kind === 'zstd' ? img.source : path.join(dir, m.compressed.file);
-    if (fs.existsSync(zst)) {
-      const zsha = await sha256File(zst);
-      out.push({ check: 'compressed-sha256', where: path.basename(zst), ok: zsha === m.compressed.sha256, detail: zsha === m.compressed.sha256 ? zsha : `sha256 ${zsha}, the manifest says ${m.compressed.sha256}` });
-    }
+    out.push(await checkFileSha('compressed-sha256', zst, m.compressed.sha256, `not found beside ${manifestFile}`));
   }
   if (m.bmap) {
     const bmapFile = path.join(dir, m.bmap.file);
-    if (!fs.existsSync(bmapFile)) {
-      out.push({ check: 'bmap-file', where: m.bmap.file, ok: false, detail: `the manifest names ${m.bmap.file}, but it is not in ${dir}` });
-    } else {
-      const bsha = await sha256File(bmapFile);
-      out.push({ check: 'bmap-file', where: m.bmap.file, ok: bsha === m.bmap.sha256, detail: bsha === m.bmap.sha256 ? bsha : `sha256 ${bsha}, the manifest says ${m.bmap.sha256}` });
-      out.push(await checkBmapRanges(img, bmapFile));
-    }
+    if (!fs.existsSync(bmapFile)) out.push(result('bmap-file', bmapFile, false, `${manifestFile} names ${m.bmap.file}, but it is not in ${dir}`));
+    else out.push(await checkFileSha('bmap-file', bmapFile, m.bmap.sha256, ''));
   }
   return out;
+};
+
+/** The bmap's ranges: the manifest's bmap, else one beside the image. */
+const checkBmap: Checker = async (ctx) => {
+  const { img, manifest: m, manifestFile } = ctx;
+  const bmapFile = m?.bmap && manifestFile ? path.join(path.dirname(manifestFile), m.bmap.file) : img.kind !== 'block-device' ? bmapBeside(img.source) : undefined;
+  if (bmapFile === undefined) {
+    const why = m ? `${manifestFile} names no .bmap` : img.kind === 'block-device' ? 'no .bmap for a disk without --manifest' : `no .bmap beside ${img.source}`;
+    return [result('bmap-ranges', img.source, 'SKIPPED', why)];
+  }
+  if (!fs.existsSync(bmapFile)) return [result('bmap-ranges', bmapFile, 'SKIPPED', 'the bmap file is missing')];
+  return [await checkBmapRanges(ctx, bmapFile)];
+};
+
+/** The checks, in order; each returns its results (ok, FAIL or SKIPPED with the reason). */
+const CHECKS: Checker[] = [checkTable, (ctx) => checkNames(ctx.img), checkManifest, checkBmap];
+
+async function findManifest(source: string, given: string | undefined): Promise<Pick<VerifyContext, 'manifestFile' | 'manifest' | 'noManifest'> | CheckResult> {
+  if (given !== undefined) {
+    if (!fs.existsSync(given)) throw buildError(`the manifest ${given} does not exist`);
+    try {
+      return { manifestFile: given, manifest: await readManifest(given) };
+    } catch (err) {
+      return result('manifest', given, false, (err as Error).message);
+    }
+  }
+  const beside = await manifestBeside(source);
+  if (beside) return { manifestFile: beside, manifest: await readManifest(beside) };
+  return { noManifest: `no manifest found beside ${source} (pass --manifest)` };
 }
 
-/** Runs every check on `source` (.img, .img.zst or a block device). */
+/** Runs every check on `source` (.img, .img.zst, a block device, or a file an image was flashed to). */
 export async function verifyImage(source: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const checks: CheckResult[] = [];
   const add = (c: CheckResult) => {
     checks.push(c);
     opts.onCheck?.(c);
   };
-  const manifest = opts.manifest ?? (await manifestBeside(source));
-  if (opts.manifest !== undefined && !fs.existsSync(opts.manifest)) throw buildError(`the manifest ${opts.manifest} does not exist`);
-  let img: OpenedImage;
+  const found = await findManifest(source, opts.manifest);
+  if ('check' in found) add(found);
+  let img: OpenedImage | undefined;
   try {
     img = await openImage(source);
   } catch (err) {
     // A truncated or corrupt .img.zst is a failed check, not a usage error.
-    if (err instanceof ImgsmithError && /\.zst|zstd|decompress/i.test(err.message) && fs.existsSync(source)) {
-      add({ check: 'decompress', where: source, ok: false, detail: err.message });
-      return { image: source, ok: false, checks };
+    if (!(err instanceof ImgsmithError && /\.zst|zstd|decompress/i.test(err.message) && fs.existsSync(source))) throw err;
+    add(result('decompress', source, false, err.message));
+  }
+  if (img) {
+    try {
+      const ctx: VerifyContext = { img, ...('check' in found ? { noManifest: 'the manifest cannot be read' } : found) };
+      for (const check of CHECKS) for (const c of await check(ctx)) add(c);
+    } finally {
+      await img.close();
     }
-    throw err;
   }
-  try {
-    for (const c of await checkTable(img)) add(c);
-    if (manifest) for (const c of await checkManifest(img, manifest)) add(c);
-  } finally {
-    await img.close();
-  }
-  return { image: source, ok: checks.every((c) => c.ok), checks };
+  const count = (st: CheckStatus) => checks.filter((c) => c.status === st).length;
+  return { image: source, ok: count('FAIL') === 0, passed: count('ok'), failed: count('FAIL'), skipped: count('SKIPPED'), checks };
 }

@@ -231,21 +231,31 @@ export interface ParsedBmap extends BmapInfo {
  */
 export function parseBmap(xml: string, where: string): ParsedBmap {
   const bad = (what: string) => buildError(`${where} is not a valid bmap file: ${what}`);
+  const count = (text: string, what: string): number => {
+    const n = /^\s*([0-9]{1,16})\s*$/.exec(text)?.[1];
+    if (n === undefined || !Number.isSafeInteger(Number(n))) throw bad(`${what} holds "${text.trim().slice(0, 40)}", not a whole number`);
+    return Number(n);
+  };
+  // Elements are looked for outside comments (bmaptool's comments name the elements).
+  const body = xml.replace(/<!--[\s\S]*?-->/g, '');
   const version = /<bmap\s+version="([0-9]+\.[0-9]+)"/.exec(xml)?.[1];
   if (!version) throw bad('no <bmap version="..."> element');
   if (Number(version.split('.')[0]) > 2) throw bad(`format version ${version} is newer than this tool reads (2.x)`);
   const num = (tag: string): number => {
-    const m = new RegExp(`<${tag}>\\s*([0-9]+)\\s*</${tag}>`).exec(xml);
-    if (!m) throw bad(`no <${tag}>`);
-    return Number(m[1]);
+    const all = [...body.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))];
+    if (all.length === 0) throw bad(`no <${tag}>`);
+    if (all.length > 1) throw bad(`more than one <${tag}>`);
+    return count(all[0]![1]!, `<${tag}>`);
   };
   const imageSize = num('ImageSize');
   const blockSize = num('BlockSize');
   const blocksCount = num('BlocksCount');
   const mappedBlocksCount = num('MappedBlocksCount');
-  if (blockSize <= 0 || blocksCount !== Math.ceil(imageSize / blockSize)) throw bad(`BlocksCount ${blocksCount} does not match ImageSize ${imageSize} / BlockSize ${blockSize}`);
-  const typeText = /<ChecksumType>\s*([a-z0-9]+)\s*<\/ChecksumType>/.exec(xml)?.[1] ?? 'sha1';
-  if (typeText !== 'sha256' && typeText !== 'sha1') throw bad(`unsupported ChecksumType ${typeText}`);
+  if (imageSize <= 0) throw bad('ImageSize is 0');
+  if (blockSize <= 0 || blockSize % 512 !== 0) throw bad(`BlockSize ${blockSize} is not a positive multiple of 512`);
+  if (blocksCount !== Math.ceil(imageSize / blockSize)) throw bad(`BlocksCount ${blocksCount} does not match ImageSize ${imageSize} / BlockSize ${blockSize}`);
+  const typeText = /<ChecksumType>([^<]*)<\/ChecksumType>/.exec(body)?.[1]?.trim() ?? 'sha1';
+  if (typeText !== 'sha256' && typeText !== 'sha1') throw bad(`unsupported ChecksumType "${typeText.slice(0, 20)}" (sha256 or sha1)`);
   const checksumType = typeText;
   const hexLen = checksumType === 'sha256' ? 64 : 40;
   const fileSum = /<BmapFileChecksum>\s*([0-9a-f]+)\s*<\/BmapFileChecksum>/.exec(xml);
@@ -258,17 +268,25 @@ export function parseBmap(xml: string, where: string): ParsedBmap {
     if (actual !== bmapFileChecksum) throw bad(`its BmapFileChecksum ${bmapFileChecksum} does not match its contents (${actual}): the file was changed or truncated`);
   }
   const ranges: BmapRange[] = [];
-  const re = /<Range\s+(?:chksum|sha1|sha256)="([0-9a-f]+)"\s*>\s*([0-9]+)(?:\s*-\s*([0-9]+))?\s*<\/Range>/g;
   let mapped = 0;
-  for (let m = re.exec(xml); m; m = re.exec(xml)) {
-    const first = Number(m[2]);
-    const last = m[3] !== undefined ? Number(m[3]) : first;
-    if (m[1]!.length !== hexLen) throw bad(`range ${m[2]}${m[3] ? `-${m[3]}` : ''} has a checksum of the wrong length for ${checksumType}`);
+  // Every <Range> element, each parsed strictly: one that does not parse is an error, never skipped.
+  for (const el of body.matchAll(/<Range\b([^>]*)>([^<]*)<\/Range>|<Range\b[^>]*\/>/g)) {
+    const text = el[2]?.trim() ?? '';
+    const span = /^([0-9]+)(?:\s*-\s*([0-9]+))?$/.exec(text);
+    if (!span) throw bad(`a <Range> holds "${text.slice(0, 40)}", not a block number or "first-last"`);
+    const first = count(span[1]!, 'a <Range>');
+    const last = span[2] !== undefined ? count(span[2], 'a <Range>') : first;
+    const sum = /^\s*(?:chksum|sha1|sha256)="([^"]*)"\s*$/.exec(el[1] ?? '')?.[1];
+    // bmaptool copies a range without a checksum unchecked; imgsmith never writes or calls verified a byte it cannot check.
+    if (sum === undefined) throw bad(`range ${text} has no chksum attribute: imgsmith does not flash or verify unchecked ranges`);
+    if (!new RegExp(`^[0-9a-f]{${hexLen}}$`).test(sum)) throw bad(`range ${text} has a checksum that is not ${hexLen} hex digits (${checksumType})`);
     const prev = ranges[ranges.length - 1];
-    if (last < first || last >= blocksCount || (prev && first <= prev.last)) throw bad(`range ${first}-${last} is out of order or outside the image's ${blocksCount} blocks`);
-    ranges.push({ first, last, sha256: m[1]! });
+    if (last < first || last >= blocksCount || (prev && first <= prev.last)) throw bad(`range ${first}-${last} is out of order or outside the image's ${blocksCount} blocks (past its end)`);
+    ranges.push({ first, last, sha256: sum });
     mapped += last - first + 1;
   }
+  const opened = body.match(/<Range\b/g)?.length ?? 0;
+  if (opened !== ranges.length) throw bad(`${opened - ranges.length} of its <Range> elements are malformed`);
   if (mapped !== mappedBlocksCount) throw bad(`its ranges map ${mapped} blocks, MappedBlocksCount says ${mappedBlocksCount}`);
   return { version, checksumType, imageSize, blockSize, blocksCount, mappedBlocksCount, bmapFileChecksum, ranges };
 }
