@@ -167,7 +167,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         buildNpmPackage = a: a;
         nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
         e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
+        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
         importNpmLock = {
           __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
           npmConfigHook = "importNpmLock-hook";
@@ -178,7 +178,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         buildNpmPackage = a: a;
         nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
         e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
+        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
         npmDepsHash = "sha256-BBBB";
       };
       stubNixpkgs = {
@@ -214,7 +214,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.hasHash, false);
   assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
   assert.match(String(v.postBuild), /npm run build:native/);
-  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
+  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools', 'xz', 'bzip2', 'lz4']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
   assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
   assert.deepEqual(v.packages, ['aarch64-linux', 'x86_64-linux']);
   assert.equal(v.imgsmith, 'imgsmith-package');
