@@ -22971,7 +22971,7 @@ function specSchema() {
           start: size,
           size: { anyOf: [{ enum: ["auto", "fill"] }, size] },
           bootable: { type: "boolean" },
-          attributes: { type: "array", items: { anyOf: [{ enum: ["required", "no-block-io", "legacy-bios-bootable"] }, { type: "integer", minimum: 48, maximum: 63 }] } },
+          attributes: { type: "array", items: { anyOf: [{ enum: ["required", "no-block-io", "legacy-bios-bootable", "grow-file-system"] }, { type: "integer", minimum: 48, maximum: 63 }] } },
           guid: schemaOf.uuid,
           filesystem: { $ref: "#/definitions/filesystem" },
           contents: { type: "array", items: { $ref: "#/definitions/contentItem" } }
@@ -23100,7 +23100,7 @@ function partition(v, where2, tableType) {
       if (!Number.isInteger(a2) || a2 < 48 || a2 > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a2}`);
       return a2;
     }
-    return oneOf(a2, w, ["required", "no-block-io", "legacy-bios-bootable"]);
+    return oneOf(a2, w, ["required", "no-block-io", "legacy-bios-bootable", "grow-file-system"]);
   });
   if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
   if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
@@ -23676,7 +23676,9 @@ var MBR_LIMIT_LBA = 2 ** 32;
 var ATTRIBUTE_BITS = {
   "required": 0,
   "no-block-io": 1,
-  "legacy-bios-bootable": 2
+  "legacy-bios-bootable": 2,
+  // systemd's GrowFileSystem (systemd-growfs, systemd-repart): grow the filesystem to the partition.
+  "grow-file-system": 59
 };
 function who(p) {
   return `partition "${p.name}" (#${p.index})`;
@@ -23691,11 +23693,11 @@ function parseAttributes(p) {
       bit = ATTRIBUTE_BITS[a2.trim().toLowerCase()];
       if (bit === void 0 && /^\d+$/.test(a2.trim())) bit = Number(a2.trim());
       if (bit === void 0) {
-        throw usageError(`${who(p)}: unknown GPT attribute "${a2}" (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
+        throw usageError(`${who(p)}: unknown GPT attribute "${a2}" (use required, no-block-io, legacy-bios-bootable, grow-file-system or a bit number 48-63)`);
       }
     }
     if (bit === void 0 || !Number.isInteger(bit) || bit > 2 && bit < 48 || bit < 0 || bit > 63) {
-      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a2)} is not allowed (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
+      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a2)} is not allowed (use required, no-block-io, legacy-bios-bootable, grow-file-system or a bit number 48-63)`);
     }
     bits2 |= 1n << BigInt(bit);
   }

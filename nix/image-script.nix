@@ -7,9 +7,11 @@
 # $out/nix-support/{hydra-build-products,system}, as nixpkgs' sd-image.nix lays them out:
 # the spec is built with "output.directory" set to "sd-image".
 {
-  # The JSON image spec, a path (e.g. ./images/rpi-aarch64.json). Its directory is copied
-  # with it, for { "from": "spec" } items.
+  # The JSON image spec, a path (e.g. ./images/rpi-aarch64.json), or the spec as an attribute
+  # set. A path's directory is copied with it, for { "from": "spec" } items.
   spec,
+  # The directory for { "from": "spec" } items when `spec` is an attribute set (default: none).
+  specDir ? null,
   # The NixOS system (config.system.build.toplevel), or any store path the spec names.
   toplevel,
   # A closureInfo directory (store-paths + registration), e.g. pkgs.closureInfo { rootPaths = [ toplevel ]; }.
@@ -29,8 +31,10 @@
   compress ? true,
 }:
 let
-  json = builtins.fromJSON (builtins.readFile spec);
-  specName = baseNameOf (toString spec);
+  specIsAttrs = builtins.isAttrs spec;
+  json = if specIsAttrs then spec else builtins.fromJSON (builtins.readFile spec);
+  specName = if specIsAttrs then "${json.name or "spec"}.json" else baseNameOf (toString spec);
+  dir = if specDir != null then specDir else if specIsAttrs then null else dirOf spec;
   # Whether any item anywhere in the partitions reads from the firmware directory
   # (copies, and raw partitions' "source").
   usesFirmware =
@@ -53,13 +57,16 @@ else if !(builtins.isInt sourceDateEpoch) || sourceDateEpoch < 0 then
 else
   {
     name = "${json.name}-image";
+    inherit specName;
     specJson = builtins.toJSON (json // { output = (json.output or { }) // { directory = "sd-image"; }; });
     script = ''
       set -eu
       # The spec's directory (for "from": "spec" files), with the spec laid out as sd-image.
       mkdir "$TMPDIR/spec"
-      cp -R ${dirOf spec}/. "$TMPDIR/spec/"
+    '' + (if dir == null then "" else ''
+      cp -R ${dir}/. "$TMPDIR/spec/"
       chmod -R u+w "$TMPDIR/spec"
+    '') + ''
       printf '%s\n' "$specJson" > "$TMPDIR/spec/"${quote specName}
       export SOURCE_DATE_EPOCH=${toString sourceDateEpoch}
       ${imgsmith} build "$TMPDIR/spec/"${quote specName} \

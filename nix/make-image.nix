@@ -15,7 +15,9 @@
   imgsmith ? pkgs.callPackage ./package.nix { },
 }:
 {
+  # A spec file, or a spec as an attribute set (then specDir: the directory for "from": "spec" items).
   spec,
+  specDir ? null,
   toplevel,
   firmware ? null,
   # Default: the closure of the toplevel, as sd-image.nix does.
@@ -27,12 +29,12 @@
 }:
 let
   core = import ./image-script.nix {
-    inherit spec toplevel firmware closureInfo label sourceDateEpoch compress;
+    inherit spec specDir toplevel firmware closureInfo label sourceDateEpoch compress;
     imgsmith = "${imgsmith}/bin/imgsmith";
   };
 in
 pkgs.runCommand (if name == null then core.name else name) {
   inherit (core) specJson;
   passthru = { inherit spec toplevel firmware closureInfo; };
-  meta.description = "Disk image built by imgsmith from ${baseNameOf (toString spec)}";
+  meta.description = "Disk image built by imgsmith from ${core.specName}";
 } core.script

@@ -6,6 +6,9 @@
  * ("rpi-direct-aarch64" or "rpi-direct-aarch64.json"); default images/rpi-aarch64.json
  * (U-Boot + extlinux). Boot it with
  *   imgsmith boot-test <image> --machine raspi3b   (or virt for the U-Boot recipe)
+ * IMGSMITH_FIRST_BOOT=1 puts nix/first-boot.sh (and the tools it runs) into the system: the
+ * booted fixture grows its root to the end of the disk (write the image to a larger disk, or
+ * `truncate -s +1G` it) and prints `imgsmith-grown: ...` before the marker.
  * Downloads are cached in $IMGSMITH_CACHE (default <repo>/.cache).
  */
 import { existsSync, promises as fsp } from 'node:fs';
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
   const fixture = await makeBootFixture({
     arch: 'aarch64',
     workDir: fixtureDir,
+    firstBoot: process.env.IMGSMITH_FIRST_BOOT === '1',
     ...(rootLabel ? { rootLabel } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
   });

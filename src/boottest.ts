@@ -43,6 +43,10 @@ export interface BootTestOptions {
    *  and cmdline.txt itself (src/boot/direct-pi.ts); "u-boot": kernel= is U-Boot; "auto"
    *  (default): direct when kernel= is a Linux arm64 kernel. */
   piBoot?: PiBootMode;
+  /** Write what the booted system changes back into `image` (qemu-img commit of the overlay
+   *  after QEMU has powered off or been stopped), e.g. to boot the same disk twice. Default:
+   *  the image is never written. */
+  writeBack?: boolean;
 }
 
 export interface BootTestResult {
@@ -88,7 +92,11 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
     const start = Date.now();
     let endTime: number | undefined;
     try {
-      endTime = await runUntilVerdict(command, watcher, marker, timeoutSec, start);
+      endTime = await runUntilVerdict(command, watcher, marker, timeoutSec, start, opts.writeBack ? 20_000 : 0);
+      if (opts.writeBack) {
+        const c = await execa('qemu-img', ['commit', '-q', overlay], { reject: false });
+        if (c.exitCode !== 0) throw new ToolFailedError('qemu-img', `qemu-img commit failed: ${c.stderr || c.message}`);
+      }
     } finally {
       if (opts.keepLogsDir) {
         await fsp.mkdir(opts.keepLogsDir, { recursive: true });
@@ -114,9 +122,10 @@ async function makeOverlay(image: string, tmp: string, size: number): Promise<st
 
 /**
  * Runs QEMU until the watcher has a verdict, QEMU exits or the timeout passes (QEMU is then
- * killed); sets the watcher's verdict in every case and returns when it was reached.
+ * killed, after up to `graceMs` for it to power off by itself once the verdict is in); sets
+ * the watcher's verdict in every case and returns when it was reached.
  */
-async function runUntilVerdict(command: string[], watcher: SerialWatcher, marker: string, timeoutSec: number, start: number): Promise<number> {
+async function runUntilVerdict(command: string[], watcher: SerialWatcher, marker: string, timeoutSec: number, start: number, graceMs: number): Promise<number> {
   let child: ResultPromise | undefined;
   let exited: { code: number | undefined; signal: string | undefined; stderr: string } | undefined;
   try {
@@ -133,7 +142,11 @@ async function runUntilVerdict(command: string[], watcher: SerialWatcher, marker
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
       await watcher.poll(false);
-      if (watcher.verdict) return Date.now();
+      if (watcher.verdict) {
+        const at = Date.now();
+        while (graceMs > 0 && !exited && Date.now() - at < graceMs) await new Promise((r) => setTimeout(r, 100));
+        return at;
+      }
       if (exited) {
         await watcher.poll(true);
         const end = Date.now();

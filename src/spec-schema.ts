@@ -129,7 +129,7 @@ export function specSchema(): JsonSchema {
           start: size,
           size: { anyOf: [{ enum: ['auto', 'fill'] }, size] },
           bootable: { type: 'boolean' },
-          attributes: { type: 'array', items: { anyOf: [{ enum: ['required', 'no-block-io', 'legacy-bios-bootable'] }, { type: 'integer', minimum: 48, maximum: 63 }] } },
+          attributes: { type: 'array', items: { anyOf: [{ enum: ['required', 'no-block-io', 'legacy-bios-bootable', 'grow-file-system'] }, { type: 'integer', minimum: 48, maximum: 63 }] } },
           guid: schemaOf.uuid,
           filesystem: { $ref: '#/definitions/filesystem' },
           contents: { type: 'array', items: { $ref: '#/definitions/contentItem' } },

@@ -91,7 +91,7 @@ export interface PartitionSpec {
   size: SizeSpec;
   /** DOS: boot indicator 0x80. GPT: legacy-BIOS-bootable attribute (bit 2). */
   bootable: boolean;
-  /** GPT attribute flags: "required", "no-block-io", "legacy-bios-bootable", or bit numbers 48-63. */
+  /** GPT attribute flags: "required", "no-block-io", "legacy-bios-bootable", "grow-file-system" (bit 59, systemd's GrowFileSystem), or bit numbers 48-63. */
   attributes: (string | number)[];
   /** GPT unique partition GUID; otherwise derived from the table seed and `name`. */
   guid?: string;

@@ -127,7 +127,7 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
       if (!Number.isInteger(a) || a < 48 || a > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a}`);
       return a;
     }
-    return oneOf(a, w, ['required', 'no-block-io', 'legacy-bios-bootable'] as const);
+    return oneOf(a, w, ['required', 'no-block-io', 'legacy-bios-bootable', 'grow-file-system'] as const);
   });
   if (tableType === 'dos' && attributes.length > 0) throw usageError(`${where}.attributes: only GPT partitions have attributes`);
   if (tableType === 'dos' && o.guid !== undefined) throw usageError(`${where}.guid: only GPT partitions have GUIDs`);

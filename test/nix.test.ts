@@ -22,50 +22,26 @@ import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { which } from '../action/tools.ts';
+import { privateNix, type PrivateNix } from './helpers/nix-eval.ts';
 
 const hasNix = which('nix-instantiate', process.env.PATH!) !== undefined && which('nix-build', process.env.PATH!) !== undefined;
 const noNix = hasNix ? false : 'nix-instantiate/nix-build not installed (scripts/test-tools.sh installs Debian nix-bin)';
 
 let tmp: string;
 let nixDir: string;
+let nix: PrivateNix;
 
 before(async () => {
   tmp = await makeTmpDir('imgsmith-nix-');
   nixDir = path.join(tmp, 'nix');
-  await fsp.mkdir(path.join(nixDir, 'conf'), { recursive: true });
-  await fsp.mkdir(path.join(nixDir, 'tmp'), { recursive: true });
-  // No build users (builds run as the caller), no sandbox (host tools), no substituters (offline).
-  await fsp.writeFile(path.join(nixDir, 'conf/nix.conf'), 'sandbox = false\nbuild-users-group =\nsubstituters =\n');
+  nix = await privateNix(nixDir);
 });
 
 after(async () => {
   if (tmp) await removeTree(tmp);
 });
 
-/** A private, self-contained Nix: environment and --store argument. */
-function privateNix(): { env: Record<string, string>; store: string[] } {
-  const d = nixDir;
-  return {
-    env: {
-      PATH: process.env.PATH!,
-      HOME: path.join(d, 'home'),
-      TMPDIR: path.join(d, 'tmp'),
-      NIX_CONF_DIR: path.join(d, 'conf'),
-      NIX_STATE_DIR: path.join(d, 'state'),
-      NIX_LOG_DIR: path.join(d, 'log'),
-      XDG_CACHE_HOME: path.join(d, 'cache'),
-      XDG_CONFIG_HOME: path.join(d, 'config'),
-    },
-    store: ['--store', `local?store=${d}/store&state=${d}/state&log=${d}/log`],
-  };
-}
-
-/** nix-instantiate --eval --strict --json of an expression (cwd: the repository). */
-async function nixEval(expr: string): Promise<{ exitCode: number; value: unknown; stderr: string }> {
-  const { env, store } = privateNix();
-  const r = await execa('nix-instantiate', [...store, '--readonly-mode', '--eval', '--strict', '--json', '-E', expr], { cwd: REPO, env, extendEnv: false, reject: false });
-  return { exitCode: r.exitCode ?? -1, value: r.exitCode === 0 ? JSON.parse(String(r.stdout)) : undefined, stderr: String(r.stderr) };
-}
+const nixEval = (expr: string) => nix.eval(expr);
 
 async function nixFiles(): Promise<string[]> {
   const out: string[] = [];
@@ -92,46 +68,59 @@ const STUB_PKGS = `
 
 test('every .nix file passes nix-instantiate --parse', { skip: noNix }, async () => {
   const files = await nixFiles();
-  for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix']) {
+  for (const f of ['flake.nix', 'nix/package.nix', 'nix/npm-lock.nix', 'nix/make-image.nix', 'nix/image-script.nix', 'nix/release.nix', 'nix/rpi-firmware.nix', 'nix/tests/in-nix-build.nix', 'nix/module.nix', 'nix/spec-nixos.nix', 'test/nix/nixos-options.nix']) {
     assert.ok(files.includes(f), `${f} exists`);
   }
-  const { env, store } = privateNix();
+  const { env, store } = nix;
   for (const f of files) {
     const r = await execa('nix-instantiate', [...store, '--parse', f], { cwd: REPO, env, extendEnv: false, reject: false });
     assert.equal(r.exitCode, 0, `${f}: ${r.stderr}`);
   }
 });
 
-test('release.nix maps boards x configurations to mkImage (stubs for mkImage, NixOS and firmware)', { skip: noNix }, async () => {
+test('release.nix maps boards x configurations to NixOS systems importing the module, keyed <job>.<system> (stubs for NixOS, hydraJob and firmware)', { skip: noNix }, async () => {
   const r = await nixEval(`
     let
       ${STUB_PKGS}
       jobs = import ./nix/release.nix {
-        pkgs = stubPkgs;
-        mkImage = args: { spec = builtins.baseNameOf (toString args.spec); inherit (args) firmware toplevel; };
+        pkgs = stubPkgs // { marker = "build-pkgs"; };
+        pkgsFor = system: stubPkgs // { callPackage = f: args: "imgsmith-package-" + system; };
+        hydraJob = x: { hydraJob = x; };
         nixosSystem = { system, modules }: {
-          inherit system;
-          root = (builtins.elemAt modules 0).fileSystems."/".device;
-          ssh = (builtins.elemAt modules 1).services.openssh.enable or false;
+          config.system.build.image = {
+            inherit system;
+            module = builtins.baseNameOf (toString (builtins.elemAt modules 0));
+            image = let i = (builtins.elemAt modules 1).imgsmith.image; in {
+              inherit (i) enable firmware;
+              spec = builtins.baseNameOf (toString i.spec);
+              buildPackages = i.buildPackages.marker;
+            };
+            ssh = (builtins.elemAt modules 2).services.openssh.enable or false;
+            handWritten = builtins.any (m: builtins.isAttrs m && (m ? fileSystems || m ? swapDevices || m ? boot)) modules;
+          };
         };
         rpiFirmware = "rpi-firmware";
       };
     in jobs`);
   assert.equal(r.exitCode, 0, r.stderr);
-  const jobs = r.value as Record<string, { spec: string; firmware: string | null; toplevel: { system: string; root: string; ssh: boolean } } | string>;
+  type Image = { system: string; module: string; image: { enable: boolean; firmware: string | null; spec: string; buildPackages: string }; ssh: boolean; handWritten: boolean };
+  const jobs = r.value as Record<string, Record<string, { hydraJob: Image | string }>>;
   assert.deepEqual(Object.keys(jobs).sort(), ['arm-drive-minimal', 'arm-drive-ssh', 'imgsmith', 'rpi-minimal', 'rpi-ssh', 'rpi4-usb-ssd-minimal', 'rpi4-usb-ssd-ssh']);
-  assert.equal(jobs.imgsmith, 'imgsmith-package');
+  assert.deepEqual(jobs.imgsmith, { 'x86_64-linux': { hydraJob: 'imgsmith-package' }, 'aarch64-linux': { hydraJob: 'imgsmith-package-aarch64-linux' } });
   const specs: Record<string, string> = { rpi: 'rpi-aarch64.json', 'rpi4-usb-ssd': 'rpi4-usb-ssd.json', 'arm-drive': 'arm-drive.json' };
   for (const [board, spec] of Object.entries(specs)) {
-    // The board's NixOS root device is the spec's root filesystem (the one holding the closure).
     const json = JSON.parse(readFileSync(path.join(REPO, 'images', spec), 'utf8'));
-    const root = json.partitions.find((p: { contents?: { generate?: string }[] }) => p.contents?.some((c) => c.generate === 'closure'));
     const usesFirmware = JSON.stringify(json.partitions).includes('"from":"firmware"');
     for (const config of ['minimal', 'ssh']) {
-      const j = jobs[`${board}-${config}`] as Exclude<(typeof jobs)[string], string>;
-      assert.equal(j.spec, spec);
-      assert.equal(j.firmware, usesFirmware ? 'rpi-firmware' : null, `${board} firmware`);
-      assert.deepEqual(j.toplevel, { system: 'aarch64-linux', root: `/dev/disk/by-label/${root.filesystem.label}`, ssh: config === 'ssh' });
+      const job = jobs[`${board}-${config}`]!;
+      assert.deepEqual(Object.keys(job), [json.system], `${board}-${config} is keyed by its system`);
+      assert.deepEqual(job[json.system]!.hydraJob, {
+        system: 'aarch64-linux',
+        module: 'module.nix',
+        image: { enable: true, firmware: usesFirmware ? 'rpi-firmware' : null, spec, buildPackages: 'build-pkgs' },
+        ssh: config === 'ssh',
+        handWritten: false,
+      });
     }
   }
 });
@@ -178,7 +167,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         buildNpmPackage = a: a;
         nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
         e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
+        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
         importNpmLock = {
           __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
           npmConfigHook = "importNpmLock-hook";
@@ -189,7 +178,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         buildNpmPackage = a: a;
         nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
         e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools";
+        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
         npmDepsHash = "sha256-BBBB";
       };
       stubNixpkgs = {
@@ -206,6 +195,9 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
       packages = builtins.attrNames self.packages;
       imgsmith = self.packages.aarch64-linux.imgsmith;
       image = self.lib.mkImage { pkgs = stubPkgs; spec = ./images/arm-drive.json; toplevel = "/nix/store/bbbb-sys"; };
+      nixosModules = builtins.mapAttrs (n: m: builtins.baseNameOf (toString m)) self.nixosModules;
+      checks = builtins.mapAttrs (n: c: builtins.attrNames c) self.checks;
+      hydraJobs = builtins.attrNames self.hydraJobs;
     }`);
   assert.equal(r.exitCode, 0, r.stderr);
   const v = r.value as Record<string, unknown> & { image: { name: string; script: string } };
@@ -222,12 +214,15 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.hasHash, false);
   assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
   assert.match(String(v.postBuild), /npm run build:native/);
-  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
+  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools', 'xz', 'bzip2', 'lz4']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
   assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
   assert.deepEqual(v.packages, ['aarch64-linux', 'x86_64-linux']);
   assert.equal(v.imgsmith, 'imgsmith-package');
   assert.equal(v.image.name, 'arm-drive-image');
   assert.match(v.image.script, /imgsmith-package\/bin\/imgsmith build/);
+  assert.deepEqual(v.nixosModules, { default: 'module.nix', imgsmith: 'module.nix' });
+  assert.deepEqual(v.checks, { 'aarch64-linux': ['imgsmith', 'module-arm-drive', 'module-uefi'], 'x86_64-linux': ['imgsmith', 'module-arm-drive', 'module-uefi'] });
+  assert.deepEqual(v.hydraJobs, ['arm-drive-minimal', 'arm-drive-ssh', 'imgsmith', 'rpi-minimal', 'rpi-ssh', 'rpi4-usb-ssd-minimal', 'rpi4-usb-ssd-ssh']);
 });
 
 /** npm's cache index (~/.npm/_cacache/index-v5): tarball URL -> integrity, as npm fetched them. */
@@ -287,7 +282,7 @@ test('the Pi recipe built inside a real nix-build is byte-identical to the same 
   const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', outside]);
   assert.equal(cli.exitCode, 0, cli.stderr);
 
-  const { env, store } = privateNix();
+  const { env, store } = nix;
   const r = await execa(
     'nix-build',
     [

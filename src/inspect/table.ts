@@ -69,6 +69,8 @@ function attributeWords(bits: bigint): string | undefined {
   const high: number[] = [];
   for (let b = 48; b < 64; b++) if (bits & (1n << BigInt(b))) high.push(b);
   if (high.length) w.push(`GUID:${high.join(',')}`);
+  // systemd's name for bit 59 (systemd-growfs / systemd-repart grow the filesystem).
+  if (bits & (1n << 59n)) w.push('GrowFileSystem');
   return w.length ? w.join(' ') : undefined;
 }
 

@@ -48,6 +48,8 @@ const ATTRIBUTE_BITS: Readonly<Record<string, number>> = {
   'required': 0,
   'no-block-io': 1,
   'legacy-bios-bootable': 2,
+  // systemd's GrowFileSystem (systemd-growfs, systemd-repart): grow the filesystem to the partition.
+  'grow-file-system': 59,
 };
 
 function who(p: PlannedPartition): string {
@@ -64,11 +66,11 @@ function parseAttributes(p: PlannedPartition): bigint {
       bit = ATTRIBUTE_BITS[a.trim().toLowerCase()];
       if (bit === undefined && /^\d+$/.test(a.trim())) bit = Number(a.trim());
       if (bit === undefined) {
-        throw usageError(`${who(p)}: unknown GPT attribute "${a}" (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
+        throw usageError(`${who(p)}: unknown GPT attribute "${a}" (use required, no-block-io, legacy-bios-bootable, grow-file-system or a bit number 48-63)`);
       }
     }
     if (bit === undefined || !Number.isInteger(bit) || (bit > 2 && bit < 48) || bit < 0 || bit > 63) {
-      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a)} is not allowed (use required, no-block-io, legacy-bios-bootable or a bit number 48-63)`);
+      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a)} is not allowed (use required, no-block-io, legacy-bios-bootable, grow-file-system or a bit number 48-63)`);
     }
     bits |= 1n << BigInt(bit);
   }

@@ -5,6 +5,8 @@
  * Downloads (cached under $IMGSMITH_CACHE or <repo>/.cache, in boot-fixture/):
  *   aarch64: linux-image-6.1.0-*-arm64, busybox-static, u-boot-rpi, raspi-firmware
  *   x86_64:  linux-image-6.1.0-*-amd64, busybox-static, systemd-boot-efi
+ *   with `firstBoot`: fdisk, util-linux, e2fsprogs, btrfs-progs and the libraries they link
+ *            (FIRST_BOOT_PACKAGES in ./first-boot-tools.ts)
  * fetched with apt-get from deb.debian.org (override: $IMGSMITH_DEBIAN_MIRROR) using a
  * private apt state directory (never the host's). apt verifies each .deb against the
  * signed Release/Packages index; we check the SHA256 from the index again and record it,
@@ -41,9 +43,11 @@
  * creates /dev /proc /sys on it if missing, moves its mounts there and switch_roots into
  * init=<toplevel>/init. Stage 2 checks it can read the root filesystem (/nix/store holds
  * the toplevel, /nix-path-registration names it) and every other partition it can mount
- * (the FAT firmware partition / ESP, an ext4 /boot; swap is skipped), lists them, then
- * prints `IMGSMITH-BOOT-OK <marker>` (to /dev/console and /dev/kmsg, i.e. every console)
- * and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
+ * (the FAT firmware partition / ESP, an ext4 /boot; swap is skipped), lists them, runs the
+ * toplevel's imgsmith-first-boot.sh when the fixture has one (`firstBoot`: nix/first-boot.sh
+ * itself, with the tools of ./first-boot-tools.ts on PATH; it grows the root to the end of the
+ * disk and prints `imgsmith-grown: ...`), then prints `IMGSMITH-BOOT-OK <marker>` (to
+ * /dev/console and /dev/kmsg, i.e. every console) and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
  * off. The marker is never on the kernel command line (the kernel echoes that).
  */
 import { execa } from 'execa';
@@ -55,6 +59,7 @@ import zlib from 'node:zlib';
 import { narInfo } from '../../src/content/nix-store.ts';
 import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
 import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
+import { FIRST_BOOT_PACKAGES, makeFirstBootTools } from './first-boot-tools.ts';
 
 export { cpioNewc } from './nix-fixture.ts';
 
@@ -77,6 +82,10 @@ export interface BootFixtureOptions {
   log?: (msg: string) => void;
   /** Also make a non-NixOS embedded system (see EmbeddedSystem) with its own closureInfo. */
   embedded?: boolean;
+  /** Put nix/first-boot.sh (as imgsmith-first-boot.sh) and the tools it runs
+   *  (test/helpers/first-boot-tools.ts, as imgsmith-first-boot-tools) into the toplevel:
+   *  stage 2 runs it before it prints the marker. */
+  firstBoot?: boolean;
 }
 
 export interface DebInfo {
@@ -160,6 +169,8 @@ export interface EmbeddedSystem {
 
 export const BOOT_OK = 'IMGSMITH-BOOT-OK';
 export const BOOT_FAIL = 'IMGSMITH-BOOT-FAIL';
+/** File name of nix/first-boot.sh in the toplevel (with `firstBoot`). */
+export const FIRST_BOOT_SCRIPT = 'imgsmith-first-boot.sh';
 /** File name of the marker in the toplevel (and on the x86_64 ESP). */
 export const MARKER_FILE = 'imgsmith-boot-marker';
 
@@ -390,6 +401,7 @@ const BUSYBOX_APPLETS = [
   'sh', 'cat', 'echo', 'ls', 'mount', 'umount', 'mkdir', 'sleep', 'insmod', 'findfs', 'switch_root',
   'poweroff', 'grep', 'head', 'tail', 'wc', 'test', '[', 'basename', 'dirname', 'readlink', 'blkid',
   'dmesg', 'uname', 'sync', 'tr', 'cut', 'seq', 'df', 'sed', 'printf', 'true', 'false', 'hexdump', 'dd',
+  'touch', 'rm',
 ];
 
 function stage1Init(kver: string, modules: string[]): string {
@@ -519,6 +531,11 @@ for p in /sys/class/block/*; do
   fi
 done
 [ "$others" -gt 0 ] || fail "no partition besides the root filesystem could be mounted"
+if [ -e "$top/${FIRST_BOOT_SCRIPT}" ]; then
+  echo "imgsmith-fixture stage 2: running ${FIRST_BOOT_SCRIPT} (nix/first-boot.sh)"
+  PATH="$top/imgsmith-first-boot-tools/bin:$PATH" sh "$top/${FIRST_BOOT_SCRIPT}" || fail "${FIRST_BOOT_SCRIPT} failed"
+  sync
+fi
 echo "${BOOT_OK} $marker"
 echo "${BOOT_OK} $marker" > /dev/kmsg
 sync
@@ -793,6 +810,13 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     await fsp.writeFile(path.join(d, 'initrd'), initrdData, { mode: 0o444 });
   });
 
+  let firstBootTools: StorePath | undefined;
+  if (opts.firstBoot) {
+    const trees: string[] = [];
+    for (const p of FIRST_BOOT_PACKAGES) trees.push(await extractDeb(cache, await fetchDeb(cache, DEB_ARCH[arch], p, opts.log)));
+    firstBootTools = await makeFirstBootTools({ trees, busyboxStore: busybox.store, addStorePath: (name, build) => addStorePath(storeDir, name, build) });
+  }
+
   // toplevel
   const params = [
     ...(opts.rootLabel ? [`root=LABEL=${opts.rootLabel}`] : []),
@@ -815,6 +839,10 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     await fsp.writeFile(path.join(d, 'nixos-version'), '23.11.imgsmith-bootfixture');
     await fsp.writeFile(path.join(d, 'system'), `${arch}-linux`);
     await fsp.writeFile(path.join(d, MARKER_FILE), marker + '\n');
+    if (firstBootTools) {
+      await copyFile(path.join(repoRoot(), 'nix', 'first-boot.sh'), path.join(d, FIRST_BOOT_SCRIPT), 0o444);
+      await fsp.symlink(abs(firstBootTools), path.join(d, 'imgsmith-first-boot-tools'));
+    }
   });
 
   // closureInfo, with /nix/store paths (built with --store-root workDir)
@@ -823,7 +851,8 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     { p: busybox, refs: [] },
     { p: kernel, refs: [] },
     { p: initrd, refs: [] },
-    { p: toplevel, refs: [busybox, kernel, initrd] },
+    ...(firstBootTools ? [{ p: firstBootTools, refs: [busybox] }] : []),
+    { p: toplevel, refs: [busybox, kernel, initrd, ...(firstBootTools ? [firstBootTools] : [])] },
   ]);
 
   const embedded = opts.embedded
