@@ -9,8 +9,8 @@
 import { spawn } from 'node:child_process';
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { execa } from 'execa';
+import { EventEmitter } from 'node:events';
 import { buildError, inputError, usageError } from '../../errors.ts';
 import { removeTree } from '../../rmtree.ts';
 import { copyPartition } from '../image.ts';
@@ -93,12 +93,33 @@ export class BtrfsReader implements FsReader {
       const child = spawn('btrfs', ['inspect-internal', 'dump-tree', '-t', 'fs', this.file], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
-      const rl = createInterface({ input: child.stdout.setEncoding('latin1'), crlfDelay: Infinity });
+      const lines = lineSplitter(child.stdout);
       let key: { ino: number; kind: string } | undefined;
       let inode: Inode | undefined;
       let dirChild: number | undefined;
       let bad: string | undefined;
-      rl.on('line', (line) => {
+      let name: NameReader | undefined;
+      let nameLen: number | undefined;
+      const addName = (n: string | Error) => {
+        if (!key || dirChild === undefined) return;
+        if (n instanceof Error) { bad ??= `${n.message} in directory inode ${key.ino}`; return; }
+        let l = this.dirs.get(key.ino);
+        if (!l) this.dirs.set(key.ino, (l = []));
+        if (n.length > 255) bad ??= `a name of ${n.length} bytes in directory inode ${key.ino} (at most 255)`;
+        else if (l.length >= MAX_DIR_ENTRIES) bad ??= `more than ${MAX_DIR_ENTRIES} entries in directory inode ${key.ino}`;
+        else l.push({ name: n, ino: dirChild });
+        dirChild = undefined;
+        nameLen = undefined;
+      };
+      lines.on('line', (line: string) => {
+        if (name) {
+          // A raw name holding a newline continues on the next line (older btrfs-progs).
+          const done = name.more(line);
+          if (done === undefined) return;
+          name = undefined;
+          addName(done);
+          return;
+        }
         const k = /^\titem \d+ key \((\d+) (\w+) (\d+)\)/.exec(line);
         if (k) {
           key = { ino: Number(k[1]), kind: k[2]! };
@@ -121,13 +142,14 @@ export class BtrfsReader implements FsReader {
         } else if (key.kind === 'DIR_INDEX') {
           const loc = /^\t\tlocation key \((\d+) INODE_ITEM 0\)/.exec(line);
           if (loc) dirChild = Number(loc[1]);
-          if (line.startsWith('\t\tname: ') && dirChild !== undefined) {
-            const name = line.slice(8); // bytes, as a latin1 byte string
-            let l = this.dirs.get(key.ino);
-            if (!l) this.dirs.set(key.ino, (l = []));
-            if (name.length > 255) bad ??= `a name of ${name.length} bytes in directory inode ${key.ino} (at most 255)`;
-            else if (l.length >= MAX_DIR_ENTRIES) bad ??= `more than ${MAX_DIR_ENTRIES} entries in directory inode ${key.ino}`;
-            else l.push({ name, ino: dirChild });
+          const nl = /^\t\ttransid \d+ data_len \d+ name_len (\d+)/.exec(line);
+          if (nl) nameLen = Number(nl[1]);
+          if (line.startsWith('\t\tname: ') && dirChild !== undefined && nameLen !== undefined) {
+            name = new NameReader(nameLen);
+            const done = name.more(line.slice(8));
+            if (done === undefined) return;
+            name = undefined;
+            addName(done);
           }
         }
       });
@@ -141,7 +163,7 @@ export class BtrfsReader implements FsReader {
           reject(buildError(`${this.display}: btrfs cannot read the filesystem: ${stderr.trim().split('\n').slice(0, 3).join('; ') || `exit ${exit}`}`));
         } else resolve();
       };
-      rl.on('close', () => { rlClosed = true; finish(); });
+      lines.on('close', () => { rlClosed = true; finish(); });
       child.on('close', (code) => { exit = code; finish(); });
     });
   }
@@ -266,4 +288,64 @@ async function pipeFile(src: Buffer, out: number): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * A directory entry's name as `dump-tree` prints it, decoded by its `name_len`: btrfs-progs
+ * up to 6.x print the raw bytes (a newline in a name continues on the next line); newer ones
+ * (6.14 here) escape them (`\\`, `\n`, `\t`, `\ `, octal `\351`). Escaping always lengthens
+ * a name, so a line as long as name_len is raw, a longer one is escaped, a shorter one
+ * continues. Returns the name as a latin1 byte string, an Error when it cannot be decoded, or
+ * undefined while more lines are needed.
+ */
+class NameReader {
+  private acc: string | undefined;
+  constructor(private readonly len: number) {}
+
+  more(line: string): string | Error | undefined {
+    const s = this.acc === undefined ? line : `${this.acc}\n${line}`;
+    if (s.length === this.len) return s;
+    if (s.length < this.len) {
+      this.acc = s;
+      return undefined;
+    }
+    if (this.acc !== undefined) return new Error(`a name longer than its name_len ${this.len}`);
+    const u = unescapeDumpName(s);
+    return u !== undefined && u.length === this.len ? u : new Error(`a name that does not match its name_len ${this.len}`);
+  }
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', v: '\v', f: '\f', a: '\x07', b: '\b', e: '\x1b', ' ': ' ', '\\': '\\', '"': '"', "'": "'" };
+
+function unescapeDumpName(s: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '\\') { out += c; continue; }
+    const oct = /^[0-7]{3}/.exec(s.slice(i + 1, i + 4));
+    if (oct) { out += String.fromCharCode(parseInt(oct[0], 8) & 0xff); i += 3; continue; }
+    const e = ESCAPES[s[i + 1] ?? ''];
+    if (e === undefined) return undefined;
+    out += e;
+    i++;
+  }
+  return out;
+}
+
+/** Lines of a latin1 stream split at "\n" only (a name may hold "\r"). */
+function lineSplitter(input: NodeJS.ReadableStream): EventEmitter {
+  const ev = new EventEmitter();
+  let rest = '';
+  input.setEncoding('latin1');
+  input.on('data', (d: string) => {
+    const parts = (rest + d).split('\n');
+    rest = parts.pop()!;
+    for (const p of parts) ev.emit('line', p);
+  });
+  input.on('end', () => {
+    if (rest) ev.emit('line', rest);
+    ev.emit('close');
+  });
+  input.on('error', () => ev.emit('close'));
+  return ev;
 }
