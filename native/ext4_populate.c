@@ -1007,7 +1007,15 @@ static void write_dir_entries(long i) {
   free(dm->x);
 }
 
+/* The command-line contract with src/fs/ext4.ts (POPULATE_PROTOCOL there): bump both when
+ * the arguments or the output change, so that a helper left from an older build is not run. */
+#define POPULATE_PROTOCOL 2
+
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--protocol") == 0) {
+    printf("imgsmith-ext4-populate protocol %d\n", POPULATE_PROTOCOL);
+    return 0;
+  }
   if (argc != 5 && argc != 6) {
     fprintf(stderr, "usage: %s IMAGE OFFSET LIST EPOCH [SIZES]\n", argv[0]);
     return 2;

@@ -381,3 +381,15 @@ test('resource advice comes from the context: -o for build, TMPDIR without -o, o
   const word = `${long}:`;
   assert.equal(line, `cannot read ${word.slice(0, 100)}...${word.slice(-100)} gone`);
 });
+
+test('stale helper: a populate helper from another imgsmith version (no --protocol) is not run; the build warns and uses mke2fs -d', async () => {
+  const c = await writeCase(specOf([rootPart('ext4', [copyTree()])]), { 'a.txt': 'a\n', 'd/b.txt': 'bb\n' });
+  const old = path.join(c.dir, 'old-helper');
+  await fsp.writeFile(old, '#!/bin/sh\necho "usage: $0 IMAGE OFFSET LIST EPOCH" >&2\nexit 2\n', { mode: 0o755 });
+  const r = await run(['build', c.spec, '-o', c.out], { IMGSMITH_EXT4_POPULATE: old });
+  assert.equal(r.exitCode, 0, r.stderr.slice(0, 2000));
+  assert.match(r.stderr, /imgsmith: warning: .*populate helper .*old-helper is from another imgsmith version \(no protocol, this one needs \d+\): rebuild it with npm run build:native/);
+  const img = path.join(c.out, 'hb.img');
+  assert.equal(await debugfsCat(img, await partOffset(img), '/d/b.txt'), 'bb\n');
+  await execa('e2fsck', ['-fn', await extractPart(img)]);
+});

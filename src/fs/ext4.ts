@@ -672,10 +672,35 @@ const POPULATE_REFUSES = ['inline_data', 'encrypt', 'casefold', 'verity', 'quota
 export async function populateAvailable(features: Set<string>): Promise<boolean> {
   if (process.env.IMGSMITH_NO_NATIVE === '1' || process.env.IMGSMITH_NO_POPULATE === '1') return false;
   if (!features.has('extent') || POPULATE_REFUSES.some((f) => features.has(f))) return false;
-  return fsp.access(populatePath(), fsConstants.X_OK).then(
+  const exe = populatePath();
+  const ok = await fsp.access(exe, fsConstants.X_OK).then(
     () => true,
     () => false,
   );
+  return ok && helperSpeaksProtocol(exe);
+}
+
+/** The helper's command-line contract (POPULATE_PROTOCOL in native/ext4_populate.c). */
+const POPULATE_PROTOCOL = 2;
+const protocolChecked = new Map<string, Promise<boolean>>();
+/** Why the helper was not used (a stale build), for the build's warning. */
+let staleHelper: string | undefined;
+
+/** Whether the helper at `exe` is of this version's protocol. A helper left from an older
+ *  build (it answers with a usage error) is not run: the build takes the mke2fs -d path
+ *  with a warning saying how to rebuild it. Checked once per helper and process. */
+function helperSpeaksProtocol(exe: string): Promise<boolean> {
+  let p = protocolChecked.get(exe);
+  if (!p) {
+    p = execa(exe, ['--protocol'], { reject: false, stdin: 'ignore', timeout: 10_000 }).then((r) => {
+      const m = /^imgsmith-ext4-populate protocol (\d+)$/.exec(String(r.stdout).trim());
+      if (r.exitCode === 0 && m && Number(m[1]) === POPULATE_PROTOCOL) return true;
+      staleHelper = `the ext4 populate helper ${exe} is from another imgsmith version (${m ? `protocol ${m[1]}` : 'no protocol'}, this one needs ${POPULATE_PROTOCOL}): rebuild it with npm run build:native; using mke2fs -d meanwhile`;
+      return false;
+    });
+    protocolChecked.set(exe, p);
+  }
+  return p;
 }
 
 /**
@@ -1001,6 +1026,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         progress.update(2, 4);
         return await finish('libext2fs', { entries: counts.entries });
       }
+      if (staleHelper) ctx.progress.event('warning', { message: `${where}: ${staleHelper}` });
       checkFallbackPaths(content, where);
       if (listed && !(await virtualTreeAvailable())) {
         // Listed for the helper, which is not used after all: the fallback stages the tree.
