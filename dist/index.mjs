@@ -21311,10 +21311,28 @@ var POPULATE_REFUSES = ["inline_data", "encrypt", "casefold", "verity", "quota",
 async function populateAvailable(features) {
   if (process.env.IMGSMITH_NO_NATIVE === "1" || process.env.IMGSMITH_NO_POPULATE === "1") return false;
   if (!features.has("extent") || POPULATE_REFUSES.some((f) => features.has(f))) return false;
-  return fsp9.access(populatePath(), fsConstants.X_OK).then(
+  const exe = populatePath();
+  const ok = await fsp9.access(exe, fsConstants.X_OK).then(
     () => true,
     () => false
   );
+  return ok && helperSpeaksProtocol(exe);
+}
+var POPULATE_PROTOCOL = 2;
+var protocolChecked = /* @__PURE__ */ new Map();
+var staleHelper;
+function helperSpeaksProtocol(exe) {
+  let p = protocolChecked.get(exe);
+  if (!p) {
+    p = execa(exe, ["--protocol"], { reject: false, stdin: "ignore", timeout: 1e4 }).then((r) => {
+      const m = /^imgsmith-ext4-populate protocol (\d+)$/.exec(String(r.stdout).trim());
+      if (r.exitCode === 0 && m && Number(m[1]) === POPULATE_PROTOCOL) return true;
+      staleHelper = `the ext4 populate helper ${exe} is from another imgsmith version (${m ? `protocol ${m[1]}` : "no protocol"}, this one needs ${POPULATE_PROTOCOL}): rebuild it with npm run build:native; using mke2fs -d meanwhile`;
+      return false;
+    });
+    protocolChecked.set(exe, p);
+  }
+  return p;
 }
 var MKE2FS_D_MAX_PATH = 1024;
 function checkFallbackPaths(content, where2) {
@@ -21565,6 +21583,7 @@ var ext4Driver = {
         progress.update(2, 4);
         return await finish("libext2fs", { entries: counts.entries });
       }
+      if (staleHelper) ctx.progress.event("warning", { message: `${where2}: ${staleHelper}` });
       checkFallbackPaths(content, where2);
       if (listed && !await virtualTreeAvailable()) {
         await removeTree(listed.dir).catch(() => void 0);
