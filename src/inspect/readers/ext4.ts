@@ -7,12 +7,13 @@
  * filesystem costs about two runs per directory depth, not per directory.
  * Superblock fields (label, UUID, counts, features, hash seed) come from probe.ts.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { usageError, buildError, inputError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import type { Range } from '../../sparse.ts';
 import { entryTypeOf } from '../types.ts';
 import { show } from '../../content/tree.ts';
 
@@ -311,4 +312,45 @@ export class Ext4Reader implements FsReader {
       });
     });
   }
+}
+
+/** Longest dumpe2fs output read for the block map (a 16 TiB filesystem's is ~20 MiB). */
+const MAX_DUMPE2FS_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The byte ranges (relative to the partition) of the blocks an ext2/3/4 filesystem at
+ * `offset` of `file` uses: every block that `dumpe2fs` does not list as free (the superblock
+ * and its backups, group descriptors, reserved GDT blocks, bitmaps, inode tables, the journal,
+ * files, directories, and BLOCK_UNINIT groups' metadata, as libext2fs computes them).
+ * undefined when dumpe2fs cannot read it (the caller maps the whole partition).
+ */
+export async function ext4RequiredRanges(file: string, offset: number, size: number): Promise<Range[] | undefined> {
+  let out: string;
+  try {
+    out = await new Promise<string>((resolve, reject) => {
+      execFile('dumpe2fs', [`${file}?offset=${offset}`], { env: ENV, encoding: 'latin1', maxBuffer: MAX_DUMPE2FS_BYTES }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+  } catch {
+    return undefined;
+  }
+  const num = (re: RegExp) => { const m = re.exec(out); return m ? Number(m[1]) : undefined; };
+  const blockSize = num(/^Block size:\s+(\d+)$/m);
+  const count = num(/^Block count:\s+(\d+)$/m);
+  if (!blockSize || !count || (blockSize & (blockSize - 1)) !== 0) return undefined;
+  const free: Range[] = [];
+  for (const m of out.matchAll(/^ {2}Free blocks: (.*)$/gm)) {
+    for (const item of m[1]!.split(', ')) {
+      const r = /^(\d+)(?:-(\d+))?$/.exec(item.trim());
+      if (r) free.push({ start: Number(r[1]), end: Number(r[2] ?? r[1]) + 1 });
+    }
+  }
+  free.sort((a, b) => a.start - b.start);
+  const used: Range[] = [];
+  let prev = 0;
+  for (const f of free) {
+    if (f.start > prev) used.push({ start: prev * blockSize, end: Math.min(size, f.start * blockSize) });
+    prev = Math.max(prev, f.end);
+  }
+  if (count > prev) used.push({ start: prev * blockSize, end: Math.min(size, count * blockSize) });
+  return used.filter((r) => r.end > r.start);
 }
