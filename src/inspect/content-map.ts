@@ -9,9 +9,10 @@
  *  - the partition table (table.ts tableRanges): MBR; GPT headers and both entry arrays;
  *  - per partition, by its filesystem: vfat (readers/vfat.ts), ext2/3/4 (readers/ext4.ts,
  *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), swap (its first page);
- *  - a partition whose filesystem is not recognised, or cannot be read: from its start to the
- *    end of its last non-zero block (a raw blob's zeros inside it are written; the zeros after
- *    it are not: they cannot be told from the unused rest of the partition);
+ *  - a filesystem recognised by its magic whose structures cannot be read: the whole partition;
+ *  - a partition whose filesystem is not recognised (a raw blob, a bootloader, nothing): from
+ *    its start to the end of its last non-zero block (a blob's zeros inside it are written;
+ *    the zeros after it are not: they cannot be told from the unused rest of the partition);
  *  - an image without a partition table: the filesystem at byte 0 by the same rules, nothing
  *    beyond the non-zero blocks when none is recognised; a partition table that cannot be
  *    read: the whole image.
@@ -72,8 +73,9 @@ async function partitionRanges(file: string, offset: number, size: number, bare:
   const type = await detectFs(file, offset, size);
   const got = type ? await RULES[type](file, offset, size) : undefined;
   if (got) return got.map((r) => ({ start: Math.max(0, r.start), end: Math.min(size, r.end) }));
-  if (bare && !type) return [];
-  return [{ start: 0, end: await lastDataEnd(file, offset, size) }];
+  // A filesystem recognised by its magic but not readable: all of it, never too little.
+  if (type) return [{ start: 0, end: size }];
+  return bare ? [] : [{ start: 0, end: await lastDataEnd(file, offset, size) }];
 }
 
 /** The ranges of the image `file` (`size` bytes) its content needs, zeros included (see the module comment). */

@@ -91,7 +91,7 @@ async function walkChunkTree(fh: fsp.FileHandle, offset: number, size: number, s
 /**
  * The byte ranges (relative to the partition) of the btrfs filesystem at `offset` of `file`
  * that hold its content (see the module comment); undefined when it cannot be read (a bad
- * superblock or chunk tree, striped profiles, several devices): the caller maps the whole partition.
+ * superblock or chunk tree, striped profiles, several devices): the caller maps the whole partition (content-map.ts).
  */
 export async function btrfsRequiredRanges(file: string, offset: number, size: number): Promise<Range[] | undefined> {
   const fh = await fsp.open(file, 'r');

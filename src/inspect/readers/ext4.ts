@@ -9,9 +9,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { usageError, buildError, inputError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
+import { copyPartition } from '../image.ts';
+import { makeTempDir, removeTempDir } from '../../lifetime.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import type { Range } from '../../sparse.ts';
 import { entryTypeOf } from '../types.ts';
@@ -317,22 +321,43 @@ export class Ext4Reader implements FsReader {
 /** Longest dumpe2fs output read for the block map (a 16 TiB filesystem's is ~20 MiB). */
 const MAX_DUMPE2FS_BYTES = 256 * 1024 * 1024;
 
+/** dumpe2fs's report of `target`, undefined when it cannot read it. */
+function dumpe2fs(target: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('dumpe2fs', [target], { env: ENV, encoding: 'latin1', maxBuffer: MAX_DUMPE2FS_BYTES }, (err, stdout) => resolve(err || !/^Block size:/m.test(stdout) ? undefined : stdout));
+  });
+}
+
+/**
+ * dumpe2fs on the partition: in place (`file?offset=N`), or, where dumpe2fs cannot take that
+ * name (e2fsprogs 1.47.1 and later resolve it as a blkid `TAG=value` and fail; a file name with
+ * "="), on a sparse copy of the partition in a temporary directory.
+ */
+async function dumpPartition(file: string, offset: number, size: number): Promise<string | undefined> {
+  const direct = offset > 0 ? `${file}?offset=${offset}` : file;
+  if (!direct.includes('=')) return dumpe2fs(direct);
+  const first = await dumpe2fs(direct);
+  if (first !== undefined) return first;
+  const dir = await makeTempDir(os.tmpdir(), 'imgsmith-map-');
+  try {
+    const copy = path.join(dir, 'ext4.img');
+    await copyPartition(file, offset, size, copy);
+    return await dumpe2fs(copy);
+  } finally {
+    await removeTempDir(dir);
+  }
+}
+
 /**
  * The byte ranges (relative to the partition) of the blocks an ext2/3/4 filesystem at
  * `offset` of `file` uses: every block that `dumpe2fs` does not list as free (the superblock
  * and its backups, group descriptors, reserved GDT blocks, bitmaps, inode tables, the journal,
  * files, directories, and BLOCK_UNINIT groups' metadata, as libext2fs computes them).
- * undefined when dumpe2fs cannot read it (the caller maps the whole partition).
+ * undefined when dumpe2fs cannot read it (the caller maps the whole partition, content-map.ts).
  */
 export async function ext4RequiredRanges(file: string, offset: number, size: number): Promise<Range[] | undefined> {
-  let out: string;
-  try {
-    out = await new Promise<string>((resolve, reject) => {
-      execFile('dumpe2fs', [`${file}?offset=${offset}`], { env: ENV, encoding: 'latin1', maxBuffer: MAX_DUMPE2FS_BYTES }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-    });
-  } catch {
-    return undefined;
-  }
+  const out = await dumpPartition(file, offset, size);
+  if (out === undefined) return undefined;
   const num = (re: RegExp) => { const m = re.exec(out); return m ? Number(m[1]) : undefined; };
   const blockSize = num(/^Block size:\s+(\d+)$/m);
   const count = num(/^Block count:\s+(\d+)$/m);
