@@ -258,3 +258,53 @@ test('btrfs required ranges hold every chunk stripe btrfs dump-tree -t chunk lis
     await fsp.rm(file, { force: true });
   }
 });
+
+test('hostile or unknown content: a bad FAT boot sector or btrfs chunk root maps the whole partition; a raw blob up to its last non-zero block; both whole GPT entry arrays', async () => {
+  const img = path.join(tmp, 'hostile.img');
+  await fsp.rm(img, { force: true });
+  await execa('truncate', ['-s', `${200 * MiB}`, img]);
+  await execa('sgdisk', ['-n1:2048:+16M', '-n2:0:+130M', '-n3:0:+8M', img]);
+  const [p1, p2, p3] = await partitions(img);
+  const fat = path.join(tmp, 'h-fat.img');
+  const btr = path.join(tmp, 'h-btrfs.img');
+  await execa('truncate', ['-s', `${p1!.size * 512}`, fat]);
+  await execa('mkfs.fat', ['-F', '16', fat]);
+  await execa('truncate', ['-s', `${p2!.size * 512}`, btr]);
+  await execa('mkfs.btrfs', ['-q', '-f', btr]);
+  await execa('dd', [`if=${fat}`, `of=${img}`, 'bs=512', `seek=${p1!.start}`, 'conv=notrunc,sparse', 'status=none']);
+  await execa('dd', [`if=${btr}`, `of=${img}`, 'bs=512', `seek=${p2!.start}`, 'conv=notrunc,sparse', 'status=none']);
+  // A raw blob: 100 KiB of data, zeros, 1 byte at 1 MiB + 5, then zeros to the end.
+  const fh = await fsp.open(img, 'r+');
+  const p = (x: SfPart) => ({ start: x.start * 512, end: (x.start + x.size) * 512 });
+  try {
+    await fh.write(pseudoRandom('blob', 100 * 1024), 0, 100 * 1024, p(p3!).start);
+    await fh.write(Buffer.from([7]), 0, 1, p(p3!).start + MiB + 5);
+  } finally {
+    await fh.close();
+  }
+  const size = (await fsp.stat(img)).size;
+  const inside = (map: Range[], r: { start: number; end: number }) => map.reduce((n, m) => n + Math.max(0, Math.min(m.end, r.end) - Math.max(m.start, r.start)), 0);
+  const good = await contentRanges(img, size);
+  assert.ok(inside(good, p(p1!)) < p1!.size * 512 / 2, 'a sound FAT: its free clusters unmapped');
+  assert.ok(inside(good, p(p2!)) < p2!.size * 512, 'a sound btrfs: not all of it');
+  assert.equal(inside(good, p(p3!)), MiB + 4096, 'the raw blob: up to its last non-zero block');
+  assert.ok(covered(good, 0, 2 * 512 + 128 * 128), 'the MBR, GPT header and the whole entry array');
+  assert.ok(covered(good, size - 33 * 512, size), 'the backup entry array and header');
+  // Break them: FAT sectors per cluster 3 (still probed as FAT); btrfs chunk root at a logical address in no chunk.
+  const w = await fsp.open(img, 'r+');
+  try {
+    await w.write(Buffer.from([3]), 0, 1, p(p1!).start + 13);
+    const root = Buffer.alloc(8);
+    root.writeBigUInt64LE(1n << 50n);
+    await w.write(root, 0, 8, p(p2!).start + 0x10000 + 0x58);
+  } finally {
+    await w.close();
+  }
+  const bad = await contentRanges(img, size);
+  assert.equal(inside(bad, p(p2!)), p2!.size * 512, 'an unreadable btrfs: all of it');
+  assert.equal(inside(bad, p(p1!)), p1!.size * 512, 'an unreadable FAT: all of it');
+  assert.equal(inside(bad, p(p3!)), MiB + 4096);
+  await fsp.rm(img, { force: true });
+  await fsp.rm(fat, { force: true });
+  await fsp.rm(btr, { force: true });
+});

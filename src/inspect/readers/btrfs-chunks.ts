@@ -20,7 +20,7 @@ const CHUNK_ITEM = 48;
 const STRIPE = 32;
 /** Chunk profiles whose stripes are not each the chunk's length (RAID0/10/5/6). */
 const STRIPED = (1n << 3n) | (1n << 6n) | (1n << 7n) | (1n << 8n);
-const MAX_NODES = 1 << 20;
+const MAX_NODES = 4096;
 const MAX_LEVEL = 7;
 
 class Bad extends Error {}
@@ -62,7 +62,8 @@ async function walkChunkTree(fh: fsp.FileHandle, offset: number, size: number, s
   const out: Chunk[] = [];
   const seen = new Set<number>();
   const visit = async (logical: number, want: number): Promise<void> => {
-    check(!seen.has(logical) && seen.size < MAX_NODES, `chunk tree node ${logical} visited twice`);
+    check(!seen.has(logical), `chunk tree node ${logical} visited twice`);
+    check(seen.size < MAX_NODES, `more than ${MAX_NODES} chunk tree nodes`);
     seen.add(logical);
     const phys = toPhysical(sys, logical, nodesize);
     check(phys + nodesize <= size, `chunk tree node ${logical} is past the end of the partition`);
