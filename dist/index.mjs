@@ -41,8 +41,8 @@ var require_windows = __commonJS({
   "node_modules/isexe/windows.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs3 = __require("fs");
-    function checkPathExt(path35, options) {
+    var fs4 = __require("fs");
+    function checkPathExt(path36, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -53,25 +53,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path35.substr(-p.length).toLowerCase() === p) {
+        if (p && path36.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path35, options) {
+    function checkStat(stat, path36, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path35, options);
+      return checkPathExt(path36, options);
     }
-    function isexe(path35, options, cb) {
-      fs3.stat(path35, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path35, options));
+    function isexe(path36, options, cb) {
+      fs4.stat(path36, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path36, options));
       });
     }
-    function sync(path35, options) {
-      return checkStat(fs3.statSync(path35), path35, options);
+    function sync(path36, options) {
+      return checkStat(fs4.statSync(path36), path36, options);
     }
   }
 });
@@ -81,14 +81,14 @@ var require_mode = __commonJS({
   "node_modules/isexe/mode.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs3 = __require("fs");
-    function isexe(path35, options, cb) {
-      fs3.stat(path35, function(er, stat) {
+    var fs4 = __require("fs");
+    function isexe(path36, options, cb) {
+      fs4.stat(path36, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path35, options) {
-      return checkStat(fs3.statSync(path35), options);
+    function sync(path36, options) {
+      return checkStat(fs4.statSync(path36), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -112,7 +112,7 @@ var require_mode = __commonJS({
 // node_modules/isexe/index.js
 var require_isexe = __commonJS({
   "node_modules/isexe/index.js"(exports, module) {
-    var fs3 = __require("fs");
+    var fs4 = __require("fs");
     var core;
     if (process.platform === "win32" || global.TESTING_WINDOWS) {
       core = require_windows();
@@ -121,7 +121,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path35, options, cb) {
+    function isexe(path36, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -131,7 +131,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path35, options || {}, function(er, is) {
+          isexe(path36, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -140,7 +140,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core(path35, options || {}, function(er, is) {
+      core(path36, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -150,9 +150,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path35, options) {
+    function sync(path36, options) {
       try {
-        return core.sync(path35, options || {});
+        return core.sync(path36, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -168,7 +168,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path35 = __require("path");
+    var path36 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -206,7 +206,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path35.join(pathPart, cmd);
+        const pCmd = path36.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -233,7 +233,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path35.join(pathPart, cmd);
+        const pCmd = path36.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -281,7 +281,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path35 = __require("path");
+    var path36 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -299,7 +299,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path35.delimiter : void 0
+          pathExt: withoutPathExt ? path36.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -308,7 +308,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path35.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path36.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -362,8 +362,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path35, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path35.split("/").pop();
+      const [path36, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path36.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -376,16 +376,16 @@ var require_shebang_command = __commonJS({
 var require_readShebang = __commonJS({
   "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
     "use strict";
-    var fs3 = __require("fs");
+    var fs4 = __require("fs");
     var shebangCommand = require_shebang_command();
     function readShebang(command) {
       const size = 150;
       const buffer = Buffer.alloc(size);
       let fd;
       try {
-        fd = fs3.openSync(command, "r");
-        fs3.readSync(fd, buffer, 0, size, 0);
-        fs3.closeSync(fd);
+        fd = fs4.openSync(command, "r");
+        fs4.readSync(fd, buffer, 0, size, 0);
+        fs4.closeSync(fd);
       } catch (e) {
       }
       return shebangCommand(buffer.toString());
@@ -398,7 +398,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path35 = __require("path");
+    var path36 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -423,7 +423,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path35.normalize(parsed.command);
+        parsed.command = path36.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -513,7 +513,7 @@ var require_cross_spawn = __commonJS({
     var cp = __require("child_process");
     var parse = require_parse();
     var enoent = require_enoent();
-    function spawn3(command, args, options) {
+    function spawn4(command, args, options) {
       const parsed = parse(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
@@ -525,8 +525,8 @@ var require_cross_spawn = __commonJS({
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn3;
-    module.exports.spawn = spawn3;
+    module.exports = spawn4;
+    module.exports.spawn = spawn4;
     module.exports.sync = spawnSync3;
     module.exports._parse = parse;
     module.exports._enoent = enoent;
@@ -1598,11 +1598,11 @@ var require_util = __commonJS({
       return false;
     }
     exports.schemaHasRules = schemaHasRules;
-    function schemaHasRulesButRef(schema, RULES) {
+    function schemaHasRulesButRef(schema, RULES2) {
       if (typeof schema == "boolean")
         return !schema;
       for (const key in schema)
-        if (key !== "$ref" && RULES.all[key])
+        if (key !== "$ref" && RULES2.all[key])
           return true;
       return false;
     }
@@ -2996,17 +2996,17 @@ var require_validate = __commonJS({
     }
     function schemaKeywords(it, types, typeErrors, errsCount) {
       const { gen, schema, data, allErrors, opts: opts2, self: self2 } = it;
-      const { RULES } = self2;
-      if (schema.$ref && (opts2.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
-        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition));
+      const { RULES: RULES2 } = self2;
+      if (schema.$ref && (opts2.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES2))) {
+        gen.block(() => keywordCode(it, "$ref", RULES2.all.$ref.definition));
         return;
       }
       if (!opts2.jtd)
         checkStrictTypes(it, types);
       gen.block(() => {
-        for (const group of RULES.rules)
+        for (const group of RULES2.rules)
           groupKeywords(group);
-        groupKeywords(RULES.post);
+        groupKeywords(RULES2.post);
       });
       function groupKeywords(group) {
         if (!(0, applicability_1.shouldUseGroup)(schema, group))
@@ -3762,8 +3762,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path35) {
-      let input2 = path35;
+    function removeDotSegments(path36) {
+      let input2 = path36;
       const output2 = [];
       let nextSlash = -1;
       let len = 0;
@@ -3837,11 +3837,11 @@ var require_utils = __commonJS({
       }
       return output2.join("");
     }
-    function removeDotSegmentsRelative(path35) {
-      if (path35 === "" || path35[0] === "/") {
-        return removeDotSegments(path35);
+    function removeDotSegmentsRelative(path36) {
+      if (path36 === "" || path36[0] === "/") {
+        return removeDotSegments(path36);
       }
-      const segments = path35.split("/");
+      const segments = path36.split("/");
       const last = segments.length - 1;
       const output2 = [];
       let trailingDirectory = false;
@@ -4204,8 +4204,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path35 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path35 && path35 !== "/" ? path35 : void 0;
+        const path36 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path36 && path36 !== "/" ? path36 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -5161,10 +5161,10 @@ var require_core = __commonJS({
       }
       // Remove keyword
       removeKeyword(keyword) {
-        const { RULES } = this;
-        delete RULES.keywords[keyword];
-        delete RULES.all[keyword];
-        for (const group of RULES.rules) {
+        const { RULES: RULES2 } = this;
+        delete RULES2.keywords[keyword];
+        delete RULES2.all[keyword];
+        for (const group of RULES2.rules) {
           const i2 = group.rules.findIndex((rule) => rule.keyword === keyword);
           if (i2 >= 0)
             group.rules.splice(i2, 1);
@@ -5332,9 +5332,9 @@ var require_core = __commonJS({
     }
     var KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
     function checkKeyword(keyword, def) {
-      const { RULES } = this;
+      const { RULES: RULES2 } = this;
       (0, util_1.eachItem)(keyword, (kwd) => {
-        if (RULES.keywords[kwd])
+        if (RULES2.keywords[kwd])
           throw new Error(`Keyword ${kwd} is already defined`);
         if (!KEYWORD_NAME.test(kwd))
           throw new Error(`Keyword ${kwd} has invalid name`);
@@ -5350,13 +5350,13 @@ var require_core = __commonJS({
       const post = definition === null || definition === void 0 ? void 0 : definition.post;
       if (dataType && post)
         throw new Error('keyword with "post" flag cannot have "type"');
-      const { RULES } = this;
-      let ruleGroup = post ? RULES.post : RULES.rules.find(({ type: t }) => t === dataType);
+      const { RULES: RULES2 } = this;
+      let ruleGroup = post ? RULES2.post : RULES2.rules.find(({ type: t }) => t === dataType);
       if (!ruleGroup) {
         ruleGroup = { type: dataType, rules: [] };
-        RULES.rules.push(ruleGroup);
+        RULES2.rules.push(ruleGroup);
       }
-      RULES.keywords[keyword] = true;
+      RULES2.keywords[keyword] = true;
       if (!definition)
         return;
       const rule = {
@@ -5371,7 +5371,7 @@ var require_core = __commonJS({
         addBeforeRule.call(this, ruleGroup, rule, definition.before);
       else
         ruleGroup.rules.push(rule);
-      RULES.all[keyword] = rule;
+      RULES2.all[keyword] = rule;
       (_a = definition.implements) === null || _a === void 0 ? void 0 : _a.forEach((kwd) => this.addKeyword(kwd));
     }
     function addBeforeRule(ruleGroup, rule, before) {
@@ -9867,15 +9867,15 @@ var require_tar_stream = __commonJS({
 // action/main.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
 import { createHash as createHash11, randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, closeSync as closeSync4, openSync as openSync4, existsSync, readFileSync as readFileSync8, constants as fsc8, promises as fsp19 } from "node:fs";
-import os5 from "node:os";
+import { appendFileSync as appendFileSync2, closeSync as closeSync4, openSync as openSync4, existsSync, readFileSync as readFileSync8, constants as fsc8, promises as fsp25 } from "node:fs";
+import os6 from "node:os";
 import { fileURLToPath as fileURLToPath6 } from "node:url";
-import path34 from "node:path";
+import path35 from "node:path";
 
 // src/build.ts
-import { promises as fsp18, constants as fsc6 } from "node:fs";
+import { promises as fsp24, constants as fsc6 } from "node:fs";
 import { createHash as createHash10 } from "node:crypto";
-import path32 from "node:path";
+import path33 from "node:path";
 
 // src/errors.ts
 import { readFileSync, statfsSync } from "node:fs";
@@ -14472,13 +14472,13 @@ var logOutputSync = ({ serializedResult, fdNumber, state, verboseInfo, encoding,
   }
 };
 var writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-  for (const { path: path35, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-    const pathString = typeof path35 === "string" ? path35 : path35.toString();
+  for (const { path: path36, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+    const pathString = typeof path36 === "string" ? path36 : path36.toString();
     if (append || outputFiles.has(pathString)) {
-      appendFileSync(path35, serializedResult);
+      appendFileSync(path36, serializedResult);
     } else {
       outputFiles.add(pathString);
-      writeFileSync(path35, serializedResult);
+      writeFileSync(path36, serializedResult);
     }
   }
 };
@@ -17393,20 +17393,20 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path35) {
+    function locateFile(path36) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path35, scriptDirectory);
+        return Module2["locateFile"](path36, scriptDirectory);
       }
-      return scriptDirectory + path35;
+      return scriptDirectory + path36;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
-      var fs3 = require2("fs");
+      var fs4 = require2("fs");
       var nodePath = require2("path");
       scriptDirectory = require2("url").fileURLToPath(new URL("./", import.meta.url));
       read_ = (filename, binary) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        return fs3.readFileSync(filename, binary ? void 0 : "utf8");
+        return fs4.readFileSync(filename, binary ? void 0 : "utf8");
       };
       readBinary = (filename) => {
         var ret = read_(filename, true);
@@ -17417,7 +17417,7 @@ var Module = (() => {
       };
       readAsync = (filename, onload, onerror, binary = true) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        fs3.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
+        fs4.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
           if (err2) onerror(err2);
           else onload(binary ? data.buffer : data);
         });
@@ -18067,7 +18067,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path35, opt, work, len) => {
+      Module2["f_mkfs"] = (path36, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -18079,7 +18079,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path35, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path36, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -18093,7 +18093,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path35) => Module2["f_mount"](0, path35, 0);
+      Module2["f_unmount"] = (path36) => Module2["f_mount"](0, path36, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -18173,6 +18173,16 @@ var fstatFd = promisify3(fs.fstat);
 function pickNative(opts2) {
   return opts2?.native === false ? null : loadNative();
 }
+async function withFd(file, flags, fn) {
+  if (typeof file === "number") return fn(file);
+  if (typeof file !== "string") return fn(file.fd);
+  const fh = await fsp4.open(file, flags);
+  try {
+    return await fn(fh.fd);
+  } finally {
+    await fh.close();
+  }
+}
 async function readFull(fd, buf, len, pos) {
   let got = 0;
   while (got < len) {
@@ -18219,6 +18229,10 @@ function isZeroRange(buf, start, end) {
   }
   return true;
 }
+function isAllZero(buf) {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return isZeroRange(b, 0, b.length);
+}
 async function nativeRanges(n2, fd, start, end) {
   const out = [];
   let off2 = start;
@@ -18237,6 +18251,31 @@ async function nativeRanges(n2, fd, start, end) {
     throw err;
   }
   return out;
+}
+async function scanRanges(fd, start, end) {
+  const out = [];
+  const buf = Buffer.allocUnsafe(CHUNK);
+  for (let pos = start; pos < end; ) {
+    const want = Math.min(end - pos, CHUNK - pos % CHUNK);
+    const got = await readFull(fd, buf, want, pos);
+    forEachNonZeroRun(buf, got, pos, (s, e) => pushRange(out, pos + s, pos + e));
+    if (got < want) break;
+    pos += got;
+  }
+  return out;
+}
+async function rangesOfFd(fd, opts2) {
+  const st = await fstatFd(fd);
+  const start = Math.max(0, opts2?.start ?? 0);
+  const end = Math.min(st.size, opts2?.end ?? st.size);
+  if (end <= start) return [];
+  if (st.blocks === 0 && st.isFile() && st.size > CHUNK) return [];
+  const n2 = pickNative(opts2);
+  if (n2) {
+    const r = await nativeRanges(n2, fd, start, end);
+    if (r) return r;
+  }
+  return scanRanges(fd, start, end);
 }
 async function extentRanges(fd, start, end, opts2) {
   const n2 = pickNative(opts2);
@@ -18258,6 +18297,9 @@ async function seekRanges(fd, start, end, opts2) {
   const n2 = pickNative(opts2);
   if (!n2 || end <= start) return n2 ? [] : null;
   return nativeRanges(n2, fd, start, end);
+}
+async function dataRanges(file, opts2) {
+  return withFd(file, "r", (fd) => rangesOfFd(fd, opts2));
 }
 var tick = () => new Promise((resolve2) => setImmediate(resolve2));
 async function copySparse(src, dst, dstOffset, opts2) {
@@ -18380,6 +18422,23 @@ async function punchOrZero(fd, pos, len, n2) {
     off2 += want;
   }
 }
+async function writeNonZero(fh, buf, position) {
+  const fd = typeof fh === "number" ? fh : fh.fd;
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let written = 0;
+  for (let off2 = 0; off2 < b.length; ) {
+    const len = Math.min(b.length - off2, CHUNK - (position + off2) % CHUNK);
+    const piece = b.subarray(off2, off2 + len);
+    const runs = [];
+    forEachNonZeroRun(piece, len, position + off2, (s, e) => runs.push([s, e]));
+    for (const [s, e] of runs) {
+      await writeFull(fd, piece, s, e - s, position + off2 + s);
+      written += e - s;
+    }
+    off2 += len;
+  }
+  return written;
+}
 
 // src/text.ts
 var hex2 = (n2) => `\\x${n2.toString(16).padStart(2, "0")}`;
@@ -18446,8 +18505,8 @@ var FileTree = class {
   /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
    *  non-directory entry at the same path; adding a directory over a directory keeps the
    *  old one unless the old one is implicit (then the new one wins). */
-  add(path35, entry) {
-    const p = normalizeTreePath(path35);
+  add(path36, entry) {
+    const p = normalizeTreePath(path36);
     this.childIndex = void 0;
     if (p === "/") {
       if (entry.kind !== "dir") throw new Error("the root of a tree must be a directory");
@@ -18480,8 +18539,8 @@ var FileTree = class {
    * A directory that already has a host source is expanded one level so both merge: the
    * later copy wins for files, and a directory meeting a non-directory is an error.
    */
-  addHostDir(path35, source, mode, follow = false) {
-    const p = normalizeTreePath(path35);
+  addHostDir(path36, source, mode, follow = false) {
+    const p = normalizeTreePath(path36);
     const old = this.map.get(p);
     if (old && old.kind !== "dir") {
       throw new Error(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -18499,20 +18558,20 @@ var FileTree = class {
   }
   /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
    *  followed) at `path` as what it is: a directory becomes a host directory. */
-  addHost(path35, host, follow = false) {
-    const w = hostEntry(path35, host, follow);
-    if (w.kind === "dir") this.addHostDir(path35, host, w.mode, follow);
+  addHost(path36, host, follow = false) {
+    const w = hostEntry(path36, host, follow);
+    if (w.kind === "dir") this.addHostDir(path36, host, w.mode, follow);
     else {
       const { path: _p, ...e } = w;
-      this.add(path35, e);
+      this.add(path36, e);
     }
   }
   expandHostChildren(p, source, follow) {
     for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
   }
   /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-  ensureDir(path35, mode = 493) {
-    const p = normalizeTreePath(path35);
+  ensureDir(path36, mode = 493) {
+    const p = normalizeTreePath(path36);
     const e = this.map.get(p);
     if (e) {
       if (e.kind !== "dir") throw new Error(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -18522,12 +18581,12 @@ var FileTree = class {
     if (p !== "/") this.ensureDir(parentOf(p));
     this.map.set(p, { kind: "dir", mode, implicit: true });
   }
-  get(path35) {
-    return this.map.get(normalizeTreePath(path35));
+  get(path36) {
+    return this.map.get(normalizeTreePath(path36));
   }
   /** The entry at `path` (no symlink followed), looking inside host directories too. */
-  lookup(path35) {
-    const p = normalizeTreePath(path35);
+  lookup(path36) {
+    const p = normalizeTreePath(path36);
     const own = this.map.get(p);
     if (own) return own;
     let dir = p;
@@ -18559,8 +18618,8 @@ var FileTree = class {
     }
     return void 0;
   }
-  has(path35) {
-    return this.map.has(normalizeTreePath(path35));
+  has(path36) {
+    return this.map.has(normalizeTreePath(path36));
   }
   /** Number of explicit entries (host directories count as one). */
   get size() {
@@ -18654,13 +18713,13 @@ var cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path35) {
-  if (!path35.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path35)}`);
-  if (!path35.includes("//") && !path35.includes("/.") && !(path35.length > 1 && path35.endsWith("/"))) return path35;
+function normalizeTreePath(path36) {
+  if (!path36.startsWith("/")) throw new Error(`tree path must be absolute: ${show(path36)}`);
+  if (!path36.includes("//") && !path36.includes("/.") && !(path36.length > 1 && path36.endsWith("/"))) return path36;
   const parts = [];
-  for (const c3 of path35.split("/")) {
+  for (const c3 of path36.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path35)}`);
+    if (c3 === "..") throw new Error(`tree path must not contain "..": ${show(path36)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -18945,23 +19004,23 @@ import path9 from "node:path";
 var FAT_LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
 var LABEL_MAX_BYTES = { vfat: 11, ext4: 16, btrfs: 255, swap: 15 };
 var FS_NAME = { vfat: "FAT", ext4: "ext4", btrfs: "btrfs", swap: "swap" };
-function labelProblem(fs3, label2) {
-  const name = FS_NAME[fs3];
-  const max = LABEL_MAX_BYTES[fs3];
+function labelProblem(fs4, label2) {
+  const name = FS_NAME[fs4];
+  const max = LABEL_MAX_BYTES[fs4];
   const n2 = Buffer.byteLength(label2, "utf8");
   if (n2 === 0) return `the ${name} label is empty; leave "label" out for no label`;
   if (n2 > max) return `the ${name} label "${label2}" is ${n2} bytes long; ${name} labels hold at most ${max} bytes`;
   for (const ch of label2) {
     const c3 = ch.codePointAt(0);
     if (c3 < 32 || c3 === 127) return `the ${name} label ${JSON.stringify(label2)} contains a control character`;
-    if (fs3 === "vfat") {
+    if (fs4 === "vfat") {
       if (c3 > 126) return `the FAT label "${label2}" contains the non-ASCII character "${ch}"; FAT labels are ASCII`;
       if (FAT_LABEL_FORBIDDEN.includes(ch)) {
         return `the FAT label "${label2}" contains "${ch}"; FAT labels cannot contain any of ${FAT_LABEL_FORBIDDEN} or control characters`;
       }
     }
   }
-  if (fs3 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
+  if (fs4 === "vfat" && label2.startsWith(" ")) return `the FAT label "${label2}" starts with a space`;
   return null;
 }
 
@@ -19067,10 +19126,10 @@ function sizeSpec(v, where2) {
   if (n2 === 0) throw usageError(`${where2}: a partition size must be greater than 0`);
   return n2;
 }
-function label(v, where2, fs3) {
+function label(v, where2, fs4) {
   if (v === void 0) return void 0;
   const l = str(v, where2, { nonEmpty: false });
-  const problem = labelProblem(fs3, l);
+  const problem = labelProblem(fs4, l);
   if (problem) throw usageError(`${where2}: ${problem}`);
   return l;
 }
@@ -19579,8 +19638,8 @@ function validateTree(tree, where2) {
       throw usageError(`${where2}: ${p} is a symbolic link (to ${e.target}); FAT filesystems cannot hold symbolic links`);
     }
     const name = baseName(p);
-    const bad = badFatName(name);
-    if (bad) throw usageError(`${where2}: the name of ${p} ${bad}`);
+    const bad2 = badFatName(name);
+    if (bad2) throw usageError(`${where2}: the name of ${p} ${bad2}`);
     if (e.kind === "file" && e.size > 4294967295) {
       throw usageError(`${where2}: ${p} is ${formatSize(e.size)}; a file on FAT must be smaller than 4 GiB`);
     }
@@ -19667,14 +19726,14 @@ var vfatDriver = {
       }
       const dev = new ImageDevice(fd, target.offset, layout.sectors);
       const ff = await create({ diskio: dev, codepage: 437 });
-      const check = (r, op) => {
+      const check2 = (r, op) => {
         if (r === FR_OK) return;
         if (dev.error) throw buildError(`${what}: writing ${target.imagePath} failed during ${op}: ${dev.error.message}`, dev.error);
         throw buildError(`${what}: FatFs ${op} failed: ${FR_NAMES[r] ?? r}`);
       };
       const WORK = 64 * 1024;
       const work = ff.malloc(WORK);
-      check(
+      check2(
         pinnedClock(epoch, () => ff.f_mkfs("", { fmt: layout.mkfs.fmt, n_fat: N_FATS, align: layout.mkfs.align, n_root: ROOT_ENTRIES, au_size: layout.mkfs.au }, work, WORK)),
         "f_mkfs"
       );
@@ -19717,7 +19776,7 @@ var vfatDriver = {
         dev.writeSectors(layout.dataStart - layout.rootDirSectors, root);
       }
       const fatfs = ff.malloc(sizeof_FATFS);
-      check(pinnedClock(epoch, () => ff.f_mount(fatfs, "", 1)), "f_mount");
+      check2(pinnedClock(epoch, () => ff.f_mount(fatfs, "", 1)), "f_mount");
       const fil = ff.malloc(sizeof_FIL);
       const bw = ff.malloc(4);
       const buf = ff.malloc(CHUNK2);
@@ -19727,7 +19786,7 @@ var vfatDriver = {
       const writeChunk = (data, p) => {
         ff.HEAPU8.set(data, buf);
         const r = pinnedClock(epoch, () => ff.f_write(fil, buf, data.length, bw));
-        check(r, `f_write ${p}`);
+        check2(r, `f_write ${p}`);
         if (ff.getValue(bw, "i32") !== data.length) throw doesNotFit(`${what}: the filesystem is full while writing ${p}`);
         done += data.length;
         phase.update(done, needs.bytes);
@@ -19735,11 +19794,11 @@ var vfatDriver = {
       for (const [p, e] of fatEntries(tree)) {
         if (p === "/") continue;
         if (e.kind === "dir") {
-          check(pinnedClock(epoch, () => ff.f_mkdir(p)), `f_mkdir ${p}`);
+          check2(pinnedClock(epoch, () => ff.f_mkdir(p)), `f_mkdir ${p}`);
           continue;
         }
         if (e.kind === "symlink") continue;
-        check(pinnedClock(epoch, () => ff.f_open(fil, p, FA_WRITE | FA_CREATE_NEW)), `f_open ${p}`);
+        check2(pinnedClock(epoch, () => ff.f_open(fil, p, FA_WRITE | FA_CREATE_NEW)), `f_open ${p}`);
         if (e.kind === "data") {
           for (let off2 = 0; off2 < e.data.length; off2 += CHUNK2) writeChunk(e.data.subarray(off2, off2 + CHUNK2), p);
         } else {
@@ -19759,9 +19818,9 @@ var vfatDriver = {
             await fh.close();
           }
         }
-        check(pinnedClock(epoch, () => ff.f_close(fil)), `f_close ${p}`);
+        check2(pinnedClock(epoch, () => ff.f_close(fil)), `f_close ${p}`);
       }
-      check(pinnedClock(epoch, () => ff.f_unmount("")), "f_unmount");
+      check2(pinnedClock(epoch, () => ff.f_unmount("")), "f_unmount");
       phase.end({ files: needs.files, dirs: needs.dirs });
       for (const ptr of [buf, bw, fil, fatfs]) ff.free(ptr);
       const hex = (spec.volumeId >>> 0).toString(16).toUpperCase().padStart(8, "0");
@@ -21001,28 +21060,28 @@ function groupHasSuper(g, sparse) {
   if (g % 2 === 0) return false;
   return g === 1 || isPowerOf(g, 3) || isPowerOf(g, 5) || isPowerOf(g, 7);
 }
-function defaultJournalBlocks(blocks) {
-  if (blocks < 2048) return -1;
-  if (blocks < 32768) return 1024;
-  if (blocks < 256 * 1024) return 4096;
-  if (blocks < 512 * 1024) return 8192;
-  if (blocks < 4096 * 1024) return 16384;
-  if (blocks < 8192 * 1024) return 32768;
-  if (blocks < 16384 * 1024) return 65536;
-  if (blocks < 32768 * 1024) return 131072;
+function defaultJournalBlocks(blocks2) {
+  if (blocks2 < 2048) return -1;
+  if (blocks2 < 32768) return 1024;
+  if (blocks2 < 256 * 1024) return 4096;
+  if (blocks2 < 512 * 1024) return 8192;
+  if (blocks2 < 4096 * 1024) return 16384;
+  if (blocks2 < 8192 * 1024) return 32768;
+  if (blocks2 < 16384 * 1024) return 65536;
+  if (blocks2 < 32768 * 1024) return 131072;
   return 262144;
 }
-function ext4InodeCount(content, blocks) {
+function ext4InodeCount(content, blocks2) {
   const needed = content.inodesUsed + 64 + Math.ceil((content.inodesUsed - 11) * 0.01);
-  return Math.max(needed, Math.floor(blocks * EXT4_BLOCK_SIZE / EXT4_INODE_RATIO));
+  return Math.max(needed, Math.floor(blocks2 * EXT4_BLOCK_SIZE / EXT4_INODE_RATIO));
 }
 function ext4Geometry(requestedBlocks, requestedInodes, features) {
   const descSize = features.has("64bit") ? 64 : 32;
   const descPerBlock = EXT4_BLOCK_SIZE / descSize;
   const sparse = features.has("sparse_super");
-  let blocks = requestedBlocks;
+  let blocks2 = requestedBlocks;
   for (; ; ) {
-    const groups = divCeil(blocks, BLOCKS_PER_GROUP);
+    const groups = divCeil(blocks2, BLOCKS_PER_GROUP);
     const descBlocks = divCeil(groups, descPerBlock);
     let ipg = divCeil(Math.max(requestedInodes, 12), groups);
     if (ipg > BLOCKS_PER_GROUP) ipg = BLOCKS_PER_GROUP;
@@ -21030,15 +21089,15 @@ function ext4Geometry(requestedBlocks, requestedInodes, features) {
     ipg = inodeTableBlocks * EXT4_BLOCK_SIZE / INODE_SIZE & ~7;
     let reservedGdtBlocks = 0;
     if (features.has("resize_inode")) {
-      const maxBlocks = Math.min(blocks * 1024, 4294967295);
+      const maxBlocks = Math.min(blocks2 * 1024, 4294967295);
       const rsvGroups = divCeil(maxBlocks, BLOCKS_PER_GROUP);
       reservedGdtBlocks = Math.min(divCeil(rsvGroups, descPerBlock) - descBlocks, EXT4_BLOCK_SIZE / 4);
     }
     let lastOverhead = 2 + inodeTableBlocks;
     if (groupHasSuper(groups - 1, sparse)) lastOverhead += 1 + descBlocks + reservedGdtBlocks;
-    const rem = blocks % BLOCKS_PER_GROUP;
+    const rem = blocks2 % BLOCKS_PER_GROUP;
     if (groups > 1 && rem && rem < lastOverhead + 50) {
-      blocks -= rem;
+      blocks2 -= rem;
       continue;
     }
     let overhead = 0;
@@ -21046,7 +21105,7 @@ function ext4Geometry(requestedBlocks, requestedInodes, features) {
       overhead += 2 + inodeTableBlocks;
       if (groupHasSuper(g, sparse)) overhead += 1 + descBlocks + reservedGdtBlocks;
     }
-    const journal = features.has("has_journal") ? Math.max(0, defaultJournalBlocks(blocks)) : 0;
+    const journal = features.has("has_journal") ? Math.max(0, defaultJournalBlocks(blocks2)) : 0;
     const fastCommit = features.has("fast_commit") ? Math.floor(journal / 64) : 0;
     overhead += journal + fastCommit;
     if (!features.has("extent")) overhead += extentTreeBlocks(journal + fastCommit, false);
@@ -21055,9 +21114,9 @@ function ext4Geometry(requestedBlocks, requestedInodes, features) {
     if (features.has("resize_inode")) overhead += 1;
     if (features.has("quota")) overhead += 2 * 2 + (features.has("project") ? 2 : 0);
     if (features.has("mmp")) overhead += 1;
-    if (features.has("orphan_file")) overhead += Math.min(512, Math.max(1, divCeil(blocks, 4096)));
+    if (features.has("orphan_file")) overhead += Math.min(512, Math.max(1, divCeil(blocks2, 4096)));
     return {
-      blocks,
+      blocks: blocks2,
       groups,
       inodesPerGroup: ipg,
       inodes: ipg * groups,
@@ -21066,28 +21125,28 @@ function ext4Geometry(requestedBlocks, requestedInodes, features) {
       reservedGdtBlocks,
       journalBlocks: journal,
       overhead,
-      free: blocks - overhead
+      free: blocks2 - overhead
     };
   }
 }
 function dirBlocks(nameLengths, csum) {
   const cap = EXT4_BLOCK_SIZE - (csum ? 12 : 0);
-  let blocks = 1;
+  let blocks2 = 1;
   let used = 24;
   for (const n2 of nameLengths) {
     const rec = 8 + n2 + 3 & ~3;
     if (used + rec > cap) {
-      blocks++;
+      blocks2++;
       used = 0;
     }
     used += rec;
   }
-  return blocks;
+  return blocks2;
 }
-function extentTreeBlocks(blocks, extents) {
+function extentTreeBlocks(blocks2, extents) {
   if (!extents) {
     const per = EXT4_BLOCK_SIZE / 4;
-    let b = blocks - 12;
+    let b = blocks2 - 12;
     if (b <= 0) return 0;
     let n2 = 1;
     b -= per;
@@ -21097,7 +21156,7 @@ function extentTreeBlocks(blocks, extents) {
     if (b <= 0) return n2;
     return n2 + 1 + divCeil(b, per * per) + divCeil(b, per);
   }
-  const exts = divCeil(blocks, 32768) + divCeil(blocks, BLOCKS_PER_GROUP) + 1;
+  const exts = divCeil(blocks2, 32768) + divCeil(blocks2, BLOCKS_PER_GROUP) + 1;
   if (exts <= 4) return 0;
   const leaves = divCeil(exts, 340);
   return leaves + (leaves > 4 ? divCeil(leaves, 340) : 0);
@@ -21184,9 +21243,9 @@ function ext4Counter(features, where2 = "ext4") {
 function marginBlocks(content, groups) {
   return 16 + 2 * groups + Math.ceil(content.blocks * 2e-3);
 }
-function ext4Fit(content, blocks, features, freeBlocks = 0) {
-  const inodesRequested = ext4InodeCount(content, blocks);
-  const geometry = ext4Geometry(blocks, inodesRequested, features);
+function ext4Fit(content, blocks2, features, freeBlocks = 0) {
+  const inodesRequested = ext4InodeCount(content, blocks2);
+  const geometry = ext4Geometry(blocks2, inodesRequested, features);
   const contentBlocks = content.blocks + marginBlocks(content, geometry.groups);
   const fits2 = geometry.inodes >= content.inodesUsed && geometry.inodesPerGroup <= BLOCKS_PER_GROUP && divCeil(inodesRequested, geometry.groups) <= BLOCKS_PER_GROUP && (!features.has("has_journal") || defaultJournalBlocks(geometry.blocks) > 0) && geometry.free >= contentBlocks + freeBlocks;
   return { contentBlocks, geometry, inodesRequested, fits: fits2 };
@@ -21194,13 +21253,13 @@ function ext4Fit(content, blocks, features, freeBlocks = 0) {
 function ext4MinimumBytes(content, features, extraBytes = 0) {
   const extra = divCeil(extraBytes, EXT4_BLOCK_SIZE);
   const step = MiB2 / EXT4_BLOCK_SIZE;
-  let blocks = Math.max(step, Math.ceil((content.blocks + extra) / step) * step);
+  let blocks2 = Math.max(step, Math.ceil((content.blocks + extra) / step) * step);
   for (let guard = 0; guard < 1e6; guard++) {
-    const f = ext4Fit(content, blocks, features, extra);
-    if (f.fits) return blocks * EXT4_BLOCK_SIZE;
+    const f = ext4Fit(content, blocks2, features, extra);
+    if (f.fits) return blocks2 * EXT4_BLOCK_SIZE;
     const short = f.contentBlocks + extra - f.geometry.free;
     const jump = short > 4 * step ? Math.floor(short / step) * step : step;
-    blocks += Math.max(step, jump);
+    blocks2 += Math.max(step, jump);
   }
   throw buildError("ext4: could not compute a size for the content");
 }
@@ -21250,8 +21309,8 @@ async function writeTreeList(tree, parent, onEntry, opts2 = {}) {
 }
 async function assertFits(spec, tree, size, where2) {
   const { content, features } = await measure(spec, tree);
-  const blocks = Math.floor(size / EXT4_BLOCK_SIZE);
-  const f = ext4Fit(content, blocks, features);
+  const blocks2 = Math.floor(size / EXT4_BLOCK_SIZE);
+  const f = ext4Fit(content, blocks2, features);
   if (!f.fits) {
     const min = ext4MinimumBytes(content, features);
     throw doesNotFit(
@@ -21437,10 +21496,10 @@ async function patchSuperblocks(image, offset, edit) {
     const csum = (roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
     if (csum && primary.readUInt32LE(SB2.CHECKSUM) !== superblockCsum(primary)) throw buildError(`ext4 at ${offset}: the superblock checksum does not match`);
     const blockSize = 1024 << primary.readUInt32LE(SB2.LOG_BLOCK_SIZE);
-    const blocks = primary.readUInt32LE(SB2.BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB2.BLOCKS_HI) * 2 ** 32 : 0);
+    const blocks2 = primary.readUInt32LE(SB2.BLOCKS_LO) + (incompat & INCOMPAT_64BIT ? primary.readUInt32LE(SB2.BLOCKS_HI) * 2 ** 32 : 0);
     const firstData = primary.readUInt32LE(SB2.FIRST_DATA_BLOCK);
     const bpg = primary.readUInt32LE(SB2.BLOCKS_PER_GROUP);
-    const groups = Math.ceil((blocks - firstData) / bpg);
+    const groups = Math.ceil((blocks2 - firstData) / bpg);
     const sparse = (roCompat & RO_COMPAT_SPARSE_SUPER) !== 0;
     for (let g = 0; g < groups; g++) {
       if (!groupHasSuper(g, sparse)) continue;
@@ -21496,8 +21555,8 @@ var ext4Driver = {
     validateSpec2(spec, `ext4 at ${target.offset}`);
     const where2 = `the ext4 filesystem at offset ${target.offset}`;
     const { content, features, virtual } = await measure(spec, tree);
-    const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
-    const fit = ext4Fit(content, blocks, features);
+    const blocks2 = Math.floor(target.size / EXT4_BLOCK_SIZE);
+    const fit = ext4Fit(content, blocks2, features);
     if (!fit.fits) await assertFits(spec, tree, target.size, where2);
     let listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path14.sep) && await fsp9.stat(virtual.list).then(() => true, () => false) ? virtual : void 0;
     if (virtual) measured.delete(tree);
@@ -21521,7 +21580,7 @@ var ext4Driver = {
       return a2;
     };
     const args = mkfsArgs(v147 ? ["assume_storage_prezeroed=1", "no_copy_xattrs"] : []);
-    args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
+    args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks2 * (EXT4_BLOCK_SIZE / 1024)}k`);
     const seed = `imgsmith ext4 ${uuid2}`;
     const finish = async (how, info) => {
       const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB2.KBYTES_WRITTEN);
@@ -21569,7 +21628,7 @@ var ext4Driver = {
         const list = listed ?? await writeTreeList(tree, work);
         progress.update(1, 4);
         await zeroRange(target.imagePath, target.offset, target.size);
-        const mk = run("mke2fs", [...mkfsArgs([]), "-F", "-q", target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where2);
+        const mk = run("mke2fs", [...mkfsArgs([]), "-F", "-q", target.imagePath, `${blocks2 * (EXT4_BLOCK_SIZE / 1024)}k`], env, where2);
         ctx.toolStarted?.();
         await mk;
         await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
@@ -22378,6 +22437,21 @@ function guidToBytes(guid) {
   be.copy(out, 8, 8, 16);
   return out;
 }
+function bytesToGuid(b) {
+  const be = Buffer.from([
+    b[3],
+    b[2],
+    b[1],
+    b[0],
+    b[5],
+    b[4],
+    b[7],
+    b[6],
+    ...b.subarray(8, 16)
+  ]);
+  const h2 = be.toString("hex").toUpperCase();
+  return `${h2.slice(0, 8)}-${h2.slice(8, 12)}-${h2.slice(12, 16)}-${h2.slice(16, 20)}-${h2.slice(20)}`;
+}
 function deriveGuid(purpose, parts) {
   const h2 = createHash5("sha256");
   h2.update(`imgsmith:gpt:${purpose}:v1`, "utf8");
@@ -23082,7 +23156,7 @@ function contentItem(v, where2) {
   throw usageError(`${where2}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
 }
 var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
-function checkTargets(items, fs3, where2) {
+function checkTargets(items, fs4, where2) {
   const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
   const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
   const files = /* @__PURE__ */ new Map();
@@ -23094,7 +23168,7 @@ function checkTargets(items, fs3, where2) {
     if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
       throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
     }
-    if (driverFor(fs3).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs3.type} (a directory it creates itself); choose another path`);
+    if (driverFor(fs4).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs4.type} (a directory it creates itself); choose another path`);
     files.set(t, j);
   });
   for (const [t, j] of files) {
@@ -23123,9 +23197,9 @@ function partition(v, where2, tableType) {
   });
   if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
   if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
-  const fs3 = filesystem(o2.filesystem, `${where2}.filesystem`);
+  const fs4 = filesystem(o2.filesystem, `${where2}.filesystem`);
   const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where2}.contents`).map((c3, i2) => contentItem(c3, `${where2}.contents[${i2}]`));
-  checkTargets(contents, fs3, `${where2}.contents`);
+  checkTargets(contents, fs4, `${where2}.contents`);
   return {
     name,
     type,
@@ -23134,7 +23208,7 @@ function partition(v, where2, tableType) {
     bootable: bool(o2.bootable, `${where2}.bootable`, false),
     attributes,
     ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where2}.guid`) } : {},
-    filesystem: fs3,
+    filesystem: fs4,
     contents
   };
 }
@@ -23483,14 +23557,14 @@ function buildHeader(opts2) {
   h2.writeUInt32LE(crc32(h2.subarray(0, 92)), 16);
   return h2;
 }
-function buildGptWrites(totalLba, diskGuid, entries, mbrSector) {
+function buildGptWrites(totalLba, diskGuid2, entries, mbrSector) {
   const last = totalLba - 1;
   const array = buildEntries(entries);
   const entriesCrc = crc32(array);
   const common2 = {
     firstUsable: GPT_FIRST_USABLE,
     lastUsable: gptLastUsable(totalLba),
-    diskGuid,
+    diskGuid: diskGuid2,
     entriesCrc
   };
   const primary = buildHeader({ ...common2, myLba: 1, alternateLba: last, entriesLba: 2 });
@@ -23796,17 +23870,17 @@ function prepareTable(plan) {
     return { type: "dos", totalLba, labelId: table2.labelId, partitions: partitions2 };
   }
   if (typeof table2.seed !== "string") throw usageError("GPT table: seed must be a string");
-  let diskGuid;
+  let diskGuid2;
   if (table2.diskGuid !== void 0) {
     if (!isGuid(table2.diskGuid)) {
       throw usageError(`GPT disk GUID "${table2.diskGuid}" is malformed (expected 8-4-4-4-12 hex digits)`);
     }
-    diskGuid = canonicalGuid(table2.diskGuid);
+    diskGuid2 = canonicalGuid(table2.diskGuid);
   } else {
-    diskGuid = deriveGuid("disk-guid", [table2.seed]);
+    diskGuid2 = deriveGuid("disk-guid", [table2.seed]);
   }
   const names = /* @__PURE__ */ new Map();
-  const guids = /* @__PURE__ */ new Map([[diskGuid, "the disk GUID"]]);
+  const guids = /* @__PURE__ */ new Map([[diskGuid2, "the disk GUID"]]);
   const partitions = byIndex.map((p) => {
     if (p.name.includes("\0")) throw usageError(`${who(p)}: the GPT name contains a NUL character`);
     if (p.name.length > GPT_NAME_UNITS) {
@@ -23864,7 +23938,7 @@ function prepareTable(plan) {
       throw usageError(`${who(p)}: type "${p.type}" gives a hybrid-MBR type after ":", but the partition is not listed in table.hybridMbr`);
     }
   }
-  return { type: "gpt", totalLba, diskGuid, partitions, hybrid };
+  return { type: "gpt", totalLba, diskGuid: diskGuid2, partitions, hybrid };
 }
 
 // src/ptable/index.ts
@@ -23901,17 +23975,17 @@ function buildPartitionTable(plan) {
     };
     return { writes: [{ offset: 0, data: buildMbrSector(t.labelId, slots) }], info: info2 };
   }
-  let mbrSlots;
+  let mbrSlots2;
   if (t.hybrid.length === 0) {
-    mbrSlots = [{ bootable: false, type: 238, startLba: 1, sizeLba: Math.min(t.totalLba - 1, MAX_U32), protective: true }];
+    mbrSlots2 = [{ bootable: false, type: 238, startLba: 1, sizeLba: Math.min(t.totalLba - 1, MAX_U32), protective: true }];
   } else {
     const firstStart = Math.min(...t.hybrid.map((p) => p.startLba));
-    mbrSlots = [
+    mbrSlots2 = [
       { bootable: false, type: 238, startLba: 1, sizeLba: firstStart - 1 },
       ...t.hybrid.map((p) => ({ bootable: p.bootable, type: p.hybridType, startLba: p.startLba, sizeLba: p.sizeLba }))
     ];
   }
-  const mbr = buildMbrSector(0, mbrSlots);
+  const mbr = buildMbrSector(0, mbrSlots2);
   const writes = buildGptWrites(t.totalLba, t.diskGuid, t.partitions.map((p) => ({
     index: p.index,
     typeGuid: p.typeGuid,
@@ -23983,8 +24057,8 @@ var silentProgress = {
 };
 
 // src/outputs/package.ts
-import fsp15, { open as open2, rm } from "node:fs/promises";
-import path25 from "node:path";
+import fsp21, { open as open2, rm } from "node:fs/promises";
+import path26 from "node:path";
 
 // src/outputs/bmap.ts
 import { createHash as createHash6 } from "node:crypto";
@@ -24237,6 +24311,28 @@ var HashWorker = class {
 var SCAN_BLOCK = BMAP_BLOCK_SIZE;
 var SCAN_CHUNK = 2 * 1024 * 1024;
 var ZEROS = Buffer.alloc(SCAN_CHUNK);
+var RequiredCursor = class {
+  constructor(ranges) {
+    this.ranges = ranges;
+  }
+  ranges;
+  i = 0;
+  meets(pos, end) {
+    while (this.i < this.ranges.length && this.ranges[this.i].end <= pos) this.i++;
+    const r = this.ranges[this.i];
+    return r !== void 0 && r.start < end;
+  }
+};
+function unionRanges(a2, b) {
+  const all = [...a2, ...b].sort((x, y) => x.start - y.start);
+  const out = [];
+  for (const r of all) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ start: r.start, end: r.end });
+  }
+  return out;
+}
 function* pieces(size, data) {
   const split = function* (start, end, kind) {
     for (let pos = start; pos < end; ) {
@@ -24257,8 +24353,8 @@ function* pieces(size, data) {
   }
   if (size > prev) yield { pos: prev, len: size - prev, kind: "hole" };
 }
-function* scanRuns(buf, pos, len) {
-  if (buf.compare(ZEROS, 0, len, 0, len) === 0) {
+function* scanRuns(buf, pos, len, required) {
+  if (!required.meets(pos, pos + len) && buf.compare(ZEROS, 0, len, 0, len) === 0) {
     yield { pos, len, bytes: buf.subarray(0, len), mapped: false };
     return;
   }
@@ -24266,7 +24362,7 @@ function* scanRuns(buf, pos, len) {
   let runMapped;
   for (let i2 = 0; i2 < len; i2 += SCAN_BLOCK) {
     const end = Math.min(len, i2 + SCAN_BLOCK);
-    const mapped = buf.compare(ZEROS, 0, end - i2, i2, end) !== 0;
+    const mapped = required.meets(pos + i2, pos + end) || buf.compare(ZEROS, 0, end - i2, i2, end) !== 0;
     if (runMapped !== void 0 && mapped !== runMapped) {
       yield { pos: pos + runStart, len: i2 - runStart, bytes: buf.subarray(runStart, i2), mapped: runMapped };
       runStart = i2;
@@ -24277,7 +24373,9 @@ function* scanRuns(buf, pos, len) {
 }
 async function scanImage(fd, size, onSegment, opts2 = {}) {
   const seek = await extentRanges(fd, 0, size, opts2);
-  const data = seek === null ? null : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
+  const required = opts2.required ?? [];
+  const data = seek === null ? null : unionRanges(toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) })), required);
+  const cursor = new RequiredCursor(required);
   const buffers = [sharedBuffer(SCAN_CHUNK), sharedBuffer(SCAN_CHUNK)];
   let turn = 0;
   const load2 = async (p) => {
@@ -24303,7 +24401,7 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
       const { p, buf } = await next;
       next = loadNext();
       if (p.kind === "hole") await onSegment({ pos: p.pos, len: p.len, mapped: false, zero: true });
-      else for (const seg of scanRuns(buf, p.pos, p.len)) await onSegment(seg);
+      else for (const seg of scanRuns(buf, p.pos, p.len, cursor)) await onSegment(seg);
     }
   } finally {
     await next?.catch(() => void 0);
@@ -24311,35 +24409,716 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
   return { native: data !== null };
 }
 
-// src/outputs/chunked.ts
-import { spawn as spawn2 } from "node:child_process";
-import { createHash as createHash7 } from "node:crypto";
-import fs2 from "node:fs";
-import fsp14 from "node:fs/promises";
+// src/inspect/content-map.ts
+import { promises as fsp19 } from "node:fs";
+
+// src/inspect/probe.ts
+import { promises as fsp15 } from "node:fs";
+
+// src/inspect/image.ts
+import fs2, { promises as fsp14 } from "node:fs";
+
+// src/inspect/zstd-engines.ts
+import zlib from "node:zlib";
+var OUT_SIZE = 1024 * 1024;
+var createZstd = zlib.createZstdDecompress;
+
+// src/inspect/zstd.ts
+var READ_CHUNK = 1024 * 1024;
+var ZERO_FRAME_MAX = 64 * 1024;
+var ZERO_CONTENT_MAX = 64 * 1024 * 1024;
+var BLOCK_MAX = 128 * 1024;
+var MAX_FRAMES = 512 * 1024;
+var MAX_CONTENT = Number.MAX_SAFE_INTEGER;
+var MAX_STEP = 256 * 1024;
+var SLICE_OUT = 8 * 1024 * 1024;
+
+// src/inspect/image.ts
+var ZSTD_MAGIC = Buffer.from([40, 181, 47, 253]);
+async function readAt(file, offset, length) {
+  const fh = typeof file === "string" ? await fsp14.open(file, "r") : file;
+  try {
+    const b = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await fh.read(b, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return b;
+  } finally {
+    if (typeof file === "string") await fh.close();
+  }
+}
+async function copyPartition(image, offset, size, file) {
+  if ((await fsp14.stat(image)).isBlockDevice()) {
+    const src = await fsp14.open(image, "r");
+    const dst = await fsp14.open(file, "w");
+    try {
+      const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+      for (let pos = 0; pos < size; pos += buf.length) {
+        const len = Math.min(buf.length, size - pos);
+        if (await readFull(src.fd, buf, len, offset + pos) < len) throw buildError(`${image} ends before byte ${offset + pos + len}`);
+        await writeNonZero(dst, buf.subarray(0, len), pos);
+      }
+      await dst.truncate(size);
+    } finally {
+      await dst.close();
+      await src.close();
+    }
+    return;
+  }
+  await copySparse(image, file, 0, { srcOffset: offset, length: size });
+  await fsp14.truncate(file, size);
+}
+
+// src/inspect/probe.ts
+async function detectFs(file, offset, size) {
+  const fh = await fsp15.open(file, "r");
+  try {
+    const head = await readAt(fh, offset, Math.min(size, 65536 + 4096));
+    if (head.length >= 65608 && head.toString("latin1", 65600, 65608) === "_BHRfS_M") return "btrfs";
+    if (head.length >= SB_OFFSET + SB2.MAGIC + 2 && head.readUInt16LE(SB_OFFSET + SB2.MAGIC) === 61267) return "ext4";
+    for (const page of [4096, 8192, 16384, 65536]) {
+      const sig = page <= head.length ? head.toString("latin1", page - 10, page) : "";
+      if (sig === "SWAPSPACE2" || sig === "SWAP-SPACE") return "swap";
+    }
+    if (head.length >= 512 && head[510] === 85 && head[511] === 170) {
+      const bps = head.readUInt16LE(11);
+      const fat16 = head.toString("latin1", 54, 62);
+      const fat32 = head.toString("latin1", 82, 90);
+      if ([512, 1024, 2048, 4096].includes(bps) && head[13] > 0 && (fat16.startsWith("FAT") || fat32.startsWith("FAT32") || head[16] > 0)) return "vfat";
+    }
+    return void 0;
+  } finally {
+    await fh.close();
+  }
+}
+
+// src/inspect/readers/btrfs-chunks.ts
+import { promises as fsp16 } from "node:fs";
+var SB_OFFSET2 = 65536;
+var SB_MIRRORS = [65536, 64 * 1024 * 1024, 256 * 1024 ** 3];
+var SB_SIZE2 = 4096;
+var HEADER = 101;
+var KEY = 17;
+var CHUNK_ITEM_KEY = 228;
+var CHUNK_ITEM = 48;
+var STRIPE = 32;
+var STRIPED = 1n << 3n | 1n << 6n | 1n << 7n | 1n << 8n;
+var MAX_NODES = 4096;
+var MAX_LEVEL = 7;
+var Bad = class extends Error {
+};
+var check = (ok, what) => {
+  if (!ok) throw new Bad(what);
+};
+function parseChunk(b, at, end, logical) {
+  check(at + CHUNK_ITEM <= end, "chunk item past its end");
+  const length = Number(b.readBigUInt64LE(at));
+  const type = b.readBigUInt64LE(at + 24);
+  const n2 = b.readUInt16LE(at + 44);
+  check(n2 >= 1 && at + CHUNK_ITEM + n2 * STRIPE <= end, `chunk with ${n2} stripes`);
+  const stripes = [];
+  for (let i2 = 0; i2 < n2; i2++) {
+    const s = at + CHUNK_ITEM + i2 * STRIPE;
+    stripes.push({ devid: Number(b.readBigUInt64LE(s)), offset: Number(b.readBigUInt64LE(s + 8)) });
+  }
+  return { chunk: { logical, length, stripes, type }, next: at + CHUNK_ITEM + n2 * STRIPE };
+}
+function toPhysical(chunks, logical, len) {
+  const c3 = chunks.find((x) => logical >= x.logical && logical + len <= x.logical + x.length);
+  check(c3 !== void 0 && (c3.type & STRIPED) === 0n, `tree block ${logical} is in no system chunk`);
+  return c3.stripes[0].offset + (logical - c3.logical);
+}
+async function walkChunkTree(fh, offset, size, sys, root, nodesize, level) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  const visit = async (logical, want) => {
+    check(!seen.has(logical), `chunk tree node ${logical} visited twice`);
+    check(seen.size < MAX_NODES, `more than ${MAX_NODES} chunk tree nodes`);
+    seen.add(logical);
+    const phys = toPhysical(sys, logical, nodesize);
+    check(phys + nodesize <= size, `chunk tree node ${logical} is past the end of the partition`);
+    const b = await readAt(fh, offset + phys, nodesize);
+    check(Number(b.readBigUInt64LE(48)) === logical && b[100] === want, `chunk tree node ${logical} does not say so`);
+    const n2 = b.readUInt32LE(96);
+    if (want > 0) {
+      check(HEADER + n2 * (KEY + 16) <= nodesize, `chunk tree node with ${n2} pointers`);
+      for (let i2 = 0; i2 < n2; i2++) await visit(Number(b.readBigUInt64LE(HEADER + i2 * 33 + KEY)), want - 1);
+      return;
+    }
+    check(HEADER + n2 * (KEY + 8) <= nodesize, `chunk tree leaf with ${n2} items`);
+    for (let i2 = 0; i2 < n2; i2++) {
+      const k = HEADER + i2 * (KEY + 8);
+      if (b[k + 8] !== CHUNK_ITEM_KEY) continue;
+      const at = HEADER + b.readUInt32LE(k + KEY);
+      const end = at + b.readUInt32LE(k + KEY + 4);
+      check(end <= nodesize, "chunk item past the end of its leaf");
+      out.push(parseChunk(b, at, end, Number(b.readBigUInt64LE(k + 9))).chunk);
+    }
+  };
+  await visit(root, level);
+  return out;
+}
+async function btrfsRequiredRanges(file, offset, size) {
+  const fh = await fsp16.open(file, "r");
+  try {
+    const sb = await readAt(fh, offset + SB_OFFSET2, SB_SIZE2);
+    check(sb.toString("latin1", 64, 72) === "_BHRfS_M", "no btrfs superblock");
+    check(sb.readBigUInt64LE(136) === 1n, "several devices");
+    const nodesize = sb.readUInt32LE(148);
+    check(nodesize >= 4096 && nodesize <= 65536 && (nodesize & nodesize - 1) === 0, `node size ${nodesize}`);
+    const arraySize = sb.readUInt32LE(160);
+    check(arraySize <= 2048, `sys_chunk_array of ${arraySize} bytes`);
+    const sys = [];
+    for (let at = 811; at < 811 + arraySize; ) {
+      check(at + KEY <= 811 + arraySize && sb[at + 8] === CHUNK_ITEM_KEY, "sys_chunk_array item");
+      const { chunk, next } = parseChunk(sb, at + KEY, 811 + arraySize, Number(sb.readBigUInt64LE(at + 9)));
+      sys.push(chunk);
+      at = next;
+    }
+    const level = sb[199];
+    check(level <= MAX_LEVEL, `chunk root level ${level}`);
+    const chunks = await walkChunkTree(fh, offset, size, sys, Number(sb.readBigUInt64LE(88)), nodesize, level);
+    const out = SB_MIRRORS.filter((m) => m + SB_SIZE2 <= size).map((m) => ({ start: m, end: m + SB_SIZE2 }));
+    for (const c3 of chunks) {
+      check((c3.type & STRIPED) === 0n, "a striped chunk profile");
+      for (const s of c3.stripes) out.push({ start: s.offset, end: Math.min(size, s.offset + c3.length) });
+    }
+    return out.filter((r) => r.end > r.start).sort((a2, b) => a2.start - b.start);
+  } catch (e) {
+    if (e instanceof Bad || e instanceof RangeError) return void 0;
+    throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+// src/inspect/readers/ext4.ts
+import { execFile, spawn as spawn2 } from "node:child_process";
 import os4 from "node:os";
-import path24 from "node:path";
+import path23 from "node:path";
+var ENV = { ...process.env, DEBUGFS_PAGER: "__none__", PAGER: "__none__", TZ: "UTC" };
+var MAX_DUMPE2FS_BYTES = 256 * 1024 * 1024;
+function dumpe2fs(target) {
+  return new Promise((resolve2) => {
+    execFile("dumpe2fs", [target], { env: ENV, encoding: "latin1", maxBuffer: MAX_DUMPE2FS_BYTES }, (err, stdout) => resolve2(err || !/^Block size:/m.test(stdout) ? void 0 : stdout));
+  });
+}
+async function dumpPartition(file, offset, size) {
+  const direct = offset > 0 ? `${file}?offset=${offset}` : file;
+  if (!direct.includes("=")) return dumpe2fs(direct);
+  const first = await dumpe2fs(direct);
+  if (first !== void 0) return first;
+  const dir = await makeTempDir(os4.tmpdir(), "imgsmith-map-");
+  try {
+    const copy = path23.join(dir, "ext4.img");
+    await copyPartition(file, offset, size, copy);
+    return await dumpe2fs(copy);
+  } finally {
+    await removeTempDir(dir);
+  }
+}
+async function ext4RequiredRanges(file, offset, size) {
+  const out = await dumpPartition(file, offset, size);
+  if (out === void 0) return void 0;
+  const num = (re) => {
+    const m = re.exec(out);
+    return m ? Number(m[1]) : void 0;
+  };
+  const blockSize = num(/^Block size:\s+(\d+)$/m);
+  const count2 = num(/^Block count:\s+(\d+)$/m);
+  if (!blockSize || !count2 || (blockSize & blockSize - 1) !== 0) return void 0;
+  const free = [];
+  for (const m of out.matchAll(/^ {2}Free blocks: (.*)$/gm)) {
+    for (const item of m[1].split(", ")) {
+      const r = /^(\d+)(?:-(\d+))?$/.exec(item.trim());
+      if (r) free.push({ start: Number(r[1]), end: Number(r[2] ?? r[1]) + 1 });
+    }
+  }
+  free.sort((a2, b) => a2.start - b.start);
+  const used = [];
+  let prev = 0;
+  for (const f of free) {
+    if (f.start > prev) used.push({ start: prev * blockSize, end: Math.min(size, f.start * blockSize) });
+    prev = Math.max(prev, f.end);
+  }
+  if (count2 > prev) used.push({ start: prev * blockSize, end: Math.min(size, count2 * blockSize) });
+  return used.filter((r) => r.end > r.start);
+}
+
+// src/inspect/readers/vfat.ts
+import { promises as fsp17 } from "node:fs";
+var bad = (display, what) => inputError(`${display}: not a valid FAT filesystem: ${what}`);
+function parseBpb(b, display, partSize) {
+  const bps = b.readUInt16LE(11);
+  const spc = b[13];
+  const reserved = b.readUInt16LE(14);
+  const nfats = b[16];
+  const rootEntries = b.readUInt16LE(17);
+  const totalSectors = b.readUInt16LE(19) || b.readUInt32LE(32);
+  const fat16 = b.readUInt16LE(22);
+  const fatSectors = fat16 || b.readUInt32LE(36);
+  if (![512, 1024, 2048, 4096].includes(bps)) throw bad(display, `bytes per sector ${bps} (512, 1024, 2048 or 4096)`);
+  if (spc === 0 || (spc & spc - 1) !== 0) throw bad(display, `sectors per cluster ${spc} (a power of 2, 1 to 128)`);
+  if (reserved === 0) throw bad(display, "reserved sectors 0");
+  if (nfats === 0) throw bad(display, "number of FATs 0");
+  if (fatSectors === 0) throw bad(display, "FAT size 0");
+  if (totalSectors === 0) throw bad(display, "total sectors 0");
+  const partSectors = Math.floor(partSize / bps);
+  const fatEnd = reserved + nfats * fatSectors;
+  if (fatEnd > partSectors) throw bad(display, `the FATs (sectors ${reserved}-${fatEnd - 1}) end past the end of the partition (${partSectors} sectors)`);
+  if (totalSectors > partSectors) throw bad(display, `its ${totalSectors} sectors go past the end of its partition (${partSectors} sectors)`);
+  const rootDirSectors = Math.ceil(rootEntries * 32 / bps);
+  const firstDataSector = fatEnd + rootDirSectors;
+  if (firstDataSector >= totalSectors) throw bad(display, `no data region (it would start at sector ${firstDataSector} of ${totalSectors})`);
+  const clusters = Math.floor((totalSectors - firstDataSector) / spc);
+  const fatBits = fat16 === 0 ? 32 : clusters < 4085 ? 12 : 16;
+  if (clusters < 1 || clusters > (fatBits === 32 ? 268435445 : fatBits === 16 ? 65525 : 4085)) throw bad(display, `${clusters} clusters for FAT${fatBits}`);
+  if (Math.ceil((clusters + 2) * fatBits / 8) > fatSectors * bps) throw bad(display, `a FAT of ${fatSectors} sectors cannot hold ${clusters} clusters`);
+  if (fatBits === 32 && rootEntries !== 0) throw bad(display, `FAT32 with ${rootEntries} fixed root entries`);
+  const rootCluster = fatBits === 32 ? b.readUInt32LE(44) : 0;
+  if (fatBits === 32 && (rootCluster < 2 || rootCluster > clusters + 1)) throw bad(display, `root directory cluster ${rootCluster} is out of range (2-${clusters + 1})`);
+  const ext = fatBits === 32 ? 64 : 36;
+  return {
+    bps,
+    spc,
+    reserved,
+    nfats,
+    rootEntries,
+    totalSectors,
+    fatSectors,
+    rootCluster,
+    fatBits,
+    clusters,
+    firstDataSector,
+    rootDirSector: fatEnd,
+    rootDirSectors,
+    volumeId: b[ext + 2] === 41 ? b.readUInt32LE(ext + 3) : 0,
+    bpbLabel: b[ext + 2] === 41 ? b.toString("latin1", ext + 7, ext + 18).replace(/ +$/, "") : "",
+    oem: b.toString("latin1", 3, 11),
+    media: b[21],
+    hidden: b.readUInt32LE(28)
+  };
+}
+var MAX_DIR_BYTES = 65536 * 32;
+var FAT_SCAN_ENTRIES = 256 * 1024;
+async function vfatRequiredRanges(file, offset, size) {
+  const fh = await fsp17.open(file, "r");
+  try {
+    let bpb;
+    try {
+      bpb = parseBpb(await readAt(fh, offset, 512), file, size);
+    } catch {
+      return void 0;
+    }
+    const { bps, spc, fatBits, clusters, firstDataSector } = bpb;
+    const out = [{ start: 0, end: firstDataSector * bps }];
+    const clusterBytes = spc * bps;
+    const fatStart = offset + bpb.reserved * bps;
+    const last = clusters + 1;
+    for (let c0 = 2; c0 <= last; c0 += FAT_SCAN_ENTRIES) {
+      const c1 = Math.min(last + 1, c0 + FAT_SCAN_ENTRIES);
+      const from = Math.floor(c0 * fatBits / 8);
+      const buf = await readAt(fh, fatStart + from, Math.ceil(c1 * fatBits / 8) - from + 1);
+      for (let c3 = c0; c3 < c1; c3++) {
+        const at = Math.floor(c3 * fatBits / 8) - from;
+        const v = fatBits === 32 ? buf.readUInt32LE(at) & 268435455 : fatBits === 16 ? buf.readUInt16LE(at) : c3 & 1 ? buf.readUInt16LE(at) >> 4 : buf.readUInt16LE(at) & 4095;
+        if (v === 0) continue;
+        const start = (firstDataSector + (c3 - 2) * spc) * bps;
+        const prev = out[out.length - 1];
+        if (prev.end === start) prev.end = start + clusterBytes;
+        else out.push({ start, end: start + clusterBytes });
+      }
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+// src/inspect/table.ts
+import { crc32 as crc322 } from "node:zlib";
+import { promises as fsp18 } from "node:fs";
+var SECTOR3 = 512;
+var DOS_NAMES = {
+  1: "FAT12",
+  4: "FAT16 <32M",
+  5: "Extended",
+  6: "FAT16",
+  7: "HPFS/NTFS/exFAT",
+  11: "W95 FAT32",
+  12: "W95 FAT32 (LBA)",
+  14: "W95 FAT16 (LBA)",
+  15: "W95 Ext'd (LBA)",
+  130: "Linux swap / Solaris",
+  131: "Linux",
+  133: "Linux extended",
+  142: "Linux LVM",
+  218: "Non-FS data",
+  234: "Linux extended boot",
+  238: "GPT",
+  239: "EFI (FAT-12/16/32)",
+  253: "Linux raid autodetect"
+};
+var GPT_NAMES = {
+  "C12A7328-F81F-11D2-BA4B-00A0C93EC93B": "EFI System",
+  "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7": "Microsoft basic data",
+  "E3C9E316-0B5C-4DB8-817D-F92DF00215AE": "Microsoft reserved",
+  "0FC63DAF-8483-4772-8E79-3D69D8477DE4": "Linux filesystem",
+  "8DA63339-0007-60C0-C436-083AC8230908": "Linux reserved",
+  "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F": "Linux swap",
+  "933AC7E1-2EB4-4F13-B844-0E14E2AEF915": "Linux home",
+  "44479540-F297-41B2-9AF7-D131D5F0458A": "Linux root (x86)",
+  "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709": "Linux root (x86-64)",
+  "B921B045-1DF0-41C3-AF44-4C6F280D3FAE": "Linux root (ARM-64)",
+  "69DAD710-2CE4-4E3C-B16C-21A1D49ABED3": "Linux root (ARM)",
+  "3B8F8425-20E0-4F3B-907F-1A25A76F98E8": "Linux server data",
+  "7FFEC5C9-2D00-49B7-8941-3EA10A5586B7": "Linux plain dm-crypt",
+  "CA7D7CCB-63ED-4C53-861C-1742536059CC": "Linux LUKS",
+  "4D21B016-B534-45C2-A9FB-5C16E091FD2D": "Linux variable data",
+  "7EC6F557-3BC5-4ACA-B293-16EF5DF639D1": "Linux temporary data",
+  "773F91EF-66D4-49B5-BD83-D683BF40AD16": "Linux user's home",
+  "75250D76-8CC6-458E-BD66-BD47CC81A812": "Linux /usr (x86)",
+  "8484680C-9521-48C6-9C11-B0720656F69E": "Linux /usr (x86-64)",
+  "7D0359A3-02B3-4F0A-865C-654403E70625": "Linux /usr (ARM)",
+  "B0E01050-EE5F-4390-949A-9101B17104E9": "Linux /usr (ARM-64)",
+  "E6D6D379-F507-44C2-A23C-238F2A3DF928": "Linux LVM",
+  "A19D880F-05FC-4D3B-A006-743F0F84911E": "Linux RAID",
+  "BC13C2FF-59E6-4262-A352-B275FD6F7172": "Linux extended boot",
+  "024DEE41-33E7-11D3-9D69-0008C781F39F": "MBR partition scheme",
+  "21686148-6449-6E6F-744E-656564454649": "BIOS boot",
+  "3DE21764-95BD-54BD-A5C3-4ABE786F38A8": "U-Boot environment"
+};
+function dosTypeName(type) {
+  return DOS_NAMES[type] ?? "unknown";
+}
+function gptTypeName(guid) {
+  return GPT_NAMES[guid.toUpperCase()] ?? "unknown";
+}
+function attributeWords(bits2) {
+  const w = [];
+  if (bits2 & 1n) w.push("RequiredPartition");
+  if (bits2 & 2n) w.push("NoBlockIOProtocol");
+  if (bits2 & 4n) w.push("LegacyBIOSBootable");
+  const high = [];
+  for (let b = 48; b < 64; b++) if (bits2 & 1n << BigInt(b)) high.push(b);
+  if (high.length) w.push(`GUID:${high.join(",")}`);
+  if (bits2 & 1n << 59n) w.push("GrowFileSystem");
+  return w.length ? w.join(" ") : void 0;
+}
+function mbrSlots(mbr, warnings) {
+  const out = [];
+  for (let i2 = 0; i2 < 4; i2++) {
+    const o2 = 446 + i2 * 16;
+    const type = mbr[o2 + 4];
+    const sizeLba = mbr.readUInt32LE(o2 + 12);
+    if (type !== 0 && sizeLba === 0) warnings.push(`partition ${i2 + 1} has type 0x${type.toString(16).padStart(2, "0")} but 0 sectors: ignored`);
+    if (type === 0 || sizeLba === 0) continue;
+    out.push({ slot: i2 + 1, boot: mbr[o2], type, startLba: mbr.readUInt32LE(o2 + 8), sizeLba });
+  }
+  return out;
+}
+var MAX_ENTRY_SIZE = 4096;
+var MAX_ARRAY_BYTES = 4 * 1024 * 1024;
+var MAX_LBA = BigInt(Number.MAX_SAFE_INTEGER);
+function parseHeader(h2, lba, what) {
+  if (h2.toString("latin1", 0, 8) !== "EFI PART") return void 0;
+  const size = h2.readUInt32LE(12);
+  if (size < 92 || size > SECTOR3) return void 0;
+  const copy = Buffer.from(h2.subarray(0, size));
+  const stored = copy.readUInt32LE(16);
+  copy.writeUInt32LE(0, 16);
+  const field = (name, off2) => {
+    const v = h2.readBigUInt64LE(off2);
+    if (v > MAX_LBA) throw inputError(`${what}: its GPT ${name} ${v} is out of range`);
+    return Number(v);
+  };
+  const entryCount = h2.readUInt32LE(80);
+  const entrySize2 = h2.readUInt32LE(84);
+  if (entrySize2 < 128 || entrySize2 > MAX_ENTRY_SIZE || (entrySize2 & entrySize2 - 1) !== 0) {
+    throw inputError(`${what}: GPT entry size ${entrySize2} is invalid (128, 256, ... ${MAX_ENTRY_SIZE} bytes)`);
+  }
+  if (entryCount * entrySize2 > MAX_ARRAY_BYTES) {
+    throw inputError(`${what}: GPT entry array of ${entryCount} entries x ${entrySize2} bytes is too large (at most ${MAX_ARRAY_BYTES / 1024 / 1024} MiB)`);
+  }
+  const info = {
+    myLba: field("own LBA", 24),
+    alternateLba: field("alternate header LBA", 32),
+    firstUsableLba: field("first usable LBA", 40),
+    lastUsableLba: field("last usable LBA", 48),
+    entriesLba: field("entry array LBA", 72),
+    entryCount,
+    entrySize: entrySize2,
+    headerCrcOk: crc322(copy) === stored && Number(h2.readBigUInt64LE(24)) === lba,
+    entriesCrcOk: false
+  };
+  if (info.lastUsableLba < info.firstUsableLba) {
+    throw inputError(`${what}: its last usable LBA ${info.lastUsableLba} is before its first usable LBA ${info.firstUsableLba}`);
+  }
+  return info;
+}
+async function readEntries(fh, h2, header, diskSize, what) {
+  const bytes = h2.entryCount * h2.entrySize;
+  if (h2.entriesLba < 2 || h2.entriesLba * SECTOR3 + bytes > diskSize) {
+    throw inputError(`${what}: the GPT entry array (LBA ${h2.entriesLba}, ${h2.entryCount} x ${h2.entrySize} bytes) is not inside the image (${diskSize} bytes)`);
+  }
+  const arr2 = await readAt(fh, h2.entriesLba * SECTOR3, bytes);
+  h2.entriesCrcOk = crc322(arr2) === header.readUInt32LE(88);
+  return arr2;
+}
+async function readPartitionTable(file, diskSize, display = file) {
+  const fh = await fsp18.open(file, "r");
+  try {
+    if (diskSize < SECTOR3) throw usageError(`${display}: no partition table (the image is ${diskSize} bytes)`);
+    const mbr = await readAt(fh, 0, SECTOR3);
+    if (mbr[510] !== 85 || mbr[511] !== 170) {
+      throw usageError(`${display}: no partition table (no MBR signature 55 AA at byte 510)`);
+    }
+    const warnings = [];
+    const slots = mbrSlots(mbr, warnings);
+    const totalLba = Math.floor(diskSize / SECTOR3);
+    if (slots.some((s) => s.type === 238)) return await readGpt(fh, mbr, slots, diskSize, totalLba, display, warnings);
+    const partitions = slots.map((s) => ({
+      index: s.slot,
+      start: s.startLba * SECTOR3,
+      size: s.sizeLba * SECTOR3,
+      startLba: s.startLba,
+      sizeLba: s.sizeLba,
+      typeCode: `0x${s.type.toString(16).padStart(2, "0")}`,
+      typeName: dosTypeName(s.type),
+      bootable: s.boot === 128
+    }));
+    for (const s of slots) {
+      if (s.boot !== 0 && s.boot !== 128) warnings.push(`partition ${s.slot}: invalid boot indicator 0x${s.boot.toString(16)}`);
+      if ([5, 15, 133].includes(s.type)) warnings.push(`partition ${s.slot} is an extended partition; logical partitions are not read`);
+    }
+    checkBounds(partitions, 1, totalLba - 1, totalLba, display, warnings);
+    return {
+      type: "dos",
+      diskId: `0x${mbr.readUInt32LE(440).toString(16).padStart(8, "0")}`,
+      sectorSize: SECTOR3,
+      diskSize,
+      partitions,
+      warnings
+    };
+  } finally {
+    await fh.close();
+  }
+}
+async function readGpt(fh, mbr, slots, diskSize, totalLba, display, warnings) {
+  const hdr1 = await readAt(fh, SECTOR3, SECTOR3);
+  const primary = parseHeader(hdr1, 1, `${display}: the primary GPT header`);
+  if (!primary) throw usageError(`${display}: protective MBR but no GPT header at LBA 1`);
+  if (!primary.headerCrcOk) warnings.push("primary GPT header CRC is wrong");
+  const arr2 = await readEntries(fh, primary, hdr1, diskSize, `${display}: the primary GPT header`);
+  if (!primary.entriesCrcOk) warnings.push("primary GPT partition entries CRC is wrong");
+  const lastLba = totalLba - 1;
+  const backup = await readBackup(fh, primary, arr2, diskSize, lastLba, warnings);
+  const partitions = gptPartitions(primary, arr2, totalLba, display);
+  checkBounds(partitions, primary.firstUsableLba, Math.min(primary.lastUsableLba, lastLba), totalLba, display, warnings);
+  const hybrid = slots.some((s) => s.type !== 238);
+  const ee = slots.find((s) => s.type === 238);
+  if (!hybrid && ee.startLba !== 1) warnings.push(`the protective MBR entry starts at LBA ${ee.startLba}, not 1`);
+  if (hybrid) {
+    for (const s of slots.filter((x) => x.type !== 238)) {
+      if (!partitions.some((p) => p.startLba === s.startLba && p.sizeLba === s.sizeLba)) {
+        warnings.push(`hybrid MBR entry ${s.slot} (LBA ${s.startLba}+${s.sizeLba}) matches no GPT partition`);
+      }
+    }
+  }
+  void mbr;
+  return {
+    type: "gpt",
+    diskId: await diskGuid(fh),
+    sectorSize: SECTOR3,
+    diskSize,
+    partitions,
+    gpt: { primary, ...backup ? { backup } : {}, hybridMbr: hybrid },
+    warnings
+  };
+}
+async function readBackup(fh, primary, arr2, diskSize, lastLba, warnings) {
+  if (primary.alternateLba !== lastLba) {
+    warnings.push(
+      primary.alternateLba > lastLba ? `the backup GPT header should be at LBA ${primary.alternateLba}, past the end of the disk (last LBA ${lastLba}): the image is truncated` : `the backup GPT header is at LBA ${primary.alternateLba}, not at the end of the disk (last LBA ${lastLba}): the image was written to a larger disk; fix with \`sgdisk -e\``
+    );
+  }
+  if (primary.alternateLba > lastLba || primary.alternateLba < 2) return void 0;
+  const hdr2 = await readAt(fh, primary.alternateLba * SECTOR3, SECTOR3);
+  let backup;
+  let arr22;
+  try {
+    backup = parseHeader(hdr2, primary.alternateLba, "the backup GPT header");
+    if (backup) arr22 = await readEntries(fh, backup, hdr2, diskSize, "the backup GPT header");
+  } catch (e) {
+    warnings.push(e.message);
+    return void 0;
+  }
+  if (!backup) warnings.push(`no backup GPT header at LBA ${primary.alternateLba}`);
+  else {
+    if (!backup.headerCrcOk) warnings.push("backup GPT header CRC is wrong");
+    if (!arr22 || !backup.entriesCrcOk) warnings.push("backup GPT partition entries CRC is wrong");
+    else if (!arr22.equals(arr2)) warnings.push("backup GPT partition entries differ from the primary ones");
+  }
+  return backup;
+}
+function gptPartitions(primary, arr2, totalLba, display) {
+  const partitions = [];
+  for (let i2 = 0; i2 < primary.entryCount; i2++) {
+    const e = arr2.subarray(i2 * primary.entrySize, (i2 + 1) * primary.entrySize);
+    if (e.subarray(0, 16).every((b) => b === 0)) continue;
+    const firstBig = e.readBigUInt64LE(32);
+    const lastBig = e.readBigUInt64LE(40);
+    if (lastBig < firstBig) throw inputError(`${display}: GPT partition ${i2 + 1}: last LBA ${lastBig} before first LBA ${firstBig}`);
+    if (lastBig >= BigInt(totalLba)) {
+      throw inputError(`${display}: GPT partition ${i2 + 1} (LBA ${firstBig}-${lastBig}) ends past the end of the disk (last LBA ${totalLba - 1})`);
+    }
+    const first = Number(firstBig);
+    const last = Number(lastBig);
+    const attrs = e.readBigUInt64LE(48);
+    let name = e.toString("utf16le", 56, 128);
+    const nul = name.indexOf("\0");
+    if (nul >= 0) name = name.slice(0, nul);
+    const typeCode = bytesToGuid(e.subarray(0, 16));
+    const words = attributeWords(attrs);
+    partitions.push({
+      index: i2 + 1,
+      start: first * SECTOR3,
+      size: (last - first + 1) * SECTOR3,
+      startLba: first,
+      sizeLba: last - first + 1,
+      typeCode,
+      typeName: gptTypeName(typeCode),
+      bootable: (attrs & 4n) !== 0n,
+      name,
+      guid: bytesToGuid(e.subarray(16, 32)),
+      attributesHex: `0x${attrs.toString(16).padStart(16, "0")}`,
+      ...words ? { attributes: words } : {}
+    });
+  }
+  return partitions;
+}
+async function diskGuid(fh) {
+  return bytesToGuid(await readAt(fh, SECTOR3 + 56, 16));
+}
+function checkBounds(parts, firstUsable, lastUsable, totalLba, display, warnings) {
+  for (const p of parts) {
+    const end = p.startLba + p.sizeLba - 1;
+    if (end >= totalLba) throw inputError(`${display}: partition ${p.index} (LBA ${p.startLba}-${end}) ends past the end of the disk (last LBA ${totalLba - 1})`);
+    if (p.startLba < firstUsable || end > lastUsable) warnings.push(`partition ${p.index} (LBA ${p.startLba}-${end}) is outside the usable area (LBA ${firstUsable}-${lastUsable})`);
+  }
+  const sorted = [...parts].sort((a2, b) => a2.startLba - b.startLba);
+  for (let i2 = 1; i2 < sorted.length; i2++) {
+    const a2 = sorted[i2 - 1];
+    const b = sorted[i2];
+    if (b.startLba < a2.startLba + a2.sizeLba) {
+      const [x, y] = a2.index < b.index ? [a2, b] : [b, a2];
+      throw inputError(`${display}: partitions ${x.index} and ${y.index} overlap (LBA ${b.startLba} is in both)`);
+    }
+  }
+}
+function tableRanges(t) {
+  const out = [{ start: 0, end: SECTOR3 }];
+  const g = t.gpt;
+  if (!g) return out;
+  const arr2 = (h2) => ({ start: h2.entriesLba * SECTOR3, end: h2.entriesLba * SECTOR3 + h2.entryCount * h2.entrySize });
+  out.push({ start: SECTOR3, end: 2 * SECTOR3 }, arr2(g.primary));
+  if (g.backup) out.push(arr2(g.backup), { start: g.backup.myLba * SECTOR3, end: (g.backup.myLba + 1) * SECTOR3 });
+  else if (g.primary.alternateLba * SECTOR3 < t.diskSize) out.push({ start: g.primary.alternateLba * SECTOR3, end: (g.primary.alternateLba + 1) * SECTOR3 });
+  return out;
+}
+
+// src/inspect/content-map.ts
+var RULES = {
+  vfat: vfatRequiredRanges,
+  ext4: ext4RequiredRanges,
+  btrfs: btrfsRequiredRanges,
+  swap: async (_file, _offset, size) => [{ start: 0, end: Math.min(size, 4096) }]
+};
+var SCAN = 1024 * 1024;
+async function lastDataEnd(file, offset, size) {
+  const fh = await fsp19.open(file, "r");
+  try {
+    const data = await dataRanges(fh.fd, { start: offset, end: offset + size });
+    const buf = Buffer.allocUnsafe(SCAN);
+    for (let i2 = data.length - 1; i2 >= 0; i2--) {
+      const r = data[i2];
+      const lo = Math.floor((r.start - offset) / BMAP_BLOCK_SIZE) * BMAP_BLOCK_SIZE + offset;
+      for (let end = r.end; end > lo; ) {
+        const start = Math.max(lo, end - SCAN);
+        const got = await readFull(fh.fd, buf, end - start, start);
+        for (let b = Math.ceil((start + got - offset) / BMAP_BLOCK_SIZE) * BMAP_BLOCK_SIZE + offset; b > start; b -= BMAP_BLOCK_SIZE) {
+          const s = Math.max(start, b - BMAP_BLOCK_SIZE);
+          if (!isAllZero(buf.subarray(s - start, Math.min(got, b - start)))) return Math.min(size, b - offset);
+        }
+        end = start;
+      }
+    }
+    return 0;
+  } finally {
+    await fh.close();
+  }
+}
+async function partitionRanges(file, offset, size, bare) {
+  const type = await detectFs(file, offset, size);
+  const got = type ? await RULES[type](file, offset, size) : void 0;
+  if (got) return got.map((r) => ({ start: Math.max(0, r.start), end: Math.min(size, r.end) }));
+  if (type) return [{ start: 0, end: size }];
+  return bare ? [] : [{ start: 0, end: await lastDataEnd(file, offset, size) }];
+}
+async function contentRanges(file, size) {
+  let table2;
+  try {
+    table2 = await readPartitionTable(file, size);
+  } catch (err) {
+    if (err instanceof UsageError) return blocks(await partitionRanges(file, 0, size, true), size);
+    if (err instanceof ImgsmithError) return blocks([{ start: 0, end: size }], size);
+    throw err;
+  }
+  const out = tableRanges(table2);
+  for (const p of table2.partitions) {
+    for (const r of await partitionRanges(file, p.start, p.size, false)) out.push({ start: p.start + r.start, end: p.start + r.end });
+  }
+  return blocks(out, size);
+}
+function blocks(ranges, size) {
+  return toBlockRanges(ranges, size, BMAP_BLOCK_SIZE).map((b) => ({
+    start: b.first * BMAP_BLOCK_SIZE,
+    end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE)
+  }));
+}
+
+// src/outputs/chunked.ts
+import { spawn as spawn3 } from "node:child_process";
+import { createHash as createHash7 } from "node:crypto";
+import fs3 from "node:fs";
+import fsp20 from "node:fs/promises";
+import os5 from "node:os";
+import path25 from "node:path";
 import { pipeline } from "node:stream/promises";
 
 // src/outputs/compress.ts
-import path23 from "node:path";
+import path24 from "node:path";
 var MAX_ZSTD_LEVEL = 22;
 var zstdOutput = {
   name: "zstd",
   enabled: (plan) => plan.compress,
   tools: () => ["zstd"],
-  pass: (plan, tmp) => ({ zstd: { out: path23.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
+  pass: (plan, tmp) => ({ zstd: { out: path24.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
   async make({ pass, rel, base, outDir, spec, tmp }) {
     if (!pass.compressed) throw new Error("internal error: the zstd output without a compressed image");
     const file = rel(`${base}.img.zst`);
-    const tmpPath = path23.join(tmp, `${base}.img.zst`);
+    const tmpPath = path24.join(tmp, `${base}.img.zst`);
     return {
       output: "zstd",
       files: [[tmpPath, file]],
       checksums: [[tmpPath, file, pass.compressed.sha256]],
       manifest: { image: { compressed: { file, ...pass.compressed, compressor: "zstd", level: spec.output.zstdLevel } } },
       hydra: [["sd-image", file]],
-      listed: [path23.join(outDir, file)],
-      paths: { compressedPath: path23.join(outDir, file) }
+      listed: [path24.join(outDir, file)],
+      paths: { compressedPath: path24.join(outDir, file) }
     };
   }
 };
@@ -24389,7 +25168,7 @@ var ChunkedZstd = class {
   /** The image opened for zero checks (closed by finish() and abort()). */
   imgFh;
   frame(i2) {
-    return path24.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
+    return path25.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
   }
   /**
    * Follows a shim write log (pairs of little-endian uint64 offset, length) while a tool
@@ -24502,7 +25281,7 @@ var ChunkedZstd = class {
   /** Whether bytes [start, start+len) of the image are zeros: reads only its data ranges,
    *  each up to its first non-zero byte. */
   async allZero(start, len) {
-    const fh = await (this.imgFh ??= fsp14.open(this.img, "r"));
+    const fh = await (this.imgFh ??= fsp20.open(this.img, "r"));
     const ranges = await seekRanges(fh.fd, start, start + len, this.opts.native === false ? { native: false } : {}) ?? [{ start, end: start + len }];
     const buf = Buffer.allocUnsafe(READ);
     let want = ZERO_PROBE;
@@ -24523,13 +25302,13 @@ var ChunkedZstd = class {
     const key = `${this.opts.level}:${len}`;
     let p = zeroFrames.get(key);
     if (!p) {
-      const out = path24.join(this.opts.workDir, `zero-${len}.zst`);
+      const out = path25.join(this.opts.workDir, `zero-${len}.zst`);
       p = (async () => {
         await this.compressRange("/dev/zero", 0, len, out);
         try {
-          return await fsp14.readFile(out);
+          return await fsp20.readFile(out);
         } finally {
-          await fsp14.rm(out, { force: true });
+          await fsp20.rm(out, { force: true });
         }
       })();
       p.catch(() => zeroFrames.delete(key));
@@ -24554,9 +25333,9 @@ var ChunkedZstd = class {
   }
   async compressNative(img, start, len, out, zstdChunk) {
     const c3 = { start, len };
-    const src = await fsp14.open(img, "r");
+    const src = await fsp20.open(img, "r");
     try {
-      const dst = await fsp14.open(out, "w");
+      const dst = await fsp20.open(out, "w");
       try {
         await new Promise(
           (resolve2, reject) => zstdChunk(src.fd, c3.start, c3.len, dst.fd, this.opts.level, (err, n2) => err ? reject(err) : resolve2(n2))
@@ -24573,7 +25352,7 @@ var ChunkedZstd = class {
   }
   async compressCli(img, start, len, out) {
     const c3 = { start, len };
-    const child = spawn2("zstd", chunkZstdArgs(this.opts.level, c3.len), { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn3("zstd", chunkZstdArgs(this.opts.level, c3.len), { stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (s) => {
@@ -24583,14 +25362,14 @@ var ChunkedZstd = class {
       child.once("error", (error) => resolve2({ code: null, signal: null, error }));
       child.once("close", (code, signal) => resolve2({ code, signal }));
     });
-    const sink = fs2.createWriteStream(out);
+    const sink = fs3.createWriteStream(out);
     const written = new Promise((resolve2, reject) => {
       sink.once("error", reject);
       sink.once("finish", resolve2);
     });
     child.stdout.pipe(sink);
     const feed = (async () => {
-      const fh = await fsp14.open(img, "r");
+      const fh = await fsp20.open(img, "r");
       const aborted2 = () => this.aborted;
       try {
         async function* bytes() {
@@ -24627,7 +25406,7 @@ var ChunkedZstd = class {
     if (this.tracking > 0) throw new Error("ChunkedZstd.finish() while a log is still tracked");
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
-    const parallel = Math.max(1, this.opts.parallel ?? os4.availableParallelism());
+    const parallel = Math.max(1, this.opts.parallel ?? os5.availableParallelism());
     try {
       await this.markHoles();
     } catch (err) {
@@ -24651,7 +25430,7 @@ var ChunkedZstd = class {
     });
     const hash = createHash7("sha256");
     let size = 0;
-    const fh = await fsp14.open(out, "w");
+    const fh = await fsp20.open(out, "w");
     const batch = [];
     let batched = 0;
     const flush = async () => {
@@ -24677,7 +25456,7 @@ var ChunkedZstd = class {
           continue;
         }
         await flush();
-        const src = await fsp14.open(this.frame(i2), "r");
+        const src = await fsp20.open(this.frame(i2), "r");
         try {
           for (; ; ) {
             const { bytesRead } = await src.read(buf, 0, buf.length, null);
@@ -24689,7 +25468,7 @@ var ChunkedZstd = class {
         } finally {
           await src.close();
         }
-        await fsp14.rm(this.frame(i2), { force: true });
+        await fsp20.rm(this.frame(i2), { force: true });
         onProgress?.(c3.start + c3.len, this.size);
       }
       await flush();
@@ -24698,7 +25477,7 @@ var ChunkedZstd = class {
       this.aborted = true;
       await Promise.allSettled([all, ...this.inflight]);
       await fh.close().catch(() => void 0);
-      await fsp14.rm(out, { force: true });
+      await fsp20.rm(out, { force: true });
       await this.closeImage();
       throw err;
     }
@@ -24711,7 +25490,7 @@ var ChunkedZstd = class {
    *  image, nothing read) gets the zero frame now; the writers are done. */
   async markHoles() {
     if (!this.chunks.some((c3) => c3.frameGen !== c3.gen)) return;
-    const fh = await (this.imgFh ??= fsp14.open(this.img, "r"));
+    const fh = await (this.imgFh ??= fsp20.open(this.img, "r"));
     const data = await seekRanges(fh.fd, 0, this.size, this.opts.native === false ? { native: false } : {});
     if (data === null) return;
     let r = 0;
@@ -24767,7 +25546,7 @@ async function packageImage(img, opts2 = {}) {
         throw toolFailed("zstd", `zstd failed to compress ${img}: cannot write ${opts2.zstd.out}: ${err.message}`, err);
       }
       if (!zstd) {
-        framesDir = await fsp15.mkdtemp(path25.join(path25.dirname(opts2.zstd.out), ".zstd-frames-"));
+        framesDir = await fsp21.mkdtemp(path26.join(path26.dirname(opts2.zstd.out), ".zstd-frames-"));
         zstd = new ChunkedZstd(img, size, { level: opts2.zstd.level, workDir: framesDir });
       }
       zstdResult = zstd.finish(opts2.zstd.out, (d) => zstdDone = d);
@@ -24781,6 +25560,7 @@ async function packageImage(img, opts2 = {}) {
     }
     const imageHash = opts2.sha256 === false ? void 0 : hasher = new HashWorker();
     const bmap = opts2.bmap !== void 0 ? new BmapRanges() : void 0;
+    const required = bmap ? await contentRanges(img, size) : void 0;
     await scanImage(
       fh.fd,
       size,
@@ -24805,7 +25585,7 @@ async function packageImage(img, opts2 = {}) {
         await hashed;
         scanned = seg.pos + seg.len;
       },
-      { ...opts2.native === void 0 ? {} : { native: opts2.native } }
+      { ...opts2.native === void 0 ? {} : { native: opts2.native }, ...required ? { required } : {} }
     );
     const imageSha = await imageHash?.digest();
     const compressed = zstdResult ? await zstdResult : void 0;
@@ -24864,7 +25644,7 @@ async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
 }
 
 // src/outputs/image.ts
-import path26 from "node:path";
+import path27 from "node:path";
 var imageOutput = {
   name: "image",
   enabled: (plan) => !plan.compress || plan.keepRaw,
@@ -24877,17 +25657,17 @@ var imageOutput = {
       files: [[image.path, name]],
       checksums: [[image.path, name, pass.sha256]],
       ...compress ? {} : { hydra: [["sd-image", name]] },
-      listed: [path26.join(outDir, name)],
-      paths: { imagePath: path26.join(outDir, name) }
+      listed: [path27.join(outDir, name)],
+      paths: { imagePath: path27.join(outDir, name) }
     };
   }
 };
 
 // src/outputs/tar-product.ts
-import path28 from "node:path";
+import path29 from "node:path";
 
 // src/outputs/tar.ts
-import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp16 } from "node:fs";
+import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp22 } from "node:fs";
 import { createHash as createHash9 } from "node:crypto";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
@@ -25063,7 +25843,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     child?.stdin?.destroy();
     await piped.catch(() => void 0);
     const zstdErr = child ? await child.then(() => void 0, (e) => e) : void 0;
-    await fsp16.rm(out.path, { force: true });
+    await fsp22.rm(out.path, { force: true });
     if (err instanceof ImgsmithError) throw err;
     if (zstdErr instanceof ExecaError) {
       if (zstdErr.code === "ENOENT") throw new ToolMissingError("zstd", `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
@@ -25072,7 +25852,7 @@ async function writeTar(entries, out, epoch, opts2 = {}) {
     }
     throw buildError(`cannot write ${out.path}: ${err.message}`, err);
   }
-  const size = (await fsp16.stat(out.path)).size;
+  const size = (await fsp22.stat(out.path)).size;
   const sha256 = child ? await sha256File(out.path) : counting.hash.digest("hex");
   return { size, sha256, entries: count2, tarSize: counting.bytes };
 }
@@ -25135,7 +25915,7 @@ async function* fileTreeTarEntries(tree) {
 }
 
 // src/outputs/nix-tarball.ts
-import path27 from "node:path";
+import path28 from "node:path";
 function nixTarballTopDir(version, system) {
   return `nix-${version}-${system}`;
 }
@@ -25177,14 +25957,14 @@ function nixTarballEntries(closure, topDir) {
   tree.ensureDir(`${top}/store`);
   tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
   tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
-  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path27.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path28.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
   return fileTreeTarEntries(tree);
 }
 
 // src/outputs/tar-product.ts
 async function writeTarProduct(spec, input2) {
   const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
-  const out = path28.join(input2.dir, file);
+  const out = path29.join(input2.dir, file);
   let entries;
   let root;
   let extra;
@@ -25244,7 +26024,7 @@ var tarOutput2 = {
       // The manifest and the Hydra product name the tarball without output.directory (as they always did).
       manifest: { tar: tar.manifest },
       ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
-      paths: { tarPath: path28.join(input2.outDir, file) }
+      paths: { tarPath: path29.join(input2.outDir, file) }
     };
   }
 };
@@ -25264,20 +26044,20 @@ var checksumsOutput = {
 
 // src/outputs/hydra.ts
 import { mkdir, readFile, writeFile as writeFile3 } from "node:fs/promises";
-import path29, { join, resolve } from "node:path";
+import path30, { join, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path35) {
+function hydraProductLine(subtype, path36) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path35)) throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path35.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: the path must be absolute`);
-  const name = path35.slice(path35.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path36)) throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path36.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: the path must be absolute`);
+  const name = path36.slice(path36.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path35) ? `"${path35}"` : path35;
+  const p = /[\s<>]/.test(path36) ? `"${path36}"` : path36;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path35)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -25318,18 +26098,18 @@ var hydraOutput = {
     const [first, ...rest] = products;
     if (!first) throw new Error("internal error: no Hydra product");
     await writeHydraProducts(tmp, {
-      imagePath: path29.join(outDir, first[1]),
+      imagePath: path30.join(outDir, first[1]),
       subtype: first[0],
       system: spec.system,
-      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path29.join(outDir, file) })) } : {}
+      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path30.join(outDir, file) })) } : {}
     });
-    return { output: "hydra", files: [[path29.join(tmp, "nix-support"), "nix-support"]] };
+    return { output: "hydra", files: [[path30.join(tmp, "nix-support"), "nix-support"]] };
   }
 };
 
 // src/outputs/manifest.ts
 import { writeFile as writeFile4 } from "node:fs/promises";
-import path30 from "node:path";
+import path31 from "node:path";
 var KEY_ORDER = [
   "imgsmith",
   "spec",
@@ -25407,12 +26187,12 @@ function manifestJson(manifest) {
   } : manifest;
   return stableJson(m);
 }
-async function writeManifest(path35, manifest) {
+async function writeManifest(path36, manifest) {
   const text = manifestJson(manifest);
   try {
-    await writeFile4(path35, text);
+    await writeFile4(path36, text);
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path35}: ${err.message}`, err);
+    throw buildError(`cannot write the manifest ${path36}: ${err.message}`, err);
   }
 }
 function merge(a2, b) {
@@ -25430,9 +26210,9 @@ var manifestOutput = {
     let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, ...pass.sha256 !== void 0 ? { sha256: pass.sha256 } : {} } });
     for (const x of made) if (x.manifest) m = merge(m, x.manifest);
     const manifest = m;
-    const file = path30.join(tmp, "manifest.json");
+    const file = path31.join(tmp, "manifest.json");
     await writeManifest(file, manifest);
-    const manifestPath = path30.join(outDir, "manifest.json");
+    const manifestPath = path31.join(outDir, "manifest.json");
     return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
   }
 };
@@ -25441,9 +26221,9 @@ var manifestOutput = {
 var outputs = [zstdOutput, imageOutput, bmapOutput, tarOutput2, checksumsOutput, hydraOutput, manifestOutput];
 
 // src/input-roots.ts
-import { promises as fsp17 } from "node:fs";
-import path31 from "node:path";
-var copySource = (root, rel) => isGlob(path31.posix.basename(rel)) ? path31.join(root, path31.posix.dirname(rel)) : path31.join(root, rel);
+import { promises as fsp23 } from "node:fs";
+import path32 from "node:path";
+var copySource = (root, rel) => isGlob(path32.posix.basename(rel)) ? path32.join(root, path32.posix.dirname(rel)) : path32.join(root, rel);
 async function inputRoots(spec, roots, closure) {
   const out = [];
   for (const [i2, p] of spec.partitions.entries()) {
@@ -25469,10 +26249,10 @@ async function inputRoots(spec, roots, closure) {
 async function closureStoreDir(dir) {
   let text;
   try {
-    const st = await fsp17.stat(dir);
-    const file = st.isDirectory() ? path31.join(dir, "store-paths") : dir;
-    if (!(await fsp17.stat(file)).isFile()) return void 0;
-    const fh = await fsp17.open(file, "r");
+    const st = await fsp23.stat(dir);
+    const file = st.isDirectory() ? path32.join(dir, "store-paths") : dir;
+    if (!(await fsp23.stat(file)).isFile()) return void 0;
+    const fh = await fsp23.open(file, "r");
     try {
       const buf = Buffer.alloc(4096);
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
@@ -25484,18 +26264,18 @@ async function closureStoreDir(dir) {
     return void 0;
   }
   const first = text.split("\n").map((l) => l.trim()).find((l) => l.startsWith("/"));
-  return first ? path31.posix.dirname(first) : void 0;
+  return first ? path32.posix.dirname(first) : void 0;
 }
 async function realPathOf(p) {
-  const abs = path31.resolve(p);
+  const abs = path32.resolve(p);
   const rest = [];
-  for (let cur = abs; ; cur = path31.dirname(cur)) {
+  for (let cur = abs; ; cur = path32.dirname(cur)) {
     try {
-      return path31.join(await fsp17.realpath(cur), ...rest.reverse());
+      return path32.join(await fsp23.realpath(cur), ...rest.reverse());
     } catch (err) {
       const code = err.code;
-      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path31.dirname(cur)) return void 0;
-      rest.push(path31.basename(cur));
+      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path32.dirname(cur)) return void 0;
+      rest.push(path32.basename(cur));
     }
   }
 }
@@ -25512,7 +26292,7 @@ async function checkOutputPlacement(outDir, inputs) {
         `the output directory ${outDir} is inside ${input2.what}, ${shown}: the image would contain imgsmith's own temporary files and outputs; use an output directory outside the build's inputs`
       );
     }
-    if (inside(real, out) && path31.relative(out, real).split(path31.sep)[0].startsWith(TMP_PREFIX)) {
+    if (inside(real, out) && path32.relative(out, real).split(path32.sep)[0].startsWith(TMP_PREFIX)) {
       throw usageError(`${input2.what}, ${shown}, is inside a temporary directory of the output directory ${outDir}, which the build removes; move the input out of it`);
     }
   }
@@ -25534,9 +26314,9 @@ function buildEpoch() {
 var LONGEST_SUFFIX2 = ".img.zst.sha256";
 var NAME_MAX2 = 255;
 function checkLabel(spec, label2, from) {
-  const bad = /[\x00-\x1f\x7f-\x9f]/.exec(label2);
-  if (bad) {
-    throw usageError(`${from} contains a control character (${JSON.stringify(bad[0])} at position ${bad.index}): use a label without control characters or newlines`);
+  const bad2 = /[\x00-\x1f\x7f-\x9f]/.exec(label2);
+  if (bad2) {
+    throw usageError(`${from} contains a control character (${JSON.stringify(bad2[0])} at position ${bad2.index}): use a label without control characters or newlines`);
   }
   const base = spec.output.name.replaceAll("{name}", spec.name).replaceAll("{label}", label2).replaceAll("{system}", spec.system);
   const bytes = Buffer.byteLength(base + LONGEST_SUFFIX2);
@@ -25548,10 +26328,10 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path32.resolve(p);
+  const abs = path33.resolve(p);
   let st;
   try {
-    st = await fsp18.stat(abs);
+    st = await fsp24.stat(abs);
   } catch {
     throw usageError(`${opt} ${p}: no such file or directory`);
   }
@@ -25559,10 +26339,10 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path32.resolve(outDir);
+  const abs = path33.resolve(outDir);
   try {
-    await fsp18.mkdir(abs, { recursive: true });
-    await fsp18.access(abs, fsc6.W_OK);
+    await fsp24.mkdir(abs, { recursive: true });
+    await fsp24.access(abs, fsc6.W_OK);
   } catch (err) {
     throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${err.code ?? err.message}`);
   }
@@ -25581,7 +26361,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path32.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path33.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -25604,11 +26384,11 @@ async function buildImage(opts2) {
   const spec = await loadSpec(opts2.specPath);
   if (opts2.diskSize !== void 0) spec.diskSize = opts2.diskSize;
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path32.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path33.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path32.isAbsolute(topArg) && !await fsp18.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path32.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path33.isAbsolute(topArg) && !await fsp24.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path33.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -25722,12 +26502,12 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table2 }) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path32.join(env.tmp, name);
-    const fh = await fsp18.open(img, "wx");
+    const img = path33.join(env.tmp, name);
+    const fh = await fsp24.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path32.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path33.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
@@ -25735,8 +26515,8 @@ var Stage = class {
     const tracks = [];
     let early;
     if (env.plan.compress) {
-      const workDir = path32.join(env.tmp, "zstd-frames");
-      await fsp18.mkdir(workDir);
+      const workDir = path33.join(env.tmp, "zstd-frames");
+      await fsp24.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir });
       this.ctx.watchWrites = (start, end) => ({
         env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_IMAGE: img },
@@ -25819,7 +26599,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path32.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path33.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table2, reports) {
@@ -25827,7 +26607,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path32.resolve(env.specPath), sha256: await sha256File(env.specPath) },
+      spec: { name: spec.name, path: path33.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table2.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -25841,7 +26621,7 @@ var Stage = class {
       })),
       inputs: {
         ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash10("sha256").update(closure.registration).digest("hex") } } : {},
-        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp18.realpath(env.toplevel) } : {},
+        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp24.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
       },
@@ -25887,14 +26667,14 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path32.join(firmwareDir, s.path)));
+    for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === "firmware") await add(fromUtf8(path33.join(firmwareDir, s.path)));
   }
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
 var versionCache;
 async function imgsmithVersion() {
   if (!versionCache) {
-    const pkg = JSON.parse(await fsp18.readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(await fsp24.readFile(new URL("../package.json", import.meta.url), "utf8"));
     versionCache = pkg.version;
   }
   return versionCache;
@@ -25902,7 +26682,7 @@ async function imgsmithVersion() {
 
 // action/tools.ts
 import { accessSync as accessSync2, constants as fsc7, readFileSync as readFileSync7 } from "node:fs";
-import path33 from "node:path";
+import path34 from "node:path";
 var REQUIRED_TOOLS = [
   ["mke2fs", "e2fsprogs"],
   ["debugfs", "e2fsprogs"],
@@ -25914,7 +26694,7 @@ var REQUIRED_TOOLS = [
 function which(command, pathEnv) {
   for (const dir of pathEnv.split(":")) {
     if (!dir) continue;
-    const p = path33.join(dir, command);
+    const p = path34.join(dir, command);
     try {
       accessSync2(p, fsc7.X_OK);
       return p;
@@ -25983,11 +26763,11 @@ async function pathInput(name, kind, opts2) {
   }
   let st;
   try {
-    st = await fsp19.stat(v);
+    st = await fsp25.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path34.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path35.isAbsolute(v)) {
       try {
-        st = await fsp19.stat(path34.join(opts2.storeRoot, v));
+        st = await fsp25.stat(path35.join(opts2.storeRoot, v));
       } catch {
       }
     }
@@ -26000,8 +26780,8 @@ async function pathInput(name, kind, opts2) {
 async function outputDirInput() {
   const v = input("output-dir") || "out";
   try {
-    await fsp19.mkdir(v, { recursive: true });
-    await fsp19.access(v, fsc8.W_OK);
+    await fsp25.mkdir(v, { recursive: true });
+    await fsp25.access(v, fsc8.W_OK);
   } catch (err) {
     const code = err.code;
     throw new ActionFailure(`input "output-dir": cannot write to ${v}: ${code ?? err.message}`);
@@ -26039,7 +26819,7 @@ function ensureTools() {
 }
 function ensureExt4Helper() {
   if (process.env.IMGSMITH_EXT4_POPULATE) return;
-  const source = path34.join(path34.dirname(path34.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
+  const source = path35.join(path35.dirname(path35.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
   const fallback = (why) => log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
   if (!existsSync(source)) return fallback(`${source} is missing`);
   const pathEnv = process.env.PATH ?? "";
@@ -26052,7 +26832,7 @@ function ensureExt4Helper() {
     if (failed) return fallback(failed.planned ? `cannot install ${packages.join(" ")}: ${failed.message}` : failed.message);
   }
   const hash = createHash11("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
-  const out = path34.join(process.env.RUNNER_TEMP || os5.tmpdir(), `imgsmith-ext4-populate-${hash}`);
+  const out = path35.join(process.env.RUNNER_TEMP || os6.tmpdir(), `imgsmith-ext4-populate-${hash}`);
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.tmp`;
     const r = spawnSync2("cc", ["-std=gnu11", "-O2", "-o", tmp, source, "-lext2fs", "-lcom_err"], { stdio: ["ignore", "inherit", "inherit"] });

@@ -6,7 +6,9 @@
  * The mapped ranges and their checksums come from the image's bmap when there
  * is one (the source bytes must match it: a mismatch stops before the range is
  * written), else from the image's data extents (SEEK_DATA/FIEMAP, or the
- * non-zero blocks without the native addon), hashed as they are written.
+ * non-zero blocks without the native addon) and the ranges its partition table and
+ * filesystems need as they are, zeros included (../inspect/content-map.ts), hashed as
+ * they are written.
  * A regular-file target is written under a temporary name, sized to the image
  * (unwritten blocks are holes, i.e. zeros) and renamed at the end, so a failed
  * flash leaves nothing; a block device is written in place and synced.
@@ -18,6 +20,7 @@ import path from 'node:path';
 import { buildError, resourceError } from '../errors.ts';
 import { extentRanges, dataRanges, readFull } from '../sparse.ts';
 import { BMAP_BLOCK_SIZE, toBlockRanges, type ParsedBmap } from '../outputs/bmap.ts';
+import { contentRanges } from '../inspect/content-map.ts';
 import { bmapRanges, compareRanges, dropCache, type CheckedRange } from './readback.ts';
 import type { FlashTarget } from './target.ts';
 import type { SourceFormat } from './source.ts';
@@ -66,7 +69,9 @@ async function plan(img: string, size: number, bmap: ParsedBmap | undefined, bma
   const fh = await fsp.open(img, 'r');
   try {
     const data = (await extentRanges(fh.fd, 0, size)) ?? (await dataRanges(fh));
-    return toBlockRanges(data, size).map((b) => ({
+    // Plus what the content needs as it is, zeros included (the target's old bytes stay elsewhere).
+    const required = await contentRanges(img, size);
+    return toBlockRanges([...data, ...required], size).map((b) => ({
       start: b.first * BMAP_BLOCK_SIZE,
       end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE),
       algo: 'sha256' as const,

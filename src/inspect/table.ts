@@ -320,3 +320,17 @@ function checkBounds(parts: Partition[], firstUsable: number, lastUsable: number
     }
   }
 }
+
+/** The byte ranges of the disk the partition table itself occupies: the MBR; with a GPT, also
+ *  the primary header and its whole entry array (unused slots too: they must read as zeros),
+ *  and the backup entry array and header where they were found. */
+export function tableRanges(t: PartitionTable): { start: number; end: number }[] {
+  const out = [{ start: 0, end: SECTOR }];
+  const g = t.gpt;
+  if (!g) return out;
+  const arr = (h: GptHeaderInfo) => ({ start: h.entriesLba * SECTOR, end: h.entriesLba * SECTOR + h.entryCount * h.entrySize });
+  out.push({ start: SECTOR, end: 2 * SECTOR }, arr(g.primary));
+  if (g.backup) out.push(arr(g.backup), { start: g.backup.myLba * SECTOR, end: (g.backup.myLba + 1) * SECTOR });
+  else if (g.primary.alternateLba * SECTOR < t.diskSize) out.push({ start: g.primary.alternateLba * SECTOR, end: (g.primary.alternateLba + 1) * SECTOR });
+  return out;
+}

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { buildError, ImgsmithError, toolFailed } from '../errors.ts';
 import { BmapRanges, writeBmap, type BmapInfo } from './bmap.ts';
 import { scanImage } from './scan.ts';
+import { contentRanges } from '../inspect/content-map.ts';
 import { HashWorker } from './hash-worker.ts';
 import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
 
@@ -104,6 +105,8 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
     const imageHash = opts.sha256 === false ? undefined : (hasher = new HashWorker());
     const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
+    // The bmap maps what the content needs (zeros included) on top of the non-zero blocks.
+    const required = bmap ? await contentRanges(img, size) : undefined;
     await scanImage(
       fh.fd,
       size,
@@ -129,7 +132,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
         await hashed;
         scanned = seg.pos + seg.len;
       },
-      { ...(opts.native === undefined ? {} : { native: opts.native }) },
+      { ...(opts.native === undefined ? {} : { native: opts.native }), ...(required ? { required } : {}) },
     );
     const imageSha = await imageHash?.digest();
     const compressed = zstdResult ? await zstdResult : undefined;

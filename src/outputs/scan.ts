@@ -3,7 +3,9 @@
  * end, in order, as segments, reading only the data extents.
  *
  * What is mapped (what the bmap lists) is one definition whatever the host: the 4 KiB
- * blocks that are not all zeros. With the native addon only the file's extents are read
+ * blocks that are not all zeros, and the `required` ranges (the blocks the image's content
+ * needs as they are, zeros included: ../inspect/content-map.ts), which are always read.
+ * With the native addon only the file's extents are read
  * (FIEMAP/SEEK_DATA, see sparse.ts extentRanges, rounded out to 4 KiB blocks), each hole
  * is one segment without bytes (a 1 TiB hole costs one call, not 2^19), and the zero
  * blocks inside extents (allocated but zero, which depends on the host filesystem and
@@ -44,6 +46,32 @@ export interface Segment {
 export interface ScanOptions {
   /** false forces the JavaScript fallback (read everything, map the non-zero blocks). */
   native?: boolean;
+  /** Ranges mapped whatever their bytes: sorted, disjoint, starting on SCAN_BLOCK boundaries
+   *  and ending on one or at the end of the file (content-map.ts contentRanges). */
+  required?: readonly Range[];
+}
+
+/** Whether [pos, end) meets a required range; positions asked for only grow. */
+class RequiredCursor {
+  private i = 0;
+  constructor(private readonly ranges: readonly Range[]) {}
+  meets(pos: number, end: number): boolean {
+    while (this.i < this.ranges.length && this.ranges[this.i]!.end <= pos) this.i++;
+    const r = this.ranges[this.i];
+    return r !== undefined && r.start < end;
+  }
+}
+
+/** The union of two sorted lists of ranges, merged. */
+function unionRanges(a: readonly Range[], b: readonly Range[]): Range[] {
+  const all = [...a, ...b].sort((x, y) => x.start - y.start);
+  const out: Range[] = [];
+  for (const r of all) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ start: r.start, end: r.end });
+  }
+  return out;
 }
 
 interface Piece {
@@ -77,9 +105,9 @@ function* pieces(size: number, data: Range[] | null): Generator<Piece> {
 }
 
 
-/** Splits a scanned chunk into runs of non-zero (mapped) and zero blocks. */
-function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
-  if (buf.compare(ZEROS, 0, len, 0, len) === 0) {
+/** Splits a scanned chunk into runs of mapped (non-zero or required) and unmapped blocks. */
+function* scanRuns(buf: Buffer, pos: number, len: number, required: RequiredCursor): Generator<Segment> {
+  if (!required.meets(pos, pos + len) && buf.compare(ZEROS, 0, len, 0, len) === 0) {
     yield { pos, len, bytes: buf.subarray(0, len), mapped: false };
     return;
   }
@@ -87,7 +115,7 @@ function* scanRuns(buf: Buffer, pos: number, len: number): Generator<Segment> {
   let runMapped: boolean | undefined;
   for (let i = 0; i < len; i += SCAN_BLOCK) {
     const end = Math.min(len, i + SCAN_BLOCK);
-    const mapped = buf.compare(ZEROS, 0, end - i, i, end) !== 0;
+    const mapped = required.meets(pos + i, pos + end) || buf.compare(ZEROS, 0, end - i, i, end) !== 0;
     if (runMapped !== undefined && mapped !== runMapped) {
       yield { pos: pos + runStart, len: i - runStart, bytes: buf.subarray(runStart, i), mapped: runMapped };
       runStart = i;
@@ -109,10 +137,13 @@ export async function scanImage(
   opts: ScanOptions = {},
 ): Promise<{ native: boolean }> {
   const seek = await extentRanges(fd, 0, size, opts);
+  const required = opts.required ?? [];
+  // The required ranges are read too (a hole in them is mapped zeros: the bmap hashes them).
   const data =
     seek === null
       ? null
-      : toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) }));
+      : unionRanges(toBlockRanges(seek, size, SCAN_BLOCK).map((b) => ({ start: b.first * SCAN_BLOCK, end: Math.min(size, (b.last + 1) * SCAN_BLOCK) })), required);
+  const cursor = new RequiredCursor(required);
   const buffers = [sharedBuffer(SCAN_CHUNK), sharedBuffer(SCAN_CHUNK)];
   let turn = 0;
   const load = async (p: Piece): Promise<{ p: Piece; buf?: Buffer }> => {
@@ -139,7 +170,7 @@ export async function scanImage(
       // Read ahead into the other buffer while this chunk is consumed.
       next = loadNext();
       if (p.kind === 'hole') await onSegment({ pos: p.pos, len: p.len, mapped: false, zero: true });
-      else for (const seg of scanRuns(buf!, p.pos, p.len)) await onSegment(seg);
+      else for (const seg of scanRuns(buf!, p.pos, p.len, cursor)) await onSegment(seg);
     }
   } finally {
     // After a failure, no read may still be running when the caller closes the file.

@@ -7,12 +7,17 @@
  * filesystem costs about two runs per directory depth, not per directory.
  * Superblock fields (label, UUID, counts, features, hash seed) come from probe.ts.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { usageError, buildError, inputError } from '../../errors.ts';
 import { ext4Info } from '../probe.ts';
+import { copyPartition } from '../image.ts';
+import { makeTempDir, removeTempDir } from '../../lifetime.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import type { Range } from '../../sparse.ts';
 import { entryTypeOf } from '../types.ts';
 import { show } from '../../content/tree.ts';
 
@@ -311,4 +316,66 @@ export class Ext4Reader implements FsReader {
       });
     });
   }
+}
+
+/** Longest dumpe2fs output read for the block map (a 16 TiB filesystem's is ~20 MiB). */
+const MAX_DUMPE2FS_BYTES = 256 * 1024 * 1024;
+
+/** dumpe2fs's report of `target`, undefined when it cannot read it. */
+function dumpe2fs(target: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('dumpe2fs', [target], { env: ENV, encoding: 'latin1', maxBuffer: MAX_DUMPE2FS_BYTES }, (err, stdout) => resolve(err || !/^Block size:/m.test(stdout) ? undefined : stdout));
+  });
+}
+
+/**
+ * dumpe2fs on the partition: in place (`file?offset=N`), or, where dumpe2fs cannot take that
+ * name (e2fsprogs 1.47.1 and later resolve it as a blkid `TAG=value` and fail; a file name with
+ * "="), on a sparse copy of the partition in a temporary directory.
+ */
+async function dumpPartition(file: string, offset: number, size: number): Promise<string | undefined> {
+  const direct = offset > 0 ? `${file}?offset=${offset}` : file;
+  if (!direct.includes('=')) return dumpe2fs(direct);
+  const first = await dumpe2fs(direct);
+  if (first !== undefined) return first;
+  const dir = await makeTempDir(os.tmpdir(), 'imgsmith-map-');
+  try {
+    const copy = path.join(dir, 'ext4.img');
+    await copyPartition(file, offset, size, copy);
+    return await dumpe2fs(copy);
+  } finally {
+    await removeTempDir(dir);
+  }
+}
+
+/**
+ * The byte ranges (relative to the partition) of the blocks an ext2/3/4 filesystem at
+ * `offset` of `file` uses: every block that `dumpe2fs` does not list as free (the superblock
+ * and its backups, group descriptors, reserved GDT blocks, bitmaps, inode tables, the journal,
+ * files, directories, and BLOCK_UNINIT groups' metadata, as libext2fs computes them).
+ * undefined when dumpe2fs cannot read it (the caller maps the whole partition, content-map.ts).
+ */
+export async function ext4RequiredRanges(file: string, offset: number, size: number): Promise<Range[] | undefined> {
+  const out = await dumpPartition(file, offset, size);
+  if (out === undefined) return undefined;
+  const num = (re: RegExp) => { const m = re.exec(out); return m ? Number(m[1]) : undefined; };
+  const blockSize = num(/^Block size:\s+(\d+)$/m);
+  const count = num(/^Block count:\s+(\d+)$/m);
+  if (!blockSize || !count || (blockSize & (blockSize - 1)) !== 0) return undefined;
+  const free: Range[] = [];
+  for (const m of out.matchAll(/^ {2}Free blocks: (.*)$/gm)) {
+    for (const item of m[1]!.split(', ')) {
+      const r = /^(\d+)(?:-(\d+))?$/.exec(item.trim());
+      if (r) free.push({ start: Number(r[1]), end: Number(r[2] ?? r[1]) + 1 });
+    }
+  }
+  free.sort((a, b) => a.start - b.start);
+  const used: Range[] = [];
+  let prev = 0;
+  for (const f of free) {
+    if (f.start > prev) used.push({ start: prev * blockSize, end: Math.min(size, f.start * blockSize) });
+    prev = Math.max(prev, f.end);
+  }
+  if (count > prev) used.push({ start: prev * blockSize, end: Math.min(size, count * blockSize) });
+  return used.filter((r) => r.end > r.start);
 }

@@ -11,6 +11,7 @@ import { inputError, usageError } from '../../errors.ts';
 import { readAt } from '../image.ts';
 import { badName } from '../names.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import type { Range } from '../../sparse.ts';
 import { fromUtf8, show } from '../../content/tree.ts';
 
 interface Bpb {
@@ -375,5 +376,51 @@ export class VfatReader implements FsReader {
         hiddenSectors: String(bpb.hidden),
       },
     };
+  }
+}
+
+/** FAT entries read at a time by vfatRequiredRanges (FAT32: 1 MiB of the FAT). */
+const FAT_SCAN_ENTRIES = 256 * 1024;
+
+/**
+ * The byte ranges (relative to the partition) a FAT filesystem at `offset` of `file` needs
+ * as they are: the reserved sectors (boot sector, FSInfo, backup boot sector), every FAT
+ * copy, the FAT12/16 root directory region, and every cluster whose FAT entry is not 0
+ * (files, directories, end and bad marks). The FAT is read in pieces: memory stays flat
+ * whatever its size. undefined when the boot sector is not a valid FAT's (the caller maps
+ * the whole partition).
+ */
+export async function vfatRequiredRanges(file: string, offset: number, size: number): Promise<Range[] | undefined> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    let bpb: Bpb;
+    try {
+      bpb = parseBpb(await readAt(fh, offset, 512), file, size);
+    } catch {
+      return undefined;
+    }
+    const { bps, spc, fatBits, clusters, firstDataSector } = bpb;
+    const out: Range[] = [{ start: 0, end: firstDataSector * bps }];
+    const clusterBytes = spc * bps;
+    const fatStart = offset + bpb.reserved * bps;
+    const last = clusters + 1;
+    for (let c0 = 2; c0 <= last; c0 += FAT_SCAN_ENTRIES) {
+      const c1 = Math.min(last + 1, c0 + FAT_SCAN_ENTRIES);
+      // FAT12 entries are 1.5 bytes: read from the byte holding c0's entry, one byte more at the end.
+      const from = Math.floor((c0 * fatBits) / 8);
+      const buf = await readAt(fh, fatStart + from, Math.ceil((c1 * fatBits) / 8) - from + 1);
+      for (let c = c0; c < c1; c++) {
+        const at = Math.floor((c * fatBits) / 8) - from;
+        const v = fatBits === 32 ? buf.readUInt32LE(at) & 0x0fffffff : fatBits === 16 ? buf.readUInt16LE(at) : c & 1 ? buf.readUInt16LE(at) >> 4 : buf.readUInt16LE(at) & 0xfff;
+        if (v === 0) continue;
+        const start = (firstDataSector + (c - 2) * spc) * bps;
+        const prev = out[out.length - 1]!;
+        if (prev.end === start) prev.end = start + clusterBytes;
+        else out.push({ start, end: start + clusterBytes });
+      }
+    }
+    return out;
+  } finally {
+    await fh.close();
   }
 }
