@@ -130,7 +130,7 @@ async function manifestBeside(source: string): Promise<string | undefined> {
 
 /**
  * The tools `imgsmith verify` runs (only these: `tool` takes no other name): the table
- * checkers, the filesystem checkers, and zstd for a .img.zst (src/inspect/zstd.ts; fzstd
+ * checkers, the filesystem checkers, and zstd for a .img.zst (src/inspect/zstd.ts; libzstd, Node's zstd or zstd-codec
  * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
  * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */

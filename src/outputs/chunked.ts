@@ -2,7 +2,7 @@
  * The .img.zst as a sequence of zstd frames, one per CHUNK bytes of the image,
  * each the output of `zstd -<level> --single-thread --stream-size=<n>` on that
  * chunk, concatenated in order. Any zstd decoder reads concatenated frames as
- * one stream (`zstd -d`, `zstdcat`, bmaptool, fzstd), and the bytes depend only
+ * one stream (`zstd -d`, `zstdcat`, bmaptool, imgsmith's in-process decoders), and the bytes depend only
  * on the image and the level: not on the thread count, the timing, or which
  * chunks were compressed early.
  *
