@@ -21,15 +21,15 @@
 import fsp, { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildError, ImgsmithError, toolFailed } from '../errors.ts';
-import { BmapRanges, writeBmap, type BmapInfo } from './bmap.ts';
+import { BmapRanges, writeBmap } from './bmap.ts';
+import type { PassNeeds, PassResult } from './pass.ts';
 import { scanImage } from './scan.ts';
 import { contentRanges } from '../inspect/content-map.ts';
 import { HashWorker } from './hash-worker.ts';
 import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
 
-export interface PackageOptions {
-  /** Write the image's bmap (bmaptool format) to this path. */
-  bmap?: string;
+/** What the pass makes (PassNeeds: the image hash, a bmap, a zstd file), and how it runs. */
+export interface PackageOptions extends Omit<PassNeeds, 'zstd' | 'sha256'> {
   /** Compress the image with zstd into `out` (replaced if it exists), one frame per chunk
    *  (chunked.ts). `early`: the compressor that already followed the filesystem writers
    *  (the build's write stage); without it, every chunk is compressed now. */
@@ -42,17 +42,7 @@ export interface PackageOptions {
   sha256?: boolean;
 }
 
-export interface PackageResult {
-  /** The image's size and SHA-256 (hex; only when asked for, see PackageOptions.sha256). */
-  size: number;
-  sha256?: string;
-  /** The bmap's details and the SHA-256 of the bmap file. */
-  bmap?: BmapInfo & { sha256: string };
-  /** Size and SHA-256 of the .zst. */
-  compressed?: { size: number; sha256: string };
-  /** How the .zst's frames were made (for progress events only: it depends on timing). */
-  zstdFrames?: { frames: number; early: number; redone: number; zero: number };
-}
+export type PackageResult = PassResult;
 
 /** Hash in slices of this size, letting zstd's output flow in between. */
 const SLICE = 256 * 1024;
