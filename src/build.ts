@@ -215,7 +215,8 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     rel: (name) => (sub ? `${sub}/${name}` : name),
   };
   const active = outputs.filter((o) => o.enabled(plan));
-  const tmpNeeds = (tmp: string): PassNeeds => Object.assign({}, ...active.map((o) => o.pass?.(plan, tmp) ?? {}));
+  // What the active outputs need from the single pass over the image, merged (their files go to `tmp`).
+  const passNeeds = (tmp: string): PassNeeds => Object.assign({}, ...active.map((o) => o.pass?.(plan, tmp) ?? {}));
   // The tools the drivers and outputs run: probed once before any work (src/toolchain.ts): all
   // there and in the supported range; their versions (and Node's) go into the manifest.
   const toolchain = await probeToolchain(toolNames(spec, plan, active));
@@ -227,7 +228,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const tmp = await makeBuildTmp(outDir, opts.outDir);
   try {
     await testHook('build', (name, data) => progress.event(name, data));
-    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, needs: tmpNeeds(tmp), tools, specPath: opts.specPath, strict: opts.strict === true };
+    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, needs: passNeeds(tmp), tools, specPath: opts.specPath, strict: opts.strict === true };
     return await buildInto(spec, env);
   } finally {
     await removeTempDir(tmp);
