@@ -125,8 +125,6 @@ export interface Made<T extends OutputTypes = OutputTypes> {
   listed?: string[];
 }
 
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
 export interface Output<T extends OutputTypes = OutputTypes> {
   readonly name: string;
   /** Its keys of the spec's `output` object (none: it takes no keys). */
