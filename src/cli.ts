@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { describeError, shortenLong, signalExitCode, UsageError, type DescribeContext } from './errors.ts';
 import { parseSize } from './units.ts';
 import { buildImage } from './build.ts';
+import { outputFlags, outputOptions } from './outputs/registry.ts';
 import { BOOT_MACHINES, MACHINES, PI_BOOT_MODES } from './boot/machines.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-reporters.ts';
@@ -88,11 +89,7 @@ export async function main(argv: string[]): Promise<number> {
           })
           .option('firmware', { type: 'string', describe: 'Directory with boot firmware files (Raspberry Pi bootcode.bin, start*.elf, u-boot-rpi*.bin, ...).' })
           .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output directory (created if missing).' })
-          .option('compress', {
-            type: 'boolean',
-            describe: 'Compress the image with zstd (default: the spec\'s output.compress). --no-compress writes a raw .img.',
-          })
-          .option('keep-raw', { type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' })
+          .options(outputFlags())
           .option('size', { type: 'string', describe: 'Target disk size, e.g. 16GiB (overrides the spec\'s "size"; a "fill" partition grows to it).' })
           .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
           .option('strict', {
@@ -112,8 +109,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(args.toplevel !== undefined ? { toplevel: args.toplevel } : {}),
             ...(args.firmware !== undefined ? { firmware: args.firmware } : {}),
             outDir: args.out,
-            ...(args.compress !== undefined ? { compress: args.compress } : {}),
-            keepRaw: args['keep-raw'],
+            ...outputOptions(args),
             ...(args.label !== undefined ? { label: args.label } : {}),
             ...(args.size !== undefined ? { diskSize: parseSize(args.size, '--size') } : {}),
             ...(args.strict ? { strict: true } : {}),
