@@ -6,12 +6,14 @@
  */
 import { promises as fsp } from 'node:fs';
 import { inputError, usageError } from '../errors.ts';
-import { decodeGptEntry, decodeGptHeader, formatGptAttributes, GPT_LEGACY_BIOS_BOOTABLE, gptEntriesCrc } from '../ptable/gpt.ts';
+import {
+  decodeGptEntry, decodeGptHeader, formatGptAttributes, GPT_ENTRY_SIZE, GPT_LEGACY_BIOS_BOOTABLE, gptEntriesCrc,
+} from '../ptable/gpt.ts';
 import {
   decodeMbrDiskSignature, decodeMbrEntries, hasMbrSignature, isMbrBootable, MBR_GPT_PROTECTIVE, SECTOR,
   validMbrBootIndicator, type DecodedMbrEntry,
 } from '../ptable/mbr.ts';
-import { dosTypeName, formatDosType, gptTypeName } from '../ptable/parttypes.ts';
+import { dosTypeName, formatDosType, gptTypeName, isDosExtended } from '../ptable/parttypes.ts';
 import { readAt } from './image.ts';
 import type { GptHeaderInfo, Partition, PartitionTable } from './types.ts';
 
@@ -50,7 +52,7 @@ function parseHeader(h: Buffer, lba: number, what: string): ParsedHeader | undef
     return Number(v);
   };
   const { entryCount, entrySize } = d;
-  if (entrySize < 128 || entrySize > MAX_ENTRY_SIZE || (entrySize & (entrySize - 1)) !== 0) {
+  if (entrySize < GPT_ENTRY_SIZE || entrySize > MAX_ENTRY_SIZE || (entrySize & (entrySize - 1)) !== 0) {
     throw inputError(`${what}: GPT entry size ${entrySize} is invalid (128, 256, ... ${MAX_ENTRY_SIZE} bytes)`);
   }
   if (entryCount * entrySize > MAX_ARRAY_BYTES) {
@@ -118,7 +120,7 @@ function readDos(mbr: Buffer, slots: MbrSlot[], diskSize: number, totalLba: numb
   }));
   for (const s of slots) {
     if (!validMbrBootIndicator(s)) warnings.push(`partition ${s.slot}: invalid boot indicator 0x${s.boot.toString(16)}`);
-    if ([0x05, 0x0f, 0x85].includes(s.type)) warnings.push(`partition ${s.slot} is an extended partition; logical partitions are not read`);
+    if (isDosExtended(s.type)) warnings.push(`partition ${s.slot} is an extended partition; logical partitions are not read`);
   }
   checkBounds(partitions, 1, totalLba - 1, totalLba, display, warnings);
   return {

@@ -15,6 +15,11 @@ export const DOS_ALIASES: Readonly<Record<string, number>> = {
 /** Extended-partition ids: logical partitions are not supported. */
 const DOS_EXTENDED = new Set([0x05, 0x0f, 0x85]);
 
+/** Whether a DOS type byte is an extended partition (a chain of logical partitions). */
+export function isDosExtended(type: number): boolean {
+  return DOS_EXTENDED.has(type);
+}
+
 function hex2(n: number): string {
   return `0x${n.toString(16).padStart(2, '0')}`;
 }
