@@ -3,8 +3,10 @@
  *  - ttyProgress: a bar redrawn in place on a terminal, one line per phase;
  *  - jsonProgress: newline-delimited JSON events for --json;
  *  - warningsOnlyProgress: only the warnings, one line each (stderr that is not a terminal);
+ *  - doneLine: the build's closing line (total time, the published files);
  *  - silentProgress is in progress.ts.
  */
+import path from 'node:path';
 import type { PhaseHandle, Progress } from './progress.ts';
 
 /** A writable stream (process.stderr, a file stream ...). */
@@ -35,6 +37,22 @@ export function formatDuration(ms: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
   return `${m}m${String(Math.floor(s - m * 60)).padStart(2, '0')}s`;
+}
+
+/** "1 file", "2 files", "0 files" (`many` for irregular plurals: "directories"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A path as the user would type it: relative to the working directory when it is under it. */
+function shownPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The build's closing line: its total time and every published file. */
+export function doneLine(files: readonly string[], ms: number, cwd = process.cwd()): string {
+  return `imgsmith: built in ${formatDuration(ms)}: ${plural(files.length, 'file')}: ${files.map((f) => shownPath(f, cwd)).join(', ')}`;
 }
 
 const BAR_WIDTH = 24;
@@ -112,7 +130,7 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
           const elapsed = now() - start;
           const parts = [`${name}: done in ${formatDuration(elapsed)}`];
           if (unit === 'bytes' && done > 0) parts.push(`(${formatBytes(done)}, ${rate(elapsed) || '-'})`);
-          else if (unit === 'items' && done > 0) parts.push(`(${done} items)`);
+          else if (unit === 'items' && done > 0) parts.push(`(${plural(done, 'item')})`);
           if (active !== self && lineOpen) stream.write('\n');
           draw(parts.join(' '), true);
           if (active === self) active = undefined;
