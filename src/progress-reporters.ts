@@ -58,6 +58,33 @@ export function doneLine(files: readonly string[], ms: number, cwd = process.cwd
 const BAR_WIDTH = 24;
 const TTY_REDRAW_MS = 100;
 
+/** "12.3 MiB/s" ('' for items, or before any time passed). */
+function rateOf(unit: 'bytes' | 'items', done: number, elapsedMs: number): string {
+  if (unit !== 'bytes' || elapsedMs <= 0) return '';
+  return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
+}
+
+/** A phase's line while it runs: name, bar, percent, done / total, rate and ETA. */
+function renderPhase(name: string, unit: 'bytes' | 'items', done: number, tot: number | undefined, elapsed: number): string {
+  const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
+  const parts = [name];
+  if (tot !== undefined && tot > 0) {
+    const frac = Math.min(1, Math.max(0, done / tot));
+    const filled = Math.round(frac * BAR_WIDTH);
+    parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
+    parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
+    parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
+  } else if (done > 0) {
+    parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
+  }
+  const r = rateOf(unit, done, elapsed);
+  if (r !== '' && done > 0) parts.push(r);
+  if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
+    parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
+  }
+  return parts.join('  ');
+}
+
 /**
  * Progress on a terminal: the current phase's line is redrawn in place (at most
  * 10 times a second) with a bar, percent, done/total and rate; when the phase
@@ -87,30 +114,8 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
       let tot = total;
       let lastDraw = -Infinity;
       let ended = false;
-      const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
-      const rate = (elapsedMs: number): string => {
-        if (unit !== 'bytes' || elapsedMs <= 0) return '';
-        return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
-      };
-      const render = (): string => {
-        const elapsed = now() - start;
-        const parts = [name];
-        if (tot !== undefined && tot > 0) {
-          const frac = Math.min(1, Math.max(0, done / tot));
-          const filled = Math.round(frac * BAR_WIDTH);
-          parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
-          parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
-          parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
-        } else if (done > 0) {
-          parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
-        }
-        const r = rate(elapsed);
-        if (r !== '' && done > 0) parts.push(r);
-        if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
-          parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
-        }
-        return parts.join('  ');
-      };
+      const rate = (elapsedMs: number): string => rateOf(unit, done, elapsedMs);
+      const render = (): string => renderPhase(name, unit, done, tot, now() - start);
       if (lineOpen) stream.write('\n');
       draw(render(), false);
       lastDraw = now();
