@@ -103,7 +103,7 @@ function makeParser(argv: string[], ctx: CliContext): Argv {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      const command = argv.find((a) => !a.startsWith('-'));
+      const command = argv.find((a) => names.includes(a)) ?? argv.find((a) => !a.startsWith('-'));
       throw err ?? new UsageFailure(usageMessage(msg, { ...(command !== undefined ? { command } : {}), commands: names, forms, options: seen.options, argv }));
     });
 }

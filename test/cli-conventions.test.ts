@@ -118,6 +118,8 @@ test('a mistyped option gets "did you mean --OPTION?", one line, exit 2, nothing
   assert.deepEqual(await listFiles(o), []);
   assert.match(oneErrorLine(await runCli(['ls', zst, '--jsno']), 2), /unknown option --jsno \(did you mean --json\?\)/);
   assert.match(oneErrorLine(await runCli(['cat', zst, '/x', '--partiton', '1']), 2), /did you mean --partition\?/);
+  assert.match(oneErrorLine(await runCli(['--verison']), 2), /unknown option --verison \(did you mean --version\?\); see imgsmith --help$/);
+  assert.match(oneErrorLine(await runCli(['ls', zst, '/', 'extra']), 2), /unexpected argument "extra" \(.*a glob must match one image\)/);
   assert.match(oneErrorLine(await runCli(['extract', zst]), 2), /extract: missing PATH and DEST \(usage: imgsmith extract <target> <path> <dest>\)/);
 });
 
@@ -143,6 +145,9 @@ test('--partition (-p): by number or label, after a real shell glob; the same as
   const ex = await runCli(['extract', zst, '/etc/motd', dest, '--partition', 'root']);
   assert.equal(ex.exitCode, 0, ex.stderr);
   assert.equal(await fsp.readFile(dest, 'utf8'), 'hello\n');
+  // The old way with a glob: the shell leaves out/*.img.zst:2 as it is; the error says what to do.
+  const literal = oneErrorLine(await runCli(['ls', `${out}/*.img.zst:2`, '/etc']), 2);
+  assert.match(literal, /\*\.img\.zst: no such image file \(a shell glob followed by :PARTITION matches no file; give the partition apart: .*\/\*\.img\.zst --partition 2\)$/);
   const same = await runCli(['ls', `${zst}:2`, '-p', '2', '/']);
   assert.equal(same.exitCode, 0, same.stderr);
 });

@@ -51,11 +51,30 @@ function typedAsOption(w: string, argv: readonly string[]): boolean {
   return argv.some((a) => a === `--${w}` || a.startsWith(`--${w}=`) || a === `--no-${w}` || (w.length === 1 && /^-[^-]/.test(a) && a.includes(w)));
 }
 
+/** "unknown option --clousre (did you mean --closure?)", or the extra arguments. */
+function unknownWords(words: string[], info: UsageInfo, help: string): string {
+  const opts = info.options.filter((o) => o.length === 1 || !/[A-Z]/.test(o));
+  const hints = words.map((w) => {
+    if (!typedAsOption(w, info.argv)) return `"${w}"`;
+    // A single letter is close to every other one: no guess for it.
+    const guess = w.length > 1 ? closest(w, opts.filter((o) => o.length > 1)) : undefined;
+    return `${dash(w)}${guess ? ` (did you mean ${dash(guess)}?)` : ''}`;
+  });
+  if (hints.every((h) => h.startsWith('-'))) return `unknown option${hints.length === 1 ? '' : 's'} ${hints.join(', ')}; ${help}`;
+  return `unexpected argument${hints.length === 1 ? '' : 's'} ${hints.join(', ')} (quote a name with spaces; a glob must match one image); ${help}`;
+}
+
 /** One line for a yargs failure message. */
 export function usageMessage(msg: string, info: UsageInfo): string {
   const help = `see imgsmith ${info.command && info.commands.includes(info.command) ? `${info.command} ` : ''}--help`;
   const unknownCmd = /^Did you mean (.+)\?$/.exec(msg);
   if (unknownCmd) return `unknown command "${info.command ?? ''}": did you mean ${unknownCmd[1]}? (commands: ${info.commands.join(', ')})`;
+  if (info.command === undefined) {
+    // No command, but options: a mistyped --version or --help is the likelier mistake.
+    const typed = info.argv.filter((a) => a.startsWith('-') && a !== '--').map((a) => a.replace(/^--?/, '').split('=')[0]!);
+    const strange = typed.filter((t) => !info.options.includes(t) && t.length > 1 && closest(t, info.options) !== undefined);
+    if (strange.length) return unknownWords(strange, info, help);
+  }
   const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
   if (unknown) {
     const words = unknown[1]!.split(', ');
@@ -63,14 +82,7 @@ export function usageMessage(msg: string, info: UsageInfo): string {
       const guess = closest(info.command, info.commands);
       return `unknown command "${info.command}"${guess ? `: did you mean ${guess}?` : ''} (commands: ${info.commands.join(', ')})`;
     }
-    const opts = info.options.filter((o) => o.length === 1 || !/[A-Z]/.test(o));
-    const hints = words.map((w) => {
-      if (!typedAsOption(w, info.argv)) return `"${w}"`;
-      const guess = closest(w, opts.filter((o) => o.length > 1 || w.length === 1));
-      return `${dash(w)}${guess ? ` (did you mean ${dash(guess)}?)` : ''}`;
-    });
-    const kind = hints.every((h) => h.startsWith('-')) ? 'option' : 'argument';
-    return `unknown ${kind}${hints.length === 1 ? '' : 's'} ${hints.join(', ')}; ${help}`;
+    return unknownWords(words, info, help);
   }
   const few = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(msg);
   if (few) {

@@ -45,6 +45,16 @@ export function targetWith(arg: string, partition: unknown): TargetArg {
   return { image: t.image, partition: p };
 }
 
+/**
+ * An IMAGE that is a shell pattern no file matched (`out/*.img.zst:2`: the shell looked for a
+ * file named like the whole word): a usage error saying to give the partition with --partition.
+ */
+export function checkNotGlob(t: Target): void {
+  if (!/[*?[]/.test(t.image) || fs.existsSync(t.image)) return;
+  const part = t.partition !== undefined ? ` --partition ${printable(t.partition)}` : ' --partition PARTITION';
+  throw usageError(`${printable(t.image)}: no such image file (a shell glob followed by :PARTITION matches no file; give the partition apart: ${printable(t.image)}${part})`);
+}
+
 /** A partition with what is in it. */
 export interface PartitionSummary {
   partition: Partition;

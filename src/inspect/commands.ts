@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { buildError, inputError, usageError } from '../errors.ts';
-import { describeSummary, findPartition, parseTarget, summarize, type PartitionSummary, type TargetArg } from './address.ts';
+import { checkNotGlob, describeSummary, findPartition, parseTarget, summarize, type PartitionSummary, type TargetArg } from './address.ts';
 import { withImage } from './image.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
@@ -172,6 +172,7 @@ export async function withPartitionFs<T>(
   fn: (ctx: { img: OpenedImage; table: PartitionTable; part?: PartitionSummary; fs?: FsReader }) => Promise<T>,
 ): Promise<T> {
   const t = parseTarget(target);
+  checkNotGlob(t);
   return withImage(t.image, async (img) => {
     const table = await readPartitionTable(img.path, img.size, t.image);
     if (t.partition === undefined) {
