@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the CLI: the JavaScript that `npm run build` (run by npm ci/install) compiles into
-// lib/ when it is up to date with src/ (faster start, ~35 MB less memory), else the
-// TypeScript in src/ through tsx's loader.
+// Runs the CLI: the JavaScript that `npm run build` (run by npm ci/install, and by npm pack
+// through `prepare`) compiles into lib/. An installed package has lib/ and no src/: always
+// lib/. In a checkout, lib/ when it is up to date with src/ (faster start, ~35 MB less
+// memory), else the TypeScript in src/ through tsx's loader (a dev dependency).
 //
 // Memory: V8 grows its heap lazily up to a large default limit, so on a big closure
 // (65k files) the process reached 566 MB RSS while its live heap stayed far below
@@ -22,7 +23,7 @@
 //    crash) the wrapper removes those it still owns. If the wrapper dies, the worker sees
 //    end-of-file on fd 4 (and its parent pid change) and stops without publishing.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -228,10 +229,12 @@ function supervise(child, mb) {
   child.on('close', finish);
 }
 
-/** lib/ was compiled (lib/.stamp written after tsc) after every file in src/ last changed. */
+/** lib/ was compiled (lib/.stamp written after tsc) after every file in src/ last changed,
+ *  or there is no src/ (the installed package). */
 function compiledIsFresh() {
-  if (process.env.IMGSMITH_NO_COMPILED === '1') return false;
   const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  if (!existsSync(path.join(root, 'src'))) return true;
+  if (process.env.IMGSMITH_NO_COMPILED === '1') return false;
   let stamp;
   try {
     stamp = statSync(path.join(root, 'lib', '.stamp')).mtimeMs;
@@ -259,7 +262,10 @@ if (!supervising) {
     if (compiledIsFresh()) {
       ({ main } = await import('../lib/cli.js'));
     } else {
-      const { register } = await import('tsx/esm/api');
+      const { register } = await import('tsx/esm/api').catch((err) => {
+        if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+        fail(1, 'imgsmith: error: lib/ is missing or older than src/, and tsx (a dev dependency) is not installed: run `npm ci` (or `npm run build`)');
+      });
       register();
       ({ main } = await import('../src/cli.ts'));
     }

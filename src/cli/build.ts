@@ -2,24 +2,12 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { parseSize } from '../units.ts';
+import { outputFlags, outputOptions } from '../outputs/registry.ts';
 import type { BuildOptions, BuildResult } from '../build.ts';
 import { errOut } from '../lifetime.ts';
 import type { Progress } from '../progress.ts';
 import { doneLine, jsonProgress, ttyProgress, warningsOnlyProgress } from '../progress-reporters.ts';
 import { guarded, handler, type CliContext, type Cmd } from './context.ts';
-
-/**
- * The flags that choose which files the build publishes. Kept together: the outputs
- * registry (src/outputs/index.ts) is meant to generate this block.
- */
-function outputFlags(y: Argv) {
-  return y
-    .option('compress', {
-      type: 'boolean',
-      describe: 'Compress the image with zstd (default: the spec\'s output.compress). --no-compress writes a raw .img.',
-    })
-    .option('keep-raw', { type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' });
-}
 
 function builder(y: Argv) {
   const base = y
@@ -38,7 +26,9 @@ function builder(y: Argv) {
     })
     .option('firmware', { type: 'string', describe: 'Directory with boot firmware files (Raspberry Pi bootcode.bin, start*.elf, u-boot-rpi*.bin, ...).' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output directory (created if missing).' });
-  return outputFlags(base)
+  // The flags that choose the published files (--no-compress, --keep-raw, ...): from the outputs registry.
+  return base
+    .options(outputFlags())
     .option('size', { type: 'string', describe: 'Target disk size, e.g. 16GiB (overrides the spec\'s "size"; a "fill" partition grows to it).' })
     .option('label', { type: 'string', describe: 'The {label} in the output file name (default: the toplevel\'s nixos-version, else the spec name).' })
     .option('strict', {
@@ -53,7 +43,7 @@ function builder(y: Argv) {
 
 type BuildArgs = {
   spec: string; closure?: string; 'store-root'?: string; toplevel?: string; firmware?: string; out: string;
-  compress?: boolean; 'keep-raw': boolean; size?: string; label?: string; strict: boolean; json: boolean;
+  size?: string; label?: string; strict: boolean; json: boolean;
 };
 
 /** The command line as src/build.ts's options. */
@@ -65,8 +55,7 @@ function buildOptions(a: BuildArgs, progress: Progress): BuildOptions {
     ...(a.toplevel !== undefined ? { toplevel: a.toplevel } : {}),
     ...(a.firmware !== undefined ? { firmware: a.firmware } : {}),
     outDir: a.out,
-    ...(a.compress !== undefined ? { compress: a.compress } : {}),
-    keepRaw: a['keep-raw'],
+    ...outputOptions(a),
     ...(a.label !== undefined ? { label: a.label } : {}),
     ...(a.size !== undefined ? { diskSize: parseSize(a.size, '--size') } : {}),
     ...(a.strict ? { strict: true } : {}),
