@@ -3,8 +3,10 @@
  *  - ttyProgress: a bar redrawn in place on a terminal, one line per phase;
  *  - jsonProgress: newline-delimited JSON events for --json;
  *  - warningsOnlyProgress: only the warnings, one line each (stderr that is not a terminal);
+ *  - doneLine: the build's closing line (total time, the published files);
  *  - silentProgress is in progress.ts.
  */
+import path from 'node:path';
 import type { PhaseHandle, Progress } from './progress.ts';
 
 /** A writable stream (process.stderr, a file stream ...). */
@@ -37,8 +39,51 @@ export function formatDuration(ms: number): string {
   return `${m}m${String(Math.floor(s - m * 60)).padStart(2, '0')}s`;
 }
 
+/** "1 file", "2 files", "0 files" (`many` for irregular plurals: "directories"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A path as the user would type it: relative to the working directory when it is under it. */
+function shownPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The build's closing line: its total time and every published file. */
+export function doneLine(files: readonly string[], ms: number, cwd = process.cwd()): string {
+  return `imgsmith: built in ${formatDuration(ms)}: ${plural(files.length, 'file')}: ${files.map((f) => shownPath(f, cwd)).join(', ')}`;
+}
+
 const BAR_WIDTH = 24;
 const TTY_REDRAW_MS = 100;
+
+/** "12.3 MiB/s" ('' for items, or before any time passed). */
+function rateOf(unit: 'bytes' | 'items', done: number, elapsedMs: number): string {
+  if (unit !== 'bytes' || elapsedMs <= 0) return '';
+  return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
+}
+
+/** A phase's line while it runs: name, bar, percent, done / total, rate and ETA. */
+function renderPhase(name: string, unit: 'bytes' | 'items', done: number, tot: number | undefined, elapsed: number): string {
+  const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
+  const parts = [name];
+  if (tot !== undefined && tot > 0) {
+    const frac = Math.min(1, Math.max(0, done / tot));
+    const filled = Math.round(frac * BAR_WIDTH);
+    parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
+    parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
+    parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
+  } else if (done > 0) {
+    parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
+  }
+  const r = rateOf(unit, done, elapsed);
+  if (r !== '' && done > 0) parts.push(r);
+  if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
+    parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
+  }
+  return parts.join('  ');
+}
 
 /**
  * Progress on a terminal: the current phase's line is redrawn in place (at most
@@ -69,30 +114,8 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
       let tot = total;
       let lastDraw = -Infinity;
       let ended = false;
-      const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
-      const rate = (elapsedMs: number): string => {
-        if (unit !== 'bytes' || elapsedMs <= 0) return '';
-        return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
-      };
-      const render = (): string => {
-        const elapsed = now() - start;
-        const parts = [name];
-        if (tot !== undefined && tot > 0) {
-          const frac = Math.min(1, Math.max(0, done / tot));
-          const filled = Math.round(frac * BAR_WIDTH);
-          parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
-          parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
-          parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
-        } else if (done > 0) {
-          parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
-        }
-        const r = rate(elapsed);
-        if (r !== '' && done > 0) parts.push(r);
-        if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
-          parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
-        }
-        return parts.join('  ');
-      };
+      const rate = (elapsedMs: number): string => rateOf(unit, done, elapsedMs);
+      const render = (): string => renderPhase(name, unit, done, tot, now() - start);
       if (lineOpen) stream.write('\n');
       draw(render(), false);
       lastDraw = now();
@@ -112,7 +135,7 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
           const elapsed = now() - start;
           const parts = [`${name}: done in ${formatDuration(elapsed)}`];
           if (unit === 'bytes' && done > 0) parts.push(`(${formatBytes(done)}, ${rate(elapsed) || '-'})`);
-          else if (unit === 'items' && done > 0) parts.push(`(${done} items)`);
+          else if (unit === 'items' && done > 0) parts.push(`(${plural(done, 'item')})`);
           if (active !== self && lineOpen) stream.write('\n');
           draw(parts.join(' '), true);
           if (active === self) active = undefined;
