@@ -143,7 +143,8 @@ test('npm pack + npm install -g: the installed imgsmith runs lib/ from another d
   assert.equal(help.exitCode, 0, help.stderr);
   assert.match(help.stdout, /imgsmith <command>/);
   const version = await execa(bin, ['--version'], { cwd: elsewhere, reject: false });
-  if (version.exitCode === 0) assert.equal(version.stdout.trim(), PKG.version);
+  assert.equal(version.exitCode, 0, version.stderr);
+  assert.equal(version.stdout.trim(), PKG.version);
   await buildWith(bin, elsewhere);
 });
 
