@@ -11,14 +11,15 @@ import path from 'node:path';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { REPO, runCli } from './helpers/cli.ts';
+import { cachedRecipe, recipeFixture } from './helpers/recipe-cache.ts';
 import { buildImage } from '../src/build.ts';
 
 let tmp: string;
 let firmware: string;
 
-async function build(fx: ClosureFixture, name: string, spec = path.join(REPO, 'images/rpi-aarch64.json')): Promise<string> {
+async function build(fx: ClosureFixture, name: string, spec = path.join(REPO, 'images/rpi-aarch64.json'), fw = firmware): Promise<string> {
   const r = await buildImage({
-    specPath: spec, closure: fx.closureInfoDir, storeRoot: fx.storeRoot, toplevel: fx.toplevel, firmware,
+    specPath: spec, closure: fx.closureInfoDir, storeRoot: fx.storeRoot, toplevel: fx.toplevel, firmware: fw,
     outDir: path.join(tmp, name), compress: false,
   });
   return r.imagePath!;
@@ -34,9 +35,11 @@ after(async () => {
 });
 
 test('diff: identical builds, one changed closure file, a changed UUID', async () => {
-  const fxA = await makeClosure(path.join(tmp, 'fxA'), {});
+  // a: the shared build (helpers/recipe-cache.ts) from the forward closure; b: built here from a
+  // closure made in the reverse order, elsewhere.
+  const fxA = await recipeFixture();
   const fxB = await makeClosure(path.join(tmp, 'fxB'), { order: 'reverse' });
-  const a = await build(fxA, 'a');
+  const a = (await cachedRecipe('rpi-aarch64.json')).img;
   const b = await build(fxB, 'b');
   const same = await runCli(['diff', a, b]);
   assert.equal(same.exitCode, 0, same.stderr);
@@ -77,7 +80,7 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
   spec.partitions[1].filesystem.uuid = '55555555-5555-4555-8555-555555555555';
   const specFile = path.join(tmp, 'uuid.json');
   await fsp.writeFile(specFile, JSON.stringify(spec));
-  const u = await build(fxA, 'u', specFile);
+  const u = await build(fxA.fx, 'u', specFile, fxA.firmware);
   const ud = await runCli(['diff', a, u, '--json']);
   assert.equal(ud.exitCode, 1, ud.stderr);
   const ur = JSON.parse(ud.stdout);
@@ -96,8 +99,7 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
 });
 
 test('ext4: the batched hashFiles (one debugfs run) gives what per-file debugfs cat gives, for every file', async () => {
-  const fx = await makeClosure(path.join(tmp, 'fxH'), {});
-  const img = await build(fx, 'h');
+  const img = (await cachedRecipe('rpi-aarch64.json')).img;
   const { openImage } = await import('../src/inspect/image.ts');
   const { readPartitionTable } = await import('../src/inspect/table.ts');
   const { openFs } = await import('../src/inspect/readers/index.ts');

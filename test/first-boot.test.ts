@@ -1,5 +1,5 @@
 /**
- * nix/first-boot.sh on the host (its grow step is proven by QEMU boots in test/boot.test.ts):
+ * nix/first-boot.sh on the host (its grow step is proven by QEMU boots in test/boot-grow.test.ts):
  * the register step with Debian's real nix-store/nix-env on a private root (a directory
  * standing for /, with the test closure in its nix/store and the closure's registration as
  * /nix-path-registration), checked with nix-store --verify and queries; the script parses

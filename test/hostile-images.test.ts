@@ -1,6 +1,7 @@
 /**
  * Hostile images (test/helpers/hostile-corpus.ts): every image command (inspect, ls -R,
- * cat, extract, diff, verify) runs through the real CLI against each corpus image. Each
+ * cat, extract, diff, verify) runs against each corpus image, through the real CLI on every
+ * 8th image and through the CLI's main() in one process per image on the others. Each
  * run must end cleanly: exit 0 only where the image is fine for that command, else exit 1
  * or 2 with exactly one `imgsmith: error:` line naming the problem (verify: exit 1 with its
  * report), no stack frames, nothing written outside the extract target, no temporary
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO, listFiles } from './helpers/cli.ts';
 import { CASE_COUNT, CASE_NAMES, makeCorpus, type Command, type HostileCase } from './helpers/hostile-corpus.ts';
+import { runBatch } from './helpers/cli-batch.ts';
 
 const MAX_RSS_KB = 400 * 1024;
 const HANG_MS = 60_000;
@@ -102,11 +104,18 @@ function checkRun(cmd: Command, r: Run, c: HostileCase): void {
   if (mustFail) assert.match(errors[0]!, mustFail, ctx);
 }
 
-async function runCase(c: HostileCase, t: { test: (name: string, fn: () => Promise<void>) => Promise<void> }): Promise<void> {
-  const dir = path.join(tmp, 'runs', c.name);
-  await fsp.mkdir(dir, { recursive: true });
+/**
+ * The real CLI (bin/imgsmith.js, one process per run) runs all six commands on every 8th image
+ * (each command kind on 8 images): the process contract end to end. The other images run their
+ * six commands through main() in one process (helpers/cli-batch.ts): the same checks of exit
+ * codes, messages, output and files, with the RSS bound on the batch and the temporary files
+ * checked after it.
+ */
+const REAL_CLI = new Set(CASE_NAMES.filter((_, i) => i % 8 === 0));
+
+function commands(c: HostileCase, dir: string): [Command, string[]][] {
   const target = `${c.image}:${c.part}`;
-  const cmds: [Command, string[]][] = [
+  return [
     ['inspect', ['inspect', c.image]],
     ['ls', ['ls', '-R', target, '/']],
     ['cat', ['cat', target, c.catPath]],
@@ -114,23 +123,55 @@ async function runCase(c: HostileCase, t: { test: (name: string, fn: () => Promi
     ['diff', ['diff', c.image, c.good]],
     ['verify', ['verify', c.image]],
   ];
-  for (const [cmd, args] of cmds) {
+}
+
+/** extract writes only its target (or nothing, when it failed). */
+async function checkExtractOut(dir: string, exitCode: number): Promise<void> {
+  const out = await listFiles(path.join(dir, 'out'));
+  if (exitCode === 0) assert.ok(out.every((f) => f.startsWith('x/')), `extract wrote outside its target: ${out.join(', ')}`);
+  else assert.deepEqual(out, [], 'a failed extract leaves nothing');
+}
+
+type SubTests = { test: (name: string, fn: () => Promise<void>) => Promise<void> };
+
+async function runCaseCli(c: HostileCase, dir: string, t: SubTests): Promise<void> {
+  for (const [cmd, args] of commands(c, dir)) {
     await t.test(cmd, async () => {
       const sub = path.join(dir, cmd);
       await fsp.mkdir(sub, { recursive: true });
-      if (cmd === 'extract') await fsp.mkdir(path.join(dir, 'out'), { recursive: true });
       const before = await listFiles(path.dirname(c.image));
       const r = await run(args, sub);
       checkRun(cmd, r, c);
       // Nothing written beside the images, and extract writes only its target (or nothing).
       assert.deepEqual(await listFiles(path.dirname(c.image)), before, `${cmd} wrote beside the image`);
-      if (cmd === 'extract') {
-        const out = await listFiles(path.join(dir, 'out'));
-        if (r.exitCode === 0) assert.ok(out.every((f) => f.startsWith('x/')), `extract wrote outside its target: ${out.join(', ')}`);
-        else assert.deepEqual(out, [], 'a failed extract leaves nothing');
-      }
+      if (cmd === 'extract') await checkExtractOut(dir, r.exitCode);
     });
   }
+}
+
+async function runCaseBatch(c: HostileCase, dir: string, t: SubTests): Promise<void> {
+  const cmds = commands(c, dir);
+  const tmpdir = path.join(tmp, 'tmpdir');
+  await fsp.mkdir(tmpdir, { recursive: true });
+  const before = await listFiles(path.dirname(c.image));
+  const batch = await runBatch(cmds.map(([, args]) => args), { tmpdir, rssFile: path.join(dir, 'rss'), hangMs: HANG_MS });
+  for (const [i, [cmd]] of cmds.entries()) {
+    await t.test(cmd, async () => {
+      const r = batch.results[i];
+      assert.ok(r, `${c.name}: ${cmd} did not finish${batch.timedOut ? ` (the batch hung: killed after ${HANG_MS / 1000} s)` : ''}: ${batch.failure ?? ''}`);
+      checkRun(cmd, { ...r, rssKb: batch.rssKb, timedOut: false }, c);
+      if (cmd === 'extract') await checkExtractOut(dir, r.exitCode);
+    });
+  }
+  assert.equal(batch.failure, undefined);
+  assert.deepEqual(await leftInTmp(tmpdir), [], `temporary files left by the commands on ${c.name}`);
+  assert.deepEqual(await listFiles(path.dirname(c.image)), before, 'the commands wrote beside the image');
+}
+
+async function runCase(c: HostileCase, t: SubTests): Promise<void> {
+  const dir = path.join(tmp, 'runs', c.name);
+  await fsp.mkdir(path.join(dir, 'out'), { recursive: true });
+  await (REAL_CLI.has(c.name) ? runCaseCli(c, dir, t) : runCaseBatch(c, dir, t));
 }
 
 test('the corpus has at least 40 hostile images', () => {

@@ -10,11 +10,9 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { makeClosure } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { REPO, runCli } from './helpers/cli.ts';
+import { runCli } from './helpers/cli.ts';
 import { extractPartition } from './helpers/partition.ts';
-import { buildImage } from '../src/build.ts';
+import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { GiB } from '../src/units.ts';
 import { decompressSparse } from '../src/inspect/zstd.ts';
 import { nativeAvailable } from '../src/sparse.ts';
@@ -33,18 +31,10 @@ const RECIPES: [string, number | undefined][] = [
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-inspect-test-'));
-  const fx = await makeClosure(path.join(tmp, 'fx'), {});
-  const firmware = await makeFirmware(path.join(tmp, 'firmware'));
-  await fsp.mkdir(path.join(firmware, 'EFI/BOOT'), { recursive: true });
-  await fsp.writeFile(path.join(firmware, 'EFI/BOOT/BOOTX64.EFI'), 'MZ not really an EFI program\n');
+  // The shared builds (helpers/recipe-cache.ts): read only, never written.
   for (const [recipe, diskSize] of RECIPES) {
-    const r = await buildImage({
-      specPath: path.join(REPO, 'images', recipe),
-      closure: fx.closureInfoDir, storeRoot: fx.storeRoot, toplevel: fx.toplevel, firmware,
-      outDir: path.join(tmp, recipe), compress: true, keepRaw: true,
-      ...(diskSize ? { diskSize } : {}),
-    });
-    images[recipe] = { img: r.imagePath!, zst: r.compressedPath! };
+    const r = await cachedRecipe(recipe, diskSize ? { diskSize } : {});
+    images[recipe] = { img: r.img, zst: r.zst };
   }
 });
 

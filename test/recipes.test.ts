@@ -1,6 +1,7 @@
 /**
- * The GPT recipes built from a small generated closure and checked with
- * independent tools: sgdisk -v, sfdisk -d, blkid -p, btrfs check, e2fsck.
+ * The GPT recipes built from a small generated closure (the shared builds of
+ * helpers/recipe-cache.ts) and checked with independent tools: sgdisk -v, sfdisk -d,
+ * blkid -p, btrfs check, e2fsck.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,21 +9,19 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { makeClosure } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { REPO } from './helpers/cli.ts';
 import { blkid, extractPartition } from './helpers/partition.ts';
+import { cachedRecipe, recipeFixture, type RecipeFixture } from './helpers/recipe-cache.ts';
 import { buildImage } from '../src/build.ts';
 import { GiB, MiB } from '../src/units.ts';
 
 let tmp: string;
-let fx: Awaited<ReturnType<typeof makeClosure>>;
+let fx: RecipeFixture['fx'];
 let firmware: string;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-recipes-'));
-  fx = await makeClosure(path.join(tmp, 'fx'), {});
-  firmware = await makeFirmware(path.join(tmp, 'firmware'));
+  ({ fx, firmware } = await recipeFixture());
 });
 
 after(async () => {
@@ -39,18 +38,10 @@ interface SfdiskPart {
   attrs?: string;
 }
 
+/** The recipe at `diskSize` (shared build: ./helpers/recipe-cache.ts), its table checked by sgdisk and sfdisk. */
 async function build(recipe: string, diskSize: number) {
-  const r = await buildImage({
-    specPath: path.join(REPO, 'images', recipe),
-    closure: fx.closureInfoDir,
-    storeRoot: fx.storeRoot,
-    toplevel: fx.toplevel,
-    firmware,
-    outDir: path.join(tmp, recipe),
-    compress: false,
-    diskSize,
-  });
-  const img = r.imagePath!;
+  const r = await cachedRecipe(recipe, { diskSize });
+  const img = r.img;
   const verify = await execa('sgdisk', ['-v', img]);
   assert.match(verify.stdout, /No problems found/);
   const table = JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string; partitions: SfdiskPart[] };
@@ -116,7 +107,16 @@ test('arm-drive: ext4 /boot with extlinux, swap, ext4 root filling the disk', as
 
 test('a plan that does not fit the target size fails with the numbers', async () => {
   await assert.rejects(
-    build('arm-drive.json', 4 * GiB),
+    buildImage({
+      specPath: path.join(REPO, 'images', 'arm-drive.json'),
+      closure: fx.closureInfoDir,
+      storeRoot: fx.storeRoot,
+      toplevel: fx.toplevel,
+      firmware,
+      outDir: path.join(tmp, 'too-small'),
+      compress: false,
+      diskSize: 4 * GiB,
+    }),
     (e: Error) => /nothing left to fill|need a disk of/.test(e.message) && /4 GiB/.test(e.message),
   );
 });

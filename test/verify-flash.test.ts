@@ -12,11 +12,9 @@ import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { makeClosure } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { REPO, runCli, listFiles } from './helpers/cli.ts';
+import { runCli, listFiles } from './helpers/cli.ts';
 import { probeLosetup, withLoops } from './helpers/loop.ts';
-import { buildImage } from '../src/build.ts';
+import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { renderBmap, parseBmap } from '../src/outputs/bmap.ts';
 import { GiB } from '../src/units.ts';
 
@@ -60,40 +58,21 @@ async function verifyJson(args: string[], env?: Record<string, string>): Promise
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-verify-'));
-  const fx = await makeClosure(path.join(tmp, 'fx'), {});
-  const firmware = await makeFirmware(path.join(tmp, 'firmware'));
-  const r = await buildImage({
-    specPath: path.join(REPO, 'images', 'rpi-aarch64.json'),
-    closure: fx.closureInfoDir,
-    storeRoot: fx.storeRoot,
-    toplevel: fx.toplevel,
-    firmware,
-    outDir: path.join(tmp, 'pi'),
-    compress: true,
-    keepRaw: true,
-  });
+  // The shared builds (helpers/recipe-cache.ts): read only; the damage is done to copies (copyOut).
+  const r = await cachedRecipe('rpi-aarch64.json');
   const parts = r.manifest.partitions as { start: number; filesystem?: { type: string } }[];
   pi = {
-    img: r.imagePath!,
-    zst: r.compressedPath!,
-    bmap: r.bmapPath!,
+    img: r.img,
+    zst: r.zst,
+    bmap: r.bmap,
     manifest: r.manifestPath,
     fatStart: parts.find((p) => p.filesystem?.type === 'vfat')!.start,
     rootStart: parts.find((p) => p.filesystem?.type === 'ext4')!.start,
     sha256: r.manifest.image.sha256!, // keepRaw: the raw image is published, so it is hashed
     size: r.manifest.image.size,
   };
-  const g = await buildImage({
-    specPath: path.join(REPO, 'images', 'rpi4-usb-ssd.json'),
-    closure: fx.closureInfoDir,
-    storeRoot: fx.storeRoot,
-    toplevel: fx.toplevel,
-    firmware,
-    outDir: path.join(tmp, 'gpt'),
-    compress: false,
-    diskSize: 2 * GiB,
-  });
-  gpt = { img: g.imagePath!, manifest: g.manifestPath };
+  const g = await cachedRecipe('rpi4-usb-ssd.json', { diskSize: 2 * GiB });
+  gpt = { img: g.img, manifest: g.manifestPath };
 });
 
 after(async () => {

@@ -25,3 +25,14 @@ export async function withLoops<T>(files: string[], fn: (devs: string[]) => Prom
     for (const d of devs) await execa('losetup', ['-d', d], { reject: false });
   }
 }
+
+/** Attaches one read-only loop device over `size` bytes at `offset` of `file` (a partition of an
+ *  image, checked in place instead of copied out), runs fn with its path, always detaches it. */
+export async function withPartitionLoop<T>(file: string, offset: number, size: number, fn: (dev: string) => Promise<T>): Promise<T> {
+  const dev = (await execa('losetup', ['-f', '--show', '-r', '-o', String(offset), '--sizelimit', String(size), file])).stdout.trim();
+  try {
+    return await fn(dev);
+  } finally {
+    await execa('losetup', ['-d', dev], { reject: false });
+  }
+}

@@ -25,11 +25,13 @@ export async function extractPartition(src: string, offset: number, size: number
   try {
     await out.truncate(size);
     const buf = Buffer.alloc(4 * 1024 * 1024);
+    const zeros = Buffer.alloc(buf.length);
     for (let done = 0; done < size; ) {
       const n = Math.min(buf.length, size - done);
       const { bytesRead } = await inp.read(buf, 0, n, offset + done);
       if (bytesRead === 0) break;
-      if (buf.subarray(0, bytesRead).some((b) => b !== 0)) await out.write(buf, 0, bytesRead, done);
+      // equals() is a memcmp: testing byte by byte in JS took ~10 s per GiB of zeros.
+      if (!buf.subarray(0, bytesRead).equals(zeros.subarray(0, bytesRead))) await out.write(buf, 0, bytesRead, done);
       done += bytesRead;
     }
   } finally {
