@@ -3,6 +3,7 @@
  * sizes to byte offsets. No I/O; unit-tested in test/layout.test.ts.
  */
 import { doesNotFit, usageError } from './errors.ts';
+import { partitionPath } from './spec-location.ts';
 import type { DiskPlan, PlannedPartition } from './disk-plan.ts';
 import type { ImageSpec } from './spec-types.ts';
 import { alignDown, alignUp, formatSize, SECTOR, TiB } from './units.ts';
@@ -40,7 +41,7 @@ function checkDiskLimit(type: 'dos' | 'gpt', size: number, what: string): void {
   }
 }
 
-const where = (i: number, name: string) => `partition ${i + 1} ("${name}")`;
+const where = (i: number) => partitionPath(i);
 const range = (s: number, e: number) => `${formatSize(s)}..${formatSize(e)}`;
 
 /**
@@ -61,15 +62,15 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
   const out: PlannedPartition[] = [];
   let cursor = head;
   spec.partitions.forEach((p, i) => {
-    const w = where(i, p.name);
+    const w = where(i);
     const min = minSizes[i] ?? 0;
     let start: number;
     if (p.start !== undefined) {
       if (p.start % align !== 0) {
-        throw usageError(`${w}: start ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
+        throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
       }
       if (p.start < head) {
-        throw usageError(`${w}: start ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
+        throw usageError(`${w}.start: ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
       }
       start = p.start;
     } else {
@@ -79,7 +80,7 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
     if (p.size === 'auto') {
       size = alignUp(Math.max(min, SECTOR), SECTOR);
     } else if (p.size === 'fill') {
-      if (spec.diskSize === undefined) throw usageError(`${w}: size "fill" needs a target disk size (spec.size)`);
+      if (spec.diskSize === undefined) throw usageError(`${w}.size: "fill" needs a target disk size (spec.size)`);
       const end = alignDown(spec.diskSize - tail, 4096);
       size = end - start;
       if (size <= 0) {
@@ -93,12 +94,12 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
         );
       }
     } else {
-      if (p.size % SECTOR !== 0) throw usageError(`${w}: size ${p.size} is not a multiple of ${SECTOR} bytes`);
+      if (p.size % SECTOR !== 0) throw usageError(`${w}.size: ${p.size} (bytes) is not a multiple of ${SECTOR} (the sector size)`);
       size = p.size;
       if (size < min) {
         const why = minReasons?.[i];
-        if (why) throw usageError(`${w}: the partition is ${formatSize(size)} but ${why}`);
-        throw doesNotFit(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
+        if (why) throw usageError(`${w}.size: the partition is ${formatSize(size)} but ${why}`);
+        throw doesNotFit(`${w}.size: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
       }
     }
     out.push({

@@ -4,6 +4,7 @@
  * the partition and the problem.
  */
 import { usageError } from '../errors.ts';
+import { partitionPath } from '../spec-location.ts';
 import type { DiskPlan, PlannedPartition } from '../disk-plan.ts';
 import { formatSize } from '../units.ts';
 import { canonicalGuid, deriveGuid, isGuid } from './guid.ts';
@@ -53,7 +54,7 @@ const ATTRIBUTE_BITS: Readonly<Record<string, number>> = {
 };
 
 function who(p: PlannedPartition): string {
-  return `partition "${p.name}" (#${p.index})`;
+  return partitionPath(p.index - 1);
 }
 
 function parseAttributes(p: PlannedPartition): bigint {
