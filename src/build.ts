@@ -424,7 +424,7 @@ class Stage {
           }
         };
         if (inProcess) await allToolsRunning;
-        const w = env.progress.phase(`write:${p.name}`);
+        const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
         try {
           const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
           w.end({ type: r.type });

@@ -11,7 +11,8 @@ import { silentProgress, type Progress } from './progress.ts';
 import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-reporters.ts';
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 import { inspectCommands } from './inspect/cli.ts';
-import { printable, safeJson } from './text.ts';
+import { printable } from './text.ts';
+import { jsonText } from './json-output.ts';
 
 /** A line for the terminal: controls escaped, the rest as it is (names in it are escaped already). */
 const terminalLine = (s: string) => printable(s, { backslash: false });
@@ -33,7 +34,7 @@ class UsageFailure extends UsageError {}
 function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
   const d = err instanceof UsageFailure ? { message: shortenLong(err.message.replace(/\s*\n\s*/g, ' ')), exitCode: 2 } : describeError(err, ctx);
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
-  if (json) process.stdout.write(safeJson({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
+  if (json) process.stdout.write(jsonText({ event: 'error', exitCode: d.exitCode, message: d.message }));
   errOut.write(`${terminalLine(line)}\n`);
   if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
     errOut.write(`${err.stack}\n`);
@@ -45,7 +46,7 @@ function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): nu
 function onSignals(json: boolean, what: (published: boolean) => string): () => void {
   return onInterrupt(
     (sig, published) => `imgsmith: interrupted by ${sig}; ${what(published)}`,
-    json ? (sig, message) => process.stdout.write(JSON.stringify({ event: 'error', exitCode: signalExitCode(sig), signal: sig, message }) + '\n') : undefined,
+    json ? (sig, message) => process.stdout.write(jsonText({ event: 'error', exitCode: signalExitCode(sig), signal: sig, message })) : undefined,
   );
 }
 
@@ -121,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
           });
           const files = r.files;
           if (args.json) {
-            process.stdout.write(JSON.stringify({ event: 'result', ok: true, files, image: r.manifest.image }) + '\n');
+            process.stdout.write(jsonText({ event: 'result', ok: true, files, image: r.manifest.image }));
           } else {
             for (const f of files) process.stdout.write(`${f}\n`);
           }
@@ -162,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
             piBoot: args['pi-boot'],
             log: args.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
           });
-          if (args.json) process.stdout.write(safeJson({ event: 'result', ...r }) + '\n');
+          if (args.json) process.stdout.write(jsonText({ event: 'result', ...r }));
           else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${terminalLine(r.marker)} (${r.seconds.toFixed(1)} s)\n`);
           // The guest's serial output is the image's words: escaped like names (src/text.ts).
           else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.map(terminalLine).join('\n')}\n`);
@@ -195,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
             ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${terminalLine(c.status === 'SKIPPED' ? `SKIPPED  ${c.check.padEnd(17)} ${c.where} (${c.detail})` : `${c.status.padEnd(7)}  ${c.check.padEnd(17)} ${c.where}: ${c.detail}`)}\n`) }),
           });
-          if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
+          if (args.json) process.stdout.write(jsonText(r, 2));
           else {
             const tally = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
             process.stdout.write(r.ok ? `verified: ${r.passed} checks passed (${tally})\n` : `NOT verified: ${r.failed} of ${r.checks.length} checks failed (${tally})\n`);
@@ -234,7 +235,7 @@ export async function main(argv: string[]): Promise<number> {
             progress: args.json ? silentProgress : errOut.isTTY ? ttyProgress(errOut) : silentProgress,
             chatty: !args.json && Boolean(errOut.isTTY),
           });
-          if (args.json) process.stdout.write(safeJson(r, 2) + '\n');
+          if (args.json) process.stdout.write(jsonText(r, 2));
           else process.stdout.write(`${terminalLine(r.target)}: wrote ${r.written} bytes in ${r.ranges} ranges (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
         } catch (err) {
           exitCode = reportError(err, args.json);

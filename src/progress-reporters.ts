@@ -5,7 +5,8 @@
  *  - warningsOnlyProgress: only the warnings, one line each (stderr that is not a terminal);
  *  - silentProgress is in progress.ts.
  */
-import type { PhaseHandle, Progress } from './progress.ts';
+import type { Progress } from './progress.ts';
+import { JSON_VERSION } from './json-output.ts';
 
 /** A writable stream (process.stderr, a file stream ...). */
 export interface TextSink {
@@ -40,6 +41,51 @@ export function formatDuration(ms: number): string {
 const BAR_WIDTH = 24;
 const TTY_REDRAW_MS = 100;
 
+/** One phase's line on a terminal: the bar while it runs, the summary when it ends. */
+class PhaseLine {
+  done = 0;
+  readonly start: number;
+
+  constructor(readonly label: string, public total: number | undefined, readonly unit: 'bytes' | 'items', private readonly now: () => number) {
+    this.start = now();
+  }
+
+  private amount(n: number): string {
+    return this.unit === 'bytes' ? formatBytes(n) : String(n);
+  }
+
+  private rate(elapsedMs: number): string {
+    if (this.unit !== 'bytes' || elapsedMs <= 0) return '';
+    return `${(this.done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
+  }
+
+  render(): string {
+    const { done, total: tot, unit } = this;
+    const elapsed = this.now() - this.start;
+    const parts = [this.label];
+    const items = unit === 'items' ? ' items' : '';
+    if (tot !== undefined && tot > 0) {
+      const frac = Math.min(1, Math.max(0, done / tot));
+      const filled = Math.round(frac * BAR_WIDTH);
+      parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`, `${Math.floor(frac * 100)}%`.padStart(4), `${this.amount(done)} / ${this.amount(tot)}${items}`);
+    } else if (done > 0) {
+      parts.push(`${this.amount(done)}${items}`);
+    }
+    const r = this.rate(elapsed);
+    if (r !== '' && done > 0) parts.push(r);
+    if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
+    return parts.join('  ');
+  }
+
+  summary(): string {
+    const elapsed = this.now() - this.start;
+    const parts = [`${this.label}: done in ${formatDuration(elapsed)}`];
+    if (this.unit === 'bytes' && this.done > 0) parts.push(`(${formatBytes(this.done)}, ${this.rate(elapsed) || '-'})`);
+    else if (this.unit === 'items' && this.done > 0) parts.push(`(${this.done} items)`);
+    return parts.join(' ');
+  }
+}
+
 /**
  * Progress on a terminal: the current phase's line is redrawn in place (at most
  * 10 times a second) with a bar, percent, done/total and rate; when the phase
@@ -49,7 +95,7 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
   const now = opts.now ?? (() => performance.now());
   /** Whether a partial (not newline-terminated) line is on screen. */
   let lineOpen = false;
-  let active: object | undefined;
+  let active: PhaseLine | undefined;
 
   const fit = (line: string): string => {
     const cols = stream.columns;
@@ -61,64 +107,31 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
   };
 
   return {
-    phase(name, total, unit = 'bytes') {
-      const start = now();
-      const self = {};
-      active = self;
-      let done = 0;
-      let tot = total;
-      let lastDraw = -Infinity;
+    phase(id, total, unit = 'bytes', o = {}) {
+      const line = new PhaseLine(o.label ?? id, total, unit, now);
+      active = line;
       let ended = false;
-      const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
-      const rate = (elapsedMs: number): string => {
-        if (unit !== 'bytes' || elapsedMs <= 0) return '';
-        return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
-      };
-      const render = (): string => {
-        const elapsed = now() - start;
-        const parts = [name];
-        if (tot !== undefined && tot > 0) {
-          const frac = Math.min(1, Math.max(0, done / tot));
-          const filled = Math.round(frac * BAR_WIDTH);
-          parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
-          parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
-          parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
-        } else if (done > 0) {
-          parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
-        }
-        const r = rate(elapsed);
-        if (r !== '' && done > 0) parts.push(r);
-        if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
-          parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
-        }
-        return parts.join('  ');
-      };
       if (lineOpen) stream.write('\n');
-      draw(render(), false);
-      lastDraw = now();
-      const handle: PhaseHandle = {
+      draw(line.render(), false);
+      let lastDraw = now();
+      return {
         update(d, t) {
           if (ended) return;
-          done = d;
-          if (t !== undefined) tot = t;
+          line.done = d;
+          if (t !== undefined) line.total = t;
           const n = now();
-          if (n - lastDraw < TTY_REDRAW_MS || active !== self) return;
+          if (n - lastDraw < TTY_REDRAW_MS || active !== line) return;
           lastDraw = n;
-          draw(render(), false);
+          draw(line.render(), false);
         },
         end() {
           if (ended) return;
           ended = true;
-          const elapsed = now() - start;
-          const parts = [`${name}: done in ${formatDuration(elapsed)}`];
-          if (unit === 'bytes' && done > 0) parts.push(`(${formatBytes(done)}, ${rate(elapsed) || '-'})`);
-          else if (unit === 'items' && done > 0) parts.push(`(${done} items)`);
-          if (active !== self && lineOpen) stream.write('\n');
-          draw(parts.join(' '), true);
-          if (active === self) active = undefined;
+          if (active !== line && lineOpen) stream.write('\n');
+          draw(line.summary(), true);
+          if (active === line) active = undefined;
         },
       };
-      return handle;
     },
     event(type, data) {
       // Informational events are shown only when they carry a message.
@@ -134,31 +147,36 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
 const JSON_PROGRESS_MS = 500;
 
 /**
- * Newline-delimited JSON events, one object per line:
- *   {"event":"phase-start","phase":NAME,"t":MS,"total":N,"unit":"bytes"}
- *   {"event":"progress","phase":NAME,"t":MS,"done":N,"total":N}     (at most every 500 ms per phase)
- *   {"event":"phase-end","phase":NAME,"t":MS,"durationMs":MS,"done":N,...info}
- *   {"event":TYPE,"t":MS,...data}                                   (event())
- * `t` is milliseconds since the reporter was created (integer). The reserved
- * keys (event, phase, t, durationMs) win over same-named info/data keys.
+ * Newline-delimited JSON events, one object per line, each with "version" (src/json-output.ts)
+ * and described by schema/build-events.schema.json:
+ *   {"version":1,"event":"phase-start","phase":ID,"seq":N,"label":TEXT,"t":MS,"total":N,"unit":"bytes","partition":NAME}
+ *   {"version":1,"event":"progress","phase":ID,"seq":N,"t":MS,"done":N,"total":N}   (at most every 500 ms per phase)
+ *   {"version":1,"event":"phase-end","phase":ID,"seq":N,"t":MS,"durationMs":MS,"done":N,"total":N,...info}
+ *   {"version":1,"event":TYPE,"t":MS,...data}                                        (event())
+ * `phase` is a stable id (PHASES), `seq` numbers the phases of a run from 1 (phases of one id can
+ * run at once: seq matches start, progress and end), `t` is milliseconds since the reporter was
+ * created (integer). The reserved keys win over same-named info/data keys.
  */
 export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Progress {
   const now = opts.now ?? (() => performance.now());
   const origin = now();
+  let seqs = 0;
   const t = (): number => Math.round(now() - origin);
   const emit = (obj: Record<string, unknown>, extra?: Record<string, unknown>): void => {
-    const out: Record<string, unknown> = { ...obj };
-    for (const [k, v] of Object.entries(extra ?? {})) if (!(k in obj)) out[k] = v;
+    const out: Record<string, unknown> = { version: JSON_VERSION, ...obj };
+    for (const [k, v] of Object.entries(extra ?? {})) if (!(k in out)) out[k] = v;
     stream.write(`${JSON.stringify(out)}\n`);
   };
   return {
-    phase(name, total, unit = 'bytes') {
+    phase(phase, total, unit = 'bytes', o = {}) {
       const start = now();
+      const seq = ++seqs;
       let lastEmit = start;
       let done = 0;
       let tot = total;
       let ended = false;
-      emit({ event: 'phase-start', phase: name, t: t(), ...(tot !== undefined ? { total: tot } : {}), unit });
+      const totalField = () => (tot !== undefined ? { total: tot } : {});
+      emit({ event: 'phase-start', phase, seq, label: o.label ?? phase, t: t(), ...totalField(), unit, ...(o.partition !== undefined ? { partition: o.partition } : {}) });
       return {
         update(d, newTotal) {
           if (ended) return;
@@ -167,14 +185,12 @@ export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Prog
           const n = now();
           if (n - lastEmit < JSON_PROGRESS_MS) return;
           lastEmit = n;
-          emit({ event: 'progress', phase: name, t: t(), done, ...(tot !== undefined ? { total: tot } : {}) });
+          emit({ event: 'progress', phase, seq, t: t(), done, ...totalField() });
         },
         end(info) {
           if (ended) return;
           ended = true;
-          const durationMs = Math.round(now() - start);
-          const extra: Record<string, unknown> = done > 0 ? { done } : {};
-          emit({ event: 'phase-end', phase: name, t: t(), durationMs }, { ...extra, ...(info ?? {}) });
+          emit({ event: 'phase-end', phase, seq, t: t(), durationMs: Math.round(now() - start), done, ...totalField() }, info);
         },
       };
     },

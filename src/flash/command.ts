@@ -86,7 +86,7 @@ async function openSource(opts: FlashCommandOptions): Promise<FlashSource> {
   const src = await openFlashSource(opts.image, {
     force: opts.force,
     onProgress: (bytesIn, total, bytesOut) => {
-      phase ??= opts.progress.phase(`decompress ${opts.image}`, total, 'bytes');
+      phase ??= opts.progress.phase('decompress', total, 'bytes', { label: `decompress ${opts.image}` });
       phase.update(bytesIn, total);
       out = bytesOut;
     },
@@ -116,7 +116,7 @@ export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResu
         const name = p === 'write' ? `write ${target.path}` : `verify ${target.path}`;
         if (name !== phaseName) {
           phase?.end();
-          phase = opts.progress.phase(name, total, 'bytes');
+          phase = opts.progress.phase(p === 'write' ? 'flash-write' : 'flash-verify', total, 'bytes', { label: name });
           phaseName = name;
         }
         phase!.update(done, total);

@@ -815,7 +815,7 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
       const bw = ff.malloc(4);
       const buf = ff.malloc(CHUNK);
       const host = Buffer.alloc(CHUNK);
-      const phase = ctx.progress.phase(`vfat ${label || 'FAT'}: copy`, needs.bytes, 'bytes');
+      const phase = ctx.progress.phase('vfat-copy', needs.bytes, 'bytes', { label: `vfat ${label || 'FAT'}: copy` });
       let done = 0;
       const writeChunk = (data: Uint8Array, p: string): void => {
         ff.HEAPU8.set(data, buf);

@@ -7,7 +7,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { diffImages, renderDiff } from './diff.ts';
 import { catFile, inspectImage, lsImage, renderInspect, renderLs, entryJson } from './commands.ts';
 import { extractPath } from './extract.ts';
-import { printable, safeJson } from '../text.ts';
+import { printable } from '../text.ts';
+import { jsonText } from '../json-output.ts';
 import { show } from '../content/tree.ts';
 
 export interface CommandContext {
@@ -21,7 +22,7 @@ export interface CommandContext {
 /** Rendered text: names are escaped where they are formatted (src/text.ts); any control
  *  left (in a message or a tool's words) is escaped here, newlines and tabs kept. */
 const out = (s: string) => process.stdout.write(printable(s, { backslash: false, keep: '\n\t' }));
-const json1 = (v: unknown) => process.stdout.write(safeJson(v) + '\n');
+const json1 = (v: object) => process.stdout.write(jsonText(v));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Cmd = CommandModule<any, any>;
