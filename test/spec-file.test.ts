@@ -45,7 +45,7 @@ test('JSONC: comments of both kinds, trailing commas, "//" inside strings kept; 
   assert.deepEqual(positions.get('spec.b[1]'), { line: 3, column: 42 });
   assert.deepEqual(positions.get('spec.c.d'), { line: 4, column: 15 });
   // Plain JSON parses as JSON.parse does.
-  const plain = { x: [1.5e3, -0, null, 'é\u2028\\"'], y: {} };
+  const plain = { x: [1.5e3, -2, null, 'é\u2028\\"'], y: {} };
   assert.deepEqual(parseJsonc(JSON.stringify(plain, null, 2), 'spec').value, plain);
 });
 
