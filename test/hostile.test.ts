@@ -190,7 +190,7 @@ test('size: FAT32 forced on 32 MiB says why', () =>
     /partition is 32 MiB .* but FAT32 needs at least 65525 clusters, i\.e\. at least 33 MiB/,
     { code: 2 },
   ));
-test('placement: an unaligned start', () => expectFailure(specOf({ partitions: [fatPart({ start: '1000KiB' })] }), /start .* is not aligned to 1 MiB/, { code: 2 }));
+test('placement: an unaligned start', () => expectFailure(specOf({ partitions: [fatPart({ start: '1000KiB' })] }), /spec\.partitions\[0\]\.start: .* is not aligned to 1 MiB/, { code: 2 }));
 test('placement: overlapping partitions', () =>
   expectFailure(specOf({ partitions: [fatPart({ start: '1MiB' }), swapPart({ start: '4MiB' })] }), /overlap/, { code: 2 }));
 test('placement: a partition outside the target disk', () =>
