@@ -13,7 +13,7 @@ import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX }
 import { publishOutputs } from './publish.ts';
 import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
-import { locateError, partitionPath, specSource } from './spec-location.ts';
+import { locateError, locateWarnings, partitionPath, specSource } from './spec-location.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
 import { generators, resolveContents, type ContentGenerator, type ContentInputs } from './content/resolve.ts';
 import { FileTree, fromUtf8 } from './content/tree.ts';
@@ -186,7 +186,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
 }
 
 async function buildSpec(spec: ImageSpec, opts: BuildOptions): Promise<BuildResult> {
-  const progress = opts.progress ?? silentProgress;
+  const progress = locateWarnings(opts.progress ?? silentProgress, specSource(spec));
   const epoch = buildEpoch();
   if (opts.diskSize !== undefined) spec.diskSize = opts.diskSize;
 

@@ -7,6 +7,7 @@
  */
 import { ImgsmithError } from './errors.ts';
 import type { Position } from './jsonc.ts';
+import type { Progress } from './progress.ts';
 
 /** Where a loaded spec came from: its file and where each of its values starts. */
 export interface SpecSource {
@@ -52,6 +53,19 @@ export function locateMessage(message: string, source: SpecSource | undefined, p
 export function locateError<E>(err: E, source: SpecSource | undefined, prefixFile = false): E {
   if (err instanceof ImgsmithError) err.message = locateMessage(err.message, source, prefixFile);
   return err;
+}
+
+/** `progress` with the spec's location put into warnings about the spec ("warning: spec.partitions[0]: ..."). */
+export function locateWarnings(progress: Progress, source: SpecSource | undefined): Progress {
+  if (!source) return progress;
+  return {
+    phase: (...args) => progress.phase(...args),
+    event(type, data) {
+      if (type !== 'warning' || typeof data.message !== 'string') return progress.event(type, data);
+      const m = /^(warning: )?([\s\S]*)$/.exec(data.message)!;
+      progress.event(type, { ...data, message: (m[1] ?? '') + locateMessage(m[2]!, source) });
+    },
+  };
 }
 
 const sources = new WeakMap<object, SpecSource>();

@@ -90,6 +90,9 @@ test('the committed output schemas are what `npm run schema` writes', async () =
     assert.equal(await fsp.readFile(path.join(REPO, file), 'utf8'), JSON.stringify(schema, null, 2) + '\n', `${file} is stale: run npm run schema`);
   }
   assert.deepEqual(Object.keys(outputSchemas()).sort(), Object.values(OUTPUT_SCHEMAS).sort());
+  // The supervisor (plain JS, bin/imgsmith.js) writes its error event with the same version.
+  const bin = await fsp.readFile(path.join(REPO, 'bin/imgsmith.js'), 'utf8');
+  assert.equal(/version: (\d+) \/\* JSON_VERSION/.exec(bin)?.[1], String(JSON_VERSION));
 });
 
 test('build --json (a spec with comments and trailing commas): every event valid, versioned, phases with stable ids whose totals add up', async () => {
@@ -122,6 +125,8 @@ test('the schemas refuse what breaks the contract (no version, a free-text phase
 
 test('inspect, ls, cat, extract --json: valid documents; times ISO 8601', async () => {
   const ins = await jsonDoc('inspect', [imgs[0]!]);
+  // (The case warning rpi4-usb-ssd's "boot"/"BOOT" ESP gave, before its label became "boot".)
+  assert.deepEqual(ins.warnings, ['partition 1: GPT name "esp" and FAT12 label "ESP" differ only in case (/dev/disk/by-partlabel/esp vs /dev/disk/by-label/ESP)']);
   const ext4 = (ins.partitions as { fs: { type: string; extra: Record<string, string> } }[]).find((p) => p.fs.type === 'ext4')!;
   assert.match(ext4.fs.extra.mkfsTime!, /^1970-01-01T00:00:01Z$/);
   const ls = await jsonDoc('ls', [imgs[0]!]);

@@ -112,6 +112,15 @@ test('CLI: a problem found while building (layout, partition table) is located t
   assert.match(await failing(type), /^imgsmith: error: spec\.jsonc:6:5: spec\.partitions\[0\]: unknown DOS partition type "fat33"/);
 });
 
+test('CLI: a spec with comments builds; a warning about the spec is located too', async () => {
+  const dir = await fsp.mkdtemp(path.join(tmp, 'ok-'));
+  await fsp.writeFile(path.join(dir, 'spec.jsonc'), SPEC_LINES.join('\n').replace('SIZE', '"8MiB"').replace('"vfat" }', '"vfat", "label": "boot", }'));
+  const r = await runCli(['build', 'spec.jsonc', '-o', 'out', '--no-compress'], { cwd: dir });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.stderr, 'imgsmith: warning: spec.jsonc:6:94: spec.partitions[0].filesystem.label: lowercase labels might not work properly on some systems (kept as given)');
+  assert.ok((await listFiles(path.join(dir, 'out'))).includes('located.img'));
+});
+
 test('sizes: binary units; the schema pattern and the parser accept and refuse the same strings', () => {
   const check = new Ajv({ strict: true }).compile({ type: 'string', pattern: SIZE_PATTERN });
   const accepted: [string, number][] = [

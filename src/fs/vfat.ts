@@ -718,7 +718,7 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
     const label = spec.label ? (normalizeVfatLabel(spec.label) as { label: string }).label : '';
     if (label !== label.toUpperCase()) {
       // mkfs.fat keeps lowercase labels too, with this warning; blkid and udev report them as given.
-      ctx.progress.event('warning', { message: `warning: ${what}: lowercase labels might not work properly on some systems (kept as given)` });
+      ctx.progress.event('warning', { message: `warning: ${ctx.partition ? `${ctx.partition}.filesystem.label` : what}: lowercase labels might not work properly on some systems (kept as given)` });
     }
     const needs = analyse(tree);
 
