@@ -6,7 +6,7 @@
  * (src/spec.ts) or built (src/build.ts), from the positions the JSONC parser recorded.
  */
 import { ImgsmithError } from './errors.ts';
-import type { Position } from './jsonc.ts';
+import { childPath, type Position } from './jsonc.ts';
 import type { Progress } from './progress.ts';
 
 /** Where a loaded spec came from: its file and where each of its values starts. */
@@ -31,10 +31,10 @@ function positionOf(path: string, source: SpecSource): Position | undefined {
   return undefined;
 }
 
-/** `FILE:LINE:COLUMN: path` (or `FILE: path`, or just `path` when there is no source). */
-export function formatLocation(path: string, source?: SpecSource): string {
+/** `FILE:LINE:COLUMN: path` (or `FILE: path`, or just `path` when there is no source); `at` is a more precise path to point at. */
+export function formatLocation(path: string, source?: SpecSource, at_ = path): string {
   if (!source) return path;
-  const at = positionOf(path, source);
+  const at = positionOf(at_, source);
   return at ? `${source.file}:${at.line}:${at.column}: ${path}` : `${source.file}: ${path}`;
 }
 
@@ -46,7 +46,10 @@ export function locateMessage(message: string, source: SpecSource | undefined, p
   if (!source) return message;
   const m = LEADING_PATH.exec(message);
   if (!m || (m[0] === 'spec' && !message.startsWith('spec: '))) return prefixFile ? `${source.file}: ${message}` : message;
-  return formatLocation(m[0], source) + message.slice(m[0].length);
+  const rest = message.slice(m[0].length);
+  // "spec.x: unknown key "lable"": the key's value, on the key's line, rather than the object.
+  const key = /^: unknown key "([^"]*)"/.exec(rest)?.[1];
+  return formatLocation(m[0], source, key !== undefined ? childPath(m[0], key) : m[0]) + rest;
 }
 
 /** Puts the location into an imgsmith error's message (other errors are returned as they are). */
