@@ -17,6 +17,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildImage } from '../src/build.ts';
+import { outputFlagList } from '../src/outputs/registry.ts';
 import { describeError } from '../src/errors.ts';
 import { initProcess, onInterrupt } from '../src/lifetime.ts';
 import type { PhaseHandle, Progress } from '../src/progress.ts';
@@ -70,6 +71,26 @@ async function pathInput(name: string, kind: 'file' | 'dir' | 'any', opts: { req
   if (kind === 'dir' && !st.isDirectory()) throw new ActionFailure(`input "${name}": ${v}: not a directory (${opts.what})`);
   if (kind === 'file' && !st.isFile()) throw new ActionFailure(`input "${name}": ${v}: not a regular file (${opts.what})`);
   return v;
+}
+
+/**
+ * The outputs' inputs (compress, bmap ...): the flags of the output registry that declare an
+ * Action input (src/outputs/types.ts OutputFlag.action; action.yml declares the same names and
+ * defaults, test/action.test.ts checks), as build options. One not given takes its default.
+ */
+function outputInputs(): Record<string, boolean | string | number> {
+  const options: Record<string, boolean | string | number> = {};
+  for (const [key, flag] of outputFlagList()) {
+    if (!flag.action) continue;
+    const v = input(flag.name) || flag.action.default;
+    if (v === undefined) continue;
+    if (flag.type === 'boolean') options[key] = booleanInput(flag.name, v === 'true');
+    else if (flag.type === 'number') {
+      if (!/^\d+$/.test(v)) throw new ActionFailure(`input "${flag.name}": expected a whole number, got ${JSON.stringify(v)}`);
+      options[key] = Number(v);
+    } else options[key] = v;
+  }
+  return options;
 }
 
 async function outputDirInput(): Promise<string> {
@@ -219,8 +240,7 @@ async function run(): Promise<void> {
   const closure = await pathInput('closure', 'any', { what: 'a closureInfo directory or a file of store paths' });
   const toplevel = await pathInput('toplevel', 'any', { what: 'the NixOS system (toplevel)', ...(storeRoot !== undefined ? { storeRoot } : {}) });
   const firmware = await pathInput('firmware', 'dir', { what: 'the firmware directory' });
-  const compress = booleanInput('compress', true);
-  const bmap = booleanInput('bmap', true);
+  const options = outputInputs();
   const outDir = await outputDirInput();
 
   log('::group::build tools');
@@ -238,8 +258,7 @@ async function run(): Promise<void> {
     ...(toplevel !== undefined ? { toplevel } : {}),
     ...(firmware !== undefined ? { firmware } : {}),
     outDir,
-    compress,
-    bmap,
+    ...options,
     progress: groupProgress(),
   });
   const image = r.compressedPath ?? r.imagePath;

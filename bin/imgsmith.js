@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the CLI: the JavaScript that `npm run build` (run by npm ci/install) compiles into
-// lib/ when it is up to date with src/ (faster start, ~35 MB less memory), else the
-// TypeScript in src/ through tsx's loader.
+// Runs the CLI: the JavaScript that `npm run build` (run by npm ci/install, and by npm pack
+// through `prepare`) compiles into lib/. An installed package has lib/ and no src/: always
+// lib/. In a checkout, lib/ when it is up to date with src/ (faster start, ~35 MB less
+// memory), else the TypeScript in src/ through tsx's loader (a dev dependency).
 //
 // Memory: V8 grows its heap lazily up to a large default limit, so on a big closure
 // (65k files) the process reached 566 MB RSS while its live heap stayed far below
@@ -22,7 +23,7 @@
 //    crash) the wrapper removes those it still owns. If the wrapper dies, the worker sees
 //    end-of-file on fd 4 (and its parent pid change) and stops without publishing.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -86,60 +87,87 @@ if (supervising) {
   }
 }
 
-function supervise(child, mb) {
-  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const debug = !!process.env.IMGSMITH_DEBUG;
-  const killGroup = (sig) => {
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      // no process left in the group
-    }
-  };
-  // Job control: Ctrl-Z stops the worker and its tools with us, fg/bg continues them.
+/** Signals a process group (the worker's: it and the tools it started). */
+function killGroup(child, sig) {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // no process left in the group
+  }
+}
+
+/** Job control: Ctrl-Z stops the worker and its tools with us, fg/bg continues them. */
+function forwardJobControl(child) {
   process.on('SIGTSTP', () => {
-    killGroup('SIGSTOP');
+    killGroup(child, 'SIGSTOP');
     process.kill(process.pid, 'SIGSTOP');
   });
-  process.on('SIGCONT', () => killGroup('SIGCONT'));
+  process.on('SIGCONT', () => killGroup(child, 'SIGCONT'));
+}
 
-  // Temporary directories the worker reported ("+ dir" / "- dir").
-  const tempDirs = new Set();
-  let ctl = '';
-  child.stdio[4].setEncoding('utf8');
-  child.stdio[4].on('data', (d) => {
-    ctl += d;
-    for (let i; (i = ctl.indexOf('\n')) >= 0; ctl = ctl.slice(i + 1)) {
-      const line = ctl.slice(0, i);
-      if (line.startsWith('+ ')) tempDirs.add(line.slice(2));
-      else if (line.startsWith('- ')) tempDirs.delete(line.slice(2));
-    }
-  });
-  child.stdio[4].on('error', () => {});
-
-  // The worker's stderr: passed through, except V8's fatal error report.
-  let fatal = []; // lines of the report, once it started
-  let held = []; // blank lines, held until we know whether a report follows
+/** Calls onLine for every complete line read from `stream` (utf8); returns a function giving the unfinished rest. */
+function readLines(stream, onLine) {
   let partial = '';
-  const isReportStart = (l) => /^<--- Last few GCs --->|^<--- JS stacktrace --->|^FATAL ERROR:|^#\s*Fatal (error|javascript OOM)/.test(l);
-  const onLine = (l) => {
-    if (fatal.length || (!debug && isReportStart(l))) {
-      fatal.push(l);
-      if (debug) process.stderr.write(`${l}\n`);
-      return;
-    }
-    if (l.trim() === '') return void held.push(l);
-    for (const h of held) process.stderr.write(`${h}\n`);
-    held = [];
-    process.stderr.write(`${l}\n`);
-  };
-  child.stdio[2].setEncoding('utf8');
-  child.stdio[2].on('data', (d) => {
+  stream.setEncoding('utf8');
+  stream.on('data', (d) => {
     partial += d;
     for (let i; (i = partial.indexOf('\n')) >= 0; partial = partial.slice(i + 1)) onLine(partial.slice(0, i));
   });
-  child.stdio[2].on('error', () => {});
+  stream.on('error', () => {});
+  return () => partial;
+}
 
+/** The temporary directories the worker reports on fd 4 ("+ dir" / "- dir"). */
+function trackTempDirs(stream) {
+  const tempDirs = new Set();
+  readLines(stream, (line) => {
+    if (line.startsWith('+ ')) tempDirs.add(line.slice(2));
+    else if (line.startsWith('- ')) tempDirs.delete(line.slice(2));
+  });
+  return tempDirs;
+}
+
+/** Removes the reported temporary directories that the (now dead) worker `pid` still owns. */
+function removeTempDirs(tempDirs, pid) {
+  for (const d of tempDirs) {
+    try {
+      const owner = JSON.parse(readFileSync(path.join(d, '.imgsmith-owner'), 'utf8'));
+      if (owner.pid === pid) removeTree(d);
+    } catch {
+      // gone already, or not ours
+    }
+  }
+}
+
+/**
+ * The worker's stderr passed through, except V8's fatal error report (kept in `fatal`, shown
+ * with IMGSMITH_DEBUG). Blank lines are held until we know whether a report follows.
+ */
+function filterStderr(stream, debug) {
+  const state = { fatal: [], held: [] };
+  const isReportStart = (l) => /^<--- Last few GCs --->|^<--- JS stacktrace --->|^FATAL ERROR:|^#\s*Fatal (error|javascript OOM)/.test(l);
+  const onLine = (l) => {
+    if (state.fatal.length || (!debug && isReportStart(l))) {
+      state.fatal.push(l);
+      if (debug) process.stderr.write(`${l}\n`);
+      return;
+    }
+    if (l.trim() === '') return void state.held.push(l);
+    for (const h of state.held) process.stderr.write(`${h}\n`);
+    state.held = [];
+    process.stderr.write(`${l}\n`);
+  };
+  const rest = readLines(stream, onLine);
+  /** At the end: the unfinished line, and the held blank lines unless a report followed. */
+  state.flush = () => {
+    if (rest()) onLine(rest());
+    if (!state.fatal.length) for (const h of state.held) process.stderr.write(`${h}\n`);
+  };
+  return state;
+}
+
+/** SIGINT/SIGTERM/SIGHUP forwarded to the worker (a second one kills it); returns the first received. */
+function forwardSignals(child) {
   let received;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, () => {
@@ -153,44 +181,44 @@ function supervise(child, mb) {
       }
     });
   }
+  return () => received;
+}
 
-  /** Removes the reported temporary directories that the (now dead) worker still owns. */
-  const removeTempDirs = () => {
-    for (const d of tempDirs) {
-      try {
-        const owner = JSON.parse(readFileSync(path.join(d, '.imgsmith-owner'), 'utf8'));
-        if (owner.pid === child.pid) removeTree(d);
-      } catch {
-        // gone already, or not ours
-      }
-    }
-  };
+/** Exits as the worker did, with one line for a death it could not report itself. */
+function exitAsWorker(child, mb, { code, signal }, fatal, received) {
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const debug = !!process.env.IMGSMITH_DEBUG;
+  const report = fatal.join('\n');
+  if (/heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/i.test(report)) {
+    fail(1, `imgsmith: error: out of memory: the JavaScript heap limit is ${mb} MB; set IMGSMITH_MAX_HEAP_MB=${mb * 4} (or more) and run again`);
+  }
+  if (fatal.length && !debug) {
+    const first = fatal.find((l) => /FATAL ERROR|Fatal/.test(l)) ?? fatal[0];
+    fail(1, `imgsmith: error: internal error, Node.js stopped: ${first.replace(/^#\s*/, '').trim()} (run with IMGSMITH_DEBUG=1 for details)`);
+  }
+  if (signal && received) {
+    fail(128 + os.constants.signals[received], `imgsmith: interrupted by ${received}${command === 'build' ? '; nothing was published' : ''}`);
+  }
+  if (signal) {
+    fail(1, `imgsmith: error: the imgsmith worker process (pid ${child.pid}) was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory? see `dmesg`)' : ''}${command === 'build' ? '; nothing was published' : ''}`);
+  }
+  process.exit(code ?? 1);
+}
 
+function supervise(child, mb) {
+  forwardJobControl(child);
+  const tempDirs = trackTempDirs(child.stdio[4]);
+  const stderr = filterStderr(child.stdio[2], !!process.env.IMGSMITH_DEBUG);
+  const received = forwardSignals(child);
   let exit;
   let finished = false;
   const finish = () => {
     if (finished || !exit) return;
     finished = true;
-    if (partial) onLine(partial);
-    if (!fatal.length) for (const h of held) process.stderr.write(`${h}\n`);
-    const { code, signal } = exit;
-    if (signal) killGroup('SIGKILL'); // tools of a worker that died without cleaning up
-    removeTempDirs();
-    const report = fatal.join('\n');
-    if (/heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/i.test(report)) {
-      fail(1, `imgsmith: error: out of memory: the JavaScript heap limit is ${mb} MB; set IMGSMITH_MAX_HEAP_MB=${mb * 4} (or more) and run again`);
-    }
-    if (fatal.length && !debug) {
-      const first = fatal.find((l) => /FATAL ERROR|Fatal/.test(l)) ?? fatal[0];
-      fail(1, `imgsmith: error: internal error, Node.js stopped: ${first.replace(/^#\s*/, '').trim()} (run with IMGSMITH_DEBUG=1 for details)`);
-    }
-    if (signal && received) {
-      fail(128 + os.constants.signals[received], `imgsmith: interrupted by ${received}${command === 'build' ? '; nothing was published' : ''}`);
-    }
-    if (signal) {
-      fail(1, `imgsmith: error: the imgsmith worker process (pid ${child.pid}) was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory? see `dmesg`)' : ''}${command === 'build' ? '; nothing was published' : ''}`);
-    }
-    process.exit(code ?? 1);
+    stderr.flush();
+    if (exit.signal) killGroup(child, 'SIGKILL'); // tools of a worker that died without cleaning up
+    removeTempDirs(tempDirs, child.pid);
+    exitAsWorker(child, mb, exit, stderr.fatal, received());
   };
   child.on('error', (err) => fail(1, `imgsmith: error: ${startupError(err)}`));
   child.on('exit', (code, signal) => {
@@ -201,10 +229,12 @@ function supervise(child, mb) {
   child.on('close', finish);
 }
 
-/** lib/ was compiled (lib/.stamp written after tsc) after every file in src/ last changed. */
+/** lib/ was compiled (lib/.stamp written after tsc) after every file in src/ last changed,
+ *  or there is no src/ (the installed package). */
 function compiledIsFresh() {
-  if (process.env.IMGSMITH_NO_COMPILED === '1') return false;
   const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  if (!existsSync(path.join(root, 'src'))) return true;
+  if (process.env.IMGSMITH_NO_COMPILED === '1') return false;
   let stamp;
   try {
     stamp = statSync(path.join(root, 'lib', '.stamp')).mtimeMs;
@@ -232,7 +262,10 @@ if (!supervising) {
     if (compiledIsFresh()) {
       ({ main } = await import('../lib/cli.js'));
     } else {
-      const { register } = await import('tsx/esm/api');
+      const { register } = await import('tsx/esm/api').catch((err) => {
+        if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+        fail(1, 'imgsmith: error: lib/ is missing or older than src/, and tsx (a dev dependency) is not installed: run `npm ci` (or `npm run build`)');
+      });
       register();
       ({ main } = await import('../src/cli.ts'));
     }

@@ -76,10 +76,10 @@ buildNpmPackage (depsArgs // {
     npm run build:native
     npm run build:ext4-helper
   '';
-  # npm pack (npmInstallHook) follows .gitignore, which lists lib/ and build/.
+  # npm pack (npmInstallHook) takes package.json's `files`: bin/, lib/ (compiled above),
+  # native/; not build/ (what node-gyp and the helper built).
   postInstall = ''
     dir=$out/lib/node_modules/imgsmith
-    cp -R lib "$dir/lib"
     mkdir -p "$dir/build"
     cp -R build/Release "$dir/build/Release"
     wrapProgram $out/bin/imgsmith --prefix PATH : ${lib.makeBinPath runtimeTools}

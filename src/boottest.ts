@@ -3,7 +3,8 @@
  * `IMGSMITH-BOOT-OK <marker>` on a serial console. Used by `imgsmith boot-test` and the
  * boot tests (test/boot.test.ts, with the fixture of test/helpers/boot-fixture.ts).
  *
- * This file is the orchestration: check the options, find the marker, make the qcow2
+ * This file is the orchestration: check the options, decompress a .img.zst into a sparse
+ * temporary file (src/inspect/image.ts, as the read-side commands do), find the marker, make the qcow2
  * overlay (the image is never written), start QEMU, watch the consoles, stop QEMU. The
  * machines and their QEMU command lines are in src/boot/machines.ts, reading the image in
  * src/boot/image.ts, the serial-console watcher in src/boot/serial.ts. QEMU is always
@@ -16,6 +17,7 @@ import { ToolFailedError, usageError } from './errors.ts';
 import { MARKER_FILE, MARKER_RE, readImageMarker, safeImageLink, withTmp } from './boot/image.ts';
 import { MACHINES, PI_BOOT_MODES, parseBootMachine, type BootMachine, type PiBootMode } from './boot/machines.ts';
 import { BOOT_OK, SerialWatcher } from './boot/serial.ts';
+import { openImage, readAt } from './inspect/image.ts';
 
 export { BOOT_MACHINES, DEFAULT_TIMEOUT_SEC, PI_BOOT_MODES, UBOOT_QEMU_ARM64, isBootMachine, parseBootMachine, type BootMachine, type PiBootMode } from './boot/machines.ts';
 export { BOOT_FAIL, BOOT_OK } from './boot/serial.ts';
@@ -79,13 +81,40 @@ export async function bootTest(image: string, opts: BootTestOptions): Promise<Bo
   }
   const log = opts.log ?? (() => {});
 
+  const raw = await rawImage(image);
+  try {
+    if (opts.writeBack && raw.path !== image) throw usageError(`${image} is zstd-compressed: writing the booted system's changes back needs the raw image`);
+    return await bootRaw(image, raw.path, opts, { machine, timeoutSec, log });
+  } catch (err) {
+    // Messages about the decompressed copy name the .img.zst.
+    if (err instanceof Error && raw.path !== image) err.message = err.message.split(raw.path).join(image);
+    throw err;
+  } finally {
+    await raw.close();
+  }
+}
+
+/**
+ * The image to boot as a raw file: a .img.zst (zstd data, whatever its name) decompressed into a
+ * sparse temporary file as the read-side commands do (src/inspect/image.ts); any other file as it is.
+ */
+async function rawImage(image: string): Promise<{ path: string; close(): Promise<void> }> {
+  const head = await readAt(image, 0, 4).catch(() => Buffer.alloc(0));
+  if (head.length < 4 || head.readUInt32LE(0) !== 0xfd2fb528) return { path: image, close: async () => undefined };
+  return openImage(image);
+}
+
+/** bootTest on the raw image `rawPath` (`image` the name the user gave). */
+async function bootRaw(image: string, rawPath: string, opts: BootTestOptions, c: { machine: BootMachine; timeoutSec: number; log: (line: string) => void }): Promise<BootTestResult> {
+  const { machine, timeoutSec, log } = c;
+  const m = MACHINES[machine];
   return withTmp(async (tmp) => {
-    const img = await safeImageLink(image, tmp);
-    const marker = opts.marker ?? (await readImageMarker(image));
+    const img = await safeImageLink(rawPath, tmp);
+    const marker = opts.marker ?? (await readImageMarker(rawPath));
     if (!marker) {
       throw usageError(`${image}: no boot marker found (no ${MARKER_FILE} in a /nix/store path or on a FAT partition); pass --marker`);
     }
-    const overlay = await makeOverlay(image, tmp, m.overlaySize((await fsp.stat(img)).size));
+    const overlay = await makeOverlay(rawPath, tmp, m.overlaySize((await fsp.stat(img)).size));
     const { command, consoles } = await m.qemu({ image: img, displayName: image, overlay, tmp, log, ...(opts.piBoot ? { piBoot: opts.piBoot } : {}) });
     log(`imgsmith: ${command.join(' ')}`);
     const watcher = new SerialWatcher(consoles, marker, log);

@@ -24,18 +24,20 @@ import { planLayout } from './layout.ts';
 import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { packageImage, type PackageOptions } from './outputs/package.ts';
+import { packageImage } from './outputs/package.ts';
 import { sha256File } from './outputs/checksum.ts';
 import { ChunkedZstd } from './outputs/chunked.ts';
-import { type Manifest } from './outputs/manifest.ts';
 import { probeToolchain } from './toolchain.ts';
 import { outputBaseName } from './outputs/naming.ts';
-import { outputs } from './outputs/index.ts';
-import type { Made, ManifestBase, Output, OutputPaths, OutputPlan } from './outputs/types.ts';
+import { outputs, type Manifest, type OutputOptions, type OutputPaths } from './outputs/index.ts';
+import { outputSettings } from './outputs/registry.ts';
+import type { PassNeeds } from './outputs/pass.ts';
+import type { AnyOutput, Made, ManifestBase, OutputPlan } from './outputs/types.ts';
 import { treeHasPath } from './content/extlinux.ts';
 import { checkOutputPlacement, inputRoots } from './input-roots.ts';
 
-export interface BuildOptions {
+/** What to build from what; the outputs' options (their flags: compress, keepRaw, bmap ...) come from the registry. */
+export interface BuildOptions extends OutputOptions {
   specPath: string;
   /** A closureInfo directory (store-paths + registration). */
   closure?: string;
@@ -47,12 +49,6 @@ export interface BuildOptions {
   /** The firmware directory (for from: "firmware"). */
   firmware?: string;
   outDir: string;
-  /** Overrides spec.output.compress. */
-  compress?: boolean;
-  /** Keep the raw .img next to the compressed one. */
-  keepRaw?: boolean;
-  /** Overrides spec.output.bmap. */
-  bmap?: boolean;
   /** Value of {label} in the output name (default: toplevel's nixos-version, else the spec name). */
   label?: string;
   /** Overrides spec.size, the target disk size in bytes. */
@@ -172,9 +168,9 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
   return roots;
 }
 
-const usesClosure = (spec: ImageSpec) =>
+const usesClosure = (spec: ImageSpec, settings: OutputPlan['settings']) =>
   spec.partitions.some((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure')) ||
-  spec.output.tar?.type === 'nix-binary-tarball';
+  outputs.some((o) => o.readsClosure?.({ spec, settings }) === true);
 
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const spec = await loadSpec(opts.specPath);
@@ -189,6 +185,9 @@ async function buildSpec(spec: ImageSpec, opts: BuildOptions): Promise<BuildResu
   const progress = locateWarnings(opts.progress ?? silentProgress, specSource(spec));
   const epoch = buildEpoch();
   if (opts.diskSize !== undefined) spec.diskSize = opts.diskSize;
+  // Every output's settings: its spec keys with its flags applied.
+  const settings = outputSettings(spec.output, { ...opts });
+  const closureNeeded = usesClosure(spec, settings);
 
   // Inputs: every option the spec needs must be given and exist.
   const firmware = await checkInputDir('--firmware', opts.firmware);
@@ -203,11 +202,11 @@ async function buildSpec(spec: ImageSpec, opts: BuildOptions): Promise<BuildResu
   const roots = usedRoots(spec);
   if (roots.has('firmware') && !firmware) throw usageError(`${opts.specPath} copies firmware files: give --firmware DIR`);
   if (roots.has('toplevel') && !toplevel) throw usageError(`${opts.specPath} needs the NixOS system: give --toplevel PATH`);
-  if (usesClosure(spec) && !closureDir) throw usageError(`${opts.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
+  if (closureNeeded && !closureDir) throw usageError(`${opts.specPath} includes a Nix closure: give --closure DIR (a closureInfo directory)`);
 
   // -o inside an input (or an input inside -o's temporary directories): refused before any work.
   const inputDirs = { spec: spec.specDir, ...(firmware ? { firmware } : {}), ...(toplevel ? { toplevel } : {}) };
-  await checkOutputPlacement(opts.outDir, await inputRoots(spec, inputDirs, { ...(closureDir ? { dir: closureDir } : {}), ...(storeRoot ? { storeRoot } : {}), used: usesClosure(spec) }));
+  await checkOutputPlacement(opts.outDir, await inputRoots(spec, inputDirs, { ...(closureDir ? { dir: closureDir } : {}), ...(storeRoot ? { storeRoot } : {}), used: closureNeeded }));
 
   // The {label}: checked now rather than after the whole build.
   const fromVersion = opts.label === undefined ? await readLabel(toplevel) : undefined;
@@ -220,13 +219,13 @@ async function buildSpec(spec: ImageSpec, opts: BuildOptions): Promise<BuildResu
     spec,
     base,
     label,
-    compress: opts.compress ?? spec.output.compress !== 'none',
-    keepRaw: opts.keepRaw === true,
-    bmap: opts.bmap ?? spec.output.bmap,
+    settings,
     // Image files go to output.directory (nixpkgs' "sd-image/") when given; manifest and nix-support stay at the top.
     rel: (name) => (sub ? `${sub}/${name}` : name),
   };
   const active = outputs.filter((o) => o.enabled(plan));
+  // What the active outputs need from the single pass over the image, merged (their files go to `tmp`).
+  const passNeeds = (tmp: string): PassNeeds => Object.assign({}, ...active.map((o) => o.pass?.(plan, tmp) ?? {}));
   // The tools the drivers and outputs run: probed once before any work (src/toolchain.ts): all
   // there and in the supported range; their versions (and Node's) go into the manifest.
   const toolchain = await probeToolchain(toolNames(spec, plan, active));
@@ -238,7 +237,7 @@ async function buildSpec(spec: ImageSpec, opts: BuildOptions): Promise<BuildResu
   const tmp = await makeBuildTmp(outDir, opts.outDir);
   try {
     await testHook('build', (name, data) => progress.event(name, data));
-    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, tools, specPath: opts.specPath, strict: opts.strict === true };
+    const env: Env = { firmware, toplevel, closureDir, ...(storeRoot ? { storeRoot } : {}), outDir, tmp, epoch, progress, plan, outputs: active, needs: passNeeds(tmp), tools, specPath: opts.specPath, strict: opts.strict === true };
     return await buildInto(spec, env);
   } finally {
     await removeTempDir(tmp);
@@ -258,7 +257,9 @@ interface Env {
   /** The outputs' names and options, known before the build. */
   plan: OutputPlan;
   /** The outputs this build makes, in registry order. */
-  outputs: Output[];
+  outputs: AnyOutput[];
+  /** What they need from the single pass over the image (merged). */
+  needs: PassNeeds;
   /** Versions of the tools the build runs. */
   tools: Record<string, string>;
   specPath: string;
@@ -389,10 +390,10 @@ class Stage {
     // mke2fs is done with are compressed while it still writes the rest.
     const tracks: Promise<unknown>[] = [];
     let early: ChunkedZstd | undefined;
-    if (env.plan.compress) {
+    if (env.needs.zstd) {
       const workDir = path.join(env.tmp, 'zstd-frames');
       await fsp.mkdir(workDir);
-      const z = (early = new ChunkedZstd(img, plan.diskSize, { level: spec.output.zstdLevel, workDir }));
+      const z = (early = new ChunkedZstd(img, plan.diskSize, { level: env.needs.zstd.level, workDir }));
       this.ctx.watchWrites = (start, end) => ({
         env: { IMGSMITH_SHIM_WRITELOG: '3', IMGSMITH_SHIM_IMAGE: img },
         attach: (log) => {
@@ -451,8 +452,8 @@ class Stage {
   /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
   async package(spec: ImageSpec, contents: Contents, { plan, table }: Planned, { image, reports, early }: Written): Promise<Made[]> {
     const { env } = this;
-    const pk = env.progress.phase(env.plan.compress ? 'compress' : 'checksum', plan.diskSize, 'bytes');
-    const asked: PackageOptions = Object.assign({}, ...env.outputs.map((o) => o.pass?.(env.plan, env.tmp) ?? {}));
+    const pk = env.progress.phase(env.needs.zstd ? 'compress' : 'checksum', plan.diskSize, 'bytes');
+    const asked = env.needs;
     const pass = await packageImage(image.path, {
       ...asked,
       // The raw image's SHA-256 only when an output asks for it (the published .img).
@@ -464,7 +465,7 @@ class Stage {
     if (pass.zstdFrames) env.progress.event('zstd-frames', { ...pass.zstdFrames });
     const manifestBase = () => this.manifestBase(spec, contents, plan, table, reports);
     const made: Made[] = [];
-    const input = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...(contents.closure ? { closure: contents.closure } : {}), made, manifestBase };
+    const input = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...(contents.closure ? { closure: contents.closure } : {}), made, manifestBase, registry: outputs };
     for (const o of env.outputs) made.push(await o.make(input));
     await Promise.all(this.background);
     return made;
@@ -554,7 +555,7 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
 export const BUILD_TOOLS = ['dumpe2fs', 'fallocate', 'zstd', 'find', 'chmod', 'rm'] as const;
 
 /** The tools the build runs: its filesystems' and its outputs', sorted. */
-function toolNames(spec: ImageSpec, plan: OutputPlan, active: Output[]): string[] {
+function toolNames(spec: ImageSpec, plan: OutputPlan, active: AnyOutput[]): string[] {
   const names = new Set<string>();
   for (const p of spec.partitions) for (const t of driverFor(p.filesystem).tools(p.filesystem)) names.add(t);
   for (const o of active) for (const t of o.tools?.(plan) ?? []) names.add(t);

@@ -5,6 +5,7 @@
 import { doesNotFit, usageError } from './errors.ts';
 import { partitionPath } from './spec-location.ts';
 import type { DiskPlan, PlannedPartition } from './disk-plan.ts';
+import { GPT_ENTRY_SECTORS, GPT_FIRST_USABLE } from './ptable/gpt.ts';
 import type { ImageSpec } from './spec-types.ts';
 import { alignDown, alignUp, formatSize, SECTOR, TiB } from './units.ts';
 
@@ -18,7 +19,7 @@ export const MAX_DISK_SIZE: Readonly<Record<'dos' | 'gpt', number>> = { dos: 2 *
 /** Bytes the partition table needs before the first and after the last partition. */
 export function tableReserve(type: 'dos' | 'gpt'): { head: number; tail: number } {
   // GPT: protective MBR + header + 128 entries of 128 bytes (LBA 0-33); backup: 32 + 1 sectors.
-  return type === 'gpt' ? { head: 34 * SECTOR, tail: 33 * SECTOR } : { head: SECTOR, tail: 0 };
+  return type === 'gpt' ? { head: GPT_FIRST_USABLE * SECTOR, tail: (GPT_ENTRY_SECTORS + 1) * SECTOR } : { head: SECTOR, tail: 0 };
 }
 
 export interface PlanInput {
@@ -44,6 +45,79 @@ function checkDiskLimit(type: 'dos' | 'gpt', size: number, what: string): void {
 const where = (i: number) => partitionPath(i);
 const range = (s: number, e: number) => `${formatSize(s)}..${formatSize(e)}`;
 
+type PartitionSpec = PlanInput['spec']['partitions'][number];
+
+/** Where partition `i` starts: its explicit `start` (aligned, after the table) or the next
+ *  aligned offset from `cursor`. */
+function placeStart(p: PartitionSpec, w: string, cursor: number, head: number, align: number): number {
+  if (p.start === undefined) return alignUp(cursor, align);
+  if (p.start % align !== 0) {
+    throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
+  }
+  if (p.start < head) {
+    throw usageError(`${w}.start: ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
+  }
+  return p.start;
+}
+
+/** The size of a partition starting at `start` that needs `min` bytes ("auto", "fill" or fixed). */
+function partitionSize(
+  p: PartitionSpec, w: string, start: number, min: number, diskSize: number | undefined, tail: number, why: string | undefined,
+): number {
+  if (p.size === 'auto') return alignUp(Math.max(min, SECTOR), SECTOR);
+  if (p.size === 'fill') {
+    if (diskSize === undefined) throw usageError(`${w}.size: "fill" needs a target disk size (spec.size)`);
+    const end = alignDown(diskSize - tail, 4096);
+    const size = end - start;
+    if (size <= 0) {
+      throw doesNotFit(
+        `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(diskSize)})`,
+      );
+    }
+    if (size < min) {
+      throw doesNotFit(
+        `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(diskSize)} leaves only ${formatSize(size)}`,
+      );
+    }
+    return size;
+  }
+  if (p.size % SECTOR !== 0) throw usageError(`${w}.size: ${p.size} (bytes) is not a multiple of ${SECTOR} (the sector size)`);
+  if (p.size < min) {
+    if (why) throw usageError(`${w}.size: the partition is ${formatSize(p.size)} but ${why}`);
+    throw doesNotFit(`${w}.size: the content needs ${formatSize(min)} but the partition is ${formatSize(p.size)}`);
+  }
+  return p.size;
+}
+
+/** Overlapping partitions are an error; returns them in disk order. */
+function checkOverlaps(out: PlannedPartition[]): PlannedPartition[] {
+  const byStart = [...out].sort((a, b) => a.start - b.start);
+  for (let k = 1; k < byStart.length; k++) {
+    const a = byStart[k - 1]!;
+    const b = byStart[k]!;
+    if (b.start < a.start + a.size) {
+      throw usageError(
+        `partitions "${a.name}" (${range(a.start, a.start + a.size)}) and "${b.name}" (${range(b.start, b.start + b.size)}) overlap`,
+      );
+    }
+  }
+  return byStart;
+}
+
+/** The disk size: the target size, or right after the last partition plus the table's tail. */
+function finalDiskSize(spec: PlanInput['spec'], last: PlannedPartition, tail: number): number {
+  const needed = alignUp(last.start + last.size + tail, SECTOR);
+  checkDiskLimit(spec.table.type, needed, 'the disk the partitions need');
+  if (spec.diskSize === undefined) return needed;
+  if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
+  if (spec.diskSize < needed) {
+    throw doesNotFit(
+      `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`,
+    );
+  }
+  return spec.diskSize;
+}
+
 /**
  * Places every partition. Rules:
  *  - a partition starts at its explicit `start` (which must be aligned) or at the
@@ -58,50 +132,12 @@ const range = (s: number, e: number) => `${formatSize(s)}..${formatSize(e)}`;
 export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan {
   const { head, tail } = tableReserve(spec.table.type);
   if (spec.diskSize !== undefined) checkDiskLimit(spec.table.type, spec.diskSize, 'the target disk size (spec.size or --size)');
-  const align = spec.alignment;
   const out: PlannedPartition[] = [];
   let cursor = head;
   spec.partitions.forEach((p, i) => {
     const w = where(i);
-    const min = minSizes[i] ?? 0;
-    let start: number;
-    if (p.start !== undefined) {
-      if (p.start % align !== 0) {
-        throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
-      }
-      if (p.start < head) {
-        throw usageError(`${w}.start: ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
-      }
-      start = p.start;
-    } else {
-      start = alignUp(cursor, align);
-    }
-    let size: number;
-    if (p.size === 'auto') {
-      size = alignUp(Math.max(min, SECTOR), SECTOR);
-    } else if (p.size === 'fill') {
-      if (spec.diskSize === undefined) throw usageError(`${w}.size: "fill" needs a target disk size (spec.size)`);
-      const end = alignDown(spec.diskSize - tail, 4096);
-      size = end - start;
-      if (size <= 0) {
-        throw doesNotFit(
-          `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(spec.diskSize)})`,
-        );
-      }
-      if (size < min) {
-        throw doesNotFit(
-          `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(spec.diskSize)} leaves only ${formatSize(size)}`,
-        );
-      }
-    } else {
-      if (p.size % SECTOR !== 0) throw usageError(`${w}.size: ${p.size} (bytes) is not a multiple of ${SECTOR} (the sector size)`);
-      size = p.size;
-      if (size < min) {
-        const why = minReasons?.[i];
-        if (why) throw usageError(`${w}.size: the partition is ${formatSize(size)} but ${why}`);
-        throw doesNotFit(`${w}.size: the content needs ${formatSize(min)} but the partition is ${formatSize(size)}`);
-      }
-    }
+    const start = placeStart(p, w, cursor, head, spec.alignment);
+    const size = partitionSize(p, w, start, minSizes[i] ?? 0, spec.diskSize, tail, minReasons?.[i]);
     out.push({
       index: i + 1,
       name: p.name,
@@ -114,30 +150,7 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
     });
     cursor = Math.max(cursor, start + size);
   });
-
-  // Overlaps, in disk order.
-  const byStart = [...out].sort((a, b) => a.start - b.start);
-  for (let k = 1; k < byStart.length; k++) {
-    const a = byStart[k - 1]!;
-    const b = byStart[k]!;
-    if (b.start < a.start + a.size) {
-      throw usageError(
-        `partitions "${a.name}" (${range(a.start, a.start + a.size)}) and "${b.name}" (${range(b.start, b.start + b.size)}) overlap`,
-      );
-    }
-  }
-  const last = byStart[byStart.length - 1]!;
-  const needed = alignUp(last.start + last.size + tail, SECTOR);
-  checkDiskLimit(spec.table.type, needed, 'the disk the partitions need');
-  let diskSize = needed;
-  if (spec.diskSize !== undefined) {
-    if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
-    if (spec.diskSize < needed) {
-      throw doesNotFit(
-        `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`,
-      );
-    }
-    diskSize = spec.diskSize;
-  }
+  const byStart = checkOverlaps(out);
+  const diskSize = finalDiskSize(spec, byStart[byStart.length - 1]!, tail);
   return { diskSize, table: spec.table, partitions: out };
 }

@@ -108,6 +108,7 @@ function buildEvents(): JsonSchema {
     plan: obj({ ...common, event: {}, diskSize: int, partitions: { type: 'array', items: obj({ name: str, start: int, size: int }) } }),
     'zstd-frames': obj({ ...common, event: {}, frames: int, early: int, redone: int, zero: int }),
     result: obj({ version, event: {}, ok: { const: true }, files: strings, image: { type: 'object' } }),
+    done: obj({ ...common, event: {}, ok: { const: true }, durationMs: int, files: strings }),
     error: error,
   };
   return {

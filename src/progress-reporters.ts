@@ -3,9 +3,11 @@
  *  - ttyProgress: a bar redrawn in place on a terminal, one line per phase;
  *  - jsonProgress: newline-delimited JSON events for --json;
  *  - warningsOnlyProgress: only the warnings, one line each (stderr that is not a terminal);
+ *  - doneLine: the build's closing line (total time, the published files);
  *  - silentProgress is in progress.ts.
  */
-import type { Progress } from './progress.ts';
+import path from 'node:path';
+import type { PhaseHandle, Progress } from './progress.ts';
 import { JSON_VERSION } from './json-output.ts';
 
 /** A writable stream (process.stderr, a file stream ...). */
@@ -38,52 +40,50 @@ export function formatDuration(ms: number): string {
   return `${m}m${String(Math.floor(s - m * 60)).padStart(2, '0')}s`;
 }
 
+/** "1 file", "2 files", "0 files" (`many` for irregular plurals: "directories"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A path as the user would type it: relative to the working directory when it is under it. */
+function shownPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The build's closing line: its total time and every published file. */
+export function doneLine(files: readonly string[], ms: number, cwd = process.cwd()): string {
+  return `imgsmith: built in ${formatDuration(ms)}: ${plural(files.length, 'file')}: ${files.map((f) => shownPath(f, cwd)).join(', ')}`;
+}
+
 const BAR_WIDTH = 24;
 const TTY_REDRAW_MS = 100;
 
-/** One phase's line on a terminal: the bar while it runs, the summary when it ends. */
-class PhaseLine {
-  done = 0;
-  readonly start: number;
+/** "12.3 MiB/s" ('' for items, or before any time passed). */
+function rateOf(unit: 'bytes' | 'items', done: number, elapsedMs: number): string {
+  if (unit !== 'bytes' || elapsedMs <= 0) return '';
+  return `${(done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
+}
 
-  constructor(readonly label: string, public total: number | undefined, readonly unit: 'bytes' | 'items', private readonly now: () => number) {
-    this.start = now();
+/** A phase's line while it runs: name, bar, percent, done / total, rate and ETA. */
+function renderPhase(name: string, unit: 'bytes' | 'items', done: number, tot: number | undefined, elapsed: number): string {
+  const amount = (n: number): string => (unit === 'bytes' ? formatBytes(n) : String(n));
+  const parts = [name];
+  if (tot !== undefined && tot > 0) {
+    const frac = Math.min(1, Math.max(0, done / tot));
+    const filled = Math.round(frac * BAR_WIDTH);
+    parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
+    parts.push(`${Math.floor(frac * 100)}%`.padStart(4));
+    parts.push(`${amount(done)} / ${amount(tot)}${unit === 'items' ? ' items' : ''}`);
+  } else if (done > 0) {
+    parts.push(`${amount(done)}${unit === 'items' ? ' items' : ''}`);
   }
-
-  private amount(n: number): string {
-    return this.unit === 'bytes' ? formatBytes(n) : String(n);
+  const r = rateOf(unit, done, elapsed);
+  if (r !== '' && done > 0) parts.push(r);
+  if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) {
+    parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
   }
-
-  private rate(elapsedMs: number): string {
-    if (this.unit !== 'bytes' || elapsedMs <= 0) return '';
-    return `${(this.done / MiB / (elapsedMs / 1000)).toFixed(1)} MiB/s`;
-  }
-
-  render(): string {
-    const { done, total: tot, unit } = this;
-    const elapsed = this.now() - this.start;
-    const parts = [this.label];
-    const items = unit === 'items' ? ' items' : '';
-    if (tot !== undefined && tot > 0) {
-      const frac = Math.min(1, Math.max(0, done / tot));
-      const filled = Math.round(frac * BAR_WIDTH);
-      parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`, `${Math.floor(frac * 100)}%`.padStart(4), `${this.amount(done)} / ${this.amount(tot)}${items}`);
-    } else if (done > 0) {
-      parts.push(`${this.amount(done)}${items}`);
-    }
-    const r = this.rate(elapsed);
-    if (r !== '' && done > 0) parts.push(r);
-    if (r !== '' && done > 0 && tot !== undefined && tot > done && elapsed > 1000) parts.push(`ETA ${formatDuration(((tot - done) * elapsed) / done)}`);
-    return parts.join('  ');
-  }
-
-  summary(): string {
-    const elapsed = this.now() - this.start;
-    const parts = [`${this.label}: done in ${formatDuration(elapsed)}`];
-    if (this.unit === 'bytes' && this.done > 0) parts.push(`(${formatBytes(this.done)}, ${this.rate(elapsed) || '-'})`);
-    else if (this.unit === 'items' && this.done > 0) parts.push(`(${this.done} items)`);
-    return parts.join(' ');
-  }
+  return parts.join('  ');
 }
 
 /**
@@ -95,7 +95,7 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
   const now = opts.now ?? (() => performance.now());
   /** Whether a partial (not newline-terminated) line is on screen. */
   let lineOpen = false;
-  let active: PhaseLine | undefined;
+  let active: object | undefined;
 
   const fit = (line: string): string => {
     const cols = stream.columns;
@@ -108,30 +108,42 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
 
   return {
     phase(id, total, unit = 'bytes', o = {}) {
-      const line = new PhaseLine(o.label ?? id, total, unit, now);
-      active = line;
+      const name = o.label ?? id; // what a person reads; the id is for --json
+      const start = now();
+      const self = {};
+      active = self;
+      let done = 0;
+      let tot = total;
+      let lastDraw = -Infinity;
       let ended = false;
+      const rate = (elapsedMs: number): string => rateOf(unit, done, elapsedMs);
+      const render = (): string => renderPhase(name, unit, done, tot, now() - start);
       if (lineOpen) stream.write('\n');
-      draw(line.render(), false);
-      let lastDraw = now();
-      return {
+      draw(render(), false);
+      lastDraw = now();
+      const handle: PhaseHandle = {
         update(d, t) {
           if (ended) return;
-          line.done = d;
-          if (t !== undefined) line.total = t;
+          done = d;
+          if (t !== undefined) tot = t;
           const n = now();
-          if (n - lastDraw < TTY_REDRAW_MS || active !== line) return;
+          if (n - lastDraw < TTY_REDRAW_MS || active !== self) return;
           lastDraw = n;
-          draw(line.render(), false);
+          draw(render(), false);
         },
         end() {
           if (ended) return;
           ended = true;
-          if (active !== line && lineOpen) stream.write('\n');
-          draw(line.summary(), true);
-          if (active === line) active = undefined;
+          const elapsed = now() - start;
+          const parts = [`${name}: done in ${formatDuration(elapsed)}`];
+          if (unit === 'bytes' && done > 0) parts.push(`(${formatBytes(done)}, ${rate(elapsed) || '-'})`);
+          else if (unit === 'items' && done > 0) parts.push(`(${plural(done, 'item')})`);
+          if (active !== self && lineOpen) stream.write('\n');
+          draw(parts.join(' '), true);
+          if (active === self) active = undefined;
         },
       };
+      return handle;
     },
     event(type, data) {
       // Informational events are shown only when they carry a message.

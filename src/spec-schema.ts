@@ -1,7 +1,7 @@
 /**
  * The published JSON Schema of the image spec (schema/imgsmith-spec.schema.json, made by
  * `npm run schema`): the common parts are here, each filesystem's part comes from its driver
- * (src/fs/index.ts) and each generator's options from the generators (src/content/resolve.ts).
+ * (src/fs/index.ts), the `output` object's from the outputs (src/outputs/registry.ts) and each generator's options from the generators (src/content/resolve.ts).
  * Recipes can name it with "$schema" so that editors complete and check them.
  *
  * imgsmith validates every spec against it with ajv before its own checks (spec.ts), which
@@ -11,7 +11,7 @@
 import AjvModule, { type ValidateFunction, type ErrorObject } from 'ajv';
 import { drivers, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
-import { TEMPLATE_KEYS } from './outputs/naming.ts';
+import { outputSpecProperties } from './outputs/registry.ts';
 import { hint, schemaOf, SOURCE_ROOTS, type JsonSchema } from './spec-check.ts';
 
 export const SCHEMA_FILE = 'schema/imgsmith-spec.schema.json';
@@ -105,19 +105,7 @@ export function specSchema(): JsonSchema {
         alignment: size,
         size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
         partitions: { type: 'array', minItems: 1, maxItems: 128, items: { $ref: '#/definitions/partition' } },
-        output: obj({
-          name: { type: 'string', minLength: 1, pattern: '^[^/\\u0000]+$', description: `file name template; placeholders ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(', ')}` },
-          directory: { type: 'string', minLength: 1 },
-          compress: { enum: ['zstd', 'none'] },
-          zstdLevel: { type: 'integer', minimum: 1, maximum: 19 },
-          bmap: { type: 'boolean' },
-          tar: {
-            anyOf: [
-              { enum: ['rootfs', 'nix-binary-tarball'] },
-              obj({ type: { enum: ['rootfs', 'nix-binary-tarball'] }, partition: { type: 'string', minLength: 1 } }, ['type']),
-            ],
-          },
-        }),
+        output: obj(outputSpecProperties()),
       },
       ['name', 'table', 'partitions'],
     ),

@@ -106,15 +106,16 @@ export type TarOutputSpec =
   /** The closure in Nix's binary-tarball layout (nix-<label>-<system>/{.reginfo,install,store/}). */
   | { type: 'nix-binary-tarball' };
 
+/**
+ * The spec's `output` object, parsed: the common keys, and every output's own keys (each output
+ * declares, parses and reads its keys itself: src/outputs/, `Output.spec`; outputs/index.ts types them).
+ */
 export interface OutputSpec {
   /** File name template without extension; {name}, {label} and {system} are replaced. */
   name: string;
   /** A subdirectory of the output directory for the image files (nixpkgs' sd-image.nix: "sd-image"); default none. */
   directory?: string;
-  compress: 'zstd' | 'none';
-  zstdLevel: number;
-  bmap: boolean;
-  tar?: TarOutputSpec;
+  readonly [key: string]: unknown;
 }
 
 export interface ImageSpec {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { usageError } from './errors.ts';
 import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
-import { TEMPLATE_KEYS, unknownPlaceholders } from './outputs/naming.ts';
+import { parseOutputSpec } from './outputs/registry.ts';
 import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
@@ -167,73 +167,6 @@ function table(v: Json, where: string, name: string): TableSpec {
   };
 }
 
-/** output.tar: "rootfs", "nix-binary-tarball" or { "type": "rootfs", "partition": NAME }. */
-function tarOutput(v: Json, where: string, partitions: PartitionSpec[]): TarOutputSpec {
-  const TYPES = ['rootfs', 'nix-binary-tarball'] as const;
-  const o = typeof v === 'string' ? { type: v } : obj(v, where, ['type', 'partition'], ['type']);
-  const type = oneOf(o.type, typeof v === 'string' ? where : `${where}.type`, TYPES);
-  if (type === 'nix-binary-tarball') {
-    if (o.partition !== undefined) throw usageError(`${where}.partition: only a "rootfs" tarball takes a partition`);
-    return { type };
-  }
-  const withFiles = (p: PartitionSpec) => driverFor(p.filesystem).holdsFiles === true;
-  const withFilesTypes = FS_TYPES.filter((t) => drivers[t].holdsFiles);
-  const filesList = `${withFilesTypes.slice(0, -1).join(', ')} or ${withFilesTypes.at(-1)}`;
-  const rootList = FS_TYPES.filter((t) => drivers[t].rootCandidate).join('/');
-  if (o.partition !== undefined) {
-    const name = str(o.partition, `${where}.partition`);
-    const p = partitions.find((q) => q.name === name);
-    if (!p) throw usageError(`${where}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
-    if (!withFiles(p)) throw usageError(`${where}.partition: "${name}" is a ${p.filesystem.type} partition without files: name a ${filesList} partition`);
-    return { type, partition: name };
-  }
-  const withClosure = partitions.find((p) => p.contents.some((c) => c.kind === 'generate' && c.generator === 'closure'));
-  const lastLinux = [...partitions].reverse().find((p) => driverFor(p.filesystem).rootCandidate === true);
-  const root = withClosure ?? lastLinux;
-  if (!root || !withFiles(root)) {
-    throw usageError(`${where}: "rootfs" found no root partition (one with { "generate": "closure" } or an ${rootList} one): name one with { "type": "rootfs", "partition": "..." }`);
-  }
-  return { type, partition: root.name };
-}
-
-function output(v: Json, where: string, name: string, partitions: PartitionSpec[]): OutputSpec {
-  const o = v === undefined ? {} : obj(v, where, ['name', 'directory', 'compress', 'zstdLevel', 'bmap', 'tar']);
-  let level = 3;
-  if (o.zstdLevel !== undefined) {
-    if (typeof o.zstdLevel !== 'number' || !Number.isInteger(o.zstdLevel) || o.zstdLevel < 1 || o.zstdLevel > 19) {
-      throw usageError(`${where}.zstdLevel: expected a whole number from 1 to 19, got ${describe(o.zstdLevel)}`);
-    }
-    level = o.zstdLevel;
-  }
-  const fileName = o.name === undefined ? name : str(o.name, `${where}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
-  const unknown = unknownPlaceholders(fileName);
-  if (unknown.length > 0) {
-    throw usageError(
-      `${where}.name: unknown placeholder "{${unknown[0]}}"${hint(unknown[0]!, TEMPLATE_KEYS)}; the placeholders are ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(', ')}`,
-    );
-  }
-  let directory: string | undefined;
-  if (o.directory !== undefined) {
-    directory = str(o.directory, `${where}.directory`);
-    for (const c of directory.split('/')) {
-      if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/.test(c)) {
-        throw usageError(
-          `${where}.directory: "${directory}" must be a relative directory such as "sd-image" made of letters, digits and . _ + - (no leading "/" or ".", no empty, "." or ".." components)`,
-        );
-      }
-    }
-    if (directory.split('/')[0] === 'nix-support') throw usageError(`${where}.directory: "nix-support" is where the Hydra products go; choose another directory`);
-  }
-  return {
-    name: fileName,
-    ...(directory !== undefined ? { directory } : {}),
-    compress: o.compress === undefined ? 'zstd' : oneOf(o.compress, `${where}.compress`, ['zstd', 'none'] as const),
-    zstdLevel: level,
-    bmap: bool(o.bmap, `${where}.bmap`, true),
-    ...(o.tar !== undefined ? { tar: tarOutput(o.tar, `${where}.tar`, partitions) } : {}),
-  };
-}
-
 /**
  * Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. The published
  * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
@@ -294,7 +227,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     alignment,
     ...(diskSize !== undefined ? { diskSize } : {}),
     partitions,
-    output: output(o.output, 'spec.output', name, partitions),
+    output: parseOutputSpec(o.output, 'spec.output', { name, partitions }),
     specDir,
   };
 }

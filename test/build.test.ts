@@ -58,7 +58,8 @@ before(async () => {
   assert.equal(r.exitCode, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; phase?: string });
   assert.ok(events.some((e) => e.event === 'phase-end' && e.phase === 'compress'), 'a phase-end event for compress');
-  assert.equal(events.at(-1)!.event, 'result');
+  assert.equal(events.at(-2)!.event, 'result');
+  assert.equal(events.at(-1)!.event, 'done', 'the closing event (src/cli/build.ts)');
   const version = (await fsp.readFile(path.join(fx.toplevel, 'nixos-version'), 'utf8')).trim();
   imgName = `nixos-sd-image-${version}-aarch64-linux.img`;
 });

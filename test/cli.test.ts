@@ -147,7 +147,7 @@ test('output directory not writable', async () => {
 });
 
 test('unknown command-line option and missing spec file', async () => {
-  await expectFailure({ args: [...build(RECIPE), '--compresss'], exitCode: 2, message: /Unknown argument: compresss/ });
+  await expectFailure({ args: [...build(RECIPE), '--compresss'], exitCode: 2, message: /unknown option --compresss \(did you mean --compress\?\); see imgsmith build --help$/ });
   await expectFailure({ args: build(path.join(tmp, 'missing.json')), exitCode: 2, message: /cannot read spec .*missing\.json: no such file/ });
 });
 

@@ -285,7 +285,7 @@ test('extract FAT: a single file with ESC, BEL and newline in its name goes into
   const r = await cli(['extract', `${img}:1`, '/c4/\\x1b]0;x\\x07\\x0ay', work]);
   assert.equal(r.exitCode, 0, r.stderr.toString());
   assertTerminalSafe(r.stdout, 'extract stdout');
-  assert.match(r.stdout.toString(), /\\x1b\]0;x\\x07\\x0ay: 1 files/);
+  assert.match(r.stdout.toString(), /\\x1b\]0;x\\x07\\x0ay: 1 file /);
   assert.deepEqual(fs.readdirSync(work, { encoding: 'latin1' }), ['\x1b]0;x\x07\ny']);
 });
 

@@ -16,6 +16,12 @@ import type { DiskPlan, PlannedPartition } from '../src/disk-plan.ts';
 import {
   buildPartitionTable, deriveGuid, resolveDosType, resolveGptType, validateTable, writePartitionTable,
 } from '../src/ptable/index.ts';
+import {
+  decodeGptEntry, decodeGptHeader, encodeGptEntries, encodeGptHeader, formatGptAttributes, GPT_LEGACY_BIOS_BOOTABLE, gptEntriesCrc,
+  type DecodedGptHeader,
+} from '../src/ptable/gpt.ts';
+import { buildMbrSector, decodeMbrDiskSignature, decodeMbrEntries, protectiveEntry } from '../src/ptable/mbr.ts';
+import { dosTypeName, gptTypeName } from '../src/ptable/parttypes.ts';
 import { GiB, MiB, TiB } from '../src/units.ts';
 
 const S = 512;
@@ -601,5 +607,79 @@ describe('writePartitionTable', () => {
     const larger = await blank(9 * MiB);
     await assert.rejects(writePartitionTable(larger, buildPartitionTable(plan)), /GPT was built for a 8388608-byte disk/);
     await assert.rejects(writePartitionTable(path.join(dir, 'missing.img'), buildPartitionTable(plan)), /cannot open image/);
+  });
+});
+
+describe('the codecs (ptable/gpt.ts, mbr.ts) decode what sgdisk and sfdisk write, and encode it back byte for byte', () => {
+  test('GPT: headers and entries from sgdisk, fields as `sfdisk -d` reads them, attribute words', async () => {
+    const diskSize = 40 * MiB;
+    const last = diskSize / S - 1;
+    const img = await blank(diskSize, 'codec-gpt');
+    await execa('sgdisk', ['--clear', '--set-alignment=1', '--new=1:2048:4095', '--typecode=1:ef00', '--change-name=1:ESP',
+      '--attributes=1:set:0', '--attributes=1:set:2', '--new=3:4096:10000', '--typecode=3:8304', '--change-name=3:rööt 🙂',
+      ...[48, 59, 60, 62, 63].map((b) => `--attributes=3:set:${b}`), img]);
+    const primary = decodeGptHeader(await readAt(img, S, S), 1)!;
+    const backup = decodeGptHeader(await readAt(img, last * S, S), last)!;
+    const d = await sfdiskDump(img);
+    assert.equal(primary.headerCrcOk && backup.headerCrcOk, true);
+    assert.deepEqual([primary.myLba, primary.alternateLba, primary.entriesLba, backup.myLba, backup.alternateLba, backup.entriesLba],
+      [1n, BigInt(last), 2n, BigInt(last), 1n, BigInt(last - 32)]);
+    assert.deepEqual([primary.diskGuid, String(primary.firstUsableLba), String(primary.lastUsableLba), primary.entryCount, primary.entrySize],
+      [d.header['label-id'], d.header['first-lba'], d.header['last-lba'], 128, 128]);
+    const array = await readAt(img, 2 * S, 128 * 128);
+    assert.equal(gptEntriesCrc(array), primary.entriesCrc);
+    const entries = [...Array(128).keys()].flatMap((i) => {
+      const e = decodeGptEntry(array.subarray(i * 128, (i + 1) * 128));
+      return e ? [{ index: i + 1, ...e, firstLba: Number(e.firstLba), lastLba: Number(e.lastLba) }] : [];
+    });
+    assert.deepEqual(entries.map((e) => [String(e.index), e.firstLba, e.lastLba - e.firstLba + 1, e.typeGuid, e.uniqueGuid, e.name,
+      formatGptAttributes(e.attributes)]),
+    d.parts.map((p) => [p.node.replace(/^.*\.img/, ''), p.start, p.size, p.type.toUpperCase(), p.uuid, p.name, p.attrs]));
+    assert.deepEqual(entries.map((e) => formatGptAttributes(e.attributes, true)),
+      ['RequiredPartition LegacyBIOSBootable', 'GUID:48,59,60,62,63 GrowFileSystem ReadOnly Hidden NoAuto']);
+    assert.deepEqual(entries.map((e) => [gptTypeName(e.typeGuid), (e.attributes & GPT_LEGACY_BIOS_BOOTABLE) !== 0n]),
+      [['EFI System', true], ['Linux root (x86-64)', false]]);
+    // Encoding the decoded structures gives sgdisk's bytes back.
+    const fields = (h: DecodedGptHeader) => ({ ...h, myLba: Number(h.myLba), alternateLba: Number(h.alternateLba),
+      firstUsableLba: Number(h.firstUsableLba), lastUsableLba: Number(h.lastUsableLba), entriesLba: Number(h.entriesLba) });
+    assert.ok(encodeGptEntries(entries).equals(array), 'entry array');
+    assert.ok(encodeGptHeader(fields(primary)).equals(await readAt(img, S, S)), 'primary header');
+    assert.ok(encodeGptHeader(fields(backup)).equals(await readAt(img, last * S, S)), 'backup header');
+    // The protective MBR sgdisk wrote is the codec's protective entry.
+    const mbr = await readAt(img, 0, S);
+    assert.deepEqual(decodeMbrEntries(mbr).filter((e) => e.type !== 0), [{ slot: 1, boot: 0, type: 0xee, startLba: 1, sizeLba: last }]);
+    assert.ok(buildMbrSector(0, [protectiveEntry(last + 1)]).equals(mbr), 'protective MBR');
+  });
+
+  test('GPT header decoding: no header, header sizes out of range, a wrong CRC or a header read at another LBA', () => {
+    const fields = { myLba: 1, alternateLba: 99, firstUsableLba: 34, lastUsableLba: 66, diskGuid: GOLDEN[0]!, entriesLba: 2,
+      entryCount: 128, entrySize: 128, entriesCrc: 7 };
+    const h = encodeGptHeader(fields);
+    assert.equal(decodeGptHeader(h, 1)?.headerCrcOk, true);
+    assert.equal(decodeGptHeader(h, 99)?.headerCrcOk, false);
+    assert.equal(decodeGptHeader(Buffer.alloc(S), 1), undefined);
+    for (const size of [91, 513]) {
+      const bad = Buffer.from(h);
+      bad.writeUInt32LE(size, 12);
+      assert.equal(decodeGptHeader(bad, 1), undefined, `header size ${size}`);
+    }
+    const flipped = Buffer.from(h);
+    flipped[60]! ^= 1;
+    assert.equal(decodeGptHeader(flipped, 1)?.headerCrcOk, false);
+  });
+
+  test('MBR: the entries sfdisk writes (bootable, CHS past cylinder 1023), and back to its sector', async () => {
+    const img = await blank(20 * GiB, 'codec-dos');
+    await sfdiskWrite(img, 'label: dos\nlabel-id: 0xdeadbeef\n2048,100000,c,*\n,2000000,83\n,30000000,82\n,,8e\n');
+    const mbr = await readAt(img, 0, S);
+    const entries = decodeMbrEntries(mbr);
+    const d = await sfdiskDump(img);
+    assert.equal(`0x${decodeMbrDiskSignature(mbr).toString(16)}`, d.header['label-id']);
+    assert.deepEqual(entries.map((e) => [e.startLba, e.sizeLba, e.type.toString(16), e.boot === 0x80]),
+      d.parts.map((p) => [p.start, p.size, p.type, p.bootable]));
+    const again = buildMbrSector(decodeMbrDiskSignature(mbr),
+      entries.map((e) => ({ bootable: e.boot === 0x80, type: e.type, startLba: e.startLba, sizeLba: e.sizeLba })));
+    assert.ok(again.equals(mbr), 'the re-encoded MBR differs from what sfdisk wrote');
+    assert.deepEqual(entries.map((e) => dosTypeName(e.type)), ['W95 FAT32 (LBA)', 'Linux', 'Linux swap / Solaris', 'Linux LVM']);
   });
 });

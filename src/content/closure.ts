@@ -115,9 +115,11 @@ async function checkPathsExist(paths: string[], listFile: string, host: (p: stri
   const missing: string[] = [];
   for (const p of paths) if (!(await statOrUndefined(host(p)))) missing.push(p);
   if (missing.length) {
-    const where = host(missing[0]!) === missing[0] ? '' : ` (looked for ${host(missing[0]!)}: is --store-root right?)`;
+    const where = host(missing[0]!) === missing[0]
+      ? '; if the store is elsewhere on this machine (e.g. copied out of a Nix store or a container), give its root with --store-root DIR'
+      : ` (looked for ${host(missing[0]!)}: is --store-root right?)`;
     throw inputError(
-      `${missing.length} of the ${paths.length} store paths listed in ${listFile} ${missing.length === 1 ? 'does' : 'do'} not exist, the first is ${missing[0]}${where}`,
+      `${missing.length} of the ${paths.length} store ${paths.length === 1 ? 'path' : 'paths'} listed in ${listFile} ${missing.length === 1 ? 'does' : 'do'} not exist, the first is ${missing[0]}${where}`,
     );
   }
 }

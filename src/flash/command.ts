@@ -12,6 +12,7 @@ import { errOut } from '../lifetime.ts';
 import { printable } from '../text.ts';
 import { parseBmap, type ParsedBmap } from '../outputs/bmap.ts';
 import type { Progress, PhaseHandle } from '../progress.ts';
+import { formatBytes } from '../progress-reporters.ts';
 import { openFlashSource, type FlashSource } from './source.ts';
 import { checkTarget, type FlashTarget } from './target.ts';
 import { flashImage, type FlashResult } from './write.ts';
@@ -54,9 +55,9 @@ async function askTerminal(question: string): Promise<boolean> {
 }
 
 function describeTarget(t: FlashTarget): string {
-  const gib = t.size !== undefined ? ` ${(t.size / 1024 ** 3).toFixed(1)} GiB` : '';
+  const size = t.size !== undefined ? formatBytes(t.size) : '';
   // The model comes from the device (sysfs vendor/model): shown escaped (src/text.ts).
-  return `${printable(t.path)}${t.model ? ` (${printable(t.model)},${gib})` : gib ? ` (${gib.trim()})` : ''}`;
+  return `${printable(t.path)}${t.model ? ` (${printable(t.model)}${size ? `, ${size}` : ''})` : size ? ` (${size})` : ''}`;
 }
 
 function readBmapFile(bmapPath: string): ParsedBmap {
@@ -67,8 +68,13 @@ function readBmapFile(bmapPath: string): ParsedBmap {
   }
 }
 
+/** The question asked before writing a block device: the image's and the disk's sizes in binary units ("40.0 MiB"). */
+export function flashQuestion(image: string, size: number, target: FlashTarget): string {
+  return `Write ${printable(image)} (${formatBytes(size)}) to ${describeTarget(target)}? Everything on it is lost. [y/N] `;
+}
+
 async function confirmWrite(opts: FlashCommandOptions, src: FlashSource, target: FlashTarget): Promise<void> {
-  const question = `Write ${opts.image} (${(src.size / 1024 ** 3).toFixed(2)} GiB) to ${describeTarget(target)}? Everything on it is lost. [y/N] `;
+  const question = flashQuestion(opts.image, src.size, target);
   const ok = await (opts.confirm ?? askTerminal)(question);
   if (!ok) {
     throw usageError(
@@ -79,19 +85,19 @@ async function confirmWrite(opts: FlashCommandOptions, src: FlashSource, target:
   }
 }
 
-/** Opens the image, decompressing it with progress (bytes in / bytes out). */
+/** Opens the image, decompressing it with progress (a bar on a terminal, nothing with --json). */
 async function openSource(opts: FlashCommandOptions): Promise<FlashSource> {
   let phase: PhaseHandle | undefined;
   let out = 0;
   const src = await openFlashSource(opts.image, {
     force: opts.force,
-    onProgress: (bytesIn, total, bytesOut) => {
-      phase ??= opts.progress.phase('decompress', total, 'bytes', { label: `decompress ${opts.image}` });
-      phase.update(bytesIn, total);
+    onProgress: (done, total, bytesOut) => {
+      phase ??= opts.progress.phase('decompress', total || undefined, 'bytes', { label: `decompress ${printable(opts.image)}` });
+      phase.update(done, total || undefined);
       out = bytesOut;
     },
   }).finally(() => phase?.end({ bytesOut: out }));
-  if (src.format !== 'raw' && opts.chatty) errOut.write(`imgsmith: ${opts.image}: ${src.format}, ${src.bytesIn} bytes in, ${src.size} bytes out\n`);
+  if (src.format !== 'raw' && opts.chatty) errOut.write(`imgsmith: ${printable(opts.image)}: ${src.format}, ${formatBytes(src.bytesIn ?? 0)} in, ${formatBytes(src.size)} out\n`);
   return src;
 }
 

@@ -23,7 +23,8 @@ import { execa } from 'execa';
 import { buildError, inputError, usageError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifetime.ts';
 import { writeNonZero } from '../sparse.ts';
-import { openImage, readAt } from '../inspect/image.ts';
+import { readAt } from '../inspect/image.ts';
+import { decompressSparse, zstdFrames } from '../inspect/zstd.ts';
 import { detectFs } from '../inspect/probe.ts';
 
 export type SourceFormat = 'raw' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'lz4';
@@ -65,8 +66,9 @@ export interface FlashSource {
 export interface SourceOptions {
   /** Accept a source that does not look like a disk image. */
   force?: boolean;
-  /** Decompression progress: compressed bytes read of `total`, raw bytes produced. */
-  onProgress?: (bytesIn: number, total: number, bytesOut: number) => void;
+  /** Decompression progress: `done` of `total` (compressed bytes read; for zstd, the image's bytes
+   *  written of its size, `total` 0 when the frames do not say), raw bytes produced. */
+  onProgress?: (done: number, total: number, bytesOut: number) => void;
 }
 
 /** A Writable putting the stream's bytes in `fh` from offset 0, all-zero blocks left as holes. */
@@ -118,6 +120,40 @@ async function decompressTo(file: string, format: 'gzip' | 'xz' | 'bzip2' | 'lz4
   }
 }
 
+/** The size of the image in a .zst: the frames' content sizes added up (undefined when a frame does not say). */
+async function zstdContentSize(file: string): Promise<number | undefined> {
+  let total = 0;
+  for await (const f of zstdFrames(file)) {
+    if (f.skippable) continue;
+    if (f.contentSize === undefined) return undefined;
+    total += f.contentSize;
+  }
+  return total;
+}
+
+/**
+ * Decompresses zstd data into a sparse temporary file (../inspect/zstd.ts, the decoder the
+ * read-side commands use); its progress is the output file's size, looked at 5 times a second.
+ */
+async function decompressZstd(file: string, opts: SourceOptions): Promise<FlashSource> {
+  const total = await zstdContentSize(file);
+  const dir = await makeTempDir(os.tmpdir(), 'imgsmith-flash-');
+  const raw = path.join(dir, 'image.img');
+  const look = () => fs.stat(raw, (err, st) => err || opts.onProgress?.(st.size, total ?? 0, st.size));
+  const timer = opts.onProgress ? setInterval(look, 200).unref() : undefined;
+  try {
+    await decompressSparse(file, raw, file);
+    const size = (await fsp.stat(raw)).size;
+    opts.onProgress?.(size, size, size);
+    return { path: raw, size, format: 'zstd', bytesIn: (await fsp.stat(file)).size, close: () => removeTempDir(dir) };
+  } catch (err) {
+    await removeTempDir(dir);
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Why the raw source is not a disk image, or undefined when it looks like one. */
 async function notAnImage(file: string, size: number): Promise<string | undefined> {
   if (size === 0) return 'it is empty';
@@ -140,8 +176,7 @@ export async function openFlashSource(file: string, opts: SourceOptions = {}): P
   if (format === 'raw') {
     src = { path: file, size: (await fsp.stat(file)).size, format, close: async () => undefined };
   } else if (format === 'zstd') {
-    const img = await openImage(file);
-    src = { path: img.path, size: img.size, format, bytesIn: (await fsp.stat(file)).size, close: () => img.close() };
+    src = await decompressZstd(file, opts);
   } else {
     const dir = await makeTempDir(os.tmpdir(), 'imgsmith-flash-');
     try {

@@ -4,6 +4,8 @@
  *
  *  - An argument that names an existing file is the image, whatever it contains (so
  *    "a:b.img" works); otherwise it is split at its last ":".
+ *  - `--partition P` (targetWith) gives PARTITION apart, so IMAGE can come from a shell glob;
+ *    IMAGE:Q with a different Q as well is an error.
  *  - PARTITION is matched, in this order, as a partition number ("2"), a GPT partition
  *    name, a filesystem label, then a name or label ignoring case when that is unique.
  */
@@ -18,12 +20,39 @@ export interface Target {
   partition?: string;
 }
 
-export function parseTarget(arg: string): Target {
+/** An `IMAGE[:PARTITION]` argument, or one already split (targetWith). */
+export type TargetArg = string | Target;
+
+export function parseTarget(arg: TargetArg): Target {
+  if (typeof arg !== 'string') return arg;
   if (fs.existsSync(arg)) return { image: arg };
   const i = arg.lastIndexOf(':');
   if (i > 0 && i < arg.length - 1) return { image: arg.slice(0, i), partition: arg.slice(i + 1) };
   if (i > 0 && i === arg.length - 1) return { image: arg.slice(0, i) };
   return { image: arg };
+}
+
+/** The target of `arg` (IMAGE or IMAGE:PARTITION) and `--partition` (undefined when not given). */
+export function targetWith(arg: string, partition: unknown): TargetArg {
+  if (partition === undefined) return arg;
+  if (Array.isArray(partition)) throw usageError(`--partition: given ${partition.length} times; give one partition`);
+  const p = String(partition);
+  if (p === '') throw usageError('--partition: expected a partition number, GPT name or filesystem label, got ""');
+  const t = parseTarget(arg);
+  if (t.partition !== undefined && t.partition !== p) {
+    throw usageError(`${printable(arg)} names partition "${printable(t.partition)}" but --partition says "${printable(p)}"; give only one of them`);
+  }
+  return { image: t.image, partition: p };
+}
+
+/**
+ * An IMAGE that is a shell pattern no file matched (`out/*.img.zst:2`: the shell looked for a
+ * file named like the whole word): a usage error saying to give the partition with --partition.
+ */
+export function checkNotGlob(t: Target): void {
+  if (!/[*?[]/.test(t.image) || fs.existsSync(t.image)) return;
+  const part = t.partition !== undefined ? ` --partition ${printable(t.partition)}` : ' --partition PARTITION';
+  throw usageError(`${printable(t.image)}: no such image file (a shell glob followed by :PARTITION matches no file; give the partition apart: ${printable(t.image)}${part})`);
 }
 
 /** A partition with what is in it. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { buildError, inputError, usageError } from '../errors.ts';
-import { describeSummary, findPartition, parseTarget, summarize, type PartitionSummary } from './address.ts';
+import { checkNotGlob, describeSummary, findPartition, parseTarget, summarize, type PartitionSummary, type TargetArg } from './address.ts';
 import { withImage } from './image.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
@@ -169,16 +169,17 @@ export function renderInspect(r: InspectResult): string {
 // Opening IMAGE:PARTITION
 
 export async function withPartitionFs<T>(
-  target: string, need: boolean,
+  target: TargetArg, need: boolean,
   fn: (ctx: { img: OpenedImage; table: PartitionTable; part?: PartitionSummary; fs?: FsReader }) => Promise<T>,
 ): Promise<T> {
   const t = parseTarget(target);
+  checkNotGlob(t);
   return withImage(t.image, async (img) => {
     const table = await readPartitionTable(img.path, img.size, t.image);
     if (t.partition === undefined) {
       if (need) {
         const all = await summarize(img, table);
-        throw usageError(`name a partition: ${t.image}:PARTITION (a number, GPT name or label); its partitions: ${all.map(describeSummary).join(', ') || 'none'}`);
+        throw usageError(`name a partition: ${t.image}:PARTITION or --partition PARTITION (a number, GPT name or label); its partitions: ${all.map(describeSummary).join(', ') || 'none'}`);
       }
       return fn({ img, table });
     }
@@ -203,10 +204,10 @@ export interface LsResult {
   entries?: FsEntry[];
 }
 
-export async function lsImage(target: string, p: string | undefined, opts: { recursive: boolean }): Promise<LsResult> {
+export async function lsImage(target: TargetArg, p: string | undefined, opts: { recursive: boolean }): Promise<LsResult> {
   return withPartitionFs(target, false, async ({ img, table, part, fs: r }) => {
     if (!part || !r) {
-      if (p !== undefined) throw usageError(`name a partition to list ${p}: ${img.source}:PARTITION`);
+      if (p !== undefined) throw usageError(`name a partition to list ${p}: ${img.source}:PARTITION or --partition PARTITION`);
       return { image: img.source, partitions: await summarize(img, table) };
     }
     const where = normPath(p);
@@ -233,10 +234,11 @@ function cmpPath(a: string, b: string): number {
 
 export function renderLs(r: LsResult, opts: { long: boolean; recursive: boolean }): string {
   if (r.partitions) {
-    return r.partitions.map((s) => {
+    const rows = r.partitions.map((s) => {
       const p = s.partition;
       return [String(p.index), p.name !== undefined ? printable(p.name) : '-', s.fsType ?? '-', s.fs?.label ? printable(s.fs.label) : '-', human(p.size)].join('\t');
-    }).join('\n') + (r.partitions.length ? '\n' : '');
+    });
+    return ['PART\tNAME\tFSTYPE\tLABEL\tSIZE', ...rows].join('\n') + '\n';
   }
   const line = (e: FsEntry, name: string) => {
     if (!opts.long) return name;
@@ -287,7 +289,7 @@ async function withFileCopy<T>(img: OpenedImage, r: FsReader, p: string, use: (f
   }
 }
 
-export async function catFile(target: string, p: string, out: NodeJS.WritableStream, json: boolean): Promise<void> {
+export async function catFile(target: TargetArg, p: string, out: NodeJS.WritableStream, json: boolean): Promise<void> {
   await withPartitionFs(target, true, async ({ img, part, fs: r }) => {
     await withFileCopy(img, r!, normPath(p), async (file, e) => {
       if (!json) {

@@ -23,6 +23,7 @@ import { hostPath, show } from '../content/tree.ts';
 import { normPath, walkFs, withPartitionFs } from './commands.ts';
 import { badLinkTarget, badName } from './names.ts';
 import type { FsEntry, FsReader } from './types.ts';
+import type { TargetArg } from './address.ts';
 
 /** Name prefix of extract's temporary directories (beside DEST). */
 export const EXTRACT_PREFIX = '.imgsmith-extract-';
@@ -179,7 +180,7 @@ async function publish(from: Buffer, top: FsEntry, destBytes: Buffer, dest: stri
  * DEST must not exist, unless it is a directory and PATH is a file or symlink (then it
  * goes inside).
  */
-export async function extractPath(target: string, p: string, destIn: string): Promise<ExtractResult> {
+export async function extractPath(target: TargetArg, p: string, destIn: string): Promise<ExtractResult> {
   return withPartitionFs(target, true, async ({ img, part, fs: r }) => {
     const src = normPath(p);
     const top = await r!.stat(src);

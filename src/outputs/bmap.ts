@@ -18,7 +18,11 @@ import { writeFile } from 'node:fs/promises';
 import { buildError } from '../errors.ts';
 import path from 'node:path';
 import type { Range } from '../sparse.ts';
-import type { Output } from './types.ts';
+import { bool } from '../spec-check.ts';
+import { settingsOf, type Output } from './types.ts';
+import type { BmapInfo } from './pass.ts';
+
+export type { BmapInfo } from './pass.ts';
 
 export const BMAP_BLOCK_SIZE = 4096;
 const BMAP_VERSION = '2.0';
@@ -30,15 +34,6 @@ export interface BmapRange {
   first: number;
   last: number;
   sha256: string;
-}
-
-export interface BmapInfo {
-  imageSize: number;
-  blockSize: number;
-  blocksCount: number;
-  mappedBlocksCount: number;
-  /** The BmapFileChecksum value. */
-  bmapFileChecksum: string;
 }
 
 /** Python's "%.1f" (round-half-even on the exact binary value) for the sizes bmaptool prints. */
@@ -291,10 +286,38 @@ export function parseBmap(xml: string, where: string): ParsedBmap {
   return { version, checksumType, imageSize, blockSize, blocksCount, mappedBlocksCount, bmapFileChecksum, ranges };
 }
 
+/** The manifest's image.bmap: its file name, or the file name with its details (see writeBmap's BmapInfo). */
+export interface ManifestBmap {
+  file: string;
+  sha256: string;
+  blockSize: number;
+  blocksCount: number;
+  mappedBlocksCount: number;
+}
+
+export type BmapTypes = {
+  spec: { bmap: boolean };
+  options: { bmap?: boolean };
+  settings: { bmap: boolean };
+  manifest: { image: { bmap?: ManifestBmap | string } };
+  paths: { bmapPath?: string };
+};
+
 /** The bmap output (`<name>.bmap`, from the single pass over the image). */
-export const bmapOutput: Output = {
+export const bmapOutput: Output<BmapTypes> = {
   name: 'bmap',
-  enabled: (plan) => plan.bmap,
+  spec: { properties: { bmap: { type: 'boolean' } }, parse: (o, where) => ({ bmap: bool(o.bmap, `${where}.bmap`, true) }) },
+  flags: {
+    bmap: {
+      name: 'bmap',
+      type: 'boolean',
+      describe: "Write a bmaptool block map (.bmap) beside the image (default: the spec's output.bmap). --no-bmap writes none.",
+      action: { description: 'Write a bmaptool block map (.bmap) beside the image.', default: 'true' },
+    },
+  },
+  settings: (spec, options) => ({ bmap: options.bmap ?? spec.bmap }),
+  manifestKeys: ['bmap', 'blockSize', 'blocksCount', 'mappedBlocksCount'],
+  enabled: (plan) => settingsOf(plan, bmapOutput).bmap,
   pass: (plan, tmp) => ({ bmap: path.join(tmp, `${plan.base}.bmap`) }),
   async make({ pass, rel, base, outDir, tmp }) {
     if (!pass.bmap) throw new Error('internal error: the bmap output without a bmap');

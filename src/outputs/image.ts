@@ -7,20 +7,30 @@
  * does not pay it (see package.ts).
  */
 import path from 'node:path';
-import type { Output } from './types.ts';
+import { zstdOutput } from './compress.ts';
+import { settingsOf, type Output } from './types.ts';
 
-export const imageOutput: Output = {
+export type ImageTypes = {
+  options: { keepRaw?: boolean };
+  settings: { keepRaw: boolean };
+  paths: { imagePath?: string };
+};
+
+export const imageOutput: Output<ImageTypes> = {
   name: 'image',
-  enabled: (plan) => !plan.compress || plan.keepRaw,
+  flags: { keepRaw: { name: 'keep-raw', type: 'boolean', default: false, describe: 'With compression, also keep the raw .img.' } },
+  settings: (_spec, options) => ({ keepRaw: options.keepRaw === true }),
+  enabled: (plan) => !settingsOf(plan, zstdOutput).compress || settingsOf(plan, imageOutput).keepRaw,
   pass: () => ({ sha256: true }),
-  async make({ image, pass, rel, outDir, compress }) {
+  async make(input) {
+    const { image, pass, rel, outDir } = input;
     const name = rel(image.name);
     if (pass.sha256 === undefined) throw new Error('internal error: the image output without the image hash');
     return {
       output: 'image',
       files: [[image.path, name]],
       checksums: [[image.path, name, pass.sha256]],
-      ...(compress ? {} : { hydra: [['sd-image', name]] }),
+      ...(settingsOf(input, zstdOutput).compress ? {} : { hydra: [['sd-image', name]] }),
       listed: [path.join(outDir, name)],
       paths: { imagePath: path.join(outDir, name) },
     };

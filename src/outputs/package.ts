@@ -21,15 +21,15 @@
 import fsp, { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildError, ImgsmithError, toolFailed } from '../errors.ts';
-import { BmapRanges, writeBmap, type BmapInfo } from './bmap.ts';
+import { BmapRanges, writeBmap } from './bmap.ts';
+import type { PassNeeds, PassResult } from './pass.ts';
 import { scanImage } from './scan.ts';
 import { contentRanges } from '../inspect/content-map.ts';
 import { HashWorker } from './hash-worker.ts';
 import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
 
-export interface PackageOptions {
-  /** Write the image's bmap (bmaptool format) to this path. */
-  bmap?: string;
+/** What the pass makes (PassNeeds: the image hash, a bmap, a zstd file), and how it runs. */
+export interface PackageOptions extends Omit<PassNeeds, 'zstd' | 'sha256'> {
   /** Compress the image with zstd into `out` (replaced if it exists), one frame per chunk
    *  (chunked.ts). `early`: the compressor that already followed the filesystem writers
    *  (the build's write stage); without it, every chunk is compressed now. */
@@ -42,17 +42,7 @@ export interface PackageOptions {
   sha256?: boolean;
 }
 
-export interface PackageResult {
-  /** The image's size and SHA-256 (hex; only when asked for, see PackageOptions.sha256). */
-  size: number;
-  sha256?: string;
-  /** The bmap's details and the SHA-256 of the bmap file. */
-  bmap?: BmapInfo & { sha256: string };
-  /** Size and SHA-256 of the .zst. */
-  compressed?: { size: number; sha256: string };
-  /** How the .zst's frames were made (for progress events only: it depends on timing). */
-  zstdFrames?: { frames: number; early: number; redone: number; zero: number };
-}
+export type PackageResult = PassResult;
 
 /** Hash in slices of this size, letting zstd's output flow in between. */
 const SLICE = 256 * 1024;
@@ -63,6 +53,77 @@ const PROGRESS_POLL_MS = 200;
 const EMPTY = Buffer.alloc(0);
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+type ZstdResult = { size: number; sha256: string; frames: number; early: number; redone: number; zero: number };
+
+/** The zstd side of a pass: the compressor, its result to come, how far it got, whether it failed. */
+interface ZstdRun {
+  zstd?: ChunkedZstd;
+  result?: Promise<ZstdResult>;
+  /** The frames directory this pass made (no `early` compressor), removed at the end. */
+  framesDir?: string;
+  done: number;
+  failed: boolean;
+}
+
+/** Starts writing the .zst (opts.zstd): the early compressor's frames, the other chunks compressed now. */
+async function startZstd(img: string, size: number, want: NonNullable<PackageOptions['zstd']>, run: ZstdRun): Promise<void> {
+  run.zstd = want.early;
+  chunkZstdArgs(want.level, 1); // a bad level is a usage error before any file is made
+  try {
+    await (await open(want.out, 'w')).close();
+  } catch (err) {
+    throw toolFailed('zstd', `zstd failed to compress ${img}: cannot write ${want.out}: ${(err as Error).message}`, err);
+  }
+  if (!run.zstd) {
+    run.framesDir = await fsp.mkdtemp(path.join(path.dirname(want.out), '.zstd-frames-'));
+    run.zstd = new ChunkedZstd(img, size, { level: want.level, workDir: run.framesDir });
+  }
+  run.result = run.zstd.finish(want.out, (d) => (run.done = d));
+  run.result.catch(() => (run.failed = true));
+}
+
+/**
+ * The scan (scan.ts): every data extent read once, in order, feeding the image hash (when
+ * asked for) and the bmap ranges; holes only the hash. Stops early when zstd failed.
+ * `onScanned` sees how far it got.
+ */
+async function scanPass(img: string, fd: number, size: number, opts: PackageOptions, run: ZstdRun, imageHash: HashWorker | undefined, onScanned: (pos: number) => void): Promise<BmapRanges | undefined> {
+  const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
+  // The bmap maps what the content needs (zeros included) on top of the non-zero blocks.
+  const required = bmap ? await contentRanges(img, size) : undefined;
+  const stopIfZstdFailed = async () => {
+    if (run.failed) await run.result; // throws zstd's error: stop early
+  };
+  await scanImage(
+    fd,
+    size,
+    async (seg) => {
+      await stopIfZstdFailed();
+      if (!seg.bytes) {
+        // A hole: it ends a bmap range; only the image hash has to see its zeros.
+        bmap?.add(seg.pos, EMPTY, false);
+        for (let off = 0; imageHash && off < seg.len; off += ZERO_SLICE) {
+          await imageHash.zeros(Math.min(ZERO_SLICE, seg.len - off));
+          onScanned(seg.pos + off);
+          await stopIfZstdFailed();
+        }
+        onScanned(seg.pos + seg.len);
+        return;
+      }
+      const hashed = imageHash?.update(seg.bytes);
+      for (let off = 0; off < seg.bytes.length; off += SLICE) {
+        const part = seg.bytes.subarray(off, off + SLICE);
+        bmap?.add(seg.pos + off, part, seg.mapped);
+        if (run.zstd) await yieldToLoop();
+      }
+      await hashed;
+      onScanned(seg.pos + seg.len);
+    },
+    { ...(opts.native === undefined ? {} : { native: opts.native }), ...(required ? { required } : {}) },
+  );
+  return bmap;
+}
+
 export async function packageImage(img: string, opts: PackageOptions = {}): Promise<PackageResult> {
   let fh;
   try {
@@ -70,72 +131,21 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
   } catch (err) {
     throw buildError(`cannot read ${img} to package it: ${(err as Error).message}`, err);
   }
-  let zstd: ChunkedZstd | undefined;
-  let zstdResult: Promise<{ size: number; sha256: string; frames: number; early: number; redone: number; zero: number }> | undefined;
-  let framesDir: string | undefined;
+  const run: ZstdRun = { done: 0, failed: false };
   let timer: NodeJS.Timeout | undefined;
   let hasher: HashWorker | undefined;
   try {
     const size = (await fh.stat()).size;
-    let zstdDone = 0;
-    if (opts.zstd) {
-      zstd = opts.zstd.early;
-      chunkZstdArgs(opts.zstd.level, 1); // a bad level is a usage error before any file is made
-      try {
-        await (await open(opts.zstd.out, 'w')).close();
-      } catch (err) {
-        throw toolFailed('zstd', `zstd failed to compress ${img}: cannot write ${opts.zstd.out}: ${(err as Error).message}`, err);
-      }
-      if (!zstd) {
-        framesDir = await fsp.mkdtemp(path.join(path.dirname(opts.zstd.out), '.zstd-frames-'));
-        zstd = new ChunkedZstd(img, size, { level: opts.zstd.level, workDir: framesDir });
-      }
-      zstdResult = zstd.finish(opts.zstd.out, (d) => (zstdDone = d));
-    }
-    let zstdFailed = false;
-    zstdResult?.catch(() => (zstdFailed = true));
-
+    if (opts.zstd) await startZstd(img, size, opts.zstd, run);
     let scanned = 0;
     const onProgress = opts.onProgress;
-    if (onProgress) {
-      // The slower of the scan and the frames written out in order.
-      timer = setInterval(() => onProgress(Math.min(scanned, zstd ? zstdDone : scanned), size), PROGRESS_POLL_MS);
-    }
-
+    // The slower of the scan and the frames written out in order.
+    if (onProgress) timer = setInterval(() => onProgress(Math.min(scanned, run.zstd ? run.done : scanned), size), PROGRESS_POLL_MS);
     // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
     const imageHash = opts.sha256 === false ? undefined : (hasher = new HashWorker());
-    const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
-    // The bmap maps what the content needs (zeros included) on top of the non-zero blocks.
-    const required = bmap ? await contentRanges(img, size) : undefined;
-    await scanImage(
-      fh.fd,
-      size,
-      async (seg) => {
-        if (zstdFailed) await zstdResult; // throws zstd's error: stop early
-        if (!seg.bytes) {
-          // A hole: it ends a bmap range; only the image hash has to see its zeros.
-          bmap?.add(seg.pos, EMPTY, false);
-          for (let off = 0; imageHash && off < seg.len; off += ZERO_SLICE) {
-            await imageHash.zeros(Math.min(ZERO_SLICE, seg.len - off));
-            scanned = seg.pos + off;
-            if (zstdFailed) await zstdResult;
-          }
-          scanned = seg.pos + seg.len;
-          return;
-        }
-        const hashed = imageHash?.update(seg.bytes);
-        for (let off = 0; off < seg.bytes.length; off += SLICE) {
-          const part = seg.bytes.subarray(off, off + SLICE);
-          bmap?.add(seg.pos + off, part, seg.mapped);
-          if (zstd) await yieldToLoop();
-        }
-        await hashed;
-        scanned = seg.pos + seg.len;
-      },
-      { ...(opts.native === undefined ? {} : { native: opts.native }), ...(required ? { required } : {}) },
-    );
+    const bmap = await scanPass(img, fh.fd, size, opts, run, imageHash, (pos) => (scanned = pos));
     const imageSha = await imageHash?.digest();
-    const compressed = zstdResult ? await zstdResult : undefined;
+    const compressed = run.result ? await run.result : undefined;
     const bmapInfo = opts.bmap !== undefined ? await writeBmap(opts.bmap, size, bmap!.finish()) : undefined;
     clearInterval(timer);
     timer = undefined;
@@ -147,8 +157,8 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
       ...(compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone, zero: compressed.zero } } : {}),
     };
   } catch (err) {
-    await zstd?.abort();
-    await zstdResult?.catch(() => undefined);
+    await run.zstd?.abort();
+    await run.result?.catch(() => undefined);
     if (opts.zstd) await rm(opts.zstd.out, { force: true });
     if (opts.bmap !== undefined) await rm(opts.bmap, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${(err as Error).message}`, err);
@@ -156,7 +166,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     clearInterval(timer);
     timer = undefined;
     await hasher?.close();
-    if (framesDir) await rm(framesDir, { recursive: true, force: true });
+    if (run.framesDir) await rm(run.framesDir, { recursive: true, force: true });
     await fh.close();
   }
 }

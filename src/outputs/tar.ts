@@ -205,16 +205,99 @@ class Counting extends Transform {
  * `out.compress`), every entry's mtime being `epoch`. Returns the output's size
  * and SHA-256.
  */
+/** One entry's header (its PAX header, when it needs one, pushed first) and its contents. */
+interface PlannedEntry {
+  header: TarHeader;
+  /** The contents: a buffer (generated files), a host path (a byte string), or none. */
+  body: Buffer | string | undefined;
+  /** Content bytes this entry adds (progress). */
+  bytes: number;
+}
+
+/**
+ * Plans entry `e` named `name` in the archive: directories, symlinks, hard links (a file whose
+ * linkKey was seen before links to the first name; `firstOf` remembers them) and files.
+ */
+function planEntry(pack: Pack, e: TarSourceEntry, name: string, epoch: number, firstOf: Map<string, string>): PlannedEntry {
+  const perm = e.mode & 0o7777;
+  const plan = (isDir: boolean, linkname: string | undefined, size: number): HeaderPlan => {
+    const h = planHeader(name, isDir, linkname, size, epoch);
+    if (h.pax) pack.push(h.pax);
+    return h;
+  };
+  if (e.kind === 'dir') {
+    const h = plan(true, undefined, 0);
+    return { header: { name: h.name, type: 'directory', mode: S_IFDIR | perm, size: 0 }, body: undefined, bytes: 0 };
+  }
+  if (e.kind === 'symlink') {
+    if (e.target === undefined || e.target === '') throw buildError(`the symlink ${latin1(e.path).toString('utf8')} has no target`);
+    const h = plan(false, e.target, 0);
+    return { header: { name: h.name, type: 'symlink', mode: S_IFLNK | 0o777, linkname: h.linkname!, size: 0 }, body: undefined, bytes: 0 };
+  }
+  const first = e.linkKey === undefined ? undefined : firstOf.get(e.linkKey);
+  if (first !== undefined) {
+    const h = plan(false, first, 0);
+    return { header: { name: h.name, type: 'link', mode: S_IFREG | perm, linkname: h.linkname!, size: 0 }, body: undefined, bytes: 0 };
+  }
+  if (e.linkKey !== undefined) firstOf.set(e.linkKey, name);
+  const size = e.data ? e.data.length : (e.size ?? 0);
+  const h = plan(false, undefined, size);
+  const body = e.data ?? (size > 0 ? e.source : undefined);
+  if (!e.data && size > 0 && e.source === undefined) throw buildError(`internal error: ${latin1(e.path).toString('utf8')} has neither data nor a source`);
+  return { header: { name: h.name, type: 'file', mode: S_IFREG | perm, size }, body, bytes: size };
+}
+
+/** Writes every entry (in byte order of their paths, checked) into `pack`; returns the entry count. */
+async function packEntries(pack: Pack, entries: AsyncIterable<TarSourceEntry>, epoch: number, opts: TarOptions): Promise<number> {
+  const root = opts.root ?? './';
+  const mtime = new Date(epoch * 1000);
+  const firstOf = new Map<string, string>();
+  let count = 0;
+  let contentBytes = 0;
+  let prevKey: Buffer | undefined;
+  let prevPath = '';
+  for await (const e of entries) {
+    const key = sortKey(e.path);
+    if (prevKey && Buffer.compare(prevKey, key) >= 0) {
+      throw buildError(`internal error: tar entries out of order: ${JSON.stringify(latin1(e.path).toString('utf8'))} after ${JSON.stringify(latin1(prevPath).toString('utf8'))}`);
+    }
+    prevKey = key;
+    prevPath = e.path;
+    const name = archiveName(e.path, root);
+    if (name === undefined) continue;
+    const { header, body, bytes } = planEntry(pack, e, name, epoch, firstOf);
+    contentBytes += bytes;
+    Object.assign(header, { uid: 0, gid: 0, uname: '', gname: '', mtime });
+    await writeEntry(pack, header, body);
+    count++;
+    opts.onProgress?.(contentBytes);
+  }
+  return count;
+}
+
+/** A failed write: everything stopped, the partial file removed, and the error as imgsmith reports it. */
+async function tarFailure(err: unknown, pack: Pack, child: ReturnType<typeof spawnZstd> | undefined, piped: Promise<void>, file: string): Promise<never> {
+  pack.destroy();
+  child?.stdin?.destroy();
+  await piped.catch(() => undefined);
+  const zstdErr: unknown = child ? await child.then(() => undefined, (e: unknown) => e) : undefined;
+  await fsp.rm(file, { force: true });
+  if (err instanceof ImgsmithError) throw err;
+  if (zstdErr instanceof ExecaError) {
+    if (zstdErr.code === 'ENOENT') throw new ToolMissingError('zstd', `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
+    const first = String(zstdErr.stderr ?? '').trim().split('\n')[0] ?? '';
+    throw toolFailed('zstd', `zstd failed to compress ${file}: ${first || zstdErr.shortMessage}`, zstdErr);
+  }
+  throw buildError(`cannot write ${file}: ${(err as Error).message}`, err);
+}
+
 export async function writeTar(entries: AsyncIterable<TarSourceEntry>, out: TarOutput, epoch: number, opts: TarOptions = {}): Promise<TarResult> {
   if (!Number.isInteger(epoch) || epoch < 0 || epoch > USTAR_MAX_MTIME) throw usageError(`the build epoch ${epoch} cannot be stored in a tar header`);
-  const root = opts.root ?? './';
   const level = out.compress?.level;
   if (level !== undefined && (!Number.isInteger(level) || level < 1 || level > 19)) {
     throw usageError(`zstd level ${level} is invalid: use an integer from 1 to 19`);
   }
   const pack = tarPack();
-  const mtime = new Date(epoch * 1000);
-
   // The sink: the file itself, or zstd writing the file.
   let child: ReturnType<typeof spawnZstd> | undefined;
   let sink: NodeJS.WritableStream;
@@ -228,72 +311,14 @@ export async function writeTar(entries: AsyncIterable<TarSourceEntry>, out: TarO
   const counting = new Counting();
   const piped = pipeline(pack, counting, sink);
   piped.catch(() => undefined); // awaited below
-
-  let count = 0;
-  let contentBytes = 0;
+  let count: number;
   try {
-    const firstOf = new Map<string, string>();
-    let prevKey: Buffer | undefined;
-    let prevPath = '';
-    for await (const e of entries) {
-      const key = sortKey(e.path);
-      if (prevKey && Buffer.compare(prevKey, key) >= 0) {
-        throw buildError(`internal error: tar entries out of order: ${JSON.stringify(latin1(e.path).toString('utf8'))} after ${JSON.stringify(latin1(prevPath).toString('utf8'))}`);
-      }
-      prevKey = key;
-      prevPath = e.path;
-      const name = archiveName(e.path, root);
-      if (name === undefined) continue;
-      const perm = e.mode & 0o7777;
-      let header: TarHeader;
-      let body: 'none' | 'data' | 'source' = 'none';
-      if (e.kind === 'dir') {
-        const h = planHeader(name, true, undefined, 0, epoch);
-        if (h.pax) pack.push(h.pax);
-        header = { name: h.name, type: 'directory', mode: S_IFDIR | perm, size: 0 };
-      } else if (e.kind === 'symlink') {
-        if (e.target === undefined || e.target === '') throw buildError(`the symlink ${latin1(e.path).toString('utf8')} has no target`);
-        const h = planHeader(name, false, e.target, 0, epoch);
-        if (h.pax) pack.push(h.pax);
-        header = { name: h.name, type: 'symlink', mode: S_IFLNK | 0o777, linkname: h.linkname!, size: 0 };
-      } else {
-        const first = e.linkKey === undefined ? undefined : firstOf.get(e.linkKey);
-        if (first !== undefined) {
-          const h = planHeader(name, false, first, 0, epoch);
-          if (h.pax) pack.push(h.pax);
-          header = { name: h.name, type: 'link', mode: S_IFREG | perm, linkname: h.linkname!, size: 0 };
-        } else {
-          if (e.linkKey !== undefined) firstOf.set(e.linkKey, name);
-          const size = e.data ? e.data.length : (e.size ?? 0);
-          const h = planHeader(name, false, undefined, size, epoch);
-          if (h.pax) pack.push(h.pax);
-          header = { name: h.name, type: 'file', mode: S_IFREG | perm, size };
-          body = e.data ? 'data' : size > 0 ? 'source' : 'none';
-          if (body === 'source' && e.source === undefined) throw buildError(`internal error: ${latin1(e.path).toString('utf8')} has neither data nor a source`);
-          contentBytes += size;
-        }
-      }
-      Object.assign(header, { uid: 0, gid: 0, uname: '', gname: '', mtime });
-      await writeEntry(pack, header, body === 'data' ? e.data! : body === 'source' ? e.source! : undefined);
-      count++;
-      opts.onProgress?.(contentBytes);
-    }
+    count = await packEntries(pack, entries, epoch, opts);
     pack.finalize();
     await piped;
     if (child) await child;
   } catch (err) {
-    pack.destroy();
-    child?.stdin?.destroy();
-    await piped.catch(() => undefined);
-    const zstdErr: unknown = child ? await child.then(() => undefined, (e: unknown) => e) : undefined;
-    await fsp.rm(out.path, { force: true });
-    if (err instanceof ImgsmithError) throw err;
-    if (zstdErr instanceof ExecaError) {
-      if (zstdErr.code === 'ENOENT') throw new ToolMissingError('zstd', `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
-      const first = String(zstdErr.stderr ?? '').trim().split('\n')[0] ?? '';
-      throw toolFailed('zstd', `zstd failed to compress ${out.path}: ${first || zstdErr.shortMessage}`, zstdErr);
-    }
-    throw buildError(`cannot write ${out.path}: ${(err as Error).message}`, err);
+    return tarFailure(err, pack, child, piped, out.path);
   }
   const size = (await fsp.stat(out.path)).size;
   const sha256 = child ? await sha256File(out.path) : counting.hash.digest('hex');

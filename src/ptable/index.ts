@@ -13,8 +13,8 @@
 import { open } from 'node:fs/promises';
 import { buildError, ImgsmithError } from '../errors.ts';
 import type { DiskPlan } from '../disk-plan.ts';
-import { buildGptWrites } from './gpt.ts';
-import { buildMbrSector, type MbrEntry } from './mbr.ts';
+import { buildGptWrites, formatGptAttributes, GPT_LEGACY_BIOS_BOOTABLE } from './gpt.ts';
+import { buildMbrSector, MBR_GPT_PROTECTIVE, protectiveEntry, type MbrEntry } from './mbr.ts';
 import { formatDosType } from './parttypes.ts';
 import type { PartitionInfo, TableImage, TableInfo } from './types.ts';
 import { prepareTable } from './validate.ts';
@@ -26,20 +26,6 @@ export { deriveGuid } from './guid.ts';
 /** Throws usageError (naming the partition and the problem) if the table cannot be built. */
 export function validateTable(plan: DiskPlan): void {
   prepareTable(plan);
-}
-
-const MAX_U32 = 0xffffffff;
-
-/** `sfdisk -d` style attribute list: "RequiredPartition NoBlockIOProtocol LegacyBIOSBootable GUID:48,60". */
-function formatAttributes(bits: bigint): string | undefined {
-  const words: string[] = [];
-  if (bits & 1n) words.push('RequiredPartition');
-  if (bits & 2n) words.push('NoBlockIOProtocol');
-  if (bits & 4n) words.push('LegacyBIOSBootable');
-  const high: number[] = [];
-  for (let b = 48; b < 64; b++) if (bits & (1n << BigInt(b))) high.push(b);
-  if (high.length) words.push(`GUID:${high.join(',')}`);
-  return words.length ? words.join(' ') : undefined;
 }
 
 /** Builds the table sectors for the plan (pure). Throws usageError for invalid plans. */
@@ -63,13 +49,12 @@ export function buildPartitionTable(plan: DiskPlan): TableImage {
 
   let mbrSlots: MbrEntry[];
   if (t.hybrid.length === 0) {
-    // Protective MBR: one 0xEE partition from LBA 1 over the whole disk (capped at 2^32-1 sectors).
-    mbrSlots = [{ bootable: false, type: 0xee, startLba: 1, sizeLba: Math.min(t.totalLba - 1, MAX_U32), protective: true }];
+    mbrSlots = [protectiveEntry(t.totalLba)];
   } else {
     // Hybrid MBR as `sgdisk -h`: 0xEE first, covering LBA 1 up to the lowest mirrored partition.
     const firstStart = Math.min(...t.hybrid.map((p) => p.startLba));
     mbrSlots = [
-      { bootable: false, type: 0xee, startLba: 1, sizeLba: firstStart - 1 },
+      { bootable: false, type: MBR_GPT_PROTECTIVE, startLba: 1, sizeLba: firstStart - 1 },
       ...t.hybrid.map((p) => ({ bootable: p.bootable, type: p.hybridType!, startLba: p.startLba, sizeLba: p.sizeLba })),
     ];
   }
@@ -88,13 +73,13 @@ export function buildPartitionTable(plan: DiskPlan): TableImage {
     diskGuid: t.diskGuid,
     ...(t.hybrid.length ? { hybridMbr: t.hybrid.map((p) => p.name) } : {}),
     partitions: t.partitions.map((p): PartitionInfo => {
-      const attributes = formatAttributes(p.attributes);
+      const attributes = formatGptAttributes(p.attributes);
       return {
         index: p.index,
         name: p.name,
         typeCode: p.typeGuid,
         guid: p.uniqueGuid,
-        bootable: (p.attributes & 4n) !== 0n,
+        bootable: (p.attributes & GPT_LEGACY_BIOS_BOOTABLE) !== 0n,
         ...(attributes ? { attributes } : {}),
         ...(p.hybridType !== undefined ? { hybridMbrType: formatDosType(p.hybridType) } : {}),
       };

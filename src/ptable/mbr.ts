@@ -1,6 +1,22 @@
-/** The MBR (DOS) sector: partition entries, CHS encoding, disk signature. */
+/**
+ * The MBR codec: the one definition of the DOS MBR sector (disk signature, four primary
+ * entries with CHS, type, boot flag, LBA and sectors, the 55 AA signature) and of the GPT's
+ * protective entry, with the encoder (the writer, ptable/index.ts) and the decoder (the
+ * reader, inspect/table.ts) side by side.
+ */
 
 export const SECTOR = 512;
+
+/** Byte offsets in the MBR sector. */
+const MBR = { diskSignature: 440, entries: 446, bootSignature: 510 } as const;
+/** Byte offsets in a 16-byte entry. */
+const ENTRY = { boot: 0, startChs: 1, type: 4, endChs: 5, startLba: 8, sizeLba: 12 } as const;
+const ENTRY_SIZE = 16;
+export const MBR_SLOTS = 4;
+const BOOTABLE = 0x80;
+/** The type of the GPT's protective (and hybrid MBR's first) entry. */
+export const MBR_GPT_PROTECTIVE = 0xee;
+const MAX_U32 = 0xffffffff;
 
 /** One of the four primary entries. LBA values in 512-byte sectors. */
 export interface MbrEntry {
@@ -15,6 +31,15 @@ export interface MbrEntry {
    * instead of fe ff ff. (sgdisk writes fe ff ff in hybrid MBRs, 0xEE entry included.)
    */
   protective?: boolean;
+}
+
+/** An entry as read: its 1-based slot and the boot indicator byte as stored. */
+export interface DecodedMbrEntry {
+  slot: number;
+  boot: number;
+  type: number;
+  startLba: number;
+  sizeLba: number;
 }
 
 const HEADS = 255;
@@ -39,17 +64,16 @@ export function lbaToChs(lba: number): [number, number, number] {
   return [h, s | ((c >> 2) & 0xc0), c & 0xff];
 }
 
-function writeEntry(buf: Buffer, slot: number, e: MbrEntry): void {
-  const o = 446 + slot * 16;
-  buf[o] = e.bootable ? 0x80 : 0x00;
-  const [h1, s1, c1] = lbaToChs(e.startLba);
-  buf[o + 1] = h1; buf[o + 2] = s1; buf[o + 3] = c1;
-  buf[o + 4] = e.type;
+function encodeEntry(buf: Buffer, slot: number, e: MbrEntry): void {
+  const o = MBR.entries + slot * ENTRY_SIZE;
+  buf[o + ENTRY.boot] = e.bootable ? BOOTABLE : 0x00;
+  Buffer.from(lbaToChs(e.startLba)).copy(buf, o + ENTRY.startChs);
+  buf[o + ENTRY.type] = e.type;
   const endLba = e.startLba + e.sizeLba - 1;
-  const [h2, s2, c2] = e.protective && endLba >= CHS_LIMIT ? [0xff, 0xff, 0xff] : lbaToChs(endLba);
-  buf[o + 5] = h2; buf[o + 6] = s2; buf[o + 7] = c2;
-  buf.writeUInt32LE(e.startLba, o + 8);
-  buf.writeUInt32LE(e.sizeLba, o + 12);
+  const endChs = e.protective && endLba >= CHS_LIMIT ? [0xff, 0xff, 0xff] : lbaToChs(endLba);
+  Buffer.from(endChs).copy(buf, o + ENTRY.endChs);
+  buf.writeUInt32LE(e.startLba, o + ENTRY.startLba);
+  buf.writeUInt32LE(e.sizeLba, o + ENTRY.sizeLba);
 }
 
 /**
@@ -59,11 +83,52 @@ function writeEntry(buf: Buffer, slot: number, e: MbrEntry): void {
  */
 export function buildMbrSector(diskSignature: number, slots: (MbrEntry | undefined)[]): Buffer {
   const buf = Buffer.alloc(SECTOR);
-  buf.writeUInt32LE(diskSignature >>> 0, 440);
+  buf.writeUInt32LE(diskSignature >>> 0, MBR.diskSignature);
   slots.forEach((e, i) => {
-    if (e) writeEntry(buf, i, e);
+    if (e) encodeEntry(buf, i, e);
   });
-  buf[510] = 0x55;
-  buf[511] = 0xaa;
+  buf[MBR.bootSignature] = 0x55;
+  buf[MBR.bootSignature + 1] = 0xaa;
   return buf;
+}
+
+/** The protective MBR's one entry: 0xEE from LBA 1 over the whole disk (capped at 2^32-1 sectors). */
+export function protectiveEntry(totalLba: number): MbrEntry {
+  return { bootable: false, type: MBR_GPT_PROTECTIVE, startLba: 1, sizeLba: Math.min(totalLba - 1, MAX_U32), protective: true };
+}
+
+/** Whether the sector ends with the MBR signature 55 AA. */
+export function hasMbrSignature(mbr: Buffer): boolean {
+  return mbr[MBR.bootSignature] === 0x55 && mbr[MBR.bootSignature + 1] === 0xaa;
+}
+
+/** The 32-bit disk signature ("label-id"). */
+export function decodeMbrDiskSignature(mbr: Buffer): number {
+  return mbr.readUInt32LE(MBR.diskSignature);
+}
+
+/** The four primary entries as stored, in slot order (unused ones included). */
+export function decodeMbrEntries(mbr: Buffer): DecodedMbrEntry[] {
+  const out: DecodedMbrEntry[] = [];
+  for (let i = 0; i < MBR_SLOTS; i++) {
+    const o = MBR.entries + i * ENTRY_SIZE;
+    out.push({
+      slot: i + 1,
+      boot: mbr[o + ENTRY.boot]!,
+      type: mbr[o + ENTRY.type]!,
+      startLba: mbr.readUInt32LE(o + ENTRY.startLba),
+      sizeLba: mbr.readUInt32LE(o + ENTRY.sizeLba),
+    });
+  }
+  return out;
+}
+
+/** Whether a decoded entry's boot indicator is the bootable flag (0x80). */
+export function isMbrBootable(e: DecodedMbrEntry): boolean {
+  return e.boot === BOOTABLE;
+}
+
+/** Whether a boot indicator is one of the two valid values (0x00, 0x80). */
+export function validMbrBootIndicator(e: DecodedMbrEntry): boolean {
+  return e.boot === 0 || e.boot === BOOTABLE;
 }

@@ -15,6 +15,11 @@ export const DOS_ALIASES: Readonly<Record<string, number>> = {
 /** Extended-partition ids: logical partitions are not supported. */
 const DOS_EXTENDED = new Set([0x05, 0x0f, 0x85]);
 
+/** Whether a DOS type byte is an extended partition (a chain of logical partitions). */
+export function isDosExtended(type: number): boolean {
+  return DOS_EXTENDED.has(type);
+}
+
 function hex2(n: number): string {
   return `0x${n.toString(16).padStart(2, '0')}`;
 }
@@ -54,36 +59,62 @@ export function formatDosType(id: number): string {
   return hex2(id);
 }
 
-// GPT type GUIDs (checked against `sgdisk -t N:CODE` + `sfdisk -d` with gdisk 1.0.9).
-const G = {
-  esp: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B',
-  basicData: 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7',
-  msReserved: 'E3C9E316-0B5C-4DB8-817D-F92DF00215AE',
-  linux: '0FC63DAF-8483-4772-8E79-3D69D8477DE4',
-  linuxReserved: '8DA63339-0007-60C0-C436-083AC8230908',
-  swap: '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F',
-  home: '933AC7E1-2EB4-4F13-B844-0E14E2AEF915',
-  rootX86: '44479540-F297-41B2-9AF7-D131D5F0458A',
-  rootX8664: '4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709',
-  rootArm64: 'B921B045-1DF0-41C3-AF44-4C6F280D3FAE',
-  srv: '3B8F8425-20E0-4F3B-907F-1A25A76F98E8',
-  rootArm: '69DAD710-2CE4-4E3C-B16C-21A1D49ABED3',
-  dmCrypt: '7FFEC5C9-2D00-49B7-8941-3EA10A5586B7',
-  luks: 'CA7D7CCB-63ED-4C53-861C-1742536059CC',
-  var: '4D21B016-B534-45C2-A9FB-5C16E091FD2D',
-  tmp: '7EC6F557-3BC5-4ACA-B293-16EF5DF639D1',
-  userHome: '773F91EF-66D4-49B5-BD83-D683BF40AD16',
-  usrX86: '75250D76-8CC6-458E-BD66-BD47CC81A812',
-  usrX8664: '8484680C-9521-48C6-9C11-B0720656F69E',
-  usrArm: '7D0359A3-02B3-4F0A-865C-654403E70625',
-  usrArm64: 'B0E01050-EE5F-4390-949A-9101B17104E9',
-  lvm: 'E6D6D379-F507-44C2-A23C-238F2A3DF928',
-  raid: 'A19D880F-05FC-4D3B-A006-743F0F84911E',
-  xbootldr: 'BC13C2FF-59E6-4262-A352-B275FD6F7172',
-  mbrScheme: '024DEE41-33E7-11D3-9D69-0008C781F39F',
-  bios: '21686148-6449-6E6F-744E-656564454649',
-  uboot: '3DE21764-95BD-54BD-A5C3-4ABE786F38A8',
-} as const;
+/** DOS type names (as fdisk/sfdisk call them), the common ones. */
+const DOS_NAMES: Readonly<Record<number, string>> = {
+  0x01: 'FAT12', 0x04: 'FAT16 <32M', 0x05: 'Extended', 0x06: 'FAT16', 0x07: 'HPFS/NTFS/exFAT',
+  0x0b: 'W95 FAT32', 0x0c: 'W95 FAT32 (LBA)', 0x0e: 'W95 FAT16 (LBA)', 0x0f: "W95 Ext'd (LBA)",
+  0x82: 'Linux swap / Solaris', 0x83: 'Linux', 0x85: 'Linux extended', 0x8e: 'Linux LVM',
+  0xda: 'Non-FS data', 0xea: 'Linux extended boot', 0xee: 'GPT', 0xef: 'EFI (FAT-12/16/32)', 0xfd: 'Linux raid autodetect',
+};
+
+/** The name of a DOS type byte, or "unknown". */
+export function dosTypeName(type: number): string {
+  return DOS_NAMES[type] ?? 'unknown';
+}
+
+/**
+ * GPT type GUIDs with their names as sfdisk/sgdisk call them (GUIDs checked against
+ * `sgdisk -t N:CODE` + `sfdisk -d` with gdisk 1.0.9).
+ */
+const GPT_TYPES = {
+  esp: ['C12A7328-F81F-11D2-BA4B-00A0C93EC93B', 'EFI System'],
+  basicData: ['EBD0A0A2-B9E5-4433-87C0-68B6B72699C7', 'Microsoft basic data'],
+  msReserved: ['E3C9E316-0B5C-4DB8-817D-F92DF00215AE', 'Microsoft reserved'],
+  linux: ['0FC63DAF-8483-4772-8E79-3D69D8477DE4', 'Linux filesystem'],
+  linuxReserved: ['8DA63339-0007-60C0-C436-083AC8230908', 'Linux reserved'],
+  swap: ['0657FD6D-A4AB-43C4-84E5-0933C84B4F4F', 'Linux swap'],
+  home: ['933AC7E1-2EB4-4F13-B844-0E14E2AEF915', 'Linux home'],
+  rootX86: ['44479540-F297-41B2-9AF7-D131D5F0458A', 'Linux root (x86)'],
+  rootX8664: ['4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709', 'Linux root (x86-64)'],
+  rootArm64: ['B921B045-1DF0-41C3-AF44-4C6F280D3FAE', 'Linux root (ARM-64)'],
+  srv: ['3B8F8425-20E0-4F3B-907F-1A25A76F98E8', 'Linux server data'],
+  rootArm: ['69DAD710-2CE4-4E3C-B16C-21A1D49ABED3', 'Linux root (ARM)'],
+  dmCrypt: ['7FFEC5C9-2D00-49B7-8941-3EA10A5586B7', 'Linux plain dm-crypt'],
+  luks: ['CA7D7CCB-63ED-4C53-861C-1742536059CC', 'Linux LUKS'],
+  var: ['4D21B016-B534-45C2-A9FB-5C16E091FD2D', 'Linux variable data'],
+  tmp: ['7EC6F557-3BC5-4ACA-B293-16EF5DF639D1', 'Linux temporary data'],
+  userHome: ['773F91EF-66D4-49B5-BD83-D683BF40AD16', 'Linux user\'s home'],
+  usrX86: ['75250D76-8CC6-458E-BD66-BD47CC81A812', 'Linux /usr (x86)'],
+  usrX8664: ['8484680C-9521-48C6-9C11-B0720656F69E', 'Linux /usr (x86-64)'],
+  usrArm: ['7D0359A3-02B3-4F0A-865C-654403E70625', 'Linux /usr (ARM)'],
+  usrArm64: ['B0E01050-EE5F-4390-949A-9101B17104E9', 'Linux /usr (ARM-64)'],
+  lvm: ['E6D6D379-F507-44C2-A23C-238F2A3DF928', 'Linux LVM'],
+  raid: ['A19D880F-05FC-4D3B-A006-743F0F84911E', 'Linux RAID'],
+  xbootldr: ['BC13C2FF-59E6-4262-A352-B275FD6F7172', 'Linux extended boot'],
+  mbrScheme: ['024DEE41-33E7-11D3-9D69-0008C781F39F', 'MBR partition scheme'],
+  bios: ['21686148-6449-6E6F-744E-656564454649', 'BIOS boot'],
+  uboot: ['3DE21764-95BD-54BD-A5C3-4ABE786F38A8', 'U-Boot environment'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+type GptTypeKey = keyof typeof GPT_TYPES;
+/** The type GUIDs by key. */
+const G = Object.fromEntries(Object.entries(GPT_TYPES).map(([k, [guid]]) => [k, guid])) as Record<GptTypeKey, string>;
+const GPT_NAMES: ReadonlyMap<string, string> = new Map(Object.values(GPT_TYPES));
+
+/** The name of a GPT type GUID (any case), or "unknown". */
+export function gptTypeName(guid: string): string {
+  return GPT_NAMES.get(guid.toUpperCase()) ?? 'unknown';
+}
 
 /** Aliases (case-insensitive). */
 export const GPT_ALIASES: Readonly<Record<string, string>> = {

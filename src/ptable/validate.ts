@@ -8,7 +8,7 @@ import { partitionPath } from '../spec-location.ts';
 import type { DiskPlan, PlannedPartition } from '../disk-plan.ts';
 import { formatSize } from '../units.ts';
 import { canonicalGuid, deriveGuid, isGuid } from './guid.ts';
-import { GPT_ENTRIES, GPT_FIRST_USABLE, GPT_NAME_UNITS, gptLastUsable } from './gpt.ts';
+import { GPT_ATTRIBUTES, GPT_ENTRIES, GPT_FIRST_USABLE, GPT_LEGACY_BIOS_BOOTABLE, GPT_NAME_UNITS, gptLastUsable } from './gpt.ts';
 import { SECTOR } from './mbr.ts';
 import { hasDosOverride, hybridDosType, parseDosType, parseGptType } from './parttypes.ts';
 
@@ -45,13 +45,11 @@ export type PreparedTable =
     hybrid: PreparedGptPartition[];
   };
 
-const ATTRIBUTE_BITS: Readonly<Record<string, number>> = {
-  'required': 0,
-  'no-block-io': 1,
-  'legacy-bios-bootable': 2,
-  // systemd's GrowFileSystem (systemd-growfs, systemd-repart): grow the filesystem to the partition.
-  'grow-file-system': 59,
-};
+/** The spec's attribute keywords -> bit numbers (gpt.ts's table). */
+const ATTRIBUTE_BITS: ReadonlyMap<string, number> = new Map(
+  GPT_ATTRIBUTES.flatMap((a) => (a.name ? [[a.name, a.bit] as const] : [])),
+);
+const ATTRIBUTE_HINT = `use ${[...ATTRIBUTE_BITS.keys()].join(', ')} or a bit number 48-63`;
 
 function who(p: PlannedPartition): string {
   return partitionPath(p.index - 1);
@@ -64,18 +62,18 @@ function parseAttributes(p: PlannedPartition): bigint {
     if (typeof a === 'number') {
       bit = a;
     } else if (typeof a === 'string') {
-      bit = ATTRIBUTE_BITS[a.trim().toLowerCase()];
+      bit = ATTRIBUTE_BITS.get(a.trim().toLowerCase());
       if (bit === undefined && /^\d+$/.test(a.trim())) bit = Number(a.trim());
       if (bit === undefined) {
-        throw usageError(`${who(p)}: unknown GPT attribute "${a}" (use required, no-block-io, legacy-bios-bootable, grow-file-system or a bit number 48-63)`);
+        throw usageError(`${who(p)}: unknown GPT attribute "${a}" (${ATTRIBUTE_HINT})`);
       }
     }
     if (bit === undefined || !Number.isInteger(bit) || (bit > 2 && bit < 48) || bit < 0 || bit > 63) {
-      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a)} is not allowed (use required, no-block-io, legacy-bios-bootable, grow-file-system or a bit number 48-63)`);
+      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a)} is not allowed (${ATTRIBUTE_HINT})`);
     }
     bits |= 1n << BigInt(bit);
   }
-  if (p.bootable) bits |= 1n << 2n;
+  if (p.bootable) bits |= GPT_LEGACY_BIOS_BOOTABLE;
   return bits;
 }
 
@@ -136,42 +134,50 @@ function checkPlacement(plan: DiskPlan): { totalLba: number } {
   return { totalLba };
 }
 
-/** Validates the plan and computes the table contents. Throws usageError on any problem. */
-export function prepareTable(plan: DiskPlan): PreparedTable {
-  const { totalLba } = checkPlacement(plan);
-  const byIndex = [...plan.partitions].sort((a, b) => a.index - b.index);
-  const table = plan.table;
+type GptTableSpec = Extract<DiskPlan['table'], { type: 'gpt' }>;
+type DosTableSpec = Extract<DiskPlan['table'], { type: 'dos' }>;
 
-  if (table.type === 'dos') {
-    if (!Number.isInteger(table.labelId) || table.labelId < 0 || table.labelId > 0xffffffff) {
-      throw usageError(`DOS label-id ${table.labelId} is not a 32-bit number`);
-    }
-    const partitions = byIndex.map((p): PreparedDosPartition => {
-      const t = parseDosType(p.type);
-      if (typeof t === 'string') throw usageError(`${who(p)}: ${t}`);
-      if (p.attributes.length > 0) {
-        throw usageError(`${who(p)}: attributes (${p.attributes.join(', ')}) exist only in a GPT, not in a DOS table`);
-      }
-      if (p.guid !== undefined) throw usageError(`${who(p)}: a partition GUID exists only in a GPT, not in a DOS table`);
-      return { index: p.index, name: p.name, startLba: p.start / SECTOR, sizeLba: p.size / SECTOR, bootable: p.bootable, type: t };
-    });
-    return { type: 'dos', totalLba, labelId: table.labelId, partitions };
+/** The DOS table: the label-id and each partition's type byte; no GPT-only settings. */
+function prepareDos(table: DosTableSpec, byIndex: PlannedPartition[], totalLba: number): PreparedTable {
+  if (!Number.isInteger(table.labelId) || table.labelId < 0 || table.labelId > 0xffffffff) {
+    throw usageError(`DOS label-id ${table.labelId} is not a 32-bit number`);
   }
-
-  if (typeof table.seed !== 'string') throw usageError('GPT table: seed must be a string');
-  let diskGuid: string;
-  if (table.diskGuid !== undefined) {
-    if (!isGuid(table.diskGuid)) {
-      throw usageError(`GPT disk GUID "${table.diskGuid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+  const partitions = byIndex.map((p): PreparedDosPartition => {
+    const t = parseDosType(p.type);
+    if (typeof t === 'string') throw usageError(`${who(p)}: ${t}`);
+    if (p.attributes.length > 0) {
+      throw usageError(`${who(p)}: attributes (${p.attributes.join(', ')}) exist only in a GPT, not in a DOS table`);
     }
-    diskGuid = canonicalGuid(table.diskGuid);
-  } else {
-    diskGuid = deriveGuid('disk-guid', [table.seed]);
-  }
+    if (p.guid !== undefined) throw usageError(`${who(p)}: a partition GUID exists only in a GPT, not in a DOS table`);
+    return { index: p.index, name: p.name, startLba: p.start / SECTOR, sizeLba: p.size / SECTOR, bootable: p.bootable, type: t };
+  });
+  return { type: 'dos', totalLba, labelId: table.labelId, partitions };
+}
 
+/** The disk GUID: the spec's, or derived from the seed. */
+function diskGuidOf(table: GptTableSpec): string {
+  if (table.diskGuid === undefined) return deriveGuid('disk-guid', [table.seed]);
+  if (!isGuid(table.diskGuid)) {
+    throw usageError(`GPT disk GUID "${table.diskGuid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+  }
+  return canonicalGuid(table.diskGuid);
+}
+
+/** A partition's unique GUID: the spec's, or derived from the seed and its name. */
+function uniqueGuidOf(p: PlannedPartition, seed: string): string {
+  if (p.guid === undefined) return deriveGuid('partition-guid', [seed, p.name]);
+  if (!isGuid(p.guid)) throw usageError(`${who(p)}: partition GUID "${p.guid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+  const guid = canonicalGuid(p.guid);
+  if (/^[0-]+$/.test(guid)) throw usageError(`${who(p)}: the partition GUID must not be all zeros`);
+  return guid;
+}
+
+/** The GPT entries: names (at most 36 UTF-16 units, no NUL, unique), types, unique GUIDs
+ *  (distinct from each other and from the disk GUID), attributes. */
+function gptPartitions(byIndex: PlannedPartition[], seed: string, diskGuid: string): PreparedGptPartition[] {
   const names = new Map<string, PlannedPartition>();
   const guids = new Map<string, string>([[diskGuid, 'the disk GUID']]);
-  const partitions = byIndex.map((p): PreparedGptPartition => {
+  return byIndex.map((p): PreparedGptPartition => {
     if (p.name.includes('\0')) throw usageError(`${who(p)}: the GPT name contains a NUL character`);
     if (p.name.length > GPT_NAME_UNITS) {
       throw usageError(`${who(p)}: the GPT partition name is ${p.name.length} UTF-16 code units long (at most ${GPT_NAME_UNITS})`);
@@ -181,14 +187,7 @@ export function prepareTable(plan: DiskPlan): PreparedTable {
     names.set(p.name, p);
     const t = parseGptType(p.type);
     if (typeof t === 'string') throw usageError(`${who(p)}: ${t}`);
-    let uniqueGuid: string;
-    if (p.guid !== undefined) {
-      if (!isGuid(p.guid)) throw usageError(`${who(p)}: partition GUID "${p.guid}" is malformed (expected 8-4-4-4-12 hex digits)`);
-      uniqueGuid = canonicalGuid(p.guid);
-      if (/^[0-]+$/.test(uniqueGuid)) throw usageError(`${who(p)}: the partition GUID must not be all zeros`);
-    } else {
-      uniqueGuid = deriveGuid('partition-guid', [table.seed, p.name]);
-    }
+    const uniqueGuid = uniqueGuidOf(p, seed);
     const clash = guids.get(uniqueGuid);
     if (clash) throw usageError(`${who(p)}: partition GUID ${uniqueGuid} is the same as ${clash}`);
     guids.set(uniqueGuid, who(p));
@@ -197,7 +196,11 @@ export function prepareTable(plan: DiskPlan): PreparedTable {
       bootable: p.bootable, typeGuid: t.guid, uniqueGuid, attributes: parseAttributes(p),
     };
   });
+}
 
+/** The hybrid MBR members in MBR order, each with its DOS type set; a ":DOSTYPE" on a
+ *  partition that is not a member is an error. */
+function hybridMembers(table: GptTableSpec, byIndex: PlannedPartition[], partitions: PreparedGptPartition[]): PreparedGptPartition[] {
   const hybridNames = table.hybridMbr ?? [];
   if (hybridNames.length > HYBRID_MAX) {
     throw usageError(`hybrid MBR lists ${hybridNames.length} partitions (${hybridNames.join(', ')}); at most ${HYBRID_MAX} fit next to the 0xEE entry`);
@@ -209,7 +212,7 @@ export function prepareTable(plan: DiskPlan): PreparedTable {
       throw usageError(`hybrid MBR names partition "${n}", which does not exist (partitions: ${partitions.map((q) => q.name).join(', ') || 'none'})`);
     }
     if (hybrid.includes(pp)) throw usageError(`hybrid MBR names partition "${n}" twice`);
-    const p = names.get(n)!;
+    const p = byIndex.find((q) => q.name === n)!;
     if (pp.startLba + pp.sizeLba > MBR_LIMIT_LBA) {
       throw usageError(`${who(p)}: cannot be mirrored into the hybrid MBR: it ends beyond 2 TiB, the limit of an MBR entry`);
     }
@@ -223,5 +226,18 @@ export function prepareTable(plan: DiskPlan): PreparedTable {
       throw usageError(`${who(p)}: type "${p.type}" gives a hybrid-MBR type after ":", but the partition is not listed in table.hybridMbr`);
     }
   }
+  return hybrid;
+}
+
+/** Validates the plan and computes the table contents. Throws usageError on any problem. */
+export function prepareTable(plan: DiskPlan): PreparedTable {
+  const { totalLba } = checkPlacement(plan);
+  const byIndex = [...plan.partitions].sort((a, b) => a.index - b.index);
+  const table = plan.table;
+  if (table.type === 'dos') return prepareDos(table, byIndex, totalLba);
+  if (typeof table.seed !== 'string') throw usageError('GPT table: seed must be a string');
+  const diskGuid = diskGuidOf(table);
+  const partitions = gptPartitions(byIndex, table.seed, diskGuid);
+  const hybrid = hybridMembers(table, byIndex, partitions);
   return { type: 'gpt', totalLba, diskGuid, partitions, hybrid };
 }
