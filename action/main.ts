@@ -181,7 +181,8 @@ function ensureExt4Helper(): void {
 function groupProgress(): Progress {
   let active = 0;
   return {
-    phase(name): PhaseHandle {
+    phase(id, _total, _unit, opts): PhaseHandle {
+      const name = opts?.label ?? id; // what a person reads ("write:root"); the id is for --json
       if (active++ === 0) log(`::group::${escapeData(name)}`);
       log(`${name} ...`);
       const start = performance.now();

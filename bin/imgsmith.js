@@ -42,7 +42,7 @@ function removeTree(d) {
 /** Prints one imgsmith line (and a JSON error event with --json) and exits. Controls in the
  *  line (from an error message) are written \xNN, as src/text.ts printable() does. */
 function fail(exitCode, line) {
-  if (json) process.stdout.write(JSON.stringify({ event: 'error', exitCode, message: line.replace(/^imgsmith: (error: )?/, '') }) + '\n');
+  if (json) process.stdout.write(JSON.stringify({ version: 1 /* JSON_VERSION, src/json-output.ts */, event: 'error', exitCode, message: line.replace(/^imgsmith: (error: )?/, '') }) + '\n');
   // eslint-disable-next-line no-control-regex
   process.stderr.write(`${line.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
   process.exit(exitCode);

@@ -13,6 +13,7 @@ import { makeTempDir, removeStaleTempDirs, removeTempDir, testHook, TMP_PREFIX }
 import { publishOutputs } from './publish.ts';
 import { readRegularText } from './input-file.ts';
 import { loadSpec } from './spec.ts';
+import { locateError, locateWarnings, partitionPath, specSource } from './spec-location.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
 import { generators, resolveContents, type ContentGenerator, type ContentInputs } from './content/resolve.ts';
 import { FileTree, fromUtf8 } from './content/tree.ts';
@@ -172,9 +173,17 @@ const usesClosure = (spec: ImageSpec, settings: OutputPlan['settings']) =>
   outputs.some((o) => o.readsClosure?.({ spec, settings }) === true);
 
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
-  const progress = opts.progress ?? silentProgress;
-  const epoch = buildEpoch();
   const spec = await loadSpec(opts.specPath);
+  try {
+    return await buildSpec(spec, opts);
+  } catch (err) {
+    throw locateError(err, specSource(spec)); // spec problems found while building: FILE:LINE:COLUMN too
+  }
+}
+
+async function buildSpec(spec: ImageSpec, opts: BuildOptions): Promise<BuildResult> {
+  const progress = locateWarnings(opts.progress ?? silentProgress, specSource(spec));
+  const epoch = buildEpoch();
   if (opts.diskSize !== undefined) spec.diskSize = opts.diskSize;
   // Every output's settings: its spec keys with its flags applied.
   const settings = outputSettings(spec.output, { ...opts });
@@ -332,7 +341,7 @@ class Stage {
           throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
         }
       }
-      driver.validate(p.filesystem, tree, partitionName(i, p.name));
+      driver.validate(p.filesystem, tree, partitionName(i));
       trees.push(tree);
     }
     ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
@@ -344,7 +353,7 @@ class Stage {
   async measure(spec: ImageSpec, { trees }: Contents): Promise<Measured> {
     const pm = this.env.progress.phase('measure');
     const prepared = await Promise.all(
-      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: `spec.partitions[${i}]` }, partitionName(i, p.name))),
+      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: `spec.partitions[${i}]` }, partitionName(i))),
     );
     pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
     return { prepared };
@@ -416,7 +425,7 @@ class Stage {
           }
         };
         if (inProcess) await allToolsRunning;
-        const w = env.progress.phase(`write:${p.name}`);
+        const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
         try {
           const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
           w.end({ type: r.type });
@@ -504,8 +513,8 @@ class Stage {
   }
 }
 
-/** How messages name a partition: partition 2 ("root"). */
-const partitionName = (i: number, name: string) => `partition ${i + 1} ("${name}")`;
+/** How messages name a partition: its JSON path (src/spec-location.ts). */
+const partitionName = (i: number) => partitionPath(i);
 
 /** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
 function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {

@@ -3,6 +3,7 @@
  * sizes to byte offsets. No I/O; unit-tested in test/layout.test.ts.
  */
 import { doesNotFit, usageError } from './errors.ts';
+import { partitionPath } from './spec-location.ts';
 import type { DiskPlan, PlannedPartition } from './disk-plan.ts';
 import { GPT_ENTRY_SECTORS, GPT_FIRST_USABLE } from './ptable/gpt.ts';
 import type { ImageSpec } from './spec-types.ts';
@@ -41,7 +42,7 @@ function checkDiskLimit(type: 'dos' | 'gpt', size: number, what: string): void {
   }
 }
 
-const where = (i: number, name: string) => `partition ${i + 1} ("${name}")`;
+const where = (i: number) => partitionPath(i);
 const range = (s: number, e: number) => `${formatSize(s)}..${formatSize(e)}`;
 
 type PartitionSpec = PlanInput['spec']['partitions'][number];
@@ -51,10 +52,10 @@ type PartitionSpec = PlanInput['spec']['partitions'][number];
 function placeStart(p: PartitionSpec, w: string, cursor: number, head: number, align: number): number {
   if (p.start === undefined) return alignUp(cursor, align);
   if (p.start % align !== 0) {
-    throw usageError(`${w}: start ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
+    throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
   }
   if (p.start < head) {
-    throw usageError(`${w}: start ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
+    throw usageError(`${w}.start: ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
   }
   return p.start;
 }
@@ -65,7 +66,7 @@ function partitionSize(
 ): number {
   if (p.size === 'auto') return alignUp(Math.max(min, SECTOR), SECTOR);
   if (p.size === 'fill') {
-    if (diskSize === undefined) throw usageError(`${w}: size "fill" needs a target disk size (spec.size)`);
+    if (diskSize === undefined) throw usageError(`${w}.size: "fill" needs a target disk size (spec.size)`);
     const end = alignDown(diskSize - tail, 4096);
     const size = end - start;
     if (size <= 0) {
@@ -80,10 +81,10 @@ function partitionSize(
     }
     return size;
   }
-  if (p.size % SECTOR !== 0) throw usageError(`${w}: size ${p.size} is not a multiple of ${SECTOR} bytes`);
+  if (p.size % SECTOR !== 0) throw usageError(`${w}.size: ${p.size} (bytes) is not a multiple of ${SECTOR} (the sector size)`);
   if (p.size < min) {
-    if (why) throw usageError(`${w}: the partition is ${formatSize(p.size)} but ${why}`);
-    throw doesNotFit(`${w}: the content needs ${formatSize(min)} but the partition is ${formatSize(p.size)}`);
+    if (why) throw usageError(`${w}.size: the partition is ${formatSize(p.size)} but ${why}`);
+    throw doesNotFit(`${w}.size: the content needs ${formatSize(min)} but the partition is ${formatSize(p.size)}`);
   }
   return p.size;
 }
@@ -134,7 +135,7 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
   const out: PlannedPartition[] = [];
   let cursor = head;
   spec.partitions.forEach((p, i) => {
-    const w = where(i, p.name);
+    const w = where(i);
     const start = placeStart(p, w, cursor, head, spec.alignment);
     const size = partitionSize(p, w, start, minSizes[i] ?? 0, spec.diskSize, tail, minReasons?.[i]);
     out.push({

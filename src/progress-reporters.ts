@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import type { PhaseHandle, Progress } from './progress.ts';
+import { JSON_VERSION } from './json-output.ts';
 
 /** A writable stream (process.stderr, a file stream ...). */
 export interface TextSink {
@@ -106,7 +107,8 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
   };
 
   return {
-    phase(name, total, unit = 'bytes') {
+    phase(id, total, unit = 'bytes', o = {}) {
+      const name = o.label ?? id; // what a person reads; the id is for --json
       const start = now();
       const self = {};
       active = self;
@@ -157,31 +159,36 @@ export function ttyProgress(stream: TextSink, opts: ProgressOptions = {}): Progr
 const JSON_PROGRESS_MS = 500;
 
 /**
- * Newline-delimited JSON events, one object per line:
- *   {"event":"phase-start","phase":NAME,"t":MS,"total":N,"unit":"bytes"}
- *   {"event":"progress","phase":NAME,"t":MS,"done":N,"total":N}     (at most every 500 ms per phase)
- *   {"event":"phase-end","phase":NAME,"t":MS,"durationMs":MS,"done":N,...info}
- *   {"event":TYPE,"t":MS,...data}                                   (event())
- * `t` is milliseconds since the reporter was created (integer). The reserved
- * keys (event, phase, t, durationMs) win over same-named info/data keys.
+ * Newline-delimited JSON events, one object per line, each with "version" (src/json-output.ts)
+ * and described by schema/build-events.schema.json:
+ *   {"version":1,"event":"phase-start","phase":ID,"seq":N,"label":TEXT,"t":MS,"total":N,"unit":"bytes","partition":NAME}
+ *   {"version":1,"event":"progress","phase":ID,"seq":N,"t":MS,"done":N,"total":N}   (at most every 500 ms per phase)
+ *   {"version":1,"event":"phase-end","phase":ID,"seq":N,"t":MS,"durationMs":MS,"done":N,"total":N,...info}
+ *   {"version":1,"event":TYPE,"t":MS,...data}                                        (event())
+ * `phase` is a stable id (PHASES), `seq` numbers the phases of a run from 1 (phases of one id can
+ * run at once: seq matches start, progress and end), `t` is milliseconds since the reporter was
+ * created (integer). The reserved keys win over same-named info/data keys.
  */
 export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Progress {
   const now = opts.now ?? (() => performance.now());
   const origin = now();
+  let seqs = 0;
   const t = (): number => Math.round(now() - origin);
   const emit = (obj: Record<string, unknown>, extra?: Record<string, unknown>): void => {
-    const out: Record<string, unknown> = { ...obj };
-    for (const [k, v] of Object.entries(extra ?? {})) if (!(k in obj)) out[k] = v;
+    const out: Record<string, unknown> = { version: JSON_VERSION, ...obj };
+    for (const [k, v] of Object.entries(extra ?? {})) if (!(k in out)) out[k] = v;
     stream.write(`${JSON.stringify(out)}\n`);
   };
   return {
-    phase(name, total, unit = 'bytes') {
+    phase(phase, total, unit = 'bytes', o = {}) {
       const start = now();
+      const seq = ++seqs;
       let lastEmit = start;
       let done = 0;
       let tot = total;
       let ended = false;
-      emit({ event: 'phase-start', phase: name, t: t(), ...(tot !== undefined ? { total: tot } : {}), unit });
+      const totalField = () => (tot !== undefined ? { total: tot } : {});
+      emit({ event: 'phase-start', phase, seq, label: o.label ?? phase, t: t(), ...totalField(), unit, ...(o.partition !== undefined ? { partition: o.partition } : {}) });
       return {
         update(d, newTotal) {
           if (ended) return;
@@ -190,14 +197,12 @@ export function jsonProgress(stream: TextSink, opts: ProgressOptions = {}): Prog
           const n = now();
           if (n - lastEmit < JSON_PROGRESS_MS) return;
           lastEmit = n;
-          emit({ event: 'progress', phase: name, t: t(), done, ...(tot !== undefined ? { total: tot } : {}) });
+          emit({ event: 'progress', phase, seq, t: t(), done, ...totalField() });
         },
         end(info) {
           if (ended) return;
           ended = true;
-          const durationMs = Math.round(now() - start);
-          const extra: Record<string, unknown> = done > 0 ? { done } : {};
-          emit({ event: 'phase-end', phase: name, t: t(), durationMs }, { ...extra, ...(info ?? {}) });
+          emit({ event: 'phase-end', phase, seq, t: t(), durationMs: Math.round(now() - start), done, ...totalField() }, info);
         },
       };
     },

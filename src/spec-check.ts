@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { usageError } from './errors.ts';
 import { labelProblem, type LabelledFs } from './labels.ts';
-import { parseSize } from './units.ts';
+import { parseSectorSize, SIZE_PATTERN } from './units.ts';
 import type { SizeSpec, SourceRoot } from './spec-types.ts';
 import { UUID_RE } from './uuid.ts';
 
@@ -114,7 +114,7 @@ export function uuid(v: Json, where: string): string | undefined {
 
 export function sizeSpec(v: Json, where: string): SizeSpec {
   if (v === 'auto' || v === 'fill') return v;
-  const n = parseSize(v, where);
+  const n = parseSectorSize(v, where);
   if (n === 0) throw usageError(`${where}: a partition size must be greater than 0`);
   return n;
 }
@@ -151,8 +151,11 @@ export type JsonSchema = { [key: string]: unknown };
 
 /** Schema fragments for values that several parts of the spec share. */
 export const schemaOf = {
-  /** A size: bytes, or a string with a unit ("30MiB", "1.5GiB"). */
-  size: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*[0-9]' }], description: 'bytes, or a number with a unit such as "30MiB"' },
+  /** A size: bytes, or a string with a binary unit ("30MiB", "1.5GiB", "8M"): the grammar of units.ts's parseSize. */
+  size: {
+    anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: SIZE_PATTERN }],
+    description: 'bytes (a bare number), or a number with a binary unit: "30MiB" or "30M" (powers of 1024), "2048s" (sectors); decimal KB/MB/GB are refused',
+  },
   uuid: { type: 'string', pattern: UUID_RE.source },
   /** A 32-bit id: a number or hex ("0x2178694e"). */
   id32: { anyOf: [{ type: 'integer', minimum: 0, maximum: 0xffffffff }, { type: 'string', pattern: '^(0x[0-9a-fA-F]{1,8}|[0-9a-fA-F]{8})$' }] },

@@ -5,12 +5,14 @@
  */
 import path from 'node:path';
 import { usageError } from './errors.ts';
-import { parseSize, MiB } from './units.ts';
+import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
 import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
+import { JsoncError, parseJsonc, type Parsed } from './jsonc.ts';
+import { locateError, setSpecSource, type SpecSource } from './spec-location.ts';
 import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
 import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
@@ -137,7 +139,7 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
   return {
     name,
     type,
-    ...(o.start !== undefined ? { start: parseSize(o.start, `${where}.start`) } : {}),
+    ...(o.start !== undefined ? { start: parseSectorSize(o.start, `${where}.start`) } : {}),
     size: sizeSpec(o.size, `${where}.size`),
     bootable: bool(o.bootable, `${where}.bootable`, false),
     attributes,
@@ -214,7 +216,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
   if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
     throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
   }
-  const diskSize = o.size === undefined ? undefined : parseSize(o.size, 'spec.size');
+  const diskSize = o.size === undefined ? undefined : parseSectorSize(o.size, 'spec.size');
   if (fillIdx >= 0 && diskSize === undefined) {
     throw usageError(`spec.partitions[${fillIdx}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
   }
@@ -230,7 +232,10 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
   };
 }
 
-/** Reads and validates a spec file. Problems are usage errors naming the file. */
+/**
+ * Reads and validates a spec file (JSONC: JSON with comments and trailing commas). Problems are
+ * usage errors located as FILE:LINE:COLUMN: JSON.PATH (src/spec-location.ts).
+ */
 export async function loadSpec(file: string): Promise<ImageSpec> {
   let text: string;
   try {
@@ -240,16 +245,19 @@ export async function loadSpec(file: string): Promise<ImageSpec> {
     const code = (err as NodeJS.ErrnoException).code;
     throw usageError(`cannot read spec ${file}: ${code === 'ENOENT' ? 'no such file' : String(err)}`);
   }
-  let json: Json;
+  let parsed: Parsed;
   try {
-    json = JSON.parse(text);
+    parsed = parseJsonc(text, 'spec');
   } catch (err) {
-    throw usageError(`spec ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  try {
-    return validateSpec(json, path.dirname(path.resolve(file)));
-  } catch (err) {
-    if (err instanceof Error) err.message = `${file}: ${err.message}`;
+    if (err instanceof JsoncError) throw usageError(`${file}:${err.message}`);
     throw err;
+  }
+  const source: SpecSource = { file, positions: parsed.positions };
+  try {
+    const spec = validateSpec(parsed.value, path.dirname(path.resolve(file)));
+    setSpecSource(spec, source);
+    return spec;
+  } catch (err) {
+    throw locateError(err, source, true);
   }
 }

@@ -270,6 +270,6 @@ test('raw partitions: the blob at the partition start (cmp), its hash in the man
   await fsp.writeFile(specPath, JSON.stringify(spec('no-such.bin')));
   const bad = await runCli(['build', specPath, '--firmware', firmware, '-o', path.join(tmp, 'out-raw-bad')]);
   assert.equal(bad.exitCode, 1);
-  assert.match(bad.stderr, /^imgsmith: error: spec\.partitions\[0\]\.filesystem\.source: .*no-such\.bin is not a file$/);
+  assert.match(bad.stderr, /^imgsmith: error: \S+raw\.json:1:\d+: spec\.partitions\[0\]\.filesystem\.source: .*no-such\.bin is not a file$/);
   assert.deepEqual(await listFiles(path.join(tmp, 'out-raw-bad')), []);
 });

@@ -148,8 +148,8 @@ async function pathWithout(without: string[]): Promise<string> {
 // ---------------------------------------------------------------------------
 // The spec file itself.
 
-test('spec: not JSON', () => expectFailure('{ "name": "x", ', /is not valid JSON/, { code: 2 }));
-test('spec: truncated in the middle of a string', () => expectFailure('{ "name": "hos', /is not valid JSON/, { code: 2 }));
+test('spec: not JSON', () => expectFailure('{ "name": "x", ', /spec\.json:1:16: spec: expected a key in double quotes or "}", found the end of the file$/, { code: 2 }));
+test('spec: truncated in the middle of a string', () => expectFailure('{ "name": "hos', /spec\.json:1:11: spec\.name: a string is not closed/, { code: 2 }));
 test('spec: a typo in a key gets a hint', () =>
   expectFailure(specOf({ partitions: [fatPart({ filesystem: { type: 'vfat', lable: 'BOOT' } })] }), /unknown key "lable" \(did you mean "label"\?\)/, { code: 2 }));
 test('spec: wrong types', () => expectFailure(specOf({ partitions: [fatPart({ bootable: 'yes' })] }), /partitions\[0\]\.bootable: expected true or false/, { code: 2 }));
@@ -180,7 +180,7 @@ test('size: negative', () => expectFailure(specOf({ partitions: [fatPart({ size:
 test('size: zero', () => expectFailure(specOf({ partitions: [fatPart({ size: 0 })] }), /size: a partition size must be greater than 0/, { code: 2 }));
 test('size: fractional bytes', () => expectFailure(specOf({ partitions: [fatPart({ size: 8388608.5 })] }), /size: expected a whole number of bytes/, { code: 2 }));
 test('size: 1EiB', () => expectFailure(specOf({ partitions: [fatPart({ size: '1EiB' })] }), /size: "1EiB" is too large/, { code: 2 }));
-test('size: not a multiple of 512 bytes', () => expectFailure(specOf({ partitions: [fatPart({ size: 8 * 1048576 + 100 })] }), /not a multiple of 512 bytes/, { code: 2 }));
+test('size: not a multiple of 512 bytes', () => expectFailure(specOf({ partitions: [fatPart({ size: 8 * 1048576 + 100 })] }), /size: 8388708 \(bytes\) is not a multiple of 512/, { code: 2 }));
 test('size: --size 20TiB with a DOS table', () => expectFailure(specOf(), /more than a DOS \(MBR\) table can address/, { args: ['--size', '20TiB'], code: 2 }));
 test('size: --size 20TiB with a GPT', () =>
   expectFailure(specOf({ table: { type: 'gpt' } }), /is 20 TiB .*more than imgsmith builds \(at most 16 TiB/, { args: ['--size', '20TiB'], code: 2 }));
@@ -190,7 +190,7 @@ test('size: FAT32 forced on 32 MiB says why', () =>
     /partition is 32 MiB .* but FAT32 needs at least 65525 clusters, i\.e\. at least 33 MiB/,
     { code: 2 },
   ));
-test('placement: an unaligned start', () => expectFailure(specOf({ partitions: [fatPart({ start: '1000KiB' })] }), /start .* is not aligned to 1 MiB/, { code: 2 }));
+test('placement: an unaligned start', () => expectFailure(specOf({ partitions: [fatPart({ start: '1000KiB' })] }), /spec\.partitions\[0\]\.start: .* is not aligned to 1 MiB/, { code: 2 }));
 test('placement: overlapping partitions', () =>
   expectFailure(specOf({ partitions: [fatPart({ start: '1MiB' }), swapPart({ start: '4MiB' })] }), /overlap/, { code: 2 }));
 test('placement: a partition outside the target disk', () =>

@@ -71,7 +71,7 @@ test('alignment applies to implicit starts; explicit starts must be aligned', ()
     table: { type: 'dos' },
     partitions: [{ name: 'a', type: 'b', start: 1536 * 1024, size: '1MiB', filesystem: vfat }],
   });
-  fails(() => planLayout({ spec: bad, minSizes: [0] }), UsageError, /partition 1 \("a"\): start .* not aligned to 1 MiB/);
+  fails(() => planLayout({ spec: bad, minSizes: [0] }), UsageError, /spec\.partitions\[0\]\.start: .* not aligned to 1 MiB/);
 });
 
 test('overlapping explicit partitions are rejected naming both', () => {

@@ -97,7 +97,7 @@ const FIRMWARE_OPTS = ['nofail', 'noauto'];
 const EXPECTED: Record<string, Pick<Summary, 'fileSystems' | 'swapDevices' | 'loader'>> = {
   'rpi-aarch64.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4'), '/boot/firmware': fs('FIRMWARE', 'vfat', FIRMWARE_OPTS) }, swapDevices: [], loader: EXTLINUX },
   'rpi-direct-aarch64.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4'), '/boot/firmware': fs('FIRMWARE', 'vfat', FIRMWARE_OPTS) }, swapDevices: [], loader: NO_LOADER },
-  'rpi4-usb-ssd.json': { fileSystems: { '/': fs('root', 'btrfs'), '/boot': fs('BOOT', 'vfat') }, swapDevices: ['/dev/disk/by-label/swap'], loader: EXTLINUX },
+  'rpi4-usb-ssd.json': { fileSystems: { '/': fs('root', 'btrfs'), '/boot': fs('boot', 'vfat') }, swapDevices: ['/dev/disk/by-label/swap'], loader: EXTLINUX },
   'arm-drive.json': { fileSystems: { '/': fs('NIXOS_ROOT', 'ext4'), '/boot': fs('boot', 'ext4') }, swapDevices: ['/dev/disk/by-label/swap'], loader: EXTLINUX },
   'uefi-x86_64.json': { fileSystems: { '/': fs('NIXOS_ROOT', 'ext4'), '/boot': fs('ESP', 'vfat') }, swapDevices: [], loader: { grub: false, extlinux: false, systemdBoot: true } },
   // Not NixOS (busybox init, extlinux.conf as a text item): no boot loader is derived.
@@ -163,11 +163,11 @@ test('an explicit setting wins over the derived one (mkDefault); the same partit
 test('a fileSystems entry naming another device at a spec mount point is an evaluation error naming both', { skip: SKIP, timeout: 60_000 }, async () => {
   const s = await evalModule(`{ lib, ... }: lib.mkMerge [ (${enable('./images/rpi4-usb-ssd.json')}) { fileSystems."/boot".device = "/dev/sda1"; } ]`);
   assert.equal(s.failed.length, 1, s.failed.join('\n'));
-  assert.match(s.failed[0]!, /fileSystems\."\/boot"\.device is \/dev\/sda1 in your configuration, but rpi4-usb-ssd\.json puts partition "boot" \(\/dev\/disk\/by-label\/BOOT\) at \/boot/);
+  assert.match(s.failed[0]!, /fileSystems\."\/boot"\.device is \/dev\/sda1 in your configuration, but rpi4-usb-ssd\.json puts partition "boot" \(\/dev\/disk\/by-label\/boot\) at \/boot/);
   // Moving the spec's partition elsewhere resolves it.
   const moved = await evalModule(`{ lib, ... }: lib.mkMerge [ (${enable('./images/rpi4-usb-ssd.json', 'mountPoints.boot = "/boot/efi";')}) { fileSystems."/boot".device = "/dev/sda1"; } ]`);
   assert.deepEqual(moved.failed, []);
-  assert.deepEqual(moved.fileSystems['/boot/efi'], fs('BOOT', 'vfat'));
+  assert.deepEqual(moved.fileSystems['/boot/efi'], fs('boot', 'vfat'));
   assert.equal(moved.fileSystems['/boot']!.device, '/dev/sda1');
   // Two partitions of the spec at one mount point.
   const spec = JSON.parse(readFileSync(path.join(REPO, 'images/rpi-aarch64.json'), 'utf8'));

@@ -500,21 +500,21 @@ describe('progress', () => {
     const text = s.text();
     assert.ok(text.endsWith('\n'));
     const events = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(events[0], { event: 'phase-start', phase: 'compress', t: 5, total: 1000, unit: 'bytes' });
+    assert.deepEqual(events[0], { version: 1, event: 'phase-start', phase: 'compress', seq: 1, label: 'compress', t: 5, total: 1000, unit: 'bytes' });
     const progress = events.filter((e) => e.event === 'progress');
     assert.deepEqual(progress.map((e) => e.done), [250, 500, 750, 1000]);
     assert.deepEqual(progress.map((e) => e.t), [505, 1005, 1505, 2005]);
     const end = events.find((e) => e.event === 'phase-end');
-    assert.deepEqual(end, { event: 'phase-end', phase: 'compress', t: 2005, durationMs: 2000, done: 1000, output: 'x.zst' });
+    assert.deepEqual(end, { version: 1, event: 'phase-end', phase: 'compress', seq: 1, t: 2005, durationMs: 2000, done: 1000, total: 1000, output: 'x.zst' });
     assert.equal(events.filter((e) => e.event === 'phase-end').length, 1);
-    assert.deepEqual(events.at(-1), { event: 'warning', t: 2005, message: 'hello' });
+    assert.deepEqual(events.at(-1), { version: 1, event: 'warning', t: 2005, message: 'hello' });
   });
 
   test('ttyProgress redraws at most 10 times a second and ends with the duration', () => {
     const c = clock();
     const s = sink();
     const p = ttyProgress(Object.assign(s, { columns: 100 }), { now: c.now });
-    const ph = p.phase('hash', 100 * MiB);
+    const ph = p.phase('checksum', 100 * MiB, 'bytes', { label: 'hash' });
     for (let i = 1; i <= 100; i++) {
       c.advance(10);
       ph.update(i * MiB);

@@ -517,22 +517,22 @@ describe('validation errors name the partition and the problem', () => {
   });
 
   test('unknown types', () => {
-    assertUsage(() => validateTable(dos([part(1, 'boot', 2048, 2048, 'fat33')])), /partition "boot" \(#1\): unknown DOS partition type "fat33"/);
-    assertUsage(() => validateTable(dos([part(1, 'ext', 2048, 2048, 'extended')])), /partition "ext" \(#1\): extended/);
-    assertUsage(() => validateTable(gpt([part(1, 'root', 2048, 2048, 'rootfs')])), /partition "root" \(#1\): unknown GPT partition type "rootfs"/);
-    assertUsage(() => validateTable(gpt([part(1, 'root', 2048, 2048, '83')])), /partition "root" \(#1\): unknown GPT partition type "83"/);
+    assertUsage(() => validateTable(dos([part(1, 'boot', 2048, 2048, 'fat33')])), /spec\.partitions\[0\]: unknown DOS partition type "fat33"/);
+    assertUsage(() => validateTable(dos([part(1, 'ext', 2048, 2048, 'extended')])), /spec\.partitions\[0\]: extended/);
+    assertUsage(() => validateTable(gpt([part(1, 'root', 2048, 2048, 'rootfs')])), /spec\.partitions\[0\]: unknown GPT partition type "rootfs"/);
+    assertUsage(() => validateTable(gpt([part(1, 'root', 2048, 2048, '83')])), /spec\.partitions\[0\]: unknown GPT partition type "83"/);
   });
 
   test('malformed GUIDs', () => {
     assertUsage(() => validateTable(gpt([part(1, 'root', 2048, 2048, 'linux', { guid: 'not-a-guid' })])),
-      /partition "root" \(#1\): partition GUID "not-a-guid" is malformed/);
+      /spec\.partitions\[0\]: partition GUID "not-a-guid" is malformed/);
     assertUsage(() => validateTable({ ...gpt([]), table: { type: 'gpt', seed: 'x', diskGuid: '1234' } }),
       /GPT disk GUID "1234" is malformed/);
     assertUsage(() => validateTable(gpt([part(1, 'root', 2048, 2048, '0FC63DAF-8483-4772-8E79-3D69D8477DEZ')])),
-      /partition "root" \(#1\): .*not a well-formed GUID|unknown GPT partition type/);
+      /spec\.partitions\[0\]: .*not a well-formed GUID|unknown GPT partition type/);
     const g = '01234567-89ab-cdef-0123-456789abcdef';
     assertUsage(() => validateTable(gpt([part(1, 'a', 2048, 2048, 'linux', { guid: g }), part(2, 'b', 4096, 2048, 'linux', { guid: g.toUpperCase() })])),
-      /partition "b" \(#2\): partition GUID 01234567-89AB-CDEF-0123-456789ABCDEF is the same as partition "a"/);
+      /spec\.partitions\[1\]: partition GUID 01234567-89AB-CDEF-0123-456789ABCDEF is the same as spec\.partitions\[0\]/);
   });
 
   test('GPT names longer than 36 UTF-16 code units', () => {
@@ -550,47 +550,47 @@ describe('validation errors name the partition and the problem', () => {
     assertUsage(() => validateTable(gpt(ps, 64 * MiB, ['fw', 'root', 'c', 'd'])), /hybrid MBR lists 4 partitions .*at most 3/);
     assertUsage(() => validateTable(gpt(ps, 64 * MiB, ['fw', 'fw'])), /hybrid MBR names partition "fw" twice/);
     assertUsage(() => validateTable(gpt([part(1, 'x', 2048, 2048, '12345678-9abc-def0-1234-56789abcdef0')], 64 * MiB, ['x'])),
-      /partition "x" \(#1\): no default hybrid-MBR type for GPT type 12345678-9ABC-DEF0-1234-56789ABCDEF0; give one after a colon/);
+      /spec\.partitions\[0\]: no default hybrid-MBR type for GPT type 12345678-9ABC-DEF0-1234-56789ABCDEF0; give one after a colon/);
     validateTable(gpt([part(1, 'x', 2048, 2048, '12345678-9abc-def0-1234-56789abcdef0:0xda')], 64 * MiB, ['x']));
-    assertUsage(() => validateTable(gpt([part(1, 'fw', 2048, 2048, 'esp:0x0b')])), /partition "fw" \(#1\): .*not listed in table.hybridMbr/);
+    assertUsage(() => validateTable(gpt([part(1, 'fw', 2048, 2048, 'esp:0x0b')])), /spec\.partitions\[0\]: .*not listed in table.hybridMbr/);
     const big = gpt([part(1, 'far', 2 ** 32 + 2048, 2048, 'linux')], 3 * TiB, ['far']);
-    assertUsage(() => validateTable(big), /partition "far" \(#1\): cannot be mirrored into the hybrid MBR: it ends beyond 2 TiB/);
+    assertUsage(() => validateTable(big), /spec\.partitions\[0\]: cannot be mirrored into the hybrid MBR: it ends beyond 2 TiB/);
   });
 
   test('partitions outside the usable area', () => {
     assertUsage(() => validateTable(gpt([part(1, 'early', 33, 100, 'linux')])),
-      /partition "early" \(#1\): sectors 33-132 are outside the usable area of the disk \(sectors 34-131038 /);
+      /spec\.partitions\[0\]: sectors 33-132 are outside the usable area of the disk \(sectors 34-131038 /);
     const total = (64 * MiB) / S;
     validateTable(gpt([part(1, 'full', 34, total - 67, 'linux')]));
     assertUsage(() => validateTable(gpt([part(1, 'late', 34, total - 66, 'linux')])),
-      /partition "late" \(#1\): sectors 34-131039 are outside the usable area/);
-    assertUsage(() => validateTable(dos([part(1, 'mbr', 0, 100, '83')])), /partition "mbr" \(#1\): sectors 0-99 are outside/);
-    assertUsage(() => validateTable(dos([part(2, 'past', 2048, total, '83')])), /partition "past" \(#2\): .*outside the usable area/);
+      /spec\.partitions\[0\]: sectors 34-131039 are outside the usable area/);
+    assertUsage(() => validateTable(dos([part(1, 'mbr', 0, 100, '83')])), /spec\.partitions\[0\]: sectors 0-99 are outside/);
+    assertUsage(() => validateTable(dos([part(2, 'past', 2048, total, '83')])), /spec\.partitions\[1\]: .*outside the usable area/);
     assertUsage(() => validateTable(dos([part(1, 'a', 2048, 4096, '83'), part(2, 'b', 4096, 4096, '83')])),
-      /partition "b" \(#2\) \(starting at byte 2097152\) overlaps partition "a" \(#1\)/);
-    assertUsage(() => validateTable(dos([part(1, 'a', 2048, 0, '83')])), /partition "a" \(#1\): size is 0/);
-    assertUsage(() => validateTable(dos([part(5, 'a', 2048, 8, '83')])), /partition "a" \(#5\): partition number 5 is out of range \(1-4\)/);
+      /spec\.partitions\[1\] \(starting at byte 2097152\) overlaps spec\.partitions\[0\]/);
+    assertUsage(() => validateTable(dos([part(1, 'a', 2048, 0, '83')])), /spec\.partitions\[0\]: size is 0/);
+    assertUsage(() => validateTable(dos([part(5, 'a', 2048, 8, '83')])), /spec\.partitions\[4\]: partition number 5 is out of range \(1-4\)/);
     assertUsage(() => validateTable(dos([part(1, 'a', 2048, 8, '83'), part(1, 'b', 4096, 8, '83')])), /partition number 1 is also used by partition "a"/);
   });
 
   test('DOS partitions beyond 2 TiB', () => {
     assertUsage(() => validateTable(dos([part(1, 'huge', 2048, 2 ** 32, '83')], 3 * TiB)),
-      /partition "huge" \(#1\): ends at .* beyond the 2 TiB limit of a DOS \(MBR\) table/);
+      /spec\.partitions\[0\]: ends at .* beyond the 2 TiB limit of a DOS \(MBR\) table/);
     validateTable(dos([part(1, 'ok', 2048, 2 ** 32 - 2048, '83')], 3 * TiB));
   });
 
   test('sizes that are not multiples of 512', () => {
     assertUsage(() => validateTable(dos([], 64 * MiB + 100)), /disk size .* is not a multiple of 512 bytes/);
-    assertUsage(() => validateTable(dos([{ ...part(1, 'a', 2048, 8, '83'), start: 2048 * S + 1 }])), /partition "a" \(#1\): start .* is not a multiple of 512/);
-    assertUsage(() => validateTable(gpt([{ ...part(1, 'a', 2048, 8, 'linux'), size: 1000 }])), /partition "a" \(#1\): size .* is not a multiple of 512/);
+    assertUsage(() => validateTable(dos([{ ...part(1, 'a', 2048, 8, '83'), start: 2048 * S + 1 }])), /spec\.partitions\[0\]: start .* is not a multiple of 512/);
+    assertUsage(() => validateTable(gpt([{ ...part(1, 'a', 2048, 8, 'linux'), size: 1000 }])), /spec\.partitions\[0\]: size .* is not a multiple of 512/);
     assertUsage(() => validateTable(gpt([], 60 * S)), /too small for a GPT/);
   });
 
   test('attributes', () => {
-    assertUsage(() => validateTable(gpt([part(1, 'a', 2048, 8, 'linux', { attributes: ['hidden'] })])), /partition "a" \(#1\): unknown GPT attribute "hidden"/);
-    assertUsage(() => validateTable(gpt([part(1, 'a', 2048, 8, 'linux', { attributes: [10] })])), /partition "a" \(#1\): GPT attribute 10 is not allowed/);
+    assertUsage(() => validateTable(gpt([part(1, 'a', 2048, 8, 'linux', { attributes: ['hidden'] })])), /spec\.partitions\[0\]: unknown GPT attribute "hidden"/);
+    assertUsage(() => validateTable(gpt([part(1, 'a', 2048, 8, 'linux', { attributes: [10] })])), /spec\.partitions\[0\]: GPT attribute 10 is not allowed/);
     assertUsage(() => validateTable(gpt([part(1, 'a', 2048, 8, 'linux', { attributes: [64] })])), /GPT attribute 64 is not allowed/);
-    assertUsage(() => validateTable(dos([part(1, 'a', 2048, 8, '83', { attributes: ['required'] })])), /partition "a" \(#1\): attributes .* only in a GPT/);
+    assertUsage(() => validateTable(dos([part(1, 'a', 2048, 8, '83', { attributes: ['required'] })])), /spec\.partitions\[0\]: attributes .* only in a GPT/);
   });
 
   test('buildPartitionTable validates too', () => {

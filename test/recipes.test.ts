@@ -54,7 +54,7 @@ async function part(img: string, p: SfdiskPart, name: string): Promise<string> {
   return extractPartition(img, p.start * 512, p.size * 512, path.join(tmp, name));
 }
 
-test('rpi4-usb-ssd: ESP FAT32 "BOOT", swap, btrfs root filling the disk', async () => {
+test('rpi4-usb-ssd: ESP FAT32 "boot" (as the NixOS guide\'s mkfs.fat -n boot), swap, btrfs root filling the disk', async () => {
   const { img, parts } = await build('rpi4-usb-ssd.json', 2 * GiB);
   assert.deepEqual(parts.map((p) => p.name), ['boot', 'swap', 'root']);
   assert.equal(parts[0]!.type, 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
@@ -69,7 +69,7 @@ test('rpi4-usb-ssd: ESP FAT32 "BOOT", swap, btrfs root filling the disk', async 
   const esp = await part(img, parts[0]!, 'rpi4-esp');
   await execa('fsck.fat', ['-n', esp]);
   const espId = await blkid(esp);
-  assert.equal(espId.LABEL, 'BOOT');
+  assert.equal(espId.LABEL, 'boot');
   assert.equal(espId.VERSION, 'FAT32');
   const conf = (await execa('mtype', ['-i', esp, '::/extlinux/extlinux.conf'])).stdout;
   assert.match(conf, /LINUX \.\.\/nixos\/\S+/);

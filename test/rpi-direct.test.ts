@@ -338,7 +338,7 @@ test('rpi-direct bad input: a firmware dir without the Pi 4 blobs while the Pi 4
 
 test('rpi-direct bad input: a FAT partition too small for kernel + initrd + dtbs names the size needed', async () => {
   const top = await toplevel('bigkernel', { kernel: 30 * MiB, initrd: 12 * MiB, init: 'x', 'dtbs/broadcom/bcm2837-rpi-3-b.dtb': 'd3', 'dtbs/broadcom/bcm2711-rpi-4-b.dtb': 'd4' });
-  await expectFailure(smallSpec(), /partition 1 \("fw"\): the content needs \d+ MiB \(\d+ bytes\) but the partition is 40 MiB/, 1, { top });
+  await expectFailure(smallSpec(), /spec\.partitions\[0\]\.size: the content needs \d+ MiB \(\d+ bytes\) but the partition is 40 MiB/, 1, { top });
 });
 
 test('rpi-direct bad input: spec errors name the JSON path', async () => {

@@ -159,7 +159,7 @@ for (const [sig, code] of SIGNALS) {
     assert.equal(oneLine(run.stderr()), `imgsmith: interrupted by ${sig}; nothing was published`);
     assert.deepEqual(await fsp.readdir(out), [], 'nothing in out/, not even the temp dir');
     assert.ok(!running(tool), 'the tool it ran was killed');
-    assert.deepEqual(run.events.at(-1), { event: 'error', exitCode: code, signal: sig, message: `imgsmith: interrupted by ${sig}; nothing was published` });
+    assert.deepEqual(run.events.at(-1), { version: 1, event: 'error', exitCode: code, signal: sig, message: `imgsmith: interrupted by ${sig}; nothing was published` });
   });
 }
 

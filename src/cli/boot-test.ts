@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { BOOT_MACHINES, MACHINES, PI_BOOT_MODES, type BootMachine, type PiBootMode } from '../boot/machines.ts';
 import { errOut } from '../lifetime.ts';
-import { safeJson } from '../text.ts';
+import { jsonText } from '../json-output.ts';
 import { guarded, handler, terminalLine, type CliContext, type Cmd } from './context.ts';
 
 function builder(y: Argv) {
@@ -42,7 +42,7 @@ export function bootTestCommand(ctx: CliContext): Cmd {
           piBoot: a['pi-boot'],
           log: a.json ? () => {} : (line: string) => errOut.write(`${line}\n`),
         });
-        if (a.json) process.stdout.write(safeJson({ event: 'result', ...r }) + '\n');
+        if (a.json) process.stdout.write(jsonText({ event: 'result', ...r }));
         else if (r.ok) process.stdout.write(`IMGSMITH-BOOT-OK ${terminalLine(r.marker)} (${r.seconds.toFixed(1)} s)\n`);
         // The guest's serial output is the image's words: escaped like names (src/text.ts).
         else errOut.write(`boot test failed; last serial lines:\n${r.serialTail.map(terminalLine).join('\n')}\n`);

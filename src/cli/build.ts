@@ -7,6 +7,7 @@ import type { BuildOptions, BuildResult } from '../build.ts';
 import { errOut } from '../lifetime.ts';
 import type { Progress } from '../progress.ts';
 import { doneLine, jsonProgress, ttyProgress, warningsOnlyProgress } from '../progress-reporters.ts';
+import { jsonText } from '../json-output.ts';
 import { guarded, handler, type CliContext, type Cmd } from './context.ts';
 
 function builder(y: Argv) {
@@ -77,7 +78,7 @@ export function publishedFiles(r: Pick<BuildResult, 'files' | 'tarPath'>): strin
 function report(a: BuildArgs, r: BuildResult, progress: Progress, ms: number): void {
   const files = publishedFiles(r);
   if (a.json) {
-    process.stdout.write(JSON.stringify({ event: 'result', ok: true, files: r.files, image: r.manifest.image }) + '\n');
+    process.stdout.write(jsonText({ event: 'result', ok: true, files: r.files, image: r.manifest.image }));
     progress.event('done', { ok: true, durationMs: Math.round(ms), files });
     return;
   }

@@ -6,7 +6,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { describeError, shortenLong, signalExitCode, UsageError, type DescribeContext } from '../errors.ts';
 import { errOut, onInterrupt } from '../lifetime.ts';
-import { printable, safeJson } from '../text.ts';
+import { printable } from '../text.ts';
+import { jsonText } from '../json-output.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Cmd = CommandModule<any, any>;
@@ -22,7 +23,7 @@ export const terminalLine = (s: string) => printable(s, { backslash: false });
 export const out = (s: string) => process.stdout.write(printable(s, { backslash: false, keep: '\n\t' }));
 
 /** One JSON document (or event) on its own line. */
-export const json1 = (v: unknown) => process.stdout.write(safeJson(v) + '\n');
+export const json1 = (v: object) => process.stdout.write(jsonText(v));
 
 /** The --json option of the read-side commands. */
 export const jsonOpt = (y: Argv, describe = 'Print one JSON document instead of text.') => y.option('json', { type: 'boolean', default: false, describe });
@@ -34,7 +35,7 @@ export class UsageFailure extends UsageError {}
 export function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): number {
   const d = err instanceof UsageFailure ? { message: shortenLong(err.message.replace(/\s*\n\s*/g, ' ')), exitCode: 2 } : describeError(err, ctx);
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
-  if (json) process.stdout.write(safeJson({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
+  if (json) process.stdout.write(jsonText({ event: 'error', exitCode: d.exitCode, message: d.message }));
   errOut.write(`${terminalLine(line)}\n`);
   if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
     errOut.write(`${err.stack}\n`);
@@ -46,7 +47,7 @@ export function reportError(err: unknown, json: boolean, ctx: DescribeContext = 
 export function onSignals(json: boolean, what: (published: boolean) => string): () => void {
   return onInterrupt(
     (sig, published) => `imgsmith: interrupted by ${sig}; ${what(published)}`,
-    json ? (sig, message) => process.stdout.write(JSON.stringify({ event: 'error', exitCode: signalExitCode(sig), signal: sig, message }) + '\n') : undefined,
+    json ? (sig, message) => process.stdout.write(jsonText({ event: 'error', exitCode: signalExitCode(sig), signal: sig, message })) : undefined,
   );
 }
 

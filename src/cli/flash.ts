@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { errOut } from '../lifetime.ts';
 import { silentProgress } from '../progress.ts';
 import { formatBytes, plural, ttyProgress } from '../progress-reporters.ts';
-import { safeJson } from '../text.ts';
+import { jsonText } from '../json-output.ts';
 import { guarded, handler, terminalLine, type CliContext, type Cmd } from './context.ts';
 
 function builder(y: Argv) {
@@ -39,7 +39,7 @@ export function flashCommand(ctx: CliContext): Cmd {
           progress: !a.json && errOut.isTTY ? ttyProgress(errOut) : silentProgress,
           chatty: !a.json && Boolean(errOut.isTTY),
         });
-        if (a.json) process.stdout.write(safeJson(r, 2) + '\n');
+        if (a.json) process.stdout.write(jsonText(r, 2));
         else process.stdout.write(`${terminalLine(r.target)}: wrote ${formatBytes(r.written)} (${plural(r.written, 'byte')}) in ${plural(r.ranges, 'range')} (map: ${r.map})${r.verified ? ', verified' : ''} in ${r.seconds.toFixed(1)} s\n`);
       }),
     ),

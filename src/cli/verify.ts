@@ -1,7 +1,7 @@
 /** `imgsmith verify IMAGE`: src/inspect/verify.ts, one line per check, a tally last. */
 import type { Argv } from 'yargs';
 import { plural } from '../progress-reporters.ts';
-import { safeJson } from '../text.ts';
+import { jsonText } from '../json-output.ts';
 import { guarded, handler, jsonOpt, terminalLine, type CliContext, type Cmd } from './context.ts';
 
 function builder(y: Argv) {
@@ -34,7 +34,7 @@ export function verifyCommand(ctx: CliContext): Cmd {
           ...(a.manifest !== undefined ? { manifest: a.manifest } : {}),
           ...(a.json ? {} : { onCheck: (c) => process.stdout.write(`${terminalLine(checkLine(c))}\n`) }),
         });
-        if (a.json) process.stdout.write(safeJson(r, 2) + '\n');
+        if (a.json) process.stdout.write(jsonText(r, 2));
         else {
           const tally = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`;
           process.stdout.write(r.ok ? `verified: ${plural(r.passed, 'check')} passed (${tally})\n` : `NOT verified: ${r.failed} of ${plural(r.checks.length, 'check')} failed (${tally})\n`);

@@ -92,7 +92,7 @@ async function openSource(opts: FlashCommandOptions): Promise<FlashSource> {
   const src = await openFlashSource(opts.image, {
     force: opts.force,
     onProgress: (done, total, bytesOut) => {
-      phase ??= opts.progress.phase(`decompress ${printable(opts.image)}`, total || undefined, 'bytes');
+      phase ??= opts.progress.phase('decompress', total || undefined, 'bytes', { label: `decompress ${printable(opts.image)}` });
       phase.update(done, total || undefined);
       out = bytesOut;
     },
@@ -122,7 +122,7 @@ export async function flashCommand(opts: FlashCommandOptions): Promise<FlashResu
         const name = p === 'write' ? `write ${target.path}` : `verify ${target.path}`;
         if (name !== phaseName) {
           phase?.end();
-          phase = opts.progress.phase(name, total, 'bytes');
+          phase = opts.progress.phase(p === 'write' ? 'flash-write' : 'flash-verify', total, 'bytes', { label: name });
           phaseName = name;
         }
         phase!.update(done, total);

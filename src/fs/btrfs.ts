@@ -428,6 +428,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
       throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
     }
+    phase.update(3, 3); // read back and checked: done = total
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
   } catch (err) {
@@ -545,9 +546,10 @@ async function writeShrunk(spec: BtrfsSpec, tree: FileTree, s: Shrunk, target: F
           const r = await copySparse(s.file, target.imagePath, target.offset + at, {
             srcOffset: at,
             length,
-            onProgress: (d) => phase.update(bytesCopied + d, s.size),
+            onProgress: (d) => phase.update(at + d, s.size),
           });
           bytesCopied += r.bytesCopied;
+          phase.update(at + length, s.size); // progress is the part of the file covered (holes too): done = total at the end
           if (r.bytesCopied > 0) record(target.offset + at, length);
         }
         phase.end({ bytesCopied });

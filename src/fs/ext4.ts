@@ -991,6 +991,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
         },
       };
       // Which path wrote the tree goes to the progress events only: the manifest is the same.
+      progress.update(4, 4); // the 4th step (reading the result back) is done: the phase ends with done = total
       progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, path: how, ...info });
       return report;
     };

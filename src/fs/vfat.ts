@@ -718,7 +718,7 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
     const label = spec.label ? (normalizeVfatLabel(spec.label) as { label: string }).label : '';
     if (label !== label.toUpperCase()) {
       // mkfs.fat keeps lowercase labels too, with this warning; blkid and udev report them as given.
-      ctx.progress.event('warning', { message: `warning: ${what}: lowercase labels might not work properly on some systems (kept as given)` });
+      ctx.progress.event('warning', { message: `warning: ${ctx.partition ? `${ctx.partition}.filesystem.label` : what}: lowercase labels might not work properly on some systems (kept as given)` });
     }
     const needs = analyse(tree);
 
@@ -815,7 +815,7 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
       const bw = ff.malloc(4);
       const buf = ff.malloc(CHUNK);
       const host = Buffer.alloc(CHUNK);
-      const phase = ctx.progress.phase(`vfat ${label || 'FAT'}: copy`, needs.bytes, 'bytes');
+      const phase = ctx.progress.phase('vfat-copy', needs.bytes, 'bytes', { label: `vfat ${label || 'FAT'}: copy` });
       let done = 0;
       const writeChunk = (data: Uint8Array, p: string): void => {
         ff.HEAPU8.set(data, buf);

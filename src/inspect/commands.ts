@@ -13,7 +13,8 @@ import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, PartitionTable } from './types.ts';
 import { fromUtf8, show } from '../content/tree.ts';
-import { printable, safeJson } from '../text.ts';
+import { printable } from '../text.ts';
+import { jsonText, jsonTime } from '../json-output.ts';
 import { badName } from './names.ts';
 
 /**
@@ -53,11 +54,11 @@ export function timeString(t: number): string {
   return Number.isNaN(d.getTime()) ? String(t) : d.toISOString().replace('T', ' ').replace('.000Z', '');
 }
 
-/** Entries in JSON: mode as an octal string, mtime in seconds. */
+/** Entries in JSON: mode as an octal string, mtime as an ISO 8601 UTC time (src/json-output.ts). */
 export function entryJson(e: FsEntry): Record<string, unknown> {
   return {
     path: show(e.path), name: show(e.name), type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid,
-    size: e.size, mtime: e.mtime, ...(e.target !== undefined ? { target: show(e.target) } : {}), ...(e.ino !== undefined ? { ino: e.ino } : {}),
+    size: e.size, mtime: jsonTime(e.mtime), ...(e.target !== undefined ? { target: show(e.target) } : {}), ...(e.ino !== undefined ? { ino: e.ino } : {}),
   };
 }
 
@@ -296,10 +297,10 @@ export async function catFile(target: TargetArg, p: string, out: NodeJS.Writable
         return;
       }
       const data = await fsp.readFile(file);
-      out.write(safeJson({
+      out.write(jsonText({
         image: img.source, partition: part!.partition.index, path: show(e.path), size: e.size,
         sha256: createHash('sha256').update(data).digest('hex'), base64: data.toString('base64'),
-      }) + '\n');
+      }));
     });
   });
 }

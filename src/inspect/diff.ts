@@ -20,6 +20,7 @@ import { readPartitionTable } from './table.ts';
 import type { FsEntry, FsReader, OpenedImage, Partition } from './types.ts';
 import { show as showBytes } from '../content/tree.ts';
 import { printable } from '../text.ts';
+import { jsonTime } from '../json-output.ts';
 
 export interface FieldDiff {
   field: string;
@@ -114,7 +115,7 @@ async function diffFiles(ia: OpenedImage, ib: OpenedImage, ra: FsReader, rb: FsR
     const y = mb.get(p);
     if (!y) continue;
     const f: FieldDiff[] = [];
-    const view = (e: FsEntry) => ({ type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid, size: e.size, target: e.target === undefined ? undefined : showBytes(e.target), mtime: e.mtime });
+    const view = (e: FsEntry) => ({ type: e.type, mode: e.mode.toString(8).padStart(4, '0'), uid: e.uid, gid: e.gid, size: e.size, target: e.target === undefined ? undefined : showBytes(e.target), mtime: jsonTime(e.mtime) });
     fields(f, '', view(x), view(y), ['type', 'mode', 'uid', 'gid', 'size', 'target']);
     if (x.type === 'file' && y.type === 'file' && x.size === y.size) {
       const ha = hashesA?.get(p) ?? (await hashFile(ia, ra, p));

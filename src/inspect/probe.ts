@@ -3,6 +3,7 @@
  * no tool): ext2/3/4, btrfs, swap, FAT (the FAT boot sector is parsed by readers/vfat.ts).
  */
 import { promises as fsp } from 'node:fs';
+import { jsonTime } from '../json-output.ts';
 import { readAt } from './image.ts';
 import { COMPAT_HAS_JOURNAL, ext4FeatureNames, INCOMPAT_64BIT, INCOMPAT_EXTENTS, INCOMPAT_FLEX_BG, parseExt4Superblock, SB, SB_OFFSET, SB_SIZE } from '../fs/ext4-superblock.ts';
 import type { FsInfo, FsType } from './types.ts';
@@ -39,7 +40,8 @@ const cstr = (b: Buffer) => {
   const nul = b.indexOf(0);
   return (nul >= 0 ? b.subarray(0, nul) : b).toString('utf8');
 };
-const isoTime = (t: number) => (t === 0 ? '0' : new Date(t * 1000).toISOString().replace('.000Z', 'Z'));
+/** Superblock times as every JSON output writes times (0, never, is 1970-01-01T00:00:00Z). */
+const isoTime = jsonTime;
 
 function bits(v: number, names: string[]): string[] {
   const out: string[] = [];

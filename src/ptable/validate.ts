@@ -4,6 +4,7 @@
  * the partition and the problem.
  */
 import { usageError } from '../errors.ts';
+import { partitionPath } from '../spec-location.ts';
 import type { DiskPlan, PlannedPartition } from '../disk-plan.ts';
 import { formatSize } from '../units.ts';
 import { canonicalGuid, deriveGuid, isGuid } from './guid.ts';
@@ -51,7 +52,7 @@ const ATTRIBUTE_BITS: ReadonlyMap<string, number> = new Map(
 const ATTRIBUTE_HINT = `use ${[...ATTRIBUTE_BITS.keys()].join(', ')} or a bit number 48-63`;
 
 function who(p: PlannedPartition): string {
-  return `partition "${p.name}" (#${p.index})`;
+  return partitionPath(p.index - 1);
 }
 
 function parseAttributes(p: PlannedPartition): bigint {
