@@ -1,6 +1,5 @@
 /** `imgsmith cat IMAGE:PARTITION PATH`: a file from a partition to stdout. */
 import type { Argv } from 'yargs';
-import { catFile } from '../inspect/commands.ts';
 import { guarded, handler, jsonOpt, type CliContext, type Cmd } from './context.ts';
 import { partitionOpt, targetOf } from './partition.ts';
 
@@ -23,7 +22,10 @@ export function catCommand(ctx: CliContext): Cmd {
     describe: 'Write a file from a partition (IMAGE:PARTITION or IMAGE --partition N) to stdout.',
     builder,
     handler: handler((a: { target: string; path: string; partition?: string; json: boolean }) =>
-      guarded(ctx, { json: a.json, aborted: 'temporary files removed' }, () => catFile(targetOf(a), a.path, process.stdout, a.json)),
+      guarded(ctx, { json: a.json, aborted: 'temporary files removed' }, async () => {
+        const { catFile } = await import('../inspect/commands.ts');
+        await catFile(targetOf(a), a.path, process.stdout, a.json);
+      }),
     ),
   };
 }

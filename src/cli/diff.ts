@@ -1,6 +1,5 @@
 /** `imgsmith diff A B`: how two images differ (exit 0 identical, 1 different, 2 error). */
 import type { Argv } from 'yargs';
-import { diffImages, renderDiff } from '../inspect/diff.ts';
 import { guarded, handler, json1, jsonOpt, out, type CliContext, type Cmd } from './context.ts';
 
 function builder(y: Argv) {
@@ -20,6 +19,7 @@ export function diffCommand(ctx: CliContext): Cmd {
     builder,
     handler: handler((a: { a: string; b: string; json: boolean }) =>
       guarded(ctx, { json: a.json, aborted: 'temporary files removed', errorExit: 2 }, async () => {
+        const { diffImages, renderDiff } = await import('../inspect/diff.ts');
         const r = await diffImages(a.a, a.b);
         if (a.json) json1(r);
         else out(renderDiff(r));

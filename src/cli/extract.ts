@@ -1,6 +1,5 @@
 /** `imgsmith extract IMAGE:PARTITION PATH DEST`: a file or tree copied out of a partition. */
 import type { Argv } from 'yargs';
-import { extractPath } from '../inspect/extract.ts';
 import { plural } from '../progress-reporters.ts';
 import { guarded, handler, json1, jsonOpt, out, type CliContext, type Cmd } from './context.ts';
 import { partitionOpt, targetOf } from './partition.ts';
@@ -27,6 +26,7 @@ export function extractCommand(ctx: CliContext): Cmd {
     builder,
     handler: handler((a: ExtractArgs) =>
       guarded(ctx, { json: a.json, aborted: 'temporary files removed' }, async () => {
+        const { extractPath } = await import('../inspect/extract.ts');
         const r = await extractPath(targetOf(a), a.path, a.dest);
         if (a.json) return void json1(r);
         out(`${r.dest}: ${plural(r.files, 'file')} (${plural(r.bytes, 'byte')}), ${plural(r.dirs, 'directory', 'directories')}, ${plural(r.symlinks, 'symlink')}\n`);

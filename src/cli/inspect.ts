@@ -1,6 +1,5 @@
 /** `imgsmith inspect IMAGE`: the partition table and the filesystems. */
 import type { Argv } from 'yargs';
-import { inspectImage, renderInspect } from '../inspect/commands.ts';
 import { guarded, handler, json1, jsonOpt, out, type CliContext, type Cmd } from './context.ts';
 
 function builder(y: Argv) {
@@ -16,6 +15,7 @@ export function inspectCommand(ctx: CliContext): Cmd {
     builder,
     handler: handler((a: { image: string; json: boolean }) =>
       guarded(ctx, { json: a.json, aborted: 'temporary files removed' }, async () => {
+        const { inspectImage, renderInspect } = await import('../inspect/commands.ts');
         const r = await inspectImage(a.image);
         if (a.json) json1(r);
         else out(renderInspect(r));

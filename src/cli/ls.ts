@@ -1,7 +1,5 @@
 /** `imgsmith ls IMAGE[:PARTITION] [PATH]`: a directory in a partition, or the partitions of IMAGE. */
 import type { Argv } from 'yargs';
-import { entryJson, lsImage, renderLs } from '../inspect/commands.ts';
-import { show } from '../content/tree.ts';
 import { guarded, handler, json1, jsonOpt, out, type CliContext, type Cmd } from './context.ts';
 import { partitionOpt, targetOf } from './partition.ts';
 
@@ -28,6 +26,7 @@ export function lsCommand(ctx: CliContext): Cmd {
     builder,
     handler: handler((a: LsArgs) =>
       guarded(ctx, { json: a.json, aborted: 'temporary files removed' }, async () => {
+        const [{ entryJson, lsImage, renderLs }, { show }] = await Promise.all([import('../inspect/commands.ts'), import('../content/tree.ts')]);
         const r = await lsImage(targetOf(a), a.path, { recursive: a.R });
         // Paths in the shown form, as entryJson writes them (a byte string is not JSON text).
         if (a.json) json1({ ...r, ...(r.path !== undefined ? { path: show(r.path) } : {}), ...(r.entries ? { entries: r.entries.map(entryJson) } : {}) });
