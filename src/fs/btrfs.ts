@@ -61,8 +61,11 @@ import { testHook } from '../lifetime.ts';
 import { removeTree } from '../rmtree.ts';
 import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
+import { crc32c } from '../codec/crc32c.ts';
 
 export { SHIM_PATH };
+/** Moved to src/codec/crc32c.ts; re-exported for callers elsewhere. */
+export { crc32c };
 
 const SECTOR_SIZE = 4096;
 const NODE_SIZE = 16384;
@@ -71,23 +74,7 @@ const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000]; // 64 KiB, 64 MiB, 256
 const SUPER_SIZE = 4096;
 
 // ---------------------------------------------------------------------------
-// crc32c (Castagnoli), as btrfs uses for superblock and tree block checksums.
-
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// Tree block checksums: crc32c (src/codec/crc32c.ts).
 
 /** Recomputes a btrfs block checksum (crc32c of everything after the 32-byte csum field). */
 function setCsum(block: Buffer): void {
@@ -455,6 +442,14 @@ export interface BtrfsSpec {
   uuid?: string;
   /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
   extraSpace?: number;
+}
+
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = BtrfsSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    btrfs: ThisSpec;
+  }
 }
 
 export const btrfsDriver: PreparingDriver<BtrfsSpec> = {

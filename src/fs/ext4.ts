@@ -57,7 +57,7 @@ import { buildError, doesNotFit, inputError, toolFailed, ToolFailedError, ToolMi
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
-import { crc32c } from './btrfs.ts';
+import { crc32c } from '../codec/crc32c.ts';
 import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
@@ -879,6 +879,14 @@ export interface Ext4Spec {
   features?: string[];
   /** Extra free space to leave for "auto" sizing, in bytes (default 0). */
   extraSpace?: number;
+}
+
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = Ext4Spec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    ext4: ThisSpec;
+  }
 }
 
 export const ext4Driver: MeasuringDriver<Ext4Spec> = {

@@ -12,6 +12,14 @@ export interface RawSpec {
   source: ContentSource | null;
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = RawSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    raw: ThisSpec;
+  }
+}
+
 /** The blob on the build machine (the source under its root), or undefined without one. */
 function blobPath(spec: RawSpec, ctx: FsContext): string | undefined {
   if (!spec.source) return undefined;

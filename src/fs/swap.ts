@@ -78,6 +78,14 @@ export interface SwapSpec {
   pageSize?: (typeof SWAP_PAGE_SIZES)[number];
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = SwapSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    swap: ThisSpec;
+  }
+}
+
 export const swapDriver: MeasuringDriver<SwapSpec> = {
   type: 'swap',
   spec: {

@@ -672,6 +672,14 @@ export interface VfatSpec {
   fatType: 'auto' | 16 | 32;
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = VfatSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    vfat: ThisSpec;
+  }
+}
+
 export const vfatDriver: MeasuringDriver<VfatSpec> = {
   type: 'vfat',
   inProcess: true,
