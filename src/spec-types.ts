@@ -34,6 +34,11 @@ export interface FilesystemSpecs {}
 /** The `filesystem` of a partition: one of the drivers' specs. */
 export type FilesystemSpec = FilesystemSpecs[keyof FilesystemSpecs];
 export type FilesystemType = keyof FilesystemSpecs;
+/** The filesystems that can be recognised in an image (their driver has a `probe`): each
+ *  such driver adds itself here too (src/inspect/types.ts's FsType). */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ProbedFilesystems {}
+export type ProbedFilesystemType = keyof ProbedFilesystems & FilesystemType;
 export type VfatSpec = FilesystemSpecs['vfat'];
 export type Ext4Spec = FilesystemSpecs['ext4'];
 export type BtrfsSpec = FilesystemSpecs['btrfs'];

@@ -30,6 +30,7 @@ import { readdirSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { inputError, usageError } from '../errors.ts';
 import { deriveGuid } from '../ptable/guid.ts';
+import { fsCan, typesThatCan } from '../fs/index.ts';
 import { describe, type JsonSchema } from '../spec-check.ts';
 import type { PartitionSpec, TableSpec } from '../spec-types.ts';
 import { resolveInStore } from './extlinux.ts';
@@ -231,13 +232,13 @@ export function rpiDirectConfigTxt(c: {
 /** Adds the direct-boot files to `tree` (the FAT partition's root). */
 export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions, inp: RpiDirectInputs, where: string): Promise<void> {
   const part = inp.disk.partitions[inp.partition]!;
-  if (part.filesystem.type !== 'vfat') {
+  if (!fsCan(part.filesystem.type, 'firmwareReadable')) {
     throw usageError(`${where}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
   }
   const rootIdx = rootPartition(inp.disk, opts.rootPartition, where);
   const root = inp.disk.partitions[rootIdx]!;
-  if (root.filesystem.type !== 'ext4' && root.filesystem.type !== 'btrfs') {
-    throw usageError(`${where}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots an ext4 or btrfs root`);
+  if (!fsCan(root.filesystem.type, 'root')) {
+    throw usageError(`${where}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots a ${typesThatCan('root').join(' or ')} root`);
   }
   if (inp.disk.table.type === 'dos' && inp.disk.table.labelId === 0) {
     throw usageError(`${where}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);

@@ -62,6 +62,8 @@ import { removeTree } from '../rmtree.ts';
 import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
 import { crc32c } from '../codec/crc32c.ts';
+import { BTRFS_SB as SB, BTRFS_SUPER_OFFSETS, BTRFS_SUPER_SIZE, decodeBtrfsSuperblock, encodeBtrfsSuperblock, isBtrfs } from '../codec/btrfs-superblock.ts';
+import type { LabelRule } from '../labels.ts';
 
 export { SHIM_PATH };
 /** Moved to src/codec/crc32c.ts; re-exported for callers elsewhere. */
@@ -70,8 +72,8 @@ export { crc32c };
 const SECTOR_SIZE = 4096;
 const NODE_SIZE = 16384;
 const LABEL_MAX = 255;
-const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000]; // 64 KiB, 64 MiB, 256 GiB
-const SUPER_SIZE = 4096;
+const SUPER_OFFSETS = BTRFS_SUPER_OFFSETS;
+const SUPER_SIZE = BTRFS_SUPER_SIZE;
 
 // ---------------------------------------------------------------------------
 // Tree block checksums: crc32c (src/codec/crc32c.ts).
@@ -95,24 +97,10 @@ interface SysChunk {
   stripes: bigint[]; // physical offsets
 }
 
-const SB = {
-  bytenr: 0x30,
-  magic: 0x40,
-  chunkRoot: 0x58,
-  totalBytes: 0x70,
-  sectorsize: 0x90,
-  nodesize: 0x94,
-  sysChunkArraySize: 0xa0,
-  csumType: 0xc4,
-  chunkRootLevel: 0xc7,
-  devItem: 0xc9,
-  sysChunkArray: 0x32b,
-} as const;
 const DEV_ITEM_TOTAL_BYTES = 8;
 const HEADER_SIZE = 101;
 const KEY_SIZE = 17;
 const DEV_ITEM_KEY = 216;
-const MAGIC = Buffer.from('_BHRfS_M', 'latin1');
 
 function parseSysChunks(sb: Buffer): SysChunk[] {
   const size = sb.readUInt32LE(SB.sysChunkArraySize);
@@ -167,19 +155,18 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
       return b;
     };
     const sb = await read(SUPER_OFFSETS[0]!, SUPER_SIZE);
-    if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC)) throw new Error('no btrfs superblock');
-    if (sb.readUInt16LE(SB.csumType) !== 0) throw new Error('only crc32c checksums are supported');
-    if (!csumOk(sb)) throw new Error('superblock checksum mismatch');
-    const oldSize = Number(sb.readBigUInt64LE(SB.totalBytes));
-    const nodesize = sb.readUInt32LE(SB.nodesize);
-    const sectorsize = sb.readUInt32LE(SB.sectorsize);
+    const d = decodeBtrfsSuperblock(sb);
+    if (typeof d === 'string') throw new Error(`no btrfs superblock: ${d}`);
+    if (d.csumType !== 0) throw new Error('only crc32c checksums are supported');
+    if (!d.csumOk) throw new Error('superblock checksum mismatch');
+    const { totalBytes: oldSize, nodesize, sectorsize } = d;
     if (newSize % sectorsize !== 0) throw new Error(`size ${newSize} is not a multiple of ${sectorsize}`);
     if (newSize < oldSize) throw new Error(`cannot shrink from ${oldSize} to ${newSize}`);
     const chunks = parseSysChunks(sb);
 
     // Walk the chunk tree to the leaf holding DEV_ITEM (1, 216, 1).
-    let logical = sb.readBigUInt64LE(SB.chunkRoot);
-    let level = sb[SB.chunkRootLevel]!;
+    let logical = d.chunkRoot;
+    let level = d.chunkRootLevel;
     for (;;) {
       const copies = mapLogical(chunks, logical);
       const node = await read(copies[0]!, nodesize);
@@ -216,12 +203,9 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
       break;
     }
 
-    sb.writeBigUInt64LE(BigInt(newSize), SB.totalBytes);
-    sb.writeBigUInt64LE(BigInt(newSize), SB.devItem + DEV_ITEM_TOTAL_BYTES);
     for (const off of SUPER_OFFSETS) {
       if (off + SUPER_SIZE > newSize) break;
-      sb.writeBigUInt64LE(BigInt(off), SB.bytenr);
-      setCsum(sb);
+      encodeBtrfsSuperblock(sb, { totalBytes: newSize, bytenr: off });
       await fh.write(sb, 0, SUPER_SIZE, base + off);
       onWrite?.(base + off, SUPER_SIZE);
     }
@@ -411,8 +395,9 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     } finally {
       await fh.close();
     }
-    const total = Number(sb.readBigUInt64LE(SB.totalBytes));
-    if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
+    const d = decodeBtrfsSuperblock(sb);
+    const total = typeof d === 'string' ? 0 : d.totalBytes;
+    if (typeof d === 'string' || total !== size || size % SECTOR_SIZE !== 0) {
       throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
     }
     phase.end({ size, staged: st });
@@ -450,12 +435,26 @@ declare module '../spec-types.ts' {
   interface FilesystemSpecs {
     btrfs: ThisSpec;
   }
+  interface ProbedFilesystems {
+    btrfs: true;
+  }
 }
+
+const BTRFS_LABEL: LabelRule = { name: 'btrfs', maxBytes: LABEL_MAX };
 
 export const btrfsDriver: PreparingDriver<BtrfsSpec> = {
   type: 'btrfs',
-  holdsFiles: true,
-  rootCandidate: true,
+  capabilities: { root: true, files: true, symlinks: true, writable: true, growsAtFirstBoot: true, firmwareReadable: false },
+  probe: { span: BTRFS_SUPER_OFFSETS[0] + BTRFS_SUPER_SIZE, matches: isBtrfs },
+  reader: async () => (await import('../inspect/readers/btrfs.ts')).open,
+  check: {
+    tool: 'btrfs',
+    title: 'btrfs check --readonly',
+    input: 'copy',
+    args: (file) => ['check', '--readonly', file],
+    verdict: (r) => ({ ok: r.ok, summary: 'no error found' }),
+  },
+  label: BTRFS_LABEL,
   spec: {
     properties: {
       label: schemaOf.label('at most 255 bytes'),
@@ -465,7 +464,7 @@ export const btrfsDriver: PreparingDriver<BtrfsSpec> = {
     parse(o, where) {
       return {
         type: 'btrfs',
-        label: label(o.label, `${where}.label`, 'btrfs'),
+        label: label(o.label, `${where}.label`, BTRFS_LABEL),
         uuid: uuid(o.uuid, `${where}.uuid`),
         ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
       };

@@ -58,7 +58,8 @@ import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.t
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
 import { crc32c } from '../codec/crc32c.ts';
-import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
+import type { LabelRule } from '../labels.ts';
+import { COMPAT_SPARSE_SUPER2, encodeExt4Stamp, INCOMPAT_64BIT, isExt4, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -887,12 +888,26 @@ declare module '../spec-types.ts' {
   interface FilesystemSpecs {
     ext4: ThisSpec;
   }
+  interface ProbedFilesystems {
+    ext4: true;
+  }
 }
+
+const EXT4_LABEL: LabelRule = { name: 'ext4', maxBytes: 16 };
 
 export const ext4Driver: MeasuringDriver<Ext4Spec> = {
   type: 'ext4',
-  holdsFiles: true,
-  rootCandidate: true,
+  capabilities: { root: true, files: true, symlinks: true, writable: true, growsAtFirstBoot: true, firmwareReadable: false },
+  probe: { span: SB_OFFSET + SB_SIZE, matches: isExt4 },
+  reader: async () => (await import('../inspect/readers/ext4.ts')).open,
+  check: {
+    tool: 'e2fsck',
+    title: 'e2fsck -fn',
+    input: 'offset',
+    args: (file) => ['-fn', file],
+    verdict: (r) => ({ ok: r.ok, summary: r.out.split('\n').find((l) => /files? \(.*\), .*blocks/.test(l))?.trim() }),
+  },
+  label: EXT4_LABEL,
   reservedDirs: ['/lost+found'],
   spec: {
     properties: {
@@ -910,7 +925,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
             );
       return {
         type: 'ext4',
-        label: label(o.label, `${where}.label`, 'ext4'),
+        label: label(o.label, `${where}.label`, EXT4_LABEL),
         uuid: uuid(o.uuid, `${where}.uuid`),
         ...(features ? { features } : {}),
         ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
@@ -971,13 +986,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
       const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB.KBYTES_WRITTEN);
       // The "signed" directory hash flag, the lifetime write counter as mke2fs (or the helper)
       // left it (debugfs would add its writes), the epoch as the last write time.
-      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
-        const flags = sb.readUInt32LE(SB.FLAGS);
-        sb.writeUInt32LE(((flags & ~FLAG_UNSIGNED_HASH) | FLAG_SIGNED_HASH) >>> 0, SB.FLAGS);
-        sb.writeBigUInt64LE(kbytesWritten, SB.KBYTES_WRITTEN);
-        sb.writeUInt32LE(ctx.epoch % 2 ** 32, SB.WTIME);
-        sb[SB.WTIME_HI] = Math.floor(ctx.epoch / 2 ** 32) & 0xff;
-      });
+      await patchSuperblocks(target.imagePath, target.offset, (sb) => encodeExt4Stamp(sb, { signedHash: true, kbytesWritten, writeTime: ctx.epoch }));
       progress.update(3, 4);
       const f = parseExt4Superblock(await readSuperblock(target.imagePath, target.offset));
       const report: FsReport = {
