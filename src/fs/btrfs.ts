@@ -286,7 +286,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   };
   const file = path.join(dir, 'fs.img');
   const phase = ctx.progress.phase('btrfs', 3, 'items');
-  let deterministic = allowShim && (await shimAvailable());
+  const deterministic = allowShim && (await shimAvailable());
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
@@ -302,19 +302,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     const counts = writeShimList(tree, list);
     await fsp.writeFile(file, '');
 
-    const args = [
-      '-q', '-f',
-      '-U', uuid,
-      ...(spec.label !== undefined && spec.label !== '' ? ['-L', spec.label] : []),
-      '-m', 'dup', '-d', 'single',
-      '-n', String(NODE_SIZE), '-s', String(SECTOR_SIZE),
-      '--csum', 'crc32c',
-      '-O', 'extref,skinny-metadata,no-holes',
-      '-R', 'free-space-tree',
-      '--rootdir', stageReal,
-      '--shrink',
-      file,
-    ];
+    const args = mkfsBtrfsArgs(spec, uuid, stageReal, file);
     const env: Record<string, string> = { LC_ALL: 'C', TZ: 'UTC' };
     let cmd = 'mkfs.btrfs';
     let cmdArgs = args;
@@ -323,83 +311,23 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
       // for a 2.5 GB root); the shim combines consecutive ones (same bytes, fewer calls).
       Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid}`, report, image: file }));
     } else {
-      // btrfs-progs 6.10+ reads the tree with glibc's nftw, whose stat calls fakeroot
-      // cannot reach either: the inodes would get the staged copies' owner, i.e. the
-      // user running imgsmith. Only root (whose copies are 0:0) may build that way.
-      const v = await mkfsBtrfsVersion();
-      if (v && (v[0] > 6 || (v[0] === 6 && v[1] >= 10)) && process.getuid?.() !== 0) {
-        throw new ToolFailedError(
-          'mkfs.btrfs',
-          `${where}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join('.')} would give every file of the btrfs root your user's owner; ` +
-            `build the native addon (npm run build:native) or build as root`,
-        );
-      }
-      // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
-      const prefix: string[] = [];
-      if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
-      if (!(await toolMissing('faketime'))) prefix.push('faketime', '-f', utcDate(ctx.epoch));
-      if (prefix.length > 0) {
-        cmd = prefix[0]!;
-        cmdArgs = [...prefix.slice(1), 'mkfs.btrfs', ...args];
-      }
-      ctx.progress.event('warning', {
-        message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
-      });
+      ({ cmd, args: cmdArgs } = await unshimmedCommand(args, ctx, where));
     }
     await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     // A source that changed after the walk (mkfs.btrfs read the staged links of it) is the error.
     await log.check({ readable: r.exitCode !== 0 });
+    checkMkfsExit(r, cmd, where);
     const out = (r.all ?? '').toString();
-    if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
-    if ((r as { code?: string }).code === 'ENOENT') {
-      throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
-    }
-    if (r.exitCode === undefined) {
-      throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
-    }
     if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
       // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
       // link counts and inode numbers. Build again the fallback way (copies, fakeroot).
       throw new ShimNotLoaded();
     }
-    if (r.exitCode !== 0) {
-      const msg = out
-        .split('\n')
-        .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
-        .join('; ');
-      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
-    }
-    if (deterministic) {
-      // The shim must have served every entry of the tree: an entry it did not see was
-      // read by mkfs.btrfs some way the shim does not reach (a walk inside libc, as
-      // glibc's nftw in btrfs-progs 6.10+ before the shim served it), so it would carry
-      // the host's owner, times and inode number. Never publish such an image.
-      const entries = counts.dirs + counts.files + counts.symlinks;
-      const served = await shimServedReport(report);
-      if (!served || served.total !== entries || served.served < entries) {
-        throw toolFailed(
-          'mkfs.btrfs',
-          `${where}: mkfs.btrfs read ${served ? served.served : 'an unknown number'} of the ${entries} entries of the tree through the imgsmith shim; ` +
-            `the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
-          r,
-        );
-      }
-    }
+    checkMkfsFailure(r, where);
+    if (deterministic) await checkShimServed(counts, report, where, r);
     phase.update(2, 3);
-    const size = (await fsp.stat(file)).size;
-    const sb = Buffer.alloc(SUPER_SIZE);
-    const fh = await fsp.open(file, 'r');
-    try {
-      await fh.read(sb, 0, SUPER_SIZE, SUPER_OFFSETS[0]!);
-    } finally {
-      await fh.close();
-    }
-    const d = decodeBtrfsSuperblock(sb);
-    const total = typeof d === 'string' ? 0 : d.totalBytes;
-    if (typeof d === 'string' || total !== size || size % SECTOR_SIZE !== 0) {
-      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
-    }
+    const size = await shrunkSize(file, where);
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
   } catch (err) {
@@ -414,6 +342,106 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   }
   ctx.progress.event('warning', { message: `${where}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
   return buildShrunk(spec, tree, uuid, ctx, where, false);
+}
+
+/** mkfs.btrfs's arguments: profiles and features pinned (see the module doc). */
+function mkfsBtrfsArgs(spec: BtrfsSpec, uuid: string, root: string, file: string): string[] {
+  return [
+    '-q', '-f',
+    '-U', uuid,
+    ...(spec.label !== undefined && spec.label !== '' ? ['-L', spec.label] : []),
+    '-m', 'dup', '-d', 'single',
+    '-n', String(NODE_SIZE), '-s', String(SECTOR_SIZE),
+    '--csum', 'crc32c',
+    '-O', 'extref,skinny-metadata,no-holes',
+    '-R', 'free-space-tree',
+    '--rootdir', root,
+    '--shrink',
+    file,
+  ];
+}
+
+/** mkfs.btrfs without the shim: under fakeroot and faketime where installed (with a warning). */
+async function unshimmedCommand(args: string[], ctx: FsContext, where: string): Promise<{ cmd: string; args: string[] }> {
+  // btrfs-progs 6.10+ reads the tree with glibc's nftw, whose stat calls fakeroot
+  // cannot reach either: the inodes would get the staged copies' owner, i.e. the
+  // user running imgsmith. Only root (whose copies are 0:0) may build that way.
+  const v = await mkfsBtrfsVersion();
+  if (v && (v[0] > 6 || (v[0] === 6 && v[1] >= 10)) && process.getuid?.() !== 0) {
+    throw new ToolFailedError(
+      'mkfs.btrfs',
+      `${where}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join('.')} would give every file of the btrfs root your user's owner; ` +
+        `build the native addon (npm run build:native) or build as root`,
+    );
+  }
+  // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
+  const prefix: string[] = [];
+  if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
+  if (!(await toolMissing('faketime'))) prefix.push('faketime', '-f', utcDate(ctx.epoch));
+  ctx.progress.event('warning', {
+    message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
+  });
+  return prefix.length > 0 ? { cmd: prefix[0]!, args: [...prefix.slice(1), 'mkfs.btrfs', ...args] } : { cmd: 'mkfs.btrfs', args };
+}
+
+type MkfsResult = Awaited<ReturnType<typeof execa>>;
+
+/** mkfs.btrfs could not run, or was killed. */
+function checkMkfsExit(r: MkfsResult, cmd: string, where: string): void {
+  const out = (r.all ?? '').toString();
+  if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+  if ((r as { code?: string }).code === 'ENOENT') {
+    throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
+  }
+  if (r.exitCode === undefined) {
+    throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
+  }
+}
+
+/** mkfs.btrfs failed: its error lines. */
+function checkMkfsFailure(r: MkfsResult, where: string): void {
+  if (r.exitCode === 0) return;
+  const out = (r.all ?? '').toString();
+  const msg = out
+    .split('\n')
+    .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
+    .join('; ');
+  throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+}
+
+/** The shim must have served every entry of the tree: an entry it did not see was read by
+ *  mkfs.btrfs some way the shim does not reach (a walk inside libc, as glibc's nftw in
+ *  btrfs-progs 6.10+ before the shim served it), so it would carry the host's owner, times
+ *  and inode number. Never publish such an image. */
+async function checkShimServed(counts: ReturnType<typeof writeShimList>, report: string, where: string, r: MkfsResult): Promise<void> {
+  const entries = counts.dirs + counts.files + counts.symlinks;
+  const served = await shimServedReport(report);
+  if (!served || served.total !== entries || served.served < entries) {
+    throw toolFailed(
+      'mkfs.btrfs',
+      `${where}: mkfs.btrfs read ${served ? served.served : 'an unknown number'} of the ${entries} entries of the tree through the imgsmith shim; ` +
+        `the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
+      r,
+    );
+  }
+}
+
+/** The shrunk filesystem's size, checked against its superblock. */
+async function shrunkSize(file: string, where: string): Promise<number> {
+  const size = (await fsp.stat(file)).size;
+  const sb = Buffer.alloc(SUPER_SIZE);
+  const fh = await fsp.open(file, 'r');
+  try {
+    await fh.read(sb, 0, SUPER_SIZE, SUPER_OFFSETS[0]!);
+  } finally {
+    await fh.close();
+  }
+  const d = decodeBtrfsSuperblock(sb);
+  const total = typeof d === 'string' ? 0 : d.totalBytes;
+  if (typeof d === 'string' || total !== size || size % SECTOR_SIZE !== 0) {
+    throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+  }
+  return size;
 }
 
 /** mkfs.btrfs ran, but the loader did not preload the shim (see buildShrunk). */

@@ -980,7 +980,7 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
     const l = vfatLayout(min, spec.fatType);
     const clusters = spec.fatType === 32 ? 65525 : 4085;
     const clusterSize = l ? l.clusterSectors * 512 : 512;
-    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger, or let the size pick the FAT type ("fatType": "auto" and a partition type other than "fat32", e.g. 0x0b)`;
   },
 
   validate(spec, tree, where) {
