@@ -5,7 +5,8 @@
  *
  * Geometry: the FAT type for "auto" and the cluster size are what mkfs.vfat 4.2 picks
  * for an image file of that size (mkfsFatChoice: FAT12 up to 8 MiB, FAT16 up to 511 MiB,
- * FAT32 from 512 MiB), two FATs, 512 root entries (FAT12/16), data area aligned to the
+ * FAT32 from 512 MiB; but FAT32 whenever it fits in a partition whose type says FAT32 or ESP,
+ * and always for the partition type "fat32": see parseFatType), two FATs, 512 root entries (FAT12/16), data area aligned to the
  * cluster size. The boot sector is FatFs's (OEM "MSDOS5.0", no boot code, hidden sectors
  * 0 like mkfs.vfat on an image file) with the serial, label and "FAT12/FAT16" type string
  * patched in. FAT32 needs at least 33 MiB here (FatFs refuses fewer than 65526
@@ -16,7 +17,7 @@
  *    timestamp and for the volume serial. Every FatFs call runs inside `pinnedClock`,
  *    which swaps the global Date for one that returns a fixed instant and answers the
  *    local-time getters in UTC, so no host clock or time zone leaks in. The serial is
- *    then overwritten with `volumeId`.
+ *    then overwritten with `volumeId` (default: a hash of the partition offset and label).
  *  - Entries are created in `tree.entries()` order (sorted by path bytes), so the
  *    clusters, short names (~N tails) and directory slots are the same on any host.
  *  - The block device writes through to the image file; a sector that is all zeros and
