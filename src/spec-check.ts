@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { usageError } from './errors.ts';
-import { labelProblem, type LabelledFs } from './labels.ts';
+import { labelProblem, type LabelRule } from './labels.ts';
 import { parseSectorSize, SIZE_PATTERN } from './units.ts';
 import type { SizeSpec, SourceRoot } from './spec-types.ts';
 import { UUID_RE } from './uuid.ts';
@@ -120,10 +120,10 @@ export function sizeSpec(v: Json, where: string): SizeSpec {
 }
 
 /** A filesystem label: checked against what the filesystem can store (never truncated or case-changed). */
-export function label(v: Json, where: string, fs: LabelledFs): string | undefined {
+export function label(v: Json, where: string, rule: LabelRule): string | undefined {
   if (v === undefined) return undefined;
   const l = str(v, where, { nonEmpty: false });
-  const problem = labelProblem(fs, l);
+  const problem = labelProblem(rule, l);
   if (problem) throw usageError(`${where}: ${problem}`);
   return l;
 }

@@ -23,13 +23,32 @@ export interface GptTableSpec {
 
 export type TableSpec = DosTableSpec | GptTableSpec;
 
-// The filesystems' specs are defined by their drivers (src/fs/*.ts; registry src/fs/index.ts).
-export type { FilesystemSpec, FilesystemType } from './fs/index.ts';
-export type { VfatSpec } from './fs/vfat.ts';
-export type { Ext4Spec } from './fs/ext4.ts';
-export type { BtrfsSpec } from './fs/btrfs.ts';
-export type { SwapSpec } from './fs/swap.ts';
-export type { RawSpec } from './fs/raw.ts';
+/**
+ * The filesystems' specs are defined by their drivers (src/fs/*.ts; registry src/fs/index.ts),
+ * which sit above this module: each driver adds its spec here by augmenting `FilesystemSpecs`
+ * (`declare module '../spec-types.ts' { interface FilesystemSpecs { vfat: VfatSpec } }`),
+ * so this module imports none of them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface FilesystemSpecs {}
+/** The `filesystem` of a partition: one of the drivers' specs. */
+export type FilesystemSpec = FilesystemSpecs[keyof FilesystemSpecs];
+export type FilesystemType = keyof FilesystemSpecs;
+/** The filesystems that can be recognised in an image (their driver has a `probe`): each
+ *  such driver adds itself here too (src/inspect/types.ts's FsType). */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ProbedFilesystems {}
+export type ProbedFilesystemType = keyof ProbedFilesystems & FilesystemType;
+export type VfatSpec = FilesystemSpecs['vfat'];
+export type Ext4Spec = FilesystemSpecs['ext4'];
+export type BtrfsSpec = FilesystemSpecs['btrfs'];
+export type SwapSpec = FilesystemSpecs['swap'];
+export type RawSpec = FilesystemSpecs['raw'];
+
+/** The content generators' names: src/content/resolve.ts adds each of its generators here. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ContentGenerators {}
+export type GeneratorName = keyof ContentGenerators & string;
 
 /** Where a content path is resolved from. */
 export type SourceRoot = 'firmware' | 'spec' | 'toplevel';
@@ -63,7 +82,7 @@ export interface SymlinkItem {
 export interface GenerateItem {
   kind: 'generate';
   /** One of the generators of src/content/resolve.ts. */
-  generator: import('./content/resolve.ts').GeneratorName;
+  generator: GeneratorName;
   /** Absolute target path: the file for rpi-config.txt (default /config.txt), the boot
    *  directory for extlinux (default /boot). Unused for closure and rpi-direct. */
   target: string;
@@ -95,7 +114,7 @@ export interface PartitionSpec {
   attributes: (string | number)[];
   /** GPT unique partition GUID; otherwise derived from the table seed and `name`. */
   guid?: string;
-  filesystem: import('./fs/index.ts').FilesystemSpec;
+  filesystem: FilesystemSpec;
   contents: ContentItem[];
 }
 

@@ -9,6 +9,7 @@ import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
 import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
+import type { PartitionOf } from './fs/types.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
 import { JsoncError, parseJsonc, type Parsed } from './jsonc.ts';
@@ -21,12 +22,12 @@ import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec,
 const ALL_FS_KEYS = ['type', ...new Set(FS_TYPES.flatMap((t) => Object.keys(drivers[t].spec.properties)))];
 
 /** A partition's filesystem: the driver named by "type" checks its keys and values. */
-function filesystem(v: Json, where: string): FilesystemSpec {
+function filesystem(v: Json, where: string, partition: PartitionOf): FilesystemSpec {
   const base = obj(v, where, ALL_FS_KEYS, ['type']);
   const type = oneOf(base.type, `${where}.type`, FS_TYPES);
   const { spec } = drivers[type];
   const o = obj(v, where, ['type', ...Object.keys(spec.properties)], spec.required);
-  return spec.parse(o, where);
+  return spec.parse(o, where, partition);
 }
 
 function absTarget(v: Json, where: string, dflt: string): string {
@@ -133,7 +134,7 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
   });
   if (tableType === 'dos' && attributes.length > 0) throw usageError(`${where}.attributes: only GPT partitions have attributes`);
   if (tableType === 'dos' && o.guid !== undefined) throw usageError(`${where}.guid: only GPT partitions have GUIDs`);
-  const fs = filesystem(o.filesystem, `${where}.filesystem`);
+  const fs = filesystem(o.filesystem, `${where}.filesystem`, { type, table: tableType });
   const contents = o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`));
   checkTargets(contents, fs, `${where}.contents`);
   return {

@@ -53,7 +53,7 @@ const specOf = (partitions: Json[], over: Json = {}): Json => ({
 });
 const fatPart = (contents: Json[] = [{ text: 'hello\n', target: '/hello.txt' }]): Json => ({
   name: 'boot',
-  type: 'fat32',
+  type: '0x0b',
   size: '8MiB',
   filesystem: { type: 'vfat', label: 'BOOT' },
   contents,

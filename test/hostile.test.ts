@@ -40,7 +40,7 @@ type Json = Record<string, unknown>;
 
 const fatPart = (over: Json = {}): Json => ({
   name: 'boot',
-  type: 'fat32',
+  type: '0x0b',
   size: '8MiB',
   filesystem: { type: 'vfat', label: 'BOOT' },
   contents: [{ text: 'hello\n', target: '/hello.txt' }],

@@ -320,6 +320,11 @@ export const generators = {
 } satisfies Record<string, ContentGenerator>;
 
 export type GeneratorName = keyof typeof generators;
+/** Adds the generators' names to the image spec (spec-types.ts sits below this module). */
+type Names = GeneratorName;
+declare module '../spec-types.ts' {
+  interface ContentGenerators extends Record<Names, true> {}
+}
 export const GENERATORS = Object.keys(generators) as GeneratorName[];
 
 /** Builds the tree of one partition. `where` names the partition for messages. */

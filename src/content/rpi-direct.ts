@@ -30,6 +30,7 @@ import { readdirSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { inputError, usageError } from '../errors.ts';
 import { deriveGuid } from '../ptable/guid.ts';
+import { fsCan, typesThatCan } from '../fs/index.ts';
 import { describe, type JsonSchema } from '../spec-check.ts';
 import type { PartitionSpec, TableSpec } from '../spec-types.ts';
 import { resolveInStore } from './extlinux.ts';
@@ -228,22 +229,35 @@ export function rpiDirectConfigTxt(c: {
   return lines.join('\n') + '\n';
 }
 
-/** Adds the direct-boot files to `tree` (the FAT partition's root). */
-export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions, inp: RpiDirectInputs, where: string): Promise<void> {
+/** The firmware partition can be read by the firmware, the root can be a root, the table has an id. */
+function checkPartitions(inp: RpiDirectInputs, opts: RpiDirectOptions, where: string): number {
   const part = inp.disk.partitions[inp.partition]!;
-  if (part.filesystem.type !== 'vfat') {
+  if (!fsCan(part.filesystem.type, 'firmwareReadable')) {
     throw usageError(`${where}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
   }
   const rootIdx = rootPartition(inp.disk, opts.rootPartition, where);
   const root = inp.disk.partitions[rootIdx]!;
-  if (root.filesystem.type !== 'ext4' && root.filesystem.type !== 'btrfs') {
-    throw usageError(`${where}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots an ext4 or btrfs root`);
+  if (!fsCan(root.filesystem.type, 'root')) {
+    throw usageError(`${where}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots a ${typesThatCan('root').join(' or ')} root`);
   }
   if (inp.disk.table.type === 'dos' && inp.disk.table.labelId === 0) {
     throw usageError(`${where}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);
   }
+  return rootIdx;
+}
 
-  // The toplevel, with its symlinks resolved in the store (as the extlinux generator does).
+/** The toplevel on the host, with its symlinks resolved in the store (as the extlinux generator does). */
+interface Toplevel {
+  /** Its host path, and its path in the image's store. */
+  top: string;
+  logicalTop: string;
+  /** Maps a store path (a symlink's target) to the host. */
+  mapTarget: (t: string) => string;
+  /** A file of the toplevel (relative name) or of the store (absolute): missing is an input error. */
+  file(name: string, what: string): HostFile;
+}
+
+function resolveToplevel(inp: RpiDirectInputs, where: string): Toplevel {
   const { storeDir, storeHost: toHost } = inp;
   const hostRoot = toHost('/');
   const toLogical = (h: string) => (hostRoot !== '/' && h.startsWith(hostRoot) ? '/' + h.slice(hostRoot.length) : h);
@@ -265,55 +279,57 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
     }
     return { host, st };
   };
-  const kernel = file('kernel', `the NixOS system ${inp.toplevel} has no kernel:`);
-  const initrd = file('initrd', `the NixOS system ${inp.toplevel} has no initrd:`);
-  if (opts.init === undefined) file('init', `the NixOS system ${inp.toplevel} has no init:`);
-  const kernel2712 = opts.kernel2712 !== undefined ? file(opts.kernel2712, 'options.kernel2712: the Pi 5 kernel') : undefined;
-  const initrd2712 = opts.initrd2712 !== undefined ? file(opts.initrd2712, 'options.initrd2712: the Pi 5 initrd') : undefined;
+  return { top, logicalTop, mapTarget, file };
+}
 
-  // Firmware blobs of the targeted boards.
+/** The firmware blobs of the targeted boards (names in --firmware DIR). */
+function firmwareFiles(opts: RpiDirectOptions, inp: RpiDirectInputs, where: string): Set<string> {
   const fwNames = new Set<string>();
   const needFw = opts.boards.filter((b) => PI_FIRMWARE[b].required.length > 0);
-  if (needFw.length > 0) {
-    if (!inp.firmware) {
-      throw usageError(`${where}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(' and ')} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(', ')}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
-    }
-    const present = readdirSync(inp.firmware).sort();
-    for (const b of needFw) {
-      for (const f of PI_FIRMWARE[b].required) {
-        if (!statHost(fromUtf8(path.join(inp.firmware, f)), true)?.isFile()) {
-          throw inputError(`${where}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
-        }
-        fwNames.add(f);
-      }
-      for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
-    }
+  if (needFw.length === 0) return fwNames;
+  if (!inp.firmware) {
+    throw usageError(`${where}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(' and ')} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(', ')}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
   }
+  const present = readdirSync(inp.firmware).sort();
+  for (const b of needFw) {
+    for (const f of PI_FIRMWARE[b].required) {
+      if (!statHost(fromUtf8(path.join(inp.firmware, f)), true)?.isFile()) {
+        throw inputError(`${where}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
+      }
+      fwNames.add(f);
+    }
+    for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
+  }
+  return fwNames;
+}
 
-  // Device trees: every Pi dtb of the toplevel's dtbs/, flattened; overlays/.
+/** Device trees: every Pi dtb of the toplevel's dtbs/, flattened; overlays/ (else the firmware's). */
+function deviceTrees(t: Toplevel, inp: RpiDirectInputs, where: string): { dtbs: Map<string, HostFile>; overlays?: string } {
   const dtbs = new Map<string, HostFile>();
   let overlays: string | undefined;
-  const dtbDir = resolveInStore(path.join(top, 'dtbs'), mapTarget);
-  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) {
-    const walk = (dir: string, rel: string) => {
-      for (const name of readdirSync(dir).sort()) {
-        const host = path.join(dir, name);
-        const st = statHost(fromUtf8(host), true);
-        if (!st) continue;
-        if (st.isDirectory()) {
-          if (rel === '' && name === 'overlays') overlays = host;
-          else walk(host, rel ? `${rel}/${name}` : name);
-        } else if (st.isFile() && PI_DTB_RE.test(name)) {
-          const prev = dtbs.get(name);
-          if (prev) throw inputError(`${where}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
-          dtbs.set(name, { host, st });
-        }
+  const dtbDir = resolveInStore(path.join(t.top, 'dtbs'), t.mapTarget);
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const host = path.join(dir, name);
+      const st = statHost(fromUtf8(host), true);
+      if (!st) continue;
+      if (st.isDirectory()) {
+        if (rel === '' && name === 'overlays') overlays = host;
+        else walk(host, rel ? `${rel}/${name}` : name);
+      } else if (st.isFile() && PI_DTB_RE.test(name)) {
+        const prev = dtbs.get(name);
+        if (prev) throw inputError(`${where}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
+        dtbs.set(name, { host, st });
       }
-    };
-    walk(dtbDir, '');
-  }
+    }
+  };
+  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) walk(dtbDir, '');
   if (!overlays && inp.firmware && statHost(fromUtf8(path.join(inp.firmware, 'overlays')), true)?.isDirectory()) overlays = path.join(inp.firmware, 'overlays');
+  return overlays ? { dtbs, overlays } : { dtbs };
+}
 
+/** Whether the dtbs are mainline's; warns (or with --strict fails) for a board without its dtb. */
+function checkBoardDtbs(opts: RpiDirectOptions, inp: RpiDirectInputs, dtbs: Map<string, HostFile>, where: string): boolean {
   const upstreamKernel = ![...dtbs.keys()].some((n) => n.startsWith('bcm2710-')) && [...dtbs.keys()].some((n) => n.startsWith('bcm2837-'));
   for (const b of opts.boards) {
     const d = PI_BOARD_DTB[b];
@@ -323,6 +339,47 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
     if (inp.strict) throw inputError(`${msg}; --strict makes this an error`);
     inp.warn(`warning: ${msg}`);
   }
+  return upstreamKernel;
+}
+
+/** config.txt and cmdline.txt (root=PARTUUID= of the root partition, the toplevel's kernel-params). */
+function addBootConfig(tree: FileTree, opts: RpiDirectOptions, inp: RpiDirectInputs, t: Toplevel, rootIdx: number, pi5: { kernel: boolean; initrd: boolean }, upstreamKernel: boolean): void {
+  const kernelOf = (b: PiBoard) => (b === 'pi5' && pi5.kernel ? 'kernel_2712.img' : 'kernel8.img');
+  const initrdOf = (b: PiBoard) => (b === 'pi5' && pi5.initrd ? 'initramfs_2712' : 'initramfs8');
+  const config = rpiDirectConfigTxt({
+    boards: opts.boards,
+    kernel: { pi3: kernelOf('pi3'), pi4: kernelOf('pi4'), pi5: kernelOf('pi5') },
+    initramfs: { pi3: initrdOf('pi3'), pi4: initrdOf('pi4'), pi5: initrdOf('pi5') },
+    upstreamKernel,
+    boardConfig: opts.boardConfig,
+    ...(opts.extraConfig !== undefined ? { extraConfig: opts.extraConfig } : {}),
+  });
+  tree.add('/config.txt', { kind: 'data', mode: 0o644, data: Buffer.from(config) });
+
+  let params = '';
+  const pf = resolveInStore(path.join(t.top, 'kernel-params'), t.mapTarget);
+  if (statHost(fromUtf8(pf), true)?.isFile()) params = readFileSync(pf, 'utf8').replace(/\s+/g, ' ').trim();
+  const init = opts.init ?? `${t.logicalTop}/init`;
+  const root = inp.disk.partitions[rootIdx]!;
+  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, 'rootwait', params, ...opts.extraKernelParams]
+    .filter((x) => x !== '')
+    .join(' ');
+  tree.add('/cmdline.txt', { kind: 'data', mode: 0o644, data: Buffer.from(cmdline + '\n') });
+}
+
+/** Adds the direct-boot files to `tree` (the FAT partition's root). */
+export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions, inp: RpiDirectInputs, where: string): Promise<void> {
+  const rootIdx = checkPartitions(inp, opts, where);
+  const t = resolveToplevel(inp, where);
+  const sys = `the NixOS system ${inp.toplevel}`;
+  const kernel = t.file('kernel', `${sys} has no kernel:`);
+  const initrd = t.file('initrd', `${sys} has no initrd:`);
+  if (opts.init === undefined) t.file('init', `${sys} has no init:`);
+  const kernel2712 = opts.kernel2712 !== undefined ? t.file(opts.kernel2712, 'options.kernel2712: the Pi 5 kernel') : undefined;
+  const initrd2712 = opts.initrd2712 !== undefined ? t.file(opts.initrd2712, 'options.initrd2712: the Pi 5 initrd') : undefined;
+  const fwNames = firmwareFiles(opts, inp, where);
+  const { dtbs, overlays } = deviceTrees(t, inp, where);
+  const upstreamKernel = checkBoardDtbs(opts, inp, dtbs, where);
 
   // The tree.
   const place = (name: string, src: HostFile) => {
@@ -338,28 +395,5 @@ export async function addRpiDirectToTree(tree: FileTree, opts: RpiDirectOptions,
     place(f, { host, st: statHost(fromUtf8(host), true)! });
   }
   if (overlays && opts.overlays) tree.addHost(fromUtf8('/overlays'), fromUtf8(overlays), true);
-
-  const kernelOf = (b: PiBoard) => (b === 'pi5' && kernel2712 ? 'kernel_2712.img' : 'kernel8.img');
-  const initrdOf = (b: PiBoard) => (b === 'pi5' && initrd2712 ? 'initramfs_2712' : 'initramfs8');
-  const config = rpiDirectConfigTxt({
-    boards: opts.boards,
-    kernel: { pi3: kernelOf('pi3'), pi4: kernelOf('pi4'), pi5: kernelOf('pi5') },
-    initramfs: { pi3: initrdOf('pi3'), pi4: initrdOf('pi4'), pi5: initrdOf('pi5') },
-    upstreamKernel,
-    boardConfig: opts.boardConfig,
-    ...(opts.extraConfig !== undefined ? { extraConfig: opts.extraConfig } : {}),
-  });
-  tree.add('/config.txt', { kind: 'data', mode: 0o644, data: Buffer.from(config) });
-
-  let params = '';
-  const pf = resolveInStore(path.join(top, 'kernel-params'), mapTarget);
-  const pst = statHost(fromUtf8(pf), true);
-  if (pst?.isFile()) {
-    params = readFileSync(pf, 'utf8').replace(/\s+/g, ' ').trim();
-  }
-  const init = opts.init ?? `${logicalTop}/init`;
-  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, 'rootwait', params, ...opts.extraKernelParams]
-    .filter((x) => x !== '')
-    .join(' ');
-  tree.add('/cmdline.txt', { kind: 'data', mode: 0o644, data: Buffer.from(cmdline + '\n') });
+  addBootConfig(tree, opts, inp, t, rootIdx, { kernel: !!kernel2712, initrd: !!initrd2712 }, upstreamKernel);
 }

@@ -61,33 +61,22 @@ import { testHook } from '../lifetime.ts';
 import { removeTree } from '../rmtree.ts';
 import type { FsContext, FsReport, FsTarget, PreparingDriver } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
+import { crc32c } from '../codec/crc32c.ts';
+import { BTRFS_SB as SB, BTRFS_SUPER_OFFSETS, BTRFS_SUPER_SIZE, decodeBtrfsSuperblock, encodeBtrfsSuperblock, isBtrfs } from '../codec/btrfs-superblock.ts';
+import type { LabelRule } from '../labels.ts';
 
 export { SHIM_PATH };
+/** Moved to src/codec/crc32c.ts; re-exported for callers elsewhere. */
+export { crc32c };
 
 const SECTOR_SIZE = 4096;
 const NODE_SIZE = 16384;
 const LABEL_MAX = 255;
-const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000]; // 64 KiB, 64 MiB, 256 GiB
-const SUPER_SIZE = 4096;
+const SUPER_OFFSETS = BTRFS_SUPER_OFFSETS;
+const SUPER_SIZE = BTRFS_SUPER_SIZE;
 
 // ---------------------------------------------------------------------------
-// crc32c (Castagnoli), as btrfs uses for superblock and tree block checksums.
-
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// Tree block checksums: crc32c (src/codec/crc32c.ts).
 
 /** Recomputes a btrfs block checksum (crc32c of everything after the 32-byte csum field). */
 function setCsum(block: Buffer): void {
@@ -108,24 +97,10 @@ interface SysChunk {
   stripes: bigint[]; // physical offsets
 }
 
-const SB = {
-  bytenr: 0x30,
-  magic: 0x40,
-  chunkRoot: 0x58,
-  totalBytes: 0x70,
-  sectorsize: 0x90,
-  nodesize: 0x94,
-  sysChunkArraySize: 0xa0,
-  csumType: 0xc4,
-  chunkRootLevel: 0xc7,
-  devItem: 0xc9,
-  sysChunkArray: 0x32b,
-} as const;
 const DEV_ITEM_TOTAL_BYTES = 8;
 const HEADER_SIZE = 101;
 const KEY_SIZE = 17;
 const DEV_ITEM_KEY = 216;
-const MAGIC = Buffer.from('_BHRfS_M', 'latin1');
 
 function parseSysChunks(sb: Buffer): SysChunk[] {
   const size = sb.readUInt32LE(SB.sysChunkArraySize);
@@ -180,19 +155,18 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
       return b;
     };
     const sb = await read(SUPER_OFFSETS[0]!, SUPER_SIZE);
-    if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC)) throw new Error('no btrfs superblock');
-    if (sb.readUInt16LE(SB.csumType) !== 0) throw new Error('only crc32c checksums are supported');
-    if (!csumOk(sb)) throw new Error('superblock checksum mismatch');
-    const oldSize = Number(sb.readBigUInt64LE(SB.totalBytes));
-    const nodesize = sb.readUInt32LE(SB.nodesize);
-    const sectorsize = sb.readUInt32LE(SB.sectorsize);
+    const d = decodeBtrfsSuperblock(sb);
+    if (typeof d === 'string') throw new Error(`no btrfs superblock: ${d}`);
+    if (d.csumType !== 0) throw new Error('only crc32c checksums are supported');
+    if (!d.csumOk) throw new Error('superblock checksum mismatch');
+    const { totalBytes: oldSize, nodesize, sectorsize } = d;
     if (newSize % sectorsize !== 0) throw new Error(`size ${newSize} is not a multiple of ${sectorsize}`);
     if (newSize < oldSize) throw new Error(`cannot shrink from ${oldSize} to ${newSize}`);
     const chunks = parseSysChunks(sb);
 
     // Walk the chunk tree to the leaf holding DEV_ITEM (1, 216, 1).
-    let logical = sb.readBigUInt64LE(SB.chunkRoot);
-    let level = sb[SB.chunkRootLevel]!;
+    let logical = d.chunkRoot;
+    let level = d.chunkRootLevel;
     for (;;) {
       const copies = mapLogical(chunks, logical);
       const node = await read(copies[0]!, nodesize);
@@ -229,12 +203,9 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
       break;
     }
 
-    sb.writeBigUInt64LE(BigInt(newSize), SB.totalBytes);
-    sb.writeBigUInt64LE(BigInt(newSize), SB.devItem + DEV_ITEM_TOTAL_BYTES);
     for (const off of SUPER_OFFSETS) {
       if (off + SUPER_SIZE > newSize) break;
-      sb.writeBigUInt64LE(BigInt(off), SB.bytenr);
-      setCsum(sb);
+      encodeBtrfsSuperblock(sb, { totalBytes: newSize, bytenr: off });
       await fh.write(sb, 0, SUPER_SIZE, base + off);
       onWrite?.(base + off, SUPER_SIZE);
     }
@@ -315,7 +286,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   };
   const file = path.join(dir, 'fs.img');
   const phase = ctx.progress.phase('btrfs', 3, 'items');
-  let deterministic = allowShim && (await shimAvailable());
+  const deterministic = allowShim && (await shimAvailable());
   try {
     // Without the shim, mkfs.btrfs 6.2 would see the host link count of hard-linked files
     // (source + stage) and write a wrong nlink ("link count wrong"): stage copies instead.
@@ -331,19 +302,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     const counts = writeShimList(tree, list);
     await fsp.writeFile(file, '');
 
-    const args = [
-      '-q', '-f',
-      '-U', uuid,
-      ...(spec.label !== undefined && spec.label !== '' ? ['-L', spec.label] : []),
-      '-m', 'dup', '-d', 'single',
-      '-n', String(NODE_SIZE), '-s', String(SECTOR_SIZE),
-      '--csum', 'crc32c',
-      '-O', 'extref,skinny-metadata,no-holes',
-      '-R', 'free-space-tree',
-      '--rootdir', stageReal,
-      '--shrink',
-      file,
-    ];
+    const args = mkfsBtrfsArgs(spec, uuid, stageReal, file);
     const env: Record<string, string> = { LC_ALL: 'C', TZ: 'UTC' };
     let cmd = 'mkfs.btrfs';
     let cmdArgs = args;
@@ -352,82 +311,23 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
       // for a 2.5 GB root); the shim combines consecutive ones (same bytes, fewer calls).
       Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid}`, report, image: file }));
     } else {
-      // btrfs-progs 6.10+ reads the tree with glibc's nftw, whose stat calls fakeroot
-      // cannot reach either: the inodes would get the staged copies' owner, i.e. the
-      // user running imgsmith. Only root (whose copies are 0:0) may build that way.
-      const v = await mkfsBtrfsVersion();
-      if (v && (v[0] > 6 || (v[0] === 6 && v[1] >= 10)) && process.getuid?.() !== 0) {
-        throw new ToolFailedError(
-          'mkfs.btrfs',
-          `${where}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join('.')} would give every file of the btrfs root your user's owner; ` +
-            `build the native addon (npm run build:native) or build as root`,
-        );
-      }
-      // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
-      const prefix: string[] = [];
-      if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
-      if (!(await toolMissing('faketime'))) prefix.push('faketime', '-f', utcDate(ctx.epoch));
-      if (prefix.length > 0) {
-        cmd = prefix[0]!;
-        cmdArgs = [...prefix.slice(1), 'mkfs.btrfs', ...args];
-      }
-      ctx.progress.event('warning', {
-        message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
-      });
+      ({ cmd, args: cmdArgs } = await unshimmedCommand(args, ctx, where));
     }
     await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
     const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
     // A source that changed after the walk (mkfs.btrfs read the staged links of it) is the error.
     await log.check({ readable: r.exitCode !== 0 });
+    checkMkfsExit(r, cmd, where);
     const out = (r.all ?? '').toString();
-    if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
-    if ((r as { code?: string }).code === 'ENOENT') {
-      throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
-    }
-    if (r.exitCode === undefined) {
-      throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
-    }
     if (deterministic && (/cannot be preloaded/.test(out) || (await shimLoaded(report)) === null)) {
       // The loader did not preload the shim: mkfs.btrfs saw the staged hard links' host
       // link counts and inode numbers. Build again the fallback way (copies, fakeroot).
       throw new ShimNotLoaded();
     }
-    if (r.exitCode !== 0) {
-      const msg = out
-        .split('\n')
-        .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
-        .join('; ');
-      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
-    }
-    if (deterministic) {
-      // The shim must have served every entry of the tree: an entry it did not see was
-      // read by mkfs.btrfs some way the shim does not reach (a walk inside libc, as
-      // glibc's nftw in btrfs-progs 6.10+ before the shim served it), so it would carry
-      // the host's owner, times and inode number. Never publish such an image.
-      const entries = counts.dirs + counts.files + counts.symlinks;
-      const served = await shimServedReport(report);
-      if (!served || served.total !== entries || served.served < entries) {
-        throw toolFailed(
-          'mkfs.btrfs',
-          `${where}: mkfs.btrfs read ${served ? served.served : 'an unknown number'} of the ${entries} entries of the tree through the imgsmith shim; ` +
-            `the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
-          r,
-        );
-      }
-    }
+    checkMkfsFailure(r, where);
+    if (deterministic) await checkShimServed(counts, report, where, r);
     phase.update(2, 3);
-    const size = (await fsp.stat(file)).size;
-    const sb = Buffer.alloc(SUPER_SIZE);
-    const fh = await fsp.open(file, 'r');
-    try {
-      await fh.read(sb, 0, SUPER_SIZE, SUPER_OFFSETS[0]!);
-    } finally {
-      await fh.close();
-    }
-    const total = Number(sb.readBigUInt64LE(SB.totalBytes));
-    if (!sb.subarray(SB.magic, SB.magic + 8).equals(MAGIC) || total !== size || size % SECTOR_SIZE !== 0) {
-      throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
-    }
+    const size = await shrunkSize(file, where);
     phase.update(3, 3); // read back and checked: done = total
     phase.end({ size, staged: st });
     return { file, size, dir, uuid, deterministic, counts };
@@ -445,6 +345,106 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
   return buildShrunk(spec, tree, uuid, ctx, where, false);
 }
 
+/** mkfs.btrfs's arguments: profiles and features pinned (see the module doc). */
+function mkfsBtrfsArgs(spec: BtrfsSpec, uuid: string, root: string, file: string): string[] {
+  return [
+    '-q', '-f',
+    '-U', uuid,
+    ...(spec.label !== undefined && spec.label !== '' ? ['-L', spec.label] : []),
+    '-m', 'dup', '-d', 'single',
+    '-n', String(NODE_SIZE), '-s', String(SECTOR_SIZE),
+    '--csum', 'crc32c',
+    '-O', 'extref,skinny-metadata,no-holes',
+    '-R', 'free-space-tree',
+    '--rootdir', root,
+    '--shrink',
+    file,
+  ];
+}
+
+/** mkfs.btrfs without the shim: under fakeroot and faketime where installed (with a warning). */
+async function unshimmedCommand(args: string[], ctx: FsContext, where: string): Promise<{ cmd: string; args: string[] }> {
+  // btrfs-progs 6.10+ reads the tree with glibc's nftw, whose stat calls fakeroot
+  // cannot reach either: the inodes would get the staged copies' owner, i.e. the
+  // user running imgsmith. Only root (whose copies are 0:0) may build that way.
+  const v = await mkfsBtrfsVersion();
+  if (v && (v[0] > 6 || (v[0] === 6 && v[1] >= 10)) && process.getuid?.() !== 0) {
+    throw new ToolFailedError(
+      'mkfs.btrfs',
+      `${where}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join('.')} would give every file of the btrfs root your user's owner; ` +
+        `build the native addon (npm run build:native) or build as root`,
+    );
+  }
+  // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
+  const prefix: string[] = [];
+  if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
+  if (!(await toolMissing('faketime'))) prefix.push('faketime', '-f', utcDate(ctx.epoch));
+  ctx.progress.event('warning', {
+    message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
+  });
+  return prefix.length > 0 ? { cmd: prefix[0]!, args: [...prefix.slice(1), 'mkfs.btrfs', ...args] } : { cmd: 'mkfs.btrfs', args };
+}
+
+type MkfsResult = Awaited<ReturnType<typeof execa>>;
+
+/** mkfs.btrfs could not run, or was killed. */
+function checkMkfsExit(r: MkfsResult, cmd: string, where: string): void {
+  const out = (r.all ?? '').toString();
+  if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
+  if ((r as { code?: string }).code === 'ENOENT') {
+    throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
+  }
+  if (r.exitCode === undefined) {
+    throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
+  }
+}
+
+/** mkfs.btrfs failed: its error lines. */
+function checkMkfsFailure(r: MkfsResult, where: string): void {
+  if (r.exitCode === 0) return;
+  const out = (r.all ?? '').toString();
+  const msg = out
+    .split('\n')
+    .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
+    .join('; ');
+  throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+}
+
+/** The shim must have served every entry of the tree: an entry it did not see was read by
+ *  mkfs.btrfs some way the shim does not reach (a walk inside libc, as glibc's nftw in
+ *  btrfs-progs 6.10+ before the shim served it), so it would carry the host's owner, times
+ *  and inode number. Never publish such an image. */
+async function checkShimServed(counts: ReturnType<typeof writeShimList>, report: string, where: string, r: MkfsResult): Promise<void> {
+  const entries = counts.dirs + counts.files + counts.symlinks;
+  const served = await shimServedReport(report);
+  if (!served || served.total !== entries || served.served < entries) {
+    throw toolFailed(
+      'mkfs.btrfs',
+      `${where}: mkfs.btrfs read ${served ? served.served : 'an unknown number'} of the ${entries} entries of the tree through the imgsmith shim; ` +
+        `the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
+      r,
+    );
+  }
+}
+
+/** The shrunk filesystem's size, checked against its superblock. */
+async function shrunkSize(file: string, where: string): Promise<number> {
+  const size = (await fsp.stat(file)).size;
+  const sb = Buffer.alloc(SUPER_SIZE);
+  const fh = await fsp.open(file, 'r');
+  try {
+    await fh.read(sb, 0, SUPER_SIZE, SUPER_OFFSETS[0]!);
+  } finally {
+    await fh.close();
+  }
+  const d = decodeBtrfsSuperblock(sb);
+  const total = typeof d === 'string' ? 0 : d.totalBytes;
+  if (typeof d === 'string' || total !== size || size % SECTOR_SIZE !== 0) {
+    throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+  }
+  return size;
+}
+
 /** mkfs.btrfs ran, but the loader did not preload the shim (see buildShrunk). */
 class ShimNotLoaded extends Error {}
 
@@ -458,10 +458,32 @@ export interface BtrfsSpec {
   extraSpace?: number;
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = BtrfsSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    btrfs: ThisSpec;
+  }
+  interface ProbedFilesystems {
+    btrfs: true;
+  }
+}
+
+const BTRFS_LABEL: LabelRule = { name: 'btrfs', maxBytes: LABEL_MAX };
+
 export const btrfsDriver: PreparingDriver<BtrfsSpec> = {
   type: 'btrfs',
-  holdsFiles: true,
-  rootCandidate: true,
+  capabilities: { root: true, files: true, symlinks: true, writable: true, growsAtFirstBoot: true, firmwareReadable: false },
+  probe: { span: BTRFS_SUPER_OFFSETS[0] + BTRFS_SUPER_SIZE, matches: isBtrfs },
+  reader: async () => (await import('../inspect/readers/btrfs.ts')).open,
+  check: {
+    tool: 'btrfs',
+    title: 'btrfs check --readonly',
+    input: 'copy',
+    args: (file) => ['check', '--readonly', file],
+    verdict: (r) => ({ ok: r.ok, summary: 'no error found' }),
+  },
+  label: BTRFS_LABEL,
   spec: {
     properties: {
       label: schemaOf.label('at most 255 bytes'),
@@ -471,7 +493,7 @@ export const btrfsDriver: PreparingDriver<BtrfsSpec> = {
     parse(o, where) {
       return {
         type: 'btrfs',
-        label: label(o.label, `${where}.label`, 'btrfs'),
+        label: label(o.label, `${where}.label`, BTRFS_LABEL),
         uuid: uuid(o.uuid, `${where}.uuid`),
         ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
       };

@@ -6,6 +6,8 @@
  * taken for a NAME=value tag there).
  */
 import { promises as fsp } from 'node:fs';
+import { cstr, isoTime, uuidString } from '../codec/bytes.ts';
+import type { FsInfo } from '../inspect/types.ts';
 
 export const SB_OFFSET = 1024;
 export const SB_SIZE = 1024;
@@ -102,6 +104,8 @@ export interface Ext4Facts {
 /** The facts of a superblock (the 1024 bytes at filesystem byte 1024). */
 export function parseExt4Superblock(sb: Buffer): Ext4Facts {
   if (sb.length < SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw new Error('not an ext2/3/4 superblock');
+  // Untrusted input: ext4 blocks are 1 KiB to 64 KiB (log 0..6).
+  if (sb.readUInt32LE(SB.LOG_BLOCK_SIZE) > 6) throw new Error(`not an ext2/3/4 superblock: block size 2^(10+${sb.readUInt32LE(SB.LOG_BLOCK_SIZE)})`);
   const is64 = (sb.readUInt32LE(SB.FEATURE_INCOMPAT) & INCOMPAT_64BIT) !== 0;
   const hi = (o: number) => (is64 ? sb.readUInt32LE(o) * 2 ** 32 : 0);
   const blockSize = 1024 << sb.readUInt32LE(SB.LOG_BLOCK_SIZE);
@@ -118,6 +122,70 @@ export function parseExt4Superblock(sb: Buffer): Ext4Facts {
     blockSize,
     journalBlocks,
     features: ext4FeatureNames(sb).join(' '),
+  };
+}
+
+/** Whether the partition's first bytes hold an ext2/3/4 superblock's magic. */
+export function isExt4(head: Buffer): boolean {
+  return head.length >= SB_OFFSET + SB.MAGIC + 2 && head.readUInt16LE(SB_OFFSET + SB.MAGIC) === EXT4_MAGIC;
+}
+
+/** The fields the writer stamps on every superblock copy after mke2fs (see src/fs/ext4.ts). */
+export interface Ext4Stamp {
+  /** s_flags: the signed directory hash (as on x86 and arm64 hosts), not unsigned. */
+  signedHash: true;
+  kbytesWritten: bigint;
+  /** s_wtime (with its high byte). */
+  writeTime: number;
+}
+
+/** Encodes `stamp` into a superblock copy (the checksum is the caller's: it knows the seed). */
+export function encodeExt4Stamp(sb: Buffer, stamp: Ext4Stamp): void {
+  const flags = sb.readUInt32LE(SB.FLAGS);
+  sb.writeUInt32LE(((flags & ~FLAG_UNSIGNED_HASH) | FLAG_SIGNED_HASH) >>> 0, SB.FLAGS);
+  sb.writeBigUInt64LE(stamp.kbytesWritten, SB.KBYTES_WRITTEN);
+  sb.writeUInt32LE(stamp.writeTime % 2 ** 32, SB.WTIME);
+  sb[SB.WTIME_HI] = Math.floor(stamp.writeTime / 2 ** 32) & 0xff;
+}
+
+/** What `imgsmith inspect` shows of an ext2/3/4 superblock (the 1024 bytes at byte 1024). */
+export function ext4InfoOf(sb: Buffer): FsInfo {
+  const facts = parseExt4Superblock(sb);
+  const compat = sb.readUInt32LE(SB.FEATURE_COMPAT);
+  const incompat = sb.readUInt32LE(SB.FEATURE_INCOMPAT);
+  const hi = (o: number) => ((incompat & INCOMPAT_64BIT) !== 0 ? sb.readUInt32LE(o) * 2 ** 32 : 0);
+  const { blockSize, blocks, freeBlocks } = facts;
+  const variant = incompat & INCOMPAT_EXTENTS || incompat & INCOMPAT_64BIT || incompat & INCOMPAT_FLEX_BG ? 'ext4' : compat & COMPAT_HAS_JOURNAL ? 'ext3' : 'ext2';
+  const state = sb.readUInt16LE(SB.STATE);
+  const uuidAt = (o: number) => uuidString(sb.subarray(o, o + 16));
+  return {
+    type: 'ext4',
+    variant,
+    label: cstr(sb.subarray(SB.VOLUME_NAME, SB.VOLUME_NAME + 16)),
+    uuid: uuidAt(SB.UUID),
+    size: blocks * blockSize,
+    blockSize,
+    used: (blocks - freeBlocks) * blockSize,
+    free: freeBlocks * blockSize,
+    inodes: facts.inodes,
+    inodesFree: facts.freeInodes,
+    features: ext4FeatureNames(sb),
+    extra: {
+      hashSeed: uuidAt(SB.HASH_SEED),
+      state: state & 1 ? (state & 2 ? 'clean with errors' : 'clean') : 'not clean',
+      inodeSize: String(sb.readUInt16LE(SB.INODE_SIZE)),
+      blocksPerGroup: String(sb.readUInt32LE(SB.BLOCKS_PER_GROUP)),
+      inodesPerGroup: String(sb.readUInt32LE(SB.INODES_PER_GROUP)),
+      reservedBlocks: String(sb.readUInt32LE(SB.R_BLOCKS_LO) + hi(SB.R_BLOCKS_HI)),
+      mkfsTime: isoTime(sb.readUInt32LE(SB.MKFS_TIME)),
+      writeTime: isoTime(sb.readUInt32LE(SB.WTIME)),
+      mountTime: isoTime(sb.readUInt32LE(SB.MTIME)),
+      lastCheck: isoTime(sb.readUInt32LE(SB.LASTCHECK)),
+      mountCount: String(sb.readUInt16LE(SB.MNT_COUNT)),
+      journalUuid: uuidAt(SB.JOURNAL_UUID),
+      checksumSeed: String(sb.readUInt32LE(SB.CHECKSUM_SEED)),
+      creatorOs: String(sb.readUInt32LE(SB.CREATOR_OS)),
+    },
   };
 }
 

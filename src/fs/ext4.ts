@@ -57,8 +57,9 @@ import { buildError, doesNotFit, inputError, toolFailed, ToolFailedError, ToolMi
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
-import { crc32c } from './btrfs.ts';
-import { COMPAT_SPARSE_SUPER2, FLAG_SIGNED_HASH, FLAG_UNSIGNED_HASH, INCOMPAT_64BIT, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
+import { crc32c } from '../codec/crc32c.ts';
+import type { LabelRule } from '../labels.ts';
+import { COMPAT_SPARSE_SUPER2, encodeExt4Stamp, INCOMPAT_64BIT, isExt4, INCOMPAT_META_BG, parseExt4Superblock, readExt4Superblock, RO_COMPAT_METADATA_CSUM, RO_COMPAT_SPARSE_SUPER, SB, SB_OFFSET, SB_SIZE, STRUCTURAL_INODE_FLAGS, usedInodeFlags, usedInodeInfo } from './ext4-superblock.ts';
 import { linkGroupCollector, type LinkGroups, shimAvailable, shimPath, shimEnv, shimLoaded, shimRecords, shimVirtualReport, virtualTreeAvailable, VirtualListWriter, writeShimList, type ShimRecord } from './shim.ts';
 import { removeTree } from '../rmtree.ts';
 import { removeStaged, stageTree } from './stage.ts';
@@ -881,10 +882,260 @@ export interface Ext4Spec {
   extraSpace?: number;
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = Ext4Spec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    ext4: ThisSpec;
+  }
+  interface ProbedFilesystems {
+    ext4: true;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writing: the steps of ext4Driver.write.
+
+/** What write() decided before running mke2fs, and what its steps share. */
+interface Ext4Job {
+  spec: Ext4Spec;
+  tree: FileTree;
+  target: FsTarget;
+  ctx: FsContext;
+  where: string;
+  content: Awaited<ReturnType<typeof measure>>['content'];
+  features: Awaited<ReturnType<typeof measure>>['features'];
+  /** The virtual-tree list written while measuring, when it is in this build's temporary directory. */
+  listed: Awaited<ReturnType<typeof measure>>['virtual'] | undefined;
+  blocks: number;
+  uuid: string;
+  work: string;
+  stage: string;
+  /** The tree was staged under `stage` (removed with removeStaged). */
+  staged: boolean;
+  env: ReturnType<typeof toolEnv>;
+  progress: ReturnType<FsContext['progress']['phase']>;
+  version: number[];
+  /** mke2fs's arguments for `extra` -E options; `args`: the full mke2fs -d command line. */
+  mkfsArgs(extra: string[]): string[];
+  args: string[];
+  seed: string;
+  shimReport: string;
+}
+
+/** Step 1: checks the size, picks the UUID, writes mke2fs.conf, builds mke2fs's arguments. */
+async function planExt4(spec: Ext4Spec, tree: FileTree, target: FsTarget, ctx: FsContext): Promise<Ext4Job> {
+  validateSpec(spec, `ext4 at ${target.offset}`);
+  const where = `the ext4 filesystem at offset ${target.offset}`;
+  const { content, features, virtual } = await measure(spec, tree);
+  const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
+  const fit = ext4Fit(content, blocks, features);
+  if (!fit.fits) await assertFits(spec, tree, target.size, where);
+  const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
+  if (virtual) measured.delete(tree);
+  const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
+  const work = path.join(ctx.tmpDir, `ext4-${target.offset}`);
+  await fsp.mkdir(work, { recursive: true });
+  const conf = path.join(work, 'mke2fs.conf');
+  await fsp.writeFile(conf, MKE2FS_CONF);
+  const env = toolEnv(ctx.epoch, conf);
+  const progress = ctx.progress.phase('ext4', 4, 'items');
+  const version = await mke2fsVersion(env);
+  const v147 = versionAtLeast(version, [1, 47, 0]);
+  // Options every mke2fs from 1.46.2 on takes, giving the same bytes: the lazy-init pair
+  // stops it from zeroing inode tables and journal (the partition is zeros already).
+  const ext = [`offset=${target.offset}`, `hash_seed=${uuid}`, 'nodiscard', 'root_owner=0:0', 'lazy_itable_init=1', 'lazy_journal_init=1'];
+  const mkfsArgs = (extra: string[]): string[] => {
+    const a = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
+    a.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', [...ext, ...extra].join(','));
+    if (spec.label !== undefined) a.push('-L', spec.label);
+    if (spec.features?.length) a.push('-O', spec.features.join(','));
+    return a;
+  };
+  // mke2fs -d (the fallback): 1.47's assume_storage_prezeroed (the inode tables' "zeroed"
+  // flag, which the helper sets itself) and no_copy_xattrs (host xattrs; the shim hides them too).
+  const stage = path.join(work, 'root');
+  const args = mkfsArgs(v147 ? ['assume_storage_prezeroed=1', 'no_copy_xattrs'] : []);
+  args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
+  return {
+    spec, tree, target, ctx, where, content, features, listed, blocks, uuid, work, stage, staged: false, env, progress, version, mkfsArgs, args,
+    seed: `imgsmith ext4 ${uuid}`,
+    shimReport: path.join(work, 'shim-report'),
+  };
+}
+
+/** The last step: the same superblock whichever path wrote it (and on any CPU), then the report. */
+async function finishExt4(job: Ext4Job, how: string, info: Record<string, unknown>): Promise<FsReport> {
+  const { target, spec, content, progress, ctx } = job;
+  const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB.KBYTES_WRITTEN);
+  // The "signed" directory hash flag, the lifetime write counter as mke2fs (or the helper)
+  // left it (debugfs would add its writes), the epoch as the last write time.
+  await patchSuperblocks(target.imagePath, target.offset, (sb) => encodeExt4Stamp(sb, { signedHash: true, kbytesWritten, writeTime: ctx.epoch }));
+  progress.update(3, 4);
+  const f = parseExt4Superblock(await readSuperblock(target.imagePath, target.offset));
+  const report: FsReport = {
+    type: 'ext4',
+    ...(spec.label !== undefined ? { label: spec.label } : {}),
+    uuid: job.uuid,
+    stats: {
+      inodes: f.inodes,
+      inodesUsed: f.inodes - f.freeInodes,
+      blocks: f.blocks,
+      freeBlocks: f.freeBlocks,
+      blockSize: f.blockSize,
+      files: content.files,
+      hardlinks: content.hardlinks,
+      dirs: content.dirs,
+      symlinks: content.symlinks,
+      journalBlocks: f.journalBlocks,
+      features: f.features,
+    },
+  };
+  // Which path wrote the tree goes to the progress events only: the manifest is the same.
+  progress.update(4, 4); // the 4th step (reading the result back) is done: the phase ends with done = total
+  progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, path: how, ...info });
+  return report;
+}
+
+/** The primary path: mke2fs makes the empty filesystem, our libext2fs helper writes the tree. */
+async function writeWithHelper(job: Ext4Job): Promise<FsReport> {
+  const { target, ctx, env, where, progress } = job;
+  const list = job.listed ?? (await writeTreeList(job.tree, job.work));
+  progress.update(1, 4);
+  await zeroRange(target.imagePath, target.offset, target.size);
+  const mk = run('mke2fs', [...job.mkfsArgs([]), '-F', '-q', target.imagePath, `${job.blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where);
+  ctx.toolStarted?.();
+  await mk;
+  await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
+  const counts = await populate(target, list, ctx, env, where);
+  if (counts.entries !== list.entries) {
+    throw buildError(`${where}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
+  }
+  const removal = removeTree(list.dir).catch(() => undefined);
+  if (ctx.background) ctx.background(removal);
+  else await removal;
+  progress.update(2, 4);
+  return finishExt4(job, 'libext2fs', { entries: counts.entries });
+}
+
+/** mke2fs under the shim, with `list` (a virtual tree's, or the staged tree's), reporting
+ *  its writes to the build's early compression. -d gets the canonical root: the shim
+ *  recognises the tree by it. */
+async function mke2fsShimmed(job: Ext4Job, list: string, virtual: boolean): Promise<{ mk: Promise<unknown>; watch?: WriteWatch }> {
+  const { target, ctx, args } = job;
+  const root = await fsp.realpath(job.stage);
+  const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
+  const a = args.map((x, k) => (k > 0 && args[k - 1] === '-d' ? root : x));
+  const env = { ...job.env, ...shimEnv({ root, list, epoch: ctx.epoch, seed: job.seed, report: job.shimReport, virtual, image: target.imagePath }), ...watch?.env };
+  const mk = run('mke2fs', a, env, job.where, watch);
+  ctx.toolStarted?.();
+  return { mk, ...(watch ? { watch } : {}) };
+}
+
+/** The warning when the virtual-tree run did not give a faithful image (the tree is staged next). */
+function virtualTreeWarning(job: Ext4Job, failure: unknown, v: { seen: number } | null, entries: number): string {
+  const { where } = job;
+  if (failure !== undefined) return `${where}: mke2fs failed reading the shim's virtual tree (${String((failure as Error).message).split('\n').filter(Boolean).slice(-2).join(' / ')}); staging the tree instead (slower)`;
+  if (v) return `${where}: mke2fs read ${v.seen} of the ${entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`;
+  return `${where}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`;
+}
+
+/** The fallback's first try: mke2fs reads the tree through the shim from the list; nothing is staged. */
+async function mke2fsVirtual(job: Ext4Job, listed: NonNullable<Ext4Job['listed']>): Promise<{ shimmed: boolean; virtualLoaded: boolean }> {
+  const { target, ctx, where } = job;
+  await fsp.mkdir(job.stage);
+  job.progress.update(1, 4);
+  await zeroRange(target.imagePath, target.offset, target.size);
+  await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
+  const { mk, watch } = await mke2fsShimmed(job, listed.list, true);
+  // A mke2fs that walks its -d directory some other way than the shim answers fails
+  // (ENOTSUP) or reads less: either way the tree is staged and mke2fs runs again. A full
+  // disk would only fail again: that error stands.
+  let failure: unknown;
+  await mk.catch((err: unknown) => {
+    failure = err;
+  });
+  // A source that changed while mke2fs read it is the error (no retry that would read it again).
+  await listed.log?.check({ readable: failure !== undefined });
+  if (/No space left on device|Disk quota exceeded/i.test(String((failure as Error | undefined)?.message))) throw failure;
+  let virtualLoaded = (await shimLoaded(job.shimReport)) !== null;
+  const v = failure === undefined && virtualLoaded ? await shimVirtualReport(job.shimReport) : null;
+  // A mke2fs whose stat calls the shim does not see (e.g. one linked against glibc < 2.33,
+  // which calls __lxstat64) reads the host's owners and times: checked in the image.
+  const complete = v !== null && v.total === listed.entries - 1 && v.seen === v.total;
+  const wrong = complete ? await unfakedInode(target.imagePath, target.offset, ctx.epoch) : undefined;
+  const shimmed = complete && wrong === undefined;
+  if (!shimmed) {
+    if (wrong !== undefined) {
+      virtualLoaded = false;
+      ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
+    } else {
+      ctx.progress.event('warning', { message: virtualTreeWarning(job, failure, v, listed.entries) });
+    }
+    watch?.invalidate();
+  }
+  const removal = removeTree(listed.dir).catch(() => undefined);
+  if (ctx.background) ctx.background(removal);
+  else await removal;
+  return { shimmed, virtualLoaded };
+}
+
+/** The fallback with a staged tree: mke2fs -d under the shim when it loads, else plain. */
+async function mke2fsStaged(job: Ext4Job, virtualLoaded: boolean): Promise<{ shimmed: boolean; groups: LinkGroups }> {
+  const { target, ctx, where, tree } = job;
+  const useShim = virtualLoaded && (await shimAvailable());
+  await fsp.rm(job.stage, { recursive: true, force: true });
+  const links = linkGroupCollector();
+  const log = new SourceLog();
+  await stageTree(tree, job.stage, {
+    onEntry: (e) => {
+      links.add(e);
+      log.add(e);
+    },
+  });
+  const groups = links.groups;
+  job.staged = true;
+  job.progress.update(1, 4);
+  await zeroRange(target.imagePath, target.offset, target.size);
+  if (!useShim) {
+    await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
+    const mk = run('mke2fs', job.args, job.env, where);
+    ctx.toolStarted?.();
+    await log.around(mk);
+    return { shimmed: false, groups };
+  }
+  const list = path.join(job.work, 'shim-list');
+  await fsp.rm(job.shimReport, { force: true });
+  writeShimList(tree, list, groups);
+  await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
+  await log.around((await mke2fsShimmed(job, list, false)).mk);
+  if ((await shimLoaded(job.shimReport)) === null) {
+    ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+    return { shimmed: false, groups };
+  }
+  const wrong = await unfakedInode(target.imagePath, target.offset, ctx.epoch);
+  if (wrong !== undefined) {
+    ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
+    return { shimmed: false, groups };
+  }
+  return { shimmed: true, groups };
+}
+
+const EXT4_LABEL: LabelRule = { name: 'ext4', maxBytes: 16 };
+
 export const ext4Driver: MeasuringDriver<Ext4Spec> = {
   type: 'ext4',
-  holdsFiles: true,
-  rootCandidate: true,
+  capabilities: { root: true, files: true, symlinks: true, writable: true, growsAtFirstBoot: true, firmwareReadable: false },
+  probe: { span: SB_OFFSET + SB_SIZE, matches: isExt4 },
+  reader: async () => (await import('../inspect/readers/ext4.ts')).open,
+  check: {
+    tool: 'e2fsck',
+    title: 'e2fsck -fn',
+    input: 'offset',
+    args: (file) => ['-fn', file],
+    verdict: (r) => ({ ok: r.ok, summary: r.out.split('\n').find((l) => /files? \(.*\), .*blocks/.test(l))?.trim() }),
+  },
+  label: EXT4_LABEL,
   reservedDirs: ['/lost+found'],
   spec: {
     properties: {
@@ -902,7 +1153,7 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
             );
       return {
         type: 'ext4',
-        label: label(o.label, `${where}.label`, 'ext4'),
+        label: label(o.label, `${where}.label`, EXT4_LABEL),
         uuid: uuid(o.uuid, `${where}.uuid`),
         ...(features ? { features } : {}),
         ...(o.extraSpace !== undefined ? { extraSpace: parseSize(o.extraSpace, `${where}.extraSpace`) } : {}),
@@ -922,211 +1173,31 @@ export const ext4Driver: MeasuringDriver<Ext4Spec> = {
   },
 
   async write(spec, tree, target, ctx) {
-    validateSpec(spec, `ext4 at ${target.offset}`);
-    const where = `the ext4 filesystem at offset ${target.offset}`;
-    const { content, features, virtual } = await measure(spec, tree);
-    const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
-    const fit = ext4Fit(content, blocks, features);
-    if (!fit.fits) await assertFits(spec, tree, target.size, where);
-    // The virtual-tree list written while measuring, when it is in this build's temporary directory.
-    let listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
-    if (virtual) measured.delete(tree);
-    const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
-
-    const work = path.join(ctx.tmpDir, `ext4-${target.offset}`);
-    await fsp.mkdir(work, { recursive: true });
-    const conf = path.join(work, 'mke2fs.conf');
-    await fsp.writeFile(conf, MKE2FS_CONF);
-    const env = toolEnv(ctx.epoch, conf);
-    const stage = path.join(work, 'root');
-    let staged = false;
-    const progress = ctx.progress.phase('ext4', 4, 'items');
-    const version = await mke2fsVersion(env);
-    const v147 = versionAtLeast(version, [1, 47, 0]);
-    // Options every mke2fs from 1.46.2 on takes, giving the same bytes: the lazy-init pair
-    // stops it from zeroing inode tables and journal (the partition is zeros already).
-    const ext = [`offset=${target.offset}`, `hash_seed=${uuid}`, 'nodiscard', 'root_owner=0:0', 'lazy_itable_init=1', 'lazy_journal_init=1'];
-    const mkfsArgs = (extra: string[]): string[] => {
-      const a = ['-t', 'ext4', '-T', 'default', '-b', String(EXT4_BLOCK_SIZE), '-I', String(INODE_SIZE)];
-      a.push('-N', String(fit.inodesRequested), '-m', String(RESERVED_PERCENT), '-U', uuid, '-E', [...ext, ...extra].join(','));
-      if (spec.label !== undefined) a.push('-L', spec.label);
-      if (spec.features?.length) a.push('-O', spec.features.join(','));
-      return a;
-    };
-    // mke2fs -d (the fallback): 1.47's assume_storage_prezeroed (the inode tables' "zeroed"
-    // flag, which the helper sets itself) and no_copy_xattrs (host xattrs; the shim hides them too).
-    const args = mkfsArgs(v147 ? ['assume_storage_prezeroed=1', 'no_copy_xattrs'] : []);
-    args.push('-d', stage, '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`);
-    const seed = `imgsmith ext4 ${uuid}`;
-    /** The same superblock whichever path wrote it (and on any CPU), then the report. */
-    const finish = async (how: string, info: Record<string, unknown>): Promise<FsReport> => {
-      const kbytesWritten = (await readSuperblock(target.imagePath, target.offset)).readBigUInt64LE(SB.KBYTES_WRITTEN);
-      // The "signed" directory hash flag, the lifetime write counter as mke2fs (or the helper)
-      // left it (debugfs would add its writes), the epoch as the last write time.
-      await patchSuperblocks(target.imagePath, target.offset, (sb) => {
-        const flags = sb.readUInt32LE(SB.FLAGS);
-        sb.writeUInt32LE(((flags & ~FLAG_UNSIGNED_HASH) | FLAG_SIGNED_HASH) >>> 0, SB.FLAGS);
-        sb.writeBigUInt64LE(kbytesWritten, SB.KBYTES_WRITTEN);
-        sb.writeUInt32LE(ctx.epoch % 2 ** 32, SB.WTIME);
-        sb[SB.WTIME_HI] = Math.floor(ctx.epoch / 2 ** 32) & 0xff;
-      });
-      progress.update(3, 4);
-      const f = parseExt4Superblock(await readSuperblock(target.imagePath, target.offset));
-      const report: FsReport = {
-        type: 'ext4',
-        ...(spec.label !== undefined ? { label: spec.label } : {}),
-        uuid,
-        stats: {
-          inodes: f.inodes,
-          inodesUsed: f.inodes - f.freeInodes,
-          blocks: f.blocks,
-          freeBlocks: f.freeBlocks,
-          blockSize: f.blockSize,
-          files: content.files,
-          hardlinks: content.hardlinks,
-          dirs: content.dirs,
-          symlinks: content.symlinks,
-          journalBlocks: f.journalBlocks,
-          features: f.features,
-        },
-      };
-      // Which path wrote the tree goes to the progress events only: the manifest is the same.
-      progress.update(4, 4); // the 4th step (reading the result back) is done: the phase ends with done = total
-      progress.end({ inodesUsed: report.stats.inodesUsed, freeBlocks: report.stats.freeBlocks, path: how, ...info });
-      return report;
-    };
-    const shimReport = path.join(work, 'shim-report');
-    // mke2fs under the shim, with `list` (a virtual tree's, or the staged tree's), reporting
-    // its writes to the build's early compression. -d gets the canonical root: the shim
-    // recognises the tree by it.
-    const mke2fsShimmed = async (list: string, virtual: boolean): Promise<{ mk: Promise<unknown>; watch?: WriteWatch }> => {
-      const root = await fsp.realpath(stage);
-      const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
-      const a = args.map((x, k) => (k > 0 && args[k - 1] === '-d' ? root : x));
-      const mk = run('mke2fs', a, { ...env, ...shimEnv({ root, list, epoch: ctx.epoch, seed, report: shimReport, virtual, image: target.imagePath }), ...watch?.env }, where, watch);
-      ctx.toolStarted?.();
-      return { mk, ...(watch ? { watch } : {}) };
-    };
+    const job = await planExt4(spec, tree, target, ctx);
     try {
-      if (await populateAvailable(features)) {
-        // The primary path: mke2fs makes the empty filesystem, our libext2fs helper writes the tree.
-        const list = listed ?? (await writeTreeList(tree, work));
-        progress.update(1, 4);
-        await zeroRange(target.imagePath, target.offset, target.size);
-        const mk = run('mke2fs', [...mkfsArgs([]), '-F', '-q', target.imagePath, `${blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where);
-        ctx.toolStarted?.();
-        await mk;
-        await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
-        const counts = await populate(target, list, ctx, env, where);
-        if (counts.entries !== list.entries) {
-          throw buildError(`${where}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
-        }
-        const removal = removeTree(list.dir).catch(() => undefined);
-        if (ctx.background) ctx.background(removal);
-        else await removal;
-        progress.update(2, 4);
-        return await finish('libext2fs', { entries: counts.entries });
-      }
-      if (staleHelper) ctx.progress.event('warning', { message: `${where}: ${staleHelper}` });
-      checkFallbackPaths(content, where);
-      if (listed && !(await virtualTreeAvailable())) {
+      if (await populateAvailable(job.features)) return await writeWithHelper(job);
+      if (staleHelper) ctx.progress.event('warning', { message: `${job.where}: ${staleHelper}` });
+      checkFallbackPaths(job.content, job.where);
+      if (job.listed && !(await virtualTreeAvailable())) {
         // Listed for the helper, which is not used after all: the fallback stages the tree.
-        await removeTree(listed.dir).catch(() => undefined);
-        listed = undefined;
+        await removeTree(job.listed.dir).catch(() => undefined);
+        job.listed = undefined;
       }
+      // Whether the shim loaded in the virtual-tree run (when there was one).
       let shimmed = false;
+      let virtualLoaded = true;
+      if (job.listed) ({ shimmed, virtualLoaded } = await mke2fsVirtual(job, job.listed));
       // The hard-link groups (for a staged tree's shim list and the debugfs fallback).
       let groups: LinkGroups | undefined;
-      // Whether the shim loaded in the virtual-tree run (when there was one).
-      let virtualLoaded = true;
-      if (listed) {
-        // mke2fs reads the tree through the shim from the list: nothing is staged.
-        await fsp.mkdir(stage);
-        progress.update(1, 4);
-        await zeroRange(target.imagePath, target.offset, target.size);
-        await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
-        const { mk, watch } = await mke2fsShimmed(listed.list, true);
-        // A mke2fs that walks its -d directory some other way than the shim answers fails
-        // (ENOTSUP) or reads less: either way the tree is staged and mke2fs runs again. A full
-        // disk would only fail again: that error stands.
-        let failure: unknown;
-        await mk.catch((err: unknown) => {
-          failure = err;
-        });
-        // A source that changed while mke2fs read it is the error (no retry that would read it again).
-        await listed.log?.check({ readable: failure !== undefined });
-        if (/No space left on device|Disk quota exceeded/i.test(String((failure as Error | undefined)?.message))) throw failure;
-        virtualLoaded = (await shimLoaded(shimReport)) !== null;
-        const v = failure === undefined && virtualLoaded ? await shimVirtualReport(shimReport) : null;
-        // A mke2fs whose stat calls the shim does not see (e.g. one linked against glibc < 2.33,
-        // which calls __lxstat64) reads the host's owners and times: checked in the image.
-        const wrong = v && v.total === listed.entries - 1 && v.seen === v.total ? await unfakedInode(target.imagePath, target.offset, ctx.epoch) : undefined;
-        if (v && v.total === listed.entries - 1 && v.seen === v.total && wrong === undefined) shimmed = true;
-        else if (wrong !== undefined) {
-          virtualLoaded = false;
-          ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
-          watch?.invalidate();
-        } else {
-          ctx.progress.event('warning', {
-            message:
-              failure !== undefined
-                ? `${where}: mke2fs failed reading the shim's virtual tree (${String((failure as Error).message).split('\n').filter(Boolean).slice(-2).join(' / ')}); staging the tree instead (slower)`
-                : v
-                  ? `${where}: mke2fs read ${v.seen} of the ${listed.entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`
-                  : `${where}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`,
-          });
-          watch?.invalidate();
-        }
-        const removal = removeTree(listed.dir).catch(() => undefined);
-        if (ctx.background) ctx.background(removal);
-        else await removal;
-      }
-      if (!shimmed) {
-        const useShim = virtualLoaded && (await shimAvailable());
-        await fsp.rm(stage, { recursive: true, force: true });
-        const links = linkGroupCollector();
-        const log = new SourceLog();
-        await stageTree(tree, stage, {
-          onEntry: (e) => {
-            links.add(e);
-            log.add(e);
-          },
-        });
-        groups = links.groups;
-        staged = true;
-        progress.update(1, 4);
-        await zeroRange(target.imagePath, target.offset, target.size);
-        if (useShim) {
-          const list = path.join(work, 'shim-list');
-          await fsp.rm(shimReport, { force: true });
-          writeShimList(tree, list, groups);
-          await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
-          await log.around((await mke2fsShimmed(list, false)).mk);
-          shimmed = (await shimLoaded(shimReport)) !== null;
-          if (!shimmed) {
-            ctx.progress.event('warning', { message: `${where}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
-          } else {
-            const wrong = await unfakedInode(target.imagePath, target.offset, ctx.epoch);
-            if (wrong !== undefined) {
-              shimmed = false;
-              ctx.progress.event('warning', { message: `${where}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
-            }
-          }
-        } else {
-          await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
-          const mk = run('mke2fs', args, env, where);
-          ctx.toolStarted?.();
-          await log.around(mk);
-        }
-      }
-      progress.update(2, 4);
+      if (!shimmed) ({ shimmed, groups } = await mke2fsStaged(job, virtualLoaded));
+      job.progress.update(2, 4);
       // Without the shim, mke2fs copied the host owners, times and (for hard-linked
       // files) modes: debugfs rewrites them to what the shim would have reported.
-      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, stage, tree, groups!, ctx.epoch, env, work, where);
-      return await finish('mke2fs -d', { shim: shimmed, tree: staged ? 'staged' : 'virtual', mke2fs: version.join('.') });
+      if (!shimmed) await normaliseWithDebugfs(target.imagePath, target.offset, job.stage, tree, groups!, ctx.epoch, job.env, job.work, job.where);
+      return await finishExt4(job, 'mke2fs -d', { shim: shimmed, tree: job.staged ? 'staged' : 'virtual', mke2fs: job.version.join('.') });
     } finally {
       // The staged tree (or the empty root) is not needed any more: remove it while the image is packaged.
-      const removal = (staged ? removeStaged(stage) : fsp.rm(stage, { recursive: true, force: true })).catch(() => undefined);
+      const removal = (job.staged ? removeStaged(job.stage) : fsp.rm(job.stage, { recursive: true, force: true })).catch(() => undefined);
       if (ctx.background) ctx.background(removal);
       else await removal;
     }

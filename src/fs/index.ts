@@ -5,7 +5,7 @@
  * manifest all come from this registry.
  */
 import type { FileTree } from '../content/tree.ts';
-import type { FilesystemDriver, FsContext, PreparedFs, SpecOf } from './types.ts';
+import type { FilesystemDriver, FsCapabilities, FsContext, PreparedFs, SpecOf } from './types.ts';
 import { vfatDriver } from './vfat.ts';
 import { ext4Driver } from './ext4.ts';
 import { btrfsDriver } from './btrfs.ts';
@@ -13,12 +13,29 @@ import { swapDriver } from './swap.ts';
 import { rawDriver } from './raw.ts';
 
 export const drivers = {
-  vfat: vfatDriver,
-  ext4: ext4Driver,
-  btrfs: btrfsDriver,
-  swap: swapDriver,
-  raw: rawDriver,
+  vfat: registered(vfatDriver),
+  ext4: registered(ext4Driver),
+  btrfs: registered(btrfsDriver),
+  swap: registered(swapDriver),
+  raw: registered(rawDriver),
 } as const;
+
+/** Sets the flags older callers read (`holdsFiles`, `rootCandidate`, `noSymlinks`) from the
+ *  driver's capabilities, so a driver declares each fact once. */
+function registered<D extends { capabilities: FsCapabilities }>(d: D): D {
+  const c = d.capabilities;
+  return Object.assign(d, { holdsFiles: c.files, rootCandidate: c.root, noSymlinks: !c.symlinks });
+}
+
+/** Whether the filesystem `type` can do `what` (see FsCapabilities). */
+export function fsCan(type: FilesystemType, what: keyof FsCapabilities): boolean {
+  return drivers[type].capabilities[what];
+}
+
+/** The filesystem types that can do `what`, in registry order. */
+export function typesThatCan(what: keyof FsCapabilities): FilesystemType[] {
+  return FS_TYPES.filter((t) => drivers[t].capabilities[what]);
+}
 
 /** The `filesystem` of a partition: one of the drivers' specs. */
 export type FilesystemSpec = { [K in keyof typeof drivers]: SpecOf<(typeof drivers)[K]> }[keyof typeof drivers];

@@ -12,6 +12,14 @@ export interface RawSpec {
   source: ContentSource | null;
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = RawSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    raw: ThisSpec;
+  }
+}
+
 /** The blob on the build machine (the source under its root), or undefined without one. */
 function blobPath(spec: RawSpec, ctx: FsContext): string | undefined {
   if (!spec.source) return undefined;
@@ -23,6 +31,11 @@ function blobPath(spec: RawSpec, ctx: FsContext): string | undefined {
 /** A partition holding a blob as is (a bootloader, a prebuilt filesystem), or nothing. */
 export const rawDriver: MeasuringDriver<RawSpec> = {
   type: 'raw',
+  capabilities: { root: false, files: false, symlinks: false, writable: false, growsAtFirstBoot: false, firmwareReadable: false },
+  probe: null,
+  reader: null,
+  check: null,
+  label: null,
   spec: {
     properties: { source: { anyOf: [schemaOf.source, { type: 'null' }], description: 'the blob written at the start of the partition; none: zeros' } },
     parse(o, where) {

@@ -21,11 +21,15 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { doesNotFit, usageError } from '../errors.ts';
+import { doesNotFit, inputError, usageError } from '../errors.ts';
 import { formatSize } from '../units.ts';
 import { label, oneOf, schemaOf, uuid } from '../spec-check.ts';
 import type { MeasuringDriver } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
+import { decodeSwapHeader, encodeSwapHeader, swapPageSize } from '../codec/swap-header.ts';
+import { readAt } from '../inspect/image.ts';
+import type { FsInfo } from '../inspect/types.ts';
+import type { LabelRule } from '../labels.ts';
 
 export const SWAP_PAGE = 4096;
 /** The page sizes a swap header can be written for (4 KiB, 16 KiB, 64 KiB kernels). */
@@ -35,7 +39,6 @@ export const SWAP_MIN_PAGES = 10;
 /** The label field has 16 bytes, but mkswap and swaplabel (util-linux 2.38) keep at most 15
  *  and NUL-terminate; we refuse longer labels instead of truncating them. */
 export const SWAP_LABEL_MAX = 15;
-const MAGIC = 'SWAPSPACE2';
 
 /** The UUID used when the spec gives none: a v4-shaped hash of the offset and label. */
 export function defaultSwapUuid(offset: number, label = ''): string {
@@ -55,18 +58,27 @@ export function swapHeader(size: number, uuid: string, label?: string, pageSize 
   }
   if (pages - 1 > 0xffffffff) throw doesNotFit(`swap space of ${formatSize(size)} is too large for a swap header`);
   if (!UUID_RE.test(uuid)) throw usageError(`swap UUID "${uuid}" is not a UUID`);
-  const page = Buffer.alloc(pageSize);
-  page.writeUInt32LE(1, 0x400);
-  page.writeUInt32LE(pages - 1, 0x404);
-  page.writeUInt32LE(0, 0x408);
-  Buffer.from(uuid.replaceAll('-', ''), 'hex').copy(page, 0x40c);
-  if (label !== undefined) {
-    const l = Buffer.from(label, 'utf8');
-    if (l.length > SWAP_LABEL_MAX) throw usageError(`swap label "${label}" is longer than ${SWAP_LABEL_MAX} bytes`);
-    l.copy(page, 0x41c);
-  }
-  page.write(MAGIC, pageSize - MAGIC.length, 'latin1');
+  if (label !== undefined && Buffer.byteLength(label, 'utf8') > SWAP_LABEL_MAX) throw usageError(`swap label "${label}" is longer than ${SWAP_LABEL_MAX} bytes`);
+  const page = encodeSwapHeader({ pageSize, lastPage: pages - 1, badPages: 0, uuid, label: label ?? '' });
   return page;
+}
+
+const SWAP_LABEL: LabelRule = { name: 'swap', maxBytes: SWAP_LABEL_MAX };
+
+/** The swap header's facts (`imgsmith inspect`): swap has no reader, it holds no files. */
+export async function swapInfo(file: string, offset: number, size: number): Promise<FsInfo> {
+  const h = decodeSwapHeader(await readAt(file, offset, Math.min(size, 65536)));
+  if (typeof h === 'string') throw inputError(`not a swap partition: ${h}`);
+  return {
+    type: 'swap',
+    variant: 'swap',
+    label: h.label,
+    uuid: h.uuid,
+    size: (h.lastPage + 1) * h.pageSize,
+    blockSize: h.pageSize,
+    features: [],
+    extra: { version: String(h.version), badPages: String(h.badPages) },
+  };
 }
 
 export interface SwapSpec {
@@ -78,8 +90,24 @@ export interface SwapSpec {
   pageSize?: (typeof SWAP_PAGE_SIZES)[number];
 }
 
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = SwapSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    swap: ThisSpec;
+  }
+  interface ProbedFilesystems {
+    swap: true;
+  }
+}
+
 export const swapDriver: MeasuringDriver<SwapSpec> = {
   type: 'swap',
+  capabilities: { root: false, files: false, symlinks: false, writable: true, growsAtFirstBoot: false, firmwareReadable: false },
+  probe: { span: 65536, matches: (head) => swapPageSize(head) !== undefined, info: swapInfo },
+  reader: null,
+  check: { signature: 'swap signature present' },
+  label: SWAP_LABEL,
   spec: {
     properties: {
       label: schemaOf.label('at most 15 bytes'),
@@ -88,7 +116,7 @@ export const swapDriver: MeasuringDriver<SwapSpec> = {
     },
     parse(o, where) {
       const pageSize = o.pageSize === undefined ? undefined : oneOf(o.pageSize, `${where}.pageSize`, SWAP_PAGE_SIZES);
-      return { type: 'swap', label: label(o.label, `${where}.label`, 'swap'), uuid: uuid(o.uuid, `${where}.uuid`), ...(pageSize ? { pageSize } : {}) };
+      return { type: 'swap', label: label(o.label, `${where}.label`, SWAP_LABEL), uuid: uuid(o.uuid, `${where}.uuid`), ...(pageSize ? { pageSize } : {}) };
     },
   },
   tools: () => [],

@@ -2,6 +2,8 @@ import type { FileTree } from '../content/tree.ts';
 import type { Progress } from '../progress.ts';
 import type { ContentSource, SourceRoot } from '../spec-types.ts';
 import type { JsonSchema, Obj } from '../spec-check.ts';
+import type { LabelRule } from '../labels.ts';
+import type { FsInfo, FsReader } from '../inspect/types.ts';
 
 export interface FsContext {
   /** A private temporary directory for this build (removed afterwards). */
@@ -58,7 +60,13 @@ export interface FsSpecSchema<S> {
   required?: readonly string[];
   /** Checks the values of the object (only known keys reach here) and returns the spec with
    *  its defaults; errors name `where` (e.g. "spec.partitions[1].filesystem") and the key. */
-  parse(o: Obj, where: string): S;
+  parse(o: Obj, where: string, partition?: PartitionOf): S;
+}
+
+/** The partition a filesystem spec is in (its "type" as written, and the table's type). */
+export interface PartitionOf {
+  type: string;
+  table: 'dos' | 'gpt';
 }
 
 /** A filesystem ready to be written: its smallest size is known. */
@@ -77,19 +85,90 @@ export interface PreparedFs {
  */
 export type FilesystemDriver<S extends { type: string } = { type: string }> = MeasuringDriver<S> | PreparingDriver<S>;
 
+/**
+ * What a filesystem can do, asked by name wherever a type name used to be compared
+ * (`capabilities.root` rather than `type === 'ext4' || type === 'btrfs'`).
+ */
+export interface FsCapabilities {
+  /** It can be a Linux root filesystem (rpi-direct's root, the default "rootfs" partition). */
+  readonly root: boolean;
+  /** It holds a file tree (a "rootfs" tarball can be made of it). */
+  readonly files: boolean;
+  /** It can store symbolic links (without them copies follow links). */
+  readonly symlinks: boolean;
+  /** Linux mounts it read-write. */
+  readonly writable: boolean;
+  /** It can grow to its partition at first boot (systemd-growfs, the GPT grow-file-system attribute). */
+  readonly growsAtFirstBoot: boolean;
+  /** Boot firmware reads files from it (the Raspberry Pi firmware, UEFI). */
+  readonly firmwareReadable: boolean;
+}
+
+/** Recognising the filesystem from the first bytes of a partition (src/inspect/probe.ts). */
+export interface FsProbe {
+  /** Bytes from the partition start `matches` looks at (it may be given fewer). */
+  readonly span: number;
+  /** Whether `head` (the partition's first bytes) holds this filesystem. */
+  matches(head: Buffer): boolean;
+  /** A weak signature (FAT's boot sector): tried after every strong one. */
+  readonly weak?: boolean;
+  /** Its metadata from the superblock, for a filesystem without a reader (swap). */
+  info?(file: string, offset: number, size: number): Promise<FsInfo>;
+}
+
+/** Where a reader opens: one partition of an image. */
+export interface ReaderTarget {
+  file: string;
+  offset: number;
+  size: number;
+  /** "x.img:2", for messages. */
+  display: string;
+  /** A private directory for this partition's temporary files. */
+  workDir: () => Promise<string>;
+}
+
+/** Opens a read-only reader (src/inspect/readers/<type>.ts). */
+export type ReaderOpener = (t: ReaderTarget) => Promise<FsReader>;
+
+/** What `imgsmith verify` runs on the filesystem, and how it reads the result. */
+export type FsCheck =
+  | {
+      /** The checker (one of VERIFY_TOOLS in src/inspect/verify.ts). */
+      readonly tool: string;
+      /** How messages name the check ("e2fsck -fn"). */
+      readonly title: string;
+      /** 'offset': the tool reads `image?offset=N`; 'copy': a sparse copy of the partition. */
+      readonly input: 'offset' | 'copy';
+      /** Its arguments, for the file (or `image?offset=N`) to check. */
+      args(file: string): string[];
+      /** Reads the tool's exit status and output: ok, a one-line summary, or the problem lines. */
+      verdict(r: { ok: boolean; out: string }): { ok: boolean; summary?: string; problems?: string };
+    }
+  /** No tool: the probe's signature is the check (swap). */
+  | { readonly tool?: undefined; readonly signature: string };
+
 interface DriverBase<S extends { type: string }> {
   readonly type: S['type'];
   /** Its part of the image spec. */
   readonly spec: FsSpecSchema<S>;
+  /** What it can do (see FsCapabilities). */
+  readonly capabilities: FsCapabilities;
+  /** How to recognise it in a partition; null: it has no signature (raw). */
+  readonly probe: FsProbe | null;
+  /** Its reader module, loaded on first use; null: none (it holds no files, or imgsmith cannot read it). */
+  readonly reader: (() => Promise<ReaderOpener>) | null;
+  /** What `imgsmith verify` runs on it; null: nothing to check (raw data). */
+  readonly check: FsCheck | null;
+  /** What its label can hold (src/labels.ts); null: it has no label. */
+  readonly label: LabelRule | null;
   /** The external tools it runs (e.g. ["mke2fs", "debugfs"]): checked before anything is built,
    *  their versions go into the manifest. */
   tools(spec: S): string[];
   /** The writer does its work in this process (it blocks the event loop while it runs). */
   readonly inProcess?: boolean;
-  /** It cannot store symlinks (FAT): copies follow them unless an item says otherwise. */
+  /** Set by the registry from `capabilities` (for callers that read them): `!symlinks`,
+   *  `files`, `root`. New code asks `capabilities`. */
   readonly noSymlinks?: boolean;
-  /** It holds a file tree (a "rootfs" tarball can be made of it); `rootCandidate`: it can be a
-   *  root filesystem (the default "rootfs" partition is the last such one). */
   readonly holdsFiles?: boolean;
   readonly rootCandidate?: boolean;
   /** Paths the filesystem reserves for a directory it makes itself (ext4: /lost+found). */

@@ -5,7 +5,8 @@
  *
  * Geometry: the FAT type for "auto" and the cluster size are what mkfs.vfat 4.2 picks
  * for an image file of that size (mkfsFatChoice: FAT12 up to 8 MiB, FAT16 up to 511 MiB,
- * FAT32 from 512 MiB), two FATs, 512 root entries (FAT12/16), data area aligned to the
+ * FAT32 from 512 MiB; but FAT32 whenever it fits in a partition whose type says FAT32 or ESP,
+ * and always for the partition type "fat32": see parseFatType), two FATs, 512 root entries (FAT12/16), data area aligned to the
  * cluster size. The boot sector is FatFs's (OEM "MSDOS5.0", no boot code, hidden sectors
  * 0 like mkfs.vfat on an image file) with the serial, label and "FAT12/FAT16" type string
  * patched in. FAT32 needs at least 33 MiB here (FatFs refuses fewer than 65526
@@ -16,7 +17,7 @@
  *    timestamp and for the volume serial. Every FatFs call runs inside `pinnedClock`,
  *    which swaps the global Date for one that returns a fixed instant and answers the
  *    local-time getters in UTC, so no host clock or time zone leaks in. The serial is
- *    then overwritten with `volumeId`.
+ *    then overwritten with `volumeId` (default: a hash of the partition offset and label).
  *  - Entries are created in `tree.entries()` order (sorted by path bytes), so the
  *    clusters, short names (~N tails) and directory slots are the same on any host.
  *  - The block device writes through to the image file; a sector that is all zeros and
@@ -34,6 +35,7 @@
  * the volume label (boot sector field + attribute-0x08 root entry) is patched in here,
  * and file attributes are always just ARCHIVE (Unix modes cannot be expressed anyway).
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp, readSync, writeSync, openSync, closeSync, fstatSync } from 'node:fs';
 import * as FatFs from 'js-fatfs';
 import { hostPath, isUtf8, show, type FileTree, type TreeEntry } from '../content/tree.ts';
@@ -49,8 +51,11 @@ function fatEntries(tree: FileTree): ReturnType<FileTree['entries']> {
 import { buildError, doesNotFit, inputError, usageError } from '../errors.ts';
 import { label, oneOf, schemaOf, u32 } from '../spec-check.ts';
 import { MiB, alignUp, formatSize } from '../units.ts';
-import type { MeasuringDriver, FsReport } from './types.ts';
-import { labelProblem } from '../labels.ts';
+import type { FsContext, FsReport, FsTarget, MeasuringDriver, PartitionOf } from './types.ts';
+import { labelProblem, type LabelRule } from '../labels.ts';
+import type { Obj } from '../spec-check.ts';
+import { parseDosType, parseGptType, GPT_ALIASES } from '../ptable/parttypes.ts';
+import { decodeFatBootSector, encodeFatVolumeFields, fatVolumeIdString, looksLikeFat } from '../codec/fat-boot-sector.ts';
 
 const SS = 512; // sector size
 const N_FATS = 2;
@@ -256,11 +261,29 @@ const FAT_LIMIT = 2 * 1024 * 1024 * MiB - MiB;
 // Labels, names and validation.
 // ---------------------------------------------------------------------------
 
+/** Characters mkfs.fat 4.2 refuses in a label (besides control characters). */
+export const FAT_LABEL_FORBIDDEN = '*?.,;:/\\|+=<>[]"';
+
+/** What a FAT label holds: BS_VolLab's 11 bytes of ASCII, none of FAT_LABEL_FORBIDDEN,
+ *  no leading space (with the checks every label gets, src/labels.ts). */
+export const FAT_LABEL: LabelRule = {
+  name: 'FAT',
+  maxBytes: 11,
+  problem(label) {
+    for (const ch of label) {
+      if (ch.codePointAt(0)! > 0x7e) return `the FAT label "${label}" contains the non-ASCII character "${ch}"; FAT labels are ASCII`;
+      if (FAT_LABEL_FORBIDDEN.includes(ch)) {
+        return `the FAT label "${label}" contains "${ch}"; FAT labels cannot contain any of ${FAT_LABEL_FORBIDDEN} or control characters`;
+      }
+    }
+    return label.startsWith(' ') ? `the FAT label "${label}" starts with a space` : null;
+  },
+};
+
 /** The label as written to disk: the spec's label unchanged (case kept, as `mkfs.vfat -n`
- *  does), or the reason it cannot be stored (see src/labels.ts: at most 11 ASCII bytes,
- *  none of *?.,;:/\\|+=<>[]" or control characters, no leading space). */
+ *  does), or the reason it cannot be stored (FAT_LABEL). */
 export function normalizeVfatLabel(label: string): { ok: true; label: string } | { ok: false; reason: string } {
-  const problem = labelProblem('vfat', label);
+  const problem = labelProblem(FAT_LABEL, label);
   return problem === null ? { ok: true, label } : { ok: false, reason: problem };
 }
 
@@ -611,20 +634,17 @@ const FR_NAMES: Record<number, string> = {
   16: 'FR_LOCKED', 17: 'FR_NOT_ENOUGH_CORE', 18: 'FR_TOO_MANY_OPEN_FILES', 19: 'FR_INVALID_PARAMETER',
 };
 
-function putLabel(buf: Buffer, at: number, label11: string): void {
-  buf.write(label11, at, 11, 'latin1');
-}
-
 // ---------------------------------------------------------------------------
 // The driver.
 // ---------------------------------------------------------------------------
+
 
 function validateSpec(spec: VfatSpec, where: string): void {
   if (spec.label !== undefined && spec.label !== '') {
     const r = normalizeVfatLabel(spec.label);
     if (!r.ok) throw usageError(`${where}: invalid FAT volume label: ${r.reason}`);
   }
-  if (!Number.isInteger(spec.volumeId) || spec.volumeId < 0 || spec.volumeId > 0xffffffff) {
+  if (spec.volumeId !== undefined && (!Number.isInteger(spec.volumeId) || spec.volumeId < 0 || spec.volumeId > 0xffffffff)) {
     throw usageError(`${where}: volumeId must be a 32-bit number, got ${spec.volumeId}`);
   }
   if (spec.fatType !== 'auto' && spec.fatType !== 16 && spec.fatType !== 32) {
@@ -634,6 +654,15 @@ function validateSpec(spec: VfatSpec, where: string): void {
 
 /** A FAT directory is at most 2 MiB: 65536 entries, "." and ".." included. */
 const MAX_DIR_SLOTS = 65536;
+
+/** Why one tree entry cannot be stored on FAT, or null. */
+function badEntry(p: string, e: TreeEntry): string | null {
+  if (e.kind === 'symlink') return `${p} is a symbolic link (to ${e.target}); FAT filesystems cannot hold symbolic links`;
+  const bad = badFatName(baseName(p));
+  if (bad) return `the name of ${p} ${bad}`;
+  if (e.kind === 'file' && e.size > 0xffffffff) return `${p} is ${formatSize(e.size)}; a file on FAT must be smaller than 4 GiB`;
+  return null;
+}
 
 function validateTree(tree: FileTree, where: string): void {
   const seen = new Map<string, string>();
@@ -646,16 +675,9 @@ function validateTree(tree: FileTree, where: string): void {
       throw usageError(`${where}: directory ${dir} has too many entries for FAT (at most ${MAX_DIR_SLOTS} directory slots; long names take several)`);
     }
     slots.set(dir, used);
-    if (e.kind === 'symlink') {
-      throw usageError(`${where}: ${p} is a symbolic link (to ${e.target}); FAT filesystems cannot hold symbolic links`);
-    }
-    const name = baseName(p);
-    const bad = badFatName(name);
-    if (bad) throw usageError(`${where}: the name of ${p} ${bad}`);
-    if (e.kind === 'file' && e.size > 0xffffffff) {
-      throw usageError(`${where}: ${p} is ${formatSize(e.size)}; a file on FAT must be smaller than 4 GiB`);
-    }
-    const key = `${parentPath(p)}\0${foldCase(name)}`;
+    const bad = badEntry(p, e);
+    if (bad) throw usageError(`${where}: ${bad}`);
+    const key = `${dir}\0${foldCase(baseName(p))}`;
     const other = seen.get(key);
     if (other !== undefined) {
       throw usageError(`${where}: ${other} and ${p} differ only in letter case; FAT file names are case-insensitive`);
@@ -667,29 +689,289 @@ function validateTree(tree: FileTree, where: string): void {
 export interface VfatSpec {
   type: 'vfat';
   label?: string;
-  /** 32-bit volume serial number. */
-  volumeId: number;
+  /** 32-bit volume serial number; default: derived from the partition offset and label. */
+  volumeId?: number;
   fatType: 'auto' | 16 | 32;
+  /** The partition's type says FAT32 (DOS 0x0b/0x0c, an EFI system partition): "auto" then
+   *  gives FAT32 when the partition can hold one (at least minimumFatSize(32)). */
+  fat32Partition?: boolean;
+}
+
+/** Adds this filesystem's spec to the image spec (spec-types.ts sits below the drivers). */
+type ThisSpec = VfatSpec;
+declare module '../spec-types.ts' {
+  interface FilesystemSpecs {
+    vfat: ThisSpec;
+  }
+  interface ProbedFilesystems {
+    vfat: true;
+  }
+}
+
+/** The volume id when the spec gives none: derived from the partition offset and label, like
+ *  ext4's and swap's default UUIDs, so every image gets its own and builds stay reproducible. */
+export function defaultVfatVolumeId(offset: number, label = ''): number {
+  return createHash('sha256').update(`imgsmith vfat ${offset} ${label}`).digest().readUInt32BE(0);
+}
+
+/** The FAT type to lay out a partition of `size` bytes with (see VfatSpec.fat32Partition). */
+export function effectiveFatType(spec: VfatSpec, size: number): VfatSpec['fatType'] {
+  return spec.fatType === 'auto' && spec.fat32Partition && size >= minimumFatSize(32) ? 32 : spec.fatType;
+}
+
+const DOS_FAT32_TYPES = [0x0b, 0x0c];
+const DOS_ESP = 0xef;
+
+/** What the partition's type asks of the FAT: 'required' (the alias "fat32"/"fat32-lba"
+ *  names FAT32), 'preferred' (DOS 0x0b/0x0c, an ESP), or nothing. */
+function fat32Request(partition: PartitionOf | undefined): 'required' | 'preferred' | undefined {
+  if (!partition) return undefined;
+  const t = partition.type.trim().toLowerCase();
+  if (partition.table === 'dos') {
+    if (t === 'fat32' || t === 'fat32-lba') return 'required';
+    const id = parseDosType(t);
+    return typeof id === 'number' && (DOS_FAT32_TYPES.includes(id) || id === DOS_ESP) ? 'preferred' : undefined;
+  }
+  const g = parseGptType(partition.type);
+  return typeof g !== 'string' && g.guid === GPT_ALIASES.esp ? 'preferred' : undefined;
+}
+
+function parseFatType(o: Obj, where: string, partition: PartitionOf | undefined): Pick<VfatSpec, 'fatType' | 'fat32Partition'> {
+  const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
+  const request = fat32Request(partition);
+  if (request === 'required') {
+    if (fatType === 16) throw usageError(`${where}.fatType: 16 does not go in a partition of type "${partition!.type}" (FAT32); use "fatType": 32 or a FAT16 type (0x06, 0x0e)`);
+    return { fatType: 32 };
+  }
+  return request === 'preferred' && fatType === 'auto' ? { fatType, fat32Partition: true } : { fatType };
+}
+
+/** What `imgsmith verify` makes of `fsck.fat -n` (it exits 0 even after listing some problems). */
+function fsckFatVerdict(r: { ok: boolean; out: string }): { ok: boolean; summary?: string; problems?: string } {
+  const lines = r.out.split('\n').filter((l) => l.trim() && !/^fsck\.fat \d|^Checking we can access|^\S+: \d+ files, \d+\/\d+ clusters/.test(l));
+  const summary = r.out.split('\n').find((l) => /files, .*clusters/.test(l))?.replace(/^\S+: /, '').trim();
+  return { ok: r.ok && lines.length === 0, ...(summary ? { summary } : {}), problems: lines.join('\n') };
+}
+
+// ---------------------------------------------------------------------------
+// Writing: the steps of vfatDriver.write.
+// ---------------------------------------------------------------------------
+
+/** Everything write() decided before touching the image. */
+interface WritePlan {
+  what: string;
+  label: string;
+  volumeId: number;
+  needs: Needs;
+  layout: FatLayout;
+  fit: Fit;
+  epoch: number;
+}
+
+function noLayoutError(what: string, fatType: VfatSpec['fatType'], size: number): Error {
+  if (fatType === 32 || fatType === 16) {
+    const min = minimumFatSize(fatType);
+    if (size < min) return usageError(`${what}: ${formatSize(size)} is too small for FAT${fatType}; the minimum is ${formatSize(min)}`);
+    return usageError(`${what}: ${formatSize(size)} is too large for FAT${fatType}`);
+  }
+  return usageError(`${what}: cannot make a FAT filesystem of ${formatSize(size)}`);
+}
+
+/** Step 1: checks the spec, the tree and the partition; picks the layout. */
+function planWrite(spec: VfatSpec, tree: FileTree, target: FsTarget, ctx: FsContext): WritePlan {
+  const what = describe(spec);
+  validateSpec(spec, what);
+  validateTree(tree, what);
+  const label = spec.label ?? '';
+  if (label !== label.toUpperCase()) {
+    // mkfs.fat keeps lowercase labels too, with this warning; blkid and udev report them as given.
+    ctx.progress.event('warning', { message: `warning: ${ctx.partition ? `${ctx.partition}.filesystem.label` : what}: lowercase labels might not work properly on some systems (kept as given)` });
+  }
+  const needs = analyse(tree);
+  if (target.offset % SS !== 0) throw buildError(`${what}: partition offset ${target.offset} is not a multiple of ${SS}`);
+  const fatType = effectiveFatType(spec, target.size);
+  const layout = vfatLayout(target.size, fatType);
+  if (!layout) throw noLayoutError(what, fatType, target.size);
+  const fit = fits(layout, needs, !!label);
+  if (fit.rootOverflow !== undefined) throw rootOverflowError(spec, fit.rootOverflow);
+  if (!fit.ok) {
+    const min = smallestFit(spec, needs);
+    const hint = min > target.size ? `it needs at least ${formatSize(min)}` : `${formatSize(min)} would do (smaller clusters)`;
+    throw usageError(
+      `${what}: the partition size ${formatSize(target.size)} is too small for its contents ` +
+        `(${formatSize(needs.bytes)} in ${needs.files} files, ${needs.dirs} directories); ${hint}`,
+    );
+  }
+  const volumeId = spec.volumeId ?? defaultVfatVolumeId(target.offset, label);
+  return { what, label, volumeId, needs, layout, fit, epoch: fatTimestamp(ctx.epoch) };
+}
+
+/** FatFs bound to the partition, and the check of its result codes. */
+interface Volume {
+  ff: FatFs.FatFs;
+  dev: ImageDevice;
+  check(r: number, op: string): void;
+}
+
+async function openVolume(fd: number, target: FsTarget, plan: WritePlan): Promise<Volume> {
+  const st = fstatSync(fd);
+  if (st.size < target.offset + target.size) {
+    throw buildError(`${plan.what}: the image ${target.imagePath} (${st.size} bytes) ends before the partition end (${target.offset + target.size})`);
+  }
+  const dev = new ImageDevice(fd, target.offset, plan.layout.sectors);
+  const ff = await FatFs.create({ diskio: dev, codepage: 437 });
+  const check = (r: number, op: string): void => {
+    if (r === FatFs.FR_OK) return;
+    if (dev.error) throw buildError(`${plan.what}: writing ${target.imagePath} failed during ${op}: ${(dev.error as Error).message}`, dev.error);
+    throw buildError(`${plan.what}: FatFs ${op} failed: ${FR_NAMES[r] ?? r}`);
+  };
+  return { ff, dev, check };
+}
+
+/** Step 2: formats the volume with f_mkfs. */
+function format({ ff, check }: Volume, { layout, epoch }: WritePlan): void {
+  const WORK = 64 * 1024;
+  const work = ff.malloc(WORK);
+  check(
+    pinnedClock(epoch, () => ff.f_mkfs('', { fmt: layout.mkfs.fmt, n_fat: N_FATS, align: layout.mkfs.align, n_root: ROOT_ENTRIES, au_size: layout.mkfs.au }, work, WORK)),
+    'f_mkfs',
+  );
+  ff.free(work);
+}
+
+/** Step 3: checks FatFs's boot sector against the model, and sets the volume id, label and
+ *  type string through the boot sector codec (FAT32: the backup boot sector too). */
+function patchBootSector({ dev }: Volume, { what, layout, label, volumeId }: WritePlan): void {
+  const bs = dev.readSectors(0, 1);
+  const d = decodeFatBootSector(bs);
+  if (typeof d === 'string') throw buildError(`${what}: internal error: ${d}`);
+  const got = { clusterSectors: d.sectorsPerCluster, reservedSectors: d.reservedSectors, fatSectors: d.fatSectors, rootDirSectors: (d.rootEntries * DIRENT) / SS };
+  for (const k of Object.keys(got) as (keyof typeof got)[]) {
+    if (got[k] !== layout[k]) {
+      throw buildError(`${what}: internal error: FatFs made ${k}=${got[k]}, expected ${layout[k]} (FAT${layout.fatBits}, ${layout.sectors} sectors)`);
+    }
+  }
+  // FatFs writes "FAT     " for FAT12/16 and the clock's serial: both replaced.
+  encodeFatVolumeFields(bs, { volumeId, label, fsType: `FAT${layout.fatBits}` });
+  dev.writeSectors(0, bs);
+  if (layout.fatBits === 32) dev.writeSectors(d.backupBootSector || 6, bs);
+}
+
+/** Step 4: the label's root directory entry (attribute 0x08), as mkfs.fat writes it. */
+function writeLabelEntry({ dev }: Volume, { layout, label, epoch }: WritePlan): void {
+  if (!label) return;
+  const at = layout.dataStart - layout.rootDirSectors;
+  const root = dev.readSectors(at, 1);
+  const ent = Buffer.alloc(DIRENT);
+  ent.write(label.padEnd(11, ' '), 0, 11, 'latin1');
+  ent[11] = 0x08; // ATTR_VOLUME_ID
+  const { date, time } = fatDateTime(epoch);
+  ent.writeUInt16LE(time, 14); // creation time/date, like mkfs.fat
+  ent.writeUInt16LE(date, 16);
+  ent.writeUInt16LE(date, 18); // last access date
+  ent.writeUInt16LE(time, 22);
+  ent.writeUInt16LE(date, 24);
+  ent.copy(root, 0);
+  dev.writeSectors(at, root);
+}
+
+/** Step 5: mounts the volume and copies the tree in sorted path order. */
+async function fill(vol: Volume, plan: WritePlan, tree: FileTree, ctx: FsContext): Promise<void> {
+  const { ff, check } = vol;
+  const { epoch, needs, what } = plan;
+  const fatfs = ff.malloc(FatFs.sizeof_FATFS);
+  check(pinnedClock(epoch, () => ff.f_mount(fatfs, '', 1)), 'f_mount');
+  const fil = ff.malloc(FatFs.sizeof_FIL);
+  const bw = ff.malloc(4);
+  const buf = ff.malloc(CHUNK);
+  const phase = ctx.progress.phase('vfat-copy', needs.bytes, 'bytes', { label: `vfat ${plan.label || 'FAT'}: copy` });
+  let done = 0;
+  const writeChunk = (data: Uint8Array, p: string): void => {
+    ff.HEAPU8.set(data, buf);
+    check(pinnedClock(epoch, () => ff.f_write(fil, buf, data.length, bw)), `f_write ${p}`);
+    if (ff.getValue(bw, 'i32') !== data.length) throw doesNotFit(`${what}: the filesystem is full while writing ${p}`);
+    done += data.length;
+    phase.update(done, needs.bytes);
+  };
+  for (const [p, e] of fatEntries(tree)) {
+    if (p === '/' || e.kind === 'symlink') continue; // symlinks: rejected by validateTree
+    if (e.kind === 'dir') {
+      check(pinnedClock(epoch, () => ff.f_mkdir(p)), `f_mkdir ${p}`);
+      continue;
+    }
+    check(pinnedClock(epoch, () => ff.f_open(fil, p, FatFs.FA_WRITE | FatFs.FA_CREATE_NEW)), `f_open ${p}`);
+    if (e.kind === 'data') {
+      for (let off = 0; off < e.data.length; off += CHUNK) writeChunk(e.data.subarray(off, off + CHUNK), p);
+    } else {
+      await copyHostFile(e.source, e.size, (chunk) => writeChunk(chunk, p), `${what}: ${e.source} (for ${p})`);
+    }
+    check(pinnedClock(epoch, () => ff.f_close(fil)), `f_close ${p}`);
+  }
+  check(pinnedClock(epoch, () => ff.f_unmount('')), 'f_unmount');
+  phase.end({ files: needs.files, dirs: needs.dirs });
+  for (const ptr of [buf, bw, fil, fatfs]) ff.free(ptr);
+}
+
+/** Streams `size` bytes of a host file to `write` in CHUNK pieces. */
+async function copyHostFile(source: string, size: number, write: (chunk: Uint8Array) => void, what: string): Promise<void> {
+  const fh = await fsp.open(hostPath(source), 'r').catch((err: NodeJS.ErrnoException) => {
+    throw inputError(`${what}: cannot read it: ${err.message}`, err);
+  });
+  try {
+    const host = Buffer.alloc(Math.min(CHUNK, Math.max(size, 1)));
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(host, 0, Math.min(host.length, size - off), off);
+      if (bytesRead === 0) throw inputError(`${what}: it shrank while being copied: expected ${size} bytes, got ${off}`);
+      write(host.subarray(0, bytesRead));
+      off += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Step 6: what the manifest records. */
+function reportOf({ label, volumeId, layout, fit, needs }: WritePlan): FsReport {
+  return {
+    type: 'vfat',
+    ...(label ? { label } : {}),
+    uuid: fatVolumeIdString(volumeId),
+    stats: {
+      fatType: layout.fatBits,
+      clusterSize: layout.clusterSectors * SS,
+      clusters: layout.clusters,
+      clustersUsed: fit.clustersNeeded,
+      files: needs.files,
+      dirs: needs.dirs,
+      bytes: needs.bytes,
+    },
+  };
 }
 
 export const vfatDriver: MeasuringDriver<VfatSpec> = {
   type: 'vfat',
   inProcess: true,
-  noSymlinks: true,
-  holdsFiles: true,
+  capabilities: { root: false, files: true, symlinks: false, writable: true, growsAtFirstBoot: false, firmwareReadable: true },
+  probe: { span: 512, matches: looksLikeFat, weak: true },
+  reader: async () => (await import('../inspect/readers/vfat.ts')).open,
+  check: { tool: 'fsck.fat', title: 'fsck.fat -n', input: 'copy', args: (file) => ['-n', file], verdict: fsckFatVerdict },
+  label: FAT_LABEL,
   spec: {
     properties: {
       label: schemaOf.label('at most 11 bytes of ASCII, no *?.,;:/\\|+=<>[]" or control characters'),
-      volumeId: { ...schemaOf.id32, description: 'the volume serial number (default 0x12345678)' },
-      fatType: { enum: ['auto', 16, 32], description: 'default "auto": what mkfs.vfat picks for the size' },
+      volumeId: { ...schemaOf.id32, description: 'the volume serial number (default: derived from the partition offset and label)' },
+      fatType: {
+        enum: ['auto', 16, 32],
+        description: 'default "auto": what mkfs.vfat picks for the size, but FAT32 when the partition type says so (0x0b, 0x0c, an ESP) and the partition holds one; the partition type "fat32" means 32',
+      },
     },
-    parse(o, where) {
-      const fatType = o.fatType === undefined ? 'auto' : oneOf(o.fatType, `${where}.fatType`, ['auto', 16, 32] as const);
+    parse(o, where, partition) {
       return {
         type: 'vfat',
-        label: label(o.label, `${where}.label`, 'vfat'),
-        volumeId: o.volumeId === undefined ? 0x12345678 : u32(o.volumeId, `${where}.volumeId`),
-        fatType,
+        label: label(o.label, `${where}.label`, FAT_LABEL),
+        ...(o.volumeId === undefined ? {} : { volumeId: u32(o.volumeId, `${where}.volumeId`) }),
+        ...parseFatType(o, where, partition),
       };
     },
   },
@@ -699,7 +981,7 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
     const l = vfatLayout(min, spec.fatType);
     const clusters = spec.fatType === 32 ? 65525 : 4085;
     const clusterSize = l ? l.clusterSectors * 512 : 512;
-    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger or use "fatType": "auto"`;
+    return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger, or let the size pick the FAT type ("fatType": "auto" and a partition type other than "fat32", e.g. 0x0b)`;
   },
 
   validate(spec, tree, where) {
@@ -712,168 +994,15 @@ export const vfatDriver: MeasuringDriver<VfatSpec> = {
   },
 
   async write(spec, tree, target, ctx) {
-    const what = describe(spec);
-    validateSpec(spec, what);
-    validateTree(tree, what);
-    const label = spec.label ? (normalizeVfatLabel(spec.label) as { label: string }).label : '';
-    if (label !== label.toUpperCase()) {
-      // mkfs.fat keeps lowercase labels too, with this warning; blkid and udev report them as given.
-      ctx.progress.event('warning', { message: `warning: ${ctx.partition ? `${ctx.partition}.filesystem.label` : what}: lowercase labels might not work properly on some systems (kept as given)` });
-    }
-    const needs = analyse(tree);
-
-    if (target.offset % SS !== 0) throw buildError(`${what}: partition offset ${target.offset} is not a multiple of ${SS}`);
-    const layout = vfatLayout(target.size, spec.fatType);
-    if (!layout) {
-      if (spec.fatType === 32 || spec.fatType === 16) {
-        const min = minimumFatSize(spec.fatType);
-        if (target.size < min) {
-          throw usageError(`${what}: ${formatSize(target.size)} is too small for FAT${spec.fatType}; the minimum is ${formatSize(min)}`);
-        }
-        throw usageError(`${what}: ${formatSize(target.size)} is too large for FAT${spec.fatType}`);
-      }
-      throw usageError(`${what}: cannot make a FAT filesystem of ${formatSize(target.size)}`);
-    }
-    const fit = fits(layout, needs, !!label);
-    if (fit.rootOverflow !== undefined) throw rootOverflowError(spec, fit.rootOverflow);
-    if (!fit.ok) {
-      const min = smallestFit(spec, needs);
-      const hint = min > target.size ? `it needs at least ${formatSize(min)}` : `${formatSize(min)} would do (smaller clusters)`;
-      throw usageError(
-        `${what}: the partition size ${formatSize(target.size)} is too small for its contents ` +
-          `(${formatSize(needs.bytes)} in ${needs.files} files, ${needs.dirs} directories); ${hint}`,
-      );
-    }
-
-    const epoch = fatTimestamp(ctx.epoch);
+    const plan = planWrite(spec, tree, target, ctx);
     const fd = openSync(target.imagePath, 'r+');
     try {
-      const st = fstatSync(fd);
-      if (st.size < target.offset + target.size) {
-        throw buildError(`${what}: the image ${target.imagePath} (${st.size} bytes) ends before the partition end (${target.offset + target.size})`);
-      }
-      const dev = new ImageDevice(fd, target.offset, layout.sectors);
-      const ff = await FatFs.create({ diskio: dev, codepage: 437 });
-      const check = (r: number, op: string): void => {
-        if (r === FatFs.FR_OK) return;
-        if (dev.error) throw buildError(`${what}: writing ${target.imagePath} failed during ${op}: ${(dev.error as Error).message}`, dev.error);
-        throw buildError(`${what}: FatFs ${op} failed: ${FR_NAMES[r] ?? r}`);
-      };
-
-      // 1. Format.
-      const WORK = 64 * 1024;
-      const work = ff.malloc(WORK);
-      check(
-        pinnedClock(epoch, () => ff.f_mkfs('', { fmt: layout.mkfs.fmt, n_fat: N_FATS, align: layout.mkfs.align, n_root: ROOT_ENTRIES, au_size: layout.mkfs.au }, work, WORK)),
-        'f_mkfs',
-      );
-      ff.free(work);
-
-      // 2. Check the geometry against the model, patch serial/label/type, add the label entry.
-      const bs = dev.readSectors(0, 1);
-      const got = {
-        clusterSectors: bs[13]!,
-        reservedSectors: bs.readUInt16LE(14),
-        fatSectors: bs.readUInt16LE(22) || bs.readUInt32LE(36),
-        rootDirSectors: (bs.readUInt16LE(17) * DIRENT) / SS,
-      };
-      for (const k of Object.keys(got) as (keyof typeof got)[]) {
-        if (got[k] !== layout[k]) {
-          throw buildError(`${what}: internal error: FatFs made ${k}=${got[k]}, expected ${layout[k]} (FAT${layout.fatBits}, ${layout.sectors} sectors)`);
-        }
-      }
-      const fat32 = layout.fatBits === 32;
-      const vi = fat32 ? 0x43 : 0x27; // BS_VolID; BS_VolLab follows at +4, BS_FilSysType at +15
-      bs.writeUInt32LE(spec.volumeId >>> 0, vi);
-      putLabel(bs, vi + 4, label ? label.padEnd(11, ' ') : 'NO NAME    ');
-      bs.write(`FAT${layout.fatBits}   `, vi + 15, 8, 'latin1'); // FatFs writes "FAT     " for FAT12/16
-      dev.writeSectors(0, bs);
-      if (fat32) {
-        const backup = dev.readSectors(6, 1);
-        bs.copy(backup, 0, 0, SS);
-        dev.writeSectors(6, backup);
-      }
-      if (label) {
-        const root = dev.readSectors(layout.dataStart - layout.rootDirSectors, 1);
-        const ent = Buffer.alloc(DIRENT);
-        putLabel(ent, 0, label.padEnd(11, ' '));
-        ent[11] = 0x08; // ATTR_VOLUME_ID
-        const { date, time } = fatDateTime(epoch);
-        ent.writeUInt16LE(time, 14); // creation time/date, like mkfs.fat
-        ent.writeUInt16LE(date, 16);
-        ent.writeUInt16LE(date, 18); // last access date
-        ent.writeUInt16LE(time, 22);
-        ent.writeUInt16LE(date, 24);
-        ent.copy(root, 0);
-        dev.writeSectors(layout.dataStart - layout.rootDirSectors, root);
-      }
-
-      // 3. Mount and fill, in sorted path order.
-      const fatfs = ff.malloc(FatFs.sizeof_FATFS);
-      check(pinnedClock(epoch, () => ff.f_mount(fatfs, '', 1)), 'f_mount');
-      const fil = ff.malloc(FatFs.sizeof_FIL);
-      const bw = ff.malloc(4);
-      const buf = ff.malloc(CHUNK);
-      const host = Buffer.alloc(CHUNK);
-      const phase = ctx.progress.phase('vfat-copy', needs.bytes, 'bytes', { label: `vfat ${label || 'FAT'}: copy` });
-      let done = 0;
-      const writeChunk = (data: Uint8Array, p: string): void => {
-        ff.HEAPU8.set(data, buf);
-        const r = pinnedClock(epoch, () => ff.f_write(fil, buf, data.length, bw));
-        check(r, `f_write ${p}`);
-        if (ff.getValue(bw, 'i32') !== data.length) throw doesNotFit(`${what}: the filesystem is full while writing ${p}`);
-        done += data.length;
-        phase.update(done, needs.bytes);
-      };
-      for (const [p, e] of fatEntries(tree)) {
-        if (p === '/') continue;
-        if (e.kind === 'dir') {
-          check(pinnedClock(epoch, () => ff.f_mkdir(p)), `f_mkdir ${p}`);
-          continue;
-        }
-        if (e.kind === 'symlink') continue; // rejected by validateTree
-        check(pinnedClock(epoch, () => ff.f_open(fil, p, FatFs.FA_WRITE | FatFs.FA_CREATE_NEW)), `f_open ${p}`);
-        if (e.kind === 'data') {
-          for (let off = 0; off < e.data.length; off += CHUNK) writeChunk(e.data.subarray(off, off + CHUNK), p);
-        } else {
-          const fh = await fsp.open(hostPath(e.source), 'r').catch((err: NodeJS.ErrnoException) => {
-            throw inputError(`${what}: cannot read ${e.source} (for ${p}): ${err.message}`, err);
-          });
-          try {
-            let off = 0;
-            while (off < e.size) {
-              const want = Math.min(CHUNK, e.size - off);
-              const { bytesRead } = await fh.read(host, 0, want, off);
-              if (bytesRead === 0) throw inputError(`${what}: ${e.source} (for ${p}) shrank while being copied: expected ${e.size} bytes, got ${off}`);
-              writeChunk(host.subarray(0, bytesRead), p);
-              off += bytesRead;
-            }
-          } finally {
-            await fh.close();
-          }
-        }
-        check(pinnedClock(epoch, () => ff.f_close(fil)), `f_close ${p}`);
-      }
-      check(pinnedClock(epoch, () => ff.f_unmount('')), 'f_unmount');
-      phase.end({ files: needs.files, dirs: needs.dirs });
-      for (const ptr of [buf, bw, fil, fatfs]) ff.free(ptr);
-
-      const hex = (spec.volumeId >>> 0).toString(16).toUpperCase().padStart(8, '0');
-      const report: FsReport = {
-        type: 'vfat',
-        uuid: `${hex.slice(0, 4)}-${hex.slice(4)}`,
-        stats: {
-          fatType: layout.fatBits,
-          clusterSize: layout.clusterSectors * SS,
-          clusters: layout.clusters,
-          clustersUsed: fit.clustersNeeded,
-          files: needs.files,
-          dirs: needs.dirs,
-          bytes: needs.bytes,
-        },
-      };
-      if (label) report.label = label;
-      return report;
+      const vol = await openVolume(fd, target, plan);
+      format(vol, plan);
+      patchBootSector(vol, plan);
+      writeLabelEntry(vol, plan);
+      await fill(vol, plan, tree, ctx);
+      return reportOf(plan);
     } finally {
       closeSync(fd);
     }

@@ -74,7 +74,9 @@ export interface PartitionTable {
   warnings: string[];
 }
 
-export type FsType = 'vfat' | 'ext4' | 'btrfs' | 'swap';
+/** A filesystem type that can be recognised in an image: from the registry (src/fs/index.ts;
+ *  each driver with a probe adds its type to spec-types.ts's ProbedFilesystems). */
+export type FsType = import('../spec-types.ts').ProbedFilesystemType;
 
 /** Filesystem metadata read from the filesystem itself. Sizes in bytes. */
 export interface FsInfo {

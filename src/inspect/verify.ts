@@ -32,6 +32,10 @@ import { sha256File } from '../outputs/checksum.ts';
 import { bmapBeside, bmapRanges, blockSpan, compareRanges, dropCache, sha256Prefix } from '../flash/readback.ts';
 import { copyPartition, openImage } from './image.ts';
 import { detectFs } from './probe.ts';
+import { drivers } from '../fs/index.ts';
+import type { FsCheck } from '../fs/types.ts';
+
+type ToolCheck = Extract<FsCheck, { tool: string }>;
 import { readPartitionTable } from './table.ts';
 import { checkNames } from './verify-names.ts';
 import type { OpenedImage, Partition } from './types.ts';
@@ -195,34 +199,24 @@ async function onCopy<T>(img: OpenedImage, p: Partition, fn: (file: string) => P
   }
 }
 
+/** Runs a driver's checker on the partition: at an offset of the image, or on a sparse copy. */
+async function runCheck(img: OpenedImage, p: Partition, rule: ToolCheck): Promise<{ ok: boolean; out: string; missing?: boolean }> {
+  const cmd = rule.tool as VerifyTool;
+  if (!(VERIFY_TOOLS as readonly string[]).includes(cmd)) throw buildError(`verify: the ${rule.tool} check is not one of VERIFY_TOOLS`);
+  if (rule.input === 'offset') return tool(cmd, rule.args(`${img.path}?offset=${p.start}`));
+  return onCopy(img, p, (file) => tool(cmd, rule.args(file)));
+}
+
+/** The filesystem's own check: what to run and how to read it are the driver's (`check`). */
 async function checkFs(img: OpenedImage, p: Partition): Promise<CheckResult> {
   const type = await detectFs(img.path, p.start, p.size);
   const where = `partition ${p.index}${p.name ? ` "${p.name}"` : ''} (${type ?? 'no filesystem'})`;
-  switch (type) {
-    case 'ext4': {
-      const r = await tool('e2fsck', ['-fn', `${img.path}?offset=${p.start}`]);
-      const summary = r.out.split('\n').find((l) => /files? \(.*\), .*blocks/.test(l))?.trim();
-      return toolResult('fs', `${where}, e2fsck -fn`, r, r.ok, r.ok ? (summary ?? 'clean') : gist(r.out));
-    }
-    case 'vfat':
-      return onCopy(img, p, async (file) => {
-        const r = await tool('fsck.fat', ['-n', file]);
-        // fsck.fat -n exits 0 even after listing some problems; any "differ"/"bad" line is one.
-        const lines = r.out.split('\n').filter((l) => l.trim() && !/^fsck\.fat \d|^Checking we can access|^\S+: \d+ files, \d+\/\d+ clusters/.test(l));
-        const ok = r.ok && lines.length === 0;
-        const summary = r.out.split('\n').find((l) => /files, .*clusters/.test(l))?.replace(/^\S+: /, '').trim();
-        return toolResult('fs', `${where}, fsck.fat -n`, r, ok, ok ? (summary ?? 'clean') : gist(lines.join('\n') || r.out));
-      });
-    case 'btrfs':
-      return onCopy(img, p, async (file) => {
-        const r = await tool('btrfs', ['check', '--readonly', file]);
-        return toolResult('fs', `${where}, btrfs check --readonly`, r, r.ok, r.ok ? 'no error found' : gist(r.out));
-      });
-    case 'swap':
-      return result('fs', where, true, 'swap signature present');
-    default:
-      return result('fs', where, true, 'no filesystem to check (raw data)');
-  }
+  const rule = type ? drivers[type].check : null;
+  if (!rule) return result('fs', where, true, 'no filesystem to check (raw data)');
+  if (rule.tool === undefined) return result('fs', where, true, rule.signature);
+  const r = await runCheck(img, p, rule);
+  const v = rule.verdict(r);
+  return toolResult('fs', `${where}, ${rule.title}`, r, v.ok, v.ok ? (v.summary ?? 'clean') : gist(v.problems || r.out));
 }
 
 /** The image's length in the source: the manifest's size, else the bmap's for a disk, else the file's. */

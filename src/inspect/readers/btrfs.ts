@@ -14,7 +14,9 @@ import { EventEmitter } from 'node:events';
 import { buildError, inputError, usageError } from '../../errors.ts';
 import { removeTree } from '../../rmtree.ts';
 import { copyPartition } from '../image.ts';
-import { btrfsInfo } from '../probe.ts';
+import { BTRFS_SUPER_OFFSETS, BTRFS_SUPER_SIZE, btrfsInfoOf } from '../../codec/btrfs-superblock.ts';
+import { readAt } from '../image.ts';
+import type { ReaderOpener } from '../../fs/types.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
 import { hostPath, isUtf8, show } from '../../content/tree.ts';
 import { entryTypeOf } from '../types.ts';
@@ -62,6 +64,9 @@ function pathRegex(paths: string[]): string {
   return `^/(|${root.kids.size ? `(${alt(root)})` : ''})$`;
 }
 
+/** Opens the btrfs reader (the btrfs driver's `reader`): on a sparse copy of the partition. */
+export const open: ReaderOpener = async (t) => BtrfsReader.open(t.file, t.offset, t.size, await t.workDir(), t.display);
+
 export class BtrfsReader implements FsReader {
   readonly type = 'btrfs' as const;
   private inodes = new Map<number, Inode>();
@@ -84,8 +89,8 @@ export class BtrfsReader implements FsReader {
     await removeTree(this.work).catch(() => undefined);
   }
 
-  info(): Promise<FsInfo> {
-    return btrfsInfo(this.file, 0);
+  async info(): Promise<FsInfo> {
+    return btrfsInfoOf(await readAt(this.file, BTRFS_SUPER_OFFSETS[0], BTRFS_SUPER_SIZE));
   }
 
   private load(): Promise<void> {

@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { usageError, buildError, inputError } from '../../errors.ts';
-import { ext4Info } from '../probe.ts';
+import { ext4InfoOf, readExt4Superblock } from '../../fs/ext4-superblock.ts';
+import type { ReaderOpener } from '../../fs/types.ts';
 import { copyPartition } from '../image.ts';
 import { makeTempDir, removeTempDir } from '../../lifetime.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
@@ -36,6 +37,9 @@ interface Section {
   lines: string[];
 }
 
+/** Opens the ext2/3/4 reader (the ext4 driver's `reader`): debugfs at the partition's offset. */
+export const open: ReaderOpener = async (t) => new Ext4Reader(t.file, t.offset, t.display);
+
 export class Ext4Reader implements FsReader {
   readonly type = 'ext4' as const;
   private readonly target: string;
@@ -46,8 +50,8 @@ export class Ext4Reader implements FsReader {
 
   async close(): Promise<void> {}
 
-  info(): Promise<FsInfo> {
-    return ext4Info(this.file, this.offset);
+  async info(): Promise<FsInfo> {
+    return ext4InfoOf(await readExt4Superblock(this.file, this.offset));
   }
 
   /** Runs debugfs with `cmds` on stdin; calls onSection for each command's output lines (latin1). */

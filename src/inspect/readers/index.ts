@@ -1,15 +1,14 @@
 /**
- * Opening a filesystem reader for a partition (FsReader, see ../types.ts):
- * vfat in-process (vfat.ts), ext2/3/4 with debugfs (ext4.ts), btrfs with btrfs-progs
- * (btrfs.ts). `fsInfo` also knows swap (no reader: it holds no files).
+ * Opening a filesystem reader for a partition (FsReader, see ../types.ts): each driver
+ * (src/fs/<type>.ts) names its reader module in `reader` (vfat in-process, ext2/3/4 with
+ * debugfs, btrfs with btrfs-progs); a filesystem without one (swap: no files) may still
+ * tell its metadata through its probe's `info`.
  */
 import path from 'node:path';
 import { usageError } from '../../errors.ts';
-import { detectFs, swapInfo } from '../probe.ts';
+import { drivers, FS_TYPES } from '../../fs/index.ts';
+import { detectFs } from '../probe.ts';
 import type { FsInfo, FsReader, FsType, OpenedImage, Partition } from '../types.ts';
-import { BtrfsReader } from './btrfs.ts';
-import { Ext4Reader } from './ext4.ts';
-import { VfatReader } from './vfat.ts';
 
 /** "x.img:2" style name of a partition, for messages. */
 export function partitionLabel(img: OpenedImage, part: Partition): string {
@@ -21,29 +20,29 @@ export function partitionFs(img: OpenedImage, part: Partition): Promise<FsType |
   return detectFs(img.path, part.start, part.size);
 }
 
+/** The filesystems imgsmith can read files from (for messages). */
+const readable = () => FS_TYPES.filter((t) => drivers[t].reader).join(', ');
+
 /** A reader for the filesystem in `part`; throws a usage error when there is none it can read. */
 export async function openFs(img: OpenedImage, part: Partition, fsType?: FsType): Promise<FsReader> {
   const display = partitionLabel(img, part);
   const type = fsType ?? (await partitionFs(img, part));
-  switch (type) {
-    case 'vfat':
-      return VfatReader.open(img.path, part.start, part.size, display);
-    case 'ext4':
-      return new Ext4Reader(img.path, part.start, display);
-    case 'btrfs':
-      return BtrfsReader.open(img.path, part.start, part.size, path.join(await img.tmpDir(), `btrfs-${part.index}`), display);
-    case 'swap':
-      throw usageError(`${display} is a swap partition: it holds no files`);
-    default:
-      throw usageError(`${display}: no filesystem imgsmith can read (vfat, ext4, btrfs) in partition ${part.index}`);
+  if (!type) throw usageError(`${display}: no filesystem imgsmith can read (${readable()}) in partition ${part.index}`);
+  const driver = drivers[type];
+  if (!driver.reader) {
+    const why = driver.capabilities.files ? 'imgsmith cannot read its files' : 'it holds no files';
+    throw usageError(`${display} is a ${type} partition: ${why}`);
   }
+  const open = await driver.reader();
+  return open({ file: img.path, offset: part.start, size: part.size, display, workDir: async () => path.join(await img.tmpDir(), `${type}-${part.index}`) });
 }
 
 /** The filesystem's own metadata (label, UUID, sizes, features), or undefined when none is recognised. */
 export async function fsInfo(img: OpenedImage, part: Partition, fsType?: FsType): Promise<FsInfo | undefined> {
   const type = fsType ?? (await partitionFs(img, part));
   if (!type) return undefined;
-  if (type === 'swap') return swapInfo(img.path, part.start, part.size);
+  const info = drivers[type].probe?.info;
+  if (info && !drivers[type].reader) return info(img.path, part.start, part.size);
   const r = await openFs(img, part, type);
   try {
     return await r.info();

@@ -9,8 +9,10 @@ import { promises as fsp } from 'node:fs';
 import fs from 'node:fs';
 import { inputError, usageError } from '../../errors.ts';
 import { readAt } from '../image.ts';
+import { decodeFatBootSector, FAT_NO_LABEL, fatVolumeIdString } from '../../codec/fat-boot-sector.ts';
 import { badName } from '../names.ts';
 import type { FsEntry, FsInfo, FsReader } from '../types.ts';
+import type { ReaderOpener } from '../../fs/types.ts';
 import type { Range } from '../../sparse.ts';
 import { fromUtf8, show } from '../../content/tree.ts';
 
@@ -45,14 +47,9 @@ const bad = (display: string, what: string) => inputError(`${display}: not a val
 
 /** The boot sector's geometry, every field checked against the spec and the partition (`partSize` bytes). */
 function parseBpb(b: Buffer, display: string, partSize: number): Bpb {
-  const bps = b.readUInt16LE(11);
-  const spc = b[13]!;
-  const reserved = b.readUInt16LE(14);
-  const nfats = b[16]!;
-  const rootEntries = b.readUInt16LE(17);
-  const totalSectors = b.readUInt16LE(19) || b.readUInt32LE(32);
-  const fat16 = b.readUInt16LE(22);
-  const fatSectors = fat16 || b.readUInt32LE(36);
+  const bs = decodeFatBootSector(b);
+  if (typeof bs === 'string') throw bad(display, bs);
+  const { bytesPerSector: bps, sectorsPerCluster: spc, reservedSectors: reserved, fats: nfats, rootEntries, totalSectors, fatSectors16: fat16, fatSectors } = bs;
   if (![512, 1024, 2048, 4096].includes(bps)) throw bad(display, `bytes per sector ${bps} (512, 1024, 2048 or 4096)`);
   if (spc === 0 || (spc & (spc - 1)) !== 0) throw bad(display, `sectors per cluster ${spc} (a power of 2, 1 to 128)`);
   if (reserved === 0) throw bad(display, 'reserved sectors 0');
@@ -72,19 +69,18 @@ function parseBpb(b: Buffer, display: string, partSize: number): Bpb {
   if (clusters < 1 || clusters > (fatBits === 32 ? 0x0ffffff5 : fatBits === 16 ? 0xfff5 : 0xff5)) throw bad(display, `${clusters} clusters for FAT${fatBits}`);
   if (Math.ceil(((clusters + 2) * fatBits) / 8) > fatSectors * bps) throw bad(display, `a FAT of ${fatSectors} sectors cannot hold ${clusters} clusters`);
   if (fatBits === 32 && rootEntries !== 0) throw bad(display, `FAT32 with ${rootEntries} fixed root entries`);
-  const rootCluster = fatBits === 32 ? b.readUInt32LE(44) : 0;
+  const { rootCluster } = bs;
   if (fatBits === 32 && (rootCluster < 2 || rootCluster > clusters + 1)) throw bad(display, `root directory cluster ${rootCluster} is out of range (2-${clusters + 1})`);
-  const ext = fatBits === 32 ? 64 : 36; // offset of BS_DrvNum
   return {
     bps, spc, reserved, nfats, rootEntries, totalSectors, fatSectors, rootCluster,
     fatBits, clusters, firstDataSector,
     rootDirSector: fatEnd,
     rootDirSectors,
-    volumeId: b[ext + 2] === 0x29 ? b.readUInt32LE(ext + 3) : 0,
-    bpbLabel: b[ext + 2] === 0x29 ? b.toString('latin1', ext + 7, ext + 18).replace(/ +$/, '') : '',
-    oem: b.toString('latin1', 3, 11),
-    media: b[21]!,
-    hidden: b.readUInt32LE(28),
+    volumeId: bs.volumeId ?? 0,
+    bpbLabel: bs.label ?? '',
+    oem: bs.oem,
+    media: bs.media,
+    hidden: bs.hiddenSectors,
   };
 }
 
@@ -119,6 +115,9 @@ function lfnChecksum(e: Buffer): number {
 const MAX_DIR_BYTES = 65536 * 32;
 /** Deepest directory walked or looked up (the walk is iterative; a deeper tree is an error). */
 export const MAX_DEPTH = 4096;
+
+/** Opens the FAT reader (the vfat driver's `reader`). */
+export const open: ReaderOpener = (t) => VfatReader.open(t.file, t.offset, t.size, t.display);
 
 export class VfatReader implements FsReader {
   readonly type = 'vfat' as const;
@@ -352,12 +351,11 @@ export class VfatReader implements FsReader {
     let free = 0;
     for (let c = 2; c < bpb.clusters + 2; c++) if (this.next(c) === 0) free++;
     const cs = bpb.spc * bpb.bps;
-    const id = bpb.volumeId.toString(16).toUpperCase().padStart(8, '0');
     return {
       type: 'vfat',
       variant: `FAT${bpb.fatBits}`,
-      label: this.volumeLabel ?? (bpb.bpbLabel === 'NO NAME' ? '' : bpb.bpbLabel),
-      uuid: `${id.slice(0, 4)}-${id.slice(4)}`,
+      label: this.volumeLabel ?? (bpb.bpbLabel === FAT_NO_LABEL ? '' : bpb.bpbLabel),
+      uuid: fatVolumeIdString(bpb.volumeId),
       size: bpb.totalSectors * bpb.bps,
       blockSize: cs,
       used: (bpb.clusters - free) * cs,
