@@ -6,6 +6,7 @@
  * taken for a NAME=value tag there).
  */
 import { promises as fsp } from 'node:fs';
+import { dataError } from '../errors.ts';
 
 export const SB_OFFSET = 1024;
 export const SB_SIZE = 1024;
@@ -101,7 +102,7 @@ export interface Ext4Facts {
 
 /** The facts of a superblock (the 1024 bytes at filesystem byte 1024). */
 export function parseExt4Superblock(sb: Buffer): Ext4Facts {
-  if (sb.length < SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw new Error('not an ext2/3/4 superblock');
+  if (sb.length < SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw dataError('not an ext2/3/4 superblock');
   const is64 = (sb.readUInt32LE(SB.FEATURE_INCOMPAT) & INCOMPAT_64BIT) !== 0;
   const hi = (o: number) => (is64 ? sb.readUInt32LE(o) * 2 ** 32 : 0);
   const blockSize = 1024 << sb.readUInt32LE(SB.LOG_BLOCK_SIZE);
@@ -127,7 +128,7 @@ export async function readExt4Superblock(image: string, offset: number): Promise
   try {
     const sb = Buffer.alloc(SB_SIZE);
     const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw new Error(`no ext2/3/4 superblock at byte ${offset + SB_OFFSET}`);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw dataError(`no ext2/3/4 superblock at byte ${offset + SB_OFFSET}`);
     return sb;
   } finally {
     await fh.close();
@@ -167,7 +168,7 @@ export async function usedInodeFlags(image: string, offset: number): Promise<[nu
 export async function usedInodeInfo(image: string, offset: number): Promise<UsedInode[]> {
   const sb = await readExt4Superblock(image, offset);
   const incompat = sb.readUInt32LE(SB.FEATURE_INCOMPAT);
-  if (incompat & INCOMPAT_META_BG) throw new Error('meta_bg group descriptors are not supported');
+  if (incompat & INCOMPAT_META_BG) throw dataError('meta_bg group descriptors are not supported');
   const blockSize = 1024 << sb.readUInt32LE(SB.LOG_BLOCK_SIZE);
   const is64 = (incompat & INCOMPAT_64BIT) !== 0;
   const descSize = is64 ? sb.readUInt16LE(SB.DESC_SIZE) || 64 : 32;

@@ -25,7 +25,7 @@
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { ImgsmithError, inputError, usageError } from '../errors.ts';
+import { DataError, ImgsmithError, inputError, usageError } from '../errors.ts';
 import { isAllZero } from '../sparse.ts';
 import { frameEngine, frameEngineName, type EngineName, type FrameEngine } from './zstd-engines.ts';
 
@@ -472,7 +472,7 @@ async function decodeFrame(fh: fs.promises.FileHandle, eng: FrameEngine, f: Fram
       try {
         await eng.push(buf.subarray(i, i + n), sink);
       } catch (err) {
-        throw err instanceof Error && !(err instanceof ImgsmithError) ? corruptFrame(display, f, err.message) : err;
+        throw err instanceof DataError || (err instanceof Error && !(err instanceof ImgsmithError)) ? corruptFrame(display, f, err.message) : err;
       }
       i += n;
       // Very compressible data (zeros): smaller slices, so that none decodes for long.

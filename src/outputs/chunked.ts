@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildError, toolFailed, usageError } from '../errors.ts';
+import { buildError, toolFailed, usageError, internalError } from '../errors.ts';
 import { loadNative, seekRanges, type NativeSparse, type Range } from '../sparse.ts';
 import { MAX_ZSTD_LEVEL } from './compress.ts';
 
@@ -383,7 +383,7 @@ export class ChunkedZstd {
    * to `out` as they become final. Returns its size and SHA-256.
    */
   async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; frames: number; early: number; redone: number; zero: number }> {
-    if (this.tracking > 0) throw new Error('ChunkedZstd.finish() while a log is still tracked');
+    if (this.tracking > 0) throw internalError('ChunkedZstd.finish() while a log is still tracked');
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
     const parallel = Math.max(1, this.opts.parallel ?? os.availableParallelism());

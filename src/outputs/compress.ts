@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { Output } from './types.ts';
+import { internalError } from '../errors.ts';
 
 /** nixpkgs' sd-image.nix runs `zstd` without a level, i.e. level 3. */
 export const DEFAULT_ZSTD_LEVEL = 3;
@@ -20,7 +21,7 @@ export const zstdOutput: Output = {
   tools: () => ['zstd'],
   pass: (plan, tmp) => ({ zstd: { out: path.join(tmp, `${plan.base}.img.zst`), level: plan.spec.output.zstdLevel } }),
   async make({ pass, rel, base, outDir, spec, tmp }) {
-    if (!pass.compressed) throw new Error('internal error: the zstd output without a compressed image');
+    if (!pass.compressed) throw internalError('the zstd output without a compressed image');
     const file = rel(`${base}.img.zst`);
     const tmpPath = path.join(tmp, `${base}.img.zst`);
     return {

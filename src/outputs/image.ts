@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import type { Output } from './types.ts';
+import { internalError } from '../errors.ts';
 
 export const imageOutput: Output = {
   name: 'image',
@@ -15,7 +16,7 @@ export const imageOutput: Output = {
   pass: () => ({ sha256: true }),
   async make({ image, pass, rel, outDir, compress }) {
     const name = rel(image.name);
-    if (pass.sha256 === undefined) throw new Error('internal error: the image output without the image hash');
+    if (pass.sha256 === undefined) throw internalError('the image output without the image hash');
     return {
       output: 'image',
       files: [[image.path, name]],

@@ -14,6 +14,7 @@ import { nixTarballEntries, nixTarballTopDir } from './nix-tarball.ts';
 import type { ManifestTar } from './manifest.ts';
 import { safeName } from './naming.ts';
 import type { Output } from './types.ts';
+import { internalError } from '../errors.ts';
 
 export interface TarProductInput {
   /** The partitions' trees, in spec order (rootfs uses spec.partition's). */
@@ -54,7 +55,7 @@ export async function writeTarProduct(spec: TarOutputSpec, input: TarProductInpu
     root = './';
     extra = { partition: spec.partition };
   } else {
-    if (!input.closure) throw new Error('internal error: nix-binary-tarball without a closure');
+    if (!input.closure) throw internalError('nix-binary-tarball without a closure');
     const topDir = nixTarballTopDir(input.label, input.system);
     entries = nixTarballEntries(await input.closure(), topDir);
     root = '';
