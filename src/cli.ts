@@ -12,6 +12,7 @@ import { jsonProgress, ttyProgress, warningsOnlyProgress } from './progress-repo
 import { cleanupSync, errOut, initProcess, onInterrupt } from './lifetime.ts';
 import { inspectCommands } from './inspect/cli.ts';
 import { printable, safeJson } from './text.ts';
+import { envFlag } from './settings.ts';
 
 /** A line for the terminal: controls escaped, the rest as it is (names in it are escaped already). */
 const terminalLine = (s: string) => printable(s, { backslash: false });
@@ -35,7 +36,7 @@ function reportError(err: unknown, json: boolean, ctx: DescribeContext = {}): nu
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
   if (json) process.stdout.write(safeJson({ event: 'error', exitCode: d.exitCode, message: d.message }) + '\n');
   errOut.write(`${terminalLine(line)}\n`);
-  if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
+  if (!(err instanceof UsageFailure) && err instanceof Error && envFlag('IMGSMITH_DEBUG')) {
     errOut.write(`${err.stack}\n`);
   }
   return d.exitCode;
@@ -54,7 +55,7 @@ function onStrayError(err: unknown): void {
   cleanupSync();
   const d = describeError(err);
   errOut.write(`${terminalLine(`imgsmith: error: ${d.message}`)}\n`);
-  if (err instanceof Error && process.env.IMGSMITH_DEBUG) errOut.write(`${err.stack}\n`);
+  if (err instanceof Error && envFlag('IMGSMITH_DEBUG')) errOut.write(`${err.stack}\n`);
   process.exit(d.exitCode);
 }
 

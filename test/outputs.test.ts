@@ -161,7 +161,7 @@ describe('zstd compression', () => {
     const path = process.env.PATH;
     process.env.PATH = join(dir, 'no-such-bin');
     try {
-      await withoutNative(() => assert.rejects(packageImage(img, { zstd: { out: join(dir, 'nozstd.zst'), level: 3 } }), /zstd was not found: install it/));
+      await withoutNative(() => assert.rejects(packageImage(img, { zstd: { out: join(dir, 'nozstd.zst'), level: 3 } }), /zstd is not installed \(not found on PATH\): install the Debian package zstd/));
     } finally {
       process.env.PATH = path;
     }

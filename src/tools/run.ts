@@ -68,8 +68,10 @@ export function findTool(name: string, envPath = process.env.PATH ?? ''): string
 
 /** How a tool ended (from execa's result, node's 'error'/'close' events or spawnSync). */
 export interface ToolOutcome {
-  /** The spawn errno (ENOENT: not installed). */
+  /** The errno of starting it (ENOENT: not installed, when `syscall` is spawn's or unset). */
   code?: string | undefined;
+  /** The call that failed with `code` ("spawn zstd"; "open" for a file given as its stdout). */
+  syscall?: string | undefined;
   exitCode?: number | null | undefined;
   signal?: string | null | undefined;
   timedOut?: boolean | undefined;
@@ -93,7 +95,7 @@ export function stderrTail(text: unknown): string {
 export function toolFailure(tool: string, o: ToolOutcome, what?: string): ToolMissingError | ToolFailedError | InterruptedError {
   const name = path.basename(tool);
   const pre = what ? `${what}: ` : '';
-  if (o.code === 'ENOENT') {
+  if (o.code === 'ENOENT' && (o.syscall === undefined || o.syscall.startsWith('spawn'))) {
     const info = toolInfo(name);
     const how = info ? `: install the Debian package ${info.debian}${info.nix ? ` (Nix: ${info.nix})` : ''}` : '';
     return new ToolMissingError(name, `${pre}${name} is not installed (not found${tool.includes('/') ? ` at ${tool}` : ' on PATH'})${how}`);
@@ -102,8 +104,13 @@ export function toolFailure(tool: string, o: ToolOutcome, what?: string): ToolMi
   const says = tail ? `: ${tail}` : '';
   if (o.signal) return toolFailed(name, `${pre}${name} was killed by ${o.signal}${says}`, { signal: o.signal, isTerminated: true, command: name });
   if (o.timedOut) return toolFailed(name, `${pre}${name} did not finish in time${says}`);
-  if (o.exitCode === undefined || o.exitCode === null) return toolFailed(name, `${pre}cannot run ${name}${o.code ? ` (${o.code})` : ''}${says}`);
+  if (o.code || o.exitCode === undefined || o.exitCode === null) return toolFailed(name, `${pre}cannot run ${name}${o.detail ? `: ${o.detail}` : says}`);
   return toolFailed(name, `${pre}${name} failed (exit ${o.exitCode})${says}`);
+}
+
+/** The failure of a tool whose spawn emitted `err` (node's 'error' event). */
+export function spawnFailure(tool: string, err: NodeJS.ErrnoException, what?: string): ToolMissingError | ToolFailedError | InterruptedError {
+  return toolFailure(tool, { code: err.code ?? 'EIO', syscall: err.syscall, detail: err.message }, what);
 }
 
 /** Options of runTool/startTool: execa's, with `env` the call's additions to toolEnv(). */
@@ -127,6 +134,7 @@ function execaOptions(opts: RunOptions): Options {
 export interface FinishedTool {
   failed: boolean;
   code?: string;
+  cause?: unknown;
   exitCode?: number | undefined;
   signal?: string | undefined;
   timedOut: boolean;
@@ -134,10 +142,17 @@ export interface FinishedTool {
   shortMessage?: string | undefined;
 }
 
+/** How a tool that execa ran ended. */
+export function outcomeOf(r: FinishedTool): ToolOutcome {
+  const cause = r.cause as { syscall?: string; message?: string } | undefined;
+  const detail = r.code && cause?.message ? cause.message : r.shortMessage;
+  return { code: r.code, syscall: cause?.syscall, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stderr: r.stderr, detail };
+}
+
 /** Throws the failure of a finished tool per `opts` (see RunOptions.check). */
 export function checkResult(tool: string, r: FinishedTool, opts: RunOptions = {}): void {
-  const o: ToolOutcome = { code: r.code, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, stderr: r.stderr, detail: r.shortMessage };
   if (!r.failed) return;
+  const o = outcomeOf(r);
   if (r.exitCode !== undefined && opts.okCodes?.includes(r.exitCode)) return;
   const err = toolFailure(tool, o, opts.what);
   if (opts.check === false && err instanceof ToolFailedError) return;

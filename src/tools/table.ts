@@ -9,9 +9,10 @@
  * tool a command runs is here.
  */
 
-/** What needs a tool: a command (build also covers inspect, verify and flash, which nix/package.nix
- *  puts on the PATH too), boot-test, the test suite or the benchmark. */
-export type ToolNeed = 'build' | 'inspect' | 'verify' | 'flash' | 'boot-test' | 'tests' | 'bench' | 'action';
+/** What needs a tool: a command (build, inspect, verify, flash: nix/package.nix puts their tools on
+ *  imgsmith's PATH), build-if-present (the btrfs fallback uses it when installed), boot-test (QEMU
+ *  and mtools, the user's to install), the test suite, the benchmark or the GitHub Action. */
+export type ToolNeed = 'build' | 'build-if-present' | 'inspect' | 'verify' | 'flash' | 'boot-test' | 'tests' | 'bench' | 'action';
 
 /** How to ask a tool for its version: `pattern` captures it. */
 export interface VersionProbe {
@@ -89,8 +90,8 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   'qemu-img': { debian: 'qemu-utils', nix: 'qemu', needs: ['boot-test'] },
   'qemu-system-aarch64': { debian: 'qemu-system-arm', nix: 'qemu', needs: ['boot-test'] },
   'qemu-system-x86_64': { debian: 'qemu-system-x86', nix: 'qemu', needs: ['boot-test'] },
-  fakeroot: { debian: 'fakeroot', nix: 'fakeroot', needs: ['build', 'tests'], version: { args: ['-v'], pattern: new RegExp(String.raw`version ${V}`) } },
-  faketime: { debian: 'faketime', nix: 'libfaketime', needs: ['build', 'tests'] },
+  fakeroot: { debian: 'fakeroot', nix: 'fakeroot', needs: ['build-if-present', 'tests'], version: { args: ['-v'], pattern: new RegExp(String.raw`version ${V}`) } },
+  faketime: { debian: 'faketime', nix: 'libfaketime', needs: ['build-if-present', 'tests'] },
   bmaptool: { debian: 'bmap-tools', nix: 'bmaptool', needs: ['tests'], version: { args: ['--version'], pattern: new RegExp(String.raw`bmaptool ${V}`) } },
   'nix-store': { debian: 'nix-bin', nix: 'nix', needs: ['tests'] },
   genimage: { debian: 'genimage', needs: ['bench'] },
