@@ -409,7 +409,7 @@ describe('manifest', () => {
     assert.ok((await pkg('e2fsprogs')).startsWith(`${v.mke2fs}-`), `mke2fs ${v.mke2fs}`);
     assert.ok((await pkg('fdisk')).startsWith(`${v.sfdisk}-`), `sfdisk ${v.sfdisk}`);
     assert.ok((await pkg('zstd')).startsWith(`${v.zstd}+`) || (await pkg('zstd')).startsWith(`${v.zstd}-`), `zstd ${v.zstd}`);
-    await assert.rejects(toolVersions(['imgsmith-no-such-tool']), /imgsmith-no-such-tool was not found/);
+    await assert.rejects(toolVersions(['imgsmith-no-such-tool']), /imgsmith-no-such-tool is not installed \(not found on PATH\)/);
   });
 });
 

@@ -122,6 +122,10 @@ test("a failure carries the tail of the tool's stderr (its last 8 lines), okCode
     return true;
   });
   assert.equal((await runTool('sh', ['-c', 'exit 3'], { okCodes: [3] })).exitCode, 3);
+  // stdin is closed unless the call says otherwise, also with an stdio array (an extra fd: the shim's write log).
+  const fd3 = await runTool('sh', ['-c', 'cat; echo log >&3'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  assert.equal(String(fd3.stdio[3]).trim(), 'log');
+  assert.equal(String((await runTool('cat', [])).stdout), '');
 });
 
 test('through the CLI: a btrfs build with a PATH lacking mkfs.btrfs is one error naming btrfs-progs, nothing written', async () => {

@@ -127,7 +127,9 @@ export type RunOptions = Omit<Options, 'env' | 'extendEnv' | 'reject'> & {
 
 function execaOptions(opts: RunOptions): Options {
   const { env, what: _what, okCodes: _ok, check: _check, ...rest } = opts;
-  return { stdin: 'ignore', ...rest, env: toolEnv(env), extendEnv: false, reject: false } as Options;
+  // stdin 'ignore' unless given (execa refuses `stdin` next to `stdio`).
+  const stdin = rest.stdio === undefined && rest.stdin === undefined ? { stdin: 'ignore' as const } : {};
+  return { ...stdin, ...rest, env: toolEnv(env), extendEnv: false, reject: false } as Options;
 }
 
 /** What checkResult reads of execa's result. */
