@@ -227,6 +227,8 @@ test('every subprocess of src/ and action/ goes through src/tools/run.ts', () =>
     assert.doesNotMatch(text, /^import (?!type )[^;]*from '(execa|node:child_process|child_process)';/m, `${f} imports a process API: use src/tools/run.ts`);
     assert.doesNotMatch(text, /\b(execa|execaSync|execFile|execFileSync|execSync|spawnSync)\(/, `${f} starts a process itself`);
   }
+  // One presence check (findTool): no other executable test in src/ or action/.
+  for (const f of sources(['src', 'action'], ['.ts'])) if (f !== 'src/tools/run.ts') assert.doesNotMatch(read(f), /\bX_OK\b/, `${f} checks for a tool itself: use findTool`);
   // bin/imgsmith.js re-executes node and cleans up before TypeScript loads: it says so.
   assert.match(read('bin/imgsmith.js'), /only ones not run through src\/tools\/run\.ts/);
 });

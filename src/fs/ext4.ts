@@ -49,7 +49,7 @@
  * allocates no more than that (the sizing tests build content-sized partitions).
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildError, doesNotFit, inputError, toolFailed, usageError } from '../errors.ts';
@@ -66,7 +66,7 @@ import { testHook } from '../lifetime.ts';
 import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
 import { parseVersion, probeTool } from '../toolchain.ts';
-import { checkResult, runTool, startTool } from '../tools/run.ts';
+import { checkResult, findTool, runTool, startTool } from '../tools/run.ts';
 import { envFlag, envValue } from '../settings.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
@@ -662,11 +662,7 @@ export async function populateAvailable(features: Set<string>): Promise<boolean>
   if (envFlag('IMGSMITH_NO_NATIVE') || envFlag('IMGSMITH_NO_POPULATE')) return false;
   if (!features.has('extent') || POPULATE_REFUSES.some((f) => features.has(f))) return false;
   const exe = populatePath();
-  const ok = await fsp.access(exe, fsConstants.X_OK).then(
-    () => true,
-    () => false,
-  );
-  return ok && helperSpeaksProtocol(exe);
+  return findTool(exe) !== undefined && helperSpeaksProtocol(exe);
 }
 
 /** The helper's command-line contract (POPULATE_PROTOCOL in native/ext4_populate.c). */
