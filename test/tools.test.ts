@@ -126,6 +126,7 @@ test("a failure carries the tail of the tool's stderr (its last 8 lines), okCode
   const fd3 = await runTool('sh', ['-c', 'cat; echo log >&3'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   assert.equal(String(fd3.stdio[3]).trim(), 'log');
   assert.equal(String((await runTool('cat', [])).stdout), '');
+  assert.equal(String((await runTool('cat', [], { input: 'fed' })).stdout), 'fed');
 });
 
 test('through the CLI: a btrfs build with a PATH lacking mkfs.btrfs is one error naming btrfs-progs, nothing written', async () => {

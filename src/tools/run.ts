@@ -127,8 +127,9 @@ export type RunOptions = Omit<Options, 'env' | 'extendEnv' | 'reject'> & {
 
 function execaOptions(opts: RunOptions): Options {
   const { env, what: _what, okCodes: _ok, check: _check, ...rest } = opts;
-  // stdin 'ignore' unless given (execa refuses `stdin` next to `stdio`).
-  const stdin = rest.stdio === undefined && rest.stdin === undefined ? { stdin: 'ignore' as const } : {};
+  // stdin 'ignore' unless the call gives stdin, stdio or an input (execa refuses them together).
+  const given = rest.stdio !== undefined || rest.stdin !== undefined || rest.input !== undefined || rest.inputFile !== undefined;
+  const stdin = given ? {} : { stdin: 'ignore' as const };
   return { ...stdin, ...rest, env: toolEnv(env), extendEnv: false, reject: false } as Options;
 }
 
