@@ -10,7 +10,8 @@
  * Test hooks (not for users): IMGSMITH_ACTION_APT replaces the apt-get binary (no sudo),
  * IMGSMITH_ACTION_OS_RELEASE replaces /etc/os-release.
  */
-import { spawnSync } from 'node:child_process';
+import { runToolSync } from '../src/tools/run.ts';
+import { envValue, setEnv } from '../src/settings.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, closeSync, openSync, existsSync, readFileSync, constants as fsc, promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -108,13 +109,13 @@ async function outputDirInput(): Promise<string> {
 /** Installs `packages` with apt (through sudo when not root); what went wrong, or undefined.
  *  `planned: true` when no install could even be planned (no sudo, ...). */
 function aptInstall(packages: string[], why: string): { planned: boolean; message: string } | undefined {
-  const apt = process.env.IMGSMITH_ACTION_APT || undefined;
+  const apt = envValue('IMGSMITH_ACTION_APT');
   const plan = installPlan(packages, { root: process.getuid?.() === 0, sudo: which('sudo', process.env.PATH ?? ''), ...(apt ? { apt } : {}) });
   if ('error' in plan) return { planned: true, message: plan.error };
   log(`installing ${packages.join(' ')} (${why})`);
   for (const argv of plan.commands) {
     log(`$ ${argv.join(' ')}`);
-    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+    const r = runToolSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.error || r.status !== 0) return { planned: false, message: `${argv.join(' ')} ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}` };
   }
   return undefined;
@@ -129,7 +130,7 @@ function ensureTools(): void {
     return;
   }
   const what = `${missing.commands.join(', ')} (Debian packages: ${missing.packages.join(' ')})`;
-  const osRelease = readOsRelease(process.env.IMGSMITH_ACTION_OS_RELEASE || '/etc/os-release');
+  const osRelease = readOsRelease(envValue('IMGSMITH_ACTION_OS_RELEASE') ?? '/etc/os-release');
   if (!isDebianLike(osRelease)) {
     throw new ActionFailure(`missing build tools ${what}; this runner is not Debian or Ubuntu, install them before this step`);
   }
@@ -147,7 +148,7 @@ function ensureTools(): void {
  * mke2fs -d (correct, but other bytes than the CLI's): a warning says so.
  */
 function ensureExt4Helper(): void {
-  if (process.env.IMGSMITH_EXT4_POPULATE) return;
+  if (envValue('IMGSMITH_EXT4_POPULATE')) return;
   const source = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'native', 'ext4_populate.c');
   const fallback = (why: string): void =>
     log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
@@ -156,7 +157,7 @@ function ensureExt4Helper(): void {
   const header = ['/usr/include/ext2fs/ext2fs.h', '/usr/local/include/ext2fs/ext2fs.h'].some((h) => existsSync(h));
   if (!which('cc', pathEnv) || !header) {
     const packages = ['gcc', 'libc6-dev', 'libext2fs-dev'];
-    const osRelease = readOsRelease(process.env.IMGSMITH_ACTION_OS_RELEASE || '/etc/os-release');
+    const osRelease = readOsRelease(envValue('IMGSMITH_ACTION_OS_RELEASE') ?? '/etc/os-release');
     if (!isDebianLike(osRelease)) return fallback('no C compiler or libext2fs headers, and this runner is not Debian or Ubuntu');
     const failed = aptInstall(packages, 'for the ext4 populate helper');
     if (failed) return fallback(failed.planned ? `cannot install ${packages.join(' ')}: ${failed.message}` : failed.message);
@@ -165,11 +166,11 @@ function ensureExt4Helper(): void {
   const out = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `imgsmith-ext4-populate-${hash}`);
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.tmp`;
-    const r = spawnSync('cc', ['-std=gnu11', '-O2', '-o', tmp, source, '-lext2fs', '-lcom_err'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const r = runToolSync('cc', ['-std=gnu11', '-O2', '-o', tmp, source, '-lext2fs', '-lcom_err'], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.error || r.status !== 0) return fallback(`cc ${r.error ? r.error.message : `exited with ${r.status ?? r.signal}`}`);
-    spawnSync('mv', ['-f', tmp, out]);
+    runToolSync('mv', ['-f', tmp, out]);
   }
-  process.env.IMGSMITH_EXT4_POPULATE = out;
+  setEnv('IMGSMITH_EXT4_POPULATE', out);
   log(`ext4 populate helper: ${out}`);
 }
 

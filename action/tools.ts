@@ -1,36 +1,22 @@
 /**
  * The host tools `imgsmith build` runs, and installing the missing ones on a
- * Debian/Ubuntu runner. Only these four packages (the build-time part of
- * scripts/setup.sh's list, and what nix/package.nix puts on imgsmith's PATH):
- * FAT is written in-process, the partition tables by imgsmith itself; the other
- * packages of setup.sh are for checking and boot-testing images.
+ * Debian/Ubuntu runner: the build tools of src/tools/table.ts (the build-time part of
+ * scripts/setup.sh's list, and what nix/package.nix puts on imgsmith's PATH) but those on
+ * every system (coreutils, findutils). FAT is written in-process, the partition tables by
+ * imgsmith itself; the other packages of setup.sh are for checking and boot-testing images.
  */
-import { accessSync, constants as fsc, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { findTool } from '../src/tools/run.ts';
+import { TOOLS } from '../src/tools/table.ts';
 
-/** command -> Debian package. */
-export const REQUIRED_TOOLS: readonly (readonly [command: string, pkg: string])[] = [
-  ['mke2fs', 'e2fsprogs'],
-  ['debugfs', 'e2fsprogs'],
-  ['dumpe2fs', 'e2fsprogs'],
-  ['mkfs.btrfs', 'btrfs-progs'],
-  ['zstd', 'zstd'],
-  ['fallocate', 'util-linux'],
-];
+/** command -> Debian package, from the tool table. */
+export const REQUIRED_TOOLS: readonly (readonly [command: string, pkg: string])[] = Object.entries(TOOLS)
+  .filter(([, t]) => t.needs.includes('build') && !t.base)
+  .map(([command, t]) => [command, t.debian] as const);
 
-/** The executable `command` in the directories of `pathEnv`, or undefined. */
+/** The executable `command` in the directories of `pathEnv`, or undefined (src/tools/run.ts's findTool). */
 export function which(command: string, pathEnv: string): string | undefined {
-  for (const dir of pathEnv.split(':')) {
-    if (!dir) continue;
-    const p = path.join(dir, command);
-    try {
-      accessSync(p, fsc.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findTool(command, pathEnv);
 }
 
 /** The required commands not found in `pathEnv`, with their packages. */

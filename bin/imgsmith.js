@@ -22,6 +22,12 @@
 //  - The worker reports its temporary directories on fd 4; if it dies (OOM, SIGKILL, a
 //    crash) the wrapper removes those it still owns. If the wrapper dies, the worker sees
 //    end-of-file on fd 4 (and its parent pid change) and stops without publishing.
+//
+// The subprocesses here (the worker, and find/rm for the temp dirs a dead worker left) are the
+// only ones not run through src/tools/run.ts: this file is plain JavaScript that must work
+// before (and without) TypeScript loading, and it re-executes node itself. For the same reason
+// it reads its environment variables (IMGSMITH_MAX_HEAP_MB, IMGSMITH_DEBUG, IMGSMITH_NO_COMPILED,
+// and sets IMGSMITH_WORKER) directly; they are declared in src/settings.ts (test/tools.test.ts).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

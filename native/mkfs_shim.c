@@ -462,7 +462,6 @@ static void init_image(void) {
   real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
   if (!real_close) real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
   const char *file = getenv("IMGSMITH_SHIM_IMAGE");
-  if (!file || !*file) file = getenv("IMGSMITH_SHIM_WRITELOG_FILE");
   const char *fdv = getenv("IMGSMITH_SHIM_WRITELOG");
   if (!file || !*file) {
     if (fdv && *fdv) die("IMGSMITH_SHIM_WRITELOG needs IMGSMITH_SHIM_IMAGE");

@@ -10,10 +10,11 @@
  * src/boot/image.ts, the serial-console watcher in src/boot/serial.ts. QEMU is always
  * killed by the timeout. Nothing is printed; serial lines go to `opts.log`.
  */
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { runTool, startTool } from './tools/run.ts';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ToolFailedError, usageError } from './errors.ts';
+import { usageError } from './errors.ts';
 import { MARKER_FILE, MARKER_RE, readImageMarker, safeImageLink, withTmp } from './boot/image.ts';
 import { MACHINES, PI_BOOT_MODES, parseBootMachine, type BootMachine, type PiBootMode } from './boot/machines.ts';
 import { BOOT_OK, SerialWatcher } from './boot/serial.ts';
@@ -123,8 +124,7 @@ async function bootRaw(image: string, rawPath: string, opts: BootTestOptions, c:
     try {
       endTime = await runUntilVerdict(command, watcher, marker, timeoutSec, start, opts.writeBack ? 20_000 : 0);
       if (opts.writeBack) {
-        const c = await execa('qemu-img', ['commit', '-q', overlay], { reject: false });
-        if (c.exitCode !== 0) throw new ToolFailedError('qemu-img', `qemu-img commit failed: ${c.stderr || c.message}`);
+        await runTool('qemu-img', ['commit', '-q', overlay], { what: 'writing the boot back' });
       }
     } finally {
       if (opts.keepLogsDir) {
@@ -144,8 +144,7 @@ async function bootRaw(image: string, rawPath: string, opts: BootTestOptions, c:
 /** The qcow2 overlay QEMU writes to, backed by the image (which is only ever read). */
 async function makeOverlay(image: string, tmp: string, size: number): Promise<string> {
   const overlay = path.join(tmp, 'overlay.qcow2');
-  const qi = await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', path.resolve(image), '-F', 'raw', overlay, String(size)], { reject: false });
-  if (qi.exitCode !== 0) throw new ToolFailedError('qemu-img', `qemu-img create failed: ${qi.stderr || qi.message}`);
+  await runTool('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', path.resolve(image), '-F', 'raw', overlay, String(size)], { what: `${image}: the QEMU overlay` });
   return overlay;
 }
 
@@ -158,7 +157,7 @@ async function runUntilVerdict(command: string[], watcher: SerialWatcher, marker
   let child: ResultPromise | undefined;
   let exited: { code: number | undefined; signal: string | undefined; stderr: string } | undefined;
   try {
-    child = execa(command[0]!, command.slice(1), { reject: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', all: true, cleanup: true });
+    child = startTool(command[0]!, command.slice(1), { stdout: 'pipe', stderr: 'pipe', all: true, cleanup: true }) as ResultPromise;
     child.then(
       (r) => {
         exited = { code: r.exitCode, signal: r.signal, stderr: String(r.all ?? '') };

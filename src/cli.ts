@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { describeError } from './errors.ts';
 import { cleanupSync, errOut, initProcess } from './lifetime.ts';
+import { envFlag } from './settings.ts';
 import { reportError, terminalLine, UsageFailure, type CliContext, type Cmd } from './cli/context.ts';
 import { usageMessage } from './cli/usage.ts';
 import { buildCommand } from './cli/build.ts';
@@ -55,7 +56,7 @@ function onStrayError(err: unknown): void {
   cleanupSync();
   const d = describeError(err);
   errOut.write(`${terminalLine(`imgsmith: error: ${d.message}`)}\n`);
-  if (err instanceof Error && process.env.IMGSMITH_DEBUG) errOut.write(`${err.stack}\n`);
+  if (err instanceof Error && envFlag('IMGSMITH_DEBUG')) errOut.write(`${err.stack}\n`);
   process.exit(d.exitCode);
 }
 

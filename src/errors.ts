@@ -6,11 +6,16 @@
  *  - BuildError (exit 1): the inputs are valid but the build failed, and its subclasses
  *    - InputError: an input (closure, firmware, toplevel, a copied file, the image to boot)
  *      is missing, malformed or changed while it was read;
+ *      - DataError: a structure read or built is malformed (a tree conflict, a corrupt zstd
+ *        frame, a superblock): the caller that knows where adds it (a spec item, a frame);
  *    - ToolMissingError: an external tool is not installed;
  *    - ToolFailedError: an external tool failed (non-zero exit, killed, unexpected output);
  *      - ToolVersionError: a tool's version is outside the supported range, or cannot be parsed;
  *    - DoesNotFitError: the content does not fit the partition or the disk;
  *  - InterruptedError: a tool was ended by SIGINT/SIGTERM/SIGHUP (exit 128 + signal number).
+ *
+ * Tools are run by src/tools/run.ts, whose failures come from toolFailed(); internalError()
+ * is for broken invariants (a bug of imgsmith).
  */
 import { readFileSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -44,6 +49,9 @@ export class BuildError extends ImgsmithError {
 
 /** An input file or directory is missing, malformed or changed while it was read (exit 1). */
 export class InputError extends BuildError {}
+
+/** A malformed structure (see the file's comment): callers add where it was (exit 1). */
+export class DataError extends InputError {}
 
 /** An external tool is not installed (exit 1). */
 export class ToolMissingError extends BuildError {
@@ -101,6 +109,16 @@ const INTERRUPTING = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** A missing, malformed or changing input (exit code 1). */
 export function inputError(message: string, cause?: unknown): InputError {
   return new InputError(message, opts(cause));
+}
+
+/** A malformed structure (a tree conflict, a corrupt frame, a superblock); callers add where (exit code 1). */
+export function dataError(message: string): DataError {
+  return new DataError(message);
+}
+
+/** A broken invariant of imgsmith itself (exit code 1): "internal error: ... (please report)". */
+export function internalError(message: string): BuildError {
+  return new BuildError(`internal error: ${message} (please report)`);
 }
 
 /** Content that does not fit (exit code 1). */

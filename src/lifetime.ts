@@ -24,7 +24,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tty from 'node:tty';
-import { execa } from 'execa';
+import { startTool } from './tools/run.ts';
+import { envFlag, envValue, setEnv } from './settings.ts';
 import { signalExitCode } from './errors.ts';
 import { removeTree, removeTreeSync } from './rmtree.ts';
 
@@ -264,8 +265,8 @@ function abandon(): never {
  */
 export function initProcess(): void {
   process.on('SIGXFSZ', () => {});
-  if (process.env.IMGSMITH_WORKER !== '1' || worker) return;
-  delete process.env.IMGSMITH_WORKER;
+  if (!envFlag('IMGSMITH_WORKER') || worker) return;
+  setEnv('IMGSMITH_WORKER', undefined);
   worker = true;
   initialPpid = process.ppid;
   if (tty.isatty(3)) {
@@ -362,12 +363,12 @@ export async function whilePublishing<T>(fn: () => Promise<T>): Promise<T> {
 // host files: test/hostile-build.test.ts changes one there).
 
 export async function testHook(point: string, event: (name: string, data: Record<string, unknown>) => void): Promise<void> {
-  const spec = process.env.IMGSMITH_TEST_HOOK;
+  const spec = envValue('IMGSMITH_TEST_HOOK');
   if (!spec) return;
   const [what, at, secs] = spec.split(':');
   if (at !== point) return;
   if (what === 'hold') {
-    const child = execa('sleep', [secs ?? '3600'], { reject: false, stdin: 'ignore' });
+    const child = startTool('sleep', [secs ?? '3600'], { check: false });
     event('test-hold', { point, pid: child.pid });
     await child;
   } else if (what === 'oom') {

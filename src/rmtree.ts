@@ -8,19 +8,14 @@
  */
 import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runTool } from './tools/run.ts';
 
 /** Removes `dir` and everything in it (names as bytes); a missing `dir` is fine. */
 export async function removeTree(dir: string): Promise<void> {
   try {
     // Directories only: staged files are hard links to the inputs, whose modes are not ours.
-    await execa('find', [path.resolve(dir), '-type', 'd', '!', '-perm', '-u=rwx', '-exec', 'chmod', 'u+rwx', '{}', '+'], {
-      stdin: 'ignore',
-      stdout: 'ignore',
-      stderr: 'ignore',
-      reject: false,
-    });
-    await execa('rm', ['-rf', '--', dir], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+    await runTool('find', [path.resolve(dir), '-type', 'd', '!', '-perm', '-u=rwx', '-exec', 'chmod', 'u+rwx', '{}', '+'], { stdout: 'ignore', stderr: 'ignore', check: false });
+    await runTool('rm', ['-rf', '--', dir], { stdout: 'ignore', stderr: 'ignore' });
     return;
   } catch {
     // no rm here: walk

@@ -35,6 +35,7 @@ import fs, { promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { envFlag } from './settings.ts';
 
 /** A half-open byte range [start, end). */
 export interface Range {
@@ -83,7 +84,7 @@ let nativeModule: NativeSparse | null | undefined;
 
 /** The loaded addon, or null (not built, failed to load, or IMGSMITH_NO_NATIVE=1). */
 export function loadNative(): NativeSparse | null {
-  if (process.env.IMGSMITH_NO_NATIVE === '1') return null;
+  if (envFlag('IMGSMITH_NO_NATIVE')) return null;
   if (nativeModule === undefined) {
     try {
       const require = createRequire(import.meta.url);

@@ -14,11 +14,9 @@
  * newest tested major.minor: the build goes on with a `warning` event (its own checks catch a
  * tool that misbehaves). The versions go into the manifest's `tools` and a `toolchain` event.
  */
-import { constants as fsc } from 'node:fs';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { execa } from 'execa';
-import { ImgsmithError, ToolFailedError, ToolMissingError, ToolVersionError } from './errors.ts';
+import { ToolMissingError, ToolVersionError } from './errors.ts';
+import { findTool, runTool, toolFailure } from './tools/run.ts';
+import { toolInfo, type VersionProbe } from './tools/table.ts';
 
 /** A version as numbers: [1, 47, 0]. */
 export type Version = number[];
@@ -45,46 +43,8 @@ export const NODE: ToolRange = { family: 'Node.js', min: [20], tested: [24] };
 /** Node's tested major versions (LTS lines). */
 export const NODE_TESTED = [20, 22, 24];
 
-/** How to ask a tool for its version: `pattern` captures it. */
-interface VersionProbe {
-  args: string[];
-  pattern: RegExp;
-  /** Exit codes other than 0 that still print the version. */
-  okCodes?: number[];
-  /** The range its version must be in (tools without one are only recorded). */
-  range?: ToolRange;
-}
-
-const V = String.raw`(\d+\.\d+(?:\.\d+)*)`;
-const e2 = (name: string, extra: Partial<VersionProbe> = {}): VersionProbe => ({
-  args: ['-V'],
-  pattern: new RegExp(String.raw`${name.replace('.', '\\.')} ${V}`),
-  range: E2FSPROGS,
-  ...extra,
-});
-
-const PROBES: Record<string, VersionProbe> = {
-  mke2fs: e2('mke2fs'),
-  'mkfs.ext4': e2('mke2fs'),
-  e2fsck: e2('e2fsck'),
-  'fsck.ext4': e2('e2fsck'),
-  debugfs: e2('debugfs'),
-  dumpe2fs: e2('dumpe2fs'),
-  tune2fs: e2('tune2fs', { args: [], okCodes: [1] }),
-  'mkfs.btrfs': { args: ['--version'], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: BTRFS_PROGS },
-  btrfs: { args: ['--version'], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: BTRFS_PROGS },
-  zstd: { args: ['--version'], pattern: /v(\d+\.\d+\.\d+)/ },
-  sfdisk: { args: ['--version'], pattern: new RegExp(String.raw`util-linux ${V}`) },
-  sgdisk: { args: ['--version'], pattern: new RegExp(String.raw`version ${V}`) },
-  mkswap: { args: ['--version'], pattern: new RegExp(String.raw`util-linux ${V}`) },
-  blkid: { args: ['--version'], pattern: new RegExp(String.raw`util-linux ${V}`) },
-  'mkfs.fat': { args: ['--help'], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) },
-  'mkfs.vfat': { args: ['--help'], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) },
-  mcopy: { args: ['-V'], pattern: new RegExp(String.raw`mtools\) ${V}`) },
-  mmd: { args: ['-V'], pattern: new RegExp(String.raw`mtools\) ${V}`) },
-  fakeroot: { args: ['-v'], pattern: new RegExp(String.raw`version ${V}`) },
-  bmaptool: { args: ['--version'], pattern: new RegExp(String.raw`bmaptool ${V}`) },
-};
+/** The ranges the table's version probes name (src/tools/table.ts). */
+const RANGES: Record<NonNullable<VersionProbe['range']>, ToolRange> = { e2fsprogs: E2FSPROGS, 'btrfs-progs': BTRFS_PROGS };
 const GENERIC: VersionProbe = { args: ['--version'], pattern: /\bv?(\d+\.\d+(?:\.\d+)*)/ };
 
 export function parseVersion(text: string): Version {
@@ -103,14 +63,9 @@ export function compareVersions(a: Version, b: Version, n?: number): number {
 
 const show = (v: Version) => v.join('.');
 
-/** Where `name` is on PATH (absolute), or undefined. */
+/** Where `name` is on PATH (absolute), or undefined (src/tools/run.ts's findTool). */
 export async function findOnPath(name: string, envPath = process.env.PATH ?? ''): Promise<string | undefined> {
-  if (name.includes('/')) return (await access(name, fsc.X_OK).then(() => true, () => false)) ? path.resolve(name) : undefined;
-  for (const dir of envPath.split(':')) {
-    const p = path.resolve(dir || '.', name);
-    if (await access(p, fsc.X_OK).then(() => true, () => false)) return p;
-  }
-  return undefined;
+  return findTool(name, envPath);
 }
 
 /** One probed tool. */
@@ -158,27 +113,22 @@ export function probeTool(name: string, envPath?: string): Promise<ProbedTool> {
 }
 
 async function probeToolOnce(name: string, envPath?: string): Promise<ProbedTool> {
-  const probe = PROBES[name] ?? GENERIC;
-  const where = await findOnPath(name, envPath);
-  if (!where) throw new ToolMissingError(name, `${name} was not found on PATH: it is needed to build this image${probe.range ? ` (it comes with ${probe.range.family})` : ''}`);
-  let output: string;
-  try {
-    const r = await execa(where, probe.args, { all: true, reject: false, stdin: 'ignore', env: { LC_ALL: 'C' }, timeout: 30_000 });
-    if (r.failed && (r.exitCode === undefined || !(probe.okCodes ?? []).includes(r.exitCode))) {
-      throw new ToolFailedError(name, `cannot get the version of ${name} (${where} ${probe.args.join(' ')}): ${r.shortMessage ?? 'it failed'}`);
-    }
-    output = r.all ?? '';
-  } catch (err) {
-    if (err instanceof ImgsmithError) throw err;
-    throw new ToolFailedError(name, `cannot get the version of ${name} (${where}): ${(err as Error).message}`, err);
+  const probe = toolInfo(name)?.version ?? GENERIC;
+  const range = probe.range ? RANGES[probe.range] : undefined;
+  const where = findTool(name, envPath);
+  if (!where) {
+    const missing = toolFailure(name, { code: 'ENOENT' });
+    throw new ToolMissingError(name, `${missing.message}; it is needed to build this image`);
   }
+  const r = await runTool(where, probe.args, { all: true, timeout: 30_000, okCodes: probe.okCodes ?? [], what: `cannot get the version of ${name} (${where} ${probe.args.join(' ')})` });
+  const output = r.all ?? '';
   const m = probe.pattern.exec(output);
   if (!m?.[1]) {
     const printed = output.trim().split('\n').slice(0, 2).join(' / ').slice(0, 200);
     throw new ToolVersionError(name, `cannot parse the version of ${name} (${where} ${probe.args.join(' ')}) from what it printed: ${JSON.stringify(printed)}`);
   }
   const version = m[1];
-  const warning = probe.range ? checkRange(probe.range, name, where, version) : undefined;
+  const warning = range ? checkRange(range, name, where, version) : undefined;
   return { name, path: where, version, ...(warning ? { warning } : {}) };
 }
 

@@ -161,7 +161,7 @@ describe('zstd compression', () => {
     const path = process.env.PATH;
     process.env.PATH = join(dir, 'no-such-bin');
     try {
-      await withoutNative(() => assert.rejects(packageImage(img, { zstd: { out: join(dir, 'nozstd.zst'), level: 3 } }), /zstd was not found: install it/));
+      await withoutNative(() => assert.rejects(packageImage(img, { zstd: { out: join(dir, 'nozstd.zst'), level: 3 } }), /zstd is not installed \(not found on PATH\): install the Debian package zstd/));
     } finally {
       process.env.PATH = path;
     }
@@ -409,7 +409,7 @@ describe('manifest', () => {
     assert.ok((await pkg('e2fsprogs')).startsWith(`${v.mke2fs}-`), `mke2fs ${v.mke2fs}`);
     assert.ok((await pkg('fdisk')).startsWith(`${v.sfdisk}-`), `sfdisk ${v.sfdisk}`);
     assert.ok((await pkg('zstd')).startsWith(`${v.zstd}+`) || (await pkg('zstd')).startsWith(`${v.zstd}-`), `zstd ${v.zstd}`);
-    await assert.rejects(toolVersions(['imgsmith-no-such-tool']), /imgsmith-no-such-tool was not found/);
+    await assert.rejects(toolVersions(['imgsmith-no-such-tool']), /imgsmith-no-such-tool is not installed \(not found on PATH\)/);
   });
 });
 

@@ -20,37 +20,10 @@ import { VERIFY_TOOLS } from '../src/inspect/verify.ts';
 import { FLASH_TOOLS } from '../src/flash/command.ts';
 import { BOOT_TEST_TOOLS } from '../src/boottest.ts';
 import { REQUIRED_TOOLS } from '../action/tools.ts';
+import { TOOLS } from '../src/tools/table.ts';
 
-/** tool -> the nixpkgs attribute that provides it. */
-const NIXPKGS: Record<string, string> = {
-  mke2fs: 'e2fsprogs',
-  debugfs: 'e2fsprogs',
-  dumpe2fs: 'e2fsprogs',
-  e2fsck: 'e2fsprogs',
-  'mkfs.btrfs': 'btrfs-progs',
-  btrfs: 'btrfs-progs',
-  zstd: 'zstd',
-  xz: 'xz',
-  bzip2: 'bzip2',
-  lz4: 'lz4',
-  fallocate: 'util-linux',
-  sfdisk: 'util-linux',
-  blkid: 'util-linux',
-  blockdev: 'util-linux',
-  sgdisk: 'gptfdisk',
-  'fsck.fat': 'dosfstools',
-  find: 'findutils',
-  chmod: 'coreutils',
-  rm: 'coreutils',
-  sleep: 'coreutils',
-  mtype: 'mtools',
-  mdir: 'mtools',
-  'qemu-img': 'qemu',
-  'qemu-system-aarch64': 'qemu',
-  'qemu-system-x86_64': 'qemu',
-  fakeroot: 'fakeroot',
-  faketime: 'libfaketime',
-};
+/** tool -> the nixpkgs attribute that provides it: src/tools/table.ts. */
+const NIXPKGS: Record<string, string> = Object.fromEntries(Object.entries(TOOLS).flatMap(([t, info]) => (info.nix ? [[t, info.nix]] : [])));
 
 /** Tools deliberately not on package.nix's PATH, and why. */
 const OPTIONAL: Record<string, string> = {
@@ -92,7 +65,11 @@ test('every tool a command runs has a nixpkgs package in the table, and the tabl
     assert.ok(tools.length > 0 || cmd === 'none', `${cmd} lists its tools`);
     for (const t of tools) assert.ok(NIXPKGS[t], `${t} (run by ${cmd}) has no nixpkgs package in test/runtime-tools.test.ts's table`);
   }
-  for (const t of Object.keys(NIXPKGS)) assert.ok(ALL.has(t) || t in OPTIONAL, `${t} is in the table but no command lists it`);
+  // The table also has tools only the tests, the benchmark, the Action or probes use.
+  for (const t of Object.keys(NIXPKGS)) {
+    const other = TOOLS[t]!.needs.every((n) => ['tests', 'bench', 'action', 'build-if-present'].includes(n));
+    assert.ok(ALL.has(t) || t in OPTIONAL || other, `${t} is in the table but no command lists it`);
+  }
   for (const t of ['mke2fs', 'debugfs', 'mkfs.btrfs', 'zstd']) assert.ok(COMMANDS.build!.includes(t), `build runs ${t}`);
 });
 
@@ -148,10 +125,11 @@ test('every tool the sources run by name is in some command list', () => {
   };
   walk(path.join(REPO, 'src'));
   const found = new Map<string, string>();
-  const calls = /\b(?:execa|execaSync|spawn|spawnSync|execFile|execFileSync|run|tool|toolMissing|toolVersion)\(\s*['"`]([A-Za-z0-9._+-]+)['"`]/g;
+  const calls = /\b(?:execa|execaSync|spawn|spawnSync|execFile|execFileSync|run|tool|toolMissing|toolVersion|runTool|startTool|spawnTool|runToolSync)\(\s*['"`]([A-Za-z0-9._+-]+)['"`]/g;
   const named = /['"`](qemu-system-[a-z0-9_]+|mkfs\.[a-z0-9]+|fsck\.[a-z0-9]+)['"`]/g;
   const exec = /'-exec', '([a-z0-9._-]+)'/g;
   for (const f of files) {
+    if (f === path.join(REPO, 'src/tools/table.ts')) continue; // names tools and packages, runs none
     const text = readFileSync(f, 'utf8');
     for (const re of [calls, named, exec]) for (const m of text.matchAll(re)) found.set(m[1]!, path.relative(REPO, f));
   }

@@ -80,7 +80,7 @@ test('a version that cannot be parsed: one error naming the tool and what it pri
 });
 
 test('a tool that is not on PATH is a ToolMissingError; the probe of several reports the first by name', async () => {
-  await assert.rejects(probeTool('imgsmith-no-such-tool', '/nonexistent'), (err: unknown) => err instanceof ToolMissingError && /imgsmith-no-such-tool was not found on PATH/.test(err.message));
+  await assert.rejects(probeTool('imgsmith-no-such-tool', '/nonexistent'), (err: unknown) => err instanceof ToolMissingError && /imgsmith-no-such-tool is not installed \(not found on PATH\)/.test(err.message));
   const PATH = await fakeTools('mixed', { mke2fs: { text: 'mke2fs 1.47.0 (5-Feb-2023)' }, 'mkfs.btrfs': { text: 'mkfs.btrfs, part of btrfs-progs v5.16.2' } });
   await assert.rejects(probeToolchain(['mke2fs', 'mkfs.btrfs'], PATH), /btrfs-progs 5\.16\.2 is not supported/);
   const ok = await probeToolchain(['mke2fs'], PATH);

@@ -3,7 +3,7 @@
  * filesystem types (blkid), files on FAT (mtools) and ext4 (debugfs) partitions, the boot
  * marker it carries and the Raspberry Pi 3 boot files named by config.txt.
  */
-import { execa } from 'execa';
+import { runTool } from '../tools/run.ts';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ export interface ImagePartition {
 }
 
 export async function readPartitions(image: string, displayName = image): Promise<{ label: string; partitions: ImagePartition[] }> {
-  const r = await execa('sfdisk', ['-J', image], { reject: false });
+  const r = await runTool('sfdisk', ['-J', image], { check: false });
   if (r.exitCode !== 0) throw inputError(`${displayName}: no partition table found (sfdisk: ${r.stderr.trim()})`);
   const pt = (JSON.parse(r.stdout) as {
     partitiontable: { label: string; sectorsize?: number; partitions?: { node: string; start: number; size: number; type: string; bootable?: boolean; attrs?: string }[] };
@@ -48,7 +48,7 @@ export async function readPartitions(image: string, displayName = image): Promis
 
 /** The filesystem type blkid sees in a partition ('' if none). */
 export async function probeFsType(image: string, part: ImagePartition): Promise<string> {
-  const r = await execa('blkid', ['-p', '-O', String(part.offset), '-S', String(part.size), '-o', 'value', '-s', 'TYPE', image], { reject: false });
+  const r = await runTool('blkid', ['-p', '-O', String(part.offset), '-S', String(part.size), '-o', 'value', '-s', 'TYPE', image], { check: false });
   return r.exitCode === 0 ? r.stdout.trim() : '';
 }
 
@@ -56,20 +56,20 @@ export async function probeFsType(image: string, part: ImagePartition): Promise<
 const mtoolsImage = (image: string, part: ImagePartition) => `${image}@@${part.offset}`;
 
 export async function fatRead(image: string, part: ImagePartition, file: string): Promise<Buffer | undefined> {
-  const r = await execa('mtype', ['-i', mtoolsImage(image, part), `::${file}`], { reject: false, encoding: 'buffer', env: { MTOOLS_SKIP_CHECK: '1' } });
+  const r = await runTool('mtype', ['-i', mtoolsImage(image, part), `::${file}`], { check: false, encoding: 'buffer', env: { MTOOLS_SKIP_CHECK: '1' } });
   return r.exitCode === 0 ? Buffer.from(r.stdout) : undefined;
 }
 
 /** The names at the root of a FAT partition, or with `recursive` every path on it ("overlays/x.dtbo",
  *  directories too); without a leading or trailing "/". */
 export async function fatList(image: string, part: ImagePartition, recursive = false): Promise<string[]> {
-  const r = await execa('mdir', [...(recursive ? ['-/'] : []), '-b', '-i', mtoolsImage(image, part), '::'], { reject: false, env: { MTOOLS_SKIP_CHECK: '1' } });
+  const r = await runTool('mdir', [...(recursive ? ['-/'] : []), '-b', '-i', mtoolsImage(image, part), '::'], { check: false, env: { MTOOLS_SKIP_CHECK: '1' } });
   if (r.exitCode !== 0) return [];
   return r.stdout.split('\n').map((l) => l.trim().replace(/^::\//, '').replace(/\/$/, '')).filter(Boolean);
 }
 
 async function ext4Run(image: string, part: ImagePartition, request: string): Promise<string | undefined> {
-  const r = await execa('debugfs', ['-R', request, `${image}?offset=${part.offset}`], { reject: false, stderr: 'ignore' });
+  const r = await runTool('debugfs', ['-R', request, `${image}?offset=${part.offset}`], { check: false, stderr: 'ignore' });
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 

@@ -8,6 +8,7 @@ import { describeError, shortenLong, signalExitCode, UsageError, type DescribeCo
 import { errOut, onInterrupt } from '../lifetime.ts';
 import { printable } from '../text.ts';
 import { jsonText } from '../json-output.ts';
+import { envFlag } from '../settings.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Cmd = CommandModule<any, any>;
@@ -37,7 +38,7 @@ export function reportError(err: unknown, json: boolean, ctx: DescribeContext = 
   const line = 'interrupted' in d && d.interrupted ? d.message : `imgsmith: error: ${d.message}`;
   if (json) process.stdout.write(jsonText({ event: 'error', exitCode: d.exitCode, message: d.message }));
   errOut.write(`${terminalLine(line)}\n`);
-  if (!(err instanceof UsageFailure) && err instanceof Error && process.env.IMGSMITH_DEBUG) {
+  if (!(err instanceof UsageFailure) && err instanceof Error && envFlag('IMGSMITH_DEBUG')) {
     errOut.write(`${err.stack}\n`);
   }
   return d.exitCode;

@@ -16,7 +16,7 @@
  */
 import { readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { ImgsmithError, inputError, usageError } from '../errors.ts';
+import { DataError, ImgsmithError, inputError, usageError } from '../errors.ts';
 import type { ContentItem, CopyItem, GenerateItem, SourceRoot } from '../spec-types.ts';
 import { arr, describe, str, type JsonSchema, type Obj } from '../spec-check.ts';
 import { FileTree, fromUtf8, readHostLink, resolveLinks, show, statHost } from './tree.ts';
@@ -354,7 +354,7 @@ export async function resolveContents(items: ContentItem[], inputs: ContentInput
       }
     } catch (err) {
       // Tree conflicts (a file over a directory) are spec problems; name the item.
-      if (err instanceof Error && !(err instanceof ImgsmithError)) {
+      if (err instanceof DataError || (err instanceof Error && !(err instanceof ImgsmithError))) {
         throw inputError(`${w}: ${err.message}`, err);
       }
       throw err;

@@ -17,7 +17,7 @@
  */
 import { constants as fsc, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import os from 'node:os';
-import { inputError } from '../errors.ts';
+import { inputError, dataError } from '../errors.ts';
 import { loadNative } from '../sparse.ts';
 import { printableBytes } from '../text.ts';
 
@@ -90,7 +90,7 @@ export class FileTree {
     const p = normalizeTreePath(path);
     this.childIndex = undefined;
     if (p === '/') {
-      if (entry.kind !== 'dir') throw new Error('the root of a tree must be a directory');
+      if (entry.kind !== 'dir') throw dataError('the root of a tree must be a directory');
       this.map.set('/', entry);
       return;
     }
@@ -101,10 +101,10 @@ export class FileTree {
       return;
     }
     if (old && old.kind === 'dir') {
-      throw new Error(`${show(p)} is a directory and cannot be replaced by a ${entry.kind === 'data' ? 'file' : entry.kind}`);
+      throw dataError(`${show(p)} is a directory and cannot be replaced by a ${entry.kind === 'data' ? 'file' : entry.kind}`);
     }
     if (old && entry.kind === 'dir') {
-      throw new Error(`${show(p)} is a ${old.kind === 'data' ? 'file' : old.kind} and cannot be replaced by a directory`);
+      throw dataError(`${show(p)} is a ${old.kind === 'data' ? 'file' : old.kind} and cannot be replaced by a directory`);
     }
     if (entry.kind === 'file' && entry.linkKey === undefined) {
       // Entries naming the same host file are one inode (hard links) in the image; a mode
@@ -128,7 +128,7 @@ export class FileTree {
     const p = normalizeTreePath(path);
     const old = this.map.get(p);
     if (old && old.kind !== 'dir') {
-      throw new Error(`${show(p)} is a ${old.kind === 'data' ? 'file' : old.kind} and cannot be replaced by a directory`);
+      throw dataError(`${show(p)} is a ${old.kind === 'data' ? 'file' : old.kind} and cannot be replaced by a directory`);
     }
     if (!old || old.source === undefined) {
       if (p !== '/') this.ensureDir(parentOf(p));
@@ -164,7 +164,7 @@ export class FileTree {
     const p = normalizeTreePath(path);
     const e = this.map.get(p);
     if (e) {
-      if (e.kind !== 'dir') throw new Error(`${show(p)} is a ${e.kind === 'data' ? 'file' : e.kind}, not a directory`);
+      if (e.kind !== 'dir') throw dataError(`${show(p)} is a ${e.kind === 'data' ? 'file' : e.kind}, not a directory`);
       return;
     }
     this.childIndex = undefined;
@@ -322,12 +322,12 @@ function comparePaths(a: string, b: string): number {
 }
 
 export function normalizeTreePath(path: string): string {
-  if (!path.startsWith('/')) throw new Error(`tree path must be absolute: ${show(path)}`);
+  if (!path.startsWith('/')) throw dataError(`tree path must be absolute: ${show(path)}`);
   if (!path.includes('//') && !path.includes('/.') && !(path.length > 1 && path.endsWith('/'))) return path;
   const parts: string[] = [];
   for (const c of path.split('/')) {
     if (c === '' || c === '.') continue;
-    if (c === '..') throw new Error(`tree path must not contain "..": ${show(path)}`);
+    if (c === '..') throw dataError(`tree path must not contain "..": ${show(path)}`);
     parts.push(c);
   }
   return '/' + parts.join('/');
@@ -497,7 +497,7 @@ function hostEntry(p: string, host: string, follow: boolean, known?: Set<string>
  */
 export function* walkTree(tree: FileTree, opts: { dirEnds?: boolean } = {}): Generator<WalkEntry> {
   const root = tree.get('/') ?? { kind: 'dir' as const, mode: 0o755 };
-  if (root.kind !== 'dir') throw new Error('the root of a tree must be a directory');
+  if (root.kind !== 'dir') throw dataError('the root of a tree must be a directory');
   const dirEnds = opts.dirEnds === true;
   const known = tree.explicitLinkKeys();
   // Directories in host copies that follow symlinks: guard against loops by (dev, ino).

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { execa } from 'execa';
+import { runTool } from '../tools/run.ts';
 import { buildError } from '../errors.ts';
 import type { ParsedBmap } from '../outputs/bmap.ts';
 import { hashRange } from '../outputs/checksum.ts';
@@ -53,7 +53,7 @@ export function bmapBeside(image: string): string | undefined {
 
 /** Drops the kernel's cached pages of a block device, so what is read comes from the device. */
 export async function dropCache(file: string): Promise<void> {
-  if ((await fsp.stat(file)).isBlockDevice()) await execa('blockdev', ['--flushbufs', file], { reject: false });
+  if ((await fsp.stat(file)).isBlockDevice()) await runTool('blockdev', ['--flushbufs', file], { check: false });
 }
 
 /**

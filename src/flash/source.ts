@@ -19,8 +19,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { execa } from 'execa';
-import { buildError, inputError, usageError } from '../errors.ts';
+import { outcomeOf, startTool, toolFailure } from '../tools/run.ts';
+import { inputError, usageError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifetime.ts';
 import { writeNonZero } from '../sparse.ts';
 import { readAt } from '../inspect/image.ts';
@@ -102,11 +102,11 @@ async function decompressTo(file: string, format: 'gzip' | 'xz' | 'bzip2' | 'lz4
       });
     } else {
       const [cmd, ...args] = cli;
-      const child = execa(cmd, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false, stderr: true }, reject: false });
+      const child = startTool(cmd, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false, stderr: true } });
       // The tool may stop reading early (corrupt data): its exit status says why, not the EPIPE.
       const feed = pipeline(input, child.stdin).catch(() => undefined);
       const [r] = await Promise.all([child, pipeline(child.stdout, sparseSink(fh, counter)), feed]);
-      if ((r as { code?: string }).code === 'ENOENT') throw buildError(`${file} is ${format} data, but ${cmd} is not installed: install it (see the README's setup)`);
+      if (r.code || r.signal) throw toolFailure(cmd, outcomeOf(r), `${file} is ${format} data`);
       if (r.exitCode !== 0) {
         const why = String(r.stderr ?? '').trim().split('\n')[0]?.replace(new RegExp(`^${cmd}: (\\(stdin\\): )?`), '').replace(/[;:\s]+$/, '') || `${cmd} exited with ${r.exitCode ?? r.signal}`;
         throw inputError(`${file}: the ${format} data is truncated or corrupt (${why}); nothing was written to the target`);

@@ -47,10 +47,10 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { execa } from 'execa';
 import { walkTree, type FileTree } from '../content/tree.ts';
-import { doesNotFit, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
-import { findOnPath, parseVersion, probeTool } from '../toolchain.ts';
+import { doesNotFit, toolFailed, usageError, internalError } from '../errors.ts';
+import { parseVersion, probeTool } from '../toolchain.ts';
+import { checkResult, findTool, runTool, toolFailure } from '../tools/run.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
 import { label, schemaOf, uuid } from '../spec-check.ts';
 import { copySparse } from '../sparse.ts';
@@ -102,6 +102,9 @@ const HEADER_SIZE = 101;
 const KEY_SIZE = 17;
 const DEV_ITEM_KEY = 216;
 
+/** The filesystem mkfs.btrfs made is not what growBtrfs expects. */
+const unexpectedBtrfs = (message: string) => toolFailed('mkfs.btrfs', `the btrfs mkfs.btrfs made cannot be grown: ${message}`);
+
 function parseSysChunks(sb: Buffer): SysChunk[] {
   const size = sb.readUInt32LE(SB.sysChunkArraySize);
   const out: SysChunk[] = [];
@@ -114,7 +117,7 @@ function parseSysChunks(sb: Buffer): SysChunk[] {
     const type = sb.readBigUInt64LE(p + 24);
     const numStripes = sb.readUInt16LE(p + 44);
     // Only SINGLE and DUP (what we create): every stripe holds a full copy.
-    if ((type & ~((1n << 5n) | 0x7n)) !== 0n) throw new Error(`unsupported system chunk profile 0x${type.toString(16)}`);
+    if ((type & ~((1n << 5n) | 0x7n)) !== 0n) throw unexpectedBtrfs(`unsupported system chunk profile 0x${type.toString(16)}`);
     const stripes: bigint[] = [];
     for (let s = 0; s < numStripes; s++) stripes.push(sb.readBigUInt64LE(p + 48 + s * 32 + 8));
     out.push({ logical, length, stripes });
@@ -129,7 +132,7 @@ function mapLogical(chunks: SysChunk[], logical: bigint): number[] {
       return c.stripes.map((s) => Number(s + (logical - c.logical)));
     }
   }
-  throw new Error(`chunk tree block ${logical} is not in a system chunk`);
+  throw unexpectedBtrfs(`chunk tree block ${logical} is not in a system chunk`);
 }
 
 function compareKey(buf: Buffer, at: number, objectid: bigint, type: number, offset: bigint): number {
@@ -151,17 +154,17 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
     const read = async (pos: number, len: number): Promise<Buffer> => {
       const b = Buffer.alloc(len);
       const { bytesRead } = await fh.read(b, 0, len, base + pos);
-      if (bytesRead !== len) throw new Error(`short read at ${pos}`);
+      if (bytesRead !== len) throw unexpectedBtrfs(`short read at ${pos}`);
       return b;
     };
     const sb = await read(SUPER_OFFSETS[0]!, SUPER_SIZE);
     const d = decodeBtrfsSuperblock(sb);
-    if (typeof d === 'string') throw new Error(`no btrfs superblock: ${d}`);
-    if (d.csumType !== 0) throw new Error('only crc32c checksums are supported');
-    if (!d.csumOk) throw new Error('superblock checksum mismatch');
+    if (typeof d === 'string') throw unexpectedBtrfs(`no btrfs superblock: ${d}`);
+    if (d.csumType !== 0) throw unexpectedBtrfs('only crc32c checksums are supported');
+    if (!d.csumOk) throw unexpectedBtrfs('superblock checksum mismatch');
     const { totalBytes: oldSize, nodesize, sectorsize } = d;
-    if (newSize % sectorsize !== 0) throw new Error(`size ${newSize} is not a multiple of ${sectorsize}`);
-    if (newSize < oldSize) throw new Error(`cannot shrink from ${oldSize} to ${newSize}`);
+    if (newSize % sectorsize !== 0) throw internalError(`size ${newSize} is not a multiple of ${sectorsize}`);
+    if (newSize < oldSize) throw internalError(`cannot shrink from ${oldSize} to ${newSize}`);
     const chunks = parseSysChunks(sb);
 
     // Walk the chunk tree to the leaf holding DEV_ITEM (1, 216, 1).
@@ -170,9 +173,9 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
     for (;;) {
       const copies = mapLogical(chunks, logical);
       const node = await read(copies[0]!, nodesize);
-      if (!csumOk(node)) throw new Error(`chunk tree block ${logical} checksum mismatch`);
+      if (!csumOk(node)) throw unexpectedBtrfs(`chunk tree block ${logical} checksum mismatch`);
       const nritems = node.readUInt32LE(0x60);
-      if (node[0x64] !== level) throw new Error(`chunk tree block ${logical} has level ${node[0x64]}, expected ${level}`);
+      if (node[0x64] !== level) throw unexpectedBtrfs(`chunk tree block ${logical} has level ${node[0x64]}, expected ${level}`);
       if (level > 0) {
         let child: bigint | undefined;
         for (let i = 0; i < nritems; i++) {
@@ -180,7 +183,7 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
           if (compareKey(node, at, 1n, DEV_ITEM_KEY, 1n) > 0) break;
           child = node.readBigUInt64LE(at + KEY_SIZE);
         }
-        if (child === undefined) throw new Error('DEV_ITEM not found in the chunk tree');
+        if (child === undefined) throw unexpectedBtrfs('DEV_ITEM not found in the chunk tree');
         logical = child;
         level--;
         continue;
@@ -193,7 +196,7 @@ export async function growBtrfs(file: string, base: number, newSize: number, onW
           break;
         }
       }
-      if (found < 0) throw new Error('DEV_ITEM not found in the chunk tree');
+      if (found < 0) throw unexpectedBtrfs('DEV_ITEM not found in the chunk tree');
       node.writeBigUInt64LE(BigInt(newSize), found + DEV_ITEM_TOTAL_BYTES);
       setCsum(node);
       for (const phys of copies) {
@@ -255,9 +258,9 @@ interface Shrunk {
   counts: { dirs: number; files: number; symlinks: number };
 }
 
-/** Whether an optional tool of the fallback is not on PATH (the one PATH lookup: src/toolchain.ts). */
+/** Whether an optional tool of the fallback is not on PATH (the one PATH lookup: src/tools/run.ts). */
 async function toolMissing(name: string): Promise<boolean> {
-  return (await findOnPath(name)) === undefined;
+  return findTool(name) === undefined;
 }
 
 /** mkfs.btrfs's btrfs-progs version as [major, minor]: the build's one toolchain probe
@@ -303,7 +306,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
     await fsp.writeFile(file, '');
 
     const args = mkfsBtrfsArgs(spec, uuid, stageReal, file);
-    const env: Record<string, string> = { LC_ALL: 'C', TZ: 'UTC' };
+    const env: Record<string, string> = {};
     let cmd = 'mkfs.btrfs';
     let cmdArgs = args;
     if (deterministic) {
@@ -314,7 +317,7 @@ async function buildShrunk(spec: BtrfsSpec, tree: FileTree, uuid: string, ctx: F
       ({ cmd, args: cmdArgs } = await unshimmedCommand(args, ctx, where));
     }
     await testHook('read-sources', (name, data) => ctx.progress.event(name, data));
-    const r = await execa(cmd, cmdArgs, { env, extendEnv: true, reject: false, all: true, stdin: 'ignore' });
+    const r = await runTool(cmd, cmdArgs, { env, all: true, check: false, what: where });
     // A source that changed after the walk (mkfs.btrfs read the staged links of it) is the error.
     await log.check({ readable: r.exitCode !== 0 });
     checkMkfsExit(r, cmd, where);
@@ -369,7 +372,7 @@ async function unshimmedCommand(args: string[], ctx: FsContext, where: string): 
   // user running imgsmith. Only root (whose copies are 0:0) may build that way.
   const v = await mkfsBtrfsVersion();
   if (v && (v[0] > 6 || (v[0] === 6 && v[1] >= 10)) && process.getuid?.() !== 0) {
-    throw new ToolFailedError(
+    throw toolFailed(
       'mkfs.btrfs',
       `${where}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join('.')} would give every file of the btrfs root your user's owner; ` +
         `build the native addon (npm run build:native) or build as root`,
@@ -385,18 +388,11 @@ async function unshimmedCommand(args: string[], ctx: FsContext, where: string): 
   return prefix.length > 0 ? { cmd: prefix[0]!, args: [...prefix.slice(1), 'mkfs.btrfs', ...args] } : { cmd: 'mkfs.btrfs', args };
 }
 
-type MkfsResult = Awaited<ReturnType<typeof execa>>;
+type MkfsResult = Awaited<ReturnType<typeof runTool<{ all: true; check: false }>>>;
 
-/** mkfs.btrfs could not run, or was killed. */
+/** mkfs.btrfs could not run, or was killed (the runner's missing-tool and signal errors). */
 function checkMkfsExit(r: MkfsResult, cmd: string, where: string): void {
-  const out = (r.all ?? '').toString();
-  if (r.signal) throw toolFailed('mkfs.btrfs', `${where}: ${cmd} was killed by ${r.signal} (out of memory? see dmesg)`, r);
-  if ((r as { code?: string }).code === 'ENOENT') {
-    throw new ToolMissingError(cmd, `${where}: ${cmd} is not installed (it comes with btrfs-progs)`);
-  }
-  if (r.exitCode === undefined) {
-    throw new ToolFailedError(cmd, `${where}: cannot run ${cmd}: ${(r.shortMessage ?? out).split('\n')[0]}`);
-  }
+  if (r.signal || r.exitCode === undefined) checkResult(cmd, r, { what: where });
 }
 
 /** mkfs.btrfs failed: its error lines. */
@@ -407,7 +403,7 @@ function checkMkfsFailure(r: MkfsResult, where: string): void {
     .split('\n')
     .filter((l) => /error|fail|cannot|invalid|too/i.test(l))
     .join('; ');
-  throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs failed (exit ${r.exitCode}): ${msg || out.trim()}`);
+  throw toolFailure('mkfs.btrfs', { exitCode: r.exitCode, stderr: msg || out }, where);
 }
 
 /** The shim must have served every entry of the tree: an entry it did not see was read by
@@ -440,7 +436,7 @@ async function shrunkSize(file: string, where: string): Promise<number> {
   const d = decodeBtrfsSuperblock(sb);
   const total = typeof d === 'string' ? 0 : d.totalBytes;
   if (typeof d === 'string' || total !== size || size % SECTOR_SIZE !== 0) {
-    throw new ToolFailedError('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+    throw toolFailed('mkfs.btrfs', `${where}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
   }
   return size;
 }

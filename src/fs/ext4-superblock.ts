@@ -7,6 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { cstr, isoTime, uuidString } from '../codec/bytes.ts';
+import { dataError } from '../errors.ts';
 import type { FsInfo } from '../inspect/types.ts';
 
 export const SB_OFFSET = 1024;
@@ -103,9 +104,9 @@ export interface Ext4Facts {
 
 /** The facts of a superblock (the 1024 bytes at filesystem byte 1024). */
 export function parseExt4Superblock(sb: Buffer): Ext4Facts {
-  if (sb.length < SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw new Error('not an ext2/3/4 superblock');
+  if (sb.length < SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw dataError('not an ext2/3/4 superblock');
   // Untrusted input: ext4 blocks are 1 KiB to 64 KiB (log 0..6).
-  if (sb.readUInt32LE(SB.LOG_BLOCK_SIZE) > 6) throw new Error(`not an ext2/3/4 superblock: block size 2^(10+${sb.readUInt32LE(SB.LOG_BLOCK_SIZE)})`);
+  if (sb.readUInt32LE(SB.LOG_BLOCK_SIZE) > 6) throw dataError(`not an ext2/3/4 superblock: block size 2^(10+${sb.readUInt32LE(SB.LOG_BLOCK_SIZE)})`);
   const is64 = (sb.readUInt32LE(SB.FEATURE_INCOMPAT) & INCOMPAT_64BIT) !== 0;
   const hi = (o: number) => (is64 ? sb.readUInt32LE(o) * 2 ** 32 : 0);
   const blockSize = 1024 << sb.readUInt32LE(SB.LOG_BLOCK_SIZE);
@@ -195,7 +196,7 @@ export async function readExt4Superblock(image: string, offset: number): Promise
   try {
     const sb = Buffer.alloc(SB_SIZE);
     const { bytesRead } = await fh.read(sb, 0, SB_SIZE, offset + SB_OFFSET);
-    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw new Error(`no ext2/3/4 superblock at byte ${offset + SB_OFFSET}`);
+    if (bytesRead !== SB_SIZE || sb.readUInt16LE(SB.MAGIC) !== EXT4_MAGIC) throw dataError(`no ext2/3/4 superblock at byte ${offset + SB_OFFSET}`);
     return sb;
   } finally {
     await fh.close();
@@ -235,7 +236,7 @@ export async function usedInodeFlags(image: string, offset: number): Promise<[nu
 export async function usedInodeInfo(image: string, offset: number): Promise<UsedInode[]> {
   const sb = await readExt4Superblock(image, offset);
   const incompat = sb.readUInt32LE(SB.FEATURE_INCOMPAT);
-  if (incompat & INCOMPAT_META_BG) throw new Error('meta_bg group descriptors are not supported');
+  if (incompat & INCOMPAT_META_BG) throw dataError('meta_bg group descriptors are not supported');
   const blockSize = 1024 << sb.readUInt32LE(SB.LOG_BLOCK_SIZE);
   const is64 = (incompat & INCOMPAT_64BIT) !== 0;
   const descSize = is64 ? sb.readUInt16LE(SB.DESC_SIZE) || 64 : 32;

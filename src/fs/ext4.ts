@@ -49,11 +49,10 @@
  * allocates no more than that (the sizing tests build content-sized partitions).
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { execa } from 'execa';
-import { buildError, doesNotFit, inputError, toolFailed, ToolFailedError, ToolMissingError, usageError } from '../errors.ts';
+import { buildError, doesNotFit, inputError, toolFailed, usageError } from '../errors.ts';
 import { show, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
 import { arr, label, schemaOf, str, uuid } from '../spec-check.ts';
 import { formatSize, MiB, parseSize } from '../units.ts';
@@ -68,6 +67,8 @@ import { testHook } from '../lifetime.ts';
 import type { MeasuringDriver, FsContext, FsReport, FsTarget, WriteWatch } from './types.ts';
 import { UUID_RE, uuidFromHash } from '../uuid.ts';
 import { parseVersion, probeTool } from '../toolchain.ts';
+import { checkResult, findTool, runTool, startTool } from '../tools/run.ts';
+import { envFlag, envValue } from '../settings.ts';
 
 export const EXT4_BLOCK_SIZE = 4096;
 const INODE_SIZE = 256;
@@ -602,33 +603,21 @@ export async function assertFits(spec: Ext4Spec, tree: FileTree, size: number, w
 // ---------------------------------------------------------------------------
 // Tools
 
-function toolEnv(epoch: number, confPath: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined) continue;
-    if (/^(MKE2FS_|E2FSPROGS_|E2FSCK_|DEBUGFS_|LC_|LANG$|LANGUAGE$|TZ$|EXT2FS_|BLKID_)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, LC_ALL: 'C', TZ: 'UTC', E2FSPROGS_FAKE_TIME: String(epoch), MKE2FS_CONFIG: confPath };
+/** What e2fsprogs runs with, besides the runner's environment policy (src/tools/run.ts). */
+function e2fsEnv(epoch: number, confPath: string): Record<string, string> {
+  return { E2FSPROGS_FAKE_TIME: String(epoch), MKE2FS_CONFIG: confPath };
 }
 
 async function run(cmd: string, args: string[], env: Record<string, string>, what: string, watch?: WriteWatch): Promise<{ stdout: string; stderr: string }> {
-  try {
-    if (watch) {
-      // fd 3: the shim's write log (IMGSMITH_SHIM_WRITELOG=3), read as it comes, not buffered.
-      const sub = execa(cmd, args, { env, extendEnv: false, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], buffer: { stdout: true, stderr: true, fd3: false }, maxBuffer: 512 * MiB });
-      watch.attach(sub.stdio[3] as import('node:stream').Readable);
-      const r = await sub;
-      return { stdout: String(r.stdout), stderr: String(r.stderr) };
-    }
-    const r = await execa(cmd, args, { env, extendEnv: false, stdin: 'ignore', maxBuffer: 512 * MiB });
-    return { stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: string; stderr?: string; stdout?: string; shortMessage?: string };
-    if (e.code === 'ENOENT') throw new ToolMissingError(cmd, `${what}: ${cmd} is not installed (it comes with e2fsprogs)`);
-    const detail = (e.stderr || e.stdout || e.shortMessage || String(err)).trim().split('\n').slice(-8).join('\n');
-    throw toolFailed(cmd, `${what}: ${cmd} failed: ${detail}`, err);
-  }
+  // fd 3: the shim's write log (IMGSMITH_SHIM_WRITELOG=3), read as it comes, not buffered.
+  const opts = watch
+    ? ({ env, what, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], buffer: { stdout: true, stderr: true, fd3: false }, maxBuffer: 512 * MiB } as const)
+    : ({ env, what, maxBuffer: 512 * MiB } as const);
+  const sub = startTool(cmd, args, opts);
+  if (watch) watch.attach(sub.stdio[3] as import('node:stream').Readable);
+  const r = await sub;
+  checkResult(cmd, r, opts);
+  return { stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** The first used inode (2, 11 and up) whose owner is not 0:0 or whose atime, ctime or
@@ -662,7 +651,7 @@ export const POPULATE_PATH = fileURLToPath(new URL('../../build/Release/imgsmith
 /** The populate helper to run: IMGSMITH_EXT4_POPULATE (the GitHub Action builds one of its
  *  own, since it runs from a checkout without build/) or the addon build's POPULATE_PATH. */
 export function populatePath(): string {
-  return process.env.IMGSMITH_EXT4_POPULATE || POPULATE_PATH;
+  return envValue('IMGSMITH_EXT4_POPULATE') ?? POPULATE_PATH;
 }
 /** Features the helper does not write (their files need more than inodes, extents and
  *  linear directories): such filesystems take the mke2fs -d path. */
@@ -671,14 +660,10 @@ const POPULATE_REFUSES = ['inline_data', 'encrypt', 'casefold', 'verity', 'quota
 /** Whether the populate helper writes this filesystem: built, not turned off
  *  (IMGSMITH_NO_NATIVE=1, or IMGSMITH_NO_POPULATE=1 for the mke2fs -d fallback), extents. */
 export async function populateAvailable(features: Set<string>): Promise<boolean> {
-  if (process.env.IMGSMITH_NO_NATIVE === '1' || process.env.IMGSMITH_NO_POPULATE === '1') return false;
+  if (envFlag('IMGSMITH_NO_NATIVE') || envFlag('IMGSMITH_NO_POPULATE')) return false;
   if (!features.has('extent') || POPULATE_REFUSES.some((f) => features.has(f))) return false;
   const exe = populatePath();
-  const ok = await fsp.access(exe, fsConstants.X_OK).then(
-    () => true,
-    () => false,
-  );
-  return ok && helperSpeaksProtocol(exe);
+  return findTool(exe) !== undefined && helperSpeaksProtocol(exe);
 }
 
 /** The helper's command-line contract (POPULATE_PROTOCOL in native/ext4_populate.c). */
@@ -693,7 +678,7 @@ let staleHelper: string | undefined;
 function helperSpeaksProtocol(exe: string): Promise<boolean> {
   let p = protocolChecked.get(exe);
   if (!p) {
-    p = execa(exe, ['--protocol'], { reject: false, stdin: 'ignore', timeout: 10_000 }).then((r) => {
+    p = runTool(exe, ['--protocol'], { timeout: 10_000, check: false }).then((r) => {
       const m = /^imgsmith-ext4-populate protocol (\d+)$/.exec(String(r.stdout).trim());
       if (r.exitCode === 0 && m && Number(m[1]) === POPULATE_PROTOCOL) return true;
       staleHelper = `the ext4 populate helper ${exe} is from another imgsmith version (${m ? `protocol ${m[1]}` : 'no protocol'}, this one needs ${POPULATE_PROTOCOL}): rebuild it with npm run build:native; using mke2fs -d meanwhile`;
@@ -726,19 +711,18 @@ async function populate(target: FsTarget, list: VirtualTree, ctx: FsContext, env
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
   const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch), list.sizes];
   const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env; // a log only with a watch
-  const sub = execa(populatePath(), args, {
+  const sub = startTool(populatePath(), args, {
     env: { ...base, ...watch?.env },
-    extendEnv: false,
-    reject: false,
+    check: false,
     stdio: ['ignore', 'pipe', 'pipe', ...(watch ? (['pipe'] as const) : [])],
     buffer: { stdout: true, stderr: true, fd3: false },
   });
   if (watch) watch.attach(sub.stdio[3] as import('node:stream').Readable);
   const r = await sub;
+  checkResult(populatePath(), r, { what: where, okCodes: [2, 3] });
   const msg = String(r.stderr).trim().split('\n').slice(-4).join('\n');
   if (r.exitCode === 3) throw doesNotFit(`${where}: the content does not fit: ${msg}`);
   if (r.exitCode === 2) throw inputError(`${where}: ${msg}`);
-  if (r.exitCode !== 0) throw toolFailed('imgsmith-ext4-populate', `${where}: the ext4 populate helper failed: ${msg || r.shortMessage}`, r);
   const m = /^entries (\d+) inodes (\d+)$/m.exec(String(r.stdout));
   if (!m) throw toolFailed('imgsmith-ext4-populate', `${where}: the ext4 populate helper printed no counts: ${String(r.stdout).slice(0, 200)}`, r);
   return { entries: Number(m[1]), inodes: Number(m[2]) };
@@ -747,7 +731,7 @@ async function populate(target: FsTarget, list: VirtualTree, ctx: FsContext, env
 /** Zeros [offset, offset+size) of the image: punches a hole, or writes zeros where needed. */
 async function zeroRange(image: string, offset: number, size: number): Promise<void> {
   try {
-    await execa('fallocate', ['--punch-hole', '--keep-size', '--offset', String(offset), '--length', String(size), image], { stdin: 'ignore' });
+    await runTool('fallocate', ['--punch-hole', '--keep-size', '--offset', String(offset), '--length', String(size), image]);
     return;
   } catch {
     // No fallocate or no hole punching here: zero whatever is not zero yet.
@@ -818,12 +802,12 @@ async function normaliseWithDebugfs(
   await fsp.writeFile(cmdFile, Buffer.from(cmds.join('\n') + '\n', 'latin1'));
   const r = await run('debugfs', ['-w', '-f', cmdFile, dev], env, where);
   const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !/^debugfs \d/.test(l));
-  if (problems.length) throw new ToolFailedError('debugfs', `${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length) throw toolFailed('debugfs', `${where}: debugfs could not normalise inodes: ${problems.slice(0, 5).join('; ')}`);
 }
 
 async function readSuperblock(image: string, offset: number): Promise<Buffer> {
   return readExt4Superblock(image, offset).catch(() => {
-    throw new ToolFailedError('mke2fs', `ext4 at ${offset}: mke2fs left no superblock`);
+    throw toolFailed('mke2fs', `ext4 at ${offset}: mke2fs left no superblock`);
   });
 }
 
@@ -913,7 +897,7 @@ interface Ext4Job {
   stage: string;
   /** The tree was staged under `stage` (removed with removeStaged). */
   staged: boolean;
-  env: ReturnType<typeof toolEnv>;
+  env: ReturnType<typeof e2fsEnv>;
   progress: ReturnType<FsContext['progress']['phase']>;
   version: number[];
   /** mke2fs's arguments for `extra` -E options; `args`: the full mke2fs -d command line. */
@@ -938,7 +922,7 @@ async function planExt4(spec: Ext4Spec, tree: FileTree, target: FsTarget, ctx: F
   await fsp.mkdir(work, { recursive: true });
   const conf = path.join(work, 'mke2fs.conf');
   await fsp.writeFile(conf, MKE2FS_CONF);
-  const env = toolEnv(ctx.epoch, conf);
+  const env = e2fsEnv(ctx.epoch, conf);
   const progress = ctx.progress.phase('ext4', 4, 'items');
   const version = await mke2fsVersion(env);
   const v147 = versionAtLeast(version, [1, 47, 0]);

@@ -14,18 +14,19 @@ import { closeSync, openSync, promises as fsp, writeFileSync, writeSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromUtf8, joinHost, walkTree, type FileTree, type WalkEntry } from '../content/tree.ts';
+import { envFlag, envValue } from '../settings.ts';
 
 export const SHIM_PATH = fileURLToPath(new URL('../../build/Release/imgsmith_mkfs_shim.so', import.meta.url));
 
 /** The library to preload: SHIM_PATH, or IMGSMITH_SHIM_PATH (for tests: a library the
  *  loader refuses must make the drivers fall back). */
 export function shimPath(): string {
-  return process.env.IMGSMITH_SHIM_PATH || SHIM_PATH;
+  return envValue('IMGSMITH_SHIM_PATH') ?? SHIM_PATH;
 }
 
 /** Whether the shim may be used: built, and not disabled by IMGSMITH_NO_SHIM=1 or IMGSMITH_NO_NATIVE=1. */
 export async function shimAvailable(): Promise<boolean> {
-  if (process.env.IMGSMITH_NO_SHIM === '1' || process.env.IMGSMITH_NO_NATIVE === '1') return false;
+  if (envFlag('IMGSMITH_NO_SHIM') || envFlag('IMGSMITH_NO_NATIVE')) return false;
   return fsp.access(shimPath()).then(
     () => true,
     () => false,
@@ -35,7 +36,7 @@ export async function shimAvailable(): Promise<boolean> {
 /** Whether mke2fs may read the tree from the shim's list instead of a staged copy (the
  *  shim is available and IMGSMITH_NO_VIRTUAL_TREE=1 does not turn it off). */
 export async function virtualTreeAvailable(): Promise<boolean> {
-  return process.env.IMGSMITH_NO_VIRTUAL_TREE !== '1' && (await shimAvailable());
+  return !envFlag('IMGSMITH_NO_VIRTUAL_TREE') && (await shimAvailable());
 }
 
 /** One tree entry as the shim reports it. */

@@ -12,7 +12,7 @@
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildError, usageError } from '../errors.ts';
+import { buildError, usageError, internalError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifetime.ts';
 import { copySparse, readFull, writeNonZero } from '../sparse.ts';
 import type { OpenedImage } from './types.ts';
@@ -55,7 +55,7 @@ export async function openImage(source: string): Promise<OpenedImage> {
   const base = {
     source,
     async tmpDir() {
-      if (closed) throw new Error('image already closed');
+      if (closed) throw internalError('image already closed');
       tmp ??= await makeTempDir(os.tmpdir(), 'imgsmith-inspect-');
       return tmp;
     },

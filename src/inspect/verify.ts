@@ -25,8 +25,8 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
-import { buildError, ImgsmithError } from '../errors.ts';
+import { runTool } from '../tools/run.ts';
+import { buildError, ImgsmithError, ToolMissingError } from '../errors.ts';
 import { parseBmap } from '../outputs/bmap.ts';
 import { sha256File } from '../outputs/checksum.ts';
 import { bmapBeside, bmapRanges, blockSpan, compareRanges, dropCache, sha256Prefix } from '../flash/readback.ts';
@@ -142,8 +142,11 @@ export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
-  const r = await execa(cmd, args, { reject: false, all: true, env: { LC_ALL: 'C' } });
-  if ((r as { code?: string }).code === 'ENOENT') return { ok: false, out: `${cmd} not installed`, missing: true };
+  const r = await runTool(cmd, args, { all: true, check: false }).catch((err: unknown) => {
+    if (err instanceof ToolMissingError) return undefined;
+    throw err;
+  });
+  if (!r) return { ok: false, out: `${cmd} not installed`, missing: true };
   return { ok: r.exitCode === 0, out: r.all ?? '' };
 }
 

@@ -18,6 +18,7 @@
 import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { loadNative } from '../sparse.ts';
+import { dataError } from '../errors.ts';
 
 export type EngineName = 'libzstd' | 'node-zlib' | 'zstd-codec';
 
@@ -70,7 +71,7 @@ function nativeEngine(): FrameEngine | undefined {
         try {
           r = m.zstdDecode(h, input, pos, input.length, out);
         } catch (err) {
-          throw new Error((err as Error).message);
+          throw dataError((err as Error).message);
         }
         const [used, made, next] = r;
         pos += used;
@@ -121,12 +122,12 @@ async function codecEngine(): Promise<FrameEngine> {
     begin() {
       if (started) s.end(() => undefined);
       started = s.begin();
-      if (!started) throw new Error('cannot start the zstd decoder');
+      if (!started) throw dataError('cannot start the zstd decoder');
     },
     push(input, onOut) {
       const ok = s.transform(input, (b) => onOut(Buffer.from(b.buffer, b.byteOffset, b.byteLength)));
       // zstd-codec does not say why; libzstd fails on a checksum mismatch or corrupt blocks.
-      if (!ok) throw new Error('corrupt data (a block does not decode, or the content checksum does not match)');
+      if (!ok) throw dataError('corrupt data (a block does not decode, or the content checksum does not match)');
     },
     complete: () => undefined,
     free() {

@@ -22,10 +22,11 @@
  *    most ~16 MiB whatever the ratio, and the event loop gets a turn every ~20 ms, so a signal
  *    or the loss of the parent process stops a zero bomb within a fraction of a second.
  */
-import { execa } from 'execa';
-import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { findTool, runTool, spawnFailure, spawnTool } from '../tools/run.ts';
+import { envValue } from '../settings.ts';
 import fs from 'node:fs';
-import { ImgsmithError, inputError, usageError } from '../errors.ts';
+import { DataError, ImgsmithError, inputError, usageError } from '../errors.ts';
 import { isAllZero } from '../sparse.ts';
 import { frameEngine, frameEngineName, type EngineName, type FrameEngine } from './zstd-engines.ts';
 
@@ -40,7 +41,7 @@ let cliPresent: boolean | undefined;
 /** True when a working `zstd` is on PATH (cached). */
 export async function zstdCliAvailable(): Promise<boolean> {
   if (cliPresent === undefined) {
-    const r = await execa('zstd', ['--version'], { reject: false }).catch(() => undefined);
+    const r = findTool('zstd') ? await runTool('zstd', ['--version'], { check: false }).catch(() => undefined) : undefined;
     cliPresent = r?.exitCode === 0;
   }
   return cliPresent;
@@ -52,7 +53,7 @@ export async function zstdCliAvailable(): Promise<boolean> {
  * only; =cli: the CLI only.
  */
 export async function zstdDecoder(): Promise<Decompressor> {
-  const pref = process.env.IMGSMITH_ZSTD;
+  const pref = envValue('IMGSMITH_ZSTD');
   const inProcess = frameEngineName();
   if (pref === 'js' || (pref !== 'cli' && inProcess === 'libzstd')) return inProcess;
   const cli = await zstdCliAvailable();
@@ -283,7 +284,7 @@ async function decodeSkippingZeroFrames(src: string, dst: string, all: FrameInfo
 
 /** Runs `zstd -dc` on `input`; resolves with its output (small frames only). */
 async function zstdDecodeSmall(input: Buffer, display: string, f: FrameInfo): Promise<Buffer> {
-  const r = await execa('zstd', ['-dc', '-q'], { input, encoding: 'buffer', reject: false, stripFinalNewline: false });
+  const r = await runTool('zstd', ['-dc', '-q'], { input, encoding: 'buffer', check: false, stripFinalNewline: false });
   if (r.exitCode !== 0) throw corruptFrame(display, f, zstdWhy(Buffer.from(r.stderr as Uint8Array).toString(), r.exitCode));
   return Buffer.from(r.stdout as Uint8Array);
 }
@@ -296,13 +297,13 @@ function zstdWhy(stderr: string, code: number | null | undefined): string {
 
 /** Runs `zstd <args>` fed the bytes of `frames` on stdin (its stdout a pipe, stderr kept: 2 KiB). */
 function zstdFed(args: string[], fh: fs.promises.FileHandle, frames: FrameInfo[], display: string) {
-  const child = spawn('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnTool('zstd', args, { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < 2048) stderr += s;
   });
   const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
+    child.once('error', (e: NodeJS.ErrnoException) => reject(spawnFailure('zstd', e)));
     child.once('close', (code) => resolve(code));
   });
   child.stdin.on('error', () => undefined); // EPIPE when zstd stops early: its exit status says why
@@ -375,7 +376,7 @@ const cliDecoder: FrameDecoder = {
   },
   decodeFrames: decodeFramesCli,
   async decodeAll(src, dst, frames, display) {
-    const r = await execa('zstd', ['-d', '-q', '--sparse', '-f', '-o', dst, '--', src], { reject: false, stdin: 'ignore' });
+    const r = await runTool('zstd', ['-d', '-q', '--sparse', '-f', '-o', dst, '--', src], { check: false });
     if (r.exitCode === 0) return;
     const fh = await fs.promises.open(src, 'r');
     try {
@@ -472,7 +473,7 @@ async function decodeFrame(fh: fs.promises.FileHandle, eng: FrameEngine, f: Fram
       try {
         await eng.push(buf.subarray(i, i + n), sink);
       } catch (err) {
-        throw err instanceof Error && !(err instanceof ImgsmithError) ? corruptFrame(display, f, err.message) : err;
+        throw err instanceof DataError || (err instanceof Error && !(err instanceof ImgsmithError)) ? corruptFrame(display, f, err.message) : err;
       }
       i += n;
       // Very compressible data (zeros): smaller slices, so that none decodes for long.

@@ -15,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { buildError } from '../errors.ts';
+import { buildError, internalError } from '../errors.ts';
 import path from 'node:path';
 import type { Range } from '../sparse.ts';
 import { bool } from '../spec-check.ts';
@@ -320,7 +320,7 @@ export const bmapOutput: Output<BmapTypes> = {
   enabled: (plan) => settingsOf(plan, bmapOutput).bmap,
   pass: (plan, tmp) => ({ bmap: path.join(tmp, `${plan.base}.bmap`) }),
   async make({ pass, rel, base, outDir, tmp }) {
-    if (!pass.bmap) throw new Error('internal error: the bmap output without a bmap');
+    if (!pass.bmap) throw internalError('the bmap output without a bmap');
     const file = rel(`${base}.bmap`);
     const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
     return {

@@ -25,7 +25,8 @@
  * read up to its first non-zero byte (its holes skipped) before it is compressed, which
  * costs a few KiB for real data and catches allocated zeros (fallocated or written).
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnFailure, spawnTool, toolFailure } from '../tools/run.ts';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -33,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildError, toolFailed, usageError } from '../errors.ts';
+import { buildError, toolFailed, usageError, internalError } from '../errors.ts';
 import { loadNative, seekRanges, type NativeSparse, type Range } from '../sparse.ts';
 import { MAX_ZSTD_LEVEL } from './compress.ts';
 
@@ -330,7 +331,7 @@ export class ChunkedZstd {
 
   private async compressCli(img: string, start: number, len: number, out: string): Promise<void> {
     const c = { start, len };
-    const child = spawn('zstd', chunkZstdArgs(this.opts.level, c.len), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnTool('zstd', chunkZstdArgs(this.opts.level, c.len), { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => {
@@ -367,14 +368,16 @@ export class ChunkedZstd {
     })();
     const [fed, exit] = await Promise.all([feed.then(() => undefined, (e: Error) => e), exited]);
     const wrote = await written.then(() => undefined, (e: Error) => e);
+    const what = `compressing ${img} (bytes ${c.start}-${c.start + c.len - 1})`;
+    const { error } = exit;
+    if (error) throw spawnFailure('zstd', error, what);
+    if (exit.signal && !this.aborted) throw toolFailure('zstd', { signal: exit.signal, stderr }, what);
     let problem: string | undefined;
-    if (exit.error?.code === 'ENOENT') problem = 'zstd was not found: install it (Debian package "zstd")';
-    else if (exit.error) problem = `cannot run zstd: ${exit.error.message}`;
-    else if (this.aborted) problem = 'zstd was stopped';
+    if (this.aborted) problem = 'zstd was stopped';
     else if (fed) problem = fed.message;
     else if (wrote) problem = `cannot write ${out}: ${wrote.message}`;
-    else if (exit.code !== 0) problem = stderr.trim().split('\n')[0]?.trim() || `zstd exited with status ${exit.code ?? exit.signal}`;
-    if (problem !== undefined) throw toolFailed('zstd', `zstd failed to compress ${img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, exit.error ?? fed ?? wrote);
+    else if (exit.code !== 0) throw toolFailure('zstd', { exitCode: exit.code, stderr }, what);
+    if (problem !== undefined) throw toolFailed('zstd', `zstd failed to compress ${img} (bytes ${c.start}-${c.start + c.len - 1}): ${problem}`, fed ?? wrote);
   }
 
   /**
@@ -383,7 +386,7 @@ export class ChunkedZstd {
    * to `out` as they become final. Returns its size and SHA-256.
    */
   async finish(out: string, onProgress?: (done: number, total: number) => void): Promise<{ size: number; sha256: string; frames: number; early: number; redone: number; zero: number }> {
-    if (this.tracking > 0) throw new Error('ChunkedZstd.finish() while a log is still tracked');
+    if (this.tracking > 0) throw internalError('ChunkedZstd.finish() while a log is still tracked');
     await Promise.all([...this.inflight]);
     if (this.failed) throw this.failed;
     const parallel = Math.max(1, this.opts.parallel ?? os.availableParallelism());

@@ -6,7 +6,7 @@
  * it still writes the rest. This file holds the levels and the zstd output.
  */
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { internalError, usageError } from '../errors.ts';
 import { describe, oneOf } from '../spec-check.ts';
 import type { ManifestFile } from './manifest-format.ts';
 import { settingsOf, type Output } from './types.ts';
@@ -73,7 +73,7 @@ export const zstdOutput: Output<ZstdTypes> = {
   pass: (plan, tmp) => ({ zstd: { out: path.join(tmp, `${plan.base}.img.zst`), level: settingsOf(plan, zstdOutput).level } }),
   async make(input) {
     const { pass, rel, base, outDir, tmp } = input;
-    if (!pass.compressed) throw new Error('internal error: the zstd output without a compressed image');
+    if (!pass.compressed) throw internalError('the zstd output without a compressed image');
     const file = rel(`${base}.img.zst`);
     const tmpPath = path.join(tmp, `${base}.img.zst`);
     return {

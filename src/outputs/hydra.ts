@@ -12,7 +12,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path, { join, resolve } from 'node:path';
-import { buildError, ImgsmithError } from '../errors.ts';
+import { buildError, ImgsmithError, internalError } from '../errors.ts';
 import type { Output } from './types.ts';
 
 export interface HydraProductsOptions {
@@ -91,7 +91,7 @@ export const hydraOutput: Output = {
   async make({ made, tmp, outDir, spec }) {
     const products = made.flatMap((m) => m.hydra ?? []);
     const [first, ...rest] = products;
-    if (!first) throw new Error('internal error: no Hydra product');
+    if (!first) throw internalError('no Hydra product');
     await writeHydraProducts(tmp, {
       imagePath: path.join(outDir, first[1]),
       subtype: first[0],

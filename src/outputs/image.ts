@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { zstdOutput } from './compress.ts';
 import { settingsOf, type Output } from './types.ts';
+import { internalError } from '../errors.ts';
 
 export type ImageTypes = {
   options: { keepRaw?: boolean };
@@ -25,7 +26,7 @@ export const imageOutput: Output<ImageTypes> = {
   async make(input) {
     const { image, pass, rel, outDir } = input;
     const name = rel(image.name);
-    if (pass.sha256 === undefined) throw new Error('internal error: the image output without the image hash');
+    if (pass.sha256 === undefined) throw internalError('the image output without the image hash');
     return {
       output: 'image',
       files: [[image.path, name]],

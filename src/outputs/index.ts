@@ -14,6 +14,7 @@ import { tarOutput } from './tar-product.ts';
 import { checksumsOutput } from './checksums.ts';
 import { hydraOutput } from './hydra.ts';
 import { manifestOutput } from './manifest-output.ts';
+import { internalError } from '../errors.ts';
 
 const builtIn = [zstdOutput, imageOutput, bmapOutput, tarOutput, checksumsOutput, hydraOutput, manifestOutput] as const;
 
@@ -26,7 +27,7 @@ export const outputs: AnyOutput[] = [...builtIn];
  * before the first spec is loaded: the spec's schema is compiled once.
  */
 export function registerOutput(o: AnyOutput, before = 'checksums'): void {
-  if (outputs.some((x) => x.name === o.name)) throw new Error(`internal error: an output named "${o.name}" is already registered`);
+  if (outputs.some((x) => x.name === o.name)) throw internalError(`an output named "${o.name}" is already registered`);
   const i = outputs.findIndex((x) => x.name === before);
   outputs.splice(i < 0 ? outputs.length : i, 0, o);
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ClosureInfo } from '../content/closure.ts';
 import type { FileTree } from '../content/tree.ts';
 import type { PartitionSpec, TarOutputSpec } from '../spec-types.ts';
-import { usageError } from '../errors.ts';
+import { internalError, usageError } from '../errors.ts';
 import { drivers, driverFor, FS_TYPES } from '../fs/index.ts';
 import { hint, obj, oneOf, str, type Json } from '../spec-check.ts';
 import { writeTar, type TarSourceEntry } from './tar.ts';
@@ -71,7 +71,7 @@ export async function writeTarProduct(spec: TarOutputSpec, input: TarProductInpu
     root = './';
     extra = { partition: spec.partition };
   } else {
-    if (!input.closure) throw new Error('internal error: nix-binary-tarball without a closure');
+    if (!input.closure) throw internalError('nix-binary-tarball without a closure');
     const topDir = nixTarballTopDir(input.label, input.system);
     entries = nixTarballEntries(await input.closure(), topDir);
     root = '';

@@ -28,9 +28,9 @@ import { sha256File } from './checksum.ts';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
-import { execa, ExecaError } from 'execa';
+import { checkResult, outcomeOf, startTool, toolFailure } from '../tools/run.ts';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
-import { buildError, ImgsmithError, toolFailed, ToolMissingError, usageError } from '../errors.ts';
+import { buildError, ImgsmithError, ToolMissingError, usageError } from '../errors.ts';
 
 export interface TarSourceEntry {
   /** Absolute tree path ("/" is the root); a byte string (one char per byte). */
@@ -280,13 +280,12 @@ async function tarFailure(err: unknown, pack: Pack, child: ReturnType<typeof spa
   pack.destroy();
   child?.stdin?.destroy();
   await piped.catch(() => undefined);
-  const zstdErr: unknown = child ? await child.then(() => undefined, (e: unknown) => e) : undefined;
+  const zstd = child ? await child : undefined;
   await fsp.rm(file, { force: true });
   if (err instanceof ImgsmithError) throw err;
-  if (zstdErr instanceof ExecaError) {
-    if (zstdErr.code === 'ENOENT') throw new ToolMissingError('zstd', `zstd was not found: install it (Debian package "zstd") or use --no-compress`);
-    const first = String(zstdErr.stderr ?? '').trim().split('\n')[0] ?? '';
-    throw toolFailed('zstd', `zstd failed to compress ${file}: ${first || zstdErr.shortMessage}`, zstdErr);
+  if (zstd?.failed) {
+    const e = toolFailure('zstd', outcomeOf(zstd), `compressing ${file}`);
+    throw e instanceof ToolMissingError ? new ToolMissingError('zstd', `${e.message}, or use --no-compress`) : e;
   }
   throw buildError(`cannot write ${file}: ${(err as Error).message}`, err);
 }
@@ -316,7 +315,7 @@ export async function writeTar(entries: AsyncIterable<TarSourceEntry>, out: TarO
     count = await packEntries(pack, entries, epoch, opts);
     pack.finalize();
     await piped;
-    if (child) await child;
+    if (child) checkResult('zstd', await child, { what: `compressing ${out.path}` });
   } catch (err) {
     return tarFailure(err, pack, child, piped, out.path);
   }
@@ -327,7 +326,7 @@ export async function writeTar(entries: AsyncIterable<TarSourceEntry>, out: TarO
 
 /** `zstd -T0 -<level>` from stdin to `fd` (zstd 1.5's multi-threaded output is the same for any thread count). */
 function spawnZstd(level: number, file: string) {
-  return execa('zstd', ['-T0', `-${level}`, '-q', '--no-progress', '-c'], { stdin: 'pipe', stdout: { file }, stderr: 'pipe' });
+  return startTool('zstd', ['-T0', `-${level}`, '-q', '--no-progress', '-c'], { stdin: 'pipe', stdout: { file }, stderr: 'pipe' });
 }
 
 /** Writes one entry and its contents (a buffer or a host file, streamed), respecting backpressure. */

@@ -14,6 +14,7 @@ import type { ImageSpec, OutputSpec, PartitionSpec } from '../spec-types.ts';
 import type { JsonSchema, Obj } from '../spec-check.ts';
 import type { ManifestBase } from './manifest-format.ts';
 import type { PassNeeds, PassResult } from './pass.ts';
+import { internalError } from '../errors.ts';
 
 export type { ManifestBase } from './manifest-format.ts';
 
@@ -153,6 +154,6 @@ export type AnyOutput = Output<any>;
 
 /** The settings of output `o` in this build (computed by its `settings` from the spec and the flags). */
 export function settingsOf<T extends OutputTypes>(plan: Pick<OutputPlan, 'settings'>, o: Output<T>): SettingsOf<T> {
-  if (!(o.name in plan.settings)) throw new Error(`internal error: no settings for the ${o.name} output`);
+  if (!(o.name in plan.settings)) throw internalError(`no settings for the ${o.name} output`);
   return plan.settings[o.name] as SettingsOf<T>;
 }

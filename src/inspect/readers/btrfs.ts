@@ -6,10 +6,11 @@
  * --path-regex` into a temporary directory. Only the top-level subvolume (FS_TREE) is read.
  * Memory: one small record per inode and per directory entry.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runTool, spawnFailure, spawnTool } from '../../tools/run.ts';
 import { EventEmitter } from 'node:events';
 import { buildError, inputError, usageError } from '../../errors.ts';
 import { removeTree } from '../../rmtree.ts';
@@ -95,7 +96,7 @@ export class BtrfsReader implements FsReader {
 
   private load(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('btrfs', ['inspect-internal', 'dump-tree', '-t', 'fs', this.file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnTool('btrfs', ['inspect-internal', 'dump-tree', '-t', 'fs', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcessByStdio<null, Readable, Readable>;
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
       const lines = lineSplitter(child.stdout);
@@ -158,7 +159,7 @@ export class BtrfsReader implements FsReader {
           }
         }
       });
-      child.on('error', (e) => reject(buildError(`cannot run btrfs: ${e.message}`, e)));
+      child.on('error', (e) => reject(spawnFailure('btrfs', e)));
       let rlClosed = false;
       let exit: number | null | undefined;
       const finish = () => {
@@ -204,7 +205,7 @@ export class BtrfsReader implements FsReader {
     const dest = path.join(this.work, `restore-${this.restoreCount++}`);
     await fsp.mkdir(dest);
     const args = ['restore', '-S', ...(paths ? ['--path-regex', pathRegex(paths)] : []), this.file, dest];
-    const r = await execa('btrfs', args, { reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
+    const r = await runTool('btrfs', args, { check: false });
     if (r.exitCode !== 0) throw buildError(`${this.display}: btrfs restore failed: ${r.stderr.trim().split('\n').slice(0, 3).join('; ')}`);
     return dest;
   }

@@ -7,7 +7,9 @@
  * filesystem costs about two runs per directory depth, not per directory.
  * Superblock fields (label, UUID, counts, features, hash seed) come from probe.ts.
  */
-import { execFile, spawn } from 'node:child_process';
+import type { ChildProcessByStdio, ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { runTool, spawnFailure, spawnTool } from '../../tools/run.ts';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +29,7 @@ const ROOT_INO = 2;
 const MAX_DIR_ENTRIES = 1_000_000;
 const MAX_DEPTH = 4096;
 const LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
-const ENV = { ...process.env, DEBUGFS_PAGER: '__none__', PAGER: '__none__', TZ: 'UTC' };
+const ENV = { DEBUGFS_PAGER: '__none__', PAGER: '__none__' };
 
 
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
@@ -57,7 +59,7 @@ export class Ext4Reader implements FsReader {
   /** Runs debugfs with `cmds` on stdin; calls onSection for each command's output lines (latin1). */
   private run(cmds: string[], onSection: (s: Section, i: number) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawnTool('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
       let stderr = '';
       child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
       let cur: Section | undefined;
@@ -81,7 +83,7 @@ export class Ext4Reader implements FsReader {
           i++;
         } else cur?.lines.push(line);
       });
-      child.on('error', (e) => reject(buildError(`cannot run debugfs: ${e.message}`, e)));
+      child.on('error', (e) => reject(spawnFailure('debugfs', e)));
       child.stdin.on('error', () => undefined);
       child.stdin.end(cmds.join('\n') + '\n');
       let rlClosed = false;
@@ -159,10 +161,10 @@ export class Ext4Reader implements FsReader {
 
   private catBuffer(ino: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('debugfs', ['-R', `cat <${ino}>`, this.target], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawnTool('debugfs', ['-R', `cat <${ino}>`, this.target], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] }) as ChildProcessByStdio<null, Readable, null>;
       const bufs: Buffer[] = [];
       child.stdout.on('data', (b: Buffer) => bufs.push(b));
-      child.on('error', reject);
+      child.on('error', (e) => reject(spawnFailure('debugfs', e)));
       child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(bufs)) : reject(buildError(`${this.display}: debugfs cat <${ino}> failed (exit ${code})`))));
     });
   }
@@ -251,11 +253,11 @@ export class Ext4Reader implements FsReader {
     const out = new Map<string, string>();
     const todo = files.filter((f) => f.type === 'file' && f.ino !== undefined);
     if (todo.length === 0) return out;
-    const child = spawn('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnTool('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
     let stderr = '';
     child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
     const exited = new Promise<number | null>((resolve, reject) => {
-      child.on('error', (e) => reject(buildError(`cannot run debugfs: ${e.message}`, e)));
+      child.on('error', (e) => reject(spawnFailure('debugfs', e)));
       child.on('close', resolve);
     });
     child.stdin.on('error', () => undefined); // reported through the exit status
@@ -308,10 +310,10 @@ export class Ext4Reader implements FsReader {
     const f = await this.stat(p);
     if (f.type !== 'file') throw usageError(`${this.display}: ${show(f.path)} is not a regular file`);
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('debugfs', ['-R', `cat <${f.ino}>`, this.target], { env: ENV, stdio: ['ignore', out, 'pipe'] });
+      const child = spawnTool('debugfs', ['-R', `cat <${f.ino}>`, this.target], { env: ENV, stdio: ['ignore', out, 'pipe'] });
       let stderr = '';
       child.stderr!.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
-      child.on('error', reject);
+      child.on('error', (e) => reject(spawnFailure('debugfs', e)));
       child.on('close', (code) => {
         // debugfs exits 0 when it cannot read the inode's blocks; it says so on stderr.
         const why = stderr.split('\n').filter((l) => l.trim() && !/^debugfs \d/.test(l))[0];
@@ -328,7 +330,10 @@ const MAX_DUMPE2FS_BYTES = 256 * 1024 * 1024;
 /** dumpe2fs's report of `target`, undefined when it cannot read it. */
 function dumpe2fs(target: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('dumpe2fs', [target], { env: ENV, encoding: 'latin1', maxBuffer: MAX_DUMPE2FS_BYTES }, (err, stdout) => resolve(err || !/^Block size:/m.test(stdout) ? undefined : stdout));
+    runTool('dumpe2fs', [target], { env: ENV, encoding: 'latin1', maxBuffer: MAX_DUMPE2FS_BYTES, check: false }).then(
+      (r) => resolve(r.exitCode !== 0 || !/^Block size:/m.test(r.stdout) ? undefined : r.stdout),
+      () => resolve(undefined),
+    );
   });
 }
 
