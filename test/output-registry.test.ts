@@ -65,7 +65,7 @@ after(async () => {
 const specJson = (output: Record<string, unknown>) => ({
   name: 'reg',
   table: { type: 'dos', labelId: '0x2178694e' },
-  partitions: [{ name: 'boot', type: 'fat32', size: '8MiB', filesystem: { type: 'vfat', label: 'BOOT' }, contents: [{ text: 'hello\n', target: '/hello.txt' }] }],
+  partitions: [{ name: 'boot', type: '0x0b', size: '8MiB', filesystem: { type: 'vfat', label: 'BOOT' }, contents: [{ text: 'hello\n', target: '/hello.txt' }] }],
   output: { compress: 'none', bmap: false, ...output },
 });
 

@@ -7,6 +7,7 @@
 import { crc32c } from './crc32c.ts';
 import { bitNames, cstr, uuidString } from './bytes.ts';
 import type { FsInfo } from '../inspect/types.ts';
+import { dataError } from '../errors.ts';
 
 export const BTRFS_SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000] as const; // 64 KiB, 64 MiB, 256 GiB
 export const BTRFS_SUPER_SIZE = 4096;
@@ -124,7 +125,7 @@ export function encodeBtrfsSuperblock(sb: Buffer, patch: BtrfsSuperblockPatch): 
 /** What `imgsmith inspect` shows of a btrfs superblock. */
 export function btrfsInfoOf(sb: Buffer): FsInfo {
   const d = decodeBtrfsSuperblock(sb);
-  if (typeof d === 'string') throw new Error(`not a btrfs superblock: ${d}`);
+  if (typeof d === 'string') throw dataError(`not a btrfs superblock: ${d}`);
   return {
     type: 'btrfs',
     variant: 'btrfs',
