@@ -149,3 +149,18 @@ export interface FsReader {
   /** Releases what the reader holds (child processes, temp files). */
   close(): Promise<void>;
 }
+
+/** One check of `imgsmith verify` (src/inspect/verify.ts, verify-names.ts). */
+export type CheckStatus = 'ok' | 'FAIL' | 'SKIPPED';
+
+export interface CheckResult {
+  /** table, fs, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest */
+  check: string;
+  /** What was checked: the image, "partition 2 (ext4)", a file (by its full path or as given). */
+  where: string;
+  status: CheckStatus;
+  /** status === 'ok' (a skipped check is not ok, and not a failure). */
+  ok: boolean;
+  /** One line: what was found (the failing tool's first relevant line on failure; the reason when skipped). */
+  detail: string;
+}

@@ -12,8 +12,7 @@ import { badFatName, badLinkTarget, badName } from './names.ts';
 import { detectFs } from './probe.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
-import type { CheckResult } from './verify.ts';
-import type { FsReader, FsType, OpenedImage, Partition } from './types.ts';
+import type { CheckResult, FsReader, FsType, OpenedImage, Partition } from './types.ts';
 
 /** Paths named in a failing check's detail (the count says how many there are). */
 const SHOWN = 5;

@@ -40,19 +40,8 @@ import { readPartitionTable } from './table.ts';
 import { checkNames } from './verify-names.ts';
 import type { OpenedImage, Partition } from './types.ts';
 
-export type CheckStatus = 'ok' | 'FAIL' | 'SKIPPED';
-
-export interface CheckResult {
-  /** table, fs, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest */
-  check: string;
-  /** What was checked: the image, "partition 2 (ext4)", a file (by its full path or as given). */
-  where: string;
-  status: CheckStatus;
-  /** status === 'ok' (a skipped check is not ok, and not a failure). */
-  ok: boolean;
-  /** One line: what was found (the failing tool's first relevant line on failure; the reason when skipped). */
-  detail: string;
-}
+import type { CheckResult, CheckStatus } from './types.ts';
+export type { CheckResult, CheckStatus } from './types.ts';
 
 export interface VerifyResult {
   image: string;

@@ -396,22 +396,7 @@ export class ChunkedZstd {
       await this.closeImage();
       throw err;
     }
-    const todo = this.chunks.map((c, i) => (c.frameGen === c.gen ? -1 : i)).filter((i) => i >= 0);
-    // A chunk's frame is final when it was not to do, or once its compression ended.
-    const ready: Promise<void>[] = this.chunks.map(() => Promise.resolve());
-    const resolvers = new Map<number, () => void>();
-    for (const i of todo) ready[i] = new Promise<void>((r) => resolvers.set(i, r));
-    let next = 0;
-    const workers = Array.from({ length: Math.min(parallel, todo.length) }, async () => {
-      while (next < todo.length && !this.failed && !this.aborted) {
-        const i = todo[next++]!;
-        await this.start(i, false);
-        resolvers.get(i)!();
-      }
-    });
-    const all = Promise.all(workers).finally(() => {
-      for (const r of resolvers.values()) r(); // after a failure: let the writer below see it
-    });
+    const { ready, all } = this.compressPending(parallel);
 
     const hash = createHash('sha256');
     let size = 0;
@@ -442,19 +427,7 @@ export class ChunkedZstd {
           continue;
         }
         await flush();
-        const src = await fsp.open(this.frame(i), 'r');
-        try {
-          for (;;) {
-            const { bytesRead } = await src.read(buf, 0, buf.length, null);
-            if (bytesRead === 0) break;
-            hash.update(buf.subarray(0, bytesRead));
-            await fh.write(buf, 0, bytesRead);
-            size += bytesRead;
-          }
-        } finally {
-          await src.close();
-        }
-        await fsp.rm(this.frame(i), { force: true });
+        size += await this.appendFrame(i, fh, hash, buf);
         onProgress?.(c.start + c.len, this.size);
       }
       await flush();
@@ -471,6 +444,46 @@ export class ChunkedZstd {
     await this.closeImage();
     this.stats.zero = this.chunks.filter((c) => c.zero).length;
     return { size, sha256: hash.digest('hex'), frames: this.chunks.length, ...this.stats };
+  }
+
+  /** Compresses the chunks without a valid frame, `parallel` at a time: `ready[i]` settles
+   *  when chunk i's frame is final (at once for chunks with one), `all` when the workers end. */
+  private compressPending(parallel: number): { ready: Promise<void>[]; all: Promise<void> } {
+    const todo = this.chunks.map((c, i) => (c.frameGen === c.gen ? -1 : i)).filter((i) => i >= 0);
+    const ready: Promise<void>[] = this.chunks.map(() => Promise.resolve());
+    const resolvers = new Map<number, () => void>();
+    for (const i of todo) ready[i] = new Promise<void>((r) => resolvers.set(i, r));
+    let next = 0;
+    const workers = Array.from({ length: Math.min(parallel, todo.length) }, async () => {
+      while (next < todo.length && !this.failed && !this.aborted) {
+        const i = todo[next++]!;
+        await this.start(i, false);
+        resolvers.get(i)!();
+      }
+    });
+    const all = Promise.all(workers).then(() => undefined).finally(() => {
+      for (const r of resolvers.values()) r(); // after a failure: let the writer see it
+    });
+    return { ready, all };
+  }
+
+  /** Appends chunk i's frame file to `fh` (hashing it) and removes it; returns its size. */
+  private async appendFrame(i: number, fh: fsp.FileHandle, hash: ReturnType<typeof createHash>, buf: Buffer): Promise<number> {
+    let size = 0;
+    const src = await fsp.open(this.frame(i), 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await src.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buf.subarray(0, bytesRead));
+        await fh.write(buf, 0, bytesRead);
+        size += bytesRead;
+      }
+    } finally {
+      await src.close();
+    }
+    await fsp.rm(this.frame(i), { force: true });
+    return size;
   }
 
   /** Every chunk without a valid frame and without data (SEEK_DATA/SEEK_HOLE over the whole
