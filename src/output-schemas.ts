@@ -9,6 +9,10 @@
 import { JSON_VERSION, OUTPUT_SCHEMAS } from './json-output.ts';
 import { PHASES } from './progress.ts';
 import type { JsonSchema } from './spec-check.ts';
+import { drivers, FS_TYPES } from './fs/index.ts';
+
+/** The filesystem types inspect can recognise: the drivers with a probe. */
+const PROBED_TYPES = FS_TYPES.filter((t) => drivers[t].probe !== null);
 
 const int = { type: 'integer', minimum: 0 };
 const str = { type: 'string' };
@@ -51,7 +55,7 @@ const table = obj(
 
 const fsInfo = obj(
   {
-    type: { enum: ['vfat', 'ext4', 'btrfs', 'swap'] }, variant: str, label: str, uuid: str, size: int,
+    type: { enum: PROBED_TYPES }, variant: str, label: str, uuid: str, size: int,
     blockSize: int, used: int, free: int, inodes: int, inodesFree: int, features: strings,
     // Flat strings; the times among them (ext4's mkfsTime, writeTime, mountTime, lastCheck) are ISO 8601.
     extra: { type: 'object', patternProperties: { '(Time|Check)$': ISO_TIME }, additionalProperties: str },
@@ -59,7 +63,7 @@ const fsInfo = obj(
   ['type', 'variant', 'label', 'uuid', 'size', 'extra'],
 );
 
-const summary = obj({ partition, fsType: { enum: ['vfat', 'ext4', 'btrfs', 'swap'] }, fs: fsInfo }, ['partition']);
+const summary = obj({ partition, fsType: { enum: PROBED_TYPES }, fs: fsInfo }, ['partition']);
 
 const entry = obj(
   {

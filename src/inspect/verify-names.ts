@@ -10,6 +10,7 @@ import { printable } from '../text.ts';
 import { walkFs } from './commands.ts';
 import { badFatName, badLinkTarget, badName } from './names.ts';
 import { detectFs } from './probe.ts';
+import { drivers } from '../fs/index.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
 import type { CheckResult, FsReader, FsType, OpenedImage, Partition } from './types.ts';
@@ -57,7 +58,8 @@ export async function checkNames(img: OpenedImage): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const p of table.partitions) {
     const type = await detectFs(img.path, p.start, p.size).catch(() => undefined);
-    if (type === 'vfat' || type === 'ext4' || type === 'btrfs') out.push(await checkPartition(img, p, type));
+    // Every filesystem imgsmith can read (its driver names a reader).
+    if (type !== undefined && drivers[type].reader !== null) out.push(await checkPartition(img, p, type));
   }
   return out;
 }
