@@ -36,7 +36,10 @@ const OPTIONAL: Record<string, string> = {
 };
 
 const fsTools = Object.values(drivers).flatMap((d) => (d.tools as (s: never) => string[])({} as never));
-const outputTools = outputs.flatMap((o) => o.tools?.({} as never) ?? []);
+// Every output at its most demanding: each one's settings say compress, bmap, a tarball.
+const everything = { compress: true, bmap: true, keepRaw: true, tar: { type: 'nix-binary-tarball' } };
+const maximalPlan = { settings: new Proxy({}, { has: () => true, get: () => everything }) };
+const outputTools = outputs.flatMap((o) => o.tools?.(maximalPlan as never) ?? []);
 const COMMANDS: Record<string, readonly string[]> = {
   build: [...fsTools, ...outputTools, ...BUILD_TOOLS],
   'inspect, ls, cat, extract, diff': INSPECT_TOOLS,
