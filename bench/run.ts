@@ -343,6 +343,9 @@ async function estimateRoot(stage: string, root: RootGeometry): Promise<void> {
 
 function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; error?: string } {
   const phases = new Map<string, number>();
+  // A phase id can run more than once (write-partition per partition): name each by its label
+  // ("write:root"), which the phase-start with the same seq carries.
+  const labels = new Map<unknown, string>();
   let error: string | undefined;
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -352,8 +355,9 @@ function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; err
     } catch {
       continue;
     }
+    if (ev.event === 'phase-start' && ev.seq !== undefined) labels.set(ev.seq, String(ev.label ?? ev.phase));
     if (ev.event === 'phase-end' && typeof ev.durationMs === 'number') {
-      const name = String(ev.phase);
+      const name = labels.get(ev.seq) ?? String(ev.phase);
       phases.set(name, (phases.get(name) ?? 0) + ev.durationMs / 1000);
     }
     if (ev.event === 'error') error = String(ev.message ?? JSON.stringify(ev));
