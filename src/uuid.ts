@@ -12,6 +12,11 @@ export function uuidFromHash(digest: Uint8Array): string {
   const d = Buffer.from(digest.subarray(0, 16));
   d[6] = (d[6]! & 0x0f) | 0x40;
   d[8] = (d[8]! & 0x3f) | 0x80;
-  const x = d.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  return uuidString(d);
+}
+
+/** 16 bytes as a UUID string (lower case, 8-4-4-4-12), as blkid shows a filesystem UUID. */
+export function uuidString(b: Uint8Array): string {
+  const h = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

@@ -5,7 +5,8 @@
  * (src/inspect/). Decoding is bounds-checked: the superblock may come from any image.
  */
 import { crc32c } from './crc32c.ts';
-import { bitNames, cstr, uuidString } from './bytes.ts';
+import { bitNames, cstr } from './bytes.ts';
+import { uuidString } from '../uuid.ts';
 import type { FsInfo } from '../inspect/types.ts';
 import { dataError } from '../errors.ts';
 

@@ -10,7 +10,8 @@
  *   0x41c  sws_volume   label, 16 bytes, NUL-terminated and NUL-padded
  *   page-10 magic       "SWAPSPACE2" ("SWAP-SPACE": the old version 0)
  */
-import { cstr, uuidString } from './bytes.ts';
+import { cstr } from './bytes.ts';
+import { uuidString } from '../uuid.ts';
 
 export const SWAP_MAGIC = 'SWAPSPACE2';
 const OLD_MAGIC = 'SWAP-SPACE';

@@ -6,7 +6,9 @@
  * taken for a NAME=value tag there).
  */
 import { promises as fsp } from 'node:fs';
-import { cstr, isoTime, uuidString } from '../codec/bytes.ts';
+import { cstr } from '../codec/bytes.ts';
+import { jsonTime } from '../json-output.ts';
+import { uuidString } from '../uuid.ts';
 import { dataError } from '../errors.ts';
 import type { FsInfo } from '../inspect/types.ts';
 
@@ -178,10 +180,10 @@ export function ext4InfoOf(sb: Buffer): FsInfo {
       blocksPerGroup: String(sb.readUInt32LE(SB.BLOCKS_PER_GROUP)),
       inodesPerGroup: String(sb.readUInt32LE(SB.INODES_PER_GROUP)),
       reservedBlocks: String(sb.readUInt32LE(SB.R_BLOCKS_LO) + hi(SB.R_BLOCKS_HI)),
-      mkfsTime: isoTime(sb.readUInt32LE(SB.MKFS_TIME)),
-      writeTime: isoTime(sb.readUInt32LE(SB.WTIME)),
-      mountTime: isoTime(sb.readUInt32LE(SB.MTIME)),
-      lastCheck: isoTime(sb.readUInt32LE(SB.LASTCHECK)),
+      mkfsTime: jsonTime(sb.readUInt32LE(SB.MKFS_TIME)),
+      writeTime: jsonTime(sb.readUInt32LE(SB.WTIME)),
+      mountTime: jsonTime(sb.readUInt32LE(SB.MTIME)),
+      lastCheck: jsonTime(sb.readUInt32LE(SB.LASTCHECK)),
       mountCount: String(sb.readUInt16LE(SB.MNT_COUNT)),
       journalUuid: uuidAt(SB.JOURNAL_UUID),
       checksumSeed: String(sb.readUInt32LE(SB.CHECKSUM_SEED)),

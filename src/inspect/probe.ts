@@ -9,7 +9,6 @@ import { readAt } from './image.ts';
 import { drivers, FS_TYPES } from '../fs/index.ts';
 import type { FsType } from './types.ts';
 
-export { uuidString } from '../codec/bytes.ts';
 
 /** The drivers that can be recognised, strong signatures first. */
 function probes() {
