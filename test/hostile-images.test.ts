@@ -17,7 +17,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO, listFiles } from './helpers/cli.ts';
 import { CASE_COUNT, CASE_NAMES, makeCorpus, type Command, type HostileCase } from './helpers/hostile-corpus.ts';
-import { runBatch } from './helpers/cli-batch.ts';
+import { killGroupAfter, runBatch } from './helpers/cli-batch.ts';
 
 const MAX_RSS_KB = 400 * 1024;
 const HANG_MS = 60_000;
@@ -57,16 +57,7 @@ async function run(args: string[], dir: string): Promise<Run> {
   const sub = execa('/usr/bin/time', ['-f', '%M', '-o', rss, process.execPath, CLI, ...args], {
     cwd: REPO, env: { TMPDIR: tmpdir }, extendEnv: true, reject: false, detached: true, encoding: 'latin1', stripFinalNewline: false,
   });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    try {
-      process.kill(-sub.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, HANG_MS);
-  const r = await sub.finally(() => clearTimeout(timer));
+  const { r, timedOut } = await killGroupAfter(sub, HANG_MS);
   const rssKb = Number((await fsp.readFile(rss, 'utf8').catch(() => '')).trim().split('\n').pop());
   assert.deepEqual(await leftInTmp(tmpdir), [], `temporary files left by ${args.join(' ')}`);
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), rssKb, timedOut };

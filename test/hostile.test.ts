@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { CLI, REPO, listFiles, type CliResult } from './helpers/cli.ts';
 import { nodeForNobody } from './helpers/node-toolchains.ts';
+import { killGroupAfter } from './helpers/cli-batch.ts';
 
 let tmp: string;
 let fx: ClosureFixture;
@@ -77,14 +78,7 @@ async function run(args: string[], opts: { env?: Record<string, string>; asNobod
   const pre = opts.asNobody ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', nodeForNobody(tmp)] : [];
   // Its own process group, so a timeout kills the CLI's child node process too.
   const sub = execa(cmd, [...pre, CLI, ...args], { cwd: REPO, env: { ...opts.env }, reject: false, detached: true });
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-sub.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, opts.timeout ?? 60_000);
-  const r = await sub.finally(() => clearTimeout(timer));
+  const { r } = await killGroupAfter(sub, opts.timeout ?? 60_000);
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

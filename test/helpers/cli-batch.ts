@@ -62,6 +62,16 @@ export async function runBatch(runs: string[][], opts: { tmpdir: string; rssFile
       ...(compiledIsFresh() ? [CHILD, 'lib/cli.js'] : ['--import', 'tsx', CHILD, 'src/cli.ts']), out, JSON.stringify(runs)],
     { cwd: REPO, env: { TMPDIR: opts.tmpdir }, extendEnv: true, reject: false, detached: true, all: true },
   );
+  const { r, timedOut } = await killGroupAfter(sub, opts.hangMs);
+  const results = (await fsp.readFile(out, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as BatchResult);
+  const rssKb = Number((await fsp.readFile(opts.rssFile, 'utf8').catch(() => '')).trim().split('\n').pop());
+  const failure = r.exitCode === 0 ? undefined : `batch process: exit ${r.exitCode ?? r.signal}:\n${String(r.all).slice(0, 2000)}`;
+  return { results, rssKb, timedOut, ...(failure ? { failure } : {}) };
+}
+
+/** Awaits `sub` (started with `detached: true`, so it leads its own process group); after
+ *  `ms` the whole group is killed (a hang) and `timedOut` says so. */
+export async function killGroupAfter<R>(sub: Promise<R> & { pid?: number | undefined }, ms: number): Promise<{ r: R; timedOut: boolean }> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -70,10 +80,7 @@ export async function runBatch(runs: string[][], opts: { tmpdir: string; rssFile
     } catch {
       // already gone
     }
-  }, opts.hangMs);
+  }, ms);
   const r = await sub.finally(() => clearTimeout(timer));
-  const results = (await fsp.readFile(out, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as BatchResult);
-  const rssKb = Number((await fsp.readFile(opts.rssFile, 'utf8').catch(() => '')).trim().split('\n').pop());
-  const failure = r.exitCode === 0 ? undefined : `batch process: exit ${r.exitCode ?? r.signal}:\n${String(r.all).slice(0, 2000)}`;
-  return { results, rssKb, timedOut, ...(failure ? { failure } : {}) };
+  return { r, timedOut };
 }
