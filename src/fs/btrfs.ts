@@ -258,11 +258,6 @@ interface Shrunk {
   counts: { dirs: number; files: number; symlinks: number };
 }
 
-/** Whether an optional tool of the fallback is not on PATH (the one PATH lookup: src/tools/run.ts). */
-async function toolMissing(name: string): Promise<boolean> {
-  return findTool(name) === undefined;
-}
-
 /** mkfs.btrfs's btrfs-progs version as [major, minor]: the build's one toolchain probe
  *  (src/toolchain.ts, which also refuses versions below the supported range). */
 async function mkfsBtrfsVersion(): Promise<[number, number] | null> {
@@ -380,8 +375,9 @@ async function unshimmedCommand(args: string[], ctx: FsContext, where: string): 
   }
   // Best effort: owners 0:0 (fakeroot) and the mkfs time (faketime, frozen clock).
   const prefix: string[] = [];
-  if (!(await toolMissing('fakeroot'))) prefix.push('fakeroot', '--');
-  if (!(await toolMissing('faketime'))) prefix.push('faketime', '-f', utcDate(ctx.epoch));
+  // Optional tools: findTool is the one PATH lookup (src/tools/run.ts).
+  if (findTool('fakeroot')) prefix.push('fakeroot', '--');
+  if (findTool('faketime')) prefix.push('faketime', '-f', utcDate(ctx.epoch));
   ctx.progress.event('warning', {
     message: `${where}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`,
   });
