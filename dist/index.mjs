@@ -9046,6 +9046,25 @@ var init_lifetime = __esm({
   }
 });
 
+// src/uuid.ts
+function uuidFromHash(digest) {
+  const d = Buffer.from(digest.subarray(0, 16));
+  d[6] = d[6] & 15 | 64;
+  d[8] = d[8] & 63 | 128;
+  return uuidString(d);
+}
+function uuidString(b) {
+  const h2 = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+  return `${h2.slice(0, 8)}-${h2.slice(8, 12)}-${h2.slice(12, 16)}-${h2.slice(16, 20)}-${h2.slice(20, 32)}`;
+}
+var UUID_RE;
+var init_uuid = __esm({
+  "src/uuid.ts"() {
+    "use strict";
+    UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  }
+});
+
 // src/sparse.ts
 import fs, { promises as fsp4 } from "node:fs";
 import { createRequire } from "node:module";
@@ -10488,23 +10507,7 @@ var init_crc32c = __esm({
   }
 });
 
-// src/json-output.ts
-function jsonTime(seconds) {
-  const d = new Date(seconds * 1e3);
-  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString().replace(".000Z", "Z");
-}
-var init_json_output = __esm({
-  "src/json-output.ts"() {
-    "use strict";
-    init_text();
-  }
-});
-
 // src/codec/bytes.ts
-function uuidString(b) {
-  const h2 = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-  return `${h2.slice(0, 8)}-${h2.slice(8, 12)}-${h2.slice(12, 16)}-${h2.slice(16, 20)}-${h2.slice(20, 32)}`;
-}
 function cstr(b) {
   const nul = b.indexOf(0);
   return (nul >= 0 ? b.subarray(0, nul) : b).toString("utf8");
@@ -10517,7 +10520,18 @@ function bitNames(v, names) {
 var init_bytes = __esm({
   "src/codec/bytes.ts"() {
     "use strict";
-    init_json_output();
+  }
+});
+
+// src/json-output.ts
+function jsonTime(seconds) {
+  const d = new Date(seconds * 1e3);
+  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString().replace(".000Z", "Z");
+}
+var init_json_output = __esm({
+  "src/json-output.ts"() {
+    "use strict";
+    init_text();
   }
 });
 
@@ -10666,6 +10680,8 @@ var init_ext4_superblock = __esm({
   "src/fs/ext4-superblock.ts"() {
     "use strict";
     init_bytes();
+    init_json_output();
+    init_uuid();
     init_errors();
     SB_OFFSET = 1024;
     SB_SIZE = 1024;
@@ -11205,6 +11221,7 @@ var init_btrfs_superblock = __esm({
     "use strict";
     init_crc32c();
     init_bytes();
+    init_uuid();
     init_errors();
     BTRFS_SUPER_OFFSETS = [65536, 67108864, 274877906944];
     BTRFS_SUPER_SIZE = 4096;
@@ -21127,17 +21144,8 @@ function labelProblem(rule, label2) {
   return rule.problem?.(label2) ?? null;
 }
 
-// src/uuid.ts
-var UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-function uuidFromHash(digest) {
-  const d = Buffer.from(digest.subarray(0, 16));
-  d[6] = d[6] & 15 | 64;
-  d[8] = d[8] & 63 | 128;
-  const x = d.toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
-
 // src/spec-check.ts
+init_uuid();
 function distance(a2, b) {
   const d = Array.from({ length: b.length + 1 }, (_, i2) => i2);
   for (let i2 = 1; i2 <= a2.length; i2++) {
@@ -22354,6 +22362,7 @@ init_errors();
 init_errors();
 
 // src/ptable/guid.ts
+init_uuid();
 import { createHash as createHash2 } from "node:crypto";
 function isGuid(s2) {
   return UUID_RE.test(s2);
@@ -23725,6 +23734,7 @@ async function removeStaged(dir) {
 
 // src/fs/ext4.ts
 init_lifetime();
+init_uuid();
 
 // src/toolchain.ts
 init_errors();
@@ -24678,6 +24688,7 @@ init_run();
 init_sparse();
 init_lifetime();
 init_rmtree();
+init_uuid();
 init_crc32c();
 init_btrfs_superblock();
 var SECTOR_SIZE = 4096;
@@ -24823,9 +24834,6 @@ function defaultBtrfsUuid(tree, label2 = "") {
   }
   return uuidFromHash(h2.digest());
 }
-async function toolMissing(name) {
-  return findTool(name) === void 0;
-}
 async function mkfsBtrfsVersion() {
   const v = parseVersion((await probeTool("mkfs.btrfs")).version);
   return [v[0] ?? 0, v[1] ?? 0];
@@ -24929,8 +24937,8 @@ async function unshimmedCommand(args, ctx, where2) {
     );
   }
   const prefix = [];
-  if (!await toolMissing("fakeroot")) prefix.push("fakeroot", "--");
-  if (!await toolMissing("faketime")) prefix.push("faketime", "-f", utcDate(ctx.epoch));
+  if (findTool("fakeroot")) prefix.push("fakeroot", "--");
+  if (findTool("faketime")) prefix.push("faketime", "-f", utcDate(ctx.epoch));
   ctx.progress.event("warning", {
     message: `${where2}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`
   });
@@ -25095,9 +25103,11 @@ async function writeShrunk(spec, tree, s2, target, ctx, where2) {
 init_errors();
 import { createHash as createHash7 } from "node:crypto";
 import { promises as fsp13 } from "node:fs";
+init_uuid();
 
 // src/codec/swap-header.ts
 init_bytes();
+init_uuid();
 var SWAP_MAGIC = "SWAPSPACE2";
 var OLD_MAGIC = "SWAP-SPACE";
 var SWAP_PROBE_PAGES = [4096, 8192, 16384, 65536];
@@ -28367,7 +28377,6 @@ init_sparse();
 // src/inspect/probe.ts
 init_image();
 import { promises as fsp18 } from "node:fs";
-init_bytes();
 function probes() {
   const withProbe = FS_TYPES.flatMap((type) => {
     const probe = drivers[type].probe;
