@@ -59,6 +59,7 @@ import zlib from 'node:zlib';
 import { narInfo } from '../../src/content/nix-store.ts';
 import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
 import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
+import { withLock } from './cache-lock.ts';
 import { FIRST_BOOT_PACKAGES, makeFirstBootTools } from './first-boot-tools.ts';
 
 export { cpioNewc } from './nix-fixture.ts';
@@ -234,19 +235,33 @@ async function writeJsonAtomic(p: string, value: unknown): Promise<void> {
 async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: string) => void): Promise<DebInfo> {
   const dir = path.join(cache, 'boot-fixture', 'debs');
   await fsp.mkdir(dir, { recursive: true });
+  const cached = await cachedDeb(dir, `${debArch}/${pkg}`, log);
+  if (cached) return cached;
+  // One process at a time per cache and architecture: the test files run in parallel processes,
+  // and a second `apt-get update` rewriting the lists under another's `apt-cache show` loses packages.
+  return withLock(path.join(cache, 'boot-fixture', `apt-${debArch}.lock`), async () => {
+    return (await cachedDeb(dir, `${debArch}/${pkg}`)) ?? downloadDeb(cache, dir, debArch, pkg, log);
+  });
+}
+
+/** The verified cached .deb recorded under `key` in the index, if any. */
+async function cachedDeb(dir: string, key: string, log?: (m: string) => void): Promise<DebInfo | undefined> {
+  const index = await readJson<Record<string, DebInfo>>(path.join(dir, 'index.json'), {});
+  const known = index[key];
+  if (!known) return undefined;
+  const file = path.join(dir, path.basename(known.file));
+  try {
+    if ((await sha256File(file)) === known.sha256) return { ...known, file };
+    log?.(`cached ${path.basename(file)} does not match its recorded SHA256; downloading again`);
+  } catch {
+    /* missing: download */
+  }
+  return undefined;
+}
+
+async function downloadDeb(cache: string, dir: string, debArch: string, pkg: string, log?: (m: string) => void): Promise<DebInfo> {
   const indexFile = path.join(dir, 'index.json');
   const key = `${debArch}/${pkg}`;
-  const index = await readJson<Record<string, DebInfo>>(indexFile, {});
-  const known = index[key];
-  if (known) {
-    const file = path.join(dir, path.basename(known.file));
-    try {
-      if ((await sha256File(file)) === known.sha256) return { ...known, file };
-      log?.(`cached ${path.basename(file)} does not match its recorded SHA256; downloading again`);
-    } catch {
-      /* missing: download */
-    }
-  }
   const ctx = await aptFor(cache, debArch, log);
   let name = pkg;
   if (pkg === 'linux-image') {
@@ -299,6 +314,11 @@ async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: s
 async function extractDeb(cache: string, deb: DebInfo, patterns?: string[]): Promise<string> {
   const tag = patterns ? createHash('sha256').update(patterns.join('\0')).digest('hex').slice(0, 8) : 'all';
   const dir = path.join(cache, 'boot-fixture', 'extract', `${deb.package}_${deb.sha256.slice(0, 16)}_${tag}`);
+  // Another process may be extracting the same package (and would replace `dir` under this one).
+  return withLock(`${dir}.lock`, () => extractDebLocked(deb, dir, patterns));
+}
+
+async function extractDebLocked(deb: DebInfo, dir: string, patterns?: string[]): Promise<string> {
   try {
     await fsp.access(path.join(dir, '.complete'));
     return dir;

@@ -39,6 +39,7 @@ import type { Manifest } from '../../src/outputs/manifest.ts';
 import { makeClosure, removeTree, type ClosureFixture } from './closure-fixture.ts';
 import { makeFirmware, pseudoRandom } from './firmware-fixture.ts';
 import { defaultCacheDir } from './boot-fixture.ts';
+import { tryLock, unlock } from './cache-lock.ts';
 import { REPO } from './cli.ts';
 
 export interface CachedRecipe {
@@ -94,37 +95,6 @@ export function recipeCacheKey(): Promise<string> {
 
 const exists = (p: string) => fsp.access(p).then(() => true, () => false);
 
-/** Whether a lock directory's owner is gone (no such pid), or it has no pid after a minute. */
-async function staleLock(lock: string): Promise<boolean> {
-  const pid = Number(await fsp.readFile(path.join(lock, 'pid'), 'utf8').catch(() => ''));
-  if (!pid) {
-    const st = await fsp.stat(lock).catch(() => undefined);
-    return st !== undefined && Date.now() - st.mtimeMs > 60_000;
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-/** Takes `${final}.lock`: true when this process holds it, false when another one does. */
-async function tryLock(lock: string): Promise<boolean> {
-  try {
-    await fsp.mkdir(lock);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    if (!(await staleLock(lock))) return false;
-    // Take the dead owner's lock over: only the one whose rename succeeds removes it.
-    const dead = `${lock}.dead-${process.pid}-${randomBytes(4).toString('hex')}`;
-    if (await fsp.rename(lock, dead).then(() => true, () => false)) await fsp.rm(dead, { recursive: true, force: true });
-    return tryLock(lock);
-  }
-  await fsp.writeFile(path.join(lock, 'pid'), String(process.pid));
-  return true;
-}
-
 /**
  * Makes directory `final` once across processes: `make(tmp)` fills a temporary directory,
  * which is stamped `.complete` and renamed to `final`; other processes wait for it.
@@ -151,7 +121,7 @@ async function makeOnce(final: string, make: (tmp: string) => Promise<void>): Pr
         throw err;
       }
     } finally {
-      await fsp.rm(lock, { recursive: true, force: true });
+      await unlock(lock);
     }
   }
 }
