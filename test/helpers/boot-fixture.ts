@@ -7,6 +7,8 @@
  *   x86_64:  linux-image-6.1.0-*-amd64, busybox-static, systemd-boot-efi
  *   with `firstBoot`: fdisk, util-linux, e2fsprogs, btrfs-progs and the libraries they link
  *            (FIRST_BOOT_PACKAGES in ./first-boot-tools.ts)
+ *   with `verity`: cryptsetup-bin (veritysetup) and the libraries it links (VERITY_PACKAGES in
+ *            ./verity-initrd.ts)
  * fetched with apt-get from deb.debian.org (override: $IMGSMITH_DEBIAN_MIRROR) using a
  * private apt state directory (never the host's). apt verifies each .deb against the
  * signed Release/Packages index; we check the SHA256 from the index again and record it,
@@ -41,7 +43,9 @@
  * (root=LABEL=... / UUID=... / PARTUUID=<dos id>-<nn> / /dev/... from the command line if given, else the partition
  * holding the init= path), mounts it read-write (like NixOS; QEMU runs on an overlay),
  * creates /dev /proc /sys on it if missing, moves its mounts there and switch_roots into
- * init=<toplevel>/init. Stage 2 checks it can read the root filesystem (/nix/store holds
+ * init=<toplevel>/init. With `verity` and roothash= on the command line, stage 1 first opens the root
+ * through dm-verity (./verity-initrd.ts: systemd's roothash=/systemd.verity_root_data=/_hash=
+ * convention), mounts /dev/mapper/root read-only and reads every file of it. Stage 2 checks it can read the root filesystem (/nix/store holds
  * the toplevel, /nix-path-registration names it) and every other partition it can mount
  * (the FAT firmware partition / ESP, an ext4 /boot; swap is skipped), lists them, runs the
  * toplevel's imgsmith-first-boot.sh when the fixture has one (`firstBoot`: nix/first-boot.sh
@@ -61,6 +65,7 @@ import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
 import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
 import { withLock } from './cache-lock.ts';
 import { FIRST_BOOT_PACKAGES, makeFirstBootTools } from './first-boot-tools.ts';
+import { VERITY_KERNEL_PATTERNS, VERITY_MODULES, VERITY_PACKAGES, stage1VerityFunctions, verityInitrdEntries } from './verity-initrd.ts';
 
 export { cpioNewc } from './nix-fixture.ts';
 
@@ -87,6 +92,10 @@ export interface BootFixtureOptions {
    *  (test/helpers/first-boot-tools.ts, as imgsmith-first-boot-tools) into the toplevel:
    *  stage 2 runs it before it prints the marker. */
   firstBoot?: boolean;
+  /** Stage 1 opens the root through dm-verity when the command line has roothash= (aarch64; see
+   *  ./verity-initrd.ts: veritysetup and the dm-verity and erofs modules in the initrd), mounts it
+   *  read-only and reads every file of it before switching to it. */
+  verity?: boolean;
 }
 
 export interface DebInfo {
@@ -424,7 +433,7 @@ const BUSYBOX_APPLETS = [
   'touch', 'rm',
 ];
 
-function stage1Init(kver: string, modules: string[]): string {
+function stage1Init(kver: string, modules: string[], verity?: string): string {
   return `#!/bin/sh
 # imgsmith boot fixture, stage 1 (initrd)
 export PATH=/bin
@@ -439,7 +448,7 @@ fail() {
   poweroff -f
   sleep 60
 }
-for m in ${modules.join(' ')}; do
+${verity ? stage1VerityFunctions(verity) : ''}for m in ${modules.join(' ')}; do
   insmod /lib/modules/${kver}/$m.ko || echo "imgsmith-fixture stage 1: insmod $m failed"
 done
 root=
@@ -451,7 +460,7 @@ for x in $(cat /proc/cmdline); do
   esac
 done
 [ -n "$init" ] || fail "no init= on the kernel command line"
-mkdir -p /mnt-root
+${verity ? 'open_verity\n' : ''}mkdir -p /mnt-root
 dev=
 i=0
 while [ $i -lt 240 ]; do
@@ -490,7 +499,7 @@ done
 echo "imgsmith-fixture stage 1: root is $dev"
 mount -o rw "$dev" /mnt-root || mount -o ro "$dev" /mnt-root || fail "cannot mount $dev"
 grep " /mnt-root " /proc/mounts
-[ -e "/mnt-root$init" ] || fail "$init is not on $dev"
+${verity ? 'verity_read_root\n' : ''}[ -e "/mnt-root$init" ] || fail "$init is not on $dev"
 for d in dev proc sys; do
   mkdir -p /mnt-root/$d || fail "cannot create /$d on the root filesystem"
   mount --move /$d /mnt-root/$d || fail "cannot move /$d"
@@ -755,6 +764,15 @@ async function makeEmbeddedSystem(e: {
   };
 }
 
+/** Adds veritysetup and its libraries to the initrd (option `verity`); returns the multiarch directory. */
+async function addVerityTools(cache: string, arch: FixtureArch, entries: CpioEntry[], log?: (m: string) => void): Promise<string> {
+  const trees: string[] = [];
+  for (const p of VERITY_PACKAGES) trees.push(await extractDeb(cache, await fetchDeb(cache, DEB_ARCH[arch], p, log)));
+  const multiarch = `${arch}-linux-gnu`;
+  entries.push(...(await verityInitrdEntries(trees, multiarch)));
+  return multiarch;
+}
+
 /** Downloads the Debian packages of `arch` into the cache (no-op when cached). */
 export async function fetchBootPackages(arch: FixtureArch, cacheDir = defaultCacheDir(), log?: (m: string) => void): Promise<DebInfo[]> {
   const debArch = DEB_ARCH[arch];
@@ -774,13 +792,13 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   }
   const packages = await fetchBootPackages(arch, cache, opts.log);
   const [kernelDeb, busyboxDeb, ...rest] = packages as [DebInfo, DebInfo, ...DebInfo[]];
-  const kx = await extractDeb(cache, kernelDeb, KERNEL_PATTERNS[arch]);
+  const kx = await extractDeb(cache, kernelDeb, [...KERNEL_PATTERNS[arch], ...(opts.verity ? VERITY_KERNEL_PATTERNS : [])]);
   const bx = await extractDeb(cache, busyboxDeb);
 
   const kver = (await fsp.readdir(path.join(kx, 'lib', 'modules')))[0];
   if (!kver) throw new Error('boot fixture: no lib/modules in the kernel package');
   const modDir = path.join(kx, 'lib', 'modules', kver);
-  const mods = await resolveModules(modDir, MODULES[arch]);
+  const mods = await resolveModules(modDir, [...MODULES[arch], ...(opts.verity ? VERITY_MODULES : [])]);
   const upstreamVersion = kernelDeb.version.replace(/-[^-]*$/, ''); // 6.1.176-1 -> 6.1.176
   const busyboxVersion = busyboxDeb.version.replace(/^\d+:/, '').replace(/-.*$/, '');
 
@@ -823,7 +841,8 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   for (const m of mods) {
     initrdEntries.push({ kind: 'file', path: `lib/modules/${kver}/${m.name}.ko`, mode: 0o644, data: await fsp.readFile(m.file) });
   }
-  initrdEntries.push({ kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(stage1Init(kver, mods.map((m) => m.name))) });
+  const multiarch = opts.verity ? await addVerityTools(cache, arch, initrdEntries, opts.log) : undefined;
+  initrdEntries.push({ kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(stage1Init(kver, mods.map((m) => m.name), multiarch)) });
   const cpio = cpioNewc(initrdEntries);
   const initrdData = zlib.gzipSync(cpio, { level: 6 });
   const initrd = await addStorePath(storeDir, `initrd-linux-${upstreamVersion}`, async (d) => {

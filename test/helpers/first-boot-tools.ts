@@ -70,6 +70,31 @@ async function libraryIndex(trees: string[]): Promise<Map<string, string>> {
   return out;
 }
 
+/** The ELF interpreter and every shared library `bins` need (the DT_NEEDED closure, read with
+ *  readelf) in the extracted package `trees`: sonames -> files, and the interpreter's soname.
+ *  `packages` names the trees, `list` the constant listing them, in the error about a library none has. */
+export async function elfClosure(bins: string[], trees: string[], packages: string, list: string): Promise<{ libs: Map<string, string>; needed: Set<string>; ld: string }> {
+  const libs = await libraryIndex(trees);
+  const interp = /Requesting program interpreter: ([^\]]+)\]/.exec(await readelf(['-l'], bins[0]!))?.[1];
+  if (!interp) throw new Error(`boot fixture: ${path.basename(bins[0]!)} has no ELF interpreter`);
+  const ld = path.basename(interp);
+  if (!libs.has(ld)) throw new Error(`boot fixture: the ELF interpreter ${interp} is in none of the ${packages}`);
+  const needed = new Set<string>([ld]);
+  const queue = [...bins];
+  while (queue.length) {
+    const f = queue.shift()!;
+    for (const m of (await readelf(['-d'], f)).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)) {
+      const so = m[1]!;
+      if (needed.has(so)) continue;
+      const lib = libs.get(so);
+      if (!lib) throw new Error(`boot fixture: ${path.basename(f)} needs ${so}, which none of the ${packages} has (add its package to ${list})`);
+      needed.add(so);
+      queue.push(lib);
+    }
+  }
+  return { libs, needed, ld };
+}
+
 /** Builds the tools store path; returns it. */
 export async function makeFirstBootTools(input: FirstBootToolsInput): Promise<{ host: string; store: string }> {
   const bins = new Map<string, string>();
@@ -82,24 +107,7 @@ export async function makeFirstBootTools(input: FirstBootToolsInput): Promise<{ 
     if (!file) throw new Error(`boot fixture: ${tool} (${rel}) is in none of the first-boot packages`);
     bins.set(tool, file);
   }
-  const libs = await libraryIndex(input.trees);
-  const interp = /Requesting program interpreter: ([^\]]+)\]/.exec(await readelf(['-l'], bins.get('sfdisk')!))?.[1];
-  if (!interp) throw new Error('boot fixture: sfdisk has no ELF interpreter');
-  const needed = new Set<string>([path.basename(interp)]);
-  const queue = [...bins.values()];
-  while (queue.length) {
-    const f = queue.shift()!;
-    for (const m of (await readelf(['-d'], f)).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)) {
-      const so = m[1]!;
-      if (needed.has(so)) continue;
-      const lib = libs.get(so);
-      if (!lib) throw new Error(`boot fixture: ${path.basename(f)} needs ${so}, which none of the first-boot packages has (add its package to FIRST_BOOT_PACKAGES)`);
-      needed.add(so);
-      queue.push(lib);
-    }
-  }
-  const ld = path.basename(interp);
-  if (!libs.has(ld)) throw new Error(`boot fixture: the ELF interpreter ${interp} is in none of the packages`);
+  const { libs, needed, ld } = await elfClosure([...bins.values()], input.trees, 'first-boot packages', 'FIRST_BOOT_PACKAGES');
   return input.addStorePath('imgsmith-first-boot-tools', async (d) => {
     for (const sub of ['bin', 'lib', 'libexec']) await fsp.mkdir(path.join(d, sub));
     for (const so of [...needed].sort()) {
