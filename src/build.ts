@@ -21,6 +21,7 @@ import { readClosureInfo, storeHostPath, type ClosureInfo } from './content/clos
 import { driverFor, prepareFs } from './fs/index.ts';
 import type { FsContext, FsReport, PreparedFs } from './fs/types.ts';
 import { planLayout } from './layout.ts';
+import { copySparse } from './sparse.ts';
 import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
 import { silentProgress, type Progress } from './progress.ts';
@@ -404,37 +405,7 @@ class Stage {
         invalidate: () => z.invalidate(start, end),
       });
     }
-    // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
-    // blocks the event loop while it runs) wait until those tools run, so they overlap.
-    let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
-    let toolsRunning!: () => void;
-    const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
-    const oneStarted = () => {
-      if (--waiting <= 0) toolsRunning();
-    };
-    if (waiting <= 0) toolsRunning();
-    const writing = Promise.all(
-      spec.partitions.map(async (p, i) => {
-        const pp = plan.partitions[i]!;
-        const inProcess = driverFor(p.filesystem).inProcess === true;
-        let started = false;
-        const started1 = () => {
-          if (!started) {
-            started = true;
-            oneStarted();
-          }
-        };
-        if (inProcess) await allToolsRunning;
-        const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
-        try {
-          const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
-          w.end({ type: r.type });
-          return r;
-        } finally {
-          if (!inProcess) started1();
-        }
-      }),
-    );
+    const writing = this.writePartitions(spec, prepared, plan, img);
     let reports: FsReport[];
     try {
       reports = await writing;
@@ -447,6 +418,65 @@ class Stage {
       delete this.ctx.watchWrites;
     }
     return { image: { path: img, name, size: plan.diskSize }, reports, ...(early ? { early } : {}) };
+  }
+
+  /** The partitions' filesystems, concurrently; a `copy` slot after its origin (src/slots.ts). */
+  private writePartitions(spec: ImageSpec, prepared: PreparedFs[], plan: DiskPlan, img: string): Promise<FsReport[]> {
+    const { env } = this;
+    // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
+    // blocks the event loop while it runs) wait until those tools run, so they overlap.
+    let waiting = spec.partitions.filter((p) => !p.slot && !driverFor(p.filesystem).inProcess).length;
+    let toolsRunning!: () => void;
+    const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
+    const oneStarted = () => {
+      if (--waiting <= 0) toolsRunning();
+    };
+    if (waiting <= 0) toolsRunning();
+    const writes: Promise<FsReport>[] = [];
+    for (const [i, p] of spec.partitions.entries()) {
+      const pp = plan.partitions[i]!;
+      if (p.slot) {
+        writes.push(this.writeSlot(spec, img, plan, writes, i));
+        continue;
+      }
+      writes.push(
+        (async () => {
+          const inProcess = driverFor(p.filesystem).inProcess === true;
+          let started = false;
+          const started1 = () => {
+            if (!started) {
+              started = true;
+              oneStarted();
+            }
+          };
+          if (inProcess) await allToolsRunning;
+          const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
+          try {
+            const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
+            w.end({ type: r.type });
+            return r;
+          } finally {
+            if (!inProcess) started1();
+          }
+        })(),
+      );
+    }
+    return Promise.all(writes);
+  }
+
+  /** A slot: zeros (`empty`: nothing to write), or its origin's bytes once the origin is written (`copy`). */
+  private async writeSlot(spec: ImageSpec, img: string, plan: DiskPlan, writes: Promise<FsReport>[], i: number): Promise<FsReport> {
+    const pp = plan.partitions[i]!;
+    const slot = spec.partitions[i]!.slot!;
+    const j = plan.partitions.findIndex((q) => q.name === slot.of);
+    const report = await writes[j]!;
+    if (slot.contents === 'empty') return { type: 'raw', stats: { bytes: 0, source: 'none' } };
+    const from = plan.partitions[j]!;
+    const w = this.env.progress.phase('write-partition', undefined, undefined, { label: `write:${pp.name}`, partition: pp.name });
+    await copySparse(img, img, pp.start, { srcOffset: from.start, length: from.size });
+    this.ctx.watchWrites?.(pp.start, pp.start + pp.size)?.invalidate();
+    w.end({ type: report.type });
+    return report;
   }
 
   /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
@@ -499,6 +529,7 @@ class Stage {
         bootable: pp.bootable,
         ...partitionIds(table.info, pp.index),
         filesystem: reports[i]!,
+        ...(spec.partitions[i]!.slot ? { slot: spec.partitions[i]!.slot } : {}),
       })),
       inputs: {
         ...(closure && env.closureDir

@@ -4,6 +4,7 @@
  */
 import { doesNotFit, usageError } from './errors.ts';
 import { partitionPath } from './spec-location.ts';
+import { checkSlotSize } from './slots.ts';
 import type { DiskPlan, PlannedPartition } from './disk-plan.ts';
 import { GPT_ENTRY_SECTORS, GPT_FIRST_USABLE } from './ptable/gpt.ts';
 import type { ImageSpec } from './spec-types.ts';
@@ -89,6 +90,15 @@ function partitionSize(
   return p.size;
 }
 
+/** A slot's size: its origin's, planned before it (src/slots.ts checked the names and the order). */
+function slotSize(parts: readonly PartitionSpec[], planned: readonly PlannedPartition[], i: number): number {
+  const p = parts[i]!;
+  const origin = planned.find((q) => q.name === p.slot!.of);
+  if (!origin) throw usageError(`${where(i)}.slot.of: "${p.slot!.of}" must come before its slot "${p.name}" in spec.partitions`);
+  if (typeof p.size === 'number') checkSlotSize(i, p.name, p.size, origin.name, origin.size);
+  return origin.size;
+}
+
 /** Overlapping partitions are an error; returns them in disk order. */
 function checkOverlaps(out: PlannedPartition[]): PlannedPartition[] {
   const byStart = [...out].sort((a, b) => a.start - b.start);
@@ -137,7 +147,7 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
   spec.partitions.forEach((p, i) => {
     const w = where(i);
     const start = placeStart(p, w, cursor, head, spec.alignment);
-    const size = partitionSize(p, w, start, minSizes[i] ?? 0, spec.diskSize, tail, minReasons?.[i]);
+    const size = p.slot ? slotSize(spec.partitions, out, i) : partitionSize(p, w, start, minSizes[i] ?? 0, spec.diskSize, tail, minReasons?.[i]);
     out.push({
       index: i + 1,
       name: p.name,

@@ -13,6 +13,7 @@ import { drivers, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { outputSpecProperties } from './outputs/registry.ts';
 import { hint, schemaOf, SOURCE_ROOTS, type JsonSchema } from './spec-check.ts';
+import { SLOT_CONTENTS } from './slots.ts';
 
 export const SCHEMA_FILE = 'schema/imgsmith-spec.schema.json';
 
@@ -121,8 +122,17 @@ export function specSchema(): JsonSchema {
           guid: schemaOf.uuid,
           filesystem: { $ref: '#/definitions/filesystem' },
           contents: { type: 'array', items: { $ref: '#/definitions/contentItem' } },
+          slot: {
+            ...obj({ of: { type: 'string', minLength: 1 }, contents: { enum: [...SLOT_CONTENTS] } }, ['of', 'contents']),
+            description: 'an A/B slot of the partition named by "of": its size, and a copy of its bytes or zeros; no filesystem or contents of its own',
+          },
         },
-        ['name', 'type', 'size', 'filesystem'],
+        ['name', 'type'],
+        {
+          if: { properties: { slot: true }, required: ['slot'] },
+          then: { properties: { filesystem: false, contents: false } },
+          else: { properties: { size: true, filesystem: true }, required: ['size', 'filesystem'] },
+        },
       ),
       filesystem: filesystemSchema(),
       contentItem: contentItemSchema(),

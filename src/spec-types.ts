@@ -116,6 +116,16 @@ export interface PartitionSpec {
   guid?: string;
   filesystem: FilesystemSpec;
   contents: ContentItem[];
+  /** An A/B slot of another partition (src/slots.ts): the same size, and its bytes (`copy`) or
+   *  zeros (`empty`). The filesystem is then `raw` without a source; the build copies the bytes. */
+  slot?: SlotSpec;
+}
+
+/** `"slot": { "of": NAME, "contents": "copy" | "empty" }` of a partition. */
+export interface SlotSpec {
+  /** The partition this one is a slot of (it comes earlier in the spec). */
+  of: string;
+  contents: 'copy' | 'empty';
 }
 
 /** A tarball written beside the image (<name>.tar or <name>.tar.zst). */

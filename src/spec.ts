@@ -14,6 +14,7 @@ import { generators, GENERATORS, type ContentGenerator } from './content/resolve
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
 import { JsoncError, parseJsonc, type Parsed } from './jsonc.ts';
 import { locateError, setSpecSource, type SpecSource } from './spec-location.ts';
+import { checkSlotKeys, checkSlots, parseSlot } from './slots.ts';
 import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
 import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
@@ -116,12 +117,11 @@ function checkTargets(items: ContentItem[], fs: FilesystemSpec, where: string): 
 }
 
 function partition(v: Json, where: string, tableType: TableSpec['type']): PartitionSpec {
-  const o = obj(
-    v,
-    where,
-    ['name', 'type', 'start', 'size', 'bootable', 'attributes', 'guid', 'filesystem', 'contents'],
-    ['name', 'type', 'size', 'filesystem'],
-  );
+  const keys = ['name', 'type', 'start', 'size', 'bootable', 'attributes', 'guid', 'filesystem', 'contents', 'slot'];
+  const o = obj(v, where, keys, ['name', 'type']);
+  if (o.slot !== undefined) checkSlotKeys(o, where);
+  else obj(v, where, keys, ['size', 'filesystem']);
+  const slot = o.slot === undefined ? undefined : parseSlot(o.slot, `${where}.slot`);
   const name = str(o.name, `${where}.name`);
   const type = typeof o.type === 'number' ? `0x${o.type.toString(16)}` : str(o.type, `${where}.type`);
   const attributes = o.attributes === undefined ? [] : arr(o.attributes, `${where}.attributes`).map((a, i) => {
@@ -134,19 +134,20 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
   });
   if (tableType === 'dos' && attributes.length > 0) throw usageError(`${where}.attributes: only GPT partitions have attributes`);
   if (tableType === 'dos' && o.guid !== undefined) throw usageError(`${where}.guid: only GPT partitions have GUIDs`);
-  const fs = filesystem(o.filesystem, `${where}.filesystem`, { type, table: tableType });
+  const fs: FilesystemSpec = slot ? { type: 'raw', source: null } : filesystem(o.filesystem, `${where}.filesystem`, { type, table: tableType });
   const contents = o.contents === undefined ? [] : arr(o.contents, `${where}.contents`).map((c, i) => contentItem(c, `${where}.contents[${i}]`));
   checkTargets(contents, fs, `${where}.contents`);
   return {
     name,
     type,
     ...(o.start !== undefined ? { start: parseSectorSize(o.start, `${where}.start`) } : {}),
-    size: sizeSpec(o.size, `${where}.size`),
+    size: slot && o.size === undefined ? 'auto' : sizeSpec(o.size, `${where}.size`),
     bootable: bool(o.bootable, `${where}.bootable`, false),
     attributes,
     ...(o.guid !== undefined ? { guid: uuid(o.guid, `${where}.guid`)! } : {}),
     filesystem: fs,
     contents,
+    ...(slot ? { slot } : {}),
   };
 }
 
@@ -213,6 +214,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     }
     seen.set(p.name, i);
   });
+  checkSlots(partitions);
   const fillIdx = partitions.findIndex((p) => p.size === 'fill');
   if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
     throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);

@@ -147,13 +147,14 @@ test('shipped recipes: "$schema" naming the schema file, sizes in binary units, 
   assert.ok(files.length >= 6);
   for (const f of files) {
     const file = path.join(REPO, 'images', f);
-    const json = JSON.parse(await fsp.readFile(file, 'utf8')) as { $schema?: string; partitions: { size: unknown }[] };
+    const json = JSON.parse(await fsp.readFile(file, 'utf8')) as { $schema?: string; partitions: { size: unknown; slot?: unknown }[] };
     assert.equal(typeof json.$schema, 'string', `${f} has "$schema"`);
     assert.equal(path.resolve(path.dirname(file), json.$schema!), path.join(REPO, SCHEMA_FILE), f);
     assert.ok(existsSync(path.resolve(path.dirname(file), json.$schema!)));
     const spec = await loadSpec(file);
     // Every size is "auto", "fill" or N MiB/GiB, and parses to N powers of 1024, as before.
     for (const [i, p] of json.partitions.entries()) {
+      if (p.slot && p.size === undefined) continue; // an A/B slot takes its origin's size
       const m = /^(\d+)(MiB|GiB)$/.exec(String(p.size));
       assert.ok(m || p.size === 'auto' || p.size === 'fill', `${f}: size ${String(p.size)}`);
       if (m) assert.equal(spec.partitions[i]!.size, Number(m[1]) * (m[2] === 'MiB' ? 2 ** 20 : 2 ** 30), `${f} partitions[${i}]`);

@@ -35,6 +35,7 @@ import { describe, type JsonSchema } from '../spec-check.ts';
 import type { PartitionSpec, TableSpec } from '../spec-types.ts';
 import { resolveInStore } from './extlinux.ts';
 import { fromUtf8, statHost, type FileTree } from './tree.ts';
+import { slotContents } from '../slots.ts';
 
 export const PI_BOARDS = ['pi3', 'pi4', 'pi5'] as const;
 export type PiBoard = (typeof PI_BOARDS)[number];
@@ -236,7 +237,7 @@ function checkPartitions(inp: RpiDirectInputs, opts: RpiDirectOptions, where: st
     throw usageError(`${where}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
   }
   const rootIdx = rootPartition(inp.disk, opts.rootPartition, where);
-  const root = inp.disk.partitions[rootIdx]!;
+  const root = slotContents(inp.disk.partitions, rootIdx);
   if (!fsCan(root.filesystem.type, 'root')) {
     throw usageError(`${where}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots a ${typesThatCan('root').join(' or ')} root`);
   }
@@ -360,7 +361,7 @@ function addBootConfig(tree: FileTree, opts: RpiDirectOptions, inp: RpiDirectInp
   const pf = resolveInStore(path.join(t.top, 'kernel-params'), t.mapTarget);
   if (statHost(fromUtf8(pf), true)?.isFile()) params = readFileSync(pf, 'utf8').replace(/\s+/g, ' ').trim();
   const init = opts.init ?? `${t.logicalTop}/init`;
-  const root = inp.disk.partitions[rootIdx]!;
+  const root = slotContents(inp.disk.partitions, rootIdx);
   const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, 'rootwait', params, ...opts.extraKernelParams]
     .filter((x) => x !== '')
     .join(' ');

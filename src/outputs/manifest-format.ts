@@ -51,6 +51,8 @@ export interface ManifestPartition {
   /** PARTUUID as blkid reports it: DOS "<label-id>-<2-digit number>" (e.g. 2178694e-02), GPT the partition GUID. */
   partuuid?: string;
   filesystem: ManifestFilesystem;
+  /** An A/B slot (src/slots.ts): the partition it is a slot of, and whether it holds a copy or zeros. */
+  slot?: { of: string; contents: 'copy' | 'empty' };
 }
 
 /** The manifest's image entry as every build has it; outputs add their keys (compressed, bmap ...). */
