@@ -35,6 +35,7 @@ import type { PassNeeds } from './outputs/pass.ts';
 import type { AnyOutput, Made, ManifestBase, OutputPlan } from './outputs/types.ts';
 import { treeHasPath } from './content/extlinux.ts';
 import { checkOutputPlacement, inputRoots } from './input-roots.ts';
+import { manifestRegions, placeRegions, readRegions, writeRegions, type RegionFile } from './regions.ts';
 
 /** What to build from what; the outputs' options (their flags: compress, keepRaw, bmap ...) come from the registry. */
 export interface BuildOptions extends OutputOptions {
@@ -165,6 +166,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
     }
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
+  for (const r of spec.regions) roots.add(r.from);
   return roots;
 }
 
@@ -272,7 +274,7 @@ async function buildInto(spec: ImageSpec, env: Env): Promise<BuildResult> {
   const stage = new Stage(spec, env);
   const contents = await stage.contents(spec);
   const measured = await stage.measure(spec, contents);
-  const planned = stage.plan(spec, measured);
+  const planned = stage.plan(spec, measured, contents);
   const written = await stage.write(spec, measured, planned);
   const made = await stage.package(spec, contents, planned, written);
   return stage.publish(made);
@@ -285,6 +287,8 @@ interface Contents {
   closure?: () => Promise<ClosureInfo>;
   /** The closure if something read it (the manifest records it then). */
   closureIfRead: () => Promise<ClosureInfo> | undefined;
+  /** The bootloader regions' files (spec.regions), found and hashed. */
+  regions: RegionFile[];
 }
 
 /** Every partition's filesystem prepared: its minimum size known. */
@@ -296,6 +300,8 @@ interface Measured {
 interface Planned {
   plan: DiskPlan;
   table: ReturnType<typeof buildPartitionTable>;
+  /** The bootloader regions, checked against the table, the partitions and each other. */
+  regions: RegionFile[];
 }
 
 /** The image written. */
@@ -346,7 +352,8 @@ class Stage {
     }
     ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
     checkBootable(spec, trees, closure ? await closure : undefined);
-    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure };
+    const regions = await readRegions(spec.regions, this.roots);
+    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure, regions };
   }
 
   /** 2. Every filesystem's smallest size (btrfs builds itself here). */
@@ -359,21 +366,22 @@ class Stage {
     return { prepared };
   }
 
-  /** 3. The layout (pure) and the partition table. */
-  plan(spec: ImageSpec, { prepared }: Measured): Planned {
+  /** 3. The layout (pure), the partition table and the regions' places. */
+  plan(spec: ImageSpec, { prepared }: Measured, { regions }: Contents): Planned {
     const minSizes = prepared.map((p) => p.minimumSize);
     const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => driverFor(spec.partitions[i]!.filesystem).minimumReason?.(spec.partitions[i]!.filesystem, m)) });
     validateTable(plan);
     const table = buildPartitionTable(plan);
+    placeRegions(plan, regions);
     this.env.progress.event('plan', {
       diskSize: plan.diskSize,
       partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size })),
     });
-    return { plan, table };
+    return { plan, table, regions };
   }
 
   /** 4. A sparse file of the final size, the table, then every filesystem (concurrently). */
-  async write(spec: ImageSpec, { prepared }: Measured, { plan, table }: Planned): Promise<Written> {
+  async write(spec: ImageSpec, { prepared }: Measured, { plan, table, regions }: Planned): Promise<Written> {
     const { env } = this;
     const name = `${env.plan.base}.img`;
     const img = path.join(env.tmp, name);
@@ -386,6 +394,7 @@ class Stage {
       await fh.close();
     }
     await writePartitionTable(img, table);
+    await writeRegions(img, regions, env.progress);
     // The .img.zst is one zstd frame per chunk of the image (outputs/chunked.ts): the chunks
     // mke2fs is done with are compressed while it still writes the rest.
     const tracks: Promise<unknown>[] = [];
@@ -500,6 +509,7 @@ class Stage {
         ...partitionIds(table.info, pp.index),
         filesystem: reports[i]!,
       })),
+      ...(contents.regions.length ? { regions: manifestRegions(contents.regions) } : {}),
       inputs: {
         ...(closure && env.closureDir
           ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash('sha256').update(closure.registration).digest('hex') } }
@@ -562,7 +572,7 @@ function toolNames(spec: ImageSpec, plan: OutputPlan, active: AnyOutput[]): stri
   return [...names].sort();
 }
 
-/** The firmware files the image holds (copied into a filesystem, or read by a driver: raw's blob) and their hashes. */
+/** The firmware files the image holds (copied into a filesystem, read by a driver: raw's blob, or a region) and their hashes. */
 async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: string): Promise<{ path: string; sha256: string }[]> {
   const out = new Map<string, string>();
   const dir = fromUtf8(firmwareDir) + '/';
@@ -575,6 +585,7 @@ async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: s
   for (const p of spec.partitions) {
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, s.path)));
   }
+  for (const r of spec.regions) if (r.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, r.file)));
   return [...out.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), 'latin1').toString('utf8'), sha256 }));

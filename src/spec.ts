@@ -10,12 +10,12 @@ import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
 import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
 import type { PartitionOf } from './fs/types.ts';
-import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
+import { generators, GENERATORS, isGlob, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
 import { JsoncError, parseJsonc, type Parsed } from './jsonc.ts';
 import { locateError, setSpecSource, type SpecSource } from './spec-location.ts';
 import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
-import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
+import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, RegionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
 
 /** Every key some filesystem takes (for the first check, before the type is known). */
@@ -168,6 +168,32 @@ function table(v: Json, where: string, name: string): TableSpec {
   };
 }
 
+/** The keys of one bootloader region (spec.regions[i]). */
+export const REGION_KEYS = ['name', 'offset', 'file', 'from', 'maxSize'] as const;
+
+/** spec.regions: blobs at fixed byte offsets outside the partitions (src/regions.ts places them). */
+function regions(v: Json): RegionSpec[] {
+  if (v === undefined) return [];
+  const seen = new Map<string, number>();
+  return arr(v, 'spec.regions').map((r, i) => {
+    const where = `spec.regions[${i}]`;
+    const o = obj(r, where, REGION_KEYS, ['name', 'offset', 'file']);
+    const name = str(o.name, `${where}.name`, { pattern: /^[A-Za-z0-9._+-]+$/, what: 'a name made of letters, digits and . _ + -' });
+    const prev = seen.get(name);
+    if (prev !== undefined) throw usageError(`${where}.name: "${name}" is already the name of spec.regions[${prev}]`);
+    seen.set(name, i);
+    const file = relPath(o.file, `${where}.file`);
+    if (isGlob(path.posix.basename(file))) throw usageError(`${where}.file: "${file}" is a glob; a region is one file, name it exactly`);
+    return {
+      name,
+      offset: parseSize(o.offset, `${where}.offset`),
+      from: o.from === undefined ? 'firmware' : sourceRoot(o.from, `${where}.from`),
+      file,
+      ...(o.maxSize !== undefined ? { maxSize: parseSize(o.maxSize, `${where}.maxSize`) } : {}),
+    };
+  });
+}
+
 /**
  * Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. The published
  * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
@@ -183,7 +209,7 @@ export function validateSpec(json: Json, specDir: string): ImageSpec {
 }
 
 function checkSpec(json: Json, specDir: string): ImageSpec {
-  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'output'], [
+  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'regions', 'output'], [
     'name',
     'table',
     'partitions',
@@ -228,6 +254,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     alignment,
     ...(diskSize !== undefined ? { diskSize } : {}),
     partitions,
+    regions: regions(o.regions),
     output: parseOutputSpec(o.output, 'spec.output', { name, partitions }),
     specDir,
   };
