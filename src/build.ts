@@ -23,6 +23,7 @@ import type { FsContext, FsReport, PreparedFs } from './fs/types.ts';
 import { planLayout } from './layout.ts';
 import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
+import { specIndexOf } from './ptable/numbering.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { packageImage } from './outputs/package.ts';
 import { sha256File } from './outputs/checksum.ts';
@@ -339,7 +340,7 @@ class Stage {
     const ph = env.progress.phase('contents');
     const trees: FileTree[] = [];
     for (const [i, p] of spec.partitions.entries()) {
-      const where = `spec.partitions[${i}]`;
+      const where = partitionName(spec, i);
       const driver = driverFor(p.filesystem);
       const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true, partition: i });
       for (const d of driver.reservedDirs ?? []) {
@@ -347,7 +348,7 @@ class Stage {
           throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
         }
       }
-      driver.validate(p.filesystem, tree, partitionName(i));
+      driver.validate(p.filesystem, tree, partitionName(spec, i));
       trees.push(tree);
     }
     ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
@@ -360,7 +361,7 @@ class Stage {
   async measure(spec: ImageSpec, { trees }: Contents): Promise<Measured> {
     const pm = this.env.progress.phase('measure');
     const prepared = await Promise.all(
-      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: `spec.partitions[${i}]` }, partitionName(i))),
+      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: partitionName(spec, i) }, partitionName(spec, i))),
     );
     pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
     return { prepared };
@@ -436,7 +437,7 @@ class Stage {
         if (inProcess) await allToolsRunning;
         const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
         try {
-          const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
+          const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: partitionName(spec, i), toolStarted: started1 });
           w.end({ type: r.type });
           return r;
         } finally {
@@ -523,8 +524,9 @@ class Stage {
   }
 }
 
-/** How messages name a partition: its JSON path (src/spec-location.ts). */
-const partitionName = (i: number) => partitionPath(i);
+/** How messages name the spec's `i`-th partition: its JSON path (src/spec-location.ts; a DOS
+ *  extended partition is not in the parsed list, src/ptable/numbering.ts). */
+const partitionName = (spec: Pick<ImageSpec, 'table'>, i: number) => partitionPath(specIndexOf(spec.table, i));
 
 /** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
 function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {
@@ -549,7 +551,7 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
       if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
       const init = c.options.init;
       if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
-        throw inputError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`${partitionName(spec, i)}.contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }
