@@ -24,6 +24,7 @@ import { planLayout } from './layout.ts';
 import { copySparse } from './sparse.ts';
 import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
+import { specIndexOf } from './ptable/numbering.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { packageImage } from './outputs/package.ts';
 import { sha256File } from './outputs/checksum.ts';
@@ -36,6 +37,7 @@ import type { PassNeeds } from './outputs/pass.ts';
 import type { AnyOutput, Made, ManifestBase, OutputPlan } from './outputs/types.ts';
 import { treeHasPath } from './content/extlinux.ts';
 import { checkOutputPlacement, inputRoots } from './input-roots.ts';
+import { manifestRegions, placeRegions, readRegions, writeRegions, type RegionFile } from './regions.ts';
 
 /** What to build from what; the outputs' options (their flags: compress, keepRaw, bmap ...) come from the registry. */
 export interface BuildOptions extends OutputOptions {
@@ -166,6 +168,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
     }
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
+  for (const r of spec.regions) roots.add(r.from);
   return roots;
 }
 
@@ -273,7 +276,7 @@ async function buildInto(spec: ImageSpec, env: Env): Promise<BuildResult> {
   const stage = new Stage(spec, env);
   const contents = await stage.contents(spec);
   const measured = await stage.measure(spec, contents);
-  const planned = stage.plan(spec, measured);
+  const planned = stage.plan(spec, measured, contents);
   const written = await stage.write(spec, measured, planned);
   const made = await stage.package(spec, contents, planned, written);
   return stage.publish(made);
@@ -286,6 +289,8 @@ interface Contents {
   closure?: () => Promise<ClosureInfo>;
   /** The closure if something read it (the manifest records it then). */
   closureIfRead: () => Promise<ClosureInfo> | undefined;
+  /** The bootloader regions' files (spec.regions), found and hashed. */
+  regions: RegionFile[];
 }
 
 /** Every partition's filesystem prepared: its minimum size known. */
@@ -297,6 +302,8 @@ interface Measured {
 interface Planned {
   plan: DiskPlan;
   table: ReturnType<typeof buildPartitionTable>;
+  /** The bootloader regions, checked against the table, the partitions and each other. */
+  regions: RegionFile[];
 }
 
 /** The image written. */
@@ -334,7 +341,7 @@ class Stage {
     const ph = env.progress.phase('contents');
     const trees: FileTree[] = [];
     for (const [i, p] of spec.partitions.entries()) {
-      const where = `spec.partitions[${i}]`;
+      const where = partitionName(spec, i);
       const driver = driverFor(p.filesystem);
       const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true, partition: i });
       for (const d of driver.reservedDirs ?? []) {
@@ -342,39 +349,41 @@ class Stage {
           throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
         }
       }
-      driver.validate(p.filesystem, tree, partitionName(i));
+      driver.validate(p.filesystem, tree, partitionName(spec, i));
       trees.push(tree);
     }
     ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
     checkBootable(spec, trees, closure ? await closure : undefined);
-    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure };
+    const regions = await readRegions(spec.regions, this.roots);
+    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure, regions };
   }
 
   /** 2. Every filesystem's smallest size (btrfs builds itself here). */
   async measure(spec: ImageSpec, { trees }: Contents): Promise<Measured> {
     const pm = this.env.progress.phase('measure');
     const prepared = await Promise.all(
-      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: `spec.partitions[${i}]` }, partitionName(i))),
+      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: partitionName(spec, i) }, partitionName(spec, i))),
     );
     pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
     return { prepared };
   }
 
-  /** 3. The layout (pure) and the partition table. */
-  plan(spec: ImageSpec, { prepared }: Measured): Planned {
+  /** 3. The layout (pure), the partition table and the regions' places. */
+  plan(spec: ImageSpec, { prepared }: Measured, { regions }: Contents): Planned {
     const minSizes = prepared.map((p) => p.minimumSize);
     const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => driverFor(spec.partitions[i]!.filesystem).minimumReason?.(spec.partitions[i]!.filesystem, m)) });
     validateTable(plan);
     const table = buildPartitionTable(plan);
+    placeRegions(plan, regions);
     this.env.progress.event('plan', {
       diskSize: plan.diskSize,
       partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size })),
     });
-    return { plan, table };
+    return { plan, table, regions };
   }
 
   /** 4. A sparse file of the final size, the table, then every filesystem (concurrently). */
-  async write(spec: ImageSpec, { prepared }: Measured, { plan, table }: Planned): Promise<Written> {
+  async write(spec: ImageSpec, { prepared }: Measured, { plan, table, regions }: Planned): Promise<Written> {
     const { env } = this;
     const name = `${env.plan.base}.img`;
     const img = path.join(env.tmp, name);
@@ -387,6 +396,7 @@ class Stage {
       await fh.close();
     }
     await writePartitionTable(img, table);
+    await writeRegions(img, regions, env.progress);
     // The .img.zst is one zstd frame per chunk of the image (outputs/chunked.ts): the chunks
     // mke2fs is done with are compressed while it still writes the rest.
     const tracks: Promise<unknown>[] = [];
@@ -452,7 +462,7 @@ class Stage {
           if (inProcess) await allToolsRunning;
           const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
           try {
-            const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
+            const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: partitionName(spec, i), toolStarted: started1 });
             w.end({ type: r.type });
             return r;
           } finally {
@@ -531,6 +541,7 @@ class Stage {
         filesystem: reports[i]!,
         ...(spec.partitions[i]!.slot ? { slot: spec.partitions[i]!.slot } : {}),
       })),
+      ...(contents.regions.length ? { regions: manifestRegions(contents.regions) } : {}),
       inputs: {
         ...(closure && env.closureDir
           ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash('sha256').update(closure.registration).digest('hex') } }
@@ -544,8 +555,9 @@ class Stage {
   }
 }
 
-/** How messages name a partition: its JSON path (src/spec-location.ts). */
-const partitionName = (i: number) => partitionPath(i);
+/** How messages name the spec's `i`-th partition: its JSON path (src/spec-location.ts; a DOS
+ *  extended partition is not in the parsed list, src/ptable/numbering.ts). */
+const partitionName = (spec: Pick<ImageSpec, 'table'>, i: number) => partitionPath(specIndexOf(spec.table, i));
 
 /** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
 function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {
@@ -570,7 +582,7 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
       if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
       const init = c.options.init;
       if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
-        throw inputError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`${partitionName(spec, i)}.contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }
@@ -593,7 +605,7 @@ function toolNames(spec: ImageSpec, plan: OutputPlan, active: AnyOutput[]): stri
   return [...names].sort();
 }
 
-/** The firmware files the image holds (copied into a filesystem, or read by a driver: raw's blob) and their hashes. */
+/** The firmware files the image holds (copied into a filesystem, read by a driver: raw's blob, or a region) and their hashes. */
 async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: string): Promise<{ path: string; sha256: string }[]> {
   const out = new Map<string, string>();
   const dir = fromUtf8(firmwareDir) + '/';
@@ -606,6 +618,7 @@ async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: s
   for (const p of spec.partitions) {
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, s.path)));
   }
+  for (const r of spec.regions) if (r.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, r.file)));
   return [...out.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), 'latin1').toString('utf8'), sha256 }));

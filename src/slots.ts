@@ -31,32 +31,33 @@ export function checkSlotKeys(o: Record<string, Json>, where: string): void {
 }
 
 /** The index of the partition a slot is of. */
-function originIndex(parts: readonly Pick<PartitionSpec, 'name'>[], i: number, of: string): number {
+function originIndex(parts: readonly Pick<PartitionSpec, 'name'>[], at: number, of: string): number {
   const j = parts.findIndex((p) => p.name === of);
   if (j < 0) {
-    throw usageError(`${partitionPath(i, '.slot.of')}: no partition is named "${of}"${hint(of, parts.map((p) => p.name))}`);
+    throw usageError(`${partitionPath(at, '.slot.of')}: no partition is named "${of}"${hint(of, parts.map((p) => p.name))}`);
   }
   return j;
 }
 
-/** Checks every slot against the other partitions (names, cycles, order, fixed sizes). */
-export function checkSlots(parts: readonly PartitionSpec[]): void {
+/** Checks every slot against the other partitions (names, cycles, order, fixed sizes). `at` maps an
+ *  index of `parts` to the partition's index in the spec (they differ after a DOS extended partition). */
+export function checkSlots(parts: readonly PartitionSpec[], at: (i: number) => number = (i) => i): void {
   parts.forEach((p, i) => {
     if (!p.slot) return;
-    const w = partitionPath(i, '.slot.of');
+    const w = partitionPath(at(i), '.slot.of');
     if (p.slot.of === p.name) throw usageError(`${w}: partition "${p.name}" cannot be a slot of itself`);
     const chain = [p.name];
     for (let k = i, seen = new Set([i]); parts[k]!.slot; ) {
-      k = originIndex(parts, k, parts[k]!.slot!.of);
+      k = originIndex(parts, at(k), parts[k]!.slot!.of);
       chain.push(parts[k]!.name);
       if (seen.has(k)) throw usageError(`${w}: the slots form a cycle: ${chain.join(' -> ')}`);
       seen.add(k);
     }
-    const j = originIndex(parts, i, p.slot.of);
-    if (j > i) throw usageError(`${w}: "${p.slot.of}" (${partitionPath(j)}) must come before its slot "${p.name}" in spec.partitions`);
+    const j = originIndex(parts, at(i), p.slot.of);
+    if (j > i) throw usageError(`${w}: "${p.slot.of}" (${partitionPath(at(j))}) must come before its slot "${p.name}" in spec.partitions`);
     const size = p.size;
     const originSize = parts[j]!.size;
-    if (typeof size === 'number' && typeof originSize === 'number') checkSlotSize(i, p.name, size, p.slot.of, originSize);
+    if (typeof size === 'number' && typeof originSize === 'number') checkSlotSize(at(i), p.name, size, p.slot.of, originSize);
   });
 }
 

@@ -25,6 +25,14 @@ const obj = (properties: Record<string, JsonSchema>, required: readonly string[]
   ...extra,
 });
 
+/** A partition of type "extended" (DOS), and a partition with a "slot" (src/slots.ts). */
+const EXTENDED_TYPE: JsonSchema = { properties: { type: { anyOf: [{ type: 'string', pattern: '^\\s*([Ee][Xx][Tt][Ee][Nn][Dd][Ee][Dd]|(0[xX])?0?[5fF])\\s*$' }, { enum: [5, 15] }] } } };
+const HAS_SLOT: JsonSchema = { properties: { slot: true }, required: ['slot'] };
+const SLOT_SCHEMA: JsonSchema = {
+  ...obj({ of: { type: 'string', minLength: 1 }, contents: { enum: [...SLOT_CONTENTS] } }, ['of', 'contents']),
+  description: 'an A/B slot of the partition named by "of": its size, and a copy of its bytes or zeros; no filesystem or contents of its own',
+};
+
 const absPath = { type: 'string', pattern: '^/', description: 'an absolute path in the filesystem' };
 
 function filesystemSchema(): JsonSchema {
@@ -97,7 +105,12 @@ export function specSchema(): JsonSchema {
             {
               if: { properties: { type: { const: 'gpt' } } },
               then: obj(
-                { type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } } },
+                {
+                  type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } },
+                  entryArrayOffset: { ...size, description: 'byte offset of the primary partition entry array (default 1KiB: LBA 2), as sgdisk -j' },
+                  entries: { type: 'integer', minimum: 4, multipleOf: 4, description: 'number of partition entries (default 128), as sgdisk --resize-table' },
+                  firstUsable: { ...size, description: 'byte offset of the first usable LBA (default: the end of the primary entry array)' },
+                },
                 ['type'],
               ),
             },
@@ -106,6 +119,7 @@ export function specSchema(): JsonSchema {
         alignment: size,
         size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
         partitions: { type: 'array', minItems: 1, maxItems: 128, items: { $ref: '#/definitions/partition' } },
+        regions: { type: 'array', items: { $ref: '#/definitions/region' }, description: 'bootloader blobs at fixed byte offsets outside the partitions' },
         output: obj(outputSpecProperties()),
       },
       ['name', 'table', 'partitions'],
@@ -122,17 +136,27 @@ export function specSchema(): JsonSchema {
           guid: schemaOf.uuid,
           filesystem: { $ref: '#/definitions/filesystem' },
           contents: { type: 'array', items: { $ref: '#/definitions/contentItem' } },
-          slot: {
-            ...obj({ of: { type: 'string', minLength: 1 }, contents: { enum: [...SLOT_CONTENTS] } }, ['of', 'contents']),
-            description: 'an A/B slot of the partition named by "of": its size, and a copy of its bytes or zeros; no filesystem or contents of its own',
-          },
+          slot: SLOT_SCHEMA,
         },
         ['name', 'type'],
         {
-          if: { properties: { slot: true }, required: ['slot'] },
-          then: { properties: { filesystem: false, contents: false } },
-          else: { properties: { size: true, filesystem: true }, required: ['size', 'filesystem'] },
+          description: 'a partition; "type": "extended" (DOS only) makes an extended partition without filesystem, and the partitions after it logical ones; "slot" makes an A/B slot of another partition (its size, and a copy of its bytes or zeros)',
+          allOf: [
+            { if: EXTENDED_TYPE, then: { properties: { filesystem: false, contents: false, slot: false } } },
+            { if: HAS_SLOT, then: { properties: { filesystem: false, contents: false } }, else: { properties: { size: true }, required: ['size'] } },
+            { if: { anyOf: [EXTENDED_TYPE, HAS_SLOT] }, else: { properties: { filesystem: true }, required: ['filesystem'] } },
+          ],
         },
+      ),
+      region: obj(
+        {
+          name: { type: 'string', pattern: '^[A-Za-z0-9._+-]+$', description: 'unique; names the region in messages and the manifest' },
+          offset: { ...size, description: 'byte offset on the disk, e.g. "8KiB" or "64s"' },
+          file: { type: 'string', minLength: 1, description: 'the blob, relative to the root named by "from"' },
+          from: { enum: [...SOURCE_ROOTS], description: 'where "file" is read from (default "firmware")' },
+          maxSize: { ...size, description: 'the largest size the file may have' },
+        },
+        ['name', 'offset', 'file'],
       ),
       filesystem: filesystemSchema(),
       contentItem: contentItemSchema(),

@@ -12,12 +12,27 @@ export const DOS_ALIASES: Readonly<Record<string, number>> = {
   'lvm': 0x8e,
 };
 
-/** Extended-partition ids: logical partitions are not supported. */
+/** Extended-partition ids (0x05 and 0x0f are written; 0x85, Linux extended, is only read). */
 const DOS_EXTENDED = new Set([0x05, 0x0f, 0x85]);
+/** The DOS id of `"type": "extended"`, and of the link entries in an EBR chain (as sfdisk writes them). */
+export const DOS_EXTENDED_TYPE = 0x05;
 
 /** Whether a DOS type byte is an extended partition (a chain of logical partitions). */
 export function isDosExtended(type: number): boolean {
   return DOS_EXTENDED.has(type);
+}
+
+/**
+ * The spec's way to ask for an extended partition: "extended" (0x05), or the ids 0x05 and 0x0f
+ * (W95 extended, LBA) in any spelling; undefined for any other type, an error message for 0x85.
+ */
+export function extendedDosType(type: string | number): number | string | undefined {
+  const t = String(typeof type === 'number' ? `0x${type.toString(16)}` : type).trim().toLowerCase();
+  if (t === 'extended') return DOS_EXTENDED_TYPE;
+  const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
+  const id = m ? parseInt(m[1]!, 16) : -1;
+  if (id === 0x85) return `DOS partition type "${type}" (0x85, Linux extended) is not written by imgsmith; use "extended" (0x05) or 0x0f`;
+  return id === 0x05 || id === 0x0f ? id : undefined;
 }
 
 function hex2(n: number): string {
@@ -34,14 +49,14 @@ export function parseDosType(type: string): number | string {
   } else {
     const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
     if (!m) {
-      if (t === 'extended') return 'extended partitions (and logical partitions in them) are not supported; a DOS table holds at most 4 primary partitions';
+      if (t === 'extended') return 'an extended partition ("type": "extended") has no filesystem; it exists only in a DOS table';
       return `unknown DOS partition type "${type}" (use a hex id such as 0x0b, b or 83, or one of: ${Object.keys(DOS_ALIASES).join(', ')})`;
     }
     id = parseInt(m[1]!, 16);
   }
   if (id === 0) return `DOS partition type "${type}" (0x00) marks an unused entry`;
   if (DOS_EXTENDED.has(id)) {
-    return `DOS partition type "${type}" (${hex2(id)}) is an extended partition; extended/logical partitions are not supported`;
+    return `DOS partition type "${type}" (${hex2(id)}) is an extended partition: give it as a partition with "type": "extended" and no filesystem`;
   }
   if (id === 0xee) return `DOS partition type "${type}" (0xee) is the GPT protective type; use a "gpt" table instead`;
   return id;
