@@ -16,6 +16,7 @@ import path from 'node:path';
 import { buildImage } from '../src/build.ts';
 import { warningsOnlyProgress } from '../src/progress-reporters.ts';
 import { makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
+import { usesVerity } from '../test/helpers/verity-initrd.ts';
 
 /** The spec file named by $IMGSMITH_RECIPE. */
 function recipePath(value: string | undefined): string {
@@ -38,15 +39,18 @@ async function main(): Promise<void> {
   const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as SpecShape;
   const items = (spec.partitions ?? []).flatMap((p) => p.contents ?? []);
   const direct = items.some((c) => c.generate === 'rpi-direct');
+  // A dm-verity recipe: the initrd opens the root named by the command line's roothash=.
+  const verity = await usesVerity(specPath);
   // U-Boot + extlinux: the fixture's kernel-params name the root by label. Direct boot:
   // cmdline.txt names it (root=PARTUUID=), so the kernel-params do not.
-  const rootLabel = direct ? undefined : (spec.partitions ?? []).find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
+  const rootLabel = direct || verity ? undefined : (spec.partitions ?? []).find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
   const fixtureDir = path.join(outDir, 'fixture');
   await fsp.rm(fixtureDir, { recursive: true, force: true });
   const fixture = await makeBootFixture({
     arch: 'aarch64',
     workDir: fixtureDir,
     firstBoot: process.env.IMGSMITH_FIRST_BOOT === '1',
+    verity,
     ...(rootLabel ? { rootLabel } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
   });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { buildImage } from '../../src/build.ts';
 import { bootTest, type BootMachine, type BootTestResult } from '../../src/boottest.ts';
 import { makeBootFixture, repoRoot, type BootFixture, type FixtureArch } from './boot-fixture.ts';
+import { usesVerity } from './verity-initrd.ts';
 import type { Manifest } from '../../src/outputs/manifest.ts';
 
 export const SKIP = process.env.IMGSMITH_SKIP_BOOT_TESTS === '1' ? 'IMGSMITH_SKIP_BOOT_TESTS=1' : false;
@@ -29,11 +30,13 @@ after(async () => {
   if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
 });
 
+interface SpecShape {
+  partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
+}
+
 /** The filesystem label of the partition that receives the closure (for root=LABEL=). */
 async function rootLabelOf(specPath: string): Promise<string | undefined> {
-  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as {
-    partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
-  };
+  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as SpecShape;
   const root = spec.partitions?.find((p) => p.contents?.some((c) => c.generate === 'closure'));
   return root?.filesystem?.label;
 }
@@ -54,8 +57,9 @@ export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: nu
     p = (async () => {
       const specPath = recipe(recipeName);
       const dir = path.join(await tmp(), path.basename(recipeName).replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
-      const label = rootByLabel ? await rootLabelOf(specPath) : undefined;
-      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, ...(label ? { rootLabel: label } : {}) });
+      const verity = await usesVerity(specPath);
+      const label = rootByLabel && !verity ? await rootLabelOf(specPath) : undefined;
+      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, verity, ...(label ? { rootLabel: label } : {}) });
       const r = await buildImage({
         specPath,
         closure: fixture.closureInfoDir,
