@@ -60,6 +60,9 @@ export class ErofsReader implements FsReader {
   readonly type = 'erofs' as const;
   private readonly end: number;
   private extractedDir: Promise<string> | undefined;
+  /** Every path of each file inode (nid), from the walk before the extraction: fsck.erofs 1.5
+   *  writes some names of a hard-linked file only. */
+  private readonly names = new Map<number, string[]>();
 
   constructor(private readonly t: ReaderTarget, private readonly sb: ErofsSuperblock, private readonly fh: fsp.FileHandle) {
     this.end = sb.blocks * sb.blockSize;
@@ -261,15 +264,25 @@ export class ErofsReader implements FsReader {
   /** A compressed or chunked file's bytes, from fsck.erofs's extraction of the whole filesystem. */
   private async copyExtracted(f: FsEntry, out: number): Promise<void> {
     const dir = await (this.extractedDir ??= this.extract());
-    const host = Buffer.concat([Buffer.from(dir), Buffer.from(f.path, 'latin1')]);
-    const st = await fsp.lstat(host).catch(() => undefined);
-    if (!st?.isFile() || st.size !== f.size) throw this.corrupt(`fsck.erofs did not extract ${show(f.path)} as a file of ${f.size} bytes`);
+    let host: Buffer | undefined;
+    for (const name of this.names.get(f.ino!) ?? [f.path]) {
+      const h = Buffer.concat([Buffer.from(dir), Buffer.from(name, 'latin1')]);
+      const st = await fsp.lstat(h).catch(() => undefined);
+      if (st?.isFile() && st.size === f.size) host = h;
+      if (host) break;
+    }
+    if (!host) throw this.corrupt(`fsck.erofs did not extract ${show(f.path)} as a file of ${f.size} bytes`);
     await pipeline(createReadStream(host), new Writable({ write: (c: Buffer, _e, cb) => { try { for (let w = 0; w < c.length; ) w += writeSync(out, c, w); cb(); } catch (e) { cb(e as Error); } } }));
   }
 
   private async extract(): Promise<string> {
     // Every name the tool will write was checked first (no "/", no repeats, no loops).
-    for await (const _ of this.walk('/')) void _;
+    for await (const e of this.walk('/')) {
+      if (e.type !== 'file') continue;
+      const list = this.names.get(e.ino!);
+      if (list) list.push(e.path);
+      else this.names.set(e.ino!, [e.path]);
+    }
     const work = await this.t.workDir();
     await fsp.mkdir(work, { recursive: true });
     const copy = path.join(work, 'erofs.part');
