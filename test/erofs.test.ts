@@ -1,8 +1,7 @@
 /**
  * The erofs driver and reader, checked with erofs-utils' own tools (dump.erofs for every
  * inode's metadata, fsck.erofs --extract for the bytes), blkid, and the kernel where this
- * host lets root mount a loop device. IMGSMITH_TEST_EROFS_UTILS=/dir runs the driver tests
- * against the erofs-utils in /dir/bin (libraries in /dir/lib).
+ * host lets root mount a loop device; erofs-utils 1.8 through the toolchain erofs-utils-trixie.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,12 +18,6 @@ import { silentProgress } from '../src/progress.ts';
 import { blkid, extractPartition } from './helpers/partition.ts';
 import { CLI, runCli } from './helpers/cli.ts';
 import { findToolchain, inCI, reachableCopy, toolchainEnv, type Toolchain } from './helpers/toolchains.ts';
-
-const OTHER = process.env.IMGSMITH_TEST_EROFS_UTILS;
-if (OTHER) {
-  process.env.PATH = `${path.join(OTHER, 'bin')}:${process.env.PATH ?? ''}`;
-  process.env.LD_LIBRARY_PATH = [path.join(OTHER, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-}
 
 const EPOCH = 1700000000;
 const UUID = '44444444-5555-4666-8777-888888888888';
