@@ -42,7 +42,7 @@ test('the declarations agree: files need a reader, a reader needs a probe, a pro
     assert.equal(d.rootCandidate, d.capabilities.root, `${t}.rootCandidate`);
     assert.equal(d.noSymlinks, !d.capabilities.symlinks, `${t}.noSymlinks`);
   }
-  assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs']);
+  assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs', 'erofs']);
   assert.equal(fsCan('vfat', 'firmwareReadable'), true);
   assert.equal(drivers.raw.probe, null, 'raw has no signature');
   assert.equal(drivers.raw.reader, null, 'raw has no reader');
