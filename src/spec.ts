@@ -8,7 +8,7 @@ import { usageError } from './errors.ts';
 import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
-import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
+import { drivers, driverFor, FS_TYPES, fsCan, typesThatCan, type FilesystemType } from './fs/index.ts';
 import type { PartitionOf } from './fs/types.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
@@ -173,6 +173,14 @@ function table(v: Json, where: string, name: string): TableSpec {
  * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
  * below give the messages (JSON path, "did you mean") and check what a schema cannot.
  */
+/** The drivers' checks and defaults that need the whole disk (verity: its data partition, the derived salt). */
+function resolveFilesystems(table: TableSpec, partitions: PartitionSpec[]): void {
+  partitions.forEach((p, i) => {
+    const d = driverFor(p.filesystem);
+    if (d.resolve) p.filesystem = d.resolve(p.filesystem, { table, partitions, index: i, can: (t, w) => fsCan(t as FilesystemType, w), typesThatCan }, `spec.partitions[${i}].filesystem`);
+  });
+}
+
 export function validateSpec(json: Json, specDir: string): ImageSpec {
   const schema = specValidator();
   if (!schema(json)) {
@@ -213,6 +221,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     }
     seen.set(p.name, i);
   });
+  resolveFilesystems(tbl, partitions);
   const fillIdx = partitions.findIndex((p) => p.size === 'fill');
   if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
     throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
