@@ -182,7 +182,7 @@ export const verityDriver: MeasuringDriver<VeritySpec> = {
         size: alignUp(dataSize, spec.dataBlockSize),
         reason: `dm-verity (partition "${self}") hashes whole ${spec.dataBlockSize}-byte blocks: its size must be a multiple of ${formatSize(spec.dataBlockSize)}`,
       },
-      { partition: self, size: hash, reason: `the dm-verity hash tree of partition "${spec.data}" (${formatSize(dataSize)}, ${blocks} blocks of ${spec.dataBlockSize} bytes) needs ${formatSize(hash)}` },
+      { partition: self, size: hash, reason: `the dm-verity hash tree of partition "${spec.data}" (${dataSize} bytes: ${blocks} blocks of ${spec.dataBlockSize}) needs ${formatSize(hash)}` },
     ];
   },
   tools: () => [],

@@ -160,6 +160,12 @@ export const GPT_ALIASES: Readonly<Record<string, string>> = {
   'luks': G.luks,
 };
 
+/** The Discoverable Partitions Specification's pairs: a verity partition's type GUID -> its data partition's. */
+export const DPS_VERITY_DATA: ReadonlyMap<string, string> = new Map([
+  [G.rootX86Verity, G.rootX86], [G.rootX8664Verity, G.rootX8664], [G.rootArmVerity, G.rootArm], [G.rootArm64Verity, G.rootArm64],
+  [G.usrX86Verity, G.usrX86], [G.usrX8664Verity, G.usrX8664], [G.usrArmVerity, G.usrArm], [G.usrArm64Verity, G.usrArm64],
+]);
+
 /** gdisk/sgdisk 4-hex-digit type codes (`sgdisk -L`), the subset we know (case-insensitive). */
 export const GDISK_CODES: Readonly<Record<string, string>> = {
   '0700': G.basicData,
