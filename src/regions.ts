@@ -30,8 +30,9 @@ export interface RegionFile {
 
 const where = (i: number) => `spec.regions[${i}]`;
 
-/** An offset for messages: "8 KiB", "8 MiB", "8193 bytes". */
+/** An offset for messages: "0", "8 KiB", "8 MiB", "8193 bytes". */
 export function showOffset(n: number): string {
+  if (n === 0) return '0';
   if (n !== 0 && n % MiB === 0) return `${n / MiB} MiB`;
   if (n !== 0 && n % KiB === 0) return `${n / KiB} KiB`;
   return `${n} bytes`;

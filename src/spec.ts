@@ -8,7 +8,7 @@ import { usageError } from './errors.ts';
 import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
-import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
+import { drivers, driverFor, FS_TYPES, fsCan, typesThatCan, type FilesystemType } from './fs/index.ts';
 import type { PartitionOf } from './fs/types.ts';
 import { generators, GENERATORS, isGlob, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
@@ -261,11 +261,21 @@ function checkFill(partitions: PartitionSpec[], extended: ExtendedPartitionSpec 
   }
 }
 
+/** The drivers' checks and defaults that need the whole disk (verity: its data partition, the derived salt);
+ *  `at` maps an index of `partitions` to the spec's (a DOS extended partition is not in the list). */
+function resolveFilesystems(table: TableSpec, partitions: PartitionSpec[], at: (i: number) => number): void {
+  partitions.forEach((p, i) => {
+    const d = driverFor(p.filesystem);
+    if (d.resolve) p.filesystem = d.resolve(p.filesystem, { table, partitions, index: i, can: (t, w) => fsCan(t as FilesystemType, w), typesThatCan }, `spec.partitions[${at(i)}].filesystem`);
+  });
+}
+
 /**
  * Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. The published
  * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
  * below give the messages (JSON path, "did you mean") and check what a schema cannot.
  */
+
 export function validateSpec(json: Json, specDir: string): ImageSpec {
   const schema = specValidator();
   if (!schema(json)) {
@@ -306,6 +316,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     seen.set(p.name, at(i));
   });
   checkSlots(partitions, at);
+  resolveFilesystems(tbl, partitions, at);
   const diskSize = o.size === undefined ? undefined : parseSectorSize(o.size, 'spec.size');
   checkFill(partitions, extended, diskSize, at);
   return {

@@ -178,7 +178,7 @@ function writtenHeader(writes: TableWrite[], lba: number) {
 /**
  * Every byte range the table writer writes for `plan`, named: the MBR (and any other sector
  * a DOS table writes), or the protective/hybrid MBR, both GPT headers and both entry arrays,
- * read back from the headers the writer encodes (so they follow its placement). Pure.
+ * read back from the headers the writer encodes (so they follow its placement), in disk order. Pure.
  */
 export function tableStructureRanges(plan: DiskPlan): TableRange[] {
   const { writes, info } = buildPartitionTable(plan);
@@ -191,5 +191,5 @@ export function tableStructureRanges(plan: DiskPlan): TableRange[] {
     { what: info.hybridMbr ? 'hybrid MBR' : 'protective MBR', start: 0, end: SECTOR },
     ...gptHeaderRanges(primary, 'primary'),
     ...gptHeaderRanges(backup, 'backup'),
-  ];
+  ].sort((a, b) => a.start - b.start);
 }
