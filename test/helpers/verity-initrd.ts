@@ -129,7 +129,7 @@ open_verity() {
   [ -n "$vdata" ] || vdata="PARTUUID=$(uuid "$(echo "$roothash" | cut -c1-32)")"
   [ -n "$vhash" ] || vhash="PARTUUID=$(uuid "$(echo "$roothash" | cut -c33-64)")"
   data= hash= i=0
-  while [ $i -lt 240 ]; do
+  while [ $i -lt 30 ]; do
     data=$(verity_part "$vdata")
     hash=$(verity_part "$vhash")
     [ -n "$data" ] && [ -n "$hash" ] && break
