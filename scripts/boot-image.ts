@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   });
   if (!r.imagePath) throw new Error('buildImage produced no raw image');
   process.stdout.write(`image: ${r.imagePath}\nmarker: ${fixture.marker}\n`);
-  process.stderr.write(`boot it with: imgsmith boot-test ${r.imagePath} --machine raspi3b${direct ? '' : '   (or --machine virt)'}\n`);
+  const how = verity ? `--machine virt --marker ${fixture.marker}` : `--machine raspi3b${direct ? '' : '   (or --machine virt)'}`;
+  process.stderr.write(`boot it with: imgsmith boot-test ${r.imagePath} ${how}\n`);
 }
 
 main().catch((err: unknown) => {
