@@ -157,3 +157,33 @@ test('simg of a partition whose size is not whole 4 KiB blocks: refused (spec ti
   await refused('odd-spec', odd({ partitions: ['root'], simg: true }), /spec\.output\.partitions\[0\]: partition "root" is 25167872 bytes .*not a whole number of the Android sparse format's 4096-byte blocks/);
   await refused('odd-flag', odd({ partitions: ['boot', 'root'] }), /spec\.output\.partitions\[1\]: partition "root" is 25167872 bytes/, ['--simg']);
 });
+
+interface VerifyDoc {
+  ok: boolean;
+  checks: { check: string; where: string; status: string; detail: string }[];
+}
+
+async function verify(args: string[]): Promise<{ exitCode: number; doc: VerifyDoc }> {
+  const r = await runCli(['verify', ...args, '--json']);
+  return { exitCode: r.exitCode, doc: JSON.parse(r.stdout) as VerifyDoc };
+}
+
+test('imgsmith verify with the manifest checks the .simg, every partition range and every artifact file; a changed byte in a range fails that range only', async () => {
+  const good = await verify([path.join(a.out, 'art.img.zst')]);
+  assert.equal(good.exitCode, 0, JSON.stringify(good.doc.checks, null, 1));
+  const of = (d: VerifyDoc, check: string) => d.checks.filter((c) => c.check === check);
+  assert.deepEqual(of(good.doc, 'simg-sha256').map((c) => c.status), ['ok']);
+  assert.deepEqual(of(good.doc, 'artifact-range').map((c) => [c.where.match(/partition "(\w+)"/)![1], c.status]), [['root', 'ok'], ['boot', 'ok']]);
+  assert.deepEqual(of(good.doc, 'artifact-file').map((c) => path.basename(c.where)), ['art.root.img.zst', 'art.root.bmap', 'art.root.simg', 'art.boot.img.zst', 'art.boot.bmap', 'art.boot.simg']);
+  assert.ok(of(good.doc, 'artifact-file').every((c) => c.status === 'ok'));
+  // One byte of the root partition's data changed (in the ext4 superblock's s_volume_name area).
+  const img = await readFile(path.join(a.out, 'art.img'));
+  const root = a.manifest.artifacts.find((x: { name: string }) => x.name === 'root');
+  img[root.start + 1024 + 0x78 + 5]! ^= 0xff;
+  const changed = path.join(dir, 'changed.img');
+  await writeFile(changed, img);
+  const bad = await verify([changed, '--manifest', path.join(a.out, 'manifest.json')]);
+  assert.equal(bad.exitCode, 1);
+  assert.deepEqual(of(bad.doc, 'artifact-range').map((c) => c.status), ['FAIL', 'ok']);
+  assert.match(of(bad.doc, 'artifact-range')[0]!.detail, new RegExp(`the manifest says ${root.sha256}`));
+});
