@@ -187,3 +187,22 @@ test('imgsmith verify with the manifest checks the .simg, every partition range 
   assert.deepEqual(of(bad.doc, 'artifact-range').map((c) => c.status), ['FAIL', 'ok']);
   assert.match(of(bad.doc, 'artifact-range')[0]!.detail, new RegExp(`the manifest says ${root.sha256}`));
 });
+
+test('imgsmith flash writes a .simg (the image, its last block padded); a truncated .simg is refused before the target is touched', async () => {
+  const img = await readFile(path.join(a.out, 'art.img'));
+  const target = path.join(dir, 'flashed.img');
+  const r = await runCli(['flash', path.join(a.out, 'art.simg'), target, '--json']);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).format, 'simg');
+  const t = await readFile(target);
+  assert.equal(t.length, Math.ceil(img.length / 4096) * 4096);
+  assert.ok(t.subarray(0, img.length).equals(img), 'the target holds the image');
+  const simg = await readFile(path.join(a.out, 'art.root.simg'));
+  const cut = path.join(dir, 'cut.simg');
+  await writeFile(cut, simg.subarray(0, simg.length - 100));
+  const target2 = path.join(dir, 'flashed2.img');
+  const bad = await runCli(['flash', cut, target2, '--json']);
+  assert.equal(bad.exitCode, 1, bad.stderr);
+  assert.match(bad.stdout + bad.stderr, /cut\.simg: (chunk \d+ of \d+: truncated|\d+ bytes after)/);
+  await assert.rejects(readFile(target2), /ENOENT/);
+});

@@ -316,16 +316,17 @@ const COPY = 1024 * 1024;
 /**
  * Writes the raw image of the .simg `src` into `dst` (an open file, from byte 0):
  * RAW and FILL chunks are written, DONT_CARE blocks skipped (they stay as `dst` has them),
- * the file is truncated to total_blks * blk_sz. Memory: one COPY buffer.
+ * the file is truncated to total_blks * blk_sz. `fresh`: `dst` is a new empty file, so
+ * FILL chunks of zeros are skipped too (they stay holes). Memory: one COPY buffer.
  */
-export async function expandSparse(src: FileHandle, dst: FileHandle, what: string): Promise<SparseHeader> {
+export async function expandSparse(src: FileHandle, dst: FileHandle, what: string, opts: { fresh?: boolean } = {}): Promise<SparseHeader> {
   const fileSize = (await src.stat()).size;
   const h = await readSparseHeader(src, fileSize, what);
   const buf = Buffer.alloc(COPY);
   for await (const c of sparseChunks(src, fileSize, h, what)) {
     const out = c.firstBlock * h.blockSize;
     const len = c.blocks * h.blockSize;
-    if (c.type === CHUNK_DONT_CARE) continue;
+    if (c.type === CHUNK_DONT_CARE || (opts.fresh && c.fill === 0)) continue;
     if (c.type === CHUNK_FILL) {
       for (let i = 0; i < buf.length; i += 4) buf.writeUInt32LE(c.fill!, i);
     }
