@@ -206,3 +206,26 @@ test('imgsmith flash writes a .simg (the image, its last block padded); a trunca
   assert.match(bad.stdout + bad.stderr, /cut\.simg: (chunk \d+ of \d+: truncated|\d+ bytes after)/);
   await assert.rejects(readFile(target2), /ENOENT/);
 });
+
+test("a raw blob's zeros are mapped in its artifact as in the image (bmap range 0-3, FILL not DONT_CARE): a bare copy could not tell them from free space", async () => {
+  const fw = path.join(dir, 'fw');
+  await mkdir(fw);
+  const data = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7 + 1) & 0xff));
+  const blob = Buffer.concat([data, Buffer.alloc(8192), data]);
+  await writeFile(path.join(fw, 'blob.bin'), blob);
+  const s = spec({ partitions: ['loader'], simg: true, compress: 'none' });
+  s.partitions = [{ name: 'loader', type: 'linux', size: '1MiB', filesystem: { type: 'raw', source: { from: 'firmware', path: 'blob.bin' } } } as never];
+  const { specPath, out } = await writeSpec('blob', s);
+  await buildImage({ specPath, outDir: out, firmware: fw });
+  const bmap = await readFile(path.join(out, 'art.loader.bmap'), 'utf8');
+  assert.match(bmap, /<MappedBlocksCount>\s*4\s*<\/MappedBlocksCount>/);
+  assert.deepEqual([...bmap.matchAll(/>\s*(\d+(?:-\d+)?)\s*<\/Range>/g)].map((m) => m[1]), ['0-3']);
+  const simg = await readFile(path.join(out, 'art.loader.simg'));
+  // RAW(1 block), then the zeros: a FILL of 0 over 2 blocks (written), not DONT_CARE.
+  const second = 28 + 12 + 4096;
+  assert.deepEqual([simg.readUInt16LE(second), simg.readUInt32LE(second + 4), simg.readUInt32LE(second + 12)], [0xcac2, 2, 0]);
+  const expanded = path.join(dir, 'loader.raw');
+  await execa('simg2img', [path.join(out, 'art.loader.simg'), expanded]);
+  assert.ok((await readFile(expanded)).equals(await readFile(path.join(out, 'art.loader.img'))));
+  assert.ok((await readFile(expanded)).subarray(0, blob.length).equals(blob));
+});

@@ -25,6 +25,7 @@ import { BmapRanges, writeBmap } from './bmap.ts';
 import type { PassNeeds, PassResult } from './pass.ts';
 import { scanImage } from './scan.ts';
 import { contentRanges } from '../inspect/content-map.ts';
+import type { Range } from '../sparse.ts';
 import { HashWorker } from './hash-worker.ts';
 import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
 import { AndroidSparseWriter } from '../codec/android-sparse.ts';
@@ -42,6 +43,10 @@ export interface PackageOptions extends Omit<PassNeeds, 'zstd' | 'sha256'> {
   native?: boolean;
   /** Compute the raw image's SHA-256 (default true); it is hashed over every byte, holes too. */
   sha256?: boolean;
+  /** The ranges the content needs as they are (the bmap and the sparse image map them), when the
+   *  file is part of a larger image (a partition artifact: the image's, clipped); default: the
+   *  file's own (content-map.ts contentRanges). */
+  required?: Range[];
 }
 
 export type PackageResult = PassResult;
@@ -101,7 +106,7 @@ async function openOut(file: string, what: string): Promise<FileHandle> {
 async function scanPass(img: string, fd: number, size: number, opts: PackageOptions, run: ZstdRun, imageHash: HashWorker | undefined, onScanned: (pos: number) => void, simg?: AndroidSparseWriter): Promise<BmapRanges | undefined> {
   const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
   // The bmap (and the sparse image) map what the content needs (zeros included) on top of the non-zero blocks.
-  const required = bmap || simg ? await contentRanges(img, size) : undefined;
+  const required = bmap || simg ? (opts.required ?? (await contentRanges(img, size))) : undefined;
   const stopIfZstdFailed = async () => {
     if (run.failed) await run.result; // throws zstd's error: stop early
   };

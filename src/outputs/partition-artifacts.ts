@@ -14,10 +14,11 @@ import { rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { buildError, usageError } from '../errors.ts';
 import { arr, hint, str, type Json } from '../spec-check.ts';
-import { copySparse } from '../sparse.ts';
+import { copySparse, type Range } from '../sparse.ts';
 import { SPARSE_BLOCK_SIZE } from '../codec/android-sparse.ts';
 import { formatSize } from '../units.ts';
-import { bmapOutput, type ManifestBmap } from './bmap.ts';
+import { BMAP_BLOCK_SIZE, bmapOutput, toBlockRanges, type ManifestBmap } from './bmap.ts';
+import { contentRanges } from '../inspect/content-map.ts';
 import { zstdOutput, type ManifestCompressed } from './compress.ts';
 import { packageImage } from './package.ts';
 import { manifestSimg, simgOutput, type ManifestSimg } from './simg.ts';
@@ -77,8 +78,18 @@ function simgSizeError(where: string, name: string, size: number) {
 /** What one partition's artifacts made. */
 type ArtifactMade = Required<Pick<Made, 'files' | 'checksums' | 'hydra' | 'listed'>> & { entry: ManifestArtifact };
 
+/**
+ * The image's required ranges (content-map.ts) inside [start, start + size), relative to
+ * `start`, in whole 4 KiB blocks of the partition: what the partition's content needs as the
+ * image maps it (a raw blob's zeros too, which a bare copy could not tell from free space).
+ */
+function requiredIn(whole: readonly Range[], start: number, size: number): Range[] {
+  const inside = whole.filter((r) => r.end > start && r.start < start + size).map((r) => ({ start: Math.max(r.start, start) - start, end: Math.min(r.end, start + size) - start }));
+  return toBlockRanges(inside, size, BMAP_BLOCK_SIZE).map((b) => ({ start: b.first * BMAP_BLOCK_SIZE, end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE) }));
+}
+
 /** Copies partition `name` ([start, start + size) of the image) out and packages it. */
-async function makeArtifact(input: OutputInput, name: string, start: number, size: number): Promise<ArtifactMade> {
+async function makeArtifact(input: OutputInput, name: string, start: number, size: number, whole?: readonly Range[]): Promise<ArtifactMade> {
   const { tmp, rel, outDir } = input;
   const zstd = settingsOf(input, zstdOutput);
   const withBmap = settingsOf(input, bmapOutput).bmap;
@@ -90,6 +101,7 @@ async function makeArtifact(input: OutputInput, name: string, start: number, siz
   await truncate(at('.img'), size);
   const pass = await packageImage(at('.img'), {
     sha256: true,
+    ...(whole ? { required: requiredIn(whole, start, size) } : {}),
     ...(withBmap ? { bmap: at('.bmap') } : {}),
     ...(zstd.compress ? { zstd: { out: at('.img.zst'), level: zstd.level } } : {}),
     ...(withSimg ? { simg: at('.simg') } : {}),
@@ -139,8 +151,11 @@ export const partitionArtifactsOutput: Output<PartitionArtifactTypes> = {
       const i = places.findIndex((p) => p.size % SPARSE_BLOCK_SIZE !== 0);
       if (i >= 0) throw simgSizeError(`spec.output.partitions[${i}]`, places[i]!.name, places[i]!.size);
     }
+    // What the image's content needs, zeros included (the bmap's and the sparse image's mapping).
+    const mapped = settingsOf(input, bmapOutput).bmap || settingsOf(input, simgOutput).simg;
+    const whole = mapped ? await contentRanges(input.image.path, input.image.size) : undefined;
     const made: ArtifactMade[] = [];
-    for (const p of places) made.push(await makeArtifact(input, p.name, p.start, p.size));
+    for (const p of places) made.push(await makeArtifact(input, p.name, p.start, p.size, whole));
     return {
       output: 'partition-artifacts',
       files: made.flatMap((m) => m.files),

@@ -38,7 +38,7 @@ export type SimgTypes = {
 
 export const simgOutput: Output<SimgTypes> = {
   name: 'simg',
-  spec: { properties: { simg: { type: 'boolean' } }, parse: (o, where) => ({ simg: bool(o.simg, `${where}.simg`, false) }) },
+  spec: { properties: { simg: { type: 'boolean', description: 'also write <name>.simg (Android sparse image) and one per output.partitions artifact' } }, parse: (o, where) => ({ simg: bool(o.simg, `${where}.simg`, false) }) },
   flags: {
     simg: {
       name: 'simg',
