@@ -229,3 +229,7 @@ test("a raw blob's zeros are mapped in its artifact as in the image (bmap range 
   assert.ok((await readFile(expanded)).equals(await readFile(path.join(out, 'art.loader.img'))));
   assert.ok((await readFile(expanded)).subarray(0, blob.length).equals(blob));
 });
+
+test('an artifact name longer than a file name holds is refused, nothing published', async () => {
+  await refused('long', spec({ name: 'x'.repeat(236), partitions: ['root'] }), /spec\.output\.partitions\[0\]: the artifact name x+(\.\.\.x+)?\.root\.img\.zst\.sha256 is 256 bytes, more than a file name holds \(255\)/);
+});

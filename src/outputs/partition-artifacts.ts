@@ -147,6 +147,12 @@ export const partitionArtifactsOutput: Output<PartitionArtifactTypes> = {
       if (!p) throw buildError(`spec.output.partitions: partition "${name}" is not in the image`);
       return p;
     });
+    for (const [i, name] of names.entries()) {
+      const longest = `${input.base}.${name}.img.zst.sha256`;
+      if (Buffer.byteLength(longest) > 255) {
+        throw usageError(`spec.output.partitions[${i}]: the artifact name ${longest} is ${Buffer.byteLength(longest)} bytes, more than a file name holds (255): use a shorter output.name or partition name`);
+      }
+    }
     if (settingsOf(input, simgOutput).simg) {
       const i = places.findIndex((p) => p.size % SPARSE_BLOCK_SIZE !== 0);
       if (i >= 0) throw simgSizeError(`spec.output.partitions[${i}]`, places[i]!.name, places[i]!.size);
