@@ -155,7 +155,7 @@ export function outputSchemas(): Record<string, JsonSchema> {
     ),
     [s.flash]: document(
       'imgsmith flash --json',
-      { target: str, imageSize: int, written: int, ranges: int, map: { enum: ['bmap', 'extents'] }, verified: bool, seconds: { type: 'number', minimum: 0 }, format: { enum: ['raw', 'gzip', 'xz', 'bzip2', 'zstd', 'lz4'] } },
+      { target: str, imageSize: int, written: int, ranges: int, map: { enum: ['bmap', 'extents'] }, verified: bool, seconds: { type: 'number', minimum: 0 }, format: { enum: ['raw', 'gzip', 'xz', 'bzip2', 'zstd', 'lz4', 'simg'] } },
       ['target', 'imageSize', 'written', 'ranges', 'map', 'verified', 'seconds'],
     ),
     [s['boot-test']]: document(
