@@ -30,8 +30,9 @@ export interface RegionFile {
 
 const where = (i: number) => `spec.regions[${i}]`;
 
-/** An offset for messages: "8 KiB", "8 MiB", "8193 bytes". */
+/** An offset for messages: "0", "8 KiB", "8 MiB", "8193 bytes". */
 export function showOffset(n: number): string {
+  if (n === 0) return '0';
   if (n !== 0 && n % MiB === 0) return `${n / MiB} MiB`;
   if (n !== 0 && n % KiB === 0) return `${n / KiB} KiB`;
   return `${n} bytes`;
@@ -75,7 +76,7 @@ export function placeRegions(plan: DiskPlan, files: RegionFile[]): void {
     const start = f.spec.offset;
     const end = start + f.size;
     const me = `${where(f.index)}: region "${f.spec.name}" (${showRange(start, end)})`;
-    if (end > plan.diskSize) throw doesNotFit(`${me} ends past the end of the disk (${showOffset(plan.diskSize)})`);
+    if (end > plan.diskSize) throw doesNotFit(`${me} ends past the end of the disk (${showOffset(plan.diskSize)}); move it, or give a larger disk (spec.size)`);
     const hit = taken.find((t) => start < t.end && t.start < end);
     if (hit) throw doesNotFit(`${me} overlaps ${hit.what} (${showRange(hit.start, hit.end)})`);
     taken.push({ what: `region "${f.spec.name}"`, start, end });

@@ -140,7 +140,7 @@ test('overlap errors name both sides and their byte ranges', () => {
   overlaps(() => place(GPT, [{ offset: 4 * MiB - 512, size: 512 }]), 'spec.regions[0]: region "r0" (bytes 4193792-4194303) overlaps the backup GPT header (bytes 4193792-4194303)');
   overlaps(() => place(DOS, [{ offset: '1020KiB', size: 8 * KiB }]), 'spec.regions[0]: region "r0" (1020 KiB-1028 KiB) overlaps partition "root" (1 MiB-2 MiB)');
   overlaps(() => place(DOS, [{ offset: '8KiB', size: 64 * KiB }, { offset: '64KiB', size: 4 * KiB }]), 'spec.regions[1]: region "r1" (64 KiB-68 KiB) overlaps region "r0" (8 KiB-72 KiB)');
-  overlaps(() => place(DOS, [{ offset: '3MiB', size: 2 * MiB }]), 'spec.regions[0]: region "r0" (3 MiB-5 MiB) ends past the end of the disk (4 MiB)');
+  overlaps(() => place(DOS, [{ offset: '3MiB', size: 2 * MiB }]), 'spec.regions[0]: region "r0" (3 MiB-5 MiB) ends past the end of the disk (4 MiB); move it, or give a larger disk (spec.size)');
   // Between partitions, after the last one, before the first: fine when nothing overlaps.
   place(DOS, [{ offset: '8KiB', size: 1000 * KiB }, { offset: '2MiB', size: MiB }]);
   place(GPT, [{ offset: '17KiB', size: 1007 * KiB }, { offset: '2MiB', size: MiB }]);
