@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { execa } from 'execa';
 import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
@@ -23,6 +24,18 @@ import { planLayout } from '../src/layout.ts';
 import { placeRegions, readRegions, type RegionFile } from '../src/regions.ts';
 import { DoesNotFitError, ImgsmithError, InputError, UsageError } from '../src/errors.ts';
 import { KiB, MiB } from '../src/units.ts';
+import { OUTPUT_SCHEMAS } from '../src/json-output.ts';
+
+const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
+
+/** The command's --json document, valid against its published schema (schema/). */
+async function jsonOf(cmd: 'inspect' | 'diff' | 'verify', args: string[]): Promise<Record<string, unknown>> {
+  const doc = JSON.parse((await runCli([cmd, '--json', ...args])).stdout) as Record<string, unknown>;
+  const schema = JSON.parse(await fsp.readFile(path.join(REPO, OUTPUT_SCHEMAS[cmd]), 'utf8')) as object;
+  const valid = new Ajv({ allowUnionTypes: true, strict: true }).compile(schema);
+  assert.ok(valid(doc), `${cmd}: ${JSON.stringify(valid.errors)}`);
+  return doc;
+}
 
 let tmp: string;
 const SPL = 512 * KiB;
@@ -172,7 +185,7 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   const ok = await runCli(['verify', img]);
   assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /ok +region +region "spl" \(8 KiB-520 KiB\) of .*dos\.img: 524288 bytes/);
-  const insp = JSON.parse((await runCli(['inspect', '--json', img])).stdout) as { regions: { source: string; regions: { name: string; offset: number; matches: boolean }[] } };
+  const insp = (await jsonOf('inspect', [img])) as unknown as { regions: { source: string; regions: { name: string; offset: number; matches: boolean }[] } };
   assert.equal(insp.regions.source, 'manifest');
   assert.deepEqual(insp.regions.regions.map((r) => [r.name, r.offset, r.matches]), [['spl', 8192, true], ['odd', 540_001, true]]);
   // One flipped byte in the SPL, the manifest beside it still describing the original.
@@ -180,7 +193,7 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   await fsp.mkdir(bad);
   const flipped = path.join(bad, 'dos.img');
   await fsp.copyFile(img, flipped);
-  await fsp.copyFile(path.join(dosOut, 'manifest.json'), path.join(bad, 'manifest.json'));
+  for (const f of ['manifest.json', 'dos.bmap']) await fsp.copyFile(path.join(dosOut, f), path.join(bad, f));
   const fh = await fsp.open(flipped, 'r+');
   const [b] = await bytesAt(flipped, 9000, 1);
   await fh.write(Buffer.from([b! ^ 0xff]), 0, 1, 9000);
@@ -192,13 +205,19 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   const d = await runCli(['diff', img, flipped]);
   assert.match(d.stdout, /^region "spl" \(8 KiB-520 KiB\): sha256 [0-9a-f]{64} -> [0-9a-f]{64}$/m);
   assert.doesNotMatch(d.stdout, /region "odd"/);
+  const dj = (await jsonOf('diff', [img, flipped])) as { regions?: { name: string; a: string; b: string }[] };
+  assert.deepEqual(dj.regions?.map((r) => [r.name, r.a === r.b]), [['spl', false]]);
+  // The region fails by name; the whole image's SHA-256 and the bmap range holding the byte fail too.
+  const vj = (await jsonOf('verify', [flipped])) as { checks: { check: string; where: string; status: string }[] };
+  assert.deepEqual(vj.checks.filter((c) => c.status === 'FAIL').map((c) => c.check).sort(), ['bmap-ranges', 'image-sha256', 'region']);
+  assert.match(vj.checks.find((c) => c.check === 'region' && c.status === 'FAIL')!.where, /^region "spl"/);
   const i = await runCli(['inspect', flipped]);
   assert.match(i.stdout, /"spl" +offset 8192 .* DIFFERS from the manifest/);
   assert.match(i.stdout, /region "spl" \(8 KiB-520 KiB\) is not what .* records/);
   // Without a manifest: the non-zero bytes outside the partitions, as unpartitioned data.
   const alone = path.join(tmp, 'alone.img');
   await fsp.copyFile(img, alone);
-  const scan = JSON.parse((await runCli(['inspect', '--json', alone])).stdout) as { regions: { source: string; regions: { name: string; offset: number; size: number }[] } };
+  const scan = (await jsonOf('inspect', [alone])) as unknown as { regions: { source: string; regions: { name: string; offset: number; size: number }[] } };
   assert.equal(scan.regions.source, 'scan');
   assert.deepEqual(scan.regions.regions.map((r) => [r.name, r.offset]), [['unpartitioned data', 8192]]);
   assert.ok(scan.regions.regions[0]!.size >= 540_001 + 300_000 - 8192);
