@@ -48,6 +48,7 @@ const partition = obj(
 const table = obj(
   {
     type: { enum: ['dos', 'gpt'] }, diskId: str, sectorSize: { const: 512 }, diskSize: int, partitions: { type: 'array', items: partition },
+    ebrs: { type: 'array', items: int },
     gpt: obj({ primary: gptHeader, backup: gptHeader, hybridMbr: bool }, ['primary', 'hybridMbr']), warnings: strings,
   },
   ['type', 'diskId', 'sectorSize', 'diskSize', 'partitions', 'warnings'],

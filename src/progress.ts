@@ -23,6 +23,8 @@ export const PHASES = [
   'ext4', // an ext4 filesystem: mke2fs, populate, normalise, read back
   'btrfs', // a btrfs filesystem: stage, mkfs.btrfs, read back
   'btrfs-copy', // the btrfs filesystem copied into the image
+  'erofs', // an erofs filesystem: stage, mkfs.erofs, label
+  'erofs-copy', // the erofs filesystem copied into the image
   'compress', // one pass over the image: hash, bmap and zstd
   'checksum', // the same pass without compression
   'tar', // the tarball output

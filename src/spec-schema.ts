@@ -96,7 +96,12 @@ export function specSchema(): JsonSchema {
             {
               if: { properties: { type: { const: 'gpt' } } },
               then: obj(
-                { type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } } },
+                {
+                  type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } },
+                  entryArrayOffset: { ...size, description: 'byte offset of the primary partition entry array (default 1KiB: LBA 2), as sgdisk -j' },
+                  entries: { type: 'integer', minimum: 4, multipleOf: 4, description: 'number of partition entries (default 128), as sgdisk --resize-table' },
+                  firstUsable: { ...size, description: 'byte offset of the first usable LBA (default: the end of the primary entry array)' },
+                },
                 ['type'],
               ),
             },
@@ -123,7 +128,13 @@ export function specSchema(): JsonSchema {
           filesystem: { $ref: '#/definitions/filesystem' },
           contents: { type: 'array', items: { $ref: '#/definitions/contentItem' } },
         },
-        ['name', 'type', 'size', 'filesystem'],
+        ['name', 'type', 'size'],
+        {
+          description: 'a partition; "type": "extended" (DOS only) makes an extended partition without filesystem, and the partitions after it logical ones',
+          if: { properties: { type: { anyOf: [{ type: 'string', pattern: '^\\s*([Ee][Xx][Tt][Ee][Nn][Dd][Ee][Dd]|(0[xX])?0?[5fF])\\s*$' }, { enum: [5, 15] }] } } },
+          then: { properties: { filesystem: false, contents: false } },
+          else: { properties: { filesystem: true }, required: ['filesystem'] },
+        },
       ),
       region: obj(
         {

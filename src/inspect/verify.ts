@@ -10,6 +10,8 @@
  *  - every filesystem found: `fsck.fat -n`, `e2fsck -fn`, `btrfs check
  *    --readonly` (vfat and btrfs partitions are copied sparsely into a
  *    temporary file first; e2fsck reads at an offset); swap by its signature;
+ *  - every dm-verity hash partition: its data partition's hash tree recomputed
+ *    and compared, the root hash against the manifest's (./verify-verity.ts);
  *  - with a manifest: the image's size and SHA-256 (over the first `image.size`
  *    bytes of a disk), the compressed file's SHA-256, the bmap file's own
  *    checksum and SHA-256, each bootloader region's SHA-256 at its offset; with a bmap (the manifest's, or one beside the image):
@@ -41,6 +43,7 @@ import { checkNames } from './verify-names.ts';
 import { manifestBeside, readManifest, readManifestRegions, type ManifestImage } from './manifest.ts';
 import { hashAt } from './regions.ts';
 import { showRange } from '../regions.ts';
+import { checkVerityPartitions } from './verify-verity.ts';
 import type { OpenedImage, Partition } from './types.ts';
 
 import type { CheckResult, CheckStatus } from './types.ts';
@@ -94,7 +97,7 @@ function gist(out: string): string {
  * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
  * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
-export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd', 'blockdev'] as const;
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'fsck.erofs', 'zstd', 'blockdev'] as const;
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
@@ -286,8 +289,18 @@ const checkRegions: Checker = async (ctx) => {
   return out;
 };
 
+
+/** Every dm-verity hash partition's tree against its data partition (./verify-verity.ts). */
+const checkVerity: Checker = async (ctx) => {
+  const { img } = ctx;
+  const len = ctx.manifest && ctx.manifest.size < img.size ? ctx.manifest.size : img.size;
+  const table = await readPartitionTable(img.path, len, img.source).catch(() => undefined);
+  if (!table) return []; // the table check said why
+  return checkVerityPartitions(img, table.partitions, async (p) => (await detectFs(img.path, p.start, p.size)) === 'verity', ctx.manifestFile);
+};
+
 /** The checks, in order; each returns its results (ok, FAIL or SKIPPED with the reason). */
-const CHECKS: Checker[] = [checkTable, (ctx) => checkNames(ctx.img), checkManifest, checkRegions, checkBmap];
+const CHECKS: Checker[] = [checkTable, checkVerity, (ctx) => checkNames(ctx.img), checkManifest, checkRegions, checkBmap];
 
 async function findManifest(source: string, given: string | undefined): Promise<Pick<VerifyContext, 'manifestFile' | 'manifest' | 'noManifest'> | CheckResult> {
   if (given !== undefined) {
