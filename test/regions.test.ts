@@ -119,6 +119,18 @@ test('GPT: a region at 32 KiB (after the entry array) is written and sgdisk -v i
   assert.match((await execa('sgdisk', ['-v', img])).stdout, /No problems found/);
 });
 
+test('GPT with the entry array moved past the loader (sgdisk -j): an SPL at 8 KiB fits, sgdisk -v is clean; moved onto it, one error', async () => {
+  const spec = await specFile('gptmoved', { type: 'gpt', seed: 'regions', entryArrayOffset: '1MiB' }, [DOS_REGIONS[0]!]);
+  const out = path.join(tmp, 'out-gptmoved');
+  await buildImage({ specPath: spec, outDir: out, compress: false });
+  const img = path.join(out, 'gptmoved.img');
+  assert.ok((await bytesAt(img, 8 * KiB, SPL)).equals(await fsp.readFile(path.join(tmp, 'spl.bin'))));
+  assert.match((await execa('sgdisk', ['-v', img])).stdout, /No problems found/);
+  // sgdisk reads the array where the header says: 1 MiB, after the SPL.
+  assert.match((await execa('sgdisk', ['-p', img])).stdout, /Main partition table begins at sector 2048 and ends at sector 2079/);
+  overlaps(() => place({ type: 'gpt', entryArrayOffset: '256KiB' }, [{ offset: '8KiB', size: SPL }]), 'spec.regions[0]: region "r0" (8 KiB-520 KiB) overlaps the GPT entry array (256 KiB-272 KiB)');
+});
+
 /** The plan of a spec with one partition (1 MiB at 1 MiB) and the regions, placed as `sizes` say. */
 function place(table: object, regions: { offset: number | string; size: number; maxSize?: string }[], diskSize = '4MiB'): void {
   const spec = validateSpec({
