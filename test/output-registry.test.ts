@@ -147,8 +147,9 @@ test('action.yml declares the core inputs and exactly the output flags that are 
 
 test("manifest key order: the built-in outputs' keys give the order manifest.json always had", () => {
   assert.deepEqual(keyOrder().filter((k) => k !== 'sha1'), [
-    'imgsmith', 'spec', 'image', 'table', 'partitions', 'inputs', 'tools',
-    'index', 'name', 'version', 'type', 'file', 'path', 'dir', 'start', 'size', 'sha256',
+    // regions and offset: only in a manifest of a spec with bootloader regions (spec.regions).
+    'imgsmith', 'spec', 'image', 'table', 'partitions', 'regions', 'inputs', 'tools',
+    'index', 'name', 'version', 'type', 'offset', 'file', 'path', 'dir', 'start', 'size', 'sha256',
     'compressor', 'level', 'compressed', 'bmap', 'blockSize', 'blocksCount', 'mappedBlocksCount', 'simg', 'artifacts',
     'bootable', 'guid', 'partuuid', 'label', 'uuid', 'filesystem', 'stats',
   ]);
