@@ -18,6 +18,7 @@ export const PHASES = [
   'contents', // read every partition's file tree
   'measure', // every filesystem's smallest size (btrfs builds itself here)
   'write-partition', // one partition's filesystem written into the image
+  'write-regions', // the bootloader regions (spec.regions) written outside the partitions
   'vfat-copy', // files copied into a FAT filesystem
   'ext4', // an ext4 filesystem: mke2fs, populate, normalise, read back
   'btrfs', // a btrfs filesystem: stage, mkfs.btrfs, read back
