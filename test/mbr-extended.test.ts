@@ -226,8 +226,11 @@ test('a real image with logical partitions: sfdisk, fsck, ls/cat/inspect/verify/
   assert.deepEqual(t.partitions.map((p: { index: number; typeCode: string }) => [p.index, p.typeCode]), [[1, '0x06'], [2, '0x83'], [3, '0x05'], [5, '0x83'], [6, '0x0e'], [7, '0x83']]);
   assert.deepEqual(t.ebrs, [51200, 77824, 96256]);
   assert.deepEqual(t.warnings, []);
+  assert.deepEqual(JSON.parse(inspect.stdout).warnings, []);
   const verify = await runCli(['verify', img]);
   assert.equal(verify.exitCode, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /partition 3 \(extended\)/);
+  assert.match(verify.stdout, /partition 6 .*fsck\.fat|partition 6 .*vfat/);
   const same = await runCli(['diff', img, img]);
   assert.equal(same.exitCode, 0, same.stdout + same.stderr);
 });
