@@ -50,6 +50,9 @@ export async function inputRoots(
       if (roots[s.from] !== undefined) out.push({ what: `the source of spec.partitions[${specIndexOf(spec.table, i)}]`, path: copySource(roots[s.from]!, s.path) });
     }
   }
+  for (const [i, r] of spec.regions.entries()) {
+    if (roots[r.from] !== undefined) out.push({ what: `the file of spec.regions[${i}]`, path: path.join(roots[r.from]!, r.file) });
+  }
   if (closure.used && closure.dir !== undefined) {
     out.push({ what: 'the closure', path: closure.dir });
     const storeDir = await closureStoreDir(closure.dir);

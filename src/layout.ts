@@ -201,3 +201,32 @@ export function planLayout({ spec, minSizes, minReasons }: PlanInput): DiskPlan 
   const diskSize = finalDiskSize(spec, last, tail);
   return { diskSize, table: spec.table, partitions: out, ...(extended ? { extended } : {}) };
 }
+
+/** A size a partition needs once the others are placed (src/fs/types.ts PlanNeed), by index. */
+export interface SizeNeed {
+  index: number;
+  size: number;
+  reason: string;
+}
+
+/**
+ * planLayout, again until every size that depends on other partitions' planned sizes is met
+ * (a dm-verity hash partition's tree grows with its data partition; the data partition is
+ * rounded up to whole data blocks). `needs(plan)` gives them for a plan. A need beyond a
+ * fixed size is planLayout's error with the need's reason. Sizes only grow, and a "fill"
+ * partition (the only one whose size depends on others) only shrinks, so this ends.
+ */
+export function planWithNeeds(input: PlanInput, needs: (plan: DiskPlan) => SizeNeed[]): DiskPlan {
+  const minSizes = [...input.minSizes];
+  const minReasons = [...(input.minReasons ?? minSizes.map(() => undefined))];
+  for (let round = 0; round < 16; round++) {
+    const plan = planLayout({ spec: input.spec, minSizes, minReasons });
+    const unmet = needs(plan).filter((n) => n.size > plan.partitions[n.index]!.size);
+    if (unmet.length === 0) return plan;
+    for (const n of unmet) {
+      minSizes[n.index] = Math.max(minSizes[n.index] ?? 0, n.size);
+      minReasons[n.index] = n.reason;
+    }
+  }
+  throw usageError('the partition sizes that depend on each other (dm-verity) do not settle; give the hash partition a fixed size');
+}

@@ -160,6 +160,24 @@ export interface OutputSpec {
   readonly [key: string]: unknown;
 }
 
+/**
+ * A bootloader region: a file written at a fixed byte offset of the disk, outside any
+ * partition (Allwinner's SPL at 8 KiB, Rockchip's idbloader at sector 64). src/regions.ts
+ * checks that it overlaps nothing and writes it.
+ */
+export interface RegionSpec {
+  /** Unique; names the region in messages and the manifest. */
+  name: string;
+  /** Byte offset on the disk (any byte, not only sector boundaries). */
+  offset: number;
+  /** Where `file` is read from (default "firmware"), as a copy item's `from`. */
+  from: SourceRoot;
+  /** The file, relative to the root named by `from`. */
+  file: string;
+  /** Largest size the file may have, in bytes. */
+  maxSize?: number;
+}
+
 export interface ImageSpec {
   name: string;
   /** Nix system of the image, e.g. aarch64-linux (for the file name and nix-support/system). */
@@ -170,6 +188,8 @@ export interface ImageSpec {
   /** Target disk size in bytes; required when a partition has size "fill". */
   diskSize?: number;
   partitions: PartitionSpec[];
+  /** Bootloader regions outside the partition table (empty: none). */
+  regions: RegionSpec[];
   output: OutputSpec;
   /** Absolute directory of the spec file (for from: "spec" contents). */
   specDir: string;

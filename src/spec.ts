@@ -8,16 +8,16 @@ import { usageError } from './errors.ts';
 import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
-import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
+import { drivers, driverFor, FS_TYPES, fsCan, typesThatCan, type FilesystemType } from './fs/index.ts';
 import type { PartitionOf } from './fs/types.ts';
-import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
+import { generators, GENERATORS, isGlob, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
 import { JsoncError, parseJsonc, type Parsed } from './jsonc.ts';
 import { locateError, setSpecSource, type SpecSource } from './spec-location.ts';
 import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
 import { extendedDosType } from './ptable/parttypes.ts';
 import { gptPlacement } from './ptable/validate.ts';
-import type { ContentItem, ExtendedPartitionSpec, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
+import type { ContentItem, ExtendedPartitionSpec, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, RegionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
 
 /** Every key some filesystem takes (for the first check, before the type is known). */
@@ -223,6 +223,32 @@ function table(v: Json, where: string, name: string): TableSpec {
   };
 }
 
+/** The keys of one bootloader region (spec.regions[i]). */
+export const REGION_KEYS = ['name', 'offset', 'file', 'from', 'maxSize'] as const;
+
+/** spec.regions: blobs at fixed byte offsets outside the partitions (src/regions.ts places them). */
+function regions(v: Json): RegionSpec[] {
+  if (v === undefined) return [];
+  const seen = new Map<string, number>();
+  return arr(v, 'spec.regions').map((r, i) => {
+    const where = `spec.regions[${i}]`;
+    const o = obj(r, where, REGION_KEYS, ['name', 'offset', 'file']);
+    const name = str(o.name, `${where}.name`, { pattern: /^[A-Za-z0-9._+-]+$/, what: 'a name made of letters, digits and . _ + -' });
+    const prev = seen.get(name);
+    if (prev !== undefined) throw usageError(`${where}.name: "${name}" is already the name of spec.regions[${prev}]`);
+    seen.set(name, i);
+    const file = relPath(o.file, `${where}.file`);
+    if (isGlob(path.posix.basename(file))) throw usageError(`${where}.file: "${file}" is a glob; a region is one file, name it exactly`);
+    return {
+      name,
+      offset: parseSize(o.offset, `${where}.offset`),
+      from: o.from === undefined ? 'firmware' : sourceRoot(o.from, `${where}.from`),
+      file,
+      ...(o.maxSize !== undefined ? { maxSize: parseSize(o.maxSize, `${where}.maxSize`) } : {}),
+    };
+  });
+}
+
 /** Only the last partition can be "fill" (and the extended one: to the end of the disk); "fill"
  *  needs the target disk size, unless it fills an extended partition of a given size. */
 function checkFill(partitions: PartitionSpec[], extended: ExtendedPartitionSpec | undefined, diskSize: number | undefined, at: (i: number) => number): void {
@@ -239,11 +265,21 @@ function checkFill(partitions: PartitionSpec[], extended: ExtendedPartitionSpec 
   }
 }
 
+/** The drivers' checks and defaults that need the whole disk (verity: its data partition, the derived salt);
+ *  `at` maps an index of `partitions` to the spec's (a DOS extended partition is not in the list). */
+function resolveFilesystems(table: TableSpec, partitions: PartitionSpec[], at: (i: number) => number): void {
+  partitions.forEach((p, i) => {
+    const d = driverFor(p.filesystem);
+    if (d.resolve) p.filesystem = d.resolve(p.filesystem, { table, partitions, index: i, can: (t, w) => fsCan(t as FilesystemType, w), typesThatCan }, `spec.partitions[${at(i)}].filesystem`);
+  });
+}
+
 /**
  * Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. The published
  * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
  * below give the messages (JSON path, "did you mean") and check what a schema cannot.
  */
+
 export function validateSpec(json: Json, specDir: string): ImageSpec {
   const schema = specValidator();
   if (!schema(json)) {
@@ -254,7 +290,7 @@ export function validateSpec(json: Json, specDir: string): ImageSpec {
 }
 
 function checkSpec(json: Json, specDir: string): ImageSpec {
-  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'output'], [
+  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'regions', 'output'], [
     'name',
     'table',
     'partitions',
@@ -283,6 +319,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     }
     seen.set(p.name, at(i));
   });
+  resolveFilesystems(tbl, partitions, at);
   const diskSize = o.size === undefined ? undefined : parseSectorSize(o.size, 'spec.size');
   checkFill(partitions, extended, diskSize, at);
   return {
@@ -292,6 +329,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     alignment,
     ...(diskSize !== undefined ? { diskSize } : {}),
     partitions,
+    regions: regions(o.regions),
     output: parseOutputSpec(o.output, 'spec.output', { name, partitions }),
     specDir,
   };

@@ -155,8 +155,8 @@ describe('placement: the plan, the structures and bad input', () => {
     // disk: partition end + backup array (16 sectors) + header.
     assert.equal(plan.diskSize, (2064 + 2048 + 17) * S);
     assert.deepEqual(tableStructureRanges(plan).map((r) => [r.what, r.start / S, r.end / S]), [
-      ['the MBR', 0, 1], ['the primary GPT header', 1, 2], ['the primary GPT entry array', 2048, 2064],
-      ['the backup GPT entry array', 4112, 4128], ['the backup GPT header', 4128, 4129],
+      ['protective MBR', 0, 1], ['GPT header', 1, 2], ['GPT entry array', 2048, 2064],
+      ['backup GPT entry array', 4112, 4128], ['backup GPT header', 4128, 4129],
     ]);
   });
 

@@ -158,7 +158,7 @@ export interface FsReader {
 export type CheckStatus = 'ok' | 'FAIL' | 'SKIPPED';
 
 export interface CheckResult {
-  /** table, fs, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest */
+  /** table, fs, verity, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest, region (a bootloader region the manifest records) */
   check: string;
   /** What was checked: the image, "partition 2 (ext4)", a file (by its full path or as given). */
   where: string;

@@ -13,9 +13,9 @@
  *    `bootable` partitions.
  */
 import { open } from 'node:fs/promises';
-import { buildError, ImgsmithError } from '../errors.ts';
+import { buildError, ImgsmithError, internalError } from '../errors.ts';
 import type { DiskPlan } from '../disk-plan.ts';
-import { buildGptWrites, formatGptAttributes, GPT_LEGACY_BIOS_BOOTABLE, gptEntrySectors } from './gpt.ts';
+import { buildGptWrites, decodeGptHeader, formatGptAttributes, GPT_LEGACY_BIOS_BOOTABLE } from './gpt.ts';
 import { buildMbrSector, MBR_GPT_PROTECTIVE, protectiveEntry, SECTOR, type MbrEntry } from './mbr.ts';
 import { DOS_EXTENDED_TYPE, formatDosType } from './parttypes.ts';
 import type { PartitionInfo, TableImage, TableInfo, TableWrite } from './types.ts';
@@ -107,36 +107,6 @@ export function buildPartitionTable(plan: DiskPlan): TableImage {
   return { writes, info };
 }
 
-/** A byte range the table's own structures take (end exclusive). */
-export interface TableStructureRange {
-  what: string;
-  start: number;
-  end: number;
-}
-
-/**
- * The byte ranges of the table's own structures for the plan, in disk order: the MBR; with a GPT
- * the primary header, the primary entry array (where the table puts it), the backup entry array
- * and the backup header; with a DOS extended partition, each EBR sector. Throws usageError for
- * an invalid plan.
- */
-export function tableStructureRanges(plan: DiskPlan): TableStructureRange[] {
-  const t = prepareTable(plan);
-  const sector = (what: string, lba: number, n = 1) => ({ what, start: lba * SECTOR, end: (lba + n) * SECTOR });
-  const out = [sector('the MBR', 0)];
-  if (t.type === 'gpt') {
-    const n = gptEntrySectors(t.placement.entryCount);
-    const last = t.totalLba - 1;
-    out.push(sector('the primary GPT header', 1), sector('the primary GPT entry array', t.placement.entriesLba, n),
-      sector('the backup GPT entry array', last - n, n), sector('the backup GPT header', last));
-  } else if (t.extended) {
-    const logical = t.partitions.filter((p) => p.ebrLba !== undefined);
-    if (logical.length === 0) out.push(sector('the EBR of the empty extended partition', t.extended.startLba));
-    for (const p of logical) out.push(sector(`the EBR of logical partition ${p.index}`, p.ebrLba!));
-  }
-  return out.sort((a, b) => a.start - b.start);
-}
-
 /**
  * Writes the table's byte ranges into an existing image file (already at full size).
  * Fails with a build error if the file is smaller than the ranges need.
@@ -172,4 +142,54 @@ export async function writePartitionTable(imagePath: string, table: TableImage):
   } finally {
     await fh.close();
   }
+}
+
+/** A byte range a partition table structure occupies on the disk (`end` exclusive). */
+export interface TableRange {
+  /** What is there, for messages: "MBR", "GPT header", "backup GPT entry array" ... */
+  what: string;
+  start: number;
+  end: number;
+}
+
+/** What one GPT header describes: its own sector and its entry array (LBAs as read or written). */
+export function gptHeaderRanges(
+  h: { myLba: number | bigint; entriesLba: number | bigint; entryCount: number; entrySize: number }, which: 'primary' | 'backup',
+): TableRange[] {
+  const pre = which === 'backup' ? 'backup ' : '';
+  const header = Number(h.myLba) * SECTOR;
+  const entries = Number(h.entriesLba) * SECTOR;
+  const arrayBytes = Math.ceil((h.entryCount * h.entrySize) / SECTOR) * SECTOR;
+  return [
+    { what: `${pre}GPT header`, start: header, end: header + SECTOR },
+    { what: `${pre}GPT entry array`, start: entries, end: entries + arrayBytes },
+  ];
+}
+
+/** The GPT header the writes put at `lba`. */
+function writtenHeader(writes: TableWrite[], lba: number) {
+  const at = lba * SECTOR;
+  const w = writes.find((x) => x.offset <= at && at + SECTOR <= x.offset + x.data.length);
+  const h = w && decodeGptHeader(w.data.subarray(at - w.offset, at - w.offset + SECTOR), lba);
+  if (!h) throw internalError(`the GPT writer wrote no header at LBA ${lba}`);
+  return h;
+}
+
+/**
+ * Every byte range the table writer writes for `plan`, named: the MBR (and any other sector
+ * a DOS table writes), or the protective/hybrid MBR, both GPT headers and both entry arrays,
+ * read back from the headers the writer encodes (so they follow its placement), in disk order. Pure.
+ */
+export function tableStructureRanges(plan: DiskPlan): TableRange[] {
+  const { writes, info } = buildPartitionTable(plan);
+  if (info.type === 'dos') {
+    return writes.map((w) => ({ what: w.offset === 0 ? 'MBR' : 'extended boot record', start: w.offset, end: w.offset + w.data.length }));
+  }
+  const primary = writtenHeader(writes, 1);
+  const backup = writtenHeader(writes, Number(primary.alternateLba));
+  return [
+    { what: info.hybridMbr ? 'hybrid MBR' : 'protective MBR', start: 0, end: SECTOR },
+    ...gptHeaderRanges(primary, 'primary'),
+    ...gptHeaderRanges(backup, 'backup'),
+  ].sort((a, b) => a.start - b.start);
 }
