@@ -39,7 +39,7 @@ const gptHeader = obj({
 
 const partition = obj(
   {
-    index: int, start: int, size: int, startLba: int, sizeLba: int, typeCode: str, typeName: str, bootable: bool,
+    index: int, start: int, size: int, startLba: int, sizeLba: int, typeCode: str, typeName: str, bootable: bool, extended: bool,
     name: str, guid: str, attributesHex: str, attributes: str,
   },
   ['index', 'start', 'size', 'startLba', 'sizeLba', 'typeCode', 'typeName', 'bootable'],

@@ -38,6 +38,8 @@ export interface Partition {
   typeName: string;
   /** DOS: boot flag 0x80; GPT: the LegacyBIOSBootable attribute. */
   bootable: boolean;
+  /** DOS only: an extended partition (its logical partitions, numbered from 5, are listed after the primary ones). */
+  extended?: boolean;
   /** GPT only. */
   name?: string;
   guid?: string;

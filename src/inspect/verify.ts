@@ -175,6 +175,7 @@ async function runCheck(img: OpenedImage, p: Partition, rule: ToolCheck): Promis
 
 /** The filesystem's own check: what to run and how to read it are the driver's (`check`). */
 async function checkFs(img: OpenedImage, p: Partition): Promise<CheckResult> {
+  if (p.extended) return result('fs', `partition ${p.index} (extended)`, true, 'an extended partition: its logical partitions are checked on their own');
   const type = await detectFs(img.path, p.start, p.size);
   const where = `partition ${p.index}${p.name ? ` "${p.name}"` : ''} (${type ?? 'no filesystem'})`;
   const rule = type ? drivers[type].check : null;
