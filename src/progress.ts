@@ -22,6 +22,7 @@ export const PHASES = [
   'ext4', // an ext4 filesystem: mke2fs, populate, normalise, read back
   'btrfs', // a btrfs filesystem: stage, mkfs.btrfs, read back
   'btrfs-copy', // the btrfs filesystem copied into the image
+  'squashfs', // a squashfs filesystem: stage, mksquashfs, copy into the image
   'compress', // one pass over the image: hash, bmap and zstd
   'checksum', // the same pass without compression
   'tar', // the tarball output

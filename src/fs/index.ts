@@ -11,6 +11,7 @@ import { ext4Driver } from './ext4.ts';
 import { btrfsDriver } from './btrfs.ts';
 import { swapDriver } from './swap.ts';
 import { rawDriver } from './raw.ts';
+import { squashfsDriver } from './squashfs.ts';
 
 export const drivers = {
   vfat: registered(vfatDriver),
@@ -18,6 +19,7 @@ export const drivers = {
   btrfs: registered(btrfsDriver),
   swap: registered(swapDriver),
   raw: registered(rawDriver),
+  squashfs: registered(squashfsDriver),
 } as const;
 
 /** Sets the flags older callers read (`holdsFiles`, `rootCandidate`, `noSymlinks`) from the

@@ -8,7 +8,8 @@
  * Computed from the image's bytes only (never from how the host allocated the file):
  *  - the partition table (table.ts tableRanges): MBR; GPT headers and both entry arrays;
  *  - per partition, by its filesystem: vfat (readers/vfat.ts), ext2/3/4 (readers/ext4.ts,
- *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), swap (its first page);
+ *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), swap (its first page), squashfs (up to
+ *    bytes_used, readers/squashfs.ts);
  *  - a filesystem recognised by its magic whose structures cannot be read: the whole partition;
  *  - a partition whose filesystem is not recognised (a raw blob, a bootloader, nothing): from
  *    its start to the end of its last non-zero block (a blob's zeros inside it are written;
@@ -26,6 +27,7 @@ import { detectFs } from './probe.ts';
 import { btrfsRequiredRanges } from './readers/btrfs-chunks.ts';
 import { ext4RequiredRanges } from './readers/ext4.ts';
 import { vfatRequiredRanges } from './readers/vfat.ts';
+import { squashfsRequiredRanges } from './readers/squashfs.ts';
 import { readPartitionTable, tableRanges } from './table.ts';
 import type { FsType } from './types.ts';
 
@@ -37,6 +39,7 @@ const RULES: Record<FsType, RequiredRanges> = {
   ext4: ext4RequiredRanges,
   btrfs: btrfsRequiredRanges,
   swap: async (_file, _offset, size) => [{ start: 0, end: Math.min(size, 4096) }],
+  squashfs: squashfsRequiredRanges,
 };
 
 const SCAN = 1024 * 1024;

@@ -21,7 +21,7 @@ export interface VersionProbe {
   /** Exit codes other than 0 that still print the version. */
   okCodes?: number[];
   /** The supported range its version must be in (src/toolchain.ts); tools without one are only recorded. */
-  range?: 'e2fsprogs' | 'btrfs-progs';
+  range?: 'e2fsprogs' | 'btrfs-progs' | 'squashfs-tools';
 }
 
 export interface ToolInfo {
@@ -44,6 +44,7 @@ const e2 = (name: string, extra: Partial<VersionProbe> = {}): VersionProbe => ({
   ...extra,
 });
 const btrfsV: VersionProbe = { args: ['--version'], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: 'btrfs-progs' };
+const squashfsV = (tool: string): VersionProbe => ({ args: ['-version'], pattern: new RegExp(String.raw`${tool} version ${V}`), okCodes: [1], range: 'squashfs-tools' });
 const utilLinux: VersionProbe = { args: ['--version'], pattern: new RegExp(String.raw`util-linux ${V}`) };
 const fatV: VersionProbe = { args: ['--help'], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) };
 const mtoolsV: VersionProbe = { args: ['-V'], pattern: new RegExp(String.raw`mtools\) ${V}`) };
@@ -64,6 +65,8 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   tune2fs: e2fs(e2('tune2fs', { args: [], okCodes: [1] }), ['tests']),
   'mkfs.btrfs': { debian: 'btrfs-progs', nix: 'btrfs-progs', needs: ['build'], version: btrfsV },
   btrfs: { debian: 'btrfs-progs', nix: 'btrfs-progs', needs: ['inspect', 'verify', 'tests'], version: btrfsV },
+  mksquashfs: { debian: 'squashfs-tools', nix: 'squashfsTools', needs: ['build'], version: squashfsV('mksquashfs') },
+  unsquashfs: { debian: 'squashfs-tools', nix: 'squashfsTools', needs: ['inspect', 'verify', 'tests'], version: squashfsV('unsquashfs') },
   zstd: { debian: 'zstd', nix: 'zstd', needs: ['build', 'inspect', 'verify', 'flash'], version: { args: ['--version'], pattern: /v(\d+\.\d+\.\d+)/ } },
   xz: { debian: 'xz-utils', nix: 'xz', needs: ['flash'] },
   bzip2: { debian: 'bzip2', nix: 'bzip2', needs: ['flash'] },
