@@ -195,9 +195,12 @@ export const squashfsDriver: PreparingDriver<SquashfsSpec> = {
     input: 'copy',
     args: (file) => ['-no-progress', '-lln', '-d', '', file],
     verdict: (r) => {
-      const entries = r.out.split('\n').filter((l) => /^[-dlpcbs][-rwxsStT]{9} \d+\/\d+ /.test(l)).length;
-      const ok = r.ok && entries > 0 && !/FATAL|failed|corrupt|Can't find/i.test(r.out);
-      return ok ? { ok, summary: `${entries} entries listed` } : { ok, problems: r.out.split('\n').filter((l) => l && !/^[-dlpcbs][-rwxsStT]{9} /.test(l)).slice(0, 3).join('; ') || 'no entries' };
+      const entry = /^[-dlpcbs][-rwxsStT]{9} \d+\/\d+ /;
+      const lines = r.out.split('\n');
+      const entries = lines.filter((l) => entry.test(l)).length;
+      const problems = lines.filter((l) => l.trim() && !entry.test(l) && /FATAL|fail|corrupt|can't|cannot|error/i.test(l)).map((l) => l.replace(/^\s*FATAL ERROR:\s*/i, ''));
+      const ok = r.ok && entries > 0 && problems.length === 0;
+      return ok ? { ok, summary: `${entries} entries listed` } : { ok, problems: problems.slice(0, 3).join('; ') || 'no entries listed' };
     },
   },
   label: null,

@@ -1,7 +1,7 @@
 /**
  * A corpus of hostile disk images for the image tools (test/hostile-images.test.ts).
- * Three small valid images are made with the real tools (sfdisk, sgdisk, mkfs.fat, mtools,
- * mke2fs -d, mkfs.btrfs --rootdir) and every case is a sparse copy of one of them with a
+ * Four small valid images are made with the real tools (sfdisk, sgdisk, mkfs.fat, mtools,
+ * mke2fs -d, mkfs.btrfs --rootdir, mksquashfs) and every case is a sparse copy of one of them with a
  * few bytes patched; where a case needs a structure that looks valid (a GPT header with a
  * bad entry array), the CRCs are recomputed. Offsets are found by parsing the good images
  * here (BPB, GPT, superblocks), independently of the readers under test.
@@ -60,7 +60,21 @@ async function place(part: string, disk: string, startLba: number): Promise<void
   await sh('dd', [`if=${part}`, `of=${disk}`, 'bs=1M', `seek=${startLba * S}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
 }
 
-async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string }> {
+/** A GPT image holding one squashfs of the tree at 1 MiB (1 MiB partition); its metadata is
+ *  stored uncompressed (-noI -noF -noX) so that cases can find and patch directory entries. */
+async function makeSquashfsBase(dir: string, tree: string): Promise<string> {
+  const part = path.join(dir, 'squashfs.part');
+  await sh('mksquashfs', [tree, part, '-noappend', '-quiet', '-no-progress', '-all-root', '-noI', '-noF', '-noX', '-all-time', '0', '-mkfs-time', '0']);
+  const img = path.join(dir, 'good-squashfs.img');
+  await fsp.writeFile(img, '');
+  await fsp.truncate(img, 3 * MiB);
+  await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', img], 'label: gpt\nlabel-id: 01234567-89AB-4DEF-8123-456789ABCDEF\nstart=2048, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n');
+  await place(part, img, 2048);
+  await fsp.rm(part);
+  return img;
+}
+
+async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string; squashfs: string }> {
   const tree = path.join(dir, 'tree');
   await makeTree(tree);
   const fat = path.join(dir, 'fat.part');
@@ -99,7 +113,7 @@ async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs
   await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', bimg], `label: dos\nlabel-id: 0x1234abcd\nstart=2048, size=${BTRFS_SECTORS}, type=83\n`);
   await place(bpart, bimg, 2048);
   await Promise.all([fat, ext, bpart].map((f) => fsp.rm(f)));
-  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg };
+  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg, squashfs: await makeSquashfsBase(dir, tree) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,7 +232,7 @@ async function btrfsChunkRoot(img: Img): Promise<{ offs: number[]; nodeSize: num
 type Maker = (img: Img) => Promise<void>;
 interface Def {
   name: string;
-  base: 'gpt' | 'dos' | 'btrfs';
+  base: 'gpt' | 'dos' | 'btrfs' | 'squashfs';
   part?: number;
   cat?: string;
   make: Maker;
@@ -408,6 +422,31 @@ const btrfsCases: Def[] = [
   }, files(/btrfs/)),
 ];
 
+const squashfs = (name: string, make: Maker, mustFail: Def['mustFail'], extra: Partial<Def> = {}): Def => ({ name: `squashfs-${name}`, base: 'squashfs', part: 1, make, mustFail, ...extra });
+const sqSb = 2048 * S;
+/** The squashfs superblock's table offsets (relative to the partition). */
+async function sqTables(i: Img): Promise<{ root: number; inode: number; dir: number; bytesUsed: number }> {
+  const sb = await i.read(sqSb, 96);
+  return { root: Number(sb.readBigUInt64LE(32)), bytesUsed: Number(sb.readBigUInt64LE(40)), inode: Number(sb.readBigUInt64LE(64)), dir: Number(sb.readBigUInt64LE(72)) };
+}
+const squashfsCases: Def[] = [
+  squashfs('bad-magic', (i) => i.write(sqSb, Buffer.from('hsqX')), {}, unrecognised('squashfs')),
+  squashfs('bytes-used-beyond-partition', (i) => i.u64(sqSb + 40, 1n << 40n), files(/squashfs/)),
+  squashfs('block-log-wrong', (i) => i.u16(sqSb + 22, 3), files(/squashfs/)),
+  squashfs('zeroed-inode-table', async (i) => {
+    const t = await sqTables(i);
+    await i.write(sqSb + t.inode, Buffer.alloc(t.dir - t.inode));
+  }, files(/squashfs/)),
+  squashfs('dir-loop', async (i) => {
+    // The entry "sub" in /dir points at the root directory's inode (same metadata block).
+    const t = await sqTables(i);
+    const table = await i.read(sqSb + t.dir, t.bytesUsed - t.dir);
+    const name = table.indexOf('sub');
+    if (name < 8) throw new Error('corpus: no directory entry "sub" in the squashfs');
+    await i.u16(sqSb + t.dir + name - 8, t.root & 0xffff);
+  }, { ls: /directory loop/, cat: /directory loop/, extract: /directory loop/, diff: /directory loop/, verify: /./ }),
+];
+
 /** Cut the image in the middle of a structure. */
 const cut = (name: string, base: Def['base'], at: number, re: RegExp, part = 1): Def => ({
   name: `truncated-${name}`, base, part, make: (i) => fsp.truncate(i.file, at), mustFail: table(re),
@@ -421,9 +460,10 @@ const truncCases: Def[] = [
   cut('fat-data', 'gpt', FAT_START * S + 2 * MiB, /past the end of the disk/),
   cut('ext4-inodes', 'dos', EXT_START * S + 600 * 1024, /past the end of the disk/, 2),
   cut('btrfs', 'btrfs', 2048 * S + 20 * MiB, /past the end of the disk/),
+  cut('squashfs', 'squashfs', 2048 * S + 600, /past the end of the disk/),
 ];
 
-const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...truncCases];
+const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...squashfsCases, ...truncCases];
 export const CASE_COUNT = ALL.length;
 /** The cases' names (known without building the corpus: one test per image). */
 export const CASE_NAMES: readonly string[] = ALL.map((d) => d.name);
@@ -437,7 +477,7 @@ export async function makeCorpus(dir: string): Promise<HostileCase[]> {
     await sh('cp', ['--sparse=always', bases[d.base], image]);
     await d.make(new Img(image));
     out.push({
-      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
+      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.base === 'squashfs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
       mustFail: d.mustFail ?? {}, ...(d.mustPass ? { mustPass: d.mustPass } : {}),
     });
   }

@@ -45,6 +45,13 @@ export function modeBits(s: string): number {
   return m | x(s[2]!, 0o100, 0o4000) | x(s[5]!, 0o10, 0o2000) | x(s[8]!, 0o1, 0o1000);
 }
 
+/** unsquashfs's message lines, for one-line errors: without its "FATAL ERROR:" prefix and the listing's nonce. */
+function reason(stderr: string, nonce?: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.replace(/^\s*FATAL ERROR:\s*/i, '').trim()).filter(Boolean);
+  const text = [...new Set(lines)].slice(0, 3).join('; ');
+  return text ? show(nonce ? text.split(nonce).join('') : text) : undefined;
+}
+
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 const byName = (a: FsEntry, b: FsEntry) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -113,8 +120,7 @@ export class SquashfsReader implements FsReader {
         if (++closed < 2) return;
         flush();
         if (failed) return reject(failed);
-        const why = stderr.split('\n').filter((l) => l.trim()).slice(0, 3).join('; ');
-        if (code !== 0 || !this.entries.has('/')) reject(inputError(`${this.t.display}: unsquashfs cannot read the squashfs filesystem: ${show(why) || `exit ${code}`}`));
+        if (code !== 0 || !this.entries.has('/')) reject(inputError(`${this.t.display}: unsquashfs cannot read the squashfs filesystem: ${reason(stderr, nonce) ?? `exit ${code}`}`));
         else resolve();
       };
       let exit: number | null = null;
@@ -205,9 +211,8 @@ export class SquashfsReader implements FsReader {
       child.stderr!.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
       child.on('error', (e) => reject(spawnFailure('unsquashfs', e)));
       child.on('close', (code) => {
-        const why = stderr.split('\n').filter((l) => l.trim())[0];
         if (code === 0) resolve();
-        else reject(inputError(`${this.t.display}: unsquashfs could not read ${show(p)}: ${show(why ?? `exit ${code}`)}`));
+        else reject(inputError(`${this.t.display}: unsquashfs could not read ${show(p)}: ${reason(stderr) ?? `exit ${code}`}`));
       });
     });
   }
