@@ -201,3 +201,138 @@ test('every compression builds, and unsquashfs reads it back', async () => {
     assert.ok(Buffer.from(got.stdout).equals(data.big!), compression);
   }
 });
+
+/** The repro fixture's btrfs spec with a squashfs root instead (size: "auto" or as given). */
+async function squashfsSpec(specs: { btrfs: string }, size: string | number = 'auto', name = 'squashfs.json'): Promise<string> {
+  const spec = JSON.parse(await fsp.readFile(specs.btrfs, 'utf8'));
+  spec.name = 'repro-squashfs';
+  spec.output.name = 'repro-squashfs';
+  spec.partitions[0].filesystem = { type: 'squashfs' };
+  spec.partitions[0].size = size;
+  const file = path.join(path.dirname(specs.btrfs), name);
+  await fsp.writeFile(file, JSON.stringify(spec, null, 2) + '\n');
+  await fsp.chmod(file, 0o644);
+  return file;
+}
+
+/** An environment without the caller's locale, TZ or SOURCE_DATE_EPOCH, plus `extra`. */
+function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  const e: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(LC_|LANG$|TZ$|SOURCE_DATE_EPOCH$)/.test(k)) e[k] = v;
+  return { ...e, SOURCE_DATE_EPOCH: String(EPOCH), ...extra };
+}
+
+type Inputs = Awaited<ReturnType<typeof makeReproInputs>>;
+
+/** `imgsmith build` of the squashfs spec into `out` (as user 65534 with `nobody`); the raw image. */
+async function cliBuild(inputs: Inputs, spec: string, out: string, how: { nobody?: boolean; tc?: Toolchain } = {}): Promise<{ img: string; zst: string; stderr: string; exitCode: number }> {
+  await fsp.mkdir(out, { recursive: true });
+  const args = [CLI, 'build', spec, '--closure', inputs.storePathList, '--store-root', inputs.fx.storeRoot, '--toplevel', inputs.toplevelLogical, '-o', out, '--keep-raw'];
+  let cmd = process.execPath;
+  let argv = args;
+  const env = toolchainEnv(how.tc, cleanEnv({ TZ: how.nobody ? 'Pacific/Chatham' : 'UTC' }));
+  if (how.nobody) {
+    await execa('chown', ['65534:65534', out]);
+    argv = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args];
+    cmd = 'setpriv';
+    env.HOME = out;
+  }
+  const r = await execa(cmd, argv, { env, extendEnv: false, reject: false, timeout: 300_000, cwd: how.nobody ? '/' : dir });
+  return { img: path.join(out, 'repro-squashfs.img'), zst: path.join(out, 'repro-squashfs.img.zst'), stderr: r.stderr, exitCode: r.exitCode ?? -1 };
+}
+
+/** The first partition of `img` (sfdisk -J), copied out. */
+async function firstPartition(img: string, name: string): Promise<string> {
+  const table = JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { partitions: { start: number; size: number }[] };
+  const p0 = table.partitions[0]!;
+  return extractPartition(img, p0.start * 512, p0.size * 512, path.join(dir, name));
+}
+
+/** What the fixture promises, checked with unsquashfs: owners 0/0, modes with setuid/setgid/sticky, hard links, odd names. */
+async function checkFixtureImage(part: string, env?: Record<string, string>): Promise<void> {
+  const l = await listing(part, env);
+  for (const [p, v] of l) assert.match(v, / 0\/0 /, `${JSON.stringify(p)} owned by 0:0`);
+  assert.match(l.get('/usr/bin/setuid-helper') ?? '', /^-rwsr-xr-x /);
+  assert.match(l.get('/usr/bin/setgid-helper') ?? '', /^-rwxr-sr-x /);
+  assert.match(l.get('/tmp') ?? '', /^drwxrwxrwt /);
+  assert.match(l.get('/etc/empty') ?? '', /^-rw----r-- 0\/0 +0$/);
+  assert.ok(l.has(`/${ODD_NAME.toString('latin1')}`), 'the non-UTF-8 name');
+  assert.ok(l.has('/etc/odd-target -> ../\xff\xfe/caf\xe9'), 'the non-UTF-8 symlink target');
+  const out = path.join(dir, `${path.basename(part)}-x`);
+  await execa('unsquashfs', ['-q', '-n', '-d', out, part], env ? { env } : {});
+  const inos = await Promise.all(['shared/original', 'shared/second', 'etc/third', 'usr/share/fourth'].map(async (p) => (await fsp.lstat(path.join(out, p))).ino));
+  assert.equal(new Set(inos).size, 1, 'four names, one inode');
+  assert.equal((await fsp.readFile(path.join(out, 'shared/second'), 'utf8')), 'one inode, three names\n');
+  assert.equal((await fsp.lstat(path.join(out, 'etc/hostname'))).mtimeMs / 1000, EPOCH);
+}
+
+test('CLI: byte-identical images as root and as an unprivileged user from inputs made in the opposite order', { timeout: 600_000 }, async (t) => {
+  const isRoot = process.getuid?.() === 0;
+  const fwd = await makeReproInputs(path.join(dir, 'repro-fwd'));
+  const rev = await makeReproInputs(path.join(dir, 'repro-rev'), { order: 'reverse' });
+  const a = await cliBuild(fwd, await squashfsSpec(fwd.specs), path.join(dir, 'cli-root'));
+  assert.equal(a.exitCode, 0, a.stderr);
+  const b = await cliBuild(rev, await squashfsSpec(rev.specs), path.join(dir, 'cli-nobody'), { nobody: isRoot });
+  assert.equal(b.exitCode, 0, b.stderr);
+  if (!isRoot) t.diagnostic('not root: the second build runs as the same user');
+  assert.equal(await sha(b.img), await sha(a.img), 'the two .img differ');
+  assert.equal(await sha(b.zst), await sha(a.zst), 'the two .img.zst differ');
+  await checkFixtureImage(await firstPartition(a.img, 'cli-root.sqfs'));
+  const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'cli-root', 'manifest.json'), 'utf8'));
+  assert.match(JSON.stringify(manifest), /"mksquashfs":"4\.\d/);
+
+  // The reader: inspect, ls, cat (a newline-free UTF-8 name and a non-UTF-8 one through extract), extract, verify.
+  const run = (args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, encoding: 'latin1', stripFinalNewline: false });
+  const ins = await run(['inspect', a.zst]);
+  assert.equal(ins.exitCode, 0, ins.stderr);
+  assert.match(ins.stdout, /squashfs 4\.0/);
+  assert.match(ins.stdout, /zstd/);
+  const ls = await run(['ls', '-l', `${a.zst}:1`, '/usr/bin']);
+  assert.equal(ls.exitCode, 0, ls.stderr);
+  assert.match(ls.stdout, /-rwsr-xr-x +0 +0 +\d+ \S+ \S+ setuid-helper/);
+  const cat = await run(['cat', `${a.zst}:1`, '/shared/second']);
+  assert.equal(cat.stdout, 'one inode, three names\n', cat.stderr);
+  const x = path.join(dir, 'cli-extract');
+  const ex = await run(['extract', `${a.zst}:1`, '/', x]);
+  assert.equal(ex.exitCode, 0, ex.stderr);
+  assert.equal(await fsp.readFile(Buffer.from(`${x}/${ODD_NAME.toString('latin1')}`, 'latin1'), 'latin1'), 'caf\xe9 (latin1)\n');
+  assert.equal((await fsp.lstat(path.join(x, 'usr/bin/setuid-helper'))).mode & 0o7777, 0o4755);
+  assert.equal(await fsp.readlink(path.join(x, 'etc/dangling')), '/nonexistent/dangling-target');
+  const ver = await run(['verify', a.zst]);
+  assert.equal(ver.exitCode, 0, ver.stdout + ver.stderr);
+  assert.match(ver.stdout, /ok +fs .*squashfs.*unsquashfs -lls: \d+ entries listed/);
+});
+
+test('CLI: a fixed size too small for the squashfs says the size needed; nothing is published', async () => {
+  const inputs = await makeReproInputs(path.join(dir, 'repro-small'));
+  const out = path.join(dir, 'cli-small');
+  const r = await cliBuild(inputs, await squashfsSpec(inputs.specs, '8KiB', 'small.json'), out);
+  assert.equal(r.exitCode, 1, r.stderr);
+  assert.match(r.stderr, /^imgsmith: error: \S+small\.json:\d+:\d+: spec\.partitions\[0\]\.size: the content needs \d+ KiB \(\d+ bytes\) but the partition is 8 KiB \(8192 bytes\)$/);
+  assert.deepEqual((await fsp.readdir(out)).filter((f) => !f.startsWith('.')), []);
+});
+
+test('toolchain squashfs-tools-trixie (4.6): deterministic builds that its unsquashfs reads as the tree', { timeout: 600_000 }, async (t) => {
+  const tc = findToolchain('squashfs-tools-trixie');
+  if ('missing' in tc) {
+    if (inCI()) assert.fail(tc.missing);
+    t.skip(tc.missing);
+    return;
+  }
+  const env = toolchainEnv(tc, cleanEnv({}));
+  assert.match((await execa('mksquashfs', ['-version'], { env, extendEnv: false })).stdout, /mksquashfs version 4\.6/);
+  const fwd = await makeReproInputs(path.join(dir, 'tc-fwd'));
+  const rev = await makeReproInputs(path.join(dir, 'tc-rev'), { order: 'reverse' });
+  const a = await cliBuild(fwd, await squashfsSpec(fwd.specs), path.join(dir, 'tc-a'), { tc });
+  assert.equal(a.exitCode, 0, a.stderr);
+  const b = await cliBuild(rev, await squashfsSpec(rev.specs), path.join(dir, 'tc-b'), { tc });
+  assert.equal(b.exitCode, 0, b.stderr);
+  assert.equal(await sha(b.img), await sha(a.img), 'two builds with squashfs-tools 4.6 differ');
+  const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'tc-a', 'manifest.json'), 'utf8'));
+  assert.match(JSON.stringify(manifest), /"mksquashfs":"4\.6/);
+  await checkFixtureImage(await firstPartition(a.img, 'tc-a.sqfs'), env);
+  // The reader with the 4.6 unsquashfs (whole-second times).
+  const ls = await execa(process.execPath, [CLI, 'ls', '-l', `${a.img}:1`, '/etc'], { env, extendEnv: false, reject: false });
+  assert.equal(ls.exitCode, 0, ls.stderr);
+  assert.match(ls.stdout, new RegExp(`${new Date(EPOCH * 1000).toISOString().slice(0, 10)} ${new Date(EPOCH * 1000).toISOString().slice(11, 19)} hostname`));
+});
