@@ -9,6 +9,9 @@
  * sector size, features) + `zstd -T0 -3`. Reported in the same section, beside the ext4
  * figures, with CPU time (user + sys of the command and its children, /usr/bin/time)
  * as well as wall time: on a shared machine the CPU ratio is the one to trust.
+ * squashfs (--no-squashfs to skip): the same recipe with a squashfs root (zstd) against the
+ * squashfs limit: the same staging + `mksquashfs` with imgsmith's arguments
+ * (src/fs/squashfs.ts mksquashfsArgs) + `zstd -T0 -3` of the filesystem.
  *
  * Sizes: `small` / `large`: real Debian arm64 packages laid out as a Nix store
  * (bench/closure.ts; large = ~2 GB, ~75k entries); `300k` / `1m` / `2m`: synthetic
@@ -66,6 +69,7 @@ import { cacheRoot, ensureClosure, narHash, removeTree, repoRoot, type BenchClos
 import { nixBase32 } from '../src/content/nix-store.ts';
 import { genimageArgs, genimageConfig } from './genimage.ts';
 import { ensureSyntheticClosure, isSyntheticSize } from './synthetic.ts';
+import { mksquashfsArgs, SQUASHFS_DEFAULT_BLOCK } from '../src/fs/squashfs.ts';
 
 const TIME = '/usr/bin/time';
 const SPEC = path.join(repoRoot, 'images', 'rpi-aarch64.json');
@@ -79,7 +83,7 @@ type Size = (typeof SIZES)[number];
 const EXT4_UUID = '44444444-4444-4444-8888-888888888888';
 const LABEL_ID = '0x2178694e';
 
-type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | 'imgsmith-btrfs' | 'limit-btrfs';
+type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | 'imgsmith-btrfs' | 'limit-btrfs' | 'imgsmith-squashfs' | 'limit-squashfs';
 const TOOL_NAMES: Record<Tool, string> = {
   imgsmith: 'imgsmith',
   'imgsmith-list': 'imgsmith, store-path list (computes the registration)',
@@ -88,9 +92,23 @@ const TOOL_NAMES: Record<Tool, string> = {
   genimage: 'genimage (cp -al + genimage + zstd -T0)',
   'imgsmith-btrfs': 'imgsmith, Pi 4 USB-SSD recipe (btrfs root)',
   'limit-btrfs': 'btrfs limit (cp -al + mkfs.btrfs --rootdir --shrink + zstd -T0)',
+  'imgsmith-squashfs': 'imgsmith, Pi 4 USB-SSD recipe with a squashfs root',
+  'limit-squashfs': 'squashfs limit (cp -al + mksquashfs + zstd -T0)',
 };
-/** The btrfs pipelines are compared with the btrfs limit, the others with the ext4 one. */
-const isBtrfs = (t: Tool) => t.endsWith('-btrfs');
+/** The root variants beside ext4: each has an imgsmith pipeline and a limit of its own. */
+const VARIANTS = ['btrfs', 'squashfs'] as const;
+type Variant = (typeof VARIANTS)[number];
+/** The variant of a pipeline (compared with that variant's limit), undefined for the ext4 ones. */
+const variantOf = (t: Tool): Variant | undefined => VARIANTS.find((v) => t.endsWith(`-${v}`));
+/** The Pi 4 USB-SSD recipe with a squashfs root (written into the work directory). */
+async function squashfsSpec(work: string): Promise<string> {
+  const spec = JSON.parse(await fsp.readFile(BTRFS_SPEC, 'utf8')) as { name: string; partitions: { name: string; filesystem: unknown }[] };
+  spec.name = 'rpi4-usb-ssd-squashfs';
+  spec.partitions.find((p) => p.name === 'root')!.filesystem = { type: 'squashfs' };
+  const file = path.join(work, 'rpi4-usb-ssd-squashfs.json');
+  await fsp.writeFile(file, JSON.stringify({ ...spec, $schema: undefined }, null, 2));
+  return file;
+}
 
 interface RunResult {
   tool: Tool;
@@ -367,9 +385,9 @@ function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; err
 
 const OOM_RE = /heap out of memory|Reached heap limit|Allocation failed|FatalProcessOutOfMemory|ERR_WORKER_OUT_OF_MEMORY|invalid (?:table|array) size/i;
 
-async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | 'imgsmith-btrfs', heapMb?: number): Promise<RunResult> {
+async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | `imgsmith-${Variant}`, heapMb?: number): Promise<RunResult> {
   const closureArg = tool === 'imgsmith-list' ? path.join(inp.closureInfo, 'store-paths') : inp.closureInfo;
-  const spec = tool === 'imgsmith-btrfs' ? BTRFS_SPEC : inp.spec;
+  const spec = tool === 'imgsmith-btrfs' ? BTRFS_SPEC : tool === 'imgsmith-squashfs' ? await squashfsSpec(path.dirname(out)) : inp.spec;
   // Only PATH and HOME: no IMGSMITH_MAX_HEAP_MB (unless --heap-mb), no NODE_OPTIONS: the CLI's default heap.
   const m = await measure(process.execPath, [
     path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', spec,
@@ -517,6 +535,18 @@ async function runLimitBtrfs(stg: Staging, work: string): Promise<RunResult> {
     ], { sync: false });
     const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
     return combine('limit-btrfs', [['cp -al staging', st], ['mkfs.btrfs --rootdir --shrink', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
+  });
+}
+
+/** The squashfs limit: the same staging, mksquashfs with imgsmith's arguments, zstd -T0 -3 of the filesystem. */
+async function runLimitSquashfs(stg: Staging, work: string): Promise<RunResult> {
+  return withScratch(work, 'limit-squashfs', async (stage, img) => {
+    const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
+    const st = await measure(sc, sa);
+    const args = mksquashfsArgs({ type: 'squashfs', compression: 'zstd', blockSize: SQUASHFS_DEFAULT_BLOCK }, stage, img, 1);
+    const mk = await measure('mksquashfs', args, { sync: false });
+    const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
+    return combine('limit-squashfs', [['cp -al staging', st], ['mksquashfs', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
   });
 }
 
@@ -750,7 +780,7 @@ async function machine(work: string, revAtStart: string, heapMb: number | undefi
       `util-linux ${await toolVersion('sfdisk', ['--version'], /util-linux ([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
       `mtools ${await toolVersion('mtools', ['--version'], /([\d.]+)/)}, fakeroot ${await toolVersion('fakeroot', ['-v'], /version ([\d.]+)/)}, ` +
       `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}, genimage ${await toolVersion('genimage', ['--version'], /(\d+)/)}, ` +
-      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}`,
+      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}, squashfs-tools ${await toolVersion('mksquashfs', ['-version'], /version ([\d.]+)/)}`,
   ];
   return lines.join('\n');
 }
@@ -760,8 +790,9 @@ interface Targets {
   nixosSpeedup?: number;
   /** imgsmith wall / limit wall <= this. */
   limitRatio?: number;
-  /** btrfs: imgsmith wall on the Pi 4 USB-SSD recipe / the btrfs limit's wall <= this. */
+  /** btrfs and squashfs: imgsmith wall on the Pi 4 USB-SSD recipe / that root's limit's wall <= this. */
   btrfsLimitRatio?: number;
+  squashfsLimitRatio?: number;
   /** Peak RSS (process tree) <= this many MB. */
   rssMb?: number;
   /** Must complete with the CLI's default heap. */
@@ -775,7 +806,7 @@ function targetsFor(size: Size, big9g: boolean): Targets {
   if (big9g) return { rssMb: 256 };
   switch (size) {
     case 'large':
-      return { nixosSpeedup: 8, limitRatio: 0.6, btrfsLimitRatio: 1.15, rssMb: 256, noOom: true };
+      return { nixosSpeedup: 8, limitRatio: 0.6, btrfsLimitRatio: 1.15, squashfsLimitRatio: 1.15, rssMb: 256, noOom: true };
     case '300k':
       return { limitRatio: 0.6, noOom: true };
     case '1m':
@@ -815,20 +846,22 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   // One row per pipeline.
   md += '| pipeline | runs ok | wall (s, median) | wall / limit | CPU (s, user + sys) | CPU / limit | peak RSS, tree (MB) | peak RSS, largest process (MB) | RSS per entry (bytes) | .img size (bytes) | .img.zst size (bytes) |\n';
   md += '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
-  const lb = sums['limit-btrfs'];
   for (const s of Object.values(sums)) {
     const runsOk = `${s.runs}/${s.runs + s.failures.length}`;
-    const lim = isBtrfs(s.tool) ? lb : l;
+    const v = variantOf(s.tool);
+    const lim = v ? sums[`limit-${v}`] : l;
     md += `| ${TOOL_NAMES[s.tool]} | ${runsOk} | ${sec(s.wall)} | ${lim ? ratio(s.wall, lim.wall) : '–'} | ${sec(s.cpu)} | ${lim ? ratio(s.cpu, lim.cpu) : '–'} | ${mb(s.treeRss)} | ${mb(s.maxRss)} | ` +
       `${s.tool.startsWith('imgsmith') ? int(s.treeRss / inp.entries) : '–'} | ${bytes(s.imgSize)} | ${bytes(s.zstSize)} |\n`;
   }
   md += '\n';
   const perRun = (x: Summary, y: Summary) => x.walls.map((w, i) => ratio(w, y.walls[i] ?? NaN)).join(', ');
   if (a && l) md += `- imgsmith / limit: ${ratio(a.wall, l.wall)} (per run: ${perRun(a, l)})\n`;
-  const ab = sums['imgsmith-btrfs'];
-  if (ab && lb) {
+  for (const v of VARIANTS) {
+    const ab = sums[`imgsmith-${v}`];
+    const lb = sums[`limit-${v}`];
+    if (!ab || !lb) continue;
     const perRunCpu = ab.cpus.map((c, i) => ratio(c, lb.cpus[i] ?? NaN)).join(', ');
-    md += `- btrfs (Pi 4 USB-SSD recipe) imgsmith / btrfs limit: wall ${ratio(ab.wall, lb.wall)} (per run: ${perRun(ab, lb)}), CPU ${ratio(ab.cpu, lb.cpu)} (per run: ${perRunCpu})\n`;
+    md += `- ${v} (Pi 4 USB-SSD recipe) imgsmith / ${v} limit: wall ${ratio(ab.wall, lb.wall)} (per run: ${perRun(ab, lb)}), CPU ${ratio(ab.cpu, lb.cpu)} (per run: ${perRunCpu})\n`;
   }
   if (a && n) md += `- NixOS / imgsmith: ${ratio(n.wall, a.wall)} (per run: ${perRun(n, a)})\n`;
   if (a && g) md += `- genimage / imgsmith: ${ratio(g.wall, a.wall)} (per run: ${perRun(g, a)}); genimage / limit: ${l ? ratio(g.wall, l.wall) : '–'}\n`;
@@ -850,11 +883,13 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   if (t.limitRatio !== undefined && l) {
     rows.push(`| imgsmith <= ${t.limitRatio}x the limit | imgsmith / limit = ${ratio(a?.wall ?? NaN, l.wall)} | ${pass(!!ok && a!.wall <= t.limitRatio * l.wall)} |`);
   }
-  if (t.btrfsLimitRatio !== undefined && sums['limit-btrfs']) {
-    const ab = sums['imgsmith-btrfs'];
-    const lb = sums['limit-btrfs'];
+  for (const v of VARIANTS) {
+    const target = v === 'btrfs' ? t.btrfsLimitRatio : t.squashfsLimitRatio;
+    const ab = sums[`imgsmith-${v}`];
+    const lb = sums[`limit-${v}`];
+    if (target === undefined || !lb) continue;
     const okb = ab && ab.runs > 0;
-    rows.push(`| btrfs: imgsmith <= ${t.btrfsLimitRatio}x the btrfs limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= t.btrfsLimitRatio * lb.wall)} (wall) |`);
+    rows.push(`| ${v}: imgsmith <= ${target}x the ${v} limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= target * lb.wall)} (wall) |`);
   }
   if (t.rssMb !== undefined) {
     rows.push(`| imgsmith peak RSS (process tree) <= ${t.rssMb} MB | ${mb(a?.treeRss ?? NaN)} MB (largest process ${mb(a?.maxRss ?? NaN)} MB) | ${pass(!!ok && a!.treeRss <= t.rssMb * MB)} |`);
@@ -905,6 +940,8 @@ interface Flags {
   genimage: boolean;
   /** The btrfs pipelines (imgsmith on the Pi 4 USB-SSD recipe, the btrfs limit). */
   btrfs: boolean;
+  /** The squashfs pipelines (the same recipe with a squashfs root, the squashfs limit). */
+  squashfs: boolean;
   keep: boolean;
   write: boolean;
 }
@@ -943,15 +980,19 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
     genimage: f.genimage && !f.big9g,
     'imgsmith-btrfs': f.btrfs && f.imgsmith && !f.big9g,
     'limit-btrfs': f.btrfs && f.limit && !f.big9g,
+    'imgsmith-squashfs': f.squashfs && f.imgsmith && !f.big9g,
+    'limit-squashfs': f.squashfs && f.limit && !f.big9g,
   };
-  const staged = run.limit || run.genimage || run['limit-btrfs'];
+  const staged = run.limit || run.genimage || run['limit-btrfs'] || run['limit-squashfs'];
   const stg: Staging | undefined = staged
     ? { hostList: await hostListFile(inp, work), boot: await prepareBoot(inp, work), registration: path.join(inp.closureInfo, 'registration') }
     : undefined;
   const gInput = run.genimage ? await prepareGenimageInput(inp, work) : undefined;
 
   const revAtStart = await imgsmithRev();
-  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [], 'imgsmith-btrfs': [], 'limit-btrfs': [] };
+  const results: Record<Tool, RunResult[]> = {
+    imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [], 'imgsmith-btrfs': [], 'limit-btrfs': [], 'imgsmith-squashfs': [], 'limit-squashfs': [],
+  };
   // The limit and genimage use imgsmith's root partition (start, size); without a
   // successful imgsmith run: NixOS's, else 38 MiB and NixOS's size estimate.
   const root: RootGeometry = { start: 38 * MiB };
@@ -1001,20 +1042,22 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
       results.genimage.push(r);
       note(r);
     }
-    if (run['imgsmith-btrfs']) {
-      const out = path.join(work, `imgsmith-btrfs-${i}`);
-      await removeTree(out);
-      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES['imgsmith-btrfs']}`);
-      const r = await runImgsmith(inp, out, 'imgsmith-btrfs', f.heapMb);
-      results['imgsmith-btrfs'].push(r);
-      note(r);
-      if (!f.keep || i < f.runs) await removeTree(out);
-    }
-    if (run['limit-btrfs']) {
-      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES['limit-btrfs']}`);
-      const r = await orFailed('limit-btrfs', () => runLimitBtrfs(stg!, work));
-      results['limit-btrfs'].push(r);
-      note(r);
+    for (const v of VARIANTS) {
+      if (run[`imgsmith-${v}`]) {
+        const out = path.join(work, `imgsmith-${v}-${i}`);
+        await removeTree(out);
+        log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[`imgsmith-${v}`]}`);
+        const r = await runImgsmith(inp, out, `imgsmith-${v}`, f.heapMb);
+        results[`imgsmith-${v}`].push(r);
+        note(r);
+        if (!f.keep || i < f.runs) await removeTree(out);
+      }
+      if (run[`limit-${v}`]) {
+        log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[`limit-${v}`]}`);
+        const r = await orFailed(`limit-${v}`, () => (v === 'btrfs' ? runLimitBtrfs(stg!, work) : runLimitSquashfs(stg!, work)));
+        results[`limit-${v}`].push(r);
+        note(r);
+      }
     }
   }
   await removeStage(path.join(work, 'boot-src'));
@@ -1029,9 +1072,11 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
     (sums.limit ? `; limit ${sec(sums.limit.wall)} s (imgsmith/limit ${ratio(a?.wall ?? NaN, sums.limit.wall)})` : '') +
     (sums.nixos ? `; NixOS ${sec(sums.nixos.wall)} s (NixOS/imgsmith ${ratio(sums.nixos.wall, a?.wall ?? NaN)})` : '') +
     (sums.genimage ? `; genimage ${sec(sums.genimage.wall)} s` : '') +
-    (sums['imgsmith-btrfs'] && sums['limit-btrfs']
-      ? `; btrfs: imgsmith ${sec(sums['imgsmith-btrfs'].wall)} s / ${sec(sums['imgsmith-btrfs'].cpu)} s CPU, limit ${sec(sums['limit-btrfs'].wall)} s / ${sec(sums['limit-btrfs'].cpu)} s CPU (CPU ratio ${ratio(sums['imgsmith-btrfs'].cpu, sums['limit-btrfs'].cpu)})`
-      : '');
+    VARIANTS.map((v) => {
+      const a2 = sums[`imgsmith-${v}`];
+      const l2 = sums[`limit-${v}`];
+      return a2 && l2 ? `; ${v}: imgsmith ${sec(a2.wall)} s / ${sec(a2.cpu)} s CPU, limit ${sec(l2.wall)} s / ${sec(l2.cpu)} s CPU (CPU ratio ${ratio(a2.cpu, l2.cpu)})` : '';
+    }).join('');
   return { md, summary };
 }
 
@@ -1097,6 +1142,7 @@ async function main(): Promise<void> {
     .option('limit', { type: 'boolean', default: true, describe: 'Run the cp -al + mke2fs + zstd limit (--no-limit to skip)' })
     .option('genimage', { type: 'boolean', default: true, describe: 'Run genimage (--no-genimage to skip)' })
     .option('btrfs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe (btrfs root) and the btrfs limit (--no-btrfs to skip)' })
+    .option('squashfs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe with a squashfs root and the squashfs limit (--no-squashfs to skip)' })
     .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
     .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of imgsmith and NixOS' })
     .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip; never for tiny)' })
@@ -1119,7 +1165,7 @@ async function main(): Promise<void> {
   }
   const flags: Flags = {
     runs: argv.runs, ...(argv['heap-mb'] !== undefined ? { heapMb: argv['heap-mb'] } : {}), big9g: argv.big9g, imgsmith: argv.imgsmith, pathsList: argv['paths-list'], nixos: argv.nixos,
-    limit: argv.limit, genimage: argv.genimage, btrfs: argv.btrfs, keep: argv.keep, write: argv.write,
+    limit: argv.limit, genimage: argv.genimage, btrfs: argv.btrfs, squashfs: argv.squashfs, keep: argv.keep, write: argv.write,
   };
   const summaries: string[] = [];
   for (const size of sizes) {

@@ -19,6 +19,7 @@ import { stageTree } from '../src/fs/stage.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
 import { validateSpec } from '../src/spec.ts';
+import { open as openReader } from '../src/inspect/readers/squashfs.ts';
 import { blkid, extractPartition, markedImage } from './helpers/partition.ts';
 import { CLI } from './helpers/cli.ts';
 import { makeReproInputs, ODD_NAME } from './helpers/repro-fixture.ts';
@@ -174,6 +175,37 @@ test('driver: unsquashfs -lln agrees with the tree; unsquashfs -d gives its byte
   await fh.read(m, 0, 1, MiB + 4 * MiB);
   assert.equal(m[0], 0xbb);
   await fh.close();
+});
+
+test('reader: walk, stat, hashFiles (batched -cat and single extractions) and readFileTo agree with the tree', async () => {
+  const { img } = await buildInto('reader', makeTree());
+  const work = path.join(dir, 'reader-work');
+  const r = await openReader({ file: img, offset: MiB, size: 4 * MiB, display: 'reader.img:1', workDir: async () => work });
+  try {
+    const all: import('../src/inspect/types.ts').FsEntry[] = [];
+    for await (const e of r.walk!('/')) all.push(e);
+    assert.equal(all.length, 56, 'every entry below /');
+    const paths = all.map((e) => e.path);
+    assert.deepEqual(paths.slice(0, 3), ['/bin', '/bin/big', '/bin/script'], 'parents first, names in byte order');
+    const st = await r.stat('/bin/suid');
+    assert.deepEqual([st.type, st.mode, st.uid, st.gid, st.size], ['file', 0o4755, 0, 0, data.suid!.length]);
+    // squashfs-tools 4.5 lists minutes, 4.6 seconds.
+    assert.ok([EPOCH, Math.floor(EPOCH / 60) * 60].includes(st.mtime), `mtime ${st.mtime}`);
+    assert.equal((await r.stat('/etc/dangling')).target, '/nonexistent -> x');
+    await assert.rejects(r.stat('/bin/big/x'), /\/bin\/big is not a directory/);
+    await assert.rejects(r.stat('/nope'), /no such file or directory: \/nope/);
+    const hashes = await r.hashFiles!(all);
+    const h = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    assert.equal(hashes.get('/bin/big'), h(data.big!));
+    assert.equal(hashes.get('/etc/empty'), h(Buffer.alloc(0)));
+    assert.equal(hashes.get(`/${NL_NAME}`), h(Buffer.from('newline\n')), 'a name with a newline: extracted alone');
+    assert.equal(hashes.get(`/${ODD_NAME.toString('latin1')}`), h(Buffer.from('odd\n')), 'a non-UTF-8 name: extracted alone');
+    assert.equal(hashes.size, all.filter((e) => e.type === 'file').length);
+    assert.equal((await r.info()).extra.compression, 'zstd');
+  } finally {
+    await r.close();
+  }
+  assert.deepEqual(await fsp.readdir(work).catch(() => []), [], 'the private extractions are removed');
 });
 
 test('deterministic: trees added in either order, host files linked or copied, 1 or 2 mksquashfs threads: the same bytes', async () => {

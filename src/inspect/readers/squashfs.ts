@@ -14,7 +14,7 @@
  * `-ef` list of anchored, escaped regular expressions (`-regex`), and read from there.
  */
 import type { ChildProcessByStdio } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -201,6 +201,72 @@ export class SquashfsReader implements FsReader {
       return this.unsquashfs(['-cat', '-no-wildcards', this.t.file, name], out, f.path);
     }
     await this.readExtracted(f, out);
+  }
+
+  /**
+   * SHA-256 of many files: `unsquashfs -cat` writes the files named on its command line one
+   * after the other, in that order, so batches of names are read back by their listed sizes.
+   * Names argv cannot carry go through readFileTo (a private extraction each).
+   */
+  async hashFiles(files: readonly FsEntry[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const todo = files.filter((f) => f.type === 'file');
+    const simple = todo.filter((f) => isUtf8(f.path) && !f.path.includes('\n'));
+    for (let i = 0; i < simple.length; ) {
+      const batch: FsEntry[] = [];
+      for (let bytes = 0; i < simple.length && batch.length < 512 && bytes < 64 * 1024; i++) {
+        batch.push(simple[i]!);
+        bytes += simple[i]!.path.length + 1;
+      }
+      await this.hashBatch(batch, out);
+    }
+    for (const f of todo.filter((x) => !out.has(x.path))) {
+      const tmp = path.join(await this.t.workDir(), `hash-${this.extractions++}`);
+      await fsp.mkdir(path.dirname(tmp), { recursive: true, mode: 0o700 });
+      const fh = await fsp.open(tmp, 'w', 0o600);
+      try {
+        await this.readFileTo(f.path, fh.fd);
+      } finally {
+        await fh.close();
+      }
+      out.set(f.path, createHash('sha256').update(await fsp.readFile(tmp)).digest('hex'));
+      await fsp.rm(tmp, { force: true });
+    }
+    return out;
+  }
+
+  private async hashBatch(batch: FsEntry[], out: Map<string, string>): Promise<void> {
+    const names = batch.map((f) => Buffer.from(f.path, 'latin1').toString('utf8'));
+    const child = spawnTool('unsquashfs', [...this.base(), '-cat', '-no-wildcards', this.t.file, ...names], { stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcessByStdio<null, Readable, Readable>;
+    let stderr = '';
+    child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+    const exited = new Promise<number | null>((resolve, reject) => {
+      child.on('error', (e) => reject(spawnFailure('unsquashfs', e)));
+      child.on('close', resolve);
+    });
+    let i = 0;
+    let left = batch[0]!.size;
+    let hash = createHash('sha256');
+    const next = () => {
+      out.set(batch[i]!.path, hash.digest('hex'));
+      hash = createHash('sha256');
+      left = batch[++i]?.size ?? 0;
+    };
+    while (i < batch.length && left === 0) next();
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      for (let p = 0; p < chunk.length; ) {
+        if (i >= batch.length) throw inputError(`${this.t.display}: unsquashfs wrote more than the listed sizes of the files it was asked for`);
+        const n = Math.min(left, chunk.length - p);
+        hash.update(chunk.subarray(p, p + n));
+        left -= n;
+        p += n;
+        while (i < batch.length && left === 0) next();
+      }
+    }
+    const code = await exited;
+    if (code !== 0 || i < batch.length) {
+      throw inputError(`${this.t.display}: unsquashfs could not read ${show(batch[Math.min(i, batch.length - 1)]!.path)}: ${reason(stderr) ?? `exit ${code}, ${i} of ${batch.length} files`}`);
+    }
   }
 
   /** Runs unsquashfs with stdout to `out`; a failure names the path and unsquashfs's reason. */
