@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { FileTree } from '../src/content/tree.ts';
-import { mksquashfsArgs, squashfsDriver, type SquashfsSpec } from '../src/fs/squashfs.ts';
+import { compressorsIn, mksquashfsArgs, squashfsDriver, type SquashfsSpec } from '../src/fs/squashfs.ts';
 import { stageTree } from '../src/fs/stage.ts';
 import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
@@ -222,6 +222,20 @@ test('deterministic: trees added in either order, host files linked or copied, 1
     await execa('mksquashfs', [...mksquashfsArgs(SPEC, stage, out, EPOCH), '-processors', n], { env, extendEnv: false });
     assert.equal(await sha(out), await sha(a.part), `-processors ${n} on copies gives the driver's bytes`);
   }
+});
+
+test("the compressors mksquashfs lists (4.5's and 4.6's -help) are read: what a missing one is checked against", async () => {
+  const tc = findToolchain('squashfs-tools-trixie');
+  const envs = [undefined, ...('missing' in tc ? [] : [toolchainEnv(tc, { PATH: process.env.PATH ?? '' })])];
+  for (const env of envs) {
+    const help = await execa('mksquashfs', ['-help'], { all: true, reject: false, ...(env ? { env } : {}) });
+    const list = compressorsIn(help.all ?? '');
+    assert.ok(list, 'a compressor list');
+    for (const c of ['gzip', 'xz', 'lz4', 'lzo', 'zstd']) assert.ok(list.includes(c), `${c} in ${list.join(', ')}`);
+    assert.ok(list.every((c) => /^[a-z0-9]+$/.test(c)), list.join(', '));
+  }
+  assert.equal(compressorsIn('no list here'), undefined);
+  assert.deepEqual(compressorsIn('Compressors available:\n\tgzip (default)\n\txz\n-noI\tfoo\n'), ['gzip', 'xz']);
 });
 
 test('every compression builds, and unsquashfs reads it back', async () => {

@@ -72,21 +72,25 @@ function parseSpec(o: Obj, where: string): SquashfsSpec {
   return { type: 'squashfs', compression, blockSize };
 }
 
-/** The compressors the installed mksquashfs was built with (its `-help` lists them), once per process. */
+/** The compressors a `mksquashfs -help` text lists under "Compressors available" (4.5 and 4.6), or
+ *  undefined when it has no such list. */
+export function compressorsIn(help: string): string[] | undefined {
+  const lines = help.split('\n');
+  const at = lines.findIndex((l) => /Compressors available/.test(l));
+  if (at < 0) return undefined;
+  const out: string[] = [];
+  for (const l of lines.slice(at + 1)) {
+    const m = /^\s+([a-z0-9]+)(?: \(default\))?\s*$/.exec(l);
+    if (!m) break;
+    out.push(m[1]!);
+  }
+  return out;
+}
+
+/** The compressors of the mksquashfs on PATH, once per process. */
 let compressors: Promise<string[] | undefined> | undefined;
 function installedCompressors(): Promise<string[] | undefined> {
-  compressors ??= runTool('mksquashfs', ['-help'], { all: true, check: false }).then((r) => {
-    const lines = (r.all ?? '').split('\n');
-    const at = lines.findIndex((l) => /Compressors available/.test(l));
-    if (at < 0) return undefined;
-    const out: string[] = [];
-    for (const l of lines.slice(at + 1)) {
-      const m = /^\s+([a-z0-9]+)(?: \(default\))?\s*$/.exec(l);
-      if (!m) break;
-      out.push(m[1]!);
-    }
-    return out;
-  });
+  compressors ??= runTool('mksquashfs', ['-help'], { all: true, check: false }).then((r) => compressorsIn(r.all ?? ''));
   return compressors;
 }
 
