@@ -100,7 +100,7 @@ async function checkCompression(spec: SquashfsSpec, where: string): Promise<void
   if (!have || have.includes(spec.compression)) return;
   const t = await probeTool('mksquashfs');
   throw usageError(
-    `${where}.compression: the installed mksquashfs (squashfs-tools ${t.version}, ${t.path}) has no ${spec.compression} compressor (it has ${have.join(', ')})`,
+    `${where}.filesystem.compression: the installed mksquashfs (squashfs-tools ${t.version}, ${t.path}) has no ${spec.compression} compressor (it has ${have.join(', ')})`,
   );
 }
 
