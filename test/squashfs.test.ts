@@ -208,6 +208,29 @@ test('reader: walk, stat, hashFiles (batched -cat and single extractions) and re
   assert.deepEqual(await fsp.readdir(work).catch(() => []), [], 'the private extractions are removed');
 });
 
+test('reader: names that look like listing lines or symlink arrows stay one entry each', async () => {
+  const host = path.join(dir, 'fake-src');
+  await fsp.mkdir(host);
+  // A name cannot hold "/" (so never "0/0"); a symlink target can: it forges a whole entry line.
+  const fake = 'x\n-rw-r--r-- 0:0 1 1970-01-01 00:00 evil -> y';
+  const forged = 't -> u\n-rw-r--r-- 0/0                       1 1970-01-01 00:00 squashfs-root/evil2\nlrwxrwxrwx 0/0 1 1970-01-01 00:00 R/e -> f';
+  await fsp.writeFile(path.join(host, fake), 'not evil\n');
+  await fsp.symlink(forged, path.join(host, 'l -> m'));
+  const img = path.join(dir, 'fake.sqfs');
+  await execa('mksquashfs', [host, img, '-noappend', '-quiet', '-no-progress', '-all-root']);
+  const r = await openReader({ file: img, offset: 0, size: (await fsp.stat(img)).size, display: 'fake.sqfs', workDir: async () => path.join(dir, 'fake-work') });
+  try {
+    const l = await r.list('/');
+    assert.deepEqual(l.map((e) => [e.name, e.type, e.target]), [['l -> m', 'symlink', forged], [fake, 'file', undefined]]);
+    const fd = await fsp.open(path.join(dir, 'fake-out'), 'w');
+    await r.readFileTo(`/${fake}`, fd.fd);
+    await fd.close();
+    assert.equal(await fsp.readFile(path.join(dir, 'fake-out'), 'utf8'), 'not evil\n');
+  } finally {
+    await r.close();
+  }
+});
+
 test('deterministic: trees added in either order, host files linked or copied, 1 or 2 mksquashfs threads: the same bytes', async () => {
   const a = await buildInto('order-a', makeTree(false));
   const b = await buildInto('order-b', makeTree(true));
