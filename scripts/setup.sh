@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 # Building images (build, inspect, ls, cat, extract, diff, verify, flash) and compiling the
 # native addon (python3, make, g++) and the ext4 populate helper (libext2fs-dev, pkg-config).
-PACKAGES="e2fsprogs btrfs-progs erofs-utils dosfstools zstd fdisk gdisk util-linux xz-utils bzip2 lz4
+PACKAGES="e2fsprogs btrfs-progs erofs-utils squashfs-tools dosfstools zstd fdisk gdisk util-linux xz-utils bzip2 lz4
   python3 make g++ libext2fs-dev pkg-config"
 # imgsmith boot-test.
 BOOT_TEST_PACKAGES="qemu-system-arm qemu-system-x86 qemu-utils ovmf u-boot-qemu ipxe-qemu mtools"

@@ -101,7 +101,7 @@ function gist(out: string): string {
  * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
  * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
-export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'fsck.erofs', 'zstd', 'blockdev'] as const;
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'fsck.erofs', 'zstd', 'blockdev', 'unsquashfs'] as const;
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {

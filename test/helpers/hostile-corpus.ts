@@ -1,7 +1,7 @@
 /**
  * A corpus of hostile disk images for the image tools (test/hostile-images.test.ts).
  * Four small valid images are made with the real tools (sfdisk, sgdisk, mkfs.fat, mtools,
- * mke2fs -d, mkfs.btrfs --rootdir, mkfs.erofs) and every case is a sparse copy of one of them with a
+ * mke2fs -d, mkfs.btrfs --rootdir, mkfs.erofs, mksquashfs) and every case is a sparse copy of one of them with a
  * few bytes patched; where a case needs a structure that looks valid (a GPT header with a
  * bad entry array), the CRCs are recomputed. Offsets are found by parsing the good images
  * here (BPB, GPT, superblocks), independently of the readers under test.
@@ -63,7 +63,21 @@ async function place(part: string, disk: string, startLba: number): Promise<void
   await sh('dd', [`if=${part}`, `of=${disk}`, 'bs=1M', `seek=${startLba * S}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
 }
 
-async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string; erofs: string }> {
+/** A GPT image holding one squashfs of the tree at 1 MiB (1 MiB partition); its metadata is
+ *  stored uncompressed (-noI -noF -noX) so that cases can find and patch directory entries. */
+async function makeSquashfsBase(dir: string, tree: string): Promise<string> {
+  const part = path.join(dir, 'squashfs.part');
+  await sh('mksquashfs', [tree, part, '-noappend', '-quiet', '-no-progress', '-all-root', '-noI', '-noF', '-noX', '-all-time', '0', '-mkfs-time', '0']);
+  const img = path.join(dir, 'good-squashfs.img');
+  await fsp.writeFile(img, '');
+  await fsp.truncate(img, 3 * MiB);
+  await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', img], 'label: gpt\nlabel-id: 01234567-89AB-4DEF-8123-456789ABCDEF\nstart=2048, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n');
+  await place(part, img, 2048);
+  await fsp.rm(part);
+  return img;
+}
+
+async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string; erofs: string; squashfs: string }> {
   const tree = path.join(dir, 'tree');
   await makeTree(tree);
   const fat = path.join(dir, 'fat.part');
@@ -109,7 +123,7 @@ async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs
   await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', eimg], `label: dos\nlabel-id: 0x1234abce\nstart=2048, size=${EROFS_SECTORS}, type=83\n`);
   await place(epart, eimg, 2048);
   await Promise.all([fat, ext, bpart, epart].map((f) => fsp.rm(f)));
-  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg, erofs: eimg };
+  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg, erofs: eimg, squashfs: await makeSquashfsBase(dir, tree) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -228,7 +242,7 @@ async function btrfsChunkRoot(img: Img): Promise<{ offs: number[]; nodeSize: num
 type Maker = (img: Img) => Promise<void>;
 interface Def {
   name: string;
-  base: 'gpt' | 'dos' | 'btrfs' | 'erofs';
+  base: 'gpt' | 'dos' | 'btrfs' | 'erofs' | 'squashfs';
   part?: number;
   cat?: string;
   make: Maker;
@@ -464,6 +478,31 @@ const erofsCases: Def[] = [
   erofs('name-repeated', erofsPatched(async (i) => i.write(await erofsName(i, 'hello.bin'), Buffer.from('dir\0\0\0\0\0\0'))), files(/out of order or repeated/)),
 ];
 
+const squashfs = (name: string, make: Maker, mustFail: Def['mustFail'], extra: Partial<Def> = {}): Def => ({ name: `squashfs-${name}`, base: 'squashfs', part: 1, make, mustFail, ...extra });
+const sqSb = 2048 * S;
+/** The squashfs superblock's table offsets (relative to the partition). */
+async function sqTables(i: Img): Promise<{ root: number; inode: number; dir: number; bytesUsed: number }> {
+  const sb = await i.read(sqSb, 96);
+  return { root: Number(sb.readBigUInt64LE(32)), bytesUsed: Number(sb.readBigUInt64LE(40)), inode: Number(sb.readBigUInt64LE(64)), dir: Number(sb.readBigUInt64LE(72)) };
+}
+const squashfsCases: Def[] = [
+  squashfs('bad-magic', (i) => i.write(sqSb, Buffer.from('hsqX')), {}, unrecognised('squashfs')),
+  squashfs('bytes-used-beyond-partition', (i) => i.u64(sqSb + 40, 1n << 40n), files(/squashfs/)),
+  squashfs('block-log-wrong', (i) => i.u16(sqSb + 22, 3), files(/squashfs/)),
+  squashfs('zeroed-inode-table', async (i) => {
+    const t = await sqTables(i);
+    await i.write(sqSb + t.inode, Buffer.alloc(t.dir - t.inode));
+  }, files(/squashfs/)),
+  squashfs('dir-loop', async (i) => {
+    // The entry "sub" in /dir points at the root directory's inode (same metadata block).
+    const t = await sqTables(i);
+    const table = await i.read(sqSb + t.dir, t.bytesUsed - t.dir);
+    const name = table.indexOf('sub');
+    if (name < 8) throw new Error('corpus: no directory entry "sub" in the squashfs');
+    await i.u16(sqSb + t.dir + name - 8, t.root & 0xffff);
+  }, { ls: /directory loop/, cat: /directory loop/, extract: /directory loop/, diff: /directory loop/, verify: /./ }),
+];
+
 /** Cut the image in the middle of a structure. */
 const cut = (name: string, base: Def['base'], at: number, re: RegExp, part = 1): Def => ({
   name: `truncated-${name}`, base, part, make: (i) => fsp.truncate(i.file, at), mustFail: table(re),
@@ -478,9 +517,10 @@ const truncCases: Def[] = [
   cut('ext4-inodes', 'dos', EXT_START * S + 600 * 1024, /past the end of the disk/, 2),
   cut('btrfs', 'btrfs', 2048 * S + 20 * MiB, /past the end of the disk/),
   cut('erofs', 'erofs', 2048 * S + 2048, /past the end of the disk/),
+  cut('squashfs', 'squashfs', 2048 * S + 600, /past the end of the disk/),
 ];
 
-const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...erofsCases, ...truncCases];
+const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...erofsCases, ...squashfsCases, ...truncCases];
 export const CASE_COUNT = ALL.length;
 /** The cases' names (known without building the corpus: one test per image). */
 export const CASE_NAMES: readonly string[] = ALL.map((d) => d.name);
@@ -494,7 +534,7 @@ export async function makeCorpus(dir: string): Promise<HostileCase[]> {
     await sh('cp', ['--sparse=always', bases[d.base], image]);
     await d.make(new Img(image));
     out.push({
-      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.base === 'erofs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
+      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.base === 'erofs' || d.base === 'squashfs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
       mustFail: d.mustFail ?? {}, ...(d.mustPass ? { mustPass: d.mustPass } : {}),
     });
   }
