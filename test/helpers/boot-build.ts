@@ -29,13 +29,14 @@ after(async () => {
   if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
 });
 
-/** The filesystem label of the partition that receives the closure (for root=LABEL=). */
-async function rootLabelOf(specPath: string): Promise<string | undefined> {
+/** The filesystem label of the partition that receives the closure (for root=LABEL=), and
+ *  whether it is the only partition (the fixture's rootOnly). */
+async function rootOf(specPath: string): Promise<{ label: string | undefined; only: boolean }> {
   const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as {
     partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
   };
   const root = spec.partitions?.find((p) => p.contents?.some((c) => c.generate === 'closure'));
-  return root?.filesystem?.label;
+  return { label: root?.filesystem?.label, only: spec.partitions?.length === 1 };
 }
 
 export interface Built {
@@ -54,8 +55,9 @@ export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: nu
     p = (async () => {
       const specPath = recipe(recipeName);
       const dir = path.join(await tmp(), path.basename(recipeName).replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
-      const label = rootByLabel ? await rootLabelOf(specPath) : undefined;
-      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, ...(label ? { rootLabel: label } : {}) });
+      const root = await rootOf(specPath);
+      const label = rootByLabel ? root.label : undefined;
+      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, rootOnly: root.only, ...(label ? { rootLabel: label } : {}) });
       const r = await buildImage({
         specPath,
         closure: fixture.closureInfoDir,
