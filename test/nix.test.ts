@@ -20,7 +20,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { makeFirmware, pseudoRandom } from './helpers/firmware-fixture.ts';
 import { which } from '../action/tools.ts';
 import { privateNix, type PrivateNix } from './helpers/nix-eval.ts';
 
@@ -358,4 +358,44 @@ test('the Pi recipe built inside a real nix-build is byte-identical to the same 
   // manifest.json beside them, naming the same image.
   const m = JSON.parse(readFileSync(path.join(outPath, 'manifest.json'), 'utf8'));
   assert.equal(m.image.compressed.sha256, sha(inNix));
+});
+
+test('mkImage regions inside a real nix-build: the Allwinner recipe with its SPL from a store path is byte-identical to the CLI build with --firmware', { skip: noNix, timeout: 240_000 }, async () => {
+  fx ??= await makeClosure(path.join(tmp, 'fx'));
+  // A stand-in loader (the recipe does not look inside it): a file copied into the store by the path literal.
+  const loaderDir = path.join(tmp, 'u-boot-orangepi-pc');
+  await fsp.mkdir(loaderDir, { recursive: true });
+  await fsp.writeFile(path.join(loaderDir, 'u-boot-sunxi-with-spl.bin'), pseudoRandom('imgsmith-test-sunxi-spl', 536_892));
+  const recipe = path.join(REPO, 'images/allwinner-h3.json');
+  const outside = path.join(tmp, 'outside-allwinner');
+  const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', loaderDir, '-o', outside]);
+  assert.equal(cli.exitCode, 0, cli.stderr);
+
+  const { env, store } = nix;
+  const r = await execa(
+    'nix-build',
+    [
+      ...store, '--no-out-link', 'nix/tests/in-nix-build.nix',
+      '--arg', 'spec', recipe,
+      '--arg', 'regions', `[ { name = "spl"; file = ${path.join(loaderDir, 'u-boot-sunxi-with-spl.bin')}; } ]`,
+      '--argstr', 'closureInfo', fx.closureInfoDir,
+      '--argstr', 'storeRoot', fx.storeRoot,
+      '--argstr', 'toplevel', fx.toplevel,
+      '--argstr', 'repo', REPO,
+      '--argstr', 'hostPath', process.env.PATH!,
+    ],
+    { cwd: REPO, env, extendEnv: false, reject: false, timeout: 200_000 },
+  );
+  assert.equal(r.exitCode, 0, `nix-build failed:\n${r.stderr}`);
+  const outPath = String(r.stdout).trim();
+  const name = (await fsp.readdir(outside)).find((f) => f.endsWith('.img.zst'))!;
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  assert.equal(sha(path.join(outPath, 'sd-image', name)), sha(path.join(outside, name)), 'the image built in nix-build differs from the one built outside');
+  // The manifest names the region's file as copied beside the spec, with the same bytes.
+  const m = JSON.parse(readFileSync(path.join(outPath, 'manifest.json'), 'utf8'));
+  const cliM = JSON.parse(readFileSync(path.join(outside, 'manifest.json'), 'utf8'));
+  assert.equal(m.regions.length, 1);
+  assert.deepEqual({ ...m.regions[0], file: undefined, from: undefined }, { ...cliM.regions[0], file: undefined, from: undefined });
+  assert.deepEqual([m.regions[0].from, m.regions[0].file], ['spec', 'region-spl-u-boot-sunxi-with-spl.bin']);
+  assert.equal(m.regions[0].sha256, sha(path.join(loaderDir, 'u-boot-sunxi-with-spl.bin')));
 });
