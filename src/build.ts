@@ -20,9 +20,11 @@ import { FileTree, fromUtf8 } from './content/tree.ts';
 import { readClosureInfo, storeHostPath, type ClosureInfo } from './content/closure.ts';
 import { driverFor, prepareFs } from './fs/index.ts';
 import type { FsContext, FsReport, PreparedFs } from './fs/types.ts';
-import { planLayout } from './layout.ts';
+import { planWithNeeds, type SizeNeed } from './layout.ts';
+import { fillPlaceholders, preparePlaceholders, type LateValues } from './content/placeholders.ts';
 import type { DiskPlan } from './disk-plan.ts';
 import { buildPartitionTable, validateTable, writePartitionTable, type TableInfo } from './ptable/index.ts';
+import { specIndexOf } from './ptable/numbering.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { packageImage } from './outputs/package.ts';
 import { sha256File } from './outputs/checksum.ts';
@@ -35,6 +37,7 @@ import type { PassNeeds } from './outputs/pass.ts';
 import type { AnyOutput, Made, ManifestBase, OutputPlan } from './outputs/types.ts';
 import { treeHasPath } from './content/extlinux.ts';
 import { checkOutputPlacement, inputRoots } from './input-roots.ts';
+import { manifestRegions, placeRegions, readRegions, writeRegions, type RegionFile } from './regions.ts';
 
 /** What to build from what; the outputs' options (their flags: compress, keepRaw, bmap ...) come from the registry. */
 export interface BuildOptions extends OutputOptions {
@@ -165,6 +168,7 @@ function usedRoots(spec: ImageSpec): Set<SourceRoot> {
     }
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s.from);
   }
+  for (const r of spec.regions) roots.add(r.from);
   return roots;
 }
 
@@ -272,9 +276,9 @@ async function buildInto(spec: ImageSpec, env: Env): Promise<BuildResult> {
   const stage = new Stage(spec, env);
   const contents = await stage.contents(spec);
   const measured = await stage.measure(spec, contents);
-  const planned = stage.plan(spec, measured);
-  const written = await stage.write(spec, measured, planned);
-  const made = await stage.package(spec, contents, planned, written);
+  const planned = stage.plan(spec, measured, contents);
+  const written = await stage.write(spec, measured, planned, contents.late);
+  const made = await stage.package(spec, contents, { ...planned, table: written.table }, written);
   return stage.publish(made);
 }
 
@@ -285,6 +289,10 @@ interface Contents {
   closure?: () => Promise<ClosureInfo>;
   /** The closure if something read it (the manifest records it then). */
   closureIfRead: () => Promise<ClosureInfo> | undefined;
+  /** The bootloader regions' files (spec.regions), found and hashed. */
+  regions: RegionFile[];
+  /** The {rootHash:NAME}-style values filled in once their partitions are written, and the write order. */
+  late: LateValues;
 }
 
 /** Every partition's filesystem prepared: its minimum size known. */
@@ -296,12 +304,16 @@ interface Measured {
 interface Planned {
   plan: DiskPlan;
   table: ReturnType<typeof buildPartitionTable>;
+  /** The bootloader regions, checked against the table, the partitions and each other. */
+  regions: RegionFile[];
 }
 
 /** The image written. */
 interface Written {
   image: { path: string; name: string; size: number };
   reports: FsReport[];
+  /** The partition table as written last (with the GUIDs filesystems decided: dm-verity's). */
+  table: Planned['table'];
   /** The zstd compressor that followed the writers (frames of the chunks they were done with). */
   early?: ChunkedZstd;
 }
@@ -333,7 +345,7 @@ class Stage {
     const ph = env.progress.phase('contents');
     const trees: FileTree[] = [];
     for (const [i, p] of spec.partitions.entries()) {
-      const where = `spec.partitions[${i}]`;
+      const where = partitionName(spec, i);
       const driver = driverFor(p.filesystem);
       const tree = await resolveContents(p.contents, inputs, where, { noSymlinks: driver.noSymlinks === true, partition: i });
       for (const d of driver.reservedDirs ?? []) {
@@ -341,39 +353,43 @@ class Stage {
           throw usageError(`${where}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
         }
       }
-      driver.validate(p.filesystem, tree, partitionName(i));
+      driver.validate(p.filesystem, tree, partitionName(spec, i));
       trees.push(tree);
     }
     ph.end({ entries: trees.reduce((n, t) => n + t.size, 0) });
     checkBootable(spec, trees, closure ? await closure : undefined);
-    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure };
+    const regions = await readRegions(spec.regions, this.roots);
+    const late = preparePlaceholders(spec, trees);
+    return { trees, ...(readClosure ? { closure: readClosure } : {}), closureIfRead: () => closure, regions, late };
   }
 
   /** 2. Every filesystem's smallest size (btrfs builds itself here). */
   async measure(spec: ImageSpec, { trees }: Contents): Promise<Measured> {
     const pm = this.env.progress.phase('measure');
     const prepared = await Promise.all(
-      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: `spec.partitions[${i}]` }, partitionName(i))),
+      spec.partitions.map((p, i) => prepareFs(p.filesystem, trees[i]!, { ...this.ctx, partition: partitionName(spec, i) }, partitionName(spec, i))),
     );
     pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
     return { prepared };
   }
 
-  /** 3. The layout (pure) and the partition table. */
-  plan(spec: ImageSpec, { prepared }: Measured): Planned {
+  /** 3. The layout (pure), the partition table and the regions' places. */
+  plan(spec: ImageSpec, { prepared }: Measured, { regions }: Contents): Planned {
     const minSizes = prepared.map((p) => p.minimumSize);
-    const plan: DiskPlan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i) => driverFor(spec.partitions[i]!.filesystem).minimumReason?.(spec.partitions[i]!.filesystem, m)) });
+    const minReasons = minSizes.map((m, i) => driverFor(spec.partitions[i]!.filesystem).minimumReason?.(spec.partitions[i]!.filesystem, m));
+    const plan: DiskPlan = planWithNeeds({ spec, minSizes, minReasons }, (pl) => sizeNeeds(spec, pl));
     validateTable(plan);
     const table = buildPartitionTable(plan);
+    placeRegions(plan, regions);
     this.env.progress.event('plan', {
       diskSize: plan.diskSize,
       partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size })),
     });
-    return { plan, table };
+    return { plan, table, regions };
   }
 
   /** 4. A sparse file of the final size, the table, then every filesystem (concurrently). */
-  async write(spec: ImageSpec, { prepared }: Measured, { plan, table }: Planned): Promise<Written> {
+  async write(spec: ImageSpec, { prepared }: Measured, { plan, table, regions }: Planned, late: LateValues): Promise<Written> {
     const { env } = this;
     const name = `${env.plan.base}.img`;
     const img = path.join(env.tmp, name);
@@ -386,6 +402,7 @@ class Stage {
       await fh.close();
     }
     await writePartitionTable(img, table);
+    await writeRegions(img, regions, env.progress);
     // The .img.zst is one zstd frame per chunk of the image (outputs/chunked.ts): the chunks
     // mke2fs is done with are compressed while it still writes the rest.
     const tracks: Promise<unknown>[] = [];
@@ -404,37 +421,7 @@ class Stage {
         invalidate: () => z.invalidate(start, end),
       });
     }
-    // Writers that run an external tool (mke2fs) start first; in-process ones (FAT, which
-    // blocks the event loop while it runs) wait until those tools run, so they overlap.
-    let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
-    let toolsRunning!: () => void;
-    const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
-    const oneStarted = () => {
-      if (--waiting <= 0) toolsRunning();
-    };
-    if (waiting <= 0) toolsRunning();
-    const writing = Promise.all(
-      spec.partitions.map(async (p, i) => {
-        const pp = plan.partitions[i]!;
-        const inProcess = driverFor(p.filesystem).inProcess === true;
-        let started = false;
-        const started1 = () => {
-          if (!started) {
-            started = true;
-            oneStarted();
-          }
-        };
-        if (inProcess) await allToolsRunning;
-        const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
-        try {
-          const r = await prepared[i]!.write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i}]`, toolStarted: started1 });
-          w.end({ type: r.type });
-          return r;
-        } finally {
-          if (!inProcess) started1();
-        }
-      }),
-    );
+    const writing = this.writePartitions(spec, prepared, plan, img, late);
     let reports: FsReport[];
     try {
       reports = await writing;
@@ -446,7 +433,61 @@ class Stage {
     } finally {
       delete this.ctx.watchWrites;
     }
-    return { image: { path: img, name, size: plan.diskSize }, reports, ...(early ? { early } : {}) };
+    const final = await rewriteTableWithGuids(img, plan, table, reports);
+    return { image: { path: img, name, size: plan.diskSize }, reports, table: final, ...(early ? { early } : {}) };
+  }
+
+  /**
+   * Every filesystem, concurrently, each after the partitions it waits for (a verity hash
+   * partition after its data, a partition embedding a root hash after the verity partition:
+   * `late.waitsFor`). Writers that run an external tool (mke2fs) start first; in-process ones
+   * (FAT, which blocks the event loop while it runs) wait until those tools run, so they overlap.
+   */
+  private writePartitions(spec: ImageSpec, prepared: PreparedFs[], plan: DiskPlan, img: string, late: LateValues): Promise<FsReport[]> {
+    const { env } = this;
+    const waits = late.waitsFor.map((w) => w.size > 0);
+    let waiting = spec.partitions.filter((p, i) => !driverFor(p.filesystem).inProcess && !waits[i]).length;
+    let toolsRunning!: () => void;
+    const allToolsRunning = new Promise<void>((r) => (toolsRunning = r));
+    const oneStarted = () => {
+      if (--waiting <= 0) toolsRunning();
+    };
+    if (waiting <= 0) toolsRunning();
+    const byName = new Map<string, { report: Promise<FsReport>; done: (r: FsReport) => void }>();
+    for (const p of spec.partitions) {
+      let done!: (r: FsReport) => void;
+      byName.set(p.name, { report: new Promise<FsReport>((r) => (done = r)), done });
+    }
+    const target = (i: number) => ({ imagePath: img, offset: plan.partitions[i]!.start, size: plan.partitions[i]!.size });
+    const partitionNamed = (n: string) => {
+      const i = spec.partitions.findIndex((p) => p.name === n);
+      return i < 0 ? undefined : target(i);
+    };
+    return Promise.all(
+      spec.partitions.map(async (p, i) => {
+        const inProcess = driverFor(p.filesystem).inProcess === true;
+        let started = waits[i]!; // a writer that waits does not hold up the in-process ones
+        const started1 = () => {
+          if (!started) {
+            started = true;
+            oneStarted();
+          }
+        };
+        const before = new Map<string, FsReport>();
+        for (const n of late.waitsFor[i]!) before.set(n, await byName.get(n)!.report);
+        fillPlaceholders(late, i, before);
+        if (inProcess) await allToolsRunning;
+        const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
+        try {
+          const r = await prepared[i]!.write(target(i), { ...this.ctx, partition: partitionName(spec, i), name: p.name, partitionNamed, toolStarted: started1 });
+          w.end({ type: r.type });
+          byName.get(p.name)!.done(r);
+          return r;
+        } finally {
+          if (!inProcess) started1();
+        }
+      }),
+    );
   }
 
   /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
@@ -498,8 +539,9 @@ class Stage {
         type: pp.type,
         bootable: pp.bootable,
         ...partitionIds(table.info, pp.index),
-        filesystem: reports[i]!,
+        ...manifestOf(reports[i]!),
       })),
+      ...(contents.regions.length ? { regions: manifestRegions(contents.regions) } : {}),
       inputs: {
         ...(closure && env.closureDir
           ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash('sha256').update(closure.registration).digest('hex') } }
@@ -513,8 +555,41 @@ class Stage {
   }
 }
 
-/** How messages name a partition: its JSON path (src/spec-location.ts). */
-const partitionName = (i: number) => partitionPath(i);
+/** How messages name the spec's `i`-th partition: its JSON path (src/spec-location.ts; a DOS
+ *  extended partition is not in the parsed list, src/ptable/numbering.ts). */
+const partitionName = (spec: Pick<ImageSpec, 'table'>, i: number) => partitionPath(specIndexOf(spec.table, i));
+
+/** A report's part of its partition's manifest entry: `filesystem` (type, label, uuid, stats) and the keys it adds (verity). */
+function manifestOf(r: FsReport): { filesystem: FsReport } & Record<string, unknown> {
+  const { values: _v, partitionGuids: _g, manifest, ...filesystem } = r;
+  return { ...(manifest ?? {}), filesystem };
+}
+
+/** The sizes partitions need given the others' planned sizes (drivers' planNeeds: verity), by index. */
+function sizeNeeds(spec: ImageSpec, plan: DiskPlan): SizeNeed[] {
+  const index = new Map(spec.partitions.map((p, i) => [p.name, i]));
+  const sizeOf = (n: string) => plan.partitions[index.get(n)!]!.size;
+  return spec.partitions.flatMap((p) =>
+    (driverFor(p.filesystem).planNeeds?.(p.filesystem as never, p.name, sizeOf) ?? []).map((n) => ({ index: index.get(n.partition)!, size: n.size, reason: n.reason })),
+  );
+}
+
+/**
+ * In a GPT, the partition GUIDs filesystems decided when written (dm-verity: the data and hash
+ * partitions' from the root hash) for partitions whose spec gives none: the table is built
+ * and written again with them (the plan's offsets and sizes stay). Returns the table as written.
+ */
+async function rewriteTableWithGuids(img: string, plan: DiskPlan, table: Planned['table'], reports: FsReport[]): Promise<Planned['table']> {
+  if (plan.table.type !== 'gpt') return table;
+  const guids = new Map<string, string>();
+  for (const r of reports) for (const [n, g] of Object.entries(r.partitionGuids ?? {})) guids.set(n, g.toUpperCase());
+  const set = plan.partitions.map((pp) => (pp.guid === undefined && guids.has(pp.name) ? { ...pp, guid: guids.get(pp.name)! } : pp));
+  if (set.every((pp, i) => pp === plan.partitions[i])) return table;
+  const final = buildPartitionTable({ ...plan, partitions: set });
+  await writePartitionTable(img, final);
+  return final;
+}
+
 
 /** The partition's PARTUUID as blkid reports it: DOS "<label-id>-<2-digit hex number>" (e.g. 2178694e-02), GPT the partition GUID. */
 function partitionIds(info: TableInfo, index: number): { guid?: string; partuuid: string } {
@@ -539,7 +614,7 @@ function checkBootable(spec: ImageSpec, trees: FileTree[], closure: ClosureInfo 
       if (c.kind !== 'generate' || c.generator !== 'extlinux') continue;
       const init = c.options.init;
       if (typeof init === 'string' && !treeHasPath(trees[i]!, init)) {
-        throw inputError(`spec.partitions[${i}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`${partitionName(spec, i)}.contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }
@@ -562,7 +637,7 @@ function toolNames(spec: ImageSpec, plan: OutputPlan, active: AnyOutput[]): stri
   return [...names].sort();
 }
 
-/** The firmware files the image holds (copied into a filesystem, or read by a driver: raw's blob) and their hashes. */
+/** The firmware files the image holds (copied into a filesystem, read by a driver: raw's blob, or a region) and their hashes. */
 async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: string): Promise<{ path: string; sha256: string }[]> {
   const out = new Map<string, string>();
   const dir = fromUtf8(firmwareDir) + '/';
@@ -575,6 +650,7 @@ async function firmwareHashes(spec: ImageSpec, trees: FileTree[], firmwareDir: s
   for (const p of spec.partitions) {
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, s.path)));
   }
+  for (const r of spec.regions) if (r.from === 'firmware') await add(fromUtf8(path.join(firmwareDir, r.file)));
   return [...out.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), 'latin1').toString('utf8'), sha256 }));

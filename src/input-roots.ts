@@ -12,6 +12,7 @@ import path from 'node:path';
 import { usageError } from './errors.ts';
 import { TMP_PREFIX } from './lifetime.ts';
 import type { ImageSpec, SourceRoot } from './spec-types.ts';
+import { specIndexOf } from './ptable/numbering.ts';
 import { generators, isGlob, type ContentGenerator } from './content/resolve.ts';
 import { driverFor } from './fs/index.ts';
 import { storeHostPath } from './content/closure.ts';
@@ -39,15 +40,18 @@ export async function inputRoots(
   for (const [i, p] of spec.partitions.entries()) {
     for (const [j, c] of p.contents.entries()) {
       const root = c.kind === 'copy' ? roots[c.from] : undefined;
-      if (c.kind === 'copy' && root !== undefined) out.push({ what: `the source of spec.partitions[${i}].contents[${j}]`, path: copySource(root, c.path) });
+      if (c.kind === 'copy' && root !== undefined) out.push({ what: `the source of spec.partitions[${specIndexOf(spec.table, i)}].contents[${j}]`, path: copySource(root, c.path) });
       if (c.kind !== 'generate') continue;
       for (const r of (generators[c.generator] as ContentGenerator).reads ?? []) {
         if (roots[r] !== undefined) out.push({ what: r === 'toplevel' ? '--toplevel' : `the ${r} directory`, path: roots[r] });
       }
     }
     for (const s of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) {
-      if (roots[s.from] !== undefined) out.push({ what: `the source of spec.partitions[${i}]`, path: copySource(roots[s.from]!, s.path) });
+      if (roots[s.from] !== undefined) out.push({ what: `the source of spec.partitions[${specIndexOf(spec.table, i)}]`, path: copySource(roots[s.from]!, s.path) });
     }
+  }
+  for (const [i, r] of spec.regions.entries()) {
+    if (roots[r.from] !== undefined) out.push({ what: `the file of spec.regions[${i}]`, path: path.join(roots[r.from]!, r.file) });
   }
   if (closure.used && closure.dir !== undefined) {
     out.push({ what: 'the closure', path: closure.dir });

@@ -48,6 +48,7 @@ const partition = obj(
 const table = obj(
   {
     type: { enum: ['dos', 'gpt'] }, diskId: str, sectorSize: { const: 512 }, diskSize: int, partitions: { type: 'array', items: partition },
+    ebrs: { type: 'array', items: int },
     gpt: obj({ primary: gptHeader, backup: gptHeader, hybridMbr: bool }, ['primary', 'hybridMbr']), warnings: strings,
   },
   ['type', 'diskId', 'sectorSize', 'diskSize', 'partitions', 'warnings'],
@@ -79,6 +80,17 @@ const fieldDiff = {
   if: { properties: { field: { type: 'string', pattern: '(^mtime|Time|Check)$' } } },
   then: { properties: { a: ISO_TIME, b: ISO_TIME } },
 };
+
+/** Bootloader regions: the manifest's (hashed in the image), else the unpartitioned data found (src/inspect/regions.ts). */
+const regions = obj(
+  {
+    source: { enum: ['manifest', 'scan'] }, manifest: str, note: str,
+    regions: { type: 'array', items: obj({ name: str, offset: int, size: int, sha256, recorded: sha256, matches: bool }, ['name', 'offset', 'size']) },
+  },
+  ['source', 'regions'],
+);
+
+const regionDiff = obj({ name: str, offset: int, size: int, a: { anyOf: [sha256, { type: 'null' }] }, b: { anyOf: [sha256, { type: 'null' }] } });
 
 const partitionDiff = obj(
   {
@@ -131,11 +143,11 @@ export function outputSchemas(): Record<string, JsonSchema> {
   const s = OUTPUT_SCHEMAS;
   return {
     [s.build]: buildEvents(),
-    [s.inspect]: document('imgsmith inspect --json', { image, table, partitions: { type: 'array', items: summary }, warnings: strings }, ['image', 'table', 'partitions', 'warnings']),
+    [s.inspect]: document('imgsmith inspect --json', { image, table, partitions: { type: 'array', items: summary }, regions, warnings: strings }, ['image', 'table', 'partitions', 'warnings']),
     [s.ls]: document('imgsmith ls --json', { image: str, partition: int, path: str, partitions: { type: 'array', items: summary }, entries: { type: 'array', items: entry } }, ['image']),
     [s.cat]: document('imgsmith cat --json', { image: str, partition: int, path: str, size: int, sha256, base64: str }, ['image', 'partition', 'path', 'size', 'sha256', 'base64']),
     [s.extract]: document('imgsmith extract --json', { image: str, partition: int, path: str, dest: str, files: int, dirs: int, symlinks: int, skipped: strings, bytes: int }, ['image', 'partition', 'path', 'dest', 'files', 'dirs', 'symlinks', 'skipped', 'bytes']),
-    [s.diff]: document('imgsmith diff --json', { a: str, b: str, identical: bool, size: fieldDiff, table: { type: 'array', items: fieldDiff }, partitions: { type: 'array', items: partitionDiff } }, ['a', 'b', 'identical', 'table', 'partitions']),
+    [s.diff]: document('imgsmith diff --json', { a: str, b: str, identical: bool, size: fieldDiff, table: { type: 'array', items: fieldDiff }, partitions: { type: 'array', items: partitionDiff }, regions: { type: 'array', items: regionDiff } }, ['a', 'b', 'identical', 'table', 'partitions']),
     [s.verify]: document(
       'imgsmith verify --json',
       { image: str, ok: bool, passed: int, failed: int, skipped: int, checks: { type: 'array', items: obj({ check: str, where: str, status: { enum: ['ok', 'FAIL', 'SKIPPED'] }, ok: bool, detail: str }) } },

@@ -18,10 +18,13 @@ export const PHASES = [
   'contents', // read every partition's file tree
   'measure', // every filesystem's smallest size (btrfs builds itself here)
   'write-partition', // one partition's filesystem written into the image
+  'write-regions', // the bootloader regions (spec.regions) written outside the partitions
   'vfat-copy', // files copied into a FAT filesystem
   'ext4', // an ext4 filesystem: mke2fs, populate, normalise, read back
   'btrfs', // a btrfs filesystem: stage, mkfs.btrfs, read back
   'btrfs-copy', // the btrfs filesystem copied into the image
+  'erofs', // an erofs filesystem: stage, mkfs.erofs, label
+  'erofs-copy', // the erofs filesystem copied into the image
   'compress', // one pass over the image: hash, bmap and zstd
   'checksum', // the same pass without compression
   'tar', // the tarball output

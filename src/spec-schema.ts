@@ -96,7 +96,12 @@ export function specSchema(): JsonSchema {
             {
               if: { properties: { type: { const: 'gpt' } } },
               then: obj(
-                { type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } } },
+                {
+                  type: { const: 'gpt' }, diskGuid: schemaOf.uuid, seed: { type: 'string', minLength: 1 }, hybridMbr: { type: 'array', items: { type: 'string', minLength: 1 } },
+                  entryArrayOffset: { ...size, description: 'byte offset of the primary partition entry array (default 1KiB: LBA 2), as sgdisk -j' },
+                  entries: { type: 'integer', minimum: 4, multipleOf: 4, description: 'number of partition entries (default 128), as sgdisk --resize-table' },
+                  firstUsable: { ...size, description: 'byte offset of the first usable LBA (default: the end of the primary entry array)' },
+                },
                 ['type'],
               ),
             },
@@ -105,6 +110,7 @@ export function specSchema(): JsonSchema {
         alignment: size,
         size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
         partitions: { type: 'array', minItems: 1, maxItems: 128, items: { $ref: '#/definitions/partition' } },
+        regions: { type: 'array', items: { $ref: '#/definitions/region' }, description: 'bootloader blobs at fixed byte offsets outside the partitions' },
         output: obj(outputSpecProperties()),
       },
       ['name', 'table', 'partitions'],
@@ -122,7 +128,23 @@ export function specSchema(): JsonSchema {
           filesystem: { $ref: '#/definitions/filesystem' },
           contents: { type: 'array', items: { $ref: '#/definitions/contentItem' } },
         },
-        ['name', 'type', 'size', 'filesystem'],
+        ['name', 'type', 'size'],
+        {
+          description: 'a partition; "type": "extended" (DOS only) makes an extended partition without filesystem, and the partitions after it logical ones',
+          if: { properties: { type: { anyOf: [{ type: 'string', pattern: '^\\s*([Ee][Xx][Tt][Ee][Nn][Dd][Ee][Dd]|(0[xX])?0?[5fF])\\s*$' }, { enum: [5, 15] }] } } },
+          then: { properties: { filesystem: false, contents: false } },
+          else: { properties: { filesystem: true }, required: ['filesystem'] },
+        },
+      ),
+      region: obj(
+        {
+          name: { type: 'string', pattern: '^[A-Za-z0-9._+-]+$', description: 'unique; names the region in messages and the manifest' },
+          offset: { ...size, description: 'byte offset on the disk, e.g. "8KiB" or "64s"' },
+          file: { type: 'string', minLength: 1, description: 'the blob, relative to the root named by "from"' },
+          from: { enum: [...SOURCE_ROOTS], description: 'where "file" is read from (default "firmware")' },
+          maxSize: { ...size, description: 'the largest size the file may have' },
+        },
+        ['name', 'offset', 'file'],
       ),
       filesystem: filesystemSchema(),
       contentItem: contentItemSchema(),

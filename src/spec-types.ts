@@ -9,6 +9,23 @@ export interface DosTableSpec {
   type: 'dos';
   /** 32-bit disk signature ("label-id" in sfdisk), e.g. 0x2178694e. */
   labelId: number;
+  /** The extended partition (a spec entry with "type": "extended"), which is not in `partitions`:
+   *  the partitions from `partitions[at]` on are logical partitions inside it. */
+  extended?: ExtendedPartitionSpec;
+}
+
+/** A DOS extended partition: no filesystem, holds the logical partitions (numbered 5, 6, ...). */
+export interface ExtendedPartitionSpec {
+  name: string;
+  /** DOS type byte: 0x05 ("extended") or 0x0f. */
+  dosType: number;
+  /** Byte offset; otherwise the next aligned offset. */
+  start?: number;
+  /** Bytes, or "fill" (to the end of the disk). */
+  size: number | 'fill';
+  /** Its place in the spec's partition list: the JSON `spec.partitions[at]`; the logical
+   *  partitions are `partitions[at]`, `partitions[at + 1]` ... of the parsed spec. */
+  at: number;
 }
 
 export interface GptTableSpec {
@@ -19,6 +36,12 @@ export interface GptTableSpec {
   seed: string;
   /** Names of up to 3 partitions to mirror into a hybrid MBR (Raspberry Pi 3). */
   hybridMbr?: string[];
+  /** Byte offset of the primary partition entry array (default 1024: LBA 2), as `sgdisk -j`. */
+  entryArrayOffset?: number;
+  /** Number of partition entries (default 128), as `sgdisk --resize-table`. */
+  entries?: number;
+  /** Byte offset of the first usable LBA (default: the end of the primary entry array). */
+  firstUsable?: number;
 }
 
 export type TableSpec = DosTableSpec | GptTableSpec;
@@ -137,6 +160,24 @@ export interface OutputSpec {
   readonly [key: string]: unknown;
 }
 
+/**
+ * A bootloader region: a file written at a fixed byte offset of the disk, outside any
+ * partition (Allwinner's SPL at 8 KiB, Rockchip's idbloader at sector 64). src/regions.ts
+ * checks that it overlaps nothing and writes it.
+ */
+export interface RegionSpec {
+  /** Unique; names the region in messages and the manifest. */
+  name: string;
+  /** Byte offset on the disk (any byte, not only sector boundaries). */
+  offset: number;
+  /** Where `file` is read from (default "firmware"), as a copy item's `from`. */
+  from: SourceRoot;
+  /** The file, relative to the root named by `from`. */
+  file: string;
+  /** Largest size the file may have, in bytes. */
+  maxSize?: number;
+}
+
 export interface ImageSpec {
   name: string;
   /** Nix system of the image, e.g. aarch64-linux (for the file name and nix-support/system). */
@@ -147,6 +188,8 @@ export interface ImageSpec {
   /** Target disk size in bytes; required when a partition has size "fill". */
   diskSize?: number;
   partitions: PartitionSpec[];
+  /** Bootloader regions outside the partition table (empty: none). */
+  regions: RegionSpec[];
   output: OutputSpec;
   /** Absolute directory of the spec file (for from: "spec" contents). */
   specDir: string;

@@ -8,14 +8,15 @@ import { usageError } from './errors.ts';
 import { parseSectorSize, parseSize, MiB } from './units.ts';
 import { NotRegularFileError, readRegularText } from './input-file.ts';
 import { parseOutputSpec } from './outputs/registry.ts';
-import { drivers, driverFor, FS_TYPES } from './fs/index.ts';
+import { drivers, driverFor, FS_TYPES, fsCan, typesThatCan, type FilesystemType } from './fs/index.ts';
 import type { PartitionOf } from './fs/types.ts';
-import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
+import { generators, GENERATORS, isGlob, type ContentGenerator } from './content/resolve.ts';
 import { schemaErrorMessage, specValidator } from './spec-schema.ts';
 import { JsoncError, parseJsonc, type Parsed } from './jsonc.ts';
 import { locateError, setSpecSource, type SpecSource } from './spec-location.ts';
 import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
-import type { ContentItem, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
+import { extendedDosType } from './ptable/parttypes.ts';
+import type { ContentItem, ExtendedPartitionSpec, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, RegionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
 
 /** Every key some filesystem takes (for the first check, before the type is known). */
@@ -150,16 +151,65 @@ function partition(v: Json, where: string, tableType: TableSpec['type']): Partit
   };
 }
 
+/** The extended partition's entry (`"type": "extended"`, 0x05 or 0x0f), or undefined for any other partition. */
+function extendedPartition(v: Json, where: string, tableType: TableSpec['type'], at: number): ExtendedPartitionSpec | undefined {
+  const raw = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, Json>).type : undefined;
+  if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+  const dosType = extendedDosType(raw);
+  if (dosType === undefined || (tableType === 'gpt' && typeof raw === 'string' && raw.trim().toLowerCase() !== 'extended')) return undefined;
+  if (typeof dosType === 'string') throw usageError(`${where}.type: ${dosType}`);
+  if (tableType === 'gpt') throw usageError(`${where}.type: an extended partition exists only in a DOS table; a GPT holds up to 128 partitions without one`);
+  const o = obj(v, where, ['name', 'type', 'start', 'size', 'filesystem', 'contents', 'bootable', 'attributes', 'guid'], ['name', 'type', 'size']);
+  for (const k of ['filesystem', 'contents', 'bootable', 'attributes', 'guid'] as const) {
+    if (o[k] !== undefined) throw usageError(`${where}.${k}: an extended partition holds the logical partitions that follow it, not a filesystem or contents: remove "${k}"`);
+  }
+  const size = sizeSpec(o.size, `${where}.size`);
+  if (size === 'auto') throw usageError(`${where}.size: an extended partition needs an explicit size or "fill"`);
+  return {
+    name: str(o.name, `${where}.name`),
+    dosType,
+    ...(o.start !== undefined ? { start: parseSectorSize(o.start, `${where}.start`) } : {}),
+    size,
+    at,
+  };
+}
+
+/** The DOS table's extended partition, taken out of the partition list (checked: one at most, among the first four). */
+function splitExtended(parts: Json[], tbl: TableSpec): { rest: Json[]; extended?: ExtendedPartitionSpec } {
+  let extended: ExtendedPartitionSpec | undefined;
+  const rest: Json[] = [];
+  parts.forEach((p, i) => {
+    const e = extendedPartition(p, `spec.partitions[${i}]`, tbl.type, i);
+    if (!e) return void rest.push(p);
+    if (extended) throw usageError(`spec.partitions[${i}].type: a second extended partition (spec.partitions[${extended.at}] is one); a DOS table holds one`);
+    if (i >= 4) throw usageError(`spec.partitions[${i}].type: the extended partition must be one of the first four (primary) partitions; the partitions after it are its logical partitions`);
+    extended = e;
+  });
+  if (!extended && tbl.type === 'dos' && parts.length > 4) {
+    throw usageError(
+      `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; ` +
+      'add a partition with "type": "extended" (the partitions after it become logical partitions) or use "table": { "type": "gpt" }',
+    );
+  }
+  return extended ? { rest, extended } : { rest };
+}
+
 function table(v: Json, where: string, name: string): TableSpec {
-  const base = obj(v, where, ['type', 'labelId', 'diskGuid', 'seed', 'hybridMbr'], ['type']);
+  const base = obj(v, where, ['type', 'labelId', 'diskGuid', 'seed', 'hybridMbr', 'entryArrayOffset', 'entries', 'firstUsable'], ['type']);
   const type = oneOf(base.type, `${where}.type`, ['dos', 'gpt'] as const);
   if (type === 'dos') {
     const o = obj(v, where, ['type', 'labelId']);
     return { type, labelId: o.labelId === undefined ? 0 : u32(o.labelId, `${where}.labelId`) };
   }
-  const o = obj(v, where, ['type', 'diskGuid', 'seed', 'hybridMbr']);
+  const o = obj(v, where, ['type', 'diskGuid', 'seed', 'hybridMbr', 'entryArrayOffset', 'entries', 'firstUsable']);
+  if (o.entries !== undefined && (typeof o.entries !== 'number' || !Number.isSafeInteger(o.entries))) {
+    throw usageError(`${where}.entries: expected a whole number of partition entries (default 128), got ${describe(o.entries)}`);
+  }
   return {
     type,
+    ...(o.entryArrayOffset !== undefined ? { entryArrayOffset: parseSectorSize(o.entryArrayOffset, `${where}.entryArrayOffset`) } : {}),
+    ...(o.entries !== undefined ? { entries: o.entries as number } : {}),
+    ...(o.firstUsable !== undefined ? { firstUsable: parseSectorSize(o.firstUsable, `${where}.firstUsable`) } : {}),
     ...(o.diskGuid !== undefined ? { diskGuid: uuid(o.diskGuid, `${where}.diskGuid`)! } : {}),
     seed: o.seed === undefined ? name : str(o.seed, `${where}.seed`),
     ...(o.hybridMbr !== undefined
@@ -168,11 +218,63 @@ function table(v: Json, where: string, name: string): TableSpec {
   };
 }
 
+/** The keys of one bootloader region (spec.regions[i]). */
+export const REGION_KEYS = ['name', 'offset', 'file', 'from', 'maxSize'] as const;
+
+/** spec.regions: blobs at fixed byte offsets outside the partitions (src/regions.ts places them). */
+function regions(v: Json): RegionSpec[] {
+  if (v === undefined) return [];
+  const seen = new Map<string, number>();
+  return arr(v, 'spec.regions').map((r, i) => {
+    const where = `spec.regions[${i}]`;
+    const o = obj(r, where, REGION_KEYS, ['name', 'offset', 'file']);
+    const name = str(o.name, `${where}.name`, { pattern: /^[A-Za-z0-9._+-]+$/, what: 'a name made of letters, digits and . _ + -' });
+    const prev = seen.get(name);
+    if (prev !== undefined) throw usageError(`${where}.name: "${name}" is already the name of spec.regions[${prev}]`);
+    seen.set(name, i);
+    const file = relPath(o.file, `${where}.file`);
+    if (isGlob(path.posix.basename(file))) throw usageError(`${where}.file: "${file}" is a glob; a region is one file, name it exactly`);
+    return {
+      name,
+      offset: parseSize(o.offset, `${where}.offset`),
+      from: o.from === undefined ? 'firmware' : sourceRoot(o.from, `${where}.from`),
+      file,
+      ...(o.maxSize !== undefined ? { maxSize: parseSize(o.maxSize, `${where}.maxSize`) } : {}),
+    };
+  });
+}
+
+/** Only the last partition can be "fill" (and the extended one: to the end of the disk); "fill"
+ *  needs the target disk size, unless it fills an extended partition of a given size. */
+function checkFill(partitions: PartitionSpec[], extended: ExtendedPartitionSpec | undefined, diskSize: number | undefined, at: (i: number) => number): void {
+  const fillIdx = partitions.findIndex((p) => p.size === 'fill');
+  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
+    throw usageError(`spec.partitions[${at(fillIdx)}].size: only the last partition can be "fill"`);
+  }
+  if (diskSize !== undefined) return;
+  if (extended?.size === 'fill') {
+    throw usageError(`spec.partitions[${extended.at}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
+  }
+  if (fillIdx >= 0 && !(extended && fillIdx >= extended.at)) {
+    throw usageError(`spec.partitions[${at(fillIdx)}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
+  }
+}
+
+/** The drivers' checks and defaults that need the whole disk (verity: its data partition, the derived salt);
+ *  `at` maps an index of `partitions` to the spec's (a DOS extended partition is not in the list). */
+function resolveFilesystems(table: TableSpec, partitions: PartitionSpec[], at: (i: number) => number): void {
+  partitions.forEach((p, i) => {
+    const d = driverFor(p.filesystem);
+    if (d.resolve) p.filesystem = d.resolve(p.filesystem, { table, partitions, index: i, can: (t, w) => fsCan(t as FilesystemType, w), typesThatCan }, `spec.partitions[${at(i)}].filesystem`);
+  });
+}
+
 /**
  * Validates a parsed JSON spec. `specDir` resolves `from: "spec"` contents. The published
  * JSON Schema (src/spec-schema.ts, checked with ajv) decides what is well-formed; the checks
  * below give the messages (JSON path, "did you mean") and check what a schema cannot.
  */
+
 export function validateSpec(json: Json, specDir: string): ImageSpec {
   const schema = specValidator();
   if (!schema(json)) {
@@ -183,7 +285,7 @@ export function validateSpec(json: Json, specDir: string): ImageSpec {
 }
 
 function checkSpec(json: Json, specDir: string): ImageSpec {
-  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'output'], [
+  const o = obj(json, 'spec', ['$schema', 'description', 'name', 'system', 'table', 'alignment', 'size', 'partitions', 'regions', 'output'], [
     'name',
     'table',
     'partitions',
@@ -196,31 +298,25 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
   }
   const parts = arr(o.partitions, 'spec.partitions');
   if (parts.length === 0) throw usageError('spec.partitions: at least one partition is needed');
-  const maxParts = tbl.type === 'dos' ? 4 : 128;
-  if (parts.length > maxParts) {
-    throw usageError(
-      tbl.type === 'dos'
-        ? `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; use "table": { "type": "gpt" }`
-        : `spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`,
-    );
+  if (tbl.type === 'gpt' && parts.length > 128) {
+    throw usageError(`spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`);
   }
-  const partitions = parts.map((p, i) => partition(p, `spec.partitions[${i}]`, tbl.type));
-  const seen = new Map<string, number>();
+  const { rest, extended } = splitExtended(parts, tbl);
+  if (extended && tbl.type === 'dos') tbl.extended = extended;
+  const at = (i: number) => (extended && i >= extended.at ? i + 1 : i);
+  if (extended && rest.length === extended.at) throw usageError(`spec.partitions[${extended.at}]: the extended partition holds no logical partition (list them after it)`);
+  const partitions = rest.map((p, i) => partition(p, `spec.partitions[${at(i)}]`, tbl.type));
+  const seen = new Map<string, number>(extended ? [[extended.name, extended.at]] : []);
   partitions.forEach((p, i) => {
     const prev = seen.get(p.name);
     if (prev !== undefined) {
-      throw usageError(`spec.partitions[${i}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
+      throw usageError(`spec.partitions[${at(i)}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
     }
-    seen.set(p.name, i);
+    seen.set(p.name, at(i));
   });
-  const fillIdx = partitions.findIndex((p) => p.size === 'fill');
-  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
-    throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
-  }
+  resolveFilesystems(tbl, partitions, at);
   const diskSize = o.size === undefined ? undefined : parseSectorSize(o.size, 'spec.size');
-  if (fillIdx >= 0 && diskSize === undefined) {
-    throw usageError(`spec.partitions[${fillIdx}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
-  }
+  checkFill(partitions, extended, diskSize, at);
   return {
     name,
     system: o.system === undefined ? 'aarch64-linux' : str(o.system, 'spec.system', { pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, what: 'a Nix system such as "aarch64-linux"' }),
@@ -228,6 +324,7 @@ function checkSpec(json: Json, specDir: string): ImageSpec {
     alignment,
     ...(diskSize !== undefined ? { diskSize } : {}),
     partitions,
+    regions: regions(o.regions),
     output: parseOutputSpec(o.output, 'spec.output', { name, partitions }),
     specDir,
   };

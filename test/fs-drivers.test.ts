@@ -14,6 +14,7 @@ import { drivers, FS_TYPES, fsCan, typesThatCan } from '../src/fs/index.ts';
 import { VERIFY_TOOLS } from '../src/inspect/verify.ts';
 import { decodeFatBootSector, encodeFatVolumeFields, looksLikeFat } from '../src/codec/fat-boot-sector.ts';
 import { decodeSwapHeader, encodeSwapHeader } from '../src/codec/swap-header.ts';
+import { decodeVeritySuperblock, encodeVeritySuperblock } from '../src/codec/verity-superblock.ts';
 import { BTRFS_SUPER_OFFSETS, BTRFS_SUPER_SIZE, BTRFS_MAGIC, BTRFS_SB, decodeBtrfsSuperblock, encodeBtrfsSuperblock, isBtrfs } from '../src/codec/btrfs-superblock.ts';
 import { crc32c } from '../src/codec/crc32c.ts';
 import { isExt4, parseExt4Superblock, SB, SB_OFFSET, SB_SIZE } from '../src/fs/ext4-superblock.ts';
@@ -42,7 +43,7 @@ test('the declarations agree: files need a reader, a reader needs a probe, a pro
     assert.equal(d.rootCandidate, d.capabilities.root, `${t}.rootCandidate`);
     assert.equal(d.noSymlinks, !d.capabilities.symlinks, `${t}.noSymlinks`);
   }
-  assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs']);
+  assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs', 'erofs']);
   assert.equal(fsCan('vfat', 'firmwareReadable'), true);
   assert.equal(drivers.raw.probe, null, 'raw has no signature');
   assert.equal(drivers.raw.reader, null, 'raw has no reader');
@@ -59,6 +60,7 @@ test('probes: each recognises its own superblock and none of the others', () => 
     btrfs: head((b) => BTRFS_MAGIC.copy(b, BTRFS_SUPER_OFFSETS[0] + BTRFS_SB.magic)),
     ext4: head((b) => b.writeUInt16LE(0xef53, SB_OFFSET + SB.MAGIC)),
     swap: head((b) => encodeSwapHeader({ pageSize: 4096, lastPage: 9, badPages: 0, uuid: '01234567-89ab-cdef-0123-456789abcdef', label: 'sw' }).copy(b)),
+    verity: head((b) => encodeVeritySuperblock(VERITY_SB).copy(b)),
     vfat: head((b) => {
       b.writeUInt16LE(512, 11);
       b[13] = 4;
@@ -100,6 +102,19 @@ test('FAT boot sector: the volume fields encode and decode side by side (FAT16 a
   assert.match(String(decodeFatBootSector(Buffer.alloc(100))), /512 bytes, got 100/);
   const noLabel = encodeFatVolumeFields(Buffer.alloc(512), { volumeId: 1, label: '', fsType: 'FAT12' });
   assert.equal((decodeFatBootSector(noLabel) as { label: string }).label, 'NO NAME');
+});
+
+const VERITY_SB = { hashType: 1, uuid: '01234567-89ab-cdef-0123-456789abcdef', algorithm: 'sha256', dataBlockSize: 4096, hashBlockSize: 4096, dataBlocks: 2 ** 40, salt: 'c0ffee' };
+
+test('verity superblock: encode then decode; no signature, a short head or an oversized salt is a message', () => {
+  const sb = encodeVeritySuperblock(VERITY_SB);
+  assert.equal(sb.length, 512);
+  assert.deepEqual(decodeVeritySuperblock(sb), VERITY_SB);
+  assert.match(String(decodeVeritySuperblock(Buffer.alloc(512))), /no dm-verity superblock/);
+  assert.match(String(decodeVeritySuperblock(sb.subarray(0, 100))), /no dm-verity superblock/);
+  const big = Buffer.from(sb);
+  big.writeUInt16LE(257, 80);
+  assert.match(String(decodeVeritySuperblock(big)), /salt size 257 is larger than 256/);
 });
 
 test('swap header: encode then decode; no signature is a message', () => {

@@ -99,6 +99,8 @@ const EXPECTED: Record<string, Pick<Summary, 'fileSystems' | 'swapDevices' | 'lo
   'rpi-direct-aarch64.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4'), '/boot/firmware': fs('FIRMWARE', 'vfat', FIRMWARE_OPTS) }, swapDevices: [], loader: NO_LOADER },
   'rpi4-usb-ssd.json': { fileSystems: { '/': fs('root', 'btrfs'), '/boot': fs('boot', 'vfat') }, swapDevices: ['/dev/disk/by-label/swap'], loader: EXTLINUX },
   'arm-drive.json': { fileSystems: { '/': fs('NIXOS_ROOT', 'ext4'), '/boot': fs('boot', 'ext4') }, swapDevices: ['/dev/disk/by-label/swap'], loader: EXTLINUX },
+  // The loaders (idbloader.img, u-boot.itb) are regions outside the partitions: nothing to mount.
+  'rock64.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4') }, swapDevices: [], loader: EXTLINUX },
   'uefi-x86_64.json': { fileSystems: { '/': fs('NIXOS_ROOT', 'ext4'), '/boot': fs('ESP', 'vfat') }, swapDevices: [], loader: { grub: false, extlinux: false, systemdBoot: true } },
   // Allwinner: the loader is a region outside the partitions; one ext4 root with extlinux.
   'allwinner-h3.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4') }, swapDevices: [], loader: EXTLINUX },

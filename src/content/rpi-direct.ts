@@ -30,6 +30,7 @@ import { readdirSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { inputError, usageError } from '../errors.ts';
 import { deriveGuid } from '../ptable/guid.ts';
+import { partitionNumber } from '../ptable/numbering.ts';
 import { fsCan, typesThatCan } from '../fs/index.ts';
 import { describe, type JsonSchema } from '../spec-check.ts';
 import type { PartitionSpec, TableSpec } from '../spec-types.ts';
@@ -174,7 +175,7 @@ export interface DiskContext {
 /** The root partition's PARTUUID as blkid (and the kernel's root=PARTUUID=) sees it. */
 export function partUuidOf(disk: DiskContext, index: number): string {
   const p = disk.partitions[index]!;
-  if (disk.table.type === 'dos') return `${disk.table.labelId.toString(16).padStart(8, '0')}-${(index + 1).toString(16).padStart(2, '0')}`;
+  if (disk.table.type === 'dos') return `${disk.table.labelId.toString(16).padStart(8, '0')}-${partitionNumber(disk.table, index).toString(16).padStart(2, '0')}`;
   return (p.guid ?? deriveGuid('partition-guid', [disk.table.seed, p.name])).toLowerCase();
 }
 

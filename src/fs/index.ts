@@ -11,6 +11,8 @@ import { ext4Driver } from './ext4.ts';
 import { btrfsDriver } from './btrfs.ts';
 import { swapDriver } from './swap.ts';
 import { rawDriver } from './raw.ts';
+import { erofsDriver } from './erofs.ts';
+import { verityDriver } from './verity.ts';
 
 export const drivers = {
   vfat: registered(vfatDriver),
@@ -18,6 +20,8 @@ export const drivers = {
   btrfs: registered(btrfsDriver),
   swap: registered(swapDriver),
   raw: registered(rawDriver),
+  erofs: registered(erofsDriver),
+  verity: registered(verityDriver),
 } as const;
 
 /** Sets the flags older callers read (`holdsFiles`, `rootCandidate`, `noSymlinks`) from the
@@ -29,12 +33,12 @@ function registered<D extends { capabilities: FsCapabilities }>(d: D): D {
 
 /** Whether the filesystem `type` can do `what` (see FsCapabilities). */
 export function fsCan(type: FilesystemType, what: keyof FsCapabilities): boolean {
-  return drivers[type].capabilities[what];
+  return drivers[type].capabilities[what] === true;
 }
 
 /** The filesystem types that can do `what`, in registry order. */
 export function typesThatCan(what: keyof FsCapabilities): FilesystemType[] {
-  return FS_TYPES.filter((t) => drivers[t].capabilities[what]);
+  return FS_TYPES.filter((t) => drivers[t].capabilities[what] === true);
 }
 
 /** The `filesystem` of a partition: one of the drivers' specs. */

@@ -31,7 +31,7 @@ function blobPath(spec: RawSpec, ctx: FsContext): string | undefined {
 /** A partition holding a blob as is (a bootloader, a prebuilt filesystem), or nothing. */
 export const rawDriver: MeasuringDriver<RawSpec> = {
   type: 'raw',
-  capabilities: { root: false, files: false, symlinks: false, writable: false, growsAtFirstBoot: false, firmwareReadable: false },
+  capabilities: { root: false, files: false, symlinks: false, writable: false, readOnly: true, growsAtFirstBoot: false, firmwareReadable: false },
   probe: null,
   reader: null,
   check: null,

@@ -21,6 +21,10 @@ export interface FsContext {
   roots?: Partial<Record<SourceRoot, string>>;
   /** The partition in the spec, for messages ("spec.partitions[1]"). */
   partition?: string;
+  /** The partition's name. */
+  name?: string;
+  /** Where another partition is in the image, by name (for writers that read one: verity's data). */
+  partitionNamed?: (name: string) => FsTarget | undefined;
   /** For writers whose tool runs under the mkfs shim: asks to be told about every write
    *  the tool makes to the image in [start, end) (see ChunkedZstd.track). Gives the extra
    *  environment for the shim, and `attach` takes the tool's fd 3 (the log pipe). */
@@ -49,6 +53,13 @@ export interface FsReport {
   uuid?: string;
   /** Anything useful: counts of files/dirs/inodes, blocks used, FAT type, ... */
   stats: Record<string, number | string>;
+  /** Values other partitions' files embed as `{KEY:NAME}` (verity: rootHash, verityUuid), by key. */
+  values?: Record<string, string>;
+  /** GPT partition GUIDs this filesystem decides, by partition name, for partitions whose spec sets
+   *  none (verity: the data and hash partitions' UUIDs from the root hash, as systemd-repart does). */
+  partitionGuids?: Record<string, string>;
+  /** Keys added to the partition's manifest entry (verity: `verity: { rootHash, ... }`). */
+  manifest?: Record<string, unknown>;
 }
 
 /** A filesystem's part of the image spec: its keys (besides "type") and how to read them. */
@@ -61,6 +72,26 @@ export interface FsSpecSchema<S> {
   /** Checks the values of the object (only known keys reach here) and returns the spec with
    *  its defaults; errors name `where` (e.g. "spec.partitions[1].filesystem") and the key. */
   parse(o: Obj, where: string, partition?: PartitionOf): S;
+}
+
+/** The whole disk a filesystem spec is in, for the checks and defaults that need it (`resolve`). */
+export interface DiskOf {
+  table: import('../spec-types.ts').TableSpec;
+  partitions: readonly import('../spec-types.ts').PartitionSpec[];
+  /** The partition's index in `partitions`. */
+  index: number;
+  /** The registry's fsCan and typesThatCan (a driver does not import the registry: no cycle). */
+  can(type: string, what: keyof FsCapabilities): boolean;
+  typesThatCan(what: keyof FsCapabilities): string[];
+}
+
+/** A size one partition needs once the others' planned sizes are known (see `planNeeds`). */
+export interface PlanNeed {
+  /** The partition's name. */
+  partition: string;
+  size: number;
+  /** Why, for the error when a fixed size is smaller ("the hash tree of partition "root" needs ..."). */
+  reason: string;
 }
 
 /** The partition a filesystem spec is in (its "type" as written, and the table's type). */
@@ -98,6 +129,9 @@ export interface FsCapabilities {
   readonly symlinks: boolean;
   /** Linux mounts it read-write. */
   readonly writable: boolean;
+  /** Read-only by design (erofs, squashfs) or plain data (raw): what dm-verity can protect
+   *  (src/fs/verity.ts). Absent: false. */
+  readonly readOnly?: boolean;
   /** It can grow to its partition at first boot (systemd-growfs, the GPT grow-file-system attribute). */
   readonly growsAtFirstBoot: boolean;
   /** Boot firmware reads files from it (the Raspberry Pi firmware, UEFI). */
@@ -177,6 +211,19 @@ interface DriverBase<S extends { type: string }> {
   sources?(spec: S): ContentSource[];
   /** Why the minimum size is what it is, when the filesystem rather than its content sets it. */
   minimumReason?(spec: S, min: number): string | undefined;
+  /** Checks that need the whole disk (other partitions, the table) and the defaults that depend on
+   *  it, once every partition is parsed (src/spec.ts); errors name `where`. */
+  resolve?(spec: S, disk: DiskOf, where: string): S;
+  /** The values its report gives other partitions' files (`{KEY:NAME}`, see FsReport.values) and their
+   *  lengths, known before it is written (verity: rootHash, verityUuid). */
+  provides?(spec: S): Record<string, number>;
+  /** The partitions (by name, `self` is its own) whose GPT GUID it decides when written (FsReport.partitionGuids). */
+  guidsFor?(spec: S, self: string): string[];
+  /** Partitions (by name) whose bytes must be final before this one is written (verity: its data). */
+  after?(spec: S): string[];
+  /** Sizes that depend on other partitions' planned sizes (`sizeOf(name)`), its own included:
+   *  the planner lays out again until every need is met (src/layout.ts planWithNeeds). */
+  planNeeds?(spec: S, self: string, sizeOf: (name: string) => number): PlanNeed[];
   /** Checks the spec and the tree before anything is written (labels, UUIDs, unsupported entries). */
   validate(spec: S, tree: FileTree, where: string): void;
 }

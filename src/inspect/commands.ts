@@ -16,6 +16,9 @@ import { fromUtf8, show } from '../content/tree.ts';
 import { printable } from '../text.ts';
 import { jsonText, jsonTime } from '../json-output.ts';
 import { badName } from './names.ts';
+import { manifestBeside } from './manifest.ts';
+import { imageRegions, type ImageRegions } from './regions.ts';
+import { showRange } from '../regions.ts';
 
 /**
  * The tools `inspect`, `ls`, `cat`, `extract` and `diff` (./diff.ts) run: the ext4 and btrfs
@@ -99,7 +102,21 @@ export interface InspectResult {
   image: { source: string; size: number; kind: OpenedImage['kind']; decompressor?: string };
   table: PartitionTable;
   partitions: PartitionSummary[];
+  /** Bootloader regions: the manifest's, else the unpartitioned data found (absent when there is none). */
+  regions?: ImageRegions;
   warnings: string[];
+}
+
+/** The image's regions (./regions.ts), and a warning for each one whose bytes are not what its manifest records. */
+async function regionsOf(img: OpenedImage, table: PartitionTable, warnings: string[]): Promise<ImageRegions | undefined> {
+  const manifest = img.kind === 'block-device' ? undefined : await manifestBeside(img.source);
+  const found = await imageRegions(img.path, img.size, table, manifest);
+  for (const r of found.regions) {
+    if (r.matches !== false) continue;
+    const got = r.sha256 === undefined ? 'the image ends before it does' : `sha256 ${r.sha256}`;
+    warnings.push(`region "${r.name}" (${showRange(r.offset, r.offset + r.size)}) is not what ${manifest} records: ${got}, the manifest says ${r.recorded}`);
+  }
+  return found.regions.length || found.note ? found : undefined;
 }
 
 export async function inspectImage(source: string): Promise<InspectResult> {
@@ -128,10 +145,12 @@ export async function inspectImage(source: string): Promise<InspectResult> {
       }
     }
     for (const s of parts) if (!s.fsType) warnings.push(`partition ${s.partition.index}: no filesystem recognised`);
+    const regions = await regionsOf(img, table, warnings);
     return {
       image: { source, size: img.size, kind: img.kind, ...(img.decompressor ? { decompressor: img.decompressor } : {}) },
       table,
       partitions: parts,
+      ...(regions ? { regions } : {}),
       warnings,
     };
   });
@@ -158,11 +177,23 @@ export function renderInspect(r: InspectResult): string {
     if (extra) out.push(`     ${extra}`);
   }
   if (!r.partitions.length) out.push('no partitions');
+  if (r.regions) out.push(...renderRegions(r.regions));
   if (r.warnings.length) {
     out.push('warnings:');
     for (const w of r.warnings) out.push(`  - ${w}`);
   }
   return out.join('\n') + '\n';
+}
+
+function renderRegions(g: ImageRegions): string[] {
+  const out = [g.source === 'manifest' ? `regions (from ${g.manifest}):` : 'unpartitioned data (non-zero bytes outside the partitions and the table):'];
+  for (const r of g.regions) {
+    const state = r.matches === undefined ? '' : r.matches ? '  matches the manifest' : '  DIFFERS from the manifest';
+    const name = g.source === 'manifest' ? `"${printable(r.name)}"  ` : '';
+    out.push(`  ${name}offset ${r.offset} (${human(r.offset)})  size ${r.size} (${human(r.size)})  sha256 ${r.sha256 ?? '-'}${state}`);
+  }
+  if (g.note) out.push(`  (${g.note})`);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
  * Computed from the image's bytes only (never from how the host allocated the file):
  *  - the partition table (table.ts tableRanges): MBR; GPT headers and both entry arrays;
  *  - per partition, by its filesystem: vfat (readers/vfat.ts), ext2/3/4 (readers/ext4.ts,
- *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), swap (its first page);
+ *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), erofs (all its blocks), swap (its first page), verity (superblock
+ *    and hash tree: its padding zeros are part of the hashed blocks);
  *  - a filesystem recognised by its magic whose structures cannot be read: the whole partition;
  *  - a partition whose filesystem is not recognised (a raw blob, a bootloader, nothing): from
  *    its start to the end of its last non-zero block (a blob's zeros inside it are written;
@@ -25,7 +26,9 @@ import { dataRanges, isAllZero, readFull, type Range } from '../sparse.ts';
 import { detectFs } from './probe.ts';
 import { btrfsRequiredRanges } from './readers/btrfs-chunks.ts';
 import { ext4RequiredRanges } from './readers/ext4.ts';
+import { erofsRequiredRanges } from './readers/erofs.ts';
 import { vfatRequiredRanges } from './readers/vfat.ts';
+import { verityRequiredRanges } from '../fs/verity.ts';
 import { readPartitionTable, tableRanges } from './table.ts';
 import type { FsType } from './types.ts';
 
@@ -36,7 +39,9 @@ const RULES: Record<FsType, RequiredRanges> = {
   vfat: vfatRequiredRanges,
   ext4: ext4RequiredRanges,
   btrfs: btrfsRequiredRanges,
+  erofs: erofsRequiredRanges,
   swap: async (_file, _offset, size) => [{ start: 0, end: Math.min(size, 4096) }],
+  verity: verityRequiredRanges,
 };
 
 const SCAN = 1024 * 1024;

@@ -6,7 +6,9 @@
  *  3. per partition present in both: if the partition bytes are equal, nothing; else the
  *     filesystem metadata fields that differ (UUID, label, hash seed, timestamps, counts),
  *     then the files added, removed and changed (type, mode, owner, size, content sha256,
- *     symlink target, mtime). Content is hashed only where sizes match.
+ *     symlink target, mtime). Content is hashed only where sizes match;
+ *  4. bootloader regions whose bytes differ: the regions of the manifests beside the images,
+ *     else the unpartitioned data either image holds (./regions.ts).
  * Memory: one entry per file of each filesystem.
  */
 import fs, { promises as fsp } from 'node:fs';
@@ -17,10 +19,13 @@ import { summarize, type PartitionSummary } from './address.ts';
 import { openImage, readAt } from './image.ts';
 import { openFs } from './readers/index.ts';
 import { readPartitionTable } from './table.ts';
-import type { FsEntry, FsReader, OpenedImage, Partition } from './types.ts';
+import type { FsEntry, FsReader, OpenedImage, Partition, PartitionTable } from './types.ts';
 import { show as showBytes } from '../content/tree.ts';
 import { printable } from '../text.ts';
 import { jsonTime } from '../json-output.ts';
+import { manifestBeside } from './manifest.ts';
+import { hashAt, imageRegions, UNPARTITIONED, type FoundRegion } from './regions.ts';
+import { showRange } from '../regions.ts';
 
 export interface FieldDiff {
   field: string;
@@ -40,6 +45,15 @@ export interface PartitionDiff {
   note?: string;
 }
 
+/** A region whose bytes differ: their SHA-256 in each image (null: the image ends before the region does). */
+export interface RegionDiff {
+  name: string;
+  offset: number;
+  size: number;
+  a: string | null;
+  b: string | null;
+}
+
 export interface DiffResult {
   a: string;
   b: string;
@@ -47,6 +61,8 @@ export interface DiffResult {
   size?: FieldDiff;
   table: FieldDiff[];
   partitions: PartitionDiff[];
+  /** Bootloader regions (or unpartitioned data) whose bytes differ; absent when none do. */
+  regions?: RegionDiff[];
 }
 
 const CHUNK = 4 * 1024 * 1024;
@@ -166,6 +182,8 @@ export async function diffImages(a: string, b: string): Promise<DiffResult> {
         await diffPartition(ia, ib, x, y, d);
         res.partitions.push(d);
       }
+      const regions = await diffRegions(ia, ta, ib, tb);
+      if (regions.length) res.regions = regions;
       return res;
     } finally {
       await ib.close();
@@ -173,6 +191,42 @@ export async function diffImages(a: string, b: string): Promise<DiffResult> {
   } finally {
     await ia.close();
   }
+}
+
+const regionsIn = async (img: OpenedImage, t: PartitionTable) =>
+  imageRegions(img.path, img.size, t, img.kind === 'block-device' ? undefined : await manifestBeside(img.source));
+
+const hashIn = async (img: OpenedImage, r: Pick<FoundRegion, 'offset' | 'size'>) => (r.offset + r.size <= img.size ? hashAt(img.path, r.offset, r.size) : null);
+
+/** Unions of overlapping or touching ranges, as unpartitioned-data regions. */
+function mergeScanned(rs: FoundRegion[]): FoundRegion[] {
+  const out: FoundRegion[] = [];
+  for (const r of [...rs].sort((x, y) => x.offset - y.offset)) {
+    const last = out[out.length - 1];
+    if (last && r.offset <= last.offset + last.size) last.size = Math.max(last.size, r.offset + r.size - last.offset);
+    else out.push({ name: UNPARTITIONED, offset: r.offset, size: r.size });
+  }
+  return out;
+}
+
+/** The regions of either image (its manifest's, else its unpartitioned data) whose bytes differ between them. */
+async function diffRegions(ia: OpenedImage, ta: PartitionTable, ib: OpenedImage, tb: PartitionTable): Promise<RegionDiff[]> {
+  const named = new Map<string, FoundRegion>();
+  const scanned: FoundRegion[] = [];
+  for (const g of [await regionsIn(ia, ta), await regionsIn(ib, tb)]) {
+    for (const r of g.regions) {
+      if (g.source === 'manifest') named.set(`${r.name}\0${r.offset}\0${r.size}`, r);
+      else scanned.push(r);
+    }
+  }
+  const out: RegionDiff[] = [];
+  // Unpartitioned data one image's scan found where the other's manifest names a region is that region.
+  const overlapsNamed = (r: FoundRegion) => [...named.values()].some((n) => r.offset < n.offset + n.size && n.offset < r.offset + r.size);
+  for (const r of [...named.values(), ...mergeScanned(scanned).filter((r) => !overlapsNamed(r))]) {
+    const [x, y] = [await hashIn(ia, r), await hashIn(ib, r)];
+    if (x !== y) out.push({ name: r.name, offset: r.offset, size: r.size, a: x, b: y });
+  }
+  return out;
 }
 
 async function diffPartition(ia: OpenedImage, ib: OpenedImage, x: PartitionSummary, y: PartitionSummary, d: PartitionDiff): Promise<void> {
@@ -225,6 +279,10 @@ export function renderDiff(r: DiffResult): string {
     for (const c of p.changed) out.push(`  changed ${c.path}: ${c.fields.map((f) => `${f.field} ${show(f.a, f.field)} -> ${show(f.b, f.field)}`).join(', ')}`);
     for (const x of p.added) out.push(`  added ${x}`);
     for (const x of p.removed) out.push(`  removed ${x}`);
+  }
+  for (const g of r.regions ?? []) {
+    const what = g.name === UNPARTITIONED ? UNPARTITIONED : `region "${printable(g.name)}"`;
+    out.push(`${what} (${showRange(g.offset, g.offset + g.size)}): sha256 ${g.a ?? '(beyond the image)'} -> ${g.b ?? '(beyond the image)'}`);
   }
   if (!out.length) out.push('the images differ outside every partition (table gaps or unused space)');
   return out.join('\n') + '\n';

@@ -1,6 +1,6 @@
 /**
  * Reading a partition table back from a disk image (our own parser; the writer is
- * src/ptable/): DOS/MBR primary partitions, GPT (primary header + entries, CRCs, the
+ * src/ptable/): DOS/MBR primary partitions and the logical ones (the EBR chain), GPT (primary header + entries, CRCs, the
  * backup header where the primary says it is), protective and hybrid MBRs. Returns the
  * partitions with byte offsets, and warnings for things that will bite.
  */
@@ -13,6 +13,7 @@ import {
   decodeMbrDiskSignature, decodeMbrEntries, hasMbrSignature, isMbrBootable, MBR_GPT_PROTECTIVE, SECTOR,
   validMbrBootIndicator, type DecodedMbrEntry,
 } from '../ptable/mbr.ts';
+import { FIRST_LOGICAL } from '../ptable/numbering.ts';
 import { dosTypeName, formatDosType, gptTypeName, isDosExtended } from '../ptable/parttypes.ts';
 import { readAt } from './image.ts';
 import type { GptHeaderInfo, Partition, PartitionTable } from './types.ts';
@@ -100,35 +101,91 @@ export async function readPartitionTable(file: string, diskSize: number, display
     const slots = mbrSlots(mbr, warnings);
     const totalLba = Math.floor(diskSize / SECTOR);
     if (slots.some((s) => s.type === MBR_GPT_PROTECTIVE)) return await readGpt(fh, slots, diskSize, totalLba, display, warnings);
-    return readDos(mbr, slots, diskSize, totalLba, display, warnings);
+    return await readDos(fh, mbr, slots, diskSize, totalLba, display, warnings);
   } finally {
     await fh.close();
   }
 }
 
-/** A DOS table: its primary partitions (logical ones are not read). */
-function readDos(mbr: Buffer, slots: MbrSlot[], diskSize: number, totalLba: number, display: string, warnings: string[]): PartitionTable {
-  const partitions: Partition[] = slots.map((s) => ({
-    index: s.slot,
-    start: s.startLba * SECTOR,
-    size: s.sizeLba * SECTOR,
-    startLba: s.startLba,
-    sizeLba: s.sizeLba,
-    typeCode: formatDosType(s.type),
-    typeName: dosTypeName(s.type),
-    bootable: isMbrBootable(s),
-  }));
+/** A DOS partition as the reader reports it; `startLba` absolute. */
+function dosPartition(index: number, e: Pick<MbrSlot, 'startLba' | 'sizeLba' | 'type'>, bootable: boolean): Partition {
+  return {
+    index,
+    start: e.startLba * SECTOR,
+    size: e.sizeLba * SECTOR,
+    startLba: e.startLba,
+    sizeLba: e.sizeLba,
+    typeCode: formatDosType(e.type),
+    typeName: dosTypeName(e.type),
+    bootable,
+  };
+}
+
+/** The most logical partitions read from an EBR chain (as imgsmith writes at most; Linux stops at a few hundred links). */
+const MAX_LOGICAL = 128;
+
+/**
+ * The logical partitions of the extended partition `ext`, following its EBR chain (untrusted: an EBR
+ * outside the extended partition, a link back to an EBR already read, or more than 128 logical
+ * partitions are errors; a logical partition outside the extended partition too). Numbered from 5
+ * in chain order, as Linux does. Returns them and the EBRs' LBAs.
+ */
+async function readLogicals(fh: fsp.FileHandle, ext: MbrSlot, totalLba: number, display: string, warnings: string[]): Promise<{ logical: Partition[]; ebrs: number[] }> {
+  const extEnd = ext.startLba + ext.sizeLba;
+  const logical: Partition[] = [];
+  const ebrs: number[] = [];
+  const bad = (msg: string) => inputError(`${display}: extended partition ${ext.slot} (LBA ${ext.startLba}-${extEnd - 1}): ${msg}`);
+  for (let ebr: number | undefined = ext.startLba; ebr !== undefined;) {
+    if (ebr < ext.startLba || ebr >= extEnd || ebr >= totalLba) throw bad(`an EBR link points to LBA ${ebr}, outside the extended partition`);
+    if (ebrs.includes(ebr)) throw bad(`the EBR chain loops back to LBA ${ebr}`);
+    if (logical.length >= MAX_LOGICAL) throw bad(`more than ${MAX_LOGICAL} logical partitions in the EBR chain`);
+    ebrs.push(ebr);
+    const sector = await readAt(fh, ebr * SECTOR, SECTOR);
+    if (!hasMbrSignature(sector)) {
+      if (ebr !== ext.startLba) throw bad(`no EBR signature 55 AA at LBA ${ebr}`);
+      warnings.push(`extended partition ${ext.slot} has no EBR at its start (LBA ${ebr}): no logical partitions`);
+      break;
+    }
+    const entries = decodeMbrEntries(sector).filter((e) => e.type !== 0 && e.sizeLba !== 0);
+    const data = entries.find((e) => !isDosExtended(e.type));
+    const link = entries.find((e) => isDosExtended(e.type));
+    if (data) {
+      const start = ebr + data.startLba;
+      const index = FIRST_LOGICAL + logical.length;
+      if (start + data.sizeLba > extEnd) throw bad(`logical partition ${index} (LBA ${start}-${start + data.sizeLba - 1}) is not inside it`);
+      if (!validMbrBootIndicator(data)) warnings.push(`partition ${index}: invalid boot indicator 0x${data.boot.toString(16)}`);
+      logical.push(dosPartition(index, { ...data, startLba: start }, isMbrBootable(data)));
+    }
+    ebr = link ? ext.startLba + link.startLba : undefined;
+  }
+  return { logical, ebrs };
+}
+
+/** A DOS table: its primary partitions, and the logical ones of its extended partition (at most one is read). */
+async function readDos(
+  fh: fsp.FileHandle, mbr: Buffer, slots: MbrSlot[], diskSize: number, totalLba: number, display: string, warnings: string[],
+): Promise<PartitionTable> {
+  const partitions: Partition[] = slots.map((s) => dosPartition(s.slot, s, isMbrBootable(s)));
   for (const s of slots) {
     if (!validMbrBootIndicator(s)) warnings.push(`partition ${s.slot}: invalid boot indicator 0x${s.boot.toString(16)}`);
-    if (isDosExtended(s.type)) warnings.push(`partition ${s.slot} is an extended partition; logical partitions are not read`);
   }
+  const exts = slots.filter((s) => isDosExtended(s.type));
+  if (exts.length > 1) warnings.push(`partitions ${exts.map((s) => s.slot).join(' and ')} are extended partitions; the logical partitions of the first are read`);
   checkBounds(partitions, 1, totalLba - 1, totalLba, display, warnings);
+  let ebrs: number[] | undefined;
+  if (exts[0]) {
+    const got = await readLogicals(fh, exts[0], totalLba, display, warnings);
+    checkBounds(got.logical, 1, totalLba - 1, totalLba, display, warnings);
+    partitions.push(...got.logical);
+    ebrs = got.ebrs;
+  }
   return {
     type: 'dos',
     diskId: `0x${decodeMbrDiskSignature(mbr).toString(16).padStart(8, '0')}`,
     sectorSize: SECTOR,
     diskSize,
     partitions,
+    ...(ebrs ? { ebrs } : {}),
     warnings,
   };
 }
@@ -256,9 +313,10 @@ function checkBounds(parts: Partition[], firstUsable: number, lastUsable: number
 
 /** The byte ranges of the disk the partition table itself occupies: the MBR; with a GPT, also
  *  the primary header and its whole entry array (unused slots too: they must read as zeros),
- *  and the backup entry array and header where they were found. */
+ *  and the backup entry array and header where they were found; with a DOS extended partition, its EBRs. */
 export function tableRanges(t: PartitionTable): { start: number; end: number }[] {
   const out = [{ start: 0, end: SECTOR }];
+  for (const lba of t.ebrs ?? []) out.push({ start: lba * SECTOR, end: (lba + 1) * SECTOR });
   const g = t.gpt;
   if (!g) return out;
   const arr = (h: GptHeaderInfo) => ({ start: h.entriesLba * SECTOR, end: h.entriesLba * SECTOR + h.entryCount * h.entrySize });

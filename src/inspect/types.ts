@@ -26,7 +26,7 @@ export type TableType = 'dos' | 'gpt';
 
 /** One partition as read from the table. Offsets and sizes in bytes. */
 export interface Partition {
-  /** 1-based number (DOS slot / GPT entry), as Linux numbers them (sdX1 ...). */
+  /** 1-based number (DOS slot, 5 on for logical partitions / GPT entry), as Linux numbers them (sdX1 ...). */
   index: number;
   start: number;
   size: number;
@@ -68,6 +68,8 @@ export interface PartitionTable {
   /** Bytes of the disk the table was read from. */
   diskSize: number;
   partitions: Partition[];
+  /** DOS with an extended partition: the LBAs of the EBRs read, in chain order. */
+  ebrs?: number[];
   /** GPT only: the primary header, and the backup header when one was found where the primary says. */
   gpt?: { primary: GptHeaderInfo; backup?: GptHeaderInfo; hybridMbr: boolean };
   /** Things that will bite (backup GPT not at the end, overlaps, ...), one line each. */
@@ -154,7 +156,7 @@ export interface FsReader {
 export type CheckStatus = 'ok' | 'FAIL' | 'SKIPPED';
 
 export interface CheckResult {
-  /** table, fs, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest */
+  /** table, fs, verity, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest, region (a bootloader region the manifest records) */
   check: string;
   /** What was checked: the image, "partition 2 (ext4)", a file (by its full path or as given). */
   where: string;

@@ -10,9 +10,11 @@
  *  - every filesystem found: `fsck.fat -n`, `e2fsck -fn`, `btrfs check
  *    --readonly` (vfat and btrfs partitions are copied sparsely into a
  *    temporary file first; e2fsck reads at an offset); swap by its signature;
+ *  - every dm-verity hash partition: its data partition's hash tree recomputed
+ *    and compared, the root hash against the manifest's (./verify-verity.ts);
  *  - with a manifest: the image's size and SHA-256 (over the first `image.size`
  *    bytes of a disk), the compressed file's SHA-256, the bmap file's own
- *    checksum and SHA-256; with a bmap (the manifest's, or one beside the image):
+ *    checksum and SHA-256, each bootloader region's SHA-256 at its offset; with a bmap (the manifest's, or one beside the image):
  *    every bmap range's checksum against the bytes, through the same code as
  *    flash's read-back (../flash/readback.ts). The raw image's SHA-256 is in the
  *    manifest only when the raw .img was published; without it the image is
@@ -38,6 +40,10 @@ import type { FsCheck } from '../fs/types.ts';
 type ToolCheck = Extract<FsCheck, { tool: string }>;
 import { readPartitionTable } from './table.ts';
 import { checkNames } from './verify-names.ts';
+import { manifestBeside, readManifest, readManifestRegions, type ManifestImage } from './manifest.ts';
+import { hashAt } from './regions.ts';
+import { showRange } from '../regions.ts';
+import { checkVerityPartitions } from './verify-verity.ts';
 import type { OpenedImage, Partition } from './types.ts';
 
 import type { CheckResult, CheckStatus } from './types.ts';
@@ -57,15 +63,6 @@ export interface VerifyOptions {
   /** manifest.json written by `imgsmith build` (default: the one beside the image, if it names it). */
   manifest?: string;
   onCheck?: (c: CheckResult) => void;
-}
-
-interface ManifestImage {
-  file: string;
-  size: number;
-  /** Only when the raw image was published. */
-  sha256?: string;
-  compressed?: { file: string; size: number; sha256: string };
-  bmap?: { file: string; sha256: string };
 }
 
 /** What every check sees: the opened source, and the manifest when there is one. */
@@ -94,40 +91,13 @@ function gist(out: string): string {
   return (bad.length ? bad : lines).slice(0, TAIL).join('; ');
 }
 
-async function readManifest(file: string): Promise<ManifestImage> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await fsp.readFile(file, 'utf8'));
-  } catch (err) {
-    throw buildError(`cannot read the manifest ${file}: ${(err as Error).message}`, err);
-  }
-  const image = (doc as { image?: ManifestImage }).image;
-  if (!image || typeof image.file !== 'string' || !(typeof image.sha256 === 'string' || (image.sha256 === undefined && typeof image.compressed?.sha256 === 'string'))) {
-    throw buildError(`${file} is not an imgsmith manifest: it has no image.file and image.sha256 (or image.compressed.sha256)`);
-  }
-  return image;
-}
-
-/** The manifest beside the image, when it describes this image (by file name). */
-async function manifestBeside(source: string): Promise<string | undefined> {
-  const candidate = path.join(path.dirname(source), 'manifest.json');
-  if (!fs.existsSync(candidate)) return undefined;
-  try {
-    const m = await readManifest(candidate);
-    const base = path.basename(source);
-    return m.file === base || m.compressed?.file === base ? candidate : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The tools `imgsmith verify` runs (only these: `tool` takes no other name): the table
  * checkers, the filesystem checkers, and zstd for a .img.zst (src/inspect/zstd.ts; libzstd, Node's zstd or zstd-codec
  * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
  * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
-export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'zstd', 'blockdev'] as const;
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'fsck.erofs', 'zstd', 'blockdev'] as const;
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
@@ -296,8 +266,41 @@ const checkBmap: Checker = async (ctx) => {
   return [await checkBmapRanges(ctx, bmapFile)];
 };
 
+/** Each bootloader region the manifest records: the image's bytes at its offset against the region's SHA-256. */
+const checkRegions: Checker = async (ctx) => {
+  const { img, manifest: m, manifestFile } = ctx;
+  if (!m || !manifestFile) return [];
+  let regions;
+  try {
+    regions = await readManifestRegions(manifestFile);
+  } catch (err) {
+    return [result('region', manifestFile, false, (err as Error).message)];
+  }
+  const out: CheckResult[] = [];
+  for (const r of regions) {
+    const where = `region "${r.name}" (${showRange(r.offset, r.offset + r.size)}) of ${img.source}`;
+    if (r.offset + r.size > Math.min(img.size, m.size)) {
+      out.push(result('region', where, false, `the image ends before the region does (${Math.min(img.size, m.size)} bytes)`));
+      continue;
+    }
+    const sha = await hashAt(img.path, r.offset, r.size);
+    out.push(result('region', where, sha === r.sha256, sha === r.sha256 ? `${r.size} bytes, sha256 ${sha}` : `sha256 ${sha}, the manifest says ${r.sha256}`));
+  }
+  return out;
+};
+
+
+/** Every dm-verity hash partition's tree against its data partition (./verify-verity.ts). */
+const checkVerity: Checker = async (ctx) => {
+  const { img } = ctx;
+  const len = ctx.manifest && ctx.manifest.size < img.size ? ctx.manifest.size : img.size;
+  const table = await readPartitionTable(img.path, len, img.source).catch(() => undefined);
+  if (!table) return []; // the table check said why
+  return checkVerityPartitions(img, table.partitions, async (p) => (await detectFs(img.path, p.start, p.size)) === 'verity', ctx.manifestFile);
+};
+
 /** The checks, in order; each returns its results (ok, FAIL or SKIPPED with the reason). */
-const CHECKS: Checker[] = [checkTable, (ctx) => checkNames(ctx.img), checkManifest, checkBmap];
+const CHECKS: Checker[] = [checkTable, checkVerity, (ctx) => checkNames(ctx.img), checkManifest, checkRegions, checkBmap];
 
 async function findManifest(source: string, given: string | undefined): Promise<Pick<VerifyContext, 'manifestFile' | 'manifest' | 'noManifest'> | CheckResult> {
   if (given !== undefined) {

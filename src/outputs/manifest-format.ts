@@ -30,6 +30,19 @@ export interface ManifestTable {
   partitions?: readonly object[];
 }
 
+/** A bootloader region written outside the partitions (src/regions.ts). */
+export interface ManifestRegion {
+  name: string;
+  /** Byte offset on the disk and the file's size. */
+  offset: number;
+  size: number;
+  /** SHA-256 of the file, i.e. of the image's bytes [offset, offset + size). */
+  sha256: string;
+  /** Where the file was read from ("firmware", "spec", "toplevel") and its path there. */
+  from: string;
+  file: string;
+}
+
 export interface ManifestFilesystem {
   type: string;
   label?: string;
@@ -71,6 +84,8 @@ export interface ManifestCore {
   image: ManifestImage;
   table: ManifestTable;
   partitions: ManifestPartition[];
+  /** The bootloader regions (spec.regions), when the spec has any. */
+  regions?: ManifestRegion[];
   inputs: {
     closure?: { dir: string; storePaths: number; registrationSha256: string };
     toplevel?: string;
@@ -92,7 +107,7 @@ export type ManifestBase = Omit<ManifestCore, 'image'>;
  * registry order, between the head and the tail); other keys follow in code-point order.
  * Gives a readable, insertion-order-independent layout.
  */
-const KEY_HEAD = ['imgsmith', 'spec', 'image', 'table', 'partitions', 'inputs', 'tools', 'index', 'name', 'version', 'type', 'file', 'path', 'dir', 'start', 'size', 'sha256'];
+const KEY_HEAD = ['imgsmith', 'spec', 'image', 'table', 'partitions', 'regions', 'inputs', 'tools', 'index', 'name', 'version', 'type', 'offset', 'file', 'path', 'dir', 'start', 'size', 'sha256'];
 const KEY_TAIL = ['bootable', 'guid', 'partuuid', 'label', 'uuid', 'filesystem', 'stats'];
 
 /** The manifest's key order with the outputs' keys (in registry order; a key named twice keeps its first place). */

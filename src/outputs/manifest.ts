@@ -7,7 +7,7 @@
 import { outputs, type Manifest } from './index.ts';
 import * as format from './manifest-format.ts';
 
-export type { ManifestBase, ManifestCore, ManifestFile, ManifestFilesystem, ManifestImage, ManifestPartition, ManifestTable } from './manifest-format.ts';
+export type { ManifestBase, ManifestCore, ManifestFile, ManifestFilesystem, ManifestImage, ManifestPartition, ManifestRegion, ManifestTable } from './manifest-format.ts';
 export type { Manifest } from './index.ts';
 export type { ManifestCompressed } from './compress.ts';
 export type { ManifestBmap } from './bmap.ts';

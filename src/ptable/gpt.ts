@@ -9,12 +9,33 @@ import { bytesToGuid, guidToBytes } from './guid.ts';
 import { SECTOR } from './mbr.ts';
 import type { TableWrite } from './types.ts';
 
+/** The default number of entries (16 KiB of entries, the UEFI minimum). */
 export const GPT_ENTRIES = 128;
 export const GPT_ENTRY_SIZE = 128;
-/** Sectors taken by the entry array (128 * 128 bytes = 32 sectors). */
+/** Sectors taken by the default entry array (128 * 128 bytes = 32 sectors). */
 export const GPT_ENTRY_SECTORS = (GPT_ENTRIES * GPT_ENTRY_SIZE) / SECTOR;
-/** First usable LBA: MBR + header + entries. */
-export const GPT_FIRST_USABLE = 2 + GPT_ENTRY_SECTORS; // 34
+/** The default entry array's LBA: right after the primary header. */
+export const GPT_ENTRIES_LBA = 2;
+/** First usable LBA by default: MBR + header + entries. */
+export const GPT_FIRST_USABLE = GPT_ENTRIES_LBA + GPT_ENTRY_SECTORS; // 34
+
+/** Where the primary entry array is, how many entries it has and the first usable LBA
+ *  (sgdisk -j / --resize-table; genimage's gpt-location). */
+export interface GptPlacement {
+  entriesLba: number;
+  entryCount: number;
+  firstUsableLba: number;
+}
+
+/** The default placement: 128 entries at LBA 2, first usable LBA 34. */
+export const GPT_DEFAULT_PLACEMENT: Readonly<GptPlacement> = {
+  entriesLba: GPT_ENTRIES_LBA, entryCount: GPT_ENTRIES, firstUsableLba: GPT_FIRST_USABLE,
+};
+
+/** Sectors an array of `count` entries takes (count is a multiple of 4: whole sectors). */
+export function gptEntrySectors(count: number): number {
+  return Math.ceil((count * GPT_ENTRY_SIZE) / SECTOR);
+}
 export const GPT_NAME_UNITS = 36;
 
 const SIGNATURE = 'EFI PART';
@@ -77,9 +98,10 @@ export interface DecodedGptEntry extends Omit<GptEntry, 'index' | 'firstLba' | '
   lastLba: bigint;
 }
 
-/** Last usable LBA for a disk of `totalLba` sectors: backup entries + header take the last 33. */
-export function gptLastUsable(totalLba: number): number {
-  return totalLba - 1 - GPT_ENTRY_SECTORS - 1;
+/** Last usable LBA for a disk of `totalLba` sectors: the backup entries and header take the
+ *  last sectors (33 with 128 entries). */
+export function gptLastUsable(totalLba: number, entryCount = GPT_ENTRIES): number {
+  return totalLba - 1 - gptEntrySectors(entryCount) - 1;
 }
 
 /** One header sector, its CRC computed. */
@@ -134,9 +156,9 @@ function encodeGptEntry(buf: Buffer, e: GptEntry): void {
   buf.write(e.name, ENTRY.name, GPT_NAME_UNITS * 2, 'utf16le');
 }
 
-/** The entry array of GPT_ENTRIES x GPT_ENTRY_SIZE bytes, each entry in its slot. */
-export function encodeGptEntries(entries: GptEntry[]): Buffer {
-  const buf = Buffer.alloc(GPT_ENTRIES * GPT_ENTRY_SIZE);
+/** The entry array of `count` x GPT_ENTRY_SIZE bytes, each entry in its slot. */
+export function encodeGptEntries(entries: GptEntry[], count = GPT_ENTRIES): Buffer {
+  const buf = Buffer.alloc(count * GPT_ENTRY_SIZE);
   for (const e of entries) encodeGptEntry(buf.subarray((e.index - 1) * GPT_ENTRY_SIZE), e);
   return buf;
 }
@@ -200,23 +222,30 @@ export function formatGptAttributes(bits: bigint, systemdWords = false): string 
 }
 
 /**
- * The GPT writes: `mbrSector` at LBA 0, primary header at LBA 1 followed by the
- * entry array (LBA 2-33), and the backup entry array (last-32 .. last-1)
- * followed by the backup header at the last LBA.
+ * The GPT writes: `mbrSector` at LBA 0, the primary header at LBA 1, the primary entry array
+ * where `placement` puts it (LBA 2-33 by default), and the backup entry array followed by the
+ * backup header at the last LBA (as sgdisk: the backup array always ends right before it).
+ * The sectors between the header and a moved array are not written.
  */
-export function buildGptWrites(totalLba: number, diskGuid: string, entries: GptEntry[], mbrSector: Buffer): TableWrite[] {
+export function buildGptWrites(
+  totalLba: number, diskGuid: string, entries: GptEntry[], mbrSector: Buffer, placement: GptPlacement = GPT_DEFAULT_PLACEMENT,
+): TableWrite[] {
   const last = totalLba - 1;
-  const array = encodeGptEntries(entries);
+  const { entriesLba, entryCount, firstUsableLba } = placement;
+  const array = encodeGptEntries(entries, entryCount);
   const common = {
-    firstUsableLba: GPT_FIRST_USABLE, lastUsableLba: gptLastUsable(totalLba), diskGuid,
-    entryCount: GPT_ENTRIES, entrySize: GPT_ENTRY_SIZE, entriesCrc: gptEntriesCrc(array),
+    firstUsableLba, lastUsableLba: gptLastUsable(totalLba, entryCount), diskGuid,
+    entryCount, entrySize: GPT_ENTRY_SIZE, entriesCrc: gptEntriesCrc(array),
   };
-  const primary = encodeGptHeader({ ...common, myLba: 1, alternateLba: last, entriesLba: 2 });
-  const backupEntriesLba = last - GPT_ENTRY_SECTORS;
+  const primary = encodeGptHeader({ ...common, myLba: 1, alternateLba: last, entriesLba });
+  const backupEntriesLba = last - gptEntrySectors(entryCount);
   const backup = encodeGptHeader({ ...common, myLba: last, alternateLba: 1, entriesLba: backupEntriesLba });
+  const head: TableWrite[] = entriesLba === GPT_ENTRIES_LBA
+    ? [{ offset: SECTOR, data: Buffer.concat([primary, array]) }]
+    : [{ offset: SECTOR, data: primary }, { offset: entriesLba * SECTOR, data: array }];
   return [
     { offset: 0, data: mbrSector },
-    { offset: SECTOR, data: Buffer.concat([primary, array]) },
+    ...head,
     { offset: backupEntriesLba * SECTOR, data: Buffer.concat([array, backup]) },
   ];
 }

@@ -31,6 +31,8 @@ export interface MbrEntry {
    * instead of fe ff ff. (sgdisk writes fe ff ff in hybrid MBRs, 0xEE entry included.)
    */
   protective?: boolean;
+  /** EBR entries: the LBA `startLba` counts from (CHS addresses are of the absolute sectors, as sfdisk writes them). */
+  base?: number;
 }
 
 /** An entry as read: its 1-based slot and the boot indicator byte as stored. */
@@ -67,9 +69,10 @@ export function lbaToChs(lba: number): [number, number, number] {
 function encodeEntry(buf: Buffer, slot: number, e: MbrEntry): void {
   const o = MBR.entries + slot * ENTRY_SIZE;
   buf[o + ENTRY.boot] = e.bootable ? BOOTABLE : 0x00;
-  Buffer.from(lbaToChs(e.startLba)).copy(buf, o + ENTRY.startChs);
+  const base = e.base ?? 0;
+  Buffer.from(lbaToChs(base + e.startLba)).copy(buf, o + ENTRY.startChs);
   buf[o + ENTRY.type] = e.type;
-  const endLba = e.startLba + e.sizeLba - 1;
+  const endLba = base + e.startLba + e.sizeLba - 1;
   const endChs = e.protective && endLba >= CHS_LIMIT ? [0xff, 0xff, 0xff] : lbaToChs(endLba);
   Buffer.from(endChs).copy(buf, o + ENTRY.endChs);
   buf.writeUInt32LE(e.startLba, o + ENTRY.startLba);

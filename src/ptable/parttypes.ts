@@ -12,12 +12,27 @@ export const DOS_ALIASES: Readonly<Record<string, number>> = {
   'lvm': 0x8e,
 };
 
-/** Extended-partition ids: logical partitions are not supported. */
+/** Extended-partition ids (0x05 and 0x0f are written; 0x85, Linux extended, is only read). */
 const DOS_EXTENDED = new Set([0x05, 0x0f, 0x85]);
+/** The DOS id of `"type": "extended"`, and of the link entries in an EBR chain (as sfdisk writes them). */
+export const DOS_EXTENDED_TYPE = 0x05;
 
 /** Whether a DOS type byte is an extended partition (a chain of logical partitions). */
 export function isDosExtended(type: number): boolean {
   return DOS_EXTENDED.has(type);
+}
+
+/**
+ * The spec's way to ask for an extended partition: "extended" (0x05), or the ids 0x05 and 0x0f
+ * (W95 extended, LBA) in any spelling; undefined for any other type, an error message for 0x85.
+ */
+export function extendedDosType(type: string | number): number | string | undefined {
+  const t = String(typeof type === 'number' ? `0x${type.toString(16)}` : type).trim().toLowerCase();
+  if (t === 'extended') return DOS_EXTENDED_TYPE;
+  const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
+  const id = m ? parseInt(m[1]!, 16) : -1;
+  if (id === 0x85) return `DOS partition type "${type}" (0x85, Linux extended) is not written by imgsmith; use "extended" (0x05) or 0x0f`;
+  return id === 0x05 || id === 0x0f ? id : undefined;
 }
 
 function hex2(n: number): string {
@@ -34,14 +49,14 @@ export function parseDosType(type: string): number | string {
   } else {
     const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
     if (!m) {
-      if (t === 'extended') return 'extended partitions (and logical partitions in them) are not supported; a DOS table holds at most 4 primary partitions';
+      if (t === 'extended') return 'an extended partition ("type": "extended") has no filesystem; it exists only in a DOS table';
       return `unknown DOS partition type "${type}" (use a hex id such as 0x0b, b or 83, or one of: ${Object.keys(DOS_ALIASES).join(', ')})`;
     }
     id = parseInt(m[1]!, 16);
   }
   if (id === 0) return `DOS partition type "${type}" (0x00) marks an unused entry`;
   if (DOS_EXTENDED.has(id)) {
-    return `DOS partition type "${type}" (${hex2(id)}) is an extended partition; extended/logical partitions are not supported`;
+    return `DOS partition type "${type}" (${hex2(id)}) is an extended partition: give it as a partition with "type": "extended" and no filesystem`;
   }
   if (id === 0xee) return `DOS partition type "${type}" (0xee) is the GPT protective type; use a "gpt" table instead`;
   return id;
@@ -104,6 +119,15 @@ const GPT_TYPES = {
   mbrScheme: ['024DEE41-33E7-11D3-9D69-0008C781F39F', 'MBR partition scheme'],
   bios: ['21686148-6449-6E6F-744E-656564454649', 'BIOS boot'],
   uboot: ['3DE21764-95BD-54BD-A5C3-4ABE786F38A8', 'U-Boot environment'],
+  // The Discoverable Partitions Specification's dm-verity hash partitions.
+  rootX86Verity: ['D13C5D3B-B5D1-422A-B29F-9454FDC89D76', 'Linux x86 root verity'],
+  rootX8664Verity: ['2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5', 'Linux x86-64 root verity'],
+  rootArmVerity: ['7386CDF2-203C-47A9-A498-F2ECCE45A2D6', 'Linux ARM32 root verity'],
+  rootArm64Verity: ['DF3300CE-D69F-4C92-978C-9BFB0F38D820', 'Linux ARM64 root verity'],
+  usrX86Verity: ['8F461B0D-14EE-4E81-9AA9-049B6FB97ABD', 'Linux x86 /usr verity'],
+  usrX8664Verity: ['77FF5F63-E7B6-4633-ACF4-1565B864C0E6', 'Linux x86-64 /usr verity'],
+  usrArmVerity: ['C215D751-7BCD-4649-BE90-6627490A4C05', 'Linux ARM32 /usr verity'],
+  usrArm64Verity: ['6E11A4E7-FBCA-4DED-B9E9-E1A512BB664E', 'Linux ARM64 /usr verity'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type GptTypeKey = keyof typeof GPT_TYPES;
@@ -131,6 +155,14 @@ export const GPT_ALIASES: Readonly<Record<string, string>> = {
   'usr-arm': G.usrArm,
   'usr-x86-64': G.usrX8664,
   'usr-x86': G.usrX86,
+  'root-arm64-verity': G.rootArm64Verity,
+  'root-arm-verity': G.rootArmVerity,
+  'root-x86-64-verity': G.rootX8664Verity,
+  'root-x86-verity': G.rootX86Verity,
+  'usr-arm64-verity': G.usrArm64Verity,
+  'usr-arm-verity': G.usrArmVerity,
+  'usr-x86-64-verity': G.usrX8664Verity,
+  'usr-x86-verity': G.usrX86Verity,
   'home': G.home,
   'srv': G.srv,
   'var': G.var,
@@ -142,6 +174,12 @@ export const GPT_ALIASES: Readonly<Record<string, string>> = {
   'raid': G.raid,
   'luks': G.luks,
 };
+
+/** The Discoverable Partitions Specification's pairs: a verity partition's type GUID -> its data partition's. */
+export const DPS_VERITY_DATA: ReadonlyMap<string, string> = new Map([
+  [G.rootX86Verity, G.rootX86], [G.rootX8664Verity, G.rootX8664], [G.rootArmVerity, G.rootArm], [G.rootArm64Verity, G.rootArm64],
+  [G.usrX86Verity, G.usrX86], [G.usrX8664Verity, G.usrX8664], [G.usrArmVerity, G.usrArm], [G.usrArm64Verity, G.usrArm64],
+]);
 
 /** gdisk/sgdisk 4-hex-digit type codes (`sgdisk -L`), the subset we know (case-insensitive). */
 export const GDISK_CODES: Readonly<Record<string, string>> = {
@@ -165,6 +203,14 @@ export const GDISK_CODES: Readonly<Record<string, string>> = {
   '8314': G.usrX8664,
   '8315': G.usrArm,
   '8316': G.usrArm64,
+  '830b': G.rootX86Verity,
+  '830c': G.rootX8664Verity,
+  '830d': G.rootArmVerity,
+  '830e': G.rootArm64Verity,
+  '8318': G.usrX86Verity,
+  '8319': G.usrX8664Verity,
+  '831a': G.usrArmVerity,
+  '831b': G.usrArm64Verity,
   '8e00': G.lvm,
   'b000': G.uboot,
   'ea00': G.xbootldr,
@@ -192,6 +238,8 @@ const HYBRID_DOS: Readonly<Record<string, number>> = {
   [G.rootArm]: 0x83, [G.srv]: 0x83, [G.var]: 0x83, [G.tmp]: 0x83, [G.userHome]: 0x83,
   [G.usrX86]: 0x83, [G.usrX8664]: 0x83, [G.usrArm]: 0x83, [G.usrArm64]: 0x83,
   [G.luks]: 0x83, [G.dmCrypt]: 0x83,
+  [G.rootX86Verity]: 0x83, [G.rootX8664Verity]: 0x83, [G.rootArmVerity]: 0x83, [G.rootArm64Verity]: 0x83,
+  [G.usrX86Verity]: 0x83, [G.usrX8664Verity]: 0x83, [G.usrArmVerity]: 0x83, [G.usrArm64Verity]: 0x83,
 };
 
 interface ParsedGptType {

@@ -46,6 +46,8 @@ const e2 = (name: string, extra: Partial<VersionProbe> = {}): VersionProbe => ({
 const btrfsV: VersionProbe = { args: ['--version'], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: 'btrfs-progs' };
 const utilLinux: VersionProbe = { args: ['--version'], pattern: new RegExp(String.raw`util-linux ${V}`) };
 const fatV: VersionProbe = { args: ['--help'], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) };
+/** erofs-utils: `-V` (1.6+; 1.5 prints its version after the usage, exit 1). */
+const erofs = (needs: readonly ToolNeed[]): ToolInfo => ({ debian: 'erofs-utils', nix: 'erofs-utils', needs, version: { args: ['-V'], okCodes: [1], pattern: new RegExp(String.raw`(?:erofs|\)) ${V}`) } });
 const mtoolsV: VersionProbe = { args: ['-V'], pattern: new RegExp(String.raw`mtools\) ${V}`) };
 
 const e2fs = (version: VersionProbe, needs: readonly ToolNeed[]): ToolInfo => ({ debian: 'e2fsprogs', nix: 'e2fsprogs', needs, version });
@@ -64,6 +66,9 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   tune2fs: e2fs(e2('tune2fs', { args: [], okCodes: [1] }), ['tests']),
   'mkfs.btrfs': { debian: 'btrfs-progs', nix: 'btrfs-progs', needs: ['build'], version: btrfsV },
   btrfs: { debian: 'btrfs-progs', nix: 'btrfs-progs', needs: ['inspect', 'verify', 'tests'], version: btrfsV },
+  'mkfs.erofs': erofs(['build']),
+  'fsck.erofs': erofs(['inspect', 'verify', 'tests']),
+  'dump.erofs': erofs(['tests']),
   zstd: { debian: 'zstd', nix: 'zstd', needs: ['build', 'inspect', 'verify', 'flash'], version: { args: ['--version'], pattern: /v(\d+\.\d+\.\d+)/ } },
   xz: { debian: 'xz-utils', nix: 'xz', needs: ['flash'] },
   bzip2: { debian: 'bzip2', nix: 'bzip2', needs: ['flash'] },

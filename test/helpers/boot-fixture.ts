@@ -262,7 +262,7 @@ async function writeJsonAtomic(p: string, value: unknown): Promise<void> {
  * Returns a verified cached .deb of `pkg` (a package name, or "linux-image" for the
  * kernel the linux-image-<arch> metapackage currently points to), downloading it if needed.
  */
-async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: string) => void): Promise<DebInfo> {
+export async function fetchDeb(cache: string, debArch: string, pkg: string, log?: (m: string) => void): Promise<DebInfo> {
   const dir = path.join(cache, 'boot-fixture', 'debs');
   await fsp.mkdir(dir, { recursive: true });
   const cached = await cachedDeb(dir, `${debArch}/${pkg}`, log);
@@ -342,7 +342,7 @@ async function downloadDeb(cache: string, dir: string, debArch: string, pkg: str
 }
 
 /** Extracts (once, cached by SHA256) the members of a .deb matching `patterns` (tar wildcards). */
-async function extractDeb(cache: string, deb: DebInfo, patterns?: string[]): Promise<string> {
+export async function extractDeb(cache: string, deb: DebInfo, patterns?: string[]): Promise<string> {
   const tag = patterns ? createHash('sha256').update(patterns.join('\0')).digest('hex').slice(0, 8) : 'all';
   const dir = path.join(cache, 'boot-fixture', 'extract', `${deb.package}_${deb.sha256.slice(0, 16)}_${tag}`);
   // Another process may be extracting the same package (and would replace `dir` under this one).

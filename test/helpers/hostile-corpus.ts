@@ -1,7 +1,7 @@
 /**
  * A corpus of hostile disk images for the image tools (test/hostile-images.test.ts).
- * Three small valid images are made with the real tools (sfdisk, sgdisk, mkfs.fat, mtools,
- * mke2fs -d, mkfs.btrfs --rootdir) and every case is a sparse copy of one of them with a
+ * Four small valid images are made with the real tools (sfdisk, sgdisk, mkfs.fat, mtools,
+ * mke2fs -d, mkfs.btrfs --rootdir, mkfs.erofs) and every case is a sparse copy of one of them with a
  * few bytes patched; where a case needs a structure that looks valid (a GPT header with a
  * bad entry array), the CRCs are recomputed. Offsets are found by parsing the good images
  * here (BPB, GPT, superblocks), independently of the readers under test.
@@ -13,6 +13,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { execa } from 'execa';
+import { crc32c } from '../../src/codec/crc32c.ts';
 
 export type Command = 'inspect' | 'ls' | 'cat' | 'extract' | 'diff' | 'verify';
 
@@ -39,6 +40,8 @@ const EXT_START = FAT_START + FAT_SECTORS;
 const EXT_SECTORS = 8 * 2048;
 const DISK_SECTORS = EXT_START + EXT_SECTORS + 2048;
 const BTRFS_SECTORS = 110 * 2048;
+/** The erofs image: one partition of 1 MiB at 1 MiB (DOS). */
+const EROFS_SECTORS = 2048;
 
 async function sh(cmd: string, args: string[], input?: string): Promise<string> {
   const r = await execa(cmd, args, { input, env: { LC_ALL: 'C' }, stripFinalNewline: false });
@@ -60,7 +63,7 @@ async function place(part: string, disk: string, startLba: number): Promise<void
   await sh('dd', [`if=${part}`, `of=${disk}`, 'bs=1M', `seek=${startLba * S}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
 }
 
-async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string }> {
+async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string; erofs: string }> {
   const tree = path.join(dir, 'tree');
   await makeTree(tree);
   const fat = path.join(dir, 'fat.part');
@@ -98,8 +101,15 @@ async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs
   await fsp.truncate(bimg, (2048 + BTRFS_SECTORS + 2048) * S);
   await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', bimg], `label: dos\nlabel-id: 0x1234abcd\nstart=2048, size=${BTRFS_SECTORS}, type=83\n`);
   await place(bpart, bimg, 2048);
-  await Promise.all([fat, ext, bpart].map((f) => fsp.rm(f)));
-  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg };
+  const epart = path.join(dir, 'erofs.part');
+  await sh('mkfs.erofs', ['--quiet', '-zlz4hc', '-T', '1700000000', '-U', '12345678-1234-4234-8234-123456789abc', '--all-root', epart, tree]);
+  const eimg = path.join(dir, 'good-erofs.img');
+  await fsp.writeFile(eimg, '');
+  await fsp.truncate(eimg, (2048 + EROFS_SECTORS + 2048) * S);
+  await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', eimg], `label: dos\nlabel-id: 0x1234abce\nstart=2048, size=${EROFS_SECTORS}, type=83\n`);
+  await place(epart, eimg, 2048);
+  await Promise.all([fat, ext, bpart, epart].map((f) => fsp.rm(f)));
+  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg, erofs: eimg };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,7 +228,7 @@ async function btrfsChunkRoot(img: Img): Promise<{ offs: number[]; nodeSize: num
 type Maker = (img: Img) => Promise<void>;
 interface Def {
   name: string;
-  base: 'gpt' | 'dos' | 'btrfs';
+  base: 'gpt' | 'dos' | 'btrfs' | 'erofs';
   part?: number;
   cat?: string;
   make: Maker;
@@ -408,6 +418,33 @@ const btrfsCases: Def[] = [
   }, files(/btrfs/)),
 ];
 
+const erofs = (name: string, make: Maker, mustFail: Def['mustFail'], extra: Partial<Def> = {}): Def => ({ name: `erofs-${name}`, base: 'erofs', part: 1, make, mustFail, ...extra });
+const eSb = 2048 * S + 1024;
+/** The image offset of the first directory entry name `name` in the erofs partition (found in its bytes). */
+async function erofsName(i: Img, name: string): Promise<number> {
+  const b = await i.read(2048 * S, EROFS_SECTORS * S);
+  const at = b.indexOf(Buffer.from(name));
+  if (at < 0) throw new Error(`no ${name} in the erofs image`);
+  return 2048 * S + at;
+}
+/** Patches the erofs partition, then sets its superblock checksum again (crc32c of bytes 1024-4095,
+ *  the field zero, not inverted at the end): the block also holds the root directory's entries. */
+const erofsPatched = (make: Maker): Maker => async (i) => {
+  await make(i);
+  const blk = await i.read(eSb, 4096 - 1024);
+  blk.writeUInt32LE(0, 4);
+  await i.u32(eSb + 4, ~crc32c(blk) >>> 0);
+};
+const erofsCases: Def[] = [
+  erofs('bad-magic', (i) => i.u32(eSb, 0xe0f5e1e3), {}, unrecognised('erofs')),
+  // The superblock's root nid changed, its checksum not: the kernel refuses to mount it.
+  erofs('bad-csum', async (i) => i.u16(eSb + 14, (await i.read(eSb + 14, 2)).readUInt16LE(0) + 1), files(/erofs superblock checksum/)),
+  // A directory entry whose name holds a "/" (extract would write outside its directory).
+  erofs('name-slash', erofsPatched(async (i) => i.write(await erofsName(i, 'hello.bin'), Buffer.from('h/llo.bin'))), files(/contains "\/"/)),
+  // Two entries with one name (the second would replace what the first extracted).
+  erofs('name-repeated', erofsPatched(async (i) => i.write(await erofsName(i, 'hello.bin'), Buffer.from('dir\0\0\0\0\0\0'))), files(/out of order or repeated/)),
+];
+
 /** Cut the image in the middle of a structure. */
 const cut = (name: string, base: Def['base'], at: number, re: RegExp, part = 1): Def => ({
   name: `truncated-${name}`, base, part, make: (i) => fsp.truncate(i.file, at), mustFail: table(re),
@@ -421,9 +458,10 @@ const truncCases: Def[] = [
   cut('fat-data', 'gpt', FAT_START * S + 2 * MiB, /past the end of the disk/),
   cut('ext4-inodes', 'dos', EXT_START * S + 600 * 1024, /past the end of the disk/, 2),
   cut('btrfs', 'btrfs', 2048 * S + 20 * MiB, /past the end of the disk/),
+  cut('erofs', 'erofs', 2048 * S + 2048, /past the end of the disk/),
 ];
 
-const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...truncCases];
+const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...erofsCases, ...truncCases];
 export const CASE_COUNT = ALL.length;
 /** The cases' names (known without building the corpus: one test per image). */
 export const CASE_NAMES: readonly string[] = ALL.map((d) => d.name);
@@ -437,7 +475,7 @@ export async function makeCorpus(dir: string): Promise<HostileCase[]> {
     await sh('cp', ['--sparse=always', bases[d.base], image]);
     await d.make(new Img(image));
     out.push({
-      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
+      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.base === 'erofs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
       mustFail: d.mustFail ?? {}, ...(d.mustPass ? { mustPass: d.mustPass } : {}),
     });
   }
