@@ -14,9 +14,10 @@
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import type { FixtureArch } from '../test/helpers/boot-fixture.ts';
 import { buildImage } from '../src/build.ts';
 import { warningsOnlyProgress } from '../src/progress-reporters.ts';
-import { makeBootFixture, repoRoot, type FixtureArch } from '../test/helpers/boot-fixture.ts';
+import { makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
 
 /** The spec file named by $IMGSMITH_RECIPE. */
 function recipePath(value: string | undefined): string {
@@ -49,17 +50,17 @@ async function main(): Promise<void> {
   // U-Boot + extlinux: the fixture's kernel-params name the root by label. Direct boot:
   // cmdline.txt names it (root=PARTUUID=), so the kernel-params do not.
   const rootLabel = direct ? undefined : (spec.partitions ?? []).find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
-  const target = BY_SYSTEM[spec.system ?? 'aarch64-linux'];
-  if (!target) throw new Error(`${specPath}: system ${spec.system} has no boot fixture here (aarch64-linux, armv7l-linux)`);
   const fixtureDir = path.join(outDir, 'fixture');
   await fsp.rm(fixtureDir, { recursive: true, force: true });
+  const target = BY_SYSTEM[spec.system ?? 'aarch64-linux'];
+  if (!target) throw new Error(`${specPath}: system ${spec.system} has no boot fixture here (aarch64-linux, armv7l-linux)`);
   const fixture = await makeBootFixture({
     arch: target.arch,
     workDir: fixtureDir,
-    rootOnly: (spec.partitions ?? []).length === 1,
     firstBoot: process.env.IMGSMITH_FIRST_BOOT === '1',
     ...(rootLabel ? { rootLabel } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
+    rootOnly: (spec.partitions ?? []).length === 1,
   });
   const r = await buildImage({
     specPath,

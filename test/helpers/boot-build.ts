@@ -29,14 +29,13 @@ after(async () => {
   if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
 });
 
-/** The filesystem label of the partition that receives the closure (for root=LABEL=), and
- *  whether it is the only partition (the fixture's rootOnly). */
-async function rootOf(specPath: string): Promise<{ label: string | undefined; only: boolean }> {
+/** The filesystem label of the partition that receives the closure (for root=LABEL=). */
+async function rootLabelOf(specPath: string): Promise<string | undefined> {
   const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as {
     partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
   };
   const root = spec.partitions?.find((p) => p.contents?.some((c) => c.generate === 'closure'));
-  return { label: root?.filesystem?.label, only: spec.partitions?.length === 1 };
+  return root?.filesystem?.label;
 }
 
 export interface Built {
@@ -55,9 +54,8 @@ export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: nu
     p = (async () => {
       const specPath = recipe(recipeName);
       const dir = path.join(await tmp(), path.basename(recipeName).replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
-      const root = await rootOf(specPath);
-      const label = rootByLabel ? root.label : undefined;
-      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, rootOnly: root.only, ...(label ? { rootLabel: label } : {}) });
+      const label = rootByLabel ? await rootLabelOf(specPath) : undefined;
+      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, rootOnly: await rootOnly(specPath), ...(label ? { rootLabel: label } : {}) });
       const r = await buildImage({
         specPath,
         closure: fixture.closureInfoDir,
@@ -88,4 +86,9 @@ export function explain(r: BootTestResult): string {
 
 export async function boot(image: string, machine: BootMachine, timeoutSec: number, marker?: string): Promise<BootTestResult> {
   return bootTest(image, { machine, timeoutSec, ...(marker ? { marker } : {}) });
+}
+
+/** Whether the spec's only partition is the root (the fixture's rootOnly: stage 2 then needs no other). */
+async function rootOnly(specPath: string): Promise<boolean> {
+  return (JSON.parse(await fsp.readFile(specPath, 'utf8')) as { partitions?: unknown[] }).partitions?.length === 1;
 }

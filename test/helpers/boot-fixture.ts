@@ -86,13 +86,13 @@ export interface BootFixtureOptions {
   log?: (msg: string) => void;
   /** Also make a non-NixOS embedded system (see EmbeddedSystem) with its own closureInfo. */
   embedded?: boolean;
+  /** The image has only the root partition (images/allwinner-h3*.json): stage 2 then does not
+   *  require another mountable partition. */
+  rootOnly?: boolean;
   /** Put nix/first-boot.sh (as imgsmith-first-boot.sh) and the tools it runs
    *  (test/helpers/first-boot-tools.ts, as imgsmith-first-boot-tools) into the toplevel:
    *  stage 2 runs it before it prints the marker. */
   firstBoot?: boolean;
-  /** The image has only the root partition (images/allwinner-h3*.json): stage 2 then does not
-   *  require another mountable partition. */
-  rootOnly?: boolean;
 }
 
 export interface DebInfo {
@@ -802,24 +802,6 @@ async function makeEmbeddedSystem(e: {
   };
 }
 
-/** The U-Boot build the armhf fixture's firmware directory holds (Debian's u-boot-sunxi has no
- *  orangepi_pc build; the Plus has the same H3, and QEMU's orangepi-pc runs it from 8 KiB). */
-export const SUNXI_UBOOT_BOARD = 'orangepi_plus';
-/** The loader file of the armhf firmware directory, as U-Boot's build names it. */
-export const SUNXI_SPL_FILE = 'u-boot-sunxi-with-spl.bin';
-
-/** armhf: the firmware directory is U-Boot for Allwinner H3 boards, SPL and all, from u-boot-sunxi. */
-async function sunxiFirmware(cache: string, ubootDeb: DebInfo, firmwareDir: string): Promise<void> {
-  const ux = await extractDeb(cache, ubootDeb, [`./usr/lib/u-boot/${SUNXI_UBOOT_BOARD}/${SUNXI_SPL_FILE}`]);
-  await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', SUNXI_UBOOT_BOARD, SUNXI_SPL_FILE), path.join(firmwareDir, SUNXI_SPL_FILE), 0o644);
-  await fsp.writeFile(
-    path.join(firmwareDir, 'README.imgsmith-fixture.txt'),
-    `imgsmith boot-test fixture firmware, from Debian bookworm: u-boot-sunxi ${ubootDeb.version} (armhf),\n` +
-      `${SUNXI_UBOOT_BOARD}/${SUNXI_SPL_FILE} (SPL + U-Boot for the Orange Pi Plus, an Allwinner H3 like the\n` +
-      'Orange Pi PC that QEMU emulates as orangepi-pc). A real board needs its own build.\n',
-  );
-}
-
 /** Downloads the Debian packages of `arch` into the cache (no-op when cached). */
 export async function fetchBootPackages(arch: FixtureArch, cacheDir = defaultCacheDir(), log?: (m: string) => void): Promise<DebInfo[]> {
   const debArch = DEB_ARCH[arch];
@@ -1016,4 +998,22 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     packages,
     ...(embedded ? { embedded } : {}),
   };
+}
+
+/** The U-Boot build the armhf fixture's firmware directory holds (Debian's u-boot-sunxi has no
+ *  orangepi_pc build; the Plus has the same H3, and QEMU's orangepi-pc runs it from 8 KiB). */
+export const SUNXI_UBOOT_BOARD = 'orangepi_plus';
+/** The loader file of the armhf firmware directory, as U-Boot's build names it. */
+export const SUNXI_SPL_FILE = 'u-boot-sunxi-with-spl.bin';
+
+/** armhf: the firmware directory is U-Boot for Allwinner H3 boards, SPL and all, from u-boot-sunxi. */
+async function sunxiFirmware(cache: string, ubootDeb: DebInfo, firmwareDir: string): Promise<void> {
+  const ux = await extractDeb(cache, ubootDeb, [`./usr/lib/u-boot/${SUNXI_UBOOT_BOARD}/${SUNXI_SPL_FILE}`]);
+  await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', SUNXI_UBOOT_BOARD, SUNXI_SPL_FILE), path.join(firmwareDir, SUNXI_SPL_FILE), 0o644);
+  await fsp.writeFile(
+    path.join(firmwareDir, 'README.imgsmith-fixture.txt'),
+    `imgsmith boot-test fixture firmware, from Debian bookworm: u-boot-sunxi ${ubootDeb.version} (armhf),\n` +
+      `${SUNXI_UBOOT_BOARD}/${SUNXI_SPL_FILE} (SPL + U-Boot for the Orange Pi Plus, an Allwinner H3 like the\n` +
+      'Orange Pi PC that QEMU emulates as orangepi-pc). A real board needs its own build.\n',
+  );
 }
