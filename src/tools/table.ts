@@ -97,6 +97,7 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   mmd: mtools(['tests']),
   'qemu-img': { debian: 'qemu-utils', nix: 'qemu', needs: ['boot-test'] },
   'qemu-system-aarch64': { debian: 'qemu-system-arm', nix: 'qemu', needs: ['boot-test'] },
+  'qemu-system-arm': { debian: 'qemu-system-arm', nix: 'qemu', needs: ['boot-test'] },
   'qemu-system-x86_64': { debian: 'qemu-system-x86', nix: 'qemu', needs: ['boot-test'] },
   fakeroot: { debian: 'fakeroot', nix: 'fakeroot', needs: ['build-if-present', 'tests'], version: { args: ['-v'], pattern: new RegExp(String.raw`version ${V}`) } },
   faketime: { debian: 'faketime', nix: 'libfaketime', needs: ['build-if-present', 'tests'] },
