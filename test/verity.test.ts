@@ -73,6 +73,17 @@ const DOS_SPEC = spec(
   'roothash={rootHash:root-verity} data=PARTUUID={partuuid:root}\n',
 );
 
+// An erofs root (every file read-only, a symlink, a directory) behind verity, in a GPT.
+const EROFS_SPEC = spec({ type: 'gpt', seed: 'verity-erofs' }, ['esp', 'root-x86-64', 'root-x86-64-verity'], {}, 'roothash={rootHash:root-verity}\n');
+Object.assign(EROFS_SPEC.partitions[1]!, {
+  filesystem: { type: 'erofs', label: 'root' },
+  contents: [
+    { text: 'hello from erofs\n', target: '/etc/motd' },
+    { text: '#!/bin/sh\n', target: '/sbin/init', mode: '0755' },
+    { symlink: '/etc/motd', target: '/motd' },
+  ],
+});
+
 async function writeSpec(name: string, s: object): Promise<string> {
   const d = path.join(dir, name);
   await fsp.mkdir(d, { recursive: true });
@@ -99,11 +110,14 @@ async function copyOut(img: string, p: Part, file: string): Promise<string> {
 let gptOut: string;
 let gptOut2: string;
 let dosOut: string;
+let erofsOut: string;
 
 before(async () => {
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-verity-'));
   const gpt = await writeSpec('gpt', GPT_SPEC);
   const dos = await writeSpec('dos', DOS_SPEC);
+  const erofs = await writeSpec('erofs', EROFS_SPEC);
+  erofsOut = path.join(dir, 'out-erofs');
   gptOut = path.join(dir, 'out-gpt');
   gptOut2 = path.join(dir, 'out-gpt2');
   dosOut = path.join(dir, 'out-dos');
@@ -111,6 +125,7 @@ before(async () => {
     ['build', gpt, '-o', gptOut, '--no-compress'],
     ['build', gpt, '-o', gptOut2, '--no-compress'],
     ['build', dos, '-o', dosOut, '--no-compress'],
+    ['build', erofs, '-o', erofsOut, '--no-compress'],
   ]);
   for (const x of r) assert.equal(x.exitCode, 0, x.stderr);
 });
@@ -179,6 +194,21 @@ test('DOS, sha512, 1 KiB blocks, explicit salt and UUID: veritysetup verifies th
   const img = path.join(dosOut, m.image.file);
   const boot = parts.find((p) => p.name === 'boot')!;
   assert.equal((await execa('mtype', ['-i', `${img}@@${boot.start}`, '::/cmdline.txt'])).stdout, `roothash=${root} data=PARTUUID=1234abcd-02`);
+});
+
+test('erofs: veritysetup verifies the root, fsck.erofs reads the data partition, imgsmith verify passes both checks', async () => {
+  const { root, parts } = await checkWithVeritysetup(erofsOut);
+  const data = path.join(erofsOut, 'data.raw'); // copied out by checkWithVeritysetup
+  const fsck = await execa('fsck.erofs', ['--extract', data], { reject: false, all: true });
+  assert.equal(fsck.exitCode, 0, fsck.all);
+  const m = await manifestOf(erofsOut);
+  const img = path.join(erofsOut, m.image.file);
+  const boot = parts.find((p) => p.name === 'boot')!;
+  assert.equal((await execa('mtype', ['-i', `${img}@@${boot.start}`, '::/cmdline.txt'])).stdout, `roothash=${root}`);
+  const [r] = await batch([['verify', img]]);
+  assert.equal(r!.exitCode, 0, r!.stdout + r!.stderr);
+  assert.match(r!.stdout, /ok\s+fs\s+partition 2 "root" \(erofs\)/);
+  assert.match(r!.stdout, new RegExp(`ok\\s+verity\\s+partition 3 "root-verity" \\(hash tree of partition 2 "root", named by the manifest\\): \\d+ blocks .* root hash ${root} equals the manifest's`));
 });
 
 test('two builds give the same image; imgsmith verify passes, and fails on one changed data byte naming the partition', async () => {
