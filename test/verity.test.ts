@@ -18,6 +18,9 @@ import { runBatch, type BatchResult } from './helpers/cli-batch.ts';
 import { listFiles } from './helpers/cli.ts';
 import { hashDeviceSize, treeLayout } from '../src/fs/verity-tree.ts';
 import { planWithNeeds } from '../src/layout.ts';
+import { preparePlaceholders } from '../src/content/placeholders.ts';
+import { FileTree } from '../src/content/tree.ts';
+import type { ImageSpec } from '../src/spec-types.ts';
 
 let dir: string;
 const HANG_MS = 120_000;
@@ -274,6 +277,11 @@ test('bad specs: one error each, naming the problem, nothing published', async (
     ['twice', (s) => s.partitions.push({ ...s.partitions[2]!, name: 'again' }), /spec\.partitions\[3\]\.filesystem\.data: partition "root" already has its hash tree in spec\.partitions\[2\] \("root-verity"\); one verity partition per data partition$/],
     ['small', (s) => Object.assign(s.partitions[2]!, { size: '8KiB' }), /spec\.partitions\[2\]\.size: the partition is 8 KiB \(8192 bytes\) but the dm-verity hash tree of partition "root" \(3146752 bytes: 769 blocks of 4096\) needs 36 KiB \(36864 bytes\)$/],
     ['name', (s) => (((s.partitions[0] as { contents: { text: string }[] }).contents[0]!).text = 'roothash={rootHash:root}'), /spec\.partitions\[0\]: \/cmdline\.txt uses \{rootHash:root\}, but no partition named "root" has a rootHash \(partitions that do: "root-verity"\)$/],
+    [
+      'own-hash',
+      (s) => Object.assign(s.partitions[1]!, { filesystem: { type: 'erofs' }, contents: [{ text: 'my own hash: {rootHash:root-verity}', target: '/hash' }] }),
+      /spec\.partitions\[1\]: erofs is built before the layout, so its files cannot hold \{rootHash:\.\.\.\}-style values known only after other partitions are written \(nor a root hash of itself\); put them in another partition$/,
+    ],
     ['salt', (s) => ((s.partitions[2]!.filesystem as Record<string, unknown>).salt = 'xyz'), /spec\.partitions\[2\]\.filesystem\.salt: /],
   ];
   const runs: string[][] = [];
@@ -293,4 +301,25 @@ test('bad specs: one error each, naming the problem, nothing published', async (
     assert.match(lines[0]!, re, name);
   });
   for (const [name] of cases) assert.deepEqual(await listFiles(path.join(dir, `bad-${name}`, 'out')), [], `${name}: nothing published`);
+});
+
+test('placeholders: fillers of the value\'s length, the write order, and a partition waiting for itself', () => {
+  const part = (name: string, filesystem: object) => ({ name, type: 'linux', size: 'auto', bootable: false, attributes: [], filesystem, contents: [] });
+  const verity = { type: 'verity', data: 'd', hashAlgorithm: 'sha512', dataBlockSize: 4096, hashBlockSize: 4096, salt: '', uuid: '01234567-89ab-cdef-0123-456789abcdef' };
+  const spec = { table: { type: 'gpt', seed: 's' }, partitions: [part('boot', { type: 'vfat' }), part('d', { type: 'raw', source: null }), part('v', verity)] } as unknown as ImageSpec;
+  const boot = new FileTree();
+  boot.add('/', { kind: 'dir', mode: 0o755 });
+  boot.add('/cmdline', { kind: 'data', mode: 0o644, data: Buffer.from('a={rootHash:v} b={partuuid:d} c={partuuid:boot}') });
+  const trees = [boot, new FileTree(), new FileTree()];
+  const late = preparePlaceholders(spec, trees);
+  const text = (boot.get('/cmdline') as { data: Buffer }).data.toString();
+  assert.match(text, /^a=0{128} b=0{36} c=[0-9a-f-]{36}$/, 'sha512: 128 hex digits; the derived PARTUUID of "boot" is known at once');
+  assert.deepEqual([...late.waitsFor[0]!].sort(), ['v'], 'boot waits for the verity partition (its root hash and the data partition\'s UUID)');
+  assert.deepEqual([...late.waitsFor[2]!], ['d'], 'verity waits for its data');
+  // A data partition that embeds its own root hash waits for itself.
+  const cyclic = { ...spec, partitions: [part('d', { type: 'vfat' }), part('v', verity)] } as unknown as ImageSpec;
+  const d = new FileTree();
+  d.add('/', { kind: 'dir', mode: 0o755 });
+  d.add('/x', { kind: 'data', mode: 0o644, data: Buffer.from('{rootHash:v}') });
+  assert.throws(() => preparePlaceholders(cyclic, [d, new FileTree()]), /spec\.partitions\[0\]: partitions wait for each other: "d" needs "v" needs "d"/);
 });

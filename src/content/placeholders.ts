@@ -108,7 +108,7 @@ export function preparePlaceholders(spec: ImageSpec, trees: FileTree[]): LateVal
     const before = waitsFor[i]!.size;
     replaceIn(spec, tree, i, lateGuids, patches[i]!, waitsFor[i]!);
     if (waitsFor[i]!.size > before && driverFor(spec.partitions[i]!.filesystem).prepare) {
-      throw usageError(`${partitionPath(specIndexOf(spec.table, i))}: a ${spec.partitions[i]!.filesystem.type} filesystem is built before the layout, so it cannot hold {rootHash:...}-style values known only after other partitions are written; put the file in another partition`);
+      throw usageError(`${partitionPath(specIndexOf(spec.table, i))}: ${spec.partitions[i]!.filesystem.type} is built before the layout, so its files cannot hold {rootHash:...}-style values known only after other partitions are written (nor a root hash of itself); put them in another partition`);
     }
   });
   checkOrder(spec, waitsFor);
