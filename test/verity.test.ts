@@ -239,6 +239,33 @@ test('two builds give the same image; imgsmith verify passes, and fails on one c
   assert.match(noManifest!.stdout, /its UUID is the root hash's first 128 bits/, 'without a manifest the DPS UUID finds the data partition');
 });
 
+test('a hostile verity superblock is a failed check, not a crash', async () => {
+  const m = await manifestOf(gptOut);
+  const img = await fsp.readFile(path.join(gptOut, m.image.file));
+  const hash = m.partitions.find((p) => p.name === 'root-verity')!;
+  const variants: [string, (b: Buffer) => void, RegExp][] = [
+    ['huge', (b) => b.writeBigUInt64LE(2n ** 40n, hash.start + 72), /its tree needs \d+ bytes, the partition has \d+$/],
+    ['algorithm', (b) => b.write('md5\0\0\0', hash.start + 32, 'latin1'), /imgsmith cannot check it: hash algorithm "md5" is not one of sha256, sha512, sha1/],
+    ['block size', (b) => b.writeUInt32LE(3000, hash.start + 64), /imgsmith cannot check it: block sizes 3000\/4096 are not powers of two/],
+  ];
+  const files: string[] = [];
+  for (const [name, change] of variants) {
+    const b = Buffer.from(img);
+    change(b);
+    const f = path.join(dir, `hostile-${name.replace(' ', '-')}.img`);
+    await fsp.writeFile(f, b);
+    files.push(f);
+  }
+  const results = await batch(files.flatMap((f) => [['verify', f], ['inspect', f]]));
+  variants.forEach(([name, , re], i) => {
+    const [verify, inspect] = [results[2 * i]!, results[2 * i + 1]!];
+    assert.equal(verify.exitCode, 1, `${name}: verify fails: ${verify.stderr}`);
+    assert.match(verify.stdout, new RegExp(`FAIL\\s+verity\\s+partition 3 "root-verity": ${re.source}`, 'm'), name);
+    assert.equal(verify.stderr, '', `${name}: no error beyond the failed check`);
+    assert.equal(inspect.exitCode, 0, `${name}: inspect reads it: ${inspect.stderr}`);
+  });
+});
+
 test('inspect shows the verity superblock', async () => {
   const m = await manifestOf(gptOut);
   const v = m.partitions.find((p) => p.name === 'root-verity')!.verity!;
