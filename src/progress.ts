@@ -27,6 +27,7 @@ export const PHASES = [
   'erofs-copy', // the erofs filesystem copied into the image
   'compress', // one pass over the image: hash, bmap and zstd
   'checksum', // the same pass without compression
+  'artifact', // one partition's artifacts (output.partitions): its bytes copied out, then the same pass
   'tar', // the tarball output
   'decompress', // flash: the image decompressed
   'flash-write', // flash: the image written to the target

@@ -95,6 +95,7 @@ export async function contentRanges(file: string, size: number): Promise<Range[]
   }
   const out: Range[] = tableRanges(table);
   for (const p of table.partitions) {
+    if (p.extended) continue; // its EBRs are table ranges; its logical partitions are listed on their own
     for (const r of await partitionRanges(file, p.start, p.size, false)) out.push({ start: p.start + r.start, end: p.start + r.end });
   }
   return blocks(out, size);

@@ -99,6 +99,8 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   faketime: { debian: 'faketime', nix: 'libfaketime', needs: ['build-if-present', 'tests'] },
   bmaptool: { debian: 'bmap-tools', nix: 'bmaptool', needs: ['tests'], version: { args: ['--version'], pattern: new RegExp(String.raw`bmaptool ${V}`) } },
   'nix-store': { debian: 'nix-bin', nix: 'nix', needs: ['tests'] },
+  simg2img: { debian: 'android-sdk-libsparse-utils', nix: 'android-tools', needs: ['tests'] },
+  img2simg: { debian: 'android-sdk-libsparse-utils', nix: 'android-tools', needs: ['tests'] },
   genimage: { debian: 'genimage', needs: ['bench'] },
   cc: { debian: 'gcc', nix: 'gcc', needs: ['action'] },
   'apt-get': { debian: 'apt', needs: ['action'] },

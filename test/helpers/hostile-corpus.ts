@@ -279,26 +279,45 @@ const mbrCases: Def[] = [
     name: 'mbr-zero-length', base: 'dos', part: 1, make: (i) => i.u32(mbr(1) + 12, 0),
     mustFail: { ls: /no partition "1"/, cat: /no partition "1"/, extract: /no partition "1"/ }, mustPass: { inspect: /partition 1 .*0 sectors/ },
   },
+  // Extended partitions (LBA DISK_SECTORS-1024, 1024 sectors) with a hostile EBR chain: one clear error each.
+  { name: 'mbr-extended-loop', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 10, 0]]), mustFail: table(/EBR chain loops back to LBA \d+/) },
+  { name: 'mbr-ebr-outside', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 10, 5000]]), mustFail: table(/an EBR link points to LBA \d+, outside the extended partition/) },
+  { name: 'mbr-logical-outside', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 2000, undefined]]), mustFail: table(/logical partition 5 \(LBA \d+-\d+\) is not inside it/) },
   {
-    // An extended partition whose EBR links to itself: logical partitions are not read, so it cannot loop.
-    name: 'mbr-extended-loop', base: 'dos', part: 1,
-    make: async (i) => {
-      const at = DISK_SECTORS - 1024;
-      await i.write(mbr(3), Buffer.from([0, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-      await i.u32(mbr(3) + 8, at);
-      await i.u32(mbr(3) + 12, 1024);
-      const ebr = Buffer.alloc(S);
-      ebr.writeUInt16LE(0xaa55, 510);
-      for (const slot of [0, 1]) {
-        ebr[446 + slot * 16 + 4] = slot ? 0x05 : 0x83;
-        ebr.writeUInt32LE(slot ? 0 : 1, 446 + slot * 16 + 8);
-        ebr.writeUInt32LE(slot ? 1024 : 10, 446 + slot * 16 + 12);
-      }
-      await i.write(at * S, ebr);
-    },
-    mustPass: { inspect: /extended partition/, ls: /^\/:\n/ },
+    name: 'mbr-logical-too-many', base: 'dos', part: 1, make: (i) => ebrChain(i, Array.from({ length: 130 }, (_, k) => [1, 1, k < 129 ? 2 * (k + 1) : undefined])),
+    mustFail: table(/more than 128 logical partitions in the EBR chain/),
+  },
+  {
+    // A well-formed chain of two logical partitions: read (numbered 5 and 6), the image stays usable.
+    name: 'mbr-logical-ok', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 1, 2], [1, 1, undefined]]),
+    mustPass: { inspect: /^3: +start .*type 0x05 Extended\n +extended partition[^\n]*\n5: +start \d+ .*type 0x83 Linux\n[\s\S]*^6: +start /m, ls: /^\/:\n/ },
   },
 ];
+
+/**
+ * Makes MBR slot 3 an extended partition over the last 1024 sectors of the disk and writes an EBR
+ * chain in it: for each link [data start relative to its EBR, data size, next EBR relative to the
+ * extended partition's start (undefined: the end of the chain)]; the k-th EBR is at 2k.
+ */
+async function ebrChain(img: Img, links: [number, number, number | undefined][]): Promise<void> {
+  const at = DISK_SECTORS - 1024;
+  await img.write(mbr(3), Buffer.from([0, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+  await img.u32(mbr(3) + 8, at);
+  await img.u32(mbr(3) + 12, 1024);
+  for (const [k, [start, size, next]] of links.entries()) {
+    const ebr = Buffer.alloc(S);
+    ebr.writeUInt16LE(0xaa55, 510);
+    ebr[446 + 4] = 0x83;
+    ebr.writeUInt32LE(start, 446 + 8);
+    ebr.writeUInt32LE(size, 446 + 12);
+    if (next !== undefined) {
+      ebr[462 + 4] = 0x05;
+      ebr.writeUInt32LE(next, 462 + 8);
+      ebr.writeUInt32LE(2, 462 + 12);
+    }
+    await img.write((at + 2 * k) * S, ebr);
+  }
+}
 
 /** A FAT case on the GPT image's partition 1. */
 const fat = (name: string, make: (i: Img, f: Fat) => Promise<void>, mustFail: Def['mustFail'], extra: Partial<Def> = {}): Def => ({
