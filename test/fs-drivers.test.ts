@@ -46,6 +46,10 @@ test('the declarations agree: files need a reader, a reader needs a probe, a pro
   assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs', 'erofs', 'squashfs']);
   assert.equal(fsCan('squashfs', 'writable'), false, 'squashfs is read-only');
   assert.equal(fsCan('vfat', 'firmwareReadable'), true);
+  // What dm-verity can protect: read-only by design, never a writable filesystem (or verity itself).
+  for (const t of ['raw', 'erofs'] as const) assert.equal(fsCan(t, 'readOnly'), true, `${t} is readOnly`);
+  for (const t of typesThatCan('readOnly')) assert.equal(drivers[t].capabilities.writable, false, `${t}: readOnly and not writable`);
+  assert.equal(fsCan('verity', 'readOnly'), false);
   assert.equal(drivers.raw.probe, null, 'raw has no signature');
   assert.equal(drivers.raw.reader, null, 'raw has no reader');
   assert.equal(drivers.swap.reader, null, 'swap holds no files');

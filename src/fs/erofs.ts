@@ -266,7 +266,7 @@ async function writeBuilt(spec: ErofsSpec, tree: FileTree, b: Built, target: FsT
 
 export const erofsDriver: PreparingDriver<ErofsSpec> = {
   type: 'erofs',
-  capabilities: { root: true, files: true, symlinks: true, writable: false, growsAtFirstBoot: false, firmwareReadable: false },
+  capabilities: { root: true, files: true, symlinks: true, writable: false, readOnly: true, growsAtFirstBoot: false, firmwareReadable: false },
   probe: { span: EROFS_SUPER_OFFSET + 4, matches: isErofs },
   reader: async () => (await import('../inspect/readers/erofs.ts')).open,
   check: {
