@@ -206,25 +206,22 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         licenses.mit = "mit";
         platforms.linux = [ "x86_64-linux" ];
       };
-      pkg = import ./nix/package.nix {
+      # package.nix's arguments (every runtime tool package it takes), shared by both evaluations.
+      pkgArgs = {
         inherit lib;
         buildNpmPackage = a: a;
         nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
-        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; erofs-utils = "/erofs-utils"; squashfsTools = "/squashfsTools";
+        zstd = "/zstd"; util-linux = "/util-linux";
         coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
+      };
+      pkg = import ./nix/package.nix (pkgArgs // {
         importNpmLock = {
           __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
           npmConfigHook = "importNpmLock-hook";
         };
-      };
-      withHash = import ./nix/package.nix {
-        inherit lib;
-        buildNpmPackage = a: a;
-        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
-        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
-        npmDepsHash = "sha256-BBBB";
-      };
+      });
+      withHash = import ./nix/package.nix (pkgArgs // { npmDepsHash = "sha256-BBBB"; });
       stubNixpkgs = {
         lib.genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
         legacyPackages = { x86_64-linux = stubPkgs; aarch64-linux = stubPkgs; };
@@ -258,7 +255,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.hasHash, false);
   assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
   assert.match(String(v.postBuild), /npm run build:native/);
-  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools', 'xz', 'bzip2', 'lz4']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
+  for (const t of ['e2fsprogs', 'btrfs-progs', 'erofs-utils', 'squashfsTools', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools', 'xz', 'bzip2', 'lz4']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
   assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
   assert.deepEqual(v.packages, ['aarch64-linux', 'x86_64-linux']);
   assert.equal(v.imgsmith, 'imgsmith-package');
