@@ -15,6 +15,12 @@
  * limit: the same `cp -al` staging + `mkfs.erofs` with imgsmith's options (src/fs/erofs.ts) +
  * `zstd -T0 -3`.
  *
+ * squashfs (--no-squashfs to skip): the same recipe with a squashfs root (the spec's defaults: zstd,
+ * 128 KiB blocks) against the squashfs limit: the same staging + `mksquashfs` with imgsmith's
+ * arguments (src/fs/squashfs.ts mksquashfsArgs) + `zstd -T0 -3`.
+ * btrfs, erofs and squashfs are the root variants (VARIANTS): one loop runs each variant's imgsmith
+ * pipeline and its limit, and each has its own target on large (imgsmith <= 1.15x its limit).
+ *
  * Sizes: `small` / `large`: real Debian arm64 packages laid out as a Nix store
  * (bench/closure.ts; large = ~2 GB, ~75k entries); `300k` / `1m` / `2m`: synthetic
  * closures of that many small entries (bench/synthetic.ts); `tiny`: a 3k-entry
@@ -71,6 +77,7 @@ import { cacheRoot, ensureClosure, narHash, removeTree, repoRoot, type BenchClos
 import { nixBase32 } from '../src/content/nix-store.ts';
 import { genimageArgs, genimageConfig } from './genimage.ts';
 import { ensureSyntheticClosure, isSyntheticSize } from './synthetic.ts';
+import { mksquashfsArgs, SQUASHFS_DEFAULT_BLOCK } from '../src/fs/squashfs.ts';
 
 const TIME = '/usr/bin/time';
 const SPEC = path.join(repoRoot, 'images', 'rpi-aarch64.json');
@@ -84,7 +91,11 @@ type Size = (typeof SIZES)[number];
 const EXT4_UUID = '44444444-4444-4444-8888-888888888888';
 const LABEL_ID = '0x2178694e';
 
-type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | 'imgsmith-btrfs' | 'limit-btrfs' | 'imgsmith-erofs' | 'limit-erofs';
+/** The root variants beside ext4: each has an imgsmith pipeline and a limit of its own. */
+const VARIANTS = ['btrfs', 'erofs', 'squashfs'] as const;
+type Variant = (typeof VARIANTS)[number];
+type Tool = 'imgsmith' | 'imgsmith-list' | 'nixos' | 'limit' | 'genimage' | `imgsmith-${Variant}` | `limit-${Variant}`;
+const TOOLS: readonly Tool[] = ['imgsmith', 'imgsmith-list', 'nixos', 'limit', 'genimage', ...VARIANTS.flatMap((v) => [`imgsmith-${v}`, `limit-${v}`] as const)];
 const TOOL_NAMES: Record<Tool, string> = {
   imgsmith: 'imgsmith',
   'imgsmith-list': 'imgsmith, store-path list (computes the registration)',
@@ -95,19 +106,34 @@ const TOOL_NAMES: Record<Tool, string> = {
   'limit-btrfs': 'btrfs limit (cp -al + mkfs.btrfs --rootdir --shrink + zstd -T0)',
   'imgsmith-erofs': 'imgsmith, Pi 4 USB-SSD recipe with an erofs root',
   'limit-erofs': 'erofs limit (cp -al + mkfs.erofs + zstd -T0)',
+  'imgsmith-squashfs': 'imgsmith, Pi 4 USB-SSD recipe with a squashfs root',
+  'limit-squashfs': 'squashfs limit (cp -al + mksquashfs + zstd -T0)',
 };
-/** The btrfs and erofs pipelines are compared with their own limit, the others with the ext4 one. */
-const limitOf = (t: Tool): Tool => (t.endsWith('-btrfs') ? 'limit-btrfs' : t.endsWith('-erofs') ? 'limit-erofs' : 'limit');
+/** The variant of a pipeline, undefined for the ext4 ones. */
+const variantOf = (t: Tool): Variant | undefined => VARIANTS.find((v) => t.endsWith(`-${v}`));
+/** A variant's pipelines are compared with that variant's limit, the others with the ext4 one. */
+const limitOf = (t: Tool): Tool => {
+  const v = variantOf(t);
+  return v ? `limit-${v}` : 'limit';
+};
 /** The erofs root's UUID and the epoch in the bench's erofs spec (the limit uses the same). */
 const EROFS_UUID = '5a5a5a5a-0000-4000-8000-000000000003';
+/** The root filesystem each variant puts into images/rpi4-usb-ssd.json (btrfs: the recipe as it is). */
+const VARIANT_ROOT: Record<Variant, Record<string, unknown> | undefined> = {
+  btrfs: undefined,
+  erofs: { type: 'erofs', label: 'root', uuid: EROFS_UUID },
+  squashfs: { type: 'squashfs' },
+};
 
-/** images/rpi4-usb-ssd.json with an erofs root, written into `work`. */
-async function erofsSpec(work: string): Promise<string> {
+/** The spec of a variant: images/rpi4-usb-ssd.json, with the variant's root written into `work` when it is not btrfs. */
+async function variantSpec(v: Variant, work: string): Promise<string> {
+  const root = VARIANT_ROOT[v];
+  if (!root) return BTRFS_SPEC;
   const spec = JSON.parse(await fsp.readFile(BTRFS_SPEC, 'utf8')) as { name: string; partitions: { name: string; filesystem: unknown }[] };
   delete (spec as Record<string, unknown>).$schema;
-  spec.name = 'rpi4-usb-ssd-erofs';
-  for (const p of spec.partitions) if (p.name === 'root') p.filesystem = { type: 'erofs', label: 'root', uuid: EROFS_UUID };
-  const file = path.join(work, 'rpi4-usb-ssd-erofs.json');
+  spec.name = `rpi4-usb-ssd-${v}`;
+  for (const p of spec.partitions) if (p.name === 'root') p.filesystem = root;
+  const file = path.join(work, `rpi4-usb-ssd-${v}.json`);
   await fsp.writeFile(file, JSON.stringify(spec, null, 2));
   return file;
 }
@@ -387,9 +413,10 @@ function parseImgsmithEvents(stdout: string): { phases: Map<string, number>; err
 
 const OOM_RE = /heap out of memory|Reached heap limit|Allocation failed|FatalProcessOutOfMemory|ERR_WORKER_OUT_OF_MEMORY|invalid (?:table|array) size/i;
 
-async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | 'imgsmith-btrfs' | 'imgsmith-erofs', heapMb?: number): Promise<RunResult> {
+async function runImgsmith(inp: Inputs, out: string, tool: 'imgsmith' | 'imgsmith-list' | `imgsmith-${Variant}`, heapMb?: number): Promise<RunResult> {
   const closureArg = tool === 'imgsmith-list' ? path.join(inp.closureInfo, 'store-paths') : inp.closureInfo;
-  const spec = tool === 'imgsmith-btrfs' ? BTRFS_SPEC : tool === 'imgsmith-erofs' ? await erofsSpec(path.dirname(out)) : inp.spec;
+  const v = variantOf(tool);
+  const spec = v ? await variantSpec(v, path.dirname(out)) : inp.spec;
   // Only PATH and HOME: no IMGSMITH_MAX_HEAP_MB (unless --heap-mb), no NODE_OPTIONS: the CLI's default heap.
   const m = await measure(process.execPath, [
     path.join(repoRoot, 'bin', 'imgsmith.js'), 'build', spec,
@@ -551,6 +578,26 @@ async function runLimitErofs(stg: Staging, work: string): Promise<RunResult> {
     return combine('limit-erofs', [['cp -al staging', st], ['mkfs.erofs', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
   });
 }
+
+/** The squashfs limit: the same staging, mksquashfs with imgsmith's arguments (src/fs/squashfs.ts:
+ *  the spec's defaults, epoch 1), zstd -T0 -3 of the filesystem. */
+async function runLimitSquashfs(stg: Staging, work: string): Promise<RunResult> {
+  return withScratch(work, 'limit-squashfs', async (stage, img) => {
+    const [sc, sa] = stageCommand(stage, stg.hostList, stg.boot, stg.registration);
+    const st = await measure(sc, sa);
+    const args = mksquashfsArgs({ type: 'squashfs', compression: 'zstd', blockSize: SQUASHFS_DEFAULT_BLOCK }, stage, img, 1);
+    const mk = await measure('mksquashfs', args, { sync: false });
+    const z = await measure('zstd', ['-T0', '-3', '-q', '-f', img, '-o', `${img}.zst`], { sync: false });
+    return combine('limit-squashfs', [['cp -al staging', st], ['mksquashfs', mk], ['zstd -T0', z]], await zstdSizes(`${img}.zst`));
+  });
+}
+
+/** Each variant's limit. */
+const VARIANT_LIMIT: Record<Variant, (stg: Staging, work: string) => Promise<RunResult>> = {
+  btrfs: runLimitBtrfs,
+  erofs: runLimitErofs,
+  squashfs: runLimitSquashfs,
+};
 
 /** The firmware files + config.txt (the text NixOS writes, from nixos-sd-image.sh) for genimage's inputpath: once, untimed. */
 async function prepareGenimageInput(inp: Inputs, work: string): Promise<{ dir: string; files: string[] }> {
@@ -782,7 +829,8 @@ async function machine(work: string, revAtStart: string, heapMb: number | undefi
       `util-linux ${await toolVersion('sfdisk', ['--version'], /util-linux ([\d.]+)/)}, dosfstools ${await toolVersion('mkfs.vfat', ['--help'], /mkfs\.fat ([\d.]+)/)}, ` +
       `mtools ${await toolVersion('mtools', ['--version'], /([\d.]+)/)}, fakeroot ${await toolVersion('fakeroot', ['-v'], /version ([\d.]+)/)}, ` +
       `faketime ${await toolVersion('faketime', ['--version'], /([\d.]+)/)}, genimage ${await toolVersion('genimage', ['--version'], /(\d+)/)}, ` +
-      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}, erofs-utils ${await toolVersion('mkfs.erofs', ['-V'], /(?:erofs|\)) ([\d.]+)/)}`,
+      `btrfs-progs ${await toolVersion('mkfs.btrfs', ['--version'], /v([\d.]+)/)}, erofs-utils ${await toolVersion('mkfs.erofs', ['-V'], /(?:erofs|\)) ([\d.]+)/)}, ` +
+      `squashfs-tools ${await toolVersion('mksquashfs', ['-version'], /version ([\d.]+)/)}`,
   ];
   return lines.join('\n');
 }
@@ -792,10 +840,9 @@ interface Targets {
   nixosSpeedup?: number;
   /** imgsmith wall / limit wall <= this. */
   limitRatio?: number;
-  /** btrfs: imgsmith wall on the Pi 4 USB-SSD recipe / the btrfs limit's wall <= this. */
-  btrfsLimitRatio?: number;
-  /** erofs: imgsmith wall on the recipe with an erofs root / the erofs limit's wall <= this (issue 25). */
-  erofsLimitRatio?: number;
+  /** Per root variant: imgsmith wall on the Pi 4 USB-SSD recipe with that root / that variant's limit's wall <= this
+   *  (btrfs; erofs: issue 25; squashfs). */
+  variantLimitRatio?: Partial<Record<Variant, number>>;
   /** Peak RSS (process tree) <= this many MB. */
   rssMb?: number;
   /** Must complete with the CLI's default heap. */
@@ -809,7 +856,7 @@ function targetsFor(size: Size, big9g: boolean): Targets {
   if (big9g) return { rssMb: 256 };
   switch (size) {
     case 'large':
-      return { nixosSpeedup: 8, limitRatio: 0.6, btrfsLimitRatio: 1.15, erofsLimitRatio: 1.15, rssMb: 256, noOom: true };
+      return { nixosSpeedup: 8, limitRatio: 0.6, variantLimitRatio: { btrfs: 1.15, erofs: 1.15, squashfs: 1.15 }, rssMb: 256, noOom: true };
     case '300k':
       return { limitRatio: 0.6, noOom: true };
     case '1m':
@@ -835,7 +882,7 @@ function describeClosure(c: BenchClosure, entries: number): string {
 }
 
 /** The line comparing imgsmith-FS with the FS limit (wall and CPU, per run), or nothing. */
-function ownLimitLine(sums: Partial<Record<Tool, Summary>>, fs: 'erofs'): string {
+function ownLimitLine(sums: Partial<Record<Tool, Summary>>, fs: Variant): string {
   const a = sums[`imgsmith-${fs}`];
   const l = sums[`limit-${fs}`];
   if (!a || !l) return '';
@@ -844,7 +891,7 @@ function ownLimitLine(sums: Partial<Record<Tool, Summary>>, fs: 'erofs'): string
 }
 
 /** The target row for imgsmith-FS within `max` times the FS limit. */
-function ownLimitRow(sums: Partial<Record<Tool, Summary>>, fs: 'erofs', max: number): string {
+function ownLimitRow(sums: Partial<Record<Tool, Summary>>, fs: Variant, max: number): string {
   const a = sums[`imgsmith-${fs}`];
   const l = sums[`limit-${fs}`]!;
   const ok = !!a && a.runs > 0 && a.wall <= max * l.wall;
@@ -866,7 +913,6 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   // One row per pipeline.
   md += '| pipeline | runs ok | wall (s, median) | wall / limit | CPU (s, user + sys) | CPU / limit | peak RSS, tree (MB) | peak RSS, largest process (MB) | RSS per entry (bytes) | .img size (bytes) | .img.zst size (bytes) |\n';
   md += '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
-  const lb = sums['limit-btrfs'];
   for (const s of Object.values(sums)) {
     const runsOk = `${s.runs}/${s.runs + s.failures.length}`;
     const lim = sums[limitOf(s.tool)];
@@ -876,12 +922,7 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   md += '\n';
   const perRun = (x: Summary, y: Summary) => x.walls.map((w, i) => ratio(w, y.walls[i] ?? NaN)).join(', ');
   if (a && l) md += `- imgsmith / limit: ${ratio(a.wall, l.wall)} (per run: ${perRun(a, l)})\n`;
-  const ab = sums['imgsmith-btrfs'];
-  if (ab && lb) {
-    const perRunCpu = ab.cpus.map((c, i) => ratio(c, lb.cpus[i] ?? NaN)).join(', ');
-    md += `- btrfs (Pi 4 USB-SSD recipe) imgsmith / btrfs limit: wall ${ratio(ab.wall, lb.wall)} (per run: ${perRun(ab, lb)}), CPU ${ratio(ab.cpu, lb.cpu)} (per run: ${perRunCpu})\n`;
-  }
-  md += ownLimitLine(sums, 'erofs');
+  for (const v of VARIANTS) md += ownLimitLine(sums, v);
   if (a && n) md += `- NixOS / imgsmith: ${ratio(n.wall, a.wall)} (per run: ${perRun(n, a)})\n`;
   if (a && g) md += `- genimage / imgsmith: ${ratio(g.wall, a.wall)} (per run: ${perRun(g, a)}); genimage / limit: ${l ? ratio(g.wall, l.wall) : '–'}\n`;
   if (a && list) md += `- store-path list / closureInfo (the cost of computing the registration in imgsmith): ${ratio(list.wall, a.wall)} (per run: ${perRun(list, a)}); ${list.wall >= a.wall ? '+' : ''}${sec(list.wall - a.wall)} s\n`;
@@ -902,13 +943,10 @@ function report(size: Size, inp: Inputs, sums: Partial<Record<Tool, Summary>>, m
   if (t.limitRatio !== undefined && l) {
     rows.push(`| imgsmith <= ${t.limitRatio}x the limit | imgsmith / limit = ${ratio(a?.wall ?? NaN, l.wall)} | ${pass(!!ok && a!.wall <= t.limitRatio * l.wall)} |`);
   }
-  if (t.btrfsLimitRatio !== undefined && sums['limit-btrfs']) {
-    const ab = sums['imgsmith-btrfs'];
-    const lb = sums['limit-btrfs'];
-    const okb = ab && ab.runs > 0;
-    rows.push(`| btrfs: imgsmith <= ${t.btrfsLimitRatio}x the btrfs limit | wall ${ratio(ab?.wall ?? NaN, lb.wall)}, CPU ${ratio(ab?.cpu ?? NaN, lb.cpu)} | ${pass(!!okb && ab!.wall <= t.btrfsLimitRatio * lb.wall)} (wall) |`);
+  for (const v of VARIANTS) {
+    const max = t.variantLimitRatio?.[v];
+    if (max !== undefined && sums[`limit-${v}`]) rows.push(ownLimitRow(sums, v, max));
   }
-  if (t.erofsLimitRatio !== undefined && sums['limit-erofs']) rows.push(ownLimitRow(sums, 'erofs', t.erofsLimitRatio));
   if (t.rssMb !== undefined) {
     rows.push(`| imgsmith peak RSS (process tree) <= ${t.rssMb} MB | ${mb(a?.treeRss ?? NaN)} MB (largest process ${mb(a?.maxRss ?? NaN)} MB) | ${pass(!!ok && a!.treeRss <= t.rssMb * MB)} |`);
   }
@@ -956,10 +994,8 @@ interface Flags {
   nixos: boolean | undefined;
   limit: boolean;
   genimage: boolean;
-  /** The btrfs pipelines (imgsmith on the Pi 4 USB-SSD recipe, the btrfs limit). */
-  btrfs: boolean;
-  /** The erofs pipelines (imgsmith on the recipe with an erofs root, the erofs limit). */
-  erofs: boolean;
+  /** Per root variant: run its pipelines (imgsmith on the Pi 4 USB-SSD recipe with that root, the variant's limit). */
+  variants: Record<Variant, boolean>;
   keep: boolean;
   write: boolean;
 }
@@ -982,6 +1018,81 @@ async function orFailed(tool: Tool, f: () => Promise<RunResult>): Promise<RunRes
   }
 }
 
+/** Which pipelines run for this size and these flags (--big9g: imgsmith alone). */
+function pipelinesToRun(f: Flags, synthetic: boolean): Record<Tool, boolean> {
+  const peers = !f.big9g;
+  const run: Partial<Record<Tool, boolean>> = {
+    imgsmith: f.imgsmith,
+    'imgsmith-list': f.imgsmith && f.pathsList && peers,
+    nixos: (f.nixos ?? !synthetic) && peers,
+    limit: f.limit && peers,
+    genimage: f.genimage && peers,
+  };
+  for (const v of VARIANTS) {
+    run[`imgsmith-${v}`] = f.variants[v] && f.imgsmith && peers;
+    run[`limit-${v}`] = f.variants[v] && f.limit && peers;
+  }
+  return run as Record<Tool, boolean>;
+}
+
+/** What one size's pipelines share. */
+interface SizeRun {
+  size: Size;
+  f: Flags;
+  inp: Inputs;
+  work: string;
+  run: Record<Tool, boolean>;
+  results: Record<Tool, RunResult[]>;
+  stg: Staging | undefined;
+}
+
+function note(r: RunResult): void {
+  log(r.failed ? `  FAILED: ${r.failed}` : `  wall ${sec(r.wall)} s, CPU ${sec(r.cpu ?? NaN)} s, tree RSS ${mb(r.treeRss)} MB, max RSS ${mb(r.maxRss)} MB, img ${r.imgSize}, zst ${r.zstSize}`);
+}
+
+/** Run i of an imgsmith pipeline, recorded; `after` sees the result before the output is removed
+ *  (kept after the last run with --keep). */
+async function imgsmithOnce(c: SizeRun, tool: 'imgsmith' | 'imgsmith-list' | `imgsmith-${Variant}`, i: number, after?: (r: RunResult) => Promise<void>): Promise<void> {
+  const out = path.join(c.work, `${tool}-${i}`);
+  await removeTree(out);
+  log(`${c.size} run ${i}/${c.f.runs}: ${TOOL_NAMES[tool]}`);
+  const r = await runImgsmith(c.inp, out, tool, c.f.heapMb);
+  c.results[tool].push(r);
+  note(r);
+  await after?.(r);
+  if (!c.f.keep || i < c.f.runs) await removeTree(out);
+}
+
+/** Run i of a peer (a failure is recorded, not fatal). */
+async function peerOnce(c: SizeRun, tool: Tool, i: number, what: string, f: () => Promise<RunResult>): Promise<void> {
+  log(`${c.size} run ${i}/${c.f.runs}: ${what}`);
+  const r = await orFailed(tool, f);
+  c.results[tool].push(r);
+  note(r);
+}
+
+/** Run i of the root variants: each variant's imgsmith pipeline, then its limit. */
+async function runVariants(c: SizeRun, i: number): Promise<void> {
+  for (const v of VARIANTS) {
+    if (c.run[`imgsmith-${v}`]) await imgsmithOnce(c, `imgsmith-${v}`, i);
+    if (c.run[`limit-${v}`]) await peerOnce(c, `limit-${v}`, i, TOOL_NAMES[`limit-${v}`], () => VARIANT_LIMIT[v](c.stg!, c.work));
+  }
+}
+
+/** The one-line summary of a size (logged at the end). */
+function summaryLine(label: string, sums: Partial<Record<Tool, Summary>>): string {
+  const a = sums.imgsmith;
+  return `${label}: imgsmith ${a ? `${sec(a.wall)} s, ${mb(a.treeRss)} MB${a.failures.length ? `, ${a.failures.length} failed` : ''}` : '–'}` +
+    (sums.limit ? `; limit ${sec(sums.limit.wall)} s (imgsmith/limit ${ratio(a?.wall ?? NaN, sums.limit.wall)})` : '') +
+    (sums.nixos ? `; NixOS ${sec(sums.nixos.wall)} s (NixOS/imgsmith ${ratio(sums.nixos.wall, a?.wall ?? NaN)})` : '') +
+    (sums.genimage ? `; genimage ${sec(sums.genimage.wall)} s` : '') +
+    VARIANTS.map((v) => {
+      const av = sums[`imgsmith-${v}`];
+      const lv = sums[`limit-${v}`];
+      return av && lv ? `; ${v}: imgsmith ${sec(av.wall)} s / ${sec(av.cpu)} s CPU, limit ${sec(lv.wall)} s / ${sec(lv.cpu)} s CPU (CPU ratio ${ratio(av.cpu, lv.cpu)})` : '';
+    }).join('');
+}
+
 async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: string }> {
   let inp = await loadInputs(size);
   const work = path.join(cacheRoot(), 'work');
@@ -989,26 +1100,16 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
   log(`${size}: ${describeClosure(inp.closure, inp.entries)}`);
   log(`work dir ${work}; ${(await execa('df', ['-h', work])).stdout.split('\n')[1]}`);
   if (f.big9g) inp = await big9gInputs(inp, work);
-  const synthetic = isSyntheticSize(size);
-  const run: Record<Tool, boolean> = {
-    imgsmith: f.imgsmith,
-    'imgsmith-list': f.imgsmith && f.pathsList && !f.big9g,
-    nixos: (f.nixos ?? !synthetic) && !f.big9g,
-    limit: f.limit && !f.big9g,
-    genimage: f.genimage && !f.big9g,
-    'imgsmith-btrfs': f.btrfs && f.imgsmith && !f.big9g,
-    'limit-btrfs': f.btrfs && f.limit && !f.big9g,
-    'imgsmith-erofs': f.erofs && f.imgsmith && !f.big9g,
-    'limit-erofs': f.erofs && f.limit && !f.big9g,
-  };
-  const staged = run.limit || run.genimage || run['limit-btrfs'] || run['limit-erofs'];
+  const run = pipelinesToRun(f, isSyntheticSize(size));
+  const staged = run.limit || run.genimage || VARIANTS.some((v) => run[`limit-${v}`]);
   const stg: Staging | undefined = staged
     ? { hostList: await hostListFile(inp, work), boot: await prepareBoot(inp, work), registration: path.join(inp.closureInfo, 'registration') }
     : undefined;
   const gInput = run.genimage ? await prepareGenimageInput(inp, work) : undefined;
 
   const revAtStart = await imgsmithRev();
-  const results: Record<Tool, RunResult[]> = { imgsmith: [], 'imgsmith-list': [], nixos: [], limit: [], genimage: [], 'imgsmith-btrfs': [], 'limit-btrfs': [], 'imgsmith-erofs': [], 'limit-erofs': [] };
+  const results = Object.fromEntries(TOOLS.map((t) => [t, []])) as unknown as Record<Tool, RunResult[]>;
+  const c: SizeRun = { size, f, inp, work, run, results, stg };
   // The limit and genimage use imgsmith's root partition (start, size); without a
   // successful imgsmith run: NixOS's, else 38 MiB and NixOS's size estimate.
   const root: RootGeometry = { start: 38 * MiB };
@@ -1021,19 +1122,9 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
     Object.assign(root, await ext4Geometry(zst, p.start));
     rootFromImgsmith = fromImgsmith;
   };
-  const note = (r: RunResult) =>
-    log(r.failed ? `  FAILED: ${r.failed}` : `  wall ${sec(r.wall)} s, CPU ${sec(r.cpu ?? NaN)} s, tree RSS ${mb(r.treeRss)} MB, max RSS ${mb(r.maxRss)} MB, img ${r.imgSize}, zst ${r.zstSize}`);
   for (let i = 1; i <= f.runs; i++) {
     for (const tool of ['imgsmith', 'imgsmith-list'] as const) {
-      if (!run[tool]) continue;
-      const out = path.join(work, `${tool}-${i}`);
-      await removeTree(out);
-      log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[tool]}`);
-      const r = await runImgsmith(inp, out, tool, f.heapMb);
-      results[tool].push(r);
-      note(r);
-      if (r.output) await takeRoot(r.output, true);
-      if (!f.keep || i < f.runs) await removeTree(out);
+      if (run[tool]) await imgsmithOnce(c, tool, i, async (r) => (r.output ? takeRoot(r.output, true) : undefined));
     }
     if (run.nixos) {
       const out = path.join(work, `nixos-${i}`);
@@ -1047,53 +1138,20 @@ async function benchSize(size: Size, f: Flags): Promise<{ md?: string; summary: 
       if (!f.keep || i < f.runs) await removeTree(out);
     }
     if (run.limit) {
-      log(`${size} run ${i}/${f.runs}: limit (cp -al + mke2fs -d into ${root.size !== undefined ? `${root.size} bytes, ${root.inodes} inodes` : 'an estimated size'} + zstd -T0)`);
-      const r = await orFailed('limit', () => runLimit(stg!, root, work));
-      results.limit.push(r);
-      note(r);
+      const into = root.size !== undefined ? `${root.size} bytes, ${root.inodes} inodes` : 'an estimated size';
+      await peerOnce(c, 'limit', i, `limit (cp -al + mke2fs -d into ${into} + zstd -T0)`, () => runLimit(stg!, root, work));
     }
-    if (run.genimage) {
-      log(`${size} run ${i}/${f.runs}: genimage`);
-      const r = await orFailed('genimage', () => runGenimage(stg!, gInput!, root, work));
-      results.genimage.push(r);
-      note(r);
-    }
-    for (const fs of ['btrfs', 'erofs'] as const) {
-      const tool = `imgsmith-${fs}` as const;
-      if (run[tool]) {
-        const out = path.join(work, `${tool}-${i}`);
-        await removeTree(out);
-        log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[tool]}`);
-        const r = await runImgsmith(inp, out, tool, f.heapMb);
-        results[tool].push(r);
-        note(r);
-        if (!f.keep || i < f.runs) await removeTree(out);
-      }
-      const limit = `limit-${fs}` as const;
-      if (run[limit]) {
-        log(`${size} run ${i}/${f.runs}: ${TOOL_NAMES[limit]}`);
-        const r = await orFailed(limit, () => (fs === 'btrfs' ? runLimitBtrfs : runLimitErofs)(stg!, work));
-        results[limit].push(r);
-        note(r);
-      }
-    }
+    if (run.genimage) await peerOnce(c, 'genimage', i, 'genimage', () => runGenimage(stg!, gInput!, root, work));
+    await runVariants(c, i);
   }
   await removeStage(path.join(work, 'boot-src'));
   await removeStage(path.join(work, 'genimage-input'));
   await fsp.rm(path.join(work, 'store-paths.host'), { force: true });
 
   const sums: Partial<Record<Tool, Summary>> = {};
-  for (const tool of Object.keys(results) as Tool[]) if (results[tool].length) sums[tool] = summarize(tool, results[tool]);
+  for (const tool of TOOLS) if (results[tool].length) sums[tool] = summarize(tool, results[tool]);
   const md = report(size, inp, sums, await machine(work, revAtStart, f.heapMb), f.big9g);
-  const a = sums.imgsmith;
-  const summary = `${f.big9g ? 'big9g' : size}: imgsmith ${a ? `${sec(a.wall)} s, ${mb(a.treeRss)} MB${a.failures.length ? `, ${a.failures.length} failed` : ''}` : '–'}` +
-    (sums.limit ? `; limit ${sec(sums.limit.wall)} s (imgsmith/limit ${ratio(a?.wall ?? NaN, sums.limit.wall)})` : '') +
-    (sums.nixos ? `; NixOS ${sec(sums.nixos.wall)} s (NixOS/imgsmith ${ratio(sums.nixos.wall, a?.wall ?? NaN)})` : '') +
-    (sums.genimage ? `; genimage ${sec(sums.genimage.wall)} s` : '') +
-    (sums['imgsmith-btrfs'] && sums['limit-btrfs']
-      ? `; btrfs: imgsmith ${sec(sums['imgsmith-btrfs'].wall)} s / ${sec(sums['imgsmith-btrfs'].cpu)} s CPU, limit ${sec(sums['limit-btrfs'].wall)} s / ${sec(sums['limit-btrfs'].cpu)} s CPU (CPU ratio ${ratio(sums['imgsmith-btrfs'].cpu, sums['limit-btrfs'].cpu)})`
-      : '');
-  return { md, summary };
+  return { md, summary: summaryLine(f.big9g ? 'big9g' : size, sums) };
 }
 
 // ---------------------------------------------------------------------------
@@ -1159,6 +1217,7 @@ async function main(): Promise<void> {
     .option('genimage', { type: 'boolean', default: true, describe: 'Run genimage (--no-genimage to skip)' })
     .option('btrfs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe (btrfs root) and the btrfs limit (--no-btrfs to skip)' })
     .option('erofs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe with an erofs root and the erofs limit (--no-erofs to skip)' })
+    .option('squashfs', { type: 'boolean', default: true, describe: 'Run imgsmith on the Pi 4 USB-SSD recipe with a squashfs root and the squashfs limit (--no-squashfs to skip)' })
     .option('heap-mb', { type: 'number', describe: 'Run imgsmith with IMGSMITH_MAX_HEAP_MB=N (default: unset, the CLI default heap, as the targets require)' })
     .option('keep', { type: 'boolean', default: false, describe: 'Keep the last outputs of imgsmith and NixOS' })
     .option('write', { type: 'boolean', default: true, describe: 'Write bench/RESULTS.md (--no-write to skip; never for tiny)' })
@@ -1181,7 +1240,7 @@ async function main(): Promise<void> {
   }
   const flags: Flags = {
     runs: argv.runs, ...(argv['heap-mb'] !== undefined ? { heapMb: argv['heap-mb'] } : {}), big9g: argv.big9g, imgsmith: argv.imgsmith, pathsList: argv['paths-list'], nixos: argv.nixos,
-    limit: argv.limit, genimage: argv.genimage, btrfs: argv.btrfs, erofs: argv.erofs, keep: argv.keep, write: argv.write,
+    limit: argv.limit, genimage: argv.genimage, variants: { btrfs: argv.btrfs, erofs: argv.erofs, squashfs: argv.squashfs }, keep: argv.keep, write: argv.write,
   };
   const summaries: string[] = [];
   for (const size of sizes) {

@@ -16,6 +16,8 @@
 #
 #   imports = [ imgsmith.nixosModules.default ];
 #   imgsmith.image = { enable = true; spec = ./images/rpi-aarch64.json; firmware = imgsmith.lib.rpiFirmware pkgs; };
+#   (an Allwinner board: spec = ./images/allwinner-h3.json;
+#    regions = [ { name = "spl"; file = "${pkgs.ubootOrangePiPc}/u-boot-sunxi-with-spl.bin"; } ];)
 #   nix build .#nixosConfigurations.pi.config.system.build.sdImage
 { config, lib, pkgs, ... }:
 let
@@ -38,6 +40,7 @@ let
     toplevel = config.system.build.toplevel;
     # A path literal is copied into the store (the builder sees only the store).
     firmware = if builtins.isPath cfg.firmware then "${cfg.firmware}" else cfg.firmware;
+    regions = map (r: { inherit (r) name file; } // lib.filterAttrs (n: v: v != null) { inherit (r) offset maxSize; }) cfg.regions;
     inherit (cfg) compress label sourceDateEpoch;
   } // lib.optionalAttrs (specIsPath && cfg.extraContents != [ ]) { specDir = dirOf cfg.spec; }
     // lib.optionalAttrs (cfg.name != null) { inherit (cfg) name; });
@@ -63,6 +66,19 @@ in
       type = types.nullOr (types.either types.path types.package);
       default = null;
       description = "The directory of boot files for { \"from\": \"firmware\" } items (e.g. imgsmith.lib.rpiFirmware pkgs).";
+    };
+    regions = mkOption {
+      type = types.listOf (types.submodule {
+        options = {
+          name = mkOption { type = types.str; description = "The spec's region (e.g. \"spl\"), or a new one's name."; };
+          file = mkOption { type = types.path; description = "The loader file, e.g. \"\${pkgs.ubootOrangePiPc}/u-boot-sunxi-with-spl.bin\"."; };
+          offset = mkOption { type = types.nullOr types.str; default = null; description = "A new region's byte offset (e.g. \"8KiB\"); default: the spec's."; };
+          maxSize = mkOption { type = types.nullOr types.str; default = null; description = "A new region's maximum size; default: the spec's."; };
+        };
+      });
+      default = [ ];
+      example = lib.literalExpression ''[ { name = "spl"; file = "''${pkgs.ubootOrangePiPc}/u-boot-sunxi-with-spl.bin"; } ]'';
+      description = "Loader blobs written outside the partitions, from packages (what sdImage.postBuildCommands users `dd` in): each gives the file of the spec's region of that name, or with offset adds a region. No firmware directory is needed for them.";
     };
     compress = mkOption { type = types.bool; default = true; description = "Write sd-image/<name>.img.zst (false: the raw .img)."; };
     label = mkOption { type = types.nullOr types.str; default = null; description = "The {label} of the output name (default: the system's nixos-version)."; };

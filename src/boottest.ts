@@ -30,7 +30,7 @@ export { MARKER_FILE, probeFsType, raspi3Kernel, raspiBootFiles, readImageMarker
  * debugfs). Optional: nix/package.nix leaves them (and the U-Boot/OVMF firmware the
  * machines need) to the user, see the README and test/runtime-tools.test.ts.
  */
-export const BOOT_TEST_TOOLS = ['qemu-img', 'qemu-system-aarch64', 'qemu-system-x86_64', 'sfdisk', 'blkid', 'mtype', 'mdir', 'debugfs'] as const;
+export const BOOT_TEST_TOOLS = ['qemu-img', 'qemu-system-aarch64', 'qemu-system-arm', 'qemu-system-x86_64', 'sfdisk', 'blkid', 'mtype', 'mdir', 'debugfs'] as const;
 
 export interface BootTestOptions {
   machine: BootMachine;

@@ -39,7 +39,7 @@ const gptHeader = obj({
 
 const partition = obj(
   {
-    index: int, start: int, size: int, startLba: int, sizeLba: int, typeCode: str, typeName: str, bootable: bool,
+    index: int, start: int, size: int, startLba: int, sizeLba: int, typeCode: str, typeName: str, bootable: bool, extended: bool,
     name: str, guid: str, attributesHex: str, attributes: str,
   },
   ['index', 'start', 'size', 'startLba', 'sizeLba', 'typeCode', 'typeName', 'bootable'],
@@ -155,7 +155,7 @@ export function outputSchemas(): Record<string, JsonSchema> {
     ),
     [s.flash]: document(
       'imgsmith flash --json',
-      { target: str, imageSize: int, written: int, ranges: int, map: { enum: ['bmap', 'extents'] }, verified: bool, seconds: { type: 'number', minimum: 0 }, format: { enum: ['raw', 'gzip', 'xz', 'bzip2', 'zstd', 'lz4'] } },
+      { target: str, imageSize: int, written: int, ranges: int, map: { enum: ['bmap', 'extents'] }, verified: bool, seconds: { type: 'number', minimum: 0 }, format: { enum: ['raw', 'gzip', 'xz', 'bzip2', 'zstd', 'lz4', 'simg'] } },
       ['target', 'imageSize', 'written', 'ranges', 'map', 'verified', 'seconds'],
     ),
     [s['boot-test']]: document(

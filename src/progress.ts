@@ -25,8 +25,10 @@ export const PHASES = [
   'btrfs-copy', // the btrfs filesystem copied into the image
   'erofs', // an erofs filesystem: stage, mkfs.erofs, label
   'erofs-copy', // the erofs filesystem copied into the image
+  'squashfs', // a squashfs filesystem: stage, mksquashfs, copy into the image
   'compress', // one pass over the image: hash, bmap and zstd
   'checksum', // the same pass without compression
+  'artifact', // one partition's artifacts (output.partitions): its bytes copied out, then the same pass
   'tar', // the tarball output
   'decompress', // flash: the image decompressed
   'flash-write', // flash: the image written to the target

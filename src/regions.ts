@@ -76,7 +76,7 @@ export function placeRegions(plan: DiskPlan, files: RegionFile[]): void {
     const start = f.spec.offset;
     const end = start + f.size;
     const me = `${where(f.index)}: region "${f.spec.name}" (${showRange(start, end)})`;
-    if (end > plan.diskSize) throw doesNotFit(`${me} ends past the end of the disk (${showOffset(plan.diskSize)})`);
+    if (end > plan.diskSize) throw doesNotFit(`${me} ends past the end of the disk (${showOffset(plan.diskSize)}); move it, or give a larger disk (spec.size)`);
     const hit = taken.find((t) => start < t.end && t.start < end);
     if (hit) throw doesNotFit(`${me} overlaps ${hit.what} (${showRange(hit.start, hit.end)})`);
     taken.push({ what: `region "${f.spec.name}"`, start, end });

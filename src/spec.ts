@@ -17,6 +17,7 @@ import { locateError, setSpecSource, type SpecSource } from './spec-location.ts'
 import { checkSlotKeys, checkSlots, parseSlot } from './slots.ts';
 import { arr, bool, describe, hint, obj, oneOf, relPath, sizeSpec, sourceRoot, str, u32, uuid, type Json } from './spec-check.ts';
 import { extendedDosType } from './ptable/parttypes.ts';
+import { gptPlacement } from './ptable/validate.ts';
 import type { ContentItem, ExtendedPartitionSpec, FilesystemSpec, ImageSpec, OutputSpec, PartitionSpec, RegionSpec, TableSpec, TarOutputSpec } from './spec-types.ts';
 
 
@@ -206,11 +207,15 @@ function table(v: Json, where: string, name: string): TableSpec {
   if (o.entries !== undefined && (typeof o.entries !== 'number' || !Number.isSafeInteger(o.entries))) {
     throw usageError(`${where}.entries: expected a whole number of partition entries (default 128), got ${describe(o.entries)}`);
   }
-  return {
-    type,
+  const placement = {
     ...(o.entryArrayOffset !== undefined ? { entryArrayOffset: parseSectorSize(o.entryArrayOffset, `${where}.entryArrayOffset`) } : {}),
     ...(o.entries !== undefined ? { entries: o.entries as number } : {}),
     ...(o.firstUsable !== undefined ? { firstUsable: parseSectorSize(o.firstUsable, `${where}.firstUsable`) } : {}),
+  };
+  gptPlacement(placement); // its own checks, before the schema's wording
+  return {
+    type,
+    ...placement,
     ...(o.diskGuid !== undefined ? { diskGuid: uuid(o.diskGuid, `${where}.diskGuid`)! } : {}),
     seed: o.seed === undefined ? name : str(o.seed, `${where}.seed`),
     ...(o.hybridMbr !== undefined

@@ -7,6 +7,7 @@
  *
  *   - e2fsprogs   1.46.2 or later (tested up to 1.47.x)   mke2fs, debugfs, dumpe2fs, ...
  *   - btrfs-progs 6.2 or later (tested up to 6.14)        mkfs.btrfs, btrfs; 5.x is refused
+ *   - squashfs-tools 4.5 or later (tested up to 4.6)      mksquashfs, unsquashfs
  *   - Node        20 or later (tested: 20, 22, 24)        process.versions.node
  *
  * Older than the range, or output that cannot be parsed: a ToolVersionError (exit 1, one line
@@ -39,12 +40,18 @@ export const BTRFS_PROGS: ToolRange = {
   tested: [6, 14],
   why: "btrfs-progs 5.x reserves the inode numbers imgsmith's images use, so its images fail btrfs check",
 };
+export const SQUASHFS_TOOLS: ToolRange = {
+  family: 'squashfs-tools',
+  min: [4, 5],
+  tested: [4, 6],
+  why: 'older mksquashfs lacks -all-time, -mkfs-time and the reproducible fragment order',
+};
 export const NODE: ToolRange = { family: 'Node.js', min: [20], tested: [24] };
 /** Node's tested major versions (LTS lines). */
 export const NODE_TESTED = [20, 22, 24];
 
 /** The ranges the table's version probes name (src/tools/table.ts). */
-const RANGES: Record<NonNullable<VersionProbe['range']>, ToolRange> = { e2fsprogs: E2FSPROGS, 'btrfs-progs': BTRFS_PROGS };
+const RANGES: Record<NonNullable<VersionProbe['range']>, ToolRange> = { e2fsprogs: E2FSPROGS, 'btrfs-progs': BTRFS_PROGS, 'squashfs-tools': SQUASHFS_TOOLS };
 const GENERIC: VersionProbe = { args: ['--version'], pattern: /\bv?(\d+\.\d+(?:\.\d+)*)/ };
 
 export function parseVersion(text: string): Version {

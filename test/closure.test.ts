@@ -302,6 +302,30 @@ describe('extlinux', () => {
     assert.equal(treeHasPath(t, '/loop'), false, 'a loop is not a path');
   });
 
+  test('fdt: FDT <dtbs>/<name> instead of FDTDIR (the builder\'s -n); a dtb or dtbs that is not there is named', async () => {
+    const h = { linux: path.basename(fx.byName.linux!), initrd: path.basename(fx.byName.initrd!), top: path.basename(fx.toplevel) };
+    const tree = new FileTree();
+    await addExtlinuxToTree(tree, fx.toplevel, { target: '/boot', storeHost: storeHostPath(fx.storeRoot), fdt: 'broadcom/bcm2837-rpi-3-b.dtb' });
+    const conf = (tree.get('/boot/extlinux/extlinux.conf') as { data: Buffer }).data.toString();
+    assert.equal(conf, expectedConf(h).replace(/ {2}FDTDIR (\S+)\n$/, '  FDT $1/broadcom/bcm2837-rpi-3-b.dtb\n'));
+    assert.match(conf, new RegExp(`\n  FDT \\.\\./nixos/${h.linux}-dtbs/broadcom/bcm2837-rpi-3-b\\.dtb\n$`));
+    assert.ok(new Map(tree.entries()).has(`/boot/nixos/${h.linux}-dtbs/broadcom/bcm2837-rpi-3-b.dtb`), 'the dtbs are copied as with FDTDIR');
+    await rejects(
+      addExtlinuxToTree(new FileTree(), fx.toplevel, { storeHost: storeHostPath(fx.storeRoot), fdt: 'broadcom/nope.dtb' }),
+      InputError,
+      /the extlinux option fdt names broadcom\/nope\.dtb, which is not a file in \/nix\/store\/\S+-linux-6\.1\.21\/dtbs/,
+    );
+    await rejects(
+      addExtlinuxToTree(new FileTree(), fx.toplevel, { storeHost: storeHostPath(fx.storeRoot), fdt: 'broadcom' }),
+      InputError,
+      /fdt names broadcom, which is not a file/,
+    );
+    const f = await makeClosure(path.join(tmp, 'fdt-nodtbs'), { paths: 0 });
+    await fsp.chmod(f.toplevel, 0o755);
+    await fsp.rm(path.join(f.toplevel, 'dtbs'));
+    await rejects(addExtlinuxToTree(new FileTree(), f.toplevel, { storeHost: storeHostPath(f.storeRoot), fdt: 'x.dtb' }), InputError, /fdt names x\.dtb, but the NixOS system .* has no dtbs directory/);
+  });
+
   test('a missing toplevel, kernel, initrd or init is named', async () => {
     await rejects(addExtlinuxToTree(new FileTree(), path.join(tmp, 'no-system'), {}), InputError, /no-system does not exist/);
     for (const name of ['kernel', 'initrd', 'init']) {

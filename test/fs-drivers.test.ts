@@ -43,8 +43,13 @@ test('the declarations agree: files need a reader, a reader needs a probe, a pro
     assert.equal(d.rootCandidate, d.capabilities.root, `${t}.rootCandidate`);
     assert.equal(d.noSymlinks, !d.capabilities.symlinks, `${t}.noSymlinks`);
   }
-  assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs', 'erofs']);
+  assert.deepEqual(typesThatCan('root'), ['ext4', 'btrfs', 'erofs', 'squashfs']);
+  assert.equal(fsCan('squashfs', 'writable'), false, 'squashfs is read-only');
   assert.equal(fsCan('vfat', 'firmwareReadable'), true);
+  // What dm-verity can protect: read-only by design, never a writable filesystem (or verity itself).
+  for (const t of ['raw', 'erofs'] as const) assert.equal(fsCan(t, 'readOnly'), true, `${t} is readOnly`);
+  for (const t of typesThatCan('readOnly')) assert.equal(drivers[t].capabilities.writable, false, `${t}: readOnly and not writable`);
+  assert.equal(fsCan('verity', 'readOnly'), false);
   assert.equal(drivers.raw.probe, null, 'raw has no signature');
   assert.equal(drivers.raw.reader, null, 'raw has no reader');
   assert.equal(drivers.swap.reader, null, 'swap holds no files');
@@ -59,6 +64,7 @@ test('probes: each recognises its own superblock and none of the others', () => 
   const samples: Record<string, Buffer> = {
     btrfs: head((b) => BTRFS_MAGIC.copy(b, BTRFS_SUPER_OFFSETS[0] + BTRFS_SB.magic)),
     ext4: head((b) => b.writeUInt16LE(0xef53, SB_OFFSET + SB.MAGIC)),
+    squashfs: head((b) => b.write('hsqs', 0, 'latin1')),
     swap: head((b) => encodeSwapHeader({ pageSize: 4096, lastPage: 9, badPages: 0, uuid: '01234567-89ab-cdef-0123-456789abcdef', label: 'sw' }).copy(b)),
     verity: head((b) => encodeVeritySuperblock(VERITY_SB).copy(b)),
     vfat: head((b) => {

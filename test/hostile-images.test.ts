@@ -196,4 +196,15 @@ test('the good images are read correctly (the corpus starts from sound images)',
     const r = await run(['verify', good], dir);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
   });
+  const sq = cs.find((c) => c.name === 'squashfs-dir-loop')!.good;
+  await t.test('ls -R, cat and verify of the squashfs image', async () => {
+    const ls = await run(['ls', '-R', `${sq}:1`, '/'], dir);
+    assert.equal(ls.exitCode, 0, ls.stderr);
+    assert.equal(ls.stdout, '/:\nLong name.txt\ndir\nhello.bin\n\n/dir:\na.txt\nsub\n\n/dir/sub:\nf.txt\n');
+    const cat = await run(['cat', `${sq}:1`, '/dir/sub/f.txt'], dir);
+    assert.equal(cat.stdout, 'f\n', cat.stderr);
+    const v = await run(['verify', sq], dir);
+    assert.equal(v.exitCode, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /unsquashfs -lls: 7 entries listed/);
+  });
 });

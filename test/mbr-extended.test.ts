@@ -179,6 +179,28 @@ describe('bad specs: one clear error each', () => {
   });
 });
 
+test('bad input through the CLI: one located error line, exit 2, nothing published', async () => {
+  const raw = (name: string, extra: object = {}) => ({ name, type: '83', size: '1MiB', filesystem: { type: 'raw' }, ...extra });
+  const cases: [object, RegExp][] = [
+    [{ name: 'x', table: { type: 'dos' }, partitions: [1, 2, 3, 4, 5].map((i) => raw(`p${i}`)) },
+      /^imgsmith: error: \S+spec-bad-0\.json:\d+:\d+: spec\.partitions: 5 partitions do not fit .*"type": "extended"/],
+    [{ name: 'x', table: { type: 'dos' }, size: '64MiB', partitions: [{ name: 'e', type: 'extended', size: '32MiB' }, raw('a'), raw('b', { start: '3MiB' })] },
+      /^imgsmith: error: \S+spec-bad-1\.json:\d+:\d+: spec\.partitions\[2\]\.start: .*for its EBR/],
+    [{ name: 'x', table: { type: 'gpt', entryArrayOffset: '1MiB' }, partitions: [raw('a', { start: '1MiB' })] },
+      /^imgsmith: error: \S+spec-bad-2\.json:\d+:\d+: spec\.partitions\[0\]\.start: 1 MiB .*overlaps the partition table \(first usable byte is 1064960\)/],
+  ];
+  for (const [k, [json, re]] of cases.entries()) {
+    const file = path.join(dir, `spec-bad-${k}.json`);
+    await fsp.writeFile(file, JSON.stringify(json, null, 2));
+    const out = path.join(dir, `out-bad-${k}`);
+    const r = await runCli(['build', file, '-o', out]);
+    assert.equal(r.exitCode, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.deepEqual(await fsp.readdir(out).catch(() => []), []);
+  }
+});
+
 test('a real image with logical partitions: sfdisk, fsck, ls/cat/inspect/verify/diff on IMAGE:5 and up', async () => {
   const src = path.join(dir, 'spec');
   const text = (t: string, target: string) => ({ text: t, target });
@@ -226,8 +248,11 @@ test('a real image with logical partitions: sfdisk, fsck, ls/cat/inspect/verify/
   assert.deepEqual(t.partitions.map((p: { index: number; typeCode: string }) => [p.index, p.typeCode]), [[1, '0x06'], [2, '0x83'], [3, '0x05'], [5, '0x83'], [6, '0x0e'], [7, '0x83']]);
   assert.deepEqual(t.ebrs, [51200, 77824, 96256]);
   assert.deepEqual(t.warnings, []);
+  assert.deepEqual(JSON.parse(inspect.stdout).warnings, []);
   const verify = await runCli(['verify', img]);
   assert.equal(verify.exitCode, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /partition 3 \(extended\)/);
+  assert.match(verify.stdout, /partition 6 .*fsck\.fat|partition 6 .*vfat/);
   const same = await runCli(['diff', img, img]);
   assert.equal(same.exitCode, 0, same.stdout + same.stderr);
 });

@@ -102,6 +102,9 @@ const EXPECTED: Record<string, Pick<Summary, 'fileSystems' | 'swapDevices' | 'lo
   // The loaders (idbloader.img, u-boot.itb) are regions outside the partitions: nothing to mount.
   'rock64.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4') }, swapDevices: [], loader: EXTLINUX },
   'uefi-x86_64.json': { fileSystems: { '/': fs('NIXOS_ROOT', 'ext4'), '/boot': fs('ESP', 'vfat') }, swapDevices: [], loader: { grub: false, extlinux: false, systemdBoot: true } },
+  // Allwinner: the loader is a region outside the partitions; one ext4 root with extlinux.
+  'allwinner-h3.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4') }, swapDevices: [], loader: EXTLINUX },
+  'allwinner-h3-gpt.json': { fileSystems: { '/': fs('NIXOS_SD', 'ext4') }, swapDevices: [], loader: EXTLINUX },
   // Not NixOS (busybox init, extlinux.conf as a text item): no boot loader is derived.
   'embedded-fhs.json': { fileSystems: { '/': fs('EMBEDDED_ROOT', 'ext4'), '/boot/firmware': fs('BOOT', 'vfat', FIRMWARE_OPTS) }, swapDevices: [], loader: { grub: true, extlinux: false, systemdBoot: false } },
 };
@@ -206,6 +209,24 @@ test('a spec given as an attribute set, with extraContents for the root partitio
   const p = await evalModule(`{ imgsmith.image = { enable = true; spec = ./images/arm-drive.json; firmware = ./test/nix; }; }`);
   assert.match(p.image!.script, /--firmware '\/[^']*\/[0-9a-z]{32}-nix'/);
   assert.deepEqual(s.fileSystems['/'], fs('NIXOS_ROOT', 'ext4'));
+});
+
+test('imgsmith.image.regions: the loader from a package path, as sdImage.postBuildCommands users dd it; no firmware directory needed', { skip: SKIP, timeout: 60_000 }, async () => {
+  const UBOOT = '/nix/store/22222222222222222222222222222222-u-boot-orangepi-pc/u-boot-sunxi-with-spl.bin';
+  const spec = JSON.parse(readFileSync(path.join(REPO, 'images/allwinner-h3.json'), 'utf8'));
+  const s = await evalModule(`{ imgsmith.image = { enable = true; spec = ./images/allwinner-h3.json; regions = [ { name = "spl"; file = "${UBOOT}"; } ]; }; }`);
+  assert.deepEqual(s.failed, []);
+  assert.deepEqual(JSON.parse(s.image!.specJson).regions, [{ ...spec.regions[0], from: 'spec', file: 'region-spl-u-boot-sunxi-with-spl.bin' }]);
+  assert.ok(s.image!.script.includes(`cp '${UBOOT}' "$TMPDIR/spec/"'region-spl-u-boot-sunxi-with-spl.bin'`), s.image!.script);
+  assert.doesNotMatch(s.image!.script, /--firmware/);
+  assert.deepEqual(s.fileSystems['/'], fs('NIXOS_SD', 'ext4'));
+  // A new region with its offset and maxSize; the option's type wants an absolute path.
+  const add = await evalModule(`{ imgsmith.image = { enable = true; spec = ./images/allwinner-h3.json; firmware = "/firmware"; regions = [ { name = "env"; file = "/nix/store/33333333333333333333333333333333-env/env.bin"; offset = "512KiB"; maxSize = "64KiB"; } ]; }; }`);
+  assert.deepEqual(JSON.parse(add.image!.specJson).regions, [spec.regions[0], { name: 'env', offset: '512KiB', maxSize: '64KiB', from: 'spec', file: 'region-env-env.bin' }]);
+  assert.match(add.image!.script, /--firmware '\/firmware'/, 'the spec region still comes from the firmware directory');
+  const r = await nix.eval(`let ${STUBS()} in (lib.evalModules { modules = [ ./nix/module.nix ./test/nix/nixos-options.nix base { imgsmith.image = { enable = true; spec = ./images/allwinner-h3.json; regions = [ { name = "spl"; file = "u-boot.bin"; } ]; }; } ]; }).config.system.build.image.script`);
+  assert.notEqual(r.exitCode, 0);
+  assert.match(r.stderr, /option `imgsmith\.image\.regions\."\[definition 1-entry 1\]"\.file' is not of type `absolute path'/);
 });
 
 test('release.nix with the real module system: every job is the image of its board\'s spec, built by imgsmith on the build machine', { skip: SKIP, timeout: 60_000 }, async () => {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { makeFirmware, pseudoRandom } from './helpers/firmware-fixture.ts';
 import { which } from '../action/tools.ts';
 import { privateNix, type PrivateNix } from './helpers/nix-eval.ts';
 
@@ -151,6 +151,50 @@ test('mkImage: the sd-image layout, SOURCE_DATE_EPOCH 1, and a clear throw when 
   assert.match(notSpec.stderr, /mkImage: package\.json is not an imgsmith image spec/);
 });
 
+test('mkImage regions: a loader file from a package path fills the spec\'s region (copied beside the spec, no firmware needed); new regions; clear throws', { skip: noNix }, async () => {
+  const mk = (args: string) => `
+    let ${STUB_PKGS}
+        mkImage = import ./nix/make-image.nix { pkgs = stubPkgs; imgsmith = "/imgsmith-pkg"; };
+    in mkImage { spec = ./images/allwinner-h3.json; toplevel = "/nix/store/aaaa-nixos-system"; ${args} }`;
+  const UBOOT = '/nix/store/22222222222222222222222222222222-u-boot-orangepi-pc/u-boot-sunxi-with-spl.bin';
+  const spec = JSON.parse(readFileSync(path.join(REPO, 'images/allwinner-h3.json'), 'utf8'));
+  const specSpl = spec.regions.find((r: { name: string }) => r.name === 'spl');
+  assert.ok(specSpl && (specSpl.from ?? 'firmware') === 'firmware', 'the recipe reads its SPL from the firmware directory');
+
+  const noFw = await nixEval(mk(''));
+  assert.notEqual(noFw.exitCode, 0);
+  assert.match(noFw.stderr, /mkImage: the spec allwinner-h3\.json reads its region "spl" \(u-boot-sunxi-with-spl\.bin\) from the firmware directory but no `firmware` argument was given; pass firmware, or the file from a package: regions = \[ \{ name = "spl"; file = "\$\{<the loader's package>\}\/u-boot-sunxi-with-spl\.bin"; \} \]/);
+
+  const ok = await nixEval(mk(`regions = [ { name = "spl"; file = "${UBOOT}"; } ];`));
+  assert.equal(ok.exitCode, 0, ok.stderr);
+  const d = ok.value as { script: string; specJson: string };
+  const json = JSON.parse(d.specJson);
+  assert.deepEqual(json.regions, [{ ...specSpl, from: 'spec', file: 'region-spl-u-boot-sunxi-with-spl.bin' }]);
+  assert.deepEqual({ ...json, regions: spec.regions }, { ...spec, output: { ...spec.output, directory: 'sd-image' } }, 'nothing else changes');
+  assert.ok(d.script.includes(`cp '${UBOOT}' "$TMPDIR/spec/"'region-spl-u-boot-sunxi-with-spl.bin'\n`), d.script);
+  assert.ok(d.script.indexOf("cp '/nix/store/2222") > d.script.indexOf('printf'), 'copied after the spec directory');
+  assert.doesNotMatch(d.script, /--firmware/);
+
+  // offset/maxSize given for a spec region win; a region the spec lacks is added (it needs an offset).
+  const more = await nixEval(mk(`regions = [ { name = "spl"; file = "${UBOOT}"; maxSize = "512KiB"; } { name = "env"; file = "/nix/store/3333-env/env.bin"; offset = "4MiB"; } ];`));
+  assert.equal(more.exitCode, 0, more.stderr);
+  assert.deepEqual(JSON.parse((more.value as { specJson: string }).specJson).regions, [
+    { ...specSpl, maxSize: '512KiB', from: 'spec', file: 'region-spl-u-boot-sunxi-with-spl.bin' },
+    { name: 'env', offset: '4MiB', from: 'spec', file: 'region-env-env.bin' },
+  ]);
+
+  const bad: [string, RegExp][] = [
+    [`regions = [ { name = "boot0"; file = "${UBOOT}"; } ];`, /mkImage: `regions` gives a file for the region "boot0", but allwinner-h3\.json has no region of that name \(it has: spl\); give its offset \(and maxSize\) to add one/],
+    [`regions = [ { name = "spl"; file = "${UBOOT}"; } { name = "spl"; file = "${UBOOT}"; } ];`, /mkImage: `regions` names the region "spl" twice/],
+    [`regions = [ { name = "spl"; } ];`, /mkImage: every entry of `regions` needs a name \(a string\) and a file, got \["name"\]/],
+  ];
+  for (const [args, msg] of bad) {
+    const r = await nixEval(mk(args));
+    assert.notEqual(r.exitCode, 0, args);
+    assert.match(r.stderr, msg);
+  }
+});
+
 test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) evaluate', { skip: noNix }, async () => {
   const r = await nixEval(`
     let
@@ -162,25 +206,22 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
         licenses.mit = "mit";
         platforms.linux = [ "x86_64-linux" ];
       };
-      pkg = import ./nix/package.nix {
+      # package.nix's arguments (every runtime tool package it takes), shared by both evaluations.
+      pkgArgs = {
         inherit lib;
         buildNpmPackage = a: a;
         nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
-        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
+        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; erofs-utils = "/erofs-utils"; squashfsTools = "/squashfsTools";
+        zstd = "/zstd"; util-linux = "/util-linux";
         coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
+      };
+      pkg = import ./nix/package.nix (pkgArgs // {
         importNpmLock = {
           __functor = self: args: { npmRoot = builtins.baseNameOf args.npmRoot; resolvedYargs = args.packageLock.packages."node_modules/yargs".resolved; };
           npmConfigHook = "importNpmLock-hook";
         };
-      };
-      withHash = import ./nix/package.nix {
-        inherit lib;
-        buildNpmPackage = a: a;
-        nodejs_24 = "/node24"; python3 = "/python3"; makeWrapper = "/makeWrapper"; pkg-config = "/pkg-config";
-        e2fsprogs = { outPath = "/e2fsprogs"; dev = "/e2fsprogs-dev"; }; btrfs-progs = "/btrfs-progs"; zstd = "/zstd"; util-linux = "/util-linux";
-        coreutils = "/coreutils"; findutils = "/findutils"; gptfdisk = "/gptfdisk"; dosfstools = "/dosfstools"; xz = "/xz"; bzip2 = "/bzip2"; lz4 = "/lz4";
-        npmDepsHash = "sha256-BBBB";
-      };
+      });
+      withHash = import ./nix/package.nix (pkgArgs // { npmDepsHash = "sha256-BBBB"; });
       stubNixpkgs = {
         lib.genAttrs = names: f: builtins.listToAttrs (map (n: { name = n; value = f n; }) names);
         legacyPackages = { x86_64-linux = stubPkgs; aarch64-linux = stubPkgs; };
@@ -214,7 +255,7 @@ test('package.nix (stub buildNpmPackage) and flake.nix outputs (stub nixpkgs) ev
   assert.equal(v.hasHash, false);
   assert.deepEqual(v.withHash, { npmDepsHash: 'sha256-BBBB', hasDeps: false });
   assert.match(String(v.postBuild), /npm run build:native/);
-  for (const t of ['e2fsprogs', 'btrfs-progs', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools', 'xz', 'bzip2', 'lz4']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
+  for (const t of ['e2fsprogs', 'btrfs-progs', 'erofs-utils', 'squashfsTools', 'zstd', 'util-linux', 'gptfdisk', 'dosfstools', 'xz', 'bzip2', 'lz4']) assert.ok(String(v.postInstall).includes(`/${t}/bin`), `${t} on imgsmith's PATH`);
   assert.ok(pkgJson.scripts['build:native'] && pkgJson.scripts.build);
   assert.deepEqual(v.packages, ['aarch64-linux', 'x86_64-linux']);
   assert.equal(v.imgsmith, 'imgsmith-package');
@@ -314,4 +355,44 @@ test('the Pi recipe built inside a real nix-build is byte-identical to the same 
   // manifest.json beside them, naming the same image.
   const m = JSON.parse(readFileSync(path.join(outPath, 'manifest.json'), 'utf8'));
   assert.equal(m.image.compressed.sha256, sha(inNix));
+});
+
+test('mkImage regions inside a real nix-build: the Allwinner recipe with its SPL from a store path is byte-identical to the CLI build with --firmware', { skip: noNix, timeout: 240_000 }, async () => {
+  fx ??= await makeClosure(path.join(tmp, 'fx'));
+  // A stand-in loader (the recipe does not look inside it): a file copied into the store by the path literal.
+  const loaderDir = path.join(tmp, 'u-boot-orangepi-pc');
+  await fsp.mkdir(loaderDir, { recursive: true });
+  await fsp.writeFile(path.join(loaderDir, 'u-boot-sunxi-with-spl.bin'), pseudoRandom('imgsmith-test-sunxi-spl', 536_892));
+  const recipe = path.join(REPO, 'images/allwinner-h3.json');
+  const outside = path.join(tmp, 'outside-allwinner');
+  const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', loaderDir, '-o', outside]);
+  assert.equal(cli.exitCode, 0, cli.stderr);
+
+  const { env, store } = nix;
+  const r = await execa(
+    'nix-build',
+    [
+      ...store, '--no-out-link', 'nix/tests/in-nix-build.nix',
+      '--arg', 'spec', recipe,
+      '--arg', 'regions', `[ { name = "spl"; file = ${path.join(loaderDir, 'u-boot-sunxi-with-spl.bin')}; } ]`,
+      '--argstr', 'closureInfo', fx.closureInfoDir,
+      '--argstr', 'storeRoot', fx.storeRoot,
+      '--argstr', 'toplevel', fx.toplevel,
+      '--argstr', 'repo', REPO,
+      '--argstr', 'hostPath', process.env.PATH!,
+    ],
+    { cwd: REPO, env, extendEnv: false, reject: false, timeout: 200_000 },
+  );
+  assert.equal(r.exitCode, 0, `nix-build failed:\n${r.stderr}`);
+  const outPath = String(r.stdout).trim();
+  const name = (await fsp.readdir(outside)).find((f) => f.endsWith('.img.zst'))!;
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  assert.equal(sha(path.join(outPath, 'sd-image', name)), sha(path.join(outside, name)), 'the image built in nix-build differs from the one built outside');
+  // The manifest names the region's file as copied beside the spec, with the same bytes.
+  const m = JSON.parse(readFileSync(path.join(outPath, 'manifest.json'), 'utf8'));
+  const cliM = JSON.parse(readFileSync(path.join(outside, 'manifest.json'), 'utf8'));
+  assert.equal(m.regions.length, 1);
+  assert.deepEqual({ ...m.regions[0], file: undefined, from: undefined }, { ...cliM.regions[0], file: undefined, from: undefined });
+  assert.deepEqual([m.regions[0].from, m.regions[0].file], ['spec', 'region-spl-u-boot-sunxi-with-spl.bin']);
+  assert.equal(m.regions[0].sha256, sha(path.join(loaderDir, 'u-boot-sunxi-with-spl.bin')));
 });

@@ -113,7 +113,7 @@ test('every output flag is in `imgsmith build --help`, every output spec key in 
   assert.equal(help.exitCode, 0, help.stderr);
   const builtIn = outputs.filter((o) => o !== sha1Output);
   const flags = builtIn.flatMap((o) => Object.values(o.flags ?? {}));
-  assert.deepEqual(flags.map((f) => f.name).sort(), ['bmap', 'compress', 'keep-raw']);
+  assert.deepEqual(flags.map((f) => f.name).sort(), ['bmap', 'compress', 'keep-raw', 'simg']);
   for (const f of flags) {
     assert.match(help.stdout, new RegExp(`--${f.name}\\b`), `--${f.name} in --help`);
     assert.ok(help.stdout.replace(/\s+/g, ' ').includes(f.describe.slice(0, 40)), `--${f.name}'s description in --help`);
@@ -121,7 +121,7 @@ test('every output flag is in `imgsmith build --help`, every output spec key in 
   const schema = JSON.parse(readFileSync(path.join(REPO, 'schema/imgsmith-spec.schema.json'), 'utf8'));
   const keys = Object.keys(schema.properties.output.properties);
   const own = builtIn.flatMap((o) => Object.keys(o.spec?.properties ?? {}));
-  assert.deepEqual(own, ['compress', 'zstdLevel', 'bmap', 'tar']);
+  assert.deepEqual(own, ['compress', 'zstdLevel', 'bmap', 'simg', 'partitions', 'tar']);
   assert.deepEqual(keys, ['name', 'directory', ...own]);
 });
 
@@ -147,9 +147,10 @@ test('action.yml declares the core inputs and exactly the output flags that are 
 
 test("manifest key order: the built-in outputs' keys give the order manifest.json always had", () => {
   assert.deepEqual(keyOrder().filter((k) => k !== 'sha1'), [
-    'imgsmith', 'spec', 'image', 'table', 'partitions', 'inputs', 'tools',
-    'index', 'name', 'version', 'type', 'file', 'path', 'dir', 'start', 'size', 'sha256',
-    'compressor', 'level', 'compressed', 'bmap', 'blockSize', 'blocksCount', 'mappedBlocksCount',
+    // regions and offset: only in a manifest of a spec with bootloader regions (spec.regions).
+    'imgsmith', 'spec', 'image', 'table', 'partitions', 'regions', 'inputs', 'tools',
+    'index', 'name', 'version', 'type', 'offset', 'file', 'path', 'dir', 'start', 'size', 'sha256',
+    'compressor', 'level', 'compressed', 'bmap', 'blockSize', 'blocksCount', 'mappedBlocksCount', 'simg', 'artifacts',
     'bootable', 'guid', 'partuuid', 'label', 'uuid', 'filesystem', 'stats',
   ]);
 });

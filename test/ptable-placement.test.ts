@@ -185,6 +185,8 @@ describe('placement: the plan, the structures and bad input', () => {
     assert.deepEqual(t, { type: 'gpt', seed: 'x', entryArrayOffset: 8192, entries: 32, firstUsable: MiB });
     assert.throws(() => validateSpec({ ...base, table: { type: 'gpt', entryArrayOffset: 1000 } }, dir), /spec\.table\.entryArrayOffset: .*not a multiple of 512/);
     assert.throws(() => validateSpec({ ...base, table: { type: 'gpt', entries: '128' } }, dir), /spec\.table\.entries: expected a whole number/);
+    assert.throws(() => validateSpec({ ...base, table: { type: 'gpt', entries: 126 } }, dir), /spec\.table\.entries: 126 partition entries: give a multiple of 4/);
+    assert.throws(() => validateSpec({ ...base, table: { type: 'gpt', entryArrayOffset: '1MiB', firstUsable: '8KiB' } }, dir), /spec\.table\.firstUsable: 8192 is before the end/);
     assert.throws(() => validateSpec({ ...base, table: { type: 'dos', entries: 4 } }, dir), /spec\.table: unknown key "entries"/);
     assert.throws(() => validateSpec({
       name: 'x', table: { type: 'gpt' },

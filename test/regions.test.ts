@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { execa } from 'execa';
 import { REPO, listFiles, runCli } from './helpers/cli.ts';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
@@ -23,6 +24,18 @@ import { planLayout } from '../src/layout.ts';
 import { placeRegions, readRegions, type RegionFile } from '../src/regions.ts';
 import { DoesNotFitError, ImgsmithError, InputError, UsageError } from '../src/errors.ts';
 import { KiB, MiB } from '../src/units.ts';
+import { OUTPUT_SCHEMAS } from '../src/json-output.ts';
+
+const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
+
+/** The command's --json document, valid against its published schema (schema/). */
+async function jsonOf(cmd: 'inspect' | 'diff' | 'verify', args: string[]): Promise<Record<string, unknown>> {
+  const doc = JSON.parse((await runCli([cmd, '--json', ...args])).stdout) as Record<string, unknown>;
+  const schema = JSON.parse(await fsp.readFile(path.join(REPO, OUTPUT_SCHEMAS[cmd]), 'utf8')) as object;
+  const valid = new Ajv({ allowUnionTypes: true, strict: true }).compile(schema);
+  assert.ok(valid(doc), `${cmd}: ${JSON.stringify(valid.errors)}`);
+  return doc;
+}
 
 let tmp: string;
 const SPL = 512 * KiB;
@@ -106,6 +119,18 @@ test('GPT: a region at 32 KiB (after the entry array) is written and sgdisk -v i
   assert.match((await execa('sgdisk', ['-v', img])).stdout, /No problems found/);
 });
 
+test('GPT with the entry array moved past the loader (sgdisk -j): an SPL at 8 KiB fits, sgdisk -v is clean; moved onto it, one error', async () => {
+  const spec = await specFile('gptmoved', { type: 'gpt', seed: 'regions', entryArrayOffset: '1MiB' }, [DOS_REGIONS[0]!]);
+  const out = path.join(tmp, 'out-gptmoved');
+  await buildImage({ specPath: spec, outDir: out, compress: false });
+  const img = path.join(out, 'gptmoved.img');
+  assert.ok((await bytesAt(img, 8 * KiB, SPL)).equals(await fsp.readFile(path.join(tmp, 'spl.bin'))));
+  assert.match((await execa('sgdisk', ['-v', img])).stdout, /No problems found/);
+  // sgdisk reads the array where the header says: 1 MiB, after the SPL.
+  assert.match((await execa('sgdisk', ['-p', img])).stdout, /Main partition table begins at sector 2048 and ends at sector 2079/);
+  overlaps(() => place({ type: 'gpt', entryArrayOffset: '256KiB' }, [{ offset: '8KiB', size: SPL }]), 'spec.regions[0]: region "r0" (8 KiB-520 KiB) overlaps the GPT entry array (256 KiB-272 KiB)');
+});
+
 /** The plan of a spec with one partition (1 MiB at 1 MiB) and the regions, placed as `sizes` say. */
 function place(table: object, regions: { offset: number | string; size: number; maxSize?: string }[], diskSize = '4MiB'): void {
   const spec = validateSpec({
@@ -140,7 +165,7 @@ test('overlap errors name both sides and their byte ranges', () => {
   overlaps(() => place(GPT, [{ offset: 4 * MiB - 512, size: 512 }]), 'spec.regions[0]: region "r0" (bytes 4193792-4194303) overlaps the backup GPT header (bytes 4193792-4194303)');
   overlaps(() => place(DOS, [{ offset: '1020KiB', size: 8 * KiB }]), 'spec.regions[0]: region "r0" (1020 KiB-1028 KiB) overlaps partition "root" (1 MiB-2 MiB)');
   overlaps(() => place(DOS, [{ offset: '8KiB', size: 64 * KiB }, { offset: '64KiB', size: 4 * KiB }]), 'spec.regions[1]: region "r1" (64 KiB-68 KiB) overlaps region "r0" (8 KiB-72 KiB)');
-  overlaps(() => place(DOS, [{ offset: '3MiB', size: 2 * MiB }]), 'spec.regions[0]: region "r0" (3 MiB-5 MiB) ends past the end of the disk (4 MiB)');
+  overlaps(() => place(DOS, [{ offset: '3MiB', size: 2 * MiB }]), 'spec.regions[0]: region "r0" (3 MiB-5 MiB) ends past the end of the disk (4 MiB); move it, or give a larger disk (spec.size)');
   // Between partitions, after the last one, before the first: fine when nothing overlaps.
   place(DOS, [{ offset: '8KiB', size: 1000 * KiB }, { offset: '2MiB', size: MiB }]);
   place(GPT, [{ offset: '17KiB', size: 1007 * KiB }, { offset: '2MiB', size: MiB }]);
@@ -172,7 +197,7 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   const ok = await runCli(['verify', img]);
   assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /ok +region +region "spl" \(8 KiB-520 KiB\) of .*dos\.img: 524288 bytes/);
-  const insp = JSON.parse((await runCli(['inspect', '--json', img])).stdout) as { regions: { source: string; regions: { name: string; offset: number; matches: boolean }[] } };
+  const insp = (await jsonOf('inspect', [img])) as unknown as { regions: { source: string; regions: { name: string; offset: number; matches: boolean }[] } };
   assert.equal(insp.regions.source, 'manifest');
   assert.deepEqual(insp.regions.regions.map((r) => [r.name, r.offset, r.matches]), [['spl', 8192, true], ['odd', 540_001, true]]);
   // One flipped byte in the SPL, the manifest beside it still describing the original.
@@ -180,7 +205,7 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   await fsp.mkdir(bad);
   const flipped = path.join(bad, 'dos.img');
   await fsp.copyFile(img, flipped);
-  await fsp.copyFile(path.join(dosOut, 'manifest.json'), path.join(bad, 'manifest.json'));
+  for (const f of ['manifest.json', 'dos.bmap']) await fsp.copyFile(path.join(dosOut, f), path.join(bad, f));
   const fh = await fsp.open(flipped, 'r+');
   const [b] = await bytesAt(flipped, 9000, 1);
   await fh.write(Buffer.from([b! ^ 0xff]), 0, 1, 9000);
@@ -192,13 +217,19 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   const d = await runCli(['diff', img, flipped]);
   assert.match(d.stdout, /^region "spl" \(8 KiB-520 KiB\): sha256 [0-9a-f]{64} -> [0-9a-f]{64}$/m);
   assert.doesNotMatch(d.stdout, /region "odd"/);
+  const dj = (await jsonOf('diff', [img, flipped])) as { regions?: { name: string; a: string; b: string }[] };
+  assert.deepEqual(dj.regions?.map((r) => [r.name, r.a === r.b]), [['spl', false]]);
+  // The region fails by name; the whole image's SHA-256 and the bmap range holding the byte fail too.
+  const vj = (await jsonOf('verify', [flipped])) as { checks: { check: string; where: string; status: string }[] };
+  assert.deepEqual(vj.checks.filter((c) => c.status === 'FAIL').map((c) => c.check).sort(), ['bmap-ranges', 'image-sha256', 'region']);
+  assert.match(vj.checks.find((c) => c.check === 'region' && c.status === 'FAIL')!.where, /^region "spl"/);
   const i = await runCli(['inspect', flipped]);
   assert.match(i.stdout, /"spl" +offset 8192 .* DIFFERS from the manifest/);
   assert.match(i.stdout, /region "spl" \(8 KiB-520 KiB\) is not what .* records/);
   // Without a manifest: the non-zero bytes outside the partitions, as unpartitioned data.
   const alone = path.join(tmp, 'alone.img');
   await fsp.copyFile(img, alone);
-  const scan = JSON.parse((await runCli(['inspect', '--json', alone])).stdout) as { regions: { source: string; regions: { name: string; offset: number; size: number }[] } };
+  const scan = (await jsonOf('inspect', [alone])) as unknown as { regions: { source: string; regions: { name: string; offset: number; size: number }[] } };
   assert.equal(scan.regions.source, 'scan');
   assert.deepEqual(scan.regions.regions.map((r) => [r.name, r.offset]), [['unpartitioned data', 8192]]);
   assert.ok(scan.regions.regions[0]!.size >= 540_001 + 300_000 - 8192);

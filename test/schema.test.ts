@@ -71,6 +71,13 @@ test('specs the schema rejects get the friendly message (JSON path, "did you mea
   assert.match(msg(base({ type: 'ext4', lable: 'x' })), /^spec\.partitions\[0\]\.filesystem: unknown key "lable" \(did you mean "label"\?\)/);
   assert.match(msg(base({ type: 'ext4', volumeId: 1 })), /^spec\.partitions\[0\]\.filesystem: unknown key "volumeId"; expected one of: type, label, uuid, features, extraSpace$/);
   assert.match(msg(base({ type: 'btrfs' }, { contents: [{ generate: 'extlinux', options: { timeot: 5 } }] })), /contents\[0\]\.options: unknown key "timeot" \(did you mean "timeout"\?\)/);
+  // extlinux's fdt: a path inside the toplevel's dtbs.
+  const fdt = (v: unknown) => msg(base({ type: 'ext4' }, { contents: [{ generate: 'extlinux', options: { fdt: v } }] }));
+  assert.match(fdt('../x.dtb'), /contents\[0\]\.options\.fdt: "\.\.\/x\.dtb" must be a plain path inside dtbs/);
+  assert.match(fdt('a//x.dtb'), /contents\[0\]\.options\.fdt: "a\/\/x\.dtb" must be a plain path inside dtbs/);
+  assert.match(fdt('/x.dtb'), /contents\[0\]\.options\.fdt/);
+  assert.match(fdt('x y.dtb'), /contents\[0\]\.options\.fdt/);
+  assert.doesNotThrow(() => validateSpec(base({ type: 'ext4' }, { contents: [{ generate: 'extlinux', options: { fdt: 'allwinner/sun50i-a64-pine64.dtb' } }] }), repo));
 });
 
 test("ajv's own errors are worded with the JSON path too", () => {

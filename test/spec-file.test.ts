@@ -98,7 +98,7 @@ test('CLI: a syntax error is FILE:LINE:COLUMN: JSON.PATH: message', async () => 
 
 test('CLI: a validation error is located at the offending value', async () => {
   const text = SPEC_LINES.join('\n').replace('SIZE', '"8MiB"').replace('"vfat" }', '"vfat", "lable": "X" }');
-  assert.equal(await failing(text), 'imgsmith: error: spec.jsonc:6:94: spec.partitions[0].filesystem: unknown key "lable" (did you mean "label"?); expected one of: type, label, volumeId, fatType, uuid, features, extraSpace, pageSize, source, compression, data, hashAlgorithm, dataBlockSize, hashBlockSize, salt');
+  assert.equal(await failing(text), 'imgsmith: error: spec.jsonc:6:94: spec.partitions[0].filesystem: unknown key "lable" (did you mean "label"?); expected one of: type, label, volumeId, fatType, uuid, features, extraSpace, pageSize, source, compression, data, hashAlgorithm, dataBlockSize, hashBlockSize, salt, blockSize');
   const size = SPEC_LINES.join('\n').replace('SIZE', '"64MB"');
   assert.equal(await failing(size), 'imgsmith: error: spec.jsonc:6:45: spec.partitions[0].size: "64MB": decimal units are ambiguous here: write "64MiB" (67108864 bytes) or 64000000 (imgsmith reads K, M, G, T as powers of 1024, like sfdisk and systemd)');
   const bare = SPEC_LINES.join('\n').replace('SIZE', '64');

@@ -18,6 +18,9 @@ import { runBatch, type BatchResult } from './helpers/cli-batch.ts';
 import { listFiles } from './helpers/cli.ts';
 import { hashDeviceSize, treeLayout } from '../src/fs/verity-tree.ts';
 import { planWithNeeds } from '../src/layout.ts';
+import { preparePlaceholders } from '../src/content/placeholders.ts';
+import { FileTree } from '../src/content/tree.ts';
+import type { ImageSpec } from '../src/spec-types.ts';
 
 let dir: string;
 const HANG_MS = 120_000;
@@ -73,6 +76,17 @@ const DOS_SPEC = spec(
   'roothash={rootHash:root-verity} data=PARTUUID={partuuid:root}\n',
 );
 
+// An erofs root (every file read-only, a symlink, a directory) behind verity, in a GPT.
+const EROFS_SPEC = spec({ type: 'gpt', seed: 'verity-erofs' }, ['esp', 'root-x86-64', 'root-x86-64-verity'], {}, 'roothash={rootHash:root-verity}\n');
+Object.assign(EROFS_SPEC.partitions[1]!, {
+  filesystem: { type: 'erofs', label: 'root' },
+  contents: [
+    { text: 'hello from erofs\n', target: '/etc/motd' },
+    { text: '#!/bin/sh\n', target: '/sbin/init', mode: '0755' },
+    { symlink: '/etc/motd', target: '/motd' },
+  ],
+});
+
 async function writeSpec(name: string, s: object): Promise<string> {
   const d = path.join(dir, name);
   await fsp.mkdir(d, { recursive: true });
@@ -99,11 +113,14 @@ async function copyOut(img: string, p: Part, file: string): Promise<string> {
 let gptOut: string;
 let gptOut2: string;
 let dosOut: string;
+let erofsOut: string;
 
 before(async () => {
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-verity-'));
   const gpt = await writeSpec('gpt', GPT_SPEC);
   const dos = await writeSpec('dos', DOS_SPEC);
+  const erofs = await writeSpec('erofs', EROFS_SPEC);
+  erofsOut = path.join(dir, 'out-erofs');
   gptOut = path.join(dir, 'out-gpt');
   gptOut2 = path.join(dir, 'out-gpt2');
   dosOut = path.join(dir, 'out-dos');
@@ -111,6 +128,7 @@ before(async () => {
     ['build', gpt, '-o', gptOut, '--no-compress'],
     ['build', gpt, '-o', gptOut2, '--no-compress'],
     ['build', dos, '-o', dosOut, '--no-compress'],
+    ['build', erofs, '-o', erofsOut, '--no-compress'],
   ]);
   for (const x of r) assert.equal(x.exitCode, 0, x.stderr);
 });
@@ -181,6 +199,21 @@ test('DOS, sha512, 1 KiB blocks, explicit salt and UUID: veritysetup verifies th
   assert.equal((await execa('mtype', ['-i', `${img}@@${boot.start}`, '::/cmdline.txt'])).stdout, `roothash=${root} data=PARTUUID=1234abcd-02`);
 });
 
+test('erofs: veritysetup verifies the root, fsck.erofs reads the data partition, imgsmith verify passes both checks', async () => {
+  const { root, parts } = await checkWithVeritysetup(erofsOut);
+  const data = path.join(erofsOut, 'data.raw'); // copied out by checkWithVeritysetup
+  const fsck = await execa('fsck.erofs', ['--extract', data], { reject: false, all: true });
+  assert.equal(fsck.exitCode, 0, fsck.all);
+  const m = await manifestOf(erofsOut);
+  const img = path.join(erofsOut, m.image.file);
+  const boot = parts.find((p) => p.name === 'boot')!;
+  assert.equal((await execa('mtype', ['-i', `${img}@@${boot.start}`, '::/cmdline.txt'])).stdout, `roothash=${root}`);
+  const [r] = await batch([['verify', img]]);
+  assert.equal(r!.exitCode, 0, r!.stdout + r!.stderr);
+  assert.match(r!.stdout, /ok\s+fs\s+partition 2 "root" \(erofs\)/);
+  assert.match(r!.stdout, new RegExp(`ok\\s+verity\\s+partition 3 "root-verity" \\(hash tree of partition 2 "root", named by the manifest\\): \\d+ blocks .* root hash ${root} equals the manifest's`));
+});
+
 test('two builds give the same image; imgsmith verify passes, and fails on one changed data byte naming the partition', async () => {
   const m1 = await manifestOf(gptOut);
   const m2 = await manifestOf(gptOut2);
@@ -204,6 +237,33 @@ test('two builds give the same image; imgsmith verify passes, and fails on one c
     assert.match(r.stdout, /FAIL\s+verity\s+.*partition 2 "root": data block 5 \(bytes 20480-24575 of the partition\) does not match its hash in partition 3 "root-verity"/);
   }
   assert.match(noManifest!.stdout, /its UUID is the root hash's first 128 bits/, 'without a manifest the DPS UUID finds the data partition');
+});
+
+test('a hostile verity superblock is a failed check, not a crash', async () => {
+  const m = await manifestOf(gptOut);
+  const img = await fsp.readFile(path.join(gptOut, m.image.file));
+  const hash = m.partitions.find((p) => p.name === 'root-verity')!;
+  const variants: [string, (b: Buffer) => void, RegExp][] = [
+    ['huge', (b) => b.writeBigUInt64LE(2n ** 40n, hash.start + 72), /its tree needs \d+ bytes, the partition has \d+$/],
+    ['algorithm', (b) => b.write('md5\0\0\0', hash.start + 32, 'latin1'), /imgsmith cannot check it: hash algorithm "md5" is not one of sha256, sha512, sha1/],
+    ['block size', (b) => b.writeUInt32LE(3000, hash.start + 64), /imgsmith cannot check it: block sizes 3000\/4096 are not powers of two/],
+  ];
+  const files: string[] = [];
+  for (const [name, change] of variants) {
+    const b = Buffer.from(img);
+    change(b);
+    const f = path.join(dir, `hostile-${name.replace(' ', '-')}.img`);
+    await fsp.writeFile(f, b);
+    files.push(f);
+  }
+  const results = await batch(files.flatMap((f) => [['verify', f], ['inspect', f]]));
+  variants.forEach(([name, , re], i) => {
+    const [verify, inspect] = [results[2 * i]!, results[2 * i + 1]!];
+    assert.equal(verify.exitCode, 1, `${name}: verify fails: ${verify.stderr}`);
+    assert.match(verify.stdout, new RegExp(`FAIL\\s+verity\\s+partition 3 "root-verity": ${re.source}`, 'm'), name);
+    assert.equal(verify.stderr, '', `${name}: no error beyond the failed check`);
+    assert.equal(inspect.exitCode, 0, `${name}: inspect reads it: ${inspect.stderr}`);
+  });
 });
 
 test('inspect shows the verity superblock', async () => {
@@ -244,6 +304,11 @@ test('bad specs: one error each, naming the problem, nothing published', async (
     ['twice', (s) => s.partitions.push({ ...s.partitions[2]!, name: 'again' }), /spec\.partitions\[3\]\.filesystem\.data: partition "root" already has its hash tree in spec\.partitions\[2\] \("root-verity"\); one verity partition per data partition$/],
     ['small', (s) => Object.assign(s.partitions[2]!, { size: '8KiB' }), /spec\.partitions\[2\]\.size: the partition is 8 KiB \(8192 bytes\) but the dm-verity hash tree of partition "root" \(3146752 bytes: 769 blocks of 4096\) needs 36 KiB \(36864 bytes\)$/],
     ['name', (s) => (((s.partitions[0] as { contents: { text: string }[] }).contents[0]!).text = 'roothash={rootHash:root}'), /spec\.partitions\[0\]: \/cmdline\.txt uses \{rootHash:root\}, but no partition named "root" has a rootHash \(partitions that do: "root-verity"\)$/],
+    [
+      'own-hash',
+      (s) => Object.assign(s.partitions[1]!, { filesystem: { type: 'erofs' }, contents: [{ text: 'my own hash: {rootHash:root-verity}', target: '/hash' }] }),
+      /spec\.partitions\[1\]: erofs is built before the layout, so its files cannot hold \{rootHash:\.\.\.\}-style values known only after other partitions are written \(nor a root hash of itself\); put them in another partition$/,
+    ],
     ['salt', (s) => ((s.partitions[2]!.filesystem as Record<string, unknown>).salt = 'xyz'), /spec\.partitions\[2\]\.filesystem\.salt: /],
   ];
   const runs: string[][] = [];
@@ -263,4 +328,25 @@ test('bad specs: one error each, naming the problem, nothing published', async (
     assert.match(lines[0]!, re, name);
   });
   for (const [name] of cases) assert.deepEqual(await listFiles(path.join(dir, `bad-${name}`, 'out')), [], `${name}: nothing published`);
+});
+
+test('placeholders: fillers of the value\'s length, the write order, and a partition waiting for itself', () => {
+  const part = (name: string, filesystem: object) => ({ name, type: 'linux', size: 'auto', bootable: false, attributes: [], filesystem, contents: [] });
+  const verity = { type: 'verity', data: 'd', hashAlgorithm: 'sha512', dataBlockSize: 4096, hashBlockSize: 4096, salt: '', uuid: '01234567-89ab-cdef-0123-456789abcdef' };
+  const spec = { table: { type: 'gpt', seed: 's' }, partitions: [part('boot', { type: 'vfat' }), part('d', { type: 'raw', source: null }), part('v', verity)] } as unknown as ImageSpec;
+  const boot = new FileTree();
+  boot.add('/', { kind: 'dir', mode: 0o755 });
+  boot.add('/cmdline', { kind: 'data', mode: 0o644, data: Buffer.from('a={rootHash:v} b={partuuid:d} c={partuuid:boot}') });
+  const trees = [boot, new FileTree(), new FileTree()];
+  const late = preparePlaceholders(spec, trees);
+  const text = (boot.get('/cmdline') as { data: Buffer }).data.toString();
+  assert.match(text, /^a=0{128} b=0{36} c=[0-9a-f-]{36}$/, 'sha512: 128 hex digits; the derived PARTUUID of "boot" is known at once');
+  assert.deepEqual([...late.waitsFor[0]!].sort(), ['v'], 'boot waits for the verity partition (its root hash and the data partition\'s UUID)');
+  assert.deepEqual([...late.waitsFor[2]!], ['d'], 'verity waits for its data');
+  // A data partition that embeds its own root hash waits for itself.
+  const cyclic = { ...spec, partitions: [part('d', { type: 'vfat' }), part('v', verity)] } as unknown as ImageSpec;
+  const d = new FileTree();
+  d.add('/', { kind: 'dir', mode: 0o755 });
+  d.add('/x', { kind: 'data', mode: 0o644, data: Buffer.from('{rootHash:v}') });
+  assert.throws(() => preparePlaceholders(cyclic, [d, new FileTree()]), /spec\.partitions\[0\]: partitions wait for each other: "d" needs "v" needs "d"/);
 });

@@ -7,14 +7,16 @@
   closureInfo,
   storeRoot,
   toplevel,
-  firmware,
+  firmware ? null,
+  # mkImage's regions (loader files from package paths).
+  regions ? [ ],
   repo,
   hostPath,
   system ? builtins.currentSystem,
 }:
 let
   core = import ../image-script.nix {
-    inherit spec closureInfo storeRoot toplevel firmware;
+    inherit spec closureInfo storeRoot toplevel firmware regions;
     imgsmith = "node ${repo}/bin/imgsmith.js";
   };
 in

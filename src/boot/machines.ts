@@ -21,6 +21,12 @@
  *    u-boot-qemu) as the firmware, the image as a virtio-blk (MMIO) disk; PL011 console.
  *  - x86_64-efi: `qemu-system-x86_64 -M q35` with OVMF (pflash; a private copy of the
  *    variable store), the image as a virtio-blk-pci disk; COM1 console.
+ *  - orangepi-pc: `qemu-system-arm -M orangepi-pc` (an Allwinner H3), the image as the SD
+ *    card; QEMU's boot ROM emulation copies the SPL at 8 KiB of the card into SRAM and runs it
+ *    (U-Boot SPL, then U-Boot, whose distro boot finds extlinux.conf). QEMU does not check
+ *    what it runs, so we do what the real ROM does first: an eGON.BT0 header with a valid
+ *    checksum at 8 KiB (src/codec/egon.ts), else an input error before QEMU starts. UART0
+ *    console. Like raspi3b's, the SD card must have a power-of-two size: the overlay is.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -28,8 +34,10 @@ import { inputError, ToolMissingError, usageError } from '../errors.ts';
 import { fatList, fatRead, raspiBootFiles, type RaspiBootFiles } from './image.ts';
 import { directPiQemuArgs, isLinuxArm64Kernel } from './direct-pi.ts';
 import type { SerialConsole } from './serial.ts';
+import { readAt } from '../inspect/image.ts';
+import { checkEgon, EGON_MAX_LENGTH, EGON_MAGIC } from '../codec/egon.ts';
 
-export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi'] as const;
+export const BOOT_MACHINES = ['raspi3b', 'virt', 'x86_64-efi', 'orangepi-pc'] as const;
 export type BootMachine = (typeof BOOT_MACHINES)[number];
 
 /** Firmware files used by the machines (Debian packages u-boot-qemu and ovmf). */
@@ -112,6 +120,20 @@ async function directBoot(image: string, displayName: string, boot: RaspiBootFil
   return d.args;
 }
 
+/** Where the Allwinner boot ROM reads the SPL on an SD card. */
+export const SUNXI_SPL_OFFSET = 8 * 1024;
+
+/** orangepi-pc: the SPL the H3 boot ROM would run from 8 KiB of the card (checked as the ROM does). */
+async function sunxiSpl(image: string, displayName: string): Promise<number> {
+  const h = checkEgon(await readAt(image, SUNXI_SPL_OFFSET, EGON_MAX_LENGTH));
+  if (typeof h === 'string') {
+    throw inputError(
+      `${displayName}: no bootable Allwinner SPL at 8 KiB (${h}): the H3 boot ROM would run nothing; write u-boot-sunxi-with-spl.bin there (a spec's "regions")`,
+    );
+  }
+  return h.length;
+}
+
 export const MACHINES: Record<BootMachine, Machine> = {
   raspi3b: {
     timeoutSec: 420,
@@ -183,6 +205,20 @@ export const MACHINES: Record<BootMachine, Machine> = {
           '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
           ...s.args,
         ],
+        consoles: s.consoles,
+      };
+    },
+  },
+  'orangepi-pc': {
+    timeoutSec: 420,
+    help: `the SPL at 8 KiB (${EGON_MAGIC}) on QEMU orangepi-pc (Allwinner H3): U-Boot SPL, U-Boot, extlinux`,
+    overlaySize: nextPow2,
+    async qemu({ image, displayName, overlay, tmp, log }) {
+      const length = await sunxiSpl(image, displayName);
+      log(`imgsmith: orangepi-pc: the boot ROM runs the ${length}-byte SPL at 8 KiB (${EGON_MAGIC}, checksum correct)`);
+      const s = serial0(tmp);
+      return {
+        command: ['qemu-system-arm', '-M', 'orangepi-pc', ...COMMON, '-nic', 'none', '-drive', `if=sd,format=qcow2,file=${overlay}`, ...s.args],
         consoles: s.consoles,
       };
     },

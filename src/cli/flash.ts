@@ -8,7 +8,7 @@ import { guarded, handler, terminalLine, type CliContext, type Cmd } from './con
 
 function builder(y: Argv) {
   return y
-    .positional('image', { type: 'string', demandOption: true, describe: 'The image to write: raw, or gzip/xz/bzip2/zstd/lz4-compressed (decompressed in a stream).' })
+    .positional('image', { type: 'string', demandOption: true, describe: 'The image to write: raw, gzip/xz/bzip2/zstd/lz4-compressed (decompressed in a stream), or an Android sparse image (.simg).' })
     .positional('device', { type: 'string', demandOption: true, describe: 'The target: a whole removable disk (/dev/sdX, /dev/mmcblkN) or a regular file.' })
     .option('bmap', { type: 'string', describe: 'The block map (default: NAME.bmap or NAME.img.bmap beside the image, when there is one).' })
     .option('verify', { type: 'boolean', default: true, describe: 'Read the written blocks back and check them (--no-verify skips it).' })
@@ -24,7 +24,7 @@ type FlashArgs = { image: string; device: string; bmap?: string; verify: boolean
 export function flashCommand(ctx: CliContext): Cmd {
   return {
     command: 'flash <image> <device>',
-    describe: 'Write an image (.img, or compressed: .gz .xz .bz2 .zst .lz4, recognised by content) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
+    describe: 'Write an image (.img, or compressed: .gz .xz .bz2 .zst .lz4, or an Android sparse .simg, recognised by content) to a disk or file: only the mapped blocks (from the .bmap beside it, or the image\'s data extents), then read them back and check them.',
     builder,
     handler: handler((a: FlashArgs) =>
       guarded(ctx, { json: a.json, aborted: 'flashing stopped; the target is incomplete' }, async () => {

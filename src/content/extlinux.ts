@@ -37,6 +37,10 @@ export interface ExtlinuxOptions {
   extraKernelParams?: string[];
   /** The init= path (default <toplevel>/init, with the toplevel under /nix/store). */
   init?: string;
+  /** One device tree in the toplevel's dtbs ("sun8i-h3-orangepi-pc.dtb", "allwinner/x.dtb"):
+   *  `FDT <dtbs>/<fdt>` instead of `FDTDIR <dtbs>`, as the builder's -n (NixOS's
+   *  hardware.deviceTree.name). Default: FDTDIR, U-Boot picks by its $fdtfile. */
+  fdt?: string;
 }
 
 /** The extlinux options of a spec content item's `options` (validated by spec.ts). */
@@ -45,6 +49,7 @@ export function extlinuxOptionsOf(o: Record<string, unknown>): ExtlinuxOptions {
     ...(typeof o.timeout === 'number' ? { timeout: o.timeout } : {}),
     ...(Array.isArray(o.extraKernelParams) ? { extraKernelParams: o.extraKernelParams.map(String) } : {}),
     ...(typeof o.init === 'string' ? { init: o.init } : {}),
+    ...(typeof o.fdt === 'string' ? { fdt: o.fdt } : {}),
   };
 }
 
@@ -85,7 +90,7 @@ function cleanName(logical: string, storeDir: string): string {
 }
 
 /** The extlinux.conf text the builder writes for one default entry. */
-export function extlinuxConf(e: { timeout: number; kernel: string; initrd: string; init: string; params: string; fdtdir?: string }): string {
+export function extlinuxConf(e: { timeout: number; kernel: string; initrd: string; init: string; params: string; fdtdir?: string; fdt?: string }): string {
   const lines = [
     '# Generated file, all changes will be lost on nixos-rebuild!',
     '',
@@ -101,7 +106,7 @@ export function extlinuxConf(e: { timeout: number; kernel: string; initrd: strin
     `  INITRD ${e.initrd}`,
     `  APPEND init=${e.init} ${e.params}`,
   ];
-  if (e.fdtdir !== undefined) lines.push(`  FDTDIR ${e.fdtdir}`);
+  if (e.fdtdir !== undefined) lines.push(e.fdt !== undefined ? `  FDT ${e.fdtdir}/${e.fdt}` : `  FDTDIR ${e.fdtdir}`);
   return lines.join('\n') + '\n';
 }
 
@@ -169,19 +174,36 @@ export async function addExtlinuxToTree(tree: FileTree, toplevel: string, option
   const kernelRel = place(kernel);
   const initrdRel = place(initrd);
 
-  let fdtdir: string | undefined;
-  const dtbs = resolveInStore(path.join(top, 'dtbs'), mapTarget);
-  const dst = await fsp.stat(dtbs).catch(() => undefined);
-  if (dst?.isDirectory()) {
-    const name = cleanName(toLogical(dtbs), storeDir);
-    // A copy of the directory: symlinks inside kept as symlinks, like `cp -r`.
-    tree.addHostDir(path.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 0o7777);
-    fdtdir = `../nixos/${name}`;
-  }
-
+  const fdtdir = await placeDtbs(tree, { top, toplevel, nixosDir, storeDir, fdt: options.fdt, mapTarget, toLogical });
   const extra = options.extraKernelParams ?? [];
   if (extra.length > 0) params = [params, ...extra].filter((x) => x !== '').join(' ');
   const init = options.init ?? `${logicalTop}/init`;
-  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...(fdtdir ? { fdtdir } : {}) });
+  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...(fdtdir ? { fdtdir } : {}), ...(options.fdt !== undefined ? { fdt: options.fdt } : {}) });
   tree.add(path.posix.join(bt, 'extlinux', 'extlinux.conf'), { kind: 'data', mode: 0o644, data: Buffer.from(conf) });
+}
+
+/**
+ * Copies the toplevel's dtbs (when it has them) to <nixosDir>/<cleanName> and returns the
+ * FDTDIR path; with `fdt`, that file must be in them (the builder's -n bails out without dtbs).
+ */
+async function placeDtbs(
+  tree: FileTree,
+  c: { top: string; toplevel: string; nixosDir: string; storeDir: string; fdt: string | undefined; mapTarget: (t: string) => string; toLogical: (h: string) => string },
+): Promise<string | undefined> {
+  const dtbs = resolveInStore(path.join(c.top, 'dtbs'), c.mapTarget);
+  const dst = await fsp.stat(dtbs).catch(() => undefined);
+  if (!dst?.isDirectory()) {
+    if (c.fdt !== undefined) throw inputError(`the extlinux option fdt names ${c.fdt}, but the NixOS system ${c.toplevel} has no dtbs directory`);
+    return undefined;
+  }
+  if (c.fdt !== undefined) {
+    const file = resolveInStore(path.join(dtbs, c.fdt), c.mapTarget);
+    if (!(await fsp.stat(file).catch(() => undefined))?.isFile()) {
+      throw inputError(`the extlinux option fdt names ${c.fdt}, which is not a file in ${c.toLogical(dtbs)} (the dtbs of the NixOS system ${c.toplevel})`);
+    }
+  }
+  const name = cleanName(c.toLogical(dtbs), c.storeDir);
+  // A copy of the directory: symlinks inside kept as symlinks, like `cp -r`.
+  tree.addHostDir(path.posix.join(c.nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 0o7777);
+  return `../nixos/${name}`;
 }

@@ -18,6 +18,7 @@ import { usageError } from '../errors.ts';
 import { driverFor } from '../fs/index.ts';
 import type { FsReport } from '../fs/types.ts';
 import { partitionPath } from '../spec-location.ts';
+import { specIndexOf } from '../ptable/numbering.ts';
 import type { ImageSpec } from '../spec-types.ts';
 import { partUuidOf } from './rpi-direct.ts';
 import { show, type FileTree } from './tree.ts';
@@ -82,7 +83,7 @@ function replaceIn(spec: ImageSpec, tree: FileTree, i: number, lateGuids: Map<st
     let last = 0;
     const mine: Omit<Patch, 'buf'>[] = [];
     for (const m of text.matchAll(PLACEHOLDER)) {
-      const r = resolveOne(spec, m[1]!, m[2]!, `${partitionPath(i)}: ${show(file)}`, lateGuids);
+      const r = resolveOne(spec, m[1]!, m[2]!, `${partitionPath(specIndexOf(spec.table, i))}: ${show(file)}`, lateGuids);
       out += text.slice(last, m.index);
       if ('text' in r) out += r.text;
       else {
@@ -107,7 +108,7 @@ export function preparePlaceholders(spec: ImageSpec, trees: FileTree[]): LateVal
     const before = waitsFor[i]!.size;
     replaceIn(spec, tree, i, lateGuids, patches[i]!, waitsFor[i]!);
     if (waitsFor[i]!.size > before && driverFor(spec.partitions[i]!.filesystem).prepare) {
-      throw usageError(`${partitionPath(i)}: a ${spec.partitions[i]!.filesystem.type} filesystem is built before the layout, so it cannot hold {rootHash:...}-style values known only after other partitions are written; put the file in another partition`);
+      throw usageError(`${partitionPath(specIndexOf(spec.table, i))}: ${spec.partitions[i]!.filesystem.type} is built before the layout, so its files cannot hold {rootHash:...}-style values known only after other partitions are written (nor a root hash of itself); put them in another partition`);
     }
   });
   checkOrder(spec, waitsFor);
@@ -123,7 +124,7 @@ function checkOrder(spec: ImageSpec, waitsFor: Set<string>[]): void {
     const name = spec.partitions[i]!.name;
     if (state.get(i) === 'open') {
       const from = chain.indexOf(name);
-      throw usageError(`${partitionPath(i)}: partitions wait for each other: ${[...chain.slice(from), name].map((n) => `"${n}"`).join(' needs ')} (a {rootHash:...} value inside the data it protects?)`);
+      throw usageError(`${partitionPath(specIndexOf(spec.table, i))}: partitions wait for each other: ${[...chain.slice(from), name].map((n) => `"${n}"`).join(' needs ')} (a {rootHash:...} value inside the data it protects?)`);
     }
     state.set(i, 'open');
     for (const n of waitsFor[i]!) if (index.has(n)) visit(index.get(n)!, [...chain, name]);

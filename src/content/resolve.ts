@@ -235,6 +235,10 @@ function checkExtlinuxOptions(o: Obj, where: string): void {
     str(o.init, `${where}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
     if ((o.init as string).split('/').includes('..')) throw usageError(`${where}.init: "${o.init}" must not contain ".."`);
   }
+  if (o.fdt !== undefined) {
+    str(o.fdt, `${where}.fdt`, { pattern: /^[^/\s][^\s]*$/, what: 'a device tree file in the toplevel\'s dtbs, e.g. "sun8i-h3-orangepi-pc.dtb"' });
+    if ((o.fdt as string).split('/').some((c) => c === '..' || c === '.' || c === '')) throw usageError(`${where}.fdt: "${o.fdt}" must be a plain path inside dtbs (no "..", ".", or empty components)`);
+  }
 }
 
 /** The generators. Adding one is an entry here (and its code, in its own file if it is long). */
@@ -253,6 +257,7 @@ export const generators = {
       timeout: { type: 'integer', minimum: 0, description: 'deciseconds (default 50)' },
       extraKernelParams: { type: 'array', items: { type: 'string', minLength: 1 }, description: "appended after the toplevel's kernel-params" },
       init: { type: 'string', pattern: '^/\\S*$', description: 'default <toplevel>/init' },
+      fdt: { type: 'string', pattern: '^[^/\\s]\\S*$', description: "one device tree in the toplevel's dtbs: FDT instead of FDTDIR (NixOS's hardware.deviceTree.name)" },
     },
     target: { default: '/boot', description: 'the boot directory (kernels in nixos/, extlinux/extlinux.conf)' },
     reads: ['toplevel'],

@@ -26,8 +26,9 @@ import { writeNonZero } from '../sparse.ts';
 import { readAt } from '../inspect/image.ts';
 import { decompressSparse, zstdFrames } from '../inspect/zstd.ts';
 import { detectFs } from '../inspect/probe.ts';
+import { expandSparse } from '../codec/android-sparse.ts';
 
-export type SourceFormat = 'raw' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'lz4';
+export type SourceFormat = 'raw' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'lz4' | 'simg';
 
 const MAGIC: [Exclude<SourceFormat, 'raw'>, Buffer, string][] = [
   ['gzip', Buffer.from([0x1f, 0x8b, 0x08]), '.gz'], // ID1 ID2 and CM = deflate, the only method gzip defines
@@ -35,6 +36,7 @@ const MAGIC: [Exclude<SourceFormat, 'raw'>, Buffer, string][] = [
   ['bzip2', Buffer.from('BZh', 'latin1'), '.bz2'],
   ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), '.zst'],
   ['lz4', Buffer.from([0x04, 0x22, 0x4d, 0x18]), '.lz4'],
+  ['simg', Buffer.from([0x3a, 0xff, 0x26, 0xed]), '.simg'], // Android sparse image (../codec/android-sparse.ts)
 ];
 
 /** The CLI that decompresses each format to stdout (gzip and zstd are decoded without one). */
@@ -154,6 +156,29 @@ async function decompressZstd(file: string, opts: SourceOptions): Promise<FlashS
   }
 }
 
+/** Expands an Android sparse image into a sparse temporary file (DONT_CARE blocks and zero FILLs stay holes). */
+async function expandSimg(file: string, opts: SourceOptions): Promise<FlashSource> {
+  const dir = await makeTempDir(os.tmpdir(), 'imgsmith-flash-');
+  try {
+    const raw = path.join(dir, 'image.img');
+    const src = await fsp.open(file, 'r');
+    const dst = await fsp.open(raw, 'w');
+    try {
+      await expandSparse(src, dst, file, { fresh: true });
+    } finally {
+      await src.close();
+      await dst.close();
+    }
+    const size = (await fsp.stat(raw)).size;
+    const bytesIn = (await fsp.stat(file)).size;
+    opts.onProgress?.(bytesIn, bytesIn, size);
+    return { path: raw, size, format: 'simg', bytesIn, close: () => removeTempDir(dir) };
+  } catch (err) {
+    await removeTempDir(dir);
+    throw err;
+  }
+}
+
 /** Why the raw source is not a disk image, or undefined when it looks like one. */
 async function notAnImage(file: string, size: number): Promise<string | undefined> {
   if (size === 0) return 'it is empty';
@@ -177,6 +202,8 @@ export async function openFlashSource(file: string, opts: SourceOptions = {}): P
     src = { path: file, size: (await fsp.stat(file)).size, format, close: async () => undefined };
   } else if (format === 'zstd') {
     src = await decompressZstd(file, opts);
+  } else if (format === 'simg') {
+    src = await expandSimg(file, opts);
   } else {
     const dir = await makeTempDir(os.tmpdir(), 'imgsmith-flash-');
     try {

@@ -75,7 +75,7 @@ declare module '../spec-types.ts' {
 const EROFS_LABEL: LabelRule = { name: 'erofs', maxBytes: EROFS_LABEL_MAX };
 
 /** The erofs-utils mkfs.erofs is from: its version (checked against EROFS_UTILS) and the compressors it was built with. */
-interface MkfsErofs {
+export interface MkfsErofs {
   path: string;
   version: string;
   compressors: string[];
@@ -86,14 +86,17 @@ async function mkfsErofs(ctx: FsContext, where: string): Promise<MkfsErofs> {
   const warning = checkRange(EROFS_UTILS, 'mkfs.erofs', probed.path, probed.version);
   if (warning) ctx.progress.event('warning', { message: `${where}: ${warning}` });
   const help = await runTool(probed.path, ['--help'], { all: true, check: false, what: where });
-  const text = (help.all ?? '').toString();
-  const at = text.search(/compressors/i);
-  const compressors = at < 0 ? [] : [...new Set(text.slice(at).match(/\b(lz4hc|lz4|lzma|libdeflate|deflate|zstd)\b/g) ?? [])];
-  return { path: probed.path, version: probed.version, compressors };
+  return { path: probed.path, version: probed.version, compressors: compressorsIn((help.all ?? '').toString()) };
+}
+
+/** The compressors `mkfs.erofs --help` lists (1.5: "Available compressors are: lz4hc, lz4"; 1.8: one a line after "supported compressors"). */
+export function compressorsIn(help: string): string[] {
+  const at = help.search(/compressors/i);
+  return at < 0 ? [] : [...new Set(help.slice(at).match(/\b(lz4hc|lz4|lzma|libdeflate|deflate|zstd)\b/g) ?? [])];
 }
 
 /** A compression the installed erofs-utils lacks: one error naming it and the version. */
-function checkCompression(spec: ErofsSpec, mkfs: MkfsErofs, where: string): void {
+export function checkCompression(spec: ErofsSpec, mkfs: MkfsErofs, where: string): void {
   if (spec.compression === 'none' || mkfs.compressors.includes(spec.compression)) return;
   throw new ToolVersionError(
     'mkfs.erofs',

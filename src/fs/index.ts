@@ -13,6 +13,7 @@ import { swapDriver } from './swap.ts';
 import { rawDriver } from './raw.ts';
 import { erofsDriver } from './erofs.ts';
 import { verityDriver } from './verity.ts';
+import { squashfsDriver } from './squashfs.ts';
 
 export const drivers = {
   vfat: registered(vfatDriver),
@@ -22,6 +23,7 @@ export const drivers = {
   raw: registered(rawDriver),
   erofs: registered(erofsDriver),
   verity: registered(verityDriver),
+  squashfs: registered(squashfsDriver),
 } as const;
 
 /** Sets the flags older callers read (`holdsFiles`, `rootCandidate`, `noSymlinks`) from the

@@ -46,12 +46,14 @@ export interface StageStats {
  * their exact target bytes (never followed), generated files are written, and
  * directory modes are applied when the walk leaves them (read-only directories, as Nix
  * store paths are, can then be filled). `onEntry` sees every walk entry (for callers
- * that measure or list the tree in the same pass).
+ * that measure or list the tree in the same pass). `treeModes`: a file whose mode in the
+ * tree differs from its host file's (`hostMode`) is copied, not linked, so a tool that
+ * takes modes from the staged tree (mksquashfs) sees the tree's.
  */
 export async function stageTree(
   tree: FileTree,
   dir: string,
-  opts: { copy?: boolean; onEntry?: (e: WalkEntry) => void } = {},
+  opts: { copy?: boolean; onEntry?: (e: WalkEntry) => void; treeModes?: boolean } = {},
 ): Promise<StageStats> {
   const stats: StageStats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0, links: 0 };
   const root = Buffer.from(path.resolve(dir));
@@ -79,7 +81,7 @@ export async function stageTree(
           chmodSync(host, e.mode);
           break;
         case 'file': {
-          if (linkWorks) {
+          if (linkWorks && !(opts.treeModes && e.hostMode !== undefined)) {
             try {
               linkSync(regularSource(e.source), host);
               // Linking may stop working later (the next input is on another filesystem):

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { dataError } from '../errors.ts';
 
 export const VERITY_ALGORITHMS = ['sha256', 'sha512', 'sha1'] as const;
 export type VerityAlgorithm = (typeof VERITY_ALGORITHMS)[number];
@@ -104,9 +105,14 @@ export interface Tree {
   rootHash: Buffer;
 }
 
+/** The largest tree computed (it is held in memory): 1 GiB, the tree of 128 GiB of data in 4 KiB blocks with SHA-256. */
+export const MAX_TREE_BYTES = 1024 * 1024 * 1024;
+
 /** The hash tree of `dataBlocks` blocks of `file` starting at byte `offset`. */
 export async function computeTree(file: string, offset: number, dataBlocks: number, p: TreeParams): Promise<Tree> {
   const lay = treeLayout(dataBlocks, p.hashBlockSize, p.algorithm);
+  const bytes = (lay.totalBlocks - 1) * p.hashBlockSize;
+  if (bytes > MAX_TREE_BYTES) throw dataError(`a dm-verity hash tree of ${bytes} bytes (${dataBlocks} data blocks) is larger than imgsmith computes (${MAX_TREE_BYTES} bytes); use larger data blocks`);
   const hashes = Buffer.alloc((lay.totalBlocks - 1) * p.hashBlockSize);
   const blockAt = (n: number) => hashes.subarray((n - 1) * p.hashBlockSize, n * p.hashBlockSize);
   if (lay.levels.length === 0) {

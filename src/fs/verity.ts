@@ -22,6 +22,7 @@ import { decodeVeritySuperblock, encodeVeritySuperblock, isVeritySuperblock, VER
 import { readAt } from '../inspect/image.ts';
 import type { FsInfo } from '../inspect/types.ts';
 import type { TableSpec } from '../spec-types.ts';
+import { specIndexOf } from '../ptable/numbering.ts';
 import { computeTree, DIGEST_SIZE, hashDeviceSize, VERITY_ALGORITHMS, type VerityAlgorithm } from './verity-tree.ts';
 import type { MeasuringDriver } from './types.ts';
 
@@ -164,7 +165,7 @@ export const verityDriver: MeasuringDriver<VeritySpec> = {
     }
     const k = disk.partitions.findIndex((p, i) => i !== disk.index && p.filesystem.type === 'verity' && (p.filesystem as VeritySpec).data === spec.data);
     if (k >= 0 && k < disk.index) {
-      throw usageError(`${where}.data: partition "${spec.data}" already has its hash tree in spec.partitions[${k}] ("${disk.partitions[k]!.name}"); one verity partition per data partition`);
+      throw usageError(`${where}.data: partition "${spec.data}" already has its hash tree in spec.partitions[${specIndexOf(disk.table, k)}] ("${disk.partitions[k]!.name}"); one verity partition per data partition`);
     }
     const parts = [seedOf(disk.table), spec.data, self.name];
     return { ...spec, salt: spec.salt ?? derive('salt', parts).toString('hex'), uuid: spec.uuid ?? uuidFromHash(derive('uuid', parts)) };

@@ -144,7 +144,7 @@ export async function inspectImage(source: string): Promise<InspectResult> {
         warnings.push(`partition ${p.index}: FAT filesystem in a partition of type ${p.typeCode} (${p.typeName}); firmware looking for FAT may skip it`);
       }
     }
-    for (const s of parts) if (!s.fsType) warnings.push(`partition ${s.partition.index}: no filesystem recognised`);
+    for (const s of parts) if (!s.fsType && !s.partition.extended) warnings.push(`partition ${s.partition.index}: no filesystem recognised`);
     const regions = await regionsOf(img, table, warnings);
     return {
       image: { source, size: img.size, kind: img.kind, ...(img.decompressor ? { decompressor: img.decompressor } : {}) },
@@ -168,7 +168,7 @@ export function renderInspect(r: InspectResult): string {
     out.push(head.join('  '));
     if (p.name !== undefined) out.push(`     name "${printable(p.name)}"  guid ${p.guid}  attributes ${p.attributesHex}${p.attributes ? ` (${p.attributes})` : ''}`);
     const f = s.fs;
-    if (!f) { out.push(`     ${s.fsType ?? 'no filesystem recognised'}`); continue; }
+    if (!f) { out.push(`     ${s.fsType ?? (p.extended ? 'extended partition (holds the logical partitions)' : 'no filesystem recognised')}`); continue; }
     const use = f.used !== undefined ? `, ${human(f.used)} used, ${human(f.free ?? 0)} free` : '';
     const ino = f.inodes !== undefined ? `, inodes ${f.inodes - (f.inodesFree ?? 0)}/${f.inodes}` : '';
     out.push(`     ${f.variant}  label "${printable(f.label)}"  uuid ${f.uuid}  size ${human(f.size)}${use}${ino}`);

@@ -8,8 +8,8 @@
  * Computed from the image's bytes only (never from how the host allocated the file):
  *  - the partition table (table.ts tableRanges): MBR; GPT headers and both entry arrays;
  *  - per partition, by its filesystem: vfat (readers/vfat.ts), ext2/3/4 (readers/ext4.ts,
- *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), erofs (all its blocks), swap (its first page), verity (superblock
- *    and hash tree: its padding zeros are part of the hashed blocks);
+ *    from dumpe2fs), btrfs (readers/btrfs-chunks.ts), erofs (all its blocks), swap (its first page), squashfs (up to
+ *    bytes_used, readers/squashfs.ts), verity (superblock and hash tree: its padding zeros are part of the hashed blocks);
  *  - a filesystem recognised by its magic whose structures cannot be read: the whole partition;
  *  - a partition whose filesystem is not recognised (a raw blob, a bootloader, nothing): from
  *    its start to the end of its last non-zero block (a blob's zeros inside it are written;
@@ -29,6 +29,7 @@ import { ext4RequiredRanges } from './readers/ext4.ts';
 import { erofsRequiredRanges } from './readers/erofs.ts';
 import { vfatRequiredRanges } from './readers/vfat.ts';
 import { verityRequiredRanges } from '../fs/verity.ts';
+import { squashfsRequiredRanges } from './readers/squashfs.ts';
 import { readPartitionTable, tableRanges } from './table.ts';
 import type { FsType } from './types.ts';
 
@@ -42,6 +43,7 @@ const RULES: Record<FsType, RequiredRanges> = {
   erofs: erofsRequiredRanges,
   swap: async (_file, _offset, size) => [{ start: 0, end: Math.min(size, 4096) }],
   verity: verityRequiredRanges,
+  squashfs: squashfsRequiredRanges,
 };
 
 const SCAN = 1024 * 1024;
@@ -95,6 +97,7 @@ export async function contentRanges(file: string, size: number): Promise<Range[]
   }
   const out: Range[] = tableRanges(table);
   for (const p of table.partitions) {
+    if (p.extended) continue; // its EBRs are table ranges; its logical partitions are listed on their own
     for (const r of await partitionRanges(file, p.start, p.size, false)) out.push({ start: p.start + r.start, end: p.start + r.end });
   }
   return blocks(out, size);

@@ -16,6 +16,7 @@ export interface ManifestImage {
   sha256?: string;
   compressed?: { file: string; size: number; sha256: string };
   bmap?: { file: string; sha256: string };
+  simg?: { file: string; sha256: string };
 }
 
 async function readDoc(file: string): Promise<Record<string, unknown>> {
@@ -61,4 +62,42 @@ export async function manifestBeside(source: string): Promise<string | undefined
   } catch {
     return undefined;
   }
+}
+
+/** A file the manifest names with its SHA-256. */
+export interface ManifestFileRef {
+  file: string;
+  sha256: string;
+}
+
+/** A per-partition artifact as the manifest lists it (../outputs/partition-artifacts.ts). */
+export interface ManifestArtifact {
+  name: string;
+  start: number;
+  size: number;
+  sha256: string;
+  file?: string;
+  compressed?: ManifestFileRef;
+  bmap?: ManifestFileRef;
+  simg?: ManifestFileRef;
+}
+
+const isRef = (v: unknown): v is ManifestFileRef => {
+  const r = v as ManifestFileRef | undefined;
+  return typeof r?.file === 'string' && !path.isAbsolute(r.file) && !r.file.split('/').includes('..') && typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/.test(r.sha256);
+};
+
+/** The manifest's `artifacts` (each checked before a path or range is taken from it). */
+export async function readArtifacts(file: string): Promise<ManifestArtifact[]> {
+  const list = (JSON.parse(await fsp.readFile(file, 'utf8')) as { artifacts?: unknown }).artifacts;
+  if (list === undefined) return [];
+  const ok = (a: ManifestArtifact) =>
+    typeof a.name === 'string' &&
+    [a.start, a.size].every((n) => Number.isSafeInteger(n) && n >= 0) &&
+    isRef({ file: a.file ?? 'x', sha256: a.sha256 }) &&
+    [a.compressed, a.bmap, a.simg].every((r) => r === undefined || isRef(r));
+  if (!Array.isArray(list) || !list.every((a: ManifestArtifact) => a !== null && typeof a === 'object' && ok(a))) {
+    throw buildError(`${file}: its "artifacts" are not a list of { name, start, size, sha256, file | compressed, bmap, simg }`);
+  }
+  return list as ManifestArtifact[];
 }

@@ -118,6 +118,7 @@ function dosPartition(index: number, e: Pick<MbrSlot, 'startLba' | 'sizeLba' | '
     typeCode: formatDosType(e.type),
     typeName: dosTypeName(e.type),
     bootable,
+    ...(isDosExtended(e.type) ? { extended: true } : {}),
   };
 }
 

@@ -38,6 +38,8 @@ export interface Partition {
   typeName: string;
   /** DOS: boot flag 0x80; GPT: the LegacyBIOSBootable attribute. */
   bootable: boolean;
+  /** DOS only: an extended partition (its logical partitions, numbered from 5, are listed after the primary ones). */
+  extended?: boolean;
   /** GPT only. */
   name?: string;
   guid?: string;
@@ -156,7 +158,7 @@ export interface FsReader {
 export type CheckStatus = 'ok' | 'FAIL' | 'SKIPPED';
 
 export interface CheckResult {
-  /** table, fs, verity, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, bmap-ranges, decompress, manifest, region (a bootloader region the manifest records) */
+  /** table, fs, verity, image-sha256 (image-size when the manifest has no raw SHA-256), compressed-sha256, bmap-file, simg-sha256, bmap-ranges, artifact-range, artifact-file, decompress, manifest, region (a bootloader region the manifest records) */
   check: string;
   /** What was checked: the image, "partition 2 (ext4)", a file (by its full path or as given). */
   where: string;

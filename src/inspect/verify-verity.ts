@@ -10,7 +10,7 @@
  * A changed data block is a failed check naming the data partition and the block.
  */
 import fsp from 'node:fs/promises';
-import { computeTree, treeLayout, type TreeLayout, type VerityAlgorithm } from '../fs/verity-tree.ts';
+import { computeTree, MAX_TREE_BYTES, treeLayout, type TreeLayout, type VerityAlgorithm } from '../fs/verity-tree.ts';
 import { dpsUuids, unusable } from '../fs/verity.ts';
 import { decodeVeritySuperblock, VERITY_SB_SIZE, type VeritySuperblock } from '../codec/verity-superblock.ts';
 import { DPS_VERITY_DATA } from '../ptable/parttypes.ts';
@@ -78,6 +78,7 @@ async function checkOne(img: OpenedImage, p: Partition, parts: Partition[], mani
   const lay = treeLayout(sb.dataBlocks, sb.hashBlockSize, alg);
   const bytes = lay.totalBlocks * sb.hashBlockSize;
   if (bytes > p.size) return result(named(p), false, `its tree needs ${bytes} bytes, the partition has ${p.size}`);
+  if (bytes - sb.hashBlockSize > MAX_TREE_BYTES) return result(named(p), false, `its superblock describes a tree of ${bytes} bytes (${sb.dataBlocks} data blocks), more than imgsmith checks (${MAX_TREE_BYTES})`);
   const stored = await readAt(img.path, p.start + sb.hashBlockSize, bytes - sb.hashBlockSize);
   const salt = Buffer.from(sb.salt, 'hex');
   const top = lay.levels[lay.levels.length - 1];

@@ -19,7 +19,9 @@
  *    flash's read-back (../flash/readback.ts). The raw image's SHA-256 is in the
  *    manifest only when the raw .img was published; without it the image is
  *    vouched for by the .img.zst's SHA-256 and the content checksum of each zstd
- *    frame, checked while decompressing.
+ *    frame, checked while decompressing. The manifest's `.simg` and per-partition
+ *    artifacts: each partition's range against the SHA-256 of its raw bytes, and
+ *    each artifact file's SHA-256 (SKIPPED when it is not beside the manifest).
  * Every check ends `ok`, `FAIL` or `SKIPPED` with the reason (a tool not
  * installed, no manifest, no bmap): nothing is left out silently. Only a FAIL
  * makes the verdict fail.
@@ -30,7 +32,7 @@ import path from 'node:path';
 import { runTool } from '../tools/run.ts';
 import { buildError, ImgsmithError, ToolMissingError } from '../errors.ts';
 import { parseBmap } from '../outputs/bmap.ts';
-import { sha256File } from '../outputs/checksum.ts';
+import { hashRange, sha256File } from '../outputs/checksum.ts';
 import { bmapBeside, bmapRanges, blockSpan, compareRanges, dropCache, sha256Prefix } from '../flash/readback.ts';
 import { copyPartition, openImage } from './image.ts';
 import { detectFs } from './probe.ts';
@@ -40,7 +42,7 @@ import type { FsCheck } from '../fs/types.ts';
 type ToolCheck = Extract<FsCheck, { tool: string }>;
 import { readPartitionTable } from './table.ts';
 import { checkNames } from './verify-names.ts';
-import { manifestBeside, readManifest, readManifestRegions, type ManifestImage } from './manifest.ts';
+import { manifestBeside, readArtifacts, readManifest, readManifestRegions, type ManifestArtifact, type ManifestImage } from './manifest.ts';
 import { hashAt } from './regions.ts';
 import { showRange } from '../regions.ts';
 import { checkVerityPartitions } from './verify-verity.ts';
@@ -71,6 +73,8 @@ interface VerifyContext {
   /** The manifest file, when one was given or found beside the image. */
   manifestFile?: string;
   manifest?: ManifestImage;
+  /** The manifest's per-partition artifacts (none: []). */
+  artifacts?: ManifestArtifact[];
   /** Why there is no manifest (a SKIPPED reason). */
   noManifest?: string;
 }
@@ -97,7 +101,7 @@ function gist(out: string): string {
  * in-process without it), blockdev --flushbufs before reading a disk back (../flash/readback.ts).
  * nix/package.nix puts them on imgsmith's PATH (test/runtime-tools.test.ts).
  */
-export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'fsck.erofs', 'zstd', 'blockdev'] as const;
+export const VERIFY_TOOLS = ['sfdisk', 'sgdisk', 'e2fsck', 'fsck.fat', 'btrfs', 'fsck.erofs', 'zstd', 'blockdev', 'unsquashfs'] as const;
 type VerifyTool = (typeof VERIFY_TOOLS)[number];
 
 async function tool(cmd: VerifyTool, args: string[]): Promise<{ ok: boolean; out: string; missing?: boolean }> {
@@ -171,6 +175,7 @@ async function runCheck(img: OpenedImage, p: Partition, rule: ToolCheck): Promis
 
 /** The filesystem's own check: what to run and how to read it are the driver's (`check`). */
 async function checkFs(img: OpenedImage, p: Partition): Promise<CheckResult> {
+  if (p.extended) return result('fs', `partition ${p.index} (extended)`, true, 'an extended partition: its logical partitions are checked on their own');
   const type = await detectFs(img.path, p.start, p.size);
   const where = `partition ${p.index}${p.name ? ` "${p.name}"` : ''} (${type ?? 'no filesystem'})`;
   const rule = type ? drivers[type].check : null;
@@ -251,6 +256,32 @@ const checkManifest: Checker = async (ctx) => {
     if (!fs.existsSync(bmapFile)) out.push(result('bmap-file', bmapFile, false, `${manifestFile} names ${m.bmap.file}, but it is not in ${dir}`));
     else out.push(await checkFileSha('bmap-file', bmapFile, m.bmap.sha256, ''));
   }
+  if (m.simg) out.push(await checkFileSha('simg-sha256', path.join(dir, m.simg.file), m.simg.sha256, `not found beside ${manifestFile}`));
+  return out;
+};
+
+/** The manifest's per-partition artifacts: each partition's range of the image against its SHA-256, and each artifact file's SHA-256. */
+const checkArtifacts: Checker = async (ctx) => {
+  const { img, artifacts = [], manifestFile } = ctx;
+  if (!manifestFile) return [];
+  const out: CheckResult[] = [];
+  const fh = await fsp.open(img.path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+    for (const a of artifacts) {
+      const where = `${img.source} partition "${a.name}" (bytes ${a.start}-${a.start + a.size - 1})`;
+      if (a.start + a.size > img.size) {
+        out.push(result('artifact-range', where, false, `${img.source} holds ${img.size} bytes`));
+        continue;
+      }
+      const sha = await hashRange(fh, a.start, a.start + a.size, 'sha256', buf, img.source);
+      out.push(result('artifact-range', where, sha === a.sha256, sha === a.sha256 ? sha : `sha256 ${sha}, the manifest says ${a.sha256}`));
+      const files = [a.file !== undefined ? { file: a.file, sha256: a.sha256 } : undefined, a.compressed, a.bmap, a.simg].filter((r) => r !== undefined);
+      for (const r of files) out.push(await checkFileSha('artifact-file', path.join(path.dirname(manifestFile), r.file), r.sha256, `not found beside ${manifestFile}`));
+    }
+  } finally {
+    await fh.close();
+  }
   return out;
 };
 
@@ -300,19 +331,19 @@ const checkVerity: Checker = async (ctx) => {
 };
 
 /** The checks, in order; each returns its results (ok, FAIL or SKIPPED with the reason). */
-const CHECKS: Checker[] = [checkTable, checkVerity, (ctx) => checkNames(ctx.img), checkManifest, checkRegions, checkBmap];
+const CHECKS: Checker[] = [checkTable, checkVerity, (ctx) => checkNames(ctx.img), checkManifest, checkRegions, checkBmap, checkArtifacts];
 
-async function findManifest(source: string, given: string | undefined): Promise<Pick<VerifyContext, 'manifestFile' | 'manifest' | 'noManifest'> | CheckResult> {
+async function findManifest(source: string, given: string | undefined): Promise<Pick<VerifyContext, 'manifestFile' | 'manifest' | 'artifacts' | 'noManifest'> | CheckResult> {
   if (given !== undefined) {
     if (!fs.existsSync(given)) throw buildError(`the manifest ${given} does not exist`);
     try {
-      return { manifestFile: given, manifest: await readManifest(given) };
+      return { manifestFile: given, manifest: await readManifest(given), artifacts: await readArtifacts(given) };
     } catch (err) {
       return result('manifest', given, false, (err as Error).message);
     }
   }
   const beside = await manifestBeside(source);
-  if (beside) return { manifestFile: beside, manifest: await readManifest(beside) };
+  if (beside) return { manifestFile: beside, manifest: await readManifest(beside), artifacts: await readArtifacts(beside) };
   return { noManifest: `no manifest found beside ${source} (pass --manifest)` };
 }
 

@@ -10,13 +10,15 @@ import type { AnyOutput, FragmentOf, OptionsOf, Output, OutputSpecCommon, Output
 import { zstdOutput } from './compress.ts';
 import { imageOutput } from './image.ts';
 import { bmapOutput } from './bmap.ts';
+import { simgOutput } from './simg.ts';
+import { partitionArtifactsOutput } from './partition-artifacts.ts';
 import { tarOutput } from './tar-product.ts';
 import { checksumsOutput } from './checksums.ts';
 import { hydraOutput } from './hydra.ts';
 import { manifestOutput } from './manifest-output.ts';
 import { internalError } from '../errors.ts';
 
-const builtIn = [zstdOutput, imageOutput, bmapOutput, tarOutput, checksumsOutput, hydraOutput, manifestOutput] as const;
+const builtIn = [zstdOutput, imageOutput, bmapOutput, simgOutput, partitionArtifactsOutput, tarOutput, checksumsOutput, hydraOutput, manifestOutput] as const;
 
 /** The registry, in the order the outputs are made (registerOutput adds to it). */
 export const outputs: AnyOutput[] = [...builtIn];

@@ -18,15 +18,18 @@
  * order and hashed as they are. Memory stays flat: two read buffers, a zero
  * buffer and the frames' copy buffer.
  */
-import fsp, { open, rm } from 'node:fs/promises';
+import fsp, { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { buildError, ImgsmithError, toolFailed } from '../errors.ts';
 import { BmapRanges, writeBmap } from './bmap.ts';
 import type { PassNeeds, PassResult } from './pass.ts';
 import { scanImage } from './scan.ts';
 import { contentRanges } from '../inspect/content-map.ts';
+import type { Range } from '../sparse.ts';
 import { HashWorker } from './hash-worker.ts';
 import { ChunkedZstd, chunkZstdArgs } from './chunked.ts';
+import { AndroidSparseWriter } from '../codec/android-sparse.ts';
+import { sha256File } from './checksum.ts';
 
 /** What the pass makes (PassNeeds: the image hash, a bmap, a zstd file), and how it runs. */
 export interface PackageOptions extends Omit<PassNeeds, 'zstd' | 'sha256'> {
@@ -40,6 +43,10 @@ export interface PackageOptions extends Omit<PassNeeds, 'zstd' | 'sha256'> {
   native?: boolean;
   /** Compute the raw image's SHA-256 (default true); it is hashed over every byte, holes too. */
   sha256?: boolean;
+  /** The ranges the content needs as they are (the bmap and the sparse image map them), when the
+   *  file is part of a larger image (a partition artifact: the image's, clipped); default: the
+   *  file's own (content-map.ts contentRanges). */
+  required?: Range[];
 }
 
 export type PackageResult = PassResult;
@@ -82,15 +89,24 @@ async function startZstd(img: string, size: number, want: NonNullable<PackageOpt
   run.result.catch(() => (run.failed = true));
 }
 
+/** Opens (replacing) a file the pass writes. */
+async function openOut(file: string, what: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'w');
+  } catch (err) {
+    throw buildError(`cannot write ${what} ${file}: ${(err as Error).message}`, err);
+  }
+}
+
 /**
  * The scan (scan.ts): every data extent read once, in order, feeding the image hash (when
  * asked for) and the bmap ranges; holes only the hash. Stops early when zstd failed.
  * `onScanned` sees how far it got.
  */
-async function scanPass(img: string, fd: number, size: number, opts: PackageOptions, run: ZstdRun, imageHash: HashWorker | undefined, onScanned: (pos: number) => void): Promise<BmapRanges | undefined> {
+async function scanPass(img: string, fd: number, size: number, opts: PackageOptions, run: ZstdRun, imageHash: HashWorker | undefined, onScanned: (pos: number) => void, simg?: AndroidSparseWriter): Promise<BmapRanges | undefined> {
   const bmap = opts.bmap !== undefined ? new BmapRanges() : undefined;
-  // The bmap maps what the content needs (zeros included) on top of the non-zero blocks.
-  const required = bmap ? await contentRanges(img, size) : undefined;
+  // The bmap (and the sparse image) map what the content needs (zeros included) on top of the non-zero blocks.
+  const required = bmap || simg ? (opts.required ?? (await contentRanges(img, size))) : undefined;
   const stopIfZstdFailed = async () => {
     if (run.failed) await run.result; // throws zstd's error: stop early
   };
@@ -102,6 +118,7 @@ async function scanPass(img: string, fd: number, size: number, opts: PackageOpti
       if (!seg.bytes) {
         // A hole: it ends a bmap range; only the image hash has to see its zeros.
         bmap?.add(seg.pos, EMPTY, false);
+        await simg?.skip(seg.len);
         for (let off = 0; imageHash && off < seg.len; off += ZERO_SLICE) {
           await imageHash.zeros(Math.min(ZERO_SLICE, seg.len - off));
           onScanned(seg.pos + off);
@@ -111,6 +128,8 @@ async function scanPass(img: string, fd: number, size: number, opts: PackageOpti
         return;
       }
       const hashed = imageHash?.update(seg.bytes);
+      // What the bmap does not map the sparse image does not write either.
+      if (simg) await (seg.mapped ? simg.data(seg.bytes) : simg.skip(seg.len));
       for (let off = 0; off < seg.bytes.length; off += SLICE) {
         const part = seg.bytes.subarray(off, off + SLICE);
         bmap?.add(seg.pos + off, part, seg.mapped);
@@ -134,6 +153,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
   const run: ZstdRun = { done: 0, failed: false };
   let timer: NodeJS.Timeout | undefined;
   let hasher: HashWorker | undefined;
+  let simgFh: FileHandle | undefined;
   try {
     const size = (await fh.stat()).size;
     if (opts.zstd) await startZstd(img, size, opts.zstd, run);
@@ -143,8 +163,14 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     if (onProgress) timer = setInterval(() => onProgress(Math.min(scanned, run.zstd ? run.done : scanned), size), PROGRESS_POLL_MS);
     // The image's SHA-256 on a second thread, the bmap ranges' here: the same bytes, read once.
     const imageHash = opts.sha256 === false ? undefined : (hasher = new HashWorker());
-    const bmap = await scanPass(img, fh.fd, size, opts, run, imageHash, (pos) => (scanned = pos));
+    if (opts.simg !== undefined) simgFh = await openOut(opts.simg, 'the sparse image');
+    const simg = simgFh ? new AndroidSparseWriter(simgFh, size, opts.simg!) : undefined;
+    const bmap = await scanPass(img, fh.fd, size, opts, run, imageHash, (pos) => (scanned = pos), simg);
     const imageSha = await imageHash?.digest();
+    const simgInfo = simg ? await simg.finish() : undefined;
+    await simgFh?.close();
+    simgFh = undefined;
+    const simgSha = simgInfo ? await sha256File(opts.simg!) : undefined;
     const compressed = run.result ? await run.result : undefined;
     const bmapInfo = opts.bmap !== undefined ? await writeBmap(opts.bmap, size, bmap!.finish()) : undefined;
     clearInterval(timer);
@@ -154,6 +180,7 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
       size,
       ...(imageSha !== undefined ? { sha256: imageSha } : {}),
       ...(bmapInfo ? { bmap: bmapInfo } : {}),
+      ...(simgInfo ? { simg: { ...simgInfo, sha256: simgSha! } } : {}),
       ...(compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone, zero: compressed.zero } } : {}),
     };
   } catch (err) {
@@ -161,6 +188,9 @@ export async function packageImage(img: string, opts: PackageOptions = {}): Prom
     await run.result?.catch(() => undefined);
     if (opts.zstd) await rm(opts.zstd.out, { force: true });
     if (opts.bmap !== undefined) await rm(opts.bmap, { force: true });
+    await simgFh?.close();
+    simgFh = undefined;
+    if (opts.simg !== undefined) await rm(opts.simg, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${(err as Error).message}`, err);
   } finally {
     clearInterval(timer);

@@ -12,6 +12,9 @@ export interface PassNeeds {
   zstd?: { out: string; level: number };
   /** Compute the raw image's SHA-256 (hashed over every byte, holes too). */
   sha256?: boolean;
+  /** Write the image as an Android sparse image (../codec/android-sparse.ts) to this path:
+   *  the blocks the bmap would not map are DONT_CARE, the others FILL or RAW. */
+  simg?: string;
 }
 
 /** A bmap's details (bmap.ts renderBmap). */
@@ -32,6 +35,8 @@ export interface PassResult {
   bmap?: BmapInfo & { sha256: string };
   /** Size and SHA-256 of the .zst. */
   compressed?: { size: number; sha256: string };
+  /** The Android sparse image's size, SHA-256, blocks and chunks. */
+  simg?: { size: number; sha256: string; blocks: number; chunks: number };
   /** How the .zst's frames were made (for progress events only: it depends on timing). */
   zstdFrames?: { frames: number; early: number; redone: number; zero: number };
 }

@@ -21,7 +21,7 @@ export interface VersionProbe {
   /** Exit codes other than 0 that still print the version. */
   okCodes?: number[];
   /** The supported range its version must be in (src/toolchain.ts); tools without one are only recorded. */
-  range?: 'e2fsprogs' | 'btrfs-progs';
+  range?: 'e2fsprogs' | 'btrfs-progs' | 'squashfs-tools';
 }
 
 export interface ToolInfo {
@@ -44,6 +44,7 @@ const e2 = (name: string, extra: Partial<VersionProbe> = {}): VersionProbe => ({
   ...extra,
 });
 const btrfsV: VersionProbe = { args: ['--version'], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: 'btrfs-progs' };
+const squashfsV = (tool: string): VersionProbe => ({ args: ['-version'], pattern: new RegExp(String.raw`${tool} version ${V}`), okCodes: [1], range: 'squashfs-tools' });
 const utilLinux: VersionProbe = { args: ['--version'], pattern: new RegExp(String.raw`util-linux ${V}`) };
 const fatV: VersionProbe = { args: ['--help'], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) };
 /** erofs-utils: `-V` (1.6+; 1.5 prints its version after the usage, exit 1). */
@@ -69,6 +70,8 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   'mkfs.erofs': erofs(['build']),
   'fsck.erofs': erofs(['inspect', 'verify', 'tests']),
   'dump.erofs': erofs(['tests']),
+  mksquashfs: { debian: 'squashfs-tools', nix: 'squashfsTools', needs: ['build'], version: squashfsV('mksquashfs') },
+  unsquashfs: { debian: 'squashfs-tools', nix: 'squashfsTools', needs: ['inspect', 'verify', 'tests'], version: squashfsV('unsquashfs') },
   zstd: { debian: 'zstd', nix: 'zstd', needs: ['build', 'inspect', 'verify', 'flash'], version: { args: ['--version'], pattern: /v(\d+\.\d+\.\d+)/ } },
   xz: { debian: 'xz-utils', nix: 'xz', needs: ['flash'] },
   bzip2: { debian: 'bzip2', nix: 'bzip2', needs: ['flash'] },
@@ -94,11 +97,14 @@ export const TOOLS: Readonly<Record<string, ToolInfo>> = {
   mmd: mtools(['tests']),
   'qemu-img': { debian: 'qemu-utils', nix: 'qemu', needs: ['boot-test'] },
   'qemu-system-aarch64': { debian: 'qemu-system-arm', nix: 'qemu', needs: ['boot-test'] },
+  'qemu-system-arm': { debian: 'qemu-system-arm', nix: 'qemu', needs: ['boot-test'] },
   'qemu-system-x86_64': { debian: 'qemu-system-x86', nix: 'qemu', needs: ['boot-test'] },
   fakeroot: { debian: 'fakeroot', nix: 'fakeroot', needs: ['build-if-present', 'tests'], version: { args: ['-v'], pattern: new RegExp(String.raw`version ${V}`) } },
   faketime: { debian: 'faketime', nix: 'libfaketime', needs: ['build-if-present', 'tests'] },
   bmaptool: { debian: 'bmap-tools', nix: 'bmaptool', needs: ['tests'], version: { args: ['--version'], pattern: new RegExp(String.raw`bmaptool ${V}`) } },
   'nix-store': { debian: 'nix-bin', nix: 'nix', needs: ['tests'] },
+  simg2img: { debian: 'android-sdk-libsparse-utils', nix: 'android-tools', needs: ['tests'] },
+  img2simg: { debian: 'android-sdk-libsparse-utils', nix: 'android-tools', needs: ['tests'] },
   genimage: { debian: 'genimage', needs: ['bench'] },
   cc: { debian: 'gcc', nix: 'gcc', needs: ['action'] },
   'apt-get': { debian: 'apt', needs: ['action'] },

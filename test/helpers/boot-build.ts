@@ -59,7 +59,7 @@ export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: nu
       const dir = path.join(await tmp(), path.basename(recipeName).replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
       const verity = await usesVerity(specPath);
       const label = rootByLabel && !verity ? await rootLabelOf(specPath) : undefined;
-      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, verity, ...(label ? { rootLabel: label } : {}) });
+      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, verity, rootOnly: await rootOnly(specPath), ...(label ? { rootLabel: label } : {}) });
       const r = await buildImage({
         specPath,
         closure: fixture.closureInfoDir,
@@ -90,4 +90,9 @@ export function explain(r: BootTestResult): string {
 
 export async function boot(image: string, machine: BootMachine, timeoutSec: number, marker?: string): Promise<BootTestResult> {
   return bootTest(image, { machine, timeoutSec, ...(marker ? { marker } : {}) });
+}
+
+/** Whether the spec's only partition is the root (the fixture's rootOnly: stage 2 then needs no other). */
+async function rootOnly(specPath: string): Promise<boolean> {
+  return (JSON.parse(await fsp.readFile(specPath, 'utf8')) as { partitions?: unknown[] }).partitions?.length === 1;
 }

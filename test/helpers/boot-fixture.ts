@@ -5,6 +5,7 @@
  * Downloads (cached under $IMGSMITH_CACHE or <repo>/.cache, in boot-fixture/):
  *   aarch64: linux-image-6.1.0-*-arm64, busybox-static, u-boot-rpi, raspi-firmware
  *   x86_64:  linux-image-6.1.0-*-amd64, busybox-static, systemd-boot-efi
+ *   armhf:   linux-image-6.1.0-*-armmp, busybox-static, u-boot-sunxi
  *   with `firstBoot`: fdisk, util-linux, e2fsprogs, btrfs-progs and the libraries they link
  *            (FIRST_BOOT_PACKAGES in ./first-boot-tools.ts)
  *   with `verity`: cryptsetup-bin (veritysetup) and the libraries it links (VERITY_PACKAGES in
@@ -16,9 +17,9 @@
  *
  * The closure is written under `workDir/nix/store` (host paths), and looks like NixOS:
  *   <h>-busybox-<v>            bin/busybox (static) + applet symlinks
- *   <h>-linux-<v>              Image (aarch64, uncompressed) or bzImage (x86_64),
- *                              dtbs/broadcom/*.dtb (aarch64), lib/modules/<kver>/ (the
- *                              modules the initrd loads)
+ *   <h>-linux-<v>              Image (aarch64, uncompressed), bzImage (x86_64) or zImage (armhf),
+ *                              dtbs/broadcom/*.dtb (aarch64), dtbs/sun8i-h3-*.dtb (armhf),
+ *                              lib/modules/<kver>/ (the modules the initrd loads)
  *   <h>-initrd-linux-<v>       initrd: gzip'd newc cpio with a static busybox and /init
  *   <h>-nixos-system-bootfixture
  *                              init (stage 2, `#!/nix/store/<h>-busybox-<v>/bin/sh`), kernel,
@@ -38,6 +39,8 @@
  *   x86_64:  a complete ESP tree: EFI/BOOT/BOOTX64.EFI (systemd-boot), loader/loader.conf,
  *            loader/entries/nixos-bootfixture.conf, EFI/nixos/<kernel,initrd>.efi and
  *            imgsmith-boot-marker. A recipe copies it whole: {"from":"firmware","path":"*"}.
+ *   armhf:   u-boot-sunxi-with-spl.bin (u-boot-sunxi orangepi_plus: SPL + U-Boot for an Allwinner
+ *            H3, which QEMU's orangepi-pc boot ROM runs from 8 KiB of the SD card).
  *
  * Boot flow: stage 1 (initrd /init) loads the modules, finds the root partition
  * (root=LABEL=... / UUID=... / PARTUUID=<dos id>-<nn> / /dev/... from the command line if given, else the partition
@@ -69,7 +72,7 @@ import { VERITY_KERNEL_PATTERNS, VERITY_MODULES, VERITY_PACKAGES, stage1VerityFu
 
 export { cpioNewc } from './nix-fixture.ts';
 
-export type FixtureArch = 'aarch64' | 'x86_64';
+export type FixtureArch = 'aarch64' | 'x86_64' | 'armhf';
 
 export interface BootFixtureOptions {
   arch: FixtureArch;
@@ -88,6 +91,9 @@ export interface BootFixtureOptions {
   log?: (msg: string) => void;
   /** Also make a non-NixOS embedded system (see EmbeddedSystem) with its own closureInfo. */
   embedded?: boolean;
+  /** The image has only the root partition (images/allwinner-h3*.json): stage 2 then does not
+   *  require another mountable partition. */
+  rootOnly?: boolean;
   /** Put nix/first-boot.sh (as imgsmith-first-boot.sh) and the tools it runs
    *  (test/helpers/first-boot-tools.ts, as imgsmith-first-boot-tools) into the toplevel:
    *  stage 2 runs it before it prints the marker. */
@@ -187,7 +193,31 @@ export const MARKER_FILE = 'imgsmith-boot-marker';
 /** Files the aarch64 recipe copies that Debian does not have: written as marked text placeholders. */
 export const PI_PLACEHOLDERS = ['armstub8-gic.bin', 'bcm2711-rpi-cm4.dtb', 'bcm2711-rpi-cm4s.dtb'];
 
-const DEB_ARCH: Record<FixtureArch, string> = { aarch64: 'arm64', x86_64: 'amd64' };
+const DEB_ARCH: Record<FixtureArch, string> = { aarch64: 'arm64', x86_64: 'amd64', armhf: 'armhf' };
+/** The metapackage naming the current kernel of a Debian architecture ("linux-image" in fetchDeb). */
+const KERNEL_META: Record<string, string> = { arm64: 'linux-image-arm64', amd64: 'linux-image-amd64', armhf: 'linux-image-armmp' };
+/** The Nix system of each fixture (toplevel/system). */
+const NIX_SYSTEM: Record<FixtureArch, string> = { aarch64: 'aarch64-linux', x86_64: 'x86_64-linux', armhf: 'armv7l-linux' };
+/** The kernel file in the kernel's store path, as nixpkgs names it (stdenv.hostPlatform.linux-kernel.target). */
+const KERNEL_FILE: Record<FixtureArch, string> = { aarch64: 'Image', x86_64: 'bzImage', armhf: 'zImage' };
+/** The Debian packages of each fixture: the kernel and busybox first, then the firmware's. */
+const BOOT_PACKAGES: Record<FixtureArch, string[]> = {
+  aarch64: ['linux-image', 'busybox-static', 'u-boot-rpi', 'raspi-firmware'],
+  x86_64: ['linux-image', 'busybox-static', 'systemd-boot-efi'],
+  armhf: ['linux-image', 'busybox-static', 'u-boot-sunxi'],
+};
+/** The serial consoles on the kernel command line. armhf: the H3's UART0 (8250, ttyS0). */
+const CONSOLE_PARAMS: Record<FixtureArch, string[]> = {
+  aarch64: ['console=ttyS1,115200n8', 'console=ttyAMA0,115200n8'],
+  x86_64: ['console=ttyS0,115200n8'],
+  armhf: ['console=ttyS0,115200n8'],
+};
+/** The device trees copied from the kernel package (usr/lib/linux-image-<kver>/<from>) into the
+ *  kernel's store path (<to>), as nixpkgs lays out dtbs/ (arm64 per vendor, arm flat). */
+const DTBS: Partial<Record<FixtureArch, { from: string; to: string; match: RegExp }>> = {
+  aarch64: { from: 'broadcom', to: 'dtbs/broadcom', match: /\.dtb$/ },
+  armhf: { from: '.', to: 'dtbs', match: /^sun8i-h3-.*\.dtb$/ },
+};
 
 export function repoRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -274,9 +304,10 @@ async function downloadDeb(cache: string, dir: string, debArch: string, pkg: str
   const ctx = await aptFor(cache, debArch, log);
   let name = pkg;
   if (pkg === 'linux-image') {
-    const meta = await aptShowOne(ctx, `linux-image-${debArch}`);
+    const metaName = KERNEL_META[debArch] ?? `linux-image-${debArch}`;
+    const meta = await aptShowOne(ctx, metaName);
     const m = /(linux-image-\d[^\s,()]*)/.exec(meta.Depends ?? '');
-    if (!m) throw new Error(`boot fixture: cannot tell which kernel linux-image-${debArch} depends on`);
+    if (!m) throw new Error(`boot fixture: cannot tell which kernel ${metaName} depends on`);
     name = m[1]!;
   }
   const info = await aptShowOne(ctx, name);
@@ -523,7 +554,11 @@ function failAndMounts(who: string): string {
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev`;
 }
 
-function stage2Init(busybox: string): string {
+/** `rootOnly`: the image has no partition besides the root, so none other need mount. */
+function stage2Init(busybox: string, rootOnly = false): string {
+  const othersCheck = rootOnly
+    ? 'echo "imgsmith-fixture stage 2: $others other partitions mounted (a root-only image)"'
+    : '[ "$others" -gt 0 ] || fail "no partition besides the root filesystem could be mounted"';
   return `#!${busybox}/bin/sh
 # imgsmith boot fixture, stage 2: proves the root filesystem and the other partitions are readable.
 export PATH=${busybox}/bin
@@ -559,7 +594,7 @@ for p in /sys/class/block/*; do
     echo "imgsmith-fixture stage 2: partition $d is not mountable (swap?)"
   fi
 done
-[ "$others" -gt 0 ] || fail "no partition besides the root filesystem could be mounted"
+${othersCheck}
 if [ -e "$top/${FIRST_BOOT_SCRIPT}" ]; then
   echo "imgsmith-fixture stage 2: running ${FIRST_BOOT_SCRIPT} (nix/first-boot.sh)"
   PATH="$top/imgsmith-first-boot-tools/bin:$PATH" sh "$top/${FIRST_BOOT_SCRIPT}" || fail "${FIRST_BOOT_SCRIPT} failed"
@@ -620,6 +655,8 @@ const MODULES: Record<FixtureArch, string[]> = {
     'crc32c_generic', 'ext4', 'btrfs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8',
   ],
   x86_64: ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4', 'btrfs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'],
+  // armmp builds the H3's clocks, pinctrl, UART and the MMC core in; the SD controller is a module.
+  armhf: ['sunxi_mmc', 'crc32c_generic', 'ext4', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'],
 };
 
 const KERNEL_PATTERNS: Record<FixtureArch, string[]> = {
@@ -644,6 +681,16 @@ const KERNEL_PATTERNS: Record<FixtureArch, string[]> = {
     './lib/modules/*/kernel/arch/*',
     './lib/modules/*/kernel/drivers/virtio/*',
     './lib/modules/*/kernel/drivers/block/*',
+  ],
+  armhf: [
+    './boot/vmlinuz-*',
+    './lib/modules/*/modules.builtin',
+    './lib/modules/*/kernel/fs/*',
+    './lib/modules/*/kernel/lib/*',
+    './lib/modules/*/kernel/crypto/*',
+    './lib/modules/*/kernel/arch/*',
+    './lib/modules/*/kernel/drivers/mmc/*',
+    './usr/lib/linux-image-*/sun8i-h3-*.dtb',
   ],
 };
 
@@ -776,9 +823,8 @@ async function addVerityTools(cache: string, arch: FixtureArch, entries: CpioEnt
 /** Downloads the Debian packages of `arch` into the cache (no-op when cached). */
 export async function fetchBootPackages(arch: FixtureArch, cacheDir = defaultCacheDir(), log?: (m: string) => void): Promise<DebInfo[]> {
   const debArch = DEB_ARCH[arch];
-  const pkgs = arch === 'aarch64' ? ['linux-image', 'busybox-static', 'u-boot-rpi', 'raspi-firmware'] : ['linux-image', 'busybox-static', 'systemd-boot-efi'];
   const out: DebInfo[] = [];
-  for (const p of pkgs) out.push(await fetchDeb(cacheDir, debArch, p, log));
+  for (const p of BOOT_PACKAGES[arch]) out.push(await fetchDeb(cacheDir, debArch, p, log));
   return out;
 }
 
@@ -814,17 +860,18 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   });
 
   // kernel (+ modules, + dtbs)
-  const kernelFile = arch === 'aarch64' ? 'Image' : 'bzImage';
+  const kernelFile = KERNEL_FILE[arch];
   const kernel = await addStorePath(storeDir, `linux-${upstreamVersion}`, async (d) => {
     await copyFile(path.join(kx, 'boot', `vmlinuz-${kver}`), path.join(d, kernelFile), 0o444);
     for (const m of mods) {
       await copyFile(m.file, path.join(d, 'lib', 'modules', kver, path.relative(modDir, m.file)), 0o444);
     }
     await copyFile(path.join(modDir, 'modules.builtin'), path.join(d, 'lib', 'modules', kver, 'modules.builtin'), 0o444);
-    if (arch === 'aarch64') {
-      const src = path.join(kx, 'usr', 'lib', `linux-image-${kver}`, 'broadcom');
+    const dtbs = DTBS[arch];
+    if (dtbs) {
+      const src = path.join(kx, 'usr', 'lib', `linux-image-${kver}`, dtbs.from);
       for (const f of (await fsp.readdir(src)).sort()) {
-        if (f.endsWith('.dtb')) await copyFile(path.join(src, f), path.join(d, 'dtbs', 'broadcom', f), 0o444);
+        if (dtbs.match.test(f)) await copyFile(path.join(src, f), path.join(d, dtbs.to, f), 0o444);
       }
     }
   });
@@ -859,7 +906,7 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   // toplevel
   const params = [
     ...(opts.rootLabel ? [`root=LABEL=${opts.rootLabel}`] : []),
-    ...(arch === 'aarch64' ? ['console=ttyS1,115200n8', 'console=ttyAMA0,115200n8'] : ['console=ttyS0,115200n8']),
+    ...CONSOLE_PARAMS[arch],
     'panic=1',
     'loglevel=6',
     ...(opts.extraKernelParams ?? []),
@@ -869,14 +916,14 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   // the host store directory; in the image they resolve as they are).
   const abs = (p: { store: string }, file?: string) => path.posix.join(p.store, ...(file ? [file] : []));
   const toplevel = await addStorePath(storeDir, 'nixos-system-bootfixture', async (d) => {
-    await fsp.writeFile(path.join(d, 'init'), stage2Init(busybox.store), { mode: 0o555 });
+    await fsp.writeFile(path.join(d, 'init'), stage2Init(busybox.store, opts.rootOnly), { mode: 0o555 });
     await fsp.symlink(abs(kernel, kernelFile), path.join(d, 'kernel'));
     await fsp.symlink(abs(initrd, 'initrd'), path.join(d, 'initrd'));
-    if (arch === 'aarch64') await fsp.symlink(abs(kernel, 'dtbs'), path.join(d, 'dtbs'));
+    if (DTBS[arch]) await fsp.symlink(abs(kernel, 'dtbs'), path.join(d, 'dtbs'));
     await fsp.symlink(abs(busybox), path.join(d, 'sw'));
     await fsp.writeFile(path.join(d, 'kernel-params'), kernelParams);
     await fsp.writeFile(path.join(d, 'nixos-version'), '23.11.imgsmith-bootfixture');
-    await fsp.writeFile(path.join(d, 'system'), `${arch}-linux`);
+    await fsp.writeFile(path.join(d, 'system'), NIX_SYSTEM[arch]);
     await fsp.writeFile(path.join(d, MARKER_FILE), marker + '\n');
     if (firstBootTools) {
       await copyFile(path.join(repoRoot(), 'nix', 'first-boot.sh'), path.join(d, FIRST_BOOT_SCRIPT), 0o444);
@@ -901,7 +948,9 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   // firmware
   const firmwareDir = path.join(workDir, 'firmware');
   await fsp.mkdir(firmwareDir, { recursive: true });
-  if (arch === 'aarch64') {
+  if (arch === 'armhf') {
+    await sunxiFirmware(cache, rest[0]!, firmwareDir);
+  } else if (arch === 'aarch64') {
     const [ubootDeb, fwDeb] = rest as [DebInfo, DebInfo];
     const ux = await extractDeb(cache, ubootDeb);
     const fx = await extractDeb(cache, fwDeb);
@@ -968,4 +1017,22 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     packages,
     ...(embedded ? { embedded } : {}),
   };
+}
+
+/** The U-Boot build the armhf fixture's firmware directory holds (Debian's u-boot-sunxi has no
+ *  orangepi_pc build; the Plus has the same H3, and QEMU's orangepi-pc runs it from 8 KiB). */
+export const SUNXI_UBOOT_BOARD = 'orangepi_plus';
+/** The loader file of the armhf firmware directory, as U-Boot's build names it. */
+export const SUNXI_SPL_FILE = 'u-boot-sunxi-with-spl.bin';
+
+/** armhf: the firmware directory is U-Boot for Allwinner H3 boards, SPL and all, from u-boot-sunxi. */
+async function sunxiFirmware(cache: string, ubootDeb: DebInfo, firmwareDir: string): Promise<void> {
+  const ux = await extractDeb(cache, ubootDeb, [`./usr/lib/u-boot/${SUNXI_UBOOT_BOARD}/${SUNXI_SPL_FILE}`]);
+  await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', SUNXI_UBOOT_BOARD, SUNXI_SPL_FILE), path.join(firmwareDir, SUNXI_SPL_FILE), 0o644);
+  await fsp.writeFile(
+    path.join(firmwareDir, 'README.imgsmith-fixture.txt'),
+    `imgsmith boot-test fixture firmware, from Debian bookworm: u-boot-sunxi ${ubootDeb.version} (armhf),\n` +
+      `${SUNXI_UBOOT_BOARD}/${SUNXI_SPL_FILE} (SPL + U-Boot for the Orange Pi Plus, an Allwinner H3 like the\n` +
+      'Orange Pi PC that QEMU emulates as orangepi-pc). A real board needs its own build.\n',
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * A corpus of hostile disk images for the image tools (test/hostile-images.test.ts).
  * Four small valid images are made with the real tools (sfdisk, sgdisk, mkfs.fat, mtools,
- * mke2fs -d, mkfs.btrfs --rootdir, mkfs.erofs) and every case is a sparse copy of one of them with a
+ * mke2fs -d, mkfs.btrfs --rootdir, mkfs.erofs, mksquashfs) and every case is a sparse copy of one of them with a
  * few bytes patched; where a case needs a structure that looks valid (a GPT header with a
  * bad entry array), the CRCs are recomputed. Offsets are found by parsing the good images
  * here (BPB, GPT, superblocks), independently of the readers under test.
@@ -63,7 +63,21 @@ async function place(part: string, disk: string, startLba: number): Promise<void
   await sh('dd', [`if=${part}`, `of=${disk}`, 'bs=1M', `seek=${startLba * S}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
 }
 
-async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string; erofs: string }> {
+/** A GPT image holding one squashfs of the tree at 1 MiB (1 MiB partition); its metadata is
+ *  stored uncompressed (-noI -noF -noX) so that cases can find and patch directory entries. */
+async function makeSquashfsBase(dir: string, tree: string): Promise<string> {
+  const part = path.join(dir, 'squashfs.part');
+  await sh('mksquashfs', [tree, part, '-noappend', '-quiet', '-no-progress', '-all-root', '-noI', '-noF', '-noX', '-all-time', '0', '-mkfs-time', '0']);
+  const img = path.join(dir, 'good-squashfs.img');
+  await fsp.writeFile(img, '');
+  await fsp.truncate(img, 3 * MiB);
+  await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', img], 'label: gpt\nlabel-id: 01234567-89AB-4DEF-8123-456789ABCDEF\nstart=2048, size=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n');
+  await place(part, img, 2048);
+  await fsp.rm(part);
+  return img;
+}
+
+async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs: string; erofs: string; squashfs: string }> {
   const tree = path.join(dir, 'tree');
   await makeTree(tree);
   const fat = path.join(dir, 'fat.part');
@@ -109,7 +123,7 @@ async function makeBases(dir: string): Promise<{ gpt: string; dos: string; btrfs
   await sh('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', eimg], `label: dos\nlabel-id: 0x1234abce\nstart=2048, size=${EROFS_SECTORS}, type=83\n`);
   await place(epart, eimg, 2048);
   await Promise.all([fat, ext, bpart, epart].map((f) => fsp.rm(f)));
-  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg, erofs: eimg };
+  return { gpt: out.gpt!, dos: out.dos!, btrfs: bimg, erofs: eimg, squashfs: await makeSquashfsBase(dir, tree) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -228,7 +242,7 @@ async function btrfsChunkRoot(img: Img): Promise<{ offs: number[]; nodeSize: num
 type Maker = (img: Img) => Promise<void>;
 interface Def {
   name: string;
-  base: 'gpt' | 'dos' | 'btrfs' | 'erofs';
+  base: 'gpt' | 'dos' | 'btrfs' | 'erofs' | 'squashfs';
   part?: number;
   cat?: string;
   make: Maker;
@@ -279,26 +293,45 @@ const mbrCases: Def[] = [
     name: 'mbr-zero-length', base: 'dos', part: 1, make: (i) => i.u32(mbr(1) + 12, 0),
     mustFail: { ls: /no partition "1"/, cat: /no partition "1"/, extract: /no partition "1"/ }, mustPass: { inspect: /partition 1 .*0 sectors/ },
   },
+  // Extended partitions (LBA DISK_SECTORS-1024, 1024 sectors) with a hostile EBR chain: one clear error each.
+  { name: 'mbr-extended-loop', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 10, 0]]), mustFail: table(/EBR chain loops back to LBA \d+/) },
+  { name: 'mbr-ebr-outside', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 10, 5000]]), mustFail: table(/an EBR link points to LBA \d+, outside the extended partition/) },
+  { name: 'mbr-logical-outside', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 2000, undefined]]), mustFail: table(/logical partition 5 \(LBA \d+-\d+\) is not inside it/) },
   {
-    // An extended partition whose EBR links to itself: logical partitions are not read, so it cannot loop.
-    name: 'mbr-extended-loop', base: 'dos', part: 1,
-    make: async (i) => {
-      const at = DISK_SECTORS - 1024;
-      await i.write(mbr(3), Buffer.from([0, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
-      await i.u32(mbr(3) + 8, at);
-      await i.u32(mbr(3) + 12, 1024);
-      const ebr = Buffer.alloc(S);
-      ebr.writeUInt16LE(0xaa55, 510);
-      for (const slot of [0, 1]) {
-        ebr[446 + slot * 16 + 4] = slot ? 0x05 : 0x83;
-        ebr.writeUInt32LE(slot ? 0 : 1, 446 + slot * 16 + 8);
-        ebr.writeUInt32LE(slot ? 1024 : 10, 446 + slot * 16 + 12);
-      }
-      await i.write(at * S, ebr);
-    },
-    mustPass: { inspect: /extended partition/, ls: /^\/:\n/ },
+    name: 'mbr-logical-too-many', base: 'dos', part: 1, make: (i) => ebrChain(i, Array.from({ length: 130 }, (_, k) => [1, 1, k < 129 ? 2 * (k + 1) : undefined])),
+    mustFail: table(/more than 128 logical partitions in the EBR chain/),
+  },
+  {
+    // A well-formed chain of two logical partitions: read (numbered 5 and 6), the image stays usable.
+    name: 'mbr-logical-ok', base: 'dos', part: 1, make: (i) => ebrChain(i, [[1, 1, 2], [1, 1, undefined]]),
+    mustPass: { inspect: /^3: +start .*type 0x05 Extended\n +extended partition[^\n]*\n5: +start \d+ .*type 0x83 Linux\n[\s\S]*^6: +start /m, ls: /^\/:\n/ },
   },
 ];
+
+/**
+ * Makes MBR slot 3 an extended partition over the last 1024 sectors of the disk and writes an EBR
+ * chain in it: for each link [data start relative to its EBR, data size, next EBR relative to the
+ * extended partition's start (undefined: the end of the chain)]; the k-th EBR is at 2k.
+ */
+async function ebrChain(img: Img, links: [number, number, number | undefined][]): Promise<void> {
+  const at = DISK_SECTORS - 1024;
+  await img.write(mbr(3), Buffer.from([0, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+  await img.u32(mbr(3) + 8, at);
+  await img.u32(mbr(3) + 12, 1024);
+  for (const [k, [start, size, next]] of links.entries()) {
+    const ebr = Buffer.alloc(S);
+    ebr.writeUInt16LE(0xaa55, 510);
+    ebr[446 + 4] = 0x83;
+    ebr.writeUInt32LE(start, 446 + 8);
+    ebr.writeUInt32LE(size, 446 + 12);
+    if (next !== undefined) {
+      ebr[462 + 4] = 0x05;
+      ebr.writeUInt32LE(next, 462 + 8);
+      ebr.writeUInt32LE(2, 462 + 12);
+    }
+    await img.write((at + 2 * k) * S, ebr);
+  }
+}
 
 /** A FAT case on the GPT image's partition 1. */
 const fat = (name: string, make: (i: Img, f: Fat) => Promise<void>, mustFail: Def['mustFail'], extra: Partial<Def> = {}): Def => ({
@@ -445,6 +478,31 @@ const erofsCases: Def[] = [
   erofs('name-repeated', erofsPatched(async (i) => i.write(await erofsName(i, 'hello.bin'), Buffer.from('dir\0\0\0\0\0\0'))), files(/out of order or repeated/)),
 ];
 
+const squashfs = (name: string, make: Maker, mustFail: Def['mustFail'], extra: Partial<Def> = {}): Def => ({ name: `squashfs-${name}`, base: 'squashfs', part: 1, make, mustFail, ...extra });
+const sqSb = 2048 * S;
+/** The squashfs superblock's table offsets (relative to the partition). */
+async function sqTables(i: Img): Promise<{ root: number; inode: number; dir: number; bytesUsed: number }> {
+  const sb = await i.read(sqSb, 96);
+  return { root: Number(sb.readBigUInt64LE(32)), bytesUsed: Number(sb.readBigUInt64LE(40)), inode: Number(sb.readBigUInt64LE(64)), dir: Number(sb.readBigUInt64LE(72)) };
+}
+const squashfsCases: Def[] = [
+  squashfs('bad-magic', (i) => i.write(sqSb, Buffer.from('hsqX')), {}, unrecognised('squashfs')),
+  squashfs('bytes-used-beyond-partition', (i) => i.u64(sqSb + 40, 1n << 40n), files(/squashfs/)),
+  squashfs('block-log-wrong', (i) => i.u16(sqSb + 22, 3), files(/squashfs/)),
+  squashfs('zeroed-inode-table', async (i) => {
+    const t = await sqTables(i);
+    await i.write(sqSb + t.inode, Buffer.alloc(t.dir - t.inode));
+  }, files(/squashfs/)),
+  squashfs('dir-loop', async (i) => {
+    // The entry "sub" in /dir points at the root directory's inode (same metadata block).
+    const t = await sqTables(i);
+    const table = await i.read(sqSb + t.dir, t.bytesUsed - t.dir);
+    const name = table.indexOf('sub');
+    if (name < 8) throw new Error('corpus: no directory entry "sub" in the squashfs');
+    await i.u16(sqSb + t.dir + name - 8, t.root & 0xffff);
+  }, { ls: /directory loop/, cat: /directory loop/, extract: /directory loop/, diff: /directory loop/, verify: /./ }),
+];
+
 /** Cut the image in the middle of a structure. */
 const cut = (name: string, base: Def['base'], at: number, re: RegExp, part = 1): Def => ({
   name: `truncated-${name}`, base, part, make: (i) => fsp.truncate(i.file, at), mustFail: table(re),
@@ -459,9 +517,10 @@ const truncCases: Def[] = [
   cut('ext4-inodes', 'dos', EXT_START * S + 600 * 1024, /past the end of the disk/, 2),
   cut('btrfs', 'btrfs', 2048 * S + 20 * MiB, /past the end of the disk/),
   cut('erofs', 'erofs', 2048 * S + 2048, /past the end of the disk/),
+  cut('squashfs', 'squashfs', 2048 * S + 600, /past the end of the disk/),
 ];
 
-const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...erofsCases, ...truncCases];
+const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrfsCases, ...erofsCases, ...squashfsCases, ...truncCases];
 export const CASE_COUNT = ALL.length;
 /** The cases' names (known without building the corpus: one test per image). */
 export const CASE_NAMES: readonly string[] = ALL.map((d) => d.name);
@@ -475,7 +534,7 @@ export async function makeCorpus(dir: string): Promise<HostileCase[]> {
     await sh('cp', ['--sparse=always', bases[d.base], image]);
     await d.make(new Img(image));
     out.push({
-      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.base === 'erofs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
+      name: d.name, image, good: bases[d.base], part: d.part ?? 1, catPath: d.cat ?? (d.base === 'btrfs' || d.base === 'erofs' || d.base === 'squashfs' || d.part === 2 ? '/dir/sub/f.txt' : '/hello.bin'),
       mustFail: d.mustFail ?? {}, ...(d.mustPass ? { mustPass: d.mustPass } : {}),
     });
   }

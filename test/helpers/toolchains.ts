@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli.ts';
 
-export const TOOLCHAIN_NAMES = ['e2fsprogs-bullseye', 'btrfs-progs-bullseye', 'e2fsprogs-sid', 'btrfs-progs-trixie', 'erofs-utils-trixie', 'node-22', 'node-24'] as const;
+export const TOOLCHAIN_NAMES = ['e2fsprogs-bullseye', 'btrfs-progs-bullseye', 'e2fsprogs-sid', 'btrfs-progs-trixie', 'erofs-utils-trixie', 'squashfs-tools-trixie', 'node-22', 'node-24'] as const;
 export type ToolchainName = (typeof TOOLCHAIN_NAMES)[number];
 
 export const toolchainCache = (): string => process.env.IMGSMITH_TOOLCHAIN_CACHE || path.join(os.homedir(), '.cache/imgsmith/toolchains');
