@@ -813,6 +813,7 @@ async function makeEmbeddedSystem(e: {
 
 /** Adds veritysetup and its libraries to the initrd (option `verity`); returns the multiarch directory. */
 async function addVerityTools(cache: string, arch: FixtureArch, entries: CpioEntry[], log?: (m: string) => void): Promise<string> {
+  if (arch !== 'aarch64') throw new Error(`boot fixture: the verity option is made for aarch64 only, not ${arch}`);
   const trees: string[] = [];
   for (const p of VERITY_PACKAGES) trees.push(await extractDeb(cache, await fetchDeb(cache, DEB_ARCH[arch], p, log)));
   const multiarch = `${arch}-linux-gnu`;
