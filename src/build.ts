@@ -485,7 +485,7 @@ class Stage {
         if (inProcess) await allToolsRunning;
         const w = env.progress.phase('write-partition', undefined, undefined, { label: `write:${p.name}`, partition: p.name });
         try {
-          const r = await prepared[i]!.write(target(i), { ...this.ctx, partition: partitionName(spec, i), name: p.name, partitionNamed, toolStarted: started1 });
+          const r = await prepared[i]!.write(target(i), { ...this.ctx, partition: partitionName(spec, i), name: p.name, partitionNamed, toolStarted: started1, treeFilledLate: late.patches[i]!.length > 0 });
           w.end({ type: r.type });
           byName.get(p.name)!.done(r);
           return r;

@@ -915,7 +915,10 @@ async function planExt4(spec: Ext4Spec, tree: FileTree, target: FsTarget, ctx: F
   const blocks = Math.floor(target.size / EXT4_BLOCK_SIZE);
   const fit = ext4Fit(content, blocks, features);
   if (!fit.fits) await assertFits(spec, tree, target.size, where);
-  const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path.sep) && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
+  // The list written while measuring holds the data entries as they were then: not reused when they changed since.
+  const fresh = virtual && !ctx.treeFilledLate && virtual.dir.startsWith(ctx.tmpDir + path.sep);
+  const listed = fresh && (await fsp.stat(virtual.list).then(() => true, () => false)) ? virtual : undefined;
+  if (virtual && !listed) await removeTree(virtual.dir).catch(() => undefined);
   if (virtual) measured.delete(tree);
   const uuid = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
   const work = path.join(ctx.tmpDir, `ext4-${target.offset}`);

@@ -23,6 +23,10 @@ export interface FsContext {
   partition?: string;
   /** The partition's name. */
   name?: string;
+  /** The tree's data entries were rewritten after it was measured (placeholders such as
+   *  {rootHash:NAME} filled in, src/content/placeholders.ts): anything a driver wrote out of
+   *  the tree while measuring (ext4's list and its data files) is stale and must not be reused. */
+  treeFilledLate?: boolean;
   /** Where another partition is in the image, by name (for writers that read one: verity's data). */
   partitionNamed?: (name: string) => FsTarget | undefined;
   /** For writers whose tool runs under the mkfs shim: asks to be told about every write
