@@ -180,6 +180,14 @@ export function partUuidOf(disk: DiskContext, index: number): string {
   return (p.guid ?? deriveGuid('partition-guid', [disk.table.seed, p.name])).toLowerCase();
 }
 
+/** The root's PARTUUID in cmdline.txt: as a {partuuid:NAME} placeholder (src/content/placeholders.ts
+ *  puts in the same value at once, or, for a dm-verity data partition in a GPT, the GUID derived from
+ *  the root hash once it is known), or the value itself for a name a placeholder cannot hold. */
+function rootPartUuid(disk: DiskContext, index: number): string {
+  const name = disk.partitions[index]!.name;
+  return /^[^{}\s]+$/.test(name) ? `{partuuid:${name}}` : partUuidOf(disk, index);
+}
+
 /** The root partition: options.rootPartition, else the one that holds the closure. */
 function rootPartition(disk: DiskContext, name: string | undefined, where: string): number {
   if (name !== undefined) {
@@ -363,7 +371,7 @@ function addBootConfig(tree: FileTree, opts: RpiDirectOptions, inp: RpiDirectInp
   if (statHost(fromUtf8(pf), true)?.isFile()) params = readFileSync(pf, 'utf8').replace(/\s+/g, ' ').trim();
   const init = opts.init ?? `${t.logicalTop}/init`;
   const root = slotContents(inp.disk.partitions, rootIdx);
-  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, 'rootwait', params, ...opts.extraKernelParams]
+  const cmdline = [`init=${init}`, `root=PARTUUID=${rootPartUuid(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, 'rootwait', params, ...opts.extraKernelParams]
     .filter((x) => x !== '')
     .join(' ');
   tree.add('/cmdline.txt', { kind: 'data', mode: 0o644, data: Buffer.from(cmdline + '\n') });
