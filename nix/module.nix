@@ -117,7 +117,7 @@ in
       system.build.image = image;
       system.build.sdImage = image;
       assertions =
-        map (m: { assertion = false; message = m; }) (collisions ++ lib.optionals cfg.deriveFileSystems (map (m: "imgsmith.image: ${m}") derived.mountClashes))
+        map (m: { assertion = false; message = m; }) (map (m: "imgsmith.image: ${m}") derived.unsupported ++ collisions ++ lib.optionals cfg.deriveFileSystems (map (m: "imgsmith.image: ${m}") derived.mountClashes))
         ++ [{
           assertion = !cfg.growRoot || derived.growProblem == null;
           message = "imgsmith.image.growRoot: ${toString derived.growProblem}; set imgsmith.image.growRoot = false or change the spec";

@@ -88,6 +88,17 @@ rec {
     map (mp: "partitions ${builtins.concatStringsSep " and " (map (p: "\"${p.name}\"") (builtins.filter (p: mountOf p == mp) mounted))} of ${specName} would all be mounted at ${mp}; give all but one another mount point with imgsmith.image.mountPoints")
       (builtins.filter (mp: builtins.length (builtins.filter (x: x == mp) mps) > 1) (builtins.attrNames (builtins.listToAttrs (map (mp: { name = mp; value = null; }) mps))));
 
+  # What the module cannot turn into a NixOS configuration (each an evaluation error):
+  # a root behind dm-verity (the initrd would have to open it) and A/B slots (which slot is /
+  # is decided at boot, not in fileSystems).
+  unsupported =
+    let
+      verityOver = builtins.filter (p: fsType p == "verity" && root != null && ((fsOf p).data or null) == root.name) parts;
+      slots = builtins.filter (p: p ? slot) parts;
+    in
+    (if verityOver != [ ] then [ "the root partition \"${root.name}\" of ${specName} is protected by dm-verity (partition \"${(builtins.head verityOver).name}\"): the module does not set up an initrd that opens it; build this spec with imgsmith build or mkImage instead" ] else [ ])
+    ++ (if slots != [ ] then [ "${specName} has A/B slot partitions (${builtins.concatStringsSep ", " (map (p: "\"${p.name}\"") slots)}): which slot is / is decided at boot, which fileSystems cannot express; build this spec with imgsmith build or mkImage instead" ] else [ ]);
+
   rootPartition = if root == null then null else root.name;
   # Why first boot cannot grow the root (null: it can).
   growProblem =
