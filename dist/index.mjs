@@ -728,11 +728,11 @@ var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, und
 var init_base = __esm({
   "node_modules/yoctocolors/base.js"() {
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open6, close) => {
+    format = (open8, close) => {
       if (!hasColors) {
         return (input2) => input2;
       }
-      const openCode = `\x1B[${open6}m`;
+      const openCode = `\x1B[${open8}m`;
       const closeCode = `\x1B[${close}m`;
       return (input2) => {
         const string = input2 + "";
@@ -1030,8 +1030,8 @@ var require_windows = __commonJS({
   "node_modules/isexe/windows.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs6 = __require("fs");
-    function checkPathExt(path36, options) {
+    var fs7 = __require("fs");
+    function checkPathExt(path43, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -1042,25 +1042,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path36.substr(-p.length).toLowerCase() === p) {
+        if (p && path43.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path36, options) {
+    function checkStat(stat, path43, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path36, options);
+      return checkPathExt(path43, options);
     }
-    function isexe(path36, options, cb) {
-      fs6.stat(path36, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path36, options));
+    function isexe(path43, options, cb) {
+      fs7.stat(path43, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path43, options));
       });
     }
-    function sync(path36, options) {
-      return checkStat(fs6.statSync(path36), path36, options);
+    function sync(path43, options) {
+      return checkStat(fs7.statSync(path43), path43, options);
     }
   }
 });
@@ -1070,14 +1070,14 @@ var require_mode = __commonJS({
   "node_modules/isexe/mode.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs6 = __require("fs");
-    function isexe(path36, options, cb) {
-      fs6.stat(path36, function(er, stat) {
+    var fs7 = __require("fs");
+    function isexe(path43, options, cb) {
+      fs7.stat(path43, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path36, options) {
-      return checkStat(fs6.statSync(path36), options);
+    function sync(path43, options) {
+      return checkStat(fs7.statSync(path43), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -1101,7 +1101,7 @@ var require_mode = __commonJS({
 // node_modules/isexe/index.js
 var require_isexe = __commonJS({
   "node_modules/isexe/index.js"(exports, module) {
-    var fs6 = __require("fs");
+    var fs7 = __require("fs");
     var core2;
     if (process.platform === "win32" || global.TESTING_WINDOWS) {
       core2 = require_windows();
@@ -1110,7 +1110,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path36, options, cb) {
+    function isexe(path43, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -1120,7 +1120,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path36, options || {}, function(er, is) {
+          isexe(path43, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -1129,7 +1129,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core2(path36, options || {}, function(er, is) {
+      core2(path43, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -1139,9 +1139,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path36, options) {
+    function sync(path43, options) {
       try {
-        return core2.sync(path36, options || {});
+        return core2.sync(path43, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -1157,7 +1157,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path36 = __require("path");
+    var path43 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -1195,7 +1195,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path36.join(pathPart, cmd);
+        const pCmd = path43.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -1222,7 +1222,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path36.join(pathPart, cmd);
+        const pCmd = path43.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -1270,7 +1270,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path36 = __require("path");
+    var path43 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -1288,7 +1288,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path36.delimiter : void 0
+          pathExt: withoutPathExt ? path43.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -1297,7 +1297,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path36.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path43.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -1351,8 +1351,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path36, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path36.split("/").pop();
+      const [path43, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path43.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -1365,16 +1365,16 @@ var require_shebang_command = __commonJS({
 var require_readShebang = __commonJS({
   "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
     "use strict";
-    var fs6 = __require("fs");
+    var fs7 = __require("fs");
     var shebangCommand = require_shebang_command();
     function readShebang(command) {
       const size = 150;
       const buffer = Buffer.alloc(size);
       let fd;
       try {
-        fd = fs6.openSync(command, "r");
-        fs6.readSync(fd, buffer, 0, size, 0);
-        fs6.closeSync(fd);
+        fd = fs7.openSync(command, "r");
+        fs7.readSync(fd, buffer, 0, size, 0);
+        fs7.closeSync(fd);
       } catch (e) {
       }
       return shebangCommand(buffer.toString());
@@ -1387,7 +1387,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path36 = __require("path");
+    var path43 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -1412,7 +1412,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path36.normalize(parsed.command);
+        parsed.command = path43.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -2843,8 +2843,8 @@ var init_graceful2 = __esm({
     })] : [];
     sendOnAbort = async ({ subprocess, cancelSignal, forceKillAfterDelay, context, controller: { signal } }) => {
       await onAbortedSignal(cancelSignal, signal);
-      const reason = getReason(cancelSignal);
-      await sendAbort(subprocess, reason);
+      const reason2 = getReason(cancelSignal);
+      await sendAbort(subprocess, reason2);
       killOnTimeout({
         kill: subprocess.kill,
         forceKillAfterDelay,
@@ -2854,13 +2854,13 @@ var init_graceful2 = __esm({
       context.terminationReason ??= "gracefulCancel";
       throw cancelSignal.reason;
     };
-    getReason = ({ reason }) => {
-      if (!(reason instanceof DOMException)) {
-        return reason;
+    getReason = ({ reason: reason2 }) => {
+      if (!(reason2 instanceof DOMException)) {
+        return reason2;
       }
-      const error = new Error(reason.message);
+      const error = new Error(reason2.message);
       Object.defineProperty(error, "stack", {
-        value: reason.stack,
+        value: reason2.stack,
         enumerable: false,
         configurable: true,
         writable: true
@@ -5543,13 +5543,13 @@ var init_output_sync = __esm({
       }
     };
     writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-      for (const { path: path36, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-        const pathString = typeof path36 === "string" ? path36 : path36.toString();
+      for (const { path: path43, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+        const pathString = typeof path43 === "string" ? path43 : path43.toString();
         if (append || outputFiles.has(pathString)) {
-          appendFileSync(path36, serializedResult);
+          appendFileSync(path43, serializedResult);
         } else {
           outputFiles.add(pathString);
-          writeFileSync(path36, serializedResult);
+          writeFileSync(path43, serializedResult);
         }
       }
     };
@@ -8376,25 +8376,25 @@ function resourceCode(err) {
   return void 0;
 }
 function resourceAdvice(code, file, ctx) {
-  const where2 = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : "";
+  const where3 = file ? ` while writing ${hideTmp(file)}` : ctx.outDir ? ` while writing in ${ctx.outDir}` : "";
   const dir = ctx.outDir ?? (file ? dirname(file) : void 0);
   const size = ctx.bytes !== void 0 ? ` (${fmtBytes(ctx.bytes)})` : "";
   const remedy = ctx.remedy ?? (ctx.outDir !== void 0 ? "use another -o" : "set TMPDIR to a directory with more space");
   switch (code) {
     case "ENOSPC":
-      return `no space left on device${where2}${freeSpace(dir)}: free some space or ${remedy}`;
+      return `no space left on device${where3}${freeSpace(dir)}: free some space or ${remedy}`;
     case "EDQUOT":
-      return `disk quota exceeded${where2}: free some space in your quota or ${remedy}`;
+      return `disk quota exceeded${where3}: free some space in your quota or ${remedy}`;
     case "EFBIG": {
       const fsize = limit("Max file size");
-      return fsize !== void 0 ? `file size limit exceeded${where2}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again` : `file too large${where2}${size}: the file system there cannot hold a file that large; ${ctx.outDir !== void 0 ? "use a smaller --size or another -o" : remedy}`;
+      return fsize !== void 0 ? `file size limit exceeded${where3}${size}: \`ulimit -f\` allows ${fmtBytes(fsize)}; raise it (\`ulimit -f unlimited\`) and run again` : `file too large${where3}${size}: the file system there cannot hold a file that large; ${ctx.outDir !== void 0 ? "use a smaller --size or another -o" : remedy}`;
     }
     case "EMFILE":
-      return `too many open files${where2}: raise \`ulimit -n\` (now ${limit("Max open files") ?? "?"}) and run again`;
+      return `too many open files${where3}: raise \`ulimit -n\` (now ${limit("Max open files") ?? "?"}) and run again`;
     case "ENFILE":
-      return `the system-wide limit of open files is reached${where2}: close other programs or raise fs.file-max, and run again`;
+      return `the system-wide limit of open files is reached${where3}: close other programs or raise fs.file-max, and run again`;
     default:
-      return `out of memory${where2}: free memory (or raise the memory limit) and run again`;
+      return `out of memory${where3}: free memory (or raise the memory limit) and run again`;
   }
 }
 function describeError(err, ctx = {}) {
@@ -8573,7 +8573,7 @@ function toolInfo(tool) {
   const name = tool.slice(tool.lastIndexOf("/") + 1);
   return Object.hasOwn(TOOLS, name) ? TOOLS[name] : void 0;
 }
-var V, e2, btrfsV, utilLinux, fatV, mtoolsV, e2fs, ul, core, mtools, dos, TOOLS;
+var V, e2, btrfsV, squashfsV, utilLinux, fatV, erofs, mtoolsV, e2fs, ul, core, mtools, dos, TOOLS;
 var init_table = __esm({
   "src/tools/table.ts"() {
     "use strict";
@@ -8585,8 +8585,10 @@ var init_table = __esm({
       ...extra
     });
     btrfsV = { args: ["--version"], pattern: new RegExp(String.raw`btrfs-progs v${V}`), range: "btrfs-progs" };
+    squashfsV = (tool) => ({ args: ["-version"], pattern: new RegExp(String.raw`${tool} version ${V}`), okCodes: [1], range: "squashfs-tools" });
     utilLinux = { args: ["--version"], pattern: new RegExp(String.raw`util-linux ${V}`) };
     fatV = { args: ["--help"], pattern: new RegExp(String.raw`mkfs\.fat ${V}`) };
+    erofs = (needs) => ({ debian: "erofs-utils", nix: "erofs-utils", needs, version: { args: ["-V"], okCodes: [1], pattern: new RegExp(String.raw`(?:erofs|\)) ${V}`) } });
     mtoolsV = { args: ["-V"], pattern: new RegExp(String.raw`mtools\) ${V}`) };
     e2fs = (version, needs) => ({ debian: "e2fsprogs", nix: "e2fsprogs", needs, version });
     ul = (needs, version) => ({ debian: "util-linux", nix: "util-linux", needs, ...version ? { version } : {} });
@@ -8603,6 +8605,11 @@ var init_table = __esm({
       tune2fs: e2fs(e2("tune2fs", { args: [], okCodes: [1] }), ["tests"]),
       "mkfs.btrfs": { debian: "btrfs-progs", nix: "btrfs-progs", needs: ["build"], version: btrfsV },
       btrfs: { debian: "btrfs-progs", nix: "btrfs-progs", needs: ["inspect", "verify", "tests"], version: btrfsV },
+      "mkfs.erofs": erofs(["build"]),
+      "fsck.erofs": erofs(["inspect", "verify", "tests"]),
+      "dump.erofs": erofs(["tests"]),
+      mksquashfs: { debian: "squashfs-tools", nix: "squashfsTools", needs: ["build"], version: squashfsV("mksquashfs") },
+      unsquashfs: { debian: "squashfs-tools", nix: "squashfsTools", needs: ["inspect", "verify", "tests"], version: squashfsV("unsquashfs") },
       zstd: { debian: "zstd", nix: "zstd", needs: ["build", "inspect", "verify", "flash"], version: { args: ["--version"], pattern: /v(\d+\.\d+\.\d+)/ } },
       xz: { debian: "xz-utils", nix: "xz", needs: ["flash"] },
       bzip2: { debian: "bzip2", nix: "bzip2", needs: ["flash"] },
@@ -8628,11 +8635,14 @@ var init_table = __esm({
       mmd: mtools(["tests"]),
       "qemu-img": { debian: "qemu-utils", nix: "qemu", needs: ["boot-test"] },
       "qemu-system-aarch64": { debian: "qemu-system-arm", nix: "qemu", needs: ["boot-test"] },
+      "qemu-system-arm": { debian: "qemu-system-arm", nix: "qemu", needs: ["boot-test"] },
       "qemu-system-x86_64": { debian: "qemu-system-x86", nix: "qemu", needs: ["boot-test"] },
       fakeroot: { debian: "fakeroot", nix: "fakeroot", needs: ["build-if-present", "tests"], version: { args: ["-v"], pattern: new RegExp(String.raw`version ${V}`) } },
       faketime: { debian: "faketime", nix: "libfaketime", needs: ["build-if-present", "tests"] },
       bmaptool: { debian: "bmap-tools", nix: "bmaptool", needs: ["tests"], version: { args: ["--version"], pattern: new RegExp(String.raw`bmaptool ${V}`) } },
       "nix-store": { debian: "nix-bin", nix: "nix", needs: ["tests"] },
+      simg2img: { debian: "android-sdk-libsparse-utils", nix: "android-tools", needs: ["tests"] },
+      img2simg: { debian: "android-sdk-libsparse-utils", nix: "android-tools", needs: ["tests"] },
       genimage: { debian: "genimage", needs: ["bench"] },
       cc: { debian: "gcc", nix: "gcc", needs: ["action"] },
       "apt-get": { debian: "apt", needs: ["action"] },
@@ -9372,6 +9382,90 @@ var init_sparse = __esm({
   }
 });
 
+// src/inspect/zstd-engines.ts
+import zlib from "node:zlib";
+var OUT_SIZE, createZstd;
+var init_zstd_engines = __esm({
+  "src/inspect/zstd-engines.ts"() {
+    "use strict";
+    init_sparse();
+    init_errors();
+    OUT_SIZE = 1024 * 1024;
+    createZstd = zlib.createZstdDecompress;
+  }
+});
+
+// src/inspect/zstd.ts
+var READ_CHUNK, ZERO_FRAME_MAX, ZERO_CONTENT_MAX, BLOCK_MAX, MAX_FRAMES, MAX_CONTENT, MAX_STEP, SLICE_OUT;
+var init_zstd = __esm({
+  "src/inspect/zstd.ts"() {
+    "use strict";
+    init_run();
+    init_settings();
+    init_errors();
+    init_sparse();
+    init_zstd_engines();
+    READ_CHUNK = 1024 * 1024;
+    ZERO_FRAME_MAX = 64 * 1024;
+    ZERO_CONTENT_MAX = 64 * 1024 * 1024;
+    BLOCK_MAX = 128 * 1024;
+    MAX_FRAMES = 512 * 1024;
+    MAX_CONTENT = Number.MAX_SAFE_INTEGER;
+    MAX_STEP = 256 * 1024;
+    SLICE_OUT = 8 * 1024 * 1024;
+  }
+});
+
+// src/inspect/image.ts
+import fs2, { promises as fsp5 } from "node:fs";
+async function readAt(file, offset, length) {
+  const fh = typeof file === "string" ? await fsp5.open(file, "r") : file;
+  try {
+    const b = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await fh.read(b, done, length - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return b;
+  } finally {
+    if (typeof file === "string") await fh.close();
+  }
+}
+async function copyPartition(image, offset, size, file) {
+  if ((await fsp5.stat(image)).isBlockDevice()) {
+    const src = await fsp5.open(image, "r");
+    const dst = await fsp5.open(file, "w");
+    try {
+      const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+      for (let pos = 0; pos < size; pos += buf.length) {
+        const len = Math.min(buf.length, size - pos);
+        if (await readFull(src.fd, buf, len, offset + pos) < len) throw buildError(`${image} ends before byte ${offset + pos + len}`);
+        await writeNonZero(dst, buf.subarray(0, len), pos);
+      }
+      await dst.truncate(size);
+    } finally {
+      await dst.close();
+      await src.close();
+    }
+    return;
+  }
+  await copySparse(image, file, 0, { srcOffset: offset, length: size });
+  await fsp5.truncate(file, size);
+}
+var ZSTD_MAGIC;
+var init_image = __esm({
+  "src/inspect/image.ts"() {
+    "use strict";
+    init_errors();
+    init_lifetime();
+    init_sparse();
+    init_zstd();
+    ZSTD_MAGIC = Buffer.from([40, 181, 47, 253]);
+  }
+});
+
 // src/text.ts
 function utf8At(b, i2) {
   const c3 = b[i2];
@@ -9441,13 +9535,13 @@ function isUtf8(s2) {
 function comparePaths(a2, b) {
   return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
 }
-function normalizeTreePath(path36) {
-  if (!path36.startsWith("/")) throw dataError(`tree path must be absolute: ${show(path36)}`);
-  if (!path36.includes("//") && !path36.includes("/.") && !(path36.length > 1 && path36.endsWith("/"))) return path36;
+function normalizeTreePath(path43) {
+  if (!path43.startsWith("/")) throw dataError(`tree path must be absolute: ${show(path43)}`);
+  if (!path43.includes("//") && !path43.includes("/.") && !(path43.length > 1 && path43.endsWith("/"))) return path43;
   const parts = [];
-  for (const c3 of path36.split("/")) {
+  for (const c3 of path43.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw dataError(`tree path must not contain "..": ${show(path36)}`);
+    if (c3 === "..") throw dataError(`tree path must not contain "..": ${show(path43)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -9558,13 +9652,13 @@ function* walkTree(tree, opts2 = {}) {
   const known = tree.explicitLinkKeys();
   const overlapping = tree.overlappingSources();
   const stack = [];
-  const open6 = (p, mode, source, follow, ancestors, keyAll) => {
+  const open8 = (p, mode, source, follow, ancestors, keyAll) => {
     const scan = source !== void 0 ? scanHostDir(source, follow) : void 0;
     const host = scan ? scan.names : source !== void 0 ? readHostDir(source) : [];
     stack.push({ p, mode, source, follow, ancestors, keyAll, explicit: tree.children(p), host, scan, i: 0, j: 0 });
     return source !== void 0 ? { path: p, kind: "dir", mode, source } : { path: p, kind: "dir", mode };
   };
-  yield open6("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
+  yield open8("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
   while (stack.length) {
     const f = stack[stack.length - 1];
     const next = nextChild(f);
@@ -9592,7 +9686,7 @@ function* walkTree(tree, opts2 = {}) {
           if (e.implicit) childMode = hst.mode & 4095;
         }
         const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : f.keyAll;
-        yield open6(cp, childMode, childSource, childFollow, childFollow ? f.ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
+        yield open8(cp, childMode, childSource, childFollow, childFollow ? f.ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
       } else {
         if (hostChild !== void 0 && statOf(hostChild, f.follow, pre).isDirectory()) {
           throw inputError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
@@ -9614,7 +9708,7 @@ function* walkTree(tree, opts2 = {}) {
       anc = new Set(anc ?? []);
       anc.add(key);
     }
-    yield open6(cp, w.mode, hostChild, f.follow, anc, f.keyAll);
+    yield open8(cp, w.mode, hostChild, f.follow, anc, f.keyAll);
   }
 }
 function nextChild(f) {
@@ -9691,8 +9785,8 @@ var init_tree = __esm({
       /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
        *  non-directory entry at the same path; adding a directory over a directory keeps the
        *  old one unless the old one is implicit (then the new one wins). */
-      add(path36, entry) {
-        const p = normalizeTreePath(path36);
+      add(path43, entry) {
+        const p = normalizeTreePath(path43);
         this.childIndex = void 0;
         if (p === "/") {
           if (entry.kind !== "dir") throw dataError("the root of a tree must be a directory");
@@ -9725,8 +9819,8 @@ var init_tree = __esm({
        * A directory that already has a host source is expanded one level so both merge: the
        * later copy wins for files, and a directory meeting a non-directory is an error.
        */
-      addHostDir(path36, source, mode, follow = false) {
-        const p = normalizeTreePath(path36);
+      addHostDir(path43, source, mode, follow = false) {
+        const p = normalizeTreePath(path43);
         const old = this.map.get(p);
         if (old && old.kind !== "dir") {
           throw dataError(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -9744,20 +9838,20 @@ var init_tree = __esm({
       }
       /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
        *  followed) at `path` as what it is: a directory becomes a host directory. */
-      addHost(path36, host, follow = false) {
-        const w = hostEntry(path36, host, follow);
-        if (w.kind === "dir") this.addHostDir(path36, host, w.mode, follow);
+      addHost(path43, host, follow = false) {
+        const w = hostEntry(path43, host, follow);
+        if (w.kind === "dir") this.addHostDir(path43, host, w.mode, follow);
         else {
           const { path: _p, ...e } = w;
-          this.add(path36, e);
+          this.add(path43, e);
         }
       }
       expandHostChildren(p, source, follow) {
         for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
       }
       /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-      ensureDir(path36, mode = 493) {
-        const p = normalizeTreePath(path36);
+      ensureDir(path43, mode = 493) {
+        const p = normalizeTreePath(path43);
         const e = this.map.get(p);
         if (e) {
           if (e.kind !== "dir") throw dataError(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -9767,12 +9861,12 @@ var init_tree = __esm({
         if (p !== "/") this.ensureDir(parentOf(p));
         this.map.set(p, { kind: "dir", mode, implicit: true });
       }
-      get(path36) {
-        return this.map.get(normalizeTreePath(path36));
+      get(path43) {
+        return this.map.get(normalizeTreePath(path43));
       }
       /** The entry at `path` (no symlink followed), looking inside host directories too. */
-      lookup(path36) {
-        const p = normalizeTreePath(path36);
+      lookup(path43) {
+        const p = normalizeTreePath(path43);
         const own = this.map.get(p);
         if (own) return own;
         let dir = p;
@@ -9804,8 +9898,8 @@ var init_tree = __esm({
         }
         return void 0;
       }
-      has(path36) {
-        return this.map.has(normalizeTreePath(path36));
+      has(path43) {
+        return this.map.has(normalizeTreePath(path43));
       }
       /** Number of explicit entries (host directories count as one). */
       get size() {
@@ -10000,90 +10094,6 @@ var init_fat_boot_sector = __esm({
     EXT_BOOT_SIG = 41;
     FAT_NO_LABEL = "NO NAME";
     extAt = (fatSectors16) => fatSectors16 === 0 ? EXT_FAT32 : EXT_FAT16;
-  }
-});
-
-// src/inspect/zstd-engines.ts
-import zlib from "node:zlib";
-var OUT_SIZE, createZstd;
-var init_zstd_engines = __esm({
-  "src/inspect/zstd-engines.ts"() {
-    "use strict";
-    init_sparse();
-    init_errors();
-    OUT_SIZE = 1024 * 1024;
-    createZstd = zlib.createZstdDecompress;
-  }
-});
-
-// src/inspect/zstd.ts
-var READ_CHUNK, ZERO_FRAME_MAX, ZERO_CONTENT_MAX, BLOCK_MAX, MAX_FRAMES, MAX_CONTENT, MAX_STEP, SLICE_OUT;
-var init_zstd = __esm({
-  "src/inspect/zstd.ts"() {
-    "use strict";
-    init_run();
-    init_settings();
-    init_errors();
-    init_sparse();
-    init_zstd_engines();
-    READ_CHUNK = 1024 * 1024;
-    ZERO_FRAME_MAX = 64 * 1024;
-    ZERO_CONTENT_MAX = 64 * 1024 * 1024;
-    BLOCK_MAX = 128 * 1024;
-    MAX_FRAMES = 512 * 1024;
-    MAX_CONTENT = Number.MAX_SAFE_INTEGER;
-    MAX_STEP = 256 * 1024;
-    SLICE_OUT = 8 * 1024 * 1024;
-  }
-});
-
-// src/inspect/image.ts
-import fs2, { promises as fsp5 } from "node:fs";
-async function readAt(file, offset, length) {
-  const fh = typeof file === "string" ? await fsp5.open(file, "r") : file;
-  try {
-    const b = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await fh.read(b, done, length - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return b;
-  } finally {
-    if (typeof file === "string") await fh.close();
-  }
-}
-async function copyPartition(image, offset, size, file) {
-  if ((await fsp5.stat(image)).isBlockDevice()) {
-    const src = await fsp5.open(image, "r");
-    const dst = await fsp5.open(file, "w");
-    try {
-      const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
-      for (let pos = 0; pos < size; pos += buf.length) {
-        const len = Math.min(buf.length, size - pos);
-        if (await readFull(src.fd, buf, len, offset + pos) < len) throw buildError(`${image} ends before byte ${offset + pos + len}`);
-        await writeNonZero(dst, buf.subarray(0, len), pos);
-      }
-      await dst.truncate(size);
-    } finally {
-      await dst.close();
-      await src.close();
-    }
-    return;
-  }
-  await copySparse(image, file, 0, { srcOffset: offset, length: size });
-  await fsp5.truncate(file, size);
-}
-var ZSTD_MAGIC;
-var init_image = __esm({
-  "src/inspect/image.ts"() {
-    "use strict";
-    init_errors();
-    init_lifetime();
-    init_sparse();
-    init_zstd();
-    ZSTD_MAGIC = Buffer.from([40, 181, 47, 253]);
   }
 });
 
@@ -10650,23 +10660,23 @@ async function usedInodeInfo(image, offset) {
     const used = [];
     const bitmap = Buffer.alloc(Math.ceil(ipg / 8));
     const inodeSize = sb.readUInt16LE(SB.INODE_SIZE);
-    const table2 = Buffer.alloc(ipg * inodeSize);
+    const table3 = Buffer.alloc(ipg * inodeSize);
     for (let g = 0; g < groups; g++) {
       const d = g * descSize;
       if (gd.readUInt16LE(d + GD.FLAGS) & BG_INODE_UNINIT) continue;
       const blk = gd.readUInt32LE(d + GD.INODE_BITMAP_LO) + (is64 && descSize >= 64 ? gd.readUInt32LE(d + GD.INODE_BITMAP_HI) * 2 ** 32 : 0);
       await fh.read(bitmap, 0, bitmap.length, offset + blk * blockSize);
       const hi = (o2) => is64 && descSize >= 64 ? gd.readUInt32LE(d + o2) * 2 ** 32 : 0;
-      await fh.read(table2, 0, table2.length, offset + (gd.readUInt32LE(d + GD.INODE_TABLE_LO) + hi(GD.INODE_TABLE_HI)) * blockSize);
+      await fh.read(table3, 0, table3.length, offset + (gd.readUInt32LE(d + GD.INODE_TABLE_LO) + hi(GD.INODE_TABLE_HI)) * blockSize);
       for (let i2 = 0; i2 < ipg; i2++) {
         if (!(bitmap[i2 >> 3] & 1 << (i2 & 7))) continue;
         const o2 = i2 * inodeSize;
         used.push({
           ino: g * ipg + i2 + 1,
-          flags: table2.readUInt32LE(o2 + INODE_FLAGS),
-          uid: table2.readUInt16LE(o2 + INODE.UID) + table2.readUInt16LE(o2 + INODE.UID_HIGH) * 65536,
-          gid: table2.readUInt16LE(o2 + INODE.GID) + table2.readUInt16LE(o2 + INODE.GID_HIGH) * 65536,
-          times: [table2.readUInt32LE(o2 + INODE.ATIME), table2.readUInt32LE(o2 + INODE.CTIME), table2.readUInt32LE(o2 + INODE.MTIME)]
+          flags: table3.readUInt32LE(o2 + INODE_FLAGS),
+          uid: table3.readUInt16LE(o2 + INODE.UID) + table3.readUInt16LE(o2 + INODE.UID_HIGH) * 65536,
+          gid: table3.readUInt16LE(o2 + INODE.GID) + table3.readUInt16LE(o2 + INODE.GID_HIGH) * 65536,
+          times: [table3.readUInt32LE(o2 + INODE.ATIME), table3.readUInt32LE(o2 + INODE.CTIME), table3.readUInt32LE(o2 + INODE.MTIME)]
         });
       }
     }
@@ -10751,6 +10761,113 @@ var init_ext4_superblock = __esm({
   }
 });
 
+// src/toolchain.ts
+function parseVersion(text) {
+  return text.split(".").map((p) => Number.parseInt(p, 10));
+}
+function compareVersions(a2, b, n2) {
+  const len = n2 ?? Math.max(a2.length, b.length);
+  for (let i2 = 0; i2 < len; i2++) {
+    const d = (a2[i2] ?? 0) - (b[i2] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+function checkRange(range2, tool, where3, version) {
+  const v = parseVersion(version);
+  if (compareVersions(v, range2.min) < 0) {
+    throw new ToolVersionError(
+      tool,
+      `${range2.family} ${version} is not supported (${tool} at ${where3}): imgsmith needs ${range2.family} ${show2(range2.min)} or later${range2.why ? ` (${range2.why})` : ""}`
+    );
+  }
+  if (compareVersions(v, range2.tested, range2.tested.length) > 0) {
+    return `${range2.family} ${version} (${tool} at ${where3}) is newer than the newest tested (${show2(range2.tested)}.x); its images are still checked as usual`;
+  }
+  return void 0;
+}
+function probeTool(name, envPath) {
+  const key = `${name}\0${envPath ?? process.env.PATH ?? ""}\0${process.env.LD_LIBRARY_PATH ?? ""}`;
+  let p = probed.get(key);
+  if (!p) {
+    p = probeToolOnce(name, envPath);
+    p.catch(() => probed.delete(key));
+    probed.set(key, p);
+  }
+  return p;
+}
+async function probeToolOnce(name, envPath) {
+  const probe = toolInfo(name)?.version ?? GENERIC;
+  const range2 = probe.range ? RANGES[probe.range] : void 0;
+  const where3 = findTool(name, envPath);
+  if (!where3) {
+    const missing = toolFailure(name, { code: "ENOENT" });
+    throw new ToolMissingError(name, `${missing.message}; it is needed to build this image`);
+  }
+  const r = await runTool(where3, probe.args, { all: true, timeout: 3e4, okCodes: probe.okCodes ?? [], what: `cannot get the version of ${name} (${where3} ${probe.args.join(" ")})` });
+  const output = r.all ?? "";
+  const m = probe.pattern.exec(output);
+  if (!m?.[1]) {
+    const printed = output.trim().split("\n").slice(0, 2).join(" / ").slice(0, 200);
+    throw new ToolVersionError(name, `cannot parse the version of ${name} (${where3} ${probe.args.join(" ")}) from what it printed: ${JSON.stringify(printed)}`);
+  }
+  const version = m[1];
+  const warning = range2 ? checkRange(range2, name, where3, version) : void 0;
+  return { name, path: where3, version, ...warning ? { warning } : {} };
+}
+function checkNode(version = process.versions.node, where3 = process.execPath) {
+  if (!/^\d+\.\d+\.\d+/.test(version)) throw new ToolVersionError("node", `cannot parse the version of Node.js (${where3}): ${JSON.stringify(version)}`);
+  const warning = checkRange(NODE, "node", where3, version);
+  if (warning) return warning;
+  const major = parseVersion(version)[0];
+  if (!NODE_TESTED.includes(major)) return `Node.js ${version} (${where3}) is not a tested release line (${NODE_TESTED.join(", ")}); its images are still checked as usual`;
+  return void 0;
+}
+async function probeToolchain(names, envPath) {
+  const unique = [...new Set(names)].sort();
+  const settled = await Promise.allSettled(unique.map((n2) => probeTool(n2, envPath)));
+  for (const s2 of settled) if (s2.status === "rejected") throw s2.reason;
+  const tools = settled.map((s2) => s2.value);
+  const versions = {};
+  const warnings = [];
+  for (const t of tools) {
+    versions[t.name] = t.version;
+    if (t.warning) warnings.push(t.warning);
+  }
+  const nodeWarning = checkNode();
+  if (nodeWarning) warnings.push(nodeWarning);
+  versions.node = process.versions.node;
+  return { versions, tools, warnings };
+}
+var E2FSPROGS, BTRFS_PROGS, SQUASHFS_TOOLS, NODE, NODE_TESTED, RANGES, GENERIC, show2, probed;
+var init_toolchain = __esm({
+  "src/toolchain.ts"() {
+    "use strict";
+    init_errors();
+    init_run();
+    init_table();
+    E2FSPROGS = { family: "e2fsprogs", min: [1, 46, 2], tested: [1, 47] };
+    BTRFS_PROGS = {
+      family: "btrfs-progs",
+      min: [6, 2],
+      tested: [6, 14],
+      why: "btrfs-progs 5.x reserves the inode numbers imgsmith's images use, so its images fail btrfs check"
+    };
+    SQUASHFS_TOOLS = {
+      family: "squashfs-tools",
+      min: [4, 5],
+      tested: [4, 6],
+      why: "older mksquashfs lacks -all-time, -mkfs-time and the reproducible fragment order"
+    };
+    NODE = { family: "Node.js", min: [20], tested: [24] };
+    NODE_TESTED = [20, 22, 24];
+    RANGES = { e2fsprogs: E2FSPROGS, "btrfs-progs": BTRFS_PROGS, "squashfs-tools": SQUASHFS_TOOLS };
+    GENERIC = { args: ["--version"], pattern: /\bv?(\d+\.\d+(?:\.\d+)*)/ };
+    show2 = (v) => v.join(".");
+    probed = /* @__PURE__ */ new Map();
+  }
+});
+
 // src/inspect/types.ts
 function entryTypeOf(mode) {
   switch (mode & 61440) {
@@ -10779,7 +10896,7 @@ __export(ext4_exports, {
 });
 import { createHash as createHash4 } from "node:crypto";
 import os4 from "node:os";
-import path16 from "node:path";
+import path17 from "node:path";
 import { createInterface } from "node:readline";
 function dumpe2fs(target) {
   return new Promise((resolve2) => {
@@ -10796,7 +10913,7 @@ async function dumpPartition(file, offset, size) {
   if (first !== void 0) return first;
   const dir = await makeTempDir(os4.tmpdir(), "imgsmith-map-");
   try {
-    const copy = path16.join(dir, "ext4.img");
+    const copy = path17.join(dir, "ext4.img");
     await copyPartition(file, offset, size, copy);
     return await dumpe2fs(copy);
   } finally {
@@ -11264,7 +11381,7 @@ __export(btrfs_exports, {
   open: () => open3
 });
 import fs4, { promises as fsp11 } from "node:fs";
-import path18 from "node:path";
+import path19 from "node:path";
 import { EventEmitter as EventEmitter2 } from "node:events";
 function pathRegex(paths) {
   const root = { kids: /* @__PURE__ */ new Map() };
@@ -11364,7 +11481,7 @@ var init_btrfs = __esm({
       /** Copies the partition [offset, offset+size) of `image` into `work` and reads its metadata. */
       static async open(image, offset, size, work, display) {
         await fsp11.mkdir(work, { recursive: true });
-        const file = path18.join(work, "btrfs.part");
+        const file = path19.join(work, "btrfs.part");
         await copyPartition(image, offset, size, file);
         const r = new _BtrfsReader(file, work, display);
         await r.load();
@@ -11492,7 +11609,7 @@ var init_btrfs = __esm({
       }
       /** Restores `paths` (and their parents) into a fresh directory; returns it. */
       async restore(paths) {
-        const dest = path18.join(this.work, `restore-${this.restoreCount++}`);
+        const dest = path19.join(this.work, `restore-${this.restoreCount++}`);
         await fsp11.mkdir(dest);
         const args = ["restore", "-S", ...paths ? ["--path-regex", pathRegex(paths)] : [], this.file, dest];
         const r = await runTool("btrfs", args, { check: false });
@@ -11583,6 +11700,760 @@ ${line}`;
       }
     };
     ESCAPES = { n: "\n", t: "	", r: "\r", v: "\v", f: "\f", a: "\x07", b: "\b", e: "\x1B", " ": " ", "\\": "\\", '"': '"', "'": "'" };
+  }
+});
+
+// src/codec/erofs-superblock.ts
+function erofsChecksum(block) {
+  const sb = Buffer.from(block.subarray(EROFS_SUPER_OFFSET, 4096));
+  sb.writeUInt32LE(0, SB2.checksum);
+  return ~crc32c(sb) >>> 0;
+}
+function isErofs(head) {
+  return head.length >= EROFS_SUPER_OFFSET + 4 && head.readUInt32LE(EROFS_SUPER_OFFSET) === EROFS_MAGIC;
+}
+function decodeErofsSuperblock(block) {
+  if (block.length < 4096) return "the partition is shorter than the erofs superblock block (4 KiB)";
+  if (!isErofs(block)) return "no erofs magic (0xE0F5E1E2) at byte 1024";
+  const sb = block.subarray(EROFS_SUPER_OFFSET, EROFS_SUPER_OFFSET + 128);
+  const blkszbits = sb[SB2.blkszbits];
+  if (blkszbits < 9 || blkszbits > 16) return `block size 2^${blkszbits} is out of range (512 B to 64 KiB)`;
+  const featureCompat = sb.readUInt32LE(SB2.compat);
+  const featureIncompat = sb.readUInt32LE(SB2.incompat);
+  const checksum = sb.readUInt32LE(SB2.checksum);
+  const dirbits = sb[SB2.dirblkbits];
+  return {
+    checksum,
+    checksumOk: (featureCompat & EROFS_COMPAT_SB_CHKSUM) === 0 || erofsChecksum(block) === checksum,
+    featureCompat,
+    featureIncompat,
+    blockSize: 2 ** blkszbits,
+    rootNid: sb.readUInt16LE(SB2.rootNid),
+    inodes: sb.readBigUInt64LE(SB2.inos),
+    buildTime: Number(sb.readBigUInt64LE(SB2.buildTime)),
+    blocks: sb.readUInt32LE(SB2.blocks),
+    metaBlkaddr: sb.readUInt32LE(SB2.metaBlkaddr),
+    xattrBlkaddr: sb.readUInt32LE(SB2.xattrBlkaddr),
+    uuid: uuidString(sb.subarray(SB2.uuid, SB2.uuid + 16)),
+    label: cstr(sb.subarray(SB2.volumeName, SB2.volumeName + EROFS_LABEL_BYTES)),
+    extraDevices: sb.readUInt16LE(SB2.extraDevices),
+    dirBlockSize: 2 ** (blkszbits + (dirbits > 4 ? 0 : dirbits)),
+    features: [...bitNames(featureCompat, COMPAT), ...bitNames(featureIncompat, INCOMPAT)]
+  };
+}
+function encodeErofsLabel(block, label2) {
+  const name = Buffer.from(label2, "utf8");
+  if (name.length > EROFS_LABEL_BYTES) throw new RangeError(`erofs label of ${name.length} bytes`);
+  const at = EROFS_SUPER_OFFSET + SB2.volumeName;
+  block.fill(0, at, at + EROFS_LABEL_BYTES);
+  name.copy(block, at);
+  if ((block.readUInt32LE(EROFS_SUPER_OFFSET + SB2.compat) & EROFS_COMPAT_SB_CHKSUM) !== 0) {
+    block.writeUInt32LE(erofsChecksum(block), EROFS_SUPER_OFFSET + SB2.checksum);
+  }
+}
+var EROFS_MAGIC, EROFS_SUPER_OFFSET, EROFS_LABEL_BYTES, SB2, COMPAT, INCOMPAT, EROFS_COMPAT_SB_CHKSUM;
+var init_erofs_superblock = __esm({
+  "src/codec/erofs-superblock.ts"() {
+    "use strict";
+    init_bytes();
+    init_crc32c();
+    init_uuid();
+    EROFS_MAGIC = 3774210530;
+    EROFS_SUPER_OFFSET = 1024;
+    EROFS_LABEL_BYTES = 16;
+    SB2 = { magic: 0, checksum: 4, compat: 8, blkszbits: 12, rootNid: 14, inos: 16, buildTime: 24, buildNsec: 32, blocks: 36, metaBlkaddr: 40, xattrBlkaddr: 44, uuid: 48, volumeName: 64, incompat: 80, extraDevices: 86, dirblkbits: 90 };
+    COMPAT = ["sb_csum", "mtime", "xattr_filter"];
+    INCOMPAT = ["0padding", "big_pcluster", "chunked_file", "device_table", "ztailpacking", "fragments/dedupe", "xattr_prefixes", "48bit"];
+    EROFS_COMPAT_SB_CHKSUM = 1;
+  }
+});
+
+// src/inspect/readers/erofs.ts
+var erofs_exports = {};
+__export(erofs_exports, {
+  ErofsReader: () => ErofsReader,
+  erofsRequiredRanges: () => erofsRequiredRanges,
+  open: () => open4
+});
+import { createReadStream as createReadStream2, promises as fsp15, writeSync as writeSync4 } from "node:fs";
+import path22 from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Writable as Writable4 } from "node:stream";
+async function erofsRequiredRanges(file, offset, size) {
+  const sb = decodeErofsSuperblock(await readAt(file, offset, 4096));
+  if (typeof sb === "string") return void 0;
+  return [{ start: 0, end: Math.min(size, sb.blocks * sb.blockSize) }];
+}
+var MAX_DIR_ENTRIES3, MAX_DEPTH4, MAX_DIR_BYTES2, MAX_LINK_BYTES, LAYOUT, LAYOUT_NAMES, join3, open4, ErofsReader;
+var init_erofs = __esm({
+  "src/inspect/readers/erofs.ts"() {
+    "use strict";
+    init_errors();
+    init_tree();
+    init_erofs_superblock();
+    init_image();
+    init_rmtree();
+    init_run();
+    init_types();
+    MAX_DIR_ENTRIES3 = 1e6;
+    MAX_DEPTH4 = 4096;
+    MAX_DIR_BYTES2 = 256 * 1024 * 1024;
+    MAX_LINK_BYTES = 4096;
+    LAYOUT = { plain: 0, compressedFull: 1, inline: 2, compressedCompact: 3, chunked: 4 };
+    LAYOUT_NAMES = ["flat", "compressed (full indexes)", "flat with an inline tail", "compressed (compact indexes)", "chunked"];
+    join3 = (dir, name) => dir === "/" ? `/${name}` : `${dir}/${name}`;
+    open4 = async (t) => {
+      const sb = decodeErofsSuperblock(await readAt(t.file, t.offset, 4096));
+      if (typeof sb === "string") throw inputError(`${t.display}: not a readable erofs filesystem: ${sb}`);
+      if (!sb.checksumOk) throw inputError(`${t.display}: the erofs superblock checksum does not match: the filesystem is corrupt`);
+      const end = sb.blocks * sb.blockSize;
+      if (end > t.size) throw inputError(`${t.display}: the erofs filesystem says it has ${sb.blocks} blocks of ${sb.blockSize} bytes (${end} bytes), more than its partition's ${t.size}`);
+      return new ErofsReader(t, sb, await fsp15.open(t.file, "r"));
+    };
+    ErofsReader = class {
+      constructor(t, sb, fh) {
+        this.t = t;
+        this.sb = sb;
+        this.fh = fh;
+        this.end = sb.blocks * sb.blockSize;
+      }
+      t;
+      sb;
+      fh;
+      type = "erofs";
+      end;
+      extractedDir;
+      /** Every path of each file inode (nid), from the walk before the extraction: fsck.erofs 1.5
+       *  writes some names of a hard-linked file only. */
+      names = /* @__PURE__ */ new Map();
+      async close() {
+        await this.fh.close().catch(() => void 0);
+        if (this.extractedDir) await removeTree(await this.t.workDir()).catch(() => void 0);
+      }
+      async info() {
+        const sb = this.sb;
+        return {
+          type: "erofs",
+          variant: "erofs",
+          label: sb.label,
+          uuid: sb.uuid,
+          size: this.end,
+          blockSize: sb.blockSize,
+          used: this.end,
+          free: 0,
+          inodes: Number(sb.inodes),
+          features: sb.features,
+          extra: { buildTime: new Date(sb.buildTime * 1e3).toISOString(), rootNid: String(sb.rootNid), metaBlkaddr: String(sb.metaBlkaddr) }
+        };
+      }
+      corrupt(what) {
+        return inputError(`${this.t.display}: the erofs filesystem is corrupt: ${what}`);
+      }
+      /** `length` bytes at byte `at` of the filesystem, which must lie inside it. */
+      async bytes(at, length, what) {
+        if (at < 0 || length < 0 || at + length > this.end) throw this.corrupt(`${what} at byte ${at} (+${length}) is outside the filesystem (${this.end} bytes)`);
+        return readAt(this.fh, this.t.offset + at, length);
+      }
+      async inode(nid) {
+        const at = this.sb.metaBlkaddr * this.sb.blockSize + nid * 32;
+        const head = await this.bytes(at, 32, `inode ${nid}`);
+        const format3 = head.readUInt16LE(0);
+        const extended = (format3 & 1) === 1;
+        const b = extended ? await this.bytes(at, 64, `inode ${nid}`) : head;
+        const icount = b.readUInt16LE(2);
+        const xattrBytes = icount === 0 ? 0 : 12 + (icount - 1) * 4;
+        const size = extended ? b.readBigUInt64LE(8) : BigInt(b.readUInt32LE(8));
+        if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw this.corrupt(`inode ${nid} has a size of ${size} bytes`);
+        return {
+          nid,
+          mode: b.readUInt16LE(4),
+          nlink: extended ? b.readUInt32LE(44) : b.readUInt16LE(6),
+          size: Number(size),
+          uid: extended ? b.readUInt32LE(24) : b.readUInt16LE(24),
+          gid: extended ? b.readUInt32LE(28) : b.readUInt16LE(26),
+          mtime: extended ? Number(b.readBigUInt64LE(32)) : this.sb.buildTime,
+          layout: format3 >> 1 & 7,
+          rawBlkaddr: b.readUInt32LE(16),
+          tailAt: at + (extended ? 64 : 32) + xattrBytes
+        };
+      }
+      flat(ino) {
+        return ino.layout === LAYOUT.plain || ino.layout === LAYOUT.inline;
+      }
+      /** The byte ranges (in the filesystem) holding an uncompressed inode's data, in order. */
+      dataRanges(ino) {
+        const bs = this.sb.blockSize;
+        if (!this.flat(ino)) throw this.corrupt(`inode ${ino.nid} is ${LAYOUT_NAMES[ino.layout] ?? `of layout ${ino.layout}`}, read here only for files`);
+        const tail = ino.layout === LAYOUT.inline ? ino.size % bs : 0;
+        const full = ino.size - tail;
+        const out = [];
+        if (full > 0) out.push({ start: ino.rawBlkaddr * bs, end: ino.rawBlkaddr * bs + full });
+        if (tail > 0) {
+          if (ino.tailAt % bs + tail > bs) throw this.corrupt(`inode ${ino.nid}'s inline data crosses a block boundary`);
+          out.push({ start: ino.tailAt, end: ino.tailAt + tail });
+        }
+        for (const r of out) if (r.end > this.end) throw this.corrupt(`inode ${ino.nid}'s data ends past the filesystem`);
+        return out;
+      }
+      async readAll(ino, max, what) {
+        if (ino.size > max) throw this.corrupt(`${what} (inode ${ino.nid}) is ${ino.size} bytes long, more than ${max}`);
+        const parts = [];
+        for (const r of this.dataRanges(ino)) parts.push(await this.bytes(r.start, r.end - r.start, what));
+        return Buffer.concat(parts);
+      }
+      /** A directory's entries (names checked, in strictly increasing byte order; no "." and ".."). */
+      async dirents(dir, dirPath) {
+        const data = await this.readAll(dir, MAX_DIR_BYTES2, `directory ${show(dirPath)}`);
+        const out = [];
+        const bs = this.sb.dirBlockSize;
+        let prev;
+        for (let off2 = 0; off2 < data.length; off2 += bs) {
+          const blk = data.subarray(off2, Math.min(off2 + bs, data.length));
+          for (const d of this.parseDirBlock(blk, dirPath)) {
+            if (d.name === "." || d.name === "..") continue;
+            if (prev !== void 0 && !(prev < d.name)) throw this.corrupt(`${show(dirPath)}: entry ${show(d.name)} is out of order or repeated`);
+            if (out.length >= MAX_DIR_ENTRIES3) throw inputError(`${this.t.display}: ${show(dirPath)}: more than ${MAX_DIR_ENTRIES3} entries in one directory`);
+            prev = d.name;
+            out.push(d);
+          }
+        }
+        return out;
+      }
+      parseDirBlock(blk, dirPath) {
+        if (blk.length < 12) throw this.corrupt(`${show(dirPath)}: a directory block of ${blk.length} bytes`);
+        const first = blk.readUInt16LE(8);
+        if (first < 12 || first >= blk.length || first % 12 !== 0) throw this.corrupt(`${show(dirPath)}: bad first name offset ${first}`);
+        const n2 = first / 12;
+        const out = [];
+        for (let i2 = 0; i2 < n2; i2++) {
+          const start = blk.readUInt16LE(i2 * 12 + 8);
+          let end = i2 + 1 < n2 ? blk.readUInt16LE((i2 + 1) * 12 + 8) : blk.length;
+          if (i2 + 1 === n2) {
+            const nul = blk.indexOf(0, start);
+            if (nul >= 0 && nul < end) end = nul;
+          }
+          if (start < first || end <= start || end > blk.length || end - start > 255) throw this.corrupt(`${show(dirPath)}: bad name bounds ${start}-${end}`);
+          const name = blk.toString("latin1", start, end);
+          if (name.includes("/") || name.includes("\0")) throw this.corrupt(`${show(dirPath)}: the name ${show(name)} contains "/" or NUL`);
+          const nid = blk.readBigUInt64LE(i2 * 12);
+          if (nid > BigInt(Number.MAX_SAFE_INTEGER)) throw this.corrupt(`${show(dirPath)}: ${show(name)} names inode ${nid}`);
+          out.push({ name, nid: Number(nid) });
+        }
+        return out;
+      }
+      async entryOf(name, p, ino) {
+        const type = entryTypeOf(ino.mode);
+        const e = { name, path: p, type, mode: ino.mode & 4095, uid: ino.uid, gid: ino.gid, size: type === "dir" ? 0 : ino.size, mtime: ino.mtime, ino: ino.nid };
+        if (type === "symlink") e.target = (await this.readAll(ino, MAX_LINK_BYTES, `symlink ${show(p)}`)).toString("latin1");
+        return e;
+      }
+      async rootEntry() {
+        const ino = await this.inode(this.sb.rootNid);
+        if (entryTypeOf(ino.mode) !== "dir") throw this.corrupt(`the root inode (${this.sb.rootNid}) is not a directory`);
+        return this.entryOf("", "/", ino);
+      }
+      async stat(p) {
+        let cur = await this.rootEntry();
+        const parts = p.split("/").filter(Boolean);
+        if (parts.length > MAX_DEPTH4) throw usageError(`${this.t.display}: ${show(p)}: more than ${MAX_DEPTH4} levels deep`);
+        for (const part of parts) {
+          if (cur.type !== "dir") throw usageError(`${this.t.display}: ${show(cur.path)} is not a directory`);
+          const found = (await this.dirents(await this.inode(cur.ino), cur.path)).find((d) => d.name === part);
+          if (!found) throw usageError(`${this.t.display}: no such file or directory: ${show(p)}`);
+          cur = await this.entryOf(part, join3(cur.path, part), await this.inode(found.nid));
+        }
+        return cur;
+      }
+      async list(p) {
+        const d = await this.stat(p);
+        if (d.type !== "dir") throw usageError(`${this.t.display}: ${show(d.path)} is not a directory`);
+        const out = [];
+        for (const x of await this.dirents(await this.inode(d.ino), d.path)) out.push(await this.entryOf(x.name, join3(d.path, x.name), await this.inode(x.nid)));
+        return out;
+      }
+      /** Every entry below `p`, parents before children; a directory met twice is a loop. */
+      async *walk(p) {
+        const top = await this.stat(p);
+        if (top.type !== "dir") return;
+        const seen = /* @__PURE__ */ new Map([[top.ino, top.path]]);
+        const stack = [{ e: top, depth: 0 }];
+        while (stack.length) {
+          const { e, depth } = stack.pop();
+          const kids = await this.list(e.path);
+          for (const k of kids) {
+            yield k;
+            if (k.type !== "dir") continue;
+            const first = seen.get(k.ino);
+            if (first !== void 0) throw this.corrupt(`directory loop: ${show(k.path)} is ${show(first)} again (nid ${k.ino})`);
+            if (depth + 1 > MAX_DEPTH4) throw inputError(`${this.t.display}: ${show(k.path)}: directories nested more than ${MAX_DEPTH4} deep`);
+            seen.set(k.ino, k.path);
+          }
+          for (let i2 = kids.length - 1; i2 >= 0; i2--) if (kids[i2].type === "dir") stack.push({ e: kids[i2], depth: depth + 1 });
+        }
+      }
+      async readFileTo(p, out) {
+        const f = await this.stat(p);
+        if (f.type !== "file") throw usageError(`${this.t.display}: ${show(f.path)} is not a regular file`);
+        const ino = await this.inode(f.ino);
+        if (!this.flat(ino)) return this.copyExtracted(f, out);
+        for (const r of this.dataRanges(ino)) {
+          for (let at = r.start; at < r.end; at += 1024 * 1024) {
+            const b = await this.bytes(at, Math.min(1024 * 1024, r.end - at), show(p));
+            for (let w = 0; w < b.length; ) w += writeSync4(out, b, w);
+          }
+        }
+      }
+      /** A compressed or chunked file's bytes, from fsck.erofs's extraction of the whole filesystem. */
+      async copyExtracted(f, out) {
+        const dir = await (this.extractedDir ??= this.extract());
+        let host;
+        for (const name of this.names.get(f.ino) ?? [f.path]) {
+          const h2 = Buffer.concat([Buffer.from(dir), Buffer.from(name, "latin1")]);
+          const st = await fsp15.lstat(h2).catch(() => void 0);
+          if (st?.isFile() && st.size === f.size) host = h2;
+          if (host) break;
+        }
+        if (!host) throw this.corrupt(`fsck.erofs did not extract ${show(f.path)} as a file of ${f.size} bytes`);
+        await pipeline(createReadStream2(host), new Writable4({ write: (c3, _e, cb) => {
+          try {
+            for (let w = 0; w < c3.length; ) w += writeSync4(out, c3, w);
+            cb();
+          } catch (e) {
+            cb(e);
+          }
+        } }));
+      }
+      async extract() {
+        for await (const e of this.walk("/")) {
+          if (e.type !== "file") continue;
+          const list = this.names.get(e.ino);
+          if (list) list.push(e.path);
+          else this.names.set(e.ino, [e.path]);
+        }
+        const work = await this.t.workDir();
+        await fsp15.mkdir(work, { recursive: true });
+        const copy = path22.join(work, "erofs.part");
+        await copyPartition(this.t.file, this.t.offset, this.end, copy);
+        const dir = path22.join(work, "root");
+        await fsp15.mkdir(dir);
+        const r = await runTool("fsck.erofs", [`--extract=${dir}`, "--no-preserve", copy], { all: true, check: false, what: this.t.display });
+        if (r.exitCode !== 0) throw this.corrupt(`fsck.erofs --extract failed: ${(r.all ?? "").toString().trim().split("\n").slice(-2).join("; ") || `exit ${r.exitCode}`}`);
+        return dir;
+      }
+    };
+  }
+});
+
+// src/codec/squashfs-superblock.ts
+function isSquashfs(head) {
+  return head.length >= SQUASHFS_SUPER_SIZE && head.subarray(0, 4).equals(SQUASHFS_MAGIC);
+}
+function decodeSquashfsSuperblock(head, size = Number.MAX_SAFE_INTEGER) {
+  if (head.length < SQUASHFS_SUPER_SIZE) return `the superblock needs ${SQUASHFS_SUPER_SIZE} bytes, got ${head.length}`;
+  if (!head.subarray(0, 4).equals(SQUASHFS_MAGIC)) return 'no "hsqs" magic';
+  const version = `${head.readUInt16LE(28)}.${head.readUInt16LE(30)}`;
+  if (version !== "4.0") return `version ${version} (only squashfs 4.0 is read)`;
+  const blockSize = head.readUInt32LE(12);
+  const blockLog = head.readUInt16LE(22);
+  if (blockSize < 4096 || blockSize > 1 << 20 || (blockSize & blockSize - 1) !== 0 || 1 << blockLog !== blockSize) {
+    return `block size ${blockSize} (block_log ${blockLog}) is not a power of two from 4 KiB to 1 MiB`;
+  }
+  const compression = SQUASHFS_COMPRESSORS[head.readUInt16LE(20)];
+  if (!compression) return `unknown compression id ${head.readUInt16LE(20)}`;
+  const used = head.readBigUInt64LE(40);
+  if (used < BigInt(SQUASHFS_SUPER_SIZE) || used > BigInt(size)) return `bytes_used ${used} is outside the partition of ${size} bytes`;
+  const bytesUsed = Number(used);
+  const tables = {
+    id: table(head, 48),
+    xattr: table(head, 56),
+    inode: table(head, 64),
+    directory: table(head, 72),
+    fragment: table(head, 80),
+    export: table(head, 88)
+  };
+  for (const [name, at] of Object.entries(tables)) {
+    if (at !== void 0 && (at < SQUASHFS_SUPER_SIZE || at >= bytesUsed)) return `the ${name} table starts at ${at}, outside the ${bytesUsed} bytes used`;
+  }
+  if (tables.id === void 0 || tables.inode === void 0 || tables.directory === void 0) return "the id, inode or directory table is missing";
+  if (tables.inode >= tables.directory) return `the inode table (${tables.inode}) does not come before the directory table (${tables.directory})`;
+  const inodeCount = head.readUInt32LE(4);
+  const idCount = head.readUInt16LE(26);
+  if (inodeCount === 0 || idCount === 0) return `${inodeCount} inodes and ${idCount} ids (at least one of each)`;
+  return {
+    inodeCount,
+    mkfsTime: head.readUInt32LE(8),
+    blockSize,
+    fragmentCount: head.readUInt32LE(16),
+    compression,
+    flags: head.readUInt16LE(24),
+    idCount,
+    version,
+    rootInode: head.readBigUInt64LE(32),
+    bytesUsed,
+    tables: { ...tables, id: tables.id, inode: tables.inode, directory: tables.directory }
+  };
+}
+function squashfsInfoOf(head, size) {
+  const d = decodeSquashfsSuperblock(head, size);
+  if (typeof d === "string") throw dataError(`not a valid squashfs superblock: ${d}`);
+  return {
+    type: "squashfs",
+    variant: `squashfs ${d.version}`,
+    label: "",
+    uuid: "",
+    size: d.bytesUsed,
+    blockSize: d.blockSize,
+    used: d.bytesUsed,
+    inodes: d.inodeCount,
+    features: bitNames(d.flags, FLAGS),
+    extra: { compression: d.compression, mkfsTime: String(d.mkfsTime), fragments: String(d.fragmentCount), ids: String(d.idCount) }
+  };
+}
+var SQUASHFS_MAGIC, SQUASHFS_SUPER_SIZE, SQUASHFS_COMPRESSORS, FLAGS, ABSENT, table;
+var init_squashfs_superblock = __esm({
+  "src/codec/squashfs-superblock.ts"() {
+    "use strict";
+    init_bytes();
+    init_errors();
+    SQUASHFS_MAGIC = Buffer.from("hsqs", "latin1");
+    SQUASHFS_SUPER_SIZE = 96;
+    SQUASHFS_COMPRESSORS = { 1: "gzip", 2: "lzma", 3: "lzo", 4: "xz", 5: "lz4", 6: "zstd" };
+    FLAGS = [
+      "uncompressed-inodes",
+      "uncompressed-data",
+      "check",
+      "uncompressed-fragments",
+      "no-fragments",
+      "always-fragments",
+      "duplicates",
+      "exportable",
+      "uncompressed-xattrs",
+      "no-xattrs",
+      "compressor-options",
+      "uncompressed-ids"
+    ];
+    ABSENT = 0xffffffffffffffffn;
+    table = (b, at) => {
+      const v = b.readBigUInt64LE(at);
+      return v === ABSENT ? void 0 : Number(v);
+    };
+  }
+});
+
+// src/inspect/readers/squashfs.ts
+var squashfs_exports = {};
+__export(squashfs_exports, {
+  SquashfsReader: () => SquashfsReader,
+  modeBits: () => modeBits,
+  open: () => open5,
+  squashfsRequiredRanges: () => squashfsRequiredRanges
+});
+import { createHash as createHash11, randomBytes } from "node:crypto";
+import fs5, { promises as fsp19 } from "node:fs";
+import path24 from "node:path";
+import { createInterface as createInterface2 } from "node:readline";
+import { pipeline as pipeline2 } from "node:stream/promises";
+function modeBits(s2) {
+  let m = 0;
+  const bit = (i2, v) => s2[i2] !== "-" ? v : 0;
+  m |= bit(0, 256) | bit(1, 128) | bit(3, 32) | bit(4, 16) | bit(6, 4) | bit(7, 2);
+  const x = (c3, exec, special) => c3 === "x" ? exec : c3 === "s" || c3 === "t" ? exec | special : c3 === "S" || c3 === "T" ? special : 0;
+  return m | x(s2[2], 64, 2048) | x(s2[5], 8, 1024) | x(s2[8], 1, 512);
+}
+function reason(stderr, nonce) {
+  const lines = stderr.split("\n").map((l) => l.replace(/^\s*FATAL ERROR:\s*/i, "").trim()).filter(Boolean);
+  const text = [...new Set(lines)].slice(0, 3).join("; ");
+  return text ? show(nonce ? text.split(nonce).join("") : text) : void 0;
+}
+async function squashfsRequiredRanges(file, offset, size) {
+  const sb = decodeSquashfsSuperblock(await readAt(file, offset, Math.min(size, SQUASHFS_SUPER_SIZE)), size);
+  if (typeof sb === "string") return void 0;
+  return [{ start: 0, end: Math.min(size, Math.ceil(sb.bytesUsed / 4096) * 4096) }];
+}
+var MAX_ENTRIES, MAX_DEPTH5, HEAD, TYPES, byName2, open5, SquashfsReader;
+var init_squashfs = __esm({
+  "src/inspect/readers/squashfs.ts"() {
+    "use strict";
+    init_errors();
+    init_tree();
+    init_squashfs_superblock();
+    init_toolchain();
+    init_run();
+    init_rmtree();
+    init_image();
+    MAX_ENTRIES = 5e6;
+    MAX_DEPTH5 = 4096;
+    HEAD = /^([-dlpcbs])([-rwxsStT]{9}) (\d+)\/(\d+) +(?:(\d+)|(\d+), *(\d+)) (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)(?::(\d\d))? /;
+    TYPES = { "-": "file", d: "dir", l: "symlink" };
+    byName2 = (a2, b) => a2.name < b.name ? -1 : a2.name > b.name ? 1 : 0;
+    open5 = async (t) => {
+      const head = await readAt(t.file, t.offset, Math.min(t.size, SQUASHFS_SUPER_SIZE));
+      const sb = decodeSquashfsSuperblock(head, t.size);
+      if (typeof sb === "string") throw inputError(`${t.display}: the squashfs filesystem is corrupt: ${sb}`);
+      const version = parseVersion((await probeTool("unsquashfs")).version);
+      const r = new SquashfsReader(t, head, compareVersions(version, [4, 6], 2) >= 0);
+      await r.load();
+      return r;
+    };
+    SquashfsReader = class {
+      constructor(t, head, fullPrecision) {
+        this.t = t;
+        this.head = head;
+        this.fullPrecision = fullPrecision;
+      }
+      t;
+      head;
+      fullPrecision;
+      type = "squashfs";
+      entries = /* @__PURE__ */ new Map();
+      kids = /* @__PURE__ */ new Map();
+      extractions = 0;
+      base() {
+        return ["-no-progress", "-o", String(this.t.offset)];
+      }
+      async info() {
+        return squashfsInfoOf(this.head, this.t.size);
+      }
+      async close() {
+        if (this.extractions > 0) await removeTree(await this.t.workDir()).catch(() => void 0);
+      }
+      /** Reads the whole listing (see the module doc). */
+      load() {
+        const nonce = `imgsmith-${randomBytes(12).toString("hex")}`;
+        const args = [...this.base(), "-lln", "-UTC", ...this.fullPrecision ? ["-full-precision"] : [], "-d", nonce, this.t.file];
+        return new Promise((resolve2, reject) => {
+          const child = spawnTool("unsquashfs", args, { stdio: ["ignore", "pipe", "pipe"] });
+          let stderr = "";
+          child.stderr.setEncoding("latin1").on("data", (d) => {
+            if (stderr.length < 4096) stderr += d;
+          });
+          let pending2;
+          let failed;
+          const fail = (e) => {
+            failed ??= e;
+            child.kill("SIGKILL");
+          };
+          const flush = () => {
+            if (!pending2 || failed) return;
+            try {
+              this.add(pending2.m, pending2.rest, nonce);
+            } catch (e) {
+              fail(e);
+            }
+            pending2 = void 0;
+          };
+          const rl = createInterface2({ input: child.stdout.setEncoding("latin1"), crlfDelay: Infinity });
+          rl.on("line", (line) => {
+            const m = HEAD.exec(line);
+            const rest = m ? line.slice(m[0].length) : "";
+            if (m && (rest === nonce || rest.startsWith(`${nonce}/`))) {
+              flush();
+              pending2 = { m, rest: rest.slice(nonce.length) };
+            } else if (pending2) {
+              pending2.rest += `
+${line}`;
+              if (pending2.rest.length > 1 << 20) fail(inputError(`${this.t.display}: the squashfs listing has a name longer than 1 MiB`));
+            }
+          });
+          child.on("error", (e) => reject(spawnFailure("unsquashfs", e)));
+          let closed = 0;
+          const finish = (code) => {
+            if (++closed < 2) return;
+            flush();
+            if (failed) return reject(failed);
+            if (code !== 0 || !this.entries.has("/")) reject(inputError(`${this.t.display}: unsquashfs cannot read the squashfs filesystem: ${reason(stderr, nonce) ?? `exit ${code}`}`));
+            else resolve2();
+          };
+          let exit = null;
+          rl.on("close", () => finish(exit));
+          child.on("close", (code) => {
+            exit = code;
+            finish(code);
+          });
+        });
+      }
+      /** One listed entry: `rest` is its path (with a symlink's " -> target"), after the nonce. */
+      add(m, rest, nonce) {
+        const type = TYPES[m[1]] ?? "other";
+        const size = m[5] !== void 0 ? Number(m[5]) : 0;
+        let p = rest || "/";
+        let target;
+        if (type === "symlink") {
+          const arrow = p.length - size - 4;
+          if (arrow < 1 || p.slice(arrow, arrow + 4) !== " -> ") throw inputError(`${this.t.display}: unsquashfs listed a symlink ${show(p)} without its ${size}-byte target`);
+          target = p.slice(arrow + 4);
+          p = p.slice(0, arrow);
+        }
+        const parts = p.split("/").filter(Boolean);
+        if (parts.length > MAX_DEPTH5) throw inputError(`${this.t.display}: ${show(p.slice(0, 200))}...: directories nested more than ${MAX_DEPTH5} deep (a directory loop?)`);
+        if (this.entries.size >= MAX_ENTRIES) throw inputError(`${this.t.display}: more than ${MAX_ENTRIES} entries`);
+        if (this.entries.has(p)) throw inputError(`${this.t.display}: ${show(p)} is listed twice: the squashfs filesystem is corrupt`);
+        if (p.includes(nonce)) throw inputError(`${this.t.display}: ${show(p)}: the listing is out of step`);
+        const [yy, mo, dd, hh, mi, ss] = [8, 9, 10, 11, 12, 13].map((i2) => Number(m[i2] ?? 0));
+        const e = {
+          name: parts.at(-1) ?? "",
+          path: p,
+          type,
+          mode: modeBits(m[2]),
+          uid: Number(m[3]),
+          gid: Number(m[4]),
+          size: type === "dir" ? 0 : size,
+          mtime: Date.UTC(yy, mo - 1, dd, hh, mi, ss) / 1e3,
+          ...target !== void 0 ? { target } : {}
+        };
+        if (p !== "/") {
+          const parent = p.slice(0, p.length - e.name.length - 1) || "/";
+          const siblings = this.kids.get(parent);
+          if (!siblings) throw inputError(`${this.t.display}: ${show(p)} is listed before its directory: the squashfs filesystem is corrupt`);
+          siblings.push(e);
+        }
+        if (type === "dir") this.kids.set(p, []);
+        this.entries.set(p, e);
+      }
+      async stat(p) {
+        const norm = `/${p.split("/").filter(Boolean).join("/")}`;
+        const e = this.entries.get(norm);
+        if (e) return { ...e };
+        const parts = norm.split("/").filter(Boolean);
+        for (let i2 = 1; i2 < parts.length; i2++) {
+          const up = this.entries.get(`/${parts.slice(0, i2).join("/")}`);
+          if (up && up.type !== "dir") throw usageError(`${this.t.display}: ${show(up.path)} is not a directory`);
+        }
+        throw usageError(`${this.t.display}: no such file or directory: ${show(p)}`);
+      }
+      async list(p) {
+        const d = await this.stat(p);
+        if (d.type !== "dir") throw usageError(`${this.t.display}: ${show(d.path)} is not a directory`);
+        return [...this.kids.get(d.path) ?? []].sort(byName2).map((e) => ({ ...e }));
+      }
+      /** Every entry below `p`, parents before children, each directory's entries by name. */
+      async *walk(p) {
+        const top = await this.stat(p);
+        if (top.type !== "dir") return;
+        const stack = [[...this.kids.get(top.path) ?? []].sort(byName2).reverse()];
+        while (stack.length) {
+          const e = stack[stack.length - 1].pop();
+          if (!e) {
+            stack.pop();
+            continue;
+          }
+          yield { ...e };
+          if (e.type === "dir") stack.push([...this.kids.get(e.path) ?? []].sort(byName2).reverse());
+        }
+      }
+      async readFileTo(p, out) {
+        const f = await this.stat(p);
+        if (f.type !== "file") throw usageError(`${this.t.display}: ${show(f.path)} is not a regular file`);
+        if (isUtf8(f.path) && !f.path.includes("\n")) {
+          const name = Buffer.from(f.path, "latin1").toString("utf8");
+          return this.unsquashfs(["-cat", "-no-wildcards", this.t.file, name], out, f.path);
+        }
+        await this.readExtracted(f, out);
+      }
+      /**
+       * SHA-256 of many files: `unsquashfs -cat` writes the files named on its command line one
+       * after the other, in that order, so batches of names are read back by their listed sizes.
+       * Names argv cannot carry go through readFileTo (a private extraction each).
+       */
+      async hashFiles(files) {
+        const out = /* @__PURE__ */ new Map();
+        const todo = files.filter((f) => f.type === "file");
+        const simple = todo.filter((f) => isUtf8(f.path) && !f.path.includes("\n"));
+        for (let i2 = 0; i2 < simple.length; ) {
+          const batch = [];
+          for (let bytes = 0; i2 < simple.length && batch.length < 512 && bytes < 64 * 1024; i2++) {
+            batch.push(simple[i2]);
+            bytes += simple[i2].path.length + 1;
+          }
+          await this.hashBatch(batch, out);
+        }
+        for (const f of todo.filter((x) => !out.has(x.path))) {
+          const tmp = path24.join(await this.t.workDir(), `hash-${this.extractions++}`);
+          await fsp19.mkdir(path24.dirname(tmp), { recursive: true, mode: 448 });
+          const fh = await fsp19.open(tmp, "w", 384);
+          try {
+            await this.readFileTo(f.path, fh.fd);
+          } finally {
+            await fh.close();
+          }
+          out.set(f.path, createHash11("sha256").update(await fsp19.readFile(tmp)).digest("hex"));
+          await fsp19.rm(tmp, { force: true });
+        }
+        return out;
+      }
+      async hashBatch(batch, out) {
+        const names = batch.map((f) => Buffer.from(f.path, "latin1").toString("utf8"));
+        const child = spawnTool("unsquashfs", [...this.base(), "-cat", "-no-wildcards", this.t.file, ...names], { stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stderr.setEncoding("latin1").on("data", (d) => {
+          if (stderr.length < 4096) stderr += d;
+        });
+        const exited = new Promise((resolve2, reject) => {
+          child.on("error", (e) => reject(spawnFailure("unsquashfs", e)));
+          child.on("close", resolve2);
+        });
+        let i2 = 0;
+        let left = batch[0].size;
+        let hash = createHash11("sha256");
+        const next = () => {
+          out.set(batch[i2].path, hash.digest("hex"));
+          hash = createHash11("sha256");
+          left = batch[++i2]?.size ?? 0;
+        };
+        while (i2 < batch.length && left === 0) next();
+        for await (const chunk of child.stdout) {
+          for (let p = 0; p < chunk.length; ) {
+            if (i2 >= batch.length) throw inputError(`${this.t.display}: unsquashfs wrote more than the listed sizes of the files it was asked for`);
+            const n2 = Math.min(left, chunk.length - p);
+            hash.update(chunk.subarray(p, p + n2));
+            left -= n2;
+            p += n2;
+            while (i2 < batch.length && left === 0) next();
+          }
+        }
+        const code = await exited;
+        if (code !== 0 || i2 < batch.length) {
+          throw inputError(`${this.t.display}: unsquashfs could not read ${show(batch[Math.min(i2, batch.length - 1)].path)}: ${reason(stderr) ?? `exit ${code}, ${i2} of ${batch.length} files`}`);
+        }
+      }
+      /** Runs unsquashfs with stdout to `out`; a failure names the path and unsquashfs's reason. */
+      unsquashfs(args, out, p) {
+        return new Promise((resolve2, reject) => {
+          const child = spawnTool("unsquashfs", [...this.base(), ...args], { stdio: ["ignore", out, "pipe"] });
+          let stderr = "";
+          child.stderr.setEncoding("latin1").on("data", (d) => {
+            if (stderr.length < 4096) stderr += d;
+          });
+          child.on("error", (e) => reject(spawnFailure("unsquashfs", e)));
+          child.on("close", (code) => {
+            if (code === 0) resolve2();
+            else reject(inputError(`${this.t.display}: unsquashfs could not read ${show(p)}: ${reason(stderr) ?? `exit ${code}`}`));
+          });
+        });
+      }
+      /** A file whose name argv cannot carry: extracted alone (`-ef`, anchored regular expressions) into a private directory. */
+      async readExtracted(f, out) {
+        const work = await this.t.workDir();
+        await fsp19.mkdir(work, { recursive: true, mode: 448 });
+        const dir = path24.join(work, `x${this.extractions++}`);
+        const list = `${dir}.list`;
+        const re = (name) => `^${name.replace(/[.[\]{}()\\*+?^$|]/g, "\\$&").replace(/\n/g, ".")}$`;
+        await fsp19.writeFile(list, Buffer.concat([hostPath(f.path.split("/").filter(Boolean).map(re).join("/")), Buffer.from("\n")]));
+        try {
+          await this.unsquashfs(["-q", "-no-xattrs", "-regex", "-ef", list, "-d", dir, this.t.file], "ignore", f.path);
+          const parentRel = hostPath(f.path.slice(0, f.path.lastIndexOf("/")));
+          const host = Buffer.concat([Buffer.from(dir), hostPath(f.path)]);
+          const st = await fsp19.lstat(host).catch(() => void 0);
+          const real = await fsp19.realpath(Buffer.concat([Buffer.from(dir), parentRel]), { encoding: "buffer" }).catch(() => void 0);
+          const expected = Buffer.concat([Buffer.from(await fsp19.realpath(dir)), parentRel]);
+          if (!st?.isFile() || !real?.equals(expected)) throw inputError(`${this.t.display}: unsquashfs did not extract ${show(f.path)} as a regular file`);
+          await pipeline2(fs5.createReadStream(host), fs5.createWriteStream("", { fd: out, autoClose: false }));
+        } finally {
+          await removeTree(dir).catch(() => void 0);
+          await fsp19.rm(list, { force: true });
+        }
+      }
+    };
   }
 });
 
@@ -12732,7 +13603,7 @@ var require_streamx = __commonJS({
         fn().then((src) => {
           if (src === null) return out.end();
           if (out.destroying) return;
-          pipeline3(src, out, noop3);
+          pipeline5(src, out, noop3);
         }).catch((err) => out.destroy(err));
         return out;
       }
@@ -12874,7 +13745,7 @@ var require_streamx = __commonJS({
         }
       }
     };
-    var Writable4 = class extends Stream {
+    var Writable5 = class extends Stream {
       constructor(opts2) {
         super(opts2);
         this._duplexState |= OPENING | READ_DONE;
@@ -13019,13 +13890,13 @@ var require_streamx = __commonJS({
     }
     function pipelinePromise(...streams) {
       return new Promise((resolve2, reject) => {
-        return pipeline3(...streams, (err) => {
+        return pipeline5(...streams, (err) => {
           if (err) return reject(err);
           resolve2();
         });
       });
     }
-    function pipeline3(stream, ...streams) {
+    function pipeline5(stream, ...streams) {
       const all = Array.isArray(stream) ? [...stream, ...streams] : [stream, ...streams];
       const done = all.length && typeof all[all.length - 1] === "function" ? all.pop() : null;
       if (all.length < 2) throw StreamError.BAD_ARGUMENT("Pipeline requires at least 2 streams");
@@ -13120,10 +13991,10 @@ var require_streamx = __commonJS({
       this.destroy(StreamError.ABORTED());
     }
     function isWritev(s2) {
-      return s2._writev !== Writable4.prototype._writev && s2._writev !== Duplex4.prototype._writev;
+      return s2._writev !== Writable5.prototype._writev && s2._writev !== Duplex4.prototype._writev;
     }
     module.exports = {
-      pipeline: pipeline3,
+      pipeline: pipeline5,
       pipelinePromise,
       isStream: isStream2,
       isStreamx,
@@ -13134,7 +14005,7 @@ var require_streamx = __commonJS({
       isDisturbed,
       getStreamError,
       Stream,
-      Writable: Writable4,
+      Writable: Writable5,
       Readable: Readable4,
       Duplex: Duplex4,
       Transform: Transform3,
@@ -13409,7 +14280,7 @@ var require_headers = __commonJS({
 // node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
   "node_modules/tar-stream/extract.js"(exports, module) {
-    var { Writable: Writable4, Readable: Readable4, getStreamError } = require_streamx();
+    var { Writable: Writable5, Readable: Readable4, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
     var headers = require_headers();
@@ -13488,7 +14359,7 @@ var require_extract = __commonJS({
         cb(null);
       }
     };
-    var Extract = class extends Writable4 {
+    var Extract = class extends Writable5 {
       constructor(opts2) {
         super(opts2);
         if (!opts2) opts2 = {};
@@ -13773,14 +14644,14 @@ var require_constants = __commonJS({
 // node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
   "node_modules/tar-stream/pack.js"(exports, module) {
-    var { Readable: Readable4, Writable: Writable4, getStreamError } = require_streamx();
+    var { Readable: Readable4, Writable: Writable5, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants4 = require_constants();
     var headers = require_headers();
     var DMODE = 493;
     var FMODE = 420;
     var END_OF_TAR = b4a.alloc(1024);
-    var Sink = class extends Writable4 {
+    var Sink = class extends Writable5 {
       constructor(pack, header, callback) {
         super({ mapWritable, eagerOpen: true });
         this.written = 0;
@@ -17241,8 +18112,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path36) {
-      let input2 = path36;
+    function removeDotSegments(path43) {
+      let input2 = path43;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -17316,11 +18187,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path36) {
-      if (path36 === "" || path36[0] === "/") {
-        return removeDotSegments(path36);
+    function removeDotSegmentsRelative(path43) {
+      if (path43 === "" || path43[0] === "/") {
+        return removeDotSegments(path43);
       }
-      const segments = path36.split("/");
+      const segments = path43.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -17683,8 +18554,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path36 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path36 && path36 !== "/" ? path36 : void 0;
+        const path43 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path43 && path43 !== "/" ? path43 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -20920,18 +21791,18 @@ var require_ajv = __commonJS({
 // action/main.ts
 init_run();
 init_settings();
-import { createHash as createHash13, randomUUID } from "node:crypto";
-import { appendFileSync as appendFileSync2, closeSync as closeSync4, openSync as openSync4, existsSync, readFileSync as readFileSync8, constants as fsc7, promises as fsp26 } from "node:fs";
+import { createHash as createHash17, randomUUID } from "node:crypto";
+import { appendFileSync as appendFileSync2, closeSync as closeSync4, openSync as openSync4, existsSync, readFileSync as readFileSync8, constants as fsc7, promises as fsp33 } from "node:fs";
 import os6 from "node:os";
 import { fileURLToPath as fileURLToPath6 } from "node:url";
-import path35 from "node:path";
+import path42 from "node:path";
 
 // src/build.ts
 init_errors();
 init_lifetime();
-import { promises as fsp25, constants as fsc6 } from "node:fs";
-import { createHash as createHash12 } from "node:crypto";
-import path34 from "node:path";
+import { promises as fsp32, constants as fsc6 } from "node:fs";
+import { createHash as createHash16 } from "node:crypto";
+import path41 from "node:path";
 
 // src/publish.ts
 init_errors();
@@ -21032,7 +21903,7 @@ async function publishOutputs(outputs2, outDir, trash) {
 
 // src/spec.ts
 init_errors();
-import path30 from "node:path";
+import path38 from "node:path";
 
 // src/units.ts
 init_errors();
@@ -21065,45 +21936,45 @@ var SIZE_PATTERN = "^[0-9]+(\\.[0-9]+)? ?([KkMmGgTtPpEe]([Ii][Bb])?|[Bb]|[Ss])?$
 var SIZE_RE = new RegExp(SIZE_PATTERN);
 var DECIMAL_RE = /^([0-9]+(?:\.[0-9]+)?) ?([KkMmGgTtPpEe])[Bb]$/;
 var EXAMPLES = 'use e.g. 1048576 (bytes), "30MiB", "8M", "1GiB", "2048s"';
-function parseSizeString(value, where2) {
-  if (/^\s*-/.test(value)) throw usageError(`${where2}: a size cannot be negative, got "${value}"`);
+function parseSizeString(value, where3) {
+  if (/^\s*-/.test(value)) throw usageError(`${where3}: a size cannot be negative, got "${value}"`);
   const dec = DECIMAL_RE.exec(value);
   if (dec) {
     const [, num, u2] = dec;
     const binary = Number(num) * UNITS[u2.toUpperCase()];
     const decimal = Number(num) * 1e3 ** ("KMGTPE".indexOf(u2.toUpperCase()) + 1);
     throw usageError(
-      `${where2}: "${value}": decimal units are ambiguous here: write "${num}${u2.toUpperCase()}iB" (${binary} bytes) or ${decimal} (imgsmith reads K, M, G, T as powers of 1024, like sfdisk and systemd)`
+      `${where3}: "${value}": decimal units are ambiguous here: write "${num}${u2.toUpperCase()}iB" (${binary} bytes) or ${decimal} (imgsmith reads K, M, G, T as powers of 1024, like sfdisk and systemd)`
     );
   }
-  if (!SIZE_RE.test(value)) throw usageError(`${where2}: "${value}" is not a size (${EXAMPLES})`);
+  if (!SIZE_RE.test(value)) throw usageError(`${where3}: "${value}" is not a size (${EXAMPLES})`);
   const m = /^([0-9.]+) ?([A-Za-z]*)$/.exec(value);
   const bytes = Number(m[1]) * UNITS[m[2].toUpperCase()];
-  if (bytes > Number.MAX_SAFE_INTEGER) throw usageError(`${where2}: "${value}" is too large`);
-  if (!Number.isSafeInteger(bytes)) throw usageError(`${where2}: "${value}" is not a whole number of bytes (${bytes})`);
+  if (bytes > Number.MAX_SAFE_INTEGER) throw usageError(`${where3}: "${value}" is too large`);
+  if (!Number.isSafeInteger(bytes)) throw usageError(`${where3}: "${value}" is not a whole number of bytes (${bytes})`);
   return bytes;
 }
-function parseSize(value, where2) {
+function parseSize(value, where3) {
   if (typeof value === "number") {
-    if (value < 0) throw usageError(`${where2}: a size cannot be negative, got ${value}`);
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw usageError(`${where2}: ${value} bytes is too large`);
+    if (value < 0) throw usageError(`${where3}: a size cannot be negative, got ${value}`);
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw usageError(`${where3}: ${value} bytes is too large`);
     if (!Number.isSafeInteger(value)) {
-      throw usageError(`${where2}: expected a whole number of bytes >= 0, got ${value}`);
+      throw usageError(`${where3}: expected a whole number of bytes >= 0, got ${value}`);
     }
     return value;
   }
   if (typeof value !== "string") {
-    throw usageError(`${where2}: expected a size such as "30MiB" or a number of bytes, got ${JSON.stringify(value)}`);
+    throw usageError(`${where3}: expected a size such as "30MiB" or a number of bytes, got ${JSON.stringify(value)}`);
   }
-  return parseSizeString(value, where2);
+  return parseSizeString(value, where3);
 }
 function sizeAsWritten(value, bytes) {
   if (typeof value === "number") return `${value} (bytes)`;
   return /^[0-9]+$/.test(String(value)) ? `"${value}" (bytes)` : `${JSON.stringify(value)} (${bytes} bytes)`;
 }
-function parseSectorSize(value, where2) {
-  const bytes = parseSize(value, where2);
-  if (bytes % SECTOR !== 0) throw usageError(`${where2}: ${sizeAsWritten(value, bytes)} is not a multiple of ${SECTOR} (the sector size)`);
+function parseSectorSize(value, where3) {
+  const bytes = parseSize(value, where3);
+  if (bytes % SECTOR !== 0) throw usageError(`${where3}: ${sizeAsWritten(value, bytes)} is not a multiple of ${SECTOR} (the sector size)`);
   return bytes;
 }
 function alignUp(n2, align) {
@@ -21177,82 +22048,82 @@ function describe(v) {
   if (typeof v === "object") return "an object";
   return `${typeof v} ${JSON.stringify(v)}`;
 }
-function obj(v, where2, allowed, required = []) {
+function obj(v, where3, allowed, required = []) {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw usageError(`${where2}: expected an object, got ${describe(v)}`);
+    throw usageError(`${where3}: expected an object, got ${describe(v)}`);
   }
   const o2 = v;
   for (const k of Object.keys(o2)) {
     if (!allowed.includes(k)) {
-      throw usageError(`${where2}: unknown key "${k}"${hint(k, allowed)}; expected one of: ${allowed.join(", ")}`);
+      throw usageError(`${where3}: unknown key "${k}"${hint(k, allowed)}; expected one of: ${allowed.join(", ")}`);
     }
   }
   for (const k of required) {
-    if (o2[k] === void 0) throw usageError(`${where2}: missing required key "${k}"`);
+    if (o2[k] === void 0) throw usageError(`${where3}: missing required key "${k}"`);
   }
   return o2;
 }
-function str(v, where2, opts2 = {}) {
-  if (typeof v !== "string") throw usageError(`${where2}: expected a string, got ${describe(v)}`);
-  if ((opts2.nonEmpty ?? true) && v.length === 0) throw usageError(`${where2}: must not be empty`);
+function str(v, where3, opts2 = {}) {
+  if (typeof v !== "string") throw usageError(`${where3}: expected a string, got ${describe(v)}`);
+  if ((opts2.nonEmpty ?? true) && v.length === 0) throw usageError(`${where3}: must not be empty`);
   if (opts2.pattern && !opts2.pattern.test(v)) {
-    throw usageError(`${where2}: "${v}" is not ${opts2.what ?? `a match for ${opts2.pattern}`}`);
+    throw usageError(`${where3}: "${v}" is not ${opts2.what ?? `a match for ${opts2.pattern}`}`);
   }
   return v;
 }
-function bool(v, where2, dflt) {
+function bool(v, where3, dflt) {
   if (v === void 0) return dflt;
-  if (typeof v !== "boolean") throw usageError(`${where2}: expected true or false, got ${describe(v)}`);
+  if (typeof v !== "boolean") throw usageError(`${where3}: expected true or false, got ${describe(v)}`);
   return v;
 }
-function oneOf(v, where2, choices) {
+function oneOf(v, where3, choices) {
   if (!choices.includes(v)) {
     const h2 = typeof v === "string" ? hint(v, choices.map(String)) : "";
-    throw usageError(`${where2}: expected one of ${choices.map((c3) => JSON.stringify(c3)).join(", ")}, got ${describe(v)}${h2}`);
+    throw usageError(`${where3}: expected one of ${choices.map((c3) => JSON.stringify(c3)).join(", ")}, got ${describe(v)}${h2}`);
   }
   return v;
 }
-function arr(v, where2) {
-  if (!Array.isArray(v)) throw usageError(`${where2}: expected an array, got ${describe(v)}`);
+function arr(v, where3) {
+  if (!Array.isArray(v)) throw usageError(`${where3}: expected an array, got ${describe(v)}`);
   return v;
 }
-function u32(v, where2) {
+function u32(v, where3) {
   let n2;
   if (typeof v === "number") n2 = v;
   else if (typeof v === "string" && /^0x[0-9a-fA-F]{1,8}$/.test(v)) n2 = parseInt(v.slice(2), 16);
   else if (typeof v === "string" && /^[0-9a-fA-F]{8}$/.test(v)) n2 = parseInt(v, 16);
-  else throw usageError(`${where2}: expected a 32-bit id such as "0x2178694e", got ${describe(v)}`);
+  else throw usageError(`${where3}: expected a 32-bit id such as "0x2178694e", got ${describe(v)}`);
   if (!Number.isInteger(n2) || n2 < 0 || n2 > 4294967295) {
-    throw usageError(`${where2}: ${v} does not fit in 32 bits`);
+    throw usageError(`${where3}: ${v} does not fit in 32 bits`);
   }
   return n2;
 }
-function uuid(v, where2) {
+function uuid(v, where3) {
   if (v === void 0) return void 0;
-  return str(v, where2, { pattern: UUID_RE, what: "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)" }).toLowerCase();
+  return str(v, where3, { pattern: UUID_RE, what: "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)" }).toLowerCase();
 }
-function sizeSpec(v, where2) {
+function sizeSpec(v, where3) {
   if (v === "auto" || v === "fill") return v;
-  const n2 = parseSectorSize(v, where2);
-  if (n2 === 0) throw usageError(`${where2}: a partition size must be greater than 0`);
+  const n2 = parseSectorSize(v, where3);
+  if (n2 === 0) throw usageError(`${where3}: a partition size must be greater than 0`);
   return n2;
 }
-function label(v, where2, rule) {
+function label(v, where3, rule) {
   if (v === void 0) return void 0;
-  const l = str(v, where2, { nonEmpty: false });
+  const l = str(v, where3, { nonEmpty: false });
   const problem = labelProblem(rule, l);
-  if (problem) throw usageError(`${where2}: ${problem}`);
+  if (problem) throw usageError(`${where3}: ${problem}`);
   return l;
 }
 var SOURCE_ROOTS = ["firmware", "spec", "toplevel"];
-function sourceRoot(v, where2) {
-  return oneOf(v, where2, SOURCE_ROOTS);
+function sourceRoot(v, where3) {
+  return oneOf(v, where3, SOURCE_ROOTS);
 }
-function relPath(v, where2, allowEscape = false) {
-  const p = str(v, where2);
+function relPath(v, where3, allowEscape = false) {
+  const p = str(v, where3);
   if (p.startsWith("/") || !allowEscape && path10.posix.normalize(p).split("/").includes("..")) {
     throw usageError(
-      `${where2}: "${p}" must be a relative path inside its source (no leading "/", and no ".." that leaves it${allowEscape ? "" : '; set "allowEscape": true on the item to read outside on purpose'})`
+      `${where3}: "${p}" must be a relative path inside its source (no leading "/", and no ".." that leaves it${allowEscape ? "" : '; set "allowEscape": true on the item to read outside on purpose'})`
     );
   }
   return p;
@@ -21325,15 +22196,15 @@ var zstdOutput = {
   name: "zstd",
   spec: {
     properties: { compress: { enum: ["zstd", "none"] }, zstdLevel: { type: "integer", minimum: 1, maximum: 19 } },
-    parse(o2, where2) {
+    parse(o2, where3) {
       let zstdLevel = DEFAULT_ZSTD_LEVEL;
       if (o2.zstdLevel !== void 0) {
         if (typeof o2.zstdLevel !== "number" || !Number.isInteger(o2.zstdLevel) || o2.zstdLevel < 1 || o2.zstdLevel > 19) {
-          throw usageError(`${where2}.zstdLevel: expected a whole number from 1 to 19, got ${describe(o2.zstdLevel)}`);
+          throw usageError(`${where3}.zstdLevel: expected a whole number from 1 to 19, got ${describe(o2.zstdLevel)}`);
         }
         zstdLevel = o2.zstdLevel;
       }
-      return { compress: o2.compress === void 0 ? "zstd" : oneOf(o2.compress, `${where2}.compress`, ["zstd", "none"]), zstdLevel };
+      return { compress: o2.compress === void 0 ? "zstd" : oneOf(o2.compress, `${where3}.compress`, ["zstd", "none"]), zstdLevel };
     }
   },
   flags: {
@@ -21552,7 +22423,7 @@ async function writeBmap(bmapPath, imageSize, ranges) {
 }
 var bmapOutput = {
   name: "bmap",
-  spec: { properties: { bmap: { type: "boolean" } }, parse: (o2, where2) => ({ bmap: bool(o2.bmap, `${where2}.bmap`, true) }) },
+  spec: { properties: { bmap: { type: "boolean" } }, parse: (o2, where3) => ({ bmap: bool(o2.bmap, `${where3}.bmap`, true) }) },
   flags: {
     bmap: {
       name: "bmap",
@@ -21579,9 +22450,207 @@ var bmapOutput = {
   }
 };
 
-// src/outputs/tar-product.ts
+// src/outputs/simg.ts
 init_errors();
-import path22 from "node:path";
+import path14 from "node:path";
+
+// src/codec/android-sparse.ts
+init_errors();
+var SPARSE_MAGIC = 3978755898;
+var SPARSE_HEADER_SIZE = 28;
+var CHUNK_HEADER_SIZE = 12;
+var SPARSE_BLOCK_SIZE = 4096;
+var CHUNK_RAW = 51905;
+var CHUNK_FILL = 51906;
+var CHUNK_DONT_CARE = 51907;
+var MAX_RAW_BLOCKS = 4096;
+var MAX_BLOCKS = 4294967295;
+function encodeSparseHeader(h2) {
+  const b = Buffer.alloc(SPARSE_HEADER_SIZE);
+  b.writeUInt32LE(SPARSE_MAGIC, 0);
+  b.writeUInt16LE(1, 4);
+  b.writeUInt16LE(0, 6);
+  b.writeUInt16LE(SPARSE_HEADER_SIZE, 8);
+  b.writeUInt16LE(CHUNK_HEADER_SIZE, 10);
+  b.writeUInt32LE(h2.blockSize, 12);
+  b.writeUInt32LE(h2.totalBlocks, 16);
+  b.writeUInt32LE(h2.totalChunks, 20);
+  b.writeUInt32LE(0, 24);
+  return b;
+}
+function encodeChunkHeader(type, blocks2, totalSize) {
+  const b = Buffer.alloc(CHUNK_HEADER_SIZE);
+  b.writeUInt16LE(type, 0);
+  b.writeUInt32LE(blocks2, 4);
+  b.writeUInt32LE(totalSize, 8);
+  return b;
+}
+function fillValue(block) {
+  return block.compare(block, 4, block.length, 0, block.length - 4) === 0 ? block.readUInt32LE(0) : void 0;
+}
+var AndroidSparseWriter = class {
+  constructor(fh, imageSize, what, blockSize = SPARSE_BLOCK_SIZE, maxRawBlocks = MAX_RAW_BLOCKS) {
+    this.fh = fh;
+    this.imageSize = imageSize;
+    this.what = what;
+    this.blockSize = blockSize;
+    this.maxRawBlocks = maxRawBlocks;
+    this.totalBlocks = Math.ceil(imageSize / blockSize);
+    if (this.totalBlocks > MAX_BLOCKS) {
+      throw buildError(`${what}: ${imageSize} bytes are more than an Android sparse image holds (2^32-1 blocks of ${blockSize} bytes)`);
+    }
+  }
+  fh;
+  imageSize;
+  what;
+  blockSize;
+  maxRawBlocks;
+  cur;
+  pos = SPARSE_HEADER_SIZE;
+  chunks = 0;
+  /** Bytes of the image taken so far. */
+  done = 0;
+  totalBlocks;
+  /** `len` bytes that need not be written (a hole, or zeros nothing needs). */
+  async skip(len) {
+    this.advance(len);
+    await this.extend(CHUNK_DONT_CARE, Math.ceil(len / this.blockSize));
+  }
+  /** Data bytes, next in the image: FILL and RAW chunks. */
+  async data(bytes) {
+    this.advance(bytes.length);
+    const B = this.blockSize;
+    const n2 = Math.ceil(bytes.length / B);
+    let rawFrom = -1;
+    for (let b = 0; b <= n2; b++) {
+      const block = b < n2 ? this.blockAt(bytes, b) : void 0;
+      const fill2 = block ? fillValue(block) : void 0;
+      if (block && fill2 === void 0) {
+        if (rawFrom < 0) rawFrom = b;
+        continue;
+      }
+      if (rawFrom >= 0) await this.raw(b === n2 && bytes.length % B !== 0 ? this.padded(bytes.subarray(rawFrom * B)) : bytes.subarray(rawFrom * B, b * B));
+      rawFrom = -1;
+      if (fill2 !== void 0) await this.extend(CHUNK_FILL, 1, fill2);
+    }
+  }
+  /** Closes the last chunk and writes the file header. */
+  async finish() {
+    if (this.done !== this.imageSize) throw internalError(`${this.what}: got ${this.done} of ${this.imageSize} bytes`);
+    await this.close();
+    await this.write(encodeSparseHeader({ blockSize: this.blockSize, totalBlocks: this.totalBlocks, totalChunks: this.chunks }), 0);
+    return { size: this.pos, blocks: this.totalBlocks, chunks: this.chunks };
+  }
+  advance(len) {
+    if (this.done % this.blockSize !== 0) throw internalError(`${this.what}: bytes after a partial block at ${this.done}`);
+    this.done += len;
+    if (this.done > this.imageSize) throw internalError(`${this.what}: more than ${this.imageSize} bytes`);
+  }
+  blockAt(bytes, b) {
+    const block = bytes.subarray(b * this.blockSize, (b + 1) * this.blockSize);
+    return block.length === this.blockSize ? block : this.padded(block);
+  }
+  padded(bytes) {
+    const out = Buffer.alloc(Math.ceil(bytes.length / this.blockSize) * this.blockSize);
+    bytes.copy(out);
+    return out;
+  }
+  /** Adds blocks to the open FILL or DONT_CARE chunk of that kind, or opens one. */
+  async extend(type, blocks2, fill2) {
+    if (blocks2 === 0) return;
+    if (this.cur?.type !== type || this.cur.fill !== fill2) {
+      await this.close();
+      this.cur = { type, blocks: 0, ...fill2 !== void 0 ? { fill: fill2 } : {} };
+    }
+    this.cur.blocks += blocks2;
+  }
+  /** RAW blocks (a whole number of them): written at once, chunks split at maxRawBlocks. */
+  async raw(bytes) {
+    const B = this.blockSize;
+    for (let off2 = 0; off2 < bytes.length; ) {
+      if (this.cur?.type !== CHUNK_RAW || this.cur.blocks >= this.maxRawBlocks) {
+        await this.close();
+        this.cur = { type: CHUNK_RAW, blocks: 0, headerPos: this.pos };
+        this.pos += CHUNK_HEADER_SIZE;
+      }
+      const len = Math.min(bytes.length - off2, (this.maxRawBlocks - this.cur.blocks) * B);
+      await this.write(bytes.subarray(off2, off2 + len), this.pos);
+      this.pos += len;
+      this.cur.blocks += len / B;
+      off2 += len;
+    }
+  }
+  async close() {
+    const c3 = this.cur;
+    this.cur = void 0;
+    if (!c3) return;
+    this.chunks++;
+    if (c3.type === CHUNK_RAW) {
+      await this.write(encodeChunkHeader(CHUNK_RAW, c3.blocks, CHUNK_HEADER_SIZE + c3.blocks * this.blockSize), c3.headerPos);
+      return;
+    }
+    const fill2 = c3.type === CHUNK_FILL ? Buffer.alloc(4) : Buffer.alloc(0);
+    if (c3.fill !== void 0) fill2.writeUInt32LE(c3.fill, 0);
+    await this.write(Buffer.concat([encodeChunkHeader(c3.type, c3.blocks, CHUNK_HEADER_SIZE + fill2.length), fill2]), this.pos);
+    this.pos += CHUNK_HEADER_SIZE + fill2.length;
+  }
+  async write(b, pos) {
+    for (let off2 = 0; off2 < b.length; ) {
+      const { bytesWritten } = await this.fh.write(b, off2, b.length - off2, pos + off2);
+      off2 += bytesWritten;
+    }
+  }
+};
+var COPY = 1024 * 1024;
+
+// src/outputs/simg.ts
+function manifestSimg(file, simg) {
+  return { file, size: simg.size, sha256: simg.sha256, blockSize: SPARSE_BLOCK_SIZE, blocks: simg.blocks, chunks: simg.chunks };
+}
+var simgOutput = {
+  name: "simg",
+  spec: { properties: { simg: { type: "boolean", description: "also write <name>.simg (Android sparse image) and one per output.partitions artifact" } }, parse: (o2, where3) => ({ simg: bool(o2.simg, `${where3}.simg`, false) }) },
+  flags: {
+    simg: {
+      name: "simg",
+      type: "boolean",
+      describe: "Also write an Android sparse image (.simg) of the disk and of each output.partitions artifact (default: the spec's output.simg)."
+    }
+  },
+  settings: (spec, options) => ({ simg: options.simg ?? spec.simg }),
+  manifestKeys: ["simg"],
+  enabled: (plan) => settingsOf(plan, simgOutput).simg,
+  pass: (plan, tmp) => ({ simg: path14.join(tmp, `${plan.base}.simg`) }),
+  async make({ pass, rel, base, outDir, tmp }) {
+    if (!pass.simg) throw internalError("the simg output without a sparse image");
+    const file = rel(`${base}.simg`);
+    const tmpPath = path14.join(tmp, `${base}.simg`);
+    return {
+      output: "simg",
+      files: [[tmpPath, file]],
+      checksums: [[tmpPath, file, pass.simg.sha256]],
+      manifest: { image: { simg: manifestSimg(file, pass.simg) } },
+      hydra: [["binary-dist", file]],
+      listed: [path14.join(outDir, file)],
+      paths: { simgPath: path14.join(outDir, file) }
+    };
+  }
+};
+
+// src/outputs/partition-artifacts.ts
+init_errors();
+import { rm as rm2, truncate } from "node:fs/promises";
+import path28 from "node:path";
+init_sparse();
+
+// src/inspect/content-map.ts
+init_errors();
+import { promises as fsp24 } from "node:fs";
+init_sparse();
+
+// src/inspect/probe.ts
+init_image();
+import { promises as fsp21 } from "node:fs";
 
 // src/fs/vfat.ts
 import { createHash as createHash3 } from "node:crypto";
@@ -21612,20 +22681,20 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path36) {
+    function locateFile(path43) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path36, scriptDirectory);
+        return Module2["locateFile"](path43, scriptDirectory);
       }
-      return scriptDirectory + path36;
+      return scriptDirectory + path43;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
-      var fs6 = require2("fs");
+      var fs7 = require2("fs");
       var nodePath = require2("path");
       scriptDirectory = require2("url").fileURLToPath(new URL("./", import.meta.url));
       read_ = (filename, binary) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        return fs6.readFileSync(filename, binary ? void 0 : "utf8");
+        return fs7.readFileSync(filename, binary ? void 0 : "utf8");
       };
       readBinary = (filename) => {
         var ret = read_(filename, true);
@@ -21636,7 +22705,7 @@ var Module = (() => {
       };
       readAsync = (filename, onload, onerror, binary = true) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        fs6.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
+        fs7.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
           if (err2) onerror(err2);
           else onload(binary ? data.buffer : data);
         });
@@ -21820,17 +22889,17 @@ var Module = (() => {
       return Promise.resolve().then(() => getBinarySync(binaryFile));
     }
     function instantiateArrayBuffer(binaryFile, imports, receiver) {
-      return getBinaryPromise(binaryFile).then((binary) => WebAssembly.instantiate(binary, imports)).then(receiver, (reason) => {
-        err(`failed to asynchronously prepare wasm: ${reason}`);
-        abort(reason);
+      return getBinaryPromise(binaryFile).then((binary) => WebAssembly.instantiate(binary, imports)).then(receiver, (reason2) => {
+        err(`failed to asynchronously prepare wasm: ${reason2}`);
+        abort(reason2);
       });
     }
     function instantiateAsync(binary, binaryFile, imports, callback) {
       if (!binary && typeof WebAssembly.instantiateStreaming == "function" && !isDataURI(binaryFile) && !ENVIRONMENT_IS_NODE && typeof fetch == "function") {
         return fetch(binaryFile, { credentials: "same-origin" }).then((response) => {
           var result = WebAssembly.instantiateStreaming(response, imports);
-          return result.then(callback, function(reason) {
-            err(`wasm streaming compile failed: ${reason}`);
+          return result.then(callback, function(reason2) {
+            err(`wasm streaming compile failed: ${reason2}`);
             err("falling back to ArrayBuffer instantiation");
             return instantiateArrayBuffer(binaryFile, imports, callback);
           });
@@ -22286,7 +23355,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path36, opt, work, len) => {
+      Module2["f_mkfs"] = (path43, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -22298,7 +23367,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path36, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path43, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -22312,7 +23381,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path36) => Module2["f_mount"](0, path36, 0);
+      Module2["f_unmount"] = (path43) => Module2["f_mount"](0, path43, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -22421,8 +23490,17 @@ var DOS_ALIASES = {
   "lvm": 142
 };
 var DOS_EXTENDED = /* @__PURE__ */ new Set([5, 15, 133]);
+var DOS_EXTENDED_TYPE = 5;
 function isDosExtended(type) {
   return DOS_EXTENDED.has(type);
+}
+function extendedDosType(type) {
+  const t = String(typeof type === "number" ? `0x${type.toString(16)}` : type).trim().toLowerCase();
+  if (t === "extended") return DOS_EXTENDED_TYPE;
+  const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
+  const id = m ? parseInt(m[1], 16) : -1;
+  if (id === 133) return `DOS partition type "${type}" (0x85, Linux extended) is not written by imgsmith; use "extended" (0x05) or 0x0f`;
+  return id === 5 || id === 15 ? id : void 0;
 }
 function hex22(n2) {
   return `0x${n2.toString(16).padStart(2, "0")}`;
@@ -22436,14 +23514,14 @@ function parseDosType(type) {
   } else {
     const m = /^(?:0x)?([0-9a-f]{1,2})$/.exec(t);
     if (!m) {
-      if (t === "extended") return "extended partitions (and logical partitions in them) are not supported; a DOS table holds at most 4 primary partitions";
+      if (t === "extended") return 'an extended partition ("type": "extended") has no filesystem; it exists only in a DOS table';
       return `unknown DOS partition type "${type}" (use a hex id such as 0x0b, b or 83, or one of: ${Object.keys(DOS_ALIASES).join(", ")})`;
     }
     id = parseInt(m[1], 16);
   }
   if (id === 0) return `DOS partition type "${type}" (0x00) marks an unused entry`;
   if (DOS_EXTENDED.has(id)) {
-    return `DOS partition type "${type}" (${hex22(id)}) is an extended partition; extended/logical partitions are not supported`;
+    return `DOS partition type "${type}" (${hex22(id)}) is an extended partition: give it as a partition with "type": "extended" and no filesystem`;
   }
   if (id === 238) return `DOS partition type "${type}" (0xee) is the GPT protective type; use a "gpt" table instead`;
   return id;
@@ -22501,7 +23579,16 @@ var GPT_TYPES = {
   xbootldr: ["BC13C2FF-59E6-4262-A352-B275FD6F7172", "Linux extended boot"],
   mbrScheme: ["024DEE41-33E7-11D3-9D69-0008C781F39F", "MBR partition scheme"],
   bios: ["21686148-6449-6E6F-744E-656564454649", "BIOS boot"],
-  uboot: ["3DE21764-95BD-54BD-A5C3-4ABE786F38A8", "U-Boot environment"]
+  uboot: ["3DE21764-95BD-54BD-A5C3-4ABE786F38A8", "U-Boot environment"],
+  // The Discoverable Partitions Specification's dm-verity hash partitions.
+  rootX86Verity: ["D13C5D3B-B5D1-422A-B29F-9454FDC89D76", "Linux x86 root verity"],
+  rootX8664Verity: ["2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5", "Linux x86-64 root verity"],
+  rootArmVerity: ["7386CDF2-203C-47A9-A498-F2ECCE45A2D6", "Linux ARM32 root verity"],
+  rootArm64Verity: ["DF3300CE-D69F-4C92-978C-9BFB0F38D820", "Linux ARM64 root verity"],
+  usrX86Verity: ["8F461B0D-14EE-4E81-9AA9-049B6FB97ABD", "Linux x86 /usr verity"],
+  usrX8664Verity: ["77FF5F63-E7B6-4633-ACF4-1565B864C0E6", "Linux x86-64 /usr verity"],
+  usrArmVerity: ["C215D751-7BCD-4649-BE90-6627490A4C05", "Linux ARM32 /usr verity"],
+  usrArm64Verity: ["6E11A4E7-FBCA-4DED-B9E9-E1A512BB664E", "Linux ARM64 /usr verity"]
 };
 var G = Object.fromEntries(Object.entries(GPT_TYPES).map(([k, [guid]]) => [k, guid]));
 var GPT_NAMES = new Map(Object.values(GPT_TYPES));
@@ -22522,6 +23609,14 @@ var GPT_ALIASES = {
   "usr-arm": G.usrArm,
   "usr-x86-64": G.usrX8664,
   "usr-x86": G.usrX86,
+  "root-arm64-verity": G.rootArm64Verity,
+  "root-arm-verity": G.rootArmVerity,
+  "root-x86-64-verity": G.rootX8664Verity,
+  "root-x86-verity": G.rootX86Verity,
+  "usr-arm64-verity": G.usrArm64Verity,
+  "usr-arm-verity": G.usrArmVerity,
+  "usr-x86-64-verity": G.usrX8664Verity,
+  "usr-x86-verity": G.usrX86Verity,
   "home": G.home,
   "srv": G.srv,
   "var": G.var,
@@ -22533,6 +23628,16 @@ var GPT_ALIASES = {
   "raid": G.raid,
   "luks": G.luks
 };
+var DPS_VERITY_DATA = /* @__PURE__ */ new Map([
+  [G.rootX86Verity, G.rootX86],
+  [G.rootX8664Verity, G.rootX8664],
+  [G.rootArmVerity, G.rootArm],
+  [G.rootArm64Verity, G.rootArm64],
+  [G.usrX86Verity, G.usrX86],
+  [G.usrX8664Verity, G.usrX8664],
+  [G.usrArmVerity, G.usrArm],
+  [G.usrArm64Verity, G.usrArm64]
+]);
 var GDISK_CODES = {
   "0700": G.basicData,
   "0c01": G.msReserved,
@@ -22554,6 +23659,14 @@ var GDISK_CODES = {
   "8314": G.usrX8664,
   "8315": G.usrArm,
   "8316": G.usrArm64,
+  "830b": G.rootX86Verity,
+  "830c": G.rootX8664Verity,
+  "830d": G.rootArmVerity,
+  "830e": G.rootArm64Verity,
+  "8318": G.usrX86Verity,
+  "8319": G.usrX8664Verity,
+  "831a": G.usrArmVerity,
+  "831b": G.usrArm64Verity,
   "8e00": G.lvm,
   "b000": G.uboot,
   "ea00": G.xbootldr,
@@ -22584,7 +23697,15 @@ var HYBRID_DOS = {
   [G.usrArm]: 131,
   [G.usrArm64]: 131,
   [G.luks]: 131,
-  [G.dmCrypt]: 131
+  [G.dmCrypt]: 131,
+  [G.rootX86Verity]: 131,
+  [G.rootX8664Verity]: 131,
+  [G.rootArmVerity]: 131,
+  [G.rootArm64Verity]: 131,
+  [G.usrX86Verity]: 131,
+  [G.usrX8664Verity]: 131,
+  [G.usrArmVerity]: 131,
+  [G.usrArm64Verity]: 131
 };
 function parseGptType(type) {
   const colon = type.indexOf(":");
@@ -23087,16 +24208,16 @@ var FR_NAMES = {
   18: "FR_TOO_MANY_OPEN_FILES",
   19: "FR_INVALID_PARAMETER"
 };
-function validateSpec(spec, where2) {
+function validateSpec(spec, where3) {
   if (spec.label !== void 0 && spec.label !== "") {
     const r = normalizeVfatLabel(spec.label);
-    if (!r.ok) throw usageError(`${where2}: invalid FAT volume label: ${r.reason}`);
+    if (!r.ok) throw usageError(`${where3}: invalid FAT volume label: ${r.reason}`);
   }
   if (spec.volumeId !== void 0 && (!Number.isInteger(spec.volumeId) || spec.volumeId < 0 || spec.volumeId > 4294967295)) {
-    throw usageError(`${where2}: volumeId must be a 32-bit number, got ${spec.volumeId}`);
+    throw usageError(`${where3}: volumeId must be a 32-bit number, got ${spec.volumeId}`);
   }
   if (spec.fatType !== "auto" && spec.fatType !== 16 && spec.fatType !== 32) {
-    throw usageError(`${where2}: fatType must be "auto", 16 or 32, got ${JSON.stringify(spec.fatType)}`);
+    throw usageError(`${where3}: fatType must be "auto", 16 or 32, got ${JSON.stringify(spec.fatType)}`);
   }
 }
 var MAX_DIR_SLOTS = 65536;
@@ -23107,7 +24228,7 @@ function badEntry(p, e) {
   if (e.kind === "file" && e.size > 4294967295) return `${p} is ${formatSize(e.size)}; a file on FAT must be smaller than 4 GiB`;
   return null;
 }
-function validateTree(tree, where2) {
+function validateTree(tree, where3) {
   const seen = /* @__PURE__ */ new Map();
   const slots = /* @__PURE__ */ new Map();
   for (const [p, e] of fatEntries(tree)) {
@@ -23115,15 +24236,15 @@ function validateTree(tree, where2) {
     const dir = parentPath(p);
     const used = (slots.get(dir) ?? 2) + dirSlots(baseName(p));
     if (used > MAX_DIR_SLOTS) {
-      throw usageError(`${where2}: directory ${dir} has too many entries for FAT (at most ${MAX_DIR_SLOTS} directory slots; long names take several)`);
+      throw usageError(`${where3}: directory ${dir} has too many entries for FAT (at most ${MAX_DIR_SLOTS} directory slots; long names take several)`);
     }
     slots.set(dir, used);
     const bad2 = badEntry(p, e);
-    if (bad2) throw usageError(`${where2}: ${bad2}`);
+    if (bad2) throw usageError(`${where3}: ${bad2}`);
     const key = `${dir}\0${foldCase(baseName(p))}`;
     const other = seen.get(key);
     if (other !== void 0) {
-      throw usageError(`${where2}: ${other} and ${p} differ only in letter case; FAT file names are case-insensitive`);
+      throw usageError(`${where3}: ${other} and ${p} differ only in letter case; FAT file names are case-insensitive`);
     }
     seen.set(key, p);
   }
@@ -23147,11 +24268,11 @@ function fat32Request(partition2) {
   const g = parseGptType(partition2.type);
   return typeof g !== "string" && g.guid === GPT_ALIASES.esp ? "preferred" : void 0;
 }
-function parseFatType(o2, where2, partition2) {
-  const fatType = o2.fatType === void 0 ? "auto" : oneOf(o2.fatType, `${where2}.fatType`, ["auto", 16, 32]);
+function parseFatType(o2, where3, partition2) {
+  const fatType = o2.fatType === void 0 ? "auto" : oneOf(o2.fatType, `${where3}.fatType`, ["auto", 16, 32]);
   const request = fat32Request(partition2);
   if (request === "required") {
-    if (fatType === 16) throw usageError(`${where2}.fatType: 16 does not go in a partition of type "${partition2.type}" (FAT32); use "fatType": 32 or a FAT16 type (0x06, 0x0e)`);
+    if (fatType === 16) throw usageError(`${where3}.fatType: 16 does not go in a partition of type "${partition2.type}" (FAT32); use "fatType": 32 or a FAT16 type (0x06, 0x0e)`);
     return { fatType: 32 };
   }
   return request === "preferred" && fatType === "auto" ? { fatType, fat32Partition: true } : { fatType };
@@ -23332,12 +24453,12 @@ var vfatDriver = {
         description: 'default "auto": what mkfs.vfat picks for the size, but FAT32 when the partition type says so (0x0b, 0x0c, an ESP) and the partition holds one; the partition type "fat32" means 32'
       }
     },
-    parse(o2, where2, partition2) {
+    parse(o2, where3, partition2) {
       return {
         type: "vfat",
-        label: label(o2.label, `${where2}.label`, FAT_LABEL),
-        ...o2.volumeId === void 0 ? {} : { volumeId: u32(o2.volumeId, `${where2}.volumeId`) },
-        ...parseFatType(o2, where2, partition2)
+        label: label(o2.label, `${where3}.label`, FAT_LABEL),
+        ...o2.volumeId === void 0 ? {} : { volumeId: u32(o2.volumeId, `${where3}.volumeId`) },
+        ...parseFatType(o2, where3, partition2)
       };
     }
   },
@@ -23349,9 +24470,9 @@ var vfatDriver = {
     const clusterSize = l ? l.clusterSectors * 512 : 512;
     return `FAT${spec.fatType} needs at least ${clusters} clusters, i.e. at least ${formatSize(min)} with ${clusterSize}-byte clusters; make the partition larger, or let the size pick the FAT type ("fatType": "auto" and a partition type other than "fat32", e.g. 0x0b)`;
   },
-  validate(spec, tree, where2) {
-    validateSpec(spec, where2);
-    validateTree(tree, where2);
+  validate(spec, tree, where3) {
+    validateSpec(spec, where3);
+    validateTree(tree, where3);
   },
   async minimumSize(spec, tree) {
     return smallestFit(spec, analyse(tree));
@@ -23378,7 +24499,7 @@ init_tree();
 import { createHash as createHash5 } from "node:crypto";
 import { promises as fsp10 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
-import path17 from "node:path";
+import path18 from "node:path";
 init_crc32c();
 init_ext4_superblock();
 
@@ -23386,7 +24507,7 @@ init_ext4_superblock();
 init_tree();
 init_settings();
 import { closeSync as closeSync2, openSync as openSync2, promises as fsp9, writeFileSync as writeFileSync2, writeSync as writeSync3 } from "node:fs";
-import path14 from "node:path";
+import path15 from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var SHIM_PATH = fileURLToPath4(new URL("../build/Release/imgsmith_mkfs_shim.so", import.meta.url));
 function shimPath() {
@@ -23537,9 +24658,9 @@ var VirtualListWriter = class {
       }
       case "data": {
         kind = "f";
-        const f = path14.join(this.dataDir, String(this.data++));
+        const f = path15.join(this.dataDir, String(this.data++));
         writeFileSync2(f, e.data);
-        s2 = ["e", fromUtf8(path14.resolve(f))];
+        s2 = ["e", fromUtf8(path15.resolve(f))];
         mode = e.mode & 4095;
         break;
       }
@@ -23587,7 +24708,7 @@ import {
   symlinkSync,
   writeFileSync as writeFileSync3
 } from "node:fs";
-import path15 from "node:path";
+import path16 from "node:path";
 
 // src/fs/sources.ts
 init_errors();
@@ -23658,7 +24779,7 @@ function regularSource(source) {
 }
 async function stageTree(tree, dir, opts2 = {}) {
   const stats = { hardlinked: 0, copied: 0, written: 0, dirs: 0, symlinks: 0, links: 0 };
-  const root = Buffer.from(path15.resolve(dir));
+  const root = Buffer.from(path16.resolve(dir));
   mkdirSync(root, { recursive: true });
   let linkWorks = opts2.copy !== true;
   const firstCopy = /* @__PURE__ */ new Map();
@@ -23682,7 +24803,7 @@ async function stageTree(tree, dir, opts2 = {}) {
           chmodSync2(host, e.mode);
           break;
         case "file": {
-          if (linkWorks) {
+          if (linkWorks && !(opts2.treeModes && e.hostMode !== void 0)) {
             try {
               linkSync(regularSource(e.source), host);
               if (e.linkKey !== void 0 && !firstCopy.has(e.linkKey)) firstCopy.set(e.linkKey, host);
@@ -23735,103 +24856,7 @@ async function removeStaged(dir) {
 // src/fs/ext4.ts
 init_lifetime();
 init_uuid();
-
-// src/toolchain.ts
-init_errors();
-init_run();
-init_table();
-var E2FSPROGS = { family: "e2fsprogs", min: [1, 46, 2], tested: [1, 47] };
-var BTRFS_PROGS = {
-  family: "btrfs-progs",
-  min: [6, 2],
-  tested: [6, 14],
-  why: "btrfs-progs 5.x reserves the inode numbers imgsmith's images use, so its images fail btrfs check"
-};
-var NODE = { family: "Node.js", min: [20], tested: [24] };
-var NODE_TESTED = [20, 22, 24];
-var RANGES = { e2fsprogs: E2FSPROGS, "btrfs-progs": BTRFS_PROGS };
-var GENERIC = { args: ["--version"], pattern: /\bv?(\d+\.\d+(?:\.\d+)*)/ };
-function parseVersion(text) {
-  return text.split(".").map((p) => Number.parseInt(p, 10));
-}
-function compareVersions(a2, b, n2) {
-  const len = n2 ?? Math.max(a2.length, b.length);
-  for (let i2 = 0; i2 < len; i2++) {
-    const d = (a2[i2] ?? 0) - (b[i2] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-var show2 = (v) => v.join(".");
-function checkRange(range2, tool, where2, version) {
-  const v = parseVersion(version);
-  if (compareVersions(v, range2.min) < 0) {
-    throw new ToolVersionError(
-      tool,
-      `${range2.family} ${version} is not supported (${tool} at ${where2}): imgsmith needs ${range2.family} ${show2(range2.min)} or later${range2.why ? ` (${range2.why})` : ""}`
-    );
-  }
-  if (compareVersions(v, range2.tested, range2.tested.length) > 0) {
-    return `${range2.family} ${version} (${tool} at ${where2}) is newer than the newest tested (${show2(range2.tested)}.x); its images are still checked as usual`;
-  }
-  return void 0;
-}
-var probed = /* @__PURE__ */ new Map();
-function probeTool(name, envPath) {
-  const key = `${name}\0${envPath ?? process.env.PATH ?? ""}\0${process.env.LD_LIBRARY_PATH ?? ""}`;
-  let p = probed.get(key);
-  if (!p) {
-    p = probeToolOnce(name, envPath);
-    p.catch(() => probed.delete(key));
-    probed.set(key, p);
-  }
-  return p;
-}
-async function probeToolOnce(name, envPath) {
-  const probe = toolInfo(name)?.version ?? GENERIC;
-  const range2 = probe.range ? RANGES[probe.range] : void 0;
-  const where2 = findTool(name, envPath);
-  if (!where2) {
-    const missing = toolFailure(name, { code: "ENOENT" });
-    throw new ToolMissingError(name, `${missing.message}; it is needed to build this image`);
-  }
-  const r = await runTool(where2, probe.args, { all: true, timeout: 3e4, okCodes: probe.okCodes ?? [], what: `cannot get the version of ${name} (${where2} ${probe.args.join(" ")})` });
-  const output = r.all ?? "";
-  const m = probe.pattern.exec(output);
-  if (!m?.[1]) {
-    const printed = output.trim().split("\n").slice(0, 2).join(" / ").slice(0, 200);
-    throw new ToolVersionError(name, `cannot parse the version of ${name} (${where2} ${probe.args.join(" ")}) from what it printed: ${JSON.stringify(printed)}`);
-  }
-  const version = m[1];
-  const warning = range2 ? checkRange(range2, name, where2, version) : void 0;
-  return { name, path: where2, version, ...warning ? { warning } : {} };
-}
-function checkNode(version = process.versions.node, where2 = process.execPath) {
-  if (!/^\d+\.\d+\.\d+/.test(version)) throw new ToolVersionError("node", `cannot parse the version of Node.js (${where2}): ${JSON.stringify(version)}`);
-  const warning = checkRange(NODE, "node", where2, version);
-  if (warning) return warning;
-  const major = parseVersion(version)[0];
-  if (!NODE_TESTED.includes(major)) return `Node.js ${version} (${where2}) is not a tested release line (${NODE_TESTED.join(", ")}); its images are still checked as usual`;
-  return void 0;
-}
-async function probeToolchain(names, envPath) {
-  const unique = [...new Set(names)].sort();
-  const settled = await Promise.allSettled(unique.map((n2) => probeTool(n2, envPath)));
-  for (const s2 of settled) if (s2.status === "rejected") throw s2.reason;
-  const tools = settled.map((s2) => s2.value);
-  const versions = {};
-  const warnings = [];
-  for (const t of tools) {
-    versions[t.name] = t.version;
-    if (t.warning) warnings.push(t.warning);
-  }
-  const nodeWarning = checkNode();
-  if (nodeWarning) warnings.push(nodeWarning);
-  versions.node = process.versions.node;
-  return { versions, tools, warnings };
-}
-
-// src/fs/ext4.ts
+init_toolchain();
 init_run();
 init_settings();
 var EXT4_BLOCK_SIZE = 4096;
@@ -23926,47 +24951,47 @@ var REFUSED_FEATURES = {
   journal_dev: "it makes an external journal device, not a filesystem",
   ea_inode: "it stores xattrs in inodes"
 };
-function ext4Features(spec, where2 = "ext4") {
+function ext4Features(spec, where3 = "ext4") {
   const set = new Set(DEFAULT_EXT4_FEATURES);
   for (const [i2, f] of (spec.features ?? []).entries()) {
     const off2 = f.startsWith("^");
     let name = off2 ? f.slice(1) : f;
     if (name === "extents") name = "extent";
-    if (REFUSED_FEATURES[name]) throw usageError(`${where2}: features[${i2}]: "${name}" is not supported (${REFUSED_FEATURES[name]})`);
+    if (REFUSED_FEATURES[name]) throw usageError(`${where3}: features[${i2}]: "${name}" is not supported (${REFUSED_FEATURES[name]})`);
     if (!SUPPORTED_FEATURES.has(name)) {
-      throw usageError(`${where2}: features[${i2}]: "${f}" is not an ext4 feature imgsmith knows (e.g. "^has_journal", "^metadata_csum", "quota")`);
+      throw usageError(`${where3}: features[${i2}]: "${f}" is not an ext4 feature imgsmith knows (e.g. "^has_journal", "^metadata_csum", "quota")`);
     }
     if (off2) set.delete(name);
     else set.add(name);
   }
   if (set.has("metadata_csum")) set.delete("uninit_bg");
-  if (set.has("64bit") && !set.has("extent")) throw usageError(`${where2}: features: "^extent" needs "^64bit" too (mke2fs refuses a 64-bit filesystem without extents)`);
-  if (set.has("resize_inode") && !set.has("sparse_super")) throw usageError(`${where2}: features: "^sparse_super" needs "^resize_inode" too (mke2fs refuses reserved GDT blocks without sparse_super)`);
+  if (set.has("64bit") && !set.has("extent")) throw usageError(`${where3}: features: "^extent" needs "^64bit" too (mke2fs refuses a 64-bit filesystem without extents)`);
+  if (set.has("resize_inode") && !set.has("sparse_super")) throw usageError(`${where3}: features: "^sparse_super" needs "^resize_inode" too (mke2fs refuses reserved GDT blocks without sparse_super)`);
   return set;
 }
-function validateSpec2(spec, where2) {
+function validateSpec2(spec, where3) {
   if (spec.label !== void 0) {
     const n2 = Buffer.byteLength(spec.label);
-    if (n2 > MAX_LABEL_BYTES) throw usageError(`${where2}: the ext4 label "${spec.label}" is ${n2} bytes long; at most ${MAX_LABEL_BYTES} are allowed`);
-    if (/[\0-\x1f]/.test(spec.label)) throw usageError(`${where2}: the ext4 label "${spec.label}" contains a control character`);
+    if (n2 > MAX_LABEL_BYTES) throw usageError(`${where3}: the ext4 label "${spec.label}" is ${n2} bytes long; at most ${MAX_LABEL_BYTES} are allowed`);
+    if (/[\0-\x1f]/.test(spec.label)) throw usageError(`${where3}: the ext4 label "${spec.label}" contains a control character`);
   }
   if (spec.uuid !== void 0 && !UUID_RE.test(spec.uuid)) {
-    throw usageError(`${where2}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+    throw usageError(`${where3}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
   }
   if (spec.extraSpace !== void 0 && (!Number.isSafeInteger(spec.extraSpace) || spec.extraSpace < 0)) {
-    throw usageError(`${where2}: extraSpace must be a whole number of bytes >= 0`);
+    throw usageError(`${where3}: extraSpace must be a whole number of bytes >= 0`);
   }
-  ext4Features(spec, where2);
+  ext4Features(spec, where3);
 }
-function validateTree2(tree, where2) {
+function validateTree2(tree, where3) {
   for (const [p, e] of tree.explicitEntries()) {
     for (const c3 of p.split("/")) {
-      if (c3.length > 255) throw inputError(`${where2}: the name "${show(c3.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
+      if (c3.length > 255) throw inputError(`${where3}: the name "${show(c3.slice(0, 40))}..." in ${show(p)} is longer than 255 bytes (ext4's limit)`);
     }
     if (e.kind === "symlink") {
       const n2 = e.target.length;
-      if (n2 === 0) throw inputError(`${where2}: the symlink ${show(p)} has an empty target`);
-      if (n2 >= EXT4_BLOCK_SIZE) throw inputError(`${where2}: the target of the symlink ${show(p)} is ${n2} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+      if (n2 === 0) throw inputError(`${where3}: the symlink ${show(p)} has an empty target`);
+      if (n2 >= EXT4_BLOCK_SIZE) throw inputError(`${where3}: the target of the symlink ${show(p)} is ${n2} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
     }
   }
 }
@@ -24085,8 +25110,8 @@ function extentTreeBlocks(blocks2, extents) {
   const leaves = divCeil(exts, 340);
   return leaves + (leaves > 4 ? divCeil(leaves, 340) : 0);
 }
-async function ext4Content(tree, features, where2 = "ext4") {
-  const counter = ext4Counter(features, where2);
+async function ext4Content(tree, features, where3 = "ext4") {
+  const counter = ext4Counter(features, where3);
   let n2 = 0;
   for (const e of walkTree(tree, { dirEnds: true })) {
     counter.add(e);
@@ -24094,7 +25119,7 @@ async function ext4Content(tree, features, where2 = "ext4") {
   }
   return counter.content;
 }
-function ext4Counter(features, where2 = "ext4") {
+function ext4Counter(features, where3 = "ext4") {
   const csum = features.has("metadata_csum");
   const extents = features.has("extent");
   const seen = /* @__PURE__ */ new Set();
@@ -24117,7 +25142,7 @@ function ext4Counter(features, where2 = "ext4") {
     if (e.path.length > (c3.longestPath ?? 0)) c3.longestPath = e.path.length;
     if (e.path !== "/") {
       const name = e.path.slice(e.path.lastIndexOf("/") + 1);
-      if (name.length > 255) throw inputError(`${where2}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
+      if (name.length > 255) throw inputError(`${where3}: the name "${show(name.slice(0, 40))}..." in ${show(e.path)} is longer than 255 bytes (ext4's limit)`);
       if (stack.length === 1 && name === "lost+found" && e.kind === "dir") {
         stack.push([]);
         return;
@@ -24153,8 +25178,8 @@ function ext4Counter(features, where2 = "ext4") {
         break;
       case "symlink": {
         const len = e.target.length;
-        if (len === 0) throw inputError(`${where2}: the symlink ${show(e.path)} has an empty target`);
-        if (len >= EXT4_BLOCK_SIZE) throw inputError(`${where2}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
+        if (len === 0) throw inputError(`${where3}: the symlink ${show(e.path)} has an empty target`);
+        if (len >= EXT4_BLOCK_SIZE) throw inputError(`${where3}: the target of the symlink ${show(e.path)} is ${len} bytes; ext4 allows at most ${EXT4_BLOCK_SIZE - 1}`);
         c3.symlinks++;
         c3.inodesUsed++;
         if (len >= 60) c3.blocks += 1;
@@ -24204,9 +25229,9 @@ async function measure(spec, tree, listIn) {
   return { ...await result, features };
 }
 async function writeTreeList(tree, parent, onEntry, opts2 = {}) {
-  const dir = await fsp10.mkdtemp(path17.join(parent, "ext4-tree-"));
-  await fsp10.mkdir(path17.join(dir, "data"));
-  const list = new VirtualListWriter(path17.join(dir, "list"), path17.join(dir, "data"));
+  const dir = await fsp10.mkdtemp(path18.join(parent, "ext4-tree-"));
+  await fsp10.mkdir(path18.join(dir, "data"));
+  const list = new VirtualListWriter(path18.join(dir, "list"), path18.join(dir, "data"));
   const log2 = opts2.log ? new SourceLog() : void 0;
   let sizes = Buffer.alloc(8 * 1024);
   try {
@@ -24222,23 +25247,23 @@ async function writeTreeList(tree, parent, onEntry, opts2 = {}) {
       list.add(e);
       if (++n2 % 8192 === 0) await new Promise((r) => setImmediate(r));
     }
-    await fsp10.writeFile(path17.join(dir, "sizes"), sizes.subarray(0, list.entries * 8));
+    await fsp10.writeFile(path18.join(dir, "sizes"), sizes.subarray(0, list.entries * 8));
   } catch (err) {
     list.close();
     void removeTree(dir).catch(() => void 0);
     throw err;
   }
   list.close();
-  return { dir, list: list.file, entries: list.entries, sizes: path17.join(dir, "sizes"), ...log2 ? { log: log2 } : {} };
+  return { dir, list: list.file, entries: list.entries, sizes: path18.join(dir, "sizes"), ...log2 ? { log: log2 } : {} };
 }
-async function assertFits(spec, tree, size, where2) {
+async function assertFits(spec, tree, size, where3) {
   const { content, features } = await measure(spec, tree);
   const blocks2 = Math.floor(size / EXT4_BLOCK_SIZE);
   const f = ext4Fit(content, blocks2, features);
   if (!f.fits) {
     const min = ext4MinimumBytes(content, features);
     throw doesNotFit(
-      `${where2}: the content does not fit in ${formatSize(size)} of ext4: it needs at least ${formatSize(min)} (${content.files} files, ${content.dirs} directories, ${content.symlinks} symlinks, ${content.inodesUsed} inodes, ${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ${f.geometry.overhead} blocks of filesystem metadata and journal at this size)`
+      `${where3}: the content does not fit in ${formatSize(size)} of ext4: it needs at least ${formatSize(min)} (${content.files} files, ${content.dirs} directories, ${content.symlinks} symlinks, ${content.inodesUsed} inodes, ${content.blocks} blocks of ${EXT4_BLOCK_SIZE} bytes for data and directories; ${f.geometry.overhead} blocks of filesystem metadata and journal at this size)`
     );
   }
 }
@@ -24299,14 +25324,14 @@ function helperSpeaksProtocol(exe) {
   return p;
 }
 var MKE2FS_D_MAX_PATH = 1024;
-function checkFallbackPaths(content, where2) {
+function checkFallbackPaths(content, where3) {
   const longest = content.longestPath ?? 0;
   if (longest <= MKE2FS_D_MAX_PATH) return;
   throw inputError(
-    `${where2}: the tree has a path of ${longest} bytes; the mke2fs -d fallback writes paths of at most ${MKE2FS_D_MAX_PATH} bytes (e2fsprogs corrupts its memory on longer ones): build the populate helper (npm run build:native) and unset IMGSMITH_NO_POPULATE/IMGSMITH_NO_NATIVE, or make the tree shallower`
+    `${where3}: the tree has a path of ${longest} bytes; the mke2fs -d fallback writes paths of at most ${MKE2FS_D_MAX_PATH} bytes (e2fsprogs corrupts its memory on longer ones): build the populate helper (npm run build:native) and unset IMGSMITH_NO_POPULATE/IMGSMITH_NO_NATIVE, or make the tree shallower`
   );
 }
-async function populate(target, list, ctx, env, where2) {
+async function populate(target, list, ctx, env, where3) {
   const watch = ctx.watchWrites?.(target.offset, target.offset + target.size);
   const args = [target.imagePath, String(target.offset), list.list, String(ctx.epoch), list.sizes];
   const { IMGSMITH_SHIM_WRITELOG: _inherited, ...base } = env;
@@ -24318,12 +25343,12 @@ async function populate(target, list, ctx, env, where2) {
   });
   if (watch) watch.attach(sub.stdio[3]);
   const r = await sub;
-  checkResult(populatePath(), r, { what: where2, okCodes: [2, 3] });
+  checkResult(populatePath(), r, { what: where3, okCodes: [2, 3] });
   const msg = String(r.stderr).trim().split("\n").slice(-4).join("\n");
-  if (r.exitCode === 3) throw doesNotFit(`${where2}: the content does not fit: ${msg}`);
-  if (r.exitCode === 2) throw inputError(`${where2}: ${msg}`);
+  if (r.exitCode === 3) throw doesNotFit(`${where3}: the content does not fit: ${msg}`);
+  if (r.exitCode === 2) throw inputError(`${where3}: ${msg}`);
   const m = /^entries (\d+) inodes (\d+)$/m.exec(String(r.stdout));
-  if (!m) throw toolFailed("imgsmith-ext4-populate", `${where2}: the ext4 populate helper printed no counts: ${String(r.stdout).slice(0, 200)}`, r);
+  if (!m) throw toolFailed("imgsmith-ext4-populate", `${where3}: the ext4 populate helper printed no counts: ${String(r.stdout).slice(0, 200)}`, r);
   return { entries: Number(m[1]), inodes: Number(m[2]) };
 }
 async function zeroRange(image, offset, size) {
@@ -24346,7 +25371,7 @@ async function zeroRange(image, offset, size) {
     await fh.close();
   }
 }
-async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, env, work, where2) {
+async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, env, work, where3) {
   const dev = `${image}?offset=${offset}`;
   const usedFlags = await usedInodeFlags(image, offset);
   const e = String(epoch);
@@ -24358,7 +25383,7 @@ async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, e
     batch.forEach((r2, j) => {
       if ((sts[j].mode & 4095) === r2.mode) return;
       if (/["\n\\]/.test(r2.path)) {
-        throw buildError(`${where2}: cannot set the mode of ${JSON.stringify(r2.path)} (a name with a quote, backslash or newline) without the mke2fs shim; build it with npm run build:native`);
+        throw buildError(`${where3}: cannot set the mode of ${JSON.stringify(r2.path)} (a name with a quote, backslash or newline) without the mke2fs shim; build it with npm run build:native`);
       }
       cmds.push(`sif "${r2.path}" mode 0${(32768 | r2.mode).toString(8)}`);
     });
@@ -24375,11 +25400,11 @@ async function normaliseWithDebugfs(image, offset, stage, tree, groups, epoch, e
     if (flags & ~STRUCTURAL_INODE_FLAGS) cmds.push(`sif <${ino}> flags 0x${(flags & STRUCTURAL_INODE_FLAGS).toString(16)}`);
     cmds.push(`sif <${ino}> uid 0`, `sif <${ino}> gid 0`, `sif <${ino}> atime ${e}`, `sif <${ino}> mtime ${e}`, `sif <${ino}> ctime ${e}`, `sif <${ino}> crtime ${e}`);
   }
-  const cmdFile = path17.join(work, "normalise.debugfs");
+  const cmdFile = path18.join(work, "normalise.debugfs");
   await fsp10.writeFile(cmdFile, Buffer.from(cmds.join("\n") + "\n", "latin1"));
-  const r = await run("debugfs", ["-w", "-f", cmdFile, dev], env, where2);
+  const r = await run("debugfs", ["-w", "-f", cmdFile, dev], env, where3);
   const problems = r.stderr.split("\n").filter((l) => l.trim() !== "" && !/^debugfs \d/.test(l));
-  if (problems.length) throw toolFailed("debugfs", `${where2}: debugfs could not normalise inodes: ${problems.slice(0, 5).join("; ")}`);
+  if (problems.length) throw toolFailed("debugfs", `${where3}: debugfs could not normalise inodes: ${problems.slice(0, 5).join("; ")}`);
 }
 async function readSuperblock(image, offset) {
   return readExt4Superblock(image, offset).catch(() => {
@@ -24423,39 +25448,41 @@ async function patchSuperblocks(image, offset, edit) {
 }
 async function planExt4(spec, tree, target, ctx) {
   validateSpec2(spec, `ext4 at ${target.offset}`);
-  const where2 = `the ext4 filesystem at offset ${target.offset}`;
+  const where3 = `the ext4 filesystem at offset ${target.offset}`;
   const { content, features, virtual } = await measure(spec, tree);
   const blocks2 = Math.floor(target.size / EXT4_BLOCK_SIZE);
   const fit = ext4Fit(content, blocks2, features);
-  if (!fit.fits) await assertFits(spec, tree, target.size, where2);
-  const listed = virtual && virtual.dir.startsWith(ctx.tmpDir + path17.sep) && await fsp10.stat(virtual.list).then(() => true, () => false) ? virtual : void 0;
+  if (!fit.fits) await assertFits(spec, tree, target.size, where3);
+  const fresh = virtual && !ctx.treeFilledLate && virtual.dir.startsWith(ctx.tmpDir + path18.sep);
+  const listed = fresh && await fsp10.stat(virtual.list).then(() => true, () => false) ? virtual : void 0;
+  if (virtual && !listed) await removeTree(virtual.dir).catch(() => void 0);
   if (virtual) measured.delete(tree);
   const uuid2 = (spec.uuid ?? defaultExt4Uuid(target.offset, spec.label)).toLowerCase();
-  const work = path17.join(ctx.tmpDir, `ext4-${target.offset}`);
+  const work = path18.join(ctx.tmpDir, `ext4-${target.offset}`);
   await fsp10.mkdir(work, { recursive: true });
-  const conf = path17.join(work, "mke2fs.conf");
+  const conf = path18.join(work, "mke2fs.conf");
   await fsp10.writeFile(conf, MKE2FS_CONF);
   const env = e2fsEnv(ctx.epoch, conf);
   const progress = ctx.progress.phase("ext4", 4, "items");
   const version = await mke2fsVersion(env);
   const v147 = versionAtLeast(version, [1, 47, 0]);
   const ext = [`offset=${target.offset}`, `hash_seed=${uuid2}`, "nodiscard", "root_owner=0:0", "lazy_itable_init=1", "lazy_journal_init=1"];
-  const mkfsArgs = (extra) => {
+  const mkfsArgs2 = (extra) => {
     const a2 = ["-t", "ext4", "-T", "default", "-b", String(EXT4_BLOCK_SIZE), "-I", String(INODE_SIZE)];
     a2.push("-N", String(fit.inodesRequested), "-m", String(RESERVED_PERCENT), "-U", uuid2, "-E", [...ext, ...extra].join(","));
     if (spec.label !== void 0) a2.push("-L", spec.label);
     if (spec.features?.length) a2.push("-O", spec.features.join(","));
     return a2;
   };
-  const stage = path17.join(work, "root");
-  const args = mkfsArgs(v147 ? ["assume_storage_prezeroed=1", "no_copy_xattrs"] : []);
+  const stage = path18.join(work, "root");
+  const args = mkfsArgs2(v147 ? ["assume_storage_prezeroed=1", "no_copy_xattrs"] : []);
   args.push("-d", stage, "-F", "-q", target.imagePath, `${blocks2 * (EXT4_BLOCK_SIZE / 1024)}k`);
   return {
     spec,
     tree,
     target,
     ctx,
-    where: where2,
+    where: where3,
     content,
     features,
     listed,
@@ -24467,10 +25494,10 @@ async function planExt4(spec, tree, target, ctx) {
     env,
     progress,
     version,
-    mkfsArgs,
+    mkfsArgs: mkfsArgs2,
     args,
     seed: `imgsmith ext4 ${uuid2}`,
-    shimReport: path17.join(work, "shim-report")
+    shimReport: path18.join(work, "shim-report")
   };
 }
 async function finishExt4(job, how, info) {
@@ -24502,17 +25529,17 @@ async function finishExt4(job, how, info) {
   return report;
 }
 async function writeWithHelper(job) {
-  const { target, ctx, env, where: where2, progress } = job;
+  const { target, ctx, env, where: where3, progress } = job;
   const list = job.listed ?? await writeTreeList(job.tree, job.work);
   progress.update(1, 4);
   await zeroRange(target.imagePath, target.offset, target.size);
-  const mk = run("mke2fs", [...job.mkfsArgs([]), "-F", "-q", target.imagePath, `${job.blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where2);
+  const mk = run("mke2fs", [...job.mkfsArgs([]), "-F", "-q", target.imagePath, `${job.blocks * (EXT4_BLOCK_SIZE / 1024)}k`], env, where3);
   ctx.toolStarted?.();
   await mk;
   await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
-  const counts = await populate(target, list, ctx, env, where2);
+  const counts = await populate(target, list, ctx, env, where3);
   if (counts.entries !== list.entries) {
-    throw buildError(`${where2}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
+    throw buildError(`${where3}: the ext4 populate helper wrote ${counts.entries} of the tree's ${list.entries} entries`);
   }
   const removal = removeTree(list.dir).catch(() => void 0);
   if (ctx.background) ctx.background(removal);
@@ -24531,13 +25558,13 @@ async function mke2fsShimmed(job, list, virtual) {
   return { mk, ...watch ? { watch } : {} };
 }
 function virtualTreeWarning(job, failure, v, entries) {
-  const { where: where2 } = job;
-  if (failure !== void 0) return `${where2}: mke2fs failed reading the shim's virtual tree (${String(failure.message).split("\n").filter(Boolean).slice(-2).join(" / ")}); staging the tree instead (slower)`;
-  if (v) return `${where2}: mke2fs read ${v.seen} of the ${entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`;
-  return `${where2}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`;
+  const { where: where3 } = job;
+  if (failure !== void 0) return `${where3}: mke2fs failed reading the shim's virtual tree (${String(failure.message).split("\n").filter(Boolean).slice(-2).join(" / ")}); staging the tree instead (slower)`;
+  if (v) return `${where3}: mke2fs read ${v.seen} of the ${entries - 1} entries of the shim's virtual tree; staging the tree instead (slower)`;
+  return `${where3}: the mke2fs shim (${shimPath()}) did not load; staging the tree and normalising owners and times with debugfs (slower)`;
 }
 async function mke2fsVirtual(job, listed) {
-  const { target, ctx, where: where2 } = job;
+  const { target, ctx, where: where3 } = job;
   await fsp10.mkdir(job.stage);
   job.progress.update(1, 4);
   await zeroRange(target.imagePath, target.offset, target.size);
@@ -24557,7 +25584,7 @@ async function mke2fsVirtual(job, listed) {
   if (!shimmed) {
     if (wrong !== void 0) {
       virtualLoaded = false;
-      ctx.progress.event("warning", { message: `${where2}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
+      ctx.progress.event("warning", { message: `${where3}: mke2fs read the host's owner or times of inode ${wrong} past the shim; staging the tree and normalising owners and times with debugfs (slower)` });
     } else {
       ctx.progress.event("warning", { message: virtualTreeWarning(job, failure, v, listed.entries) });
     }
@@ -24569,7 +25596,7 @@ async function mke2fsVirtual(job, listed) {
   return { shimmed, virtualLoaded };
 }
 async function mke2fsStaged(job, virtualLoaded) {
-  const { target, ctx, where: where2, tree } = job;
+  const { target, ctx, where: where3, tree } = job;
   const useShim = virtualLoaded && await shimAvailable();
   await fsp10.rm(job.stage, { recursive: true, force: true });
   const links = linkGroupCollector();
@@ -24586,23 +25613,23 @@ async function mke2fsStaged(job, virtualLoaded) {
   await zeroRange(target.imagePath, target.offset, target.size);
   if (!useShim) {
     await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
-    const mk = run("mke2fs", job.args, job.env, where2);
+    const mk = run("mke2fs", job.args, job.env, where3);
     ctx.toolStarted?.();
     await log2.around(mk);
     return { shimmed: false, groups };
   }
-  const list = path17.join(job.work, "shim-list");
+  const list = path18.join(job.work, "shim-list");
   await fsp10.rm(job.shimReport, { force: true });
   writeShimList(tree, list, groups);
   await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
   await log2.around((await mke2fsShimmed(job, list, false)).mk);
   if (await shimLoaded(job.shimReport) === null) {
-    ctx.progress.event("warning", { message: `${where2}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
+    ctx.progress.event("warning", { message: `${where3}: the mke2fs shim (${shimPath()}) did not load; normalising owners and times with debugfs (slower)` });
     return { shimmed: false, groups };
   }
   const wrong = await unfakedInode(target.imagePath, target.offset, ctx.epoch);
   if (wrong !== void 0) {
-    ctx.progress.event("warning", { message: `${where2}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
+    ctx.progress.event("warning", { message: `${where3}: mke2fs read the host's owner or times of inode ${wrong} past the shim; normalising owners and times with debugfs (slower)` });
     return { shimmed: false, groups };
   }
   return { shimmed: true, groups };
@@ -24629,23 +25656,23 @@ var ext4Driver = {
       features: { type: "array", items: { type: "string", pattern: "^\\^?[a-z0-9_]+$" }, description: 'mke2fs -O features, e.g. "^metadata_csum"' },
       extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' }
     },
-    parse(o2, where2) {
-      const features = o2.features === void 0 ? void 0 : arr(o2.features, `${where2}.features`).map(
-        (f, i2) => str(f, `${where2}.features[${i2}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' })
+    parse(o2, where3) {
+      const features = o2.features === void 0 ? void 0 : arr(o2.features, `${where3}.features`).map(
+        (f, i2) => str(f, `${where3}.features[${i2}]`, { pattern: /^\^?[a-z0-9_]+$/, what: 'an mke2fs feature name such as "metadata_csum" or "^has_journal"' })
       );
       return {
         type: "ext4",
-        label: label(o2.label, `${where2}.label`, EXT4_LABEL),
-        uuid: uuid(o2.uuid, `${where2}.uuid`),
+        label: label(o2.label, `${where3}.label`, EXT4_LABEL),
+        uuid: uuid(o2.uuid, `${where3}.uuid`),
         ...features ? { features } : {},
-        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where2}.extraSpace`) } : {}
+        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where3}.extraSpace`) } : {}
       };
     }
   },
   tools: () => ["debugfs", "mke2fs"],
-  validate(spec, tree, where2) {
-    validateSpec2(spec, where2);
-    validateTree2(tree, where2);
+  validate(spec, tree, where3) {
+    validateSpec2(spec, where3);
+    validateTree2(tree, where3);
   },
   async minimumSize(spec, tree, ctx) {
     const { content, features } = await measure(spec, tree, ctx.tmpDir);
@@ -24680,11 +25707,12 @@ var ext4Driver = {
 // src/fs/btrfs.ts
 init_tree();
 init_errors();
+init_toolchain();
+init_run();
 import { createHash as createHash6 } from "node:crypto";
 import { promises as fsp12 } from "node:fs";
-import path19 from "node:path";
+import path20 from "node:path";
 import { PassThrough as PassThrough2 } from "node:stream";
-init_run();
 init_sparse();
 init_lifetime();
 init_rmtree();
@@ -24841,10 +25869,10 @@ async function mkfsBtrfsVersion() {
 function utcDate(epoch) {
   return new Date(epoch * 1e3).toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
 }
-async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
-  const dir = await fsp12.mkdtemp(path19.join(ctx.tmpDir, "btrfs-"));
-  const stageDir = await fsp12.mkdtemp(path19.join(ctx.tmpDir, "btrfs-stage-"));
-  const stage = path19.join(stageDir, "root");
+async function buildShrunk(spec, tree, uuid2, ctx, where3, allowShim = true) {
+  const dir = await fsp12.mkdtemp(path20.join(ctx.tmpDir, "btrfs-"));
+  const stageDir = await fsp12.mkdtemp(path20.join(ctx.tmpDir, "btrfs-stage-"));
+  const stage = path20.join(stageDir, "root");
   let stageRemoved = false;
   const removeStage = async () => {
     if (stageRemoved) return;
@@ -24852,7 +25880,7 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
     await removeStaged(stage).catch(() => void 0);
     await removeTree(stageDir).catch(() => void 0);
   };
-  const file = path19.join(dir, "fs.img");
+  const file = path20.join(dir, "fs.img");
   const phase = ctx.progress.phase("btrfs", 3, "items");
   const deterministic = allowShim && await shimAvailable();
   try {
@@ -24860,8 +25888,8 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
     const st = await stageTree(tree, stage, { copy: !deterministic, onEntry: log2.add });
     phase.update(1, 3);
     const stageReal = await fsp12.realpath(stage);
-    const list = path19.join(dir, "list");
-    const report = path19.join(dir, "shim-report");
+    const list = path20.join(dir, "list");
+    const report = path20.join(dir, "shim-report");
     const counts = writeShimList(tree, list);
     await fsp12.writeFile(file, "");
     const args = mkfsBtrfsArgs(spec, uuid2, stageReal, file);
@@ -24871,20 +25899,20 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
     if (deterministic) {
       Object.assign(env, shimEnv({ root: stageReal, list, epoch: ctx.epoch, seed: `imgsmith btrfs ${uuid2}`, report, image: file }));
     } else {
-      ({ cmd, args: cmdArgs } = await unshimmedCommand(args, ctx, where2));
+      ({ cmd, args: cmdArgs } = await unshimmedCommand(args, ctx, where3));
     }
     await testHook("read-sources", (name, data) => ctx.progress.event(name, data));
-    const r = await runTool(cmd, cmdArgs, { env, all: true, check: false, what: where2 });
+    const r = await runTool(cmd, cmdArgs, { env, all: true, check: false, what: where3 });
     await log2.check({ readable: r.exitCode !== 0 });
-    checkMkfsExit(r, cmd, where2);
+    checkMkfsExit(r, cmd, where3);
     const out = (r.all ?? "").toString();
     if (deterministic && (/cannot be preloaded/.test(out) || await shimLoaded(report) === null)) {
       throw new ShimNotLoaded();
     }
-    checkMkfsFailure(r, where2);
-    if (deterministic) await checkShimServed(counts, report, where2, r);
+    checkMkfsFailure(r, where3);
+    if (deterministic) await checkShimServed(counts, report, where3, r);
     phase.update(2, 3);
-    const size = await shrunkSize(file, where2);
+    const size = await shrunkSize(file, where3);
     phase.update(3, 3);
     phase.end({ size, staged: st });
     return { file, size, dir, uuid: uuid2, deterministic, counts };
@@ -24898,8 +25926,8 @@ async function buildShrunk(spec, tree, uuid2, ctx, where2, allowShim = true) {
     if (ctx.background) ctx.background(removal);
     else await removal;
   }
-  ctx.progress.event("warning", { message: `${where2}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
-  return buildShrunk(spec, tree, uuid2, ctx, where2, false);
+  ctx.progress.event("warning", { message: `${where3}: the mkfs.btrfs shim (${shimPath()}) did not load; building without it` });
+  return buildShrunk(spec, tree, uuid2, ctx, where3, false);
 }
 function mkfsBtrfsArgs(spec, uuid2, root, file) {
   return [
@@ -24928,43 +25956,43 @@ function mkfsBtrfsArgs(spec, uuid2, root, file) {
     file
   ];
 }
-async function unshimmedCommand(args, ctx, where2) {
+async function unshimmedCommand(args, ctx, where3) {
   const v = await mkfsBtrfsVersion();
   if (v && (v[0] > 6 || v[0] === 6 && v[1] >= 10) && process.getuid?.() !== 0) {
     throw toolFailed(
       "mkfs.btrfs",
-      `${where2}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join(".")} would give every file of the btrfs root your user's owner; build the native addon (npm run build:native) or build as root`
+      `${where3}: without the imgsmith mkfs shim (${shimPath()}), mkfs.btrfs ${v.join(".")} would give every file of the btrfs root your user's owner; build the native addon (npm run build:native) or build as root`
     );
   }
   const prefix = [];
   if (findTool("fakeroot")) prefix.push("fakeroot", "--");
   if (findTool("faketime")) prefix.push("faketime", "-f", utcDate(ctx.epoch));
   ctx.progress.event("warning", {
-    message: `${where2}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`
+    message: `${where3}: the mkfs.btrfs shim (${shimPath()}) is not built; the btrfs image will not be reproducible`
   });
   return prefix.length > 0 ? { cmd: prefix[0], args: [...prefix.slice(1), "mkfs.btrfs", ...args] } : { cmd: "mkfs.btrfs", args };
 }
-function checkMkfsExit(r, cmd, where2) {
-  if (r.signal || r.exitCode === void 0) checkResult(cmd, r, { what: where2 });
+function checkMkfsExit(r, cmd, where3) {
+  if (r.signal || r.exitCode === void 0) checkResult(cmd, r, { what: where3 });
 }
-function checkMkfsFailure(r, where2) {
+function checkMkfsFailure(r, where3) {
   if (r.exitCode === 0) return;
   const out = (r.all ?? "").toString();
   const msg = out.split("\n").filter((l) => /error|fail|cannot|invalid|too/i.test(l)).join("; ");
-  throw toolFailure("mkfs.btrfs", { exitCode: r.exitCode, stderr: msg || out }, where2);
+  throw toolFailure("mkfs.btrfs", { exitCode: r.exitCode, stderr: msg || out }, where3);
 }
-async function checkShimServed(counts, report, where2, r) {
+async function checkShimServed(counts, report, where3, r) {
   const entries = counts.dirs + counts.files + counts.symlinks;
   const served = await shimServedReport(report);
   if (!served || served.total !== entries || served.served < entries) {
     throw toolFailed(
       "mkfs.btrfs",
-      `${where2}: mkfs.btrfs read ${served ? served.served : "an unknown number"} of the ${entries} entries of the tree through the imgsmith shim; the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
+      `${where3}: mkfs.btrfs read ${served ? served.served : "an unknown number"} of the ${entries} entries of the tree through the imgsmith shim; the others would carry host owners, times and inode numbers (is this btrfs-progs version supported? \`mkfs.btrfs --version\`)`,
       r
     );
   }
 }
-async function shrunkSize(file, where2) {
+async function shrunkSize(file, where3) {
   const size = (await fsp12.stat(file)).size;
   const sb = Buffer.alloc(SUPER_SIZE);
   const fh = await fsp12.open(file, "r");
@@ -24976,7 +26004,7 @@ async function shrunkSize(file, where2) {
   const d = decodeBtrfsSuperblock(sb);
   const total = typeof d === "string" ? 0 : d.totalBytes;
   if (typeof d === "string" || total !== size || size % SECTOR_SIZE !== 0) {
-    throw toolFailed("mkfs.btrfs", `${where2}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
+    throw toolFailed("mkfs.btrfs", `${where3}: mkfs.btrfs produced an unexpected filesystem (size ${size}, total_bytes ${total})`);
   }
   return size;
 }
@@ -25002,46 +26030,46 @@ var btrfsDriver = {
       uuid: schemaOf.uuid,
       extraSpace: { ...schemaOf.size, description: 'free space to leave for size "auto"' }
     },
-    parse(o2, where2) {
+    parse(o2, where3) {
       return {
         type: "btrfs",
-        label: label(o2.label, `${where2}.label`, BTRFS_LABEL),
-        uuid: uuid(o2.uuid, `${where2}.uuid`),
-        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where2}.extraSpace`) } : {}
+        label: label(o2.label, `${where3}.label`, BTRFS_LABEL),
+        uuid: uuid(o2.uuid, `${where3}.uuid`),
+        ...o2.extraSpace !== void 0 ? { extraSpace: parseSize(o2.extraSpace, `${where3}.extraSpace`) } : {}
       };
     }
   },
   tools: () => ["mkfs.btrfs"],
-  validate(spec, _tree, where2) {
+  validate(spec, _tree, where3) {
     if (spec.label !== void 0) {
       const n2 = Buffer.byteLength(spec.label, "utf8");
-      if (n2 > LABEL_MAX) throw usageError(`${where2}: btrfs label is ${n2} bytes long; at most ${LABEL_MAX} are allowed`);
-      if (/[\0\n]/.test(spec.label)) throw usageError(`${where2}: btrfs label must not contain NUL or newline characters`);
+      if (n2 > LABEL_MAX) throw usageError(`${where3}: btrfs label is ${n2} bytes long; at most ${LABEL_MAX} are allowed`);
+      if (/[\0\n]/.test(spec.label)) throw usageError(`${where3}: btrfs label must not contain NUL or newline characters`);
     }
     if (spec.uuid !== void 0 && !UUID_RE.test(spec.uuid)) {
-      throw usageError(`${where2}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+      throw usageError(`${where3}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
     }
     if (spec.extraSpace !== void 0 && (!Number.isSafeInteger(spec.extraSpace) || spec.extraSpace < 0)) {
-      throw usageError(`${where2}: extraSpace must be a size >= 0`);
+      throw usageError(`${where3}: extraSpace must be a size >= 0`);
     }
   },
   /** Builds the shrunk filesystem now (its size plus extraSpace is the minimum); the handle
    *  copies it into the partition and grows it there, then removes it. */
-  async prepare(spec, tree, ctx, where2) {
-    const s2 = await buildShrunk(spec, tree, (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase(), ctx, where2);
+  async prepare(spec, tree, ctx, where3) {
+    const s2 = await buildShrunk(spec, tree, (spec.uuid ?? defaultBtrfsUuid(tree, spec.label)).toLowerCase(), ctx, where3);
     return {
       minimumSize: s2.size + Math.ceil((spec.extraSpace ?? 0) / SECTOR_SIZE) * SECTOR_SIZE,
-      write: (target, wctx) => writeShrunk(spec, tree, s2, target, wctx, where2)
+      write: (target, wctx) => writeShrunk(spec, tree, s2, target, wctx, where3)
     };
   }
 };
 var COPY_SLICE = 64 * 1024 * 1024;
-async function writeShrunk(spec, tree, s2, target, ctx, where2) {
+async function writeShrunk(spec, tree, s2, target, ctx, where3) {
   const fsSize = Math.floor(target.size / SECTOR_SIZE) * SECTOR_SIZE;
   try {
     if (s2.size > fsSize) {
       throw doesNotFit(
-        `${where2}: the btrfs filesystem needs at least ${formatSize(s2.size)} but the partition is ${formatSize(target.size)}`
+        `${where3}: the btrfs filesystem needs at least ${formatSize(s2.size)} but the partition is ${formatSize(target.size)}`
       );
     }
     const phase = ctx.progress.phase("btrfs-copy", s2.size, "bytes");
@@ -25191,26 +26219,26 @@ var swapDriver = {
       uuid: schemaOf.uuid,
       pageSize: { enum: [...SWAP_PAGE_SIZES], description: "the kernel's page size (default 4096; 16384 for a 16K-page kernel such as the Raspberry Pi 5's kernel_2712.img)" }
     },
-    parse(o2, where2) {
-      const pageSize = o2.pageSize === void 0 ? void 0 : oneOf(o2.pageSize, `${where2}.pageSize`, SWAP_PAGE_SIZES);
-      return { type: "swap", label: label(o2.label, `${where2}.label`, SWAP_LABEL), uuid: uuid(o2.uuid, `${where2}.uuid`), ...pageSize ? { pageSize } : {} };
+    parse(o2, where3) {
+      const pageSize = o2.pageSize === void 0 ? void 0 : oneOf(o2.pageSize, `${where3}.pageSize`, SWAP_PAGE_SIZES);
+      return { type: "swap", label: label(o2.label, `${where3}.label`, SWAP_LABEL), uuid: uuid(o2.uuid, `${where3}.uuid`), ...pageSize ? { pageSize } : {} };
     }
   },
   tools: () => [],
-  validate(spec, tree, where2) {
+  validate(spec, tree, where3) {
     if (spec.label !== void 0) {
       const n2 = Buffer.byteLength(spec.label, "utf8");
       if (n2 > SWAP_LABEL_MAX) {
-        throw usageError(`${where2}: swap label "${spec.label}" is ${n2} bytes long; at most ${SWAP_LABEL_MAX} are allowed`);
+        throw usageError(`${where3}: swap label "${spec.label}" is ${n2} bytes long; at most ${SWAP_LABEL_MAX} are allowed`);
       }
-      if (spec.label.includes("\0")) throw usageError(`${where2}: swap label must not contain NUL characters`);
+      if (spec.label.includes("\0")) throw usageError(`${where3}: swap label must not contain NUL characters`);
     }
     if (spec.uuid !== void 0 && !UUID_RE.test(spec.uuid)) {
-      throw usageError(`${where2}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+      throw usageError(`${where3}: "${spec.uuid}" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
     }
     const extra = tree.entries().filter(([p]) => p !== "/");
     if (extra.length > 0) {
-      throw usageError(`${where2}: a swap partition has no contents (found ${extra[0][0]})`);
+      throw usageError(`${where3}: a swap partition has no contents (found ${extra[0][0]})`);
     }
   },
   /** mkswap's minimum: 10 pages (40 KiB with 4 KiB pages). Size "auto" gets this, rounded up by the planner. */
@@ -25240,33 +26268,33 @@ var swapDriver = {
 // src/fs/raw.ts
 init_errors();
 import { promises as fsp14 } from "node:fs";
-import path20 from "node:path";
+import path21 from "node:path";
 init_sparse();
 function blobPath(spec, ctx) {
   if (!spec.source) return void 0;
   const root = ctx.roots?.[spec.source.from];
   if (!root) throw usageError(`${ctx.partition ?? "a raw partition"}.filesystem.source: the spec reads from "${spec.source.from}", which was not given`);
-  return path20.join(root, spec.source.path);
+  return path21.join(root, spec.source.path);
 }
 var rawDriver = {
   type: "raw",
-  capabilities: { root: false, files: false, symlinks: false, writable: false, growsAtFirstBoot: false, firmwareReadable: false },
+  capabilities: { root: false, files: false, symlinks: false, writable: false, readOnly: true, growsAtFirstBoot: false, firmwareReadable: false },
   probe: null,
   reader: null,
   check: null,
   label: null,
   spec: {
     properties: { source: { anyOf: [schemaOf.source, { type: "null" }], description: "the blob written at the start of the partition; none: zeros" } },
-    parse(o2, where2) {
+    parse(o2, where3) {
       if (o2.source === void 0 || o2.source === null) return { type: "raw", source: null };
-      const s2 = obj(o2.source, `${where2}.source`, ["from", "path"], ["from", "path"]);
-      return { type: "raw", source: { from: sourceRoot(s2.from, `${where2}.source.from`), path: relPath(s2.path, `${where2}.source.path`) } };
+      const s2 = obj(o2.source, `${where3}.source`, ["from", "path"], ["from", "path"]);
+      return { type: "raw", source: { from: sourceRoot(s2.from, `${where3}.source.from`), path: relPath(s2.path, `${where3}.source.path`) } };
     }
   },
   tools: () => [],
   sources: (spec) => spec.source ? [spec.source] : [],
-  validate(_spec, tree, where2) {
-    if (tree.entries().some(([p]) => p !== "/")) throw usageError(`${where2}: a raw partition has no contents; use filesystem.source for its blob`);
+  validate(_spec, tree, where3) {
+    if (tree.entries().some(([p]) => p !== "/")) throw usageError(`${where3}: a raw partition has no contents; use filesystem.source for its blob`);
   },
   async minimumSize(spec, _tree, ctx) {
     const src = blobPath(spec, ctx);
@@ -25287,2301 +26315,857 @@ var rawDriver = {
   }
 };
 
+// src/fs/erofs.ts
+init_tree();
+init_errors();
+init_toolchain();
+init_run();
+import { createHash as createHash8 } from "node:crypto";
+import { promises as fsp16 } from "node:fs";
+import path23 from "node:path";
+init_sparse();
+init_rmtree();
+init_uuid();
+init_erofs_superblock();
+var EROFS_UTILS = { family: "erofs-utils", min: [1, 5], tested: [1, 8] };
+var EROFS_COMPRESSIONS = ["lz4hc", "lz4", "none"];
+var EROFS_DEFAULT_COMPRESSION = "lz4hc";
+var EROFS_LABEL_MAX = EROFS_LABEL_BYTES - 1;
+var BLOCK2 = 4096;
+var EROFS_LABEL = { name: "erofs", maxBytes: EROFS_LABEL_MAX };
+async function mkfsErofs(ctx, where3) {
+  const probed2 = await probeTool("mkfs.erofs");
+  const warning = checkRange(EROFS_UTILS, "mkfs.erofs", probed2.path, probed2.version);
+  if (warning) ctx.progress.event("warning", { message: `${where3}: ${warning}` });
+  const help = await runTool(probed2.path, ["--help"], { all: true, check: false, what: where3 });
+  return { path: probed2.path, version: probed2.version, compressors: compressorsIn((help.all ?? "").toString()) };
+}
+function compressorsIn(help) {
+  const at = help.search(/compressors/i);
+  return at < 0 ? [] : [...new Set(help.slice(at).match(/\b(lz4hc|lz4|lzma|libdeflate|deflate|zstd)\b/g) ?? [])];
+}
+function checkCompression(spec, mkfs, where3) {
+  if (spec.compression === "none" || mkfs.compressors.includes(spec.compression)) return;
+  throw new ToolVersionError(
+    "mkfs.erofs",
+    `${where3}.filesystem.compression: "${spec.compression}" needs an erofs-utils built with it, but mkfs.erofs ${mkfs.version} (${mkfs.path}) offers ${mkfs.compressors.length ? mkfs.compressors.join(", ") : "no compressor"}; use ${[...mkfs.compressors.filter((c3) => EROFS_COMPRESSIONS.includes(c3)), "none"].map((c3) => `"${c3}"`).join(" or ")}`
+  );
+}
+var StageWatch = class {
+  constructor(seed, oldLostFound) {
+    this.oldLostFound = oldLostFound;
+    this.shape = createHash8("sha256").update(seed);
+  }
+  oldLostFound;
+  shape;
+  /** Staged paths of every host inode with several names (linkKey), for mode fixups. */
+  names = /* @__PURE__ */ new Map();
+  fixups = [];
+  add = (e) => {
+    if (e.kind === "end") return;
+    const detail = e.kind === "symlink" ? e.target : e.kind === "data" ? `${e.mode} ${createHash8("sha256").update(e.data).digest("hex")}` : e.kind === "file" ? `${e.mode} ${e.size}` : `${e.mode}`;
+    this.shape.update(Buffer.from(`${e.kind}\0${e.path}\0${detail}
+`, "latin1"));
+    if (this.oldLostFound && path23.posix.basename(e.path).startsWith("lost+found")) {
+      throw inputError(`${show(e.path)}: ${this.oldLostFound} leaves out every entry whose name starts with "lost+found"; rename it or use erofs-utils 1.8`);
+    }
+    if (e.kind !== "file") return;
+    if (e.linkKey !== void 0) {
+      const list = this.names.get(e.linkKey);
+      if (list) list.push(e.path);
+      else this.names.set(e.linkKey, [e.path]);
+    }
+    if (e.hostMode !== void 0) this.fixups.push({ path: e.path, source: e.source, mode: e.mode, ...e.linkKey !== void 0 ? { linkKey: e.linkKey } : {} });
+  };
+  /** Every staged name of the inode the fixup is about. */
+  namesOf(f) {
+    return (f.linkKey !== void 0 ? this.names.get(f.linkKey) : void 0) ?? [f.path];
+  }
+};
+async function fixModes(stage, watch) {
+  const host = (p) => Buffer.concat([Buffer.from(stage), Buffer.from(p, "latin1")]);
+  for (const [i2, f] of watch.fixups.entries()) {
+    const copy = path23.join(path23.dirname(stage), `mode-${i2}`);
+    await fsp16.copyFile(host(f.path), copy);
+    await fsp16.chmod(copy, f.mode);
+    const st = await fsp16.lstat(copy);
+    if ((st.mode & 4095) !== f.mode) {
+      throw inputError(`${show(f.path)}: the staged copy cannot have mode ${f.mode.toString(8)} (the system gave it ${(st.mode & 4095).toString(8)}); build as root`);
+    }
+    for (const name of watch.namesOf(f)) await relink(host(name), copy);
+    await fsp16.unlink(copy);
+  }
+}
+async function relink(name, copy) {
+  const parent = Buffer.from(path23.dirname(name.toString("latin1")), "latin1");
+  const mode = (await fsp16.lstat(parent)).mode & 4095;
+  if ((mode & 192) !== 192) await fsp16.chmod(parent, mode | 192);
+  try {
+    await fsp16.unlink(name);
+    await fsp16.link(copy, name);
+  } finally {
+    if ((mode & 192) !== 192) await fsp16.chmod(parent, mode);
+  }
+}
+function mkfsArgs(spec, uuid2, epoch, file, root) {
+  return [
+    "--quiet",
+    "-x",
+    "-1",
+    "--all-root",
+    "-T",
+    String(epoch),
+    "-U",
+    uuid2,
+    ...spec.compression === "none" ? [] : [`-z${spec.compression}`],
+    file,
+    root
+  ];
+}
+async function buildErofs(spec, tree, ctx, where3) {
+  const mkfs = await mkfsErofs(ctx, where3);
+  checkCompression(spec, mkfs, where3);
+  const dir = await fsp16.mkdtemp(path23.join(ctx.tmpDir, "erofs-"));
+  const stage = path23.join(dir, "root");
+  const file = path23.join(dir, "fs.img");
+  const phase = ctx.progress.phase("erofs", 3, "items");
+  try {
+    const old = compareVersions(parseVersion(mkfs.version), [1, 8]) < 0 ? `mkfs.erofs ${mkfs.version}` : void 0;
+    const watch = new StageWatch(`imgsmith erofs\0${ctx.partition ?? where3}\0${spec.label ?? ""}\0`, old);
+    const log2 = new SourceLog();
+    const staged = await stageTree(tree, stage, { onEntry: (e) => {
+      log2.add(e);
+      watch.add(e);
+    } });
+    await fixModes(stage, watch);
+    const uuid2 = spec.uuid ?? uuidFromHash(watch.shape.digest());
+    phase.update(1, 3);
+    const r = await runTool(mkfs.path, mkfsArgs(spec, uuid2, ctx.epoch, file, await fsp16.realpath(stage)), {
+      all: true,
+      check: false,
+      what: where3,
+      env: { SOURCE_DATE_EPOCH: void 0 }
+    });
+    await log2.check({ readable: r.exitCode !== 0 });
+    if (r.exitCode !== 0 || r.signal) throw toolFailed("mkfs.erofs", `${where3}: mkfs.erofs ${mkfs.version} failed: ${(r.all ?? "").toString().trim().split("\n").slice(-3).join("; ") || `exit ${r.exitCode}`}`, r);
+    phase.update(2, 3);
+    const size = await finishImage(file, spec.label, where3);
+    phase.update(3, 3);
+    phase.end({ size, staged });
+    return { file, dir, size, uuid: uuid2, version: mkfs.version };
+  } catch (err) {
+    phase.end({ error: true });
+    await removeTree(dir).catch(() => void 0);
+    throw err;
+  } finally {
+    const removal = removeStaged(stage).catch(() => void 0);
+    if (ctx.background) ctx.background(removal);
+    else await removal;
+  }
+}
+async function finishImage(file, label2, where3) {
+  const fh = await fsp16.open(file, "r+");
+  try {
+    const size = (await fh.stat()).size;
+    const block = Buffer.alloc(BLOCK2);
+    await fh.read(block, 0, BLOCK2, 0);
+    const sb = decodeErofsSuperblock(block);
+    if (typeof sb === "string" || sb.blocks * sb.blockSize !== size || size % BLOCK2 !== 0) {
+      throw toolFailed("mkfs.erofs", `${where3}: mkfs.erofs produced an unexpected filesystem (${typeof sb === "string" ? sb : `${sb.blocks} blocks of ${sb.blockSize} bytes in ${size} bytes`})`);
+    }
+    if (label2 !== void 0) {
+      encodeErofsLabel(block, label2);
+      await fh.write(block, EROFS_SUPER_OFFSET, BLOCK2 - EROFS_SUPER_OFFSET, EROFS_SUPER_OFFSET);
+    }
+    return size;
+  } finally {
+    await fh.close();
+  }
+}
+async function writeBuilt(spec, tree, b, target, ctx, where3) {
+  try {
+    if (b.size > target.size) {
+      throw doesNotFit(`${where3}: the erofs filesystem needs ${formatSize(b.size)} but the partition is ${formatSize(target.size)}`);
+    }
+    const phase = ctx.progress.phase("erofs-copy", b.size, "bytes");
+    const r = await copySparse(b.file, target.imagePath, target.offset, { length: b.size, onProgress: (d) => phase.update(d, b.size) });
+    phase.update(b.size, b.size);
+    phase.end({ bytesCopied: r.bytesCopied });
+    return {
+      type: "erofs",
+      ...spec.label !== void 0 ? { label: spec.label } : {},
+      uuid: b.uuid,
+      stats: { sizeBytes: b.size, partitionBytes: target.size, contentBytes: tree.contentBytes(), compression: spec.compression, erofsUtils: b.version }
+    };
+  } finally {
+    await removeTree(b.dir).catch(() => void 0);
+  }
+}
+var erofsDriver = {
+  type: "erofs",
+  capabilities: { root: true, files: true, symlinks: true, writable: false, readOnly: true, growsAtFirstBoot: false, firmwareReadable: false },
+  probe: { span: EROFS_SUPER_OFFSET + 4, matches: isErofs },
+  reader: async () => (await Promise.resolve().then(() => (init_erofs(), erofs_exports))).open,
+  check: {
+    tool: "fsck.erofs",
+    title: "fsck.erofs --extract",
+    input: "copy",
+    // --extract without a directory decodes every file (plain fsck.erofs checks the superblock only).
+    args: (file) => ["--extract", file],
+    verdict: (r) => ({ ok: r.ok, summary: "every file decodes" })
+  },
+  label: EROFS_LABEL,
+  spec: {
+    properties: {
+      label: schemaOf.label(`at most ${EROFS_LABEL_MAX} bytes`),
+      uuid: schemaOf.uuid,
+      compression: { enum: [...EROFS_COMPRESSIONS], description: `how files are compressed (default "${EROFS_DEFAULT_COMPRESSION}")` }
+    },
+    parse(o2, where3) {
+      return {
+        type: "erofs",
+        label: label(o2.label, `${where3}.label`, EROFS_LABEL),
+        uuid: uuid(o2.uuid, `${where3}.uuid`),
+        compression: o2.compression === void 0 ? EROFS_DEFAULT_COMPRESSION : oneOf(o2.compression, `${where3}.compression`, EROFS_COMPRESSIONS)
+      };
+    }
+  },
+  tools: () => ["mkfs.erofs"],
+  validate() {
+  },
+  /** Builds the filesystem now (its size is the minimum); the handle copies it into the partition. */
+  async prepare(spec, tree, ctx, where3) {
+    const b = await buildErofs(spec, tree, ctx, where3);
+    return { minimumSize: b.size, write: (target, wctx) => writeBuilt(spec, tree, b, target, wctx, where3) };
+  }
+};
+
+// src/fs/verity.ts
+init_errors();
+import { createHash as createHash10 } from "node:crypto";
+import { promises as fsp18 } from "node:fs";
+init_uuid();
+
+// src/codec/verity-superblock.ts
+init_bytes();
+init_uuid();
+var VERITY_MAGIC = Buffer.from("verity\0\0", "latin1");
+var VERITY_SB_SIZE = 512;
+var VERITY_MAX_SALT = 256;
+var O = { version: 8, hashType: 12, uuid: 16, algorithm: 32, dataBlockSize: 64, hashBlockSize: 68, dataBlocks: 72, saltSize: 80, salt: 88 };
+function isVeritySuperblock(head) {
+  return head.length >= VERITY_SB_SIZE && head.subarray(0, 8).equals(VERITY_MAGIC) && head.readUInt32LE(O.version) === 1;
+}
+function decodeVeritySuperblock(head) {
+  if (!isVeritySuperblock(head)) return 'no dm-verity superblock ("verity\\0\\0", version 1) at the start';
+  const saltSize = head.readUInt16LE(O.saltSize);
+  if (saltSize > VERITY_MAX_SALT) return `the verity superblock's salt size ${saltSize} is larger than ${VERITY_MAX_SALT}`;
+  const dataBlocks = head.readBigUInt64LE(O.dataBlocks);
+  if (dataBlocks > BigInt(Number.MAX_SAFE_INTEGER)) return `the verity superblock's data block count ${dataBlocks} is implausible`;
+  return {
+    hashType: head.readUInt32LE(O.hashType),
+    uuid: uuidString(head.subarray(O.uuid, O.uuid + 16)),
+    algorithm: cstr(head.subarray(O.algorithm, O.algorithm + 32)),
+    dataBlockSize: head.readUInt32LE(O.dataBlockSize),
+    hashBlockSize: head.readUInt32LE(O.hashBlockSize),
+    dataBlocks: Number(dataBlocks),
+    salt: head.subarray(O.salt, O.salt + saltSize).toString("hex")
+  };
+}
+function encodeVeritySuperblock(sb) {
+  const b = Buffer.alloc(VERITY_SB_SIZE);
+  VERITY_MAGIC.copy(b, 0);
+  b.writeUInt32LE(1, O.version);
+  b.writeUInt32LE(sb.hashType, O.hashType);
+  Buffer.from(sb.uuid.replaceAll("-", ""), "hex").copy(b, O.uuid);
+  b.write(sb.algorithm, O.algorithm, 32, "latin1");
+  b.writeUInt32LE(sb.dataBlockSize, O.dataBlockSize);
+  b.writeUInt32LE(sb.hashBlockSize, O.hashBlockSize);
+  b.writeBigUInt64LE(BigInt(sb.dataBlocks), O.dataBlocks);
+  const salt = Buffer.from(sb.salt, "hex");
+  b.writeUInt16LE(salt.length, O.saltSize);
+  salt.copy(b, O.salt);
+  return b;
+}
+
+// src/fs/verity.ts
+init_image();
+
+// src/ptable/numbering.ts
+var FIRST_LOGICAL = 5;
+function extendedAt(table3) {
+  return table3.type === "dos" ? table3.extended?.at : void 0;
+}
+function partitionNumber(table3, i2) {
+  const at = extendedAt(table3);
+  return at === void 0 || i2 < at ? i2 + 1 : FIRST_LOGICAL + (i2 - at);
+}
+function specIndexOf(table3, i2) {
+  const at = extendedAt(table3);
+  return at === void 0 || i2 < at ? i2 : i2 + 1;
+}
+function isLogical(table3, i2) {
+  const at = extendedAt(table3);
+  return at !== void 0 && i2 >= at;
+}
+
+// src/fs/verity-tree.ts
+init_errors();
+import { createHash as createHash9 } from "node:crypto";
+import { promises as fsp17 } from "node:fs";
+var VERITY_ALGORITHMS = ["sha256", "sha512", "sha1"];
+var DIGEST_SIZE = { sha256: 32, sha512: 64, sha1: 20 };
+function treeLayout(dataBlocks, hashBlockSize, algorithm) {
+  const digest = DIGEST_SIZE[algorithm];
+  const perBlock = 2 ** Math.floor(Math.log2(hashBlockSize / digest));
+  const slot = 2 ** Math.ceil(Math.log2(digest));
+  let levels = 0;
+  while (dataBlocks > 1 && perBlock ** levels < dataBlocks) levels++;
+  const counts = Array.from({ length: levels }, (_, i2) => Math.ceil(dataBlocks / perBlock ** (i2 + 1)));
+  const out = new Array(levels);
+  let next = 1;
+  for (let i2 = levels - 1; i2 >= 0; i2--) {
+    out[i2] = { start: next, blocks: counts[i2] };
+    next += counts[i2];
+  }
+  return { perBlock, slot, levels: out, totalBlocks: next };
+}
+function hashDeviceSize(dataBlocks, hashBlockSize, algorithm) {
+  return treeLayout(dataBlocks, hashBlockSize, algorithm).totalBlocks * hashBlockSize;
+}
+var hashOf = (p, block) => createHash9(p.algorithm).update(p.salt).update(block).digest();
+var CHUNK3 = 4 * 1024 * 1024;
+async function hashData(file, offset, dataBlocks, p, lay, out, at) {
+  const zero = Buffer.alloc(p.dataBlockSize);
+  const zeroHash = hashOf(p, zero);
+  const fh = await fsp17.open(file, "r");
+  try {
+    const perChunk = Math.max(1, Math.floor(CHUNK3 / p.dataBlockSize));
+    const buf = Buffer.alloc(perChunk * p.dataBlockSize);
+    const hashesPerBlock = lay.perBlock;
+    for (let b = 0; b < dataBlocks; b += perChunk) {
+      const n2 = Math.min(perChunk, dataBlocks - b);
+      const len = n2 * p.dataBlockSize;
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(buf, got, len - got, offset + b * p.dataBlockSize + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      buf.fill(0, got, len);
+      for (let k = 0; k < n2; k++) {
+        const block = buf.subarray(k * p.dataBlockSize, (k + 1) * p.dataBlockSize);
+        const i2 = b + k;
+        const pos = at + Math.floor(i2 / hashesPerBlock) * p.hashBlockSize + i2 % hashesPerBlock * lay.slot;
+        (block.equals(zero) ? zeroHash : hashOf(p, block)).copy(out, pos);
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+var MAX_TREE_BYTES = 1024 * 1024 * 1024;
+async function computeTree(file, offset, dataBlocks, p) {
+  const lay = treeLayout(dataBlocks, p.hashBlockSize, p.algorithm);
+  const bytes = (lay.totalBlocks - 1) * p.hashBlockSize;
+  if (bytes > MAX_TREE_BYTES) throw dataError(`a dm-verity hash tree of ${bytes} bytes (${dataBlocks} data blocks) is larger than imgsmith computes (${MAX_TREE_BYTES} bytes); use larger data blocks`);
+  const hashes = Buffer.alloc((lay.totalBlocks - 1) * p.hashBlockSize);
+  const blockAt = (n2) => hashes.subarray((n2 - 1) * p.hashBlockSize, n2 * p.hashBlockSize);
+  if (lay.levels.length === 0) {
+    const one = Buffer.alloc(p.dataBlockSize);
+    const fh = await fsp17.open(file, "r");
+    await fh.read(one, 0, p.dataBlockSize, offset).finally(() => fh.close());
+    return { layout: lay, hashes, rootHash: hashOf(p, one) };
+  }
+  await hashData(file, offset, dataBlocks, p, lay, hashes, (lay.levels[0].start - 1) * p.hashBlockSize);
+  for (let i2 = 1; i2 < lay.levels.length; i2++) {
+    const below = lay.levels[i2 - 1];
+    const here = lay.levels[i2];
+    for (let j = 0; j < below.blocks; j++) {
+      const pos = (here.start - 1 + Math.floor(j / lay.perBlock)) * p.hashBlockSize + j % lay.perBlock * lay.slot;
+      hashOf(p, blockAt(below.start + j)).copy(hashes, pos);
+    }
+  }
+  const top = lay.levels[lay.levels.length - 1];
+  return { layout: lay, hashes, rootHash: hashOf(p, blockAt(top.start)) };
+}
+
+// src/fs/verity.ts
+var VERITY_BLOCK_SIZES = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
+var seedOf = (t) => t.type === "gpt" ? t.seed : `dos:${t.labelId.toString(16).padStart(8, "0")}`;
+function derive(purpose, parts) {
+  const h2 = createHash10("sha256").update(`imgsmith:verity:${purpose}:v1`);
+  for (const p of parts) h2.update(Buffer.from([0])).update(p, "utf8");
+  return h2.digest();
+}
+function dpsUuids(rootHash) {
+  return { data: uuidString(rootHash.subarray(0, 16)), hash: uuidString(rootHash.subarray(rootHash.length - 16)) };
+}
+async function verityInfo(file, offset, size) {
+  const sb = decodeVeritySuperblock(await readAt(file, offset, Math.min(size, VERITY_SB_SIZE)));
+  if (typeof sb === "string") throw inputError(`not a dm-verity hash partition: ${sb}`);
+  return {
+    type: "verity",
+    variant: `dm-verity (hash type ${sb.hashType})`,
+    label: "",
+    uuid: sb.uuid,
+    size,
+    blockSize: sb.hashBlockSize,
+    features: [],
+    extra: { hashAlgorithm: sb.algorithm, dataBlocks: String(sb.dataBlocks), dataBlockSize: String(sb.dataBlockSize), hashBlockSize: String(sb.hashBlockSize), salt: sb.salt }
+  };
+}
+function unusable(sb) {
+  if (!VERITY_ALGORITHMS.includes(sb.algorithm)) return `hash algorithm "${sb.algorithm}" is not one of ${VERITY_ALGORITHMS.join(", ")}`;
+  const sizes = VERITY_BLOCK_SIZES;
+  if (!sizes.includes(sb.dataBlockSize) || !sizes.includes(sb.hashBlockSize)) return `block sizes ${sb.dataBlockSize}/${sb.hashBlockSize} are not powers of two from 512 to 65536`;
+  if (sb.hashType !== 1) return `hash type ${sb.hashType} (only 1, salt first, is made and checked)`;
+  return void 0;
+}
+async function verityRequiredRanges(file, offset, size) {
+  const sb = decodeVeritySuperblock(await readAt(file, offset, Math.min(size, VERITY_SB_SIZE)));
+  if (typeof sb === "string" || unusable(sb)) return void 0;
+  return [{ start: 0, end: Math.min(size, hashDeviceSize(sb.dataBlocks, sb.hashBlockSize, sb.algorithm)) }];
+}
+function parseSalt(v, where3) {
+  if (v === void 0) return void 0;
+  const s2 = str(v, where3, { nonEmpty: false });
+  if (!/^([0-9a-fA-F]{2})*$/.test(s2) || s2.length / 2 > VERITY_MAX_SALT) {
+    throw usageError(`${where3}: expected the salt as hex digits (an even number, at most ${VERITY_MAX_SALT} bytes; "" for none), got ${describe(v)}`);
+  }
+  return s2.toLowerCase();
+}
+var verityDriver = {
+  type: "verity",
+  capabilities: { root: false, files: false, symlinks: false, writable: false, growsAtFirstBoot: false, firmwareReadable: false },
+  probe: { span: VERITY_SB_SIZE, matches: isVeritySuperblock, info: verityInfo },
+  reader: null,
+  check: { signature: 'dm-verity superblock present (the "verity" check recomputes its hash tree)' },
+  label: null,
+  spec: {
+    properties: {
+      data: { type: "string", minLength: 1, description: "the partition (by name) whose hash tree this is: a read-only filesystem (raw, erofs, squashfs)" },
+      hashAlgorithm: { enum: [...VERITY_ALGORITHMS], description: "default sha256" },
+      dataBlockSize: { enum: [...VERITY_BLOCK_SIZES], description: "bytes (default 4096)" },
+      hashBlockSize: { enum: [...VERITY_BLOCK_SIZES], description: "bytes (default 4096)" },
+      salt: { type: "string", pattern: "^([0-9a-fA-F]{2})*$", description: "hex; default derived from the table seed and the partition names" },
+      uuid: { ...schemaOf.uuid, description: "the superblock's UUID; default derived from the table seed and the partition names" }
+    },
+    required: ["data"],
+    parse(o2, where3) {
+      const salt = parseSalt(o2.salt, `${where3}.salt`);
+      const uuid2 = uuid(o2.uuid, `${where3}.uuid`);
+      return {
+        type: "verity",
+        data: str(o2.data, `${where3}.data`),
+        hashAlgorithm: o2.hashAlgorithm === void 0 ? "sha256" : oneOf(o2.hashAlgorithm, `${where3}.hashAlgorithm`, VERITY_ALGORITHMS),
+        dataBlockSize: o2.dataBlockSize === void 0 ? 4096 : oneOf(o2.dataBlockSize, `${where3}.dataBlockSize`, VERITY_BLOCK_SIZES),
+        hashBlockSize: o2.hashBlockSize === void 0 ? 4096 : oneOf(o2.hashBlockSize, `${where3}.hashBlockSize`, VERITY_BLOCK_SIZES),
+        ...salt !== void 0 ? { salt } : {},
+        ...uuid2 !== void 0 ? { uuid: uuid2 } : {}
+      };
+    }
+  },
+  resolve(spec, disk, where3) {
+    const self2 = disk.partitions[disk.index];
+    const j = disk.partitions.findIndex((p) => p.name === spec.data);
+    if (j < 0) throw usageError(`${where3}.data: no partition is named "${spec.data}" (partitions: ${disk.partitions.map((p) => p.name).join(", ")})`);
+    if (j === disk.index) throw usageError(`${where3}.data: "${spec.data}" is this partition itself; name the partition that holds the read-only filesystem`);
+    const type = disk.partitions[j].filesystem.type;
+    if (!disk.can(type, "readOnly")) {
+      throw usageError(`${where3}.data: verity needs a read-only filesystem (${disk.typesThatCan("readOnly").join(", ")}); partition "${spec.data}" is ${type}`);
+    }
+    const k = disk.partitions.findIndex((p, i2) => i2 !== disk.index && p.filesystem.type === "verity" && p.filesystem.data === spec.data);
+    if (k >= 0 && k < disk.index) {
+      throw usageError(`${where3}.data: partition "${spec.data}" already has its hash tree in spec.partitions[${specIndexOf(disk.table, k)}] ("${disk.partitions[k].name}"); one verity partition per data partition`);
+    }
+    const parts = [seedOf(disk.table), spec.data, self2.name];
+    return { ...spec, salt: spec.salt ?? derive("salt", parts).toString("hex"), uuid: spec.uuid ?? uuidFromHash(derive("uuid", parts)) };
+  },
+  after: (spec) => [spec.data],
+  provides: (spec) => ({ rootHash: DIGEST_SIZE[spec.hashAlgorithm] * 2, verityUuid: 36 }),
+  guidsFor: (spec, self2) => [spec.data, self2],
+  planNeeds(spec, self2, sizeOf) {
+    const dataSize = sizeOf(spec.data);
+    const blocks2 = Math.ceil(dataSize / spec.dataBlockSize);
+    const hash = hashDeviceSize(blocks2, spec.hashBlockSize, spec.hashAlgorithm);
+    return [
+      {
+        partition: spec.data,
+        size: alignUp(dataSize, spec.dataBlockSize),
+        reason: `dm-verity (partition "${self2}") hashes whole ${spec.dataBlockSize}-byte blocks: its size must be a multiple of ${formatSize(spec.dataBlockSize)}`
+      },
+      { partition: self2, size: hash, reason: `the dm-verity hash tree of partition "${spec.data}" (${dataSize} bytes: ${blocks2} blocks of ${spec.dataBlockSize}) needs ${formatSize(hash)}` }
+    ];
+  },
+  tools: () => [],
+  validate(_spec, tree, where3) {
+    if (tree.entries().some(([p]) => p !== "/")) throw usageError(`${where3}: a verity partition holds the hash tree of "data"; it has no contents`);
+  },
+  async minimumSize(spec) {
+    return spec.hashBlockSize;
+  },
+  async write(spec, _tree, target, ctx) {
+    const data = ctx.partitionNamed?.(spec.data);
+    if (!data || spec.salt === void 0 || spec.uuid === void 0 || ctx.name === void 0) throw internalError("verity: written without its data partition, salt, UUID or name");
+    const dataBlocks = Math.floor(data.size / spec.dataBlockSize);
+    const salt = Buffer.from(spec.salt, "hex");
+    const tree = await computeTree(target.imagePath, data.offset, dataBlocks, { algorithm: spec.hashAlgorithm, dataBlockSize: spec.dataBlockSize, hashBlockSize: spec.hashBlockSize, salt });
+    const bytes = tree.layout.totalBlocks * spec.hashBlockSize;
+    if (bytes > target.size) throw doesNotFit(`${ctx.partition ?? ctx.name}.size: the dm-verity hash tree of partition "${spec.data}" needs ${formatSize(bytes)}, the partition is ${formatSize(target.size)}`);
+    const sb = Buffer.alloc(spec.hashBlockSize);
+    encodeVeritySuperblock({ hashType: 1, uuid: spec.uuid, algorithm: spec.hashAlgorithm, dataBlockSize: spec.dataBlockSize, hashBlockSize: spec.hashBlockSize, dataBlocks, salt: spec.salt }).copy(sb);
+    const fh = await fsp18.open(target.imagePath, "r+");
+    try {
+      await fh.write(Buffer.concat([sb, tree.hashes]), 0, bytes, target.offset);
+    } finally {
+      await fh.close();
+    }
+    const rootHash = tree.rootHash.toString("hex");
+    const ids = dpsUuids(tree.rootHash);
+    const verity = { rootHash, salt: spec.salt, uuid: spec.uuid, hashAlgorithm: spec.hashAlgorithm, dataBlockSize: spec.dataBlockSize, hashBlockSize: spec.hashBlockSize, dataBlocks, hashBlocks: tree.layout.totalBlocks - 1, data: spec.data };
+    return {
+      type: "verity",
+      uuid: spec.uuid,
+      stats: { dataBlocks, hashBlocks: tree.layout.totalBlocks - 1, levels: tree.layout.levels.length, bytes },
+      values: { rootHash, verityUuid: spec.uuid },
+      partitionGuids: { [spec.data]: ids.data, [ctx.name]: ids.hash },
+      manifest: { verity }
+    };
+  }
+};
+
+// src/fs/squashfs.ts
+init_errors();
+init_toolchain();
+init_run();
+import { promises as fsp20 } from "node:fs";
+import path25 from "node:path";
+init_sparse();
+init_rmtree();
+init_image();
+init_squashfs_superblock();
+var SQUASHFS_COMPRESSIONS = ["zstd", "xz", "gzip", "lz4", "lzo"];
+var SQUASHFS_DEFAULT_BLOCK = 128 * KiB;
+var PAD = 4096;
+function parseSpec(o2, where3) {
+  const compression = o2.compression === void 0 ? "zstd" : oneOf(o2.compression, `${where3}.compression`, SQUASHFS_COMPRESSIONS);
+  const blockSize = o2.blockSize === void 0 ? SQUASHFS_DEFAULT_BLOCK : parseSize(o2.blockSize, `${where3}.blockSize`);
+  if (blockSize < 4 * KiB || blockSize > MiB2 || (blockSize & blockSize - 1) !== 0) {
+    throw usageError(`${where3}.blockSize: ${formatSize(blockSize)} is not a power of two from 4KiB to 1MiB`);
+  }
+  return { type: "squashfs", compression, blockSize };
+}
+function compressorsIn2(help) {
+  const lines = help.split("\n");
+  const at = lines.findIndex((l) => /Compressors available/.test(l));
+  if (at < 0) return void 0;
+  const out = [];
+  for (const l of lines.slice(at + 1)) {
+    const m = /^\s+([a-z0-9]+)(?: \(default\))?\s*$/.exec(l);
+    if (!m) break;
+    out.push(m[1]);
+  }
+  return out;
+}
+var compressors;
+function installedCompressors() {
+  compressors ??= runTool("mksquashfs", ["-help"], { all: true, check: false }).then((r) => compressorsIn2(r.all ?? ""));
+  return compressors;
+}
+async function checkCompression2(spec, where3) {
+  const have = await installedCompressors();
+  if (!have || have.includes(spec.compression)) return;
+  const t = await probeTool("mksquashfs");
+  throw usageError(
+    `${where3}.filesystem.compression: the installed mksquashfs (squashfs-tools ${t.version}, ${t.path}) has no ${spec.compression} compressor (it has ${have.join(", ")})`
+  );
+}
+function mksquashfsArgs(spec, stage, out, epoch) {
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch > 4294967295) {
+    throw usageError(`squashfs stores times as unsigned 32-bit seconds: the epoch ${epoch} is out of range (SOURCE_DATE_EPOCH)`);
+  }
+  return [
+    stage,
+    out,
+    "-noappend",
+    "-quiet",
+    "-no-progress",
+    "-exit-on-error",
+    "-comp",
+    spec.compression,
+    "-b",
+    String(spec.blockSize),
+    "-reproducible",
+    "-all-root",
+    "-no-xattrs",
+    "-all-time",
+    String(epoch),
+    "-mkfs-time",
+    String(epoch)
+  ];
+}
+var MKSQUASHFS_ENV = { SOURCE_DATE_EPOCH: void 0 };
+async function build(spec, tree, ctx, where3) {
+  await checkCompression2(spec, where3);
+  const dir = await fsp20.mkdtemp(path25.join(ctx.tmpDir, "squashfs-"));
+  const stage = path25.join(dir, "root");
+  const file = path25.join(dir, "fs.sqfs");
+  const phase = ctx.progress.phase("squashfs", 3, "items");
+  const counts = { dirs: 0, files: 0, symlinks: 0 };
+  const log2 = new SourceLog();
+  const onEntry = (e) => {
+    log2.add(e);
+    if (e.kind === "dir") counts.dirs++;
+    else if (e.kind === "symlink") counts.symlinks++;
+    else if (e.kind !== "end") counts.files++;
+  };
+  let ok = false;
+  try {
+    const staged = await stageTree(tree, stage, { onEntry, treeModes: true });
+    phase.update(1, 3);
+    const r = await runTool("mksquashfs", mksquashfsArgs(spec, stage, file, ctx.epoch), { env: MKSQUASHFS_ENV, all: true, check: false, what: where3 });
+    await log2.check({ readable: r.exitCode !== 0 });
+    if (r.exitCode !== 0) throw toolFailure("mksquashfs", { exitCode: r.exitCode, signal: r.signal, stderr: r.all }, where3);
+    phase.update(2, 3);
+    const size = (await fsp20.stat(file)).size;
+    const sb = decodeSquashfsSuperblock(await readAt(file, 0, SQUASHFS_SUPER_SIZE), size);
+    if (typeof sb === "string" || size % PAD !== 0) {
+      throw toolFailed("mksquashfs", `${where3}: mksquashfs produced an unexpected filesystem (${typeof sb === "string" ? sb : `size ${size} not padded to 4 KiB`})`);
+    }
+    phase.update(3, 3);
+    phase.end({ size, staged });
+    ok = true;
+    return { file, dir, size, bytesUsed: sb.bytesUsed, counts };
+  } finally {
+    if (!ok) phase.end({ error: true });
+    const removal = ok ? removeStaged(stage).catch(() => void 0) : removeTree(dir).catch(() => void 0);
+    if (ctx.background) ctx.background(removal);
+    else await removal;
+  }
+}
+async function writeBuilt2(spec, b, target, where3) {
+  try {
+    if (b.size > target.size) {
+      throw doesNotFit(`${where3}: the squashfs filesystem needs at least ${formatSize(b.size)} but the partition is ${formatSize(target.size)}`);
+    }
+    const { bytesCopied } = await copySparse(b.file, target.imagePath, target.offset);
+    return {
+      type: "squashfs",
+      stats: {
+        sizeBytes: b.size,
+        bytesUsed: b.bytesUsed,
+        bytesWritten: bytesCopied,
+        compression: spec.compression,
+        blockSize: spec.blockSize,
+        dirs: b.counts.dirs,
+        files: b.counts.files,
+        symlinks: b.counts.symlinks
+      }
+    };
+  } finally {
+    await removeTree(b.dir).catch(() => void 0);
+  }
+}
+var squashfsDriver = {
+  type: "squashfs",
+  capabilities: { root: true, files: true, symlinks: true, writable: false, growsAtFirstBoot: false, firmwareReadable: false },
+  probe: { span: SQUASHFS_SUPER_SIZE, matches: isSquashfs },
+  reader: async () => (await Promise.resolve().then(() => (init_squashfs(), squashfs_exports))).open,
+  check: {
+    tool: "unsquashfs",
+    title: "unsquashfs -lls",
+    input: "copy",
+    args: (file) => ["-no-progress", "-lln", "-d", "", file],
+    verdict: (r) => {
+      const entry = /^[-dlpcbs][-rwxsStT]{9} \d+\/\d+ /;
+      const lines = r.out.split("\n");
+      const entries = lines.filter((l) => entry.test(l)).length;
+      const problems = lines.filter((l) => l.trim() && !entry.test(l) && /FATAL|fail|corrupt|can't|cannot|error/i.test(l)).map((l) => l.replace(/^\s*FATAL ERROR:\s*/i, ""));
+      const ok = r.ok && entries > 0 && problems.length === 0;
+      return ok ? { ok, summary: `${entries} entries listed` } : { ok, problems: problems.slice(0, 3).join("; ") || "no entries listed" };
+    }
+  },
+  label: null,
+  spec: {
+    properties: {
+      compression: { enum: [...SQUASHFS_COMPRESSIONS], description: "the compressor (default zstd)" },
+      blockSize: { ...schemaOf.size, description: "the data block size: a power of two from 4KiB to 1MiB (default 128KiB)" }
+    },
+    parse: parseSpec
+  },
+  tools: () => ["mksquashfs"],
+  validate() {
+  },
+  /** Builds the filesystem now (its padded size is the minimum); the handle copies it into the partition. */
+  async prepare(spec, tree, ctx, where3) {
+    const b = await build(spec, tree, ctx, where3);
+    return { minimumSize: b.size, write: (target) => writeBuilt2(spec, b, target, where3) };
+  }
+};
+
 // src/fs/index.ts
 var drivers = {
   vfat: registered(vfatDriver),
   ext4: registered(ext4Driver),
   btrfs: registered(btrfsDriver),
   swap: registered(swapDriver),
-  raw: registered(rawDriver)
+  raw: registered(rawDriver),
+  erofs: registered(erofsDriver),
+  verity: registered(verityDriver),
+  squashfs: registered(squashfsDriver)
 };
 function registered(d) {
   const c3 = d.capabilities;
   return Object.assign(d, { holdsFiles: c3.files, rootCandidate: c3.root, noSymlinks: !c3.symlinks });
 }
 function fsCan(type, what) {
-  return drivers[type].capabilities[what];
+  return drivers[type].capabilities[what] === true;
 }
 function typesThatCan(what) {
-  return FS_TYPES.filter((t) => drivers[t].capabilities[what]);
+  return FS_TYPES.filter((t) => drivers[t].capabilities[what] === true);
 }
 var FS_TYPES = Object.keys(drivers);
 function driverFor(spec) {
   return drivers[spec.type];
 }
-async function prepareFs(spec, tree, ctx, where2) {
+async function prepareFs(spec, tree, ctx, where3) {
   const d = driverFor(spec);
-  if (d.prepare) return d.prepare(spec, tree, ctx, where2);
+  if (d.prepare) return d.prepare(spec, tree, ctx, where3);
   const minimumSize = await d.minimumSize(spec, tree, ctx);
   return { minimumSize, write: (target, wctx) => d.write(spec, tree, target, wctx) };
 }
 
-// src/outputs/tar.ts
-import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp15 } from "node:fs";
-import { createHash as createHash9 } from "node:crypto";
-
-// src/outputs/checksum.ts
-init_errors();
-import { createHash as createHash8 } from "node:crypto";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { writeFile as writeFile2 } from "node:fs/promises";
-import { basename } from "node:path";
-async function sha256File(file) {
-  const h2 = createHash8("sha256");
-  for await (const chunk of createReadStream2(file, { highWaterMark: 4 * 1024 * 1024 })) h2.update(chunk);
-  return h2.digest("hex");
-}
-function sha256sumLine(hex, name) {
-  if (/[\\\n\r]/.test(name)) {
-    const escaped = name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
-    return `\\${hex}  ${escaped}
-`;
-  }
-  return `${hex}  ${name}
-`;
-}
-async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw buildError(`invalid SHA-256 for ${file}: ${sha256}`);
-  try {
-    await writeFile2(checksumPath, sha256sumLine(sha256, basename(file)));
-  } catch (err) {
-    throw buildError(`cannot write ${checksumPath}: ${err.message}`, err);
-  }
-  return checksumPath;
-}
-
-// src/outputs/tar.ts
-init_run();
-var import_tar_stream = __toESM(require_tar_stream(), 1);
-init_errors();
-import { Transform as Transform2 } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { once as once9 } from "node:events";
-var BLOCK2 = 512;
-var USTAR_MAX_SIZE = 8589934591;
-var USTAR_MAX_MTIME = 8589934591;
-var S_IFREG = 32768;
-var S_IFDIR = 16384;
-var S_IFLNK = 40960;
-var latin1 = (s2) => Buffer.from(s2, "latin1");
-var isAscii = (b) => b.every((c3) => c3 < 128);
-function ustarNameFits(name) {
-  let rest = name;
-  let prefix = "";
-  while (rest.length > 100) {
-    const i2 = rest.indexOf("/");
-    if (i2 === -1) return false;
-    prefix += prefix ? "/" + rest.slice(0, i2) : rest.slice(0, i2);
-    rest = rest.slice(i2 + 1);
-  }
-  return rest.length <= 100 && prefix.length <= 155;
-}
-function paxRecord(key, value) {
-  const body = Buffer.concat([Buffer.from(` ${key}=`, "latin1"), value, Buffer.from("\n")]);
-  let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
-  return Buffer.concat([Buffer.from(String(len), "latin1"), body]);
-}
-function octal(buf, off2, width, value) {
-  buf.write(value.toString(8).padStart(width - 1, "0") + "\0", off2, width, "latin1");
-}
-function paxHeaderBlock(size, epoch) {
-  const h2 = Buffer.alloc(BLOCK2);
-  h2.write("PaxHeader", 0, 100, "latin1");
-  octal(h2, 100, 8, 420);
-  octal(h2, 108, 8, 0);
-  octal(h2, 116, 8, 0);
-  octal(h2, 124, 12, size);
-  octal(h2, 136, 12, epoch);
-  h2.fill(32, 148, 156);
-  h2[156] = 120;
-  h2.write("ustar\0", 257, 6, "latin1");
-  h2.write("00", 263, 2, "latin1");
-  octal(h2, 329, 8, 0);
-  octal(h2, 337, 8, 0);
-  let sum = 0;
-  for (const c3 of h2) sum += c3;
-  h2.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8, "latin1");
-  return h2;
-}
-function standIn(name, isDir) {
-  const ascii = name.replace(/[^\x20-\x7e]/g, "_");
-  const full = isDir && !ascii.endsWith("/") ? ascii + "/" : ascii;
-  if (ustarNameFits(full)) return ascii;
-  const base = ascii.replace(/\/$/, "").split("/").pop() || "_";
-  return base.slice(-(isDir ? 99 : 100));
-}
-function planHeader(name, isDir, linkname, size, epoch) {
-  const nameBytes = latin1(name);
-  const fullName = isDir && !name.endsWith("/") ? name + "/" : name;
-  const nameOk = isAscii(nameBytes) && ustarNameFits(fullName);
-  const linkBytes = linkname === void 0 ? void 0 : latin1(linkname);
-  const linkOk = linkBytes === void 0 || isAscii(linkBytes) && linkBytes.length <= 100;
-  const sizeOk = size <= USTAR_MAX_SIZE;
-  if (nameOk && linkOk && sizeOk) return { name, ...linkname !== void 0 ? { linkname } : {} };
-  const records = [];
-  if (!linkOk) records.push(paxRecord("linkpath", linkBytes));
-  if (!nameOk) records.push(paxRecord("path", latin1(fullName)));
-  if (!sizeOk) records.push(paxRecord("size", Buffer.from(String(size))));
-  const body = Buffer.concat(records);
-  const pad = (BLOCK2 - body.length % BLOCK2) % BLOCK2;
-  const pax = Buffer.concat([paxHeaderBlock(body.length, epoch), body, Buffer.alloc(pad)]);
-  return {
-    pax,
-    name: nameOk ? name : standIn(name, isDir),
-    ...linkname !== void 0 ? { linkname: linkOk ? linkname : linkname.replace(/[^\x20-\x7e]/g, "_").slice(0, 100) } : {}
-  };
-}
-var sortKey = (p) => latin1(p === "/" ? "" : p.replaceAll("/", "\0"));
-function archiveName(p, root) {
-  if (p === "/") return root === "" ? void 0 : root;
-  return root + p.slice(1);
-}
-var Counting = class extends Transform2 {
-  hash = createHash9("sha256");
-  bytes = 0;
-  constructor() {
-    super({ highWaterMark: 1 << 20 });
-  }
-  _transform(chunk, _enc, cb) {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
-};
-function planEntry(pack, e, name, epoch, firstOf) {
-  const perm = e.mode & 4095;
-  const plan = (isDir, linkname, size2) => {
-    const h3 = planHeader(name, isDir, linkname, size2, epoch);
-    if (h3.pax) pack.push(h3.pax);
-    return h3;
-  };
-  if (e.kind === "dir") {
-    const h3 = plan(true, void 0, 0);
-    return { header: { name: h3.name, type: "directory", mode: S_IFDIR | perm, size: 0 }, body: void 0, bytes: 0 };
-  }
-  if (e.kind === "symlink") {
-    if (e.target === void 0 || e.target === "") throw buildError(`the symlink ${latin1(e.path).toString("utf8")} has no target`);
-    const h3 = plan(false, e.target, 0);
-    return { header: { name: h3.name, type: "symlink", mode: S_IFLNK | 511, linkname: h3.linkname, size: 0 }, body: void 0, bytes: 0 };
-  }
-  const first = e.linkKey === void 0 ? void 0 : firstOf.get(e.linkKey);
-  if (first !== void 0) {
-    const h3 = plan(false, first, 0);
-    return { header: { name: h3.name, type: "link", mode: S_IFREG | perm, linkname: h3.linkname, size: 0 }, body: void 0, bytes: 0 };
-  }
-  if (e.linkKey !== void 0) firstOf.set(e.linkKey, name);
-  const size = e.data ? e.data.length : e.size ?? 0;
-  const h2 = plan(false, void 0, size);
-  const body = e.data ?? (size > 0 ? e.source : void 0);
-  if (!e.data && size > 0 && e.source === void 0) throw buildError(`internal error: ${latin1(e.path).toString("utf8")} has neither data nor a source`);
-  return { header: { name: h2.name, type: "file", mode: S_IFREG | perm, size }, body, bytes: size };
-}
-async function packEntries(pack, entries, epoch, opts2) {
-  const root = opts2.root ?? "./";
-  const mtime = new Date(epoch * 1e3);
-  const firstOf = /* @__PURE__ */ new Map();
-  let count2 = 0;
-  let contentBytes = 0;
-  let prevKey;
-  let prevPath = "";
-  for await (const e of entries) {
-    const key = sortKey(e.path);
-    if (prevKey && Buffer.compare(prevKey, key) >= 0) {
-      throw buildError(`internal error: tar entries out of order: ${JSON.stringify(latin1(e.path).toString("utf8"))} after ${JSON.stringify(latin1(prevPath).toString("utf8"))}`);
-    }
-    prevKey = key;
-    prevPath = e.path;
-    const name = archiveName(e.path, root);
-    if (name === void 0) continue;
-    const { header, body, bytes } = planEntry(pack, e, name, epoch, firstOf);
-    contentBytes += bytes;
-    Object.assign(header, { uid: 0, gid: 0, uname: "", gname: "", mtime });
-    await writeEntry(pack, header, body);
-    count2++;
-    opts2.onProgress?.(contentBytes);
-  }
-  return count2;
-}
-async function tarFailure(err, pack, child, piped, file) {
-  pack.destroy();
-  child?.stdin?.destroy();
-  await piped.catch(() => void 0);
-  const zstd = child ? await child : void 0;
-  await fsp15.rm(file, { force: true });
-  if (err instanceof ImgsmithError) throw err;
-  if (zstd?.failed) {
-    const e = toolFailure("zstd", outcomeOf(zstd), `compressing ${file}`);
-    throw e instanceof ToolMissingError ? new ToolMissingError("zstd", `${e.message}, or use --no-compress`) : e;
-  }
-  throw buildError(`cannot write ${file}: ${err.message}`, err);
-}
-async function writeTar(entries, out, epoch, opts2 = {}) {
-  if (!Number.isInteger(epoch) || epoch < 0 || epoch > USTAR_MAX_MTIME) throw usageError(`the build epoch ${epoch} cannot be stored in a tar header`);
-  const level = out.compress?.level;
-  if (level !== void 0 && (!Number.isInteger(level) || level < 1 || level > 19)) {
-    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to 19`);
-  }
-  const pack = (0, import_tar_stream.pack)();
-  let child;
-  let sink;
-  if (level !== void 0) {
-    child = spawnZstd(level, out.path);
-    child.catch(() => void 0);
-    sink = child.stdin;
-  } else {
-    sink = createWriteStream2(out.path, { highWaterMark: 1 << 20 });
-  }
-  const counting = new Counting();
-  const piped = pipeline(pack, counting, sink);
-  piped.catch(() => void 0);
-  let count2;
-  try {
-    count2 = await packEntries(pack, entries, epoch, opts2);
-    pack.finalize();
-    await piped;
-    if (child) checkResult("zstd", await child, { what: `compressing ${out.path}` });
-  } catch (err) {
-    return tarFailure(err, pack, child, piped, out.path);
-  }
-  const size = (await fsp15.stat(out.path)).size;
-  const sha256 = child ? await sha256File(out.path) : counting.hash.digest("hex");
-  return { size, sha256, entries: count2, tarSize: counting.bytes };
-}
-function spawnZstd(level, file) {
-  return startTool("zstd", ["-T0", `-${level}`, "-q", "--no-progress", "-c"], { stdin: "pipe", stdout: { file }, stderr: "pipe" });
-}
-async function writeEntry(pack, header, body) {
-  const done = new Promise((resolve2, reject) => {
-    const entry = pack.entry(header, (err) => err ? reject(err) : resolve2());
-    if (body === void 0) {
-      if (header.type === "file") entry.end(void 0);
-      return;
-    }
-    if (Buffer.isBuffer(body)) {
-      entry.end(body);
-      return;
-    }
-    void streamFile(body, header.size ?? 0, entry).catch((err) => {
-      entry.destroy(err);
-      reject(err);
-    });
+// src/inspect/probe.ts
+function probes() {
+  const withProbe = FS_TYPES.flatMap((type) => {
+    const probe = drivers[type].probe;
+    return probe ? [{ type, probe }] : [];
   });
-  await done;
+  return [...withProbe.filter((p) => !p.probe.weak), ...withProbe.filter((p) => p.probe.weak)];
 }
-async function streamFile(source, size, entry) {
-  const host = latin1(source);
-  let n2 = 0;
+async function detectFs(file, offset, size) {
+  const list = probes();
+  const span = Math.max(...list.map((p) => p.probe.span));
+  const fh = await fsp21.open(file, "r");
   try {
-    for await (const chunk of createReadStream3(host, { highWaterMark: 1 << 20 })) {
-      const c3 = chunk;
-      n2 += c3.length;
-      if (n2 > size) break;
-      if (!entry.write(c3)) await once9(entry, "drain");
-    }
-  } catch (err) {
-    throw buildError(`cannot read ${host.toString("utf8")}: ${err.message}`, err);
-  }
-  if (n2 !== size) throw buildError(`${host.toString("utf8")} changed while it was being archived (expected ${size} bytes, read ${n2 > size ? "more" : n2})`);
-  entry.end(void 0);
-}
-
-// src/outputs/tar-sources.ts
-init_tree();
-async function* fileTreeTarEntries(tree) {
-  for (const e of walkTree(tree)) {
-    switch (e.kind) {
-      case "dir":
-        yield { path: e.path, kind: "dir", mode: e.mode };
-        break;
-      case "file":
-        yield { path: e.path, kind: "file", mode: e.mode, size: e.size, source: e.source, ...e.linkKey ? { linkKey: e.linkKey } : {} };
-        break;
-      case "data":
-        yield { path: e.path, kind: "file", mode: e.mode, size: e.data.length, data: e.data };
-        break;
-      case "symlink":
-        yield { path: e.path, kind: "symlink", mode: 511, target: e.target };
-        break;
-    }
+    const head = await readAt(fh, offset, Math.min(size, span));
+    return list.find((p) => p.probe.matches(head))?.type;
+  } finally {
+    await fh.close();
   }
 }
 
-// src/outputs/nix-tarball.ts
-init_tree();
-import path21 from "node:path";
-function nixTarballTopDir(version, system) {
-  return `nix-${version}-${system}`;
-}
-var INSTALL_SCRIPT = `#!/bin/sh
-# Installs the store paths of this tarball into a Nix store and registers them.
-# Usage: ./install [ROOT]   (ROOT/nix/store; default: /nix/store)
-# Needs nix-store in PATH (or NIX_STORE_CMD=/path/to/nix-store).
-set -eu
-umask 0022
-self=$(cd "$(dirname "$0")" && pwd)
-root=\${1:-}
-case $root in /* | "") ;; *) root="$(pwd)/$root" ;; esac
-nix_store=\${NIX_STORE_CMD:-nix-store}
-dest="$root/nix/store"
-if [ ! -f "$self/.reginfo" ]; then
-    echo "$0: incomplete tarball: .reginfo is missing" >&2
-    exit 1
-fi
-mkdir -p "$dest" "$root/nix/var/nix"
-for p in "$self"/store/*; do
-    [ -e "$p" ] || [ -L "$p" ] || continue
-    name=$(basename "$p")
-    [ -e "$dest/$name" ] && continue
-    tmp="$dest/$name.tmp.$$"
-    rm -rf "$tmp"
-    cp -RPp "$p" "$tmp"
-    mv "$tmp" "$dest/$name"
-done
-if [ -n "$root" ]; then
-    "$nix_store" --store "local?root=$root" --load-db < "$self/.reginfo"
-else
-    "$nix_store" --load-db < "$self/.reginfo"
-fi
-echo "$0: installed $(ls "$self/store" | wc -l) store paths into $dest" >&2
-`;
-function nixTarballEntries(closure, topDir) {
-  const top = `/${fromUtf8(topDir)}`;
-  const tree = new FileTree();
-  tree.ensureDir(`${top}/store`);
-  tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
-  tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
-  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path21.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
-  return fileTreeTarEntries(tree);
-}
-
-// src/outputs/tar-product.ts
-async function writeTarProduct(spec, input2) {
-  const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
-  const out = path22.join(input2.dir, file);
-  let entries;
-  let root;
-  let extra;
-  if (spec.type === "rootfs") {
-    entries = fileTreeTarEntries(input2.trees[input2.partitionIndex(spec.partition)]);
-    root = "./";
-    extra = { partition: spec.partition };
-  } else {
-    if (!input2.closure) throw internalError("nix-binary-tarball without a closure");
-    const topDir = nixTarballTopDir(input2.label, input2.system);
-    entries = nixTarballEntries(await input2.closure(), topDir);
-    root = "";
-    extra = { topDir };
-  }
-  const r = await writeTar(entries, { path: out, ...input2.zstdLevel !== void 0 ? { compress: { level: input2.zstdLevel } } : {} }, input2.epoch, {
-    root,
-    ...input2.onProgress ? { onProgress: input2.onProgress } : {}
-  });
-  return {
-    path: out,
-    manifest: {
-      type: spec.type,
-      file,
-      size: r.size,
-      sha256: r.sha256,
-      entries: r.entries,
-      ...input2.zstdLevel !== void 0 ? { compressor: "zstd", level: input2.zstdLevel } : {},
-      ...extra
-    },
-    ...spec.type === "nix-binary-tarball" ? { hydraSubtype: "binary-dist" } : {}
-  };
-}
-function parseTar(v, where2, partitions) {
-  const TYPES = ["rootfs", "nix-binary-tarball"];
-  const o2 = typeof v === "string" ? { type: v } : obj(v, where2, ["type", "partition"], ["type"]);
-  const type = oneOf(o2.type, typeof v === "string" ? where2 : `${where2}.type`, TYPES);
-  if (type === "nix-binary-tarball") {
-    if (o2.partition !== void 0) throw usageError(`${where2}.partition: only a "rootfs" tarball takes a partition`);
-    return { type };
-  }
-  const withFiles = (p) => driverFor(p.filesystem).holdsFiles === true;
-  const withFilesTypes = FS_TYPES.filter((t) => drivers[t].holdsFiles);
-  const filesList = `${withFilesTypes.slice(0, -1).join(", ")} or ${withFilesTypes.at(-1)}`;
-  const rootList = FS_TYPES.filter((t) => drivers[t].rootCandidate).join("/");
-  if (o2.partition !== void 0) {
-    const name = str(o2.partition, `${where2}.partition`);
-    const p = partitions.find((q) => q.name === name);
-    if (!p) throw usageError(`${where2}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
-    if (!withFiles(p)) throw usageError(`${where2}.partition: "${name}" is a ${p.filesystem.type} partition without files: name a ${filesList} partition`);
-    return { type, partition: name };
-  }
-  const withClosure = partitions.find((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
-  const lastLinux = [...partitions].reverse().find((p) => driverFor(p.filesystem).rootCandidate === true);
-  const root = withClosure ?? lastLinux;
-  if (!root || !withFiles(root)) {
-    throw usageError(`${where2}: "rootfs" found no root partition (one with { "generate": "closure" } or an ${rootList} one): name one with { "type": "rootfs", "partition": "..." }`);
-  }
-  return { type, partition: root.name };
-}
-var TAR_TYPES = ["rootfs", "nix-binary-tarball"];
-var tarOutput = {
-  name: "tar",
-  spec: {
-    properties: {
-      tar: { anyOf: [{ enum: TAR_TYPES }, { type: "object", properties: { type: { enum: TAR_TYPES }, partition: { type: "string", minLength: 1 } }, required: ["type"], additionalProperties: false }] }
-    },
-    parse: (o2, where2, ctx) => o2.tar !== void 0 ? { tar: parseTar(o2.tar, `${where2}.tar`, ctx.partitions) } : {}
-  },
-  settings: (spec) => spec.tar ? { tar: spec.tar } : {},
-  manifestKeys: ["compressor", "level"],
-  enabled: (plan) => settingsOf(plan, tarOutput).tar !== void 0,
-  readsClosure: (plan) => settingsOf(plan, tarOutput).tar?.type === "nix-binary-tarball",
-  tools: (plan) => settingsOf(plan, zstdOutput).compress ? ["zstd"] : [],
-  async make(input2) {
-    const { spec, tmp, base, rel, progress } = input2;
-    const zstd = settingsOf(input2, zstdOutput);
-    const tp = progress.phase("tar");
-    const tar = await writeTarProduct(settingsOf(input2, tarOutput).tar, {
-      trees: input2.trees,
-      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
-      ...input2.closure ? { closure: input2.closure } : {},
-      dir: tmp,
-      base,
-      label: safeName(input2.label),
-      system: spec.system,
-      epoch: input2.epoch,
-      ...zstd.compress ? { zstdLevel: zstd.level } : {}
-    });
-    tp.end({ size: tar.manifest.size });
-    const file = rel(tar.manifest.file);
-    return {
-      output: "tar",
-      files: [[tar.path, file]],
-      checksums: [[tar.path, file, tar.manifest.sha256]],
-      // The manifest and the Hydra product name the tarball without output.directory (as they always did).
-      manifest: { tar: tar.manifest },
-      ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
-      paths: { tarPath: path22.join(input2.outDir, file) }
-    };
-  }
+// src/inspect/readers/btrfs-chunks.ts
+init_image();
+import { promises as fsp22 } from "node:fs";
+var SB_OFFSET2 = 65536;
+var SB_MIRRORS = [65536, 64 * 1024 * 1024, 256 * 1024 ** 3];
+var SB_SIZE2 = 4096;
+var HEADER = 101;
+var KEY = 17;
+var CHUNK_ITEM_KEY = 228;
+var CHUNK_ITEM = 48;
+var STRIPE = 32;
+var STRIPED = 1n << 3n | 1n << 6n | 1n << 7n | 1n << 8n;
+var MAX_NODES = 4096;
+var MAX_LEVEL = 7;
+var Bad = class extends Error {
 };
-
-// src/outputs/checksums.ts
-var checksumsOutput = {
-  name: "checksums",
-  enabled: () => true,
-  async make({ made }) {
-    const files = [];
-    for (const m of made) {
-      for (const [tmpPath, name, sha256] of m.checksums ?? []) files.push([await writeSha256File(tmpPath, sha256), `${name}.sha256`]);
-    }
-    return { output: "checksums", files };
-  }
+var check = (ok, what) => {
+  if (!ok) throw new Bad(what);
 };
-
-// src/outputs/hydra.ts
-init_errors();
-import { mkdir, readFile, writeFile as writeFile3 } from "node:fs/promises";
-import path23, { join as join3, resolve } from "node:path";
-var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
-var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path36) {
-  if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path36)) throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path36.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: the path must be absolute`);
-  const name = path36.slice(path36.lastIndexOf("/") + 1);
-  if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+function parseChunk(b, at, end, logical) {
+  check(at + CHUNK_ITEM <= end, "chunk item past its end");
+  const length = Number(b.readBigUInt64LE(at));
+  const type = b.readBigUInt64LE(at + 24);
+  const n2 = b.readUInt16LE(at + 44);
+  check(n2 >= 1 && at + CHUNK_ITEM + n2 * STRIPE <= end, `chunk with ${n2} stripes`);
+  const stripes = [];
+  for (let i2 = 0; i2 < n2; i2++) {
+    const s2 = at + CHUNK_ITEM + i2 * STRIPE;
+    stripes.push({ devid: Number(b.readBigUInt64LE(s2)), offset: Number(b.readBigUInt64LE(s2 + 8)) });
   }
-  const p = /[\s<>]/.test(path36) ? `"${path36}"` : path36;
-  const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path36)} as a Hydra product: Hydra's parser would not accept the line`);
-  return `${line}
-`;
+  return { chunk: { logical, length, stripes, type }, next: at + CHUNK_ITEM + n2 * STRIPE };
 }
-async function writeHydraProducts(outDir, opts2) {
-  if (!/^\S+$/.test(opts2.system)) throw buildError(`invalid Nix system "${opts2.system}"`);
-  const dir = join3(outDir, "nix-support");
-  const productsPath = join3(dir, "hydra-build-products");
-  const systemPath = join3(dir, "system");
-  const newLines = [hydraProductLine(opts2.subtype ?? "sd-image", resolve(opts2.imagePath))];
-  for (const x of opts2.extra ?? []) newLines.push(hydraProductLine(x.subtype, resolve(x.path)));
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile3(systemPath, `${opts2.system}
-`);
-    let existing = "";
-    try {
-      existing = await readFile(productsPath, "utf8");
-    } catch (err) {
-      if (err.code !== "ENOENT") throw err;
-    }
-    const lines = existing.split("\n");
-    const add = newLines.filter((line) => !lines.includes(line.slice(0, -1)));
-    if (add.length) {
-      const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
-      await writeFile3(productsPath, existing + sep + add.join(""));
-    }
-  } catch (err) {
-    if (err instanceof ImgsmithError) throw err;
-    throw buildError(`cannot write the Hydra build products in ${dir}: ${err.message}`, err);
-  }
-  return { productsPath, systemPath };
+function toPhysical(chunks, logical, len) {
+  const c3 = chunks.find((x) => logical >= x.logical && logical + len <= x.logical + x.length);
+  check(c3 !== void 0 && (c3.type & STRIPED) === 0n, `tree block ${logical} is in no system chunk`);
+  return c3.stripes[0].offset + (logical - c3.logical);
 }
-var hydraOutput = {
-  name: "hydra",
-  enabled: () => true,
-  async make({ made, tmp, outDir, spec }) {
-    const products = made.flatMap((m) => m.hydra ?? []);
-    const [first, ...rest] = products;
-    if (!first) throw internalError("no Hydra product");
-    await writeHydraProducts(tmp, {
-      imagePath: path23.join(outDir, first[1]),
-      subtype: first[0],
-      system: spec.system,
-      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path23.join(outDir, file) })) } : {}
-    });
-    return { output: "hydra", files: [[path23.join(tmp, "nix-support"), "nix-support"]] };
-  }
-};
-
-// src/outputs/manifest-output.ts
-import path24 from "node:path";
-
-// src/outputs/manifest-format.ts
-init_errors();
-import { writeFile as writeFile4 } from "node:fs/promises";
-var KEY_HEAD = ["imgsmith", "spec", "image", "table", "partitions", "inputs", "tools", "index", "name", "version", "type", "file", "path", "dir", "start", "size", "sha256"];
-var KEY_TAIL = ["bootable", "guid", "partuuid", "label", "uuid", "filesystem", "stats"];
-function manifestKeyOrder(outputKeys) {
-  return [.../* @__PURE__ */ new Set([...KEY_HEAD, ...outputKeys, ...KEY_TAIL])];
-}
-function compareKeys(rank, a2, b) {
-  const ra = rank.get(a2);
-  const rb = rank.get(b);
-  if (ra !== void 0 && rb !== void 0) return ra - rb;
-  if (ra !== void 0) return -1;
-  if (rb !== void 0) return 1;
-  return a2 < b ? -1 : a2 > b ? 1 : 0;
-}
-function canonical(value, where2, rank) {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw buildError(`manifest value ${where2} is not a finite number`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((v, i2) => canonical(v, `${where2}[${i2}]`, rank));
-  if (typeof value === "object") {
-    const out = {};
-    for (const key of Object.keys(value).sort((a2, b) => compareKeys(rank, a2, b))) {
-      const v = value[key];
-      if (v === void 0) continue;
-      out[key] = canonical(v, `${where2}.${key}`, rank);
-    }
-    return out;
-  }
-  throw buildError(`manifest value ${where2} has unsupported type ${typeof value}`);
-}
-function stableJson(value, order = manifestKeyOrder([])) {
-  const rank = new Map(order.map((k, i2) => [k, i2]));
-  return `${JSON.stringify(canonical(value, "$", rank), null, 2)}
-`;
-}
-function manifestJson(manifest, order) {
-  const m = manifest.inputs.firmware ? {
-    ...manifest,
-    inputs: {
-      ...manifest.inputs,
-      firmware: {
-        ...manifest.inputs.firmware,
-        files: [...manifest.inputs.firmware.files].sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0)
-      }
-    }
-  } : manifest;
-  return stableJson(m, order);
-}
-async function writeManifest(path36, manifest, order) {
-  const text = manifestJson(manifest, order);
-  try {
-    await writeFile4(path36, text);
-  } catch (err) {
-    throw buildError(`cannot write the manifest ${path36}: ${err.message}`, err);
-  }
-}
-
-// src/outputs/manifest-output.ts
-function merge(a2, b) {
-  const out = { ...a2 };
-  for (const [k, v] of Object.entries(b)) {
-    const old = out[k];
-    out[k] = v !== null && typeof v === "object" && !Array.isArray(v) && old !== null && typeof old === "object" && !Array.isArray(old) ? merge(old, v) : v;
-  }
-  return out;
-}
-var manifestOutput = {
-  name: "manifest",
-  enabled: () => true,
-  async make({ made, manifestBase, image, pass, rel, tmp, outDir, registry }) {
-    let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, ...pass.sha256 !== void 0 ? { sha256: pass.sha256 } : {} } });
-    for (const x of made) if (x.manifest) m = merge(m, x.manifest);
-    const manifest = m;
-    const file = path24.join(tmp, "manifest.json");
-    await writeManifest(file, manifest, manifestKeyOrder(registry.flatMap((o2) => o2.manifestKeys ?? [])));
-    const manifestPath = path24.join(outDir, "manifest.json");
-    return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
-  }
-};
-
-// src/outputs/index.ts
-init_errors();
-var builtIn = [zstdOutput, imageOutput, bmapOutput, tarOutput, checksumsOutput, hydraOutput, manifestOutput];
-var outputs = [...builtIn];
-
-// src/outputs/registry.ts
-var COMMON_KEYS = {
-  name: { type: "string", minLength: 1, pattern: "^[^/\\u0000]+$", description: `file name template; placeholders ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}` },
-  directory: { type: "string", minLength: 1 }
-};
-function outputSpecProperties() {
-  return Object.assign({}, COMMON_KEYS, ...outputs.map((o2) => o2.spec?.properties ?? {}));
-}
-function parseCommon(o2, where2, specName) {
-  const fileName = o2.name === void 0 ? specName : str(o2.name, `${where2}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
-  const unknown = unknownPlaceholders(fileName);
-  if (unknown.length > 0) {
-    throw usageError(`${where2}.name: unknown placeholder "{${unknown[0]}}"${hint(unknown[0], TEMPLATE_KEYS)}; the placeholders are ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}`);
-  }
-  if (o2.directory === void 0) return { name: fileName };
-  const directory = str(o2.directory, `${where2}.directory`);
-  for (const c3 of directory.split("/")) {
-    if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/.test(c3)) {
-      throw usageError(
-        `${where2}.directory: "${directory}" must be a relative directory such as "sd-image" made of letters, digits and . _ + - (no leading "/" or ".", no empty, "." or ".." components)`
-      );
-    }
-  }
-  if (directory.split("/")[0] === "nix-support") throw usageError(`${where2}.directory: "nix-support" is where the Hydra products go; choose another directory`);
-  return { name: fileName, directory };
-}
-function parseOutputSpec(v, where2, ctx) {
-  const o2 = v === void 0 ? {} : obj(v, where2, Object.keys(outputSpecProperties()));
-  const common2 = parseCommon(o2, where2, ctx.name);
-  return Object.assign(common2, ...outputs.map((x) => x.spec?.parse(o2, where2, ctx) ?? {}));
-}
-function outputFlagList() {
-  return outputs.flatMap((o2) => Object.entries(o2.flags ?? {}));
-}
-function outputSettings(output, options) {
-  const spec = output;
-  const settings = {};
-  for (const o2 of outputs) {
-    const own = Object.fromEntries(Object.keys(o2.flags ?? {}).flatMap((k) => options[k] === void 0 ? [] : [[k, options[k]]]));
-    settings[o2.name] = o2.settings?.(spec, own);
-  }
-  return settings;
-}
-
-// src/content/resolve.ts
-init_errors();
-import { readdirSync as readdirSync6, realpathSync as realpathSync3 } from "node:fs";
-import path29 from "node:path";
-init_tree();
-
-// src/content/rpi.ts
-var NIXOS_CONFIG_TXT = `[pi3]
-kernel=u-boot-rpi3.bin
-
-[pi02]
-kernel=u-boot-rpi3.bin
-
-[pi4]
-kernel=u-boot-rpi4.bin
-enable_gic=1
-armstub=armstub8-gic.bin
-
-# Otherwise the resolution will be weird in most cases, compared to
-# what the pi3 firmware does by default.
-disable_overscan=1
-
-# Supported in newer board revisions
-arm_boost=1
-
-[cm4]
-# Enable host mode on the 2711 built-in XHCI USB controller.
-# This line should be removed if the legacy DWC2 controller is required
-# (e.g. for USB device mode) or if USB support is not required.
-otg_mode=1
-
-[all]
-# Boot in 64-bit mode.
-arm_64bit=1
-
-# U-Boot needs this to work, regardless of whether UART is actually used or not.
-# Look in arch/arm/mach-bcm283x/Kconfig in the U-Boot tree to see if this is still
-# a requirement in the future.
-enable_uart=1
-
-# Prevent the firmware from smashing the framebuffer setup done by the mainline kernel
-# when attempting to show low-voltage or overtemperature warnings.
-avoid_warnings=1
-`;
-function rpiConfigTxt(options = {}) {
-  const extra = options.extraConfig ?? "";
-  if (extra === "") return NIXOS_CONFIG_TXT;
-  return `${NIXOS_CONFIG_TXT}
-${extra}${extra.endsWith("\n") ? "" : "\n"}`;
-}
-
-// src/content/extlinux.ts
-init_errors();
-init_tree();
-import { lstatSync as lstatSync4, promises as fsp16, readlinkSync as readlinkSync2 } from "node:fs";
-import path25 from "node:path";
-var NIX_STORE = "/nix/store";
-function extlinuxOptionsOf(o2) {
-  return {
-    ...typeof o2.timeout === "number" ? { timeout: o2.timeout } : {},
-    ...Array.isArray(o2.extraKernelParams) ? { extraKernelParams: o2.extraKernelParams.map(String) } : {},
-    ...typeof o2.init === "string" ? { init: o2.init } : {}
-  };
-}
-function treeHasPath(tree, p) {
-  const link = (q) => {
-    const e = tree.lookup(q);
-    return e === void 0 ? null : e.kind === "symlink" ? e.target : void 0;
-  };
-  return resolveLinks(p, link, { mustExist: true }) !== null;
-}
-function resolveInStore(p, toHost) {
-  const link = (q) => {
-    let st;
-    try {
-      st = lstatSync4(q);
-    } catch (err) {
-      const code = err.code;
-      if (code === "ENOENT" || code === "ENOTDIR") return null;
-      throw inputError(`cannot read ${q}: ${err.message}`);
-    }
-    if (!st.isSymbolicLink()) return void 0;
-    const t = readlinkSync2(q);
-    return path25.isAbsolute(t) ? toHost(t) : t;
-  };
-  return resolveLinks(path25.resolve(p), link);
-}
-function cleanName(logical, storeDir) {
-  return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll("/", "-");
-}
-function extlinuxConf(e) {
-  const lines = [
-    "# Generated file, all changes will be lost on nixos-rebuild!",
-    "",
-    "# Change this to e.g. nixos-42 to temporarily boot to an older configuration.",
-    "DEFAULT nixos-default",
-    "",
-    "MENU TITLE ------------------------------------------------------------",
-    `TIMEOUT ${e.timeout}`,
-    "",
-    "LABEL nixos-default",
-    "  MENU LABEL NixOS - Default",
-    `  LINUX ${e.kernel}`,
-    `  INITRD ${e.initrd}`,
-    `  APPEND init=${e.init} ${e.params}`
-  ];
-  if (e.fdtdir !== void 0) lines.push(`  FDTDIR ${e.fdtdir}`);
-  return lines.join("\n") + "\n";
-}
-async function addExtlinuxToTree(tree, toplevel, options = {}) {
-  const target = options.target ?? "/boot";
-  const timeout = options.timeout ?? 50;
-  const storeDir = options.storeDir ?? NIX_STORE;
-  const toHost = options.storeHost ?? ((p) => p);
-  const hostRoot = toHost("/");
-  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
-  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
-  const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(toplevel) : toplevel;
-  const top = resolveInStore(path25.resolve(given), mapTarget);
-  const tst = await fsp16.stat(top).catch(() => void 0);
-  if (!tst) throw inputError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
-  if (!tst.isDirectory()) throw inputError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
-  const logicalTop = toLogical(top);
-  if (options.closurePaths && !options.closurePaths.includes(logicalTop)) {
-    throw inputError(
-      `the NixOS system ${toplevel}${logicalTop !== toplevel ? ` (${logicalTop})` : ""} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`
-    );
-  }
-  const need = async (name) => {
-    const host = resolveInStore(path25.join(top, name), mapTarget);
-    const st = await fsp16.stat(host).catch(() => void 0);
-    if (!st?.isFile()) {
-      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path25.join(top, name)}${host !== path25.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
-    }
-    return { host, st };
-  };
-  const kernel = await need("kernel");
-  const initrd = await need("initrd");
-  if (options.init === void 0) await need("init");
-  let params = "";
-  const paramsFile = path25.join(top, "kernel-params");
-  try {
-    params = (await fsp16.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
-  } catch (err) {
-    if (err.code !== "ENOENT") throw inputError(`cannot read ${paramsFile}: ${err.message}`);
-  }
-  const bt = fromUtf8(target);
-  const nixosDir = path25.posix.join(bt, "nixos");
-  tree.ensureDir(nixosDir);
-  tree.ensureDir(path25.posix.join(bt, "extlinux"));
-  const place = (src) => {
-    const name = cleanName(toLogical(src.host), storeDir);
-    tree.add(path25.posix.join(nixosDir, fromUtf8(name)), {
-      kind: "file",
-      mode: src.st.mode & 4095,
-      size: src.st.size,
-      source: fromUtf8(src.host),
-      ...src.st.nlink > 1 ? { linkKey: `${src.st.dev}:${src.st.ino}` } : {}
-    });
-    return `../nixos/${name}`;
-  };
-  const kernelRel = place(kernel);
-  const initrdRel = place(initrd);
-  let fdtdir;
-  const dtbs = resolveInStore(path25.join(top, "dtbs"), mapTarget);
-  const dst = await fsp16.stat(dtbs).catch(() => void 0);
-  if (dst?.isDirectory()) {
-    const name = cleanName(toLogical(dtbs), storeDir);
-    tree.addHostDir(path25.posix.join(nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
-    fdtdir = `../nixos/${name}`;
-  }
-  const extra = options.extraKernelParams ?? [];
-  if (extra.length > 0) params = [params, ...extra].filter((x) => x !== "").join(" ");
-  const init = options.init ?? `${logicalTop}/init`;
-  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...fdtdir ? { fdtdir } : {} });
-  tree.add(path25.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
-}
-
-// src/content/closure.ts
-init_errors();
-init_tree();
-import { promises as fsp17 } from "node:fs";
-import path27 from "node:path";
-
-// src/content/nix-store.ts
-init_errors();
-init_tree();
-import { createHash as createHash10 } from "node:crypto";
-import { closeSync as closeSync3, lstatSync as lstatSync5, openSync as openSync3, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync as readlinkSync3, readSync as readSync2 } from "node:fs";
-import path26 from "node:path";
-var IMAGE_STORE_DIR = "/nix/store";
-var NIX_BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
-function nixBase32(bytes) {
-  const len = Math.ceil(bytes.length * 8 / 5);
-  let s2 = "";
-  for (let n2 = len - 1; n2 >= 0; n2--) {
-    const b = n2 * 5;
-    const i2 = b >> 3;
-    const j = b & 7;
-    const c3 = bytes[i2] >> j | (i2 + 1 < bytes.length ? bytes[i2 + 1] << 8 - j : 0);
-    s2 += NIX_BASE32_ALPHABET[c3 & 31];
-  }
-  return s2;
-}
-var B32 = `[${NIX_BASE32_ALPHABET}]`;
-var STORE_BASENAME_RE = new RegExp(`^${B32}{32}-[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]*$`);
-var NAR_HASH_RES = [
-  new RegExp(`^sha256:${B32}{52}$`),
-  /^sha256:[0-9a-f]{64}$/,
-  /^sha256:[A-Za-z0-9+/]{43}=$/,
-  /^sha256-[A-Za-z0-9+/]{43}=$/
-];
-function isStoreBasename(name) {
-  return name.length <= 32 + 1 + 211 && STORE_BASENAME_RE.test(name);
-}
-function isNarHash(s2) {
-  return NAR_HASH_RES.some((re) => re.test(s2));
-}
-var enc = (s2) => typeof s2 === "string" ? Buffer.from(s2) : s2;
-function narStr(s2) {
-  const b = enc(s2);
-  const pad = (8 - b.length % 8) % 8;
-  const out = Buffer.alloc(8 + b.length + pad);
-  out.writeBigUInt64LE(BigInt(b.length), 0);
-  b.copy(out, 8);
-  return out;
-}
-var byBytes = (a2, b) => Buffer.compare(Buffer.from(a2), Buffer.from(b));
-var byCodes = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
-var hp = (s2) => Buffer.from(s2, "latin1");
-async function dumpNar(p, sink) {
-  sink(narStr("nix-archive-1"));
-  await new Promise((r) => setImmediate(r));
-  try {
-    dumpNode(Buffer.from(p).toString("latin1"), sink);
-  } catch (err) {
-    if (err instanceof ImgsmithError) throw err;
-    throw inputError(`cannot read ${p}: ${err.message}`, err);
-  }
-}
-function dumpFile(p, st, sink) {
-  const parts = [narStr("type"), narStr("regular")];
-  if (st.mode & 64) parts.push(narStr("executable"), narStr(""));
-  parts.push(narStr("contents"));
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(st.size), 0);
-  parts.push(len);
-  sink(Buffer.concat(parts));
-  let n2 = 0;
-  if (st.size <= 1 << 20) {
-    const data = readFileSync5(hp(p));
-    n2 = data.length;
-    sink(data);
-  } else {
-    const fd = openSync3(hp(p), "r");
-    try {
-      for (; ; ) {
-        const buf = Buffer.allocUnsafe(1 << 20);
-        const got = readSync2(fd, buf, 0, buf.length, null);
-        if (got === 0) break;
-        n2 += got;
-        sink(buf.subarray(0, got));
-      }
-    } finally {
-      closeSync3(fd);
-    }
-  }
-  if (n2 !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
-  const pad = (8 - n2 % 8) % 8;
-  if (pad) sink(Buffer.alloc(pad));
-}
-function dumpNode(root, sink, rootStat) {
-  const open6 = [];
-  const node = (p, st) => {
-    sink(narStr("("));
-    if (st.isSymbolicLink()) {
-      sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
-    } else if (st.isFile()) {
-      dumpFile(p, st, sink);
-    } else if (st.isDirectory()) {
-      sink(Buffer.concat([narStr("type"), narStr("directory")]));
-      open6.push({ p, names: readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes), i: 0 });
-      return;
-    } else {
-      throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
-    }
-    sink(narStr(")"));
-  };
-  node(root, rootStat ?? lstatSync5(hp(root)));
-  while (open6.length) {
-    const dir = open6[open6.length - 1];
-    if (dir.i === dir.names.length) {
-      open6.pop();
-      sink(narStr(")"));
-      if (open6.length) sink(narStr(")"));
-      continue;
-    }
-    const name = dir.names[dir.i++];
-    sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
-    const depth = open6.length;
-    node(`${dir.p}/${name}`, lstatSync5(hp(`${dir.p}/${name}`)));
-    if (open6.length === depth) sink(narStr(")"));
-  }
-}
-var showBytes = (p) => show(p);
-var RefScanner = class _RefScanner {
-  constructor(hashParts) {
-    this.hashParts = hashParts;
-  }
-  hashParts;
-  found = /* @__PURE__ */ new Set();
-  tail = Buffer.alloc(0);
-  static isB32 = (() => {
-    const t = new Uint8Array(256);
-    for (const c3 of NIX_BASE32_ALPHABET) t[c3.charCodeAt(0)] = 1;
-    return t;
-  })();
-  update(chunk) {
-    if (this.hashParts.size === 0) return;
-    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
-    const isB32 = _RefScanner.isB32;
-    const L = 32;
-    let i2 = 0;
-    while (i2 + L <= buf.length) {
-      let j = L - 1;
-      while (j >= 0 && isB32[buf[i2 + j]]) j--;
-      if (j < 0) {
-        const s2 = buf.toString("latin1", i2, i2 + L);
-        if (this.hashParts.has(s2)) this.found.add(s2);
-        i2++;
-      } else {
-        i2 += j + 1;
-      }
-    }
-    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (L - 1))));
-  }
-};
-async function narInfo(p, scanFor = /* @__PURE__ */ new Set()) {
-  const h2 = createHash10("sha256");
-  const scanner = new RefScanner(scanFor);
-  let size = 0;
-  await dumpNar(p, (chunk) => {
-    h2.update(chunk);
-    scanner.update(chunk);
-    size += chunk.length;
-  });
-  return { narHash: `sha256:${nixBase32(h2.digest())}`, narSize: size, references: scanner.found };
-}
-function formatRegistration(entries, fromDir, toDir = IMAGE_STORE_DIR) {
-  const map = (p) => p === "" ? "" : toDir + p.slice(fromDir.length);
-  const lines = [];
-  for (const e of entries) {
-    lines.push(map(e.path), e.narHash, String(e.narSize), map(e.deriver), String(e.references.length), ...e.references.map(map));
-  }
-  return Buffer.from(lines.length ? lines.join("\n") + "\n" : "");
-}
-var show3 = (s2) => `'${s2.length > 120 ? s2.slice(0, 120) + "..." : s2}'`;
-function parseRegistration(text, file, storeDir) {
-  if (text === "") return [];
-  if (!text.endsWith("\n")) {
-    throw inputError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
-  }
-  const lines = text.slice(0, -1).split("\n");
-  const entries = [];
-  let i2 = 0;
-  const next = (what) => {
-    if (i2 >= lines.length) {
-      throw inputError(`${file} line ${i2 + 1}: unexpected end of file: expected ${what}`);
-    }
-    return lines[i2++];
-  };
-  const fail = (what, got) => {
-    throw inputError(`${file} line ${i2}: expected ${what}, got ${show3(got)}`);
-  };
-  const isStorePath = (s2) => path26.posix.dirname(s2) === storeDir && isStoreBasename(path26.posix.basename(s2));
-  const inStore = `a store path in ${storeDir}`;
-  while (i2 < lines.length) {
-    const p = next(inStore);
-    if (!isStorePath(p)) fail(inStore, p);
-    const hash = next("a NAR hash (sha256:<52 nix-base32 characters>)");
-    if (!isNarHash(hash)) fail("a NAR hash (sha256:<52 nix-base32 characters>)", hash);
-    const sizeLine = next("a NAR size (a number)");
-    if (!/^(0|[1-9][0-9]*)$/.test(sizeLine) || !Number.isSafeInteger(Number(sizeLine))) fail("a NAR size (a number)", sizeLine);
-    const deriver = next("a deriver (a store path, or an empty line)");
-    if (deriver !== "" && !isStorePath(deriver)) fail(`a deriver (${inStore}, or an empty line)`, deriver);
-    const countLine = next("the number of references");
-    if (!/^(0|[1-9][0-9]*)$/.test(countLine) || Number(countLine) > 1e6) fail("the number of references (a number)", countLine);
-    const references = [];
-    for (let k = Number(countLine); k > 0; k--) {
-      const r = next(`a reference (${inStore})`);
-      if (!isStorePath(r)) fail(`a reference (${inStore})`, r);
-      references.push(r);
-    }
-    entries.push({ path: p, narHash: hash, narSize: Number(sizeLine), deriver, references });
-  }
-  return entries;
-}
-
-// src/content/closure.ts
-function storeHostPath(storeRoot) {
-  if (storeRoot === void 0) return (p) => p;
-  const root = storeRoot.replace(/\/+$/, "");
-  return (p) => p.startsWith("/") ? root + p : p;
-}
-async function statOrUndefined(p) {
-  try {
-    return await fsp17.lstat(p);
-  } catch (err) {
-    if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
-    throw inputError(`cannot read ${p}: ${err.message}`);
-  }
-}
-async function readText(file) {
-  try {
-    return await readRegularText(file);
-  } catch (err) {
-    if (err instanceof NotRegularFileError) throw inputError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
-    const code = err.code;
-    if (code === "ENOENT") throw inputError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
-    throw inputError(`cannot read ${file}: ${err.message}`);
-  }
-}
-function parseStorePathList(text, file) {
-  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-  if (text === "") return { storeDir: IMAGE_STORE_DIR, paths: [] };
-  let storeDir;
+async function walkChunkTree(fh, offset, size, sys, root, nodesize, level) {
+  const out = [];
   const seen = /* @__PURE__ */ new Set();
-  const paths = [];
-  lines.forEach((line, k) => {
-    const where2 = `${file} line ${k + 1}`;
-    if (!line.startsWith("/")) throw inputError(`${where2}: expected an absolute store path, got ${show3(line)}`);
-    const p = path27.posix.normalize(line);
-    const base = path27.posix.basename(p);
-    if (p !== line || !isStoreBasename(base)) {
-      throw inputError(`${where2}: ${show3(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
+  const visit = async (logical, want) => {
+    check(!seen.has(logical), `chunk tree node ${logical} visited twice`);
+    check(seen.size < MAX_NODES, `more than ${MAX_NODES} chunk tree nodes`);
+    seen.add(logical);
+    const phys = toPhysical(sys, logical, nodesize);
+    check(phys + nodesize <= size, `chunk tree node ${logical} is past the end of the partition`);
+    const b = await readAt(fh, offset + phys, nodesize);
+    check(Number(b.readBigUInt64LE(48)) === logical && b[100] === want, `chunk tree node ${logical} does not say so`);
+    const n2 = b.readUInt32LE(96);
+    if (want > 0) {
+      check(HEADER + n2 * (KEY + 16) <= nodesize, `chunk tree node with ${n2} pointers`);
+      for (let i2 = 0; i2 < n2; i2++) await visit(Number(b.readBigUInt64LE(HEADER + i2 * 33 + KEY)), want - 1);
+      return;
     }
-    const dir = path27.posix.dirname(p);
-    storeDir ??= dir;
-    if (dir !== storeDir) {
-      throw inputError(`${where2}: ${line} is not in the same store directory as the first path (${storeDir})`);
-    }
-    if (seen.has(p)) throw inputError(`${where2}: ${line} is listed twice`);
-    seen.add(p);
-    paths.push(p);
-  });
-  return { storeDir: storeDir ?? IMAGE_STORE_DIR, paths };
-}
-async function checkPathsExist(paths, listFile, host = (p) => p) {
-  const missing = [];
-  for (const p of paths) if (!await statOrUndefined(host(p))) missing.push(p);
-  if (missing.length) {
-    const where2 = host(missing[0]) === missing[0] ? "; if the store is elsewhere on this machine (e.g. copied out of a Nix store or a container), give its root with --store-root DIR" : ` (looked for ${host(missing[0])}: is --store-root right?)`;
-    throw inputError(
-      `${missing.length} of the ${paths.length} store ${paths.length === 1 ? "path" : "paths"} listed in ${listFile} ${missing.length === 1 ? "does" : "do"} not exist, the first is ${missing[0]}${where2}`
-    );
-  }
-}
-async function readClosureInfo(dir, opts2 = {}) {
-  const host = storeHostPath(opts2.storeRoot);
-  const st = await statOrUndefined(dir);
-  if (!st) throw inputError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
-  const real = await fsp17.stat(dir).catch(() => void 0);
-  if (real?.isFile()) {
-    const { paths: paths2 } = parseStorePathList(await readText(dir), dir);
-    await checkPathsExist(paths2, dir, host);
-    return closureFromStorePaths(paths2, opts2);
-  }
-  if (!real?.isDirectory()) throw inputError(`the closure ${dir} is neither a directory nor a file`);
-  const spFile = path27.join(dir, "store-paths");
-  const regFile = path27.join(dir, "registration");
-  const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
-  const entries = parseRegistration(await readText(regFile), regFile, storeDir);
-  const listed = new Set(paths);
-  const registered2 = /* @__PURE__ */ new Set();
-  for (const e of entries) {
-    if (registered2.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered twice`);
-    registered2.add(e.path);
-    if (!listed.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
-  }
-  for (const p of paths) {
-    if (!registered2.has(p)) throw inputError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
-  }
-  for (const e of entries) {
-    for (const r of e.references) {
-      if (!listed.has(r)) throw inputError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
-    }
-  }
-  await checkPathsExist(paths, spFile, host);
-  const registration = await fsp17.readFile(regFile);
-  return {
-    storeDir,
-    storePaths: paths,
-    registration,
-    registrationEntries: entries,
-    hostPath: host,
-    ...opts2.storeRoot !== void 0 ? { storeRoot: opts2.storeRoot } : {}
-  };
-}
-async function closureFromStorePaths(paths, opts2 = {}) {
-  const host = storeHostPath(opts2.storeRoot);
-  const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join("\n") + "\n" : "", "the store path list");
-  await checkPathsExist(checked, "the store path list", host);
-  const byHash = /* @__PURE__ */ new Map();
-  for (const p of checked) byHash.set(path27.posix.basename(p).slice(0, 32), p);
-  const hashes = new Set(byHash.keys());
-  const sorted = [...checked].sort(byBytes);
-  const entries = new Array(sorted.length);
-  let next = 0;
-  const worker2 = async () => {
-    while (next < sorted.length) {
-      const k = next++;
-      const p = sorted[k];
-      const info = await narInfo(host(p), hashes);
-      const references = [...info.references].map((h2) => byHash.get(h2)).sort(byBytes);
-      entries[k] = { path: p, narHash: info.narHash, narSize: info.narSize, deriver: "", references };
+    check(HEADER + n2 * (KEY + 8) <= nodesize, `chunk tree leaf with ${n2} items`);
+    for (let i2 = 0; i2 < n2; i2++) {
+      const k = HEADER + i2 * (KEY + 8);
+      if (b[k + 8] !== CHUNK_ITEM_KEY) continue;
+      const at = HEADER + b.readUInt32LE(k + KEY);
+      const end = at + b.readUInt32LE(k + KEY + 4);
+      check(end <= nodesize, "chunk item past the end of its leaf");
+      out.push(parseChunk(b, at, end, Number(b.readBigUInt64LE(k + 9))).chunk);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(4, sorted.length) }, worker2));
-  return {
-    storeDir,
-    storePaths: checked,
-    registration: formatRegistration(entries, storeDir, storeDir),
-    registrationEntries: entries,
-    hostPath: host,
-    ...opts2.storeRoot !== void 0 ? { storeRoot: opts2.storeRoot } : {}
-  };
+  await visit(root, level);
+  return out;
 }
-function addClosureToTree(tree, info) {
-  tree.ensureDir(info.storeDir);
-  let n2 = 0;
-  for (const p of info.storePaths) {
-    const host = Buffer.from(info.hostPath(p)).toString("latin1");
-    if (!statHost(host)) throw inputError(`the store path ${p} disappeared while the closure was being read`);
-    tree.addHost(p, host);
-    n2++;
-  }
-  tree.add("/nix-path-registration", { kind: "data", mode: 420, data: info.registration });
-  return { paths: n2 };
-}
-
-// src/content/rpi-direct.ts
-init_errors();
-import { readdirSync as readdirSync5, readFileSync as readFileSync6 } from "node:fs";
-import path28 from "node:path";
-init_tree();
-var PI_BOARDS = ["pi3", "pi4", "pi5"];
-var PI_BOARD_NAMES = { pi3: "Raspberry Pi 3", pi4: "Raspberry Pi 4", pi5: "Raspberry Pi 5" };
-var PI_BOARD_DTB = {
-  pi3: { downstream: "bcm2710-rpi-3-b.dtb", upstream: "bcm2837-rpi-3-b.dtb" },
-  pi4: { downstream: "bcm2711-rpi-4-b.dtb", upstream: "bcm2711-rpi-4-b.dtb" },
-  pi5: { downstream: "bcm2712-rpi-5-b.dtb", upstream: "bcm2712-rpi-5-b.dtb" }
-};
-var PI_FIRMWARE = {
-  pi3: { required: ["bootcode.bin", "start.elf", "fixup.dat"], optional: /^(start_(cd|x|db)\.elf|fixup_(cd|x|db)\.dat)$/ },
-  pi4: { required: ["start4.elf", "fixup4.dat"], optional: /^(start4(cd|x|db)\.elf|fixup4(cd|x|db)\.dat)$/ },
-  pi5: { required: [], optional: /^$/ }
-};
-var PI_DTB_RE = /^bcm(27\d\d|283\d)[-_].*\.dtb$/;
-var configLines = (what) => ({ type: "string", description: `config.txt lines ${what} (no "[...]" section headers)` });
-var RPI_DIRECT_OPTIONS = {
-  boards: { type: "array", items: { enum: [...PI_BOARDS] }, minItems: 1, uniqueItems: true, description: "the boards the card targets (default all: pi3, pi4, pi5)" },
-  kernel2712: { type: "string", minLength: 1, description: "a 16 KiB-page kernel for the Pi 5 (kernel_2712.img), relative to the toplevel or a store path" },
-  initrd2712: { type: "string", minLength: 1, description: "its initrd (initramfs_2712; default initramfs8)" },
-  extraConfig: configLines("appended to the [all] section"),
-  boardConfig: {
-    type: "object",
-    properties: Object.fromEntries(PI_BOARDS.map((b) => [b, configLines(`for the [${b}] section, e.g. "dtoverlay=..."`)])),
-    additionalProperties: false
-  },
-  extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended to cmdline.txt after the toplevel's kernel-params" },
-  init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" },
-  rootPartition: { type: "string", minLength: 1, description: "the partition cmdline.txt names as root=PARTUUID= (default: the one with the closure)" },
-  overlays: { type: "boolean", description: "copy overlays/ (default true)" }
-};
-var OPTION_KEYS = Object.keys(RPI_DIRECT_OPTIONS);
-var PARAM_RE = /^[^\0-\x20\x7f]+$/;
-function rpiDirectOptions(o2, where2) {
-  for (const k of Object.keys(o2)) {
-    if (!OPTION_KEYS.includes(k)) throw usageError(`${where2}: unknown key "${k}"; expected one of: ${OPTION_KEYS.join(", ")}`);
-  }
-  let boards = [...PI_BOARDS];
-  if (o2.boards !== void 0) {
-    if (!Array.isArray(o2.boards) || o2.boards.length === 0) throw usageError(`${where2}.boards: expected a non-empty array of ${PI_BOARDS.map((b) => `"${b}"`).join(", ")}, got ${describe(o2.boards)}`);
-    boards = o2.boards.map((b, i2) => {
-      if (!PI_BOARDS.includes(b)) throw usageError(`${where2}.boards[${i2}]: expected one of ${PI_BOARDS.map((x) => `"${x}"`).join(", ")}, got ${describe(b)}`);
-      return b;
-    });
-    if (new Set(boards).size !== boards.length) throw usageError(`${where2}.boards: a board is listed twice`);
-    boards = PI_BOARDS.filter((b) => boards.includes(b));
-  }
-  const pathOpt = (k) => {
-    const v = o2[k];
-    if (v === void 0) return void 0;
-    if (typeof v !== "string" || v === "" || v.split("/").includes("..")) {
-      throw usageError(`${where2}.${k}: expected a path relative to the toplevel or a store path (no ".."), got ${describe(v)}`);
-    }
-    return v;
-  };
-  const kernel2712 = pathOpt("kernel2712");
-  const initrd2712 = pathOpt("initrd2712");
-  if (initrd2712 !== void 0 && kernel2712 === void 0) throw usageError(`${where2}.initrd2712: only with "kernel2712" (the Pi 5 otherwise boots kernel8.img with initramfs8)`);
-  if (kernel2712 !== void 0 && !boards.includes("pi5")) throw usageError(`${where2}.kernel2712: the Pi 5 is not among options.boards`);
-  const text = (v, w) => {
-    if (typeof v !== "string") throw usageError(`${w}: expected a string of config.txt lines, got ${describe(v)}`);
-    if (/[\0-\x08\x0b-\x1f\x7f]/.test(v.replaceAll("\r\n", "\n"))) throw usageError(`${w}: config.txt lines must not contain control characters`);
-    if (/^\s*\[/m.test(v)) throw usageError(`${w}: must not open a section ("[...]"); use boardConfig for [pi3]/[pi4]/[pi5] lines`);
-    return v;
-  };
-  const boardConfig = {};
-  if (o2.boardConfig !== void 0) {
-    if (typeof o2.boardConfig !== "object" || o2.boardConfig === null || Array.isArray(o2.boardConfig)) throw usageError(`${where2}.boardConfig: expected an object such as { "pi4": "dtoverlay=..." }, got ${describe(o2.boardConfig)}`);
-    for (const [k, v] of Object.entries(o2.boardConfig)) {
-      if (!PI_BOARDS.includes(k)) throw usageError(`${where2}.boardConfig: unknown board "${k}"; expected one of: ${PI_BOARDS.join(", ")}`);
-      if (!boards.includes(k)) throw usageError(`${where2}.boardConfig.${k}: the board is not among options.boards`);
-      boardConfig[k] = text(v, `${where2}.boardConfig.${k}`);
-    }
-  }
-  const extraKernelParams = [];
-  if (o2.extraKernelParams !== void 0) {
-    if (!Array.isArray(o2.extraKernelParams)) throw usageError(`${where2}.extraKernelParams: expected an array of strings, got ${describe(o2.extraKernelParams)}`);
-    o2.extraKernelParams.forEach((p, i2) => {
-      if (typeof p !== "string" || !PARAM_RE.test(p)) throw usageError(`${where2}.extraKernelParams[${i2}]: expected one kernel parameter without spaces or control characters, got ${describe(p)}`);
-      extraKernelParams.push(p);
-    });
-  }
-  if (o2.init !== void 0 && (typeof o2.init !== "string" || !/^\/\S*$/.test(o2.init) || o2.init.split("/").includes(".."))) {
-    throw usageError(`${where2}.init: expected an absolute path without spaces or "..", got ${describe(o2.init)}`);
-  }
-  if (o2.rootPartition !== void 0 && (typeof o2.rootPartition !== "string" || o2.rootPartition === "")) throw usageError(`${where2}.rootPartition: expected a partition name, got ${describe(o2.rootPartition)}`);
-  if (o2.overlays !== void 0 && typeof o2.overlays !== "boolean") throw usageError(`${where2}.overlays: expected true or false, got ${describe(o2.overlays)}`);
-  return {
-    boards,
-    ...kernel2712 !== void 0 ? { kernel2712 } : {},
-    ...initrd2712 !== void 0 ? { initrd2712 } : {},
-    ...o2.extraConfig !== void 0 ? { extraConfig: text(o2.extraConfig, `${where2}.extraConfig`) } : {},
-    boardConfig,
-    extraKernelParams,
-    ...typeof o2.init === "string" ? { init: o2.init } : {},
-    ...typeof o2.rootPartition === "string" ? { rootPartition: o2.rootPartition } : {},
-    overlays: o2.overlays !== false
-  };
-}
-function partUuidOf(disk, index) {
-  const p = disk.partitions[index];
-  if (disk.table.type === "dos") return `${disk.table.labelId.toString(16).padStart(8, "0")}-${(index + 1).toString(16).padStart(2, "0")}`;
-  return (p.guid ?? deriveGuid("partition-guid", [disk.table.seed, p.name])).toLowerCase();
-}
-function rootPartition(disk, name, where2) {
-  if (name !== void 0) {
-    const i3 = disk.partitions.findIndex((p) => p.name === name);
-    if (i3 < 0) throw usageError(`${where2}.options.rootPartition: no partition is named "${name}" (partitions: ${disk.partitions.map((p) => p.name).join(", ")})`);
-    return i3;
-  }
-  const i2 = disk.partitions.findIndex((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
-  if (i2 < 0) throw usageError(`${where2}: rpi-direct needs the root partition for cmdline.txt's root=PARTUUID=; no partition holds { "generate": "closure" }: name it in options.rootPartition`);
-  return i2;
-}
-function rpiDirectConfigTxt(c3) {
-  const block = (s2) => s2 === void 0 || s2 === "" ? [] : s2.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
-  const lines = ["# Generated by imgsmith (rpi-direct): the Raspberry Pi firmware boots Linux directly, without U-Boot.", "# Each [piN] section names the kernel and initramfs of that board; [all] applies to every board.", ""];
-  for (const b of c3.boards) {
-    lines.push(`[${b}]`, `kernel=${c3.kernel[b]}`, `initramfs ${c3.initramfs[b]} followkernel`, ...block(c3.boardConfig[b]), "");
-  }
-  lines.push("[all]", "arm_64bit=1", "# The serial console (ttyS0 / ttyAMA0 on the GPIO header).", "enable_uart=1", "avoid_warnings=1");
-  if (c3.upstreamKernel) lines.push("# The device trees have mainline names (bcm2837-rpi-3-b.dtb ...): let the firmware prefer them.", "upstream_kernel=1");
-  const extra = block(c3.extraConfig);
-  if (extra.length) lines.push("", ...extra);
-  return lines.join("\n") + "\n";
-}
-function checkPartitions(inp, opts2, where2) {
-  const part = inp.disk.partitions[inp.partition];
-  if (!fsCan(part.filesystem.type, "firmwareReadable")) {
-    throw usageError(`${where2}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
-  }
-  const rootIdx = rootPartition(inp.disk, opts2.rootPartition, where2);
-  const root = inp.disk.partitions[rootIdx];
-  if (!fsCan(root.filesystem.type, "root")) {
-    throw usageError(`${where2}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots a ${typesThatCan("root").join(" or ")} root`);
-  }
-  if (inp.disk.table.type === "dos" && inp.disk.table.labelId === 0) {
-    throw usageError(`${where2}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);
-  }
-  return rootIdx;
-}
-function resolveToplevel(inp, where2) {
-  const { storeDir, storeHost: toHost } = inp;
-  const hostRoot = toHost("/");
-  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
-  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
-  const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
-  const top = resolveInStore(path28.resolve(given), mapTarget);
-  const tst = statHost(fromUtf8(top), true);
-  if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
-  const logicalTop = toLogical(top);
-  if (inp.closurePaths && !inp.closurePaths.includes(logicalTop)) {
-    throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
-  }
-  const file = (name, what) => {
-    const named = path28.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path28.join(top, name);
-    const host = resolveInStore(named, mapTarget);
-    const st = statHost(fromUtf8(host), true);
-    if (!st?.isFile()) {
-      throw inputError(`${where2}: ${what} ${named}${host !== named ? ` (-> ${host})` : ""} is missing (not a file)`);
-    }
-    return { host, st };
-  };
-  return { top, logicalTop, mapTarget, file };
-}
-function firmwareFiles(opts2, inp, where2) {
-  const fwNames = /* @__PURE__ */ new Set();
-  const needFw = opts2.boards.filter((b) => PI_FIRMWARE[b].required.length > 0);
-  if (needFw.length === 0) return fwNames;
-  if (!inp.firmware) {
-    throw usageError(`${where2}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(" and ")} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(", ")}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
-  }
-  const present = readdirSync5(inp.firmware).sort();
-  for (const b of needFw) {
-    for (const f of PI_FIRMWARE[b].required) {
-      if (!statHost(fromUtf8(path28.join(inp.firmware, f)), true)?.isFile()) {
-        throw inputError(`${where2}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
-      }
-      fwNames.add(f);
-    }
-    for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path28.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
-  }
-  return fwNames;
-}
-function deviceTrees(t, inp, where2) {
-  const dtbs = /* @__PURE__ */ new Map();
-  let overlays;
-  const dtbDir = resolveInStore(path28.join(t.top, "dtbs"), t.mapTarget);
-  const walk = (dir, rel) => {
-    for (const name of readdirSync5(dir).sort()) {
-      const host = path28.join(dir, name);
-      const st = statHost(fromUtf8(host), true);
-      if (!st) continue;
-      if (st.isDirectory()) {
-        if (rel === "" && name === "overlays") overlays = host;
-        else walk(host, rel ? `${rel}/${name}` : name);
-      } else if (st.isFile() && PI_DTB_RE.test(name)) {
-        const prev = dtbs.get(name);
-        if (prev) throw inputError(`${where2}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
-        dtbs.set(name, { host, st });
-      }
-    }
-  };
-  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) walk(dtbDir, "");
-  if (!overlays && inp.firmware && statHost(fromUtf8(path28.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path28.join(inp.firmware, "overlays");
-  return overlays ? { dtbs, overlays } : { dtbs };
-}
-function checkBoardDtbs(opts2, inp, dtbs, where2) {
-  const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
-  for (const b of opts2.boards) {
-    const d = PI_BOARD_DTB[b];
-    const want = upstreamKernel ? [d.upstream, d.downstream] : [d.downstream];
-    if (want.some((n2) => dtbs.has(n2))) continue;
-    const msg = `${where2}: the toplevel's dtbs have no ${[...new Set(want)].join(" or ")}, which the ${PI_BOARD_NAMES[b]} firmware loads: this card will not boot a ${PI_BOARD_NAMES[b]} (options.boards targets "${b}"${opts2.boards.length > 1 ? "; the other boards are not affected" : ""})`;
-    if (inp.strict) throw inputError(`${msg}; --strict makes this an error`);
-    inp.warn(`warning: ${msg}`);
-  }
-  return upstreamKernel;
-}
-function addBootConfig(tree, opts2, inp, t, rootIdx, pi5, upstreamKernel) {
-  const kernelOf = (b) => b === "pi5" && pi5.kernel ? "kernel_2712.img" : "kernel8.img";
-  const initrdOf = (b) => b === "pi5" && pi5.initrd ? "initramfs_2712" : "initramfs8";
-  const config = rpiDirectConfigTxt({
-    boards: opts2.boards,
-    kernel: { pi3: kernelOf("pi3"), pi4: kernelOf("pi4"), pi5: kernelOf("pi5") },
-    initramfs: { pi3: initrdOf("pi3"), pi4: initrdOf("pi4"), pi5: initrdOf("pi5") },
-    upstreamKernel,
-    boardConfig: opts2.boardConfig,
-    ...opts2.extraConfig !== void 0 ? { extraConfig: opts2.extraConfig } : {}
-  });
-  tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
-  let params = "";
-  const pf = resolveInStore(path28.join(t.top, "kernel-params"), t.mapTarget);
-  if (statHost(fromUtf8(pf), true)?.isFile()) params = readFileSync6(pf, "utf8").replace(/\s+/g, " ").trim();
-  const init = opts2.init ?? `${t.logicalTop}/init`;
-  const root = inp.disk.partitions[rootIdx];
-  const cmdline = [`init=${init}`, `root=PARTUUID=${partUuidOf(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, "rootwait", params, ...opts2.extraKernelParams].filter((x) => x !== "").join(" ");
-  tree.add("/cmdline.txt", { kind: "data", mode: 420, data: Buffer.from(cmdline + "\n") });
-}
-async function addRpiDirectToTree(tree, opts2, inp, where2) {
-  const rootIdx = checkPartitions(inp, opts2, where2);
-  const t = resolveToplevel(inp, where2);
-  const sys = `the NixOS system ${inp.toplevel}`;
-  const kernel = t.file("kernel", `${sys} has no kernel:`);
-  const initrd = t.file("initrd", `${sys} has no initrd:`);
-  if (opts2.init === void 0) t.file("init", `${sys} has no init:`);
-  const kernel2712 = opts2.kernel2712 !== void 0 ? t.file(opts2.kernel2712, "options.kernel2712: the Pi 5 kernel") : void 0;
-  const initrd2712 = opts2.initrd2712 !== void 0 ? t.file(opts2.initrd2712, "options.initrd2712: the Pi 5 initrd") : void 0;
-  const fwNames = firmwareFiles(opts2, inp, where2);
-  const { dtbs, overlays } = deviceTrees(t, inp, where2);
-  const upstreamKernel = checkBoardDtbs(opts2, inp, dtbs, where2);
-  const place = (name, src) => {
-    tree.add(fromUtf8(`/${name}`), { kind: "file", mode: src.st.mode & 4095, size: src.st.size, source: fromUtf8(src.host) });
-  };
-  place("kernel8.img", kernel);
-  place("initramfs8", initrd);
-  if (kernel2712) place("kernel_2712.img", kernel2712);
-  if (initrd2712) place("initramfs_2712", initrd2712);
-  for (const [name, f] of dtbs) place(name, f);
-  for (const f of fwNames) {
-    const host = path28.join(inp.firmware, f);
-    place(f, { host, st: statHost(fromUtf8(host), true) });
-  }
-  if (overlays && opts2.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
-  addBootConfig(tree, opts2, inp, t, rootIdx, { kernel: !!kernel2712, initrd: !!initrd2712 }, upstreamKernel);
-}
-
-// src/content/resolve.ts
-var ROOT_OPTION = { firmware: "--firmware", toplevel: "--toplevel", spec: "the spec file" };
-function rootOf(inputs, from, where2) {
-  const dir = inputs.roots[from];
-  if (!dir) throw usageError(`${where2}: the spec copies from "${from}" but no ${ROOT_OPTION[from]} was given`);
-  return dir;
-}
-var isGlob = (s2) => /[*?[]/.test(s2);
-function globRegExp(glob) {
-  let re = "";
-  for (let i2 = 0; i2 < glob.length; i2++) {
-    const c3 = glob[i2];
-    if (c3 === "*") re += "[^/]*";
-    else if (c3 === "?") re += "[^/]";
-    else if (c3 === "[") {
-      const close = glob.indexOf("]", i2 + 1);
-      if (close < 0) re += "\\[";
-      else {
-        let cls = glob.slice(i2 + 1, close);
-        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
-        re += `[${cls.replace(/\\/g, "\\\\")}]`;
-        i2 = close;
-      }
-    } else re += c3.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
-function resolveStoreLinks(host, map) {
-  if (!map) return host;
-  const link = (q) => {
-    const st = statHost(q);
-    if (!st) return null;
-    return st.isSymbolicLink() ? map(readHostLink(q)) : void 0;
-  };
-  return resolveLinks(host, link);
-}
-async function storeLinkMap(inputs) {
-  if (!inputs.storeHost || inputs.storeHost("/x") === "/x") return void 0;
-  const storeDir = inputs.closure ? (await inputs.closure()).storeDir : "/nix/store";
-  const root = fromUtf8(inputs.storeHost("/")).replace(/\/+$/, "");
-  const dir = fromUtf8(storeDir);
-  return (t) => t === dir || t.startsWith(`${dir}/`) ? root + t : t;
-}
-function addHost(tree, hostIn, target, follow, map) {
-  const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
-  if (!statHost(host)) throw inputError(`${show(host)} does not exist`);
-  tree.addHost(target, host, follow);
-}
-function addCopy(tree, item, inputs, where2, opts2, map) {
-  const root = fromUtf8(rootOf(inputs, item.from, where2));
-  const follow = item.dereference ?? opts2.noSymlinks === true;
-  const rel = fromUtf8(item.path);
-  const dir = path29.posix.dirname(rel);
-  const base = path29.posix.basename(rel);
-  const target = fromUtf8(item.target);
-  if (isGlob(dir)) throw usageError(`${where2}.path: only the last path component may contain * ? [ (got "${item.path}")`);
-  if (isGlob(base)) {
-    const hostDir = path29.posix.join(root, dir);
-    let names;
-    try {
-      names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
-    } catch {
-      names = [];
-    }
-    const re = globRegExp(base);
-    const matches = names.filter((n2) => re.test(n2)).sort();
-    if (matches.length === 0) {
-      if (item.optional) return;
-      throw inputError(`${where2}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
-    }
-    for (const m of matches) addHost(tree, path29.posix.join(hostDir, m), path29.posix.join(target, m), follow, map);
-    return;
-  }
-  const named = path29.posix.join(root, rel);
-  const host = follow ? resolveStoreLinks(named, map) : named;
-  const lst = statHost(host);
-  if (!lst) {
-    if (item.optional) return;
-    throw inputError(`${where2}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ""} does not exist (from ${item.from})`);
-  }
-  const isDir = lst.isDirectory() || lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true;
-  if (isDir) {
-    addHost(tree, host, target, follow);
-    return;
-  }
-  const t = target.endsWith("/") ? path29.posix.join(target, base) : target;
-  addHost(tree, host, t, follow);
-}
-function addProfile(tree, item, inputs, where2, map) {
-  const p = item.options.path;
-  let host;
-  if (p.startsWith("/")) {
-    host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
-  } else {
-    const top = rootOf(inputs, "toplevel", `${where2}.options.path`);
-    if (path29.posix.normalize(p).split("/").includes("..")) throw usageError(`${where2}.options.path: "${p}" must stay inside the toplevel`);
-    host = fromUtf8(path29.posix.join(top, p));
-  }
-  const named = host;
-  host = resolveStoreLinks(host, map);
-  const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ""}`;
-  const st = statHost(host, true);
-  if (!st) throw inputError(`${where2}: the profile ${shown} does not exist`);
-  if (!st.isDirectory()) throw inputError(`${where2}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
-  const real = realHost(host);
-  const target = fromUtf8(item.target);
-  for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
-    addHost(tree, path29.posix.join(real, name), path29.posix.join(target, name), false);
-  }
-}
-function realHost(host) {
-  return realpathSync3(Buffer.from(host, "latin1"), { encoding: "buffer" }).toString("latin1");
-}
-function checkExtlinuxOptions(o2, where2) {
-  if (o2.timeout !== void 0 && (typeof o2.timeout !== "number" || !Number.isInteger(o2.timeout) || o2.timeout < 0)) {
-    throw usageError(`${where2}.timeout: expected a whole number of deciseconds >= 0, got ${describe(o2.timeout)}`);
-  }
-  if (o2.extraKernelParams !== void 0) {
-    arr(o2.extraKernelParams, `${where2}.extraKernelParams`).forEach(
-      (p, i2) => (
-        // eslint-disable-next-line no-control-regex
-        str(p, `${where2}.extraKernelParams[${i2}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: "a kernel parameter without control characters or newlines" })
-      )
-    );
-  }
-  if (o2.init !== void 0) {
-    str(o2.init, `${where2}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
-    if (o2.init.split("/").includes("..")) throw usageError(`${where2}.init: "${o2.init}" must not contain ".."`);
-  }
-}
-var generators = {
-  "rpi-config.txt": {
-    options: { extraConfig: { type: "string", description: "appended to the config.txt NixOS writes" } },
-    target: { default: "/config.txt", description: "the file" },
-    async add(tree, item, { where: where2 }) {
-      const extra = item.options.extraConfig;
-      if (extra !== void 0 && typeof extra !== "string") throw usageError(`${where2}.options.extraConfig: expected a string`);
-      tree.add(fromUtf8(item.target), { kind: "data", mode: 420, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
-    }
-  },
-  extlinux: {
-    options: {
-      timeout: { type: "integer", minimum: 0, description: "deciseconds (default 50)" },
-      extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended after the toplevel's kernel-params" },
-      init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" }
-    },
-    target: { default: "/boot", description: "the boot directory (kernels in nixos/, extlinux/extlinux.conf)" },
-    reads: ["toplevel"],
-    check: checkExtlinuxOptions,
-    async add(tree, item, { inputs, where: where2 }) {
-      const timeout = item.options.timeout;
-      if (timeout !== void 0 && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 0)) {
-        throw usageError(`${where2}.options.timeout: expected a whole number of deciseconds`);
-      }
-      const toplevel = rootOf(inputs, "toplevel", where2);
-      const closure = inputs.closure ? await inputs.closure() : void 0;
-      await addExtlinuxToTree(tree, toplevel, {
-        ...extlinuxOptionsOf(item.options),
-        target: item.target,
-        ...closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}
-      });
-    }
-  },
-  closure: {
-    options: {},
-    target: { default: "/", description: "unused: the closure goes to its store directory and /nix-path-registration" },
-    fixedTarget: 'the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"',
-    async add(tree, _item, { inputs, where: where2 }) {
-      if (!inputs.closure) throw usageError(`${where2}: the spec includes a Nix closure but no --closure was given`);
-      addClosureToTree(tree, await inputs.closure());
-    }
-  },
-  profile: {
-    options: { path: { type: "string", minLength: 1, description: 'a store path, or a path relative to the toplevel such as "sw"' } },
-    target: { default: "/", description: "where the top-level entries of the profile go" },
-    followsStoreLinks: true,
-    check(o2, where2) {
-      if (o2.path === void 0) throw usageError(`${where2}.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
-      str(o2.path, `${where2}.path`);
-    },
-    async add(tree, item, { inputs, where: where2, map }) {
-      addProfile(tree, item, inputs, where2, map);
-    }
-  },
-  "rpi-direct": {
-    options: RPI_DIRECT_OPTIONS,
-    target: { default: "/", description: "unused: the files go to the root of the FAT partition" },
-    fixedTarget: 'the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"',
-    reads: ["toplevel"],
-    check(o2, where2) {
-      rpiDirectOptions(o2, where2);
-    },
-    async add(tree, item, { inputs, where: where2, partition: partition2 }) {
-      const toplevel = rootOf(inputs, "toplevel", where2);
-      if (!inputs.disk || partition2 === void 0) throw usageError(`${where2}: rpi-direct needs the image's partition table`);
-      const closure = inputs.closure ? await inputs.closure() : void 0;
-      await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${where2}.options`), {
-        toplevel,
-        ...inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {},
-        storeDir: closure?.storeDir ?? "/nix/store",
-        storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p) => p),
-        ...closure ? { closurePaths: closure.storePaths } : {},
-        disk: inputs.disk,
-        partition: partition2,
-        warn: inputs.warn ?? (() => {
-        }),
-        strict: inputs.strict === true
-      }, where2);
-    }
-  }
-};
-var GENERATORS = Object.keys(generators);
-async function resolveContents(items, inputs, where2, opts2 = {}) {
-  const tree = new FileTree();
-  tree.ensureDir("/");
-  const follows = items.some((i2) => i2.kind === "copy" && (i2.dereference ?? opts2.noSymlinks === true) || i2.kind === "generate" && generators[i2.generator].followsStoreLinks === true);
-  const map = follows ? await storeLinkMap(inputs) : void 0;
-  for (const [i2, item] of items.entries()) {
-    const w = `${where2}.contents[${i2}]`;
-    try {
-      switch (item.kind) {
-        case "copy":
-          addCopy(tree, item, inputs, w, opts2, map);
-          break;
-        case "text":
-          tree.add(fromUtf8(item.target), { kind: "data", mode: item.mode, data: Buffer.from(item.text) });
-          break;
-        case "symlink":
-          tree.add(fromUtf8(item.target), { kind: "symlink", target: fromUtf8(item.linkTarget) });
-          break;
-        case "generate":
-          await generators[item.generator].add(tree, item, { inputs, where: w, ...map ? { map } : {}, ...opts2.partition !== void 0 ? { partition: opts2.partition } : {} });
-          break;
-      }
-    } catch (err) {
-      if (err instanceof DataError || err instanceof Error && !(err instanceof ImgsmithError)) {
-        throw inputError(`${w}: ${err.message}`, err);
-      }
-      throw err;
-    }
-  }
-  return tree;
-}
-
-// src/spec-schema.ts
-var import_ajv = __toESM(require_ajv(), 1);
-var SCHEMA_FILE = "schema/imgsmith-spec.schema.json";
-var obj2 = (properties, required = [], extra = {}) => ({
-  type: "object",
-  properties,
-  ...required.length ? { required: [...required] } : {},
-  additionalProperties: false,
-  ...extra
-});
-var absPath = { type: "string", pattern: "^/", description: "an absolute path in the filesystem" };
-function filesystemSchema() {
-  return {
-    description: `the filesystem: ${FS_TYPES.join(", ")}`,
-    type: "object",
-    required: ["type"],
-    properties: { type: { enum: FS_TYPES } },
-    allOf: FS_TYPES.map((t) => {
-      const { spec } = drivers[t];
-      return {
-        if: { properties: { type: { const: t } } },
-        then: obj2({ type: { const: t }, ...spec.properties }, ["type", ...spec.required ?? []])
-      };
-    })
-  };
-}
-function contentItemSchema() {
-  const generate = GENERATORS.map((name) => {
-    const g = generators[name];
-    return obj2(
-      {
-        generate: { const: name },
-        ...g.fixedTarget ? {} : { target: { ...absPath, description: `${g.target.description} (default ${g.target.default})` } },
-        options: obj2(g.options)
-      },
-      ["generate"]
-    );
-  });
-  return {
-    anyOf: [
-      obj2(
-        {
-          from: { enum: [...SOURCE_ROOTS] },
-          path: { type: "string", minLength: 1, description: 'relative to the root named by "from"; the last component may be a glob' },
-          target: absPath,
-          optional: { type: "boolean" },
-          dereference: { type: "boolean", description: "follow symlinks (like cp -rL)" },
-          allowEscape: { type: "boolean", description: "allow a path that leaves its source" }
-        },
-        ["from", "path"]
-      ),
-      obj2({ symlink: { type: "string", minLength: 1, description: "the link target" }, target: absPath }, ["symlink", "target"]),
-      obj2({ text: { type: "string" }, target: absPath, mode: { type: "string", pattern: "^0?[0-7]{3,4}$" } }, ["text", "target"]),
-      ...generate
-    ]
-  };
-}
-function specSchema() {
-  const size = schemaOf.size;
-  return {
-    $schema: "http://json-schema.org/draft-07/schema#",
-    title: "imgsmith image spec",
-    description: "A disk image for imgsmith build: partition table, partitions with their filesystems and contents, outputs. See README.md.",
-    ...obj2(
-      {
-        $schema: { type: "string" },
-        description: { type: "string" },
-        name: { type: "string", pattern: "^[A-Za-z0-9._+-]+$" },
-        system: { type: "string", pattern: "^[a-z0-9_]+-[a-z0-9_]+$", description: "a Nix system (default aarch64-linux)" },
-        table: {
-          type: "object",
-          required: ["type"],
-          properties: { type: { enum: ["dos", "gpt"] } },
-          allOf: [
-            { if: { properties: { type: { const: "dos" } } }, then: obj2({ type: { const: "dos" }, labelId: schemaOf.id32 }, ["type"]) },
-            {
-              if: { properties: { type: { const: "gpt" } } },
-              then: obj2(
-                { type: { const: "gpt" }, diskGuid: schemaOf.uuid, seed: { type: "string", minLength: 1 }, hybridMbr: { type: "array", items: { type: "string", minLength: 1 } } },
-                ["type"]
-              )
-            }
-          ]
-        },
-        alignment: size,
-        size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
-        partitions: { type: "array", minItems: 1, maxItems: 128, items: { $ref: "#/definitions/partition" } },
-        output: obj2(outputSpecProperties())
-      },
-      ["name", "table", "partitions"]
-    ),
-    definitions: {
-      partition: obj2(
-        {
-          name: { type: "string", minLength: 1 },
-          type: { type: ["string", "integer"], description: "DOS: 0x0b, 83, fat32, linux, swap, efi...; GPT: esp, linux, swap, xbootldr, root-arm64, ef00, 8300, or a GUID" },
-          start: size,
-          size: { anyOf: [{ enum: ["auto", "fill"] }, size] },
-          bootable: { type: "boolean" },
-          attributes: { type: "array", items: { anyOf: [{ enum: ["required", "no-block-io", "legacy-bios-bootable", "grow-file-system"] }, { type: "integer", minimum: 48, maximum: 63 }] } },
-          guid: schemaOf.uuid,
-          filesystem: { $ref: "#/definitions/filesystem" },
-          contents: { type: "array", items: { $ref: "#/definitions/contentItem" } }
-        },
-        ["name", "type", "size", "filesystem"]
-      ),
-      filesystem: filesystemSchema(),
-      contentItem: contentItemSchema()
-    }
-  };
-}
-var compiled;
-function specValidator() {
-  if (!compiled) {
-    const Ajv = import_ajv.default.default;
-    compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
-  }
-  return compiled;
-}
-function schemaErrorMessage(e) {
-  const where2 = "spec" + e.instancePath.split("/").slice(1).map((k) => /^\d+$/.test(k) ? `[${k}]` : `.${k.replaceAll("~1", "/").replaceAll("~0", "~")}`).join("");
-  if (e.keyword === "additionalProperties") {
-    const key = e.params.additionalProperty;
-    const allowed = Object.keys(e.parentSchema?.properties ?? {});
-    return `${where2}: unknown key "${key}"${hint(key, allowed)}; expected one of: ${allowed.join(", ")}`;
-  }
-  return `${where2}: ${e.message ?? "does not match the schema"} (${SCHEMA_FILE}: ${e.schemaPath})`;
-}
-
-// src/jsonc.ts
-var JsoncError = class extends Error {
-  constructor(where2, position, problem) {
-    super(`${position.line}:${position.column}: ${where2}: ${problem}`);
-    this.where = where2;
-    this.position = position;
-    this.problem = problem;
-  }
-  where;
-  position;
-  problem;
-};
-var MAX_DEPTH4 = 64;
-function childPath(parent, key) {
-  if (typeof key === "number") return `${parent}[${key}]`;
-  return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
-}
-var NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-var STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-var WORDS = { true: true, false: false, null: null };
-var Parser = class {
-  constructor(text) {
-    this.text = text;
-    for (let i2 = 0; i2 < text.length; i2++) if (text.charCodeAt(i2) === 10) this.lineStarts.push(i2 + 1);
-  }
-  text;
-  pos = 0;
-  lineStarts = [0];
-  positions = /* @__PURE__ */ new Map();
-  position(offset) {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = lo + hi + 1 >> 1;
-      if (this.lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - this.lineStarts[lo] + 1 };
-  }
-  fail(where2, problem, offset = this.pos) {
-    throw new JsoncError(where2, this.position(offset), problem);
-  }
-  found() {
-    if (this.pos >= this.text.length) return "the end of the file";
-    const c3 = this.text.slice(this.pos, this.pos + 12).split(/[\s,:{}[\]]/)[0] || this.text[this.pos];
-    return JSON.stringify(c3);
-  }
-  /** Skips white space and comments. */
-  skip(where2) {
-    const t = this.text;
-    for (; ; ) {
-      while (this.pos < t.length && " 	\n\r\uFEFF".includes(t[this.pos])) this.pos++;
-      if (t.startsWith("//", this.pos)) {
-        const nl = t.indexOf("\n", this.pos);
-        this.pos = nl < 0 ? t.length : nl + 1;
-      } else if (t.startsWith("/*", this.pos)) {
-        const end = t.indexOf("*/", this.pos + 2);
-        if (end < 0) this.fail(where2, "a /* comment is not closed with */");
-        this.pos = end + 2;
-      } else {
-        return;
-      }
-    }
-  }
-  token(re) {
-    re.lastIndex = this.pos;
-    const m = re.exec(this.text);
-    if (!m) return void 0;
-    this.pos += m[0].length;
-    return m[0];
-  }
-  value(where2, depth) {
-    this.skip(where2);
-    this.positions.set(where2, this.position(this.pos));
-    const c3 = this.text[this.pos];
-    if (c3 === "{" || c3 === "[") {
-      if (depth >= MAX_DEPTH4) this.fail(where2, `nested deeper than ${MAX_DEPTH4} levels`);
-      return c3 === "{" ? this.object(where2, depth + 1) : this.array(where2, depth + 1);
-    }
-    if (c3 === '"') return this.string(where2);
-    const num = this.token(NUMBER);
-    if (num !== void 0) return Number(num);
-    const word = /^[A-Za-z]+/.exec(this.text.slice(this.pos, this.pos + 16))?.[0];
-    if (word !== void 0 && word in WORDS) {
-      this.pos += word.length;
-      return WORDS[word];
-    }
-    return this.fail(where2, `expected a value (a string in double quotes, a number, an object, an array, true, false or null), found ${this.found()}`);
-  }
-  string(where2) {
-    const start = this.pos;
-    const s2 = this.token(STRING);
-    if (s2 === void 0) {
-      const nl = this.text.indexOf("\n", start);
-      const close = this.text.indexOf('"', start + 1);
-      const why = close < 0 || nl >= 0 && nl < close ? 'a string is not closed with " on its line' : "a string has a control character or a bad \\ escape";
-      this.fail(where2, why, start);
-    }
-    return JSON.parse(s2);
-  }
-  object(where2, depth) {
-    const out = {};
-    this.pos++;
-    for (; ; ) {
-      this.skip(where2);
-      if (this.text[this.pos] === "}") {
-        this.pos++;
-        return out;
-      }
-      if (this.text[this.pos] !== '"') this.fail(where2, `expected a key in double quotes or "}", found ${this.found()}`);
-      const keyAt = this.pos;
-      const key = this.string(where2);
-      const at = childPath(where2, key);
-      if (Object.hasOwn(out, key)) this.fail(at, `the key "${key}" is given twice in this object`, keyAt);
-      this.skip(at);
-      if (this.text[this.pos] !== ":") this.fail(at, `expected ":" after the key "${key}", found ${this.found()}`);
-      this.pos++;
-      Object.defineProperty(out, key, { value: this.value(at, depth), enumerable: true, writable: true, configurable: true });
-      this.skip(where2);
-      const c3 = this.text[this.pos];
-      if (c3 === ",") this.pos++;
-      else if (c3 !== "}") this.fail(where2, `expected "," or "}" after the value of "${key}", found ${this.found()}`);
-    }
-  }
-  array(where2, depth) {
-    const out = [];
-    this.pos++;
-    for (; ; ) {
-      this.skip(where2);
-      if (this.text[this.pos] === "]") {
-        this.pos++;
-        return out;
-      }
-      out.push(this.value(childPath(where2, out.length), depth));
-      this.skip(where2);
-      const c3 = this.text[this.pos];
-      if (c3 === ",") this.pos++;
-      else if (c3 !== "]") this.fail(where2, `expected "," or "]" after an array element, found ${this.found()}`);
-    }
-  }
-  end(root) {
-    this.skip(root);
-    if (this.pos < this.text.length) this.fail(root, `unexpected ${this.found()} after the end of the document`);
-  }
-};
-function parseJsonc(text, root) {
-  const p = new Parser(text);
-  const value = p.value(root, 0);
-  p.end(root);
-  return { value, positions: p.positions };
-}
-
-// src/spec-location.ts
-init_errors();
-function partitionPath(i2, sub = "") {
-  return `spec.partitions[${i2}]${sub}`;
-}
-function positionOf(path36, source) {
-  for (let p = path36, up = ""; p !== ""; p = up) {
-    const at = source.positions.get(p);
-    if (at) return at;
-    up = p.replace(/(\.[^.[\]]+|\[[^\]]*\])$/, "");
-    if (up === p) return void 0;
-  }
-  return void 0;
-}
-function formatLocation(path36, source, at_ = path36) {
-  if (!source) return path36;
-  const at = positionOf(at_, source);
-  return at ? `${source.file}:${at.line}:${at.column}: ${path36}` : `${source.file}: ${path36}`;
-}
-var LEADING_PATH = /^spec(?:\.[A-Za-z_$][\w$-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])*(?=: |\s)/;
-function locateMessage(message, source, prefixFile = false) {
-  if (!source) return message;
-  const m = LEADING_PATH.exec(message);
-  if (!m || m[0] === "spec" && !message.startsWith("spec: ")) return prefixFile ? `${source.file}: ${message}` : message;
-  const rest = message.slice(m[0].length);
-  const key = /^: unknown key "([^"]*)"/.exec(rest)?.[1];
-  return formatLocation(m[0], source, key !== void 0 ? childPath(m[0], key) : m[0]) + rest;
-}
-function locateError(err, source, prefixFile = false) {
-  if (err instanceof ImgsmithError) err.message = locateMessage(err.message, source, prefixFile);
-  return err;
-}
-function locateWarnings(progress, source) {
-  if (!source) return progress;
-  return {
-    phase: (...args) => progress.phase(...args),
-    event(type, data) {
-      if (type !== "warning" || typeof data.message !== "string") return progress.event(type, data);
-      const m = /^(warning: )?([\s\S]*)$/.exec(data.message);
-      progress.event(type, { ...data, message: (m[1] ?? "") + locateMessage(m[2], source) });
-    }
-  };
-}
-var sources = /* @__PURE__ */ new WeakMap();
-function setSpecSource(spec, source) {
-  sources.set(spec, source);
-}
-function specSource(spec) {
-  return sources.get(spec);
-}
-
-// src/spec.ts
-var ALL_FS_KEYS = ["type", ...new Set(FS_TYPES.flatMap((t) => Object.keys(drivers[t].spec.properties)))];
-function filesystem(v, where2, partition2) {
-  const base = obj(v, where2, ALL_FS_KEYS, ["type"]);
-  const type = oneOf(base.type, `${where2}.type`, FS_TYPES);
-  const { spec } = drivers[type];
-  const o2 = obj(v, where2, ["type", ...Object.keys(spec.properties)], spec.required);
-  return spec.parse(o2, where2, partition2);
-}
-function absTarget(v, where2, dflt) {
-  if (v === void 0) return dflt;
-  const p = str(v, where2);
-  if (!p.startsWith("/") || p.split("/").includes("..")) {
-    throw usageError(`${where2}: "${p}" must be an absolute path in the filesystem, e.g. "/boot"`);
-  }
-  return p;
-}
-function contentItem(v, where2) {
-  const o2 = obj(v, where2, ["from", "path", "target", "optional", "dereference", "allowEscape", "generate", "options", "text", "mode", "symlink"]);
-  if (o2.from !== void 0) {
-    obj(v, where2, ["from", "path", "target", "optional", "dereference", "allowEscape"], ["path"]);
-    const allowEscape = bool(o2.allowEscape, `${where2}.allowEscape`, false);
-    const dereference = o2.dereference === void 0 ? void 0 : bool(o2.dereference, `${where2}.dereference`, false);
-    return {
-      kind: "copy",
-      from: sourceRoot(o2.from, `${where2}.from`),
-      path: relPath(o2.path, `${where2}.path`, allowEscape),
-      target: absTarget(o2.target, `${where2}.target`, "/"),
-      optional: bool(o2.optional, `${where2}.optional`, false),
-      ...dereference !== void 0 ? { dereference } : {}
-    };
-  }
-  if (o2.symlink !== void 0) {
-    obj(v, where2, ["symlink", "target"], ["target"]);
-    const t = str(o2.symlink, `${where2}.symlink`, { nonEmpty: false });
-    if (t === "") throw usageError(`${where2}.symlink: the link target must not be empty`);
-    if (t.includes("\0")) throw usageError(`${where2}.symlink: the link target must not contain a NUL byte`);
-    const target = absTarget(o2.target, `${where2}.target`, "/");
-    if (target.replace(/\/+$/, "") === "") throw usageError(`${where2}.target: a symlink cannot be the root directory`);
-    return { kind: "symlink", linkTarget: t, target };
-  }
-  if (o2.generate !== void 0) {
-    obj(v, where2, ["generate", "target", "options"]);
-    const generator = oneOf(o2.generate, `${where2}.generate`, GENERATORS);
-    const g = generators[generator];
-    if (g.fixedTarget && o2.target !== void 0) throw usageError(`${where2}.target: ${g.fixedTarget}`);
-    const options = o2.options === void 0 ? {} : obj(o2.options, `${where2}.options`, Object.keys(g.options));
-    g.check?.(options, `${where2}.options`);
-    return { kind: "generate", generator, target: absTarget(o2.target, `${where2}.target`, g.target.default), options };
-  }
-  if (o2.text !== void 0) {
-    obj(v, where2, ["text", "target", "mode"], ["target"]);
-    let mode = 420;
-    if (o2.mode !== void 0) {
-      const m = str(o2.mode, `${where2}.mode`, { pattern: /^0?[0-7]{3,4}$/, what: 'an octal mode such as "0644"' });
-      mode = parseInt(m, 8);
-    }
-    return { kind: "text", text: str(o2.text, `${where2}.text`, { nonEmpty: false }), target: absTarget(o2.target, `${where2}.target`, "/"), mode };
-  }
-  throw usageError(`${where2}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
-}
-var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
-function checkTargets(items, fs6, where2) {
-  const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
-  const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
-  const files = /* @__PURE__ */ new Map();
-  items.forEach((c3, j) => {
-    if (c3.kind !== "text") return;
-    const w = `${where2}[${j}].target`;
-    const t = norm(c3.target);
-    if (t === "/" || c3.target.endsWith("/")) throw usageError(`${w}: "${c3.target}" is a directory; a text item needs a file path such as "/etc/motd"`);
-    if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
-      throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
-    }
-    if (driverFor(fs6).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs6.type} (a directory it creates itself); choose another path`);
-    files.set(t, j);
-  });
-  for (const [t, j] of files) {
-    for (let d = t.slice(0, t.lastIndexOf("/")); d !== ""; d = d.slice(0, d.lastIndexOf("/"))) {
-      const k = files.get(d);
-      if (k !== void 0) throw usageError(`${where2}[${k}].target: "${d}" is a file here, but ${where2}[${j}] needs it to be a directory (for "${t}")`);
-    }
-  }
-}
-function partition(v, where2, tableType) {
-  const o2 = obj(
-    v,
-    where2,
-    ["name", "type", "start", "size", "bootable", "attributes", "guid", "filesystem", "contents"],
-    ["name", "type", "size", "filesystem"]
-  );
-  const name = str(o2.name, `${where2}.name`);
-  const type = typeof o2.type === "number" ? `0x${o2.type.toString(16)}` : str(o2.type, `${where2}.type`);
-  const attributes = o2.attributes === void 0 ? [] : arr(o2.attributes, `${where2}.attributes`).map((a2, i2) => {
-    const w = `${where2}.attributes[${i2}]`;
-    if (typeof a2 === "number") {
-      if (!Number.isInteger(a2) || a2 < 48 || a2 > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a2}`);
-      return a2;
-    }
-    return oneOf(a2, w, ["required", "no-block-io", "legacy-bios-bootable", "grow-file-system"]);
-  });
-  if (tableType === "dos" && attributes.length > 0) throw usageError(`${where2}.attributes: only GPT partitions have attributes`);
-  if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where2}.guid: only GPT partitions have GUIDs`);
-  const fs6 = filesystem(o2.filesystem, `${where2}.filesystem`, { type, table: tableType });
-  const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where2}.contents`).map((c3, i2) => contentItem(c3, `${where2}.contents[${i2}]`));
-  checkTargets(contents, fs6, `${where2}.contents`);
-  return {
-    name,
-    type,
-    ...o2.start !== void 0 ? { start: parseSectorSize(o2.start, `${where2}.start`) } : {},
-    size: sizeSpec(o2.size, `${where2}.size`),
-    bootable: bool(o2.bootable, `${where2}.bootable`, false),
-    attributes,
-    ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where2}.guid`) } : {},
-    filesystem: fs6,
-    contents
-  };
-}
-function table(v, where2, name) {
-  const base = obj(v, where2, ["type", "labelId", "diskGuid", "seed", "hybridMbr"], ["type"]);
-  const type = oneOf(base.type, `${where2}.type`, ["dos", "gpt"]);
-  if (type === "dos") {
-    const o3 = obj(v, where2, ["type", "labelId"]);
-    return { type, labelId: o3.labelId === void 0 ? 0 : u32(o3.labelId, `${where2}.labelId`) };
-  }
-  const o2 = obj(v, where2, ["type", "diskGuid", "seed", "hybridMbr"]);
-  return {
-    type,
-    ...o2.diskGuid !== void 0 ? { diskGuid: uuid(o2.diskGuid, `${where2}.diskGuid`) } : {},
-    seed: o2.seed === void 0 ? name : str(o2.seed, `${where2}.seed`),
-    ...o2.hybridMbr !== void 0 ? { hybridMbr: arr(o2.hybridMbr, `${where2}.hybridMbr`).map((h2, i2) => str(h2, `${where2}.hybridMbr[${i2}]`)) } : {}
-  };
-}
-function validateSpec3(json, specDir) {
-  const schema = specValidator();
-  if (!schema(json)) {
-    checkSpec(json, specDir);
-    throw usageError(schemaErrorMessage(schema.errors[0]));
-  }
-  return checkSpec(json, specDir);
-}
-function checkSpec(json, specDir) {
-  const o2 = obj(json, "spec", ["$schema", "description", "name", "system", "table", "alignment", "size", "partitions", "output"], [
-    "name",
-    "table",
-    "partitions"
-  ]);
-  const name = str(o2.name, "spec.name", { pattern: /^[A-Za-z0-9._+-]+$/, what: "a name made of letters, digits and . _ + -" });
-  const tbl = table(o2.table, "spec.table", name);
-  const alignment = o2.alignment === void 0 ? MiB2 : parseSize(o2.alignment, "spec.alignment");
-  if (alignment < 512 || alignment % 512 !== 0) {
-    throw usageError(`spec.alignment: must be a positive multiple of 512 bytes, got ${alignment}`);
-  }
-  const parts = arr(o2.partitions, "spec.partitions");
-  if (parts.length === 0) throw usageError("spec.partitions: at least one partition is needed");
-  const maxParts = tbl.type === "dos" ? 4 : 128;
-  if (parts.length > maxParts) {
-    throw usageError(
-      tbl.type === "dos" ? `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; use "table": { "type": "gpt" }` : `spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`
-    );
-  }
-  const partitions = parts.map((p, i2) => partition(p, `spec.partitions[${i2}]`, tbl.type));
-  const seen = /* @__PURE__ */ new Map();
-  partitions.forEach((p, i2) => {
-    const prev = seen.get(p.name);
-    if (prev !== void 0) {
-      throw usageError(`spec.partitions[${i2}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
-    }
-    seen.set(p.name, i2);
-  });
-  const fillIdx = partitions.findIndex((p) => p.size === "fill");
-  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
-    throw usageError(`spec.partitions[${fillIdx}].size: only the last partition can be "fill"`);
-  }
-  const diskSize = o2.size === void 0 ? void 0 : parseSectorSize(o2.size, "spec.size");
-  if (fillIdx >= 0 && diskSize === void 0) {
-    throw usageError(`spec.partitions[${fillIdx}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
-  }
-  return {
-    name,
-    system: o2.system === void 0 ? "aarch64-linux" : str(o2.system, "spec.system", { pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, what: 'a Nix system such as "aarch64-linux"' }),
-    table: tbl,
-    alignment,
-    ...diskSize !== void 0 ? { diskSize } : {},
-    partitions,
-    output: parseOutputSpec(o2.output, "spec.output", { name, partitions }),
-    specDir
-  };
-}
-async function loadSpec(file) {
-  let text;
+async function btrfsRequiredRanges(file, offset, size) {
+  const fh = await fsp22.open(file, "r");
   try {
-    text = await readRegularText(file);
-  } catch (err) {
-    if (err instanceof NotRegularFileError) throw usageError(`spec ${file} is ${err.kind}: give the path of a JSON file`);
-    const code = err.code;
-    throw usageError(`cannot read spec ${file}: ${code === "ENOENT" ? "no such file" : String(err)}`);
-  }
-  let parsed;
-  try {
-    parsed = parseJsonc(text, "spec");
-  } catch (err) {
-    if (err instanceof JsoncError) throw usageError(`${file}:${err.message}`);
-    throw err;
-  }
-  const source = { file, positions: parsed.positions };
-  try {
-    const spec = validateSpec3(parsed.value, path30.dirname(path30.resolve(file)));
-    setSpecSource(spec, source);
-    return spec;
-  } catch (err) {
-    throw locateError(err, source, true);
+    const sb = await readAt(fh, offset + SB_OFFSET2, SB_SIZE2);
+    check(sb.toString("latin1", 64, 72) === "_BHRfS_M", "no btrfs superblock");
+    check(sb.readBigUInt64LE(136) === 1n, "several devices");
+    const nodesize = sb.readUInt32LE(148);
+    check(nodesize >= 4096 && nodesize <= 65536 && (nodesize & nodesize - 1) === 0, `node size ${nodesize}`);
+    const arraySize = sb.readUInt32LE(160);
+    check(arraySize <= 2048, `sys_chunk_array of ${arraySize} bytes`);
+    const sys = [];
+    for (let at = 811; at < 811 + arraySize; ) {
+      check(at + KEY <= 811 + arraySize && sb[at + 8] === CHUNK_ITEM_KEY, "sys_chunk_array item");
+      const { chunk, next } = parseChunk(sb, at + KEY, 811 + arraySize, Number(sb.readBigUInt64LE(at + 9)));
+      sys.push(chunk);
+      at = next;
+    }
+    const level = sb[199];
+    check(level <= MAX_LEVEL, `chunk root level ${level}`);
+    const chunks = await walkChunkTree(fh, offset, size, sys, Number(sb.readBigUInt64LE(88)), nodesize, level);
+    const out = SB_MIRRORS.filter((m) => m + SB_SIZE2 <= size).map((m) => ({ start: m, end: m + SB_SIZE2 }));
+    for (const c3 of chunks) {
+      check((c3.type & STRIPED) === 0n, "a striped chunk profile");
+      for (const s2 of c3.stripes) out.push({ start: s2.offset, end: Math.min(size, s2.offset + c3.length) });
+    }
+    return out.filter((r) => r.end > r.start).sort((a2, b) => a2.start - b.start);
+  } catch (e) {
+    if (e instanceof Bad || e instanceof RangeError) return void 0;
+    throw e;
+  } finally {
+    await fh.close();
   }
 }
 
-// src/build.ts
-init_tree();
+// src/inspect/content-map.ts
+init_ext4();
+init_erofs();
+init_vfat();
+init_squashfs();
 
-// src/layout.ts
+// src/inspect/table.ts
 init_errors();
+import { promises as fsp23 } from "node:fs";
 
 // src/ptable/gpt.ts
 import { crc32 } from "node:zlib";
@@ -27611,9 +27195,10 @@ function lbaToChs(lba) {
 function encodeEntry(buf, slot, e) {
   const o2 = MBR.entries + slot * ENTRY_SIZE;
   buf[o2 + ENTRY.boot] = e.bootable ? BOOTABLE : 0;
-  Buffer.from(lbaToChs(e.startLba)).copy(buf, o2 + ENTRY.startChs);
+  const base = e.base ?? 0;
+  Buffer.from(lbaToChs(base + e.startLba)).copy(buf, o2 + ENTRY.startChs);
   buf[o2 + ENTRY.type] = e.type;
-  const endLba = e.startLba + e.sizeLba - 1;
+  const endLba = base + e.startLba + e.sizeLba - 1;
   const endChs = e.protective && endLba >= CHS_LIMIT ? [255, 255, 255] : lbaToChs(endLba);
   Buffer.from(endChs).copy(buf, o2 + ENTRY.endChs);
   buf.writeUInt32LE(e.startLba, o2 + ENTRY.startLba);
@@ -27663,12 +27248,21 @@ function validMbrBootIndicator(e) {
 var GPT_ENTRIES = 128;
 var GPT_ENTRY_SIZE = 128;
 var GPT_ENTRY_SECTORS = GPT_ENTRIES * GPT_ENTRY_SIZE / SECTOR2;
-var GPT_FIRST_USABLE = 2 + GPT_ENTRY_SECTORS;
+var GPT_ENTRIES_LBA = 2;
+var GPT_FIRST_USABLE = GPT_ENTRIES_LBA + GPT_ENTRY_SECTORS;
+var GPT_DEFAULT_PLACEMENT = {
+  entriesLba: GPT_ENTRIES_LBA,
+  entryCount: GPT_ENTRIES,
+  firstUsableLba: GPT_FIRST_USABLE
+};
+function gptEntrySectors(count2) {
+  return Math.ceil(count2 * GPT_ENTRY_SIZE / SECTOR2);
+}
 var GPT_NAME_UNITS = 36;
 var SIGNATURE = "EFI PART";
 var REVISION = 65536;
 var GPT_HEADER_SIZE = 92;
-var HEADER = {
+var HEADER2 = {
   signature: 0,
   revision: 8,
   headerSize: 12,
@@ -27684,43 +27278,43 @@ var HEADER = {
   entriesCrc: 88
 };
 var ENTRY2 = { typeGuid: 0, uniqueGuid: 16, firstLba: 32, lastLba: 40, attributes: 48, name: 56 };
-function gptLastUsable(totalLba) {
-  return totalLba - 1 - GPT_ENTRY_SECTORS - 1;
+function gptLastUsable(totalLba, entryCount = GPT_ENTRIES) {
+  return totalLba - 1 - gptEntrySectors(entryCount) - 1;
 }
 function encodeGptHeader(f) {
   const h2 = Buffer.alloc(SECTOR2);
-  h2.write(SIGNATURE, HEADER.signature, "latin1");
-  h2.writeUInt32LE(REVISION, HEADER.revision);
-  h2.writeUInt32LE(GPT_HEADER_SIZE, HEADER.headerSize);
+  h2.write(SIGNATURE, HEADER2.signature, "latin1");
+  h2.writeUInt32LE(REVISION, HEADER2.revision);
+  h2.writeUInt32LE(GPT_HEADER_SIZE, HEADER2.headerSize);
   for (const k of ["myLba", "alternateLba", "firstUsableLba", "lastUsableLba", "entriesLba"]) {
-    h2.writeBigUInt64LE(BigInt(f[k]), HEADER[k]);
+    h2.writeBigUInt64LE(BigInt(f[k]), HEADER2[k]);
   }
-  guidToBytes(f.diskGuid).copy(h2, HEADER.diskGuid);
-  h2.writeUInt32LE(f.entryCount, HEADER.entryCount);
-  h2.writeUInt32LE(f.entrySize, HEADER.entrySize);
-  h2.writeUInt32LE(f.entriesCrc, HEADER.entriesCrc);
-  h2.writeUInt32LE(crc32(h2.subarray(0, GPT_HEADER_SIZE)), HEADER.headerCrc);
+  guidToBytes(f.diskGuid).copy(h2, HEADER2.diskGuid);
+  h2.writeUInt32LE(f.entryCount, HEADER2.entryCount);
+  h2.writeUInt32LE(f.entrySize, HEADER2.entrySize);
+  h2.writeUInt32LE(f.entriesCrc, HEADER2.entriesCrc);
+  h2.writeUInt32LE(crc32(h2.subarray(0, GPT_HEADER_SIZE)), HEADER2.headerCrc);
   return h2;
 }
 function decodeGptHeader(h2, lba) {
-  if (h2.toString("latin1", HEADER.signature, HEADER.signature + 8) !== SIGNATURE) return void 0;
-  const headerSize = h2.readUInt32LE(HEADER.headerSize);
+  if (h2.toString("latin1", HEADER2.signature, HEADER2.signature + 8) !== SIGNATURE) return void 0;
+  const headerSize = h2.readUInt32LE(HEADER2.headerSize);
   if (headerSize < GPT_HEADER_SIZE || headerSize > SECTOR2) return void 0;
   const copy = Buffer.from(h2.subarray(0, headerSize));
-  copy.writeUInt32LE(0, HEADER.headerCrc);
-  const myLba = h2.readBigUInt64LE(HEADER.myLba);
+  copy.writeUInt32LE(0, HEADER2.headerCrc);
+  const myLba = h2.readBigUInt64LE(HEADER2.myLba);
   return {
     headerSize,
     myLba,
-    alternateLba: h2.readBigUInt64LE(HEADER.alternateLba),
-    firstUsableLba: h2.readBigUInt64LE(HEADER.firstUsableLba),
-    lastUsableLba: h2.readBigUInt64LE(HEADER.lastUsableLba),
-    diskGuid: bytesToGuid(h2.subarray(HEADER.diskGuid, HEADER.diskGuid + 16)),
-    entriesLba: h2.readBigUInt64LE(HEADER.entriesLba),
-    entryCount: h2.readUInt32LE(HEADER.entryCount),
-    entrySize: h2.readUInt32LE(HEADER.entrySize),
-    entriesCrc: h2.readUInt32LE(HEADER.entriesCrc),
-    headerCrcOk: crc32(copy) === h2.readUInt32LE(HEADER.headerCrc) && myLba === BigInt(lba)
+    alternateLba: h2.readBigUInt64LE(HEADER2.alternateLba),
+    firstUsableLba: h2.readBigUInt64LE(HEADER2.firstUsableLba),
+    lastUsableLba: h2.readBigUInt64LE(HEADER2.lastUsableLba),
+    diskGuid: bytesToGuid(h2.subarray(HEADER2.diskGuid, HEADER2.diskGuid + 16)),
+    entriesLba: h2.readBigUInt64LE(HEADER2.entriesLba),
+    entryCount: h2.readUInt32LE(HEADER2.entryCount),
+    entrySize: h2.readUInt32LE(HEADER2.entrySize),
+    entriesCrc: h2.readUInt32LE(HEADER2.entriesCrc),
+    headerCrcOk: crc32(copy) === h2.readUInt32LE(HEADER2.headerCrc) && myLba === BigInt(lba)
   };
 }
 function encodeGptEntry(buf, e) {
@@ -27731,8 +27325,8 @@ function encodeGptEntry(buf, e) {
   buf.writeBigUInt64LE(e.attributes, ENTRY2.attributes);
   buf.write(e.name, ENTRY2.name, GPT_NAME_UNITS * 2, "utf16le");
 }
-function encodeGptEntries(entries) {
-  const buf = Buffer.alloc(GPT_ENTRIES * GPT_ENTRY_SIZE);
+function encodeGptEntries(entries, count2 = GPT_ENTRIES) {
+  const buf = Buffer.alloc(count2 * GPT_ENTRY_SIZE);
   for (const e of entries) encodeGptEntry(buf.subarray((e.index - 1) * GPT_ENTRY_SIZE), e);
   return buf;
 }
@@ -27774,424 +27368,350 @@ function formatGptAttributes(bits2, systemdWords = false) {
   if (systemdWords) words.push(...GPT_ATTRIBUTES.filter((a2) => a2.bit >= TYPE_BITS && isSet(a2.bit)).map((a2) => a2.word));
   return words.length ? words.join(" ") : void 0;
 }
-function buildGptWrites(totalLba, diskGuid, entries, mbrSector) {
+function buildGptWrites(totalLba, diskGuid, entries, mbrSector, placement = GPT_DEFAULT_PLACEMENT) {
   const last = totalLba - 1;
-  const array = encodeGptEntries(entries);
+  const { entriesLba, entryCount, firstUsableLba } = placement;
+  const array = encodeGptEntries(entries, entryCount);
   const common2 = {
-    firstUsableLba: GPT_FIRST_USABLE,
-    lastUsableLba: gptLastUsable(totalLba),
+    firstUsableLba,
+    lastUsableLba: gptLastUsable(totalLba, entryCount),
     diskGuid,
-    entryCount: GPT_ENTRIES,
+    entryCount,
     entrySize: GPT_ENTRY_SIZE,
     entriesCrc: gptEntriesCrc(array)
   };
-  const primary = encodeGptHeader({ ...common2, myLba: 1, alternateLba: last, entriesLba: 2 });
-  const backupEntriesLba = last - GPT_ENTRY_SECTORS;
+  const primary = encodeGptHeader({ ...common2, myLba: 1, alternateLba: last, entriesLba });
+  const backupEntriesLba = last - gptEntrySectors(entryCount);
   const backup = encodeGptHeader({ ...common2, myLba: last, alternateLba: 1, entriesLba: backupEntriesLba });
+  const head = entriesLba === GPT_ENTRIES_LBA ? [{ offset: SECTOR2, data: Buffer.concat([primary, array]) }] : [{ offset: SECTOR2, data: primary }, { offset: entriesLba * SECTOR2, data: array }];
   return [
     { offset: 0, data: mbrSector },
-    { offset: SECTOR2, data: Buffer.concat([primary, array]) },
+    ...head,
     { offset: backupEntriesLba * SECTOR2, data: Buffer.concat([array, backup]) }
   ];
 }
 
-// src/layout.ts
-var MAX_DISK_SIZE = { dos: 2 * TiB, gpt: 16 * TiB };
-function tableReserve(type) {
-  return type === "gpt" ? { head: GPT_FIRST_USABLE * SECTOR, tail: (GPT_ENTRY_SECTORS + 1) * SECTOR } : { head: SECTOR, tail: 0 };
-}
-function checkDiskLimit(type, size, what) {
-  const max = MAX_DISK_SIZE[type];
-  if (size > max) {
-    throw usageError(
-      type === "dos" ? `${what} is ${formatSize(size)}, more than a DOS (MBR) table can address (at most ${formatSize(max)}, 2^32 sectors); use a smaller size or a "gpt" table` : `${what} is ${formatSize(size)}, more than imgsmith builds (at most ${formatSize(max)} with a GPT); use a smaller size`
-    );
-  }
-}
-var where = (i2) => partitionPath(i2);
-var range = (s2, e) => `${formatSize(s2)}..${formatSize(e)}`;
-function placeStart(p, w, cursor, head, align) {
-  if (p.start === void 0) return alignUp(cursor, align);
-  if (p.start % align !== 0) {
-    throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
-  }
-  if (p.start < head) {
-    throw usageError(`${w}.start: ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
-  }
-  return p.start;
-}
-function partitionSize(p, w, start, min, diskSize, tail, why) {
-  if (p.size === "auto") return alignUp(Math.max(min, SECTOR), SECTOR);
-  if (p.size === "fill") {
-    if (diskSize === void 0) throw usageError(`${w}.size: "fill" needs a target disk size (spec.size)`);
-    const end = alignDown(diskSize - tail, 4096);
-    const size = end - start;
-    if (size <= 0) {
-      throw doesNotFit(
-        `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(diskSize)})`
-      );
-    }
-    if (size < min) {
-      throw doesNotFit(
-        `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(diskSize)} leaves only ${formatSize(size)}`
-      );
-    }
-    return size;
-  }
-  if (p.size % SECTOR !== 0) throw usageError(`${w}.size: ${p.size} (bytes) is not a multiple of ${SECTOR} (the sector size)`);
-  if (p.size < min) {
-    if (why) throw usageError(`${w}.size: the partition is ${formatSize(p.size)} but ${why}`);
-    throw doesNotFit(`${w}.size: the content needs ${formatSize(min)} but the partition is ${formatSize(p.size)}`);
-  }
-  return p.size;
-}
-function checkOverlaps(out) {
-  const byStart = [...out].sort((a2, b) => a2.start - b.start);
-  for (let k = 1; k < byStart.length; k++) {
-    const a2 = byStart[k - 1];
-    const b = byStart[k];
-    if (b.start < a2.start + a2.size) {
-      throw usageError(
-        `partitions "${a2.name}" (${range(a2.start, a2.start + a2.size)}) and "${b.name}" (${range(b.start, b.start + b.size)}) overlap`
-      );
-    }
-  }
-  return byStart;
-}
-function finalDiskSize(spec, last, tail) {
-  const needed = alignUp(last.start + last.size + tail, SECTOR);
-  checkDiskLimit(spec.table.type, needed, "the disk the partitions need");
-  if (spec.diskSize === void 0) return needed;
-  if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
-  if (spec.diskSize < needed) {
-    throw doesNotFit(
-      `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`
-    );
-  }
-  return spec.diskSize;
-}
-function planLayout({ spec, minSizes, minReasons }) {
-  const { head, tail } = tableReserve(spec.table.type);
-  if (spec.diskSize !== void 0) checkDiskLimit(spec.table.type, spec.diskSize, "the target disk size (spec.size or --size)");
-  const out = [];
-  let cursor = head;
-  spec.partitions.forEach((p, i2) => {
-    const w = where(i2);
-    const start = placeStart(p, w, cursor, head, spec.alignment);
-    const size = partitionSize(p, w, start, minSizes[i2] ?? 0, spec.diskSize, tail, minReasons?.[i2]);
-    out.push({
-      index: i2 + 1,
-      name: p.name,
-      start,
-      size,
-      type: p.type,
-      bootable: p.bootable,
-      attributes: p.attributes,
-      ...p.guid !== void 0 ? { guid: p.guid } : {}
-    });
-    cursor = Math.max(cursor, start + size);
-  });
-  const byStart = checkOverlaps(out);
-  const diskSize = finalDiskSize(spec, byStart[byStart.length - 1], tail);
-  return { diskSize, table: spec.table, partitions: out };
-}
-
-// src/ptable/index.ts
-init_errors();
-import { open as open4 } from "node:fs/promises";
-
-// src/ptable/validate.ts
-init_errors();
-var DOS_MAX_PARTITIONS = 4;
-var HYBRID_MAX = 3;
-var MBR_LIMIT_LBA = 2 ** 32;
-var ATTRIBUTE_BITS = new Map(
-  GPT_ATTRIBUTES.flatMap((a2) => a2.name ? [[a2.name, a2.bit]] : [])
-);
-var ATTRIBUTE_HINT = `use ${[...ATTRIBUTE_BITS.keys()].join(", ")} or a bit number 48-63`;
-function who(p) {
-  return partitionPath(p.index - 1);
-}
-function parseAttributes(p) {
-  let bits2 = 0n;
-  for (const a2 of p.attributes) {
-    let bit;
-    if (typeof a2 === "number") {
-      bit = a2;
-    } else if (typeof a2 === "string") {
-      bit = ATTRIBUTE_BITS.get(a2.trim().toLowerCase());
-      if (bit === void 0 && /^\d+$/.test(a2.trim())) bit = Number(a2.trim());
-      if (bit === void 0) {
-        throw usageError(`${who(p)}: unknown GPT attribute "${a2}" (${ATTRIBUTE_HINT})`);
-      }
-    }
-    if (bit === void 0 || !Number.isInteger(bit) || bit > 2 && bit < 48 || bit < 0 || bit > 63) {
-      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a2)} is not allowed (${ATTRIBUTE_HINT})`);
-    }
-    bits2 |= 1n << BigInt(bit);
-  }
-  if (p.bootable) bits2 |= GPT_LEGACY_BIOS_BOOTABLE;
-  return bits2;
-}
-function checkPlacement(plan) {
-  const { diskSize } = plan;
-  if (!Number.isSafeInteger(diskSize) || diskSize <= 0) {
-    throw usageError(`disk size ${diskSize} is not a positive whole number of bytes`);
-  }
-  if (diskSize % SECTOR2 !== 0) {
-    throw usageError(`disk size ${formatSize(diskSize)} is not a multiple of ${SECTOR2} bytes (the sector size)`);
-  }
-  const totalLba = diskSize / SECTOR2;
-  const gpt = plan.table.type === "gpt";
-  const max = gpt ? GPT_ENTRIES : DOS_MAX_PARTITIONS;
-  if (plan.partitions.length > max) {
-    throw usageError(gpt ? `${plan.partitions.length} partitions do not fit in a GPT (at most ${GPT_ENTRIES})` : `${plan.partitions.length} partitions do not fit in a DOS (MBR) table (at most ${DOS_MAX_PARTITIONS} primary partitions; use a "gpt" table)`);
-  }
-  if (gpt && totalLba < GPT_FIRST_USABLE + 34) {
-    throw usageError(`disk size ${formatSize(diskSize)} is too small for a GPT (at least ${(GPT_FIRST_USABLE + 34) * SECTOR2} bytes)`);
-  }
-  const firstUsable = gpt ? GPT_FIRST_USABLE : 1;
-  const lastUsable = gpt ? gptLastUsable(totalLba) : totalLba - 1;
-  const seen = /* @__PURE__ */ new Map();
-  for (const p of plan.partitions) {
-    if (!Number.isInteger(p.index) || p.index < 1 || p.index > max) {
-      throw usageError(`${who(p)}: partition number ${p.index} is out of range (1-${max})`);
-    }
-    const other = seen.get(p.index);
-    if (other) throw usageError(`${who(p)}: partition number ${p.index} is also used by partition "${other.name}"`);
-    seen.set(p.index, p);
-    for (const [what, v] of [["start", p.start], ["size", p.size]]) {
-      if (!Number.isSafeInteger(v) || v < 0) throw usageError(`${who(p)}: ${what} ${v} is not a whole number of bytes`);
-      if (v % SECTOR2 !== 0) throw usageError(`${who(p)}: ${what} ${formatSize(v)} is not a multiple of ${SECTOR2} bytes`);
-    }
-    if (p.size === 0) throw usageError(`${who(p)}: size is 0`);
-    const startLba = p.start / SECTOR2;
-    const endLba = startLba + p.size / SECTOR2 - 1;
-    if (startLba < firstUsable || endLba > lastUsable) {
-      throw usageError(
-        `${who(p)}: sectors ${startLba}-${endLba} are outside the usable area of the disk (sectors ${firstUsable}-${lastUsable} of a ${formatSize(diskSize)} disk with a ${gpt ? "GPT" : "DOS table"})`
-      );
-    }
-    if (!gpt && endLba + 1 > MBR_LIMIT_LBA) {
-      throw usageError(`${who(p)}: ends at ${formatSize(p.start + p.size)}, beyond the 2 TiB limit of a DOS (MBR) table; use a "gpt" table`);
-    }
-  }
-  const sorted = [...plan.partitions].sort((a2, b) => a2.start - b.start);
-  for (let i2 = 1; i2 < sorted.length; i2++) {
-    const a2 = sorted[i2 - 1];
-    const b = sorted[i2];
-    if (b.start < a2.start + a2.size) {
-      throw usageError(`${who(b)} (starting at byte ${b.start}) overlaps ${who(a2)} (bytes ${a2.start}-${a2.start + a2.size - 1})`);
-    }
-  }
-  return { totalLba };
-}
-function prepareDos(table2, byIndex, totalLba) {
-  if (!Number.isInteger(table2.labelId) || table2.labelId < 0 || table2.labelId > 4294967295) {
-    throw usageError(`DOS label-id ${table2.labelId} is not a 32-bit number`);
-  }
-  const partitions = byIndex.map((p) => {
-    const t = parseDosType(p.type);
-    if (typeof t === "string") throw usageError(`${who(p)}: ${t}`);
-    if (p.attributes.length > 0) {
-      throw usageError(`${who(p)}: attributes (${p.attributes.join(", ")}) exist only in a GPT, not in a DOS table`);
-    }
-    if (p.guid !== void 0) throw usageError(`${who(p)}: a partition GUID exists only in a GPT, not in a DOS table`);
-    return { index: p.index, name: p.name, startLba: p.start / SECTOR2, sizeLba: p.size / SECTOR2, bootable: p.bootable, type: t };
-  });
-  return { type: "dos", totalLba, labelId: table2.labelId, partitions };
-}
-function diskGuidOf(table2) {
-  if (table2.diskGuid === void 0) return deriveGuid("disk-guid", [table2.seed]);
-  if (!isGuid(table2.diskGuid)) {
-    throw usageError(`GPT disk GUID "${table2.diskGuid}" is malformed (expected 8-4-4-4-12 hex digits)`);
-  }
-  return canonicalGuid(table2.diskGuid);
-}
-function uniqueGuidOf(p, seed) {
-  if (p.guid === void 0) return deriveGuid("partition-guid", [seed, p.name]);
-  if (!isGuid(p.guid)) throw usageError(`${who(p)}: partition GUID "${p.guid}" is malformed (expected 8-4-4-4-12 hex digits)`);
-  const guid = canonicalGuid(p.guid);
-  if (/^[0-]+$/.test(guid)) throw usageError(`${who(p)}: the partition GUID must not be all zeros`);
-  return guid;
-}
-function gptPartitions(byIndex, seed, diskGuid) {
-  const names = /* @__PURE__ */ new Map();
-  const guids = /* @__PURE__ */ new Map([[diskGuid, "the disk GUID"]]);
-  return byIndex.map((p) => {
-    if (p.name.includes("\0")) throw usageError(`${who(p)}: the GPT name contains a NUL character`);
-    if (p.name.length > GPT_NAME_UNITS) {
-      throw usageError(`${who(p)}: the GPT partition name is ${p.name.length} UTF-16 code units long (at most ${GPT_NAME_UNITS})`);
-    }
-    const dup = names.get(p.name);
-    if (dup) throw usageError(`${who(p)}: the name "${p.name}" is also used by partition #${dup.index}`);
-    names.set(p.name, p);
-    const t = parseGptType(p.type);
-    if (typeof t === "string") throw usageError(`${who(p)}: ${t}`);
-    const uniqueGuid = uniqueGuidOf(p, seed);
-    const clash = guids.get(uniqueGuid);
-    if (clash) throw usageError(`${who(p)}: partition GUID ${uniqueGuid} is the same as ${clash}`);
-    guids.set(uniqueGuid, who(p));
-    return {
-      index: p.index,
-      name: p.name,
-      startLba: p.start / SECTOR2,
-      sizeLba: p.size / SECTOR2,
-      bootable: p.bootable,
-      typeGuid: t.guid,
-      uniqueGuid,
-      attributes: parseAttributes(p)
-    };
+// src/inspect/table.ts
+init_image();
+function mbrSlots(mbr, warnings) {
+  return decodeMbrEntries(mbr).filter((e) => {
+    if (e.type !== 0 && e.sizeLba === 0) warnings.push(`partition ${e.slot} has type ${formatDosType(e.type)} but 0 sectors: ignored`);
+    return e.type !== 0 && e.sizeLba !== 0;
   });
 }
-function hybridMembers(table2, byIndex, partitions) {
-  const hybridNames = table2.hybridMbr ?? [];
-  if (hybridNames.length > HYBRID_MAX) {
-    throw usageError(`hybrid MBR lists ${hybridNames.length} partitions (${hybridNames.join(", ")}); at most ${HYBRID_MAX} fit next to the 0xEE entry`);
-  }
-  const hybrid = [];
-  for (const n2 of hybridNames) {
-    const pp = partitions.find((q) => q.name === n2);
-    if (!pp) {
-      throw usageError(`hybrid MBR names partition "${n2}", which does not exist (partitions: ${partitions.map((q) => q.name).join(", ") || "none"})`);
-    }
-    if (hybrid.includes(pp)) throw usageError(`hybrid MBR names partition "${n2}" twice`);
-    const p = byIndex.find((q) => q.name === n2);
-    if (pp.startLba + pp.sizeLba > MBR_LIMIT_LBA) {
-      throw usageError(`${who(p)}: cannot be mirrored into the hybrid MBR: it ends beyond 2 TiB, the limit of an MBR entry`);
-    }
-    const d = hybridDosType(p.type);
-    if (typeof d === "string") throw usageError(`${who(p)}: ${d}`);
-    pp.hybridType = d;
-    hybrid.push(pp);
-  }
-  for (const p of byIndex) {
-    if (hasDosOverride(p.type) && !hybridNames.includes(p.name)) {
-      throw usageError(`${who(p)}: type "${p.type}" gives a hybrid-MBR type after ":", but the partition is not listed in table.hybridMbr`);
-    }
-  }
-  return hybrid;
-}
-function prepareTable(plan) {
-  const { totalLba } = checkPlacement(plan);
-  const byIndex = [...plan.partitions].sort((a2, b) => a2.index - b.index);
-  const table2 = plan.table;
-  if (table2.type === "dos") return prepareDos(table2, byIndex, totalLba);
-  if (typeof table2.seed !== "string") throw usageError("GPT table: seed must be a string");
-  const diskGuid = diskGuidOf(table2);
-  const partitions = gptPartitions(byIndex, table2.seed, diskGuid);
-  const hybrid = hybridMembers(table2, byIndex, partitions);
-  return { type: "gpt", totalLba, diskGuid, partitions, hybrid };
-}
-
-// src/ptable/index.ts
-function validateTable(plan) {
-  prepareTable(plan);
-}
-function buildPartitionTable(plan) {
-  const t = prepareTable(plan);
-  if (t.type === "dos") {
-    const slots = [];
-    for (const p of t.partitions) {
-      slots[p.index - 1] = { bootable: p.bootable, type: p.type, startLba: p.startLba, sizeLba: p.sizeLba };
-    }
-    const info2 = {
-      type: "dos",
-      labelId: `0x${t.labelId.toString(16).padStart(8, "0")}`,
-      partitions: t.partitions.map((p) => ({
-        index: p.index,
-        name: p.name,
-        typeCode: formatDosType(p.type),
-        bootable: p.bootable
-      }))
-    };
-    return { writes: [{ offset: 0, data: buildMbrSector(t.labelId, slots) }], info: info2 };
-  }
-  let mbrSlots2;
-  if (t.hybrid.length === 0) {
-    mbrSlots2 = [protectiveEntry(t.totalLba)];
-  } else {
-    const firstStart = Math.min(...t.hybrid.map((p) => p.startLba));
-    mbrSlots2 = [
-      { bootable: false, type: MBR_GPT_PROTECTIVE, startLba: 1, sizeLba: firstStart - 1 },
-      ...t.hybrid.map((p) => ({ bootable: p.bootable, type: p.hybridType, startLba: p.startLba, sizeLba: p.sizeLba }))
-    ];
-  }
-  const mbr = buildMbrSector(0, mbrSlots2);
-  const writes = buildGptWrites(t.totalLba, t.diskGuid, t.partitions.map((p) => ({
-    index: p.index,
-    typeGuid: p.typeGuid,
-    uniqueGuid: p.uniqueGuid,
-    firstLba: p.startLba,
-    lastLba: p.startLba + p.sizeLba - 1,
-    attributes: p.attributes,
-    name: p.name
-  })), mbr);
-  const info = {
-    type: "gpt",
-    diskGuid: t.diskGuid,
-    ...t.hybrid.length ? { hybridMbr: t.hybrid.map((p) => p.name) } : {},
-    partitions: t.partitions.map((p) => {
-      const attributes = formatGptAttributes(p.attributes);
-      return {
-        index: p.index,
-        name: p.name,
-        typeCode: p.typeGuid,
-        guid: p.uniqueGuid,
-        bootable: (p.attributes & GPT_LEGACY_BIOS_BOOTABLE) !== 0n,
-        ...attributes ? { attributes } : {},
-        ...p.hybridType !== void 0 ? { hybridMbrType: formatDosType(p.hybridType) } : {}
-      };
-    })
+var MAX_ENTRY_SIZE = 4096;
+var MAX_ARRAY_BYTES = 4 * 1024 * 1024;
+var MAX_LBA = BigInt(Number.MAX_SAFE_INTEGER);
+function parseHeader(h2, lba, what) {
+  const d = decodeGptHeader(h2, lba);
+  if (!d) return void 0;
+  const field = (name, v) => {
+    if (v > MAX_LBA) throw inputError(`${what}: its GPT ${name} ${v} is out of range`);
+    return Number(v);
   };
-  return { writes, info };
-}
-async function writePartitionTable(imagePath, table2) {
-  let fh;
-  try {
-    fh = await open4(imagePath, "r+");
-  } catch (e) {
-    throw buildError(`cannot open image ${imagePath} to write the partition table: ${e.message}`, e);
+  const { entryCount, entrySize: entrySize2 } = d;
+  if (entrySize2 < GPT_ENTRY_SIZE || entrySize2 > MAX_ENTRY_SIZE || (entrySize2 & entrySize2 - 1) !== 0) {
+    throw inputError(`${what}: GPT entry size ${entrySize2} is invalid (128, 256, ... ${MAX_ENTRY_SIZE} bytes)`);
   }
+  if (entryCount * entrySize2 > MAX_ARRAY_BYTES) {
+    throw inputError(`${what}: GPT entry array of ${entryCount} entries x ${entrySize2} bytes is too large (at most ${MAX_ARRAY_BYTES / 1024 / 1024} MiB)`);
+  }
+  const info = {
+    myLba: field("own LBA", d.myLba),
+    alternateLba: field("alternate header LBA", d.alternateLba),
+    firstUsableLba: field("first usable LBA", d.firstUsableLba),
+    lastUsableLba: field("last usable LBA", d.lastUsableLba),
+    entriesLba: field("entry array LBA", d.entriesLba),
+    entryCount,
+    entrySize: entrySize2,
+    headerCrcOk: d.headerCrcOk,
+    entriesCrcOk: false
+  };
+  if (info.lastUsableLba < info.firstUsableLba) {
+    throw inputError(`${what}: its last usable LBA ${info.lastUsableLba} is before its first usable LBA ${info.firstUsableLba}`);
+  }
+  return { info, entriesCrc: d.entriesCrc, diskGuid: d.diskGuid };
+}
+async function readEntries(fh, parsed, diskSize, what) {
+  const h2 = parsed.info;
+  const bytes = h2.entryCount * h2.entrySize;
+  if (h2.entriesLba < 2 || h2.entriesLba * SECTOR2 + bytes > diskSize) {
+    throw inputError(`${what}: the GPT entry array (LBA ${h2.entriesLba}, ${h2.entryCount} x ${h2.entrySize} bytes) is not inside the image (${diskSize} bytes)`);
+  }
+  const arr2 = await readAt(fh, h2.entriesLba * SECTOR2, bytes);
+  h2.entriesCrcOk = gptEntriesCrc(arr2) === parsed.entriesCrc;
+  return arr2;
+}
+async function readPartitionTable(file, diskSize, display = file) {
+  const fh = await fsp23.open(file, "r");
   try {
-    const { size } = await fh.stat();
-    const end = Math.max(0, ...table2.writes.map((w) => w.offset + w.data.length));
-    if (size < end) {
-      throw buildError(`image ${imagePath} is ${size} bytes, too small for its partition table (needs ${end} bytes)`);
+    if (diskSize < SECTOR2) throw usageError(`${display}: no partition table (the image is ${diskSize} bytes)`);
+    const mbr = await readAt(fh, 0, SECTOR2);
+    if (!hasMbrSignature(mbr)) {
+      throw usageError(`${display}: no partition table (no MBR signature 55 AA at byte 510)`);
     }
-    if (table2.info.type === "gpt" && size !== end) {
-      throw buildError(`image ${imagePath} is ${size} bytes but its GPT was built for a ${end}-byte disk`);
-    }
-    for (const w of table2.writes) {
-      let done = 0;
-      while (done < w.data.length) {
-        const { bytesWritten } = await fh.write(w.data, done, w.data.length - done, w.offset + done);
-        if (bytesWritten <= 0) throw buildError(`short write to ${imagePath} at byte ${w.offset + done}`);
-        done += bytesWritten;
-      }
-    }
-  } catch (e) {
-    if (e instanceof ImgsmithError) throw e;
-    throw buildError(`cannot write the partition table to ${imagePath}: ${e.message}`, e);
+    const warnings = [];
+    const slots = mbrSlots(mbr, warnings);
+    const totalLba = Math.floor(diskSize / SECTOR2);
+    if (slots.some((s2) => s2.type === MBR_GPT_PROTECTIVE)) return await readGpt(fh, slots, diskSize, totalLba, display, warnings);
+    return await readDos(fh, mbr, slots, diskSize, totalLba, display, warnings);
   } finally {
     await fh.close();
   }
 }
-
-// src/progress.ts
-var noopPhase = { update() {
-}, end() {
-} };
-var silentProgress = {
-  phase: () => noopPhase,
-  event: () => {
+function dosPartition(index, e, bootable) {
+  return {
+    index,
+    start: e.startLba * SECTOR2,
+    size: e.sizeLba * SECTOR2,
+    startLba: e.startLba,
+    sizeLba: e.sizeLba,
+    typeCode: formatDosType(e.type),
+    typeName: dosTypeName(e.type),
+    bootable,
+    ...isDosExtended(e.type) ? { extended: true } : {}
+  };
+}
+var MAX_LOGICAL = 128;
+async function readLogicals(fh, ext, totalLba, display, warnings) {
+  const extEnd = ext.startLba + ext.sizeLba;
+  const logical = [];
+  const ebrs = [];
+  const bad2 = (msg) => inputError(`${display}: extended partition ${ext.slot} (LBA ${ext.startLba}-${extEnd - 1}): ${msg}`);
+  for (let ebr = ext.startLba; ebr !== void 0; ) {
+    if (ebr < ext.startLba || ebr >= extEnd || ebr >= totalLba) throw bad2(`an EBR link points to LBA ${ebr}, outside the extended partition`);
+    if (ebrs.includes(ebr)) throw bad2(`the EBR chain loops back to LBA ${ebr}`);
+    if (logical.length >= MAX_LOGICAL) throw bad2(`more than ${MAX_LOGICAL} logical partitions in the EBR chain`);
+    ebrs.push(ebr);
+    const sector = await readAt(fh, ebr * SECTOR2, SECTOR2);
+    if (!hasMbrSignature(sector)) {
+      if (ebr !== ext.startLba) throw bad2(`no EBR signature 55 AA at LBA ${ebr}`);
+      warnings.push(`extended partition ${ext.slot} has no EBR at its start (LBA ${ebr}): no logical partitions`);
+      break;
+    }
+    const entries = decodeMbrEntries(sector).filter((e) => e.type !== 0 && e.sizeLba !== 0);
+    const data = entries.find((e) => !isDosExtended(e.type));
+    const link = entries.find((e) => isDosExtended(e.type));
+    if (data) {
+      const start = ebr + data.startLba;
+      const index = FIRST_LOGICAL + logical.length;
+      if (start + data.sizeLba > extEnd) throw bad2(`logical partition ${index} (LBA ${start}-${start + data.sizeLba - 1}) is not inside it`);
+      if (!validMbrBootIndicator(data)) warnings.push(`partition ${index}: invalid boot indicator 0x${data.boot.toString(16)}`);
+      logical.push(dosPartition(index, { ...data, startLba: start }, isMbrBootable(data)));
+    }
+    ebr = link ? ext.startLba + link.startLba : void 0;
   }
+  return { logical, ebrs };
+}
+async function readDos(fh, mbr, slots, diskSize, totalLba, display, warnings) {
+  const partitions = slots.map((s2) => dosPartition(s2.slot, s2, isMbrBootable(s2)));
+  for (const s2 of slots) {
+    if (!validMbrBootIndicator(s2)) warnings.push(`partition ${s2.slot}: invalid boot indicator 0x${s2.boot.toString(16)}`);
+  }
+  const exts = slots.filter((s2) => isDosExtended(s2.type));
+  if (exts.length > 1) warnings.push(`partitions ${exts.map((s2) => s2.slot).join(" and ")} are extended partitions; the logical partitions of the first are read`);
+  checkBounds(partitions, 1, totalLba - 1, totalLba, display, warnings);
+  let ebrs;
+  if (exts[0]) {
+    const got = await readLogicals(fh, exts[0], totalLba, display, warnings);
+    checkBounds(got.logical, 1, totalLba - 1, totalLba, display, warnings);
+    partitions.push(...got.logical);
+    ebrs = got.ebrs;
+  }
+  return {
+    type: "dos",
+    diskId: `0x${decodeMbrDiskSignature(mbr).toString(16).padStart(8, "0")}`,
+    sectorSize: SECTOR2,
+    diskSize,
+    partitions,
+    ...ebrs ? { ebrs } : {},
+    warnings
+  };
+}
+async function readGpt(fh, slots, diskSize, totalLba, display, warnings) {
+  const hdr1 = await readAt(fh, SECTOR2, SECTOR2);
+  const parsed = parseHeader(hdr1, 1, `${display}: the primary GPT header`);
+  if (!parsed) throw usageError(`${display}: protective MBR but no GPT header at LBA 1`);
+  const primary = parsed.info;
+  if (!primary.headerCrcOk) warnings.push("primary GPT header CRC is wrong");
+  const arr2 = await readEntries(fh, parsed, diskSize, `${display}: the primary GPT header`);
+  if (!primary.entriesCrcOk) warnings.push("primary GPT partition entries CRC is wrong");
+  const lastLba = totalLba - 1;
+  const backup = await readBackup(fh, primary, arr2, diskSize, lastLba, warnings);
+  const partitions = gptPartitions(primary, arr2, totalLba, display);
+  checkBounds(partitions, primary.firstUsableLba, Math.min(primary.lastUsableLba, lastLba), totalLba, display, warnings);
+  const hybrid = checkHybrid(slots, partitions, warnings);
+  return {
+    type: "gpt",
+    diskId: parsed.diskGuid,
+    sectorSize: SECTOR2,
+    diskSize,
+    partitions,
+    gpt: { primary, ...backup ? { backup } : {}, hybridMbr: hybrid },
+    warnings
+  };
+}
+function checkHybrid(slots, partitions, warnings) {
+  const others = slots.filter((s2) => s2.type !== MBR_GPT_PROTECTIVE);
+  const ee = slots.find((s2) => s2.type === MBR_GPT_PROTECTIVE);
+  if (others.length === 0 && ee.startLba !== 1) warnings.push(`the protective MBR entry starts at LBA ${ee.startLba}, not 1`);
+  for (const s2 of others) {
+    if (!partitions.some((p) => p.startLba === s2.startLba && p.sizeLba === s2.sizeLba)) {
+      warnings.push(`hybrid MBR entry ${s2.slot} (LBA ${s2.startLba}+${s2.sizeLba}) matches no GPT partition`);
+    }
+  }
+  return others.length > 0;
+}
+async function readBackup(fh, primary, arr2, diskSize, lastLba, warnings) {
+  if (primary.alternateLba !== lastLba) {
+    warnings.push(
+      primary.alternateLba > lastLba ? `the backup GPT header should be at LBA ${primary.alternateLba}, past the end of the disk (last LBA ${lastLba}): the image is truncated` : `the backup GPT header is at LBA ${primary.alternateLba}, not at the end of the disk (last LBA ${lastLba}): the image was written to a larger disk; fix with \`sgdisk -e\``
+    );
+  }
+  if (primary.alternateLba > lastLba || primary.alternateLba < 2) return void 0;
+  const hdr2 = await readAt(fh, primary.alternateLba * SECTOR2, SECTOR2);
+  let backup;
+  let arr22;
+  try {
+    backup = parseHeader(hdr2, primary.alternateLba, "the backup GPT header");
+    if (backup) arr22 = await readEntries(fh, backup, diskSize, "the backup GPT header");
+  } catch (e) {
+    warnings.push(e.message);
+    return void 0;
+  }
+  if (!backup) warnings.push(`no backup GPT header at LBA ${primary.alternateLba}`);
+  else {
+    if (!backup.info.headerCrcOk) warnings.push("backup GPT header CRC is wrong");
+    if (!arr22 || !backup.info.entriesCrcOk) warnings.push("backup GPT partition entries CRC is wrong");
+    else if (!arr22.equals(arr2)) warnings.push("backup GPT partition entries differ from the primary ones");
+  }
+  return backup?.info;
+}
+function gptPartitions(primary, arr2, totalLba, display) {
+  const partitions = [];
+  for (let i2 = 0; i2 < primary.entryCount; i2++) {
+    const e = decodeGptEntry(arr2.subarray(i2 * primary.entrySize, (i2 + 1) * primary.entrySize));
+    if (!e) continue;
+    if (e.lastLba < e.firstLba) throw inputError(`${display}: GPT partition ${i2 + 1}: last LBA ${e.lastLba} before first LBA ${e.firstLba}`);
+    if (e.lastLba >= BigInt(totalLba)) {
+      throw inputError(`${display}: GPT partition ${i2 + 1} (LBA ${e.firstLba}-${e.lastLba}) ends past the end of the disk (last LBA ${totalLba - 1})`);
+    }
+    const first = Number(e.firstLba);
+    const sizeLba = Number(e.lastLba) - first + 1;
+    const words = formatGptAttributes(e.attributes, true);
+    partitions.push({
+      index: i2 + 1,
+      start: first * SECTOR2,
+      size: sizeLba * SECTOR2,
+      startLba: first,
+      sizeLba,
+      typeCode: e.typeGuid,
+      typeName: gptTypeName(e.typeGuid),
+      bootable: (e.attributes & GPT_LEGACY_BIOS_BOOTABLE) !== 0n,
+      name: e.name,
+      guid: e.uniqueGuid,
+      attributesHex: `0x${e.attributes.toString(16).padStart(16, "0")}`,
+      ...words ? { attributes: words } : {}
+    });
+  }
+  return partitions;
+}
+function checkBounds(parts, firstUsable, lastUsable, totalLba, display, warnings) {
+  for (const p of parts) {
+    const end = p.startLba + p.sizeLba - 1;
+    if (end >= totalLba) throw inputError(`${display}: partition ${p.index} (LBA ${p.startLba}-${end}) ends past the end of the disk (last LBA ${totalLba - 1})`);
+    if (p.startLba < firstUsable || end > lastUsable) warnings.push(`partition ${p.index} (LBA ${p.startLba}-${end}) is outside the usable area (LBA ${firstUsable}-${lastUsable})`);
+  }
+  const sorted = [...parts].sort((a2, b) => a2.startLba - b.startLba);
+  for (let i2 = 1; i2 < sorted.length; i2++) {
+    const a2 = sorted[i2 - 1];
+    const b = sorted[i2];
+    if (b.startLba < a2.startLba + a2.sizeLba) {
+      const [x, y] = a2.index < b.index ? [a2, b] : [b, a2];
+      throw inputError(`${display}: partitions ${x.index} and ${y.index} overlap (LBA ${b.startLba} is in both)`);
+    }
+  }
+}
+function tableRanges(t) {
+  const out = [{ start: 0, end: SECTOR2 }];
+  for (const lba of t.ebrs ?? []) out.push({ start: lba * SECTOR2, end: (lba + 1) * SECTOR2 });
+  const g = t.gpt;
+  if (!g) return out;
+  const arr2 = (h2) => ({ start: h2.entriesLba * SECTOR2, end: h2.entriesLba * SECTOR2 + h2.entryCount * h2.entrySize });
+  out.push({ start: SECTOR2, end: 2 * SECTOR2 }, arr2(g.primary));
+  if (g.backup) out.push(arr2(g.backup), { start: g.backup.myLba * SECTOR2, end: (g.backup.myLba + 1) * SECTOR2 });
+  else if (g.primary.alternateLba * SECTOR2 < t.diskSize) out.push({ start: g.primary.alternateLba * SECTOR2, end: (g.primary.alternateLba + 1) * SECTOR2 });
+  return out;
+}
+
+// src/inspect/content-map.ts
+var RULES = {
+  vfat: vfatRequiredRanges,
+  ext4: ext4RequiredRanges,
+  btrfs: btrfsRequiredRanges,
+  erofs: erofsRequiredRanges,
+  swap: async (_file, _offset, size) => [{ start: 0, end: Math.min(size, 4096) }],
+  verity: verityRequiredRanges,
+  squashfs: squashfsRequiredRanges
 };
+var SCAN = 1024 * 1024;
+async function lastDataEnd(file, offset, size) {
+  const fh = await fsp24.open(file, "r");
+  try {
+    const data = await dataRanges(fh.fd, { start: offset, end: offset + size });
+    const buf = Buffer.allocUnsafe(SCAN);
+    for (let i2 = data.length - 1; i2 >= 0; i2--) {
+      const r = data[i2];
+      const lo = Math.floor((r.start - offset) / BMAP_BLOCK_SIZE) * BMAP_BLOCK_SIZE + offset;
+      for (let end = r.end; end > lo; ) {
+        const start = Math.max(lo, end - SCAN);
+        const got = await readFull(fh.fd, buf, end - start, start);
+        for (let b = Math.ceil((start + got - offset) / BMAP_BLOCK_SIZE) * BMAP_BLOCK_SIZE + offset; b > start; b -= BMAP_BLOCK_SIZE) {
+          const s2 = Math.max(start, b - BMAP_BLOCK_SIZE);
+          if (!isAllZero(buf.subarray(s2 - start, Math.min(got, b - start)))) return Math.min(size, b - offset);
+        }
+        end = start;
+      }
+    }
+    return 0;
+  } finally {
+    await fh.close();
+  }
+}
+async function partitionRanges(file, offset, size, bare) {
+  const type = await detectFs(file, offset, size);
+  const got = type ? await RULES[type](file, offset, size) : void 0;
+  if (got) return got.map((r) => ({ start: Math.max(0, r.start), end: Math.min(size, r.end) }));
+  if (type) return [{ start: 0, end: size }];
+  return bare ? [] : [{ start: 0, end: await lastDataEnd(file, offset, size) }];
+}
+async function contentRanges(file, size) {
+  let table3;
+  try {
+    table3 = await readPartitionTable(file, size);
+  } catch (err) {
+    if (err instanceof UsageError) return blocks(await partitionRanges(file, 0, size, true), size);
+    if (err instanceof ImgsmithError) return blocks([{ start: 0, end: size }], size);
+    throw err;
+  }
+  const out = tableRanges(table3);
+  for (const p of table3.partitions) {
+    if (p.extended) continue;
+    for (const r of await partitionRanges(file, p.start, p.size, false)) out.push({ start: p.start + r.start, end: p.start + r.end });
+  }
+  return blocks(out, size);
+}
+function blocks(ranges, size) {
+  return toBlockRanges(ranges, size, BMAP_BLOCK_SIZE).map((b) => ({
+    start: b.first * BMAP_BLOCK_SIZE,
+    end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE)
+  }));
+}
 
 // src/outputs/package.ts
 init_errors();
-import fsp23, { open as open5, rm } from "node:fs/promises";
-import path32 from "node:path";
+import fsp26, { open as open6, rm } from "node:fs/promises";
+import path27 from "node:path";
 
 // src/outputs/scan.ts
 init_errors();
@@ -28369,418 +27889,16 @@ async function scanImage(fd, size, onSegment, opts2 = {}) {
   return { native: data !== null };
 }
 
-// src/inspect/content-map.ts
-init_errors();
-import { promises as fsp21 } from "node:fs";
-init_sparse();
-
-// src/inspect/probe.ts
-init_image();
-import { promises as fsp18 } from "node:fs";
-function probes() {
-  const withProbe = FS_TYPES.flatMap((type) => {
-    const probe = drivers[type].probe;
-    return probe ? [{ type, probe }] : [];
-  });
-  return [...withProbe.filter((p) => !p.probe.weak), ...withProbe.filter((p) => p.probe.weak)];
-}
-async function detectFs(file, offset, size) {
-  const list = probes();
-  const span = Math.max(...list.map((p) => p.probe.span));
-  const fh = await fsp18.open(file, "r");
-  try {
-    const head = await readAt(fh, offset, Math.min(size, span));
-    return list.find((p) => p.probe.matches(head))?.type;
-  } finally {
-    await fh.close();
-  }
-}
-
-// src/inspect/readers/btrfs-chunks.ts
-init_image();
-import { promises as fsp19 } from "node:fs";
-var SB_OFFSET2 = 65536;
-var SB_MIRRORS = [65536, 64 * 1024 * 1024, 256 * 1024 ** 3];
-var SB_SIZE2 = 4096;
-var HEADER2 = 101;
-var KEY = 17;
-var CHUNK_ITEM_KEY = 228;
-var CHUNK_ITEM = 48;
-var STRIPE = 32;
-var STRIPED = 1n << 3n | 1n << 6n | 1n << 7n | 1n << 8n;
-var MAX_NODES = 4096;
-var MAX_LEVEL = 7;
-var Bad = class extends Error {
-};
-var check = (ok, what) => {
-  if (!ok) throw new Bad(what);
-};
-function parseChunk(b, at, end, logical) {
-  check(at + CHUNK_ITEM <= end, "chunk item past its end");
-  const length = Number(b.readBigUInt64LE(at));
-  const type = b.readBigUInt64LE(at + 24);
-  const n2 = b.readUInt16LE(at + 44);
-  check(n2 >= 1 && at + CHUNK_ITEM + n2 * STRIPE <= end, `chunk with ${n2} stripes`);
-  const stripes = [];
-  for (let i2 = 0; i2 < n2; i2++) {
-    const s2 = at + CHUNK_ITEM + i2 * STRIPE;
-    stripes.push({ devid: Number(b.readBigUInt64LE(s2)), offset: Number(b.readBigUInt64LE(s2 + 8)) });
-  }
-  return { chunk: { logical, length, stripes, type }, next: at + CHUNK_ITEM + n2 * STRIPE };
-}
-function toPhysical(chunks, logical, len) {
-  const c3 = chunks.find((x) => logical >= x.logical && logical + len <= x.logical + x.length);
-  check(c3 !== void 0 && (c3.type & STRIPED) === 0n, `tree block ${logical} is in no system chunk`);
-  return c3.stripes[0].offset + (logical - c3.logical);
-}
-async function walkChunkTree(fh, offset, size, sys, root, nodesize, level) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  const visit = async (logical, want) => {
-    check(!seen.has(logical), `chunk tree node ${logical} visited twice`);
-    check(seen.size < MAX_NODES, `more than ${MAX_NODES} chunk tree nodes`);
-    seen.add(logical);
-    const phys = toPhysical(sys, logical, nodesize);
-    check(phys + nodesize <= size, `chunk tree node ${logical} is past the end of the partition`);
-    const b = await readAt(fh, offset + phys, nodesize);
-    check(Number(b.readBigUInt64LE(48)) === logical && b[100] === want, `chunk tree node ${logical} does not say so`);
-    const n2 = b.readUInt32LE(96);
-    if (want > 0) {
-      check(HEADER2 + n2 * (KEY + 16) <= nodesize, `chunk tree node with ${n2} pointers`);
-      for (let i2 = 0; i2 < n2; i2++) await visit(Number(b.readBigUInt64LE(HEADER2 + i2 * 33 + KEY)), want - 1);
-      return;
-    }
-    check(HEADER2 + n2 * (KEY + 8) <= nodesize, `chunk tree leaf with ${n2} items`);
-    for (let i2 = 0; i2 < n2; i2++) {
-      const k = HEADER2 + i2 * (KEY + 8);
-      if (b[k + 8] !== CHUNK_ITEM_KEY) continue;
-      const at = HEADER2 + b.readUInt32LE(k + KEY);
-      const end = at + b.readUInt32LE(k + KEY + 4);
-      check(end <= nodesize, "chunk item past the end of its leaf");
-      out.push(parseChunk(b, at, end, Number(b.readBigUInt64LE(k + 9))).chunk);
-    }
-  };
-  await visit(root, level);
-  return out;
-}
-async function btrfsRequiredRanges(file, offset, size) {
-  const fh = await fsp19.open(file, "r");
-  try {
-    const sb = await readAt(fh, offset + SB_OFFSET2, SB_SIZE2);
-    check(sb.toString("latin1", 64, 72) === "_BHRfS_M", "no btrfs superblock");
-    check(sb.readBigUInt64LE(136) === 1n, "several devices");
-    const nodesize = sb.readUInt32LE(148);
-    check(nodesize >= 4096 && nodesize <= 65536 && (nodesize & nodesize - 1) === 0, `node size ${nodesize}`);
-    const arraySize = sb.readUInt32LE(160);
-    check(arraySize <= 2048, `sys_chunk_array of ${arraySize} bytes`);
-    const sys = [];
-    for (let at = 811; at < 811 + arraySize; ) {
-      check(at + KEY <= 811 + arraySize && sb[at + 8] === CHUNK_ITEM_KEY, "sys_chunk_array item");
-      const { chunk, next } = parseChunk(sb, at + KEY, 811 + arraySize, Number(sb.readBigUInt64LE(at + 9)));
-      sys.push(chunk);
-      at = next;
-    }
-    const level = sb[199];
-    check(level <= MAX_LEVEL, `chunk root level ${level}`);
-    const chunks = await walkChunkTree(fh, offset, size, sys, Number(sb.readBigUInt64LE(88)), nodesize, level);
-    const out = SB_MIRRORS.filter((m) => m + SB_SIZE2 <= size).map((m) => ({ start: m, end: m + SB_SIZE2 }));
-    for (const c3 of chunks) {
-      check((c3.type & STRIPED) === 0n, "a striped chunk profile");
-      for (const s2 of c3.stripes) out.push({ start: s2.offset, end: Math.min(size, s2.offset + c3.length) });
-    }
-    return out.filter((r) => r.end > r.start).sort((a2, b) => a2.start - b.start);
-  } catch (e) {
-    if (e instanceof Bad || e instanceof RangeError) return void 0;
-    throw e;
-  } finally {
-    await fh.close();
-  }
-}
-
-// src/inspect/content-map.ts
-init_ext4();
-init_vfat();
-
-// src/inspect/table.ts
-init_errors();
-import { promises as fsp20 } from "node:fs";
-init_image();
-function mbrSlots(mbr, warnings) {
-  return decodeMbrEntries(mbr).filter((e) => {
-    if (e.type !== 0 && e.sizeLba === 0) warnings.push(`partition ${e.slot} has type ${formatDosType(e.type)} but 0 sectors: ignored`);
-    return e.type !== 0 && e.sizeLba !== 0;
-  });
-}
-var MAX_ENTRY_SIZE = 4096;
-var MAX_ARRAY_BYTES = 4 * 1024 * 1024;
-var MAX_LBA = BigInt(Number.MAX_SAFE_INTEGER);
-function parseHeader(h2, lba, what) {
-  const d = decodeGptHeader(h2, lba);
-  if (!d) return void 0;
-  const field = (name, v) => {
-    if (v > MAX_LBA) throw inputError(`${what}: its GPT ${name} ${v} is out of range`);
-    return Number(v);
-  };
-  const { entryCount, entrySize: entrySize2 } = d;
-  if (entrySize2 < GPT_ENTRY_SIZE || entrySize2 > MAX_ENTRY_SIZE || (entrySize2 & entrySize2 - 1) !== 0) {
-    throw inputError(`${what}: GPT entry size ${entrySize2} is invalid (128, 256, ... ${MAX_ENTRY_SIZE} bytes)`);
-  }
-  if (entryCount * entrySize2 > MAX_ARRAY_BYTES) {
-    throw inputError(`${what}: GPT entry array of ${entryCount} entries x ${entrySize2} bytes is too large (at most ${MAX_ARRAY_BYTES / 1024 / 1024} MiB)`);
-  }
-  const info = {
-    myLba: field("own LBA", d.myLba),
-    alternateLba: field("alternate header LBA", d.alternateLba),
-    firstUsableLba: field("first usable LBA", d.firstUsableLba),
-    lastUsableLba: field("last usable LBA", d.lastUsableLba),
-    entriesLba: field("entry array LBA", d.entriesLba),
-    entryCount,
-    entrySize: entrySize2,
-    headerCrcOk: d.headerCrcOk,
-    entriesCrcOk: false
-  };
-  if (info.lastUsableLba < info.firstUsableLba) {
-    throw inputError(`${what}: its last usable LBA ${info.lastUsableLba} is before its first usable LBA ${info.firstUsableLba}`);
-  }
-  return { info, entriesCrc: d.entriesCrc, diskGuid: d.diskGuid };
-}
-async function readEntries(fh, parsed, diskSize, what) {
-  const h2 = parsed.info;
-  const bytes = h2.entryCount * h2.entrySize;
-  if (h2.entriesLba < 2 || h2.entriesLba * SECTOR2 + bytes > diskSize) {
-    throw inputError(`${what}: the GPT entry array (LBA ${h2.entriesLba}, ${h2.entryCount} x ${h2.entrySize} bytes) is not inside the image (${diskSize} bytes)`);
-  }
-  const arr2 = await readAt(fh, h2.entriesLba * SECTOR2, bytes);
-  h2.entriesCrcOk = gptEntriesCrc(arr2) === parsed.entriesCrc;
-  return arr2;
-}
-async function readPartitionTable(file, diskSize, display = file) {
-  const fh = await fsp20.open(file, "r");
-  try {
-    if (diskSize < SECTOR2) throw usageError(`${display}: no partition table (the image is ${diskSize} bytes)`);
-    const mbr = await readAt(fh, 0, SECTOR2);
-    if (!hasMbrSignature(mbr)) {
-      throw usageError(`${display}: no partition table (no MBR signature 55 AA at byte 510)`);
-    }
-    const warnings = [];
-    const slots = mbrSlots(mbr, warnings);
-    const totalLba = Math.floor(diskSize / SECTOR2);
-    if (slots.some((s2) => s2.type === MBR_GPT_PROTECTIVE)) return await readGpt(fh, slots, diskSize, totalLba, display, warnings);
-    return readDos(mbr, slots, diskSize, totalLba, display, warnings);
-  } finally {
-    await fh.close();
-  }
-}
-function readDos(mbr, slots, diskSize, totalLba, display, warnings) {
-  const partitions = slots.map((s2) => ({
-    index: s2.slot,
-    start: s2.startLba * SECTOR2,
-    size: s2.sizeLba * SECTOR2,
-    startLba: s2.startLba,
-    sizeLba: s2.sizeLba,
-    typeCode: formatDosType(s2.type),
-    typeName: dosTypeName(s2.type),
-    bootable: isMbrBootable(s2)
-  }));
-  for (const s2 of slots) {
-    if (!validMbrBootIndicator(s2)) warnings.push(`partition ${s2.slot}: invalid boot indicator 0x${s2.boot.toString(16)}`);
-    if (isDosExtended(s2.type)) warnings.push(`partition ${s2.slot} is an extended partition; logical partitions are not read`);
-  }
-  checkBounds(partitions, 1, totalLba - 1, totalLba, display, warnings);
-  return {
-    type: "dos",
-    diskId: `0x${decodeMbrDiskSignature(mbr).toString(16).padStart(8, "0")}`,
-    sectorSize: SECTOR2,
-    diskSize,
-    partitions,
-    warnings
-  };
-}
-async function readGpt(fh, slots, diskSize, totalLba, display, warnings) {
-  const hdr1 = await readAt(fh, SECTOR2, SECTOR2);
-  const parsed = parseHeader(hdr1, 1, `${display}: the primary GPT header`);
-  if (!parsed) throw usageError(`${display}: protective MBR but no GPT header at LBA 1`);
-  const primary = parsed.info;
-  if (!primary.headerCrcOk) warnings.push("primary GPT header CRC is wrong");
-  const arr2 = await readEntries(fh, parsed, diskSize, `${display}: the primary GPT header`);
-  if (!primary.entriesCrcOk) warnings.push("primary GPT partition entries CRC is wrong");
-  const lastLba = totalLba - 1;
-  const backup = await readBackup(fh, primary, arr2, diskSize, lastLba, warnings);
-  const partitions = gptPartitions2(primary, arr2, totalLba, display);
-  checkBounds(partitions, primary.firstUsableLba, Math.min(primary.lastUsableLba, lastLba), totalLba, display, warnings);
-  const hybrid = checkHybrid(slots, partitions, warnings);
-  return {
-    type: "gpt",
-    diskId: parsed.diskGuid,
-    sectorSize: SECTOR2,
-    diskSize,
-    partitions,
-    gpt: { primary, ...backup ? { backup } : {}, hybridMbr: hybrid },
-    warnings
-  };
-}
-function checkHybrid(slots, partitions, warnings) {
-  const others = slots.filter((s2) => s2.type !== MBR_GPT_PROTECTIVE);
-  const ee = slots.find((s2) => s2.type === MBR_GPT_PROTECTIVE);
-  if (others.length === 0 && ee.startLba !== 1) warnings.push(`the protective MBR entry starts at LBA ${ee.startLba}, not 1`);
-  for (const s2 of others) {
-    if (!partitions.some((p) => p.startLba === s2.startLba && p.sizeLba === s2.sizeLba)) {
-      warnings.push(`hybrid MBR entry ${s2.slot} (LBA ${s2.startLba}+${s2.sizeLba}) matches no GPT partition`);
-    }
-  }
-  return others.length > 0;
-}
-async function readBackup(fh, primary, arr2, diskSize, lastLba, warnings) {
-  if (primary.alternateLba !== lastLba) {
-    warnings.push(
-      primary.alternateLba > lastLba ? `the backup GPT header should be at LBA ${primary.alternateLba}, past the end of the disk (last LBA ${lastLba}): the image is truncated` : `the backup GPT header is at LBA ${primary.alternateLba}, not at the end of the disk (last LBA ${lastLba}): the image was written to a larger disk; fix with \`sgdisk -e\``
-    );
-  }
-  if (primary.alternateLba > lastLba || primary.alternateLba < 2) return void 0;
-  const hdr2 = await readAt(fh, primary.alternateLba * SECTOR2, SECTOR2);
-  let backup;
-  let arr22;
-  try {
-    backup = parseHeader(hdr2, primary.alternateLba, "the backup GPT header");
-    if (backup) arr22 = await readEntries(fh, backup, diskSize, "the backup GPT header");
-  } catch (e) {
-    warnings.push(e.message);
-    return void 0;
-  }
-  if (!backup) warnings.push(`no backup GPT header at LBA ${primary.alternateLba}`);
-  else {
-    if (!backup.info.headerCrcOk) warnings.push("backup GPT header CRC is wrong");
-    if (!arr22 || !backup.info.entriesCrcOk) warnings.push("backup GPT partition entries CRC is wrong");
-    else if (!arr22.equals(arr2)) warnings.push("backup GPT partition entries differ from the primary ones");
-  }
-  return backup?.info;
-}
-function gptPartitions2(primary, arr2, totalLba, display) {
-  const partitions = [];
-  for (let i2 = 0; i2 < primary.entryCount; i2++) {
-    const e = decodeGptEntry(arr2.subarray(i2 * primary.entrySize, (i2 + 1) * primary.entrySize));
-    if (!e) continue;
-    if (e.lastLba < e.firstLba) throw inputError(`${display}: GPT partition ${i2 + 1}: last LBA ${e.lastLba} before first LBA ${e.firstLba}`);
-    if (e.lastLba >= BigInt(totalLba)) {
-      throw inputError(`${display}: GPT partition ${i2 + 1} (LBA ${e.firstLba}-${e.lastLba}) ends past the end of the disk (last LBA ${totalLba - 1})`);
-    }
-    const first = Number(e.firstLba);
-    const sizeLba = Number(e.lastLba) - first + 1;
-    const words = formatGptAttributes(e.attributes, true);
-    partitions.push({
-      index: i2 + 1,
-      start: first * SECTOR2,
-      size: sizeLba * SECTOR2,
-      startLba: first,
-      sizeLba,
-      typeCode: e.typeGuid,
-      typeName: gptTypeName(e.typeGuid),
-      bootable: (e.attributes & GPT_LEGACY_BIOS_BOOTABLE) !== 0n,
-      name: e.name,
-      guid: e.uniqueGuid,
-      attributesHex: `0x${e.attributes.toString(16).padStart(16, "0")}`,
-      ...words ? { attributes: words } : {}
-    });
-  }
-  return partitions;
-}
-function checkBounds(parts, firstUsable, lastUsable, totalLba, display, warnings) {
-  for (const p of parts) {
-    const end = p.startLba + p.sizeLba - 1;
-    if (end >= totalLba) throw inputError(`${display}: partition ${p.index} (LBA ${p.startLba}-${end}) ends past the end of the disk (last LBA ${totalLba - 1})`);
-    if (p.startLba < firstUsable || end > lastUsable) warnings.push(`partition ${p.index} (LBA ${p.startLba}-${end}) is outside the usable area (LBA ${firstUsable}-${lastUsable})`);
-  }
-  const sorted = [...parts].sort((a2, b) => a2.startLba - b.startLba);
-  for (let i2 = 1; i2 < sorted.length; i2++) {
-    const a2 = sorted[i2 - 1];
-    const b = sorted[i2];
-    if (b.startLba < a2.startLba + a2.sizeLba) {
-      const [x, y] = a2.index < b.index ? [a2, b] : [b, a2];
-      throw inputError(`${display}: partitions ${x.index} and ${y.index} overlap (LBA ${b.startLba} is in both)`);
-    }
-  }
-}
-function tableRanges(t) {
-  const out = [{ start: 0, end: SECTOR2 }];
-  const g = t.gpt;
-  if (!g) return out;
-  const arr2 = (h2) => ({ start: h2.entriesLba * SECTOR2, end: h2.entriesLba * SECTOR2 + h2.entryCount * h2.entrySize });
-  out.push({ start: SECTOR2, end: 2 * SECTOR2 }, arr2(g.primary));
-  if (g.backup) out.push(arr2(g.backup), { start: g.backup.myLba * SECTOR2, end: (g.backup.myLba + 1) * SECTOR2 });
-  else if (g.primary.alternateLba * SECTOR2 < t.diskSize) out.push({ start: g.primary.alternateLba * SECTOR2, end: (g.primary.alternateLba + 1) * SECTOR2 });
-  return out;
-}
-
-// src/inspect/content-map.ts
-var RULES = {
-  vfat: vfatRequiredRanges,
-  ext4: ext4RequiredRanges,
-  btrfs: btrfsRequiredRanges,
-  swap: async (_file, _offset, size) => [{ start: 0, end: Math.min(size, 4096) }]
-};
-var SCAN = 1024 * 1024;
-async function lastDataEnd(file, offset, size) {
-  const fh = await fsp21.open(file, "r");
-  try {
-    const data = await dataRanges(fh.fd, { start: offset, end: offset + size });
-    const buf = Buffer.allocUnsafe(SCAN);
-    for (let i2 = data.length - 1; i2 >= 0; i2--) {
-      const r = data[i2];
-      const lo = Math.floor((r.start - offset) / BMAP_BLOCK_SIZE) * BMAP_BLOCK_SIZE + offset;
-      for (let end = r.end; end > lo; ) {
-        const start = Math.max(lo, end - SCAN);
-        const got = await readFull(fh.fd, buf, end - start, start);
-        for (let b = Math.ceil((start + got - offset) / BMAP_BLOCK_SIZE) * BMAP_BLOCK_SIZE + offset; b > start; b -= BMAP_BLOCK_SIZE) {
-          const s2 = Math.max(start, b - BMAP_BLOCK_SIZE);
-          if (!isAllZero(buf.subarray(s2 - start, Math.min(got, b - start)))) return Math.min(size, b - offset);
-        }
-        end = start;
-      }
-    }
-    return 0;
-  } finally {
-    await fh.close();
-  }
-}
-async function partitionRanges(file, offset, size, bare) {
-  const type = await detectFs(file, offset, size);
-  const got = type ? await RULES[type](file, offset, size) : void 0;
-  if (got) return got.map((r) => ({ start: Math.max(0, r.start), end: Math.min(size, r.end) }));
-  if (type) return [{ start: 0, end: size }];
-  return bare ? [] : [{ start: 0, end: await lastDataEnd(file, offset, size) }];
-}
-async function contentRanges(file, size) {
-  let table2;
-  try {
-    table2 = await readPartitionTable(file, size);
-  } catch (err) {
-    if (err instanceof UsageError) return blocks(await partitionRanges(file, 0, size, true), size);
-    if (err instanceof ImgsmithError) return blocks([{ start: 0, end: size }], size);
-    throw err;
-  }
-  const out = tableRanges(table2);
-  for (const p of table2.partitions) {
-    for (const r of await partitionRanges(file, p.start, p.size, false)) out.push({ start: p.start + r.start, end: p.start + r.end });
-  }
-  return blocks(out, size);
-}
-function blocks(ranges, size) {
-  return toBlockRanges(ranges, size, BMAP_BLOCK_SIZE).map((b) => ({
-    start: b.first * BMAP_BLOCK_SIZE,
-    end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE)
-  }));
-}
-
 // src/outputs/chunked.ts
 init_run();
 init_errors();
 init_sparse();
-import { createHash as createHash11 } from "node:crypto";
-import fs5 from "node:fs";
-import fsp22 from "node:fs/promises";
+import { createHash as createHash12 } from "node:crypto";
+import fs6 from "node:fs";
+import fsp25 from "node:fs/promises";
 import os5 from "node:os";
-import path31 from "node:path";
-import { pipeline as pipeline2 } from "node:stream/promises";
+import path26 from "node:path";
+import { pipeline as pipeline3 } from "node:stream/promises";
 var ZSTD_CHUNK = 16 * 1024 * 1024;
 var QUIET = 16 * 1024 * 1024;
 var LAG = 2;
@@ -28825,7 +27943,7 @@ var ChunkedZstd = class {
   /** The image opened for zero checks (closed by finish() and abort()). */
   imgFh;
   frame(i2) {
-    return path31.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
+    return path26.join(this.opts.workDir, `frame-${String(i2).padStart(6, "0")}.zst`);
   }
   /**
    * Follows a shim write log (pairs of little-endian uint64 offset, length) while a tool
@@ -28938,7 +28056,7 @@ var ChunkedZstd = class {
   /** Whether bytes [start, start+len) of the image are zeros: reads only its data ranges,
    *  each up to its first non-zero byte. */
   async allZero(start, len) {
-    const fh = await (this.imgFh ??= fsp22.open(this.img, "r"));
+    const fh = await (this.imgFh ??= fsp25.open(this.img, "r"));
     const ranges = await seekRanges(fh.fd, start, start + len, this.opts.native === false ? { native: false } : {}) ?? [{ start, end: start + len }];
     const buf = Buffer.allocUnsafe(READ);
     let want = ZERO_PROBE;
@@ -28959,13 +28077,13 @@ var ChunkedZstd = class {
     const key = `${this.opts.level}:${len}`;
     let p = zeroFrames.get(key);
     if (!p) {
-      const out = path31.join(this.opts.workDir, `zero-${len}.zst`);
+      const out = path26.join(this.opts.workDir, `zero-${len}.zst`);
       p = (async () => {
         await this.compressRange("/dev/zero", 0, len, out);
         try {
-          return await fsp22.readFile(out);
+          return await fsp25.readFile(out);
         } finally {
-          await fsp22.rm(out, { force: true });
+          await fsp25.rm(out, { force: true });
         }
       })();
       p.catch(() => zeroFrames.delete(key));
@@ -28990,9 +28108,9 @@ var ChunkedZstd = class {
   }
   async compressNative(img, start, len, out, zstdChunk) {
     const c3 = { start, len };
-    const src = await fsp22.open(img, "r");
+    const src = await fsp25.open(img, "r");
     try {
-      const dst = await fsp22.open(out, "w");
+      const dst = await fsp25.open(out, "w");
       try {
         await new Promise(
           (resolve2, reject) => zstdChunk(src.fd, c3.start, c3.len, dst.fd, this.opts.level, (err, n2) => err ? reject(err) : resolve2(n2))
@@ -29019,14 +28137,14 @@ var ChunkedZstd = class {
       child.once("error", (error2) => resolve2({ code: null, signal: null, error: error2 }));
       child.once("close", (code, signal) => resolve2({ code, signal }));
     });
-    const sink = fs5.createWriteStream(out);
+    const sink = fs6.createWriteStream(out);
     const written = new Promise((resolve2, reject) => {
       sink.once("error", reject);
       sink.once("finish", resolve2);
     });
     child.stdout.pipe(sink);
     const feed = (async () => {
-      const fh = await fsp22.open(img, "r");
+      const fh = await fsp25.open(img, "r");
       const aborted2 = () => this.aborted;
       try {
         async function* bytes() {
@@ -29038,7 +28156,7 @@ var ChunkedZstd = class {
             yield buf.subarray(0, bytesRead);
           }
         }
-        await pipeline2(bytes, child.stdin);
+        await pipeline3(bytes, child.stdin);
       } finally {
         await fh.close();
       }
@@ -29073,9 +28191,9 @@ var ChunkedZstd = class {
       throw err;
     }
     const { ready, all } = this.compressPending(parallel);
-    const hash = createHash11("sha256");
+    const hash = createHash12("sha256");
     let size = 0;
-    const fh = await fsp22.open(out, "w");
+    const fh = await fsp25.open(out, "w");
     const batch = [];
     let batched = 0;
     const flush = async () => {
@@ -29110,7 +28228,7 @@ var ChunkedZstd = class {
       this.aborted = true;
       await Promise.allSettled([all, ...this.inflight]);
       await fh.close().catch(() => void 0);
-      await fsp22.rm(out, { force: true });
+      await fsp25.rm(out, { force: true });
       await this.closeImage();
       throw err;
     }
@@ -29142,7 +28260,7 @@ var ChunkedZstd = class {
   /** Appends chunk i's frame file to `fh` (hashing it) and removes it; returns its size. */
   async appendFrame(i2, fh, hash, buf) {
     let size = 0;
-    const src = await fsp22.open(this.frame(i2), "r");
+    const src = await fsp25.open(this.frame(i2), "r");
     try {
       for (; ; ) {
         const { bytesRead } = await src.read(buf, 0, buf.length, null);
@@ -29154,14 +28272,14 @@ var ChunkedZstd = class {
     } finally {
       await src.close();
     }
-    await fsp22.rm(this.frame(i2), { force: true });
+    await fsp25.rm(this.frame(i2), { force: true });
     return size;
   }
   /** Every chunk without a valid frame and without data (SEEK_DATA/SEEK_HOLE over the whole
    *  image, nothing read) gets the zero frame now; the writers are done. */
   async markHoles() {
     if (!this.chunks.some((c3) => c3.frameGen !== c3.gen)) return;
-    const fh = await (this.imgFh ??= fsp22.open(this.img, "r"));
+    const fh = await (this.imgFh ??= fsp25.open(this.img, "r"));
     const data = await seekRanges(fh.fd, 0, this.size, this.opts.native === false ? { native: false } : {});
     if (data === null) return;
     let r = 0;
@@ -29187,6 +28305,47 @@ var ChunkedZstd = class {
   }
 };
 
+// src/outputs/checksum.ts
+init_errors();
+import { createHash as createHash13 } from "node:crypto";
+import { createReadStream as createReadStream3 } from "node:fs";
+import { writeFile as writeFile2 } from "node:fs/promises";
+import { basename } from "node:path";
+async function sha256File(file) {
+  const h2 = createHash13("sha256");
+  for await (const chunk of createReadStream3(file, { highWaterMark: 4 * 1024 * 1024 })) h2.update(chunk);
+  return h2.digest("hex");
+}
+async function hashRange(fh, start, end, algo, buf, what, onBytes) {
+  const h2 = createHash13(algo);
+  for (let pos = start; pos < end; ) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+    if (bytesRead === 0) throw buildError(`${what} ends before byte ${end}`);
+    h2.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+    onBytes?.(bytesRead);
+  }
+  return h2.digest("hex");
+}
+function sha256sumLine(hex, name) {
+  if (/[\\\n\r]/.test(name)) {
+    const escaped = name.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+    return `\\${hex}  ${escaped}
+`;
+  }
+  return `${hex}  ${name}
+`;
+}
+async function writeSha256File(file, sha256, checksumPath = `${file}.sha256`) {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw buildError(`invalid SHA-256 for ${file}: ${sha256}`);
+  try {
+    await writeFile2(checksumPath, sha256sumLine(sha256, basename(file)));
+  } catch (err) {
+    throw buildError(`cannot write ${checksumPath}: ${err.message}`, err);
+  }
+  return checksumPath;
+}
+
 // src/outputs/package.ts
 var SLICE = 256 * 1024;
 var ZERO_SLICE = 256 * 1024 * 1024;
@@ -29197,20 +28356,27 @@ async function startZstd(img, size, want, run3) {
   run3.zstd = want.early;
   chunkZstdArgs(want.level, 1);
   try {
-    await (await open5(want.out, "w")).close();
+    await (await open6(want.out, "w")).close();
   } catch (err) {
     throw toolFailed("zstd", `zstd failed to compress ${img}: cannot write ${want.out}: ${err.message}`, err);
   }
   if (!run3.zstd) {
-    run3.framesDir = await fsp23.mkdtemp(path32.join(path32.dirname(want.out), ".zstd-frames-"));
+    run3.framesDir = await fsp26.mkdtemp(path27.join(path27.dirname(want.out), ".zstd-frames-"));
     run3.zstd = new ChunkedZstd(img, size, { level: want.level, workDir: run3.framesDir });
   }
   run3.result = run3.zstd.finish(want.out, (d) => run3.done = d);
   run3.result.catch(() => run3.failed = true);
 }
-async function scanPass(img, fd, size, opts2, run3, imageHash, onScanned) {
+async function openOut(file, what) {
+  try {
+    return await open6(file, "w");
+  } catch (err) {
+    throw buildError(`cannot write ${what} ${file}: ${err.message}`, err);
+  }
+}
+async function scanPass(img, fd, size, opts2, run3, imageHash, onScanned, simg) {
   const bmap = opts2.bmap !== void 0 ? new BmapRanges() : void 0;
-  const required = bmap ? await contentRanges(img, size) : void 0;
+  const required = bmap || simg ? opts2.required ?? await contentRanges(img, size) : void 0;
   const stopIfZstdFailed = async () => {
     if (run3.failed) await run3.result;
   };
@@ -29221,6 +28387,7 @@ async function scanPass(img, fd, size, opts2, run3, imageHash, onScanned) {
       await stopIfZstdFailed();
       if (!seg.bytes) {
         bmap?.add(seg.pos, EMPTY, false);
+        await simg?.skip(seg.len);
         for (let off2 = 0; imageHash && off2 < seg.len; off2 += ZERO_SLICE) {
           await imageHash.zeros(Math.min(ZERO_SLICE, seg.len - off2));
           onScanned(seg.pos + off2);
@@ -29230,6 +28397,7 @@ async function scanPass(img, fd, size, opts2, run3, imageHash, onScanned) {
         return;
       }
       const hashed = imageHash?.update(seg.bytes);
+      if (simg) await (seg.mapped ? simg.data(seg.bytes) : simg.skip(seg.len));
       for (let off2 = 0; off2 < seg.bytes.length; off2 += SLICE) {
         const part = seg.bytes.subarray(off2, off2 + SLICE);
         bmap?.add(seg.pos + off2, part, seg.mapped);
@@ -29245,13 +28413,14 @@ async function scanPass(img, fd, size, opts2, run3, imageHash, onScanned) {
 async function packageImage(img, opts2 = {}) {
   let fh;
   try {
-    fh = await open5(img, "r");
+    fh = await open6(img, "r");
   } catch (err) {
     throw buildError(`cannot read ${img} to package it: ${err.message}`, err);
   }
   const run3 = { done: 0, failed: false };
   let timer;
   let hasher;
+  let simgFh;
   try {
     const size = (await fh.stat()).size;
     if (opts2.zstd) await startZstd(img, size, opts2.zstd, run3);
@@ -29259,8 +28428,14 @@ async function packageImage(img, opts2 = {}) {
     const onProgress = opts2.onProgress;
     if (onProgress) timer = setInterval(() => onProgress(Math.min(scanned, run3.zstd ? run3.done : scanned), size), PROGRESS_POLL_MS);
     const imageHash = opts2.sha256 === false ? void 0 : hasher = new HashWorker();
-    const bmap = await scanPass(img, fh.fd, size, opts2, run3, imageHash, (pos) => scanned = pos);
+    if (opts2.simg !== void 0) simgFh = await openOut(opts2.simg, "the sparse image");
+    const simg = simgFh ? new AndroidSparseWriter(simgFh, size, opts2.simg) : void 0;
+    const bmap = await scanPass(img, fh.fd, size, opts2, run3, imageHash, (pos) => scanned = pos, simg);
     const imageSha = await imageHash?.digest();
+    const simgInfo = simg ? await simg.finish() : void 0;
+    await simgFh?.close();
+    simgFh = void 0;
+    const simgSha = simgInfo ? await sha256File(opts2.simg) : void 0;
     const compressed = run3.result ? await run3.result : void 0;
     const bmapInfo = opts2.bmap !== void 0 ? await writeBmap(opts2.bmap, size, bmap.finish()) : void 0;
     clearInterval(timer);
@@ -29270,6 +28445,7 @@ async function packageImage(img, opts2 = {}) {
       size,
       ...imageSha !== void 0 ? { sha256: imageSha } : {},
       ...bmapInfo ? { bmap: bmapInfo } : {},
+      ...simgInfo ? { simg: { ...simgInfo, sha256: simgSha } } : {},
       ...compressed ? { compressed: { size: compressed.size, sha256: compressed.sha256 }, zstdFrames: { frames: compressed.frames, early: compressed.early, redone: compressed.redone, zero: compressed.zero } } : {}
     };
   } catch (err) {
@@ -29277,6 +28453,9 @@ async function packageImage(img, opts2 = {}) {
     await run3.result?.catch(() => void 0);
     if (opts2.zstd) await rm(opts2.zstd.out, { force: true });
     if (opts2.bmap !== void 0) await rm(opts2.bmap, { force: true });
+    await simgFh?.close();
+    simgFh = void 0;
+    if (opts2.simg !== void 0) await rm(opts2.simg, { force: true });
     throw err instanceof ImgsmithError ? err : buildError(`cannot package ${img}: ${err.message}`, err);
   } finally {
     clearInterval(timer);
@@ -29287,26 +28466,3263 @@ async function packageImage(img, opts2 = {}) {
   }
 }
 
+// src/outputs/partition-artifacts.ts
+var FILE_PART = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
+function parsePartitions(v, where3, ctx, simg) {
+  if (v === void 0) return [];
+  const names = ctx.partitions.map((p) => p.name);
+  const seen = /* @__PURE__ */ new Set();
+  return arr(v, where3).map((x, i2) => {
+    const w = `${where3}[${i2}]`;
+    const name = str(x, w);
+    const p = ctx.partitions.find((q) => q.name === name);
+    if (!p) throw usageError(`${w}: no partition is named "${name}"${hint(name, names)}; the partitions are ${names.map((n2) => `"${n2}"`).join(", ")}`);
+    if (seen.has(name)) throw usageError(`${w}: partition "${name}" is listed twice`);
+    seen.add(name);
+    if (!FILE_PART.test(name)) {
+      throw usageError(`${w}: partition "${name}" cannot be part of a file name: its artifacts need a name of letters, digits and . _ + - (not starting with ".")`);
+    }
+    if (simg && typeof p.size === "number" && p.size % SPARSE_BLOCK_SIZE !== 0) throw simgSizeError(w, name, p.size);
+    return name;
+  });
+}
+function simgSizeError(where3, name, size) {
+  return usageError(
+    `${where3}: partition "${name}" is ${size} bytes (${formatSize(size)}), not a whole number of the Android sparse format's ${SPARSE_BLOCK_SIZE}-byte blocks: its .simg would write past its end; give it a size that is a multiple of 4KiB, or drop output.simg`
+  );
+}
+function requiredIn(whole, start, size) {
+  const inside2 = whole.filter((r) => r.end > start && r.start < start + size).map((r) => ({ start: Math.max(r.start, start) - start, end: Math.min(r.end, start + size) - start }));
+  return toBlockRanges(inside2, size, BMAP_BLOCK_SIZE).map((b) => ({ start: b.first * BMAP_BLOCK_SIZE, end: Math.min(size, (b.last + 1) * BMAP_BLOCK_SIZE) }));
+}
+async function makeArtifact(input2, name, start, size, whole) {
+  const { tmp, rel, outDir } = input2;
+  const zstd = settingsOf(input2, zstdOutput);
+  const withBmap = settingsOf(input2, bmapOutput).bmap;
+  const withSimg = settingsOf(input2, simgOutput).simg;
+  const stem = `${input2.base}.${name}`;
+  const at = (ext) => path28.join(tmp, `${stem}${ext}`);
+  const phase = input2.progress.phase("artifact", size, "bytes", { partition: name });
+  await copySparse(input2.image.path, at(".img"), 0, { srcOffset: start, length: size });
+  await truncate(at(".img"), size);
+  const pass = await packageImage(at(".img"), {
+    sha256: true,
+    ...whole ? { required: requiredIn(whole, start, size) } : {},
+    ...withBmap ? { bmap: at(".bmap") } : {},
+    ...zstd.compress ? { zstd: { out: at(".img.zst"), level: zstd.level } } : {},
+    ...withSimg ? { simg: at(".simg") } : {},
+    onProgress: (d, t) => phase.update(d, t)
+  });
+  phase.end();
+  const out = { files: [], checksums: [], hydra: [], listed: [], entry: { name, start, size, sha256: pass.sha256 } };
+  const publish = (ext, sha256, hydra = false) => {
+    const file = rel(`${stem}${ext}`);
+    out.files.push([at(ext), file]);
+    if (sha256 !== void 0) out.checksums.push([at(ext), file, sha256]);
+    if (hydra) out.hydra.push(["binary-dist", file]);
+    out.listed.push(path28.join(outDir, file));
+    return file;
+  };
+  if (pass.compressed) {
+    await rm2(at(".img"), { force: true });
+    out.entry.compressed = { file: publish(".img.zst", pass.compressed.sha256, true), ...pass.compressed, compressor: "zstd", level: zstd.level };
+  } else out.entry.file = publish(".img", pass.sha256, true);
+  if (pass.bmap) {
+    const { sha256, blockSize, blocksCount, mappedBlocksCount } = pass.bmap;
+    out.entry.bmap = { file: publish(".bmap"), sha256, blockSize, blocksCount, mappedBlocksCount };
+  }
+  if (pass.simg) out.entry.simg = manifestSimg(publish(".simg", pass.simg.sha256, true), pass.simg);
+  return out;
+}
+var partitionArtifactsOutput = {
+  name: "partition-artifacts",
+  spec: {
+    properties: { partitions: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, description: "partitions published on their own: <name>.<partition>.img.zst (or .img), .bmap, .simg, .sha256" } },
+    parse: (o2, where3, ctx) => ({ partitions: parsePartitions(o2.partitions, `${where3}.partitions`, ctx, o2.simg === true) })
+  },
+  settings: (spec) => ({ partitions: spec.partitions }),
+  manifestKeys: ["artifacts"],
+  enabled: (plan) => settingsOf(plan, partitionArtifactsOutput).partitions.length > 0,
+  tools: (plan) => settingsOf(plan, zstdOutput).compress ? ["zstd"] : [],
+  async make(input2) {
+    const names = settingsOf(input2, partitionArtifactsOutput).partitions;
+    const { partitions } = await input2.manifestBase();
+    const places = names.map((name) => {
+      const p = partitions.find((q) => q.name === name);
+      if (!p) throw buildError(`spec.output.partitions: partition "${name}" is not in the image`);
+      return p;
+    });
+    for (const [i2, name] of names.entries()) {
+      const longest = `${input2.base}.${name}.img.zst.sha256`;
+      if (Buffer.byteLength(longest) > 255) {
+        throw usageError(`spec.output.partitions[${i2}]: the artifact name ${longest} is ${Buffer.byteLength(longest)} bytes, more than a file name holds (255): use a shorter output.name or partition name`);
+      }
+    }
+    if (settingsOf(input2, simgOutput).simg) {
+      const i2 = places.findIndex((p) => p.size % SPARSE_BLOCK_SIZE !== 0);
+      if (i2 >= 0) throw simgSizeError(`spec.output.partitions[${i2}]`, places[i2].name, places[i2].size);
+    }
+    const mapped = settingsOf(input2, bmapOutput).bmap || settingsOf(input2, simgOutput).simg;
+    const whole = mapped ? await contentRanges(input2.image.path, input2.image.size) : void 0;
+    const made = [];
+    for (const p of places) made.push(await makeArtifact(input2, p.name, p.start, p.size, whole));
+    return {
+      output: "partition-artifacts",
+      files: made.flatMap((m) => m.files),
+      checksums: made.flatMap((m) => m.checksums),
+      hydra: made.flatMap((m) => m.hydra),
+      listed: made.flatMap((m) => m.listed),
+      manifest: { artifacts: made.map((m) => m.entry) },
+      paths: { artifactPaths: made.flatMap((m) => m.listed) }
+    };
+  }
+};
+
+// src/outputs/tar-product.ts
+init_errors();
+import path30 from "node:path";
+
+// src/outputs/tar.ts
+import { createReadStream as createReadStream4, createWriteStream as createWriteStream2, promises as fsp27 } from "node:fs";
+import { createHash as createHash14 } from "node:crypto";
+init_run();
+var import_tar_stream = __toESM(require_tar_stream(), 1);
+init_errors();
+import { Transform as Transform2 } from "node:stream";
+import { pipeline as pipeline4 } from "node:stream/promises";
+import { once as once9 } from "node:events";
+var BLOCK3 = 512;
+var USTAR_MAX_SIZE = 8589934591;
+var USTAR_MAX_MTIME = 8589934591;
+var S_IFREG = 32768;
+var S_IFDIR = 16384;
+var S_IFLNK = 40960;
+var latin1 = (s2) => Buffer.from(s2, "latin1");
+var isAscii = (b) => b.every((c3) => c3 < 128);
+function ustarNameFits(name) {
+  let rest = name;
+  let prefix = "";
+  while (rest.length > 100) {
+    const i2 = rest.indexOf("/");
+    if (i2 === -1) return false;
+    prefix += prefix ? "/" + rest.slice(0, i2) : rest.slice(0, i2);
+    rest = rest.slice(i2 + 1);
+  }
+  return rest.length <= 100 && prefix.length <= 155;
+}
+function paxRecord(key, value) {
+  const body = Buffer.concat([Buffer.from(` ${key}=`, "latin1"), value, Buffer.from("\n")]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len), "latin1"), body]);
+}
+function octal(buf, off2, width, value) {
+  buf.write(value.toString(8).padStart(width - 1, "0") + "\0", off2, width, "latin1");
+}
+function paxHeaderBlock(size, epoch) {
+  const h2 = Buffer.alloc(BLOCK3);
+  h2.write("PaxHeader", 0, 100, "latin1");
+  octal(h2, 100, 8, 420);
+  octal(h2, 108, 8, 0);
+  octal(h2, 116, 8, 0);
+  octal(h2, 124, 12, size);
+  octal(h2, 136, 12, epoch);
+  h2.fill(32, 148, 156);
+  h2[156] = 120;
+  h2.write("ustar\0", 257, 6, "latin1");
+  h2.write("00", 263, 2, "latin1");
+  octal(h2, 329, 8, 0);
+  octal(h2, 337, 8, 0);
+  let sum = 0;
+  for (const c3 of h2) sum += c3;
+  h2.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, 8, "latin1");
+  return h2;
+}
+function standIn(name, isDir) {
+  const ascii = name.replace(/[^\x20-\x7e]/g, "_");
+  const full = isDir && !ascii.endsWith("/") ? ascii + "/" : ascii;
+  if (ustarNameFits(full)) return ascii;
+  const base = ascii.replace(/\/$/, "").split("/").pop() || "_";
+  return base.slice(-(isDir ? 99 : 100));
+}
+function planHeader(name, isDir, linkname, size, epoch) {
+  const nameBytes = latin1(name);
+  const fullName = isDir && !name.endsWith("/") ? name + "/" : name;
+  const nameOk = isAscii(nameBytes) && ustarNameFits(fullName);
+  const linkBytes = linkname === void 0 ? void 0 : latin1(linkname);
+  const linkOk = linkBytes === void 0 || isAscii(linkBytes) && linkBytes.length <= 100;
+  const sizeOk = size <= USTAR_MAX_SIZE;
+  if (nameOk && linkOk && sizeOk) return { name, ...linkname !== void 0 ? { linkname } : {} };
+  const records = [];
+  if (!linkOk) records.push(paxRecord("linkpath", linkBytes));
+  if (!nameOk) records.push(paxRecord("path", latin1(fullName)));
+  if (!sizeOk) records.push(paxRecord("size", Buffer.from(String(size))));
+  const body = Buffer.concat(records);
+  const pad = (BLOCK3 - body.length % BLOCK3) % BLOCK3;
+  const pax = Buffer.concat([paxHeaderBlock(body.length, epoch), body, Buffer.alloc(pad)]);
+  return {
+    pax,
+    name: nameOk ? name : standIn(name, isDir),
+    ...linkname !== void 0 ? { linkname: linkOk ? linkname : linkname.replace(/[^\x20-\x7e]/g, "_").slice(0, 100) } : {}
+  };
+}
+var sortKey = (p) => latin1(p === "/" ? "" : p.replaceAll("/", "\0"));
+function archiveName(p, root) {
+  if (p === "/") return root === "" ? void 0 : root;
+  return root + p.slice(1);
+}
+var Counting = class extends Transform2 {
+  hash = createHash14("sha256");
+  bytes = 0;
+  constructor() {
+    super({ highWaterMark: 1 << 20 });
+  }
+  _transform(chunk, _enc, cb) {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+};
+function planEntry(pack, e, name, epoch, firstOf) {
+  const perm = e.mode & 4095;
+  const plan = (isDir, linkname, size2) => {
+    const h3 = planHeader(name, isDir, linkname, size2, epoch);
+    if (h3.pax) pack.push(h3.pax);
+    return h3;
+  };
+  if (e.kind === "dir") {
+    const h3 = plan(true, void 0, 0);
+    return { header: { name: h3.name, type: "directory", mode: S_IFDIR | perm, size: 0 }, body: void 0, bytes: 0 };
+  }
+  if (e.kind === "symlink") {
+    if (e.target === void 0 || e.target === "") throw buildError(`the symlink ${latin1(e.path).toString("utf8")} has no target`);
+    const h3 = plan(false, e.target, 0);
+    return { header: { name: h3.name, type: "symlink", mode: S_IFLNK | 511, linkname: h3.linkname, size: 0 }, body: void 0, bytes: 0 };
+  }
+  const first = e.linkKey === void 0 ? void 0 : firstOf.get(e.linkKey);
+  if (first !== void 0) {
+    const h3 = plan(false, first, 0);
+    return { header: { name: h3.name, type: "link", mode: S_IFREG | perm, linkname: h3.linkname, size: 0 }, body: void 0, bytes: 0 };
+  }
+  if (e.linkKey !== void 0) firstOf.set(e.linkKey, name);
+  const size = e.data ? e.data.length : e.size ?? 0;
+  const h2 = plan(false, void 0, size);
+  const body = e.data ?? (size > 0 ? e.source : void 0);
+  if (!e.data && size > 0 && e.source === void 0) throw buildError(`internal error: ${latin1(e.path).toString("utf8")} has neither data nor a source`);
+  return { header: { name: h2.name, type: "file", mode: S_IFREG | perm, size }, body, bytes: size };
+}
+async function packEntries(pack, entries, epoch, opts2) {
+  const root = opts2.root ?? "./";
+  const mtime = new Date(epoch * 1e3);
+  const firstOf = /* @__PURE__ */ new Map();
+  let count2 = 0;
+  let contentBytes = 0;
+  let prevKey;
+  let prevPath = "";
+  for await (const e of entries) {
+    const key = sortKey(e.path);
+    if (prevKey && Buffer.compare(prevKey, key) >= 0) {
+      throw buildError(`internal error: tar entries out of order: ${JSON.stringify(latin1(e.path).toString("utf8"))} after ${JSON.stringify(latin1(prevPath).toString("utf8"))}`);
+    }
+    prevKey = key;
+    prevPath = e.path;
+    const name = archiveName(e.path, root);
+    if (name === void 0) continue;
+    const { header, body, bytes } = planEntry(pack, e, name, epoch, firstOf);
+    contentBytes += bytes;
+    Object.assign(header, { uid: 0, gid: 0, uname: "", gname: "", mtime });
+    await writeEntry(pack, header, body);
+    count2++;
+    opts2.onProgress?.(contentBytes);
+  }
+  return count2;
+}
+async function tarFailure(err, pack, child, piped, file) {
+  pack.destroy();
+  child?.stdin?.destroy();
+  await piped.catch(() => void 0);
+  const zstd = child ? await child : void 0;
+  await fsp27.rm(file, { force: true });
+  if (err instanceof ImgsmithError) throw err;
+  if (zstd?.failed) {
+    const e = toolFailure("zstd", outcomeOf(zstd), `compressing ${file}`);
+    throw e instanceof ToolMissingError ? new ToolMissingError("zstd", `${e.message}, or use --no-compress`) : e;
+  }
+  throw buildError(`cannot write ${file}: ${err.message}`, err);
+}
+async function writeTar(entries, out, epoch, opts2 = {}) {
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch > USTAR_MAX_MTIME) throw usageError(`the build epoch ${epoch} cannot be stored in a tar header`);
+  const level = out.compress?.level;
+  if (level !== void 0 && (!Number.isInteger(level) || level < 1 || level > 19)) {
+    throw usageError(`zstd level ${level} is invalid: use an integer from 1 to 19`);
+  }
+  const pack = (0, import_tar_stream.pack)();
+  let child;
+  let sink;
+  if (level !== void 0) {
+    child = spawnZstd(level, out.path);
+    child.catch(() => void 0);
+    sink = child.stdin;
+  } else {
+    sink = createWriteStream2(out.path, { highWaterMark: 1 << 20 });
+  }
+  const counting = new Counting();
+  const piped = pipeline4(pack, counting, sink);
+  piped.catch(() => void 0);
+  let count2;
+  try {
+    count2 = await packEntries(pack, entries, epoch, opts2);
+    pack.finalize();
+    await piped;
+    if (child) checkResult("zstd", await child, { what: `compressing ${out.path}` });
+  } catch (err) {
+    return tarFailure(err, pack, child, piped, out.path);
+  }
+  const size = (await fsp27.stat(out.path)).size;
+  const sha256 = child ? await sha256File(out.path) : counting.hash.digest("hex");
+  return { size, sha256, entries: count2, tarSize: counting.bytes };
+}
+function spawnZstd(level, file) {
+  return startTool("zstd", ["-T0", `-${level}`, "-q", "--no-progress", "-c"], { stdin: "pipe", stdout: { file }, stderr: "pipe" });
+}
+async function writeEntry(pack, header, body) {
+  const done = new Promise((resolve2, reject) => {
+    const entry = pack.entry(header, (err) => err ? reject(err) : resolve2());
+    if (body === void 0) {
+      if (header.type === "file") entry.end(void 0);
+      return;
+    }
+    if (Buffer.isBuffer(body)) {
+      entry.end(body);
+      return;
+    }
+    void streamFile(body, header.size ?? 0, entry).catch((err) => {
+      entry.destroy(err);
+      reject(err);
+    });
+  });
+  await done;
+}
+async function streamFile(source, size, entry) {
+  const host = latin1(source);
+  let n2 = 0;
+  try {
+    for await (const chunk of createReadStream4(host, { highWaterMark: 1 << 20 })) {
+      const c3 = chunk;
+      n2 += c3.length;
+      if (n2 > size) break;
+      if (!entry.write(c3)) await once9(entry, "drain");
+    }
+  } catch (err) {
+    throw buildError(`cannot read ${host.toString("utf8")}: ${err.message}`, err);
+  }
+  if (n2 !== size) throw buildError(`${host.toString("utf8")} changed while it was being archived (expected ${size} bytes, read ${n2 > size ? "more" : n2})`);
+  entry.end(void 0);
+}
+
+// src/outputs/tar-sources.ts
+init_tree();
+async function* fileTreeTarEntries(tree) {
+  for (const e of walkTree(tree)) {
+    switch (e.kind) {
+      case "dir":
+        yield { path: e.path, kind: "dir", mode: e.mode };
+        break;
+      case "file":
+        yield { path: e.path, kind: "file", mode: e.mode, size: e.size, source: e.source, ...e.linkKey ? { linkKey: e.linkKey } : {} };
+        break;
+      case "data":
+        yield { path: e.path, kind: "file", mode: e.mode, size: e.data.length, data: e.data };
+        break;
+      case "symlink":
+        yield { path: e.path, kind: "symlink", mode: 511, target: e.target };
+        break;
+    }
+  }
+}
+
+// src/outputs/nix-tarball.ts
+init_tree();
+import path29 from "node:path";
+function nixTarballTopDir(version, system) {
+  return `nix-${version}-${system}`;
+}
+var INSTALL_SCRIPT = `#!/bin/sh
+# Installs the store paths of this tarball into a Nix store and registers them.
+# Usage: ./install [ROOT]   (ROOT/nix/store; default: /nix/store)
+# Needs nix-store in PATH (or NIX_STORE_CMD=/path/to/nix-store).
+set -eu
+umask 0022
+self=$(cd "$(dirname "$0")" && pwd)
+root=\${1:-}
+case $root in /* | "") ;; *) root="$(pwd)/$root" ;; esac
+nix_store=\${NIX_STORE_CMD:-nix-store}
+dest="$root/nix/store"
+if [ ! -f "$self/.reginfo" ]; then
+    echo "$0: incomplete tarball: .reginfo is missing" >&2
+    exit 1
+fi
+mkdir -p "$dest" "$root/nix/var/nix"
+for p in "$self"/store/*; do
+    [ -e "$p" ] || [ -L "$p" ] || continue
+    name=$(basename "$p")
+    [ -e "$dest/$name" ] && continue
+    tmp="$dest/$name.tmp.$$"
+    rm -rf "$tmp"
+    cp -RPp "$p" "$tmp"
+    mv "$tmp" "$dest/$name"
+done
+if [ -n "$root" ]; then
+    "$nix_store" --store "local?root=$root" --load-db < "$self/.reginfo"
+else
+    "$nix_store" --load-db < "$self/.reginfo"
+fi
+echo "$0: installed $(ls "$self/store" | wc -l) store paths into $dest" >&2
+`;
+function nixTarballEntries(closure, topDir) {
+  const top = `/${fromUtf8(topDir)}`;
+  const tree = new FileTree();
+  tree.ensureDir(`${top}/store`);
+  tree.add(`${top}/.reginfo`, { kind: "data", mode: 292, data: closure.registration });
+  tree.add(`${top}/install`, { kind: "data", mode: 365, data: Buffer.from(INSTALL_SCRIPT) });
+  for (const p of closure.storePaths) tree.addHost(`${top}/store/${fromUtf8(path29.posix.basename(p))}`, fromUtf8(closure.hostPath(p)));
+  return fileTreeTarEntries(tree);
+}
+
+// src/outputs/tar-product.ts
+async function writeTarProduct(spec, input2) {
+  const file = `${input2.base}.tar${input2.zstdLevel !== void 0 ? ".zst" : ""}`;
+  const out = path30.join(input2.dir, file);
+  let entries;
+  let root;
+  let extra;
+  if (spec.type === "rootfs") {
+    entries = fileTreeTarEntries(input2.trees[input2.partitionIndex(spec.partition)]);
+    root = "./";
+    extra = { partition: spec.partition };
+  } else {
+    if (!input2.closure) throw internalError("nix-binary-tarball without a closure");
+    const topDir = nixTarballTopDir(input2.label, input2.system);
+    entries = nixTarballEntries(await input2.closure(), topDir);
+    root = "";
+    extra = { topDir };
+  }
+  const r = await writeTar(entries, { path: out, ...input2.zstdLevel !== void 0 ? { compress: { level: input2.zstdLevel } } : {} }, input2.epoch, {
+    root,
+    ...input2.onProgress ? { onProgress: input2.onProgress } : {}
+  });
+  return {
+    path: out,
+    manifest: {
+      type: spec.type,
+      file,
+      size: r.size,
+      sha256: r.sha256,
+      entries: r.entries,
+      ...input2.zstdLevel !== void 0 ? { compressor: "zstd", level: input2.zstdLevel } : {},
+      ...extra
+    },
+    ...spec.type === "nix-binary-tarball" ? { hydraSubtype: "binary-dist" } : {}
+  };
+}
+function parseTar(v, where3, partitions) {
+  const TYPES2 = ["rootfs", "nix-binary-tarball"];
+  const o2 = typeof v === "string" ? { type: v } : obj(v, where3, ["type", "partition"], ["type"]);
+  const type = oneOf(o2.type, typeof v === "string" ? where3 : `${where3}.type`, TYPES2);
+  if (type === "nix-binary-tarball") {
+    if (o2.partition !== void 0) throw usageError(`${where3}.partition: only a "rootfs" tarball takes a partition`);
+    return { type };
+  }
+  const withFiles = (p) => driverFor(p.filesystem).holdsFiles === true;
+  const withFilesTypes = FS_TYPES.filter((t) => drivers[t].holdsFiles);
+  const filesList = `${withFilesTypes.slice(0, -1).join(", ")} or ${withFilesTypes.at(-1)}`;
+  const rootList = FS_TYPES.filter((t) => drivers[t].rootCandidate).join("/");
+  if (o2.partition !== void 0) {
+    const name = str(o2.partition, `${where3}.partition`);
+    const p = partitions.find((q) => q.name === name);
+    if (!p) throw usageError(`${where3}.partition: no partition is named "${name}"${hint(name, partitions.map((q) => q.name))}`);
+    if (!withFiles(p)) throw usageError(`${where3}.partition: "${name}" is a ${p.filesystem.type} partition without files: name a ${filesList} partition`);
+    return { type, partition: name };
+  }
+  const withClosure = partitions.find((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
+  const lastLinux = [...partitions].reverse().find((p) => driverFor(p.filesystem).rootCandidate === true);
+  const root = withClosure ?? lastLinux;
+  if (!root || !withFiles(root)) {
+    throw usageError(`${where3}: "rootfs" found no root partition (one with { "generate": "closure" } or an ${rootList} one): name one with { "type": "rootfs", "partition": "..." }`);
+  }
+  return { type, partition: root.name };
+}
+var TAR_TYPES = ["rootfs", "nix-binary-tarball"];
+var tarOutput = {
+  name: "tar",
+  spec: {
+    properties: {
+      tar: { anyOf: [{ enum: TAR_TYPES }, { type: "object", properties: { type: { enum: TAR_TYPES }, partition: { type: "string", minLength: 1 } }, required: ["type"], additionalProperties: false }] }
+    },
+    parse: (o2, where3, ctx) => o2.tar !== void 0 ? { tar: parseTar(o2.tar, `${where3}.tar`, ctx.partitions) } : {}
+  },
+  settings: (spec) => spec.tar ? { tar: spec.tar } : {},
+  manifestKeys: ["compressor", "level"],
+  enabled: (plan) => settingsOf(plan, tarOutput).tar !== void 0,
+  readsClosure: (plan) => settingsOf(plan, tarOutput).tar?.type === "nix-binary-tarball",
+  tools: (plan) => settingsOf(plan, zstdOutput).compress ? ["zstd"] : [],
+  async make(input2) {
+    const { spec, tmp, base, rel, progress } = input2;
+    const zstd = settingsOf(input2, zstdOutput);
+    const tp = progress.phase("tar");
+    const tar = await writeTarProduct(settingsOf(input2, tarOutput).tar, {
+      trees: input2.trees,
+      partitionIndex: (name) => spec.partitions.findIndex((p) => p.name === name),
+      ...input2.closure ? { closure: input2.closure } : {},
+      dir: tmp,
+      base,
+      label: safeName(input2.label),
+      system: spec.system,
+      epoch: input2.epoch,
+      ...zstd.compress ? { zstdLevel: zstd.level } : {}
+    });
+    tp.end({ size: tar.manifest.size });
+    const file = rel(tar.manifest.file);
+    return {
+      output: "tar",
+      files: [[tar.path, file]],
+      checksums: [[tar.path, file, tar.manifest.sha256]],
+      // The manifest and the Hydra product name the tarball without output.directory (as they always did).
+      manifest: { tar: tar.manifest },
+      ...tar.hydraSubtype ? { hydra: [[tar.hydraSubtype, tar.manifest.file]] } : {},
+      paths: { tarPath: path30.join(input2.outDir, file) }
+    };
+  }
+};
+
+// src/outputs/checksums.ts
+var checksumsOutput = {
+  name: "checksums",
+  enabled: () => true,
+  async make({ made }) {
+    const files = [];
+    for (const m of made) {
+      for (const [tmpPath, name, sha256] of m.checksums ?? []) files.push([await writeSha256File(tmpPath, sha256), `${name}.sha256`]);
+    }
+    return { output: "checksums", files };
+  }
+};
+
+// src/outputs/hydra.ts
+init_errors();
+import { mkdir, readFile, writeFile as writeFile3 } from "node:fs/promises";
+import path31, { join as join4, resolve } from "node:path";
+var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
+var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
+function hydraProductLine(subtype, path43) {
+  if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
+  if (/["\n\r]/.test(path43)) throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path43.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: the path must be absolute`);
+  const name = path43.slice(path43.lastIndexOf("/") + 1);
+  if (!HYDRA_PRODUCT_NAME.test(name)) {
+    throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+  }
+  const p = /[\s<>]/.test(path43) ? `"${path43}"` : path43;
+  const line = `file ${subtype} ${p}`;
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: Hydra's parser would not accept the line`);
+  return `${line}
+`;
+}
+async function writeHydraProducts(outDir, opts2) {
+  if (!/^\S+$/.test(opts2.system)) throw buildError(`invalid Nix system "${opts2.system}"`);
+  const dir = join4(outDir, "nix-support");
+  const productsPath = join4(dir, "hydra-build-products");
+  const systemPath = join4(dir, "system");
+  const newLines = [hydraProductLine(opts2.subtype ?? "sd-image", resolve(opts2.imagePath))];
+  for (const x of opts2.extra ?? []) newLines.push(hydraProductLine(x.subtype, resolve(x.path)));
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile3(systemPath, `${opts2.system}
+`);
+    let existing = "";
+    try {
+      existing = await readFile(productsPath, "utf8");
+    } catch (err) {
+      if (err.code !== "ENOENT") throw err;
+    }
+    const lines = existing.split("\n");
+    const add = newLines.filter((line) => !lines.includes(line.slice(0, -1)));
+    if (add.length) {
+      const sep = existing === "" || existing.endsWith("\n") ? "" : "\n";
+      await writeFile3(productsPath, existing + sep + add.join(""));
+    }
+  } catch (err) {
+    if (err instanceof ImgsmithError) throw err;
+    throw buildError(`cannot write the Hydra build products in ${dir}: ${err.message}`, err);
+  }
+  return { productsPath, systemPath };
+}
+var hydraOutput = {
+  name: "hydra",
+  enabled: () => true,
+  async make({ made, tmp, outDir, spec }) {
+    const products = made.flatMap((m) => m.hydra ?? []);
+    const [first, ...rest] = products;
+    if (!first) throw internalError("no Hydra product");
+    await writeHydraProducts(tmp, {
+      imagePath: path31.join(outDir, first[1]),
+      subtype: first[0],
+      system: spec.system,
+      ...rest.length ? { extra: rest.map(([subtype, file]) => ({ subtype, path: path31.join(outDir, file) })) } : {}
+    });
+    return { output: "hydra", files: [[path31.join(tmp, "nix-support"), "nix-support"]] };
+  }
+};
+
+// src/outputs/manifest-output.ts
+import path32 from "node:path";
+
+// src/outputs/manifest-format.ts
+init_errors();
+init_toolchain();
+import { writeFile as writeFile4 } from "node:fs/promises";
+var KEY_HEAD = ["imgsmith", "spec", "image", "table", "partitions", "regions", "inputs", "tools", "index", "name", "version", "type", "offset", "file", "path", "dir", "start", "size", "sha256"];
+var KEY_TAIL = ["bootable", "guid", "partuuid", "label", "uuid", "filesystem", "stats"];
+function manifestKeyOrder(outputKeys) {
+  return [.../* @__PURE__ */ new Set([...KEY_HEAD, ...outputKeys, ...KEY_TAIL])];
+}
+function compareKeys(rank, a2, b) {
+  const ra = rank.get(a2);
+  const rb = rank.get(b);
+  if (ra !== void 0 && rb !== void 0) return ra - rb;
+  if (ra !== void 0) return -1;
+  if (rb !== void 0) return 1;
+  return a2 < b ? -1 : a2 > b ? 1 : 0;
+}
+function canonical(value, where3, rank) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw buildError(`manifest value ${where3} is not a finite number`);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i2) => canonical(v, `${where3}[${i2}]`, rank));
+  if (typeof value === "object") {
+    const out = {};
+    for (const key of Object.keys(value).sort((a2, b) => compareKeys(rank, a2, b))) {
+      const v = value[key];
+      if (v === void 0) continue;
+      out[key] = canonical(v, `${where3}.${key}`, rank);
+    }
+    return out;
+  }
+  throw buildError(`manifest value ${where3} has unsupported type ${typeof value}`);
+}
+function stableJson(value, order = manifestKeyOrder([])) {
+  const rank = new Map(order.map((k, i2) => [k, i2]));
+  return `${JSON.stringify(canonical(value, "$", rank), null, 2)}
+`;
+}
+function manifestJson(manifest, order) {
+  const m = manifest.inputs.firmware ? {
+    ...manifest,
+    inputs: {
+      ...manifest.inputs,
+      firmware: {
+        ...manifest.inputs.firmware,
+        files: [...manifest.inputs.firmware.files].sort((a2, b) => a2.path < b.path ? -1 : a2.path > b.path ? 1 : 0)
+      }
+    }
+  } : manifest;
+  return stableJson(m, order);
+}
+async function writeManifest(path43, manifest, order) {
+  const text = manifestJson(manifest, order);
+  try {
+    await writeFile4(path43, text);
+  } catch (err) {
+    throw buildError(`cannot write the manifest ${path43}: ${err.message}`, err);
+  }
+}
+
+// src/outputs/manifest-output.ts
+function merge(a2, b) {
+  const out = { ...a2 };
+  for (const [k, v] of Object.entries(b)) {
+    const old = out[k];
+    out[k] = v !== null && typeof v === "object" && !Array.isArray(v) && old !== null && typeof old === "object" && !Array.isArray(old) ? merge(old, v) : v;
+  }
+  return out;
+}
+var manifestOutput = {
+  name: "manifest",
+  enabled: () => true,
+  async make({ made, manifestBase, image, pass, rel, tmp, outDir, registry }) {
+    let m = merge(await manifestBase(), { image: { file: rel(image.name), size: image.size, ...pass.sha256 !== void 0 ? { sha256: pass.sha256 } : {} } });
+    for (const x of made) if (x.manifest) m = merge(m, x.manifest);
+    const manifest = m;
+    const file = path32.join(tmp, "manifest.json");
+    await writeManifest(file, manifest, manifestKeyOrder(registry.flatMap((o2) => o2.manifestKeys ?? [])));
+    const manifestPath = path32.join(outDir, "manifest.json");
+    return { output: "manifest", files: [[file, "manifest.json"]], manifest, paths: { manifestPath }, listed: [manifestPath] };
+  }
+};
+
+// src/outputs/index.ts
+init_errors();
+var builtIn = [zstdOutput, imageOutput, bmapOutput, simgOutput, partitionArtifactsOutput, tarOutput, checksumsOutput, hydraOutput, manifestOutput];
+var outputs = [...builtIn];
+
+// src/outputs/registry.ts
+var COMMON_KEYS = {
+  name: { type: "string", minLength: 1, pattern: "^[^/\\u0000]+$", description: `file name template; placeholders ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}` },
+  directory: { type: "string", minLength: 1 }
+};
+function outputSpecProperties() {
+  return Object.assign({}, COMMON_KEYS, ...outputs.map((o2) => o2.spec?.properties ?? {}));
+}
+function parseCommon(o2, where3, specName) {
+  const fileName = o2.name === void 0 ? specName : str(o2.name, `${where3}.name`, { pattern: /^[^/\0]+$/, what: 'a file name without "/"' });
+  const unknown = unknownPlaceholders(fileName);
+  if (unknown.length > 0) {
+    throw usageError(`${where3}.name: unknown placeholder "{${unknown[0]}}"${hint(unknown[0], TEMPLATE_KEYS)}; the placeholders are ${TEMPLATE_KEYS.map((k) => `{${k}}`).join(", ")}`);
+  }
+  if (o2.directory === void 0) return { name: fileName };
+  const directory = str(o2.directory, `${where3}.directory`);
+  for (const c3 of directory.split("/")) {
+    if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/.test(c3)) {
+      throw usageError(
+        `${where3}.directory: "${directory}" must be a relative directory such as "sd-image" made of letters, digits and . _ + - (no leading "/" or ".", no empty, "." or ".." components)`
+      );
+    }
+  }
+  if (directory.split("/")[0] === "nix-support") throw usageError(`${where3}.directory: "nix-support" is where the Hydra products go; choose another directory`);
+  return { name: fileName, directory };
+}
+function parseOutputSpec(v, where3, ctx) {
+  const o2 = v === void 0 ? {} : obj(v, where3, Object.keys(outputSpecProperties()));
+  const common2 = parseCommon(o2, where3, ctx.name);
+  return Object.assign(common2, ...outputs.map((x) => x.spec?.parse(o2, where3, ctx) ?? {}));
+}
+function outputFlagList() {
+  return outputs.flatMap((o2) => Object.entries(o2.flags ?? {}));
+}
+function outputSettings(output, options) {
+  const spec = output;
+  const settings = {};
+  for (const o2 of outputs) {
+    const own = Object.fromEntries(Object.keys(o2.flags ?? {}).flatMap((k) => options[k] === void 0 ? [] : [[k, options[k]]]));
+    settings[o2.name] = o2.settings?.(spec, own);
+  }
+  return settings;
+}
+
+// src/content/resolve.ts
+init_errors();
+import { readdirSync as readdirSync6, realpathSync as realpathSync3 } from "node:fs";
+import path37 from "node:path";
+init_tree();
+
+// src/content/rpi.ts
+var NIXOS_CONFIG_TXT = `[pi3]
+kernel=u-boot-rpi3.bin
+
+[pi02]
+kernel=u-boot-rpi3.bin
+
+[pi4]
+kernel=u-boot-rpi4.bin
+enable_gic=1
+armstub=armstub8-gic.bin
+
+# Otherwise the resolution will be weird in most cases, compared to
+# what the pi3 firmware does by default.
+disable_overscan=1
+
+# Supported in newer board revisions
+arm_boost=1
+
+[cm4]
+# Enable host mode on the 2711 built-in XHCI USB controller.
+# This line should be removed if the legacy DWC2 controller is required
+# (e.g. for USB device mode) or if USB support is not required.
+otg_mode=1
+
+[all]
+# Boot in 64-bit mode.
+arm_64bit=1
+
+# U-Boot needs this to work, regardless of whether UART is actually used or not.
+# Look in arch/arm/mach-bcm283x/Kconfig in the U-Boot tree to see if this is still
+# a requirement in the future.
+enable_uart=1
+
+# Prevent the firmware from smashing the framebuffer setup done by the mainline kernel
+# when attempting to show low-voltage or overtemperature warnings.
+avoid_warnings=1
+`;
+function rpiConfigTxt(options = {}) {
+  const extra = options.extraConfig ?? "";
+  if (extra === "") return NIXOS_CONFIG_TXT;
+  return `${NIXOS_CONFIG_TXT}
+${extra}${extra.endsWith("\n") ? "" : "\n"}`;
+}
+
+// src/content/extlinux.ts
+init_errors();
+init_tree();
+import { lstatSync as lstatSync4, promises as fsp28, readlinkSync as readlinkSync2 } from "node:fs";
+import path33 from "node:path";
+var NIX_STORE = "/nix/store";
+function extlinuxOptionsOf(o2) {
+  return {
+    ...typeof o2.timeout === "number" ? { timeout: o2.timeout } : {},
+    ...Array.isArray(o2.extraKernelParams) ? { extraKernelParams: o2.extraKernelParams.map(String) } : {},
+    ...typeof o2.init === "string" ? { init: o2.init } : {},
+    ...typeof o2.fdt === "string" ? { fdt: o2.fdt } : {}
+  };
+}
+function treeHasPath(tree, p) {
+  const link = (q) => {
+    const e = tree.lookup(q);
+    return e === void 0 ? null : e.kind === "symlink" ? e.target : void 0;
+  };
+  return resolveLinks(p, link, { mustExist: true }) !== null;
+}
+function resolveInStore(p, toHost) {
+  const link = (q) => {
+    let st;
+    try {
+      st = lstatSync4(q);
+    } catch (err) {
+      const code = err.code;
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
+      throw inputError(`cannot read ${q}: ${err.message}`);
+    }
+    if (!st.isSymbolicLink()) return void 0;
+    const t = readlinkSync2(q);
+    return path33.isAbsolute(t) ? toHost(t) : t;
+  };
+  return resolveLinks(path33.resolve(p), link);
+}
+function cleanName(logical, storeDir) {
+  return (logical.startsWith(`${storeDir}/`) ? logical.slice(storeDir.length + 1) : logical).replaceAll("/", "-");
+}
+function extlinuxConf(e) {
+  const lines = [
+    "# Generated file, all changes will be lost on nixos-rebuild!",
+    "",
+    "# Change this to e.g. nixos-42 to temporarily boot to an older configuration.",
+    "DEFAULT nixos-default",
+    "",
+    "MENU TITLE ------------------------------------------------------------",
+    `TIMEOUT ${e.timeout}`,
+    "",
+    "LABEL nixos-default",
+    "  MENU LABEL NixOS - Default",
+    `  LINUX ${e.kernel}`,
+    `  INITRD ${e.initrd}`,
+    `  APPEND init=${e.init} ${e.params}`
+  ];
+  if (e.fdtdir !== void 0) lines.push(e.fdt !== void 0 ? `  FDT ${e.fdtdir}/${e.fdt}` : `  FDTDIR ${e.fdtdir}`);
+  return lines.join("\n") + "\n";
+}
+async function addExtlinuxToTree(tree, toplevel, options = {}) {
+  const target = options.target ?? "/boot";
+  const timeout = options.timeout ?? 50;
+  const storeDir = options.storeDir ?? NIX_STORE;
+  const toHost = options.storeHost ?? ((p) => p);
+  const hostRoot = toHost("/");
+  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
+  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
+  const given = toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(toplevel) : toplevel;
+  const top = resolveInStore(path33.resolve(given), mapTarget);
+  const tst = await fsp28.stat(top).catch(() => void 0);
+  if (!tst) throw inputError(`the NixOS system ${toplevel} does not exist (--toplevel)`);
+  if (!tst.isDirectory()) throw inputError(`the NixOS system ${toplevel} is not a directory (--toplevel)`);
+  const logicalTop = toLogical(top);
+  if (options.closurePaths && !options.closurePaths.includes(logicalTop)) {
+    throw inputError(
+      `the NixOS system ${toplevel}${logicalTop !== toplevel ? ` (${logicalTop})` : ""} is not in the closure (--closure), so extlinux.conf's init= would point at a path missing from the image; give the closure of this system (closureInfo { rootPaths = [ toplevel ]; })`
+    );
+  }
+  const need = async (name) => {
+    const host = resolveInStore(path33.join(top, name), mapTarget);
+    const st = await fsp28.stat(host).catch(() => void 0);
+    if (!st?.isFile()) {
+      throw inputError(`the NixOS system ${toplevel} has no ${name}: ${path33.join(top, name)}${host !== path33.join(top, name) ? ` (-> ${host})` : ""} is not a file`);
+    }
+    return { host, st };
+  };
+  const kernel = await need("kernel");
+  const initrd = await need("initrd");
+  if (options.init === void 0) await need("init");
+  let params = "";
+  const paramsFile = path33.join(top, "kernel-params");
+  try {
+    params = (await fsp28.readFile(resolveInStore(paramsFile, mapTarget), "utf8")).replace(/\n+$/, "");
+  } catch (err) {
+    if (err.code !== "ENOENT") throw inputError(`cannot read ${paramsFile}: ${err.message}`);
+  }
+  const bt = fromUtf8(target);
+  const nixosDir = path33.posix.join(bt, "nixos");
+  tree.ensureDir(nixosDir);
+  tree.ensureDir(path33.posix.join(bt, "extlinux"));
+  const place = (src) => {
+    const name = cleanName(toLogical(src.host), storeDir);
+    tree.add(path33.posix.join(nixosDir, fromUtf8(name)), {
+      kind: "file",
+      mode: src.st.mode & 4095,
+      size: src.st.size,
+      source: fromUtf8(src.host),
+      ...src.st.nlink > 1 ? { linkKey: `${src.st.dev}:${src.st.ino}` } : {}
+    });
+    return `../nixos/${name}`;
+  };
+  const kernelRel = place(kernel);
+  const initrdRel = place(initrd);
+  const fdtdir = await placeDtbs(tree, { top, toplevel, nixosDir, storeDir, fdt: options.fdt, mapTarget, toLogical });
+  const extra = options.extraKernelParams ?? [];
+  if (extra.length > 0) params = [params, ...extra].filter((x) => x !== "").join(" ");
+  const init = options.init ?? `${logicalTop}/init`;
+  const conf = extlinuxConf({ timeout, kernel: kernelRel, initrd: initrdRel, init, params, ...fdtdir ? { fdtdir } : {}, ...options.fdt !== void 0 ? { fdt: options.fdt } : {} });
+  tree.add(path33.posix.join(bt, "extlinux", "extlinux.conf"), { kind: "data", mode: 420, data: Buffer.from(conf) });
+}
+async function placeDtbs(tree, c3) {
+  const dtbs = resolveInStore(path33.join(c3.top, "dtbs"), c3.mapTarget);
+  const dst = await fsp28.stat(dtbs).catch(() => void 0);
+  if (!dst?.isDirectory()) {
+    if (c3.fdt !== void 0) throw inputError(`the extlinux option fdt names ${c3.fdt}, but the NixOS system ${c3.toplevel} has no dtbs directory`);
+    return void 0;
+  }
+  if (c3.fdt !== void 0) {
+    const file = resolveInStore(path33.join(dtbs, c3.fdt), c3.mapTarget);
+    if (!(await fsp28.stat(file).catch(() => void 0))?.isFile()) {
+      throw inputError(`the extlinux option fdt names ${c3.fdt}, which is not a file in ${c3.toLogical(dtbs)} (the dtbs of the NixOS system ${c3.toplevel})`);
+    }
+  }
+  const name = cleanName(c3.toLogical(dtbs), c3.storeDir);
+  tree.addHostDir(path33.posix.join(c3.nixosDir, fromUtf8(name)), fromUtf8(dtbs), dst.mode & 4095);
+  return `../nixos/${name}`;
+}
+
+// src/content/closure.ts
+init_errors();
+init_tree();
+import { promises as fsp29 } from "node:fs";
+import path35 from "node:path";
+
+// src/content/nix-store.ts
+init_errors();
+init_tree();
+import { createHash as createHash15 } from "node:crypto";
+import { closeSync as closeSync3, lstatSync as lstatSync5, openSync as openSync3, readdirSync as readdirSync4, readFileSync as readFileSync5, readlinkSync as readlinkSync3, readSync as readSync2 } from "node:fs";
+import path34 from "node:path";
+var IMAGE_STORE_DIR = "/nix/store";
+var NIX_BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+function nixBase32(bytes) {
+  const len = Math.ceil(bytes.length * 8 / 5);
+  let s2 = "";
+  for (let n2 = len - 1; n2 >= 0; n2--) {
+    const b = n2 * 5;
+    const i2 = b >> 3;
+    const j = b & 7;
+    const c3 = bytes[i2] >> j | (i2 + 1 < bytes.length ? bytes[i2 + 1] << 8 - j : 0);
+    s2 += NIX_BASE32_ALPHABET[c3 & 31];
+  }
+  return s2;
+}
+var B32 = `[${NIX_BASE32_ALPHABET}]`;
+var STORE_BASENAME_RE = new RegExp(`^${B32}{32}-[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]*$`);
+var NAR_HASH_RES = [
+  new RegExp(`^sha256:${B32}{52}$`),
+  /^sha256:[0-9a-f]{64}$/,
+  /^sha256:[A-Za-z0-9+/]{43}=$/,
+  /^sha256-[A-Za-z0-9+/]{43}=$/
+];
+function isStoreBasename(name) {
+  return name.length <= 32 + 1 + 211 && STORE_BASENAME_RE.test(name);
+}
+function isNarHash(s2) {
+  return NAR_HASH_RES.some((re) => re.test(s2));
+}
+var enc = (s2) => typeof s2 === "string" ? Buffer.from(s2) : s2;
+function narStr(s2) {
+  const b = enc(s2);
+  const pad = (8 - b.length % 8) % 8;
+  const out = Buffer.alloc(8 + b.length + pad);
+  out.writeBigUInt64LE(BigInt(b.length), 0);
+  b.copy(out, 8);
+  return out;
+}
+var byBytes = (a2, b) => Buffer.compare(Buffer.from(a2), Buffer.from(b));
+var byCodes = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+var hp = (s2) => Buffer.from(s2, "latin1");
+async function dumpNar(p, sink) {
+  sink(narStr("nix-archive-1"));
+  await new Promise((r) => setImmediate(r));
+  try {
+    dumpNode(Buffer.from(p).toString("latin1"), sink);
+  } catch (err) {
+    if (err instanceof ImgsmithError) throw err;
+    throw inputError(`cannot read ${p}: ${err.message}`, err);
+  }
+}
+function dumpFile(p, st, sink) {
+  const parts = [narStr("type"), narStr("regular")];
+  if (st.mode & 64) parts.push(narStr("executable"), narStr(""));
+  parts.push(narStr("contents"));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(st.size), 0);
+  parts.push(len);
+  sink(Buffer.concat(parts));
+  let n2 = 0;
+  if (st.size <= 1 << 20) {
+    const data = readFileSync5(hp(p));
+    n2 = data.length;
+    sink(data);
+  } else {
+    const fd = openSync3(hp(p), "r");
+    try {
+      for (; ; ) {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        const got = readSync2(fd, buf, 0, buf.length, null);
+        if (got === 0) break;
+        n2 += got;
+        sink(buf.subarray(0, got));
+      }
+    } finally {
+      closeSync3(fd);
+    }
+  }
+  if (n2 !== st.size) throw inputError(`${showBytes(p)} changed size while it was being read`);
+  const pad = (8 - n2 % 8) % 8;
+  if (pad) sink(Buffer.alloc(pad));
+}
+function dumpNode(root, sink, rootStat) {
+  const open8 = [];
+  const node = (p, st) => {
+    sink(narStr("("));
+    if (st.isSymbolicLink()) {
+      sink(Buffer.concat([narStr("type"), narStr("symlink"), narStr("target"), narStr(readlinkSync3(hp(p), { encoding: "buffer" }))]));
+    } else if (st.isFile()) {
+      dumpFile(p, st, sink);
+    } else if (st.isDirectory()) {
+      sink(Buffer.concat([narStr("type"), narStr("directory")]));
+      open8.push({ p, names: readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes), i: 0 });
+      return;
+    } else {
+      throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
+    }
+    sink(narStr(")"));
+  };
+  node(root, rootStat ?? lstatSync5(hp(root)));
+  while (open8.length) {
+    const dir = open8[open8.length - 1];
+    if (dir.i === dir.names.length) {
+      open8.pop();
+      sink(narStr(")"));
+      if (open8.length) sink(narStr(")"));
+      continue;
+    }
+    const name = dir.names[dir.i++];
+    sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
+    const depth = open8.length;
+    node(`${dir.p}/${name}`, lstatSync5(hp(`${dir.p}/${name}`)));
+    if (open8.length === depth) sink(narStr(")"));
+  }
+}
+var showBytes = (p) => show(p);
+var RefScanner = class _RefScanner {
+  constructor(hashParts) {
+    this.hashParts = hashParts;
+  }
+  hashParts;
+  found = /* @__PURE__ */ new Set();
+  tail = Buffer.alloc(0);
+  static isB32 = (() => {
+    const t = new Uint8Array(256);
+    for (const c3 of NIX_BASE32_ALPHABET) t[c3.charCodeAt(0)] = 1;
+    return t;
+  })();
+  update(chunk) {
+    if (this.hashParts.size === 0) return;
+    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    const isB32 = _RefScanner.isB32;
+    const L = 32;
+    let i2 = 0;
+    while (i2 + L <= buf.length) {
+      let j = L - 1;
+      while (j >= 0 && isB32[buf[i2 + j]]) j--;
+      if (j < 0) {
+        const s2 = buf.toString("latin1", i2, i2 + L);
+        if (this.hashParts.has(s2)) this.found.add(s2);
+        i2++;
+      } else {
+        i2 += j + 1;
+      }
+    }
+    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - (L - 1))));
+  }
+};
+async function narInfo(p, scanFor = /* @__PURE__ */ new Set()) {
+  const h2 = createHash15("sha256");
+  const scanner = new RefScanner(scanFor);
+  let size = 0;
+  await dumpNar(p, (chunk) => {
+    h2.update(chunk);
+    scanner.update(chunk);
+    size += chunk.length;
+  });
+  return { narHash: `sha256:${nixBase32(h2.digest())}`, narSize: size, references: scanner.found };
+}
+function formatRegistration(entries, fromDir, toDir = IMAGE_STORE_DIR) {
+  const map = (p) => p === "" ? "" : toDir + p.slice(fromDir.length);
+  const lines = [];
+  for (const e of entries) {
+    lines.push(map(e.path), e.narHash, String(e.narSize), map(e.deriver), String(e.references.length), ...e.references.map(map));
+  }
+  return Buffer.from(lines.length ? lines.join("\n") + "\n" : "");
+}
+var show3 = (s2) => `'${s2.length > 120 ? s2.slice(0, 120) + "..." : s2}'`;
+function parseRegistration(text, file, storeDir) {
+  if (text === "") return [];
+  if (!text.endsWith("\n")) {
+    throw inputError(`${file}: the last line does not end with a newline (nix-store --load-db would fail with "missing input")`);
+  }
+  const lines = text.slice(0, -1).split("\n");
+  const entries = [];
+  let i2 = 0;
+  const next = (what) => {
+    if (i2 >= lines.length) {
+      throw inputError(`${file} line ${i2 + 1}: unexpected end of file: expected ${what}`);
+    }
+    return lines[i2++];
+  };
+  const fail = (what, got) => {
+    throw inputError(`${file} line ${i2}: expected ${what}, got ${show3(got)}`);
+  };
+  const isStorePath = (s2) => path34.posix.dirname(s2) === storeDir && isStoreBasename(path34.posix.basename(s2));
+  const inStore = `a store path in ${storeDir}`;
+  while (i2 < lines.length) {
+    const p = next(inStore);
+    if (!isStorePath(p)) fail(inStore, p);
+    const hash = next("a NAR hash (sha256:<52 nix-base32 characters>)");
+    if (!isNarHash(hash)) fail("a NAR hash (sha256:<52 nix-base32 characters>)", hash);
+    const sizeLine = next("a NAR size (a number)");
+    if (!/^(0|[1-9][0-9]*)$/.test(sizeLine) || !Number.isSafeInteger(Number(sizeLine))) fail("a NAR size (a number)", sizeLine);
+    const deriver = next("a deriver (a store path, or an empty line)");
+    if (deriver !== "" && !isStorePath(deriver)) fail(`a deriver (${inStore}, or an empty line)`, deriver);
+    const countLine = next("the number of references");
+    if (!/^(0|[1-9][0-9]*)$/.test(countLine) || Number(countLine) > 1e6) fail("the number of references (a number)", countLine);
+    const references = [];
+    for (let k = Number(countLine); k > 0; k--) {
+      const r = next(`a reference (${inStore})`);
+      if (!isStorePath(r)) fail(`a reference (${inStore})`, r);
+      references.push(r);
+    }
+    entries.push({ path: p, narHash: hash, narSize: Number(sizeLine), deriver, references });
+  }
+  return entries;
+}
+
+// src/content/closure.ts
+function storeHostPath(storeRoot) {
+  if (storeRoot === void 0) return (p) => p;
+  const root = storeRoot.replace(/\/+$/, "");
+  return (p) => p.startsWith("/") ? root + p : p;
+}
+async function statOrUndefined(p) {
+  try {
+    return await fsp29.lstat(p);
+  } catch (err) {
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") return void 0;
+    throw inputError(`cannot read ${p}: ${err.message}`);
+  }
+}
+async function readText(file) {
+  try {
+    return await readRegularText(file);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw inputError(`${file} is ${err.kind}: a closure's store-paths and registration must be regular files`);
+    const code = err.code;
+    if (code === "ENOENT") throw inputError(`${file} does not exist (a closureInfo directory has store-paths and registration)`);
+    throw inputError(`cannot read ${file}: ${err.message}`);
+  }
+}
+function parseStorePathList(text, file) {
+  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+  if (text === "") return { storeDir: IMAGE_STORE_DIR, paths: [] };
+  let storeDir;
+  const seen = /* @__PURE__ */ new Set();
+  const paths = [];
+  lines.forEach((line, k) => {
+    const where3 = `${file} line ${k + 1}`;
+    if (!line.startsWith("/")) throw inputError(`${where3}: expected an absolute store path, got ${show3(line)}`);
+    const p = path35.posix.normalize(line);
+    const base = path35.posix.basename(p);
+    if (p !== line || !isStoreBasename(base)) {
+      throw inputError(`${where3}: ${show3(line)} is not a store path (<store dir>/<32-character hash>-<name>)`);
+    }
+    const dir = path35.posix.dirname(p);
+    storeDir ??= dir;
+    if (dir !== storeDir) {
+      throw inputError(`${where3}: ${line} is not in the same store directory as the first path (${storeDir})`);
+    }
+    if (seen.has(p)) throw inputError(`${where3}: ${line} is listed twice`);
+    seen.add(p);
+    paths.push(p);
+  });
+  return { storeDir: storeDir ?? IMAGE_STORE_DIR, paths };
+}
+async function checkPathsExist(paths, listFile, host = (p) => p) {
+  const missing = [];
+  for (const p of paths) if (!await statOrUndefined(host(p))) missing.push(p);
+  if (missing.length) {
+    const where3 = host(missing[0]) === missing[0] ? "; if the store is elsewhere on this machine (e.g. copied out of a Nix store or a container), give its root with --store-root DIR" : ` (looked for ${host(missing[0])}: is --store-root right?)`;
+    throw inputError(
+      `${missing.length} of the ${paths.length} store ${paths.length === 1 ? "path" : "paths"} listed in ${listFile} ${missing.length === 1 ? "does" : "do"} not exist, the first is ${missing[0]}${where3}`
+    );
+  }
+}
+async function readClosureInfo(dir, opts2 = {}) {
+  const host = storeHostPath(opts2.storeRoot);
+  const st = await statOrUndefined(dir);
+  if (!st) throw inputError(`the closure ${dir} does not exist (expected a closureInfo directory or a file listing store paths)`);
+  const real = await fsp29.stat(dir).catch(() => void 0);
+  if (real?.isFile()) {
+    const { paths: paths2 } = parseStorePathList(await readText(dir), dir);
+    await checkPathsExist(paths2, dir, host);
+    return closureFromStorePaths(paths2, opts2);
+  }
+  if (!real?.isDirectory()) throw inputError(`the closure ${dir} is neither a directory nor a file`);
+  const spFile = path35.join(dir, "store-paths");
+  const regFile = path35.join(dir, "registration");
+  const { storeDir, paths } = parseStorePathList(await readText(spFile), spFile);
+  const entries = parseRegistration(await readText(regFile), regFile, storeDir);
+  const listed = new Set(paths);
+  const registered2 = /* @__PURE__ */ new Set();
+  for (const e of entries) {
+    if (registered2.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered twice`);
+    registered2.add(e.path);
+    if (!listed.has(e.path)) throw inputError(`${regFile}: ${e.path} is registered but not listed in ${spFile}`);
+  }
+  for (const p of paths) {
+    if (!registered2.has(p)) throw inputError(`${regFile}: ${p} (listed in ${spFile}) has no registration`);
+  }
+  for (const e of entries) {
+    for (const r of e.references) {
+      if (!listed.has(r)) throw inputError(`${regFile}: ${e.path} references ${r}, which is not in the closure (${spFile})`);
+    }
+  }
+  await checkPathsExist(paths, spFile, host);
+  const registration = await fsp29.readFile(regFile);
+  return {
+    storeDir,
+    storePaths: paths,
+    registration,
+    registrationEntries: entries,
+    hostPath: host,
+    ...opts2.storeRoot !== void 0 ? { storeRoot: opts2.storeRoot } : {}
+  };
+}
+async function closureFromStorePaths(paths, opts2 = {}) {
+  const host = storeHostPath(opts2.storeRoot);
+  const { storeDir, paths: checked } = parseStorePathList(paths.length ? paths.join("\n") + "\n" : "", "the store path list");
+  await checkPathsExist(checked, "the store path list", host);
+  const byHash = /* @__PURE__ */ new Map();
+  for (const p of checked) byHash.set(path35.posix.basename(p).slice(0, 32), p);
+  const hashes = new Set(byHash.keys());
+  const sorted = [...checked].sort(byBytes);
+  const entries = new Array(sorted.length);
+  let next = 0;
+  const worker2 = async () => {
+    while (next < sorted.length) {
+      const k = next++;
+      const p = sorted[k];
+      const info = await narInfo(host(p), hashes);
+      const references = [...info.references].map((h2) => byHash.get(h2)).sort(byBytes);
+      entries[k] = { path: p, narHash: info.narHash, narSize: info.narSize, deriver: "", references };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, sorted.length) }, worker2));
+  return {
+    storeDir,
+    storePaths: checked,
+    registration: formatRegistration(entries, storeDir, storeDir),
+    registrationEntries: entries,
+    hostPath: host,
+    ...opts2.storeRoot !== void 0 ? { storeRoot: opts2.storeRoot } : {}
+  };
+}
+function addClosureToTree(tree, info) {
+  tree.ensureDir(info.storeDir);
+  let n2 = 0;
+  for (const p of info.storePaths) {
+    const host = Buffer.from(info.hostPath(p)).toString("latin1");
+    if (!statHost(host)) throw inputError(`the store path ${p} disappeared while the closure was being read`);
+    tree.addHost(p, host);
+    n2++;
+  }
+  tree.add("/nix-path-registration", { kind: "data", mode: 420, data: info.registration });
+  return { paths: n2 };
+}
+
+// src/content/rpi-direct.ts
+init_errors();
+import { readdirSync as readdirSync5, readFileSync as readFileSync6 } from "node:fs";
+import path36 from "node:path";
+init_tree();
+
+// src/slots.ts
+init_errors();
+
+// src/spec-location.ts
+init_errors();
+
+// src/jsonc.ts
+var JsoncError = class extends Error {
+  constructor(where3, position, problem) {
+    super(`${position.line}:${position.column}: ${where3}: ${problem}`);
+    this.where = where3;
+    this.position = position;
+    this.problem = problem;
+  }
+  where;
+  position;
+  problem;
+};
+var MAX_DEPTH6 = 64;
+function childPath(parent, key) {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+var NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+var STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+var WORDS = { true: true, false: false, null: null };
+var Parser = class {
+  constructor(text) {
+    this.text = text;
+    for (let i2 = 0; i2 < text.length; i2++) if (text.charCodeAt(i2) === 10) this.lineStarts.push(i2 + 1);
+  }
+  text;
+  pos = 0;
+  lineStarts = [0];
+  positions = /* @__PURE__ */ new Map();
+  position(offset) {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = lo + hi + 1 >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.lineStarts[lo] + 1 };
+  }
+  fail(where3, problem, offset = this.pos) {
+    throw new JsoncError(where3, this.position(offset), problem);
+  }
+  found() {
+    if (this.pos >= this.text.length) return "the end of the file";
+    const c3 = this.text.slice(this.pos, this.pos + 12).split(/[\s,:{}[\]]/)[0] || this.text[this.pos];
+    return JSON.stringify(c3);
+  }
+  /** Skips white space and comments. */
+  skip(where3) {
+    const t = this.text;
+    for (; ; ) {
+      while (this.pos < t.length && " 	\n\r\uFEFF".includes(t[this.pos])) this.pos++;
+      if (t.startsWith("//", this.pos)) {
+        const nl = t.indexOf("\n", this.pos);
+        this.pos = nl < 0 ? t.length : nl + 1;
+      } else if (t.startsWith("/*", this.pos)) {
+        const end = t.indexOf("*/", this.pos + 2);
+        if (end < 0) this.fail(where3, "a /* comment is not closed with */");
+        this.pos = end + 2;
+      } else {
+        return;
+      }
+    }
+  }
+  token(re) {
+    re.lastIndex = this.pos;
+    const m = re.exec(this.text);
+    if (!m) return void 0;
+    this.pos += m[0].length;
+    return m[0];
+  }
+  value(where3, depth) {
+    this.skip(where3);
+    this.positions.set(where3, this.position(this.pos));
+    const c3 = this.text[this.pos];
+    if (c3 === "{" || c3 === "[") {
+      if (depth >= MAX_DEPTH6) this.fail(where3, `nested deeper than ${MAX_DEPTH6} levels`);
+      return c3 === "{" ? this.object(where3, depth + 1) : this.array(where3, depth + 1);
+    }
+    if (c3 === '"') return this.string(where3);
+    const num = this.token(NUMBER);
+    if (num !== void 0) return Number(num);
+    const word = /^[A-Za-z]+/.exec(this.text.slice(this.pos, this.pos + 16))?.[0];
+    if (word !== void 0 && word in WORDS) {
+      this.pos += word.length;
+      return WORDS[word];
+    }
+    return this.fail(where3, `expected a value (a string in double quotes, a number, an object, an array, true, false or null), found ${this.found()}`);
+  }
+  string(where3) {
+    const start = this.pos;
+    const s2 = this.token(STRING);
+    if (s2 === void 0) {
+      const nl = this.text.indexOf("\n", start);
+      const close = this.text.indexOf('"', start + 1);
+      const why = close < 0 || nl >= 0 && nl < close ? 'a string is not closed with " on its line' : "a string has a control character or a bad \\ escape";
+      this.fail(where3, why, start);
+    }
+    return JSON.parse(s2);
+  }
+  object(where3, depth) {
+    const out = {};
+    this.pos++;
+    for (; ; ) {
+      this.skip(where3);
+      if (this.text[this.pos] === "}") {
+        this.pos++;
+        return out;
+      }
+      if (this.text[this.pos] !== '"') this.fail(where3, `expected a key in double quotes or "}", found ${this.found()}`);
+      const keyAt = this.pos;
+      const key = this.string(where3);
+      const at = childPath(where3, key);
+      if (Object.hasOwn(out, key)) this.fail(at, `the key "${key}" is given twice in this object`, keyAt);
+      this.skip(at);
+      if (this.text[this.pos] !== ":") this.fail(at, `expected ":" after the key "${key}", found ${this.found()}`);
+      this.pos++;
+      Object.defineProperty(out, key, { value: this.value(at, depth), enumerable: true, writable: true, configurable: true });
+      this.skip(where3);
+      const c3 = this.text[this.pos];
+      if (c3 === ",") this.pos++;
+      else if (c3 !== "}") this.fail(where3, `expected "," or "}" after the value of "${key}", found ${this.found()}`);
+    }
+  }
+  array(where3, depth) {
+    const out = [];
+    this.pos++;
+    for (; ; ) {
+      this.skip(where3);
+      if (this.text[this.pos] === "]") {
+        this.pos++;
+        return out;
+      }
+      out.push(this.value(childPath(where3, out.length), depth));
+      this.skip(where3);
+      const c3 = this.text[this.pos];
+      if (c3 === ",") this.pos++;
+      else if (c3 !== "]") this.fail(where3, `expected "," or "]" after an array element, found ${this.found()}`);
+    }
+  }
+  end(root) {
+    this.skip(root);
+    if (this.pos < this.text.length) this.fail(root, `unexpected ${this.found()} after the end of the document`);
+  }
+};
+function parseJsonc(text, root) {
+  const p = new Parser(text);
+  const value = p.value(root, 0);
+  p.end(root);
+  return { value, positions: p.positions };
+}
+
+// src/spec-location.ts
+function partitionPath(i2, sub = "") {
+  return `spec.partitions[${i2}]${sub}`;
+}
+function positionOf(path43, source) {
+  for (let p = path43, up = ""; p !== ""; p = up) {
+    const at = source.positions.get(p);
+    if (at) return at;
+    up = p.replace(/(\.[^.[\]]+|\[[^\]]*\])$/, "");
+    if (up === p) return void 0;
+  }
+  return void 0;
+}
+function formatLocation(path43, source, at_ = path43) {
+  if (!source) return path43;
+  const at = positionOf(at_, source);
+  return at ? `${source.file}:${at.line}:${at.column}: ${path43}` : `${source.file}: ${path43}`;
+}
+var LEADING_PATH = /^spec(?:\.[A-Za-z_$][\w$-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])*(?=: |\s)/;
+function locateMessage(message, source, prefixFile = false) {
+  if (!source) return message;
+  const m = LEADING_PATH.exec(message);
+  if (!m || m[0] === "spec" && !message.startsWith("spec: ")) return prefixFile ? `${source.file}: ${message}` : message;
+  const rest = message.slice(m[0].length);
+  const key = /^: unknown key "([^"]*)"/.exec(rest)?.[1];
+  return formatLocation(m[0], source, key !== void 0 ? childPath(m[0], key) : m[0]) + rest;
+}
+function locateError(err, source, prefixFile = false) {
+  if (err instanceof ImgsmithError) err.message = locateMessage(err.message, source, prefixFile);
+  return err;
+}
+function locateWarnings(progress, source) {
+  if (!source) return progress;
+  return {
+    phase: (...args) => progress.phase(...args),
+    event(type, data) {
+      if (type !== "warning" || typeof data.message !== "string") return progress.event(type, data);
+      const m = /^(warning: )?([\s\S]*)$/.exec(data.message);
+      progress.event(type, { ...data, message: (m[1] ?? "") + locateMessage(m[2], source) });
+    }
+  };
+}
+var sources = /* @__PURE__ */ new WeakMap();
+function setSpecSource(spec, source) {
+  sources.set(spec, source);
+}
+function specSource(spec) {
+  return sources.get(spec);
+}
+
+// src/slots.ts
+var SLOT_CONTENTS = ["copy", "empty"];
+function parseSlot(v, where3) {
+  const o2 = obj(v, where3, ["of", "contents"], ["of", "contents"]);
+  return { of: str(o2.of, `${where3}.of`), contents: oneOf(o2.contents, `${where3}.contents`, SLOT_CONTENTS) };
+}
+function checkSlotKeys(o2, where3) {
+  for (const k of ["filesystem", "contents"]) {
+    if (o2[k] !== void 0) {
+      throw usageError(`${where3}.${k}: a slot has no ${k} of its own (it holds a copy of the partition named by slot.of, or zeros); remove "${k}"`);
+    }
+  }
+}
+function originIndex(parts, at, of) {
+  const j = parts.findIndex((p) => p.name === of);
+  if (j < 0) {
+    throw usageError(`${partitionPath(at, ".slot.of")}: no partition is named "${of}"${hint(of, parts.map((p) => p.name))}`);
+  }
+  return j;
+}
+function checkSlots(parts, at = (i2) => i2) {
+  parts.forEach((p, i2) => {
+    if (!p.slot) return;
+    const w = partitionPath(at(i2), ".slot.of");
+    if (p.slot.of === p.name) throw usageError(`${w}: partition "${p.name}" cannot be a slot of itself`);
+    const chain2 = [p.name];
+    for (let k = i2, seen = /* @__PURE__ */ new Set([i2]); parts[k].slot; ) {
+      k = originIndex(parts, at(k), parts[k].slot.of);
+      chain2.push(parts[k].name);
+      if (seen.has(k)) throw usageError(`${w}: the slots form a cycle: ${chain2.join(" -> ")}`);
+      seen.add(k);
+    }
+    const j = originIndex(parts, at(i2), p.slot.of);
+    if (j > i2) throw usageError(`${w}: "${p.slot.of}" (${partitionPath(at(j))}) must come before its slot "${p.name}" in spec.partitions`);
+    const size = p.size;
+    const originSize = parts[j].size;
+    if (typeof size === "number" && typeof originSize === "number") checkSlotSize(at(i2), p.name, size, p.slot.of, originSize);
+  });
+}
+function checkSlotSize(i2, name, size, of, originSize) {
+  if (size !== originSize) {
+    throw usageError(
+      `${partitionPath(i2, ".size")}: slot "${name}" is ${formatSize(size)} but "${of}", the partition it is a slot of, is ${formatSize(originSize)}: slots have the same size (leave "size" out to take it)`
+    );
+  }
+}
+function slotContents(parts, i2) {
+  let p = parts[i2];
+  for (let n2 = 0; p.slot?.contents === "copy" && n2 < parts.length; n2++) {
+    const origin = parts.find((q) => q.name === p.slot.of);
+    if (!origin) break;
+    p = origin;
+  }
+  return p;
+}
+
+// src/content/rpi-direct.ts
+var PI_BOARDS = ["pi3", "pi4", "pi5"];
+var PI_BOARD_NAMES = { pi3: "Raspberry Pi 3", pi4: "Raspberry Pi 4", pi5: "Raspberry Pi 5" };
+var PI_BOARD_DTB = {
+  pi3: { downstream: "bcm2710-rpi-3-b.dtb", upstream: "bcm2837-rpi-3-b.dtb" },
+  pi4: { downstream: "bcm2711-rpi-4-b.dtb", upstream: "bcm2711-rpi-4-b.dtb" },
+  pi5: { downstream: "bcm2712-rpi-5-b.dtb", upstream: "bcm2712-rpi-5-b.dtb" }
+};
+var PI_FIRMWARE = {
+  pi3: { required: ["bootcode.bin", "start.elf", "fixup.dat"], optional: /^(start_(cd|x|db)\.elf|fixup_(cd|x|db)\.dat)$/ },
+  pi4: { required: ["start4.elf", "fixup4.dat"], optional: /^(start4(cd|x|db)\.elf|fixup4(cd|x|db)\.dat)$/ },
+  pi5: { required: [], optional: /^$/ }
+};
+var PI_DTB_RE = /^bcm(27\d\d|283\d)[-_].*\.dtb$/;
+var configLines = (what) => ({ type: "string", description: `config.txt lines ${what} (no "[...]" section headers)` });
+var RPI_DIRECT_OPTIONS = {
+  boards: { type: "array", items: { enum: [...PI_BOARDS] }, minItems: 1, uniqueItems: true, description: "the boards the card targets (default all: pi3, pi4, pi5)" },
+  kernel2712: { type: "string", minLength: 1, description: "a 16 KiB-page kernel for the Pi 5 (kernel_2712.img), relative to the toplevel or a store path" },
+  initrd2712: { type: "string", minLength: 1, description: "its initrd (initramfs_2712; default initramfs8)" },
+  extraConfig: configLines("appended to the [all] section"),
+  boardConfig: {
+    type: "object",
+    properties: Object.fromEntries(PI_BOARDS.map((b) => [b, configLines(`for the [${b}] section, e.g. "dtoverlay=..."`)])),
+    additionalProperties: false
+  },
+  extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended to cmdline.txt after the toplevel's kernel-params" },
+  init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" },
+  rootPartition: { type: "string", minLength: 1, description: "the partition cmdline.txt names as root=PARTUUID= (default: the one with the closure)" },
+  overlays: { type: "boolean", description: "copy overlays/ (default true)" }
+};
+var OPTION_KEYS = Object.keys(RPI_DIRECT_OPTIONS);
+var PARAM_RE = /^[^\0-\x20\x7f]+$/;
+function rpiDirectOptions(o2, where3) {
+  for (const k of Object.keys(o2)) {
+    if (!OPTION_KEYS.includes(k)) throw usageError(`${where3}: unknown key "${k}"; expected one of: ${OPTION_KEYS.join(", ")}`);
+  }
+  let boards = [...PI_BOARDS];
+  if (o2.boards !== void 0) {
+    if (!Array.isArray(o2.boards) || o2.boards.length === 0) throw usageError(`${where3}.boards: expected a non-empty array of ${PI_BOARDS.map((b) => `"${b}"`).join(", ")}, got ${describe(o2.boards)}`);
+    boards = o2.boards.map((b, i2) => {
+      if (!PI_BOARDS.includes(b)) throw usageError(`${where3}.boards[${i2}]: expected one of ${PI_BOARDS.map((x) => `"${x}"`).join(", ")}, got ${describe(b)}`);
+      return b;
+    });
+    if (new Set(boards).size !== boards.length) throw usageError(`${where3}.boards: a board is listed twice`);
+    boards = PI_BOARDS.filter((b) => boards.includes(b));
+  }
+  const pathOpt = (k) => {
+    const v = o2[k];
+    if (v === void 0) return void 0;
+    if (typeof v !== "string" || v === "" || v.split("/").includes("..")) {
+      throw usageError(`${where3}.${k}: expected a path relative to the toplevel or a store path (no ".."), got ${describe(v)}`);
+    }
+    return v;
+  };
+  const kernel2712 = pathOpt("kernel2712");
+  const initrd2712 = pathOpt("initrd2712");
+  if (initrd2712 !== void 0 && kernel2712 === void 0) throw usageError(`${where3}.initrd2712: only with "kernel2712" (the Pi 5 otherwise boots kernel8.img with initramfs8)`);
+  if (kernel2712 !== void 0 && !boards.includes("pi5")) throw usageError(`${where3}.kernel2712: the Pi 5 is not among options.boards`);
+  const text = (v, w) => {
+    if (typeof v !== "string") throw usageError(`${w}: expected a string of config.txt lines, got ${describe(v)}`);
+    if (/[\0-\x08\x0b-\x1f\x7f]/.test(v.replaceAll("\r\n", "\n"))) throw usageError(`${w}: config.txt lines must not contain control characters`);
+    if (/^\s*\[/m.test(v)) throw usageError(`${w}: must not open a section ("[...]"); use boardConfig for [pi3]/[pi4]/[pi5] lines`);
+    return v;
+  };
+  const boardConfig = {};
+  if (o2.boardConfig !== void 0) {
+    if (typeof o2.boardConfig !== "object" || o2.boardConfig === null || Array.isArray(o2.boardConfig)) throw usageError(`${where3}.boardConfig: expected an object such as { "pi4": "dtoverlay=..." }, got ${describe(o2.boardConfig)}`);
+    for (const [k, v] of Object.entries(o2.boardConfig)) {
+      if (!PI_BOARDS.includes(k)) throw usageError(`${where3}.boardConfig: unknown board "${k}"; expected one of: ${PI_BOARDS.join(", ")}`);
+      if (!boards.includes(k)) throw usageError(`${where3}.boardConfig.${k}: the board is not among options.boards`);
+      boardConfig[k] = text(v, `${where3}.boardConfig.${k}`);
+    }
+  }
+  const extraKernelParams = [];
+  if (o2.extraKernelParams !== void 0) {
+    if (!Array.isArray(o2.extraKernelParams)) throw usageError(`${where3}.extraKernelParams: expected an array of strings, got ${describe(o2.extraKernelParams)}`);
+    o2.extraKernelParams.forEach((p, i2) => {
+      if (typeof p !== "string" || !PARAM_RE.test(p)) throw usageError(`${where3}.extraKernelParams[${i2}]: expected one kernel parameter without spaces or control characters, got ${describe(p)}`);
+      extraKernelParams.push(p);
+    });
+  }
+  if (o2.init !== void 0 && (typeof o2.init !== "string" || !/^\/\S*$/.test(o2.init) || o2.init.split("/").includes(".."))) {
+    throw usageError(`${where3}.init: expected an absolute path without spaces or "..", got ${describe(o2.init)}`);
+  }
+  if (o2.rootPartition !== void 0 && (typeof o2.rootPartition !== "string" || o2.rootPartition === "")) throw usageError(`${where3}.rootPartition: expected a partition name, got ${describe(o2.rootPartition)}`);
+  if (o2.overlays !== void 0 && typeof o2.overlays !== "boolean") throw usageError(`${where3}.overlays: expected true or false, got ${describe(o2.overlays)}`);
+  return {
+    boards,
+    ...kernel2712 !== void 0 ? { kernel2712 } : {},
+    ...initrd2712 !== void 0 ? { initrd2712 } : {},
+    ...o2.extraConfig !== void 0 ? { extraConfig: text(o2.extraConfig, `${where3}.extraConfig`) } : {},
+    boardConfig,
+    extraKernelParams,
+    ...typeof o2.init === "string" ? { init: o2.init } : {},
+    ...typeof o2.rootPartition === "string" ? { rootPartition: o2.rootPartition } : {},
+    overlays: o2.overlays !== false
+  };
+}
+function partUuidOf(disk, index) {
+  const p = disk.partitions[index];
+  if (disk.table.type === "dos") return `${disk.table.labelId.toString(16).padStart(8, "0")}-${partitionNumber(disk.table, index).toString(16).padStart(2, "0")}`;
+  return (p.guid ?? deriveGuid("partition-guid", [disk.table.seed, p.name])).toLowerCase();
+}
+function rootPartUuid(disk, index) {
+  const name = disk.partitions[index].name;
+  return /^[^{}\s]+$/.test(name) ? `{partuuid:${name}}` : partUuidOf(disk, index);
+}
+function rootPartition(disk, name, where3) {
+  if (name !== void 0) {
+    const i3 = disk.partitions.findIndex((p) => p.name === name);
+    if (i3 < 0) throw usageError(`${where3}.options.rootPartition: no partition is named "${name}" (partitions: ${disk.partitions.map((p) => p.name).join(", ")})`);
+    return i3;
+  }
+  const i2 = disk.partitions.findIndex((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure"));
+  if (i2 < 0) throw usageError(`${where3}: rpi-direct needs the root partition for cmdline.txt's root=PARTUUID=; no partition holds { "generate": "closure" }: name it in options.rootPartition`);
+  return i2;
+}
+function rpiDirectConfigTxt(c3) {
+  const block = (s2) => s2 === void 0 || s2 === "" ? [] : s2.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n");
+  const lines = ["# Generated by imgsmith (rpi-direct): the Raspberry Pi firmware boots Linux directly, without U-Boot.", "# Each [piN] section names the kernel and initramfs of that board; [all] applies to every board.", ""];
+  for (const b of c3.boards) {
+    lines.push(`[${b}]`, `kernel=${c3.kernel[b]}`, `initramfs ${c3.initramfs[b]} followkernel`, ...block(c3.boardConfig[b]), "");
+  }
+  lines.push("[all]", "arm_64bit=1", "# The serial console (ttyS0 / ttyAMA0 on the GPIO header).", "enable_uart=1", "avoid_warnings=1");
+  if (c3.upstreamKernel) lines.push("# The device trees have mainline names (bcm2837-rpi-3-b.dtb ...): let the firmware prefer them.", "upstream_kernel=1");
+  const extra = block(c3.extraConfig);
+  if (extra.length) lines.push("", ...extra);
+  return lines.join("\n") + "\n";
+}
+function checkPartitions(inp, opts2, where3) {
+  const part = inp.disk.partitions[inp.partition];
+  if (!fsCan(part.filesystem.type, "firmwareReadable")) {
+    throw usageError(`${where3}: the Raspberry Pi firmware reads its boot files from a FAT partition; partition "${part.name}" is ${part.filesystem.type}`);
+  }
+  const rootIdx = rootPartition(inp.disk, opts2.rootPartition, where3);
+  const root = slotContents(inp.disk.partitions, rootIdx);
+  if (!fsCan(root.filesystem.type, "root")) {
+    throw usageError(`${where3}: the root partition "${root.name}" is ${root.filesystem.type}; rpi-direct boots a ${typesThatCan("root").join(" or ")} root`);
+  }
+  if (inp.disk.table.type === "dos" && inp.disk.table.labelId === 0) {
+    throw usageError(`${where3}: root=PARTUUID= needs a disk id: set spec.table.labelId (e.g. "0x2178694e"); 0 means "none"`);
+  }
+  return rootIdx;
+}
+function resolveToplevel(inp, where3) {
+  const { storeDir, storeHost: toHost } = inp;
+  const hostRoot = toHost("/");
+  const toLogical = (h2) => hostRoot !== "/" && h2.startsWith(hostRoot) ? "/" + h2.slice(hostRoot.length) : h2;
+  const mapTarget = (t) => t === storeDir || t.startsWith(`${storeDir}/`) ? toHost(t) : t;
+  const given = inp.toplevel.startsWith(`${storeDir}/`) && hostRoot !== "/" ? toHost(inp.toplevel) : inp.toplevel;
+  const top = resolveInStore(path36.resolve(given), mapTarget);
+  const tst = statHost(fromUtf8(top), true);
+  if (!tst?.isDirectory()) throw inputError(`the NixOS system ${inp.toplevel} is not a directory (--toplevel)`);
+  const logicalTop = toLogical(top);
+  if (inp.closurePaths && !inp.closurePaths.includes(logicalTop)) {
+    throw inputError(`the NixOS system ${inp.toplevel} (${logicalTop}) is not in the closure (--closure), so cmdline.txt's init= would point at a path missing from the image; give the closure of this system`);
+  }
+  const file = (name, what) => {
+    const named = path36.isAbsolute(name) ? name.startsWith(`${storeDir}/`) ? toHost(name) : name : path36.join(top, name);
+    const host = resolveInStore(named, mapTarget);
+    const st = statHost(fromUtf8(host), true);
+    if (!st?.isFile()) {
+      throw inputError(`${where3}: ${what} ${named}${host !== named ? ` (-> ${host})` : ""} is missing (not a file)`);
+    }
+    return { host, st };
+  };
+  return { top, logicalTop, mapTarget, file };
+}
+function firmwareFiles(opts2, inp, where3) {
+  const fwNames = /* @__PURE__ */ new Set();
+  const needFw = opts2.boards.filter((b) => PI_FIRMWARE[b].required.length > 0);
+  if (needFw.length === 0) return fwNames;
+  if (!inp.firmware) {
+    throw usageError(`${where3}: the ${needFw.map((b) => PI_BOARD_NAMES[b]).join(" and ")} firmware (${needFw.flatMap((b) => PI_FIRMWARE[b].required).join(", ")}) comes from --firmware DIR; give it, or target only the Pi 5 (options.boards)`);
+  }
+  const present = readdirSync5(inp.firmware).sort();
+  for (const b of needFw) {
+    for (const f of PI_FIRMWARE[b].required) {
+      if (!statHost(fromUtf8(path36.join(inp.firmware, f)), true)?.isFile()) {
+        throw inputError(`${where3}: the firmware directory ${inp.firmware} has no ${f}, which the ${PI_BOARD_NAMES[b]} firmware needs (options.boards targets "${b}")`);
+      }
+      fwNames.add(f);
+    }
+    for (const f of present) if (PI_FIRMWARE[b].optional.test(f) && statHost(fromUtf8(path36.join(inp.firmware, f)), true)?.isFile()) fwNames.add(f);
+  }
+  return fwNames;
+}
+function deviceTrees(t, inp, where3) {
+  const dtbs = /* @__PURE__ */ new Map();
+  let overlays;
+  const dtbDir = resolveInStore(path36.join(t.top, "dtbs"), t.mapTarget);
+  const walk = (dir, rel) => {
+    for (const name of readdirSync5(dir).sort()) {
+      const host = path36.join(dir, name);
+      const st = statHost(fromUtf8(host), true);
+      if (!st) continue;
+      if (st.isDirectory()) {
+        if (rel === "" && name === "overlays") overlays = host;
+        else walk(host, rel ? `${rel}/${name}` : name);
+      } else if (st.isFile() && PI_DTB_RE.test(name)) {
+        const prev = dtbs.get(name);
+        if (prev) throw inputError(`${where3}: the toplevel's dtbs hold ${name} twice (${prev.host} and ${host}); the firmware reads one ${name} from the FAT root`);
+        dtbs.set(name, { host, st });
+      }
+    }
+  };
+  if (statHost(fromUtf8(dtbDir), true)?.isDirectory()) walk(dtbDir, "");
+  if (!overlays && inp.firmware && statHost(fromUtf8(path36.join(inp.firmware, "overlays")), true)?.isDirectory()) overlays = path36.join(inp.firmware, "overlays");
+  return overlays ? { dtbs, overlays } : { dtbs };
+}
+function checkBoardDtbs(opts2, inp, dtbs, where3) {
+  const upstreamKernel = ![...dtbs.keys()].some((n2) => n2.startsWith("bcm2710-")) && [...dtbs.keys()].some((n2) => n2.startsWith("bcm2837-"));
+  for (const b of opts2.boards) {
+    const d = PI_BOARD_DTB[b];
+    const want = upstreamKernel ? [d.upstream, d.downstream] : [d.downstream];
+    if (want.some((n2) => dtbs.has(n2))) continue;
+    const msg = `${where3}: the toplevel's dtbs have no ${[...new Set(want)].join(" or ")}, which the ${PI_BOARD_NAMES[b]} firmware loads: this card will not boot a ${PI_BOARD_NAMES[b]} (options.boards targets "${b}"${opts2.boards.length > 1 ? "; the other boards are not affected" : ""})`;
+    if (inp.strict) throw inputError(`${msg}; --strict makes this an error`);
+    inp.warn(`warning: ${msg}`);
+  }
+  return upstreamKernel;
+}
+function addBootConfig(tree, opts2, inp, t, rootIdx, pi5, upstreamKernel) {
+  const kernelOf = (b) => b === "pi5" && pi5.kernel ? "kernel_2712.img" : "kernel8.img";
+  const initrdOf = (b) => b === "pi5" && pi5.initrd ? "initramfs_2712" : "initramfs8";
+  const config = rpiDirectConfigTxt({
+    boards: opts2.boards,
+    kernel: { pi3: kernelOf("pi3"), pi4: kernelOf("pi4"), pi5: kernelOf("pi5") },
+    initramfs: { pi3: initrdOf("pi3"), pi4: initrdOf("pi4"), pi5: initrdOf("pi5") },
+    upstreamKernel,
+    boardConfig: opts2.boardConfig,
+    ...opts2.extraConfig !== void 0 ? { extraConfig: opts2.extraConfig } : {}
+  });
+  tree.add("/config.txt", { kind: "data", mode: 420, data: Buffer.from(config) });
+  let params = "";
+  const pf = resolveInStore(path36.join(t.top, "kernel-params"), t.mapTarget);
+  if (statHost(fromUtf8(pf), true)?.isFile()) params = readFileSync6(pf, "utf8").replace(/\s+/g, " ").trim();
+  const init = opts2.init ?? `${t.logicalTop}/init`;
+  const root = slotContents(inp.disk.partitions, rootIdx);
+  const cmdline = [`init=${init}`, `root=PARTUUID=${rootPartUuid(inp.disk, rootIdx)}`, `rootfstype=${root.filesystem.type}`, "rootwait", params, ...opts2.extraKernelParams].filter((x) => x !== "").join(" ");
+  tree.add("/cmdline.txt", { kind: "data", mode: 420, data: Buffer.from(cmdline + "\n") });
+}
+async function addRpiDirectToTree(tree, opts2, inp, where3) {
+  const rootIdx = checkPartitions(inp, opts2, where3);
+  const t = resolveToplevel(inp, where3);
+  const sys = `the NixOS system ${inp.toplevel}`;
+  const kernel = t.file("kernel", `${sys} has no kernel:`);
+  const initrd = t.file("initrd", `${sys} has no initrd:`);
+  if (opts2.init === void 0) t.file("init", `${sys} has no init:`);
+  const kernel2712 = opts2.kernel2712 !== void 0 ? t.file(opts2.kernel2712, "options.kernel2712: the Pi 5 kernel") : void 0;
+  const initrd2712 = opts2.initrd2712 !== void 0 ? t.file(opts2.initrd2712, "options.initrd2712: the Pi 5 initrd") : void 0;
+  const fwNames = firmwareFiles(opts2, inp, where3);
+  const { dtbs, overlays } = deviceTrees(t, inp, where3);
+  const upstreamKernel = checkBoardDtbs(opts2, inp, dtbs, where3);
+  const place = (name, src) => {
+    tree.add(fromUtf8(`/${name}`), { kind: "file", mode: src.st.mode & 4095, size: src.st.size, source: fromUtf8(src.host) });
+  };
+  place("kernel8.img", kernel);
+  place("initramfs8", initrd);
+  if (kernel2712) place("kernel_2712.img", kernel2712);
+  if (initrd2712) place("initramfs_2712", initrd2712);
+  for (const [name, f] of dtbs) place(name, f);
+  for (const f of fwNames) {
+    const host = path36.join(inp.firmware, f);
+    place(f, { host, st: statHost(fromUtf8(host), true) });
+  }
+  if (overlays && opts2.overlays) tree.addHost(fromUtf8("/overlays"), fromUtf8(overlays), true);
+  addBootConfig(tree, opts2, inp, t, rootIdx, { kernel: !!kernel2712, initrd: !!initrd2712 }, upstreamKernel);
+}
+
+// src/content/resolve.ts
+var ROOT_OPTION = { firmware: "--firmware", toplevel: "--toplevel", spec: "the spec file" };
+function rootOf(inputs, from, where3) {
+  const dir = inputs.roots[from];
+  if (!dir) throw usageError(`${where3}: the spec copies from "${from}" but no ${ROOT_OPTION[from]} was given`);
+  return dir;
+}
+var isGlob = (s2) => /[*?[]/.test(s2);
+function globRegExp(glob) {
+  let re = "";
+  for (let i2 = 0; i2 < glob.length; i2++) {
+    const c3 = glob[i2];
+    if (c3 === "*") re += "[^/]*";
+    else if (c3 === "?") re += "[^/]";
+    else if (c3 === "[") {
+      const close = glob.indexOf("]", i2 + 1);
+      if (close < 0) re += "\\[";
+      else {
+        let cls = glob.slice(i2 + 1, close);
+        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+        re += `[${cls.replace(/\\/g, "\\\\")}]`;
+        i2 = close;
+      }
+    } else re += c3.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+function resolveStoreLinks(host, map) {
+  if (!map) return host;
+  const link = (q) => {
+    const st = statHost(q);
+    if (!st) return null;
+    return st.isSymbolicLink() ? map(readHostLink(q)) : void 0;
+  };
+  return resolveLinks(host, link);
+}
+async function storeLinkMap(inputs) {
+  if (!inputs.storeHost || inputs.storeHost("/x") === "/x") return void 0;
+  const storeDir = inputs.closure ? (await inputs.closure()).storeDir : "/nix/store";
+  const root = fromUtf8(inputs.storeHost("/")).replace(/\/+$/, "");
+  const dir = fromUtf8(storeDir);
+  return (t) => t === dir || t.startsWith(`${dir}/`) ? root + t : t;
+}
+function addHost(tree, hostIn, target, follow, map) {
+  const host = follow ? resolveStoreLinks(hostIn, map) : hostIn;
+  if (!statHost(host)) throw inputError(`${show(host)} does not exist`);
+  tree.addHost(target, host, follow);
+}
+function addCopy(tree, item, inputs, where3, opts2, map) {
+  const root = fromUtf8(rootOf(inputs, item.from, where3));
+  const follow = item.dereference ?? opts2.noSymlinks === true;
+  const rel = fromUtf8(item.path);
+  const dir = path37.posix.dirname(rel);
+  const base = path37.posix.basename(rel);
+  const target = fromUtf8(item.target);
+  if (isGlob(dir)) throw usageError(`${where3}.path: only the last path component may contain * ? [ (got "${item.path}")`);
+  if (isGlob(base)) {
+    const hostDir = path37.posix.join(root, dir);
+    let names;
+    try {
+      names = readdirSync6(Buffer.from(hostDir, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1"));
+    } catch {
+      names = [];
+    }
+    const re = globRegExp(base);
+    const matches = names.filter((n2) => re.test(n2)).sort();
+    if (matches.length === 0) {
+      if (item.optional) return;
+      throw inputError(`${where3}: nothing in ${show(hostDir)} matches "${item.path.split("/").pop()}" (from ${item.from})`);
+    }
+    for (const m of matches) addHost(tree, path37.posix.join(hostDir, m), path37.posix.join(target, m), follow, map);
+    return;
+  }
+  const named = path37.posix.join(root, rel);
+  const host = follow ? resolveStoreLinks(named, map) : named;
+  const lst = statHost(host);
+  if (!lst) {
+    if (item.optional) return;
+    throw inputError(`${where3}: ${show(named)}${host !== named ? ` (-> ${show(host)})` : ""} does not exist (from ${item.from})`);
+  }
+  const isDir = lst.isDirectory() || lst.isSymbolicLink() && follow && statHost(host, true)?.isDirectory() === true;
+  if (isDir) {
+    addHost(tree, host, target, follow);
+    return;
+  }
+  const t = target.endsWith("/") ? path37.posix.join(target, base) : target;
+  addHost(tree, host, t, follow);
+}
+function addProfile(tree, item, inputs, where3, map) {
+  const p = item.options.path;
+  let host;
+  if (p.startsWith("/")) {
+    host = fromUtf8(inputs.storeHost ? inputs.storeHost(p) : p);
+  } else {
+    const top = rootOf(inputs, "toplevel", `${where3}.options.path`);
+    if (path37.posix.normalize(p).split("/").includes("..")) throw usageError(`${where3}.options.path: "${p}" must stay inside the toplevel`);
+    host = fromUtf8(path37.posix.join(top, p));
+  }
+  const named = host;
+  host = resolveStoreLinks(host, map);
+  const shown = `${show(named)}${host !== named ? ` (-> ${show(host)})` : ""}`;
+  const st = statHost(host, true);
+  if (!st) throw inputError(`${where3}: the profile ${shown} does not exist`);
+  if (!st.isDirectory()) throw inputError(`${where3}: the profile ${shown} is not a directory (a profile is a buildEnv or toplevel/sw)`);
+  const real = realHost(host);
+  const target = fromUtf8(item.target);
+  for (const name of readdirSync6(Buffer.from(real, "latin1"), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort()) {
+    addHost(tree, path37.posix.join(real, name), path37.posix.join(target, name), false);
+  }
+}
+function realHost(host) {
+  return realpathSync3(Buffer.from(host, "latin1"), { encoding: "buffer" }).toString("latin1");
+}
+function checkExtlinuxOptions(o2, where3) {
+  if (o2.timeout !== void 0 && (typeof o2.timeout !== "number" || !Number.isInteger(o2.timeout) || o2.timeout < 0)) {
+    throw usageError(`${where3}.timeout: expected a whole number of deciseconds >= 0, got ${describe(o2.timeout)}`);
+  }
+  if (o2.extraKernelParams !== void 0) {
+    arr(o2.extraKernelParams, `${where3}.extraKernelParams`).forEach(
+      (p, i2) => (
+        // eslint-disable-next-line no-control-regex
+        str(p, `${where3}.extraKernelParams[${i2}]`, { pattern: /^[^\0-\x1f\x7f]+$/, what: "a kernel parameter without control characters or newlines" })
+      )
+    );
+  }
+  if (o2.init !== void 0) {
+    str(o2.init, `${where3}.init`, { pattern: /^\/[^\s]*$/, what: 'an absolute path without spaces, e.g. "/nix/store/...-nixos-system-.../init"' });
+    if (o2.init.split("/").includes("..")) throw usageError(`${where3}.init: "${o2.init}" must not contain ".."`);
+  }
+  if (o2.fdt !== void 0) {
+    str(o2.fdt, `${where3}.fdt`, { pattern: /^[^/\s][^\s]*$/, what: `a device tree file in the toplevel's dtbs, e.g. "sun8i-h3-orangepi-pc.dtb"` });
+    if (o2.fdt.split("/").some((c3) => c3 === ".." || c3 === "." || c3 === "")) throw usageError(`${where3}.fdt: "${o2.fdt}" must be a plain path inside dtbs (no "..", ".", or empty components)`);
+  }
+}
+var generators = {
+  "rpi-config.txt": {
+    options: { extraConfig: { type: "string", description: "appended to the config.txt NixOS writes" } },
+    target: { default: "/config.txt", description: "the file" },
+    async add(tree, item, { where: where3 }) {
+      const extra = item.options.extraConfig;
+      if (extra !== void 0 && typeof extra !== "string") throw usageError(`${where3}.options.extraConfig: expected a string`);
+      tree.add(fromUtf8(item.target), { kind: "data", mode: 420, data: Buffer.from(rpiConfigTxt({ extraConfig: extra })) });
+    }
+  },
+  extlinux: {
+    options: {
+      timeout: { type: "integer", minimum: 0, description: "deciseconds (default 50)" },
+      extraKernelParams: { type: "array", items: { type: "string", minLength: 1 }, description: "appended after the toplevel's kernel-params" },
+      init: { type: "string", pattern: "^/\\S*$", description: "default <toplevel>/init" },
+      fdt: { type: "string", pattern: "^[^/\\s]\\S*$", description: "one device tree in the toplevel's dtbs: FDT instead of FDTDIR (NixOS's hardware.deviceTree.name)" }
+    },
+    target: { default: "/boot", description: "the boot directory (kernels in nixos/, extlinux/extlinux.conf)" },
+    reads: ["toplevel"],
+    check: checkExtlinuxOptions,
+    async add(tree, item, { inputs, where: where3 }) {
+      const timeout = item.options.timeout;
+      if (timeout !== void 0 && (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout < 0)) {
+        throw usageError(`${where3}.options.timeout: expected a whole number of deciseconds`);
+      }
+      const toplevel = rootOf(inputs, "toplevel", where3);
+      const closure = inputs.closure ? await inputs.closure() : void 0;
+      await addExtlinuxToTree(tree, toplevel, {
+        ...extlinuxOptionsOf(item.options),
+        target: item.target,
+        ...closure ? { storeDir: closure.storeDir, storeHost: closure.hostPath, closurePaths: closure.storePaths } : inputs.storeHost ? { storeHost: inputs.storeHost } : {}
+      });
+    }
+  },
+  closure: {
+    options: {},
+    target: { default: "/", description: "unused: the closure goes to its store directory and /nix-path-registration" },
+    fixedTarget: 'the closure always goes to its store directory (e.g. /nix/store) and /nix-path-registration; remove "target"',
+    async add(tree, _item, { inputs, where: where3 }) {
+      if (!inputs.closure) throw usageError(`${where3}: the spec includes a Nix closure but no --closure was given`);
+      addClosureToTree(tree, await inputs.closure());
+    }
+  },
+  profile: {
+    options: { path: { type: "string", minLength: 1, description: 'a store path, or a path relative to the toplevel such as "sw"' } },
+    target: { default: "/", description: "where the top-level entries of the profile go" },
+    followsStoreLinks: true,
+    check(o2, where3) {
+      if (o2.path === void 0) throw usageError(`${where3}.path: a profile needs "path": a store path (e.g. "/nix/store/...-env") or a path relative to the toplevel (e.g. "sw")`);
+      str(o2.path, `${where3}.path`);
+    },
+    async add(tree, item, { inputs, where: where3, map }) {
+      addProfile(tree, item, inputs, where3, map);
+    }
+  },
+  "rpi-direct": {
+    options: RPI_DIRECT_OPTIONS,
+    target: { default: "/", description: "unused: the files go to the root of the FAT partition" },
+    fixedTarget: 'the Raspberry Pi firmware reads config.txt, cmdline.txt and the kernel from the root of the FAT partition; remove "target"',
+    reads: ["toplevel"],
+    check(o2, where3) {
+      rpiDirectOptions(o2, where3);
+    },
+    async add(tree, item, { inputs, where: where3, partition: partition2 }) {
+      const toplevel = rootOf(inputs, "toplevel", where3);
+      if (!inputs.disk || partition2 === void 0) throw usageError(`${where3}: rpi-direct needs the image's partition table`);
+      const closure = inputs.closure ? await inputs.closure() : void 0;
+      await addRpiDirectToTree(tree, rpiDirectOptions(item.options, `${where3}.options`), {
+        toplevel,
+        ...inputs.roots.firmware ? { firmware: inputs.roots.firmware } : {},
+        storeDir: closure?.storeDir ?? "/nix/store",
+        storeHost: closure?.hostPath ?? inputs.storeHost ?? ((p) => p),
+        ...closure ? { closurePaths: closure.storePaths } : {},
+        disk: inputs.disk,
+        partition: partition2,
+        warn: inputs.warn ?? (() => {
+        }),
+        strict: inputs.strict === true
+      }, where3);
+    }
+  }
+};
+var GENERATORS = Object.keys(generators);
+async function resolveContents(items, inputs, where3, opts2 = {}) {
+  const tree = new FileTree();
+  tree.ensureDir("/");
+  const follows = items.some((i2) => i2.kind === "copy" && (i2.dereference ?? opts2.noSymlinks === true) || i2.kind === "generate" && generators[i2.generator].followsStoreLinks === true);
+  const map = follows ? await storeLinkMap(inputs) : void 0;
+  for (const [i2, item] of items.entries()) {
+    const w = `${where3}.contents[${i2}]`;
+    try {
+      switch (item.kind) {
+        case "copy":
+          addCopy(tree, item, inputs, w, opts2, map);
+          break;
+        case "text":
+          tree.add(fromUtf8(item.target), { kind: "data", mode: item.mode, data: Buffer.from(item.text) });
+          break;
+        case "symlink":
+          tree.add(fromUtf8(item.target), { kind: "symlink", target: fromUtf8(item.linkTarget) });
+          break;
+        case "generate":
+          await generators[item.generator].add(tree, item, { inputs, where: w, ...map ? { map } : {}, ...opts2.partition !== void 0 ? { partition: opts2.partition } : {} });
+          break;
+      }
+    } catch (err) {
+      if (err instanceof DataError || err instanceof Error && !(err instanceof ImgsmithError)) {
+        throw inputError(`${w}: ${err.message}`, err);
+      }
+      throw err;
+    }
+  }
+  return tree;
+}
+
+// src/spec-schema.ts
+var import_ajv = __toESM(require_ajv(), 1);
+var SCHEMA_FILE = "schema/imgsmith-spec.schema.json";
+var obj2 = (properties, required = [], extra = {}) => ({
+  type: "object",
+  properties,
+  ...required.length ? { required: [...required] } : {},
+  additionalProperties: false,
+  ...extra
+});
+var EXTENDED_TYPE = { properties: { type: { anyOf: [{ type: "string", pattern: "^\\s*([Ee][Xx][Tt][Ee][Nn][Dd][Ee][Dd]|(0[xX])?0?[5fF])\\s*$" }, { enum: [5, 15] }] } } };
+var HAS_SLOT = { properties: { slot: true }, required: ["slot"] };
+var SLOT_SCHEMA = {
+  ...obj2({ of: { type: "string", minLength: 1 }, contents: { enum: [...SLOT_CONTENTS] } }, ["of", "contents"]),
+  description: 'an A/B slot of the partition named by "of": its size, and a copy of its bytes or zeros; no filesystem or contents of its own'
+};
+var absPath = { type: "string", pattern: "^/", description: "an absolute path in the filesystem" };
+function filesystemSchema() {
+  return {
+    description: `the filesystem: ${FS_TYPES.join(", ")}`,
+    type: "object",
+    required: ["type"],
+    properties: { type: { enum: FS_TYPES } },
+    allOf: FS_TYPES.map((t) => {
+      const { spec } = drivers[t];
+      return {
+        if: { properties: { type: { const: t } } },
+        then: obj2({ type: { const: t }, ...spec.properties }, ["type", ...spec.required ?? []])
+      };
+    })
+  };
+}
+function contentItemSchema() {
+  const generate = GENERATORS.map((name) => {
+    const g = generators[name];
+    return obj2(
+      {
+        generate: { const: name },
+        ...g.fixedTarget ? {} : { target: { ...absPath, description: `${g.target.description} (default ${g.target.default})` } },
+        options: obj2(g.options)
+      },
+      ["generate"]
+    );
+  });
+  return {
+    anyOf: [
+      obj2(
+        {
+          from: { enum: [...SOURCE_ROOTS] },
+          path: { type: "string", minLength: 1, description: 'relative to the root named by "from"; the last component may be a glob' },
+          target: absPath,
+          optional: { type: "boolean" },
+          dereference: { type: "boolean", description: "follow symlinks (like cp -rL)" },
+          allowEscape: { type: "boolean", description: "allow a path that leaves its source" }
+        },
+        ["from", "path"]
+      ),
+      obj2({ symlink: { type: "string", minLength: 1, description: "the link target" }, target: absPath }, ["symlink", "target"]),
+      obj2({ text: { type: "string" }, target: absPath, mode: { type: "string", pattern: "^0?[0-7]{3,4}$" } }, ["text", "target"]),
+      ...generate
+    ]
+  };
+}
+function specSchema() {
+  const size = schemaOf.size;
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "imgsmith image spec",
+    description: "A disk image for imgsmith build: partition table, partitions with their filesystems and contents, outputs. See README.md.",
+    ...obj2(
+      {
+        $schema: { type: "string" },
+        description: { type: "string" },
+        name: { type: "string", pattern: "^[A-Za-z0-9._+-]+$" },
+        system: { type: "string", pattern: "^[a-z0-9_]+-[a-z0-9_]+$", description: "a Nix system (default aarch64-linux)" },
+        table: {
+          type: "object",
+          required: ["type"],
+          properties: { type: { enum: ["dos", "gpt"] } },
+          allOf: [
+            { if: { properties: { type: { const: "dos" } } }, then: obj2({ type: { const: "dos" }, labelId: schemaOf.id32 }, ["type"]) },
+            {
+              if: { properties: { type: { const: "gpt" } } },
+              then: obj2(
+                {
+                  type: { const: "gpt" },
+                  diskGuid: schemaOf.uuid,
+                  seed: { type: "string", minLength: 1 },
+                  hybridMbr: { type: "array", items: { type: "string", minLength: 1 } },
+                  entryArrayOffset: { ...size, description: "byte offset of the primary partition entry array (default 1KiB: LBA 2), as sgdisk -j" },
+                  entries: { type: "integer", minimum: 4, multipleOf: 4, description: "number of partition entries (default 128), as sgdisk --resize-table" },
+                  firstUsable: { ...size, description: "byte offset of the first usable LBA (default: the end of the primary entry array)" }
+                },
+                ["type"]
+              )
+            }
+          ]
+        },
+        alignment: size,
+        size: { ...size, description: 'the target disk size (needed for a "fill" partition)' },
+        partitions: { type: "array", minItems: 1, maxItems: 128, items: { $ref: "#/definitions/partition" } },
+        regions: { type: "array", items: { $ref: "#/definitions/region" }, description: "bootloader blobs at fixed byte offsets outside the partitions" },
+        output: obj2(outputSpecProperties())
+      },
+      ["name", "table", "partitions"]
+    ),
+    definitions: {
+      partition: obj2(
+        {
+          name: { type: "string", minLength: 1 },
+          type: { type: ["string", "integer"], description: "DOS: 0x0b, 83, fat32, linux, swap, efi...; GPT: esp, linux, swap, xbootldr, root-arm64, ef00, 8300, or a GUID" },
+          start: size,
+          size: { anyOf: [{ enum: ["auto", "fill"] }, size] },
+          bootable: { type: "boolean" },
+          attributes: { type: "array", items: { anyOf: [{ enum: ["required", "no-block-io", "legacy-bios-bootable", "grow-file-system"] }, { type: "integer", minimum: 48, maximum: 63 }] } },
+          guid: schemaOf.uuid,
+          filesystem: { $ref: "#/definitions/filesystem" },
+          contents: { type: "array", items: { $ref: "#/definitions/contentItem" } },
+          slot: SLOT_SCHEMA
+        },
+        ["name", "type"],
+        {
+          description: 'a partition; "type": "extended" (DOS only) makes an extended partition without filesystem, and the partitions after it logical ones; "slot" makes an A/B slot of another partition (its size, and a copy of its bytes or zeros)',
+          allOf: [
+            { if: EXTENDED_TYPE, then: { properties: { filesystem: false, contents: false, slot: false } } },
+            { if: HAS_SLOT, then: { properties: { filesystem: false, contents: false } }, else: { properties: { size: true }, required: ["size"] } },
+            { if: { anyOf: [EXTENDED_TYPE, HAS_SLOT] }, else: { properties: { filesystem: true }, required: ["filesystem"] } }
+          ]
+        }
+      ),
+      region: obj2(
+        {
+          name: { type: "string", pattern: "^[A-Za-z0-9._+-]+$", description: "unique; names the region in messages and the manifest" },
+          offset: { ...size, description: 'byte offset on the disk, e.g. "8KiB" or "64s"' },
+          file: { type: "string", minLength: 1, description: 'the blob, relative to the root named by "from"' },
+          from: { enum: [...SOURCE_ROOTS], description: 'where "file" is read from (default "firmware")' },
+          maxSize: { ...size, description: "the largest size the file may have" }
+        },
+        ["name", "offset", "file"]
+      ),
+      filesystem: filesystemSchema(),
+      contentItem: contentItemSchema()
+    }
+  };
+}
+var compiled;
+function specValidator() {
+  if (!compiled) {
+    const Ajv = import_ajv.default.default;
+    compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
+  }
+  return compiled;
+}
+function schemaErrorMessage(e) {
+  const where3 = "spec" + e.instancePath.split("/").slice(1).map((k) => /^\d+$/.test(k) ? `[${k}]` : `.${k.replaceAll("~1", "/").replaceAll("~0", "~")}`).join("");
+  if (e.keyword === "additionalProperties") {
+    const key = e.params.additionalProperty;
+    const allowed = Object.keys(e.parentSchema?.properties ?? {});
+    return `${where3}: unknown key "${key}"${hint(key, allowed)}; expected one of: ${allowed.join(", ")}`;
+  }
+  return `${where3}: ${e.message ?? "does not match the schema"} (${SCHEMA_FILE}: ${e.schemaPath})`;
+}
+
+// src/ptable/validate.ts
+init_errors();
+var DOS_MAX_PARTITIONS = 4;
+var MAX_LOGICAL2 = 128;
+var GPT_MAX_ENTRIES = 32768;
+var EBR_GAP_LBA = 2048;
+var HYBRID_MAX = 3;
+var MBR_LIMIT_LBA = 2 ** 32;
+var ATTRIBUTE_BITS = new Map(
+  GPT_ATTRIBUTES.flatMap((a2) => a2.name ? [[a2.name, a2.bit]] : [])
+);
+var ATTRIBUTE_HINT = `use ${[...ATTRIBUTE_BITS.keys()].join(", ")} or a bit number 48-63`;
+function who(p) {
+  return partitionPath(p.specIndex ?? p.index - 1);
+}
+var T = "spec.table";
+function gptPlacement(table3) {
+  const offset = table3.entryArrayOffset ?? GPT_ENTRIES_LBA * SECTOR2;
+  if (!Number.isSafeInteger(offset) || offset % SECTOR2 !== 0) throw usageError(`${T}.entryArrayOffset: ${offset} is not a multiple of ${SECTOR2} bytes`);
+  if (offset < GPT_ENTRIES_LBA * SECTOR2) {
+    throw usageError(`${T}.entryArrayOffset: ${offset} overlaps the ${offset < SECTOR2 ? "MBR (bytes 0-511)" : "primary GPT header (bytes 512-1023)"}; the entry array starts at 1024 (LBA 2) or later`);
+  }
+  const entryCount = table3.entries ?? GPT_ENTRIES;
+  if (!Number.isSafeInteger(entryCount) || entryCount < 4 || entryCount > GPT_MAX_ENTRIES || entryCount % 4 !== 0) {
+    throw usageError(`${T}.entries: ${entryCount} partition entries: give a multiple of 4 (the array fills whole 512-byte sectors) from 4 to ${GPT_MAX_ENTRIES}; 128 or more for UEFI`);
+  }
+  const entriesLba = offset / SECTOR2;
+  const arrayEnd = entriesLba + gptEntrySectors(entryCount);
+  const firstUsable = table3.firstUsable ?? arrayEnd * SECTOR2;
+  if (!Number.isSafeInteger(firstUsable) || firstUsable % SECTOR2 !== 0) throw usageError(`${T}.firstUsable: ${firstUsable} is not a multiple of ${SECTOR2} bytes`);
+  if (firstUsable < arrayEnd * SECTOR2) {
+    throw usageError(`${T}.firstUsable: ${firstUsable} is before the end of the primary entry array (bytes ${offset}-${arrayEnd * SECTOR2 - 1}: ${entryCount} entries at ${offset}); give ${arrayEnd * SECTOR2} or more`);
+  }
+  return { entriesLba, entryCount, firstUsableLba: firstUsable / SECTOR2 };
+}
+function parseAttributes(p) {
+  let bits2 = 0n;
+  for (const a2 of p.attributes) {
+    let bit;
+    if (typeof a2 === "number") {
+      bit = a2;
+    } else if (typeof a2 === "string") {
+      bit = ATTRIBUTE_BITS.get(a2.trim().toLowerCase());
+      if (bit === void 0 && /^\d+$/.test(a2.trim())) bit = Number(a2.trim());
+      if (bit === void 0) {
+        throw usageError(`${who(p)}: unknown GPT attribute "${a2}" (${ATTRIBUTE_HINT})`);
+      }
+    }
+    if (bit === void 0 || !Number.isInteger(bit) || bit > 2 && bit < 48 || bit < 0 || bit > 63) {
+      throw usageError(`${who(p)}: GPT attribute ${JSON.stringify(a2)} is not allowed (${ATTRIBUTE_HINT})`);
+    }
+    bits2 |= 1n << BigInt(bit);
+  }
+  if (p.bootable) bits2 |= GPT_LEGACY_BIOS_BOOTABLE;
+  return bits2;
+}
+function diskSectors(diskSize) {
+  if (!Number.isSafeInteger(diskSize) || diskSize <= 0) {
+    throw usageError(`disk size ${diskSize} is not a positive whole number of bytes`);
+  }
+  if (diskSize % SECTOR2 !== 0) {
+    throw usageError(`disk size ${formatSize(diskSize)} is not a multiple of ${SECTOR2} bytes (the sector size)`);
+  }
+  return diskSize / SECTOR2;
+}
+function usableArea(plan, totalLba) {
+  if (plan.table.type === "dos") return { first: 1, last: totalLba - 1 };
+  const placement = gptPlacement(plan.table);
+  const last = gptLastUsable(totalLba, placement.entryCount);
+  if (last < placement.firstUsableLba) {
+    const needed = (placement.firstUsableLba + 1 + gptEntrySectors(placement.entryCount) + 1) * SECTOR2;
+    throw usageError(`disk size ${formatSize(plan.diskSize)} is too small for a GPT (at least ${needed} bytes with this table placement)`);
+  }
+  if (plan.partitions.length > placement.entryCount) {
+    throw usageError(`${plan.partitions.length} partitions do not fit in a GPT of ${placement.entryCount} entries (${T}.entries)`);
+  }
+  return { first: placement.firstUsableLba, last, placement };
+}
+function checkExtent(p) {
+  for (const [what, v] of [["start", p.start], ["size", p.size]]) {
+    if (!Number.isSafeInteger(v) || v < 0) throw usageError(`${who(p)}: ${what} ${v} is not a whole number of bytes`);
+    if (v % SECTOR2 !== 0) throw usageError(`${who(p)}: ${what} ${formatSize(v)} is not a multiple of ${SECTOR2} bytes`);
+  }
+  if (p.size === 0) throw usageError(`${who(p)}: size is 0`);
+}
+function checkNumbers(plan, max) {
+  const seen = /* @__PURE__ */ new Map();
+  if (plan.extended) seen.set(plan.extended.index, plan.extended.name);
+  for (const p of plan.partitions) {
+    const logical = plan.table.type === "dos" && Number.isInteger(p.index) && p.index >= FIRST_LOGICAL;
+    if (!logical && (!Number.isInteger(p.index) || p.index < 1 || p.index > max)) {
+      throw usageError(`${who(p)}: partition number ${p.index} is out of range (1-${max})`);
+    }
+    const other = seen.get(p.index);
+    if (other !== void 0) throw usageError(`${who(p)}: partition number ${p.index} is also used by partition "${other}"`);
+    seen.set(p.index, p.name);
+  }
+}
+function checkPlacement(plan) {
+  const totalLba = diskSectors(plan.diskSize);
+  const gpt = plan.table.type === "gpt";
+  const { first: firstUsable, last: lastUsable, placement } = usableArea(plan, totalLba);
+  checkNumbers(plan, placement ? placement.entryCount : DOS_MAX_PARTITIONS);
+  const parts = plan.extended ? [...plan.partitions, plan.extended] : plan.partitions;
+  for (const p of parts) {
+    checkExtent(p);
+    const startLba = p.start / SECTOR2;
+    const endLba = startLba + p.size / SECTOR2 - 1;
+    if (placement && startLba < firstUsable && endLba >= placement.entriesLba && startLba < placement.entriesLba + gptEntrySectors(placement.entryCount)) {
+      throw usageError(
+        `${who(p)}: sectors ${startLba}-${endLba} overlap the GPT entry array (sectors ${placement.entriesLba}-${placement.entriesLba + gptEntrySectors(placement.entryCount) - 1}, ${T}.entryArrayOffset); move the array before the first partition or the partition after it`
+      );
+    }
+    if (startLba < firstUsable || endLba > lastUsable) {
+      throw usageError(
+        `${who(p)}: sectors ${startLba}-${endLba} are outside the usable area of the disk (sectors ${firstUsable}-${lastUsable} of a ${formatSize(plan.diskSize)} disk with a ${gpt ? "GPT" : "DOS table"})`
+      );
+    }
+    if (!gpt && endLba + 1 > MBR_LIMIT_LBA) {
+      throw usageError(`${who(p)}: ends at ${formatSize(p.start + p.size)}, beyond the 2 TiB limit of a DOS (MBR) table; use a "gpt" table`);
+    }
+  }
+  const primaries = parts.filter((p) => p.index < FIRST_LOGICAL || plan.table.type === "gpt");
+  checkOverlaps(primaries);
+  checkOverlaps(plan.partitions.filter((p) => !primaries.includes(p)));
+  return { totalLba, ...placement ? { placement } : {} };
+}
+function checkOverlaps(parts) {
+  const sorted = [...parts].sort((a2, b) => a2.start - b.start);
+  for (let i2 = 1; i2 < sorted.length; i2++) {
+    const a2 = sorted[i2 - 1];
+    const b = sorted[i2];
+    if (b.start < a2.start + a2.size) {
+      throw usageError(`${who(b)} (starting at byte ${b.start}) overlaps ${who(a2)} (bytes ${a2.start}-${a2.start + a2.size - 1})`);
+    }
+  }
+}
+function prepareLogicals(plan) {
+  const ebrs = /* @__PURE__ */ new Map();
+  const logical = plan.partitions.filter((p) => p.index >= FIRST_LOGICAL).sort((a2, b) => a2.index - b.index);
+  const ext = plan.extended;
+  if (!ext) {
+    if (logical.length) throw usageError(`${who(logical[0])}: partition number ${logical[0].index} is a logical partition, which needs an extended partition`);
+    return ebrs;
+  }
+  if (!Number.isInteger(ext.index) || ext.index < 1 || ext.index > DOS_MAX_PARTITIONS) {
+    throw usageError(`${who(ext)}: the extended partition's number ${ext.index} is out of range (1-${DOS_MAX_PARTITIONS})`);
+  }
+  if (logical.length > MAX_LOGICAL2) throw usageError(`${who(logical[MAX_LOGICAL2])}: more than ${MAX_LOGICAL2} logical partitions`);
+  const extStart = ext.start / SECTOR2;
+  const extEnd = extStart + ext.size / SECTOR2;
+  let prevEnd = extStart;
+  logical.forEach((p, k) => {
+    const start = p.start / SECTOR2;
+    const end = start + p.size / SECTOR2;
+    if (p.index !== FIRST_LOGICAL + k) throw usageError(`${who(p)}: logical partitions are numbered ${FIRST_LOGICAL}, ${FIRST_LOGICAL + 1}, ... in order; got ${p.index}`);
+    if (start < extStart || end > extEnd) {
+      throw usageError(`${who(p)}: sectors ${start}-${end - 1} are not inside the extended partition ${who(ext)} (sectors ${extStart}-${extEnd - 1})`);
+    }
+    if (start - prevEnd < EBR_GAP_LBA) {
+      throw usageError(
+        `${who(p)}: starts at sector ${start}, less than 1 MiB after ${k === 0 ? "the start of the extended partition" : "the end of the previous logical partition"} (sector ${prevEnd}): a logical partition needs that room for its EBR (as sfdisk places it)`
+      );
+    }
+    ebrs.set(p.index, k === 0 ? extStart : start - EBR_GAP_LBA);
+    prevEnd = end;
+  });
+  return ebrs;
+}
+function prepareDos(plan, table3, byIndex, totalLba) {
+  if (!Number.isInteger(table3.labelId) || table3.labelId < 0 || table3.labelId > 4294967295) {
+    throw usageError(`DOS label-id ${table3.labelId} is not a 32-bit number`);
+  }
+  const ebrs = prepareLogicals(plan);
+  const partitions = byIndex.map((p) => {
+    const t = parseDosType(p.type);
+    if (typeof t === "string") throw usageError(`${who(p)}: ${t}`);
+    if (p.attributes.length > 0) {
+      throw usageError(`${who(p)}: attributes (${p.attributes.join(", ")}) exist only in a GPT, not in a DOS table`);
+    }
+    if (p.guid !== void 0) throw usageError(`${who(p)}: a partition GUID exists only in a GPT, not in a DOS table`);
+    const ebrLba = ebrs.get(p.index);
+    return {
+      index: p.index,
+      name: p.name,
+      startLba: p.start / SECTOR2,
+      sizeLba: p.size / SECTOR2,
+      bootable: p.bootable,
+      type: t,
+      ...ebrLba !== void 0 ? { ebrLba } : {}
+    };
+  });
+  const x = plan.extended;
+  if (!x) return { type: "dos", totalLba, labelId: table3.labelId, partitions };
+  if (x.dosType !== 5 && x.dosType !== 15) throw usageError(`${who(x)}: extended partition type ${x.dosType} is not 0x05 or 0x0f`);
+  const extended = { index: x.index, name: x.name, type: x.dosType, startLba: x.start / SECTOR2, sizeLba: x.size / SECTOR2 };
+  return { type: "dos", totalLba, labelId: table3.labelId, partitions, extended };
+}
+function diskGuidOf(table3) {
+  if (table3.diskGuid === void 0) return deriveGuid("disk-guid", [table3.seed]);
+  if (!isGuid(table3.diskGuid)) {
+    throw usageError(`GPT disk GUID "${table3.diskGuid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+  }
+  return canonicalGuid(table3.diskGuid);
+}
+function uniqueGuidOf(p, seed) {
+  if (p.guid === void 0) return deriveGuid("partition-guid", [seed, p.name]);
+  if (!isGuid(p.guid)) throw usageError(`${who(p)}: partition GUID "${p.guid}" is malformed (expected 8-4-4-4-12 hex digits)`);
+  const guid = canonicalGuid(p.guid);
+  if (/^[0-]+$/.test(guid)) throw usageError(`${who(p)}: the partition GUID must not be all zeros`);
+  return guid;
+}
+function gptPartitions2(byIndex, seed, diskGuid) {
+  const names = /* @__PURE__ */ new Map();
+  const guids = /* @__PURE__ */ new Map([[diskGuid, "the disk GUID"]]);
+  return byIndex.map((p) => {
+    if (p.name.includes("\0")) throw usageError(`${who(p)}: the GPT name contains a NUL character`);
+    if (p.name.length > GPT_NAME_UNITS) {
+      throw usageError(`${who(p)}: the GPT partition name is ${p.name.length} UTF-16 code units long (at most ${GPT_NAME_UNITS})`);
+    }
+    const dup = names.get(p.name);
+    if (dup) throw usageError(`${who(p)}: the name "${p.name}" is also used by partition #${dup.index}`);
+    names.set(p.name, p);
+    const t = parseGptType(p.type);
+    if (typeof t === "string") throw usageError(`${who(p)}: ${t}`);
+    const uniqueGuid = uniqueGuidOf(p, seed);
+    const clash = guids.get(uniqueGuid);
+    if (clash) throw usageError(`${who(p)}: partition GUID ${uniqueGuid} is the same as ${clash}`);
+    guids.set(uniqueGuid, who(p));
+    return {
+      index: p.index,
+      name: p.name,
+      startLba: p.start / SECTOR2,
+      sizeLba: p.size / SECTOR2,
+      bootable: p.bootable,
+      typeGuid: t.guid,
+      uniqueGuid,
+      attributes: parseAttributes(p)
+    };
+  });
+}
+function hybridMembers(table3, byIndex, partitions) {
+  const hybridNames = table3.hybridMbr ?? [];
+  if (hybridNames.length > HYBRID_MAX) {
+    throw usageError(`hybrid MBR lists ${hybridNames.length} partitions (${hybridNames.join(", ")}); at most ${HYBRID_MAX} fit next to the 0xEE entry`);
+  }
+  const hybrid = [];
+  for (const n2 of hybridNames) {
+    const pp = partitions.find((q) => q.name === n2);
+    if (!pp) {
+      throw usageError(`hybrid MBR names partition "${n2}", which does not exist (partitions: ${partitions.map((q) => q.name).join(", ") || "none"})`);
+    }
+    if (hybrid.includes(pp)) throw usageError(`hybrid MBR names partition "${n2}" twice`);
+    const p = byIndex.find((q) => q.name === n2);
+    if (pp.startLba + pp.sizeLba > MBR_LIMIT_LBA) {
+      throw usageError(`${who(p)}: cannot be mirrored into the hybrid MBR: it ends beyond 2 TiB, the limit of an MBR entry`);
+    }
+    const d = hybridDosType(p.type);
+    if (typeof d === "string") throw usageError(`${who(p)}: ${d}`);
+    pp.hybridType = d;
+    hybrid.push(pp);
+  }
+  for (const p of byIndex) {
+    if (hasDosOverride(p.type) && !hybridNames.includes(p.name)) {
+      throw usageError(`${who(p)}: type "${p.type}" gives a hybrid-MBR type after ":", but the partition is not listed in table.hybridMbr`);
+    }
+  }
+  return hybrid;
+}
+function prepareTable(plan) {
+  const { totalLba, placement } = checkPlacement(plan);
+  const byIndex = [...plan.partitions].sort((a2, b) => a2.index - b.index);
+  const table3 = plan.table;
+  if (table3.type === "dos") return prepareDos(plan, table3, byIndex, totalLba);
+  if (plan.extended) throw usageError(`${who(plan.extended)}: an extended partition exists only in a DOS table`);
+  if (typeof table3.seed !== "string") throw usageError("GPT table: seed must be a string");
+  const diskGuid = diskGuidOf(table3);
+  const partitions = gptPartitions2(byIndex, table3.seed, diskGuid);
+  const hybrid = hybridMembers(table3, byIndex, partitions);
+  return { type: "gpt", totalLba, diskGuid, partitions, hybrid, placement };
+}
+
+// src/spec.ts
+var ALL_FS_KEYS = ["type", ...new Set(FS_TYPES.flatMap((t) => Object.keys(drivers[t].spec.properties)))];
+function filesystem(v, where3, partition2) {
+  const base = obj(v, where3, ALL_FS_KEYS, ["type"]);
+  const type = oneOf(base.type, `${where3}.type`, FS_TYPES);
+  const { spec } = drivers[type];
+  const o2 = obj(v, where3, ["type", ...Object.keys(spec.properties)], spec.required);
+  return spec.parse(o2, where3, partition2);
+}
+function absTarget(v, where3, dflt) {
+  if (v === void 0) return dflt;
+  const p = str(v, where3);
+  if (!p.startsWith("/") || p.split("/").includes("..")) {
+    throw usageError(`${where3}: "${p}" must be an absolute path in the filesystem, e.g. "/boot"`);
+  }
+  return p;
+}
+function contentItem(v, where3) {
+  const o2 = obj(v, where3, ["from", "path", "target", "optional", "dereference", "allowEscape", "generate", "options", "text", "mode", "symlink"]);
+  if (o2.from !== void 0) {
+    obj(v, where3, ["from", "path", "target", "optional", "dereference", "allowEscape"], ["path"]);
+    const allowEscape = bool(o2.allowEscape, `${where3}.allowEscape`, false);
+    const dereference = o2.dereference === void 0 ? void 0 : bool(o2.dereference, `${where3}.dereference`, false);
+    return {
+      kind: "copy",
+      from: sourceRoot(o2.from, `${where3}.from`),
+      path: relPath(o2.path, `${where3}.path`, allowEscape),
+      target: absTarget(o2.target, `${where3}.target`, "/"),
+      optional: bool(o2.optional, `${where3}.optional`, false),
+      ...dereference !== void 0 ? { dereference } : {}
+    };
+  }
+  if (o2.symlink !== void 0) {
+    obj(v, where3, ["symlink", "target"], ["target"]);
+    const t = str(o2.symlink, `${where3}.symlink`, { nonEmpty: false });
+    if (t === "") throw usageError(`${where3}.symlink: the link target must not be empty`);
+    if (t.includes("\0")) throw usageError(`${where3}.symlink: the link target must not contain a NUL byte`);
+    const target = absTarget(o2.target, `${where3}.target`, "/");
+    if (target.replace(/\/+$/, "") === "") throw usageError(`${where3}.target: a symlink cannot be the root directory`);
+    return { kind: "symlink", linkTarget: t, target };
+  }
+  if (o2.generate !== void 0) {
+    obj(v, where3, ["generate", "target", "options"]);
+    const generator = oneOf(o2.generate, `${where3}.generate`, GENERATORS);
+    const g = generators[generator];
+    if (g.fixedTarget && o2.target !== void 0) throw usageError(`${where3}.target: ${g.fixedTarget}`);
+    const options = o2.options === void 0 ? {} : obj(o2.options, `${where3}.options`, Object.keys(g.options));
+    g.check?.(options, `${where3}.options`);
+    return { kind: "generate", generator, target: absTarget(o2.target, `${where3}.target`, g.target.default), options };
+  }
+  if (o2.text !== void 0) {
+    obj(v, where3, ["text", "target", "mode"], ["target"]);
+    let mode = 420;
+    if (o2.mode !== void 0) {
+      const m = str(o2.mode, `${where3}.mode`, { pattern: /^0?[0-7]{3,4}$/, what: 'an octal mode such as "0644"' });
+      mode = parseInt(m, 8);
+    }
+    return { kind: "text", text: str(o2.text, `${where3}.text`, { nonEmpty: false }), target: absTarget(o2.target, `${where3}.target`, "/"), mode };
+  }
+  throw usageError(`${where3}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
+}
+var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
+function checkTargets(items, fs7, where3) {
+  const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
+  const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
+  const files = /* @__PURE__ */ new Map();
+  items.forEach((c3, j) => {
+    if (c3.kind !== "text") return;
+    const w = `${where3}[${j}].target`;
+    const t = norm(c3.target);
+    if (t === "/" || c3.target.endsWith("/")) throw usageError(`${w}: "${c3.target}" is a directory; a text item needs a file path such as "/etc/motd"`);
+    if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
+      throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
+    }
+    if (driverFor(fs7).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs7.type} (a directory it creates itself); choose another path`);
+    files.set(t, j);
+  });
+  for (const [t, j] of files) {
+    for (let d = t.slice(0, t.lastIndexOf("/")); d !== ""; d = d.slice(0, d.lastIndexOf("/"))) {
+      const k = files.get(d);
+      if (k !== void 0) throw usageError(`${where3}[${k}].target: "${d}" is a file here, but ${where3}[${j}] needs it to be a directory (for "${t}")`);
+    }
+  }
+}
+function partition(v, where3, tableType) {
+  const keys = ["name", "type", "start", "size", "bootable", "attributes", "guid", "filesystem", "contents", "slot"];
+  const o2 = obj(v, where3, keys, ["name", "type"]);
+  if (o2.slot !== void 0) checkSlotKeys(o2, where3);
+  else obj(v, where3, keys, ["size", "filesystem"]);
+  const slot = o2.slot === void 0 ? void 0 : parseSlot(o2.slot, `${where3}.slot`);
+  const name = str(o2.name, `${where3}.name`);
+  const type = typeof o2.type === "number" ? `0x${o2.type.toString(16)}` : str(o2.type, `${where3}.type`);
+  const attributes = o2.attributes === void 0 ? [] : arr(o2.attributes, `${where3}.attributes`).map((a2, i2) => {
+    const w = `${where3}.attributes[${i2}]`;
+    if (typeof a2 === "number") {
+      if (!Number.isInteger(a2) || a2 < 48 || a2 > 63) throw usageError(`${w}: attribute bit numbers must be 48-63, got ${a2}`);
+      return a2;
+    }
+    return oneOf(a2, w, ["required", "no-block-io", "legacy-bios-bootable", "grow-file-system"]);
+  });
+  if (tableType === "dos" && attributes.length > 0) throw usageError(`${where3}.attributes: only GPT partitions have attributes`);
+  if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where3}.guid: only GPT partitions have GUIDs`);
+  const fs7 = slot ? { type: "raw", source: null } : filesystem(o2.filesystem, `${where3}.filesystem`, { type, table: tableType });
+  const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where3}.contents`).map((c3, i2) => contentItem(c3, `${where3}.contents[${i2}]`));
+  checkTargets(contents, fs7, `${where3}.contents`);
+  return {
+    name,
+    type,
+    ...o2.start !== void 0 ? { start: parseSectorSize(o2.start, `${where3}.start`) } : {},
+    size: slot && o2.size === void 0 ? "auto" : sizeSpec(o2.size, `${where3}.size`),
+    bootable: bool(o2.bootable, `${where3}.bootable`, false),
+    attributes,
+    ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where3}.guid`) } : {},
+    filesystem: fs7,
+    contents,
+    ...slot ? { slot } : {}
+  };
+}
+function extendedPartition(v, where3, tableType, at) {
+  const raw = v !== null && typeof v === "object" && !Array.isArray(v) ? v.type : void 0;
+  if (typeof raw !== "string" && typeof raw !== "number") return void 0;
+  const dosType = extendedDosType(raw);
+  if (dosType === void 0 || tableType === "gpt" && typeof raw === "string" && raw.trim().toLowerCase() !== "extended") return void 0;
+  if (typeof dosType === "string") throw usageError(`${where3}.type: ${dosType}`);
+  if (tableType === "gpt") throw usageError(`${where3}.type: an extended partition exists only in a DOS table; a GPT holds up to 128 partitions without one`);
+  const o2 = obj(v, where3, ["name", "type", "start", "size", "filesystem", "contents", "bootable", "attributes", "guid"], ["name", "type", "size"]);
+  for (const k of ["filesystem", "contents", "bootable", "attributes", "guid"]) {
+    if (o2[k] !== void 0) throw usageError(`${where3}.${k}: an extended partition holds the logical partitions that follow it, not a filesystem or contents: remove "${k}"`);
+  }
+  const size = sizeSpec(o2.size, `${where3}.size`);
+  if (size === "auto") throw usageError(`${where3}.size: an extended partition needs an explicit size or "fill"`);
+  return {
+    name: str(o2.name, `${where3}.name`),
+    dosType,
+    ...o2.start !== void 0 ? { start: parseSectorSize(o2.start, `${where3}.start`) } : {},
+    size,
+    at
+  };
+}
+function splitExtended(parts, tbl) {
+  let extended;
+  const rest = [];
+  parts.forEach((p, i2) => {
+    const e = extendedPartition(p, `spec.partitions[${i2}]`, tbl.type, i2);
+    if (!e) return void rest.push(p);
+    if (extended) throw usageError(`spec.partitions[${i2}].type: a second extended partition (spec.partitions[${extended.at}] is one); a DOS table holds one`);
+    if (i2 >= 4) throw usageError(`spec.partitions[${i2}].type: the extended partition must be one of the first four (primary) partitions; the partitions after it are its logical partitions`);
+    extended = e;
+  });
+  if (!extended && tbl.type === "dos" && parts.length > 4) {
+    throw usageError(
+      `spec.partitions: ${parts.length} partitions do not fit in a DOS (MBR) table, which holds at most 4 primary partitions; add a partition with "type": "extended" (the partitions after it become logical partitions) or use "table": { "type": "gpt" }`
+    );
+  }
+  return extended ? { rest, extended } : { rest };
+}
+function table2(v, where3, name) {
+  const base = obj(v, where3, ["type", "labelId", "diskGuid", "seed", "hybridMbr", "entryArrayOffset", "entries", "firstUsable"], ["type"]);
+  const type = oneOf(base.type, `${where3}.type`, ["dos", "gpt"]);
+  if (type === "dos") {
+    const o3 = obj(v, where3, ["type", "labelId"]);
+    return { type, labelId: o3.labelId === void 0 ? 0 : u32(o3.labelId, `${where3}.labelId`) };
+  }
+  const o2 = obj(v, where3, ["type", "diskGuid", "seed", "hybridMbr", "entryArrayOffset", "entries", "firstUsable"]);
+  if (o2.entries !== void 0 && (typeof o2.entries !== "number" || !Number.isSafeInteger(o2.entries))) {
+    throw usageError(`${where3}.entries: expected a whole number of partition entries (default 128), got ${describe(o2.entries)}`);
+  }
+  const placement = {
+    ...o2.entryArrayOffset !== void 0 ? { entryArrayOffset: parseSectorSize(o2.entryArrayOffset, `${where3}.entryArrayOffset`) } : {},
+    ...o2.entries !== void 0 ? { entries: o2.entries } : {},
+    ...o2.firstUsable !== void 0 ? { firstUsable: parseSectorSize(o2.firstUsable, `${where3}.firstUsable`) } : {}
+  };
+  gptPlacement(placement);
+  return {
+    type,
+    ...placement,
+    ...o2.diskGuid !== void 0 ? { diskGuid: uuid(o2.diskGuid, `${where3}.diskGuid`) } : {},
+    seed: o2.seed === void 0 ? name : str(o2.seed, `${where3}.seed`),
+    ...o2.hybridMbr !== void 0 ? { hybridMbr: arr(o2.hybridMbr, `${where3}.hybridMbr`).map((h2, i2) => str(h2, `${where3}.hybridMbr[${i2}]`)) } : {}
+  };
+}
+var REGION_KEYS = ["name", "offset", "file", "from", "maxSize"];
+function regions(v) {
+  if (v === void 0) return [];
+  const seen = /* @__PURE__ */ new Map();
+  return arr(v, "spec.regions").map((r, i2) => {
+    const where3 = `spec.regions[${i2}]`;
+    const o2 = obj(r, where3, REGION_KEYS, ["name", "offset", "file"]);
+    const name = str(o2.name, `${where3}.name`, { pattern: /^[A-Za-z0-9._+-]+$/, what: "a name made of letters, digits and . _ + -" });
+    const prev = seen.get(name);
+    if (prev !== void 0) throw usageError(`${where3}.name: "${name}" is already the name of spec.regions[${prev}]`);
+    seen.set(name, i2);
+    const file = relPath(o2.file, `${where3}.file`);
+    if (isGlob(path38.posix.basename(file))) throw usageError(`${where3}.file: "${file}" is a glob; a region is one file, name it exactly`);
+    return {
+      name,
+      offset: parseSize(o2.offset, `${where3}.offset`),
+      from: o2.from === void 0 ? "firmware" : sourceRoot(o2.from, `${where3}.from`),
+      file,
+      ...o2.maxSize !== void 0 ? { maxSize: parseSize(o2.maxSize, `${where3}.maxSize`) } : {}
+    };
+  });
+}
+function checkFill(partitions, extended, diskSize, at) {
+  const fillIdx = partitions.findIndex((p) => p.size === "fill");
+  if (fillIdx >= 0 && fillIdx !== partitions.length - 1) {
+    throw usageError(`spec.partitions[${at(fillIdx)}].size: only the last partition can be "fill"`);
+  }
+  if (diskSize !== void 0) return;
+  if (extended?.size === "fill") {
+    throw usageError(`spec.partitions[${extended.at}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
+  }
+  if (fillIdx >= 0 && !(extended && fillIdx >= extended.at)) {
+    throw usageError(`spec.partitions[${at(fillIdx)}].size: "fill" needs a target disk size in spec.size (e.g. "32GiB")`);
+  }
+}
+function resolveFilesystems(table3, partitions, at) {
+  partitions.forEach((p, i2) => {
+    const d = driverFor(p.filesystem);
+    if (d.resolve) p.filesystem = d.resolve(p.filesystem, { table: table3, partitions, index: i2, can: (t, w) => fsCan(t, w), typesThatCan }, `spec.partitions[${at(i2)}].filesystem`);
+  });
+}
+function validateSpec3(json, specDir) {
+  const schema = specValidator();
+  if (!schema(json)) {
+    checkSpec(json, specDir);
+    throw usageError(schemaErrorMessage(schema.errors[0]));
+  }
+  return checkSpec(json, specDir);
+}
+function checkSpec(json, specDir) {
+  const o2 = obj(json, "spec", ["$schema", "description", "name", "system", "table", "alignment", "size", "partitions", "regions", "output"], [
+    "name",
+    "table",
+    "partitions"
+  ]);
+  const name = str(o2.name, "spec.name", { pattern: /^[A-Za-z0-9._+-]+$/, what: "a name made of letters, digits and . _ + -" });
+  const tbl = table2(o2.table, "spec.table", name);
+  const alignment = o2.alignment === void 0 ? MiB2 : parseSize(o2.alignment, "spec.alignment");
+  if (alignment < 512 || alignment % 512 !== 0) {
+    throw usageError(`spec.alignment: must be a positive multiple of 512 bytes, got ${alignment}`);
+  }
+  const parts = arr(o2.partitions, "spec.partitions");
+  if (parts.length === 0) throw usageError("spec.partitions: at least one partition is needed");
+  if (tbl.type === "gpt" && parts.length > 128) {
+    throw usageError(`spec.partitions: ${parts.length} partitions do not fit in a GPT, which holds at most 128`);
+  }
+  const { rest, extended } = splitExtended(parts, tbl);
+  if (extended && tbl.type === "dos") tbl.extended = extended;
+  const at = (i2) => extended && i2 >= extended.at ? i2 + 1 : i2;
+  if (extended && rest.length === extended.at) throw usageError(`spec.partitions[${extended.at}]: the extended partition holds no logical partition (list them after it)`);
+  const partitions = rest.map((p, i2) => partition(p, `spec.partitions[${at(i2)}]`, tbl.type));
+  const seen = new Map(extended ? [[extended.name, extended.at]] : []);
+  partitions.forEach((p, i2) => {
+    const prev = seen.get(p.name);
+    if (prev !== void 0) {
+      throw usageError(`spec.partitions[${at(i2)}].name: "${p.name}" is already the name of spec.partitions[${prev}]`);
+    }
+    seen.set(p.name, at(i2));
+  });
+  checkSlots(partitions, at);
+  resolveFilesystems(tbl, partitions, at);
+  const diskSize = o2.size === void 0 ? void 0 : parseSectorSize(o2.size, "spec.size");
+  checkFill(partitions, extended, diskSize, at);
+  return {
+    name,
+    system: o2.system === void 0 ? "aarch64-linux" : str(o2.system, "spec.system", { pattern: /^[a-z0-9_]+-[a-z0-9_]+$/, what: 'a Nix system such as "aarch64-linux"' }),
+    table: tbl,
+    alignment,
+    ...diskSize !== void 0 ? { diskSize } : {},
+    partitions,
+    regions: regions(o2.regions),
+    output: parseOutputSpec(o2.output, "spec.output", { name, partitions }),
+    specDir
+  };
+}
+async function loadSpec(file) {
+  let text;
+  try {
+    text = await readRegularText(file);
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw usageError(`spec ${file} is ${err.kind}: give the path of a JSON file`);
+    const code = err.code;
+    throw usageError(`cannot read spec ${file}: ${code === "ENOENT" ? "no such file" : String(err)}`);
+  }
+  let parsed;
+  try {
+    parsed = parseJsonc(text, "spec");
+  } catch (err) {
+    if (err instanceof JsoncError) throw usageError(`${file}:${err.message}`);
+    throw err;
+  }
+  const source = { file, positions: parsed.positions };
+  try {
+    const spec = validateSpec3(parsed.value, path38.dirname(path38.resolve(file)));
+    setSpecSource(spec, source);
+    return spec;
+  } catch (err) {
+    throw locateError(err, source, true);
+  }
+}
+
+// src/build.ts
+init_tree();
+
+// src/layout.ts
+init_errors();
+var MAX_DISK_SIZE = { dos: 2 * TiB, gpt: 16 * TiB };
+function tableReserve(table3) {
+  const t = typeof table3 === "string" ? table3 === "gpt" ? { type: "gpt", seed: "" } : { type: "dos", labelId: 0 } : table3;
+  if (t.type === "dos") return { head: SECTOR, tail: 0 };
+  const p = gptPlacement(t);
+  return { head: p.firstUsableLba * SECTOR, tail: (gptEntrySectors(p.entryCount) + 1) * SECTOR };
+}
+var EBR_GAP = EBR_GAP_LBA * SECTOR;
+function checkDiskLimit(type, size, what) {
+  const max = MAX_DISK_SIZE[type];
+  if (size > max) {
+    throw usageError(
+      type === "dos" ? `${what} is ${formatSize(size)}, more than a DOS (MBR) table can address (at most ${formatSize(max)}, 2^32 sectors); use a smaller size or a "gpt" table` : `${what} is ${formatSize(size)}, more than imgsmith builds (at most ${formatSize(max)} with a GPT); use a smaller size`
+    );
+  }
+}
+var where = (i2) => partitionPath(i2);
+var range = (s2, e) => `${formatSize(s2)}..${formatSize(e)}`;
+function placeStart(p, w, cursor, head, align) {
+  if (p.start === void 0) return alignUp(cursor, align);
+  if (p.start % align !== 0) {
+    throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
+  }
+  if (p.start < head) {
+    throw usageError(`${w}.start: ${formatSize(p.start)} overlaps the partition table (first usable byte is ${head})`);
+  }
+  return p.start;
+}
+function placeLogical(p, w, cursor, align) {
+  if (p.start === void 0) return alignUp(cursor + EBR_GAP, align);
+  if (p.start % align !== 0) throw usageError(`${w}.start: ${formatSize(p.start)} is not aligned to ${formatSize(align)}`);
+  if (p.start < cursor + EBR_GAP) {
+    throw usageError(`${w}.start: ${formatSize(p.start)} leaves less than 1 MiB after byte ${cursor} (the extended partition's start or the previous logical partition's end) for its EBR; start at ${cursor + EBR_GAP} or later`);
+  }
+  return p.start;
+}
+function placeExtended(x, spec, cursor, head) {
+  const w = where(x.at);
+  const start = placeStart(x, w, cursor, head, spec.alignment);
+  const size = partitionSize(x, w, start, EBR_GAP + SECTOR, spec.diskSize, 0, "an extended partition needs at least 1 MiB for its first EBR and a sector");
+  return { index: x.at + 1, name: x.name, start, size, dosType: x.dosType, specIndex: x.at };
+}
+function partitionSize(p, w, start, min, diskSize, tail, why) {
+  if (p.size === "auto") return alignUp(Math.max(min, SECTOR), SECTOR);
+  if (p.size === "fill") {
+    if (diskSize === void 0) throw usageError(`${w}.size: "fill" needs a target disk size (spec.size)`);
+    const end = alignDown(diskSize - tail, 4096);
+    const size = end - start;
+    if (size <= 0) {
+      throw doesNotFit(
+        `${w}: nothing left to fill: it would start at ${formatSize(start)} but the usable disk ends at ${formatSize(end)} (target size ${formatSize(diskSize)})`
+      );
+    }
+    if (size < min) {
+      throw doesNotFit(
+        `${w}: the content needs ${formatSize(min)} but filling the target disk of ${formatSize(diskSize)} leaves only ${formatSize(size)}`
+      );
+    }
+    return size;
+  }
+  if (p.size % SECTOR !== 0) throw usageError(`${w}.size: ${p.size} (bytes) is not a multiple of ${SECTOR} (the sector size)`);
+  if (p.size < min) {
+    if (why) throw usageError(`${w}.size: the partition is ${formatSize(p.size)} but ${why}`);
+    throw doesNotFit(`${w}.size: the content needs ${formatSize(min)} but the partition is ${formatSize(p.size)}`);
+  }
+  return p.size;
+}
+function slotSize(parts, planned, i2, specIndex) {
+  const p = parts[i2];
+  const origin = planned.find((q) => q.name === p.slot.of);
+  if (!origin) throw usageError(`${where(specIndex)}.slot.of: "${p.slot.of}" must come before its slot "${p.name}" in spec.partitions`);
+  if (typeof p.size === "number") checkSlotSize(specIndex, p.name, p.size, origin.name, origin.size);
+  return origin.size;
+}
+function checkOverlaps2(out) {
+  const byStart = [...out].sort((a2, b) => a2.start - b.start);
+  for (let k = 1; k < byStart.length; k++) {
+    const a2 = byStart[k - 1];
+    const b = byStart[k];
+    if (b.start < a2.start + a2.size) {
+      throw usageError(
+        `partitions "${a2.name}" (${range(a2.start, a2.start + a2.size)}) and "${b.name}" (${range(b.start, b.start + b.size)}) overlap`
+      );
+    }
+  }
+  return byStart;
+}
+function finalDiskSize(spec, last, tail) {
+  const needed = alignUp(last.start + last.size + tail, SECTOR);
+  checkDiskLimit(spec.table.type, needed, "the disk the partitions need");
+  if (spec.diskSize === void 0) return needed;
+  if (spec.diskSize % SECTOR !== 0) throw usageError(`spec.size: ${spec.diskSize} is not a multiple of ${SECTOR} bytes`);
+  if (spec.diskSize < needed) {
+    throw doesNotFit(
+      `the partitions need a disk of ${formatSize(needed)} but the target size is ${formatSize(spec.diskSize)} (${formatSize(needed - spec.diskSize)} short)`
+    );
+  }
+  return spec.diskSize;
+}
+function planLayout({ spec, minSizes, minReasons }) {
+  const { head, tail } = tableReserve(spec.table);
+  if (spec.diskSize !== void 0) checkDiskLimit(spec.table.type, spec.diskSize, "the target disk size (spec.size or --size)");
+  const x = spec.table.type === "dos" ? spec.table.extended : void 0;
+  const out = [];
+  let extended;
+  let cursor = head;
+  spec.partitions.forEach((p, i2) => {
+    const specIndex = specIndexOf(spec.table, i2);
+    const w = where(specIndex);
+    if (x && i2 === x.at) {
+      extended = placeExtended(x, spec, cursor, head);
+      cursor = extended.start;
+    }
+    const logical = isLogical(spec.table, i2);
+    const start = logical ? placeLogical(p, w, cursor, spec.alignment) : placeStart(p, w, cursor, head, spec.alignment);
+    const limit2 = extended ? extended.start + extended.size : spec.diskSize;
+    const size = p.slot ? slotSize(spec.partitions, out, i2, specIndex) : partitionSize(p, w, start, minSizes[i2] ?? 0, limit2, logical ? 0 : tail, minReasons?.[i2]);
+    if (extended && start + size > extended.start + extended.size) {
+      throw doesNotFit(`${w}: ends at ${formatSize(start + size)}, past the end of the extended partition ${where(extended.specIndex)} (${formatSize(extended.start + extended.size)})`);
+    }
+    const index = partitionNumber(spec.table, i2);
+    out.push({
+      index,
+      name: p.name,
+      start,
+      size,
+      type: p.type,
+      bootable: p.bootable,
+      attributes: p.attributes,
+      ...p.guid !== void 0 ? { guid: p.guid } : {},
+      ...specIndex !== index - 1 ? { specIndex } : {}
+    });
+    cursor = Math.max(cursor, start + size);
+  });
+  const byStart = checkOverlaps2(extended ? [...out.filter((p) => p.index < 5), { ...extended, type: "", bootable: false, attributes: [] }] : out);
+  const last = byStart.reduce((a2, b) => b.start + b.size > a2.start + a2.size ? b : a2);
+  const diskSize = finalDiskSize(spec, last, tail);
+  return { diskSize, table: spec.table, partitions: out, ...extended ? { extended } : {} };
+}
+function planWithNeeds(input2, needs) {
+  const minSizes = [...input2.minSizes];
+  const minReasons = [...input2.minReasons ?? minSizes.map(() => void 0)];
+  for (let round = 0; round < 16; round++) {
+    const plan = planLayout({ spec: input2.spec, minSizes, minReasons });
+    const unmet = needs(plan).filter((n2) => n2.size > plan.partitions[n2.index].size);
+    if (unmet.length === 0) return plan;
+    for (const n2 of unmet) {
+      minSizes[n2.index] = Math.max(minSizes[n2.index] ?? 0, n2.size);
+      minReasons[n2.index] = n2.reason;
+    }
+  }
+  throw usageError("the partition sizes that depend on each other (dm-verity) do not settle; give the hash partition a fixed size");
+}
+
+// src/content/placeholders.ts
+init_errors();
+init_tree();
+var PLACEHOLDER = /\{(rootHash|verityUuid|partuuid):([^{}\s]*)\}/g;
+function resolveOne(spec, key, name, where3, lateGuids) {
+  const i2 = spec.partitions.findIndex((p) => p.name === name);
+  if (key === "partuuid") {
+    if (i2 < 0) throw usageError(`${where3} uses {partuuid:${name}}, but no partition is named "${name}" (partitions: ${spec.partitions.map((p) => p.name).join(", ")})`);
+    const producer = lateGuids.get(name);
+    return producer === void 0 ? { text: partUuidOf(spec, i2) } : { length: 36, producer, of: name };
+  }
+  const length = i2 < 0 ? void 0 : driverFor(spec.partitions[i2].filesystem).provides?.(spec.partitions[i2].filesystem)?.[key];
+  if (length === void 0) {
+    const providers = spec.partitions.filter((p) => driverFor(p.filesystem).provides?.(p.filesystem)?.[key] !== void 0).map((p) => `"${p.name}"`);
+    throw usageError(`${where3} uses {${key}:${name}}, but no partition named "${name}" has a ${key} (${providers.length ? `partitions that do: ${providers.join(", ")}` : 'no partition has one: add a "verity" partition'})`);
+  }
+  return { length, producer: name };
+}
+function lateGuidsOf(spec) {
+  const out = /* @__PURE__ */ new Map();
+  if (spec.table.type !== "gpt") return out;
+  for (const p of spec.partitions) {
+    for (const n2 of driverFor(p.filesystem).guidsFor?.(p.filesystem, p.name) ?? []) {
+      if (spec.partitions.find((q) => q.name === n2)?.guid === void 0) out.set(n2, p.name);
+    }
+  }
+  return out;
+}
+function replaceIn(spec, tree, i2, lateGuids, patches, waits) {
+  for (const [file, e] of tree.explicitEntries()) {
+    if (e.kind !== "data" || !e.data.includes("{")) continue;
+    const text = e.data.toString("latin1");
+    let out = "";
+    let last = 0;
+    const mine = [];
+    for (const m of text.matchAll(PLACEHOLDER)) {
+      const r = resolveOne(spec, m[1], m[2], `${partitionPath(specIndexOf(spec.table, i2))}: ${show(file)}`, lateGuids);
+      out += text.slice(last, m.index);
+      if ("text" in r) out += r.text;
+      else {
+        mine.push({ at: out.length, length: r.length, key: m[1], producer: r.producer, ...r.of !== void 0 ? { of: r.of } : {} });
+        waits.add(r.producer);
+        out += "0".repeat(r.length);
+      }
+      last = m.index + m[0].length;
+    }
+    if (last === 0) continue;
+    e.data = Buffer.from(out + text.slice(last), "latin1");
+    for (const p of mine) patches.push({ ...p, buf: e.data });
+  }
+}
+function preparePlaceholders(spec, trees) {
+  const lateGuids = lateGuidsOf(spec);
+  const patches = trees.map(() => []);
+  const waitsFor = spec.partitions.map((p) => new Set(driverFor(p.filesystem).after?.(p.filesystem) ?? []));
+  trees.forEach((tree, i2) => {
+    const before = waitsFor[i2].size;
+    replaceIn(spec, tree, i2, lateGuids, patches[i2], waitsFor[i2]);
+    if (waitsFor[i2].size > before && driverFor(spec.partitions[i2].filesystem).prepare) {
+      throw usageError(`${partitionPath(specIndexOf(spec.table, i2))}: ${spec.partitions[i2].filesystem.type} is built before the layout, so its files cannot hold {rootHash:...}-style values known only after other partitions are written (nor a root hash of itself); put them in another partition`);
+    }
+  });
+  checkOrder(spec, waitsFor);
+  return { patches, waitsFor };
+}
+function checkOrder(spec, waitsFor) {
+  const index = new Map(spec.partitions.map((p, i2) => [p.name, i2]));
+  const state = /* @__PURE__ */ new Map();
+  const visit = (i2, chain2) => {
+    if (state.get(i2) === "done") return;
+    const name = spec.partitions[i2].name;
+    if (state.get(i2) === "open") {
+      const from = chain2.indexOf(name);
+      throw usageError(`${partitionPath(specIndexOf(spec.table, i2))}: partitions wait for each other: ${[...chain2.slice(from), name].map((n2) => `"${n2}"`).join(" needs ")} (a {rootHash:...} value inside the data it protects?)`);
+    }
+    state.set(i2, "open");
+    for (const n2 of waitsFor[i2]) if (index.has(n2)) visit(index.get(n2), [...chain2, name]);
+    state.set(i2, "done");
+  };
+  spec.partitions.forEach((_, i2) => visit(i2, []));
+}
+function fillPlaceholders(late, i2, reports) {
+  for (const p of late.patches[i2]) {
+    const r = reports.get(p.producer);
+    const value = p.of !== void 0 ? r?.partitionGuids?.[p.of]?.toLowerCase() : r?.values?.[p.key];
+    if (value === void 0 || value.length !== p.length) throw usageError(`partition "${p.producer}" gave no ${p.of !== void 0 ? `PARTUUID for "${p.of}"` : p.key} of ${p.length} characters`);
+    p.buf.write(value, p.at, p.length, "latin1");
+  }
+}
+
+// src/build.ts
+init_sparse();
+
+// src/ptable/index.ts
+init_errors();
+import { open as open7 } from "node:fs/promises";
+function validateTable(plan) {
+  prepareTable(plan);
+}
+function dosTable(t) {
+  const slots = [];
+  const logical = t.partitions.filter((p) => p.ebrLba !== void 0);
+  for (const p of t.partitions) {
+    if (p.ebrLba === void 0) slots[p.index - 1] = { bootable: p.bootable, type: p.type, startLba: p.startLba, sizeLba: p.sizeLba };
+  }
+  const x = t.extended;
+  if (x) slots[x.index - 1] = { bootable: false, type: x.type, startLba: x.startLba, sizeLba: x.sizeLba };
+  const writes = [{ offset: 0, data: buildMbrSector(t.labelId, slots) }];
+  if (x && logical.length === 0) writes.push({ offset: x.startLba * SECTOR2, data: buildMbrSector(0, []) });
+  logical.forEach((p, k) => {
+    const ebr = p.ebrLba;
+    const next = logical[k + 1];
+    const entries = [{ bootable: p.bootable, type: p.type, startLba: p.startLba - ebr, sizeLba: p.sizeLba, base: ebr }];
+    if (next) {
+      const link = next.ebrLba;
+      entries.push({ bootable: false, type: DOS_EXTENDED_TYPE, startLba: link - x.startLba, sizeLba: next.startLba + next.sizeLba - link, base: x.startLba });
+    }
+    writes.push({ offset: ebr * SECTOR2, data: buildMbrSector(0, entries) });
+  });
+  const listed = [
+    ...t.partitions.map((p) => ({ index: p.index, name: p.name, typeCode: formatDosType(p.type), bootable: p.bootable })),
+    ...x ? [{ index: x.index, name: x.name, typeCode: formatDosType(x.type), bootable: false }] : []
+  ].sort((a2, b) => a2.index - b.index);
+  const info = { type: "dos", labelId: `0x${t.labelId.toString(16).padStart(8, "0")}`, partitions: listed };
+  return { writes, info };
+}
+function buildPartitionTable(plan) {
+  const t = prepareTable(plan);
+  if (t.type === "dos") return dosTable(t);
+  let mbrSlots2;
+  if (t.hybrid.length === 0) {
+    mbrSlots2 = [protectiveEntry(t.totalLba)];
+  } else {
+    const firstStart = Math.min(...t.hybrid.map((p) => p.startLba));
+    mbrSlots2 = [
+      { bootable: false, type: MBR_GPT_PROTECTIVE, startLba: 1, sizeLba: firstStart - 1 },
+      ...t.hybrid.map((p) => ({ bootable: p.bootable, type: p.hybridType, startLba: p.startLba, sizeLba: p.sizeLba }))
+    ];
+  }
+  const mbr = buildMbrSector(0, mbrSlots2);
+  const writes = buildGptWrites(t.totalLba, t.diskGuid, t.partitions.map((p) => ({
+    index: p.index,
+    typeGuid: p.typeGuid,
+    uniqueGuid: p.uniqueGuid,
+    firstLba: p.startLba,
+    lastLba: p.startLba + p.sizeLba - 1,
+    attributes: p.attributes,
+    name: p.name
+  })), mbr, t.placement);
+  const info = {
+    type: "gpt",
+    diskGuid: t.diskGuid,
+    ...t.hybrid.length ? { hybridMbr: t.hybrid.map((p) => p.name) } : {},
+    partitions: t.partitions.map((p) => {
+      const attributes = formatGptAttributes(p.attributes);
+      return {
+        index: p.index,
+        name: p.name,
+        typeCode: p.typeGuid,
+        guid: p.uniqueGuid,
+        bootable: (p.attributes & GPT_LEGACY_BIOS_BOOTABLE) !== 0n,
+        ...attributes ? { attributes } : {},
+        ...p.hybridType !== void 0 ? { hybridMbrType: formatDosType(p.hybridType) } : {}
+      };
+    })
+  };
+  return { writes, info };
+}
+async function writePartitionTable(imagePath, table3) {
+  let fh;
+  try {
+    fh = await open7(imagePath, "r+");
+  } catch (e) {
+    throw buildError(`cannot open image ${imagePath} to write the partition table: ${e.message}`, e);
+  }
+  try {
+    const { size } = await fh.stat();
+    const end = Math.max(0, ...table3.writes.map((w) => w.offset + w.data.length));
+    if (size < end) {
+      throw buildError(`image ${imagePath} is ${size} bytes, too small for its partition table (needs ${end} bytes)`);
+    }
+    if (table3.info.type === "gpt" && size !== end) {
+      throw buildError(`image ${imagePath} is ${size} bytes but its GPT was built for a ${end}-byte disk`);
+    }
+    for (const w of table3.writes) {
+      let done = 0;
+      while (done < w.data.length) {
+        const { bytesWritten } = await fh.write(w.data, done, w.data.length - done, w.offset + done);
+        if (bytesWritten <= 0) throw buildError(`short write to ${imagePath} at byte ${w.offset + done}`);
+        done += bytesWritten;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ImgsmithError) throw e;
+    throw buildError(`cannot write the partition table to ${imagePath}: ${e.message}`, e);
+  } finally {
+    await fh.close();
+  }
+}
+function gptHeaderRanges(h2, which2) {
+  const pre = which2 === "backup" ? "backup " : "";
+  const header = Number(h2.myLba) * SECTOR2;
+  const entries = Number(h2.entriesLba) * SECTOR2;
+  const arrayBytes = Math.ceil(h2.entryCount * h2.entrySize / SECTOR2) * SECTOR2;
+  return [
+    { what: `${pre}GPT header`, start: header, end: header + SECTOR2 },
+    { what: `${pre}GPT entry array`, start: entries, end: entries + arrayBytes }
+  ];
+}
+function writtenHeader(writes, lba) {
+  const at = lba * SECTOR2;
+  const w = writes.find((x) => x.offset <= at && at + SECTOR2 <= x.offset + x.data.length);
+  const h2 = w && decodeGptHeader(w.data.subarray(at - w.offset, at - w.offset + SECTOR2), lba);
+  if (!h2) throw internalError(`the GPT writer wrote no header at LBA ${lba}`);
+  return h2;
+}
+function tableStructureRanges(plan) {
+  const { writes, info } = buildPartitionTable(plan);
+  if (info.type === "dos") {
+    return writes.map((w) => ({ what: w.offset === 0 ? "MBR" : "extended boot record", start: w.offset, end: w.offset + w.data.length }));
+  }
+  const primary = writtenHeader(writes, 1);
+  const backup = writtenHeader(writes, Number(primary.alternateLba));
+  return [
+    { what: info.hybridMbr ? "hybrid MBR" : "protective MBR", start: 0, end: SECTOR2 },
+    ...gptHeaderRanges(primary, "primary"),
+    ...gptHeaderRanges(backup, "backup")
+  ].sort((a2, b) => a2.start - b.start);
+}
+
+// src/progress.ts
+var noopPhase = { update() {
+}, end() {
+} };
+var silentProgress = {
+  phase: () => noopPhase,
+  event: () => {
+  }
+};
+
+// src/build.ts
+init_toolchain();
+
 // src/input-roots.ts
 init_errors();
 init_lifetime();
-import { promises as fsp24 } from "node:fs";
-import path33 from "node:path";
-var copySource = (root, rel) => isGlob(path33.posix.basename(rel)) ? path33.join(root, path33.posix.dirname(rel)) : path33.join(root, rel);
+import { promises as fsp30 } from "node:fs";
+import path39 from "node:path";
+var copySource = (root, rel) => isGlob(path39.posix.basename(rel)) ? path39.join(root, path39.posix.dirname(rel)) : path39.join(root, rel);
 async function inputRoots(spec, roots, closure) {
   const out = [];
   for (const [i2, p] of spec.partitions.entries()) {
     for (const [j, c3] of p.contents.entries()) {
       const root = c3.kind === "copy" ? roots[c3.from] : void 0;
-      if (c3.kind === "copy" && root !== void 0) out.push({ what: `the source of spec.partitions[${i2}].contents[${j}]`, path: copySource(root, c3.path) });
+      if (c3.kind === "copy" && root !== void 0) out.push({ what: `the source of spec.partitions[${specIndexOf(spec.table, i2)}].contents[${j}]`, path: copySource(root, c3.path) });
       if (c3.kind !== "generate") continue;
       for (const r of generators[c3.generator].reads ?? []) {
         if (roots[r] !== void 0) out.push({ what: r === "toplevel" ? "--toplevel" : `the ${r} directory`, path: roots[r] });
       }
     }
     for (const s2 of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) {
-      if (roots[s2.from] !== void 0) out.push({ what: `the source of spec.partitions[${i2}]`, path: copySource(roots[s2.from], s2.path) });
+      if (roots[s2.from] !== void 0) out.push({ what: `the source of spec.partitions[${specIndexOf(spec.table, i2)}]`, path: copySource(roots[s2.from], s2.path) });
     }
+  }
+  for (const [i2, r] of spec.regions.entries()) {
+    if (roots[r.from] !== void 0) out.push({ what: `the file of spec.regions[${i2}]`, path: path39.join(roots[r.from], r.file) });
   }
   if (closure.used && closure.dir !== void 0) {
     out.push({ what: "the closure", path: closure.dir });
@@ -29318,10 +31734,10 @@ async function inputRoots(spec, roots, closure) {
 async function closureStoreDir(dir) {
   let text;
   try {
-    const st = await fsp24.stat(dir);
-    const file = st.isDirectory() ? path33.join(dir, "store-paths") : dir;
-    if (!(await fsp24.stat(file)).isFile()) return void 0;
-    const fh = await fsp24.open(file, "r");
+    const st = await fsp30.stat(dir);
+    const file = st.isDirectory() ? path39.join(dir, "store-paths") : dir;
+    if (!(await fsp30.stat(file)).isFile()) return void 0;
+    const fh = await fsp30.open(file, "r");
     try {
       const buf = Buffer.alloc(4096);
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
@@ -29333,18 +31749,18 @@ async function closureStoreDir(dir) {
     return void 0;
   }
   const first = text.split("\n").map((l) => l.trim()).find((l) => l.startsWith("/"));
-  return first ? path33.posix.dirname(first) : void 0;
+  return first ? path39.posix.dirname(first) : void 0;
 }
 async function realPathOf(p) {
-  const abs = path33.resolve(p);
+  const abs = path39.resolve(p);
   const rest = [];
-  for (let cur = abs; ; cur = path33.dirname(cur)) {
+  for (let cur = abs; ; cur = path39.dirname(cur)) {
     try {
-      return path33.join(await fsp24.realpath(cur), ...rest.reverse());
+      return path39.join(await fsp30.realpath(cur), ...rest.reverse());
     } catch (err) {
       const code = err.code;
-      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path33.dirname(cur)) return void 0;
-      rest.push(path33.basename(cur));
+      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path39.dirname(cur)) return void 0;
+      rest.push(path39.basename(cur));
     }
   }
 }
@@ -29361,10 +31777,78 @@ async function checkOutputPlacement(outDir, inputs) {
         `the output directory ${outDir} is inside ${input2.what}, ${shown}: the image would contain imgsmith's own temporary files and outputs; use an output directory outside the build's inputs`
       );
     }
-    if (inside(real, out) && path33.relative(out, real).split(path33.sep)[0].startsWith(TMP_PREFIX)) {
+    if (inside(real, out) && path39.relative(out, real).split(path39.sep)[0].startsWith(TMP_PREFIX)) {
       throw usageError(`${input2.what}, ${shown}, is inside a temporary directory of the output directory ${outDir}, which the build removes; move the input out of it`);
     }
   }
+}
+
+// src/regions.ts
+init_errors();
+import { promises as fsp31 } from "node:fs";
+import path40 from "node:path";
+init_sparse();
+var where2 = (i2) => `spec.regions[${i2}]`;
+function showOffset(n2) {
+  if (n2 === 0) return "0";
+  if (n2 !== 0 && n2 % MiB2 === 0) return `${n2 / MiB2} MiB`;
+  if (n2 !== 0 && n2 % KiB === 0) return `${n2 / KiB} KiB`;
+  return `${n2} bytes`;
+}
+var showRange = (start, end) => start % KiB === 0 && end % KiB === 0 ? `${showOffset(start)}-${showOffset(end)}` : `bytes ${start}-${end - 1}`;
+async function readRegions(regions2, roots) {
+  const out = [];
+  for (const [index, r] of regions2.entries()) {
+    const w = `${where2(index)}.file`;
+    const root = roots[r.from];
+    if (!root) throw usageError(`${where2(index)}.from: region "${r.name}" reads from "${r.from}", which was not given`);
+    const file = path40.join(root, r.file);
+    const st = await fsp31.stat(file).catch(() => void 0);
+    if (!st) throw inputError(`${w}: region "${r.name}": ${file} does not exist`);
+    if (!st.isFile()) throw inputError(`${w}: region "${r.name}": ${file} is not a regular file`);
+    if (st.size === 0) throw inputError(`${w}: region "${r.name}": ${file} is empty`);
+    if (r.maxSize !== void 0 && st.size > r.maxSize) {
+      throw doesNotFit(`${w}: region "${r.name}": ${file} is ${formatSize(st.size)}, larger than its maxSize of ${formatSize(r.maxSize)}`);
+    }
+    out.push({ spec: r, index, path: file, size: st.size, sha256: await sha256File(file) });
+  }
+  return out;
+}
+function placeRegions(plan, files) {
+  if (files.length === 0) return;
+  const taken = [
+    ...tableStructureRanges(plan).map((t) => ({ ...t, what: `the ${t.what}` })),
+    ...plan.partitions.map((p) => ({ what: `partition "${p.name}"`, start: p.start, end: p.start + p.size }))
+  ];
+  for (const f of files) {
+    const start = f.spec.offset;
+    const end = start + f.size;
+    const me = `${where2(f.index)}: region "${f.spec.name}" (${showRange(start, end)})`;
+    if (end > plan.diskSize) throw doesNotFit(`${me} ends past the end of the disk (${showOffset(plan.diskSize)}); move it, or give a larger disk (spec.size)`);
+    const hit = taken.find((t) => start < t.end && t.start < end);
+    if (hit) throw doesNotFit(`${me} overlaps ${hit.what} (${showRange(hit.start, hit.end)})`);
+    taken.push({ what: `region "${f.spec.name}"`, start, end });
+  }
+}
+async function writeRegions(imagePath, files, progress) {
+  if (files.length === 0) return;
+  const ph = progress.phase("write-regions", files.length, "items");
+  const fh = await fsp31.open(imagePath, "r");
+  try {
+    const buf = Buffer.alloc(1024 * 1024);
+    for (const [i2, f] of files.entries()) {
+      await copySparse(f.path, imagePath, f.spec.offset);
+      const sha = await hashRange(fh, f.spec.offset, f.spec.offset + f.size, "sha256", buf, imagePath);
+      if (sha !== f.sha256) throw inputError(`${where2(f.index)}.file: region "${f.spec.name}": ${f.path} changed while it was being read; run the build again when the inputs do not change`);
+      ph.update(i2 + 1, files.length);
+    }
+  } finally {
+    await fh.close();
+  }
+  ph.end();
+}
+function manifestRegions(files) {
+  return files.map((f) => ({ name: f.spec.name, offset: f.spec.offset, size: f.size, sha256: f.sha256, from: f.spec.from, file: f.spec.file }));
 }
 
 // src/build.ts
@@ -29397,10 +31881,10 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path34.resolve(p);
+  const abs = path41.resolve(p);
   let st;
   try {
-    st = await fsp25.stat(abs);
+    st = await fsp32.stat(abs);
   } catch {
     throw usageError(`${opt} ${p}: no such file or directory`);
   }
@@ -29408,10 +31892,10 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path34.resolve(outDir);
+  const abs = path41.resolve(outDir);
   try {
-    await fsp25.mkdir(abs, { recursive: true });
-    await fsp25.access(abs, fsc6.W_OK);
+    await fsp32.mkdir(abs, { recursive: true });
+    await fsp32.access(abs, fsc6.W_OK);
   } catch (err) {
     throw resourceError(err, { outDir }) ?? buildError(`cannot write to output directory ${outDir}: ${err.code ?? err.message}`);
   }
@@ -29430,7 +31914,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path34.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path41.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -29444,6 +31928,7 @@ function usedRoots(spec) {
     }
     for (const s2 of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) roots.add(s2.from);
   }
+  for (const r of spec.regions) roots.add(r.from);
   return roots;
 }
 var usesClosure = (spec, settings) => spec.partitions.some((p) => p.contents.some((c3) => c3.kind === "generate" && c3.generator === "closure")) || outputs.some((o2) => o2.readsClosure?.({ spec, settings }) === true);
@@ -29462,11 +31947,11 @@ async function buildSpec(spec, opts2) {
   const settings = outputSettings(spec.output, { ...opts2 });
   const closureNeeded = usesClosure(spec, settings);
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path34.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path41.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path34.isAbsolute(topArg) && !await fsp25.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path34.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path41.isAbsolute(topArg) && !await fsp32.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path41.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -29508,9 +31993,9 @@ async function buildInto(spec, env) {
   const stage = new Stage(spec, env);
   const contents = await stage.contents(spec);
   const measured2 = await stage.measure(spec, contents);
-  const planned = stage.plan(spec, measured2);
-  const written = await stage.write(spec, measured2, planned);
-  const made = await stage.package(spec, contents, planned, written);
+  const planned = stage.plan(spec, measured2, contents);
+  const written = await stage.write(spec, measured2, planned, contents.late);
+  const made = await stage.package(spec, contents, { ...planned, table: written.table }, written);
   return stage.publish(made);
 }
 var Stage = class {
@@ -29539,61 +32024,66 @@ var Stage = class {
     const ph = env.progress.phase("contents");
     const trees = [];
     for (const [i2, p] of spec.partitions.entries()) {
-      const where2 = `spec.partitions[${i2}]`;
+      const where3 = partitionName(spec, i2);
       const driver = driverFor(p.filesystem);
-      const tree = await resolveContents(p.contents, inputs, where2, { noSymlinks: driver.noSymlinks === true, partition: i2 });
+      const tree = await resolveContents(p.contents, inputs, where3, { noSymlinks: driver.noSymlinks === true, partition: i2 });
       for (const d of driver.reservedDirs ?? []) {
         if (tree.get(d) && tree.get(d).kind !== "dir") {
-          throw usageError(`${where2}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
+          throw usageError(`${where3}.contents: the contents put a file at ${d}, which ${p.filesystem.type} reserves for a directory; move it elsewhere`);
         }
       }
-      driver.validate(p.filesystem, tree, partitionName(i2));
+      driver.validate(p.filesystem, tree, partitionName(spec, i2));
       trees.push(tree);
     }
     ph.end({ entries: trees.reduce((n2, t) => n2 + t.size, 0) });
     checkBootable(spec, trees, closure ? await closure : void 0);
-    return { trees, ...readClosure ? { closure: readClosure } : {}, closureIfRead: () => closure };
+    const regions2 = await readRegions(spec.regions, this.roots);
+    const late = preparePlaceholders(spec, trees);
+    return { trees, ...readClosure ? { closure: readClosure } : {}, closureIfRead: () => closure, regions: regions2, late };
   }
   /** 2. Every filesystem's smallest size (btrfs builds itself here). */
   async measure(spec, { trees }) {
     const pm = this.env.progress.phase("measure");
     const prepared = await Promise.all(
-      spec.partitions.map((p, i2) => prepareFs(p.filesystem, trees[i2], { ...this.ctx, partition: `spec.partitions[${i2}]` }, partitionName(i2)))
+      spec.partitions.map((p, i2) => prepareFs(p.filesystem, trees[i2], { ...this.ctx, partition: partitionName(spec, i2) }, partitionName(spec, i2)))
     );
     pm.end({ minSizes: prepared.map((p) => p.minimumSize) });
     return { prepared };
   }
-  /** 3. The layout (pure) and the partition table. */
-  plan(spec, { prepared }) {
+  /** 3. The layout (pure), the partition table and the regions' places. */
+  plan(spec, { prepared }, { regions: regions2 }) {
     const minSizes = prepared.map((p) => p.minimumSize);
-    const plan = planLayout({ spec, minSizes, minReasons: minSizes.map((m, i2) => driverFor(spec.partitions[i2].filesystem).minimumReason?.(spec.partitions[i2].filesystem, m)) });
+    const minReasons = minSizes.map((m, i2) => driverFor(spec.partitions[i2].filesystem).minimumReason?.(spec.partitions[i2].filesystem, m));
+    const plan = planWithNeeds({ spec, minSizes, minReasons }, (pl) => sizeNeeds(spec, pl));
     validateTable(plan);
-    const table2 = buildPartitionTable(plan);
+    const table3 = buildPartitionTable(plan);
+    placeRegions(plan, regions2);
     this.env.progress.event("plan", {
       diskSize: plan.diskSize,
       partitions: plan.partitions.map((p) => ({ name: p.name, start: p.start, size: p.size }))
     });
-    return { plan, table: table2 };
+    return { plan, table: table3, regions: regions2 };
   }
   /** 4. A sparse file of the final size, the table, then every filesystem (concurrently). */
-  async write(spec, { prepared }, { plan, table: table2 }) {
+  async write(spec, { prepared }, { plan, table: table3, regions: regions2 }, late) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path34.join(env.tmp, name);
-    const fh = await fsp25.open(img, "wx");
+    const img = path41.join(env.tmp, name);
+    const fh = await fsp32.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path34.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path41.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
-    await writePartitionTable(img, table2);
+    await writePartitionTable(img, table3);
+    await writeRegions(img, regions2, env.progress);
     const tracks = [];
     let early;
     if (env.needs.zstd) {
-      const workDir = path34.join(env.tmp, "zstd-frames");
-      await fsp25.mkdir(workDir);
+      const workDir = path41.join(env.tmp, "zstd-frames");
+      await fsp32.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: env.needs.zstd.level, workDir });
       this.ctx.watchWrites = (start, end) => ({
         env: { IMGSMITH_SHIM_WRITELOG: "3", IMGSMITH_SHIM_IMAGE: img },
@@ -29605,35 +32095,7 @@ var Stage = class {
         invalidate: () => z.invalidate(start, end)
       });
     }
-    let waiting = spec.partitions.filter((p) => !driverFor(p.filesystem).inProcess).length;
-    let toolsRunning;
-    const allToolsRunning = new Promise((r) => toolsRunning = r);
-    const oneStarted = () => {
-      if (--waiting <= 0) toolsRunning();
-    };
-    if (waiting <= 0) toolsRunning();
-    const writing = Promise.all(
-      spec.partitions.map(async (p, i2) => {
-        const pp = plan.partitions[i2];
-        const inProcess = driverFor(p.filesystem).inProcess === true;
-        let started = false;
-        const started1 = () => {
-          if (!started) {
-            started = true;
-            oneStarted();
-          }
-        };
-        if (inProcess) await allToolsRunning;
-        const w = env.progress.phase("write-partition", void 0, void 0, { label: `write:${p.name}`, partition: p.name });
-        try {
-          const r = await prepared[i2].write({ imagePath: img, offset: pp.start, size: pp.size }, { ...this.ctx, partition: `spec.partitions[${i2}]`, toolStarted: started1 });
-          w.end({ type: r.type });
-          return r;
-        } finally {
-          if (!inProcess) started1();
-        }
-      })
-    );
+    const writing = this.writePartitions(spec, prepared, plan, img, late);
     let reports;
     try {
       reports = await writing;
@@ -29645,10 +32107,81 @@ var Stage = class {
     } finally {
       delete this.ctx.watchWrites;
     }
-    return { image: { path: img, name, size: plan.diskSize }, reports, ...early ? { early } : {} };
+    const final = await rewriteTableWithGuids(img, plan, table3, reports);
+    return { image: { path: img, name, size: plan.diskSize }, reports, table: final, ...early ? { early } : {} };
+  }
+  /**
+   * Every filesystem, concurrently, each after the partitions it waits for (a verity hash
+   * partition after its data, a partition embedding a root hash after the verity partition:
+   * `late.waitsFor`; an A/B slot after its origin). Writers that run an external tool (mke2fs) start first; in-process ones
+   * (FAT, which blocks the event loop while it runs) wait until those tools run, so they overlap.
+   */
+  writePartitions(spec, prepared, plan, img, late) {
+    const { env } = this;
+    const waits = late.waitsFor.map((w, i2) => w.size > 0 || spec.partitions[i2].slot !== void 0);
+    let waiting = spec.partitions.filter((p, i2) => !driverFor(p.filesystem).inProcess && !waits[i2]).length;
+    let toolsRunning;
+    const allToolsRunning = new Promise((r) => toolsRunning = r);
+    const oneStarted = () => {
+      if (--waiting <= 0) toolsRunning();
+    };
+    if (waiting <= 0) toolsRunning();
+    const byName3 = /* @__PURE__ */ new Map();
+    for (const p of spec.partitions) {
+      let done;
+      byName3.set(p.name, { report: new Promise((r) => done = r), done });
+    }
+    const target = (i2) => ({ imagePath: img, offset: plan.partitions[i2].start, size: plan.partitions[i2].size });
+    const partitionNamed = (n2) => {
+      const i2 = spec.partitions.findIndex((p) => p.name === n2);
+      return i2 < 0 ? void 0 : target(i2);
+    };
+    return Promise.all(
+      spec.partitions.map(async (p, i2) => {
+        if (p.slot) {
+          const r = await this.writeSlot(spec, img, plan, i2, byName3.get(p.slot.of).report);
+          byName3.get(p.name).done(r);
+          return r;
+        }
+        const inProcess = driverFor(p.filesystem).inProcess === true;
+        let started = waits[i2];
+        const started1 = () => {
+          if (!started) {
+            started = true;
+            oneStarted();
+          }
+        };
+        const before = /* @__PURE__ */ new Map();
+        for (const n2 of late.waitsFor[i2]) before.set(n2, await byName3.get(n2).report);
+        fillPlaceholders(late, i2, before);
+        if (inProcess) await allToolsRunning;
+        const w = env.progress.phase("write-partition", void 0, void 0, { label: `write:${p.name}`, partition: p.name });
+        try {
+          const r = await prepared[i2].write(target(i2), { ...this.ctx, partition: partitionName(spec, i2), name: p.name, partitionNamed, toolStarted: started1, treeFilledLate: late.patches[i2].length > 0 });
+          w.end({ type: r.type });
+          byName3.get(p.name).done(r);
+          return r;
+        } finally {
+          if (!inProcess) started1();
+        }
+      })
+    );
+  }
+  /** A slot (src/slots.ts), once its origin is written: zeros (`empty`: nothing to write) or the origin's bytes (`copy`). */
+  async writeSlot(spec, img, plan, i2, origin) {
+    const pp = plan.partitions[i2];
+    const slot = spec.partitions[i2].slot;
+    const { values: _v, partitionGuids: _g, manifest: _m, ...report } = await origin;
+    if (slot.contents === "empty") return { type: "raw", stats: { bytes: 0, source: "none" } };
+    const from = plan.partitions.find((q) => q.name === slot.of);
+    const w = this.env.progress.phase("write-partition", void 0, void 0, { label: `write:${pp.name}`, partition: pp.name });
+    await copySparse(img, img, pp.start, { srcOffset: from.start, length: from.size });
+    this.ctx.watchWrites?.(pp.start, pp.start + pp.size)?.invalidate();
+    w.end({ type: report.type });
+    return report;
   }
   /** 5. One pass over the image (its hash, and the bmap and zstd when asked for), then every output's files. */
-  async package(spec, contents, { plan, table: table2 }, { image, reports, early }) {
+  async package(spec, contents, { plan, table: table3 }, { image, reports, early }) {
     const { env } = this;
     const pk = env.progress.phase(env.needs.zstd ? "compress" : "checksum", plan.diskSize, "bytes");
     const asked = env.needs;
@@ -29661,7 +32194,7 @@ var Stage = class {
     });
     pk.end();
     if (pass.zstdFrames) env.progress.event("zstd-frames", { ...pass.zstdFrames });
-    const manifestBase = () => this.manifestBase(spec, contents, plan, table2, reports);
+    const manifestBase = () => this.manifestBase(spec, contents, plan, table3, reports);
     const made = [];
     const input2 = { ...env.plan, tmp: env.tmp, outDir: env.outDir, epoch: env.epoch, progress: env.progress, image, pass, trees: contents.trees, ...contents.closure ? { closure: contents.closure } : {}, made, manifestBase, registry: outputs };
     for (const o2 of env.outputs) made.push(await o2.make(input2));
@@ -29676,16 +32209,16 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path34.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path41.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
-  async manifestBase(spec, contents, plan, table2, reports) {
+  async manifestBase(spec, contents, plan, table3, reports) {
     const { env } = this;
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path34.resolve(env.specPath), sha256: await sha256File(env.specPath) },
-      table: { ...table2.info },
+      spec: { name: spec.name, path: path41.resolve(env.specPath), sha256: await sha256File(env.specPath) },
+      table: { ...table3.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
         name: pp.name,
@@ -29693,12 +32226,14 @@ var Stage = class {
         size: pp.size,
         type: pp.type,
         bootable: pp.bootable,
-        ...partitionIds(table2.info, pp.index),
-        filesystem: reports[i2]
+        ...partitionIds(table3.info, pp.index),
+        ...manifestOf(reports[i2]),
+        ...spec.partitions[i2].slot ? { slot: spec.partitions[i2].slot } : {}
       })),
+      ...contents.regions.length ? { regions: manifestRegions(contents.regions) } : {},
       inputs: {
-        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash12("sha256").update(closure.registration).digest("hex") } } : {},
-        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp25.realpath(env.toplevel) } : {},
+        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash16("sha256").update(closure.registration).digest("hex") } } : {},
+        ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp32.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
       },
@@ -29706,7 +32241,28 @@ var Stage = class {
     };
   }
 };
-var partitionName = (i2) => partitionPath(i2);
+var partitionName = (spec, i2) => partitionPath(specIndexOf(spec.table, i2));
+function manifestOf(r) {
+  const { values: _v, partitionGuids: _g, manifest, ...filesystem2 } = r;
+  return { ...manifest ?? {}, filesystem: filesystem2 };
+}
+function sizeNeeds(spec, plan) {
+  const index = new Map(spec.partitions.map((p, i2) => [p.name, i2]));
+  const sizeOf = (n2) => plan.partitions[index.get(n2)].size;
+  return spec.partitions.flatMap(
+    (p) => (driverFor(p.filesystem).planNeeds?.(p.filesystem, p.name, sizeOf) ?? []).map((n2) => ({ index: index.get(n2.partition), size: n2.size, reason: n2.reason }))
+  );
+}
+async function rewriteTableWithGuids(img, plan, table3, reports) {
+  if (plan.table.type !== "gpt") return table3;
+  const guids = /* @__PURE__ */ new Map();
+  for (const r of reports) for (const [n2, g] of Object.entries(r.partitionGuids ?? {})) guids.set(n2, g.toUpperCase());
+  const set = plan.partitions.map((pp) => pp.guid === void 0 && guids.has(pp.name) ? { ...pp, guid: guids.get(pp.name) } : pp);
+  if (set.every((pp, i2) => pp === plan.partitions[i2])) return table3;
+  const final = buildPartitionTable({ ...plan, partitions: set });
+  await writePartitionTable(img, final);
+  return final;
+}
 function partitionIds(info, index) {
   if (info.type === "dos") {
     const id = (info.labelId ?? "0x0").replace(/^0x/, "").toLowerCase().padStart(8, "0");
@@ -29723,7 +32279,7 @@ function checkBootable(spec, trees, closure) {
       if (c3.kind !== "generate" || c3.generator !== "extlinux") continue;
       const init = c3.options.init;
       if (typeof init === "string" && !treeHasPath(trees[i2], init)) {
-        throw inputError(`spec.partitions[${i2}].contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
+        throw inputError(`${partitionName(spec, i2)}.contents[${j}].options.init: ${init} does not exist in this filesystem (partition "${p.name}"); give a path inside the closure`);
       }
     }
   }
@@ -29744,14 +32300,15 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s2 of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s2.from === "firmware") await add(fromUtf8(path34.join(firmwareDir, s2.path)));
+    for (const s2 of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s2.from === "firmware") await add(fromUtf8(path41.join(firmwareDir, s2.path)));
   }
+  for (const r of spec.regions) if (r.from === "firmware") await add(fromUtf8(path41.join(firmwareDir, r.file)));
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
 var versionCache;
 async function imgsmithVersion() {
   if (!versionCache) {
-    const pkg = JSON.parse(await fsp25.readFile(new URL("../package.json", import.meta.url), "utf8"));
+    const pkg = JSON.parse(await fsp32.readFile(new URL("../package.json", import.meta.url), "utf8"));
     versionCache = pkg.version;
   }
   return versionCache;
@@ -29829,11 +32386,11 @@ async function pathInput(name, kind, opts2) {
   }
   let st;
   try {
-    st = await fsp26.stat(v);
+    st = await fsp33.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path35.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path42.isAbsolute(v)) {
       try {
-        st = await fsp26.stat(path35.join(opts2.storeRoot, v));
+        st = await fsp33.stat(path42.join(opts2.storeRoot, v));
       } catch {
       }
     }
@@ -29860,8 +32417,8 @@ function outputInputs() {
 async function outputDirInput() {
   const v = input("output-dir") || "out";
   try {
-    await fsp26.mkdir(v, { recursive: true });
-    await fsp26.access(v, fsc7.W_OK);
+    await fsp33.mkdir(v, { recursive: true });
+    await fsp33.access(v, fsc7.W_OK);
   } catch (err) {
     const code = err.code;
     throw new ActionFailure(`input "output-dir": cannot write to ${v}: ${code ?? err.message}`);
@@ -29899,7 +32456,7 @@ function ensureTools() {
 }
 function ensureExt4Helper() {
   if (envValue("IMGSMITH_EXT4_POPULATE")) return;
-  const source = path35.join(path35.dirname(path35.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
+  const source = path42.join(path42.dirname(path42.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
   const fallback = (why) => log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
   if (!existsSync(source)) return fallback(`${source} is missing`);
   const pathEnv = process.env.PATH ?? "";
@@ -29911,8 +32468,8 @@ function ensureExt4Helper() {
     const failed = aptInstall(packages, "for the ext4 populate helper");
     if (failed) return fallback(failed.planned ? `cannot install ${packages.join(" ")}: ${failed.message}` : failed.message);
   }
-  const hash = createHash13("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
-  const out = path35.join(process.env.RUNNER_TEMP || os6.tmpdir(), `imgsmith-ext4-populate-${hash}`);
+  const hash = createHash17("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
+  const out = path42.join(process.env.RUNNER_TEMP || os6.tmpdir(), `imgsmith-ext4-populate-${hash}`);
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.tmp`;
     const r = runToolSync("cc", ["-std=gnu11", "-O2", "-o", tmp, source, "-lext2fs", "-lcom_err"], { stdio: ["ignore", "inherit", "inherit"] });
