@@ -15,10 +15,8 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { FixtureArch } from '../test/helpers/boot-fixture.ts';
-import { buildImage } from '../src/build.ts';
 import { warningsOnlyProgress } from '../src/progress-reporters.ts';
-import { makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
-import { usesVerity } from '../test/helpers/verity-initrd.ts';
+import { buildWithFixture, fixtureNeeds, makeBootFixture, repoRoot } from '../test/helpers/boot-fixture.ts';
 
 /** The spec file named by $IMGSMITH_RECIPE. */
 function recipePath(value: string | undefined): string {
@@ -31,11 +29,6 @@ function recipePath(value: string | undefined): string {
   throw new Error(`IMGSMITH_RECIPE=${value}: no such spec file (give a path, or a name from images/, e.g. rpi-direct-aarch64)`);
 }
 
-interface SpecShape {
-  system?: string;
-  partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
-}
-
 /** The fixture and the boot-test machine for a spec's system (armv7l-linux: the Allwinner recipes). */
 const BY_SYSTEM: Record<string, { arch: FixtureArch; machine: string }> = {
   'aarch64-linux': { arch: 'aarch64', machine: 'raspi3b' },
@@ -45,18 +38,15 @@ const BY_SYSTEM: Record<string, { arch: FixtureArch; machine: string }> = {
 async function main(): Promise<void> {
   const outDir = path.resolve(process.env.IMGSMITH_OUT || path.join(repoRoot(), 'out', 'boot'));
   const specPath = recipePath(process.env.IMGSMITH_RECIPE);
-  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as SpecShape;
-  const items = (spec.partitions ?? []).flatMap((p) => p.contents ?? []);
-  const direct = items.some((c) => c.generate === 'rpi-direct');
-  // A dm-verity recipe: the initrd opens the root named by the command line's roothash=.
-  const verity = await usesVerity(specPath);
+  const needs = await fixtureNeeds(specPath);
   // U-Boot + extlinux: the fixture's kernel-params name the root by label. Direct boot:
-  // cmdline.txt names it (root=PARTUUID=), so the kernel-params do not.
-  const rootLabel = direct || verity ? undefined : (spec.partitions ?? []).find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
+  // cmdline.txt names it (root=PARTUUID=); dm-verity: the initrd opens the root named by roothash=.
+  const { direct, verity } = needs;
+  const rootLabel = direct ? undefined : needs.rootLabel;
   const fixtureDir = path.join(outDir, 'fixture');
   await fsp.rm(fixtureDir, { recursive: true, force: true });
-  const target = BY_SYSTEM[spec.system ?? 'aarch64-linux'];
-  if (!target) throw new Error(`${specPath}: system ${spec.system} has no boot fixture here (aarch64-linux, armv7l-linux)`);
+  const target = BY_SYSTEM[needs.system ?? 'aarch64-linux'];
+  if (!target) throw new Error(`${specPath}: system ${needs.system} has no boot fixture here (aarch64-linux, armv7l-linux)`);
   const fixture = await makeBootFixture({
     arch: target.arch,
     workDir: fixtureDir,
@@ -64,18 +54,9 @@ async function main(): Promise<void> {
     verity,
     ...(rootLabel ? { rootLabel } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
-    rootOnly: (spec.partitions ?? []).length === 1,
+    rootOnly: needs.rootOnly,
   });
-  const r = await buildImage({
-    specPath,
-    closure: fixture.closureInfoDir,
-    storeRoot: fixture.storeRoot,
-    toplevel: fixture.toplevel,
-    firmware: fixture.firmwareDir,
-    outDir,
-    compress: false,
-    progress: warningsOnlyProgress(process.stderr),
-  });
+  const r = await buildWithFixture(specPath, fixture, { outDir, progress: warningsOnlyProgress(process.stderr) });
   if (!r.imagePath) throw new Error('buildImage produced no raw image');
   process.stdout.write(`image: ${r.imagePath}\nmarker: ${fixture.marker}\n`);
   const alt = direct || target.arch !== 'aarch64' ? '' : '   (or --machine virt)';

@@ -10,10 +10,8 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { buildImage } from '../../src/build.ts';
 import { bootTest, type BootMachine, type BootTestResult } from '../../src/boottest.ts';
-import { makeBootFixture, repoRoot, type BootFixture, type FixtureArch } from './boot-fixture.ts';
-import { usesVerity } from './verity-initrd.ts';
+import { buildWithFixture, fixtureNeeds, makeBootFixture, repoRoot, type BootFixture, type FixtureArch } from './boot-fixture.ts';
 import type { Manifest } from '../../src/outputs/manifest.ts';
 
 export const SKIP = process.env.IMGSMITH_SKIP_BOOT_TESTS === '1' ? 'IMGSMITH_SKIP_BOOT_TESTS=1' : false;
@@ -29,17 +27,6 @@ export async function tmp(): Promise<string> {
 after(async () => {
   if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
 });
-
-interface SpecShape {
-  partitions?: { filesystem?: { label?: string }; contents?: { generate?: string }[] }[];
-}
-
-/** The filesystem label of the partition that receives the closure (for root=LABEL=). */
-async function rootLabelOf(specPath: string): Promise<string | undefined> {
-  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as SpecShape;
-  const root = spec.partitions?.find((p) => p.contents?.some((c) => c.generate === 'closure'));
-  return root?.filesystem?.label;
-}
 
 export interface Built {
   image: string;
@@ -57,19 +44,10 @@ export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: nu
     p = (async () => {
       const specPath = recipe(recipeName);
       const dir = path.join(await tmp(), path.basename(recipeName).replace(/\.json$/, '') + (firstBoot ? '-first-boot' : ''));
-      const verity = await usesVerity(specPath);
-      const label = rootByLabel && !verity ? await rootLabelOf(specPath) : undefined;
-      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, verity, rootOnly: await rootOnly(specPath), ...(label ? { rootLabel: label } : {}) });
-      const r = await buildImage({
-        specPath,
-        closure: fixture.closureInfoDir,
-        storeRoot: fixture.storeRoot,
-        toplevel: fixture.toplevel,
-        firmware: fixture.firmwareDir,
-        outDir: path.join(dir, 'out'),
-        compress: false,
-        ...(diskSize ? { diskSize } : {}),
-      });
+      const needs = await fixtureNeeds(specPath);
+      const label = rootByLabel ? needs.rootLabel : undefined;
+      const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, verity: needs.verity, rootOnly: needs.rootOnly, ...(label ? { rootLabel: label } : {}) });
+      const r = await buildWithFixture(specPath, fixture, { outDir: path.join(dir, 'out'), ...(diskSize ? { diskSize } : {}) });
       assert.ok(r.imagePath, `buildImage gave no raw image for ${recipeName}`);
       return { image: r.imagePath, fixture, manifest: r.manifest };
     })();
@@ -92,7 +70,3 @@ export async function boot(image: string, machine: BootMachine, timeoutSec: numb
   return bootTest(image, { machine, timeoutSec, ...(marker ? { marker } : {}) });
 }
 
-/** Whether the spec's only partition is the root (the fixture's rootOnly: stage 2 then needs no other). */
-async function rootOnly(specPath: string): Promise<boolean> {
-  return (JSON.parse(await fsp.readFile(specPath, 'utf8')) as { partitions?: unknown[] }).partitions?.length === 1;
-}

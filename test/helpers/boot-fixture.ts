@@ -63,6 +63,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { buildImage } from '../../src/build.ts';
 import { narInfo } from '../../src/content/nix-store.ts';
 import { cpioNewc, storePathHash, type CpioEntry } from './nix-fixture.ts';
 import { aptShow, aptUpdate, privateApt, sha256File, type PrivateApt } from './debian.ts';
@@ -827,6 +828,47 @@ export async function fetchBootPackages(arch: FixtureArch, cacheDir = defaultCac
   const out: DebInfo[] = [];
   for (const p of BOOT_PACKAGES[arch]) out.push(await fetchDeb(cacheDir, debArch, p, log));
   return out;
+}
+
+/** The spec's parts the fixture cares about. */
+interface FixtureSpecShape {
+  system?: string;
+  partitions?: { filesystem?: { type?: string; label?: string }; contents?: { generate?: string }[] }[];
+}
+
+/** What a spec asks of its boot fixture, from one read of it: a dm-verity initrd (a verity
+ *  partition), a stage 2 with the root only (one partition), the Pi firmware booting the kernel
+ *  itself (rpi-direct: cmdline.txt names the root), and the label of the partition with the
+ *  closure for the fixture's root=LABEL= (none with verity: the command line's roothash= names it). */
+export async function fixtureNeeds(specPath: string): Promise<{ system?: string; verity: boolean; rootOnly: boolean; direct: boolean; rootLabel?: string }> {
+  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as FixtureSpecShape;
+  const parts = spec.partitions ?? [];
+  const verity = parts.some((p) => p.filesystem?.type === 'verity');
+  const rootLabel = verity ? undefined : parts.find((p) => p.contents?.some((c) => c.generate === 'closure'))?.filesystem?.label;
+  return {
+    ...(spec.system !== undefined ? { system: spec.system } : {}),
+    verity,
+    rootOnly: parts.length === 1,
+    direct: parts.some((p) => p.contents?.some((c) => c.generate === 'rpi-direct')),
+    ...(rootLabel !== undefined ? { rootLabel } : {}),
+  };
+}
+
+/** Builds `specPath` (uncompressed) with the fixture as its closure, store, toplevel and firmware. */
+export function buildWithFixture(
+  specPath: string,
+  fixture: BootFixture,
+  opts: Omit<Parameters<typeof buildImage>[0], 'specPath' | 'closure' | 'storeRoot' | 'toplevel' | 'firmware' | 'compress'>,
+): ReturnType<typeof buildImage> {
+  return buildImage({
+    specPath,
+    closure: fixture.closureInfoDir,
+    storeRoot: fixture.storeRoot,
+    toplevel: fixture.toplevel,
+    firmware: fixture.firmwareDir,
+    compress: false,
+    ...opts,
+  });
 }
 
 export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFixture> {

@@ -29,13 +29,6 @@ import path from 'node:path';
 import type { CpioEntry } from './nix-fixture.ts';
 import { elfClosure } from './first-boot-tools.ts';
 
-/** Whether the spec file has a dm-verity partition (`"filesystem": { "type": "verity" }`): the boot
- *  fixture then needs `verity`, and finds the root through roothash=, not by label. */
-export async function usesVerity(specPath: string): Promise<boolean> {
-  const spec = JSON.parse(await fsp.readFile(specPath, 'utf8')) as { partitions?: { filesystem?: { type?: string } }[] };
-  return spec.partitions?.some((p) => p.filesystem?.type === 'verity') ?? false;
-}
-
 /** Debian bookworm packages: veritysetup and the libraries it links. */
 export const VERITY_PACKAGES = [
   'cryptsetup-bin', 'libcryptsetup12', 'libpopt0', 'libblkid1', 'libc6', 'libuuid1', 'libdevmapper1.02.1',
