@@ -128,6 +128,15 @@ copy_libs() { # ROOT: the shared libraries in ROOT's lib dirs into OUT/lib
     find "$1/$d" -maxdepth 1 -name '*.so*' \( -type f -o -type l \) -exec cp -a {} "$OUT/lib/" \;
   done
 }
+build_autotools() { # CONFIGURE-ARGS...: configure (autogen first if needed), make and install the source
+  # tree in place, then its executables and shared libraries into OUT (no static libraries)
+  (cd "$TMP/src/tree" && { [ -x configure ] || ./autogen.sh >&2; } && ./configure --prefix=/usr "$@" >&2)
+  make -C "$TMP/src/tree" -j"$JOBS" >&2
+  make -C "$TMP/src/tree" install DESTDIR="$TMP/inst" >&2
+  copy_bins "$TMP/inst"
+  copy_libs "$TMP/inst"
+  rm -f "$OUT"/lib/*.a
+}
 source_fetch() { # SOURCEPACKAGE -> unpacked tree in $TMP/src/tree, SRC_VERSION, SRC_NOTE
   mkdir -p "$TMP/src"
   command -v dpkg-source >/dev/null || die "dpkg-source is missing (scripts/toolchain-deps.sh installs dpkg-dev)"
@@ -192,14 +201,8 @@ case "$NAME" in
     apt_setup trixie src
     source_fetch btrfs-progs
     log "build btrfs-progs $SRC_VERSION (make -j$JOBS)"
-    (cd "$TMP/src/tree" && { [ -x configure ] || ./autogen.sh >&2; } && ./configure --prefix=/usr \
-      --disable-documentation --disable-convert --disable-python --disable-zoned \
-      --disable-libudev --disable-backtrace >&2)
-    make -C "$TMP/src/tree" -j"$JOBS" >&2
-    make -C "$TMP/src/tree" install DESTDIR="$TMP/inst" >&2
-    copy_bins "$TMP/inst"
-    copy_libs "$TMP/inst"
-    rm -f "$OUT"/lib/*.a
+    build_autotools --disable-documentation --disable-convert --disable-python --disable-zoned \
+      --disable-libudev --disable-backtrace
     STAMP="debian trixie btrfs-progs $SRC_VERSION (built from source: $SRC_NOTE)"
     ;;
   erofs-utils-trixie)
@@ -208,13 +211,7 @@ case "$NAME" in
     log "build erofs-utils $SRC_VERSION (make -j$JOBS)"
     # Debian's compressors (lz4, lzma) and UUIDs; no FUSE, no SELinux. Static tools: nothing
     # of the system's erofs-utils can be loaded in their place.
-    (cd "$TMP/src/tree" && { [ -x configure ] || ./autogen.sh >&2; } && ./configure --prefix=/usr \
-      --enable-lz4 --enable-lzma --with-uuid --without-selinux --disable-fuse >&2)
-    make -C "$TMP/src/tree" -j"$JOBS" >&2
-    make -C "$TMP/src/tree" install DESTDIR="$TMP/inst" >&2
-    copy_bins "$TMP/inst"
-    copy_libs "$TMP/inst"
-    rm -f "$OUT"/lib/*.a
+    build_autotools --enable-lz4 --enable-lzma --with-uuid --without-selinux --disable-fuse
     STAMP="debian trixie erofs-utils $SRC_VERSION (built from source: $SRC_NOTE)"
     ;;
   squashfs-tools-trixie)
