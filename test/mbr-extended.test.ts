@@ -20,23 +20,16 @@ import { validateSpec } from '../src/spec.ts';
 import { MiB } from '../src/units.ts';
 import { runCli } from './helpers/cli.ts';
 import { extractPartition } from './helpers/partition.ts';
+import { blankImage } from './helpers/table-images.ts';
 
 const S = 512;
 let dir = '';
-let n = 0;
 before(async () => {
   dir = await fsp.mkdtemp(path.join(tmpdir(), 'imgsmith-extended-'));
 });
 after(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
-
-async function blank(size: number, label: string): Promise<string> {
-  const f = path.join(dir, `${label}-${n++}.img`);
-  await fsp.writeFile(f, '');
-  await fsp.truncate(f, size);
-  return f;
-}
 
 async function sfdisk(file: string, script: string): Promise<void> {
   await execa('sfdisk', ['--no-reread', '--no-tell-kernel', file], { input: script });
@@ -92,9 +85,9 @@ describe('the EBR chain is byte-equal to sfdisk', { concurrency: true }, () => {
   for (const c of cases) {
     test(c.title, async () => {
       const plan: DiskPlan = { diskSize: c.diskSize, table: { type: 'dos', labelId: c.labelId }, partitions: c.parts, extended: c.extended };
-      const mine = await blank(c.diskSize, 'ours');
+      const mine = await blankImage(dir, c.diskSize, 'ours');
       await writePartitionTable(mine, buildPartitionTable(plan));
-      const ref = await blank(c.diskSize, 'sfdisk');
+      const ref = await blankImage(dir, c.diskSize, 'sfdisk');
       await sfdisk(ref, script(plan, `0x${c.labelId.toString(16).padStart(8, '0')}`));
       assert.equal(await dump(mine), await dump(ref));
       await assertSameFiles(mine, ref);
@@ -126,9 +119,9 @@ describe('the planner places logical partitions where sfdisk would', () => {
       const spec = validateSpec(json, dir);
       const plan = planLayout({ spec, minSizes: sizes.map(() => 0) });
       assert.deepEqual(plan.partitions.map((p) => p.index), [1, 2, 3, 5, 6, 7]);
-      const mine = await blank(plan.diskSize, 'ours');
+      const mine = await blankImage(dir, plan.diskSize, 'ours');
       await writePartitionTable(mine, buildPartitionTable(plan));
-      const ref = await blank(plan.diskSize, 'sfdisk');
+      const ref = await blankImage(dir, plan.diskSize, 'sfdisk');
       const lines = [...sizes.slice(0, 3).map((z, i) => `${i === 0 && grain === '4K' ? 'start=2048, ' : ''}size=${z}, type=83`), 'type=5', ...sizes.slice(3).map((z) => `size=${z}, type=83`)];
       await sfdisk(ref, `label: dos\nlabel-id: 0x00000000\ngrain: ${grain}\n${lines.join('\n')}\n`);
       assert.equal(await dump(mine), await dump(ref));

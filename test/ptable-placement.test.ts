@@ -7,47 +7,29 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { UsageError } from '../src/errors.ts';
 import type { DiskPlan, PlannedPartition } from '../src/disk-plan.ts';
-import { buildPartitionTable, tableStructureRanges, validateTable, writePartitionTable } from '../src/ptable/index.ts';
+import { tableStructureRanges, validateTable } from '../src/ptable/index.ts';
 import { decodeGptHeader } from '../src/ptable/gpt.ts';
 import { planLayout } from '../src/layout.ts';
 import { validateSpec } from '../src/spec.ts';
 import type { GptTableSpec } from '../src/spec-types.ts';
 import { MiB } from '../src/units.ts';
 import { runCli } from './helpers/cli.ts';
+import { blankImage, ourTableImage, readAt, sgdiskVerify } from './helpers/table-images.ts';
 
 const S = 512;
 let dir = '';
-let n = 0;
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'imgsmith-placement-'));
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function blank(size: number, label: string): Promise<string> {
-  const f = path.join(dir, `${label}-${n++}.img`);
-  await writeFile(f, '');
-  await truncate(f, size);
-  return f;
-}
-
-async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    await fh.read(b, 0, length, offset);
-    return b;
-  } finally {
-    await fh.close();
-  }
-}
 
 const GUIDS = ['6A1B2C3D-0001-4E5F-8A9B-000000000001', '6A1B2C3D-0002-4E5F-8A9B-000000000002'];
 
@@ -61,7 +43,7 @@ function gptPlan(diskSize: number, table: Partial<GptTableSpec>, partitions: Pla
 
 /** The same table made by sgdisk: -j LBA, --resize-table, then the partitions with our GUIDs. */
 async function sgdiskImage(plan: DiskPlan): Promise<string> {
-  const f = await blank(plan.diskSize, 'sgdisk');
+  const f = await blankImage(dir, plan.diskSize, 'sgdisk');
   const t = plan.table as GptTableSpec;
   const args = ['--clear', '--set-alignment=1', '--disk-guid=11111111-2222-3333-4444-555555555555'];
   if (t.entries !== undefined) args.push(`--resize-table=${t.entries}`);
@@ -72,19 +54,6 @@ async function sgdiskImage(plan: DiskPlan): Promise<string> {
   }
   await execa('sgdisk', [...args, f]);
   return f;
-}
-
-async function ours(plan: DiskPlan): Promise<string> {
-  const f = await blank(plan.diskSize, 'ours');
-  await writePartitionTable(f, buildPartitionTable(plan));
-  return f;
-}
-
-async function sgdiskClean(file: string): Promise<string> {
-  const r = await execa('sgdisk', ['-v', file], { reject: false });
-  assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /No problems found/, r.stdout);
-  return r.stdout;
 }
 
 /** The first and the last MiB (or the whole of a smaller image) must be equal. */
@@ -113,9 +82,9 @@ describe('a moved or resized GPT entry array is byte-equal to sgdisk', { concurr
   for (const c of cases) {
     test(c.title, async () => {
       const plan = gptPlan(c.diskSize, c.table, c.parts.map(([s, z, t], i) => part(i + 1, s, z, t)));
-      const [mine, ref] = await Promise.all([ours(plan), sgdiskImage(plan)]);
+      const [mine, ref] = await Promise.all([ourTableImage(dir, plan), sgdiskImage(plan)]);
       await assertSameEnds(mine, ref, c.diskSize);
-      const v = await sgdiskClean(mine);
+      const v = await sgdiskVerify(mine);
       if ((c.table.entries ?? 128) < 128) assert.match(v, /less than the minimum\s+required by the GPT specification/);
       const h = decodeGptHeader(await readAt(mine, S, S), 1)!;
       assert.deepEqual([Number(h.entriesLba), h.entryCount, Number(h.firstUsableLba)], [...c.array, c.first]);
@@ -127,8 +96,8 @@ describe('a moved or resized GPT entry array is byte-equal to sgdisk', { concurr
 
   test('a first usable LBA past the array end (no sgdisk option): the header says it, sgdisk -v is clean, the readers follow', async () => {
     const plan = gptPlan(16 * MiB, { entryArrayOffset: 8 * 1024 * 2, entries: 128, firstUsable: 512 * 1024 }, [part(1, 2048, 4096, '8300')]);
-    const mine = await ours(plan);
-    await sgdiskClean(mine);
+    const mine = await ourTableImage(dir, plan);
+    await sgdiskVerify(mine);
     const p = await execa('sgdisk', ['-p', mine]);
     assert.match(p.stdout, /Main partition table begins at sector 32 and ends at sector 63/);
     assert.match(p.stdout, /First usable sector is 1024,/);

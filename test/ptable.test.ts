@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -23,12 +23,12 @@ import {
 import { buildMbrSector, decodeMbrDiskSignature, decodeMbrEntries, protectiveEntry } from '../src/ptable/mbr.ts';
 import { dosTypeName, gptTypeName } from '../src/ptable/parttypes.ts';
 import { GiB, MiB, TiB } from '../src/units.ts';
+import { blankImage, ourTableImage, readAt, sgdiskVerify } from './helpers/table-images.ts';
 
 const S = 512;
 /** deriveGuid golden values for seed "example": disk, partition "ESP", partition "root". */
 const GOLDEN = ['582EF850-9A87-4501-8A8F-E248C664EEDD', '0223E977-57D0-49D5-8B06-EF8E89134C52', '726A6822-1EA2-4369-BE44-E4FE3D7959EB'];
 let dir = '';
-let counter = 0;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'imgsmith-ptable-'));
@@ -36,33 +36,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** A new zeroed sparse file of `size` bytes. */
-async function blank(size: number, label = 'img'): Promise<string> {
-  const f = path.join(dir, `${label}-${counter++}.img`);
-  await writeFile(f, '');
-  await truncate(f, size);
-  return f;
-}
-
-async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(b, 0, length, offset);
-    assert.equal(bytesRead, length, `short read from ${file}`);
-    return b;
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Builds the plan's table with our module into a fresh image; returns the path. */
-async function ours(plan: DiskPlan): Promise<string> {
-  const f = await blank(plan.diskSize, 'ours');
-  await writePartitionTable(f, buildPartitionTable(plan));
-  return f;
-}
 
 function part(index: number, name: string, startSector: number, sizeSectors: number, type: string,
   extra: Partial<PlannedPartition> = {}): PlannedPartition {
@@ -113,13 +86,6 @@ async function sfdiskDump(file: string): Promise<{ header: Record<string, string
     if (hm) header[hm[1]!] = hm[2]!;
   }
   return { header, parts };
-}
-
-async function sgdiskVerify(file: string): Promise<string> {
-  const r = await execa('sgdisk', ['-v', file], { reject: false });
-  assert.equal(r.exitCode, 0, `sgdisk -v failed: ${r.stdout}${r.stderr}`);
-  assert.match(r.stdout, /No problems found/, r.stdout);
-  return r.stdout;
 }
 
 /** sgdisk arguments that recreate `plan`'s GPT with the GUIDs our module chose. */
@@ -180,13 +146,13 @@ describe('DOS (MBR) tables are byte-identical to sfdisk', () => {
         part(2, 'NIXOS_SD', 77824, total - 77824, 'linux', { bootable: true }),
       ],
     };
-    const ref = await blank(diskSize, 'sfdisk');
+    const ref = await blankImage(dir, diskSize, 'sfdisk');
     await sfdiskWrite(ref, 'label: dos\nlabel-id: 0x2178694e\nstart=16384, size=61440, type=b\nstart=77824, type=83, bootable\n');
     const image = buildPartitionTable(plan);
     assert.equal(image.writes.length, 1);
     assert.equal(image.writes[0]!.offset, 0);
     assert.equal(image.writes[0]!.data.length, 512);
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     assert.deepEqual(await readAt(mine, 0, 512), await readAt(ref, 0, 512));
     assert.deepEqual(image.info, {
       type: 'dos', labelId: '0x2178694e',
@@ -214,7 +180,7 @@ describe('DOS (MBR) tables are byte-identical to sfdisk', () => {
         part(4, 'd', 30000000, diskSize / S - 30000000, 'EF'),
       ],
     };
-    const ref = await blank(diskSize, 'sfdisk');
+    const ref = await blankImage(dir, diskSize, 'sfdisk');
     await sfdiskWrite(ref, [
       'label: dos', 'label-id: 0xdeadbeef',
       'start=2048, size=16775168, type=c',
@@ -222,7 +188,7 @@ describe('DOS (MBR) tables are byte-identical to sfdisk', () => {
       'start=25165824, size=100000, type=82, bootable',
       'start=30000000, type=ef', '',
     ].join('\n'));
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     const mbr = await readAt(mine, 0, 512);
     assert.deepEqual(mbr, await readAt(ref, 0, 512));
     // Partition 2 starts past cylinder 1023: both CHS triples are 1023/254/63.
@@ -246,11 +212,11 @@ describe('DOS (MBR) tables are byte-identical to sfdisk', () => {
         part(4, 'four', 3063, diskSize / S - 3063, 'fat16'),
       ],
     };
-    const ref = await blank(diskSize, 'sfdisk');
+    const ref = await blankImage(dir, diskSize, 'sfdisk');
     const node = path.basename(ref);
     await sfdiskWrite(ref, `label: dos\nlabel-id: 0x00000001\n${node}1 : start=63, size=1000, type=b, bootable\n` +
       `${node}3 : start=1063, size=2000, type=b\n${node}4 : start=3063, type=6\n`);
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     assert.deepEqual(await readAt(mine, 0, 512), await readAt(ref, 0, 512));
     const d = await sfdiskDump(mine);
     assert.deepEqual(d.parts.map((p) => [p.node.slice(-1), p.start, p.type, p.bootable]),
@@ -270,14 +236,14 @@ describe('GPT tables are byte-identical to sgdisk', { concurrency: true }, () =>
         part(2, 'root', 43008, diskSize / S - 34 - 43008 + 1, 'root-arm64', { guid: '01234567-89AB-CDEF-0123-456789ABCDEF' }),
       ],
     };
-    const ref = await blank(diskSize, 'sgdisk');
+    const ref = await blankImage(dir, diskSize, 'sgdisk');
     // The GPT as the brief writes it with sgdisk (typecodes as gdisk codes).
     await execa('sgdisk', ['--clear', '--disk-guid=11111111-2222-3333-4444-555555555555',
       '--new=1:2048:+40960', '--typecode=1:ef00', '--change-name=1:ESP',
       '--partition-guid=1:AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE', '--attributes=1:set:0',
       '--new=2:43008:0', '--typecode=2:8305', '--change-name=2:root',
       '--partition-guid=2:01234567-89ab-cdef-0123-456789abcdef', ref]);
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     await assertSameGpt(mine, ref, diskSize, true);
     await sgdiskVerify(mine);
     const d = await sfdiskDump(mine);
@@ -313,9 +279,9 @@ describe('GPT tables are byte-identical to sgdisk', { concurrency: true }, () =>
         part(128, 'swap', 43528, last - 43528 + 1, 'swap', { attributes: [60] }),
       ],
     };
-    const ref = await blank(diskSize, 'sgdisk');
+    const ref = await blankImage(dir, diskSize, 'sgdisk');
     await execa('sgdisk', [...sgdiskArgs(plan), ref]);
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     await assertSameGpt(mine, ref, diskSize, true);
     await sgdiskVerify(mine);
     const info = buildPartitionTable(plan).info;
@@ -345,9 +311,9 @@ describe('GPT tables are byte-identical to sgdisk', { concurrency: true }, () =>
         part(2, 'data', 1050624, diskSize / S - 34 - 1050624 + 1, 'linux'),
       ],
     };
-    const ref = await blank(diskSize, 'sgdisk');
+    const ref = await blankImage(dir, diskSize, 'sgdisk');
     await execa('sgdisk', [...sgdiskArgs(plan), ref]);
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     await assertSameGpt(mine, ref, diskSize, false);
     const mbr = await readAt(mine, 0, 512);
     assert.deepEqual([...mbr.subarray(446, 462)],
@@ -362,9 +328,9 @@ describe('GPT tables are byte-identical to sgdisk', { concurrency: true }, () =>
     const sizes = [16450560 * S, 16450561 * S];
     await Promise.all(sizes.map(async (diskSize) => {
       const plan: DiskPlan = { diskSize, table: { type: 'gpt', seed: 's' }, partitions: [part(1, 'p', 2048, 2048, 'linux')] };
-      const ref = await blank(diskSize, 'sgdisk');
+      const ref = await blankImage(dir, diskSize, 'sgdisk');
       await execa('sgdisk', [...sgdiskArgs(plan), ref]);
-      const mine = await ours(plan);
+      const mine = await ourTableImage(dir, plan);
       await assertSameGpt(mine, ref, diskSize, false);
     }));
     const mbrOf = (diskSize: number) => buildPartitionTable({ diskSize, table: { type: 'gpt', seed: 's' }, partitions: [] }).writes[0]!.data;
@@ -382,10 +348,10 @@ describe('GPT tables are byte-identical to sgdisk', { concurrency: true }, () =>
         part(2, 'root', 77824, diskSize / S - 34 - 77824 + 1, 'root-arm64'),
       ],
     };
-    const ref = await blank(diskSize, 'sgdisk');
+    const ref = await blankImage(dir, diskSize, 'sgdisk');
     await execa('sgdisk', [...sgdiskArgs(plan), ref]);
     await execa('sgdisk', ['-h', '2:1', ref]);
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     await assertSameGpt(mine, ref, diskSize, true);
     const mbr = await readAt(mine, 0, 512);
     // 0xEE first, covering LBA 1 up to the lowest mirrored partition; then the list order.
@@ -405,7 +371,7 @@ describe('GPT tables are byte-identical to sgdisk', { concurrency: true }, () =>
         part(2, 'NIXOS_SD', 77824, diskSize / S - 34 - 77824 + 1, 'linux', { bootable: true }),
       ],
     };
-    const mine = await ours(plan);
+    const mine = await ourTableImage(dir, plan);
     await sgdiskVerify(mine);
     const { stdout } = await execa('fdisk', ['-l', '-t', 'dos', mine]);
     const rows = stdout.split('\n').filter((l) => l.startsWith(mine))
@@ -601,10 +567,10 @@ describe('validation errors name the partition and the problem', () => {
 describe('writePartitionTable', () => {
   test('refuses an image smaller than the table, or a GPT image of another size', async () => {
     const plan: DiskPlan = { diskSize: 8 * MiB, table: { type: 'gpt', seed: 'w' }, partitions: [] };
-    const small = await blank(4 * MiB);
+    const small = await blankImage(dir, 4 * MiB);
     await assert.rejects(writePartitionTable(small, buildPartitionTable(plan)), (e: unknown) =>
       e instanceof BuildError && /too small for its partition table/.test(e.message));
-    const larger = await blank(9 * MiB);
+    const larger = await blankImage(dir, 9 * MiB);
     await assert.rejects(writePartitionTable(larger, buildPartitionTable(plan)), /GPT was built for a 8388608-byte disk/);
     await assert.rejects(writePartitionTable(path.join(dir, 'missing.img'), buildPartitionTable(plan)), /cannot open image/);
   });
@@ -614,7 +580,7 @@ describe('the codecs (ptable/gpt.ts, mbr.ts) decode what sgdisk and sfdisk write
   test('GPT: headers and entries from sgdisk, fields as `sfdisk -d` reads them, attribute words', async () => {
     const diskSize = 40 * MiB;
     const last = diskSize / S - 1;
-    const img = await blank(diskSize, 'codec-gpt');
+    const img = await blankImage(dir, diskSize, 'codec-gpt');
     await execa('sgdisk', ['--clear', '--set-alignment=1', '--new=1:2048:4095', '--typecode=1:ef00', '--change-name=1:ESP',
       '--attributes=1:set:0', '--attributes=1:set:2', '--new=3:4096:10000', '--typecode=3:8304', '--change-name=3:rööt 🙂',
       ...[48, 59, 60, 62, 63].map((b) => `--attributes=3:set:${b}`), img]);
@@ -669,7 +635,7 @@ describe('the codecs (ptable/gpt.ts, mbr.ts) decode what sgdisk and sfdisk write
   });
 
   test('MBR: the entries sfdisk writes (bootable, CHS past cylinder 1023), and back to its sector', async () => {
-    const img = await blank(20 * GiB, 'codec-dos');
+    const img = await blankImage(dir, 20 * GiB, 'codec-dos');
     await sfdiskWrite(img, 'label: dos\nlabel-id: 0xdeadbeef\n2048,100000,c,*\n,2000000,83\n,30000000,82\n,,8e\n');
     const mbr = await readAt(img, 0, S);
     const entries = decodeMbrEntries(mbr);
