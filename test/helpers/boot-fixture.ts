@@ -660,36 +660,31 @@ const MODULES: Record<FixtureArch, string[]> = {
   armhf: ['sunxi_mmc', 'crc32c_generic', 'ext4', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'],
 };
 
-const KERNEL_PATTERNS: Record<FixtureArch, string[]> = {
-  aarch64: [
+/** The kernel package's members every arch needs (first: the patterns' order is part of the extraction's cache key). */
+const KERNEL_COMMON = [
     './boot/vmlinuz-*',
     './lib/modules/*/modules.builtin',
     './lib/modules/*/kernel/fs/*',
     './lib/modules/*/kernel/lib/*',
     './lib/modules/*/kernel/crypto/*',
     './lib/modules/*/kernel/arch/*',
+];
+
+const KERNEL_PATTERNS: Record<FixtureArch, string[]> = {
+  aarch64: [
+    ...KERNEL_COMMON,
     './lib/modules/*/kernel/drivers/virtio/*',
     './lib/modules/*/kernel/drivers/block/*',
     './lib/modules/*/kernel/drivers/mmc/*',
     './usr/lib/linux-image-*/broadcom/*',
   ],
   x86_64: [
-    './boot/vmlinuz-*',
-    './lib/modules/*/modules.builtin',
-    './lib/modules/*/kernel/fs/*',
-    './lib/modules/*/kernel/lib/*',
-    './lib/modules/*/kernel/crypto/*',
-    './lib/modules/*/kernel/arch/*',
+    ...KERNEL_COMMON,
     './lib/modules/*/kernel/drivers/virtio/*',
     './lib/modules/*/kernel/drivers/block/*',
   ],
   armhf: [
-    './boot/vmlinuz-*',
-    './lib/modules/*/modules.builtin',
-    './lib/modules/*/kernel/fs/*',
-    './lib/modules/*/kernel/lib/*',
-    './lib/modules/*/kernel/crypto/*',
-    './lib/modules/*/kernel/arch/*',
+    ...KERNEL_COMMON,
     './lib/modules/*/kernel/drivers/mmc/*',
     './usr/lib/linux-image-*/sun8i-h3-*.dtb',
   ],
