@@ -127,6 +127,7 @@ async function bootRaw(image: string, rawPath: string, opts: BootTestOptions, c:
         await runTool('qemu-img', ['commit', '-q', overlay], { what: 'writing the boot back' });
       }
     } finally {
+      watcher.close();
       if (opts.keepLogsDir) {
         await fsp.mkdir(opts.keepLogsDir, { recursive: true });
         for (const s of [path.join(tmp, 'serial0.log'), path.join(tmp, 'serial1.log')]) {

@@ -5,6 +5,7 @@
  * (nothing bootable was found). Keeps the last lines for the failure report.
  */
 import { promises as fsp } from 'node:fs';
+import net from 'node:net';
 
 /** The line a booted system prints when it is happy: `IMGSMITH-BOOT-OK <marker>`. */
 export const BOOT_OK = 'IMGSMITH-BOOT-OK';
@@ -18,17 +19,78 @@ const ANSI = /\x1b\[[0-9;?=]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>c]/g;
 // eslint-disable-next-line no-control-regex
 const clean = (s: string) => s.replace(ANSI, '').replace(/\r/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 
+/** U-Boot's command prompt: `=>` by default, `U-Boot>` in the Raspberry Pi builds. */
+const UBOOT_PROMPT = /^(=>|U-Boot>)\s*$/;
+
 /** Firmware prompts that mean nothing bootable was found (U-Boot, the UEFI shell). */
 const PROMPTS: [RegExp, string][] = [
-  [/^=>\s*$/, 'U-Boot gave up and stopped at its "=>" prompt (no extlinux.conf/boot script found on a bootable partition?)'],
+  [UBOOT_PROMPT, 'U-Boot gave up and stopped at its prompt (no extlinux.conf/boot script found on a bootable partition?)'],
   [/^Shell>\s*$/, 'OVMF dropped to the UEFI shell (no \\EFI\\BOOT\\BOOTX64.EFI on an ESP?)'],
 ];
 const PROMPT_GRACE_MS = 3000;
 
-/** A serial console QEMU writes to a file; its lines are shown with `prefix`. */
+/** A serial console QEMU writes to a file; its lines are shown with `prefix`. `input`: the
+ *  Unix socket of QEMU's chardev, through which the console is typed into (see Typist). */
 export interface SerialConsole {
   file: string;
   prefix: string;
+  input?: string;
+}
+
+/**
+ * Types what a person at the console would, to skip the firmware's waits without changing what
+ * boots: U-Boot's autoboot countdown is interrupted and `boot` typed (it runs the same
+ * bootcmd), and an extlinux menu of exactly one entry is answered with that entry's key (U-Boot
+ * boots it anyway when the menu's TIMEOUT runs out). A menu of several entries is left to its
+ * timeout: the default is not printed. The firmware polls the UART while it waits, so each
+ * second of waiting is a second of the emulator's CPU (about 7 s per U-Boot boot).
+ */
+class Typist {
+  private interrupted = false;
+  private typedBoot = false;
+  /** The menu item keys printed on the lines just before the current one (`1:\tNixOS - Default`). */
+  private items: string[] = [];
+  private answeredMenu = false;
+  private socket: net.Socket | undefined;
+
+  constructor(private readonly input: string) {}
+
+  line(l: string): void {
+    const item = /^(\S+):\t/.exec(l);
+    if (item) {
+      this.items.push(item[1]!);
+    } else {
+      this.items = [];
+      this.answeredMenu = false;
+    }
+  }
+
+  /** The console's unterminated last line (a prompt waiting for input). */
+  partial(p: string): void {
+    if (!this.interrupted && /Hit any key to stop autoboot:[\s\d]*$/.test(p)) {
+      this.interrupted = true;
+      this.type('\r');
+    } else if (this.interrupted && !this.typedBoot && UBOOT_PROMPT.test(p)) {
+      this.typedBoot = true;
+      this.type('boot\r');
+    } else if (!this.answeredMenu && /^Enter choice:\s*$/.test(p) && this.items.length === 1) {
+      this.answeredMenu = true;
+      this.type(`${this.items[0]}\r`);
+    }
+  }
+
+  private type(text: string): void {
+    if (!this.socket) {
+      this.socket = net.createConnection(this.input);
+      this.socket.on('data', () => {}); // what QEMU sends is in the log file too
+      this.socket.on('error', () => {}); // QEMU gone: nothing left to type into
+    }
+    this.socket.write(text);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
 }
 
 export interface Verdict {
@@ -38,6 +100,7 @@ export interface Verdict {
 }
 
 interface Stream extends SerialConsole {
+  typist: Typist | undefined;
   offset: number;
   partial: string;
   /** When `partial` last changed (ms). */
@@ -56,7 +119,12 @@ export class SerialWatcher {
     private readonly marker: string,
     private readonly log: (line: string) => void,
   ) {
-    this.streams = consoles.map((c) => ({ ...c, offset: 0, partial: '', partialSince: 0 }));
+    this.streams = consoles.map((c) => ({ ...c, typist: c.input ? new Typist(c.input) : undefined, offset: 0, partial: '', partialSince: 0 }));
+  }
+
+  /** Closes the connections to the consoles' inputs. */
+  close(): void {
+    for (const s of this.streams) s.typist?.close();
   }
 
   private onLine(line: string, prefix: string): void {
@@ -94,9 +162,14 @@ export class SerialWatcher {
           const text = s.partial + buf.subarray(0, bytesRead).toString('latin1');
           const lines = text.split('\n');
           const partial = lines.pop() ?? '';
-          if (partial !== s.partial) s.partialSince = Date.now();
+          const changed = partial !== s.partial;
+          if (changed) s.partialSince = Date.now();
           s.partial = partial;
-          for (const l of lines) this.onLine(clean(l), s.prefix);
+          for (const l of lines) {
+            this.onLine(clean(l), s.prefix);
+            s.typist?.line(clean(l));
+          }
+          if (changed && !this.verdict) s.typist?.partial(clean(partial));
         }
       } finally {
         await fh.close();
