@@ -2,7 +2,10 @@
 // Runs the CLI: the JavaScript that `npm run build` (run by npm ci/install, and by npm pack
 // through `prepare`) compiles into lib/. An installed package has lib/ and no src/: always
 // lib/. In a checkout, lib/ when it is up to date with src/ (faster start, ~35 MB less
-// memory), else the TypeScript in src/ through tsx's loader (a dev dependency).
+// memory), else the TypeScript in src/ through tsx's loader (a dev dependency). From lib/,
+// the single-file bundle lib/cli.bundle.js (scripts/bundle-cli.ts) when present, else
+// lib/cli.js: one module to compile instead of ~300 halves a short command's start-up, and
+// Node 22.1+ keeps V8's code cache of it in the user's cache directory (enableCompileCache).
 //
 // Memory: V8 grows its heap lazily up to a large default limit, so on a big closure
 // (65k files) the process reached 566 MB RSS while its live heap stayed far below
@@ -32,6 +35,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -262,11 +266,26 @@ function compiledIsFresh() {
   }
 }
 
+/** V8's code cache for what the worker compiles (Node 22.1+, else nothing), kept under the
+ *  user's cache directory (never in the package); nothing happens when it cannot be made. */
+function enableCompileCache() {
+  if (typeof module.enableCompileCache !== 'function') return;
+  const xdg = process.env.XDG_CACHE_HOME;
+  try {
+    const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+    module.enableCompileCache(path.join(base, 'imgsmith', 'compile-cache'));
+  } catch {
+    // no home directory, or an unwritable one: run without the cache
+  }
+}
+
 if (!supervising) {
   let main;
   try {
     if (compiledIsFresh()) {
-      ({ main } = await import('../lib/cli.js'));
+      enableCompileCache();
+      const bundle = new URL('../lib/cli.bundle.js', import.meta.url);
+      ({ main } = await import(existsSync(bundle) ? bundle.href : '../lib/cli.js'));
     } else {
       const { register } = await import('tsx/esm/api').catch((err) => {
         if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;

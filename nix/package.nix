@@ -31,7 +31,7 @@
 }:
 let
   root = ../.;
-  # The sources npm and tsc need: no node_modules, build outputs, images or caches.
+  # The sources npm, tsc and scripts/bundle-cli.ts need: no node_modules, build outputs, images or caches.
   src = builtins.path {
     name = "imgsmith-src";
     path = root;
@@ -41,7 +41,7 @@ let
         rel = builtins.substring (builtins.stringLength (toString root) + 1) 4096 (toString p);
         top = builtins.head (builtins.split "/" rel);
       in
-      builtins.elem top [ "package.json" "package-lock.json" "tsconfig.json" "tsconfig.build.json" "binding.gyp" "bin" "src" "native" "README.md" ];
+      builtins.elem top [ "package.json" "package-lock.json" "tsconfig.json" "tsconfig.build.json" "binding.gyp" "bin" "src" "native" "scripts" "README.md" ];
   };
   # What build, inspect/ls/cat/extract/diff, verify and flash run (FAT and the partition
   # tables are written and read in-process): the commands' tool lists (BUILD_TOOLS, the

@@ -20,8 +20,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The files bundleAction writes, relative to its output directory. */
 export const DIST_FILES = ['index.mjs', 'fatfs.wasm'];
 
-/** Rewrites `new URL('../x', import.meta.url)` in src/ so it names the same file from dist/. */
-function relocateUrls(distDir: string): Plugin {
+/** Rewrites `new URL('../x', import.meta.url)` in src/ so it names the same file from distDir (dist/, or lib/ for scripts/bundle-cli.ts). */
+export function relocateUrls(distDir: string): Plugin {
   return {
     name: 'relocate-import-meta-urls',
     setup(b) {

@@ -124,7 +124,7 @@ async function buildWith(bin: string, cwd: string) {
 test('npm pack + npm install -g: the installed imgsmith runs lib/ from another directory, without tsx, and builds an image', async () => {
   const tgz = await pack(tmp);
   const listing = (await execa('tar', ['-tzf', tgz])).stdout.split('\n');
-  for (const f of ['package/bin/imgsmith.js', 'package/lib/cli.js', 'package/binding.gyp', 'package/native/sparse.c', 'package/native/build-ext4-helper.sh']) {
+  for (const f of ['package/bin/imgsmith.js', 'package/lib/cli.js', 'package/lib/cli.bundle.js', 'package/binding.gyp', 'package/native/sparse.c', 'package/native/build-ext4-helper.sh']) {
     assert.ok(listing.includes(f), `the tarball has ${f}`);
   }
   assert.deepEqual(listing.filter((f) => /^package\/(src|test|bench|dist|build|node_modules|action)\//.test(f)), [], 'no sources, tests or build products in the tarball');
