@@ -98,10 +98,11 @@ export interface BatchServer {
  * Starts one child (as runBatch's, TMPDIR set, own process group) that serves runs one at a time
  * over a socket on its fd 3, so a test file can check each run's effects (files, TMPDIR) between
  * runs while paying for one Node start. A run taking longer than `hangMs` kills the process group.
+ * `env`: more environment variables for the process (as a real CLI run's env).
  */
-export function startBatchServer(opts: { tmpdir: string; rssFile: string; hangMs: number }): BatchServer {
+export function startBatchServer(opts: { tmpdir: string; rssFile: string; hangMs: number; env?: Record<string, string> }): BatchServer {
   const sub = execa('/usr/bin/time', childArgs(opts.rssFile, ['--serve']), {
-    cwd: REPO, env: { TMPDIR: opts.tmpdir }, extendEnv: true, reject: false, detached: true, all: true,
+    cwd: REPO, env: { ...opts.env, TMPDIR: opts.tmpdir }, extendEnv: true, reject: false, detached: true, all: true,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   const sock = sub.stdio[3] as unknown as Duplex;
