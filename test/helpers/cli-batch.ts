@@ -106,6 +106,7 @@ export function startBatchServer(opts: { tmpdir: string; rssFile: string; hangMs
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   const sock = sub.stdio[3] as unknown as Duplex;
+  sock.on('error', () => {}); // the process died: its runs resolve undefined, close() says why
   const lines = createInterface({ input: sock })[Symbol.asyncIterator]();
   let timedOut = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -117,7 +118,8 @@ export function startBatchServer(opts: { tmpdir: string; rssFile: string; hangMs
       timedOut = true;
       killGroup(sub.pid);
     }, opts.hangMs);
-    const next = await lines.next().finally(() => clearTimeout(timer));
+    // A killed or crashed process closes the socket (the end, or ECONNRESET): no result.
+    const next = await lines.next().catch(() => ({ done: true as const, value: undefined })).finally(() => clearTimeout(timer));
     return next.done ? undefined : (JSON.parse(next.value) as ServedResult);
   };
   return {
