@@ -135,8 +135,10 @@ const COMPRESSORS: [string, string, string[]][] = [
   ['lz4', '.lz4', ['lz4', '-c', '-q']],
 ];
 
+/** `cmd src > dst`: the shell writes dst itself, so it is complete when the command has exited
+ *  (execa's `stdout: { file }` may still be flushing it when the promise resolves). */
 async function compress(cmd: string[], src: string, dst: string): Promise<void> {
-  await execa(cmd[0]!, [...cmd.slice(1), src], { stdout: { file: dst } });
+  await execa('sh', ['-c', '"$@" > "$0"', dst, ...cmd, src]);
 }
 
 for (const [format, ext, cmd] of COMPRESSORS) {
