@@ -1,6 +1,5 @@
 /**
- * Hostile input on the build side: every case runs the real CLI (bin/imgsmith.js build)
- * and checks the result with independent tools (debugfs, e2fsck, btrfs check, cmp) or the
+ * Hostile input on the build side: every case runs `imgsmith build` and checks the result with independent tools (debugfs, e2fsck, btrfs check, cmp) or the
  * clean-failure contract (exit 1/2, one `imgsmith: error:` line, no stack, nothing left in
  * the output directory, nothing created in the inputs):
  *  - an output directory inside an input (copy source, spec directory, store path, store
@@ -12,6 +11,9 @@
  *    the deepest file, e2fsck passes; btrfs: btrfs check passes) or one short limit error;
  *  - the .bmap (and the image) are the same with and without the native addon;
  *  - the GitHub Action with an unwritable GITHUB_OUTPUT fails before building.
+ * The runs with their own environment (the hold hook, IMGSMITH_NO_POPULATE, IMGSMITH_NO_NATIVE,
+ * IMGSMITH_EXT4_POPULATE, another user) use the real CLI (bin/imgsmith.js), the others the CLI's
+ * main() in one process serving them one at a time (helpers/cli-batch.ts startBatchServer).
  * Images are tiny (a few MiB).
  */
 import { test, before, after } from 'node:test';
@@ -23,6 +25,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { CLI, REPO, listFiles, type CliResult } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { nodeForNobody } from './helpers/node-toolchains.ts';
 import { describeError, resourceError } from '../src/errors.ts';
 import { contentRanges } from '../src/inspect/content-map.ts';
@@ -30,13 +33,17 @@ import { contentRanges } from '../src/inspect/content-map.ts';
 let tmp: string;
 let fx: ClosureFixture;
 let n = 0;
+let server: BatchServer;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-hb-'));
   fx = await makeClosure(path.join(tmp, 'cl'), { paths: 1, filesPerPath: 1 });
+  await fsp.mkdir(path.join(tmp, 'server-tmp'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'server-tmp'), rssFile: path.join(tmp, 'server-rss'), hangMs: 300_000 });
 });
 
 after(async () => {
+  await server?.close();
   // GNU rm removes trees deeper than PATH_MAX (fs.rm does not).
   await execa('rm', ['-rf', tmp]);
 });
@@ -75,7 +82,13 @@ async function writeCase(spec: Json, files: Record<string, string | Buffer> = { 
 
 const copyTree = (target = '/'): Json => ({ from: 'spec', path: 'tree', target });
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** `imgsmith ARGS`: the real CLI when given an environment, else the serving process. */
+async function run(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  if (!env) {
+    const s = await server.run(args);
+    assert.ok(s, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
+    return s;
+  }
   const r = await execa(process.execPath, [CLI, ...args], { cwd: REPO, env, reject: false, timeout: 300_000 });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -107,7 +120,7 @@ async function extractPart(img: string, i = 0): Promise<string> {
   const j = JSON.parse((await execa('sfdisk', ['-J', img])).stdout) as { partitiontable: { partitions: { start: number; size: number }[] } };
   const p = j.partitiontable.partitions[i]!;
   const file = `${img}.p${i}`;
-  await execa('dd', [`if=${img}`, `of=${file}`, 'bs=512', `skip=${p.start}`, `count=${p.size}`, 'conv=sparse', 'status=none']);
+  await execa('dd', [`if=${img}`, `of=${file}`, 'bs=1M', `skip=${p.start * 512}`, `count=${p.size * 512}`, 'iflag=skip_bytes,count_bytes', 'conv=sparse', 'status=none']);
   return file;
 }
 

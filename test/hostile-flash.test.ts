@@ -6,7 +6,10 @@
  * sysfs trees otherwise), and verify on a flashed loop device.
  *
  * The fixture is a small DOS image made with sfdisk, mkfs.fat + mcopy and mkfs.ext4 -d;
- * its manifest's SHA-256 comes from sha256sum.
+ * its manifest's SHA-256 comes from sha256sum. The runs needing their own environment (TMPDIR,
+ * PATH) and one flash of each kind (a compressed source, a loop device) use the real CLI
+ * (bin/imgsmith.js); the others run through the CLI's main() in one process serving them one
+ * at a time (helpers/cli-batch.ts startBatchServer).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runCli, listFiles, type CliResult } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { renderBmap, type BmapRange } from '../src/outputs/bmap.ts';
 import { checkTarget, type SystemFiles } from '../src/flash/target.ts';
@@ -25,6 +29,15 @@ const MiB = 1024 * 1024;
 const SIZE = 24 * MiB;
 let tmp: string;
 let fx: { dir: string; img: string; bmap: string; manifest: string; sha256: string; ranges: BmapRange[] };
+let server: BatchServer;
+
+/** `imgsmith ARGS`: through bin/imgsmith.js when `real` or given an environment, else the serving process. */
+async function cli(args: string[], opts: { env?: Record<string, string>; real?: boolean } = {}): Promise<CliResult> {
+  if (opts.real || opts.env) return runCli(args, opts.env ? { env: opts.env } : {});
+  const r = await server.run(args);
+  assert.ok(r, `${args.join(' ')} did not finish (it hung: killed after 120 s, or the serving process died)`);
+  return r;
+}
 
 async function sha256sum(file: string): Promise<string> {
   return (await execa('sha256sum', [file])).stdout.split(' ')[0]!;
@@ -102,9 +115,12 @@ function assertFailed(r: CliResult, re: RegExp): void {
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-hflash-'));
   fx = await makeFixture(path.join(tmp, 'fx'));
+  await fsp.mkdir(path.join(tmp, 'server-tmp'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'server-tmp'), rssFile: path.join(tmp, 'server-rss'), hangMs: 120_000 });
 });
 
 after(async () => {
+  await server?.close();
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
@@ -119,8 +135,10 @@ const COMPRESSORS: [string, string, string[]][] = [
   ['lz4', '.lz4', ['lz4', '-c', '-q']],
 ];
 
+/** `cmd src > dst`: the shell writes dst itself, so it is complete when the command has exited
+ *  (execa's `stdout: { file }` may still be flushing it when the promise resolves). */
 async function compress(cmd: string[], src: string, dst: string): Promise<void> {
-  await execa(cmd[0]!, [...cmd.slice(1), src], { stdout: { file: dst } });
+  await execa('sh', ['-c', '"$@" > "$0"', dst, ...cmd, src]);
 }
 
 for (const [format, ext, cmd] of COMPRESSORS) {
@@ -130,7 +148,7 @@ for (const [format, ext, cmd] of COMPRESSORS) {
     await compress(cmd, img, src);
     await fsp.rm(img);
     const out = path.join(dir, 'card.img');
-    const r = await runCli(['flash', src, out, '--json']);
+    const r = await cli(['flash', src, out, '--json'], { real: format === 'gzip' });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stderr, '', '--json is quiet');
     const doc = JSON.parse(r.stdout) as { format: string; verified: boolean };
@@ -146,14 +164,14 @@ test('the format is judged by content: a gzip file named .img is decompressed; a
   const disguised = path.join(dir, 'really-gzip.img');
   await compress(['gzip', '-c'], img, disguised);
   const out = path.join(dir, 'card.img');
-  const r = await runCli(['flash', disguised, out, '--json']);
+  const r = await cli(['flash', disguised, out, '--json']);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { format: string }).format, 'gzip');
   assert.ok(await sameAsImage(out));
   const fake = path.join(dir, 'raw.img.gz');
   await fsp.copyFile(img, fake);
   const out2 = path.join(dir, 'card2.img');
-  assertFailed(await runCli(['flash', fake, out2]), /raw\.img\.gz is named like gzip data, but it is not/);
+  assertFailed(await cli(['flash', fake, out2]), /raw\.img\.gz is named like gzip data, but it is not/);
   assert.equal(fs.existsSync(out2), false);
 });
 
@@ -163,12 +181,12 @@ test('a source that is not a disk image is refused without --force (nothing writ
   const src = path.join(dir, 'notes.img');
   await fsp.writeFile(src, Buffer.alloc(2 * MiB, 'not a disk image\n'));
   const out = path.join(dir, 'card.img');
-  assertFailed(await runCli(['flash', src, out]), /notes\.img does not look like a disk image: it has no partition table .* pass --force/);
+  assertFailed(await cli(['flash', src, out]), /notes\.img does not look like a disk image: it has no partition table .* pass --force/);
   assert.deepEqual(await listFiles(dir), ['notes.img']);
   // Compressed garbage is judged after decompression.
   await compress(['xz', '-c'], src, `${src}.xz`);
-  assertFailed(await runCli(['flash', `${src}.xz`, out]), /does not look like a disk image \(after xz decompression\)/);
-  const ok = await runCli(['flash', src, out, '--force', '--json']);
+  assertFailed(await cli(['flash', `${src}.xz`, out]), /does not look like a disk image \(after xz decompression\)/);
+  const ok = await cli(['flash', src, out, '--force', '--json']);
   assert.equal(ok.exitCode, 0, ok.stderr);
   assert.equal((await execa('cmp', [src, out], { reject: false })).exitCode, 0);
 });
@@ -184,7 +202,7 @@ for (const [format, ext, cmd] of COMPRESSORS.filter(([f]) => f !== 'zstd')) {
     const privateTmp = path.join(dir, 'tmp');
     await fsp.mkdir(privateTmp);
     const out = path.join(dir, 'card.img');
-    const r = await runCli(['flash', src, out], { env: { TMPDIR: privateTmp } });
+    const r = await cli(['flash', src, out], { env: { TMPDIR: privateTmp } });
     assertFailed(r, new RegExp(`cut\\${ext}: the ${format} data is truncated or corrupt .*nothing was written to the target`));
     assert.equal(fs.existsSync(out), false);
     assert.deepEqual((await fsp.readdir(dir)).filter((n) => n.includes('card')), []);
@@ -201,7 +219,7 @@ async function flashWithBmap(name: string, xml: string): Promise<{ r: CliResult;
   const bmap = path.join(dir, 'disk.bmap');
   await fsp.writeFile(bmap, xml);
   const out = path.join(dir, 'card.img');
-  const r = await runCli(['flash', img, out, '--bmap', bmap]);
+  const r = await cli(['flash', img, out, '--bmap', bmap]);
   return { r, wrote: fs.existsSync(out) };
 }
 
@@ -291,8 +309,8 @@ test('flash refuses the image onto itself: the same path, a hard link to it', as
   const link = path.join(dir, 'link.img');
   await fsp.link(img, link);
   const before = await sha256sum(img);
-  assert.equal((await runCli(['flash', img, img])).exitCode, 2);
-  assertFailed(await runCli(['flash', img, link]), /refusing to flash .*link\.img: it is the image .*disk\.img itself/);
+  assert.equal((await cli(['flash', img, img])).exitCode, 2);
+  assertFailed(await cli(['flash', img, link]), /refusing to flash .*link\.img: it is the image .*disk\.img itself/);
   assert.equal(await sha256sum(img), before);
 });
 
@@ -338,7 +356,7 @@ const hasMbr = async (file: string) => (await execa('sh', ['-c', `dd if="$0" bs=
 test('a second loop device over the file of a mounted one is refused, nothing written', needLoop, async () => {
   await withMountedExt4('alias', async (file, dev, mnt) => {
     await withLoops([file], async ([alias]) => {
-      const r = await runCli(['flash', fx.img, alias!, '--yes']);
+      const r = await cli(['flash', fx.img, alias!, '--yes'], { real: true });
       assertFailed(r, new RegExp(`refusing to flash ${escape(alias!)}: ${escape(dev)} \\(a loop device over the same storage .*\\) is mounted at ${escape(mnt)}`));
       assert.equal(await hasMbr(file), false, 'the image reached the mounted file system');
     });
@@ -347,7 +365,7 @@ test('a second loop device over the file of a mounted one is refused, nothing wr
 
 test('a regular file backing a mounted loop device is refused as a target', needLoop, async () => {
   await withMountedExt4('backing', async (file, dev, mnt) => {
-    const r = await runCli(['flash', fx.img, file]);
+    const r = await cli(['flash', fx.img, file]);
     assertFailed(r, new RegExp(`refusing to flash ${escape(file)}: ${escape(dev)} .* is mounted at ${escape(mnt)}`));
     assert.equal(await hasMbr(file), false);
     assert.equal((await fsp.readdir(path.dirname(file))).some((n) => n.includes('imgsmith-flash')), false);
@@ -358,14 +376,14 @@ test('flashing an image to a loop device over that same image is refused', needL
   const { img } = await bare('self-loop');
   const before = await sha256sum(img);
   await withLoops([img], async ([dev]) => {
-    assertFailed(await runCli(['flash', img, dev!, '--yes']), new RegExp(`refusing to flash ${escape(dev!)}: it is the image .*disk\\.img itself`));
+    assertFailed(await cli(['flash', img, dev!, '--yes']), new RegExp(`refusing to flash ${escape(dev!)}: it is the image .*disk\\.img itself`));
   });
   assert.equal(await sha256sum(img), before);
 });
 
 interface Check { check: string; where: string; status: string; ok: boolean; detail: string }
 async function verifyJson(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; doc: { ok: boolean; passed: number; failed: number; skipped: number; checks: Check[] }; stderr: string }> {
-  const r = await runCli(['verify', ...args, '--json'], env ? { env } : {});
+  const r = await cli(['verify', ...args, '--json'], env ? { env } : {});
   return { exitCode: r.exitCode, doc: JSON.parse(r.stdout || '{"checks":[]}'), stderr: r.stderr };
 }
 
@@ -374,7 +392,7 @@ test('verify a loop device after flash (larger than the image): passes; one byte
   await fsp.writeFile(card, '');
   await fsp.truncate(card, SIZE + 4 * MiB);
   await withLoops([card], async ([dev]) => {
-    const f = await runCli(['flash', fx.img, dev!, '--yes', '--json']);
+    const f = await cli(['flash', fx.img, dev!, '--yes', '--json']);
     assert.equal(f.exitCode, 0, f.stderr);
     const good = await verifyJson([dev!, '--manifest', fx.manifest]);
     assert.equal(good.exitCode, 0, JSON.stringify(good.doc.checks, null, 1) + good.stderr);
@@ -424,7 +442,7 @@ test('verify lists a check it cannot run as SKIPPED (fsck.fat not installed) and
   assert.match(fat.detail, /fsck\.fat not installed/);
   assert.equal(r.doc.skipped, 1);
   assert.equal(r.doc.failed, 0);
-  const text = await runCli(['verify', fx.img], { env: { PATH } });
+  const text = await cli(['verify', fx.img], { env: { PATH } });
   assert.match(text.stdout, /^SKIPPED +fs +partition 1 \(vfat\), fsck\.fat -n \(fsck\.fat not installed\)$/m);
   assert.match(text.stdout, /verified: \d+ checks passed \(\d+ passed, 0 failed, 1 skipped\)/);
 });
@@ -437,7 +455,7 @@ test('verify without a manifest says what it skipped; with one it names the file
   assert.deepEqual(skipped.map((c) => c.check).sort(), ['bmap-ranges', 'image-sha256']);
   assert.match(skipped.find((c) => c.check === 'image-sha256')!.detail, new RegExp(`no manifest found beside ${escape(img)}`));
   assert.match(skipped.find((c) => c.check === 'bmap-ranges')!.detail, /no \.bmap beside/);
-  const text = await runCli(['verify', img]);
+  const text = await cli(['verify', img]);
   assert.match(text.stdout, /\(\d+ passed, 0 failed, 2 skipped\)/);
   // With the fixture's manifest: the bmap is named by its path.
   const withM = await verifyJson([img, '--manifest', fx.manifest]);

@@ -4,8 +4,12 @@
  * ("link" -> a directory outside, then "link/passwd") and terminal escapes (ESC, BEL,
  * newline, C1 CSI, invalid UTF-8). The images are made with the real tools (mkfs.fat +
  * mmd/mcopy, mke2fs -d, sgdisk -c) and their directory entries patched byte for byte;
- * every case runs the real CLI (bin/imgsmith.js) and checks the result with the host's
- * own view (readdir of the test's directory before and after, exact bytes of names).
+ * every case runs the CLI and checks the result with the host's own view (readdir of the
+ * test's directory before and after, exact bytes of names). The real CLI (bin/imgsmith.js)
+ * runs the cases about the process (SIGTERM, pipes closed early) and one case of each other
+ * command (inspect, verify, diff, cat's error line); the rest run through the CLI's main() in
+ * one process serving them one at a time (helpers/cli-batch.ts startBatchServer), stdout and
+ * stderr kept byte for byte.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { printable, printableBytes, safeJson } from '../src/text.ts';
 import { badFatName, badName } from '../src/inspect/names.ts';
 
@@ -41,8 +46,16 @@ interface Run {
   stderr: Buffer;
 }
 
-async function cli(args: string[], opts: { env?: Record<string, string> } = {}): Promise<Run> {
-  const r = await execa(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...opts.env }, reject: false, encoding: 'buffer', timeout: 300_000 });
+let server: BatchServer;
+
+/** `imgsmith ARGS` through the serving process, or (`real`) through bin/imgsmith.js. */
+async function cli(args: string[], opts: { real?: boolean } = {}): Promise<Run> {
+  if (!opts.real) {
+    const r = await server.run(args);
+    assert.ok(r, `${args.join(' ')} did not finish (it hung: killed after 120 s, or the serving process died)`);
+    return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout, 'latin1'), stderr: Buffer.from(r.stderr, 'latin1') };
+  }
+  const r = await execa(process.execPath, [CLI, ...args], { cwd: REPO, reject: false, encoding: 'buffer', timeout: 300_000 });
   return { exitCode: r.exitCode ?? -1, stdout: Buffer.from(r.stdout), stderr: Buffer.from(r.stderr) };
 }
 
@@ -215,9 +228,12 @@ before(async () => {
   await makeImage(img, true);
   await makeImage(clean, false);
   await makeBtrfsImage(btrfsImg);
+  await fsp.mkdir(path.join(root, 'tmpdir'));
+  server = startBatchServer({ tmpdir: path.join(root, 'tmpdir'), rssFile: path.join(root, 'server-rss'), hangMs: 120_000 });
 });
 
 after(async () => {
+  await server?.close();
   await fsp.rm(root, { recursive: true, force: true });
 });
 
@@ -313,7 +329,7 @@ test('extract killed by SIGTERM while writing leaves no .imgsmith-extract-* and 
 // verify
 
 test('verify fails on the FAT and ext4 names a filesystem must not hold, naming partition and path', async () => {
-  const r = await cli(['verify', img]);
+  const r = await cli(['verify', img], { real: true });
   assert.equal(r.exitCode, 1);
   assertTerminalSafe(r.stdout, 'verify stdout');
   const out = r.stdout.toString();
@@ -350,7 +366,7 @@ test('verify of the same layout without hostile names passes the names checks', 
 // What reaches the terminal
 
 test('inspect: GPT name, FAT label and ext4 label are shown escaped, nothing raw', async () => {
-  const r = await cli(['inspect', img]);
+  const r = await cli(['inspect', img], { real: true });
   assert.equal(r.exitCode, 0, r.stderr.toString());
   assertTerminalSafe(r.stdout, 'inspect stdout');
   const out = r.stdout.toString();
@@ -404,7 +420,7 @@ test('an escaped name shown by ls can be given back to cat (\\xNN is that byte)'
 });
 
 test('diff of the hostile and the clean image is terminal-safe and names the changes escaped', async () => {
-  const r = await cli(['diff', clean, img]);
+  const r = await cli(['diff', clean, img], { real: true });
   assert.equal(r.exitCode, 1, r.stderr.toString());
   assertTerminalSafe(r.stdout, 'diff stdout');
   const out = r.stdout.toString();
@@ -421,7 +437,7 @@ test('error lines: a partition spec or path with controls is escaped in the one 
 });
 
 test('error lines: a message holding a raw name (FAT "is not a directory") is escaped where the line is printed', async () => {
-  assertOneError(await cli(['cat', `${img}:1`, '/c4/\\x1b]0;x\\x07\\x0ay/more']), /: \/c4\/\\x1b\]0;x\\x07 \/ y is not a directory$/, 2);
+  assertOneError(await cli(['cat', `${img}:1`, '/c4/\\x1b]0;x\\x07\\x0ay/more'], { real: true }), /: \/c4\/\\x1b\]0;x\\x07 \/ y is not a directory$/, 2);
 });
 
 test('cat to a pipe closed early (| head -c 10): no message, exit 141', async () => {

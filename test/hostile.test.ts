@@ -1,8 +1,11 @@
 /**
- * Hostile input: every case runs the real CLI (bin/imgsmith.js build) and checks that
- * it fails cleanly: exit 1 or 2, exactly one `imgsmith: error:` line on stderr, no stack
- * trace, and nothing left in the output directory (no .imgsmith-tmp-*, no partial
- * outputs). Specs are tiny (FAT-only, swap-only, or a small ext4 with a 5-path closure).
+ * Hostile input: every case runs `imgsmith build` and checks that it fails cleanly: exit 1
+ * or 2, exactly one `imgsmith: error:` line on stderr, no stack trace, and nothing left in
+ * the output directory (no .imgsmith-tmp-*, no partial outputs). The cases about the process
+ * (a FIFO spec, another user, another PATH, two builds at once, a full filesystem) and one
+ * case of each exit code run the real CLI (bin/imgsmith.js); the others run through the CLI's
+ * main() in one process serving them one at a time (helpers/cli-batch.ts startBatchServer).
+ * Specs are tiny (FAT-only, swap-only, or a small ext4 with a 5-path closure).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,16 +16,19 @@ import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { CLI, REPO, listFiles, type CliResult } from './helpers/cli.ts';
 import { nodeForNobody } from './helpers/node-toolchains.ts';
-import { killGroupAfter } from './helpers/cli-batch.ts';
+import { killGroupAfter, startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 
 let tmp: string;
 let fx: ClosureFixture;
 let n = 0;
 let fifoCase: Promise<{ r: CliResult; out: string }> | undefined;
+let server: BatchServer;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-hostile-'));
   await fsp.chmod(tmp, 0o755);
+  await fsp.mkdir(path.join(tmp, 'tmpdir'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'tmpdir'), rssFile: path.join(tmp, 'server-rss'), hangMs: 60_000 });
   fx = await makeClosure(path.join(tmp, 'cl'), { paths: 1, filesPerPath: 1 });
   // The FIFO case (up to 10 s when it hangs) runs while the other cases do.
   fifoCase = (async () => {
@@ -34,6 +40,7 @@ before(async () => {
 });
 
 after(async () => {
+  await server.close();
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
@@ -73,7 +80,23 @@ async function writeCase(spec: Json | string): Promise<{ dir: string; spec: stri
   return { dir, spec: file, out: path.join(dir, 'out') };
 }
 
-async function run(args: string[], opts: { env?: Record<string, string>; asNobody?: boolean; timeout?: number } = {}): Promise<CliResult> {
+interface RunOpts {
+  env?: Record<string, string>;
+  asNobody?: boolean;
+  timeout?: number;
+  /** The real CLI even without env/asNobody/timeout (the process is what the case is about). */
+  real?: boolean;
+}
+
+/** `imgsmith ARGS`: through the serving process, or the real CLI when the case needs its own process. */
+async function run(args: string[], opts: RunOpts = {}): Promise<CliResult> {
+  if (opts.real || opts.env || opts.asNobody || opts.timeout !== undefined) return runReal(args, opts);
+  const r = await server.run(args);
+  assert.ok(r, `${args.join(' ')} did not finish (it hung: killed after 60 s, or the serving process died)`);
+  return r;
+}
+
+async function runReal(args: string[], opts: RunOpts): Promise<CliResult> {
   const cmd = opts.asNobody ? 'setpriv' : process.execPath;
   const pre = opts.asNobody ? ['--reuid=nobody', '--regid=nogroup', '--clear-groups', nodeForNobody(tmp)] : [];
   // Its own process group, so a timeout kills the CLI's child node process too.
@@ -97,9 +120,9 @@ async function assertCleanFailure(r: CliResult, out: string, re: RegExp, code?: 
 }
 
 /** Runs `build` on a spec and expects a clean failure. */
-async function expectFailure(spec: Json | string, re: RegExp, opts: { args?: string[]; code?: 1 | 2 } = {}): Promise<void> {
+async function expectFailure(spec: Json | string, re: RegExp, opts: { args?: string[]; code?: 1 | 2; real?: boolean } = {}): Promise<void> {
   const c = await writeCase(spec);
-  const r = await run(['build', c.spec, '-o', c.out, ...(opts.args ?? [])]);
+  const r = await run(['build', c.spec, '-o', c.out, ...(opts.args ?? [])], { real: opts.real ?? false });
   await assertCleanFailure(r, c.out, re, opts.code);
 }
 
@@ -142,7 +165,8 @@ async function pathWithout(without: string[]): Promise<string> {
 // ---------------------------------------------------------------------------
 // The spec file itself.
 
-test('spec: not JSON', () => expectFailure('{ "name": "x", ', /spec\.json:1:16: spec: expected a key in double quotes or "}", found the end of the file$/, { code: 2 }));
+// The real CLI for one usage error (exit 2) and one build error (exit 1): the worker's exit code and line through the wrapper.
+test('spec: not JSON', () => expectFailure('{ "name": "x", ', /spec\.json:1:16: spec: expected a key in double quotes or "}", found the end of the file$/, { code: 2, real: true }));
 test('spec: truncated in the middle of a string', () => expectFailure('{ "name": "hos', /spec\.json:1:11: spec\.name: a string is not closed/, { code: 2 }));
 test('spec: a typo in a key gets a hint', () =>
   expectFailure(specOf({ partitions: [fatPart({ filesystem: { type: 'vfat', lable: 'BOOT' } })] }), /unknown key "lable" \(did you mean "label"\?\)/, { code: 2 }));
@@ -266,7 +290,7 @@ test('contents: from: firmware without --firmware', () => expectFailure(specOf({
 test('closure: a corrupt registration', async () => {
   const ci = await closureVariant({ registration: () => 'this is not a registration\n\x00\x01' });
   const c = await writeCase(closureSpec());
-  const r = await run(['build', c.spec, '-o', c.out, '--closure', ci, '--toplevel', fx.toplevel]);
+  const r = await run(['build', c.spec, '-o', c.out, '--closure', ci, '--toplevel', fx.toplevel], { real: true });
   await assertCleanFailure(r, c.out, /registration/, 1);
 });
 test('closure: a truncated registration', async () => {
@@ -329,7 +353,7 @@ for (const [tool, spec] of [
 }
 test('environment: two builds into the same output directory at once', async () => {
   const c = await writeCase(specOf({ output: { compress: 'zstd', bmap: true } }));
-  const [a, b] = await Promise.all([run(['build', c.spec, '-o', c.out]), run(['build', c.spec, '-o', c.out])]);
+  const [a, b] = await Promise.all([run(['build', c.spec, '-o', c.out], { real: true }), run(['build', c.spec, '-o', c.out], { real: true })]);
   for (const r of [a, b]) {
     if (r.exitCode !== 0) {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -368,7 +392,7 @@ test('environment: -o fills up while mke2fs writes (ENOSPC through the shim\'s c
   if (m.exitCode !== 0) return t.skip(`mount -t tmpfs failed: ${(m.stderr || m.stdout).trim()}`);
   try {
     const out = path.join(mnt, 'out');
-    const r = await run(['build', c.spec, '-o', out]);
+    const r = await run(['build', c.spec, '-o', out], { real: true });
     await assertCleanFailure(r, out, /no space left on device while writing in .*small.*free some space or use another -o/i, 1);
     assert.deepEqual(await fsp.readdir(mnt), ['out'], 'no temporary files left on the full filesystem');
   } finally {

@@ -7,7 +7,10 @@
  *
  * Builds are held at a known point with IMGSMITH_TEST_HOOK (src/lifetime.ts: a real
  * `sleep` child tool runs there), so signals land mid-build deterministically; a few
- * cases also signal a real build at its first --json event.
+ * cases also signal a real build at its first --json event. The up-front checks of --label
+ * and the refusal to replace a directory (about the build's checks, not the process) run
+ * through the CLI's main() in one serving process (helpers/cli-batch.ts startBatchServer).
+ * The closure, firmware and boot-test's image are the shared recipe cache's (read only).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,28 +19,39 @@ import { promises as fsp, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { makeClosure } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { CLI, REPO, runCli, listFiles } from './helpers/cli.ts';
+import type { ClosureFixture } from './helpers/closure-fixture.ts';
+import { cachedRecipe, recipeFixture } from './helpers/recipe-cache.ts';
+import { CLI, REPO, runCli, listFiles, type CliResult } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { describeError, buildError, InterruptedError, toolFailed, ToolFailedError } from '../src/errors.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
 let tmp: string;
-let fx: Awaited<ReturnType<typeof makeClosure>>;
+let fx: ClosureFixture;
 let firmware: string;
 let base: string; // the output base name
+let server: BatchServer;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-signals-'));
-  fx = await makeClosure(path.join(tmp, 'fx'), {});
-  firmware = await makeFirmware(path.join(tmp, 'firmware'));
+  ({ fx, firmware } = await recipeFixture());
+  await fsp.mkdir(path.join(tmp, 'server-tmp'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'server-tmp'), rssFile: path.join(tmp, 'server-rss'), hangMs: 300_000 });
   const version = (await fsp.readFile(path.join(fx.toplevel, 'nixos-version'), 'utf8')).trim();
   base = `nixos-sd-image-${version}-aarch64-linux`;
 });
 
 after(async () => {
+  await server?.close();
   await fsp.rm(tmp, { recursive: true, force: true });
 });
+
+/** `imgsmith ARGS` through the serving process. */
+async function served(args: string[]): Promise<CliResult> {
+  const r = await server.run(args);
+  assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
+  return r;
+}
 
 let n = 0;
 const newOut = () => path.join(tmp, `out-${n++}`);
@@ -430,13 +444,13 @@ test('--label with a control character or too long is refused before building (e
     ['x'.repeat(300), /^imgsmith: error: --label is too long: the output file name .* would be \d+ bytes, the limit is 255; use a label at most 211 bytes long/],
   ] as const) {
     const out = newOut();
-    const r = await runCli(buildArgs(out, ['--label', label]));
+    const r = await served(buildArgs(out, ['--label', label]));
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(oneLine(r.stderr), re);
     assert.deepEqual(await listFiles(out), []);
   }
   const out = newOut();
-  const r = await runCli(buildArgs(out, ['--label', 'x'.repeat(211), '--no-compress']));
+  const r = await served(buildArgs(out, ['--label', 'x'.repeat(211), '--no-compress']));
   assert.equal(r.exitCode, 0, `the longest label fits: ${r.stderr}`);
 });
 
@@ -451,7 +465,7 @@ test('a directory at an output name is refused and left intact; nothing is publi
     const out = newOut();
     await fsp.mkdir(path.join(out, name), { recursive: true });
     await fsp.writeFile(path.join(out, name, file), 'user data');
-    const r = await runCli(buildArgs(out));
+    const r = await served(buildArgs(out));
     assert.equal(r.exitCode, 1, r.stderr);
     assert.match(oneLine(r.stderr), new RegExp(`^imgsmith: error: ${out}/${name.replaceAll('.', '\\.')} exists and is a directory.*move it away or use another -o`));
     assert.deepEqual(await listFiles(out), [`${name}/${file}`], 'the directory is intact and nothing else appeared');
@@ -462,10 +476,8 @@ test('a directory at an output name is refused and left intact; nothing is publi
 // boot-test
 
 test('SIGTERM during boot-test: exit 143, QEMU killed, its temp dir removed', async () => {
-  const out = newOut();
-  const b = await runCli(buildArgs(out, ['--no-compress']));
-  assert.equal(b.exitCode, 0, b.stderr);
-  const run = start(['boot-test', path.join(out, `${base}.img`), '--machine', 'virt', '--marker', 'nope', '--timeout', '600']);
+  const { img } = await cachedRecipe('rpi-aarch64.json');
+  const run = start(['boot-test', img, '--machine', 'virt', '--marker', 'nope', '--timeout', '600']);
   let dir: string | undefined;
   assert.ok(
     await eventually(() => {

@@ -3,8 +3,9 @@
  * decoder (the zstd CLI, in-process libzstd through the addon, and without it Node's zstd on
  * Node >= 22.15 or zstd-codec on Node 20: run this file under each Node to cover both) checks
  * frame checksums and names the corrupt frame; the frame walker bounds what headers claim;
- * every image command fails cleanly on a corrupt file; a zero bomb stops at once on SIGTERM
- * and when the wrapper process is SIGKILLed, leaving nothing in $TMPDIR.
+ * every image command fails cleanly on a corrupt file (through the CLI's main(), one serving
+ * process per decoder: helpers/cli-batch.ts); a zero bomb stops at once on SIGTERM and when the
+ * wrapper process is SIGKILLed (the real CLI), leaving nothing in $TMPDIR.
  *
  * The test image (MBR: FAT + ext4) is made with sfdisk, mkfs.fat, mcopy and mke2fs -d, and
  * compressed the way imgsmith does (one `zstd --stream-size` frame with its XXH64 checksum per
@@ -18,7 +19,8 @@ import zlib from 'node:zlib';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { CLI, listFiles, runCli, type CliResult } from './helpers/cli.ts';
+import { CLI, listFiles, type CliResult } from './helpers/cli.ts';
+import { startBatchServer } from './helpers/cli-batch.ts';
 import { decompressSparse, zstdFrames, type FrameInfo } from '../src/inspect/zstd.ts';
 import { nativeAvailable } from '../src/sparse.ts';
 
@@ -245,9 +247,15 @@ test('every image command on a corrupt .img.zst: one error line naming the frame
     ['verify', bad],
   ];
   const re = new RegExp(`frame at byte ${f.offset} is corrupt`);
+  const servers = Object.fromEntries(['cli', 'js'].map((z) => [z, startBatchServer({ tmpdir, rssFile: path.join(tmp, `rss-${z}`), hangMs: 300_000, env: { IMGSMITH_ZSTD: z } })]));
+  const run = async (z: string, args: string[]) => {
+    const r = await servers[z]!.run(args);
+    assert.ok(r, `${z} ${args.join(' ')} did not finish (it hung, or the serving process died)`);
+    return r;
+  };
   for (const env of [{ IMGSMITH_ZSTD: 'cli' }, { IMGSMITH_ZSTD: 'js' }]) {
     for (const args of commands) {
-      const r = await runCli(args, { env: { ...env, TMPDIR: tmpdir } });
+      const r = await run(env.IMGSMITH_ZSTD, args);
       const what = `${env.IMGSMITH_ZSTD} ${args[0]}`;
       if (args[0] === 'verify') {
         // verify reports its checks; a failed decompress check is its one error line.
@@ -262,9 +270,10 @@ test('every image command on a corrupt .img.zst: one error line naming the frame
     }
   }
   // The same commands work on the intact file (the corruption is what fails them).
-  const ok = await runCli(['cat', `${zst}:2`, '/etc/hostname'], { env: { IMGSMITH_ZSTD: 'js', TMPDIR: tmpdir } });
+  const ok = await run('js', ['cat', `${zst}:2`, '/etc/hostname']);
   assert.equal(ok.exitCode, 0, ok.stderr);
   assert.equal(ok.stdout.trim(), 'zstd-test');
+  for (const s of Object.values(servers)) assert.equal((await s.close()).failure, undefined);
 });
 
 /** One frame of `gib` GiB of zeros as RLE blocks (no checksum): 512 KiB per 16 GiB. */

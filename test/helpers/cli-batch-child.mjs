@@ -1,10 +1,21 @@
 // The child of ./cli-batch.ts: node cli-batch-child.mjs <lib/cli.js|src/cli.ts> <results file> <JSON runs>.
 // Runs each argument list through the CLI's main(), stdout and stderr captured, and appends one
 // JSON line { exitCode, stdout, stderr } (latin1) per finished run to the results file.
+//
+// Served (node cli-batch-child.mjs <entry> --serve): reads one JSON argument list per line from
+// fd 3 (a socket pair with the parent), runs them one after another and answers each with one
+// JSON line { exitCode, stdout, stderr, maxRssKb } on fd 3 (maxRssKb: this process's peak RSS
+// so far); it exits when fd 3 is closed.
 import { appendFileSync } from 'node:fs';
+import net from 'node:net';
+import readline from 'node:readline';
 
 const [entry, resultsFile, runsJson] = process.argv.slice(2);
 const { main } = await import(new URL(`../../${entry}`, import.meta.url).href);
+// main() adds its listeners to process (SIGXFSZ, ...) and cat pipes into process.stdout on each
+// call: made for one command per process, they pile up over hundreds of runs in this one, and
+// Node's MaxListenersExceededWarning would land in a run's captured stderr.
+for (const emitter of [process, process.stdout, process.stderr]) emitter.setMaxListeners(0);
 let out = [];
 let err = [];
 const capture = (into) => (chunk, enc, cb) => {
@@ -14,11 +25,21 @@ const capture = (into) => (chunk, enc, cb) => {
 };
 process.stdout.write = capture(() => out);
 process.stderr.write = capture(() => err);
-for (const args of JSON.parse(runsJson)) {
+
+async function runOne(args) {
   out = [];
   err = [];
   const exitCode = await main(args);
-  const result = { exitCode, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') };
-  appendFileSync(resultsFile, JSON.stringify(result) + '\n');
+  return { exitCode, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') };
+}
+
+if (resultsFile === '--serve') {
+  const sock = new net.Socket({ fd: 3, readable: true, writable: true });
+  for await (const line of readline.createInterface({ input: sock })) {
+    const result = await runOne(JSON.parse(line));
+    sock.write(JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+  }
+} else {
+  for (const args of JSON.parse(runsJson)) appendFileSync(resultsFile, JSON.stringify(await runOne(args)) + '\n');
 }
 process.exit(0);

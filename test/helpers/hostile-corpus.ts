@@ -524,6 +524,8 @@ const ALL: Def[] = [...gptCases, ...mbrCases, ...fatCases, ...ext4Cases, ...btrf
 export const CASE_COUNT = ALL.length;
 /** The cases' names (known without building the corpus: one test per image). */
 export const CASE_NAMES: readonly string[] = ALL.map((d) => d.name);
+/** The good image each case patches ('gpt', 'dos', 'btrfs', 'erofs', 'squashfs'), by case name. */
+export const CASE_BASES: Readonly<Record<string, string>> = Object.fromEntries(ALL.map((d) => [d.name, d.base]));
 
 /** Builds the corpus in `dir` (a fresh directory); returns the cases. */
 export async function makeCorpus(dir: string): Promise<HostileCase[]> {
