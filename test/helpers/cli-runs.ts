@@ -14,9 +14,20 @@ import type { CliResult } from './cli.ts';
 
 let n = 0;
 
-/** Runs `runs` (argument lists without "imgsmith") one after another in one process; `tmp` is
- *  an existing directory for the process's TMPDIR and bookkeeping. */
+/** Runs per process: each main() adds a SIGXFSZ listener to process (src/lifetime.ts initProcess,
+ *  made for one command per process; one more is there before the first run), and past 10 Node's
+ *  MaxListenersExceededWarning would land in a run's captured stderr. */
+const PER_PROCESS = 9;
+
+/** Runs `runs` (argument lists without "imgsmith") one after another, PER_PROCESS to a process;
+ *  `tmp` is an existing directory for the processes' TMPDIR and bookkeeping. */
 export async function cliRuns(tmp: string, runs: string[][], hangMs = 600_000): Promise<CliResult[]> {
+  const out: CliResult[] = [];
+  for (let i = 0; i < runs.length; i += PER_PROCESS) out.push(...(await oneProcess(tmp, runs.slice(i, i + PER_PROCESS), hangMs)));
+  return out;
+}
+
+async function oneProcess(tmp: string, runs: string[][], hangMs: number): Promise<CliResult[]> {
   const dir = path.join(tmp, `cli-runs-${process.pid}-${n++}`);
   await fsp.mkdir(dir, { recursive: true });
   const batch = await runBatch(runs, { tmpdir: dir, rssFile: path.join(dir, 'rss'), hangMs });
