@@ -22,7 +22,7 @@ import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { runCli } from './helpers/cli.ts';
 import { cliRuns } from './helpers/cli-runs.ts';
 import { blkid } from './helpers/partition.ts';
-import { extractPartitionSparse } from './helpers/sparse-bytes.ts';
+import { extractPartitionSparse, union } from './helpers/sparse-bytes.ts';
 import { probeLosetup, withLoops, withPartitionLoop } from './helpers/loop.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { contentRanges } from '../src/inspect/content-map.ts';
@@ -59,15 +59,56 @@ async function partitions(img: string): Promise<SfPart[]> {
 const probe = (file: string, p: SfPart) => blkid(file, { offset: p.start * 512 });
 
 /**
- * Where the card needs no garbage: the body of each swap partition after its first MiB. Only
- * the swap header is content (checked with blkid); no check reads the rest, and it is most of
- * the big recipes' disks (arm-drive: 4 of 6 GiB), so the card is written ~3x faster.
+ * Where the card needs no garbage, because no check reads it and no filesystem uses it: the
+ * body of each swap partition after its first MiB (only the swap header is content, checked
+ * with blkid), the blocks ext4 marks free (dumpe2fs: its block bitmaps) and the device space
+ * no btrfs chunk holds (btrfs dump-tree -t chunk; the first MiB and the superblock mirror at
+ * 64 MiB stay garbage). Every block a filesystem uses keeps its garbage, zeros included (inode
+ * tables, the resize inode). Free space is most of the big recipes' disks (arm-drive: 4 GiB
+ * of swap and a root filling the disk), so the card is written several times faster.
  */
-async function swapBodies(img: string): Promise<Range[]> {
+async function unusedSpace(img: string): Promise<Range[]> {
   const out: Range[] = [];
-  for (const p of await partitions(img)) {
-    if ((await probe(img, p)).TYPE === 'swap') out.push({ start: p.start * 512 + MiB, end: (p.start + p.size) * 512 });
+  for (const [i, p] of (await partitions(img)).entries()) {
+    const [start, end] = [p.start * 512, (p.start + p.size) * 512];
+    const type = (await probe(img, p)).TYPE;
+    if (type === 'swap') out.push({ start: start + MiB, end });
+    if (type !== 'ext4' && type !== 'btrfs') continue;
+    const file = await extractPartitionSparse(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
+    try {
+      const free = type === 'ext4' ? await ext4Free(file) : await btrfsUnallocated(file, end - start);
+      out.push(...free.map((r) => ({ start: start + r.start, end: start + r.end })));
+    } finally {
+      await fsp.rm(file, { force: true });
+    }
   }
+  return union(out);
+}
+
+/** The byte ranges of the blocks ext4 marks free, from dumpe2fs's "Free blocks:" lines. */
+async function ext4Free(file: string): Promise<Range[]> {
+  const dump = (await execa('dumpe2fs', [file])).stdout;
+  const bs = Number(/^Block size:\s+(\d+)/m.exec(dump)![1]);
+  const ranges = [...dump.matchAll(/^\s+Free blocks: (.*)$/gm)].flatMap((m) => m[1]!.split(', ').filter(Boolean));
+  return ranges.map((r) => r.split('-').map(Number)).map(([a, b]) => ({ start: a! * bs, end: ((b ?? a)! + 1) * bs }));
+}
+
+/** The byte ranges of a btrfs device no chunk stripe holds (nor the first MiB, nor the 64 MiB superblock mirror). */
+async function btrfsUnallocated(file: string, size: number): Promise<Range[]> {
+  const dump = (await execa('btrfs', ['inspect-internal', 'dump-tree', '-t', 'chunk', file])).stdout;
+  const used: Range[] = [{ start: 0, end: MiB }, { start: 64 * MiB, end: 64 * MiB + 4096 }];
+  // Each chunk item: its length, then every stripe (DUP metadata has two on the one device).
+  for (const item of dump.split(/CHUNK_ITEM \d+\) itemoff/).slice(1)) {
+    const length = Number(/^\s+length (\d+)/m.exec(item)![1]);
+    for (const m of item.matchAll(/stripe \d+ devid \d+ offset (\d+)/g)) used.push({ start: Number(m[1]), end: Number(m[1]) + length });
+  }
+  const out: Range[] = [];
+  let at = 0;
+  for (const u of union(used)) {
+    if (u.start > at) out.push({ start: at, end: u.start });
+    at = Math.max(at, u.end);
+  }
+  if (at < size) out.push({ start: at, end: size });
   return out;
 }
 
@@ -140,7 +181,7 @@ async function checkCard(img: string, card: string, what: string): Promise<void>
 /** Flashes `img` onto a loop device over a garbage card, then checks the card. */
 async function flashOverGarbage(img: string, how: { fill: 'random' | 'ff'; via: 'imgsmith' | 'bmaptool'; bmap?: string }, what: string, prepare?: (card: string) => Promise<void>): Promise<void> {
   const size = (await fsp.stat(img)).size;
-  const card = await garbageCard(`card-${path.basename(img)}-${how.fill}`, size, how.fill, await swapBodies(img));
+  const card = await garbageCard(`card-${path.basename(img)}-${how.fill}`, size, how.fill, await unusedSpace(img));
   try {
     await prepare?.(card);
     await withLoops([card], async ([dev]) => {

@@ -53,8 +53,8 @@ export async function extractPartitionSparse(src: string, offset: number, size: 
   return dst;
 }
 
-/** Merges sorted range lists into sorted, disjoint ranges. */
-function union(...lists: Range[][]): Range[] {
+/** Merges range lists into sorted, disjoint ranges (touching ranges become one). */
+export function union(...lists: Range[][]): Range[] {
   const all = lists.flat().sort((x, y) => x.start - y.start);
   const out: Range[] = [];
   for (const r of all) {
