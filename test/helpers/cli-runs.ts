@@ -1,8 +1,9 @@
 /**
  * Several imgsmith command lines run in one process (./cli-batch.ts runBatch: the CLI's own
  * main(), ~0.5 s of CPU less per run than ./cli.ts runCli), with runCli's results (stdout and
- * stderr as UTF-8, one final newline stripped as execa does), for tests about what a command makes of its input rather than
- * about the process (those keep runCli). Fails when a run did not finish.
+ * stderr as UTF-8, one final newline stripped as execa does), for tests about what a command
+ * makes of its input rather than about the process (those keep runCli). Fails when a run did
+ * not finish.
  *
  *   const [a, b] = await cliRuns(tmp, [['inspect', img, '--json'], ['ls', `${img}:1`, '/']]);
  */
