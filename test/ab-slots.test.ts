@@ -1,8 +1,9 @@
 /**
  * A/B slots (src/slots.ts, images/ab-slots.json): a partition `"slot": { "of": NAME, "contents":
  * "copy" | "empty" }` has its origin's size and its bytes or zeros. Checked with independent
- * tools: sgdisk -v, sfdisk -J, cmp, e2fsck, fsck.fat, mtools; bad slot specs fail with one located
- * error and publish nothing.
+ * tools: sgdisk -v, sfdisk -J, e2fsck, fsck.fat, mtools, and byte comparisons that read only the
+ * data ranges (helpers/sparse-bytes.ts: the slots are GiBs of holes); bad slot specs fail with one
+ * located error and publish nothing (those builds run in one process: helpers/cli-runs.ts).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { listFiles, REPO, runCli } from './helpers/cli.ts';
-import { extractPartition } from './helpers/partition.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
+import { extractPartitionSparse, firstDifference, firstNonZero } from './helpers/sparse-bytes.ts';
 import { cachedRecipe, recipeFixture, type RecipeFixture } from './helpers/recipe-cache.ts';
 import { GiB } from '../src/units.ts';
 
@@ -42,20 +44,28 @@ async function gptParts(img: string): Promise<Part[]> {
   assert.equal(t.label, 'gpt');
   return t.partitions;
 }
-const part = (img: string, p: Part, name: string) => extractPartition(img, p.start * 512, p.size * 512, path.join(tmp, name));
+const part = (img: string, p: Part, name: string) => extractPartitionSparse(img, p.start * 512, p.size * 512, path.join(tmp, name));
 const mtools = { env: { MTOOLS_SKIP_CHECK: '1' } };
 const fatCat = async (img: string, p: Part, file: string) => (await execa('mtype', ['-i', `${img}@@${p.start * 512}`, `::${file}`], mtools)).stdout;
 
-/** The recipe with `edit` applied, written next to the others in tmp; the CLI build's result. */
-async function buildEdited(name: string, edit: (spec: { partitions: Record<string, unknown>[] }) => void) {
+type Edit = (spec: { partitions: Record<string, unknown>[] }) => void;
+
+/** The recipe with `edit` applied, written next to the others in tmp; the build's command line. */
+async function editedBuild(name: string, edit: Edit) {
   const spec = JSON.parse(await fsp.readFile(RECIPE, 'utf8'));
   delete spec.$schema;
   edit(spec);
   const specPath = path.join(tmp, `${name}.json`);
   await fsp.writeFile(specPath, JSON.stringify(spec, null, 2));
   const out = path.join(tmp, `out-${name}`);
-  const r = await runCli(['build', specPath, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--no-compress']);
-  return { ...r, out, specPath };
+  const args = ['build', specPath, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--no-compress'];
+  return { args, out, specPath };
+}
+
+/** The edited recipe built by the real CLI. */
+async function buildEdited(name: string, edit: Edit) {
+  const b = await editedBuild(name, edit);
+  return { ...(await runCli(b.args)), ...b };
 }
 
 test('ab-slots: 6 GPT partitions, system-b a byte copy of system-a, every filesystem clean, each boot slot names its system by PARTUUID', async () => {
@@ -68,7 +78,7 @@ test('ab-slots: 6 GPT partitions, system-b a byte copy of system-a, every filesy
   assert.notEqual(sysB.uuid, sysA.uuid, 'each slot has its own PARTUUID');
   const a = await part(r.img, sysA, 'system-a.img');
   const b = await part(r.img, sysB, 'system-b.img');
-  await execa('cmp', [a, b]); // exits 1 on the first differing byte
+  assert.equal(await firstDifference(a, b), null, 'system-b is a byte copy of system-a');
   for (const f of [a, b, await part(r.img, data, 'data.img')]) await execa('e2fsck', ['-fn', f]);
   for (const [p, n] of [[autoboot, 'autoboot'], [bootA, 'boot-a'], [bootB, 'boot-b']] as const) await execa('fsck.fat', ['-n', await part(r.img, p, `${n}.img`)]);
   assert.equal(await fatCat(r.img, autoboot, 'autoboot.txt'), '[all]\ntryboot_a_b=1\nboot_partition=2\n[tryboot]\nboot_partition=3');
@@ -90,8 +100,8 @@ test('ab-slots: "empty" slots are zeros of their origin\'s size (and may repeat 
   const parts = await gptParts(img);
   assert.equal(parts[4]!.size, parts[3]!.size);
   assert.equal(parts[2]!.size, parts[1]!.size);
-  await execa('cmp', ['-n', String(GiB), await part(img, parts[4]!, 'empty-b.img'), '/dev/zero']);
-  await execa('cmp', ['-n', String(parts[2]!.size * 512), await part(img, parts[2]!, 'empty-boot-b.img'), '/dev/zero']);
+  assert.equal(await firstNonZero(await part(img, parts[4]!, 'empty-b.img'), GiB), null);
+  assert.equal(await firstNonZero(await part(img, parts[2]!, 'empty-boot-b.img'), parts[2]!.size * 512), null);
   await execa('e2fsck', ['-fn', await part(img, parts[3]!, 'empty-a.img')]);
   const m = JSON.parse(await fsp.readFile(path.join(r.out, 'manifest.json'), 'utf8'));
   assert.deepEqual(m.partitions[4].slot, { of: 'system-a', contents: 'empty' });
@@ -102,7 +112,7 @@ test('ab-slots: bad slots are one located error each, and nothing is published',
   const slotB = (extra: Record<string, unknown>) => (s: { partitions: Record<string, unknown>[] }) => {
     s.partitions[4] = { name: 'system-b', type: 'root-arm64', ...extra };
   };
-  const cases: [string, (s: { partitions: Record<string, unknown>[] }) => void, RegExp][] = [
+  const cases: [string, Edit, RegExp][] = [
     ['sizes', slotB({ size: '512MiB', slot: { of: 'system-a', contents: 'copy' } }), /spec\.partitions\[4\]\.size: slot "system-b" is 512 MiB \(536870912 bytes\) but "system-a", the partition it is a slot of, is 1 GiB \(1073741824 bytes\): slots have the same size/],
     ['missing', slotB({ slot: { of: 'system-c', contents: 'copy' } }), /spec\.partitions\[4\]\.slot\.of: no partition is named "system-c" \(did you mean "system-a"\?\)/],
     ['self', slotB({ slot: { of: 'system-b', contents: 'copy' } }), /spec\.partitions\[4\]\.slot\.of: partition "system-b" cannot be a slot of itself/],
@@ -126,8 +136,10 @@ test('ab-slots: bad slots are one located error each, and nothing is published',
       /spec\.partitions\[4\]\.size: slot "system-b" is 1 GiB \(1073741824 bytes\) but "system-a", the partition it is a slot of, is [\d.]+ MiB \(\d+ bytes\)/,
     ],
   ];
-  for (const [name, edit, want] of cases) {
-    const r = await buildEdited(`bad-${name}`, edit);
+  const builds = await Promise.all(cases.map(([name, edit]) => editedBuild(`bad-${name}`, edit)));
+  const results = await cliRuns(tmp, builds.map((b) => b.args));
+  for (const [i, [name, , want]] of cases.entries()) {
+    const r = { ...results[i]!, ...builds[i]! };
     assert.equal(r.exitCode, 2, `${name}: ${r.stderr}`);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('imgsmith: warning: '));
     assert.equal(lines.length, 1, `${name}: one error line: ${r.stderr}`);

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { buildImage, type BuildOptions } from '../src/build.ts';
 import { runCli } from './helpers/cli.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
 
 let dir: string;
 before(async () => {
@@ -131,31 +132,41 @@ test('without compression: the raw partition image (cmp with the range), its .sh
   assert.match(await readFile(path.join(c.out, 'nix-support/hydra-build-products'), 'utf8'), /^file binary-dist .*\/art\.boot\.img$/m);
 });
 
-/** Runs `imgsmith build` on a spec that must fail: one error line, exit 2, nothing published. */
-async function refused(name: string, s: object, message: RegExp, args: string[] = []): Promise<void> {
-  const { specPath, out } = await writeSpec(name, s);
-  const r = await runCli(['build', specPath, '-o', out, ...args]);
-  assert.equal(r.exitCode, 2, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, message);
-  assert.ok(lines[0]!.startsWith(`imgsmith: error: ${specPath}:`), lines[0]);
-  const left = await readdir(out).catch(() => []);
-  assert.deepEqual(left, [], 'nothing published');
+type Refusal = [name: string, s: object, message: RegExp, args?: string[]];
+
+/** Runs `imgsmith build` on specs that must fail (in one process: helpers/cli-runs.ts): one error
+ *  line each, exit 2, nothing published. */
+async function refused(cases: Refusal[]): Promise<void> {
+  const specs = await Promise.all(cases.map(([name, s]) => writeSpec(name, s)));
+  const results = await cliRuns(dir, specs.map(({ specPath, out }, i) => ['build', specPath, '-o', out, ...(cases[i]![3] ?? [])]));
+  for (const [i, r] of results.entries()) {
+    const { specPath, out } = specs[i]!;
+    assert.equal(r.exitCode, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, cases[i]![2]);
+    assert.ok(lines[0]!.startsWith(`imgsmith: error: ${specPath}:`), lines[0]);
+    const left = await readdir(out).catch(() => []);
+    assert.deepEqual(left, [], 'nothing published');
+  }
 }
 
 test('bad output.partitions: an unknown name (with a hint), a name twice, a name unfit for a file name', async () => {
-  await refused('unknown', spec({ partitions: ['rot'] }), /:\d+:\d+: spec\.output\.partitions\[0\]: no partition is named "rot" \(did you mean "root"\?\)/);
-  await refused('twice', spec({ partitions: ['root', 'boot', 'root'] }), /spec\.output\.partitions\[2\]: partition "root" is listed twice/);
   const spaced = spec({ partitions: ['my root'] });
   spaced.partitions[1]!.name = 'my root';
-  await refused('spaced', spaced, /spec\.output\.partitions\[0\]: partition "my root" cannot be part of a file name/);
+  await refused([
+    ['unknown', spec({ partitions: ['rot'] }), /:\d+:\d+: spec\.output\.partitions\[0\]: no partition is named "rot" \(did you mean "root"\?\)/],
+    ['twice', spec({ partitions: ['root', 'boot', 'root'] }), /spec\.output\.partitions\[2\]: partition "root" is listed twice/],
+    ['spaced', spaced, /spec\.output\.partitions\[0\]: partition "my root" cannot be part of a file name/],
+  ]);
 });
 
 test('simg of a partition whose size is not whole 4 KiB blocks: refused (spec time with output.simg; after the build with --simg)', async () => {
   const odd = (o: Record<string, unknown>) => spec(o, '24578KiB');
-  await refused('odd-spec', odd({ partitions: ['root'], simg: true }), /spec\.output\.partitions\[0\]: partition "root" is 25167872 bytes .*not a whole number of the Android sparse format's 4096-byte blocks/);
-  await refused('odd-flag', odd({ partitions: ['boot', 'root'] }), /spec\.output\.partitions\[1\]: partition "root" is 25167872 bytes/, ['--simg']);
+  await refused([
+    ['odd-spec', odd({ partitions: ['root'], simg: true }), /spec\.output\.partitions\[0\]: partition "root" is 25167872 bytes .*not a whole number of the Android sparse format's 4096-byte blocks/],
+    ['odd-flag', odd({ partitions: ['boot', 'root'] }), /spec\.output\.partitions\[1\]: partition "root" is 25167872 bytes/, ['--simg']],
+  ]);
 });
 
 interface VerifyDoc {
@@ -231,5 +242,5 @@ test("a raw blob's zeros are mapped in its artifact as in the image (bmap range 
 });
 
 test('an artifact name longer than a file name holds is refused, nothing published', async () => {
-  await refused('long', spec({ name: 'x'.repeat(236), partitions: ['root'] }), /spec\.output\.partitions\[0\]: the artifact name x+(\.\.\.x+)?\.root\.img\.zst\.sha256 is 256 bytes, more than a file name holds \(255\)/);
+  await refused([['long', spec({ name: 'x'.repeat(236), partitions: ['root'] }), /spec\.output\.partitions\[0\]: the artifact name x+(\.\.\.x+)?\.root\.img\.zst\.sha256 is 256 bytes, more than a file name holds \(255\)/]]);
 });

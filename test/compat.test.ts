@@ -34,7 +34,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { CLI, listFiles } from './helpers/cli.ts';
 import { removeTree } from './helpers/closure-fixture.ts';
-import { EXT4_LAYOUT_FLAGS, btrfsInodes, ext4Inodes, inodeProblems } from './helpers/inodes.ts';
+import { EXT4_LAYOUT_FLAGS, btrfsInodes, ext4Inodes, inodeProblems, type InodeFacts } from './helpers/inodes.ts';
 import { extractPartition } from './helpers/partition.ts';
 import { ODD_NAME, limited, makeReproInputs, type ReproInputs } from './helpers/repro-fixture.ts';
 import { findToolchain, inCI, reachableCopy, toolchainEnv, type Toolchain, type ToolchainName } from './helpers/toolchains.ts';
@@ -223,11 +223,37 @@ function usable(t: { skip: (why: string) => void }, c: Case): boolean {
   return true;
 }
 
-/** The first partition of an image as a file. */
-async function rootPartition(img: string, name: string): Promise<string> {
-  const table = JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { partitions: { start: number; size: number }[] };
-  const p = table.partitions[0]!;
-  return extractPartition(img, p.start * 512, p.size * 512, path.join(base, name));
+/**
+ * The first partition of a build's image as a file, copied out once per image contents: builds
+ * with the same .img.zst have the same .img (root and nobody, node-22/24 and the system's Node:
+ * the byte-identity tests check they do), so the same partition file and the same tool runs on
+ * it (inode dumps, fsck) serve them all. The tests only read it.
+ */
+const partitions = new Map<string, Promise<string>>();
+async function rootPartition(b: Built, name: string): Promise<string> {
+  const key = await sha256(b.zst);
+  if (!partitions.has(key)) {
+    partitions.set(key, (async () => {
+      const table = JSON.parse((await execa('sfdisk', ['-J', b.img])).stdout).partitiontable as { partitions: { start: number; size: number }[] };
+      const p = table.partitions[0]!;
+      return extractPartition(b.img, p.start * 512, p.size * 512, path.join(base, name));
+    })());
+  }
+  return partitions.get(key)!;
+}
+
+/** The system's fsck of a root partition (run once per partition file). */
+const fscks = new Map<string, Promise<{ exitCode?: number | undefined; stdout: string; stderr: string }>>();
+function fsckOf(fs: Fs, part: string) {
+  if (!fscks.has(part)) fscks.set(part, fs === 'ext4' ? execa('e2fsck', ['-fn', part], { reject: false }) : execa('btrfs', ['check', '--readonly', part], { reject: false }));
+  return fscks.get(part)!;
+}
+
+/** Every inode of a root partition (dumped once per partition file). */
+const dumps = new Map<string, Promise<InodeFacts[]>>();
+function inodesOf(fs: Fs, part: string): Promise<InodeFacts[]> {
+  if (!dumps.has(part)) dumps.set(part, fs === 'ext4' ? ext4Inodes(part) : btrfsInodes(part));
+  return dumps.get(part)!;
 }
 
 test('the inputs are owned by another uid and carry a host chattr flag', async (t) => {
@@ -309,8 +335,7 @@ for (const c of cases) {
       if (noChattr) t.diagnostic(noChattr);
       for (const who of ['root', 'nobody'] as const) {
         const b = await built(`${c.name}:${fs}:${who}`);
-        const part = await rootPartition(b.img, `part-${c.name}-${fs}-${who}`);
-        const inodes = fs === 'ext4' ? await ext4Inodes(part) : await btrfsInodes(part);
+        const inodes = await inodesOf(fs, await rootPartition(b, `part-${c.name}-${fs}-${who}`));
         assert.ok(inodes.length > 50, `${who}: only ${inodes.length} inodes found`);
         const flagged = inodes.find((i) => i.name.endsWith(fs === 'ext4' ? `/${CHATTR_FILE}` : 'hostname'));
         assert.ok(flagged, `${who}: the chattr'd file is in the image`);
@@ -326,8 +351,7 @@ for (const c of cases) {
     test(`${label}: modes, hard links and the non-UTF-8 name are kept`, async (t) => {
       if (!usable(t, c)) return;
       const b = await built(`${c.name}:${fs}:root`);
-      const part = await rootPartition(b.img, `modes-${c.name}-${fs}`);
-      const inodes = fs === 'ext4' ? await ext4Inodes(part) : await btrfsInodes(part);
+      const inodes = await inodesOf(fs, await rootPartition(b, `modes-${c.name}-${fs}`));
       const byName = (n: string) => inodes.filter((i) => i.names.includes(n));
       // (The closure has other files of some of these names: one of them has the mode.)
       const hasMode = (n: string, mode: number) =>
@@ -346,8 +370,7 @@ for (const c of cases) {
     test(`${label}: the filesystem checks clean (${fs === 'ext4' ? 'e2fsck -fn' : 'btrfs check --readonly'}, the system's)`, async (t) => {
       if (!usable(t, c)) return;
       const b = await built(`${c.name}:${fs}:root`);
-      const part = await rootPartition(b.img, `fsck-${c.name}-${fs}`);
-      const r = fs === 'ext4' ? await execa('e2fsck', ['-fn', part], { reject: false }) : await execa('btrfs', ['check', '--readonly', part], { reject: false });
+      const r = await fsckOf(fs, await rootPartition(b, `fsck-${c.name}-${fs}`));
       assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
     });
 

@@ -16,7 +16,9 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { listFiles, runCli, REPO } from './helpers/cli.ts';
+import { listFiles, runCli, REPO, type CliResult } from './helpers/cli.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
+import { firstDifference } from './helpers/sparse-bytes.ts';
 import { blkid, extractPartition } from './helpers/partition.ts';
 import { BOOT_OK, makeBootFixture, MARKER_FILE, type BootFixture, type EmbeddedSystem } from './helpers/boot-fixture.ts';
 
@@ -191,20 +193,57 @@ test('embedded-fhs: the same inputs under another --store-root give a byte-ident
   ], { cwd: tmp });
   assert.equal(r.exitCode, 0, r.stderr);
   const again = path.join(out, path.basename(image));
-  await execa('cmp', [image, again]);
+  assert.equal(await firstDifference(image, again), null);
 });
 
 // ---------------------------------------------------------------------------------------
 // Bad input for the new items: one clear line, the right exit code, nothing left behind
 
-async function badSpec(name: string, edit: (spec: { partitions: { contents: unknown[] }[] }) => void) {
-  const spec = JSON.parse(await fsp.readFile(RECIPE, 'utf8')) as { partitions: { contents: unknown[] }[] };
-  edit(spec);
-  const file = path.join(tmp, `${name}.json`);
-  await fsp.writeFile(file, JSON.stringify(spec));
+type Edit = (spec: { partitions: { contents: unknown[] }[] }) => void;
+
+/** The bad specs of the tests below, by name. */
+const BAD: Record<string, Edit> = {
+  'profile-file': (s) => {
+    s.partitions[1]!.contents[1] = { generate: 'profile', target: '/', options: { path: 'kernel' } };
+  },
+  'symlink-empty': (s) => {
+    s.partitions[1]!.contents[2] = { symlink: '', target: '/sbin/init' };
+  },
+  'symlink-no-path': (s) => {
+    s.partitions[1]!.contents[2] = { symlink: '/bin/busybox', target: '' };
+  },
+  // A text file where the profile has its etc/ directory.
+  'file-over-dir': (s) => {
+    s.partitions[1]!.contents.push({ text: 'x\n', target: '/etc' });
+  },
+  // A file where a later item needs a directory (/sbin for /sbin/init).
+  'dir-over-file': (s) => {
+    s.partitions[1]!.contents.splice(2, 0, { text: 'x\n', target: '/sbin' });
+  },
+  // A file inside a directory the profile links into the store (/lib -> /nix/store/...-linux/lib).
+  'file-in-linked-dir': (s) => {
+    s.partitions[1]!.contents.push({ text: 'x\n', target: '/lib/firmware/x.bin' });
+  },
+};
+/** The builds of BAD, all run once in one process (helpers/cli-runs.ts: the messages and exit codes
+ *  of main(); the real CLI's one-line errors are the other tests'). */
+let badBuilds: Promise<Map<string, CliResult>> | undefined;
+
+async function badSpec(name: string) {
   const out = path.join(tmp, `out-${name}`);
-  const r = await runCli(buildArgs(file, out).filter((a) => a !== '--json'));
-  return { r, out };
+  badBuilds ??= (async () => {
+    const runs: string[][] = [];
+    for (const [n, edit] of Object.entries(BAD)) {
+      const spec = JSON.parse(await fsp.readFile(RECIPE, 'utf8')) as { partitions: { contents: unknown[] }[] };
+      edit(spec);
+      const file = path.join(tmp, `${n}.json`);
+      await fsp.writeFile(file, JSON.stringify(spec));
+      runs.push(buildArgs(file, path.join(tmp, `out-${n}`)).filter((a) => a !== '--json'));
+    }
+    const results = await cliRuns(tmp, runs);
+    return new Map(Object.keys(BAD).map((n, i) => [n, results[i]!]));
+  })();
+  return { r: (await badBuilds).get(name)!, out };
 }
 
 async function expectOneError(name: string, r: { exitCode: number; stderr: string; stdout: string }, out: string, code: number, re: RegExp) {
@@ -218,48 +257,33 @@ async function expectOneError(name: string, r: { exitCode: number; stderr: strin
 }
 
 test('embedded-fhs: a profile that is not a directory is one clear error (exit 1)', async () => {
-  const { r, out } = await badSpec('profile-file', (s) => {
-    s.partitions[1]!.contents[1] = { generate: 'profile', target: '/', options: { path: 'kernel' } };
-  });
+  const { r, out } = await badSpec('profile-file');
   await expectOneError('profile-file', r, out, 1, /spec\.partitions\[1\]\.contents\[1\]: the profile .*\/kernel \(-> .*\/Image\) is not a directory/);
 });
 
 test('embedded-fhs: a symlink item with an empty link target or an empty target path is a spec error (exit 2)', async () => {
   {
-    const { r, out } = await badSpec('symlink-empty', (s) => {
-      s.partitions[1]!.contents[2] = { symlink: '', target: '/sbin/init' };
-    });
+    const { r, out } = await badSpec('symlink-empty');
     await expectOneError('symlink-empty', r, out, 2, /spec\.partitions\[1\]\.contents\[2\]\.symlink: the link target must not be empty/);
   }
   {
-    const { r, out } = await badSpec('symlink-no-path', (s) => {
-      s.partitions[1]!.contents[2] = { symlink: '/bin/busybox', target: '' };
-    });
+    const { r, out } = await badSpec('symlink-no-path');
     await expectOneError('symlink-no-path', r, out, 2, /spec\.partitions\[1\]\.contents\[2\]\.target: must not be empty/);
   }
 });
 
 test('embedded-fhs: two items writing one path as a file and as a directory is one clear error (exit 1 or 2)', async () => {
-  // A text file where the profile has its etc/ directory.
   {
-    const { r, out } = await badSpec('file-over-dir', (s) => {
-      s.partitions[1]!.contents.push({ text: 'x\n', target: '/etc' });
-    });
+    const { r, out } = await badSpec('file-over-dir');
     // The spec check sees /etc/inittab (contents[3]) under the text file /etc: a usage error.
     await expectOneError('file-over-dir', r, out, 2, /spec\.partitions\[1\]\.contents\[4\]\.target: "\/etc" is a file here, but spec\.partitions\[1\]\.contents\[3\] needs it to be a directory/);
   }
-  // A file where a later item needs a directory (/sbin for /sbin/init).
   {
-    const { r, out } = await badSpec('dir-over-file', (s) => {
-      s.partitions[1]!.contents.splice(2, 0, { text: 'x\n', target: '/sbin' });
-    });
+    const { r, out } = await badSpec('dir-over-file');
     await expectOneError('dir-over-file', r, out, 1, /spec\.partitions\[1\]\.contents\[3\]: \/sbin is a file, not a directory/);
   }
-  // A file inside a directory the profile links into the store (/lib -> /nix/store/...-linux/lib).
   {
-    const { r, out } = await badSpec('file-in-linked-dir', (s) => {
-      s.partitions[1]!.contents.push({ text: 'x\n', target: '/lib/firmware/x.bin' });
-    });
+    const { r, out } = await badSpec('file-in-linked-dir');
     await expectOneError('file-in-linked-dir', r, out, 1, /spec\.partitions\[1\]\.contents\[4\]: \/lib is a symlink, not a directory/);
   }
 });

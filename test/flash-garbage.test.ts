@@ -6,7 +6,8 @@
  * flashed onto a loop device over a file of random bytes (or 0xFF; a swap partition's body past
  * its header is left out), and the card checked on the host with sfdisk, sgdisk, and in place
  * (read-only loop devices over its partitions) with fsck.fat, e2fsck, btrfs check, blkid, and
- * `imgsmith ls -R` against the image.
+ * `imgsmith ls -R` against the image (those listings in one process: helpers/cli-runs.ts; the
+ * flash itself is the real CLI).
  * Unit checks compare each filesystem's required ranges with what independent tools say is
  * in use (debugfs testb, fsck.fat -v + the FAT bytes, btrfs dump-tree -t chunk).
  */
@@ -19,7 +20,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { runCli } from './helpers/cli.ts';
-import { blkid, extractPartition } from './helpers/partition.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
+import { blkid } from './helpers/partition.ts';
+import { extractPartitionSparse, union } from './helpers/sparse-bytes.ts';
 import { probeLosetup, withLoops, withPartitionLoop } from './helpers/loop.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { contentRanges } from '../src/inspect/content-map.ts';
@@ -56,15 +59,56 @@ async function partitions(img: string): Promise<SfPart[]> {
 const probe = (file: string, p: SfPart) => blkid(file, { offset: p.start * 512 });
 
 /**
- * Where the card needs no garbage: the body of each swap partition after its first MiB. Only
- * the swap header is content (checked with blkid); no check reads the rest, and it is most of
- * the big recipes' disks (arm-drive: 4 of 6 GiB), so the card is written ~3x faster.
+ * Where the card needs no garbage, because no check reads it and no filesystem uses it: the
+ * body of each swap partition after its first MiB (only the swap header is content, checked
+ * with blkid), the blocks ext4 marks free (dumpe2fs: its block bitmaps) and the device space
+ * no btrfs chunk holds (btrfs dump-tree -t chunk; the first MiB and the superblock mirror at
+ * 64 MiB stay garbage). Every block a filesystem uses keeps its garbage, zeros included (inode
+ * tables, the resize inode). Free space is most of the big recipes' disks (arm-drive: 4 GiB
+ * of swap and a root filling the disk), so the card is written several times faster.
  */
-async function swapBodies(img: string): Promise<Range[]> {
+async function unusedSpace(img: string): Promise<Range[]> {
   const out: Range[] = [];
-  for (const p of await partitions(img)) {
-    if ((await probe(img, p)).TYPE === 'swap') out.push({ start: p.start * 512 + MiB, end: (p.start + p.size) * 512 });
+  for (const [i, p] of (await partitions(img)).entries()) {
+    const [start, end] = [p.start * 512, (p.start + p.size) * 512];
+    const type = (await probe(img, p)).TYPE;
+    if (type === 'swap') out.push({ start: start + MiB, end });
+    if (type !== 'ext4' && type !== 'btrfs') continue;
+    const file = await extractPartitionSparse(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
+    try {
+      const free = type === 'ext4' ? await ext4Free(file) : await btrfsUnallocated(file, end - start);
+      out.push(...free.map((r) => ({ start: start + r.start, end: start + r.end })));
+    } finally {
+      await fsp.rm(file, { force: true });
+    }
   }
+  return union(out);
+}
+
+/** The byte ranges of the blocks ext4 marks free, from dumpe2fs's "Free blocks:" lines. */
+async function ext4Free(file: string): Promise<Range[]> {
+  const dump = (await execa('dumpe2fs', [file])).stdout;
+  const bs = Number(/^Block size:\s+(\d+)/m.exec(dump)![1]);
+  const ranges = [...dump.matchAll(/^\s+Free blocks: (.*)$/gm)].flatMap((m) => m[1]!.split(', ').filter(Boolean));
+  return ranges.map((r) => r.split('-').map(Number)).map(([a, b]) => ({ start: a! * bs, end: ((b ?? a)! + 1) * bs }));
+}
+
+/** The byte ranges of a btrfs device no chunk stripe holds (nor the first MiB, nor the 64 MiB superblock mirror). */
+async function btrfsUnallocated(file: string, size: number): Promise<Range[]> {
+  const dump = (await execa('btrfs', ['inspect-internal', 'dump-tree', '-t', 'chunk', file])).stdout;
+  const used: Range[] = [{ start: 0, end: MiB }, { start: 64 * MiB, end: 64 * MiB + 4096 }];
+  // Each chunk item: its length, then every stripe (DUP metadata has two on the one device).
+  for (const item of dump.split(/CHUNK_ITEM \d+\) itemoff/).slice(1)) {
+    const length = Number(/^\s+length (\d+)/m.exec(item)![1]);
+    for (const m of item.matchAll(/stripe \d+ devid \d+ offset (\d+)/g)) used.push({ start: Number(m[1]), end: Number(m[1]) + length });
+  }
+  const out: Range[] = [];
+  let at = 0;
+  for (const u of union(used)) {
+    if (u.start > at) out.push({ start: at, end: u.start });
+    at = Math.max(at, u.end);
+  }
+  if (at < size) out.push({ start: at, end: size });
   return out;
 }
 
@@ -116,14 +160,18 @@ async function checkCard(img: string, card: string, what: string): Promise<void>
   assert.equal(await sfdiskDump(card), await sfdiskDump(img), `${what}: sfdisk -d`);
   const label = (JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string }).label;
   if (label === 'gpt') assert.match((await execa('sgdisk', ['-v', card])).stdout, /No problems found/, `${what}: sgdisk -v`);
+  const listed: [number, string][] = [];
   for (const [i, p] of (await partitions(img)).entries()) {
     const n = i + 1;
     const type = (await probe(img, p)).TYPE;
     const where = `${what}: partition ${n} (${type})`;
     await fsckInPlace(card, p, type, where);
-    if (type === 'swap') continue;
-    const a = await runCli(['ls', '-R', '-l', `${img}:${n}`, '/']);
-    const b = await runCli(['ls', '-R', '-l', `${card}:${n}`, '/']);
+    if (type !== 'swap') listed.push([n, where]);
+  }
+  // imgsmith ls -R of each partition of the image and of the card, in one process.
+  const ls = await cliRuns(tmp, listed.flatMap(([n]) => [['ls', '-R', '-l', `${img}:${n}`, '/'], ['ls', '-R', '-l', `${card}:${n}`, '/']]));
+  for (const [i, [, where]] of listed.entries()) {
+    const [a, b] = [ls[2 * i]!, ls[2 * i + 1]!];
     assert.equal(a.exitCode, 0, a.stderr);
     assert.equal(b.exitCode, 0, `${where}: imgsmith ls -R of the card: ${b.stderr}`);
     assert.equal(b.stdout, a.stdout, `${where}: imgsmith ls -R`);
@@ -133,7 +181,7 @@ async function checkCard(img: string, card: string, what: string): Promise<void>
 /** Flashes `img` onto a loop device over a garbage card, then checks the card. */
 async function flashOverGarbage(img: string, how: { fill: 'random' | 'ff'; via: 'imgsmith' | 'bmaptool'; bmap?: string }, what: string, prepare?: (card: string) => Promise<void>): Promise<void> {
   const size = (await fsp.stat(img)).size;
-  const card = await garbageCard(`card-${path.basename(img)}-${how.fill}`, size, how.fill, await swapBodies(img));
+  const card = await garbageCard(`card-${path.basename(img)}-${how.fill}`, size, how.fill, await unusedSpace(img));
   try {
     await prepare?.(card);
     await withLoops([card], async ([dev]) => {
@@ -199,7 +247,7 @@ test('ext4 and FAT required ranges hold every block debugfs testb and the FAT (a
   const map = await contentRanges(img, (await fsp.stat(img)).size);
   const [fat, root] = await partitions(img);
   // ext4: every block in use per debugfs.
-  const ext = await extractPartition(img, root!.start * 512, root!.size * 512, path.join(tmp, 'unit-ext4'));
+  const ext = await extractPartitionSparse(img, root!.start * 512, root!.size * 512, path.join(tmp, 'unit-ext4'));
   const bs = Number(/Block size:\s+(\d+)/.exec((await execa('dumpe2fs', ['-h', ext])).stdout)![1]);
   const count = Number(/Block count:\s+(\d+)/.exec((await execa('dumpe2fs', ['-h', ext])).stdout)![1]);
   const testb = (await execa('debugfs', ['-R', `testb 1 ${count - 1}`, ext])).stdout;
@@ -210,7 +258,7 @@ test('ext4 and FAT required ranges hold every block debugfs testb and the FAT (a
   const dind = /\(DIND\):(\d+)/.exec((await execa('debugfs', ['-R', 'stat <7>', ext])).stdout);
   if (dind) assert.ok(covered(map, root!.start * 512 + Number(dind[1]) * bs, root!.start * 512 + (Number(dind[1]) + 1) * bs));
   // FAT: the region before the data area, and every cluster whose FAT entry is not 0.
-  const vfat = await extractPartition(img, fat!.start * 512, fat!.size * 512, path.join(tmp, 'unit-vfat'));
+  const vfat = await extractPartitionSparse(img, fat!.start * 512, fat!.size * 512, path.join(tmp, 'unit-vfat'));
   const v = (await execa('fsck.fat', ['-nv', vfat])).stdout;
   const fatStart = Number(/First FAT starts at byte (\d+)/.exec(v)![1]);
   const bits = Number(/(\d+) bit entries/.exec(v)![1]);
@@ -241,7 +289,7 @@ test('btrfs required ranges hold every chunk stripe btrfs dump-tree -t chunk lis
   const { img } = await build('rpi4-usb-ssd.json', 2 * GiB);
   const map = await contentRanges(img, (await fsp.stat(img)).size);
   const root = (await partitions(img))[2]!;
-  const file = await extractPartition(img, root.start * 512, root.size * 512, path.join(tmp, 'unit-btrfs'));
+  const file = await extractPartitionSparse(img, root.start * 512, root.size * 512, path.join(tmp, 'unit-btrfs'));
   try {
     const dump = (await execa('btrfs', ['inspect-internal', 'dump-tree', '-t', 'chunk', file])).stdout;
     const chunks = [...dump.matchAll(/CHUNK_ITEM \d+\) itemoff \d+ itemsize \d+\n\s+length (\d+)[\s\S]*?stripe 0 devid \d+ offset (\d+)/g)];

@@ -2,6 +2,8 @@
  * inspect, ls, cat, extract on the shipped recipes built from the test closure, checked
  * against independent tools: sfdisk -J / sgdisk -p (tables), blkid -p (labels, UUIDs),
  * debugfs rdump / cat (ext4), mtools mcopy / mtype (vfat), btrfs restore (btrfs).
+ * The commands that read the shared builds run once, in one process (helpers/cli-runs.ts),
+ * before the tests; the error, environment and process behaviour stays real CLI runs.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +12,9 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { runCli } from './helpers/cli.ts';
-import { extractPartition } from './helpers/partition.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
+import { extractPartitionSparse, firstDifference } from './helpers/sparse-bytes.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { GiB } from '../src/units.ts';
 import { decompressSparse } from '../src/inspect/zstd.ts';
@@ -29,6 +32,29 @@ const RECIPES: [string, number | undefined][] = [
   ['arm-drive.json', 6 * GiB],
 ];
 
+/** The partition names the vfat test reads, by recipe, and the file it cats. */
+const VFAT = [['rpi-aarch64.json', 'FIRMWARE', 'config.txt'], ['uefi-x86_64.json', 'ESP', 'EFI/BOOT/BOOTX64.EFI']] as const;
+
+/** What the tests below read from the shared builds (extracts into tmp included), in test order. */
+function readRuns(): string[][] {
+  const rpi = images['rpi-aarch64.json']!.img;
+  const ssd = images['rpi4-usb-ssd.json']!;
+  return [
+    ...RECIPES.flatMap(([recipe]) => [['inspect', images[recipe]!.img, '--json'], ['inspect', images[recipe]!.img]]),
+    ['extract', `${rpi}:NIXOS_SD`, '/', path.join(tmp, 'ext4-ours'), '--json'],
+    ['ls', `${rpi}:2`, '/boot/extlinux', '-l', '--json'],
+    ['cat', `${rpi}:NIXOS_SD`, '/boot/extlinux/extlinux.conf'],
+    ['ls', `${rpi}:2`, '/', '-lR'],
+    ...VFAT.flatMap(([recipe, spec, file]) => {
+      const { img } = images[recipe]!;
+      return [['extract', `${img}:${spec}`, '/', path.join(tmp, `vfat-ours-${recipe}`), '--json'], ['cat', `${img}:1`, file], ['cat', `${img}:1`, file.toUpperCase()]];
+    }),
+    ['extract', `${ssd.zst}:root`, '/', path.join(tmp, 'btrfs-ours'), '--json'],
+    ['ls', `${ssd.zst}:3`, '/', '-l', '--json'],
+  ];
+}
+const ran = new Map<string, CliResult>();
+
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-inspect-test-'));
   // The shared builds (helpers/recipe-cache.ts): read only, never written.
@@ -36,6 +62,8 @@ before(async () => {
     const r = await cachedRecipe(recipe, diskSize ? { diskSize } : {});
     images[recipe] = { img: r.img, zst: r.zst };
   }
+  const runs = readRuns();
+  for (const [i, r] of (await cliRuns(tmp, runs)).entries()) ran.set(JSON.stringify(runs[i]), r);
 });
 
 after(async () => {
@@ -83,10 +111,23 @@ async function cliJson(args: string[], env: Record<string, string> = {}) {
   return JSON.parse(r.stdout);
 }
 
+/** The result of `args`, one of readRuns() (run before the tests). */
+function batched(args: string[]): CliResult {
+  const r = ran.get(JSON.stringify(args));
+  assert.ok(r, `not among the batched runs: ${args.join(' ')}`);
+  return r;
+}
+/** The JSON output of `args` --json, one of readRuns(). */
+function batchedJson(args: string[]) {
+  const r = batched([...args, '--json']);
+  assert.equal(r.exitCode, 0, `${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 for (const [recipe] of RECIPES) {
   test(`inspect ${recipe}: table as sfdisk/sgdisk read it, filesystems as blkid reads them`, async () => {
     const { img } = images[recipe]!;
-    const r = await cliJson(['inspect', img]);
+    const r = batchedJson(['inspect', img]);
     const sf = await sfdisk(img);
     assert.equal(r.table.type, sf.label);
     assert.equal(r.table.diskId.toLowerCase(), sf.id.toLowerCase());
@@ -115,7 +156,7 @@ for (const [recipe] of RECIPES) {
       const sg = (await execa('sgdisk', ['-p', img])).stdout;
       for (const s of r.partitions) assert.match(sg, new RegExp(`^\\s+${s.partition.index}\\s+${s.partition.startLba}\\s+${s.partition.startLba + s.partition.sizeLba - 1}\\s`, 'm'));
     }
-    const text = await runCli(['inspect', img]);
+    const text = batched(['inspect', img]);
     assert.equal(text.exitCode, 0);
     assert.match(text.stdout, /table: (DOS|GPT)/);
   });
@@ -123,67 +164,67 @@ for (const [recipe] of RECIPES) {
 
 test('ext4 (rpi-aarch64:NIXOS_SD): extract / equals debugfs rdump; ls -l and cat agree with debugfs', async () => {
   const { img } = images['rpi-aarch64.json']!;
-  const r = await cliJson(['inspect', img]);
+  const r = batchedJson(['inspect', img]);
   const part = r.partitions[1].partition;
   const ours = path.join(tmp, 'ext4-ours');
-  const res = await cliJson(['extract', `${img}:NIXOS_SD`, '/', ours]);
+  const res = batchedJson(['extract', `${img}:NIXOS_SD`, '/', ours]);
   assert.ok(res.files > 10 && res.symlinks > 0);
   const theirs = path.join(tmp, 'ext4-rdump');
   await fsp.mkdir(theirs);
   await execa('debugfs', ['-R', `rdump / ${theirs}`, `${img}?offset=${part.start}`]);
   compareTrees(await hostTree(ours), await hostTree(theirs), 'ext4', ['type', 'mode', 'size', 'sha', 'target', 'mtime'], false); // rdump sets no symlink times
   // ls -l: owner, mode, mtime of one directory, from debugfs stat.
-  const ls = await cliJson(['ls', `${img}:2`, '/boot/extlinux', '-l']);
+  const ls = batchedJson(['ls', `${img}:2`, '/boot/extlinux', '-l']);
   assert.equal(ls.entries.length, 1);
   const e = ls.entries[0];
   const st = (await execa('debugfs', ['-R', 'stat /boot/extlinux/extlinux.conf', `${img}?offset=${part.start}`])).stdout;
   assert.match(st, new RegExp(`Mode:\\s+0?${e.mode}\\b`));
   assert.match(st, new RegExp(`User:\\s+${e.uid}\\s+Group:\\s+${e.gid}\\b`));
   assert.match(st, new RegExp(` mtime: 0x${(Date.parse(e.mtime) / 1000).toString(16).padStart(8, '0')}`));
-  const cat = await runCli(['cat', `${img}:NIXOS_SD`, '/boot/extlinux/extlinux.conf']);
+  const cat = batched(['cat', `${img}:NIXOS_SD`, '/boot/extlinux/extlinux.conf']);
   const ref = (await execa('debugfs', ['-R', 'cat /boot/extlinux/extlinux.conf', `${img}?offset=${part.start}`])).stdout;
   assert.equal(cat.stdout.trimEnd(), ref.trimEnd());
-  const human = await runCli(['ls', `${img}:2`, '/', '-lR']);
+  const human = batched(['ls', `${img}:2`, '/', '-lR']);
   assert.equal(human.exitCode, 0);
   assert.match(human.stdout, /^\/nix\/store:$/m);
   assert.match(human.stdout, /^lrwxrwxrwx +0 +0 .* -> /m);
 });
 
 test('vfat (FAT16 and FAT32): extract / equals mtools mcopy; cat equals mtype', async () => {
-  for (const [recipe, spec, file] of [['rpi-aarch64.json', 'FIRMWARE', 'config.txt'], ['uefi-x86_64.json', 'ESP', 'EFI/BOOT/BOOTX64.EFI']] as const) {
+  for (const [recipe, spec, file] of VFAT) {
     const { img } = images[recipe]!;
-    const r = await cliJson(['inspect', img]);
+    const r = batchedJson(['inspect', img]);
     const part = r.partitions[0].partition;
     const ours = path.join(tmp, `vfat-ours-${recipe}`);
-    await cliJson(['extract', `${img}:${spec}`, '/', ours]);
+    batchedJson(['extract', `${img}:${spec}`, '/', ours]);
     const theirs = path.join(tmp, `vfat-mcopy-${recipe}`);
     await fsp.mkdir(theirs);
     await execa('mcopy', ['-s', '-n', '-m', '-i', `${img}@@${part.start}`, '::/*', theirs], { env: { MTOOLS_SKIP_CHECK: '1', TZ: 'UTC' } });
     compareTrees(await hostTree(ours), await hostTree(theirs), `vfat ${recipe}`, ['type', 'size', 'sha', 'mtime']);
-    const cat = await runCli(['cat', `${img}:1`, file]);
+    const cat = batched(['cat', `${img}:1`, file]);
     const ref = await execa('mtype', ['-i', `${img}@@${part.start}`, `::${file}`], { env: { MTOOLS_SKIP_CHECK: '1' } });
     assert.ok(ref.stdout.length > 0);
     assert.equal(cat.stdout, ref.stdout);
     // FAT names match case-insensitively, as on FAT.
-    const up = await runCli(['cat', `${img}:1`, file.toUpperCase()]);
+    const up = batched(['cat', `${img}:1`, file.toUpperCase()]);
     assert.equal(up.stdout, ref.stdout);
   }
 });
 
 test('btrfs (rpi4-usb-ssd:root, read from the .img.zst): extract / equals btrfs restore', async () => {
   const { img, zst } = images['rpi4-usb-ssd.json']!;
-  const r = await cliJson(['inspect', img]);
+  const r = batchedJson(['inspect', img]);
   const part = r.partitions[2].partition;
   const ours = path.join(tmp, 'btrfs-ours');
-  const res = await cliJson(['extract', `${zst}:root`, '/', ours]);
+  const res = batchedJson(['extract', `${zst}:root`, '/', ours]);
   assert.ok(res.files > 10 && res.symlinks > 0);
   const file = path.join(tmp, 'btrfs.part');
-  await extractPartition(img, part.start, part.size, file);
+  await extractPartitionSparse(img, part.start, part.size, file);
   const theirs = path.join(tmp, 'btrfs-restore');
   await fsp.mkdir(theirs);
   await execa('btrfs', ['restore', '-S', '-m', file, theirs]);
   compareTrees(await hostTree(ours), await hostTree(theirs), 'btrfs', ['type', 'mode', 'size', 'sha', 'target', 'mtime']);
-  const ls = await cliJson(['ls', `${zst}:3`, '/', '-l']);
+  const ls = batchedJson(['ls', `${zst}:3`, '/', '-l']);
   assert.deepEqual(ls.entries.map((e: { name: string }) => e.name), ['nix', 'nix-path-registration']);
   assert.ok(ls.entries.every((e: { uid: number; mtime: string }) => e.uid === 0 && e.mtime === '1970-01-01T00:00:01Z'));
 });
@@ -231,7 +272,7 @@ test('.img.zst without the zstd CLI: the in-process decoder gives the same bytes
     if (saved === undefined) delete process.env.IMGSMITH_ZSTD;
     else process.env.IMGSMITH_ZSTD = saved;
   }
-  await execa('cmp', [img, out]);
+  assert.equal(await firstDifference(img, out), null, 'the same bytes as the raw image');
   const st = await fsp.stat(out);
   assert.equal(st.size, 2 * GiB);
   assert.ok(st.blocks * 512 < st.size / 20, `sparse: ${st.blocks * 512} bytes allocated of ${st.size}`);
@@ -271,16 +312,16 @@ test('names and symlink targets that are not UTF-8: ls shows \\xNN, cat takes it
   const built = await runCli(['build', path.join(dir, 'spec.json'), '-o', path.join(dir, 'out')]);
   assert.equal(built.exitCode, 0, built.stderr);
   const img = path.join(dir, 'out', 'bytes.img');
+  const dests = [1, 2].map((part) => path.join(dir, `x${part}`));
+  const runs = await cliRuns(tmp, [1, 2].flatMap((part) => [['ls', '-l', `${img}:${part}`, '/d'], ['cat', `${img}:${part}`, '/d/n\\xffo'], ['extract', `${img}:${part}`, '/d', dests[part - 1]!]]));
   for (const part of [1, 2]) {
-    const ls = await runCli(['ls', '-l', `${img}:${part}`, '/d']);
+    const [ls, cat, ex] = runs.slice((part - 1) * 3, part * 3) as [CliResult, CliResult, CliResult];
     assert.equal(ls.exitCode, 0, ls.stderr);
     assert.match(ls.stdout, /^l.* link -> t\\xfe\/x$/m);
     assert.match(ls.stdout, /^-.* n\\xffo$/m);
     assert.match(ls.stdout, /^-.* café$/m);
-    const cat = await runCli(['cat', `${img}:${part}`, '/d/n\\xffo']);
     assert.equal(cat.stdout, 'latin-1 name', cat.stderr);
-    const dest = path.join(dir, `x${part}`);
-    const ex = await runCli(['extract', `${img}:${part}`, '/d', dest]);
+    const dest = dests[part - 1]!;
     assert.equal(ex.exitCode, 0, ex.stderr);
     const names = (await fsp.readdir(dest, { encoding: 'buffer' })).map((n) => n.toString('hex')).sort();
     assert.deepEqual(names, [Buffer.from('caf\u00e9'), Buffer.from('link'), b('n', [0xff], 'o')].map((n) => n.toString('hex')).sort(), `partition ${part}`);

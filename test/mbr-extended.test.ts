@@ -19,6 +19,7 @@ import { buildPartitionTable, tableStructureRanges, writePartitionTable } from '
 import { validateSpec } from '../src/spec.ts';
 import { MiB } from '../src/units.ts';
 import { runCli } from './helpers/cli.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
 import { extractPartition } from './helpers/partition.ts';
 import { blankImage } from './helpers/table-images.ts';
 
@@ -182,11 +183,17 @@ test('bad input through the CLI: one located error line, exit 2, nothing publish
     [{ name: 'x', table: { type: 'gpt', entryArrayOffset: '1MiB' }, partitions: [raw('a', { start: '1MiB' })] },
       /^imgsmith: error: \S+spec-bad-2\.json:\d+:\d+: spec\.partitions\[0\]\.start: 1 MiB .*overlaps the partition table \(first usable byte is 1064960\)/],
   ];
-  for (const [k, [json, re]] of cases.entries()) {
+  // The builds in one process (helpers/cli-runs.ts): what main() says of each spec.
+  const runs: string[][] = [];
+  for (const [k, [json]] of cases.entries()) {
     const file = path.join(dir, `spec-bad-${k}.json`);
     await fsp.writeFile(file, JSON.stringify(json, null, 2));
+    runs.push(['build', file, '-o', path.join(dir, `out-bad-${k}`)]);
+  }
+  const results = await cliRuns(dir, runs);
+  for (const [k, [, re]] of cases.entries()) {
     const out = path.join(dir, `out-bad-${k}`);
-    const r = await runCli(['build', file, '-o', out]);
+    const r = results[k]!;
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -228,24 +235,21 @@ test('a real image with logical partitions: sfdisk, fsck, ls/cat/inspect/verify/
     const fsck = type === '83' ? await execa('fsck.ext4', ['-fn', copy], { reject: false }) : await execa('fsck.fat', ['-n', copy], { reject: false });
     assert.equal(fsck.exitCode, 0, `partition ${i}: ${fsck.stdout}${fsck.stderr}`);
   }
-  const ls = await runCli(['ls', `${img}:6`, '/six']);
-  assert.equal(ls.exitCode, 0, ls.stderr);
-  assert.match(ls.stdout, /six\.txt/);
-  for (const [p, f, want] of [[5, '/five.txt', 'five'], [7, '/seven.txt', 'seven'], [1, '/boot.txt', 'boot']] as const) {
-    const cat = await runCli(['cat', `${img}:${p}`, f]);
-    assert.equal(cat.stdout, want, cat.stderr);
-  }
-  const inspect = await runCli(['inspect', '--json', img]);
-  assert.equal(inspect.exitCode, 0, inspect.stderr);
-  const t = JSON.parse(inspect.stdout).table;
+  // The reads in one process (helpers/cli-runs.ts); the build above and the verify below are the real CLI.
+  const cats = [[5, '/five.txt', 'five'], [7, '/seven.txt', 'seven'], [1, '/boot.txt', 'boot']] as const;
+  const [ls, inspect, same, ...catRuns] = await cliRuns(dir, [['ls', `${img}:6`, '/six'], ['inspect', '--json', img], ['diff', img, img], ...cats.map(([p, f]) => ['cat', `${img}:${p}`, f])]);
+  assert.equal(ls!.exitCode, 0, ls!.stderr);
+  assert.match(ls!.stdout, /six\.txt/);
+  for (const [i, [, , want]] of cats.entries()) assert.equal(catRuns[i]!.stdout, want, catRuns[i]!.stderr);
+  assert.equal(inspect!.exitCode, 0, inspect!.stderr);
+  const t = JSON.parse(inspect!.stdout).table;
   assert.deepEqual(t.partitions.map((p: { index: number; typeCode: string }) => [p.index, p.typeCode]), [[1, '0x06'], [2, '0x83'], [3, '0x05'], [5, '0x83'], [6, '0x0e'], [7, '0x83']]);
   assert.deepEqual(t.ebrs, [51200, 77824, 96256]);
   assert.deepEqual(t.warnings, []);
-  assert.deepEqual(JSON.parse(inspect.stdout).warnings, []);
+  assert.deepEqual(JSON.parse(inspect!.stdout).warnings, []);
   const verify = await runCli(['verify', img]);
   assert.equal(verify.exitCode, 0, verify.stdout + verify.stderr);
   assert.match(verify.stdout, /partition 3 \(extended\)/);
   assert.match(verify.stdout, /partition 6 .*fsck\.fat|partition 6 .*vfat/);
-  const same = await runCli(['diff', img, img]);
-  assert.equal(same.exitCode, 0, same.stdout + same.stderr);
+  assert.equal(same!.exitCode, 0, same!.stdout + same!.stderr);
 });

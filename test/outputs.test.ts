@@ -17,8 +17,7 @@ import { hydraProductLine, writeHydraProducts } from '../src/outputs/hydra.ts';
 import { outputBaseName, safeName } from '../src/outputs/naming.ts';
 import { jsonProgress, ttyProgress } from '../src/progress-reporters.ts';
 import { BuildError, ToolFailedError, UsageError } from '../src/errors.ts';
-import { makeClosure } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { recipeFixture } from './helpers/recipe-cache.ts';
 import { REPO, runCli } from './helpers/cli.ts';
 
 const MiB = 1024 * 1024;
@@ -537,8 +536,8 @@ test('test image is sparse (sanity of the fixture)', async () => {
 describe('build: the published outputs are what the previous three-pass pipeline made', () => {
   test('.img.zst, .bmap, .sha256 files and manifest hashes equal sha256sum, the non-zero blocks and dd + zstd on the .img', async () => {
     const work = join(dir, 'build');
-    const fx = await makeClosure(join(work, 'closure'));
-    const firmware = await makeFirmware(join(work, 'firmware'));
+    // The closure and firmware the shared recipe builds are made from (read only).
+    const { fx, firmware } = await recipeFixture();
     const out = join(work, 'out');
     const r = await runCli(
       ['build', join(REPO, 'images/rpi-aarch64.json'), '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', out, '--keep-raw', '--json'],

@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { listFiles, REPO, runCli } from './helpers/cli.ts';
-import { extractPartition } from './helpers/partition.ts';
+import { cliRuns } from './helpers/cli-runs.ts';
+import { extractPartitionSparse } from './helpers/sparse-bytes.ts';
 import { buildImage } from '../src/build.ts';
 import { ImgsmithError } from '../src/errors.ts';
 import { validateSpec } from '../src/spec.ts';
@@ -103,13 +104,13 @@ test('rpi-direct-aarch64: MBR, FAT32 FIRMWARE (fsck.fat clean), ext4 root (e2fsc
   assert.equal(t.partitions[0]!.type, 'c');
   assert.equal(t.partitions[1]!.type, '83');
   const fat = path.join(tmp, 'fat.img');
-  await extractPartition(img, t.partitions[0]!.start * 512, t.partitions[0]!.size * 512, fat);
+  await extractPartitionSparse(img, t.partitions[0]!.start * 512, t.partitions[0]!.size * 512, fat);
   await execa('fsck.fat', ['-n', fat]);
   const id = (await execa('blkid', ['-p', '-o', 'export', fat])).stdout;
   assert.match(id, /^LABEL=FIRMWARE$/m);
   assert.match(id, /^VERSION=FAT32$/m);
   const root = path.join(tmp, 'root.img');
-  await extractPartition(img, t.partitions[1]!.start * 512, t.partitions[1]!.size * 512, root);
+  await extractPartitionSparse(img, t.partitions[1]!.start * 512, t.partitions[1]!.size * 512, root);
   await execa('e2fsck', ['-fn', root]);
 
   const partuuid = (await execa('partx', ['-g', '-o', 'UUID', '-n', '2', img])).stdout.trim();
@@ -220,7 +221,7 @@ test('rpi-direct: a 16K-page Pi 5 kernel goes to kernel_2712.img, boardConfig an
   // Swap for a 16K-page kernel: the same first page as mkswap -p 16384.
   const sw = t.partitions[1]!;
   const swap = path.join(tmp, 'swap16k.img');
-  await extractPartition(img, sw.start * 512, sw.size * 512, swap);
+  await extractPartitionSparse(img, sw.start * 512, sw.size * 512, swap);
   assert.match((await execa('blkid', ['-p', '-o', 'export', swap])).stdout, /^TYPE=swap$/m);
   const uuid = /^UUID=(\S+)$/m.exec((await execa('blkid', ['-p', '-o', 'export', swap])).stdout)![1]!;
   const ref = path.join(tmp, 'mkswap16k.img');
@@ -297,20 +298,31 @@ async function toplevel(name: string, files: Record<string, number | string>): P
   return d;
 }
 
-async function expectFailure(spec: unknown, re: RegExp, code: number, opts: { top?: string; firmware?: string | null } = {}) {
-  const dir = path.join(tmp, `bad-${n++}`);
-  await fsp.mkdir(dir, { recursive: true });
-  const specPath = path.join(dir, 'spec.json');
-  await fsp.writeFile(specPath, JSON.stringify(spec));
-  const out = path.join(dir, 'out');
-  const top = opts.top ?? (await toplevel('ok', { kernel: 'K', initrd: 'I', init: '#!/bin/sh\n', 'dtbs/broadcom/bcm2837-rpi-3-b.dtb': 'd3', 'dtbs/broadcom/bcm2711-rpi-4-b.dtb': 'd4' }));
-  const fw = opts.firmware === null ? [] : ['--firmware', opts.firmware ?? firmware];
-  const r = await runCli(['build', specPath, '--toplevel', top, ...fw, '-o', out]);
-  assert.equal(r.exitCode, code, r.stderr);
-  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-  assert.match(r.stderr, /^imgsmith: error: /);
-  assert.match(r.stderr, re);
-  assert.deepEqual(await listFiles(out), [], 'nothing published');
+type Failure = [spec: unknown, re: RegExp, code: number, opts?: { top?: string; firmware?: string | null }];
+
+/** Each build fails with one error line matching its `re` and exit `code`, publishing nothing (the
+ *  builds run in one process: helpers/cli-runs.ts; the small spec's build is the real CLI). */
+async function expectFailures(failures: Failure[]) {
+  const runs: string[][] = [];
+  const outs: string[] = [];
+  for (const [spec, , , opts = {}] of failures) {
+    const dir = path.join(tmp, `bad-${n++}`);
+    await fsp.mkdir(dir, { recursive: true });
+    const specPath = path.join(dir, 'spec.json');
+    await fsp.writeFile(specPath, JSON.stringify(spec));
+    outs.push(path.join(dir, 'out'));
+    const top = opts.top ?? (await toplevel('ok', { kernel: 'K', initrd: 'I', init: '#!/bin/sh\n', 'dtbs/broadcom/bcm2837-rpi-3-b.dtb': 'd3', 'dtbs/broadcom/bcm2711-rpi-4-b.dtb': 'd4' }));
+    const fw = opts.firmware === null ? [] : ['--firmware', opts.firmware ?? firmware];
+    runs.push(['build', specPath, '--toplevel', top, ...fw, '-o', outs[outs.length - 1]!]);
+  }
+  for (const [i, r] of (await cliRuns(tmp, runs)).entries()) {
+    const [, re, code] = failures[i]!;
+    assert.equal(r.exitCode, code, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^imgsmith: error: /);
+    assert.match(r.stderr, re);
+    assert.deepEqual(await listFiles(outs[i]!), [], 'nothing published');
+  }
 }
 
 test('rpi-direct bad input: the small spec builds (the failures below are not vacuous)', async () => {
@@ -324,26 +336,30 @@ test('rpi-direct bad input: the small spec builds (the failures below are not va
 });
 
 test('rpi-direct bad input: kernel or initrd missing', async () => {
-  await expectFailure(smallSpec(), /has no kernel: .*\/kernel is missing/, 1, { top: await toplevel('nokernel', { initrd: 'I', init: 'x' }) });
-  await expectFailure(smallSpec(), /has no initrd: .*\/initrd is missing/, 1, { top: await toplevel('noinitrd', { kernel: 'K', init: 'x' }) });
+  await expectFailures([
+    [smallSpec(), /has no kernel: .*\/kernel is missing/, 1, { top: await toplevel('nokernel', { initrd: 'I', init: 'x' }) }],
+    [smallSpec(), /has no initrd: .*\/initrd is missing/, 1, { top: await toplevel('noinitrd', { kernel: 'K', init: 'x' }) }],
+  ]);
 });
 
 test('rpi-direct bad input: a firmware dir without the Pi 4 blobs while the Pi 4 is targeted; no --firmware at all', async () => {
   const fw = path.join(tmp, 'fw-no-pi4');
   await makeFirmware(fw);
   await fsp.rm(path.join(fw, 'start4.elf'));
-  await expectFailure(smallSpec(), /has no start4\.elf, which the Raspberry Pi 4 firmware needs/, 1, { firmware: fw });
-  await expectFailure(smallSpec(), /Raspberry Pi 3 and Raspberry Pi 4 firmware .* comes from --firmware DIR/, 2, { firmware: null });
+  await expectFailures([
+    [smallSpec(), /has no start4\.elf, which the Raspberry Pi 4 firmware needs/, 1, { firmware: fw }],
+    [smallSpec(), /Raspberry Pi 3 and Raspberry Pi 4 firmware .* comes from --firmware DIR/, 2, { firmware: null }],
+  ]);
 });
 
 test('rpi-direct bad input: a FAT partition too small for kernel + initrd + dtbs names the size needed', async () => {
   const top = await toplevel('bigkernel', { kernel: 30 * MiB, initrd: 12 * MiB, init: 'x', 'dtbs/broadcom/bcm2837-rpi-3-b.dtb': 'd3', 'dtbs/broadcom/bcm2711-rpi-4-b.dtb': 'd4' });
-  await expectFailure(smallSpec(), /spec\.partitions\[0\]\.size: the content needs \d+ MiB \(\d+ bytes\) but the partition is 40 MiB/, 1, { top });
+  await expectFailures([[smallSpec(), /spec\.partitions\[0\]\.size: the content needs \d+ MiB \(\d+ bytes\) but the partition is 40 MiB/, 1, { top }]]);
 });
 
 test('rpi-direct bad input: spec errors name the JSON path', async () => {
   const w = 'spec.partitions[0].contents[0]';
-  for (const [spec, re] of [
+  const failures: Failure[] = ([
     [smallSpec({}, { boards: ['pi6'] }), new RegExp(`${w.replace(/[[\]]/g, '\\$&')}\\.options\\.boards\\[0\\]: expected one of "pi3", "pi4", "pi5"`)],
     [smallSpec({}, { boards: [] }), /options\.boards: expected a non-empty array/],
     [smallSpec({}, { bords: ['pi3'] }), /options: unknown key "bords"/],
@@ -354,16 +370,15 @@ test('rpi-direct bad input: spec errors name the JSON path', async () => {
     [smallSpec({}, { rootPartition: 'nope' }), /options\.rootPartition: no partition is named "nope"/],
     [smallSpec({}, {}, { type: 'dos' }), /root=PARTUUID= needs a disk id: set spec\.table\.labelId/],
     [{ ...smallSpec({}, { rootPartition: undefined }), partitions: [smallSpec({}, { rootPartition: undefined }).partitions[0]] }, /needs the root partition .* name it in options\.rootPartition/],
-  ] as [unknown, RegExp][]) {
-    await expectFailure(spec, re, 2);
-  }
+  ] as [unknown, RegExp][]).map(([spec, re]): Failure => [spec, re, 2]);
   const s = smallSpec();
   (s.partitions[0]!.contents[0] as Record<string, unknown>).target = '/boot';
-  await expectFailure(s, /\.target: the Raspberry Pi firmware reads config\.txt, cmdline\.txt and the kernel from the root of the FAT partition/, 2);
+  failures.push([s, /\.target: the Raspberry Pi firmware reads config\.txt, cmdline\.txt and the kernel from the root of the FAT partition/, 2]);
   const e = smallSpec();
   e.partitions = [e.partitions[1]!, { ...e.partitions[0]!, name: 'fw' }] as typeof e.partitions;
   (e.partitions[0] as Record<string, unknown>).contents = [{ generate: 'rpi-direct', options: { boards: ['pi5'], rootPartition: 'fw' } }];
-  await expectFailure(e, /reads its boot files from a FAT partition; partition "root" is ext4/, 2);
+  failures.push([e, /reads its boot files from a FAT partition; partition "root" is ext4/, 2]);
+  await expectFailures(failures);
 });
 
 test('rpi-direct options and the firmware model (unit)', () => {

@@ -50,7 +50,7 @@ function newest(p: string): number {
 
 /** Whether lib/ (npm run build) is newer than every file in src/, as bin/imgsmith.js decides: then the
  *  child loads lib/cli.js (~1 s of CPU less than compiling src/ with tsx). */
-function compiledIsFresh(): boolean {
+export function compiledIsFresh(): boolean {
   try {
     return process.env.IMGSMITH_NO_COMPILED !== '1' && newest(path.join(REPO, 'src')) <= statSync(path.join(REPO, 'lib', '.stamp')).mtimeMs;
   } catch {
