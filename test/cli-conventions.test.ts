@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runCli, listFiles, CLI, REPO, type CliResult } from './helpers/cli.ts';
-import { runBatch } from './helpers/cli-batch.ts';
+import { batched as runBatched } from './helpers/batched.ts';
 import { closest, editDistance } from '../src/cli/usage.ts';
 import { doneLine, plural } from '../src/progress-reporters.ts';
 import { flashQuestion } from '../src/flash/command.ts';
@@ -107,11 +107,8 @@ before(async () => {
   events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   zst = path.join(out, 'clitest.img.zst');
   const runs = Object.entries(batchRuns());
-  await fsp.mkdir(path.join(tmp, 'batch-tmp'));
-  const b = await runBatch(runs.map(([, args]) => args), { tmpdir: path.join(tmp, 'batch-tmp'), rssFile: path.join(tmp, 'batch.rss'), hangMs: 120_000 });
-  assert.equal(b.failure, undefined);
-  assert.equal(b.results.length, runs.length, 'every batched run finished');
-  runs.forEach(([name], i) => batched.set(name, b.results[i]!));
+  const results = await runBatched(tmp, runs.map(([, args]) => args));
+  runs.forEach(([name], i) => batched.set(name, results[i]!));
 });
 
 after(async () => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { runCli, listFiles, REPO, type CliResult } from './helpers/cli.ts';
-import { runBatch } from './helpers/cli-batch.ts';
+import { batched } from './helpers/batched.ts';
 import { recipeFixture } from './helpers/recipe-cache.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
@@ -112,11 +112,8 @@ before(async () => {
     made.push({ c, out, args: (await c.args()).map((a) => (a === 'OUT' ? out : a)) });
   }
   const inBatch = made.filter((m) => !m.c.real);
-  await fsp.mkdir(path.join(tmp, 'batch-tmp'));
-  const b = await runBatch(inBatch.map((m) => m.args), { tmpdir: path.join(tmp, 'batch-tmp'), rssFile: path.join(tmp, 'batch.rss'), hangMs: 120_000 });
-  assert.equal(b.failure, undefined);
-  assert.equal(b.results.length, inBatch.length, 'every batched run finished');
-  inBatch.forEach((m, i) => ran.set(m.c, { ...m, r: b.results[i]! }));
+  const results = await batched(tmp, inBatch.map((m) => m.args));
+  inBatch.forEach((m, i) => ran.set(m.c, { ...m, r: results[i]! }));
   for (const m of made.filter((x) => x.c.real)) ran.set(m.c, { ...m, r: await runCli(m.args) });
 });
 

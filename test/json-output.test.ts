@@ -16,7 +16,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { ValidateFunction } from 'ajv';
 import { runCli, REPO, type CliResult } from './helpers/cli.ts';
-import { runBatch } from './helpers/cli-batch.ts';
+import { batched as runBatch } from './helpers/batched.ts';
 import { JSON_VERSION, OUTPUT_SCHEMAS } from '../src/json-output.ts';
 import { outputSchemas } from '../src/output-schemas.ts';
 import { PHASES } from '../src/progress.ts';
@@ -77,12 +77,9 @@ async function runBatched(): Promise<void> {
     ['ls', imgs[0]!], ['ls', `${imgs[0]}:3`, '/', '-l', '-R'], ['cat', `${imgs[0]}:1`, '/hello.txt'], ['extract', `${imgs[0]}:2`, '/etc', path.join(tmp, 'x')],
     ['diff', imgs[0]!, imgs[0]!], ['diff', imgs[0]!, imgs[1]!], ['verify', zst], ['flash', zst, target, '--yes'],
   ].map((args) => [...args, '--json']);
-  await fsp.mkdir(path.join(tmp, 'batch-tmp'));
   process.env.TZ = 'UTC';
-  const b = await runBatch(runs, { tmpdir: path.join(tmp, 'batch-tmp'), rssFile: path.join(tmp, 'batch.rss'), hangMs: 120_000 });
-  assert.equal(b.failure, undefined);
-  assert.equal(b.results.length, runs.length, 'every batched run finished');
-  runs.forEach((args, i) => batched.set(JSON.stringify(args), b.results[i]!));
+  const results = await runBatch(tmp, runs);
+  runs.forEach((args, i) => batched.set(JSON.stringify(args), results[i]!));
 }
 
 /** Runs `imgsmith ARGS --json` (or takes its batched run) and returns its one document, after checking it against the command's schema. */

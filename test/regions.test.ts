@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execa } from 'execa';
 import { REPO, listFiles, runCli, type CliResult } from './helpers/cli.ts';
-import { runBatch } from './helpers/cli-batch.ts';
+import { batched } from './helpers/batched.ts';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { recipeFixture } from './helpers/recipe-cache.ts';
 import { defaultCacheDir, extractDeb, fetchDeb } from './helpers/boot-fixture.ts';
@@ -210,13 +210,9 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   await fsp.copyFile(img, alone);
   // The commands read these images only: one batch process through main() (test/helpers/cli-batch.ts);
   // the rock64 test below runs verify through the real CLI.
-  await fsp.mkdir(path.join(tmp, 'batch-tmp'));
   const runs = [['verify', img], ['inspect', '--json', img], ['verify', flipped], ['diff', img, flipped], ['diff', '--json', img, flipped],
     ['verify', '--json', flipped], ['inspect', flipped], ['inspect', '--json', alone]];
-  const batch = await runBatch(runs, { tmpdir: path.join(tmp, 'batch-tmp'), rssFile: path.join(tmp, 'batch.rss'), hangMs: 120_000 });
-  assert.equal(batch.failure, undefined);
-  assert.equal(batch.results.length, runs.length, 'every batched run finished');
-  const [ok, inspOk, v, d, dJson, vJson, i, scanJson] = batch.results as [CliResult, CliResult, CliResult, CliResult, CliResult, CliResult, CliResult, CliResult];
+  const [ok, inspOk, v, d, dJson, vJson, i, scanJson] = (await batched(tmp, runs)) as [CliResult, CliResult, CliResult, CliResult, CliResult, CliResult, CliResult, CliResult];
 
   assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /ok +region +region "spl" \(8 KiB-520 KiB\) of .*dos\.img: 524288 bytes/);
