@@ -691,23 +691,37 @@ test('the shim serves nftw as glibc does (types, levels, bases, FTW_PHYS/DEPTH/C
     const r = await execa(probe, [start, String(flags), String(rm)], { cwd: base, env, extendEnv: true });
     return r.stdout.split('\n');
   };
+  /** Every walk of `walks`, each still its own probe process (with the shim preloaded or not), started by one shell. */
+  const runAll = async (shim: boolean, walks: [string, number, number][]): Promise<string[][]> => {
+    const script = 'while [ $# -gt 0 ]; do if [ -n "$SHIM" ]; then LD_PRELOAD="$SHIM" IMGSMITH_SHIM_ROOT="$SHIM_ROOT" "$PROBE" "$1" "$2" "$3"; else "$PROBE" "$1" "$2" "$3"; fi; echo "@@end $?"; shift 3; done';
+    const env = { PROBE: probe, SHIM: shim ? SHIM_PATH : '', SHIM_ROOT: root };
+    const r = await execa('sh', ['-c', script, 'sh', ...walks.flat().map(String)], { cwd: base, env, extendEnv: true });
+    const outs = `${r.stdout}\n`.split(/^@@end (\d+)\n/m);
+    assert.equal(outs.length, 2 * walks.length + 1, 'one output per walk');
+    return walks.map((_, i) => {
+      assert.equal(outs[2 * i + 1], '0', `walk ${i}: the probe's exit status`);
+      return outs[2 * i]!.replace(/\n$/, '').split('\n');
+    });
+  };
   const PHYS = 1, MOUNT = 2, CHDIR = 4, DEPTH = 8, ACTIONRETVAL = 16;
-  let compared = 0;
+  const walks: [string, number, number][] = [];
   for (const start of [root, 't', 't/']) {
     for (const flags of [0, PHYS, PHYS | MOUNT, PHYS | CHDIR, DEPTH, PHYS | DEPTH, PHYS | DEPTH | CHDIR, ACTIONRETVAL, ACTIONRETVAL | PHYS, ACTIONRETVAL | PHYS | DEPTH | CHDIR]) {
-      for (const rm of [0, 1, 2, 3, 4, 6]) {
-        if (!(flags & ACTIONRETVAL) && rm & 2) continue;
-        const [g, s] = await Promise.all([run(false, start, flags, rm), run(true, start, flags, rm)]);
-        const what = `start ${start}, flags ${flags}, retmode ${rm}`;
-        // Which entries a stop or a skip of the remaining siblings leaves out depends on the
-        // order (glibc: the host's readdir order): compare the return value only then.
-        assert.equal(s.at(-1), g.at(-1), `${what}: return value`);
-        if (rm & 4) continue;
-        const norm = (lines: string[]) => lines.filter((l) => !(rm & 2 && /\/c\/(after|sib)/.test(l))).sort();
-        assert.deepEqual(norm(s), norm(g), what);
-        compared++;
-      }
+      for (const rm of [0, 1, 2, 3, 4, 6]) if (flags & ACTIONRETVAL || !(rm & 2)) walks.push([start, flags, rm]);
     }
+  }
+  const [glibc, shimmed] = await Promise.all([runAll(false, walks), runAll(true, walks)]);
+  let compared = 0;
+  for (const [i, [start, flags, rm]] of walks.entries()) {
+    const [g, s] = [glibc[i]!, shimmed[i]!];
+    const what = `start ${start}, flags ${flags}, retmode ${rm}`;
+    // Which entries a stop or a skip of the remaining siblings leaves out depends on the
+    // order (glibc: the host's readdir order): compare the return value only then.
+    assert.equal(s.at(-1), g.at(-1), `${what}: return value`);
+    if (rm & 4) continue;
+    const norm = (lines: string[]) => lines.filter((l) => !(rm & 2 && /\/c\/(after|sib)/.test(l))).sort();
+    assert.deepEqual(norm(s), norm(g), what);
+    compared++;
   }
   // Byte order, depth first (what makes 6.10+'s inode numbers and directory indexes reproducible).
   const order = (await run(true, root, PHYS, 0)).slice(0, -1).map((l) => l.split(' ')[4]!.slice(root.length));

@@ -6,6 +6,8 @@
  * build's closing line and final JSON event (checked against the files on disk), flash's
  * decompression progress on a terminal, and boot-test opening a .img.zst (up to the point
  * where QEMU would start: the image has no boot marker).
+ * Each behaviour that depends on the process runs the real binary; the other command lines run
+ * through main() in one batch process (see batchRuns).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +15,8 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { runCli, listFiles, CLI, REPO } from './helpers/cli.ts';
+import { runCli, listFiles, CLI, REPO, type CliResult } from './helpers/cli.ts';
+import { batched as runBatched } from './helpers/batched.ts';
 import { closest, editDistance } from '../src/cli/usage.ts';
 import { doneLine, plural } from '../src/progress-reporters.ts';
 import { flashQuestion } from '../src/flash/command.ts';
@@ -24,6 +27,48 @@ let tmp: string;
 let out: string;
 let zst: string;
 let events: { event: string; files?: string[]; durationMs?: number }[];
+/** Results of the command lines run through main() in one process (see `batchRuns`), by name. */
+const batched = new Map<string, CliResult>();
+
+/**
+ * The command lines whose checks are about what the CLI makes of its arguments (help texts,
+ * messages, exit codes, listings): run in one process through main() (test/helpers/cli-batch.ts)
+ * once the image is built. Each behaviour of the process itself keeps a real-CLI run in its test
+ * (--version from another directory, -h, a mistyped command and option, the shell glob, the
+ * terminal, boot-test's temporary files).
+ */
+function batchRuns(): Record<string, string[]> {
+  return {
+    '-V': ['-V'],
+    '--help': ['--help'],
+    ...Object.fromEntries(COMMANDS.map((c) => [`${c} -h`, [c, '-h']])),
+    'build --help': ['build', '--help'],
+    'no command': [],
+    '--jsno': ['ls', zst, '--jsno'],
+    '--partiton': ['cat', zst, '/x', '--partiton', '1'],
+    '--verison': ['--verison'],
+    'extra': ['ls', zst, '/', 'extra'],
+    'extract missing': ['extract', zst],
+    'ls colon': ['ls', '-l', `${zst}:2`, '/etc'],
+    'cat -p BOOT': ['cat', zst, '-p', 'BOOT', '/boot.txt'],
+    'extract --partition root': ['extract', zst, '/etc/motd', path.join(tmp, 'motd-copy'), '--partition', 'root'],
+    'literal glob': ['ls', `${out}/*.img.zst:2`, '/etc'],
+    'same partition twice': ['ls', `${zst}:2`, '-p', '2', '/'],
+    'two partitions': ['ls', `${zst}:1`, '--partition', '2', '/'],
+    '-p empty': ['cat', zst, '-p', '', '/x'],
+    'no partition': ['cat', zst, '/boot.txt'],
+    'ls header': ['ls', zst],
+    'extract plurals': ['extract', `${zst}:root`, '/etc', path.join(tmp, 'etc-copy')],
+  };
+}
+
+/** The batched result named `name`, its final newlines stripped as runCli (execa) strips them. */
+function ran(name: string): CliResult {
+  const r = batched.get(name);
+  assert.ok(r, `no batched run named ${name}`);
+  const strip = (t: string) => t.replace(/\r?\n$/, '');
+  return { exitCode: r.exitCode, stdout: strip(r.stdout), stderr: strip(r.stderr) };
+}
 
 /** A small image without a closure: a FAT and an ext4 partition, and a rootfs tarball. */
 const SPEC = {
@@ -61,6 +106,9 @@ before(async () => {
   assert.equal(r.exitCode, 0, r.stderr);
   events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   zst = path.join(out, 'clitest.img.zst');
+  const runs = Object.entries(batchRuns());
+  const results = await runBatched(tmp, runs.map(([, args]) => args));
+  runs.forEach(([name], i) => batched.set(name, results[i]!));
 });
 
 after(async () => {
@@ -70,7 +118,7 @@ after(async () => {
 test('--version and -V print package.json\'s version from any directory, exit 0', async () => {
   const { version } = JSON.parse(await fsp.readFile(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
   for (const flag of ['--version', '-V']) {
-    const r = await runCli([flag], { cwd: tmp });
+    const r = flag === '--version' ? await runCli([flag], { cwd: tmp }) : ran(flag);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout.trim(), version, flag);
     assert.equal(r.stderr, '');
@@ -79,7 +127,7 @@ test('--version and -V print package.json\'s version from any directory, exit 0'
 
 test('-h and --help: the commands, examples and the exit codes, exit 0', async () => {
   for (const flag of ['-h', '--help']) {
-    const r = await runCli([flag]);
+    const r = flag === '-h' ? await runCli([flag]) : ran(flag);
     assert.equal(r.exitCode, 0, r.stderr);
     for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`imgsmith ${c} `), c);
     assert.match(r.stdout, /Examples:\n\s+imgsmith build /);
@@ -90,7 +138,7 @@ test('-h and --help: the commands, examples and the exit codes, exit 0', async (
 
 test('every command\'s -h exits 0, shows an example and describes every positional', async () => {
   for (const c of COMMANDS) {
-    const r = await runCli([c, '-h']);
+    const r = ran(`${c} -h`);
     assert.equal(r.exitCode, 0, `${c} -h: ${r.stderr}`);
     assert.equal(r.stderr, '', c);
     assert.match(r.stdout, new RegExp(`Examples:\\n\\s+imgsmith ${c} \\S`), `${c}: an example`);
@@ -100,14 +148,14 @@ test('every command\'s -h exits 0, shows an example and describes every position
     // A described positional has words before its type tag ("[string] [required]").
     for (const [, name, rest] of names) assert.match(rest!, /^[A-Z][^[]{10,}/, `${c}: ${name} is described`);
   }
-  const build = await runCli(['build', '--help']);
+  const build = ran('build --help');
   assert.doesNotMatch(build.stdout + build.stderr, /non-option arguments/);
 });
 
 test('a mistyped command gets "did you mean", one line, exit 2', async () => {
   const line = oneErrorLine(await runCli(['bulid', 'spec.json']), 2);
   assert.match(line, /unknown command "bulid": did you mean build\?/);
-  const noCommand = oneErrorLine(await runCli([]), 2);
+  const noCommand = oneErrorLine(ran('no command'), 2);
   assert.match(noCommand, /name a command: build, boot-test, .*; see imgsmith --help$/);
 });
 
@@ -116,11 +164,11 @@ test('a mistyped option gets "did you mean --OPTION?", one line, exit 2, nothing
   const line = oneErrorLine(await runCli(['build', path.join(tmp, 'spec.json'), '-o', o, '--clousre', 'x']), 2);
   assert.equal(line, 'imgsmith: error: unknown option --clousre (did you mean --closure?); see imgsmith build --help');
   assert.deepEqual(await listFiles(o), []);
-  assert.match(oneErrorLine(await runCli(['ls', zst, '--jsno']), 2), /unknown option --jsno \(did you mean --json\?\)/);
-  assert.match(oneErrorLine(await runCli(['cat', zst, '/x', '--partiton', '1']), 2), /did you mean --partition\?/);
-  assert.match(oneErrorLine(await runCli(['--verison']), 2), /unknown option --verison \(did you mean --version\?\); see imgsmith --help$/);
-  assert.match(oneErrorLine(await runCli(['ls', zst, '/', 'extra']), 2), /unexpected argument "extra" \(.*a glob must match one image\)/);
-  assert.match(oneErrorLine(await runCli(['extract', zst]), 2), /extract: missing PATH and DEST \(usage: imgsmith extract <target> <path> <dest>\)/);
+  assert.match(oneErrorLine(ran('--jsno'), 2), /unknown option --jsno \(did you mean --json\?\)/);
+  assert.match(oneErrorLine(ran('--partiton'), 2), /did you mean --partition\?/);
+  assert.match(oneErrorLine(ran('--verison'), 2), /unknown option --verison \(did you mean --version\?\); see imgsmith --help$/);
+  assert.match(oneErrorLine(ran('extra'), 2), /unexpected argument "extra" \(.*a glob must match one image\)/);
+  assert.match(oneErrorLine(ran('extract missing'), 2), /extract: missing PATH and DEST \(usage: imgsmith extract <target> <path> <dest>\)/);
 });
 
 test('closest and editDistance: neighbours swapped count once, far words get no suggestion', () => {
@@ -132,35 +180,35 @@ test('closest and editDistance: neighbours swapped count once, far words get no 
 });
 
 test('--partition (-p): by number or label, after a real shell glob; the same as IMAGE:PARTITION', async () => {
-  const colon = await runCli(['ls', '-l', `${zst}:2`, '/etc']);
+  const colon = ran('ls colon');
   assert.equal(colon.exitCode, 0, colon.stderr);
   assert.match(colon.stdout, /motd$/m);
   const glob = await execa('bash', ['-c', `"${process.execPath}" "${CLI}" ls -l ${out}/*.img.zst --partition 2 /etc`], { reject: false });
   assert.equal(glob.exitCode, 0, glob.stderr);
   assert.equal(glob.stdout, colon.stdout.trimEnd());
-  const cat = await runCli(['cat', zst, '-p', 'BOOT', '/boot.txt']);
+  const cat = ran('cat -p BOOT');
   assert.equal(cat.exitCode, 0, cat.stderr);
   assert.equal(cat.stdout, 'boot');
   const dest = path.join(tmp, 'motd-copy');
-  const ex = await runCli(['extract', zst, '/etc/motd', dest, '--partition', 'root']);
+  const ex = ran('extract --partition root');
   assert.equal(ex.exitCode, 0, ex.stderr);
   assert.equal(await fsp.readFile(dest, 'utf8'), 'hello\n');
   // The old way with a glob: the shell leaves out/*.img.zst:2 as it is; the error says what to do.
-  const literal = oneErrorLine(await runCli(['ls', `${out}/*.img.zst:2`, '/etc']), 2);
+  const literal = oneErrorLine(ran('literal glob'), 2);
   assert.match(literal, /\*\.img\.zst: no such image file \(a shell glob followed by :PARTITION matches no file; give the partition apart: .*\/\*\.img\.zst --partition 2\)$/);
-  const same = await runCli(['ls', `${zst}:2`, '-p', '2', '/']);
+  const same = ran('same partition twice');
   assert.equal(same.exitCode, 0, same.stderr);
 });
 
 test('IMAGE:PARTITION and a different --partition: one error naming both, exit 2', async () => {
-  const line = oneErrorLine(await runCli(['ls', `${zst}:1`, '--partition', '2', '/']), 2);
+  const line = oneErrorLine(ran('two partitions'), 2);
   assert.match(line, /clitest\.img\.zst:1 names partition "1" but --partition says "2"; give only one of them$/);
-  assert.match(oneErrorLine(await runCli(['cat', zst, '-p', '', '/x']), 2), /--partition: expected a partition number/);
-  assert.match(oneErrorLine(await runCli(['cat', zst, '/boot.txt']), 2), /name a partition: .*:PARTITION or --partition PARTITION/);
+  assert.match(oneErrorLine(ran('-p empty'), 2), /--partition: expected a partition number/);
+  assert.match(oneErrorLine(ran('no partition'), 2), /name a partition: .*:PARTITION or --partition PARTITION/);
 });
 
 test('ls IMAGE: the partition listing has a column header', async () => {
-  const r = await runCli(['ls', zst]);
+  const r = ran('ls header');
   assert.equal(r.exitCode, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines[0], 'PART\tNAME\tFSTYPE\tLABEL\tSIZE');
@@ -171,7 +219,7 @@ test('ls IMAGE: the partition listing has a column header', async () => {
 
 test('plurals: "1 file", "1 directory", "0 symlinks"; plural() and the closing line', async () => {
   const dest = path.join(tmp, 'etc-copy');
-  const r = await runCli(['extract', `${zst}:root`, '/etc', dest]);
+  const r = ran('extract plurals');
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.stdout.trim(), `${dest}: 1 file (6 bytes), 1 directory, 0 symlinks`);
   assert.deepEqual([plural(0, 'file'), plural(1, 'file'), plural(2, 'directory', 'directories')], ['0 files', '1 file', '2 directories']);

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
-import { REPO, runCli } from './helpers/cli.ts';
+import { REPO, runCli, type CliResult } from './helpers/cli.ts';
+import { batched } from './helpers/batched.ts';
 import { cachedRecipe, recipeFixture } from './helpers/recipe-cache.ts';
 import { buildImage } from '../src/build.ts';
 
@@ -41,10 +42,6 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
   const fxB = await makeClosure(path.join(tmp, 'fxB'), { order: 'reverse' });
   const a = (await cachedRecipe('rpi-aarch64.json')).img;
   const b = await build(fxB, 'b');
-  const same = await runCli(['diff', a, b]);
-  assert.equal(same.exitCode, 0, same.stderr);
-  assert.match(same.stdout, /^identical: /);
-  assert.deepEqual(JSON.parse((await runCli(['diff', a, b, '--json'])).stdout).identical, true);
 
   // One file of one store path changes (same size; the registration is the closure's, unchanged).
   const pkg = fxB.byName['pkg-0']!;
@@ -58,7 +55,23 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
   await fsp.chmod(file, 0o444);
   await fsp.chmod(path.dirname(file), 0o555);
   const c = await build(fxB, 'c');
-  const d = await runCli(['diff', a, c, '--json']);
+
+  // Only the ext4 UUID (and with it the hash seed) differs.
+  const spec = JSON.parse(await fsp.readFile(path.join(REPO, 'images/rpi-aarch64.json'), 'utf8'));
+  spec.partitions[1].filesystem.uuid = '55555555-5555-4555-8555-555555555555';
+  const specFile = path.join(tmp, 'uuid.json');
+  await fsp.writeFile(specFile, JSON.stringify(spec));
+  const u = await build(fxA.fx, 'u', specFile, fxA.firmware);
+
+  // The first diff through the real CLI, the others through main() in one batch process.
+  const same = await runCli(['diff', a, b]);
+  const [sameJson, d, human, ud, uh, missing] = (await batched(tmp, [
+    ['diff', a, b, '--json'], ['diff', a, c, '--json'], ['diff', a, c], ['diff', a, u, '--json'], ['diff', a, u], ['diff', a, path.join(tmp, 'nope.img')],
+  ])) as [CliResult, CliResult, CliResult, CliResult, CliResult, CliResult];
+  assert.equal(same.exitCode, 0, same.stderr);
+  assert.match(same.stdout, /^identical: /);
+  assert.deepEqual(JSON.parse(sameJson.stdout).identical, true);
+
   assert.equal(d.exitCode, 1, d.stderr);
   const r = JSON.parse(d.stdout);
   assert.equal(r.identical, false);
@@ -71,17 +84,9 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
   const storePath = `/nix/store/${path.basename(pkg)}/data/file-0.txt`;
   assert.deepEqual(p.changed.map((x: { path: string }) => x.path), [storePath]);
   assert.deepEqual(p.changed[0].fields.map((f: { field: string }) => f.field), ['sha256']);
-  const human = await runCli(['diff', a, c]);
   assert.equal(human.exitCode, 1);
   assert.match(human.stdout, new RegExp(`^  changed ${storePath.replace(/[.]/g, '\\.')}: sha256 [0-9a-f]{64} -> [0-9a-f]{64}$`, 'm'));
 
-  // Only the ext4 UUID (and with it the hash seed) differs.
-  const spec = JSON.parse(await fsp.readFile(path.join(REPO, 'images/rpi-aarch64.json'), 'utf8'));
-  spec.partitions[1].filesystem.uuid = '55555555-5555-4555-8555-555555555555';
-  const specFile = path.join(tmp, 'uuid.json');
-  await fsp.writeFile(specFile, JSON.stringify(spec));
-  const u = await build(fxA.fx, 'u', specFile, fxA.firmware);
-  const ud = await runCli(['diff', a, u, '--json']);
   assert.equal(ud.exitCode, 1, ud.stderr);
   const ur = JSON.parse(ud.stdout);
   assert.equal(ur.partitions.length, 1);
@@ -89,16 +94,14 @@ test('diff: identical builds, one changed closure file, a changed UUID', async (
   assert.equal(fsFields[0], 'uuid');
   assert.ok(fsFields.includes('hashSeed'), fsFields.join(','));
   assert.deepEqual(ur.partitions[0].changed, []);
-  const uh = await runCli(['diff', a, u]);
   assert.match(uh.stdout, /^  filesystem uuid: 44444444-4444-4444-8888-888888888888 -> 55555555-5555-4555-8555-555555555555$/m);
   assert.match(uh.stdout, /^  filesystem hashSeed: /m);
 
-  const missing = await runCli(['diff', a, path.join(tmp, 'nope.img')]);
   assert.equal(missing.exitCode, 2);
   assert.match(missing.stderr, /nope\.img: no such image file/);
 });
 
-test('ext4: the batched hashFiles (one debugfs run) gives what per-file debugfs cat gives, for every file', async () => {
+test('ext4: the batched hashFiles (one debugfs run) gives what debugfs dump gives file by file, for every file', async () => {
   const img = (await cachedRecipe('rpi-aarch64.json')).img;
   const { openImage } = await import('../src/inspect/image.ts');
   const { readPartitionTable } = await import('../src/inspect/table.ts');
@@ -117,9 +120,14 @@ test('ext4: the batched hashFiles (one debugfs run) gives what per-file debugfs 
     assert.ok(files.some((f) => f.size === 0), 'an empty file is among them');
     const hashes = await r.hashFiles!(files);
     assert.equal(hashes.size, files.length);
+    // debugfs dumps each file by inode number (one run, one `dump` request per file).
+    const dumps = await fsp.mkdtemp(path.join(tmp, 'dumps-'));
+    const requests = path.join(tmp, 'dump-requests');
+    await fsp.writeFile(requests, files.map((f) => `dump <${f.ino}> ${path.join(dumps, String(f.ino))}\n`).join(''));
+    await execa('debugfs', ['-f', requests, `${img}?offset=${part.start}`]);
     for (const f of files) {
-      const cat = await execa('debugfs', ['-R', `cat <${f.ino}>`, `${img}?offset=${part.start}`], { encoding: 'buffer', stripFinalNewline: false });
-      assert.equal(hashes.get(f.path), createHash('sha256').update(Buffer.from(cat.stdout)).digest('hex'), f.path);
+      const bytes = await fsp.readFile(path.join(dumps, String(f.ino)));
+      assert.equal(hashes.get(f.path), createHash('sha256').update(bytes).digest('hex'), f.path);
     }
     await r.close();
   } finally {

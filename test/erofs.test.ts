@@ -17,6 +17,7 @@ import type { FsContext } from '../src/fs/types.ts';
 import { silentProgress } from '../src/progress.ts';
 import { blkid, extractPartition } from './helpers/partition.ts';
 import { CLI, runCli } from './helpers/cli.ts';
+import { batched } from './helpers/batched.ts';
 import { findToolchain, inCI, reachableCopy, toolchainEnv, type Toolchain } from './helpers/toolchains.ts';
 
 const EPOCH = 1700000000;
@@ -250,21 +251,21 @@ test('CLI: built as root and as nobody (other umask, TZ, cwd): byte-identical; v
   const b = await run(path.join(dir, 'cli-nobody'), isRoot);
   if (!isRoot) t.diagnostic('not root: the second build runs as the same user');
   assert.ok((await fsp.readFile(a)).equals(await fsp.readFile(b)), 'the two images differ');
-  const ver = await runCli(['verify', `${b}.zst`]);
-  assert.equal(ver.exitCode, 0, ver.stdout + ver.stderr);
-  assert.match(ver.stdout, /ok\s+fs\s+.*erofs.*fsck\.erofs/);
-  const ls = await runCli(['ls', '-l', `${a}:1`, '/bin']);
-  assert.equal(ls.exitCode, 0, ls.stderr);
-  assert.match(ls.stdout, /-rwsr-xr-x\s+0\s+0\s+10 .* setuid/);
-  assert.match(ls.stdout, /sym -> \.\.\/big\.txt/);
-  for (const p of ['/big.txt', '/bin/random', '/ro/big-link2']) {
-    const cat = await execa(process.execPath, [CLI, 'cat', `${a}:1`, p], { encoding: 'buffer', stripFinalNewline: false });
-    const src = await fsp.readFile(path.join(dir, 'src-a', p));
-    assert.ok(Buffer.from(cat.stdout).equals(src), `cat ${p}`);
-  }
+  // The reads (the builds above are the real CLI): one batch process through main().
   const ex = path.join(dir, 'cli-extract');
-  const r = await runCli(['extract', `${a}:1`, '/', ex]);
-  assert.equal(r.exitCode, 0, r.stderr);
+  const cats = ['/big.txt', '/bin/random', '/ro/big-link2'];
+  const [ver, ls, r, ...catRuns] = await batched(dir, [['verify', `${b}.zst`], ['ls', '-l', `${a}:1`, '/bin'], ['extract', `${a}:1`, '/', ex], ...cats.map((p) => ['cat', `${a}:1`, p])]);
+  assert.equal(ver!.exitCode, 0, ver!.stdout + ver!.stderr);
+  assert.match(ver!.stdout, /ok\s+fs\s+.*erofs.*fsck\.erofs/);
+  assert.equal(ls!.exitCode, 0, ls!.stderr);
+  assert.match(ls!.stdout, /-rwsr-xr-x\s+0\s+0\s+10 .* setuid/);
+  assert.match(ls!.stdout, /sym -> \.\.\/big\.txt/);
+  for (const [i, p] of cats.entries()) {
+    const src = await fsp.readFile(path.join(dir, 'src-a', p));
+    assert.equal(catRuns[i]!.exitCode, 0, catRuns[i]!.stderr);
+    assert.ok(Buffer.from(catRuns[i]!.stdout, 'latin1').equals(src), `cat ${p}`);
+  }
+  assert.equal(r!.exitCode, 0, r!.stderr);
   assert.ok((await fsp.readFile(path.join(ex, 'ro/deep/file'))).equals(Buffer.from('deep\n')));
   assert.ok((await fsp.readFile(path.join(ex, 'big.txt'))).equals(await fsp.readFile(path.join(dir, 'src-a/big.txt'))));
 });
@@ -275,9 +276,13 @@ test('bad input: one error each, nothing published', async () => {
     ['compression', { compression: 'zstd' }, /compression: expected one of "lz4hc", "lz4", "none", got string "zstd"/],
     ['too-small', {}, /needs .* but the partition is|content needs/, '64KiB'],
   ];
-  for (const [name, fs, re, size] of cases) {
+  // The first through the real CLI, the others through main() in one batch process.
+  const runs = [];
+  for (const [name, fs, , size] of cases) runs.push(['build', await specFile(`bad-${name}`, 'src-a', fs, size), '-o', path.join(dir, `bad-${name}`)]);
+  const results = [await runCli(runs[0]!), ...(await batched(dir, runs.slice(1)))];
+  for (const [i, [name, , re]] of cases.entries()) {
     const out = path.join(dir, `bad-${name}`);
-    const r = await runCli(['build', await specFile(`bad-${name}`, 'src-a', fs, size), '-o', out]);
+    const r = results[i]!;
     assert.notEqual(r.exitCode, 0, name);
     const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('imgsmith: error:'));
     assert.equal(lines.length, 1, r.stderr);

@@ -4,6 +4,8 @@
  * against the committed schemas under schema/; every document and event carries "version";
  * phase ids are the stable PHASES and a phase's total at its start is its done at its end;
  * times are ISO 8601. The image is built from a JSONC spec (comments, trailing commas).
+ * The successful reads after the first inspect and ls run through main() in one batch process
+ * (runBatched): the documents are main()'s either way.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { ValidateFunction } from 'ajv';
-import { runCli, REPO } from './helpers/cli.ts';
+import { runCli, REPO, type CliResult } from './helpers/cli.ts';
+import { batched as runBatch } from './helpers/batched.ts';
 import { JSON_VERSION, OUTPUT_SCHEMAS } from '../src/json-output.ts';
 import { outputSchemas } from '../src/output-schemas.ts';
 import { PHASES } from '../src/progress.ts';
@@ -58,9 +61,31 @@ async function assertValid(cmd: keyof typeof OUTPUT_SCHEMAS, doc: unknown): Prom
   assert.equal((doc as Doc).version, JSON_VERSION);
 }
 
-/** Runs `imgsmith ARGS --json` and returns its one document, after checking it against the command's schema. */
+/** Results of the command lines before() ran through main() in one process, by their JSON. */
+const batched = new Map<string, CliResult>();
+
+/**
+ * The successful reads whose documents are what main() prints: run in one batch process
+ * (test/helpers/cli-batch.ts, TZ=UTC as for runCli). inspect, ls -l, the error documents and
+ * the builds stay real-CLI runs (bin/imgsmith.js).
+ */
+async function runBatched(): Promise<void> {
+  const zst = path.join(tmp, 'a/out/contract.img.zst');
+  const target = path.join(tmp, 'target.img');
+  await execa('truncate', ['-s', '400M', target]);
+  const runs = [
+    ['ls', imgs[0]!], ['ls', `${imgs[0]}:3`, '/', '-l', '-R'], ['cat', `${imgs[0]}:1`, '/hello.txt'], ['extract', `${imgs[0]}:2`, '/etc', path.join(tmp, 'x')],
+    ['diff', imgs[0]!, imgs[0]!], ['diff', imgs[0]!, imgs[1]!], ['verify', zst], ['flash', zst, target, '--yes'],
+  ].map((args) => [...args, '--json']);
+  process.env.TZ = 'UTC';
+  const results = await runBatch(tmp, runs);
+  runs.forEach((args, i) => batched.set(JSON.stringify(args), results[i]!));
+}
+
+/** Runs `imgsmith ARGS --json` (or takes its batched run) and returns its one document, after checking it against the command's schema. */
 async function jsonDoc(cmd: keyof typeof OUTPUT_SCHEMAS, args: string[], code = 0): Promise<Doc> {
-  const r = await runCli([cmd, ...args, '--json'], { env: { TZ: 'UTC' } });
+  const argv = [cmd, ...args, '--json'];
+  const r = batched.get(JSON.stringify(argv)) ?? (await runCli(argv, { env: { TZ: 'UTC' } }));
   assert.equal(r.exitCode, code, r.stderr);
   const doc = JSON.parse(r.stdout) as Doc;
   await assertValid(cmd, doc);
@@ -80,6 +105,7 @@ before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-json-'));
   events = await build(path.join(tmp, 'a'), 'x\\n', '1');
   await build(path.join(tmp, 'b'), 'changed\\n', '86400');
+  await runBatched();
 });
 after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
@@ -152,8 +178,7 @@ test('diff --json: valid; file mtimes and superblock times both ISO 8601', async
 test('verify, flash, boot-test --json: valid documents (boot-test: its error document; no QEMU here)', async () => {
   const v = await jsonDoc('verify', [path.join(tmp, 'a/out/contract.img.zst')]);
   assert.equal(v.ok, true);
-  const target = path.join(tmp, 'target.img');
-  await execa('truncate', ['-s', '400M', target]);
+  const target = path.join(tmp, 'target.img'); // made by runBatched (truncate -s 400M)
   const f = await jsonDoc('flash', [path.join(tmp, 'a/out/contract.img.zst'), target, '--yes']);
   assert.equal(f.verified, true);
   const bt = await jsonDoc('boot-test', [path.join(tmp, 'missing.img'), '--machine', 'x86_64-efi'], 1);

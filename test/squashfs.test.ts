@@ -21,7 +21,8 @@ import { silentProgress } from '../src/progress.ts';
 import { validateSpec } from '../src/spec.ts';
 import { open as openReader } from '../src/inspect/readers/squashfs.ts';
 import { blkid, extractPartition, markedImage } from './helpers/partition.ts';
-import { CLI } from './helpers/cli.ts';
+import { CLI, type CliResult } from './helpers/cli.ts';
+import { batched } from './helpers/batched.ts';
 import { makeReproInputs, ODD_NAME } from './helpers/repro-fixture.ts';
 import { findToolchain, inCI, toolchainEnv, type Toolchain } from './helpers/toolchains.ts';
 
@@ -293,6 +294,13 @@ function cleanEnv(extra: Record<string, string>): Record<string, string> {
 
 type Inputs = Awaited<ReturnType<typeof makeReproInputs>>;
 
+/** The repro inputs made in `order`, made once for the file's CLI tests (they only read them). */
+const reproInputs = new Map<'forward' | 'reverse', Promise<Inputs>>();
+function inputsIn(order: 'forward' | 'reverse'): Promise<Inputs> {
+  if (!reproInputs.has(order)) reproInputs.set(order, makeReproInputs(path.join(dir, `repro-${order}`), { order }));
+  return reproInputs.get(order)!;
+}
+
 /** `imgsmith build` of the squashfs spec into `out` (as user 65534 with `nobody`); the raw image. */
 async function cliBuild(inputs: Inputs, spec: string, out: string, how: { nobody?: boolean; tc?: Toolchain } = {}): Promise<{ img: string; zst: string; stderr: string; exitCode: number }> {
   await fsp.mkdir(out, { recursive: true });
@@ -337,8 +345,8 @@ async function checkFixtureImage(part: string, env?: Record<string, string>): Pr
 
 test('CLI: byte-identical images as root and as an unprivileged user from inputs made in the opposite order', { timeout: 600_000 }, async (t) => {
   const isRoot = process.getuid?.() === 0;
-  const fwd = await makeReproInputs(path.join(dir, 'repro-fwd'));
-  const rev = await makeReproInputs(path.join(dir, 'repro-rev'), { order: 'reverse' });
+  const fwd = await inputsIn('forward');
+  const rev = await inputsIn('reverse');
   const a = await cliBuild(fwd, await squashfsSpec(fwd.specs), path.join(dir, 'cli-root'));
   assert.equal(a.exitCode, 0, a.stderr);
   const b = await cliBuild(rev, await squashfsSpec(rev.specs), path.join(dir, 'cli-nobody'), { nobody: isRoot });
@@ -350,30 +358,28 @@ test('CLI: byte-identical images as root and as an unprivileged user from inputs
   const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'cli-root', 'manifest.json'), 'utf8'));
   assert.match(JSON.stringify(manifest), /"mksquashfs":"4\.\d/);
 
-  // The reader: inspect, ls, cat (a newline-free UTF-8 name and a non-UTF-8 one through extract), extract, verify.
-  const run = (args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, encoding: 'latin1', stripFinalNewline: false });
-  const ins = await run(['inspect', a.zst]);
+  // The reader: inspect, ls, cat (a newline-free UTF-8 name and a non-UTF-8 one through extract), extract, verify;
+  // the builds above are the real CLI, these reads run through main() in one batch process.
+  const x = path.join(dir, 'cli-extract');
+  const [ins, ls, cat, ex, ver] = (await batched(dir, [
+    ['inspect', a.zst], ['ls', '-l', `${a.zst}:1`, '/usr/bin'], ['cat', `${a.zst}:1`, '/shared/second'], ['extract', `${a.zst}:1`, '/', x], ['verify', a.zst],
+  ])) as [CliResult, CliResult, CliResult, CliResult, CliResult];
   assert.equal(ins.exitCode, 0, ins.stderr);
   assert.match(ins.stdout, /squashfs 4\.0/);
   assert.match(ins.stdout, /zstd/);
-  const ls = await run(['ls', '-l', `${a.zst}:1`, '/usr/bin']);
   assert.equal(ls.exitCode, 0, ls.stderr);
   assert.match(ls.stdout, /-rwsr-xr-x +0 +0 +\d+ \S+ \S+ setuid-helper/);
-  const cat = await run(['cat', `${a.zst}:1`, '/shared/second']);
   assert.equal(cat.stdout, 'one inode, three names\n', cat.stderr);
-  const x = path.join(dir, 'cli-extract');
-  const ex = await run(['extract', `${a.zst}:1`, '/', x]);
   assert.equal(ex.exitCode, 0, ex.stderr);
   assert.equal(await fsp.readFile(Buffer.from(`${x}/${ODD_NAME.toString('latin1')}`, 'latin1'), 'latin1'), 'caf\xe9 (latin1)\n');
   assert.equal((await fsp.lstat(path.join(x, 'usr/bin/setuid-helper'))).mode & 0o7777, 0o4755);
   assert.equal(await fsp.readlink(path.join(x, 'etc/dangling')), '/nonexistent/dangling-target');
-  const ver = await run(['verify', a.zst]);
   assert.equal(ver.exitCode, 0, ver.stdout + ver.stderr);
   assert.match(ver.stdout, /ok +fs .*squashfs.*unsquashfs -lls: \d+ entries listed/);
 });
 
 test('CLI: a fixed size too small for the squashfs says the size needed; nothing is published', async () => {
-  const inputs = await makeReproInputs(path.join(dir, 'repro-small'));
+  const inputs = await inputsIn('forward');
   const out = path.join(dir, 'cli-small');
   const r = await cliBuild(inputs, await squashfsSpec(inputs.specs, '8KiB', 'small.json'), out);
   assert.equal(r.exitCode, 1, r.stderr);
@@ -390,8 +396,8 @@ test('toolchain squashfs-tools-trixie (4.6): deterministic builds that its unsqu
   }
   const env = toolchainEnv(tc, cleanEnv({}));
   assert.match((await execa('mksquashfs', ['-version'], { env, extendEnv: false })).stdout, /mksquashfs version 4\.6/);
-  const fwd = await makeReproInputs(path.join(dir, 'tc-fwd'));
-  const rev = await makeReproInputs(path.join(dir, 'tc-rev'), { order: 'reverse' });
+  const fwd = await inputsIn('forward');
+  const rev = await inputsIn('reverse');
   const a = await cliBuild(fwd, await squashfsSpec(fwd.specs), path.join(dir, 'tc-a'), { tc });
   assert.equal(a.exitCode, 0, a.stderr);
   const b = await cliBuild(rev, await squashfsSpec(rev.specs), path.join(dir, 'tc-b'), { tc });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure, makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { runCli, listFiles } from './helpers/cli.ts';
+import { batched } from './helpers/batched.ts';
 import { diffSnapshots, ext4Listing, fileInodes, linkGroups, showBytes, snapshot } from './helpers/tar-compare.ts';
 import { narInfo, nixBase32 } from '../src/content/nix-store.ts';
 import { planHeader, writeTar, type TarSourceEntry } from '../src/outputs/tar.ts';
@@ -281,10 +282,15 @@ test('spec errors for output.tar', async () => {
     [{ type: 'nix-binary-tarball', partition: 'root' }, /spec\.output\.tar\.partition: only a "rootfs" tarball takes a partition/],
     [{ type: 'rootfs', partiton: 'root' }, /spec\.output\.tar: unknown key "partiton" \(did you mean "partition"\?\)/],
   ];
-  for (const [i, [tar, re]] of cases.entries()) {
-    const spec = await writeSpec(`bad-${i}`, tar);
+  const runs = [];
+  for (const [i, [tar]] of cases.entries()) {
+    runs.push(['build', await writeSpec(`bad-${i}`, tar), '--closure', A.rootfs, '--store-root', path.dirname(A.rootfs), '-o', path.join(tmp, `out-bad-${i}`)]);
+  }
+  // The first through the real CLI, the others through main() in one batch process.
+  const results = [await runCli(runs[0]!), ...(await batched(tmp, runs.slice(1)))];
+  for (const [i, [, re]] of cases.entries()) {
     const out = path.join(tmp, `out-bad-${i}`);
-    const r = await runCli(['build', spec, '--closure', A.rootfs, '--store-root', path.dirname(A.rootfs), '-o', out]);
+    const r = results[i]!;
     assert.equal(r.exitCode, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /^imgsmith: error: /);
