@@ -8944,8 +8944,7 @@ function abandon() {
   process.exit(1);
 }
 function initProcess() {
-  process.on("SIGXFSZ", () => {
-  });
+  if (!process.listeners("SIGXFSZ").includes(ignoreSigxfsz)) process.on("SIGXFSZ", ignoreSigxfsz);
   if (!envFlag("IMGSMITH_WORKER") || worker) return;
   setEnv("IMGSMITH_WORKER", void 0);
   worker = true;
@@ -9023,7 +9022,7 @@ async function testHook(point, event) {
     for (; ; ) keep.push(new Array(1 << 16).fill(keep.length));
   }
 }
-var TMP_PREFIX, OWNER_FILE, INTERRUPT_SIGNALS, tempDirs, stderrSink, errOut, controlFd, worker, initialPpid, publishing, pending, interruptMessage, onInterruptJson, handler;
+var TMP_PREFIX, OWNER_FILE, INTERRUPT_SIGNALS, tempDirs, stderrSink, errOut, controlFd, worker, initialPpid, ignoreSigxfsz, publishing, pending, interruptMessage, onInterruptJson, handler;
 var init_lifetime = __esm({
   "src/lifetime.ts"() {
     "use strict";
@@ -9047,6 +9046,8 @@ var init_lifetime = __esm({
     errOut = stderrSink;
     worker = false;
     initialPpid = 0;
+    ignoreSigxfsz = () => {
+    };
     publishing = false;
     interruptMessage = (sig) => `imgsmith: interrupted by ${sig}`;
     handler = (sig) => {

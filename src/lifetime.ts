@@ -263,8 +263,11 @@ function abandon(): never {
  * SIGXFSZ is caught, so exceeding `ulimit -f` is an EFBIG error rather than a silent death
  * (child tools get the default action and die with SIGXFSZ, which is reported).
  */
+const ignoreSigxfsz = (): void => {};
+
 export function initProcess(): void {
-  process.on('SIGXFSZ', () => {});
+  // Once per process (main() may run several times in one, as the test batches do).
+  if (!process.listeners('SIGXFSZ').includes(ignoreSigxfsz)) process.on('SIGXFSZ', ignoreSigxfsz);
   if (!envFlag('IMGSMITH_WORKER') || worker) return;
   setEnv('IMGSMITH_WORKER', undefined);
   worker = true;

@@ -15,10 +15,9 @@ import type { CliResult } from './cli.ts';
 
 let n = 0;
 
-/** Runs per process: each main() adds a SIGXFSZ listener to process (src/lifetime.ts initProcess,
- *  made for one command per process; one more is there before the first run), and past 10 Node's
- *  MaxListenersExceededWarning would land in a run's captured stderr. */
-const PER_PROCESS = 9;
+/** Runs per process (main() once installed a listener per run; src/lifetime.ts now installs it once and
+ *  the batch child lifts Node's listener limit): all of them. */
+const PER_PROCESS = Infinity;
 
 /** Runs `runs` (argument lists without "imgsmith") one after another, PER_PROCESS to a process;
  *  `tmp` is an existing directory for the processes' TMPDIR and bookkeeping. */
