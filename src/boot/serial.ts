@@ -112,7 +112,9 @@ export class SerialWatcher {
   readonly tail: string[] = [];
   verdict: Verdict | undefined;
   private readonly streams: Stream[];
-  private readonly okRe = new RegExp(`${BOOT_OK}\\s+(\\S+)`);
+  /** The marker is the characters a marker may have (MARKER_RE, ./image.ts): the kernel's own console
+   *  output can land right after it, before the newline (`IMGSMITH-BOOT-OK m123[   42.7] ...`). */
+  private readonly okRe = new RegExp(`${BOOT_OK}\\s+([A-Za-z0-9_-]+)`);
 
   constructor(
     consoles: SerialConsole[],
