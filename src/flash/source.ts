@@ -90,12 +90,14 @@ async function decompressTo(file: string, format: 'gzip' | 'xz' | 'bzip2' | 'lz4
   const total = (await fsp.stat(file)).size;
   const counter = { out: 0 };
   let bytesIn = 0;
+  const fh = await fsp.open(out, 'w');
+  // The stream is made, counted and piped with no await in between: a 'data' listener makes it flow,
+  // and chunks read before the pipeline was attached would be lost (a small .xz then lost its header).
   const input = fs.createReadStream(file, { highWaterMark: 1024 * 1024 });
   input.on('data', (c) => {
     bytesIn += c.length;
     opts.onProgress?.(bytesIn, total, counter.out);
   });
-  const fh = await fsp.open(out, 'w');
   try {
     const cli = CLI[format];
     if (!cli) {
@@ -118,6 +120,7 @@ async function decompressTo(file: string, format: 'gzip' | 'xz' | 'bzip2' | 'lz4
     opts.onProgress?.(total, total, counter.out);
     return counter.out;
   } finally {
+    input.destroy();
     await fh.close();
   }
 }
