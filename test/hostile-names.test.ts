@@ -229,6 +229,8 @@ before(async () => {
   await makeImage(clean, false);
   await makeBtrfsImage(btrfsImg);
   await fsp.mkdir(path.join(root, 'tmpdir'));
+  // The server's RSS file exists before any case lists the root (it appears whenever the server writes it).
+  await fsp.writeFile(path.join(root, 'server-rss'), '');
   server = startBatchServer({ tmpdir: path.join(root, 'tmpdir'), rssFile: path.join(root, 'server-rss'), hangMs: 120_000 });
 });
 
