@@ -315,6 +315,30 @@ test('npm-lock.nix gives every package-lock.json entry the registry tarball URL 
 let fx: ClosureFixture;
 let firmware: string;
 
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+/** nix/tests/in-nix-build.nix for `recipe` on the closure fixture (plus `extra` arguments) in the private
+ *  store; returns the output path. */
+async function inNixBuild(recipe: string, extra: string[]): Promise<string> {
+  const { env, store } = nix;
+  const r = await execa(
+    'nix-build',
+    [
+      ...store, '--no-out-link', 'nix/tests/in-nix-build.nix',
+      '--arg', 'spec', recipe,
+      ...extra,
+      '--argstr', 'closureInfo', fx.closureInfoDir,
+      '--argstr', 'storeRoot', fx.storeRoot,
+      '--argstr', 'toplevel', fx.toplevel,
+      '--argstr', 'repo', REPO,
+      '--argstr', 'hostPath', process.env.PATH!,
+    ],
+    { cwd: REPO, env, extendEnv: false, reject: false, timeout: 200_000 },
+  );
+  assert.equal(r.exitCode, 0, `nix-build failed:\n${r.stderr}`);
+  return String(r.stdout).trim();
+}
+
 test('the Pi recipe built inside a real nix-build is byte-identical to the same build outside Nix', { skip: noNix, timeout: 240_000 }, async () => {
   fx = await makeClosure(path.join(tmp, 'fx'));
   firmware = await makeFirmware(path.join(tmp, 'firmware'));
@@ -323,31 +347,12 @@ test('the Pi recipe built inside a real nix-build is byte-identical to the same 
   const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', firmware, '-o', outside]);
   assert.equal(cli.exitCode, 0, cli.stderr);
 
-  const { env, store } = nix;
-  const r = await execa(
-    'nix-build',
-    [
-      ...store,
-      '--no-out-link',
-      'nix/tests/in-nix-build.nix',
-      '--arg', 'spec', recipe,
-      '--argstr', 'closureInfo', fx.closureInfoDir,
-      '--argstr', 'storeRoot', fx.storeRoot,
-      '--argstr', 'toplevel', fx.toplevel,
-      '--argstr', 'firmware', firmware,
-      '--argstr', 'repo', REPO,
-      '--argstr', 'hostPath', process.env.PATH!,
-    ],
-    { cwd: REPO, env, extendEnv: false, reject: false, timeout: 200_000 },
-  );
-  assert.equal(r.exitCode, 0, `nix-build failed:\n${r.stderr}`);
-  const outPath = String(r.stdout).trim();
+  const outPath = await inNixBuild(recipe, ['--argstr', 'firmware', firmware]);
   assert.ok(outPath.startsWith(path.join(nixDir, 'store') + '/') && outPath.endsWith('-rpi-aarch64-image'), `built into the private store: ${outPath}`);
 
   const name = (await fsp.readdir(outside)).find((f) => f.endsWith('.img.zst'))!;
   assert.ok(name, 'the CLI wrote an .img.zst');
   const inNix = path.join(outPath, 'sd-image', name);
-  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
   assert.equal(sha(inNix), sha(path.join(outside, name)), 'the image built in nix-build differs from the one built outside');
   assert.deepEqual((await fsp.readdir(path.join(outPath, 'sd-image'))).sort(), [name.replace(/\.img\.zst$/, '.bmap'), name, `${name}.sha256`].sort());
   assert.equal(readFileSync(path.join(outPath, 'nix-support/hydra-build-products'), 'utf8'), `file sd-image ${inNix}\n`);
@@ -368,25 +373,8 @@ test('mkImage regions inside a real nix-build: the Allwinner recipe with its SPL
   const cli = await runCli(['build', recipe, '--closure', fx.closureInfoDir, '--store-root', fx.storeRoot, '--toplevel', fx.toplevel, '--firmware', loaderDir, '-o', outside]);
   assert.equal(cli.exitCode, 0, cli.stderr);
 
-  const { env, store } = nix;
-  const r = await execa(
-    'nix-build',
-    [
-      ...store, '--no-out-link', 'nix/tests/in-nix-build.nix',
-      '--arg', 'spec', recipe,
-      '--arg', 'regions', `[ { name = "spl"; file = ${path.join(loaderDir, 'u-boot-sunxi-with-spl.bin')}; } ]`,
-      '--argstr', 'closureInfo', fx.closureInfoDir,
-      '--argstr', 'storeRoot', fx.storeRoot,
-      '--argstr', 'toplevel', fx.toplevel,
-      '--argstr', 'repo', REPO,
-      '--argstr', 'hostPath', process.env.PATH!,
-    ],
-    { cwd: REPO, env, extendEnv: false, reject: false, timeout: 200_000 },
-  );
-  assert.equal(r.exitCode, 0, `nix-build failed:\n${r.stderr}`);
-  const outPath = String(r.stdout).trim();
+  const outPath = await inNixBuild(recipe, ['--arg', 'regions', `[ { name = "spl"; file = ${path.join(loaderDir, 'u-boot-sunxi-with-spl.bin')}; } ]`]);
   const name = (await fsp.readdir(outside)).find((f) => f.endsWith('.img.zst'))!;
-  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
   assert.equal(sha(path.join(outPath, 'sd-image', name)), sha(path.join(outside, name)), 'the image built in nix-build differs from the one built outside');
   // The manifest names the region's file as copied beside the spec, with the same bytes.
   const m = JSON.parse(readFileSync(path.join(outPath, 'manifest.json'), 'utf8'));
