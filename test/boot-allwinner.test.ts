@@ -22,9 +22,8 @@ import { makeBootFixture, SUNXI_SPL_FILE, type BootFixture } from './helpers/boo
 import { SKIP, boot, buildRecipe, explain, sha256, tmp } from './helpers/boot-build.ts';
 import { extractPartition } from './helpers/partition.ts';
 import { runCli } from './helpers/cli.ts';
+import { KiB, MiB } from '../src/units.ts';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
 
 let fixtureP: Promise<BootFixture> | undefined;
 /** One armhf fixture for the preflight checks (the boots build their own with buildRecipe). */

@@ -15,6 +15,7 @@ import type { BtrfsSpec } from '../src/spec-types.ts';
 import { blkid, extractPartition, markedImage } from './helpers/partition.ts';
 import { CLI } from './helpers/cli.ts';
 import { makeReproInputs } from './helpers/repro-fixture.ts';
+import { KiB, MiB } from '../src/units.ts';
 
 /**
  * IMGSMITH_TEST_BTRFS_PROGS=/dir runs every test of this file against another btrfs-progs:
@@ -37,8 +38,6 @@ async function progsVersion(): Promise<[number, number]> {
 /** btrfs-progs 6.10+ fills --rootdir with nftw() (served by the shim). */
 const walksWithNftw = ([a, b]: [number, number]) => a > 6 || (a === 6 && b >= 10);
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
 const EPOCH = 1700000000;
 const UUID = '44444444-5555-4666-8777-888888888888';
 

@@ -14,9 +14,8 @@ import {
   writeNonZero,
   type Range,
 } from '../src/sparse.ts';
+import { KiB, MiB } from '../src/units.ts';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 let dir: string;

@@ -25,9 +25,8 @@ import { CLI, type CliResult } from './helpers/cli.ts';
 import { batched } from './helpers/batched.ts';
 import { makeReproInputs, ODD_NAME } from './helpers/repro-fixture.ts';
 import { findToolchain, inCI, toolchainEnv, type Toolchain } from './helpers/toolchains.ts';
+import { KiB, MiB } from '../src/units.ts';
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
 const EPOCH = 1700000000;
 const NL_NAME = 'new\nline -> x';
 
