@@ -257,16 +257,15 @@ function abandon(): never {
   process.exit(1);
 }
 
+const ignoreSigxfsz = (): void => {};
+
 /**
- * Called once at CLI start. In a worker started by bin/imgsmith.js: messages go to fd 3,
+ * Called at CLI start (by every main(): a process may run several). In a worker started by bin/imgsmith.js: messages go to fd 3,
  * temp dirs are reported on fd 4, and the worker stops when the wrapper disappears. Always:
  * SIGXFSZ is caught, so exceeding `ulimit -f` is an EFBIG error rather than a silent death
  * (child tools get the default action and die with SIGXFSZ, which is reported).
  */
-const ignoreSigxfsz = (): void => {};
-
 export function initProcess(): void {
-  // Once per process (main() may run several times in one, as the test batches do).
   if (!process.listeners('SIGXFSZ').includes(ignoreSigxfsz)) process.on('SIGXFSZ', ignoreSigxfsz);
   if (!envFlag('IMGSMITH_WORKER') || worker) return;
   setEnv('IMGSMITH_WORKER', undefined);

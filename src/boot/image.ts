@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { inputError, usageError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifetime.ts';
+import { MARKER_CHARS } from './serial.ts';
 
 /** Where the expected marker is looked for in an image: this file in a /nix/store path of an
  *  ext4 partition (the fixture's toplevel), or at the root of a FAT partition. */
 export const MARKER_FILE = 'imgsmith-boot-marker';
 /** What a marker may be made of. */
-export const MARKER_RE = /^[A-Za-z0-9_-]+$/;
+export const MARKER_RE = new RegExp(`^${MARKER_CHARS}+$`);
 
 // ---------------------------------------------------------------------------------------
 // Reading the image (never writing it)

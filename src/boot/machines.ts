@@ -85,7 +85,8 @@ export interface Machine {
   qemu(input: MachineInput): Promise<MachineRun>;
 }
 
-const COMMON = ['-accel', 'tcg', '-no-reboot', '-display', 'none', '-monitor', 'none', '-parallel', 'none'];
+/** The options every machine runs with; `accel` is the TCG setting (raspi3b wants one thread). */
+const common = (accel = 'tcg') => ['-accel', accel, '-no-reboot', '-display', 'none', '-monitor', 'none', '-parallel', 'none'];
 
 async function exists(p: string): Promise<boolean> {
   return fsp.access(p).then(() => true, () => false);
@@ -171,7 +172,7 @@ export const MACHINES: Record<BootMachine, Machine> = {
           // One TCG thread for the four cores: while U-Boot runs, the three secondary cores spin on
           // WFE, which with a thread per core keeps three host threads busy and starves the boot
           // core (measured: a third of the CPU and 0.6x the time of the default).
-          'qemu-system-aarch64', '-M', 'raspi3b', '-m', '1G', ...COMMON.map((a) => (a === 'tcg' ? 'tcg,thread=single' : a)),
+          'qemu-system-aarch64', '-M', 'raspi3b', '-m', '1G', ...common('tcg,thread=single'),
           '-kernel', kernelFile, ...direct,
           '-drive', `if=sd,format=qcow2,file=${overlay}`,
           ...uart0.args, ...uart1.args,
@@ -189,7 +190,7 @@ export const MACHINES: Record<BootMachine, Machine> = {
       const s = serial0(tmp);
       return {
         command: [
-          'qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a53', '-smp', '2', '-m', '1G', ...COMMON, '-nic', 'none',
+          'qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a53', '-smp', '2', '-m', '1G', ...common(), '-nic', 'none',
           '-bios', UBOOT_QEMU_ARM64,
           '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-device,drive=disk0',
           ...s.args,
@@ -216,7 +217,7 @@ export const MACHINES: Record<BootMachine, Machine> = {
       const s = serial0(tmp);
       return {
         command: [
-          'qemu-system-x86_64', '-M', 'q35', '-m', '1G', ...COMMON, '-nic', 'none',
+          'qemu-system-x86_64', '-M', 'q35', '-m', '1G', ...common(), '-nic', 'none',
           '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${pair[0]}`,
           '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
           '-drive', `if=none,file=${overlay},format=qcow2,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0',
@@ -235,7 +236,7 @@ export const MACHINES: Record<BootMachine, Machine> = {
       log(`imgsmith: orangepi-pc: the boot ROM runs the ${length}-byte SPL at 8 KiB (${EGON_MAGIC}, checksum correct)`);
       const s = serial0(tmp);
       return {
-        command: ['qemu-system-arm', '-M', 'orangepi-pc', ...COMMON, '-nic', 'none', '-drive', `if=sd,format=qcow2,file=${overlay}`, ...s.args],
+        command: ['qemu-system-arm', '-M', 'orangepi-pc', ...common(), '-nic', 'none', '-drive', `if=sd,format=qcow2,file=${overlay}`, ...s.args],
         consoles: s.consoles,
       };
     },

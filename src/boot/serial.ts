@@ -11,6 +11,8 @@ import net from 'node:net';
 export const BOOT_OK = 'IMGSMITH-BOOT-OK';
 /** Printed by the boot fixture when one of its checks fails: `IMGSMITH-BOOT-FAIL <reason>`. */
 export const BOOT_FAIL = 'IMGSMITH-BOOT-FAIL';
+/** The characters of a marker (MARKER_RE in ./image.ts is a whole marker of them). */
+export const MARKER_CHARS = '[A-Za-z0-9_-]';
 
 const SERIAL_TAIL_LINES = 50;
 
@@ -112,9 +114,9 @@ export class SerialWatcher {
   readonly tail: string[] = [];
   verdict: Verdict | undefined;
   private readonly streams: Stream[];
-  /** The marker is the characters a marker may have (MARKER_RE, ./image.ts): the kernel's own console
-   *  output can land right after it, before the newline (`IMGSMITH-BOOT-OK m123[   42.7] ...`). */
-  private readonly okRe = new RegExp(`${BOOT_OK}\\s+([A-Za-z0-9_-]+)`);
+  /** The marker is the characters a marker may have: the kernel's own console output can land right
+   *  after it, before the newline (`IMGSMITH-BOOT-OK m123[   42.7] ...`). */
+  private readonly okRe = new RegExp(`${BOOT_OK}\\s+(${MARKER_CHARS}+)`);
 
   constructor(
     consoles: SerialConsole[],
@@ -167,9 +169,9 @@ export class SerialWatcher {
           const changed = partial !== s.partial;
           if (changed) s.partialSince = Date.now();
           s.partial = partial;
-          for (const l of lines) {
-            this.onLine(clean(l), s.prefix);
-            s.typist?.line(clean(l));
+          for (const l of lines.map(clean)) {
+            this.onLine(l, s.prefix);
+            s.typist?.line(l);
           }
           if (changed && !this.verdict) s.typist?.partial(clean(partial));
         }
