@@ -16,18 +16,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CLI, REPO } from './helpers/cli.ts';
 import { makeTmpDir, removeTree, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { cachedRecipe, recipeFixture } from './helpers/recipe-cache.ts';
 import { findNode, type NodeBinary } from './helpers/node-toolchains.ts';
+import { childEntry } from './helpers/cli-batch.ts';
 import { NATIVE_PATH } from '../src/sparse.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
 /** Runs CLI command lines through main() in one process (test/helpers/cli-batch.ts's child). */
-const BATCH_CHILD = path.join(REPO, 'test/helpers/cli-batch-child.mjs');
 const SELF_MAJOR = Number(process.versions.node.split('.')[0]);
 const self: NodeBinary = { major: SELF_MAJOR, path: process.execPath, version: process.version };
 /** The majors package.json's engines names, besides the one running this file. */
@@ -72,25 +72,15 @@ async function build(node: NodeBinary, name: string, viaTsx = false): Promise<{ 
   return { zst, sha };
 }
 
-/** Whether lib/.stamp (npm run build) is newer than every file under src/ (bin/imgsmith.js's rule). */
-function libIsFresh(): boolean {
-  const newest = (p: string): number => {
-    const st = statSync(p);
-    return st.isDirectory() ? Math.max(st.mtimeMs, ...readdirSync(p).map((n) => newest(path.join(p, n)))) : st.mtimeMs;
-  };
-  return existsSync(path.join(REPO, 'lib/.stamp')) && newest(path.join(REPO, 'src')) <= statSync(path.join(REPO, 'lib/.stamp')).mtimeMs;
-}
-
 /**
  * Runs `runs` one after another through the CLI's main() in ONE process of `node` (the child
  * test/helpers/cli-batch.ts uses, on lib/cli.js as bin/imgsmith.js would pick it, else src/
- * through tsx); one result per run.
+ * through tsx: childEntry()); one result per run.
  */
 async function batchUnder(node: NodeBinary, runs: string[][]): Promise<{ exitCode: number; stdout: string; stderr: string }[]> {
   const results = path.join(tmp, `batch-${node.version}`);
   await fsp.writeFile(results, '');
-  const entry = libIsFresh() ? [BATCH_CHILD, 'lib/cli.js'] : ['--import', 'tsx', BATCH_CHILD, 'src/cli.ts'];
-  const r = await execa(node.path, ['--max-old-space-size=128', ...entry, results, JSON.stringify(runs)], { cwd: REPO, env: env(), extendEnv: false, reject: false, timeout: 300_000 });
+  const r = await execa(node.path, ['--max-old-space-size=128', ...childEntry(), results, JSON.stringify(runs)], { cwd: REPO, env: env(), extendEnv: false, reject: false, timeout: 300_000 });
   assert.equal(r.exitCode, 0, `the batch under Node ${node.version}: ${String(r.stderr)}`);
   const out = readFileSync(results, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { exitCode: number; stdout: string; stderr: string });
   assert.equal(out.length, runs.length, `every run finished under Node ${node.version}`);

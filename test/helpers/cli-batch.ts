@@ -58,10 +58,14 @@ export function compiledIsFresh(): boolean {
   }
 }
 
+/** The batch child and the CLI it runs, as node arguments: lib/cli.js when it is fresh, else src/cli.ts through tsx. */
+export function childEntry(): string[] {
+  return compiledIsFresh() ? [CHILD, 'lib/cli.js'] : ['--import', 'tsx', CHILD, 'src/cli.ts'];
+}
+
 /** The child's command line under /usr/bin/time (its maximum RSS in `rssFile`), with the worker's heap flags. */
 function childArgs(rssFile: string, rest: string[]): string[] {
-  return ['-f', '%M', '-o', rssFile, process.execPath, '--max-old-space-size=128', '--max-semi-space-size=4',
-    ...(compiledIsFresh() ? [CHILD, 'lib/cli.js'] : ['--import', 'tsx', CHILD, 'src/cli.ts']), ...rest];
+  return ['-f', '%M', '-o', rssFile, process.execPath, '--max-old-space-size=128', '--max-semi-space-size=4', ...childEntry(), ...rest];
 }
 
 const readRss = async (rssFile: string) => Number((await fsp.readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n').pop());
