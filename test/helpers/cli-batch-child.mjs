@@ -12,9 +12,9 @@ import readline from 'node:readline';
 
 const [entry, resultsFile, runsJson] = process.argv.slice(2);
 const { main } = await import(new URL(`../../${entry}`, import.meta.url).href);
-// main() adds its listeners to process (SIGXFSZ, ...) and cat pipes into process.stdout on each
-// call: made for one command per process, they pile up over hundreds of runs in this one, and
-// Node's MaxListenersExceededWarning would land in a run's captured stderr.
+// Commands add listeners for one command per process (cat pipes into process.stdout on each call):
+// over hundreds of runs in this one they pile up, and Node's MaxListenersExceededWarning would land
+// in a run's captured stderr.
 for (const emitter of [process, process.stdout, process.stderr]) emitter.setMaxListeners(0);
 let out = [];
 let err = [];
