@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { listFiles, REPO, runCli } from './helpers/cli.ts';
 import { cliRuns } from './helpers/cli-runs.ts';
-import { extractPartitionSparse, firstDifference, firstNonZero } from './helpers/sparse-bytes.ts';
+import { extractPartition, firstDifference, firstNonZero } from './helpers/sparse-bytes.ts';
 import { cachedRecipe, recipeFixture, type RecipeFixture } from './helpers/recipe-cache.ts';
 import { GiB } from '../src/units.ts';
 
@@ -44,7 +44,7 @@ async function gptParts(img: string): Promise<Part[]> {
   assert.equal(t.label, 'gpt');
   return t.partitions;
 }
-const part = (img: string, p: Part, name: string) => extractPartitionSparse(img, p.start * 512, p.size * 512, path.join(tmp, name));
+const part = (img: string, p: Part, name: string) => extractPartition(img, p.start * 512, p.size * 512, path.join(tmp, name));
 const mtools = { env: { MTOOLS_SKIP_CHECK: '1' } };
 const fatCat = async (img: string, p: Part, file: string) => (await execa('mtype', ['-i', `${img}@@${p.start * 512}`, `::${file}`], mtools)).stdout;
 

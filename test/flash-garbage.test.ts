@@ -22,7 +22,7 @@ import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { runCli } from './helpers/cli.ts';
 import { cliRuns } from './helpers/cli-runs.ts';
 import { blkid } from './helpers/partition.ts';
-import { extractPartitionSparse, union } from './helpers/sparse-bytes.ts';
+import { extractPartition, union } from './helpers/sparse-bytes.ts';
 import { probeLosetup, withLoops, withPartitionLoop } from './helpers/loop.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { contentRanges } from '../src/inspect/content-map.ts';
@@ -74,7 +74,7 @@ async function unusedSpace(img: string): Promise<Range[]> {
     const type = (await probe(img, p)).TYPE;
     if (type === 'swap') out.push({ start: start + MiB, end });
     if (type !== 'ext4' && type !== 'btrfs') continue;
-    const file = await extractPartitionSparse(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
+    const file = await extractPartition(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
     try {
       const free = type === 'ext4' ? await ext4Free(file) : await btrfsUnallocated(file, end - start);
       out.push(...free.map((r) => ({ start: start + r.start, end: start + r.end })));
@@ -247,7 +247,7 @@ test('ext4 and FAT required ranges hold every block debugfs testb and the FAT (a
   const map = await contentRanges(img, (await fsp.stat(img)).size);
   const [fat, root] = await partitions(img);
   // ext4: every block in use per debugfs.
-  const ext = await extractPartitionSparse(img, root!.start * 512, root!.size * 512, path.join(tmp, 'unit-ext4'));
+  const ext = await extractPartition(img, root!.start * 512, root!.size * 512, path.join(tmp, 'unit-ext4'));
   const bs = Number(/Block size:\s+(\d+)/.exec((await execa('dumpe2fs', ['-h', ext])).stdout)![1]);
   const count = Number(/Block count:\s+(\d+)/.exec((await execa('dumpe2fs', ['-h', ext])).stdout)![1]);
   const testb = (await execa('debugfs', ['-R', `testb 1 ${count - 1}`, ext])).stdout;
@@ -258,7 +258,7 @@ test('ext4 and FAT required ranges hold every block debugfs testb and the FAT (a
   const dind = /\(DIND\):(\d+)/.exec((await execa('debugfs', ['-R', 'stat <7>', ext])).stdout);
   if (dind) assert.ok(covered(map, root!.start * 512 + Number(dind[1]) * bs, root!.start * 512 + (Number(dind[1]) + 1) * bs));
   // FAT: the region before the data area, and every cluster whose FAT entry is not 0.
-  const vfat = await extractPartitionSparse(img, fat!.start * 512, fat!.size * 512, path.join(tmp, 'unit-vfat'));
+  const vfat = await extractPartition(img, fat!.start * 512, fat!.size * 512, path.join(tmp, 'unit-vfat'));
   const v = (await execa('fsck.fat', ['-nv', vfat])).stdout;
   const fatStart = Number(/First FAT starts at byte (\d+)/.exec(v)![1]);
   const bits = Number(/(\d+) bit entries/.exec(v)![1]);
@@ -289,7 +289,7 @@ test('btrfs required ranges hold every chunk stripe btrfs dump-tree -t chunk lis
   const { img } = await build('rpi4-usb-ssd.json', 2 * GiB);
   const map = await contentRanges(img, (await fsp.stat(img)).size);
   const root = (await partitions(img))[2]!;
-  const file = await extractPartitionSparse(img, root.start * 512, root.size * 512, path.join(tmp, 'unit-btrfs'));
+  const file = await extractPartition(img, root.start * 512, root.size * 512, path.join(tmp, 'unit-btrfs'));
   try {
     const dump = (await execa('btrfs', ['inspect-internal', 'dump-tree', '-t', 'chunk', file])).stdout;
     const chunks = [...dump.matchAll(/CHUNK_ITEM \d+\) itemoff \d+ itemsize \d+\n\s+length (\d+)[\s\S]*?stripe 0 devid \d+ offset (\d+)/g)];

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { cliRuns } from './helpers/cli-runs.ts';
-import { extractPartitionSparse, firstDifference } from './helpers/sparse-bytes.ts';
+import { extractPartition, firstDifference } from './helpers/sparse-bytes.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { GiB } from '../src/units.ts';
 import { decompressSparse } from '../src/inspect/zstd.ts';
@@ -219,7 +219,7 @@ test('btrfs (rpi4-usb-ssd:root, read from the .img.zst): extract / equals btrfs 
   const res = batchedJson(['extract', `${zst}:root`, '/', ours]);
   assert.ok(res.files > 10 && res.symlinks > 0);
   const file = path.join(tmp, 'btrfs.part');
-  await extractPartitionSparse(img, part.start, part.size, file);
+  await extractPartition(img, part.start, part.size, file);
   const theirs = path.join(tmp, 'btrfs-restore');
   await fsp.mkdir(theirs);
   await execa('btrfs', ['restore', '-S', '-m', file, theirs]);

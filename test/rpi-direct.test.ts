@@ -14,7 +14,7 @@ import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
 import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { listFiles, REPO, runCli } from './helpers/cli.ts';
 import { cliRuns } from './helpers/cli-runs.ts';
-import { extractPartitionSparse } from './helpers/sparse-bytes.ts';
+import { extractPartition } from './helpers/sparse-bytes.ts';
 import { buildImage } from '../src/build.ts';
 import { ImgsmithError } from '../src/errors.ts';
 import { validateSpec } from '../src/spec.ts';
@@ -104,13 +104,13 @@ test('rpi-direct-aarch64: MBR, FAT32 FIRMWARE (fsck.fat clean), ext4 root (e2fsc
   assert.equal(t.partitions[0]!.type, 'c');
   assert.equal(t.partitions[1]!.type, '83');
   const fat = path.join(tmp, 'fat.img');
-  await extractPartitionSparse(img, t.partitions[0]!.start * 512, t.partitions[0]!.size * 512, fat);
+  await extractPartition(img, t.partitions[0]!.start * 512, t.partitions[0]!.size * 512, fat);
   await execa('fsck.fat', ['-n', fat]);
   const id = (await execa('blkid', ['-p', '-o', 'export', fat])).stdout;
   assert.match(id, /^LABEL=FIRMWARE$/m);
   assert.match(id, /^VERSION=FAT32$/m);
   const root = path.join(tmp, 'root.img');
-  await extractPartitionSparse(img, t.partitions[1]!.start * 512, t.partitions[1]!.size * 512, root);
+  await extractPartition(img, t.partitions[1]!.start * 512, t.partitions[1]!.size * 512, root);
   await execa('e2fsck', ['-fn', root]);
 
   const partuuid = (await execa('partx', ['-g', '-o', 'UUID', '-n', '2', img])).stdout.trim();
@@ -221,7 +221,7 @@ test('rpi-direct: a 16K-page Pi 5 kernel goes to kernel_2712.img, boardConfig an
   // Swap for a 16K-page kernel: the same first page as mkswap -p 16384.
   const sw = t.partitions[1]!;
   const swap = path.join(tmp, 'swap16k.img');
-  await extractPartitionSparse(img, sw.start * 512, sw.size * 512, swap);
+  await extractPartition(img, sw.start * 512, sw.size * 512, swap);
   assert.match((await execa('blkid', ['-p', '-o', 'export', swap])).stdout, /^TYPE=swap$/m);
   const uuid = /^UUID=(\S+)$/m.exec((await execa('blkid', ['-p', '-o', 'export', swap])).stdout)![1]!;
   const ref = path.join(tmp, 'mkswap16k.img');

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { extractPartitionSparse, firstDifference, firstNonZero } from './helpers/sparse-bytes.ts';
+import { extractPartition, firstDifference, firstNonZero } from './helpers/sparse-bytes.ts';
 import { MiB } from '../src/units.ts';
 
 let tmp: string;
@@ -53,9 +53,9 @@ test('firstNonZero: a byte anywhere in the first n is found; past n, or in a hol
   assert.match((await firstNonZero(f, 65 * MiB))!, /EOF/);
 });
 
-test('extractPartitionSparse: the range\'s bytes (cmp against dd), holes kept', async () => {
+test('extractPartition: the range\'s bytes (cmp against dd), holes kept', async () => {
   const src = await file('src', 64 * MiB, [[MiB - 1, 9], [MiB, 1], [20 * MiB, 2], [33 * MiB - 1, 3], [33 * MiB, 4]]);
-  const out = await extractPartitionSparse(src, MiB, 32 * MiB, path.join(tmp, 'part'));
+  const out = await extractPartition(src, MiB, 32 * MiB, path.join(tmp, 'part'));
   const ref = path.join(tmp, 'ref');
   await execa('dd', [`if=${src}`, `of=${ref}`, 'bs=1M', 'skip=1', 'count=32', 'status=none']);
   await execa('cmp', [out, ref]);

@@ -31,10 +31,10 @@ async function readChunk(fh: fsp.FileHandle, buf: Buffer, pos: number, n: number
 }
 
 /**
- * Copies `size` bytes at `offset` of `src` into a new file `dst` (as helpers/partition.ts
- * extractPartition: zero chunks stay holes), reading only `src`'s data ranges; returns `dst`.
+ * Copies `size` bytes at `offset` of `src` into a new file `dst` (zero chunks stay holes), reading
+ * only `src`'s data ranges; returns `dst` (also exported by helpers/partition.ts).
  */
-export async function extractPartitionSparse(src: string, offset: number, size: number, dst: string): Promise<string> {
+export async function extractPartition(src: string, offset: number, size: number, dst: string): Promise<string> {
   const ranges = await rangesIn(src, offset, offset + size);
   const inp = await fsp.open(src, 'r');
   const out = await fsp.open(dst, 'w');
