@@ -163,3 +163,25 @@ test(`no function in src/ or bin/ over ${MAX_FUNCTION_LINES} lines besides the a
   assert.deepEqual(added, [], `functions over ${MAX_FUNCTION_LINES} lines:\n${detail.join('\n')}`);
   assert.deepEqual(gone, [], `these allow-listed functions are no longer over ${MAX_FUNCTION_LINES} lines: remove them from KNOWN_LONG_FUNCTIONS`);
 });
+
+/** The test files `npm test` runs: those its script names, and for a group (test/groups/) the files it imports. */
+function suiteFiles(): { listed: string[]; run: string[] } {
+  const script = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: { test: string } }).scripts.test;
+  const listed = script.split(/\s+/).filter((w) => /^test\/.*\.test\.ts$/.test(w));
+  const run = listed.flatMap((f) => {
+    if (!f.startsWith('test/groups/')) return [f];
+    return moduleSpecifiers(parse(path.join(REPO, f))).map((s) => path.posix.join('test/groups', s));
+  });
+  return { listed, run };
+}
+
+test('npm test runs every test file exactly once: alone or in one group of test/groups/, each group named in the script', () => {
+  const { listed, run } = suiteFiles();
+  const groups = readdirSync(path.join(REPO, 'test', 'groups')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/groups/${f}`);
+  assert.deepEqual(groups.filter((g) => !listed.includes(g)), [], 'group files the test script does not name');
+  const twice = run.filter((f, i) => run.indexOf(f) !== i);
+  assert.deepEqual(twice, [], 'test files run more than once');
+  const files = readdirSync(path.join(REPO, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
+  assert.deepEqual(files.filter((f) => !run.includes(f)), [], 'test files npm test never runs: add them to a group in test/groups/');
+  assert.deepEqual(run.filter((f) => !files.includes(f)), [], 'the script or a group names a test file that does not exist');
+});
