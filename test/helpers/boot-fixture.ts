@@ -529,7 +529,7 @@ function stage1ModuleFunctions(kver: string, mods: Stage1Modules): string {
 }
 storage_drivers() {
   # The device tree's compatible list as " a b c " (" " without a device tree: x86).
-  compat=" $(tr '\\0' ' ' < /proc/device-tree/compatible 2>/dev/null)"
+  compat=" $(tr '\\0' ' ' 2>/dev/null < /proc/device-tree/compatible)"
   case "$compat" in
 ${storage}
     *) fail "no storage drivers for this machine (device tree compatible:$compat)" ;;
