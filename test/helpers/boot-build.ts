@@ -52,7 +52,7 @@ export interface BuildOptions {
 
 const built = new Map<string, Promise<Built>>();
 
-/** Builds (once per process and options) `recipeName` with a fresh fixture of `arch`. */
+/** Builds `recipeName` with a fresh fixture of `arch`, once per process for each recipe, arch and `firstBoot` (the first call's options count). */
 export function buildRecipe(recipeName: string, arch: FixtureArch, opts: BuildOptions = {}): Promise<Built> {
   const { diskSize, rootByLabel = true, firstBoot = false, ownOutputs = false } = opts;
   const key = `${recipeName}/${arch}${firstBoot ? '/first-boot' : ''}`;
