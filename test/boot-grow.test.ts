@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { bootTest } from '../src/boottest.ts';
 import { FIRST_BOOT_SCRIPT } from './helpers/boot-fixture.ts';
 import { extractPartition } from './helpers/partition.ts';
-import { REPO, SKIP, buildRecipe, explain, recipe, tmp } from './helpers/boot-build.ts';
+import { REPO, SKIP, buildRecipe, explain, rawDisk, recipe, tmp, type BuildOptions } from './helpers/boot-build.ts';
 
 const MIB = 1024 ** 2;
 /** How much larger the disk is than the image: 1 GiB, as issue 21's proof asks (`truncate` after the build). */
@@ -47,13 +47,13 @@ async function bootAndGrow(disk: string, marker: string): Promise<string[]> {
   return [grown[0]!, ...lines.filter((l) => /imgsmith-first-boot:/.test(l))];
 }
 
-async function firstBootGrows(t: TestContext, recipeName: string, diskSize: number | undefined, fstype: 'ext4' | 'btrfs'): Promise<void> {
-  const { image, fixture, manifest } = await buildRecipe(recipeName, 'aarch64', diskSize, true, true);
+async function firstBootGrows(t: TestContext, recipeName: string, build: BuildOptions, fstype: 'ext4' | 'btrfs'): Promise<void> {
+  const { image, fixture, manifest } = await buildRecipe(recipeName, 'aarch64', { ...build, firstBoot: true });
   assert.equal(await fsp.readFile(path.join(fixture.toplevel, FIRST_BOOT_SCRIPT), 'utf8'), await fsp.readFile(path.join(REPO, 'nix/first-boot.sh'), 'utf8'), 'the fixture runs the shipped script');
   const root = manifest.partitions.at(-1)!;
   assert.equal(root.filesystem.type, fstype, 'the root is the last partition');
   const disk = path.join(await tmp(), `${recipeName.replace(/\.json$/, '')}-grow.img`);
-  await execa('cp', ['--sparse=always', image, disk]);
+  await rawDisk(image, disk);
   await execa('truncate', ['-s', `+${GROW}`, disk]);
   const before = await sfdiskJson(disk);
   const rootFile = async () => extractPartition(disk, root.start, (await sfdiskJson(disk)).partitions.at(-1)!.size * 512, path.join(await tmp(), 'root.part'));
@@ -95,15 +95,15 @@ async function firstBootGrows(t: TestContext, recipeName: string, diskSize: numb
 }
 
 test('boot: first boot grows the ext4 root of arm-drive (GPT, root last) on a disk 1 GiB larger; a second boot leaves it unchanged', { skip: SKIP, timeout: 900_000 }, async (t) => {
-  await firstBootGrows(t, 'arm-drive.json', 6 * 1024 ** 3, 'ext4');
+  await firstBootGrows(t, 'arm-drive.json', { diskSize: 6 * 1024 ** 3, ownOutputs: true }, 'ext4');
 });
 
 test('boot: first boot grows the btrfs root of rpi4-usb-ssd (GPT, root last) on a disk 1 GiB larger; a second boot leaves it unchanged', { skip: SKIP, timeout: 900_000 }, async (t) => {
-  await firstBootGrows(t, 'rpi4-usb-ssd.json', 3 * 1024 ** 3, 'btrfs');
+  await firstBootGrows(t, 'rpi4-usb-ssd.json', { diskSize: 3 * 1024 ** 3, ownOutputs: true }, 'btrfs');
 });
 
 test('boot: first boot grows the ext4 root of rpi-aarch64 (MBR, root last) on a disk 1 GiB larger; a second boot leaves it unchanged', { skip: SKIP, timeout: 900_000 }, async (t) => {
-  await firstBootGrows(t, 'rpi-aarch64.json', undefined, 'ext4');
+  await firstBootGrows(t, 'rpi-aarch64.json', {}, 'ext4');
 });
 
 test('boot: first boot leaves a root that is not the last partition alone (arm-drive variant: boot, root, swap) on a disk 1 GiB larger', { skip: SKIP, timeout: 900_000 }, async (t) => {
@@ -111,9 +111,9 @@ test('boot: first boot leaves a root that is not the last partition alone (arm-d
   const [boot, swap, root] = spec.partitions;
   const variant = path.join(await tmp(), 'arm-drive-root-not-last.json');
   await fsp.writeFile(variant, JSON.stringify({ ...spec, name: 'arm-drive-root-not-last', partitions: [boot, { ...root, size: '1GiB' }, { ...swap, size: 'fill' }] }));
-  const { image, fixture } = await buildRecipe(variant, 'aarch64', 6 * 1024 ** 3, true, true);
+  const { image, fixture } = await buildRecipe(variant, 'aarch64', { diskSize: 6 * 1024 ** 3, firstBoot: true, ownOutputs: true });
   const disk = path.join(await tmp(), 'root-not-last.img');
-  await execa('cp', ['--sparse=always', image, disk]);
+  await rawDisk(image, disk);
   await execa('truncate', ['-s', `+${GROW}`, disk]);
   const before = await sfdiskJson(disk);
   const [grown, ...log] = await bootAndGrow(disk, fixture.marker);

@@ -55,7 +55,7 @@ test('boot: rpi-aarch64 on QEMU raspi3b (config.txt [pi3] kernel= -> U-Boot -> e
 
 test('boot: rpi-direct-aarch64 on QEMU raspi3b (firmware direct boot: config.txt [pi3]/[all] kernel8.img + initramfs8 + bcm2837-rpi-3-b.dtb + cmdline.txt root=PARTUUID=)', { skip: SKIP, timeout: 900_000 }, async () => {
   // The fixture's kernel-params name no root: stage 1 finds it through cmdline.txt's root=PARTUUID=.
-  const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', undefined, false);
+  const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', { rootByLabel: false });
   assert.doesNotMatch(fixture.kernelParams, /root=/);
   const before = await sha256(image);
   const lines: string[] = [];
@@ -72,7 +72,7 @@ test('boot: rpi-direct-aarch64 on QEMU raspi3b (firmware direct boot: config.txt
 });
 
 test('boot: the direct-boot emulation refuses a card whose config.txt names a missing initramfs (before QEMU starts)', { skip: SKIP, timeout: 600_000 }, async () => {
-  const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', undefined, false);
+  const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', { rootByLabel: false });
   const copy = path.join(await tmp(), 'direct-no-initramfs.img');
   await execa('cp', ['--sparse=always', image, copy]);
   const start = JSON.parse((await execa('sfdisk', ['-J', copy])).stdout).partitiontable.partitions[0].start * 512;
@@ -125,15 +125,17 @@ test('boot: without a bootable partition U-Boot finds no extlinux.conf, and the 
 });
 
 test('boot: arm-drive (GPT, ext4 /boot with extlinux, swap, ext4 root) on QEMU virt', { skip: SKIP, timeout: 600_000 }, async () => {
-  // 1 GiB /boot + 4 GiB swap + a 1 GiB root instead of the recipe's 16 GiB disk.
-  const { image, fixture } = await buildRecipe('arm-drive.json', 'aarch64', 6 * 1024 ** 3);
+  // 1 GiB /boot + 4 GiB swap + a 1 GiB root instead of the recipe's 16 GiB disk; the .img.zst, as users flash it.
+  const { image, fixture } = await buildRecipe('arm-drive.json', 'aarch64', { diskSize: 6 * 1024 ** 3, ownOutputs: true });
+  assert.match(image, /\.img\.zst$/);
   const r = await boot(image, 'virt', 300);
   assert.ok(r.ok, explain(r));
   assert.equal(r.marker, fixture.marker);
 });
 
 test('boot: rpi4-usb-ssd (GPT, FAT32 ESP with extlinux, swap, btrfs root) on QEMU virt', { skip: SKIP, timeout: 600_000 }, async () => {
-  const { image, fixture } = await buildRecipe('rpi4-usb-ssd.json', 'aarch64', 3 * 1024 ** 3);
+  const { image, fixture } = await buildRecipe('rpi4-usb-ssd.json', 'aarch64', { diskSize: 3 * 1024 ** 3, ownOutputs: true });
+  assert.match(image, /\.img\.zst$/);
   // The marker is only in the btrfs root, which boot-test does not read: pass it.
   const r = await boot(image, 'virt', 300, fixture.marker);
   assert.ok(r.ok, explain(r));

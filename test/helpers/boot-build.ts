@@ -13,6 +13,8 @@ import path from 'node:path';
 import { bootTest, type BootMachine, type BootTestResult } from '../../src/boottest.ts';
 import { buildWithFixture, fixtureNeeds, makeBootFixture, repoRoot, type BootFixture, type FixtureArch } from './boot-fixture.ts';
 import type { Manifest } from '../../src/outputs/manifest.ts';
+import { openImage } from '../../src/inspect/image.ts';
+import { execa } from 'execa';
 
 export const SKIP = process.env.IMGSMITH_SKIP_BOOT_TESTS === '1' ? 'IMGSMITH_SKIP_BOOT_TESTS=1' : false;
 export const REPO = repoRoot();
@@ -29,15 +31,30 @@ after(async () => {
 });
 
 export interface Built {
+  /** The image to boot: the raw .img, or with `ownOutputs` the .img.zst (boot-test decompresses it). */
   image: string;
   fixture: BootFixture;
   manifest: Manifest;
 }
+
+export interface BuildOptions {
+  /** The disk size (--disk-size) instead of the recipe's. */
+  diskSize?: number;
+  /** false leaves root=LABEL= out of the fixture's kernel-params (the image's own command line names the root). */
+  rootByLabel?: boolean;
+  /** The fixture runs nix/first-boot.sh (see makeBootFixture). */
+  firstBoot?: boolean;
+  /** Build with the recipe's own outputs (.img.zst and .bmap, what users flash) instead of a raw
+   *  .img: for the images of several GiB, whose published .img would be hashed byte by byte, holes
+   *  and all, for its .sha256. */
+  ownOutputs?: boolean;
+}
+
 const built = new Map<string, Promise<Built>>();
 
-/** Builds (once) `recipeName` with a fresh fixture of `arch`. `rootByLabel: false` leaves
- *  root=LABEL= out of the fixture's kernel-params (the image's own command line names the root). */
-export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: number, rootByLabel = true, firstBoot = false): Promise<Built> {
+/** Builds `recipeName` with a fresh fixture of `arch`, once per process for each recipe, arch and `firstBoot` (the first call's options count). */
+export function buildRecipe(recipeName: string, arch: FixtureArch, opts: BuildOptions = {}): Promise<Built> {
+  const { diskSize, rootByLabel = true, firstBoot = false, ownOutputs = false } = opts;
   const key = `${recipeName}/${arch}${firstBoot ? '/first-boot' : ''}`;
   let p = built.get(key);
   if (!p) {
@@ -47,13 +64,24 @@ export function buildRecipe(recipeName: string, arch: FixtureArch, diskSize?: nu
       const needs = await fixtureNeeds(specPath);
       const label = rootByLabel ? needs.rootLabel : undefined;
       const fixture = await makeBootFixture({ arch, workDir: path.join(dir, 'fixture'), firstBoot, verity: needs.verity, rootOnly: needs.rootOnly, ...(label ? { rootLabel: label } : {}) });
-      const r = await buildWithFixture(specPath, fixture, { outDir: path.join(dir, 'out'), ...(diskSize ? { diskSize } : {}) });
-      assert.ok(r.imagePath, `buildImage gave no raw image for ${recipeName}`);
-      return { image: r.imagePath, fixture, manifest: r.manifest };
+      const r = await buildWithFixture(specPath, fixture, { outDir: path.join(dir, 'out'), ...(diskSize ? { diskSize } : {}) }, ownOutputs);
+      const image = ownOutputs ? r.compressedPath : r.imagePath;
+      assert.ok(image, `buildImage gave no ${ownOutputs ? '.img.zst' : 'raw image'} for ${recipeName}`);
+      return { image, fixture, manifest: r.manifest };
     })();
     built.set(key, p);
   }
   return p;
+}
+
+/** Writes the raw disk image of `image` (an .img, or an .img.zst decompressed as boot-test does) to `dest`, sparse. */
+export async function rawDisk(image: string, dest: string): Promise<void> {
+  const im = await openImage(image);
+  try {
+    await execa('cp', ['--sparse=always', im.path, dest]);
+  } finally {
+    await im.close();
+  }
 }
 
 export async function sha256(file: string): Promise<string> {

@@ -42,7 +42,10 @@
  *   armhf:   u-boot-sunxi-with-spl.bin (u-boot-sunxi orangepi_plus: SPL + U-Boot for an Allwinner
  *            H3, which QEMU's orangepi-pc boot ROM runs from 8 KiB of the SD card).
  *
- * Boot flow: stage 1 (initrd /init) loads the modules, finds the root partition
+ * Boot flow (kernel at loglevel=4): stage 1 (initrd /init) loads the storage drivers of the machine
+ * (STORAGE: by /proc/device-tree/compatible; x86 has no device tree) and, as partitions appear, the
+ * modules of the filesystems on them (FS_MODULES, by superblock magic; a module that fails to load fails
+ * the boot), finds the root partition
  * (root=LABEL=... / UUID=... / PARTUUID=<dos id>-<nn> / /dev/... from the command line if given, else the partition
  * holding the init= path), mounts it read-write (like NixOS; QEMU runs on an overlay),
  * creates /dev /proc /sys on it if missing, moves its mounts there and switch_roots into
@@ -54,7 +57,7 @@
  * toplevel's imgsmith-first-boot.sh when the fixture has one (`firstBoot`: nix/first-boot.sh
  * itself, with the tools of ./first-boot-tools.ts on PATH; it grows the root to the end of the
  * disk and prints `imgsmith-grown: ...`), then prints `IMGSMITH-BOOT-OK <marker>` (to
- * /dev/console and /dev/kmsg, i.e. every console) and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
+ * /dev/console and /dev/kmsg at KERN_ERR, i.e. every console) and powers off. On any failed check it prints `IMGSMITH-BOOT-FAIL <reason>` and powers
  * off. The marker is never on the kernel command line (the kernel echoes that).
  */
 import { execa } from 'execa';
@@ -138,7 +141,8 @@ export interface BootFixture {
   kernelVersion: string;
   /** The content of toplevel/kernel-params. */
   kernelParams: string;
-  /** Modules loaded by stage 1, in load order. */
+  /** The initrd's modules, each after its dependencies (stage 1 loads those the machine's storage
+   *  and the filesystems on its disks need). */
   modules: string[];
   packages: DebInfo[];
   /** With `embedded: true`. */
@@ -426,8 +430,13 @@ async function readModInfo(file: string): Promise<ModInfo> {
   return { name: modName(path.basename(file)), file, depends };
 }
 
-/** Orders `wanted` and their dependencies so each module comes after its dependencies. */
-async function resolveModules(modDir: string, wanted: string[]): Promise<ModInfo[]> {
+/** Modules' `softdep=pre:` that stage 1 must load first: they name a crypto algorithm (crc32c), which
+ *  modules.alias would map to its module; libcrc32c's init fails without one (insmod: unknown symbol). */
+const SOFTDEP_PRE: Record<string, string[]> = { libcrc32c: ['crc32c_generic'], ext4: ['crc32c_generic'] };
+
+/** A resolver over the kernel's modules: it orders `wanted` and their dependencies so that each
+ *  module comes after its dependencies (built-in ones left out). */
+async function moduleResolver(modDir: string): Promise<(wanted: string[]) => Promise<ModInfo[]>> {
   const files = (await walk(path.join(modDir, 'kernel'))).filter((f) => f.endsWith('.ko'));
   const byName = new Map(files.map((f) => [modName(path.basename(f)), f]));
   const builtin = new Set(
@@ -436,23 +445,51 @@ async function resolveModules(modDir: string, wanted: string[]): Promise<ModInfo
       .filter(Boolean)
       .map((l) => modName(path.basename(l))),
   );
-  const order: ModInfo[] = [];
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const visit = async (n: string, from: string) => {
-    if (done.has(n) || builtin.has(n)) return;
-    if (visiting.has(n)) throw new Error(`module dependency cycle at ${n}`);
-    const f = byName.get(n);
-    if (!f) throw new Error(`boot fixture: kernel module ${n} (needed by ${from}) is neither built in nor extracted`);
-    visiting.add(n);
-    const info = await readModInfo(f);
-    for (const d of info.depends) await visit(d, n);
-    visiting.delete(n);
-    done.add(n);
-    order.push(info);
+  return async (wanted) => {
+    const order: ModInfo[] = [];
+    const done = new Set<string>();
+    const visiting = new Set<string>();
+    const visit = async (n: string, from: string) => {
+      if (done.has(n) || builtin.has(n)) return;
+      if (visiting.has(n)) throw new Error(`module dependency cycle at ${n}`);
+      const f = byName.get(n);
+      if (!f) throw new Error(`boot fixture: kernel module ${n} (needed by ${from}) is neither built in nor extracted`);
+      visiting.add(n);
+      const info = await readModInfo(f);
+      for (const d of [...(SOFTDEP_PRE[n] ?? []), ...info.depends]) await visit(d, n);
+      visiting.delete(n);
+      done.add(n);
+      order.push(info);
+    };
+    for (const w of wanted) await visit(modName(w), 'the boot fixture');
+    return order;
   };
-  for (const w of wanted) await visit(modName(w), 'the boot fixture');
-  return order;
+}
+
+/** What stage 1 loads, each list in load order (dependencies first): the storage drivers of the
+ *  machine it runs on, the modules of each filesystem type on the disks, dm-verity's. */
+interface Stage1Modules {
+  storage: StorageDrivers[];
+  fs: Record<string, string[]>;
+  verity: string[];
+}
+
+/** The modules of `arch` (with `verity`: dm-verity's too) grouped as stage 1 loads them, and all of
+ *  them once (the initrd's and the kernel store path's), each after its dependencies. */
+async function planModules(modDir: string, arch: FixtureArch, verity: boolean): Promise<{ stage1: Stage1Modules; all: ModInfo[] }> {
+  const resolve = await moduleResolver(modDir);
+  const all = new Map<string, ModInfo>();
+  const names = async (wanted: string[]) => {
+    const mods = await resolve(wanted);
+    for (const m of mods) all.set(m.name, m);
+    return mods.map((m) => m.name);
+  };
+  const storage: StorageDrivers[] = [];
+  for (const s of STORAGE[arch]) storage.push({ ...s, modules: await names(s.modules) });
+  const fs: Record<string, string[]> = {};
+  for (const [type, wanted] of Object.entries(FS_MODULES[arch])) fs[type] = await names(wanted);
+  const verityMods = verity ? await names(VERITY_MODULES) : [];
+  return { stage1: { storage, fs, verity: verityMods }, all: [...all.values()] };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -465,7 +502,59 @@ const BUSYBOX_APPLETS = [
   'touch', 'rm',
 ];
 
-function stage1Init(kver: string, modules: string[], verity?: string): string {
+/** Shell functions of stage 1 (after fail()): load (insmod what is not loaded yet; a module that
+ *  does not load fails the boot), storage_drivers (the machine's, by its device tree's compatible
+ *  list), fs_type and fs_modules (those of each filesystem type on the partitions). */
+function stage1ModuleFunctions(kver: string, mods: Stage1Modules): string {
+  const list = (names: string[]) => names.join(' ');
+  const storage = mods.storage
+    .map((s) => {
+      const pattern = s.compatible.length ? s.compatible.map((c) => `*" ${c} "*`).join(' | ') : '" "';
+      return `    ${pattern}) what="${s.what}"; load "storage of $what" ${list(s.modules)} ;;`;
+    })
+    .join('\n');
+  const fs = Object.entries(mods.fs)
+    .map(([type, names]) => `      ${type}) load "${type} filesystem" ${list(names)} ;;`)
+    .join('\n');
+  return `load() {
+  # $1: why; the rest: modules, each after its dependencies
+  why=$1 new=
+  shift
+  for m in "$@"; do
+    [ -d /sys/module/$m ] && continue
+    insmod /lib/modules/${kver}/$m.ko || fail "insmod $m ($why) failed"
+    new="$new $m"
+  done
+  [ -z "$new" ] || echo "imgsmith-fixture stage 1: loaded$new ($why)"
+}
+storage_drivers() {
+  # The device tree's compatible list as " a b c " (" " without a device tree: x86).
+  compat=" $(tr '\\0' ' ' 2>/dev/null < /proc/device-tree/compatible)"
+  case "$compat" in
+${storage}
+    *) fail "no storage drivers for this machine (device tree compatible:$compat)" ;;
+  esac
+}
+fs_type() {
+  # The filesystem on block device $1, by its superblock's magic (Debian's busybox has no blkid).
+  at() { dd if="$1" bs=1 skip=$2 count=$3 2>/dev/null; }
+  if [ "$(at "$1" 1080 2 | hexdump -e '1/2 "%04x"')" = ef53 ]; then echo ext4
+  elif [ "$(at "$1" 65600 8)" = _BHRfS_M ]; then echo btrfs
+  elif [ "$(at "$1" 82 5)" = FAT32 ] || [ "$(at "$1" 54 3)" = FAT ]; then echo vfat
+  fi
+}
+fs_modules() {
+  for p in /sys/class/block/*; do
+    [ -e "$p/partition" ] || continue
+    case "$(fs_type /dev/\${p##*/})" in
+${fs}
+    esac
+  done
+}
+`;
+}
+
+function stage1Init(kver: string, mods: Stage1Modules, verity?: string): string {
   return `#!/bin/sh
 # imgsmith boot fixture, stage 1 (initrd)
 export PATH=/bin
@@ -473,16 +562,15 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "imgsmith-fixture stage 1: kernel $(uname -r) $(uname -m)"
+echo "imgsmith-fixture stage 1: command line: $(cat /proc/cmdline)"
 fail() {
   echo "${BOOT_FAIL} stage 1: $*"
-  echo "${BOOT_FAIL} stage 1: $*" > /dev/kmsg
+  echo "<3>${BOOT_FAIL} stage 1: $*" > /dev/kmsg
   sleep 1
   poweroff -f
   sleep 60
 }
-${verity ? stage1VerityFunctions(verity) : ''}for m in ${modules.join(' ')}; do
-  insmod /lib/modules/${kver}/$m.ko || echo "imgsmith-fixture stage 1: insmod $m failed"
-done
+${stage1ModuleFunctions(kver, mods)}${verity ? stage1VerityFunctions(verity, mods.verity) : ''}storage_drivers
 root=
 init=
 for x in $(cat /proc/cmdline); do
@@ -496,6 +584,7 @@ ${verity ? 'open_verity\n' : ''}mkdir -p /mnt-root
 dev=
 i=0
 while [ $i -lt 240 ]; do
+  fs_modules
   case "$root" in
     LABEL=*) dev=$(findfs "$root" 2>/dev/null) ;;
     UUID=*) dev=$(findfs "$root" 2>/dev/null) ;;
@@ -529,6 +618,7 @@ while [ $i -lt 240 ]; do
 done
 [ -n "$dev" ] || fail "root device \${root:-holding $init} not found; block devices: $(ls /sys/class/block | tr '\\n' ' ')"
 echo "imgsmith-fixture stage 1: root is $dev"
+fs_modules
 mount -o rw "$dev" /mnt-root || mount -o ro "$dev" /mnt-root || fail "cannot mount $dev"
 grep " /mnt-root " /proc/mounts
 ${verity ? 'verity_read_root\n' : ''}[ -e "/mnt-root$init" ] || fail "$init is not on $dev"
@@ -545,7 +635,7 @@ exec switch_root /mnt-root "$init"
 function failAndMounts(who: string): string {
   return `fail() {
   echo "${BOOT_FAIL} ${who}: $*"
-  echo "${BOOT_FAIL} ${who}: $*" > /dev/kmsg
+  echo "<3>${BOOT_FAIL} ${who}: $*" > /dev/kmsg
   sync
   poweroff -f
   sleep 60
@@ -602,7 +692,7 @@ if [ -e "$top/${FIRST_BOOT_SCRIPT}" ]; then
   sync
 fi
 echo "${BOOT_OK} $marker"
-echo "${BOOT_OK} $marker" > /dev/kmsg
+echo "<3>${BOOT_OK} $marker" > /dev/kmsg
 sync
 poweroff -f
 sleep 60
@@ -649,15 +739,30 @@ async function copyFile(src: string, dst: string, mode?: number): Promise<void> 
 
 // ---------------------------------------------------------------------------------------
 
-const MODULES: Record<FixtureArch, string[]> = {
+/** The storage drivers stage 1 loads on a machine whose device tree's compatible list has one of
+ *  `compatible` (none: a machine without a device tree, i.e. x86), named `what` in its messages. */
+interface StorageDrivers { what: string; compatible: string[]; modules: string[] }
+
+const STORAGE: Record<FixtureArch, StorageDrivers[]> = {
   aarch64: [
-    'virtio_mmio', 'virtio_pci', 'virtio_blk', // QEMU virt
-    'sdhci_iproc', 'bcm2835', // Raspberry Pi SD: Arasan sdhci and sdhost
-    'crc32c_generic', 'ext4', 'btrfs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8',
+    { what: 'QEMU virt', compatible: ['linux,dummy-virt'], modules: ['virtio_mmio', 'virtio_pci', 'virtio_blk'] },
+    // Arasan sdhci and sdhost
+    { what: 'Raspberry Pi', compatible: ['brcm,bcm2835', 'brcm,bcm2836', 'brcm,bcm2837', 'brcm,bcm2711'], modules: ['sdhci_iproc', 'bcm2835'] },
   ],
-  x86_64: ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4', 'btrfs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'],
+  x86_64: [{ what: 'PC', compatible: [], modules: ['virtio_pci', 'virtio_blk'] }],
   // armmp builds the H3's clocks, pinctrl, UART and the MMC core in; the SD controller is a module.
-  armhf: ['sunxi_mmc', 'crc32c_generic', 'ext4', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'],
+  armhf: [{ what: 'Allwinner H3', compatible: ['allwinner,sun8i-h3'], modules: ['sunxi_mmc'] }],
+};
+
+const FAT_MODULES = ['vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_ascii', 'nls_utf8'];
+const EXT_MODULES = ['ext4'];
+/** The filesystem modules stage 1 loads for each filesystem type it finds on the partitions (by the
+ *  superblock's magic; ext4 mounts ext2 and ext3 too): btrfs only where there is one (it and
+ *  raid6_pq/xor benchmark their algorithms as they load). */
+const FS_MODULES: Record<FixtureArch, Record<'ext4' | 'vfat' | 'btrfs', string[]> | Record<'ext4' | 'vfat', string[]>> = {
+  aarch64: { ext4: EXT_MODULES, vfat: FAT_MODULES, btrfs: ['btrfs'] },
+  x86_64: { ext4: EXT_MODULES, vfat: FAT_MODULES, btrfs: ['btrfs'] },
+  armhf: { ext4: EXT_MODULES, vfat: FAT_MODULES },
 };
 
 /** The kernel package's members every arch needs (first: the patterns' order is part of the extraction's cache key). */
@@ -742,7 +847,7 @@ echo "imgsmith-embedded rcS: / is $(grep " / " /proc/mounts | tail -n 1 | cut -d
 marker=$(cat /share/imgsmith/${MARKER_FILE}) || fail "cannot read /share/imgsmith/${MARKER_FILE}"
 [ -n "$marker" ] || fail "empty marker"
 echo "${BOOT_OK} $marker"
-echo "${BOOT_OK} $marker" > /dev/kmsg
+echo "<3>${BOOT_OK} $marker" > /dev/kmsg
 sync
 poweroff -f
 sleep 60
@@ -849,11 +954,13 @@ export async function fixtureNeeds(specPath: string): Promise<{ system?: string;
   };
 }
 
-/** Builds `specPath` (uncompressed) with the fixture as its closure, store, toplevel and firmware. */
+/** Builds `specPath` with the fixture as its closure, store, toplevel and firmware: a raw .img, or
+ *  with `ownOutputs` what the recipe's output asks for (its compression and bmap). */
 export function buildWithFixture(
   specPath: string,
   fixture: BootFixture,
   opts: Omit<Parameters<typeof buildImage>[0], 'specPath' | 'closure' | 'storeRoot' | 'toplevel' | 'firmware' | 'compress'>,
+  ownOutputs = false,
 ): ReturnType<typeof buildImage> {
   return buildImage({
     specPath,
@@ -861,19 +968,58 @@ export function buildWithFixture(
     storeRoot: fixture.storeRoot,
     toplevel: fixture.toplevel,
     firmware: fixture.firmwareDir,
-    compress: false,
+    ...(ownOutputs ? {} : { compress: false }),
     ...opts,
   });
 }
 
-export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFixture> {
-  const { arch } = opts;
-  const cache = opts.cacheDir ?? defaultCacheDir();
+/** The initrd store path: a gzip'd newc cpio with busybox, the modules and stage 1 (with
+ *  `verity`: veritysetup and its libraries too). */
+async function makeInitrd(o: {
+  storeDir: string; cache: string; arch: FixtureArch; kver: string; busyboxBin: string; mods: ModInfo[];
+  stage1Modules: Stage1Modules; upstreamVersion: string; verity: boolean; log?: (m: string) => void;
+}): Promise<StorePath> {
+  const { kver } = o;
+  const initrdEntries: CpioEntry[] = [];
+  for (const dir of ['bin', 'dev', 'etc', 'lib', 'lib/modules', `lib/modules/${kver}`, 'mnt-root', 'proc', 'sys', 'tmp']) {
+    initrdEntries.push({ kind: 'dir', path: dir, mode: 0o755 });
+  }
+  initrdEntries.push({ kind: 'chardev', path: 'dev/console', mode: 0o600, major: 5, minor: 1 });
+  initrdEntries.push({ kind: 'chardev', path: 'dev/null', mode: 0o666, major: 1, minor: 3 });
+  initrdEntries.push({ kind: 'file', path: 'bin/busybox', mode: 0o755, data: await fsp.readFile(o.busyboxBin) });
+  for (const a of BUSYBOX_APPLETS) initrdEntries.push({ kind: 'symlink', path: `bin/${a}`, target: 'busybox' });
+  for (const m of o.mods) {
+    initrdEntries.push({ kind: 'file', path: `lib/modules/${kver}/${m.name}.ko`, mode: 0o644, data: await fsp.readFile(m.file) });
+  }
+  const multiarch = o.verity ? await addVerityTools(o.cache, o.arch, initrdEntries, o.log) : undefined;
+  initrdEntries.push({ kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(stage1Init(kver, o.stage1Modules, multiarch)) });
+  const initrdData = zlib.gzipSync(cpioNewc(initrdEntries), { level: 6 });
+  return addStorePath(o.storeDir, `initrd-linux-${o.upstreamVersion}`, async (d) => {
+    await fsp.writeFile(path.join(d, 'initrd'), initrdData, { mode: 0o444 });
+  });
+}
+
+/** The marker (given or a fresh random one), once the options are checked. */
+function fixtureMarker(opts: BootFixtureOptions): string {
   const marker = opts.marker ?? `m${randomBytes(12).toString('hex')}`;
   if (!/^[A-Za-z0-9_-]+$/.test(marker)) throw new Error(`boot fixture: marker must match [A-Za-z0-9_-]+, got ${JSON.stringify(marker)}`);
   if (opts.rootLabel !== undefined && !/^[A-Za-z0-9_.-]+$/.test(opts.rootLabel)) {
     throw new Error(`boot fixture: unsupported root label ${JSON.stringify(opts.rootLabel)}`);
   }
+  return marker;
+}
+
+/** The store path of first-boot.sh's tools (option `firstBoot`, ./first-boot-tools.ts). */
+async function firstBootToolsPath(cache: string, arch: FixtureArch, storeDir: string, busybox: StorePath, log?: (m: string) => void): Promise<StorePath> {
+  const trees: string[] = [];
+  for (const p of FIRST_BOOT_PACKAGES) trees.push(await extractDeb(cache, await fetchDeb(cache, DEB_ARCH[arch], p, log)));
+  return makeFirstBootTools({ trees, busyboxStore: busybox.store, addStorePath: (name, build) => addStorePath(storeDir, name, build) });
+}
+
+export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFixture> {
+  const { arch } = opts;
+  const cache = opts.cacheDir ?? defaultCacheDir();
+  const marker = fixtureMarker(opts);
   const packages = await fetchBootPackages(arch, cache, opts.log);
   const [kernelDeb, busyboxDeb, ...rest] = packages as [DebInfo, DebInfo, ...DebInfo[]];
   const kx = await extractDeb(cache, kernelDeb, [...KERNEL_PATTERNS[arch], ...(opts.verity ? VERITY_KERNEL_PATTERNS : [])]);
@@ -882,7 +1028,7 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
   const kver = (await fsp.readdir(path.join(kx, 'lib', 'modules')))[0];
   if (!kver) throw new Error('boot fixture: no lib/modules in the kernel package');
   const modDir = path.join(kx, 'lib', 'modules', kver);
-  const mods = await resolveModules(modDir, [...MODULES[arch], ...(opts.verity ? VERITY_MODULES : [])]);
+  const { stage1: stage1Modules, all: mods } = await planModules(modDir, arch, opts.verity === true);
   const upstreamVersion = kernelDeb.version.replace(/-[^-]*$/, ''); // 6.1.176-1 -> 6.1.176
   const busyboxVersion = busyboxDeb.version.replace(/^\d+:/, '').replace(/-.*$/, '');
 
@@ -897,77 +1043,21 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     for (const a of BUSYBOX_APPLETS) await fsp.symlink('busybox', path.join(d, 'bin', a));
   });
 
-  // kernel (+ modules, + dtbs)
   const kernelFile = KERNEL_FILE[arch];
-  const kernel = await addStorePath(storeDir, `linux-${upstreamVersion}`, async (d) => {
-    await copyFile(path.join(kx, 'boot', `vmlinuz-${kver}`), path.join(d, kernelFile), 0o444);
-    for (const m of mods) {
-      await copyFile(m.file, path.join(d, 'lib', 'modules', kver, path.relative(modDir, m.file)), 0o444);
-    }
-    await copyFile(path.join(modDir, 'modules.builtin'), path.join(d, 'lib', 'modules', kver, 'modules.builtin'), 0o444);
-    const dtbs = DTBS[arch];
-    if (dtbs) {
-      const src = path.join(kx, 'usr', 'lib', `linux-image-${kver}`, dtbs.from);
-      for (const f of (await fsp.readdir(src)).sort()) {
-        if (dtbs.match.test(f)) await copyFile(path.join(src, f), path.join(d, dtbs.to, f), 0o444);
-      }
-    }
-  });
+  const kernel = await makeKernel({ storeDir, arch, kx, kver, mods, upstreamVersion });
 
-  // initrd
-  const initrdEntries: CpioEntry[] = [];
-  for (const dir of ['bin', 'dev', 'etc', 'lib', 'lib/modules', `lib/modules/${kver}`, 'mnt-root', 'proc', 'sys', 'tmp']) {
-    initrdEntries.push({ kind: 'dir', path: dir, mode: 0o755 });
-  }
-  initrdEntries.push({ kind: 'chardev', path: 'dev/console', mode: 0o600, major: 5, minor: 1 });
-  initrdEntries.push({ kind: 'chardev', path: 'dev/null', mode: 0o666, major: 1, minor: 3 });
-  initrdEntries.push({ kind: 'file', path: 'bin/busybox', mode: 0o755, data: await fsp.readFile(busyboxBin) });
-  for (const a of BUSYBOX_APPLETS) initrdEntries.push({ kind: 'symlink', path: `bin/${a}`, target: 'busybox' });
-  for (const m of mods) {
-    initrdEntries.push({ kind: 'file', path: `lib/modules/${kver}/${m.name}.ko`, mode: 0o644, data: await fsp.readFile(m.file) });
-  }
-  const multiarch = opts.verity ? await addVerityTools(cache, arch, initrdEntries, opts.log) : undefined;
-  initrdEntries.push({ kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(stage1Init(kver, mods.map((m) => m.name), multiarch)) });
-  const cpio = cpioNewc(initrdEntries);
-  const initrdData = zlib.gzipSync(cpio, { level: 6 });
-  const initrd = await addStorePath(storeDir, `initrd-linux-${upstreamVersion}`, async (d) => {
-    await fsp.writeFile(path.join(d, 'initrd'), initrdData, { mode: 0o444 });
-  });
+  const initrd = await makeInitrd({ storeDir, cache, arch, kver, busyboxBin, mods, stage1Modules, upstreamVersion, verity: opts.verity === true, ...(opts.log ? { log: opts.log } : {}) });
 
-  let firstBootTools: StorePath | undefined;
-  if (opts.firstBoot) {
-    const trees: string[] = [];
-    for (const p of FIRST_BOOT_PACKAGES) trees.push(await extractDeb(cache, await fetchDeb(cache, DEB_ARCH[arch], p, opts.log)));
-    firstBootTools = await makeFirstBootTools({ trees, busyboxStore: busybox.store, addStorePath: (name, build) => addStorePath(storeDir, name, build) });
-  }
+  const firstBootTools = opts.firstBoot ? await firstBootToolsPath(cache, arch, storeDir, busybox, opts.log) : undefined;
 
-  // toplevel
-  const params = [
+  const kernelParams = [
     ...(opts.rootLabel ? [`root=LABEL=${opts.rootLabel}`] : []),
     ...CONSOLE_PARAMS[arch],
     'panic=1',
-    'loglevel=6',
+    'loglevel=4',
     ...(opts.extraKernelParams ?? []),
-  ];
-  const kernelParams = params.join(' ');
-  // Absolute /nix/store symlinks, as in a real NixOS toplevel (imgsmith resolves them in
-  // the host store directory; in the image they resolve as they are).
-  const abs = (p: { store: string }, file?: string) => path.posix.join(p.store, ...(file ? [file] : []));
-  const toplevel = await addStorePath(storeDir, 'nixos-system-bootfixture', async (d) => {
-    await fsp.writeFile(path.join(d, 'init'), stage2Init(busybox.store, opts.rootOnly), { mode: 0o555 });
-    await fsp.symlink(abs(kernel, kernelFile), path.join(d, 'kernel'));
-    await fsp.symlink(abs(initrd, 'initrd'), path.join(d, 'initrd'));
-    if (DTBS[arch]) await fsp.symlink(abs(kernel, 'dtbs'), path.join(d, 'dtbs'));
-    await fsp.symlink(abs(busybox), path.join(d, 'sw'));
-    await fsp.writeFile(path.join(d, 'kernel-params'), kernelParams);
-    await fsp.writeFile(path.join(d, 'nixos-version'), '23.11.imgsmith-bootfixture');
-    await fsp.writeFile(path.join(d, 'system'), NIX_SYSTEM[arch]);
-    await fsp.writeFile(path.join(d, MARKER_FILE), marker + '\n');
-    if (firstBootTools) {
-      await copyFile(path.join(repoRoot(), 'nix', 'first-boot.sh'), path.join(d, FIRST_BOOT_SCRIPT), 0o444);
-      await fsp.symlink(abs(firstBootTools), path.join(d, 'imgsmith-first-boot-tools'));
-    }
-  });
+  ].join(' ');
+  const toplevel = await makeToplevel({ storeDir, arch, busybox, kernel, initrd, kernelFile, kernelParams, marker, rootOnly: opts.rootOnly === true, ...(firstBootTools ? { firstBootTools } : {}) });
 
   // closureInfo, with /nix/store paths (built with --store-root workDir)
   const closureInfoDir = path.join(workDir, 'closure-info');
@@ -983,60 +1073,8 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     ? await makeEmbeddedSystem({ workDir, storeDir, marker, kver, busybox, kernel, initrd, kernelFile })
     : undefined;
 
-  // firmware
   const firmwareDir = path.join(workDir, 'firmware');
-  await fsp.mkdir(firmwareDir, { recursive: true });
-  if (arch === 'armhf') {
-    await sunxiFirmware(cache, rest[0]!, firmwareDir);
-  } else if (arch === 'aarch64') {
-    const [ubootDeb, fwDeb] = rest as [DebInfo, DebInfo];
-    const ux = await extractDeb(cache, ubootDeb);
-    const fx = await extractDeb(cache, fwDeb);
-    const fwSrc = path.join(fx, 'usr', 'lib', 'raspi-firmware');
-    for (const f of (await fsp.readdir(fwSrc)).sort()) {
-      if (f === 'bootcode.bin' || /^start.*\.elf$/.test(f) || /^fixup.*\.dat$/.test(f)) {
-        await copyFile(path.join(fwSrc, f), path.join(firmwareDir, f), 0o644);
-      }
-    }
-    await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', 'rpi_3', 'u-boot.bin'), path.join(firmwareDir, 'u-boot-rpi3.bin'), 0o644);
-    await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', 'rpi_4', 'u-boot.bin'), path.join(firmwareDir, 'u-boot-rpi4.bin'), 0o644);
-    const dtbSrc = path.join(kernel.host, 'dtbs', 'broadcom');
-    for (const f of (await fsp.readdir(dtbSrc)).sort()) {
-      if (f.startsWith('bcm2711-')) await copyFile(path.join(dtbSrc, f), path.join(firmwareDir, f), 0o644);
-    }
-    // Not in Debian: armstub8-gic.bin (NixOS builds it from raspberrypi/tools) and the
-    // downstream CM4/CM4S device trees (mainline 6.1 only has bcm2711-rpi-cm4-io.dtb).
-    // QEMU's raspi3b never reads them; a real Pi 4/CM4 would. Clearly marked placeholders:
-    const placeholder = (name: string) =>
-      `IMGSMITH TEST FIXTURE PLACEHOLDER: not a real ${name} (Debian bookworm does not ship one). ` +
-      `Do not boot a Raspberry Pi 4 / CM4 with this.\n`;
-    for (const name of PI_PLACEHOLDERS) await fsp.writeFile(path.join(firmwareDir, name), placeholder(name));
-    await fsp.writeFile(
-      path.join(firmwareDir, 'README.imgsmith-fixture.txt'),
-      'imgsmith boot-test fixture firmware, from Debian bookworm: raspi-firmware (bootcode.bin, start*.elf,\n' +
-        'fixup*.dat), u-boot-rpi (rpi_3 -> u-boot-rpi3.bin, rpi_4 -> u-boot-rpi4.bin) and the mainline\n' +
-        'bcm2711-*.dtb of the Debian kernel.\n' +
-        `PLACEHOLDERS (text files, not firmware): ${PI_PLACEHOLDERS.join(', ')}.\n` +
-        'Only the Raspberry Pi 3 path (tested under QEMU raspi3b) is real.\n',
-    );
-  } else {
-    // An ESP tree: systemd-boot as the removable-media loader, a loader entry, kernel and initrd.
-    const [sdbootDeb] = rest as [DebInfo];
-    const sx = await extractDeb(cache, sdbootDeb);
-    await copyFile(path.join(sx, 'usr', 'lib', 'systemd', 'boot', 'efi', 'systemd-bootx64.efi'), path.join(firmwareDir, 'EFI', 'BOOT', 'BOOTX64.EFI'), 0o644);
-    await copyFile(path.join(kernel.host, kernelFile), path.join(firmwareDir, 'EFI', 'nixos', `${path.basename(kernel.host)}-${kernelFile}.efi`), 0o644);
-    await copyFile(path.join(initrd.host, 'initrd'), path.join(firmwareDir, 'EFI', 'nixos', `${path.basename(initrd.host)}-initrd.efi`), 0o644);
-    await fsp.mkdir(path.join(firmwareDir, 'loader', 'entries'), { recursive: true });
-    await fsp.writeFile(path.join(firmwareDir, 'loader', 'loader.conf'), 'timeout 0\ndefault nixos-bootfixture.conf\neditor no\n');
-    await fsp.writeFile(
-      path.join(firmwareDir, 'loader', 'entries', 'nixos-bootfixture.conf'),
-      `title imgsmith boot fixture\n` +
-        `linux /EFI/nixos/${path.basename(kernel.host)}-${kernelFile}.efi\n` +
-        `initrd /EFI/nixos/${path.basename(initrd.host)}-initrd.efi\n` +
-        `options init=${toplevel.store}/init ${kernelParams}\n`,
-    );
-    await fsp.writeFile(path.join(firmwareDir, MARKER_FILE), marker + '\n');
-  }
+  await writeFirmware({ cache, arch, debs: rest, kernel, initrd, toplevel, kernelFile, kernelParams, marker, firmwareDir });
 
   return {
     arch,
@@ -1055,6 +1093,119 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     packages,
     ...(embedded ? { embedded } : {}),
   };
+}
+
+/** The kernel store path: the kernel, the modules stage 1 may load, modules.builtin, dtbs/. */
+async function makeKernel(o: { storeDir: string; arch: FixtureArch; kx: string; kver: string; mods: ModInfo[]; upstreamVersion: string }): Promise<StorePath> {
+  const { arch, kx, kver } = o;
+  const modDir = path.join(kx, 'lib', 'modules', kver);
+  return addStorePath(o.storeDir, `linux-${o.upstreamVersion}`, async (d) => {
+    await copyFile(path.join(kx, 'boot', `vmlinuz-${kver}`), path.join(d, KERNEL_FILE[arch]), 0o444);
+    for (const m of o.mods) {
+      await copyFile(m.file, path.join(d, 'lib', 'modules', kver, path.relative(modDir, m.file)), 0o444);
+    }
+    await copyFile(path.join(modDir, 'modules.builtin'), path.join(d, 'lib', 'modules', kver, 'modules.builtin'), 0o444);
+    const dtbs = DTBS[arch];
+    if (dtbs) {
+      const src = path.join(kx, 'usr', 'lib', `linux-image-${kver}`, dtbs.from);
+      for (const f of (await fsp.readdir(src)).sort()) {
+        if (dtbs.match.test(f)) await copyFile(path.join(src, f), path.join(d, dtbs.to, f), 0o444);
+      }
+    }
+  });
+}
+
+/** The toplevel store path (see the file's comment). */
+async function makeToplevel(o: {
+  storeDir: string; arch: FixtureArch; busybox: StorePath; kernel: StorePath; initrd: StorePath; kernelFile: string;
+  kernelParams: string; marker: string; rootOnly: boolean; firstBootTools?: StorePath;
+}): Promise<StorePath> {
+  const { arch, busybox, kernel, initrd, kernelFile, firstBootTools } = o;
+  // Absolute /nix/store symlinks, as in a real NixOS toplevel (imgsmith resolves them in
+  // the host store directory; in the image they resolve as they are).
+  const abs = (p: { store: string }, file?: string) => path.posix.join(p.store, ...(file ? [file] : []));
+  return addStorePath(o.storeDir, 'nixos-system-bootfixture', async (d) => {
+    await fsp.writeFile(path.join(d, 'init'), stage2Init(busybox.store, o.rootOnly), { mode: 0o555 });
+    await fsp.symlink(abs(kernel, kernelFile), path.join(d, 'kernel'));
+    await fsp.symlink(abs(initrd, 'initrd'), path.join(d, 'initrd'));
+    if (DTBS[arch]) await fsp.symlink(abs(kernel, 'dtbs'), path.join(d, 'dtbs'));
+    await fsp.symlink(abs(busybox), path.join(d, 'sw'));
+    await fsp.writeFile(path.join(d, 'kernel-params'), o.kernelParams);
+    await fsp.writeFile(path.join(d, 'nixos-version'), '23.11.imgsmith-bootfixture');
+    await fsp.writeFile(path.join(d, 'system'), NIX_SYSTEM[arch]);
+    await fsp.writeFile(path.join(d, MARKER_FILE), o.marker + '\n');
+    if (firstBootTools) {
+      await copyFile(path.join(repoRoot(), 'nix', 'first-boot.sh'), path.join(d, FIRST_BOOT_SCRIPT), 0o444);
+      await fsp.symlink(abs(firstBootTools), path.join(d, 'imgsmith-first-boot-tools'));
+    }
+  });
+}
+
+/** The firmware directory of `arch` from its firmware packages `debs` (see the file's comment). */
+async function writeFirmware(o: {
+  cache: string; arch: FixtureArch; debs: DebInfo[]; kernel: StorePath; initrd: StorePath; toplevel: StorePath;
+  kernelFile: string; kernelParams: string; marker: string; firmwareDir: string;
+}): Promise<void> {
+  const { cache, debs, firmwareDir } = o;
+  await fsp.mkdir(firmwareDir, { recursive: true });
+  if (o.arch === 'armhf') await sunxiFirmware(cache, debs[0]!, firmwareDir);
+  else if (o.arch === 'aarch64') await piFirmware(cache, debs as [DebInfo, DebInfo], o.kernel, firmwareDir);
+  else await espFirmware({ ...o, sdbootDeb: debs[0]! });
+}
+
+/** aarch64: the Raspberry Pi firmware directory (see the file's comment). */
+async function piFirmware(cache: string, [ubootDeb, fwDeb]: [DebInfo, DebInfo], kernel: StorePath, firmwareDir: string): Promise<void> {
+  const ux = await extractDeb(cache, ubootDeb);
+  const fx = await extractDeb(cache, fwDeb);
+  const fwSrc = path.join(fx, 'usr', 'lib', 'raspi-firmware');
+  for (const f of (await fsp.readdir(fwSrc)).sort()) {
+    if (f === 'bootcode.bin' || /^start.*\.elf$/.test(f) || /^fixup.*\.dat$/.test(f)) {
+      await copyFile(path.join(fwSrc, f), path.join(firmwareDir, f), 0o644);
+    }
+  }
+  await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', 'rpi_3', 'u-boot.bin'), path.join(firmwareDir, 'u-boot-rpi3.bin'), 0o644);
+  await copyFile(path.join(ux, 'usr', 'lib', 'u-boot', 'rpi_4', 'u-boot.bin'), path.join(firmwareDir, 'u-boot-rpi4.bin'), 0o644);
+  const dtbSrc = path.join(kernel.host, 'dtbs', 'broadcom');
+  for (const f of (await fsp.readdir(dtbSrc)).sort()) {
+    if (f.startsWith('bcm2711-')) await copyFile(path.join(dtbSrc, f), path.join(firmwareDir, f), 0o644);
+  }
+  // Not in Debian: armstub8-gic.bin (NixOS builds it from raspberrypi/tools) and the
+  // downstream CM4/CM4S device trees (mainline 6.1 only has bcm2711-rpi-cm4-io.dtb).
+  // QEMU's raspi3b never reads them; a real Pi 4/CM4 would. Clearly marked placeholders:
+  const placeholder = (name: string) =>
+    `IMGSMITH TEST FIXTURE PLACEHOLDER: not a real ${name} (Debian bookworm does not ship one). ` +
+    `Do not boot a Raspberry Pi 4 / CM4 with this.\n`;
+  for (const name of PI_PLACEHOLDERS) await fsp.writeFile(path.join(firmwareDir, name), placeholder(name));
+  await fsp.writeFile(
+    path.join(firmwareDir, 'README.imgsmith-fixture.txt'),
+    'imgsmith boot-test fixture firmware, from Debian bookworm: raspi-firmware (bootcode.bin, start*.elf,\n' +
+      'fixup*.dat), u-boot-rpi (rpi_3 -> u-boot-rpi3.bin, rpi_4 -> u-boot-rpi4.bin) and the mainline\n' +
+      'bcm2711-*.dtb of the Debian kernel.\n' +
+      `PLACEHOLDERS (text files, not firmware): ${PI_PLACEHOLDERS.join(', ')}.\n` +
+      'Only the Raspberry Pi 3 path (tested under QEMU raspi3b) is real.\n',
+  );
+}
+
+/** x86_64: an ESP tree: systemd-boot as the removable-media loader, a loader entry, kernel and initrd. */
+async function espFirmware(o: {
+  cache: string; sdbootDeb: DebInfo; kernel: StorePath; initrd: StorePath; toplevel: StorePath;
+  kernelFile: string; kernelParams: string; marker: string; firmwareDir: string;
+}): Promise<void> {
+  const { cache, sdbootDeb, kernel, initrd, toplevel, kernelFile, kernelParams, marker, firmwareDir } = o;
+  const sx = await extractDeb(cache, sdbootDeb);
+  await copyFile(path.join(sx, 'usr', 'lib', 'systemd', 'boot', 'efi', 'systemd-bootx64.efi'), path.join(firmwareDir, 'EFI', 'BOOT', 'BOOTX64.EFI'), 0o644);
+  await copyFile(path.join(kernel.host, kernelFile), path.join(firmwareDir, 'EFI', 'nixos', `${path.basename(kernel.host)}-${kernelFile}.efi`), 0o644);
+  await copyFile(path.join(initrd.host, 'initrd'), path.join(firmwareDir, 'EFI', 'nixos', `${path.basename(initrd.host)}-initrd.efi`), 0o644);
+  await fsp.mkdir(path.join(firmwareDir, 'loader', 'entries'), { recursive: true });
+  await fsp.writeFile(path.join(firmwareDir, 'loader', 'loader.conf'), 'timeout 0\ndefault nixos-bootfixture.conf\neditor no\n');
+  await fsp.writeFile(
+    path.join(firmwareDir, 'loader', 'entries', 'nixos-bootfixture.conf'),
+    `title imgsmith boot fixture\n` +
+      `linux /EFI/nixos/${path.basename(kernel.host)}-${kernelFile}.efi\n` +
+      `initrd /EFI/nixos/${path.basename(initrd.host)}-initrd.efi\n` +
+      `options init=${toplevel.store}/init ${kernelParams}\n`,
+  );
+  await fsp.writeFile(path.join(firmwareDir, MARKER_FILE), marker + '\n');
 }
 
 /** The U-Boot build the armhf fixture's firmware directory holds (Debian's u-boot-sunxi has no

@@ -3,7 +3,8 @@
  * needs to open a root filesystem through dm-verity and mount it read-only.
  *
  *   kernel modules  dm-mod, dm-bufio, dm-verity (Debian 6.1 builds device-mapper as modules and
- *                   without CONFIG_DM_INIT, so `dm-mod.create=` cannot work) and erofs;
+ *                   without CONFIG_DM_INIT, so `dm-mod.create=` cannot work) and erofs, loaded
+ *                   when the command line has roothash=;
  *   initrd          /bin/veritysetup (Debian cryptsetup-bin) with the ELF interpreter in /lib and
  *                   the shared libraries it needs (the DT_NEEDED closure) in /lib/<multiarch>/.
  *
@@ -72,9 +73,10 @@ export async function verityInitrdEntries(trees: string[], multiarch: string): P
   return out;
 }
 
-/** Shell functions of stage 1 (after fail()): verity_part, gpt_partuuid, open_verity (run after the
- *  command line is read: sets root= and opens /dev/mapper/root) and verity_read_root (after the mount). */
-export function stage1VerityFunctions(multiarch: string): string {
+/** Shell functions of stage 1 (after fail() and load()): verity_part, gpt_partuuid, open_verity (run
+ *  after the command line is read: loads `modules`, VERITY_MODULES and their dependencies in load
+ *  order, sets root= and opens /dev/mapper/root) and verity_read_root (after the mount). */
+export function stage1VerityFunctions(multiarch: string, modules: string[]): string {
   return `# dm-verity (test/helpers/verity-initrd.ts)
 gpt_partuuid() {
   # The GPT unique partition GUID of /sys/class/block/<part> $1, read from its disk's table.
@@ -115,6 +117,7 @@ open_verity() {
     esac
   done
   [ -n "$roothash" ] || return 0
+  load "dm-verity root" ${modules.join(' ')}
   echo "$roothash" | grep -qx '[0-9a-f]\\{64\\}' || fail "roothash=$roothash is not a SHA-256 root hash (64 hex digits)"
   [ -n "$root" ] || root=${VERITY_DEVICE}
   [ "$root" = ${VERITY_DEVICE} ] || fail "roothash= is given but root=$root is not ${VERITY_DEVICE}"
