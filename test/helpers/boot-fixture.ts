@@ -217,6 +217,10 @@ const CONSOLE_PARAMS: Record<FixtureArch, string[]> = {
   x86_64: ['console=ttyS0,115200n8'],
   armhf: ['console=ttyS0,115200n8'],
 };
+/** raspi3b has four cores on one TCG thread: the kernel keeps the three secondaries parked in the
+ *  firmware's WFE loop instead of bringing them up (13 instead of 17 QEMU CPU-s per U-Boot boot). The
+ *  armhf kernel gains nothing from it on orangepi-pc's threads, and virt and q35 have one core. */
+const SMP_PARAMS: Record<FixtureArch, string[]> = { aarch64: ['maxcpus=1'], x86_64: [], armhf: [] };
 /** The device trees copied from the kernel package (usr/lib/linux-image-<kver>/<from>) into the
  *  kernel's store path (<to>), as nixpkgs lays out dtbs/ (arm64 per vendor, arm flat). */
 const DTBS: Partial<Record<FixtureArch, { from: string; to: string; match: RegExp }>> = {
@@ -1055,6 +1059,7 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     ...CONSOLE_PARAMS[arch],
     'panic=1',
     'loglevel=4',
+    ...SMP_PARAMS[arch],
     ...(opts.extraKernelParams ?? []),
   ].join(' ');
   const toplevel = await makeToplevel({ storeDir, arch, busybox, kernel, initrd, kernelFile, kernelParams, marker, rootOnly: opts.rootOnly === true, ...(firstBootTools ? { firstBootTools } : {}) });
