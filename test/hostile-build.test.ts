@@ -11,9 +11,10 @@
  *    the deepest file, e2fsck passes; btrfs: btrfs check passes) or one short limit error;
  *  - the .bmap (and the image) are the same with and without the native addon;
  *  - the GitHub Action with an unwritable GITHUB_OUTPUT fails before building.
- * The runs with their own environment (the hold hook, IMGSMITH_NO_POPULATE, IMGSMITH_NO_NATIVE,
- * IMGSMITH_EXT4_POPULATE, another user) use the real CLI (bin/imgsmith.js), the others the CLI's
- * main() in one process serving them one at a time (helpers/cli-batch.ts startBatchServer).
+ * The runs about the process or with their own environment (the hold hook, IMGSMITH_NO_NATIVE,
+ * another user, the mke2fs -d fallback's changing sources) use the real CLI (bin/imgsmith.js), the
+ * others the CLI's main() in one process serving them one at a time (helpers/cli-batch.ts
+ * startBatchServer; the fallback's path limit and the stale helper with their variable set for that run).
  * Images are tiny (a few MiB).
  */
 import { test, before, after } from 'node:test';
@@ -82,10 +83,11 @@ async function writeCase(spec: Json, files: Record<string, string | Buffer> = { 
 
 const copyTree = (target = '/'): Json => ({ from: 'spec', path: 'tree', target });
 
-/** `imgsmith ARGS`: the real CLI when given an environment, else the serving process. */
-async function run(args: string[], env?: Record<string, string>): Promise<CliResult> {
-  if (!env) {
-    const s = await server.run(args);
+/** `imgsmith ARGS`: the real CLI when given an environment (unless `served`: then the serving process with
+ *  that environment for this run), else the serving process. */
+async function run(args: string[], env?: Record<string, string>, opts: { served?: boolean } = {}): Promise<CliResult> {
+  if (!env || opts.served) {
+    const s = await server.run(args, env);
     assert.ok(s, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
     return s;
   }
@@ -315,7 +317,7 @@ test('deep: 5000 nested directories in btrfs (staged on the host) are one short 
 test('deep: the mke2fs -d fallback refuses paths over 1024 bytes with one clear error (e2fsprogs overflows)', async () => {
   const c = await writeCase(specOf([rootPart('ext4', [copyTree()])]));
   await nest(c.tree, 600);
-  const r = await run(['build', c.spec, '-o', c.out], { IMGSMITH_NO_POPULATE: '1' });
+  const r = await run(['build', c.spec, '-o', c.out], { IMGSMITH_NO_POPULATE: '1' }, { served: true });
   await assertCleanFailure(r, c.out, /the tree has a path of \d+ bytes; the mke2fs -d fallback writes paths of at most 1024 bytes/, 1);
 });
 
@@ -404,7 +406,7 @@ test('stale helper: a populate helper from another imgsmith version (no --protoc
   const c = await writeCase(specOf([rootPart('ext4', [copyTree()])]), { 'a.txt': 'a\n', 'd/b.txt': 'bb\n' });
   const old = path.join(c.dir, 'old-helper');
   await fsp.writeFile(old, '#!/bin/sh\necho "usage: $0 IMAGE OFFSET LIST EPOCH" >&2\nexit 2\n', { mode: 0o755 });
-  const r = await run(['build', c.spec, '-o', c.out], { IMGSMITH_EXT4_POPULATE: old });
+  const r = await run(['build', c.spec, '-o', c.out], { IMGSMITH_EXT4_POPULATE: old }, { served: true });
   assert.equal(r.exitCode, 0, r.stderr.slice(0, 2000));
   assert.match(r.stderr, /imgsmith: warning: .*populate helper .*old-helper is from another imgsmith version \(no protocol, this one needs \d+\): rebuild it with npm run build:native/);
   const img = path.join(c.out, 'hb.img');

@@ -5,7 +5,8 @@
 // Served (node cli-batch-child.mjs <entry> --serve): reads one JSON argument list per line from
 // fd 3 (a socket pair with the parent), runs them one after another and answers each with one
 // JSON line { exitCode, stdout, stderr, maxRssKb } on fd 3 (maxRssKb: this process's peak RSS
-// so far); it exits when fd 3 is closed.
+// so far); it exits when fd 3 is closed. A line may also be { args, env }: env (more environment
+// variables) is set for that run only, as a real CLI run's environment, and restored after it.
 import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
@@ -26,17 +27,31 @@ const capture = (into) => (chunk, enc, cb) => {
 process.stdout.write = capture(() => out);
 process.stderr.write = capture(() => err);
 
-async function runOne(args) {
+/** Sets `env` in process.env; returns a function restoring what was there. */
+function setEnv(env = {}) {
+  const saved = Object.keys(env).map((k) => [k, process.env[k]]);
+  Object.assign(process.env, env);
+  return () => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+async function runOne(args, env) {
   out = [];
   err = [];
-  const exitCode = await main(args);
+  const restore = setEnv(env);
+  const exitCode = await main(args).finally(restore);
   return { exitCode, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') };
 }
 
 if (resultsFile === '--serve') {
   const sock = new net.Socket({ fd: 3, readable: true, writable: true });
   for await (const line of readline.createInterface({ input: sock })) {
-    const result = await runOne(JSON.parse(line));
+    const req = JSON.parse(line);
+    const result = Array.isArray(req) ? await runOne(req) : await runOne(req.args, req.env);
     sock.write(JSON.stringify({ ...result, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
   }
 } else {

@@ -92,8 +92,9 @@ export interface ServedResult extends BatchResult {
 
 /** A child process running command lines through main() as they are asked for (startBatchServer). */
 export interface BatchServer {
-  /** Runs one argument list; undefined when the process hung on it (killed after `hangMs`) or had died. */
-  run(args: string[]): Promise<ServedResult | undefined>;
+  /** Runs one argument list (with `env` set in the process for this run only); undefined when the
+   *  process hung on it (killed after `hangMs`) or had died. */
+  run(args: string[], env?: Record<string, string>): Promise<ServedResult | undefined>;
   /** Ends the process: its maximum RSS (/usr/bin/time, tools it ran included), whether a run hung, and why it failed. */
   close(): Promise<{ rssKb: number; timedOut: boolean; failure?: string }>;
 }
@@ -115,9 +116,9 @@ export function startBatchServer(opts: { tmpdir: string; rssFile: string; hangMs
   let timedOut = false;
   let queue: Promise<unknown> = Promise.resolve();
   const ended = sub.then((r) => r);
-  const runOne = async (args: string[]): Promise<ServedResult | undefined> => {
+  const runOne = async (args: string[], env?: Record<string, string>): Promise<ServedResult | undefined> => {
     if (sub.exitCode !== null || timedOut) return undefined;
-    sock.write(`${JSON.stringify(args)}\n`);
+    sock.write(`${JSON.stringify(env ? { args, env } : args)}\n`);
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(sub.pid);
@@ -127,8 +128,8 @@ export function startBatchServer(opts: { tmpdir: string; rssFile: string; hangMs
     return next.done ? undefined : (JSON.parse(next.value) as ServedResult);
   };
   return {
-    run: (args) => {
-      const p = queue.then(() => runOne(args));
+    run: (args, env) => {
+      const p = queue.then(() => runOne(args, env));
       queue = p.catch(() => undefined);
       return p;
     },
