@@ -7,8 +7,8 @@
  *
  * Builds are held at a known point with IMGSMITH_TEST_HOOK (src/lifetime.ts: a real
  * `sleep` child tool runs there), so signals land mid-build deterministically; a few
- * cases also signal a real build at its first --json event. The up-front checks of --label
- * and the refusal to replace a directory (about the build's checks, not the process) run
+ * cases also signal a real build at its first --json event. The up-front checks of --label and
+ * SOURCE_DATE_EPOCH and the refusal to replace a directory (about the build's checks, not the process) run
  * through the CLI's main() in one serving process (helpers/cli-batch.ts startBatchServer).
  * The closure, firmware and boot-test's image are the shared recipe cache's (read only).
  */
@@ -46,9 +46,9 @@ after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
-/** `imgsmith ARGS` through the serving process. */
-async function served(args: string[]): Promise<CliResult> {
-  const r = await server.run(args);
+/** `imgsmith ARGS` through the serving process (`env` set for this run). */
+async function served(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  const r = await server.run(args, env);
   assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
   return r;
 }
@@ -431,11 +431,11 @@ test('error mapping: a tool killed by a signal, ENOSPC, EMFILE (real errors)', a
 
 test('SOURCE_DATE_EPOCH beyond 2^32-1 is refused (exit 2); 2^32-1 builds', async () => {
   const out = newOut();
-  const r = await runCli(buildArgs(out), { env: { SOURCE_DATE_EPOCH: '99999999999999' } });
+  const r = await served(buildArgs(out), { SOURCE_DATE_EPOCH: '99999999999999' });
   assert.equal(r.exitCode, 2, r.stderr);
   assert.match(oneLine(r.stderr), /^imgsmith: error: SOURCE_DATE_EPOCH=99999999999999 is too large: .*4294967295 \(2106-02-07 06:28:15 UTC\)/);
   assert.deepEqual(await listFiles(out), []);
-  const ok = await runCli(buildArgs(out, ['--no-compress']), { env: { SOURCE_DATE_EPOCH: '4294967295' } });
+  const ok = await served(buildArgs(out, ['--no-compress']), { SOURCE_DATE_EPOCH: '4294967295' });
   assert.equal(ok.exitCode, 0, ok.stderr);
 });
 
