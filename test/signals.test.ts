@@ -8,7 +8,8 @@
  * Builds are held at a known point with IMGSMITH_TEST_HOOK (src/lifetime.ts: a real
  * `sleep` child tool runs there), so signals land mid-build deterministically; a few
  * cases also signal a real build at its first --json event. The up-front checks of --label and
- * SOURCE_DATE_EPOCH and the refusal to replace a directory (about the build's checks, not the process) run
+ * SOURCE_DATE_EPOCH, the refusal to replace a directory and which stale temp dirs a build removes
+ * (about the build's checks, not the process) run
  * through the CLI's main() in one serving process (helpers/cli-batch.ts startBatchServer).
  * The closure, firmware and boot-test's image are the shared recipe cache's (read only).
  */
@@ -247,7 +248,9 @@ test('a build removes temp dirs of dead builds and keeps those of live ones', as
     await fsp.writeFile(path.join(out, d, 'partial.img'), 'x');
     if (owner) await fsp.writeFile(path.join(out, d, '.imgsmith-owner'), JSON.stringify(owner));
   }
-  const r = await runCli(buildArgs(out));
+  // Through the serving process: which dirs are removed is the build's decision, not the process's
+  // (the real CLI's removal of a killed build's dir: the test after the next).
+  const r = await served(buildArgs(out));
   assert.equal(r.exitCode, 0, r.stderr);
   const left = (await fsp.readdir(out)).filter((x) => x.startsWith('.imgsmith-tmp-')).sort();
   assert.deepEqual(left, ['.imgsmith-tmp-live', '.imgsmith-tmp-no-owner', '.imgsmith-tmp-other-host']);
