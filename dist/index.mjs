@@ -9533,9 +9533,6 @@ function isUtf8(s2) {
   const b = Buffer.from(s2, "latin1");
   return Buffer.from(b.toString("utf8"), "utf8").equals(b);
 }
-function comparePaths(a2, b) {
-  return cmp(a2.replaceAll("/", "\0"), b.replaceAll("/", "\0"));
-}
 function normalizeTreePath(path43) {
   if (!path43.startsWith("/")) throw dataError(`tree path must be absolute: ${show(path43)}`);
   if (!path43.includes("//") && !path43.includes("/.") && !(path43.length > 1 && path43.endsWith("/"))) return path43;
@@ -9772,7 +9769,7 @@ function resolveLinks(p, link, opts2 = {}) {
   }
   return done || "/";
 }
-var bstr, FileTree, cmp, joinPath, joinHost, ScannedStat, ERRNO_CODES;
+var bstr, FileTree, cmp, pathSortKey, joinPath, joinHost, ScannedStat, ERRNO_CODES;
 var init_tree = __esm({
   "src/content/tree.ts"() {
     "use strict";
@@ -9909,7 +9906,7 @@ var init_tree = __esm({
       /** The explicit entries (host directories not expanded), sorted, root included. */
       explicitEntries() {
         if (!this.map.has("/")) this.map.set("/", { kind: "dir", mode: 493, implicit: true });
-        return [...this.map.entries()].sort((a2, b) => comparePaths(a2[0], b[0]));
+        return [...this.map.entries()].map((e) => ({ key: pathSortKey(e[0]), e })).sort((a2, b) => cmp(a2.key, b.key)).map((x) => x.e);
       }
       /** The whole expanded tree as [path, entry] pairs, sorted. Loads everything: for small
        *  trees (FAT, swap, raw); big ones use walkTree. */
@@ -9991,6 +9988,7 @@ var init_tree = __esm({
       }
     };
     cmp = (a2, b) => a2 < b ? -1 : a2 > b ? 1 : 0;
+    pathSortKey = (p) => p.split("/").join("\0");
     joinPath = (dir, name) => dir === "/" ? `/${name}` : `${dir}/${name}`;
     joinHost = (dir, name) => dir.endsWith("/") ? dir + name : `${dir}/${name}`;
     ScannedStat = class {
