@@ -6,8 +6,9 @@
  * flashed onto a loop device over a file of random bytes (or 0xFF; a swap partition's body past
  * its header is left out), and the card checked on the host with sfdisk, sgdisk, and in place
  * (read-only loop devices over its partitions) with fsck.fat, e2fsck, btrfs check, blkid, and
- * `imgsmith ls -R` against the image (those listings in one process: helpers/cli-runs.ts; the
- * flash itself is the real CLI).
+ * `imgsmith ls -R` against the image (each image's listing made once). The listings and all but
+ * the first flash run through the CLI's main() in one serving process for the whole file
+ * (helpers/cli-batch.ts startBatchServer); the first flash is the real CLI (bin/imgsmith.js).
  * Unit checks compare each filesystem's required ranges with what independent tools say is
  * in use (debugfs testb, fsck.fat -v + the FAT bytes, btrfs dump-tree -t chunk).
  */
@@ -19,8 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
-import { runCli } from './helpers/cli.ts';
-import { cliRuns } from './helpers/cli-runs.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { blkid } from './helpers/partition.ts';
 import { extractPartition, union } from './helpers/sparse-bytes.ts';
 import { probeLosetup, withLoops, withPartitionLoop } from './helpers/loop.ts';
@@ -33,14 +34,35 @@ const losetupWorks = await probeLosetup();
 const needLoop = { skip: !losetupWorks && 'needs root and loop devices (losetup failed)', timeout: 1_200_000 };
 
 let tmp: string;
+let server: BatchServer;
+let realFlashes = 0;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-garbage-'));
+  await fsp.mkdir(path.join(tmp, 'server-tmp'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'server-tmp'), rssFile: path.join(tmp, 'server-rss'), hangMs: 600_000 });
 });
 
 after(async () => {
+  await server?.close();
   await fsp.rm(tmp, { recursive: true, force: true });
 });
+
+/** `imgsmith ARGS` in the serving process (runCli's results: UTF-8, one final newline stripped). */
+async function served(args: string[]): Promise<CliResult> {
+  const r = await server.run(args);
+  assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
+  const utf8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8').replace(/\r?\n$/, '');
+  return { exitCode: r.exitCode, stdout: utf8(r.stdout), stderr: utf8(r.stderr) };
+}
+
+/** `imgsmith ls -R -l IMG:N /` of a shared (read-only) build, listed once per image and partition. */
+const imageListings = new Map<string, Promise<CliResult>>();
+function imageListing(img: string, n: number): Promise<CliResult> {
+  const key = `${img}:${n}`;
+  if (!imageListings.has(key)) imageListings.set(key, served(['ls', '-R', '-l', key, '/']));
+  return imageListings.get(key)!;
+}
 
 /** The recipe's shared build (helpers/recipe-cache.ts: raw image + bmap beside it; read only).
  *  uefi-x86_64's ESP holds the fixture firmware and a 300 KiB pseudo-random BOOTX64.EFI. */
@@ -123,8 +145,11 @@ async function garbageCard(name: string, size: number, fill: 'random' | 'ff', ho
     for (let pos = 0, i = 0; pos < size; pos += pattern.length, i++) {
       const end = Math.min(pos + pattern.length, size);
       if (holes.some((h) => h.start <= pos && end <= h.end)) continue;
-      const buf = fill === 'ff' ? pattern : Buffer.concat([pattern.subarray(i % 4096), pattern.subarray(0, i % 4096)]);
-      await fh.write(buf, 0, end - pos, pos);
+      const len = end - pos;
+      if (fill === 'ff' || len < pattern.length) {
+        const buf = fill === 'ff' ? pattern : Buffer.concat([pattern.subarray(i % 4096), pattern.subarray(0, i % 4096)]);
+        await fh.write(buf, 0, len, pos);
+      } else await fh.writev([pattern.subarray(i % 4096), pattern.subarray(0, i % 4096)], pos); // the same bytes, no copy
     }
   } finally {
     await fh.close();
@@ -168,10 +193,9 @@ async function checkCard(img: string, card: string, what: string): Promise<void>
     await fsckInPlace(card, p, type, where);
     if (type !== 'swap') listed.push([n, where]);
   }
-  // imgsmith ls -R of each partition of the image and of the card, in one process.
-  const ls = await cliRuns(tmp, listed.flatMap(([n]) => [['ls', '-R', '-l', `${img}:${n}`, '/'], ['ls', '-R', '-l', `${card}:${n}`, '/']]));
-  for (const [i, [, where]] of listed.entries()) {
-    const [a, b] = [ls[2 * i]!, ls[2 * i + 1]!];
+  // imgsmith ls -R of each partition of the image (listed once per image) and of the card.
+  for (const [n, where] of listed) {
+    const [a, b] = [await imageListing(img, n), await served(['ls', '-R', '-l', `${card}:${n}`, '/'])];
     assert.equal(a.exitCode, 0, a.stderr);
     assert.equal(b.exitCode, 0, `${where}: imgsmith ls -R of the card: ${b.stderr}`);
     assert.equal(b.stdout, a.stdout, `${where}: imgsmith ls -R`);
@@ -189,7 +213,8 @@ async function flashOverGarbage(img: string, how: { fill: 'random' | 'ff'; via: 
         const r = await run('bmaptool', ['copy', '--bmap', how.bmap!, img, dev!]);
         assert.equal(r.exitCode, 0, r.all);
       } else {
-        const r = await runCli(['flash', img, dev!, '--yes', ...(how.bmap ? ['--bmap', how.bmap] : [])]);
+        const args = ['flash', img, dev!, '--yes', ...(how.bmap ? ['--bmap', how.bmap] : [])];
+        const r = realFlashes++ === 0 ? await runCli(args) : await served(args);
         assert.equal(r.exitCode, 0, r.stderr);
       }
     });
