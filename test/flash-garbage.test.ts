@@ -81,24 +81,35 @@ async function partitions(img: string): Promise<SfPart[]> {
 const probe = (file: string, p: SfPart) => blkid(file, { offset: p.start * 512 });
 
 /**
- * Where the card needs no garbage, because no check reads it and no filesystem uses it: the
+ * Where the card needs no garbage (found once per image), because no check reads it and no filesystem uses it: the
  * body of each swap partition after its first MiB (only the swap header is content, checked
- * with blkid), the blocks ext4 marks free (dumpe2fs: its block bitmaps) and the device space
+ * with blkid), the blocks ext4 marks free (dumpe2fs: its block bitmaps), the FAT's free
+ * clusters (their FAT entries are 0, as fsck.fat -v lays the FAT out) and the device space
  * no btrfs chunk holds (btrfs dump-tree -t chunk; the first MiB and the superblock mirror at
  * 64 MiB stay garbage). Every block a filesystem uses keeps its garbage, zeros included (inode
- * tables, the resize inode). Free space is most of the big recipes' disks (arm-drive: 4 GiB
- * of swap and a root filling the disk), so the card is written several times faster.
+ * tables, the resize inode, the FATs and the root directory region). Free space is most of the
+ * big recipes' disks (arm-drive: 4 GiB of swap and a root filling the disk; the 256 and 500 MiB
+ * ESPs), so the card is written several times faster.
  */
-async function unusedSpace(img: string): Promise<Range[]> {
+const unusedOnce = new Map<string, Promise<Range[]>>();
+/** Copies of a shared build (withoutBmap): the build they copy, whose unused space is theirs. */
+const copyOf = new Map<string, string>();
+function unusedSpace(img: string): Promise<Range[]> {
+  const key = copyOf.get(img) ?? img;
+  if (!unusedOnce.has(key)) unusedOnce.set(key, findUnusedSpace(key));
+  return unusedOnce.get(key)!;
+}
+
+async function findUnusedSpace(img: string): Promise<Range[]> {
   const out: Range[] = [];
   for (const [i, p] of (await partitions(img)).entries()) {
     const [start, end] = [p.start * 512, (p.start + p.size) * 512];
     const type = (await probe(img, p)).TYPE;
     if (type === 'swap') out.push({ start: start + MiB, end });
-    if (type !== 'ext4' && type !== 'btrfs') continue;
+    if (type !== 'ext4' && type !== 'btrfs' && type !== 'vfat') continue;
     const file = await extractPartition(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
     try {
-      const free = type === 'ext4' ? await ext4Free(file) : await btrfsUnallocated(file, end - start);
+      const free = type === 'ext4' ? await ext4Free(file) : type === 'vfat' ? await fatFree(file) : await btrfsUnallocated(file, end - start);
       out.push(...free.map((r) => ({ start: start + r.start, end: start + r.end })));
     } finally {
       await fsp.rm(file, { force: true });
@@ -113,6 +124,39 @@ async function ext4Free(file: string): Promise<Range[]> {
   const bs = Number(/^Block size:\s+(\d+)/m.exec(dump)![1]);
   const ranges = [...dump.matchAll(/^\s+Free blocks: (.*)$/gm)].flatMap((m) => m[1]!.split(', ').filter(Boolean));
   return ranges.map((r) => r.split('-').map(Number)).map(([a, b]) => ({ start: a! * bs, end: ((b ?? a)! + 1) * bs }));
+}
+
+/** A FAT as fsck.fat -v lays it out, with the entry of each cluster read from the first FAT's bytes. */
+async function fatLayout(file: string): Promise<{ dataStart: number; clusterSize: number; clusters: number; entry: (c: number) => number }> {
+  const v = (await execa('fsck.fat', ['-nv', file])).stdout;
+  const fatStart = Number(/First FAT starts at byte (\d+)/.exec(v)![1]);
+  const bits = Number(/(\d+) bit entries/.exec(v)![1]);
+  const dataStart = Number(/Data area starts at byte (\d+)/.exec(v)![1]);
+  const clusterSize = Number(/(\d+) bytes per cluster/.exec(v)![1]);
+  const clusters = Number(/(\d+) data clusters/.exec(v)![1]);
+  // The file up to the end of the first FAT's last entry (not the whole partition).
+  const fatBytes = Buffer.alloc(fatStart + Math.ceil(((clusters + 2) * bits) / 8) + 2);
+  const fh = await fsp.open(file, 'r');
+  try {
+    await fh.read(fatBytes, 0, fatBytes.length, 0);
+  } finally {
+    await fh.close();
+  }
+  const entry = (c: number) => {
+    const at = fatStart + Math.floor((c * bits) / 8);
+    return bits === 32 ? fatBytes.readUInt32LE(at) & 0x0fffffff : bits === 16 ? fatBytes.readUInt16LE(at) : (c & 1 ? fatBytes.readUInt16LE(at) >> 4 : fatBytes.readUInt16LE(at) & 0xfff);
+  };
+  return { dataStart, clusterSize, clusters, entry };
+}
+
+/** The byte ranges of the FAT's free clusters (entry 0). */
+async function fatFree(file: string): Promise<Range[]> {
+  const { dataStart, clusterSize, clusters, entry } = await fatLayout(file);
+  const out: Range[] = [];
+  for (let c = 2; c < clusters + 2; c++) {
+    if (entry(c) === 0) out.push({ start: dataStart + (c - 2) * clusterSize, end: dataStart + (c - 1) * clusterSize });
+  }
+  return union(out);
 }
 
 /** The byte ranges of a btrfs device no chunk stripe holds (nor the first MiB, nor the 64 MiB superblock mirror). */
@@ -229,6 +273,7 @@ async function withoutBmap(img: string): Promise<string> {
   const dir = await fsp.mkdtemp(path.join(tmp, 'nobmap-'));
   const copy = path.join(dir, 'disk.img');
   await execa('cp', ['--sparse=always', img, copy]);
+  copyOf.set(copy, img);
   return copy;
 }
 
@@ -284,20 +329,12 @@ test('ext4 and FAT required ranges hold every block debugfs testb and the FAT (a
   if (dind) assert.ok(covered(map, root!.start * 512 + Number(dind[1]) * bs, root!.start * 512 + (Number(dind[1]) + 1) * bs));
   // FAT: the region before the data area, and every cluster whose FAT entry is not 0.
   const vfat = await extractPartition(img, fat!.start * 512, fat!.size * 512, path.join(tmp, 'unit-vfat'));
-  const v = (await execa('fsck.fat', ['-nv', vfat])).stdout;
-  const fatStart = Number(/First FAT starts at byte (\d+)/.exec(v)![1]);
-  const bits = Number(/(\d+) bit entries/.exec(v)![1]);
-  const dataStart = Number(/Data area starts at byte (\d+)/.exec(v)![1]);
-  const clusterSize = Number(/(\d+) bytes per cluster/.exec(v)![1]);
-  const clusters = Number(/(\d+) data clusters/.exec(v)![1]);
+  const { dataStart, clusterSize, clusters, entry } = await fatLayout(vfat);
   const base = fat!.start * 512;
   assert.ok(covered(map, base, base + dataStart), 'boot sector, FATs and root directory region mapped');
-  const fatBytes = await fsp.readFile(vfat);
   let inUse = 0;
   for (let c = 2; c < clusters + 2; c++) {
-    const at = fatStart + Math.floor((c * bits) / 8);
-    const e = bits === 32 ? fatBytes.readUInt32LE(at) & 0x0fffffff : bits === 16 ? fatBytes.readUInt16LE(at) : (c & 1 ? fatBytes.readUInt16LE(at) >> 4 : fatBytes.readUInt16LE(at) & 0xfff);
-    if (e === 0) continue;
+    if (entry(c) === 0) continue;
     inUse++;
     const s = base + dataStart + (c - 2) * clusterSize;
     assert.ok(covered(map, s, s + clusterSize), `FAT cluster ${c} in use but not mapped`);
