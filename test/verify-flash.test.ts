@@ -4,10 +4,10 @@
  * plain byte writes at offsets found by independent tools (debugfs for a file's
  * block, the FAT boot sector for the FAT), and the results are checked with
  * sha256 over the image length and losetup where it works.
- * The runs needing their own environment (TMPDIR), a terminal check, and one run of each kind
- * (verify's human output, flash to a loop device, flash refusing the running system's disk) use
- * the real CLI (bin/imgsmith.js); the others run through the CLI's main() in one process serving
- * them one at a time (helpers/cli-batch.ts startBatchServer).
+ * One run of each kind (verify's human output, flash to a loop device and its refusal without a
+ * terminal) uses the real CLI (bin/imgsmith.js); the others run through the CLI's main() in one
+ * process serving them one at a time (helpers/cli-batch.ts startBatchServer), whose TMPDIR is
+ * this file's own.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,9 +28,9 @@ let pi: { img: string; zst: string; bmap: string; manifest: string; rootStart: n
 let gpt: { img: string; manifest: string };
 let server: BatchServer;
 
-/** `imgsmith ARGS`: through bin/imgsmith.js when `real` or given an environment, else the serving process. */
-async function cli(args: string[], opts: { env?: Record<string, string>; real?: boolean } = {}): Promise<CliResult> {
-  if (opts.real || opts.env) return runCli(args, opts.env ? { env: opts.env } : {});
+/** `imgsmith ARGS`: through bin/imgsmith.js when `real`, else the serving process. */
+async function cli(args: string[], opts: { real?: boolean } = {}): Promise<CliResult> {
+  if (opts.real) return runCli(args);
   const r = await server.run(args);
   assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
   const utf8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8').replace(/\r?\n$/, '');
@@ -65,8 +65,8 @@ async function flipByte(file: string, offset: number): Promise<void> {
 }
 
 interface Check { check: string; where: string; ok: boolean; detail: string }
-async function verifyJson(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; ok: boolean; checks: Check[]; stderr: string }> {
-  const r = await cli(['verify', ...args, '--json'], env ? { env } : {});
+async function verifyJson(args: string[]): Promise<{ exitCode: number; ok: boolean; checks: Check[]; stderr: string }> {
+  const r = await cli(['verify', ...args, '--json']);
   const doc = r.stdout.trim() ? (JSON.parse(r.stdout) as { ok: boolean; checks: Check[] }) : { ok: false, checks: [] };
   return { exitCode: r.exitCode, ...doc, stderr: r.stderr };
 }
@@ -161,10 +161,9 @@ test('verify fails on a truncated .img.zst with a decompress check, and leaves n
   const c = await copyOut('trunc');
   const st = await fsp.stat(c.zst);
   await fsp.truncate(c.zst, Math.floor(st.size / 2));
-  // A private TMPDIR: other tests running meanwhile make their own temp dirs in the shared one.
-  const privateTmp = path.join(c.dir, 'tmp');
-  await fsp.mkdir(privateTmp);
-  const r = await verifyJson([c.zst], { TMPDIR: privateTmp });
+  // A private TMPDIR: the serving process's own (runs one at a time; other test files make their temp dirs elsewhere).
+  const privateTmp = path.join(tmp, 'server-tmp');
+  const r = await verifyJson([c.zst]);
   assert.equal(r.exitCode, 1, r.stderr);
   const d = r.checks.find((x) => x.check === 'decompress');
   assert.ok(d && !d.ok, JSON.stringify(r.checks));
@@ -278,7 +277,7 @@ test('flash refuses a device too small, a mounted one and the running system\'s 
   const rootDev = (await fsp.readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')).find((f) => f[4] === '/')?.[2];
   const node = rootDev && (await execa('sh', ['-c', `for d in /dev/*; do [ -b "$d" ] && [ "$(stat -c '%t:%T' "$d")" = "$(printf '%x:%x' ${rootDev.replace(':', ' ')})" ] && echo "$d" && break; done`], { reject: false })).stdout.trim();
   if (node) {
-    const r = await cli(['flash', pi.zst, node], { real: true });
+    const r = await cli(['flash', pi.zst, node]);
     assert.equal(r.exitCode, 1, r.stderr);
     assert.match(r.stderr, /holds the running system \(root, \/ is mounted from it\)/);
   }
