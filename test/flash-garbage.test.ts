@@ -102,9 +102,8 @@ function unusedSpace(img: string): Promise<Range[]> {
 
 async function findUnusedSpace(img: string): Promise<Range[]> {
   const out: Range[] = [];
-  for (const [i, p] of (await partitions(img)).entries()) {
+  for (const [i, { p, type }] of (await imageFacts(img)).parts.entries()) {
     const [start, end] = [p.start * 512, (p.start + p.size) * 512];
-    const type = (await probe(img, p)).TYPE;
     if (type === 'swap') out.push({ start: start + MiB, end });
     if (type !== 'ext4' && type !== 'btrfs' && type !== 'vfat') continue;
     const file = await extractPartition(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
@@ -224,15 +223,27 @@ async function fsckInPlace(card: string, p: SfPart, type: string | undefined, wh
   });
 }
 
+/** What sfdisk and blkid say of an image (its table dump and label, each partition and its type), asked once per image file. */
+const factsOnce = new Map<string, Promise<{ dump: string; label: string; parts: { p: SfPart; type: string | undefined }[] }>>();
+function imageFacts(img: string) {
+  if (!factsOnce.has(img)) {
+    factsOnce.set(img, (async () => {
+      const label = (JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string }).label;
+      const parts = await Promise.all((await partitions(img)).map(async (p) => ({ p, type: (await probe(img, p)).TYPE })));
+      return { dump: await sfdiskDump(img), label, parts };
+    })());
+  }
+  return factsOnce.get(img)!;
+}
+
 /** The card (a file) holds the image's table and sound filesystems with the same files. */
 async function checkCard(img: string, card: string, what: string): Promise<void> {
-  assert.equal(await sfdiskDump(card), await sfdiskDump(img), `${what}: sfdisk -d`);
-  const label = (JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string }).label;
-  if (label === 'gpt') assert.match((await execa('sgdisk', ['-v', card])).stdout, /No problems found/, `${what}: sgdisk -v`);
+  const facts = await imageFacts(img);
+  assert.equal(await sfdiskDump(card), facts.dump, `${what}: sfdisk -d`);
+  if (facts.label === 'gpt') assert.match((await execa('sgdisk', ['-v', card])).stdout, /No problems found/, `${what}: sgdisk -v`);
   const listed: [number, string][] = [];
-  for (const [i, p] of (await partitions(img)).entries()) {
+  for (const [i, { p, type }] of facts.parts.entries()) {
     const n = i + 1;
-    const type = (await probe(img, p)).TYPE;
     const where = `${what}: partition ${n} (${type})`;
     await fsckInPlace(card, p, type, where);
     if (type !== 'swap') listed.push([n, where]);
