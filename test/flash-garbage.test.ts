@@ -6,8 +6,9 @@
  * flashed onto a loop device over a file of random bytes (or 0xFF; a swap partition's body past
  * its header is left out), and the card checked on the host with sfdisk, sgdisk, and in place
  * (read-only loop devices over its partitions) with fsck.fat, e2fsck, btrfs check, blkid, and
- * `imgsmith ls -R` against the image (those listings in one process: helpers/cli-runs.ts; the
- * flash itself is the real CLI).
+ * `imgsmith ls -R` against the image (each image's listing made once). The listings and all but
+ * the first flash run through the CLI's main() in one serving process for the whole file
+ * (helpers/cli-batch.ts startBatchServer); the first flash is the real CLI (bin/imgsmith.js).
  * Unit checks compare each filesystem's required ranges with what independent tools say is
  * in use (debugfs testb, fsck.fat -v + the FAT bytes, btrfs dump-tree -t chunk).
  */
@@ -19,8 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
-import { runCli } from './helpers/cli.ts';
-import { cliRuns } from './helpers/cli-runs.ts';
+import { runCli, type CliResult } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { blkid } from './helpers/partition.ts';
 import { extractPartition, union } from './helpers/sparse-bytes.ts';
 import { probeLosetup, withLoops, withPartitionLoop } from './helpers/loop.ts';
@@ -33,14 +34,35 @@ const losetupWorks = await probeLosetup();
 const needLoop = { skip: !losetupWorks && 'needs root and loop devices (losetup failed)', timeout: 1_200_000 };
 
 let tmp: string;
+let server: BatchServer;
+let realFlashes = 0;
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-garbage-'));
+  await fsp.mkdir(path.join(tmp, 'server-tmp'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'server-tmp'), rssFile: path.join(tmp, 'server-rss'), hangMs: 600_000 });
 });
 
 after(async () => {
+  await server?.close();
   await fsp.rm(tmp, { recursive: true, force: true });
 });
+
+/** `imgsmith ARGS` in the serving process (runCli's results: UTF-8, one final newline stripped). */
+async function served(args: string[]): Promise<CliResult> {
+  const r = await server.run(args);
+  assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
+  const utf8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8').replace(/\r?\n$/, '');
+  return { exitCode: r.exitCode, stdout: utf8(r.stdout), stderr: utf8(r.stderr) };
+}
+
+/** `imgsmith ls -R -l IMG:N /` of a shared (read-only) build, listed once per image and partition. */
+const imageListings = new Map<string, Promise<CliResult>>();
+function imageListing(img: string, n: number): Promise<CliResult> {
+  const key = `${img}:${n}`;
+  if (!imageListings.has(key)) imageListings.set(key, served(['ls', '-R', '-l', key, '/']));
+  return imageListings.get(key)!;
+}
 
 /** The recipe's shared build (helpers/recipe-cache.ts: raw image + bmap beside it; read only).
  *  uefi-x86_64's ESP holds the fixture firmware and a 300 KiB pseudo-random BOOTX64.EFI. */
@@ -59,24 +81,34 @@ async function partitions(img: string): Promise<SfPart[]> {
 const probe = (file: string, p: SfPart) => blkid(file, { offset: p.start * 512 });
 
 /**
- * Where the card needs no garbage, because no check reads it and no filesystem uses it: the
+ * Where the card needs no garbage (found once per image), because no check reads it and no filesystem uses it: the
  * body of each swap partition after its first MiB (only the swap header is content, checked
- * with blkid), the blocks ext4 marks free (dumpe2fs: its block bitmaps) and the device space
+ * with blkid), the blocks ext4 marks free (dumpe2fs: its block bitmaps), the FAT's free
+ * clusters (their FAT entries are 0, as fsck.fat -v lays the FAT out) and the device space
  * no btrfs chunk holds (btrfs dump-tree -t chunk; the first MiB and the superblock mirror at
  * 64 MiB stay garbage). Every block a filesystem uses keeps its garbage, zeros included (inode
- * tables, the resize inode). Free space is most of the big recipes' disks (arm-drive: 4 GiB
- * of swap and a root filling the disk), so the card is written several times faster.
+ * tables, the resize inode, the FATs and the root directory region). Free space is most of the
+ * big recipes' disks (arm-drive: 4 GiB of swap and a root filling the disk; the 256 and 500 MiB
+ * ESPs), so the card is written several times faster.
  */
-async function unusedSpace(img: string): Promise<Range[]> {
+const unusedOnce = new Map<string, Promise<Range[]>>();
+/** Copies of a shared build (withoutBmap): the build they copy, whose unused space is theirs. */
+const copyOf = new Map<string, string>();
+function unusedSpace(img: string): Promise<Range[]> {
+  const key = copyOf.get(img) ?? img;
+  if (!unusedOnce.has(key)) unusedOnce.set(key, findUnusedSpace(key));
+  return unusedOnce.get(key)!;
+}
+
+async function findUnusedSpace(img: string): Promise<Range[]> {
   const out: Range[] = [];
-  for (const [i, p] of (await partitions(img)).entries()) {
+  for (const [i, { p, type }] of (await imageFacts(img)).parts.entries()) {
     const [start, end] = [p.start * 512, (p.start + p.size) * 512];
-    const type = (await probe(img, p)).TYPE;
     if (type === 'swap') out.push({ start: start + MiB, end });
-    if (type !== 'ext4' && type !== 'btrfs') continue;
+    if (type !== 'ext4' && type !== 'btrfs' && type !== 'vfat') continue;
     const file = await extractPartition(img, start, end - start, path.join(tmp, `unused-${path.basename(img)}-${i}`));
     try {
-      const free = type === 'ext4' ? await ext4Free(file) : await btrfsUnallocated(file, end - start);
+      const free = type === 'ext4' ? await ext4Free(file) : type === 'vfat' ? await fatFree(file) : await btrfsUnallocated(file, end - start);
       out.push(...free.map((r) => ({ start: start + r.start, end: start + r.end })));
     } finally {
       await fsp.rm(file, { force: true });
@@ -91,6 +123,39 @@ async function ext4Free(file: string): Promise<Range[]> {
   const bs = Number(/^Block size:\s+(\d+)/m.exec(dump)![1]);
   const ranges = [...dump.matchAll(/^\s+Free blocks: (.*)$/gm)].flatMap((m) => m[1]!.split(', ').filter(Boolean));
   return ranges.map((r) => r.split('-').map(Number)).map(([a, b]) => ({ start: a! * bs, end: ((b ?? a)! + 1) * bs }));
+}
+
+/** A FAT as fsck.fat -v lays it out, with the entry of each cluster read from the first FAT's bytes. */
+async function fatLayout(file: string): Promise<{ dataStart: number; clusterSize: number; clusters: number; entry: (c: number) => number }> {
+  const v = (await execa('fsck.fat', ['-nv', file])).stdout;
+  const fatStart = Number(/First FAT starts at byte (\d+)/.exec(v)![1]);
+  const bits = Number(/(\d+) bit entries/.exec(v)![1]);
+  const dataStart = Number(/Data area starts at byte (\d+)/.exec(v)![1]);
+  const clusterSize = Number(/(\d+) bytes per cluster/.exec(v)![1]);
+  const clusters = Number(/(\d+) data clusters/.exec(v)![1]);
+  // The file up to the end of the first FAT's last entry (not the whole partition).
+  const fatBytes = Buffer.alloc(fatStart + Math.ceil(((clusters + 2) * bits) / 8) + 2);
+  const fh = await fsp.open(file, 'r');
+  try {
+    await fh.read(fatBytes, 0, fatBytes.length, 0);
+  } finally {
+    await fh.close();
+  }
+  const entry = (c: number) => {
+    const at = fatStart + Math.floor((c * bits) / 8);
+    return bits === 32 ? fatBytes.readUInt32LE(at) & 0x0fffffff : bits === 16 ? fatBytes.readUInt16LE(at) : (c & 1 ? fatBytes.readUInt16LE(at) >> 4 : fatBytes.readUInt16LE(at) & 0xfff);
+  };
+  return { dataStart, clusterSize, clusters, entry };
+}
+
+/** The byte ranges of the FAT's free clusters (entry 0). */
+async function fatFree(file: string): Promise<Range[]> {
+  const { dataStart, clusterSize, clusters, entry } = await fatLayout(file);
+  const out: Range[] = [];
+  for (let c = 2; c < clusters + 2; c++) {
+    if (entry(c) === 0) out.push({ start: dataStart + (c - 2) * clusterSize, end: dataStart + (c - 1) * clusterSize });
+  }
+  return union(out);
 }
 
 /** The byte ranges of a btrfs device no chunk stripe holds (nor the first MiB, nor the 64 MiB superblock mirror). */
@@ -123,8 +188,11 @@ async function garbageCard(name: string, size: number, fill: 'random' | 'ff', ho
     for (let pos = 0, i = 0; pos < size; pos += pattern.length, i++) {
       const end = Math.min(pos + pattern.length, size);
       if (holes.some((h) => h.start <= pos && end <= h.end)) continue;
-      const buf = fill === 'ff' ? pattern : Buffer.concat([pattern.subarray(i % 4096), pattern.subarray(0, i % 4096)]);
-      await fh.write(buf, 0, end - pos, pos);
+      const len = end - pos;
+      if (fill === 'ff' || len < pattern.length) {
+        const buf = fill === 'ff' ? pattern : Buffer.concat([pattern.subarray(i % 4096), pattern.subarray(0, i % 4096)]);
+        await fh.write(buf, 0, len, pos);
+      } else await fh.writev([pattern.subarray(i % 4096), pattern.subarray(0, i % 4096)], pos); // the same bytes, no copy
     }
   } finally {
     await fh.close();
@@ -155,23 +223,34 @@ async function fsckInPlace(card: string, p: SfPart, type: string | undefined, wh
   });
 }
 
+/** What sfdisk and blkid say of an image (its table dump and label, each partition and its type), asked once per image file. */
+const factsOnce = new Map<string, Promise<{ dump: string; label: string; parts: { p: SfPart; type: string | undefined }[] }>>();
+function imageFacts(img: string) {
+  if (!factsOnce.has(img)) {
+    factsOnce.set(img, (async () => {
+      const label = (JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string }).label;
+      const parts = await Promise.all((await partitions(img)).map(async (p) => ({ p, type: (await probe(img, p)).TYPE })));
+      return { dump: await sfdiskDump(img), label, parts };
+    })());
+  }
+  return factsOnce.get(img)!;
+}
+
 /** The card (a file) holds the image's table and sound filesystems with the same files. */
 async function checkCard(img: string, card: string, what: string): Promise<void> {
-  assert.equal(await sfdiskDump(card), await sfdiskDump(img), `${what}: sfdisk -d`);
-  const label = (JSON.parse((await execa('sfdisk', ['-J', img])).stdout).partitiontable as { label: string }).label;
-  if (label === 'gpt') assert.match((await execa('sgdisk', ['-v', card])).stdout, /No problems found/, `${what}: sgdisk -v`);
+  const facts = await imageFacts(img);
+  assert.equal(await sfdiskDump(card), facts.dump, `${what}: sfdisk -d`);
+  if (facts.label === 'gpt') assert.match((await execa('sgdisk', ['-v', card])).stdout, /No problems found/, `${what}: sgdisk -v`);
   const listed: [number, string][] = [];
-  for (const [i, p] of (await partitions(img)).entries()) {
+  for (const [i, { p, type }] of facts.parts.entries()) {
     const n = i + 1;
-    const type = (await probe(img, p)).TYPE;
     const where = `${what}: partition ${n} (${type})`;
     await fsckInPlace(card, p, type, where);
     if (type !== 'swap') listed.push([n, where]);
   }
-  // imgsmith ls -R of each partition of the image and of the card, in one process.
-  const ls = await cliRuns(tmp, listed.flatMap(([n]) => [['ls', '-R', '-l', `${img}:${n}`, '/'], ['ls', '-R', '-l', `${card}:${n}`, '/']]));
-  for (const [i, [, where]] of listed.entries()) {
-    const [a, b] = [ls[2 * i]!, ls[2 * i + 1]!];
+  // imgsmith ls -R of each partition of the image (listed once per image) and of the card.
+  for (const [n, where] of listed) {
+    const [a, b] = [await imageListing(img, n), await served(['ls', '-R', '-l', `${card}:${n}`, '/'])];
     assert.equal(a.exitCode, 0, a.stderr);
     assert.equal(b.exitCode, 0, `${where}: imgsmith ls -R of the card: ${b.stderr}`);
     assert.equal(b.stdout, a.stdout, `${where}: imgsmith ls -R`);
@@ -189,7 +268,8 @@ async function flashOverGarbage(img: string, how: { fill: 'random' | 'ff'; via: 
         const r = await run('bmaptool', ['copy', '--bmap', how.bmap!, img, dev!]);
         assert.equal(r.exitCode, 0, r.all);
       } else {
-        const r = await runCli(['flash', img, dev!, '--yes', ...(how.bmap ? ['--bmap', how.bmap] : [])]);
+        const args = ['flash', img, dev!, '--yes', ...(how.bmap ? ['--bmap', how.bmap] : [])];
+        const r = realFlashes++ === 0 ? await runCli(args) : await served(args);
         assert.equal(r.exitCode, 0, r.stderr);
       }
     });
@@ -204,6 +284,7 @@ async function withoutBmap(img: string): Promise<string> {
   const dir = await fsp.mkdtemp(path.join(tmp, 'nobmap-'));
   const copy = path.join(dir, 'disk.img');
   await execa('cp', ['--sparse=always', img, copy]);
+  copyOf.set(copy, img);
   return copy;
 }
 
@@ -259,20 +340,12 @@ test('ext4 and FAT required ranges hold every block debugfs testb and the FAT (a
   if (dind) assert.ok(covered(map, root!.start * 512 + Number(dind[1]) * bs, root!.start * 512 + (Number(dind[1]) + 1) * bs));
   // FAT: the region before the data area, and every cluster whose FAT entry is not 0.
   const vfat = await extractPartition(img, fat!.start * 512, fat!.size * 512, path.join(tmp, 'unit-vfat'));
-  const v = (await execa('fsck.fat', ['-nv', vfat])).stdout;
-  const fatStart = Number(/First FAT starts at byte (\d+)/.exec(v)![1]);
-  const bits = Number(/(\d+) bit entries/.exec(v)![1]);
-  const dataStart = Number(/Data area starts at byte (\d+)/.exec(v)![1]);
-  const clusterSize = Number(/(\d+) bytes per cluster/.exec(v)![1]);
-  const clusters = Number(/(\d+) data clusters/.exec(v)![1]);
+  const { dataStart, clusterSize, clusters, entry } = await fatLayout(vfat);
   const base = fat!.start * 512;
   assert.ok(covered(map, base, base + dataStart), 'boot sector, FATs and root directory region mapped');
-  const fatBytes = await fsp.readFile(vfat);
   let inUse = 0;
   for (let c = 2; c < clusters + 2; c++) {
-    const at = fatStart + Math.floor((c * bits) / 8);
-    const e = bits === 32 ? fatBytes.readUInt32LE(at) & 0x0fffffff : bits === 16 ? fatBytes.readUInt16LE(at) : (c & 1 ? fatBytes.readUInt16LE(at) >> 4 : fatBytes.readUInt16LE(at) & 0xfff);
-    if (e === 0) continue;
+    if (entry(c) === 0) continue;
     inUse++;
     const s = base + dataStart + (c - 2) * clusterSize;
     assert.ok(covered(map, s, s + clusterSize), `FAT cluster ${c} in use but not mapped`);

@@ -4,6 +4,10 @@
  * plain byte writes at offsets found by independent tools (debugfs for a file's
  * block, the FAT boot sector for the FAT), and the results are checked with
  * sha256 over the image length and losetup where it works.
+ * One run of each kind (verify's human output, flash to a loop device and its refusal without a
+ * terminal) uses the real CLI (bin/imgsmith.js); the others run through the CLI's main() in one
+ * process serving them one at a time (helpers/cli-batch.ts startBatchServer), whose TMPDIR is
+ * this file's own.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +16,8 @@ import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { runCli, listFiles } from './helpers/cli.ts';
+import { runCli, listFiles, type CliResult } from './helpers/cli.ts';
+import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { renderBmap, parseBmap } from '../src/outputs/bmap.ts';
@@ -21,6 +26,16 @@ import { GiB } from '../src/units.ts';
 let tmp: string;
 let pi: { img: string; zst: string; bmap: string; manifest: string; rootStart: number; fatStart: number; sha256: string; size: number };
 let gpt: { img: string; manifest: string };
+let server: BatchServer;
+
+/** `imgsmith ARGS`: through bin/imgsmith.js when `real`, else the serving process. */
+async function cli(args: string[], opts: { real?: boolean } = {}): Promise<CliResult> {
+  if (opts.real) return runCli(args);
+  const r = await server.run(args);
+  assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
+  const utf8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8').replace(/\r?\n$/, '');
+  return { exitCode: r.exitCode, stdout: utf8(r.stdout), stderr: utf8(r.stderr) };
+}
 
 const sha256Prefix = async (file: string, len: number): Promise<string> => {
   const h = createHash('sha256');
@@ -50,14 +65,16 @@ async function flipByte(file: string, offset: number): Promise<void> {
 }
 
 interface Check { check: string; where: string; ok: boolean; detail: string }
-async function verifyJson(args: string[], env?: Record<string, string>): Promise<{ exitCode: number; ok: boolean; checks: Check[]; stderr: string }> {
-  const r = await runCli(['verify', ...args, '--json'], env ? { env } : {});
+async function verifyJson(args: string[]): Promise<{ exitCode: number; ok: boolean; checks: Check[]; stderr: string }> {
+  const r = await cli(['verify', ...args, '--json']);
   const doc = r.stdout.trim() ? (JSON.parse(r.stdout) as { ok: boolean; checks: Check[] }) : { ok: false, checks: [] };
   return { exitCode: r.exitCode, ...doc, stderr: r.stderr };
 }
 
 before(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-verify-'));
+  await fsp.mkdir(path.join(tmp, 'server-tmp'));
+  server = startBatchServer({ tmpdir: path.join(tmp, 'server-tmp'), rssFile: path.join(tmp, 'server-rss'), hangMs: 300_000 });
   // The shared builds (helpers/recipe-cache.ts): read only; the damage is done to copies (copyOut).
   const r = await cachedRecipe('rpi-aarch64.json');
   const parts = r.manifest.partitions as { start: number; filesystem?: { type: string } }[];
@@ -76,6 +93,7 @@ before(async () => {
 });
 
 after(async () => {
+  await server?.close();
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
@@ -89,7 +107,7 @@ test('verify passes on a fresh .img.zst with its manifest: table, both filesyste
   assert.ok(r.checks.some((c) => c.check === 'fs' && /ext4.*e2fsck/.test(c.where)));
   assert.equal(r.checks.find((c) => c.check === 'image-sha256')!.detail, pi.sha256);
   // Human output: one line per check and the verdict.
-  const h = await runCli(['verify', pi.img, '--manifest', pi.manifest]);
+  const h = await cli(['verify', pi.img, '--manifest', pi.manifest], { real: true });
   assert.equal(h.exitCode, 0, h.stderr);
   assert.match(h.stdout, /^ok +table/m);
   assert.match(h.stdout, /verified: \d+ checks passed/);
@@ -143,10 +161,9 @@ test('verify fails on a truncated .img.zst with a decompress check, and leaves n
   const c = await copyOut('trunc');
   const st = await fsp.stat(c.zst);
   await fsp.truncate(c.zst, Math.floor(st.size / 2));
-  // A private TMPDIR: other tests running meanwhile make their own temp dirs in the shared one.
-  const privateTmp = path.join(c.dir, 'tmp');
-  await fsp.mkdir(privateTmp);
-  const r = await verifyJson([c.zst], { TMPDIR: privateTmp });
+  // A private TMPDIR: the serving process's own (runs one at a time; other test files make their temp dirs elsewhere).
+  const privateTmp = path.join(tmp, 'server-tmp');
+  const r = await verifyJson([c.zst]);
   assert.equal(r.exitCode, 1, r.stderr);
   const d = r.checks.find((x) => x.check === 'decompress');
   assert.ok(d && !d.ok, JSON.stringify(r.checks));
@@ -176,7 +193,7 @@ test('verify fails on a bmap checksum mismatch (range checksum edited, file chec
 test('flash .img.zst with its bmap to a regular file: the sha256 over the image length is the image\'s', async () => {
   const out = path.join(tmp, 'flash-file', 'card.img');
   await fsp.mkdir(path.dirname(out));
-  const r = await runCli(['flash', pi.zst, out, '--json']);
+  const r = await cli(['flash', pi.zst, out, '--json']);
   assert.equal(r.exitCode, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as { map: string; verified: boolean; written: number };
   assert.equal(doc.map, 'bmap');
@@ -195,7 +212,7 @@ test('flash a raw .img without a bmap (extents) over an existing file; --no-veri
   await execa('cp', ['--sparse=always', pi.img, img]);
   const out = path.join(dir, 'target.img');
   await fsp.writeFile(out, Buffer.alloc(1 << 20, 0xaa));
-  const r = await runCli(['flash', img, out, '--json', '--no-verify']);
+  const r = await cli(['flash', img, out, '--json', '--no-verify']);
   assert.equal(r.exitCode, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as { map: string; verified: boolean };
   assert.equal(doc.map, 'extents');
@@ -214,11 +231,11 @@ async function withLoop<T>(size: number, fn: (dev: string, backing: string) => P
 
 test('flash to a loop device (root): the device holds the image; refused without --yes when there is no terminal', { skip: !losetupWorks && 'needs root and losetup' }, async () => {
   await withLoop(pi.size + (1 << 20), async (dev, backing) => {
-    const no = await runCli(['flash', pi.zst, dev]);
+    const no = await cli(['flash', pi.zst, dev], { real: true });
     assert.equal(no.exitCode, 2, no.stderr);
     assert.match(no.stderr, /without confirmation: pass --yes/);
     assert.equal((await fsp.stat(backing)).blocks, 0, 'nothing was written');
-    const r = await runCli(['flash', pi.zst, dev, '--yes', '--json']);
+    const r = await cli(['flash', pi.zst, dev, '--yes', '--json'], { real: true });
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(await sha256Prefix(dev, pi.size), pi.sha256);
   });
@@ -227,7 +244,7 @@ test('flash to a loop device (root): the device holds the image; refused without
 test('flash refuses a device too small, a mounted one and the running system\'s disk, writing nothing', { skip: !losetupWorks && 'needs root and losetup' }, async () => {
   const small = pi.size - (1 << 20);
   await withLoop(small, async (dev, backing) => {
-    const r = await runCli(['flash', pi.zst, dev, '--yes']);
+    const r = await cli(['flash', pi.zst, dev, '--yes']);
     assert.equal(r.exitCode, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`refusing to flash ${dev}: it holds ${small} bytes, the image needs ${pi.size}`));
     assert.equal((await fsp.stat(backing)).blocks, 0);
@@ -238,7 +255,7 @@ test('flash refuses a device too small, a mounted one and the running system\'s 
     const m = await execa('mount', [dev, mnt], { reject: false });
     if (m.exitCode !== 0) return; // mounting is not allowed here; the other refusals are still checked
     try {
-      const r = await runCli(['flash', pi.zst, dev, '--yes']);
+      const r = await cli(['flash', pi.zst, dev, '--yes']);
       assert.equal(r.exitCode, 1);
       assert.match(r.stderr, new RegExp(`is mounted at ${mnt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
       // Nothing of the image reached the device (the mounted ext4 may change its own blocks meanwhile,
@@ -260,24 +277,24 @@ test('flash refuses a device too small, a mounted one and the running system\'s 
   const rootDev = (await fsp.readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')).find((f) => f[4] === '/')?.[2];
   const node = rootDev && (await execa('sh', ['-c', `for d in /dev/*; do [ -b "$d" ] && [ "$(stat -c '%t:%T' "$d")" = "$(printf '%x:%x' ${rootDev.replace(':', ' ')})" ] && echo "$d" && break; done`], { reject: false })).stdout.trim();
   if (node) {
-    const r = await runCli(['flash', pi.zst, node]);
+    const r = await cli(['flash', pi.zst, node]);
     assert.equal(r.exitCode, 1, r.stderr);
     assert.match(r.stderr, /holds the running system \(root, \/ is mounted from it\)/);
   }
 });
 
 test('flash: a missing image or bmap is a usage error; a non-device non-file target is refused', async () => {
-  const r = await runCli(['flash', path.join(tmp, 'nope.img.zst'), path.join(tmp, 'x.img')]);
+  const r = await cli(['flash', path.join(tmp, 'nope.img.zst'), path.join(tmp, 'x.img')]);
   assert.equal(r.exitCode, 2);
   assert.match(r.stderr, /nope\.img\.zst does not exist/);
-  const b = await runCli(['flash', pi.zst, path.join(tmp, 'y.img'), '--bmap', path.join(tmp, 'nope.bmap')]);
+  const b = await cli(['flash', pi.zst, path.join(tmp, 'y.img'), '--bmap', path.join(tmp, 'nope.bmap')]);
   assert.equal(b.exitCode, 2);
   assert.match(b.stderr, /nope\.bmap does not exist/);
-  const typo = await runCli(['flash', pi.zst, '/dev/imgsmith-no-such-disk', '--yes']);
+  const typo = await cli(['flash', pi.zst, '/dev/imgsmith-no-such-disk', '--yes']);
   assert.equal(typo.exitCode, 1);
   assert.match(typo.stderr, /no such device/);
   assert.equal(fs.existsSync('/dev/imgsmith-no-such-disk'), false);
-  const d = await runCli(['flash', pi.zst, '/dev/null', '--yes']);
+  const d = await cli(['flash', pi.zst, '/dev/null', '--yes']);
   assert.equal(d.exitCode, 1);
   assert.match(d.stderr, /neither a block device nor a regular file/);
   assert.equal(fs.existsSync(path.join(tmp, 'x.img')), false);
