@@ -10,5 +10,4 @@ import '../ptable.test.ts';
 import '../ptable-placement.test.ts';
 import '../recipes.test.ts';
 import '../layout.test.ts';
-import '../schema.test.ts';
 import '../closure.test.ts';

@@ -1,5 +1,5 @@
 /**
- * Images of whole systems: embedded, Pi direct boot, first boot, A/B slots, verity.
+ * Images of whole systems (appliances): embedded, Pi direct boot, first boot, A/B slots, verity.
  * npm test runs these files in one process (README: "Two commands").
  */
 import '../embedded.test.ts';
