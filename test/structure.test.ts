@@ -184,4 +184,9 @@ test('npm test runs every test file exactly once: alone or in one group of test/
   const files = readdirSync(path.join(REPO, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
   assert.deepEqual(files.filter((f) => !run.includes(f)), [], 'test files npm test never runs: add them to a group in test/groups/');
   assert.deepEqual(run.filter((f) => !files.includes(f)), [], 'the script or a group names a test file that does not exist');
+  // A file that adds to the process's registries (an output: the spec schema is compiled once per
+  // process, with every registered output) would change what the other files of its group see.
+  const registering = files.filter((f) => /\bregisterOutput\(/.test(readFileSync(path.join(REPO, f), 'utf8')));
+  assert.ok(registering.length > 0, 'no test file registers an output: the check below checks nothing');
+  assert.deepEqual(registering.filter((f) => !listed.includes(f)), [], 'files that register an output must run alone (named in the script, not in a group)');
 });

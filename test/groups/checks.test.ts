@@ -8,5 +8,4 @@ import '../schema.test.ts';
 import '../tools.test.ts';
 import '../toolchain.test.ts';
 import '../runtime-tools.test.ts';
-import '../output-registry.test.ts';
 import '../fs-drivers.test.ts';
