@@ -22,6 +22,7 @@ import { execa } from 'execa';
 import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
+import { servedCli } from './helpers/cli-runs.ts';
 import { blkid } from './helpers/partition.ts';
 import { extractPartition, union } from './helpers/sparse-bytes.ts';
 import { probeLosetup, withLoops, withPartitionLoop } from './helpers/loop.ts';
@@ -48,13 +49,8 @@ after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
-/** `imgsmith ARGS` in the serving process (runCli's results: UTF-8, one final newline stripped). */
-async function served(args: string[]): Promise<CliResult> {
-  const r = await server.run(args);
-  assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
-  const utf8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8').replace(/\r?\n$/, '');
-  return { exitCode: r.exitCode, stdout: utf8(r.stdout), stderr: utf8(r.stderr) };
-}
+/** `imgsmith ARGS` in the serving process (runCli's results). */
+const served = (args: string[]): Promise<CliResult> => servedCli(server, args);
 
 /** `imgsmith ls -R -l IMG:N /` of a shared (read-only) build, listed once per image and partition. */
 const imageListings = new Map<string, Promise<CliResult>>();

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { runCli, listFiles, type CliResult } from './helpers/cli.ts';
 import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
+import { servedCli } from './helpers/cli-runs.ts';
 import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
 import { renderBmap, parseBmap } from '../src/outputs/bmap.ts';
@@ -30,11 +31,7 @@ let server: BatchServer;
 
 /** `imgsmith ARGS`: through bin/imgsmith.js when `real`, else the serving process. */
 async function cli(args: string[], opts: { real?: boolean } = {}): Promise<CliResult> {
-  if (opts.real) return runCli(args);
-  const r = await server.run(args);
-  assert.ok(r, `${args.join(' ')} did not finish (it hung, or the serving process died)`);
-  const utf8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8').replace(/\r?\n$/, '');
-  return { exitCode: r.exitCode, stdout: utf8(r.stdout), stderr: utf8(r.stderr) };
+  return opts.real ? runCli(args) : servedCli(server, args);
 }
 
 const sha256Prefix = async (file: string, len: number): Promise<string> => {

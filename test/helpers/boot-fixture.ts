@@ -763,7 +763,7 @@ const EXT_MODULES = ['ext4'];
 /** The filesystem modules stage 1 loads for each filesystem type it finds on the partitions (by the
  *  superblock's magic; ext4 mounts ext2 and ext3 too): btrfs only where there is one (it and
  *  raid6_pq/xor benchmark their algorithms as they load). */
-const FS_MODULES: Record<FixtureArch, Record<'ext4' | 'vfat' | 'btrfs', string[]> | Record<'ext4' | 'vfat', string[]>> = {
+const FS_MODULES: Record<FixtureArch, Partial<Record<'ext4' | 'vfat' | 'btrfs', string[]>>> = {
   aarch64: { ext4: EXT_MODULES, vfat: FAT_MODULES, btrfs: ['btrfs'] },
   x86_64: { ext4: EXT_MODULES, vfat: FAT_MODULES, btrfs: ['btrfs'] },
   armhf: { ext4: EXT_MODULES, vfat: FAT_MODULES },
