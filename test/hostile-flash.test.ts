@@ -19,7 +19,7 @@ import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { runCli, listFiles, type CliResult } from './helpers/cli.ts';
+import { linkCommands, runCli, listFiles, type CliResult } from './helpers/cli.ts';
 import { startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { renderBmap, type BmapRange } from '../src/outputs/bmap.ts';
@@ -433,21 +433,9 @@ test('verify a loop device after flash (larger than the image): passes; one byte
 // ---------------------------------------------------------------------------------------
 // verify's listing
 
-/** A PATH with every tool of the system's bin directories but fsck.fat (and its aliases). */
-async function pathWithout(names: string[]): Promise<string> {
-  const dir = path.join(tmp, 'bin-without');
-  await fsp.mkdir(dir, { recursive: true });
-  // Synchronous and without a stat per name (a few thousand links: ~0.1 s of CPU instead of ~0.8).
-  const linked = new Set(names);
-  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
-    for (const n of await fsp.readdir(d).catch(() => [] as string[])) {
-      if (linked.has(n)) continue;
-      linked.add(n);
-      fs.symlinkSync(path.join(d, n), path.join(dir, n));
-    }
-  }
-  return dir;
-}
+/** A PATH with every tool of the system's bin directories but `names` (fsck.fat and its aliases). */
+const pathWithout = (names: string[]) =>
+  linkCommands(path.join(tmp, 'bin-without'), ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'], (n) => !names.includes(n));
 
 test('verify lists a check it cannot run as SKIPPED (fsck.fat not installed) and still passes', async () => {
   const PATH = await pathWithout(['fsck.fat', 'fsck.vfat', 'fsck.msdos', 'dosfsck']);

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { makeClosure, type ClosureFixture } from './helpers/closure-fixture.ts';
-import { CLI, REPO, listFiles, type CliResult } from './helpers/cli.ts';
+import { CLI, REPO, linkCommands, listFiles, type CliResult } from './helpers/cli.ts';
 import { nodeForNobody } from './helpers/node-toolchains.ts';
 import { killGroupAfter, startBatchServer, type BatchServer } from './helpers/cli-batch.ts';
 
@@ -144,26 +144,8 @@ async function closureVariant(edit: { storePaths?: (s: string) => string; regist
 /** The commands the environment cases remove from PATH (one or a few at a time). */
 const REMOVABLE = ['mke2fs', 'mkfs.ext4', 'mkfs.ext2', 'mkfs.ext3', 'zstd', 'mkfs.btrfs'];
 
-/** A directory with symlinks to the commands of the current PATH that `keep` accepts (the first of each name). */
-async function linkCommands(keep: (name: string) => boolean): Promise<string> {
-  const dir = path.join(tmp, `path-${++n}`);
-  await fsp.mkdir(dir);
-  const seen = new Set<string>();
-  for (const d of (process.env.PATH ?? '').split(':')) {
-    let names: string[] = [];
-    try {
-      names = await fsp.readdir(d);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (seen.has(name) || !keep(name)) continue;
-      seen.add(name);
-      await fsp.symlink(path.join(d, name), path.join(dir, name));
-    }
-  }
-  return dir;
-}
+/** A fresh directory with symlinks to the commands of the current PATH that `keep` accepts. */
+const pathLinks = (keep: (name: string) => boolean) => linkCommands(path.join(tmp, `path-${++n}`), (process.env.PATH ?? '').split(':'), keep);
 
 /** Every command but the removable ones, linked once for all the cases (~1600 symlinks). */
 let allButRemovable: Promise<string> | undefined;
@@ -172,8 +154,8 @@ let allButRemovable: Promise<string> | undefined;
  *  directory of the removable commands kept, then the shared one of all the others. */
 async function pathWithout(without: string[]): Promise<string> {
   assert.ok(without.every((t) => REMOVABLE.includes(t)), `${without.join(', ')} are among REMOVABLE`);
-  allButRemovable ??= linkCommands((name) => !REMOVABLE.includes(name));
-  const kept = await linkCommands((name) => REMOVABLE.includes(name) && !without.includes(name));
+  allButRemovable ??= pathLinks((name) => !REMOVABLE.includes(name));
+  const kept = await pathLinks((name) => REMOVABLE.includes(name) && !without.includes(name));
   return `${kept}:${await allButRemovable}`;
 }
 

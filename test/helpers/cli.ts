@@ -1,6 +1,6 @@
 /** Runs the real CLI (bin/imgsmith.js) in a child process. */
 import { execa } from 'execa';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +41,19 @@ export async function listFiles(dir: string): Promise<string[]> {
   };
   await walk(dir);
   return out.sort();
+}
+
+/** Fills the new directory `dir` with symlinks to the commands of the directories `from` (in that order,
+ *  the first of each name; unreadable ones skipped) that `keep` accepts: a PATH without some tools. */
+export async function linkCommands(dir: string, from: string[], keep: (name: string) => boolean): Promise<string> {
+  await fsp.mkdir(dir, { recursive: true });
+  const seen = new Set<string>();
+  for (const d of from) {
+    for (const name of await fsp.readdir(d).catch(() => [] as string[])) {
+      if (seen.has(name) || !keep(name)) continue;
+      seen.add(name);
+      symlinkSync(path.join(d, name), path.join(dir, name)); // thousands of links: no promise per link
+    }
+  }
+  return dir;
 }
