@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { relocateUrls, ROOT } from './bundle-action.ts';
+import { writeSpecValidator } from './spec-validator.ts';
 
 export const BUNDLE = path.join(ROOT, 'lib/cli.bundle.js');
 const EXTERNAL = ['js-fatfs', 'zstd-codec'];
@@ -85,4 +86,6 @@ export async function bundleCli(outfile: string = BUNDLE): Promise<void> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await bundleCli(process.argv[2] ? path.resolve(process.argv[2]) : BUNDLE);
+  // The spec schema's precompiled validator beside it (scripts/spec-validator.ts), loaded by the bundle and lib/spec-schema.js.
+  if (!process.argv[2]) await writeSpecValidator();
 }

@@ -21,6 +21,9 @@ import { diffCommand } from './cli/diff.ts';
 import { verifyCommand } from './cli/verify.ts';
 import { flashCommand } from './cli/flash.ts';
 
+/** Where the spec validator came from (the tests ask lib/cli.bundle.js: src/spec-schema.ts). */
+export { specValidatorSource } from './spec-schema.ts';
+
 /** The commands, in the order --help lists them. */
 const COMMANDS: readonly ((ctx: CliContext) => Cmd)[] = [
   buildCommand, bootTestCommand, inspectCommand, lsCommand, catCommand, extractCommand, diffCommand, verifyCommand, flashCommand,
@@ -81,6 +84,22 @@ function noteOptions(cmd: Cmd, seen: { options: string[] }): Cmd {
   };
 }
 
+/**
+ * yargs renders the whole help text of a command each time that command's handler starts
+ * (usage's cacheHelpMessage, kept so that a showHelp() after the handler's first await still
+ * shows that command's help): 40-70 ms of CPU per command line, more than the start of a short
+ * command. imgsmith never shows help once a handler runs (--help is answered before, and .fail
+ * throws), so the cache is never read: the method becomes a no-op. A yargs without it (an internal
+ * of yargs 17 and 18) is left alone; test/cli-conventions.test.ts checks that the bundled one has it.
+ */
+export function skipHelpCache(y: Argv): boolean {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (!usage || typeof usage.cacheHelpMessage !== 'function') return false;
+  usage.cacheHelpMessage = () => {};
+  return true;
+}
+
 function makeParser(argv: string[], ctx: CliContext): Argv {
   const cmds = COMMANDS.map((c) => c(ctx));
   const names = cmds.map((c) => String(c.command).split(' ')[0]!);
@@ -90,6 +109,7 @@ function makeParser(argv: string[], ctx: CliContext): Argv {
     .scriptName('imgsmith')
     .usage('$0 <command> [options]\n\nBuilds reproducible, flashable disk images from a JSON image spec and a Nix closure, and reads, checks and writes them.');
   for (const c of cmds) y = y.command(noteOptions(c, seen));
+  skipHelpCache(y);
   return y
     .demandCommand(1, `name a command: ${names.join(', ')}`)
     .recommendCommands()

@@ -8,6 +8,10 @@
  * give the friendly messages (JSON path, "did you mean") and the checks a schema cannot
  * express (label limits per filesystem, partition names, fill rules ...).
  */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import AjvModule, { type ValidateFunction, type ErrorObject } from 'ajv';
 import { drivers, FS_TYPES } from './fs/index.ts';
 import { generators, GENERATORS, type ContentGenerator } from './content/resolve.ts';
@@ -169,16 +173,51 @@ export function specSchemaText(): string {
   return JSON.stringify(specSchema(), null, 2) + '\n';
 }
 
-let compiled: ValidateFunction | undefined;
+/** ajv's options for the spec schema (the build's precompiled validator is made with the same). */
+export const SPEC_AJV_OPTIONS = { allowUnionTypes: true, strict: true, verbose: true } as const;
 
-/** The spec schema compiled with ajv (once). */
+/** The precompiled validator's file, beside the compiled module (lib/, and lib/cli.bundle.js's directory). */
+export const PRECOMPILED_VALIDATOR = 'spec-validator.cjs';
+
+/** SHA-256 of the schema's JSON text: which schema a precompiled validator was made from. */
+export function specSchemaHash(schema: JsonSchema = specSchema()): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+let compiled: { validate: ValidateFunction; source: 'precompiled' | 'ajv' } | undefined;
+
+/**
+ * The spec schema's validator (once per process). Compiling the schema with ajv costs ~200 ms of
+ * CPU, more than the rest of a small build's start, so `npm run build` writes ajv's standalone code
+ * for it (scripts/spec-validator.ts) to lib/spec-validator.cjs, stamped with the hash of the schema
+ * it was made from. That one is used when it was made from this very schema; otherwise (running
+ * src/ through tsx, the Action's dist/, a file missing or from another version, an output registered
+ * at run time) ajv compiles it here.
+ */
 export function specValidator(): ValidateFunction {
   if (!compiled) {
+    const schema = specSchema();
+    // Beside this module: lib/spec-schema.js, or lib/cli.bundle.js that holds it (src/ has none).
+    const pre = precompiledValidator(path.join(path.dirname(fileURLToPath(import.meta.url)), PRECOMPILED_VALIDATOR), specSchemaHash(schema));
     // ajv is CommonJS: Node's default import is module.exports (the class, whose .default is itself).
-    const Ajv = AjvModule.default;
-    compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
+    compiled = pre ? { validate: pre, source: 'precompiled' } : { validate: new AjvModule.default(SPEC_AJV_OPTIONS).compile(schema), source: 'ajv' };
   }
-  return compiled;
+  return compiled.validate;
+}
+
+/** Where this process's spec validator came from (after specValidator()): for the tests. */
+export function specValidatorSource(): 'precompiled' | 'ajv' | undefined {
+  return compiled?.source;
+}
+
+/** The validator in `file` (an absolute path) when it was made from the schema with this hash. */
+export function precompiledValidator(file: string, hash: string): ValidateFunction | undefined {
+  try {
+    const m = createRequire(import.meta.url)(file) as ValidateFunction & { schemaHash?: string };
+    return typeof m === 'function' && m.schemaHash === hash ? m : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An ajv error as imgsmith words spec errors: the JSON path ("spec.partitions[0].filesystem") and what is wrong. */

@@ -20,6 +20,8 @@ import { batched as runBatched } from './helpers/batched.ts';
 import { closest, editDistance } from '../src/cli/usage.ts';
 import { doneLine, plural } from '../src/progress-reporters.ts';
 import { flashQuestion } from '../src/flash/command.ts';
+import { skipHelpCache } from '../src/cli.ts';
+import yargs from 'yargs';
 
 const COMMANDS = ['build', 'boot-test', 'inspect', 'ls', 'cat', 'extract', 'diff', 'verify', 'flash'];
 
@@ -150,6 +152,15 @@ test('every command\'s -h exits 0, shows an example and describes every position
   }
   const build = ran('build --help');
   assert.doesNotMatch(build.stdout + build.stderr, /non-option arguments/);
+});
+
+test('the yargs in use has the per-command help cache that skipHelpCache turns off (src/cli.ts)', () => {
+  const y = yargs([]);
+  const usage = () => (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance();
+  const before = usage().cacheHelpMessage;
+  assert.equal(skipHelpCache(y), true, 'yargs no longer has usage.cacheHelpMessage: review skipHelpCache');
+  assert.notEqual(usage().cacheHelpMessage, before);
+  assert.equal(skipHelpCache({} as never), false, 'anything else is left alone');
 });
 
 test('a mistyped command gets "did you mean", one line, exit 2', async () => {

@@ -7,12 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
-import { SCHEMA_FILE, schemaErrorMessage, specSchemaText, specValidator } from '../src/spec-schema.ts';
+import { PRECOMPILED_VALIDATOR, precompiledValidator, SCHEMA_FILE, schemaErrorMessage, SPEC_AJV_OPTIONS, specSchema, specSchemaHash, specSchemaText, specValidator } from '../src/spec-schema.ts';
 import { validateSpec } from '../src/spec.ts';
 import { drivers, FS_TYPES } from '../src/fs/index.ts';
 import { UsageError } from '../src/errors.ts';
+import { compiledIsFresh } from './helpers/cli-batch.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
@@ -86,4 +89,46 @@ test("ajv's own errors are worded with the JSON path too", () => {
   assert.equal(schemaErrorMessage(check.errors![0]!), 'spec.partitions[0].filesystem: unknown key "lable" (did you mean "label"?); expected one of: type, label, uuid, features, extraSpace');
   assert.equal(check({ ...base({ type: 'vfat' }), output: { zstdLevel: 20 } }), false);
   assert.match(schemaErrorMessage(check.errors![0]!), /^spec\.output\.zstdLevel: must be <= 19 \(schema\/imgsmith-spec\.schema\.json: #\/properties\/output\/properties\/zstdLevel\/maximum\)$/);
+});
+
+/** Specs the schema accepts and rejects, for comparing validators: every recipe and the broken variants above. */
+async function corpus(): Promise<unknown[]> {
+  const specs: unknown[] = [];
+  for (const f of (await fsp.readdir(path.join(repo, 'images'))).filter((n) => n.endsWith('.json'))) specs.push(JSON.parse(await fsp.readFile(path.join(repo, 'images', f), 'utf8')));
+  specs.push(
+    base({ type: 'ext4', lable: 'x' }), base({ type: 'ext4', volumeId: 1 }), base({ type: 'xfs' }),
+    base({ type: 'btrfs' }, { contents: [{ generate: 'extlinux', options: { timeot: 5 } }] }),
+    base({ type: 'ext4' }, { contents: [{ generate: 'closure', target: '/x' }] }),
+    base({ type: 'raw', source: { from: 'usb', path: 'x' } }),
+    { ...base({ type: 'vfat' }), output: { zstdLevel: 20 } }, { ...base({ type: 'vfat' }), size: '64MB' },
+    { name: 1, partitions: 'x' }, [], null, 'spec',
+  );
+  return specs;
+}
+
+test('the precompiled validator (npm run build: lib/spec-validator.cjs) is made from this schema and answers as ajv does', { skip: !compiledIsFresh() && 'lib/ is older than src/ (npm run build)' }, async () => {
+  const file = path.join(repo, 'lib', PRECOMPILED_VALIDATOR);
+  assert.equal(precompiledValidator(file, 'f'.repeat(64)), undefined, 'a validator made from another schema is not used');
+  const pre = precompiledValidator(file, specSchemaHash());
+  assert.ok(pre, `${file} was not made from this schema (npm run build)`);
+  const fresh = new Ajv(SPEC_AJV_OPTIONS).compile(specSchema());
+  for (const spec of await corpus()) {
+    assert.equal(pre(spec), fresh(spec), JSON.stringify(spec));
+    assert.deepEqual(pre.errors ?? null, fresh.errors ?? null, JSON.stringify(spec));
+  }
+});
+
+test('lib/cli.js and lib/cli.bundle.js validate specs with the precompiled validator', { skip: !compiledIsFresh() && 'lib/ is older than src/ (npm run build)' }, async () => {
+  for (const entry of ['lib/cli.js', 'lib/cli.bundle.js']) {
+    const script = `const m = await import(${JSON.stringify(path.join(repo, entry))}); const code = await m.main(['build', 'no-such-spec.json', '-o', 'out']); console.log(code, m.specValidatorSource() ?? 'none');`;
+    const spec = path.join(os.tmpdir(), `imgsmith-schema-${process.pid}.json`);
+    await fsp.writeFile(spec, JSON.stringify(base({ type: 'ext4', lable: 'x' })));
+    try {
+      const r = await execa(process.execPath, ['--input-type=module', '-e', script.replace('no-such-spec.json', spec)], { cwd: os.tmpdir(), reject: false });
+      assert.equal(r.stdout.trim(), '2 precompiled', `${entry}: ${r.stdout} ${r.stderr}`);
+      assert.match(r.stderr, /unknown key "lable" \(did you mean "label"\?\)/, entry);
+    } finally {
+      await fsp.rm(spec, { force: true });
+    }
+  }
 });
