@@ -1031,7 +1031,7 @@ var require_windows = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs7 = __require("fs");
-    function checkPathExt(path43, options) {
+    function checkPathExt(path44, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
         return true;
@@ -1042,25 +1042,25 @@ var require_windows = __commonJS({
       }
       for (var i2 = 0; i2 < pathext.length; i2++) {
         var p = pathext[i2].toLowerCase();
-        if (p && path43.substr(-p.length).toLowerCase() === p) {
+        if (p && path44.substr(-p.length).toLowerCase() === p) {
           return true;
         }
       }
       return false;
     }
-    function checkStat(stat, path43, options) {
+    function checkStat(stat, path44, options) {
       if (!stat.isSymbolicLink() && !stat.isFile()) {
         return false;
       }
-      return checkPathExt(path43, options);
+      return checkPathExt(path44, options);
     }
-    function isexe(path43, options, cb) {
-      fs7.stat(path43, function(er, stat) {
-        cb(er, er ? false : checkStat(stat, path43, options));
+    function isexe(path44, options, cb) {
+      fs7.stat(path44, function(er, stat) {
+        cb(er, er ? false : checkStat(stat, path44, options));
       });
     }
-    function sync(path43, options) {
-      return checkStat(fs7.statSync(path43), path43, options);
+    function sync(path44, options) {
+      return checkStat(fs7.statSync(path44), path44, options);
     }
   }
 });
@@ -1071,13 +1071,13 @@ var require_mode = __commonJS({
     module.exports = isexe;
     isexe.sync = sync;
     var fs7 = __require("fs");
-    function isexe(path43, options, cb) {
-      fs7.stat(path43, function(er, stat) {
+    function isexe(path44, options, cb) {
+      fs7.stat(path44, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
-    function sync(path43, options) {
-      return checkStat(fs7.statSync(path43), options);
+    function sync(path44, options) {
+      return checkStat(fs7.statSync(path44), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -1110,7 +1110,7 @@ var require_isexe = __commonJS({
     }
     module.exports = isexe;
     isexe.sync = sync;
-    function isexe(path43, options, cb) {
+    function isexe(path44, options, cb) {
       if (typeof options === "function") {
         cb = options;
         options = {};
@@ -1120,7 +1120,7 @@ var require_isexe = __commonJS({
           throw new TypeError("callback not provided");
         }
         return new Promise(function(resolve2, reject) {
-          isexe(path43, options || {}, function(er, is) {
+          isexe(path44, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
@@ -1129,7 +1129,7 @@ var require_isexe = __commonJS({
           });
         });
       }
-      core2(path43, options || {}, function(er, is) {
+      core2(path44, options || {}, function(er, is) {
         if (er) {
           if (er.code === "EACCES" || options && options.ignoreErrors) {
             er = null;
@@ -1139,9 +1139,9 @@ var require_isexe = __commonJS({
         cb(er, is);
       });
     }
-    function sync(path43, options) {
+    function sync(path44, options) {
       try {
-        return core2.sync(path43, options || {});
+        return core2.sync(path44, options || {});
       } catch (er) {
         if (options && options.ignoreErrors || er.code === "EACCES") {
           return false;
@@ -1157,7 +1157,7 @@ var require_isexe = __commonJS({
 var require_which = __commonJS({
   "node_modules/which/which.js"(exports, module) {
     var isWindows = process.platform === "win32" || process.env.OSTYPE === "cygwin" || process.env.OSTYPE === "msys";
-    var path43 = __require("path");
+    var path44 = __require("path");
     var COLON = isWindows ? ";" : ":";
     var isexe = require_isexe();
     var getNotFoundError = (cmd) => Object.assign(new Error(`not found: ${cmd}`), { code: "ENOENT" });
@@ -1195,7 +1195,7 @@ var require_which = __commonJS({
           return opt.all && found.length ? resolve2(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path43.join(pathPart, cmd);
+        const pCmd = path44.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         resolve2(subStep(p, i2, 0));
       });
@@ -1222,7 +1222,7 @@ var require_which = __commonJS({
       for (let i2 = 0; i2 < pathEnv.length; i2++) {
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
-        const pCmd = path43.join(pathPart, cmd);
+        const pCmd = path44.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
         for (let j = 0; j < pathExt.length; j++) {
           const cur = p + pathExt[j];
@@ -1270,7 +1270,7 @@ var require_path_key = __commonJS({
 var require_resolveCommand = __commonJS({
   "node_modules/cross-spawn/lib/util/resolveCommand.js"(exports, module) {
     "use strict";
-    var path43 = __require("path");
+    var path44 = __require("path");
     var which2 = require_which();
     var getPathKey = require_path_key();
     function resolveCommandAttempt(parsed, withoutPathExt) {
@@ -1288,7 +1288,7 @@ var require_resolveCommand = __commonJS({
       try {
         resolved = which2.sync(parsed.command, {
           path: env[getPathKey({ env })],
-          pathExt: withoutPathExt ? path43.delimiter : void 0
+          pathExt: withoutPathExt ? path44.delimiter : void 0
         });
       } catch (e) {
       } finally {
@@ -1297,7 +1297,7 @@ var require_resolveCommand = __commonJS({
         }
       }
       if (resolved) {
-        resolved = path43.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
+        resolved = path44.resolve(hasCustomCwd ? parsed.options.cwd : "", resolved);
       }
       return resolved;
     }
@@ -1351,8 +1351,8 @@ var require_shebang_command = __commonJS({
       if (!match) {
         return null;
       }
-      const [path43, argument] = match[0].replace(/#! ?/, "").split(" ");
-      const binary = path43.split("/").pop();
+      const [path44, argument] = match[0].replace(/#! ?/, "").split(" ");
+      const binary = path44.split("/").pop();
       if (binary === "env") {
         return argument;
       }
@@ -1387,7 +1387,7 @@ var require_readShebang = __commonJS({
 var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports, module) {
     "use strict";
-    var path43 = __require("path");
+    var path44 = __require("path");
     var resolveCommand = require_resolveCommand();
     var escape2 = require_escape();
     var readShebang = require_readShebang();
@@ -1412,7 +1412,7 @@ var require_parse = __commonJS({
       const needsShell = !isExecutableRegExp.test(commandFile);
       if (parsed.options.forceShell || needsShell) {
         const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
-        parsed.command = path43.normalize(parsed.command);
+        parsed.command = path44.normalize(parsed.command);
         parsed.command = escape2.command(parsed.command);
         parsed.args = parsed.args.map((arg) => escape2.argument(arg, needsDoubleEscapeMetaChars));
         const shellCommand = [parsed.command].concat(parsed.args).join(" ");
@@ -5543,13 +5543,13 @@ var init_output_sync = __esm({
       }
     };
     writeToFiles = (serializedResult, stdioItems, outputFiles) => {
-      for (const { path: path43, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
-        const pathString = typeof path43 === "string" ? path43 : path43.toString();
+      for (const { path: path44, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
+        const pathString = typeof path44 === "string" ? path44 : path44.toString();
         if (append || outputFiles.has(pathString)) {
-          appendFileSync(path43, serializedResult);
+          appendFileSync(path44, serializedResult);
         } else {
           outputFiles.add(pathString);
-          writeFileSync(path43, serializedResult);
+          writeFileSync(path44, serializedResult);
         }
       }
     };
@@ -9533,13 +9533,13 @@ function isUtf8(s2) {
   const b = Buffer.from(s2, "latin1");
   return Buffer.from(b.toString("utf8"), "utf8").equals(b);
 }
-function normalizeTreePath(path43) {
-  if (!path43.startsWith("/")) throw dataError(`tree path must be absolute: ${show(path43)}`);
-  if (!path43.includes("//") && !path43.includes("/.") && !(path43.length > 1 && path43.endsWith("/"))) return path43;
+function normalizeTreePath(path44) {
+  if (!path44.startsWith("/")) throw dataError(`tree path must be absolute: ${show(path44)}`);
+  if (!path44.includes("//") && !path44.includes("/.") && !(path44.length > 1 && path44.endsWith("/"))) return path44;
   const parts = [];
-  for (const c3 of path43.split("/")) {
+  for (const c3 of path44.split("/")) {
     if (c3 === "" || c3 === ".") continue;
-    if (c3 === "..") throw dataError(`tree path must not contain "..": ${show(path43)}`);
+    if (c3 === "..") throw dataError(`tree path must not contain "..": ${show(path44)}`);
     parts.push(c3);
   }
   return "/" + parts.join("/");
@@ -9783,8 +9783,8 @@ var init_tree = __esm({
       /** Adds an entry; creates missing parent directories (mode 0755). Replaces a previous
        *  non-directory entry at the same path; adding a directory over a directory keeps the
        *  old one unless the old one is implicit (then the new one wins). */
-      add(path43, entry) {
-        const p = normalizeTreePath(path43);
+      add(path44, entry) {
+        const p = normalizeTreePath(path44);
         this.childIndex = void 0;
         if (p === "/") {
           if (entry.kind !== "dir") throw dataError("the root of a tree must be a directory");
@@ -9817,8 +9817,8 @@ var init_tree = __esm({
        * A directory that already has a host source is expanded one level so both merge: the
        * later copy wins for files, and a directory meeting a non-directory is an error.
        */
-      addHostDir(path43, source, mode, follow = false) {
-        const p = normalizeTreePath(path43);
+      addHostDir(path44, source, mode, follow = false) {
+        const p = normalizeTreePath(path44);
         const old = this.map.get(p);
         if (old && old.kind !== "dir") {
           throw dataError(`${show(p)} is a ${old.kind === "data" ? "file" : old.kind} and cannot be replaced by a directory`);
@@ -9836,20 +9836,20 @@ var init_tree = __esm({
       }
       /** Adds the host path `host` (a file, directory or symlink; with `follow`, symlinks
        *  followed) at `path` as what it is: a directory becomes a host directory. */
-      addHost(path43, host, follow = false) {
-        const w = hostEntry(path43, host, follow);
-        if (w.kind === "dir") this.addHostDir(path43, host, w.mode, follow);
+      addHost(path44, host, follow = false) {
+        const w = hostEntry(path44, host, follow);
+        if (w.kind === "dir") this.addHostDir(path44, host, w.mode, follow);
         else {
           const { path: _p, ...e } = w;
-          this.add(path43, e);
+          this.add(path44, e);
         }
       }
       expandHostChildren(p, source, follow) {
         for (const name of readHostDir(source)) this.addHost(joinPath(p, name), joinHost(source, name), follow);
       }
       /** Makes sure `path` is a directory (an implicit one, mode `mode`, when missing). */
-      ensureDir(path43, mode = 493) {
-        const p = normalizeTreePath(path43);
+      ensureDir(path44, mode = 493) {
+        const p = normalizeTreePath(path44);
         const e = this.map.get(p);
         if (e) {
           if (e.kind !== "dir") throw dataError(`${show(p)} is a ${e.kind === "data" ? "file" : e.kind}, not a directory`);
@@ -9859,12 +9859,12 @@ var init_tree = __esm({
         if (p !== "/") this.ensureDir(parentOf(p));
         this.map.set(p, { kind: "dir", mode, implicit: true });
       }
-      get(path43) {
-        return this.map.get(normalizeTreePath(path43));
+      get(path44) {
+        return this.map.get(normalizeTreePath(path44));
       }
       /** The entry at `path` (no symlink followed), looking inside host directories too. */
-      lookup(path43) {
-        const p = normalizeTreePath(path43);
+      lookup(path44) {
+        const p = normalizeTreePath(path44);
         const own = this.map.get(p);
         if (own) return own;
         let dir = p;
@@ -9896,8 +9896,8 @@ var init_tree = __esm({
         }
         return void 0;
       }
-      has(path43) {
-        return this.map.has(normalizeTreePath(path43));
+      has(path44) {
+        return this.map.has(normalizeTreePath(path44));
       }
       /** Number of explicit entries (host directories count as one). */
       get size() {
@@ -18111,8 +18111,8 @@ var require_utils = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path43) {
-      let input2 = path43;
+    function removeDotSegments(path44) {
+      let input2 = path44;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -18186,11 +18186,11 @@ var require_utils = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path43) {
-      if (path43 === "" || path43[0] === "/") {
-        return removeDotSegments(path43);
+    function removeDotSegmentsRelative(path44) {
+      if (path44 === "" || path44[0] === "/") {
+        return removeDotSegments(path44);
       }
-      const segments = path43.split("/");
+      const segments = path44.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -18553,8 +18553,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path43 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path43 && path43 !== "/" ? path43 : void 0;
+        const path44 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path44 && path44 !== "/" ? path44 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -21790,18 +21790,18 @@ var require_ajv = __commonJS({
 // action/main.ts
 init_run();
 init_settings();
-import { createHash as createHash17, randomUUID } from "node:crypto";
+import { createHash as createHash18, randomUUID } from "node:crypto";
 import { appendFileSync as appendFileSync2, closeSync as closeSync4, openSync as openSync4, existsSync, readFileSync as readFileSync8, constants as fsc7, promises as fsp33 } from "node:fs";
 import os6 from "node:os";
-import { fileURLToPath as fileURLToPath6 } from "node:url";
-import path42 from "node:path";
+import { fileURLToPath as fileURLToPath7 } from "node:url";
+import path43 from "node:path";
 
 // src/build.ts
 init_errors();
 init_lifetime();
 import { promises as fsp32, constants as fsc6 } from "node:fs";
-import { createHash as createHash16 } from "node:crypto";
-import path41 from "node:path";
+import { createHash as createHash17 } from "node:crypto";
+import path42 from "node:path";
 
 // src/publish.ts
 init_errors();
@@ -21902,7 +21902,7 @@ async function publishOutputs(outputs2, outDir, trash) {
 
 // src/spec.ts
 init_errors();
-import path38 from "node:path";
+import path39 from "node:path";
 
 // src/units.ts
 init_errors();
@@ -22670,8 +22670,8 @@ var Module = (() => {
     var ENVIRONMENT_IS_WORKER = typeof importScripts == "function";
     var ENVIRONMENT_IS_NODE = typeof process == "object" && typeof process.versions == "object" && typeof process.versions.node == "string";
     if (ENVIRONMENT_IS_NODE) {
-      const { createRequire: createRequire2 } = await import("module");
-      var require2 = createRequire2(import.meta.url);
+      const { createRequire: createRequire3 } = await import("module");
+      var require2 = createRequire3(import.meta.url);
     }
     var moduleOverrides = Object.assign({}, Module2);
     var arguments_ = [];
@@ -22680,11 +22680,11 @@ var Module = (() => {
       throw toThrow;
     };
     var scriptDirectory = "";
-    function locateFile(path43) {
+    function locateFile(path44) {
       if (Module2["locateFile"]) {
-        return Module2["locateFile"](path43, scriptDirectory);
+        return Module2["locateFile"](path44, scriptDirectory);
       }
-      return scriptDirectory + path43;
+      return scriptDirectory + path44;
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
@@ -23354,7 +23354,7 @@ var Module = (() => {
       define_wrapper(number, "f_setlabel", [string]);
       define_wrapper(number, "f_expand", [pointer, number, number]);
       define_wrapper(number, "f_mount", [pointer, string, number]);
-      Module2["f_mkfs"] = (path43, opt, work, len) => {
+      Module2["f_mkfs"] = (path44, opt, work, len) => {
         let stack;
         if (typeof opt === "object") {
           stack = stackSave();
@@ -23366,7 +23366,7 @@ var Module = (() => {
           HEAPU32[p_opt + offsetof_MKFS_PARM_au_size >> 2] = opt.au_size;
           opt = p_opt;
         }
-        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path43, opt, work, len]);
+        const result = ccall("f_mkfs", number, [string, pointer, pointer, number], [path44, opt, work, len]);
         if (stack) stackRestore(stack);
         return result;
       };
@@ -23380,7 +23380,7 @@ var Module = (() => {
       Module2["f_rewind"] = (fp) => Module2["f_lseek"](fp, 0);
       Module2["f_rewinddir"] = (dp) => Module2["f_readdir"](dp, 0);
       Module2["f_rmdir"] = Module2["f_unlink"];
-      Module2["f_unmount"] = (path43) => Module2["f_mount"](0, path43, 0);
+      Module2["f_unmount"] = (path44) => Module2["f_mount"](0, path44, 0);
       Module2["FILINFO_fsize"] = (fno) => Module2["_FILINFO_fsize"](fno) >>> 0;
       Module2["FILINFO_fdate"] = Module2["_FILINFO_fdate"];
       Module2["FILINFO_ftime"] = Module2["_FILINFO_ftime"];
@@ -29013,17 +29013,17 @@ import { mkdir, readFile, writeFile as writeFile3 } from "node:fs/promises";
 import path31, { join as join4, resolve } from "node:path";
 var HYDRA_PRODUCT_LINE = /^([a-zA-Z0-9_-]+)[ \t\v\f\r]+([a-zA-Z0-9_-]+)[ \t\v\f\r]+("[^"]+"|[^ \t\n\v\f\r<>"]+)([ \t\v\f\r]+([^ \t\n\v\f\r<>]+))?$/;
 var HYDRA_PRODUCT_NAME = /^[a-zA-Z0-9.@:_+ -]*$/;
-function hydraProductLine(subtype, path43) {
+function hydraProductLine(subtype, path44) {
   if (!/^[a-zA-Z0-9_-]+$/.test(subtype)) throw buildError(`invalid Hydra product subtype "${subtype}"`);
-  if (/["\n\r]/.test(path43)) throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: the path contains a quote or a newline`);
-  if (!path43.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: the path must be absolute`);
-  const name = path43.slice(path43.lastIndexOf("/") + 1);
+  if (/["\n\r]/.test(path44)) throw buildError(`cannot publish ${JSON.stringify(path44)} as a Hydra product: the path contains a quote or a newline`);
+  if (!path44.startsWith("/")) throw buildError(`cannot publish ${JSON.stringify(path44)} as a Hydra product: the path must be absolute`);
+  const name = path44.slice(path44.lastIndexOf("/") + 1);
   if (!HYDRA_PRODUCT_NAME.test(name)) {
-    throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
+    throw buildError(`cannot publish ${JSON.stringify(path44)} as a Hydra product: Hydra accepts only file names of [a-zA-Z0-9.@:_+ -]`);
   }
-  const p = /[\s<>]/.test(path43) ? `"${path43}"` : path43;
+  const p = /[\s<>]/.test(path44) ? `"${path44}"` : path44;
   const line = `file ${subtype} ${p}`;
-  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path43)} as a Hydra product: Hydra's parser would not accept the line`);
+  if (!HYDRA_PRODUCT_LINE.test(line)) throw buildError(`cannot publish ${JSON.stringify(path44)} as a Hydra product: Hydra's parser would not accept the line`);
   return `${line}
 `;
 }
@@ -29129,12 +29129,12 @@ function manifestJson(manifest, order) {
   } : manifest;
   return stableJson(m, order);
 }
-async function writeManifest(path43, manifest, order) {
+async function writeManifest(path44, manifest, order) {
   const text = manifestJson(manifest, order);
   try {
-    await writeFile4(path43, text);
+    await writeFile4(path44, text);
   } catch (err) {
-    throw buildError(`cannot write the manifest ${path43}: ${err.message}`, err);
+    throw buildError(`cannot write the manifest ${path44}: ${err.message}`, err);
   }
 }
 
@@ -29929,8 +29929,8 @@ function parseJsonc(text, root) {
 function partitionPath(i2, sub = "") {
   return `spec.partitions[${i2}]${sub}`;
 }
-function positionOf(path43, source) {
-  for (let p = path43, up = ""; p !== ""; p = up) {
+function positionOf(path44, source) {
+  for (let p = path44, up = ""; p !== ""; p = up) {
     const at = source.positions.get(p);
     if (at) return at;
     up = p.replace(/(\.[^.[\]]+|\[[^\]]*\])$/, "");
@@ -29938,10 +29938,10 @@ function positionOf(path43, source) {
   }
   return void 0;
 }
-function formatLocation(path43, source, at_ = path43) {
-  if (!source) return path43;
+function formatLocation(path44, source, at_ = path44) {
+  if (!source) return path44;
   const at = positionOf(at_, source);
-  return at ? `${source.file}:${at.line}:${at.column}: ${path43}` : `${source.file}: ${path43}`;
+  return at ? `${source.file}:${at.line}:${at.column}: ${path44}` : `${source.file}: ${path44}`;
 }
 var LEADING_PATH = /^spec(?:\.[A-Za-z_$][\w$-]*|\[(?:\d+|"(?:[^"\\]|\\.)*")\])*(?=: |\s)/;
 function locateMessage(message, source, prefixFile = false) {
@@ -30552,6 +30552,10 @@ async function resolveContents(items, inputs, where3, opts2 = {}) {
 
 // src/spec-schema.ts
 var import_ajv = __toESM(require_ajv(), 1);
+import { createHash as createHash16 } from "node:crypto";
+import { createRequire as createRequire2 } from "node:module";
+import path38 from "node:path";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
 var SCHEMA_FILE = "schema/imgsmith-spec.schema.json";
 var obj2 = (properties, required = [], extra = {}) => ({
   type: "object",
@@ -30695,13 +30699,27 @@ function specSchema() {
     }
   };
 }
+var SPEC_AJV_OPTIONS = { allowUnionTypes: true, strict: true, verbose: true };
+var PRECOMPILED_VALIDATOR = "spec-validator.cjs";
+function specSchemaHash(schema = specSchema()) {
+  return createHash16("sha256").update(JSON.stringify(schema)).digest("hex");
+}
 var compiled;
 function specValidator() {
   if (!compiled) {
-    const Ajv = import_ajv.default.default;
-    compiled = new Ajv({ allowUnionTypes: true, strict: true, verbose: true }).compile(specSchema());
+    const schema = specSchema();
+    const pre = precompiledValidator(path38.join(path38.dirname(fileURLToPath6(import.meta.url)), PRECOMPILED_VALIDATOR), specSchemaHash(schema));
+    compiled = pre ? { validate: pre, source: "precompiled" } : { validate: new import_ajv.default.default(SPEC_AJV_OPTIONS).compile(schema), source: "ajv" };
   }
-  return compiled;
+  return compiled.validate;
+}
+function precompiledValidator(file, hash) {
+  try {
+    const m = createRequire2(import.meta.url)(file);
+    return typeof m === "function" && m.schemaHash === hash ? m : void 0;
+  } catch {
+    return void 0;
+  }
 }
 function schemaErrorMessage(e) {
   const where3 = "spec" + e.instancePath.split("/").slice(1).map((k) => /^\d+$/.test(k) ? `[${k}]` : `.${k.replaceAll("~1", "/").replaceAll("~0", "~")}`).join("");
@@ -31188,7 +31206,7 @@ function regions(v) {
     if (prev !== void 0) throw usageError(`${where3}.name: "${name}" is already the name of spec.regions[${prev}]`);
     seen.set(name, i2);
     const file = relPath(o2.file, `${where3}.file`);
-    if (isGlob(path38.posix.basename(file))) throw usageError(`${where3}.file: "${file}" is a glob; a region is one file, name it exactly`);
+    if (isGlob(path39.posix.basename(file))) throw usageError(`${where3}.file: "${file}" is a glob; a region is one file, name it exactly`);
     return {
       name,
       offset: parseSize(o2.offset, `${where3}.offset`),
@@ -31289,7 +31307,7 @@ async function loadSpec(file) {
   }
   const source = { file, positions: parsed.positions };
   try {
-    const spec = validateSpec3(parsed.value, path38.dirname(path38.resolve(file)));
+    const spec = validateSpec3(parsed.value, path39.dirname(path39.resolve(file)));
     setSpecSource(spec, source);
     return spec;
   } catch (err) {
@@ -31703,8 +31721,8 @@ init_toolchain();
 init_errors();
 init_lifetime();
 import { promises as fsp30 } from "node:fs";
-import path39 from "node:path";
-var copySource = (root, rel) => isGlob(path39.posix.basename(rel)) ? path39.join(root, path39.posix.dirname(rel)) : path39.join(root, rel);
+import path40 from "node:path";
+var copySource = (root, rel) => isGlob(path40.posix.basename(rel)) ? path40.join(root, path40.posix.dirname(rel)) : path40.join(root, rel);
 async function inputRoots(spec, roots, closure) {
   const out = [];
   for (const [i2, p] of spec.partitions.entries()) {
@@ -31721,7 +31739,7 @@ async function inputRoots(spec, roots, closure) {
     }
   }
   for (const [i2, r] of spec.regions.entries()) {
-    if (roots[r.from] !== void 0) out.push({ what: `the file of spec.regions[${i2}]`, path: path39.join(roots[r.from], r.file) });
+    if (roots[r.from] !== void 0) out.push({ what: `the file of spec.regions[${i2}]`, path: path40.join(roots[r.from], r.file) });
   }
   if (closure.used && closure.dir !== void 0) {
     out.push({ what: "the closure", path: closure.dir });
@@ -31734,7 +31752,7 @@ async function closureStoreDir(dir) {
   let text;
   try {
     const st = await fsp30.stat(dir);
-    const file = st.isDirectory() ? path39.join(dir, "store-paths") : dir;
+    const file = st.isDirectory() ? path40.join(dir, "store-paths") : dir;
     if (!(await fsp30.stat(file)).isFile()) return void 0;
     const fh = await fsp30.open(file, "r");
     try {
@@ -31748,18 +31766,18 @@ async function closureStoreDir(dir) {
     return void 0;
   }
   const first = text.split("\n").map((l) => l.trim()).find((l) => l.startsWith("/"));
-  return first ? path39.posix.dirname(first) : void 0;
+  return first ? path40.posix.dirname(first) : void 0;
 }
 async function realPathOf(p) {
-  const abs = path39.resolve(p);
+  const abs = path40.resolve(p);
   const rest = [];
-  for (let cur = abs; ; cur = path39.dirname(cur)) {
+  for (let cur = abs; ; cur = path40.dirname(cur)) {
     try {
-      return path39.join(await fsp30.realpath(cur), ...rest.reverse());
+      return path40.join(await fsp30.realpath(cur), ...rest.reverse());
     } catch (err) {
       const code = err.code;
-      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path39.dirname(cur)) return void 0;
-      rest.push(path39.basename(cur));
+      if (code !== "ENOENT" && code !== "ENOTDIR" || cur === path40.dirname(cur)) return void 0;
+      rest.push(path40.basename(cur));
     }
   }
 }
@@ -31776,7 +31794,7 @@ async function checkOutputPlacement(outDir, inputs) {
         `the output directory ${outDir} is inside ${input2.what}, ${shown}: the image would contain imgsmith's own temporary files and outputs; use an output directory outside the build's inputs`
       );
     }
-    if (inside(real, out) && path39.relative(out, real).split(path39.sep)[0].startsWith(TMP_PREFIX)) {
+    if (inside(real, out) && path40.relative(out, real).split(path40.sep)[0].startsWith(TMP_PREFIX)) {
       throw usageError(`${input2.what}, ${shown}, is inside a temporary directory of the output directory ${outDir}, which the build removes; move the input out of it`);
     }
   }
@@ -31785,7 +31803,7 @@ async function checkOutputPlacement(outDir, inputs) {
 // src/regions.ts
 init_errors();
 import { promises as fsp31 } from "node:fs";
-import path40 from "node:path";
+import path41 from "node:path";
 init_sparse();
 var where2 = (i2) => `spec.regions[${i2}]`;
 function showOffset(n2) {
@@ -31801,7 +31819,7 @@ async function readRegions(regions2, roots) {
     const w = `${where2(index)}.file`;
     const root = roots[r.from];
     if (!root) throw usageError(`${where2(index)}.from: region "${r.name}" reads from "${r.from}", which was not given`);
-    const file = path40.join(root, r.file);
+    const file = path41.join(root, r.file);
     const st = await fsp31.stat(file).catch(() => void 0);
     if (!st) throw inputError(`${w}: region "${r.name}": ${file} does not exist`);
     if (!st.isFile()) throw inputError(`${w}: region "${r.name}": ${file} is not a regular file`);
@@ -31880,7 +31898,7 @@ function checkLabel(spec, label2, from) {
 }
 async function checkInputDir(opt, p) {
   if (p === void 0) return void 0;
-  const abs = path41.resolve(p);
+  const abs = path42.resolve(p);
   let st;
   try {
     st = await fsp32.stat(abs);
@@ -31891,7 +31909,7 @@ async function checkInputDir(opt, p) {
   return abs;
 }
 async function prepareOutDir(outDir, progress) {
-  const abs = path41.resolve(outDir);
+  const abs = path42.resolve(outDir);
   try {
     await fsp32.mkdir(abs, { recursive: true });
     await fsp32.access(abs, fsc6.W_OK);
@@ -31913,7 +31931,7 @@ async function makeBuildTmp(outDir, shown) {
 async function readLabel(toplevel) {
   if (!toplevel) return void 0;
   try {
-    return (await readRegularText(path41.join(toplevel, "nixos-version"))).trim() || void 0;
+    return (await readRegularText(path42.join(toplevel, "nixos-version"))).trim() || void 0;
   } catch {
     return void 0;
   }
@@ -31946,11 +31964,11 @@ async function buildSpec(spec, opts2) {
   const settings = outputSettings(spec.output, { ...opts2 });
   const closureNeeded = usesClosure(spec, settings);
   const firmware = await checkInputDir("--firmware", opts2.firmware);
-  const closureDir = opts2.closure === void 0 ? void 0 : path41.resolve(opts2.closure);
+  const closureDir = opts2.closure === void 0 ? void 0 : path42.resolve(opts2.closure);
   const storeRoot = await checkInputDir("--store-root", opts2.storeRoot);
   let topArg = opts2.toplevel;
-  if (topArg !== void 0 && storeRoot && path41.isAbsolute(topArg) && !await fsp32.lstat(topArg).then(() => true, () => false)) {
-    topArg = storeRoot + path41.resolve(topArg);
+  if (topArg !== void 0 && storeRoot && path42.isAbsolute(topArg) && !await fsp32.lstat(topArg).then(() => true, () => false)) {
+    topArg = storeRoot + path42.resolve(topArg);
   }
   const toplevel = await checkInputDir("--toplevel", topArg);
   const roots = usedRoots(spec);
@@ -32067,12 +32085,12 @@ var Stage = class {
   async write(spec, { prepared }, { plan, table: table3, regions: regions2 }, late) {
     const { env } = this;
     const name = `${env.plan.base}.img`;
-    const img = path41.join(env.tmp, name);
+    const img = path42.join(env.tmp, name);
     const fh = await fsp32.open(img, "wx");
     try {
       await fh.truncate(plan.diskSize);
     } catch (err) {
-      throw resourceError(err, { file: path41.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
+      throw resourceError(err, { file: path42.join(env.outDir, name), bytes: plan.diskSize, outDir: env.outDir }) ?? err;
     } finally {
       await fh.close();
     }
@@ -32081,7 +32099,7 @@ var Stage = class {
     const tracks = [];
     let early;
     if (env.needs.zstd) {
-      const workDir = path41.join(env.tmp, "zstd-frames");
+      const workDir = path42.join(env.tmp, "zstd-frames");
       await fsp32.mkdir(workDir);
       const z = early = new ChunkedZstd(img, plan.diskSize, { level: env.needs.zstd.level, workDir });
       this.ctx.watchWrites = (start, end) => ({
@@ -32208,7 +32226,7 @@ var Stage = class {
     const i2 = files.findIndex(([, name]) => name === "manifest.json");
     await publishOutputs([...files.slice(0, i2), ...files.slice(i2 + 1), files[i2]], env.outDir, env.tmp);
     const manifest = made.find((m) => m.output === "manifest").manifest;
-    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path41.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
+    return { ...Object.assign({}, ...made.map((m) => m.paths ?? {})), manifestPath: path42.join(env.outDir, "manifest.json"), manifest, files: made.flatMap((m) => m.listed ?? []) };
   }
   /** The manifest's facts that no output owns: imgsmith, the spec, the table, partitions, inputs, tools. */
   async manifestBase(spec, contents, plan, table3, reports) {
@@ -32216,7 +32234,7 @@ var Stage = class {
     const closure = await contents.closureIfRead();
     return {
       imgsmith: { version: await imgsmithVersion() },
-      spec: { name: spec.name, path: path41.resolve(env.specPath), sha256: await sha256File(env.specPath) },
+      spec: { name: spec.name, path: path42.resolve(env.specPath), sha256: await sha256File(env.specPath) },
       table: { ...table3.info },
       partitions: plan.partitions.map((pp, i2) => ({
         index: pp.index,
@@ -32231,7 +32249,7 @@ var Stage = class {
       })),
       ...contents.regions.length ? { regions: manifestRegions(contents.regions) } : {},
       inputs: {
-        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash16("sha256").update(closure.registration).digest("hex") } } : {},
+        ...closure && env.closureDir ? { closure: { dir: env.closureDir, storePaths: closure.storePaths.length, registrationSha256: createHash17("sha256").update(closure.registration).digest("hex") } } : {},
         ...env.toplevel ? { toplevel: env.toplevel, toplevelStorePath: await fsp32.realpath(env.toplevel) } : {},
         sourceDateEpoch: env.epoch,
         ...env.firmware ? { firmware: { dir: env.firmware, files: await firmwareHashes(spec, contents.trees, env.firmware) } } : {}
@@ -32299,9 +32317,9 @@ async function firmwareHashes(spec, trees, firmwareDir) {
     for (const [, e] of t.explicitEntries()) if (e.kind === "file") await add(e.source);
   }
   for (const p of spec.partitions) {
-    for (const s2 of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s2.from === "firmware") await add(fromUtf8(path41.join(firmwareDir, s2.path)));
+    for (const s2 of driverFor(p.filesystem).sources?.(p.filesystem) ?? []) if (s2.from === "firmware") await add(fromUtf8(path42.join(firmwareDir, s2.path)));
   }
-  for (const r of spec.regions) if (r.from === "firmware") await add(fromUtf8(path41.join(firmwareDir, r.file)));
+  for (const r of spec.regions) if (r.from === "firmware") await add(fromUtf8(path42.join(firmwareDir, r.file)));
   return [...out.entries()].sort(([a2], [b]) => a2 < b ? -1 : 1).map(([p, sha256]) => ({ path: Buffer.from(p.slice(dir.length), "latin1").toString("utf8"), sha256 }));
 }
 var versionCache;
@@ -32387,9 +32405,9 @@ async function pathInput(name, kind, opts2) {
   try {
     st = await fsp33.stat(v);
   } catch (err) {
-    if (opts2.storeRoot !== void 0 && path42.isAbsolute(v)) {
+    if (opts2.storeRoot !== void 0 && path43.isAbsolute(v)) {
       try {
-        st = await fsp33.stat(path42.join(opts2.storeRoot, v));
+        st = await fsp33.stat(path43.join(opts2.storeRoot, v));
       } catch {
       }
     }
@@ -32455,7 +32473,7 @@ function ensureTools() {
 }
 function ensureExt4Helper() {
   if (envValue("IMGSMITH_EXT4_POPULATE")) return;
-  const source = path42.join(path42.dirname(path42.dirname(fileURLToPath6(import.meta.url))), "native", "ext4_populate.c");
+  const source = path43.join(path43.dirname(path43.dirname(fileURLToPath7(import.meta.url))), "native", "ext4_populate.c");
   const fallback = (why) => log(`::warning::${escapeData(`the ext4 populate helper could not be built (${why}): ext4 roots are written by mke2fs -d instead, whose images are correct but differ from the imgsmith CLI's`)}`);
   if (!existsSync(source)) return fallback(`${source} is missing`);
   const pathEnv = process.env.PATH ?? "";
@@ -32467,8 +32485,8 @@ function ensureExt4Helper() {
     const failed = aptInstall(packages, "for the ext4 populate helper");
     if (failed) return fallback(failed.planned ? `cannot install ${packages.join(" ")}: ${failed.message}` : failed.message);
   }
-  const hash = createHash17("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
-  const out = path42.join(process.env.RUNNER_TEMP || os6.tmpdir(), `imgsmith-ext4-populate-${hash}`);
+  const hash = createHash18("sha256").update(readFileSync8(source)).digest("hex").slice(0, 16);
+  const out = path43.join(process.env.RUNNER_TEMP || os6.tmpdir(), `imgsmith-ext4-populate-${hash}`);
   if (!existsSync(out)) {
     const tmp = `${out}.${process.pid}.tmp`;
     const r = runToolSync("cc", ["-std=gnu11", "-O2", "-o", tmp, source, "-lext2fs", "-lcom_err"], { stdio: ["ignore", "inherit", "inherit"] });
