@@ -42,12 +42,16 @@ export interface ExtractResult {
 
 const SLASH = Buffer.from('/');
 const CREATE = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+/** Files whose bytes are read in one reader call (readFilesTo: one debugfs run for ext4); each holds a descriptor until then. */
+const FILE_BATCH = 256;
 
 /** Writes entries of one extraction below `root` (a directory this process just created). */
 class TreeWriter {
   /** Image path of every directory created so far -> its host path. */
   private readonly dirs = new Map<string, Buffer>();
   private readonly dirMeta: [Buffer, number, number][] = [];
+  /** Files created and open, their bytes not written yet (at most FILE_BATCH). */
+  private pending: { e: FsEntry; fd: number }[] = [];
 
   constructor(private readonly r: FsReader, private readonly where: string, private readonly res: ExtractResult) {}
 
@@ -108,20 +112,38 @@ class TreeWriter {
     this.res.symlinks++;
   }
 
+  /** Creates the file now; its bytes follow in a batch (flush), or now from a reader without readFilesTo. */
   private async file(e: FsEntry, to: Buffer): Promise<void> {
     const fd = fs.openSync(to, CREATE, 0o600);
+    this.pending.push({ e, fd });
+    if (!this.r.readFilesTo || this.pending.length >= FILE_BATCH) await this.flush();
+  }
+
+  /** Writes the bytes of the files created since the last flush (one reader call for all where it can), then their modes and times. */
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
     try {
-      await this.r.readFileTo(e.path, fd);
-      const size = fs.fstatSync(fd).size;
-      if (size !== e.size) throw inputError(`${this.where}: ${show(e.path)}: read ${size} bytes but the file is ${e.size} bytes`);
-      fs.fchmodSync(fd, e.mode);
-      fs.futimesSync(fd, e.mtime, e.mtime);
+      if (this.r.readFilesTo) await this.r.readFilesTo(batch.map((f) => f.e), batch.map((f) => f.fd));
+      for (const { e, fd } of batch) {
+        if (!this.r.readFilesTo) await this.r.readFileTo(e.path, fd);
+        const size = fs.fstatSync(fd).size;
+        if (size !== e.size) throw inputError(`${this.where}: ${show(e.path)}: read ${size} bytes but the file is ${e.size} bytes`);
+        fs.fchmodSync(fd, e.mode);
+        fs.futimesSync(fd, e.mtime, e.mtime);
+        this.res.files++;
+        this.res.bytes += e.size;
+        if (this.res.files === 1) await testHook('extract', () => undefined);
+      }
     } finally {
-      fs.closeSync(fd);
+      for (const { fd } of batch) fs.closeSync(fd);
     }
-    this.res.files++;
-    this.res.bytes += e.size;
-    if (this.res.files === 1) await testHook('extract', () => undefined);
+  }
+
+  /** Closes the files still waiting for their bytes (after an error: the temporary tree goes). */
+  abandon(): void {
+    for (const { fd } of this.pending) fs.closeSync(fd);
+    this.pending = [];
   }
 
   /** Directory modes and times last, children first (a read-only directory would refuse its children). */
@@ -191,12 +213,17 @@ export async function extractPath(target: TargetArg, p: string, destIn: string):
     try {
       const root = Buffer.concat([fs.realpathSync.native(tmp, { encoding: 'buffer' }), Buffer.from('/tree')]);
       const w = new TreeWriter(r!, where, res);
-      await w.top(top, root);
-      if (top.type === 'dir') {
-        w.topDir(src, root);
-        for await (const e of walkFs(r!, src)) await w.entry(e);
-        await w.finish();
+      try {
+        await w.top(top, root);
+        if (top.type === 'dir') {
+          w.topDir(src, root);
+          for await (const e of walkFs(r!, src)) await w.entry(e);
+        }
+        await w.flush();
+      } finally {
+        w.abandon();
       }
+      if (top.type === 'dir') await w.finish();
       await publish(root, top, destBytes, dest);
     } finally {
       await removeTempDir(tmp);

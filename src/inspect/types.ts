@@ -147,6 +147,9 @@ export interface FsReader {
   walk?(path: string): AsyncIterable<FsEntry>;
   /** Writes a regular file's bytes to `out` (a writable fd). */
   readFileTo(path: string, out: number): Promise<void>;
+  /** Optional: writes the bytes of many regular files, each to its fd (files[i] to fds[i]), where the
+   *  filesystem has a faster way than one readFileTo per file (ext4: one debugfs run). */
+  readFilesTo?(files: readonly FsEntry[], fds: readonly number[]): Promise<void>;
   /** Optional: the SHA-256 (hex) of many regular files at once, keyed by path, where the
    *  filesystem has a faster way than one readFileTo per file (ext4: one debugfs run). */
   hashFiles?(files: readonly FsEntry[]): Promise<Map<string, string>>;

@@ -2,15 +2,15 @@
  * ext2/3/4 reader through debugfs (e2fsprogs) on `image?offset=N`: no root, no mount,
  * no copy of the partition. Paths are resolved by us, one component at a time, with
  * `ls -p <ino>`, so names never go through debugfs's argument parser; metadata comes
- * from batched `stat <ino>` (mtime, fast symlink targets) and `cat <ino>` (file bytes,
+ * from batched `stat <ino>` (mtime, fast symlink targets) and batched `cat <ino>` (file bytes,
  * slow symlink targets). A whole level of a tree walk is one debugfs run, so walking a
  * filesystem costs about two runs per directory depth, not per directory.
  * Superblock fields (label, UUID, counts, features, hash seed) come from probe.ts.
  */
-import type { ChildProcessByStdio, ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { runTool, spawnFailure, spawnTool } from '../../tools/run.ts';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,9 +28,16 @@ const ROOT_INO = 2;
 /** Most entries read from one directory, and deepest directory walked. */
 const MAX_DIR_ENTRIES = 1_000_000;
 const MAX_DEPTH = 4096;
+/** Longest symlink target read (Linux's PATH_MAX; ext4 keeps a target in one block). */
+const MAX_LINK_TARGET = 4096;
 const LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
 const ENV = { DEBUGFS_PAGER: '__none__', PAGER: '__none__' };
 
+
+/** Writes all of `b` to `fd` (writeSync may write less). */
+function writeAll(fd: number, b: Buffer): void {
+  for (let p = 0; p < b.length; ) p += fs.writeSync(fd, b, p, b.length - p);
+}
 
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
@@ -156,17 +163,13 @@ export class Ext4Reader implements FsReader {
         else slow.push(e);
       }
     });
-    for (const e of slow) e.target = (await this.catBuffer(e.ino!)).toString('latin1');
-  }
-
-  private catBuffer(ino: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const child = spawnTool('debugfs', ['-R', `cat <${ino}>`, this.target], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] }) as ChildProcessByStdio<null, Readable, null>;
-      const bufs: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => bufs.push(b));
-      child.on('error', (e) => reject(spawnFailure('debugfs', e)));
-      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(bufs)) : reject(buildError(`${this.display}: debugfs cat <${ino}> failed (exit ${code})`))));
-    });
+    if (!slow.length) return;
+    // Targets too long for the inode (a store path is) are read from their blocks, all in one debugfs run.
+    for (const e of slow) {
+      if (e.size > MAX_LINK_TARGET) throw inputError(`${this.display}: ${show(e.path)}: a symlink target of ${e.size} bytes (at most ${MAX_LINK_TARGET})`);
+    }
+    const bufs = slow.map(() => [] as Buffer[]);
+    await this.catMany(slow, (i, b) => bufs[i]!.push(Buffer.from(b)), (i) => void (slow[i]!.target = Buffer.concat(bufs[i]!).toString('latin1')));
   }
 
   private rootEntry(): FsEntry {
@@ -244,15 +247,33 @@ export class Ext4Reader implements FsReader {
     }
   }
 
-  /**
-   * SHA-256 of many files in one debugfs run: `cat <ino>` for each, read back from its
-   * stdout as the echoed command line followed by exactly the file's size in bytes. An
-   * output that is out of step (debugfs could not read an inode) is an error.
-   */
+  /** SHA-256 of many regular files, all read in one debugfs run (catMany). */
   async hashFiles(files: readonly FsEntry[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const todo = files.filter((f) => f.type === 'file' && f.ino !== undefined);
-    if (todo.length === 0) return out;
+    let hash = createHash('sha256');
+    await this.catMany(todo, (_i, b) => hash.update(b), (i) => {
+      out.set(todo[i]!.path, hash.digest('hex'));
+      hash = createHash('sha256');
+    });
+    return out;
+  }
+
+  /** Many regular files' bytes, each written to its fd, all read in one debugfs run (catMany). */
+  async readFilesTo(files: readonly FsEntry[], fds: readonly number[]): Promise<void> {
+    for (const f of files) if (f.type !== 'file' || f.ino === undefined) throw usageError(`${this.display}: ${show(f.path)} is not a regular file`);
+    await this.catMany(files, (i, b) => writeAll(fds[i]!, b), () => undefined);
+  }
+
+  /**
+   * The bytes of many inodes in one debugfs run: `cat <ino>` for each, read back from its stdout
+   * as the echoed command line followed by exactly the inode's size (`size`, from stat) in bytes.
+   * onData gets each piece of entry i's bytes (a view of the pipe's buffer: copy what you keep),
+   * onEnd(i) follows its last. An output that is out of step (debugfs could not read an inode)
+   * or short is an error.
+   */
+  private async catMany(todo: readonly FsEntry[], onData: (i: number, b: Buffer) => void, onEnd: (i: number) => void): Promise<void> {
+    if (todo.length === 0) return;
     const child = spawnTool('debugfs', ['-f', '-', this.target], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
     let stderr = '';
     child.stderr.setEncoding('latin1').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
@@ -263,47 +284,49 @@ export class Ext4Reader implements FsReader {
     child.stdin.on('error', () => undefined); // reported through the exit status
     child.stdin.end(todo.map((f) => `cat <${f.ino}>\n`).join(''));
     let i = 0;
-    let echo = Buffer.from(`debugfs: cat <${todo[0]!.ino}>\n`, 'latin1');
+    const echoOf = (k: number) => Buffer.from(`debugfs: cat <${todo[k]!.ino}>\n`, 'latin1');
+    let echo = echoOf(0);
     let echoAt = 0;
-    let left = -1; // bytes of the current file still to come; -1: reading its echo line
-    let hash = createHash('sha256');
-    const finishFile = () => {
-      out.set(todo[i]!.path, hash.digest('hex'));
+    let left = -1; // bytes of the current inode still to come; -1: reading its echo line
+    const finish = () => {
+      onEnd(i);
       i++;
       if (i < todo.length) {
-        echo = Buffer.from(`debugfs: cat <${todo[i]!.ino}>\n`, 'latin1');
+        echo = echoOf(i);
         echoAt = 0;
         left = -1;
-        hash = createHash('sha256');
       }
     };
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let p = 0;
-      while (p < chunk.length) {
-        if (i >= todo.length) throw buildError(`${this.display}: debugfs wrote more than the files it was asked for`);
-        if (left < 0) {
-          const n = Math.min(echo.length - echoAt, chunk.length - p);
-          if (!chunk.subarray(p, p + n).equals(echo.subarray(echoAt, echoAt + n))) {
-            throw buildError(`${this.display}: debugfs could not read ${show(todo[i]!.path)} (${stderr.trim().split('\n').pop() ?? 'out of step'})`);
+    try {
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        let p = 0;
+        while (p < chunk.length) {
+          if (i >= todo.length) throw buildError(`${this.display}: debugfs wrote more than the files it was asked for`);
+          if (left < 0) {
+            const n = Math.min(echo.length - echoAt, chunk.length - p);
+            if (!chunk.subarray(p, p + n).equals(echo.subarray(echoAt, echoAt + n))) {
+              throw buildError(`${this.display}: debugfs could not read ${show(todo[i]!.path)} (${stderr.trim().split('\n').pop() ?? 'out of step'})`);
+            }
+            echoAt += n;
+            p += n;
+            if (echoAt === echo.length) {
+              left = todo[i]!.size;
+              if (left === 0) finish();
+            }
+          } else {
+            const n = Math.min(left, chunk.length - p);
+            onData(i, chunk.subarray(p, p + n));
+            left -= n;
+            p += n;
+            if (left === 0) finish();
           }
-          echoAt += n;
-          p += n;
-          if (echoAt === echo.length) {
-            left = todo[i]!.size;
-            if (left === 0) finishFile();
-          }
-        } else {
-          const n = Math.min(left, chunk.length - p);
-          hash.update(chunk.subarray(p, p + n));
-          left -= n;
-          p += n;
-          if (left === 0) finishFile();
         }
       }
+    } finally {
+      if (i < todo.length) child.kill();
     }
     const code = await exited;
-    if (code !== 0 || out.size !== todo.length) throw buildError(`${this.display}: debugfs stopped after ${out.size} of ${todo.length} files (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
-    return out;
+    if (code !== 0 || i !== todo.length) throw buildError(`${this.display}: debugfs stopped after ${i} of ${todo.length} files (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`);
   }
 
   async readFileTo(p: string, out: number): Promise<void> {
