@@ -1030,7 +1030,7 @@ var require_windows = __commonJS({
   "node_modules/isexe/windows.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs7 = __require("fs");
+    var fs8 = __require("fs");
     function checkPathExt(path44, options) {
       var pathext = options.pathExt !== void 0 ? options.pathExt : process.env.PATHEXT;
       if (!pathext) {
@@ -1055,12 +1055,12 @@ var require_windows = __commonJS({
       return checkPathExt(path44, options);
     }
     function isexe(path44, options, cb) {
-      fs7.stat(path44, function(er, stat) {
+      fs8.stat(path44, function(er, stat) {
         cb(er, er ? false : checkStat(stat, path44, options));
       });
     }
     function sync(path44, options) {
-      return checkStat(fs7.statSync(path44), path44, options);
+      return checkStat(fs8.statSync(path44), path44, options);
     }
   }
 });
@@ -1070,14 +1070,14 @@ var require_mode = __commonJS({
   "node_modules/isexe/mode.js"(exports, module) {
     module.exports = isexe;
     isexe.sync = sync;
-    var fs7 = __require("fs");
+    var fs8 = __require("fs");
     function isexe(path44, options, cb) {
-      fs7.stat(path44, function(er, stat) {
+      fs8.stat(path44, function(er, stat) {
         cb(er, er ? false : checkStat(stat, options));
       });
     }
     function sync(path44, options) {
-      return checkStat(fs7.statSync(path44), options);
+      return checkStat(fs8.statSync(path44), options);
     }
     function checkStat(stat, options) {
       return stat.isFile() && checkMode(stat, options);
@@ -1101,7 +1101,7 @@ var require_mode = __commonJS({
 // node_modules/isexe/index.js
 var require_isexe = __commonJS({
   "node_modules/isexe/index.js"(exports, module) {
-    var fs7 = __require("fs");
+    var fs8 = __require("fs");
     var core2;
     if (process.platform === "win32" || global.TESTING_WINDOWS) {
       core2 = require_windows();
@@ -1365,16 +1365,16 @@ var require_shebang_command = __commonJS({
 var require_readShebang = __commonJS({
   "node_modules/cross-spawn/lib/util/readShebang.js"(exports, module) {
     "use strict";
-    var fs7 = __require("fs");
+    var fs8 = __require("fs");
     var shebangCommand = require_shebang_command();
     function readShebang(command) {
       const size = 150;
       const buffer = Buffer.alloc(size);
       let fd;
       try {
-        fd = fs7.openSync(command, "r");
-        fs7.readSync(fd, buffer, 0, size, 0);
-        fs7.closeSync(fd);
+        fd = fs8.openSync(command, "r");
+        fs8.readSync(fd, buffer, 0, size, 0);
+        fs8.closeSync(fd);
       } catch (e) {
       }
       return shebangCommand(buffer.toString());
@@ -10894,9 +10894,13 @@ __export(ext4_exports, {
   open: () => open2
 });
 import { createHash as createHash4 } from "node:crypto";
+import fs4 from "node:fs";
 import os4 from "node:os";
 import path17 from "node:path";
 import { createInterface } from "node:readline";
+function writeAll(fd, b) {
+  for (let p = 0; p < b.length; ) p += fs4.writeSync(fd, b, p, b.length - p);
+}
 function dumpe2fs(target) {
   return new Promise((resolve2) => {
     runTool("dumpe2fs", [target], { env: ENV, encoding: "latin1", maxBuffer: MAX_DUMPE2FS_BYTES, check: false }).then(
@@ -10946,7 +10950,7 @@ async function ext4RequiredRanges(file, offset, size) {
   if (count2 > prev) used.push({ start: prev * blockSize, end: Math.min(size, count2 * blockSize) });
   return used.filter((r) => r.end > r.start);
 }
-var ROOT_INO, MAX_DIR_ENTRIES, MAX_DEPTH2, LS_RE, ENV, join, open2, Ext4Reader, MAX_DUMPE2FS_BYTES;
+var ROOT_INO, MAX_DIR_ENTRIES, MAX_DEPTH2, MAX_LINK_TARGET, LS_RE, ENV, join, open2, Ext4Reader, MAX_DUMPE2FS_BYTES;
 var init_ext4 = __esm({
   "src/inspect/readers/ext4.ts"() {
     "use strict";
@@ -10960,6 +10964,7 @@ var init_ext4 = __esm({
     ROOT_INO = 2;
     MAX_DIR_ENTRIES = 1e6;
     MAX_DEPTH2 = 4096;
+    MAX_LINK_TARGET = 4096;
     LS_RE = /^\/(\d+)\/([0-7]+)\/(\d+)\/(\d+)\/([\s\S]*)\/(\d*)\/$/;
     ENV = { DEBUGFS_PAGER: "__none__", PAGER: "__none__" };
     join = (dir, name) => dir === "/" ? `/${name}` : `${dir}/${name}`;
@@ -11094,16 +11099,12 @@ ${line}` : line;
             else slow.push(e);
           }
         });
-        for (const e of slow) e.target = (await this.catBuffer(e.ino)).toString("latin1");
-      }
-      catBuffer(ino) {
-        return new Promise((resolve2, reject) => {
-          const child = spawnTool("debugfs", ["-R", `cat <${ino}>`, this.target], { env: ENV, stdio: ["ignore", "pipe", "ignore"] });
-          const bufs = [];
-          child.stdout.on("data", (b) => bufs.push(b));
-          child.on("error", (e) => reject(spawnFailure("debugfs", e)));
-          child.on("close", (code) => code === 0 ? resolve2(Buffer.concat(bufs)) : reject(buildError(`${this.display}: debugfs cat <${ino}> failed (exit ${code})`)));
-        });
+        if (!slow.length) return;
+        for (const e of slow) {
+          if (e.size > MAX_LINK_TARGET) throw inputError(`${this.display}: ${show(e.path)}: a symlink target of ${e.size} bytes (at most ${MAX_LINK_TARGET})`);
+        }
+        const bufs = slow.map(() => []);
+        await this.catMany(slow, (i2, b) => bufs[i2].push(Buffer.from(b)), (i2) => void (slow[i2].target = Buffer.concat(bufs[i2]).toString("latin1")));
       }
       rootEntry() {
         return { name: "", path: "/", type: "dir", mode: 493, uid: 0, gid: 0, size: 0, mtime: 0, ino: ROOT_INO };
@@ -11176,15 +11177,31 @@ ${line}` : line;
           level = next;
         }
       }
-      /**
-       * SHA-256 of many files in one debugfs run: `cat <ino>` for each, read back from its
-       * stdout as the echoed command line followed by exactly the file's size in bytes. An
-       * output that is out of step (debugfs could not read an inode) is an error.
-       */
+      /** SHA-256 of many regular files, all read in one debugfs run (catMany). */
       async hashFiles(files) {
         const out = /* @__PURE__ */ new Map();
         const todo = files.filter((f) => f.type === "file" && f.ino !== void 0);
-        if (todo.length === 0) return out;
+        let hash = createHash4("sha256");
+        await this.catMany(todo, (_i, b) => hash.update(b), (i2) => {
+          out.set(todo[i2].path, hash.digest("hex"));
+          hash = createHash4("sha256");
+        });
+        return out;
+      }
+      /** Many regular files' bytes, each written to its fd, all read in one debugfs run (catMany). */
+      async readFilesTo(files, fds) {
+        for (const f of files) if (f.type !== "file" || f.ino === void 0) throw usageError(`${this.display}: ${show(f.path)} is not a regular file`);
+        await this.catMany(files, (i2, b) => writeAll(fds[i2], b), () => void 0);
+      }
+      /**
+       * The bytes of many inodes in one debugfs run: `cat <ino>` for each, read back from its stdout
+       * as the echoed command line followed by exactly the inode's size (`size`, from stat) in bytes.
+       * onData gets each piece of entry i's bytes (a view of the pipe's buffer: copy what you keep),
+       * onEnd(i) follows its last. An output that is out of step (debugfs could not read an inode)
+       * or short is an error.
+       */
+      async catMany(todo, onData, onEnd) {
+        if (todo.length === 0) return;
         const child = spawnTool("debugfs", ["-f", "-", this.target], { env: ENV, stdio: ["pipe", "pipe", "pipe"] });
         let stderr = "";
         child.stderr.setEncoding("latin1").on("data", (d) => {
@@ -11198,49 +11215,50 @@ ${line}` : line;
         child.stdin.end(todo.map((f) => `cat <${f.ino}>
 `).join(""));
         let i2 = 0;
-        let echo = Buffer.from(`debugfs: cat <${todo[0].ino}>
+        const echoOf = (k) => Buffer.from(`debugfs: cat <${todo[k].ino}>
 `, "latin1");
+        let echo = echoOf(0);
         let echoAt = 0;
         let left = -1;
-        let hash = createHash4("sha256");
-        const finishFile = () => {
-          out.set(todo[i2].path, hash.digest("hex"));
+        const finish = () => {
+          onEnd(i2);
           i2++;
           if (i2 < todo.length) {
-            echo = Buffer.from(`debugfs: cat <${todo[i2].ino}>
-`, "latin1");
+            echo = echoOf(i2);
             echoAt = 0;
             left = -1;
-            hash = createHash4("sha256");
           }
         };
-        for await (const chunk of child.stdout) {
-          let p = 0;
-          while (p < chunk.length) {
-            if (i2 >= todo.length) throw buildError(`${this.display}: debugfs wrote more than the files it was asked for`);
-            if (left < 0) {
-              const n2 = Math.min(echo.length - echoAt, chunk.length - p);
-              if (!chunk.subarray(p, p + n2).equals(echo.subarray(echoAt, echoAt + n2))) {
-                throw buildError(`${this.display}: debugfs could not read ${show(todo[i2].path)} (${stderr.trim().split("\n").pop() ?? "out of step"})`);
+        try {
+          for await (const chunk of child.stdout) {
+            let p = 0;
+            while (p < chunk.length) {
+              if (i2 >= todo.length) throw buildError(`${this.display}: debugfs wrote more than the files it was asked for`);
+              if (left < 0) {
+                const n2 = Math.min(echo.length - echoAt, chunk.length - p);
+                if (!chunk.subarray(p, p + n2).equals(echo.subarray(echoAt, echoAt + n2))) {
+                  throw buildError(`${this.display}: debugfs could not read ${show(todo[i2].path)} (${stderr.trim().split("\n").pop() ?? "out of step"})`);
+                }
+                echoAt += n2;
+                p += n2;
+                if (echoAt === echo.length) {
+                  left = todo[i2].size;
+                  if (left === 0) finish();
+                }
+              } else {
+                const n2 = Math.min(left, chunk.length - p);
+                onData(i2, chunk.subarray(p, p + n2));
+                left -= n2;
+                p += n2;
+                if (left === 0) finish();
               }
-              echoAt += n2;
-              p += n2;
-              if (echoAt === echo.length) {
-                left = todo[i2].size;
-                if (left === 0) finishFile();
-              }
-            } else {
-              const n2 = Math.min(left, chunk.length - p);
-              hash.update(chunk.subarray(p, p + n2));
-              left -= n2;
-              p += n2;
-              if (left === 0) finishFile();
             }
           }
+        } finally {
+          if (i2 < todo.length) child.kill();
         }
         const code = await exited;
-        if (code !== 0 || out.size !== todo.length) throw buildError(`${this.display}: debugfs stopped after ${out.size} of ${todo.length} files (exit ${code}): ${stderr.trim().split("\n").pop() ?? ""}`);
-        return out;
+        if (code !== 0 || i2 !== todo.length) throw buildError(`${this.display}: debugfs stopped after ${i2} of ${todo.length} files (exit ${code}): ${stderr.trim().split("\n").pop() ?? ""}`);
       }
       async readFileTo(p, out) {
         const f = await this.stat(p);
@@ -11379,7 +11397,7 @@ __export(btrfs_exports, {
   BtrfsReader: () => BtrfsReader,
   open: () => open3
 });
-import fs4, { promises as fsp11 } from "node:fs";
+import fs5, { promises as fsp11 } from "node:fs";
 import path19 from "node:path";
 import { EventEmitter as EventEmitter2 } from "node:events";
 function pathRegex(paths) {
@@ -11402,7 +11420,7 @@ async function pipeFile(src, out) {
     for (; ; ) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (!bytesRead) break;
-      for (let done = 0; done < bytesRead; ) done += fs4.writeSync(out, buf, done, bytesRead - done);
+      for (let done = 0; done < bytesRead; ) done += fs5.writeSync(out, buf, done, bytesRead - done);
     }
   } finally {
     await fh.close();
@@ -12148,7 +12166,7 @@ __export(squashfs_exports, {
   squashfsRequiredRanges: () => squashfsRequiredRanges
 });
 import { createHash as createHash11, randomBytes } from "node:crypto";
-import fs5, { promises as fsp19 } from "node:fs";
+import fs6, { promises as fsp19 } from "node:fs";
 import path24 from "node:path";
 import { createInterface as createInterface2 } from "node:readline";
 import { pipeline as pipeline2 } from "node:stream/promises";
@@ -12446,7 +12464,7 @@ ${line}`;
           const real = await fsp19.realpath(Buffer.concat([Buffer.from(dir), parentRel]), { encoding: "buffer" }).catch(() => void 0);
           const expected = Buffer.concat([Buffer.from(await fsp19.realpath(dir)), parentRel]);
           if (!st?.isFile() || !real?.equals(expected)) throw inputError(`${this.t.display}: unsquashfs did not extract ${show(f.path)} as a regular file`);
-          await pipeline2(fs5.createReadStream(host), fs5.createWriteStream("", { fd: out, autoClose: false }));
+          await pipeline2(fs6.createReadStream(host), fs6.createWriteStream("", { fd: out, autoClose: false }));
         } finally {
           await removeTree(dir).catch(() => void 0);
           await fsp19.rm(list, { force: true });
@@ -22688,12 +22706,12 @@ var Module = (() => {
     }
     var read_, readAsync, readBinary;
     if (ENVIRONMENT_IS_NODE) {
-      var fs7 = require2("fs");
+      var fs8 = require2("fs");
       var nodePath = require2("path");
       scriptDirectory = require2("url").fileURLToPath(new URL("./", import.meta.url));
       read_ = (filename, binary) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        return fs7.readFileSync(filename, binary ? void 0 : "utf8");
+        return fs8.readFileSync(filename, binary ? void 0 : "utf8");
       };
       readBinary = (filename) => {
         var ret = read_(filename, true);
@@ -22704,7 +22722,7 @@ var Module = (() => {
       };
       readAsync = (filename, onload, onerror, binary = true) => {
         filename = isFileURI(filename) ? new URL(filename) : nodePath.normalize(filename);
-        fs7.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
+        fs8.readFile(filename, binary ? void 0 : "utf8", (err2, data) => {
           if (err2) onerror(err2);
           else onload(binary ? data.buffer : data);
         });
@@ -27893,7 +27911,7 @@ init_run();
 init_errors();
 init_sparse();
 import { createHash as createHash12 } from "node:crypto";
-import fs6 from "node:fs";
+import fs7 from "node:fs";
 import fsp25 from "node:fs/promises";
 import os5 from "node:os";
 import path26 from "node:path";
@@ -28136,7 +28154,7 @@ var ChunkedZstd = class {
       child.once("error", (error2) => resolve2({ code: null, signal: null, error: error2 }));
       child.once("close", (code, signal) => resolve2({ code, signal }));
     });
-    const sink = fs6.createWriteStream(out);
+    const sink = fs7.createWriteStream(out);
     const written = new Promise((resolve2, reject) => {
       sink.once("error", reject);
       sink.once("finish", resolve2);
@@ -31075,7 +31093,7 @@ function contentItem(v, where3) {
   throw usageError(`${where3}: a content item needs one of "from" (copy files), "generate", "text" or "symlink"`);
 }
 var CLOSURE_PATHS = ["/nix", "/nix/store", "/nix-path-registration"];
-function checkTargets(items, fs7, where3) {
+function checkTargets(items, fs8, where3) {
   const hasClosure = items.some((c3) => c3.kind === "generate" && c3.generator === "closure");
   const norm = (t) => `/${t.split("/").filter((c3) => c3 !== "" && c3 !== ".").join("/")}`;
   const files = /* @__PURE__ */ new Map();
@@ -31087,7 +31105,7 @@ function checkTargets(items, fs7, where3) {
     if (hasClosure && (CLOSURE_PATHS.includes(t) || t.startsWith("/nix/store/"))) {
       throw usageError(`${w}: "${c3.target}" is where the Nix closure goes (/nix/store, /nix-path-registration) in this filesystem; choose another path`);
     }
-    if (driverFor(fs7).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs7.type} (a directory it creates itself); choose another path`);
+    if (driverFor(fs8).reservedDirs?.includes(t)) throw usageError(`${w}: "${t}" is reserved by ${fs8.type} (a directory it creates itself); choose another path`);
     files.set(t, j);
   });
   for (const [t, j] of files) {
@@ -31115,9 +31133,9 @@ function partition(v, where3, tableType) {
   });
   if (tableType === "dos" && attributes.length > 0) throw usageError(`${where3}.attributes: only GPT partitions have attributes`);
   if (tableType === "dos" && o2.guid !== void 0) throw usageError(`${where3}.guid: only GPT partitions have GUIDs`);
-  const fs7 = slot ? { type: "raw", source: null } : filesystem(o2.filesystem, `${where3}.filesystem`, { type, table: tableType });
+  const fs8 = slot ? { type: "raw", source: null } : filesystem(o2.filesystem, `${where3}.filesystem`, { type, table: tableType });
   const contents = o2.contents === void 0 ? [] : arr(o2.contents, `${where3}.contents`).map((c3, i2) => contentItem(c3, `${where3}.contents[${i2}]`));
-  checkTargets(contents, fs7, `${where3}.contents`);
+  checkTargets(contents, fs8, `${where3}.contents`);
   return {
     name,
     type,
@@ -31126,7 +31144,7 @@ function partition(v, where3, tableType) {
     bootable: bool(o2.bootable, `${where3}.bootable`, false),
     attributes,
     ...o2.guid !== void 0 ? { guid: uuid(o2.guid, `${where3}.guid`) } : {},
-    filesystem: fs7,
+    filesystem: fs8,
     contents,
     ...slot ? { slot } : {}
   };
