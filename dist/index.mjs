@@ -8756,7 +8756,27 @@ var init_run = __esm({
 // src/rmtree.ts
 import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from "node:fs";
 import path7 from "node:path";
+function isSmallTree(dir) {
+  let left = SMALL_TREE;
+  const slash = Buffer.from("/");
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true, encoding: "buffer" })) {
+      if (--left < 0) return false;
+      if (e.isDirectory() && !walk(Buffer.concat([d, slash, e.name]))) return false;
+    }
+    return true;
+  };
+  try {
+    return !lstatSync(dir).isDirectory() || walk(Buffer.from(dir));
+  } catch (err) {
+    return err.code === "ENOENT";
+  }
+}
 async function removeTree(dir) {
+  if (isSmallTree(dir)) {
+    removeTreeSync(dir);
+    return;
+  }
   try {
     await runTool("find", [path7.resolve(dir), "-type", "d", "!", "-perm", "-u=rwx", "-exec", "chmod", "u+rwx", "{}", "+"], { stdout: "ignore", stderr: "ignore", check: false });
     await runTool("rm", ["-rf", "--", dir], { stdout: "ignore", stderr: "ignore" });
@@ -8790,10 +8810,12 @@ function removeTreeSync(dir) {
     if (err.code !== "ENOENT") throw err;
   }
 }
+var SMALL_TREE;
 var init_rmtree = __esm({
   "src/rmtree.ts"() {
     "use strict";
     init_run();
+    SMALL_TREE = 4096;
   }
 });
 

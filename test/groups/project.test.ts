@@ -7,5 +7,6 @@ import '../action.test.ts';
 import '../nix.test.ts';
 import '../nix-module.test.ts';
 import '../sparse.test.ts';
+import '../rmtree.test.ts';
 import '../sparse-bytes.test.ts';
 import '../boot-serial.test.ts';
