@@ -19,7 +19,7 @@ import { execa } from 'execa';
 import { InputError, UsageError } from '../src/errors.ts';
 import { rpiConfigTxt } from '../src/content/rpi.ts';
 import { bootTest, parseBootMachine, raspi3Kernel } from '../src/boottest.ts';
-import { SKIP, boot, buildRecipe, explain, sha256, tmp } from './helpers/boot-build.ts';
+import { SKIP, boot, buildRecipe, explain, fileStamp, tmp } from './helpers/boot-build.ts';
 
 // ---------------------------------------------------------------------------------------
 // Fast checks of the runner (no QEMU)
@@ -46,18 +46,18 @@ test('boot-test: a Pi 3 boots the kernel= of [pi3] or [all] sections', () => {
 
 test('boot: rpi-aarch64 on QEMU raspi3b (config.txt [pi3] kernel= -> U-Boot -> extlinux -> kernel + initrd)', { skip: SKIP, timeout: 900_000 }, async () => {
   const { image, fixture } = await buildRecipe('rpi-aarch64.json', 'aarch64');
-  const before = await sha256(image);
+  const before = await fileStamp(image);
   const r = await boot(image, 'raspi3b', 480);
   assert.ok(r.ok, explain(r));
   assert.equal(r.marker, fixture.marker, 'the marker read from the image is the fixture\'s');
-  assert.equal(await sha256(image), before, 'the image under test was modified');
+  assert.equal(await fileStamp(image), before, 'the image under test was modified');
 });
 
 test('boot: rpi-direct-aarch64 on QEMU raspi3b (firmware direct boot: config.txt [pi3]/[all] kernel8.img + initramfs8 + bcm2837-rpi-3-b.dtb + cmdline.txt root=PARTUUID=)', { skip: SKIP, timeout: 900_000 }, async () => {
   // The fixture's kernel-params name no root: stage 1 finds it through cmdline.txt's root=PARTUUID=.
   const { image, fixture } = await buildRecipe('rpi-direct-aarch64.json', 'aarch64', { rootByLabel: false });
   assert.doesNotMatch(fixture.kernelParams, /root=/);
-  const before = await sha256(image);
+  const before = await fileStamp(image);
   const lines: string[] = [];
   const r = await bootTest(image, { machine: 'raspi3b', timeoutSec: 420, log: (l) => lines.push(l) });
   assert.ok(r.ok, explain(r));
@@ -68,7 +68,7 @@ test('boot: rpi-direct-aarch64 on QEMU raspi3b (firmware direct boot: config.txt
   assert.ok(lines.some((l) => /raspi3b: direct boot \(no U-Boot\): kernel kernel8\.img, initramfs initramfs8, device tree bcm2837-rpi-3-b\.dtb/.test(l)), lines.slice(0, 5).join('\n'));
   assert.ok(lines.some((l) => /stage 1: root is \/dev\/mmcblk0p2/.test(l)), 'stage 1 found the root by PARTUUID');
   assert.ok(!lines.some((l) => /U-Boot \d{4}\./.test(l)), 'no U-Boot ran');
-  assert.equal(await sha256(image), before, 'the image under test was modified');
+  assert.equal(await fileStamp(image), before, 'the image under test was modified');
 });
 
 test('boot: the direct-boot emulation refuses a card whose config.txt names a missing initramfs (before QEMU starts)', { skip: SKIP, timeout: 600_000 }, async () => {
@@ -144,9 +144,9 @@ test('boot: rpi4-usb-ssd (GPT, FAT32 ESP with extlinux, swap, btrfs root) on QEM
 
 test('boot: uefi-x86_64 on QEMU q35 with OVMF (EFI/BOOT/BOOTX64.EFI = systemd-boot -> kernel + initrd)', { skip: SKIP, timeout: 600_000 }, async () => {
   const { image, fixture } = await buildRecipe('uefi-x86_64.json', 'x86_64');
-  const before = await sha256(image);
+  const before = await fileStamp(image);
   const r = await boot(image, 'x86_64-efi', 300);
   assert.ok(r.ok, explain(r));
   assert.equal(r.marker, fixture.marker);
-  assert.equal(await sha256(image), before, 'the image under test was modified');
+  assert.equal(await fileStamp(image), before, 'the image under test was modified');
 });

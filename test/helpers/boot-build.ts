@@ -84,6 +84,16 @@ export async function rawDisk(image: string, dest: string): Promise<void> {
   }
 }
 
+/**
+ * What any write to a file changes: its size, mtime and ctime (ns), with its device and inode. A
+ * boot test must leave the image it boots as it was (QEMU writes a qcow2 overlay): comparing this
+ * before and after says so without reading the whole image twice for a hash.
+ */
+export async function fileStamp(file: string): Promise<string> {
+  const st = await fsp.stat(file, { bigint: true });
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
 export async function sha256(file: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
