@@ -728,11 +728,11 @@ var hasColors, format, reset, bold, dim, italic, underline, underlineDouble, und
 var init_base = __esm({
   "node_modules/yoctocolors/base.js"() {
     hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    format = (open8, close) => {
+    format = (open9, close) => {
       if (!hasColors) {
         return (input2) => input2;
       }
-      const openCode = `\x1B[${open8}m`;
+      const openCode = `\x1B[${open9}m`;
       const closeCode = `\x1B[${close}m`;
       return (input2) => {
         const string = input2 + "";
@@ -9672,13 +9672,13 @@ function* walkTree(tree, opts2 = {}) {
   const known = tree.explicitLinkKeys();
   const overlapping = tree.overlappingSources();
   const stack = [];
-  const open8 = (p, mode, source, follow, ancestors, keyAll) => {
+  const open9 = (p, mode, source, follow, ancestors, keyAll) => {
     const scan = source !== void 0 ? scanHostDir(source, follow) : void 0;
     const host = scan ? scan.names : source !== void 0 ? readHostDir(source) : [];
     stack.push({ p, mode, source, follow, ancestors, keyAll, explicit: tree.children(p), host, scan, i: 0, j: 0 });
     return source !== void 0 ? { path: p, kind: "dir", mode, source } : { path: p, kind: "dir", mode };
   };
-  yield open8("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
+  yield open9("/", root.mode, root.source, root.follow === true, root.follow ? /* @__PURE__ */ new Set() : void 0, root.follow === true || root.source !== void 0 && overlapping.has(root.source));
   while (stack.length) {
     const f = stack[stack.length - 1];
     const next = nextChild(f);
@@ -9706,7 +9706,7 @@ function* walkTree(tree, opts2 = {}) {
           if (e.implicit) childMode = hst.mode & 4095;
         }
         const childKeyAll = e.source !== void 0 ? e.follow === true || overlapping.has(e.source) : f.keyAll;
-        yield open8(cp, childMode, childSource, childFollow, childFollow ? f.ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
+        yield open9(cp, childMode, childSource, childFollow, childFollow ? f.ancestors ?? /* @__PURE__ */ new Set() : void 0, childKeyAll);
       } else {
         if (hostChild !== void 0 && statOf(hostChild, f.follow, pre).isDirectory()) {
           throw inputError(`${show(cp)}: a ${e.kind === "data" ? "file" : e.kind} of the spec would replace the directory ${show(hostChild)}`);
@@ -9728,7 +9728,7 @@ function* walkTree(tree, opts2 = {}) {
       anc = new Set(anc ?? []);
       anc.add(key);
     }
-    yield open8(cp, w.mode, hostChild, f.follow, anc, f.keyAll);
+    yield open9(cp, w.mode, hostChild, f.follow, anc, f.keyAll);
   }
 }
 function nextChild(f) {
@@ -27749,7 +27749,7 @@ function blocks(ranges, size) {
 
 // src/outputs/package.ts
 init_errors();
-import fsp26, { open as open6, rm } from "node:fs/promises";
+import fsp26, { open as open7, rm } from "node:fs/promises";
 import path27 from "node:path";
 
 // src/outputs/scan.ts
@@ -28347,12 +28347,21 @@ var ChunkedZstd = class {
 // src/outputs/checksum.ts
 init_errors();
 import { createHash as createHash13 } from "node:crypto";
-import { createReadStream as createReadStream3 } from "node:fs";
-import { writeFile as writeFile2 } from "node:fs/promises";
+import { open as open6, writeFile as writeFile2 } from "node:fs/promises";
 import { basename } from "node:path";
 async function sha256File(file) {
   const h2 = createHash13("sha256");
-  for await (const chunk of createReadStream3(file, { highWaterMark: 4 * 1024 * 1024 })) h2.update(chunk);
+  const fh = await open6(file, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h2.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return h2.digest("hex");
 }
 async function hashRange(fh, start, end, algo, buf, what, onBytes) {
@@ -28395,7 +28404,7 @@ async function startZstd(img, size, want, run3) {
   run3.zstd = want.early;
   chunkZstdArgs(want.level, 1);
   try {
-    await (await open6(want.out, "w")).close();
+    await (await open7(want.out, "w")).close();
   } catch (err) {
     throw toolFailed("zstd", `zstd failed to compress ${img}: cannot write ${want.out}: ${err.message}`, err);
   }
@@ -28408,7 +28417,7 @@ async function startZstd(img, size, want, run3) {
 }
 async function openOut(file, what) {
   try {
-    return await open6(file, "w");
+    return await open7(file, "w");
   } catch (err) {
     throw buildError(`cannot write ${what} ${file}: ${err.message}`, err);
   }
@@ -28452,7 +28461,7 @@ async function scanPass(img, fd, size, opts2, run3, imageHash, onScanned, simg) 
 async function packageImage(img, opts2 = {}) {
   let fh;
   try {
-    fh = await open6(img, "r");
+    fh = await open7(img, "r");
   } catch (err) {
     throw buildError(`cannot read ${img} to package it: ${err.message}`, err);
   }
@@ -28622,7 +28631,7 @@ init_errors();
 import path30 from "node:path";
 
 // src/outputs/tar.ts
-import { createReadStream as createReadStream4, createWriteStream as createWriteStream2, promises as fsp27 } from "node:fs";
+import { createReadStream as createReadStream3, createWriteStream as createWriteStream2, promises as fsp27 } from "node:fs";
 import { createHash as createHash14 } from "node:crypto";
 init_run();
 var import_tar_stream = __toESM(require_tar_stream(), 1);
@@ -28846,7 +28855,7 @@ async function streamFile(source, size, entry) {
   const host = latin1(source);
   let n2 = 0;
   try {
-    for await (const chunk of createReadStream4(host, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of createReadStream3(host, { highWaterMark: 1 << 20 })) {
       const c3 = chunk;
       n2 += c3.length;
       if (n2 > size) break;
@@ -29533,7 +29542,7 @@ function dumpFile(p, st, sink) {
   if (pad) sink(Buffer.alloc(pad));
 }
 function dumpNode(root, sink, rootStat) {
-  const open8 = [];
+  const open9 = [];
   const node = (p, st) => {
     sink(narStr("("));
     if (st.isSymbolicLink()) {
@@ -29542,7 +29551,7 @@ function dumpNode(root, sink, rootStat) {
       dumpFile(p, st, sink);
     } else if (st.isDirectory()) {
       sink(Buffer.concat([narStr("type"), narStr("directory")]));
-      open8.push({ p, names: readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes), i: 0 });
+      open9.push({ p, names: readdirSync4(hp(p), { encoding: "buffer" }).map((b) => b.toString("latin1")).sort(byCodes), i: 0 });
       return;
     } else {
       throw inputError(`${showBytes(p)} is not a regular file, directory or symlink (a Nix store path cannot contain it)`);
@@ -29550,19 +29559,19 @@ function dumpNode(root, sink, rootStat) {
     sink(narStr(")"));
   };
   node(root, rootStat ?? lstatSync5(hp(root)));
-  while (open8.length) {
-    const dir = open8[open8.length - 1];
+  while (open9.length) {
+    const dir = open9[open9.length - 1];
     if (dir.i === dir.names.length) {
-      open8.pop();
+      open9.pop();
       sink(narStr(")"));
-      if (open8.length) sink(narStr(")"));
+      if (open9.length) sink(narStr(")"));
       continue;
     }
     const name = dir.names[dir.i++];
     sink(Buffer.concat([narStr("entry"), narStr("("), narStr("name"), narStr(hp(name)), narStr("node")]));
-    const depth = open8.length;
+    const depth = open9.length;
     node(`${dir.p}/${name}`, lstatSync5(hp(`${dir.p}/${name}`)));
-    if (open8.length === depth) sink(narStr(")"));
+    if (open9.length === depth) sink(narStr(")"));
   }
 }
 var showBytes = (p) => show(p);
@@ -31609,7 +31618,7 @@ init_sparse();
 
 // src/ptable/index.ts
 init_errors();
-import { open as open7 } from "node:fs/promises";
+import { open as open8 } from "node:fs/promises";
 function validateTable(plan) {
   prepareTable(plan);
 }
@@ -31685,7 +31694,7 @@ function buildPartitionTable(plan) {
 async function writePartitionTable(imagePath, table3) {
   let fh;
   try {
-    fh = await open7(imagePath, "r+");
+    fh = await open8(imagePath, "r+");
   } catch (e) {
     throw buildError(`cannot open image ${imagePath} to write the partition table: ${e.message}`, e);
   }

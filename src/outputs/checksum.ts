@@ -5,15 +5,25 @@
  * for files that are not (a spec, a tarball zstd wrote, what verify and flash check).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { writeFile, type FileHandle } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { buildError } from '../errors.ts';
 
-/** The SHA-256 (hex) of a whole file, streamed. */
+/** The SHA-256 (hex) of a whole file, read through one 1 MiB buffer (a stream's fresh buffer per
+ *  chunk costs a page fault per 4 KiB read: a third of the CPU of hashing an image). */
 export async function sha256File(file: string | Buffer): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) h.update(chunk as Buffer);
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
   return h.digest('hex');
 }
 
