@@ -9,17 +9,38 @@ export async function probeLosetup(): Promise<boolean> {
   if (process.getuid?.() !== 0) return false;
   const f = path.join(os.tmpdir(), `imgsmith-loopprobe-${process.pid}`);
   await fsp.writeFile(f, Buffer.alloc(1 << 20));
-  const r = await execa('losetup', ['-f', '--show', f], { reject: false });
-  if (r.exitCode === 0) await execa('losetup', ['-d', r.stdout.trim()], { reject: false });
-  await fsp.rm(f, { force: true });
-  return r.exitCode === 0;
+  try {
+    // Test files running at the same time take loop devices too: the free device found can be
+    // taken before it is set up ("Device or resource busy"), so a failure is tried again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await execa('losetup', ['-f', '--show', f], { reject: false });
+      if (r.exitCode === 0) {
+        await execa('losetup', ['-d', r.stdout.trim()], { reject: false });
+        return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return false;
+  } finally {
+    await fsp.rm(f, { force: true });
+  }
+}
+
+/** `losetup ARGS` (with -f --show): the device; a race for the free device found is tried again. */
+async function attach(args: string[]): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await execa('losetup', args, { reject: false });
+    if (r.exitCode === 0) return r.stdout.trim();
+    if (attempt === 5 || !/busy/i.test(r.stderr)) throw new Error(`losetup ${args.join(' ')}: ${r.stderr.trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Attaches one loop device over each file, runs fn with their paths, always detaches them. */
 export async function withLoops<T>(files: string[], fn: (devs: string[]) => Promise<T>): Promise<T> {
   const devs: string[] = [];
   try {
-    for (const f of files) devs.push((await execa('losetup', ['-f', '--show', f])).stdout.trim());
+    for (const f of files) devs.push(await attach(['-f', '--show', f]));
     return await fn(devs);
   } finally {
     for (const d of devs) await execa('losetup', ['-d', d], { reject: false });
@@ -29,7 +50,7 @@ export async function withLoops<T>(files: string[], fn: (devs: string[]) => Prom
 /** Attaches one read-only loop device over `size` bytes at `offset` of `file` (a partition of an
  *  image, checked in place instead of copied out), runs fn with its path, always detaches it. */
 export async function withPartitionLoop<T>(file: string, offset: number, size: number, fn: (dev: string) => Promise<T>): Promise<T> {
-  const dev = (await execa('losetup', ['-f', '--show', '-r', '-o', String(offset), '--sizelimit', String(size), file])).stdout.trim();
+  const dev = await attach(['-f', '--show', '-r', '-o', String(offset), '--sizelimit', String(size), file]);
   try {
     return await fn(dev);
   } finally {
