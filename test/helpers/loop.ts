@@ -10,29 +10,29 @@ export async function probeLosetup(): Promise<boolean> {
   const f = path.join(os.tmpdir(), `imgsmith-loopprobe-${process.pid}`);
   await fsp.writeFile(f, Buffer.alloc(1 << 20));
   try {
-    // Test files running at the same time take loop devices too: the free device found can be
-    // taken before it is set up ("Device or resource busy"), so a failure is tried again.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const r = await execa('losetup', ['-f', '--show', f], { reject: false });
-      if (r.exitCode === 0) {
-        await execa('losetup', ['-d', r.stdout.trim()], { reject: false });
-        return true;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    // Test files running at the same time take loop devices too: all of them can be in use for a
+    // while (a container's /dev has a fixed few), or the free one found taken before it is set up.
+    try {
+      await execa('losetup', ['-d', await attach(['-f', '--show', f], 20_000)], { reject: false });
+      return true;
+    } catch (err) {
+      console.error(`loop devices cannot be used here: ${(err as Error).message}`);
+      return false;
     }
-    return false;
   } finally {
     await fsp.rm(f, { force: true });
   }
 }
 
-/** `losetup ARGS` (with -f --show): the device; a race for the free device found is tried again. */
-async function attach(args: string[]): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
+/** `losetup ARGS` (with -f --show): the device. A failure is tried again for up to `patienceMs`: other
+ *  test files set up and detach loop devices at the same time (the free one found can be taken, or
+ *  be on its way out, before it is set up). */
+async function attach(args: string[], patienceMs = 60_000): Promise<string> {
+  for (let waited = 0; ; waited += 250) {
     const r = await execa('losetup', args, { reject: false });
     if (r.exitCode === 0) return r.stdout.trim();
-    if (attempt === 5 || !/busy/i.test(r.stderr)) throw new Error(`losetup ${args.join(' ')}: ${r.stderr.trim()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (waited >= patienceMs) throw new Error(`losetup ${args.join(' ')}: ${r.stderr.trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
