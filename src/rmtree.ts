@@ -3,7 +3,8 @@
  * directories as Nix store paths have them) without holding them in memory:
  * `find -type d -exec chmod u+rwx` (directories only: staged files are hard links to the
  * inputs) + `rm -rf` when those tools run, else a depth-first synchronous walk, which also
- * removes small trees (most temporary directories) without starting any process.
+ * removes small trees (most temporary directories: it gives a larger one to find and rm after
+ * SMALL_TREE entries) without starting any process.
  * (fs.promises.rm keeps every pending operation of the tree in memory at once, and
  * neither it nor rmSync can empty a read-only directory without root.)
  */
@@ -11,33 +12,17 @@ import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:f
 import path from 'node:path';
 import { runTool } from './tools/run.ts';
 
-/** Trees of at most this many entries are removed in-process: starting find and rm costs more
- *  (two processes forked from a large one) than the walk. */
+/** Entries the synchronous walk removes before it hands a tree to find and rm: starting those
+ *  costs more (two processes forked from a large one) than walking a small tree. */
 const SMALL_TREE = 4096;
-
-/** Whether `dir` holds at most SMALL_TREE entries (false when it cannot be read: find and rm decide). */
-function isSmallTree(dir: string): boolean {
-  let left = SMALL_TREE;
-  const slash = Buffer.from('/');
-  const walk = (d: Buffer): boolean => {
-    for (const e of readdirSync(d, { withFileTypes: true, encoding: 'buffer' })) {
-      if (--left < 0) return false;
-      if (e.isDirectory() && !walk(Buffer.concat([d, slash, e.name as unknown as Buffer]))) return false;
-    }
-    return true;
-  };
-  try {
-    return !lstatSync(dir).isDirectory() || walk(Buffer.from(dir));
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
 
 /** Removes `dir` and everything in it (names as bytes); a missing `dir` is fine. */
 export async function removeTree(dir: string): Promise<void> {
-  if (isSmallTree(dir)) {
-    removeTreeSync(dir);
-    return;
+  try {
+    // Most temporary directories are small: removed in-process, without starting any process.
+    if (removeTreeSync(dir, SMALL_TREE)) return;
+  } catch {
+    // a directory it cannot read or change: find and rm decide
   }
   try {
     // Directories only: staged files are hard links to the inputs, whose modes are not ours.
@@ -50,30 +35,36 @@ export async function removeTree(dir: string): Promise<void> {
   removeTreeSync(dir);
 }
 
-/** The synchronous walk (also used while the process is exiting). */
-export function removeTreeSync(dir: string): void {
+/** The synchronous walk (also used while the process is exiting). It stops after removing `budget`
+ *  entries (false: the rest of the tree is still there) or when the tree is gone (true). */
+export function removeTreeSync(dir: string, budget = Infinity): boolean {
   const slash = Buffer.from('/');
-  const remove = (d: Buffer): void => {
+  let left = budget;
+  const remove = (d: Buffer): boolean => {
     try {
       chmodSync(d, 0o700);
     } catch {
       // not ours to change: try anyway
     }
     for (const e of readdirSync(d, { withFileTypes: true, encoding: 'buffer' })) {
+      if (--left < 0) return false;
       const p = Buffer.concat([d, slash, e.name as unknown as Buffer]);
-      if (e.isDirectory()) remove(p);
-      else unlinkSync(p);
+      if (e.isDirectory()) {
+        if (!remove(p)) return false;
+      } else unlinkSync(p);
     }
     rmdirSync(d);
+    return true;
   };
   try {
     const st = lstatSync(dir);
     if (!st.isDirectory()) {
       unlinkSync(dir);
-      return;
+      return true;
     }
-    remove(Buffer.from(dir));
+    return remove(Buffer.from(dir));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return true;
   }
 }
