@@ -8756,26 +8756,10 @@ var init_run = __esm({
 // src/rmtree.ts
 import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from "node:fs";
 import path7 from "node:path";
-function isSmallTree(dir) {
-  let left = SMALL_TREE;
-  const slash = Buffer.from("/");
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true, encoding: "buffer" })) {
-      if (--left < 0) return false;
-      if (e.isDirectory() && !walk(Buffer.concat([d, slash, e.name]))) return false;
-    }
-    return true;
-  };
-  try {
-    return !lstatSync(dir).isDirectory() || walk(Buffer.from(dir));
-  } catch (err) {
-    return err.code === "ENOENT";
-  }
-}
 async function removeTree(dir) {
-  if (isSmallTree(dir)) {
-    removeTreeSync(dir);
-    return;
+  try {
+    if (removeTreeSync(dir, SMALL_TREE)) return;
+  } catch {
   }
   try {
     await runTool("find", [path7.resolve(dir), "-type", "d", "!", "-perm", "-u=rwx", "-exec", "chmod", "u+rwx", "{}", "+"], { stdout: "ignore", stderr: "ignore", check: false });
@@ -8785,29 +8769,34 @@ async function removeTree(dir) {
   }
   removeTreeSync(dir);
 }
-function removeTreeSync(dir) {
+function removeTreeSync(dir, budget = Infinity) {
   const slash = Buffer.from("/");
+  let left = budget;
   const remove = (d) => {
     try {
       chmodSync(d, 448);
     } catch {
     }
     for (const e of readdirSync(d, { withFileTypes: true, encoding: "buffer" })) {
+      if (--left < 0) return false;
       const p = Buffer.concat([d, slash, e.name]);
-      if (e.isDirectory()) remove(p);
-      else unlinkSync(p);
+      if (e.isDirectory()) {
+        if (!remove(p)) return false;
+      } else unlinkSync(p);
     }
     rmdirSync(d);
+    return true;
   };
   try {
     const st = lstatSync(dir);
     if (!st.isDirectory()) {
       unlinkSync(dir);
-      return;
+      return true;
     }
-    remove(Buffer.from(dir));
+    return remove(Buffer.from(dir));
   } catch (err) {
     if (err.code !== "ENOENT") throw err;
+    return true;
   }
 }
 var SMALL_TREE;
@@ -28350,19 +28339,13 @@ import { createHash as createHash13 } from "node:crypto";
 import { open as open6, writeFile as writeFile2 } from "node:fs/promises";
 import { basename } from "node:path";
 async function sha256File(file) {
-  const h2 = createHash13("sha256");
   const fh = await open6(file, "r");
   try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    for (; ; ) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      h2.update(buf.subarray(0, bytesRead));
-    }
+    const { size } = await fh.stat();
+    return await hashRange(fh, 0, size, "sha256", Buffer.allocUnsafe(1024 * 1024), String(file));
   } finally {
     await fh.close();
   }
-  return h2.digest("hex");
 }
 async function hashRange(fh, start, end, algo, buf, what, onBytes) {
   const h2 = createHash13(algo);
