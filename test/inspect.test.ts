@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { runCli, type CliResult } from './helpers/cli.ts';
+import { countingWrappers, runCli, type CliResult } from './helpers/cli.ts';
 import { cliRuns } from './helpers/cli-runs.ts';
 import { extractPartition, firstDifference } from './helpers/sparse-bytes.ts';
 import { cachedRecipe } from './helpers/recipe-cache.ts';
@@ -193,17 +193,15 @@ test('ext4 (rpi-aarch64:NIXOS_SD): extract / equals debugfs rdump; ls -l and cat
 test('ext4: extract reads the files in batches (one debugfs run per 256 files, not runs per file and path component)', async () => {
   const { img } = images['rpi-aarch64.json']!;
   const bin = path.join(tmp, 'counting-bin');
-  const log = path.join(tmp, 'debugfs-runs.log');
-  await fsp.mkdir(bin, { recursive: true });
-  const real = (await execa('sh', ['-c', 'command -v debugfs'])).stdout.trim();
-  await fsp.writeFile(path.join(bin, 'debugfs'), `#!/bin/sh\necho run >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  const counted = await countingWrappers(bin, ['debugfs'], path.join(tmp, 'debugfs-runs.log'));
   const dest = path.join(tmp, 'ext4-counted');
   const r = await runCli(['extract', `${img}:NIXOS_SD`, '/', dest, '--json'], { env: { PATH: `${bin}:${process.env.PATH}` } });
   assert.equal(r.exitCode, 0, r.stderr);
   const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { files: number; symlinks: number };
-  const runs = (await fsp.readFile(log, 'utf8')).split('\n').filter(Boolean).length;
+  const runs = await counted.runs();
   // Two runs per directory level of the walk (ls, stat), slow symlinks and each batch of files one more.
   assert.ok(res.files >= 40, `only ${res.files} files`);
+  assert.ok(runs > 0, 'debugfs ran through the counting wrapper');
   assert.ok(runs <= 30, `${runs} debugfs runs to extract ${res.files} files`);
 });
 

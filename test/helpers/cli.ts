@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { promises as fsp, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTool } from '../../src/tools/run.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO, 'bin/imgsmith.js');
@@ -56,4 +57,19 @@ export async function linkCommands(dir: string, from: string[], keep: (name: str
     }
   }
   return dir;
+}
+
+/**
+ * Fills the new directory `dir` with a wrapper for each of `tools` (as found on the current PATH) that
+ * appends the tool's name to `log` and runs it: with `dir` first on PATH, runs() counts the runs of
+ * those tools since the log was last removed.
+ */
+export async function countingWrappers(dir: string, tools: string[], log: string): Promise<{ runs(): Promise<number> }> {
+  await fsp.mkdir(dir, { recursive: true });
+  for (const tool of tools) {
+    const real = findTool(tool);
+    if (!real) throw new Error(`countingWrappers: ${tool} is not on PATH`);
+    await fsp.writeFile(path.join(dir, tool), `#!/bin/sh\necho ${tool} >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  }
+  return { runs: async () => (await fsp.readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length };
 }
