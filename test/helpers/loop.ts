@@ -4,10 +4,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 
-/** True when this process is root and `losetup` can attach a file (probed once, detached at once). */
-export async function probeLosetup(): Promise<boolean> {
+let probed: Promise<boolean> | undefined;
+
+/** True when this process is root and `losetup` can attach a file (probed once per process, detached
+ *  at once). One probe for the process: the test files of a group import this module together, and
+ *  their top-level probes run at the same time. */
+export function probeLosetup(): Promise<boolean> {
+  probed ??= probe();
+  return probed;
+}
+
+async function probe(): Promise<boolean> {
   if (process.getuid?.() !== 0) return false;
-  const f = path.join(os.tmpdir(), `imgsmith-loopprobe-${process.pid}`);
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'imgsmith-loopprobe-'));
+  const f = path.join(dir, 'probe.img');
   await fsp.writeFile(f, Buffer.alloc(1 << 20));
   try {
     // Test files running at the same time take loop devices too: all of them can be in use for a
@@ -20,7 +30,7 @@ export async function probeLosetup(): Promise<boolean> {
       return false;
     }
   } finally {
-    await fsp.rm(f, { force: true });
+    await fsp.rm(dir, { recursive: true, force: true });
   }
 }
 
