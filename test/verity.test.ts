@@ -9,13 +9,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runBatch, type BatchResult } from './helpers/cli-batch.ts';
 import { listFiles } from './helpers/cli.ts';
+import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { hashDeviceSize, treeLayout } from '../src/fs/verity-tree.ts';
 import { planWithNeeds } from '../src/layout.ts';
 import { preparePlaceholders } from '../src/content/placeholders.ts';
@@ -39,17 +39,6 @@ async function batch(runs: string[][]): Promise<BatchResult[]> {
   const b = await runBatch(runs, { tmpdir: dir, rssFile: path.join(dir, `rss-${Math.random().toString(36).slice(2)}`), hangMs: HANG_MS });
   assert.equal(b.results.length, runs.length, `every run finished (${b.failure ?? ''})`);
   return b.results;
-}
-
-/** A deterministic blob of `n` bytes (not all zeros, not compressible to nothing). */
-function blob(n: number, seed: string): Buffer {
-  const out = Buffer.alloc(n);
-  let h = createHash('sha256').update(seed).digest();
-  for (let i = 0; i < n; i += 32) {
-    h.copy(out, i);
-    h = createHash('sha256').update(h).digest();
-  }
-  return out;
 }
 
 const spec = (table: object, types: [string, string, string], verity: object, bootText: string) => ({
@@ -90,7 +79,7 @@ Object.assign(EROFS_SPEC.partitions[1]!, {
 async function writeSpec(name: string, s: object): Promise<string> {
   const d = path.join(dir, name);
   await fsp.mkdir(d, { recursive: true });
-  await fsp.writeFile(path.join(d, 'root.bin'), blob(3 * 1024 * 1024 + 1000, name));
+  await fsp.writeFile(path.join(d, 'root.bin'), pseudoRandom(name, 3 * 1024 * 1024 + 1000));
   await fsp.writeFile(path.join(d, 'spec.json'), JSON.stringify(s, null, 2));
   return path.join(d, 'spec.json');
 }

@@ -218,9 +218,13 @@ const CONSOLE_PARAMS: Record<FixtureArch, string[]> = {
   armhf: ['console=ttyS0,115200n8'],
 };
 /** raspi3b has four cores on one TCG thread: the kernel keeps the three secondaries parked in the
- *  firmware's WFE loop instead of bringing them up (13 instead of 17 QEMU CPU-s per U-Boot boot). The
- *  armhf kernel gains nothing from it on orangepi-pc's threads, and virt and q35 have one core. */
-const SMP_PARAMS: Record<FixtureArch, string[]> = { aarch64: ['maxcpus=1'], x86_64: [], armhf: [] };
+ *  firmware's WFE loop instead of bringing them up (13 instead of 17 QEMU CPU-s per U-Boot boot).
+ *  orangepi-pc has four cores on four threads: bringing up the three idle ones costs ~5 QEMU CPU-s of
+ *  ~30 per boot. virt and q35 have one core. */
+const SMP_PARAMS: Record<FixtureArch, string[]> = { aarch64: ['maxcpus=1'], x86_64: [], armhf: ['maxcpus=1'] };
+/** What the fixture's kernels skip at boot, as a NixOS configuration may (boot.kernelParams): the
+ *  crypto API's self-tests of every algorithm it registers (~0.5 s of a virt boot under TCG). */
+const QUIET_PARAMS = ['cryptomgr.notests'];
 /** The device trees copied from the kernel package (usr/lib/linux-image-<kver>/<from>) into the
  *  kernel's store path (<to>), as nixpkgs lays out dtbs/ (arm64 per vendor, arm flat). */
 const DTBS: Partial<Record<FixtureArch, { from: string; to: string; match: RegExp }>> = {
@@ -407,6 +411,16 @@ interface ModInfo {
   depends: string[];
 }
 
+const SIG_MARKER = Buffer.from('~Module signature appended~\n');
+/** A Debian module without its appended signature (struct module_signature and the marker): the
+ *  initrd's modules are unsigned, as NixOS builds them, so the kernel skips a SHA-512 over each
+ *  module and an RSA check under TCG (Debian's kernels load unsigned modules: no sig_enforce). */
+function unsigned(ko: Buffer): Buffer {
+  if (ko.length < SIG_MARKER.length + 12 || !ko.subarray(ko.length - SIG_MARKER.length).equals(SIG_MARKER)) return ko;
+  const info = ko.length - SIG_MARKER.length - 12;
+  const len = ko[info + 3]! + ko[info + 4]! + ko.readUInt32BE(info + 8);
+  return ko.subarray(0, info - len);
+}
 const modName = (s: string) => s.replace(/\.ko$/, '').replace(/-/g, '_');
 
 async function walk(dir: string, out: string[] = []): Promise<string[]> {
@@ -993,14 +1007,37 @@ async function makeInitrd(o: {
   initrdEntries.push({ kind: 'file', path: 'bin/busybox', mode: 0o755, data: await fsp.readFile(o.busyboxBin) });
   for (const a of BUSYBOX_APPLETS) initrdEntries.push({ kind: 'symlink', path: `bin/${a}`, target: 'busybox' });
   for (const m of o.mods) {
-    initrdEntries.push({ kind: 'file', path: `lib/modules/${kver}/${m.name}.ko`, mode: 0o644, data: await fsp.readFile(m.file) });
+    initrdEntries.push({ kind: 'file', path: `lib/modules/${kver}/${m.name}.ko`, mode: 0o644, data: unsigned(await fsp.readFile(m.file)) });
   }
   const multiarch = o.verity ? await addVerityTools(o.cache, o.arch, initrdEntries, o.log) : undefined;
   initrdEntries.push({ kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(stage1Init(kver, o.stage1Modules, multiarch)) });
-  const initrdData = zlib.gzipSync(cpioNewc(initrdEntries), { level: 6 });
+  const initrdData = await gzipCached(o.cache, cpioNewc(initrdEntries));
   return addStorePath(o.storeDir, `initrd-linux-${o.upstreamVersion}`, async (d) => {
     await fsp.writeFile(path.join(d, 'initrd'), initrdData, { mode: 0o444 });
   });
+}
+
+/** gzip -6 of `data`, kept in CACHE/initrd-gz by the data's SHA-256: every boot test makes the same
+ *  few initrds, and compressing one costs ~1.5 CPU-s. Files untouched for a day are removed. */
+async function gzipCached(cache: string, data: Buffer): Promise<Buffer> {
+  const dir = path.join(cache, 'initrd-gz');
+  const file = path.join(dir, `${createHash('sha256').update(data).digest('hex')}.gz`);
+  const hit = await fsp.readFile(file).catch(() => undefined);
+  if (hit && zlib.gunzipSync(hit).equals(data)) {
+    const now = new Date();
+    await fsp.utimes(file, now, now);
+    return hit;
+  }
+  const gz = zlib.gzipSync(data, { level: 6 });
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await fsp.writeFile(tmp, gz);
+  await fsp.rename(tmp, file);
+  for (const name of await fsp.readdir(dir)) {
+    const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > 86_400_000) await fsp.rm(path.join(dir, name), { force: true });
+  }
+  return gz;
 }
 
 /** The marker (given or a fresh random one), once the options are checked. */
@@ -1060,6 +1097,7 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     'panic=1',
     'loglevel=4',
     ...SMP_PARAMS[arch],
+    ...QUIET_PARAMS,
     ...(opts.extraKernelParams ?? []),
   ].join(' ');
   const toplevel = await makeToplevel({ storeDir, arch, busybox, kernel, initrd, kernelFile, kernelParams, marker, rootOnly: opts.rootOnly === true, ...(firstBootTools ? { firstBootTools } : {}) });
