@@ -96,7 +96,17 @@ interface Stat {
   text: string;
 }
 async function stat(image: string, p: string, offset = OFFSET): Promise<Stat> {
-  const text = await debugfs(image, `stat "${p}"`, offset);
+  return parseStat(p, await debugfs(image, `stat "${p}"`, offset));
+}
+/** `stat` of every path in one debugfs run (`-f -`: it echoes each command before its output). */
+async function stats(image: string, paths: string[], offset = OFFSET): Promise<Stat[]> {
+  const input = paths.map((p) => `stat "${p}"\n`).join('');
+  const out = (await execa('debugfs', ['-f', '-', dev(image, offset)], { env: toolEnv, input })).stdout;
+  const texts = out.split(/^debugfs: stat .*\n?/m).slice(1);
+  assert.equal(texts.length, paths.length, `debugfs ran one stat per path:\n${out.slice(0, 2000)}`);
+  return paths.map((p, i) => parseStat(p, texts[i]!));
+}
+function parseStat(p: string, text: string): Stat {
   const ino = /Inode: (\d+)/.exec(text);
   assert.ok(ino, `debugfs stat ${p}: ${text}`);
   return {
@@ -194,8 +204,9 @@ describe('ext4 at an offset', () => {
       `/nix/store/${path.basename(fx.toplevel)}/kernel`, `/nix/store/${path.basename(fx.byName['pkg-1']!)}/share/long-link`,
       `/nix/store/${path.basename(fx.byName['pkg-0']!)}/share/emptydir`,
     ];
-    for (const p of samples) {
-      const s = await stat(img, p);
+    const sampled = await stats(img, samples);
+    for (const [i, p] of samples.entries()) {
+      const s = sampled[i]!;
       assert.equal(s.uid, 0, `${p} uid`);
       assert.equal(s.gid, 0, `${p} gid`);
       assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
@@ -626,17 +637,15 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
   });
 
   test('the helper and the fallback give the same metadata (debugfs stat) and contents (debugfs rdump)', async () => {
-    const meta = async (image: string, p: string) => {
-      const st = await stat(image, p);
+    const meta = (st: Stat) => {
       const size = /Size: (\d+)/.exec(st.text)![1];
       const type = /Type: (\w+)/.exec(st.text)![1];
       const flags = /Flags: (0x[0-9a-f]+)/.exec(st.text)![1];
       return { mode: st.mode, uid: st.uid, gid: st.gid, links: st.links, times: st.times, size, type, flags };
     };
-    for (const bp of ['/', '/lost+found', ...[...shimTree.entries()].map(([p]) => p)]) {
-      const p = Buffer.from(bp, 'latin1').toString('utf8');
-      assert.deepEqual(await meta(images.helper!, p), await meta(images.shim!, p), p);
-    }
+    const paths = ['/', '/lost+found', ...[...shimTree.entries()].map(([bp]) => Buffer.from(bp, 'latin1').toString('utf8'))];
+    const [fromHelper, fromShim] = [await stats(images.helper!, paths), await stats(images.shim!, paths)];
+    for (const [i, p] of paths.entries()) assert.deepEqual(meta(fromHelper[i]!), meta(fromShim[i]!), p);
     const listing = async (image: string) => {
       const out = path.join(tmp, `rdump-${path.basename(image)}`);
       await fsp.mkdir(out, { recursive: true });
@@ -655,9 +664,11 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
     for (const image of both()) await everyInode(image);
   });
   const everyInode = async (image: string) => {
-    for (const [bp, e] of shimTree.entries()) {
-      const p = Buffer.from(bp, 'latin1').toString('utf8'); // tree paths are byte strings
-      const s = await stat(image, p);
+    const entries = [...shimTree.entries()];
+    const all = await stats(image, entries.map(([bp]) => Buffer.from(bp, 'latin1').toString('utf8'))); // tree paths are byte strings
+    for (const [i, [bp, e]] of entries.entries()) {
+      const p = Buffer.from(bp, 'latin1').toString('utf8');
+      const s = all[i]!;
       assert.equal(s.uid, 0, `${p} uid`);
       assert.equal(s.gid, 0, `${p} gid`);
       assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
@@ -845,8 +856,10 @@ describe('ext4: host flags, owners and the user who builds', () => {
     assert.equal(fallback.path, 'mke2fs -d');
     for (const image of [helper.image, fallback.image]) {
       await fsck(image, 0);
-      for (const p of ['/', '/in', '/in/suid', '/in/data', '/in/empty', '/in/flagged', '/in/sub', '/in/sub/data-link', '/in/raw-link', '/in/sub/long-link', '/etc/generated', '/lost+found']) {
-        const s = await stat(image, p, 0);
+      const paths = ['/', '/in', '/in/suid', '/in/data', '/in/empty', '/in/flagged', '/in/sub', '/in/sub/data-link', '/in/raw-link', '/in/sub/long-link', '/etc/generated', '/lost+found'];
+      const all = await stats(image, paths, 0);
+      for (const [i, p] of paths.entries()) {
+        const s = all[i]!;
         assert.equal(s.uid, 0, `${p} uid`);
         assert.equal(s.gid, 0, `${p} gid`);
         assert.deepEqual(s.times, [HEX_EPOCH, HEX_EPOCH, HEX_EPOCH, HEX_EPOCH], `${p} times:\n${s.text}`);
