@@ -23,7 +23,7 @@
  *    or the loss of the parent process stops a zero bomb within a fraction of a second.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { findTool, runTool, spawnFailure, spawnTool } from '../tools/run.ts';
+import { checkResult, findTool, runTool, spawnFailure, spawnTool, startTool } from '../tools/run.ts';
 import { envValue } from '../settings.ts';
 import fs from 'node:fs';
 import { DataError, ImgsmithError, inputError, usageError } from '../errors.ts';
@@ -103,7 +103,7 @@ function writeAll(fd: number, b: Buffer, at: number): void {
 const FRAME_MAGIC = 0xfd2fb528;
 /** Frames larger than this are never taken for zero frames (a 16 MiB zero frame is ~540 bytes). */
 const ZERO_FRAME_MAX = 64 * 1024;
-/** Nor are frames whose content is larger than this (decoded in memory by zstdDecodeSmall). */
+/** Nor are frames whose content is larger than this (decoded by zstdScanSmall). */
 const ZERO_CONTENT_MAX = 64 * 1024 * 1024;
 /** The largest block (RFC 8878: Block_Maximum_Size, 128 KiB, also for RLE blocks). */
 const BLOCK_MAX = 128 * 1024;
@@ -282,11 +282,23 @@ async function decodeSkippingZeroFrames(src: string, dst: string, all: FrameInfo
 // ---------------------------------------------------------------------------
 // The zstd CLI
 
-/** Runs `zstd -dc` on `input`; resolves with its output (small frames only). */
-async function zstdDecodeSmall(input: Buffer, display: string, f: FrameInfo): Promise<Buffer> {
-  const r = await runTool('zstd', ['-dc', '-q'], { input, encoding: 'buffer', check: false, stripFinalNewline: false });
+/** Runs `zstd -dc` on one small frame's bytes and reads its output as it comes, keeping none of it:
+ *  whether every byte is zero, and how many there are (stopped past the frame's content size). A
+ *  corrupt frame's output is never buffered: not to hold it, nor to format it into an error. */
+async function zstdScanSmall(input: Buffer, display: string, f: FrameInfo): Promise<{ size: number; zero: boolean }> {
+  const sub = startTool('zstd', ['-dc', '-q'], { input, encoding: 'buffer', buffer: { stdout: false }, stripFinalNewline: false });
+  let size = 0;
+  let zero = true;
+  sub.stdout!.on('data', (c: Buffer) => {
+    size += c.length;
+    zero &&= isAllZero(c);
+    if (size > f.contentSize!) sub.kill();
+  });
+  const r = await sub;
+  if (size > f.contentSize!) throw sizeMismatch(display, f, size);
+  checkResult('zstd', r, { check: false });
   if (r.exitCode !== 0) throw corruptFrame(display, f, zstdWhy(Buffer.from(r.stderr as Uint8Array).toString(), r.exitCode));
-  return Buffer.from(r.stdout as Uint8Array);
+  return { size, zero };
 }
 
 /** The first line of zstd's stderr, without its prefixes. */
@@ -370,9 +382,9 @@ async function cliFailure(fh: fs.promises.FileHandle, list: FrameInfo[], produce
 
 const cliDecoder: FrameDecoder = {
   async isZeroFrame(_fh, f, b, display) {
-    const content = await zstdDecodeSmall(b, display, f);
-    if (content.length !== f.contentSize) throw sizeMismatch(display, f, content.length);
-    return isAllZero(content);
+    const { size, zero } = await zstdScanSmall(b, display, f);
+    if (size !== f.contentSize) throw sizeMismatch(display, f, size);
+    return zero;
   },
   decodeFrames: decodeFramesCli,
   async decodeAll(src, dst, frames, display) {
