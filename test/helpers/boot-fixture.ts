@@ -42,7 +42,8 @@
  *   armhf:   u-boot-sunxi-with-spl.bin (u-boot-sunxi orangepi_plus: SPL + U-Boot for an Allwinner
  *            H3, which QEMU's orangepi-pc boot ROM runs from 8 KiB of the SD card).
  *
- * Boot flow (kernel at loglevel=4): stage 1 (initrd /init) loads the storage drivers of the machine
+ * Boot flow (kernel at loglevel=4, crypto self-tests off, one core; the initrd's modules unsigned, as
+ * NixOS builds them): stage 1 (initrd /init) loads the storage drivers of the machine
  * (STORAGE: by /proc/device-tree/compatible; x86 has no device tree) and, as partitions appear, the
  * modules of the filesystems on them (FS_MODULES, by superblock magic; a module that fails to load fails
  * the boot), finds the root partition
