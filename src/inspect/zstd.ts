@@ -103,7 +103,7 @@ function writeAll(fd: number, b: Buffer, at: number): void {
 const FRAME_MAGIC = 0xfd2fb528;
 /** Frames larger than this are never taken for zero frames (a 16 MiB zero frame is ~540 bytes). */
 const ZERO_FRAME_MAX = 64 * 1024;
-/** Nor are frames whose content is larger than this (decoded by zstdScanSmall). */
+/** Nor are frames whose content is larger than this (decoded by zstdIsZeroFrame). */
 const ZERO_CONTENT_MAX = 64 * 1024 * 1024;
 /** The largest block (RFC 8878: Block_Maximum_Size, 128 KiB, also for RLE blocks). */
 const BLOCK_MAX = 128 * 1024;
@@ -283,9 +283,10 @@ async function decodeSkippingZeroFrames(src: string, dst: string, all: FrameInfo
 // The zstd CLI
 
 /** Runs `zstd -dc` on one small frame's bytes and reads its output as it comes, keeping none of it:
- *  whether every byte is zero, and how many there are (stopped past the frame's content size). A
- *  corrupt frame's output is never buffered: not to hold it, nor to format it into an error. */
-async function zstdScanSmall(input: Buffer, display: string, f: FrameInfo): Promise<{ size: number; zero: boolean }> {
+ *  whether every byte is zero. zstd is stopped past the frame's content size; a content size other
+ *  than the header's, like corrupt data, is one error naming the frame (as decodeFrame's). A corrupt
+ *  frame's output is never buffered: not to hold it, nor to format it into an error. */
+async function zstdIsZeroFrame(input: Buffer, display: string, f: FrameInfo): Promise<boolean> {
   const sub = startTool('zstd', ['-dc', '-q'], { input, encoding: 'buffer', buffer: { stdout: false }, stripFinalNewline: false });
   let size = 0;
   let zero = true;
@@ -298,7 +299,8 @@ async function zstdScanSmall(input: Buffer, display: string, f: FrameInfo): Prom
   if (size > f.contentSize!) throw sizeMismatch(display, f, size);
   checkResult('zstd', r, { check: false });
   if (r.exitCode !== 0) throw corruptFrame(display, f, zstdWhy(Buffer.from(r.stderr as Uint8Array).toString(), r.exitCode));
-  return { size, zero };
+  if (size !== f.contentSize) throw sizeMismatch(display, f, size);
+  return zero;
 }
 
 /** The first line of zstd's stderr, without its prefixes. */
@@ -381,11 +383,7 @@ async function cliFailure(fh: fs.promises.FileHandle, list: FrameInfo[], produce
 }
 
 const cliDecoder: FrameDecoder = {
-  async isZeroFrame(_fh, f, b, display) {
-    const { size, zero } = await zstdScanSmall(b, display, f);
-    if (size !== f.contentSize) throw sizeMismatch(display, f, size);
-    return zero;
-  },
+  isZeroFrame: (_fh, f, b, display) => zstdIsZeroFrame(b, display, f),
   decodeFrames: decodeFramesCli,
   async decodeAll(src, dst, frames, display) {
     const r = await runTool('zstd', ['-d', '-q', '--sparse', '-f', '-o', dst, '--', src], { check: false });
