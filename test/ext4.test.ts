@@ -665,9 +665,10 @@ describe('ext4: the libext2fs helper, and mke2fs -d under the LD_PRELOAD shim or
   });
   const everyInode = async (image: string) => {
     const entries = [...shimTree.entries()];
-    const all = await stats(image, entries.map(([bp]) => Buffer.from(bp, 'latin1').toString('utf8'))); // tree paths are byte strings
-    for (const [i, [bp, e]] of entries.entries()) {
-      const p = Buffer.from(bp, 'latin1').toString('utf8');
+    const paths = entries.map(([bp]) => Buffer.from(bp, 'latin1').toString('utf8')); // tree paths are byte strings
+    const all = await stats(image, paths);
+    for (const [i, [, e]] of entries.entries()) {
+      const p = paths[i]!;
       const s = all[i]!;
       assert.equal(s.uid, 0, `${p} uid`);
       assert.equal(s.gid, 0, `${p} gid`);
