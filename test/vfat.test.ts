@@ -18,6 +18,7 @@ import { UsageError } from '../src/errors.ts';
 import { silentProgress } from '../src/progress.ts';
 import type { VfatSpec } from '../src/spec-types.ts';
 import { MiB } from '../src/units.ts';
+import { pseudoRandom } from './helpers/firmware-fixture.ts';
 import { blkid, extractPartition } from './helpers/partition.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -37,23 +38,6 @@ before(async () => {
 after(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
-
-const blobs = new Map<string, Buffer>();
-
-/** Deterministic pseudo-random bytes (memoised). */
-function blob(seed: string, size: number): Buffer {
-  const key = `${seed}:${size}`;
-  const known = blobs.get(key);
-  if (known) return known;
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(seed).digest();
-  for (let off = 0; off < size; off += block.length) {
-    block.copy(out, off);
-    block = createHash('sha256').update(block).digest();
-  }
-  blobs.set(key, out);
-  return out;
-}
 
 /** The test firmware: [path in the FAT, size]. Sorted differently from tree order on purpose. */
 const FILES: [string, number][] = [
@@ -80,7 +64,7 @@ async function makeTree(dir: string, order: 'forward' | 'reverse' = 'forward'): 
   const tree = new FileTree();
   for (const [p, size] of files) {
     const host = path.join(dir, p.slice(1).replaceAll('/', '__'));
-    await fsp.writeFile(host, blob(p, size));
+    await fsp.writeFile(host, pseudoRandom(p, size));
     if (order === 'reverse') await fsp.utimes(host, 1e9, 1e9); // different host metadata
     tree.add(fromUtf8(p), { kind: 'file', mode: order === 'forward' ? 0o644 : 0o444, size, source: fromUtf8(host) });
   }
@@ -171,7 +155,7 @@ test('FAT16 at 30 MiB (auto): fsck clean, every file reads back, label, serial, 
   assert.match(info, /disk type="FAT16   "/);
   assert.match(info, /cluster size: 4 sectors/); // the same 2 KiB clusters mkfs.vfat uses at 30 MiB
 
-  for (const [p, n] of FILES) assert.equal(sha(await mcopyOut(img, p)), sha(blob(p, n)), p);
+  for (const [p, n] of FILES) assert.equal(sha(await mcopyOut(img, p)), sha(pseudoRandom(p, n)), p);
   assert.equal((await mcopyOut(img, '/config.txt')).toString(), CONFIG);
 
   // Exactly the tree, with long names and case preserved.
@@ -233,7 +217,7 @@ test('FAT32 forced at 64 MiB: fsck clean, blkid FAT32, backup boot sector patche
   const bytes = await fsp.readFile(part);
   assert.deepEqual(bytes.subarray(0, 512), bytes.subarray(6 * 512, 7 * 512), 'backup boot sector = boot sector');
   assert.equal(bytes.readUInt32LE(0x43), 0xdeadbeef);
-  for (const [p, n] of FILES.slice(0, 3)) assert.equal(sha(await mcopyOut(img, p)), sha(blob(p, n)), p);
+  for (const [p, n] of FILES.slice(0, 3)) assert.equal(sha(await mcopyOut(img, p)), sha(pseudoRandom(p, n)), p);
 });
 
 test('a 500 MiB FAT32 ESP with 96 MiB of data is built in bounded memory, holes preserved', async () => {
