@@ -275,10 +275,15 @@ async function readJson<T>(p: string, fallback: T): Promise<T> {
   }
 }
 
-async function writeJsonAtomic(p: string, value: unknown): Promise<void> {
+/** Writes `data` to a temporary name beside `p`, then renames it to `p` (readers never see a part). */
+async function writeAtomic(p: string, data: string | Buffer): Promise<void> {
   const tmp = `${p}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await fsp.writeFile(tmp, data);
   await fsp.rename(tmp, p);
+}
+
+async function writeJsonAtomic(p: string, value: unknown): Promise<void> {
+  await writeAtomic(p, JSON.stringify(value, null, 2) + '\n');
 }
 
 /**
@@ -1031,9 +1036,7 @@ async function gzipCached(cache: string, data: Buffer): Promise<Buffer> {
   }
   const gz = zlib.gzipSync(data, { level: 6 });
   await fsp.mkdir(dir, { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await fsp.writeFile(tmp, gz);
-  await fsp.rename(tmp, file);
+  await writeAtomic(file, gz);
   for (const name of await fsp.readdir(dir)) {
     const st = await fsp.stat(path.join(dir, name)).catch(() => undefined);
     if (st && Date.now() - st.mtimeMs > 86_400_000) await fsp.rm(path.join(dir, name), { force: true });
