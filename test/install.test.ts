@@ -131,7 +131,7 @@ test('npm pack + npm install -g: the installed imgsmith runs lib/ from another d
   assert.doesNotMatch(output, /npm warn/i);
   assert.ok(!existsSync(path.join(pkgDir, 'src')), 'the installed package has no src/');
   const deps = readdirSync(path.join(pkgDir, 'node_modules'));
-  for (const dev of ['tsx', 'esbuild', '@esbuild', 'typescript', 'node-gyp']) assert.ok(!deps.includes(dev), `${dev} is not installed with imgsmith`);
+  for (const dev of ['tsx', 'esbuild', '@esbuild', 'typescript', 'typescript-native', '@typescript', 'node-gyp']) assert.ok(!deps.includes(dev), `${dev} is not installed with imgsmith`);
   for (const dep of Object.keys(PKG.dependencies)) assert.ok(deps.includes(dep.split('/')[0]!), `${dep} is installed`);
   // The install script built the native addon, the mkfs shim and the ext4 helper (setup.sh installs their compilers).
   for (const f of ['imgsmith_native.node', 'imgsmith_mkfs_shim.so', 'imgsmith-ext4-populate']) assert.ok(existsSync(path.join(pkgDir, 'build', 'Release', f)), `build/Release/${f}`);
