@@ -26,7 +26,7 @@ BOOT_TEST_PACKAGES="qemu-system-arm qemu-system-x86 qemu-utils ovmf u-boot-qemu 
 # npm run bench: genimage and the shell re-implementation of NixOS's sd-image (bench/).
 BENCH_PACKAGES="genimage mtools fakeroot faketime time cpio"
 # The test suite's independent checks and fixtures (and BOOT_TEST_PACKAGES).
-TESTS_PACKAGES="mtools bmap-tools cpio fakeroot faketime ca-certificates cryptsetup-bin android-sdk-libsparse-utils"
+TESTS_PACKAGES="mtools bmap-tools openssl cpio fakeroot faketime ca-certificates cryptsetup-bin android-sdk-libsparse-utils"
 
 usage() {
   echo "usage: scripts/setup.sh [--with-boot-test] [--with-bench] [--with-tests] [--list]" >&2

@@ -1,7 +1,7 @@
 /**
  * End to end: the Raspberry Pi aarch64 recipe built by the real CLI from a
  * generated closure, checked with independent tools (sfdisk, fsck.fat, mtools,
- * e2fsck, debugfs, zstd, sha256sum), and built twice for byte-identical output.
+ * e2fsck, debugfs, zstd, openssl dgst -sha256 and sha256sum -c), and built twice for byte-identical output.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import { makeFirmware } from './helpers/firmware-fixture.ts';
 import { runCli, listFiles, REPO } from './helpers/cli.ts';
 import { blkid, extractPartition } from './helpers/partition.ts';
 import { rpiConfigTxt } from '../src/content/rpi.ts';
+import { sha256Tool } from './helpers/hash-tool.ts';
 
 const RECIPE = path.join(REPO, 'images/rpi-aarch64.json');
 let tmp: string;
@@ -242,7 +243,7 @@ test('GPT: manifest PARTUUIDs are the partition GUIDs sfdisk reads', async () =>
   assert.equal((await blkid(path.join(o, 'gptnames.img'), { offset: m.partitions[0].start })).LABEL, 'esp');
 });
 
-test('raw partitions: the blob at the partition start (cmp), its hash in the manifest (sha256sum), a missing blob refused', async () => {
+test('raw partitions: the blob at the partition start (cmp), its hash in the manifest (openssl dgst -sha256), a missing blob refused', async () => {
   const blob = path.join(firmware, 'u-boot-rpi4.bin');
   const spec = (p: string) => ({
     name: 'rawblob',
@@ -262,7 +263,7 @@ test('raw partitions: the blob at the partition start (cmp), its hash in the man
   const size = (await fsp.stat(blob)).size;
   await execa('cmp', ['-n', String(size), blob, img, '0', String(1024 * 1024)]);
   const m = JSON.parse(await fsp.readFile(path.join(o, 'manifest.json'), 'utf8'));
-  const want = (await execa('sha256sum', [blob])).stdout.split(' ')[0];
+  const want = await sha256Tool(blob);
   assert.deepEqual(m.inputs.firmware.files, [{ path: 'u-boot-rpi4.bin', sha256: want }]);
   assert.equal(m.partitions[0].filesystem.stats.bytes, size);
   assert.equal(m.partitions[1].filesystem.stats.source, 'none');

@@ -6,7 +6,7 @@
  * sysfs trees otherwise), and verify on a flashed loop device.
  *
  * The fixture is a small DOS image made with sfdisk, mkfs.fat + mcopy and mkfs.ext4 -d;
- * its manifest's SHA-256 comes from sha256sum; each compressed source is made once per format.
+ * its manifest's SHA-256 comes from openssl dgst (helpers/hash-tool.ts); each compressed source is made once per format.
  * One flash of each kind (a compressed source, a truncated one with its own TMPDIR, a loop
  * device) uses the real CLI (bin/imgsmith.js); the others run through the CLI's main() in one
  * process serving them one at a time (helpers/cli-batch.ts startBatchServer), and the runs
@@ -25,6 +25,7 @@ import { probeLosetup, withLoops } from './helpers/loop.ts';
 import { renderBmap, type BmapRange } from '../src/outputs/bmap.ts';
 import { checkTarget, type SystemFiles } from '../src/flash/target.ts';
 import { describeError } from '../src/errors.ts';
+import { sha256Tool } from './helpers/hash-tool.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 24 * MiB;
@@ -40,9 +41,6 @@ async function cli(args: string[], opts: { env?: Record<string, string>; real?: 
   return r;
 }
 
-async function sha256sum(file: string): Promise<string> {
-  return (await execa('sha256sum', [file])).stdout.split(' ')[0]!;
-}
 
 /** The image's non-zero 4 KiB blocks as bmap ranges, each hashed. */
 async function bmapOf(file: string, size: number): Promise<BmapRange[]> {
@@ -84,9 +82,9 @@ async function makeFixture(dir: string): Promise<typeof fx> {
   const ranges = await bmapOf(img, SIZE);
   const bmap = path.join(dir, 'disk.bmap');
   await fsp.writeFile(bmap, renderBmap(SIZE, ranges).xml);
-  const sha256 = await sha256sum(img);
+  const sha256 = await sha256Tool(img);
   const manifest = path.join(dir, 'manifest.json');
-  await fsp.writeFile(manifest, JSON.stringify({ image: { file: 'disk.img', size: SIZE, sha256, bmap: { file: 'disk.bmap', sha256: await sha256sum(bmap) } } }));
+  await fsp.writeFile(manifest, JSON.stringify({ image: { file: 'disk.img', size: SIZE, sha256, bmap: { file: 'disk.bmap', sha256: await sha256Tool(bmap) } } }));
   return { dir, img, bmap, manifest, sha256, ranges };
 }
 
@@ -322,10 +320,10 @@ test('flash refuses the image onto itself: the same path, a hard link to it', as
   const { dir, img } = await bare('self');
   const link = path.join(dir, 'link.img');
   await fsp.link(img, link);
-  const before = await sha256sum(img);
+  const before = await sha256Tool(img);
   assert.equal((await cli(['flash', img, img])).exitCode, 2);
   assertFailed(await cli(['flash', img, link]), /refusing to flash .*link\.img: it is the image .*disk\.img itself/);
-  assert.equal(await sha256sum(img), before);
+  assert.equal(await sha256Tool(img), before);
 });
 
 test('out of space in TMPDIR: the advice for commands without -o is about TMPDIR, not -o', () => {
@@ -388,11 +386,11 @@ test('a regular file backing a mounted loop device is refused as a target', need
 
 test('flashing an image to a loop device over that same image is refused', needLoop, async () => {
   const { img } = await bare('self-loop');
-  const before = await sha256sum(img);
+  const before = await sha256Tool(img);
   await withLoops([img], async ([dev]) => {
     assertFailed(await cli(['flash', img, dev!, '--yes']), new RegExp(`refusing to flash ${escape(dev!)}: it is the image .*disk\\.img itself`));
   });
-  assert.equal(await sha256sum(img), before);
+  assert.equal(await sha256Tool(img), before);
 });
 
 interface Check { check: string; where: string; status: string; ok: boolean; detail: string }
@@ -492,7 +490,7 @@ test('verify a GPT image written to a larger disk (a longer file): the table is 
   await fsp.truncate(img, 8 * MiB);
   await execa('sgdisk', ['-o', '-n', '1:2048:+4M', img]);
   const manifest = path.join(dir, 'm.json');
-  await fsp.writeFile(manifest, JSON.stringify({ image: { file: 'g.img', size: 8 * MiB, sha256: await sha256sum(img) } }));
+  await fsp.writeFile(manifest, JSON.stringify({ image: { file: 'g.img', size: 8 * MiB, sha256: await sha256Tool(img) } }));
   await fsp.truncate(img, 12 * MiB);
   // Without the manifest the image's length is unknown: sgdisk's complaint stands.
   const alone = await verifyJson([img]);

@@ -19,6 +19,7 @@ import { jsonProgress, ttyProgress } from '../src/progress-reporters.ts';
 import { BuildError, ToolFailedError, UsageError } from '../src/errors.ts';
 import { recipeFixture } from './helpers/recipe-cache.ts';
 import { REPO, runCli } from './helpers/cli.ts';
+import { sha256Tool } from './helpers/hash-tool.ts';
 
 const MiB = 1024 * 1024;
 
@@ -46,9 +47,6 @@ async function makeSparse(path: string, size: number, regions: [number, number][
   }
 }
 
-async function sha256sumTool(path: string): Promise<string> {
-  return (await execa('sha256sum', [path])).stdout.split(' ')[0]!;
-}
 
 let dir: string;
 let img: string;
@@ -110,8 +108,8 @@ describe('zstd compression', () => {
     // Independent decompression.
     const dec = join(dir, 'dec.img');
     await execa('zstd', ['-d', '-q', '-f', a.zst, '-o', dec]);
-    const want = await sha256sumTool(img);
-    assert.equal(await sha256sumTool(dec), want);
+    const want = await sha256Tool(img);
+    assert.equal(await sha256Tool(dec), want);
     assert.equal(a.r.sha256, want);
     // Same input -> identical bytes.
     assert.ok((await readFile(a.zst)).equals(await readFile(b.zst)));
@@ -123,7 +121,7 @@ describe('zstd compression', () => {
     const cli = await withoutNative(() => pack(img, 'z-cli'));
     assert.ok((await readFile(cli.zst)).equals(await readFile(a.zst)));
     // The hash and size of the .zst were taken from zstd's output as it was written.
-    assert.equal(a.r.compressed!.sha256, await sha256sumTool(a.zst));
+    assert.equal(a.r.compressed!.sha256, await sha256Tool(a.zst));
     assert.equal(a.r.compressed!.size, (await stat(a.zst)).size);
     // A different level gives different bytes (the level is really passed), equal to zstd's own.
     const c = await pack(img, 'z-c', { level: 9 });
@@ -168,7 +166,7 @@ describe('zstd compression', () => {
   });
 });
 
-describe('one pass: image hash, bmap and zstd equal sha256sum, bmaptool create and zstd -c', () => {
+describe('one pass: image hash, bmap and zstd equal openssl dgst -sha256, bmaptool create and zstd -c', () => {
   /** name -> [size, data regions]. */
   const FIXTURES: Record<string, [number, [number, number][]]> = {
     'holes, data at start/end/unaligned': [IMG_SIZE, REGIONS],
@@ -187,14 +185,14 @@ describe('one pass: image hash, bmap and zstd equal sha256sum, bmaptool create a
         if (native) assert.ok(nativeAvailable(), 'native addon not available (run npm run build:native)');
         const { r, bmap, zst, calls } = native ? await pack(file, tag) : await withoutNative(() => pack(file, tag));
         assert.equal(r.size, size);
-        assert.equal(r.sha256, await sha256sumTool(file));
+        assert.equal(r.sha256, await sha256Tool(file));
         const ref = join(dir, `${tag}-ref.bmap`);
         await execa('bmaptool', ['create', '-o', ref, file]);
         assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
-        assert.equal(r.bmap!.sha256, await sha256sumTool(bmap));
+        assert.equal(r.bmap!.sha256, await sha256Tool(bmap));
         assert.equal(r.bmap!.blocksCount, Math.ceil(size / 4096));
         assert.ok((await readFile(zst)).equals(await zstdReference(file)), 'the .zst equals dd + zstd per chunk');
-        assert.equal(r.compressed!.sha256, await sha256sumTool(zst));
+        assert.equal(r.compressed!.sha256, await sha256Tool(zst));
         assert.equal(r.compressed!.size, (await stat(zst)).size);
         assert.deepEqual(calls.at(-1), [size, size]);
         for (const [d, t] of calls) assert.ok(d >= 0 && d <= t && t === size);
@@ -216,10 +214,10 @@ describe('one pass: image hash, bmap and zstd equal sha256sum, bmaptool create a
     assert.equal(n.r.bmap!.mappedBlocksCount, 2);
     assert.equal(await readFile(n.bmap, 'utf8'), await readFile(js.bmap, 'utf8'));
     assert.ok((await readFile(n.zst)).equals(await zstdReference(file)));
-    assert.equal(n.r.sha256, await sha256sumTool(file));
+    assert.equal(n.r.sha256, await sha256Tool(file));
     const dest = join(dir, 'uw-dest.img');
     await execa('bmaptool', ['copy', '--bmap', n.bmap, n.zst, dest]);
-    assert.equal(await sha256sumTool(dest), await sha256sumTool(file));
+    assert.equal(await sha256Tool(dest), await sha256Tool(file));
   });
 
   test('blocks written with zeros: neither mode maps them (the same bmap bytes); both verify', async () => {
@@ -235,12 +233,12 @@ describe('one pass: image hash, bmap and zstd equal sha256sum, bmaptool create a
     assert.equal(await readFile(n.bmap, 'utf8'), await readFile(js.bmap, 'utf8'));
     assert.equal(n.r.sha256, js.r.sha256);
     assert.equal(n.r.compressed!.sha256, js.r.compressed!.sha256);
-    const want = await sha256sumTool(file);
+    const want = await sha256Tool(file);
     for (const b of [n.bmap, js.bmap]) {
       const dest = join(dir, 'zw-dest.img');
       await rm(dest, { force: true });
       await execa('bmaptool', ['copy', '--bmap', b, n.zst, dest]);
-      assert.equal(await sha256sumTool(dest), want);
+      assert.equal(await sha256Tool(dest), want);
     }
   });
 });
@@ -271,13 +269,13 @@ describe('bmap', () => {
     await execa('bmaptool', ['create', '-o', ref, img]);
     assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
 
-    const want = await sha256sumTool(img);
+    const want = await sha256Tool(img);
     const dest = join(dir, 'dest.img');
     await execa('bmaptool', ['copy', '--bmap', bmap, zst, dest]);
-    assert.equal(await sha256sumTool(dest), want);
+    assert.equal(await sha256Tool(dest), want);
     const dest2 = join(dir, 'dest2.img');
     await execa('bmaptool', ['copy', '--bmap', bmap, img, dest2]);
-    assert.equal(await sha256sumTool(dest2), want);
+    assert.equal(await sha256Tool(dest2), want);
   });
 
   test('bmaptool rejects a corrupted bmap or a wrong range checksum', async () => {
@@ -315,7 +313,7 @@ describe('bmap', () => {
     assert.equal(await readFile(bmap, 'utf8'), await readFile(ref, 'utf8'));
     const dest = join(dir, 'odd-dest.img');
     await execa('bmaptool', ['copy', '--bmap', bmap, odd, dest]);
-    assert.equal(await sha256sumTool(dest), await sha256sumTool(odd));
+    assert.equal(await sha256Tool(dest), await sha256Tool(odd));
   });
 
   test('the range hasher rejects a mapped range that starts inside a block', () => {
@@ -346,7 +344,7 @@ describe('checksums', () => {
     let last = [0, 0];
     const { sha256 } = await packageImage(img, { onProgress: (d, t) => (last = [d, t]) });
     assert.deepEqual(last, [IMG_SIZE, IMG_SIZE]);
-    assert.equal(sha256, await sha256sumTool(img));
+    assert.equal(sha256, await sha256Tool(img));
   });
 });
 
@@ -534,7 +532,7 @@ test('test image is sparse (sanity of the fixture)', async () => {
 });
 
 describe('build: the published outputs are what the previous three-pass pipeline made', () => {
-  test('.img.zst, .bmap, .sha256 files and manifest hashes equal sha256sum, the non-zero blocks and dd + zstd on the .img', async () => {
+  test('.img.zst, .bmap, .sha256 files and manifest hashes equal openssl dgst -sha256, the non-zero blocks and dd + zstd on the .img', async () => {
     const work = join(dir, 'build');
     // The closure and firmware the shared recipe builds are made from (read only).
     const { fx, firmware } = await recipeFixture();
@@ -555,7 +553,7 @@ describe('build: the published outputs are what the previous three-pass pipeline
     const bmapInfo = manifest.image.bmap as ManifestBmap;
     const bmap = join(out, bmapInfo.file);
     // The previous pipeline: sha256 of the .img, bmaptool-identical bmap, `zstd -T0 -<level> -f img -o zst`.
-    assert.equal(manifest.image.sha256, await sha256sumTool(imgPath));
+    assert.equal(manifest.image.sha256, await sha256Tool(imgPath));
     // (the .img.zst: dd + zstd per 16 MiB chunk; most chunks were compressed while mke2fs ran)
     assert.ok((await readFile(zst)).equals(await zstdReference(imgPath, manifest.image.compressed!.level)), '.img.zst equals dd + zstd per chunk of the .img');
     // The bmap maps the non-zero blocks (bmaptool create would also map allocated zero
@@ -563,13 +561,13 @@ describe('build: the published outputs are what the previous three-pass pipeline
     const refBmap = join(work, 'ref.bmap');
     await withoutNative(() => packageImage(imgPath, { bmap: refBmap }));
     assert.equal(await readFile(bmap, 'utf8'), await readFile(refBmap, 'utf8'));
-    assert.equal(bmapInfo.sha256, await sha256sumTool(bmap));
-    assert.equal(manifest.image.compressed!.sha256, await sha256sumTool(zst));
+    assert.equal(bmapInfo.sha256, await sha256Tool(bmap));
+    assert.equal(manifest.image.compressed!.sha256, await sha256Tool(zst));
     assert.equal(manifest.image.compressed!.size, (await stat(zst)).size);
     await execa('sha256sum', ['-c', '--strict', `${manifest.image.file}.sha256`, `${manifest.image.compressed!.file}.sha256`], { cwd: out });
     const dest = join(work, 'flashed.img');
     await execa('bmaptool', ['copy', '--bmap', bmap, zst, dest]);
-    assert.equal(await sha256sumTool(dest), manifest.image.sha256);
+    assert.equal(await sha256Tool(dest), manifest.image.sha256);
     await rm(work, { recursive: true, force: true });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Bootloader regions (spec.regions, src/regions.ts): blobs at fixed byte offsets outside the
  * partitions. Built with the CLI and the library, checked with independent tools: dd for the
- * bytes, sha256sum, sfdisk --verify / sgdisk -v, fsck.fat / e2fsck, bmaptool copy (a region is
+ * bytes, openssl dgst -sha256, sfdisk --verify / sgdisk -v, fsck.fat / e2fsck, bmaptool copy (a region is
  * in the bmap when a bmap copy holds it); every overlap is one error naming both sides.
  * The Rockchip recipe (images/rock64.json) is built with Debian's u-boot-rockchip files
  * (downloaded once into .cache like the boot fixture's packages); it has no QEMU machine, so
@@ -26,6 +26,7 @@ import { placeRegions, readRegions, type RegionFile } from '../src/regions.ts';
 import { DoesNotFitError, ImgsmithError, InputError, UsageError } from '../src/errors.ts';
 import { KiB, MiB } from '../src/units.ts';
 import { OUTPUT_SCHEMAS } from '../src/json-output.ts';
+import { sha256Tool } from './helpers/hash-tool.ts';
 
 const Ajv = createRequire(import.meta.url)('ajv') as typeof import('ajv').default;
 
@@ -67,7 +68,6 @@ async function specFile(name: string, table: object, regions: object[]): Promise
 /** Bytes [offset, offset + size) of `file`, read by dd. */
 const bytesAt = async (file: string, offset: number, size: number) =>
   Buffer.from((await execa('dd', [`if=${file}`, 'bs=512', `skip=${offset}`, `count=${size}`, 'iflag=skip_bytes,count_bytes', 'status=none'], { encoding: 'buffer' })).stdout);
-const sha256sum = async (file: string) => (await execa('sha256sum', [file])).stdout.split(' ')[0]!;
 
 const DOS_REGIONS = [
   { name: 'spl', offset: '8KiB', file: 'spl.bin', from: 'spec', maxSize: '1016KiB' },
@@ -96,8 +96,8 @@ test('DOS: regions at 8 KiB and at an odd byte offset are written byte for byte,
   assert.ok((await bytesAt(copy, 540_001, 300_000)).equals(await fsp.readFile(path.join(tmp, 'odd.bin'))));
   const manifest = JSON.parse(await fsp.readFile(path.join(dosOut, 'manifest.json'), 'utf8')) as { regions: object[] };
   assert.deepEqual(manifest.regions, [
-    { name: 'spl', offset: 8192, file: 'spl.bin', size: SPL, sha256: await sha256sum(path.join(tmp, 'spl.bin')), from: 'spec' },
-    { name: 'odd', offset: 540_001, file: 'odd.bin', size: 300_000, sha256: await sha256sum(path.join(tmp, 'odd.bin')), from: 'spec' },
+    { name: 'spl', offset: 8192, file: 'spl.bin', size: SPL, sha256: await sha256Tool(path.join(tmp, 'spl.bin')), from: 'spec' },
+    { name: 'odd', offset: 540_001, file: 'odd.bin', size: 300_000, sha256: await sha256Tool(path.join(tmp, 'odd.bin')), from: 'spec' },
   ]);
 });
 
@@ -261,8 +261,8 @@ test('rock64 recipe: Debian\'s idbloader.img at sector 64 and u-boot.itb at sect
   await execa('e2fsck', ['-fn', `${img}?offset=${16 * MiB}`]);
   const regions = (r.manifest as unknown as { regions: { name: string; offset: number; size: number; sha256: string }[] }).regions;
   assert.deepEqual(regions.map((x) => [x.name, x.offset]), [['idbloader', 32768], ['u-boot', 8 * MiB]]);
-  assert.equal(regions[0]!.sha256, await sha256sum(path.join(firmware, 'idbloader.img')));
-  assert.equal(regions[1]!.sha256, await sha256sum(path.join(firmware, 'u-boot.itb')));
+  assert.equal(regions[0]!.sha256, await sha256Tool(path.join(firmware, 'idbloader.img')));
+  assert.equal(regions[1]!.sha256, await sha256Tool(path.join(firmware, 'u-boot.itb')));
   const v = await runCli(['verify', img]);
   assert.equal(v.exitCode, 0, v.stdout);
   assert.equal((v.stdout.match(/ok +region /g) ?? []).length, 2);

@@ -21,6 +21,7 @@ import { validateSpec } from '../src/spec.ts';
 import { PI_BOARDS, PI_FIRMWARE, rpiDirectOptions, type PiBoard } from '../src/content/rpi-direct.ts';
 import { isLinuxArm64Kernel, piBootPlan, resolvePiBoot } from '../src/boot/direct-pi.ts';
 import type { Progress } from '../src/progress.ts';
+import { sha256Tool } from './helpers/hash-tool.ts';
 
 const RECIPE = path.join(REPO, 'images', 'rpi-direct-aarch64.json');
 const MiB = 1024 * 1024;
@@ -246,8 +247,7 @@ test('rpi-direct-aarch64: reproducible (same bytes from firmware files created i
   await fsp.mkdir(path.join(fw2, 'overlays'));
   await fsp.writeFile(path.join(fw2, 'overlays', 'vc4-kms-v3d.dtbo'), 'not a real overlay\n');
   const again = await build(fx5, { firmware: fw2 });
-  const sha = async (f: string) => (await execa('sha256sum', [f])).stdout.split(' ')[0];
-  assert.equal(await sha(again.img), await sha(img));
+  assert.equal(await sha256Tool(again.img), await sha256Tool(img));
 });
 
 test('rpi-direct: a targeted board whose dtb the toplevel lacks is a warning naming board and file; --strict makes it an error (CLI, nothing published)', async () => {
