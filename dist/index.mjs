@@ -8639,6 +8639,7 @@ var init_table = __esm({
       "qemu-system-x86_64": { debian: "qemu-system-x86", nix: "qemu", needs: ["boot-test"] },
       fakeroot: { debian: "fakeroot", nix: "fakeroot", needs: ["build-if-present", "tests"], version: { args: ["-v"], pattern: new RegExp(String.raw`version ${V}`) } },
       faketime: { debian: "faketime", nix: "libfaketime", needs: ["build-if-present", "tests"] },
+      openssl: { debian: "openssl", nix: "openssl", needs: ["tests"] },
       bmaptool: { debian: "bmap-tools", nix: "bmaptool", needs: ["tests"], version: { args: ["--version"], pattern: new RegExp(String.raw`bmaptool ${V}`) } },
       "nix-store": { debian: "nix-bin", nix: "nix", needs: ["tests"] },
       simg2img: { debian: "android-sdk-libsparse-utils", nix: "android-tools", needs: ["tests"] },
