@@ -7,8 +7,8 @@
  */
 import { execa } from 'execa';
 
-export async function sha256Tool(file: string, opts: { cwd?: string } = {}): Promise<string> {
-  const r = await execa('openssl', ['dgst', '-sha256', '-r', file], opts);
+export async function sha256Tool(file: string): Promise<string> {
+  const r = await execa('openssl', ['dgst', '-sha256', '-r', file]);
   const m = /^([0-9a-f]{64}) \*/.exec(r.stdout);
   if (!m) throw new Error(`openssl dgst -sha256 -r ${file}: unexpected output ${JSON.stringify(r.stdout.slice(0, 200))}`);
   return m[1]!;
