@@ -228,8 +228,11 @@ const SMP_PARAMS: Record<FixtureArch, string[]> = { aarch64: ['maxcpus=1'], x86_
  *  also KASLR and the CPU-vulnerability mitigations (the kernel then keeps itself mapped at EL0
  *  instead of switching page tables on every kernel entry: ~0.3 of ~3.4 QEMU CPU-s per virt boot;
  *  no measurable change for armhf and x86_64, so not there). */
-const QUIET_PARAMS = ['cryptomgr.notests'];
-const ARCH_QUIET_PARAMS: Record<FixtureArch, string[]> = { aarch64: ['nokaslr', 'mitigations=off'], x86_64: [], armhf: [] };
+const QUIET_PARAMS: Record<FixtureArch, string[]> = {
+  aarch64: ['cryptomgr.notests', 'nokaslr', 'mitigations=off'],
+  x86_64: ['cryptomgr.notests'],
+  armhf: ['cryptomgr.notests'],
+};
 /** The device trees copied from the kernel package (usr/lib/linux-image-<kver>/<from>) into the
  *  kernel's store path (<to>), as nixpkgs lays out dtbs/ (arm64 per vendor, arm flat). */
 const DTBS: Partial<Record<FixtureArch, { from: string; to: string; match: RegExp }>> = {
@@ -1105,8 +1108,7 @@ export async function makeBootFixture(opts: BootFixtureOptions): Promise<BootFix
     'panic=1',
     'loglevel=4',
     ...SMP_PARAMS[arch],
-    ...QUIET_PARAMS,
-    ...ARCH_QUIET_PARAMS[arch],
+    ...QUIET_PARAMS[arch],
     ...(opts.extraKernelParams ?? []),
   ].join(' ');
   const toplevel = await makeToplevel({ storeDir, arch, busybox, kernel, initrd, kernelFile, kernelParams, marker, rootOnly: opts.rootOnly === true, ...(firstBootTools ? { firstBootTools } : {}) });
